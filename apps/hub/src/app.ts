@@ -1,0 +1,115 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from './platform/config.ts';
+import type { Database } from './platform/db/index.ts';
+import { registerAuthentication, type TokenVerifier } from './platform/http/authentication.ts';
+import { registerErrorHandling } from './platform/http/error-handler.ts';
+import type { Logger } from './platform/logger.ts';
+import type { DependencyHealth, HubModule } from './platform/module.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  tokenVerifier: TokenVerifier;
+  modules: readonly HubModule[];
+}
+
+/** Builds the Fastify instance without listening: tests drive it with inject(). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Ids must not be guessable from logs; the client may pass its own for tracing.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : crypto.randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 200,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  registerAuthentication(app, deps.tokenVerifier);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Made Open hub API',
+        version: '0.1.0',
+        description:
+          'The platform REST API (/api/v1), the GoTrue-compatible auth subset (/auth/v1) and operations endpoints. Authenticate with `Authorization: Bearer <access token>`.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get(
+    '/health',
+    { schema: { tags: ['operations'], summary: 'State of the hub and each dependency', security: [] } },
+    async (_request, reply) => {
+      const checks: Record<string, DependencyHealth> = {};
+      const started = performance.now();
+      try {
+        await deps.db.ping();
+        checks.database = {
+          status: 'ok',
+          details: { kind: deps.db.kind, vector: deps.db.hasVector, latencyMs: Math.round((performance.now() - started) * 10) / 10 },
+        };
+      } catch {
+        checks.database = { status: 'down', details: { kind: deps.db.kind } };
+      }
+      for (const module of deps.modules) {
+        if (!module.health) continue;
+        try {
+          Object.assign(checks, await module.health());
+        } catch {
+          checks[module.name] = { status: 'down' };
+        }
+      }
+      const statuses = Object.values(checks).map((c) => c.status);
+      const status = statuses.includes('down') ? 'down' : statuses.includes('degraded') ? 'degraded' : 'ok';
+      return reply.status(status === 'down' ? 503 : 200).send({ status, checks });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus text-format metrics', security: [] } },
+    async (_request, reply) => {
+      const parts = await Promise.all(deps.modules.map((m) => (m.metrics ? m.metrics() : '')));
+      const memory = process.memoryUsage();
+      parts.unshift(
+        '# HELP made_open_process_resident_bytes Resident memory of the hub process.',
+        '# TYPE made_open_process_resident_bytes gauge',
+        `made_open_process_resident_bytes ${memory.rss}`,
+        '# HELP made_open_process_heap_used_bytes V8 heap in use.',
+        '# TYPE made_open_process_heap_used_bytes gauge',
+        `made_open_process_heap_used_bytes ${memory.heapUsed}`,
+      );
+      return reply.type('text/plain; version=0.0.4').send(`${parts.filter(Boolean).join('\n')}\n`);
+    },
+  );
+
+  for (const module of deps.modules) {
+    if (module.routes) await app.register(module.routes);
+  }
+  return app;
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { authMigrations, createAuthModule } from './modules/auth/index.ts';
+import { createEventOutbox, eventsMigrations } from './modules/events/index.ts';
+import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
+import type { Config } from './platform/config.ts';
+import { platformMigrations, type Database } from './platform/db/index.ts';
+import { migrate, type MigrationSource } from './platform/db/migrate.ts';
+import type { Logger } from './platform/logger.ts';
+import type { HubModule } from './platform/module.ts';
+
+export interface Hub {
+  app: FastifyInstance;
+  db: Database;
+  modules: readonly HubModule[];
+  /** Stops accepting requests, lets in-flight ones finish, stops modules, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Every module's migrations, in the order they apply. */
+export const migrationSources: readonly MigrationSource[] = [
+  platformMigrations,
+  eventsMigrations,
+  authMigrations,
+  graphMigrations,
+];
+
+/**
+ * The composition root: the one place that creates modules and hands each its
+ * dependencies. Modules never reach for globals or process.env.
+ */
+export async function composeHub(config: Config, logger: Logger, db: Database): Promise<Hub> {
+  const outbox = createEventOutbox();
+  const auth = createAuthModule({ config, db, logger: logger.child({ module: 'auth' }), outbox });
+  const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
+  const modules: HubModule[] = [auth, graph];
+
+  await migrate(db, migrationSources, logger);
+
+  const app = await buildApp({ config, logger, db, tokenVerifier: auth.verifier, modules });
+  for (const module of modules) await module.start?.();
+
+  return {
+    app,
+    db,
+    modules,
+    async close() {
+      await app.close();
+      for (const module of [...modules].reverse()) await module.stop?.();
+      await db.close();
+    },
+  };
+}

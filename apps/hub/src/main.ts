@@ -1,0 +1,48 @@
+import { composeHub } from './composition.ts';
+import { ConfigError, loadConfig } from './platform/config.ts';
+import { openDatabase } from './platform/db/index.ts';
+import { createLogger } from './platform/logger.ts';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nFix the variables above and start again.\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase(config, logger);
+  const hub = await composeHub(config, logger, db);
+  await hub.app.listen({ port: config.port, host: config.host });
+  logger.info({ url: config.publicUrl, docs: `${config.publicUrl}/docs` }, 'Made Open hub is listening');
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.error('shutdown took longer than 15 s: exiting');
+      process.exit(1);
+    }, 15_000).unref();
+    try {
+      await hub.close();
+      clearTimeout(force);
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Made Open hub failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

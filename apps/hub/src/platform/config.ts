@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/**
+ * Environment variables, validated once at start (DESIGN §7). Unset means the embedded
+ * default. Nothing else in the hub reads process.env: the parsed Config is passed in.
+ */
+const optionalUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .url({ message: `${what} must be a full URL, for example http://127.0.0.1:4222` })
+    .optional();
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('127.0.0.1'),
+  WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./.made-open'),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+      .optional(),
+  ),
+  PUBLIC_URL: z.preprocess(emptyToUndefined, optionalUrl('PUBLIC_URL')),
+  SUPABASE_URL: z.preprocess(emptyToUndefined, optionalUrl('SUPABASE_URL')),
+  SUPABASE_ANON_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+  SUPABASE_SERVICE_ROLE_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+  SUPABASE_JWT_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(32, 'SUPABASE_JWT_SECRET must be at least 32 characters').optional(),
+  ),
+  SUPABASE_JWKS_URL: z.preprocess(emptyToUndefined, optionalUrl('SUPABASE_JWKS_URL')),
+  NATS_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(nats|tls|ws|wss):\/\//, 'NATS_URL must look like nats://host:4222')
+      .optional(),
+  ),
+  MEILI_URL: z.preprocess(emptyToUndefined, optionalUrl('MEILI_URL')),
+  MEILI_MASTER_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+  OPENROUTER_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+  OLLAMA_URL: z.preprocess(emptyToUndefined, optionalUrl('OLLAMA_URL')),
+  MADE_OPEN_MASTER_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9+/=_-]{43,}$/, 'MADE_OPEN_MASTER_KEY must be 32 random bytes in base64')
+      .optional(),
+  ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: z.preprocess(emptyToUndefined, z.string().optional()),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  webPort: number;
+  dataDir: string;
+  /** Absent: embedded PGlite under dataDir. */
+  databaseUrl: string | undefined;
+  publicUrl: string;
+  supabase: {
+    url: string | undefined;
+    jwtSecret: string | undefined;
+    jwksUrl: string | undefined;
+  };
+  natsUrl: string | undefined;
+  meili: { url: string; masterKey: string | undefined } | undefined;
+  openrouterApiKey: string | undefined;
+  ollamaUrl: string | undefined;
+  masterKey: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  corsOrigins: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env in main.ts, a literal object in tests). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    webPort: e.WEB_PORT,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    publicUrl: e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`,
+    supabase: {
+      url: e.SUPABASE_URL,
+      jwtSecret: e.SUPABASE_JWT_SECRET,
+      jwksUrl: e.SUPABASE_JWKS_URL,
+    },
+    natsUrl: e.NATS_URL,
+    meili: e.MEILI_URL ? { url: e.MEILI_URL, masterKey: e.MEILI_MASTER_KEY } : undefined,
+    openrouterApiKey: e.OPENROUTER_API_KEY,
+    ollamaUrl: e.OLLAMA_URL,
+    masterKey: e.MADE_OPEN_MASTER_KEY,
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  };
+}

@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { openPglite } from './pglite.ts';
+import { connectPostgres } from './postgres.ts';
+import type { Database } from './types.ts';
+
+export type { Database, Sql, OwnerSql, RequestClaims, QueryResult, Row } from './types.ts';
+
+/** DATABASE_URL selects PostgreSQL; otherwise PGlite persists under DATA_DIR. */
+export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  if (config.databaseUrl) return connectPostgres({ url: config.databaseUrl, logger });
+  const dataDir = join(config.dataDir, 'pgdata');
+  logger.info({ dataDir }, 'using embedded PGlite');
+  return openPglite({ dataDir });
+}
+
+export const platformMigrations = {
+  module: 'platform',
+  dir: new URL('./migrations', import.meta.url).pathname,
+};

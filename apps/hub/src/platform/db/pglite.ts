@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { vector } from '@electric-sql/pglite/vector';
+import { requestRole } from './claims.ts';
+import type { Database, OwnerSql, Row } from './types.ts';
+
+export interface PgliteOptions {
+  /** A directory for persistent data; absent for an in-memory database. */
+  dataDir?: string;
+  /** A tarball from `dumpDataDir()` to start from (tests clone a migrated template). */
+  loadDataDir?: Blob | File;
+}
+
+/** Serialises all work: PGlite is one backend, and a stray query must never land inside another's transaction. */
+class Mutex {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(work, work);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function wrap(tx: Transaction): OwnerSql {
+  return {
+    async exec(script: string) {
+      await tx.exec(script);
+    },
+    async query<R extends Row>(text: string, params?: readonly unknown[]) {
+      const result = await tx.query<R>(text, params as unknown[] | undefined);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+  };
+}
+
+export const pgliteExtensions = { vector, pgcrypto, pg_trgm };
+
+export async function openPglite(options: PgliteOptions = {}): Promise<Database & { pglite: PGlite }> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const pglite = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    extensions: pgliteExtensions,
+    // Match node-postgres: int8 and numeric as strings, so both drivers return the same rows.
+    parsers: { 20: (v: string) => v, 1700: (v: string) => v },
+  });
+  const mutex = new Mutex();
+
+  function transaction<T>(setup: (tx: Transaction) => Promise<unknown>, work: (tx: OwnerSql) => Promise<T>) {
+    return mutex.run(() =>
+      pglite.transaction(async (tx) => {
+        await setup(tx);
+        return work(wrap(tx));
+      }),
+    );
+  }
+
+  const database: Database & { pglite: PGlite } = {
+    kind: 'pglite',
+    hasVector: true,
+    pglite,
+
+    asUser(claims, work) {
+      const role = requestRole(claims);
+      return transaction(
+        (tx) =>
+          tx.query(`SELECT set_config('request.jwt.claims', $1, true), set_config('role', $2, true)`, [
+            JSON.stringify(claims),
+            role,
+          ]),
+        work,
+      );
+    },
+
+    queryAsUser(claims, text, params) {
+      return database.asUser(claims, (tx) => tx.query(text, params));
+    },
+
+    asSystem(work) {
+      return transaction((tx) => tx.exec('SET LOCAL ROLE service_role'), work);
+    },
+
+    asOwner(work) {
+      return transaction(async () => undefined, work);
+    },
+
+    async exec(text) {
+      await mutex.run(() => pglite.exec(text));
+    },
+
+    async ping() {
+      await mutex.run(() => pglite.query('SELECT 1'));
+    },
+
+    async close() {
+      await mutex.run(() => pglite.close());
+    },
+  };
+  return database;
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RequestClaims } from '../db/types.ts';
+import { UnauthorizedError } from '../errors.ts';
+
+/** A verified caller: the JWT's subject and the claims its queries run under. */
+export interface AuthenticatedUser {
+  id: string;
+  claims: RequestClaims & { sub: string; role: 'authenticated' };
+}
+
+/** Implemented by the auth module and handed to the app once, in the composition root. */
+export interface TokenVerifier {
+  /**
+   * Resolves the signed-in user, `null` for a valid anon (publishable) key, or throws
+   * UnauthorizedError for a token that is malformed, forged or expired.
+   */
+  verify(accessToken: string): Promise<AuthenticatedUser | null>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokenVerifier: TokenVerifier;
+  }
+}
+
+export function registerAuthentication(app: FastifyInstance, verifier: TokenVerifier) {
+  app.decorate('tokenVerifier', verifier);
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) {
+    throw new UnauthorizedError('The Authorization header must be "Bearer <access token>".', 'bad_authorization_header');
+  }
+  return match[1];
+}
+
+/** For handlers that need a signed-in user: the verified caller, or a 401. */
+export async function requireUser(request: FastifyRequest): Promise<AuthenticatedUser> {
+  const token = bearerToken(request);
+  if (token === undefined) throw new UnauthorizedError();
+  const user = await request.server.tokenVerifier.verify(token);
+  if (!user) throw new UnauthorizedError('This needs a signed-in user, not the anon key. Sign in first.');
+  return user;
+}
