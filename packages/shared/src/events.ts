@@ -34,3 +34,23 @@ export type EventEnvelope<Data = Record<string, unknown>> = Omit<z.infer<typeof 
 export type NewEvent<Data = Record<string, unknown>> = Pick<EventEnvelope<Data>, 'type' | 'ownerId' | 'subject' | 'actor' | 'data'> & {
   v?: number;
 };
+
+/** A versioned event type: its name, the version of its data, and the data's schema. */
+export interface EventDefinition<Type extends string = string, Data extends z.ZodType = z.ZodType> {
+  type: Type;
+  v: number;
+  data: Data;
+}
+
+/**
+ * Declares an event type. Each domain keeps its definitions in its own file
+ * (graph-events.ts, auth-events.ts, ...); event-registry.ts collects them.
+ */
+export function defineEvent<Type extends string, Data extends z.ZodType>(
+  type: Type,
+  v: number,
+  data: Data,
+): EventDefinition<Type, Data> {
+  eventTypeSchema.parse(type);
+  return { type, v, data };
+}
