@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -25,7 +25,8 @@ export interface AppDeps {
 /** Builds the Fastify instance without listening: tests drive it with inject(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: deps.logger,
+    // pino's Logger is a FastifyBaseLogger; the cast only widens its generic type.
+    loggerInstance: deps.logger as FastifyBaseLogger,
     // Ids must not be guessable from logs; the client may pass its own for tracing.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
