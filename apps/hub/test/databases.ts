@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { migrationSources } from '../src/composition.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { openPglite } from '../src/platform/db/pglite.ts';
 import { connectPostgres } from '../src/platform/db/postgres.ts';
@@ -66,6 +65,8 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
   const url = new URL(adminDatabaseUrl);
   url.pathname = `/${name}`;
   const db = await connectPostgres({ url: url.toString(), logger: silent, poolSize: 5 });
+  // Imported lazily: the platform's own tests use this file without loading every module.
+  const { migrationSources } = await import('../src/composition.ts');
   await migrate(db, migrationSources, silent);
   return {
     db,

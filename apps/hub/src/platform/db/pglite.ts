@@ -62,7 +62,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
     hasVector: true,
     pglite,
 
-    asUser(claims, work) {
+    async asUser(claims, work) {
       const role = requestRole(claims);
       return transaction(
         (tx) =>

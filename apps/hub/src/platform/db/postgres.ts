@@ -60,7 +60,7 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
     kind: 'postgres',
     hasVector,
 
-    asUser(claims, work) {
+    async asUser(claims, work) {
       // BEGIN and the claims travel in one simple-protocol message: one round trip.
       return transaction(`BEGIN; ${claimsSetupSql(JSON.stringify(claims), requestRole(claims))}`, work);
     },
