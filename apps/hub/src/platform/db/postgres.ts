@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { requestRole } from './claims.ts';
 import { claimsSetupSql, inlineParams } from './literal.ts';
-import type { Database, OwnerSql, QueryResult, RequestClaims, Row, Sql } from './types.ts';
+import type { Database, OwnerSql, QueryResult, RequestClaims, Row } from './types.ts';
 
 export interface PostgresOptions {
   url: string;

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Starts the hub on its embedded defaults (PGlite under ./.made-open) and, when the web
+// app is present, the web app beside it; prints the URL to open. Ctrl-C stops both.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const hubPort = process.env.PORT ?? '4000';
+const webPort = process.env.WEB_PORT ?? '3000';
+const dataDir = resolve(root, process.env.DATA_DIR ?? '.made-open');
+const hubUrl = `http://127.0.0.1:${hubPort}`;
+const children = [];
+
+function run(name, command, args, options) {
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`\n${name} stopped (${signal ?? `exit code ${code}`}); stopping the rest.`);
+      stop(code ?? 1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 2_000).unref();
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+async function waitFor(url, what, timeoutMs = 180_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      const response = await fetch(url);
+      if (response.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${what} did not come up at ${url} within ${timeoutMs / 1000} s`);
+}
+
+console.log(`Starting the Made Open hub (data in ${dataDir}) ...`);
+run('hub', join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+  cwd: join(root, 'apps/hub'),
+  env: { ...process.env, PORT: hubPort, DATA_DIR: dataDir },
+});
+await waitFor(`${hubUrl}/health`, 'The hub');
+
+const webDir = join(root, 'apps/web');
+let openUrl = `${hubUrl}/docs`;
+if (existsSync(join(webDir, 'package.json'))) {
+  const anonKey = readFileSync(join(dataDir, 'anon-key'), 'utf8').trim();
+  const webEnv = {
+    ...process.env,
+    PORT: webPort,
+    NEXT_TELEMETRY_DISABLED: '1',
+    NEXT_PUBLIC_SUPABASE_URL: hubUrl,
+    NEXT_PUBLIC_SUPABASE_ANON_KEY: anonKey,
+    SUPABASE_URL: hubUrl,
+    SUPABASE_ANON_KEY: anonKey,
+  };
+  const next = join(webDir, 'node_modules/.bin/next');
+  if (!existsSync(join(webDir, '.next/BUILD_ID'))) {
+    console.log('Building the web app once (about a minute on two cores) ...');
+    await new Promise((done, fail) => {
+      const build = spawn(next, ['build'], { cwd: webDir, env: webEnv, stdio: 'inherit' });
+      build.on('exit', (code) => (code === 0 ? done() : fail(new Error(`next build failed with exit code ${code}`))));
+    });
+  }
+  run('web', next, ['start', '-p', webPort, '-H', '127.0.0.1'], { cwd: webDir, env: webEnv });
+  openUrl = `http://127.0.0.1:${webPort}`;
+  await waitFor(openUrl, 'The web app');
+}
+
+console.log(`\nMade Open is running.\n\n  Open ${openUrl}\n\n  Hub API  ${hubUrl}/api/v1   (OpenAPI docs at ${hubUrl}/docs)\n  Stop with Ctrl-C.\n`);
