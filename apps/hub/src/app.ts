@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -44,6 +45,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   registerAuthentication(app, deps.tokenVerifier);
+
+  // The web app (and any Supabase client in a browser) calls the hub from its own origin.
+  await app.register(cors, {
+    origin: [
+      `http://localhost:${deps.config.webPort}`,
+      `http://127.0.0.1:${deps.config.webPort}`,
+      ...deps.config.corsOrigins,
+    ],
+    credentials: true,
+    exposedHeaders: ['content-range', 'retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
 
   await app.register(swagger, {
     openapi: {
