@@ -54,6 +54,15 @@ export const envSchema = z.object({
   ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** Lifetime of hub-issued access tokens (GoTrue's JWT_EXP). */
+  AUTH_JWT_EXPIRY_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(60, 'AUTH_JWT_EXPIRY_SECONDS must be at least 60').max(604_800, 'AUTH_JWT_EXPIRY_SECONDS must be at most 604800 (a week)').default(3600),
+  ),
+  /** Sign-ups per client IP per hour at POST /auth/v1/signup. */
+  AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
+  /** Sign-ins and refreshes per client IP per minute at POST /auth/v1/token. */
+  AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -78,6 +87,10 @@ export interface Config {
   masterKey: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   corsOrigins: string[];
+  auth: {
+    jwtExpirySeconds: number;
+    rateLimit: { signupPerHour: number; tokenPerMinute: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -118,5 +131,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    auth: {
+      jwtExpirySeconds: e.AUTH_JWT_EXPIRY_SECONDS,
+      rateLimit: {
+        signupPerHour: e.AUTH_RATE_LIMIT_SIGNUP_PER_HOUR,
+        tokenPerMinute: e.AUTH_RATE_LIMIT_TOKEN_PER_MINUTE,
+      },
+    },
   };
 }
