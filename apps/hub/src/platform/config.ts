@@ -63,6 +63,19 @@ export const envSchema = z.object({
   AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
   /** Sign-ins and refreshes per client IP per minute at POST /auth/v1/token. */
   AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
+  /** Where storage objects live: files under DATA_DIR/storage, or an S3-compatible bucket. */
+  STORAGE_BACKEND: z.preprocess(emptyToUndefined, z.enum(['fs', 's3'], { message: 'STORAGE_BACKEND must be fs or s3' }).default('fs')),
+  /** Largest object the hub accepts, whatever the bucket allows (bytes; default 5 GiB). */
+  STORAGE_MAX_FILE_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(5 * 1024 ** 3)),
+  S3_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl('S3_ENDPOINT')),
+  S3_BUCKET: z.preprocess(emptyToUndefined, z.string().optional()),
+  S3_REGION: z.preprocess(emptyToUndefined, z.string().default('us-east-1')),
+  S3_ACCESS_KEY_ID: z.preprocess(emptyToUndefined, z.string().optional()),
+  S3_SECRET_ACCESS_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+}).superRefine((e, ctx) => {
+  if (e.STORAGE_BACKEND === 's3' && !e.S3_BUCKET) {
+    ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'S3_BUCKET is required when STORAGE_BACKEND=s3' });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -90,6 +103,12 @@ export interface Config {
   auth: {
     jwtExpirySeconds: number;
     rateLimit: { signupPerHour: number; tokenPerMinute: number };
+  };
+  storage: {
+    backend: 'fs' | 's3';
+    maxFileSize: number;
+    /** Set when backend is s3. Credentials absent: the SDK's default chain. */
+    s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
   };
 }
 
@@ -137,6 +156,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         signupPerHour: e.AUTH_RATE_LIMIT_SIGNUP_PER_HOUR,
         tokenPerMinute: e.AUTH_RATE_LIMIT_TOKEN_PER_MINUTE,
       },
+    },
+    storage: {
+      backend: e.STORAGE_BACKEND,
+      maxFileSize: e.STORAGE_MAX_FILE_SIZE,
+      s3:
+        e.STORAGE_BACKEND === 's3'
+          ? {
+              endpoint: e.S3_ENDPOINT,
+              bucket: e.S3_BUCKET!,
+              region: e.S3_REGION,
+              accessKeyId: e.S3_ACCESS_KEY_ID,
+              secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+            }
+          : undefined,
     },
   };
 }
