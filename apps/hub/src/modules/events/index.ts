@@ -1,6 +1,187 @@
+import type { EventRegistry } from '@made-open/shared/event-registry';
+import type { Config } from '../../platform/config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { DependencyHealth, HubModule } from '../../platform/module.ts';
+import { createConsumerRunner, type ConsumerRunner, type Subscription } from './consumers.ts';
+import { eventsRepository as repo } from './events.repository.ts';
+import { eventsRoutes } from './events.routes.ts';
+import { createEventsService } from './events.service.ts';
+import { createEventOutbox, type EventOutbox } from './outbox.ts';
+import { createRelay, type Relay, type RelayOptions } from './relay.ts';
+import { createEmbeddedTransport } from './transport.embedded.ts';
+import { createNatsTransport } from './transport.nats.ts';
+import type { EventTransport } from './transport.ts';
+
 export { createEventOutbox, type EventOutbox } from './outbox.ts';
+export type { EventHandler, Subscription } from './consumers.ts';
 
 export const eventsMigrations = {
   module: 'events',
   dir: new URL('./migrations', import.meta.url).pathname,
 };
+
+export interface EventsModuleDeps {
+  config: Pick<Config, 'natsUrl'>;
+  db: Database;
+  logger: Logger;
+  /** Tests: a registry with their own event types. */
+  registry?: EventRegistry;
+  /** Tests and benchmarks: tuning and fault injection. */
+  tuning?: {
+    relay?: Pick<RelayOptions, 'batchSize' | 'pollMs' | 'afterPublish'>;
+    ackWaitMs?: number;
+    retryBaseMs?: number;
+    natsName?: string;
+  };
+}
+
+/** The API other modules use: write through `outbox`, read through `subscribe`. */
+export interface EventsModule extends HubModule {
+  /** The one outbox every module appends to (share this instance). */
+  outbox: EventOutbox;
+  /** Registers a durable consumer; it runs between start() and stop(). See README.md. */
+  subscribe(subscription: Subscription): void;
+  transport: EventTransport;
+  relay: Relay;
+  consumers(): readonly ConsumerRunner[];
+}
+
+export function createEventsModule(deps: EventsModuleDeps): EventsModule {
+  const { config, db, logger } = deps;
+  const outbox = createEventOutbox({ registry: deps.registry });
+  const transport: EventTransport = config.natsUrl
+    ? createNatsTransport({ url: config.natsUrl, logger, ackWaitMs: deps.tuning?.ackWaitMs, name: deps.tuning?.natsName })
+    : createEmbeddedTransport({ db, logger });
+  const relay = createRelay({ db, transport, logger, ...deps.tuning?.relay });
+  outbox.onAppend(() => relay.poke());
+
+  // Wakes SSE streams on each relay commit.
+  let publicationWaiters: (() => void)[] = [];
+  const originalPublished = transport.published.bind(transport);
+  transport.published = () => {
+    originalPublished();
+    const waiters = publicationWaiters;
+    publicationWaiters = [];
+    for (const wake of waiters) wake();
+  };
+  const nextPublication = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      publicationWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  const runners: ConsumerRunner[] = [];
+  let started = false;
+  const service = createEventsService({ db });
+
+  return {
+    name: 'events',
+    outbox,
+    transport,
+    relay,
+    consumers: () => runners,
+
+    subscribe(subscription) {
+      if (runners.some((r) => r.spec.name === subscription.name)) {
+        throw new Error(`An event consumer named ${subscription.name} is already registered`);
+      }
+      const runner = createConsumerRunner({ db, transport, logger, subscription, retryBaseMs: deps.tuning?.retryBaseMs });
+      runners.push(runner);
+      if (started) void runner.start().catch((error) => logger.error({ err: error, consumer: runner.spec.name }, 'consumer failed to start'));
+    },
+
+    routes: eventsRoutes({ service, nextPublication }),
+
+    async start() {
+      await transport.start();
+      relay.start();
+      started = true;
+      for (const runner of runners) await runner.start();
+    },
+
+    async stop() {
+      started = false;
+      for (const runner of runners) await runner.stop();
+      await relay.stop();
+      await transport.stop();
+    },
+
+    async health() {
+      const transportHealth = await transport.health();
+      const backlog = await db.asSystem((tx) => repo.unpublished(tx));
+      const deadLetters = await db.asSystem((tx) => repo.deadLetterCounts(tx));
+      const lags: Record<string, number> = {};
+      for (const runner of runners) lags[runner.spec.name] = await runner_lag(runner);
+      const relayStats = relay.stats();
+      const status: DependencyHealth['status'] =
+        transportHealth.status === 'down' ? 'down' : backlog.oldestSeconds > 60 ? 'degraded' : 'ok';
+      return {
+        events: {
+          status,
+          details: {
+            ...transportHealth.details,
+            outboxBacklog: backlog.count,
+            outboxOldestSeconds: Math.round(backlog.oldestSeconds * 10) / 10,
+            relayed: relayStats.relayed,
+            relayFailures: relayStats.failures,
+            consumerLag: lags,
+            deadLetters: Object.fromEntries(deadLetters),
+          },
+        },
+      };
+    },
+
+    async metrics() {
+      const backlog = await db.asSystem((tx) => repo.unpublished(tx));
+      const deadLetters = await db.asSystem((tx) => repo.deadLetterCounts(tx));
+      const failures = await db.asSystem((tx) => repo.failureCounts(tx));
+      const relayStats = relay.stats();
+      const lines = [
+        '# HELP made_open_events_outbox_backlog Committed events not yet relayed to the transport.',
+        '# TYPE made_open_events_outbox_backlog gauge',
+        `made_open_events_outbox_backlog ${backlog.count}`,
+        '# HELP made_open_events_outbox_oldest_seconds Age of the oldest unrelayed event.',
+        '# TYPE made_open_events_outbox_oldest_seconds gauge',
+        `made_open_events_outbox_oldest_seconds ${backlog.oldestSeconds}`,
+        '# HELP made_open_events_relayed_total Events this instance relayed.',
+        '# TYPE made_open_events_relayed_total counter',
+        `made_open_events_relayed_total ${relayStats.relayed}`,
+        '# HELP made_open_events_relay_failures_total Relay batches that failed and were retried.',
+        '# TYPE made_open_events_relay_failures_total counter',
+        `made_open_events_relay_failures_total ${relayStats.failures}`,
+        '# HELP made_open_events_consumer_lag Events not yet acknowledged by a consumer.',
+        '# TYPE made_open_events_consumer_lag gauge',
+      ];
+      const names = new Set([...runners.map((r) => r.spec.name), ...deadLetters.keys(), ...failures.keys()]);
+      for (const runner of runners) lines.push(`made_open_events_consumer_lag{consumer="${runner.spec.name}"} ${await runner_lag(runner)}`);
+      lines.push(
+        '# HELP made_open_events_dead_letters Events a consumer gave up on.',
+        '# TYPE made_open_events_dead_letters gauge',
+      );
+      for (const name of names) lines.push(`made_open_events_dead_letters{consumer="${name}"} ${deadLetters.get(name) ?? 0}`);
+      lines.push(
+        '# HELP made_open_events_retrying Events waiting for a retry after a handler failure.',
+        '# TYPE made_open_events_retrying gauge',
+      );
+      for (const name of names) lines.push(`made_open_events_retrying{consumer="${name}"} ${failures.get(name) ?? 0}`);
+      lines.push(
+        '# HELP made_open_events_handled_total Events handled by a consumer in this instance.',
+        '# TYPE made_open_events_handled_total counter',
+      );
+      for (const runner of runners) lines.push(`made_open_events_handled_total{consumer="${runner.spec.name}"} ${runner.stats.handled}`);
+      return lines.join('\n');
+    },
+  };
+
+  async function runner_lag(runner: ConsumerRunner): Promise<number> {
+    try {
+      return await transport.lag(runner.spec);
+    } catch {
+      return -1;
+    }
+  }
+}

@@ -1,43 +1,66 @@
 import type { NewEvent } from '@made-open/shared';
+import { eventRegistry, type EventRegistry } from '@made-open/shared/event-registry';
 import { uuidv7 } from 'uuidv7';
 import type { Sql } from '../../platform/db/index.ts';
 
 /** Modules write events through this, inside the transaction that makes the change. */
 export interface EventOutbox {
+  /**
+   * Validates the event against the registry (an unknown type or invalid data throws
+   * InvalidEventError: a bug) and inserts it; returns its id (uuid v7).
+   */
   append(tx: Sql, event: NewEvent): Promise<string>;
   /** Appends several events with one statement. */
   appendMany(tx: Sql, events: readonly NewEvent[]): Promise<string[]>;
+  /**
+   * Called after every append (before the writer's commit): the relay uses it to wake up
+   * promptly and keeps polling until the row is visible. Returns an unsubscribe function.
+   */
+  onAppend(listener: () => void): () => void;
 }
 
-export function createEventOutbox(): EventOutbox {
+export interface EventOutboxOptions {
+  /** Defaults to every domain's registered events (packages/shared/src/event-registry.ts). */
+  registry?: EventRegistry;
+}
+
+export function createEventOutbox(options: EventOutboxOptions = {}): EventOutbox {
+  const registry = options.registry ?? eventRegistry;
+  const listeners = new Set<() => void>();
+
   async function appendMany(tx: Sql, events: readonly NewEvent[]) {
     if (events.length === 0) return [];
-    const ids = events.map(() => uuidv7());
+    const rows = events.map((event) => {
+      const { v, data } = registry.validate(event);
+      return {
+        id: uuidv7(),
+        owner_id: event.ownerId,
+        type: event.type,
+        subject: event.subject,
+        actor: event.actor,
+        data,
+        v,
+      };
+    });
     await tx.query(
       `INSERT INTO made_open.outbox (id, owner_id, type, subject, actor, data, v)
        SELECT e.id, e.owner_id, e.type, e.subject, e.actor, e.data, e.v
        FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, owner_id uuid, type text, subject text, actor jsonb, data jsonb, v int)`,
-      [
-        JSON.stringify(
-          events.map((event, i) => ({
-            id: ids[i],
-            owner_id: event.ownerId,
-            type: event.type,
-            subject: event.subject,
-            actor: event.actor,
-            data: event.data,
-            v: event.v ?? 1,
-          })),
-        ),
-      ],
+      [JSON.stringify(rows)],
     );
-    return ids;
+    for (const listener of listeners) listener();
+    return rows.map((row) => row.id);
   }
+
   return {
     appendMany,
     async append(tx, event) {
       const [id] = await appendMany(tx, [event]);
       return id!;
+    },
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

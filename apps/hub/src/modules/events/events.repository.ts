@@ -1,0 +1,251 @@
+import type { EventEnvelope } from '@made-open/shared';
+import { auditedDomains, auditedTypes, type EventStreamName } from '@made-open/shared/event-registry';
+import type { Sql } from '../../platform/db/index.ts';
+
+/** The only file of the events module that knows SQL. Every method takes the transaction. */
+
+interface OutboxRow {
+  id: string;
+  owner_id: string;
+  type: string;
+  subject: string;
+  actor: EventEnvelope['actor'];
+  data: Record<string, unknown>;
+  v: number;
+  time: Date | string;
+  pub_seq: string | null;
+  [key: string]: unknown;
+}
+
+export interface PublishedEvent {
+  event: EventEnvelope;
+  /** Position in publication order (a commit-safe cursor). */
+  pubSeq: string;
+}
+
+const columns = 'id, owner_id, type, subject, actor, data, v, time, pub_seq';
+
+export function toEnvelope(row: OutboxRow): EventEnvelope {
+  return {
+    id: row.id,
+    type: row.type,
+    ownerId: row.owner_id,
+    subject: row.subject,
+    time: new Date(row.time).toISOString(),
+    actor: row.actor,
+    data: row.data,
+    v: row.v,
+  };
+}
+
+// Any constant shared by all hub instances: one relay publishes at a time, so the
+// publication order is one total order even with several hub instances.
+const RELAY_LOCK = 7_270_708;
+
+/** SQL predicate selecting the events on the given streams (the embedded transport's subjects). */
+function streamPredicate(streams: readonly EventStreamName[]): string {
+  const parts = streams.map((stream) => {
+    if (stream === 'connector-data') return `type LIKE 'connector.%'`;
+    if (stream === 'platform-events') return `type NOT LIKE 'connector.%'`;
+    return `(split_part(type, '.', 1) IN (${auditedDomains.map((d) => `'${d}'`).join(', ')}) OR type IN (${auditedTypes
+      .map((t) => `'${t}'`)
+      .join(', ')}))`;
+  });
+  return parts.length === 0 ? 'false' : `(${parts.join(' OR ')})`;
+}
+
+export const eventsRepository = {
+  /** Takes the relay lock for this transaction; false when another relay holds it. */
+  async tryRelayLock(tx: Sql): Promise<boolean> {
+    const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
+    return rows[0]!.locked;
+  },
+
+  /**
+   * The oldest unpublished events that are visible (committed), in allocation order, and
+   * stamps them with published_at and consecutive pub_seq values in that order.
+   */
+  async claimAndStamp(tx: Sql, limit: number): Promise<EventEnvelope[]> {
+    const { rows } = await tx.query<OutboxRow>(
+      `SELECT ${columns} FROM made_open.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE`,
+      [limit],
+    );
+    if (rows.length === 0) return [];
+    const { rows: range } = await tx.query<{ last: string }>(
+      `SELECT setval('made_open.outbox_pub_seq', nextval('made_open.outbox_pub_seq') + $1 - 1) AS last`,
+      [rows.length],
+    );
+    const first = BigInt(range[0]!.last) - BigInt(rows.length) + 1n;
+    await tx.query(
+      `UPDATE made_open.outbox o SET published_at = clock_timestamp(), pub_seq = $2::bigint + u.ord - 1
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, ord) WHERE o.id = u.id`,
+      [rows.map((r) => r.id), first.toString()],
+    );
+    return rows.map(toEnvelope);
+  },
+
+  async unpublished(tx: Sql): Promise<{ count: number; oldestSeconds: number }> {
+    const { rows } = await tx.query<{ count: number; oldest: number | null }>(
+      `SELECT count(*)::int AS count, extract(epoch FROM clock_timestamp() - min(time))::float8 AS oldest
+       FROM made_open.outbox WHERE published_at IS NULL`,
+    );
+    return { count: rows[0]!.count, oldestSeconds: Number(rows[0]!.oldest ?? 0) };
+  },
+
+  // ---- embedded transport ----
+
+  async consumerCursor(tx: Sql, name: string): Promise<string> {
+    await tx.query(`INSERT INTO made_open.event_consumers (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [name]);
+    const { rows } = await tx.query<{ cursor: string }>(`SELECT cursor::text AS cursor FROM made_open.event_consumers WHERE name = $1`, [name]);
+    return rows[0]!.cursor;
+  },
+
+  async advanceCursor(tx: Sql, name: string, cursor: string): Promise<void> {
+    await tx.query(
+      `UPDATE made_open.event_consumers SET cursor = greatest(cursor, $2::bigint), updated_at = now() WHERE name = $1`,
+      [name, cursor],
+    );
+  },
+
+  async publishedAfter(
+    tx: Sql,
+    cursor: string,
+    streams: readonly EventStreamName[],
+    types: readonly string[] | undefined,
+    limit: number,
+  ): Promise<PublishedEvent[]> {
+    const { rows } = await tx.query<OutboxRow>(
+      `SELECT ${columns} FROM made_open.outbox
+       WHERE pub_seq > $1::bigint AND ${streamPredicate(streams)} AND ($2::text[] IS NULL OR type = ANY($2::text[]))
+       ORDER BY pub_seq LIMIT $3`,
+      [cursor, types ?? null, limit],
+    );
+    return rows.map((row) => ({ event: toEnvelope(row), pubSeq: row.pub_seq! }));
+  },
+
+  /** The latest pub_seq at or before which every matching event has been seen. */
+  async lastPubSeq(tx: Sql): Promise<string> {
+    const { rows } = await tx.query<{ last: string | null }>(`SELECT max(pub_seq)::text AS last FROM made_open.outbox WHERE pub_seq IS NOT NULL`);
+    return rows[0]!.last ?? '0';
+  },
+
+  async dueRetries(tx: Sql, consumer: string, limit: number): Promise<{ event: EventEnvelope; attempts: number }[]> {
+    const { rows } = await tx.query<OutboxRow & { attempts: number }>(
+      `SELECT o.id, o.owner_id, o.type, o.subject, o.actor, o.data, o.v, o.time, o.pub_seq, f.attempts
+       FROM made_open.event_failures f JOIN made_open.outbox o ON o.id = f.event_id
+       WHERE f.consumer = $1 AND f.next_attempt_at <= clock_timestamp()
+       ORDER BY f.next_attempt_at LIMIT $2`,
+      [consumer, limit],
+    );
+    return rows.map((row) => ({ event: toEnvelope(row), attempts: row.attempts }));
+  },
+
+  async nextRetryAt(tx: Sql, consumer: string): Promise<Date | null> {
+    const { rows } = await tx.query<{ at: Date | null }>(
+      `SELECT min(next_attempt_at) AS at FROM made_open.event_failures WHERE consumer = $1`,
+      [consumer],
+    );
+    return rows[0]!.at ? new Date(rows[0]!.at) : null;
+  },
+
+  async embeddedLag(tx: Sql, name: string, streams: readonly EventStreamName[], types: readonly string[] | undefined): Promise<number> {
+    const { rows } = await tx.query<{ lag: number }>(
+      `SELECT (SELECT count(*) FROM made_open.outbox
+               WHERE pub_seq > coalesce((SELECT cursor FROM made_open.event_consumers WHERE name = $1), 0)
+                 AND ${streamPredicate(streams)} AND ($2::text[] IS NULL OR type = ANY($2::text[])))::int
+            + (SELECT count(*) FROM made_open.event_failures WHERE consumer = $1)::int AS lag`,
+      [name, types ?? null],
+    );
+    return rows[0]!.lag;
+  },
+
+  // ---- consumer framework ----
+
+  /** Records that the consumer handled the event; false when it already had. */
+  async markProcessed(tx: Sql, consumer: string, eventId: string): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `INSERT INTO made_open.processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [consumer, eventId],
+    );
+    return rowCount === 1;
+  },
+
+  async wasProcessed(tx: Sql, consumer: string, eventId: string): Promise<boolean> {
+    const { rows } = await tx.query(`SELECT 1 FROM made_open.processed_events WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
+    return rows.length > 0;
+  },
+
+  async recordFailure(
+    tx: Sql,
+    consumer: string,
+    event: EventEnvelope,
+    attempts: number,
+    error: string,
+    retryInMs: number,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO made_open.event_failures (consumer, event_id, owner_id, type, attempts, last_error, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + make_interval(secs => $7::float8 / 1000))
+       ON CONFLICT (consumer, event_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error,
+         next_attempt_at = excluded.next_attempt_at, updated_at = now()`,
+      [consumer, event.id, event.ownerId, event.type, attempts, error, retryInMs],
+    );
+  },
+
+  async clearFailure(tx: Sql, consumer: string, eventId: string): Promise<void> {
+    await tx.query(`DELETE FROM made_open.event_failures WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
+  },
+
+  async deadLetter(tx: Sql, consumer: string, event: EventEnvelope, attempts: number, error: string): Promise<void> {
+    await tx.query(`DELETE FROM made_open.event_failures WHERE consumer = $1 AND event_id = $2`, [consumer, event.id]);
+    await tx.query(
+      `INSERT INTO made_open.event_dead_letters (consumer, event_id, owner_id, type, event, attempts, last_error)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (consumer, event_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error, failed_at = now()`,
+      [consumer, event.id, event.ownerId, event.type, JSON.stringify(event), attempts, error],
+    );
+  },
+
+  async deadLetterCounts(tx: Sql): Promise<Map<string, number>> {
+    const { rows } = await tx.query<{ consumer: string; n: number }>(
+      `SELECT consumer, count(*)::int AS n FROM made_open.event_dead_letters GROUP BY consumer`,
+    );
+    return new Map(rows.map((r) => [r.consumer, r.n]));
+  },
+
+  async failureCounts(tx: Sql): Promise<Map<string, number>> {
+    const { rows } = await tx.query<{ consumer: string; n: number }>(
+      `SELECT consumer, count(*)::int AS n FROM made_open.event_failures GROUP BY consumer`,
+    );
+    return new Map(rows.map((r) => [r.consumer, r.n]));
+  },
+
+  // ---- the owner's own events (under RLS) ----
+
+  async ownEventsAfter(tx: Sql, cursor: string, limit: number): Promise<PublishedEvent[]> {
+    const { rows } = await tx.query<OutboxRow>(
+      `SELECT ${columns} FROM made_open.outbox
+       WHERE owner_id = (SELECT auth.uid()) AND pub_seq > $1::bigint ORDER BY pub_seq LIMIT $2`,
+      [cursor, limit],
+    );
+    return rows.map((row) => ({ event: toEnvelope(row), pubSeq: row.pub_seq! }));
+  },
+
+  /** The cursor of one of the caller's own events; null when unknown, not theirs or not yet published. */
+  async ownEventCursor(tx: Sql, eventId: string): Promise<string | null> {
+    const { rows } = await tx.query<{ pub_seq: string | null }>(
+      `SELECT pub_seq::text AS pub_seq FROM made_open.outbox WHERE id = $1 AND owner_id = (SELECT auth.uid())`,
+      [eventId],
+    );
+    return rows[0]?.pub_seq ?? null;
+  },
+
+  async ownDeadLetters(tx: Sql, limit: number) {
+    const { rows } = await tx.query<{ consumer: string; event: EventEnvelope; attempts: number; last_error: string; failed_at: Date }>(
+      `SELECT consumer, event, attempts, last_error, failed_at FROM made_open.event_dead_letters
+       WHERE owner_id = (SELECT auth.uid()) ORDER BY failed_at DESC LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  },
+};

@@ -1,0 +1,123 @@
+import type { Database } from '../../platform/db/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { eventsRepository as repo } from './events.repository.ts';
+import type { EventTransport } from './transport.ts';
+
+export interface RelayOptions {
+  db: Database;
+  transport: EventTransport;
+  logger: Logger;
+  /** Events per transaction. */
+  batchSize?: number;
+  /** Poll interval when nothing pokes the relay (other hub instances' writes, missed pokes). */
+  pollMs?: number;
+  /**
+   * Fault injection for tests: runs after the transport stored the events and before the
+   * relay's transaction marks them published. Throwing here simulates a crash at that point.
+   */
+  afterPublish?: () => void | Promise<void>;
+}
+
+export interface Relay {
+  start(): void;
+  /** An event was appended: relay it as soon as its transaction commits. */
+  poke(): void;
+  /** Runs one batch now; resolves with the number of events relayed. */
+  relayOnce(): Promise<number>;
+  stop(): Promise<void>;
+  stats(): { relayed: number; failures: number; lastError: string | undefined };
+}
+
+/**
+ * Moves committed outbox rows to the transport. One relay at a time across hub instances
+ * (a transaction-scoped advisory lock); inside its transaction it takes the oldest visible
+ * unpublished rows in allocation order, stamps published_at and pub_seq, publishes them
+ * (the event id is the message id, so a retry never stores a duplicate) and commits. A row
+ * whose transaction committed after later rows is simply picked up by the next batch: the
+ * relay never moves a cursor past it. If the transport fails, the transaction rolls back and
+ * the events stay in the outbox until it recovers.
+ */
+export function createRelay(options: RelayOptions): Relay {
+  const { db, transport, logger } = options;
+  const batchSize = options.batchSize ?? 1000;
+  const pollMs = options.pollMs ?? 200;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let pokedAt = 0;
+  let pending = false;
+  let relayed = 0;
+  let failures = 0;
+  let lastError: string | undefined;
+
+  async function relayOnce(): Promise<number> {
+    const count = await db.asSystem(async (tx) => {
+      if (!(await repo.tryRelayLock(tx))) return -1;
+      const events = await repo.claimAndStamp(tx, batchSize);
+      if (events.length === 0) return 0;
+      await transport.publish(events);
+      await options.afterPublish?.();
+      return events.length;
+    });
+    if (count > 0) {
+      relayed += count;
+      transport.published();
+    }
+    return count;
+  }
+
+  function sleep(ms: number) {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function run() {
+    let backoff = 50;
+    while (running) {
+      pending = false;
+      try {
+        const count = await relayOnce();
+        backoff = 50;
+        if (count > 0) continue;
+        // Nothing visible yet. A writer that just poked may not have committed: look again
+        // very soon while pokes are recent, otherwise wait for a poke or the poll.
+        if (pending) continue;
+        const sincePoke = performance.now() - pokedAt;
+        await sleep(count < 0 ? 5 : sincePoke < 50 ? 1 : pollMs);
+      } catch (error) {
+        failures += 1;
+        lastError = (error as Error).message;
+        logger.warn({ err: error }, 'event relay failed; events stay in the outbox and will be retried');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 2_000);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    poke() {
+      pokedAt = performance.now();
+      pending = true;
+      wake?.();
+    },
+    relayOnce,
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+    stats: () => ({ relayed, failures, lastError }),
+  };
+}

@@ -1,0 +1,122 @@
+import type { Database } from '../../platform/db/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { eventsRepository as repo } from './events.repository.ts';
+import type { ConsumerHandle, ConsumerSpec, Delivery, EventTransport } from './transport.ts';
+
+export interface EmbeddedTransportOptions {
+  db: Database;
+  logger: Logger;
+  /** Poll interval for consumers when nothing wakes them (events relayed by another instance). */
+  pollMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * The embedded default: the outbox table is the log. Publishing is the relay's pub_seq
+ * stamp (nothing to send); each durable consumer keeps a cursor over pub_seq in
+ * made_open.event_consumers, and failed deliveries wait in made_open.event_failures
+ * (written by the consumer framework) until they are due again, so a failing event never
+ * blocks the ones behind it.
+ */
+export function createEmbeddedTransport(options: EmbeddedTransportOptions): EventTransport {
+  const { db, logger } = options;
+  const pollMs = options.pollMs ?? 250;
+  const batchSize = options.batchSize ?? 500;
+  const wakers = new Set<() => void>();
+
+  return {
+    kind: 'embedded',
+    async start() {},
+    async publish() {},
+    published() {
+      for (const wake of wakers) wake();
+    },
+
+    async consume(spec: ConsumerSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<ConsumerHandle> {
+      let running = true;
+      let wake: (() => void) | undefined;
+      let woken = false;
+      const waker = () => {
+        woken = true;
+        wake?.();
+      };
+      wakers.add(waker);
+      let cursor = await db.asSystem((tx) => repo.consumerCursor(tx, spec.name));
+
+      const sleep = (ms: number) =>
+        new Promise<void>((resolve) => {
+          if (woken || !running) return resolve();
+          const timer = setTimeout(done, ms);
+          function done() {
+            clearTimeout(timer);
+            wake = undefined;
+            resolve();
+          }
+          wake = done;
+        });
+
+      const noop = async () => {};
+      async function loop() {
+        let nextRetryCheck = 0;
+        while (running) {
+          woken = false;
+          try {
+            let delivered = 0;
+            if (performance.now() >= nextRetryCheck) {
+              const retries = await db.asSystem((tx) => repo.dueRetries(tx, spec.name, batchSize));
+              for (const retry of retries) {
+                if (!running) break;
+                // The framework clears or reschedules the failure row itself.
+                await deliver({ event: retry.event, attempt: retry.attempts + 1, ack: noop, nak: noop });
+                delivered += 1;
+              }
+              const next = await db.asSystem((tx) => repo.nextRetryAt(tx, spec.name));
+              nextRetryCheck = next ? performance.now() + Math.max(0, next.getTime() - Date.now()) : performance.now() + pollMs;
+            }
+            const batch = await db.asSystem((tx) => repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize));
+            let passed = cursor;
+            for (const item of batch) {
+              if (!running) break;
+              // ack and nak both move past the event: a nak'ed one is redelivered from
+              // event_failures, where the framework recorded it before calling nak.
+              await deliver({ event: item.event, attempt: 1, ack: noop, nak: noop });
+              passed = item.pubSeq;
+              delivered += 1;
+            }
+            if (passed !== cursor) {
+              const to = passed;
+              await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, to));
+              cursor = to;
+            }
+            if (delivered > 0 && batch.length === batchSize) continue;
+            await sleep(Math.max(1, Math.min(pollMs, nextRetryCheck - performance.now())));
+          } catch (error) {
+            logger.warn({ err: error, consumer: spec.name }, 'embedded consumer failed to read; retrying');
+            await sleep(500);
+          }
+        }
+      }
+      const done = loop();
+      return {
+        async stop() {
+          running = false;
+          wakers.delete(waker);
+          wake?.();
+          await done;
+        },
+      };
+    },
+
+    lag(spec) {
+      return db.asSystem((tx) => repo.embeddedLag(tx, spec.name, spec.streams, spec.types));
+    },
+
+    async health() {
+      return { status: 'ok', details: { transport: 'embedded' } };
+    },
+
+    async stop() {
+      wakers.clear();
+    },
+  };
+}

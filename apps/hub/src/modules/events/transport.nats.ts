@@ -1,0 +1,258 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { EventEnvelope } from '@made-open/shared';
+import {
+  primaryStreamOf,
+  streamsOf,
+  transportSubject,
+  type EventStreamName,
+} from '@made-open/shared/event-registry';
+import type { Logger } from '../../platform/logger.ts';
+import type { ConsumerHandle, ConsumerSpec, Delivery, EventTransport } from './transport.ts';
+
+const DAY = 24 * 60 * 60 * 1000;
+const GiB = 1024 * 1024 * 1024;
+
+/**
+ * The three streams (DESIGN §4), with explicit retention and limits. Limits retention:
+ * consumers come and go (search, rules, plugins); the database, not the stream, is the
+ * system of record, and the audit table keeps the audit trail forever.
+ */
+export const streamConfigs: Record<EventStreamName, Partial<StreamConfig>> = {
+  'platform-events': {
+    subjects: ['platform.>'],
+    max_age: nanos(7 * DAY),
+    max_bytes: 4 * GiB,
+  },
+  'connector-data': {
+    subjects: ['connector.>'],
+    max_age: nanos(3 * DAY),
+    max_bytes: 4 * GiB,
+  },
+  'audit-log': {
+    subjects: ['audit.>'],
+    max_age: nanos(90 * DAY),
+    max_bytes: 1 * GiB,
+  },
+};
+
+const commonStreamConfig: Partial<StreamConfig> = {
+  retention: RetentionPolicy.Limits,
+  storage: StorageType.File,
+  discard: DiscardPolicy.Old,
+  max_msgs: -1,
+  max_msg_size: 1024 * 1024,
+  max_msgs_per_subject: -1,
+  num_replicas: 1,
+  // A relay that crashed after publishing republishes within seconds; two minutes of
+  // message ids is what dedupe can afford to remember at full rate.
+  duplicate_window: nanos(2 * 60 * 1000),
+};
+
+export interface NatsTransportOptions {
+  url: string;
+  logger: Logger;
+  /** How long JetStream waits for an ack before redelivering (a consumer that died). */
+  ackWaitMs?: number;
+  /** Messages in flight per publish batch and per consumer pull. */
+  maxInFlight?: number;
+  /** Connection name shown in the server's monitoring. */
+  name?: string;
+}
+
+/** The filter subject for one stream of a consumer (nats-server 2.9: one filter only). */
+function filterSubject(stream: EventStreamName, types: readonly string[] | undefined): string {
+  const prefix = stream === 'platform-events' ? 'platform' : stream === 'connector-data' ? 'connector' : 'audit';
+  if (types && types.length === 1) return `${prefix}.*.${types[0]}`;
+  return `${prefix}.>`;
+}
+
+/** Which of a consumer's types travel on a stream; undefined means all of them. */
+function typesOn(stream: EventStreamName, types: readonly string[] | undefined): readonly string[] | undefined {
+  if (!types || stream === 'audit-log') return types;
+  return types.filter((type) => primaryStreamOf(type) === stream);
+}
+
+export function createNatsTransport(options: NatsTransportOptions): EventTransport & { connection(): NatsConnection | undefined } {
+  const { logger } = options;
+  const ackWaitMs = options.ackWaitMs ?? 30_000;
+  const maxInFlight = options.maxInFlight ?? 1000;
+  let nc: NatsConnection | undefined;
+  let js: JetStreamClient | undefined;
+  let jsm: JetStreamManager | undefined;
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  let status: string = 'disconnected';
+
+  async function ensureStream(name: EventStreamName) {
+    const config = { ...commonStreamConfig, ...streamConfigs[name], name } as StreamConfig;
+    try {
+      await jsm!.streams.info(name);
+      await jsm!.streams.update(name, config);
+    } catch (error) {
+      if ((error as Error).name !== 'StreamNotFoundError' && !/not found/i.test((error as Error).message)) throw error;
+      await jsm!.streams.add(config);
+    }
+  }
+
+  return {
+    kind: 'nats',
+    connection: () => nc,
+
+    async start() {
+      nc = await connect({
+        servers: options.url,
+        name: options.name ?? 'made-open-hub',
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        pingInterval: 10_000,
+      });
+      status = 'connected';
+      void (async () => {
+        for await (const s of nc!.status()) {
+          if (s.type === 'disconnect') status = 'disconnected';
+          else if (s.type === 'reconnect') status = 'connected';
+          else if (s.type === 'reconnecting') status = 'reconnecting';
+        }
+      })().catch(() => undefined);
+      jsm = await jetstreamManager(nc, { timeout: 5_000 });
+      js = jetstream(nc, { timeout: 5_000 });
+      for (const name of Object.keys(streamConfigs) as EventStreamName[]) await ensureStream(name);
+    },
+
+    async publish(events: readonly EventEnvelope[]) {
+      if (!js) throw new Error('NATS transport is not started');
+      // Pipelined in order on one connection; the server stores them in that order. The
+      // event id is the Nats-Msg-Id, so republishing after a failure stores nothing twice.
+      let inFlight: Promise<unknown>[] = [];
+      for (const event of events) {
+        const payload = encoder.encode(JSON.stringify(event));
+        for (const stream of streamsOf(event.type)) {
+          inFlight.push(js.publish(transportSubject(stream, event.ownerId, event.type), payload, { msgID: event.id, timeout: 5_000 }));
+        }
+        if (inFlight.length >= maxInFlight) {
+          await Promise.all(inFlight);
+          inFlight = [];
+        }
+      }
+      await Promise.all(inFlight);
+    },
+
+    published() {},
+
+    async consume(spec: ConsumerSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<ConsumerHandle> {
+      if (!js || !jsm) throw new Error('NATS transport is not started');
+      const loops: { stop(): void; done: Promise<void> }[] = [];
+      for (const stream of spec.streams) {
+        const types = typesOn(stream, spec.types);
+        if (types && types.length === 0) continue;
+        const wanted = types ? new Set(types) : undefined;
+        const filter = filterSubject(stream, types);
+        const config = {
+          durable_name: spec.name,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: filter,
+          ack_wait: nanos(ackWaitMs),
+          max_deliver: -1,
+          max_ack_pending: maxInFlight,
+        };
+        try {
+          const info = await jsm.consumers.info(stream, spec.name);
+          if (info.config.filter_subject !== filter) {
+            // nats-server 2.9 cannot change a durable's filter: start it over (handlers are idempotent).
+            logger.warn({ consumer: spec.name, stream, from: info.config.filter_subject, to: filter }, 'consumer filter changed; recreating it');
+            await jsm.consumers.delete(stream, spec.name);
+            await jsm.consumers.add(stream, config);
+          } else {
+            await jsm.consumers.update(stream, spec.name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
+          }
+        } catch (error) {
+          if (!/not found/i.test((error as Error).message)) throw error;
+          await jsm.consumers.add(stream, config);
+        }
+        const consumer = await js.consumers.get(stream, spec.name);
+        const messages = await consumer.consume({ max_messages: Math.min(maxInFlight, 500) });
+        const done = (async () => {
+          for await (const m of messages) {
+            let event: EventEnvelope;
+            try {
+              event = JSON.parse(decoder.decode(m.data)) as EventEnvelope;
+            } catch {
+              logger.error({ consumer: spec.name, subject: m.subject }, 'undecodable event on the stream; terminating it');
+              m.term('undecodable');
+              continue;
+            }
+            if (wanted && !wanted.has(event.type)) {
+              m.ack();
+              continue;
+            }
+            try {
+              await deliver({
+                event,
+                attempt: m.info.deliveryCount,
+                ack: async () => m.ack(),
+                nak: async (delayMs) => m.nak(delayMs),
+              });
+            } catch (error) {
+              // The consumer died mid-delivery: leave the message unacknowledged; JetStream
+              // redelivers it after ack_wait to whoever consumes next.
+              logger.error({ err: error, consumer: spec.name }, 'consumer stopped mid-delivery');
+              messages.stop();
+              break;
+            }
+          }
+        })();
+        loops.push({ stop: () => messages.stop(), done });
+      }
+      return {
+        async stop() {
+          for (const loop of loops) loop.stop();
+          await Promise.all(loops.map((l) => l.done.catch(() => undefined)));
+        },
+      };
+    },
+
+    async lag(spec) {
+      if (!jsm) return 0;
+      let total = 0;
+      for (const stream of spec.streams) {
+        try {
+          const info = await jsm.consumers.info(stream, spec.name);
+          total += info.num_pending + info.num_ack_pending;
+        } catch {
+          // not created on this stream (no types there)
+        }
+      }
+      return total;
+    },
+
+    async health() {
+      return {
+        status: status === 'connected' ? 'ok' : 'down',
+        details: { transport: 'nats', connection: status, server: nc?.info?.version },
+      };
+    },
+
+    async stop() {
+      if (!nc) return;
+      const closing = nc;
+      nc = undefined;
+      js = undefined;
+      jsm = undefined;
+      await closing.drain().catch(() => closing.close());
+    },
+  };
+}
+

@@ -1,0 +1,114 @@
+import type { z } from 'zod';
+import { authEvents } from './auth-events.ts';
+import { eventTypeSchema, type EventDefinition, type NewEvent } from './events.ts';
+
+/**
+ * The registry of versioned event schemas. Appending an event whose type or version is
+ * not registered, or whose data fails its schema, is a bug: the outbox refuses it.
+ *
+ * Routing (DESIGN §4): every event goes to one primary stream, chosen by its type's
+ * domain, and security-relevant events also go to the audit stream.
+ *   connector.*                     -> connector.<ownerId>.<type>   (stream connector-data)
+ *   everything else                 -> platform.<ownerId>.<type>    (stream platform-events)
+ *   audited (see isAuditedType)     -> audit.<ownerId>.<type>       (stream audit-log), too
+ */
+export type EventStreamName = 'platform-events' | 'connector-data' | 'audit-log';
+
+/** Domains whose every event is audited: who signed in, what was granted, what ran. */
+export const auditedDomains = ['auth', 'policy', 'capability', 'wallet', 'plugin', 'plugins', 'audit'] as const;
+/** Single audited types from otherwise unaudited domains: destructive changes to the graph. */
+export const auditedTypes = ['data.EntityDeleted', 'data.EntitiesMerged'] as const;
+
+export function isAuditedType(type: string): boolean {
+  const domain = type.slice(0, type.indexOf('.'));
+  return (auditedDomains as readonly string[]).includes(domain) || (auditedTypes as readonly string[]).includes(type);
+}
+
+export function primaryStreamOf(type: string): Exclude<EventStreamName, 'audit-log'> {
+  return type.startsWith('connector.') ? 'connector-data' : 'platform-events';
+}
+
+const subjectPrefix: Record<EventStreamName, string> = {
+  'platform-events': 'platform',
+  'connector-data': 'connector',
+  'audit-log': 'audit',
+};
+
+/** The transport subject of an event on a stream: `<prefix>.<ownerId>.<type>`. */
+export function transportSubject(stream: EventStreamName, ownerId: string, type: string): string {
+  return `${subjectPrefix[stream]}.${ownerId}.${type}`;
+}
+
+/** The streams an event is published to: its primary stream, and audit-log when audited. */
+export function streamsOf(type: string): EventStreamName[] {
+  return isAuditedType(type) ? [primaryStreamOf(type), 'audit-log'] : [primaryStreamOf(type)];
+}
+
+export interface EventRegistry {
+  /** Every registered definition, all versions. */
+  readonly definitions: readonly EventDefinition[];
+  has(type: string, v?: number): boolean;
+  /** The newest registered version of a type. */
+  latestVersion(type: string): number | undefined;
+  /**
+   * Checks an event about to be appended and returns its data as parsed by the schema
+   * (defaults applied, unknown keys stripped). Throws `InvalidEventError` otherwise.
+   */
+  validate(event: NewEvent): { v: number; data: Record<string, unknown> };
+}
+
+/** Appending an event that is not registered or does not match its schema: a bug. */
+export class InvalidEventError extends Error {
+  constructor(
+    message: string,
+    readonly issues?: unknown,
+  ) {
+    super(message);
+    this.name = 'InvalidEventError';
+  }
+}
+
+export function createEventRegistry(definitions: readonly EventDefinition[]): EventRegistry {
+  const byType = new Map<string, Map<number, EventDefinition>>();
+  for (const definition of definitions) {
+    eventTypeSchema.parse(definition.type);
+    const versions = byType.get(definition.type) ?? new Map<number, EventDefinition>();
+    if (versions.has(definition.v)) throw new Error(`Event ${definition.type} v${definition.v} is registered twice`);
+    versions.set(definition.v, definition);
+    byType.set(definition.type, versions);
+  }
+  const latest = (type: string) => {
+    const versions = byType.get(type);
+    return versions ? Math.max(...versions.keys()) : undefined;
+  };
+  return {
+    definitions,
+    has: (type, v) => (v === undefined ? byType.has(type) : (byType.get(type)?.has(v) ?? false)),
+    latestVersion: latest,
+    validate(event) {
+      const versions = byType.get(event.type);
+      if (!versions) throw new InvalidEventError(`Event type ${event.type} is not registered in event-registry.ts`);
+      const v = event.v ?? latest(event.type)!;
+      const definition = versions.get(v);
+      if (!definition) throw new InvalidEventError(`Event type ${event.type} has no registered version ${v}`);
+      const parsed = (definition.data as z.ZodType).safeParse(event.data);
+      if (!parsed.success) {
+        throw new InvalidEventError(
+          `Event ${event.type} v${v} data does not match its schema: ${parsed.error.issues
+            .map((issue) => `${issue.path.join('.') || 'data'}: ${issue.message}`)
+            .join('; ')}`,
+          parsed.error.issues,
+        );
+      }
+      if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
+        throw new InvalidEventError(`Event ${event.type} v${v} data must be an object`);
+      }
+      return { v, data: parsed.data as Record<string, unknown> };
+    },
+  };
+}
+
+/** Every domain's definitions. Add your domain's list here. */
+export const allEventDefinitions: readonly EventDefinition[] = [...authEvents];
+
+export const eventRegistry: EventRegistry = createEventRegistry(allEventDefinitions);
