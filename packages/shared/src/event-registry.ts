@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { authEvents } from './auth-events.ts';
+import { pluginEvents } from './plugin-events.ts';
+import { walletEvents } from './wallet-events.ts';
 import { eventTypeSchema, type EventDefinition, type NewEvent } from './events.ts';
 
 /**
@@ -109,6 +111,6 @@ export function createEventRegistry(definitions: readonly EventDefinition[]): Ev
 }
 
 /** Every domain's definitions. Add your domain's list here. */
-export const allEventDefinitions: readonly EventDefinition[] = [...authEvents];
+export const allEventDefinitions: readonly EventDefinition[] = [...authEvents, ...walletEvents, ...pluginEvents];
 
 export const eventRegistry: EventRegistry = createEventRegistry(allEventDefinitions);

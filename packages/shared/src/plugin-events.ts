@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { defineEvent } from './events.ts';
+
+/**
+ * Plugin and Policy Service events. ownerId: the user the plugin runs for; subject: the
+ * plugin's id (`policy.Decision`, `plugin.*`). None carries a secret or plugin output
+ * beyond what the event names.
+ */
+const pluginId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/);
+
+/** Every permission check the Policy Service makes, allowed or refused. Audited. */
+export const policyDecision = defineEvent(
+  'policy.Decision',
+  1,
+  z.object({
+    pluginId,
+    /** The permission asked for, e.g. entities:read:person, http:fetch:api.example.com. */
+    permission: z.string().max(300),
+    /** What it was asked about (an entity id, a URL's host), when there is one. */
+    resource: z.string().max(300).nullable(),
+    allowed: z.boolean(),
+    /** not_declared | not_granted | not_owned | allowed | disabled | ... */
+    reason: z.string().max(60),
+    operation: z.string().max(60),
+  }),
+);
+
+const version = z.string().max(40);
+
+export const pluginInstalled = defineEvent('plugin.Installed', 1, z.object({ pluginId, version, permissions: z.array(z.string()) }));
+export const pluginUpgraded = defineEvent('plugin.Upgraded', 1, z.object({ pluginId, from: version, to: version, permissions: z.array(z.string()) }));
+export const pluginEnabled = defineEvent('plugin.Enabled', 1, z.object({ pluginId }));
+export const pluginDisabled = defineEvent('plugin.Disabled', 1, z.object({ pluginId, reason: z.string().max(200) }));
+export const pluginUninstalled = defineEvent('plugin.Uninstalled', 1, z.object({ pluginId }));
+export const pluginGrantsChanged = defineEvent(
+  'plugin.GrantsChanged',
+  1,
+  z.object({ pluginId, granted: z.array(z.string()), revoked: z.array(z.string()) }),
+);
+/** An event a plugin emitted through ctx.events.emit (permission events:emit:<name>). */
+export const pluginEmitted = defineEvent(
+  'plugin.Emitted',
+  1,
+  z.object({ pluginId, name: z.string().regex(/^[a-z][a-zA-Z0-9.]{0,99}$/), payload: z.record(z.string(), z.unknown()) }),
+);
+
+export const pluginEvents = [
+  policyDecision,
+  pluginInstalled,
+  pluginUpgraded,
+  pluginEnabled,
+  pluginDisabled,
+  pluginUninstalled,
+  pluginGrantsChanged,
+  pluginEmitted,
+] as const;
