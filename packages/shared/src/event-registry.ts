@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { authEvents } from './auth-events.ts';
+import { graphEvents } from './graph-events.ts';
 import { pluginEvents } from './plugin-events.ts';
 import { walletEvents } from './wallet-events.ts';
 import { eventTypeSchema, type EventDefinition, type NewEvent } from './events.ts';
@@ -19,7 +20,7 @@ export type EventStreamName = 'platform-events' | 'connector-data' | 'audit-log'
 /** Domains whose every event is audited: who signed in, what was granted, what ran. */
 export const auditedDomains = ['auth', 'policy', 'capability', 'wallet', 'plugin', 'plugins', 'audit'] as const;
 /** Single audited types from otherwise unaudited domains: destructive changes to the graph. */
-export const auditedTypes = ['data.EntityDeleted', 'data.EntitiesMerged'] as const;
+export const auditedTypes = ['data.EntityDeleted', 'data.EntitiesMerged', 'data.PersonsMerged'] as const;
 
 export function isAuditedType(type: string): boolean {
   const domain = type.slice(0, type.indexOf('.'));
@@ -111,6 +112,6 @@ export function createEventRegistry(definitions: readonly EventDefinition[]): Ev
 }
 
 /** Every domain's definitions. Add your domain's list here. */
-export const allEventDefinitions: readonly EventDefinition[] = [...authEvents, ...walletEvents, ...pluginEvents];
+export const allEventDefinitions: readonly EventDefinition[] = [...authEvents, ...walletEvents, ...pluginEvents, ...graphEvents];
 
 export const eventRegistry: EventRegistry = createEventRegistry(allEventDefinitions);

@@ -1,0 +1,388 @@
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { z } from 'zod';
+
+/**
+ * The personal knowledge graph (DESIGN §3): entity types, the zod schema of each type's
+ * `properties`, the API DTOs of /api/v1/entities, /links and /persons, and the phone and
+ * email normalisation the hub and the web app share. Pure: no I/O.
+ */
+
+export const entityTypes = [
+  'person',
+  'organization',
+  'note',
+  'message',
+  'call',
+  'calendar_event',
+  'place',
+  'file',
+  'task',
+] as const;
+export const entityTypeSchema = z.enum(entityTypes);
+export type EntityType = z.infer<typeof entityTypeSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Building blocks. PostgreSQL text cannot hold NUL, so every string refuses it up front
+// (a clear 400 instead of a database error).
+
+const noNul = (value: string) => !value.includes('\u0000');
+const nulMessage = 'Text cannot contain NUL characters.';
+
+/** A string of at most `max` characters without NUL. */
+export const text = (max: number) => z.string().max(max).refine(noNul, nulMessage);
+/** A non-empty trimmed single-line-ish string. */
+export const name = (max = 200) => z.string().trim().min(1).max(max).refine(noNul, nulMessage);
+
+export const uuidSchema = z.uuid({ message: 'Must be a UUID.' });
+/** An ISO 8601 date-time with a time zone (Z or ±hh:mm). */
+export const dateTimeSchema = z.iso.datetime({ offset: true, message: 'Must be an ISO 8601 date-time with a time zone, like 2025-01-31T09:30:00Z.' });
+/** YYYY-MM-DD. */
+export const dateSchema = z.iso.date({ message: 'Must be a date like 2025-01-31.' });
+
+function validMonthDay(month: number, day: number, year = 2000) {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** A birthday: YYYY-MM-DD, or --MM-DD when the year is unknown (vCard). */
+export const birthdaySchema = z.string().refine((value) => {
+  const full = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (full) return validMonthDay(Number(full[2]), Number(full[3]), Number(full[1]));
+  const partial = /^--(\d{2})-(\d{2})$/.exec(value);
+  return partial !== null && validMonthDay(Number(partial[1]), Number(partial[2]));
+}, 'Must be a date like 1990-04-23, or --04-23 when the year is unknown.');
+
+const shortList = (item: z.ZodType<string>, max = 20) => z.array(item).max(max);
+const direction = z.enum(['inbound', 'outbound']);
+
+// ---------------------------------------------------------------------------------------
+// Properties of each entity type. Strict: an unknown key is a 400, so typos surface.
+
+export const personPropertiesSchema = z.strictObject({
+  givenName: name().optional(),
+  familyName: name().optional(),
+  additionalName: name().optional(),
+  nickname: name().optional(),
+  birthday: birthdaySchema.optional(),
+  organization: name().optional(),
+  jobTitle: name().optional(),
+  notes: text(20_000).optional(),
+  /** Display copies as typed; the normalised, unique forms live in identifiers. */
+  emails: shortList(text(320)).optional(),
+  phones: shortList(text(64)).optional(),
+  urls: shortList(z.url().max(2000)).optional(),
+});
+
+export const organizationPropertiesSchema = z.strictObject({
+  legalName: name().optional(),
+  domain: z
+    .string()
+    .max(253)
+    .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'Must be a domain like example.com.')
+    .optional(),
+  website: z.url().max(2000).optional(),
+  industry: name().optional(),
+  notes: text(20_000).optional(),
+});
+
+export const notePropertiesSchema = z.strictObject({
+  tags: shortList(name(100), 50).optional(),
+  pinned: z.boolean().optional(),
+});
+
+export const messagePropertiesSchema = z.strictObject({
+  channel: z.enum(['sms', 'email']),
+  direction,
+  /** The sender as given by the channel: a phone number or an email address. */
+  from: text(320).optional(),
+  to: shortList(text(320), 100).optional(),
+  cc: shortList(text(320), 100).optional(),
+  subject: text(1000).optional(),
+  threadId: text(500).optional(),
+  status: z.enum(['received', 'queued', 'sent', 'delivered', 'failed', 'read']).optional(),
+});
+
+export const callPropertiesSchema = z.strictObject({
+  direction,
+  durationSeconds: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+  status: z.enum(['ringing', 'in_progress', 'completed', 'missed', 'busy', 'failed', 'no_answer', 'canceled', 'voicemail']).optional(),
+  from: text(320).optional(),
+  to: text(320).optional(),
+});
+
+export const calendarEventPropertiesSchema = z
+  .strictObject({
+    /** A date-time, or a date (YYYY-MM-DD) for all-day events. */
+    startsAt: z.union([dateTimeSchema, dateSchema]),
+    endsAt: z.union([dateTimeSchema, dateSchema]).optional(),
+    allDay: z.boolean().optional(),
+    location: text(1000).optional(),
+    attendees: shortList(text(320), 500).optional(),
+    status: z.enum(['confirmed', 'tentative', 'cancelled']).optional(),
+  })
+  .refine((event) => event.endsAt === undefined || Date.parse(event.endsAt) >= Date.parse(event.startsAt), {
+    message: 'endsAt must not be before startsAt.',
+    path: ['endsAt'],
+  });
+
+export const placePropertiesSchema = z.strictObject({
+  latitude: z.number().min(-90).max(90).optional(),
+  longitude: z.number().min(-180).max(180).optional(),
+  radiusMeters: z.number().min(0).max(100_000).optional(),
+  address: text(1000).optional(),
+  category: name(100).optional(),
+});
+
+export const filePropertiesSchema = z.strictObject({
+  fileName: name(500).optional(),
+  mimeType: z
+    .string()
+    .max(255)
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'Must be a media type like application/pdf.')
+    .optional(),
+  sizeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  /** Where the bytes are: a storage object key. */
+  storageKey: text(1024).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'Must be a lowercase hex SHA-256.').optional(),
+});
+
+export const taskPropertiesSchema = z.strictObject({
+  dueAt: z.union([dateTimeSchema, dateSchema]).optional(),
+  status: z.enum(['todo', 'in_progress', 'done', 'canceled']).optional(),
+  priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
+  completedAt: dateTimeSchema.optional(),
+});
+
+/** The schema of `properties` for each entity type. */
+export const entityPropertiesSchemas = {
+  person: personPropertiesSchema,
+  organization: organizationPropertiesSchema,
+  note: notePropertiesSchema,
+  message: messagePropertiesSchema,
+  call: callPropertiesSchema,
+  calendar_event: calendarEventPropertiesSchema,
+  place: placePropertiesSchema,
+  file: filePropertiesSchema,
+  task: taskPropertiesSchema,
+} as const satisfies Record<EntityType, z.ZodType>;
+
+export type EntityProperties<T extends EntityType = EntityType> = z.infer<(typeof entityPropertiesSchemas)[T]>;
+
+// ---------------------------------------------------------------------------------------
+// Entity DTOs (camelCase on the wire).
+
+export const entityTitleSchema = text(1000);
+export const entityBodySchema = text(1_000_000);
+/** Provenance: which connector (twilio, msgraph, device, manual, ...). */
+export const sourceSchema = z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'Must be a short lowercase name like msgraph or twilio.');
+/** The source's own id for the thing. */
+export const externalIdSchema = z.string().min(1).max(500).refine(noNul, nulMessage);
+
+export const entitySchema = z.object({
+  id: uuidSchema,
+  type: entityTypeSchema,
+  title: z.string(),
+  body: z.string(),
+  properties: z.record(z.string(), z.unknown()),
+  source: z.string().nullable(),
+  externalId: z.string().nullable(),
+  occurredAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deletedAt: z.string().nullable(),
+  version: z.number().int().positive(),
+  mergedIntoId: uuidSchema.nullable(),
+});
+export type Entity = z.infer<typeof entitySchema>;
+
+export const identifierKinds = ['phone', 'email'] as const;
+export const identifierKindSchema = z.enum(identifierKinds);
+export type IdentifierKind = z.infer<typeof identifierKindSchema>;
+
+export const identifierSchema = z.object({
+  id: uuidSchema,
+  kind: identifierKindSchema,
+  /** Normalised: E.164 for phones, trimmed lowercase for emails. */
+  value: z.string(),
+  entityId: uuidSchema,
+  createdAt: z.string(),
+});
+export type Identifier = z.infer<typeof identifierSchema>;
+
+/** A person as GET returns it: the entity plus its identifiers. */
+export const personSchema = entitySchema.extend({ identifiers: z.array(identifierSchema) });
+export type Person = z.infer<typeof personSchema>;
+
+const createFields = {
+  title: entityTitleSchema.optional(),
+  body: entityBodySchema.optional(),
+  source: sourceSchema.optional(),
+  externalId: externalIdSchema.optional(),
+  occurredAt: dateTimeSchema.nullable().optional(),
+};
+
+/** POST /entities: properties are validated by the type's schema. */
+export const entityCreateInputSchema = z.discriminatedUnion(
+  'type',
+  entityTypes.map((type) =>
+    z.strictObject({
+      type: z.literal(type),
+      ...createFields,
+      properties: entityPropertiesSchemas[type].optional(),
+    }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+).refine((input) => input.externalId === undefined || input.source !== undefined, {
+  message: 'externalId needs a source: say whose id it is.',
+  path: ['externalId'],
+});
+export interface EntityCreateInput {
+  type: EntityType;
+  title?: string;
+  body?: string;
+  properties?: Record<string, unknown>;
+  source?: string;
+  externalId?: string;
+  occurredAt?: string | null;
+}
+
+/** PATCH /entities/:id: `version` is the one the client read; properties replace the old ones. */
+export const entityUpdateInputSchema = z.strictObject({
+  version: z.number().int().positive(),
+  title: entityTitleSchema.optional(),
+  body: entityBodySchema.optional(),
+  properties: z.record(z.string().max(100), z.unknown()).optional(),
+  occurredAt: dateTimeSchema.nullable().optional(),
+});
+export type EntityUpdateInput = z.infer<typeof entityUpdateInputSchema>;
+
+export const entityListQuerySchema = z.strictObject({
+  type: entityTypeSchema.optional(),
+  /** Title prefix, case-insensitive. */
+  q: z.string().min(1).max(200).refine(noNul, nulMessage).optional(),
+  /** Only entities updated at or after this instant; the list then runs oldest first. */
+  updatedSince: dateTimeSchema.optional(),
+  /** Also list soft-deleted (and merged) entities: for sync clients. */
+  includeDeleted: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).regex(/^[\w-]+$/, 'Not a cursor this API returned.').optional(),
+});
+export type EntityListQuery = z.infer<typeof entityListQuerySchema>;
+
+export const entityPageSchema = z.object({ items: z.array(entitySchema), nextCursor: z.string().nullable() });
+export type EntityPage = z.infer<typeof entityPageSchema>;
+
+// ---------------------------------------------------------------------------------------
+// Links: typed edges (message -from-> person, call -with-> person, ...).
+
+export const linkKindSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,62}$/, 'Must be a lowercase name like from, to, with, attendee or works_at.');
+
+export const linkSchema = z.object({
+  id: uuidSchema,
+  kind: z.string(),
+  fromId: uuidSchema,
+  toId: uuidSchema,
+  createdAt: z.string(),
+});
+export type Link = z.infer<typeof linkSchema>;
+
+export const linkCreateInputSchema = z.strictObject({
+  kind: linkKindSchema,
+  fromId: uuidSchema,
+  toId: uuidSchema,
+});
+export type LinkCreateInput = z.infer<typeof linkCreateInputSchema>;
+
+/** GET /entities/:id/links: each link with the entity at its other end. */
+export const entityLinkItemSchema = linkSchema.extend({
+  /** out: this entity is fromId; in: it is toId. */
+  direction: z.enum(['out', 'in']),
+  entity: entitySchema,
+});
+export const entityLinksSchema = z.object({ items: z.array(entityLinkItemSchema) });
+
+// ---------------------------------------------------------------------------------------
+// Phone and email normalisation, shared by the hub and the web app.
+
+export const countryCodeSchema = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'Must be a two-letter country code like GB or US.')
+  .transform((code) => code.toUpperCase())
+  .refine((code) => isSupportedCountry(code), 'Not a country code with a phone numbering plan.')
+  .transform((code) => code as CountryCode);
+
+export interface PhoneOptions {
+  /** The region of numbers written without a country code (national format). */
+  defaultCountry?: CountryCode;
+}
+
+/**
+ * A phone number in E.164 (+442079460958), or null when it is not a valid number. Without
+ * `defaultCountry`, only international input (+44 ..., 0044 ...) can be read.
+ */
+export function normalizePhone(input: string, options: PhoneOptions = {}): string | null {
+  if (typeof input !== 'string' || input.length > 64 || !/\d/.test(input)) return null;
+  const trimmed = input.trim().replace(/^00(?=[1-9])/, '+');
+  const parsed = parsePhoneNumberFromString(trimmed, options.defaultCountry ? { defaultCountry: options.defaultCountry } : {});
+  if (!parsed || !parsed.isValid()) return null;
+  return parsed.number;
+}
+
+const emailPattern = /^[^\s@"(),:;<>[\\\]]+@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\\]]+$/;
+
+/** An email address trimmed and lowercased, or null when it does not look like one. */
+export function normalizeEmail(input: string): string | null {
+  if (typeof input !== 'string') return null;
+  const value = input.trim().toLowerCase();
+  if (value.length < 3 || value.length > 320 || !emailPattern.test(value)) return null;
+  return value;
+}
+
+export function normalizeIdentifier(kind: IdentifierKind, input: string, options: PhoneOptions = {}): string | null {
+  return kind === 'phone' ? normalizePhone(input, options) : normalizeEmail(input);
+}
+
+// ---------------------------------------------------------------------------------------
+// Persons and identifiers.
+
+const rawPhone = z.string().min(1).max(64).refine(noNul, nulMessage);
+const rawEmail = z.string().min(1).max(320).refine(noNul, nulMessage);
+
+/** POST /persons: the person and its identifiers, created together. */
+export const personCreateInputSchema = z.strictObject({
+  name: name(1000),
+  phones: z.array(rawPhone).max(50).default([]),
+  emails: z.array(rawEmail).max(50).default([]),
+  properties: personPropertiesSchema.default({}),
+  body: entityBodySchema.optional(),
+  source: sourceSchema.optional(),
+  externalId: externalIdSchema.optional(),
+  /** Region for phone numbers written without a country code. */
+  defaultCountry: countryCodeSchema.optional(),
+});
+export type PersonCreateInput = z.infer<typeof personCreateInputSchema>;
+
+/** POST /persons/:id/identifiers. */
+export const identifierCreateInputSchema = z.strictObject({
+  kind: identifierKindSchema,
+  value: z.string().min(1).max(320).refine(noNul, nulMessage),
+  defaultCountry: countryCodeSchema.optional(),
+});
+export type IdentifierCreateInput = z.infer<typeof identifierCreateInputSchema>;
+
+/** GET /persons/lookup?phone=|email=: exactly one of them. */
+export const personLookupQuerySchema = z
+  .strictObject({
+    phone: rawPhone.optional(),
+    email: rawEmail.optional(),
+    defaultCountry: countryCodeSchema.optional(),
+  })
+  .refine((query) => (query.phone === undefined) !== (query.email === undefined), {
+    message: 'Give exactly one of phone or email.',
+  });
+export type PersonLookupQuery = z.infer<typeof personLookupQuerySchema>;
+
+/** POST /persons/:id/merge: `otherId` is folded into the person in the path. */
+export const personMergeInputSchema = z.strictObject({ otherId: uuidSchema });
+export type PersonMergeInput = z.infer<typeof personMergeInputSchema>;
