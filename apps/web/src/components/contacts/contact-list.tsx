@@ -1,0 +1,187 @@
+'use client';
+import { useWindowVirtualizer } from '@tanstack/react-virtual';
+import { Building2, Mail, Phone, Plus, Search, UserPlus, X } from 'lucide-react';
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { usePendingDeletes } from '@/components/shell/pending-deletes';
+import { Button } from '@/components/ui/button';
+import { Input } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { filterContacts, type Contact, type ContactSort } from '@/lib/model';
+import { initials } from '@/lib/utils';
+
+const ROW = 68;
+
+export function ContactList({ contacts, truncated }: { contacts: Contact[]; truncated: boolean }) {
+  const params = useSearchParams();
+  const router = useRouter();
+  const [query, setQuery] = useState(params.get('q') ?? '');
+  const [sort, setSort] = useState<ContactSort>(params.get('sort') === 'recent' ? 'recent' : 'name');
+  const deferredQuery = useDeferredValue(query);
+  const { hidden } = usePendingDeletes();
+  const visible = useMemo(() => contacts.filter((c) => !hidden.has(c.id)), [contacts, hidden]);
+  const rows = useMemo(() => filterContacts(visible, deferredQuery, sort), [visible, deferredQuery, sort]);
+
+  // Keep the filter in the address bar so reload and back keep it.
+  useEffect(() => {
+    const next = new URLSearchParams();
+    if (query) next.set('q', query);
+    if (sort !== 'name') next.set('sort', sort);
+    const qs = next.toString();
+    window.history.replaceState(null, '', qs ? `?${qs}` : window.location.pathname);
+  }, [query, sort]);
+
+  const listRef = useRef<HTMLUListElement>(null);
+  const [scrollMargin, setScrollMargin] = useState(0);
+  useLayoutEffect(() => setScrollMargin(listRef.current?.offsetTop ?? 0), []);
+  const virtualizer = useWindowVirtualizer({ count: rows.length, estimateSize: () => ROW, overscan: 8, scrollMargin });
+
+  const focusRow = (index: number) => {
+    const clamped = Math.max(0, Math.min(rows.length - 1, index));
+    virtualizer.scrollToIndex(clamped, { align: 'auto' });
+    requestAnimationFrame(() => listRef.current?.querySelector<HTMLElement>(`[data-index="${clamped}"] a`)?.focus());
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
+    const current = Number((document.activeElement?.closest('[data-index]') as HTMLElement | null)?.dataset.index ?? -1);
+    if (e.key === 'ArrowDown') (e.preventDefault(), focusRow(current + 1));
+    else if (e.key === 'ArrowUp') (e.preventDefault(), current <= 0 ? document.getElementById('contact-search')?.focus() : focusRow(current - 1));
+    else if (e.key === 'Home') (e.preventDefault(), focusRow(0));
+    else if (e.key === 'End') (e.preventDefault(), focusRow(rows.length - 1));
+  };
+
+  if (contacts.length === 0) {
+    return (
+      <section aria-labelledby="empty-title" className="mx-auto mt-6 max-w-md rounded-lg border border-dashed border-border p-8 text-center">
+        <UserPlus className="mx-auto size-10 text-muted-foreground" aria-hidden="true" />
+        <h2 id="empty-title" className="mt-3 text-lg font-semibold">
+          Add your first contact
+        </h2>
+        <p className="mt-2 text-sm text-muted-foreground">
+          Contacts are the people in your graph. Add someone with their email or phone number: messages and calls from
+          them will be linked to them as they arrive.
+        </p>
+        <Button asChild className="mt-5">
+          <Link href="/contacts/new">
+            <Plus aria-hidden="true" /> New contact
+          </Link>
+        </Button>
+      </section>
+    );
+  }
+
+  return (
+    <div>
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-end">
+        <div className="grid flex-1 gap-1.5">
+          <Label htmlFor="contact-search">Search contacts</Label>
+          <div className="relative">
+            <Search className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden="true" />
+            <Input
+              id="contact-search"
+              type="search"
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'ArrowDown' && rows.length) (e.preventDefault(), focusRow(0));
+                if (e.key === 'Enter' && rows[0]) router.push(`/contacts/${rows[0].id}`);
+              }}
+              placeholder="Name, organization, email or phone"
+              className="pl-9"
+              autoComplete="off"
+              aria-controls="contact-rows"
+            />
+          </div>
+        </div>
+        <div className="grid gap-1.5 sm:w-44">
+          <Label htmlFor="contact-sort">Sort by</Label>
+          <select
+            id="contact-sort"
+            value={sort}
+            onChange={(e) => setSort(e.target.value as ContactSort)}
+            className="h-10 rounded-md border border-input bg-background px-3 text-base text-foreground outline-none focus-visible:ring-2 focus-visible:ring-ring sm:text-sm"
+          >
+            <option value="name">Name (A–Z)</option>
+            <option value="recent">Recently changed</option>
+          </select>
+        </div>
+      </div>
+
+      <p className="mt-4 text-sm text-muted-foreground" role="status" aria-live="polite">
+        {rows.length === visible.length ? `${visible.length} ${visible.length === 1 ? 'contact' : 'contacts'}` : `${rows.length} of ${visible.length} contacts match`}
+        {truncated && ' (showing the first 5,000; search to find others)'}
+      </p>
+
+      {rows.length === 0 ? (
+        <div className="mt-4 rounded-lg border border-dashed border-border p-8 text-center">
+          <p className="font-medium">No contacts match “{deferredQuery}”.</p>
+          <p className="mt-1 text-sm text-muted-foreground">Try part of a name, an email address, or the last digits of a phone number.</p>
+          <div className="mt-4 flex justify-center gap-2">
+            <Button variant="outline" onClick={() => setQuery('')}>
+              <X aria-hidden="true" /> Clear search
+            </Button>
+            <Button asChild>
+              <Link href={`/contacts/new?name=${encodeURIComponent(deferredQuery)}`}>
+                <Plus aria-hidden="true" /> Add “{deferredQuery}”
+              </Link>
+            </Button>
+          </div>
+        </div>
+      ) : (
+        <ul
+          id="contact-rows"
+          ref={listRef}
+          aria-label="Contacts"
+          onKeyDown={onKeyDown}
+          className="relative mt-2 rounded-lg border border-border"
+          style={{ height: virtualizer.getTotalSize() }}
+        >
+          {virtualizer.getVirtualItems().map((item) => {
+            const c = rows[item.index]!;
+            return (
+              <li
+                key={c.id}
+                data-index={item.index}
+                aria-setsize={rows.length}
+                aria-posinset={item.index + 1}
+                className="absolute left-0 top-0 w-full border-b border-border last:border-b-0"
+                style={{ height: ROW, transform: `translateY(${item.start - virtualizer.options.scrollMargin}px)` }}
+              >
+                <Link
+                  href={`/contacts/${c.id}`}
+                  className="flex h-full items-center gap-3 px-3 outline-none hover:bg-muted focus-visible:bg-muted focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-ring sm:px-4"
+                >
+                  <span aria-hidden="true" className="grid size-10 shrink-0 place-items-center rounded-full bg-primary/15 text-sm font-semibold text-primary">
+                    {initials(c.name)}
+                  </span>
+                  <span className="min-w-0 flex-1">
+                    <span className="block truncate font-medium">{c.name}</span>
+                    <span className="flex min-w-0 gap-3 text-sm text-muted-foreground">
+                      {c.organization && (
+                        <span className="flex min-w-0 items-center gap-1 truncate">
+                          <Building2 className="size-3.5 shrink-0" aria-hidden="true" />
+                          <span className="truncate">{c.organization}</span>
+                        </span>
+                      )}
+                      {c.emails[0] ? (
+                        <span className="hidden min-w-0 items-center gap-1 truncate sm:flex">
+                          <Mail className="size-3.5 shrink-0" aria-hidden="true" />
+                          <span className="truncate">{c.emails[0]}</span>
+                        </span>
+                      ) : c.phones[0] ? (
+                        <span className="hidden min-w-0 items-center gap-1 truncate sm:flex">
+                          <Phone className="size-3.5 shrink-0" aria-hidden="true" />
+                          <span className="truncate">{c.phones[0]}</span>
+                        </span>
+                      ) : null}
+                    </span>
+                  </span>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}

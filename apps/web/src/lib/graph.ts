@@ -1,0 +1,159 @@
+import 'server-only';
+import { z } from 'zod';
+import { hubFetch } from '@/lib/hub';
+import { EntityPageSchema, EntitySchema, toContact, toNote, type Contact, type ContactInput, type Entity, type Note } from '@/lib/model';
+
+/** Upper bound on contacts loaded into the (virtualized) list at once. */
+const MAX_LIST = 5000;
+const PAGE = 200;
+
+async function listAll(type: string, limitTotal: number): Promise<{ items: Entity[]; truncated: boolean }> {
+  const items: Entity[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = EntityPageSchema.parse(await hubFetch('/entities', { query: { type, limit: PAGE, cursor } }));
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && items.length < limitTotal);
+  return { items, truncated: Boolean(cursor) };
+}
+
+export async function listContacts(): Promise<{ contacts: Contact[]; truncated: boolean }> {
+  const { items, truncated } = await listAll('person', MAX_LIST);
+  return { contacts: items.map(toContact), truncated };
+}
+
+export async function getEntity(id: string): Promise<Entity> {
+  return EntitySchema.parse(await hubFetch(`/entities/${encodeURIComponent(id)}`));
+}
+
+export async function getContact(id: string): Promise<Contact> {
+  return toContact(await getEntity(id));
+}
+
+export async function createContact(input: ContactInput): Promise<Contact> {
+  const created = EntitySchema.parse(
+    await hubFetch('/persons', {
+      method: 'POST',
+      body: {
+        name: input.name,
+        phones: input.phones,
+        emails: input.emails,
+        properties: input.organization ? { organization: input.organization } : {},
+      },
+    }),
+  );
+  if (input.notes) {
+    return toContact(EntitySchema.parse(await hubFetch(`/entities/${created.id}`, { method: 'PATCH', body: { version: created.version, body: input.notes } })));
+  }
+  return toContact(created);
+}
+
+export async function updateContact(id: string, version: number, input: ContactInput, previousProperties: Record<string, unknown>): Promise<Contact> {
+  const properties = { ...previousProperties, organization: input.organization || undefined, emails: input.emails, phones: input.phones };
+  return toContact(
+    EntitySchema.parse(
+      await hubFetch(`/entities/${encodeURIComponent(id)}`, {
+        method: 'PATCH',
+        body: { version, title: input.name, body: input.notes, properties: JSON.parse(JSON.stringify(properties)) },
+      }),
+    ),
+  );
+}
+
+export async function deleteEntity(id: string): Promise<void> {
+  await hubFetch(`/entities/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+export async function mergeContacts(primaryId: string, otherId: string): Promise<Contact> {
+  return toContact(EntitySchema.parse(await hubFetch(`/persons/${encodeURIComponent(primaryId)}/merge`, { method: 'POST', body: { otherId } })));
+}
+
+const LinkSchema = z
+  .object({
+    id: z.string().optional(),
+    kind: z.string().optional(),
+    type: z.string().optional(),
+    direction: z.string().optional(),
+    entity: EntitySchema.optional(),
+    other: EntitySchema.optional(),
+    createdAt: z.string().nullish(),
+  })
+  .passthrough();
+
+export interface TimelineItem {
+  linkKind: string;
+  entity: Entity;
+  at: string;
+}
+
+export async function getTimeline(id: string): Promise<TimelineItem[]> {
+  const raw = await hubFetch<unknown>(`/entities/${encodeURIComponent(id)}/links`);
+  const list = Array.isArray(raw) ? raw : ((raw as { items?: unknown[] } | undefined)?.items ?? []);
+  const out: TimelineItem[] = [];
+  for (const item of list) {
+    const parsed = LinkSchema.safeParse(item);
+    if (!parsed.success) continue;
+    const entity = parsed.data.entity ?? parsed.data.other;
+    if (!entity) continue;
+    out.push({
+      linkKind: parsed.data.kind ?? parsed.data.type ?? 'linked',
+      entity,
+      at: entity.occurredAt ?? entity.updatedAt ?? entity.createdAt ?? parsed.data.createdAt ?? '',
+    });
+  }
+  return out.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+export async function listNotes(): Promise<{ notes: Note[]; truncated: boolean }> {
+  const { items, truncated } = await listAll('note', 2000);
+  return { notes: items.map(toNote).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)), truncated };
+}
+
+export async function createNote(title: string, body: string): Promise<Note> {
+  return toNote(EntitySchema.parse(await hubFetch('/entities', { method: 'POST', body: { type: 'note', title, body } })));
+}
+
+export async function updateNote(id: string, version: number, title: string, body: string): Promise<Note> {
+  return toNote(EntitySchema.parse(await hubFetch(`/entities/${encodeURIComponent(id)}`, { method: 'PATCH', body: { version, title, body } })));
+}
+
+export interface SearchHit {
+  id: string;
+  type: string;
+  title: string;
+  snippet: string;
+}
+
+const HitSchema = z
+  .object({
+    id: z.string().optional(),
+    entityId: z.string().optional(),
+    type: z.string().optional(),
+    title: z.string().nullish(),
+    name: z.string().nullish(),
+    snippet: z.string().nullish(),
+    body: z.string().nullish(),
+    entity: EntitySchema.optional(),
+  })
+  .passthrough();
+
+export async function search(q: string): Promise<SearchHit[]> {
+  const raw = await hubFetch<unknown>('/search', { query: { q, limit: 20 } });
+  const list = Array.isArray(raw) ? raw : ((raw as { hits?: unknown[]; items?: unknown[] } | undefined)?.hits ?? (raw as { items?: unknown[] } | undefined)?.items ?? []);
+  const hits: SearchHit[] = [];
+  for (const item of list) {
+    const p = HitSchema.safeParse(item);
+    if (!p.success) continue;
+    const e = p.data.entity;
+    const id = e?.id ?? p.data.entityId ?? p.data.id;
+    if (!id) continue;
+    hits.push({
+      id,
+      type: e?.type ?? p.data.type ?? 'entity',
+      title: e?.title ?? p.data.title ?? p.data.name ?? 'Untitled',
+      snippet: (p.data.snippet ?? e?.body ?? p.data.body ?? '').slice(0, 140),
+    });
+  }
+  return hits;
+}

@@ -1,0 +1,144 @@
+/**
+ * The web app's view of the hub's graph entities. Parsing is tolerant of optional fields so
+ * a hub that adds fields does not break the app; required ones are checked.
+ */
+import { z } from 'zod';
+
+const isoish = z.union([z.string(), z.date().transform((d) => d.toISOString())]);
+
+export const EntitySchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    title: z.string().nullish(),
+    body: z.string().nullish(),
+    properties: z.record(z.string(), z.unknown()).nullish(),
+    version: z.number().int(),
+    createdAt: isoish.nullish(),
+    updatedAt: isoish.nullish(),
+    occurredAt: isoish.nullish(),
+    source: z.string().nullish(),
+    identifiers: z.array(z.object({ kind: z.string(), value: z.string() }).passthrough()).nullish(),
+  })
+  .passthrough();
+export type Entity = z.infer<typeof EntitySchema>;
+
+export const EntityPageSchema = z.object({ items: z.array(EntitySchema), nextCursor: z.string().nullish() });
+
+export interface Contact {
+  id: string;
+  name: string;
+  emails: string[];
+  phones: string[];
+  organization: string;
+  notes: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : [];
+}
+
+export function toContact(e: Entity): Contact {
+  const props = e.properties ?? {};
+  const ids = e.identifiers ?? [];
+  const fromIds = (kind: string) => ids.filter((i) => i.kind === kind).map((i) => i.value);
+  const emails = fromIds('email');
+  const phones = fromIds('phone');
+  return {
+    id: e.id,
+    name: e.title?.trim() || 'Unnamed contact',
+    emails: emails.length ? emails : strings(props.emails),
+    phones: phones.length ? phones : strings(props.phones),
+    organization: typeof props.organization === 'string' ? props.organization : '',
+    notes: e.body ?? '',
+    version: e.version,
+    createdAt: e.createdAt ?? '',
+    updatedAt: e.updatedAt ?? e.createdAt ?? '',
+  };
+}
+
+export interface Note {
+  id: string;
+  title: string;
+  body: string;
+  version: number;
+  updatedAt: string;
+}
+
+export function toNote(e: Entity): Note {
+  return { id: e.id, title: e.title?.trim() || 'Untitled note', body: e.body ?? '', version: e.version, updatedAt: e.updatedAt ?? e.createdAt ?? '' };
+}
+
+/** The fields a person fills in for a contact, validated the same way in the browser and on the server. */
+export const ContactInputSchema = z.object({
+  name: z.string().trim().min(1, 'Give the contact a name.').max(200, 'Keep the name under 200 characters.'),
+  emails: z.array(z.string().trim().email('Enter email addresses like name@example.com.')).max(20),
+  phones: z
+    .array(z.string().trim().regex(/^\+?[\d\s().-]{5,}$/, 'Enter phone numbers with digits, like +44 20 7946 0958.'))
+    .max(20),
+  organization: z.string().trim().max(200, 'Keep the organization under 200 characters.'),
+  notes: z.string().max(20_000, 'Notes are limited to 20,000 characters.'),
+});
+export type ContactInput = z.infer<typeof ContactInputSchema>;
+
+/** Splits a free-text list ("a@x.org, b@y.org" or one per line) into values. */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[\n,;]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export type ContactFieldErrors = Partial<Record<keyof ContactInput, string>>;
+
+export function parseContactForm(values: { name: string; emails: string; phones: string; organization: string; notes: string }):
+  | { ok: true; data: ContactInput }
+  | { ok: false; fieldErrors: ContactFieldErrors } {
+  const parsed = ContactInputSchema.safeParse({
+    name: values.name,
+    emails: splitList(values.emails),
+    phones: splitList(values.phones),
+    organization: values.organization,
+    notes: values.notes,
+  });
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const fieldErrors: ContactFieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const key = issue.path[0] as keyof ContactInput;
+    fieldErrors[key] ??= issue.message;
+  }
+  return { ok: false, fieldErrors };
+}
+
+export type ContactSort = 'name' | 'recent';
+
+/** Filters by every word across name, organization, emails and phones; sorts stably. */
+export function filterContacts(contacts: readonly Contact[], query: string, sort: ContactSort): Contact[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const digits = query.replace(/\D/g, '');
+  const matches = contacts.filter((c) => {
+    if (words.length === 0) return true;
+    const hay = [c.name, c.organization, ...c.emails].join(' ').toLowerCase();
+    const phoneDigits = c.phones.map((p) => p.replace(/\D/g, ''));
+    return words.every((w) => hay.includes(w)) || (digits.length >= 3 && phoneDigits.some((p) => p.includes(digits)));
+  });
+  const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
+  return matches.sort((a, b) =>
+    sort === 'name' ? collator.compare(a.name, b.name) || a.id.localeCompare(b.id) : b.updatedAt.localeCompare(a.updatedAt) || collator.compare(a.name, b.name),
+  );
+}
+
+/** What a merge will keep: the primary's fields, plus identifiers from both. */
+export function mergePreview(primary: Contact, other: Contact): Contact {
+  const uniq = (xs: string[]) => [...new Map(xs.map((x) => [x.toLowerCase().replace(/[^\w@.+]/g, ''), x])).values()];
+  return {
+    ...primary,
+    emails: uniq([...primary.emails, ...other.emails]),
+    phones: uniq([...primary.phones, ...other.phones]),
+    organization: primary.organization || other.organization,
+    notes: [primary.notes, other.notes].filter(Boolean).join('\n\n'),
+  };
+}
