@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { normalizeEmail, normalizePhone } from '@made-open/shared/entities';
 import { hubFetch } from '@/lib/hub';
 import { EntityPageSchema, EntitySchema, toContact, toNote, type Contact, type ContactInput, type Entity, type Note } from '@/lib/model';
 
@@ -31,34 +32,48 @@ export async function getContact(id: string): Promise<Contact> {
   return toContact(await getEntity(id));
 }
 
+function personProperties(input: ContactInput, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const props: Record<string, unknown> = { ...previous, emails: input.emails, phones: input.phones };
+  if (input.organization) props.organization = input.organization;
+  else delete props.organization;
+  if (input.notes) props.notes = input.notes;
+  else delete props.notes;
+  return props;
+}
+
 export async function createContact(input: ContactInput): Promise<Contact> {
   const created = EntitySchema.parse(
     await hubFetch('/persons', {
       method: 'POST',
-      body: {
-        name: input.name,
-        phones: input.phones,
-        emails: input.emails,
-        properties: input.organization ? { organization: input.organization } : {},
-      },
+      body: { name: input.name, phones: input.phones, emails: input.emails, properties: personProperties(input) },
     }),
   );
-  if (input.notes) {
-    return toContact(EntitySchema.parse(await hubFetch(`/entities/${created.id}`, { method: 'PATCH', body: { version: created.version, body: input.notes } })));
-  }
   return toContact(created);
 }
 
-export async function updateContact(id: string, version: number, input: ContactInput, previousProperties: Record<string, unknown>): Promise<Contact> {
-  const properties = { ...previousProperties, organization: input.organization || undefined, emails: input.emails, phones: input.phones };
-  return toContact(
-    EntitySchema.parse(
-      await hubFetch(`/entities/${encodeURIComponent(id)}`, {
-        method: 'PATCH',
-        body: { version, title: input.name, body: input.notes, properties: JSON.parse(JSON.stringify(properties)) },
-      }),
-    ),
+/**
+ * Saves an edited contact: name and properties in one versioned PATCH, then registers any
+ * new phone numbers and emails as identifiers (so messages from them link to this person).
+ */
+export async function updateContact(id: string, version: number, input: ContactInput, current: Entity): Promise<Contact> {
+  const path = `/entities/${encodeURIComponent(id)}`;
+  const updated = EntitySchema.parse(
+    await hubFetch(path, { method: 'PATCH', body: { version, title: input.name, properties: personProperties(input, current.properties ?? {}) } }),
   );
+  const known = new Set((current.identifiers ?? []).map((i) => `${i.kind}:${i.value}`));
+  const added: { kind: 'email' | 'phone'; value: string }[] = [];
+  for (const e of input.emails) {
+    const n = normalizeEmail(e);
+    if (n && !known.has(`email:${n}`)) added.push({ kind: 'email', value: e });
+  }
+  for (const p of input.phones) {
+    const n = normalizePhone(p);
+    if (n && !known.has(`phone:${n}`)) added.push({ kind: 'phone', value: p });
+  }
+  for (const identifier of added) {
+    await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, { method: 'POST', body: identifier });
+  }
+  return toContact(updated);
 }
 
 export async function deleteEntity(id: string): Promise<void> {

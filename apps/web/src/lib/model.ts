@@ -2,6 +2,7 @@
  * The web app's view of the hub's graph entities. Parsing is tolerant of optional fields so
  * a hub that adds fields does not break the app; required ones are checked.
  */
+import { normalizeEmail, normalizePhone } from '@made-open/shared/entities';
 import { z } from 'zod';
 
 const isoish = z.union([z.string(), z.date().transform((d) => d.toISOString())]);
@@ -45,15 +46,17 @@ export function toContact(e: Entity): Contact {
   const props = e.properties ?? {};
   const ids = e.identifiers ?? [];
   const fromIds = (kind: string) => ids.filter((i) => i.kind === kind).map((i) => i.value);
-  const emails = fromIds('email');
-  const phones = fromIds('phone');
+  // properties.emails/phones are the display copies as typed; identifiers are the
+  // normalised forms the hub matches on (used when no display copy exists).
+  const emails = strings(props.emails);
+  const phones = strings(props.phones);
   return {
     id: e.id,
     name: e.title?.trim() || 'Unnamed contact',
-    emails: emails.length ? emails : strings(props.emails),
-    phones: phones.length ? phones : strings(props.phones),
+    emails: emails.length ? emails : fromIds('email'),
+    phones: phones.length ? phones : fromIds('phone'),
     organization: typeof props.organization === 'string' ? props.organization : '',
-    notes: e.body ?? '',
+    notes: typeof props.notes === 'string' ? props.notes : (e.body ?? ''),
     version: e.version,
     createdAt: e.createdAt ?? '',
     updatedAt: e.updatedAt ?? e.createdAt ?? '',
@@ -75,10 +78,16 @@ export function toNote(e: Entity): Note {
 /** The fields a person fills in for a contact, validated the same way in the browser and on the server. */
 export const ContactInputSchema = z.object({
   name: z.string().trim().min(1, 'Give the contact a name.').max(200, 'Keep the name under 200 characters.'),
-  emails: z.array(z.string().trim().email('Enter email addresses like name@example.com.')).max(20),
+  emails: z
+    .array(z.string().trim().refine((v) => normalizeEmail(v) !== null, { message: 'Enter email addresses like name@example.com.' }))
+    .max(20, 'Keep it to 20 email addresses.'),
   phones: z
-    .array(z.string().trim().regex(/^\+?[\d\s().-]{5,}$/, 'Enter phone numbers with digits, like +44 20 7946 0958.'))
-    .max(20),
+    .array(
+      z.string().trim().refine((v) => normalizePhone(v) !== null, {
+        message: 'Enter phone numbers with their country code, like +44 20 7946 0958.',
+      }),
+    )
+    .max(20, 'Keep it to 20 phone numbers.'),
   organization: z.string().trim().max(200, 'Keep the organization under 200 characters.'),
   notes: z.string().max(20_000, 'Notes are limited to 20,000 characters.'),
 });

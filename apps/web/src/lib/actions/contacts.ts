@@ -27,7 +27,7 @@ export async function updateContactAction(id: string, version: number, input: Co
     // Read the stored properties so fields this form does not show are kept; the hub
     // still rejects the write with version_conflict if someone changed it in between.
     const current = await getEntity(id);
-    return updateContact(id, version, ContactInputSchema.parse(input), current.properties ?? {});
+    return updateContact(id, version, ContactInputSchema.parse(input), current);
   });
   if (result.ok) revalidatePath('/contacts', 'layout');
   return result;
