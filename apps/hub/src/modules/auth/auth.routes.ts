@@ -1,0 +1,209 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { bearerToken } from '../../platform/http/authentication.ts';
+import type { AuthenticatedUser, TokenVerifier } from '../../platform/http/authentication.ts';
+import { goTrue, handleGoTrueError } from './auth.errors.ts';
+import {
+  errorResponses,
+  healthSchema,
+  logoutQuerySchema,
+  sessionSchema,
+  settingsSchema,
+  signupBodySchema,
+  tokenBodySchema,
+  tokenQuerySchema,
+  updateUserBodySchema,
+  userSchema,
+} from './auth.schemas.ts';
+import type { AuthService } from './auth.service.ts';
+
+export interface AuthRoutesDeps {
+  service: AuthService;
+  verifier: TokenVerifier;
+  rateLimit: { signupPerHour: number; tokenPerMinute: number };
+}
+
+const tags = ['auth'];
+const gotrueNote =
+  ' GoTrue-compatible (what @supabase/supabase-js calls); errors use GoTrue\'s shape, not the /api/v1 one.';
+
+const clientInfo = (request: FastifyRequest) => ({
+  userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+});
+
+/** The GoTrue-compatible subset at /auth/v1 (DESIGN §6). */
+export function authRoutes(deps: AuthRoutesDeps) {
+  const { service, verifier } = deps;
+
+  async function signedIn(request: FastifyRequest): Promise<AuthenticatedUser> {
+    const token = bearerToken(request);
+    if (token === undefined) throw goTrue.noAuthorization();
+    const user = await verifier.verify(token);
+    if (!user) throw goTrue.noAuthorization();
+    return user;
+  }
+
+  return async function routes(fastify: FastifyInstance) {
+    // This scope answers in GoTrue's error shapes; the rest of the hub keeps its own.
+    fastify.setErrorHandler(handleGoTrueError);
+    // supabase-js sends `Content-Type: application/json` with no body on POST /logout,
+    // which GoTrue accepts; in this scope an empty JSON body is no body.
+    const parseJson = fastify.getDefaultJsonParser('error', 'error');
+    fastify.removeContentTypeParser('application/json');
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      const text = body.toString();
+      if (text.trim() === '') return done(null, undefined);
+      return parseJson(request, text, done);
+    });
+    await fastify.register(rateLimit, { global: false });
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+    app.post(
+      '/auth/v1/signup',
+      {
+        config: { rateLimit: { max: deps.rateLimit.signupPerHour, timeWindow: '1 hour' } },
+        schema: {
+          tags,
+          summary: 'Sign up with email and password (auto-confirmed; returns a session)',
+          description: `Rate limited per client IP (AUTH_RATE_LIMIT_SIGNUP_PER_HOUR).${gotrueNote}`,
+          security: [],
+          body: signupBodySchema,
+          response: { 200: sessionSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.signUp(request.body, clientInfo(request)),
+    );
+
+    app.post(
+      '/auth/v1/token',
+      {
+        config: { rateLimit: { max: deps.rateLimit.tokenPerMinute, timeWindow: '1 minute' } },
+        schema: {
+          tags,
+          summary: 'Sign in (grant_type=password) or refresh a session (grant_type=refresh_token)',
+          description:
+            'Refresh tokens are single use: each refresh returns a new one, and presenting a spent one again ends the session. ' +
+            `Rate limited per client IP (AUTH_RATE_LIMIT_TOKEN_PER_MINUTE).${gotrueNote}`,
+          security: [],
+          querystring: tokenQuerySchema,
+          body: tokenBodySchema,
+          response: { 200: sessionSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        switch (request.query.grant_type) {
+          case 'password':
+            return service.signInWithPassword(request.body, clientInfo(request));
+          case 'refresh_token':
+            return service.refresh(request.body.refresh_token);
+          default:
+            throw goTrue.unsupportedGrant();
+        }
+      },
+    );
+
+    app.get(
+      '/auth/v1/user',
+      {
+        schema: {
+          tags,
+          summary: 'The signed-in user',
+          description: `Needs an access token of an active session.${gotrueNote}`,
+          response: { 200: userSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.getUser(await signedIn(request)),
+    );
+
+    app.put(
+      '/auth/v1/user',
+      {
+        schema: {
+          tags,
+          summary: 'Change the signed-in user\'s email, password or user_metadata',
+          description:
+            'Email changes apply at once (the hub sends no mail). A password change signs out the user\'s other sessions. ' +
+            `user_metadata is merged; a null value removes a key.${gotrueNote}`,
+          body: updateUserBodySchema,
+          response: { 200: userSchema, ...errorResponses },
+        },
+      },
+      async (request) => service.updateUser(await signedIn(request), request.body),
+    );
+
+    app.post(
+      '/auth/v1/logout',
+      {
+        schema: {
+          tags,
+          summary: 'Sign out: this session, every session, or every other session',
+          description: `Answers 204. Access tokens of ended sessions stop working on this hub instance at once and everywhere at their expiry.${gotrueNote}`,
+          querystring: logoutQuerySchema,
+          response: { 204: z.null().describe('Signed out'), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await service.logout(await signedIn(request), request.query.scope);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/auth/v1/settings',
+      {
+        schema: {
+          tags,
+          summary: 'Which sign-in methods this auth server offers (GoTrue /settings)',
+          security: [],
+          response: { 200: settingsSchema },
+        },
+      },
+      async () => ({
+        external: {
+          email: true,
+          phone: false,
+          anonymous_users: false,
+          apple: false,
+          azure: false,
+          bitbucket: false,
+          discord: false,
+          facebook: false,
+          figma: false,
+          github: false,
+          gitlab: false,
+          google: false,
+          keycloak: false,
+          kakao: false,
+          linkedin_oidc: false,
+          notion: false,
+          slack_oidc: false,
+          spotify: false,
+          twitch: false,
+          twitter: false,
+          workos: false,
+          zoom: false,
+        },
+        disable_signup: false,
+        mailer_autoconfirm: true,
+        phone_autoconfirm: false,
+        sms_provider: '',
+        saml_enabled: false,
+        anonymous_users: false,
+      }),
+    );
+
+    app.get(
+      '/auth/v1/health',
+      {
+        schema: { tags, summary: 'Auth server liveness (GoTrue /health)', security: [], response: { 200: healthSchema } },
+      },
+      async () => ({
+        version: 'made-open-hub',
+        name: 'GoTrue',
+        description: 'GoTrue is a user registration and authentication API',
+      }),
+    );
+  };
+}

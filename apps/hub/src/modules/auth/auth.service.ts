@@ -1,0 +1,322 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { emailChanged, passwordChanged, sessionRevoked, userSignedUp } from '@made-open/shared/auth-events';
+import type { NewEvent } from '@made-open/shared';
+import { uuidv7 } from 'uuidv7';
+import type { Database, Sql } from '../../platform/db/index.ts';
+import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { EventOutbox } from '../events/index.ts';
+import { goTrue } from './auth.errors.ts';
+import { minimumPasswordLength, type PasswordHasher } from './auth.passwords.ts';
+import type { AuthRepository, SessionRevocationReason, UserRow } from './auth.repository.ts';
+import type { SessionJson, UserJson } from './auth.schemas.ts';
+import type { TokenService } from './auth.tokens.ts';
+
+export interface AuthServiceDeps {
+  db: Pick<Database, 'asSystem' | 'asUser'>;
+  repository: AuthRepository;
+  outbox: Pick<EventOutbox, 'appendMany'>;
+  passwords: PasswordHasher;
+  tokens: Pick<TokenService, 'issueAccessToken' | 'verifier'>;
+  logger: Logger;
+}
+
+export interface ClientInfo {
+  userAgent: string | null;
+}
+
+// Deliberately simple (GoTrue checks about as much): one @, no spaces, a dot in the domain.
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function normaliseEmail(raw: string): string {
+  const email = raw.trim();
+  if (!emailPattern.test(email) || email.length > 255) throw goTrue.invalidEmail();
+  return email;
+}
+
+function checkPasswordStrength(password: string) {
+  if ([...password].length < minimumPasswordLength) {
+    throw goTrue.weakPassword(`Password should be at least ${minimumPasswordLength} characters.`, ['length']);
+  }
+}
+
+const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+
+/** GoTrue's user JSON. The email identity is derived from the user: the hub has no identities table. */
+export function toUserJson(row: UserRow): UserJson {
+  const created = iso(row.created_at)!;
+  const updated = iso(row.updated_at)!;
+  return {
+    id: row.id,
+    aud: row.aud ?? 'authenticated',
+    role: row.role ?? 'authenticated',
+    email: row.email,
+    email_confirmed_at: iso(row.email_confirmed_at),
+    phone: row.phone ?? '',
+    confirmed_at: iso(row.confirmed_at),
+    last_sign_in_at: iso(row.last_sign_in_at),
+    app_metadata: row.raw_app_meta_data ?? { provider: 'email', providers: ['email'] },
+    user_metadata: row.raw_user_meta_data ?? {},
+    identities: [
+      {
+        identity_id: row.id,
+        id: row.id,
+        user_id: row.id,
+        identity_data: { sub: row.id, email: row.email, email_verified: row.email_confirmed_at !== null, phone_verified: false },
+        provider: 'email',
+        email: row.email,
+        last_sign_in_at: iso(row.last_sign_in_at),
+        created_at: created,
+        updated_at: updated,
+      },
+    ],
+    created_at: created,
+    updated_at: updated,
+    is_anonymous: row.is_anonymous,
+  };
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+const newRefreshToken = () => randomBytes(32).toString('base64url');
+const actorOf = (userId: string) => ({ kind: 'user' as const, id: userId });
+
+function revokedEvents(userId: string, sessionIds: readonly string[], reason: SessionRevocationReason): NewEvent[] {
+  return sessionIds.map((sessionId) => ({
+    type: sessionRevoked.type,
+    v: sessionRevoked.v,
+    ownerId: userId,
+    subject: sessionId,
+    actor: actorOf(userId),
+    data: sessionRevoked.data.parse({ userId, sessionId, reason }),
+  }));
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function createAuthService(deps: AuthServiceDeps) {
+  const { db, repository: repo, outbox, passwords, tokens, logger } = deps;
+
+  async function startSession(tx: Sql, userId: string, client: ClientInfo) {
+    const sessionId = uuidv7();
+    const refreshToken = newRefreshToken();
+    await repo.createSession(tx, { id: sessionId, ownerId: userId, userAgent: client.userAgent?.slice(0, 512) ?? null });
+    await repo.insertRefreshToken(tx, { hashHex: hashToken(refreshToken), ownerId: userId, sessionId, parentId: null });
+    return { sessionId, refreshToken };
+  }
+
+  async function sessionResponse(user: UserRow, sessionId: string, refreshToken: string, authenticatedAt: number): Promise<SessionJson> {
+    const issued = await tokens.issueAccessToken(
+      {
+        id: user.id,
+        email: user.email,
+        appMetadata: user.raw_app_meta_data ?? {},
+        userMetadata: user.raw_user_meta_data ?? {},
+        isAnonymous: user.is_anonymous,
+      },
+      { id: sessionId, authenticatedAt },
+    );
+    return {
+      access_token: issued.accessToken,
+      token_type: 'bearer',
+      expires_in: issued.expiresIn,
+      expires_at: issued.expiresAt,
+      refresh_token: refreshToken,
+      user: toUserJson(user),
+    };
+  }
+
+  function isUniqueViolation(error: unknown) {
+    return (error as { code?: unknown } | null)?.code === '23505';
+  }
+
+  /** An active session of this user, from a verified access token, or a GoTrue 403. */
+  async function requireActiveSession(user: AuthenticatedUser, tx: Sql): Promise<string> {
+    const sessionId = user.claims.session_id;
+    if (typeof sessionId !== 'string' || !(await repo.isSessionActive(tx, sessionId, user.id))) throw goTrue.sessionNotFound();
+    return sessionId;
+  }
+
+  return {
+    /** POST /signup: auto-confirmed, signed in at once. */
+    async signUp(input: { email: string; password: string; data?: Record<string, unknown> | null }, client: ClientInfo) {
+      const email = normaliseEmail(input.email);
+      checkPasswordStrength(input.password);
+      const encryptedPassword = await passwords.hash(input.password);
+      const userId = randomUUID();
+      const now = Math.floor(Date.now() / 1000);
+      try {
+        const { user, sessionId, refreshToken } = await db.asSystem(async (tx) => {
+          const user = await repo.insertUser(tx, { id: userId, email, encryptedPassword, userMetadata: input.data ?? {} });
+          const session = await startSession(tx, userId, client);
+          await outbox.appendMany(tx, [
+            {
+              type: userSignedUp.type,
+              v: userSignedUp.v,
+              ownerId: userId,
+              subject: userId,
+              actor: actorOf(userId),
+              data: userSignedUp.data.parse({ userId, email, provider: 'email' }),
+            },
+          ]);
+          return { user, ...session };
+        });
+        logger.info({ userId }, 'user signed up');
+        return sessionResponse(user, sessionId, refreshToken, now);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw goTrue.userExists();
+        throw error;
+      }
+    },
+
+    /** POST /token?grant_type=password. Unknown emails cost the same as wrong passwords. */
+    async signInWithPassword(input: { email?: string; password?: string }, client: ClientInfo) {
+      if (!input.email || input.password === undefined) throw goTrue.validation('An email and a password are required.');
+      const found = await db.asSystem((tx) => repo.findUserByEmail(tx, input.email!.trim()));
+      if (!found || !found.encrypted_password || found.deleted_at !== null) {
+        await passwords.verifyDummy(input.password);
+        throw goTrue.invalidCredentials();
+      }
+      if (!(await passwords.verify(found.encrypted_password, input.password))) throw goTrue.invalidCredentials();
+      if (found.banned_until !== null && new Date(found.banned_until).getTime() > Date.now()) {
+        throw goTrue.userBanned();
+      }
+      const rehashed = passwords.needsRehash(found.encrypted_password) ? await passwords.hash(input.password) : undefined;
+      const now = Math.floor(Date.now() / 1000);
+      const { user, sessionId, refreshToken } = await db.asSystem(async (tx) => {
+        const user = await repo.recordSignIn(tx, found.id, rehashed);
+        return { user, ...(await startSession(tx, found.id, client)) };
+      });
+      return sessionResponse(user, sessionId, refreshToken, now);
+    },
+
+    /**
+     * POST /token?grant_type=refresh_token. Each refresh token works once and is replaced;
+     * presenting a spent one again means it leaked, so the whole session ends.
+     */
+    async refresh(refreshToken: string | undefined) {
+      if (!refreshToken) throw goTrue.refreshTokenNotFound();
+      const hashHex = hashToken(refreshToken);
+      const result = await db.asSystem(async (tx) => {
+        const token = await repo.findRefreshTokenForUpdate(tx, hashHex);
+        if (!token || token.session_revoked_at !== null) return { kind: 'not_found' as const };
+        if (token.revoked) {
+          const ended = await repo.revokeSessions(tx, token.owner_id, 'refresh_token_reuse', { only: token.session_id });
+          await outbox.appendMany(tx, revokedEvents(token.owner_id, ended, 'refresh_token_reuse'));
+          return { kind: 'reused' as const, ownerId: token.owner_id, ended };
+        }
+        await repo.spendRefreshToken(tx, token.id, token.session_id);
+        const next = newRefreshToken();
+        await repo.insertRefreshToken(tx, {
+          hashHex: hashToken(next),
+          ownerId: token.owner_id,
+          sessionId: token.session_id,
+          parentId: token.id,
+        });
+        const user = await repo.findUserById(tx, token.owner_id);
+        return { kind: 'rotated' as const, user: user!, sessionId: token.session_id, refreshToken: next };
+      });
+      if (result.kind === 'not_found') throw goTrue.refreshTokenNotFound();
+      if (result.kind === 'reused') {
+        tokens.verifier.forgetSessions(result.ended);
+        logger.warn({ userId: result.ownerId, sessions: result.ended }, 'spent refresh token presented again: session revoked');
+        throw goTrue.refreshTokenAlreadyUsed();
+      }
+      // amr keeps the time of the original sign-in in GoTrue; the hub does not store it, so it is the refresh time.
+      return sessionResponse(result.user, result.sessionId, result.refreshToken, Math.floor(Date.now() / 1000));
+    },
+
+    /** GET /user: the caller's own row, read under their RLS; a signed-out session is a 403. */
+    async getUser(user: AuthenticatedUser): Promise<UserJson> {
+      const sessionId = typeof user.claims.session_id === 'string' ? user.claims.session_id : null;
+      const row = await db.asUser(user.claims, (tx) => repo.findSelfWithSession(tx, sessionId));
+      if (!row) throw goTrue.userNotFound();
+      if (!row.session_active) throw goTrue.sessionNotFound();
+      return toUserJson(row);
+    },
+
+    /**
+     * PUT /user: email (changed at once: the hub sends no mail), password (signs out the
+     * user's other sessions, as GoTrue does) and user_metadata (merged; null removes a key).
+     */
+    async updateUser(
+      caller: AuthenticatedUser,
+      input: { email?: string; password?: string; data?: Record<string, unknown> | null },
+    ): Promise<UserJson> {
+      const email = input.email === undefined ? undefined : normaliseEmail(input.email);
+      if (input.password !== undefined) checkPasswordStrength(input.password);
+      let encryptedPassword: string | undefined;
+      if (input.password !== undefined) {
+        const current = await db.asSystem((tx) => repo.findUserById(tx, caller.id));
+        if (current?.encrypted_password && (await passwords.verify(current.encrypted_password, input.password))) {
+          throw goTrue.samePassword();
+        }
+        encryptedPassword = await passwords.hash(input.password);
+      }
+      const { user, ended } = await db.asSystem(async (tx) => {
+        const sessionId = await requireActiveSession(caller, tx);
+        const current = await repo.findUserById(tx, caller.id, true);
+        if (!current) throw goTrue.userNotFound();
+        const events: NewEvent[] = [];
+        const changes: Parameters<AuthRepository['updateUser']>[2] = {};
+        let ended: string[] = [];
+        if (email !== undefined && email.toLowerCase() !== current.email.toLowerCase()) {
+          if (await repo.emailTakenByOther(tx, email, caller.id)) throw goTrue.emailExists();
+          changes.email = email;
+          events.push({
+            type: emailChanged.type,
+            v: emailChanged.v,
+            ownerId: caller.id,
+            subject: caller.id,
+            actor: actorOf(caller.id),
+            data: emailChanged.data.parse({ userId: caller.id, email }),
+          });
+        }
+        if (encryptedPassword !== undefined) {
+          changes.encryptedPassword = encryptedPassword;
+          ended = await repo.revokeSessions(tx, caller.id, 'password_changed', { except: sessionId });
+          events.push({
+            type: passwordChanged.type,
+            v: passwordChanged.v,
+            ownerId: caller.id,
+            subject: caller.id,
+            actor: actorOf(caller.id),
+            data: passwordChanged.data.parse({ userId: caller.id, sessionId, otherSessionsRevoked: ended.length }),
+          });
+          events.push(...revokedEvents(caller.id, ended, 'password_changed'));
+        }
+        if (input.data) {
+          const merged: Record<string, unknown> = { ...(current.raw_user_meta_data ?? {}) };
+          for (const [key, value] of Object.entries(input.data)) {
+            if (value === null) delete merged[key];
+            else merged[key] = value;
+          }
+          changes.userMetadata = merged;
+        }
+        try {
+          const user = await repo.updateUser(tx, caller.id, changes);
+          await outbox.appendMany(tx, events);
+          return { user, ended };
+        } catch (error) {
+          if (isUniqueViolation(error)) throw goTrue.emailExists();
+          throw error;
+        }
+      });
+      tokens.verifier.forgetSessions(ended);
+      return toUserJson(user);
+    },
+
+    /** POST /logout: global (every session), local (this one) or others (all but this one). */
+    async logout(caller: AuthenticatedUser, scope: 'global' | 'local' | 'others') {
+      const sessionId = typeof caller.claims.session_id === 'string' ? caller.claims.session_id : undefined;
+      const select =
+        scope === 'global' ? {} : scope === 'local' ? { only: sessionId } : { except: sessionId };
+      if (scope !== 'global' && sessionId === undefined) return;
+      const ended = await db.asSystem(async (tx) => {
+        const ended = await repo.revokeSessions(tx, caller.id, 'logout', select);
+        await outbox.appendMany(tx, revokedEvents(caller.id, ended, 'logout'));
+        return ended;
+      });
+      tokens.verifier.forgetSessions(ended);
+    },
+  };
+}
