@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { authMigrations, createAuthModule } from './modules/auth/index.ts';
 import { createEventOutbox, eventsMigrations } from './modules/events/index.ts';
 import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
+import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -23,6 +24,7 @@ export const migrationSources: readonly MigrationSource[] = [
   eventsMigrations,
   authMigrations,
   graphMigrations,
+  walletMigrations,
 ];
 
 /**
@@ -33,7 +35,8 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
   const outbox = createEventOutbox();
   const auth = createAuthModule({ config, db, logger: logger.child({ module: 'auth' }), outbox });
   const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
-  const modules: HubModule[] = [auth, graph];
+  const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox });
+  const modules: HubModule[] = [auth, graph, wallet];
 
   await migrate(db, migrationSources, logger);
 

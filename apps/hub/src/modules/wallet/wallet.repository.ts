@@ -1,0 +1,114 @@
+import type { Sql } from '../../platform/db/index.ts';
+import type { CredentialType } from './wallet.schemas.ts';
+
+export interface CredentialRow {
+  id: string;
+  owner_id: string;
+  type: CredentialType;
+  name: string;
+  hints: Record<string, string>;
+  fields: string[];
+  ciphertext: string;
+  wrapped_key: string;
+  kek_id: string;
+  last_tested_at: Date | string | null;
+  last_test_ok: boolean | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+const columns = `id, owner_id, type, name, hints, fields, ciphertext, wrapped_key, kek_id, last_tested_at, last_test_ok, created_at, updated_at`;
+
+export interface NewCredentialRow {
+  id: string;
+  ownerId: string;
+  type: CredentialType;
+  name: string;
+  hints: Record<string, string>;
+  fields: string[];
+  ciphertext: string;
+  wrappedKey: string;
+  kekId: string;
+}
+
+/** The only file that knows the wallet's SQL. Every method takes the transaction. */
+export const walletRepository = {
+  async insert(tx: Sql, row: NewCredentialRow): Promise<CredentialRow> {
+    const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
+      `INSERT INTO made_open.credentials (id, owner_id, type, name, hints, fields, ciphertext, wrapped_key, kek_id)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6::text[], $7, $8, $9) RETURNING ${columns}`,
+      [row.id, row.ownerId, row.type, row.name, JSON.stringify(row.hints), row.fields, row.ciphertext, row.wrappedKey, row.kekId],
+    );
+    return rows[0]!;
+  },
+
+  async replace(tx: Sql, row: NewCredentialRow): Promise<CredentialRow | undefined> {
+    const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
+      `UPDATE made_open.credentials
+          SET type = $3, name = $4, hints = $5::jsonb, fields = $6::text[], ciphertext = $7, wrapped_key = $8, kek_id = $9,
+              last_tested_at = NULL, last_test_ok = NULL, updated_at = now()
+        WHERE id = $1 AND owner_id = $2 RETURNING ${columns}`,
+      [row.id, row.ownerId, row.type, row.name, JSON.stringify(row.hints), row.fields, row.ciphertext, row.wrappedKey, row.kekId],
+    );
+    return rows[0];
+  },
+
+  async get(tx: Sql, ownerId: string, id: string): Promise<CredentialRow | undefined> {
+    const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
+      `SELECT ${columns} FROM made_open.credentials WHERE id = $1 AND owner_id = $2`,
+      [id, ownerId],
+    );
+    return rows[0];
+  },
+
+  async list(tx: Sql, ownerId: string): Promise<CredentialRow[]> {
+    const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
+      `SELECT ${columns} FROM made_open.credentials WHERE owner_id = $1 ORDER BY created_at, id`,
+      [ownerId],
+    );
+    return rows;
+  },
+
+  async typesOf(tx: Sql, ownerId: string): Promise<CredentialType[]> {
+    const { rows } = await tx.query<{ type: CredentialType }>(
+      `SELECT DISTINCT type FROM made_open.credentials WHERE owner_id = $1`,
+      [ownerId],
+    );
+    return rows.map((r) => r.type);
+  },
+
+  async delete(tx: Sql, ownerId: string, id: string): Promise<CredentialRow | undefined> {
+    const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
+      `DELETE FROM made_open.credentials WHERE id = $1 AND owner_id = $2 RETURNING ${columns}`,
+      [id, ownerId],
+    );
+    return rows[0];
+  },
+
+  async recordTest(tx: Sql, ownerId: string, id: string, ok: boolean): Promise<void> {
+    await tx.query(
+      `UPDATE made_open.credentials SET last_tested_at = now(), last_test_ok = $3 WHERE id = $1 AND owner_id = $2`,
+      [id, ownerId, ok],
+    );
+  },
+
+  /** System work (key rotation): every row, locked for the rotating transaction. */
+  async lockAllKeys(tx: Sql): Promise<Pick<CredentialRow, 'id' | 'owner_id' | 'ciphertext' | 'wrapped_key' | 'kek_id'>[]> {
+    const { rows } = await tx.query<Pick<CredentialRow, 'id' | 'owner_id' | 'ciphertext' | 'wrapped_key' | 'kek_id'> & Record<string, unknown>>(
+      `SELECT id, owner_id, ciphertext, wrapped_key, kek_id FROM made_open.credentials ORDER BY id FOR UPDATE`,
+    );
+    return rows;
+  },
+
+  async rewrap(tx: Sql, rows: readonly { id: string; wrappedKey: string; kekId: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `UPDATE made_open.credentials AS c SET wrapped_key = r.wrapped_key, kek_id = r.kek_id
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, wrapped_key text, kek_id text)
+        WHERE c.id = r.id`,
+      [JSON.stringify(rows.map((r) => ({ id: r.id, wrapped_key: r.wrappedKey, kek_id: r.kekId })))],
+    );
+  },
+};
+
+export type WalletRepository = typeof walletRepository;
