@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { authEvents } from './auth-events.ts';
 import { graphEvents } from './graph-events.ts';
 import { pluginEvents } from './plugin-events.ts';
+import { storageEvents } from './storage-events.ts';
 import { walletEvents } from './wallet-events.ts';
 import { eventTypeSchema, type EventDefinition, type NewEvent } from './events.ts';
 
@@ -112,6 +113,6 @@ export function createEventRegistry(definitions: readonly EventDefinition[]): Ev
 }
 
 /** Every domain's definitions. Add your domain's list here. */
-export const allEventDefinitions: readonly EventDefinition[] = [...authEvents, ...walletEvents, ...pluginEvents, ...graphEvents];
+export const allEventDefinitions: readonly EventDefinition[] = [...authEvents, ...walletEvents, ...pluginEvents, ...graphEvents, ...storageEvents];
 
 export const eventRegistry: EventRegistry = createEventRegistry(allEventDefinitions);

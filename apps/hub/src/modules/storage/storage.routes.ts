@@ -1,0 +1,296 @@
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ValidationError } from '../../platform/errors.ts';
+import { requireUser } from '../../platform/http/authentication.ts';
+import { mapError } from '../../platform/http/error-handler.ts';
+import {
+  bucketParams,
+  bucketResponse,
+  createBucketBody,
+  fileObjectResponse,
+  listBucketsQuery,
+  listObjectsBody,
+  messageResponse,
+  moveCopyBody,
+  objectInfoResponse,
+  objectParams,
+  removeObjectsBody,
+  signBody,
+  signManyBody,
+  toBucket,
+  toFileObject,
+  toObjectInfo,
+  updateBucketBody,
+  uploadResponse,
+} from './storage.schemas.ts';
+import type { ObjectContent, StorageService } from './storage.service.ts';
+
+const tags = ['storage'];
+
+/** Supabase Storage's error shape, which storage-js turns into a StorageApiError. */
+function storageErrors(app: FastifyInstance) {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = mapError(error);
+    if (status >= 500) request.log.error({ err: error }, 'storage request failed');
+    // A rejected upload may still be sending: do not keep reading it on this connection.
+    if (request.method === 'POST' || request.method === 'PUT') {
+      if (!request.raw.readableEnded) reply.header('connection', 'close');
+    }
+    return reply.status(status).send({ statusCode: String(status), error: body.error.code, message: body.error.message });
+  });
+}
+
+function sendContent(reply: FastifyReply, content: ObjectContent, download: string | undefined, head = false) {
+  const { object, body, range } = content;
+  reply
+    .header('content-type', object.mime_type)
+    .header('etag', object.etag)
+    .header('last-modified', new Date(object.updated_at).toUTCString())
+    .header('cache-control', object.cache_control ?? 'max-age=3600')
+    .header('accept-ranges', 'bytes')
+    .header('x-content-type-options', 'nosniff')
+    // User content must never run as the hub's origin.
+    .header('content-security-policy', "default-src 'none'; sandbox");
+  if (download !== undefined) {
+    const filename = download || object.name.split('/').pop() || 'download';
+    reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`);
+  }
+  if (range) {
+    reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${range.total}`);
+    reply.header('content-length', String(range.end - range.start + 1));
+  } else {
+    reply.header('content-length', String(object.size));
+  }
+  if (head) {
+    body.destroy();
+    return reply.send();
+  }
+  return reply.send(body);
+}
+
+interface ParsedUpload {
+  body: Readable;
+  declaredSize: number | undefined;
+  contentType: string | undefined;
+  cacheControl: string | undefined;
+  userMetadata: Record<string, unknown> | null;
+}
+
+function parseMetadata(raw: string | undefined, base64: boolean): Record<string, unknown> | null {
+  if (!raw) return null;
+  try {
+    const value = JSON.parse(base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    if (JSON.stringify(value).length > 8192) throw new ValidationError('The metadata is larger than 8 KiB.');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw new ValidationError('The metadata must be a JSON object (x-metadata: base64 of the JSON).');
+  }
+}
+
+const cacheControlFrom = (value: string | undefined) => {
+  if (!value) return undefined;
+  const seconds = /^(?:max-age=)?(\d{1,10})$/.exec(value.trim());
+  return seconds ? `max-age=${seconds[1]}` : value.slice(0, 200);
+};
+
+/** The upload's byte stream: the raw body, or the first file part of a multipart form. */
+function parseUpload(raw: IncomingMessage): Promise<ParsedUpload> {
+  const contentType = raw.headers['content-type'];
+  const length = raw.headers['content-length'];
+  if (!contentType?.toLowerCase().startsWith('multipart/form-data')) {
+    return Promise.resolve({
+      body: raw,
+      declaredSize: length === undefined ? undefined : Number(length),
+      contentType,
+      cacheControl: cacheControlFrom(raw.headers['cache-control']),
+      userMetadata: parseMetadata(raw.headers['x-metadata'] as string | undefined, true),
+    });
+  }
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: raw.headers, limits: { files: 1, fields: 10, fieldSize: 16 * 1024 } });
+    } catch {
+      reject(new ValidationError('The multipart form is malformed.'));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let settled = false;
+    parser.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    parser.on('file', (_name, stream, info) => {
+      if (settled) {
+        stream.resume();
+        return;
+      }
+      settled = true;
+      try {
+        resolve({
+          body: stream,
+          declaredSize: undefined,
+          contentType: info.mimeType,
+          cacheControl: cacheControlFrom(fields.cacheControl),
+          userMetadata: parseMetadata(fields.metadata, false),
+        });
+      } catch (error) {
+        stream.resume();
+        reject(error);
+      }
+    });
+    parser.on('error', (error) => {
+      if (!settled) {
+        settled = true;
+        reject(new ValidationError(`The multipart form is malformed: ${(error as Error).message}`));
+      }
+    });
+    parser.on('close', () => {
+      if (!settled) {
+        settled = true;
+        reject(new ValidationError('The multipart form has no file part.'));
+      }
+    });
+    raw.on('aborted', () => parser.destroy(new Error('aborted')));
+    raw.pipe(parser);
+  });
+}
+
+export function storageRoutes(service: StorageService) {
+  return async function routes(root: FastifyInstance) {
+    await root.register(
+      async (scope) => {
+        storageErrors(scope);
+        const app = scope.withTypeProvider<ZodTypeProvider>();
+
+        // ---- buckets ----
+        app.get('/bucket', { schema: { tags, summary: 'List your buckets', querystring: listBucketsQuery, response: { 200: z.array(bucketResponse) } } }, async (request) => {
+          const user = await requireUser(request);
+          const rows = await service.listBuckets(user, request.query);
+          return rows.map(toBucket);
+        });
+        app.get('/bucket/:bucketId', { schema: { tags, summary: 'Get a bucket', params: bucketParams, response: { 200: bucketResponse } } }, async (request) => {
+          const user = await requireUser(request);
+          return toBucket(await service.getBucket(user, request.params.bucketId));
+        });
+        app.post('/bucket', { schema: { tags, summary: 'Create a bucket', body: createBucketBody, response: { 200: z.object({ name: z.string() }) } } }, async (request) => {
+          const user = await requireUser(request);
+          const b = request.body;
+          const row = await service.createBucket(user, {
+            id: b.id ?? b.name,
+            public: b.public,
+            fileSizeLimit: b.file_size_limit,
+            allowedMimeTypes: b.allowed_mime_types,
+          });
+          return { name: row.id };
+        });
+        app.put('/bucket/:bucketId', { schema: { tags, summary: 'Update a bucket', params: bucketParams, body: updateBucketBody, response: { 200: messageResponse } } }, async (request) => {
+          const user = await requireUser(request);
+          const b = request.body;
+          await service.updateBucket(user, request.params.bucketId, { public: b.public, fileSizeLimit: b.file_size_limit, allowedMimeTypes: b.allowed_mime_types });
+          return { message: 'Successfully updated' };
+        });
+        app.post('/bucket/:bucketId/empty', { schema: { tags, summary: 'Delete every object in a bucket', params: bucketParams, response: { 200: messageResponse } } }, async (request) => {
+          const user = await requireUser(request);
+          await service.emptyBucket(user, request.params.bucketId);
+          return { message: 'Successfully emptied' };
+        });
+        app.delete('/bucket/:bucketId', { schema: { tags, summary: 'Delete an empty bucket', params: bucketParams, response: { 200: messageResponse } } }, async (request) => {
+          const user = await requireUser(request);
+          await service.deleteBucket(user, request.params.bucketId);
+          return { message: 'Successfully deleted' };
+        });
+
+        // ---- object operations with JSON bodies ----
+        app.post('/object/list/:bucketId', { schema: { tags, summary: 'List one folder of a bucket', params: bucketParams, body: listObjectsBody, response: { 200: z.array(fileObjectResponse) } } }, async (request) => {
+          const user = await requireUser(request);
+          const b = request.body;
+          const rows = await service.list(user, request.params.bucketId, {
+            prefix: b.prefix,
+            search: b.search,
+            limit: b.limit,
+            offset: b.offset,
+            sortColumn: b.sortBy?.column,
+            sortOrder: b.sortBy?.order,
+          });
+          return rows.map((row) => toFileObject(row, row.entry));
+        });
+        app.delete('/object/:bucketId', { schema: { tags, summary: 'Remove objects', params: bucketParams, body: removeObjectsBody, response: { 200: z.array(fileObjectResponse) } } }, async (request) => {
+          const user = await requireUser(request);
+          const rows = await service.remove(user, request.params.bucketId, request.body.prefixes);
+          return rows.map((row) => toFileObject(row, row.name));
+        });
+        app.post('/object/move', { schema: { tags, summary: 'Move (rename) an object', body: moveCopyBody, response: { 200: messageResponse } } }, async (request) => {
+          const user = await requireUser(request);
+          await service.move(user, request.body);
+          return { message: 'Successfully moved' };
+        });
+        app.post('/object/copy', { schema: { tags, summary: 'Copy an object', body: moveCopyBody, response: { 200: uploadResponse } } }, async (request) => {
+          const user = await requireUser(request);
+          const row = await service.copy(user, request.body);
+          return { Id: row.id, Key: `${row.bucket_id}/${row.name}` };
+        });
+        app.post('/object/sign/:bucketId/*', { schema: { tags, summary: 'Create a signed URL for one object', params: objectParams, body: signBody, response: { 200: z.object({ signedURL: z.string() }) } } }, async (request) => {
+          const user = await requireUser(request);
+          const signedURL = await service.createSignedUrl(user, request.params.bucketId, request.params['*'], request.body.expiresIn);
+          return { signedURL };
+        });
+        app.post('/object/sign/:bucketId', { schema: { tags, summary: 'Create signed URLs for several objects', params: bucketParams, body: signManyBody, response: { 200: z.array(z.object({ error: z.string().nullable(), path: z.string(), signedURL: z.string().nullable() })) } } }, async (request) => {
+          const user = await requireUser(request);
+          return service.createSignedUrls(user, request.params.bucketId, request.body.paths, request.body.expiresIn);
+        });
+        app.get('/object/info/:bucketId/*', { schema: { tags, summary: 'An object\'s metadata', params: objectParams, response: { 200: objectInfoResponse } } }, async (request) => {
+          const user = await requireUser(request);
+          return toObjectInfo(await service.getObjectInfo(user, request.params.bucketId, request.params['*']));
+        });
+
+        // ---- downloads ----
+        const downloadQuery = z.object({ download: z.string().optional(), token: z.string().max(4096).optional(), cacheNonce: z.string().optional() });
+        const authenticated = async (request: FastifyRequest<{ Params: z.infer<typeof objectParams>; Querystring: z.infer<typeof downloadQuery> }>, reply: FastifyReply) => {
+          const user = await requireUser(request);
+          const content = await service.download(user, request.params.bucketId, request.params['*'], request.headers.range);
+          return sendContent(reply, content, request.query.download, request.method === 'HEAD');
+        };
+        app.get('/object/:bucketId/*', { schema: { tags, summary: 'Download your object', params: objectParams, querystring: downloadQuery } }, authenticated);
+        app.get('/object/authenticated/:bucketId/*', { schema: { tags, summary: 'Download your object', params: objectParams, querystring: downloadQuery } }, authenticated);
+        app.head('/object/:bucketId/*', { schema: { tags, summary: 'Whether your object exists', params: objectParams, querystring: downloadQuery } }, authenticated);
+        app.get('/object/public/:bucketId/*', { schema: { tags, summary: 'Download an object from a public bucket', params: objectParams, querystring: downloadQuery, security: [] } }, async (request, reply) => {
+          const content = await service.downloadPublic(request.params.bucketId, request.params['*'], request.headers.range);
+          return sendContent(reply, content, request.query.download);
+        });
+        app.get('/object/sign/:bucketId/*', { schema: { tags, summary: 'Download an object with a signed URL', params: objectParams, querystring: downloadQuery, security: [] } }, async (request, reply) => {
+          const content = await service.downloadSigned(request.params.bucketId, request.params['*'], request.query.token, request.headers.range);
+          return sendContent(reply, content, request.query.download);
+        });
+
+        // ---- uploads: the body is streamed from the socket, never parsed or buffered ----
+        await app.register(async (uploads) => {
+          uploads.removeAllContentTypeParsers();
+          uploads.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+          const u = uploads.withTypeProvider<ZodTypeProvider>();
+          const upload = (upsertByDefault: boolean) => async (request: FastifyRequest<{ Params: z.infer<typeof objectParams> }>) => {
+            const user = await requireUser(request);
+            const upsertHeader = request.headers['x-upsert'];
+            const upsert = upsertHeader === undefined ? upsertByDefault : upsertHeader === 'true';
+            const parsed = await parseUpload(request.raw);
+            const row = await service.upload(user, {
+              bucketId: request.params.bucketId,
+              name: request.params['*'],
+              upsert,
+              ...parsed,
+            });
+            return { Id: row.id, Key: `${row.bucket_id}/${row.name}` };
+          };
+          u.post('/object/:bucketId/*', { schema: { tags, summary: 'Upload an object (raw body or multipart form; x-upsert: true replaces)', params: objectParams, response: { 200: uploadResponse } } }, upload(false));
+          u.put('/object/:bucketId/*', { schema: { tags, summary: 'Replace an object', params: objectParams, response: { 200: uploadResponse } } }, upload(true));
+        });
+      },
+      { prefix: '/storage/v1' },
+    );
+  };
+}
