@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { authMigrations, createAuthModule } from './modules/auth/index.ts';
 import { createEventOutbox, eventsMigrations } from './modules/events/index.ts';
 import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
+import { createGraphFileEntities, createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
@@ -25,6 +26,7 @@ export const migrationSources: readonly MigrationSource[] = [
   authMigrations,
   graphMigrations,
   walletMigrations,
+  storageMigrations,
 ];
 
 /**
@@ -36,7 +38,14 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
   const auth = createAuthModule({ config, db, logger: logger.child({ module: 'auth' }), outbox });
   const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
   const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox });
-  const modules: HubModule[] = [auth, graph, wallet];
+  const storage = createStorageModule({
+    config,
+    db,
+    logger: logger.child({ module: 'storage' }),
+    outbox,
+    files: createGraphFileEntities(outbox),
+  });
+  const modules: HubModule[] = [auth, graph, wallet, storage];
 
   await migrate(db, migrationSources, logger);
 

@@ -58,3 +58,4 @@ export function createStorageModule(deps: StorageModuleDeps): StorageModule {
     },
   };
 }
+export { createGraphFileEntities } from './storage.files.ts';
