@@ -9,17 +9,27 @@ import { defineEvent } from './events.ts';
  */
 
 /** Entity fields a change can touch, as named in `changed`. */
-export const entityFieldNames = ['title', 'body', 'properties', 'occurredAt', 'deletedAt', 'mergedIntoId'] as const;
+export const entityFieldNames = ['title', 'body', 'properties', 'occurredAt', 'deletedAt', 'mergedIntoId', 'identifiers'] as const;
 
-export const entityCreated = defineEvent('data.EntityCreated', 1, z.object({ entity: entitySchema }));
+export const entityCreated = defineEvent(
+  'data.EntityCreated',
+  1,
+  z.object({
+    entity: entitySchema,
+    /** A person's identifiers (normalised phones and emails), when it was created with some. */
+    identifiers: z.array(identifierSchema).optional(),
+  }),
+);
 
 export const entityUpdated = defineEvent(
   'data.EntityUpdated',
   1,
   z.object({
     entity: entitySchema,
-    /** The fields whose value changed (camelCase). */
+    /** The fields whose value changed (camelCase); `identifiers` when a person's changed. */
     changed: z.array(z.enum(entityFieldNames)).min(1),
+    /** A person's identifiers after the change, when `changed` includes identifiers. */
+    identifiers: z.array(identifierSchema).optional(),
   }),
 );
 

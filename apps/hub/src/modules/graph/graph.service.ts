@@ -1,0 +1,389 @@
+import {
+  entityPropertiesSchemas,
+  normalizeEmail,
+  normalizePhone,
+  type Entity,
+  type EntityCreateInput,
+  type EntityListQuery,
+  type EntityUpdateInput,
+  type Identifier,
+  type IdentifierCreateInput,
+  type IdentifierKind,
+  type Link,
+  type LinkCreateInput,
+  type Person,
+  type PersonCreateInput,
+  type PersonLookupQuery,
+  type PhoneOptions,
+} from '@made-open/shared';
+import type { entityFieldNames } from '@made-open/shared/graph-events';
+import { uuidv7 } from 'uuidv7';
+import type { Database, Sql } from '../../platform/db/index.ts';
+import { ConflictError, NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
+import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
+import type { EventOutbox } from '../events/index.ts';
+import type { EntityState, GraphRepository, LinkRow } from './graph.repository.ts';
+
+/** GET (or change) of a person that was merged: 404, naming the survivor. */
+export class MergedError extends UserError {
+  constructor(mergedIntoId: string) {
+    super(404, 'merged', `This entity was merged into ${mergedIntoId}: use that id instead.`, { mergedIntoId });
+  }
+}
+
+export interface GraphServiceDeps {
+  db: Pick<Database, 'asUser' | 'queryAsUser'>;
+  repository: GraphRepository;
+  outbox: Pick<EventOutbox, 'append'>;
+}
+
+type Caller = Pick<AuthenticatedUser, 'id' | 'claims'>;
+type ChangedField = (typeof entityFieldNames)[number];
+
+const actorOf = (user: Caller) => ({ kind: 'user' as const, id: user.id });
+
+function missing(state: Pick<EntityState, 'deleted' | 'merged_into_id'> | undefined, what = 'entity'): never | void {
+  if (!state) throw new NotFoundError(what);
+  if (state.merged_into_id) throw new MergedError(state.merged_into_id);
+  if (state.deleted) throw new NotFoundError(what);
+}
+
+function validateProperties(type: Entity['type'], properties: unknown): Record<string, unknown> {
+  const parsed = entityPropertiesSchemas[type].safeParse(properties);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({ path: `/properties/${issue.path.join('/')}`, message: issue.message }));
+    throw new ValidationError(`The properties are not valid for a ${type}: ${details[0]?.message ?? 'check the fields'}.`, details);
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+/** JSON equality regardless of key order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+        : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+// Opaque cursors: base64url of "<a|d>.<updated_at µs>.<id>".
+function encodeCursor(ascending: boolean, at: string, id: string) {
+  return Buffer.from(`${ascending ? 'a' : 'd'}.${at}.${id}`).toString('base64url');
+}
+
+const cursorPattern = /^([ad])\.(\d{1,18})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+function decodeCursor(cursor: string, ascending: boolean) {
+  const match = cursorPattern.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  if (!match || (match[1] === 'a') !== ascending) {
+    throw new UserError(400, 'invalid_cursor', 'The cursor is not one this list returned: start again without it.');
+  }
+  return { micros: match[2]!, id: match[3]! };
+}
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+/** Normalises phones and emails, rejecting the first that cannot be read. Deduplicates. */
+function normalizeAll(phones: readonly string[], emails: readonly string[], options: PhoneOptions) {
+  const pairs = new Map<string, { kind: IdentifierKind; value: string }>();
+  for (const [kind, inputs] of [
+    ['phone', phones],
+    ['email', emails],
+  ] as const) {
+    for (const input of inputs) {
+      const value = normalize(kind, input, options);
+      pairs.set(`${kind}:${value}`, { kind, value });
+    }
+  }
+  return [...pairs.values()];
+}
+
+function normalize(kind: IdentifierKind, input: string, options: PhoneOptions): string {
+  const value = kind === 'phone' ? normalizePhone(input, options) : normalizeEmail(input);
+  if (value !== null) return value;
+  throw new ValidationError(
+    kind === 'phone'
+      ? `"${input.slice(0, 64)}" is not a valid phone number. Write it in international format (+44 20 7946 0958) or pass defaultCountry.`
+      : `"${input.slice(0, 64)}" is not a valid email address.`,
+    [{ path: `/${kind}`, message: 'invalid' }],
+  );
+}
+
+function identifierTaken(taken: Identifier[]) {
+  const first = taken[0]!;
+  return new ConflictError(
+    `The ${first.kind} ${first.value} already belongs to person ${first.entityId}. Merge the two persons or remove it there first.`,
+    'identifier_taken',
+    taken.map((identifier) => ({ kind: identifier.kind, value: identifier.value, personId: identifier.entityId })),
+  );
+}
+
+export function createGraphService(deps: GraphServiceDeps) {
+  const { db, repository: repo, outbox } = deps;
+
+  async function lockLivePerson(tx: Sql, id: string) {
+    const state = await repo.lockEntity(tx, id);
+    missing(state, 'person');
+    if (state!.type !== 'person') throw new NotFoundError('person');
+    return state!;
+  }
+
+  /** After identifiers changed: bump the person and emit EntityUpdated with them. */
+  async function personIdentifiersChanged(tx: Sql, user: Caller, id: string): Promise<Person> {
+    const entity = await repo.touchEntity(tx, id);
+    const identifiers = await repo.identifiersOf(tx, id);
+    await outbox.append(tx, {
+      type: 'data.EntityUpdated',
+      ownerId: user.id,
+      subject: id,
+      actor: actorOf(user),
+      data: { entity, changed: ['identifiers'], identifiers },
+    });
+    return { ...entity, identifiers };
+  }
+
+  return {
+    /** JSON text of the entity (a person with its identifiers): one round trip. */
+    async getEntityJson(user: Caller, id: string): Promise<string> {
+      const statement = repo.getEntityStatement(id);
+      const result = await db.queryAsUser<{ deleted: boolean; merged_into_id: string | null; json: string }>(
+        user.claims,
+        statement.text,
+        statement.params,
+      );
+      const row = result.rows[0];
+      missing(row);
+      return row!.json;
+    },
+
+    /** Inserts the entity and its event in one statement; returns the entity's JSON text. */
+    async createEntityJson(user: Caller, input: EntityCreateInput): Promise<string> {
+      const statement = repo.createEntityStatement(
+        {
+          id: uuidv7(),
+          type: input.type,
+          title: input.title ?? '',
+          body: input.body ?? '',
+          properties: input.properties ?? {},
+          source: input.source ?? null,
+          externalId: input.externalId ?? null,
+          occurredAt: input.occurredAt ?? null,
+        },
+        { id: uuidv7(), actor: actorOf(user) },
+      );
+      const result = await db.queryAsUser<{ json: string }>(user.claims, statement.text, statement.params);
+      return result.rows[0]!.json;
+    },
+
+    async updateEntity(user: Caller, id: string, input: EntityUpdateInput): Promise<Entity | Person> {
+      return db.asUser(user.claims, async (tx) => {
+        const state = await repo.lockEntity(tx, id);
+        missing(state);
+        const current = state!.entity;
+        if (state!.version !== input.version) {
+          throw new ConflictError(
+            `Version ${input.version} is stale: the entity is at version ${state!.version}. Reload it and apply your change again.`,
+            'version_conflict',
+            { currentVersion: state!.version },
+          );
+        }
+        const properties = input.properties === undefined ? undefined : validateProperties(current.type, input.properties);
+        const changed: ChangedField[] = [];
+        if (input.title !== undefined && input.title !== current.title) changed.push('title');
+        if (input.body !== undefined && input.body !== current.body) changed.push('body');
+        if (properties !== undefined && !sameJson(properties, current.properties)) changed.push('properties');
+        if (
+          input.occurredAt !== undefined &&
+          (input.occurredAt === null ? current.occurredAt !== null : current.occurredAt === null || Date.parse(input.occurredAt) !== Date.parse(current.occurredAt))
+        ) {
+          changed.push('occurredAt');
+        }
+        const entity =
+          changed.length === 0
+            ? current
+            : await repo.updateEntity(tx, id, {
+                title: changed.includes('title') ? input.title : undefined,
+                body: changed.includes('body') ? input.body : undefined,
+                properties: changed.includes('properties') ? properties : undefined,
+                occurredAt: changed.includes('occurredAt') ? input.occurredAt : undefined,
+              });
+        if (changed.length > 0) {
+          await outbox.append(tx, {
+            type: 'data.EntityUpdated',
+            ownerId: user.id,
+            subject: id,
+            actor: actorOf(user),
+            data: { entity, changed },
+          });
+        }
+        if (entity.type !== 'person') return entity;
+        return { ...entity, identifiers: await repo.identifiersOf(tx, id) };
+      });
+    },
+
+    /** Soft delete. A person's identifiers are released, so they can be given to another. */
+    async deleteEntity(user: Caller, id: string): Promise<void> {
+      await db.asUser(user.claims, async (tx) => {
+        const state = await repo.lockEntity(tx, id);
+        missing(state);
+        const entity = (await repo.softDeleteEntity(tx, id))!;
+        if (entity.type === 'person') await repo.deleteIdentifiersOf(tx, id);
+        await outbox.append(tx, { type: 'data.EntityDeleted', ownerId: user.id, subject: id, actor: actorOf(user), data: { entity } });
+      });
+    },
+
+    /** One page as JSON text: `{ items, nextCursor }`, newest first (oldest first with updatedSince). */
+    async listEntitiesJson(user: Caller, query: EntityListQuery): Promise<string> {
+      const ascending = query.updatedSince !== undefined;
+      const statement = repo.listStatement({
+        type: query.type,
+        titlePrefix: query.q === undefined ? undefined : escapeLike(query.q),
+        updatedSince: query.updatedSince,
+        includeDeleted: query.includeDeleted ?? false,
+        ascending,
+        after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, ascending),
+        limit: query.limit + 1,
+      });
+      const result = await db.queryAsUser<{ json: string; at: string; id: string }>(user.claims, statement.text, statement.params);
+      const rows = result.rows.slice(0, query.limit);
+      const last = rows[rows.length - 1];
+      const nextCursor = result.rows.length > query.limit && last ? encodeCursor(ascending, last.at, last.id) : null;
+      return `{"items":[${rows.map((row) => row.json).join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`;
+    },
+
+    async createLink(user: Caller, input: LinkCreateInput): Promise<Link> {
+      if (input.fromId === input.toId) throw new ValidationError('A link joins two different entities.');
+      return db.asUser(user.claims, async (tx) => {
+        const live = await repo.liveEntityIds(tx, [input.fromId, input.toId]);
+        if (live.length < 2) throw new NotFoundError('entity');
+        const link = await repo.insertLink(tx, { id: uuidv7(), ...input });
+        if (!link) {
+          const existing = await repo.findLink(tx, input);
+          throw new ConflictError('That link exists already.', 'link_exists', { id: existing?.id });
+        }
+        await outbox.append(tx, { type: 'data.LinkCreated', ownerId: user.id, subject: link.id, actor: actorOf(user), data: { link } });
+        return link;
+      });
+    },
+
+    async linksOf(user: Caller, id: string, limit: number): Promise<LinkRow[]> {
+      return db.asUser(user.claims, async (tx) => {
+        const live = await repo.liveEntityIds(tx, [id]);
+        if (live.length === 0) {
+          const state = await repo.lockEntity(tx, id);
+          missing(state);
+        }
+        return repo.linksOf(tx, id, limit);
+      });
+    },
+
+    async deleteLink(user: Caller, id: string): Promise<void> {
+      await db.asUser(user.claims, async (tx) => {
+        const link = await repo.deleteLink(tx, id);
+        if (!link) throw new NotFoundError('link');
+        await outbox.append(tx, { type: 'data.LinkDeleted', ownerId: user.id, subject: link.id, actor: actorOf(user), data: { link } });
+      });
+    },
+
+    /** A person and its identifiers in one transaction; 409 naming the owner of a taken one. */
+    async createPerson(user: Caller, input: PersonCreateInput): Promise<Person> {
+      const pairs = normalizeAll(input.phones, input.emails, { defaultCountry: input.defaultCountry });
+      return db.asUser(user.claims, async (tx) => {
+        const taken = await repo.findIdentifiers(tx, pairs);
+        if (taken.length > 0) throw identifierTaken(taken);
+        const entity = await repo.insertEntity(tx, {
+          id: uuidv7(),
+          type: 'person',
+          title: input.name,
+          body: input.body ?? '',
+          properties: input.properties,
+          source: input.source ?? null,
+          externalId: input.externalId ?? null,
+          occurredAt: null,
+        });
+        const inserted = await repo.insertIdentifiers(
+          tx,
+          entity.id,
+          pairs.map((pair) => ({ id: uuidv7(), ...pair })),
+        );
+        const identifiers = [...inserted].sort((a, b) => a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
+        await outbox.append(tx, {
+          type: 'data.EntityCreated',
+          ownerId: user.id,
+          subject: entity.id,
+          actor: actorOf(user),
+          data: identifiers.length ? { entity, identifiers } : { entity },
+        });
+        return { ...entity, identifiers };
+      });
+    },
+
+    async lookupPerson(user: Caller, query: PersonLookupQuery): Promise<Person> {
+      const kind: IdentifierKind = query.phone !== undefined ? 'phone' : 'email';
+      const value = normalize(kind, (query.phone ?? query.email)!, { defaultCountry: query.defaultCountry });
+      return db.asUser(user.claims, async (tx) => {
+        const id = await repo.findPersonIdByIdentifier(tx, kind, value);
+        const person = id === undefined ? undefined : await repo.getPerson(tx, id);
+        if (!person) throw new NotFoundError('person');
+        return person;
+      });
+    },
+
+    async addIdentifier(user: Caller, personId: string, input: IdentifierCreateInput): Promise<Person> {
+      const value = normalize(input.kind, input.value, { defaultCountry: input.defaultCountry });
+      return db.asUser(user.claims, async (tx) => {
+        await lockLivePerson(tx, personId);
+        const taken = await repo.findIdentifiers(tx, [{ kind: input.kind, value }]);
+        if (taken.length > 0) {
+          if (taken[0]!.entityId === personId) {
+            throw new ConflictError(`This person already has the ${input.kind} ${value}.`, 'identifier_exists', { id: taken[0]!.id });
+          }
+          throw identifierTaken(taken);
+        }
+        await repo.insertIdentifiers(tx, personId, [{ id: uuidv7(), kind: input.kind, value }]);
+        return personIdentifiersChanged(tx, user, personId);
+      });
+    },
+
+    async removeIdentifier(user: Caller, personId: string, identifierId: string): Promise<Person> {
+      return db.asUser(user.claims, async (tx) => {
+        await lockLivePerson(tx, personId);
+        const removed = await repo.deleteIdentifier(tx, personId, identifierId);
+        if (!removed) throw new NotFoundError('identifier');
+        return personIdentifiersChanged(tx, user, personId);
+      });
+    },
+
+    /**
+     * Folds `otherId` into `survivorId`: links and identifiers move to the survivor, which
+     * takes the other's properties it lacks; the other stays as a tombstone (deletedAt,
+     * mergedIntoId). One transaction, one data.PersonsMerged event.
+     */
+    async mergePersons(user: Caller, survivorId: string, otherId: string): Promise<Person> {
+      if (survivorId === otherId) throw new ValidationError('A person cannot be merged into itself.');
+      return db.asUser(user.claims, async (tx) => {
+        const states = await repo.lockEntities(tx, [survivorId, otherId]);
+        for (const id of [survivorId, otherId]) {
+          const state = states.find((s) => s.id === id);
+          missing(state, 'person');
+          if (state!.type !== 'person') throw new NotFoundError('person');
+        }
+        const moved = await repo.moveGraphOfPerson(tx, survivorId, otherId);
+        const survivor = await repo.absorbPerson(tx, survivorId, otherId);
+        const merged = await repo.tombstoneMerged(tx, otherId, survivorId);
+        await outbox.append(tx, {
+          type: 'data.PersonsMerged',
+          ownerId: user.id,
+          subject: survivorId,
+          actor: actorOf(user),
+          data: { survivor, merged, ...moved },
+        });
+        return { ...survivor, identifiers: await repo.identifiersOf(tx, survivorId) };
+      });
+    },
+  };
+}
+
+export type GraphService = ReturnType<typeof createGraphService>;

@@ -1,0 +1,37 @@
+import type { Database } from '../../platform/db/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { HubModule } from '../../platform/module.ts';
+import type { EventOutbox } from '../events/index.ts';
+import { graphRepository } from './graph.repository.ts';
+import { graphRoutes } from './graph.routes.ts';
+import { createGraphService, type GraphService } from './graph.service.ts';
+
+export { MergedError, type GraphService } from './graph.service.ts';
+
+export interface GraphModuleDeps {
+  db: Database;
+  logger: Logger;
+  outbox: EventOutbox;
+}
+
+export interface GraphModule extends HubModule {
+  service: GraphService;
+}
+
+export const graphMigrations = {
+  module: 'graph',
+  dir: new URL('./migrations', import.meta.url).pathname,
+};
+
+/**
+ * The personal knowledge graph: entities, typed links and person identifiers under
+ * /api/v1 (DESIGN §3). Every change writes its data.* event in the same transaction.
+ */
+export function createGraphModule(deps: GraphModuleDeps): GraphModule {
+  const service = createGraphService({ db: deps.db, repository: graphRepository, outbox: deps.outbox });
+  return {
+    name: 'graph',
+    service,
+    routes: graphRoutes(service),
+  };
+}
