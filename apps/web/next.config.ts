@@ -5,7 +5,8 @@ const config: NextConfig = {
   transpilePackages: ['@made-open/shared'],
   poweredByHeader: false,
   reactStrictMode: true,
-  typedRoutes: false,
+  // `pnpm typecheck` (tsc --noEmit) checks types; skipping it here saves ~30 s per build on 2 cores.
+  typescript: { ignoreBuildErrors: true },
   turbopack: { root: new URL('../..', import.meta.url).pathname },
 };
 

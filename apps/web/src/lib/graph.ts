@@ -53,27 +53,43 @@ export async function createContact(input: ContactInput): Promise<Contact> {
 
 /**
  * Saves an edited contact: name and properties in one versioned PATCH, then registers any
- * new phone numbers and emails as identifiers (so messages from them link to this person).
+ * new phone numbers and emails as identifiers (so messages from them link to this person)
+ * and releases the ones that were removed.
  */
 export async function updateContact(id: string, version: number, input: ContactInput, current: Entity): Promise<Contact> {
   const path = `/entities/${encodeURIComponent(id)}`;
   const updated = EntitySchema.parse(
     await hubFetch(path, { method: 'PATCH', body: { version, title: input.name, properties: personProperties(input, current.properties ?? {}) } }),
   );
-  const known = new Set((current.identifiers ?? []).map((i) => `${i.kind}:${i.value}`));
-  const added: { kind: 'email' | 'phone'; value: string }[] = [];
+  const wanted = new Set([
+    ...input.emails.map((e) => `email:${normalizeEmail(e)}`),
+    ...input.phones.map((p) => `phone:${normalizePhone(p)}`),
+  ]);
+  const existing = current.identifiers ?? [];
+  const known = new Set(existing.map((i) => `${i.kind}:${i.value}`));
+  let latest = updated;
+  for (const identifier of existing) {
+    if (identifier.id && !wanted.has(`${identifier.kind}:${identifier.value}`)) {
+      latest = EntitySchema.parse(
+        await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers/${encodeURIComponent(identifier.id)}`, { method: 'DELETE' }),
+      );
+    }
+  }
   for (const e of input.emails) {
     const n = normalizeEmail(e);
-    if (n && !known.has(`email:${n}`)) added.push({ kind: 'email', value: e });
+    if (n && !known.has(`email:${n}`)) {
+      known.add(`email:${n}`);
+      latest = EntitySchema.parse(await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, { method: 'POST', body: { kind: 'email', value: e } }));
+    }
   }
   for (const p of input.phones) {
     const n = normalizePhone(p);
-    if (n && !known.has(`phone:${n}`)) added.push({ kind: 'phone', value: p });
+    if (n && !known.has(`phone:${n}`)) {
+      known.add(`phone:${n}`);
+      latest = EntitySchema.parse(await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, { method: 'POST', body: { kind: 'phone', value: p } }));
+    }
   }
-  for (const identifier of added) {
-    await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, { method: 'POST', body: identifier });
-  }
-  return toContact(updated);
+  return toContact(latest);
 }
 
 export async function deleteEntity(id: string): Promise<void> {

@@ -19,7 +19,7 @@ export const EntitySchema = z
     updatedAt: isoish.nullish(),
     occurredAt: isoish.nullish(),
     source: z.string().nullish(),
-    identifiers: z.array(z.object({ kind: z.string(), value: z.string() }).passthrough()).nullish(),
+    identifiers: z.array(z.object({ id: z.string().optional(), kind: z.string(), value: z.string() }).passthrough()).nullish(),
   })
   .passthrough();
 export type Entity = z.infer<typeof EntitySchema>;
@@ -47,14 +47,18 @@ export function toContact(e: Entity): Contact {
   const ids = e.identifiers ?? [];
   const fromIds = (kind: string) => ids.filter((i) => i.kind === kind).map((i) => i.value);
   // properties.emails/phones are the display copies as typed; identifiers are the
-  // normalised forms the hub matches on (used when no display copy exists).
-  const emails = strings(props.emails);
-  const phones = strings(props.phones);
+  // normalised forms the hub matches on. Show the display copies, plus any identifier
+  // without one (added by a merge or a connector).
+  const withIdentifiers = (display: string[], kind: 'email' | 'phone') => {
+    const norm = kind === 'email' ? normalizeEmail : (v: string) => normalizePhone(v);
+    const seen = new Set(display.map((d) => norm(d) ?? d));
+    return [...display, ...fromIds(kind).filter((v) => !seen.has(v))];
+  };
   return {
     id: e.id,
     name: e.title?.trim() || 'Unnamed contact',
-    emails: emails.length ? emails : fromIds('email'),
-    phones: phones.length ? phones : fromIds('phone'),
+    emails: withIdentifiers(strings(props.emails), 'email'),
+    phones: withIdentifiers(strings(props.phones), 'phone'),
     organization: typeof props.organization === 'string' ? props.organization : '',
     notes: typeof props.notes === 'string' ? props.notes : (e.body ?? ''),
     version: e.version,
@@ -147,7 +151,8 @@ export function mergePreview(primary: Contact, other: Contact): Contact {
     ...primary,
     emails: uniq([...primary.emails, ...other.emails]),
     phones: uniq([...primary.phones, ...other.phones]),
+    // The hub's merge keeps the survivor's properties and takes only those it lacks.
     organization: primary.organization || other.organization,
-    notes: [primary.notes, other.notes].filter(Boolean).join('\n\n'),
+    notes: primary.notes || other.notes,
   };
 }

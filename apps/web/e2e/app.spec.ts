@@ -1,0 +1,215 @@
+import { expect, test, type Page } from '@playwright/test';
+import { createContact, inspect, signUp, uniqueEmail } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+const owner = uniqueEmail('owner');
+let adaId = '';
+
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage();
+});
+test.afterAll(async () => page.close());
+
+test('sign-in and sign-up screens are accessible and explain mistakes', async () => {
+  await page.goto('/contacts');
+  await expect(page).toHaveURL(/\/sign-in/);
+  await inspect(page, 'sign-in');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByText('Enter your email address.')).toBeVisible();
+  await page.getByLabel('Email').fill('nobody@example.org');
+  await page.getByLabel('Password').fill('wrong password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText("don't match an account");
+  await inspect(page, 'sign-in-error');
+  await page.goto('/sign-up');
+  await inspect(page, 'sign-up');
+});
+
+test('a new user signs up and is told what to do first', async () => {
+  await signUp(page, owner);
+  await expect(page.getByRole('heading', { name: 'Add your first contact' })).toBeVisible();
+  await inspect(page, 'contacts-empty');
+});
+
+test('create a contact, with validation first', async () => {
+  await page.goto('/contacts/new');
+  await page.getByLabel('Email addresses').fill('not an email');
+  await page.getByLabel('Phone numbers').fill('12');
+  await page.getByRole('button', { name: 'Save contact' }).click();
+  await expect(page.getByText('Give the contact a name.')).toBeVisible();
+  await expect(page.getByText(/country code/)).toBeVisible();
+  await inspect(page, 'contact-new-errors');
+  adaId = await createContact(page, {
+    name: 'Ada Lovelace',
+    emails: 'ada@example.org',
+    phones: '+44 20 7946 0958',
+    organization: 'Analytical Engines',
+    notes: 'Met at the Babbage salon.',
+  });
+  await expect(page.getByRole('link', { name: 'ada@example.org' })).toBeVisible();
+  await expect(page.getByText('Met at the Babbage salon.')).toBeVisible();
+  await inspect(page, 'contact-detail');
+});
+
+test('edit a contact, then undo the edit', async () => {
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await inspect(page, 'contact-edit');
+  await page.getByLabel('Organization').fill('Difference Engines Ltd');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Difference Engines Ltd')).toBeVisible();
+  await expect(page.getByText('Changes saved')).toBeVisible();
+  await page.reload();
+  await expect(page.getByText('Difference Engines Ltd')).toBeVisible();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Organization').fill('Analytical Engines');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByText('Changes undone')).toBeVisible();
+  await page.reload();
+  await expect(page.getByText('Difference Engines Ltd')).toBeVisible();
+});
+
+test('list, sort and search as you type', async () => {
+  await createContact(page, { name: 'Grace Hopper', emails: 'grace@navy.example', organization: 'US Navy' });
+  await createContact(page, { name: 'A. Lovelace', emails: 'countess@example.org' });
+  await page.goto('/contacts');
+  const rows = page.getByRole('list', { name: 'Contacts' }).getByRole('link');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.first()).toContainText('A. Lovelace');
+  await inspect(page, 'contacts-list');
+  await page.getByLabel('Search contacts').fill('navy');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('Grace Hopper');
+  await page.getByLabel('Search contacts').fill('zzz');
+  await expect(page.getByText('No contacts match “zzz”.')).toBeVisible();
+  await inspect(page, 'contacts-no-match');
+  await page.getByLabel('Search contacts').fill('');
+  await page.getByLabel('Sort by').selectOption('recent');
+  await expect(rows.first()).toContainText('A. Lovelace');
+  // Keyboard: arrow down from the search box moves through the rows.
+  await page.getByLabel('Search contacts').focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(rows.first()).toBeFocused();
+});
+
+test('global search from the command palette', async () => {
+  await page.goto('/contacts');
+  await page.keyboard.press('Control+k');
+  const dialog = page.getByRole('dialog', { name: 'Search and commands' });
+  await expect(dialog).toBeVisible();
+  await page.keyboard.type('Grace');
+  await expect(dialog.getByRole('option', { name: /Grace Hopper/ })).toBeVisible();
+  await inspect(page, 'command-palette', { fullPage: false });
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Grace Hopper' })).toBeVisible();
+});
+
+test('merge duplicates with a preview', async () => {
+  await page.goto(`/contacts/${adaId}`);
+  await page.getByRole('button', { name: 'Merge' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Find the duplicate').fill('A.');
+  await dialog.getByRole('button', { name: /A\. Lovelace/ }).click();
+  await expect(dialog.getByRole('region', { name: 'Result' })).toContainText('countess@example.org');
+  await expect(dialog.getByRole('region', { name: 'Result' })).toContainText('ada@example.org');
+  await inspect(page, 'merge-preview', { fullPage: false });
+  await dialog.getByRole('button', { name: 'Merge contacts' }).click();
+  await expect(page.getByText('Merged into Ada Lovelace')).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('link', { name: 'countess@example.org' })).toBeVisible();
+  await page.goto('/contacts');
+  await expect(page.getByRole('list', { name: 'Contacts' }).getByRole('link')).toHaveCount(2);
+});
+
+test('notes: add one and open it', async () => {
+  await page.goto('/notes');
+  await expect(page.getByText('No notes yet')).toBeVisible();
+  await inspect(page, 'notes-empty');
+  await page.getByLabel('Title').fill('Ideas for the salon');
+  await page.getByLabel('Note').fill('Ask Ada about the engine.');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await expect(page.getByRole('link', { name: 'Ideas for the salon' })).toBeVisible();
+  await inspect(page, 'notes');
+  await page.getByRole('link', { name: 'Ideas for the salon' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Ideas for the salon' })).toBeVisible();
+  await inspect(page, 'note-detail');
+});
+
+test('settings and dark mode', async () => {
+  await page.goto('/settings');
+  await expect(page.getByText(owner)).toBeVisible();
+  await inspect(page, 'settings');
+  await page.getByLabel('Dark').check();
+  await expect(page.locator('html')).toHaveClass(/dark/);
+  await inspect(page, 'settings-dark');
+  await page.goto('/contacts');
+  await inspect(page, 'contacts-list-dark');
+  await page.goto(`/contacts/${adaId}`);
+  await inspect(page, 'contact-detail-dark');
+  await page.goto('/settings');
+  await page.getByLabel('Same as device').check();
+});
+
+test('delete with undo, then for real', async () => {
+  await page.goto('/contacts');
+  await page.getByRole('link', { name: /Grace Hopper/ }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await inspect(page, 'contact-delete-confirm', { fullPage: false });
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(page).toHaveURL(/\/contacts$/);
+  await expect(page.getByRole('link', { name: /Grace Hopper/ })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByRole('link', { name: /Grace Hopper/ })).toBeVisible();
+  await page.getByRole('link', { name: /Grace Hopper/ }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(page).toHaveURL(/\/contacts$/);
+  await page.waitForTimeout(7000);
+  await page.reload();
+  await expect(page.getByRole('list', { name: 'Contacts' }).getByRole('link')).toHaveCount(1);
+});
+
+test('a second user sees nothing of the first', async ({ browser }) => {
+  const other = await browser.newPage();
+  await signUp(other, uniqueEmail('other'));
+  await expect(other.getByRole('heading', { name: 'Add your first contact' })).toBeVisible();
+  await other.keyboard.press('Control+k');
+  await other.keyboard.type('Ada');
+  await expect(other.getByText('Nothing found for “Ada”.')).toBeVisible();
+  await other.goto(`/contacts/${adaId}`);
+  await expect(other.getByRole('heading', { name: 'Not found' })).toBeVisible();
+  await inspect(other, 'not-found');
+  await other.close();
+});
+
+test('a session that can no longer be refreshed goes back to sign-in with a message', async () => {
+  const cookies = await page.context().cookies();
+  const auth = cookies.filter((c) => /^sb-.+-auth-token/.test(c.name));
+  expect(auth.length).toBeGreaterThan(0);
+  const raw = auth.sort((a, b) => a.name.localeCompare(b.name)).map((c) => c.value).join('');
+  const session = JSON.parse(Buffer.from(raw.replace(/^base64-/, ''), 'base64url').toString('utf8'));
+  session.expires_at = Math.floor(Date.now() / 1000) - 60;
+  session.refresh_token = 'revoked-or-expired';
+  const value = `base64-${Buffer.from(JSON.stringify(session)).toString('base64url')}`;
+  await page.context().clearCookies();
+  await page.context().addCookies([{ name: auth[0]!.name.replace(/\.\d+$/, ''), value, domain: auth[0]!.domain, path: '/' }]);
+  await page.goto('/contacts');
+  await expect(page).toHaveURL(/\/sign-in\?reason=expired/);
+  await expect(page.getByRole('status')).toContainText('Your session has ended');
+  await inspect(page, 'sign-in-expired');
+});
+
+test('sign in again, then sign out', async () => {
+  await page.getByLabel('Email').fill(owner);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/contacts/);
+  await page.getByRole('button', { name: /Account menu/ }).click();
+  await inspect(page, 'user-menu', { fullPage: false });
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in\?reason=signed-out/);
+  await page.goto('/contacts');
+  await expect(page).toHaveURL(/\/sign-in/);
+});

@@ -1,0 +1,55 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const SHOTS = join(import.meta.dirname, '../test-results/screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+async function axe(page: Page, label: string) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join('\n  ')}`);
+  expect(summary, `accessibility violations on ${label}`).toEqual([]);
+}
+
+/** Axe (zero serious/critical) and screenshots at desktop and phone width. */
+export async function inspect(page: Page, name: string, options: { fullPage?: boolean } = {}) {
+  await page.waitForLoadState('networkidle').catch(() => {});
+  const original = page.viewportSize() ?? DESKTOP;
+  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(150);
+    await axe(page, `${name} (${size})`);
+    await page.screenshot({ path: join(SHOTS, `${name}-${size}.png`), fullPage: options.fullPage ?? true });
+  }
+  await page.setViewportSize(original);
+}
+
+export function uniqueEmail(prefix: string) {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.org`;
+}
+
+export async function signUp(page: Page, email: string, password = 'correct horse battery') {
+  await page.goto('/sign-up');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Repeat password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/contacts/);
+}
+
+export async function createContact(page: Page, c: { name: string; emails?: string; phones?: string; organization?: string; notes?: string }) {
+  await page.goto('/contacts/new');
+  await page.getByLabel('Name').fill(c.name);
+  if (c.emails) await page.getByLabel('Email addresses').fill(c.emails);
+  if (c.phones) await page.getByLabel('Phone numbers').fill(c.phones);
+  if (c.organization) await page.getByLabel('Organization').fill(c.organization);
+  if (c.notes) await page.getByLabel('Notes').fill(c.notes);
+  await page.getByRole('button', { name: 'Save contact' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: c.name })).toBeVisible();
+  return page.url().split('/').pop()!;
+}

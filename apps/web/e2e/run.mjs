@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Self-contained end-to-end run: a real hub (fresh PGlite DATA_DIR in a temp dir) and the
+// production build of the web app, each on a free port, then the Playwright suite with
+// Debian's Chromium. Everything started here is stopped at the end.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const web = resolve(import.meta.dirname, '..');
+const hubDir = resolve(web, '../hub');
+const root = resolve(web, '../..');
+const children = [];
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => done(port));
+    });
+  });
+}
+
+function start(name, command, args, options) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, ...options });
+  const log = [];
+  const keep = (chunk) => {
+    log.push(chunk.toString());
+    if (log.length > 200) log.shift();
+    if (process.env.E2E_VERBOSE) process.stderr.write(`[${name}] ${chunk}`);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.on('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`\n${name} exited early (${signal ?? code}). Last output:\n${log.join('')}\n`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url, what, timeoutMs = 180_000) {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+function run(command, args, options) {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { stdio: 'inherit', ...options });
+    child.on('exit', (code) => (code === 0 ? done() : fail(Object.assign(new Error(`${command} ${args.join(' ')} exited with ${code}`), { code }))));
+  });
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+let stopping = false;
+function stopAll() {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+}
+process.on('SIGINT', () => (stopAll(), process.exit(130)));
+process.on('SIGTERM', () => (stopAll(), process.exit(143)));
+
+const dataDir = mkdtempSync(join(tmpdir(), 'made-open-web-e2e-'));
+let exitCode = 1;
+try {
+  const [hubPort, webPort] = [await freePort(), await freePort()];
+  const hubUrl = `http://127.0.0.1:${hubPort}`;
+  const webUrl = `http://127.0.0.1:${webPort}`;
+
+  const build = join(web, '.next/BUILD_ID');
+  const stale = !existsSync(build) || Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'next.config.ts')).mtimeMs) > statSync(build).mtimeMs;
+  const nextBin = join(web, 'node_modules/.bin/next');
+  const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  const buildPromise = stale ? run(nextBin, ['build'], { cwd: web, env: baseEnv }) : Promise.resolve();
+
+  start('hub', join(hubDir, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    cwd: hubDir,
+    env: {
+      ...process.env,
+      PORT: String(hubPort),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: hubUrl,
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      NATS_URL: '',
+      MEILI_URL: '',
+      LOG_LEVEL: 'warn',
+      // One browser makes every request from 127.0.0.1: lift the per-IP auth limits.
+      AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000',
+      AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000',
+    },
+  });
+  await Promise.all([buildPromise, waitFor(`${hubUrl}/health`, 'The hub')]);
+  const anonKey = readFileSync(join(dataDir, 'anon-key'), 'utf8').trim();
+
+  start('web', nextBin, ['start', '-p', String(webPort), '-H', '127.0.0.1'], {
+    cwd: web,
+    env: { ...baseEnv, SUPABASE_URL: hubUrl, SUPABASE_ANON_KEY: anonKey, PORT: String(webPort) },
+  });
+  await waitFor(`${webUrl}/sign-in`, 'The web app');
+
+  await run(join(web, 'node_modules/.bin/playwright'), ['test', ...process.argv.slice(2)], {
+    cwd: web,
+    env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', E2E_BASE_URL: webUrl, E2E_HUB_URL: hubUrl, E2E_ANON_KEY: anonKey },
+  });
+  exitCode = 0;
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  exitCode = typeof error?.code === 'number' ? error.code : 1;
+} finally {
+  stopAll();
+  await new Promise((r) => setTimeout(r, 1500));
+  rmSync(dataDir, { recursive: true, force: true });
+  process.exit(exitCode);
+}
