@@ -43,7 +43,11 @@ export async function signUpUser(hub: Pick<Hub, 'app'>, email?: string): Promise
     payload: { email: address, password },
   });
   if (response.statusCode !== 200) {
-    throw new Error(`signUpUser(${address}) failed: ${response.statusCode} ${response.body}`);
+    const hint =
+      response.statusCode === 429
+        ? ' (sign-ups are rate limited per IP: pass AUTH_RATE_LIMIT_SIGNUP_PER_HOUR to createTestHub for tests that make many users)'
+        : '';
+    throw new Error(`signUpUser(${address}) failed: ${response.statusCode} ${response.body}${hint}`);
   }
   const body = response.json() as {
     access_token: string;

@@ -28,8 +28,9 @@ export interface ClientInfo {
 // Deliberately simple (GoTrue checks about as much): one @, no spaces, a dot in the domain.
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** Trimmed and lower-cased, as GoTrue stores addresses. */
 function normaliseEmail(raw: string): string {
-  const email = raw.trim();
+  const email = raw.trim().toLowerCase();
   if (!emailPattern.test(email) || email.length > 255) throw goTrue.invalidEmail();
   return email;
 }
@@ -95,6 +96,7 @@ export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, repository: repo, outbox, passwords, tokens, logger } = deps;
+  const counters = { signedUp: 0, signedIn: 0, signInFailed: 0, refreshed: 0, refreshFailed: 0, refreshReuse: 0 };
 
   async function startSession(tx: Sql, userId: string, client: ClientInfo) {
     const sessionId = uuidv7();
@@ -137,6 +139,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
+    /** Counts since start, for /metrics. */
+    counters: counters as Readonly<typeof counters>,
+
     /** POST /signup: auto-confirmed, signed in at once. */
     async signUp(input: { email: string; password: string; data?: Record<string, unknown> | null }, client: ClientInfo) {
       const email = normaliseEmail(input.email);
@@ -161,6 +166,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           return { user, ...session };
         });
         logger.info({ userId }, 'user signed up');
+        counters.signedUp++;
         return sessionResponse(user, sessionId, refreshToken, now);
       } catch (error) {
         if (isUniqueViolation(error)) throw goTrue.userExists();
@@ -174,9 +180,13 @@ export function createAuthService(deps: AuthServiceDeps) {
       const found = await db.asSystem((tx) => repo.findUserByEmail(tx, input.email!.trim()));
       if (!found || !found.encrypted_password || found.deleted_at !== null) {
         await passwords.verifyDummy(input.password);
+        counters.signInFailed++;
         throw goTrue.invalidCredentials();
       }
-      if (!(await passwords.verify(found.encrypted_password, input.password))) throw goTrue.invalidCredentials();
+      if (!(await passwords.verify(found.encrypted_password, input.password))) {
+        counters.signInFailed++;
+        throw goTrue.invalidCredentials();
+      }
       if (found.banned_until !== null && new Date(found.banned_until).getTime() > Date.now()) {
         throw goTrue.userBanned();
       }
@@ -186,6 +196,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         const user = await repo.recordSignIn(tx, found.id, rehashed);
         return { user, ...(await startSession(tx, found.id, client)) };
       });
+      counters.signedIn++;
       return sessionResponse(user, sessionId, refreshToken, now);
     },
 
@@ -199,6 +210,9 @@ export function createAuthService(deps: AuthServiceDeps) {
       const result = await db.asSystem(async (tx) => {
         const token = await repo.findRefreshTokenForUpdate(tx, hashHex);
         if (!token || token.session_revoked_at !== null) return { kind: 'not_found' as const };
+        const user = await repo.findUserById(tx, token.owner_id);
+        if (!user || user.deleted_at !== null) return { kind: 'not_found' as const };
+        if (user.banned_until !== null && new Date(user.banned_until).getTime() > Date.now()) return { kind: 'banned' as const };
         if (token.revoked) {
           const ended = await repo.revokeSessions(tx, token.owner_id, 'refresh_token_reuse', { only: token.session_id });
           await outbox.appendMany(tx, revokedEvents(token.owner_id, ended, 'refresh_token_reuse'));
@@ -212,15 +226,20 @@ export function createAuthService(deps: AuthServiceDeps) {
           sessionId: token.session_id,
           parentId: token.id,
         });
-        const user = await repo.findUserById(tx, token.owner_id);
-        return { kind: 'rotated' as const, user: user!, sessionId: token.session_id, refreshToken: next };
+        return { kind: 'rotated' as const, user, sessionId: token.session_id, refreshToken: next };
       });
-      if (result.kind === 'not_found') throw goTrue.refreshTokenNotFound();
+      if (result.kind === 'not_found') {
+        counters.refreshFailed++;
+        throw goTrue.refreshTokenNotFound();
+      }
+      if (result.kind === 'banned') throw goTrue.userBanned();
       if (result.kind === 'reused') {
         tokens.verifier.forgetSessions(result.ended);
+        counters.refreshReuse++;
         logger.warn({ userId: result.ownerId, sessions: result.ended }, 'spent refresh token presented again: session revoked');
         throw goTrue.refreshTokenAlreadyUsed();
       }
+      counters.refreshed++;
       // amr keeps the time of the original sign-in in GoTrue; the hub does not store it, so it is the refresh time.
       return sessionResponse(result.user, result.sessionId, result.refreshToken, Math.floor(Date.now() / 1000));
     },

@@ -271,6 +271,28 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     expect(unknown.error).toMatchObject({ status: 400, code: 'refresh_token_not_found' });
   });
 
+  it('lets only one of two concurrent refreshes with one token through, and treats the other as reuse', async () => {
+    const user = await signUpUser(hub);
+    const refresh = () =>
+      hub.app.inject({
+        method: 'POST',
+        url: '/auth/v1/token?grant_type=refresh_token',
+        payload: { refresh_token: user.refreshToken },
+      });
+    const results = await Promise.all([refresh(), refresh()]);
+    const statuses = results.map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([200, 400]);
+    expect(results.find((r) => r.statusCode === 400)!.json()).toMatchObject({ error_code: 'refresh_token_already_used' });
+    // Reuse ended the session, so the winner's new token is dead too.
+    const winner = results.find((r) => r.statusCode === 200)!.json() as { refresh_token: string };
+    const next = await hub.app.inject({
+      method: 'POST',
+      url: '/auth/v1/token?grant_type=refresh_token',
+      payload: { refresh_token: winner.refresh_token },
+    });
+    expect(next.json()).toMatchObject({ error_code: 'refresh_token_not_found' });
+  });
+
   it('signs out locally, others, or globally', async () => {
     const email = uniqueEmail('logout');
     await client().auth.signUp({ email, password });
@@ -399,6 +421,20 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     expect(settings.json()).toMatchObject({ external: { email: true, phone: false }, disable_signup: false, mailer_autoconfirm: true });
     const health = await hub.app.inject({ method: 'GET', url: '/auth/v1/health' });
     expect(health.json()).toMatchObject({ name: 'GoTrue' });
+  });
+
+  it('documents /auth/v1 in OpenAPI and reports on /health and /metrics', async () => {
+    const docs = await hub.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(docs.statusCode).toBe(200);
+    const paths = Object.keys(docs.json().paths);
+    for (const path of ['/auth/v1/signup', '/auth/v1/token', '/auth/v1/user', '/auth/v1/logout']) expect(paths).toContain(path);
+    expect(JSON.stringify(docs.json().paths['/auth/v1/signup'])).toContain('GoTrue');
+
+    const health = await hub.app.inject({ method: 'GET', url: '/health' });
+    expect(health.json().checks.auth).toMatchObject({ status: 'ok', details: { signingSecret: 'generated in DATA_DIR' } });
+    const metrics = await hub.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/made_open_auth_events_total\{outcome="signed_up"\} [1-9]/);
+    expect(metrics.body).toMatch(/made_open_auth_events_total\{outcome="refresh_token_reused"\} [1-9]/);
   });
 });
 

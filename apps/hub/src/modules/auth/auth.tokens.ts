@@ -11,7 +11,7 @@ import {
 } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../platform/config.ts';
-import { UnauthorizedError } from '../../platform/errors.ts';
+import { OperatorError, UnauthorizedError } from '../../platform/errors.ts';
 import type { AuthenticatedUser, TokenVerifier } from '../../platform/http/authentication.ts';
 import { loadOrCreateSecretFile } from '../../platform/secret-files.ts';
 
@@ -164,9 +164,18 @@ export function createTokenService(config: Config): TokenService {
     try {
       if (alg === 'HS256') return (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload;
       if (jwks && alg !== undefined) {
-        return (await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256', 'EdDSA'] })).payload;
+        try {
+          return (await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256', 'EdDSA'] })).payload;
+        } catch (error) {
+          // The JWKS could not be fetched: the operator's problem, not a bad token.
+          if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+            throw new OperatorError(`Cannot fetch the signing keys from SUPABASE_JWKS_URL: ${(error as Error).message}`);
+          }
+          throw error;
+        }
       }
     } catch (error) {
+      if (error instanceof OperatorError) throw error;
       throw rejected(error);
     }
     throw new UnauthorizedError('The access token is not valid: sign in again.', 'bad_jwt');

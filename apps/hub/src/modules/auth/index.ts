@@ -50,5 +50,34 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     anonKey: tokens.anonKey,
     service,
     routes: authRoutes({ service, verifier: tokens.verifier, rateLimit: deps.config.auth.rateLimit }),
+    async health() {
+      return {
+        auth: {
+          status: 'ok',
+          details: {
+            signingSecret: deps.config.supabase.jwtSecret ? 'SUPABASE_JWT_SECRET' : 'generated in DATA_DIR',
+            supabaseJwks: deps.config.supabase.jwksUrl !== undefined,
+            accessTokenSeconds: deps.config.auth.jwtExpirySeconds,
+          },
+        },
+      };
+    },
+    async metrics() {
+      const c = service.counters;
+      const lines = [
+        '# HELP made_open_auth_events_total Auth outcomes since the hub started.',
+        '# TYPE made_open_auth_events_total counter',
+      ];
+      const outcomes: [string, number][] = [
+        ['signed_up', c.signedUp],
+        ['signed_in', c.signedIn],
+        ['sign_in_failed', c.signInFailed],
+        ['refreshed', c.refreshed],
+        ['refresh_failed', c.refreshFailed],
+        ['refresh_token_reused', c.refreshReuse],
+      ];
+      for (const [outcome, value] of outcomes) lines.push(`made_open_auth_events_total{outcome="${outcome}"} ${value}`);
+      return lines.join('\n');
+    },
   };
 }
