@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { inject } from 'vitest';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { openPglite } from '../src/platform/db/pglite.ts';
 import { connectPostgres } from '../src/platform/db/postgres.ts';
@@ -53,6 +52,9 @@ const silent = createLogger('silent');
 /** A fresh, migrated database of the given kind, owned by one test file. */
 export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
   if (kind === 'pglite') {
+    // Imported lazily: global-setup imports this file, and vitest 3.2.7 refuses a static
+    // import of 'vitest' inside globalSetup.
+    const { inject } = await import('vitest');
     const template = readFileSync(inject('pgliteTemplatePath'));
     const db = await openPglite({ loadDataDir: new Blob([template]) });
     return { db, kind, drop: () => db.close() };
