@@ -13,7 +13,7 @@ import type { SessionJson, UserJson } from './auth.schemas.ts';
 import type { TokenService } from './auth.tokens.ts';
 
 export interface AuthServiceDeps {
-  db: Pick<Database, 'asSystem' | 'asUser'>;
+  db: Pick<Database, 'asSystem' | 'queryAsUser'>;
   repository: AuthRepository;
   outbox: Pick<EventOutbox, 'appendMany'>;
   passwords: PasswordHasher;
@@ -247,7 +247,9 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** GET /user: the caller's own row, read under their RLS; a signed-out session is a 403. */
     async getUser(user: AuthenticatedUser): Promise<UserJson> {
       const sessionId = typeof user.claims.session_id === 'string' ? user.claims.session_id : null;
-      const row = await db.asUser(user.claims, (tx) => repo.findSelfWithSession(tx, sessionId));
+      // One statement under the caller's RLS, in one round trip (db.queryAsUser).
+      const oneStatement: Sql = { query: (text, params) => db.queryAsUser(user.claims, text, params) };
+      const row = await repo.findSelfWithSession(oneStatement, sessionId);
       if (!row) throw goTrue.userNotFound();
       if (!row.session_active) throw goTrue.sessionNotFound();
       return toUserJson(row);
