@@ -3,6 +3,7 @@ import { buildApp } from './app.ts';
 import { authMigrations, createAuthModule } from './modules/auth/index.ts';
 import { createEventOutbox, eventsMigrations } from './modules/events/index.ts';
 import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
+import { createJobsModule } from './modules/jobs/index.ts';
 import { createGraphFileEntities, createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
@@ -35,6 +36,8 @@ export const migrationSources: readonly MigrationSource[] = [
  */
 export async function composeHub(config: Config, logger: Logger, db: Database): Promise<Hub> {
   const outbox = createEventOutbox();
+  // First in the list: started before the modules that enqueue, stopped after them.
+  const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }) });
   const auth = createAuthModule({ config, db, logger: logger.child({ module: 'auth' }), outbox });
   const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
   const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox });
@@ -45,7 +48,7 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
     outbox,
     files: createGraphFileEntities(outbox),
   });
-  const modules: HubModule[] = [auth, graph, wallet, storage];
+  const modules: HubModule[] = [jobs, auth, graph, wallet, storage];
 
   await migrate(db, migrationSources, logger);
 
