@@ -44,7 +44,7 @@ function storageErrors(app: FastifyInstance) {
   });
 }
 
-function sendContent(reply: FastifyReply, content: ObjectContent, download: string | undefined, head = false) {
+function sendContent(reply: FastifyReply, content: ObjectContent, download: string | undefined) {
   const { object, body, range } = content;
   reply
     .header('content-type', object.mime_type)
@@ -64,10 +64,6 @@ function sendContent(reply: FastifyReply, content: ObjectContent, download: stri
     reply.header('content-length', String(range.end - range.start + 1));
   } else {
     reply.header('content-length', String(object.size));
-  }
-  if (head) {
-    body.destroy();
-    return reply.send();
   }
   return reply.send(body);
 }
@@ -254,11 +250,10 @@ export function storageRoutes(service: StorageService) {
         const authenticated = async (request: FastifyRequest<{ Params: z.infer<typeof objectParams>; Querystring: z.infer<typeof downloadQuery> }>, reply: FastifyReply) => {
           const user = await requireUser(request);
           const content = await service.download(user, request.params.bucketId, request.params['*'], request.headers.range);
-          return sendContent(reply, content, request.query.download, request.method === 'HEAD');
+          return sendContent(reply, content, request.query.download);
         };
         app.get('/object/:bucketId/*', { schema: { tags, summary: 'Download your object', params: objectParams, querystring: downloadQuery } }, authenticated);
         app.get('/object/authenticated/:bucketId/*', { schema: { tags, summary: 'Download your object', params: objectParams, querystring: downloadQuery } }, authenticated);
-        app.head('/object/:bucketId/*', { schema: { tags, summary: 'Whether your object exists', params: objectParams, querystring: downloadQuery } }, authenticated);
         app.get('/object/public/:bucketId/*', { schema: { tags, summary: 'Download an object from a public bucket', params: objectParams, querystring: downloadQuery, security: [] } }, async (request, reply) => {
           const content = await service.downloadPublic(request.params.bucketId, request.params['*'], request.headers.range);
           return sendContent(reply, content, request.query.download);
@@ -287,6 +282,12 @@ export function storageRoutes(service: StorageService) {
             return { Id: row.id, Key: `${row.bucket_id}/${row.name}` };
           };
           u.post('/object/:bucketId/*', { schema: { tags, summary: 'Upload an object (raw body or multipart form; x-upsert: true replaces)', params: objectParams, response: { 200: uploadResponse } } }, upload(false));
+          // What clients send when a path such as "../x" was collapsed by URL normalisation.
+          const noPath = async () => {
+            throw new ValidationError('The upload has no object path: send it to /storage/v1/object/<bucket>/<path>, without "." or ".." segments.');
+          };
+          u.post('/object/:bucketId', { schema: { tags, summary: 'Refused: an upload needs an object path', params: bucketParams } }, noPath);
+          u.put('/object/:bucketId', { schema: { tags, summary: 'Refused: an upload needs an object path', params: bucketParams } }, noPath);
           u.put('/object/:bucketId/*', { schema: { tags, summary: 'Replace an object', params: objectParams, response: { 200: uploadResponse } } }, upload(true));
         });
       },

@@ -277,16 +277,19 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     const count = () => hub.db.asSystem((tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM made_open.storage_objects`)).then((r) => r.rows[0]!.n);
     const rows = await count();
 
-    for (const path of ['../escape.txt', 'a/../../b.txt', 'a/./b.txt', 'back\\slash.txt', 'ctl\u0001.txt']) {
+    for (const path of ['../escape.txt', 'a/../../b.txt', 'ctl\u0001.txt']) {
       const res = await a.storage.from(bucket).upload(path, Buffer.from('x'), { contentType: 'text/plain' });
       expect(res.error, path).toMatchObject({ status: 400 });
     }
-    const encoded = await fetch(`${url}/storage/v1/object/${bucket}/..%2F..%2Fetc%2Fpasswd`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'text/plain' },
-      body: 'x',
-    });
-    expect(encoded.status).toBe(400);
+    // Encoded dot segments survive URL normalisation and reach the hub: refused there.
+    for (const path of ['..%2F..%2Fetc%2Fpasswd', 'a%2F.%2Fb.txt', 'a/%2E%2E/%2E%2E/b.txt', 'a%5C..%5Cb.txt']) {
+      const encoded = await fetch(`${url}/storage/v1/object/${bucket}/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'text/plain' },
+        body: 'x',
+      });
+      expect(encoded.status, path).toBe(400);
+    }
     const big = await a.storage.from(bucket).upload('big.txt', bytes(1001), { contentType: 'text/plain' });
     expect(big.error).toMatchObject({ status: 413 });
     // A chunked body (no Content-Length) is cut off by counting.
