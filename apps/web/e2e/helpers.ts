@@ -18,7 +18,7 @@ async function axe(page: Page, label: string) {
 
 /** Axe (zero serious/critical) and screenshots at desktop and phone width. */
 export async function inspect(page: Page, name: string, options: { fullPage?: boolean } = {}) {
-  await page.waitForLoadState('networkidle').catch(() => {});
+  await page.waitForLoadState('load');
   const original = page.viewportSize() ?? DESKTOP;
   for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     await page.setViewportSize(viewport);

@@ -89,7 +89,7 @@ export function ContactList({ contacts, truncated }: { contacts: Contact[]; trun
               placeholder="Name, organization, email or phone"
               className="pl-9"
               autoComplete="off"
-              aria-controls="contact-rows"
+              aria-controls={rows.length ? 'contact-rows' : undefined}
             />
           </div>
         </div>

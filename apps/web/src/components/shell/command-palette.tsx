@@ -7,6 +7,7 @@ import { Dialog as DialogPrimitive } from 'radix-ui';
 import { useEffect, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import type { SearchHit } from '@/lib/graph';
+import { Highlighted } from '@/components/highlighted';
 
 const item =
   'flex cursor-default select-none items-center gap-2 rounded-md px-2 py-2 text-sm outline-none data-[selected=true]:bg-muted [&_svg]:size-4 [&_svg]:shrink-0 [&_svg]:text-muted-foreground';
@@ -102,7 +103,7 @@ export function CommandPalette() {
                   </p>
                 )}
                 {query.trim() && !loading && !error && hits.length === 0 && (
-                  <Command.Empty className="px-2 py-6 text-center text-sm text-muted-foreground">Nothing found for “{query}”.</Command.Empty>
+                  <p className="px-2 py-6 text-center text-sm text-muted-foreground">Nothing found for “{query}”.</p>
                 )}
                 {hits.length > 0 && (
                   <Command.Group heading="Results" className={group}>
@@ -111,7 +112,11 @@ export function CommandPalette() {
                         {h.type === 'person' ? <User aria-hidden="true" /> : <FileText aria-hidden="true" />}
                         <span className="min-w-0 flex-1">
                           <span className="block truncate">{h.title}</span>
-                          {h.snippet && <span className="block truncate text-xs text-muted-foreground">{h.snippet}</span>}
+                          {h.snippet && (
+                            <span className="block truncate text-xs text-muted-foreground">
+                              <Highlighted snippet={h.snippet} />
+                            </span>
+                          )}
                         </span>
                         <span className="text-xs text-muted-foreground">{h.type === 'person' ? 'Contact' : h.type === 'note' ? 'Note' : h.type}</span>
                       </Command.Item>

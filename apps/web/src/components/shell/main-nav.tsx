@@ -28,7 +28,7 @@ export function MainNav() {
                 )}
               >
                 <Icon className="size-4" aria-hidden="true" />
-                <span className="max-[380px]:sr-only">{label}</span>
+                <span className="max-sm:sr-only">{label}</span>
               </Link>
             </li>
           );
