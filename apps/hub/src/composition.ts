@@ -5,6 +5,8 @@ import { createEventOutbox, eventsMigrations } from './modules/events/index.ts';
 import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
 import { createJobsModule } from './modules/jobs/index.ts';
 import { createGraphFileEntities, createStorageModule, storageMigrations } from './modules/storage/index.ts';
+import { createPluginsModule, pluginsMigrations } from './modules/plugins/index.ts';
+import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
@@ -28,6 +30,8 @@ export const migrationSources: readonly MigrationSource[] = [
   graphMigrations,
   walletMigrations,
   storageMigrations,
+  policyMigrations,
+  pluginsMigrations,
 ];
 
 /**
@@ -48,7 +52,17 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
     outbox,
     files: createGraphFileEntities(outbox),
   });
-  const modules: HubModule[] = [jobs, auth, graph, wallet, storage];
+  const policy = createPolicyModule({ db, logger: logger.child({ module: 'policy' }), outbox });
+  const plugins = createPluginsModule({
+    db,
+    logger: logger.child({ module: 'plugins' }),
+    outbox,
+    policy: policy.service,
+    wallet: wallet.service,
+    graph: graph.service,
+    jobs,
+  });
+  const modules: HubModule[] = [jobs, auth, graph, wallet, storage, policy, plugins];
 
   await migrate(db, migrationSources, logger);
 

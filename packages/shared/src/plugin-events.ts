@@ -44,7 +44,15 @@ export const pluginEmitted = defineEvent(
   z.object({ pluginId, name: z.string().regex(/^[a-z][a-zA-Z0-9.]{0,99}$/), payload: z.record(z.string(), z.unknown()) }),
 );
 
+/** A notification a plugin raised through ctx.notify (permission notify). */
+export const pluginNotification = defineEvent(
+  'plugin.Notification',
+  1,
+  z.object({ pluginId, title: z.string().min(1).max(200), body: z.string().max(2000) }),
+);
+
 export const pluginEvents = [
+  pluginNotification,
   policyDecision,
   pluginInstalled,
   pluginUpgraded,

@@ -1,0 +1,98 @@
+import type { Database } from '../../platform/db/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { HubModule } from '../../platform/module.ts';
+import type { EventOutbox, Subscription } from '../events/index.ts';
+import type { GraphService } from '../graph/index.ts';
+import { defineJob, type JobsModule } from '../jobs/index.ts';
+import type { PolicyService } from '../policy/index.ts';
+import type { WalletService } from '../wallet/index.ts';
+import { z } from 'zod';
+import type { HostDeps } from './plugins.host.ts';
+import { pluginsRepository } from './plugins.repository.ts';
+import { pluginsRoutes } from './plugins.routes.ts';
+import { createRuntimePool, type RuntimePoolOptions } from './plugins.runtime.ts';
+import { createPluginsService, type PluginsService } from './plugins.service.ts';
+
+export type { PluginsService, RunResult } from './plugins.service.ts';
+export { readPluginFolder, readPluginTarball } from './plugins.package.ts';
+
+export interface PluginsModuleDeps {
+  db: Database;
+  logger: Logger;
+  outbox: EventOutbox;
+  policy: PolicyService;
+  wallet: Pick<WalletService, 'unseal' | 'describe'>;
+  graph: HostDeps['graph'];
+  /** The events module's consumer API: event triggers run from a durable consumer. */
+  subscribe?: (subscription: Subscription) => void;
+  /** Event types plugins may be triggered by (the consumer must list its types). */
+  triggerEventTypes?: readonly string[];
+  /** The jobs module: a once-a-minute cron runs plugins' schedule triggers. */
+  jobs?: Pick<JobsModule, 'register'>;
+  /** ctx.http.fetch network settings; tests inject DNS and stand-in addresses. */
+  http?: HostDeps['http'];
+  runtime?: Pick<RuntimePoolOptions, 'maxWarm' | 'idleMs' | 'onCatastrophicError'>;
+}
+
+export interface PluginsModule extends HubModule {
+  service: PluginsService;
+}
+
+export const pluginsMigrations = {
+  module: 'plugins',
+  dir: new URL('./migrations', import.meta.url).pathname,
+};
+
+/** The Plugin Manager and the isolated-vm runtime (ADR 0008). */
+export function createPluginsModule(deps: PluginsModuleDeps): PluginsModule {
+  const pool = createRuntimePool({ logger: deps.logger, ...deps.runtime });
+  const service = createPluginsService({
+    db: deps.db,
+    repository: pluginsRepository,
+    policy: deps.policy,
+    wallet: deps.wallet,
+    graph: deps.graph,
+    outbox: deps.outbox,
+    logger: deps.logger,
+    pool,
+    http: deps.http ?? {},
+  });
+  if (deps.subscribe && deps.triggerEventTypes && deps.triggerEventTypes.length > 0) {
+    deps.subscribe({
+      name: 'plugin-triggers',
+      types: deps.triggerEventTypes.filter((t) => !t.startsWith('plugin.') && !t.startsWith('policy.')),
+      transactional: false,
+      handler: async (event) => {
+        await service.dispatchEvent(event);
+      },
+    });
+  }
+  deps.jobs?.register(
+    defineJob({
+      name: 'plugins.schedule-tick',
+      priority: 'background',
+      payload: z.object({}),
+      retry: { limit: 0, backoff: { type: 'fixed', delaySeconds: 0 } },
+      cron: { expression: '* * * * *', payload: {} },
+      handler: async () => {
+        await service.runDueSchedules(new Date());
+      },
+    }),
+  );
+  return {
+    name: 'plugins',
+    service,
+    routes: pluginsRoutes(service),
+    async health() {
+      const stats = pool.stats();
+      return {
+        plugins: pool.catastrophicError
+          ? { status: 'down', details: { reason: 'catastrophic isolate error' } }
+          : { status: 'ok', details: { warmIsolates: stats.warm, heapBytes: stats.heapBytes } },
+      };
+    },
+    async stop() {
+      pool.close();
+    },
+  };
+}

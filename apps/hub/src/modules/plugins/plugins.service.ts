@@ -1,0 +1,367 @@
+import { randomBytes } from 'node:crypto';
+import type { PluginManifest } from '@made-open/plugin-sdk/manifest';
+import { matchesPattern } from '@made-open/plugin-sdk/manifest';
+import type { EventEnvelope, NewEvent } from '@made-open/shared';
+import { uuidv7 } from 'uuidv7';
+import type { Database, RequestClaims } from '../../platform/db/index.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
+import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { EventOutbox } from '../events/index.ts';
+import type { PolicyService } from '../policy/index.ts';
+import { publicFields, type CredentialType, type WalletService } from '../wallet/index.ts';
+import { createHostDispatch, type HostDeps } from './plugins.host.ts';
+import type { PluginPackage } from './plugins.package.ts';
+import type { InstallationRow, PluginsRepository } from './plugins.repository.ts';
+import type { RuntimePool } from './plugins.runtime.ts';
+import { parseCron } from './runtime/cron.ts';
+import { PluginInvocationError } from './runtime/sandbox.ts';
+
+export interface PluginsServiceDeps {
+  db: Database;
+  repository: PluginsRepository;
+  policy: PolicyService;
+  wallet: Pick<WalletService, 'unseal' | 'describe'>;
+  graph: HostDeps['graph'];
+  outbox: Pick<EventOutbox, 'append' | 'appendMany'>;
+  logger: Logger;
+  pool: RuntimePool;
+  http: HostDeps['http'];
+  /** CPU time per invocation is the manifest's timeoutMs capped by this. */
+  maxCpuMs?: number;
+}
+
+type Caller = Pick<AuthenticatedUser, 'id' | 'claims'>;
+export type TriggerKind = 'event' | 'schedule' | 'manual';
+
+export interface RunResult {
+  runId: string;
+  outcome: 'ok' | 'error' | 'timeout' | 'memory' | 'killed' | 'refused';
+  result: unknown;
+  error: string | null;
+  durationMs: number;
+}
+
+interface Loaded {
+  row: InstallationRow;
+  manifest: PluginManifest;
+  handles: Map<string, { credentialId: string; type: CredentialType; name: string }>;
+  meta: unknown;
+}
+
+const view = (row: InstallationRow) => {
+  const manifest = row.manifest as PluginManifest;
+  return {
+    id: row.plugin_id,
+    name: manifest.name,
+    version: row.version,
+    description: manifest.description,
+    status: row.status,
+    permissions: manifest.permissions,
+    triggers: manifest.triggers,
+    credentials: manifest.credentials.map((c) => ({ ...c, boundTo: row.credential_bindings[c.name]?.credentialId ?? null })),
+    config: row.config,
+    installedAt: new Date(row.installed_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+};
+export type PluginView = ReturnType<typeof view>;
+
+export function createPluginsService(deps: PluginsServiceDeps) {
+  const { db, repository: repo, policy, pool } = deps;
+  const loaded = new Map<string, Loaded>();
+  const triggerIndex = new Map<string, { pluginId: string; patterns: string[] }[]>();
+  const key = (ownerId: string, pluginId: string) => `${ownerId}/${pluginId}`;
+  const claimsOf = (ownerId: string) => ({ role: 'authenticated', sub: ownerId }) as RequestClaims & { sub: string; role: 'authenticated' };
+
+  function changed(ownerId: string, pluginId: string) {
+    loaded.delete(key(ownerId, pluginId));
+    triggerIndex.delete(ownerId);
+    pool.evict(key(ownerId, pluginId));
+  }
+  policy.onGrantsChanged((ownerId, pluginId) => loaded.delete(key(ownerId, pluginId)));
+
+  // Run records and policy decisions: written in batches, one transaction per batch;
+  // each invocation waits for the batch holding its record.
+  let pending: { runs: Parameters<PluginsRepository['insertRuns']>[1][number][]; events: NewEvent[] } = { runs: [], events: [] };
+  let flushing: Promise<void> | undefined;
+  function record(run: Parameters<PluginsRepository['insertRuns']>[1][number], events: NewEvent[]): Promise<void> {
+    pending.runs.push(run);
+    pending.events.push(...events);
+    flushing ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const batch = pending;
+        pending = { runs: [], events: [] };
+        flushing = undefined;
+        db.asSystem(async (tx) => {
+          await repo.insertRuns(tx, batch.runs);
+          if (batch.events.length > 0) await deps.outbox.appendMany(tx, batch.events);
+        }).then(resolve, reject);
+      });
+    });
+    return flushing;
+  }
+
+  async function load(ownerId: string, pluginId: string): Promise<Loaded> {
+    const cached = loaded.get(key(ownerId, pluginId));
+    if (cached) return cached;
+    const row = await db.asSystem((tx) => repo.get(tx, ownerId, pluginId));
+    if (!row) throw new NotFoundError('plugin');
+    const manifest = row.manifest as PluginManifest;
+    const handles = new Map<string, { credentialId: string; type: CredentialType; name: string }>();
+    const credentials: Record<string, { handle: string; type: string; public: Record<string, string> }> = {};
+    for (const declared of manifest.credentials) {
+      const binding = row.credential_bindings[declared.name];
+      if (!binding) continue;
+      handles.set(binding.handle, { credentialId: binding.credentialId, type: declared.type, name: declared.name });
+      const unsealed = await deps.wallet.unseal(ownerId, binding.credentialId);
+      const pub: Record<string, string> = {};
+      if (unsealed) for (const field of publicFields[declared.type]) pub[field] = String((unsealed.secret as Record<string, unknown>)[field] ?? '');
+      credentials[declared.name] = { handle: binding.handle, type: declared.type, public: pub };
+    }
+    const meta = { plugin: { id: pluginId, version: row.version }, config: { values: row.config, credentials } };
+    const entry = { row, manifest, handles, meta };
+    loaded.set(key(ownerId, pluginId), entry);
+    return entry;
+  }
+
+  async function run(ownerId: string, pluginId: string, trigger: TriggerKind, input: unknown, triggerRef: string | null, requires?: string): Promise<RunResult> {
+    const inst = await load(ownerId, pluginId);
+    const runId = uuidv7();
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const granted = await policy.grantsFor(ownerId, pluginId);
+    const decisions = policy.decisionLog(ownerId, pluginId, inst.manifest.permissions, granted);
+    let outcome: RunResult['outcome'] = 'ok';
+    let result: unknown = null;
+    let error: string | null = null;
+    if (inst.row.status !== 'enabled') {
+      outcome = 'refused';
+      error = inst.row.status === 'pending_consent' ? 'The plugin waits for its user to consent to its permissions.' : 'The plugin is disabled.';
+      decisions.refuse(`run:${trigger}`, 'run', inst.row.status, triggerRef);
+    } else if (requires !== undefined && !decisions.check(requires, 'trigger', triggerRef)) {
+      outcome = 'refused';
+      error = `Not granted: ${requires}.`;
+    } else {
+      try {
+        const limits = { memoryMb: inst.manifest.limits.memoryMb, cpuMs: Math.min(inst.manifest.limits.timeoutMs, deps.maxCpuMs ?? 5_000), wallMs: inst.manifest.limits.timeoutMs * 2 };
+        const sandbox = await pool.sandbox(key(ownerId, pluginId), inst.row.bundle_sha256, inst.row.bundle, limits, pluginId);
+        const dispatch = createHostDispatch(
+          { db, graph: deps.graph, wallet: deps.wallet, outbox: deps.outbox, repository: repo, logger: deps.logger, http: deps.http },
+          { ownerId, pluginId, manifest: inst.manifest, decisions, credentials: inst.handles },
+        );
+        result = await sandbox.invoke(trigger, input, inst.meta, dispatch);
+      } catch (e) {
+        if (e instanceof PluginInvocationError) {
+          outcome = e.outcome;
+          error = e.message;
+        } else {
+          outcome = 'error';
+          error = 'The hub failed to run the plugin.';
+          deps.logger.error({ err: e, pluginId, ownerId }, 'plugin invocation failed in the host');
+        }
+      }
+    }
+    const durationMs = performance.now() - t0;
+    await record(
+      { id: runId, ownerId, pluginId, version: inst.row.version, trigger, triggerRef, startedAt: startedAt.toISOString(), durationMs, outcome, error: error?.slice(0, 1000) ?? null },
+      decisions.drain(),
+    );
+    if (outcome !== 'ok') deps.logger.warn({ pluginId, ownerId, trigger, outcome, runId }, 'plugin run did not succeed');
+    return { runId, outcome, result: outcome === 'ok' ? result : null, error, durationMs };
+  }
+
+  async function emit(tx: Parameters<EventOutbox['append']>[0], caller: Caller, type: string, pluginId: string, data: Record<string, unknown>) {
+    await deps.outbox.append(tx, { type, ownerId: caller.id, subject: pluginId, actor: { kind: 'user', id: caller.id }, data: { pluginId, ...data } });
+  }
+
+  async function index(ownerId: string) {
+    let entries = triggerIndex.get(ownerId);
+    if (!entries) {
+      const rows = await db.asSystem((tx) => repo.list(tx, ownerId));
+      entries = rows
+        .filter((r) => r.status === 'enabled')
+        .map((r) => ({ pluginId: r.plugin_id, patterns: (r.manifest as PluginManifest).triggers.flatMap((t) => (t.type === 'event' ? t.events : [])) }))
+        .filter((e) => e.patterns.length > 0);
+      triggerIndex.set(ownerId, entries);
+    }
+    return entries;
+  }
+
+  return {
+    run,
+
+    async list(caller: Caller) {
+      return (await db.asUser(caller.claims, (tx) => repo.list(tx, caller.id))).map(view);
+    },
+
+    async get(caller: Caller, pluginId: string) {
+      const row = await db.asUser(caller.claims, (tx) => repo.get(tx, caller.id, pluginId));
+      if (!row) throw new NotFoundError('plugin');
+      return view(row);
+    },
+
+    async install(caller: Caller, pkg: PluginPackage) {
+      const { manifest } = pkg;
+      const needsConsent = manifest.permissions.length > 0 || manifest.credentials.length > 0;
+      const row = await db.asUser(caller.claims, async (tx) => {
+        if (await repo.get(tx, caller.id, manifest.id)) throw new ConflictError(`${manifest.id} is installed already: upgrade it instead.`, 'plugin_installed');
+        const inserted = await repo.insert(tx, { owner_id: caller.id, plugin_id: manifest.id, version: manifest.version, manifest, bundle: pkg.bundle, bundle_sha256: pkg.sha256, status: needsConsent ? 'pending_consent' : 'enabled' });
+        await emit(tx, caller, 'plugin.Installed', manifest.id, { version: manifest.version, permissions: manifest.permissions });
+        return inserted;
+      });
+      changed(caller.id, manifest.id);
+      return view(row);
+    },
+
+    /**
+     * The user's consent: the permissions they grant (each must be declared), config
+     * values and which wallet credential fills each declared credential slot.
+     */
+    async consent(caller: Caller, pluginId: string, input: { permissions: string[]; config?: Record<string, string | number | boolean>; credentials?: Record<string, string> }) {
+      const current = await db.asUser(caller.claims, (tx) => repo.get(tx, caller.id, pluginId));
+      if (!current) throw new NotFoundError('plugin');
+      const manifest = current.manifest as PluginManifest;
+      const undeclared = input.permissions.filter((p) => !manifest.permissions.includes(p));
+      if (undeclared.length > 0) throw new ValidationError(`The plugin does not ask for ${undeclared.join(', ')}: only declared permissions can be granted.`);
+      const config: Record<string, string | number | boolean> = {};
+      for (const [name, field] of Object.entries(manifest.config)) {
+        const value = input.config?.[name] ?? current.config[name] ?? field.default;
+        if (value === undefined) continue;
+        if (typeof value !== field.type) throw new ValidationError(`Config ${name} must be a ${field.type}.`);
+        config[name] = value;
+      }
+      const bindings: InstallationRow['credential_bindings'] = {};
+      for (const declared of manifest.credentials) {
+        const credentialId = input.credentials?.[declared.name] ?? current.credential_bindings[declared.name]?.credentialId;
+        if (!credentialId) continue;
+        const credential = await deps.wallet.describe(caller.id, credentialId);
+        if (!credential || credential.type !== declared.type) throw new ValidationError(`Credential ${declared.name} must be one of your ${declared.type} credentials.`);
+        bindings[declared.name] = { credentialId, handle: current.credential_bindings[declared.name]?.handle ?? `cred_${randomBytes(12).toString('hex')}` };
+      }
+      const previous = await policy.grantsFor(caller.id, pluginId);
+      const toRevoke = previous.filter((p) => !input.permissions.includes(p));
+      if (toRevoke.length > 0) await policy.revoke(caller, pluginId, toRevoke);
+      await policy.grant(caller, pluginId, input.permissions);
+      const row = await db.asUser(caller.claims, async (tx) => {
+        const updated = await repo.configure(tx, caller.id, pluginId, config, bindings, 'enabled');
+        await emit(tx, caller, 'plugin.Enabled', pluginId, {});
+        return updated!;
+      });
+      changed(caller.id, pluginId);
+      return view(row);
+    },
+
+    async setEnabled(caller: Caller, pluginId: string, enabled: boolean) {
+      const row = await db.asUser(caller.claims, async (tx) => {
+        const current = await repo.get(tx, caller.id, pluginId);
+        if (!current) throw new NotFoundError('plugin');
+        if (enabled && current.status === 'pending_consent') throw new ConflictError('The plugin waits for your consent to its permissions: consent first.', 'consent_required');
+        const updated = await repo.setStatus(tx, caller.id, pluginId, enabled ? 'enabled' : 'disabled');
+        if (enabled) await emit(tx, caller, 'plugin.Enabled', pluginId, {});
+        else await emit(tx, caller, 'plugin.Disabled', pluginId, { reason: 'by user' });
+        return updated!;
+      });
+      changed(caller.id, pluginId);
+      return view(row);
+    },
+
+    /** New version: if it asks for more than was granted, it waits for consent again. */
+    async upgrade(caller: Caller, pluginId: string, pkg: PluginPackage) {
+      if (pkg.manifest.id !== pluginId) throw new ValidationError(`The package is ${pkg.manifest.id}, not ${pluginId}.`);
+      const granted = await policy.grantsFor(caller.id, pluginId);
+      const dropped = granted.filter((p) => !pkg.manifest.permissions.includes(p));
+      if (dropped.length > 0) await policy.revoke(caller, pluginId, dropped);
+      const grows = pkg.manifest.permissions.some((p) => !granted.includes(p));
+      const row = await db.asUser(caller.claims, async (tx) => {
+        const current = await repo.get(tx, caller.id, pluginId);
+        if (!current) throw new NotFoundError('plugin');
+        const newSlots = pkg.manifest.credentials.some((c) => !current.credential_bindings[c.name]);
+        const status = grows || newSlots ? 'pending_consent' : current.status;
+        const updated = await repo.upgrade(tx, { owner_id: caller.id, plugin_id: pluginId, version: pkg.manifest.version, manifest: pkg.manifest, bundle: pkg.bundle, bundle_sha256: pkg.sha256, status });
+        await emit(tx, caller, 'plugin.Upgraded', pluginId, { from: current.version, to: pkg.manifest.version, permissions: pkg.manifest.permissions });
+        return updated;
+      });
+      changed(caller.id, pluginId);
+      return view(row);
+    },
+
+    /** Removes the plugin, its grants, storage and run log. */
+    async uninstall(caller: Caller, pluginId: string) {
+      await policy.revoke(caller, pluginId, 'all');
+      await db.asUser(caller.claims, async (tx) => {
+        if (!(await repo.delete(tx, caller.id, pluginId))) throw new NotFoundError('plugin');
+        await emit(tx, caller, 'plugin.Uninstalled', pluginId, {});
+      });
+      changed(caller.id, pluginId);
+    },
+
+    async runs(caller: Caller, pluginId: string, limit: number) {
+      const rows = await db.asUser(caller.claims, (tx) => repo.runs(tx, caller.id, pluginId, limit));
+      return rows.map((r) => ({
+        id: r.id,
+        version: r.version,
+        trigger: r.trigger,
+        triggerRef: r.trigger_ref,
+        startedAt: new Date(r.started_at).toISOString(),
+        durationMs: Math.round(Number(r.duration_ms) * 1000) / 1000,
+        outcome: r.outcome,
+        error: r.error,
+      }));
+    },
+
+    async runManually(caller: Caller, pluginId: string, input: unknown) {
+      const row = await db.asUser(caller.claims, (tx) => repo.get(tx, caller.id, pluginId));
+      if (!row) throw new NotFoundError('plugin');
+      if (!(row.manifest as PluginManifest).triggers.some((t) => t.type === 'manual')) throw new ConflictError('This plugin has no manual trigger.', 'no_manual_trigger');
+      return run(caller.id, pluginId, 'manual', input, null);
+    },
+
+    /**
+     * Called every minute by the jobs module's cron: runs each enabled plugin's schedule
+     * triggers whose cron expression matches this minute (UTC).
+     */
+    async runDueSchedules(at: Date): Promise<RunResult[]> {
+      const rows = await db.asSystem((tx) => repo.listEnabled(tx));
+      const results: RunResult[] = [];
+      for (const row of rows) {
+        for (const trigger of (row.manifest as PluginManifest).triggers) {
+          if (trigger.type !== 'schedule') continue;
+          let due = false;
+          try {
+            due = parseCron(trigger.cron)(at);
+          } catch {
+            continue;
+          }
+          if (due) results.push(await run(row.owner_id, row.plugin_id, 'schedule', { name: trigger.name, firedAt: at.toISOString() }, trigger.name));
+        }
+      }
+      return results;
+    },
+
+    /** A scheduled trigger fired (the jobs module's cron calls this). */
+    async runSchedule(ownerId: string, pluginId: string, name: string) {
+      return run(ownerId, pluginId, 'schedule', { name, firedAt: new Date().toISOString() }, name);
+    },
+
+    /**
+     * Event triggers: every enabled plugin of the event's owner whose manifest listens to
+     * this type, and whose user granted events:subscribe for it, runs with a copy of it.
+     */
+    async dispatchEvent(event: EventEnvelope): Promise<RunResult[]> {
+      if (event.type.startsWith('plugin.') || event.type.startsWith('policy.')) return [];
+      const entries = (await index(event.ownerId)).filter((e) => e.patterns.some((p) => matchesPattern(p, event.type)));
+      const results: RunResult[] = [];
+      for (const entry of entries) {
+        const source = ((event.data as { entity?: { source?: unknown } }).entity?.source ?? null) as string | null;
+        if (source === `plugin.${entry.pluginId}`) continue; // its own write: no loops
+        results.push(await run(event.ownerId, entry.pluginId, 'event', { id: event.id, type: event.type, subject: event.subject, time: event.time, data: event.data }, event.id, `events:subscribe:${event.type}`));
+      }
+      return results;
+    },
+
+    claimsOf,
+  };
+}
+
+export type PluginsService = ReturnType<typeof createPluginsService>;

@@ -1,0 +1,59 @@
+import { expect } from 'vitest';
+import type { Hub } from '../../../composition.ts';
+import { bearer, type SignedUpUser } from '../../../../test/users.ts';
+import type { GraphModule } from '../../graph/index.ts';
+import type { PolicyModule } from '../../policy/index.ts';
+import type { WalletModule } from '../../wallet/index.ts';
+import type { PluginsModule } from '../index.ts';
+
+export function modulesOf(hub: Hub) {
+  const find = <T>(name: string) => hub.modules.find((m) => m.name === name) as T;
+  return {
+    graph: find<GraphModule>('graph'),
+    wallet: find<WalletModule>('wallet'),
+    policy: find<PolicyModule>('policy'),
+    plugins: find<PluginsModule>('plugins'),
+  };
+}
+
+export function manifest(id: string, permissions: string[], extra: Record<string, unknown> = {}) {
+  return { id, name: id, version: '1.0.0', permissions, triggers: [{ type: 'manual' }], ...extra };
+}
+
+/** Installs through the API and consents to every declared permission. */
+export async function installAndConsent(
+  hub: Hub,
+  user: SignedUpUser,
+  m: Record<string, unknown>,
+  bundle: string,
+  consent: { permissions?: string[]; credentials?: Record<string, string>; config?: Record<string, unknown> } = {},
+) {
+  const install = await hub.app.inject({ method: 'POST', url: '/api/v1/plugins', headers: bearer(user), payload: { manifest: m, bundle } });
+  expect(install.statusCode, install.body).toBe(201);
+  const granted = consent.permissions ?? (m.permissions as string[]);
+  const response = await hub.app.inject({
+    method: 'POST',
+    url: `/api/v1/plugins/${String(m.id)}/consent`,
+    headers: bearer(user),
+    payload: { permissions: granted, credentials: consent.credentials, config: consent.config },
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json();
+}
+
+export async function runPlugin(hub: Hub, user: SignedUpUser, pluginId: string, input: unknown = null) {
+  const response = await hub.app.inject({ method: 'POST', url: `/api/v1/plugins/${pluginId}/run`, headers: bearer(user), payload: { input } });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json() as { runId: string; outcome: string; result: any; error: string | null; durationMs: number };
+}
+
+export async function decisionsOf(hub: Hub, ownerId: string, pluginId: string) {
+  return hub.db.asSystem(async (tx) =>
+    (
+      await tx.query<{ data: { permission: string; allowed: boolean; reason: string; operation: string; resource: string | null } }>(
+        `SELECT data FROM made_open.outbox WHERE owner_id = $1 AND type = 'policy.Decision' AND subject = $2 ORDER BY id`,
+        [ownerId, pluginId],
+      )
+    ).rows.map((r) => r.data),
+  );
+}
