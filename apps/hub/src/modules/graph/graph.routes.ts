@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { requireUser } from '../../platform/http/authentication.ts';
 import {
   entityCreateInputSchema,
@@ -120,7 +121,7 @@ export function graphRoutes(service: GraphService) {
           tags: entityTags,
           summary: 'Delete an entity (soft delete; a person releases its identifiers)',
           params: idParamsSchema,
-          response: { 204: { type: 'null', description: 'Deleted' } as never, ...errorResponses },
+          response: { 204: z.null().describe('Deleted'), ...errorResponses },
         },
       },
       async (request, reply) => {
@@ -172,7 +173,7 @@ export function graphRoutes(service: GraphService) {
           tags: entityTags,
           summary: 'Delete a link',
           params: idParamsSchema,
-          response: { 204: { type: 'null', description: 'Deleted' } as never, ...errorResponses },
+          response: { 204: z.null().describe('Deleted'), ...errorResponses },
         },
       },
       async (request, reply) => {

@@ -381,6 +381,15 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
     });
   });
 
+  it('documents every graph route in OpenAPI', async () => {
+    const response = await hub.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const paths = Object.keys(response.json().paths);
+    for (const path of ['/api/v1/entities', '/api/v1/entities/{id}', '/api/v1/entities/{id}/links', '/api/v1/links', '/api/v1/links/{id}', '/api/v1/persons', '/api/v1/persons/lookup', '/api/v1/persons/{id}/identifiers', '/api/v1/persons/{id}/identifiers/{identifierId}', '/api/v1/persons/{id}/merge']) {
+      expect(paths).toContain(path);
+    }
+  });
+
   describe('hostile input', () => {
     const nul = 'a\u0000b';
     it.each([
