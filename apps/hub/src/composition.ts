@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import { authMigrations, createAuthModule } from './modules/auth/index.ts';
-import { createEventOutbox, eventsMigrations } from './modules/events/index.ts';
+import { createEventsModule, eventsMigrations } from './modules/events/index.ts';
 import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
 import { createJobsModule } from './modules/jobs/index.ts';
 import { createGraphFileEntities, createStorageModule, storageMigrations } from './modules/storage/index.ts';
@@ -32,6 +33,7 @@ export const migrationSources: readonly MigrationSource[] = [
   storageMigrations,
   policyMigrations,
   pluginsMigrations,
+  auditMigrations,
 ];
 
 /**
@@ -39,7 +41,9 @@ export const migrationSources: readonly MigrationSource[] = [
  * dependencies. Modules never reach for globals or process.env.
  */
 export async function composeHub(config: Config, logger: Logger, db: Database): Promise<Hub> {
-  const outbox = createEventOutbox();
+  // The event backbone: the one outbox every module appends to, the relay, and consumers.
+  const events = createEventsModule({ config, db, logger: logger.child({ module: 'events' }) });
+  const outbox = events.outbox;
   // First in the list: started before the modules that enqueue, stopped after them.
   const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }) });
   const auth = createAuthModule({ config, db, logger: logger.child({ module: 'auth' }), outbox });
@@ -62,7 +66,8 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
     graph: graph.service,
     jobs,
   });
-  const modules: HubModule[] = [jobs, auth, graph, wallet, storage, policy, plugins];
+  const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
+  const modules: HubModule[] = [jobs, events, auth, graph, wallet, storage, policy, plugins, audit];
 
   await migrate(db, migrationSources, logger);
 

@@ -6,6 +6,7 @@ import {
   jetstreamManager,
   RetentionPolicy,
   StorageType,
+  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
@@ -182,39 +183,59 @@ export function createNatsTransport(options: NatsTransportOptions): EventTranspo
           if (!/not found/i.test((error as Error).message)) throw error;
           await jsm.consumers.add(stream, config);
         }
-        const consumer = await js.consumers.get(stream, spec.name);
-        const messages = await consumer.consume({ max_messages: Math.min(maxInFlight, 500) });
+        let stopped = false;
+        let current: ConsumerMessages | undefined;
+        let wake: (() => void) | undefined;
+        const client = js;
+        // A supervisor: if consuming fails (server gone, a delivery died mid-way), start
+        // again after a pause. Unacknowledged messages are redelivered after ack_wait.
         const done = (async () => {
-          for await (const m of messages) {
-            let event: EventEnvelope;
+          while (!stopped) {
             try {
-              event = JSON.parse(decoder.decode(m.data)) as EventEnvelope;
-            } catch {
-              logger.error({ consumer: spec.name, subject: m.subject }, 'undecodable event on the stream; terminating it');
-              m.term('undecodable');
-              continue;
-            }
-            if (wanted && !wanted.has(event.type)) {
-              m.ack();
-              continue;
-            }
-            try {
-              await deliver({
-                event,
-                attempt: m.info.deliveryCount,
-                ack: async () => m.ack(),
-                nak: async (delayMs) => m.nak(delayMs),
-              });
+              const consumer = await client.consumers.get(stream, spec.name);
+              current = await consumer.consume({ max_messages: Math.min(maxInFlight, 500) });
+              for await (const m of current) {
+                let event: EventEnvelope;
+                try {
+                  event = JSON.parse(decoder.decode(m.data)) as EventEnvelope;
+                } catch {
+                  logger.error({ consumer: spec.name, subject: m.subject }, 'undecodable event on the stream; terminating it');
+                  m.term('undecodable');
+                  continue;
+                }
+                if (wanted && !wanted.has(event.type)) {
+                  m.ack();
+                  continue;
+                }
+                await deliver({
+                  event,
+                  attempt: m.info.deliveryCount,
+                  ack: async () => m.ack(),
+                  nak: async (delayMs) => m.nak(delayMs),
+                });
+              }
             } catch (error) {
-              // The consumer died mid-delivery: leave the message unacknowledged; JetStream
-              // redelivers it after ack_wait to whoever consumes next.
-              logger.error({ err: error, consumer: spec.name }, 'consumer stopped mid-delivery');
-              messages.stop();
-              break;
+              if (stopped) break;
+              logger.warn({ err: error, consumer: spec.name, stream }, 'consumer stopped mid-delivery; restarting it');
+              current?.stop();
+              await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, 1_000);
+                wake = () => {
+                  clearTimeout(timer);
+                  resolve();
+                };
+              });
             }
           }
         })();
-        loops.push({ stop: () => messages.stop(), done });
+        loops.push({
+          stop: () => {
+            stopped = true;
+            current?.stop();
+            wake?.();
+          },
+          done,
+        });
       }
       return {
         async stop() {

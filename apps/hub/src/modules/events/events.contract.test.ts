@@ -1,0 +1,253 @@
+import type { EventEnvelope, NewEvent } from '@made-open/shared';
+import { InvalidEventError } from '@made-open/shared/event-registry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsumerCrash, type Subscription } from './consumers.ts';
+import { createEventsModule, type EventsModule } from './index.ts';
+import {
+  databaseKinds,
+  openTestDatabase,
+  silent,
+  sleep,
+  startNatsServer,
+  testRegistry,
+  uuid,
+  waitFor,
+  type EventsTestDatabase,
+  type Kind,
+  type NatsServer,
+} from './test/support.ts';
+
+/**
+ * The transport contract: the same tests on the embedded transport (PGlite and
+ * PostgreSQL) and on JetStream (a private nats-server per suite) when CI=true.
+ */
+type Setup = { transport: 'embedded' | 'nats'; kind: Kind };
+const setups: Setup[] = [
+  ...databaseKinds().map((kind) => ({ transport: 'embedded' as const, kind })),
+  ...(process.env.CI === 'true' ? databaseKinds().map((kind) => ({ transport: 'nats' as const, kind })) : []),
+];
+
+describe.each(setups)('event transport contract: $transport on $kind', ({ transport, kind }) => {
+  let database: EventsTestDatabase;
+  let nats: NatsServer | undefined;
+  let events: EventsModule;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    if (transport === 'nats') nats = await startNatsServer();
+    events = createEventsModule({
+      config: { natsUrl: nats?.url },
+      db: database.db,
+      logger: silent,
+      registry: testRegistry,
+      tuning: { ackWaitMs: 1_000, retryBaseMs: 20, relay: { pollMs: 50 } },
+    });
+    await events.start();
+  });
+
+  afterAll(async () => {
+    await events?.stop();
+    await nats?.destroy();
+    await database?.drop();
+  });
+
+  const claims = (owner: string) => ({ role: 'authenticated' as const, sub: owner });
+  const counted = (owner: string, n: number, type = 'test.Counted'): NewEvent => ({
+    type,
+    ownerId: owner,
+    subject: `thing-${n}`,
+    actor: { kind: 'user', id: owner },
+    data: { n },
+  });
+  const write = (owner: string, n: number, type?: string) =>
+    database.db.asUser(claims(owner), (tx) => events.outbox.append(tx, counted(owner, n, type)));
+
+  /** A transactional consumer recording each event in test_effects. */
+  function effectConsumer(name: string, types: string[], extra: Partial<Subscription> = {}): Subscription {
+    return {
+      name,
+      types,
+      handler: async (event: EventEnvelope, tx) => {
+        await tx!.query('INSERT INTO public.test_effects (consumer, event_id, owner_id, n) VALUES ($1, $2, $3, $4)', [
+          name,
+          event.id,
+          event.ownerId,
+          (event.data as { n: number }).n,
+        ]);
+      },
+      ...extra,
+    };
+  }
+
+  const effects = (consumer: string) =>
+    database.db
+      .asOwner((tx) =>
+        tx.query<{ event_id: string; owner_id: string; n: number }>(
+          'SELECT event_id, owner_id, n FROM public.test_effects WHERE consumer = $1 ORDER BY seq',
+          [consumer],
+        ),
+      )
+      .then((r) => r.rows);
+
+  it('refuses an unknown type, an unknown version and invalid data', async () => {
+    const owner = uuid();
+    await expect(write(owner, 1, 'test.Nope')).rejects.toBeInstanceOf(InvalidEventError);
+    await expect(
+      database.db.asUser(claims(owner), (tx) => events.outbox.append(tx, { ...counted(owner, 1), v: 7 })),
+    ).rejects.toThrow(/no registered version 7/);
+    await expect(
+      database.db.asUser(claims(owner), (tx) => events.outbox.append(tx, { ...counted(owner, 1), data: { n: 'one' } })),
+    ).rejects.toThrow(/does not match its schema/);
+    const { rows } = await database.db.asOwner((tx) =>
+      tx.query('SELECT 1 FROM made_open.outbox WHERE owner_id = $1', [owner]),
+    );
+    expect(rows).toHaveLength(0);
+  });
+
+  it('delivers every committed event exactly once, in order per owner, only of the subscribed types', async () => {
+    events.subscribe(effectConsumer('contract-order', ['test.Counted']));
+    const owners = [uuid(), uuid(), uuid()];
+    const expected = new Map<string, number[]>(owners.map((o) => [o, []]));
+    const writes: Promise<unknown>[] = [];
+    for (const owner of owners) {
+      writes.push(
+        (async () => {
+          for (let n = 0; n < 40; n++) {
+            await write(owner, n);
+            expected.get(owner)!.push(n);
+            if (n % 10 === 0) await write(owner, n, 'test.Other');
+          }
+        })(),
+      );
+    }
+    await Promise.all(writes);
+    const rows = await waitFor('all effects', async () => {
+      const r = await effects('contract-order');
+      return r.length >= 120 ? r : undefined;
+    });
+    await sleep(300);
+    const final = await effects('contract-order');
+    expect(final).toHaveLength(120);
+    expect(new Set(final.map((r) => r.event_id)).size).toBe(120);
+    for (const owner of owners) {
+      expect(rows.filter((r) => r.owner_id === owner).map((r) => r.n)).toEqual(expected.get(owner));
+    }
+  });
+
+  it.skipIf(kind === 'pglite')('never skips an event whose transaction committed after later ones', async () => {
+    events.subscribe(effectConsumer('contract-late', ['test.Counted']));
+    const owner = uuid();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let appended!: () => void;
+    const wasAppended = new Promise<void>((resolve) => (appended = resolve));
+    // The slow transaction allocates its seq first and commits last.
+    const slow = database.db.asUser(claims(owner), async (tx) => {
+      await events.outbox.append(tx, counted(owner, 1));
+      appended();
+      await gate;
+    });
+    await wasAppended;
+    await write(owner, 2);
+    const mine = async () => (await effects('contract-late')).filter((r) => r.owner_id === owner);
+    await waitFor('the fast event', async () => (await mine()).some((r) => r.n === 2));
+    release();
+    await slow;
+    const rows = await waitFor('the late event', async () => {
+      const r = await mine();
+      return r.length >= 2 ? r : undefined;
+    });
+    expect(rows.map((r) => r.n)).toEqual([2, 1]);
+  });
+
+  it('dead-letters a poison event after maxAttempts without blocking the others', async () => {
+    events.subscribe(
+      effectConsumer('contract-poison', ['test.Counted', 'test.Poison'], {
+        maxAttempts: 3,
+        handler: async (event, tx) => {
+          if (event.type === 'test.Poison') throw new Error('cannot digest this');
+          await tx!.query('INSERT INTO public.test_effects (consumer, event_id, owner_id, n) VALUES ($1, $2, $3, $4)', [
+            'contract-poison',
+            event.id,
+            event.ownerId,
+            (event.data as { n: number }).n,
+          ]);
+        },
+      }),
+    );
+    const owner = uuid();
+    await write(owner, 1);
+    const poisonId = await write(owner, 2, 'test.Poison');
+    await write(owner, 3);
+    const rows = await waitFor('the healthy events', async () => {
+      const r = await effects('contract-poison');
+      return r.filter((e) => e.owner_id === owner).length >= 2 ? r : undefined;
+    });
+    expect(rows.filter((e) => e.owner_id === owner).map((e) => e.n)).toEqual([1, 3]);
+    const dead = await waitFor('the dead letter', async () => {
+      const { rows: d } = await database.db.asOwner((tx) =>
+        tx.query<{ event_id: string; attempts: number; last_error: string }>(
+          `SELECT event_id, attempts, last_error FROM made_open.event_dead_letters WHERE consumer = 'contract-poison'`,
+        ),
+      );
+      return d.length > 0 ? d : undefined;
+    });
+    expect(dead).toEqual([{ event_id: poisonId, attempts: 3, last_error: 'Error: cannot digest this' }]);
+    const { rows: failures } = await database.db.asOwner((tx) =>
+      tx.query(`SELECT 1 FROM made_open.event_failures WHERE consumer = 'contract-poison'`),
+    );
+    expect(failures).toHaveLength(0);
+    const metrics = await events.metrics!();
+    expect(metrics).toContain('made_open_events_dead_letters{consumer="contract-poison"} 1');
+    const health = await events.health!();
+    expect(health.events!.details!.deadLetters).toMatchObject({ 'contract-poison': 1 });
+  });
+
+  it.each(['beforeCommit', 'beforeAck'] as const)(
+    'redelivers an event whose consumer died %s, with exactly one effect',
+    async (point) => {
+      const name = `contract-crash-${point.toLowerCase()}`;
+      const owner = uuid();
+      let crashed = 0;
+      events.subscribe(
+        effectConsumer(name, ['test.Counted'], {
+          faults: {
+            [point]: (event: EventEnvelope) => {
+              if (event.ownerId === owner && (event.data as { n: number }).n === 2 && crashed === 0) {
+                crashed += 1;
+                throw new ConsumerCrash();
+              }
+            },
+          },
+        }),
+      );
+      for (let n = 1; n <= 4; n++) await write(owner, n);
+      const rows = await waitFor(
+        'every effect after the crash',
+        async () => {
+          const r = (await effects(name)).filter((e) => e.owner_id === owner);
+          return r.length >= 4 ? r : undefined;
+        },
+        30_000,
+      );
+      await sleep(1_500);
+      expect(crashed).toBe(1);
+      const final = (await effects(name)).filter((e) => e.owner_id === owner);
+      expect(final.map((e) => e.n).sort()).toEqual([1, 2, 3, 4]);
+      expect(rows.length).toBe(4);
+      const runner = events.consumers().find((r) => r.spec.name === name)!;
+      if (point === 'beforeAck') expect(runner.stats.duplicates).toBeGreaterThanOrEqual(1);
+    },
+    40_000,
+  );
+
+  it('reports consumer lag in /metrics and /health', async () => {
+    const metrics = await events.metrics!();
+    expect(metrics).toMatch(/made_open_events_consumer_lag\{consumer="contract-order"\} \d+/);
+    expect(metrics).toMatch(/made_open_events_outbox_backlog \d+/);
+    const health = await events.health!();
+    expect(health.events!.status).toBe('ok');
+    expect(health.events!.details!.transport).toBe(transport);
+    expect(health.events!.details!.consumerLag).toHaveProperty('contract-order');
+  });
+});
