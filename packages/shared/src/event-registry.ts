@@ -4,7 +4,9 @@ import { graphEvents } from './graph-events.ts';
 import { pluginEvents } from './plugin-events.ts';
 import { storageEvents } from './storage-events.ts';
 import { walletEvents } from './wallet-events.ts';
-import { eventTypeSchema, type EventDefinition, type NewEvent } from './events.ts';
+import { actorSchema, eventTypeSchema, type EventDefinition, type NewEvent } from './events.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The registry of versioned event schemas. Appending an event whose type or version is
@@ -92,6 +94,15 @@ export function createEventRegistry(definitions: readonly EventDefinition[]): Ev
     validate(event) {
       const versions = byType.get(event.type);
       if (!versions) throw new InvalidEventError(`Event type ${event.type} is not registered in event-registry.ts`);
+      if (typeof event.ownerId !== 'string' || !uuidPattern.test(event.ownerId)) {
+        throw new InvalidEventError(`Event ${event.type} needs ownerId to be a uuid`);
+      }
+      if (typeof event.subject !== 'string' || event.subject.length === 0 || event.subject.length > 300) {
+        throw new InvalidEventError(`Event ${event.type} needs a subject of 1 to 300 characters`);
+      }
+      if (!actorSchema.safeParse(event.actor).success) {
+        throw new InvalidEventError(`Event ${event.type} needs an actor { kind: user | plugin | connector | system, id }`);
+      }
       const v = event.v ?? latest(event.type)!;
       const definition = versions.get(v);
       if (!definition) throw new InvalidEventError(`Event type ${event.type} has no registered version ${v}`);
