@@ -5,6 +5,7 @@ import { authMigrations, createAuthModule } from './modules/auth/index.ts';
 import { createEventsModule, eventsMigrations } from './modules/events/index.ts';
 import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
 import { createJobsModule } from './modules/jobs/index.ts';
+import { createRealtimeModule } from './modules/realtime/index.ts';
 import { createGraphFileEntities, createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createPluginsModule, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
@@ -66,8 +67,9 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
     graph: graph.service,
     jobs,
   });
+  const realtime = createRealtimeModule({ db, logger: logger.child({ module: 'realtime' }), tokens: auth.verifier, events });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
-  const modules: HubModule[] = [jobs, events, auth, graph, wallet, storage, policy, plugins, audit];
+  const modules: HubModule[] = [jobs, events, auth, graph, wallet, storage, policy, plugins, realtime, audit];
 
   await migrate(db, migrationSources, logger);
 
