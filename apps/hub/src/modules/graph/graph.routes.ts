@@ -127,7 +127,7 @@ export function graphRoutes(service: GraphService) {
       async (request, reply) => {
         const user = await requireUser(request);
         await service.deleteEntity(user, request.params.id);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
 
@@ -179,7 +179,7 @@ export function graphRoutes(service: GraphService) {
       async (request, reply) => {
         const user = await requireUser(request);
         await service.deleteLink(user, request.params.id);
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       },
     );
 

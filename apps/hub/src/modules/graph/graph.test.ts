@@ -5,13 +5,13 @@ import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 
-interface OutboxRow {
+type OutboxRow = {
   type: string;
   owner_id: string;
   subject: string;
   data: Record<string, any>;
   v: number;
-}
+};
 
 describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
   let hub: TestHub;
