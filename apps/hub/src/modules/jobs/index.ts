@@ -24,7 +24,7 @@ export function createJobsModule({ config, db, logger, options = {} }: JobsModul
   const service = createJobsService({
     db,
     logger,
-    options: { ...(config.databaseUrl ? { listenUrl: config.databaseUrl } : {}), ...options },
+    options: { ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}), ...options },
   });
 
   return {

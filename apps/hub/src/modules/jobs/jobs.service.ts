@@ -24,10 +24,13 @@ export interface JobsOptions extends Partial<WorkerOptions> {
   /** How long stop() lets running jobs finish before releasing them. Default 10 s. */
   stopGraceMs?: number;
   /**
-   * PostgreSQL only: where the LISTEN connection for wake-ups goes (DATABASE_URL).
-   * Without it, jobs committed by this or another instance start on the next poll.
+   * PostgreSQL only (DATABASE_URL): pg-boss gets its own small pool on it, and a LISTEN
+   * connection wakes the worker when an enqueue commits. Without it pg-boss runs through
+   * the hub's Database, and jobs committed elsewhere start on the next poll.
    */
-  listenUrl?: string;
+  databaseUrl?: string;
+  /** Connections in pg-boss's own pool (PostgreSQL with databaseUrl). Default 4. */
+  poolSize?: number;
   /** pg-boss timers (tests shorten them). */
   maintenanceIntervalSeconds?: number;
   cronMonitorIntervalSeconds?: number;
@@ -100,8 +103,14 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
     pollIntervalMs: options.pollIntervalMs ?? defaults.pollIntervalMs,
   };
   const working = options.work ?? true;
+  // On PostgreSQL pg-boss's statements are single round trips on its own pool (the
+  // adapter would wrap each in BEGIN/COMMIT on the request pool); on PGlite, and on
+  // PostgreSQL without a URL, they go through the hub's Database.
+  const ownPool = db.kind === 'postgres' && options.databaseUrl !== undefined;
   const boss = new PgBoss({
-    db: executor,
+    ...(ownPool
+      ? { connectionString: options.databaseUrl, max: options.poolSize ?? 4, application_name: 'made-open-jobs' }
+      : { db: executor }),
     schema: BOSS_SCHEMA,
     migrate: true,
     supervise: working,
@@ -269,7 +278,7 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
           release: (queue, ids) => db.asOwner((tx) => repo.release(tx, queue, ids)),
         });
         worker.start();
-        if (db.kind === 'postgres' && options.listenUrl) listener = await openListener(options.listenUrl);
+        if (ownPool) listener = await openListener(options.databaseUrl!);
         else if (db.kind === 'postgres') {
           logger.warn('DATABASE_URL is not set for the jobs module: jobs start on the next poll instead of at commit');
         }
@@ -284,7 +293,7 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
       await listener?.close();
       listener = undefined;
       await worker?.stop(options.stopGraceMs ?? defaults.stopGraceMs);
-      await boss.stop({ graceful: true, close: false, wait: true, timeout: 5_000 });
+      await boss.stop({ graceful: true, close: true, wait: true, timeout: 5_000 });
     },
 
     async stats() {

@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { Logger } from '../../platform/logger.ts';
-import { jobPriorities, type JobDefinition, type JobEnvelope, type JobPriority } from './jobs.schemas.ts';
+import { type JobDefinition, type JobEnvelope, type JobPriority } from './jobs.schemas.ts';
 
 export interface WorkerOptions {
   /** Jobs running at once, per priority. */
@@ -59,8 +59,12 @@ export function createWorker(deps: WorkerDeps) {
   let wakeUp: (() => void) | undefined;
   let loop: Promise<void> | undefined;
 
+  let realtimeFetch: Promise<void> | undefined;
+  let realtimeAgain = false;
+
   function wake(priority?: JobPriority) {
     if (priority) for (const queue of deps.queues()[priority]) drained.delete(queue);
+    if (priority === undefined || priority === 'realtime') pumpRealtime();
     woken = true;
     wakeUp?.();
   }
@@ -69,6 +73,7 @@ export function createWorker(deps: WorkerDeps) {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         drained.clear();
+        pumpRealtime();
         finish();
       }, ms);
       function finish() {
@@ -105,7 +110,8 @@ export function createWorker(deps: WorkerDeps) {
   async function run(job: PgBoss.JobWithMetadata<JobEnvelope>, queue: string, priority: JobPriority, controller: AbortController) {
     const envelope = job.data;
     const definition = envelope && typeof envelope === 'object' ? definitions.get(envelope.job) : undefined;
-    const jobLogger = logger.child({ jobId: job.id, job: envelope?.job, attempt: job.retryCount });
+    let childLogger: Logger | undefined;
+    const jobLogger = () => (childLogger ??= logger.child({ jobId: job.id, job: envelope?.job, attempt: job.retryCount }));
     try {
       if (!definition) throw new Error(`No job type "${String(envelope?.job)}" is registered on this hub.`);
       const parsed = definition.payload.safeParse(envelope.payload);
@@ -117,7 +123,9 @@ export function createWorker(deps: WorkerDeps) {
         attempt: job.retryCount,
         priority,
         signal: controller.signal,
-        logger: jobLogger,
+        get logger() {
+          return jobLogger();
+        },
       });
       if (controller.signal.aborted) return; // released during shutdown: it runs again elsewhere
       counters.completed[priority] += 1;
@@ -130,10 +138,10 @@ export function createWorker(deps: WorkerDeps) {
       counters.failed[priority] += 1;
       const message = error instanceof Error ? error.message : String(error);
       const willRetry = job.retryCount < job.retryLimit;
-      jobLogger[willRetry ? 'warn' : 'error']({ err: error, willRetry }, willRetry ? 'job failed; it will be retried' : 'job failed for the last time; moved to the dead letters');
+      jobLogger()[willRetry ? 'warn' : 'error']({ err: error, willRetry }, willRetry ? 'job failed; it will be retried' : 'job failed for the last time; moved to the dead letters');
       await boss
         .fail(queue, job.id, { message, name: error instanceof Error ? error.name : 'Error', attempt: job.retryCount })
-        .catch((failError: unknown) => jobLogger.error({ err: failError }, 'could not record the job failure; it runs again when it expires'));
+        .catch((failError: unknown) => jobLogger().error({ err: failError }, 'could not record the job failure; it runs again when it expires'));
     }
   }
 
@@ -154,6 +162,59 @@ export function createWorker(deps: WorkerDeps) {
     running.set(job.id, entry);
   }
 
+  /** Takes up to the free slots from one queue; returns how many jobs it started. */
+  async function fetchFrom(queue: string, priority: JobPriority): Promise<number> {
+    if (stopping || drained.has(queue)) return 0;
+    const free = Math.min(
+      options.concurrency[priority] - activeByPriority[priority],
+      options.maxActive - running.size,
+      options.batchSize,
+    );
+    if (free <= 0) return 0;
+    let jobs: PgBoss.JobWithMetadata<JobEnvelope>[];
+    try {
+      jobs = await boss.fetch<JobEnvelope>(queue, { batchSize: free, includeMetadata: true });
+    } catch (error) {
+      logger.error({ err: error, queue }, 'job fetch failed');
+      return 0;
+    }
+    if (stopping) {
+      // Taken after stop began: hand them straight back.
+      if (jobs.length > 0) await deps.release(queue, jobs.map((j) => j.id)).catch(() => undefined);
+      return 0;
+    }
+    if (jobs.length < free) drained.add(queue);
+    for (const job of jobs) start(job, queue, priority);
+    return jobs.length;
+  }
+
+  /**
+   * Realtime has its own fetch, started synchronously by a wake-up, so it never waits
+   * for an interactive or background fetch already in flight; those wait for it instead,
+   * so realtime always gets free slots first.
+   */
+  function pumpRealtime() {
+    if (stopping) return;
+    if (realtimeFetch) {
+      realtimeAgain = true;
+      return;
+    }
+    realtimeFetch = (async () => {
+      do {
+        realtimeAgain = false;
+        let fetched: number;
+        do {
+          fetched = 0;
+          for (const queue of deps.queues().realtime) fetched += await fetchFrom(queue, 'realtime');
+        } while (fetched > 0 && !stopping);
+      } while (realtimeAgain && !stopping);
+    })()
+      .catch((error: unknown) => logger.error({ err: error }, 'realtime job fetch failed'))
+      .finally(() => {
+        realtimeFetch = undefined;
+      });
+  }
+
   async function dispatch() {
     let lastSweep = Date.now();
     while (!stopping) {
@@ -162,33 +223,14 @@ export function createWorker(deps: WorkerDeps) {
       if (Date.now() - lastSweep >= options.pollIntervalMs) {
         drained.clear();
         lastSweep = Date.now();
+        pumpRealtime();
       }
       let fetchedAny = false;
       const queues = deps.queues();
-      for (const priority of jobPriorities) {
+      for (const priority of ['interactive', 'background'] as const) {
         for (const queue of queues[priority]) {
-          if (stopping || drained.has(queue)) continue;
-          const free = Math.min(
-            options.concurrency[priority] - activeByPriority[priority],
-            options.maxActive - running.size,
-            options.batchSize,
-          );
-          if (free <= 0) continue;
-          let jobs: PgBoss.JobWithMetadata<JobEnvelope>[];
-          try {
-            jobs = await boss.fetch<JobEnvelope>(queue, { batchSize: free, includeMetadata: true });
-          } catch (error) {
-            logger.error({ err: error, queue }, 'job fetch failed');
-            jobs = [];
-          }
-          if (stopping) {
-            // Taken after stop began: hand them straight back.
-            if (jobs.length > 0) await deps.release(queue, jobs.map((j) => j.id)).catch(() => undefined);
-            break;
-          }
-          if (jobs.length < free) drained.add(queue);
-          if (jobs.length > 0) fetchedAny = true;
-          for (const job of jobs) start(job, queue, priority);
+          if (realtimeFetch) await realtimeFetch;
+          if ((await fetchFrom(queue, priority)) > 0) fetchedAny = true;
         }
       }
       if (!fetchedAny && !stopping) await sleep(options.pollIntervalMs);
@@ -203,6 +245,7 @@ export function createWorker(deps: WorkerDeps) {
     start() {
       stopping = false;
       drained.clear();
+      pumpRealtime();
       loop = dispatch().catch((error: unknown) => logger.error({ err: error }, 'job dispatcher stopped unexpectedly'));
     },
     /**
@@ -213,6 +256,7 @@ export function createWorker(deps: WorkerDeps) {
       stopping = true;
       wakeUp?.();
       await loop;
+      await realtimeFetch;
       const pending = [...running.values()];
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
