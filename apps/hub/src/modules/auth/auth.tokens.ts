@@ -220,7 +220,9 @@ export function createTokenService(config: Config): TokenService {
     forgetSessions(sessionIds) {
       if (sessionIds.length === 0) return;
       // Any access token of these sessions expires within one expiry period from now.
-      const until = Date.now() + expirySeconds * 1000;
+      const now = Date.now();
+      for (const [id, until] of forgotten) if (until <= now) forgotten.delete(id);
+      const until = now + expirySeconds * 1000;
       for (const id of sessionIds) forgotten.set(id, until);
       for (const [token, entry] of verified.entries()) {
         if (entry.sessionId !== undefined && sessionIds.includes(entry.sessionId)) verified.delete(token);
