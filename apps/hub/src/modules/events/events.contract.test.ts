@@ -43,7 +43,7 @@ describe.each(setups)('event transport contract: $transport on $kind', ({ transp
       tuning: { ackWaitMs: 1_000, retryBaseMs: 20, relay: { pollMs: 50 } },
     });
     await events.start();
-  });
+  }, 240_000);
 
   afterAll(async () => {
     await events?.stop();
