@@ -134,7 +134,7 @@ async function benchHub(label: string, databaseUrl: string | undefined): Promise
     const get = await load(`hub GET entity (${label})`, {
       url: base,
       headers,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: nextPath() }) }],
+      requests: [{ method: 'GET', setupRequest: (req: autocannon.Request) => ({ ...req, path: nextPath() }) }],
     });
     const post = await load(`hub POST entity (${label})`, {
       url: `${base}/api/v1/entities`,
@@ -174,15 +174,19 @@ async function main() {
     const nextItem = rotating(rows.map((r) => `/items/${r.id}`));
     results.barePg = await load('bare Fastify + pg point read', {
       url: `http://127.0.0.1:${pgPort}`,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: nextItem() }) }],
+      requests: [{ method: 'GET', setupRequest: (req: autocannon.Request) => ({ ...req, path: nextItem() }) }],
     });
     await stopProcess(bare);
 
-    [results.hubGetPg, results.hubPostPg] = await benchHub('PostgreSQL', database.url);
+    const [getPg, postPg] = await benchHub('PostgreSQL', database.url);
+    results.hubGetPg = getPg!;
+    results.hubPostPg = postPg!;
   } finally {
     await database.drop();
   }
-  [results.hubGetPglite, results.hubPostPglite] = await benchHub('PGlite', undefined);
+  const [getPglite, postPglite] = await benchHub('PGlite', undefined);
+  results.hubGetPglite = getPglite!;
+  results.hubPostPglite = postPglite!;
 
   const r = results as Required<typeof results> & Record<string, Figures>;
   const ratio = (a: Figures, b: Figures) => (a.rps / b.rps).toFixed(2);
