@@ -127,8 +127,8 @@ test('notes: add one and open it', async () => {
   await page.goto('/notes');
   await expect(page.getByText('No notes yet')).toBeVisible();
   await inspect(page, 'notes-empty');
-  await page.getByLabel('Title').fill('Ideas for the salon');
-  await page.getByLabel('Note').fill('Ask Ada about the engine.');
+  await page.getByLabel('Title', { exact: true }).fill('Ideas for the salon');
+  await page.getByLabel('Note', { exact: true }).fill('Ask Ada about the engine.');
   await page.getByRole('button', { name: 'Add note' }).click();
   await expect(page.getByRole('link', { name: 'Ideas for the salon' })).toBeVisible();
   await inspect(page, 'notes');

@@ -1,6 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { normalizeEmail, normalizePhone } from '@made-open/shared/entities';
+import { friendlyHubError, HubError } from '@/lib/errors';
 import { hubFetch } from '@/lib/hub';
 import { EntityPageSchema, EntitySchema, toContact, toNote, type Contact, type ContactInput, type Entity, type Note } from '@/lib/model';
 
@@ -28,8 +29,19 @@ export async function getEntity(id: string): Promise<Entity> {
   return EntitySchema.parse(await hubFetch(`/entities/${encodeURIComponent(id)}`));
 }
 
+/** Entities of another type are "not found" here, as the hub does for other users' ids. */
+async function getTyped(id: string, type: string): Promise<Entity> {
+  const entity = await getEntity(id);
+  if (entity.type !== type) throw new HubError(404, 'not_found', friendlyHubError(404, 'not_found', undefined));
+  return entity;
+}
+
 export async function getContact(id: string): Promise<Contact> {
-  return toContact(await getEntity(id));
+  return toContact(await getTyped(id, 'person'));
+}
+
+export async function getNote(id: string): Promise<Note> {
+  return toNote(await getTyped(id, 'note'));
 }
 
 function personProperties(input: ContactInput, previous: Record<string, unknown> = {}): Record<string, unknown> {

@@ -25,6 +25,11 @@ export function CommandPalette() {
   const [hits, setHits] = useState<SearchHit[]>([]);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
+  // Controlled selection: when results arrive, Enter opens the best one.
+  const [selected, setSelected] = useState('');
+  useEffect(() => {
+    if (hits[0]) setSelected(`hit-${hits[0].id}`);
+  }, [hits]);
   const router = useRouter();
   const { resolvedTheme, setTheme } = useTheme();
 
@@ -85,7 +90,7 @@ export function CommandPalette() {
             aria-describedby={undefined}
           >
             <DialogPrimitive.Title className="sr-only">Search and commands</DialogPrimitive.Title>
-            <Command shouldFilter={false} label="Search and commands" loop>
+            <Command shouldFilter={false} label="Search and commands" loop value={selected} onValueChange={setSelected}>
               <div className="flex items-center gap-2 border-b border-border px-3">
                 <Search className="size-4 text-muted-foreground" aria-hidden="true" />
                 <Command.Input

@@ -4,15 +4,14 @@ import Link from 'next/link';
 import { NoteEditor } from '@/components/notes/note-editor';
 import { Problem } from '@/components/problem';
 import { Card, CardContent } from '@/components/ui/card';
-import { getEntity } from '@/lib/graph';
+import { getNote } from '@/lib/graph';
 import { load } from '@/lib/hub';
-import { toNote } from '@/lib/model';
 
 export const metadata: Metadata = { title: 'Note' };
 
 export default async function NotePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const result = await load(async () => toNote(await getEntity(id)));
+  const result = await load(() => getNote(id));
   return (
     <div className="mx-auto grid max-w-2xl gap-4">
       <Link href="/notes" className="flex w-fit items-center gap-1 rounded-md text-sm text-muted-foreground hover:text-foreground">
