@@ -106,6 +106,10 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     const { data, error } = await supabase.auth.getUser();
     expect(error).toBeNull();
     expect(data.user).toMatchObject({ id: signedIn.data.user!.id, email });
+    // getClaims() falls back to GET /user for HS256 tokens.
+    const claims = await supabase.auth.getClaims();
+    expect(claims.error).toBeNull();
+    expect(claims.data!.claims).toMatchObject({ sub: signedIn.data.user!.id, email, role: 'authenticated' });
 
     const wrong = await client().auth.signInWithPassword({ email, password: 'not the password' });
     expect(wrong.error).toMatchObject({ status: 400, code: 'invalid_credentials', message: 'Invalid login credentials' });
