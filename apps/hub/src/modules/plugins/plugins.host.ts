@@ -141,6 +141,7 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
       if (!as || !rule.methods.includes(as)) throw new FetchRefused('credential_not_allowed', `A ${unsealed.type} credential cannot be sent as ${String(as)}.`, host);
       const s = unsealed.secret as Record<string, unknown>;
       const out = { ...request, headers: { ...request.headers } };
+      const before = { ...out.headers };
       if (as === 'basic') {
         const [user, pass] = unsealed.type === 'twilio' ? [s.accountSid, s.authToken] : [s.clientId, s.clientSecret];
         out.headers.authorization = `Basic ${Buffer.from(`${String(user)}:${String(pass)}`).toString('base64')}`;
@@ -152,6 +153,13 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
         const url = new URL(request.url);
         for (const [k, v] of Object.entries(s.values as Record<string, string>)) url.searchParams.set(k, v);
         out.url = url.toString();
+      }
+      // Whatever was filled in (a whole Basic header, say) is scrubbed from responses too.
+      for (const [k, v] of Object.entries(out.headers)) {
+        if (before[k] === v) continue;
+        secrets.push(v);
+        const token = /^(?:Basic|Bearer)\s+(.+)$/i.exec(v)?.[1];
+        if (token) secrets.push(token);
       }
       return out;
     };

@@ -180,7 +180,12 @@ export class PluginSandbox {
 
   dispose(reason: string) {
     if (this.disposedReason === undefined) this.disposedReason = reason;
-    this.invokeRef?.release();
+    try {
+      this.invokeRef?.release();
+    } catch {
+      // the isolate is gone already
+    }
+    this.invokeRef = undefined;
     if (!this.isolate.isDisposed) {
       try {
         this.isolate.dispose();
