@@ -341,14 +341,8 @@ class Shard {
 
     for (const term of terms) {
       const variants = this.variants(term);
-      let df = 0;
-      for (const v of variants) {
-        df += this.lengths[v.termId]!;
-        const t = this.terms[v.termId]!;
-        matched.add(t);
-      }
+      for (const v of variants) matched.add(this.terms[v.termId]!);
       if (term.prefix) for (const form of term.forms) if (form.length >= 2) matchedPrefixes.push(form);
-      const idf = Math.log(1 + n / Math.max(1, Math.min(df, n)));
       let termCount = 0;
       for (const v of variants) {
         const list = this.postings[v.termId]!;
@@ -364,6 +358,10 @@ class Shard {
           if (w > prev) best[ord] = w;
         }
       }
+      // idf from the live documents this word matched: the same whatever the index's history
+      let live = 0;
+      for (let i = 0; i < termCount; i++) live += this.alive[termTouched[i]!]!;
+      const idf = Math.log(1 + n / Math.max(1, live));
       for (let i = 0; i < termCount; i++) {
         const ord = termTouched[i]!;
         if (counts[ord] === 0) touched[touchedCount++] = ord;
@@ -399,9 +397,11 @@ class Shard {
       touched[kept++] = ord;
     }
     const window = Math.min(MAX_WINDOW, query.offset + query.limit);
-    // min-heap of the best `window` results
+    // min-heap of the best `window` results, ordered by score then id (stable across rebuilds)
+    const ids = this.ids;
     const heapOrd = new Int32Array(window);
     const heapScore = new Float64Array(window);
+    const below = (sa: number, oa: number, sb: number, ob: number) => sa < sb || (sa === sb && ids[oa]! < ids[ob]!);
     let heapSize = 0;
     let total = 0;
     const typeCounts = query.facets?.includes('type') ? new Map<number, number>() : null;
@@ -409,7 +409,7 @@ class Shard {
     for (let i = 0; i < kept; i++) {
       const ord = touched[i]!;
       const count = counts[ord]!;
-      const score = acc[ord]!;
+      const s = acc[ord]!;
       counts[ord] = 0;
       acc[ord] = 0;
       if (count !== maxCount) continue;
@@ -417,27 +417,25 @@ class Shard {
       if (typeCounts) typeCounts.set(types[ord]!, (typeCounts.get(types[ord]!) ?? 0) + 1);
       if (sourceCounts && sources[ord]! > 0) sourceCounts.set(sources[ord]!, (sourceCounts.get(sources[ord]!) ?? 0) + 1);
       if (window === 0) continue;
-      // ties go to the newer document (higher ordinal)
-      const s = score + ord * 1e-12;
       if (heapSize < window) {
         let j = heapSize++;
         while (j > 0) {
           const parent = (j - 1) >> 1;
-          if (heapScore[parent]! <= s) break;
+          if (!below(s, ord, heapScore[parent]!, heapOrd[parent]!)) break;
           heapScore[j] = heapScore[parent]!;
           heapOrd[j] = heapOrd[parent]!;
           j = parent;
         }
         heapScore[j] = s;
         heapOrd[j] = ord;
-      } else if (s > heapScore[0]!) {
+      } else if (below(heapScore[0]!, heapOrd[0]!, s, ord)) {
         let j = 0;
         for (;;) {
           const l = 2 * j + 1;
           if (l >= heapSize) break;
           const r = l + 1;
-          const c = r < heapSize && heapScore[r]! < heapScore[l]! ? r : l;
-          if (heapScore[c]! >= s) break;
+          const c = r < heapSize && below(heapScore[r]!, heapOrd[r]!, heapScore[l]!, heapOrd[l]!) ? r : l;
+          if (!below(heapScore[c]!, heapOrd[c]!, s, ord)) break;
           heapScore[j] = heapScore[c]!;
           heapOrd[j] = heapOrd[c]!;
           j = c;
@@ -447,7 +445,7 @@ class Shard {
       }
     }
     const ranked = Array.from({ length: heapSize }, (_, i) => i)
-      .sort((a, b) => heapScore[b]! - heapScore[a]!)
+      .sort((a, b) => (below(heapScore[a]!, heapOrd[a]!, heapScore[b]!, heapOrd[b]!) ? 1 : -1))
       .slice(query.offset);
     const isMatch = (token: string) => matched.has(token) || matchedPrefixes.some((p) => token.startsWith(p));
     const hits: SearchHit[] = ranked.map((i) => {

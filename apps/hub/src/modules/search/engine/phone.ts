@@ -1,12 +1,16 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { normalizePhone } from '@made-open/shared';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /**
- * The digit forms the index stores for one phone number, so that it is found however it
- * is typed: E.164 digits, national significant number, national format with trunk prefix,
- * and (for NANP numbers) the 7-digit local number.
+ * Phone numbers, found however they are typed. The index stores, for each number, its
+ * E.164 digits, its national significant number, its national format with trunk prefix,
+ * and (NANP) the 7-digit local number; a query typed as a phone number looks up its raw
+ * digits (as a prefix) plus its E.164 and national forms. Normalisation is the shared
+ * helper's (packages/shared normalizePhone), so search agrees with the graph.
  */
-export function phoneIndexForms(phone: string, defaultCountry: CountryCode = 'US'): string[] {
-  const parsed = parsePhoneNumberFromString(phone, defaultCountry);
+export function phoneIndexForms(phone: string): string[] {
+  const e164 = normalizePhone(phone) ?? normalizePhone(phone, { defaultCountry: 'US' });
+  const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
   if (!parsed) {
     const digits = phone.replace(/\D/g, '');
     return digits.length >= 3 ? [digits] : [];
@@ -21,13 +25,17 @@ export function phoneIndexForms(phone: string, defaultCountry: CountryCode = 'US
 }
 
 /** Digit forms to look up for what a user typed as a phone number. */
-export function phoneQueryForms(typed: string, defaultCountry: CountryCode = 'US'): string[] {
+export function phoneQueryForms(typed: string): string[] {
   const forms = new Set<string>();
-  let digits = typed.replace(/\D/g, '');
-  if (typed.trim().startsWith('00')) digits = digits.slice(2);
+  const trimmed = typed.trim();
+  let digits = trimmed.replace(/\D/g, '');
+  if (trimmed.startsWith('00')) digits = digits.slice(2);
   if (digits) forms.add(digits);
-  const parsed = parsePhoneNumberFromString(typed.trim().replace(/^00/, '+'), defaultCountry);
-  if (parsed?.isPossible()) {
+  // national format with a trunk 0 (020 7946 0958): the national number without it
+  if (/^0[1-9]/.test(digits)) forms.add(digits.slice(1));
+  const e164 = normalizePhone(trimmed) ?? (trimmed.startsWith('+') ? null : normalizePhone(trimmed, { defaultCountry: 'US' }));
+  const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
+  if (parsed) {
     forms.add(parsed.number.replace(/\D/g, ''));
     forms.add(String(parsed.nationalNumber));
   }

@@ -67,10 +67,13 @@ export function parseQuery(q: string, phoneForms: (digits: string) => string[] =
   }));
 }
 
-/** Number of typos allowed for a word of this length (Meilisearch's defaults: 5 and 9). */
+/**
+ * Number of typos allowed for a word of this length: one from 4 letters (so "Jonh" finds
+ * John), two from 8. Meilisearch is configured the same way (its defaults are 5 and 9).
+ */
 export function allowedTypos(length: number): number {
-  if (length >= 9) return 2;
-  if (length >= 5) return 1;
+  if (length >= 8) return 2;
+  if (length >= 4) return 1;
   return 0;
 }
 
