@@ -113,6 +113,16 @@ function record(database: string, measure: string, samples: number[], goal: stri
 async function benchmark(kind: 'postgres' | 'pglite') {
   const { db, url, drop } = await openDatabase(kind);
   try {
+    // Reference: what one empty system transaction costs on this machine right now.
+    const baseline: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const started = now();
+      await db.asSystem((tx) => tx.query('SELECT 1'));
+      baseline.push(now() - started);
+      await sleep(2);
+    }
+    record(kind, 'reference: one empty transaction', baseline, '—');
+
     // 1. Latency per priority, idle worker.
     const samples: Record<JobPriority, number[]> = { realtime: [], interactive: [], background: [] };
     const defs = latencyDefs(samples);
@@ -208,8 +218,9 @@ for (const kind of kinds) {
   }
 }
 
+const load = (await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log('\nJobs (pg-boss 10 through the jobs module). Latency in ms from the enqueue call inside the');
-console.log('transaction (commit included) to the handler starting.\n');
+console.log(`transaction (commit included) to the handler starting. Load average at the end: ${load}.\n`);
 const header = ['database', 'measure', 'p50 ms', 'p95 ms', 'p99 ms', 'value', 'goal', 'met'];
 const table = rows.map((r) => [r.database, r.measure, fmt(r.p50), fmt(r.p95), fmt(r.p99), r.value ?? '', r.goal, r.met === undefined ? '' : r.met ? 'yes' : 'NO']);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));

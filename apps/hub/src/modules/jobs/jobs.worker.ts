@@ -40,6 +40,12 @@ export interface WorkerCounters {
 const zeroes = () => ({ realtime: 0, interactive: 0, background: 0 });
 
 /**
+ * PGlite answers in promise continuations only: a busy dispatcher would otherwise run from
+ * microtask to microtask and starve timers and HTTP I/O for as long as a backlog lasts.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * The dispatcher. pg-boss 10's `work()` sleeps its polling interval (>= 0.5 s) after every
  * fetch, which caps both latency and throughput; instead this loop fetches with
  * `boss.fetch` as soon as it is woken (an enqueue committed, a slot freed), runs the
@@ -90,6 +96,7 @@ export function createWorker(deps: WorkerDeps) {
     if (flushing) return flushing;
     flushing = (async () => {
       while (completions.size > 0) {
+        await yieldToEventLoop(); // also lets more completions gather into this batch
         const batch = [...completions];
         completions.clear();
         await Promise.all(
@@ -206,6 +213,7 @@ export function createWorker(deps: WorkerDeps) {
         do {
           fetched = 0;
           for (const queue of deps.queues().realtime) fetched += await fetchFrom(queue, 'realtime');
+          if (fetched > 0) await yieldToEventLoop();
         } while (fetched > 0 && !stopping);
       } while (realtimeAgain && !stopping);
     })()
@@ -218,6 +226,7 @@ export function createWorker(deps: WorkerDeps) {
   async function dispatch() {
     let lastSweep = Date.now();
     while (!stopping) {
+      await yieldToEventLoop();
       woken = false;
       // Retries and cron jobs become due without any wake-up: look at every queue now and then.
       if (Date.now() - lastSweep >= options.pollIntervalMs) {
