@@ -27,7 +27,7 @@ describe.each(databaseKinds())('audit trail and event feed on %s', (kind) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(kind);
-    events = createEventsModule({ config: {}, db: database.db, logger: silent, registry: testRegistry, tuning: { relay: { pollMs: 50 } } });
+    events = createEventsModule({ config: { natsUrl: undefined }, db: database.db, logger: silent, registry: testRegistry, tuning: { relay: { pollMs: 50 } } });
     const audit = createAuditModule({ db: database.db, logger: silent, events });
     // Tokens in these tests are user ids: the auth module is not under test here.
     const verifier = {

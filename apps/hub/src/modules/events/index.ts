@@ -45,6 +45,10 @@ export interface EventsModule extends HubModule {
   transport: EventTransport;
   relay: Relay;
   consumers(): readonly ConsumerRunner[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): Promise<Record<string, DependencyHealth>>;
+  metrics(): Promise<string>;
 }
 
 export function createEventsModule(deps: EventsModuleDeps): EventsModule {

@@ -39,7 +39,7 @@ export interface EventsTestDatabase {
   drop(): Promise<void>;
 }
 
-export async function openTestDatabase(kind: Kind): Promise<EventsTestDatabase> {
+export async function openTestDatabase(kind: Kind, poolSize = 10): Promise<EventsTestDatabase> {
   if (kind === 'pglite') {
     const db = await openPglite();
     await migrate(db, sources, silent);
@@ -53,7 +53,7 @@ export async function openTestDatabase(kind: Kind): Promise<EventsTestDatabase> 
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const db = await connectPostgres({ url: url.toString(), logger: silent, poolSize: 10 });
+  const db = await connectPostgres({ url: url.toString(), logger: silent, poolSize });
   await migrate(db, sources, silent);
   await createEffectsTable(db);
   return {
