@@ -90,7 +90,8 @@ export function createRelay(options: RelayOptions): Relay {
         // very soon while pokes are recent, otherwise wait for a poke or the poll.
         if (pending) continue;
         const sincePoke = performance.now() - pokedAt;
-        await sleep(count < 0 ? 5 : sincePoke < 50 ? 1 : pollMs);
+        // count < 0: another instance holds the relay lock; it will publish these.
+        await sleep(sincePoke < 50 ? (count < 0 ? 5 : 1) : pollMs);
       } catch (error) {
         failures += 1;
         lastError = (error as Error).message;
