@@ -5,6 +5,16 @@ import { createSupabaseServerClient } from '@/lib/supabase/server';
 import { redirect } from 'next/navigation';
 import { SESSION_ENDED } from '@/lib/hub';
 
+/** The email claim of the access token (the proxy verified the session with the hub on this request). */
+function emailOf(accessToken: string): string {
+  try {
+    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { email?: unknown };
+    return typeof payload.email === 'string' ? payload.email : '';
+  } catch {
+    return '';
+  }
+}
+
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const supabase = await createSupabaseServerClient();
   const { data } = await supabase.auth.getSession();
@@ -12,7 +22,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const env = webEnv();
   return (
     <AppShell
-      email={data.session.user.email ?? ''}
+      email={emailOf(data.session.access_token)}
       realtime={env.realtime ? { url: env.supabaseUrl, anonKey: env.supabaseAnonKey } : null}
     >
       {children}

@@ -5,7 +5,7 @@ import { createNote, deleteEntity, updateNote } from '@/lib/graph';
 import { attempt, type ActionResult } from '@/lib/hub';
 import type { Note } from '@/lib/model';
 
-export const NoteInput = z.object({
+const NoteInput = z.object({
   title: z.string().trim().min(1, 'Give the note a title.').max(200, 'Keep the title under 200 characters.'),
   body: z.string().max(50_000, 'Notes are limited to 50,000 characters.'),
 });
