@@ -81,13 +81,13 @@ export interface LinkRow extends Link {
 }
 
 export const graphRepository = {
-  /** One statement: the entity's state and its JSON text (with identifiers for persons). */
+  /**
+   * One statement: the entity's state and its JSON text (with identifiers for persons).
+   * public.graph_entity (migrations/0002) renders the same JSON as entityOrPersonJson, from
+   * a plan PL/pgSQL caches per connection.
+   */
   getEntityStatement(id: string): Statement {
-    return {
-      text: `SELECT e.deleted_at IS NOT NULL AS deleted, e.merged_into_id, (${entityOrPersonJson('e')})::text AS json
-             FROM public.entities e WHERE e.id = $1`,
-      params: [id],
-    };
+    return { text: 'SELECT deleted, merged_into_id, entity_json AS json FROM public.graph_entity($1)', params: [id] };
   },
 
   /**

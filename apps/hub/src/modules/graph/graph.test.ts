@@ -281,8 +281,11 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       expect((await get(alice, '/api/v1/persons/lookup?phone=02079460958')).statusCode).toBe(400);
       expect((await get(alice, '/api/v1/persons/lookup?phone=%2B442079460958&email=a%40b.co')).statusCode).toBe(400);
       expect((await get(bob, '/api/v1/persons/lookup?email=ada%40example.org')).statusCode).toBe(404);
-      // GET of a person includes its identifiers.
-      expect((await get(alice, `/api/v1/entities/${person.id}`)).json().identifiers).toHaveLength(2);
+      // GET of a person includes its identifiers, rendered exactly as the other routes render them.
+      const read = (await get(alice, `/api/v1/entities/${person.id}`)).json();
+      expect(read.identifiers).toHaveLength(2);
+      expect(read).toEqual(person);
+      expect((await get(alice, '/api/v1/persons/lookup?email=ada%40example.org')).json()).toEqual(read);
 
       const events = await outboxFor(person.id);
       expect(events[0]).toMatchObject({ type: 'data.EntityCreated', data: { entity: { id: person.id }, identifiers: expect.any(Array) } });
