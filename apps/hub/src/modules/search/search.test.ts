@@ -100,7 +100,7 @@ describe.each(testDatabaseKinds())('search on %s', (kind) => {
       expect((await hits(alice, 'passport')).hits).toHaveLength(1);
       expect((await hits(bob, 'john')).hits).toHaveLength(1);
     });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     for (const m of [...(modules ?? [])].reverse()) await m.stop?.().catch(() => undefined);
