@@ -622,3 +622,32 @@ describe('token verification hot path', () => {
     }
   });
 });
+
+describe('auth migrations on a database that already has auth.users (Supabase)', () => {
+  it('leaves an existing auth.users as it is and still creates the session tables', async () => {
+    const { openPglite } = await import('../../platform/db/pglite.ts');
+    const { migrate } = await import('../../platform/db/migrate.ts');
+    const { platformMigrations } = await import('../../platform/db/index.ts');
+    const { eventsMigrations } = await import('../events/index.ts');
+    const { createLogger } = await import('../../platform/logger.ts');
+    const { authMigrations } = await import('./index.ts');
+    const db = await openPglite();
+    try {
+      // What Supabase's GoTrue owns already (abridged): the hub must not touch it.
+      await db.exec(`CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), encrypted_password varchar(255), gotrue_only text);`);
+      await migrate(db, [platformMigrations, eventsMigrations, authMigrations], createLogger('silent'));
+      const columns = await db.asOwner((tx) =>
+        tx.query<{ column_name: string }>(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'auth' AND table_name = 'users' ORDER BY ordinal_position`,
+        ),
+      );
+      expect(columns.rows.map((r) => r.column_name)).toEqual(['id', 'email', 'encrypted_password', 'gotrue_only']);
+      const tables = await db.asOwner((tx) =>
+        tx.query<{ t: string | null }>(`SELECT to_regclass('made_open.auth_sessions')::text AS t`),
+      );
+      expect(tables.rows[0]!.t).toBe('made_open.auth_sessions');
+    } finally {
+      await db.close();
+    }
+  }, 180_000); // a fresh PGlite takes seconds, more on a busy machine
+});
