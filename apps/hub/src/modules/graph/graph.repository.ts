@@ -92,21 +92,12 @@ export const graphRepository = {
 
   /**
    * One statement that inserts the entity and its data.EntityCreated outbox row, whose
-   * data is built from the inserted row (the same snapshot the response carries).
+   * data is built from the inserted row (the same snapshot the response carries):
+   * public.graph_create_entity (migrations/0003), a plan PL/pgSQL caches per connection.
    */
   createEntityStatement(row: NewEntityRow, event: { id: string; actor: unknown }): Statement {
     return {
-      text: `WITH e AS (
-               INSERT INTO public.entities (id, type, title, body, properties, source, external_id, occurred_at)
-               VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::timestamptz)
-               RETURNING *
-             ), o AS (
-               INSERT INTO made_open.outbox (id, owner_id, type, subject, actor, data, v)
-               SELECT $9::uuid, e.owner_id, 'data.EntityCreated', e.id::text, $10::jsonb,
-                      jsonb_build_object('entity', ${entityJson('e')}), 1
-               FROM e
-             )
-             SELECT (${entityJson('e')})::text AS json FROM e`,
+      text: `SELECT public.graph_create_entity($1::uuid, $2, $3, $4, $5::jsonb, $6, $7, $8::timestamptz, $9::uuid, $10::jsonb) AS json`,
       params: [
         row.id,
         row.type,
