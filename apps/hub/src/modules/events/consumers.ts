@@ -113,17 +113,24 @@ export function createConsumerRunner(deps: {
     } catch (error) {
       if (error instanceof ConsumerCrash) throw error;
       stats.failed += 1;
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      if (attempt >= maxAttempts) {
+      const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 2000);
+      // Attempts are counted from recorded failures, not from the transport's delivery
+      // count (JetStream also redelivers after an ack timeout, which is not a failure).
+      const baseDelay = deps.retryBaseMs ?? 1_000;
+      const { attempts, dead } = await db.asSystem(async (tx) => {
+        const failed = await repo.recordFailure(tx, spec.name, event, message, baseDelay);
+        if (failed < maxAttempts) return { attempts: failed, dead: false };
+        await repo.deadLetter(tx, spec.name, event, failed, message);
+        return { attempts: failed, dead: true };
+      });
+      if (dead) {
         stats.deadLettered += 1;
-        logger.error({ consumer: spec.name, eventId: event.id, type: event.type, attempt, err: error }, 'event dead-lettered');
-        await db.asSystem((tx) => repo.deadLetter(tx, spec.name, event, attempt, message.slice(0, 2000)));
+        logger.error({ consumer: spec.name, eventId: event.id, type: event.type, attempts, err: error }, 'event dead-lettered');
         await delivery.ack();
         return;
       }
-      const delay = retryDelayMs(attempt, deps.retryBaseMs);
-      logger.warn({ consumer: spec.name, eventId: event.id, type: event.type, attempt, retryInMs: delay, err: error }, 'event handler failed; will retry');
-      await db.asSystem((tx) => repo.recordFailure(tx, spec.name, event, attempt, message.slice(0, 2000), delay));
+      const delay = retryDelayMs(attempts, deps.retryBaseMs);
+      logger.warn({ consumer: spec.name, eventId: event.id, type: event.type, attempts, retryInMs: delay, err: error }, 'event handler failed; will retry');
       await delivery.nak(delay);
       return;
     }

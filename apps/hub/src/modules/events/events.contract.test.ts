@@ -40,7 +40,7 @@ describe.each(setups)('event transport contract: $transport on $kind', ({ transp
       db: database.db,
       logger: silent,
       registry: testRegistry,
-      tuning: { ackWaitMs: 1_000, retryBaseMs: 20, relay: { pollMs: 50 } },
+      tuning: { ackWaitMs: 3_000, retryBaseMs: 20, relay: { pollMs: 50 } },
     });
     await events.start();
   }, 240_000);

@@ -175,21 +175,18 @@ export const eventsRepository = {
     return rows.length > 0;
   },
 
-  async recordFailure(
-    tx: Sql,
-    consumer: string,
-    event: EventEnvelope,
-    attempts: number,
-    error: string,
-    retryInMs: number,
-  ): Promise<void> {
-    await tx.query(
+  /** Records one more failed attempt; returns how many attempts have failed so far. */
+  async recordFailure(tx: Sql, consumer: string, event: EventEnvelope, error: string, retryInMs: number): Promise<number> {
+    const { rows } = await tx.query<{ attempts: number }>(
       `INSERT INTO made_open.event_failures (consumer, event_id, owner_id, type, attempts, last_error, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + make_interval(secs => $7::float8 / 1000))
-       ON CONFLICT (consumer, event_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error,
-         next_attempt_at = excluded.next_attempt_at, updated_at = now()`,
-      [consumer, event.id, event.ownerId, event.type, attempts, error, retryInMs],
+       VALUES ($1, $2, $3, $4, 1, $5, clock_timestamp() + make_interval(secs => $6::float8 / 1000))
+       ON CONFLICT (consumer, event_id) DO UPDATE SET attempts = made_open.event_failures.attempts + 1,
+         last_error = excluded.last_error, updated_at = now(),
+         next_attempt_at = clock_timestamp() + make_interval(secs => least($6::float8 / 1000 * power(2, made_open.event_failures.attempts), 60))
+       RETURNING attempts`,
+      [consumer, event.id, event.ownerId, event.type, error, retryInMs],
     );
+    return rows[0]!.attempts;
   },
 
   async clearFailure(tx: Sql, consumer: string, eventId: string): Promise<void> {

@@ -193,7 +193,8 @@ export function createNatsTransport(options: NatsTransportOptions): EventTranspo
           while (!stopped) {
             try {
               const consumer = await client.consumers.get(stream, spec.name);
-              current = await consumer.consume({ max_messages: Math.min(maxInFlight, 500) });
+              // A modest pull batch: messages waiting in the client count against ack_wait.
+              current = await consumer.consume({ max_messages: Math.min(maxInFlight, 200) });
               for await (const m of current) {
                 let event: EventEnvelope;
                 try {
