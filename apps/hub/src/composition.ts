@@ -4,11 +4,12 @@ import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import { authMigrations, createAuthModule } from './modules/auth/index.ts';
 import { createEventsModule, eventsMigrations } from './modules/events/index.ts';
 import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
-import { createJobsModule } from './modules/jobs/index.ts';
+import { createJobsModule, jobsMigrations } from './modules/jobs/index.ts';
 import { createRealtimeModule } from './modules/realtime/index.ts';
 import { createGraphFileEntities, createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createPluginsModule, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
+import { createSearchModule } from './modules/search/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
@@ -28,6 +29,7 @@ export interface Hub {
 export const migrationSources: readonly MigrationSource[] = [
   platformMigrations,
   eventsMigrations,
+  jobsMigrations,
   authMigrations,
   graphMigrations,
   walletMigrations,
@@ -69,7 +71,8 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
   });
   const realtime = createRealtimeModule({ db, logger: logger.child({ module: 'realtime' }), tokens: auth.verifier, events });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
-  const modules: HubModule[] = [jobs, events, auth, graph, wallet, storage, policy, plugins, realtime, audit];
+  const search = createSearchModule({ config, db, logger: logger.child({ module: 'search' }), events });
+  const modules: HubModule[] = [jobs, events, auth, graph, wallet, storage, policy, plugins, realtime, audit, search];
 
   await migrate(db, migrationSources, logger);
 
