@@ -26,7 +26,9 @@ function freePort() {
 }
 
 function start(name, command, args, options) {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, ...options });
+  // detached: its own process group, so stopping it also stops what it forked (next start
+  // runs the server in a child process that outlives a killed parent).
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
   const log = [];
   const keep = (chunk) => {
     log.push(chunk.toString());
@@ -75,7 +77,13 @@ function newestMtime(dir) {
 let stopping = false;
 function stopAll() {
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
 }
 process.on('SIGINT', () => (stopAll(), process.exit(130)));
 process.on('SIGTERM', () => (stopAll(), process.exit(143)));
@@ -115,7 +123,7 @@ try {
 
   start('web', nextBin, ['start', '-p', String(webPort), '-H', '127.0.0.1'], {
     cwd: web,
-    env: { ...baseEnv, SUPABASE_URL: hubUrl, SUPABASE_ANON_KEY: anonKey, PORT: String(webPort) },
+    env: { ...baseEnv, SUPABASE_URL: hubUrl, SUPABASE_ANON_KEY: anonKey, PORT: String(webPort), MADE_OPEN_REALTIME: '1' },
   });
   await waitFor(`${webUrl}/sign-in`, 'The web app');
 
