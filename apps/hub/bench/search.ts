@@ -119,6 +119,8 @@ async function measure(size: number, adapter: Adapter, row: Row, count = queryCo
     ...Object.fromEntries([...byKind].map(([k, v]) => [k, `${v.hit}/${v.n}`])),
   });
   rows.push(row);
+  // printed as each engine finishes, so a long run still leaves its figures behind
+  console.error(JSON.stringify({ ...row, ...relevance[relevance.length - 1] }));
 }
 
 async function benchEmbedded(size: number) {
