@@ -10,6 +10,9 @@ import { signUpUser } from '../../../test/users.ts';
  * delete} x {owner, other user, anon}, asserting affected-row counts under the real
  * request roles (db.asUser), plus the same-owner rule for links and identifiers.
  */
+/** A hub on PGlite plus argon2 sign-ups can take minutes on a busy two-core machine. */
+const hubStartTimeout = 180_000;
+
 describe.each(testDatabaseKinds())('graph RLS on %s', (kind) => {
   let hub: TestHub;
   let owner: { id: string; claims: RequestClaims };
@@ -31,8 +34,8 @@ describe.each(testDatabaseKinds())('graph RLS on %s', (kind) => {
       await tx.query(`INSERT INTO public.entity_links (id, kind, from_id, to_id) VALUES ($1, 'from', $2, $3)`, [ids.link, ids.message, ids.person]);
       await tx.query(`INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'email', 'a@example.com', $2)`, [ids.identifier, ids.person]);
     });
-  });
-  afterAll(() => hub?.close());
+  }, hubStartTimeout);
+  afterAll(() => hub?.close(), hubStartTimeout);
 
   const as = <T>(claims: RequestClaims, work: (tx: Sql) => Promise<T>) => hub.db.asUser(claims, work);
   /** Rows seen (SELECT) or changed (INSERT/UPDATE/DELETE). PGlite reports rowCount 0 for a SELECT. */

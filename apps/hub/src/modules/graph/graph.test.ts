@@ -13,6 +13,9 @@ type OutboxRow = {
   v: number;
 };
 
+/** A hub on PGlite plus argon2 sign-ups can take minutes on a busy two-core machine. */
+const hubStartTimeout = 180_000;
+
 describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
   let hub: TestHub;
   let alice: SignedUpUser;
@@ -22,8 +25,8 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
     hub = await createTestHub(kind);
     alice = await signUpUser(hub);
     bob = await signUpUser(hub);
-  });
-  afterAll(() => hub?.close());
+  }, hubStartTimeout);
+  afterAll(() => hub?.close(), hubStartTimeout);
 
   const call = (user: SignedUpUser | null, options: InjectOptions) =>
     hub.app.inject({ ...options, headers: { ...(user ? bearer(user) : {}), ...options.headers } });
