@@ -9,6 +9,12 @@ export { defineJob, InvalidJobPayloadError, jobPriorities } from './jobs.schemas
 export type { JobContext, JobDefinition, JobPriority, RetryPolicy } from './jobs.schemas.ts';
 export type { DeadLetter, EnqueueOptions, JobsOptions, JobsService, JobsStats } from './jobs.service.ts';
 
+/** pg-boss's own schema, pre-created so a fresh database (and the test template) has it. */
+export const jobsMigrations = {
+  module: 'jobs',
+  dir: new URL('./migrations', import.meta.url).pathname,
+};
+
 export interface JobsModuleDeps {
   config: Pick<Config, 'databaseUrl'>;
   db: Database;

@@ -6,7 +6,7 @@ describe.each(testDatabaseKinds())('jobs in the hub on %s', (kind) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await createTestHub(kind);
-  });
+  }, 180_000);
   afterAll(() => hub.close());
 
   it('reports queue depth, active jobs and dead letters in /health and /metrics', async () => {

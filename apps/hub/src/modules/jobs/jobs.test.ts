@@ -42,9 +42,10 @@ describe.each(testDatabaseKinds())('jobs on %s', (kind) => {
     return module;
   }
 
+  // Loading the PGlite template takes tens of seconds when the machine is busy.
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-  });
+  }, 180_000);
   afterEach(async () => {
     for (const module of modules.splice(0).reverse()) await module.stop?.();
   });
