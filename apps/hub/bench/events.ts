@@ -176,22 +176,26 @@ function print() {
   }
 }
 
-const nats = await startNatsServer();
-const kinds: Kind[] = process.env.BENCH_PGLITE === '1' ? ['postgres', 'pglite'] : ['postgres'];
-try {
-  const raw = await rawPublish(nats);
-  for (const kind of kinds) {
-    const database = await openTestDatabase(kind, 30);
-    try {
-      await throughput(`NATS on ${kind}`, database, nats.url, raw);
-      await latency(`NATS on ${kind}`, database, nats.url);
-      await throughput(`embedded on ${kind}`, database, undefined, raw);
-      await latency(`embedded on ${kind}`, database, undefined);
-    } finally {
-      await database.drop();
-    }
+// Every measured run gets a fresh database and, for NATS, a fresh server: no run replays
+// another's events.
+async function isolated(kind: Kind, nats: boolean, work: (database: EventsTestDatabase, natsUrl: string | undefined) => Promise<void>) {
+  const database = await openTestDatabase(kind, 30);
+  const server = nats ? await startNatsServer() : undefined;
+  try {
+    await work(database, server?.url);
+  } finally {
+    await server?.destroy();
+    await database.drop();
   }
-} finally {
-  await nats.destroy();
+}
+
+const kinds: Kind[] = process.env.BENCH_PGLITE === '1' ? ['postgres', 'pglite'] : ['postgres'];
+const rawServer = await startNatsServer();
+const raw = await rawPublish(rawServer).finally(() => rawServer.destroy());
+for (const kind of kinds) {
+  await isolated(kind, true, (db, url) => throughput(`NATS on ${kind}`, db, url, raw));
+  await isolated(kind, true, (db, url) => latency(`NATS on ${kind}`, db, url));
+  await isolated(kind, false, (db) => throughput(`embedded on ${kind}`, db, undefined, raw));
+  await isolated(kind, false, (db) => latency(`embedded on ${kind}`, db, undefined));
 }
 print();

@@ -103,14 +103,16 @@ describe.runIf(process.env.CI === 'true')('event backbone under faults (NATS + P
     });
     await sleep(1_000);
     await nats!.stop('SIGTERM');
+    const atStop = [...committed.values()].reduce((s, l) => s + l.length, 0);
     await sleep(2_500);
-    const duringOutage = [...committed.values()].reduce((s, l) => s + l.length, 0);
+    const duringOutage = [...committed.values()].reduce((s, l) => s + l.length, 0) - atStop;
     await nats!.start();
     await sleep(1_500);
     writing = false;
     await Promise.all(writers);
     const total = [...committed.values()].reduce((s, l) => s + l.length, 0);
-    expect(duringOutage).toBeGreaterThan(100);
+    // Writes kept committing while NATS was down (they waited in the outbox).
+    expect(duringOutage).toBeGreaterThan(0);
     const rows = await waitFor('every committed event at the consumer', async () => {
       const r = await effects();
       return r.length >= total ? r : undefined;
