@@ -13,7 +13,7 @@ export function ThemeChoice() {
   ] as const;
   return (
     <fieldset className="grid gap-2">
-      <legend className="mb-1 text-sm font-medium">Appearance</legend>
+      <legend className="sr-only">Appearance</legend>
       {options.map(([value, label]) => (
         <label key={value} className="flex items-center gap-2 text-sm">
           <input

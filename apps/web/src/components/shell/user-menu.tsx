@@ -12,7 +12,7 @@ const item =
 export function UserMenu({ email }: { email: string }) {
   const { theme, setTheme } = useTheme();
   return (
-    <DropdownMenu.Root>
+    <DropdownMenu.Root modal={false}>
       <DropdownMenu.Trigger asChild>
         <Button variant="ghost" size="icon" aria-label={`Account menu for ${email}`}>
           <UserRound aria-hidden="true" />
