@@ -30,7 +30,8 @@ function wrap(tx: Transaction): OwnerSql {
     },
     async query<R extends Row>(text: string, params?: readonly unknown[]) {
       const result = await tx.query<R>(text, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      // PGlite reports affectedRows 0 for a SELECT; node-postgres counts the rows returned.
+      return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
     },
   };
 }
