@@ -198,6 +198,14 @@ describe.each(testDatabaseKinds())('realtime with supabase-js on %s', (kind) => 
     expect(file.new).toMatchObject({ type: 'file', title: 'doc.txt', owner_id: alice.id, properties: { storageKey: 'rt-files/doc.txt', sizeBytes: 2 } });
     const note = await waitFor('notification', () => notes.find((n) => n.event === 'storage.ObjectStored'));
     expect(note.payload).toMatchObject({ bucketId: 'rt-files', name: 'doc.txt', size: 2 });
+    // A client broadcast (vsn 2.0.0 binary push) reaches the user's other sockets on the topic.
+    const second = await signedInClient(url, anonKeyOf(hub), alice);
+    const heard: { event: string; payload: Row }[] = [];
+    await subscribed(second.channel(`user:${alice.id}`, { config: { private: true } }).on('broadcast', { event: 'ping' }, (m) => heard.push(m as never)));
+    const sent = await a.getChannels().find((c) => c.topic === `realtime:user:${alice.id}`)!.send({ type: 'broadcast', event: 'ping', payload: { n: 1 } });
+    expect(sent).toBe('ok');
+    expect((await waitFor('client broadcast', () => heard[0])).payload).toEqual({ n: 1 });
+    await second.removeAllChannels();
     const module = hub.modules.find((m) => m.name === 'realtime') as unknown as { service: { notify: (u: string, e: string, p: Row) => number } };
     expect(module.service.notify(alice.id, 'hello', { text: 'direct' })).toBe(1);
     await waitFor('direct notification', () => notes.find((n) => n.event === 'hello'));
