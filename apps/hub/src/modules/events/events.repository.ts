@@ -176,17 +176,19 @@ export const eventsRepository = {
   },
 
   /** Records one more failed attempt; returns how many attempts have failed so far. */
-  async recordFailure(tx: Sql, consumer: string, event: EventEnvelope, error: string, retryInMs: number): Promise<number> {
+  async recordFailure(tx: Sql, consumer: string, event: EventEnvelope, error: string, retryInMs: number): Promise<number | null> {
+    // Nothing when the event is already dead-lettered (a late redelivery of it failed again).
     const { rows } = await tx.query<{ attempts: number }>(
       `INSERT INTO made_open.event_failures (consumer, event_id, owner_id, type, attempts, last_error, next_attempt_at)
-       VALUES ($1, $2, $3, $4, 1, $5, clock_timestamp() + make_interval(secs => $6::float8 / 1000))
+       SELECT $1, $2, $3, $4, 1, $5, clock_timestamp() + make_interval(secs => $6::float8 / 1000)
+       WHERE NOT EXISTS (SELECT 1 FROM made_open.event_dead_letters d WHERE d.consumer = $1 AND d.event_id = $2::uuid)
        ON CONFLICT (consumer, event_id) DO UPDATE SET attempts = made_open.event_failures.attempts + 1,
          last_error = excluded.last_error, updated_at = now(),
          next_attempt_at = clock_timestamp() + make_interval(secs => least($6::float8 / 1000 * power(2, made_open.event_failures.attempts), 60))
        RETURNING attempts`,
       [consumer, event.id, event.ownerId, event.type, error, retryInMs],
     );
-    return rows[0]!.attempts;
+    return rows[0]?.attempts ?? null;
   },
 
   async clearFailure(tx: Sql, consumer: string, eventId: string): Promise<void> {

@@ -42,7 +42,7 @@ describe.runIf(process.env.CI === 'true')('two relays on one PostgreSQL database
     await Promise.all(relays.map((r) => r.stop()));
     const { rows } = await database.db.asOwner((tx) =>
       tx.query<{ owner_id: string; n: number; pub_seq: string }>(
-        `SELECT owner_id, (data->>'n')::int AS n, pub_seq::text AS pub_seq FROM made_open.outbox ORDER BY pub_seq`,
+        `SELECT owner_id, (data->>'n')::int AS n, pub_seq::text AS pub_seq FROM made_open.outbox ORDER BY made_open.outbox.pub_seq`,
       ),
     );
     expect(rows).toHaveLength(600);
