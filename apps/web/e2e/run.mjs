@@ -123,7 +123,7 @@ try {
 
   start('web', nextBin, ['start', '-p', String(webPort), '-H', '127.0.0.1'], {
     cwd: web,
-    env: { ...baseEnv, SUPABASE_URL: hubUrl, SUPABASE_ANON_KEY: anonKey, PORT: String(webPort), MADE_OPEN_REALTIME: '1' },
+    env: { ...baseEnv, SUPABASE_URL: hubUrl, SUPABASE_ANON_KEY: anonKey, PORT: String(webPort) },
   });
   await waitFor(`${webUrl}/sign-in`, 'The web app');
 
