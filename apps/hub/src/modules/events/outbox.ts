@@ -17,6 +17,11 @@ export interface EventOutbox {
    * promptly and keeps polling until the row is visible. Returns an unsubscribe function.
    */
   onAppend(listener: () => void): () => void;
+  /**
+   * For writers that insert their outbox row in their own SQL (the one-round-trip hot
+   * paths): wakes the relay exactly as `append` does.
+   */
+  notifyAppended(): void;
 }
 
 export interface EventOutboxOptions {
@@ -61,6 +66,9 @@ export function createEventOutbox(options: EventOutboxOptions = {}): EventOutbox
     onAppend(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    notifyAppended() {
+      for (const listener of listeners) listener();
     },
   };
 }

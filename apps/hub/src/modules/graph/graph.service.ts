@@ -34,7 +34,7 @@ export class MergedError extends UserError {
 export interface GraphServiceDeps {
   db: Pick<Database, 'asUser' | 'queryAsUser'>;
   repository: GraphRepository;
-  outbox: Pick<EventOutbox, 'append'>;
+  outbox: Pick<EventOutbox, 'append' | 'notifyAppended'>;
 }
 
 type Caller = Pick<AuthenticatedUser, 'id' | 'claims'>;
@@ -174,6 +174,8 @@ export function createGraphService(deps: GraphServiceDeps) {
         { id: uuidv7(), actor: actorOf(user) },
       );
       const result = await db.queryAsUser<{ json: string }>(user.claims, statement.text, statement.params);
+      // The statement wrote the outbox row itself: wake the relay now rather than at its next poll.
+      outbox.notifyAppended();
       return result.rows[0]!.json;
     },
 
