@@ -1,12 +1,13 @@
+import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import { authMigrations, createAuthModule } from './modules/auth/index.ts';
 import { createEventsModule, eventsMigrations } from './modules/events/index.ts';
-import { createGraphModule, graphMigrations } from './modules/graph/index.ts';
+import { createGraphFileEntities, createGraphModule, graphMigrations } from './modules/graph/index.ts';
 import { createJobsModule, jobsMigrations } from './modules/jobs/index.ts';
 import { createRealtimeModule } from './modules/realtime/index.ts';
-import { createGraphFileEntities, createStorageModule, storageMigrations } from './modules/storage/index.ts';
+import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createPluginsModule, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
@@ -68,6 +69,9 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
     wallet: wallet.service,
     graph: graph.service,
     jobs,
+    // Plugins can be triggered by any registered event type (their grants narrow it).
+    subscribe: (subscription) => events.subscribe(subscription),
+    triggerEventTypes: [...new Set(eventRegistry.definitions.map((definition) => definition.type))],
   });
   const realtime = createRealtimeModule({ db, logger: logger.child({ module: 'realtime' }), tokens: auth.verifier, events });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });

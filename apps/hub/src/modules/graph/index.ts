@@ -35,3 +35,4 @@ export function createGraphModule(deps: GraphModuleDeps): GraphModule {
     routes: graphRoutes(service),
   };
 }
+export { createGraphFileEntities, type FileEntities, type FileFacts } from './graph.files.ts';

@@ -2,7 +2,6 @@ import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventOutbox, Subscription } from '../events/index.ts';
-import type { GraphService } from '../graph/index.ts';
 import { defineJob, type JobsModule } from '../jobs/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import type { WalletService } from '../wallet/index.ts';

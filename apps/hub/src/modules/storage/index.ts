@@ -58,4 +58,3 @@ export function createStorageModule(deps: StorageModuleDeps): StorageModule {
     },
   };
 }
-export { createGraphFileEntities } from './storage.files.ts';

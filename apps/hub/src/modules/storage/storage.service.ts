@@ -3,7 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { uuidv7 } from 'uuidv7';
 import type { Database, RequestClaims, Sql } from '../../platform/db/index.ts';
-import { ConflictError, NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
+import { ConflictError, UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/outbox.ts';
@@ -25,25 +25,10 @@ import {
   type ObjectSortColumn,
 } from './storage.repository.ts';
 import type { UrlSigner } from './storage.signing.ts';
+import type { FileEntities, FileFacts } from '../graph/graph.files.ts';
 
-/** What the graph knows about a stored object: its `file` entity. */
-export interface FileFacts {
-  objectId: string;
-  bucketId: string;
-  name: string;
-  size: number;
-  mimeType: string;
-}
-
-/**
- * The knowledge graph's side of storage: every object is a `file` entity, created,
- * updated and deleted in the caller's transaction (so with its data.Entity* events).
- */
-export interface FileEntities {
-  create(tx: Sql, user: AuthenticatedUser, file: FileFacts): Promise<string>;
-  update(tx: Sql, user: AuthenticatedUser, entityId: string, file: FileFacts): Promise<void>;
-  remove(tx: Sql, user: AuthenticatedUser, entityId: string): Promise<void>;
-}
+// The graph owns how a stored object becomes a `file` entity; storage only calls it.
+export type { FileEntities, FileFacts } from '../graph/graph.files.ts';
 
 export class ObjectNotFoundError extends UserError {
   constructor() {

@@ -3,13 +3,28 @@ import { uuidv7 } from 'uuidv7';
 import type { Sql } from '../../platform/db/index.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { EventOutbox } from '../events/outbox.ts';
-import { graphRepository } from '../graph/graph.repository.ts';
-import type { FileEntities, FileFacts } from './storage.service.ts';
+import { graphRepository } from './graph.repository.ts';
+
+/** What the graph needs to know about a stored object to represent it as a `file` entity. */
+export interface FileFacts {
+  objectId: string;
+  bucketId: string;
+  name: string;
+  size: number;
+  mimeType: string;
+}
+
+/** File entities written inside the caller's transaction (the storage module's port). */
+export interface FileEntities {
+  create(tx: Sql, user: AuthenticatedUser, file: FileFacts): Promise<string>;
+  update(tx: Sql, user: AuthenticatedUser, entityId: string, file: FileFacts): Promise<void>;
+  remove(tx: Sql, user: AuthenticatedUser, entityId: string): Promise<void>;
+}
 
 /**
  * Every stored object is a `file` entity in the knowledge graph (source `storage`,
- * external id = object id), written through the graph's repository in the storage
- * transaction, with the graph's own data.Entity* events.
+ * external id = object id). The graph owns how: storage calls this inside its own
+ * transaction, and the graph writes the entity and its data.Entity* events.
  */
 export function createGraphFileEntities(outbox: Pick<EventOutbox, 'append'>): FileEntities {
   const actor = (user: AuthenticatedUser) => ({ kind: 'user' as const, id: user.id });
