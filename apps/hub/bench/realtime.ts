@@ -52,7 +52,10 @@ async function openRawSocket(apikey: string, token: string, topic: string, count
   const joined = new Promise<void>((resolve, reject) => {
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as { event: string; ref: string | null; payload: { status?: string } };
-      if (m.event === 'phx_reply' && m.ref === '1') (m.payload.status === 'ok' ? resolve() : reject(new Error(JSON.stringify(m.payload))));
+      if (m.event === 'phx_reply' && m.ref === '1') {
+        if (m.payload.status === 'ok') resolve();
+        else reject(new Error(JSON.stringify(m.payload)));
+      }
       if (m.event === 'postgres_changes') counter.n++;
     });
   });

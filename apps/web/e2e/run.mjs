@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 
 const web = resolve(import.meta.dirname, '..');
 const hubDir = resolve(web, '../hub');
-const root = resolve(web, '../..');
 const children = [];
 
 function freePort() {

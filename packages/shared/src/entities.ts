@@ -323,7 +323,7 @@ export interface PhoneOptions {
  */
 export function normalizePhone(input: string, options: PhoneOptions = {}): string | null {
   // Digits and the usual separators only: no letters (extensions, vanity numbers) or controls.
-  if (typeof input !== 'string' || input.length > 64 || !/^[\d\s+().\/-]+$/.test(input) || !/\d/.test(input)) return null;
+  if (typeof input !== 'string' || input.length > 64 || !/^[\d\s+()./-]+$/.test(input) || !/\d/.test(input)) return null;
   const trimmed = input.trim().replace(/^00(?=[1-9])/, '+');
   const parsed = parsePhoneNumberFromString(trimmed, options.defaultCountry ? { defaultCountry: options.defaultCountry } : {});
   if (!parsed || !parsed.isValid()) return null;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const otherCanary = `gen-canary-${randomBytes(16).toString('hex')}`;
 const accountSid = `AC${randomBytes(16).toString('hex')}`;
 
 interface Seen { host: string; url: string; headers: IncomingMessage['headers'] }
-async function listen(handler: (req: IncomingMessage, res: import('node:http').ServerResponse, seen: Seen[]) => void) {
+async function listen(handler: (req: IncomingMessage, res: ServerResponse, seen: Seen[]) => void) {
   const seen: Seen[] = [];
   const server: Server = createServer((req, res) => {
     seen.push({ host: String(req.headers.host), url: req.url ?? '', headers: req.headers });
@@ -45,7 +45,7 @@ module.exports = {
         let viaError = 'none';
         try { null.x; } catch (e) { viaError = e.constructor.constructor('return typeof process')(); }
         return { process: typeof process, require: typeof require, fetch: typeof fetch, host: typeof __mo_host, invoke: typeof __mo_invoke,
-          globals: Object.getOwnPropertyNames(g).filter((k) => /^(process|require|ivm|Reference|ExternalCopy|Isolate|Context|__mo_\w*)$/.test(k)), viaCtor, viaError,
+          globals: Object.getOwnPropertyNames(g).filter((k) => /^(process|require|ivm|Reference|ExternalCopy|Isolate|Context|__mo_\\w*)$/.test(k)), viaCtor, viaError,
           ctxKeys: Object.keys(ctx), fetchSrc: String(ctx.http.fetch).length < 200 };
       }
       case 'pollute':

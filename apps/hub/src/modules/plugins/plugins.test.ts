@@ -4,7 +4,7 @@ import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { parseCron } from './runtime/cron.ts';
-import { decisionsOf, installAndConsent, manifest, modulesOf, runPlugin } from './test/fixtures.ts';
+import { decisionsOf, manifest, modulesOf, runPlugin } from './test/fixtures.ts';
 
 const notesBundle = `
 module.exports = {

@@ -1,5 +1,5 @@
 'use client';
-import { Building2, GitMerge, Mail, Pencil, Phone, Trash2 } from 'lucide-react';
+import { Building2, Mail, Pencil, Phone, Trash2 } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ContactForm } from '@/components/contacts/contact-form';

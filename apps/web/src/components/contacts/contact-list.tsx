@@ -44,10 +44,17 @@ export function ContactList({ contacts, truncated }: { contacts: Contact[]; trun
   };
   const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
     const current = Number((document.activeElement?.closest('[data-index]') as HTMLElement | null)?.dataset.index ?? -1);
-    if (e.key === 'ArrowDown') (e.preventDefault(), focusRow(current + 1));
-    else if (e.key === 'ArrowUp') (e.preventDefault(), current <= 0 ? document.getElementById('contact-search')?.focus() : focusRow(current - 1));
-    else if (e.key === 'Home') (e.preventDefault(), focusRow(0));
-    else if (e.key === 'End') (e.preventDefault(), focusRow(rows.length - 1));
+    const target: Record<string, () => void> = {
+      ArrowDown: () => focusRow(current + 1),
+      ArrowUp: () => (current <= 0 ? document.getElementById('contact-search')?.focus() : focusRow(current - 1)),
+      Home: () => focusRow(0),
+      End: () => focusRow(rows.length - 1),
+    };
+    const move = target[e.key];
+    if (move) {
+      e.preventDefault();
+      move();
+    }
   };
 
   if (contacts.length === 0) {
@@ -83,7 +90,10 @@ export function ContactList({ contacts, truncated }: { contacts: Contact[]; trun
               value={query}
               onChange={(e) => setQuery(e.target.value)}
               onKeyDown={(e) => {
-                if (e.key === 'ArrowDown' && rows.length) (e.preventDefault(), focusRow(0));
+                if (e.key === 'ArrowDown' && rows.length) {
+                  e.preventDefault();
+                  focusRow(0);
+                }
                 if (e.key === 'Enter' && rows[0]) router.push(`/contacts/${rows[0].id}`);
               }}
               placeholder="Name, organization, email or phone"

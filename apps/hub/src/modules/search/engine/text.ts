@@ -3,6 +3,7 @@
  * tokenisation, query parsing (phone numbers typed in any format) and highlighted snippets.
  */
 
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
 const ASCII = /^[\x00-\x7f]*$/;
 const MARKS = /\p{M}+/gu;
 const TOKEN = /[\p{L}\p{N}]+/gu;
