@@ -87,6 +87,20 @@ function stopAll() {
 process.on('SIGINT', () => (stopAll(), process.exit(130)));
 process.on('SIGTERM', () => (stopAll(), process.exit(143)));
 
+// The suite drives Debian's Chromium (never a downloaded browser). A fresh machine may not
+// have it yet: install it where we can (root with apt), otherwise say exactly what to do.
+const chromium = '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+  if (!canInstall) {
+    process.stderr.write(`The browser tests need Debian's Chromium at ${chromium}. Install it with: sudo apt-get install -y chromium\n`);
+    process.exit(1);
+  }
+  process.stderr.write('Installing Debian\'s chromium for the browser tests (once) ...\n');
+  await run('apt-get', ['update', '-qq'], {});
+  await run('apt-get', ['install', '-y', '-qq', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'made-open-web-e2e-'));
 let exitCode = 1;
 try {
