@@ -48,7 +48,7 @@ async function waitFor(url, what, timeoutMs = 180_000) {
 }
 
 console.log(`Starting the Made Open hub (data in ${dataDir}) ...`);
-run('hub', join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+run('hub', join(root, 'apps/hub/node_modules/.bin/tsx'), ['src/main.ts'], {
   cwd: join(root, 'apps/hub'),
   env: { ...process.env, PORT: hubPort, DATA_DIR: dataDir },
 });
