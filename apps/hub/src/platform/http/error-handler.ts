@@ -50,6 +50,13 @@ function isPostgresError(error: unknown): error is { code: string } {
 
 const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '53300']);
 
+const validationPlaces: Record<string, string> = {
+  body: 'request body',
+  params: 'path',
+  querystring: 'query string',
+  headers: 'request headers',
+};
+
 export function mapError(error: unknown): Mapped {
   if (error instanceof UserError) {
     return { status: error.status, body: body(error.code, error.message, error.details) };
@@ -59,8 +66,9 @@ export function mapError(error: unknown): Mapped {
       path: issue.instancePath || '/',
       message: issue.message,
     }));
-    const where = error.validationContext ?? 'request';
-    return { status: 400, body: body('validation_failed', `The ${where} is not valid: ${details[0]?.message ?? 'check the fields'}.`, details) };
+    const where = validationPlaces[error.validationContext ?? ''] ?? 'request';
+    const first = (details[0]?.message ?? 'check the fields').replace(/\.$/, '');
+    return { status: 400, body: body('validation_failed', `The ${where} is not valid: ${first}.`, details) };
   }
   if (error instanceof ZodError) {
     const details = error.issues.map((issue) => ({ path: `/${issue.path.join('/')}`, message: issue.message }));
