@@ -61,14 +61,14 @@ test('edit a contact, then undo the edit', async () => {
   await expect(page.getByText('Difference Engines Ltd')).toBeVisible();
   await expect(page.getByText('Changes saved', { exact: true })).toBeVisible();
   await page.reload();
-  await expect(page.getByText('Difference Engines Ltd')).toBeVisible();
+  await expect(page.getByRole('main').getByText('Difference Engines Ltd')).toBeVisible();
   await page.getByRole('button', { name: 'Edit' }).click();
   await page.getByLabel('Organization').fill('Analytical Engines');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.getByText('Changes undone', { exact: true })).toBeVisible();
   await page.reload();
-  await expect(page.getByText('Difference Engines Ltd')).toBeVisible();
+  await expect(page.getByRole('main').getByText('Difference Engines Ltd')).toBeVisible();
 });
 
 test('list, sort and search as you type', async () => {
