@@ -1,8 +1,7 @@
 'use client';
-import { LoaderCircle } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
+import { FormActions } from '@/components/ui/form-actions';
 import { Input, Textarea } from '@/components/ui/input';
 import { parseContactForm, type Contact, type ContactFieldErrors, type ContactInput } from '@/lib/model';
 
@@ -67,17 +66,7 @@ export function ContactForm({ initial, submitLabel, onSubmit, onCancel }: Contac
       <Field id="contact-notes" label="Notes" error={errors.notes}>
         {(aria) => <Textarea {...aria} name="notes" defaultValue={initial?.notes ?? ''} />}
       </Field>
-      <div className="flex flex-wrap gap-2">
-        <Button type="submit" disabled={pending}>
-          {pending && <LoaderCircle className="animate-spin" aria-hidden="true" />}
-          {submitLabel}
-        </Button>
-        {onCancel && (
-          <Button variant="outline" onClick={onCancel} disabled={pending}>
-            Cancel
-          </Button>
-        )}
-      </div>
+      <FormActions pending={pending} submitLabel={submitLabel} onCancel={onCancel} className="flex flex-wrap gap-2" />
     </form>
   );
 }

@@ -1,8 +1,7 @@
 'use client';
-import { LoaderCircle } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
+import { FormActions } from '@/components/ui/form-actions';
 import { Input, Textarea } from '@/components/ui/input';
 
 export function NoteForm({
@@ -55,17 +54,7 @@ export function NoteForm({
       <Field id={`${idPrefix}-body`} label="Note" error={errors.body}>
         {(aria) => <Textarea {...aria} name="body" defaultValue={initial?.body ?? ''} />}
       </Field>
-      <div className="flex gap-2">
-        <Button type="submit" disabled={pending}>
-          {pending && <LoaderCircle className="animate-spin" aria-hidden="true" />}
-          {submitLabel}
-        </Button>
-        {onCancel && (
-          <Button variant="outline" onClick={onCancel} disabled={pending}>
-            Cancel
-          </Button>
-        )}
-      </div>
+      <FormActions pending={pending} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }
