@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { createContact, inspect, signUp, uniqueEmail } from './helpers';
+import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -17,11 +17,11 @@ test('sign-in and sign-up screens are accessible and explain mistakes', async ()
   await expect(page).toHaveURL(/\/sign-in/);
   await inspect(page, 'sign-in');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByText('Enter your email address.')).toBeVisible();
-  await page.getByLabel('Email').fill('nobody@example.org');
-  await page.getByLabel('Password').fill('wrong password');
+  await expect(page.getByText('Enter your email address.').filter(VISIBLE)).toBeVisible();
+  await page.getByLabel('Email').filter(VISIBLE).fill('nobody@example.org');
+  await page.getByLabel('Password').filter(VISIBLE).fill('wrong password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByText("don't match an account")).toBeVisible();
+  await expect(page.getByText("don't match an account").filter(VISIBLE)).toBeVisible();
   await inspect(page, 'sign-in-error');
   await page.goto('/sign-up');
   await inspect(page, 'sign-up');
@@ -35,11 +35,11 @@ test('a new user signs up and is told what to do first', async () => {
 
 test('create a contact, with validation first', async () => {
   await page.goto('/contacts/new');
-  await page.getByLabel('Email addresses').fill('not an email');
-  await page.getByLabel('Phone numbers').fill('12');
+  await page.getByLabel('Email addresses').filter(VISIBLE).fill('not an email');
+  await page.getByLabel('Phone numbers').filter(VISIBLE).fill('12');
   await page.getByRole('button', { name: 'Save contact' }).click();
-  await expect(page.getByText('Give the contact a name.')).toBeVisible();
-  await expect(page.getByText(/Enter phone numbers with their country code/)).toBeVisible();
+  await expect(page.getByText('Give the contact a name.').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByText(/Enter phone numbers with their country code/).filter(VISIBLE)).toBeVisible();
   await inspect(page, 'contact-new-errors');
   adaId = await createContact(page, {
     name: 'Ada Lovelace',
@@ -49,26 +49,26 @@ test('create a contact, with validation first', async () => {
     notes: 'Met at the Babbage salon.',
   });
   await expect(page.getByRole('link', { name: 'ada@example.org' })).toBeVisible();
-  await expect(page.getByText('Met at the Babbage salon.')).toBeVisible();
+  await expect(page.getByText('Met at the Babbage salon.').filter(VISIBLE)).toBeVisible();
   await inspect(page, 'contact-detail');
 });
 
 test('edit a contact, then undo the edit', async () => {
   await page.getByRole('button', { name: 'Edit' }).click();
   await inspect(page, 'contact-edit');
-  await page.getByLabel('Organization').fill('Difference Engines Ltd');
+  await page.getByLabel('Organization').filter(VISIBLE).fill('Difference Engines Ltd');
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByText('Difference Engines Ltd')).toBeVisible();
-  await expect(page.getByText('Changes saved', { exact: true })).toBeVisible();
+  await expect(page.getByText('Difference Engines Ltd').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByText('Changes saved', { exact: true }).filter(VISIBLE)).toBeVisible();
   await page.reload();
-  await expect(page.getByRole('main').getByText('Difference Engines Ltd')).toBeVisible();
+  await expect(page.getByRole('main').getByText('Difference Engines Ltd').filter(VISIBLE)).toBeVisible();
   await page.getByRole('button', { name: 'Edit' }).click();
-  await page.getByLabel('Organization').fill('Analytical Engines');
+  await page.getByLabel('Organization').filter(VISIBLE).fill('Analytical Engines');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByRole('button', { name: 'Undo' }).click();
-  await expect(page.getByText('Changes undone', { exact: true })).toBeVisible();
+  await expect(page.getByText('Changes undone', { exact: true }).filter(VISIBLE)).toBeVisible();
   await page.reload();
-  await expect(page.getByRole('main').getByText('Difference Engines Ltd')).toBeVisible();
+  await expect(page.getByRole('main').getByText('Difference Engines Ltd').filter(VISIBLE)).toBeVisible();
 });
 
 test('list, sort and search as you type', async () => {
@@ -79,17 +79,17 @@ test('list, sort and search as you type', async () => {
   await expect(rows).toHaveCount(3);
   await expect(rows.first()).toContainText('A. Lovelace');
   await inspect(page, 'contacts-list');
-  await page.getByLabel('Search contacts').fill('navy');
+  await page.getByLabel('Search contacts').filter(VISIBLE).fill('navy');
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText('Grace Hopper');
-  await page.getByLabel('Search contacts').fill('zzz');
-  await expect(page.getByText('No contacts match “zzz”.')).toBeVisible();
+  await page.getByLabel('Search contacts').filter(VISIBLE).fill('zzz');
+  await expect(page.getByText('No contacts match “zzz”.').filter(VISIBLE)).toBeVisible();
   await inspect(page, 'contacts-no-match');
-  await page.getByLabel('Search contacts').fill('');
-  await page.getByLabel('Sort by').selectOption('recent');
+  await page.getByLabel('Search contacts').filter(VISIBLE).fill('');
+  await page.getByLabel('Sort by').filter(VISIBLE).selectOption('recent');
   await expect(rows.first()).toContainText('A. Lovelace');
   // Keyboard: arrow down from the search box moves through the rows.
-  await page.getByLabel('Search contacts').focus();
+  await page.getByLabel('Search contacts').filter(VISIBLE).focus();
   await page.keyboard.press('ArrowDown');
   await expect(rows.first()).toBeFocused();
 });
@@ -110,13 +110,13 @@ test('merge duplicates with a preview', async () => {
   await page.goto(`/contacts/${adaId}`);
   await page.getByRole('button', { name: 'Merge' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Find the duplicate').fill('A.');
+  await dialog.getByLabel('Find the duplicate').filter(VISIBLE).fill('A.');
   await dialog.getByRole('button', { name: /A\. Lovelace/ }).click();
   await expect(dialog.getByRole('region', { name: 'Result' })).toContainText('countess@example.org');
   await expect(dialog.getByRole('region', { name: 'Result' })).toContainText('ada@example.org');
   await inspect(page, 'merge-preview', { fullPage: false });
   await dialog.getByRole('button', { name: 'Merge contacts' }).click();
-  await expect(page.getByText('Merged into Ada Lovelace', { exact: true })).toBeVisible();
+  await expect(page.getByText('Merged into Ada Lovelace', { exact: true }).filter(VISIBLE)).toBeVisible();
   await page.reload();
   await expect(page.getByRole('link', { name: 'countess@example.org' })).toBeVisible();
   await page.goto('/contacts');
@@ -125,10 +125,10 @@ test('merge duplicates with a preview', async () => {
 
 test('notes: add one and open it', async () => {
   await page.goto('/notes');
-  await expect(page.getByText('No notes yet')).toBeVisible();
+  await expect(page.getByText('No notes yet').filter(VISIBLE)).toBeVisible();
   await inspect(page, 'notes-empty');
-  await page.getByLabel('Title', { exact: true }).fill('Ideas for the salon');
-  await page.getByLabel('Note', { exact: true }).fill('Ask Ada about the engine.');
+  await page.getByLabel('Title', { exact: true }).filter(VISIBLE).fill('Ideas for the salon');
+  await page.getByLabel('Note', { exact: true }).filter(VISIBLE).fill('Ask Ada about the engine.');
   await page.getByRole('button', { name: 'Add note' }).click();
   await expect(page.getByRole('link', { name: 'Ideas for the salon' })).toBeVisible();
   await inspect(page, 'notes');
@@ -139,9 +139,9 @@ test('notes: add one and open it', async () => {
 
 test('settings and dark mode', async () => {
   await page.goto('/settings');
-  await expect(page.getByText(owner)).toBeVisible();
+  await expect(page.getByText(owner).filter(VISIBLE)).toBeVisible();
   await inspect(page, 'settings');
-  await page.getByLabel('Dark').check();
+  await page.getByLabel('Dark').filter(VISIBLE).check();
   await expect(page.locator('html')).toHaveClass(/dark/);
   await inspect(page, 'settings-dark');
   await page.goto('/contacts');
@@ -149,7 +149,7 @@ test('settings and dark mode', async () => {
   await page.goto(`/contacts/${adaId}`);
   await inspect(page, 'contact-detail-dark');
   await page.goto('/settings');
-  await page.getByLabel('Same as device').check();
+  await page.getByLabel('Same as device').filter(VISIBLE).check();
 });
 
 test('delete with undo, then for real', async () => {
@@ -178,7 +178,7 @@ test('a second user sees nothing of the first', async ({ browser }) => {
   await expect(other.getByRole('heading', { name: 'Add your first contact' })).toBeVisible();
   await other.keyboard.press('Control+k');
   await other.keyboard.type('Ada');
-  await expect(other.getByText('Nothing found for “Ada”.')).toBeVisible();
+  await expect(other.getByText('Nothing found for “Ada”.').filter(VISIBLE)).toBeVisible();
   await other.goto(`/contacts/${adaId}`);
   await expect(other.getByRole('heading', { name: 'Not found' })).toBeVisible();
   await inspect(other, 'not-found');
@@ -198,13 +198,13 @@ test('a session that can no longer be refreshed goes back to sign-in with a mess
   await page.context().addCookies([{ name: auth[0]!.name.replace(/\.\d+$/, ''), value, domain: auth[0]!.domain, path: '/' }]);
   await page.goto('/contacts');
   await expect(page).toHaveURL(/\/sign-in\?reason=expired/);
-  await expect(page.getByText('Your session has ended')).toBeVisible();
+  await expect(page.getByText('Your session has ended').filter(VISIBLE)).toBeVisible();
   await inspect(page, 'sign-in-expired');
 });
 
 test('sign in again, then sign out', async () => {
-  await page.getByLabel('Email').fill(owner);
-  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByLabel('Email').filter(VISIBLE).fill(owner);
+  await page.getByLabel('Password').filter(VISIBLE).fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/contacts/);
   await page.getByRole('button', { name: /Account menu/ }).click();

@@ -6,6 +6,13 @@ import { join } from 'node:path';
 const SHOTS = join(import.meta.dirname, '../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
+/**
+ * While React streams a page in, a finished Suspense boundary waits in a `hidden` div until
+ * it is swapped into place, so for a moment the same text exists twice. Tests look only at
+ * what a person can see.
+ */
+export const VISIBLE = { visible: true } as const;
+
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
@@ -35,20 +42,20 @@ export function uniqueEmail(prefix: string) {
 
 export async function signUp(page: Page, email: string, password = 'correct horse battery') {
   await page.goto('/sign-up');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Repeat password').fill(password);
+  await page.getByLabel('Email').filter(VISIBLE).fill(email);
+  await page.getByLabel('Password', { exact: true }).filter(VISIBLE).fill(password);
+  await page.getByLabel('Repeat password').filter(VISIBLE).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/contacts/);
 }
 
 export async function createContact(page: Page, c: { name: string; emails?: string; phones?: string; organization?: string; notes?: string }) {
   await page.goto('/contacts/new');
-  await page.getByLabel('Name').fill(c.name);
-  if (c.emails) await page.getByLabel('Email addresses').fill(c.emails);
-  if (c.phones) await page.getByLabel('Phone numbers').fill(c.phones);
-  if (c.organization) await page.getByLabel('Organization').fill(c.organization);
-  if (c.notes) await page.getByLabel('Notes').fill(c.notes);
+  await page.getByLabel('Name').filter(VISIBLE).fill(c.name);
+  if (c.emails) await page.getByLabel('Email addresses').filter(VISIBLE).fill(c.emails);
+  if (c.phones) await page.getByLabel('Phone numbers').filter(VISIBLE).fill(c.phones);
+  if (c.organization) await page.getByLabel('Organization').filter(VISIBLE).fill(c.organization);
+  if (c.notes) await page.getByLabel('Notes').filter(VISIBLE).fill(c.notes);
   await page.getByRole('button', { name: 'Save contact' }).click();
   await expect(page.getByRole('heading', { level: 1, name: c.name })).toBeVisible();
   return page.url().split('/').pop()!;
