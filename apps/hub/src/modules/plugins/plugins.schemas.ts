@@ -24,6 +24,8 @@ export const pluginViewSchema = z.object({
   triggers: z.array(z.record(z.string(), z.unknown())),
   credentials: z.array(z.object({ name: z.string(), type: z.string(), description: z.string().optional(), boundTo: z.string().nullable() })),
   config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** The manifest's config fields (type, description, default), so a consent screen can ask for them. */
+  configFields: z.record(z.string(), z.object({ type: z.enum(['string', 'number', 'boolean']), description: z.string().optional(), default: z.union([z.string(), z.number(), z.boolean()]).optional() })),
   installedAt: z.string(),
   updatedAt: z.string(),
 });

@@ -61,6 +61,7 @@ const view = (row: InstallationRow) => {
     triggers: manifest.triggers,
     credentials: manifest.credentials.map((c) => ({ ...c, boundTo: row.credential_bindings[c.name]?.credentialId ?? null })),
     config: row.config,
+    configFields: manifest.config,
     installedAt: new Date(row.installed_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };

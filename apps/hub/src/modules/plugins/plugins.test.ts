@@ -43,10 +43,13 @@ describe.each(testDatabaseKinds())('plugin manager and runtime on %s', (kind) =>
   it('installs (pending consent), refuses to run before consent, then runs with ctx within its grants', async () => {
     const m = manifest('notes-writer', notesPermissions, {
       triggers: [{ type: 'manual' }, { type: 'event', events: ['data.EntityCreated'] }, { type: 'schedule', name: 'morning', cron: '0 8 * * *' }],
+      config: { folder: { type: 'string', description: 'Where notes go.', default: 'Inbox' } },
     });
     const install = await hub.app.inject({ method: 'POST', url: '/api/v1/plugins', headers: bearer(alice), payload: { manifest: m, bundle: notesBundle } });
     expect(install.statusCode, install.body).toBe(201);
-    expect(install.json()).toMatchObject({ id: 'notes-writer', status: 'pending_consent', permissions: notesPermissions });
+    expect(install.json()).toMatchObject({ id: 'notes-writer', status: 'pending_consent', permissions: notesPermissions, config: {} });
+    // The consent screen reads the declared config fields from the view.
+    expect(install.json().configFields).toEqual({ folder: { type: 'string', description: 'Where notes go.', default: 'Inbox' } });
     expect((await runPlugin(hub, alice, 'notes-writer')).outcome).toBe('refused');
 
     const undeclared = await hub.app.inject({ method: 'POST', url: '/api/v1/plugins/notes-writer/consent', headers: bearer(alice), payload: { permissions: ['entities:read:person'] } });
