@@ -185,6 +185,36 @@ test('a second user sees nothing of the first', async ({ browser }) => {
   await context.close();
 });
 
+test('live: a contact made in another browser appears without a reload, and never for another user', async ({ browser }) => {
+  // A stranger with the contacts screen open: counts every change the hub pushes to them.
+  const strangerContext = await browser.newContext();
+  const stranger = await strangerContext.newPage();
+  const pushedToStranger: string[] = [];
+  stranger.on('websocket', (ws) => ws.on('framereceived', (f) => String(f.payload).includes('"postgres_changes",{"ids"') && pushedToStranger.push(String(f.payload))));
+  await signUp(stranger, uniqueEmail('stranger'));
+
+  await page.goto('/contacts');
+  const list = page.getByRole('list', { name: 'Contacts' });
+  await expect(list.getByRole('link', { name: /Katherine Johnson/ })).toHaveCount(0);
+
+  // The same person, signed in in a second browser.
+  const secondContext = await browser.newContext({ storageState: await page.context().storageState() });
+  const second = await secondContext.newPage();
+  await createContact(second, { name: 'Katherine Johnson', organization: 'NASA Langley' });
+
+  await expect(list.getByRole('link', { name: /Katherine Johnson/ })).toBeVisible();
+  await second.getByRole('button', { name: 'Edit' }).click();
+  await second.getByLabel('Organization').filter(VISIBLE).fill('NASA');
+  await second.getByRole('button', { name: 'Save changes' }).click();
+  await expect(list.getByRole('link', { name: /Katherine Johnson/ })).toContainText('NASA');
+  await expect(list.getByRole('link', { name: /Katherine Johnson/ })).not.toContainText('Langley');
+
+  await expect(stranger.getByRole('heading', { name: 'Add your first contact' })).toBeVisible();
+  expect(pushedToStranger).toEqual([]);
+  await secondContext.close();
+  await strangerContext.close();
+});
+
 test('a session that can no longer be refreshed goes back to sign-in with a message', async () => {
   const cookies = await page.context().cookies();
   const auth = cookies.filter((c) => /^sb-.+-auth-token/.test(c.name));

@@ -6,7 +6,7 @@ export interface WebEnv {
   /** Base URL of the hub (or of a Supabase project): serves /auth/v1 and /api/v1. */
   supabaseUrl: string;
   supabaseAnonKey: string;
-  /** Whether the hub serves Supabase Realtime at /realtime/v1 (MADE_OPEN_REALTIME=1). */
+  /** Live updates over Supabase Realtime at /realtime/v1; MADE_OPEN_REALTIME=0 turns them off. */
   realtime: boolean;
 }
 
@@ -36,6 +36,6 @@ export function webEnv(): WebEnv {
   } catch {
     throw new Error(`SUPABASE_URL must be a URL such as http://127.0.0.1:4000 (got "${url}")`);
   }
-  cached = { supabaseUrl: url.replace(/\/+$/, ''), supabaseAnonKey: key, realtime: process.env.MADE_OPEN_REALTIME === '1' };
+  cached = { supabaseUrl: url.replace(/\/+$/, ''), supabaseAnonKey: key, realtime: process.env.MADE_OPEN_REALTIME !== '0' };
   return cached;
 }
