@@ -140,9 +140,15 @@ try {
   });
   await waitFor(`${webUrl}/sign-in`, 'The web app');
 
+  // The settings screens install the plugin SDK's examples: pack them (dist/ and a .tgz).
+  const sdk = resolve(web, '../../packages/plugin-sdk');
+  for (const example of ['birthday-reminder', 'contact-enricher']) {
+    await run(join(sdk, 'node_modules/.bin/tsx'), ['src/cli.ts', 'pack', `examples/${example}`], { cwd: sdk });
+  }
+
   await run(join(web, 'node_modules/.bin/playwright'), ['test', ...process.argv.slice(2)], {
     cwd: web,
-    env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', E2E_BASE_URL: webUrl, E2E_HUB_URL: hubUrl, E2E_ANON_KEY: anonKey },
+    env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', E2E_BASE_URL: webUrl, E2E_HUB_URL: hubUrl, E2E_ANON_KEY: anonKey, E2E_PLUGIN_EXAMPLES: join(sdk, 'examples') },
   });
   exitCode = 0;
 } catch (error) {

@@ -11,7 +11,7 @@ import { SESSION_ENDED } from '@/lib/hub';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
 import { formatDate } from '@/lib/utils';
 
-export const metadata: Metadata = { title: 'Settings' };
+export const metadata: Metadata = { title: 'Account settings' };
 
 export default async function SettingsPage() {
   const supabase = await createSupabaseServerClient();
@@ -21,8 +21,8 @@ export default async function SettingsPage() {
   const expiresAt = sessionData.session?.expires_at;
   return (
     <>
-      <PageHeader title="Settings" description="Your profile, password, appearance and sessions." />
-      <div className="grid gap-6 md:grid-cols-2">
+      <PageHeader title="Account" description="Your profile, password, appearance and sessions." />
+      <div className="grid gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader>
             <CardTitle>Profile</CardTitle>

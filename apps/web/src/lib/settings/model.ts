@@ -1,0 +1,123 @@
+/**
+ * The web app's view of the hub's wallet, policy and plugin APIs. Parsing is tolerant of
+ * fields the hub may add; the ones the screens rely on are checked.
+ */
+import { capabilityNameSchema, credentialTypeSchema } from '@made-open/shared/wallet-events';
+import { z } from 'zod';
+
+export { capabilityNameSchema, credentialTypeSchema };
+export type CredentialType = z.infer<typeof credentialTypeSchema>;
+export type CapabilityName = z.infer<typeof capabilityNameSchema>;
+
+/** Masked metadata: the hub never sends a secret or any part of one that authorises anything. */
+export const CredentialViewSchema = z.object({
+  id: z.string(),
+  type: credentialTypeSchema,
+  name: z.string(),
+  hints: z.record(z.string(), z.string()),
+  fields: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastTestedAt: z.string().nullable(),
+  lastTestOk: z.boolean().nullable(),
+});
+export type CredentialView = z.infer<typeof CredentialViewSchema>;
+
+export const TestResultSchema = z.object({
+  ok: z.boolean(),
+  provider: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type TestResult = z.infer<typeof TestResultSchema>;
+
+export const CapabilitySchema = z.object({ name: capabilityNameSchema, enabled: z.boolean(), providedBy: z.array(credentialTypeSchema) });
+export type Capability = z.infer<typeof CapabilitySchema>;
+
+const configValue = z.union([z.string(), z.number(), z.boolean()]);
+export type ConfigValue = z.infer<typeof configValue>;
+
+export const ConfigFieldSchema = z.object({
+  type: z.enum(['string', 'number', 'boolean']),
+  description: z.string().optional(),
+  default: configValue.optional(),
+});
+export type ConfigField = z.infer<typeof ConfigFieldSchema>;
+
+export const TriggerSchema = z.union([
+  z.object({ type: z.literal('event'), events: z.array(z.string()) }),
+  z.object({ type: z.literal('schedule'), name: z.string().optional(), cron: z.string() }),
+  z.object({ type: z.literal('manual') }),
+  z.object({ type: z.string() }).passthrough(),
+]);
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+export const PluginStatusSchema = z.enum(['pending_consent', 'enabled', 'disabled']);
+export type PluginStatus = z.infer<typeof PluginStatusSchema>;
+
+export const PluginViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.string(),
+  description: z.string(),
+  status: PluginStatusSchema,
+  permissions: z.array(z.string()),
+  triggers: z.array(TriggerSchema),
+  credentials: z.array(z.object({ name: z.string(), type: credentialTypeSchema, description: z.string().optional(), boundTo: z.string().nullable() })),
+  config: z.record(z.string(), configValue),
+  /** Older hubs do not send the declared config fields: then the consent screen asks for none. */
+  configFields: z.record(z.string(), ConfigFieldSchema).default({}),
+  installedAt: z.string(),
+  updatedAt: z.string(),
+});
+export type PluginView = z.infer<typeof PluginViewSchema>;
+
+export const RunViewSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  trigger: z.string(),
+  triggerRef: z.string().nullable(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  outcome: z.string(),
+  error: z.string().nullable(),
+});
+export type RunView = z.infer<typeof RunViewSchema>;
+
+export const RunResultSchema = z.object({
+  runId: z.string(),
+  outcome: z.string(),
+  result: z.unknown(),
+  error: z.string().nullable(),
+  durationMs: z.number(),
+});
+export type RunResult = z.infer<typeof RunResultSchema>;
+
+export const GrantSchema = z.object({ permission: z.string(), grantedAt: z.string() });
+export type Grant = z.infer<typeof GrantSchema>;
+
+/** What the user sends with their consent: granted permissions, config values, bound credentials. */
+export interface ConsentInput {
+  permissions: string[];
+  config: Record<string, ConfigValue>;
+  credentials: Record<string, string>;
+}
+
+/** The same rule as the hub's route parameter: plugin ids are lowercase words with dashes. */
+export const PLUGIN_ID = /^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/;
+
+export function hasManualTrigger(plugin: Pick<PluginView, 'triggers'>): boolean {
+  return plugin.triggers.some((t) => t.type === 'manual');
+}
+
+/** Permissions the plugin declares that the user has not granted (new after an upgrade). */
+export function ungranted(plugin: Pick<PluginView, 'permissions'>, grants: readonly Grant[]): string[] {
+  const held = new Set(grants.map((g) => g.permission));
+  return plugin.permissions.filter((p) => !held.has(p));
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1) return '< 1 ms';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}

@@ -1,0 +1,113 @@
+/**
+ * Plugin permissions and capabilities in words a person can weigh before consenting.
+ * Permission strings follow packages/plugin-sdk/src/manifest.ts. Pure: unit-tested.
+ */
+import type { CapabilityName, CredentialType, Trigger } from './model';
+
+const ENTITY_NAMES: Record<string, string> = {
+  person: 'contacts',
+  organization: 'organisations',
+  note: 'notes',
+  message: 'messages',
+  call: 'calls',
+  calendar_event: 'calendar events',
+  place: 'places',
+  file: 'files',
+  task: 'tasks',
+  '*': 'everything in your graph (contacts, notes, messages, files…)',
+};
+
+const CREDENTIAL_NAMES: Record<string, string> = {
+  twilio: 'Twilio',
+  openrouter: 'OpenRouter',
+  microsoft: 'Microsoft 365',
+  ollama: 'Ollama',
+  generic: 'other-service',
+};
+
+export interface PermissionInfo {
+  permission: string;
+  /** A sentence: what the plugin may do. */
+  summary: string;
+  /** Reaches outside the hub or changes data: worth a second look. */
+  sensitive: boolean;
+}
+
+export function describePermission(permission: string): PermissionInfo {
+  const [kind, action, ...rest] = permission.split(':');
+  const resource = rest.join(':');
+  const info = (summary: string, sensitive = false): PermissionInfo => ({ permission, summary, sensitive });
+  switch (kind) {
+    case 'entities': {
+      const what = ENTITY_NAMES[resource] ?? `${resource} items`;
+      if (action === 'read') return info(`Read your ${what}`, resource === '*');
+      if (action === 'write') return info(`Create and change your ${what}`, true);
+      break;
+    }
+    case 'events':
+      if (action === 'subscribe') return info(resource === '*' ? 'Run on every event in your hub' : `Run when ${resource} happens in your hub`);
+      if (action === 'emit') return info(`Announce “${resource}” events to your hub`);
+      break;
+    case 'http':
+      if (action === 'fetch') return info(resource.startsWith('*.') ? `Connect to any address under ${resource.slice(2)} on the internet` : `Connect to ${resource} on the internet`, true);
+      break;
+    case 'credentials':
+      return info(`Use your ${CREDENTIAL_NAMES[action ?? ''] ?? action} credential, without seeing it`, true);
+    case 'storage':
+      if (action === 'read') return info('Read the data it saved earlier');
+      if (action === 'write') return info('Save data of its own in your hub');
+      break;
+    case 'notify':
+      return info('Send you notifications');
+  }
+  return info(`Unrecognised permission: ${permission}`, true);
+}
+
+export function describeTrigger(trigger: Trigger): string {
+  if (trigger.type === 'manual') return 'When you press Run now';
+  if (trigger.type === 'schedule' && 'cron' in trigger) return `On a schedule: ${describeCron(String(trigger.cron))} (${String(trigger.cron)})`;
+  if (trigger.type === 'event' && 'events' in trigger && Array.isArray(trigger.events)) return `When these happen: ${trigger.events.join(', ')}`;
+  return trigger.type;
+}
+
+/** The common shapes of a five-field cron (UTC) in words; anything else is shown as written. */
+export function describeCron(cron: string): string {
+  const [min, hour, dom, mon, dow] = cron.trim().split(/\s+/);
+  const pad = (v: string | undefined) => (v ?? '0').padStart(2, '0');
+  const numeric = (v: string | undefined) => v !== undefined && /^\d+$/.test(v);
+  if (numeric(min) && numeric(hour) && dom === '*' && mon === '*' && dow === '*') return `every day at ${pad(hour)}:${pad(min)} UTC`;
+  if (numeric(min) && hour === '*' && dom === '*' && mon === '*' && dow === '*') return `every hour at minute ${min}`;
+  if (min === '*' && hour === '*') return 'every minute';
+  return 'custom schedule';
+}
+
+export const RUN_OUTCOMES: Record<string, { label: string; tone: 'ok' | 'warn' | 'error' }> = {
+  ok: { label: 'Succeeded', tone: 'ok' },
+  error: { label: 'Failed', tone: 'error' },
+  timeout: { label: 'Took too long', tone: 'error' },
+  memory: { label: 'Used too much memory', tone: 'error' },
+  killed: { label: 'Stopped', tone: 'error' },
+  refused: { label: 'Not allowed', tone: 'warn' },
+};
+
+export const TRIGGER_LABELS: Record<string, string> = { manual: 'Run now', schedule: 'Schedule', event: 'Event' };
+
+export interface CapabilityInfo {
+  label: string;
+  description: string;
+}
+
+export const CAPABILITIES: Record<CapabilityName, CapabilityInfo> = {
+  sms: { label: 'Text messages (SMS)', description: 'Send and receive text messages from your own number.' },
+  voice: { label: 'Voice calls', description: 'Make and receive phone calls, with call history in your timeline.' },
+  video: { label: 'Video calls', description: 'Start video rooms and invite your contacts.' },
+  'ai.cloud': { label: 'Cloud AI', description: 'Summaries, drafting and search help from hosted AI models.' },
+  'ai.local': { label: 'Local AI', description: 'The same help from models that run on your own machine, so nothing leaves it.' },
+  email: { label: 'Email', description: 'Read and send email from your Microsoft 365 mailbox.' },
+  calendar: { label: 'Calendar', description: 'See and add events in your Microsoft 365 calendar.' },
+  contacts: { label: 'Contact sync', description: 'Keep your contacts in step with Microsoft 365.' },
+};
+
+export function credentialTypeName(type: CredentialType): string {
+  return CREDENTIAL_NAMES[type] === 'other-service' ? 'other service' : (CREDENTIAL_NAMES[type] ?? type);
+}
