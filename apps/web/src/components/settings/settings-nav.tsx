@@ -12,12 +12,12 @@ export const SETTINGS_SECTIONS = [
   { href: '/settings/grants', label: 'Grants', icon: ShieldCheck },
 ] as const;
 
-/** Settings sub-navigation: a column beside the content on wide screens, a scrolling row on phones. */
+/** Settings sub-navigation: a column beside the content on wide screens, wrapped rows above it on phones. */
 export function SettingsNav() {
   const pathname = usePathname();
   return (
-    <nav aria-label="Settings" className="-mx-3 overflow-x-auto px-3 md:mx-0 md:overflow-visible md:px-0">
-      <ul className="flex gap-1 md:sticky md:top-20 md:flex-col">
+    <nav aria-label="Settings" className="border-b border-border pb-3 md:border-0 md:pb-0">
+      <ul className="flex flex-wrap gap-1 md:sticky md:top-20 md:flex-col">
         {SETTINGS_SECTIONS.map(({ href, label, icon: Icon }) => {
           const active = href === '/settings' ? pathname === href : pathname === href || pathname.startsWith(`${href}/`);
           return (
@@ -26,7 +26,7 @@ export function SettingsNav() {
                 href={href}
                 aria-current={active ? 'page' : undefined}
                 className={cn(
-                  'flex h-9 items-center gap-2 rounded-md px-3 text-sm font-medium text-muted-foreground hover:bg-muted hover:text-foreground',
+                  'flex h-9 items-center gap-1.5 rounded-md px-2.5 text-sm font-medium md:gap-2 md:px-3 text-muted-foreground hover:bg-muted hover:text-foreground',
                   active && 'bg-muted text-foreground',
                 )}
               >

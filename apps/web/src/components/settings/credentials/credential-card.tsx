@@ -40,11 +40,11 @@ function TestStatus({ credential }: { credential: CredentialView }) {
     );
   return credential.lastTestOk ? (
     <Badge className="border-emerald-600/40 text-emerald-700 dark:text-emerald-400">
-      <CircleCheck className="mr-1 size-3" aria-hidden="true" /> Worked {formatDate(credential.lastTestedAt)}
+      <CircleCheck className="mr-1 size-3" aria-hidden="true" /> Test passed
     </Badge>
   ) : (
     <Badge className="border-destructive/50 text-destructive">
-      <CircleAlert className="mr-1 size-3" aria-hidden="true" /> Failed {formatDate(credential.lastTestedAt)}
+      <CircleAlert className="mr-1 size-3" aria-hidden="true" /> Test failed
     </Badge>
   );
 }
@@ -103,6 +103,12 @@ export function CredentialCard({ credential, actions }: { credential: Credential
         ))}
         <dt className="text-muted-foreground">Added</dt>
         <dd>{formatDate(credential.createdAt)}</dd>
+        {credential.lastTestedAt && (
+          <>
+            <dt className="text-muted-foreground">Last tested</dt>
+            <dd>{formatDate(credential.lastTestedAt)}</dd>
+          </>
+        )}
       </dl>
       {(testing || outcome) && (
         <p

@@ -1,5 +1,5 @@
 'use client';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { GenericRows } from '@/components/settings/credentials/generic-rows';
 import { Field } from '@/components/ui/field';
 import { FormActions } from '@/components/ui/form-actions';
@@ -41,6 +41,11 @@ export function CredentialForm({ mode, type: initialType = 'twilio', name: initi
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);
   const def = CREDENTIAL_TYPES[type];
+  const alertRef = useRef<HTMLParagraphElement>(null);
+  // The form scrolls inside its dialog: bring the hub's answer into view.
+  useEffect(() => {
+    if (error) alertRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [error]);
 
   function chooseType(next: CredentialType) {
     setType(next);
@@ -85,7 +90,7 @@ export function CredentialForm({ mode, type: initialType = 'twilio', name: initi
   return (
     <form onSubmit={handle} noValidate className="grid gap-4" aria-label={mode === 'add' ? 'Add a credential' : 'Replace credential'}>
       {error && (
-        <p role="alert" className="rounded-md border border-destructive/50 bg-destructive/10 p-3 text-sm">
+        <p ref={alertRef} role="alert" className="rounded-md border border-destructive/50 bg-destructive/10 p-3 text-sm">
           {error}
         </p>
       )}

@@ -1,6 +1,6 @@
 'use client';
 import { FileArchive, FolderOpen, LoaderCircle } from 'lucide-react';
-import { useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import type { PluginView } from '@/lib/settings/model';
 import { isTgzName, MAX_PACKAGE_BYTES, readFolderPackage } from '@/lib/settings/package';
@@ -52,7 +52,10 @@ export function PackageUpload({
   const [dragging, setDragging] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
-  const busy = stage.kind !== 'idle';
+  // The pickers work only once React runs in the page: until then they stay disabled.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
+  const busy = stage.kind !== 'idle' || !ready;
   const verb = upgradeId ? 'Upgrade' : 'Install';
 
   async function finish(result: Awaited<ReturnType<typeof send>>) {

@@ -47,7 +47,7 @@ function RunOutcome({ result }: { result: RunResult }) {
       {output && (
         <details>
           <summary className="cursor-pointer rounded-sm text-muted-foreground">What it returned</summary>
-          <pre className="mt-2 max-h-64 overflow-auto rounded-md bg-background p-2 text-xs">{output.length > 4000 ? `${output.slice(0, 4000)}\n…` : output}</pre>
+          <pre tabIndex={0} role="region" aria-label="What it returned" className="mt-2 max-h-64 overflow-auto rounded-md bg-background p-2 text-xs">{output.length > 4000 ? `${output.slice(0, 4000)}\n…` : output}</pre>
         </details>
       )}
     </div>

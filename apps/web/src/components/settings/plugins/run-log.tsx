@@ -53,7 +53,7 @@ export function RunLog({ runs }: { runs: RunView[] }) {
           <tbody key={run.id} className="border-t border-border">
             <tr>
               <td className="px-3 py-2 align-top">
-                <span className="whitespace-nowrap">{formatDate(run.startedAt)}</span>
+                {formatDate(run.startedAt)}
                 <span className="block text-xs text-muted-foreground">v{run.version}</span>
               </td>
               <td className="px-3 py-2 align-top">
