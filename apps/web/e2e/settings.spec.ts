@@ -81,7 +81,6 @@ test('add a generic credential: validation first, then shown masked, tested and 
   await expect(card.getByText('X-Api-Key')).toBeVisible();
   await expect(card.getByText('api.enrich.example.com')).toBeVisible();
   await expect(card.getByText('••••••••')).toBeVisible();
-  await expect(card.getByText('Not tested')).toBeVisible();
   // The secret is nowhere in the page, not even hidden.
   expect(await page.content()).not.toContain(canary);
   await page.reload();
@@ -116,6 +115,7 @@ test('a Twilio credential switches on text messages, voice and video; a failed t
 
   const card = page.getByRole('group', { name: 'Work Twilio' });
   await expect(card.getByText('AC…cdef')).toBeVisible();
+  await expect(card.getByText('Not tested')).toBeVisible();
   expect(await page.content()).not.toContain('f'.repeat(32));
   // The hub asks Twilio; with fake values (or no internet) that fails, and says why.
   await card.getByRole('button', { name: 'Test' }).click();

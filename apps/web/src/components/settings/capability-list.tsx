@@ -46,7 +46,7 @@ export function CapabilityList({ capabilities, credentials }: { capabilities: Ca
               <p className="mt-2 text-sm">
                 {cap.enabled
                   ? `On because your wallet holds ${cap.providedBy.map((t) => CREDENTIAL_TYPES[t].label).join(' and ')} ${names.length === 1 ? 'credential' : 'credentials'} ${names.join(', ')}.`
-                  : `Needs ${enabling.map((t) => `${/^[AEIOU]/.test(CREDENTIAL_TYPES[t].label) ? 'an' : 'a'} ${CREDENTIAL_TYPES[t].label}`).join(' or ')} credential.`}
+                  : `Needs ${enabling.map((t) => CREDENTIAL_TYPES[t].noun).join(' or ')}.`}
               </p>
               {!cap.enabled && (
                 <div className="mt-3 flex flex-wrap gap-2">

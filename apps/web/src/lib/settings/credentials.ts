@@ -22,12 +22,18 @@ export interface CredentialTypeDef {
   description: string;
   /** Where to find the values, shown above the fields. */
   where: string;
+  /** An example name, as the Name field's placeholder. */
+  example: string;
+  /** The type as a noun with its article, for sentences: "Needs a Twilio credential." */
+  noun: string;
   fields: CredentialFieldDef[];
 }
 
 export const CREDENTIAL_TYPES: Record<CredentialType, CredentialTypeDef> = {
   twilio: {
     type: 'twilio',
+    noun: 'a Twilio credential',
+    example: 'Personal Twilio',
     label: 'Twilio',
     description: 'Text messages, voice calls and video through your Twilio account.',
     where: 'Both values are on the Account Info panel of console.twilio.com.',
@@ -38,6 +44,8 @@ export const CREDENTIAL_TYPES: Record<CredentialType, CredentialTypeDef> = {
   },
   openrouter: {
     type: 'openrouter',
+    noun: 'an OpenRouter key',
+    example: 'OpenRouter',
     label: 'OpenRouter',
     description: 'Cloud AI models through OpenRouter.',
     where: 'Create a key at openrouter.ai/keys.',
@@ -45,6 +53,8 @@ export const CREDENTIAL_TYPES: Record<CredentialType, CredentialTypeDef> = {
   },
   microsoft: {
     type: 'microsoft',
+    noun: 'a Microsoft 365 credential',
+    example: 'Work Microsoft 365',
     label: 'Microsoft 365',
     description: 'Email, calendar and contacts through an application registered in Microsoft Entra.',
     where: 'In the Entra admin center, open App registrations, then your application: the IDs are on its Overview page, the secret under Certificates & secrets.',
@@ -56,6 +66,8 @@ export const CREDENTIAL_TYPES: Record<CredentialType, CredentialTypeDef> = {
   },
   ollama: {
     type: 'ollama',
+    noun: 'an Ollama address',
+    example: 'Home Ollama',
     label: 'Ollama',
     description: 'AI models running on a machine you control.',
     where: 'The address where Ollama listens, as the hub reaches it.',
@@ -63,6 +75,8 @@ export const CREDENTIAL_TYPES: Record<CredentialType, CredentialTypeDef> = {
   },
   generic: {
     type: 'generic',
+    noun: 'an API key',
+    example: 'Weather API key',
     label: 'Other service',
     description: 'An API key or token for any other service. Plugins can use it, but only towards the hosts you list.',
     where: 'Add the headers or query values the service expects, and the hosts it may be sent to.',

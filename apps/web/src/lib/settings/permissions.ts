@@ -2,7 +2,7 @@
  * Plugin permissions and capabilities in words a person can weigh before consenting.
  * Permission strings follow packages/plugin-sdk/src/manifest.ts. Pure: unit-tested.
  */
-import type { CapabilityName, CredentialType, Trigger } from './model';
+import type { CapabilityName, Trigger } from './model';
 
 const ENTITY_NAMES: Record<string, string> = {
   person: 'contacts',
@@ -22,37 +22,54 @@ const CREDENTIAL_NAMES: Record<string, string> = {
   openrouter: 'OpenRouter',
   microsoft: 'Microsoft 365',
   ollama: 'Ollama',
-  generic: 'other-service',
+  generic: 'API key',
+};
+
+/** Events people recognise, said as what happens; others are shown by name. */
+const EVENT_WORDS: Record<string, string> = {
+  'data.EntityCreated': 'something is added to your contacts, notes or other data',
+  'data.EntityUpdated': 'something in your data changes',
+  'data.EntityDeleted': 'something is deleted from your data',
+  'data.*': 'anything in your data changes',
+  'comms.*': 'a message or call arrives',
 };
 
 export interface PermissionInfo {
   permission: string;
   /** A sentence: what the plugin may do. */
   summary: string;
-  /** Reaches outside the hub or changes data: worth a second look. */
+  /** Reaches outside the hub, changes data or uses a secret: worth a second look. */
   sensitive: boolean;
+  /** Why it is sensitive, in two or three words. */
+  note?: string;
 }
 
 export function describePermission(permission: string): PermissionInfo {
   const [kind, action, ...rest] = permission.split(':');
   const resource = rest.join(':');
-  const info = (summary: string, sensitive = false): PermissionInfo => ({ permission, summary, sensitive });
+  const info = (summary: string, note?: string): PermissionInfo => ({ permission, summary, sensitive: note !== undefined, ...(note ? { note } : {}) });
   switch (kind) {
     case 'entities': {
       const what = ENTITY_NAMES[resource] ?? `${resource} items`;
-      if (action === 'read') return info(`Read your ${what}`, resource === '*');
-      if (action === 'write') return info(`Create and change your ${what}`, true);
+      if (action === 'read') return info(`Read your ${what}`, resource === '*' ? 'Reads everything' : undefined);
+      if (action === 'write') return info(`Create and change your ${what}`, 'Changes your data');
       break;
     }
     case 'events':
-      if (action === 'subscribe') return info(resource === '*' ? 'Run on every event in your hub' : `Run when ${resource} happens in your hub`);
+      if (action === 'subscribe') {
+        if (resource === '*') return info('Run on every event in your hub');
+        const words = EVENT_WORDS[resource];
+        return info(words ? `Run when ${words}` : `Run when ${resource} happens in your hub`);
+      }
       if (action === 'emit') return info(`Announce “${resource}” events to your hub`);
       break;
     case 'http':
-      if (action === 'fetch') return info(resource.startsWith('*.') ? `Connect to any address under ${resource.slice(2)} on the internet` : `Connect to ${resource} on the internet`, true);
+      if (action === 'fetch')
+        return info(resource.startsWith('*.') ? `Connect to any address under ${resource.slice(2)} on the internet` : `Connect to ${resource} on the internet`, 'Reaches the internet');
       break;
     case 'credentials':
-      return info(`Use your ${CREDENTIAL_NAMES[action ?? ''] ?? action} credential, without seeing it`, true);
+      if (action === 'generic') return info('Use an API key from your wallet, without seeing it', 'Uses a secret');
+      return info(`Use your ${CREDENTIAL_NAMES[action ?? ''] ?? action} credential, without seeing it`, 'Uses a secret');
     case 'storage':
       if (action === 'read') return info('Read the data it saved earlier');
       if (action === 'write') return info('Save data of its own in your hub');
@@ -60,13 +77,14 @@ export function describePermission(permission: string): PermissionInfo {
     case 'notify':
       return info('Send you notifications');
   }
-  return info(`Unrecognised permission: ${permission}`, true);
+  return info(`Unrecognised permission: ${permission}`, 'Unknown');
 }
 
 export function describeTrigger(trigger: Trigger): string {
   if (trigger.type === 'manual') return 'When you press Run now';
   if (trigger.type === 'schedule' && 'cron' in trigger) return `On a schedule: ${describeCron(String(trigger.cron))} (${String(trigger.cron)})`;
-  if (trigger.type === 'event' && 'events' in trigger && Array.isArray(trigger.events)) return `When these happen: ${trigger.events.join(', ')}`;
+  if (trigger.type === 'event' && 'events' in trigger && Array.isArray(trigger.events))
+    return `When ${trigger.events.map((e: string) => EVENT_WORDS[e] ?? `${e} happens`).join(', or when ')}`;
   return trigger.type;
 }
 
@@ -108,6 +126,3 @@ export const CAPABILITIES: Record<CapabilityName, CapabilityInfo> = {
   contacts: { label: 'Contact sync', description: 'Keep your contacts in step with Microsoft 365.' },
 };
 
-export function credentialTypeName(type: CredentialType): string {
-  return CREDENTIAL_NAMES[type] === 'other-service' ? 'other service' : (CREDENTIAL_NAMES[type] ?? type);
-}

@@ -81,7 +81,8 @@ export function CredentialCard({ credential, actions }: { credential: Credential
           </h2>
           <p className="text-sm text-muted-foreground">{def.label}</p>
         </div>
-        <TestStatus credential={credential} />
+        {/* Generic credentials have no provider to test against: no badge to earn. */}
+        {credential.type !== 'generic' && <TestStatus credential={credential} />}
       </div>
       <dl className="mt-3 grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
         {hintEntries.map(([key, value]) => (

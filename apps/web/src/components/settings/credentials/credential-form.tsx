@@ -44,7 +44,7 @@ export function CredentialForm({ mode, type: initialType = 'twilio', name: initi
   const alertRef = useRef<HTMLParagraphElement>(null);
   // The form scrolls inside its dialog: bring the hub's answer into view.
   useEffect(() => {
-    if (error) alertRef.current?.scrollIntoView({ block: 'nearest' });
+    if (error) alertRef.current?.scrollIntoView?.({ block: 'nearest' });
   }, [error]);
 
   function chooseType(next: CredentialType) {
@@ -122,7 +122,7 @@ export function CredentialForm({ mode, type: initialType = 'twilio', name: initi
       )}
       <p className="text-sm text-muted-foreground">{def.where}</p>
       <Field id={controlId('name')} label="Name" hint="Only for you, to tell your credentials apart." error={errors.name}>
-        {(aria) => <Input {...aria} name="name" defaultValue={initialName} autoComplete="off" placeholder={`My ${def.label}`} />}
+        {(aria) => <Input {...aria} name="name" defaultValue={initialName} autoComplete="off" placeholder={def.example} />}
       </Field>
       {def.fields.map((f) => (
         <Field key={`${type}-${f.name}`} id={controlId(f.name)} label={f.label} hint={f.hint} error={errors[f.name]}>

@@ -116,20 +116,16 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
                   <label htmlFor={id} className="grid min-w-0 gap-0.5 text-sm">
                     <span className="flex flex-wrap items-center gap-2 font-medium">
                       {info.summary}
-                      {reconsent && !held.has(permission) && <Badge className="border-amber-600/50 text-amber-800 dark:text-amber-300">New</Badge>}
+                      {reconsent && !held.has(permission) && <Badge className="border-primary/50 text-primary">New</Badge>}
+                      {info.note && (
+                        <span className="inline-flex items-center gap-1 text-xs font-normal text-amber-800 dark:text-amber-300">
+                          {permission.startsWith('http:') ? <Globe className="size-3.5" aria-hidden="true" /> : <TriangleAlert className="size-3.5" aria-hidden="true" />}
+                          {info.note}
+                        </span>
+                      )}
                     </span>
                     <code className="break-all text-xs text-muted-foreground">{permission}</code>
                   </label>
-                  {info.sensitive && (
-                    <span className="ml-auto shrink-0" title="Reaches outside your hub, changes your data or uses a secret">
-                      {permission.startsWith('http:') ? (
-                        <Globe className="size-4 text-amber-700 dark:text-amber-300" aria-hidden="true" />
-                      ) : (
-                        <TriangleAlert className="size-4 text-amber-700 dark:text-amber-300" aria-hidden="true" />
-                      )}
-                      <span className="sr-only">Sensitive</span>
-                    </span>
-                  )}
                 </li>
               );
             })}
@@ -157,9 +153,9 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
                     {slot.name} ({typeLabel})
                   </p>
                   {slot.description && <p className="text-muted-foreground">{slot.description}</p>}
-                  <p className="mt-2">You have no {typeLabel} credential yet. Without one the plugin cannot use this.</p>
+                  <p className="mt-2">Your wallet holds no {typeLabel} credential yet, so the plugin cannot use this. Add one, then come back here.</p>
                   <Link href={`/settings/credentials?add=${slot.type}`} className="mt-2 inline-flex items-center gap-1 font-medium text-primary underline underline-offset-4">
-                    <Plus className="size-4" aria-hidden="true" /> Add a {typeLabel} credential
+                    <Plus className="size-4" aria-hidden="true" /> Add {CREDENTIAL_TYPES[slot.type].noun}
                   </Link>
                 </div>
               );

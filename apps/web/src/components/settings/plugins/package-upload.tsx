@@ -105,7 +105,7 @@ export function PackageUpload({
     >
       {children}
       <div className="flex flex-wrap gap-2">
-        <Button onClick={() => fileInput.current?.click()} disabled={busy}>
+        <Button variant={upgradeId ? 'outline' : 'default'} onClick={() => fileInput.current?.click()} disabled={busy}>
           <FileArchive aria-hidden="true" /> {verb} from a .tgz file
         </Button>
         <Button variant="outline" onClick={() => folderInput.current?.click()} disabled={busy}>

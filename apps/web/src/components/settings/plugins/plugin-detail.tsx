@@ -163,9 +163,11 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
           <CardHeader>
             <CardTitle>{pending ? 'Review and allow' : 'Change permissions and settings'}</CardTitle>
             <CardDescription>
-              {pending
-                ? `${plugin.name} does nothing until you allow it. Untick anything you do not want it to do.`
-                : 'Saving applies your choices and enables the plugin.'}
+              {!pending
+                ? 'Saving applies your choices and enables the plugin.'
+                : grants.length > 0
+                  ? `Version ${plugin.version} asks for more than you allowed before; what is new is marked. It does nothing until you allow it.`
+                  : `${plugin.name} does nothing until you allow it. Untick anything you do not want it to do.`}
             </CardDescription>
           </CardHeader>
           <CardContent>
@@ -224,32 +226,41 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
               <CardTitle>How it runs</CardTitle>
             </CardHeader>
             <CardContent className="grid gap-4 text-sm">
-              <ul className="grid gap-1" aria-label="Triggers">
-                {plugin.triggers.map((t, i) => (
-                  <li key={i}>{describeTrigger(t)}</li>
-                ))}
-              </ul>
-              {plugin.credentials.length > 0 && (
-                <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1">
-                  {plugin.credentials.map((slot) => (
-                    <div key={slot.name} className="contents">
-                      <dt className="text-muted-foreground">
-                        {slot.name} ({CREDENTIAL_TYPES[slot.type].label})
-                      </dt>
-                      <dd>{credentialName(slot.boundTo) ?? (slot.boundTo ? 'a removed credential' : 'not connected')}</dd>
-                    </div>
+              <div>
+                <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">Triggers</h3>
+                <ul className="grid gap-1" aria-label="Triggers">
+                  {plugin.triggers.map((t, i) => (
+                    <li key={i}>{describeTrigger(t)}</li>
                   ))}
-                </dl>
+                </ul>
+              </div>
+              {plugin.credentials.length > 0 && (
+                <div>
+                  <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">Credentials</h3>
+                  <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1">
+                    {plugin.credentials.map((slot) => (
+                      <div key={slot.name} className="contents">
+                        <dt className="text-muted-foreground">
+                          {slot.name} ({CREDENTIAL_TYPES[slot.type].label})
+                        </dt>
+                        <dd>{credentialName(slot.boundTo) ?? (slot.boundTo ? 'a removed credential' : 'not connected')}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                </div>
               )}
               {Object.keys(plugin.config).length > 0 && (
-                <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1">
-                  {Object.entries(plugin.config).map(([k, v]) => (
-                    <div key={k} className="contents">
-                      <dt className="text-muted-foreground">{k}</dt>
-                      <dd className="break-all font-mono">{String(v)}</dd>
-                    </div>
-                  ))}
-                </dl>
+                <div>
+                  <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">Settings</h3>
+                  <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1">
+                    {Object.entries(plugin.config).map(([k, v]) => (
+                      <div key={k} className="contents">
+                        <dt className="text-muted-foreground">{k}</dt>
+                        <dd className="break-all font-mono">{String(v)}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                </div>
               )}
             </CardContent>
           </Card>
