@@ -5,16 +5,24 @@
  * memory per idle plugin — beside a plain in-process call and a raw isolated-vm applySync
  * measured in the same run. Prints a table.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ivm from 'isolated-vm';
+import pg from 'pg';
+import { uuidv7 } from 'uuidv7';
+import { adminDatabaseUrl } from '../test/databases.ts';
 import { composeHub } from '../src/composition.ts';
+import type { EventsModule } from '../src/modules/events/index.ts';
+import type { GraphModule } from '../src/modules/graph/index.ts';
 import type { PluginsModule } from '../src/modules/plugins/index.ts';
 import { validatePackage } from '../src/modules/plugins/plugins.package.ts';
 import { PluginSandbox, type HostDispatch } from '../src/modules/plugins/runtime/sandbox.ts';
 import { loadConfig } from '../src/platform/config.ts';
+import type { Database } from '../src/platform/db/index.ts';
 import { openPglite } from '../src/platform/db/pglite.ts';
+import { connectPostgres } from '../src/platform/db/postgres.ts';
 import { createLogger } from '../src/platform/logger.ts';
 
 const limits = { memoryMb: 32, cpuMs: 30_000, wallMs: 60_000 };
@@ -52,10 +60,20 @@ const rawAsyncCalls = 2000;
 let t0 = performance.now();
 await rawLoop.apply(undefined, [rawAsyncCalls], { result: { promise: true } });
 const rawAsyncHostCallMs = (performance.now() - t0) / rawAsyncCalls;
+// The floor for any call from plugin code to the hub: plugin code runs on an isolate
+// thread (so a spinning plugin cannot stall the event loop), and a synchronous call to a
+// host function that returns at once still crosses to the Node thread and back.
+await rawContext.global.set('__cb', new ivm.Callback((m: string) => m, { sync: true }));
+const rawSyncLoop = (await rawContext.eval(`(async function (n) { for (let i = 0; i < n; i++) __cb('x'); })`, { reference: true })) as ivm.Reference<(n: number) => Promise<void>>;
+await rawSyncLoop.apply(undefined, [200], { result: { promise: true } });
+t0 = performance.now();
+await rawSyncLoop.apply(undefined, [rawAsyncCalls], { result: { promise: true } });
+const rawCrossThreadMs = (performance.now() - t0) / rawAsyncCalls;
 rawIsolate.dispose();
 row('plain in-process call (JSON copy)', us(plainMs), 'baseline');
-row('raw applySync (host -> isolate)', us(applySyncMs), 'baseline');
+row('raw applySync (host -> isolate, same thread)', us(applySyncMs), 'baseline');
 row('raw async Reference.apply (isolate -> host)', us(rawAsyncHostCallMs), 'baseline');
+row('raw sync callback (isolate thread -> host -> back)', us(rawCrossThreadMs), 'baseline: the floor for a ctx call');
 
 // 2. Cold start: new isolate + context + bootstrap + bundle + first invocation.
 const trivial = 'module.exports = { run: (input) => ({ ok: true, input }) };';
@@ -87,7 +105,7 @@ const calls = 1000;
 t0 = performance.now();
 await loop.invoke('manual', calls, meta, noop);
 const hostCallMs = (performance.now() - t0) / calls;
-row('host<->plugin ctx call (inside one invocation)', us(hostCallMs), `${(hostCallMs / applySyncMs).toFixed(1)}x raw applySync, ${(hostCallMs / rawAsyncHostCallMs).toFixed(2)}x raw async apply`);
+row('host<->plugin ctx call (inside one invocation)', us(hostCallMs), `${(hostCallMs / applySyncMs).toFixed(1)}x raw applySync (goal <= 2x), ${(hostCallMs / rawCrossThreadMs).toFixed(2)}x the cross-thread floor`);
 for (const s of [warm, oneGet, loop]) s.dispose('bench');
 
 // 4. Memory per idle plugin.
@@ -106,49 +124,118 @@ row('memory per idle plugin (process RSS delta / 50)', `${(rssPer / 1048576).toF
 row('V8 heap used per idle plugin isolate', `${(heapPer / 1048576).toFixed(2)} MiB`, '');
 for (const s of idle) s.dispose('bench');
 
-// 5. Event-triggered invocations through the whole hub on embedded PGlite: trigger index,
-// policy check, isolate, one ctx.entities.get against the graph, run log + policy.Decision
-// events written in batches.
-const dataDir = mkdtempSync(join(tmpdir(), 'made-open-bench-plugins-'));
-const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0' });
-const db = await openPglite();
-process.stderr.write('  (starting a hub on PGlite)\n');
-const hub = await composeHub(config, createLogger('silent'), db);
-process.stderr.write('  (hub started)\n');
-const signup = await hub.app.inject({ method: 'POST', url: '/auth/v1/signup', payload: { email: 'bench@example.test', password: 'bench-password-123' } });
-const { access_token: token, user } = signup.json() as { access_token: string; user: { id: string } };
-const note = (await hub.app.inject({ method: 'POST', url: '/api/v1/entities', headers: { authorization: `Bearer ${token}` }, payload: { type: 'note', title: 'bench' } })).json() as { id: string };
-const plugins = hub.modules.find((m) => m.name === 'plugins') as PluginsModule;
-const caller = { id: user.id, claims: { role: 'authenticated' as const, sub: user.id } };
-const manifest = { id: 'bench-events', name: 'bench', version: '1.0.0', permissions: ['events:subscribe:data.EntityCreated', 'entities:read:note'], triggers: [{ type: 'event', events: ['data.EntityCreated'] }] };
-await plugins.service.install(caller, validatePackage(manifest, `module.exports = { onEvent: async (e, ctx) => (await ctx.entities.get('${note.id}')).title };`));
-await plugins.service.consent(caller, 'bench-events', { permissions: manifest.permissions });
-const trivialManifest = { ...manifest, id: 'bench-trivial', permissions: ['events:subscribe:data.EntityCreated'] };
-await plugins.service.install(caller, validatePackage(trivialManifest, 'module.exports = { onEvent: (e) => e.type };'));
-const event = (i: number) => ({ id: `0190a0b0-0000-7000-8000-${String(i).padStart(12, '0')}`, type: 'data.EntityCreated', ownerId: user.id, subject: note.id, time: new Date().toISOString(), actor: { kind: 'user' as const, id: user.id }, data: { entity: { source: null } }, v: 1 });
-for (let i = 0; i < 100; i++) await plugins.service.dispatchEvent(event(i));
-process.stderr.write('  (warmed up)\n');
-for (const [label, concurrency] of [['sequential', 1], ['32 in flight', 32]] as const) {
-  const n = 2000;
-  let next = 0;
-  t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) await plugins.service.dispatchEvent(event(1000 + next++));
-    }),
-  );
-  const perSecond = n / ((performance.now() - t0) / 1000);
-  row(`event-triggered invocations/s, ${label} (hub on PGlite, 1 plugin w/ ctx.entities.get + 1 pending)`, perSecond.toFixed(0), 'goal >= 1,000/s');
+// 5. Event-triggered invocations through the whole hub: trigger index, policy check,
+// isolate, one ctx.entities.get against the graph, run log + policy.Decision events written
+// in batches (each invocation waits until its records are committed). PGlite always;
+// PostgreSQL too when BENCH_POSTGRES=1 (or TEST_DATABASE_URL is set).
+async function openDatabase(kind: 'pglite' | 'postgres'): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (kind === 'pglite') {
+    const db = await openPglite();
+    return { db, drop: async () => undefined };
+  }
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  const name = `made_open_bench_${randomBytes(6).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminDatabaseUrl);
+  url.pathname = `/${name}`;
+  // composeHub migrates it.
+  const db = await connectPostgres({ url: url.toString(), logger: createLogger('silent') });
+  return {
+    db,
+    drop: async () => {
+      const cleanup = new pg.Client({ connectionString: adminDatabaseUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
 }
-await plugins.service.consent(caller, 'bench-trivial', { permissions: trivialManifest.permissions });
-{
-  const n = 2000;
+
+async function inFlight(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
-  t0 = performance.now();
-  await Promise.all(Array.from({ length: 32 }, async () => { while (next < n) await plugins.service.dispatchEvent(event(5000 + next++)); }));
-  row('event-triggered invocations/s, 2 plugins per event, 32 in flight', ((2 * n) / ((performance.now() - t0) / 1000)).toFixed(0), 'invocations, not events');
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < n) await work(next++); }));
+  return n / ((performance.now() - started) / 1000);
 }
-await hub.close();
+
+async function until(check: () => Promise<boolean>, timeoutMs = 120_000) {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function hubRuns(kind: 'pglite' | 'postgres') {
+  const database = await openDatabase(kind);
+  const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'made-open-bench-plugins-')), LOG_LEVEL: 'silent', PORT: '0' });
+  process.stderr.write(`  (starting a hub on ${kind})\n`);
+  const hub = await composeHub(config, createLogger('silent'), database.db);
+  try {
+    const signup = await hub.app.inject({ method: 'POST', url: '/auth/v1/signup', payload: { email: 'bench@example.test', password: 'bench-password-123' } });
+    const { access_token: token, user } = signup.json() as { access_token: string; user: { id: string } };
+    const note = (await hub.app.inject({ method: 'POST', url: '/api/v1/entities', headers: { authorization: `Bearer ${token}` }, payload: { type: 'note', title: 'bench' } })).json() as { id: string };
+    const plugins = hub.modules.find((m) => m.name === 'plugins') as PluginsModule;
+    const graph = (hub.modules.find((m) => m.name === 'graph') as GraphModule).service;
+    const events = hub.modules.find((m) => m.name === 'events') as EventsModule;
+    const caller = { id: user.id, claims: { role: 'authenticated' as const, sub: user.id } };
+    const count = async (sql: string) => Number((await hub.db.asSystem((tx) => tx.query<{ n: string }>(sql, [user.id]))).rows[0]!.n);
+    const decisions = () => count(`SELECT count(*) AS n FROM made_open.outbox WHERE owner_id = $1 AND type = 'policy.Decision'`);
+    const audited = () => count(`SELECT count(*) AS n FROM made_open.audit_log WHERE owner_id = $1 AND type = 'policy.Decision'`);
+    const runs = () => count(`SELECT count(*) AS n FROM made_open.plugin_runs WHERE owner_id = $1`);
+
+    const manifest = { id: 'bench-events', name: 'bench', version: '1.0.0', permissions: ['events:subscribe:data.EntityCreated', 'entities:read:note'], triggers: [{ type: 'event', events: ['data.EntityCreated'] }] };
+    await plugins.service.install(caller, validatePackage(manifest, `module.exports = { onEvent: async (e, ctx) => (await ctx.entities.get('${note.id}')).title };`));
+    await plugins.service.consent(caller, 'bench-events', { permissions: manifest.permissions });
+    const trivialManifest = { ...manifest, id: 'bench-trivial', permissions: ['events:subscribe:data.EntityCreated'] };
+    await plugins.service.install(caller, validatePackage(trivialManifest, 'module.exports = { onEvent: (e) => e.type };'));
+    let seq = 0;
+    const event = () => ({ id: uuidv7(), type: 'data.EntityCreated', ownerId: user.id, subject: note.id, time: new Date().toISOString(), actor: { kind: 'user' as const, id: user.id }, data: { entity: { source: null } }, v: 1 });
+    const dispatch = async () => {
+      seq++;
+      const [result] = await plugins.service.dispatchEvent(event());
+      if (result?.outcome !== 'ok') throw new Error(`bench plugin run failed: ${result?.outcome} ${result?.error}`);
+    };
+    for (let i = 0; i < 200; i++) await dispatch();
+    process.stderr.write('  (warmed up)\n');
+    const n = 2000;
+    const on = `${kind}`;
+    row(`[${on}] baseline: graph.getEntityJson alone, 32 in flight (reads/s)`, (await inFlight(n, 32, () => graph.getEntityJson(caller, note.id))).toFixed(0), 'the read one ctx.entities.get makes, without a plugin');
+    row(`[${on}] event-triggered invocations/s, sequential`, (await inFlight(n / 2, 1, dispatch)).toFixed(0), '1 plugin, one ctx.entities.get; goal >= 1,000/s');
+    await until(async () => (await audited()) === (await decisions()));
+    const before = await decisions();
+    let t = performance.now();
+    const burst = await inFlight(n, 32, dispatch);
+    row(`[${on}] event-triggered invocations/s, 32 in flight`, burst.toFixed(0), 'runs and decisions committed to the outbox');
+    await until(async () => (await audited()) === (await decisions()));
+    row(`[${on}]   same, until the audit consumer has written every policy.Decision`, (n / ((performance.now() - t) / 1000)).toFixed(0), `${(await decisions()) - before} decisions`);
+
+    // End to end: data.EntityCreated events committed while the plugin-triggers consumer is
+    // stopped, then drained through it (relay -> durable consumer -> invocation).
+    const consumer = events.consumers().find((r) => r.spec.name === 'plugin-triggers')!;
+    await consumer.stop();
+    const runsBefore = await runs();
+    const e2e = 1000;
+    await inFlight(e2e, 8, () => graph.createEntityJson(caller, { type: 'note', title: 'e2e' } as never));
+    t = performance.now();
+    await consumer.start();
+    await until(async () => (await runs()) >= runsBefore + e2e);
+    row(`[${on}] end to end through the plugin-triggers consumer (invocations/s)`, (e2e / ((performance.now() - t) / 1000)).toFixed(0), 'events delivered one at a time');
+
+    await plugins.service.consent(caller, 'bench-trivial', { permissions: trivialManifest.permissions });
+    const both = await inFlight(n, 32, () => plugins.service.dispatchEvent(event()));
+    row(`[${on}] event-triggered invocations/s, 2 plugins per event, 32 in flight`, (2 * both).toFixed(0), 'invocations, not events');
+    process.stderr.write(`  (${seq} single-plugin dispatches)\n`);
+  } finally {
+    await hub.close();
+    await database.drop();
+  }
+}
+
+await hubRuns('pglite');
+if (process.env.BENCH_POSTGRES === '1' || process.env.TEST_DATABASE_URL) await hubRuns('postgres');
 
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`\nplugin runtime (isolated-vm ${'5.0.4'}, Node ${process.version})\n`);

@@ -248,6 +248,15 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
     expect(health.statusCode).toBe(200);
     expect((await looping).outcome).toBe('timeout');
     expect(servedMs).toBeLessThan(250);
+    // The same with several runs of it at once (they spread over a few isolates): each is
+    // stopped at its own limit and the hub still answers.
+    const loops = Array.from({ length: 6 }, () => s.run(alice.id, 'hog-loop', 'manual', null, null));
+    const t1 = performance.now();
+    const again = await hub.app.inject({ method: 'GET', url: '/api/v1/credentials', headers: bearer(alice) });
+    const servedAgainMs = performance.now() - t1;
+    expect(again.statusCode).toBe(200);
+    expect((await Promise.all(loops)).map((r) => r.outcome)).toEqual(Array(6).fill('timeout'));
+    expect(servedAgainMs).toBeLessThan(250);
 
     for (const [id, , outcomes] of cases) {
       const run = await s.run(alice.id, `hog-${id}`, 'manual', null, null);

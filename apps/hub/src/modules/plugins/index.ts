@@ -30,7 +30,7 @@ export interface PluginsModuleDeps {
   jobs?: Pick<JobsModule, 'register'>;
   /** ctx.http.fetch network settings; tests inject DNS and stand-in addresses. */
   http?: HostDeps['http'];
-  runtime?: Pick<RuntimePoolOptions, 'maxWarm' | 'idleMs' | 'onCatastrophicError'>;
+  runtime?: Pick<RuntimePoolOptions, 'maxWarm' | 'idleMs' | 'maxPerPlugin' | 'onCatastrophicError'>;
 }
 
 export interface PluginsModule extends HubModule {

@@ -89,7 +89,7 @@ function scrub(text: string, secrets: readonly string[]): string {
 export function createHostDispatch(deps: HostDeps, scope: InvocationScope): HostDispatch {
   const { ownerId, pluginId, decisions } = scope;
   const caller = { id: ownerId, claims: { role: 'authenticated', sub: ownerId } as RequestClaims & { sub: string; role: 'authenticated' } };
-  const log = deps.logger.child({ pluginId, ownerId });
+  let log: Logger | undefined;
   let calls = 0;
   let logLines = 0;
 
@@ -247,6 +247,7 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
         if (++logLines > hostLimits.logLinesPerInvocation) return null;
         const level = args.level === 'warn' || args.level === 'error' ? args.level : 'info';
         const data = JSON.stringify(args.data ?? null).slice(0, 4000);
+        log ??= deps.logger.child({ pluginId, ownerId });
         log[level]({ pluginLog: true, data }, String(args.message).slice(0, 2000));
         return null;
       }

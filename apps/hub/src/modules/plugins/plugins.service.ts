@@ -146,12 +146,12 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     } else {
       try {
         const limits = { memoryMb: inst.manifest.limits.memoryMb, cpuMs: Math.min(inst.manifest.limits.timeoutMs, deps.maxCpuMs ?? 5_000), wallMs: inst.manifest.limits.timeoutMs * 2 };
-        const sandbox = await pool.sandbox(key(ownerId, pluginId), inst.row.bundle_sha256, inst.row.bundle, limits, pluginId);
         const dispatch = createHostDispatch(
           { db, graph: deps.graph, wallet: deps.wallet, outbox: deps.outbox, repository: repo, logger: deps.logger, http: deps.http },
           { ownerId, pluginId, manifest: inst.manifest, decisions, credentials: inst.handles },
         );
-        result = await sandbox.invoke(trigger, input, inst.meta, dispatch);
+        const bundle = { key: key(ownerId, pluginId), sha: inst.row.bundle_sha256, source: inst.row.bundle, limits, pluginId };
+        result = await pool.invoke(bundle, trigger, input, inst.meta, dispatch);
       } catch (e) {
         if (e instanceof PluginInvocationError) {
           outcome = e.outcome;
@@ -352,13 +352,12 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     async dispatchEvent(event: EventEnvelope): Promise<RunResult[]> {
       if (event.type.startsWith('plugin.') || event.type.startsWith('policy.')) return [];
       const entries = (await index(event.ownerId)).filter((e) => e.patterns.some((p) => matchesPattern(p, event.type)));
-      const results: RunResult[] = [];
-      for (const entry of entries) {
-        const source = ((event.data as { entity?: { source?: unknown } }).entity?.source ?? null) as string | null;
-        if (source === `plugin.${entry.pluginId}`) continue; // its own write: no loops
-        results.push(await run(event.ownerId, entry.pluginId, 'event', { id: event.id, type: event.type, subject: event.subject, time: event.time, data: event.data }, event.id, `events:subscribe:${event.type}`));
-      }
-      return results;
+      const source = ((event.data as { entity?: { source?: unknown } }).entity?.source ?? null) as string | null;
+      const input = { id: event.id, type: event.type, subject: event.subject, time: event.time, data: event.data };
+      // Different plugins run side by side (each in its own isolate); a plugin skips its own writes (no loops).
+      return Promise.all(
+        entries.filter((entry) => source !== `plugin.${entry.pluginId}`).map((entry) => run(event.ownerId, entry.pluginId, 'event', input, event.id, `events:subscribe:${event.type}`)),
+      );
     },
 
     claimsOf,

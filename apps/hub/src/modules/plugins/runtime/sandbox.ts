@@ -16,6 +16,8 @@ export interface SandboxLimits {
   wallMs: number;
 }
 
+export type InvocationKind = 'event' | 'schedule' | 'manual';
+
 export type InvocationOutcome = 'ok' | 'error' | 'timeout' | 'memory' | 'killed';
 
 export class PluginInvocationError extends Error {
@@ -25,6 +27,14 @@ export class PluginInvocationError extends Error {
   ) {
     super(message);
     this.name = 'PluginInvocationError';
+  }
+}
+
+/** The isolate was gone before this invocation started: nothing ran, it can go elsewhere. */
+export class SandboxGone extends PluginInvocationError {
+  constructor(reason: string) {
+    super('killed', `The plugin's isolate was stopped (${reason}).`);
+    this.name = 'SandboxGone';
   }
 }
 
@@ -52,6 +62,10 @@ export class PluginSandbox {
   private dispatch: HostDispatch | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private disposedReason: string | undefined;
+  private retiring: string | undefined;
+  private used = false;
+  /** Invocations running or queued on this isolate. */
+  inFlight = 0;
   readonly createdAt = Date.now();
   lastUsedAt = Date.now();
 
@@ -116,14 +130,28 @@ export class PluginSandbox {
    * Runs one handler. Input and output cross as JSON text; host calls go to `dispatch`
    * for the duration of this invocation only.
    */
-  invoke(kind: 'event' | 'schedule' | 'manual', input: unknown, meta: unknown, dispatch: HostDispatch): Promise<unknown> {
-    const run = this.queue.then(() => this.invokeNow(kind, input, meta, dispatch));
+  invoke(kind: InvocationKind, input: unknown, meta: unknown, dispatch: HostDispatch): Promise<unknown> {
+    this.inFlight += 1;
+    this.used = true;
+    const run = this.queue
+      .then(() => this.invokeNow(kind, input, meta, dispatch))
+      .finally(() => {
+        this.inFlight -= 1;
+        this.lastUsedAt = Date.now();
+        if (this.retiring !== undefined && this.inFlight === 0) this.dispose(this.retiring);
+      });
     this.queue = run.catch(() => undefined);
     return run;
   }
 
+  /** Disposes the isolate once the invocations queued on it (at least one) have finished. */
+  retire(reason: string) {
+    this.retiring = reason;
+    if (this.inFlight === 0 && this.used) this.dispose(reason);
+  }
+
   private async invokeNow(kind: string, input: unknown, meta: unknown, dispatch: HostDispatch): Promise<unknown> {
-    if (!this.alive) throw new PluginInvocationError('killed', `The plugin's isolate was stopped (${this.disposedReason ?? 'disposed'}).`);
+    if (!this.alive) throw new SandboxGone(this.disposedReason ?? 'disposed');
     this.lastUsedAt = Date.now();
     this.dispatch = dispatch;
     const { cpuMs, wallMs } = this.options.limits;

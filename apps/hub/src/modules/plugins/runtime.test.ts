@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../platform/logger.ts';
+import { createRuntimePool, type BundleSpec, type RuntimePool } from './plugins.runtime.ts';
+import { HostCallError, PluginInvocationError, PluginSandbox, type HostDispatch } from './runtime/sandbox.ts';
+
+/**
+ * The runtime pool and sandbox on real isolated-vm isolates: concurrent invocations of one
+ * plugin spread over a few isolates but never share one, limits stay per invocation, and a
+ * host call that never returns is cut off by the wall clock without blocking the hub.
+ */
+const limits = { memoryMb: 16, cpuMs: 200, wallMs: 400 };
+const meta = { plugin: { id: 'p', version: '1.0.0' }, config: { values: {}, credentials: {} } };
+
+function bundle(source: string, key = 'owner/p'): BundleSpec {
+  return { key, sha: createHash('sha256').update(source).digest('hex'), source, limits, pluginId: 'p' };
+}
+
+/** A host whose calls wait until the test releases them. */
+function gate() {
+  const waiting: (() => void)[] = [];
+  const dispatch: HostDispatch = (method) =>
+    method === 'storage.get' ? new Promise((resolve) => waiting.push(() => resolve(null))) : Promise.resolve(null);
+  return {
+    dispatch,
+    waiting,
+    releaseAll() {
+      for (const release of waiting.splice(0)) release();
+    },
+  };
+}
+
+// Each isolate names itself once; a handler reports its isolate and how many handlers were
+// inside that isolate at once.
+const reporter = `
+const isolateId = Math.random().toString(36).slice(2);
+let inside = 0, most = 0;
+module.exports = { async run(input, ctx) {
+  inside++; most = Math.max(most, inside);
+  await ctx.storage.get('wait');
+  inside--;
+  return { isolateId, most };
+} };`;
+
+let pool: RuntimePool | undefined;
+afterEach(() => {
+  pool?.close();
+  pool = undefined;
+});
+
+const waitFor = async (check: () => boolean) => {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(check()).toBe(true);
+};
+
+describe('plugin runtime pool', () => {
+  it('spreads concurrent invocations of one plugin over at most maxPerPlugin isolates, one invocation per isolate at a time', async () => {
+    pool = createRuntimePool({ logger: createLogger('silent'), maxPerPlugin: 3 });
+    const host = gate();
+    const runs = Array.from({ length: 7 }, () => pool!.invoke(bundle(reporter), 'manual', null, meta, host.dispatch));
+    // Three isolates start and each holds one handler at its host call; the rest queue.
+    await waitFor(() => host.waiting.length === 3);
+    expect(pool.stats().warm).toBe(3);
+    let settled = false;
+    const all = Promise.all(runs).finally(() => (settled = true));
+    while (!settled) {
+      host.releaseAll();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await all;
+    const results = (await Promise.all(runs)) as { isolateId: string; most: number }[];
+    expect(new Set(results.map((r) => r.isolateId)).size).toBe(3);
+    expect(Math.max(...results.map((r) => r.most))).toBe(1);
+    // Another plugin gets isolates of its own.
+    const other = gate();
+    const elsewhere = pool.invoke(bundle(reporter, 'owner/q'), 'manual', null, meta, other.dispatch);
+    await waitFor(() => other.waiting.length === 1);
+    other.releaseAll();
+    expect(results.map((r) => r.isolateId)).not.toContain(((await elsewhere) as { isolateId: string }).isolateId);
+    pool.evict('owner/p');
+    expect(pool.stats().warm).toBe(1);
+  });
+
+  it('stops only the invocation that breaches its CPU limit; one queued behind it runs on a new isolate', async () => {
+    pool = createRuntimePool({ logger: createLogger('silent'), maxPerPlugin: 1 });
+    const source = 'module.exports = { run: (input) => { if (input.spin) while (true) {} return "ran"; } };';
+    const noHost: HostDispatch = async () => null;
+    const spinning = pool.invoke(bundle(source), 'manual', { spin: true }, meta, noHost);
+    const queued = pool.invoke(bundle(source), 'manual', { spin: false }, meta, noHost);
+    await expect(spinning).rejects.toMatchObject({ outcome: 'timeout' });
+    await expect(queued).resolves.toBe('ran');
+  });
+
+  it('replaces the isolates when the bundle changes', async () => {
+    pool = createRuntimePool({ logger: createLogger('silent') });
+    const noHost: HostDispatch = async () => null;
+    expect(await pool.invoke(bundle('module.exports = { run: () => 1 };'), 'manual', null, meta, noHost)).toBe(1);
+    expect(await pool.invoke(bundle('module.exports = { run: () => 2 };'), 'manual', null, meta, noHost)).toBe(2);
+    expect(pool.stats().warm).toBe(1);
+  });
+});
+
+describe('plugin sandbox host calls', () => {
+  it('cuts off a host call that never returns at the wall-clock limit while the event loop keeps running', async () => {
+    const sandbox = await PluginSandbox.create({
+      source: 'module.exports = { run: async (input, ctx) => { await ctx.entities.get("x"); return "finished"; } };',
+      filename: 'hang.js',
+      limits,
+      onCatastrophicError: () => undefined,
+    });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const started = performance.now();
+    const outcome = await sandbox.invoke('manual', null, meta, () => new Promise(() => undefined)).catch((e: PluginInvocationError) => e);
+    clearInterval(timer);
+    expect(outcome).toBeInstanceOf(PluginInvocationError);
+    expect((outcome as PluginInvocationError).outcome).toBe('timeout');
+    expect(performance.now() - started).toBeLessThan(limits.wallMs + 300);
+    expect(ticks).toBeGreaterThan(limits.wallMs / 10 / 3);
+    expect(sandbox.alive).toBe(false);
+  });
+
+  it('hands plugin code plain copies: values, and errors with the host code', async () => {
+    const sandbox = await PluginSandbox.create({
+      source: `module.exports = { run: async (input, ctx) => {
+        const got = await ctx.entities.get('a');
+        got.extra = 1;
+        const refused = await ctx.storage.set('k', 1).then(() => 'stored', (e) => [e.code, e.message, e instanceof Error]);
+        const p = ctx.entities.get('b');
+        return { got, refused, isPromise: p instanceof Promise, second: await p };
+      } };`,
+      filename: 'copies.js',
+      limits,
+      onCatastrophicError: () => undefined,
+    });
+    const shared = { id: 'a', title: 'kept' };
+    const dispatch: HostDispatch = async (method, args) => {
+      if (method === 'storage.set') throw new HostCallError('permission_denied', 'no storage for you');
+      return (args as { id: string }).id === 'a' ? shared : { id: 'b' };
+    };
+    const result = await sandbox.invoke('manual', null, meta, dispatch);
+    expect(result).toEqual({ got: { id: 'a', title: 'kept', extra: 1 }, refused: ['permission_denied', 'no storage for you', true], isPromise: true, second: { id: 'b' } });
+    expect(shared).toEqual({ id: 'a', title: 'kept' });
+    sandbox.dispose('test');
+  });
+});
