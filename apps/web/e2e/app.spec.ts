@@ -215,6 +215,39 @@ test('live: a contact made in another browser appears without a reload, and neve
   await strangerContext.close();
 });
 
+test('a long list: the page brings the first rows, the rest follows, and search covers all of them', async ({ browser }) => {
+  const context = await browser.newContext();
+  const reader = await context.newPage();
+  const email = uniqueEmail('many');
+  await signUp(reader, email);
+  const hub = process.env.E2E_HUB_URL!;
+  const token = await fetch(`${hub}/auth/v1/token?grant_type=password`, {
+    method: 'POST',
+    headers: { apikey: process.env.E2E_ANON_KEY!, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'correct horse battery' }),
+  }).then(async (r) => ((await r.json()) as { access_token: string }).access_token);
+  for (let i = 0; i < 120; i++) {
+    const created = await fetch(`${hub}/api/v1/persons`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Member ${String(i).padStart(3, '0')}`, phones: [`+44 20 7946 ${String(i).padStart(4, '0')}`] }),
+    });
+    expect(created.status).toBe(201);
+  }
+  await reader.goto('/contacts');
+  await expect(reader.getByRole('status').filter({ hasText: 'contacts' })).toHaveText('120 contacts');
+  const rows = reader.getByRole('list', { name: 'Contacts' }).getByRole('link');
+  await expect(rows.first()).toContainText('Member 000');
+  // Member 119 is not among the rows in the page's HTML: found only if the rest arrived.
+  await reader.getByLabel('Search contacts').filter(VISIBLE).fill('member 119');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('Member 119');
+  await reader.getByLabel('Search contacts').filter(VISIBLE).fill('7946 0118');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('Member 118');
+  await context.close();
+});
+
 test('a session that can no longer be refreshed goes back to sign-in with a message', async () => {
   const cookies = await page.context().cookies();
   const auth = cookies.filter((c) => /^sb-.+-auth-token/.test(c.name));

@@ -131,7 +131,9 @@ export const graphRepository = {
     }
     const order = filter.ascending ? 'ASC' : 'DESC';
     return {
-      text: `SELECT (${entityJson('e')})::text AS json, ${micros('e.updated_at')} AS at, e.id
+      // Persons carry their identifiers, as from GET /persons/:id: a contacts list shows and
+      // searches the phones and emails a connector or a merge added.
+      text: `SELECT (${entityOrPersonJson('e')})::text AS json, ${micros('e.updated_at')} AS at, e.id
              FROM public.entities e
              ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
              ORDER BY e.updated_at ${order}, e.id ${order}

@@ -288,6 +288,9 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       const read = (await get(alice, `/api/v1/entities/${person.id}`)).json();
       expect(read.identifiers).toHaveLength(2);
       expect(read).toEqual(person);
+      // Listing carries them too, so a contacts list can show and search them.
+      const listed = (await get(alice, '/api/v1/entities?type=person&q=Ada%20Love')).json().items;
+      expect(listed.find((i: { id: string }) => i.id === person.id)).toEqual(person);
       expect((await get(alice, '/api/v1/persons/lookup?email=ada%40example.org')).json()).toEqual(read);
 
       const events = await outboxFor(person.id);

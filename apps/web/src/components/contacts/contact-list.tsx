@@ -3,25 +3,78 @@ import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { Building2, Mail, Phone, Plus, Search, UserPlus, X } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { startTransition, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { usePendingDeletes } from '@/components/shell/pending-deletes';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
-import { filterContacts, type Contact, type ContactSort } from '@/lib/model';
+import { createContactIndex, type ContactRow, type ContactSort } from '@/lib/model';
 import { initials } from '@/lib/utils';
 
 const ROW = 68;
+/** Rendered on the server before the window size is known: a tall phone or a desktop screen. */
+const FIRST_PAINT_RECT = { width: 1280, height: 1000 };
 
-export function ContactList({ contacts, truncated }: { contacts: Contact[]; truncated: boolean }) {
+export interface ContactListProps {
+  /** The first rows in the URL's sort order: enough to fill a screen on the first paint.
+   *  The rest is fetched from /api/contacts/all, which returns every row in name order. */
+  initial: ContactRow[];
+  /** How many contacts there are in all; more than `initial` means the rest is fetched. */
+  total: number;
+  truncated: boolean;
+  /** Changes whenever the list does, e.g. after a live update re-renders the page. */
+  stamp: string;
+}
+
+type FullList =
+  | { state: 'loading' }
+  | { state: 'failed'; message: string }
+  /** `fetched`: from /api/contacts/all, hence in name order. */
+  | { state: 'ready'; rows: ContactRow[]; truncated: boolean; fetched: boolean };
+
+/** The whole list, loaded after the first paint and again whenever `stamp` changes. */
+function useFullList(initial: ContactRow[], total: number, truncated: boolean, stamp: string): [FullList, () => void] {
+  const complete = initial.length >= total;
+  const [full, setFull] = useState<FullList>(complete ? { state: 'ready', rows: initial, truncated, fetched: false } : { state: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (complete) {
+      setFull({ state: 'ready', rows: initial, truncated, fetched: false });
+      return;
+    }
+    const abort = new AbortController();
+    fetch('/api/contacts/all', { signal: abort.signal, cache: 'no-store' })
+      .then(async (response) => {
+        const body = (await response.json().catch(() => null)) as { rows?: ContactRow[]; truncated?: boolean; error?: { message?: string } } | null;
+        if (!response.ok || !body?.rows) throw new Error(body?.error?.message ?? `The hub answered ${response.status}.`);
+        // A transition: React renders the long list in slices and keeps the page responsive.
+        startTransition(() => setFull({ state: 'ready', rows: body.rows!, truncated: Boolean(body.truncated), fetched: true }));
+      })
+      .catch((error: unknown) => {
+        if (abort.signal.aborted) return;
+        setFull({ state: 'failed', message: error instanceof Error ? error.message : String(error) });
+      });
+    return () => abort.abort();
+    // `initial` is new on every render of the page; `stamp` says when its data changed.
+  }, [stamp, complete, attempt]);
+  return [full, () => setAttempt((n) => n + 1)];
+}
+
+export function ContactList({ initial, total, truncated, stamp }: ContactListProps) {
   const params = useSearchParams();
   const router = useRouter();
   const [query, setQuery] = useState(params.get('q') ?? '');
   const [sort, setSort] = useState<ContactSort>(params.get('sort') === 'recent' ? 'recent' : 'name');
   const deferredQuery = useDeferredValue(query);
   const { hidden } = usePendingDeletes();
-  const visible = useMemo(() => contacts.filter((c) => !hidden.has(c.id)), [contacts, hidden]);
-  const rows = useMemo(() => filterContacts(visible, deferredQuery, sort), [visible, deferredQuery, sort]);
+  const [full, retry] = useFullList(initial, total, truncated, stamp);
+  const source = full.state === 'ready' ? full.rows : initial;
+  const visible = useMemo(() => (hidden.size === 0 ? source : source.filter((c) => !hidden.has(c.id))), [source, hidden]);
+  // The full list arrives in name order from the server; the first rows are few.
+  const inNameOrder = full.state === 'ready' && full.fetched;
+  const index = useMemo(() => createContactIndex(visible, inNameOrder), [visible, inNameOrder]);
+  const rows = useMemo(() => index.search(deferredQuery, sort), [index, deferredQuery, sort]);
+  const count = full.state === 'ready' ? visible.length : total;
 
   // Keep the filter in the address bar so reload and back keep it.
   useEffect(() => {
@@ -35,7 +88,7 @@ export function ContactList({ contacts, truncated }: { contacts: Contact[]; trun
   const listRef = useRef<HTMLUListElement>(null);
   const [scrollMargin, setScrollMargin] = useState(0);
   useLayoutEffect(() => setScrollMargin(listRef.current?.offsetTop ?? 0), []);
-  const virtualizer = useWindowVirtualizer({ count: rows.length, estimateSize: () => ROW, overscan: 8, scrollMargin });
+  const virtualizer = useWindowVirtualizer({ count: rows.length, estimateSize: () => ROW, overscan: 8, scrollMargin, initialRect: FIRST_PAINT_RECT });
 
   const focusRow = (index: number) => {
     const clamped = Math.max(0, Math.min(rows.length - 1, index));
@@ -57,7 +110,7 @@ export function ContactList({ contacts, truncated }: { contacts: Contact[]; trun
     }
   };
 
-  if (contacts.length === 0) {
+  if (total === 0 && (full.state !== 'ready' || full.rows.length === 0)) {
     return (
       <section aria-labelledby="empty-title" className="mx-auto mt-6 max-w-md rounded-lg border border-dashed border-border p-8 text-center">
         <UserPlus className="mx-auto size-10 text-muted-foreground" aria-hidden="true" />
@@ -118,11 +171,23 @@ export function ContactList({ contacts, truncated }: { contacts: Contact[]; trun
       </div>
 
       <p className="mt-4 text-sm text-muted-foreground" role="status" aria-live="polite">
-        {rows.length === visible.length ? `${visible.length} ${visible.length === 1 ? 'contact' : 'contacts'}` : `${rows.length} of ${visible.length} contacts match`}
-        {truncated && ' (showing the first 5,000; search to find others)'}
+        {full.state === 'loading' && deferredQuery
+          ? `Searching ${count.toLocaleString('en')} contacts…`
+          : rows.length === visible.length || full.state !== 'ready'
+            ? `${count.toLocaleString('en')} ${count === 1 ? 'contact' : 'contacts'}`
+            : `${rows.length.toLocaleString('en')} of ${count.toLocaleString('en')} contacts match`}
+        {full.state === 'ready' && full.truncated && ' (showing the first 5,000; search to find others)'}
       </p>
+      {full.state === 'failed' && (
+        <div role="alert" className="mt-2 flex flex-wrap items-center gap-2 rounded-md border border-destructive/40 p-3 text-sm">
+          <span>Only the first {initial.length} contacts could be shown: {full.message}</span>
+          <Button variant="outline" size="sm" onClick={retry}>
+            Try again
+          </Button>
+        </div>
+      )}
 
-      {rows.length === 0 ? (
+      {rows.length === 0 && full.state === 'loading' ? null : rows.length === 0 ? (
         <div className="mt-4 rounded-lg border border-dashed border-border p-8 text-center">
           <p className="font-medium">No contacts match “{deferredQuery}”.</p>
           <p className="mt-1 text-sm text-muted-foreground">Try part of a name, an email address, or the last digits of a phone number.</p>
@@ -159,6 +224,11 @@ export function ContactList({ contacts, truncated }: { contacts: Contact[]; trun
               >
                 <Link
                   href={`/contacts/${c.id}`}
+                  // Prefetching every row in view would fire dozens of requests while the
+                  // page loads; fetch a contact when the pointer or focus reaches it instead.
+                  prefetch={false}
+                  onMouseEnter={() => router.prefetch(`/contacts/${c.id}`)}
+                  onFocus={() => router.prefetch(`/contacts/${c.id}`)}
                   className="flex h-full items-center gap-3 px-3 outline-none hover:bg-muted focus-visible:bg-muted focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-ring sm:px-4"
                 >
                   <span aria-hidden="true" className="grid size-10 shrink-0 place-items-center rounded-full bg-primary/15 text-sm font-semibold text-primary">

@@ -1,0 +1,14 @@
+/**
+ * Page titles and descriptions, shared by each page and its loading state: the loading state
+ * shows the real header at once, so the first paint already holds the page's largest text
+ * (and the header does not move when the content arrives).
+ */
+export const CONTACTS_HEADER = {
+  title: 'Contacts',
+  description: 'Everyone you keep in touch with, linked to their messages, calls and notes.',
+} as const;
+
+export const NOTES_HEADER = {
+  title: 'Notes',
+  description: 'Private notes in your graph, searchable alongside everything else.',
+} as const;
