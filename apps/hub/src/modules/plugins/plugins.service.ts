@@ -82,25 +82,46 @@ export function createPluginsService(deps: PluginsServiceDeps) {
   }
   policy.onGrantsChanged((ownerId, pluginId) => loaded.delete(key(ownerId, pluginId)));
 
-  // Run records and policy decisions: written in batches, one transaction per batch;
-  // each invocation waits for the batch holding its record.
-  let pending: { runs: Parameters<PluginsRepository['insertRuns']>[1][number][]; events: NewEvent[] } = { runs: [], events: [] };
-  let flushing: Promise<void> | undefined;
-  function record(run: Parameters<PluginsRepository['insertRuns']>[1][number], events: NewEvent[]): Promise<void> {
-    pending.runs.push(run);
-    pending.events.push(...events);
-    flushing ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        const batch = pending;
-        pending = { runs: [], events: [] };
-        flushing = undefined;
-        db.asSystem(async (tx) => {
+  // Run records and policy decisions: group commit. One batch is written at a time, in one
+  // transaction; what arrives meanwhile goes into the next. Each invocation waits for the
+  // batch holding its records, so nothing is acknowledged before it is committed.
+  type RunRow = Parameters<PluginsRepository['insertRuns']>[1][number];
+  type Batch = { runs: RunRow[]; events: NewEvent[]; waiters: { resolve: () => void; reject: (e: unknown) => void }[] };
+  const maxBatch = 500;
+  const queued: Batch[] = [];
+  let writing = false;
+  async function writeBatches() {
+    // Let the invocations finishing in this turn of the event loop join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    for (;;) {
+      const batch = queued.shift();
+      if (!batch) {
+        writing = false;
+        return;
+      }
+      try {
+        await db.asSystem(async (tx) => {
           await repo.insertRuns(tx, batch.runs);
           if (batch.events.length > 0) await deps.outbox.appendMany(tx, batch.events);
-        }).then(resolve, reject);
-      });
+        });
+        for (const waiter of batch.waiters) waiter.resolve();
+      } catch (error) {
+        for (const waiter of batch.waiters) waiter.reject(error);
+      }
+    }
+  }
+  function record(run: RunRow, events: NewEvent[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let batch = queued.at(-1);
+      if (!batch || batch.runs.length >= maxBatch) queued.push((batch = { runs: [], events: [], waiters: [] }));
+      batch.runs.push(run);
+      batch.events.push(...events);
+      batch.waiters.push({ resolve, reject });
+      if (!writing) {
+        writing = true;
+        void writeBatches();
+      }
     });
-    return flushing;
   }
 
   async function load(ownerId: string, pluginId: string): Promise<Loaded> {

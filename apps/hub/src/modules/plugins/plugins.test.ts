@@ -91,6 +91,24 @@ describe.each(testDatabaseKinds())('plugin manager and runtime on %s', (kind) =>
     expect((await plugins.service.runDueSchedules(new Date('2026-11-24T08:01:00Z'))).filter((r) => r.result === 'morning')).toHaveLength(0);
   });
 
+  it('records every run and every decision when many events arrive at once (batched, never dropped)', async () => {
+    const { plugins } = modulesOf(hub);
+    const note = (await hub.app.inject({ method: 'POST', url: '/api/v1/entities', headers: bearer(alice), payload: { type: 'note', title: 'read me' } })).json();
+    const m = manifest('burst-reader', ['events:subscribe:test.Burst', 'entities:read:note'], { triggers: [{ type: 'event', events: ['test.Burst'] }] });
+    const install = await hub.app.inject({ method: 'POST', url: '/api/v1/plugins', headers: bearer(alice), payload: { manifest: m, bundle: `module.exports = { onEvent: async (e, ctx) => (await ctx.entities.get('${note.id}')).title + ' ' + e.data.n };` } });
+    expect(install.statusCode, install.body).toBe(201);
+    await plugins.service.consent(alice, 'burst-reader', { permissions: m.permissions });
+    const burst = Array.from({ length: 40 }, (_, n) => ({ id: crypto.randomUUID(), type: 'test.Burst', ownerId: alice.id, subject: note.id, time: new Date().toISOString(), actor: { kind: 'user' as const, id: alice.id }, data: { n }, v: 1 }));
+    const results = (await Promise.all(burst.map((e) => plugins.service.dispatchEvent(e)))).flat();
+    expect(results.map((r) => r.result)).toEqual(burst.map((e) => `read me ${e.data.n}`));
+    // Every invocation's run row and both of its decisions are committed once it returns.
+    const runs = await hub.db.asSystem(async (tx) => (await tx.query<{ trigger_ref: string }>(`SELECT trigger_ref FROM made_open.plugin_runs WHERE owner_id = $1 AND plugin_id = 'burst-reader'`, [alice.id])).rows);
+    expect(runs.map((r) => r.trigger_ref).sort()).toEqual(burst.map((e) => e.id).sort());
+    const decisions = await decisionsOf(hub, alice.id, 'burst-reader');
+    expect(decisions.filter((d) => d.permission === 'events:subscribe:test.Burst' && d.allowed)).toHaveLength(40);
+    expect(decisions.filter((d) => d.permission === 'entities:read:note' && d.allowed && d.resource === note.id)).toHaveLength(40);
+  });
+
   it('lets the user review and revoke grants; a revoked permission is refused on the next call', async () => {
     const grants = (await hub.app.inject({ method: 'GET', url: '/api/v1/plugins/notes-writer/grants', headers: bearer(alice) })).json().grants;
     expect(grants.map((g: { permission: string }) => g.permission).sort()).toEqual([...notesPermissions].sort());
