@@ -51,6 +51,17 @@ test('settings has a sub-navigation, and each empty screen says what to do first
   await expect(page.getByRole('heading', { level: 1, name: 'Credentials' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Your wallet is empty' })).toBeVisible();
   await inspect(page, 'settings-credentials-empty');
+  // Keyboard: the add dialog opens with Enter, traps focus, closes with Escape and gives focus back.
+  const add = page.getByRole('button', { name: 'Add credential' });
+  await add.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Add a credential' });
+  await expect(dialog).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(dialog.locator(':focus')).toHaveCount(1);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(add).toBeFocused();
 
   await nav.getByRole('link', { name: 'Capabilities' }).click();
   await expect(page.getByText('Nothing is switched on yet').filter(VISIBLE)).toBeVisible();
@@ -123,6 +134,18 @@ test('a Twilio credential switches on text messages, voice and video; a failed t
   await expect(card.getByText('Test failed')).toBeVisible();
   await inspect(page, 'settings-credential-tested');
 
+  // Replace: the form starts empty (no secret comes back) and keeps the type.
+  await card.getByRole('button', { name: 'Replace' }).click();
+  const replace = page.getByRole('dialog', { name: 'Replace Work Twilio' });
+  await expect(replace.getByLabel('Name', { exact: true })).toHaveValue('Work Twilio');
+  await expect(replace.getByLabel('Auth Token')).toHaveValue('');
+  await replace.getByLabel('Account SID').fill(`AC${'fedcba9876543210'.repeat(2)}`);
+  await replace.getByLabel('Auth Token').fill('e'.repeat(32));
+  await inspect(page, 'settings-credential-replace', { fullPage: false });
+  await replace.getByRole('button', { name: 'Replace credential' }).click();
+  await expect(page.getByText('Credential replaced', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await expect(card.getByText('AC…3210')).toBeVisible();
+
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Capabilities' }).click();
   for (const name of ['Text messages (SMS)', 'Voice calls', 'Video calls']) {
     const item = page.getByRole('listitem', { name });
@@ -140,7 +163,13 @@ test('a Twilio credential switches on text messages, voice and video; a failed t
 test('install an example plugin from its .tgz, consent, run it and read its run log', async () => {
   await page.goto('/settings/plugins');
   await expect(page.getByRole('button', { name: 'Install from a .tgz file' })).toBeEnabled();
-  await page.getByLabel('Plugin package to install (.tgz)').setInputFiles(birthdayTgz);
+  // Not a package: the hub refuses it and the screen says why.
+  await page.getByLabel('Plugin package to install (.tgz)').filter(VISIBLE).setInputFiles({ name: 'broken.tgz', mimeType: 'application/gzip', buffer: Buffer.from('not a tarball') });
+  const refusal = page.getByRole('alert').filter({ hasText: 'The plugin was not installed.' });
+  await expect(refusal).toContainText('not a gzip-compressed tar file');
+  await inspect(page, 'settings-plugin-install-error');
+
+  await page.getByLabel('Plugin package to install (.tgz)').filter(VISIBLE).setInputFiles(birthdayTgz);
   await expect(page).toHaveURL(/\/settings\/plugins\/birthday-reminder$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Birthday reminder' })).toBeVisible();
   await expect(page.getByText('Waiting for your consent').filter(VISIBLE).first()).toBeVisible();
@@ -163,6 +192,12 @@ test('install an example plugin from its .tgz, consent, run it and read its run 
   await expect(log.getByRole('row').filter({ hasText: 'Run now' }).filter({ hasText: 'Succeeded' })).toHaveCount(1);
   await inspect(page, 'settings-plugin-detail');
 
+  // Changing choices later: the form takes focus, and Cancel gives it back.
+  await page.getByRole('button', { name: 'Change' }).click();
+  await expect(page.getByRole('button', { name: 'Save and enable' })).toBeVisible();
+  await page.getByRole('form', { name: 'Permissions for Birthday reminder' }).getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('button', { name: 'Change' })).toBeFocused();
+
   await page.getByRole('button', { name: 'Disable' }).click();
   await expect(page.getByText('Disabled', { exact: true }).filter(VISIBLE)).toBeVisible();
   await expect(page.getByRole('button', { name: 'Run now' })).toBeDisabled();
@@ -172,6 +207,12 @@ test('install an example plugin from its .tgz, consent, run it and read its run 
   await page.goto('/settings/plugins');
   await expect(page.getByRole('link', { name: /Birthday reminder/ })).toBeVisible();
   await inspect(page, 'settings-plugins');
+  // Installing it again is refused, with the way to upgrade instead.
+  await expect(page.getByRole('button', { name: 'Install from a .tgz file' })).toBeEnabled();
+  await page.getByLabel('Plugin package to install (.tgz)').filter(VISIBLE).setInputFiles(birthdayTgz);
+  await expect(page.getByRole('alert').filter({ hasText: 'installed already' })).toBeVisible();
+  await page.getByRole('link', { name: 'Open Birthday reminder to upgrade it' }).click();
+  await expect(page).toHaveURL(/\/settings\/plugins\/birthday-reminder$/);
 });
 
 test('an upgrade that asks for more waits for consent again, with the new permission marked', async () => {
@@ -184,7 +225,7 @@ test('an upgrade that asks for more waits for consent again, with the new permis
 
   await page.goto('/settings/plugins/birthday-reminder');
   await expect(page.getByRole('button', { name: 'Upgrade from a folder' })).toBeEnabled();
-  await page.getByLabel('Plugin folder to upgrade').setInputFiles(folder);
+  await page.getByLabel('Plugin folder to upgrade').filter(VISIBLE).setInputFiles(folder);
   await expect(page.getByText('Upgraded to version 1.1.0', { exact: true }).filter(VISIBLE)).toBeVisible();
   const consent = page.getByRole('form', { name: 'Permissions for Birthday reminder' });
   await expect(consent.getByLabel(/Send you notifications/)).toBeVisible();
@@ -201,7 +242,7 @@ test('install from a folder with a credential bound to it', async () => {
   await addGeneric('Enricher key', 'X-Api-Key', 'another-secret-value', 'api.enrich.example.com');
   await page.goto('/settings/plugins');
   await expect(page.getByRole('button', { name: 'Install from a folder' })).toBeEnabled();
-  await page.getByLabel('Plugin folder to install').setInputFiles(enricherDist);
+  await page.getByLabel('Plugin folder to install').filter(VISIBLE).setInputFiles(enricherDist);
   await expect(page).toHaveURL(/\/settings\/plugins\/contact-enricher$/);
   const consent = page.getByRole('form', { name: 'Permissions for Contact enricher' });
   await expect(consent.getByLabel('Connect to api.enrich.example.com on the internet')).toBeChecked();

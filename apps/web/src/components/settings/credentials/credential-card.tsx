@@ -17,6 +17,7 @@ import {
   DialogContent,
   DialogDescription,
   DialogTitle,
+  DialogTrigger,
 } from '@/components/ui/dialog';
 import { CREDENTIAL_TYPES, HINT_LABELS, secretLabels, type CredentialFieldErrors, type CredentialFormValues } from '@/lib/settings/credentials';
 import type { CredentialView, TestResult } from '@/lib/settings/model';
@@ -142,9 +143,11 @@ export function CredentialCard({ credential, actions }: { credential: Credential
           {testing ? <LoaderCircle className="animate-spin" aria-hidden="true" /> : <FlaskConical aria-hidden="true" />} Test
         </Button>
         <Dialog open={replacing} onOpenChange={setReplacing}>
-          <Button variant="outline" size="sm" onClick={() => setReplacing(true)} aria-describedby={headingId}>
-            <Pencil aria-hidden="true" /> Replace
-          </Button>
+          <DialogTrigger asChild>
+            <Button variant="outline" size="sm" aria-describedby={headingId}>
+              <Pencil aria-hidden="true" /> Replace
+            </Button>
+          </DialogTrigger>
           <DialogContent>
             <DialogTitle>Replace {credential.name}</DialogTitle>
             <DialogDescription>Plugins that use this credential keep using it, with the new values.</DialogDescription>

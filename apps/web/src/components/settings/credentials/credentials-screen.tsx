@@ -1,7 +1,7 @@
 'use client';
 import { KeyRound, Plus } from 'lucide-react';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { PageHeader } from '@/components/page-header';
 import { CredentialCard, type CredentialActions } from '@/components/settings/credentials/credential-card';
 import { CredentialForm } from '@/components/settings/credentials/credential-form';
@@ -17,6 +17,18 @@ export function CredentialsScreen({ credentials: initial, addType }: { credentia
   const [adding, setAdding] = useState<CredentialType | null>(addType ?? null);
   const router = useRouter();
   const toast = useToast();
+  // The dialog opens from more than one button (and from ?add=): give focus back to the
+  // one used, or to the page when it is gone (the empty state's button, after a save).
+  const opener = useRef<HTMLElement | null>(null);
+  function openAdd() {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setAdding('twilio');
+  }
+  function restoreFocus(e: Event) {
+    e.preventDefault();
+    const target = opener.current?.isConnected ? opener.current : document.getElementById('main');
+    target?.focus();
+  }
   // The server's list wins after a refresh (another tab may have changed the wallet).
   useEffect(() => setCredentials(initial), [initial]);
 
@@ -47,7 +59,7 @@ export function CredentialsScreen({ credentials: initial, addType }: { credentia
   };
 
   const addButton = (
-    <Button onClick={() => setAdding('twilio')}>
+    <Button onClick={openAdd}>
       <Plus aria-hidden="true" /> Add credential
     </Button>
   );
@@ -79,7 +91,7 @@ export function CredentialsScreen({ credentials: initial, addType }: { credentia
         </ul>
       )}
       <Dialog open={adding !== null} onOpenChange={(open) => !open && setAdding(null)}>
-        <DialogContent className="max-w-2xl">
+        <DialogContent className="max-w-2xl" onCloseAutoFocus={restoreFocus}>
           <DialogTitle>Add a credential</DialogTitle>
           <DialogDescription>Choose the service, then paste the values it gave you.</DialogDescription>
           {adding !== null && (

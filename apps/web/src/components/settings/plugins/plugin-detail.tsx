@@ -2,7 +2,7 @@
 import { ArrowLeft, Check, LoaderCircle, Pause, Play, Power, SlidersHorizontal, Trash2, X } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ConsentForm } from '@/components/settings/plugins/consent-form';
 import { PackageUpload, type UploadFailure } from '@/components/settings/plugins/package-upload';
 import { PluginStatusBadge } from '@/components/settings/plugins/plugin-status';
@@ -64,6 +64,15 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
   const toast = useToast();
   const elapsed = useElapsed(busy === 'run');
   useEffect(() => setPlugin(initial), [initial]);
+  // The Change button gives way to the form: move focus into it, and back when it closes.
+  const changeCard = useRef<HTMLDivElement>(null);
+  const changeButton = useRef<HTMLButtonElement>(null);
+  const wasChanging = useRef(false);
+  useEffect(() => {
+    if (changing) changeCard.current?.focus();
+    else if (wasChanging.current) changeButton.current?.focus();
+    wasChanging.current = changing;
+  }, [changing]);
 
   const held = new Set(grants.map((g) => g.permission));
   const pending = plugin.status === 'pending_consent';
@@ -159,7 +168,7 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
       </div>
 
       {(pending || changing) && (
-        <Card className={pending ? 'border-amber-600/50' : undefined}>
+        <Card ref={changeCard} tabIndex={-1} className={pending ? 'border-amber-600/50 outline-none' : 'outline-none'}>
           <CardHeader>
             <CardTitle>{pending ? 'Review and allow' : 'Change permissions and settings'}</CardTitle>
             <CardDescription>
@@ -189,7 +198,7 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
             <CardHeader className="flex-row flex-wrap items-start justify-between gap-2">
               <CardTitle>Permissions</CardTitle>
               {!changing && (
-                <Button variant="outline" size="sm" onClick={() => setChanging(true)}>
+                <Button ref={changeButton} variant="outline" size="sm" onClick={() => setChanging(true)}>
                   <SlidersHorizontal aria-hidden="true" /> Change
                 </Button>
               )}
