@@ -36,3 +36,4 @@ export function createGraphModule(deps: GraphModuleDeps): GraphModule {
   };
 }
 export { createGraphFileEntities, type FileEntities, type FileFacts } from './graph.files.ts';
+export { graphExport, type GraphExport, type GraphExportCursor, type GraphExportRow } from './graph.export.ts';

@@ -3,12 +3,12 @@ import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { DependencyHealth, HubModule } from '../../platform/module.ts';
 import type { EventsModule } from '../events/index.ts';
+import { graphExport } from '../graph/index.ts';
 import { EmbeddedSearchEngine } from './engine/embedded.ts';
 import { MeiliSearchEngine } from './engine/meilisearch.ts';
 import { phoneQueryForms } from './engine/phone.ts';
 import type { SearchEngine } from './engine/types.ts';
 import { createSearchIndexer, indexedEventTypes, type SearchIndexer } from './search.indexer.ts';
-import { searchRepository } from './search.repository.ts';
 import { searchRoutes } from './search.routes.ts';
 import { createSearchService, type SearchService } from './search.service.ts';
 
@@ -49,7 +49,7 @@ export function createSearchEngine(config: Pick<Config, 'meili'>): SearchEngine 
 export function createSearchModule(deps: SearchModuleDeps): SearchModule {
   const { db, logger, events } = deps;
   const engine = deps.engine ?? createSearchEngine(deps.config);
-  const indexer = createSearchIndexer({ db, engine, repo: searchRepository, logger });
+  const indexer = createSearchIndexer({ db, engine, graph: graphExport, logger });
   const service = createSearchService({ engine });
   let ready: Promise<void> = Promise.resolve();
 

@@ -15,9 +15,9 @@
 import { loadConfig } from '../../platform/config.ts';
 import { openDatabase } from '../../platform/db/index.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { graphExport } from '../graph/index.ts';
 import { createSearchEngine } from './index.ts';
 import { createSearchIndexer, type CheckReport } from './search.indexer.ts';
-import { searchRepository } from './search.repository.ts';
 
 function bar(done: number, total: number, started: number) {
   const width = 30;
@@ -44,7 +44,7 @@ async function main() {
   const engine = createSearchEngine(config);
   try {
     await engine.init();
-    const indexer = createSearchIndexer({ db, engine, repo: searchRepository, logger });
+    const indexer = createSearchIndexer({ db, engine, graph: graphExport, logger });
     if (engine.kind === 'embedded') {
       process.stdout.write('Embedded search engine: the hub rebuilds its in-memory index at every start. Building one here from the graph to check it.\n');
     }

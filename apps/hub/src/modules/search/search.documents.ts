@@ -33,7 +33,7 @@ const phoneProperties: Record<string, readonly string[]> = {
 const looksLikePhone = (s: string) => /^[\s\d()+.\-/]{5,}$/.test(s) && /\d{3}/.test(s);
 
 /** Bodies beyond this are not indexed further (a 1 MB email body is not a search document). */
-const MAX_BODY = 20_000;
+export const MAX_BODY = 20_000;
 
 export type IndexableEntity = Pick<Entity, 'id' | 'title' | 'body' | 'properties' | 'source' | 'occurredAt' | 'version'> & { type: string };
 

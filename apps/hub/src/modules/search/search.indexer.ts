@@ -2,9 +2,9 @@ import type { EventEnvelope } from '@made-open/shared';
 import { entityCreated, entityDeleted, entityUpdated, personsMerged } from '@made-open/shared/graph-events';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { GraphExport, GraphExportCursor, GraphExportRow } from '../graph/index.ts';
 import type { SearchDocument, SearchEngine, SearchRemoval } from './engine/types.ts';
-import { toSearchDocument } from './search.documents.ts';
-import type { GraphCursor, GraphRow, SearchRepository } from './search.repository.ts';
+import { MAX_BODY, toSearchDocument } from './search.documents.ts';
 
 /** The graph events the indexer consumes. */
 export const indexedEventTypes = [entityCreated.type, entityUpdated.type, entityDeleted.type, personsMerged.type] as const;
@@ -41,10 +41,12 @@ const PAGE = 2000;
 /**
  * Keeps the index in step with the graph: applies graph events (idempotent, and ordered per
  * entity by version: the engine ignores a write older than what it holds, deletions
- * included), rebuilds from the graph, and checks the index against it.
+ * included), rebuilds from the graph, and checks the index against it. The index is a read
+ * model of the graph: it reads the graph only through the graph module's system-wide
+ * export (as the system, read only), never its tables.
  */
-export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; repo: SearchRepository; logger: Logger }) {
-  const { db, engine, repo, logger } = deps;
+export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; graph: GraphExport; logger: Logger }) {
+  const { db, engine, graph, logger } = deps;
   const stats: IndexerStats = { applied: 0, stale: 0, lastDelayMs: null, lastEventAt: null, rebuilding: null, lastRebuild: null };
 
   function note(outcome: { applied: number; stale: number }, event: EventEnvelope) {
@@ -55,7 +57,7 @@ export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; 
   }
 
   async function personIdentifiers(tx: Sql | undefined, ownerId: string, entityId: string) {
-    return tx ? repo.identifiersOf(tx, ownerId, entityId) : db.asSystem((t) => repo.identifiersOf(t, ownerId, entityId));
+    return tx ? graph.identifiersOf(tx, ownerId, entityId) : db.asSystem((t) => graph.identifiersOf(t, ownerId, entityId));
   }
 
   /** The event handler given to the events module's durable consumer. */
@@ -100,15 +102,15 @@ export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; 
   async function rebuild(options: { clear?: boolean; onProgress?: (p: RebuildProgress) => void } = {}) {
     const started = performance.now();
     if (options.clear) await engine.clear();
-    const { all } = await db.asSystem((tx) => repo.countEntities(tx));
+    const { all } = await db.asSystem((tx) => graph.count(tx));
     const progress: RebuildProgress = { done: 0, total: all };
     stats.rebuilding = progress;
     let documents = 0;
     try {
-      let cursor: GraphCursor | null = null;
+      let cursor: GraphExportCursor | null = null;
       for (;;) {
-        const after: GraphCursor | null = cursor;
-        const rows: GraphRow[] = await db.asSystem((tx) => repo.entityPage(tx, after, PAGE));
+        const after: GraphExportCursor | null = cursor;
+        const rows: GraphExportRow[] = await db.asSystem((tx) => graph.page(tx, after, PAGE, MAX_BODY));
         if (rows.length === 0) break;
         const docs: SearchDocument[] = [];
         const removals: SearchRemoval[] = [];
@@ -121,7 +123,7 @@ export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; 
         progress.done += rows.length;
         progress.total = Math.max(progress.total, progress.done);
         options.onProgress?.({ ...progress });
-        const last: GraphRow = rows[rows.length - 1]!;
+        const last: GraphExportRow = rows[rows.length - 1]!;
         cursor = { ownerId: last.ownerId, id: last.id };
         // let requests and events through between pages
         await new Promise((resolve) => setImmediate(resolve));
@@ -137,19 +139,19 @@ export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; 
 
   /** Compares the index with the graph: documents missing, stale, or left over. */
   async function check(): Promise<CheckReport> {
-    const owners = new Set([...(await db.asSystem((tx) => repo.owners(tx))), ...(await engine.owners())]);
+    const owners = new Set([...(await db.asSystem((tx) => graph.owners(tx))), ...(await engine.owners())]);
     const report: CheckReport = { owners: owners.size, graphDocuments: 0, indexDocuments: 0, missing: [], stale: [], extra: [] };
     for (const ownerId of owners) {
-      const graph = await db.asSystem((tx) => repo.liveVersions(tx, ownerId));
+      const live = await db.asSystem((tx) => graph.liveVersions(tx, ownerId));
       const index = await engine.versions(ownerId);
-      report.graphDocuments += graph.size;
+      report.graphDocuments += live.size;
       report.indexDocuments += index.size;
-      for (const [id, version] of graph) {
+      for (const [id, version] of live) {
         const indexed = index.get(id);
         if (indexed === undefined) report.missing.push({ ownerId, id });
         else if (indexed < version) report.stale.push({ ownerId, id, indexed, current: version });
       }
-      for (const id of index.keys()) if (!graph.has(id)) report.extra.push({ ownerId, id });
+      for (const id of index.keys()) if (!live.has(id)) report.extra.push({ ownerId, id });
     }
     return report;
   }

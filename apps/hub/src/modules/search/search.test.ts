@@ -11,12 +11,11 @@ import { createLogger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import { createAuthModule } from '../auth/index.ts';
 import { createEventsModule } from '../events/index.ts';
-import { createGraphModule } from '../graph/index.ts';
+import { createGraphModule, graphExport, type GraphExportCursor, type GraphExportRow } from '../graph/index.ts';
 import { EmbeddedSearchEngine } from './engine/embedded.ts';
 import { phoneQueryForms } from './engine/phone.ts';
 import { createSearchModule, type SearchModule } from './index.ts';
 import { createSearchIndexer } from './search.indexer.ts';
-import { searchRepository } from './search.repository.ts';
 
 /**
  * The search module end to end on each database: graph writes through the REST API, graph
@@ -178,7 +177,7 @@ describe.each(testDatabaseKinds())('search on %s', (kind) => {
   it('a rebuild from the graph gives the same results as incremental indexing, and the check finds nothing wrong', async () => {
     const queries = ['smith', 'Jonh Smiht', 'john smi', 'passport', '(415) 555-0123', 'dinner', 'johnny', 'wombat'];
     const rebuilt = new EmbeddedSearchEngine({ phoneForms: phoneQueryForms });
-    const indexer = createSearchIndexer({ db: database.db, engine: rebuilt, repo: searchRepository, logger: createLogger('silent') });
+    const indexer = createSearchIndexer({ db: database.db, engine: rebuilt, graph: graphExport, logger: createLogger('silent') });
     await indexer.rebuild();
     for (const owner of [alice, bob]) {
       for (const q of queries) {
@@ -191,6 +190,30 @@ describe.each(testDatabaseKinds())('search on %s', (kind) => {
     const report = await search.indexer.check();
     expect(report).toMatchObject({ missing: [], stale: [], extra: [] });
     expect(report.indexDocuments).toBe(report.graphDocuments);
+  });
+
+  it('rebuilds through the graph export: every owner, page by page, tombstones included', async () => {
+    const all = await database.db.asSystem((tx) => graphExport.page(tx, null, 100_000));
+    const paged: GraphExportRow[] = [];
+    let after: GraphExportCursor | null = null;
+    for (;;) {
+      const cursor: GraphExportCursor | null = after;
+      const page: GraphExportRow[] = await database.db.asSystem((tx) => graphExport.page(tx, cursor, 3, 5));
+      if (page.length === 0) break;
+      paged.push(...page);
+      after = { ownerId: page[page.length - 1]!.ownerId, id: page[page.length - 1]!.id };
+    }
+    expect(paged.map((r) => r.id)).toEqual(all.map((r) => r.id));
+    expect(new Set(all.map((r) => r.ownerId))).toEqual(new Set([alice.id, bob.id]));
+    expect(paged.every((r) => r.body.length <= 5)).toBe(true);
+    const { live, all: total } = await database.db.asSystem((tx) => graphExport.count(tx));
+    expect([live, total]).toEqual([all.filter((r) => !r.deletedAt).length, all.length]);
+    // the deleted note and the merged person are tombstones, without identifiers
+    const john = all.find((r) => r.id === ids.john)!;
+    expect(john.identifiers).toEqual(expect.arrayContaining([{ kind: 'phone', value: '+12125550199' }]));
+    const tombstones = all.filter((r) => r.deletedAt);
+    expect(tombstones.length).toBeGreaterThanOrEqual(2);
+    expect(tombstones.every((r) => r.identifiers.length === 0)).toBe(true);
   });
 
   it('answers hostile query strings with 4xx or results, never 500', async () => {
