@@ -1,22 +1,26 @@
 /**
  * Search benchmark (not a test): indexing speed, query latency, memory and relevance of the
- * embedded engine beside PostgreSQL full-text (and, at small sizes, MiniSearch and Orama)
- * on the same generated data in the same run.
+ * embedded engine beside PostgreSQL full-text (with and without pg_trgm), MiniSearch and
+ * Orama, on the same generated documents and the same queries.
  *
- *   cd apps/hub && node --expose-gc --import tsx bench/search.ts [--sizes=100000,1000000]
- *     [--engines=embedded,pg,minisearch,orama] [--queries=200] [--library-queries=40] [--pg-url=postgres://...]
+ *   cd apps/hub && npx tsx bench/search.ts [--sizes=100000,1000000] [--engines=embedded,pg,minisearch,orama]
+ *     [--queries=100] [--budget=120] [--pg-url=postgres://postgres@127.0.0.1:5432/postgres] [--max-heap-mb=12288]
  *
- * The data: `size` documents for one owner (people, messages, notes, events) plus 10% more
- * spread over 50 other owners, and the labelled needles of search-queries.ts.
+ * Each engine runs in its own process (clean memory figures; one running out of memory
+ * does not stop the others). It builds its index once, printing progress, then runs the
+ * same fixed queries: `--queries` per kind (1-3 words exact, with one typo, ending in a
+ * 2-4 letter prefix), each kind stopping after `--budget` seconds (the row says how many
+ * ran), then the 70 labelled relevance queries of search-queries.ts (within twice the
+ * budget; MRR is then over those answered, and says n=). Figures are printed
+ * as each engine finishes, and as tables at the end. The load average is printed beside
+ * them: on a shared machine, compare the CPU columns and ratios, not wall times.
  */
-import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
-import MiniSearch from 'minisearch';
-import pg from 'pg';
-import { EmbeddedSearchEngine } from '../src/modules/search/engine/embedded.ts';
-import { phoneQueryForms } from '../src/modules/search/engine/phone.ts';
-import type { SearchDocument } from '../src/modules/search/engine/types.ts';
-import { generateDocument, latencyQueries, MAIN_OWNER } from './search-data.ts';
-import { labelledQueries, needleDocuments } from './search-queries.ts';
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { latencyQueries } from './search-data.ts';
+import { buildEmbedded, buildMiniSearch, buildOrama, buildPostgres, type Adapter, type Built, type Mode, type Progress } from './search-engines.ts';
+import { labelledQueries } from './search-queries.ts';
 
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
@@ -24,83 +28,74 @@ const args = Object.fromEntries(
     return [k!, v ?? 'true'];
   }),
 );
-const sizes = (args.sizes ?? '100000,1000000').split(',').map(Number);
-const engines = new Set((args.engines ?? 'embedded,pg,minisearch,orama').split(','));
-const queryCount = Number(args.queries ?? 200);
+const queryCount = Number(args.queries ?? 100);
+const budgetMs = Number(args.budget ?? 120) * 1000;
 const pgUrl = args['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-/** MiniSearch and Orama are only run up to this size (they exceed the memory goal above it). */
-const libraryLimit = Number(args['library-limit'] ?? 100_000);
-/** The libraries are slow on prefix+typo queries: fewer latency queries keep the run short. */
-const libraryQueries = Number(args['library-queries'] ?? 40);
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) console.warn('run with node --expose-gc for memory figures');
-
-function memory() {
-  gc?.();
-  gc?.();
-  const m = process.memoryUsage();
-  return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss };
+interface Result {
+  size: number;
+  engine: string;
+  docs: number;
+  index: string;
+  memory: string;
+  exact: string;
+  typo: string;
+  prefix: string;
+  'MRR@10': string;
+  'recall@10': string;
+  byKind: string;
+  load: string;
+  notes?: string;
 }
 
-const mib = (b: number) => `${Math.round(b / 1048576)} MiB`;
+function percentiles(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length ? [50, 95, 99].map((p) => at(p).toFixed(1)).join('/') : '-';
+}
 
-/** CPU time of this process in ms: on a shared, loaded machine it is the fairer cost measure. */
 const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
 
-function percentile(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function* documents(size: number) {
-  const total = Math.round(size * 1.1);
-  for (let i = 0; i < total; i++) yield generateDocument(i, size);
-  for (const n of needleDocuments()) yield n;
-}
-
-interface Row {
-  size: number;
-  engine: string;
-  docsPerSec: number;
-  memory: string;
-  [k: string]: string | number;
-}
-const rows: Row[] = [];
-const relevance: Array<Record<string, string | number>> = [];
-
-interface Adapter {
-  name: string;
-  query(q: string, mode: 'exact' | 'typo' | 'prefix'): Promise<string[]> | string[];
-  relevant(q: string): Promise<string[]> | string[];
-}
-
-async function measure(size: number, adapter: Adapter, row: Row, count = queryCount) {
-  const workload = latencyQueries(count);
+async function latency(adapter: Adapter, label: string): Promise<Record<Mode, string>> {
+  const workload = latencyQueries(queryCount);
+  const out = {} as Record<Mode, string>;
   for (const mode of ['exact', 'typo', 'prefix'] as const) {
-    const times: number[] = [];
+    for (const q of workload[mode].slice(0, 3)) await adapter.query(q, mode); // warm-up
+    const wall: number[] = [];
     const cpu: number[] = [];
-    // warm-up
-    for (const q of workload[mode].slice(0, 10)) await adapter.query(q, mode);
+    const started = performance.now();
     for (const q of workload[mode]) {
+      if (performance.now() - started > budgetMs) break;
       const t = performance.now();
       const c = cpuMs();
       await adapter.query(q, mode);
       cpu.push(cpuMs() - c);
-      times.push(performance.now() - t);
+      wall.push(performance.now() - t);
+      if (wall.length % 25 === 0) process.stderr.write(`  ${label} ${mode}: ${wall.length}/${workload[mode].length} queries\n`);
     }
-    times.sort((a, b) => a - b);
-    cpu.sort((a, b) => a - b);
-    row[`${mode} wall p50/p95/p99`] = [50, 95, 99].map((p) => percentile(times, p).toFixed(1)).join(' / ');
-    if (adapter.name !== 'postgres-fts') row[`${mode} cpu p50/p95/p99`] = [50, 95, 99].map((p) => percentile(cpu, p).toFixed(1)).join(' / ');
+    // PostgreSQL works in its own processes: this process's CPU time says nothing about it
+    const cpuText = adapter.name.startsWith('postgres') ? '' : ` cpu ${percentiles(cpu)}`;
+    out[mode] = `wall ${percentiles(wall)}${cpuText}${wall.length < workload[mode].length ? ` (n=${wall.length})` : ''}`;
   }
+  return out;
+}
+
+/** MRR@10 and recall@10 on the labelled queries (over those answered within twice the budget). */
+async function relevance(adapter: Adapter) {
   let rr = 0;
   let found = 0;
+  let answered = 0;
+  const started = performance.now();
   const byKind = new Map<string, { n: number; hit: number }>();
   for (const lq of labelledQueries) {
-    const ids = await adapter.relevant(lq.q);
+    if (performance.now() - started > 2 * budgetMs) break;
+    answered++;
+    // PostgreSQL cannot tell a finished word from a prefix: it is told (the others are not)
+    const ids = await adapter.query(lq.q, lq.kind === 'prefix' ? 'prefix' : 'exact');
     const rank = ids.findIndex((id) => lq.relevant.includes(id));
     if (rank >= 0) {
       rr += 1 / (rank + 1);
@@ -111,196 +106,111 @@ async function measure(size: number, adapter: Adapter, row: Row, count = queryCo
     if (rank >= 0) k.hit++;
     byKind.set(lq.kind, k);
   }
-  relevance.push({
-    size,
-    engine: adapter.name,
-    'MRR@10': (rr / labelledQueries.length).toFixed(3),
-    'recall@10': (found / labelledQueries.length).toFixed(3),
-    ...Object.fromEntries([...byKind].map(([k, v]) => [k, `${v.hit}/${v.n}`])),
+  const partial = answered < labelledQueries.length ? ` (n=${answered})` : '';
+  return {
+    mrr: `${(rr / answered).toFixed(3)}${partial}`,
+    recall: `${(found / answered).toFixed(3)}${partial}`,
+    byKind: [...byKind].map(([k, v]) => `${k} ${v.hit}/${v.n}`).join(', '),
+  };
+}
+
+function memory() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed + m.arrayBuffers, rss: m.rss };
+}
+
+const mib = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
+
+/** Child process: build one engine at one size, measure, print the result rows as JSON. */
+async function child(engine: string, size: number) {
+  const label = `${engine} ${size}`;
+  let lastReport = 0;
+  let finished = false;
+  const progress: Progress = (done, total) => {
+    if (finished || (done < total && performance.now() - lastReport < 10_000)) return;
+    lastReport = performance.now();
+    finished = done >= total;
+    process.stderr.write(`  ${label}: indexed ${done}/${total}, heap ${mib(process.memoryUsage().heapUsed)}, load ${load()}\n`);
+  };
+  const before = memory();
+  const builders: Record<string, () => Promise<Built>> = {
+    embedded: () => buildEmbedded(size, progress),
+    minisearch: () => buildMiniSearch(size, progress),
+    orama: () => buildOrama(size, progress),
+    pg: () => buildPostgres(size, progress, pgUrl),
+  };
+  const builder = builders[engine];
+  if (!builder) throw new Error(`unknown engine ${engine}; use ${Object.keys(builders).join(', ')}`);
+  const built = await builder();
+  const after = memory();
+  const wall = Object.values(built.phases).reduce((a, b) => a + b, 0);
+  const phases = Object.entries(built.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+  const rate = `${Math.round(built.docs / wall)} docs/s` + (built.indexCpuSeconds ? `, ${Math.round(built.docs / built.indexCpuSeconds)} docs/CPU-s` : '');
+  const memoryText = built.diskBytes ? `table + indexes ${mib(built.diskBytes)}` : `heap +${mib(after.heap - before.heap)}, rss +${mib(after.rss - before.rss)}`;
+  process.stderr.write(`  ${label}: built (${phases}; ${rate}; ${memoryText})\n`);
+  for (const adapter of built.adapters) {
+    const startLoad = load();
+    const times = await latency(adapter, `${adapter.name} ${size}`);
+    const rel = await relevance(adapter);
+    const result: Result = {
+      size,
+      engine: adapter.name,
+      docs: built.docs,
+      index: `${rate} (${phases})`,
+      memory: memoryText,
+      ...times,
+      'MRR@10': rel.mrr,
+      'recall@10': rel.recall,
+      byKind: rel.byKind,
+      load: `${startLoad} → ${load()}`,
+      ...(adapter.notes ? { notes: JSON.stringify(adapter.notes) } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
+  await built.close();
+}
+
+/** Runs one engine in its own process; resolves with its result rows (or the failure). */
+function runChild(engine: string, size: number): Promise<Array<Result | { size: number; engine: string; error: string }>> {
+  const heap = Number(args['max-heap-mb'] ?? 12288);
+  const file = fileURLToPath(import.meta.url);
+  const childArgs = [`--max-old-space-size=${heap}`, '--expose-gc', '--import', 'tsx', file, `--child=${engine}`, `--size=${size}`];
+  for (const key of ['queries', 'budget', 'pg-url']) if (args[key]) childArgs.push(`--${key}=${args[key]}`);
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, childArgs, { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    proc.on('close', (code, signal) => {
+      const rows = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Result);
+      if (code !== 0) rows.push({ size, engine, error: `did not finish (exit ${code ?? signal}; out of memory shows as a heap error above)` } as never);
+      resolve(rows);
+    });
   });
-  rows.push(row);
-  // printed as each engine finishes, so a long run still leaves its figures behind
-  console.error(JSON.stringify({ ...row, ...relevance[relevance.length - 1] }));
 }
 
-async function benchEmbedded(size: number) {
-  const before = memory();
-  const engine = new EmbeddedSearchEngine({ phoneForms: (t) => phoneQueryForms(t) });
-  const started = performance.now();
-  let indexCpu = 0;
-  let batch: SearchDocument[] = [];
-  let count = 0;
-  for (const doc of documents(size)) {
-    batch.push(doc);
-    if (batch.length === 5000) {
-      const c = cpuMs();
-      engine.upsertSync(batch);
-      indexCpu += cpuMs() - c;
-      count += batch.length;
-      batch = [];
+if (args.child) {
+  await child(args.child, Number(args.size));
+} else {
+  const sizes = (args.sizes ?? args.size ?? '100000,1000000').split(',').map(Number);
+  const engines = (args.engines ?? 'embedded,pg,minisearch,orama').split(',');
+  console.error(`load average at start: ${load()} (1, 5, 15 min)`);
+  const results: Array<Result | { size: number; engine: string; error: string }> = [];
+  for (const size of sizes) {
+    for (const engine of engines) {
+      console.error(`\n${engine} at ${size} documents for the measured owner (+10% for 50 other owners)`);
+      const rows = await runChild(engine, size);
+      for (const row of rows) console.error(JSON.stringify(row));
+      results.push(...rows);
     }
   }
-  const c = cpuMs();
-  engine.upsertSync(batch);
-  indexCpu += cpuMs() - c;
-  count += batch.length;
-  const seconds = (performance.now() - started) / 1000;
-  const after = memory();
-  const stats = engine.stats();
-  console.error(`embedded ${size}: ${count} docs in ${seconds.toFixed(1)} s wall (generation included), ${(indexCpu / 1000).toFixed(1)} s CPU indexing, ${stats.terms} terms`);
-  const search = (q: string) => engine.searchSync({ ownerId: MAIN_OWNER, q, limit: 10, offset: 0, facets: ['type'] });
-  await measure(
-    size,
-    {
-      name: 'embedded',
-      query: (q) => search(q).hits.map((h) => h.id),
-      relevant: (q) => search(q).hits.map((h) => h.id),
-    },
-    { size, engine: 'embedded', docsPerSec: Math.round(count / seconds), 'docs/CPU-s': Math.round(count / (indexCpu / 1000)), memory: `heap+${mib(after.heap - before.heap)} rss+${mib(after.rss - before.rss)}` },
-  );
-  await engine.close();
+  console.log(`\nload average at end: ${load()}`);
+  console.log('\nLatency in ms, p50/p95/p99, top 10 (embedded and Orama with a type facet); cpu = the engine process\'s CPU time');
+  console.table(results.map((r) => ('error' in r ? r : { size: r.size, engine: r.engine, exact: r.exact, typo: r.typo, prefix: r.prefix, load: r.load })));
+  console.log('\nIndexing, memory and relevance (70 labelled queries, bench/search-queries.ts)');
+  console.table(results.filter((r): r is Result => !('error' in r)).map((r) => ({ size: r.size, engine: r.engine, index: r.index, memory: r.memory, 'MRR@10': r['MRR@10'], 'recall@10': r['recall@10'], byKind: r.byKind })));
 }
-
-async function benchMiniSearch(size: number) {
-  const before = memory();
-  const started = performance.now();
-  const indexes = new Map<string, MiniSearch>();
-  let count = 0;
-  for (const doc of documents(size)) {
-    let index = indexes.get(doc.ownerId);
-    if (!index) {
-      index = new MiniSearch({ fields: ['title', 'body', 'keywords'], storeFields: ['type'] });
-      indexes.set(doc.ownerId, index);
-    }
-    index.add({ id: doc.id, title: doc.title, body: doc.body, keywords: doc.keywords.join(' '), type: doc.type });
-    count++;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const after = memory();
-  const index = indexes.get(MAIN_OWNER)!;
-  const run = (q: string) =>
-    index
-      .search(q, { prefix: true, fuzzy: (term) => (term.length >= 9 ? 2 : term.length >= 5 ? 1 : 0), boost: { title: 3, keywords: 2.5 }, combineWith: 'AND' })
-      .slice(0, 10)
-      .map((r) => String(r.id));
-  await measure(size, { name: 'minisearch', query: run, relevant: run }, {
-    size,
-    engine: 'minisearch',
-    docsPerSec: Math.round(count / seconds),
-    memory: `heap+${mib(after.heap - before.heap)} rss+${mib(after.rss - before.rss)}`,
-  }, libraryQueries);
-  indexes.clear();
-}
-
-async function benchOrama(size: number) {
-  const before = memory();
-  const started = performance.now();
-  const schema = { id: 'string', title: 'string', body: 'string', keywords: 'string', type: 'enum' } as const;
-  const dbs = new Map<string, ReturnType<typeof create<typeof schema>>>();
-  const pending = new Map<string, Array<{ id: string; title: string; body: string; keywords: string; type: string }>>();
-  let count = 0;
-  const flush = (owner: string) => {
-    let db = dbs.get(owner);
-    if (!db) {
-      db = create({ schema });
-      dbs.set(owner, db);
-    }
-    void insertMultiple(db, pending.get(owner)!, 5000);
-    pending.set(owner, []);
-  };
-  for (const doc of documents(size)) {
-    const list = pending.get(doc.ownerId) ?? [];
-    list.push({ id: doc.id, title: doc.title, body: doc.body, keywords: doc.keywords.join(' '), type: doc.type });
-    pending.set(doc.ownerId, list);
-    if (list.length === 5000) flush(doc.ownerId);
-    count++;
-  }
-  for (const owner of pending.keys()) if (pending.get(owner)!.length) flush(owner);
-  const seconds = (performance.now() - started) / 1000;
-  const after = memory();
-  const db = dbs.get(MAIN_OWNER)!;
-  const run = async (q: string) => {
-    const r = await oramaSearch(db, { term: q, tolerance: 1, limit: 10, boost: { title: 3, keywords: 2.5 }, facets: { type: {} } });
-    return r.hits.map((h) => h.document.id);
-  };
-  await measure(size, { name: 'orama', query: run, relevant: run }, {
-    size,
-    engine: 'orama',
-    docsPerSec: Math.round(count / seconds),
-    memory: `heap+${mib(after.heap - before.heap)} rss+${mib(after.rss - before.rss)}`,
-  }, libraryQueries);
-  dbs.clear();
-}
-
-async function benchPostgres(size: number) {
-  const admin = new pg.Client({ connectionString: pgUrl });
-  await admin.connect();
-  const name = 'made_open_search_bench';
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(pgUrl);
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await client.query(`CREATE TABLE docs (
-    owner_id uuid NOT NULL, id text NOT NULL, type text NOT NULL, title text NOT NULL, body text NOT NULL, keywords text NOT NULL,
-    tsv tsvector GENERATED ALWAYS AS (
-      setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('simple', keywords), 'B') || to_tsvector('english', body)) STORED,
-    PRIMARY KEY (owner_id, id))`);
-  const started = performance.now();
-  let count = 0;
-  let batch: SearchDocument[] = [];
-  const flush = async () => {
-    await client.query(
-      `INSERT INTO docs (owner_id, id, type, title, body, keywords)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
-      [batch.map((d) => d.ownerId), batch.map((d) => d.id), batch.map((d) => d.type), batch.map((d) => d.title), batch.map((d) => d.body), batch.map((d) => d.keywords.join(' '))],
-    );
-    count += batch.length;
-    batch = [];
-  };
-  for (const doc of documents(size)) {
-    batch.push(doc);
-    if (batch.length === 5000) await flush();
-  }
-  await flush();
-  await client.query('CREATE INDEX docs_tsv ON docs USING gin (tsv)');
-  await client.query('ANALYZE docs');
-  const seconds = (performance.now() - started) / 1000;
-  const { rows: sizeRows } = await client.query<{ bytes: string }>(`SELECT pg_total_relation_size('docs')::text AS bytes`);
-  console.error(`postgres ${size}: ${count} docs in ${seconds.toFixed(1)} s`);
-  const ranked = `SELECT id FROM docs, q WHERE owner_id = $2 AND tsv @@ q.query ORDER BY ts_rank(tsv, q.query) DESC LIMIT 10`;
-  const plain = async (q: string) =>
-    (await client.query<{ id: string }>(`WITH q AS (SELECT websearch_to_tsquery('english', $1) AS query) ${ranked}`, [q, MAIN_OWNER])).rows.map((r) => r.id);
-  const prefix = async (q: string) => {
-    const words = q.split(/\s+/).filter(Boolean);
-    const text = words.map((w, i) => `${w.replace(/[^\p{L}\p{N}]/gu, '')}${i === words.length - 1 ? ':*' : ''}`).filter((w) => w !== ':*').join(' & ');
-    return (await client.query<{ id: string }>(`WITH q AS (SELECT to_tsquery('english', $1) AS query) ${ranked}`, [text || 'x', MAIN_OWNER])).rows.map((r) => r.id);
-  };
-  await measure(
-    size,
-    { name: 'postgres-fts', query: (q, mode) => (mode === 'prefix' ? prefix(q) : plain(q)), relevant: plain },
-    { size, engine: 'postgres-fts', docsPerSec: Math.round(count / seconds), memory: `table+GIN ${mib(Number(sizeRows[0]!.bytes))}` },
-  );
-  await client.end();
-  const cleanup = new pg.Client({ connectionString: pgUrl });
-  await cleanup.connect();
-  await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await cleanup.end();
-}
-
-const os = await import('node:os');
-console.error(`load average at start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
-for (const size of sizes) {
-  if (engines.has('embedded')) await benchEmbedded(size);
-  if (engines.has('minisearch') && size <= libraryLimit) await benchMiniSearch(size);
-  if (engines.has('orama') && size <= libraryLimit) await benchOrama(size);
-  if (engines.has('pg')) await benchPostgres(size);
-}
-
-console.log(`\nload average at end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (figures are wall time under that load; cpu = this process's CPU time)`);
-console.log('\nLatency (ms, top 10 with type facet; 1-3 word queries; typo queries carry one typo; prefix queries end in a 2-4 letter prefix)');
-console.table(rows);
-console.log(`\nRelevance on ${labelledQueries.length} labelled queries (bench/search-queries.ts); PostgreSQL uses plain websearch_to_tsquery + ts_rank`);
-console.table(relevance);
