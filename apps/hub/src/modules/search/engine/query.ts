@@ -1,19 +1,20 @@
+import { expand, type Variant } from './expand.ts';
+import { Selection } from './selection.ts';
 import { KEYWORDS, TITLE, type Codes, type Shard } from './shard.ts';
-import { bitCount, letterMask } from './terms.ts';
-import { allowedTypos, boundedDistance, boundedPrefixDistance, highlight, parseQuery, plainSnippet, type QueryTerm } from './text.ts';
+import { highlight, parseQuery, plainSnippet, type QueryTerm } from './text.ts';
 import type { FacetName, SearchHit, SearchQuery } from './types.ts';
 
 /**
  * The embedded engine's query path over one shard.
  *
- * 1. Each query word expands to variants: the exact term, prefix completions (last word)
- *    and typo variants (same first letter), at most MAX_EXPANSIONS each, most frequent first.
+ * 1. Each query word expands to variants (expand.ts): the exact term, prefix completions
+ *    (last word) and typo variants, each with a match quality.
  * 2. A document's weight for a word is the best (match quality × field weight) over the
  *    variants it contains; its score is Σ weight × idf over the words it matches, in
  *    fixed point, so the sum is exact and the same in any order. idf counts the word's
  *    live documents (Σ over its variants), so it never depends on the index's history.
  * 3. Documents matching the most words (all of them when any do) and passing the filters
- *    are counted (total, facets) and the best `offset + limit` kept in a bounded heap:
+ *    are counted (total, facets) and the best `offset + limit` kept (selection.ts):
  *    score, then id.
  *
  * Two ways to evaluate, with identical results:
@@ -27,21 +28,10 @@ import type { FacetName, SearchHit, SearchQuery } from './types.ts';
  * Scratch arrays are shared by all shards and left zeroed after every query.
  */
 
-/** Prefix and typo expansions kept per query word, most frequent first. */
-const MAX_EXPANSIONS = 48;
-const MAX_WINDOW = 1000;
-const QUALITY_EXACT = 1;
-const QUALITY_PREFIX = 0.8;
-const QUALITY_TYPO = [1, 0.55, 0.35] as const;
 /** Field weight of a posting's mask: the best field counts (title 3, keywords 2.5, body 1). */
 const FIELD_WEIGHT = Float64Array.from({ length: 8 }, (_, mask) => (mask & TITLE ? 3 : mask & KEYWORDS ? 2.5 : 1));
 /** Fixed-point scale of scores: ≤ 10 words × 3 × ln(1 + 10M) × 2^20 stays below 2^31. */
 const SCALE = 2 ** 20;
-
-interface Variant {
-  termId: number;
-  quality: number;
-}
 
 /**
  * A query word ready to evaluate. A document's weight for it is one of few values (quality
@@ -117,97 +107,6 @@ export class Scratch {
     this.best = new Uint8Array(0);
     this.ensure(0);
   }
-}
-
-/**
- * The `k` of `ids` in the most live documents (ties by term), without sorting them all.
- * Live counts, not posting lengths, so the choice never depends on the index's history.
- */
-function mostFrequent(shard: Shard, ids: number[], k = MAX_EXPANSIONS): number[] {
-  if (ids.length <= k) return ids;
-  const names = shard.dictionary.names;
-  const live = new Map(ids.map((id) => [id, shard.liveCount(id)]));
-  const better = (a: number, b: number) => live.get(a)! > live.get(b)! || (live.get(a) === live.get(b) && names[a]! < names[b]!);
-  // min-heap of the k best so far: heap[0] is the weakest kept
-  const heap: number[] = [];
-  for (const id of ids) {
-    if (heap.length < k) {
-      let j = heap.length;
-      heap.push(id);
-      while (j > 0) {
-        const parent = (j - 1) >> 1;
-        if (!better(heap[parent]!, id)) break;
-        heap[j] = heap[parent]!;
-        j = parent;
-      }
-      heap[j] = id;
-    } else if (better(id, heap[0]!)) {
-      let j = 0;
-      for (;;) {
-        const l = 2 * j + 1;
-        if (l >= k) break;
-        const r = l + 1;
-        const c = r < k && better(heap[l]!, heap[r]!) ? r : l;
-        if (!better(id, heap[c]!)) break;
-        heap[j] = heap[c]!;
-        j = c;
-      }
-      heap[j] = id;
-    }
-  }
-  return heap;
-}
-
-/** Candidate terms for one query word: exact, prefix completions and typo variants. */
-function expand(shard: Shard, term: QueryTerm): Variant[] {
-  const dictionary = shard.dictionary;
-  const names = dictionary.names;
-  const masks = dictionary.masks;
-  const found = new Map<number, number>();
-  const offer = (id: number, quality: number) => {
-    if ((found.get(id) ?? 0) < quality) found.set(id, quality);
-  };
-  for (const form of term.forms) {
-    const exact = dictionary.find(form);
-    if (exact !== undefined) offer(exact, QUALITY_EXACT);
-    if (term.prefix) {
-      const completions: number[] = [];
-      dictionary.forPrefix(form, (id) => {
-        if (id !== exact) completions.push(id);
-      });
-      for (const id of mostFrequent(shard, completions)) {
-        offer(id, QUALITY_PREFIX - Math.min(0.2, (names[id]!.length - form.length) * 0.01));
-      }
-    }
-    const typos = term.typos ? allowedTypos(form.length) : 0;
-    if (typos > 0) {
-      // Candidates share the first letter (as most typo-tolerant engines assume).
-      const candidates: number[] = [];
-      const distance = new Map<number, number>();
-      const minLength = form.length - typos;
-      const maxLength = term.prefix ? Number.POSITIVE_INFINITY : form.length + typos;
-      const formMask = letterMask(form);
-      dictionary.forPrefix(form[0]!, (id) => {
-        const t = names[id]!;
-        if (id === exact || t.length < minLength || t.length > maxLength) return;
-        // letters of the word missing from the term (and, for a whole word, the reverse)
-        if (bitCount(formMask & ~masks[id]!) > typos) return;
-        if (!term.prefix && bitCount(masks[id]! & ~formMask) > typos) return;
-        // a typo inside the prefix typed so far counts too (boundedPrefixDistance)
-        const d = term.prefix ? boundedPrefixDistance(form, t, typos) : boundedDistance(form, t, typos);
-        if (d >= 1 && d <= typos) {
-          candidates.push(id);
-          distance.set(id, d);
-        }
-      });
-      for (const id of mostFrequent(shard, candidates)) {
-        const d = distance.get(id)!;
-        const isPrefixMatch = term.prefix && names[id]!.length > form.length + d;
-        offer(id, QUALITY_TYPO[d as 1 | 2] * (isPrefixMatch ? 0.9 : 1));
-      }
-    }
-  }
-  return [...found].map(([termId, quality]) => ({ termId, quality }));
 }
 
 export function searchShard(shard: Shard, scratch: Scratch, query: SearchQuery, context: QueryContext): ShardResult {
@@ -394,133 +293,6 @@ function exhaustive(shard: Shard, scratch: Scratch, words: Word[], selection: Se
     counts[ord] = 0;
     acc[ord] = 0;
     if (count >= selection.maxCount && selection.passes(ord)) selection.offer(ord, count, s);
-  }
-}
-
-/**
- * Documents matching the most words: their count, facet counts, and the best `offset +
- * limit` in a min-heap (lower score, then smaller id, rank below). `offer` runs for every matching document, so it only tallies and compares
- * with the weakest kept score unless the document may enter the heap.
- */
-class Selection {
-  total = 0;
-  maxCount = 0;
-  /** Tallies by code (unused ones are not reported). */
-  readonly typeTally: Int32Array;
-  readonly sourceTally: Int32Array;
-  /** Score of the weakest kept document once the heap is full; below it nothing enters. */
-  private threshold = Number.NEGATIVE_INFINITY;
-  private heapSize = 0;
-  private readonly window: number;
-  private readonly heapOrd: Int32Array;
-  private readonly heapScore: Float64Array;
-  private readonly after: number;
-  private readonly before: number;
-  private readonly alive: Uint8Array;
-  private readonly types: Uint16Array;
-  private readonly sources: Uint16Array;
-  private readonly occurred: Float64Array;
-  private readonly typeFilter: Uint8Array | null;
-  private readonly sourceFilter: Uint8Array | null;
-
-  constructor(
-    private readonly shard: Shard,
-    query: SearchQuery,
-    context: QueryContext,
-  ) {
-    this.window = Math.min(MAX_WINDOW, query.offset + query.limit);
-    this.heapOrd = new Int32Array(this.window);
-    this.heapScore = new Float64Array(this.window);
-    this.typeTally = new Int32Array(context.typeCodes.names.length);
-    this.sourceTally = new Int32Array(context.sourceCodes.names.length + 1);
-    this.after = query.filters?.occurredAfter ?? Number.NEGATIVE_INFINITY;
-    this.before = query.filters?.occurredBefore ?? Number.POSITIVE_INFINITY;
-    this.alive = shard.alive;
-    this.types = shard.types;
-    this.sources = shard.sources;
-    this.occurred = shard.occurred;
-    this.typeFilter = context.typeFilter;
-    this.sourceFilter = context.sourceFilter;
-  }
-
-  /** Live and through the type, source and date filters. */
-  passes(ord: number): boolean {
-    if (this.alive[ord] === 0) return false;
-    if (this.typeFilter !== null && this.typeFilter[this.types[ord]!] !== 1) return false;
-    if (this.sourceFilter !== null && this.sourceFilter[this.sources[ord]!] !== 1) return false;
-    if (this.after !== Number.NEGATIVE_INFINITY && !(this.occurred[ord]! >= this.after)) return false;
-    if (this.before !== Number.POSITIVE_INFINITY && !(this.occurred[ord]! <= this.before)) return false;
-    return true;
-  }
-
-  /** A document that passes, matching `count` words with score `s`. */
-  offer(ord: number, count: number, s: number) {
-    if (count !== this.maxCount) {
-      if (count < this.maxCount) return;
-      this.restart(count);
-    }
-    this.total++;
-    this.typeTally[this.types[ord]!]!++;
-    this.sourceTally[this.sources[ord]!]!++;
-    if (s >= this.threshold) this.push(ord, s);
-  }
-
-  /** More words matched than by anything so far: start the counts over. */
-  private restart(count: number) {
-    this.maxCount = count;
-    this.total = 0;
-    this.heapSize = 0;
-    this.threshold = Number.NEGATIVE_INFINITY;
-    this.typeTally.fill(0);
-    this.sourceTally.fill(0);
-  }
-
-  /** Equal scores: the larger id first (as since the first version, so rankings stay comparable). */
-  private below(sa: number, a: number, sb: number, b: number): boolean {
-    if (sa !== sb) return sa < sb;
-    return this.shard.order.less(a, b);
-  }
-
-  private push(ord: number, s: number) {
-    const { heapOrd, heapScore, window } = this;
-    if (window === 0) return;
-    if (this.heapSize < window) {
-      let j = this.heapSize++;
-      while (j > 0) {
-        const parent = (j - 1) >> 1;
-        if (!this.below(s, ord, heapScore[parent]!, heapOrd[parent]!)) break;
-        heapScore[j] = heapScore[parent]!;
-        heapOrd[j] = heapOrd[parent]!;
-        j = parent;
-      }
-      heapScore[j] = s;
-      heapOrd[j] = ord;
-    } else if (this.below(heapScore[0]!, heapOrd[0]!, s, ord)) {
-      const size = this.heapSize;
-      let j = 0;
-      for (;;) {
-        const l = 2 * j + 1;
-        if (l >= size) break;
-        const r = l + 1;
-        const c = r < size && this.below(heapScore[r]!, heapOrd[r]!, heapScore[l]!, heapOrd[l]!) ? r : l;
-        if (!this.below(heapScore[c]!, heapOrd[c]!, s, ord)) break;
-        heapScore[j] = heapScore[c]!;
-        heapOrd[j] = heapOrd[c]!;
-        j = c;
-      }
-      heapScore[j] = s;
-      heapOrd[j] = ord;
-    }
-    if (this.heapSize === window) this.threshold = heapScore[0]!;
-  }
-
-  /** [ordinal, score] best first, from `offset`. */
-  ranked(offset: number): Array<[number, number]> {
-    const { heapOrd, heapScore } = this;
-    return Array.from({ length: this.heapSize }, (_, i) => i)
-      .sort((a, b) => (this.below(heapScore[a]!, heapOrd[a]!, heapScore[b]!, heapOrd[b]!) ? 1 : -1))
-      .slice(offset)
-      .map((i) => [heapOrd[i]!, heapScore[i]!]);
   }
 }
 
