@@ -84,6 +84,22 @@ describe.each(kinds)('database on %s', (kind) => {
     }
   });
 
+  it('gives every request its own claims on shared connections, also after a failed statement', async () => {
+    const users = Array.from({ length: 12 }, () => randomUUID());
+    const seen = await Promise.all(
+      users.map(async (sub, i) => {
+        if (i % 3 === 0) await expect(db.queryAsUser({ role: 'authenticated', sub }, 'SELECT 1 / (0 * $1::int)', [1])).rejects.toThrow(/division by zero/);
+        const anon = await db.queryAsUser<{ uid: string | null; who: string }>({ role: 'anon' }, 'SELECT auth.uid() AS uid, current_user AS who');
+        const own = await db.queryAsUser<{ uid: string; who: string }>({ role: 'authenticated', sub }, 'SELECT auth.uid() AS uid, current_user AS who');
+        return [anon.rows[0], own.rows[0]];
+      }),
+    );
+    seen.forEach(([anon, own], i) => {
+      expect(anon).toEqual({ uid: null, who: 'anon' });
+      expect(own).toEqual({ uid: users[i], who: 'authenticated' });
+    });
+  });
+
   it('refuses to run a request as a role that bypasses RLS', async () => {
     await expect(db.queryAsUser({ role: 'service_role' as never }, 'SELECT 1')).rejects.toThrow(/Refusing/);
   });

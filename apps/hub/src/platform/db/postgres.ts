@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { requestRole } from './claims.ts';
-import { claimsSetupSql, inlineParams } from './literal.ts';
+import { createHash } from 'node:crypto';
+import { claimsSetupSql } from './literal.ts';
 import type { Database, OwnerSql, QueryResult, RequestClaims, Row } from './types.ts';
 
 export interface PostgresOptions {
@@ -22,6 +23,26 @@ function wrap(client: pg.PoolClient): OwnerSql {
   };
 }
 
+const SET_REQUEST = 'made_open_set_request';
+const SET_REQUEST_SQL = `SELECT set_config('request.jwt.claims', $1, false), set_config('role', $2, false)`;
+
+/**
+ * Prepared statement names: one per distinct statement text (node-postgres requires it).
+ * The hub's statements are a fixed set; past the cap, statements run unnamed (parsed each time)
+ * so that a generated text can never grow every connection's statement cache.
+ */
+const MAX_NAMED_STATEMENTS = 1000;
+const statementNames = new Map<string, string>();
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (!name) {
+    if (statementNames.size >= MAX_NAMED_STATEMENTS) return undefined;
+    name = `made_open_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /** node-postgres over DATABASE_URL. */
 export async function connectPostgres(options: PostgresOptions): Promise<Database> {
   const pool = new pg.Pool({
@@ -31,8 +52,17 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
     connectionTimeoutMillis: 5_000,
     application_name: 'made-open-hub',
   });
+  // Connections for queryAsUser only. They carry the request's role and claims at session
+  // level (set before every statement), so they are never lent to system or owner work.
+  const userPool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 20,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    application_name: 'made-open-hub-requests',
+  });
   // An idle client losing its connection must not crash the process.
-  pool.on('error', (error) => options.logger.warn({ err: error }, 'idle PostgreSQL client failed'));
+  for (const p of [pool, userPool]) p.on('error', (error) => options.logger.warn({ err: error }, 'idle PostgreSQL client failed'));
 
   async function transaction<T>(opening: string, work: (tx: OwnerSql) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -66,12 +96,25 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
     },
 
     async queryAsUser<R extends Row>(claims: RequestClaims, text: string, params: readonly unknown[] = []) {
-      // A multi-statement simple query runs as one implicit transaction, so the local
-      // settings hold for exactly this statement: one round trip per request.
-      const message = `${claimsSetupSql(JSON.stringify(claims), requestRole(claims))}; ${inlineParams(text, params)}`;
-      const results = (await pool.query(message)) as unknown as pg.QueryResult<R>[];
-      const last = results[results.length - 1]!;
-      return { rows: last.rows, rowCount: last.rowCount ?? last.rows.length } satisfies QueryResult<R>;
+      // Two named prepared statements on a connection of the request pool: the claims and role
+      // (session level, replaced before every statement on these connections), then the
+      // statement itself. Both are parsed and planned once per connection; re-parsing them per
+      // request was where the database spent its time (docs/BENCHMARKS.md, API).
+      const role = requestRole(claims);
+      const client = await userPool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query({ name: SET_REQUEST, text: SET_REQUEST_SQL, values: [JSON.stringify(claims), role] });
+        const result = await client.query<R>({ name: statementName(text), text, values: params as unknown[] });
+        return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length } satisfies QueryResult<R>;
+      } catch (error) {
+        // A failed statement leaves nothing behind (each ran in its own implicit transaction),
+        // but a broken connection must not go back to the pool.
+        if (!(error instanceof pg.DatabaseError)) broken = error as Error;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     },
 
     asSystem(work) {
@@ -91,7 +134,7 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
     },
 
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), userPool.end()]);
     },
   };
 }
