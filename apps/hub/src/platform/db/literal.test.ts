@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inlineParams, toSqlLiteral } from './literal.ts';
+import { toSqlLiteral } from './literal.ts';
 
 describe('toSqlLiteral', () => {
   it('quotes every value so PostgreSQL infers its type like a bound parameter', () => {
@@ -24,16 +24,5 @@ describe('toSqlLiteral', () => {
   it('refuses NUL bytes and non-finite numbers', () => {
     expect(() => toSqlLiteral('a\0b')).toThrow(/NUL/);
     expect(() => toSqlLiteral(Number.NaN)).toThrow(/non-finite/);
-  });
-});
-
-describe('inlineParams', () => {
-  it('replaces placeholders by position, including repeated and two-digit ones', () => {
-    const params = Array.from({ length: 11 }, (_, i) => i + 1);
-    expect(inlineParams('select $1, $11, $1', params)).toBe("select '1', '11', '1'");
-  });
-
-  it('fails loudly when a placeholder has no parameter', () => {
-    expect(() => inlineParams('select $2', [1])).toThrow(/\$2/);
   });
 });

@@ -3,8 +3,8 @@ import pgUtils from 'pg/lib/utils.js';
 /**
  * Renders a parameter as a quoted SQL literal, the way node-postgres would send it as a
  * bound parameter: quoted literals are untyped in PostgreSQL, so type inference is the
- * same as for `$n`. Used only to put claims and a statement into one simple-protocol
- * message (one round trip); see docs/decisions/0002-query-layer.md.
+ * same as for `$n`. Used only to open a transaction and set its claims in one
+ * simple-protocol message (one round trip); see docs/decisions/0002-query-layer.md.
  */
 export function toSqlLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
@@ -16,22 +16,6 @@ export function toSqlLiteral(value: unknown): string {
   const text = Buffer.isBuffer(prepared) ? `\\x${prepared.toString('hex')}` : String(prepared);
   if (text.includes('\0')) throw new TypeError('Text parameters cannot contain NUL bytes');
   return pgUtils.escapeLiteral(text);
-}
-
-const placeholder = /\$(\d+)/g;
-
-/**
- * Replaces `$1..$n` with literals. The statement text is the hub's own SQL, never user
- * input, and must not contain `$n` inside string constants or dollar quotes.
- */
-export function inlineParams(text: string, params: readonly unknown[]): string {
-  return text.replace(placeholder, (_match, index: string) => {
-    const position = Number(index) - 1;
-    if (position < 0 || position >= params.length) {
-      throw new RangeError(`Statement refers to $${index} but ${params.length} parameters were given`);
-    }
-    return toSqlLiteral(params[position]);
-  });
 }
 
 export function claimsSetupSql(claimsJson: string, role: string): string {
