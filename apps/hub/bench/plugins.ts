@@ -36,11 +36,29 @@ const row = (what: string, value: string, note = '') => {
   process.stderr.write(`  ${what}: ${value}\n`);
 };
 
+// Microbenchmarks report the best of three rounds: other work on the shared cores only
+// ever adds time.
+async function best(measure: () => Promise<number>): Promise<number> {
+  return Math.min(await measure(), await measure(), await measure());
+}
+
 async function time(n: number, fn: () => Promise<unknown> | unknown): Promise<number> {
   for (let i = 0; i < Math.min(200, n); i++) await fn();
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) await fn();
-  return (performance.now() - t0) / n;
+  return best(async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await fn();
+    return (performance.now() - t0) / n;
+  });
+}
+
+/** Per-call time of an isolate-side loop `(n) => ...` making n calls. */
+async function timeLoop(fn: ivm.Reference<(n: number) => Promise<unknown>>, n: number): Promise<number> {
+  await fn.apply(undefined, [200], { result: { promise: true } });
+  return best(async () => {
+    const t0 = performance.now();
+    await fn.apply(undefined, [n], { result: { promise: true } });
+    return (performance.now() - t0) / n;
+  });
 }
 
 // 1. Baselines: a plain in-process async call copying the same JSON, and a raw applySync.
@@ -57,18 +75,13 @@ const rawLoop = (await rawContext.eval(
   { reference: true },
 )) as ivm.Reference<(n: number) => Promise<void>>;
 const rawAsyncCalls = 2000;
-let t0 = performance.now();
-await rawLoop.apply(undefined, [rawAsyncCalls], { result: { promise: true } });
-const rawAsyncHostCallMs = (performance.now() - t0) / rawAsyncCalls;
+const rawAsyncHostCallMs = await timeLoop(rawLoop, rawAsyncCalls);
 // The floor for any call from plugin code to the hub: plugin code runs on an isolate
 // thread (so a spinning plugin cannot stall the event loop), and a synchronous call to a
 // host function that returns at once still crosses to the Node thread and back.
 await rawContext.global.set('__cb', new ivm.Callback((m: string) => m, { sync: true }));
 const rawSyncLoop = (await rawContext.eval(`(async function (n) { for (let i = 0; i < n; i++) __cb('x'); })`, { reference: true })) as ivm.Reference<(n: number) => Promise<void>>;
-await rawSyncLoop.apply(undefined, [200], { result: { promise: true } });
-t0 = performance.now();
-await rawSyncLoop.apply(undefined, [rawAsyncCalls], { result: { promise: true } });
-const rawCrossThreadMs = (performance.now() - t0) / rawAsyncCalls;
+const rawCrossThreadMs = await timeLoop(rawSyncLoop, rawAsyncCalls);
 rawIsolate.dispose();
 row('plain in-process call (JSON copy)', us(plainMs), 'baseline');
 row('raw applySync (host -> isolate, same thread)', us(applySyncMs), 'baseline');
@@ -102,9 +115,12 @@ const loop = await PluginSandbox.create({
   onCatastrophicError: () => undefined,
 });
 const calls = 1000;
-t0 = performance.now();
-await loop.invoke('manual', calls, meta, noop);
-const hostCallMs = (performance.now() - t0) / calls;
+await loop.invoke('manual', 200, meta, noop);
+const hostCallMs = await best(async () => {
+  const t0 = performance.now();
+  await loop.invoke('manual', calls, meta, noop);
+  return (performance.now() - t0) / calls;
+});
 row('host<->plugin ctx call (inside one invocation)', us(hostCallMs), `${(hostCallMs / applySyncMs).toFixed(1)}x raw applySync (goal <= 2x), ${(hostCallMs / rawCrossThreadMs).toFixed(2)}x the cross-thread floor`);
 for (const s of [warm, oneGet, loop]) s.dispose('bench');
 
