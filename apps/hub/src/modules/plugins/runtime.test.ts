@@ -120,6 +120,20 @@ describe('plugin sandbox host calls', () => {
     expect(sandbox.alive).toBe(false);
   });
 
+  it('counts time spent waiting for the host against the wall clock only, not the CPU limit', async () => {
+    const sandbox = await PluginSandbox.create({
+      source: 'module.exports = { run: async (input, ctx) => { for (let i = 0; i < 5; i++) await ctx.storage.get("k"); return "patient"; } };',
+      filename: 'slow-host.js',
+      limits: { memoryMb: 16, cpuMs: 100, wallMs: 2000 },
+      onCatastrophicError: () => undefined,
+    });
+    const slowHost: HostDispatch = () => new Promise((resolve) => setTimeout(() => resolve(null), 60));
+    const started = performance.now();
+    expect(await sandbox.invoke('manual', null, meta, slowHost)).toBe('patient');
+    expect(performance.now() - started).toBeGreaterThan(250);
+    sandbox.dispose('test');
+  });
+
   it('hands plugin code plain copies: values, and errors with the host code', async () => {
     const sandbox = await PluginSandbox.create({
       source: `module.exports = { run: async (input, ctx) => {
