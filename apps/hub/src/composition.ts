@@ -45,11 +45,11 @@ export const migrationSources: readonly MigrationSource[] = [
  * dependencies. Modules never reach for globals or process.env.
  */
 export async function composeHub(config: Config, logger: Logger, db: Database): Promise<Hub> {
-  // The event backbone: the one outbox every module appends to, the relay, and consumers.
-  const events = createEventsModule({ config, db, logger: logger.child({ module: 'events' }) });
-  const outbox = events.outbox;
   // First in the list: started before the modules that enqueue, stopped after them.
   const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }) });
+  // The event backbone: the one outbox every module appends to, the relay, and consumers.
+  const events = createEventsModule({ config, db, logger: logger.child({ module: 'events' }), jobs });
+  const outbox = events.outbox;
   const auth = createAuthModule({ config, db, logger: logger.child({ module: 'auth' }), outbox });
   const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
   const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox });

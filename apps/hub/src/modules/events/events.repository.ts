@@ -123,6 +123,44 @@ export const eventsRepository = {
     return rows.map((row) => ({ event: toEnvelope(row), pubSeq: row.pub_seq! }));
   },
 
+  /**
+   * Deletes up to `limit` published events older than `olderThan`, oldest first, with any
+   * retry bookkeeping that points at them. The newest published event always stays, so
+   * cursors that start "from now" (max pub_seq) keep working.
+   */
+  async prunePublished(tx: Sql, olderThan: Date, limit: number): Promise<number> {
+    const { rows } = await tx.query<{ n: number }>(
+      `WITH doomed AS (
+         SELECT id FROM made_open.outbox
+         WHERE pub_seq IS NOT NULL AND published_at < $1::timestamptz
+           AND pub_seq < (SELECT max(pub_seq) FROM made_open.outbox WHERE pub_seq IS NOT NULL)
+         ORDER BY pub_seq LIMIT $2
+       ), failures AS (
+         DELETE FROM made_open.event_failures f USING doomed d WHERE f.event_id = d.id
+       ), gone AS (
+         DELETE FROM made_open.outbox o USING doomed d WHERE o.id = d.id RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [olderThan.toISOString(), limit],
+    );
+    return rows[0]!.n;
+  },
+
+  /** Idempotency markers older than the retention window: their events can no longer come back. */
+  async pruneProcessed(tx: Sql, olderThan: Date, limit: number): Promise<number> {
+    const { rows } = await tx.query<{ n: number }>(
+      `WITH doomed AS (
+         SELECT consumer, event_id FROM made_open.processed_events WHERE processed_at < $1::timestamptz LIMIT $2
+       ), gone AS (
+         DELETE FROM made_open.processed_events p USING doomed d
+         WHERE p.consumer = d.consumer AND p.event_id = d.event_id RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [olderThan.toISOString(), limit],
+    );
+    return rows[0]!.n;
+  },
+
   /** The latest pub_seq at or before which every matching event has been seen. */
   async lastPubSeq(tx: Sql): Promise<string> {
     const { rows } = await tx.query<{ last: string | null }>(`SELECT max(pub_seq)::text AS last FROM made_open.outbox WHERE pub_seq IS NOT NULL`);

@@ -9,11 +9,14 @@ import { eventsRoutes } from './events.routes.ts';
 import { createEventsService } from './events.service.ts';
 import { createEventOutbox, type EventOutbox } from './outbox.ts';
 import { createRelay, type Relay, type RelayOptions } from './relay.ts';
+import { pruneJob } from './retention.ts';
+import type { JobsModule } from '../jobs/index.ts';
 import { createEmbeddedTransport } from './transport.embedded.ts';
 import { createNatsTransport } from './transport.nats.ts';
 import type { EventTransport } from './transport.ts';
 
 export { createEventOutbox, type EventOutbox } from './outbox.ts';
+export { EVENT_RETENTION_DAYS, pruneEvents } from './retention.ts';
 export type { EventHandler, Subscription } from './consumers.ts';
 
 export const eventsMigrations = {
@@ -25,6 +28,8 @@ export interface EventsModuleDeps {
   config: Pick<Config, 'natsUrl'>;
   db: Database;
   logger: Logger;
+  /** Where the nightly retention job (events.prune) is registered. */
+  jobs?: Pick<JobsModule, 'register'>;
   /** Tests: a registry with their own event types. */
   registry?: EventRegistry;
   /** Tests and benchmarks: tuning and fault injection. */
@@ -58,6 +63,7 @@ export function createEventsModule(deps: EventsModuleDeps): EventsModule {
     ? createNatsTransport({ url: config.natsUrl, logger, ackWaitMs: deps.tuning?.ackWaitMs, name: deps.tuning?.natsName })
     : createEmbeddedTransport({ db, logger });
   const relay = createRelay({ db, transport, logger, ...deps.tuning?.relay });
+  deps.jobs?.register(pruneJob(db, logger));
   outbox.onAppend(() => relay.poke());
 
   // Wakes SSE streams on each relay commit.
