@@ -15,11 +15,16 @@
  * budget; MRR is then over those answered, and says n=). Figures are printed
  * as each engine finishes, and as tables at the end. The load average is printed beside
  * them: on a shared machine, compare the CPU columns and ratios, not wall times.
+ *
+ * Last, write-to-searchable latency on the real hub (search-freshness.ts; `--freshness=0`
+ * skips it, `--freshness=N` writes N notes, default 100; `--freshness-database-url` and
+ * `--freshness-nats-url` run it on PostgreSQL / NATS).
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { latencyQueries } from './search-data.ts';
+import { measureFreshness } from './search-freshness.ts';
 import { buildEmbedded, buildMiniSearch, buildOrama, buildPostgres, type Adapter, type Built, type Mode, type Progress } from './search-engines.ts';
 import { labelledQueries } from './search-queries.ts';
 
@@ -223,4 +228,11 @@ if (args.child) {
   console.table(results.map((r) => ('error' in r ? r : { size: r.size, engine: r.engine, exact: r.exact, typo: r.typo, prefix: r.prefix, load: r.load })));
   console.log('\nIndexing, memory and relevance (70 labelled queries, bench/search-queries.ts)');
   console.table(results.filter((r): r is Result => !('error' in r)).map((r) => ({ size: r.size, engine: r.engine, index: r.index, memory: r.memory, 'MRR@10': r['MRR@10'], 'recall@10': r['recall@10'], byKind: r.byKind })));
+  const writes = Number(args.freshness ?? 100);
+  if (writes > 0) {
+    console.error(`\nwrite-to-searchable: ${writes} notes through the real hub`);
+    const freshness = await measureFreshness({ writes, databaseUrl: args['freshness-database-url'], natsUrl: args['freshness-nats-url'] });
+    console.log(`\nWrite to searchable (load ${load()})`);
+    console.table([freshness]);
+  }
 }
