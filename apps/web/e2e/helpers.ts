@@ -26,6 +26,9 @@ async function axe(page: Page, label: string) {
 /** Axe (zero serious/critical) and screenshots at desktop and phone width. */
 export async function inspect(page: Page, name: string, options: { fullPage?: boolean } = {}) {
   await page.waitForLoadState('load');
+  // Next streams a dynamic page's metadata after its content: after a client-side navigation
+  // the <title> can arrive a moment after the page is drawn.
+  await page.waitForFunction(() => document.title.trim().length > 0);
   const original = page.viewportSize() ?? DESKTOP;
   for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     await page.setViewportSize(viewport);
