@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { capabilityNameSchema, credentialTypeSchema, type CapabilityName, type CredentialType } from '@made-open/shared/wallet-events';
+import { capabilitySchema } from '@made-open/shared/wallet-api';
 
 export { credentialTypeSchema, type CredentialType, type CapabilityName };
 
@@ -101,29 +102,7 @@ function maskUrl(value: string): string {
   }
 }
 
-export const credentialViewSchema = z.object({
-  id: z.string().uuid(),
-  type: credentialTypeSchema,
-  name: z.string(),
-  hints: z.record(z.string(), z.string()),
-  fields: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  lastTestedAt: z.string().nullable(),
-  lastTestOk: z.boolean().nullable(),
-});
-export type CredentialView = z.infer<typeof credentialViewSchema>;
+export { credentialViewSchema, type CredentialView } from '@made-open/shared/wallet-api';
+export { credentialTestResultSchema as testResultSchema, type CredentialTestResult as TestResult } from '@made-open/shared/wallet-api';
 
-export const testResultSchema = z.object({
-  ok: z.boolean(),
-  provider: z.string(),
-  message: z.string(),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-});
-export type TestResult = z.infer<typeof testResultSchema>;
-
-export const capabilitiesViewSchema = z.object({
-  capabilities: z.array(
-    z.object({ name: capabilityNameSchema, enabled: z.boolean(), providedBy: z.array(credentialTypeSchema) }),
-  ),
-});
+export const capabilitiesViewSchema = z.object({ capabilities: z.array(capabilitySchema) });

@@ -9,30 +9,14 @@ export { capabilityNameSchema, credentialTypeSchema };
 export type CredentialType = z.infer<typeof credentialTypeSchema>;
 export type CapabilityName = z.infer<typeof capabilityNameSchema>;
 
-/** Masked metadata: the hub never sends a secret or any part of one that authorises anything. */
-export const CredentialViewSchema = z.object({
-  id: z.string(),
-  type: credentialTypeSchema,
-  name: z.string(),
-  hints: z.record(z.string(), z.string()),
-  fields: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  lastTestedAt: z.string().nullable(),
-  lastTestOk: z.boolean().nullable(),
-});
-export type CredentialView = z.infer<typeof CredentialViewSchema>;
-
-export const TestResultSchema = z.object({
-  ok: z.boolean(),
-  provider: z.string(),
-  message: z.string(),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-});
-export type TestResult = z.infer<typeof TestResultSchema>;
-
-export const CapabilitySchema = z.object({ name: capabilityNameSchema, enabled: z.boolean(), providedBy: z.array(credentialTypeSchema) });
-export type Capability = z.infer<typeof CapabilitySchema>;
+export {
+  capabilitySchema as CapabilitySchema,
+  credentialTestResultSchema as TestResultSchema,
+  credentialViewSchema as CredentialViewSchema,
+  type Capability,
+  type CredentialTestResult as TestResult,
+  type CredentialView,
+} from '@made-open/shared/wallet-api';
 
 const configValue = z.union([z.string(), z.number(), z.boolean()]);
 export type ConfigValue = z.infer<typeof configValue>;

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { capabilityNameSchema, credentialTypeSchema } from './wallet-events.ts';
+
+/**
+ * The wallet API's response shapes (/api/v1/credentials, /api/v1/capabilities), shared by
+ * the hub, which validates what it sends, and the web app, which parses what it gets.
+ */
+
+/** Masked metadata: never a secret, or any part of one that authorises anything. */
+export const credentialViewSchema = z.object({
+  id: z.string(),
+  type: credentialTypeSchema,
+  name: z.string(),
+  hints: z.record(z.string(), z.string()),
+  fields: z.array(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastTestedAt: z.string().nullable(),
+  lastTestOk: z.boolean().nullable(),
+});
+export type CredentialView = z.infer<typeof credentialViewSchema>;
+
+export const credentialTestResultSchema = z.object({
+  ok: z.boolean(),
+  provider: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type CredentialTestResult = z.infer<typeof credentialTestResultSchema>;
+
+export const capabilitySchema = z.object({ name: capabilityNameSchema, enabled: z.boolean(), providedBy: z.array(credentialTypeSchema) });
+export type Capability = z.infer<typeof capabilitySchema>;
