@@ -30,21 +30,4 @@ export const pluginViewSchema = z.object({
   updatedAt: z.string(),
 });
 
-export const runResultSchema = z.object({
-  runId: z.string(),
-  outcome: z.enum(['ok', 'error', 'timeout', 'memory', 'killed', 'refused']),
-  result: z.unknown(),
-  error: z.string().nullable(),
-  durationMs: z.number(),
-});
-
-export const runViewSchema = z.object({
-  id: z.string(),
-  version: z.string(),
-  trigger: z.string(),
-  triggerRef: z.string().nullable(),
-  startedAt: z.string(),
-  durationMs: z.number(),
-  outcome: z.string(),
-  error: z.string().nullable(),
-});
+export { pluginRunResultSchema as runResultSchema, pluginRunViewSchema as runViewSchema } from '@made-open/shared/plugins-api';

@@ -56,26 +56,12 @@ export const PluginViewSchema = z.object({
 });
 export type PluginView = z.infer<typeof PluginViewSchema>;
 
-export const RunViewSchema = z.object({
-  id: z.string(),
-  version: z.string(),
-  trigger: z.string(),
-  triggerRef: z.string().nullable(),
-  startedAt: z.string(),
-  durationMs: z.number(),
-  outcome: z.string(),
-  error: z.string().nullable(),
-});
-export type RunView = z.infer<typeof RunViewSchema>;
-
-export const RunResultSchema = z.object({
-  runId: z.string(),
-  outcome: z.string(),
-  result: z.unknown(),
-  error: z.string().nullable(),
-  durationMs: z.number(),
-});
-export type RunResult = z.infer<typeof RunResultSchema>;
+export {
+  pluginRunResultSchema as RunResultSchema,
+  pluginRunViewSchema as RunViewSchema,
+  type PluginRunResult as RunResult,
+  type PluginRunView as RunView,
+} from '@made-open/shared/plugins-api';
 
 export const GrantSchema = z.object({ permission: z.string(), grantedAt: z.string() });
 export type Grant = z.infer<typeof GrantSchema>;
