@@ -45,22 +45,18 @@ function statementName(text: string): string | undefined {
 
 /** node-postgres over DATABASE_URL. */
 export async function connectPostgres(options: PostgresOptions): Promise<Database> {
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 20,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
-    application_name: 'made-open-hub',
-  });
+  const newPool = (applicationName: string) =>
+    new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 20,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 5_000,
+      application_name: applicationName,
+    });
+  const pool = newPool('made-open-hub');
   // Connections for queryAsUser only. They carry the request's role and claims at session
   // level (set before every statement), so they are never lent to system or owner work.
-  const userPool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 20,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
-    application_name: 'made-open-hub-requests',
-  });
+  const userPool = newPool('made-open-hub-requests');
   // An idle client losing its connection must not crash the process.
   for (const p of [pool, userPool]) p.on('error', (error) => options.logger.warn({ err: error }, 'idle PostgreSQL client failed'));
 
