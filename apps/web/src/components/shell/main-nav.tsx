@@ -1,8 +1,7 @@
 'use client';
 import { NotebookPen, Settings, Users } from 'lucide-react';
-import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { cn } from '@/lib/utils';
+import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
 export const SECTIONS = [
   { href: '/contacts', label: 'Contacts', icon: Users },
@@ -15,24 +14,13 @@ export function MainNav() {
   return (
     <nav aria-label="Sections">
       <ul className="flex items-center gap-0.5 sm:gap-1">
-        {SECTIONS.map(({ href, label, icon: Icon }) => {
-          const active = pathname === href || pathname.startsWith(`${href}/`);
-          return (
-            <li key={href}>
-              <Link
-                href={href}
-                aria-current={active ? 'page' : undefined}
-                className={cn(
-                  'flex h-9 items-center gap-1.5 rounded-md px-2 text-sm font-medium text-muted-foreground hover:bg-muted hover:text-foreground sm:px-3',
-                  active && 'bg-muted text-foreground',
-                )}
-              >
-                <Icon className="size-4" aria-hidden="true" />
-                <span className="max-sm:sr-only">{label}</span>
-              </Link>
-            </li>
-          );
-        })}
+        {SECTIONS.map(({ href, label, icon: Icon }) => (
+          <li key={href}>
+            <NavLink href={href} icon={Icon} active={isCurrentSection(pathname, href)} className="px-2 sm:px-3">
+              <span className="max-sm:sr-only">{label}</span>
+            </NavLink>
+          </li>
+        ))}
       </ul>
     </nav>
   );
