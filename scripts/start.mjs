@@ -80,4 +80,6 @@ if (existsSync(join(webDir, 'package.json'))) {
   await waitFor(openUrl, 'The web app');
 }
 
-console.log(`\nMade Open is running.\n\n  Open ${openUrl}\n\n  Hub API  ${hubUrl}/api/v1   (OpenAPI docs at ${hubUrl}/docs)\n  Stop with Ctrl-C.\n`);
+console.log(
+  `\nMade Open is running.\n\n  Open ${openUrl}\n\n  Hub API  ${hubUrl}/api/v1   (OpenAPI docs at ${hubUrl}/docs)\n  Stop with Ctrl-C.\n`,
+);

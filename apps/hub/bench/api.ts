@@ -70,7 +70,9 @@ async function load(name: string, options: autocannon.Options): Promise<Figures>
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
   };
-  console.log(`  ${name}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}`);
+  console.log(
+    `  ${name}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}`,
+  );
   return figures;
 }
 
@@ -115,7 +117,10 @@ async function benchHub(label: string, databaseUrl: string | undefined): Promise
     const signup = await fetch(`${base}/auth/v1/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `bench-${randomBytes(4).toString('hex')}@example.com`, password: 'bench-password-123' }),
+      body: JSON.stringify({
+        email: `bench-${randomBytes(4).toString('hex')}@example.com`,
+        password: 'bench-password-123',
+      }),
     });
     if (!signup.ok) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
     const { access_token: token } = (await signup.json()) as { access_token: string };
@@ -163,7 +168,9 @@ async function main() {
   try {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    await client.query(`CREATE TABLE bench_items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), title text, body text, properties jsonb)`);
+    await client.query(
+      `CREATE TABLE bench_items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), title text, body text, properties jsonb)`,
+    );
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO bench_items (title, body, properties) SELECT 'Item ' || g, 'Body', '{}' FROM generate_series(1, 500) g RETURNING id`,
     );

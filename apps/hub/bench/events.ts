@@ -48,12 +48,26 @@ function record(row: Row) {
 async function rawPublish(nats: NatsServer): Promise<number> {
   const nc = await connect({ servers: nats.url });
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: 'bench-raw', subjects: ['bench.>'], storage: StorageType.File, retention: RetentionPolicy.Limits });
+  await jsm.streams.add({
+    name: 'bench-raw',
+    subjects: ['bench.>'],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+  });
   const js = jetstream(nc);
   const encoder = new TextEncoder();
   // The same envelope size as an outbox event.
   const body = encoder.encode(
-    JSON.stringify({ id: crypto.randomUUID(), type: 'test.Counted', ownerId: owners[0], subject: 's', time: new Date().toISOString(), actor: { kind: 'user', id: owners[0] }, data: payload, v: 1 }),
+    JSON.stringify({
+      id: crypto.randomUUID(),
+      type: 'test.Counted',
+      ownerId: owners[0],
+      subject: 's',
+      time: new Date().toISOString(),
+      actor: { kind: 'user', id: owners[0] },
+      data: payload,
+      v: 1,
+    }),
   );
   const started = performance.now();
   let inFlight: Promise<unknown>[] = [];
@@ -75,8 +89,18 @@ function event(owner: string, n: number): NewEvent {
   return { type: 'test.Counted', ownerId: owner, subject: `s${n}`, actor: { kind: 'user', id: owner }, data: { n } };
 }
 
-async function module(database: EventsTestDatabase, natsUrl: string | undefined, onEvent: (id: string) => void): Promise<EventsModule> {
-  const events = createEventsModule({ config: { natsUrl }, db: database.db, logger: silent, registry: testRegistry, tuning: { natsName: 'bench' } });
+async function module(
+  database: EventsTestDatabase,
+  natsUrl: string | undefined,
+  onEvent: (id: string) => void,
+): Promise<EventsModule> {
+  const events = createEventsModule({
+    config: { natsUrl },
+    db: database.db,
+    logger: silent,
+    registry: testRegistry,
+    tuning: { natsName: 'bench' },
+  });
   events.subscribe({
     name: `bench-${natsUrl ? 'nats' : 'embedded'}-${crypto.randomUUID().slice(0, 8)}`,
     types: ['test.Counted'],
@@ -152,7 +176,9 @@ async function latency(label: string, database: EventsTestDatabase, natsUrl: str
   const deadline = performance.now() + 30_000;
   while (receivedAt.size < count && performance.now() < deadline) await sleep(20);
   const seconds = (performance.now() - started) / 1000;
-  const samples = [...committedAt].map(([id, at]) => (receivedAt.get(id) ?? Number.POSITIVE_INFINITY) - at).map((ms) => Math.max(0, ms));
+  const samples = [...committedAt]
+    .map(([id, at]) => (receivedAt.get(id) ?? Number.POSITIVE_INFINITY) - at)
+    .map((ms) => Math.max(0, ms));
   samples.sort((a, b) => a - b);
   const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))]!;
   record({
@@ -168,17 +194,24 @@ async function latency(label: string, database: EventsTestDatabase, natsUrl: str
 }
 
 function print() {
-  const fmt = (n: number | undefined, digits = 1) => (n === undefined ? '' : Number.isFinite(n) ? n.toFixed(digits) : 'lost');
+  const fmt = (n: number | undefined, digits = 1) =>
+    n === undefined ? '' : Number.isFinite(n) ? n.toFixed(digits) : 'lost';
   console.log('\n| run | events | seconds | events/s | x raw | p50 ms | p99 ms | max ms |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.run} | ${r.events} | ${fmt(r.seconds, 2)} | ${fmt(r.perSecond, 0)} | ${fmt(r.ratio, 2)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.max, 2)} |`);
+    console.log(
+      `| ${r.run} | ${r.events} | ${fmt(r.seconds, 2)} | ${fmt(r.perSecond, 0)} | ${fmt(r.ratio, 2)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.max, 2)} |`,
+    );
   }
 }
 
 // Every measured run gets a fresh database and, for NATS, a fresh server: no run replays
 // another's events.
-async function isolated(kind: Kind, nats: boolean, work: (database: EventsTestDatabase, natsUrl: string | undefined) => Promise<void>) {
+async function isolated(
+  kind: Kind,
+  nats: boolean,
+  work: (database: EventsTestDatabase, natsUrl: string | undefined) => Promise<void>,
+) {
   const database = await openTestDatabase(kind, 30);
   const server = nats ? await startNatsServer() : undefined;
   try {

@@ -13,7 +13,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { z } from 'zod';
-import { createJobsModule, defineJob, type JobDefinition, type JobPriority, type JobsModule } from '../src/modules/jobs/index.ts';
+import {
+  createJobsModule,
+  defineJob,
+  type JobDefinition,
+  type JobPriority,
+  type JobsModule,
+} from '../src/modules/jobs/index.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { platformMigrations, type Database } from '../src/platform/db/index.ts';
 import { openPglite } from '../src/platform/db/pglite.ts';
@@ -44,7 +50,9 @@ function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
-async function openDatabase(kind: 'postgres' | 'pglite'): Promise<{ db: Database; url?: string; drop(): Promise<void> }> {
+async function openDatabase(
+  kind: 'postgres' | 'pglite',
+): Promise<{ db: Database; url?: string; drop(): Promise<void> }> {
   if (kind === 'pglite') {
     const db = await openPglite();
     await migrate(db, [platformMigrations], logger);
@@ -89,7 +97,13 @@ function latencyDefs(samples: Record<JobPriority, number[]>) {
   return { realtime: make('realtime'), interactive: make('interactive'), background: make('background') };
 }
 
-async function measureLatency(db: Database, jobs: JobsModule, def: JobDefinition<typeof timed>, n: number, gapMs: number) {
+async function measureLatency(
+  db: Database,
+  jobs: JobsModule,
+  def: JobDefinition<typeof timed>,
+  n: number,
+  gapMs: number,
+) {
   for (let i = 0; i < n; i++) {
     await db.asSystem((tx) => jobs.enqueue(tx, def, { t: now() }));
     await sleep(gapMs);
@@ -167,7 +181,12 @@ async function benchmark(kind: 'postgres' | 'pglite') {
       await db.asSystem((tx) => producer.enqueueMany(tx, producerDef, batch));
     }
     const enqueueSeconds = (performance.now() - enqueueStarted) / 1000;
-    rows.push({ database: kind, measure: `enqueue backlog (enqueueMany, 1,000 per transaction)`, value: `${Math.round(backlog / enqueueSeconds).toLocaleString('en')} jobs/s`, goal: '—' });
+    rows.push({
+      database: kind,
+      measure: `enqueue backlog (enqueueMany, 1,000 per transaction)`,
+      value: `${Math.round(backlog / enqueueSeconds).toLocaleString('en')} jobs/s`,
+      goal: '—',
+    });
 
     // 2. Realtime latency while the backlog drains.
     const underLoad: Record<JobPriority, number[]> = { realtime: [], interactive: [], background: [] };
@@ -218,11 +237,23 @@ for (const kind of kinds) {
   }
 }
 
-const load = (await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = (await import('node:os'))
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 console.log('\nJobs (pg-boss 10 through the jobs module). Latency in ms from the enqueue call inside the');
 console.log(`transaction (commit included) to the handler starting. Load average at the end: ${load}.\n`);
 const header = ['database', 'measure', 'p50 ms', 'p95 ms', 'p99 ms', 'value', 'goal', 'met'];
-const table = rows.map((r) => [r.database, r.measure, fmt(r.p50), fmt(r.p95), fmt(r.p99), r.value ?? '', r.goal, r.met === undefined ? '' : r.met ? 'yes' : 'NO']);
+const table = rows.map((r) => [
+  r.database,
+  r.measure,
+  fmt(r.p50),
+  fmt(r.p95),
+  fmt(r.p99),
+  r.value ?? '',
+  r.goal,
+  r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(line(header));

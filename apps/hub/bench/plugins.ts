@@ -66,8 +66,12 @@ const handler = async (input: unknown) => JSON.parse(JSON.stringify({ ok: true, 
 const plainMs = await time(20_000, () => handler({ n: 1 }));
 const rawIsolate = new ivm.Isolate({ memoryLimit: 32 });
 const rawContext = await rawIsolate.createContext();
-const rawFn = (await rawContext.eval('(function (x) { return x; })', { reference: true })) as ivm.Reference<(x: string) => string>;
-const applySyncMs = await time(20_000, () => rawFn.applySync(undefined, ['{"n":1}'], { arguments: { copy: true }, result: { copy: true } }));
+const rawFn = (await rawContext.eval('(function (x) { return x; })', { reference: true })) as ivm.Reference<
+  (x: string) => string
+>;
+const applySyncMs = await time(20_000, () =>
+  rawFn.applySync(undefined, ['{"n":1}'], { arguments: { copy: true }, result: { copy: true } }),
+);
 const rawHost = new ivm.Reference(async (m: string) => m);
 await rawContext.global.set('__h', rawHost);
 const rawLoop = (await rawContext.eval(
@@ -80,7 +84,9 @@ const rawAsyncHostCallMs = await timeLoop(rawLoop, rawAsyncCalls);
 // thread (so a spinning plugin cannot stall the event loop), and a synchronous call to a
 // host function that returns at once still crosses to the Node thread and back.
 await rawContext.global.set('__cb', new ivm.Callback((m: string) => m, { sync: true }));
-const rawSyncLoop = (await rawContext.eval(`(async function (n) { for (let i = 0; i < n; i++) __cb('x'); })`, { reference: true })) as ivm.Reference<(n: number) => Promise<void>>;
+const rawSyncLoop = (await rawContext.eval(`(async function (n) { for (let i = 0; i < n; i++) __cb('x'); })`, {
+  reference: true,
+})) as ivm.Reference<(n: number) => Promise<void>>;
 const rawCrossThreadMs = await timeLoop(rawSyncLoop, rawAsyncCalls);
 rawIsolate.dispose();
 row('plain in-process call (JSON copy)', us(plainMs), 'baseline');
@@ -93,7 +99,12 @@ const trivial = 'module.exports = { run: (input) => ({ ok: true, input }) };';
 const colds: number[] = [];
 for (let i = 0; i < 30; i++) {
   const t = performance.now();
-  const s = await PluginSandbox.create({ source: trivial, filename: 'bench.js', limits, onCatastrophicError: () => undefined });
+  const s = await PluginSandbox.create({
+    source: trivial,
+    filename: 'bench.js',
+    limits,
+    onCatastrophicError: () => undefined,
+  });
   await s.invoke('manual', { n: 1 }, meta, noop);
   colds.push(performance.now() - t);
   s.dispose('bench');
@@ -102,14 +113,25 @@ const coldMs = p50(colds);
 row('cold start + first invocation (p50)', `${coldMs.toFixed(2)} ms`, '');
 
 // 3. Warm invocations.
-const warm = await PluginSandbox.create({ source: trivial, filename: 'bench.js', limits, onCatastrophicError: () => undefined });
+const warm = await PluginSandbox.create({
+  source: trivial,
+  filename: 'bench.js',
+  limits,
+  onCatastrophicError: () => undefined,
+});
 const warmMs = await time(5000, () => warm.invoke('manual', { n: 1 }, meta, noop));
 row('warm invocation, trivial handler', us(warmMs), `${(warmMs / coldMs).toFixed(3)}x cold (goal < 1 ms, <= 0.1x)`);
-const oneGet = await PluginSandbox.create({ source: 'module.exports = { run: (i, ctx) => ctx.entities.get("x") };', filename: 'bench.js', limits, onCatastrophicError: () => undefined });
+const oneGet = await PluginSandbox.create({
+  source: 'module.exports = { run: (i, ctx) => ctx.entities.get("x") };',
+  filename: 'bench.js',
+  limits,
+  onCatastrophicError: () => undefined,
+});
 const oneGetMs = await time(5000, () => oneGet.invoke('manual', null, meta, noop));
 row('warm invocation, one ctx.entities.get (stub host)', us(oneGetMs), 'ctx round trip without the database');
 const loop = await PluginSandbox.create({
-  source: 'module.exports = { run: async (n, ctx) => { for (let i = 0; i < n; i++) await ctx.entities.get("x"); return n; } };',
+  source:
+    'module.exports = { run: async (n, ctx) => { for (let i = 0; i < n; i++) await ctx.entities.get("x"); return n; } };',
   filename: 'bench.js',
   limits,
   onCatastrophicError: () => undefined,
@@ -121,7 +143,11 @@ const hostCallMs = await best(async () => {
   await loop.invoke('manual', calls, meta, noop);
   return (performance.now() - t0) / calls;
 });
-row('host<->plugin ctx call (inside one invocation)', us(hostCallMs), `${(hostCallMs / applySyncMs).toFixed(1)}x raw applySync (goal <= 2x), ${(hostCallMs / rawCrossThreadMs).toFixed(2)}x the cross-thread floor`);
+row(
+  'host<->plugin ctx call (inside one invocation)',
+  us(hostCallMs),
+  `${(hostCallMs / applySyncMs).toFixed(1)}x raw applySync (goal <= 2x), ${(hostCallMs / rawCrossThreadMs).toFixed(2)}x the cross-thread floor`,
+);
 for (const s of [warm, oneGet, loop]) s.dispose('bench');
 
 // 4. Memory per idle plugin.
@@ -129,7 +155,12 @@ global.gc?.();
 const idle: PluginSandbox[] = [];
 const rss0 = process.memoryUsage().rss;
 for (let i = 0; i < 50; i++) {
-  const s = await PluginSandbox.create({ source: trivial, filename: 'bench.js', limits, onCatastrophicError: () => undefined });
+  const s = await PluginSandbox.create({
+    source: trivial,
+    filename: 'bench.js',
+    limits,
+    onCatastrophicError: () => undefined,
+  });
   await s.invoke('manual', null, meta, noop);
   idle.push(s);
 }
@@ -172,7 +203,11 @@ async function openDatabase(kind: 'pglite' | 'postgres'): Promise<{ db: Database
 async function inFlight(n: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < n) await work(next++); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
   return n / ((performance.now() - started) / 1000);
 }
 
@@ -186,29 +221,71 @@ async function until(check: () => Promise<boolean>, timeoutMs = 120_000) {
 
 async function hubRuns(kind: 'pglite' | 'postgres') {
   const database = await openDatabase(kind);
-  const config = loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'made-open-bench-plugins-')), LOG_LEVEL: 'silent', PORT: '0' });
+  const config = loadConfig({
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'made-open-bench-plugins-')),
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+  });
   process.stderr.write(`  (starting a hub on ${kind})\n`);
   const hub = await composeHub(config, createLogger('silent'), database.db);
   try {
-    const signup = await hub.app.inject({ method: 'POST', url: '/auth/v1/signup', payload: { email: 'bench@example.test', password: 'bench-password-123' } });
+    const signup = await hub.app.inject({
+      method: 'POST',
+      url: '/auth/v1/signup',
+      payload: { email: 'bench@example.test', password: 'bench-password-123' },
+    });
     const { access_token: token, user } = signup.json() as { access_token: string; user: { id: string } };
-    const note = (await hub.app.inject({ method: 'POST', url: '/api/v1/entities', headers: { authorization: `Bearer ${token}` }, payload: { type: 'note', title: 'bench' } })).json() as { id: string };
+    const note = (
+      await hub.app.inject({
+        method: 'POST',
+        url: '/api/v1/entities',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { type: 'note', title: 'bench' },
+      })
+    ).json() as { id: string };
     const plugins = hub.modules.find((m) => m.name === 'plugins') as PluginsModule;
     const graph = (hub.modules.find((m) => m.name === 'graph') as GraphModule).service;
     const events = hub.modules.find((m) => m.name === 'events') as EventsModule;
     const caller = { id: user.id, claims: { role: 'authenticated' as const, sub: user.id } };
-    const count = async (sql: string) => Number((await hub.db.asSystem((tx) => tx.query<{ n: string }>(sql, [user.id]))).rows[0]!.n);
-    const decisions = () => count(`SELECT count(*) AS n FROM made_open.outbox WHERE owner_id = $1 AND type = 'policy.Decision'`);
-    const audited = () => count(`SELECT count(*) AS n FROM made_open.audit_log WHERE owner_id = $1 AND type = 'policy.Decision'`);
+    const count = async (sql: string) =>
+      Number((await hub.db.asSystem((tx) => tx.query<{ n: string }>(sql, [user.id]))).rows[0]!.n);
+    const decisions = () =>
+      count(`SELECT count(*) AS n FROM made_open.outbox WHERE owner_id = $1 AND type = 'policy.Decision'`);
+    const audited = () =>
+      count(`SELECT count(*) AS n FROM made_open.audit_log WHERE owner_id = $1 AND type = 'policy.Decision'`);
     const runs = () => count(`SELECT count(*) AS n FROM made_open.plugin_runs WHERE owner_id = $1`);
 
-    const manifest = { id: 'bench-events', name: 'bench', version: '1.0.0', permissions: ['events:subscribe:data.EntityCreated', 'entities:read:note'], triggers: [{ type: 'event', events: ['data.EntityCreated'] }] };
-    await plugins.service.install(caller, validatePackage(manifest, `module.exports = { onEvent: async (e, ctx) => (await ctx.entities.get('${note.id}')).title };`));
+    const manifest = {
+      id: 'bench-events',
+      name: 'bench',
+      version: '1.0.0',
+      permissions: ['events:subscribe:data.EntityCreated', 'entities:read:note'],
+      triggers: [{ type: 'event', events: ['data.EntityCreated'] }],
+    };
+    await plugins.service.install(
+      caller,
+      validatePackage(
+        manifest,
+        `module.exports = { onEvent: async (e, ctx) => (await ctx.entities.get('${note.id}')).title };`,
+      ),
+    );
     await plugins.service.consent(caller, 'bench-events', { permissions: manifest.permissions });
     const trivialManifest = { ...manifest, id: 'bench-trivial', permissions: ['events:subscribe:data.EntityCreated'] };
-    await plugins.service.install(caller, validatePackage(trivialManifest, 'module.exports = { onEvent: (e) => e.type };'));
+    await plugins.service.install(
+      caller,
+      validatePackage(trivialManifest, 'module.exports = { onEvent: (e) => e.type };'),
+    );
     let seq = 0;
-    const event = () => ({ id: uuidv7(), type: 'data.EntityCreated', ownerId: user.id, subject: note.id, time: new Date().toISOString(), actor: { kind: 'user' as const, id: user.id }, data: { entity: { source: null } }, v: 1 });
+    const event = () => ({
+      id: uuidv7(),
+      type: 'data.EntityCreated',
+      ownerId: user.id,
+      subject: note.id,
+      time: new Date().toISOString(),
+      actor: { kind: 'user' as const, id: user.id },
+      data: { entity: { source: null } },
+      v: 1,
+    });
     const dispatch = async () => {
       seq++;
       const [result] = await plugins.service.dispatchEvent(event());
@@ -218,15 +295,31 @@ async function hubRuns(kind: 'pglite' | 'postgres') {
     process.stderr.write('  (warmed up)\n');
     const n = 2000;
     const on = `${kind}`;
-    row(`[${on}] baseline: graph.getEntityJson alone, 32 in flight (reads/s)`, (await inFlight(n, 32, () => graph.getEntityJson(caller, note.id))).toFixed(0), 'the read one ctx.entities.get makes, without a plugin');
-    row(`[${on}] event-triggered invocations/s, sequential`, (await inFlight(n / 2, 1, dispatch)).toFixed(0), '1 plugin, one ctx.entities.get; goal >= 1,000/s');
+    row(
+      `[${on}] baseline: graph.getEntityJson alone, 32 in flight (reads/s)`,
+      (await inFlight(n, 32, () => graph.getEntityJson(caller, note.id))).toFixed(0),
+      'the read one ctx.entities.get makes, without a plugin',
+    );
+    row(
+      `[${on}] event-triggered invocations/s, sequential`,
+      (await inFlight(n / 2, 1, dispatch)).toFixed(0),
+      '1 plugin, one ctx.entities.get; goal >= 1,000/s',
+    );
     await until(async () => (await audited()) === (await decisions()));
     const before = await decisions();
     let t = performance.now();
     const burst = await inFlight(n, 32, dispatch);
-    row(`[${on}] event-triggered invocations/s, 32 in flight`, burst.toFixed(0), 'runs and decisions committed to the outbox');
+    row(
+      `[${on}] event-triggered invocations/s, 32 in flight`,
+      burst.toFixed(0),
+      'runs and decisions committed to the outbox',
+    );
     await until(async () => (await audited()) === (await decisions()));
-    row(`[${on}]   same, until the audit consumer has written every policy.Decision`, (n / ((performance.now() - t) / 1000)).toFixed(0), `${(await decisions()) - before} decisions`);
+    row(
+      `[${on}]   same, until the audit consumer has written every policy.Decision`,
+      (n / ((performance.now() - t) / 1000)).toFixed(0),
+      `${(await decisions()) - before} decisions`,
+    );
 
     // End to end: data.EntityCreated events committed while the plugin-triggers consumer is
     // stopped, then drained through it (relay -> durable consumer -> invocation).
@@ -238,11 +331,19 @@ async function hubRuns(kind: 'pglite' | 'postgres') {
     t = performance.now();
     await consumer.start();
     await until(async () => (await runs()) >= runsBefore + e2e);
-    row(`[${on}] end to end through the plugin-triggers consumer (invocations/s)`, (e2e / ((performance.now() - t) / 1000)).toFixed(0), 'events delivered one at a time');
+    row(
+      `[${on}] end to end through the plugin-triggers consumer (invocations/s)`,
+      (e2e / ((performance.now() - t) / 1000)).toFixed(0),
+      'events delivered one at a time',
+    );
 
     await plugins.service.consent(caller, 'bench-trivial', { permissions: trivialManifest.permissions });
     const both = await inFlight(n, 32, () => plugins.service.dispatchEvent(event()));
-    row(`[${on}] event-triggered invocations/s, 2 plugins per event, 32 in flight`, (2 * both).toFixed(0), 'invocations, not events');
+    row(
+      `[${on}] event-triggered invocations/s, 2 plugins per event, 32 in flight`,
+      (2 * both).toFixed(0),
+      'invocations, not events',
+    );
     process.stderr.write(`  (${seq} single-plugin dispatches)\n`);
   } finally {
     await hub.close();

@@ -32,7 +32,11 @@ interface User {
 async function signUp(): Promise<User> {
   const email = `rt-${randomBytes(5).toString('hex')}@example.test`;
   const password = `pw-${randomBytes(9).toString('hex')}`;
-  const res = await fetch(`${base}/auth/v1/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${base}/auth/v1/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   const body = (await res.json()) as { access_token: string; user: { id: string } };
   return { id: body.user.id, email, password, token: body.access_token };
 }
@@ -59,25 +63,53 @@ async function openRawSocket(apikey: string, token: string, topic: string, count
       if (m.event === 'postgres_changes') counter.n++;
     });
   });
-  ws.send(JSON.stringify({ topic, event: 'phx_join', ref: '1', join_ref: '1', payload: { config: { postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'entities' }] }, access_token: token } }));
+  ws.send(
+    JSON.stringify({
+      topic,
+      event: 'phx_join',
+      ref: '1',
+      join_ref: '1',
+      payload: {
+        config: { postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'entities' }] },
+        access_token: token,
+      },
+    }),
+  );
   await joined;
 }
 
-async function measure(label: string, writer: User, arrivals: Map<string, number>, mode: 'create' | 'update'): Promise<number[]> {
+async function measure(
+  label: string,
+  writer: User,
+  arrivals: Map<string, number>,
+  mode: 'create' | 'update',
+): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < writes; i++) {
     const title = `${label}-${i}-${randomBytes(3).toString('hex')}`;
     const headers = { authorization: `Bearer ${writer.token}`, 'content-type': 'application/json' };
     let target: { id: string; version: number } | undefined;
     if (mode === 'update') {
-      const created = await fetch(`${base}/api/v1/entities`, { method: 'POST', headers, body: JSON.stringify({ type: 'note', title: `${title}-draft` }) });
+      const created = await fetch(`${base}/api/v1/entities`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ type: 'note', title: `${title}-draft` }),
+      });
       target = (await created.json()) as { id: string; version: number };
       await sleep(300);
     }
     const started = performance.now();
     const res = target
-      ? await fetch(`${base}/api/v1/entities/${target.id}`, { method: 'PATCH', headers, body: JSON.stringify({ version: target.version, title }) })
-      : await fetch(`${base}/api/v1/entities`, { method: 'POST', headers, body: JSON.stringify({ type: 'note', title }) });
+      ? await fetch(`${base}/api/v1/entities/${target.id}`, {
+          method: 'PATCH',
+          headers,
+          body: JSON.stringify({ version: target.version, title }),
+        })
+      : await fetch(`${base}/api/v1/entities`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ type: 'note', title }),
+        });
     if (res.status !== 201 && res.status !== 200) throw new Error(`write failed: ${res.status} ${await res.text()}`);
     const deadline = Date.now() + 10_000;
     while (!arrivals.has(title)) {
@@ -130,10 +162,19 @@ async function main() {
       .on('postgres_changes', { event: '*', schema: 'public', table: 'entities' }, (p) => {
         arrivals.set(String((p.new as { title: string }).title), performance.now());
       })
-      .subscribe((status, err) => (status === 'SUBSCRIBED' ? resolve() : status === 'CHANNEL_ERROR' || status === 'TIMED_OUT' ? reject(err ?? new Error(status)) : undefined));
+      .subscribe((status, err) =>
+        status === 'SUBSCRIBED'
+          ? resolve()
+          : status === 'CHANNEL_ERROR' || status === 'TIMED_OUT'
+            ? reject(err ?? new Error(status))
+            : undefined,
+      );
   });
 
-  await measure('warmup', writer, arrivals, 'create').then(() => undefined, () => undefined);
+  await measure('warmup', writer, arrivals, 'create').then(
+    () => undefined,
+    () => undefined,
+  );
   const one = await measure('one', writer, arrivals, 'create');
   const oneUpdate = await measure('one-update', writer, arrivals, 'update');
 
@@ -151,7 +192,9 @@ async function main() {
   }
   const openMs = performance.now() - opened;
   const heartbeat = setInterval(() => {
-    for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ topic: 'phoenix', event: 'heartbeat', ref: 'hb', payload: {} }));
+    for (const ws of sockets)
+      if (ws.readyState === WebSocket.OPEN)
+        ws.send(JSON.stringify({ topic: 'phoenix', event: 'heartbeat', ref: 'hb', payload: {} }));
   }, 20_000);
   const before = counter.n;
   const many = await measure('many', writer, arrivals, 'create');
@@ -160,7 +203,9 @@ async function main() {
   clearInterval(heartbeat);
   const writerSockets = Array.from({ length: 999 }, (_, i) => i).filter((i) => i % 10 === 0).length;
 
-  console.log(`\nAPI write -> postgres_changes at a subscribed supabase-js client, ${writes} sequential writes per row (hub on ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`);
+  console.log(
+    `\nAPI write -> postgres_changes at a subscribed supabase-js client, ${writes} sequential writes per row (hub on ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`,
+  );
   console.log('| write | open sockets | p50 ms | p99 ms | max ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const [write, label, xs] of [
@@ -169,9 +214,13 @@ async function main() {
     ['POST /api/v1/entities (INSERT)', '1,000', many],
     ['PATCH /api/v1/entities/:id (UPDATE)', '1,000', manyUpdate],
   ] as const) {
-    console.log(`| ${write} | ${label} | ${percentile(xs, 50).toFixed(1)} | ${percentile(xs, 99).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`);
+    console.log(
+      `| ${write} | ${label} | ${percentile(xs, 50).toFixed(1)} | ${percentile(xs, 99).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`,
+    );
   }
-  console.log(`\n999 extra sockets opened and joined in ${(openMs / 1000).toFixed(1)} s; during the 1,000-socket run the ${writerSockets} sockets of the writer received ${counter.n - before} INSERTs (expected ${writerSockets * writes * 2}: the measured creates and the updates' drafts), the other users' 899 sockets received ${otherCounter.n}.`);
+  console.log(
+    `\n999 extra sockets opened and joined in ${(openMs / 1000).toFixed(1)} s; during the 1,000-socket run the ${writerSockets} sockets of the writer received ${counter.n - before} INSERTs (expected ${writerSockets * writes * 2}: the measured creates and the updates' drafts), the other users' 899 sockets received ${otherCounter.n}.`,
+  );
   await client.removeAllChannels();
 }
 

@@ -73,7 +73,8 @@ export async function buildEmbedded(size: number, progress: Progress): Promise<B
     if (batch.length === 5000) flush();
   }
   flush();
-  const search = (q: string) => engine.searchSync({ ownerId: MAIN_OWNER, q, limit: 10, offset: 0, facets: ['type'] }).hits.map((h) => h.id);
+  const search = (q: string) =>
+    engine.searchSync({ ownerId: MAIN_OWNER, q, limit: 10, offset: 0, facets: ['type'] }).hits.map((h) => h.id);
   return {
     adapters: [{ name: 'embedded', query: search, notes: { terms: engine.stats().terms } }],
     docs: count,
@@ -154,7 +155,14 @@ export async function buildOrama(size: number, progress: Progress): Promise<Buil
   // tolerance 1 (Levenshtein, prefixes included by default); threshold 0 keeps only documents
   // with every word. Without tolerance as well, to show what typo tolerance costs it.
   const query = (tolerance: number) => async (q: string) => {
-    const r = await oramaSearch(db, { term: q, tolerance, threshold: 0, limit: 10, boost: { title: 3, keywords: 2.5 }, facets: { type: {} } });
+    const r = await oramaSearch(db, {
+      term: q,
+      tolerance,
+      threshold: 0,
+      limit: 10,
+      boost: { title: 3, keywords: 2.5 },
+      facets: { type: {} },
+    });
     return r.hits.map((h) => String(h.document.id));
   };
   return {
@@ -202,7 +210,14 @@ export async function buildPostgres(size: number, progress: Progress, url: strin
     await client.query(
       `INSERT INTO docs (owner_id, id, type, title, body, keywords)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
-      [batch.map((d) => d.ownerId), batch.map((d) => d.id), batch.map((d) => d.type), batch.map((d) => d.title), batch.map((d) => d.body), batch.map((d) => d.keywords.join(' '))],
+      [
+        batch.map((d) => d.ownerId),
+        batch.map((d) => d.id),
+        batch.map((d) => d.type),
+        batch.map((d) => d.title),
+        batch.map((d) => d.body),
+        batch.map((d) => d.keywords.join(' ')),
+      ],
     );
     count += batch.length;
     batch = [];
@@ -228,17 +243,25 @@ export async function buildPostgres(size: number, progress: Progress, url: strin
   await client.query(`SET pg_trgm.word_similarity_threshold = 0.4`);
 
   /** websearch syntax for whole words; to_tsquery with :* when the last word is a prefix. */
-  const tsquery = (mode: Mode) => (mode === 'prefix' ? `to_tsquery('english', $1)` : `websearch_to_tsquery('english', $1)`);
+  const tsquery = (mode: Mode) =>
+    mode === 'prefix' ? `to_tsquery('english', $1)` : `websearch_to_tsquery('english', $1)`;
   const text = (q: string, mode: Mode) => {
     if (mode !== 'prefix') return q;
-    const words = q.split(/\s+/).map((w) => w.replace(/[^\p{L}\p{N}]/gu, '')).filter(Boolean);
+    const words = q
+      .split(/\s+/)
+      .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ''))
+      .filter(Boolean);
     return words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(' & ') || 'x';
   };
-  const ids = async (sql: string, params: unknown[]) => (await client.query<{ id: string }>(sql, params)).rows.map((r) => r.id);
+  const ids = async (sql: string, params: unknown[]) =>
+    (await client.query<{ id: string }>(sql, params)).rows.map((r) => r.id);
   const fts: Adapter = {
     name: 'postgres-fts',
     query: (q, mode) =>
-      ids(`SELECT id FROM docs WHERE owner_id = $2 AND tsv @@ ${tsquery(mode)} ORDER BY ts_rank(tsv, ${tsquery(mode)}) DESC LIMIT 10`, [text(q, mode), MAIN_OWNER]),
+      ids(
+        `SELECT id FROM docs WHERE owner_id = $2 AND tsv @@ ${tsquery(mode)} ORDER BY ts_rank(tsv, ${tsquery(mode)}) DESC LIMIT 10`,
+        [text(q, mode), MAIN_OWNER],
+      ),
   };
   const ftsTrgm: Adapter = {
     name: 'postgres-fts+trgm',
@@ -248,7 +271,7 @@ export async function buildPostgres(size: number, progress: Progress, url: strin
          ORDER BY ts_rank(tsv, ${tsquery(mode)}) + word_similarity($3, names) DESC LIMIT 10`,
         [text(q, mode), MAIN_OWNER, q.toLowerCase()],
       ),
-    notes: { 'word_similarity_threshold': 0.4 },
+    notes: { word_similarity_threshold: 0.4 },
   };
   return {
     adapters: [fts, ftsTrgm],

@@ -22,7 +22,9 @@ const hubDir = join(import.meta.dirname, '..');
 
 function percentiles(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
-  return [50, 95, 99].map((p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(0)).join('/');
+  return [50, 95, 99]
+    .map((p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(0))
+    .join('/');
 }
 
 export async function measureFreshness(options: FreshnessOptions) {
@@ -52,7 +54,10 @@ export async function measureFreshness(options: FreshnessOptions) {
     const signup = await fetch(`${base}/auth/v1/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `fresh-${randomBytes(4).toString('hex')}@example.com`, password: 'bench-password-123' }),
+      body: JSON.stringify({
+        email: `fresh-${randomBytes(4).toString('hex')}@example.com`,
+        password: 'bench-password-123',
+      }),
     });
     if (!signup.ok) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
     const { access_token: token } = (await signup.json()) as { access_token: string };

@@ -56,7 +56,9 @@ for (const q of args.repeat ? args.repeat.split(',') : []) {
   }
   times.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
-  console.log(`${JSON.stringify(q)}: wall best ${times[0]!.toFixed(2)} median ${times[10]!.toFixed(2)}, cpu best ${cpu[0]!.toFixed(2)} median ${cpu[10]!.toFixed(2)} ms, total=${search(q).estimatedTotal}`);
+  console.log(
+    `${JSON.stringify(q)}: wall best ${times[0]!.toFixed(2)} median ${times[10]!.toFixed(2)}, cpu best ${cpu[0]!.toFixed(2)} median ${cpu[10]!.toFixed(2)} ms, total=${search(q).estimatedTotal}`,
+  );
 }
 const workload = latencyQueries(count);
 const all: Array<[string, string, number, number]> = [];
@@ -75,11 +77,15 @@ for (const mode of ['exact', 'typo', 'prefix'] as const) {
   }
   times.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
-  const p = (list: number[], x: number) => list[Math.min(list.length - 1, Math.floor((x / 100) * list.length))]!.toFixed(1);
-  console.log(`${mode}: wall p50 ${p(times, 50)} p95 ${p(times, 95)} p99 ${p(times, 99)}, cpu p50 ${p(cpu, 50)} p95 ${p(cpu, 95)} p99 ${p(cpu, 99)} ms`);
+  const p = (list: number[], x: number) =>
+    list[Math.min(list.length - 1, Math.floor((x / 100) * list.length))]!.toFixed(1);
+  console.log(
+    `${mode}: wall p50 ${p(times, 50)} p95 ${p(times, 95)} p99 ${p(times, 99)}, cpu p50 ${p(cpu, 50)} p95 ${p(cpu, 95)} p99 ${p(cpu, 99)} ms`,
+  );
 }
 all.sort((a, b) => b[2] - a[2]);
-for (const [mode, q, ms, n] of all.slice(0, 25)) console.log(`${ms.toFixed(1).padStart(7)} ms cpu  ${mode.padEnd(6)} ${JSON.stringify(q)} total=${n}`);
+for (const [mode, q, ms, n] of all.slice(0, 25))
+  console.log(`${ms.toFixed(1).padStart(7)} ms cpu  ${mode.padEnd(6)} ${JSON.stringify(q)} total=${n}`);
 if (args.profile) {
   const { profile } = await session.post('Profiler.stop');
   writeFileSync(args.profile, JSON.stringify(profile));

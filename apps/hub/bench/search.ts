@@ -25,7 +25,16 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { latencyQueries } from './search-data.ts';
 import { measureFreshness } from './search-freshness.ts';
-import { buildEmbedded, buildMiniSearch, buildOrama, buildPostgres, type Adapter, type Built, type Mode, type Progress } from './search-engines.ts';
+import {
+  buildEmbedded,
+  buildMiniSearch,
+  buildOrama,
+  buildPostgres,
+  type Adapter,
+  type Built,
+  type Mode,
+  type Progress,
+} from './search-engines.ts';
 import { labelledQueries } from './search-queries.ts';
 
 const args = Object.fromEntries(
@@ -37,7 +46,10 @@ const args = Object.fromEntries(
 const queryCount = Number(args.queries ?? 100);
 const budgetMs = Number(args.budget ?? 120) * 1000;
 const pgUrl = args['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 interface Result {
   size: number;
@@ -90,11 +102,13 @@ async function latency(adapter: Adapter, label: string): Promise<Record<Mode, st
       const r = await timed(adapter, `${label} ${mode}`, q, mode);
       cpu.push(r.cpu);
       wall.push(r.wall);
-      if (wall.length % 25 === 0) process.stderr.write(`  ${label} ${mode}: ${wall.length}/${workload[mode].length} queries\n`);
+      if (wall.length % 25 === 0)
+        process.stderr.write(`  ${label} ${mode}: ${wall.length}/${workload[mode].length} queries\n`);
     }
     // PostgreSQL works in its own processes: this process's CPU time says nothing about it
     const cpuText = adapter.name.startsWith('postgres') ? '' : ` cpu ${percentiles(cpu)}`;
-    out[mode] = `wall ${percentiles(wall)}${cpuText}${wall.length < workload[mode].length ? ` (n=${wall.length})` : ''}`;
+    out[mode] =
+      `wall ${percentiles(wall)}${cpuText}${wall.length < workload[mode].length ? ` (n=${wall.length})` : ''}`;
   }
   return out;
 }
@@ -148,7 +162,9 @@ async function child(engine: string, size: number) {
     if (finished || (done < total && performance.now() - lastReport < 10_000)) return;
     lastReport = performance.now();
     finished = done >= total;
-    process.stderr.write(`  ${label}: indexed ${done}/${total}, heap ${mib(process.memoryUsage().heapUsed)}, load ${load()}\n`);
+    process.stderr.write(
+      `  ${label}: indexed ${done}/${total}, heap ${mib(process.memoryUsage().heapUsed)}, load ${load()}\n`,
+    );
   };
   const before = memory();
   const builders: Record<string, () => Promise<Built>> = {
@@ -162,9 +178,15 @@ async function child(engine: string, size: number) {
   const built = await builder();
   const after = memory();
   const wall = Object.values(built.phases).reduce((a, b) => a + b, 0);
-  const phases = Object.entries(built.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
-  const rate = `${Math.round(built.docs / wall)} docs/s` + (built.indexCpuSeconds ? `, ${Math.round(built.docs / built.indexCpuSeconds)} docs/CPU-s` : '');
-  const memoryText = built.diskBytes ? `table + indexes ${mib(built.diskBytes)}` : `heap +${mib(after.heap - before.heap)}, rss +${mib(after.rss - before.rss)}`;
+  const phases = Object.entries(built.phases)
+    .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+    .join(', ');
+  const rate =
+    `${Math.round(built.docs / wall)} docs/s` +
+    (built.indexCpuSeconds ? `, ${Math.round(built.docs / built.indexCpuSeconds)} docs/CPU-s` : '');
+  const memoryText = built.diskBytes
+    ? `table + indexes ${mib(built.diskBytes)}`
+    : `heap +${mib(after.heap - before.heap)}, rss +${mib(after.rss - before.rss)}`;
   process.stderr.write(`  ${label}: built (${phases}; ${rate}; ${memoryText})\n`);
   for (const adapter of built.adapters) {
     const startLoad = load();
@@ -189,20 +211,42 @@ async function child(engine: string, size: number) {
 }
 
 /** Runs one engine in its own process; resolves with its result rows (or the failure). */
-function runChild(engine: string, size: number): Promise<Array<Result | { size: number; engine: string; error: string }>> {
+function runChild(
+  engine: string,
+  size: number,
+): Promise<Array<Result | { size: number; engine: string; error: string }>> {
   const heap = Number(args['max-heap-mb'] ?? 12288);
   const file = fileURLToPath(import.meta.url);
-  const childArgs = [`--max-old-space-size=${heap}`, '--expose-gc', '--import', 'tsx', file, `--child=${engine}`, `--size=${size}`];
+  const childArgs = [
+    `--max-old-space-size=${heap}`,
+    '--expose-gc',
+    '--import',
+    'tsx',
+    file,
+    `--child=${engine}`,
+    `--size=${size}`,
+  ];
   for (const key of ['queries', 'budget', 'pg-url']) if (args[key]) childArgs.push(`--${key}=${args[key]}`);
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, childArgs, { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, childArgs, {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
     });
     proc.on('close', (code, signal) => {
-      const rows = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Result);
-      if (code !== 0) rows.push({ size, engine, error: `did not finish (exit ${code ?? signal}; out of memory shows as a heap error above)` } as never);
+      const rows = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Result);
+      if (code !== 0)
+        rows.push({
+          size,
+          engine,
+          error: `did not finish (exit ${code ?? signal}; out of memory shows as a heap error above)`,
+        } as never);
       resolve(rows);
     });
   });
@@ -224,14 +268,38 @@ if (args.child) {
     }
   }
   console.log(`\nload average at end: ${load()}`);
-  console.log('\nLatency in ms, p50/p95/p99, top 10 (embedded and Orama with a type facet); cpu = the engine process\'s CPU time');
-  console.table(results.map((r) => ('error' in r ? r : { size: r.size, engine: r.engine, exact: r.exact, typo: r.typo, prefix: r.prefix, load: r.load })));
+  console.log(
+    "\nLatency in ms, p50/p95/p99, top 10 (embedded and Orama with a type facet); cpu = the engine process's CPU time",
+  );
+  console.table(
+    results.map((r) =>
+      'error' in r
+        ? r
+        : { size: r.size, engine: r.engine, exact: r.exact, typo: r.typo, prefix: r.prefix, load: r.load },
+    ),
+  );
   console.log('\nIndexing, memory and relevance (70 labelled queries, bench/search-queries.ts)');
-  console.table(results.filter((r): r is Result => !('error' in r)).map((r) => ({ size: r.size, engine: r.engine, index: r.index, memory: r.memory, 'MRR@10': r['MRR@10'], 'recall@10': r['recall@10'], byKind: r.byKind })));
+  console.table(
+    results
+      .filter((r): r is Result => !('error' in r))
+      .map((r) => ({
+        size: r.size,
+        engine: r.engine,
+        index: r.index,
+        memory: r.memory,
+        'MRR@10': r['MRR@10'],
+        'recall@10': r['recall@10'],
+        byKind: r.byKind,
+      })),
+  );
   const writes = Number(args.freshness ?? 100);
   if (writes > 0) {
     console.error(`\nwrite-to-searchable: ${writes} notes through the real hub`);
-    const freshness = await measureFreshness({ writes, databaseUrl: args['freshness-database-url'], natsUrl: args['freshness-nats-url'] });
+    const freshness = await measureFreshness({
+      writes,
+      databaseUrl: args['freshness-database-url'],
+      natsUrl: args['freshness-nats-url'],
+    });
     console.log(`\nWrite to searchable (load ${load()})`);
     console.table([freshness]);
   }

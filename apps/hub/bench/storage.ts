@@ -52,12 +52,21 @@ function upload(path: string, file: string, token: string, size: number): Promis
   return new Promise((resolve, reject) => {
     const req = request(`${base}/storage/v1/object/${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': String(size), 'x-upsert': 'true' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+        'x-upsert': 'true',
+      },
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(res.statusCode) : reject(new Error(`upload ${res.statusCode}: ${Buffer.concat(chunks)}`))));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve(res.statusCode)
+          : reject(new Error(`upload ${res.statusCode}: ${Buffer.concat(chunks)}`)),
+      );
     });
     req.on('error', reject);
     pipeline(createReadStream(file, { highWaterMark: 256 * 1024 }), req).catch(reject);
@@ -84,12 +93,20 @@ async function main() {
   // Random bytes, written in 4 MiB pieces (no compression or dedupe helps anyone).
   writeFileSync(source, '');
   const out = createWriteStream(source);
-  for (let written = 0; written < size; written += 4 * 1024 * 1024) out.write(randomBytes(Math.min(4 * 1024 * 1024, size - written)));
+  for (let written = 0; written < size; written += 4 * 1024 * 1024)
+    out.write(randomBytes(Math.min(4 * 1024 * 1024, size - written)));
   await new Promise<void>((resolve) => out.end(resolve));
 
   hub = spawn(join(hubDir, 'node_modules/.bin/tsx'), ['src/main.ts'], {
     cwd: hubDir,
-    env: { ...process.env, PORT: String(port), DATA_DIR: join(work, 'hub'), LOG_LEVEL: 'warn', DATABASE_URL: '', AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '1000' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: join(work, 'hub'),
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '1000',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; ; i++) {
@@ -104,7 +121,10 @@ async function main() {
   const signup = await fetch(`${base}/auth/v1/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${Date.now()}@example.test`, password: `pw-${randomBytes(9).toString('hex')}` }),
+    body: JSON.stringify({
+      email: `bench-${Date.now()}@example.test`,
+      password: `pw-${randomBytes(9).toString('hex')}`,
+    }),
   });
   const { access_token: token } = (await signup.json()) as { access_token: string };
   await fetch(`${base}/storage/v1/bucket`, {
@@ -162,9 +182,12 @@ async function main() {
   console.log(`\n${sizeMb} MB file, median of ${rounds} rounds, same disk (${work})`);
   console.log('| operation | MB/s | vs fs.copyFile |');
   console.log('|---|---:|---:|');
-  for (const [name, rate, ratio] of rows) console.log(`| ${name} | ${rate.toFixed(0)} | ${(ratio * 100).toFixed(0)}% |`);
+  for (const [name, rate, ratio] of rows)
+    console.log(`| ${name} | ${rate.toFixed(0)} | ${(ratio * 100).toFixed(0)}% |`);
   const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
-  console.log(`\nhub resident memory: ${mb(idle)} MB before streaming, peak ${mb(uploadPeak)} MB during upload, peak ${mb(downloadPeak)} MB during download (file: ${sizeMb} MB)`);
+  console.log(
+    `\nhub resident memory: ${mb(idle)} MB before streaming, peak ${mb(uploadPeak)} MB during upload, peak ${mb(downloadPeak)} MB during download (file: ${sizeMb} MB)`,
+  );
 }
 
 main()

@@ -84,7 +84,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await deps.db.ping();
         checks.database = {
           status: 'ok',
-          details: { kind: deps.db.kind, vector: deps.db.hasVector, latencyMs: Math.round((performance.now() - started) * 10) / 10 },
+          details: {
+            kind: deps.db.kind,
+            vector: deps.db.hasVector,
+            latencyMs: Math.round((performance.now() - started) * 10) / 10,
+          },
         };
       } catch {
         checks.database = { status: 'down', details: { kind: deps.db.kind } };

@@ -73,7 +73,12 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
     subscribe: (subscription) => events.subscribe(subscription),
     triggerEventTypes: [...new Set(eventRegistry.definitions.map((definition) => definition.type))],
   });
-  const realtime = createRealtimeModule({ db, logger: logger.child({ module: 'realtime' }), tokens: auth.verifier, events });
+  const realtime = createRealtimeModule({
+    db,
+    logger: logger.child({ module: 'realtime' }),
+    tokens: auth.verifier,
+    events,
+  });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
   const search = createSearchModule({ config, db, logger: logger.child({ module: 'search' }), events });
   const modules: HubModule[] = [jobs, events, auth, graph, wallet, storage, policy, plugins, realtime, audit, search];

@@ -10,8 +10,7 @@ import { createLogger } from '../src/platform/logger.ts';
 export type TestDatabaseKind = 'pglite' | 'postgres';
 
 /** The server the PostgreSQL tests create their throwaway databases on. */
-export const adminDatabaseUrl =
-  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const adminDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
  * PostgreSQL tests run under CI (and when TEST_DATABASE_URL is set). There they must

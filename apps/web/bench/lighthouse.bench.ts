@@ -37,8 +37,34 @@ async function accessToken(email: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-const FIRST = ['Ada', 'Grace', 'Alan', 'Katherine', 'Edsger', 'Barbara', 'Donald', 'Margaret', 'Linus', 'Frances', 'Ken', 'Radia'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Johnson', 'Dijkstra', 'Liskov', 'Knuth', 'Hamilton', 'Torvalds', 'Allen', 'Thompson', 'Perlman'];
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Katherine',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Margaret',
+  'Linus',
+  'Frances',
+  'Ken',
+  'Radia',
+];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Johnson',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Hamilton',
+  'Torvalds',
+  'Allen',
+  'Thompson',
+  'Perlman',
+];
 
 async function seedContacts(token: string, count: number) {
   let next = 0;
@@ -59,7 +85,8 @@ async function seedContacts(token: string, count: number) {
         }),
       });
       if (!response.ok) throw new Error(`seeding contact ${i} failed: ${response.status} ${await response.text()}`);
-      if (++done % 1000 === 0) console.log(`  seeded ${done} / ${count} contacts (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      if (++done % 1000 === 0)
+        console.log(`  seeded ${done} / ${count} contacts (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
@@ -94,7 +121,17 @@ test('lighthouse: sign-in and contacts with 5,000 contacts', async ({ browser, b
   const port = await freePort();
   const chrome = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', `--remote-debugging-port=${port}`],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+      `--remote-debugging-port=${port}`,
+    ],
   });
   const rows: Array<[string, Figures]> = [];
   try {
@@ -114,7 +151,8 @@ test('lighthouse: sign-in and contacts with 5,000 contacts', async ({ browser, b
         if (!result) throw new Error('Lighthouse returned no result');
         const { lhr } = result;
         if (lhr.runtimeError) throw new Error(`Lighthouse: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
-        if (!lhr.finalDisplayedUrl.endsWith(path)) throw new Error(`Lighthouse ended on ${lhr.finalDisplayedUrl}, not ${path}: was the session cookie refused?`);
+        if (!lhr.finalDisplayedUrl.endsWith(path))
+          throw new Error(`Lighthouse ended on ${lhr.finalDisplayedUrl}, not ${path}: was the session cookie refused?`);
         const score = (id: string) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
         runs.push({
           performance: score('performance'),
@@ -127,7 +165,17 @@ test('lighthouse: sign-in and contacts with 5,000 contacts', async ({ browser, b
         console.log(`  ${label} run ${run}/${RUNS}: ${JSON.stringify(runs.at(-1))}`);
       }
       const pick = (key: keyof Figures) => median(runs.map((r) => r[key]));
-      rows.push([label, { performance: pick('performance'), accessibility: pick('accessibility'), 'best-practices': pick('best-practices'), lcpMs: pick('lcpMs'), tbtMs: pick('tbtMs'), cls: pick('cls') }]);
+      rows.push([
+        label,
+        {
+          performance: pick('performance'),
+          accessibility: pick('accessibility'),
+          'best-practices': pick('best-practices'),
+          lcpMs: pick('lcpMs'),
+          tbtMs: pick('tbtMs'),
+          cls: pick('cls'),
+        },
+      ]);
     }
   } finally {
     await chrome.close();

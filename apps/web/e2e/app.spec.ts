@@ -185,12 +185,19 @@ test('a second user sees nothing of the first', async ({ browser }) => {
   await context.close();
 });
 
-test('live: a contact made in another browser appears without a reload, and never for another user', async ({ browser }) => {
+test('live: a contact made in another browser appears without a reload, and never for another user', async ({
+  browser,
+}) => {
   // A stranger with the contacts screen open: counts every change the hub pushes to them.
   const strangerContext = await browser.newContext();
   const stranger = await strangerContext.newPage();
   const pushedToStranger: string[] = [];
-  stranger.on('websocket', (ws) => ws.on('framereceived', (f) => String(f.payload).includes('"postgres_changes",{"ids"') && pushedToStranger.push(String(f.payload))));
+  stranger.on('websocket', (ws) =>
+    ws.on(
+      'framereceived',
+      (f) => String(f.payload).includes('"postgres_changes",{"ids"') && pushedToStranger.push(String(f.payload)),
+    ),
+  );
   await signUp(stranger, uniqueEmail('stranger'));
 
   await page.goto('/contacts');
@@ -215,7 +222,9 @@ test('live: a contact made in another browser appears without a reload, and neve
   await strangerContext.close();
 });
 
-test('a long list: the page brings the first rows, the rest follows, and search covers all of them', async ({ browser }) => {
+test('a long list: the page brings the first rows, the rest follows, and search covers all of them', async ({
+  browser,
+}) => {
   const context = await browser.newContext();
   const reader = await context.newPage();
   const email = uniqueEmail('many');
@@ -230,7 +239,10 @@ test('a long list: the page brings the first rows, the rest follows, and search 
     const created = await fetch(`${hub}/api/v1/persons`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `Member ${String(i).padStart(3, '0')}`, phones: [`+44 20 7946 ${String(i).padStart(4, '0')}`] }),
+      body: JSON.stringify({
+        name: `Member ${String(i).padStart(3, '0')}`,
+        phones: [`+44 20 7946 ${String(i).padStart(4, '0')}`],
+      }),
     });
     expect(created.status).toBe(201);
   }
@@ -252,13 +264,18 @@ test('a session that can no longer be refreshed goes back to sign-in with a mess
   const cookies = await page.context().cookies();
   const auth = cookies.filter((c) => /^sb-.+-auth-token/.test(c.name));
   expect(auth.length).toBeGreaterThan(0);
-  const raw = auth.sort((a, b) => a.name.localeCompare(b.name)).map((c) => c.value).join('');
+  const raw = auth
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((c) => c.value)
+    .join('');
   const session = JSON.parse(Buffer.from(raw.replace(/^base64-/, ''), 'base64url').toString('utf8'));
   session.expires_at = Math.floor(Date.now() / 1000) - 60;
   session.refresh_token = 'revoked-or-expired';
   const value = `base64-${Buffer.from(JSON.stringify(session)).toString('base64url')}`;
   await page.context().clearCookies();
-  await page.context().addCookies([{ name: auth[0]!.name.replace(/\.\d+$/, ''), value, domain: auth[0]!.domain, path: '/' }]);
+  await page
+    .context()
+    .addCookies([{ name: auth[0]!.name.replace(/\.\d+$/, ''), value, domain: auth[0]!.domain, path: '/' }]);
   await page.goto('/contacts');
   await expect(page).toHaveURL(/\/sign-in\?reason=expired/);
   await expect(page.getByText('Your session has ended').filter(VISIBLE)).toBeVisible();

@@ -17,9 +17,17 @@ export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
 async function axe(page: Page, label: string) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join('\n  ')}`);
+  const summary = serious.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes
+        .map((n) => n.target.join(' '))
+        .slice(0, 5)
+        .join('\n  ')}`,
+  );
   expect(summary, `accessibility violations on ${label}`).toEqual([]);
 }
 
@@ -30,7 +38,10 @@ export async function inspect(page: Page, name: string, options: { fullPage?: bo
   // the <title> can arrive a moment after the page is drawn.
   await page.waitForFunction(() => document.title.trim().length > 0);
   const original = page.viewportSize() ?? DESKTOP;
-  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ] as const) {
     await page.setViewportSize(viewport);
     await page.waitForTimeout(150);
     await axe(page, `${name} (${size})`);
@@ -52,7 +63,10 @@ export async function signUp(page: Page, email: string, password = 'correct hors
   await expect(page).toHaveURL(/\/contacts/);
 }
 
-export async function createContact(page: Page, c: { name: string; emails?: string; phones?: string; organization?: string; notes?: string }) {
+export async function createContact(
+  page: Page,
+  c: { name: string; emails?: string; phones?: string; organization?: string; notes?: string },
+) {
   await page.goto('/contacts/new');
   await page.getByLabel('Name').filter(VISIBLE).fill(c.name);
   if (c.emails) await page.getByLabel('Email addresses').filter(VISIBLE).fill(c.emails);

@@ -60,7 +60,11 @@ async function waitFor(url, what, timeoutMs = 180_000) {
 function run(command, args, options) {
   return new Promise((done, fail) => {
     const child = spawn(command, args, { stdio: 'inherit', ...options });
-    child.on('exit', (code) => (code === 0 ? done() : fail(Object.assign(new Error(`${command} ${args.join(' ')} exited with ${code}`), { code }))));
+    child.on('exit', (code) =>
+      code === 0
+        ? done()
+        : fail(Object.assign(new Error(`${command} ${args.join(' ')} exited with ${code}`), { code })),
+    );
   });
 }
 
@@ -93,12 +97,16 @@ const chromium = '/usr/bin/chromium';
 if (!existsSync(chromium)) {
   const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
   if (!canInstall) {
-    process.stderr.write(`The browser tests need Debian's Chromium at ${chromium}. Install it with: sudo apt-get install -y chromium\n`);
+    process.stderr.write(
+      `The browser tests need Debian's Chromium at ${chromium}. Install it with: sudo apt-get install -y chromium\n`,
+    );
     process.exit(1);
   }
-  process.stderr.write('Installing Debian\'s chromium for the browser tests (once) ...\n');
+  process.stderr.write("Installing Debian's chromium for the browser tests (once) ...\n");
   await run('apt-get', ['update', '-qq'], {});
-  await run('apt-get', ['install', '-y', '-qq', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  await run('apt-get', ['install', '-y', '-qq', 'chromium'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'made-open-web-e2e-'));
@@ -109,7 +117,9 @@ try {
   const webUrl = `http://127.0.0.1:${webPort}`;
 
   const build = join(web, '.next/BUILD_ID');
-  const stale = !existsSync(build) || Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'next.config.ts')).mtimeMs) > statSync(build).mtimeMs;
+  const stale =
+    !existsSync(build) ||
+    Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'next.config.ts')).mtimeMs) > statSync(build).mtimeMs;
   const nextBin = join(web, 'node_modules/.bin/next');
   const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
   const buildPromise = stale ? run(nextBin, ['build'], { cwd: web, env: baseEnv }) : Promise.resolve();
@@ -148,7 +158,14 @@ try {
 
   await run(join(web, 'node_modules/.bin/playwright'), ['test', ...process.argv.slice(2)], {
     cwd: web,
-    env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', E2E_BASE_URL: webUrl, E2E_HUB_URL: hubUrl, E2E_ANON_KEY: anonKey, E2E_PLUGIN_EXAMPLES: join(sdk, 'examples') },
+    env: {
+      ...process.env,
+      PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+      E2E_BASE_URL: webUrl,
+      E2E_HUB_URL: hubUrl,
+      E2E_ANON_KEY: anonKey,
+      E2E_PLUGIN_EXAMPLES: join(sdk, 'examples'),
+    },
   });
   exitCode = 0;
 } catch (error) {

@@ -164,7 +164,10 @@ test('install an example plugin from its .tgz, consent, run it and read its run 
   await page.goto('/settings/plugins');
   await expect(page.getByRole('button', { name: 'Install from a .tgz file' })).toBeEnabled();
   // Not a package: the hub refuses it and the screen says why.
-  await page.getByLabel('Plugin package to install (.tgz)').filter(VISIBLE).setInputFiles({ name: 'broken.tgz', mimeType: 'application/gzip', buffer: Buffer.from('not a tarball') });
+  await page
+    .getByLabel('Plugin package to install (.tgz)')
+    .filter(VISIBLE)
+    .setInputFiles({ name: 'broken.tgz', mimeType: 'application/gzip', buffer: Buffer.from('not a tarball') });
   const refusal = page.getByRole('alert').filter({ hasText: 'The plugin was not installed.' });
   await expect(refusal).toContainText('not a gzip-compressed tar file');
   await inspect(page, 'settings-plugin-install-error');
@@ -195,7 +198,10 @@ test('install an example plugin from its .tgz, consent, run it and read its run 
   // Changing choices later: the form takes focus, and Cancel gives it back.
   await page.getByRole('button', { name: 'Change' }).click();
   await expect(page.getByRole('button', { name: 'Save and enable' })).toBeVisible();
-  await page.getByRole('form', { name: 'Permissions for Birthday reminder' }).getByRole('button', { name: 'Cancel' }).click();
+  await page
+    .getByRole('form', { name: 'Permissions for Birthday reminder' })
+    .getByRole('button', { name: 'Cancel' })
+    .click();
   await expect(page.getByRole('button', { name: 'Change' })).toBeFocused();
 
   await page.getByRole('button', { name: 'Disable' }).click();
@@ -220,8 +226,14 @@ test('an upgrade that asks for more waits for consent again, with the new permis
   const dir = mkdtempSync(join(tmpdir(), 'made-open-plugin-'));
   const folder = join(dir, 'birthday-reminder-1.1.0');
   cpSync(join(examples, 'birthday-reminder/dist'), folder, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { version: string; permissions: string[] };
-  writeFileSync(join(folder, 'manifest.json'), JSON.stringify({ ...manifest, version: '1.1.0', permissions: [...manifest.permissions, 'notify'] }));
+  const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as {
+    version: string;
+    permissions: string[];
+  };
+  writeFileSync(
+    join(folder, 'manifest.json'),
+    JSON.stringify({ ...manifest, version: '1.1.0', permissions: [...manifest.permissions, 'notify'] }),
+  );
 
   await page.goto('/settings/plugins/birthday-reminder');
   await expect(page.getByRole('button', { name: 'Upgrade from a folder' })).toBeEnabled();
@@ -266,7 +278,9 @@ test('review grants and revoke one; the plugin page shows it is no longer allowe
   await expect(page.getByText('Permission revoked', { exact: true }).filter(VISIBLE)).toBeVisible();
   await expect(section.getByText('Create and change your tasks')).toHaveCount(0);
   await page.reload();
-  await expect(page.getByRole('region', { name: 'Birthday reminder' }).getByText('Create and change your tasks')).toHaveCount(0);
+  await expect(
+    page.getByRole('region', { name: 'Birthday reminder' }).getByText('Create and change your tasks'),
+  ).toHaveCount(0);
 
   await page.goto('/settings/plugins/birthday-reminder');
   await expect(page.getByText('Create and change your tasks (not allowed)').filter(VISIBLE)).toBeVisible();

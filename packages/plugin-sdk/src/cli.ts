@@ -11,11 +11,15 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { manifestSchema, type PluginManifest } from './manifest.ts';
 
-export async function buildPlugin(dir: string): Promise<{ manifest: PluginManifest; bundlePath: string; bundle: string }> {
+export async function buildPlugin(
+  dir: string,
+): Promise<{ manifest: PluginManifest; bundlePath: string; bundle: string }> {
   const root = resolve(dir);
   const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')));
   if (!parsed.success) {
-    throw new Error(`manifest.json is not valid:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new Error(
+      `manifest.json is not valid:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   }
   const entry = ['src/index.ts', 'src/index.js', 'index.ts'].map((f) => join(root, f)).find((f) => existsSync(f));
   if (!entry) throw new Error(`${root} needs src/index.ts (or src/index.js)`);
@@ -23,7 +27,16 @@ export async function buildPlugin(dir: string): Promise<{ manifest: PluginManife
   const out = join(root, 'dist', parsed.data.main);
   mkdirSync(join(root, 'dist'), { recursive: true });
   // CommonJS, no Node or browser globals: the sandbox gives only `module.exports`.
-  await esbuild.build({ entryPoints: [entry], bundle: true, format: 'cjs', platform: 'neutral', target: 'es2022', outfile: out, legalComments: 'none', logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'cjs',
+    platform: 'neutral',
+    target: 'es2022',
+    outfile: out,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
   writeFileSync(join(root, 'dist', 'manifest.json'), `${JSON.stringify(parsed.data, null, 2)}\n`);
   return { manifest: parsed.data, bundlePath: out, bundle: readFileSync(out, 'utf8') };
 }
@@ -39,7 +52,12 @@ export function tarGz(files: Record<string, Buffer | string>): Buffer {
     header.write('0000000\0', 108);
     header.write('0000000\0', 116);
     header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
-    header.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136);
+    header.write(
+      `${Math.floor(Date.now() / 1000)
+        .toString(8)
+        .padStart(11, '0')}\0`,
+      136,
+    );
     header.write('        ', 148);
     header.write('0', 156);
     header.write('ustar\0', 257);
@@ -62,7 +80,12 @@ export async function packPlugin(dir: string): Promise<string> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [command, dir] = process.argv.slice(2);
-  const run = command === 'build' ? buildPlugin(dir ?? '.').then((r) => r.bundlePath) : command === 'pack' ? packPlugin(dir ?? '.') : Promise.reject(new Error('usage: made-open-plugin build|pack <plugin dir>'));
+  const run =
+    command === 'build'
+      ? buildPlugin(dir ?? '.').then((r) => r.bundlePath)
+      : command === 'pack'
+        ? packPlugin(dir ?? '.')
+        : Promise.reject(new Error('usage: made-open-plugin build|pack <plugin dir>'));
   run.then(
     (path) => process.stdout.write(`wrote ${path}\n`),
     (error: Error) => {

@@ -46,9 +46,23 @@ export interface PluginContext {
   };
   entities: {
     get(id: string): Promise<Entity>;
-    query(query: { type?: string; q?: string; limit?: number; cursor?: string }): Promise<{ items: Entity[]; nextCursor: string | null }>;
-    create(input: { type: string; title?: string; body?: string; properties?: Record<string, unknown>; occurredAt?: string }): Promise<Entity>;
-    update(id: string, input: { version: number; title?: string; body?: string; properties?: Record<string, unknown> }): Promise<Entity>;
+    query(query: {
+      type?: string;
+      q?: string;
+      limit?: number;
+      cursor?: string;
+    }): Promise<{ items: Entity[]; nextCursor: string | null }>;
+    create(input: {
+      type: string;
+      title?: string;
+      body?: string;
+      properties?: Record<string, unknown>;
+      occurredAt?: string;
+    }): Promise<Entity>;
+    update(
+      id: string,
+      input: { version: number; title?: string; body?: string; properties?: Record<string, unknown> },
+    ): Promise<Entity>;
   };
   events: { emit(name: string, payload: Record<string, unknown>): Promise<void> };
   http: { fetch(url: string, init?: FetchInit): Promise<FetchResponse> };
@@ -58,7 +72,11 @@ export interface PluginContext {
     delete(key: string): Promise<void>;
     list(prefix?: string): Promise<string[]>;
   };
-  log: { info(message: string, data?: unknown): void; warn(message: string, data?: unknown): void; error(message: string, data?: unknown): void };
+  log: {
+    info(message: string, data?: unknown): void;
+    warn(message: string, data?: unknown): void;
+    error(message: string, data?: unknown): void;
+  };
   notify(notification: { title: string; body?: string }): Promise<void>;
 }
 

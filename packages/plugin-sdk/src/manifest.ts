@@ -12,7 +12,17 @@ import { z } from 'zod';
  *   credentials:<type>            twilio | openrouter | microsoft | ollama | generic
  *   storage:read  storage:write   notify
  */
-export const entityTypes = ['person', 'organization', 'note', 'message', 'call', 'calendar_event', 'place', 'file', 'task'] as const;
+export const entityTypes = [
+  'person',
+  'organization',
+  'note',
+  'message',
+  'call',
+  'calendar_event',
+  'place',
+  'file',
+  'task',
+] as const;
 export const credentialTypes = ['twilio', 'openrouter', 'microsoft', 'ollama', 'generic'] as const;
 
 const host = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -24,7 +34,11 @@ export function isValidPermission(permission: string): boolean {
   const resource = rest.join(':');
   switch (kind) {
     case 'entities':
-      return (action === 'read' || action === 'write') && rest.length === 1 && (resource === '*' || (entityTypes as readonly string[]).includes(resource));
+      return (
+        (action === 'read' || action === 'write') &&
+        rest.length === 1 &&
+        (resource === '*' || (entityTypes as readonly string[]).includes(resource))
+      );
     case 'events':
       if (action === 'subscribe') return rest.length === 1 && eventPattern.test(resource);
       if (action === 'emit') return rest.length === 1 && emitName.test(resource);
@@ -43,14 +57,18 @@ export function isValidPermission(permission: string): boolean {
 }
 
 export const permissionSchema = z.string().max(200).refine(isValidPermission, {
-  message: 'not a known permission (see the manifest documentation: entities:read:person, http:fetch:api.example.com, ...)',
+  message:
+    'not a known permission (see the manifest documentation: entities:read:person, http:fetch:api.example.com, ...)',
 });
 
 export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), events: z.array(z.string().regex(eventPattern)).min(1).max(20) }),
   z.object({
     type: z.literal('schedule'),
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/).default('default'),
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,40}$/)
+      .default('default'),
     /** Five-field cron, UTC. */
     cron: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression such as "0 8 * * *"'),
   }),
@@ -70,30 +88,53 @@ export const manifestSchema = z
     version: z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'a semantic version like 1.2.3'),
     description: z.string().max(1000).default(''),
     /** The bundle's file name, next to manifest.json. */
-    main: z.string().regex(/^[A-Za-z0-9_.-]+\.js$/).default('index.js'),
+    main: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\.js$/)
+      .default('index.js'),
     permissions: z.array(permissionSchema).max(100).default([]),
-    triggers: z.array(triggerSchema).max(20).default([{ type: 'manual' }]),
+    triggers: z
+      .array(triggerSchema)
+      .max(20)
+      .default([{ type: 'manual' }]),
     /** Credentials the plugin needs: the user binds one of their wallet's credentials to each. */
     credentials: z
-      .array(z.object({ name: z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/), type: z.enum(credentialTypes), description: z.string().max(500).optional() }))
+      .array(
+        z.object({
+          name: z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/),
+          type: z.enum(credentialTypes),
+          description: z.string().max(500).optional(),
+        }),
+      )
       .max(10)
       .default([]),
     config: z.record(z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/), configFieldSchema).default({}),
     limits: z
-      .object({ memoryMb: z.number().int().min(8).max(128).default(32), timeoutMs: z.number().int().min(50).max(30_000).default(5_000) })
+      .object({
+        memoryMb: z.number().int().min(8).max(128).default(32),
+        timeoutMs: z.number().int().min(50).max(30_000).default(5_000),
+      })
       .default({ memoryMb: 32, timeoutMs: 5_000 }),
   })
   .superRefine((manifest, ctx) => {
     const declared = new Set(manifest.permissions);
     for (const [i, credential] of manifest.credentials.entries()) {
       if (!declared.has(`credentials:${credential.type}`)) {
-        ctx.addIssue({ code: 'custom', path: ['credentials', i], message: `declare the permission credentials:${credential.type} to use a ${credential.type} credential` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['credentials', i],
+          message: `declare the permission credentials:${credential.type} to use a ${credential.type} credential`,
+        });
       }
     }
     for (const [i, trigger] of manifest.triggers.entries()) {
       if (trigger.type !== 'event') continue;
       for (const type of trigger.events) {
-        if (!manifest.permissions.some((p) => p.startsWith('events:subscribe:') && matchesPattern(p.slice('events:subscribe:'.length), type))) {
+        if (
+          !manifest.permissions.some(
+            (p) => p.startsWith('events:subscribe:') && matchesPattern(p.slice('events:subscribe:'.length), type),
+          )
+        ) {
           ctx.addIssue({ code: 'custom', path: ['triggers', i], message: `declare events:subscribe for ${type}` });
         }
       }

@@ -26,7 +26,18 @@ describe('normalizePhone', () => {
   });
 
   it('returns null for what is not a phone number', () => {
-    for (const input of ['', '12', 'abc', '+', '+999 123', 'x'.repeat(100), '1'.repeat(100), '+44 20 7946 0958\u0000', '+44 20 7946 0958 ext 2', 'call +44 20 7946 0958']) {
+    for (const input of [
+      '',
+      '12',
+      'abc',
+      '+',
+      '+999 123',
+      'x'.repeat(100),
+      '1'.repeat(100),
+      '+44 20 7946 0958\u0000',
+      '+44 20 7946 0958 ext 2',
+      'call +44 20 7946 0958',
+    ]) {
       expect(normalizePhone(input, { defaultCountry: 'GB' })).toBeNull();
     }
   });
@@ -37,7 +48,15 @@ describe('normalizeEmail', () => {
     expect(normalizeEmail('  Ada@Example.ORG ')).toBe('ada@example.org');
   });
   it('returns null for what is not an address', () => {
-    for (const input of ['', 'ada', 'ada@', '@example.org', 'a b@example.org', 'ada@example', `${'a'.repeat(320)}@x.org`]) {
+    for (const input of [
+      '',
+      'ada',
+      'ada@',
+      '@example.org',
+      'a b@example.org',
+      'ada@example',
+      `${'a'.repeat(320)}@x.org`,
+    ]) {
       expect(normalizeEmail(input)).toBeNull();
     }
   });
@@ -45,16 +64,22 @@ describe('normalizeEmail', () => {
 
 describe('property schemas', () => {
   it('accepts full and year-less birthdays that exist', () => {
-    for (const ok of ['1990-04-23', '2000-02-29', '--02-29', '--12-31']) expect(birthdaySchema.safeParse(ok).success).toBe(true);
-    for (const bad of ['1990-02-30', '2001-02-29', '--13-01', '--00-10', '04-23', '1990-4-23']) expect(birthdaySchema.safeParse(bad).success).toBe(false);
+    for (const ok of ['1990-04-23', '2000-02-29', '--02-29', '--12-31'])
+      expect(birthdaySchema.safeParse(ok).success).toBe(true);
+    for (const bad of ['1990-02-30', '2001-02-29', '--13-01', '--00-10', '04-23', '1990-4-23'])
+      expect(birthdaySchema.safeParse(bad).success).toBe(false);
   });
 
   it('is strict: unknown keys and wrong types fail', () => {
     expect(entityPropertiesSchemas.person.safeParse({ givenName: 'Ada', shoeSize: 4 }).success).toBe(false);
-    expect(entityPropertiesSchemas.message.safeParse({ channel: 'sms', direction: 'inbound', to: ['+44'] }).success).toBe(true);
+    expect(
+      entityPropertiesSchemas.message.safeParse({ channel: 'sms', direction: 'inbound', to: ['+44'] }).success,
+    ).toBe(true);
     expect(entityPropertiesSchemas.message.safeParse({ channel: 'sms' }).success).toBe(false);
     expect(entityPropertiesSchemas.call.safeParse({ direction: 'inbound', durationSeconds: 1.5 }).success).toBe(false);
-    expect(entityPropertiesSchemas.task.safeParse({ status: 'done', priority: 'urgent', dueAt: '2026-01-01' }).success).toBe(true);
+    expect(
+      entityPropertiesSchemas.task.safeParse({ status: 'done', priority: 'urgent', dueAt: '2026-01-01' }).success,
+    ).toBe(true);
     expect(entityPropertiesSchemas.place.safeParse({ latitude: 91 }).success).toBe(false);
   });
 
@@ -63,7 +88,12 @@ describe('property schemas', () => {
     expect(entityCreateInputSchema.safeParse({ type: 'note', properties: { channel: 'sms' } }).success).toBe(false);
     expect(entityCreateInputSchema.safeParse({ type: 'note', externalId: 'x' }).success).toBe(false);
     expect(entityCreateInputSchema.safeParse({ type: 'note', title: 'a\u0000' }).success).toBe(false);
-    expect(personCreateInputSchema.parse({ name: ' Ada ' })).toMatchObject({ name: 'Ada', phones: [], emails: [], properties: {} });
+    expect(personCreateInputSchema.parse({ name: ' Ada ' })).toMatchObject({
+      name: 'Ada',
+      phones: [],
+      emails: [],
+      properties: {},
+    });
   });
 });
 

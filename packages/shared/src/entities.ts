@@ -35,7 +35,10 @@ export const name = (max = 200) => z.string().trim().min(1).max(max).refine(noNu
 
 export const uuidSchema = z.uuid({ message: 'Must be a UUID.' });
 /** An ISO 8601 date-time with a time zone (Z or ±hh:mm). */
-export const dateTimeSchema = z.iso.datetime({ offset: true, message: 'Must be an ISO 8601 date-time with a time zone, like 2025-01-31T09:30:00Z.' });
+export const dateTimeSchema = z.iso.datetime({
+  offset: true,
+  message: 'Must be an ISO 8601 date-time with a time zone, like 2025-01-31T09:30:00Z.',
+});
 /** YYYY-MM-DD. */
 export const dateSchema = z.iso.date({ message: 'Must be a date like 2025-01-31.' });
 
@@ -104,8 +107,15 @@ export const messagePropertiesSchema = z.strictObject({
 
 export const callPropertiesSchema = z.strictObject({
   direction,
-  durationSeconds: z.number().int().min(0).max(7 * 24 * 3600).optional(),
-  status: z.enum(['ringing', 'in_progress', 'completed', 'missed', 'busy', 'failed', 'no_answer', 'canceled', 'voicemail']).optional(),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .optional(),
+  status: z
+    .enum(['ringing', 'in_progress', 'completed', 'missed', 'busy', 'failed', 'no_answer', 'canceled', 'voicemail'])
+    .optional(),
   from: text(320).optional(),
   to: text(320).optional(),
 });
@@ -143,7 +153,10 @@ export const filePropertiesSchema = z.strictObject({
   sizeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   /** Where the bytes are: a storage object key. */
   storageKey: text(1024).optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'Must be a lowercase hex SHA-256.').optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'Must be a lowercase hex SHA-256.')
+    .optional(),
 });
 
 export const taskPropertiesSchema = z.strictObject({
@@ -174,7 +187,9 @@ export type EntityProperties<T extends EntityType = EntityType> = z.infer<(typeo
 export const entityTitleSchema = text(1000);
 export const entityBodySchema = text(1_000_000);
 /** Provenance: which connector (twilio, msgraph, device, manual, ...). */
-export const sourceSchema = z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'Must be a short lowercase name like msgraph or twilio.');
+export const sourceSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'Must be a short lowercase name like msgraph or twilio.');
 /** The source's own id for the thing. */
 export const externalIdSchema = z.string().min(1).max(500).refine(noNul, nulMessage);
 
@@ -222,19 +237,21 @@ const createFields = {
 };
 
 /** POST /entities: properties are validated by the type's schema. */
-export const entityCreateInputSchema = z.discriminatedUnion(
-  'type',
-  entityTypes.map((type) =>
-    z.strictObject({
-      type: z.literal(type),
-      ...createFields,
-      properties: entityPropertiesSchemas[type].optional(),
-    }),
-  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
-).refine((input) => input.externalId === undefined || input.source !== undefined, {
-  message: 'externalId needs a source: say whose id it is.',
-  path: ['externalId'],
-});
+export const entityCreateInputSchema = z
+  .discriminatedUnion(
+    'type',
+    entityTypes.map((type) =>
+      z.strictObject({
+        type: z.literal(type),
+        ...createFields,
+        properties: entityPropertiesSchemas[type].optional(),
+      }),
+    ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  )
+  .refine((input) => input.externalId === undefined || input.source !== undefined, {
+    message: 'externalId needs a source: say whose id it is.',
+    path: ['externalId'],
+  });
 export interface EntityCreateInput {
   type: EntityType;
   title?: string;
@@ -262,9 +279,16 @@ export const entityListQuerySchema = z.strictObject({
   /** Only entities updated at or after this instant; the list then runs oldest first. */
   updatedSince: dateTimeSchema.optional(),
   /** Also list soft-deleted (and merged) entities: for sync clients. */
-  includeDeleted: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  includeDeleted: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).regex(/^[\w-]+$/, 'Not a cursor this API returned.').optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^[\w-]+$/, 'Not a cursor this API returned.')
+    .optional(),
 });
 export type EntityListQuery = z.infer<typeof entityListQuerySchema>;
 
@@ -323,9 +347,13 @@ export interface PhoneOptions {
  */
 export function normalizePhone(input: string, options: PhoneOptions = {}): string | null {
   // Digits and the usual separators only: no letters (extensions, vanity numbers) or controls.
-  if (typeof input !== 'string' || input.length > 64 || !/^[\d\s+()./-]+$/.test(input) || !/\d/.test(input)) return null;
+  if (typeof input !== 'string' || input.length > 64 || !/^[\d\s+()./-]+$/.test(input) || !/\d/.test(input))
+    return null;
   const trimmed = input.trim().replace(/^00(?=[1-9])/, '+');
-  const parsed = parsePhoneNumberFromString(trimmed, options.defaultCountry ? { defaultCountry: options.defaultCountry } : {});
+  const parsed = parsePhoneNumberFromString(
+    trimmed,
+    options.defaultCountry ? { defaultCountry: options.defaultCountry } : {},
+  );
   if (!parsed || !parsed.isValid()) return null;
   return parsed.number;
 }

@@ -101,7 +101,9 @@ export function createEventRegistry(definitions: readonly EventDefinition[]): Ev
         throw new InvalidEventError(`Event ${event.type} needs a subject of 1 to 300 characters`);
       }
       if (!actorSchema.safeParse(event.actor).success) {
-        throw new InvalidEventError(`Event ${event.type} needs an actor { kind: user | plugin | connector | system, id }`);
+        throw new InvalidEventError(
+          `Event ${event.type} needs an actor { kind: user | plugin | connector | system, id }`,
+        );
       }
       const v = event.v ?? latest(event.type)!;
       const definition = versions.get(v);
@@ -124,6 +126,12 @@ export function createEventRegistry(definitions: readonly EventDefinition[]): Ev
 }
 
 /** Every domain's definitions. Add your domain's list here. */
-export const allEventDefinitions: readonly EventDefinition[] = [...authEvents, ...walletEvents, ...pluginEvents, ...graphEvents, ...storageEvents];
+export const allEventDefinitions: readonly EventDefinition[] = [
+  ...authEvents,
+  ...walletEvents,
+  ...pluginEvents,
+  ...graphEvents,
+  ...storageEvents,
+];
 
 export const eventRegistry: EventRegistry = createEventRegistry(allEventDefinitions);

@@ -31,7 +31,10 @@ export type EventEnvelope<Data = Record<string, unknown>> = Omit<z.infer<typeof 
 };
 
 /** What a writer supplies; id and time are assigned by the outbox. */
-export type NewEvent<Data = Record<string, unknown>> = Pick<EventEnvelope<Data>, 'type' | 'ownerId' | 'subject' | 'actor' | 'data'> & {
+export type NewEvent<Data = Record<string, unknown>> = Pick<
+  EventEnvelope<Data>,
+  'type' | 'ownerId' | 'subject' | 'actor' | 'data'
+> & {
   v?: number;
 };
 

@@ -9,7 +9,15 @@ import { defineEvent } from './events.ts';
  */
 
 /** Entity fields a change can touch, as named in `changed`. */
-export const entityFieldNames = ['title', 'body', 'properties', 'occurredAt', 'deletedAt', 'mergedIntoId', 'identifiers'] as const;
+export const entityFieldNames = [
+  'title',
+  'body',
+  'properties',
+  'occurredAt',
+  'deletedAt',
+  'mergedIntoId',
+  'identifiers',
+] as const;
 
 export const entityCreated = defineEvent(
   'data.EntityCreated',
@@ -56,7 +64,14 @@ export const linkCreated = defineEvent('data.LinkCreated', 1, z.object({ link: l
 
 export const linkDeleted = defineEvent('data.LinkDeleted', 1, z.object({ link: linkSchema }));
 
-export const graphEvents = [entityCreated, entityUpdated, entityDeleted, personsMerged, linkCreated, linkDeleted] as const;
+export const graphEvents = [
+  entityCreated,
+  entityUpdated,
+  entityDeleted,
+  personsMerged,
+  linkCreated,
+  linkDeleted,
+] as const;
 
 export type EntityCreatedData = z.infer<typeof entityCreated.data>;
 export type EntityUpdatedData = z.infer<typeof entityUpdated.data>;

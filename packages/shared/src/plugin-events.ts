@@ -27,8 +27,16 @@ export const policyDecision = defineEvent(
 
 const version = z.string().max(40);
 
-export const pluginInstalled = defineEvent('plugin.Installed', 1, z.object({ pluginId, version, permissions: z.array(z.string()) }));
-export const pluginUpgraded = defineEvent('plugin.Upgraded', 1, z.object({ pluginId, from: version, to: version, permissions: z.array(z.string()) }));
+export const pluginInstalled = defineEvent(
+  'plugin.Installed',
+  1,
+  z.object({ pluginId, version, permissions: z.array(z.string()) }),
+);
+export const pluginUpgraded = defineEvent(
+  'plugin.Upgraded',
+  1,
+  z.object({ pluginId, from: version, to: version, permissions: z.array(z.string()) }),
+);
 export const pluginEnabled = defineEvent('plugin.Enabled', 1, z.object({ pluginId }));
 export const pluginDisabled = defineEvent('plugin.Disabled', 1, z.object({ pluginId, reason: z.string().max(200) }));
 export const pluginUninstalled = defineEvent('plugin.Uninstalled', 1, z.object({ pluginId }));
@@ -41,7 +49,11 @@ export const pluginGrantsChanged = defineEvent(
 export const pluginEmitted = defineEvent(
   'plugin.Emitted',
   1,
-  z.object({ pluginId, name: z.string().regex(/^[a-z][a-zA-Z0-9.]{0,99}$/), payload: z.record(z.string(), z.unknown()) }),
+  z.object({
+    pluginId,
+    name: z.string().regex(/^[a-z][a-zA-Z0-9.]{0,99}$/),
+    payload: z.record(z.string(), z.unknown()),
+  }),
 );
 
 /** A notification a plugin raised through ctx.notify (permission notify). */

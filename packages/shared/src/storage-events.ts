@@ -69,4 +69,11 @@ export const objectRemoved = defineEvent(
   }),
 );
 
-export const storageEvents = [bucketCreated, bucketUpdated, bucketDeleted, objectStored, objectMoved, objectRemoved] as const;
+export const storageEvents = [
+  bucketCreated,
+  bucketUpdated,
+  bucketDeleted,
+  objectStored,
+  objectMoved,
+  objectRemoved,
+] as const;

@@ -28,5 +28,9 @@ export const credentialTestResultSchema = z.object({
 });
 export type CredentialTestResult = z.infer<typeof credentialTestResultSchema>;
 
-export const capabilitySchema = z.object({ name: capabilityNameSchema, enabled: z.boolean(), providedBy: z.array(credentialTypeSchema) });
+export const capabilitySchema = z.object({
+  name: capabilityNameSchema,
+  enabled: z.boolean(),
+  providedBy: z.array(credentialTypeSchema),
+});
 export type Capability = z.infer<typeof capabilitySchema>;

@@ -14,7 +14,9 @@ if (mode === 'hello') {
 } else if (mode === 'pg') {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
   app.get<{ Params: { id: string } }>('/items/:id', async (request, reply) => {
-    const { rows } = await pool.query('SELECT id, title, body, properties FROM bench_items WHERE id = $1', [request.params.id]);
+    const { rows } = await pool.query('SELECT id, title, body, properties FROM bench_items WHERE id = $1', [
+      request.params.id,
+    ]);
     if (rows.length === 0) return reply.status(404).send({ error: 'not found' });
     return rows[0];
   });

@@ -4,12 +4,22 @@ import { ConfigError, loadConfig } from './config.ts';
 describe('loadConfig', () => {
   it('falls back to the embedded defaults when nothing is set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, webPort: 3000, dataDir: './.made-open', databaseUrl: undefined, natsUrl: undefined, meili: undefined });
+    expect(config).toMatchObject({
+      port: 4000,
+      webPort: 3000,
+      dataDir: './.made-open',
+      databaseUrl: undefined,
+      natsUrl: undefined,
+      meili: undefined,
+    });
     expect(config.publicUrl).toBe('http://127.0.0.1:4000');
   });
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ DATABASE_URL: '', NATS_URL: '' })).toMatchObject({ databaseUrl: undefined, natsUrl: undefined });
+    expect(loadConfig({ DATABASE_URL: '', NATS_URL: '' })).toMatchObject({
+      databaseUrl: undefined,
+      natsUrl: undefined,
+    });
   });
 
   it('names every wrong variable with what to do', () => {

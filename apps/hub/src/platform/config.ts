@@ -13,70 +13,87 @@ const optionalUrl = (what: string) =>
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
-export const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().default('127.0.0.1'),
-  WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  DATA_DIR: z.string().min(1).default('./.made-open'),
-  DATABASE_URL: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
-      .optional(),
-  ),
-  PUBLIC_URL: z.preprocess(emptyToUndefined, optionalUrl('PUBLIC_URL')),
-  SUPABASE_URL: z.preprocess(emptyToUndefined, optionalUrl('SUPABASE_URL')),
-  SUPABASE_ANON_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
-  SUPABASE_SERVICE_ROLE_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
-  SUPABASE_JWT_SECRET: z.preprocess(
-    emptyToUndefined,
-    z.string().min(32, 'SUPABASE_JWT_SECRET must be at least 32 characters').optional(),
-  ),
-  SUPABASE_JWKS_URL: z.preprocess(emptyToUndefined, optionalUrl('SUPABASE_JWKS_URL')),
-  NATS_URL: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^(nats|tls|ws|wss):\/\//, 'NATS_URL must look like nats://host:4222')
-      .optional(),
-  ),
-  MEILI_URL: z.preprocess(emptyToUndefined, optionalUrl('MEILI_URL')),
-  MEILI_MASTER_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
-  OPENROUTER_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
-  OLLAMA_URL: z.preprocess(emptyToUndefined, optionalUrl('OLLAMA_URL')),
-  MADE_OPEN_MASTER_KEY: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^[A-Za-z0-9+/=_-]{43,}$/, 'MADE_OPEN_MASTER_KEY must be 32 random bytes in base64')
-      .optional(),
-  ),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  CORS_ORIGINS: z.preprocess(emptyToUndefined, z.string().optional()),
-  /** Lifetime of hub-issued access tokens (GoTrue's JWT_EXP). */
-  AUTH_JWT_EXPIRY_SECONDS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(60, 'AUTH_JWT_EXPIRY_SECONDS must be at least 60').max(604_800, 'AUTH_JWT_EXPIRY_SECONDS must be at most 604800 (a week)').default(3600),
-  ),
-  /** Sign-ups per client IP per hour at POST /auth/v1/signup. */
-  AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
-  /** Sign-ins and refreshes per client IP per minute at POST /auth/v1/token. */
-  AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
-  /** Where storage objects live: files under DATA_DIR/storage, or an S3-compatible bucket. */
-  STORAGE_BACKEND: z.preprocess(emptyToUndefined, z.enum(['fs', 's3'], { message: 'STORAGE_BACKEND must be fs or s3' }).default('fs')),
-  /** Largest object the hub accepts, whatever the bucket allows (bytes; default 5 GiB). */
-  STORAGE_MAX_FILE_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(5 * 1024 ** 3)),
-  S3_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl('S3_ENDPOINT')),
-  S3_BUCKET: z.preprocess(emptyToUndefined, z.string().optional()),
-  S3_REGION: z.preprocess(emptyToUndefined, z.string().default('us-east-1')),
-  S3_ACCESS_KEY_ID: z.preprocess(emptyToUndefined, z.string().optional()),
-  S3_SECRET_ACCESS_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
-}).superRefine((e, ctx) => {
-  if (e.STORAGE_BACKEND === 's3' && !e.S3_BUCKET) {
-    ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'S3_BUCKET is required when STORAGE_BACKEND=s3' });
-  }
-});
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HOST: z.string().default('127.0.0.1'),
+    WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    DATA_DIR: z.string().min(1).default('./.made-open'),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+        .optional(),
+    ),
+    PUBLIC_URL: z.preprocess(emptyToUndefined, optionalUrl('PUBLIC_URL')),
+    SUPABASE_URL: z.preprocess(emptyToUndefined, optionalUrl('SUPABASE_URL')),
+    SUPABASE_ANON_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+    SUPABASE_SERVICE_ROLE_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+    SUPABASE_JWT_SECRET: z.preprocess(
+      emptyToUndefined,
+      z.string().min(32, 'SUPABASE_JWT_SECRET must be at least 32 characters').optional(),
+    ),
+    SUPABASE_JWKS_URL: z.preprocess(emptyToUndefined, optionalUrl('SUPABASE_JWKS_URL')),
+    NATS_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^(nats|tls|ws|wss):\/\//, 'NATS_URL must look like nats://host:4222')
+        .optional(),
+    ),
+    MEILI_URL: z.preprocess(emptyToUndefined, optionalUrl('MEILI_URL')),
+    MEILI_MASTER_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+    OPENROUTER_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+    OLLAMA_URL: z.preprocess(emptyToUndefined, optionalUrl('OLLAMA_URL')),
+    MADE_OPEN_MASTER_KEY: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9+/=_-]{43,}$/, 'MADE_OPEN_MASTER_KEY must be 32 random bytes in base64')
+        .optional(),
+    ),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CORS_ORIGINS: z.preprocess(emptyToUndefined, z.string().optional()),
+    /** Lifetime of hub-issued access tokens (GoTrue's JWT_EXP). */
+    AUTH_JWT_EXPIRY_SECONDS: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number()
+        .int()
+        .min(60, 'AUTH_JWT_EXPIRY_SECONDS must be at least 60')
+        .max(604_800, 'AUTH_JWT_EXPIRY_SECONDS must be at most 604800 (a week)')
+        .default(3600),
+    ),
+    /** Sign-ups per client IP per hour at POST /auth/v1/signup. */
+    AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
+    /** Sign-ins and refreshes per client IP per minute at POST /auth/v1/token. */
+    AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
+    /** Where storage objects live: files under DATA_DIR/storage, or an S3-compatible bucket. */
+    STORAGE_BACKEND: z.preprocess(
+      emptyToUndefined,
+      z.enum(['fs', 's3'], { message: 'STORAGE_BACKEND must be fs or s3' }).default('fs'),
+    ),
+    /** Largest object the hub accepts, whatever the bucket allows (bytes; default 5 GiB). */
+    STORAGE_MAX_FILE_SIZE: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number()
+        .int()
+        .min(1)
+        .default(5 * 1024 ** 3),
+    ),
+    S3_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl('S3_ENDPOINT')),
+    S3_BUCKET: z.preprocess(emptyToUndefined, z.string().optional()),
+    S3_REGION: z.preprocess(emptyToUndefined, z.string().default('us-east-1')),
+    S3_ACCESS_KEY_ID: z.preprocess(emptyToUndefined, z.string().optional()),
+    S3_SECRET_ACCESS_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+  })
+  .superRefine((e, ctx) => {
+    if (e.STORAGE_BACKEND === 's3' && !e.S3_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'S3_BUCKET is required when STORAGE_BACKEND=s3' });
+    }
+  });
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -108,7 +125,15 @@ export interface Config {
     backend: 'fs' | 's3';
     maxFileSize: number;
     /** Set when backend is s3. Credentials absent: the SDK's default chain. */
-    s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined } | undefined;
+    s3:
+      | {
+          endpoint: string | undefined;
+          bucket: string;
+          region: string;
+          accessKeyId: string | undefined;
+          secretAccessKey: string | undefined;
+        }
+      | undefined;
   };
 }
 
@@ -123,9 +148,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`));
   }
   const e = parsed.data;
   return {

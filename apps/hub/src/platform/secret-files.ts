@@ -14,7 +14,8 @@ export function loadOrCreateSecretFile(dataDir: string, name: string, bytes = 32
     const mode = statSync(path).mode & 0o777;
     if (mode & 0o077) chmodSync(path, 0o600);
     const value = readFileSync(path, 'utf8').trim();
-    if (value.length < 32) throw new OperatorError(`${path} is too short to be a secret: delete it to generate a new one.`);
+    if (value.length < 32)
+      throw new OperatorError(`${path} is too short to be a secret: delete it to generate a new one.`);
     return value;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

@@ -36,6 +36,10 @@ export function webEnv(): WebEnv {
   } catch {
     throw new Error(`SUPABASE_URL must be a URL such as http://127.0.0.1:4000 (got "${url}")`);
   }
-  cached = { supabaseUrl: url.replace(/\/+$/, ''), supabaseAnonKey: key, realtime: process.env.MADE_OPEN_REALTIME !== '0' };
+  cached = {
+    supabaseUrl: url.replace(/\/+$/, ''),
+    supabaseAnonKey: key,
+    realtime: process.env.MADE_OPEN_REALTIME !== '0',
+  };
   return cached;
 }

@@ -26,6 +26,8 @@ describe('friendlyAuthError', () => {
     expect(friendlyAuthError({ code: 'user_already_exists', status: 422 })).toMatch(/Sign in instead/);
   });
   it('maps network failures', () => {
-    expect(friendlyAuthError({ name: 'AuthRetryableFetchError', status: 0, message: 'fetch failed' })).toBe(UNREACHABLE);
+    expect(friendlyAuthError({ name: 'AuthRetryableFetchError', status: 0, message: 'fetch failed' })).toBe(
+      UNREACHABLE,
+    );
   });
 });

@@ -37,13 +37,19 @@ export function friendlyHubError(status: number, code: string | undefined, messa
   if (status === 409) return message || 'This conflicts with something that already exists.';
   if (status === 413) return 'That is too large to save.';
   if (status === 429) return 'Too many attempts in a short time. Wait a minute, then try again.';
-  if (status >= 500) return 'Your hub ran into a problem it could not handle. Try again; if it keeps happening, check the hub’s logs.';
+  if (status >= 500)
+    return 'Your hub ran into a problem it could not handle. Try again; if it keeps happening, check the hub’s logs.';
   // 400/422: the hub's messages for bad input are written for people.
   return message || 'The hub could not accept this. Check the form and try again.';
 }
 
 /** Messages for GoTrue (supabase-js AuthError) failures. */
-export function friendlyAuthError(error: { code?: string | undefined; status?: number | undefined; message?: string | undefined; name?: string | undefined }): string {
+export function friendlyAuthError(error: {
+  code?: string | undefined;
+  status?: number | undefined;
+  message?: string | undefined;
+  name?: string | undefined;
+}): string {
   if (error.name === 'AuthRetryableFetchError' || error.status === 0) return UNREACHABLE;
   switch (error.code) {
     case 'invalid_credentials':

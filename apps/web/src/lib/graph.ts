@@ -3,7 +3,19 @@ import { z } from 'zod';
 import { normalizeEmail, normalizePhone } from '@made-open/shared/entities';
 import { friendlyHubError, HubError } from '@/lib/errors';
 import { hubFetch } from '@/lib/hub';
-import { EntityPageSchema, EntitySchema, toContact, toContactRow, sortByName, toNote, type Contact, type ContactInput, type ContactRow, type Entity, type Note } from '@/lib/model';
+import {
+  EntityPageSchema,
+  EntitySchema,
+  toContact,
+  toContactRow,
+  sortByName,
+  toNote,
+  type Contact,
+  type ContactInput,
+  type ContactRow,
+  type Entity,
+  type Note,
+} from '@/lib/model';
 
 /** Upper bound on contacts loaded into the (virtualized) list at once. */
 const MAX_LIST = 5000;
@@ -79,10 +91,18 @@ export async function createContact(input: ContactInput): Promise<Contact> {
  * new phone numbers and emails as identifiers (so messages from them link to this person)
  * and releases the ones that were removed.
  */
-export async function updateContact(id: string, version: number, input: ContactInput, current: Entity): Promise<Contact> {
+export async function updateContact(
+  id: string,
+  version: number,
+  input: ContactInput,
+  current: Entity,
+): Promise<Contact> {
   const path = `/entities/${encodeURIComponent(id)}`;
   const updated = EntitySchema.parse(
-    await hubFetch(path, { method: 'PATCH', body: { version, title: input.name, properties: personProperties(input, current.properties ?? {}) } }),
+    await hubFetch(path, {
+      method: 'PATCH',
+      body: { version, title: input.name, properties: personProperties(input, current.properties ?? {}) },
+    }),
   );
   const wanted = new Set([
     ...input.emails.map((e) => `email:${normalizeEmail(e)}`),
@@ -94,7 +114,9 @@ export async function updateContact(id: string, version: number, input: ContactI
   for (const identifier of existing) {
     if (identifier.id && !wanted.has(`${identifier.kind}:${identifier.value}`)) {
       latest = EntitySchema.parse(
-        await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers/${encodeURIComponent(identifier.id)}`, { method: 'DELETE' }),
+        await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers/${encodeURIComponent(identifier.id)}`, {
+          method: 'DELETE',
+        }),
       );
     }
   }
@@ -102,14 +124,24 @@ export async function updateContact(id: string, version: number, input: ContactI
     const n = normalizeEmail(e);
     if (n && !known.has(`email:${n}`)) {
       known.add(`email:${n}`);
-      latest = EntitySchema.parse(await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, { method: 'POST', body: { kind: 'email', value: e } }));
+      latest = EntitySchema.parse(
+        await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, {
+          method: 'POST',
+          body: { kind: 'email', value: e },
+        }),
+      );
     }
   }
   for (const p of input.phones) {
     const n = normalizePhone(p);
     if (n && !known.has(`phone:${n}`)) {
       known.add(`phone:${n}`);
-      latest = EntitySchema.parse(await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, { method: 'POST', body: { kind: 'phone', value: p } }));
+      latest = EntitySchema.parse(
+        await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, {
+          method: 'POST',
+          body: { kind: 'phone', value: p },
+        }),
+      );
     }
   }
   return toContact(latest);
@@ -120,7 +152,11 @@ export async function deleteEntity(id: string): Promise<void> {
 }
 
 export async function mergeContacts(primaryId: string, otherId: string): Promise<Contact> {
-  return toContact(EntitySchema.parse(await hubFetch(`/persons/${encodeURIComponent(primaryId)}/merge`, { method: 'POST', body: { otherId } })));
+  return toContact(
+    EntitySchema.parse(
+      await hubFetch(`/persons/${encodeURIComponent(primaryId)}/merge`, { method: 'POST', body: { otherId } }),
+    ),
+  );
 }
 
 const LinkSchema = z
@@ -165,11 +201,17 @@ export async function listNotes(): Promise<{ notes: Note[]; truncated: boolean }
 }
 
 export async function createNote(title: string, body: string): Promise<Note> {
-  return toNote(EntitySchema.parse(await hubFetch('/entities', { method: 'POST', body: { type: 'note', title, body } })));
+  return toNote(
+    EntitySchema.parse(await hubFetch('/entities', { method: 'POST', body: { type: 'note', title, body } })),
+  );
 }
 
 export async function updateNote(id: string, version: number, title: string, body: string): Promise<Note> {
-  return toNote(EntitySchema.parse(await hubFetch(`/entities/${encodeURIComponent(id)}`, { method: 'PATCH', body: { version, title, body } })));
+  return toNote(
+    EntitySchema.parse(
+      await hubFetch(`/entities/${encodeURIComponent(id)}`, { method: 'PATCH', body: { version, title, body } }),
+    ),
+  );
 }
 
 export interface SearchHit {
@@ -194,7 +236,11 @@ const HitSchema = z
 
 export async function search(q: string): Promise<SearchHit[]> {
   const raw = await hubFetch<unknown>('/search', { query: { q, limit: 20 } });
-  const list = Array.isArray(raw) ? raw : ((raw as { hits?: unknown[]; items?: unknown[] } | undefined)?.hits ?? (raw as { items?: unknown[] } | undefined)?.items ?? []);
+  const list = Array.isArray(raw)
+    ? raw
+    : ((raw as { hits?: unknown[]; items?: unknown[] } | undefined)?.hits ??
+      (raw as { items?: unknown[] } | undefined)?.items ??
+      []);
   const hits: SearchHit[] = [];
   for (const item of list) {
     const p = HitSchema.safeParse(item);

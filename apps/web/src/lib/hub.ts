@@ -18,10 +18,14 @@ async function accessToken(): Promise<string> {
  * Calls the hub's REST API (/api/v1) as the signed-in user. Throws HubError with a message
  * fit for people; a 401 (session gone) sends the browser back to sign-in.
  */
-export async function hubFetch<T>(path: string, init: { method?: string; body?: unknown; query?: Record<string, string | number | undefined> } = {}): Promise<T> {
+export async function hubFetch<T>(
+  path: string,
+  init: { method?: string; body?: unknown; query?: Record<string, string | number | undefined> } = {},
+): Promise<T> {
   const token = await accessToken();
   const url = new URL(`/api/v1${path}`, webEnv().supabaseUrl);
-  for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+  for (const [k, v] of Object.entries(init.query ?? {}))
+    if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
   let response: Response;
   try {
     response = await fetch(url, {
@@ -55,7 +59,8 @@ export async function hubFetch<T>(path: string, init: { method?: string; body?: 
 }
 
 /** For Server Actions: the outcome as data, so the client can roll back and show words. */
-export type ActionResult<T = undefined> = { ok: true; data: T } | { ok: false; error: string; code?: string; fieldErrors?: Record<string, string> };
+export type ActionResult<T = undefined> =
+  { ok: true; data: T } | { ok: false; error: string; code?: string; fieldErrors?: Record<string, string> };
 
 export async function attempt<T>(fn: () => Promise<T>): Promise<ActionResult<T>> {
   try {

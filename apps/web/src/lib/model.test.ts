@@ -2,8 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { filterContacts, mergePreview, parseContactForm, toContact, type Contact } from './model';
 
 const base = { version: 1, createdAt: '2026-01-01T00:00:00Z', notes: '', organization: '', emails: [], phones: [] };
-const ada: Contact = { ...base, id: 'a', name: 'Ada Lovelace', organization: 'Analytical Engines', emails: ['ada@example.org'], phones: ['+44 20 7946 0958'], updatedAt: '2026-01-02T00:00:00Z' };
-const grace: Contact = { ...base, id: 'g', name: 'Grace Hopper', emails: ['grace@navy.example'], updatedAt: '2026-01-03T00:00:00Z' };
+const ada: Contact = {
+  ...base,
+  id: 'a',
+  name: 'Ada Lovelace',
+  organization: 'Analytical Engines',
+  emails: ['ada@example.org'],
+  phones: ['+44 20 7946 0958'],
+  updatedAt: '2026-01-02T00:00:00Z',
+};
+const grace: Contact = {
+  ...base,
+  id: 'g',
+  name: 'Grace Hopper',
+  emails: ['grace@navy.example'],
+  updatedAt: '2026-01-03T00:00:00Z',
+};
 const alan: Contact = { ...base, id: 't', name: 'alan Turing', updatedAt: '2026-01-01T00:00:00Z' };
 
 describe('filterContacts', () => {
@@ -32,25 +46,59 @@ describe('parseContactForm', () => {
     expect(result.fieldErrors.phones).toMatch(/country code/);
   });
   it('splits lists on commas and new lines', () => {
-    const result = parseContactForm({ name: 'Ada', emails: 'a@x.org, b@y.org\nc@z.org', phones: '+44 20 7946 0958', organization: ' AE ', notes: '' });
-    expect(result).toEqual({ ok: true, data: { name: 'Ada', emails: ['a@x.org', 'b@y.org', 'c@z.org'], phones: ['+44 20 7946 0958'], organization: 'AE', notes: '' } });
+    const result = parseContactForm({
+      name: 'Ada',
+      emails: 'a@x.org, b@y.org\nc@z.org',
+      phones: '+44 20 7946 0958',
+      organization: ' AE ',
+      notes: '',
+    });
+    expect(result).toEqual({
+      ok: true,
+      data: {
+        name: 'Ada',
+        emails: ['a@x.org', 'b@y.org', 'c@z.org'],
+        phones: ['+44 20 7946 0958'],
+        organization: 'AE',
+        notes: '',
+      },
+    });
   });
 });
 
 describe('toContact', () => {
   it('prefers display copies and falls back to identifiers', () => {
     const c = toContact({
-      id: 'p', type: 'person', title: 'Ada', body: '', version: 2,
+      id: 'p',
+      type: 'person',
+      title: 'Ada',
+      body: '',
+      version: 2,
       properties: { organization: 'AE', notes: 'met at the salon' },
-      identifiers: [{ kind: 'email', value: 'ada@example.org' }, { kind: 'phone', value: '+442079460958' }],
+      identifiers: [
+        { kind: 'email', value: 'ada@example.org' },
+        { kind: 'phone', value: '+442079460958' },
+      ],
     });
-    expect(c).toMatchObject({ name: 'Ada', organization: 'AE', notes: 'met at the salon', emails: ['ada@example.org'], phones: ['+442079460958'] });
+    expect(c).toMatchObject({
+      name: 'Ada',
+      organization: 'AE',
+      notes: 'met at the salon',
+      emails: ['ada@example.org'],
+      phones: ['+442079460958'],
+    });
   });
 });
 
 describe('mergePreview', () => {
   it("keeps the primary's name and the identifiers of both, without duplicates", () => {
-    const dup: Contact = { ...grace, id: 'x', name: 'A. Lovelace', emails: ['ADA@example.org', 'countess@example.org'], organization: 'Other' };
+    const dup: Contact = {
+      ...grace,
+      id: 'x',
+      name: 'A. Lovelace',
+      emails: ['ADA@example.org', 'countess@example.org'],
+      organization: 'Other',
+    };
     const merged = mergePreview(ada, dup);
     expect(merged.name).toBe('Ada Lovelace');
     expect(merged.organization).toBe('Analytical Engines');

@@ -19,7 +19,9 @@ export const EntitySchema = z
     updatedAt: isoish.nullish(),
     occurredAt: isoish.nullish(),
     source: z.string().nullish(),
-    identifiers: z.array(z.object({ id: z.string().optional(), kind: z.string(), value: z.string() }).passthrough()).nullish(),
+    identifiers: z
+      .array(z.object({ id: z.string().optional(), kind: z.string(), value: z.string() }).passthrough())
+      .nullish(),
   })
   .passthrough();
 export type Entity = z.infer<typeof EntitySchema>;
@@ -71,7 +73,14 @@ export function toContact(e: Entity): Contact {
 export type ContactRow = Pick<Contact, 'id' | 'name' | 'emails' | 'phones' | 'organization' | 'updatedAt'>;
 
 export function toContactRow(c: Contact): ContactRow {
-  return { id: c.id, name: c.name, emails: c.emails, phones: c.phones, organization: c.organization, updatedAt: c.updatedAt };
+  return {
+    id: c.id,
+    name: c.name,
+    emails: c.emails,
+    phones: c.phones,
+    organization: c.organization,
+    updatedAt: c.updatedAt,
+  };
 }
 
 export interface Note {
@@ -83,20 +92,34 @@ export interface Note {
 }
 
 export function toNote(e: Entity): Note {
-  return { id: e.id, title: e.title?.trim() || 'Untitled note', body: e.body ?? '', version: e.version, updatedAt: e.updatedAt ?? e.createdAt ?? '' };
+  return {
+    id: e.id,
+    title: e.title?.trim() || 'Untitled note',
+    body: e.body ?? '',
+    version: e.version,
+    updatedAt: e.updatedAt ?? e.createdAt ?? '',
+  };
 }
 
 /** The fields a person fills in for a contact, validated the same way in the browser and on the server. */
 export const ContactInputSchema = z.object({
   name: z.string().trim().min(1, 'Give the contact a name.').max(200, 'Keep the name under 200 characters.'),
   emails: z
-    .array(z.string().trim().refine((v) => normalizeEmail(v) !== null, { message: 'Enter email addresses like name@example.com.' }))
+    .array(
+      z
+        .string()
+        .trim()
+        .refine((v) => normalizeEmail(v) !== null, { message: 'Enter email addresses like name@example.com.' }),
+    )
     .max(20, 'Keep it to 20 email addresses.'),
   phones: z
     .array(
-      z.string().trim().refine((v) => normalizePhone(v) !== null, {
-        message: 'Enter phone numbers with their country code, like +44 20 7946 0958.',
-      }),
+      z
+        .string()
+        .trim()
+        .refine((v) => normalizePhone(v) !== null, {
+          message: 'Enter phone numbers with their country code, like +44 20 7946 0958.',
+        }),
     )
     .max(20, 'Keep it to 20 phone numbers.'),
   organization: z.string().trim().max(200, 'Keep the organization under 200 characters.'),
@@ -114,9 +137,13 @@ export function splitList(text: string): string[] {
 
 export type ContactFieldErrors = Partial<Record<keyof ContactInput, string>>;
 
-export function parseContactForm(values: { name: string; emails: string; phones: string; organization: string; notes: string }):
-  | { ok: true; data: ContactInput }
-  | { ok: false; fieldErrors: ContactFieldErrors } {
+export function parseContactForm(values: {
+  name: string;
+  emails: string;
+  phones: string;
+  organization: string;
+  notes: string;
+}): { ok: true; data: ContactInput } | { ok: false; fieldErrors: ContactFieldErrors } {
   const parsed = ContactInputSchema.safeParse({
     name: values.name,
     emails: splitList(values.emails),
@@ -136,9 +163,11 @@ export function parseContactForm(values: { name: string; emails: string; phones:
 export type ContactSort = 'name' | 'recent';
 
 const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
-const byName = (a: ContactRow, b: ContactRow) => collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byName = (a: ContactRow, b: ContactRow) =>
+  collator.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 // ISO timestamps order as strings; the collator is only a tie-break.
-const byRecent = (a: ContactRow, b: ContactRow) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : byName(a, b));
+const byRecent = (a: ContactRow, b: ContactRow) =>
+  a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : byName(a, b);
 
 export interface ContactIndex<T extends ContactRow> {
   /** Every word across name, organization and emails, or 3+ digits of a phone number. */
@@ -165,7 +194,10 @@ export function createContactIndex<T extends ContactRow>(contacts: readonly T[],
   const keys = (c: T) => {
     let k = text.get(c);
     if (!k) {
-      k = { hay: [c.name, c.organization, ...c.emails].join(' ').toLowerCase(), phones: c.phones.map((p) => p.replace(/\D/g, '')) };
+      k = {
+        hay: [c.name, c.organization, ...c.emails].join(' ').toLowerCase(),
+        phones: c.phones.map((p) => p.replace(/\D/g, '')),
+      };
       text.set(c, k);
     }
     return k;
@@ -178,7 +210,9 @@ export function createContactIndex<T extends ContactRow>(contacts: readonly T[],
       const digits = query.replace(/\D/g, '');
       return sorted.filter((c) => {
         const k = keys(c);
-        return words.every((w) => k.hay.includes(w)) || (digits.length >= 3 && k.phones.some((p) => p.includes(digits)));
+        return (
+          words.every((w) => k.hay.includes(w)) || (digits.length >= 3 && k.phones.some((p) => p.includes(digits)))
+        );
       });
     },
   };

@@ -31,7 +31,16 @@ export const auditRepository = {
     await tx.query(
       `INSERT INTO made_open.audit_log (id, owner_id, type, subject, actor, data, v, time)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-      [event.id, event.ownerId, event.type, event.subject, JSON.stringify(event.actor), JSON.stringify(event.data), event.v, event.time],
+      [
+        event.id,
+        event.ownerId,
+        event.type,
+        event.subject,
+        JSON.stringify(event.actor),
+        JSON.stringify(event.data),
+        event.v,
+        event.time,
+      ],
     );
   },
 

@@ -40,11 +40,16 @@ export const goTrue = {
     new GoTrueError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found'),
   refreshTokenAlreadyUsed: () =>
     new GoTrueError(400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used'),
-  sessionNotFound: () => new GoTrueError(403, 'session_not_found', 'Session from session_id claim in JWT does not exist'),
+  sessionNotFound: () =>
+    new GoTrueError(403, 'session_not_found', 'Session from session_id claim in JWT does not exist'),
   userNotFound: () => new GoTrueError(404, 'user_not_found', 'User from sub claim in JWT does not exist'),
   noAuthorization: () => new GoTrueError(401, 'no_authorization', 'This endpoint requires a valid Bearer token'),
   unsupportedGrant: () =>
-    new GoTrueError(400, 'validation_failed', 'Unsupported grant type: use grant_type=password or grant_type=refresh_token'),
+    new GoTrueError(
+      400,
+      'validation_failed',
+      'Unsupported grant type: use grant_type=password or grant_type=refresh_token',
+    ),
   rateLimited: () => new GoTrueError(429, 'over_request_rate_limit', 'Request rate limit reached'),
 };
 
@@ -61,7 +66,11 @@ function toGoTrue(error: unknown): GoTrueError {
   if (error instanceof UnauthorizedError) {
     // An access token of a session that ended on this instance: GoTrue's answer, which supabase-js turns into a signed-out state.
     if (error.code === 'session_ended') return goTrue.sessionNotFound();
-    return new GoTrueError(401, error.code === 'unauthorized' || error.code === 'bad_authorization_header' ? 'no_authorization' : 'bad_jwt', error.message);
+    return new GoTrueError(
+      401,
+      error.code === 'unauthorized' || error.code === 'bad_authorization_header' ? 'no_authorization' : 'bad_jwt',
+      error.message,
+    );
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
@@ -71,7 +80,8 @@ function toGoTrue(error: unknown): GoTrueError {
   const status = (error as FastifyError | null)?.statusCode;
   if (status === 429) return goTrue.rateLimited();
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = status === 400 && (error as FastifyError).code?.startsWith('FST_ERR_CTP') ? 'bad_json' : 'validation_failed';
+    const code =
+      status === 400 && (error as FastifyError).code?.startsWith('FST_ERR_CTP') ? 'bad_json' : 'validation_failed';
     return new GoTrueError(status, code, (error as FastifyError).message);
   }
   const mapped = mapError(error);
@@ -79,7 +89,9 @@ function toGoTrue(error: unknown): GoTrueError {
     return new GoTrueError(
       mapped.status,
       mapped.status === 503 ? 'service_unavailable' : 'unexpected_failure',
-      mapped.status === 503 ? mapped.body.error.message : 'Unexpected failure, please check server logs for more information',
+      mapped.status === 503
+        ? mapped.body.error.message
+        : 'Unexpected failure, please check server logs for more information',
     );
   }
   return new GoTrueError(mapped.status, mapped.body.error.code, mapped.body.error.message);
@@ -100,7 +112,8 @@ export function handleGoTrueError(error: unknown, request: FastifyRequest, reply
   else request.log.debug({ code: mapped.code }, 'auth request rejected');
   const requested = request.headers[apiVersionHeader];
   // GoTrue answers any dated version from 2024-01-01 on with the 2024-01-01 shape.
-  const modern = typeof requested === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(requested) && requested >= apiVersion20240101;
+  const modern =
+    typeof requested === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(requested) && requested >= apiVersion20240101;
   if (modern) reply.header(apiVersionHeader, apiVersion20240101);
   if (mapped.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
   return reply.status(mapped.status).send(goTrueErrorBody(mapped, modern));

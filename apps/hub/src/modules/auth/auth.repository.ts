@@ -83,7 +83,10 @@ export const authRepository = {
    * The signed-in user's own row and whether their session is still active, in one
    * statement under their RLS (auth.uid() is the token's sub).
    */
-  async findSelfWithSession(tx: Sql, sessionId: string | null): Promise<(UserRow & { session_active: boolean }) | undefined> {
+  async findSelfWithSession(
+    tx: Sql,
+    sessionId: string | null,
+  ): Promise<(UserRow & { session_active: boolean }) | undefined> {
     const { rows } = await tx.query<UserRow & { session_active: boolean }>(
       `SELECT ${userColumns},
          EXISTS (SELECT 1 FROM made_open.auth_sessions s

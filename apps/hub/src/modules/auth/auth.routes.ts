@@ -27,7 +27,7 @@ export interface AuthRoutesDeps {
 
 const tags = ['auth'];
 const gotrueNote =
-  ' GoTrue-compatible (what @supabase/supabase-js calls); errors use GoTrue\'s shape, not the /api/v1 one.';
+  " GoTrue-compatible (what @supabase/supabase-js calls); errors use GoTrue's shape, not the /api/v1 one.";
 
 const clientInfo = (request: FastifyRequest) => ({
   userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
@@ -122,9 +122,9 @@ export function authRoutes(deps: AuthRoutesDeps) {
       {
         schema: {
           tags,
-          summary: 'Change the signed-in user\'s email, password or user_metadata',
+          summary: "Change the signed-in user's email, password or user_metadata",
           description:
-            'Email changes apply at once (the hub sends no mail). A password change signs out the user\'s other sessions. ' +
+            "Email changes apply at once (the hub sends no mail). A password change signs out the user's other sessions. " +
             `user_metadata is merged; a null value removes a key.${gotrueNote}`,
           body: updateUserBodySchema,
           response: { 200: userSchema, ...errorResponses },
@@ -197,7 +197,12 @@ export function authRoutes(deps: AuthRoutesDeps) {
     app.get(
       '/auth/v1/health',
       {
-        schema: { tags, summary: 'Auth server liveness (GoTrue /health)', security: [], response: { 200: healthSchema } },
+        schema: {
+          tags,
+          summary: 'Auth server liveness (GoTrue /health)',
+          security: [],
+          response: { 200: healthSchema },
+        },
       },
       async () => ({
         version: 'made-open-hub',

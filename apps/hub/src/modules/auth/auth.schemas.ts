@@ -23,7 +23,11 @@ export const tokenQuerySchema = z.object({
 export const tokenBodySchema = z.object({
   email: z.string().max(255).optional().describe('grant_type=password'),
   password: z.string().max(maximumPasswordLength).optional().describe('grant_type=password'),
-  refresh_token: z.string().max(200).optional().describe('grant_type=refresh_token: single use, rotated on every refresh'),
+  refresh_token: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('grant_type=refresh_token: single use, rotated on every refresh'),
 });
 export type TokenBody = z.infer<typeof tokenBodySchema>;
 

@@ -63,7 +63,12 @@ export function toUserJson(row: UserRow): UserJson {
         identity_id: row.id,
         id: row.id,
         user_id: row.id,
-        identity_data: { sub: row.id, email: row.email, email_verified: row.email_confirmed_at !== null, phone_verified: false },
+        identity_data: {
+          sub: row.id,
+          email: row.email,
+          email_verified: row.email_confirmed_at !== null,
+          phone_verified: false,
+        },
         provider: 'email',
         email: row.email,
         last_sign_in_at: iso(row.last_sign_in_at),
@@ -101,12 +106,21 @@ export function createAuthService(deps: AuthServiceDeps) {
   async function startSession(tx: Sql, userId: string, client: ClientInfo) {
     const sessionId = uuidv7();
     const refreshToken = newRefreshToken();
-    await repo.createSession(tx, { id: sessionId, ownerId: userId, userAgent: client.userAgent?.slice(0, 512) ?? null });
+    await repo.createSession(tx, {
+      id: sessionId,
+      ownerId: userId,
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+    });
     await repo.insertRefreshToken(tx, { hashHex: hashToken(refreshToken), ownerId: userId, sessionId, parentId: null });
     return { sessionId, refreshToken };
   }
 
-  async function sessionResponse(user: UserRow, sessionId: string, refreshToken: string, authenticatedAt: number): Promise<SessionJson> {
+  async function sessionResponse(
+    user: UserRow,
+    sessionId: string,
+    refreshToken: string,
+    authenticatedAt: number,
+  ): Promise<SessionJson> {
     const issued = await tokens.issueAccessToken(
       {
         id: user.id,
@@ -134,7 +148,8 @@ export function createAuthService(deps: AuthServiceDeps) {
   /** An active session of this user, from a verified access token, or a GoTrue 403. */
   async function requireActiveSession(user: AuthenticatedUser, tx: Sql): Promise<string> {
     const sessionId = user.claims.session_id;
-    if (typeof sessionId !== 'string' || !(await repo.isSessionActive(tx, sessionId, user.id))) throw goTrue.sessionNotFound();
+    if (typeof sessionId !== 'string' || !(await repo.isSessionActive(tx, sessionId, user.id)))
+      throw goTrue.sessionNotFound();
     return sessionId;
   }
 
@@ -143,7 +158,10 @@ export function createAuthService(deps: AuthServiceDeps) {
     counters: counters as Readonly<typeof counters>,
 
     /** POST /signup: auto-confirmed, signed in at once. */
-    async signUp(input: { email: string; password: string; data?: Record<string, unknown> | null }, client: ClientInfo) {
+    async signUp(
+      input: { email: string; password: string; data?: Record<string, unknown> | null },
+      client: ClientInfo,
+    ) {
       const email = normaliseEmail(input.email);
       checkPasswordStrength(input.password);
       const encryptedPassword = await passwords.hash(input.password);
@@ -151,7 +169,12 @@ export function createAuthService(deps: AuthServiceDeps) {
       const now = Math.floor(Date.now() / 1000);
       try {
         const { user, sessionId, refreshToken } = await db.asSystem(async (tx) => {
-          const user = await repo.insertUser(tx, { id: userId, email, encryptedPassword, userMetadata: input.data ?? {} });
+          const user = await repo.insertUser(tx, {
+            id: userId,
+            email,
+            encryptedPassword,
+            userMetadata: input.data ?? {},
+          });
           const session = await startSession(tx, userId, client);
           await outbox.appendMany(tx, [
             {
@@ -176,7 +199,8 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** POST /token?grant_type=password. Unknown emails cost the same as wrong passwords. */
     async signInWithPassword(input: { email?: string; password?: string }, client: ClientInfo) {
-      if (!input.email || input.password === undefined) throw goTrue.validation('An email and a password are required.');
+      if (!input.email || input.password === undefined)
+        throw goTrue.validation('An email and a password are required.');
       const found = await db.asSystem((tx) => repo.findUserByEmail(tx, input.email!.trim()));
       if (!found || !found.encrypted_password || found.deleted_at !== null) {
         await passwords.verifyDummy(input.password);
@@ -190,7 +214,9 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (found.banned_until !== null && new Date(found.banned_until).getTime() > Date.now()) {
         throw goTrue.userBanned();
       }
-      const rehashed = passwords.needsRehash(found.encrypted_password) ? await passwords.hash(input.password) : undefined;
+      const rehashed = passwords.needsRehash(found.encrypted_password)
+        ? await passwords.hash(input.password)
+        : undefined;
       const now = Math.floor(Date.now() / 1000);
       const { user, sessionId, refreshToken } = await db.asSystem(async (tx) => {
         const user = await repo.recordSignIn(tx, found.id, rehashed);
@@ -212,9 +238,12 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (!token || token.session_revoked_at !== null) return { kind: 'not_found' as const };
         const user = await repo.findUserById(tx, token.owner_id);
         if (!user || user.deleted_at !== null) return { kind: 'not_found' as const };
-        if (user.banned_until !== null && new Date(user.banned_until).getTime() > Date.now()) return { kind: 'banned' as const };
+        if (user.banned_until !== null && new Date(user.banned_until).getTime() > Date.now())
+          return { kind: 'banned' as const };
         if (token.revoked) {
-          const ended = await repo.revokeSessions(tx, token.owner_id, 'refresh_token_reuse', { only: token.session_id });
+          const ended = await repo.revokeSessions(tx, token.owner_id, 'refresh_token_reuse', {
+            only: token.session_id,
+          });
           await outbox.appendMany(tx, revokedEvents(token.owner_id, ended, 'refresh_token_reuse'));
           return { kind: 'reused' as const, ownerId: token.owner_id, ended };
         }
@@ -236,7 +265,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (result.kind === 'reused') {
         tokens.verifier.forgetSessions(result.ended);
         counters.refreshReuse++;
-        logger.warn({ userId: result.ownerId, sessions: result.ended }, 'spent refresh token presented again: session revoked');
+        logger.warn(
+          { userId: result.ownerId, sessions: result.ended },
+          'spent refresh token presented again: session revoked',
+        );
         throw goTrue.refreshTokenAlreadyUsed();
       }
       counters.refreshed++;
@@ -329,8 +361,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** POST /logout: global (every session), local (this one) or others (all but this one). */
     async logout(caller: AuthenticatedUser, scope: 'global' | 'local' | 'others') {
       const sessionId = typeof caller.claims.session_id === 'string' ? caller.claims.session_id : undefined;
-      const select =
-        scope === 'global' ? {} : scope === 'local' ? { only: sessionId } : { except: sessionId };
+      const select = scope === 'global' ? {} : scope === 'local' ? { only: sessionId } : { except: sessionId };
       if (scope !== 'global' && sessionId === undefined) return;
       const ended = await db.asSystem(async (tx) => {
         const ended = await repo.revokeSessions(tx, caller.id, 'logout', select);

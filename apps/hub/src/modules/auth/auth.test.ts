@@ -3,10 +3,20 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, isAuthSessionMissingError, isAuthWeakPasswordError, type SupabaseClient } from '@supabase/supabase-js';
+import {
+  createClient,
+  isAuthSessionMissingError,
+  isAuthWeakPasswordError,
+  type SupabaseClient,
+} from '@supabase/supabase-js';
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +70,12 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     const { data, error } = await client().auth.signUp({ email, password, options: { data: { name: 'Ada' } } });
     expect(error).toBeNull();
     expect(data.session).not.toBeNull();
-    expect(data.user).toMatchObject({ email, aud: 'authenticated', role: 'authenticated', user_metadata: { name: 'Ada' } });
+    expect(data.user).toMatchObject({
+      email,
+      aud: 'authenticated',
+      role: 'authenticated',
+      user_metadata: { name: 'Ada' },
+    });
     expect(data.user!.app_metadata).toEqual({ provider: 'email', providers: ['email'] });
     expect(data.user!.email_confirmed_at).toBeTruthy();
     expect(data.session!.token_type).toBe('bearer');
@@ -83,7 +98,9 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     expect(claims.amr).toEqual([{ method: 'password', timestamp: expect.any(Number) }]);
 
     const stored = await hub.db.asSystem((tx) =>
-      tx.query<{ encrypted_password: string }>('SELECT encrypted_password FROM auth.users WHERE id = $1', [data.user!.id]),
+      tx.query<{ encrypted_password: string }>('SELECT encrypted_password FROM auth.users WHERE id = $1', [
+        data.user!.id,
+      ]),
     );
     expect(stored.rows[0]!.encrypted_password).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 
@@ -118,9 +135,17 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     expect(claims.data!.claims).toMatchObject({ sub: signedIn.data.user!.id, email, role: 'authenticated' });
 
     const wrong = await client().auth.signInWithPassword({ email, password: 'not the password' });
-    expect(wrong.error).toMatchObject({ status: 400, code: 'invalid_credentials', message: 'Invalid login credentials' });
+    expect(wrong.error).toMatchObject({
+      status: 400,
+      code: 'invalid_credentials',
+      message: 'Invalid login credentials',
+    });
     const unknown = await client().auth.signInWithPassword({ email: uniqueEmail('nobody'), password });
-    expect(unknown.error).toMatchObject({ status: 400, code: 'invalid_credentials', message: 'Invalid login credentials' });
+    expect(unknown.error).toMatchObject({
+      status: 400,
+      code: 'invalid_credentials',
+      message: 'Invalid login credentials',
+    });
   });
 
   it('takes about as long for an unknown email as for a wrong password', async () => {
@@ -128,7 +153,11 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     await client().auth.signUp({ email, password });
     const time = async (body: { email: string; password: string }) => {
       const started = performance.now();
-      const response = await hub.app.inject({ method: 'POST', url: '/auth/v1/token?grant_type=password', payload: body });
+      const response = await hub.app.inject({
+        method: 'POST',
+        url: '/auth/v1/token?grant_type=password',
+        payload: body,
+      });
       expect(response.statusCode).toBe(400);
       return performance.now() - started;
     };
@@ -198,7 +227,9 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     expect(updated.error).toBeNull();
     expect(updated.data.user!.email).toBe(email);
 
-    expect((await client().auth.signInWithPassword({ email, password })).error).toMatchObject({ code: 'invalid_credentials' });
+    expect((await client().auth.signInWithPassword({ email, password })).error).toMatchObject({
+      code: 'invalid_credentials',
+    });
     expect((await client().auth.signInWithPassword({ email, password: newPassword })).error).toBeNull();
     expect((await here.auth.getUser()).error).toBeNull();
 
@@ -207,7 +238,9 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     expect(refreshed.error).toMatchObject({ status: 400, code: 'refresh_token_not_found' });
     const stale = await client().auth.getUser(other.data.session!.access_token);
     expect(isAuthSessionMissingError(stale.error)).toBe(true);
-    await expect(authModuleOf(hub).verifier.verify(other.data.session!.access_token)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(authModuleOf(hub).verifier.verify(other.data.session!.access_token)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
 
     const types = await hub.db.asSystem((tx) =>
       tx.query<{ type: string; data: Record<string, unknown> }>(
@@ -296,7 +329,9 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     const results = await Promise.all([refresh(), refresh()]);
     const statuses = results.map((r) => r.statusCode).sort();
     expect(statuses).toEqual([200, 400]);
-    expect(results.find((r) => r.statusCode === 400)!.json()).toMatchObject({ error_code: 'refresh_token_already_used' });
+    expect(results.find((r) => r.statusCode === 400)!.json()).toMatchObject({
+      error_code: 'refresh_token_already_used',
+    });
     // Reuse ended the session, so the winner's new token is dead too.
     const winner = results.find((r) => r.statusCode === 200)!.json() as { refresh_token: string };
     const next = await hub.app.inject({
@@ -344,19 +379,41 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
       { method: 'POST', url: '/auth/v1/signup', payload: '{}' },
       { method: 'POST', url: '/auth/v1/signup', payload: JSON.stringify({ email: 42, password: 'password123' }) },
       { method: 'POST', url: '/auth/v1/signup', payload: JSON.stringify({ email: 'a@b.co', password: ['x'] }) },
-      { method: 'POST', url: '/auth/v1/signup', payload: JSON.stringify({ email: 'no-at-sign', password: 'password123' }) },
-      { method: 'POST', url: '/auth/v1/signup', payload: JSON.stringify({ email: 'a@b.co', password: 'p'.repeat(5000) }) },
-      { method: 'POST', url: '/auth/v1/signup', payload: JSON.stringify({ email: 'a@b.co', password: 'password123', data: 'x' }) },
+      {
+        method: 'POST',
+        url: '/auth/v1/signup',
+        payload: JSON.stringify({ email: 'no-at-sign', password: 'password123' }),
+      },
+      {
+        method: 'POST',
+        url: '/auth/v1/signup',
+        payload: JSON.stringify({ email: 'a@b.co', password: 'p'.repeat(5000) }),
+      },
+      {
+        method: 'POST',
+        url: '/auth/v1/signup',
+        payload: JSON.stringify({ email: 'a@b.co', password: 'password123', data: 'x' }),
+      },
       { method: 'POST', url: '/auth/v1/token', payload: JSON.stringify({ email: 'a@b.co', password: 'password123' }) },
       { method: 'POST', url: '/auth/v1/token?grant_type=magic', payload: '{}' },
       { method: 'POST', url: '/auth/v1/token?grant_type=password', payload: '{}' },
       { method: 'POST', url: '/auth/v1/token?grant_type=password', payload: JSON.stringify({ email: 'a@b.co' }) },
       { method: 'POST', url: '/auth/v1/token?grant_type=refresh_token', payload: '{}' },
       { method: 'POST', url: '/auth/v1/token?grant_type=refresh_token', payload: JSON.stringify({ refresh_token: 7 }) },
-      { method: 'POST', url: '/auth/v1/token?grant_type=password', payload: 'email=a', headers: { 'content-type': 'text/plain' } },
+      {
+        method: 'POST',
+        url: '/auth/v1/token?grant_type=password',
+        payload: 'email=a',
+        headers: { 'content-type': 'text/plain' },
+      },
       { method: 'PUT', url: '/auth/v1/user', payload: '{}' },
       { method: 'POST', url: '/auth/v1/logout', payload: '{}' },
-      { method: 'POST', url: '/auth/v1/logout?scope=everything', payload: '{}', headers: { authorization: 'Bearer x' } },
+      {
+        method: 'POST',
+        url: '/auth/v1/logout?scope=everything',
+        payload: '{}',
+        headers: { authorization: 'Bearer x' },
+      },
     ];
     for (const c of cases) {
       const response = await hub.app.inject({
@@ -378,7 +435,11 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     const secret = new TextEncoder().encode(readFileSync(join(hub.dataDir, 'auth-jwt-secret'), 'utf8').trim());
     const now = Math.floor(Date.now() / 1000);
     const sign = (claims: Record<string, unknown>, key: Uint8Array, exp: number) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now - 7200).setExpirationTime(exp).sign(key);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt(now - 7200)
+        .setExpirationTime(exp)
+        .sign(key);
     const base = { ...user.claims };
     delete (base as Record<string, unknown>).exp;
     delete (base as Record<string, unknown>).iat;
@@ -392,7 +453,11 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     const verifier = authModuleOf(hub).verifier;
     for (const token of [expired, forged, unsigned, tampered, serviceRole, 'not-a-jwt']) {
       await expect(verifier.verify(token)).rejects.toBeInstanceOf(UnauthorizedError);
-      const response = await hub.app.inject({ method: 'GET', url: '/auth/v1/user', headers: { authorization: `Bearer ${token}` } });
+      const response = await hub.app.inject({
+        method: 'GET',
+        url: '/auth/v1/user',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(response.statusCode).toBe(401);
       expect(response.json()).toMatchObject({ code: 401, error_code: 'bad_jwt' });
     }
@@ -400,14 +465,21 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     expect(expiredMessage).toMatch(/expired/);
 
     expect(await verifier.verify(anonKey)).toBeNull();
-    const withAnon = await hub.app.inject({ method: 'GET', url: '/auth/v1/user', headers: { authorization: `Bearer ${anonKey}` } });
+    const withAnon = await hub.app.inject({
+      method: 'GET',
+      url: '/auth/v1/user',
+      headers: { authorization: `Bearer ${anonKey}` },
+    });
     expect(withAnon.statusCode).toBe(401);
     const missing = await hub.app.inject({ method: 'GET', url: '/auth/v1/user' });
     expect(missing.statusCode).toBe(401);
     expect(missing.json()).toMatchObject({ error_code: 'no_authorization' });
 
     const verified = await verifier.verify(user.accessToken);
-    expect(verified).toMatchObject({ id: user.id, claims: { sub: user.id, role: 'authenticated', session_id: user.claims.session_id } });
+    expect(verified).toMatchObject({
+      id: user.id,
+      claims: { sub: user.id, role: 'authenticated', session_id: user.claims.session_id },
+    });
   });
 
   it('keeps users to their own rows under RLS', async () => {
@@ -425,14 +497,20 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     await expect(
       hub.db.asUser(alice.claims, (tx) => tx.query('SELECT token_hash FROM made_open.auth_refresh_tokens')),
     ).rejects.toMatchObject({ code: '42501' });
-    const bobsRow = await hub.db.asUser(alice.claims, (tx) => tx.query('SELECT id FROM auth.users WHERE id = $1', [bob.id]));
+    const bobsRow = await hub.db.asUser(alice.claims, (tx) =>
+      tx.query('SELECT id FROM auth.users WHERE id = $1', [bob.id]),
+    );
     expect(bobsRow.rows).toEqual([]);
   });
 
   it('serves GoTrue settings and health', async () => {
     const settings = await hub.app.inject({ method: 'GET', url: '/auth/v1/settings' });
     expect(settings.statusCode).toBe(200);
-    expect(settings.json()).toMatchObject({ external: { email: true, phone: false }, disable_signup: false, mailer_autoconfirm: true });
+    expect(settings.json()).toMatchObject({
+      external: { email: true, phone: false },
+      disable_signup: false,
+      mailer_autoconfirm: true,
+    });
     const health = await hub.app.inject({ method: 'GET', url: '/auth/v1/health' });
     expect(health.json()).toMatchObject({ name: 'GoTrue' });
   });
@@ -442,7 +520,10 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     const bare = Fastify().withTypeProvider<ZodTypeProvider>();
     bare.setValidatorCompiler(validatorCompiler);
     bare.setSerializerCompiler(serializerCompiler);
-    await bare.register(swagger, { openapi: { info: { title: 'auth', version: '0' } }, transform: jsonSchemaTransform });
+    await bare.register(swagger, {
+      openapi: { info: { title: 'auth', version: '0' } },
+      transform: jsonSchemaTransform,
+    });
     await bare.register(authModuleOf(hub).routes!);
     await bare.ready();
     const spec = bare.swagger() as { paths: Record<string, unknown> };
@@ -454,7 +535,10 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     expect(JSON.stringify(spec.paths['/auth/v1/signup'])).toContain('GoTrue');
 
     const health = await hub.app.inject({ method: 'GET', url: '/health' });
-    expect(health.json().checks.auth).toMatchObject({ status: 'ok', details: { signingSecret: 'generated in DATA_DIR' } });
+    expect(health.json().checks.auth).toMatchObject({
+      status: 'ok',
+      details: { signingSecret: 'generated in DATA_DIR' },
+    });
     const metrics = await hub.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/made_open_auth_events_total\{outcome="signed_up"\} [1-9]/);
     expect(metrics.body).toMatch(/made_open_auth_events_total\{outcome="refresh_token_reused"\} [1-9]/);
@@ -494,11 +578,18 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
       expect(limited.statusCode).toBe(429);
       expect(limited.headers['retry-after']).toBeDefined();
       expect(limited.json()).toMatchObject({ code: 429, error_code: 'over_request_rate_limit' });
-      const viaClient = await supabaseClient(limitedUrl, module.anonKey).auth.signUp({ email: uniqueEmail('rl'), password });
+      const viaClient = await supabaseClient(limitedUrl, module.anonKey).auth.signUp({
+        email: uniqueEmail('rl'),
+        password,
+      });
       expect(viaClient.error).toMatchObject({ status: 429, code: 'over_request_rate_limit' });
 
       const token = () =>
-        app.inject({ method: 'POST', url: '/auth/v1/token?grant_type=password', payload: { email: 'x@y.zz', password } });
+        app.inject({
+          method: 'POST',
+          url: '/auth/v1/token?grant_type=password',
+          payload: { email: 'x@y.zz', password },
+        });
       for (let i = 0; i < 3; i++) expect((await token()).statusCode).toBe(400);
       expect((await token()).statusCode).toBe(429);
       // Other endpoints are not limited.
@@ -526,7 +617,10 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
 
   it('accepts tokens signed with SUPABASE_JWT_SECRET the way Supabase signs them, and signs its own with it', async () => {
     const supabaseSecret = 'super-secret-jwt-token-with-at-least-32-characters-long';
-    const { module, dataDir } = moduleWith({ SUPABASE_JWT_SECRET: supabaseSecret, SUPABASE_URL: 'https://abcd.supabase.co' });
+    const { module, dataDir } = moduleWith({
+      SUPABASE_JWT_SECRET: supabaseSecret,
+      SUPABASE_URL: 'https://abcd.supabase.co',
+    });
     const key = new TextEncoder().encode(supabaseSecret);
     const now = Math.floor(Date.now() / 1000);
     const sub = crypto.randomUUID();
@@ -548,7 +642,10 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
       .setIssuedAt(now)
       .setExpirationTime(now + 3600)
       .sign(key);
-    expect(await module.verifier.verify(supabaseToken)).toMatchObject({ id: sub, claims: { sub, role: 'authenticated' } });
+    expect(await module.verifier.verify(supabaseToken)).toMatchObject({
+      id: sub,
+      claims: { sub, role: 'authenticated' },
+    });
     // The hub's own verifier (another secret) refuses it.
     await expect(authModuleOf(hub).verifier.verify(supabaseToken)).rejects.toBeInstanceOf(UnauthorizedError);
 
@@ -576,7 +673,11 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
       const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/auth/v1/.well-known/jwks.json`;
       const { module } = moduleWith({ SUPABASE_JWKS_URL: jwksUrl });
       const sub = crypto.randomUUID();
-      const token = await new SignJWT({ role: 'authenticated', email: 'k@example.com', session_id: crypto.randomUUID() })
+      const token = await new SignJWT({
+        role: 'authenticated',
+        email: 'k@example.com',
+        session_id: crypto.randomUUID(),
+      })
         .setProtectedHeader({ alg: 'ES256', kid: 'supabase-key-1', typ: 'JWT' })
         .setIssuer('https://abcd.supabase.co/auth/v1')
         .setSubject(sub)
@@ -609,7 +710,9 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     const started = performance.now();
     for (let i = 0; i < rounds; i++) await verifier.verify(user.accessToken);
     const perCallUs = ((performance.now() - started) / rounds) * 1000;
-    console.log(`token verify on ${kind}: first ${(cold * 1000).toFixed(0)} us, cached ${perCallUs.toFixed(2)} us/call`);
+    console.log(
+      `token verify on ${kind}: first ${(cold * 1000).toFixed(0)} us, cached ${perCallUs.toFixed(2)} us/call`,
+    );
     // Generous for a shared, busy machine; typically 2-5 us.
     expect(perCallUs).toBeLessThan(50);
   });
@@ -626,7 +729,9 @@ describe('auth migrations on a database that already has auth.users (Supabase)',
     const db = await openPglite();
     try {
       // What Supabase's GoTrue owns already (abridged): the hub must not touch it.
-      await db.exec(`CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), encrypted_password varchar(255), gotrue_only text);`);
+      await db.exec(
+        `CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), encrypted_password varchar(255), gotrue_only text);`,
+      );
       await migrate(db, [platformMigrations, eventsMigrations, authMigrations], createLogger('silent'));
       const columns = await db.asOwner((tx) =>
         tx.query<{ column_name: string }>(

@@ -169,7 +169,9 @@ export function createTokenService(config: Config): TokenService {
         } catch (error) {
           // The JWKS could not be fetched: the operator's problem, not a bad token.
           if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
-            throw new OperatorError(`Cannot fetch the signing keys from SUPABASE_JWKS_URL: ${(error as Error).message}`);
+            throw new OperatorError(
+              `Cannot fetch the signing keys from SUPABASE_JWKS_URL: ${(error as Error).message}`,
+            );
           }
           throw error;
         }
@@ -212,7 +214,8 @@ export function createTokenService(config: Config): TokenService {
       const payload = await verifySignature(token);
       const user = toUser(payload);
       const sessionId = typeof payload.session_id === 'string' ? payload.session_id : undefined;
-      if (isForgotten(sessionId, now)) throw new UnauthorizedError('This session has ended: sign in again.', 'session_ended');
+      if (isForgotten(sessionId, now))
+        throw new UnauthorizedError('This session has ended: sign in again.', 'session_ended');
       verified.set(token, { user, expiresAtMs: payload.exp! * 1000, sessionId });
       return user;
     },

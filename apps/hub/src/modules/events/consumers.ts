@@ -117,25 +117,33 @@ export function createConsumerRunner(deps: {
       // Attempts are counted from recorded failures, not from the transport's delivery
       // count (JetStream also redelivers after an ack timeout, which is not a failure).
       const baseDelay = deps.retryBaseMs ?? 1_000;
-      const { attempts, dead, already } = await db.asSystem(async (tx): Promise<{ attempts: number; dead: boolean; already?: boolean }> => {
-        const failed = await repo.recordFailure(tx, spec.name, event, message, baseDelay);
-        if (failed === null) return { attempts: maxAttempts, dead: true, already: true };
-        if (failed < maxAttempts) return { attempts: failed, dead: false };
-        await repo.deadLetter(tx, spec.name, event, failed, message);
-        return { attempts: failed, dead: true };
-      });
+      const { attempts, dead, already } = await db.asSystem(
+        async (tx): Promise<{ attempts: number; dead: boolean; already?: boolean }> => {
+          const failed = await repo.recordFailure(tx, spec.name, event, message, baseDelay);
+          if (failed === null) return { attempts: maxAttempts, dead: true, already: true };
+          if (failed < maxAttempts) return { attempts: failed, dead: false };
+          await repo.deadLetter(tx, spec.name, event, failed, message);
+          return { attempts: failed, dead: true };
+        },
+      );
       if (dead) {
         if (already) {
           await delivery.ack();
           return;
         }
         stats.deadLettered += 1;
-        logger.error({ consumer: spec.name, eventId: event.id, type: event.type, attempts, err: error }, 'event dead-lettered');
+        logger.error(
+          { consumer: spec.name, eventId: event.id, type: event.type, attempts, err: error },
+          'event dead-lettered',
+        );
         await delivery.ack();
         return;
       }
       const delay = retryDelayMs(attempts, deps.retryBaseMs);
-      logger.warn({ consumer: spec.name, eventId: event.id, type: event.type, attempts, retryInMs: delay, err: error }, 'event handler failed; will retry');
+      logger.warn(
+        { consumer: spec.name, eventId: event.id, type: event.type, attempts, retryInMs: delay, err: error },
+        'event handler failed; will retry',
+      );
       await delivery.nak(delay);
       return;
     }

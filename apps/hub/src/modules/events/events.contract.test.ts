@@ -124,10 +124,14 @@ describe.each(setups)('event transport contract: $transport on $kind', ({ transp
       );
     }
     await Promise.all(writes);
-    const rows = await waitFor('all effects', async () => {
-      const r = await effects('contract-order');
-      return r.length >= 60 ? r : undefined;
-    }, 90_000);
+    const rows = await waitFor(
+      'all effects',
+      async () => {
+        const r = await effects('contract-order');
+        return r.length >= 60 ? r : undefined;
+      },
+      90_000,
+    );
     await sleep(300);
     const final = await effects('contract-order');
     expect(final).toHaveLength(60);
@@ -156,10 +160,14 @@ describe.each(setups)('event transport contract: $transport on $kind', ({ transp
     await waitFor('the fast event', async () => (await mine()).some((r) => r.n === 2), 90_000);
     release();
     await slow;
-    const rows = await waitFor('the late event', async () => {
-      const r = await mine();
-      return r.length >= 2 ? r : undefined;
-    }, 90_000);
+    const rows = await waitFor(
+      'the late event',
+      async () => {
+        const r = await mine();
+        return r.length >= 2 ? r : undefined;
+      },
+      90_000,
+    );
     expect(rows.map((r) => r.n)).toEqual([2, 1]);
   });
 
@@ -182,19 +190,27 @@ describe.each(setups)('event transport contract: $transport on $kind', ({ transp
     await write(owner, 1);
     const poisonId = await write(owner, 2, 'test.Poison');
     await write(owner, 3);
-    const rows = await waitFor('the healthy events', async () => {
-      const r = await effects('contract-poison');
-      return r.filter((e) => e.owner_id === owner).length >= 2 ? r : undefined;
-    }, 90_000);
+    const rows = await waitFor(
+      'the healthy events',
+      async () => {
+        const r = await effects('contract-poison');
+        return r.filter((e) => e.owner_id === owner).length >= 2 ? r : undefined;
+      },
+      90_000,
+    );
     expect(rows.filter((e) => e.owner_id === owner).map((e) => e.n)).toEqual([1, 3]);
-    const dead = await waitFor('the dead letter', async () => {
-      const { rows: d } = await database.db.asOwner((tx) =>
-        tx.query<{ event_id: string; attempts: number; last_error: string }>(
-          `SELECT event_id, attempts, last_error FROM made_open.event_dead_letters WHERE consumer = 'contract-poison'`,
-        ),
-      );
-      return d.length > 0 ? d : undefined;
-    }, 60_000);
+    const dead = await waitFor(
+      'the dead letter',
+      async () => {
+        const { rows: d } = await database.db.asOwner((tx) =>
+          tx.query<{ event_id: string; attempts: number; last_error: string }>(
+            `SELECT event_id, attempts, last_error FROM made_open.event_dead_letters WHERE consumer = 'contract-poison'`,
+          ),
+        );
+        return d.length > 0 ? d : undefined;
+      },
+      60_000,
+    );
     expect(dead).toEqual([{ event_id: poisonId, attempts: 3, last_error: 'Error: cannot digest this' }]);
     const { rows: failures } = await database.db.asOwner((tx) =>
       tx.query(`SELECT 1 FROM made_open.event_failures WHERE consumer = 'contract-poison'`),

@@ -62,13 +62,21 @@ describe.runIf(process.env.CI === 'true')('event backbone under faults (NATS + P
 
   const write = (owner: string, n: number) =>
     database!.db.asUser(claims(owner), (tx) =>
-      events!.outbox.append(tx, { type: 'test.Counted', ownerId: owner, subject: `s${n}`, actor: { kind: 'user', id: owner }, data: { n } }),
+      events!.outbox.append(tx, {
+        type: 'test.Counted',
+        ownerId: owner,
+        subject: `s${n}`,
+        actor: { kind: 'user', id: owner },
+        data: { n },
+      }),
     );
 
   const effects = async () =>
     (
       await database!.db.asOwner((tx) =>
-        tx.query<{ event_id: string; owner_id: string; n: number }>('SELECT event_id, owner_id, n FROM public.test_effects ORDER BY seq'),
+        tx.query<{ event_id: string; owner_id: string; n: number }>(
+          'SELECT event_id, owner_id, n FROM public.test_effects ORDER BY seq',
+        ),
       )
     ).rows;
 
@@ -82,7 +90,10 @@ describe.runIf(process.env.CI === 'true')('event backbone under faults (NATS + P
     }
   }
 
-  function expectExactlyOnceInOrder(rows: { event_id: string; owner_id: string; n: number }[], committed: Map<string, number[]>) {
+  function expectExactlyOnceInOrder(
+    rows: { event_id: string; owner_id: string; n: number }[],
+    committed: Map<string, number[]>,
+  ) {
     const total = [...committed.values()].reduce((sum, list) => sum + list.length, 0);
     expect(rows).toHaveLength(total);
     expect(new Set(rows.map((r) => r.event_id)).size).toBe(total);
@@ -113,15 +124,21 @@ describe.runIf(process.env.CI === 'true')('event backbone under faults (NATS + P
     const total = [...committed.values()].reduce((s, l) => s + l.length, 0);
     // Writes kept committing while NATS was down (they waited in the outbox).
     expect(duringOutage).toBeGreaterThan(0);
-    const rows = await waitFor('every committed event at the consumer', async () => {
-      const r = await effects();
-      return r.length >= total ? r : undefined;
-    }, 60_000);
+    const rows = await waitFor(
+      'every committed event at the consumer',
+      async () => {
+        const r = await effects();
+        return r.length >= total ? r : undefined;
+      },
+      60_000,
+    );
     await sleep(2_500);
     expectExactlyOnceInOrder(await effects(), committed);
     expect(rows.length).toBe(total);
     expect(await storedMessages()).toBe(total);
-    const { rows: backlog } = await database!.db.asOwner((tx) => tx.query('SELECT 1 FROM made_open.outbox WHERE published_at IS NULL'));
+    const { rows: backlog } = await database!.db.asOwner((tx) =>
+      tx.query('SELECT 1 FROM made_open.outbox WHERE published_at IS NULL'),
+    );
     expect(backlog).toHaveLength(0);
     expect(events!.relay.stats().failures).toBeGreaterThan(0);
   }, 120_000);

@@ -57,7 +57,9 @@ function streamPredicate(streams: readonly EventStreamName[]): string {
 export const eventsRepository = {
   /** Takes the relay lock for this transaction; false when another relay holds it. */
   async tryRelayLock(tx: Sql): Promise<boolean> {
-    const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK]);
+    const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+      RELAY_LOCK,
+    ]);
     return rows[0]!.locked;
   },
 
@@ -96,7 +98,10 @@ export const eventsRepository = {
 
   async consumerCursor(tx: Sql, name: string): Promise<string> {
     await tx.query(`INSERT INTO made_open.event_consumers (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [name]);
-    const { rows } = await tx.query<{ cursor: string }>(`SELECT cursor::text AS cursor FROM made_open.event_consumers WHERE name = $1`, [name]);
+    const { rows } = await tx.query<{ cursor: string }>(
+      `SELECT cursor::text AS cursor FROM made_open.event_consumers WHERE name = $1`,
+      [name],
+    );
     return rows[0]!.cursor;
   },
 
@@ -163,7 +168,9 @@ export const eventsRepository = {
 
   /** The latest pub_seq at or before which every matching event has been seen. */
   async lastPubSeq(tx: Sql): Promise<string> {
-    const { rows } = await tx.query<{ last: string | null }>(`SELECT max(pub_seq)::text AS last FROM made_open.outbox WHERE pub_seq IS NOT NULL`);
+    const { rows } = await tx.query<{ last: string | null }>(
+      `SELECT max(pub_seq)::text AS last FROM made_open.outbox WHERE pub_seq IS NOT NULL`,
+    );
     return rows[0]!.last ?? '0';
   },
 
@@ -186,7 +193,12 @@ export const eventsRepository = {
     return rows[0]!.at ? new Date(rows[0]!.at) : null;
   },
 
-  async embeddedLag(tx: Sql, name: string, streams: readonly EventStreamName[], types: readonly string[] | undefined): Promise<number> {
+  async embeddedLag(
+    tx: Sql,
+    name: string,
+    streams: readonly EventStreamName[],
+    types: readonly string[] | undefined,
+  ): Promise<number> {
     const { rows } = await tx.query<{ lag: number }>(
       `SELECT (SELECT count(*) FROM made_open.outbox
                WHERE pub_seq > coalesce((SELECT cursor FROM made_open.event_consumers WHERE name = $1), 0)
@@ -209,12 +221,21 @@ export const eventsRepository = {
   },
 
   async wasProcessed(tx: Sql, consumer: string, eventId: string): Promise<boolean> {
-    const { rows } = await tx.query(`SELECT 1 FROM made_open.processed_events WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
+    const { rows } = await tx.query(`SELECT 1 FROM made_open.processed_events WHERE consumer = $1 AND event_id = $2`, [
+      consumer,
+      eventId,
+    ]);
     return rows.length > 0;
   },
 
   /** Records one more failed attempt; returns how many attempts have failed so far. */
-  async recordFailure(tx: Sql, consumer: string, event: EventEnvelope, error: string, retryInMs: number): Promise<number | null> {
+  async recordFailure(
+    tx: Sql,
+    consumer: string,
+    event: EventEnvelope,
+    error: string,
+    retryInMs: number,
+  ): Promise<number | null> {
     // Nothing when the event is already dead-lettered (a late redelivery of it failed again).
     const { rows } = await tx.query<{ attempts: number }>(
       `INSERT INTO made_open.event_failures (consumer, event_id, owner_id, type, attempts, last_error, next_attempt_at)
@@ -278,7 +299,13 @@ export const eventsRepository = {
   },
 
   async ownDeadLetters(tx: Sql, limit: number) {
-    const { rows } = await tx.query<{ consumer: string; event: EventEnvelope; attempts: number; last_error: string; failed_at: Date }>(
+    const { rows } = await tx.query<{
+      consumer: string;
+      event: EventEnvelope;
+      attempts: number;
+      last_error: string;
+      failed_at: Date;
+    }>(
       `SELECT consumer, event, attempts, last_error, failed_at FROM made_open.event_dead_letters
        WHERE owner_id = (SELECT auth.uid()) ORDER BY failed_at DESC LIMIT $1`,
       [limit],

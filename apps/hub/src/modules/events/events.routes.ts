@@ -22,7 +22,7 @@ export function eventsRoutes(deps: EventsRouteDeps) {
           tags: ['events'],
           summary: "The caller's own events, oldest first, after a cursor or event id",
           description:
-            'JSON page by default. With `Accept: text/event-stream` the response is a Server-Sent Events stream that stays open; each event\'s `id:` is its cursor, so `Last-Event-ID` resumes.',
+            "JSON page by default. With `Accept: text/event-stream` the response is a Server-Sent Events stream that stays open; each event's `id:` is its cursor, so `Last-Event-ID` resumes.",
           querystring: listEventsQuery,
           response: { 200: eventPageSchema },
         },
@@ -31,7 +31,8 @@ export function eventsRoutes(deps: EventsRouteDeps) {
         const user = await requireUser(request);
         const lastEventId = request.headers['last-event-id'];
         const after =
-          request.query.after ?? (typeof lastEventId === 'string' && /^\d{1,19}$/.test(lastEventId) ? lastEventId : undefined);
+          request.query.after ??
+          (typeof lastEventId === 'string' && /^\d{1,19}$/.test(lastEventId) ? lastEventId : undefined);
         let cursor = await service.resolveCursor(user.claims, after);
         const wantsStream = (request.headers.accept ?? '').includes('text/event-stream');
         if (!wantsStream) return service.page(user.claims, cursor, request.query.limit);

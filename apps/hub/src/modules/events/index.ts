@@ -60,7 +60,12 @@ export function createEventsModule(deps: EventsModuleDeps): EventsModule {
   const { config, db, logger } = deps;
   const outbox = createEventOutbox({ registry: deps.registry });
   const transport: EventTransport = config.natsUrl
-    ? createNatsTransport({ url: config.natsUrl, logger, ackWaitMs: deps.tuning?.ackWaitMs, name: deps.tuning?.natsName })
+    ? createNatsTransport({
+        url: config.natsUrl,
+        logger,
+        ackWaitMs: deps.tuning?.ackWaitMs,
+        name: deps.tuning?.natsName,
+      })
     : createEmbeddedTransport({ db, logger });
   const relay = createRelay({ db, transport, logger, ...deps.tuning?.relay });
   deps.jobs?.register(pruneJob(db, logger));
@@ -99,9 +104,18 @@ export function createEventsModule(deps: EventsModuleDeps): EventsModule {
       if (runners.some((r) => r.spec.name === subscription.name)) {
         throw new Error(`An event consumer named ${subscription.name} is already registered`);
       }
-      const runner = createConsumerRunner({ db, transport, logger, subscription, retryBaseMs: deps.tuning?.retryBaseMs });
+      const runner = createConsumerRunner({
+        db,
+        transport,
+        logger,
+        subscription,
+        retryBaseMs: deps.tuning?.retryBaseMs,
+      });
       runners.push(runner);
-      if (started) void runner.start().catch((error) => logger.error({ err: error, consumer: runner.spec.name }, 'consumer failed to start'));
+      if (started)
+        void runner
+          .start()
+          .catch((error) => logger.error({ err: error, consumer: runner.spec.name }, 'consumer failed to start'));
     },
 
     routes: eventsRoutes({ service, nextPublication }),
@@ -167,12 +181,14 @@ export function createEventsModule(deps: EventsModuleDeps): EventsModule {
         '# TYPE made_open_events_consumer_lag gauge',
       ];
       const names = new Set([...runners.map((r) => r.spec.name), ...deadLetters.keys(), ...failures.keys()]);
-      for (const runner of runners) lines.push(`made_open_events_consumer_lag{consumer="${runner.spec.name}"} ${await runner_lag(runner)}`);
+      for (const runner of runners)
+        lines.push(`made_open_events_consumer_lag{consumer="${runner.spec.name}"} ${await runner_lag(runner)}`);
       lines.push(
         '# HELP made_open_events_dead_letters Events a consumer gave up on.',
         '# TYPE made_open_events_dead_letters gauge',
       );
-      for (const name of names) lines.push(`made_open_events_dead_letters{consumer="${name}"} ${deadLetters.get(name) ?? 0}`);
+      for (const name of names)
+        lines.push(`made_open_events_dead_letters{consumer="${name}"} ${deadLetters.get(name) ?? 0}`);
       lines.push(
         '# HELP made_open_events_retrying Events waiting for a retry after a handler failure.',
         '# TYPE made_open_events_retrying gauge',
@@ -182,7 +198,8 @@ export function createEventsModule(deps: EventsModuleDeps): EventsModule {
         '# HELP made_open_events_handled_total Events handled by a consumer in this instance.',
         '# TYPE made_open_events_handled_total counter',
       );
-      for (const runner of runners) lines.push(`made_open_events_handled_total{consumer="${runner.spec.name}"} ${runner.stats.handled}`);
+      for (const runner of runners)
+        lines.push(`made_open_events_handled_total{consumer="${runner.spec.name}"} ${runner.stats.handled}`);
       return lines.join('\n');
     },
   };

@@ -19,7 +19,13 @@ describe.runIf(process.env.CI === 'true')('two relays on one PostgreSQL database
   it('publishes every event once, in commit order per owner', async () => {
     const outbox = createEventOutbox({ registry: testRegistry });
     const relays = [1, 2].map(() =>
-      createRelay({ db: database.db, transport: createEmbeddedTransport({ db: database.db, logger: silent }), logger: silent, batchSize: 50, pollMs: 20 }),
+      createRelay({
+        db: database.db,
+        transport: createEmbeddedTransport({ db: database.db, logger: silent }),
+        logger: silent,
+        batchSize: 50,
+        pollMs: 20,
+      }),
     );
     for (const relay of relays) {
       outbox.onAppend(() => relay.poke());
@@ -30,13 +36,21 @@ describe.runIf(process.env.CI === 'true')('two relays on one PostgreSQL database
       owners.map(async (owner) => {
         for (let n = 0; n < 150; n++) {
           await database.db.asUser({ role: 'authenticated', sub: owner }, (tx) =>
-            outbox.append(tx, { type: 'test.Counted', ownerId: owner, subject: `s${n}`, actor: { kind: 'user', id: owner }, data: { n } }),
+            outbox.append(tx, {
+              type: 'test.Counted',
+              ownerId: owner,
+              subject: `s${n}`,
+              actor: { kind: 'user', id: owner },
+              data: { n },
+            }),
           );
         }
       }),
     );
     await waitFor('an empty backlog', async () => {
-      const { rows } = await database.db.asOwner((tx) => tx.query('SELECT 1 FROM made_open.outbox WHERE published_at IS NULL LIMIT 1'));
+      const { rows } = await database.db.asOwner((tx) =>
+        tx.query('SELECT 1 FROM made_open.outbox WHERE published_at IS NULL LIMIT 1'),
+      );
       return rows.length === 0;
     });
     await Promise.all(relays.map((r) => r.stop()));
@@ -48,7 +62,9 @@ describe.runIf(process.env.CI === 'true')('two relays on one PostgreSQL database
     expect(rows).toHaveLength(600);
     expect(new Set(rows.map((r) => r.pub_seq)).size).toBe(600);
     for (const owner of owners) {
-      expect(rows.filter((r) => r.owner_id === owner).map((r) => r.n)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+      expect(rows.filter((r) => r.owner_id === owner).map((r) => r.n)).toEqual(
+        Array.from({ length: 150 }, (_, i) => i),
+      );
     }
     expect(relays.reduce((sum, r) => sum + r.stats().relayed, 0)).toBe(600);
   }, 60_000);

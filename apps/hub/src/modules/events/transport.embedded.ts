@@ -71,9 +71,13 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
                 delivered += 1;
               }
               const next = await db.asSystem((tx) => repo.nextRetryAt(tx, spec.name));
-              nextRetryCheck = next ? performance.now() + Math.max(0, next.getTime() - Date.now()) : performance.now() + pollMs;
+              nextRetryCheck = next
+                ? performance.now() + Math.max(0, next.getTime() - Date.now())
+                : performance.now() + pollMs;
             }
-            const batch = await db.asSystem((tx) => repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize));
+            const batch = await db.asSystem((tx) =>
+              repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize),
+            );
             let passed = cursor;
             for (const item of batch) {
               if (!running) break;

@@ -13,12 +13,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { EventEnvelope } from '@made-open/shared';
-import {
-  primaryStreamOf,
-  streamsOf,
-  transportSubject,
-  type EventStreamName,
-} from '@made-open/shared/event-registry';
+import { primaryStreamOf, streamsOf, transportSubject, type EventStreamName } from '@made-open/shared/event-registry';
 import type { Logger } from '../../platform/logger.ts';
 import type { ConsumerHandle, ConsumerSpec, Delivery, EventTransport } from './transport.ts';
 
@@ -85,7 +80,9 @@ function typesOn(stream: EventStreamName, types: readonly string[] | undefined):
   return types.filter((type) => primaryStreamOf(type) === stream);
 }
 
-export function createNatsTransport(options: NatsTransportOptions): EventTransport & { connection(): NatsConnection | undefined } {
+export function createNatsTransport(
+  options: NatsTransportOptions,
+): EventTransport & { connection(): NatsConnection | undefined } {
   const { logger } = options;
   const ackWaitMs = options.ackWaitMs ?? 30_000;
   const maxInFlight = options.maxInFlight ?? 1000;
@@ -140,7 +137,12 @@ export function createNatsTransport(options: NatsTransportOptions): EventTranspo
       for (const event of events) {
         const payload = encoder.encode(JSON.stringify(event));
         for (const stream of streamsOf(event.type)) {
-          inFlight.push(js.publish(transportSubject(stream, event.ownerId, event.type), payload, { msgID: event.id, timeout: 5_000 }));
+          inFlight.push(
+            js.publish(transportSubject(stream, event.ownerId, event.type), payload, {
+              msgID: event.id,
+              timeout: 5_000,
+            }),
+          );
         }
         if (inFlight.length >= maxInFlight) {
           await Promise.all(inFlight);
@@ -173,11 +175,17 @@ export function createNatsTransport(options: NatsTransportOptions): EventTranspo
           const info = await jsm.consumers.info(stream, spec.name);
           if (info.config.filter_subject !== filter) {
             // nats-server 2.9 cannot change a durable's filter: start it over (handlers are idempotent).
-            logger.warn({ consumer: spec.name, stream, from: info.config.filter_subject, to: filter }, 'consumer filter changed; recreating it');
+            logger.warn(
+              { consumer: spec.name, stream, from: info.config.filter_subject, to: filter },
+              'consumer filter changed; recreating it',
+            );
             await jsm.consumers.delete(stream, spec.name);
             await jsm.consumers.add(stream, config);
           } else {
-            await jsm.consumers.update(stream, spec.name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
+            await jsm.consumers.update(stream, spec.name, {
+              ack_wait: config.ack_wait,
+              max_ack_pending: config.max_ack_pending,
+            });
           }
         } catch (error) {
           if (!/not found/i.test((error as Error).message)) throw error;
@@ -200,7 +208,10 @@ export function createNatsTransport(options: NatsTransportOptions): EventTranspo
                 try {
                   event = JSON.parse(decoder.decode(m.data)) as EventEnvelope;
                 } catch {
-                  logger.error({ consumer: spec.name, subject: m.subject }, 'undecodable event on the stream; terminating it');
+                  logger.error(
+                    { consumer: spec.name, subject: m.subject },
+                    'undecodable event on the stream; terminating it',
+                  );
                   m.term('undecodable');
                   continue;
                 }
@@ -277,4 +288,3 @@ export function createNatsTransport(options: NatsTransportOptions): EventTranspo
     },
   };
 }
-

@@ -46,7 +46,12 @@ export const graphExport = {
    * One page of every owner's entities after `after`, in (owner_id, id) order, deleted ones
    * included. `bodyLimit` cuts bodies in SQL to what the caller keeps.
    */
-  async page(tx: Sql, after: GraphExportCursor | null, limit: number, bodyLimit = 1_000_000): Promise<GraphExportRow[]> {
+  async page(
+    tx: Sql,
+    after: GraphExportCursor | null,
+    limit: number,
+    bodyLimit = 1_000_000,
+  ): Promise<GraphExportRow[]> {
     const { rows } = await tx.query<GraphExportRow>(
       `SELECT e.owner_id AS "ownerId", e.id, e.type, e.title, left(e.body, $4) AS body, e.properties, e.source,
               ${iso('e.occurred_at')} AS "occurredAt", ${iso('e.deleted_at')} AS "deletedAt", e.version,

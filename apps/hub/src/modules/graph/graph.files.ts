@@ -30,7 +30,12 @@ export function createGraphFileEntities(outbox: Pick<EventOutbox, 'append'>): Fi
   const actor = (user: AuthenticatedUser) => ({ kind: 'user' as const, id: user.id });
   const describe = (file: FileFacts) => {
     const fileName = (file.name.split('/').pop() ?? file.name).slice(0, 500);
-    const candidate = { fileName, mimeType: file.mimeType, sizeBytes: file.size, storageKey: `${file.bucketId}/${file.name}`.slice(0, 1024) };
+    const candidate = {
+      fileName,
+      mimeType: file.mimeType,
+      sizeBytes: file.size,
+      storageKey: `${file.bucketId}/${file.name}`.slice(0, 1024),
+    };
     const parsed = filePropertiesSchema.safeParse(candidate);
     // A media type the graph's stricter pattern refuses is left out rather than failing the upload.
     const properties = parsed.success ? parsed.data : filePropertiesSchema.parse({ ...candidate, mimeType: undefined });
@@ -50,7 +55,13 @@ export function createGraphFileEntities(outbox: Pick<EventOutbox, 'append'>): Fi
         externalId: file.objectId,
         occurredAt: null,
       });
-      await outbox.append(tx, { type: 'data.EntityCreated', ownerId: user.id, subject: entity.id, actor: actor(user), data: { entity } });
+      await outbox.append(tx, {
+        type: 'data.EntityCreated',
+        ownerId: user.id,
+        subject: entity.id,
+        actor: actor(user),
+        data: { entity },
+      });
       return entity.id;
     },
 
@@ -63,13 +74,25 @@ export function createGraphFileEntities(outbox: Pick<EventOutbox, 'append'>): Fi
       if (JSON.stringify(state.entity.properties) !== JSON.stringify(properties)) changed.push('properties');
       if (changed.length === 0) return;
       const entity = await graphRepository.updateEntity(tx, entityId, { title, properties });
-      await outbox.append(tx, { type: 'data.EntityUpdated', ownerId: user.id, subject: entityId, actor: actor(user), data: { entity, changed } });
+      await outbox.append(tx, {
+        type: 'data.EntityUpdated',
+        ownerId: user.id,
+        subject: entityId,
+        actor: actor(user),
+        data: { entity, changed },
+      });
     },
 
     async remove(tx, user, entityId) {
       const entity = await graphRepository.softDeleteEntity(tx, entityId);
       if (!entity) return;
-      await outbox.append(tx, { type: 'data.EntityDeleted', ownerId: user.id, subject: entityId, actor: actor(user), data: { entity } });
+      await outbox.append(tx, {
+        type: 'data.EntityDeleted',
+        ownerId: user.id,
+        subject: entityId,
+        actor: actor(user),
+        data: { entity },
+      });
     },
   };
 }

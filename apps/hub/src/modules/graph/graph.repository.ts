@@ -214,7 +214,16 @@ export const graphRepository = {
       `INSERT INTO public.entities AS e (id, type, title, body, properties, source, external_id, occurred_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::timestamptz)
        RETURNING ${entityJson('e')} AS entity`,
-      [row.id, row.type, row.title, row.body, JSON.stringify(row.properties), row.source, row.externalId, row.occurredAt],
+      [
+        row.id,
+        row.type,
+        row.title,
+        row.body,
+        JSON.stringify(row.properties),
+        row.source,
+        row.externalId,
+        row.occurredAt,
+      ],
     );
     return result.rows[0]!.entity;
   },
@@ -290,7 +299,10 @@ export const graphRepository = {
     return result.rows.map((row) => row.id);
   },
 
-  async insertLink(tx: Sql, link: { id: string; kind: string; fromId: string; toId: string }): Promise<Link | undefined> {
+  async insertLink(
+    tx: Sql,
+    link: { id: string; kind: string; fromId: string; toId: string },
+  ): Promise<Link | undefined> {
     const result = await tx.query<{ link: Link }>(
       `INSERT INTO public.entity_links AS l (id, kind, from_id, to_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT (owner_id, from_id, kind, to_id) DO NOTHING

@@ -31,8 +31,15 @@ describe.each(testDatabaseKinds())('graph RLS on %s', (kind) => {
         `INSERT INTO public.entities (id, type, title) VALUES ($1, 'note', 'n'), ($2, 'person', 'p'), ($3, 'message', 'm')`,
         [ids.note, ids.person, ids.message],
       );
-      await tx.query(`INSERT INTO public.entity_links (id, kind, from_id, to_id) VALUES ($1, 'from', $2, $3)`, [ids.link, ids.message, ids.person]);
-      await tx.query(`INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'email', 'a@example.com', $2)`, [ids.identifier, ids.person]);
+      await tx.query(`INSERT INTO public.entity_links (id, kind, from_id, to_id) VALUES ($1, 'from', $2, $3)`, [
+        ids.link,
+        ids.message,
+        ids.person,
+      ]);
+      await tx.query(
+        `INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'email', 'a@example.com', $2)`,
+        [ids.identifier, ids.person],
+      );
     });
   }, hubStartTimeout);
   afterAll(() => hub?.close(), hubStartTimeout);
@@ -99,7 +106,7 @@ describe.each(testDatabaseKinds())('graph RLS on %s', (kind) => {
       await rejected(anon, text, [t.id()]);
     });
 
-    it("insert: the owner may; nobody may insert a row owned by someone else; anon is refused", async () => {
+    it('insert: the owner may; nobody may insert a row owned by someone else; anon is refused', async () => {
       const own = t.insert(false);
       expect(await count(owner.claims, own.text, own.params(uuidv7(), owner.id))).toBe(1);
       const foreign = t.insert(true);
@@ -122,7 +129,12 @@ describe.each(testDatabaseKinds())('graph RLS on %s', (kind) => {
       const own = t.insert(false);
       const params = own.params(fresh, owner.id);
       await as(owner.claims, (tx) =>
-        tx.query(t.table === 'identifiers' ? own.text.replace('+442079460001', '+442079460002') : own.text.replace("'about'", "'cites'"), params),
+        tx.query(
+          t.table === 'identifiers'
+            ? own.text.replace('+442079460001', '+442079460002')
+            : own.text.replace("'about'", "'cites'"),
+          params,
+        ),
       );
       expect(await count(other.claims, text, [fresh])).toBe(0);
       await rejected(anon, text, [fresh]);
@@ -136,24 +148,37 @@ describe.each(testDatabaseKinds())('graph RLS on %s', (kind) => {
     // Bob owns the link row but names Alice's entity: no such (owner, id) pair.
     await expect(
       as(other.claims, (tx) =>
-        tx.query(`INSERT INTO public.entity_links (id, kind, from_id, to_id) VALUES ($1, 'about', $2, $3)`, [uuidv7(), bobsNote, ids.person]),
+        tx.query(`INSERT INTO public.entity_links (id, kind, from_id, to_id) VALUES ($1, 'about', $2, $3)`, [
+          uuidv7(),
+          bobsNote,
+          ids.person,
+        ]),
       ),
     ).rejects.toMatchObject({ code: '23503' });
     await expect(
       as(other.claims, (tx) =>
-        tx.query(`INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'email', 'x@example.com', $2)`, [uuidv7(), ids.person]),
+        tx.query(
+          `INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'email', 'x@example.com', $2)`,
+          [uuidv7(), ids.person],
+        ),
       ),
     ).rejects.toMatchObject({ code: '23503' });
     // Identifiers resolve to persons only.
     await expect(
       as(owner.claims, (tx) =>
-        tx.query(`INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'email', 'n@example.com', $2)`, [uuidv7(), ids.note]),
+        tx.query(
+          `INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'email', 'n@example.com', $2)`,
+          [uuidv7(), ids.note],
+        ),
       ),
     ).rejects.toMatchObject({ code: '23503' });
     // Unnormalised values are refused by the table itself.
     await expect(
       as(owner.claims, (tx) =>
-        tx.query(`INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'phone', '020 7946 0958', $2)`, [uuidv7(), ids.person]),
+        tx.query(
+          `INSERT INTO public.identifiers (id, kind, value, entity_id) VALUES ($1, 'phone', '020 7946 0958', $2)`,
+          [uuidv7(), ids.person],
+        ),
       ),
     ).rejects.toMatchObject({ code: '23514' });
   });

@@ -32,7 +32,10 @@ const conflict = { 409: errorSchema.describe('Conflict: see error.code') };
  * re-serialisation. Fastify skips the serializer for string payloads with a JSON type.
  */
 function sendJson(reply: FastifyReply, status: number, json: string) {
-  return reply.status(status).type('application/json; charset=utf-8').send(json as never);
+  return reply
+    .status(status)
+    .type('application/json; charset=utf-8')
+    .send(json as never);
 }
 
 /** /api/v1 entities, links and persons (DESIGN §3, §6). */
@@ -102,7 +105,7 @@ export function graphRoutes(service: GraphService) {
           tags: entityTags,
           summary: 'Change an entity (optimistic concurrency)',
           description:
-            '`version` is the version you read; a stale one is 409 version_conflict with details.currentVersion. `properties` replace the old ones whole and are validated by the type\'s schema.',
+            "`version` is the version you read; a stale one is 409 version_conflict with details.currentVersion. `properties` replace the old ones whole and are validated by the type's schema.",
           params: idParamsSchema,
           body: entityUpdateInputSchema,
           response: { 200: entityOrPersonSchema, ...errorResponses, ...conflict },
@@ -155,7 +158,8 @@ export function graphRoutes(service: GraphService) {
         schema: {
           tags: entityTags,
           summary: 'Link two entities (a typed edge: from, to, with, attendee, works_at, ...)',
-          description: 'Both must be your own live entities (404 otherwise). The same kind between the same two is 409 link_exists.',
+          description:
+            'Both must be your own live entities (404 otherwise). The same kind between the same two is 409 link_exists.',
           body: linkCreateInputSchema,
           response: { 201: linkSchema, ...errorResponses, ...conflict },
         },

@@ -48,5 +48,7 @@ export const errorSchema = z.object({
 export const errorResponses = {
   400: errorSchema.describe('Malformed id, body or query'),
   401: errorSchema.describe('No or invalid access token'),
-  404: errorSchema.describe("Unknown id, or another user's (code merged: the person was merged; details.mergedIntoId names the survivor)"),
+  404: errorSchema.describe(
+    "Unknown id, or another user's (code merged: the person was merged; details.mergedIntoId names the survivor)",
+  ),
 } as const;

@@ -51,8 +51,14 @@ function missing(state: Pick<EntityState, 'deleted' | 'merged_into_id'> | undefi
 function validateProperties(type: Entity['type'], properties: unknown): Record<string, unknown> {
   const parsed = entityPropertiesSchemas[type].safeParse(properties);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => ({ path: `/properties/${issue.path.join('/')}`, message: issue.message }));
-    throw new ValidationError(`The properties are not valid for a ${type}: ${details[0]?.message ?? 'check the fields'}.`, details);
+    const details = parsed.error.issues.map((issue) => ({
+      path: `/properties/${issue.path.join('/')}`,
+      message: issue.message,
+    }));
+    throw new ValidationError(
+      `The properties are not valid for a ${type}: ${details[0]?.message ?? 'check the fields'}.`,
+      details,
+    );
   }
   return parsed.data as Record<string, unknown>;
 }
@@ -63,7 +69,11 @@ function sameJson(a: unknown, b: unknown): boolean {
     Array.isArray(value)
       ? value.map(canonical)
       : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+          )
         : value;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
@@ -191,14 +201,17 @@ export function createGraphService(deps: GraphServiceDeps) {
             { currentVersion: state!.version },
           );
         }
-        const properties = input.properties === undefined ? undefined : validateProperties(current.type, input.properties);
+        const properties =
+          input.properties === undefined ? undefined : validateProperties(current.type, input.properties);
         const changed: ChangedField[] = [];
         if (input.title !== undefined && input.title !== current.title) changed.push('title');
         if (input.body !== undefined && input.body !== current.body) changed.push('body');
         if (properties !== undefined && !sameJson(properties, current.properties)) changed.push('properties');
         if (
           input.occurredAt !== undefined &&
-          (input.occurredAt === null ? current.occurredAt !== null : current.occurredAt === null || Date.parse(input.occurredAt) !== Date.parse(current.occurredAt))
+          (input.occurredAt === null
+            ? current.occurredAt !== null
+            : current.occurredAt === null || Date.parse(input.occurredAt) !== Date.parse(current.occurredAt))
         ) {
           changed.push('occurredAt');
         }
@@ -232,7 +245,13 @@ export function createGraphService(deps: GraphServiceDeps) {
         missing(state);
         const entity = (await repo.softDeleteEntity(tx, id))!;
         if (entity.type === 'person') await repo.deleteIdentifiersOf(tx, id);
-        await outbox.append(tx, { type: 'data.EntityDeleted', ownerId: user.id, subject: id, actor: actorOf(user), data: { entity } });
+        await outbox.append(tx, {
+          type: 'data.EntityDeleted',
+          ownerId: user.id,
+          subject: id,
+          actor: actorOf(user),
+          data: { entity },
+        });
       });
     },
 
@@ -248,7 +267,11 @@ export function createGraphService(deps: GraphServiceDeps) {
         after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, ascending),
         limit: query.limit + 1,
       });
-      const result = await db.queryAsUser<{ json: string; at: string; id: string }>(user.claims, statement.text, statement.params);
+      const result = await db.queryAsUser<{ json: string; at: string; id: string }>(
+        user.claims,
+        statement.text,
+        statement.params,
+      );
       const rows = result.rows.slice(0, query.limit);
       const last = rows[rows.length - 1];
       const nextCursor = result.rows.length > query.limit && last ? encodeCursor(ascending, last.at, last.id) : null;
@@ -265,7 +288,13 @@ export function createGraphService(deps: GraphServiceDeps) {
           const existing = await repo.findLink(tx, input);
           throw new ConflictError('That link exists already.', 'link_exists', { id: existing?.id });
         }
-        await outbox.append(tx, { type: 'data.LinkCreated', ownerId: user.id, subject: link.id, actor: actorOf(user), data: { link } });
+        await outbox.append(tx, {
+          type: 'data.LinkCreated',
+          ownerId: user.id,
+          subject: link.id,
+          actor: actorOf(user),
+          data: { link },
+        });
         return link;
       });
     },
@@ -285,7 +314,13 @@ export function createGraphService(deps: GraphServiceDeps) {
       await db.asUser(user.claims, async (tx) => {
         const link = await repo.deleteLink(tx, id);
         if (!link) throw new NotFoundError('link');
-        await outbox.append(tx, { type: 'data.LinkDeleted', ownerId: user.id, subject: link.id, actor: actorOf(user), data: { link } });
+        await outbox.append(tx, {
+          type: 'data.LinkDeleted',
+          ownerId: user.id,
+          subject: link.id,
+          actor: actorOf(user),
+          data: { link },
+        });
       });
     },
 
@@ -310,7 +345,9 @@ export function createGraphService(deps: GraphServiceDeps) {
           entity.id,
           pairs.map((pair) => ({ id: uuidv7(), ...pair })),
         );
-        const identifiers = [...inserted].sort((a, b) => a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
+        const identifiers = [...inserted].sort(
+          (a, b) => a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value),
+        );
         await outbox.append(tx, {
           type: 'data.EntityCreated',
           ownerId: user.id,
@@ -340,7 +377,9 @@ export function createGraphService(deps: GraphServiceDeps) {
         const taken = await repo.findIdentifiers(tx, [{ kind: input.kind, value }]);
         if (taken.length > 0) {
           if (taken[0]!.entityId === personId) {
-            throw new ConflictError(`This person already has the ${input.kind} ${value}.`, 'identifier_exists', { id: taken[0]!.id });
+            throw new ConflictError(`This person already has the ${input.kind} ${value}.`, 'identifier_exists', {
+              id: taken[0]!.id,
+            });
           }
           throw identifierTaken(taken);
         }

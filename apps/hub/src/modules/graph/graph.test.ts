@@ -30,15 +30,20 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
 
   const call = (user: SignedUpUser | null, options: InjectOptions) =>
     hub.app.inject({ ...options, headers: { ...(user ? bearer(user) : {}), ...options.headers } });
-  const post = (user: SignedUpUser, url: string, payload: unknown) => call(user, { method: 'POST', url, payload: payload as never });
+  const post = (user: SignedUpUser, url: string, payload: unknown) =>
+    call(user, { method: 'POST', url, payload: payload as never });
   const get = (user: SignedUpUser, url: string) => call(user, { method: 'GET', url });
-  const patch = (user: SignedUpUser, url: string, payload: unknown) => call(user, { method: 'PATCH', url, payload: payload as never });
+  const patch = (user: SignedUpUser, url: string, payload: unknown) =>
+    call(user, { method: 'PATCH', url, payload: payload as never });
   const del = (user: SignedUpUser, url: string) => call(user, { method: 'DELETE', url });
 
   const outboxFor = async (subject: string) =>
     (
       await hub.db.asOwner((tx) =>
-        tx.query<OutboxRow>(`SELECT type, owner_id, subject, data, v FROM made_open.outbox WHERE subject = $1 ORDER BY seq`, [subject]),
+        tx.query<OutboxRow>(
+          `SELECT type, owner_id, subject, data, v FROM made_open.outbox WHERE subject = $1 ORDER BY seq`,
+          [subject],
+        ),
       )
     ).rows;
 
@@ -84,7 +89,11 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       expect(read.statusCode).toBe(200);
       expect(read.json()).toEqual(entity);
 
-      const updated = await patch(alice, `/api/v1/entities/${entity.id}`, { version: 1, title: 'File taxes!', properties: { status: 'done' } });
+      const updated = await patch(alice, `/api/v1/entities/${entity.id}`, {
+        version: 1,
+        title: 'File taxes!',
+        properties: { status: 'done' },
+      });
       expect(updated.statusCode, updated.body).toBe(200);
       expect(updated.json()).toMatchObject({ title: 'File taxes!', properties: { status: 'done' }, version: 2 });
       expect(Date.parse(updated.json().updatedAt)).toBeGreaterThanOrEqual(Date.parse(entity.updatedAt));
@@ -112,26 +121,45 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       expect(events[2]!.data.entity.deletedAt).not.toBeNull();
       // The snapshots the hot path builds in SQL match the registered schemas.
       for (const event of events) {
-        expect(() => eventRegistry.validate({ ...event, ownerId: event.owner_id, actor: { kind: 'user', id: alice.id } })).not.toThrow();
+        expect(() =>
+          eventRegistry.validate({ ...event, ownerId: event.owner_id, actor: { kind: 'user', id: alice.id } }),
+        ).not.toThrow();
       }
     });
 
     it('validates properties by type, on create and on update', async () => {
-      const bad = await post(alice, '/api/v1/entities', { type: 'message', properties: { channel: 'fax', direction: 'inbound' } });
+      const bad = await post(alice, '/api/v1/entities', {
+        type: 'message',
+        properties: { channel: 'fax', direction: 'inbound' },
+      });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.code).toBe('validation_failed');
-      const unknownKey = await post(alice, '/api/v1/entities', { type: 'person', properties: { givenName: 'A', shoeSize: 44 } });
+      const unknownKey = await post(alice, '/api/v1/entities', {
+        type: 'person',
+        properties: { givenName: 'A', shoeSize: 44 },
+      });
       expect(unknownKey.statusCode).toBe(400);
-      const birthday = await post(alice, '/api/v1/entities', { type: 'person', title: 'P', properties: { birthday: '--02-30' } });
+      const birthday = await post(alice, '/api/v1/entities', {
+        type: 'person',
+        title: 'P',
+        properties: { birthday: '--02-30' },
+      });
       expect(birthday.statusCode).toBe(400);
-      const okBirthday = await post(alice, '/api/v1/entities', { type: 'person', title: 'P', properties: { birthday: '--02-29' } });
+      const okBirthday = await post(alice, '/api/v1/entities', {
+        type: 'person',
+        title: 'P',
+        properties: { birthday: '--02-29' },
+      });
       expect(okBirthday.statusCode).toBe(201);
       const call = await post(alice, '/api/v1/entities', {
         type: 'call',
         properties: { direction: 'outbound', durationSeconds: 61, status: 'completed' },
       });
       expect(call.statusCode).toBe(201);
-      const badUpdate = await patch(alice, `/api/v1/entities/${call.json().id}`, { version: 1, properties: { durationSeconds: -1, direction: 'inbound' } });
+      const badUpdate = await patch(alice, `/api/v1/entities/${call.json().id}`, {
+        version: 1,
+        properties: { durationSeconds: -1, direction: 'inbound' },
+      });
       expect(badUpdate.statusCode).toBe(400);
       expect(badUpdate.json().error.details[0].path).toBe('/properties/durationSeconds');
       const event = await post(alice, '/api/v1/entities', {
@@ -142,7 +170,12 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
     });
 
     it('enforces source + externalId uniqueness per owner only', async () => {
-      const body = { type: 'message', source: 'twilio', externalId: 'SM123', properties: { channel: 'sms', direction: 'inbound', from: '+441234' } };
+      const body = {
+        type: 'message',
+        source: 'twilio',
+        externalId: 'SM123',
+        properties: { channel: 'sms', direction: 'inbound', from: '+441234' },
+      };
       expect((await post(alice, '/api/v1/entities', body)).statusCode).toBe(201);
       const again = await post(alice, '/api/v1/entities', body);
       expect(again.statusCode).toBe(409);
@@ -167,8 +200,14 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
 
     it('requires a signed-in user', async () => {
       expect((await call(null, { method: 'GET', url: '/api/v1/entities' })).statusCode).toBe(401);
-      expect((await call(null, { method: 'POST', url: '/api/v1/entities', payload: { type: 'note' } })).statusCode).toBe(401);
-      const forged = await call(null, { method: 'GET', url: '/api/v1/entities', headers: { authorization: 'Bearer not.a.jwt' } });
+      expect(
+        (await call(null, { method: 'POST', url: '/api/v1/entities', payload: { type: 'note' } })).statusCode,
+      ).toBe(401);
+      const forged = await call(null, {
+        method: 'GET',
+        url: '/api/v1/entities',
+        headers: { authorization: 'Bearer not.a.jwt' },
+      });
       expect(forged.statusCode).toBe(401);
     });
   });
@@ -199,7 +238,12 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       expect(seen).toEqual([...ids].reverse());
 
       const prefix = await get(carol, '/api/v1/entities?q=ALP');
-      expect(prefix.json().items.map((i: { title: string }) => i.title).sort()).toEqual(['ALPS', 'Alpha', 'Alpha task', 'alpine']);
+      expect(
+        prefix
+          .json()
+          .items.map((i: { title: string }) => i.title)
+          .sort(),
+      ).toEqual(['ALPS', 'Alpha', 'Alpha task', 'alpine']);
       const literalUnderscore = await get(carol, '/api/v1/entities?q=al_');
       expect(literalUnderscore.json().items.map((i: { title: string }) => i.title)).toEqual(['al_pha']);
       const literalPercent = await get(carol, `/api/v1/entities?q=${encodeURIComponent('al%')}`);
@@ -219,7 +263,9 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       expect(live.items.map((i: { id: string }) => i.id)).toEqual([second.id]);
       const all = (await get(dave, `/api/v1/entities?updatedSince=${since}&includeDeleted=true&limit=1`)).json();
       expect(all.items.map((i: { id: string }) => i.id)).toEqual([second.id]);
-      const next = (await get(dave, `/api/v1/entities?updatedSince=${since}&includeDeleted=true&limit=1&cursor=${all.nextCursor}`)).json();
+      const next = (
+        await get(dave, `/api/v1/entities?updatedSince=${since}&includeDeleted=true&limit=1&cursor=${all.nextCursor}`)
+      ).json();
       expect(next.items[0]).toMatchObject({ id: first.id, deletedAt: expect.any(String) });
       expect(next.nextCursor).toBeNull();
       // A descending cursor is refused by an ascending list (and vice versa).
@@ -233,27 +279,50 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
   describe('links', () => {
     it('links two own entities, lists both directions, refuses duplicates and foreign ends', async () => {
       const person = await createPerson(alice, { name: 'Linked Person' });
-      const message = await post(alice, '/api/v1/entities', { type: 'message', title: 'Hi', properties: { channel: 'email', direction: 'inbound' } });
+      const message = await post(alice, '/api/v1/entities', {
+        type: 'message',
+        title: 'Hi',
+        properties: { channel: 'email', direction: 'inbound' },
+      });
       const link = await post(alice, '/api/v1/links', { kind: 'from', fromId: message.json().id, toId: person.id });
       expect(link.statusCode, link.body).toBe(201);
       expect(link.json()).toMatchObject({ kind: 'from', fromId: message.json().id, toId: person.id });
 
-      const duplicate = await post(alice, '/api/v1/links', { kind: 'from', fromId: message.json().id, toId: person.id });
+      const duplicate = await post(alice, '/api/v1/links', {
+        kind: 'from',
+        fromId: message.json().id,
+        toId: person.id,
+      });
       expect(duplicate.statusCode).toBe(409);
       expect(duplicate.json().error).toMatchObject({ code: 'link_exists', details: { id: link.json().id } });
 
       const ofPerson = (await get(alice, `/api/v1/entities/${person.id}/links`)).json();
       expect(ofPerson.items).toHaveLength(1);
-      expect(ofPerson.items[0]).toMatchObject({ direction: 'in', kind: 'from', entity: { id: message.json().id, title: 'Hi' } });
+      expect(ofPerson.items[0]).toMatchObject({
+        direction: 'in',
+        kind: 'from',
+        entity: { id: message.json().id, title: 'Hi' },
+      });
       const ofMessage = (await get(alice, `/api/v1/entities/${message.json().id}/links`)).json();
       expect(ofMessage.items[0]).toMatchObject({ direction: 'out', entity: { id: person.id } });
 
       const bobsNote = await createNote(bob, 'bob');
-      const foreign = await post(alice, '/api/v1/links', { kind: 'about', fromId: message.json().id, toId: bobsNote.id });
+      const foreign = await post(alice, '/api/v1/links', {
+        kind: 'about',
+        fromId: message.json().id,
+        toId: bobsNote.id,
+      });
       expect(foreign.statusCode).toBe(404);
-      expect((await post(bob, '/api/v1/links', { kind: 'about', fromId: bobsNote.id, toId: person.id })).statusCode).toBe(404);
-      expect((await post(alice, '/api/v1/links', { kind: 'self', fromId: person.id, toId: person.id })).statusCode).toBe(400);
-      expect((await post(alice, '/api/v1/links', { kind: 'Bad Kind', fromId: person.id, toId: message.json().id })).statusCode).toBe(400);
+      expect(
+        (await post(bob, '/api/v1/links', { kind: 'about', fromId: bobsNote.id, toId: person.id })).statusCode,
+      ).toBe(404);
+      expect(
+        (await post(alice, '/api/v1/links', { kind: 'self', fromId: person.id, toId: person.id })).statusCode,
+      ).toBe(400);
+      expect(
+        (await post(alice, '/api/v1/links', { kind: 'Bad Kind', fromId: person.id, toId: message.json().id }))
+          .statusCode,
+      ).toBe(400);
 
       expect((await del(bob, `/api/v1/links/${link.json().id}`)).statusCode).toBe(404);
       expect((await del(alice, `/api/v1/links/${link.json().id}`)).statusCode).toBe(204);
@@ -276,7 +345,12 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
         ['email', 'ada@example.org'],
         ['phone', '+442079460958'],
       ]);
-      for (const query of ['phone=%2B44%2020%207946%200958', 'phone=0044-20-7946-0958', 'phone=02079460958&defaultCountry=GB', 'email=ADA%40example.org']) {
+      for (const query of [
+        'phone=%2B44%2020%207946%200958',
+        'phone=0044-20-7946-0958',
+        'phone=02079460958&defaultCountry=GB',
+        'email=ADA%40example.org',
+      ]) {
         const found = await get(alice, `/api/v1/persons/lookup?${query}`);
         expect(found.statusCode, `${query}: ${found.body}`).toBe(200);
         expect(found.json().id).toBe(person.id);
@@ -294,19 +368,29 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       expect((await get(alice, '/api/v1/persons/lookup?email=ada%40example.org')).json()).toEqual(read);
 
       const events = await outboxFor(person.id);
-      expect(events[0]).toMatchObject({ type: 'data.EntityCreated', data: { entity: { id: person.id }, identifiers: expect.any(Array) } });
+      expect(events[0]).toMatchObject({
+        type: 'data.EntityCreated',
+        data: { entity: { id: person.id }, identifiers: expect.any(Array) },
+      });
     });
 
     it('refuses an identifier that belongs to another person, naming it, and creates nothing', async () => {
       const first = await createPerson(alice, { name: 'First', emails: ['shared@example.com'] });
-      const conflict = await post(alice, '/api/v1/persons', { name: 'Second', emails: ['new@example.com', 'SHARED@example.com'] });
+      const conflict = await post(alice, '/api/v1/persons', {
+        name: 'Second',
+        emails: ['new@example.com', 'SHARED@example.com'],
+      });
       expect(conflict.statusCode).toBe(409);
       expect(conflict.json().error.code).toBe('identifier_taken');
       expect(conflict.json().error.message).toContain(first.id);
-      expect(conflict.json().error.details).toEqual([{ kind: 'email', value: 'shared@example.com', personId: first.id }]);
+      expect(conflict.json().error.details).toEqual([
+        { kind: 'email', value: 'shared@example.com', personId: first.id },
+      ]);
       expect((await get(alice, '/api/v1/persons/lookup?email=new%40example.com')).statusCode).toBe(404);
       // Another owner may use the same address.
-      expect((await post(bob, '/api/v1/persons', { name: 'Bob copy', emails: ['shared@example.com'] })).statusCode).toBe(201);
+      expect(
+        (await post(bob, '/api/v1/persons', { name: 'Bob copy', emails: ['shared@example.com'] })).statusCode,
+      ).toBe(201);
       // Invalid identifiers are 400, naming the value.
       const invalid = await post(alice, '/api/v1/persons', { name: 'X', phones: ['12'] });
       expect(invalid.statusCode).toBe(400);
@@ -315,16 +399,26 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
 
     it('adds and removes identifiers, bumping the person version', async () => {
       const person = await createPerson(alice, { name: 'Grace' });
-      const added = await post(alice, `/api/v1/persons/${person.id}/identifiers`, { kind: 'phone', value: '+1 (415) 555-2671' });
+      const added = await post(alice, `/api/v1/persons/${person.id}/identifiers`, {
+        kind: 'phone',
+        value: '+1 (415) 555-2671',
+      });
       expect(added.statusCode, added.body).toBe(201);
       expect(added.json().identifiers.map((i: { value: string }) => i.value)).toEqual(['+14155552671']);
       expect(added.json().version).toBe(2);
-      const again = await post(alice, `/api/v1/persons/${person.id}/identifiers`, { kind: 'phone', value: '+14155552671' });
+      const again = await post(alice, `/api/v1/persons/${person.id}/identifiers`, {
+        kind: 'phone',
+        value: '+14155552671',
+      });
       expect(again.statusCode).toBe(409);
       expect(again.json().error.code).toBe('identifier_exists');
-      expect((await post(bob, `/api/v1/persons/${person.id}/identifiers`, { kind: 'email', value: 'x@y.zz' })).statusCode).toBe(404);
+      expect(
+        (await post(bob, `/api/v1/persons/${person.id}/identifiers`, { kind: 'email', value: 'x@y.zz' })).statusCode,
+      ).toBe(404);
       const note = await createNote(alice, 'not a person');
-      expect((await post(alice, `/api/v1/persons/${note.id}/identifiers`, { kind: 'email', value: 'x@y.zz' })).statusCode).toBe(404);
+      expect(
+        (await post(alice, `/api/v1/persons/${note.id}/identifiers`, { kind: 'email', value: 'x@y.zz' })).statusCode,
+      ).toBe(404);
 
       const identifierId = added.json().identifiers[0].id;
       expect((await del(bob, `/api/v1/persons/${person.id}/identifiers/${identifierId}`)).statusCode).toBe(404);
@@ -340,27 +434,56 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       // Deleting a person releases its identifiers.
       const holder = await createPerson(alice, { name: 'Holder', emails: ['released@example.com'] });
       await del(alice, `/api/v1/entities/${holder.id}`);
-      expect((await post(alice, '/api/v1/persons', { name: 'Taker', emails: ['released@example.com'] })).statusCode).toBe(201);
+      expect(
+        (await post(alice, '/api/v1/persons', { name: 'Taker', emails: ['released@example.com'] })).statusCode,
+      ).toBe(201);
     });
 
     it('merges two persons: links and identifiers move, the other becomes a tombstone', async () => {
-      const survivor = await createPerson(alice, { name: 'Ann', phones: ['+447911123456'], properties: { givenName: 'Ann' } });
-      const other = await createPerson(alice, { name: 'Ann B.', emails: ['ann@example.com'], properties: { givenName: 'Annie', jobTitle: 'CTO' } });
-      const message = (await post(alice, '/api/v1/entities', { type: 'message', properties: { channel: 'sms', direction: 'inbound' } })).json();
+      const survivor = await createPerson(alice, {
+        name: 'Ann',
+        phones: ['+447911123456'],
+        properties: { givenName: 'Ann' },
+      });
+      const other = await createPerson(alice, {
+        name: 'Ann B.',
+        emails: ['ann@example.com'],
+        properties: { givenName: 'Annie', jobTitle: 'CTO' },
+      });
+      const message = (
+        await post(alice, '/api/v1/entities', { type: 'message', properties: { channel: 'sms', direction: 'inbound' } })
+      ).json();
       const org = (await post(alice, '/api/v1/entities', { type: 'organization', title: 'Acme' })).json();
-      const fromOther = (await post(alice, '/api/v1/links', { kind: 'from', fromId: message.id, toId: other.id })).json();
+      const fromOther = (
+        await post(alice, '/api/v1/links', { kind: 'from', fromId: message.id, toId: other.id })
+      ).json();
       const worksAt = (await post(alice, '/api/v1/links', { kind: 'works_at', fromId: other.id, toId: org.id })).json();
-      const duplicate = (await post(alice, '/api/v1/links', { kind: 'works_at', fromId: survivor.id, toId: org.id })).json();
-      const between = (await post(alice, '/api/v1/links', { kind: 'knows', fromId: survivor.id, toId: other.id })).json();
+      const duplicate = (
+        await post(alice, '/api/v1/links', { kind: 'works_at', fromId: survivor.id, toId: org.id })
+      ).json();
+      const between = (
+        await post(alice, '/api/v1/links', { kind: 'knows', fromId: survivor.id, toId: other.id })
+      ).json();
 
       expect((await post(bob, `/api/v1/persons/${survivor.id}/merge`, { otherId: other.id })).statusCode).toBe(404);
-      expect((await post(alice, `/api/v1/persons/${survivor.id}/merge`, { otherId: survivor.id })).statusCode).toBe(400);
+      expect((await post(alice, `/api/v1/persons/${survivor.id}/merge`, { otherId: survivor.id })).statusCode).toBe(
+        400,
+      );
       expect((await post(alice, `/api/v1/persons/${survivor.id}/merge`, { otherId: message.id })).statusCode).toBe(404);
 
       const merged = await post(alice, `/api/v1/persons/${survivor.id}/merge`, { otherId: other.id });
       expect(merged.statusCode, merged.body).toBe(200);
-      expect(merged.json()).toMatchObject({ id: survivor.id, version: 2, properties: { givenName: 'Ann', jobTitle: 'CTO' } });
-      expect(merged.json().identifiers.map((i: { value: string }) => i.value).sort()).toEqual(['+447911123456', 'ann@example.com']);
+      expect(merged.json()).toMatchObject({
+        id: survivor.id,
+        version: 2,
+        properties: { givenName: 'Ann', jobTitle: 'CTO' },
+      });
+      expect(
+        merged
+          .json()
+          .identifiers.map((i: { value: string }) => i.value)
+          .sort(),
+      ).toEqual(['+447911123456', 'ann@example.com']);
 
       const gone = await get(alice, `/api/v1/entities/${other.id}`);
       expect(gone.statusCode).toBe(404);
@@ -370,7 +493,10 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       const links = (await get(alice, `/api/v1/entities/${survivor.id}/links`)).json().items;
       expect(links.map((l: { id: string }) => l.id).sort()).toEqual([fromOther.id, duplicate.id].sort());
       const tombstone = await hub.db.asOwner((tx) =>
-        tx.query<{ deleted_at: Date | null; merged_into_id: string }>('SELECT deleted_at, merged_into_id FROM public.entities WHERE id = $1', [other.id]),
+        tx.query<{ deleted_at: Date | null; merged_into_id: string }>(
+          'SELECT deleted_at, merged_into_id FROM public.entities WHERE id = $1',
+          [other.id],
+        ),
       );
       expect(tombstone.rows[0]).toMatchObject({ deleted_at: expect.any(Date), merged_into_id: survivor.id });
 
@@ -394,7 +520,18 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
     const response = await hub.app.inject({ method: 'GET', url: '/docs/json' });
     expect(response.statusCode).toBe(200);
     const paths = Object.keys(response.json().paths);
-    for (const path of ['/api/v1/entities', '/api/v1/entities/{id}', '/api/v1/entities/{id}/links', '/api/v1/links', '/api/v1/links/{id}', '/api/v1/persons', '/api/v1/persons/lookup', '/api/v1/persons/{id}/identifiers', '/api/v1/persons/{id}/identifiers/{identifierId}', '/api/v1/persons/{id}/merge']) {
+    for (const path of [
+      '/api/v1/entities',
+      '/api/v1/entities/{id}',
+      '/api/v1/entities/{id}/links',
+      '/api/v1/links',
+      '/api/v1/links/{id}',
+      '/api/v1/persons',
+      '/api/v1/persons/lookup',
+      '/api/v1/persons/{id}/identifiers',
+      '/api/v1/persons/{id}/identifiers/{identifierId}',
+      '/api/v1/persons/{id}/merge',
+    ]) {
       expect(paths).toContain(path);
     }
   });
@@ -415,14 +552,29 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       ['array body', 'POST', '/api/v1/entities', [{ type: 'note' }]],
       ['bad occurredAt', 'POST', '/api/v1/entities', { type: 'note', occurredAt: '2026-13-45' }],
       ['deep JSON', 'POST', '/api/v1/entities', `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`],
-      ['deep properties', 'POST', '/api/v1/entities', `{"type":"note","properties":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`],
+      [
+        'deep properties',
+        'POST',
+        '/api/v1/entities',
+        `{"type":"note","properties":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+      ],
       ['version as string', 'PATCH', '/api/v1/entities/0190b6a0-0000-7000-8000-000000000000', { version: '1' }],
-      ['properties as array', 'PATCH', '/api/v1/entities/0190b6a0-0000-7000-8000-000000000000', { version: 1, properties: [] }],
+      [
+        'properties as array',
+        'PATCH',
+        '/api/v1/entities/0190b6a0-0000-7000-8000-000000000000',
+        { version: 1, properties: [] },
+      ],
       ['bad limit', 'GET', '/api/v1/entities?limit=100000', undefined],
       ['negative limit', 'GET', '/api/v1/entities?limit=-1', undefined],
       ['bad type filter', 'GET', '/api/v1/entities?type=robot', undefined],
       ['bad updatedSince', 'GET', '/api/v1/entities?updatedSince=yesterday', undefined],
-      ['forged cursor', 'GET', `/api/v1/entities?cursor=${Buffer.from("d.1.x' OR 1=1").toString('base64url')}`, undefined],
+      [
+        'forged cursor',
+        'GET',
+        `/api/v1/entities?cursor=${Buffer.from("d.1.x' OR 1=1").toString('base64url')}`,
+        undefined,
+      ],
       ['garbage cursor', 'GET', '/api/v1/entities?cursor=%00%00', undefined],
       ['unknown query', 'GET', '/api/v1/entities?ownerId=x', undefined],
       ['NUL in q', 'GET', '/api/v1/entities?q=a%00b', undefined],
@@ -434,9 +586,20 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       ['NUL phone', 'POST', '/api/v1/persons', { name: 'X', phones: [nul] }],
       ['lookup without a value', 'GET', '/api/v1/persons/lookup', undefined],
       ['lookup with a bad email', 'GET', '/api/v1/persons/lookup?email=nope', undefined],
-      ['bad identifier kind', 'POST', '/api/v1/persons/0190b6a0-0000-7000-8000-000000000000/identifiers', { kind: 'fax', value: '1' }],
+      [
+        'bad identifier kind',
+        'POST',
+        '/api/v1/persons/0190b6a0-0000-7000-8000-000000000000/identifiers',
+        { kind: 'fax', value: '1' },
+      ],
     ])('%s is a 400 with an error code', async (_name, method, url, payload) => {
-      const body = payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json' } };
+      const body =
+        payload === undefined
+          ? {}
+          : {
+              payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+              headers: { 'content-type': 'application/json' },
+            };
       const response = await call(alice, { method: method as 'GET', url, ...body });
       expect(response.statusCode, response.body).toBe(400);
       expect(response.json().error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
@@ -450,14 +613,24 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
         JSON.stringify({ version: 1, properties: { ['k\u0000']: 1 } }),
         JSON.stringify({ version: 1, properties: { tags: 'x'.repeat(200_000) } }),
       ]) {
-        const response = await call(alice, { method: 'PATCH', url: `/api/v1/entities/${note.id}`, headers: { 'content-type': 'application/json' }, payload });
+        const response = await call(alice, {
+          method: 'PATCH',
+          url: `/api/v1/entities/${note.id}`,
+          headers: { 'content-type': 'application/json' },
+          payload,
+        });
         expect(response.statusCode, response.body).toBe(400);
       }
       expect((await get(alice, `/api/v1/entities/${note.id}`)).json().version).toBe(1);
     });
 
     it('refuses a malformed JSON body and a body over the size limit without a 500', async () => {
-      const malformed = await call(alice, { method: 'POST', url: '/api/v1/entities', headers: { 'content-type': 'application/json' }, payload: '{"type":' });
+      const malformed = await call(alice, {
+        method: 'POST',
+        url: '/api/v1/entities',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"type":',
+      });
       expect(malformed.statusCode).toBe(400);
       const deepArray = await call(alice, {
         method: 'POST',
@@ -467,7 +640,11 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       });
       expect(deepArray.statusCode).toBeLessThan(500);
       expect(deepArray.statusCode).toBeGreaterThanOrEqual(400);
-      const huge = await call(alice, { method: 'POST', url: '/api/v1/entities', payload: { type: 'note', body: 'x'.repeat(2_000_000) } });
+      const huge = await call(alice, {
+        method: 'POST',
+        url: '/api/v1/entities',
+        payload: { type: 'note', body: 'x'.repeat(2_000_000) },
+      });
       expect(huge.statusCode).toBe(413);
     });
   });

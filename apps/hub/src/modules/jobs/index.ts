@@ -74,7 +74,10 @@ export function createJobsModule({ config, db, logger, options = {} }: JobsModul
           ['completed', 'Jobs this instance completed'],
           ['failed', 'Job attempts that failed on this instance'],
         ] as const) {
-          lines.push(`# HELP made_open_jobs_${key}_total ${help}, by priority.`, `# TYPE made_open_jobs_${key}_total counter`);
+          lines.push(
+            `# HELP made_open_jobs_${key}_total ${help}, by priority.`,
+            `# TYPE made_open_jobs_${key}_total counter`,
+          );
           for (const p of jobPriorities) lines.push(`made_open_jobs_${key}_total{priority="${p}"} ${counters[key][p]}`);
         }
       }

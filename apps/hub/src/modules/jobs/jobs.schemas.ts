@@ -58,7 +58,9 @@ const NAME = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
 /** Declares a job type; register it with `jobs.register(def)` before the hub starts. */
 export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): JobDefinition<S> {
   if (!NAME.test(definition.name) || definition.name.length > 60) {
-    throw new Error(`Job name "${definition.name}" must be dotted lower-case, module first (e.g. "search.reindex"), at most 60 characters.`);
+    throw new Error(
+      `Job name "${definition.name}" must be dotted lower-case, module first (e.g. "search.reindex"), at most 60 characters.`,
+    );
   }
   const { limit, backoff } = definition.retry;
   if (!Number.isInteger(limit) || limit < 0 || limit > 50) {
@@ -67,7 +69,10 @@ export function defineJob<S extends z.ZodType>(definition: JobDefinition<S>): Jo
   if (!Number.isInteger(backoff.delaySeconds) || backoff.delaySeconds < 0) {
     throw new Error(`Job ${definition.name}: retry.backoff.delaySeconds must be a non-negative integer.`);
   }
-  if (definition.expireInSeconds !== undefined && (!Number.isInteger(definition.expireInSeconds) || definition.expireInSeconds < 1)) {
+  if (
+    definition.expireInSeconds !== undefined &&
+    (!Number.isInteger(definition.expireInSeconds) || definition.expireInSeconds < 1)
+  ) {
     throw new Error(`Job ${definition.name}: expireInSeconds must be a positive integer.`);
   }
   if (definition.cron) {
@@ -83,7 +88,9 @@ export class InvalidJobPayloadError extends Error {
     readonly job: string,
     readonly issues: readonly z.core.$ZodIssue[],
   ) {
-    super(`Invalid payload for job ${job}: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    super(
+      `Invalid payload for job ${job}: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
     this.name = 'InvalidJobPayloadError';
   }
 }

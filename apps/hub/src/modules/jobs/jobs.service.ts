@@ -3,7 +3,13 @@ import PgBoss from 'pg-boss';
 import type { z } from 'zod';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { bossExecutor, BOSS_SCHEMA, jobsRepository as repo, transactionExecutor, WAKE_CHANNEL } from './jobs.repository.ts';
+import {
+  bossExecutor,
+  BOSS_SCHEMA,
+  jobsRepository as repo,
+  transactionExecutor,
+  WAKE_CHANNEL,
+} from './jobs.repository.ts';
 import {
   InvalidJobPayloadError,
   jobPriorities,
@@ -67,9 +73,18 @@ export interface JobsService {
    * (and runs) only if that transaction commits. Returns the job id (null for a
    * duplicate singleton key).
    */
-  enqueue<S extends z.ZodType>(tx: Sql, definition: JobDefinition<S>, payload: z.input<S>, options?: EnqueueOptions): Promise<string | null>;
+  enqueue<S extends z.ZodType>(
+    tx: Sql,
+    definition: JobDefinition<S>,
+    payload: z.input<S>,
+    options?: EnqueueOptions,
+  ): Promise<string | null>;
   /** Many jobs of one type in one statement, inside the caller's transaction. */
-  enqueueMany<S extends z.ZodType>(tx: Sql, definition: JobDefinition<S>, payloads: readonly z.input<S>[]): Promise<void>;
+  enqueueMany<S extends z.ZodType>(
+    tx: Sql,
+    definition: JobDefinition<S>,
+    payloads: readonly z.input<S>[],
+  ): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   stats(): Promise<JobsStats>;
@@ -149,9 +164,12 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
 
   function checkEnqueue(definition: JobDefinition, payload: unknown) {
     if (definitions.get(definition.name) !== definition) {
-      throw new Error(`Job ${definition.name} is not registered: call jobs.register(definition) when building the module.`);
+      throw new Error(
+        `Job ${definition.name} is not registered: call jobs.register(definition) when building the module.`,
+      );
     }
-    if (!started) throw new Error('The jobs module has not started yet: enqueue from request handlers or after start().');
+    if (!started)
+      throw new Error('The jobs module has not started yet: enqueue from request handlers or after start().');
     const parsed = definition.payload.safeParse(payload);
     if (!parsed.success) throw new InvalidJobPayloadError(definition.name, parsed.error.issues);
   }
@@ -260,14 +278,20 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
         // Schedules live in the database: drop those whose job type this hub no longer has.
         const wanted = new Map([...definitions.values()].filter((d) => d.cron).map((d) => [cronQueue(d.name), d]));
         for (const schedule of await boss.getSchedules()) {
-          if (schedule.name.startsWith(`${QUEUE_PREFIX}.cron.`) && !wanted.has(schedule.name)) await boss.unschedule(schedule.name);
+          if (schedule.name.startsWith(`${QUEUE_PREFIX}.cron.`) && !wanted.has(schedule.name))
+            await boss.unschedule(schedule.name);
         }
         for (const [name, definition] of wanted) {
           const cron = definition.cron!;
-          await boss.schedule(name, cron.expression, { job: definition.name, payload: cron.payload } satisfies JobEnvelope as object, {
-            tz: cron.timezone ?? 'UTC',
-            ...jobOptions(definition),
-          });
+          await boss.schedule(
+            name,
+            cron.expression,
+            { job: definition.name, payload: cron.payload } satisfies JobEnvelope as object,
+            {
+              tz: cron.timezone ?? 'UTC',
+              ...jobOptions(definition),
+            },
+          );
         }
         worker = createWorker({
           boss,
@@ -324,7 +348,13 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
       const rows = await db.asOwner((tx) => repo.listDeadLetters(tx, DEAD_LETTER_QUEUE, limit));
       return rows.map((row) => {
         const envelope = (row.data ?? {}) as Partial<JobEnvelope>;
-        return { id: row.id, job: String(envelope.job), payload: envelope.payload, error: row.output, at: row.createdOn };
+        return {
+          id: row.id,
+          job: String(envelope.job),
+          payload: envelope.payload,
+          error: row.output,
+          at: row.createdOn,
+        };
       });
     },
 

@@ -5,7 +5,14 @@ import { z } from 'zod';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../../test/databases.ts';
 import type { RequestClaims } from '../../platform/db/index.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { createJobsModule, defineJob, InvalidJobPayloadError, type JobPriority, type JobsModule, type JobsOptions } from './index.ts';
+import {
+  createJobsModule,
+  defineJob,
+  InvalidJobPayloadError,
+  type JobPriority,
+  type JobsModule,
+  type JobsOptions,
+} from './index.ts';
 import { holdJob } from './jobs.test-jobs.ts';
 
 const logger = createLogger('silent');
@@ -86,7 +93,11 @@ describe.each(testDatabaseKinds())('jobs on %s', (kind) => {
       }),
     );
     await worker.start!();
-    await waitFor(async () => (await worker.deadLetters()).some((d) => d.job === 'test.typed'), 10_000, 'the dead letter');
+    await waitFor(
+      async () => (await worker.deadLetters()).some((d) => d.job === 'test.typed'),
+      10_000,
+      'the dead letter',
+    );
     const dead = (await worker.deadLetters()).find((d) => d.job === 'test.typed')!;
     expect(dead.payload).toEqual({ n: 3 });
     expect(JSON.stringify(dead.error)).toContain('Invalid payload for job test.typed');
@@ -154,7 +165,11 @@ describe.each(testDatabaseKinds())('jobs on %s', (kind) => {
     const started = Date.now();
     await database.db.asSystem(async (tx) => {
       await jobs.enqueue(tx, poison, {});
-      await jobs.enqueueMany(tx, healthy, [1, 2, 3, 4, 5].map((i) => ({ i })));
+      await jobs.enqueueMany(
+        tx,
+        healthy,
+        [1, 2, 3, 4, 5].map((i) => ({ i })),
+      );
     });
     await waitFor(() => done.length === 5, 5_000, 'the healthy jobs');
     // The healthy jobs finished while the poison job was still waiting for its first retry.
@@ -169,7 +184,11 @@ describe.each(testDatabaseKinds())('jobs on %s', (kind) => {
     expect(firstWait).toBeGreaterThanOrEqual(900);
     expect(secondWait).toBeGreaterThanOrEqual(1_900);
 
-    await waitFor(async () => (await jobs.deadLetters()).some((d) => d.job === 'test.poison'), 5_000, 'the dead letter');
+    await waitFor(
+      async () => (await jobs.deadLetters()).some((d) => d.job === 'test.poison'),
+      5_000,
+      'the dead letter',
+    );
     const dead = (await jobs.deadLetters()).find((d) => d.job === 'test.poison')!;
     expect(JSON.stringify(dead.error)).toContain('poison: this job always fails');
     const stats = await jobs.stats();
@@ -266,14 +285,24 @@ describe.each(testDatabaseKinds())('jobs on %s', (kind) => {
     const hold = holdJob(async () => undefined);
     producer.register(hold);
     await producer.start!();
-    await database.db.asSystem((tx) => producer.enqueueMany(tx, hold, [1, 2, 3].map((n) => ({ n }))));
+    await database.db.asSystem((tx) =>
+      producer.enqueueMany(
+        tx,
+        hold,
+        [1, 2, 3].map((n) => ({ n })),
+      ),
+    );
 
     let child: ChildProcess | undefined;
     if (kind === 'postgres') {
       // A real second process holding the jobs, killed without any chance to clean up.
-      child = spawn(process.execPath, ['--import', 'tsx', new URL('./jobs.kill-worker.fixture.ts', import.meta.url).pathname, database.url!], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      child = spawn(
+        process.execPath,
+        ['--import', 'tsx', new URL('./jobs.kill-worker.fixture.ts', import.meta.url).pathname, database.url!],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       const held = new Set<string>();
       const lines = createInterface({ input: child.stdout! });
       await new Promise<void>((resolve, reject) => {

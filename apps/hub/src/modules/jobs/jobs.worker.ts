@@ -114,16 +114,24 @@ export function createWorker(deps: WorkerDeps) {
     return flushing;
   }
 
-  async function run(job: PgBoss.JobWithMetadata<JobEnvelope>, queue: string, priority: JobPriority, controller: AbortController) {
+  async function run(
+    job: PgBoss.JobWithMetadata<JobEnvelope>,
+    queue: string,
+    priority: JobPriority,
+    controller: AbortController,
+  ) {
     const envelope = job.data;
     const definition = envelope && typeof envelope === 'object' ? definitions.get(envelope.job) : undefined;
     let childLogger: Logger | undefined;
-    const jobLogger = () => (childLogger ??= logger.child({ jobId: job.id, job: envelope?.job, attempt: job.retryCount }));
+    const jobLogger = () =>
+      (childLogger ??= logger.child({ jobId: job.id, job: envelope?.job, attempt: job.retryCount }));
     try {
       if (!definition) throw new Error(`No job type "${String(envelope?.job)}" is registered on this hub.`);
       const parsed = definition.payload.safeParse(envelope.payload);
       if (!parsed.success) {
-        throw new Error(`Invalid payload for job ${definition.name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+        throw new Error(
+          `Invalid payload for job ${definition.name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        );
       }
       await definition.handler(parsed.data, {
         id: job.id,
@@ -145,10 +153,15 @@ export function createWorker(deps: WorkerDeps) {
       counters.failed[priority] += 1;
       const message = error instanceof Error ? error.message : String(error);
       const willRetry = job.retryCount < job.retryLimit;
-      jobLogger()[willRetry ? 'warn' : 'error']({ err: error, willRetry }, willRetry ? 'job failed; it will be retried' : 'job failed for the last time; moved to the dead letters');
+      jobLogger()[willRetry ? 'warn' : 'error'](
+        { err: error, willRetry },
+        willRetry ? 'job failed; it will be retried' : 'job failed for the last time; moved to the dead letters',
+      );
       await boss
         .fail(queue, job.id, { message, name: error instanceof Error ? error.name : 'Error', attempt: job.retryCount })
-        .catch((failError: unknown) => jobLogger().error({ err: failError }, 'could not record the job failure; it runs again when it expires'));
+        .catch((failError: unknown) =>
+          jobLogger().error({ err: failError }, 'could not record the job failure; it runs again when it expires'),
+        );
     }
   }
 
@@ -187,7 +200,13 @@ export function createWorker(deps: WorkerDeps) {
     }
     if (stopping) {
       // Taken after stop began: hand them straight back.
-      if (jobs.length > 0) await deps.release(queue, jobs.map((j) => j.id)).catch(() => undefined);
+      if (jobs.length > 0)
+        await deps
+          .release(
+            queue,
+            jobs.map((j) => j.id),
+          )
+          .catch(() => undefined);
       return 0;
     }
     if (jobs.length < free) drained.add(queue);
@@ -281,7 +300,11 @@ export function createWorker(deps: WorkerDeps) {
         leftovers.set(r.queue, [...(leftovers.get(r.queue) ?? []), id]);
       }
       for (const [queue, ids] of leftovers) {
-        await deps.release(queue, ids).catch((error: unknown) => logger.error({ err: error, queue }, 'could not release unfinished jobs; they run again when they expire'));
+        await deps
+          .release(queue, ids)
+          .catch((error: unknown) =>
+            logger.error({ err: error, queue }, 'could not release unfinished jobs; they run again when they expire'),
+          );
         logger.warn({ queue, count: ids.length }, 'released jobs that did not finish before shutdown');
       }
       await flushCompletions();

@@ -34,7 +34,9 @@ describe.each(testDatabaseKinds())('example plugins on %s', (kind) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (req.headers['x-api-key'] !== apiKey) return res.writeHead(401).end('{"error":"bad key"}');
       if (url.pathname === '/v1/people' && url.searchParams.get('email') === 'ada@example.com') {
-        return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ organization: 'Analytical Engines Ltd', jobTitle: 'Mathematician' }));
+        return res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ organization: 'Analytical Engines Ltd', jobTitle: 'Mathematician' }));
       }
       res.writeHead(404).end('{}');
     });
@@ -49,7 +51,10 @@ describe.each(testDatabaseKinds())('example plugins on %s', (kind) => {
       wallet: wallet.service,
       graph: graph.service,
       http: {
-        lookup: async (host) => (host === 'api.enrich.example.com' ? [{ address: '127.0.0.1', family: 4 }] : Promise.reject(new Error('ENOTFOUND'))),
+        lookup: async (host) =>
+          host === 'api.enrich.example.com'
+            ? [{ address: '127.0.0.1', family: 4 }]
+            : Promise.reject(new Error('ENOTFOUND')),
         allowPrivate: (address, p) => address === '127.0.0.1' && p === port,
         credentialsOverHttp: true,
       },
@@ -62,7 +67,12 @@ describe.each(testDatabaseKinds())('example plugins on %s', (kind) => {
   });
 
   const person = async (title: string, properties: Record<string, unknown>) => {
-    const response = await hub.app.inject({ method: 'POST', url: '/api/v1/entities', headers: bearer(alice), payload: { type: 'person', title, properties } });
+    const response = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/entities',
+      headers: bearer(alice),
+      payload: { type: 'person', title, properties },
+    });
     expect(response.statusCode, response.body).toBe(201);
     return response.json() as { id: string };
   };
@@ -70,7 +80,10 @@ describe.each(testDatabaseKinds())('example plugins on %s', (kind) => {
   it('birthday-reminder creates one task per upcoming birthday on its schedule', async () => {
     const pkg = readPluginFolder(`${examples}birthday-reminder/dist`);
     await plugins.service.install(alice, pkg);
-    await plugins.service.consent(alice, 'birthday-reminder', { permissions: pkg.manifest.permissions, config: { daysAhead: 3 } });
+    await plugins.service.consent(alice, 'birthday-reminder', {
+      permissions: pkg.manifest.permissions,
+      config: { daysAhead: 3 },
+    });
     await person('Grace Hopper', { birthday: '1906-12-09' });
     await person('Alan Turing', { birthday: '--06-23' });
     await person('No Birthday', {});
@@ -78,18 +91,37 @@ describe.each(testDatabaseKinds())('example plugins on %s', (kind) => {
     const mine = first.find((r) => (r.result as { created?: unknown })?.created);
     expect(mine?.outcome, mine?.error ?? '').toBe('ok');
     expect((mine!.result as { created: string[] }).created).toHaveLength(1);
-    const tasks = (await hub.app.inject({ method: 'GET', url: '/api/v1/entities?type=task', headers: bearer(alice) })).json().items;
-    expect(tasks).toEqual([expect.objectContaining({ title: 'Birthday: Grace Hopper in 2 days', properties: expect.objectContaining({ dueAt: '2026-12-09', status: 'todo' }) })]);
+    const tasks = (
+      await hub.app.inject({ method: 'GET', url: '/api/v1/entities?type=task', headers: bearer(alice) })
+    ).json().items;
+    expect(tasks).toEqual([
+      expect.objectContaining({
+        title: 'Birthday: Grace Hopper in 2 days',
+        properties: expect.objectContaining({ dueAt: '2026-12-09', status: 'todo' }),
+      }),
+    ]);
     // Running again the same day creates nothing new.
-    const again = await plugins.service.run(alice.id, 'birthday-reminder', 'manual', { today: '2026-12-07T12:00:00Z' }, null);
+    const again = await plugins.service.run(
+      alice.id,
+      'birthday-reminder',
+      'manual',
+      { today: '2026-12-07T12:00:00Z' },
+      null,
+    );
     expect(again.result).toEqual({ created: [] });
   });
 
   it('contact-enricher looks a new contact up at its allow-listed API with the bound key and fills in the gaps', async () => {
     const pkg = readPluginFolder(`${examples}contact-enricher/dist`);
     const credential = await hub.app.inject({
-      method: 'POST', url: '/api/v1/credentials', headers: bearer(alice),
-      payload: { type: 'generic', name: 'Enrich API', secret: { headers: { 'x-api-key': apiKey }, allowedHosts: ['api.enrich.example.com'] } },
+      method: 'POST',
+      url: '/api/v1/credentials',
+      headers: bearer(alice),
+      payload: {
+        type: 'generic',
+        name: 'Enrich API',
+        secret: { headers: { 'x-api-key': apiKey }, allowedHosts: ['api.enrich.example.com'] },
+      },
     });
     await plugins.service.install(alice, pkg);
     await plugins.service.consent(alice, 'contact-enricher', {
@@ -98,15 +130,36 @@ describe.each(testDatabaseKinds())('example plugins on %s', (kind) => {
       config: { apiBase: `http://api.enrich.example.com:${port}` },
     });
     const ada = await person('Ada Lovelace', { emails: ['ada@example.com'] });
-    const event = { id: '0190a0b0-0000-7000-8000-00000000ada1', type: 'data.EntityCreated', ownerId: alice.id, subject: ada.id, time: new Date().toISOString(), actor: { kind: 'user' as const, id: alice.id }, data: { entity: { id: ada.id, type: 'person', source: null } }, v: 1 };
+    const event = {
+      id: '0190a0b0-0000-7000-8000-00000000ada1',
+      type: 'data.EntityCreated',
+      ownerId: alice.id,
+      subject: ada.id,
+      time: new Date().toISOString(),
+      actor: { kind: 'user' as const, id: alice.id },
+      data: { entity: { id: ada.id, type: 'person', source: null } },
+      v: 1,
+    };
     const results = await plugins.service.dispatchEvent(event);
     const enricher = results.find((r) => (r.result as { enriched?: string })?.enriched);
-    expect(enricher?.result).toEqual({ enriched: ada.id, organization: 'Analytical Engines Ltd', jobTitle: 'Mathematician' });
-    const stored = (await hub.app.inject({ method: 'GET', url: `/api/v1/entities/${ada.id}`, headers: bearer(alice) })).json();
-    expect(stored.properties).toMatchObject({ organization: 'Analytical Engines Ltd', jobTitle: 'Mathematician', emails: ['ada@example.com'] });
+    expect(enricher?.result).toEqual({
+      enriched: ada.id,
+      organization: 'Analytical Engines Ltd',
+      jobTitle: 'Mathematician',
+    });
+    const stored = (
+      await hub.app.inject({ method: 'GET', url: `/api/v1/entities/${ada.id}`, headers: bearer(alice) })
+    ).json();
+    expect(stored.properties).toMatchObject({
+      organization: 'Analytical Engines Ltd',
+      jobTitle: 'Mathematician',
+      emails: ['ada@example.com'],
+    });
     expect(seen.at(-1)?.headers['x-api-key']).toBe(apiKey);
     // Unknown contacts are skipped, not failed.
     const bob = await person('Unknown Person', { emails: ['nobody@example.com'] });
-    expect((await plugins.service.run(alice.id, 'contact-enricher', 'manual', { personId: bob.id }, null)).result).toEqual({ skipped: 'unknown to the API' });
+    expect(
+      (await plugins.service.run(alice.id, 'contact-enricher', 'manual', { personId: bob.id }, null)).result,
+    ).toEqual({ skipped: 'unknown to the API' });
   });
 });

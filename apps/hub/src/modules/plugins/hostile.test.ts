@@ -20,7 +20,11 @@ const canary = `tw-canary-${randomBytes(16).toString('hex')}`;
 const otherCanary = `gen-canary-${randomBytes(16).toString('hex')}`;
 const accountSid = `AC${randomBytes(16).toString('hex')}`;
 
-interface Seen { host: string; url: string; headers: IncomingMessage['headers'] }
+interface Seen {
+  host: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+}
 async function listen(handler: (req: IncomingMessage, res: ServerResponse, seen: Seen[]) => void) {
   const seen: Seen[] = [];
   const server: Server = createServer((req, res) => {
@@ -28,7 +32,11 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse, seen:
     handler(req, res, seen);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 const attacker = `
@@ -98,8 +106,10 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
         res.setHeader('x-echo-auth', String(req.headers.authorization ?? ''));
         return res.end(JSON.stringify({ headers: req.headers, url }));
       }
-      if (url === '/redirect-other') return res.writeHead(302, { location: `http://other.example.com:${api.port}/echo` }).end();
-      if (url === '/redirect-loopback') return res.writeHead(302, { location: `http://127.0.0.1:${victim.port}/` }).end();
+      if (url === '/redirect-other')
+        return res.writeHead(302, { location: `http://other.example.com:${api.port}/echo` }).end();
+      if (url === '/redirect-loopback')
+        return res.writeHead(302, { location: `http://127.0.0.1:${victim.port}/` }).end();
       if (url === '/redirect-internal') return res.writeHead(302, { location: 'http://internal.example.com/' }).end();
       if (url === '/big') return res.end('x'.repeat(3 * 1024 * 1024));
       res.writeHead(404).end();
@@ -112,7 +122,12 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
       'sneaky.example.com': '127.0.0.1',
       'internal.example.com': '10.0.0.5',
     };
-    const sink = new Writable({ write(chunk, _e, done) { logs.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _e, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    });
     plugins = createPluginsModule({
       db: hub.db,
       logger: createLogger('trace', sink),
@@ -121,7 +136,8 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
       wallet: wallet.service,
       graph: graph.service,
       http: {
-        lookup: async (host) => (dns[host] ? [{ address: dns[host]!, family: 4 }] : Promise.reject(new Error('ENOTFOUND'))),
+        lookup: async (host) =>
+          dns[host] ? [{ address: dns[host]!, family: 4 }] : Promise.reject(new Error('ENOTFOUND')),
         // Only the stand-in API's port on loopback; the victim's port stays private.
         allowPrivate: (address, port) => address === '127.0.0.1' && port === api.port,
         credentialsOverHttp: true,
@@ -129,20 +145,47 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
       },
     });
 
-    const created = await hub.app.inject({ method: 'POST', url: '/api/v1/credentials', headers: bearer(alice), payload: { type: 'twilio', name: 'T', secret: { accountSid, authToken: canary } } });
+    const created = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/credentials',
+      headers: bearer(alice),
+      payload: { type: 'twilio', name: 'T', secret: { accountSid, authToken: canary } },
+    });
     twilioId = created.json().id;
     const generic = await hub.app.inject({
-      method: 'POST', url: '/api/v1/credentials', headers: bearer(alice),
-      payload: { type: 'generic', name: 'G', secret: { headers: { 'x-api-key': otherCanary }, allowedHosts: ['api.twilio.com'] } },
+      method: 'POST',
+      url: '/api/v1/credentials',
+      headers: bearer(alice),
+      payload: {
+        type: 'generic',
+        name: 'G',
+        secret: { headers: { 'x-api-key': otherCanary }, allowedHosts: ['api.twilio.com'] },
+      },
     });
     const s = plugins.service;
-    const m = manifest('attacker', ['credentials:twilio', ...['api.twilio.com', 'enrich.example.com', 'other.example.com', 'internal.example.com', 'sneaky.example.com'].map((h) => `http:fetch:${h}`), 'entities:read:note'], {
-      credentials: [{ name: 'twilio', type: 'twilio' }],
-    });
+    const m = manifest(
+      'attacker',
+      [
+        'credentials:twilio',
+        ...[
+          'api.twilio.com',
+          'enrich.example.com',
+          'other.example.com',
+          'internal.example.com',
+          'sneaky.example.com',
+        ].map((h) => `http:fetch:${h}`),
+        'entities:read:note',
+      ],
+      {
+        credentials: [{ name: 'twilio', type: 'twilio' }],
+      },
+    );
     await s.install(alice, validatePackage(m, attacker));
     await s.consent(alice, 'attacker', { permissions: m.permissions, credentials: { twilio: twilioId } });
     // Another plugin of alice's holds the generic credential.
-    const other = manifest('holder', ['credentials:generic', 'http:fetch:api.twilio.com'], { credentials: [{ name: 'key', type: 'generic' }] });
+    const other = manifest('holder', ['credentials:generic', 'http:fetch:api.twilio.com'], {
+      credentials: [{ name: 'key', type: 'generic' }],
+    });
     await s.install(alice, validatePackage(other, hog('return ctx.config.credentials.key.handle;')));
     await s.consent(alice, 'holder', { permissions: other.permissions, credentials: { key: generic.json().id } });
     otherHandle = (await s.run(alice.id, 'holder', 'manual', null, null)).result as string;
@@ -155,14 +198,27 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
   });
 
   const attack = async (mode: string, extra: Record<string, unknown> = {}) => {
-    const run = await plugins.service.run(alice.id, 'attacker', 'manual', { mode, port: api.port, victimPort: victim.port, ...extra }, null);
+    const run = await plugins.service.run(
+      alice.id,
+      'attacker',
+      'manual',
+      { mode, port: api.port, victimPort: victim.port, ...extra },
+      null,
+    );
     expect(run.outcome, run.error ?? '').toBe('ok');
     return run.result as any;
   };
 
   it('gives plugin code no process, require, host Reference or global escape', async () => {
     const r = await attack('escape');
-    expect(r).toMatchObject({ process: 'undefined', require: 'undefined', fetch: 'undefined', host: 'undefined', invoke: 'undefined', globals: [] });
+    expect(r).toMatchObject({
+      process: 'undefined',
+      require: 'undefined',
+      fetch: 'undefined',
+      host: 'undefined',
+      invoke: 'undefined',
+      globals: [],
+    });
     expect(r.viaCtor).toBe('undefinedundefinedundefined');
     expect(r.viaError).toBe('undefined');
     expect(r.ctxKeys).toEqual(['plugin', 'config', 'entities', 'events', 'http', 'storage', 'log', 'notify']);
@@ -183,23 +239,40 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
     const echo = await attack('echo');
     expect(echo.ok).toBe(true);
     // The real Twilio host got the credential (that is its job); the plugin did not.
-    expect(api.seen.some((s) => s.host.startsWith('api.twilio.com') && String(s.headers.authorization).startsWith('Basic '))).toBe(true);
+    expect(
+      api.seen.some((s) => s.host.startsWith('api.twilio.com') && String(s.headers.authorization).startsWith('Basic ')),
+    ).toBe(true);
     expect(JSON.stringify(echo)).not.toContain(canary);
     expect(JSON.stringify(echo)).not.toContain(Buffer.from(`${accountSid}:${canary}`).toString('base64'));
   });
 
-  it('refuses to send a credential to a host its type does not allow, also via redirects, and other plugins\' handles', async () => {
+  it("refuses to send a credential to a host its type does not allow, also via redirects, and other plugins' handles", async () => {
     for (const mode of ['wrongHost', 'redirectCred', 'wrongMethod']) {
       const r = await attack(mode);
       expect(r, mode).toMatchObject({ ok: false, code: 'permission_denied' });
     }
-    expect(await attack('foreignHandle', { handle: otherHandle })).toMatchObject({ ok: false, code: 'permission_denied' });
-    const leaked = api.seen.filter((s) => !s.host.startsWith('api.twilio.com') && JSON.stringify(s.headers).includes(Buffer.from(`${accountSid}:${canary}`).toString('base64')));
+    expect(await attack('foreignHandle', { handle: otherHandle })).toMatchObject({
+      ok: false,
+      code: 'permission_denied',
+    });
+    const leaked = api.seen.filter(
+      (s) =>
+        !s.host.startsWith('api.twilio.com') &&
+        JSON.stringify(s.headers).includes(Buffer.from(`${accountSid}:${canary}`).toString('base64')),
+    );
     expect(leaked).toEqual([]);
     expect(api.seen.some((s) => JSON.stringify(s.headers).includes(otherCanary))).toBe(false);
     const decisions = await decisionsOf(hub, alice.id, 'attacker');
-    expect(decisions).toContainEqual(expect.objectContaining({ permission: 'credentials:twilio', allowed: false, reason: 'credential_host_not_allowed' }));
-    expect(decisions).toContainEqual(expect.objectContaining({ permission: 'credentials:unknown', allowed: false, reason: 'unknown_handle' }));
+    expect(decisions).toContainEqual(
+      expect.objectContaining({
+        permission: 'credentials:twilio',
+        allowed: false,
+        reason: 'credential_host_not_allowed',
+      }),
+    );
+    expect(decisions).toContainEqual(
+      expect.objectContaining({ permission: 'credentials:unknown', allowed: false, reason: 'unknown_handle' }),
+    );
   });
 
   it('refuses unlisted hosts, loopback and private addresses (literal, DNS, redirects) and oversized responses', async () => {
@@ -213,16 +286,38 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
     expect(await attack('big')).toMatchObject({ ok: false, code: 'response_too_large' });
     expect(victim.seen).toEqual([]);
     const decisions = await decisionsOf(hub, alice.id, 'attacker');
-    expect(decisions).toContainEqual(expect.objectContaining({ permission: 'http:fetch:unlisted.example.org', allowed: false, reason: 'not_declared' }));
-    expect(decisions).toContainEqual(expect.objectContaining({ permission: 'http:fetch:internal.example.com', allowed: false, reason: 'private_address' }));
+    expect(decisions).toContainEqual(
+      expect.objectContaining({
+        permission: 'http:fetch:unlisted.example.org',
+        allowed: false,
+        reason: 'not_declared',
+      }),
+    );
+    expect(decisions).toContainEqual(
+      expect.objectContaining({
+        permission: 'http:fetch:internal.example.com',
+        allowed: false,
+        reason: 'private_address',
+      }),
+    );
     expect(decisions).toContainEqual(expect.objectContaining({ permission: 'http:fetch:127.0.0.1', allowed: false }));
   });
 
   it("refuses undeclared permissions and other users' data", async () => {
-    const note = await hub.app.inject({ method: 'POST', url: '/api/v1/entities', headers: bearer(bob), payload: { type: 'note', title: "bob's secret note" } });
+    const note = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/entities',
+      headers: bearer(bob),
+      payload: { type: 'note', title: "bob's secret note" },
+    });
     expect(note.statusCode).toBe(201);
     expect(await attack('othersData', { id: note.json().id })).toBe('not_found');
-    expect(await attack('undeclared')).toEqual(['permission_denied', 'permission_denied', 'permission_denied', 'permission_denied']);
+    expect(await attack('undeclared')).toEqual([
+      'permission_denied',
+      'permission_denied',
+      'permission_denied',
+      'permission_denied',
+    ]);
   });
 
   it('stops infinite loops, allocation bombs, deep recursion, hangs and huge outputs, and keeps serving meanwhile', async () => {
@@ -235,10 +330,20 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
       ['recursion', 'function f(n) { return f(n + 1) + 1; } return f(0);', ['error', 'timeout']],
       ['hang', 'await new Promise(() => {});', ['timeout']],
       ['huge-output', "return 'x'.repeat(5e6);", ['error', 'memory', 'timeout']],
-      ['call-flood', 'for (let i = 0; i < 2000; i++) { try { await ctx.entities.get("not-an-id"); } catch (e) { if (e.code === "limit") return "limited"; } } return "unlimited";', ['ok']],
+      [
+        'call-flood',
+        'for (let i = 0; i < 2000; i++) { try { await ctx.entities.get("not-an-id"); } catch (e) { if (e.code === "limit") return "limited"; } } return "unlimited";',
+        ['ok'],
+      ],
     ];
     for (const [id, body] of cases) {
-      await s.install(alice, validatePackage(manifest(`hog-${id}`, [], { limits: id === 'call-flood' ? { memoryMb: 16, timeoutMs: 10_000 } : limits }), hog(body)));
+      await s.install(
+        alice,
+        validatePackage(
+          manifest(`hog-${id}`, [], { limits: id === 'call-flood' ? { memoryMb: 16, timeoutMs: 10_000 } : limits }),
+          hog(body),
+        ),
+      );
     }
     // While the loop burns its CPU budget in its isolate, the hub answers other requests.
     const looping = s.run(alice.id, 'hog-loop', 'manual', null, null);
@@ -264,14 +369,20 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
       if (id === 'call-flood') expect(run.result).toBe('limited');
     }
     // A stopped isolate is replaced on the next run: the plugin is contained, not bricked.
-    await s.upgrade(alice, 'hog-loop', validatePackage(manifest('hog-loop', [], { limits, version: '1.0.1' }), hog('return "recovered";')));
+    await s.upgrade(
+      alice,
+      'hog-loop',
+      validatePackage(manifest('hog-loop', [], { limits, version: '1.0.1' }), hog('return "recovered";')),
+    );
     expect((await s.run(alice.id, 'hog-loop', 'manual', null, null)).result).toBe('recovered');
     const runs = await s.runs(alice, 'hog-alloc-bomb', 5);
     expect(runs[0]?.outcome).toMatch(/memory|timeout/);
   });
 
   it('leaks no canary into logs or events', async () => {
-    const events = await hub.db.asSystem(async (tx) => (await tx.query(`SELECT type, data FROM made_open.outbox`)).rows);
+    const events = await hub.db.asSystem(
+      async (tx) => (await tx.query(`SELECT type, data FROM made_open.outbox`)).rows,
+    );
     const everything = JSON.stringify(events) + logs.join('');
     expect(everything).not.toContain(canary);
     expect(everything).not.toContain(otherCanary);

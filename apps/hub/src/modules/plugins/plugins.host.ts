@@ -1,5 +1,10 @@
 import type { PluginManifest } from '@made-open/plugin-sdk/manifest';
-import { entityCreateInputSchema, entityListQuerySchema, entityUpdateInputSchema, type EntityCreateInput } from '@made-open/shared/entities';
+import {
+  entityCreateInputSchema,
+  entityListQuerySchema,
+  entityUpdateInputSchema,
+  type EntityCreateInput,
+} from '@made-open/shared/entities';
 import { z } from 'zod';
 import type { Database, RequestClaims } from '../../platform/db/index.ts';
 import { UserError } from '../../platform/errors.ts';
@@ -44,19 +49,33 @@ export const hostLimits = {
   requestBodyChars: 256 * 1024,
 };
 
-const denied = (what: string) => new HostCallError('permission_denied', `This plugin may not ${what}: it is not declared in its manifest or not granted by its user.`);
+const denied = (what: string) =>
+  new HostCallError(
+    'permission_denied',
+    `This plugin may not ${what}: it is not declared in its manifest or not granted by its user.`,
+  );
 
 const keySchema = z.string().min(1).max(200);
 const fetchInitSchema = z.object({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/), z.string().max(8000)).default({}),
   body: z.string().max(hostLimits.requestBodyChars).optional(),
-  credential: z.object({ handle: z.string().max(100), as: z.enum(['basic', 'bearer', 'header', 'query']).optional(), name: z.string().max(100).optional() }).optional(),
+  credential: z
+    .object({
+      handle: z.string().max(100),
+      as: z.enum(['basic', 'bearer', 'header', 'query']).optional(),
+      name: z.string().max(100).optional(),
+    })
+    .optional(),
 });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new HostCallError('invalid_input', `${what}: ${result.error.issues[0]?.message ?? 'invalid'} at ${result.error.issues[0]?.path.join('.') ?? ''}`);
+  if (!result.success)
+    throw new HostCallError(
+      'invalid_input',
+      `${what}: ${result.error.issues[0]?.message ?? 'invalid'} at ${result.error.issues[0]?.path.join('.') ?? ''}`,
+    );
   return result.data;
 }
 
@@ -88,7 +107,10 @@ function scrub(text: string, secrets: readonly string[]): string {
  */
 export function createHostDispatch(deps: HostDeps, scope: InvocationScope): HostDispatch {
   const { ownerId, pluginId, decisions } = scope;
-  const caller = { id: ownerId, claims: { role: 'authenticated', sub: ownerId } as RequestClaims & { sub: string; role: 'authenticated' } };
+  const caller = {
+    id: ownerId,
+    claims: { role: 'authenticated', sub: ownerId } as RequestClaims & { sub: string; role: 'authenticated' },
+  };
   let log: Logger | undefined;
   let calls = 0;
   let logLines = 0;
@@ -114,7 +136,8 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
 
   async function fetchFor(args: { url: unknown; init: unknown }) {
     const init = parse(fetchInitSchema, args.init, 'fetch options');
-    if (typeof args.url !== 'string' || args.url.length > 4000) throw new HostCallError('invalid_input', 'fetch needs a URL string.');
+    if (typeof args.url !== 'string' || args.url.length > 4000)
+      throw new HostCallError('invalid_input', 'fetch needs a URL string.');
     const binding = init.credential ? scope.credentials.get(init.credential.handle) : undefined;
     if (init.credential && !binding) {
       decisions.refuse('credentials:unknown', 'http.fetch', 'unknown_handle', null);
@@ -122,23 +145,44 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
     }
     let secrets: string[] = [];
     let unsealed: Awaited<ReturnType<HostDeps['wallet']['unseal']>>;
-    const headers = Object.fromEntries(Object.entries(init.headers).filter(([k]) => !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k.toLowerCase())));
+    const headers = Object.fromEntries(
+      Object.entries(init.headers).filter(
+        ([k]) => !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k.toLowerCase()),
+      ),
+    );
     const prepare = async (hop: URL, request: GuardedRequest): Promise<GuardedRequest> => {
       const host = hop.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-      if (!decisions.check(`http:fetch:${host}`, 'http.fetch', hop.origin)) throw new FetchRefused('host_not_allowed', `This plugin may not fetch from ${host}: the host is not in its declared and granted allow-list.`, host);
+      if (!decisions.check(`http:fetch:${host}`, 'http.fetch', hop.origin))
+        throw new FetchRefused(
+          'host_not_allowed',
+          `This plugin may not fetch from ${host}: the host is not in its declared and granted allow-list.`,
+          host,
+        );
       if (!binding) return request;
-      if (!decisions.check(`credentials:${binding.type}`, 'http.fetch', binding.credentialId)) throw new FetchRefused('credential_not_allowed', 'This plugin may not use that credential.', host);
+      if (!decisions.check(`credentials:${binding.type}`, 'http.fetch', binding.credentialId))
+        throw new FetchRefused('credential_not_allowed', 'This plugin may not use that credential.', host);
       unsealed ??= await deps.wallet.unseal(ownerId, binding.credentialId);
-      if (!unsealed) throw new FetchRefused('credential_not_allowed', 'The credential bound to this plugin no longer exists.', host);
+      if (!unsealed)
+        throw new FetchRefused('credential_not_allowed', 'The credential bound to this plugin no longer exists.', host);
       secrets = secretValues(unsealed.secret);
       const rule = injectionRules[unsealed.type];
-      const hosts = unsealed.type === 'generic' ? (unsealed.secret as { allowedHosts: string[] }).allowedHosts : rule.hosts;
+      const hosts =
+        unsealed.type === 'generic' ? (unsealed.secret as { allowedHosts: string[] }).allowedHosts : rule.hosts;
       if (!hosts.includes(host) || (hop.protocol !== 'https:' && !deps.http.credentialsOverHttp)) {
         decisions.refuse(`credentials:${binding.type}`, 'http.fetch', 'credential_host_not_allowed', host);
-        throw new FetchRefused('credential_not_allowed', `A ${unsealed.type} credential can only be sent to ${hosts.join(', ') || 'no host'}.`, host);
+        throw new FetchRefused(
+          'credential_not_allowed',
+          `A ${unsealed.type} credential can only be sent to ${hosts.join(', ') || 'no host'}.`,
+          host,
+        );
       }
       const as = init.credential?.as ?? rule.methods[0];
-      if (!as || !rule.methods.includes(as)) throw new FetchRefused('credential_not_allowed', `A ${unsealed.type} credential cannot be sent as ${String(as)}.`, host);
+      if (!as || !rule.methods.includes(as))
+        throw new FetchRefused(
+          'credential_not_allowed',
+          `A ${unsealed.type} credential cannot be sent as ${String(as)}.`,
+          host,
+        );
       const s = unsealed.secret as Record<string, unknown>;
       const out = { ...request, headers: { ...request.headers } };
       const before = { ...out.headers };
@@ -164,7 +208,16 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
       return out;
     };
     try {
-      const response = await guardedFetch({ url: args.url, method: init.method, headers, body: init.body }, { lookup: deps.http.lookup, allowPrivate: deps.http.allowPrivate, timeoutMs: deps.http.timeoutMs, maxResponseBytes: deps.http.maxResponseBytes, prepare });
+      const response = await guardedFetch(
+        { url: args.url, method: init.method, headers, body: init.body },
+        {
+          lookup: deps.http.lookup,
+          allowPrivate: deps.http.allowPrivate,
+          timeoutMs: deps.http.timeoutMs,
+          maxResponseBytes: deps.http.maxResponseBytes,
+          prepare,
+        },
+      );
       const headersOut = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, scrub(v, secrets)]));
       return { status: response.status, headers: headersOut, body: scrub(response.body, secrets) };
     } catch (error) {
@@ -172,24 +225,33 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
         if (error.reason === 'private_address' || error.reason === 'bad_url' || error.reason === 'too_many_redirects') {
           decisions.refuse(`http:fetch:${error.host ?? 'unknown'}`, 'http.fetch', error.reason, error.host ?? null);
         }
-        throw new HostCallError(error.reason === 'host_not_allowed' || error.reason === 'credential_not_allowed' ? 'permission_denied' : error.reason, error.message);
+        throw new HostCallError(
+          error.reason === 'host_not_allowed' || error.reason === 'credential_not_allowed'
+            ? 'permission_denied'
+            : error.reason,
+          error.message,
+        );
       }
       throw error;
     }
   }
 
   return async (method, rawArgs) => {
-    if (++calls > hostLimits.callsPerInvocation) throw new HostCallError('limit', `A handler may make at most ${hostLimits.callsPerInvocation} host calls.`);
+    if (++calls > hostLimits.callsPerInvocation)
+      throw new HostCallError('limit', `A handler may make at most ${hostLimits.callsPerInvocation} host calls.`);
     const args = (rawArgs ?? {}) as Record<string, unknown>;
     switch (method) {
       case 'entities.get': {
         const entity = await readEntity(String(args.id));
-        require(`entities:read:${String(entity.type)}`, method, String(args.id), `read ${String(entity.type)} entities`);
+        require(`entities:read:${String(entity.type)}`, method, String(
+          args.id,
+        ), `read ${String(entity.type)} entities`);
         return entity;
       }
       case 'entities.query': {
         const query = parse(entityListQuerySchema, { ...args, includeDeleted: undefined }, 'query');
-        require(`entities:read:${query.type ?? '*'}`, method, query.type ?? null, `read ${query.type ?? 'all'} entities`);
+        require(`entities:read:${query.type ?? '*'}`, method, query.type ??
+          null, `read ${query.type ?? 'all'} entities`);
         return JSON.parse(await graphCall(() => deps.graph.listEntitiesJson(caller, query)));
       }
       case 'entities.create': {
@@ -203,16 +265,25 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
       case 'entities.update': {
         const input = parse(entityUpdateInputSchema, args.input, 'entity update');
         const current = await readEntity(String(args.id));
-        require(`entities:write:${String(current.type)}`, method, String(args.id), `change ${String(current.type)} entities`);
+        require(`entities:write:${String(current.type)}`, method, String(
+          args.id,
+        ), `change ${String(current.type)} entities`);
         return graphCall(() => deps.graph.updateEntity(caller, String(args.id), input));
       }
       case 'events.emit': {
         const name = parse(z.string().regex(/^[a-z][a-zA-Z0-9.]{0,99}$/), args.name, 'event name');
         const payload = parse(z.record(z.string(), z.unknown()), args.payload ?? {}, 'event payload');
-        if (JSON.stringify(payload).length > hostLimits.emitPayloadChars) throw new HostCallError('limit', 'Event payloads are limited to 16 KB.');
+        if (JSON.stringify(payload).length > hostLimits.emitPayloadChars)
+          throw new HostCallError('limit', 'Event payloads are limited to 16 KB.');
         require(`events:emit:${name}`, method, name, `emit ${name} events`);
         await deps.db.asSystem((tx) =>
-          deps.outbox.append(tx, { type: 'plugin.Emitted', ownerId, subject: pluginId, actor: { kind: 'plugin', id: pluginId }, data: { pluginId, name, payload } }),
+          deps.outbox.append(tx, {
+            type: 'plugin.Emitted',
+            ownerId,
+            subject: pluginId,
+            actor: { kind: 'plugin', id: pluginId },
+            data: { pluginId, name, payload },
+          }),
         );
         return null;
       }
@@ -231,9 +302,12 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
       case 'storage.set': {
         const key = parse(keySchema, args.key, 'storage key');
         const text = JSON.stringify(args.value ?? null);
-        if (text.length > hostLimits.storageValueChars) throw new HostCallError('limit', 'Stored values are limited to 64 KB.');
+        if (text.length > hostLimits.storageValueChars)
+          throw new HostCallError('limit', 'Stored values are limited to 64 KB.');
         require('storage:write', method, key, 'write its storage');
-        const ok = await deps.db.asUser(caller.claims, (tx) => deps.repository.storageSet(tx, ownerId, pluginId, key, text, hostLimits.storageKeys));
+        const ok = await deps.db.asUser(caller.claims, (tx) =>
+          deps.repository.storageSet(tx, ownerId, pluginId, key, text, hostLimits.storageKeys),
+        );
         if (!ok) throw new HostCallError('limit', `A plugin may store at most ${hostLimits.storageKeys} keys.`);
         return null;
       }
@@ -252,10 +326,20 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
         return null;
       }
       case 'notify': {
-        const n = parse(z.object({ title: z.string().min(1).max(200), body: z.string().max(2000).default('') }), args, 'notification');
+        const n = parse(
+          z.object({ title: z.string().min(1).max(200), body: z.string().max(2000).default('') }),
+          args,
+          'notification',
+        );
         require('notify', method, null, 'send notifications');
         await deps.db.asSystem((tx) =>
-          deps.outbox.append(tx, { type: 'plugin.Notification', ownerId, subject: pluginId, actor: { kind: 'plugin', id: pluginId }, data: { pluginId, title: n.title, body: n.body } }),
+          deps.outbox.append(tx, {
+            type: 'plugin.Notification',
+            ownerId,
+            subject: pluginId,
+            actor: { kind: 'plugin', id: pluginId },
+            data: { pluginId, title: n.title, body: n.body },
+          }),
         );
         return null;
       }

@@ -17,10 +17,14 @@ export const maxBundleBytes = 2 * 1024 * 1024;
 export function validatePackage(manifestJson: unknown, bundle: string): PluginPackage {
   const parsed = manifestSchema.safeParse(manifestJson);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => ({ path: `/manifest/${issue.path.join('/')}`, message: issue.message }));
+    const details = parsed.error.issues.map((issue) => ({
+      path: `/manifest/${issue.path.join('/')}`,
+      message: issue.message,
+    }));
     throw new ValidationError(`The plugin manifest is not valid: ${details[0]?.path} ${details[0]?.message}.`, details);
   }
-  if (Buffer.byteLength(bundle) > maxBundleBytes) throw new ValidationError(`The plugin bundle is larger than ${maxBundleBytes} bytes.`);
+  if (Buffer.byteLength(bundle) > maxBundleBytes)
+    throw new ValidationError(`The plugin bundle is larger than ${maxBundleBytes} bytes.`);
   if (bundle.trim().length === 0) throw new ValidationError('The plugin bundle is empty.');
   return { manifest: parsed.data, bundle, sha256: createHash('sha256').update(bundle).digest('hex') };
 }
@@ -53,13 +57,19 @@ export function readPluginTarball(tgz: Buffer): PluginPackage {
   try {
     tar = gunzipSync(tgz, { maxOutputLength: 8 * 1024 * 1024 });
   } catch {
-    throw new ValidationError('The plugin package is not a gzip-compressed tar file (.tgz) or is larger than 8 MB unpacked.');
+    throw new ValidationError(
+      'The plugin package is not a gzip-compressed tar file (.tgz) or is larger than 8 MB unpacked.',
+    );
   }
   const files = new Map<string, Buffer>();
-  for (let offset = 0; offset + 512 <= tar.length; ) {
+  for (let offset = 0; offset + 512 <= tar.length;) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (start: number, length: number) => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
+    const field = (start: number, length: number) =>
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const name = field(0, 100);
     const prefix = field(345, 155);
     const size = parseInt(field(124, 12).trim() || '0', 8);
@@ -69,7 +79,9 @@ export function readPluginTarball(tgz: Buffer): PluginPackage {
     if (type === '0' || type === '\0') files.set(prefix ? `${prefix}/${name}` : name, body);
     offset += 512 + Math.ceil(size / 512) * 512;
   }
-  const find = (file: string) => files.get(file) ?? [...files.entries()].find(([path]) => path.split('/').length === 2 && path.endsWith(`/${file}`))?.[1];
+  const find = (file: string) =>
+    files.get(file) ??
+    [...files.entries()].find(([path]) => path.split('/').length === 2 && path.endsWith(`/${file}`))?.[1];
   const manifestBytes = find('manifest.json');
   if (!manifestBytes) throw new ValidationError('The plugin package has no manifest.json.');
   let manifest: unknown;

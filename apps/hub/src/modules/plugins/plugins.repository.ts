@@ -14,48 +14,88 @@ export interface InstallationRow {
   updated_at: Date | string;
 }
 
-const columns = 'owner_id, plugin_id, version, manifest, bundle, bundle_sha256, status, config, credential_bindings, installed_at, updated_at';
+const columns =
+  'owner_id, plugin_id, version, manifest, bundle, bundle_sha256, status, config, credential_bindings, installed_at, updated_at';
 type R = InstallationRow & Record<string, unknown>;
 
 /** The only file with the plugin manager's SQL. */
 export const pluginsRepository = {
   async get(tx: Sql, ownerId: string, pluginId: string): Promise<InstallationRow | undefined> {
-    const { rows } = await tx.query<R>(`SELECT ${columns} FROM made_open.plugin_installations WHERE owner_id = $1 AND plugin_id = $2`, [ownerId, pluginId]);
+    const { rows } = await tx.query<R>(
+      `SELECT ${columns} FROM made_open.plugin_installations WHERE owner_id = $1 AND plugin_id = $2`,
+      [ownerId, pluginId],
+    );
     return rows[0];
   },
 
   async list(tx: Sql, ownerId: string): Promise<InstallationRow[]> {
-    const { rows } = await tx.query<R>(`SELECT ${columns} FROM made_open.plugin_installations WHERE owner_id = $1 ORDER BY plugin_id`, [ownerId]);
+    const { rows } = await tx.query<R>(
+      `SELECT ${columns} FROM made_open.plugin_installations WHERE owner_id = $1 ORDER BY plugin_id`,
+      [ownerId],
+    );
     return rows;
   },
 
   /** System: every enabled installation (trigger index). */
   async listEnabled(tx: Sql): Promise<Pick<InstallationRow, 'owner_id' | 'plugin_id' | 'manifest'>[]> {
-    const { rows } = await tx.query<Pick<InstallationRow, 'owner_id' | 'plugin_id' | 'manifest'> & Record<string, unknown>>(
-      `SELECT owner_id, plugin_id, manifest FROM made_open.plugin_installations WHERE status = 'enabled'`,
-    );
+    const { rows } = await tx.query<
+      Pick<InstallationRow, 'owner_id' | 'plugin_id' | 'manifest'> & Record<string, unknown>
+    >(`SELECT owner_id, plugin_id, manifest FROM made_open.plugin_installations WHERE status = 'enabled'`);
     return rows;
   },
 
-  async insert(tx: Sql, row: Pick<InstallationRow, 'owner_id' | 'plugin_id' | 'version' | 'manifest' | 'bundle' | 'bundle_sha256' | 'status'>): Promise<InstallationRow> {
+  async insert(
+    tx: Sql,
+    row: Pick<
+      InstallationRow,
+      'owner_id' | 'plugin_id' | 'version' | 'manifest' | 'bundle' | 'bundle_sha256' | 'status'
+    >,
+  ): Promise<InstallationRow> {
     const { rows } = await tx.query<R>(
       `INSERT INTO made_open.plugin_installations (owner_id, plugin_id, version, manifest, bundle, bundle_sha256, status)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) RETURNING ${columns}`,
-      [row.owner_id, row.plugin_id, row.version, JSON.stringify(row.manifest), row.bundle, row.bundle_sha256, row.status],
+      [
+        row.owner_id,
+        row.plugin_id,
+        row.version,
+        JSON.stringify(row.manifest),
+        row.bundle,
+        row.bundle_sha256,
+        row.status,
+      ],
     );
     return rows[0]!;
   },
 
-  async upgrade(tx: Sql, row: Pick<InstallationRow, 'owner_id' | 'plugin_id' | 'version' | 'manifest' | 'bundle' | 'bundle_sha256' | 'status'>): Promise<InstallationRow> {
+  async upgrade(
+    tx: Sql,
+    row: Pick<
+      InstallationRow,
+      'owner_id' | 'plugin_id' | 'version' | 'manifest' | 'bundle' | 'bundle_sha256' | 'status'
+    >,
+  ): Promise<InstallationRow> {
     const { rows } = await tx.query<R>(
       `UPDATE made_open.plugin_installations SET version = $3, manifest = $4::jsonb, bundle = $5, bundle_sha256 = $6, status = $7, updated_at = now()
         WHERE owner_id = $1 AND plugin_id = $2 RETURNING ${columns}`,
-      [row.owner_id, row.plugin_id, row.version, JSON.stringify(row.manifest), row.bundle, row.bundle_sha256, row.status],
+      [
+        row.owner_id,
+        row.plugin_id,
+        row.version,
+        JSON.stringify(row.manifest),
+        row.bundle,
+        row.bundle_sha256,
+        row.status,
+      ],
     );
     return rows[0]!;
   },
 
-  async setStatus(tx: Sql, ownerId: string, pluginId: string, status: InstallationRow['status']): Promise<InstallationRow | undefined> {
+  async setStatus(
+    tx: Sql,
+    ownerId: string,
+    pluginId: string,
+    status: InstallationRow['status'],
+  ): Promise<InstallationRow | undefined> {
     const { rows } = await tx.query<R>(
       `UPDATE made_open.plugin_installations SET status = $3, updated_at = now() WHERE owner_id = $1 AND plugin_id = $2 RETURNING ${columns}`,
       [ownerId, pluginId, status],
@@ -63,7 +103,14 @@ export const pluginsRepository = {
     return rows[0];
   },
 
-  async configure(tx: Sql, ownerId: string, pluginId: string, config: unknown, bindings: unknown, status: InstallationRow['status']): Promise<InstallationRow | undefined> {
+  async configure(
+    tx: Sql,
+    ownerId: string,
+    pluginId: string,
+    config: unknown,
+    bindings: unknown,
+    status: InstallationRow['status'],
+  ): Promise<InstallationRow | undefined> {
     const { rows } = await tx.query<R>(
       `UPDATE made_open.plugin_installations SET config = $3::jsonb, credential_bindings = $4::jsonb, status = $5, updated_at = now()
         WHERE owner_id = $1 AND plugin_id = $2 RETURNING ${columns}`,
@@ -73,16 +120,29 @@ export const pluginsRepository = {
   },
 
   async delete(tx: Sql, ownerId: string, pluginId: string): Promise<boolean> {
-    const result = await tx.query(`DELETE FROM made_open.plugin_installations WHERE owner_id = $1 AND plugin_id = $2`, [ownerId, pluginId]);
+    const result = await tx.query(`DELETE FROM made_open.plugin_installations WHERE owner_id = $1 AND plugin_id = $2`, [
+      ownerId,
+      pluginId,
+    ]);
     return result.rowCount > 0;
   },
 
   async storageGet(tx: Sql, ownerId: string, pluginId: string, key: string): Promise<unknown> {
-    const { rows } = await tx.query<{ value: unknown }>(`SELECT value FROM made_open.plugin_storage WHERE owner_id = $1 AND plugin_id = $2 AND key = $3`, [ownerId, pluginId, key]);
+    const { rows } = await tx.query<{ value: unknown }>(
+      `SELECT value FROM made_open.plugin_storage WHERE owner_id = $1 AND plugin_id = $2 AND key = $3`,
+      [ownerId, pluginId, key],
+    );
     return rows[0]?.value ?? null;
   },
 
-  async storageSet(tx: Sql, ownerId: string, pluginId: string, key: string, value: string, maxKeys: number): Promise<boolean> {
+  async storageSet(
+    tx: Sql,
+    ownerId: string,
+    pluginId: string,
+    key: string,
+    value: string,
+    maxKeys: number,
+  ): Promise<boolean> {
     const { rows } = await tx.query<{ ok: boolean }>(
       `WITH n AS (SELECT count(*) AS c FROM made_open.plugin_storage WHERE owner_id = $1 AND plugin_id = $2 AND key <> $3)
        INSERT INTO made_open.plugin_storage (owner_id, plugin_id, key, value)
@@ -95,7 +155,11 @@ export const pluginsRepository = {
   },
 
   async storageDelete(tx: Sql, ownerId: string, pluginId: string, key: string): Promise<void> {
-    await tx.query(`DELETE FROM made_open.plugin_storage WHERE owner_id = $1 AND plugin_id = $2 AND key = $3`, [ownerId, pluginId, key]);
+    await tx.query(`DELETE FROM made_open.plugin_storage WHERE owner_id = $1 AND plugin_id = $2 AND key = $3`, [
+      ownerId,
+      pluginId,
+      key,
+    ]);
   },
 
   async storageList(tx: Sql, ownerId: string, pluginId: string, prefix: string): Promise<string[]> {
@@ -110,19 +174,57 @@ export const pluginsRepository = {
     await tx.query(`DELETE FROM made_open.plugin_storage WHERE owner_id = $1 AND plugin_id = $2`, [ownerId, pluginId]);
   },
 
-  async insertRuns(tx: Sql, runs: readonly { id: string; ownerId: string; pluginId: string; version: string; trigger: string; triggerRef: string | null; startedAt: string; durationMs: number; outcome: string; error: string | null }[]) {
+  async insertRuns(
+    tx: Sql,
+    runs: readonly {
+      id: string;
+      ownerId: string;
+      pluginId: string;
+      version: string;
+      trigger: string;
+      triggerRef: string | null;
+      startedAt: string;
+      durationMs: number;
+      outcome: string;
+      error: string | null;
+    }[],
+  ) {
     if (runs.length === 0) return;
     await tx.query(
       `INSERT INTO made_open.plugin_runs (id, owner_id, plugin_id, version, trigger, trigger_ref, started_at, duration_ms, outcome, error)
        SELECT r.id, r.owner_id, r.plugin_id, r.version, r.trigger, r.trigger_ref, r.started_at, r.duration_ms, r.outcome, r.error
          FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, owner_id uuid, plugin_id text, version text, trigger text, trigger_ref text, started_at timestamptz, duration_ms double precision, outcome text, error text)
         WHERE EXISTS (SELECT 1 FROM made_open.plugin_installations i WHERE i.owner_id = r.owner_id AND i.plugin_id = r.plugin_id)`,
-      [JSON.stringify(runs.map((r) => ({ id: r.id, owner_id: r.ownerId, plugin_id: r.pluginId, version: r.version, trigger: r.trigger, trigger_ref: r.triggerRef, started_at: r.startedAt, duration_ms: r.durationMs, outcome: r.outcome, error: r.error })))],
+      [
+        JSON.stringify(
+          runs.map((r) => ({
+            id: r.id,
+            owner_id: r.ownerId,
+            plugin_id: r.pluginId,
+            version: r.version,
+            trigger: r.trigger,
+            trigger_ref: r.triggerRef,
+            started_at: r.startedAt,
+            duration_ms: r.durationMs,
+            outcome: r.outcome,
+            error: r.error,
+          })),
+        ),
+      ],
     );
   },
 
   async runs(tx: Sql, ownerId: string, pluginId: string, limit: number) {
-    const { rows } = await tx.query<{ id: string; version: string; trigger: string; trigger_ref: string | null; started_at: Date | string; duration_ms: number; outcome: string; error: string | null }>(
+    const { rows } = await tx.query<{
+      id: string;
+      version: string;
+      trigger: string;
+      trigger_ref: string | null;
+      started_at: Date | string;
+      duration_ms: number;
+      outcome: string;
+      error: string | null;
+    }>(
       `SELECT id, version, trigger, trigger_ref, started_at, duration_ms, outcome, error FROM made_open.plugin_runs
         WHERE owner_id = $1 AND plugin_id = $2 ORDER BY started_at DESC, id DESC LIMIT $3`,
       [ownerId, pluginId, limit],

@@ -59,7 +59,10 @@ const view = (row: InstallationRow) => {
     status: row.status,
     permissions: manifest.permissions,
     triggers: manifest.triggers,
-    credentials: manifest.credentials.map((c) => ({ ...c, boundTo: row.credential_bindings[c.name]?.credentialId ?? null })),
+    credentials: manifest.credentials.map((c) => ({
+      ...c,
+      boundTo: row.credential_bindings[c.name]?.credentialId ?? null,
+    })),
     config: row.config,
     configFields: manifest.config,
     installedAt: new Date(row.installed_at).toISOString(),
@@ -73,7 +76,8 @@ export function createPluginsService(deps: PluginsServiceDeps) {
   const loaded = new Map<string, Loaded>();
   const triggerIndex = new Map<string, { pluginId: string; patterns: string[] }[]>();
   const key = (ownerId: string, pluginId: string) => `${ownerId}/${pluginId}`;
-  const claimsOf = (ownerId: string) => ({ role: 'authenticated', sub: ownerId }) as RequestClaims & { sub: string; role: 'authenticated' };
+  const claimsOf = (ownerId: string) =>
+    ({ role: 'authenticated', sub: ownerId }) as RequestClaims & { sub: string; role: 'authenticated' };
 
   function changed(ownerId: string, pluginId: string) {
     loaded.delete(key(ownerId, pluginId));
@@ -138,7 +142,9 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       handles.set(binding.handle, { credentialId: binding.credentialId, type: declared.type, name: declared.name });
       const unsealed = await deps.wallet.unseal(ownerId, binding.credentialId);
       const pub: Record<string, string> = {};
-      if (unsealed) for (const field of publicFields[declared.type]) pub[field] = String((unsealed.secret as Record<string, unknown>)[field] ?? '');
+      if (unsealed)
+        for (const field of publicFields[declared.type])
+          pub[field] = String((unsealed.secret as Record<string, unknown>)[field] ?? '');
       credentials[declared.name] = { handle: binding.handle, type: declared.type, public: pub };
     }
     const meta = { plugin: { id: pluginId, version: row.version }, config: { values: row.config, credentials } };
@@ -147,7 +153,14 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     return entry;
   }
 
-  async function run(ownerId: string, pluginId: string, trigger: TriggerKind, input: unknown, triggerRef: string | null, requires?: string): Promise<RunResult> {
+  async function run(
+    ownerId: string,
+    pluginId: string,
+    trigger: TriggerKind,
+    input: unknown,
+    triggerRef: string | null,
+    requires?: string,
+  ): Promise<RunResult> {
     const inst = await load(ownerId, pluginId);
     const runId = uuidv7();
     const startedAt = new Date();
@@ -159,19 +172,40 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     let error: string | null = null;
     if (inst.row.status !== 'enabled') {
       outcome = 'refused';
-      error = inst.row.status === 'pending_consent' ? 'The plugin waits for its user to consent to its permissions.' : 'The plugin is disabled.';
+      error =
+        inst.row.status === 'pending_consent'
+          ? 'The plugin waits for its user to consent to its permissions.'
+          : 'The plugin is disabled.';
       decisions.refuse(`run:${trigger}`, 'run', inst.row.status, triggerRef);
     } else if (requires !== undefined && !decisions.check(requires, 'trigger', triggerRef)) {
       outcome = 'refused';
       error = `Not granted: ${requires}.`;
     } else {
       try {
-        const limits = { memoryMb: inst.manifest.limits.memoryMb, cpuMs: Math.min(inst.manifest.limits.timeoutMs, deps.maxCpuMs ?? 5_000), wallMs: inst.manifest.limits.timeoutMs * 2 };
+        const limits = {
+          memoryMb: inst.manifest.limits.memoryMb,
+          cpuMs: Math.min(inst.manifest.limits.timeoutMs, deps.maxCpuMs ?? 5_000),
+          wallMs: inst.manifest.limits.timeoutMs * 2,
+        };
         const dispatch = createHostDispatch(
-          { db, graph: deps.graph, wallet: deps.wallet, outbox: deps.outbox, repository: repo, logger: deps.logger, http: deps.http },
+          {
+            db,
+            graph: deps.graph,
+            wallet: deps.wallet,
+            outbox: deps.outbox,
+            repository: repo,
+            logger: deps.logger,
+            http: deps.http,
+          },
           { ownerId, pluginId, manifest: inst.manifest, decisions, credentials: inst.handles },
         );
-        const bundle = { key: key(ownerId, pluginId), sha: inst.row.bundle_sha256, source: inst.row.bundle, limits, pluginId };
+        const bundle = {
+          key: key(ownerId, pluginId),
+          sha: inst.row.bundle_sha256,
+          source: inst.row.bundle,
+          limits,
+          pluginId,
+        };
         result = await pool.invoke(bundle, trigger, input, inst.meta, dispatch);
       } catch (e) {
         if (e instanceof PluginInvocationError) {
@@ -186,15 +220,39 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     }
     const durationMs = performance.now() - t0;
     await record(
-      { id: runId, ownerId, pluginId, version: inst.row.version, trigger, triggerRef, startedAt: startedAt.toISOString(), durationMs, outcome, error: error?.slice(0, 1000) ?? null },
+      {
+        id: runId,
+        ownerId,
+        pluginId,
+        version: inst.row.version,
+        trigger,
+        triggerRef,
+        startedAt: startedAt.toISOString(),
+        durationMs,
+        outcome,
+        error: error?.slice(0, 1000) ?? null,
+      },
       decisions.drain(),
     );
-    if (outcome !== 'ok') deps.logger.warn({ pluginId, ownerId, trigger, outcome, runId }, 'plugin run did not succeed');
+    if (outcome !== 'ok')
+      deps.logger.warn({ pluginId, ownerId, trigger, outcome, runId }, 'plugin run did not succeed');
     return { runId, outcome, result: outcome === 'ok' ? result : null, error, durationMs };
   }
 
-  async function emit(tx: Parameters<EventOutbox['append']>[0], caller: Caller, type: string, pluginId: string, data: Record<string, unknown>) {
-    await deps.outbox.append(tx, { type, ownerId: caller.id, subject: pluginId, actor: { kind: 'user', id: caller.id }, data: { pluginId, ...data } });
+  async function emit(
+    tx: Parameters<EventOutbox['append']>[0],
+    caller: Caller,
+    type: string,
+    pluginId: string,
+    data: Record<string, unknown>,
+  ) {
+    await deps.outbox.append(tx, {
+      type,
+      ownerId: caller.id,
+      subject: pluginId,
+      actor: { kind: 'user', id: caller.id },
+      data: { pluginId, ...data },
+    });
   }
 
   async function index(ownerId: string) {
@@ -203,7 +261,10 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       const rows = await db.asSystem((tx) => repo.list(tx, ownerId));
       entries = rows
         .filter((r) => r.status === 'enabled')
-        .map((r) => ({ pluginId: r.plugin_id, patterns: (r.manifest as PluginManifest).triggers.flatMap((t) => (t.type === 'event' ? t.events : [])) }))
+        .map((r) => ({
+          pluginId: r.plugin_id,
+          patterns: (r.manifest as PluginManifest).triggers.flatMap((t) => (t.type === 'event' ? t.events : [])),
+        }))
         .filter((e) => e.patterns.length > 0);
       triggerIndex.set(ownerId, entries);
     }
@@ -227,9 +288,21 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       const { manifest } = pkg;
       const needsConsent = manifest.permissions.length > 0 || manifest.credentials.length > 0;
       const row = await db.asUser(caller.claims, async (tx) => {
-        if (await repo.get(tx, caller.id, manifest.id)) throw new ConflictError(`${manifest.id} is installed already: upgrade it instead.`, 'plugin_installed');
-        const inserted = await repo.insert(tx, { owner_id: caller.id, plugin_id: manifest.id, version: manifest.version, manifest, bundle: pkg.bundle, bundle_sha256: pkg.sha256, status: needsConsent ? 'pending_consent' : 'enabled' });
-        await emit(tx, caller, 'plugin.Installed', manifest.id, { version: manifest.version, permissions: manifest.permissions });
+        if (await repo.get(tx, caller.id, manifest.id))
+          throw new ConflictError(`${manifest.id} is installed already: upgrade it instead.`, 'plugin_installed');
+        const inserted = await repo.insert(tx, {
+          owner_id: caller.id,
+          plugin_id: manifest.id,
+          version: manifest.version,
+          manifest,
+          bundle: pkg.bundle,
+          bundle_sha256: pkg.sha256,
+          status: needsConsent ? 'pending_consent' : 'enabled',
+        });
+        await emit(tx, caller, 'plugin.Installed', manifest.id, {
+          version: manifest.version,
+          permissions: manifest.permissions,
+        });
         return inserted;
       });
       changed(caller.id, manifest.id);
@@ -240,12 +313,23 @@ export function createPluginsService(deps: PluginsServiceDeps) {
      * The user's consent: the permissions they grant (each must be declared), config
      * values and which wallet credential fills each declared credential slot.
      */
-    async consent(caller: Caller, pluginId: string, input: { permissions: string[]; config?: Record<string, string | number | boolean>; credentials?: Record<string, string> }) {
+    async consent(
+      caller: Caller,
+      pluginId: string,
+      input: {
+        permissions: string[];
+        config?: Record<string, string | number | boolean>;
+        credentials?: Record<string, string>;
+      },
+    ) {
       const current = await db.asUser(caller.claims, (tx) => repo.get(tx, caller.id, pluginId));
       if (!current) throw new NotFoundError('plugin');
       const manifest = current.manifest as PluginManifest;
       const undeclared = input.permissions.filter((p) => !manifest.permissions.includes(p));
-      if (undeclared.length > 0) throw new ValidationError(`The plugin does not ask for ${undeclared.join(', ')}: only declared permissions can be granted.`);
+      if (undeclared.length > 0)
+        throw new ValidationError(
+          `The plugin does not ask for ${undeclared.join(', ')}: only declared permissions can be granted.`,
+        );
       const config: Record<string, string | number | boolean> = {};
       for (const [name, field] of Object.entries(manifest.config)) {
         const value = input.config?.[name] ?? current.config[name] ?? field.default;
@@ -255,11 +339,16 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       }
       const bindings: InstallationRow['credential_bindings'] = {};
       for (const declared of manifest.credentials) {
-        const credentialId = input.credentials?.[declared.name] ?? current.credential_bindings[declared.name]?.credentialId;
+        const credentialId =
+          input.credentials?.[declared.name] ?? current.credential_bindings[declared.name]?.credentialId;
         if (!credentialId) continue;
         const credential = await deps.wallet.describe(caller.id, credentialId);
-        if (!credential || credential.type !== declared.type) throw new ValidationError(`Credential ${declared.name} must be one of your ${declared.type} credentials.`);
-        bindings[declared.name] = { credentialId, handle: current.credential_bindings[declared.name]?.handle ?? `cred_${randomBytes(12).toString('hex')}` };
+        if (!credential || credential.type !== declared.type)
+          throw new ValidationError(`Credential ${declared.name} must be one of your ${declared.type} credentials.`);
+        bindings[declared.name] = {
+          credentialId,
+          handle: current.credential_bindings[declared.name]?.handle ?? `cred_${randomBytes(12).toString('hex')}`,
+        };
       }
       const previous = await policy.grantsFor(caller.id, pluginId);
       const toRevoke = previous.filter((p) => !input.permissions.includes(p));
@@ -278,7 +367,11 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       const row = await db.asUser(caller.claims, async (tx) => {
         const current = await repo.get(tx, caller.id, pluginId);
         if (!current) throw new NotFoundError('plugin');
-        if (enabled && current.status === 'pending_consent') throw new ConflictError('The plugin waits for your consent to its permissions: consent first.', 'consent_required');
+        if (enabled && current.status === 'pending_consent')
+          throw new ConflictError(
+            'The plugin waits for your consent to its permissions: consent first.',
+            'consent_required',
+          );
         const updated = await repo.setStatus(tx, caller.id, pluginId, enabled ? 'enabled' : 'disabled');
         if (enabled) await emit(tx, caller, 'plugin.Enabled', pluginId, {});
         else await emit(tx, caller, 'plugin.Disabled', pluginId, { reason: 'by user' });
@@ -290,7 +383,8 @@ export function createPluginsService(deps: PluginsServiceDeps) {
 
     /** New version: if it asks for more than was granted, it waits for consent again. */
     async upgrade(caller: Caller, pluginId: string, pkg: PluginPackage) {
-      if (pkg.manifest.id !== pluginId) throw new ValidationError(`The package is ${pkg.manifest.id}, not ${pluginId}.`);
+      if (pkg.manifest.id !== pluginId)
+        throw new ValidationError(`The package is ${pkg.manifest.id}, not ${pluginId}.`);
       const granted = await policy.grantsFor(caller.id, pluginId);
       const dropped = granted.filter((p) => !pkg.manifest.permissions.includes(p));
       if (dropped.length > 0) await policy.revoke(caller, pluginId, dropped);
@@ -300,8 +394,20 @@ export function createPluginsService(deps: PluginsServiceDeps) {
         if (!current) throw new NotFoundError('plugin');
         const newSlots = pkg.manifest.credentials.some((c) => !current.credential_bindings[c.name]);
         const status = grows || newSlots ? 'pending_consent' : current.status;
-        const updated = await repo.upgrade(tx, { owner_id: caller.id, plugin_id: pluginId, version: pkg.manifest.version, manifest: pkg.manifest, bundle: pkg.bundle, bundle_sha256: pkg.sha256, status });
-        await emit(tx, caller, 'plugin.Upgraded', pluginId, { from: current.version, to: pkg.manifest.version, permissions: pkg.manifest.permissions });
+        const updated = await repo.upgrade(tx, {
+          owner_id: caller.id,
+          plugin_id: pluginId,
+          version: pkg.manifest.version,
+          manifest: pkg.manifest,
+          bundle: pkg.bundle,
+          bundle_sha256: pkg.sha256,
+          status,
+        });
+        await emit(tx, caller, 'plugin.Upgraded', pluginId, {
+          from: current.version,
+          to: pkg.manifest.version,
+          permissions: pkg.manifest.permissions,
+        });
         return updated;
       });
       changed(caller.id, pluginId);
@@ -335,7 +441,8 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     async runManually(caller: Caller, pluginId: string, input: unknown) {
       const row = await db.asUser(caller.claims, (tx) => repo.get(tx, caller.id, pluginId));
       if (!row) throw new NotFoundError('plugin');
-      if (!(row.manifest as PluginManifest).triggers.some((t) => t.type === 'manual')) throw new ConflictError('This plugin has no manual trigger.', 'no_manual_trigger');
+      if (!(row.manifest as PluginManifest).triggers.some((t) => t.type === 'manual'))
+        throw new ConflictError('This plugin has no manual trigger.', 'no_manual_trigger');
       return run(caller.id, pluginId, 'manual', input, null);
     },
 
@@ -355,7 +462,16 @@ export function createPluginsService(deps: PluginsServiceDeps) {
           } catch {
             continue;
           }
-          if (due) results.push(await run(row.owner_id, row.plugin_id, 'schedule', { name: trigger.name, firedAt: at.toISOString() }, trigger.name));
+          if (due)
+            results.push(
+              await run(
+                row.owner_id,
+                row.plugin_id,
+                'schedule',
+                { name: trigger.name, firedAt: at.toISOString() },
+                trigger.name,
+              ),
+            );
         }
       }
       return results;
@@ -377,7 +493,11 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       const input = { id: event.id, type: event.type, subject: event.subject, time: event.time, data: event.data };
       // Different plugins run side by side (each in its own isolate); a plugin skips its own writes (no loops).
       return Promise.all(
-        entries.filter((entry) => source !== `plugin.${entry.pluginId}`).map((entry) => run(event.ownerId, entry.pluginId, 'event', input, event.id, `events:subscribe:${event.type}`)),
+        entries
+          .filter((entry) => source !== `plugin.${entry.pluginId}`)
+          .map((entry) =>
+            run(event.ownerId, entry.pluginId, 'event', input, event.id, `events:subscribe:${event.type}`),
+          ),
       );
     },
 

@@ -111,7 +111,9 @@ describe('plugin sandbox host calls', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
     const started = performance.now();
-    const outcome = await sandbox.invoke('manual', null, meta, () => new Promise(() => undefined)).catch((e: PluginInvocationError) => e);
+    const outcome = await sandbox
+      .invoke('manual', null, meta, () => new Promise(() => undefined))
+      .catch((e: PluginInvocationError) => e);
     clearInterval(timer);
     expect(outcome).toBeInstanceOf(PluginInvocationError);
     expect((outcome as PluginInvocationError).outcome).toBe('timeout');
@@ -122,7 +124,8 @@ describe('plugin sandbox host calls', () => {
 
   it('counts time spent waiting for the host against the wall clock only, not the CPU limit', async () => {
     const sandbox = await PluginSandbox.create({
-      source: 'module.exports = { run: async (input, ctx) => { for (let i = 0; i < 5; i++) await ctx.storage.get("k"); return "patient"; } };',
+      source:
+        'module.exports = { run: async (input, ctx) => { for (let i = 0; i < 5; i++) await ctx.storage.get("k"); return "patient"; } };',
       filename: 'slow-host.js',
       limits: { memoryMb: 16, cpuMs: 100, wallMs: 2000 },
       onCatastrophicError: () => undefined,
@@ -153,7 +156,12 @@ describe('plugin sandbox host calls', () => {
       return (args as { id: string }).id === 'a' ? shared : { id: 'b' };
     };
     const result = await sandbox.invoke('manual', null, meta, dispatch);
-    expect(result).toEqual({ got: { id: 'a', title: 'kept', extra: 1 }, refused: ['permission_denied', 'no storage for you', true], isPromise: true, second: { id: 'b' } });
+    expect(result).toEqual({
+      got: { id: 'a', title: 'kept', extra: 1 },
+      refused: ['permission_denied', 'no storage for you', true],
+      isPromise: true,
+      second: { id: 'b' },
+    });
     expect(shared).toEqual({ id: 'a', title: 'kept' });
     sandbox.dispose('test');
   });

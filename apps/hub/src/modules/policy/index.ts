@@ -26,6 +26,11 @@ export const policyMigrations = {
 
 /** The Policy Service: grants, decisions (audited as policy.Decision), review and revoke. */
 export function createPolicyModule(deps: PolicyModuleDeps): PolicyModule {
-  const service = createPolicyService({ db: deps.db, repository: policyRepository, outbox: deps.outbox, logger: deps.logger });
+  const service = createPolicyService({
+    db: deps.db,
+    repository: policyRepository,
+    outbox: deps.outbox,
+    logger: deps.logger,
+  });
   return { name: 'policy', service, routes: policyRoutes(service) };
 }

@@ -2,7 +2,11 @@ import type { Sql } from '../../platform/db/index.ts';
 
 /** The only file with the Policy Service's SQL. */
 export const policyRepository = {
-  async grants(tx: Sql, ownerId: string, pluginId: string): Promise<{ permission: string; granted_at: Date | string }[]> {
+  async grants(
+    tx: Sql,
+    ownerId: string,
+    pluginId: string,
+  ): Promise<{ permission: string; granted_at: Date | string }[]> {
     const { rows } = await tx.query<{ permission: string; granted_at: Date | string }>(
       `SELECT permission, granted_at FROM made_open.plugin_grants WHERE owner_id = $1 AND plugin_id = $2 ORDER BY permission`,
       [ownerId, pluginId],

@@ -28,7 +28,9 @@ export function policyRoutes(service: PolicyService) {
           response: { 200: z.object({ revoked: z.array(z.string()) }) },
         },
       },
-      async (request) => ({ revoked: await service.revoke(await requireUser(request), request.params.pluginId, [request.query.permission]) }),
+      async (request) => ({
+        revoked: await service.revoke(await requireUser(request), request.params.pluginId, [request.query.permission]),
+      }),
     );
   };
 }

@@ -51,7 +51,14 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       ownerId,
       subject: pluginId,
       actor: { kind: 'plugin', id: pluginId },
-      data: { pluginId, permission: d.permission.slice(0, 300), resource: d.resource?.slice(0, 300) ?? null, allowed: d.allowed, reason: d.reason, operation: d.operation },
+      data: {
+        pluginId,
+        permission: d.permission.slice(0, 300),
+        resource: d.resource?.slice(0, 300) ?? null,
+        allowed: d.allowed,
+        reason: d.reason,
+        operation: d.operation,
+      },
     }));
   }
 
@@ -68,7 +75,12 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       return permissions;
     },
 
-    decisionLog(ownerId: string, pluginId: string, declared: readonly string[], granted: readonly string[]): DecisionLog {
+    decisionLog(
+      ownerId: string,
+      pluginId: string,
+      declared: readonly string[],
+      granted: readonly string[],
+    ): DecisionLog {
       const decisions: Decision[] = [];
       return {
         decisions,
@@ -101,7 +113,13 @@ export function createPolicyService(deps: PolicyServiceDeps) {
         const added = await repo.grant(tx, user.id, pluginId, permissions);
         if (added.length > 0) {
           await deps.outbox.appendMany(tx, [
-            { type: 'plugin.GrantsChanged', ownerId: user.id, subject: pluginId, actor: { kind: 'user', id: user.id }, data: { pluginId, granted: added, revoked: [] } },
+            {
+              type: 'plugin.GrantsChanged',
+              ownerId: user.id,
+              subject: pluginId,
+              actor: { kind: 'user', id: user.id },
+              data: { pluginId, granted: added, revoked: [] },
+            },
           ]);
         }
         return added;
@@ -110,12 +128,25 @@ export function createPolicyService(deps: PolicyServiceDeps) {
       return granted;
     },
 
-    async revoke(user: Pick<AuthenticatedUser, 'id' | 'claims'>, pluginId: string, permissions: readonly string[] | 'all') {
+    async revoke(
+      user: Pick<AuthenticatedUser, 'id' | 'claims'>,
+      pluginId: string,
+      permissions: readonly string[] | 'all',
+    ) {
       const revoked = await db.asUser(user.claims, async (tx) => {
-        const removed = permissions === 'all' ? await repo.revokeAll(tx, user.id, pluginId) : await repo.revoke(tx, user.id, pluginId, permissions);
+        const removed =
+          permissions === 'all'
+            ? await repo.revokeAll(tx, user.id, pluginId)
+            : await repo.revoke(tx, user.id, pluginId, permissions);
         if (removed.length > 0) {
           await deps.outbox.appendMany(tx, [
-            { type: 'plugin.GrantsChanged', ownerId: user.id, subject: pluginId, actor: { kind: 'user', id: user.id }, data: { pluginId, granted: [], revoked: removed } },
+            {
+              type: 'plugin.GrantsChanged',
+              ownerId: user.id,
+              subject: pluginId,
+              actor: { kind: 'user', id: user.id },
+              data: { pluginId, granted: [], revoked: removed },
+            },
           ]);
         }
         return removed;

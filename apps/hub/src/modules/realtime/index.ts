@@ -39,7 +39,8 @@ export function createRealtimeModule(deps: RealtimeModuleDeps): RealtimeModule {
     // Realtime is live: a new consumer replaying history must not push old changes.
     if (Date.parse(event.time) < startedAt - 5_000) return;
     if (event.type in changeSources) return service.deliver(event);
-    if (notificationTypes.includes(event.type)) service.notify(event.ownerId, event.type, { subject: event.subject, ...event.data });
+    if (notificationTypes.includes(event.type))
+      service.notify(event.ownerId, event.type, { subject: event.subject, ...event.data });
   };
   deps.events.subscribe({
     name: `realtime-${instanceId}`,

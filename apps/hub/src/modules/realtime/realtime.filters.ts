@@ -17,7 +17,9 @@ export function parseFilter(filter: string | undefined, columns: ReadonlySet<str
   if (filter === undefined || filter === '') return undefined;
   const match = /^([a-z_][a-z0-9_]{0,62})=(eq|neq|lt|lte|gt|gte|in)\.(.*)$/s.exec(filter);
   if (!match) {
-    throw new FilterError(`Invalid filter ${JSON.stringify(filter.slice(0, 100))}: use column=op.value with op eq, neq, lt, lte, gt, gte or in.`);
+    throw new FilterError(
+      `Invalid filter ${JSON.stringify(filter.slice(0, 100))}: use column=op.value with op eq, neq, lt, lte, gt, gte or in.`,
+    );
   }
   const [, column, op, raw] = match as unknown as [string, string, FilterOp, string];
   if (!columns.has(column)) throw new FilterError(`Invalid filter: the table has no column ${JSON.stringify(column)}.`);
@@ -37,9 +39,11 @@ const asText = (value: unknown): string | null =>
 export function matches(filter: RowFilter | undefined, row: Record<string, unknown>): boolean {
   if (!filter) return true;
   const value = asText(row[filter.column]);
-  if (value === null) return filter.op === 'neq' ? filter.values[0] !== 'null' : filter.values[0] === 'null' && filter.op === 'eq';
+  if (value === null)
+    return filter.op === 'neq' ? filter.values[0] !== 'null' : filter.values[0] === 'null' && filter.op === 'eq';
   const target = filter.values[0]!;
-  const numeric = Number.isFinite(Number(value)) && Number.isFinite(Number(target)) && value.trim() !== '' && target.trim() !== '';
+  const numeric =
+    Number.isFinite(Number(value)) && Number.isFinite(Number(target)) && value.trim() !== '' && target.trim() !== '';
   const compare = numeric ? Number(value) - Number(target) : value < target ? -1 : value > target ? 1 : 0;
   switch (filter.op) {
     case 'eq':

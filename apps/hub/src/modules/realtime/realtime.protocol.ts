@@ -28,7 +28,11 @@ export class ProtocolError extends Error {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 const refOf = (value: unknown): string | null =>
-  value === null || value === undefined ? null : typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+  value === null || value === undefined
+    ? null
+    : typeof value === 'string' || typeof value === 'number'
+      ? String(value)
+      : null;
 
 function validate(join_ref: unknown, ref: unknown, topic: unknown, event: unknown, payload: unknown): PhoenixMessage {
   const partial = { topic: typeof topic === 'string' ? topic : undefined, ref: refOf(ref), join_ref: refOf(join_ref) };
@@ -41,7 +45,13 @@ function validate(join_ref: unknown, ref: unknown, topic: unknown, event: unknow
   if (payload !== undefined && payload !== null && !isObject(payload)) {
     throw new ProtocolError('The payload must be a JSON object.', partial);
   }
-  return { join_ref: refOf(join_ref), ref: refOf(ref), topic, event, payload: (payload as Record<string, unknown>) ?? {} };
+  return {
+    join_ref: refOf(join_ref),
+    ref: refOf(ref),
+    topic,
+    event,
+    payload: (payload as Record<string, unknown>) ?? {},
+  };
 }
 
 export function decodeMessage(vsn: Vsn, data: Buffer, isBinary: boolean): PhoenixMessage {
@@ -61,13 +71,15 @@ export function decodeMessage(vsn: Vsn, data: Buffer, isBinary: boolean): Phoeni
     }
     return validate(parsed[0], parsed[1], parsed[2], parsed[3], parsed[4]);
   }
-  if (!isObject(parsed)) throw new ProtocolError('With vsn 1.0.0 a message is a JSON object: {topic, event, payload, ref}.');
+  if (!isObject(parsed))
+    throw new ProtocolError('With vsn 1.0.0 a message is a JSON object: {topic, event, payload, ref}.');
   return validate(parsed.join_ref, parsed.ref, parsed.topic, parsed.event, parsed.payload);
 }
 
 /** A client broadcast push (kind 3): header lengths, then join_ref, ref, topic, event, metadata, payload. */
 function decodeBinaryBroadcastPush(data: Buffer): PhoenixMessage {
-  if (data.length < 7 || data[0] !== 3) throw new ProtocolError('Unknown binary frame: only broadcast pushes (kind 3) are accepted.');
+  if (data.length < 7 || data[0] !== 3)
+    throw new ProtocolError('Unknown binary frame: only broadcast pushes (kind 3) are accepted.');
   const lengths = [data[1]!, data[2]!, data[3]!, data[4]!, data[5]!];
   const encoding = data[6];
   let offset = 7;
@@ -106,6 +118,13 @@ function decodeBinaryBroadcastPush(data: Buffer): PhoenixMessage {
 }
 
 export function encodeMessage(vsn: Vsn, message: PhoenixMessage): string {
-  if (vsn === '2.0.0') return JSON.stringify([message.join_ref, message.ref, message.topic, message.event, message.payload]);
-  return JSON.stringify({ join_ref: message.join_ref, ref: message.ref, topic: message.topic, event: message.event, payload: message.payload });
+  if (vsn === '2.0.0')
+    return JSON.stringify([message.join_ref, message.ref, message.topic, message.event, message.payload]);
+  return JSON.stringify({
+    join_ref: message.join_ref,
+    ref: message.ref,
+    topic: message.topic,
+    event: message.event,
+    payload: message.payload,
+  });
 }

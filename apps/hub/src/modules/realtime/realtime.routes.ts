@@ -31,7 +31,8 @@ export function realtimeRoutes(service: RealtimeService) {
         return refuse(socket, 400, 'unsupported_vsn', 'vsn must be 1.0.0 or 2.0.0.');
       }
       const apikey = url.searchParams.get('apikey') ?? (request.headers.apikey as string | undefined);
-      if (!apikey) return refuse(socket, 401, 'missing_apikey', 'Connect with ?apikey=<the anon key or an access token>.');
+      if (!apikey)
+        return refuse(socket, 401, 'missing_apikey', 'Connect with ?apikey=<the anon key or an access token>.');
       service.identify(apikey).then(
         (identity) => wss.handleUpgrade(request, socket, head, (ws) => service.attach(ws, vsn as Vsn, identity)),
         (error: unknown) => {
@@ -48,10 +49,25 @@ export function realtimeRoutes(service: RealtimeService) {
       wss.close();
     });
 
-    app.get(realtimePath, { schema: { tags: ['realtime'], summary: 'Realtime websocket (Phoenix channels, as @supabase/realtime-js speaks it)', security: [] } }, async (_request, reply) =>
-      reply.status(426).header('upgrade', 'websocket').send({
-        error: { code: 'upgrade_required', message: 'Open a websocket here: ?apikey=<anon key or access token>&vsn=2.0.0.' },
-      }),
+    app.get(
+      realtimePath,
+      {
+        schema: {
+          tags: ['realtime'],
+          summary: 'Realtime websocket (Phoenix channels, as @supabase/realtime-js speaks it)',
+          security: [],
+        },
+      },
+      async (_request, reply) =>
+        reply
+          .status(426)
+          .header('upgrade', 'websocket')
+          .send({
+            error: {
+              code: 'upgrade_required',
+              message: 'Open a websocket here: ?apikey=<anon key or access token>&vsn=2.0.0.',
+            },
+          }),
     );
   };
 }

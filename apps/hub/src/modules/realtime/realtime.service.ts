@@ -6,7 +6,12 @@ import type { AuthenticatedUser, TokenVerifier } from '../../platform/http/authe
 import type { Logger } from '../../platform/logger.ts';
 import { FilterError, matches, parseFilter, type RowFilter } from './realtime.filters.ts';
 import { decodeMessage, encodeMessage, ProtocolError, type PhoenixMessage, type Vsn } from './realtime.protocol.ts';
-import { realtimeRepository as repo, streamableTables, type ColumnInfo, type StreamableTable } from './realtime.repository.ts';
+import {
+  realtimeRepository as repo,
+  streamableTables,
+  type ColumnInfo,
+  type StreamableTable,
+} from './realtime.repository.ts';
 
 type ChangeOp = 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -65,9 +70,12 @@ export interface RealtimeServiceDeps {
 
 const MAX_BUFFERED = 8 * 1024 * 1024;
 const privateTopic = /^realtime:user:([0-9a-f-]{36})(?::[A-Za-z0-9_.-]{1,64})?$/;
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
 const snakeCase = (record: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(record).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]));
+  Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
+  );
 
 function tokenExpiry(token: string): number | undefined {
   const part = token.split('.')[1];
@@ -120,8 +128,19 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     ws.send(encodeMessage(connection.vsn, message));
   }
 
-  const reply = (connection: Connection, message: Pick<PhoenixMessage, 'topic' | 'ref' | 'join_ref'>, status: 'ok' | 'error', response: Record<string, unknown>) =>
-    send(connection, { join_ref: message.join_ref ?? null, ref: message.ref ?? null, topic: message.topic ?? 'phoenix', event: 'phx_reply', payload: { status, response } });
+  const reply = (
+    connection: Connection,
+    message: Pick<PhoenixMessage, 'topic' | 'ref' | 'join_ref'>,
+    status: 'ok' | 'error',
+    response: Record<string, unknown>,
+  ) =>
+    send(connection, {
+      join_ref: message.join_ref ?? null,
+      ref: message.ref ?? null,
+      topic: message.topic ?? 'phoenix',
+      event: 'phx_reply',
+      payload: { status, response },
+    });
 
   function index(channel: Channel) {
     let topicSet = byTopic.get(channel.topic);
@@ -155,31 +174,59 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       ref: null,
       topic: channel.topic,
       event: 'system',
-      payload: { extension: 'system', status: 'error', message: reason, channel: channel.topic.slice('realtime:'.length) },
+      payload: {
+        extension: 'system',
+        status: 'error',
+        message: reason,
+        channel: channel.topic.slice('realtime:'.length),
+      },
     });
-    send(channel.connection, { join_ref: channel.joinRef, ref: null, topic: channel.topic, event: 'phx_close', payload: {} });
+    send(channel.connection, {
+      join_ref: channel.joinRef,
+      ref: null,
+      topic: channel.topic,
+      event: 'phx_close',
+      payload: {},
+    });
   }
 
   const expired = (identity: Identity, now = Date.now()) => identity.exp !== undefined && identity.exp * 1000 <= now;
 
   async function resolveBindings(raw: unknown): Promise<{ bindings: Binding[]; echo: Record<string, unknown>[] }> {
     if (raw === undefined || raw === null) return { bindings: [], echo: [] };
-    if (!Array.isArray(raw) || raw.length > 100) throw new UserError(400, 'invalid_config', 'config.postgres_changes must be a list of at most 100 bindings.');
+    if (!Array.isArray(raw) || raw.length > 100)
+      throw new UserError(400, 'invalid_config', 'config.postgres_changes must be a list of at most 100 bindings.');
     const bindings: Binding[] = [];
     const echo: Record<string, unknown>[] = [];
     for (const item of raw) {
-      if (!isObject(item)) throw new UserError(400, 'invalid_config', 'Each postgres_changes binding must be an object {event, schema, table?, filter?}.');
+      if (!isObject(item))
+        throw new UserError(
+          400,
+          'invalid_config',
+          'Each postgres_changes binding must be an object {event, schema, table?, filter?}.',
+        );
       const { event, schema, table, filter } = item;
       const op = typeof event === 'string' ? event.toUpperCase() : '';
       if (!['*', 'INSERT', 'UPDATE', 'DELETE'].includes(op)) {
-        throw new UserError(400, 'invalid_config', `postgres_changes event must be *, INSERT, UPDATE or DELETE, not ${JSON.stringify(event)}.`);
+        throw new UserError(
+          400,
+          'invalid_config',
+          `postgres_changes event must be *, INSERT, UPDATE or DELETE, not ${JSON.stringify(event)}.`,
+        );
       }
-      if (typeof schema !== 'string' || (table !== undefined && table !== null && typeof table !== 'string') || (filter !== undefined && filter !== null && typeof filter !== 'string')) {
+      if (
+        typeof schema !== 'string' ||
+        (table !== undefined && table !== null && typeof table !== 'string') ||
+        (filter !== undefined && filter !== null && typeof filter !== 'string')
+      ) {
         throw new UserError(400, 'invalid_config', 'postgres_changes schema, table and filter must be strings.');
       }
       const tables = (Object.keys(streamableTables) as StreamableTable[]).filter((key) => {
         const t = streamableTables[key];
-        return (schema === '*' || schema === t.schema) && (table === undefined || table === null || table === '*' || table === t.table);
+        return (
+          (schema === '*' || schema === t.schema) &&
+          (table === undefined || table === null || table === '*' || table === t.table)
+        );
       });
       if (tables.length === 0) {
         throw new UserError(
@@ -212,17 +259,22 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     const existing = connection.channels.get(topic);
     if (existing) removeChannel(existing);
     if (connection.channels.size >= maxChannels) {
-      return reply(connection, message, 'error', { reason: `Too many channels on one socket (at most ${maxChannels}).` });
+      return reply(connection, message, 'error', {
+        reason: `Too many channels on one socket (at most ${maxChannels}).`,
+      });
     }
     const config = isObject(payload.config) ? payload.config : {};
     let identity = connection.apikey;
     if (payload.access_token !== undefined) {
-      if (typeof payload.access_token !== 'string') return reply(connection, message, 'error', { reason: 'access_token must be a string.' });
+      if (typeof payload.access_token !== 'string')
+        return reply(connection, message, 'error', { reason: 'access_token must be a string.' });
       try {
         identity = await identify(payload.access_token);
       } catch (error) {
         stats.refused++;
-        return reply(connection, message, 'error', { reason: error instanceof UserError ? error.message : 'The access token is not valid.' });
+        return reply(connection, message, 'error', {
+          reason: error instanceof UserError ? error.message : 'The access token is not valid.',
+        });
       }
     }
     if (expired(identity)) {
@@ -235,7 +287,8 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       if (!identity.user || owner !== identity.user.id) {
         stats.refused++;
         return reply(connection, message, 'error', {
-          reason: 'Unauthorized: private channels are per user (realtime:user:<your user id>[:<name>]); sign in as that user.',
+          reason:
+            'Unauthorized: private channels are per user (realtime:user:<your user id>[:<name>]); sign in as that user.',
         });
       }
     }
@@ -266,7 +319,12 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         ref: null,
         topic,
         event: 'system',
-        payload: { extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL', channel: topic.slice('realtime:'.length) },
+        payload: {
+          extension: 'postgres_changes',
+          status: 'ok',
+          message: 'Subscribed to PostgreSQL',
+          channel: topic.slice('realtime:'.length),
+        },
       });
     }
   }
@@ -293,7 +351,9 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   function clientBroadcast(channel: Channel, message: PhoenixMessage) {
     const { payload } = message;
     if (payload.type !== 'broadcast' || typeof payload.event !== 'string') {
-      return reply(channel.connection, message, 'error', { reason: 'A broadcast payload is {type: "broadcast", event, payload}.' });
+      return reply(channel.connection, message, 'error', {
+        reason: 'A broadcast payload is {type: "broadcast", event, payload}.',
+      });
     }
     for (const other of byTopic.get(channel.topic) ?? []) {
       if (other === channel && !channel.broadcastSelf) continue;
@@ -310,18 +370,27 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     }
     if (message.event === 'phx_join') return join(connection, message);
     const channel = connection.channels.get(message.topic);
-    if (!channel) return reply(connection, message, 'error', { reason: 'unmatched topic: join the channel first (phx_join).' });
+    if (!channel)
+      return reply(connection, message, 'error', { reason: 'unmatched topic: join the channel first (phx_join).' });
     switch (message.event) {
       case 'phx_leave':
         removeChannel(channel);
         reply(connection, message, 'ok', {});
-        return send(connection, { join_ref: channel.joinRef, ref: null, topic: channel.topic, event: 'phx_close', payload: {} });
+        return send(connection, {
+          join_ref: channel.joinRef,
+          ref: null,
+          topic: channel.topic,
+          event: 'phx_close',
+          payload: {},
+        });
       case 'access_token':
         return refreshToken(channel, message);
       case 'broadcast':
         return clientBroadcast(channel, message);
       default:
-        return reply(connection, message, 'error', { reason: `Unsupported event ${message.event}: this hub speaks phx_join, phx_leave, access_token, broadcast and heartbeat.` });
+        return reply(connection, message, 'error', {
+          reason: `Unsupported event ${message.event}: this hub speaks phx_join, phx_leave, access_token, broadcast and heartbeat.`,
+        });
     }
   }
 
@@ -334,7 +403,8 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         continue;
       }
       for (const channel of [...connection.channels.values()]) {
-        if (expired(channel.identity, now)) closeChannel(channel, 'Token has expired: refresh the session and join again.');
+        if (expired(channel.identity, now))
+          closeChannel(channel, 'Token has expired: refresh the session and join again.');
       }
     }
   }, 5_000);
@@ -343,7 +413,14 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   return {
     /** Takes over an upgraded socket. */
     attach(ws: WebSocket, vsn: Vsn, apikey: Identity) {
-      const connection: Connection = { id: nextConnectionId++, ws, vsn, apikey, channels: new Map(), lastSeen: Date.now() };
+      const connection: Connection = {
+        id: nextConnectionId++,
+        ws,
+        vsn,
+        apikey,
+        channels: new Map(),
+        lastSeen: Date.now(),
+      };
       connections.add(connection);
       // Messages of one socket are handled in order (a join completes before the next message).
       let queue = Promise.resolve();
@@ -356,7 +433,12 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
           } catch (error) {
             if (!(error instanceof ProtocolError)) throw error;
             const partial = error.partial ?? {};
-            return reply(connection, { topic: partial.topic ?? 'phoenix', ref: partial.ref ?? null, join_ref: partial.join_ref ?? null }, 'error', { reason: error.message });
+            return reply(
+              connection,
+              { topic: partial.topic ?? 'phoenix', ref: partial.ref ?? null, join_ref: partial.join_ref ?? null },
+              'error',
+              { reason: error.message },
+            );
           }
           try {
             await handle(connection, message);
@@ -392,25 +474,42 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
           closeChannel(channel, 'Token has expired: refresh the session and join again.');
           continue;
         }
-        if (!channel.bindings.some((b) => (b.event === '*' || b.event === source.op) && b.tables.includes(source.table))) continue;
+        if (
+          !channel.bindings.some((b) => (b.event === '*' || b.event === source.op) && b.tables.includes(source.table))
+        )
+          continue;
         const key = `${channel.identity.claims.role}|${channel.identity.claims.sub ?? ''}`;
         let group = groups.get(key);
-        if (!group) groups.set(key, (group = { claims: channel.identity.claims, sub: channel.identity.user?.id, channels: [] }));
+        if (!group)
+          groups.set(key, (group = { claims: channel.identity.claims, sub: channel.identity.user?.id, channels: [] }));
         group.channels.push(channel);
       }
       if (groups.size === 0) return;
       const columns = await columnsOf(source.table);
       const { schema, table } = streamableTables[source.table];
       const statement = repo.rowStatement(source.table, event.subject);
-      const snapshot = isObject(event.data[source.snapshot]) ? snakeCase(event.data[source.snapshot] as Record<string, unknown>) : undefined;
+      const snapshot = isObject(event.data[source.snapshot])
+        ? snakeCase(event.data[source.snapshot] as Record<string, unknown>)
+        : undefined;
 
       await Promise.all(
         [...groups.values()].map(async (group) => {
           stats.rlsChecks++;
-          const result = await db.queryAsUser<{ row: Record<string, unknown> }>(group.claims, statement.text, statement.params);
+          const result = await db.queryAsUser<{ row: Record<string, unknown> }>(
+            group.claims,
+            statement.text,
+            statement.params,
+          );
           let record = result.rows[0]?.row;
           // A hard-deleted row can no longer be read back: only its owner hears of it.
-          if (!record && source.op === 'DELETE' && snapshot && group.sub !== undefined && event.ownerId === group.sub && group.claims.role === 'authenticated') {
+          if (
+            !record &&
+            source.op === 'DELETE' &&
+            snapshot &&
+            group.sub !== undefined &&
+            event.ownerId === group.sub &&
+            group.claims.role === 'authenticated'
+          ) {
             record = snapshot;
           }
           if (!record) return;
@@ -426,11 +525,22 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
           };
           for (const channel of group.channels) {
             const ids = channel.bindings
-              .filter((b) => (b.event === '*' || b.event === source.op) && b.tables.includes(source.table) && matches(b.filter, record))
+              .filter(
+                (b) =>
+                  (b.event === '*' || b.event === source.op) &&
+                  b.tables.includes(source.table) &&
+                  matches(b.filter, record),
+              )
               .map((b) => b.id);
             if (ids.length === 0) continue;
             stats.delivered++;
-            send(channel.connection, { join_ref: channel.joinRef, ref: null, topic: channel.topic, event: 'postgres_changes', payload: { ids, data } });
+            send(channel.connection, {
+              join_ref: channel.joinRef,
+              ref: null,
+              topic: channel.topic,
+              event: 'postgres_changes',
+              payload: { ids, data },
+            });
           }
         }),
       );
@@ -445,13 +555,23 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       let sent = 0;
       for (const channel of byTopic.get(topic) ?? []) {
         if (!channel.private || channel.identity.user?.id !== userId || expired(channel.identity)) continue;
-        send(channel.connection, { join_ref: channel.joinRef, ref: null, topic, event: 'broadcast', payload: { type: 'broadcast', event, payload } });
+        send(channel.connection, {
+          join_ref: channel.joinRef,
+          ref: null,
+          topic,
+          event: 'broadcast',
+          payload: { type: 'broadcast', event, payload },
+        });
         sent++;
       }
       return sent;
     },
 
-    stats: () => ({ connections: connections.size, channels: [...byTopic.values()].reduce((n, s) => n + s.size, 0), ...stats }),
+    stats: () => ({
+      connections: connections.size,
+      channels: [...byTopic.values()].reduce((n, s) => n + s.size, 0),
+      ...stats,
+    }),
 
     /** Closes every socket (shutdown). */
     closeAll() {

@@ -2,7 +2,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type RealtimeChannel, type RealtimePostgresChangesPayload, type SupabaseClient } from '@supabase/supabase-js';
+import {
+  createClient,
+  type RealtimeChannel,
+  type RealtimePostgresChangesPayload,
+  type SupabaseClient,
+} from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,16 +15,33 @@ import { composeHub, type Hub } from '../../composition.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { connectPostgres } from '../../platform/db/postgres.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { createTestDatabase, postgresTestsRequired, testDatabaseKinds, type TestDatabase } from '../../../test/databases.ts';
+import {
+  createTestDatabase,
+  postgresTestsRequired,
+  testDatabaseKinds,
+  type TestDatabase,
+} from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import type { AuthModule } from '../auth/index.ts';
 import { startNatsServer, type NatsServer } from '../events/test/support.ts';
 
 const jwtSecret = 'realtime-test-secret-0123456789abcdefghijklmnop';
-const env = { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000', AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000', SUPABASE_JWT_SECRET: jwtSecret };
+const env = {
+  AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000',
+  AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000',
+  SUPABASE_JWT_SECRET: jwtSecret,
+};
 type Row = Record<string, unknown>;
-type Change = { schema: string; table: string; commit_timestamp: string; eventType: string; new: Row; old: Row; errors: unknown };
+type Change = {
+  schema: string;
+  table: string;
+  commit_timestamp: string;
+  eventType: string;
+  new: Row;
+  old: Row;
+  errors: unknown;
+};
 const asChange = (p: RealtimePostgresChangesPayload<Row>) => p as unknown as Change;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -89,14 +111,22 @@ class RawSocket {
     return m.payload as { status: string; response: Row };
   }
   changes(topic: string) {
-    return this.messages.filter((m) => m.topic === topic && m.event === 'postgres_changes').map((m) => (m.payload as { data: { type: string; record: Row; old_record: Row } }).data);
+    return this.messages
+      .filter((m) => m.topic === topic && m.event === 'postgres_changes')
+      .map((m) => (m.payload as { data: { type: string; record: Row; old_record: Row } }).data);
   }
   close() {
     this.ws.close();
   }
 }
 
-async function api(hub: Pick<Hub, 'app'>, token: string, method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Row) {
+async function api(
+  hub: Pick<Hub, 'app'>,
+  token: string,
+  method: 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  payload?: Row,
+) {
   const response = await hub.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload });
   if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
   return response.body ? (response.json() as Row) : {};
@@ -132,16 +162,39 @@ describe.each(testDatabaseKinds())('realtime with supabase-js on %s', (kind) => 
   it('delivers INSERT, UPDATE and DELETE of public.entities to the owner only, shaped as Supabase sends them', async () => {
     const seenA: Change[] = [];
     const seenB: Change[] = [];
-    await subscribed(a.channel('entities-a').on('postgres_changes', { event: '*', schema: 'public', table: 'entities' }, (p) => seenA.push(asChange(p))));
-    await subscribed(b.channel('entities-b').on('postgres_changes', { event: '*', schema: 'public', table: 'entities' }, (p) => seenB.push(asChange(p))));
+    await subscribed(
+      a
+        .channel('entities-a')
+        .on('postgres_changes', { event: '*', schema: 'public', table: 'entities' }, (p) => seenA.push(asChange(p))),
+    );
+    await subscribed(
+      b
+        .channel('entities-b')
+        .on('postgres_changes', { event: '*', schema: 'public', table: 'entities' }, (p) => seenB.push(asChange(p))),
+    );
 
-    const created = await api(hub, alice.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'hello realtime' });
-    const insert = await waitFor('INSERT', () => seenA.find((p) => p.eventType === 'INSERT' && p.new.id === created.id));
+    const created = await api(hub, alice.accessToken, 'POST', '/api/v1/entities', {
+      type: 'note',
+      title: 'hello realtime',
+    });
+    const insert = await waitFor('INSERT', () =>
+      seenA.find((p) => p.eventType === 'INSERT' && p.new.id === created.id),
+    );
     expect(insert).toMatchObject({ schema: 'public', table: 'entities', eventType: 'INSERT', errors: null, old: {} });
-    expect(insert.new).toMatchObject({ id: created.id, owner_id: alice.id, type: 'note', title: 'hello realtime', version: 1, properties: {} });
+    expect(insert.new).toMatchObject({
+      id: created.id,
+      owner_id: alice.id,
+      type: 'note',
+      title: 'hello realtime',
+      version: 1,
+      properties: {},
+    });
     expect(Date.parse(insert.commit_timestamp)).toBeGreaterThan(Date.now() - 60_000);
 
-    await api(hub, alice.accessToken, 'PATCH', `/api/v1/entities/${String(created.id)}`, { version: 1, title: 'renamed' });
+    await api(hub, alice.accessToken, 'PATCH', `/api/v1/entities/${String(created.id)}`, {
+      version: 1,
+      title: 'renamed',
+    });
     const update = await waitFor('UPDATE', () => seenA.find((p) => p.eventType === 'UPDATE'));
     expect(update.new).toMatchObject({ id: created.id, title: 'renamed', version: 2 });
     expect(update.old).toEqual({ id: created.id });
@@ -166,20 +219,35 @@ describe.each(testDatabaseKinds())('realtime with supabase-js on %s', (kind) => 
     await subscribed(
       a
         .channel('filtered')
-        .on('postgres_changes', { event: '*', schema: 'public', table: 'entities', filter: 'title=eq.wanted' }, (p) => titled.push(asChange(p)))
-        .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'entities', filter: 'type=eq.task' }, (p) => inserts.push(asChange(p))),
+        .on('postgres_changes', { event: '*', schema: 'public', table: 'entities', filter: 'title=eq.wanted' }, (p) =>
+          titled.push(asChange(p)),
+        )
+        .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'entities', filter: 'type=eq.task' }, (p) =>
+          inserts.push(asChange(p)),
+        ),
     );
     await api(hub, alice.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'unwanted' });
     const wanted = await api(hub, alice.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'wanted' });
     const task = await api(hub, alice.accessToken, 'POST', '/api/v1/entities', { type: 'task', title: 'a task' });
-    await api(hub, alice.accessToken, 'PATCH', `/api/v1/entities/${String(task.id)}`, { version: 1, title: 'still a task' });
+    await api(hub, alice.accessToken, 'PATCH', `/api/v1/entities/${String(task.id)}`, {
+      version: 1,
+      title: 'still a task',
+    });
     await waitFor('filtered', () => titled.length >= 1 && inserts.length >= 1);
     await sleep(400);
     expect(titled.map((p) => p.new.id)).toEqual([wanted.id]);
     expect(inserts.map((p) => [p.eventType, p.new.id])).toEqual([['INSERT', task.id]]);
-    const bad = a.channel('bad-filter').on('postgres_changes', { event: '*', schema: 'public', table: 'entities', filter: 'nosuch=eq.1' }, () => undefined);
+    const bad = a
+      .channel('bad-filter')
+      .on(
+        'postgres_changes',
+        { event: '*', schema: 'public', table: 'entities', filter: 'nosuch=eq.1' },
+        () => undefined,
+      );
     await expect(subscribed(bad)).rejects.toThrow(/no column/);
-    const badTable = a.channel('bad-table').on('postgres_changes', { event: '*', schema: 'public', table: 'secrets' }, () => undefined);
+    const badTable = a
+      .channel('bad-table')
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'secrets' }, () => undefined);
     await expect(subscribed(badTable)).rejects.toThrow(/Unable to subscribe/);
     await a.removeAllChannels();
   });
@@ -187,58 +255,101 @@ describe.each(testDatabaseKinds())('realtime with supabase-js on %s', (kind) => 
   it('pushes a stored file as a file entity and as a notification on the private user channel', async () => {
     const files: Change[] = [];
     const notes: { event: string; payload: Row }[] = [];
-    await subscribed(a.channel('files').on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'entities', filter: 'type=eq.file' }, (p) => files.push(asChange(p))));
-    await subscribed(a.channel(`user:${alice.id}`, { config: { private: true } }).on('broadcast', { event: '*' }, (m) => notes.push(m as never)));
-    const intruder = b.channel(`user:${alice.id}`, { config: { private: true } }).on('broadcast', { event: '*' }, () => undefined);
+    await subscribed(
+      a
+        .channel('files')
+        .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'entities', filter: 'type=eq.file' }, (p) =>
+          files.push(asChange(p)),
+        ),
+    );
+    await subscribed(
+      a
+        .channel(`user:${alice.id}`, { config: { private: true } })
+        .on('broadcast', { event: '*' }, (m) => notes.push(m as never)),
+    );
+    const intruder = b
+      .channel(`user:${alice.id}`, { config: { private: true } })
+      .on('broadcast', { event: '*' }, () => undefined);
     await expect(subscribed(intruder)).rejects.toThrow(/Unauthorized/);
 
     await a.storage.createBucket('rt-files');
-    expect((await a.storage.from('rt-files').upload('doc.txt', Buffer.from('hi'), { contentType: 'text/plain' })).error).toBeNull();
+    expect(
+      (await a.storage.from('rt-files').upload('doc.txt', Buffer.from('hi'), { contentType: 'text/plain' })).error,
+    ).toBeNull();
     const file = await waitFor('file entity', () => files[0]);
-    expect(file.new).toMatchObject({ type: 'file', title: 'doc.txt', owner_id: alice.id, properties: { storageKey: 'rt-files/doc.txt', sizeBytes: 2 } });
+    expect(file.new).toMatchObject({
+      type: 'file',
+      title: 'doc.txt',
+      owner_id: alice.id,
+      properties: { storageKey: 'rt-files/doc.txt', sizeBytes: 2 },
+    });
     const note = await waitFor('notification', () => notes.find((n) => n.event === 'storage.ObjectStored'));
     expect(note.payload).toMatchObject({ bucketId: 'rt-files', name: 'doc.txt', size: 2 });
     // A client broadcast (vsn 2.0.0 binary push) reaches the user's other sockets on the topic.
     const second = await signedInClient(url, anonKeyOf(hub), alice);
     const heard: { event: string; payload: Row }[] = [];
-    await subscribed(second.channel(`user:${alice.id}`, { config: { private: true } }).on('broadcast', { event: 'ping' }, (m) => heard.push(m as never)));
-    const sent = await a.getChannels().find((c) => c.topic === `realtime:user:${alice.id}`)!.send({ type: 'broadcast', event: 'ping', payload: { n: 1 } });
+    await subscribed(
+      second
+        .channel(`user:${alice.id}`, { config: { private: true } })
+        .on('broadcast', { event: 'ping' }, (m) => heard.push(m as never)),
+    );
+    const sent = await a
+      .getChannels()
+      .find((c) => c.topic === `realtime:user:${alice.id}`)!
+      .send({ type: 'broadcast', event: 'ping', payload: { n: 1 } });
     expect(sent).toBe('ok');
     expect((await waitFor('client broadcast', () => heard[0])).payload).toEqual({ n: 1 });
     await second.removeAllChannels();
-    const module = hub.modules.find((m) => m.name === 'realtime') as unknown as { service: { notify: (u: string, e: string, p: Row) => number } };
+    const module = hub.modules.find((m) => m.name === 'realtime') as unknown as {
+      service: { notify: (u: string, e: string, p: Row) => number };
+    };
     expect(module.service.notify(alice.id, 'hello', { text: 'direct' })).toBe(1);
     await waitFor('direct notification', () => notes.find((n) => n.event === 'hello'));
     await a.removeAllChannels();
     await b.removeAllChannels();
   });
 
-  it('decides every event with the channel\'s current token, refreshed on the open socket', async () => {
+  it("decides every event with the channel's current token, refreshed on the open socket", async () => {
     const socket = await RawSocket.open(url, anonKeyOf(hub));
     const topic = 'realtime:swap';
     const join = socket.push(topic, 'phx_join', {
-      config: { broadcast: { self: false }, presence: { enabled: false }, postgres_changes: [{ event: '*', schema: 'public', table: 'entities' }] },
+      config: {
+        broadcast: { self: false },
+        presence: { enabled: false },
+        postgres_changes: [{ event: '*', schema: 'public', table: 'entities' }],
+      },
       access_token: alice.accessToken,
     });
     const joined = await socket.reply(join);
-    expect(joined).toMatchObject({ status: 'ok', response: { postgres_changes: [{ event: '*', schema: 'public', table: 'entities' }] } });
+    expect(joined).toMatchObject({
+      status: 'ok',
+      response: { postgres_changes: [{ event: '*', schema: 'public', table: 'entities' }] },
+    });
     const first = await api(hub, alice.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'as alice' });
     await waitFor('alice change', () => socket.changes(topic).find((c) => c.record.id === first.id));
 
     const swap = socket.push(topic, 'access_token', { access_token: bob.accessToken });
     expect(await socket.reply(swap)).toMatchObject({ status: 'ok' });
-    const hidden = await api(hub, alice.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'alice again' });
+    const hidden = await api(hub, alice.accessToken, 'POST', '/api/v1/entities', {
+      type: 'note',
+      title: 'alice again',
+    });
     const bobs = await api(hub, bob.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'as bob' });
     await waitFor('bob change', () => socket.changes(topic).find((c) => c.record.id === bobs.id));
     expect(socket.changes(topic).some((c) => c.record.id === hidden.id)).toBe(false);
 
     // A token that expires while the channel is open ends the channel, with a reason.
     const shortLived = await signToken(bob, 2);
-    expect(await socket.reply(socket.push(topic, 'access_token', { access_token: shortLived }))).toMatchObject({ status: 'ok' });
+    expect(await socket.reply(socket.push(topic, 'access_token', { access_token: shortLived }))).toMatchObject({
+      status: 'ok',
+    });
     await sleep(2_200);
     const late = await api(hub, bob.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'too late' });
     await waitFor('expiry', () => socket.messages.find((m) => m.topic === topic && m.event === 'phx_close'));
-    expect(socket.messages.find((m) => m.topic === topic && m.event === 'system' && m.payload.status === 'error')?.payload.message).toMatch(/expired/);
+    expect(
+      socket.messages.find((m) => m.topic === topic && m.event === 'system' && m.payload.status === 'error')?.payload
+        .message,
+    ).toMatch(/expired/);
     await sleep(300);
     expect(socket.changes(topic).some((c) => c.record.id === late.id)).toBe(false);
     socket.close();
@@ -248,19 +359,39 @@ describe.each(testDatabaseKinds())('realtime with supabase-js on %s', (kind) => 
     const socket = await RawSocket.open(url, anonKeyOf(hub));
     const expired = await signToken(alice, -10);
     const join = socket.push('realtime:late', 'phx_join', { config: { postgres_changes: [] }, access_token: expired });
-    expect(await socket.reply(join)).toMatchObject({ status: 'error', response: { reason: expect.stringMatching(/expired/) } });
-    const forged = socket.push('realtime:forged', 'phx_join', { config: {}, access_token: `${alice.accessToken.slice(0, -4)}AAAA` });
+    expect(await socket.reply(join)).toMatchObject({
+      status: 'error',
+      response: { reason: expect.stringMatching(/expired/) },
+    });
+    const forged = socket.push('realtime:forged', 'phx_join', {
+      config: {},
+      access_token: `${alice.accessToken.slice(0, -4)}AAAA`,
+    });
     expect(await socket.reply(forged)).toMatchObject({ status: 'error' });
 
     socket.sendRaw('this is not json');
     socket.sendRaw('[1,2,3]');
     socket.sendRaw(JSON.stringify({ topic: 42, event: 'phx_join', payload: {}, ref: '900' }));
     socket.sendRaw(JSON.stringify({ topic: 'realtime:x', event: 'phx_join', payload: 'nope', ref: '901' }));
-    await waitFor('four error replies', () => socket.messages.filter((m) => m.event === 'phx_reply' && (m.payload as { status: string }).status === 'error').length >= 6 && true);
-    expect(await socket.reply('901')).toMatchObject({ status: 'error', response: { reason: expect.stringMatching(/payload/) } });
+    await waitFor(
+      'four error replies',
+      () =>
+        socket.messages.filter((m) => m.event === 'phx_reply' && (m.payload as { status: string }).status === 'error')
+          .length >= 6 && true,
+    );
+    expect(await socket.reply('901')).toMatchObject({
+      status: 'error',
+      response: { reason: expect.stringMatching(/payload/) },
+    });
     const stray = socket.push('realtime:never-joined', 'broadcast', { type: 'broadcast', event: 'x', payload: {} });
-    expect(await socket.reply(stray)).toMatchObject({ status: 'error', response: { reason: expect.stringMatching(/unmatched topic/) } });
-    const badConfig = socket.push('realtime:cfg', 'phx_join', { config: { postgres_changes: [{ event: 'TRUNCATE', schema: 'public' }] }, access_token: alice.accessToken });
+    expect(await socket.reply(stray)).toMatchObject({
+      status: 'error',
+      response: { reason: expect.stringMatching(/unmatched topic/) },
+    });
+    const badConfig = socket.push('realtime:cfg', 'phx_join', {
+      config: { postgres_changes: [{ event: 'TRUNCATE', schema: 'public' }] },
+      access_token: alice.accessToken,
+    });
     expect(await socket.reply(badConfig)).toMatchObject({ status: 'error' });
 
     const beat = socket.push('phoenix', 'heartbeat', {});
@@ -300,8 +431,17 @@ describe.runIf(postgresTestsRequired() && natsAvailable)('realtime across two hu
     nats = await startNatsServer();
     database = await createTestDatabase('postgres');
     for (const _ of [0, 1]) {
-      const db = hubs.length === 0 ? database.db : await connectPostgres({ url: database.url!, logger: createLogger('silent'), poolSize: 5 });
-      const config = loadConfig({ ...env, DATA_DIR: mkdtempSync(join(tmpdir(), 'made-open-rt-')), LOG_LEVEL: 'silent', PORT: '0', NATS_URL: nats.url });
+      const db =
+        hubs.length === 0
+          ? database.db
+          : await connectPostgres({ url: database.url!, logger: createLogger('silent'), poolSize: 5 });
+      const config = loadConfig({
+        ...env,
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'made-open-rt-')),
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+        NATS_URL: nats.url,
+      });
       hubs.push(await composeHub(config, createLogger('silent'), db));
     }
   });
@@ -319,7 +459,13 @@ describe.runIf(postgresTestsRequired() && natsAvailable)('realtime across two hu
     const alice = await signUpUser(hubA);
     const client = await signedInClient(urlB, anonKeyOf(hubA), alice);
     const seen: Change[] = [];
-    await subscribed(client.channel('cross').on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'entities' }, (p) => seen.push(asChange(p))));
+    await subscribed(
+      client
+        .channel('cross')
+        .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'entities' }, (p) =>
+          seen.push(asChange(p)),
+        ),
+    );
     const created = await api(hubA, alice.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'from A' });
     const change = await waitFor('change on B', () => seen.find((p) => p.new.id === created.id), 15_000);
     expect(change.new).toMatchObject({ title: 'from A', owner_id: alice.id });

@@ -89,7 +89,11 @@ export function createSearchModule(deps: SearchModuleDeps): SearchModule {
         })
         .then(
           () => undefined,
-          (error: unknown) => logger.error({ err: error }, 'search index rebuild failed; search results are incomplete until the next start'),
+          (error: unknown) =>
+            logger.error(
+              { err: error },
+              'search index rebuild failed; search results are incomplete until the next start',
+            ),
         );
     },
 

@@ -29,10 +29,15 @@ function bar(done: number, total: number, started: number) {
 
 function printReport(report: CheckReport) {
   const out = process.stdout;
-  out.write(`Check: ${report.owners} owner(s), ${report.graphDocuments} live entities in the graph, ${report.indexDocuments} documents in the index.\n`);
-  out.write(`  missing from the index: ${report.missing.length}\n  stale in the index:     ${report.stale.length}\n  left over in the index: ${report.extra.length}\n`);
+  out.write(
+    `Check: ${report.owners} owner(s), ${report.graphDocuments} live entities in the graph, ${report.indexDocuments} documents in the index.\n`,
+  );
+  out.write(
+    `  missing from the index: ${report.missing.length}\n  stale in the index:     ${report.stale.length}\n  left over in the index: ${report.extra.length}\n`,
+  );
   for (const m of report.missing.slice(0, 10)) out.write(`  missing ${m.ownerId}/${m.id}\n`);
-  for (const s of report.stale.slice(0, 10)) out.write(`  stale   ${s.ownerId}/${s.id} (index v${s.indexed}, graph v${s.current})\n`);
+  for (const s of report.stale.slice(0, 10))
+    out.write(`  stale   ${s.ownerId}/${s.id} (index v${s.indexed}, graph v${s.current})\n`);
   for (const e of report.extra.slice(0, 10)) out.write(`  extra   ${e.ownerId}/${e.id}\n`);
 }
 
@@ -46,7 +51,9 @@ async function main() {
     await engine.init();
     const indexer = createSearchIndexer({ db, engine, graph: graphExport, logger });
     if (engine.kind === 'embedded') {
-      process.stdout.write('Embedded search engine: the hub rebuilds its in-memory index at every start. Building one here from the graph to check it.\n');
+      process.stdout.write(
+        'Embedded search engine: the hub rebuilds its in-memory index at every start. Building one here from the graph to check it.\n',
+      );
     }
     if (!checkOnly || engine.kind === 'embedded') {
       const started = performance.now();

@@ -15,7 +15,12 @@ describe.each(testDatabaseKinds())('search in the composed hub on %s', (kind) =>
 
   it('indexes a note written through the graph API and reports in /health', async () => {
     const user = await signUpUser(hub);
-    const created = await hub.app.inject({ method: 'POST', url: '/api/v1/entities', headers: bearer(user), payload: { type: 'note', title: 'Allotment plan', body: 'tomatoes and runner beans' } });
+    const created = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/entities',
+      headers: bearer(user),
+      payload: { type: 'note', title: 'Allotment plan', body: 'tomatoes and runner beans' },
+    });
     expect(created.statusCode, created.body).toBe(201);
     const until = Date.now() + 15_000;
     let hits: Array<{ id: string }> = [];

@@ -9,7 +9,11 @@ import type { SearchDocument } from './engine/types.ts';
  */
 
 const stringsOf = (value: unknown): string[] =>
-  typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  typeof value === 'string'
+    ? [value]
+    : Array.isArray(value)
+      ? value.filter((v): v is string => typeof v === 'string')
+      : [];
 
 /** Properties worth finding an entity by, per type. */
 const keywordProperties: Record<string, readonly string[]> = {
@@ -35,9 +39,16 @@ const looksLikePhone = (s: string) => /^[\s\d()+.\-/]{5,}$/.test(s) && /\d{3}/.t
 /** Bodies beyond this are not indexed further (a 1 MB email body is not a search document). */
 export const MAX_BODY = 20_000;
 
-export type IndexableEntity = Pick<Entity, 'id' | 'title' | 'body' | 'properties' | 'source' | 'occurredAt' | 'version'> & { type: string };
+export type IndexableEntity = Pick<
+  Entity,
+  'id' | 'title' | 'body' | 'properties' | 'source' | 'occurredAt' | 'version'
+> & { type: string };
 
-export function toSearchDocument(ownerId: string, entity: IndexableEntity, identifiers?: readonly Pick<Identifier, 'kind' | 'value'>[]): SearchDocument {
+export function toSearchDocument(
+  ownerId: string,
+  entity: IndexableEntity,
+  identifiers?: readonly Pick<Identifier, 'kind' | 'value'>[],
+): SearchDocument {
   const properties = entity.properties ?? {};
   const keywords: string[] = [];
   for (const key of keywordProperties[entity.type] ?? []) {
@@ -52,7 +63,10 @@ export function toSearchDocument(ownerId: string, entity: IndexableEntity, ident
     else keywords.push(identifier.value);
   }
   for (const phone of phones) keywords.push(...phoneIndexForms(phone));
-  const body = typeof properties.notes === 'string' && entity.type === 'person' ? `${entity.body}\n${properties.notes}` : entity.body;
+  const body =
+    typeof properties.notes === 'string' && entity.type === 'person'
+      ? `${entity.body}\n${properties.notes}`
+      : entity.body;
   return {
     id: entity.id,
     ownerId,

@@ -7,7 +7,12 @@ import type { SearchDocument, SearchEngine, SearchRemoval } from './engine/types
 import { MAX_BODY, toSearchDocument } from './search.documents.ts';
 
 /** The graph events the indexer consumes. */
-export const indexedEventTypes = [entityCreated.type, entityUpdated.type, entityDeleted.type, personsMerged.type] as const;
+export const indexedEventTypes = [
+  entityCreated.type,
+  entityUpdated.type,
+  entityDeleted.type,
+  personsMerged.type,
+] as const;
 
 export interface RebuildProgress {
   done: number;
@@ -47,7 +52,14 @@ const PAGE = 2000;
  */
 export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; graph: GraphExport; logger: Logger }) {
   const { db, engine, graph, logger } = deps;
-  const stats: IndexerStats = { applied: 0, stale: 0, lastDelayMs: null, lastEventAt: null, rebuilding: null, lastRebuild: null };
+  const stats: IndexerStats = {
+    applied: 0,
+    stale: 0,
+    lastDelayMs: null,
+    lastEventAt: null,
+    rebuilding: null,
+    lastRebuild: null,
+  };
 
   function note(outcome: { applied: number; stale: number }, event: EventEnvelope) {
     stats.applied += outcome.applied;
@@ -57,7 +69,9 @@ export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; 
   }
 
   async function personIdentifiers(tx: Sql | undefined, ownerId: string, entityId: string) {
-    return tx ? graph.identifiersOf(tx, ownerId, entityId) : db.asSystem((t) => graph.identifiersOf(t, ownerId, entityId));
+    return tx
+      ? graph.identifiersOf(tx, ownerId, entityId)
+      : db.asSystem((t) => graph.identifiersOf(t, ownerId, entityId));
   }
 
   /** The event handler given to the events module's durable consumer. */
@@ -73,7 +87,7 @@ export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; 
           return;
         }
         const identifiers =
-          entity.type !== 'person' ? [] : data.identifiers ?? (await personIdentifiers(tx, owner, entity.id));
+          entity.type !== 'person' ? [] : (data.identifiers ?? (await personIdentifiers(tx, owner, entity.id)));
         note(await engine.upsert([toSearchDocument(owner, entity, identifiers)]), event);
         return;
       }
@@ -140,7 +154,14 @@ export function createSearchIndexer(deps: { db: Database; engine: SearchEngine; 
   /** Compares the index with the graph: documents missing, stale, or left over. */
   async function check(): Promise<CheckReport> {
     const owners = new Set([...(await db.asSystem((tx) => graph.owners(tx))), ...(await engine.owners())]);
-    const report: CheckReport = { owners: owners.size, graphDocuments: 0, indexDocuments: 0, missing: [], stale: [], extra: [] };
+    const report: CheckReport = {
+      owners: owners.size,
+      graphDocuments: 0,
+      indexDocuments: 0,
+      missing: [],
+      stale: [],
+      extra: [],
+    };
     for (const ownerId of owners) {
       const live = await db.asSystem((tx) => graph.liveVersions(tx, ownerId));
       const index = await engine.versions(ownerId);

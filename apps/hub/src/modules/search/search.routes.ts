@@ -12,7 +12,8 @@ export function searchRoutes(service: SearchService) {
       {
         schema: {
           tags: ['search'],
-          summary: "Full-text search over the caller's own graph: typo-tolerant, prefix (as you type), with facets and filters",
+          summary:
+            "Full-text search over the caller's own graph: typo-tolerant, prefix (as you type), with facets and filters",
           querystring: searchQuerySchema,
           response: { 200: searchResultSchema },
         },

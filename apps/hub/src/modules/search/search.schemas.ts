@@ -7,7 +7,11 @@ const list = /^[a-z_]+(,[a-z_]+)*$/;
 export const searchQuerySchema = z.strictObject({
   q: z.string().max(500, 'q is at most 500 characters.').refine(noNul, 'q cannot contain NUL characters.'),
   /** Comma-separated entity types, e.g. person,message. */
-  types: z.string().max(300).regex(list, `types is a comma-separated list of: ${entityTypes.join(', ')}.`).optional(),
+  types: z
+    .string()
+    .max(300)
+    .regex(list, `types is a comma-separated list of: ${entityTypes.join(', ')}.`)
+    .optional(),
   /** Comma-separated key:value pairs: source:<name> (repeatable), after:<date>, before:<date>. */
   filters: z.string().max(1000).refine(noNul, 'filters cannot contain NUL characters.').optional(),
   /** Comma-separated facets to count: type, source. */

@@ -9,7 +9,8 @@ const SOURCE = /^[a-z][a-z0-9_.-]{0,63}$/;
 
 function parseInstant(value: string, key: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new ValidationError(`filters: ${key} needs a date like 2025-01-31 or 2025-01-31T09:30:00Z.`);
+  if (Number.isNaN(ms))
+    throw new ValidationError(`filters: ${key} needs a date like 2025-01-31 or 2025-01-31T09:30:00Z.`);
   return ms;
 }
 
@@ -21,9 +22,11 @@ export function parseFilters(text: string | undefined): SearchFilters {
     const at = part.indexOf(':');
     const key = at > 0 ? part.slice(0, at).trim() : '';
     const value = at > 0 ? part.slice(at + 1).trim() : '';
-    if (!value) throw new ValidationError('filters is a comma-separated list of key:value, like source:twilio,after:2025-01-01.');
+    if (!value)
+      throw new ValidationError('filters is a comma-separated list of key:value, like source:twilio,after:2025-01-01.');
     if (key === 'source') {
-      if (!SOURCE.test(value)) throw new ValidationError('filters: source is a short lowercase name like twilio or msgraph.');
+      if (!SOURCE.test(value))
+        throw new ValidationError('filters: source is a short lowercase name like twilio or msgraph.');
       (filters.sources ??= []).push(value);
     } else if (key === 'after') filters.occurredAfter = parseInstant(value, 'after');
     else if (key === 'before') {
@@ -38,7 +41,8 @@ function parseList<T extends string>(text: string | undefined, known: Set<string
   if (!text) return undefined;
   const values = [...new Set(text.split(','))];
   const unknown = values.filter((v) => !known.has(v));
-  if (unknown.length) throw new ValidationError(`${what}: unknown value "${unknown[0]}"; use ${[...known].join(', ')}.`);
+  if (unknown.length)
+    throw new ValidationError(`${what}: unknown value "${unknown[0]}"; use ${[...known].join(', ')}.`);
   return values as T[];
 }
 
@@ -51,7 +55,15 @@ export function createSearchService(deps: { engine: SearchEngine }) {
       const facets = parseList<FacetName>(input.facets, knownFacets, 'facets') ?? ['type'];
       const filters = parseFilters(input.filters);
       if (!input.q.trim()) return { hits: [], facets: {}, estimatedTotal: 0, processingTimeMs: 0 };
-      const result = await engine.search({ ownerId, q: input.q, types, filters, facets, limit: input.limit, offset: input.offset });
+      const result = await engine.search({
+        ownerId,
+        q: input.q,
+        types,
+        filters,
+        facets,
+        limit: input.limit,
+        offset: input.offset,
+      });
       return { ...result, facets: result.facets as Record<string, Record<string, number>> };
     },
 

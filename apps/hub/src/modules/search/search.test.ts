@@ -90,10 +90,29 @@ describe.each(testDatabaseKinds())('search on %s', (kind) => {
 
     alice = await signUpUser({ app });
     bob = await signUpUser({ app });
-    ids.john = (await post(alice, '/api/v1/persons', { name: 'John Smith', phones: ['+1 415 555 0123'], emails: ['john.smith@acme.com'] })).id;
+    ids.john = (
+      await post(alice, '/api/v1/persons', {
+        name: 'John Smith',
+        phones: ['+1 415 555 0123'],
+        emails: ['john.smith@acme.com'],
+      })
+    ).id;
     ids.jane = (await post(alice, '/api/v1/persons', { name: 'Jane Smithson', emails: ['jane@smithson.org'] })).id;
-    ids.note = (await post(alice, '/api/v1/entities', { type: 'note', title: 'Passport renewal', body: 'Bring the old passport and two photos to the consulate. Ask John Smith about the form.' })).id;
-    ids.message = (await post(alice, '/api/v1/entities', { type: 'message', title: 'Dinner with the Smiths', body: 'Friday 8pm', properties: { channel: 'sms', direction: 'inbound', from: '+14155550123' } })).id;
+    ids.note = (
+      await post(alice, '/api/v1/entities', {
+        type: 'note',
+        title: 'Passport renewal',
+        body: 'Bring the old passport and two photos to the consulate. Ask John Smith about the form.',
+      })
+    ).id;
+    ids.message = (
+      await post(alice, '/api/v1/entities', {
+        type: 'message',
+        title: 'Dinner with the Smiths',
+        body: 'Friday 8pm',
+        properties: { channel: 'sms', direction: 'inbound', from: '+14155550123' },
+      })
+    ).id;
     ids.bobJohn = (await post(bob, '/api/v1/persons', { name: 'John Smith', phones: ['+44 20 7946 0958'] })).id;
     await eventually(async () => {
       expect((await hits(alice, 'passport')).hits).toHaveLength(1);
@@ -120,13 +139,23 @@ describe.each(testDatabaseKinds())('search on %s', (kind) => {
   });
 
   it('finds people by phone in any format, by email and by name (command palette)', async () => {
-    for (const typed of ['(415) 555-0123', '+1 415 555 0123', '415.555.0123', '+14155550123', '001 415 555 0123', '415-555']) {
-      expect((await people(alice, typed)).map((h) => h.id), typed).toEqual([ids.john]);
+    for (const typed of [
+      '(415) 555-0123',
+      '+1 415 555 0123',
+      '415.555.0123',
+      '+14155550123',
+      '001 415 555 0123',
+      '415-555',
+    ]) {
+      expect(
+        (await people(alice, typed)).map((h) => h.id),
+        typed,
+      ).toEqual([ids.john]);
     }
     expect((await people(alice, 'john.smith@acme.com')).map((h) => h.id)).toEqual([ids.john]);
     expect((await people(alice, 'smith')).map((h) => h.id).sort()).toEqual([ids.john, ids.jane].sort());
     // persons only: the note and the message mentioning Smith are not in the palette
-    expect((await people(alice, 'passport'))).toEqual([]);
+    expect(await people(alice, 'passport')).toEqual([]);
     expect((await people(bob, '020 7946 0958')).map((h) => h.id)).toEqual([ids.bobJohn]);
   });
 
@@ -153,7 +182,12 @@ describe.each(testDatabaseKinds())('search on %s', (kind) => {
   it('follows updates, and drops deleted and merged entities', async () => {
     const temp = await post(alice, '/api/v1/entities', { type: 'note', title: 'Quokka sighting', body: 'on Rottnest' });
     await eventually(async () => expect((await hits(alice, 'quokka')).hits).toHaveLength(1));
-    const patched = await app.inject({ method: 'PATCH', url: `/api/v1/entities/${temp.id}`, headers: bearer(alice), payload: { version: temp.version, title: 'Wombat sighting' } });
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/entities/${temp.id}`,
+      headers: bearer(alice),
+      payload: { version: temp.version, title: 'Wombat sighting' },
+    });
     expect(patched.statusCode, patched.body).toBe(200);
     await eventually(async () => {
       expect((await hits(alice, 'wombat')).hits.map((h) => h.id)).toEqual([temp.id]);
@@ -165,7 +199,12 @@ describe.each(testDatabaseKinds())('search on %s', (kind) => {
 
     const dup = await post(alice, '/api/v1/persons', { name: 'Johnny Smith', phones: ['+1 212 555 0199'] });
     await eventually(async () => expect((await people(alice, '212 555 0199')).map((h) => h.id)).toEqual([dup.id]));
-    const merged = await app.inject({ method: 'POST', url: `/api/v1/persons/${ids.john}/merge`, headers: bearer(alice), payload: { otherId: dup.id } });
+    const merged = await app.inject({
+      method: 'POST',
+      url: `/api/v1/persons/${ids.john}/merge`,
+      headers: bearer(alice),
+      payload: { otherId: dup.id },
+    });
     expect(merged.statusCode, merged.body).toBe(200);
     await eventually(async () => {
       expect((await hits(alice, 'johnny')).hits.map((h) => h.id)).not.toContain(dup.id);
@@ -177,13 +216,27 @@ describe.each(testDatabaseKinds())('search on %s', (kind) => {
   it('a rebuild from the graph gives the same results as incremental indexing, and the check finds nothing wrong', async () => {
     const queries = ['smith', 'Jonh Smiht', 'john smi', 'passport', '(415) 555-0123', 'dinner', 'johnny', 'wombat'];
     const rebuilt = new EmbeddedSearchEngine({ phoneForms: phoneQueryForms });
-    const indexer = createSearchIndexer({ db: database.db, engine: rebuilt, graph: graphExport, logger: createLogger('silent') });
+    const indexer = createSearchIndexer({
+      db: database.db,
+      engine: rebuilt,
+      graph: graphExport,
+      logger: createLogger('silent'),
+    });
     await indexer.rebuild();
     for (const owner of [alice, bob]) {
       for (const q of queries) {
-        const incremental = await search.engine.search({ ownerId: owner.id, q, limit: 20, offset: 0, facets: ['type'] });
+        const incremental = await search.engine.search({
+          ownerId: owner.id,
+          q,
+          limit: 20,
+          offset: 0,
+          facets: ['type'],
+        });
         const fromGraph = await rebuilt.search({ ownerId: owner.id, q, limit: 20, offset: 0, facets: ['type'] });
-        expect(fromGraph.hits.map((h) => [h.id, h.title, h.snippet]), q).toEqual(incremental.hits.map((h) => [h.id, h.title, h.snippet]));
+        expect(
+          fromGraph.hits.map((h) => [h.id, h.title, h.snippet]),
+          q,
+        ).toEqual(incremental.hits.map((h) => [h.id, h.title, h.snippet]));
         expect(fromGraph.facets, q).toEqual(incremental.facets);
       }
     }

@@ -74,7 +74,10 @@ export function createFsBlobStore(root: string): BlobStore {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw error;
       }
-      return createReadStream(path, range ? { start: range.start, end: range.end, highWaterMark: 256 * 1024 } : { highWaterMark: 256 * 1024 });
+      return createReadStream(
+        path,
+        range ? { start: range.start, end: range.end, highWaterMark: 256 * 1024 } : { highWaterMark: 256 * 1024 },
+      );
     },
     async copy(from, to) {
       const target = pathOf(to);
@@ -133,7 +136,13 @@ export function createS3BlobStore(options: S3Options): BlobStore {
     async put(key, body, size, contentType) {
       if (size !== undefined) {
         await client.send(
-          new PutObjectCommand({ Bucket: options.bucket, Key: s3Key(key), Body: body, ContentLength: size, ContentType: contentType }),
+          new PutObjectCommand({
+            Bucket: options.bucket,
+            Key: s3Key(key),
+            Body: body,
+            ContentLength: size,
+            ContentType: contentType,
+          }),
         );
         return;
       }
@@ -173,7 +182,11 @@ export function createS3BlobStore(options: S3Options): BlobStore {
     },
     async copy(from, to) {
       await client.send(
-        new CopyObjectCommand({ Bucket: options.bucket, Key: s3Key(to), CopySource: `${options.bucket}/${s3Key(from)}` }),
+        new CopyObjectCommand({
+          Bucket: options.bucket,
+          Key: s3Key(to),
+          CopySource: `${options.bucket}/${s3Key(from)}`,
+        }),
       );
     },
     async delete(keys) {

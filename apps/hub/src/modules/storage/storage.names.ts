@@ -18,11 +18,14 @@ export function validateBucketId(id: string): string {
 
 export function validateObjectName(name: string): string {
   const shown = JSON.stringify(name.slice(0, 120));
-  if (name.length === 0) throw new ValidationError('The object path is empty: give a file name, like "folder/photo.png".');
+  if (name.length === 0)
+    throw new ValidationError('The object path is empty: give a file name, like "folder/photo.png".');
   if (name.length > 1024) throw new ValidationError('The object path is longer than 1024 characters.');
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new ValidationError(`Invalid object path ${shown}: it contains control characters.`);
-  if (name.includes('\\')) throw new ValidationError(`Invalid object path ${shown}: use "/" to separate folders, not "\\".`);
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    throw new ValidationError(`Invalid object path ${shown}: it contains control characters.`);
+  if (name.includes('\\'))
+    throw new ValidationError(`Invalid object path ${shown}: use "/" to separate folders, not "\\".`);
   if (name.startsWith('/')) throw new ValidationError(`Invalid object path ${shown}: it must not start with "/".`);
   const segments = name.split('/');
   for (const segment of segments) {
@@ -51,11 +54,15 @@ export function parseSizeLimit(value: number | string | null | undefined): numbe
   if (value === undefined) return undefined;
   if (value === null) return null;
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError('file_size_limit must be a whole number of bytes, 0 or more.');
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new ValidationError('file_size_limit must be a whole number of bytes, 0 or more.');
     return value === 0 ? null : value;
   }
   const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?\s*$/i.exec(value);
-  if (!match) throw new ValidationError(`file_size_limit ${JSON.stringify(value)} is not a size: use bytes or a string like "20MB".`);
+  if (!match)
+    throw new ValidationError(
+      `file_size_limit ${JSON.stringify(value)} is not a size: use bytes or a string like "20MB".`,
+    );
   const bytes = Math.floor(Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()]!);
   return bytes === 0 ? null : bytes;
 }
@@ -70,7 +77,9 @@ export function validateMimeTypes(types: string[] | null | undefined): string[] 
   if (types === undefined || types === null) return types;
   for (const type of types) {
     if (!/^[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)$/i.test(type)) {
-      throw new ValidationError(`allowed_mime_types: ${JSON.stringify(type)} is not a MIME type like "image/png" or "image/*".`);
+      throw new ValidationError(
+        `allowed_mime_types: ${JSON.stringify(type)} is not a MIME type like "image/png" or "image/*".`,
+      );
     }
   }
   return types.length === 0 ? null : types.map((t) => t.toLowerCase());

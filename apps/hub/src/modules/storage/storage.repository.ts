@@ -64,7 +64,13 @@ export interface NewObject {
 export const storageRepository = {
   async insertBucket(
     tx: Sql,
-    b: { id: string; ownerId: string; public: boolean; fileSizeLimit: number | null; allowedMimeTypes: string[] | null },
+    b: {
+      id: string;
+      ownerId: string;
+      public: boolean;
+      fileSizeLimit: number | null;
+      allowedMimeTypes: string[] | null;
+    },
   ): Promise<BucketRow | undefined> {
     const result = await tx.query<BucketRow>(
       `INSERT INTO made_open.storage_buckets (id, owner_id, public, file_size_limit, allowed_mime_types)
@@ -108,7 +114,14 @@ export const storageRepository = {
          allowed_mime_types = CASE WHEN $5::boolean THEN $6::text[] ELSE allowed_mime_types END,
          updated_at = now()
        WHERE id = $1 RETURNING ${bucketColumns}`,
-      [id, b.public, b.fileSizeLimit !== undefined, b.fileSizeLimit ?? null, b.allowedMimeTypes !== undefined, b.allowedMimeTypes ?? null],
+      [
+        id,
+        b.public,
+        b.fileSizeLimit !== undefined,
+        b.fileSizeLimit ?? null,
+        b.allowedMimeTypes !== undefined,
+        b.allowedMimeTypes ?? null,
+      ],
     );
     return result.rows[0];
   },
@@ -132,7 +145,11 @@ export const storageRepository = {
   },
 
   /** Public (or signed) reads: the object with its bucket's public flag, whoever asks. */
-  async getObjectWithBucket(tx: Sql, bucketId: string, name: string): Promise<(ObjectRow & { bucket_public: boolean }) | undefined> {
+  async getObjectWithBucket(
+    tx: Sql,
+    bucketId: string,
+    name: string,
+  ): Promise<(ObjectRow & { bucket_public: boolean }) | undefined> {
     const result = await tx.query<ObjectRow & { bucket_public: boolean }>(
       `SELECT o.id, o.bucket_id, o.name, o.owner_id, o.blob_key, o.size, o.mime_type, o.cache_control, o.etag,
               o.user_metadata, o.entity_id, o.created_at, o.updated_at, o.last_accessed_at, b.public AS bucket_public
@@ -154,7 +171,11 @@ export const storageRepository = {
   },
 
   /** Replaces the bytes (and their metadata) of an existing object. */
-  async replaceObject(tx: Sql, id: string, o: Omit<NewObject, 'id' | 'bucketId' | 'name' | 'ownerId'>): Promise<ObjectRow | undefined> {
+  async replaceObject(
+    tx: Sql,
+    id: string,
+    o: Omit<NewObject, 'id' | 'bucketId' | 'name' | 'ownerId'>,
+  ): Promise<ObjectRow | undefined> {
     const result = await tx.query<ObjectRow>(
       `UPDATE made_open.storage_objects SET blob_key = $2, size = $3, mime_type = $4, cache_control = $5, etag = $6,
          user_metadata = $7, updated_at = now(), last_accessed_at = now()

@@ -40,7 +40,9 @@ function storageErrors(app: FastifyInstance) {
     if (request.method === 'POST' || request.method === 'PUT') {
       if (!request.raw.readableEnded) reply.header('connection', 'close');
     }
-    return reply.status(status).send({ statusCode: String(status), error: body.error.code, message: body.error.message });
+    return reply
+      .status(status)
+      .send({ statusCode: String(status), error: body.error.code, message: body.error.message });
   });
 }
 
@@ -165,130 +167,356 @@ export function storageRoutes(service: StorageService) {
         const app = scope.withTypeProvider<ZodTypeProvider>();
 
         // ---- buckets ----
-        app.get('/bucket', { schema: { tags, summary: 'List your buckets', querystring: listBucketsQuery, response: { 200: z.array(bucketResponse) } } }, async (request) => {
-          const user = await requireUser(request);
-          const rows = await service.listBuckets(user, request.query);
-          return rows.map(toBucket);
-        });
-        app.get('/bucket/:bucketId', { schema: { tags, summary: 'Get a bucket', params: bucketParams, response: { 200: bucketResponse } } }, async (request) => {
-          const user = await requireUser(request);
-          return toBucket(await service.getBucket(user, request.params.bucketId));
-        });
-        app.post('/bucket', { schema: { tags, summary: 'Create a bucket', body: createBucketBody, response: { 200: z.object({ name: z.string() }) } } }, async (request) => {
-          const user = await requireUser(request);
-          const b = request.body;
-          const row = await service.createBucket(user, {
-            id: b.id ?? b.name,
-            public: b.public,
-            fileSizeLimit: b.file_size_limit,
-            allowedMimeTypes: b.allowed_mime_types,
-          });
-          return { name: row.id };
-        });
-        app.put('/bucket/:bucketId', { schema: { tags, summary: 'Update a bucket', params: bucketParams, body: updateBucketBody, response: { 200: messageResponse } } }, async (request) => {
-          const user = await requireUser(request);
-          const b = request.body;
-          await service.updateBucket(user, request.params.bucketId, { public: b.public, fileSizeLimit: b.file_size_limit, allowedMimeTypes: b.allowed_mime_types });
-          return { message: 'Successfully updated' };
-        });
-        app.post('/bucket/:bucketId/empty', { schema: { tags, summary: 'Delete every object in a bucket', params: bucketParams, response: { 200: messageResponse } } }, async (request) => {
-          const user = await requireUser(request);
-          await service.emptyBucket(user, request.params.bucketId);
-          return { message: 'Successfully emptied' };
-        });
-        app.delete('/bucket/:bucketId', { schema: { tags, summary: 'Delete an empty bucket', params: bucketParams, response: { 200: messageResponse } } }, async (request) => {
-          const user = await requireUser(request);
-          await service.deleteBucket(user, request.params.bucketId);
-          return { message: 'Successfully deleted' };
-        });
+        app.get(
+          '/bucket',
+          {
+            schema: {
+              tags,
+              summary: 'List your buckets',
+              querystring: listBucketsQuery,
+              response: { 200: z.array(bucketResponse) },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            const rows = await service.listBuckets(user, request.query);
+            return rows.map(toBucket);
+          },
+        );
+        app.get(
+          '/bucket/:bucketId',
+          { schema: { tags, summary: 'Get a bucket', params: bucketParams, response: { 200: bucketResponse } } },
+          async (request) => {
+            const user = await requireUser(request);
+            return toBucket(await service.getBucket(user, request.params.bucketId));
+          },
+        );
+        app.post(
+          '/bucket',
+          {
+            schema: {
+              tags,
+              summary: 'Create a bucket',
+              body: createBucketBody,
+              response: { 200: z.object({ name: z.string() }) },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            const b = request.body;
+            const row = await service.createBucket(user, {
+              id: b.id ?? b.name,
+              public: b.public,
+              fileSizeLimit: b.file_size_limit,
+              allowedMimeTypes: b.allowed_mime_types,
+            });
+            return { name: row.id };
+          },
+        );
+        app.put(
+          '/bucket/:bucketId',
+          {
+            schema: {
+              tags,
+              summary: 'Update a bucket',
+              params: bucketParams,
+              body: updateBucketBody,
+              response: { 200: messageResponse },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            const b = request.body;
+            await service.updateBucket(user, request.params.bucketId, {
+              public: b.public,
+              fileSizeLimit: b.file_size_limit,
+              allowedMimeTypes: b.allowed_mime_types,
+            });
+            return { message: 'Successfully updated' };
+          },
+        );
+        app.post(
+          '/bucket/:bucketId/empty',
+          {
+            schema: {
+              tags,
+              summary: 'Delete every object in a bucket',
+              params: bucketParams,
+              response: { 200: messageResponse },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            await service.emptyBucket(user, request.params.bucketId);
+            return { message: 'Successfully emptied' };
+          },
+        );
+        app.delete(
+          '/bucket/:bucketId',
+          {
+            schema: {
+              tags,
+              summary: 'Delete an empty bucket',
+              params: bucketParams,
+              response: { 200: messageResponse },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            await service.deleteBucket(user, request.params.bucketId);
+            return { message: 'Successfully deleted' };
+          },
+        );
 
         // ---- object operations with JSON bodies ----
-        app.post('/object/list/:bucketId', { schema: { tags, summary: 'List one folder of a bucket', params: bucketParams, body: listObjectsBody, response: { 200: z.array(fileObjectResponse) } } }, async (request) => {
-          const user = await requireUser(request);
-          const b = request.body;
-          const rows = await service.list(user, request.params.bucketId, {
-            prefix: b.prefix,
-            search: b.search,
-            limit: b.limit,
-            offset: b.offset,
-            sortColumn: b.sortBy?.column,
-            sortOrder: b.sortBy?.order,
-          });
-          return rows.map((row) => toFileObject(row, row.entry));
-        });
-        app.delete('/object/:bucketId', { schema: { tags, summary: 'Remove objects', params: bucketParams, body: removeObjectsBody, response: { 200: z.array(fileObjectResponse) } } }, async (request) => {
-          const user = await requireUser(request);
-          const rows = await service.remove(user, request.params.bucketId, request.body.prefixes);
-          return rows.map((row) => toFileObject(row, row.name));
-        });
-        app.post('/object/move', { schema: { tags, summary: 'Move (rename) an object', body: moveCopyBody, response: { 200: messageResponse } } }, async (request) => {
-          const user = await requireUser(request);
-          await service.move(user, request.body);
-          return { message: 'Successfully moved' };
-        });
-        app.post('/object/copy', { schema: { tags, summary: 'Copy an object', body: moveCopyBody, response: { 200: uploadResponse } } }, async (request) => {
-          const user = await requireUser(request);
-          const row = await service.copy(user, request.body);
-          return { Id: row.id, Key: `${row.bucket_id}/${row.name}` };
-        });
-        app.post('/object/sign/:bucketId/*', { schema: { tags, summary: 'Create a signed URL for one object', params: objectParams, body: signBody, response: { 200: z.object({ signedURL: z.string() }) } } }, async (request) => {
-          const user = await requireUser(request);
-          const signedURL = await service.createSignedUrl(user, request.params.bucketId, request.params['*'], request.body.expiresIn);
-          return { signedURL };
-        });
-        app.post('/object/sign/:bucketId', { schema: { tags, summary: 'Create signed URLs for several objects', params: bucketParams, body: signManyBody, response: { 200: z.array(z.object({ error: z.string().nullable(), path: z.string(), signedURL: z.string().nullable() })) } } }, async (request) => {
-          const user = await requireUser(request);
-          return service.createSignedUrls(user, request.params.bucketId, request.body.paths, request.body.expiresIn);
-        });
-        app.get('/object/info/:bucketId/*', { schema: { tags, summary: 'An object\'s metadata', params: objectParams, response: { 200: objectInfoResponse } } }, async (request) => {
-          const user = await requireUser(request);
-          return toObjectInfo(await service.getObjectInfo(user, request.params.bucketId, request.params['*']));
-        });
+        app.post(
+          '/object/list/:bucketId',
+          {
+            schema: {
+              tags,
+              summary: 'List one folder of a bucket',
+              params: bucketParams,
+              body: listObjectsBody,
+              response: { 200: z.array(fileObjectResponse) },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            const b = request.body;
+            const rows = await service.list(user, request.params.bucketId, {
+              prefix: b.prefix,
+              search: b.search,
+              limit: b.limit,
+              offset: b.offset,
+              sortColumn: b.sortBy?.column,
+              sortOrder: b.sortBy?.order,
+            });
+            return rows.map((row) => toFileObject(row, row.entry));
+          },
+        );
+        app.delete(
+          '/object/:bucketId',
+          {
+            schema: {
+              tags,
+              summary: 'Remove objects',
+              params: bucketParams,
+              body: removeObjectsBody,
+              response: { 200: z.array(fileObjectResponse) },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            const rows = await service.remove(user, request.params.bucketId, request.body.prefixes);
+            return rows.map((row) => toFileObject(row, row.name));
+          },
+        );
+        app.post(
+          '/object/move',
+          {
+            schema: {
+              tags,
+              summary: 'Move (rename) an object',
+              body: moveCopyBody,
+              response: { 200: messageResponse },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            await service.move(user, request.body);
+            return { message: 'Successfully moved' };
+          },
+        );
+        app.post(
+          '/object/copy',
+          { schema: { tags, summary: 'Copy an object', body: moveCopyBody, response: { 200: uploadResponse } } },
+          async (request) => {
+            const user = await requireUser(request);
+            const row = await service.copy(user, request.body);
+            return { Id: row.id, Key: `${row.bucket_id}/${row.name}` };
+          },
+        );
+        app.post(
+          '/object/sign/:bucketId/*',
+          {
+            schema: {
+              tags,
+              summary: 'Create a signed URL for one object',
+              params: objectParams,
+              body: signBody,
+              response: { 200: z.object({ signedURL: z.string() }) },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            const signedURL = await service.createSignedUrl(
+              user,
+              request.params.bucketId,
+              request.params['*'],
+              request.body.expiresIn,
+            );
+            return { signedURL };
+          },
+        );
+        app.post(
+          '/object/sign/:bucketId',
+          {
+            schema: {
+              tags,
+              summary: 'Create signed URLs for several objects',
+              params: bucketParams,
+              body: signManyBody,
+              response: {
+                200: z.array(
+                  z.object({ error: z.string().nullable(), path: z.string(), signedURL: z.string().nullable() }),
+                ),
+              },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            return service.createSignedUrls(user, request.params.bucketId, request.body.paths, request.body.expiresIn);
+          },
+        );
+        app.get(
+          '/object/info/:bucketId/*',
+          {
+            schema: {
+              tags,
+              summary: "An object's metadata",
+              params: objectParams,
+              response: { 200: objectInfoResponse },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            return toObjectInfo(await service.getObjectInfo(user, request.params.bucketId, request.params['*']));
+          },
+        );
 
         // ---- downloads ----
-        const downloadQuery = z.object({ download: z.string().optional(), token: z.string().max(4096).optional(), cacheNonce: z.string().optional() });
-        const authenticated = async (request: FastifyRequest<{ Params: z.infer<typeof objectParams>; Querystring: z.infer<typeof downloadQuery> }>, reply: FastifyReply) => {
+        const downloadQuery = z.object({
+          download: z.string().optional(),
+          token: z.string().max(4096).optional(),
+          cacheNonce: z.string().optional(),
+        });
+        const authenticated = async (
+          request: FastifyRequest<{ Params: z.infer<typeof objectParams>; Querystring: z.infer<typeof downloadQuery> }>,
+          reply: FastifyReply,
+        ) => {
           const user = await requireUser(request);
-          const content = await service.download(user, request.params.bucketId, request.params['*'], request.headers.range);
+          const content = await service.download(
+            user,
+            request.params.bucketId,
+            request.params['*'],
+            request.headers.range,
+          );
           return sendContent(reply, content, request.query.download);
         };
-        app.get('/object/:bucketId/*', { schema: { tags, summary: 'Download your object', params: objectParams, querystring: downloadQuery } }, authenticated);
-        app.get('/object/authenticated/:bucketId/*', { schema: { tags, summary: 'Download your object', params: objectParams, querystring: downloadQuery } }, authenticated);
-        app.get('/object/public/:bucketId/*', { schema: { tags, summary: 'Download an object from a public bucket', params: objectParams, querystring: downloadQuery, security: [] } }, async (request, reply) => {
-          const content = await service.downloadPublic(request.params.bucketId, request.params['*'], request.headers.range);
-          return sendContent(reply, content, request.query.download);
-        });
-        app.get('/object/sign/:bucketId/*', { schema: { tags, summary: 'Download an object with a signed URL', params: objectParams, querystring: downloadQuery, security: [] } }, async (request, reply) => {
-          const content = await service.downloadSigned(request.params.bucketId, request.params['*'], request.query.token, request.headers.range);
-          return sendContent(reply, content, request.query.download);
-        });
+        app.get(
+          '/object/:bucketId/*',
+          { schema: { tags, summary: 'Download your object', params: objectParams, querystring: downloadQuery } },
+          authenticated,
+        );
+        app.get(
+          '/object/authenticated/:bucketId/*',
+          { schema: { tags, summary: 'Download your object', params: objectParams, querystring: downloadQuery } },
+          authenticated,
+        );
+        app.get(
+          '/object/public/:bucketId/*',
+          {
+            schema: {
+              tags,
+              summary: 'Download an object from a public bucket',
+              params: objectParams,
+              querystring: downloadQuery,
+              security: [],
+            },
+          },
+          async (request, reply) => {
+            const content = await service.downloadPublic(
+              request.params.bucketId,
+              request.params['*'],
+              request.headers.range,
+            );
+            return sendContent(reply, content, request.query.download);
+          },
+        );
+        app.get(
+          '/object/sign/:bucketId/*',
+          {
+            schema: {
+              tags,
+              summary: 'Download an object with a signed URL',
+              params: objectParams,
+              querystring: downloadQuery,
+              security: [],
+            },
+          },
+          async (request, reply) => {
+            const content = await service.downloadSigned(
+              request.params.bucketId,
+              request.params['*'],
+              request.query.token,
+              request.headers.range,
+            );
+            return sendContent(reply, content, request.query.download);
+          },
+        );
 
         // ---- uploads: the body is streamed from the socket, never parsed or buffered ----
         await app.register(async (uploads) => {
           uploads.removeAllContentTypeParsers();
           uploads.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
           const u = uploads.withTypeProvider<ZodTypeProvider>();
-          const upload = (upsertByDefault: boolean) => async (request: FastifyRequest<{ Params: z.infer<typeof objectParams> }>) => {
-            const user = await requireUser(request);
-            const upsertHeader = request.headers['x-upsert'];
-            const upsert = upsertHeader === undefined ? upsertByDefault : upsertHeader === 'true';
-            const parsed = await parseUpload(request.raw);
-            const row = await service.upload(user, {
-              bucketId: request.params.bucketId,
-              name: request.params['*'],
-              upsert,
-              ...parsed,
-            });
-            return { Id: row.id, Key: `${row.bucket_id}/${row.name}` };
-          };
-          u.post('/object/:bucketId/*', { schema: { tags, summary: 'Upload an object (raw body or multipart form; x-upsert: true replaces)', params: objectParams, response: { 200: uploadResponse } } }, upload(false));
+          const upload =
+            (upsertByDefault: boolean) => async (request: FastifyRequest<{ Params: z.infer<typeof objectParams> }>) => {
+              const user = await requireUser(request);
+              const upsertHeader = request.headers['x-upsert'];
+              const upsert = upsertHeader === undefined ? upsertByDefault : upsertHeader === 'true';
+              const parsed = await parseUpload(request.raw);
+              const row = await service.upload(user, {
+                bucketId: request.params.bucketId,
+                name: request.params['*'],
+                upsert,
+                ...parsed,
+              });
+              return { Id: row.id, Key: `${row.bucket_id}/${row.name}` };
+            };
+          u.post(
+            '/object/:bucketId/*',
+            {
+              schema: {
+                tags,
+                summary: 'Upload an object (raw body or multipart form; x-upsert: true replaces)',
+                params: objectParams,
+                response: { 200: uploadResponse },
+              },
+            },
+            upload(false),
+          );
           // What clients send when a path such as "../x" was collapsed by URL normalisation.
           const noPath = async () => {
-            throw new ValidationError('The upload has no object path: send it to /storage/v1/object/<bucket>/<path>, without "." or ".." segments.');
+            throw new ValidationError(
+              'The upload has no object path: send it to /storage/v1/object/<bucket>/<path>, without "." or ".." segments.',
+            );
           };
-          u.post('/object/:bucketId', { schema: { tags, summary: 'Refused: an upload needs an object path', params: bucketParams } }, noPath);
-          u.put('/object/:bucketId', { schema: { tags, summary: 'Refused: an upload needs an object path', params: bucketParams } }, noPath);
-          u.put('/object/:bucketId/*', { schema: { tags, summary: 'Replace an object', params: objectParams, response: { 200: uploadResponse } } }, upload(true));
+          u.post(
+            '/object/:bucketId',
+            { schema: { tags, summary: 'Refused: an upload needs an object path', params: bucketParams } },
+            noPath,
+          );
+          u.put(
+            '/object/:bucketId',
+            { schema: { tags, summary: 'Refused: an upload needs an object path', params: bucketParams } },
+            noPath,
+          );
+          u.put(
+            '/object/:bucketId/*',
+            { schema: { tags, summary: 'Replace an object', params: objectParams, response: { 200: uploadResponse } } },
+            upload(true),
+          );
         });
       },
       { prefix: '/storage/v1' },

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { BucketRow, ListingRow, ObjectRow } from './storage.repository.ts';
 
 /** Request and response shapes of Supabase Storage, as @supabase/storage-js sends and reads them. */
-const sizeLimit = z.union([z.number().int().nonnegative(), z.string().max(32)]).nullable().optional();
+const sizeLimit = z
+  .union([z.number().int().nonnegative(), z.string().max(32)])
+  .nullable()
+  .optional();
 const mimeTypes = z.array(z.string().max(255)).max(200).nullable().optional();
 
 export const createBucketBody = z.object({

@@ -86,7 +86,11 @@ class UploadMeter extends Transform {
   constructor(private readonly limit: number) {
     super({ highWaterMark: 256 * 1024 });
   }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void) {
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null, data?: Buffer) => void,
+  ) {
     this.bytes += chunk.length;
     if (this.bytes > this.limit) return callback(new PayloadTooLargeError(this.limit));
     this.hash.update(chunk);
@@ -102,7 +106,8 @@ const toNumber = (value: string | number | null) => (value === null ? null : Num
 export function createStorageService(deps: StorageServiceDeps) {
   const { db, blobs, outbox, signer, files, logger } = deps;
   const actor = (user: AuthenticatedUser) => ({ kind: 'user' as const, id: user.id });
-  const asUser = <T>(user: AuthenticatedUser, work: (tx: Sql) => Promise<T>) => db.asUser(user.claims as RequestClaims, work);
+  const asUser = <T>(user: AuthenticatedUser, work: (tx: Sql) => Promise<T>) =>
+    db.asUser(user.claims as RequestClaims, work);
   const facts = (o: ObjectRow): FileFacts => ({
     objectId: o.id,
     bucketId: o.bucket_id,
@@ -120,7 +125,9 @@ export function createStorageService(deps: StorageServiceDeps) {
   /** Deletes blobs after their rows are gone; a failure only leaves an orphan, logged. */
   async function dropBlobs(keys: string[]) {
     if (keys.length === 0) return;
-    await blobs.delete(keys).catch((error: unknown) => logger.warn({ err: error, keys: keys.length }, 'could not delete blobs'));
+    await blobs
+      .delete(keys)
+      .catch((error: unknown) => logger.warn({ err: error, keys: keys.length }, 'could not delete blobs'));
   }
 
   /** Removes object rows, their file entities and events; returns them. */
@@ -146,14 +153,26 @@ export function createStorageService(deps: StorageServiceDeps) {
     // ---- buckets ----------------------------------------------------------------------
     async createBucket(
       user: AuthenticatedUser,
-      input: { id: string; public?: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null },
+      input: {
+        id: string;
+        public?: boolean;
+        fileSizeLimit?: number | string | null;
+        allowedMimeTypes?: string[] | null;
+      },
     ) {
       const id = validateBucketId(input.id);
       const fileSizeLimit = parseSizeLimit(input.fileSizeLimit) ?? null;
       const allowedMimeTypes = validateMimeTypes(input.allowedMimeTypes) ?? null;
       return asUser(user, async (tx) => {
-        const row = await repo.insertBucket(tx, { id, ownerId: user.id, public: input.public ?? false, fileSizeLimit, allowedMimeTypes });
-        if (!row) throw new ConflictError(`A bucket named "${id}" already exists: choose another name.`, 'already_exists');
+        const row = await repo.insertBucket(tx, {
+          id,
+          ownerId: user.id,
+          public: input.public ?? false,
+          fileSizeLimit,
+          allowedMimeTypes,
+        });
+        if (!row)
+          throw new ConflictError(`A bucket named "${id}" already exists: choose another name.`, 'already_exists');
         await outbox.append(tx, {
           type: 'storage.BucketCreated',
           ownerId: user.id,
@@ -167,7 +186,13 @@ export function createStorageService(deps: StorageServiceDeps) {
 
     listBuckets(
       user: AuthenticatedUser,
-      q: { limit?: number; offset?: number; search?: string; sortColumn?: BucketSortColumn; sortOrder?: 'asc' | 'desc' },
+      q: {
+        limit?: number;
+        offset?: number;
+        search?: string;
+        sortColumn?: BucketSortColumn;
+        sortOrder?: 'asc' | 'desc';
+      },
     ) {
       return asUser(user, (tx) =>
         repo.listBuckets(tx, {
@@ -193,7 +218,11 @@ export function createStorageService(deps: StorageServiceDeps) {
       const allowedMimeTypes = validateMimeTypes(input.allowedMimeTypes);
       return asUser(user, async (tx) => {
         const current = await requireBucket(tx, id, true);
-        const row = await repo.updateBucket(tx, current.id, { public: input.public ?? current.public, fileSizeLimit, allowedMimeTypes });
+        const row = await repo.updateBucket(tx, current.id, {
+          public: input.public ?? current.public,
+          fileSizeLimit,
+          allowedMimeTypes,
+        });
         if (!row) throw new BucketNotFoundError();
         await outbox.append(tx, {
           type: 'storage.BucketUpdated',
@@ -257,11 +286,16 @@ export function createStorageService(deps: StorageServiceDeps) {
       const limit = bucketLimit === null ? deps.maxFileSize : Math.min(bucketLimit, deps.maxFileSize);
       if (input.declaredSize !== undefined && input.declaredSize > limit) throw new PayloadTooLargeError(limit);
       if (!mimeTypeAllowed(bucket.allowed_mime_types, mimeType)) {
-        throw new UserError(415, 'invalid_mime_type', `mime type ${mimeType} is not supported by bucket "${bucket.id}".`);
+        throw new UserError(
+          415,
+          'invalid_mime_type',
+          `mime type ${mimeType} is not supported by bucket "${bucket.id}".`,
+        );
       }
       if (!input.upsert) {
         const existing = await asUser(user, (tx) => repo.getObject(tx, bucket.id, name));
-        if (existing) throw new ConflictError('The resource already exists: upload with upsert to replace it.', 'already_exists');
+        if (existing)
+          throw new ConflictError('The resource already exists: upload with upsert to replace it.', 'already_exists');
       }
 
       const key = blobs.newKey();
@@ -274,15 +308,26 @@ export function createStorageService(deps: StorageServiceDeps) {
         if (error instanceof UserError) throw error;
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || (error as Error).message === 'aborted') {
-          throw new IncompleteUploadError('The upload ended before all its bytes arrived: nothing was stored. Try again.');
+          throw new IncompleteUploadError(
+            'The upload ended before all its bytes arrived: nothing was stored. Try again.',
+          );
         }
         throw error;
       }
       if (input.declaredSize !== undefined && meter.bytes !== input.declaredSize) {
         await dropBlobs([key]);
-        throw new IncompleteUploadError(`The upload had ${meter.bytes} bytes but Content-Length said ${input.declaredSize}: nothing was stored.`);
+        throw new IncompleteUploadError(
+          `The upload had ${meter.bytes} bytes but Content-Length said ${input.declaredSize}: nothing was stored.`,
+        );
       }
-      const stored = { blobKey: key, size: meter.bytes, mimeType, cacheControl: input.cacheControl ?? null, etag: meter.etag(), userMetadata: input.userMetadata };
+      const stored = {
+        blobKey: key,
+        size: meter.bytes,
+        mimeType,
+        cacheControl: input.cacheControl ?? null,
+        etag: meter.etag(),
+        userMetadata: input.userMetadata,
+      };
 
       let replacedKey: string | undefined;
       try {
@@ -291,14 +336,22 @@ export function createStorageService(deps: StorageServiceDeps) {
           const existing = await repo.getObject(tx, bucket.id, name, true);
           let row: ObjectRow | undefined;
           if (existing) {
-            if (!input.upsert) throw new ConflictError('The resource already exists: upload with upsert to replace it.', 'already_exists');
+            if (!input.upsert)
+              throw new ConflictError(
+                'The resource already exists: upload with upsert to replace it.',
+                'already_exists',
+              );
             row = await repo.replaceObject(tx, existing.id, stored);
             if (!row) throw new ObjectNotFoundError();
             replacedKey = existing.blob_key;
             if (row.entity_id) await files.update(tx, user, row.entity_id, facts(row));
           } else {
             row = await repo.insertObject(tx, { id: uuidv7(), bucketId: bucket.id, name, ownerId: user.id, ...stored });
-            if (!row) throw new ConflictError('The resource already exists: upload with upsert to replace it.', 'already_exists');
+            if (!row)
+              throw new ConflictError(
+                'The resource already exists: upload with upsert to replace it.',
+                'already_exists',
+              );
             const entityId = await files.create(tx, user, facts(row));
             await repo.setEntity(tx, row.id, entityId);
             row.entity_id = entityId;
@@ -308,7 +361,15 @@ export function createStorageService(deps: StorageServiceDeps) {
             ownerId: user.id,
             subject: `${bucket.id}/${name}`,
             actor: actor(user),
-            data: { objectId: row.id, bucketId: bucket.id, name, size: meter.bytes, mimeType, entityId: row.entity_id, replaced: existing !== undefined },
+            data: {
+              objectId: row.id,
+              bucketId: bucket.id,
+              name,
+              size: meter.bytes,
+              mimeType,
+              entityId: row.entity_id,
+              replaced: existing !== undefined,
+            },
           });
           return row;
         });
@@ -329,26 +390,44 @@ export function createStorageService(deps: StorageServiceDeps) {
     },
 
     /** The caller's own object, streamed; `range` is a Range header value. */
-    async download(user: AuthenticatedUser, bucketId: string, name: string, range: string | undefined): Promise<ObjectContent> {
+    async download(
+      user: AuthenticatedUser,
+      bucketId: string,
+      name: string,
+      range: string | undefined,
+    ): Promise<ObjectContent> {
       const object = await service.getObjectInfo(user, bucketId, name);
       return open(object, range);
     },
 
     /** An object in a public bucket, for anyone. */
     async downloadPublic(bucketId: string, name: string, range: string | undefined): Promise<ObjectContent> {
-      const object = await db.asSystem((tx) => repo.getObjectWithBucket(tx, validateBucketId(bucketId), validateObjectName(name)));
+      const object = await db.asSystem((tx) =>
+        repo.getObjectWithBucket(tx, validateBucketId(bucketId), validateObjectName(name)),
+      );
       if (!object || !object.bucket_public) throw new ObjectNotFoundError();
       return open(object, range);
     },
 
     /** An object named by a signed URL's token, for whoever holds the URL. */
-    async downloadSigned(bucketId: string, name: string, token: string | undefined, range: string | undefined): Promise<ObjectContent> {
+    async downloadSigned(
+      bucketId: string,
+      name: string,
+      token: string | undefined,
+      range: string | undefined,
+    ): Promise<ObjectContent> {
       if (!token) throw new ValidationError('This signed URL has no token: ask for a new signed URL.');
       const signed = signer.verify(token);
       if (signed !== `${bucketId}/${name}`) {
-        throw new UserError(400, 'invalid_signature', 'The signed URL does not match the object path: it has been altered.');
+        throw new UserError(
+          400,
+          'invalid_signature',
+          'The signed URL does not match the object path: it has been altered.',
+        );
       }
-      const object = await db.asSystem((tx) => repo.getObjectWithBucket(tx, validateBucketId(bucketId), validateObjectName(name)));
+      const object = await db.asSystem((tx) =>
+        repo.getObjectWithBucket(tx, validateBucketId(bucketId), validateObjectName(name)),
+      );
       if (!object) throw new ObjectNotFoundError();
       return open(object, range);
     },
@@ -371,7 +450,8 @@ export function createStorageService(deps: StorageServiceDeps) {
       });
       return paths.map((path) => {
         const object = found.get(path);
-        if (!object) return { error: 'Either the object does not exist or you do not have access to it', path, signedURL: null };
+        if (!object)
+          return { error: 'Either the object does not exist or you do not have access to it', path, signedURL: null };
         const url = `${object.bucket_id}/${object.name}`;
         return { error: null, path, signedURL: `/object/sign/${url}?token=${signer.sign(url, expiresIn)}` };
       });
@@ -380,7 +460,14 @@ export function createStorageService(deps: StorageServiceDeps) {
     list(
       user: AuthenticatedUser,
       bucketId: string,
-      q: { prefix?: string; search?: string; limit?: number; offset?: number; sortColumn?: ObjectSortColumn; sortOrder?: 'asc' | 'desc' },
+      q: {
+        prefix?: string;
+        search?: string;
+        limit?: number;
+        offset?: number;
+        sortColumn?: ObjectSortColumn;
+        sortOrder?: 'asc' | 'desc';
+      },
     ) {
       const folder = folderPrefix(q.prefix);
       return asUser(user, async (tx) => {
@@ -408,7 +495,10 @@ export function createStorageService(deps: StorageServiceDeps) {
       return rows;
     },
 
-    async move(user: AuthenticatedUser, input: { bucketId: string; sourceKey: string; destinationKey: string; destinationBucket?: string }) {
+    async move(
+      user: AuthenticatedUser,
+      input: { bucketId: string; sourceKey: string; destinationKey: string; destinationBucket?: string },
+    ) {
       const from = validateObjectName(input.sourceKey);
       const to = validateObjectName(input.destinationKey);
       await asUser(user, async (tx) => {
@@ -417,7 +507,10 @@ export function createStorageService(deps: StorageServiceDeps) {
         const object = await repo.getObject(tx, source.id, from, true);
         if (!object) throw new ObjectNotFoundError();
         if (await repo.getObject(tx, target.id, to)) {
-          throw new ConflictError('The destination already exists: remove it first or choose another name.', 'already_exists');
+          throw new ConflictError(
+            'The destination already exists: remove it first or choose another name.',
+            'already_exists',
+          );
         }
         const moved = await repo.renameObject(tx, object.id, target.id, to);
         if (!moved) throw new ObjectNotFoundError();
@@ -432,7 +525,10 @@ export function createStorageService(deps: StorageServiceDeps) {
       });
     },
 
-    async copy(user: AuthenticatedUser, input: { bucketId: string; sourceKey: string; destinationKey: string; destinationBucket?: string }) {
+    async copy(
+      user: AuthenticatedUser,
+      input: { bucketId: string; sourceKey: string; destinationKey: string; destinationBucket?: string },
+    ) {
       const from = validateObjectName(input.sourceKey);
       const to = validateObjectName(input.destinationKey);
       const { source, target } = await asUser(user, async (tx) => {
@@ -441,7 +537,10 @@ export function createStorageService(deps: StorageServiceDeps) {
         const source = await repo.getObject(tx, sourceBucket.id, from);
         if (!source) throw new ObjectNotFoundError();
         if (await repo.getObject(tx, target.id, to)) {
-          throw new ConflictError('The destination already exists: remove it first or choose another name.', 'already_exists');
+          throw new ConflictError(
+            'The destination already exists: remove it first or choose another name.',
+            'already_exists',
+          );
         }
         return { source, target };
       });
@@ -461,7 +560,11 @@ export function createStorageService(deps: StorageServiceDeps) {
             etag: source.etag,
             userMetadata: source.user_metadata,
           });
-          if (!row) throw new ConflictError('The destination already exists: remove it first or choose another name.', 'already_exists');
+          if (!row)
+            throw new ConflictError(
+              'The destination already exists: remove it first or choose another name.',
+              'already_exists',
+            );
           const entityId = await files.create(tx, user, facts(row));
           await repo.setEntity(tx, row.id, entityId);
           row.entity_id = entityId;
@@ -470,7 +573,15 @@ export function createStorageService(deps: StorageServiceDeps) {
             ownerId: user.id,
             subject: `${target.id}/${to}`,
             actor: actor(user),
-            data: { objectId: row.id, bucketId: target.id, name: to, size: Number(row.size), mimeType: row.mime_type, entityId, replaced: false },
+            data: {
+              objectId: row.id,
+              bucketId: target.id,
+              name: to,
+              size: Number(row.size),
+              mimeType: row.mime_type,
+              entityId,
+              replaced: false,
+            },
           });
           return row;
         });

@@ -56,7 +56,11 @@ function shortUpload(url: string, path: string, token: string, promised: number,
     const target = new URL(`/storage/v1/object/${path}`, url);
     const req = httpRequest(target, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': String(promised) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(promised),
+      },
     });
     req.on('error', () => resolve());
     req.on('response', (res) => {
@@ -88,13 +92,29 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
   afterAll(() => hub?.close());
 
   const ownerEvents = (ownerId: string) =>
-    hub.db.asSystem((tx) => tx.query<{ type: string; subject: string }>(`SELECT type, subject FROM made_open.outbox WHERE owner_id = $1 ORDER BY id`, [ownerId])).then((r) => r.rows);
+    hub.db
+      .asSystem((tx) =>
+        tx.query<{ type: string; subject: string }>(
+          `SELECT type, subject FROM made_open.outbox WHERE owner_id = $1 ORDER BY id`,
+          [ownerId],
+        ),
+      )
+      .then((r) => r.rows);
 
   it('creates, lists, gets, updates, empties and deletes buckets, each user seeing only their own', async () => {
     const id = unique('docs');
-    expect(await a.storage.createBucket(id, { public: false, fileSizeLimit: '1MB', allowedMimeTypes: ['text/*'] })).toEqual({ data: { name: id }, error: null });
+    expect(
+      await a.storage.createBucket(id, { public: false, fileSizeLimit: '1MB', allowedMimeTypes: ['text/*'] }),
+    ).toEqual({ data: { name: id }, error: null });
     const got = await a.storage.getBucket(id);
-    expect(got.data).toMatchObject({ id, name: id, owner: alice.id, public: false, file_size_limit: 1024 * 1024, allowed_mime_types: ['text/*'] });
+    expect(got.data).toMatchObject({
+      id,
+      name: id,
+      owner: alice.id,
+      public: false,
+      file_size_limit: 1024 * 1024,
+      allowed_mime_types: ['text/*'],
+    });
     expect((await a.storage.listBuckets()).data!.map((x) => x.id)).toContain(id);
     expect((await b.storage.listBuckets()).data!.map((x) => x.id)).not.toContain(id);
     const foreign = await b.storage.getBucket(id);
@@ -102,8 +122,14 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     const duplicate = await b.storage.createBucket(id);
     expect(duplicate.error).toMatchObject({ status: 409 });
 
-    expect((await a.storage.updateBucket(id, { public: true, fileSizeLimit: null, allowedMimeTypes: null })).error).toBeNull();
-    expect((await a.storage.getBucket(id)).data).toMatchObject({ public: true, file_size_limit: null, allowed_mime_types: null });
+    expect(
+      (await a.storage.updateBucket(id, { public: true, fileSizeLimit: null, allowedMimeTypes: null })).error,
+    ).toBeNull();
+    expect((await a.storage.getBucket(id)).data).toMatchObject({
+      public: true,
+      file_size_limit: null,
+      allowed_mime_types: null,
+    });
     expect((await b.storage.updateBucket(id, { public: false })).error).toMatchObject({ status: 404 });
 
     await a.storage.from(id).upload('x.txt', Buffer.from('x'), { contentType: 'text/plain' });
@@ -115,7 +141,14 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     expect((await a.storage.getBucket(id)).error).toMatchObject({ status: 404 });
     expect((await a.storage.createBucket('../etc')).error).toMatchObject({ status: 400 });
     const types = (await ownerEvents(alice.id)).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['storage.BucketCreated', 'storage.BucketUpdated', 'storage.BucketDeleted', 'storage.ObjectRemoved']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'storage.BucketCreated',
+        'storage.BucketUpdated',
+        'storage.BucketDeleted',
+        'storage.ObjectRemoved',
+      ]),
+    );
   });
 
   it('uploads raw and multipart bodies, downloads them, and makes each object a file entity with events', async () => {
@@ -126,7 +159,9 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     expect(up.error).toBeNull();
     expect(up.data).toMatchObject({ path: '2026/raw.bin', fullPath: `${bucket}/2026/raw.bin` });
     const blob = new Blob([bytes(5000, 3)], { type: 'image/png' });
-    const multi = await a.storage.from(bucket).upload('2026/pic.png', blob, { cacheControl: '60', metadata: { album: 'summer' } });
+    const multi = await a.storage
+      .from(bucket)
+      .upload('2026/pic.png', blob, { cacheControl: '60', metadata: { album: 'summer' } });
     expect(multi.error).toBeNull();
 
     const down = await a.storage.from(bucket).download('2026/raw.bin');
@@ -136,7 +171,14 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     expect(Buffer.from(await pic.data!.arrayBuffer()).equals(bytes(5000, 3))).toBe(true);
 
     const info = await a.storage.from(bucket).info('2026/pic.png');
-    expect(info.data).toMatchObject({ name: '2026/pic.png', bucketId: bucket, size: 5000, contentType: 'image/png', cacheControl: 'max-age=60', metadata: { album: 'summer' } });
+    expect(info.data).toMatchObject({
+      name: '2026/pic.png',
+      bucketId: bucket,
+      size: 5000,
+      contentType: 'image/png',
+      cacheControl: 'max-age=60',
+      metadata: { album: 'summer' },
+    });
     expect((await a.storage.from(bucket).exists('2026/pic.png')).data).toBe(true);
     expect((await a.storage.from(bucket).exists('2026/none.png')).data).toBe(false);
 
@@ -146,9 +188,20 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
       ),
     );
     expect(entities.rows).toEqual([
-      expect.objectContaining({ type: 'file', title: 'pic.png', properties: { fileName: 'pic.png', mimeType: 'image/png', sizeBytes: 5000, storageKey: `${bucket}/2026/pic.png` } }),
+      expect.objectContaining({
+        type: 'file',
+        title: 'pic.png',
+        properties: {
+          fileName: 'pic.png',
+          mimeType: 'image/png',
+          sizeBytes: 5000,
+          storageKey: `${bucket}/2026/pic.png`,
+        },
+      }),
     ]);
-    const bobSees = await hub.db.asUser(bob.claims, (tx) => tx.query(`SELECT 1 FROM public.entities WHERE source = 'storage'`));
+    const bobSees = await hub.db.asUser(bob.claims, (tx) =>
+      tx.query(`SELECT 1 FROM public.entities WHERE source = 'storage'`),
+    );
     expect(bobSees.rows).toEqual([]);
     const types = (await ownerEvents(alice.id)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['data.EntityCreated', 'storage.ObjectStored']));
@@ -161,7 +214,9 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     const filesBefore = blobFiles(hub.dataDir).length;
     const again = await a.storage.from(bucket).upload('a.txt', Buffer.from('second'), { contentType: 'text/plain' });
     expect(again.error).toMatchObject({ status: 409 });
-    const upsert = await a.storage.from(bucket).upload('a.txt', Buffer.from('second!'), { contentType: 'text/plain', upsert: true });
+    const upsert = await a.storage
+      .from(bucket)
+      .upload('a.txt', Buffer.from('second!'), { contentType: 'text/plain', upsert: true });
     expect(upsert.error).toBeNull();
     expect(await (await a.storage.from(bucket).download('a.txt')).data!.text()).toBe('second!');
     expect(blobFiles(hub.dataDir).length).toBe(filesBefore);
@@ -179,10 +234,16 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     const root = await a.storage.from(bucket).list();
     expect(root.data!.map((o) => o.name)).toEqual(['a.txt', 'b.txt', 'c.txt', 'other', 'sub']);
     expect(root.data!.find((o) => o.name === 'sub')).toMatchObject({ id: null, metadata: null });
-    expect(root.data!.find((o) => o.name === 'a.txt')!.metadata).toMatchObject({ size: 5, mimetype: 'text/plain', httpStatusCode: 200 });
+    expect(root.data!.find((o) => o.name === 'a.txt')!.metadata).toMatchObject({
+      size: 5,
+      mimetype: 'text/plain',
+      httpStatusCode: 200,
+    });
     const sub = await a.storage.from(bucket).list('sub');
     expect(sub.data!.map((o) => o.name)).toEqual(['deeper', 'one.txt']);
-    const paged = await a.storage.from(bucket).list('', { limit: 2, offset: 1, sortBy: { column: 'name', order: 'desc' } });
+    const paged = await a.storage
+      .from(bucket)
+      .list('', { limit: 2, offset: 1, sortBy: { column: 'name', order: 'desc' } });
     expect(paged.data!.map((o) => o.name)).toEqual(['other', 'c.txt']);
     const searched = await a.storage.from(bucket).list('', { search: 'B.T' });
     expect(searched.data!.map((o) => o.name)).toEqual(['b.txt']);
@@ -195,7 +256,9 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     const bucket = unique('mv');
     await a.storage.createBucket(bucket);
     await a.storage.from(bucket).upload('from.txt', Buffer.from('hello'), { contentType: 'text/plain' });
-    expect((await a.storage.from(bucket).move('from.txt', 'dir/to.txt')).data).toEqual({ message: 'Successfully moved' });
+    expect((await a.storage.from(bucket).move('from.txt', 'dir/to.txt')).data).toEqual({
+      message: 'Successfully moved',
+    });
     expect((await a.storage.from(bucket).download('from.txt')).error).toMatchObject({ status: 404 });
     expect(await (await a.storage.from(bucket).download('dir/to.txt')).data!.text()).toBe('hello');
     expect((await a.storage.from(bucket).copy('dir/to.txt', 'copy.txt')).data).toEqual({ path: `${bucket}/copy.txt` });
@@ -204,15 +267,22 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     expect((await b.storage.from(bucket).copy('copy.txt', 'stolen.txt')).error).toMatchObject({ status: 404 });
 
     const live = () =>
-      hub.db.asUser(alice.claims, (tx) =>
-        tx.query<{ title: string }>(`SELECT title FROM public.entities WHERE source = 'storage' AND deleted_at IS NULL AND properties->>'storageKey' LIKE $1 ORDER BY title`, [`${bucket}/%`]),
-      ).then((r) => r.rows.map((row) => row.title));
+      hub.db
+        .asUser(alice.claims, (tx) =>
+          tx.query<{ title: string }>(
+            `SELECT title FROM public.entities WHERE source = 'storage' AND deleted_at IS NULL AND properties->>'storageKey' LIKE $1 ORDER BY title`,
+            [`${bucket}/%`],
+          ),
+        )
+        .then((r) => r.rows.map((row) => row.title));
     expect(await live()).toEqual(['copy.txt', 'to.txt']);
 
     const removed = await a.storage.from(bucket).remove(['copy.txt', 'dir/to.txt', 'missing.txt']);
     expect(removed.data!.map((o) => o.name).sort()).toEqual(['copy.txt', 'dir/to.txt']);
     expect(await live()).toEqual([]);
-    expect((await ownerEvents(alice.id)).map((e) => e.type)).toEqual(expect.arrayContaining(['data.EntityDeleted', 'data.EntityUpdated', 'storage.ObjectMoved']));
+    expect((await ownerEvents(alice.id)).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['data.EntityDeleted', 'data.EntityUpdated', 'storage.ObjectMoved']),
+    );
   });
 
   it('serves signed URLs until they expire and refuses altered ones', async () => {
@@ -224,12 +294,16 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     const ok = await fetch(signed.data!.signedUrl);
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('secret text');
-    const attachment = await fetch((await a.storage.from(bucket).createSignedUrl('doc one.txt', 60, { download: 'x.txt' })).data!.signedUrl);
+    const attachment = await fetch(
+      (await a.storage.from(bucket).createSignedUrl('doc one.txt', 60, { download: 'x.txt' })).data!.signedUrl,
+    );
     expect(attachment.headers.get('content-disposition')).toContain('x.txt');
 
     const token = new URL(signed.data!.signedUrl).searchParams.get('token')!;
     const [payload, mac] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ url: `${bucket}/other.txt`, iat: 0, exp: 9_999_999_999 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ url: `${bucket}/other.txt`, iat: 0, exp: 9_999_999_999 })).toString(
+      'base64url',
+    );
     for (const bad of [`${forged}.${mac}`, `${payload}.${mac!.slice(0, -2)}AA`, 'nonsense']) {
       const res = await fetch(`${url}/storage/v1/object/sign/${bucket}/doc%20one.txt?token=${bad}`);
       expect(res.status).toBe(400);
@@ -264,17 +338,26 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     expect(open.headers.get('content-security-policy')).toContain('sandbox');
     expect(await open.text()).toBe('<svg/>');
     expect((await fetch(a.storage.from(priv).getPublicUrl('logo.svg').data.publicUrl)).status).toBe(404);
-    const ranged = await fetch(a.storage.from(pub).getPublicUrl('logo.svg').data.publicUrl, { headers: { range: 'bytes=1-3' } });
+    const ranged = await fetch(a.storage.from(pub).getPublicUrl('logo.svg').data.publicUrl, {
+      headers: { range: 'bytes=1-3' },
+    });
     expect(ranged.status).toBe(206);
     expect(await ranged.text()).toBe('svg');
   });
 
   it('answers bad input with a clear 4xx and writes nothing', async () => {
     const bucket = unique('strict');
-    await a.storage.createBucket(bucket, { public: false, fileSizeLimit: 1000, allowedMimeTypes: ['image/png', 'text/*'] });
+    await a.storage.createBucket(bucket, {
+      public: false,
+      fileSizeLimit: 1000,
+      allowedMimeTypes: ['image/png', 'text/*'],
+    });
     await a.storage.from(bucket).upload('mine.txt', Buffer.from('mine'), { contentType: 'text/plain' });
     const before = blobFiles(hub.dataDir).sort();
-    const count = () => hub.db.asSystem((tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM made_open.storage_objects`)).then((r) => r.rows[0]!.n);
+    const count = () =>
+      hub.db
+        .asSystem((tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM made_open.storage_objects`))
+        .then((r) => r.rows[0]!.n);
     const rows = await count();
 
     for (const path of ['../escape.txt', 'a/../../b.txt', 'ctl\u0001.txt']) {
@@ -293,12 +376,18 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     const big = await a.storage.from(bucket).upload('big.txt', bytes(1001), { contentType: 'text/plain' });
     expect(big.error).toMatchObject({ status: 413 });
     // A chunked body (no Content-Length) is cut off by counting.
-    const chunked = await a.storage.from(bucket).upload('big2.txt', new Blob([bytes(5000)]).stream(), { contentType: 'text/plain', duplex: 'half' });
+    const chunked = await a.storage
+      .from(bucket)
+      .upload('big2.txt', new Blob([bytes(5000)]).stream(), { contentType: 'text/plain', duplex: 'half' });
     expect(chunked.error).toMatchObject({ status: 413 });
-    const mime = await a.storage.from(bucket).upload('evil.html', Buffer.from('<script>'), { contentType: 'text/html; charset=utf-8' });
+    const mime = await a.storage
+      .from(bucket)
+      .upload('evil.html', Buffer.from('<script>'), { contentType: 'text/html; charset=utf-8' });
     expect(mime.error).toBeNull();
     await a.storage.from(bucket).remove(['evil.html']);
-    const wrongMime = await a.storage.from(bucket).upload('x.pdf', Buffer.from('%PDF'), { contentType: 'application/pdf' });
+    const wrongMime = await a.storage
+      .from(bucket)
+      .upload('x.pdf', Buffer.from('%PDF'), { contentType: 'application/pdf' });
     expect(wrongMime.error).toMatchObject({ status: 415 });
 
     await shortUpload(url, `${bucket}/short.bin`, alice.accessToken, 900, 100);
@@ -307,7 +396,13 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     // Another user's objects do not exist for them.
     expect((await b.storage.from(bucket).download('mine.txt')).error).toMatchObject({ status: 404 });
     expect((await b.storage.from(bucket).info('mine.txt')).error).toMatchObject({ status: 404 });
-    expect((await b.storage.from(bucket).upload('mine.txt', Buffer.from('overwrite'), { contentType: 'text/plain', upsert: true })).error).toMatchObject({ status: 404 });
+    expect(
+      (
+        await b.storage
+          .from(bucket)
+          .upload('mine.txt', Buffer.from('overwrite'), { contentType: 'text/plain', upsert: true })
+      ).error,
+    ).toMatchObject({ status: 404 });
     expect((await b.storage.from(bucket).remove(['mine.txt'])).error).toMatchObject({ status: 404 });
     const anon = await fetch(`${url}/storage/v1/object/${bucket}/mine.txt`);
     expect(anon.status).toBe(401);
@@ -316,7 +411,9 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     expect(blobFiles(hub.dataDir).sort()).toEqual(before);
     expect(await (await a.storage.from(bucket).download('mine.txt')).data!.text()).toBe('mine');
     // The server is unharmed.
-    expect((await a.storage.from(bucket).upload('after.txt', Buffer.from('ok'), { contentType: 'text/plain' })).error).toBeNull();
+    expect(
+      (await a.storage.from(bucket).upload('after.txt', Buffer.from('ok'), { contentType: 'text/plain' })).error,
+    ).toBeNull();
   });
 });
 
@@ -329,7 +426,13 @@ describe('storage on an S3-compatible backend (s3rver)', () => {
 
   beforeAll(async () => {
     const directory = mkdtempSync(join(tmpdir(), 'made-open-s3rver-'));
-    s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: 'made-open', configs: [] }] });
+    s3 = new S3rver({
+      port: 0,
+      address: '127.0.0.1',
+      silent: true,
+      directory,
+      configureBuckets: [{ name: 'made-open', configs: [] }],
+    });
     const { port } = (await s3.run()) as AddressInfo;
     hub = await createTestHub('pglite', {
       ...generous,
@@ -353,16 +456,35 @@ describe('storage on an S3-compatible backend (s3rver)', () => {
     expect(health.json().checks.storage).toMatchObject({ status: 'ok', details: { backend: 's3' } });
     await a.storage.createBucket('media');
     const data = bytes(200_000);
-    expect((await a.storage.from('media').upload('v/clip.bin', data, { contentType: 'application/octet-stream' })).error).toBeNull();
-    expect(Buffer.from(await (await a.storage.from('media').download('v/clip.bin')).data!.arrayBuffer()).equals(data)).toBe(true);
-    const range = await fetch(`${url}/storage/v1/object/media/v/clip.bin`, { headers: { authorization: `Bearer ${alice.accessToken}`, range: 'bytes=10-19' } });
+    expect(
+      (await a.storage.from('media').upload('v/clip.bin', data, { contentType: 'application/octet-stream' })).error,
+    ).toBeNull();
+    expect(
+      Buffer.from(await (await a.storage.from('media').download('v/clip.bin')).data!.arrayBuffer()).equals(data),
+    ).toBe(true);
+    const range = await fetch(`${url}/storage/v1/object/media/v/clip.bin`, {
+      headers: { authorization: `Bearer ${alice.accessToken}`, range: 'bytes=10-19' },
+    });
     expect(range.status).toBe(206);
     expect(Buffer.from(await range.arrayBuffer()).equals(data.subarray(10, 20))).toBe(true);
-    const chunked = await a.storage.from('media').upload('v/stream.bin', new Blob([bytes(70_000, 5)]).stream(), { contentType: 'application/octet-stream', duplex: 'half' });
+    const chunked = await a.storage.from('media').upload('v/stream.bin', new Blob([bytes(70_000, 5)]).stream(), {
+      contentType: 'application/octet-stream',
+      duplex: 'half',
+    });
     expect(chunked.error).toBeNull();
-    expect(Buffer.from(await (await a.storage.from('media').download('v/stream.bin')).data!.arrayBuffer()).equals(bytes(70_000, 5))).toBe(true);
+    expect(
+      Buffer.from(await (await a.storage.from('media').download('v/stream.bin')).data!.arrayBuffer()).equals(
+        bytes(70_000, 5),
+      ),
+    ).toBe(true);
     expect((await a.storage.from('media').copy('v/clip.bin', 'v/copy.bin')).error).toBeNull();
-    expect((await a.storage.from('media').upload('v/copy.bin', Buffer.from('small'), { contentType: 'text/plain', upsert: true })).error).toBeNull();
+    expect(
+      (
+        await a.storage
+          .from('media')
+          .upload('v/copy.bin', Buffer.from('small'), { contentType: 'text/plain', upsert: true })
+      ).error,
+    ).toBeNull();
     expect(await (await a.storage.from('media').download('v/copy.bin')).data!.text()).toBe('small');
     expect((await a.storage.from('media').remove(['v/clip.bin', 'v/copy.bin', 'v/stream.bin'])).data).toHaveLength(3);
     expect((await a.storage.from('media').download('v/clip.bin')).error).toMatchObject({ status: 404 });

@@ -32,7 +32,10 @@ async function main() {
   let nextPath: string | undefined;
   if (config.masterKey) {
     const given = process.env.MADE_OPEN_NEW_MASTER_KEY;
-    if (!given) throw new ConfigError(['MADE_OPEN_NEW_MASTER_KEY: set it to the new master key (32 random bytes, base64) when MADE_OPEN_MASTER_KEY is set']);
+    if (!given)
+      throw new ConfigError([
+        'MADE_OPEN_NEW_MASTER_KEY: set it to the new master key (32 random bytes, base64) when MADE_OPEN_MASTER_KEY is set',
+      ]);
     nextText = given;
   } else {
     nextText = randomBytes(32).toString('base64url');
@@ -40,7 +43,8 @@ async function main() {
     writeFileSync(nextPath, `${nextText}\n`, { mode: 0o600, flag: 'wx' });
   }
   const next = kekFromMasterKey(nextText);
-  if (next.id === ring.current.id) throw new ConfigError(['MADE_OPEN_NEW_MASTER_KEY: the new key equals the current one']);
+  if (next.id === ring.current.id)
+    throw new ConfigError(['MADE_OPEN_NEW_MASTER_KEY: the new key equals the current one']);
 
   const db = await openDatabase(config, logger);
   try {
@@ -55,13 +59,18 @@ async function main() {
     const { rewrapped } = await service.rotateKey(ring, next);
     if (nextPath) renameSync(nextPath, join(config.dataDir, masterKeyFile));
     process.stdout.write(`Re-wrapped ${rewrapped} credential key(s) under the new master key (id ${next.id}).\n`);
-    if (config.masterKey) process.stdout.write('Now set MADE_OPEN_MASTER_KEY to the value of MADE_OPEN_NEW_MASTER_KEY and restart the hub.\n');
+    if (config.masterKey)
+      process.stdout.write(
+        'Now set MADE_OPEN_MASTER_KEY to the value of MADE_OPEN_NEW_MASTER_KEY and restart the hub.\n',
+      );
   } finally {
     await db.close();
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Key rotation failed: ${error instanceof Error ? error.message : String(error)}\nNothing was changed unless the message above says otherwise.\n`);
+  process.stderr.write(
+    `Key rotation failed: ${error instanceof Error ? error.message : String(error)}\nNothing was changed unless the message above says otherwise.\n`,
+  );
   process.exit(1);
 });

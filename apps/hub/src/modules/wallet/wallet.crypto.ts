@@ -28,7 +28,8 @@ export const nextMasterKeyFile = 'wallet-master-key.next';
 /** Derives a KEK from master-key text (base64 or base64url of at least 32 random bytes). */
 export function kekFromMasterKey(text: string): Kek {
   const raw = Buffer.from(text.trim(), 'base64');
-  if (raw.length < 32) throw new OperatorError('The wallet master key must be at least 32 random bytes, base64-encoded.');
+  if (raw.length < 32)
+    throw new OperatorError('The wallet master key must be at least 32 random bytes, base64-encoded.');
   const key = Buffer.from(hkdfSync('sha256', raw, 'made-open-wallet', 'kek-v1', 32));
   const id = createHash('sha256').update('made-open-wallet-kek-id').update(key).digest('hex').slice(0, 16);
   return { id, key };
@@ -81,7 +82,10 @@ function gcmOpen(key: Buffer, aad: Buffer, sealed: string): Buffer {
 /** A stored secret that fails authentication: tampered, moved, or the wrong master key. */
 export class WalletIntegrityError extends OperatorError {
   constructor() {
-    super('A stored credential could not be decrypted: the wallet master key does not match, or the row was altered.', 'wallet_integrity');
+    super(
+      'A stored credential could not be decrypted: the wallet master key does not match, or the row was altered.',
+      'wallet_integrity',
+    );
   }
 }
 
@@ -94,7 +98,11 @@ export interface SealedSecret {
 export function sealSecret(ring: KeyRing, ownerId: string, credentialId: string, secret: unknown): SealedSecret {
   const dataKey = randomBytes(32);
   try {
-    const ciphertext = gcmSeal(dataKey, aadFor(ownerId, credentialId, 'data'), Buffer.from(JSON.stringify(secret), 'utf8'));
+    const ciphertext = gcmSeal(
+      dataKey,
+      aadFor(ownerId, credentialId, 'data'),
+      Buffer.from(JSON.stringify(secret), 'utf8'),
+    );
     const wrappedKey = gcmSeal(ring.current.key, aadFor(ownerId, credentialId, 'dek'), dataKey);
     return { ciphertext, wrappedKey, kekId: ring.current.id };
   } finally {
@@ -114,7 +122,13 @@ export function openSecret(ring: KeyRing, ownerId: string, credentialId: string,
 }
 
 /** Re-wraps a data key under another KEK; the secret's ciphertext is untouched. */
-export function rewrapKey(from: KeyRing, to: Kek, ownerId: string, credentialId: string, sealed: SealedSecret): SealedSecret {
+export function rewrapKey(
+  from: KeyRing,
+  to: Kek,
+  ownerId: string,
+  credentialId: string,
+  sealed: SealedSecret,
+): SealedSecret {
   const kek = from.find(sealed.kekId);
   if (!kek) throw new WalletIntegrityError();
   const aad = aadFor(ownerId, credentialId, 'dek');

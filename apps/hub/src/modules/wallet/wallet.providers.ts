@@ -49,17 +49,34 @@ export function createProviderTester(options: ProviderTesterOptions = {}): Provi
   const timeoutMs = options.timeoutMs ?? 10_000;
   const doFetch = options.fetch ?? fetch;
 
-  async function call(provider: string, url: string, init: RequestInit, secret: CredentialSecret, onOk: (body: Record<string, unknown>) => TestResult, onFail: (status: number, body: Record<string, unknown>) => string): Promise<TestResult> {
+  async function call(
+    provider: string,
+    url: string,
+    init: RequestInit,
+    secret: CredentialSecret,
+    onOk: (body: Record<string, unknown>) => TestResult,
+    onFail: (status: number, body: Record<string, unknown>) => string,
+  ): Promise<TestResult> {
     let response: Response;
     try {
       response = await doFetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : 'the connection failed';
-      return { ok: false, provider, message: `Could not reach ${provider}: ${reason}. Check the hub's network access.` };
+      const reason =
+        (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : 'the connection failed';
+      return {
+        ok: false,
+        provider,
+        message: `Could not reach ${provider}: ${reason}. Check the hub's network access.`,
+      };
     }
     const body = await readJson(response);
     if (response.ok) return onOk(body);
-    return { ok: false, provider, message: scrub(onFail(response.status, body), secret), details: { status: response.status } };
+    return {
+      ok: false,
+      provider,
+      message: scrub(onFail(response.status, body), secret),
+      details: { status: response.status },
+    };
   }
 
   return async (type, secret) => {
@@ -69,13 +86,24 @@ export function createProviderTester(options: ProviderTesterOptions = {}): Provi
         return call(
           'Twilio',
           `${urls.twilio}/2010-04-01/Accounts/${encodeURIComponent(s.accountSid)}.json`,
-          { headers: { authorization: `Basic ${Buffer.from(`${s.accountSid}:${s.authToken}`).toString('base64')}`, accept: 'application/json' } },
+          {
+            headers: {
+              authorization: `Basic ${Buffer.from(`${s.accountSid}:${s.authToken}`).toString('base64')}`,
+              accept: 'application/json',
+            },
+          },
           secret,
           (body) => ({
             ok: body.status === 'active',
             provider: 'Twilio',
-            message: body.status === 'active' ? 'Twilio accepted these credentials.' : `Twilio accepted the credentials but the account is ${String(body.status)}.`,
-            details: { accountStatus: typeof body.status === 'string' ? body.status : null, accountType: typeof body.type === 'string' ? body.type : null },
+            message:
+              body.status === 'active'
+                ? 'Twilio accepted these credentials.'
+                : `Twilio accepted the credentials but the account is ${String(body.status)}.`,
+            details: {
+              accountStatus: typeof body.status === 'string' ? body.status : null,
+              accountType: typeof body.type === 'string' ? body.type : null,
+            },
           }),
           (status, body) =>
             `Twilio rejected these credentials (HTTP ${status}${typeof body.code === 'number' ? `, error ${body.code}` : ''}${typeof body.message === 'string' ? `: ${body.message}` : ''}). Check the Account SID and Auth Token.`,
@@ -115,11 +143,17 @@ export function createProviderTester(options: ProviderTesterOptions = {}): Provi
           {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ grant_type: 'client_credentials', client_id: s.clientId, client_secret: s.clientSecret, scope: 'https://graph.microsoft.com/.default' }).toString(),
+            body: new URLSearchParams({
+              grant_type: 'client_credentials',
+              client_id: s.clientId,
+              client_secret: s.clientSecret,
+              scope: 'https://graph.microsoft.com/.default',
+            }).toString(),
           },
           secret,
           () => ({ ok: true, provider: 'Microsoft', message: 'Microsoft issued a token for this application.' }),
-          (status, body) => `Microsoft refused these credentials (HTTP ${status}${typeof body.error === 'string' ? `: ${body.error}` : ''}). Check the tenant, client id and client secret.`,
+          (status, body) =>
+            `Microsoft refused these credentials (HTTP ${status}${typeof body.error === 'string' ? `: ${body.error}` : ''}). Check the tenant, client id and client secret.`,
         );
       }
       case 'ollama': {
@@ -139,7 +173,12 @@ export function createProviderTester(options: ProviderTesterOptions = {}): Provi
         );
       }
       case 'generic':
-        return { ok: false, provider: 'generic', message: 'Generic credentials have no provider to test against; a plugin that uses one will report whether it works.' };
+        return {
+          ok: false,
+          provider: 'generic',
+          message:
+            'Generic credentials have no provider to test against; a plugin that uses one will report whether it works.',
+        };
     }
   };
 }

@@ -37,7 +37,17 @@ export const walletRepository = {
     const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
       `INSERT INTO made_open.credentials (id, owner_id, type, name, hints, fields, ciphertext, wrapped_key, kek_id)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6::text[], $7, $8, $9) RETURNING ${columns}`,
-      [row.id, row.ownerId, row.type, row.name, JSON.stringify(row.hints), row.fields, row.ciphertext, row.wrappedKey, row.kekId],
+      [
+        row.id,
+        row.ownerId,
+        row.type,
+        row.name,
+        JSON.stringify(row.hints),
+        row.fields,
+        row.ciphertext,
+        row.wrappedKey,
+        row.kekId,
+      ],
     );
     return rows[0]!;
   },
@@ -48,7 +58,17 @@ export const walletRepository = {
           SET type = $3, name = $4, hints = $5::jsonb, fields = $6::text[], ciphertext = $7, wrapped_key = $8, kek_id = $9,
               last_tested_at = NULL, last_test_ok = NULL, updated_at = now()
         WHERE id = $1 AND owner_id = $2 RETURNING ${columns}`,
-      [row.id, row.ownerId, row.type, row.name, JSON.stringify(row.hints), row.fields, row.ciphertext, row.wrappedKey, row.kekId],
+      [
+        row.id,
+        row.ownerId,
+        row.type,
+        row.name,
+        JSON.stringify(row.hints),
+        row.fields,
+        row.ciphertext,
+        row.wrappedKey,
+        row.kekId,
+      ],
     );
     return rows[0];
   },
@@ -93,10 +113,12 @@ export const walletRepository = {
   },
 
   /** System work (key rotation): every row, locked for the rotating transaction. */
-  async lockAllKeys(tx: Sql): Promise<Pick<CredentialRow, 'id' | 'owner_id' | 'ciphertext' | 'wrapped_key' | 'kek_id'>[]> {
-    const { rows } = await tx.query<Pick<CredentialRow, 'id' | 'owner_id' | 'ciphertext' | 'wrapped_key' | 'kek_id'> & Record<string, unknown>>(
-      `SELECT id, owner_id, ciphertext, wrapped_key, kek_id FROM made_open.credentials ORDER BY id FOR UPDATE`,
-    );
+  async lockAllKeys(
+    tx: Sql,
+  ): Promise<Pick<CredentialRow, 'id' | 'owner_id' | 'ciphertext' | 'wrapped_key' | 'kek_id'>[]> {
+    const { rows } = await tx.query<
+      Pick<CredentialRow, 'id' | 'owner_id' | 'ciphertext' | 'wrapped_key' | 'kek_id'> & Record<string, unknown>
+    >(`SELECT id, owner_id, ciphertext, wrapped_key, kek_id FROM made_open.credentials ORDER BY id FOR UPDATE`);
     return rows;
   },
 

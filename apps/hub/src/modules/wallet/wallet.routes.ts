@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../../platform/http/authentication.ts';
-import { capabilitiesViewSchema, credentialInputSchema, credentialViewSchema, testResultSchema } from './wallet.schemas.ts';
+import {
+  capabilitiesViewSchema,
+  credentialInputSchema,
+  credentialViewSchema,
+  testResultSchema,
+} from './wallet.schemas.ts';
 import type { WalletService } from './wallet.service.ts';
 
 const tags = ['wallet'];
@@ -31,13 +36,26 @@ export function walletRoutes(service: WalletService) {
 
     app.get(
       '/api/v1/credentials',
-      { schema: { tags, summary: "The caller's credentials: masked metadata only", response: { 200: z.object({ credentials: z.array(credentialViewSchema) }) } } },
+      {
+        schema: {
+          tags,
+          summary: "The caller's credentials: masked metadata only",
+          response: { 200: z.object({ credentials: z.array(credentialViewSchema) }) },
+        },
+      },
       async (request) => ({ credentials: await service.list(await requireUser(request)) }),
     );
 
     app.get(
       '/api/v1/credentials/:id',
-      { schema: { tags, summary: "One credential's masked metadata", params: idParams, response: { 200: credentialViewSchema } } },
+      {
+        schema: {
+          tags,
+          summary: "One credential's masked metadata",
+          params: idParams,
+          response: { 200: credentialViewSchema },
+        },
+      },
       async (request) => service.get(await requireUser(request), request.params.id),
     );
 
@@ -69,7 +87,7 @@ export function walletRoutes(service: WalletService) {
       {
         schema: {
           tags,
-          summary: "Check a credential against its provider (Twilio, OpenRouter, Microsoft, Ollama)",
+          summary: 'Check a credential against its provider (Twilio, OpenRouter, Microsoft, Ollama)',
           params: idParams,
           response: { 200: testResultSchema },
         },
@@ -79,7 +97,13 @@ export function walletRoutes(service: WalletService) {
 
     app.get(
       '/api/v1/capabilities',
-      { schema: { tags, summary: "What the caller's hub can do with the credentials in their wallet", response: { 200: capabilitiesViewSchema } } },
+      {
+        schema: {
+          tags,
+          summary: "What the caller's hub can do with the credentials in their wallet",
+          response: { 200: capabilitiesViewSchema },
+        },
+      },
       async (request) => service.capabilities(await requireUser(request)),
     );
   };

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { capabilityNameSchema, credentialTypeSchema, type CapabilityName, type CredentialType } from '@made-open/shared/wallet-events';
+import {
+  capabilityNameSchema,
+  credentialTypeSchema,
+  type CapabilityName,
+  type CredentialType,
+} from '@made-open/shared/wallet-events';
 import { capabilitySchema } from '@made-open/shared/wallet-api';
 
 export { credentialTypeSchema, type CredentialType, type CapabilityName };
@@ -15,14 +20,22 @@ const headerName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'an HTTP header nam
 /** The secret part of each credential type, as the user submits it. */
 export const secretSchemas = {
   twilio: z.object({
-    accountSid: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID: AC followed by 32 hex digits'),
+    accountSid: z
+      .string()
+      .trim()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID: AC followed by 32 hex digits'),
     authToken: z.string().trim().min(16).max(200),
   }),
   openrouter: z.object({ apiKey: z.string().trim().min(8).max(500) }),
   microsoft: z.object({
     clientId: z.string().trim().uuid('the application (client) ID, a UUID'),
     clientSecret: z.string().trim().min(8).max(500),
-    tenantId: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9.-]+$/, 'a tenant id (UUID) or domain'),
+    tenantId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9.-]+$/, 'a tenant id (UUID) or domain'),
   }),
   ollama: z.object({ url: z.string().trim().url() }),
   generic: z.object({
@@ -37,7 +50,11 @@ export type CredentialSecret<T extends CredentialType = CredentialType> = z.infe
 
 export const credentialInputSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('twilio'), name: z.string().trim().min(1).max(200), secret: secretSchemas.twilio }),
-  z.object({ type: z.literal('openrouter'), name: z.string().trim().min(1).max(200), secret: secretSchemas.openrouter }),
+  z.object({
+    type: z.literal('openrouter'),
+    name: z.string().trim().min(1).max(200),
+    secret: secretSchemas.openrouter,
+  }),
   z.object({ type: z.literal('microsoft'), name: z.string().trim().min(1).max(200), secret: secretSchemas.microsoft }),
   z.object({ type: z.literal('ollama'), name: z.string().trim().min(1).max(200), secret: secretSchemas.ollama }),
   z.object({ type: z.literal('generic'), name: z.string().trim().min(1).max(200), secret: secretSchemas.generic }),
@@ -59,8 +76,20 @@ export const allCapabilities = capabilityNameSchema.options;
  * Where the plugin runtime may send each type's secret, and how. A credential is only
  * ever attached to a request for one of these hosts (generic: its own allowedHosts).
  */
-export const injectionRules: Record<CredentialType, { hosts: readonly string[]; methods: readonly ('basic' | 'bearer' | 'header' | 'query')[] }> = {
-  twilio: { hosts: ['api.twilio.com', 'video.twilio.com', 'voice.twilio.com', 'messaging.twilio.com', 'conversations.twilio.com'], methods: ['basic'] },
+export const injectionRules: Record<
+  CredentialType,
+  { hosts: readonly string[]; methods: readonly ('basic' | 'bearer' | 'header' | 'query')[] }
+> = {
+  twilio: {
+    hosts: [
+      'api.twilio.com',
+      'video.twilio.com',
+      'voice.twilio.com',
+      'messaging.twilio.com',
+      'conversations.twilio.com',
+    ],
+    methods: ['basic'],
+  },
   openrouter: { hosts: ['openrouter.ai'], methods: ['bearer'] },
   microsoft: { hosts: ['login.microsoftonline.com'], methods: ['basic'] },
   ollama: { hosts: [], methods: [] },
@@ -103,6 +132,9 @@ function maskUrl(value: string): string {
 }
 
 export { credentialViewSchema, type CredentialView } from '@made-open/shared/wallet-api';
-export { credentialTestResultSchema as testResultSchema, type CredentialTestResult as TestResult } from '@made-open/shared/wallet-api';
+export {
+  credentialTestResultSchema as testResultSchema,
+  type CredentialTestResult as TestResult,
+} from '@made-open/shared/wallet-api';
 
 export const capabilitiesViewSchema = z.object({ capabilities: z.array(capabilitySchema) });

@@ -107,7 +107,13 @@ export function createWalletService(deps: WalletServiceDeps) {
         const before = capabilitiesOf(await repo.typesOf(tx, user.id));
         const inserted = await repo.insert(tx, row);
         const ref = { credentialId: id, type: input.type, name: input.name };
-        await outbox.append(tx, { type: 'wallet.CredentialAdded', ownerId: user.id, subject: id, actor: { kind: 'user', id: user.id }, data: ref });
+        await outbox.append(tx, {
+          type: 'wallet.CredentialAdded',
+          ownerId: user.id,
+          subject: id,
+          actor: { kind: 'user', id: user.id },
+          data: ref,
+        });
         await emitCapabilityChange(tx, user.id, before, user.id, { ...ref, change: 'added' });
         return toView(inserted);
       });
@@ -130,7 +136,13 @@ export function createWalletService(deps: WalletServiceDeps) {
         const updated = await repo.replace(tx, row);
         if (!updated) throw new NotFoundError('credential');
         const ref = { credentialId: id, type: input.type, name: input.name };
-        await outbox.append(tx, { type: 'wallet.CredentialReplaced', ownerId: user.id, subject: id, actor: { kind: 'user', id: user.id }, data: ref });
+        await outbox.append(tx, {
+          type: 'wallet.CredentialReplaced',
+          ownerId: user.id,
+          subject: id,
+          actor: { kind: 'user', id: user.id },
+          data: ref,
+        });
         await emitCapabilityChange(tx, user.id, before, user.id, { ...ref, change: 'replaced' });
         return toView(updated);
       });
@@ -142,7 +154,13 @@ export function createWalletService(deps: WalletServiceDeps) {
         const removed = await repo.delete(tx, user.id, id);
         if (!removed) throw new NotFoundError('credential');
         const ref = { credentialId: id, type: removed.type, name: removed.name };
-        await outbox.append(tx, { type: 'wallet.CredentialRemoved', ownerId: user.id, subject: id, actor: { kind: 'user', id: user.id }, data: ref });
+        await outbox.append(tx, {
+          type: 'wallet.CredentialRemoved',
+          ownerId: user.id,
+          subject: id,
+          actor: { kind: 'user', id: user.id },
+          data: ref,
+        });
         await emitCapabilityChange(tx, user.id, before, user.id, { ...ref, change: 'removed' });
       });
     },
@@ -151,9 +169,13 @@ export function createWalletService(deps: WalletServiceDeps) {
       const row = await db.asUser(user.claims, (tx) => repo.get(tx, user.id, id));
       if (!row) throw new NotFoundError('credential');
       if (row.type === 'generic') {
-        throw new ValidationError('Generic credentials have no provider to test against; a plugin that uses one reports whether it works.');
+        throw new ValidationError(
+          'Generic credentials have no provider to test against; a plugin that uses one reports whether it works.',
+        );
       }
-      const secret = secretSchemas[row.type].parse(openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row))) as CredentialSecret;
+      const secret = secretSchemas[row.type].parse(
+        openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row)),
+      ) as CredentialSecret;
       const result = await deps.testProvider(row.type, secret);
       await db.asUser(user.claims, (tx) => repo.recordTest(tx, user.id, id, result.ok));
       deps.logger.info({ credentialId: id, type: row.type, ok: result.ok }, 'credential tested');
@@ -164,7 +186,9 @@ export function createWalletService(deps: WalletServiceDeps) {
       const rows = await db.asUser(user.claims, (tx) => repo.list(tx, user.id));
       return {
         capabilities: allCapabilities.map((name) => {
-          const providedBy = [...new Set(rows.filter((r) => capabilitiesByType[r.type].includes(name)).map((r) => r.type))];
+          const providedBy = [
+            ...new Set(rows.filter((r) => capabilitiesByType[r.type].includes(name)).map((r) => r.type)),
+          ];
           return { name, enabled: providedBy.length > 0, providedBy };
         }),
       };
@@ -195,7 +219,11 @@ export function createWalletService(deps: WalletServiceDeps) {
       return db.asSystem(async (tx) => {
         const rows = await repo.lockAllKeys(tx);
         const rewrapped = rows.map((row) => {
-          const sealed = rewrapKey(from, next, row.owner_id, row.id, { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key, kekId: row.kek_id });
+          const sealed = rewrapKey(from, next, row.owner_id, row.id, {
+            ciphertext: row.ciphertext,
+            wrappedKey: row.wrapped_key,
+            kekId: row.kek_id,
+          });
           return { id: row.id, wrappedKey: sealed.wrappedKey, kekId: sealed.kekId };
         });
         await repo.rewrap(tx, rewrapped);

@@ -71,8 +71,14 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     hub.app.inject({ method: 'POST', url: '/api/v1/credentials', headers: bearer(user), payload: payload as object });
 
   async function outboxOf(ownerId: string) {
-    return hub.db.asSystem(async (tx) =>
-      (await tx.query<{ type: string; data: unknown; subject: string }>(`SELECT type, data, subject FROM made_open.outbox WHERE owner_id = $1 ORDER BY id`, [ownerId])).rows,
+    return hub.db.asSystem(
+      async (tx) =>
+        (
+          await tx.query<{ type: string; data: unknown; subject: string }>(
+            `SELECT type, data, subject FROM made_open.outbox WHERE owner_id = $1 ORDER BY id`,
+            [ownerId],
+          )
+        ).rows,
     );
   }
 
@@ -80,9 +86,17 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     const responses = await Promise.all([
       post(alice, { type: 'twilio', name: 'Twilio main', secret: { accountSid, authToken: canary.twilioToken } }),
       post(alice, { type: 'openrouter', name: 'OpenRouter', secret: { apiKey: canary.openrouterKey } }),
-      post(alice, { type: 'microsoft', name: 'M365', secret: { clientId: msClientId, clientSecret: canary.msSecret, tenantId: 'contoso.onmicrosoft.com' } }),
+      post(alice, {
+        type: 'microsoft',
+        name: 'M365',
+        secret: { clientId: msClientId, clientSecret: canary.msSecret, tenantId: 'contoso.onmicrosoft.com' },
+      }),
       post(alice, { type: 'ollama', name: 'Local model', secret: { url: standIn.url } }),
-      post(alice, { type: 'generic', name: 'Weather API', secret: { headers: { 'x-api-key': canary.genericHeader }, allowedHosts: ['api.weather.example'] } }),
+      post(alice, {
+        type: 'generic',
+        name: 'Weather API',
+        secret: { headers: { 'x-api-key': canary.genericHeader }, allowedHosts: ['api.weather.example'] },
+      }),
     ]);
     for (const response of responses) {
       expect(response.statusCode, response.body).toBe(201);
@@ -98,14 +112,18 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     expect(list.json().credentials).toHaveLength(5);
     expectNoCanary(list.body);
 
-    const raw = await hub.db.asSystem(async (tx) => (await tx.query(`SELECT * FROM made_open.credentials WHERE owner_id = $1`, [alice.id])).rows);
+    const raw = await hub.db.asSystem(
+      async (tx) => (await tx.query(`SELECT * FROM made_open.credentials WHERE owner_id = $1`, [alice.id])).rows,
+    );
     expect(raw).toHaveLength(5);
     expectNoCanary(JSON.stringify(raw));
     expect(JSON.stringify(raw)).not.toContain(accountSid);
   });
 
   it("hides one user's credentials from another: 404 for get, replace, delete and test", async () => {
-    const created = (await post(alice, { type: 'openrouter', name: 'Second key', secret: { apiKey: canary.openrouterKey } })).json();
+    const created = (
+      await post(alice, { type: 'openrouter', name: 'Second key', secret: { apiKey: canary.openrouterKey } })
+    ).json();
     for (const [method, url] of [
       ['GET', `/api/v1/credentials/${created.id}`],
       ['DELETE', `/api/v1/credentials/${created.id}`],
@@ -121,13 +139,19 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       payload: { type: 'openrouter', name: 'stolen', secret: { apiKey: 'sk-or-bob-0000000000' } },
     });
     expect(put.statusCode).toBe(404);
-    expect((await hub.app.inject({ method: 'GET', url: '/api/v1/credentials', headers: bearer(bob) })).json().credentials).toEqual([]);
+    expect(
+      (await hub.app.inject({ method: 'GET', url: '/api/v1/credentials', headers: bearer(bob) })).json().credentials,
+    ).toEqual([]);
     // Unauthenticated callers get 401.
     expect((await hub.app.inject({ method: 'GET', url: '/api/v1/credentials' })).statusCode).toBe(401);
   });
 
   it('rejects invalid input with a 400 that does not echo the secret', async () => {
-    const bad = await post(alice, { type: 'twilio', name: 'bad', secret: { accountSid: canary.twilioToken, authToken: 'short' } });
+    const bad = await post(alice, {
+      type: 'twilio',
+      name: 'bad',
+      secret: { accountSid: canary.twilioToken, authToken: 'short' },
+    });
     expect(bad.statusCode).toBe(400);
     expectNoCanary(bad.body);
     const unknownType = await post(alice, { type: 'stripe', name: 'x', secret: { key: canary.genericHeader } });
@@ -137,20 +161,30 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
 
   it('emits capability.Changed through the outbox when capabilities switch on and off', async () => {
     const carol = await signUpUser(hub);
-    const created = (await post(carol, { type: 'twilio', name: 'T', secret: { accountSid, authToken: canary.twilioToken } })).json();
+    const created = (
+      await post(carol, { type: 'twilio', name: 'T', secret: { accountSid, authToken: canary.twilioToken } })
+    ).json();
     let caps = (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(carol) })).json();
-    const enabled = (c: { capabilities: { name: string; enabled: boolean }[] }) => c.capabilities.filter((x) => x.enabled).map((x) => x.name);
+    const enabled = (c: { capabilities: { name: string; enabled: boolean }[] }) =>
+      c.capabilities.filter((x) => x.enabled).map((x) => x.name);
     expect(enabled(caps)).toEqual(['sms', 'voice', 'video']);
     // A second Twilio credential changes nothing: no second capability.Changed.
-    const second = (await post(carol, { type: 'twilio', name: 'T2', secret: { accountSid, authToken: canary.twilioToken } })).json();
+    const second = (
+      await post(carol, { type: 'twilio', name: 'T2', secret: { accountSid, authToken: canary.twilioToken } })
+    ).json();
     await hub.app.inject({ method: 'DELETE', url: `/api/v1/credentials/${second.id}`, headers: bearer(carol) });
-    expect((await hub.app.inject({ method: 'DELETE', url: `/api/v1/credentials/${created.id}`, headers: bearer(carol) })).statusCode).toBe(204);
+    expect(
+      (await hub.app.inject({ method: 'DELETE', url: `/api/v1/credentials/${created.id}`, headers: bearer(carol) }))
+        .statusCode,
+    ).toBe(204);
     caps = (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(carol) })).json();
     expect(enabled(caps)).toEqual([]);
 
     const events = await outboxOf(carol.id);
     expectNoCanary(JSON.stringify(events));
-    const changes = events.filter((e) => e.type === 'capability.Changed').map((e) => e.data as { added: string[]; removed: string[] });
+    const changes = events
+      .filter((e) => e.type === 'capability.Changed')
+      .map((e) => e.data as { added: string[]; removed: string[] });
     expect(changes).toEqual([
       expect.objectContaining({ added: ['sms', 'voice', 'video'], removed: [] }),
       expect.objectContaining({ added: [], removed: ['sms', 'voice', 'video'] }),
@@ -164,7 +198,9 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
   });
 
   it('replaces a credential in place (PUT) and re-encrypts it', async () => {
-    const created = (await post(alice, { type: 'openrouter', name: 'Old', secret: { apiKey: 'sk-or-old-000000000000' } })).json();
+    const created = (
+      await post(alice, { type: 'openrouter', name: 'Old', secret: { apiKey: 'sk-or-old-000000000000' } })
+    ).json();
     const put = await hub.app.inject({
       method: 'PUT',
       url: `/api/v1/credentials/${created.id}`,
@@ -180,21 +216,35 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
 
   it('tests an Ollama credential through the API against a stand-in server', async () => {
     const created = (await post(alice, { type: 'ollama', name: 'Ollama', secret: { url: standIn.url } })).json();
-    const response = await hub.app.inject({ method: 'POST', url: `/api/v1/credentials/${created.id}/test`, headers: bearer(alice) });
+    const response = await hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/credentials/${created.id}/test`,
+      headers: bearer(alice),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ ok: true, provider: 'Ollama', details: { models: 1 } });
-    const after = (await hub.app.inject({ method: 'GET', url: `/api/v1/credentials/${created.id}`, headers: bearer(alice) })).json();
+    const after = (
+      await hub.app.inject({ method: 'GET', url: `/api/v1/credentials/${created.id}`, headers: bearer(alice) })
+    ).json();
     expect(after.lastTestOk).toBe(true);
   });
 
   it('tests Twilio, OpenRouter and Microsoft credentials against the stand-in, without echoing secrets', async () => {
-    const tester = createProviderTester({ urls: { twilio: standIn.url, openrouter: standIn.url, microsoftLogin: standIn.url } });
-    expect(await tester('twilio', { accountSid, authToken: canary.twilioToken })).toMatchObject({ ok: true, details: { accountStatus: 'active' } });
+    const tester = createProviderTester({
+      urls: { twilio: standIn.url, openrouter: standIn.url, microsoftLogin: standIn.url },
+    });
+    expect(await tester('twilio', { accountSid, authToken: canary.twilioToken })).toMatchObject({
+      ok: true,
+      details: { accountStatus: 'active' },
+    });
     const badTwilio = await tester('twilio', { accountSid, authToken: `${canary.twilioToken}x` });
     expect(badTwilio).toMatchObject({ ok: false, details: { status: 401 } });
     expect(badTwilio.message).toContain('20003');
     expectNoCanary(JSON.stringify(badTwilio));
-    expect(await tester('openrouter', { apiKey: canary.openrouterKey })).toMatchObject({ ok: true, details: { usage: 0.25 } });
+    expect(await tester('openrouter', { apiKey: canary.openrouterKey })).toMatchObject({
+      ok: true,
+      details: { usage: 0.25 },
+    });
     const badOr = await tester('openrouter', { apiKey: 'sk-or-wrong-key-000' });
     expect(badOr.ok).toBe(false);
     expect(badOr.message).toContain('No auth credentials found');
@@ -203,7 +253,10 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     const badMs = await tester('microsoft', { ...ms, clientSecret: 'wrong-secret-000' });
     expect(badMs).toMatchObject({ ok: false });
     expect(badMs.message).toContain('invalid_client');
-    const unreachable = await createProviderTester({ urls: { twilio: 'http://127.0.0.1:9' }, timeoutMs: 2000 })('twilio', { accountSid, authToken: canary.twilioToken });
+    const unreachable = await createProviderTester({ urls: { twilio: 'http://127.0.0.1:9' }, timeoutMs: 2000 })(
+      'twilio',
+      { accountSid, authToken: canary.twilioToken },
+    );
     expect(unreachable.ok).toBe(false);
     expectNoCanary(JSON.stringify(unreachable));
     // The stand-in saw Twilio's documented Basic auth and OpenRouter's Bearer.
@@ -211,13 +264,17 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
   });
 
   it('binds ciphertext to owner and id (AAD), and rotation re-wraps every key in one step', async () => {
-    const created = (await post(alice, { type: 'twilio', name: 'Bound', secret: { accountSid, authToken: canary.twilioToken } })).json();
+    const created = (
+      await post(alice, { type: 'twilio', name: 'Bound', secret: { accountSid, authToken: canary.twilioToken } })
+    ).json();
     const row = await hub.db.asSystem((tx) => walletRepository.get(tx, alice.id, created.id));
     const sealed = { ciphertext: row!.ciphertext, wrappedKey: row!.wrapped_key, kekId: row!.kek_id };
     const ring = createKeyRing(kekFromMasterKey(readFileSync(join(dataDir, 'wallet-master-key'), 'utf8')));
     expect(statSync(join(dataDir, 'wallet-master-key')).mode & 0o777).toBe(0o600);
     expect(() => openSecret(ring, bob.id, created.id, sealed)).toThrow(/could not be decrypted/);
-    expect(() => openSecret(ring, alice.id, '0190a0b0-0000-7000-8000-000000000000', sealed)).toThrow(/could not be decrypted/);
+    expect(() => openSecret(ring, alice.id, '0190a0b0-0000-7000-8000-000000000000', sealed)).toThrow(
+      /could not be decrypted/,
+    );
 
     // Rotation through the service, as the wallet:rotate-key command does it.
     const next = kekFromMasterKey(randomBytes(32).toString('base64'));
@@ -230,15 +287,22 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       logger: createLogger('silent'),
     });
     const { rewrapped } = await service.rotateKey(ring, next);
-    const total = await hub.db.asSystem(async (tx) => (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM made_open.credentials`)).rows[0]!.n);
+    const total = await hub.db.asSystem(
+      async (tx) => (await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM made_open.credentials`)).rows[0]!.n,
+    );
     expect(rewrapped).toBe(total);
-    const kekIds = await hub.db.asSystem(async (tx) => (await tx.query<{ kek_id: string }>(`SELECT DISTINCT kek_id FROM made_open.credentials`)).rows);
+    const kekIds = await hub.db.asSystem(
+      async (tx) => (await tx.query<{ kek_id: string }>(`SELECT DISTINCT kek_id FROM made_open.credentials`)).rows,
+    );
     expect(kekIds).toEqual([{ kek_id: next.id }]);
     expect((await service.unseal(alice.id, created.id))?.secret).toEqual({ accountSid, authToken: canary.twilioToken });
     // The old key no longer opens anything; rotate back so the hub's own ring works again.
     await expect(wallet.service.unseal(alice.id, created.id)).rejects.toThrow(/could not be decrypted/);
     await service.rotateKey(createKeyRing(next), ring.current);
-    expect((await wallet.service.unseal(alice.id, created.id))?.secret).toEqual({ accountSid, authToken: canary.twilioToken });
+    expect((await wallet.service.unseal(alice.id, created.id))?.secret).toEqual({
+      accountSid,
+      authToken: canary.twilioToken,
+    });
   });
 
   it('never writes a secret to a log line', () => {
@@ -248,4 +312,3 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     expectNoCanary(all);
   });
 });
-

@@ -74,7 +74,13 @@ describe.each(kinds)('database on %s', (kind) => {
     const rows = await db.asOwner(async (tx) => {
       const results = [];
       for (let i = 0; i < 5; i++) {
-        results.push((await tx.query<{ who: string; claims: string | null }>(`SELECT current_user AS who, nullif(current_setting('request.jwt.claims', true), '') AS claims`)).rows[0]);
+        results.push(
+          (
+            await tx.query<{ who: string; claims: string | null }>(
+              `SELECT current_user AS who, nullif(current_setting('request.jwt.claims', true), '') AS claims`,
+            )
+          ).rows[0],
+        );
       }
       return results;
     });
@@ -88,9 +94,18 @@ describe.each(kinds)('database on %s', (kind) => {
     const users = Array.from({ length: 12 }, () => randomUUID());
     const seen = await Promise.all(
       users.map(async (sub, i) => {
-        if (i % 3 === 0) await expect(db.queryAsUser({ role: 'authenticated', sub }, 'SELECT 1 / (0 * $1::int)', [1])).rejects.toThrow(/division by zero/);
-        const anon = await db.queryAsUser<{ uid: string | null; who: string }>({ role: 'anon' }, 'SELECT auth.uid() AS uid, current_user AS who');
-        const own = await db.queryAsUser<{ uid: string; who: string }>({ role: 'authenticated', sub }, 'SELECT auth.uid() AS uid, current_user AS who');
+        if (i % 3 === 0)
+          await expect(db.queryAsUser({ role: 'authenticated', sub }, 'SELECT 1 / (0 * $1::int)', [1])).rejects.toThrow(
+            /division by zero/,
+          );
+        const anon = await db.queryAsUser<{ uid: string | null; who: string }>(
+          { role: 'anon' },
+          'SELECT auth.uid() AS uid, current_user AS who',
+        );
+        const own = await db.queryAsUser<{ uid: string; who: string }>(
+          { role: 'authenticated', sub },
+          'SELECT auth.uid() AS uid, current_user AS who',
+        );
         return [anon.rows[0], own.rows[0]];
       }),
     );
@@ -144,7 +159,10 @@ describe.runIf(postgresTestsRequired())('migrations from two hub instances at on
     const first = await connectPostgres({ url: fresh.url, logger: silent, poolSize: 2 });
     const second = await connectPostgres({ url: fresh.url, logger: silent, poolSize: 2 });
     try {
-      const [a, b] = await Promise.all([migrate(first, [platformMigrations], silent), migrate(second, [platformMigrations], silent)]);
+      const [a, b] = await Promise.all([
+        migrate(first, [platformMigrations], silent),
+        migrate(second, [platformMigrations], silent),
+      ]);
       expect([...a, ...b]).toEqual(['platform/0001_roles_and_auth_schema']);
     } finally {
       await first.close();

@@ -56,9 +56,9 @@ export async function migrate(db: Database, sources: readonly MigrationSource[],
       ALTER TABLE made_open.schema_migrations FORCE ROW LEVEL SECURITY;
     `);
     const applied = new Map(
-      (await tx.query<{ id: string; checksum: string }>('SELECT id, checksum FROM made_open.schema_migrations')).rows.map(
-        (row) => [row.id, row.checksum],
-      ),
+      (
+        await tx.query<{ id: string; checksum: string }>('SELECT id, checksum FROM made_open.schema_migrations')
+      ).rows.map((row) => [row.id, row.checksum]),
     );
     const pending: string[] = [];
     for (const migration of migrations) {

@@ -58,7 +58,8 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
   // level (set before every statement), so they are never lent to system or owner work.
   const userPool = newPool('made-open-hub-requests');
   // An idle client losing its connection must not crash the process.
-  for (const p of [pool, userPool]) p.on('error', (error) => options.logger.warn({ err: error }, 'idle PostgreSQL client failed'));
+  for (const p of [pool, userPool])
+    p.on('error', (error) => options.logger.warn({ err: error }, 'idle PostgreSQL client failed'));
 
   async function transaction<T>(opening: string, work: (tx: OwnerSql) => Promise<T>): Promise<T> {
     const client = await pool.connect();

@@ -32,7 +32,10 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) {
-    throw new UnauthorizedError('The Authorization header must be "Bearer <access token>".', 'bad_authorization_header');
+    throw new UnauthorizedError(
+      'The Authorization header must be "Bearer <access token>".',
+      'bad_authorization_header',
+    );
   }
   return match[1];
 }

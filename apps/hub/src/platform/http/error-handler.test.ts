@@ -9,15 +9,24 @@ describe('mapError', () => {
       status: 404,
       body: { error: { code: 'not_found', message: 'No entity with that id exists.' } },
     });
-    expect(mapError(new ConflictError('Stale', 'version_conflict', { current: 3 })).body.error.details).toEqual({ current: 3 });
+    expect(mapError(new ConflictError('Stale', 'version_conflict', { current: 3 })).body.error.details).toEqual({
+      current: 3,
+    });
   });
 
   it('turns input-caused PostgreSQL errors into 4xx without leaking SQL', () => {
-    const pgError = Object.assign(new Error('invalid input syntax for type uuid: "x" at character 42'), { code: '22P02', severity: 'ERROR' });
+    const pgError = Object.assign(new Error('invalid input syntax for type uuid: "x" at character 42'), {
+      code: '22P02',
+      severity: 'ERROR',
+    });
     const mapped = mapError(pgError);
     expect(mapped.status).toBe(400);
     expect(JSON.stringify(mapped.body)).not.toMatch(/character|uuid/);
-    expect(mapError(Object.assign(new Error('new row violates row-level security policy'), { code: '42501', severity: 'ERROR' })).status).toBe(403);
+    expect(
+      mapError(
+        Object.assign(new Error('new row violates row-level security policy'), { code: '42501', severity: 'ERROR' }),
+      ).status,
+    ).toBe(403);
   });
 
   it('maps zod errors to 400 with paths', () => {

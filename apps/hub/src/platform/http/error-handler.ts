@@ -72,10 +72,19 @@ export function mapError(error: unknown): Mapped {
   }
   if (error instanceof ZodError) {
     const details = error.issues.map((issue) => ({ path: `/${issue.path.join('/')}`, message: issue.message }));
-    return { status: 400, body: body('validation_failed', `The request is not valid: ${details[0]?.message ?? ''}`, details) };
+    return {
+      status: 400,
+      body: body('validation_failed', `The request is not valid: ${details[0]?.message ?? ''}`, details),
+    };
   }
   if (error instanceof OperatorError) {
-    return { status: 503, body: body(error.code, 'The hub cannot reach a service it needs. Try again shortly; if it persists, ask the operator to check /health.') };
+    return {
+      status: 503,
+      body: body(
+        error.code,
+        'The hub cannot reach a service it needs. Try again shortly; if it persists, ask the operator to check /health.',
+      ),
+    };
   }
   if (isPostgresError(error)) {
     const mapped = postgresUserErrors[error.code];
@@ -91,7 +100,10 @@ export function mapError(error: unknown): Mapped {
     const fastifyCode = (fastifyError.code ?? 'bad_request').replace(/^FST_ERR_/, '').toLowerCase();
     return { status, body: body(fastifyCode, fastifyError.message) };
   }
-  return { status: 500, body: body('internal_error', 'Something went wrong on our side. It has been logged; try again.') };
+  return {
+    status: 500,
+    body: body('internal_error', 'Something went wrong on our side. It has been logged; try again.'),
+  };
 }
 
 export function registerErrorHandling(app: FastifyInstance) {
@@ -103,6 +115,13 @@ export function registerErrorHandling(app: FastifyInstance) {
     return reply.status(status).send(payload);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(body('route_not_found', `There is no ${request.method} ${request.url.split('?')[0]} endpoint. See /docs for the API.`)),
+    reply
+      .status(404)
+      .send(
+        body(
+          'route_not_found',
+          `There is no ${request.method} ${request.url.split('?')[0]} endpoint. See /docs for the API.`,
+        ),
+      ),
   );
 }

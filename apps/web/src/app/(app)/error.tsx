@@ -9,7 +9,7 @@ export default function AppError({ error, reset }: { error: Error & { digest?: s
   const message =
     error.message && !error.digest
       ? error.message
-      : "The page could not be loaded from your hub. It may be restarting or unreachable: check that it is running, then try again.";
+      : 'The page could not be loaded from your hub. It may be restarting or unreachable: check that it is running, then try again.';
   return (
     <div role="alert" className="mx-auto mt-10 max-w-md rounded-lg border border-destructive/50 p-6 text-center">
       <h1 className="text-lg font-semibold">Something went wrong</h1>

@@ -8,7 +8,9 @@ import { SESSION_ENDED } from '@/lib/hub';
 /** The email claim of the access token (the proxy verified the session with the hub on this request). */
 function emailOf(accessToken: string): string {
   try {
-    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { email?: unknown };
+    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      email?: unknown;
+    };
     return typeof payload.email === 'string' ? payload.email : '';
   } catch {
     return '';

@@ -22,16 +22,40 @@ export function AuthForm({
     <form action={formAction} className="grid gap-4" noValidate>
       {next && <input type="hidden" name="next" value={next} />}
       {state.error && (
-        <p role="alert" className="rounded-md border border-destructive/50 bg-destructive/10 p-3 text-sm text-foreground">
+        <p
+          role="alert"
+          className="rounded-md border border-destructive/50 bg-destructive/10 p-3 text-sm text-foreground"
+        >
           {state.error}
         </p>
       )}
       <Field id="email" label="Email" error={state.fieldErrors?.email}>
-        {(aria) => <Input {...aria} name="email" type="email" autoComplete="email" defaultValue={state.email} required autoFocus />}
-      </Field>
-      <Field id="password" label="Password" hint={signUp ? 'At least 8 characters.' : undefined} error={state.fieldErrors?.password}>
         {(aria) => (
-          <Input {...aria} name="password" type="password" autoComplete={signUp ? 'new-password' : 'current-password'} required />
+          <Input
+            {...aria}
+            name="email"
+            type="email"
+            autoComplete="email"
+            defaultValue={state.email}
+            required
+            autoFocus
+          />
+        )}
+      </Field>
+      <Field
+        id="password"
+        label="Password"
+        hint={signUp ? 'At least 8 characters.' : undefined}
+        error={state.fieldErrors?.password}
+      >
+        {(aria) => (
+          <Input
+            {...aria}
+            name="password"
+            type="password"
+            autoComplete={signUp ? 'new-password' : 'current-password'}
+            required
+          />
         )}
       </Field>
       {signUp && (

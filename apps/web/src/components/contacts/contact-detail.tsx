@@ -66,7 +66,10 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
   return (
     <div className="grid gap-6">
       <div className="flex flex-wrap items-center gap-4">
-        <span aria-hidden="true" className="grid size-14 shrink-0 place-items-center rounded-full bg-primary/15 text-lg font-semibold text-primary">
+        <span
+          aria-hidden="true"
+          className="grid size-14 shrink-0 place-items-center rounded-full bg-primary/15 text-lg font-semibold text-primary"
+        >
           {initials(contact.name)}
         </span>
         <div className="min-w-0 flex-1">
@@ -95,7 +98,8 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
               <AlertDialogContent>
                 <AlertDialogTitle>Delete {contact.name}?</AlertDialogTitle>
                 <AlertDialogDescription>
-                  The contact and its identifiers are removed. Messages and calls stay in your hub but are no longer linked to this person. You can undo for a few seconds.
+                  The contact and its identifiers are removed. Messages and calls stay in your hub but are no longer
+                  linked to this person. You can undo for a few seconds.
                 </AlertDialogDescription>
                 <div className="flex justify-end gap-2">
                   <AlertDialogCancel>Keep</AlertDialogCancel>
@@ -120,7 +124,12 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
             <CardTitle>Edit contact</CardTitle>
           </CardHeader>
           <CardContent>
-            <ContactForm initial={contact} submitLabel="Save changes" onSubmit={save} onCancel={() => setEditing(false)} />
+            <ContactForm
+              initial={contact}
+              submitLabel="Save changes"
+              onSubmit={save}
+              onCancel={() => setEditing(false)}
+            />
           </CardContent>
         </Card>
       ) : (
@@ -132,7 +141,8 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
             <CardContent>
               {contact.emails.length + contact.phones.length === 0 ? (
                 <p className="text-sm text-muted-foreground">
-                  No email address or phone number yet. Add one so messages and calls from {contact.name} are linked here.
+                  No email address or phone number yet. Add one so messages and calls from {contact.name} are linked
+                  here.
                 </p>
               ) : (
                 <ul className="grid gap-2 text-sm">
@@ -147,7 +157,10 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
                   {contact.phones.map((p) => (
                     <li key={`p-${p}`} className="flex items-center gap-2">
                       <Phone className="size-4 text-muted-foreground" aria-label="Phone" />
-                      <a className="text-primary underline-offset-4 hover:underline" href={`tel:${p.replace(/[^\d+]/g, '')}`}>
+                      <a
+                        className="text-primary underline-offset-4 hover:underline"
+                        href={`tel:${p.replace(/[^\d+]/g, '')}`}
+                      >
                         {p}
                       </a>
                     </li>
@@ -164,7 +177,9 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
               {contact.notes ? (
                 <p className="whitespace-pre-wrap text-sm">{contact.notes}</p>
               ) : (
-                <p className="text-sm text-muted-foreground">Nothing noted yet. Use Edit to add what you want to remember about {contact.name}.</p>
+                <p className="text-sm text-muted-foreground">
+                  Nothing noted yet. Use Edit to add what you want to remember about {contact.name}.
+                </p>
               )}
             </CardContent>
           </Card>

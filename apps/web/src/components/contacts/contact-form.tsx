@@ -22,7 +22,13 @@ export function ContactForm({ initial, submitLabel, onSubmit, onCancel }: Contac
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const get = (k: string) => String(form.get(k) ?? '');
-    const parsed = parseContactForm({ name: get('name'), emails: get('emails'), phones: get('phones'), organization: get('organization'), notes: get('notes') });
+    const parsed = parseContactForm({
+      name: get('name'),
+      emails: get('emails'),
+      phones: get('phones'),
+      organization: get('organization'),
+      notes: get('notes'),
+    });
     if (!parsed.ok) {
       setErrors(parsed.fieldErrors);
       setError(undefined);
@@ -54,14 +60,42 @@ export function ContactForm({ initial, submitLabel, onSubmit, onCancel }: Contac
       <Field id="contact-name" label="Name" error={errors.name}>
         {(aria) => <Input {...aria} name="name" defaultValue={initial?.name ?? ''} autoComplete="off" required />}
       </Field>
-      <Field id="contact-emails" label="Email addresses" hint="One per line, or separated by commas." error={errors.emails}>
-        {(aria) => <Textarea {...aria} name="emails" defaultValue={(initial?.emails ?? []).join('\n')} className="min-h-16" autoComplete="off" />}
+      <Field
+        id="contact-emails"
+        label="Email addresses"
+        hint="One per line, or separated by commas."
+        error={errors.emails}
+      >
+        {(aria) => (
+          <Textarea
+            {...aria}
+            name="emails"
+            defaultValue={(initial?.emails ?? []).join('\n')}
+            className="min-h-16"
+            autoComplete="off"
+          />
+        )}
       </Field>
-      <Field id="contact-phones" label="Phone numbers" hint="Include the country code, like +44 20 7946 0958." error={errors.phones}>
-        {(aria) => <Textarea {...aria} name="phones" defaultValue={(initial?.phones ?? []).join('\n')} className="min-h-16" autoComplete="off" />}
+      <Field
+        id="contact-phones"
+        label="Phone numbers"
+        hint="Include the country code, like +44 20 7946 0958."
+        error={errors.phones}
+      >
+        {(aria) => (
+          <Textarea
+            {...aria}
+            name="phones"
+            defaultValue={(initial?.phones ?? []).join('\n')}
+            className="min-h-16"
+            autoComplete="off"
+          />
+        )}
       </Field>
       <Field id="contact-organization" label="Organization" error={errors.organization}>
-        {(aria) => <Input {...aria} name="organization" defaultValue={initial?.organization ?? ''} autoComplete="off" />}
+        {(aria) => (
+          <Input {...aria} name="organization" defaultValue={initial?.organization ?? ''} autoComplete="off" />
+        )}
       </Field>
       <Field id="contact-notes" label="Notes" error={errors.notes}>
         {(aria) => <Textarea {...aria} name="notes" defaultValue={initial?.notes ?? ''} />}

@@ -8,8 +8,15 @@ import type { Contact } from '@/lib/model';
 import { ContactList } from './contact-list';
 
 const make = (i: number, name: string): Contact => ({
-  id: `id-${i}`, name, emails: [`${name.split(' ')[0]!.toLowerCase()}@example.org`], phones: [], organization: '', notes: '',
-  version: 1, createdAt: '2026-01-01T00:00:00Z', updatedAt: `2026-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00Z`,
+  id: `id-${i}`,
+  name,
+  emails: [`${name.split(' ')[0]!.toLowerCase()}@example.org`],
+  phones: [],
+  organization: '',
+  notes: '',
+  version: 1,
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: `2026-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00Z`,
 });
 
 function renderList(contacts: Contact[], total = contacts.length) {
@@ -46,7 +53,10 @@ describe('ContactList', () => {
     expect(screen.queryByRole('link', { name: /Ada Lovelace/ })).not.toBeInTheDocument();
     await userEvent.clear(screen.getByLabelText('Search contacts'));
     await userEvent.type(screen.getByLabelText('Search contacts'), 'Linus');
-    expect(await screen.findByRole('link', { name: /Add “Linus”/ })).toHaveAttribute('href', '/contacts/new?name=Linus');
+    expect(await screen.findByRole('link', { name: /Add “Linus”/ })).toHaveAttribute(
+      'href',
+      '/contacts/new?name=Linus',
+    );
   });
 
   describe('when the page carries only the first rows', () => {
@@ -70,7 +80,9 @@ describe('ContactList', () => {
         .mockResolvedValueOnce(Response.json({ rows: all, truncated: false, stamp: '1' }));
       vi.stubGlobal('fetch', fetchAll);
       renderList(all.slice(0, 40), 100);
-      expect(await screen.findByRole('alert')).toHaveTextContent('Only the first 40 contacts could be shown: The hub is not reachable.');
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'Only the first 40 contacts could be shown: The hub is not reachable.',
+      );
       await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
       expect(await screen.findByText('100 contacts')).toBeInTheDocument();
       expect(screen.queryByRole('alert')).not.toBeInTheDocument();

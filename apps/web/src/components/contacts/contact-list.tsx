@@ -3,7 +3,16 @@ import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { Building2, Mail, Phone, Plus, Search, UserPlus, X } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { startTransition, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import {
+  startTransition,
+  useDeferredValue,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+} from 'react';
 import { usePendingDeletes } from '@/components/shell/pending-deletes';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
@@ -35,7 +44,9 @@ type FullList =
 /** The whole list, loaded after the first paint and again whenever `stamp` changes. */
 function useFullList(initial: ContactRow[], total: number, truncated: boolean, stamp: string): [FullList, () => void] {
   const complete = initial.length >= total;
-  const [full, setFull] = useState<FullList>(complete ? { state: 'ready', rows: initial, truncated, fetched: false } : { state: 'loading' });
+  const [full, setFull] = useState<FullList>(
+    complete ? { state: 'ready', rows: initial, truncated, fetched: false } : { state: 'loading' },
+  );
   const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     if (complete) {
@@ -45,10 +56,17 @@ function useFullList(initial: ContactRow[], total: number, truncated: boolean, s
     const abort = new AbortController();
     fetch('/api/contacts/all', { signal: abort.signal, cache: 'no-store' })
       .then(async (response) => {
-        const body = (await response.json().catch(() => null)) as { rows?: ContactRow[]; truncated?: boolean; error?: { message?: string } } | null;
-        if (!response.ok || !body?.rows) throw new Error(body?.error?.message ?? `The hub answered ${response.status}.`);
+        const body = (await response.json().catch(() => null)) as {
+          rows?: ContactRow[];
+          truncated?: boolean;
+          error?: { message?: string };
+        } | null;
+        if (!response.ok || !body?.rows)
+          throw new Error(body?.error?.message ?? `The hub answered ${response.status}.`);
         // A transition: React renders the long list in slices and keeps the page responsive.
-        startTransition(() => setFull({ state: 'ready', rows: body.rows!, truncated: Boolean(body.truncated), fetched: true }));
+        startTransition(() =>
+          setFull({ state: 'ready', rows: body.rows!, truncated: Boolean(body.truncated), fetched: true }),
+        );
       })
       .catch((error: unknown) => {
         if (abort.signal.aborted) return;
@@ -69,7 +87,10 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
   const { hidden } = usePendingDeletes();
   const [full, retry] = useFullList(initial, total, truncated, stamp);
   const source = full.state === 'ready' ? full.rows : initial;
-  const visible = useMemo(() => (hidden.size === 0 ? source : source.filter((c) => !hidden.has(c.id))), [source, hidden]);
+  const visible = useMemo(
+    () => (hidden.size === 0 ? source : source.filter((c) => !hidden.has(c.id))),
+    [source, hidden],
+  );
   // The full list arrives in name order from the server; the first rows are few.
   const inNameOrder = full.state === 'ready' && full.fetched;
   const index = useMemo(() => createContactIndex(visible, inNameOrder), [visible, inNameOrder]);
@@ -88,7 +109,13 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
   const listRef = useRef<HTMLUListElement>(null);
   const [scrollMargin, setScrollMargin] = useState(0);
   useLayoutEffect(() => setScrollMargin(listRef.current?.offsetTop ?? 0), []);
-  const virtualizer = useWindowVirtualizer({ count: rows.length, estimateSize: () => ROW, overscan: 8, scrollMargin, initialRect: FIRST_PAINT_RECT });
+  const virtualizer = useWindowVirtualizer({
+    count: rows.length,
+    estimateSize: () => ROW,
+    overscan: 8,
+    scrollMargin,
+    initialRect: FIRST_PAINT_RECT,
+  });
 
   const focusRow = (index: number) => {
     const clamped = Math.max(0, Math.min(rows.length - 1, index));
@@ -96,7 +123,9 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
     requestAnimationFrame(() => listRef.current?.querySelector<HTMLElement>(`[data-index="${clamped}"] a`)?.focus());
   };
   const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
-    const current = Number((document.activeElement?.closest('[data-index]') as HTMLElement | null)?.dataset.index ?? -1);
+    const current = Number(
+      (document.activeElement?.closest('[data-index]') as HTMLElement | null)?.dataset.index ?? -1,
+    );
     const target: Record<string, () => void> = {
       ArrowDown: () => focusRow(current + 1),
       ArrowUp: () => (current <= 0 ? document.getElementById('contact-search')?.focus() : focusRow(current - 1)),
@@ -112,7 +141,10 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
 
   if (total === 0 && (full.state !== 'ready' || full.rows.length === 0)) {
     return (
-      <section aria-labelledby="empty-title" className="mx-auto mt-6 max-w-md rounded-lg border border-dashed border-border p-8 text-center">
+      <section
+        aria-labelledby="empty-title"
+        className="mx-auto mt-6 max-w-md rounded-lg border border-dashed border-border p-8 text-center"
+      >
         <UserPlus className="mx-auto size-10 text-muted-foreground" aria-hidden="true" />
         <h2 id="empty-title" className="mt-3 text-lg font-semibold">
           Add your first contact
@@ -136,7 +168,10 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
         <div className="grid flex-1 gap-1.5">
           <Label htmlFor="contact-search">Search contacts</Label>
           <div className="relative">
-            <Search className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden="true" />
+            <Search
+              className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-muted-foreground"
+              aria-hidden="true"
+            />
             <Input
               id="contact-search"
               type="search"
@@ -179,8 +214,13 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
         {full.state === 'ready' && full.truncated && ' (showing the first 5,000; search to find others)'}
       </p>
       {full.state === 'failed' && (
-        <div role="alert" className="mt-2 flex flex-wrap items-center gap-2 rounded-md border border-destructive/40 p-3 text-sm">
-          <span>Only the first {initial.length} contacts could be shown: {full.message}</span>
+        <div
+          role="alert"
+          className="mt-2 flex flex-wrap items-center gap-2 rounded-md border border-destructive/40 p-3 text-sm"
+        >
+          <span>
+            Only the first {initial.length} contacts could be shown: {full.message}
+          </span>
           <Button variant="outline" size="sm" onClick={retry}>
             Try again
           </Button>
@@ -190,7 +230,9 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
       {rows.length === 0 && full.state === 'loading' ? null : rows.length === 0 ? (
         <div className="mt-4 rounded-lg border border-dashed border-border p-8 text-center">
           <p className="font-medium">No contacts match “{deferredQuery}”.</p>
-          <p className="mt-1 text-sm text-muted-foreground">Try part of a name, an email address, or the last digits of a phone number.</p>
+          <p className="mt-1 text-sm text-muted-foreground">
+            Try part of a name, an email address, or the last digits of a phone number.
+          </p>
           <div className="mt-4 flex justify-center gap-2">
             <Button variant="outline" onClick={() => setQuery('')}>
               <X aria-hidden="true" /> Clear search
@@ -231,7 +273,10 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
                   onFocus={() => router.prefetch(`/contacts/${c.id}`)}
                   className="flex h-full items-center gap-3 px-3 outline-none hover:bg-muted focus-visible:bg-muted focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-ring sm:px-4"
                 >
-                  <span aria-hidden="true" className="grid size-10 shrink-0 place-items-center rounded-full bg-primary/15 text-sm font-semibold text-primary">
+                  <span
+                    aria-hidden="true"
+                    className="grid size-10 shrink-0 place-items-center rounded-full bg-primary/15 text-sm font-semibold text-primary"
+                  >
                     {initials(c.name)}
                   </span>
                   <span className="min-w-0 flex-1">

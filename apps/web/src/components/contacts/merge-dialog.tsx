@@ -91,18 +91,34 @@ export function MergeDialog({ contact, onMerged }: { contact: Contact; onMerged:
       <DialogContent className="max-w-2xl">
         <DialogTitle>Merge a duplicate of {contact.name}</DialogTitle>
         <DialogDescription>
-          Merging keeps every email address, phone number and link from both contacts in one. Choose whose name and details to keep.
+          Merging keeps every email address, phone number and link from both contacts in one. Choose whose name and
+          details to keep.
         </DialogDescription>
         {!other ? (
           <div className="grid gap-3">
             <div className="grid gap-1.5">
               <Label htmlFor="merge-search">Find the duplicate</Label>
               <div className="relative">
-                <Search className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden="true" />
-                <Input id="merge-search" type="search" className="pl-9" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Name, email or phone" autoComplete="off" />
+                <Search
+                  className="pointer-events-none absolute left-3 top-1/2 size-4 -translate-y-1/2 text-muted-foreground"
+                  aria-hidden="true"
+                />
+                <Input
+                  id="merge-search"
+                  type="search"
+                  className="pl-9"
+                  value={query}
+                  onChange={(e) => setQuery(e.target.value)}
+                  placeholder="Name, email or phone"
+                  autoComplete="off"
+                />
               </div>
             </div>
-            {loadError && <p role="alert" className="text-sm text-destructive">{loadError}</p>}
+            {loadError && (
+              <p role="alert" className="text-sm text-destructive">
+                {loadError}
+              </p>
+            )}
             <ul aria-label="Possible duplicates" aria-busy={loading} className="grid max-h-72 gap-1 overflow-y-auto">
               {candidates.map((c) => (
                 <li key={c.id}>
@@ -113,13 +129,17 @@ export function MergeDialog({ contact, onMerged }: { contact: Contact; onMerged:
                   >
                     <span className="min-w-0">
                       <span className="block truncate font-medium">{c.name}</span>
-                      <span className="block truncate text-muted-foreground">{[c.organization, ...c.emails, ...c.phones].filter(Boolean).join(' · ') || 'No details'}</span>
+                      <span className="block truncate text-muted-foreground">
+                        {[c.organization, ...c.emails, ...c.phones].filter(Boolean).join(' · ') || 'No details'}
+                      </span>
                     </span>
                     <ArrowRight className="size-4 shrink-0" aria-hidden="true" />
                   </button>
                 </li>
               ))}
-              {!loading && !loadError && candidates.length === 0 && <li className="text-sm text-muted-foreground">No other contacts match.</li>}
+              {!loading && !loadError && candidates.length === 0 && (
+                <li className="text-sm text-muted-foreground">No other contacts match.</li>
+              )}
             </ul>
           </div>
         ) : (
@@ -128,7 +148,14 @@ export function MergeDialog({ contact, onMerged }: { contact: Contact; onMerged:
               <legend className="mb-1 text-sm font-medium">Keep the name and details of</legend>
               {(['this', 'other'] as const).map((k) => (
                 <label key={k} className="flex items-center gap-2 text-sm">
-                  <input type="radio" name={keepName} value={k} checked={keep === k} onChange={() => setKeep(k)} className="size-4 accent-[var(--primary)]" />
+                  <input
+                    type="radio"
+                    name={keepName}
+                    value={k}
+                    checked={keep === k}
+                    onChange={() => setKeep(k)}
+                    className="size-4 accent-[var(--primary)]"
+                  />
                   {k === 'this' ? contact.name : other.name}
                 </label>
               ))}

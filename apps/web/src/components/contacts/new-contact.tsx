@@ -14,7 +14,8 @@ export function NewContact({ name }: { name?: string }) {
       onCancel={() => router.push('/contacts')}
       onSubmit={async (input) => {
         const result = await createContactAction(input);
-        if (!result.ok) return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
+        if (!result.ok)
+          return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
         toast({ title: `Added ${result.data.name}` });
         router.push(`/contacts/${result.data.id}`);
       }}

@@ -24,7 +24,8 @@ export function Timeline({ items, name }: { items: TimelineItem[]; name: string 
   if (items.length === 0) {
     return (
       <p className="text-sm text-muted-foreground">
-        Nothing is linked to {name} yet. Messages, calls, events and notes that mention them will appear here, newest first.
+        Nothing is linked to {name} yet. Messages, calls, events and notes that mention them will appear here, newest
+        first.
       </p>
     );
   }
@@ -50,7 +51,11 @@ export function Timeline({ items, name }: { items: TimelineItem[]; name: string 
               )}{' '}
               <span className="text-muted-foreground">({item.linkKind.replace(/_/g, ' ')})</span>
             </p>
-            {item.at && <p className="text-xs text-muted-foreground"><time dateTime={item.at}>{formatDate(item.at)}</time></p>}
+            {item.at && (
+              <p className="text-xs text-muted-foreground">
+                <time dateTime={item.at}>{formatDate(item.at)}</time>
+              </p>
+            )}
             {item.entity.body && <p className="mt-1 line-clamp-2 text-sm text-muted-foreground">{item.entity.body}</p>}
           </li>
         );

@@ -22,7 +22,8 @@ export function NoteEditor({ note: initial }: { note: Note }) {
         submitLabel="Save note"
         onSubmit={async (title, body) => {
           const result = await updateNoteAction(note.id, note.version, title, body);
-          if (!result.ok) return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
+          if (!result.ok)
+            return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
           setNote(result.data);
           toast({ title: 'Note saved' });
         }}

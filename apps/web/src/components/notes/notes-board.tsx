@@ -31,11 +31,20 @@ export function NotesBoard({ notes }: { notes: Note[] }) {
               new Promise((resolve) => {
                 startTransition(async () => {
                   // Shown at once; React drops it again if the hub refuses (rollback).
-                  addOptimistic({ id: `pending-${Date.now()}`, title, body, version: 0, updatedAt: new Date().toISOString() });
+                  addOptimistic({
+                    id: `pending-${Date.now()}`,
+                    title,
+                    body,
+                    version: 0,
+                    updatedAt: new Date().toISOString(),
+                  });
                   const result = await createNoteAction(title, body);
                   if (!result.ok) {
                     toast({ title: 'Note not saved', description: result.error, tone: 'error' });
-                    resolve({ error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) });
+                    resolve({
+                      error: result.error,
+                      ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}),
+                    });
                   } else resolve();
                 });
               })
@@ -51,7 +60,10 @@ export function NotesBoard({ notes }: { notes: Note[] }) {
           <div className="rounded-lg border border-dashed border-border p-8 text-center">
             <NotebookPen className="mx-auto size-10 text-muted-foreground" aria-hidden="true" />
             <p className="mt-3 font-medium">No notes yet</p>
-            <p className="mt-1 text-sm text-muted-foreground">Write down anything you want to find again: ideas, meeting notes, things to remember. Notes are searchable with Ctrl K.</p>
+            <p className="mt-1 text-sm text-muted-foreground">
+              Write down anything you want to find again: ideas, meeting notes, things to remember. Notes are searchable
+              with Ctrl K.
+            </p>
           </div>
         ) : (
           <ul className="grid gap-3">
@@ -64,12 +76,19 @@ export function NotesBoard({ notes }: { notes: Note[] }) {
                       {pending ? (
                         <p className="font-medium">{n.title}</p>
                       ) : (
-                        <Link href={`/notes/${n.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
+                        <Link
+                          href={`/notes/${n.id}`}
+                          className="font-medium text-primary underline-offset-4 hover:underline"
+                        >
                           {n.title}
                         </Link>
                       )}
-                      <p className="text-xs text-muted-foreground">{pending ? 'Saving…' : <time dateTime={n.updatedAt}>{formatDate(n.updatedAt)}</time>}</p>
-                      {n.body && <p className="mt-2 line-clamp-3 whitespace-pre-wrap text-sm text-muted-foreground">{n.body}</p>}
+                      <p className="text-xs text-muted-foreground">
+                        {pending ? 'Saving…' : <time dateTime={n.updatedAt}>{formatDate(n.updatedAt)}</time>}
+                      </p>
+                      {n.body && (
+                        <p className="mt-2 line-clamp-3 whitespace-pre-wrap text-sm text-muted-foreground">{n.body}</p>
+                      )}
                     </CardContent>
                   </Card>
                 </li>

@@ -19,7 +19,13 @@ const ICONS: Record<CapabilityName, LucideIcon> = {
 };
 
 /** Each capability, on or off, and why: the credentials that switch it on, or the one to add. */
-export function CapabilityList({ capabilities, credentials }: { capabilities: Capability[]; credentials: CredentialView[] }) {
+export function CapabilityList({
+  capabilities,
+  credentials,
+}: {
+  capabilities: Capability[];
+  credentials: CredentialView[];
+}) {
   return (
     <ul className="grid gap-3 md:grid-cols-2" aria-label="Capabilities">
       {capabilities.map((cap) => {
@@ -29,8 +35,15 @@ export function CapabilityList({ capabilities, credentials }: { capabilities: Ca
         const names = credentials.filter((c) => cap.providedBy.includes(c.type)).map((c) => `“${c.name}”`);
         const headingId = `capability-${cap.name.replace('.', '-')}`;
         return (
-          <li key={cap.name} aria-labelledby={headingId} className={cn('flex gap-3 rounded-lg border border-border p-4', cap.enabled ? 'bg-card' : 'bg-muted/40')}>
-            <Icon className={cn('mt-0.5 size-5 shrink-0', cap.enabled ? 'text-primary' : 'text-muted-foreground')} aria-hidden="true" />
+          <li
+            key={cap.name}
+            aria-labelledby={headingId}
+            className={cn('flex gap-3 rounded-lg border border-border p-4', cap.enabled ? 'bg-card' : 'bg-muted/40')}
+          >
+            <Icon
+              className={cn('mt-0.5 size-5 shrink-0', cap.enabled ? 'text-primary' : 'text-muted-foreground')}
+              aria-hidden="true"
+            />
             <div className="min-w-0 flex-1">
               <div className="flex flex-wrap items-center gap-2">
                 <h2 id={headingId} className="font-semibold">
@@ -51,7 +64,11 @@ export function CapabilityList({ capabilities, credentials }: { capabilities: Ca
               {!cap.enabled && (
                 <div className="mt-3 flex flex-wrap gap-2">
                   {enabling.map((t) => (
-                    <Link key={t} href={`/settings/credentials?add=${t}`} className={buttonVariants({ variant: 'outline', size: 'sm' })}>
+                    <Link
+                      key={t}
+                      href={`/settings/credentials?add=${t}`}
+                      className={buttonVariants({ variant: 'outline', size: 'sm' })}
+                    >
                       <Plus aria-hidden="true" /> Add {CREDENTIAL_TYPES[t].label}
                     </Link>
                   ))}

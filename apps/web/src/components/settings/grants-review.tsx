@@ -34,9 +34,17 @@ export function GrantsReview({ items: initial }: { items: PluginGrants[] }) {
 
   async function revoke(plugin: PluginView, permission: string) {
     const result = await revokeGrantAction(plugin.id, permission);
-    if (!result.ok) return toast({ title: 'Could not revoke the permission', description: result.error, tone: 'error' });
-    setItems((list) => list.map((i) => (i.plugin.id === plugin.id ? { ...i, grants: i.grants.filter((g) => g.permission !== permission) } : i)));
-    toast({ title: 'Permission revoked', description: `${plugin.name} can no longer ${describePermission(permission).summary.replace(/^./, (c) => c.toLowerCase())}.` });
+    if (!result.ok)
+      return toast({ title: 'Could not revoke the permission', description: result.error, tone: 'error' });
+    setItems((list) =>
+      list.map((i) =>
+        i.plugin.id === plugin.id ? { ...i, grants: i.grants.filter((g) => g.permission !== permission) } : i,
+      ),
+    );
+    toast({
+      title: 'Permission revoked',
+      description: `${plugin.name} can no longer ${describePermission(permission).summary.replace(/^./, (c) => c.toLowerCase())}.`,
+    });
     router.refresh();
   }
 
@@ -46,7 +54,8 @@ export function GrantsReview({ items: initial }: { items: PluginGrants[] }) {
         <ShieldCheck className="mx-auto size-8 text-muted-foreground" aria-hidden="true" />
         <h2 className="mt-3 text-lg font-semibold">No plugin holds any permission</h2>
         <p className="mx-auto mt-1 max-w-md text-sm text-muted-foreground">
-          When you install a plugin and allow what it asks for, each permission shows up here, and you can take it back at any time.
+          When you install a plugin and allow what it asks for, each permission shows up here, and you can take it back
+          at any time.
         </p>
         <Button asChild className="mt-4">
           <Link href="/settings/plugins">Go to plugins</Link>
@@ -59,11 +68,19 @@ export function GrantsReview({ items: initial }: { items: PluginGrants[] }) {
       {items.map(({ plugin, grants }) => {
         const headingId = `grants-${plugin.id}`;
         return (
-          <section key={plugin.id} id={headingId} aria-labelledby={`${headingId}-title`} className="scroll-mt-20 rounded-lg border border-border">
+          <section
+            key={plugin.id}
+            id={headingId}
+            aria-labelledby={`${headingId}-title`}
+            className="scroll-mt-20 rounded-lg border border-border"
+          >
             <div className="flex flex-wrap items-center justify-between gap-2 border-b border-border p-4">
               <div className="flex flex-wrap items-center gap-2">
                 <h2 id={`${headingId}-title`} className="text-base font-semibold">
-                  <Link href={`/settings/plugins/${plugin.id}`} className="rounded-sm underline-offset-4 hover:underline">
+                  <Link
+                    href={`/settings/plugins/${plugin.id}`}
+                    className="rounded-sm underline-offset-4 hover:underline"
+                  >
                     {plugin.name}
                   </Link>
                 </h2>
@@ -98,8 +115,9 @@ export function GrantsReview({ items: initial }: { items: PluginGrants[] }) {
                         <AlertDialogContent>
                           <AlertDialogTitle>Revoke this permission?</AlertDialogTitle>
                           <AlertDialogDescription>
-                            {plugin.name} will no longer be allowed to {info.summary.replace(/^./, (c) => c.toLowerCase())} ({g.permission}), from its next call on.
-                            You can allow it again from the plugin’s page.
+                            {plugin.name} will no longer be allowed to{' '}
+                            {info.summary.replace(/^./, (c) => c.toLowerCase())} ({g.permission}), from its next call
+                            on. You can allow it again from the plugin’s page.
                           </AlertDialogDescription>
                           <div className="flex flex-wrap justify-end gap-2">
                             <AlertDialogCancel>Cancel</AlertDialogCancel>

@@ -19,7 +19,12 @@ export function SettingsNav() {
       <ul className="flex flex-wrap gap-1 md:sticky md:top-20 md:flex-col">
         {SETTINGS_SECTIONS.map(({ href, label, icon: Icon }) => (
           <li key={href} className="shrink-0">
-            <NavLink href={href} icon={Icon} active={isCurrentSection(pathname, href, href === '/settings')} className="px-2.5 md:gap-2 md:px-3">
+            <NavLink
+              href={href}
+              icon={Icon}
+              active={isCurrentSection(pathname, href, href === '/settings')}
+              className="px-2.5 md:gap-2 md:px-3"
+            >
               {label}
             </NavLink>
           </li>

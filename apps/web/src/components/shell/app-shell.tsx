@@ -7,7 +7,15 @@ import { UserMenu } from '@/components/shell/user-menu';
 import { LiveUpdates, type RealtimeConfig } from '@/components/shell/live-updates';
 import { PendingDeletesProvider } from '@/components/shell/pending-deletes';
 
-export function AppShell({ email, realtime, children }: { email: string; realtime: RealtimeConfig | null; children: ReactNode }) {
+export function AppShell({
+  email,
+  realtime,
+  children,
+}: {
+  email: string;
+  realtime: RealtimeConfig | null;
+  children: ReactNode;
+}) {
   return (
     <div className="flex min-h-dvh flex-col">
       <a

@@ -11,7 +11,8 @@ import { Highlighted } from '@/components/highlighted';
 
 const item =
   'flex cursor-default select-none items-center gap-2 rounded-md px-2 py-2 text-sm outline-none data-[selected=true]:bg-muted [&_svg]:size-4 [&_svg]:shrink-0 [&_svg]:text-muted-foreground';
-const group = '[&_[cmdk-group-heading]]:px-2 [&_[cmdk-group-heading]]:py-1.5 [&_[cmdk-group-heading]]:text-xs [&_[cmdk-group-heading]]:font-medium [&_[cmdk-group-heading]]:text-muted-foreground';
+const group =
+  '[&_[cmdk-group-heading]]:px-2 [&_[cmdk-group-heading]]:py-1.5 [&_[cmdk-group-heading]]:text-xs [&_[cmdk-group-heading]]:font-medium [&_[cmdk-group-heading]]:text-muted-foreground';
 
 export function hrefFor(hit: Pick<SearchHit, 'id' | 'type'>): string {
   if (hit.type === 'person') return `/contacts/${hit.id}`;
@@ -76,7 +77,13 @@ export function CommandPalette() {
 
   return (
     <>
-      <Button variant="outline" size="sm" onClick={() => setOpen(true)} className="gap-2 text-muted-foreground" aria-keyshortcuts="Control+K Meta+K">
+      <Button
+        variant="outline"
+        size="sm"
+        onClick={() => setOpen(true)}
+        className="gap-2 text-muted-foreground"
+        aria-keyshortcuts="Control+K Meta+K"
+      >
         <Search aria-hidden="true" />
         <span className="hidden md:inline">Search…</span>
         <span className="sr-only md:hidden">Search</span>
@@ -99,7 +106,9 @@ export function CommandPalette() {
                   placeholder="Search contacts and notes, or type a command…"
                   className="h-12 flex-1 bg-transparent text-base outline-none placeholder:text-muted-foreground sm:text-sm"
                 />
-                {loading && <LoaderCircle className="size-4 animate-spin text-muted-foreground" aria-label="Searching" />}
+                {loading && (
+                  <LoaderCircle className="size-4 animate-spin text-muted-foreground" aria-label="Searching" />
+                )}
               </div>
               <Command.List className="max-h-[60vh] overflow-y-auto p-2">
                 {error && (
@@ -113,7 +122,12 @@ export function CommandPalette() {
                 {hits.length > 0 && (
                   <Command.Group heading="Results" className={group}>
                     {hits.map((h) => (
-                      <Command.Item key={`${h.type}-${h.id}`} value={`hit-${h.id}`} onSelect={() => go(hrefFor(h))} className={item}>
+                      <Command.Item
+                        key={`${h.type}-${h.id}`}
+                        value={`hit-${h.id}`}
+                        onSelect={() => go(hrefFor(h))}
+                        className={item}
+                      >
                         {h.type === 'person' ? <User aria-hidden="true" /> : <FileText aria-hidden="true" />}
                         <span className="min-w-0 flex-1">
                           <span className="block truncate">{h.title}</span>
@@ -123,7 +137,9 @@ export function CommandPalette() {
                             </span>
                           )}
                         </span>
-                        <span className="text-xs text-muted-foreground">{h.type === 'person' ? 'Contact' : h.type === 'note' ? 'Note' : h.type}</span>
+                        <span className="text-xs text-muted-foreground">
+                          {h.type === 'person' ? 'Contact' : h.type === 'note' ? 'Note' : h.type}
+                        </span>
                       </Command.Item>
                     ))}
                   </Command.Group>

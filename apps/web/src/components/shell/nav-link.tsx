@@ -9,7 +9,19 @@ export function isCurrentSection(pathname: string, href: string, exact = false):
 }
 
 /** A navigation entry with an icon, marked with aria-current when it is the current page. */
-export function NavLink({ href, icon: Icon, active, className, children }: { href: string; icon: LucideIcon; active: boolean; className?: string; children: ReactNode }) {
+export function NavLink({
+  href,
+  icon: Icon,
+  active,
+  className,
+  children,
+}: {
+  href: string;
+  icon: LucideIcon;
+  active: boolean;
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     <Link
       href={href}

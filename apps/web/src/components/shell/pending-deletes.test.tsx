@@ -4,7 +4,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Toaster } from '@/components/ui/toast';
 import { PendingDeletesProvider, UNDO_WINDOW_MS, usePendingDeletes } from './pending-deletes';
 
-function Probe({ commit }: { commit: (id: string) => Promise<{ ok: true; data: undefined } | { ok: false; error: string }> }) {
+function Probe({
+  commit,
+}: {
+  commit: (id: string) => Promise<{ ok: true; data: undefined } | { ok: false; error: string }>;
+}) {
   const { hidden, remove } = usePendingDeletes();
   return (
     <div>

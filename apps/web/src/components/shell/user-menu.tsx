@@ -19,8 +19,14 @@ export function UserMenu({ email }: { email: string }) {
         </Button>
       </DropdownMenu.Trigger>
       <DropdownMenu.Portal>
-        <DropdownMenu.Content align="end" sideOffset={6} className="z-50 min-w-56 rounded-md border border-border bg-background p-1 shadow-md">
-          <DropdownMenu.Label className="truncate px-2 py-1.5 text-xs text-muted-foreground">{email}</DropdownMenu.Label>
+        <DropdownMenu.Content
+          align="end"
+          sideOffset={6}
+          className="z-50 min-w-56 rounded-md border border-border bg-background p-1 shadow-md"
+        >
+          <DropdownMenu.Label className="truncate px-2 py-1.5 text-xs text-muted-foreground">
+            {email}
+          </DropdownMenu.Label>
           <DropdownMenu.Item asChild className={item}>
             <Link href="/settings">
               <UserRound aria-hidden="true" /> Profile and sessions

@@ -48,10 +48,17 @@ export function Toaster({ children }: { children: ReactNode }) {
             )}
           >
             <ToastPrimitive.Title className="text-sm font-semibold">{t.title}</ToastPrimitive.Title>
-            <ToastPrimitive.Close aria-label="Dismiss" className="row-span-2 rounded-sm p-1 text-muted-foreground hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+            <ToastPrimitive.Close
+              aria-label="Dismiss"
+              className="row-span-2 rounded-sm p-1 text-muted-foreground hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+            >
               <X className="size-4" aria-hidden="true" />
             </ToastPrimitive.Close>
-            {t.description && <ToastPrimitive.Description className="text-sm text-muted-foreground">{t.description}</ToastPrimitive.Description>}
+            {t.description && (
+              <ToastPrimitive.Description className="text-sm text-muted-foreground">
+                {t.description}
+              </ToastPrimitive.Description>
+            )}
             {t.action && (
               <ToastPrimitive.Action
                 altText={t.action.label}

@@ -11,7 +11,10 @@ export interface PasswordState {
 
 export async function changePassword(_prev: PasswordState, form: FormData): Promise<PasswordState> {
   const parsed = z
-    .object({ password: z.string().min(8, 'Use at least 8 characters.').max(72, 'Use at most 72 characters.'), confirm: z.string() })
+    .object({
+      password: z.string().min(8, 'Use at least 8 characters.').max(72, 'Use at most 72 characters.'),
+      confirm: z.string(),
+    })
     .refine((v) => v.password === v.confirm, { path: ['confirm'], message: 'The two passwords are different.' })
     .safeParse({ password: form.get('password'), confirm: form.get('confirm') });
   if (!parsed.success) {

@@ -10,7 +10,11 @@ export interface AuthFormState {
   email?: string;
 }
 
-const email = z.string().trim().min(1, 'Enter your email address.').email('Enter an email address like name@example.com.');
+const email = z
+  .string()
+  .trim()
+  .min(1, 'Enter your email address.')
+  .email('Enter an email address like name@example.com.');
 
 /** Only same-site paths: never redirect somewhere else after sign-in. */
 function safeNext(value: FormDataEntryValue | null): string {
@@ -45,14 +49,20 @@ export async function signUp(_prev: AuthFormState, form: FormData): Promise<Auth
     .safeParse({ email: form.get('email'), password: form.get('password'), confirm: form.get('confirm') });
   if (!parsed.success) {
     const f = parsed.error.flatten().fieldErrors;
-    return { email: typedEmail, fieldErrors: { email: f.email?.[0], password: f.password?.[0], confirm: f.confirm?.[0] } };
+    return {
+      email: typedEmail,
+      fieldErrors: { email: f.email?.[0], password: f.password?.[0], confirm: f.confirm?.[0] },
+    };
   }
   const supabase = await createSupabaseServerClient();
   const { data, error } = await supabase.auth.signUp({ email: parsed.data.email, password: parsed.data.password });
   if (error) return { email: typedEmail, error: friendlyAuthError(error) };
   if (!data.session) {
     // Hubs that require confirmation return no session: sign in explicitly.
-    const signedIn = await supabase.auth.signInWithPassword({ email: parsed.data.email, password: parsed.data.password });
+    const signedIn = await supabase.auth.signInWithPassword({
+      email: parsed.data.email,
+      password: parsed.data.password,
+    });
     if (signedIn.error) return { email: typedEmail, error: friendlyAuthError(signedIn.error) };
   }
   redirect('/contacts?welcome=1');

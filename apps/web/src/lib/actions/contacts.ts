@@ -20,7 +20,11 @@ export async function createContactAction(input: ContactInput): Promise<ActionRe
   return result;
 }
 
-export async function updateContactAction(id: string, version: number, input: ContactInput): Promise<ActionResult<Contact>> {
+export async function updateContactAction(
+  id: string,
+  version: number,
+  input: ContactInput,
+): Promise<ActionResult<Contact>> {
   const bad = invalid(input);
   if (bad) return bad;
   const result = await attempt(async () => {

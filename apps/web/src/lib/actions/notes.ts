@@ -26,7 +26,12 @@ export async function createNoteAction(title: string, body: string): Promise<Act
   return result;
 }
 
-export async function updateNoteAction(id: string, version: number, title: string, body: string): Promise<ActionResult<Note>> {
+export async function updateNoteAction(
+  id: string,
+  version: number,
+  title: string,
+  body: string,
+): Promise<ActionResult<Note>> {
   const bad = check(title, body);
   if (bad) return bad;
   const result = await attempt(() => updateNote(id, version, title.trim(), body));

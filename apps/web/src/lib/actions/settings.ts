@@ -7,7 +7,8 @@ import { CredentialFormValuesSchema, parseCredentialForm, type CredentialFormVal
 import type { ConsentInput, CredentialView, PluginView, RunResult, TestResult } from '@/lib/settings/model';
 
 const GONE = {
-  credential: 'This credential no longer exists. It may have been removed in another window: reload to see your wallet.',
+  credential:
+    'This credential no longer exists. It may have been removed in another window: reload to see your wallet.',
   plugin: 'This plugin is no longer installed. It may have been removed in another window: reload to see your plugins.',
 };
 
@@ -16,7 +17,8 @@ async function act<T>(gone: keyof typeof GONE, fn: () => Promise<T>): Promise<Ac
   try {
     return { ok: true, data: await fn() };
   } catch (error) {
-    if (error instanceof HubError) return { ok: false, error: error.status === 404 ? GONE[gone] : error.message, code: error.code };
+    if (error instanceof HubError)
+      return { ok: false, error: error.status === 404 ? GONE[gone] : error.message, code: error.code };
     throw error;
   }
 }
@@ -33,11 +35,19 @@ function refreshPlugins() {
 }
 
 // Validated here too: a Server Action is a public endpoint, whatever the form checked.
-const invalid = (fieldErrors: Record<string, string>): ActionResult<never> => ({ ok: false, error: 'Some fields need attention.', fieldErrors });
+const invalid = (fieldErrors: Record<string, string>): ActionResult<never> => ({
+  ok: false,
+  error: 'Some fields need attention.',
+  fieldErrors,
+});
 
 function parse(values: CredentialFormValues) {
   const shape = CredentialFormValuesSchema.safeParse(values);
-  if (!shape.success) return { ok: false as const, fieldErrors: { name: 'The form sent something unexpected: reload the page and try again.' } };
+  if (!shape.success)
+    return {
+      ok: false as const,
+      fieldErrors: { name: 'The form sent something unexpected: reload the page and try again.' },
+    };
   return parseCredentialForm(shape.data);
 }
 
@@ -49,7 +59,10 @@ export async function addCredentialAction(values: CredentialFormValues): Promise
   return result;
 }
 
-export async function replaceCredentialAction(credentialId: string, values: CredentialFormValues): Promise<ActionResult<CredentialView>> {
+export async function replaceCredentialAction(
+  credentialId: string,
+  values: CredentialFormValues,
+): Promise<ActionResult<CredentialView>> {
   const parsed = parse(values);
   if (!parsed.ok) return invalid(parsed.fieldErrors);
   const result = await act('credential', () => api.replaceCredential(credentialId, parsed.data));

@@ -75,7 +75,9 @@ export async function consentPlugin(pluginId: string, input: ConsentInput): Prom
 }
 
 export async function setPluginEnabled(pluginId: string, enabled: boolean): Promise<PluginView> {
-  return PluginViewSchema.parse(await hubFetch(pluginPath(pluginId, enabled ? '/enable' : '/disable'), { method: 'POST', body: {} }));
+  return PluginViewSchema.parse(
+    await hubFetch(pluginPath(pluginId, enabled ? '/enable' : '/disable'), { method: 'POST', body: {} }),
+  );
 }
 
 export async function uninstallPlugin(pluginId: string): Promise<void> {
@@ -83,7 +85,9 @@ export async function uninstallPlugin(pluginId: string): Promise<void> {
 }
 
 export async function listRuns(pluginId: string, limit = 50) {
-  return z.object({ runs: z.array(RunViewSchema) }).parse(await hubFetch(pluginPath(pluginId, '/runs'), { query: { limit } })).runs;
+  return z
+    .object({ runs: z.array(RunViewSchema) })
+    .parse(await hubFetch(pluginPath(pluginId, '/runs'), { query: { limit } })).runs;
 }
 
 export async function runPlugin(pluginId: string, input: unknown = null) {
@@ -95,5 +99,7 @@ export async function listGrants(pluginId: string): Promise<Grant[]> {
 }
 
 export async function revokeGrant(pluginId: string, permission: string): Promise<string[]> {
-  return z.object({ revoked: z.array(z.string()) }).parse(await hubFetch(pluginPath(pluginId, '/grants'), { method: 'DELETE', query: { permission } })).revoked;
+  return z
+    .object({ revoked: z.array(z.string()) })
+    .parse(await hubFetch(pluginPath(pluginId, '/grants'), { method: 'DELETE', query: { permission } })).revoked;
 }

@@ -38,7 +38,13 @@ export const CREDENTIAL_TYPES: Record<CredentialType, CredentialTypeDef> = {
     description: 'Text messages, voice calls and video through your Twilio account.',
     where: 'Both values are on the Account Info panel of console.twilio.com.',
     fields: [
-      { name: 'accountSid', label: 'Account SID', hint: 'AC followed by 32 letters and digits.', placeholder: 'AC…', secret: false },
+      {
+        name: 'accountSid',
+        label: 'Account SID',
+        hint: 'AC followed by 32 letters and digits.',
+        placeholder: 'AC…',
+        secret: false,
+      },
       { name: 'authToken', label: 'Auth Token', secret: true },
     ],
   },
@@ -57,10 +63,21 @@ export const CREDENTIAL_TYPES: Record<CredentialType, CredentialTypeDef> = {
     example: 'Work Microsoft 365',
     label: 'Microsoft 365',
     description: 'Email, calendar and contacts through an application registered in Microsoft Entra.',
-    where: 'In the Entra admin center, open App registrations, then your application: the IDs are on its Overview page, the secret under Certificates & secrets.',
+    where:
+      'In the Entra admin center, open App registrations, then your application: the IDs are on its Overview page, the secret under Certificates & secrets.',
     fields: [
-      { name: 'tenantId', label: 'Directory (tenant) ID', hint: 'A UUID, or your domain such as contoso.onmicrosoft.com.', secret: false },
-      { name: 'clientId', label: 'Application (client) ID', hint: 'A UUID like 00000000-0000-0000-0000-000000000000.', secret: false },
+      {
+        name: 'tenantId',
+        label: 'Directory (tenant) ID',
+        hint: 'A UUID, or your domain such as contoso.onmicrosoft.com.',
+        secret: false,
+      },
+      {
+        name: 'clientId',
+        label: 'Application (client) ID',
+        hint: 'A UUID like 00000000-0000-0000-0000-000000000000.',
+        secret: false,
+      },
       { name: 'clientSecret', label: 'Client secret', hint: 'The secret’s Value, not its ID.', secret: true },
     ],
   },
@@ -71,7 +88,9 @@ export const CREDENTIAL_TYPES: Record<CredentialType, CredentialTypeDef> = {
     label: 'Ollama',
     description: 'AI models running on a machine you control.',
     where: 'The address where Ollama listens, as the hub reaches it.',
-    fields: [{ name: 'url', label: 'Ollama URL', placeholder: 'http://127.0.0.1:11434', secret: false, inputMode: 'url' }],
+    fields: [
+      { name: 'url', label: 'Ollama URL', placeholder: 'http://127.0.0.1:11434', secret: false, inputMode: 'url' },
+    ],
   },
   generic: {
     type: 'generic',
@@ -111,8 +130,11 @@ export const HINT_LABELS: Record<string, string> = {
  * gives no hint for (for generic ones, the header and query values behind the names).
  */
 export function secretLabels(c: { type: CredentialType; fields: string[]; hints: Record<string, string> }): string[] {
-  if (c.type === 'generic') return [c.hints.headers ? 'Header values' : '', c.hints.values ? 'Query values' : ''].filter(Boolean);
-  return c.fields.filter((f) => !(f in c.hints)).map((f) => CREDENTIAL_TYPES[c.type].fields.find((d) => d.name === f)?.label ?? f);
+  if (c.type === 'generic')
+    return [c.hints.headers ? 'Header values' : '', c.hints.values ? 'Query values' : ''].filter(Boolean);
+  return c.fields
+    .filter((f) => !(f in c.hints))
+    .map((f) => CREDENTIAL_TYPES[c.type].fields.find((d) => d.name === f)?.label ?? f);
 }
 
 export interface GenericRow {
@@ -150,16 +172,42 @@ const VALUE_KEY = /^[A-Za-z0-9_.-]{1,100}$/;
 
 const secretRules = {
   twilio: z.object({
-    accountSid: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'Enter the Account SID: AC followed by 32 letters a–f and digits, as the Twilio Console shows it.'),
-    authToken: z.string().trim().min(16, 'The Auth Token is at least 16 characters: copy it from the Twilio Console.').max(200, 'That is longer than a Twilio Auth Token.'),
+    accountSid: z
+      .string()
+      .trim()
+      .regex(
+        /^AC[0-9a-fA-F]{32}$/,
+        'Enter the Account SID: AC followed by 32 letters a–f and digits, as the Twilio Console shows it.',
+      ),
+    authToken: z
+      .string()
+      .trim()
+      .min(16, 'The Auth Token is at least 16 characters: copy it from the Twilio Console.')
+      .max(200, 'That is longer than a Twilio Auth Token.'),
   }),
   openrouter: z.object({
-    apiKey: z.string().trim().min(8, 'Paste the whole API key (at least 8 characters).').max(500, 'That is longer than an API key.'),
+    apiKey: z
+      .string()
+      .trim()
+      .min(8, 'Paste the whole API key (at least 8 characters).')
+      .max(500, 'That is longer than an API key.'),
   }),
   microsoft: z.object({
-    tenantId: z.string().trim().min(1, 'Enter the directory (tenant) ID.').max(100, 'A tenant ID is at most 100 characters.').regex(/^[A-Za-z0-9.-]*$/, 'Use the tenant’s UUID or its domain, without spaces or slashes.'),
-    clientId: z.string().trim().uuid('Enter the application (client) ID: a UUID like 00000000-0000-0000-0000-000000000000.'),
-    clientSecret: z.string().trim().min(8, 'Paste the client secret’s value (at least 8 characters).').max(500, 'That is longer than a client secret.'),
+    tenantId: z
+      .string()
+      .trim()
+      .min(1, 'Enter the directory (tenant) ID.')
+      .max(100, 'A tenant ID is at most 100 characters.')
+      .regex(/^[A-Za-z0-9.-]*$/, 'Use the tenant’s UUID or its domain, without spaces or slashes.'),
+    clientId: z
+      .string()
+      .trim()
+      .uuid('Enter the application (client) ID: a UUID like 00000000-0000-0000-0000-000000000000.'),
+    clientSecret: z
+      .string()
+      .trim()
+      .min(8, 'Paste the client secret’s value (at least 8 characters).')
+      .max(500, 'That is longer than a client secret.'),
   }),
   ollama: z.object({
     url: z
@@ -185,7 +233,9 @@ function rows(list: GenericRow[], kind: 'headers' | 'values', errors: Credential
     const pattern = kind === 'headers' ? HEADER : VALUE_KEY;
     if (!pattern.test(key))
       errors[`${kind}.${i}.key`] =
-        kind === 'headers' ? 'A header name uses letters, digits and dashes only, like X-Api-Key.' : 'A name uses letters, digits, dots, dashes and underscores only, like api_key.';
+        kind === 'headers'
+          ? 'A header name uses letters, digits and dashes only, like X-Api-Key.'
+          : 'A name uses letters, digits, dots, dashes and underscores only, like api_key.';
     else if (key in out) errors[`${kind}.${i}.key`] = `${key} is listed twice.`;
     if (!row.value) errors[`${kind}.${i}.value`] = 'Enter the value to send.';
     else if (row.value.length > 4000) errors[`${kind}.${i}.value`] = 'A value is at most 4000 characters.';
@@ -195,7 +245,9 @@ function rows(list: GenericRow[], kind: 'headers' | 'values', errors: Credential
 }
 
 /** Validates the form; on success returns the body for POST/PUT /api/v1/credentials. */
-export function parseCredentialForm(v: CredentialFormValues): { ok: true; data: CredentialInput } | { ok: false; fieldErrors: CredentialFieldErrors } {
+export function parseCredentialForm(
+  v: CredentialFormValues,
+): { ok: true; data: CredentialInput } | { ok: false; fieldErrors: CredentialFieldErrors } {
   const errors: CredentialFieldErrors = {};
   const name = v.name.trim();
   if (!name) errors.name = 'Give the credential a name you will recognise, like “Work Twilio”.';
@@ -205,15 +257,21 @@ export function parseCredentialForm(v: CredentialFormValues): { ok: true; data: 
   if (v.type === 'generic') {
     const headers = rows(v.headers, 'headers', errors);
     const values = rows(v.values, 'values', errors);
-    if (Object.keys(headers).length === 0 && Object.keys(values).length === 0 && !Object.keys(errors).some((k) => k.startsWith('headers') || k.startsWith('values')))
+    if (
+      Object.keys(headers).length === 0 &&
+      Object.keys(values).length === 0 &&
+      !Object.keys(errors).some((k) => k.startsWith('headers') || k.startsWith('values'))
+    )
       errors.headers = 'Add at least one header or query value to send.';
     const hosts = v.allowedHosts
       .split(/[\s,]+/)
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean);
     const bad = hosts.filter((h) => !HOST.test(h));
-    if (hosts.length === 0) errors.allowedHosts = 'List at least one host this credential may be sent to, like api.example.com.';
-    else if (bad.length > 0) errors.allowedHosts = `Not a host name: ${bad.slice(0, 3).join(', ')}. Use names like api.example.com, without https:// or a path.`;
+    if (hosts.length === 0)
+      errors.allowedHosts = 'List at least one host this credential may be sent to, like api.example.com.';
+    else if (bad.length > 0)
+      errors.allowedHosts = `Not a host name: ${bad.slice(0, 3).join(', ')}. Use names like api.example.com, without https:// or a path.`;
     else if (hosts.length > 20) errors.allowedHosts = 'List at most 20 hosts.';
     secret = { headers, values, allowedHosts: [...new Set(hosts)] };
   } else {

@@ -47,7 +47,14 @@ export const PluginViewSchema = z.object({
   status: PluginStatusSchema,
   permissions: z.array(z.string()),
   triggers: z.array(TriggerSchema),
-  credentials: z.array(z.object({ name: z.string(), type: credentialTypeSchema, description: z.string().optional(), boundTo: z.string().nullable() })),
+  credentials: z.array(
+    z.object({
+      name: z.string(),
+      type: credentialTypeSchema,
+      description: z.string().optional(),
+      boundTo: z.string().nullable(),
+    }),
+  ),
   config: z.record(z.string(), configValue),
   /** Older hubs do not send the declared config fields: then the consent screen asks for none. */
   configFields: z.record(z.string(), ConfigFieldSchema).default({}),

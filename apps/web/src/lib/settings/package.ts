@@ -13,7 +13,8 @@ export interface PickedFile {
   text: () => Promise<string>;
 }
 
-export type FolderPackage = { ok: true; manifest: Record<string, unknown>; bundle: string; folder: string } | { ok: false; error: string };
+export type FolderPackage =
+  { ok: true; manifest: Record<string, unknown>; bundle: string; folder: string } | { ok: false; error: string };
 
 const MAIN = /^[A-Za-z0-9_.-]+\.js$/;
 const dirOf = (path: string) => path.split('/').slice(0, -1).join('/');
@@ -28,9 +29,15 @@ export function isTgzName(name: string): boolean {
  * either a plugin's source folder or its dist/ works.
  */
 export async function readFolderPackage(files: PickedFile[]): Promise<FolderPackage> {
-  const manifests = files.filter((f) => f.path === 'manifest.json' || f.path.endsWith('/manifest.json')).sort((a, b) => depth(a.path) - depth(b.path));
+  const manifests = files
+    .filter((f) => f.path === 'manifest.json' || f.path.endsWith('/manifest.json'))
+    .sort((a, b) => depth(a.path) - depth(b.path));
   if (manifests.length === 0)
-    return { ok: false, error: 'That folder has no manifest.json. Choose the folder the plugin SDK built (its dist folder), or the .tgz package.' };
+    return {
+      ok: false,
+      error:
+        'That folder has no manifest.json. Choose the folder the plugin SDK built (its dist folder), or the .tgz package.',
+    };
   let firstProblem: string | undefined;
   for (const file of manifests) {
     let manifest: unknown;
@@ -53,7 +60,8 @@ export async function readFolderPackage(files: PickedFile[]): Promise<FolderPack
       firstProblem ??= `${file.path} names ${main} as its bundle, but the folder has no ${bundlePath}. Build the plugin first (made-open-plugin build).`;
       continue;
     }
-    if (bundle.size > MAX_BUNDLE_BYTES) return { ok: false, error: `${bundlePath} is larger than 2 MB, the most a plugin bundle may be.` };
+    if (bundle.size > MAX_BUNDLE_BYTES)
+      return { ok: false, error: `${bundlePath} is larger than 2 MB, the most a plugin bundle may be.` };
     return { ok: true, manifest: manifest as Record<string, unknown>, bundle: await bundle.text(), folder: dir || '.' };
   }
   return { ok: false, error: firstProblem ?? 'That folder does not hold a plugin.' };

@@ -47,7 +47,12 @@ export interface PermissionInfo {
 export function describePermission(permission: string): PermissionInfo {
   const [kind, action, ...rest] = permission.split(':');
   const resource = rest.join(':');
-  const info = (summary: string, note?: string): PermissionInfo => ({ permission, summary, sensitive: note !== undefined, ...(note ? { note } : {}) });
+  const info = (summary: string, note?: string): PermissionInfo => ({
+    permission,
+    summary,
+    sensitive: note !== undefined,
+    ...(note ? { note } : {}),
+  });
   switch (kind) {
     case 'entities': {
       const what = ENTITY_NAMES[resource] ?? `${resource} items`;
@@ -65,11 +70,19 @@ export function describePermission(permission: string): PermissionInfo {
       break;
     case 'http':
       if (action === 'fetch')
-        return info(resource.startsWith('*.') ? `Connect to any address under ${resource.slice(2)} on the internet` : `Connect to ${resource} on the internet`, 'Reaches the internet');
+        return info(
+          resource.startsWith('*.')
+            ? `Connect to any address under ${resource.slice(2)} on the internet`
+            : `Connect to ${resource} on the internet`,
+          'Reaches the internet',
+        );
       break;
     case 'credentials':
       if (action === 'generic') return info('Use an API key from your wallet, without seeing it', 'Uses a secret');
-      return info(`Use your ${CREDENTIAL_NAMES[action ?? ''] ?? action} credential, without seeing it`, 'Uses a secret');
+      return info(
+        `Use your ${CREDENTIAL_NAMES[action ?? ''] ?? action} credential, without seeing it`,
+        'Uses a secret',
+      );
     case 'storage':
       if (action === 'read') return info('Read the data it saved earlier');
       if (action === 'write') return info('Save data of its own in your hub');
@@ -82,7 +95,8 @@ export function describePermission(permission: string): PermissionInfo {
 
 export function describeTrigger(trigger: Trigger): string {
   if (trigger.type === 'manual') return 'When you press Run now';
-  if (trigger.type === 'schedule' && 'cron' in trigger) return `On a schedule: ${describeCron(String(trigger.cron))} (${String(trigger.cron)})`;
+  if (trigger.type === 'schedule' && 'cron' in trigger)
+    return `On a schedule: ${describeCron(String(trigger.cron))} (${String(trigger.cron)})`;
   if (trigger.type === 'event' && 'events' in trigger && Array.isArray(trigger.events))
     return `When ${trigger.events.map((e: string) => EVENT_WORDS[e] ?? `${e} happens`).join(', or when ')}`;
   return trigger.type;
@@ -93,7 +107,8 @@ export function describeCron(cron: string): string {
   const [min, hour, dom, mon, dow] = cron.trim().split(/\s+/);
   const pad = (v: string | undefined) => (v ?? '0').padStart(2, '0');
   const numeric = (v: string | undefined) => v !== undefined && /^\d+$/.test(v);
-  if (numeric(min) && numeric(hour) && dom === '*' && mon === '*' && dow === '*') return `every day at ${pad(hour)}:${pad(min)} UTC`;
+  if (numeric(min) && numeric(hour) && dom === '*' && mon === '*' && dow === '*')
+    return `every day at ${pad(hour)}:${pad(min)} UTC`;
   if (numeric(min) && hour === '*' && dom === '*' && mon === '*' && dow === '*') return `every hour at minute ${min}`;
   if (min === '*' && hour === '*') return 'every minute';
   return 'custom schedule';
@@ -120,9 +135,11 @@ export const CAPABILITIES: Record<CapabilityName, CapabilityInfo> = {
   voice: { label: 'Voice calls', description: 'Make and receive phone calls, with call history in your timeline.' },
   video: { label: 'Video calls', description: 'Start video rooms and invite your contacts.' },
   'ai.cloud': { label: 'Cloud AI', description: 'Summaries, drafting and search help from hosted AI models.' },
-  'ai.local': { label: 'Local AI', description: 'The same help from models that run on your own machine, so nothing leaves it.' },
+  'ai.local': {
+    label: 'Local AI',
+    description: 'The same help from models that run on your own machine, so nothing leaves it.',
+  },
   email: { label: 'Email', description: 'Read and send email from your Microsoft 365 mailbox.' },
   calendar: { label: 'Calendar', description: 'See and add events in your Microsoft 365 calendar.' },
   contacts: { label: 'Contact sync', description: 'Keep your contacts in step with Microsoft 365.' },
 };
-

@@ -45,5 +45,6 @@ async function remind(ctx: PluginContext, today: Date) {
 
 export default {
   onSchedule: (schedule: ScheduleInput, ctx: PluginContext) => remind(ctx, new Date(schedule.firedAt)),
-  run: (input: { today?: string } | null, ctx: PluginContext) => remind(ctx, input?.today ? new Date(input.today) : new Date()),
+  run: (input: { today?: string } | null, ctx: PluginContext) =>
+    remind(ctx, input?.today ? new Date(input.today) : new Date()),
 } satisfies PluginHandlers;

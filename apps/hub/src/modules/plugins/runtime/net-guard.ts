@@ -12,13 +12,33 @@ import { BlockList, isIP } from 'node:net';
  */
 const blocked = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['100::', 64],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['2001:db8::', 32],
+  ['100::', 64],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv6');
 
 /** IPv4 carried inside IPv6 (::ffff:a.b.c.d, NAT64 64:ff9b::/96, ::a.b.c.d). */
 function embeddedIpv4(address: string): string | undefined {
@@ -47,7 +67,15 @@ export function isPrivateAddress(address: string): boolean {
 
 export class FetchRefused extends Error {
   constructor(
-    readonly reason: 'host_not_allowed' | 'private_address' | 'bad_url' | 'too_many_redirects' | 'response_too_large' | 'timeout' | 'network' | 'credential_not_allowed',
+    readonly reason:
+      | 'host_not_allowed'
+      | 'private_address'
+      | 'bad_url'
+      | 'too_many_redirects'
+      | 'response_too_large'
+      | 'timeout'
+      | 'network'
+      | 'credential_not_allowed',
     message: string,
     readonly host?: string,
   ) {
@@ -100,7 +128,8 @@ export async function guardedFetch(initial: GuardedRequest, options: GuardOption
     } catch {
       throw new FetchRefused('bad_url', 'ctx.http.fetch needs an absolute http(s) URL.');
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FetchRefused('bad_url', 'Only http and https URLs can be fetched.');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new FetchRefused('bad_url', 'Only http and https URLs can be fetched.');
     if (url.username || url.password) throw new FetchRefused('bad_url', 'URLs with embedded credentials are refused.');
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     const prepared = await options.prepare(url, request, hop);
@@ -128,7 +157,12 @@ export async function guardedFetch(initial: GuardedRequest, options: GuardOption
       const keepBody = response.status === 307 || response.status === 308;
       // The next hop starts from the plugin's own request: headers the host added
       // (a credential) are re-decided by `prepare` for the new host.
-      request = { url: next, method: keepBody ? initial.method : 'GET', headers: initial.headers, body: keepBody ? initial.body : undefined };
+      request = {
+        url: next,
+        method: keepBody ? initial.method : 'GET',
+        headers: initial.headers,
+        body: keepBody ? initial.body : undefined,
+      };
       continue;
     }
     return { ...response, url: prepared.url };
@@ -136,7 +170,13 @@ export async function guardedFetch(initial: GuardedRequest, options: GuardOption
   throw new FetchRefused('too_many_redirects', `More than ${maxRedirects} redirects: refused.`);
 }
 
-function send(url: URL, request: GuardedRequest, pinned: { address: string; family: number }, maxBytes: number, deadline: number) {
+function send(
+  url: URL,
+  request: GuardedRequest,
+  pinned: { address: string; family: number },
+  maxBytes: number,
+  deadline: number,
+) {
   return new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return reject(new FetchRefused('timeout', 'The request timed out.'));
@@ -169,7 +209,8 @@ function send(url: URL, request: GuardedRequest, pinned: { address: string; fami
         });
         res.on('end', () => {
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
           resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
         });
         res.on('error', () => reject(new FetchRefused('network', 'The connection failed.')));
@@ -184,7 +225,9 @@ function send(url: URL, request: GuardedRequest, pinned: { address: string; fami
       req.destroy();
       reject(new FetchRefused('timeout', 'The request timed out.'));
     });
-    req.on('error', (error) => reject(error instanceof FetchRefused ? error : new FetchRefused('network', 'The connection failed.')));
+    req.on('error', (error) =>
+      reject(error instanceof FetchRefused ? error : new FetchRefused('network', 'The connection failed.')),
+    );
     if (request.body !== undefined) req.write(request.body);
     req.end();
   });

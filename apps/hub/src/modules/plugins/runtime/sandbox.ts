@@ -95,19 +95,25 @@ export class PluginSandbox {
       '__mo_host',
       new ivm.Reference(async (method: string, argsText: string) => {
         const dispatch = this.dispatch;
-        if (!dispatch) return JSON.stringify({ error: { code: 'no_invocation', message: 'Host calls are only possible while a handler runs.' } });
+        if (!dispatch)
+          return JSON.stringify({
+            error: { code: 'no_invocation', message: 'Host calls are only possible while a handler runs.' },
+          });
         try {
           const value = await dispatch(String(method), JSON.parse(String(argsText)));
           return JSON.stringify({ value: value === undefined ? null : value });
         } catch (error) {
-          if (error instanceof HostCallError) return JSON.stringify({ error: { code: error.code, message: error.message } });
+          if (error instanceof HostCallError)
+            return JSON.stringify({ error: { code: error.code, message: error.message } });
           return JSON.stringify({ error: { code: 'host_error', message: 'The hub could not complete this call.' } });
         }
       }),
     );
     const bootstrap = await this.isolate.compileScript(bootstrapSource, { filename: 'made-open:bootstrap.js' });
     await bootstrap.run(context, { timeout: 1000 });
-    this.invokeRef = (await jail.get('__mo_invoke', { reference: true })) as ivm.Reference<(kind: string, input: string, meta: string) => Promise<string>>;
+    this.invokeRef = (await jail.get('__mo_invoke', { reference: true })) as ivm.Reference<
+      (kind: string, input: string, meta: string) => Promise<string>
+    >;
     await jail.delete('__mo_invoke');
     const bundle = await this.isolate.compileScript(this.options.source, { filename: this.options.filename });
     await bundle.run(context, { timeout: this.options.limits.cpuMs });
@@ -168,19 +174,26 @@ export class PluginSandbox {
     const check = () => {
       if (!this.alive) return;
       const cpuUsedMs = Number(this.isolate.cpuTime - cpuStart) / 1e6;
-      if (cpuUsedMs > cpuMs) return kill(new PluginInvocationError('timeout', `The plugin used more than ${cpuMs} ms of CPU: stopped.`));
-      if (Date.now() - started > wallMs) return kill(new PluginInvocationError('timeout', `The plugin ran longer than ${wallMs} ms: stopped.`));
+      if (cpuUsedMs > cpuMs)
+        return kill(new PluginInvocationError('timeout', `The plugin used more than ${cpuMs} ms of CPU: stopped.`));
+      if (Date.now() - started > wallMs)
+        return kill(new PluginInvocationError('timeout', `The plugin ran longer than ${wallMs} ms: stopped.`));
       watchdog = setTimeout(check, 10);
     };
     watchdog = setTimeout(check, 10);
     try {
-      const text = await this.invokeRef!.apply(undefined, [kind, JSON.stringify(input ?? null), JSON.stringify(meta ?? null)], {
-        arguments: { copy: true },
-        result: { promise: true, copy: true },
-        timeout: cpuMs,
-      });
+      const text = await this.invokeRef!.apply(
+        undefined,
+        [kind, JSON.stringify(input ?? null), JSON.stringify(meta ?? null)],
+        {
+          arguments: { copy: true },
+          result: { promise: true, copy: true },
+          timeout: cpuMs,
+        },
+      );
       if (killed) throw killed;
-      if (typeof text !== 'string') throw new PluginInvocationError('error', 'The plugin returned something that is not JSON.');
+      if (typeof text !== 'string')
+        throw new PluginInvocationError('error', 'The plugin returned something that is not JSON.');
       return JSON.parse(text) as unknown;
     } catch (error) {
       if (killed) throw killed;
@@ -196,13 +209,20 @@ export class PluginSandbox {
     const message = error instanceof Error ? error.message : String(error);
     if (/memory limit/i.test(message) || (this.isolate.isDisposed && this.disposedReason === undefined)) {
       this.dispose('memory limit');
-      return new PluginInvocationError('memory', `The plugin exceeded its ${this.options.limits.memoryMb} MB memory limit: stopped.`);
+      return new PluginInvocationError(
+        'memory',
+        `The plugin exceeded its ${this.options.limits.memoryMb} MB memory limit: stopped.`,
+      );
     }
     if (/Script execution timed out/i.test(message)) {
       this.dispose('cpu timeout');
-      return new PluginInvocationError('timeout', `The plugin used more than ${this.options.limits.cpuMs} ms of CPU: stopped.`);
+      return new PluginInvocationError(
+        'timeout',
+        `The plugin used more than ${this.options.limits.cpuMs} ms of CPU: stopped.`,
+      );
     }
-    if (/disposed/i.test(message)) return new PluginInvocationError('killed', `The plugin's isolate was stopped during ${phase}.`);
+    if (/disposed/i.test(message))
+      return new PluginInvocationError('killed', `The plugin's isolate was stopped during ${phase}.`);
     return new PluginInvocationError('error', message.slice(0, 1000));
   }
 

@@ -28,7 +28,12 @@ export async function installAndConsent(
   bundle: string,
   consent: { permissions?: string[]; credentials?: Record<string, string>; config?: Record<string, unknown> } = {},
 ) {
-  const install = await hub.app.inject({ method: 'POST', url: '/api/v1/plugins', headers: bearer(user), payload: { manifest: m, bundle } });
+  const install = await hub.app.inject({
+    method: 'POST',
+    url: '/api/v1/plugins',
+    headers: bearer(user),
+    payload: { manifest: m, bundle },
+  });
   expect(install.statusCode, install.body).toBe(201);
   const granted = consent.permissions ?? (m.permissions as string[]);
   const response = await hub.app.inject({
@@ -42,7 +47,12 @@ export async function installAndConsent(
 }
 
 export async function runPlugin(hub: Hub, user: SignedUpUser, pluginId: string, input: unknown = null) {
-  const response = await hub.app.inject({ method: 'POST', url: `/api/v1/plugins/${pluginId}/run`, headers: bearer(user), payload: { input } });
+  const response = await hub.app.inject({
+    method: 'POST',
+    url: `/api/v1/plugins/${pluginId}/run`,
+    headers: bearer(user),
+    payload: { input },
+  });
   expect(response.statusCode, response.body).toBe(200);
   return response.json() as { runId: string; outcome: string; result: any; error: string | null; durationMs: number };
 }
@@ -50,7 +60,9 @@ export async function runPlugin(hub: Hub, user: SignedUpUser, pluginId: string, 
 export async function decisionsOf(hub: Hub, ownerId: string, pluginId: string) {
   return hub.db.asSystem(async (tx) =>
     (
-      await tx.query<{ data: { permission: string; allowed: boolean; reason: string; operation: string; resource: string | null } }>(
+      await tx.query<{
+        data: { permission: string; allowed: boolean; reason: string; operation: string; resource: string | null };
+      }>(
         `SELECT data FROM made_open.outbox WHERE owner_id = $1 AND type = 'policy.Decision' AND subject = $2 ORDER BY id`,
         [ownerId, pluginId],
       )

@@ -31,7 +31,14 @@ const doc = (ownerId: string, over: Partial<SearchDocument>): SearchDocument => 
   ...over,
 });
 
-const query = (ownerId: string, q: string, more: object = {}) => ({ ownerId, q, limit: 10, offset: 0, facets: ['type' as const], ...more });
+const query = (ownerId: string, q: string, more: object = {}) => ({
+  ownerId,
+  q,
+  limit: 10,
+  offset: 0,
+  facets: ['type' as const],
+  ...more,
+});
 
 let standIn: MeiliStandIn;
 beforeAll(async () => {
@@ -45,14 +52,23 @@ const engines: Array<[string, () => Promise<SearchEngine>]> = [
   ['embedded', async () => new EmbeddedSearchEngine({ phoneForms: (t) => phoneQueryForms(t) })],
   [
     'meilisearch (stand-in server)',
-    async () => new MeiliSearchEngine({ url: standIn.url, apiKey: 'test-master-key', indexUid: `t${++seq}`, batchSize: 2 }),
+    async () =>
+      new MeiliSearchEngine({ url: standIn.url, apiKey: 'test-master-key', indexUid: `t${++seq}`, batchSize: 2 }),
   ],
 ];
 
 describe.each(engines)('SearchEngine contract: %s', (_name, make) => {
   let engine: SearchEngine;
-  const john = doc(alice, { type: 'person', title: 'John Smith', body: 'Acme, Boston', keywords: ['john.smith@acme.com', ...phoneIndexForms('+14155550123')] });
-  const note = doc(alice, { title: 'Passport renewal', body: 'Bring the old passport and two photos to the consulate' });
+  const john = doc(alice, {
+    type: 'person',
+    title: 'John Smith',
+    body: 'Acme, Boston',
+    keywords: ['john.smith@acme.com', ...phoneIndexForms('+14155550123')],
+  });
+  const note = doc(alice, {
+    title: 'Passport renewal',
+    body: 'Bring the old passport and two photos to the consulate',
+  });
   const bobs = doc(bob, { type: 'person', title: 'John Smith', body: 'the other John Smith, Bob’s contact' });
 
   beforeAll(async () => {
@@ -128,8 +144,18 @@ describe('embedded engine specifics', () => {
   });
 
   it('finds phone numbers however they are typed', () => {
-    for (const typed of ['(415) 555-0123', '+1 415 555 0123', '415.555.0123', '001 415 555 0123', '415-555', '555-0123']) {
-      expect(engine.searchSync(query(alice, typed)).hits.map((h) => h.id), typed).toEqual([john.id]);
+    for (const typed of [
+      '(415) 555-0123',
+      '+1 415 555 0123',
+      '415.555.0123',
+      '001 415 555 0123',
+      '415-555',
+      '555-0123',
+    ]) {
+      expect(
+        engine.searchSync(query(alice, typed)).hits.map((h) => h.id),
+        typed,
+      ).toEqual([john.id]);
     }
   });
 
@@ -169,10 +195,14 @@ describe('embedded engine specifics', () => {
     // eighth of the documents (dense passes), rare words against common ones (galloping),
     // and prefixes with more than 48 completions (the most-frequent cut).
     let seed = 42;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const common = ['meeting', 'dinner', 'invoice', 'the', 'and', 'project', 'call', 'kids', 'school', 'budget'];
-    const rare = Array.from({ length: 400 }, (_, i) => `ka${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}n`);
-    const word = () => (random() < 0.7 ? common[Math.floor(random() ** 2 * common.length)]! : rare[Math.floor(random() * rare.length)]!);
+    const rare = Array.from(
+      { length: 400 },
+      (_, i) => `ka${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}n`,
+    );
+    const word = () =>
+      random() < 0.7 ? common[Math.floor(random() ** 2 * common.length)]! : rare[Math.floor(random() * rare.length)]!;
     const text = (n: number) => Array.from({ length: 1 + Math.floor(random() * n) }, word).join(' ');
     const types = ['note', 'message', 'event'];
     const make = (i: number, version: number): SearchDocument => ({
@@ -200,19 +230,45 @@ describe('embedded engine specifics', () => {
     const compare = (label: string) => {
       const rebuilt = new EmbeddedSearchEngine();
       rebuilt.upsertSync([...final.values()].reverse());
-      const queries = ['the', 'meeting', 'k', 'ka', 'kab', 'kaqdn', 'dinner invoice', 'the and school', 'budgte', 'meetign kids', 'kids ka', 'invoice kaxbn', 'kazzn dinner'];
+      const queries = [
+        'the',
+        'meeting',
+        'k',
+        'ka',
+        'kab',
+        'kaqdn',
+        'dinner invoice',
+        'the and school',
+        'budgte',
+        'meetign kids',
+        'kids ka',
+        'invoice kaxbn',
+        'kazzn dinner',
+      ];
       for (const q of queries) {
-        for (const more of [{}, { types: ['message'] }, { filters: { sources: ['twilio'] } }, { offset: 5, limit: 20 }]) {
+        for (const more of [
+          {},
+          { types: ['message'] },
+          { filters: { sources: ['twilio'] } },
+          { offset: 5, limit: 20 },
+        ]) {
           const a = incremental.searchSync(query(alice, q, { facets: ['type', 'source'], ...more }));
           const b = rebuilt.searchSync(query(alice, q, { facets: ['type', 'source'], ...more }));
-          const shape = (r: typeof a) => ({ total: r.estimatedTotal, facets: r.facets, hits: r.hits.map((h) => [h.id, h.score, h.snippet]) });
+          const shape = (r: typeof a) => ({
+            total: r.estimatedTotal,
+            facets: r.facets,
+            hits: r.hits.map((h) => [h.id, h.score, h.snippet]),
+          });
           expect(shape(a), `${label}: ${q} ${JSON.stringify(more)}`).toEqual(shape(b));
         }
       }
     };
     // updates and deletions below the compaction threshold: dead postings stay in the lists
     put(Array.from({ length: 400 }, (_, k) => make(k * 7, 2)));
-    await drop(Array.from({ length: 300 }, (_, k) => k * 11 + 3), 3);
+    await drop(
+      Array.from({ length: 300 }, (_, k) => k * 11 + 3),
+      3,
+    );
     expect(incremental.stats().documents).toBe(final.size);
     compare('with dead postings');
     // a few changes after queries brought live counts up to date: looked up one by one
@@ -221,14 +277,26 @@ describe('embedded engine specifics', () => {
     compare('a few changes later');
     // enough more to compact, then changes after the compaction
     put(Array.from({ length: 1200 }, (_, k) => make(k * 3 + 1, 6)));
-    await drop(Array.from({ length: 600 }, (_, k) => k * 5 + 2), 7);
+    await drop(
+      Array.from({ length: 600 }, (_, k) => k * 5 + 2),
+      7,
+    );
     put(Array.from({ length: 100 }, (_, k) => make(5000 + k, 1)));
     expect(incremental.stats().documents).toBe(final.size);
     compare('after compaction');
   });
 
   it('returns nothing (not an error) for hostile input', () => {
-    for (const q of ['', '   ', '"\'); DROP TABLE x; --', '*'.repeat(400), '\u0000\u0001', '𝕏'.repeat(50), '((((', 'a'.repeat(5000)]) {
+    for (const q of [
+      '',
+      '   ',
+      '"\'); DROP TABLE x; --',
+      '*'.repeat(400),
+      '\u0000\u0001',
+      '𝕏'.repeat(50),
+      '((((',
+      'a'.repeat(5000),
+    ]) {
       expect(() => engine.searchSync(query(alice, q))).not.toThrow();
     }
   });
@@ -247,8 +315,13 @@ describe('Meilisearch adapter requests (stand-in server)', () => {
     await engine.search(query(alice, 'hello'));
     const searches = standIn.requests.filter((r) => r.path === '/indexes/requests_check/search');
     expect(searches.length).toBeGreaterThan(0);
-    for (const s of searches) expect((s.body as { filter: string[] }).filter).toEqual(expect.arrayContaining([`ownerId = "${alice}"`, 'deleted = false']));
-    expect(standIn.requests.every((r) => r.path === '/health' || r.authorization === 'Bearer test-master-key')).toBe(true);
+    for (const s of searches)
+      expect((s.body as { filter: string[] }).filter).toEqual(
+        expect.arrayContaining([`ownerId = "${alice}"`, 'deleted = false']),
+      );
+    expect(standIn.requests.every((r) => r.path === '/health' || r.authorization === 'Bearer test-master-key')).toBe(
+      true,
+    );
   });
 
   it('reports an unreachable server as an operator error', async () => {
@@ -258,7 +331,12 @@ describe('Meilisearch adapter requests (stand-in server)', () => {
 
   it('issues tenant tokens that pin the owner filter', async () => {
     const engine = new MeiliSearchEngine({ url: standIn.url, indexUid: 'tokens' });
-    const token = await engine.tenantToken(alice, 'a'.repeat(32), '0190b3a0-0000-7000-8000-000000000001', new Date(Date.now() + 60_000));
+    const token = await engine.tenantToken(
+      alice,
+      'a'.repeat(32),
+      '0190b3a0-0000-7000-8000-000000000001',
+      new Date(Date.now() + 60_000),
+    );
     const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
     expect(payload.searchRules.tokens.filter).toBe(`ownerId = "${alice}" AND deleted = false`);
   });

@@ -27,7 +27,8 @@ function mostFrequent(shard: Shard, ids: number[], k = MAX_EXPANSIONS): number[]
   if (ids.length <= k) return ids;
   const names = shard.dictionary.names;
   const live = new Map(ids.map((id) => [id, shard.liveCount(id)]));
-  const better = (a: number, b: number) => live.get(a)! > live.get(b)! || (live.get(a) === live.get(b) && names[a]! < names[b]!);
+  const better = (a: number, b: number) =>
+    live.get(a)! > live.get(b)! || (live.get(a) === live.get(b) && names[a]! < names[b]!);
   // min-heap of the k best so far: heap[0] is the weakest kept
   const heap: number[] = [];
   for (const id of ids) {
@@ -109,4 +110,3 @@ export function expand(shard: Shard, term: QueryTerm): Variant[] {
   }
   return [...found].map(([termId, quality]) => ({ termId, quality }));
 }
-

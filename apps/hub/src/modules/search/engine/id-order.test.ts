@@ -14,11 +14,14 @@ function check(order: IdOrder, ids: string[], live: number[]) {
 describe('IdOrder', () => {
   it('orders like the id strings for ids arriving in any order, placed or pending', () => {
     let seed = 7;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const ids: string[] = [];
     const order = new IdOrder(ids, 8);
     const kinds = [
-      () => `0190b3a0-${Math.floor(random() * 65536).toString(16).padStart(4, '0')}-7000-8000-000000000001`,
+      () =>
+        `0190b3a0-${Math.floor(random() * 65536)
+          .toString(16)
+          .padStart(4, '0')}-7000-8000-000000000001`,
       () => `d${Math.floor(random() * 100000)}`,
       () => `n-${'abcdef'[Math.floor(random() * 6)]}${Math.floor(random() * 100)}`,
       () => String.fromCharCode(32 + Math.floor(random() * 90)),
@@ -31,9 +34,18 @@ describe('IdOrder', () => {
       seen.add(id);
       ids[ord] = id;
       order.added(ord);
-      if (ord % 37 === 0) check(order, ids, Array.from({ length: ord + 1 }, (_, i) => i));
+      if (ord % 37 === 0)
+        check(
+          order,
+          ids,
+          Array.from({ length: ord + 1 }, (_, i) => i),
+        );
     }
-    check(order, ids, ids.map((_, i) => i));
+    check(
+      order,
+      ids,
+      ids.map((_, i) => i),
+    );
   });
 
   it('renumbers when insertions between the same neighbours run out of precision', () => {
@@ -46,7 +58,11 @@ describe('IdOrder', () => {
       ids.push(`a${'z'.repeat(k)}`);
       order.added(ids.length - 1);
     }
-    check(order, ids, ids.map((_, i) => i));
+    check(
+      order,
+      ids,
+      ids.map((_, i) => i),
+    );
   });
 
   it('keeps the order through compaction', () => {
@@ -69,11 +85,19 @@ describe('IdOrder', () => {
     }
     ids.length = next;
     order.remap(remap, next);
-    check(order, ids, ids.map((_, i) => i));
+    check(
+      order,
+      ids,
+      ids.map((_, i) => i),
+    );
     for (const name of ['id-99', 'id-00', 'id-205', 'a']) {
       ids.push(name);
       order.added(ids.length - 1);
     }
-    check(order, ids, ids.map((_, i) => i));
+    check(
+      order,
+      ids,
+      ids.map((_, i) => i),
+    );
   });
 });

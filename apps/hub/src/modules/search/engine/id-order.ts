@@ -104,7 +104,7 @@ export class IdOrder {
     this.count = oldCount + add.length;
     // keys: each run of new ids between the same neighbours shares the gap evenly
     let valid = true;
-    for (let k = 0; k < add.length; ) {
+    for (let k = 0; k < add.length;) {
       let end = k;
       while (end + 1 < add.length && at[end + 1] === at[k]) end++;
       const run = end - k + 1;

@@ -86,7 +86,10 @@ function compileFilter(filter: unknown, filterable: readonly string[]): (doc: Do
 }
 
 export async function startMeiliStandIn(options: { apiKey?: string } = {}): Promise<MeiliStandIn> {
-  const indexes = new Map<string, { primaryKey: string | null; docs: Map<string, Doc>; settings: Record<string, unknown> }>();
+  const indexes = new Map<
+    string,
+    { primaryKey: string | null; docs: Map<string, Doc>; settings: Record<string, unknown> }
+  >();
   const tasks = new Map<number, Task>();
   const requests: RecordedRequest[] = [];
   let nextTask = 0;
@@ -112,7 +115,9 @@ export async function startMeiliStandIn(options: { apiKey?: string } = {}): Prom
   });
 
   const project = (doc: Doc, fields: readonly string[] | undefined) =>
-    fields && !fields.includes('*') ? Object.fromEntries(fields.filter((f) => f in doc).map((f) => [f, doc[f]])) : { ...doc };
+    fields && !fields.includes('*')
+      ? Object.fromEntries(fields.filter((f) => f in doc).map((f) => [f, doc[f]]))
+      : { ...doc };
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -120,7 +125,8 @@ export async function startMeiliStandIn(options: { apiKey?: string } = {}): Prom
       const path = url.pathname;
       const body = await readBody(req).catch(() => Symbol.for('bad-json'));
       requests.push({ method: req.method ?? 'GET', path, body, authorization: req.headers.authorization });
-      if (body === Symbol.for('bad-json')) return meiliError(res, 400, 'malformed_payload', 'The json payload provided is malformed.');
+      if (body === Symbol.for('bad-json'))
+        return meiliError(res, 400, 'malformed_payload', 'The json payload provided is malformed.');
       if (options.apiKey && path !== '/health' && req.headers.authorization !== `Bearer ${options.apiKey}`) {
         return meiliError(res, 403, 'invalid_api_key', 'The provided API key is invalid.');
       }
@@ -132,17 +138,30 @@ export async function startMeiliStandIn(options: { apiKey?: string } = {}): Prom
         task.polls++;
         const status = task.polls < 2 ? 'processing' : task.error ? 'failed' : 'succeeded';
         return json(res, 200, {
-          uid: task.uid, batchUid: task.uid, indexUid: task.indexUid, status, type: task.type, canceledBy: null,
-          details: {}, error: status === 'failed' ? task.error : null, duration: status === 'processing' ? null : 'PT0.001S',
-          enqueuedAt: task.enqueuedAt, startedAt: task.enqueuedAt, finishedAt: status === 'processing' ? null : new Date().toISOString(),
+          uid: task.uid,
+          batchUid: task.uid,
+          indexUid: task.indexUid,
+          status,
+          type: task.type,
+          canceledBy: null,
+          details: {},
+          error: status === 'failed' ? task.error : null,
+          duration: status === 'processing' ? null : 'PT0.001S',
+          enqueuedAt: task.enqueuedAt,
+          startedAt: task.enqueuedAt,
+          finishedAt: status === 'processing' ? null : new Date().toISOString(),
         });
       }
       if (path === '/indexes' && req.method === 'POST') {
         const { uid, primaryKey } = body as { uid: string; primaryKey?: string };
-        return json(res, 202, enqueue(uid, 'indexCreation', () => {
-          if (indexes.has(uid)) throw new Error(`Index \`${uid}\` already exists.`);
-          indexes.set(uid, { primaryKey: primaryKey ?? null, docs: new Map(), settings: defaultSettings() });
-        }));
+        return json(
+          res,
+          202,
+          enqueue(uid, 'indexCreation', () => {
+            if (indexes.has(uid)) throw new Error(`Index \`${uid}\` already exists.`);
+            indexes.set(uid, { primaryKey: primaryKey ?? null, docs: new Map(), settings: defaultSettings() });
+          }),
+        );
       }
       m = /^\/indexes\/([\w-]+)(\/.*)?$/.exec(path);
       if (!m) return meiliError(res, 404, 'not_found', 'Not found');
@@ -151,14 +170,23 @@ export async function startMeiliStandIn(options: { apiKey?: string } = {}): Prom
       const index = indexes.get(uid);
       if (rest === '' && req.method === 'GET') {
         if (!index) return meiliError(res, 404, 'index_not_found', `Index \`${uid}\` not found.`);
-        return json(res, 200, { uid, primaryKey: index.primaryKey, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() });
+        return json(res, 200, {
+          uid,
+          primaryKey: index.primaryKey,
+          createdAt: new Date().toISOString(),
+          updatedAt: new Date().toISOString(),
+        });
       }
       if (rest === '/settings' && req.method === 'PATCH') {
-        return json(res, 202, enqueue(uid, 'settingsUpdate', () => {
-          const target = indexes.get(uid) ?? { primaryKey: null, docs: new Map(), settings: defaultSettings() };
-          indexes.set(uid, target);
-          Object.assign(target.settings, body as object);
-        }));
+        return json(
+          res,
+          202,
+          enqueue(uid, 'settingsUpdate', () => {
+            const target = indexes.get(uid) ?? { primaryKey: null, docs: new Map(), settings: defaultSettings() };
+            indexes.set(uid, target);
+            Object.assign(target.settings, body as object);
+          }),
+        );
       }
       if (rest === '/settings' && req.method === 'GET') {
         if (!index) return meiliError(res, 404, 'index_not_found', `Index \`${uid}\` not found.`);
@@ -166,53 +194,98 @@ export async function startMeiliStandIn(options: { apiKey?: string } = {}): Prom
       }
       if (rest === '/documents' && (req.method === 'POST' || req.method === 'PUT')) {
         const docs = body as Doc[];
-        return json(res, 202, enqueue(uid, 'documentAdditionOrUpdate', () => {
-          const target = indexes.get(uid) ?? { primaryKey: url.searchParams.get('primaryKey'), docs: new Map(), settings: defaultSettings() };
-          indexes.set(uid, target);
-          for (const doc of docs) {
-            if (typeof doc.id !== 'string' || !/^[\w-]{1,511}$/.test(doc.id)) throw new Error('Document identifier is invalid.');
-            target.docs.set(doc.id, req.method === 'PUT' ? { ...(target.docs.get(doc.id) ?? {}), ...doc } : doc);
-          }
-        }));
+        return json(
+          res,
+          202,
+          enqueue(uid, 'documentAdditionOrUpdate', () => {
+            const target = indexes.get(uid) ?? {
+              primaryKey: url.searchParams.get('primaryKey'),
+              docs: new Map(),
+              settings: defaultSettings(),
+            };
+            indexes.set(uid, target);
+            for (const doc of docs) {
+              if (typeof doc.id !== 'string' || !/^[\w-]{1,511}$/.test(doc.id))
+                throw new Error('Document identifier is invalid.');
+              target.docs.set(doc.id, req.method === 'PUT' ? { ...(target.docs.get(doc.id) ?? {}), ...doc } : doc);
+            }
+          }),
+        );
       }
       if (rest === '/documents' && req.method === 'DELETE') {
-        return json(res, 202, enqueue(uid, 'documentDeletion', () => index?.docs.clear()));
+        return json(
+          res,
+          202,
+          enqueue(uid, 'documentDeletion', () => index?.docs.clear()),
+        );
       }
       if (!index) return meiliError(res, 404, 'index_not_found', `Index \`${uid}\` not found.`);
       const filterable = index.settings.filterableAttributes as string[];
       try {
         if (rest === '/documents/fetch' && req.method === 'POST') {
-          const { filter, fields, limit = 20, offset = 0 } = (body ?? {}) as { filter?: unknown; fields?: string[]; limit?: number; offset?: number };
+          const {
+            filter,
+            fields,
+            limit = 20,
+            offset = 0,
+          } = (body ?? {}) as { filter?: unknown; fields?: string[]; limit?: number; offset?: number };
           const matches = [...index.docs.values()].filter(compileFilter(filter, filterable));
-          return json(res, 200, { results: matches.slice(offset, offset + limit).map((d) => project(d, fields)), offset, limit, total: matches.length });
+          return json(res, 200, {
+            results: matches.slice(offset, offset + limit).map((d) => project(d, fields)),
+            offset,
+            limit,
+            total: matches.length,
+          });
         }
         if (rest === '/documents/delete' && req.method === 'POST') {
           const test = compileFilter((body as { filter: unknown }).filter, filterable);
-          return json(res, 202, enqueue(uid, 'documentDeletion', () => {
-            for (const [id, doc] of index.docs) if (test(doc)) index.docs.delete(id);
-          }));
+          return json(
+            res,
+            202,
+            enqueue(uid, 'documentDeletion', () => {
+              for (const [id, doc] of index.docs) if (test(doc)) index.docs.delete(id);
+            }),
+          );
         }
         if (rest === '/documents/delete-batch' && req.method === 'POST') {
-          return json(res, 202, enqueue(uid, 'documentDeletion', () => {
-            for (const id of body as string[]) index.docs.delete(String(id));
-          }));
+          return json(
+            res,
+            202,
+            enqueue(uid, 'documentDeletion', () => {
+              for (const id of body as string[]) index.docs.delete(String(id));
+            }),
+          );
         }
         if (rest === '/search' && req.method === 'POST') {
           const started = performance.now();
           const p = (body ?? {}) as {
-            q?: string; filter?: unknown; facets?: string[]; limit?: number; offset?: number;
-            highlightPreTag?: string; highlightPostTag?: string; showRankingScore?: boolean; attributesToHighlight?: string[];
+            q?: string;
+            filter?: unknown;
+            facets?: string[];
+            limit?: number;
+            offset?: number;
+            highlightPreTag?: string;
+            highlightPostTag?: string;
+            showRankingScore?: boolean;
+            attributesToHighlight?: string[];
           };
-          if (p.facets) for (const f of p.facets) if (!filterable.includes(f)) throw new FilterError(`Invalid facet distribution, attribute \`${f}\` is not filterable.`);
+          if (p.facets)
+            for (const f of p.facets)
+              if (!filterable.includes(f))
+                throw new FilterError(`Invalid facet distribution, attribute \`${f}\` is not filterable.`);
           const test = compileFilter(p.filter, filterable);
           const words = tokenize(p.q ?? '');
           const searchable = index.settings.searchableAttributes as string[];
           const wordMatches = (token: string, word: string, last: boolean) =>
-            token === word || (last && token.startsWith(word)) || (word.length >= 5 && boundedDistance(word, last ? token.slice(0, word.length + 1) : token, 1) <= 1);
+            token === word ||
+            (last && token.startsWith(word)) ||
+            (word.length >= 5 && boundedDistance(word, last ? token.slice(0, word.length + 1) : token, 1) <= 1);
           const scored: Array<{ doc: Doc; score: number }> = [];
           for (const doc of index.docs.values()) {
             if (!test(doc)) continue;
-            const tokens = searchable.map((a) => tokenize(Array.isArray(doc[a]) ? (doc[a] as string[]).join(' ') : String(doc[a] ?? '')));
+            const tokens = searchable.map((a) =>
+              tokenize(Array.isArray(doc[a]) ? (doc[a] as string[]).join(' ') : String(doc[a] ?? '')),
+            );
             let score = 0;
             let ok = true;
             words.forEach((w, i) => {
@@ -226,24 +299,34 @@ export async function startMeiliStandIn(options: { apiKey?: string } = {}): Prom
           const facetDistribution: Record<string, Record<string, number>> = {};
           for (const f of p.facets ?? []) {
             facetDistribution[f] = {};
-            for (const { doc } of scored) if (doc[f] != null) facetDistribution[f][String(doc[f])] = (facetDistribution[f][String(doc[f])] ?? 0) + 1;
+            for (const { doc } of scored)
+              if (doc[f] != null)
+                facetDistribution[f][String(doc[f])] = (facetDistribution[f][String(doc[f])] ?? 0) + 1;
           }
           const pre = p.highlightPreTag ?? '<em>';
           const post = p.highlightPostTag ?? '</em>';
           const mark = (text: string) =>
-            text.replace(/[\p{L}\p{N}]+/gu, (t) => (words.some((w, i) => wordMatches(t.toLowerCase(), w, i === words.length - 1)) ? `${pre}${t}${post}` : t));
+            text.replace(/[\p{L}\p{N}]+/gu, (t) =>
+              words.some((w, i) => wordMatches(t.toLowerCase(), w, i === words.length - 1)) ? `${pre}${t}${post}` : t,
+            );
           const displayed = index.settings.displayedAttributes as string[];
           const offset = p.offset ?? 0;
           const limit = p.limit ?? 20;
           const hits = scored.slice(offset, offset + limit).map(({ doc, score }) => {
             const shown = project(doc, displayed);
             const formatted: Record<string, unknown> = { ...shown };
-            for (const a of p.attributesToHighlight ?? []) if (typeof shown[a] === 'string') formatted[a] = mark(shown[a] as string);
+            for (const a of p.attributesToHighlight ?? [])
+              if (typeof shown[a] === 'string') formatted[a] = mark(shown[a] as string);
             return { ...shown, _formatted: formatted, ...(p.showRankingScore ? { _rankingScore: score } : {}) };
           });
           return json(res, 200, {
-            hits, query: p.q ?? '', processingTimeMs: Math.round(performance.now() - started), limit, offset,
-            estimatedTotalHits: scored.length, ...(p.facets ? { facetDistribution } : {}),
+            hits,
+            query: p.q ?? '',
+            processingTimeMs: Math.round(performance.now() - started),
+            limit,
+            offset,
+            estimatedTotalHits: scored.length,
+            ...(p.facets ? { facetDistribution } : {}),
           });
         }
       } catch (error) {

@@ -2,14 +2,7 @@ import { MeiliSearch, type Index } from 'meilisearch';
 import { generateTenantToken } from 'meilisearch/token';
 import { OperatorError } from '../../../platform/errors.ts';
 import { escapeHtml, plainSnippet } from './text.ts';
-import type {
-  SearchDocument,
-  SearchEngine,
-  SearchQuery,
-  SearchRemoval,
-  SearchResult,
-  WriteOutcome,
-} from './types.ts';
+import type { SearchDocument, SearchEngine, SearchQuery, SearchRemoval, SearchResult, WriteOutcome } from './types.ts';
 
 /**
  * Meilisearch through the official client. One index holds every owner's documents; every
@@ -55,7 +48,11 @@ function ownerFilter(ownerId: string) {
   return `ownerId = "${ownerId}"`;
 }
 
-const quoted = (values: readonly string[]) => `[${values.filter((v) => NAME.test(v)).map((v) => `"${v}"`).join(', ')}]`;
+const quoted = (values: readonly string[]) =>
+  `[${values
+    .filter((v) => NAME.test(v))
+    .map((v) => `"${v}"`)
+    .join(', ')}]`;
 
 export interface MeiliEngineOptions {
   url: string;
@@ -100,7 +97,8 @@ export class MeiliSearchEngine implements SearchEngine {
       );
       if (!exists) await this.client.createIndex(this.indexUid, { primaryKey: 'id' }).waitTask(this.wait);
       const task = await this.index.updateSettings(meiliIndexSettings).waitTask(this.wait);
-      if (task.status !== 'succeeded') throw new Error(`settings task ${task.uid} ${task.status}: ${task.error?.message ?? ''}`);
+      if (task.status !== 'succeeded')
+        throw new Error(`settings task ${task.uid} ${task.status}: ${task.error?.message ?? ''}`);
     });
   }
 
@@ -122,8 +120,11 @@ export class MeiliSearchEngine implements SearchEngine {
 
   private async write(documents: MeiliDocument[]) {
     for (let i = 0; i < documents.length; i += this.batchSize) {
-      const task = await this.index.addDocuments(documents.slice(i, i + this.batchSize), { primaryKey: 'id' }).waitTask(this.wait);
-      if (task.status !== 'succeeded') throw new Error(`document task ${task.uid} ${task.status}: ${task.error?.message ?? ''}`);
+      const task = await this.index
+        .addDocuments(documents.slice(i, i + this.batchSize), { primaryKey: 'id' })
+        .waitTask(this.wait);
+      if (task.status !== 'succeeded')
+        throw new Error(`document task ${task.uid} ${task.status}: ${task.error?.message ?? ''}`);
     }
   }
 
@@ -143,7 +144,18 @@ export class MeiliSearchEngine implements SearchEngine {
       const known = await this.knownVersions(removals.map((r) => r.id));
       const fresh = removals.filter((r) => (known.get(r.id) ?? 0) <= r.version);
       await this.write(
-        fresh.map((r) => ({ id: r.id, ownerId: r.ownerId, type: 'deleted', title: '', body: '', keywords: [], source: null, occurredAt: null, version: r.version, deleted: true })),
+        fresh.map((r) => ({
+          id: r.id,
+          ownerId: r.ownerId,
+          type: 'deleted',
+          title: '',
+          body: '',
+          keywords: [],
+          source: null,
+          occurredAt: null,
+          version: r.version,
+          deleted: true,
+        })),
       );
       return { applied: fresh.length, stale: removals.length - fresh.length };
     });
@@ -158,8 +170,10 @@ export class MeiliSearchEngine implements SearchEngine {
     const filter = MeiliSearchEngine.baseFilter(query.ownerId);
     if (query.types?.length) filter.push(`type IN ${quoted(query.types)}`);
     if (query.filters?.sources?.length) filter.push(`source IN ${quoted(query.filters.sources)}`);
-    if (query.filters?.occurredAfter !== undefined) filter.push(`occurredAt >= ${Math.floor(query.filters.occurredAfter)}`);
-    if (query.filters?.occurredBefore !== undefined) filter.push(`occurredAt <= ${Math.floor(query.filters.occurredBefore)}`);
+    if (query.filters?.occurredAfter !== undefined)
+      filter.push(`occurredAt >= ${Math.floor(query.filters.occurredAfter)}`);
+    if (query.filters?.occurredBefore !== undefined)
+      filter.push(`occurredAt <= ${Math.floor(query.filters.occurredBefore)}`);
     const response = await this.call('search', () =>
       this.index.search(query.q, {
         filter,
@@ -181,7 +195,11 @@ export class MeiliSearchEngine implements SearchEngine {
         .map((hit) => {
           const formatted = (hit._formatted ?? {}) as Partial<Record<'title' | 'body', string>>;
           const body = formatted.body ?? '';
-          const snippet = body.includes(PRE) ? marked(body) : formatted.title?.includes(PRE) ? marked(formatted.title) : plainSnippet(hit.body || hit.title);
+          const snippet = body.includes(PRE)
+            ? marked(body)
+            : formatted.title?.includes(PRE)
+              ? marked(formatted.title)
+              : plainSnippet(hit.body || hit.title);
           return {
             id: String(hit.id),
             type: hit.type,
@@ -221,7 +239,10 @@ export class MeiliSearchEngine implements SearchEngine {
 
   async clear(ownerId?: string) {
     await this.call('deletion', async () => {
-      const task = ownerId === undefined ? await this.index.deleteAllDocuments().waitTask(this.wait) : await this.index.deleteDocuments({ filter: ownerFilter(ownerId) }).waitTask(this.wait);
+      const task =
+        ownerId === undefined
+          ? await this.index.deleteAllDocuments().waitTask(this.wait)
+          : await this.index.deleteDocuments({ filter: ownerFilter(ownerId) }).waitTask(this.wait);
       if (task.status !== 'succeeded') throw new Error(`deletion task ${task.uid} ${task.status}`);
     });
   }

@@ -20,7 +20,8 @@ export function phoneIndexForms(phone: string): string[] {
     String(parsed.nationalNumber),
     parsed.formatNational().replace(/\D/g, ''),
   ]);
-  if (parsed.countryCallingCode === '1' && parsed.nationalNumber.length === 10) forms.add(parsed.nationalNumber.slice(3));
+  if (parsed.countryCallingCode === '1' && parsed.nationalNumber.length === 10)
+    forms.add(parsed.nationalNumber.slice(3));
   return [...forms];
 }
 
@@ -33,7 +34,8 @@ export function phoneQueryForms(typed: string): string[] {
   if (digits) forms.add(digits);
   // national format with a trunk 0 (020 7946 0958): the national number without it
   if (/^0[1-9]/.test(digits)) forms.add(digits.slice(1));
-  const e164 = normalizePhone(trimmed) ?? (trimmed.startsWith('+') ? null : normalizePhone(trimmed, { defaultCountry: 'US' }));
+  const e164 =
+    normalizePhone(trimmed) ?? (trimmed.startsWith('+') ? null : normalizePhone(trimmed, { defaultCountry: 'US' }));
   const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
   if (parsed) {
     forms.add(parsed.number.replace(/\D/g, ''));

@@ -57,7 +57,9 @@ function prepare(shard: Shard, variants: Variant[], n: number): Word {
     live += shard.liveCount(v.termId);
   }
   const idf = Math.log(1 + n / Math.max(1, Math.min(n, live)));
-  const weights = [...new Set(variants.flatMap((v) => [1, 2, 4].map((mask) => v.quality * FIELD_WEIGHT[mask]!)))].sort((a, b) => a - b);
+  const weights = [...new Set(variants.flatMap((v) => [1, 2, 4].map((mask) => v.quality * FIELD_WEIGHT[mask]!)))].sort(
+    (a, b) => a - b,
+  );
   const rank = new Map(weights.map((w, i) => [w, i + 1]));
   const ranks = variants.map((v) => Uint8Array.from(FIELD_WEIGHT, (f) => rank.get(v.quality * f) ?? 0));
   const contribution = Int32Array.from([0, ...weights], (w) => Math.round(w * idf * SCALE));
@@ -119,13 +121,18 @@ export function searchShard(shard: Shard, scratch: Scratch, query: SearchQuery, 
   try {
     const selection = new Selection(shard, query, context);
     const allWordsPossible = words.length > 1 && words.every((w) => w.variants.length > 0);
-    if (!(allWordsPossible && conjunctive(shard, scratch, words, selection))) exhaustive(shard, scratch, words, selection);
+    if (!(allWordsPossible && conjunctive(shard, scratch, words, selection)))
+      exhaustive(shard, scratch, words, selection);
     if (query.facets?.includes('type')) facets.type = namedCounts(selection.typeTally, context.typeCodes.names, 0);
-    if (query.facets?.includes('source')) facets.source = namedCounts(selection.sourceTally, context.sourceCodes.names, 1);
+    if (query.facets?.includes('source'))
+      facets.source = namedCounts(selection.sourceTally, context.sourceCodes.names, 1);
     const ranked = selection.ranked(query.offset);
     const isMatch = matcher(shard, words, terms);
     const top = terms.length * 3 * Math.log(1 + n) * SCALE;
-    const hits = ranked.map(([ord, s]) => ({ ...hit(shard, context, ord, isMatch), score: Math.round((s / top) * 1000) / 1000 }));
+    const hits = ranked.map(([ord, s]) => ({
+      ...hit(shard, context, ord, isMatch),
+      score: Math.round((s / top) * 1000) / 1000,
+    }));
     return { hits, facets, total: selection.total };
   } catch (error) {
     scratch.discard();

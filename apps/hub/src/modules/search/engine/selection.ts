@@ -131,4 +131,3 @@ export class Selection {
       .map((i) => [heapOrd[i]!, heapScore[i]!]);
   }
 }
-

@@ -38,7 +38,12 @@ export async function startProviderStandIn(valid: {
       if (twilio && req.method === 'GET') {
         const expected = `Basic ${Buffer.from(`${valid.twilio.accountSid}:${valid.twilio.authToken}`).toString('base64')}`;
         if (req.headers.authorization !== expected || twilio[1] !== valid.twilio.accountSid) {
-          return json(401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+          return json(401, {
+            code: 20003,
+            message: 'Authenticate',
+            more_info: 'https://www.twilio.com/docs/errors/20003',
+            status: 401,
+          });
         }
         return json(200, {
           sid: valid.twilio.accountSid,
@@ -53,19 +58,38 @@ export async function startProviderStandIn(valid: {
         if (req.headers.authorization !== `Bearer ${valid.openrouterKey}`) {
           return json(401, { error: { message: 'No auth credentials found', code: 401 } });
         }
-        return json(200, { data: { label: 'sk-or-v1-abc...xyz', usage: 0.25, limit: null, is_free_tier: false, limit_remaining: null, rate_limit: { requests: 10, interval: '10s' } } });
+        return json(200, {
+          data: {
+            label: 'sk-or-v1-abc...xyz',
+            usage: 0.25,
+            limit: null,
+            is_free_tier: false,
+            limit_remaining: null,
+            rate_limit: { requests: 10, interval: '10s' },
+          },
+        });
       }
       const ms = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
       if (ms && req.method === 'POST') {
         const form = new URLSearchParams(body);
-        if (ms[1] !== valid.microsoft.tenantId || form.get('client_id') !== valid.microsoft.clientId || form.get('client_secret') !== valid.microsoft.clientSecret) {
+        if (
+          ms[1] !== valid.microsoft.tenantId ||
+          form.get('client_id') !== valid.microsoft.clientId ||
+          form.get('client_secret') !== valid.microsoft.clientSecret
+        ) {
           return json(401, {
             error: 'invalid_client',
-            error_description: 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.',
+            error_description:
+              'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.',
             error_codes: [7000215],
           });
         }
-        return json(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: 'eyJ0eXAiOiJKV1Qi.stand-in' });
+        return json(200, {
+          token_type: 'Bearer',
+          expires_in: 3599,
+          ext_expires_in: 3599,
+          access_token: 'eyJ0eXAiOiJKV1Qi.stand-in',
+        });
       }
       if (url.pathname === '/api/tags' && req.method === 'GET') {
         return json(200, { models: [{ name: 'llama3.2:latest', size: 2019393189 }] });

@@ -17,7 +17,11 @@ const FIRST_ROWS = 40;
 
 export const metadata: Metadata = { title: 'Contacts' };
 
-export default async function ContactsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function ContactsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const [result, params] = await Promise.all([load(listContactRows), searchParams]);
   if (!result.ok) return <Problem message={result.error} />;
   const { rows, truncated, stamp } = result.data;
@@ -40,7 +44,8 @@ export default async function ContactsPage({ searchParams }: { searchParams: Pro
       {params.welcome === '1' && rows.length === 0 && (
         <p role="status" className="mb-4 rounded-md border border-border bg-muted p-3 text-sm">
           Welcome to Made Open. Your account is ready: start by adding a contact, or press{' '}
-          <kbd className="rounded border border-border bg-background px-1 font-mono text-xs">Ctrl K</kbd> to search and jump anywhere.
+          <kbd className="rounded border border-border bg-background px-1 font-mono text-xs">Ctrl K</kbd> to search and
+          jump anywhere.
         </p>
       )}
       <Suspense>

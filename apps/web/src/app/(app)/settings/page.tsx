@@ -15,7 +15,10 @@ export const metadata: Metadata = { title: 'Account settings' };
 
 export default async function SettingsPage() {
   const supabase = await createSupabaseServerClient();
-  const [{ data: userData }, { data: sessionData }] = await Promise.all([supabase.auth.getUser(), supabase.auth.getSession()]);
+  const [{ data: userData }, { data: sessionData }] = await Promise.all([
+    supabase.auth.getUser(),
+    supabase.auth.getSession(),
+  ]);
   const user = userData.user;
   if (!user) redirect(SESSION_ENDED);
   const expiresAt = sessionData.session?.expires_at;
@@ -61,7 +64,8 @@ export default async function SettingsPage() {
             <CardTitle>Sessions</CardTitle>
             <CardDescription>
               This browser stays signed in and renews its access automatically
-              {expiresAt ? ` (current access valid until ${formatDate(new Date(expiresAt * 1000).toISOString())})` : ''}.
+              {expiresAt ? ` (current access valid until ${formatDate(new Date(expiresAt * 1000).toISOString())})` : ''}
+              .
             </CardDescription>
           </CardHeader>
           <CardContent className="flex flex-wrap gap-2">

@@ -10,7 +10,11 @@ const REASONS: Record<string, string> = {
   'signed-out': 'You are signed out.',
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const params = await searchParams;
   const reason = typeof params.reason === 'string' ? REASONS[params.reason] : undefined;
   const next = typeof params.next === 'string' ? params.next : undefined;

@@ -13,8 +13,17 @@ import { createSupabaseServerClient } from '@/lib/supabase/server';
 export async function GET(request: NextRequest) {
   const supabase = await createSupabaseServerClient();
   const { data } = await supabase.auth.getUser();
-  if (!data.user) return NextResponse.json({ error: { code: 'unauthorized', message: 'Your session has ended. Sign in again to continue.' } }, { status: 401 });
-  const q = z.string().trim().max(200).catch('').parse(request.nextUrl.searchParams.get('q') ?? '');
+  if (!data.user)
+    return NextResponse.json(
+      { error: { code: 'unauthorized', message: 'Your session has ended. Sign in again to continue.' } },
+      { status: 401 },
+    );
+  const q = z
+    .string()
+    .trim()
+    .max(200)
+    .catch('')
+    .parse(request.nextUrl.searchParams.get('q') ?? '');
   if (!q) return NextResponse.json({ hits: [] });
   try {
     let hits: SearchHit[];
@@ -23,11 +32,20 @@ export async function GET(request: NextRequest) {
     } catch (error) {
       if (!(error instanceof HubError) || error.status !== 404) throw error;
       const page = EntityPageSchema.parse(await hubFetch('/entities', { query: { q, limit: 20 } }));
-      hits = page.items.map((e) => ({ id: e.id, type: e.type, title: e.title || 'Untitled', snippet: (e.body ?? '').slice(0, 140) }));
+      hits = page.items.map((e) => ({
+        id: e.id,
+        type: e.type,
+        title: e.title || 'Untitled',
+        snippet: (e.body ?? '').slice(0, 140),
+      }));
     }
     return NextResponse.json({ hits });
   } catch (error) {
-    if (error instanceof HubError) return NextResponse.json({ error: { code: error.code, message: error.message } }, { status: error.status || 502 });
+    if (error instanceof HubError)
+      return NextResponse.json(
+        { error: { code: error.code, message: error.message } },
+        { status: error.status || 502 },
+      );
     throw error;
   }
 }

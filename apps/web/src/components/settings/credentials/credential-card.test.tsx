@@ -54,12 +54,21 @@ describe('CredentialCard', () => {
 
   it('shows progress while testing, then the provider’s answer', async () => {
     let answer!: (v: Awaited<ReturnType<CredentialActions['test']>>) => void;
-    const test = vi.fn(() => new Promise<Awaited<ReturnType<CredentialActions['test']>>>((resolve) => (answer = resolve)));
+    const test = vi.fn(
+      () => new Promise<Awaited<ReturnType<CredentialActions['test']>>>((resolve) => (answer = resolve)),
+    );
     render(<CredentialCard credential={twilio} actions={actions({ test })} />);
     await userEvent.click(screen.getByRole('button', { name: 'Test' }));
     expect(screen.getByRole('status')).toHaveTextContent('Asking Twilio whether it accepts this credential');
     expect(screen.getByRole('button', { name: 'Test' })).toBeDisabled();
-    answer({ ok: true, data: { ok: false, provider: 'Twilio', message: 'Twilio rejected these credentials (HTTP 401). Check the Account SID and Auth Token.' } });
+    answer({
+      ok: true,
+      data: {
+        ok: false,
+        provider: 'Twilio',
+        message: 'Twilio rejected these credentials (HTTP 401). Check the Account SID and Auth Token.',
+      },
+    });
     expect(await screen.findByText(/Twilio rejected these credentials/)).toBeInTheDocument();
     expect(test).toHaveBeenCalledWith(twilio.id);
   });

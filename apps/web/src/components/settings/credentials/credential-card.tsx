@@ -19,13 +19,22 @@ import {
   DialogTitle,
   DialogTrigger,
 } from '@/components/ui/dialog';
-import { CREDENTIAL_TYPES, HINT_LABELS, secretLabels, type CredentialFieldErrors, type CredentialFormValues } from '@/lib/settings/credentials';
+import {
+  CREDENTIAL_TYPES,
+  HINT_LABELS,
+  secretLabels,
+  type CredentialFieldErrors,
+  type CredentialFormValues,
+} from '@/lib/settings/credentials';
 import type { CredentialView, TestResult } from '@/lib/settings/model';
 import { formatDate } from '@/lib/utils';
 
 export interface CredentialActions {
   test: (id: string) => Promise<{ ok: true; data: TestResult } | { ok: false; error: string }>;
-  replace: (id: string, values: CredentialFormValues) => Promise<{ error?: string; fieldErrors?: CredentialFieldErrors } | void>;
+  replace: (
+    id: string,
+    values: CredentialFormValues,
+  ) => Promise<{ error?: string; fieldErrors?: CredentialFieldErrors } | void>;
   remove: (id: string) => Promise<void>;
 }
 
@@ -125,11 +134,13 @@ export function CredentialCard({ credential, actions }: { credential: Credential
         >
           {testing ? (
             <>
-              <LoaderCircle className="size-4 shrink-0 animate-spin" aria-hidden="true" /> Asking {def.label} whether it accepts this credential…
+              <LoaderCircle className="size-4 shrink-0 animate-spin" aria-hidden="true" /> Asking {def.label} whether it
+              accepts this credential…
             </>
           ) : outcome?.tone === 'ok' ? (
             <>
-              <CircleCheck className="size-4 shrink-0 text-emerald-700 dark:text-emerald-400" aria-hidden="true" /> {outcome.message}
+              <CircleCheck className="size-4 shrink-0 text-emerald-700 dark:text-emerald-400" aria-hidden="true" />{' '}
+              {outcome.message}
             </>
           ) : (
             <>
@@ -140,7 +151,8 @@ export function CredentialCard({ credential, actions }: { credential: Credential
       )}
       <div className="mt-4 flex flex-wrap gap-2">
         <Button variant="outline" size="sm" onClick={test} disabled={testing} aria-describedby={headingId}>
-          {testing ? <LoaderCircle className="animate-spin" aria-hidden="true" /> : <FlaskConical aria-hidden="true" />} Test
+          {testing ? <LoaderCircle className="animate-spin" aria-hidden="true" /> : <FlaskConical aria-hidden="true" />}{' '}
+          Test
         </Button>
         <Dialog open={replacing} onOpenChange={setReplacing}>
           <DialogTrigger asChild>
@@ -176,8 +188,8 @@ export function CredentialCard({ credential, actions }: { credential: Credential
           <AlertDialogContent>
             <AlertDialogTitle>Remove {credential.name}?</AlertDialogTitle>
             <AlertDialogDescription>
-              The secret is deleted from your hub. Plugins that use it stop working until you give them another credential, and
-              anything it switched on turns off.
+              The secret is deleted from your hub. Plugins that use it stop working until you give them another
+              credential, and anything it switched on turns off.
             </AlertDialogDescription>
             <div className="flex flex-wrap justify-end gap-2">
               <AlertDialogCancel>Cancel</AlertDialogCancel>

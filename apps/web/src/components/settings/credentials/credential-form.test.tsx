@@ -17,7 +17,9 @@ describe('CredentialForm', () => {
     expect(name).toHaveAttribute('aria-invalid', 'true');
     expect(name).toHaveAccessibleDescription(/Give the credential a name/);
     expect(name).toHaveFocus();
-    expect(screen.getByLabelText('Account SID')).toHaveAccessibleDescription(/Enter the Account SID: AC followed by 32/);
+    expect(screen.getByLabelText('Account SID')).toHaveAccessibleDescription(
+      /Enter the Account SID: AC followed by 32/,
+    );
     expect(screen.getByLabelText('Auth Token')).toHaveAccessibleDescription(/at least 16 characters/);
     expect(onSubmit).not.toHaveBeenCalled();
   });
@@ -31,7 +33,13 @@ describe('CredentialForm', () => {
     await userEvent.type(screen.getByLabelText('Account SID'), SID);
     await userEvent.type(screen.getByLabelText('Auth Token'), 'a'.repeat(32));
     await userEvent.click(screen.getByRole('button', { name: 'Save credential' }));
-    expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ type: 'twilio', name: 'Work Twilio', fields: { accountSid: SID, authToken: 'a'.repeat(32) } }));
+    expect(onSubmit).toHaveBeenCalledWith(
+      expect.objectContaining({
+        type: 'twilio',
+        name: 'Work Twilio',
+        fields: { accountSid: SID, authToken: 'a'.repeat(32) },
+      }),
+    );
   });
 
   it('switches fields with the type, and checks a generic credential’s headers and hosts', async () => {
@@ -45,7 +53,9 @@ describe('CredentialForm', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Save credential' }));
     expect(screen.getByLabelText('Header name')).toHaveAccessibleDescription(/letters, digits and dashes only/);
     expect(screen.getByLabelText('Header value')).toHaveAccessibleDescription('Enter the value to send.');
-    expect(screen.getByLabelText('Allowed hosts')).toHaveAccessibleDescription(/Not a host name: https:\/\/api.weather.example\/v1/);
+    expect(screen.getByLabelText('Allowed hosts')).toHaveAccessibleDescription(
+      /Not a host name: https:\/\/api.weather.example\/v1/,
+    );
     expect(onSubmit).not.toHaveBeenCalled();
 
     await userEvent.clear(screen.getByLabelText('Header name'));
@@ -53,10 +63,16 @@ describe('CredentialForm', () => {
     await userEvent.type(screen.getByLabelText('Header value'), 's3cret-value');
     expect(screen.getByLabelText('Header value')).toHaveAttribute('type', 'password');
     await userEvent.clear(screen.getByLabelText('Allowed hosts'));
-    await userEvent.type(screen.getByLabelText('Allowed hosts'), 'API.Weather.example.com{enter}api2.weather.example.com');
+    await userEvent.type(
+      screen.getByLabelText('Allowed hosts'),
+      'API.Weather.example.com{enter}api2.weather.example.com',
+    );
     await userEvent.click(screen.getByRole('button', { name: 'Save credential' }));
     expect(onSubmit).toHaveBeenCalledTimes(1);
-    expect(onSubmit.mock.calls[0]![0]).toMatchObject({ type: 'generic', headers: [{ key: 'X-Api-Key', value: 's3cret-value' }] });
+    expect(onSubmit.mock.calls[0]![0]).toMatchObject({
+      type: 'generic',
+      headers: [{ key: 'X-Api-Key', value: 's3cret-value' }],
+    });
   });
 
   it('adds and removes header rows with labelled controls', async () => {

@@ -33,7 +33,13 @@ export const controlId = (key: string) => `cred-${key.replace(/\./g, '-')}`;
  * Typed credential form. Secret fields are password inputs that start empty, even when
  * replacing: the hub never sends a secret back, so there is nothing to prefill.
  */
-export function CredentialForm({ mode, type: initialType = 'twilio', name: initialName = '', onSubmit, onCancel }: CredentialFormProps) {
+export function CredentialForm({
+  mode,
+  type: initialType = 'twilio',
+  name: initialName = '',
+  onSubmit,
+  onCancel,
+}: CredentialFormProps) {
   const [type, setType] = useState<CredentialType>(initialType);
   const [headers, setHeaders] = useState<GenericRow[]>([emptyRow()]);
   const [values, setValues] = useState<GenericRow[]>([]);
@@ -88,9 +94,18 @@ export function CredentialForm({ mode, type: initialType = 'twilio', name: initi
   }
 
   return (
-    <form onSubmit={handle} noValidate className="grid gap-4" aria-label={mode === 'add' ? 'Add a credential' : 'Replace credential'}>
+    <form
+      onSubmit={handle}
+      noValidate
+      className="grid gap-4"
+      aria-label={mode === 'add' ? 'Add a credential' : 'Replace credential'}
+    >
       {error && (
-        <p ref={alertRef} role="alert" className="rounded-md border border-destructive/50 bg-destructive/10 p-3 text-sm">
+        <p
+          ref={alertRef}
+          role="alert"
+          className="rounded-md border border-destructive/50 bg-destructive/10 p-3 text-sm"
+        >
           {error}
         </p>
       )}
@@ -106,7 +121,14 @@ export function CredentialForm({ mode, type: initialType = 'twilio', name: initi
                   t === type && 'border-primary bg-primary/5',
                 )}
               >
-                <input type="radio" name="type" value={t} checked={t === type} onChange={() => chooseType(t)} className="mt-0.5 size-4 accent-[var(--primary)]" />
+                <input
+                  type="radio"
+                  name="type"
+                  value={t}
+                  checked={t === type}
+                  onChange={() => chooseType(t)}
+                  className="mt-0.5 size-4 accent-[var(--primary)]"
+                />
                 <span>
                   <span className="block font-medium">{CREDENTIAL_TYPES[t].label}</span>
                   <span className="block text-xs text-muted-foreground">{CREDENTIAL_TYPES[t].description}</span>
@@ -121,8 +143,15 @@ export function CredentialForm({ mode, type: initialType = 'twilio', name: initi
         </p>
       )}
       <p className="text-sm text-muted-foreground">{def.where}</p>
-      <Field id={controlId('name')} label="Name" hint="Only for you, to tell your credentials apart." error={errors.name}>
-        {(aria) => <Input {...aria} name="name" defaultValue={initialName} autoComplete="off" placeholder={def.example} />}
+      <Field
+        id={controlId('name')}
+        label="Name"
+        hint="Only for you, to tell your credentials apart."
+        error={errors.name}
+      >
+        {(aria) => (
+          <Input {...aria} name="name" defaultValue={initialName} autoComplete="off" placeholder={def.example} />
+        )}
       </Field>
       {def.fields.map((f) => (
         <Field key={`${type}-${f.name}`} id={controlId(f.name)} label={f.label} hint={f.hint} error={errors[f.name]}>
@@ -166,11 +195,24 @@ export function CredentialForm({ mode, type: initialType = 'twilio', name: initi
             hint="One per line. The credential is only ever sent to these hosts, like api.example.com."
             error={errors.allowedHosts}
           >
-            {(aria) => <Textarea {...aria} name="allowedHosts" className="min-h-16 font-mono" spellCheck={false} autoComplete="off" />}
+            {(aria) => (
+              <Textarea
+                {...aria}
+                name="allowedHosts"
+                className="min-h-16 font-mono"
+                spellCheck={false}
+                autoComplete="off"
+              />
+            )}
           </Field>
         </>
       )}
-      <FormActions pending={pending} submitLabel={mode === 'add' ? 'Save credential' : 'Replace credential'} onCancel={onCancel} className="flex flex-wrap gap-2" />
+      <FormActions
+        pending={pending}
+        submitLabel={mode === 'add' ? 'Save credential' : 'Replace credential'}
+        onCancel={onCancel}
+        className="flex flex-wrap gap-2"
+      />
     </form>
   );
 }

@@ -8,11 +8,22 @@ import { CredentialForm } from '@/components/settings/credentials/credential-for
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogTitle } from '@/components/ui/dialog';
 import { useToast } from '@/components/ui/toast';
-import { addCredentialAction, removeCredentialAction, replaceCredentialAction, testCredentialAction } from '@/lib/actions/settings';
+import {
+  addCredentialAction,
+  removeCredentialAction,
+  replaceCredentialAction,
+  testCredentialAction,
+} from '@/lib/actions/settings';
 import { CREDENTIAL_TYPES } from '@/lib/settings/credentials';
 import type { CredentialType, CredentialView } from '@/lib/settings/model';
 
-export function CredentialsScreen({ credentials: initial, addType }: { credentials: CredentialView[]; addType?: CredentialType | undefined }) {
+export function CredentialsScreen({
+  credentials: initial,
+  addType,
+}: {
+  credentials: CredentialView[];
+  addType?: CredentialType | undefined;
+}) {
   const [credentials, setCredentials] = useState(initial);
   const [adding, setAdding] = useState<CredentialType | null>(addType ?? null);
   const router = useRouter();
@@ -40,7 +51,8 @@ export function CredentialsScreen({ credentials: initial, addType }: { credentia
     },
     replace: async (id, values) => {
       const result = await replaceCredentialAction(id, values);
-      if (!result.ok) return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
+      if (!result.ok)
+        return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
       setCredentials((list) => list.map((c) => (c.id === id ? result.data : c)));
       toast({ title: 'Credential replaced', description: `${result.data.name} now holds the new values.` });
       router.refresh();
@@ -53,7 +65,10 @@ export function CredentialsScreen({ credentials: initial, addType }: { credentia
       }
       const removed = credentials.find((c) => c.id === id);
       setCredentials((list) => list.filter((c) => c.id !== id));
-      toast({ title: 'Credential removed', description: removed ? `${removed.name} is gone from your wallet.` : undefined });
+      toast({
+        title: 'Credential removed',
+        description: removed ? `${removed.name} is gone from your wallet.` : undefined,
+      });
       router.refresh();
     },
   };
@@ -76,8 +91,8 @@ export function CredentialsScreen({ credentials: initial, addType }: { credentia
           <KeyRound className="mx-auto size-8 text-muted-foreground" aria-hidden="true" />
           <h2 className="mt-3 text-lg font-semibold">Your wallet is empty</h2>
           <p className="mx-auto mt-1 max-w-md text-sm text-muted-foreground">
-            Add a credential to switch things on: a Twilio account for text messages and calls, OpenRouter or Ollama for AI, Microsoft 365 for
-            email and calendar, or an API key a plugin needs.
+            Add a credential to switch things on: a Twilio account for text messages and calls, OpenRouter or Ollama for
+            AI, Microsoft 365 for email and calendar, or an API key a plugin needs.
           </p>
           <div className="mt-4">{addButton}</div>
         </div>
@@ -101,10 +116,14 @@ export function CredentialsScreen({ credentials: initial, addType }: { credentia
               onCancel={() => setAdding(null)}
               onSubmit={async (values) => {
                 const result = await addCredentialAction(values);
-                if (!result.ok) return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
+                if (!result.ok)
+                  return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
                 setCredentials((list) => [...list, result.data]);
                 setAdding(null);
-                toast({ title: 'Credential saved', description: `${result.data.name} (${CREDENTIAL_TYPES[result.data.type].label}) is in your wallet. Test it to check it works.` });
+                toast({
+                  title: 'Credential saved',
+                  description: `${result.data.name} (${CREDENTIAL_TYPES[result.data.type].label}) is in your wallet. Test it to check it works.`,
+                });
                 router.refresh();
               }}
             />

@@ -25,9 +25,13 @@ export function GenericRows({
 }) {
   const noun = kind === 'headers' ? 'Header' : 'Query value';
   const groupError = errors[kind];
-  const update = (i: number, patch: Partial<GenericRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const update = (i: number, patch: Partial<GenericRow>) =>
+    onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
-    <fieldset className="grid gap-2" aria-describedby={`${controlId(kind)}-description${groupError ? ` ${controlId(kind)}-error` : ''}`}>
+    <fieldset
+      className="grid gap-2"
+      aria-describedby={`${controlId(kind)}-description${groupError ? ` ${controlId(kind)}-error` : ''}`}
+    >
       <legend className="text-sm font-medium">{legend}</legend>
       <p id={`${controlId(kind)}-description`} className="text-xs text-muted-foreground">
         {description}
@@ -38,7 +42,10 @@ export function GenericRows({
         const keyError = errors[`${kind}.${i}.key`];
         const valueError = errors[`${kind}.${i}.value`];
         return (
-          <div key={i} className="grid grid-cols-[minmax(0,1fr)_auto] items-start gap-2 sm:grid-cols-[minmax(0,1fr)_minmax(0,1fr)_auto]">
+          <div
+            key={i}
+            className="grid grid-cols-[minmax(0,1fr)_auto] items-start gap-2 sm:grid-cols-[minmax(0,1fr)_minmax(0,1fr)_auto]"
+          >
             <div className="grid gap-1">
               <Label htmlFor={keyId}>{rows.length > 1 ? `${noun} ${i + 1} name` : `${noun} name`}</Label>
               <Input

@@ -14,7 +14,10 @@ const enricher: PluginView = {
   triggers: [{ type: 'manual' }],
   credentials: [{ name: 'enrichApi', type: 'generic', description: 'API key, sent as a header.', boundTo: null }],
   config: {},
-  configFields: { daysAhead: { type: 'number', description: 'How many days ahead.', default: 7 }, loud: { type: 'boolean' } },
+  configFields: {
+    daysAhead: { type: 'number', description: 'How many days ahead.', default: 7 },
+    loud: { type: 'boolean' },
+  },
   installedAt: '2026-11-24T10:00:00Z',
   updatedAt: '2026-11-24T10:00:00Z',
 };
@@ -34,7 +37,15 @@ const key: CredentialView = {
 describe('ConsentForm', () => {
   it('lists what the plugin asks for in words, all ticked, and sends the choices', async () => {
     const onSubmit = vi.fn().mockResolvedValue(undefined);
-    render(<ConsentForm plugin={enricher} grants={[]} credentials={[key]} submitLabel="Allow and enable" onSubmit={onSubmit} />);
+    render(
+      <ConsentForm
+        plugin={enricher}
+        grants={[]}
+        credentials={[key]}
+        submitLabel="Allow and enable"
+        onSubmit={onSubmit}
+      />,
+    );
     expect(screen.getByLabelText(/Read your contacts/)).toBeChecked();
     expect(screen.getByLabelText(/Connect to api.enrich.example.com on the internet/)).toBeChecked();
     expect(screen.getByText('Reaches the internet')).toBeInTheDocument();
@@ -53,8 +64,13 @@ describe('ConsentForm', () => {
   });
 
   it('offers to add a missing credential instead of a choice', () => {
-    render(<ConsentForm plugin={enricher} grants={[]} credentials={[]} submitLabel="Allow and enable" onSubmit={vi.fn()} />);
-    expect(screen.getByRole('link', { name: 'Add an API key' })).toHaveAttribute('href', '/settings/credentials?add=generic');
+    render(
+      <ConsentForm plugin={enricher} grants={[]} credentials={[]} submitLabel="Allow and enable" onSubmit={vi.fn()} />,
+    );
+    expect(screen.getByRole('link', { name: 'Add an API key' })).toHaveAttribute(
+      'href',
+      '/settings/credentials?add=generic',
+    );
     expect(screen.queryByLabelText(/enrichApi/)).not.toBeInTheDocument();
   });
 
@@ -63,14 +79,30 @@ describe('ConsentForm', () => {
       { permission: 'entities:read:person', grantedAt: '2026-11-24T10:00:00Z' },
       { permission: 'credentials:generic', grantedAt: '2026-11-24T10:00:00Z' },
     ];
-    render(<ConsentForm plugin={enricher} grants={grants} credentials={[key]} submitLabel="Allow and enable" onSubmit={vi.fn()} />);
+    render(
+      <ConsentForm
+        plugin={enricher}
+        grants={grants}
+        credentials={[key]}
+        submitLabel="Allow and enable"
+        onSubmit={vi.fn()}
+      />,
+    );
     expect(screen.getByLabelText(/Connect to api.enrich.example.com/)).toHaveAccessibleName(/New/);
     expect(screen.getByLabelText(/Read your contacts/)).not.toHaveAccessibleName(/New/);
   });
 
   it('leaves a cleared setting to the plugin’s default', async () => {
     const onSubmit = vi.fn();
-    render(<ConsentForm plugin={enricher} grants={[]} credentials={[key]} submitLabel="Allow and enable" onSubmit={onSubmit} />);
+    render(
+      <ConsentForm
+        plugin={enricher}
+        grants={[]}
+        credentials={[key]}
+        submitLabel="Allow and enable"
+        onSubmit={onSubmit}
+      />,
+    );
     await userEvent.clear(screen.getByLabelText('daysAhead'));
     await userEvent.click(screen.getByRole('button', { name: 'Allow and enable' }));
     expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ config: { loud: false } }));

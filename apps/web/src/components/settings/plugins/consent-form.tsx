@@ -32,7 +32,14 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
   // A re-consent (after an upgrade or to change choices) starts from what is held, with
   // anything new marked; a first consent starts with everything the plugin declares.
   const reconsent = grants.length > 0;
-  const [chosen, setChosen] = useState<Set<string>>(() => new Set(plugin.status === 'pending_consent' || !reconsent ? plugin.permissions : plugin.permissions.filter((p) => held.has(p))));
+  const [chosen, setChosen] = useState<Set<string>>(
+    () =>
+      new Set(
+        plugin.status === 'pending_consent' || !reconsent
+          ? plugin.permissions
+          : plugin.permissions.filter((p) => held.has(p)),
+      ),
+  );
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);
@@ -79,7 +86,11 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
     setError(undefined);
     setPending(true);
     try {
-      const outcome = await onSubmit({ permissions: plugin.permissions.filter((p) => chosen.has(p)), config, credentials: bound });
+      const outcome = await onSubmit({
+        permissions: plugin.permissions.filter((p) => chosen.has(p)),
+        config,
+        credentials: bound,
+      });
       if (outcome?.error) setError(outcome.error);
     } finally {
       setPending(false);
@@ -96,7 +107,9 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
         </p>
       )}
       {plugin.permissions.length === 0 ? (
-        <p className="text-sm">This plugin asks for no permissions: it can only work with what it is given when it runs.</p>
+        <p className="text-sm">
+          This plugin asks for no permissions: it can only work with what it is given when it runs.
+        </p>
       ) : (
         <fieldset className="grid gap-2">
           <legend className="mb-1 font-medium">{plugin.name} asks to:</legend>
@@ -116,10 +129,16 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
                   <label htmlFor={id} className="grid min-w-0 gap-0.5 text-sm">
                     <span className="flex flex-wrap items-center gap-2 font-medium">
                       {info.summary}
-                      {reconsent && !held.has(permission) && <Badge className="border-primary/50 text-primary">New</Badge>}
+                      {reconsent && !held.has(permission) && (
+                        <Badge className="border-primary/50 text-primary">New</Badge>
+                      )}
                       {info.note && (
                         <span className="inline-flex items-center gap-1 text-xs font-normal text-amber-800 dark:text-amber-300">
-                          {permission.startsWith('http:') ? <Globe className="size-3.5" aria-hidden="true" /> : <TriangleAlert className="size-3.5" aria-hidden="true" />}
+                          {permission.startsWith('http:') ? (
+                            <Globe className="size-3.5" aria-hidden="true" />
+                          ) : (
+                            <TriangleAlert className="size-3.5" aria-hidden="true" />
+                          )}
                           {info.note}
                         </span>
                       )}
@@ -132,8 +151,8 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
           </ul>
           {left.length > 0 && (
             <p role="status" className="text-sm text-muted-foreground">
-              Not allowing {left.length === 1 ? 'one permission' : `${left.length} permissions`}: the plugin is refused whenever it tries that, and may not
-              work fully.
+              Not allowing {left.length === 1 ? 'one permission' : `${left.length} permissions`}: the plugin is refused
+              whenever it tries that, and may not work fully.
             </p>
           )}
         </fieldset>
@@ -141,7 +160,9 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
       {plugin.credentials.length > 0 && (
         <fieldset className="grid gap-4">
           <legend className="mb-1 font-medium">Credentials it uses</legend>
-          <p className="text-sm text-muted-foreground">The plugin gets a handle, never the secret: your hub adds it to requests for the hosts it belongs to.</p>
+          <p className="text-sm text-muted-foreground">
+            The plugin gets a handle, never the secret: your hub adds it to requests for the hosts it belongs to.
+          </p>
           {plugin.credentials.map((slot) => {
             const options = credentials.filter((c) => c.type === slot.type);
             const id = `credential-${slot.name}`;
@@ -153,8 +174,14 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
                     {slot.name} ({typeLabel})
                   </p>
                   {slot.description && <p className="text-muted-foreground">{slot.description}</p>}
-                  <p className="mt-2">Your wallet holds no {typeLabel} credential yet, so the plugin cannot use this. Add one, then come back here.</p>
-                  <Link href={`/settings/credentials?add=${slot.type}`} className="mt-2 inline-flex items-center gap-1 font-medium text-primary underline underline-offset-4">
+                  <p className="mt-2">
+                    Your wallet holds no {typeLabel} credential yet, so the plugin cannot use this. Add one, then come
+                    back here.
+                  </p>
+                  <Link
+                    href={`/settings/credentials?add=${slot.type}`}
+                    className="mt-2 inline-flex items-center gap-1 font-medium text-primary underline underline-offset-4"
+                  >
                     <Plus className="size-4" aria-hidden="true" /> Add {CREDENTIAL_TYPES[slot.type].noun}
                   </Link>
                 </div>
@@ -162,7 +189,12 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
             return (
               <Field key={slot.name} id={id} label={`${slot.name} (${typeLabel})`} hint={slot.description}>
                 {(aria) => (
-                  <select {...aria} name={`credential.${slot.name}`} defaultValue={slot.boundTo ?? options[0]?.id ?? ''} className={selectClass}>
+                  <select
+                    {...aria}
+                    name={`credential.${slot.name}`}
+                    defaultValue={slot.boundTo ?? options[0]?.id ?? ''}
+                    className={selectClass}
+                  >
                     {options.map((c) => (
                       <option key={c.id} value={c.id}>
                         {c.name}
@@ -185,7 +217,13 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
             if (field.type === 'boolean')
               return (
                 <div key={name} className="flex items-start gap-2 text-sm">
-                  <input id={id} type="checkbox" name={`config.${name}`} defaultChecked={current === true} className="mt-0.5 size-4 accent-[var(--primary)]" />
+                  <input
+                    id={id}
+                    type="checkbox"
+                    name={`config.${name}`}
+                    defaultChecked={current === true}
+                    className="mt-0.5 size-4 accent-[var(--primary)]"
+                  />
                   <label htmlFor={id}>
                     <span className="font-medium">{name}</span>
                     {field.description && <span className="block text-muted-foreground">{field.description}</span>}

@@ -10,7 +10,12 @@ type Stage = { kind: 'idle' } | { kind: 'reading' } | { kind: 'uploading'; perce
 export type UploadFailure = { message: string; code?: string };
 
 /** Sends a package to the web app's package route, reporting upload progress. */
-function send(body: Blob | string, contentType: string, upgradeId: string | undefined, onProgress: (percent: number) => void): Promise<{ plugin: PluginView } | { error: UploadFailure }> {
+function send(
+  body: Blob | string,
+  contentType: string,
+  upgradeId: string | undefined,
+  onProgress: (percent: number) => void,
+): Promise<{ plugin: PluginView } | { error: UploadFailure }> {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/settings/plugin-packages${upgradeId ? `?upgrade=${encodeURIComponent(upgradeId)}` : ''}`);
@@ -24,10 +29,18 @@ function send(body: Blob | string, contentType: string, upgradeId: string | unde
         json = undefined;
       }
       if (json?.plugin) resolve({ plugin: json.plugin });
-      else if (json?.error?.message) resolve({ error: { message: json.error.message, ...(json.error.code ? { code: json.error.code } : {}) } });
-      else resolve({ error: { message: 'The web app did not answer as expected. Your session may have ended: reload the page and try again.' } });
+      else if (json?.error?.message)
+        resolve({ error: { message: json.error.message, ...(json.error.code ? { code: json.error.code } : {}) } });
+      else
+        resolve({
+          error: {
+            message:
+              'The web app did not answer as expected. Your session may have ended: reload the page and try again.',
+          },
+        });
     };
-    xhr.onerror = () => resolve({ error: { message: "Can't reach the web app. Check your connection, then try again." } });
+    xhr.onerror = () =>
+      resolve({ error: { message: "Can't reach the web app. Check your connection, then try again." } });
     xhr.send(body);
   });
 }
@@ -65,16 +78,24 @@ export function PackageUpload({
   }
 
   async function uploadTgz(file: File) {
-    if (!isTgzName(file.name)) return onError({ message: `${file.name} is not a plugin package: choose a .tgz file, or the plugin’s folder.` });
-    if (file.size > MAX_PACKAGE_BYTES) return onError({ message: `${file.name} is larger than 3 MB, the most a plugin package may be.` });
+    if (!isTgzName(file.name))
+      return onError({ message: `${file.name} is not a plugin package: choose a .tgz file, or the plugin’s folder.` });
+    if (file.size > MAX_PACKAGE_BYTES)
+      return onError({ message: `${file.name} is larger than 3 MB, the most a plugin package may be.` });
     setStage({ kind: 'uploading', percent: 0 });
-    const result = await send(file, 'application/gzip', upgradeId, (percent) => setStage(percent >= 100 ? { kind: 'checking' } : { kind: 'uploading', percent }));
+    const result = await send(file, 'application/gzip', upgradeId, (percent) =>
+      setStage(percent >= 100 ? { kind: 'checking' } : { kind: 'uploading', percent }),
+    );
     await finish(result);
   }
 
   async function uploadFolder(list: FileList) {
     setStage({ kind: 'reading' });
-    const files = Array.from(list, (f) => ({ path: f.webkitRelativePath || f.name, size: f.size, text: () => f.text() }));
+    const files = Array.from(list, (f) => ({
+      path: f.webkitRelativePath || f.name,
+      size: f.size,
+      text: () => f.text(),
+    }));
     const picked = await readFolderPackage(files);
     if (!picked.ok) {
       setStage({ kind: 'idle' });
@@ -82,7 +103,9 @@ export function PackageUpload({
     }
     setStage({ kind: 'uploading', percent: 0 });
     const body = JSON.stringify({ manifest: picked.manifest, bundle: picked.bundle });
-    const result = await send(body, 'application/json', upgradeId, (percent) => setStage(percent >= 100 ? { kind: 'checking' } : { kind: 'uploading', percent }));
+    const result = await send(body, 'application/json', upgradeId, (percent) =>
+      setStage(percent >= 100 ? { kind: 'checking' } : { kind: 'uploading', percent }),
+    );
     await finish(result);
   }
 
@@ -101,7 +124,10 @@ export function PackageUpload({
       }}
       onDragLeave={() => setDragging(false)}
       onDrop={onDrop}
-      className={cn('rounded-lg border border-dashed border-border p-4 sm:p-5', dragging && 'border-primary bg-primary/5')}
+      className={cn(
+        'rounded-lg border border-dashed border-border p-4 sm:p-5',
+        dragging && 'border-primary bg-primary/5',
+      )}
     >
       {children}
       <div className="flex flex-wrap gap-2">
@@ -112,7 +138,9 @@ export function PackageUpload({
           <FolderOpen aria-hidden="true" /> {verb} from a folder
         </Button>
       </div>
-      <p className="mt-2 text-xs text-muted-foreground">Or drop a .tgz file here. Build one with: made-open-plugin pack &lt;plugin folder&gt;</p>
+      <p className="mt-2 text-xs text-muted-foreground">
+        Or drop a .tgz file here. Build one with: made-open-plugin pack &lt;plugin folder&gt;
+      </p>
       <input
         ref={fileInput}
         type="file"
@@ -149,12 +177,18 @@ export function PackageUpload({
         {stage.kind === 'uploading' && (
           <div className="grid gap-1">
             <label htmlFor="package-progress">Uploading the package… {stage.percent}%</label>
-            <progress id="package-progress" max={100} value={stage.percent} className="h-2 w-full max-w-sm accent-[var(--primary)]" />
+            <progress
+              id="package-progress"
+              max={100}
+              value={stage.percent}
+              className="h-2 w-full max-w-sm accent-[var(--primary)]"
+            />
           </div>
         )}
         {stage.kind === 'checking' && (
           <p className="flex items-center gap-2">
-            <LoaderCircle className="size-4 animate-spin" aria-hidden="true" /> Your hub is checking the manifest and {upgradeId ? 'upgrading' : 'installing'} the plugin…
+            <LoaderCircle className="size-4 animate-spin" aria-hidden="true" /> Your hub is checking the manifest and{' '}
+            {upgradeId ? 'upgrading' : 'installing'} the plugin…
           </p>
         )}
       </div>

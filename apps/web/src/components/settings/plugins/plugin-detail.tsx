@@ -19,9 +19,23 @@ import {
   AlertDialogTrigger,
 } from '@/components/ui/dialog';
 import { useToast } from '@/components/ui/toast';
-import { consentPluginAction, runPluginAction, setPluginEnabledAction, uninstallPluginAction } from '@/lib/actions/settings';
+import {
+  consentPluginAction,
+  runPluginAction,
+  setPluginEnabledAction,
+  uninstallPluginAction,
+} from '@/lib/actions/settings';
 import { CREDENTIAL_TYPES } from '@/lib/settings/credentials';
-import { formatDuration, hasManualTrigger, type ConsentInput, type CredentialView, type Grant, type PluginView, type RunResult, type RunView } from '@/lib/settings/model';
+import {
+  formatDuration,
+  hasManualTrigger,
+  type ConsentInput,
+  type CredentialView,
+  type Grant,
+  type PluginView,
+  type RunResult,
+  type RunView,
+} from '@/lib/settings/model';
 import { describePermission, describeTrigger } from '@/lib/settings/permissions';
 
 function useElapsed(running: boolean): number {
@@ -41,20 +55,38 @@ function RunOutcome({ result }: { result: RunResult }) {
   return (
     <div role="status" className="grid gap-2 rounded-md border border-border bg-muted/50 p-3 text-sm">
       <p className="flex flex-wrap items-center gap-2">
-        <span className="font-medium">Last run:</span> <OutcomeBadge outcome={result.outcome} /> <span className="text-muted-foreground">in {formatDuration(result.durationMs)}</span>
+        <span className="font-medium">Last run:</span> <OutcomeBadge outcome={result.outcome} />{' '}
+        <span className="text-muted-foreground">in {formatDuration(result.durationMs)}</span>
       </p>
       {result.error && <p className="break-words">{result.error}</p>}
       {output && (
         <details>
           <summary className="cursor-pointer rounded-sm text-muted-foreground">What it returned</summary>
-          <pre tabIndex={0} role="region" aria-label="What it returned" className="mt-2 max-h-64 overflow-auto rounded-md bg-background p-2 text-xs">{output.length > 4000 ? `${output.slice(0, 4000)}\n…` : output}</pre>
+          <pre
+            tabIndex={0}
+            role="region"
+            aria-label="What it returned"
+            className="mt-2 max-h-64 overflow-auto rounded-md bg-background p-2 text-xs"
+          >
+            {output.length > 4000 ? `${output.slice(0, 4000)}\n…` : output}
+          </pre>
         </details>
       )}
     </div>
   );
 }
 
-export function PluginDetail({ plugin: initial, grants, runs, credentials }: { plugin: PluginView; grants: Grant[]; runs: RunView[]; credentials: CredentialView[] }) {
+export function PluginDetail({
+  plugin: initial,
+  grants,
+  runs,
+  credentials,
+}: {
+  plugin: PluginView;
+  grants: Grant[];
+  runs: RunView[];
+  credentials: CredentialView[];
+}) {
   const [plugin, setPlugin] = useState(initial);
   const [changing, setChanging] = useState(false);
   const [busy, setBusy] = useState<'toggle' | 'run' | null>(null);
@@ -83,7 +115,10 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
     if (!result.ok) return { error: result.error };
     setPlugin(result.data);
     setChanging(false);
-    toast({ title: pending ? `${plugin.name} is enabled` : 'Choices saved', description: `It holds ${input.permissions.length} of the ${plugin.permissions.length} permissions it asks for.` });
+    toast({
+      title: pending ? `${plugin.name} is enabled` : 'Choices saved',
+      description: `It holds ${input.permissions.length} of the ${plugin.permissions.length} permissions it asks for.`,
+    });
     router.refresh();
   }
 
@@ -93,7 +128,10 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
     setBusy(null);
     if (!result.ok) return toast({ title: 'Could not change the plugin', description: result.error, tone: 'error' });
     setPlugin(result.data);
-    toast({ title: result.data.status === 'enabled' ? `${plugin.name} is enabled` : `${plugin.name} is disabled`, description: result.data.status === 'enabled' ? undefined : 'It will not run until you enable it again.' });
+    toast({
+      title: result.data.status === 'enabled' ? `${plugin.name} is enabled` : `${plugin.name} is disabled`,
+      description: result.data.status === 'enabled' ? undefined : 'It will not run until you enable it again.',
+    });
     router.refresh();
   }
 
@@ -110,7 +148,10 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
   async function uninstall() {
     const result = await uninstallPluginAction(plugin.id);
     if (!result.ok) return toast({ title: 'Could not uninstall the plugin', description: result.error, tone: 'error' });
-    toast({ title: `${plugin.name} is uninstalled`, description: 'Its permissions, saved data and run log were removed.' });
+    toast({
+      title: `${plugin.name} is uninstalled`,
+      description: 'Its permissions, saved data and run log were removed.',
+    });
     router.push('/settings/plugins');
   }
 
@@ -119,8 +160,14 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
     setPlugin(next);
     toast(
       next.status === 'pending_consent'
-        ? { title: `Upgraded to version ${next.version}`, description: 'This version asks for more: review and allow it to enable it again.' }
-        : { title: `Upgraded to version ${next.version}`, description: 'It asks for nothing new, so it keeps your choices.' },
+        ? {
+            title: `Upgraded to version ${next.version}`,
+            description: 'This version asks for more: review and allow it to enable it again.',
+          }
+        : {
+            title: `Upgraded to version ${next.version}`,
+            description: 'It asks for nothing new, so it keeps your choices.',
+          },
     );
     router.refresh();
   }
@@ -128,7 +175,10 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
   return (
     <div className="grid gap-6">
       <div>
-        <Link href="/settings/plugins" className="inline-flex items-center gap-1 rounded-sm text-sm text-muted-foreground hover:text-foreground">
+        <Link
+          href="/settings/plugins"
+          className="inline-flex items-center gap-1 rounded-sm text-sm text-muted-foreground hover:text-foreground"
+        >
           <ArrowLeft className="size-4" aria-hidden="true" /> All plugins
         </Link>
         <div className="mt-2 flex flex-wrap items-start justify-between gap-3">
@@ -145,12 +195,27 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
           {!pending && (
             <div className="flex flex-wrap gap-2">
               {hasManualTrigger(plugin) && (
-                <Button onClick={run} disabled={busy !== null || plugin.status !== 'enabled'} title={plugin.status !== 'enabled' ? 'Enable the plugin to run it' : undefined}>
-                  {busy === 'run' ? <LoaderCircle className="animate-spin" aria-hidden="true" /> : <Play aria-hidden="true" />} Run now
+                <Button
+                  onClick={run}
+                  disabled={busy !== null || plugin.status !== 'enabled'}
+                  title={plugin.status !== 'enabled' ? 'Enable the plugin to run it' : undefined}
+                >
+                  {busy === 'run' ? (
+                    <LoaderCircle className="animate-spin" aria-hidden="true" />
+                  ) : (
+                    <Play aria-hidden="true" />
+                  )}{' '}
+                  Run now
                 </Button>
               )}
               <Button variant="outline" onClick={toggle} disabled={busy !== null}>
-                {busy === 'toggle' ? <LoaderCircle className="animate-spin" aria-hidden="true" /> : plugin.status === 'enabled' ? <Pause aria-hidden="true" /> : <Power aria-hidden="true" />}
+                {busy === 'toggle' ? (
+                  <LoaderCircle className="animate-spin" aria-hidden="true" />
+                ) : plugin.status === 'enabled' ? (
+                  <Pause aria-hidden="true" />
+                ) : (
+                  <Power aria-hidden="true" />
+                )}
                 {plugin.status === 'enabled' ? 'Disable' : 'Enable'}
               </Button>
             </div>
@@ -161,7 +226,8 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
       <div aria-live="polite" className="empty:hidden">
         {busy === 'run' && (
           <p className="flex items-center gap-2 rounded-md border border-border bg-muted/50 p-3 text-sm">
-            <LoaderCircle className="size-4 animate-spin" aria-hidden="true" /> Running {plugin.name}… {elapsed > 0 ? `${elapsed} s` : ''}
+            <LoaderCircle className="size-4 animate-spin" aria-hidden="true" /> Running {plugin.name}…{' '}
+            {elapsed > 0 ? `${elapsed} s` : ''}
           </p>
         )}
         {runResult && <RunOutcome result={runResult} />}
@@ -211,20 +277,30 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
                   {plugin.permissions.map((p) => (
                     <li key={p} className="flex items-start gap-2">
                       {held.has(p) ? (
-                        <Check className="mt-0.5 size-4 shrink-0 text-emerald-700 dark:text-emerald-400" aria-hidden="true" />
+                        <Check
+                          className="mt-0.5 size-4 shrink-0 text-emerald-700 dark:text-emerald-400"
+                          aria-hidden="true"
+                        />
                       ) : (
                         <X className="mt-0.5 size-4 shrink-0 text-muted-foreground" aria-hidden="true" />
                       )}
                       <span>
                         {describePermission(p).summary}
-                        {held.has(p) ? <span className="sr-only"> (allowed)</span> : <span className="text-muted-foreground"> (not allowed)</span>}
+                        {held.has(p) ? (
+                          <span className="sr-only"> (allowed)</span>
+                        ) : (
+                          <span className="text-muted-foreground"> (not allowed)</span>
+                        )}
                       </span>
                     </li>
                   ))}
                 </ul>
               )}
               <p className="mt-3 text-sm">
-                <Link href={`/settings/grants#grants-${plugin.id}`} className="font-medium text-primary underline-offset-4 hover:underline">
+                <Link
+                  href={`/settings/grants#grants-${plugin.id}`}
+                  className="font-medium text-primary underline-offset-4 hover:underline"
+                >
                   Review grants
                 </Link>
               </p>
@@ -245,14 +321,18 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
               </div>
               {plugin.credentials.length > 0 && (
                 <div>
-                  <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">Credentials</h3>
+                  <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">
+                    Credentials
+                  </h3>
                   <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1">
                     {plugin.credentials.map((slot) => (
                       <div key={slot.name} className="contents">
                         <dt className="text-muted-foreground">
                           {slot.name} ({CREDENTIAL_TYPES[slot.type].label})
                         </dt>
-                        <dd>{credentialName(slot.boundTo) ?? (slot.boundTo ? 'a removed credential' : 'not connected')}</dd>
+                        <dd>
+                          {credentialName(slot.boundTo) ?? (slot.boundTo ? 'a removed credential' : 'not connected')}
+                        </dd>
                       </div>
                     ))}
                   </dl>
@@ -289,7 +369,8 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
         </h2>
         <PackageUpload upgradeId={plugin.id} onDone={upgraded} onError={setUpgradeFailure}>
           <p className="mb-3 text-sm text-muted-foreground">
-            Install a newer version of {plugin.name}. If it asks for more than you allowed, it waits for your consent again.
+            Install a newer version of {plugin.name}. If it asks for more than you allowed, it waits for your consent
+            again.
           </p>
         </PackageUpload>
         {upgradeFailure && (
@@ -307,7 +388,8 @@ export function PluginDetail({ plugin: initial, grants, runs, credentials }: { p
             <AlertDialogContent>
               <AlertDialogTitle>Uninstall {plugin.name}?</AlertDialogTitle>
               <AlertDialogDescription>
-                It stops at once. Its permissions, the data it saved and its run log are deleted. What it added to your contacts, notes or tasks stays.
+                It stops at once. Its permissions, the data it saved and its run log are deleted. What it added to your
+                contacts, notes or tasks stays.
               </AlertDialogDescription>
               <div className="flex flex-wrap justify-end gap-2">
                 <AlertDialogCancel>Cancel</AlertDialogCancel>

@@ -16,16 +16,24 @@ export function PluginsScreen({ plugins }: { plugins: PluginView[] }) {
 
   function installed(plugin: PluginView) {
     setFailure(undefined);
-    if (plugin.status === 'pending_consent') toast({ title: `${plugin.name} is installed`, description: 'Review what it asks for, then allow it to enable it.' });
+    if (plugin.status === 'pending_consent')
+      toast({
+        title: `${plugin.name} is installed`,
+        description: 'Review what it asks for, then allow it to enable it.',
+      });
     else toast({ title: `${plugin.name} is installed and enabled`, description: 'It asks for no permissions.' });
     router.push(`/settings/plugins/${plugin.id}`);
   }
 
-  const alreadyInstalled = failure?.code === 'plugin_installed' ? plugins.find((p) => failure.message.startsWith(`${p.id} `)) : undefined;
+  const alreadyInstalled =
+    failure?.code === 'plugin_installed' ? plugins.find((p) => failure.message.startsWith(`${p.id} `)) : undefined;
 
   return (
     <>
-      <PageHeader title="Plugins" description="Add-ons that run inside your hub, in a sandbox, with only the permissions you allow." />
+      <PageHeader
+        title="Plugins"
+        description="Add-ons that run inside your hub, in a sandbox, with only the permissions you allow."
+      />
       <section aria-labelledby="install-heading" className="mb-8">
         <PackageUpload onDone={installed} onError={setFailure}>
           <h2 id="install-heading" className="text-base font-semibold">
@@ -41,7 +49,10 @@ export function PluginsScreen({ plugins }: { plugins: PluginView[] }) {
             <p className="mt-1">{failure.message}</p>
             {alreadyInstalled && (
               <p className="mt-1">
-                <Link href={`/settings/plugins/${alreadyInstalled.id}`} className="font-medium text-primary underline underline-offset-4">
+                <Link
+                  href={`/settings/plugins/${alreadyInstalled.id}`}
+                  className="font-medium text-primary underline underline-offset-4"
+                >
                   Open {alreadyInstalled.name} to upgrade it
                 </Link>
               </p>
@@ -58,8 +69,8 @@ export function PluginsScreen({ plugins }: { plugins: PluginView[] }) {
             <Puzzle className="mx-auto size-8 text-muted-foreground" aria-hidden="true" />
             <p className="mt-2 font-medium">No plugins yet</p>
             <p className="mx-auto mt-1 max-w-md text-sm text-muted-foreground">
-              Install one above from a .tgz package or a plugin folder. The SDK’s examples, a birthday reminder and a contact enricher, are a good
-              start.
+              Install one above from a .tgz package or a plugin folder. The SDK’s examples, a birthday reminder and a
+              contact enricher, are a good start.
             </p>
           </div>
         ) : (
@@ -77,7 +88,9 @@ export function PluginsScreen({ plugins }: { plugins: PluginView[] }) {
                       <span className="text-xs text-muted-foreground">v{p.version}</span>
                       <PluginStatusBadge status={p.status} />
                     </div>
-                    {p.description && <p className="mt-1 line-clamp-2 text-sm text-muted-foreground">{p.description}</p>}
+                    {p.description && (
+                      <p className="mt-1 line-clamp-2 text-sm text-muted-foreground">{p.description}</p>
+                    )}
                   </div>
                   <ChevronRight className="size-4 shrink-0 text-muted-foreground" aria-hidden="true" />
                 </Link>

@@ -26,7 +26,9 @@ export function RunLog({ runs }: { runs: RunView[] }) {
       <div className="rounded-lg border border-border p-6 text-center text-sm">
         <History className="mx-auto size-6 text-muted-foreground" aria-hidden="true" />
         <p className="mt-2 font-medium">No runs yet</p>
-        <p className="mt-1 text-muted-foreground">Each run appears here: when a schedule or event starts the plugin, or when you press Run now.</p>
+        <p className="mt-1 text-muted-foreground">
+          Each run appears here: when a schedule or event starts the plugin, or when you press Run now.
+        </p>
       </div>
     );
   return (
@@ -58,9 +60,13 @@ export function RunLog({ runs }: { runs: RunView[] }) {
               </td>
               <td className="px-3 py-2 align-top">
                 {TRIGGER_LABELS[run.trigger] ?? run.trigger}
-                {run.triggerRef && run.trigger === 'schedule' && <span className="block text-xs text-muted-foreground">{run.triggerRef}</span>}
+                {run.triggerRef && run.trigger === 'schedule' && (
+                  <span className="block text-xs text-muted-foreground">{run.triggerRef}</span>
+                )}
               </td>
-              <td className="whitespace-nowrap px-3 py-2 text-right align-top tabular-nums">{formatDuration(run.durationMs)}</td>
+              <td className="whitespace-nowrap px-3 py-2 text-right align-top tabular-nums">
+                {formatDuration(run.durationMs)}
+              </td>
               <td className="px-3 py-2 align-top">
                 <OutcomeBadge outcome={run.outcome} />
               </td>

@@ -19,7 +19,10 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
   const [contact, timeline] = await Promise.all([load(() => getContact(id)), load(() => getTimeline(id))]);
   return (
     <div className="grid gap-6">
-      <Link href="/contacts" className="flex w-fit items-center gap-1 rounded-md text-sm text-muted-foreground hover:text-foreground">
+      <Link
+        href="/contacts"
+        className="flex w-fit items-center gap-1 rounded-md text-sm text-muted-foreground hover:text-foreground"
+      >
         <ChevronLeft className="size-4" aria-hidden="true" /> All contacts
       </Link>
       {!contact.ok ? (
@@ -33,7 +36,13 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
               <CardTitle>Timeline</CardTitle>
             </CardHeader>
             <CardContent>
-              {timeline.ok ? <Timeline items={timeline.data} name={contact.data.name} /> : <p role="alert" className="text-sm text-muted-foreground">{timeline.error}</p>}
+              {timeline.ok ? (
+                <Timeline items={timeline.data} name={contact.data.name} />
+              ) : (
+                <p role="alert" className="text-sm text-muted-foreground">
+                  {timeline.error}
+                </p>
+              )}
             </CardContent>
           </Card>
         </>

@@ -5,11 +5,18 @@ import { Card, CardContent } from '@/components/ui/card';
 
 export const metadata: Metadata = { title: 'New contact' };
 
-export default async function NewContactPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function NewContactPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const params = await searchParams;
   return (
     <div className="mx-auto max-w-2xl">
-      <PageHeader title="New contact" description="Only a name is required. Emails and phone numbers let Made Open link messages and calls to this person." />
+      <PageHeader
+        title="New contact"
+        description="Only a name is required. Emails and phone numbers let Made Open link messages and calls to this person."
+      />
       <Card>
         <CardContent className="pt-5">
           <NewContact name={typeof params.name === 'string' ? params.name : undefined} />

@@ -14,7 +14,10 @@ export default async function NotePage({ params }: { params: Promise<{ id: strin
   const result = await load(() => getNote(id));
   return (
     <div className="mx-auto grid max-w-2xl gap-4">
-      <Link href="/notes" className="flex w-fit items-center gap-1 rounded-md text-sm text-muted-foreground hover:text-foreground">
+      <Link
+        href="/notes"
+        className="flex w-fit items-center gap-1 rounded-md text-sm text-muted-foreground hover:text-foreground"
+      >
         <ChevronLeft className="size-4" aria-hidden="true" /> All notes
       </Link>
       {result.ok ? (

@@ -28,7 +28,9 @@ export default async function CapabilitiesPage() {
     <>
       {header}
       <p role="status" className="mb-4 text-sm">
-        {on === 0 ? 'Nothing is switched on yet: add a credential below to start.' : `${on} of ${capabilities.length} capabilities are on.`}
+        {on === 0
+          ? 'Nothing is switched on yet: add a credential below to start.'
+          : `${on} of ${capabilities.length} capabilities are on.`}
       </p>
       <CapabilityList capabilities={capabilities} credentials={credentials} />
     </>

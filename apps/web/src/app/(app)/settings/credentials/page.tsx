@@ -8,7 +8,11 @@ import { credentialTypeSchema } from '@/lib/settings/model';
 
 export const metadata: Metadata = { title: 'Credentials' };
 
-export default async function CredentialsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function CredentialsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const [result, params] = await Promise.all([load(listCredentials), searchParams]);
   if (!result.ok)
     return (

@@ -17,7 +17,8 @@ const MAX_JSON = 3 * 1024 * 1024;
 
 const folderBody = z.object({ manifest: z.record(z.string(), z.unknown()), bundle: z.string().min(1) });
 
-const fail = (status: number, message: string, code = 'bad_request') => NextResponse.json({ error: { code, message } }, { status });
+const fail = (status: number, message: string, code = 'bad_request') =>
+  NextResponse.json({ error: { code, message } }, { status });
 
 export async function POST(request: NextRequest) {
   const supabase = await createSupabaseServerClient();
@@ -29,17 +30,20 @@ export async function POST(request: NextRequest) {
 
   const size = Number(request.headers.get('content-length') ?? 0);
   const isJson = (request.headers.get('content-type') ?? '').startsWith('application/json');
-  if (size > (isJson ? MAX_JSON : MAX_TGZ)) return fail(413, 'The package is larger than 3 MB, the most a plugin may be.', 'too_large');
+  if (size > (isJson ? MAX_JSON : MAX_TGZ))
+    return fail(413, 'The package is larger than 3 MB, the most a plugin may be.', 'too_large');
 
   let body: PluginPackageBody;
   if (isJson) {
     const parsed = folderBody.safeParse(await request.json().catch(() => null));
-    if (!parsed.success) return fail(400, 'The folder did not arrive as a manifest and a bundle. Choose the folder again.');
+    if (!parsed.success)
+      return fail(400, 'The folder did not arrive as a manifest and a bundle. Choose the folder again.');
     body = parsed.data;
   } else {
     const bytes = Buffer.from(await request.arrayBuffer());
     if (bytes.length === 0) return fail(400, 'The file is empty. Choose the plugin’s .tgz package.');
-    if (bytes.length > MAX_TGZ) return fail(413, 'The package is larger than 3 MB, the most a plugin may be.', 'too_large');
+    if (bytes.length > MAX_TGZ)
+      return fail(413, 'The package is larger than 3 MB, the most a plugin may be.', 'too_large');
     body = { package: bytes.toString('base64') };
   }
 
@@ -50,7 +54,10 @@ export async function POST(request: NextRequest) {
     return NextResponse.json({ plugin });
   } catch (error) {
     if (error instanceof HubError) {
-      const message = error.status === 404 ? 'This plugin is not installed any more, so it cannot be upgraded. Install it instead.' : error.message;
+      const message =
+        error.status === 404
+          ? 'This plugin is not installed any more, so it cannot be upgraded. Install it instead.'
+          : error.message;
       return fail(error.status || 502, message, error.code);
     }
     throw error;

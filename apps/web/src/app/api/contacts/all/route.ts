@@ -10,11 +10,19 @@ import { createSupabaseServerClient } from '@/lib/supabase/server';
 export async function GET() {
   const supabase = await createSupabaseServerClient();
   const { data } = await supabase.auth.getUser();
-  if (!data.user) return NextResponse.json({ error: { code: 'unauthorized', message: 'Your session has ended. Sign in again to continue.' } }, { status: 401 });
+  if (!data.user)
+    return NextResponse.json(
+      { error: { code: 'unauthorized', message: 'Your session has ended. Sign in again to continue.' } },
+      { status: 401 },
+    );
   try {
     return NextResponse.json(await listContactRows(), { headers: { 'cache-control': 'private, no-store' } });
   } catch (error) {
-    if (error instanceof HubError) return NextResponse.json({ error: { code: error.code, message: error.message } }, { status: error.status || 502 });
+    if (error instanceof HubError)
+      return NextResponse.json(
+        { error: { code: error.code, message: error.message } },
+        { status: error.status || 502 },
+      );
     throw error;
   }
 }
