@@ -72,6 +72,7 @@ export async function composeHub(config: Config, logger: Logger, db: Database): 
     // Plugins can be triggered by any registered event type (their grants narrow it).
     subscribe: (subscription) => events.subscribe(subscription),
     triggerEventTypes: [...new Set(eventRegistry.definitions.map((definition) => definition.type))],
+    eventRate: config.plugins.eventRate,
   });
   const realtime = createRealtimeModule({
     db,

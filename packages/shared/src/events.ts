@@ -7,8 +7,26 @@ import { z } from 'zod';
 export const actorSchema = z.object({
   kind: z.enum(['user', 'plugin', 'connector', 'system']),
   id: z.string().min(1).max(200),
+  /**
+   * Causation: the event whose handling made this actor act. Absent when a person (or a
+   * connector bringing data in) acted of their own accord.
+   */
+  causedBy: z.string().uuid().optional(),
+  /** Automated steps between a person's or connector's action and this event: 0 or absent for theirs. */
+  depth: z.number().int().min(0).max(1000).optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
+
+/**
+ * How deep a chain of automated reactions (plugin on event on plugin ...) may go. An event
+ * at this depth triggers nothing more, so reactions that feed each other stop.
+ */
+export const maxCausationDepth = 8;
+
+/** The actor for something `actor` does in reaction to `cause`: one step deeper in its chain. */
+export function reactingTo(cause: Pick<EventEnvelope, 'id' | 'actor'>, actor: Pick<Actor, 'kind' | 'id'>): Actor {
+  return { kind: actor.kind, id: actor.id, causedBy: cause.id, depth: (cause.actor.depth ?? 0) + 1 };
+}
 
 export const eventTypeSchema = z
   .string()

@@ -69,6 +69,9 @@ export const envSchema = z
     AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
     /** Sign-ins and refreshes per client IP per minute at POST /auth/v1/token. */
     AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
+    /** Event-triggered runs one plugin installation may start at once, then per second (past it: refused). */
+    PLUGINS_EVENT_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(1_000)),
+    PLUGINS_EVENT_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().min(0.01).default(50)),
     /** Where storage objects live: files under DATA_DIR/storage, or an S3-compatible bucket. */
     STORAGE_BACKEND: z.preprocess(
       emptyToUndefined,
@@ -120,6 +123,10 @@ export interface Config {
   auth: {
     jwtExpirySeconds: number;
     rateLimit: { signupPerHour: number; tokenPerMinute: number };
+  };
+  plugins: {
+    /** Per installation: event-triggered runs at once, then per second. */
+    eventRate: { burst: number; perSecond: number };
   };
   storage: {
     backend: 'fs' | 's3';
@@ -179,6 +186,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         signupPerHour: e.AUTH_RATE_LIMIT_SIGNUP_PER_HOUR,
         tokenPerMinute: e.AUTH_RATE_LIMIT_TOKEN_PER_MINUTE,
       },
+    },
+    plugins: {
+      eventRate: { burst: e.PLUGINS_EVENT_BURST, perSecond: e.PLUGINS_EVENT_RATE_PER_SECOND },
     },
     storage: {
       backend: e.STORAGE_BACKEND,

@@ -1,3 +1,4 @@
+import { actorSchema } from '@made-open/shared';
 import { z } from 'zod';
 
 export const eventSchema = z.object({
@@ -6,7 +7,8 @@ export const eventSchema = z.object({
   ownerId: z.string().uuid(),
   subject: z.string(),
   time: z.string(),
-  actor: z.object({ kind: z.enum(['user', 'plugin', 'connector', 'system']), id: z.string() }),
+  /** Who acted; for automated reactions also the event that caused it and the chain's depth. */
+  actor: actorSchema,
   data: z.record(z.string(), z.unknown()),
   v: z.number().int(),
 });

@@ -1,5 +1,6 @@
 import {
   entityPropertiesSchemas,
+  type Actor,
   normalizeEmail,
   normalizePhone,
   type Entity,
@@ -37,10 +38,14 @@ export interface GraphServiceDeps {
   outbox: Pick<EventOutbox, 'append' | 'notifyAppended'>;
 }
 
-type Caller = Pick<AuthenticatedUser, 'id' | 'claims'>;
+/**
+ * Who writes: the signed-in user, or a principal acting for them (a plugin) whose actor,
+ * with its causation, goes on the events instead of the user's.
+ */
+type Caller = Pick<AuthenticatedUser, 'id' | 'claims'> & { actor?: Actor };
 type ChangedField = (typeof entityFieldNames)[number];
 
-const actorOf = (user: Caller) => ({ kind: 'user' as const, id: user.id });
+const actorOf = (user: Caller): Actor => user.actor ?? { kind: 'user', id: user.id };
 
 function missing(state: Pick<EntityState, 'deleted' | 'merged_into_id'> | undefined, what = 'entity'): never | void {
   if (!state) throw new NotFoundError(what);

@@ -30,6 +30,8 @@ export interface PluginsModuleDeps {
   jobs?: Pick<JobsModule, 'register'>;
   /** ctx.http.fetch network settings; tests inject DNS and stand-in addresses. */
   http?: HostDeps['http'];
+  /** Event-triggered runs per installation: a burst, then per second (config PLUGINS_EVENT_*). */
+  eventRate?: { burst: number; perSecond: number };
   runtime?: Pick<RuntimePoolOptions, 'maxWarm' | 'idleMs' | 'maxPerPlugin' | 'onCatastrophicError'>;
 }
 
@@ -55,6 +57,7 @@ export function createPluginsModule(deps: PluginsModuleDeps): PluginsModule {
     logger: deps.logger,
     pool,
     http: deps.http ?? {},
+    eventRate: deps.eventRate,
   });
   if (deps.subscribe && deps.triggerEventTypes && deps.triggerEventTypes.length > 0) {
     deps.subscribe({

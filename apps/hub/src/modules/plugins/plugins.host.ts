@@ -1,4 +1,5 @@
 import type { PluginManifest } from '@made-open/plugin-sdk/manifest';
+import type { Actor } from '@made-open/shared';
 import {
   entityCreateInputSchema,
   entityListQuerySchema,
@@ -34,6 +35,8 @@ export interface HostDeps {
 export interface InvocationScope {
   ownerId: string;
   pluginId: string;
+  /** The plugin as it appears on the events it causes, with its causation chain. */
+  actor: Actor;
   manifest: PluginManifest;
   decisions: DecisionLog;
   /** Opaque handle -> the bound credential. */
@@ -106,10 +109,12 @@ function scrub(text: string, secrets: readonly string[]): string {
  * plain JSON.
  */
 export function createHostDispatch(deps: HostDeps, scope: InvocationScope): HostDispatch {
-  const { ownerId, pluginId, decisions } = scope;
+  const { ownerId, pluginId, decisions, actor } = scope;
+  // Writes run as the plugin's user under RLS; their events name the plugin as the actor.
   const caller = {
     id: ownerId,
     claims: { role: 'authenticated', sub: ownerId } as RequestClaims & { sub: string; role: 'authenticated' },
+    actor,
   };
   let log: Logger | undefined;
   let calls = 0;
@@ -281,7 +286,7 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
             type: 'plugin.Emitted',
             ownerId,
             subject: pluginId,
-            actor: { kind: 'plugin', id: pluginId },
+            actor,
             data: { pluginId, name, payload },
           }),
         );
@@ -337,7 +342,7 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
             type: 'plugin.Notification',
             ownerId,
             subject: pluginId,
-            actor: { kind: 'plugin', id: pluginId },
+            actor,
             data: { pluginId, title: n.title, body: n.body },
           }),
         );

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { PluginManifest } from '@made-open/plugin-sdk/manifest';
 import { matchesPattern } from '@made-open/plugin-sdk/manifest';
-import type { EventEnvelope, NewEvent } from '@made-open/shared';
+import { maxCausationDepth, reactingTo, type Actor, type EventEnvelope, type NewEvent } from '@made-open/shared';
 import { uuidv7 } from 'uuidv7';
 import type { Database, RequestClaims } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { createTokenBuckets } from '../../platform/token-bucket.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import { publicFields, type CredentialType, type WalletService } from '../wallet/index.ts';
@@ -29,7 +30,15 @@ export interface PluginsServiceDeps {
   http: HostDeps['http'];
   /** CPU time per invocation is the manifest's timeoutMs capped by this. */
   maxCpuMs?: number;
+  /**
+   * Event-triggered runs one installation may start: a burst, then a steady rate. Past it
+   * the runs are refused (and recorded), so a plugin that feeds on its own fan-out stops.
+   */
+  eventRate?: { burst: number; perSecond: number };
 }
+
+/** Default event-trigger rate per installation: generous for real work, finite for a loop. */
+export const defaultEventRate = { burst: 1_000, perSecond: 50 };
 
 type Caller = Pick<AuthenticatedUser, 'id' | 'claims'>;
 export type TriggerKind = 'event' | 'schedule' | 'manual';
@@ -73,6 +82,7 @@ export type PluginView = ReturnType<typeof view>;
 
 export function createPluginsService(deps: PluginsServiceDeps) {
   const { db, repository: repo, policy, pool } = deps;
+  const eventRate = createTokenBuckets(deps.eventRate ?? defaultEventRate);
   const loaded = new Map<string, Loaded>();
   const triggerIndex = new Map<string, { pluginId: string; patterns: string[] }[]>();
   const key = (ownerId: string, pluginId: string) => `${ownerId}/${pluginId}`;
@@ -160,8 +170,13 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     input: unknown,
     triggerRef: string | null,
     requires?: string,
+    cause?: Pick<EventEnvelope, 'id' | 'actor'>,
   ): Promise<RunResult> {
     const inst = await load(ownerId, pluginId);
+    // What the plugin does carries its causation: one step deeper than the event it reacts to.
+    const actor: Actor = cause
+      ? reactingTo(cause, { kind: 'plugin', id: pluginId })
+      : { kind: 'plugin', id: pluginId, depth: 1 };
     const runId = uuidv7();
     const startedAt = new Date();
     const t0 = performance.now();
@@ -180,6 +195,13 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     } else if (requires !== undefined && !decisions.check(requires, 'trigger', triggerRef)) {
       outcome = 'refused';
       error = `Not granted: ${requires}.`;
+    } else if (cause && (cause.actor.depth ?? 0) >= maxCausationDepth) {
+      outcome = 'refused';
+      error = `Loop guard: this event is ${maxCausationDepth} automated reactions away from anything a person did, so it triggers nothing more.`;
+    } else if (cause && !eventRate.take(key(ownerId, pluginId))) {
+      outcome = 'refused';
+      const rate = deps.eventRate ?? defaultEventRate;
+      error = `Rate limit: the plugin was triggered by more events than it may run (${rate.burst} at once, then ${rate.perSecond} a second); this event was skipped.`;
     } else {
       try {
         const limits = {
@@ -197,7 +219,7 @@ export function createPluginsService(deps: PluginsServiceDeps) {
             logger: deps.logger,
             http: deps.http,
           },
-          { ownerId, pluginId, manifest: inst.manifest, decisions, credentials: inst.handles },
+          { ownerId, pluginId, actor, manifest: inst.manifest, decisions, credentials: inst.handles },
         );
         const bundle = {
           key: key(ownerId, pluginId),
@@ -491,12 +513,16 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       const entries = (await index(event.ownerId)).filter((e) => e.patterns.some((p) => matchesPattern(p, event.type)));
       const source = ((event.data as { entity?: { source?: unknown } }).entity?.source ?? null) as string | null;
       const input = { id: event.id, type: event.type, subject: event.subject, time: event.time, data: event.data };
-      // Different plugins run side by side (each in its own isolate); a plugin skips its own writes (no loops).
+      // Different plugins run side by side (each in its own isolate). A plugin never reacts to
+      // what it did itself, nor to changes of entities it made; longer loops through other
+      // plugins stop at the depth guard in run().
+      const self = (pluginId: string) =>
+        (event.actor.kind === 'plugin' && event.actor.id === pluginId) || source === `plugin.${pluginId}`;
       return Promise.all(
         entries
-          .filter((entry) => source !== `plugin.${entry.pluginId}`)
+          .filter((entry) => !self(entry.pluginId))
           .map((entry) =>
-            run(event.ownerId, entry.pluginId, 'event', input, event.id, `events:subscribe:${event.type}`),
+            run(event.ownerId, entry.pluginId, 'event', input, event.id, `events:subscribe:${event.type}`, event),
           ),
       );
     },
