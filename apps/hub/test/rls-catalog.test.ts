@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobsRepository } from '../src/modules/jobs/jobs.repository.ts';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from './databases.ts';
 
 /**
@@ -78,6 +79,14 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
       `SELECT rolname FROM pg_roles WHERE rolname IN ('anon', 'authenticated') AND (rolbypassrls OR rolsuper)`,
     );
     expect(roles).toEqual([]);
+  });
+
+  // pg-boss's schema has no RLS: a request role that could insert a job would run it as the
+  // system. The jobs module repeats the revoke after pg-boss's own start (jobs.privileges.test.ts).
+  it('gives anon and authenticated no privilege on the pgboss schema, its tables, sequences or functions', async () => {
+    const schema = await query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'pgboss'`);
+    expect(schema[0]!.n).toBe(1);
+    expect(await database.db.asOwner((tx) => jobsRepository.requestRolePrivileges(tx))).toEqual([]);
   });
 
   it('gives anon no write grant on any app table', async () => {

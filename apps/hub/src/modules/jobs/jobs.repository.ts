@@ -36,10 +36,57 @@ export function bossExecutor(db: Database): BossExecutor {
   };
 }
 
-/** The caller's transaction as a pg-boss executor: `send`/`insert` then commit or roll back with it. */
+/**
+ * The caller's transaction as a pg-boss executor: `send`/`insert` then commit or roll back
+ * with it. The request roles have no grant in pg-boss's schema (a role that can insert a
+ * job can run any job type as the system), so pg-boss's statements run as service_role and
+ * the caller's role comes back afterwards. A failed statement aborts the transaction (or
+ * its savepoint), which undoes the switch too.
+ */
 export function transactionExecutor(tx: Sql): BossExecutor {
-  return { executeSql: (text, values) => tx.query(text, values) };
+  return {
+    async executeSql(text, values) {
+      const { rows } = await tx.query<{ role: string }>(
+        `SELECT current_setting('role') AS role, set_config('role', 'service_role', true)`,
+      );
+      const result = await tx.query(text, values);
+      await tx.query(`SELECT set_config('role', $1, true)`, [rows[0]!.role]);
+      return result;
+    },
+  };
 }
+
+export interface RolePrivilege {
+  role: string;
+  object: string;
+  privilege: string;
+}
+
+/** has_*_privilege counts grants to PUBLIC and through role membership, not only direct ones. */
+const requestRolePrivilegesSql = `
+  WITH r(role) AS (VALUES ('anon'), ('authenticated')),
+  ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = $1)
+  SELECT r.role, 'schema ' || ns.nspname AS object, p AS privilege
+    FROM r, ns, unnest(ARRAY['USAGE', 'CREATE']) p
+   WHERE has_schema_privilege(r.role, ns.oid, p)
+  UNION ALL
+  SELECT r.role, 'table ' || c.relname, p
+    FROM r, ns JOIN pg_class c ON c.relnamespace = ns.oid,
+         unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_table_privilege(r.role, c.oid, p)
+  UNION ALL
+  SELECT r.role, 'columns of ' || c.relname, p
+    FROM r, ns JOIN pg_class c ON c.relnamespace = ns.oid, unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'REFERENCES']) p
+   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND has_any_column_privilege(r.role, c.oid, p)
+  UNION ALL
+  SELECT r.role, 'sequence ' || c.relname, p
+    FROM r, ns JOIN pg_class c ON c.relnamespace = ns.oid, unnest(ARRAY['USAGE', 'SELECT', 'UPDATE']) p
+   WHERE c.relkind = 'S' AND has_sequence_privilege(r.role, c.oid, p)
+  UNION ALL
+  SELECT r.role, 'function ' || f.proname, 'EXECUTE'
+    FROM r, ns JOIN pg_proc f ON f.pronamespace = ns.oid
+   WHERE has_function_privilege(r.role, f.oid, 'EXECUTE')
+  ORDER BY 1, 2, 3`;
 
 export interface StateCount {
   name: string;
@@ -56,15 +103,28 @@ export interface DeadLetterRow {
 
 export const jobsRepository = {
   /**
-   * Request transactions run as `authenticated` or `service_role`; enqueueing inside them
-   * needs exactly what pg-boss's insert touches: read the queue row, insert a job, read
-   * back its id. Nothing else in the pg-boss schema is reachable by those roles.
+   * Idempotent, after pg-boss has created or upgraded its schema and queue partitions:
+   * service_role gets exactly what an enqueue touches (read the queue row, insert a job,
+   * read back its id); anon, authenticated and PUBLIC get nothing, functions included.
+   * The lock keeps hub instances starting together from updating the same ACLs at once.
    */
-  async grantEnqueue(tx: Sql) {
-    await tx.query(`GRANT USAGE ON SCHEMA ${BOSS_SCHEMA} TO authenticated, service_role`);
-    await tx.query(`GRANT SELECT ON ${BOSS_SCHEMA}.queue TO authenticated, service_role`);
-    await tx.query(`GRANT INSERT ON ${BOSS_SCHEMA}.job TO authenticated, service_role`);
-    await tx.query(`GRANT SELECT (id) ON ${BOSS_SCHEMA}.job TO authenticated, service_role`);
+  async restrictToSystem(tx: Sql) {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('made_open.jobs.privileges'))`);
+    for (const what of [
+      `SCHEMA ${BOSS_SCHEMA}`,
+      ...['TABLES', 'SEQUENCES', 'FUNCTIONS'].map((k) => `ALL ${k} IN SCHEMA ${BOSS_SCHEMA}`),
+    ])
+      await tx.query(`REVOKE ALL ON ${what} FROM PUBLIC, anon, authenticated`);
+    await tx.query(`GRANT USAGE ON SCHEMA ${BOSS_SCHEMA} TO service_role`);
+    await tx.query(`GRANT SELECT ON ${BOSS_SCHEMA}.queue TO service_role`);
+    await tx.query(`GRANT INSERT ON ${BOSS_SCHEMA}.job TO service_role`);
+    await tx.query(`GRANT SELECT (id) ON ${BOSS_SCHEMA}.job TO service_role`);
+  },
+
+  /** Every privilege anon or authenticated holds in pg-boss's schema: must be none. */
+  async requestRolePrivileges(tx: Sql): Promise<RolePrivilege[]> {
+    const { rows } = await tx.query<RolePrivilege & Record<string, unknown>>(requestRolePrivilegesSql, [BOSS_SCHEMA]);
+    return rows;
   },
 
   /** Wakes listening workers when (and only if) the transaction commits. */

@@ -263,7 +263,6 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
     async start() {
       if (started) return;
       await boss.start();
-      await db.asOwner((tx) => repo.grantEnqueue(tx));
       await boss.createQueue(DEAD_LETTER_QUEUE, { name: DEAD_LETTER_QUEUE, policy: 'standard' });
       for (const priority of jobPriorities) {
         const name = priorityQueue(priority);
@@ -273,6 +272,15 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
         if (!definition.cron) continue;
         const name = cronQueue(definition.name);
         await boss.createQueue(name, { name, policy: 'standard', deadLetter: DEAD_LETTER_QUEUE });
+      }
+      // After pg-boss's own schema work and the queue partitions it just created.
+      const leftover = await db.asOwner(async (tx) => {
+        await repo.restrictToSystem(tx);
+        return repo.requestRolePrivileges(tx);
+      });
+      if (leftover.length > 0) {
+        const shown = leftover.map((p) => `${p.role}: ${p.privilege} on ${p.object}`).join(', ');
+        throw new Error(`The request roles still hold privileges in schema ${BOSS_SCHEMA} (${shown}): revoke them.`);
       }
       if (working) {
         // Schedules live in the database: drop those whose job type this hub no longer has.
