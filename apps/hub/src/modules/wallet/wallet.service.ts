@@ -6,6 +6,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { openSecret, rewrapKey, sealSecret, type Kek, type KeyRing } from './wallet.crypto.ts';
 import type { ProviderTester } from './wallet.providers.ts';
+import { assertNoSecretInPublicFields, cleanPublicFields, withoutSecrets } from './wallet.public.ts';
 import type { CredentialRow, WalletRepository } from './wallet.repository.ts';
 import {
   allCapabilities,
@@ -40,12 +41,13 @@ export interface UnsealedCredential<T extends CredentialType = CredentialType> {
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
+/** Hints are masked at write time; withoutSecrets guards rows written by older versions. */
 function toView(row: CredentialRow): CredentialView {
   return {
     id: row.id,
     type: row.type,
     name: row.name,
-    hints: row.hints,
+    hints: Object.fromEntries(Object.entries(row.hints).map(([key, value]) => [key, withoutSecrets(value)])),
     fields: row.fields,
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
@@ -85,6 +87,7 @@ export function createWalletService(deps: WalletServiceDeps) {
   }
 
   function sealFor(ownerId: string, id: string, input: CredentialInput) {
+    assertNoSecretInPublicFields(input.type, input.secret);
     const sealed = sealSecret(deps.keyRing(), ownerId, id, input.secret);
     return {
       id,
@@ -201,7 +204,16 @@ export function createWalletService(deps: WalletServiceDeps) {
     async unseal(ownerId: string, id: string): Promise<UnsealedCredential | undefined> {
       const row = await db.asSystem((tx) => repo.get(tx, ownerId, id));
       if (!row) return undefined;
-      const secret = openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row)) as CredentialSecret;
+      const opened = openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row)) as CredentialSecret;
+      // Public fields reach plugins in clear (plugins.service load()); a row stored before
+      // they were checked gives out its public fields without the secret.
+      const { secret, cleaned } = cleanPublicFields(row.type, opened);
+      if (cleaned.length > 0) {
+        deps.logger.warn(
+          { credentialId: row.id, type: row.type, fields: cleaned },
+          'credential has a secret in a public field; withheld from plugins: replace the credential',
+        );
+      }
       return { id: row.id, ownerId: row.owner_id, type: row.type, name: row.name, secret };
     },
 
