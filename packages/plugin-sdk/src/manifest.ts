@@ -25,6 +25,32 @@ export const entityTypes = [
 ] as const;
 export const credentialTypes = ['twilio', 'openrouter', 'microsoft', 'ollama', 'generic'] as const;
 
+/**
+ * JavaScript globals a plugin gets only when its manifest lists them in `globals`. Each
+ * can escape the sandbox's limits: shared memory and Atomics can block or abort the
+ * runtime, wasm memory lives outside the heap limit (the hub counts it against memoryMb),
+ * and finalizer callbacks run after the invocation that created them.
+ */
+export const optionalGlobals = [
+  'WebAssembly',
+  'SharedArrayBuffer',
+  'Atomics',
+  'WeakRef',
+  'FinalizationRegistry',
+] as const;
+
+/**
+ * Names every JavaScript object already has (`constructor`, `toString`, `__proto__`, ...).
+ * As config field or credential names they would be read from Object.prototype instead
+ * of the user's values, and consent could never be given.
+ */
+export function isPrototypeKey(name: string): boolean {
+  return name === '__proto__' || name === 'prototype' || Object.getOwnPropertyNames(Object.prototype).includes(name);
+}
+
+const reserved = (what: string, name: string) =>
+  `${what} "${name}" is a name every JavaScript object already has (Object.prototype): choose another name`;
+
 const host = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const eventPattern = /^([a-z][a-zA-Z0-9]*)(\.[A-Za-z][A-Za-z0-9]*)*(\.\*)?$/;
 const emitName = /^[a-z][a-zA-Z0-9.]{0,99}$/;
@@ -108,7 +134,22 @@ export const manifestSchema = z
       )
       .max(10)
       .default([]),
-    config: z.record(z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/), configFieldSchema).default({}),
+    config: z
+      .custom<Record<string, z.input<typeof configFieldSchema>>>()
+      .superRefine((value, ctx) => {
+        // Before the record schema: it drops an own "__proto__" key without a word.
+        for (const name of value !== null && typeof value === 'object' ? Object.keys(value) : [])
+          if (isPrototypeKey(name))
+            ctx.addIssue({ code: 'custom', path: [name], message: reserved('config field', name) });
+      })
+      .pipe(z.record(z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/), configFieldSchema))
+      .default({}),
+    /** Optional globals the bundle needs (see optionalGlobals); none by default. */
+    globals: z
+      .array(z.enum(optionalGlobals))
+      .max(optionalGlobals.length)
+      .refine((names) => new Set(names).size === names.length, 'list each global once')
+      .default([]),
     limits: z
       .object({
         memoryMb: z.number().int().min(8).max(128).default(32),
@@ -117,6 +158,13 @@ export const manifestSchema = z
       .default({ memoryMb: 32, timeoutMs: 5_000 }),
   })
   .superRefine((manifest, ctx) => {
+    for (const [i, credential] of manifest.credentials.entries())
+      if (isPrototypeKey(credential.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['credentials', i, 'name'],
+          message: reserved('credential', credential.name),
+        });
     const declared = new Set(manifest.permissions);
     for (const [i, credential] of manifest.credentials.entries()) {
       if (!declared.has(`credentials:${credential.type}`)) {

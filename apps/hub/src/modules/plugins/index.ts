@@ -9,7 +9,9 @@ import { z } from 'zod';
 import type { HostDeps } from './plugins.host.ts';
 import { pluginsRepository } from './plugins.repository.ts';
 import { pluginsRoutes } from './plugins.routes.ts';
-import { createRuntimePool, type RuntimePoolOptions } from './plugins.runtime.ts';
+import type { RuntimePoolOptions } from './plugins.runtime.ts';
+import { createCrashStrikes } from './runtime/strikes.ts';
+import { createRuntimeSupervisor, type SupervisorOptions } from './runtime/supervisor.ts';
 import { createPluginsService, type PluginsService } from './plugins.service.ts';
 
 export type { PluginsService, RunResult } from './plugins.service.ts';
@@ -32,7 +34,9 @@ export interface PluginsModuleDeps {
   http?: HostDeps['http'];
   /** Event-triggered runs per installation: a burst, then per second (config PLUGINS_EVENT_*). */
   eventRate?: { burst: number; perSecond: number };
-  runtime?: Pick<RuntimePoolOptions, 'maxWarm' | 'idleMs' | 'maxPerPlugin' | 'onCatastrophicError'>;
+  /** The plugin runtime process: its isolate pool, memory budget and heartbeat. */
+  runtime?: Pick<RuntimePoolOptions, 'maxWarm' | 'idleMs' | 'maxPerPlugin' | 'memoryBudgetMb'> &
+    Pick<SupervisorOptions, 'heartbeatMs' | 'deadlineMs' | 'rssLimitMb'>;
 }
 
 export interface PluginsModule extends HubModule {
@@ -44,9 +48,19 @@ export const pluginsMigrations = {
   dir: new URL('./migrations', import.meta.url).pathname,
 };
 
-/** The Plugin Manager and the isolated-vm runtime (ADR 0008). */
+/** The Plugin Manager and the isolated-vm runtime, in a supervised process of its own (ADR 0008). */
 export function createPluginsModule(deps: PluginsModuleDeps): PluginsModule {
-  const pool = createRuntimePool({ logger: deps.logger, ...deps.runtime });
+  const { maxWarm, idleMs, maxPerPlugin, memoryBudgetMb, ...supervision } = deps.runtime ?? {};
+  const strikes = createCrashStrikes({
+    logger: deps.logger,
+    disable: (ownerId, pluginId, reason) => service.disableAfterCrash(ownerId, pluginId, reason),
+  });
+  const pool = createRuntimeSupervisor({
+    logger: deps.logger,
+    pool: { maxWarm, idleMs, maxPerPlugin, memoryBudgetMb },
+    ...supervision,
+    onCrash: (crash) => void strikes.crashed(crash),
+  });
   const service = createPluginsService({
     db: deps.db,
     repository: pluginsRepository,
@@ -85,16 +99,27 @@ export function createPluginsModule(deps: PluginsModuleDeps): PluginsModule {
     name: 'plugins',
     service,
     routes: pluginsRoutes(service),
+    // Figures the runtime reported at its last heartbeat: health never waits on a plugin.
     async health() {
       const stats = pool.stats();
       return {
-        plugins: pool.catastrophicError
-          ? { status: 'down', details: { reason: 'catastrophic isolate error' } }
-          : { status: 'ok', details: { warmIsolates: stats.warm, heapBytes: stats.heapBytes } },
+        plugins: {
+          status: stats.crashesLastMinute >= 3 ? 'degraded' : 'ok',
+          details: {
+            runtime: stats.running ? 'running' : 'idle',
+            restarts: stats.restarts,
+            lastCrash: stats.lastCrash ?? null,
+            warmIsolates: stats.warm,
+            heapBytes: stats.heapBytes,
+            reservedMb: stats.reservedMb,
+            budgetMb: stats.budgetMb,
+            runtimeRssBytes: stats.rssBytes,
+          },
+        },
       };
     },
     async stop() {
-      pool.close();
+      await pool.close();
     },
   };
 }

@@ -1,5 +1,8 @@
+import { totalmem } from 'node:os';
 import type { Logger } from '../../platform/logger.ts';
+import { readResult } from './runtime/output.ts';
 import {
+  PluginInvocationError,
   PluginSandbox,
   SandboxGone,
   type HostDispatch,
@@ -14,7 +17,28 @@ export interface BundleSpec {
   source: string;
   limits: SandboxLimits;
   pluginId: string;
+  /** The user who installed it (strikes and notices after a runtime crash go to them). */
+  ownerId?: string;
+  /** Optional globals the manifest declares (WebAssembly, ...). */
+  globals?: readonly string[];
 }
+
+/** What the plugins service needs from a runtime: in this process (tests) or supervised. */
+export interface PluginRuntime {
+  readonly catastrophicError: string | undefined;
+  invoke(
+    bundle: BundleSpec,
+    kind: InvocationKind,
+    input: unknown,
+    meta: unknown,
+    dispatch: HostDispatch,
+  ): Promise<unknown>;
+  evict(key: string): void;
+  close(): void | Promise<void>;
+}
+
+/** Default memory budget for all isolates together: a quarter of the machine. */
+export const defaultMemoryBudgetMb = () => Math.floor(totalmem() / 1048576 / 4);
 
 export interface RuntimePoolOptions {
   logger: Logger;
@@ -29,6 +53,12 @@ export interface RuntimePoolOptions {
    */
   maxPerPlugin?: number;
   extraIdleMs?: number;
+  /**
+   * The memory limits of all isolates together stay within this (MB): idle isolates are
+   * evicted to make room, least recently used first; when nothing can go, the invocation
+   * fails instead of overcommitting. Default: a quarter of the machine's memory.
+   */
+  memoryBudgetMb?: number;
   /**
    * isolated-vm's onCatastrophicError: V8 lost control of an isolate. Per isolated-vm's
    * README the process must stop serving and exit; the default logs and sends SIGTERM to
@@ -50,6 +80,9 @@ export function createRuntimePool(options: RuntimePoolOptions) {
   const idleMs = options.idleMs ?? 10 * 60_000;
   const maxPerPlugin = Math.max(1, options.maxPerPlugin ?? 4);
   const extraIdleMs = Math.min(options.extraIdleMs ?? 30_000, idleMs);
+  const budgetMb = options.memoryBudgetMb ?? defaultMemoryBudgetMb();
+  /** Memory limits of the isolates being created (not in any entry yet). */
+  let startingMb = 0;
   // Map order is recency order (an entry is re-inserted when used).
   const warm = new Map<string, Entry>();
   let catastrophic: string | undefined;
@@ -70,6 +103,32 @@ export function createRuntimePool(options: RuntimePoolOptions) {
     for (const entry of warm.values()) n += entry.sandboxes.length;
     return n;
   };
+
+  const reservedMb = () => {
+    let mb = startingMb;
+    for (const entry of warm.values()) for (const s of entry.sandboxes) if (s.alive) mb += s.memoryMb;
+    return mb;
+  };
+
+  /** Evicts idle isolates, least recently used first, until `mb` more fits the budget. */
+  function makeRoom(mb: number): boolean {
+    for (const [key, entry] of warm) {
+      if (reservedMb() + mb <= budgetMb) return true;
+      entry.sandboxes = entry.sandboxes.filter((s) => {
+        if (s.inFlight > 0 || reservedMb() + mb <= budgetMb) return true;
+        s.dispose('evicted for memory');
+        return false;
+      });
+      if (entry.sandboxes.length === 0 && entry.starting.length === 0) warm.delete(key);
+    }
+    return reservedMb() + mb <= budgetMb;
+  }
+
+  const noRoom = () =>
+    new PluginInvocationError(
+      'error',
+      `The plugin runtime's memory budget (${budgetMb} MB for all plugins) is in use by running plugins: try again shortly.`,
+    );
 
   function drop(key: string, reason: string) {
     const entry = warm.get(key);
@@ -108,6 +167,16 @@ export function createRuntimePool(options: RuntimePoolOptions) {
     Math.min(extraIdleMs, 60_000),
   );
   sweep.unref();
+  // Work an idle isolate does is outside every invocation's budget: it goes at once.
+  let ticks = 0;
+  const watch = setInterval(() => {
+    const sample = ++ticks % 20 === 0;
+    for (const entry of warm.values()) {
+      for (const s of entry.sandboxes) if (s.inFlight === 0) s.busyWhileIdle();
+      if (sample) for (const s of entry.sandboxes) s.sampleHeap();
+    }
+  }, 50);
+  watch.unref();
 
   /**
    * Runs one invocation on an isolate for this bundle: an idle warm one, else a new one
@@ -115,13 +184,13 @@ export function createRuntimePool(options: RuntimePoolOptions) {
    * (the invocation queues there). Choosing and queueing happen in one step, so
    * concurrent calls spread over the isolates.
    */
-  async function invoke(
+  async function invokeText(
     bundle: BundleSpec,
     kind: InvocationKind,
     input: unknown,
     meta: unknown,
     dispatch: HostDispatch,
-  ): Promise<unknown> {
+  ): Promise<string> {
     if (catastrophic) throw new Error('The plugin runtime is stopped after a catastrophic isolate error.');
     const { key, sha } = bundle;
     let found = warm.get(key);
@@ -134,29 +203,35 @@ export function createRuntimePool(options: RuntimePoolOptions) {
     warm.set(key, entry);
     entry.sandboxes = entry.sandboxes.filter((s) => s.alive);
 
-    const run = async (sandbox: PluginSandbox): Promise<unknown> => {
+    const run = async (sandbox: PluginSandbox): Promise<string> => {
       try {
-        return await sandbox.invoke(kind, input, meta, dispatch);
+        return await sandbox.invokeText(kind, input, meta, dispatch);
       } catch (error) {
         // It waited behind an invocation whose limit breach stopped the isolate, and never
         // started: it runs on another isolate. (Not after an eviction on consent or upgrade:
         // it was prepared under the old grants.)
-        if (error instanceof SandboxGone && warm.get(key) === entry) return invoke(bundle, kind, input, meta, dispatch);
+        if (error instanceof SandboxGone && warm.get(key) === entry)
+          return invokeText(bundle, kind, input, meta, dispatch);
         throw error;
       }
     };
 
     const idle = entry.sandboxes.find((s) => s.inFlight === 0);
     if (idle) return run(idle);
-    if (entry.sandboxes.length + entry.starting.length >= maxPerPlugin) {
+    const atMost = entry.sandboxes.length + entry.starting.length >= maxPerPlugin;
+    if (atMost || !makeRoom(bundle.limits.memoryMb)) {
       const first = entry.sandboxes.length > 0 ? undefined : await Promise.race(entry.starting).catch(() => undefined);
       const target = first ?? leastBusy(entry.sandboxes);
       if (target) return run(target);
+      if (!atMost) throw noRoom();
     }
+    if (!makeRoom(bundle.limits.memoryMb)) throw noRoom();
+    startingMb += bundle.limits.memoryMb;
     const starting = PluginSandbox.create({
       source: bundle.source,
       filename: `plugin:///${bundle.pluginId}/bundle.js`,
       limits: bundle.limits,
+      globals: bundle.globals ?? [],
       onCatastrophicError: (message) => {
         catastrophic = message;
         onCatastrophicError(message);
@@ -167,6 +242,7 @@ export function createRuntimePool(options: RuntimePoolOptions) {
     try {
       sandbox = await starting;
     } finally {
+      startingMb -= bundle.limits.memoryMb;
       entry.starting = entry.starting.filter((p) => p !== starting);
     }
     if (warm.get(key) === entry) {
@@ -184,20 +260,35 @@ export function createRuntimePool(options: RuntimePoolOptions) {
     get catastrophicError() {
       return catastrophic;
     },
-    invoke,
+    invokeText,
+    async invoke(
+      bundle: BundleSpec,
+      kind: InvocationKind,
+      input: unknown,
+      meta: unknown,
+      dispatch: HostDispatch,
+    ): Promise<unknown> {
+      return readResult(await invokeText(bundle, kind, input, meta, dispatch));
+    },
     evict(key: string) {
       drop(key, 'evicted');
     },
+    /** Cached figures only: nothing here waits for an isolate's thread. */
     stats() {
       let heapBytes = 0;
       for (const entry of warm.values()) for (const sandbox of entry.sandboxes) heapBytes += sandbox.heapBytes();
-      return { warm: total(), heapBytes };
+      return { warm: total(), heapBytes, reservedMb: reservedMb(), budgetMb };
     },
     close() {
       clearInterval(sweep);
+      clearInterval(watch);
       for (const key of [...warm.keys()]) drop(key, 'shutdown');
     },
   };
 }
 
-export type RuntimePool = ReturnType<typeof createRuntimePool>;
+/** The isolates themselves (inside the runtime process, or in tests). */
+export type IsolatePool = ReturnType<typeof createRuntimePool>;
+/** What the plugins service runs on. */
+export type RuntimePool = PluginRuntime;
+export type { HostDispatch, InvocationKind };

@@ -227,6 +227,8 @@ export function createPluginsService(deps: PluginsServiceDeps) {
           source: inst.row.bundle,
           limits,
           pluginId,
+          ownerId,
+          globals: inst.manifest.globals ?? [],
         };
         result = await pool.invoke(bundle, trigger, input, inst.meta, dispatch);
       } catch (e) {
@@ -528,6 +530,33 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     },
 
     claimsOf,
+
+    /**
+     * The plugin runtime went down while this plugin ran (runtime/strikes.ts decides who
+     * is to blame): disabled, with a plugin.Disabled event and a notice to its user.
+     */
+    async disableAfterCrash(ownerId: string, pluginId: string, reason: string): Promise<boolean> {
+      const actor = { kind: 'system' as const, id: 'plugin-runtime' };
+      const disabled = await db.asUser(claimsOf(ownerId), async (tx) => {
+        const current = await repo.get(tx, ownerId, pluginId);
+        if (!current || current.status !== 'enabled') return false;
+        await repo.setStatus(tx, ownerId, pluginId, 'disabled');
+        const at = { ownerId, subject: pluginId, actor };
+        await deps.outbox.append(tx, { ...at, type: 'plugin.Disabled', data: { pluginId, reason } });
+        await deps.outbox.append(tx, {
+          ...at,
+          type: 'plugin.Notification',
+          data: {
+            pluginId,
+            title: `${(current.manifest as PluginManifest).name} was disabled`,
+            body: `${reason}. Enable it again once it is fixed or updated.`,
+          },
+        });
+        return true;
+      });
+      if (disabled) changed(ownerId, pluginId);
+      return disabled;
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../platform/logger.ts';
-import { createRuntimePool, type BundleSpec, type RuntimePool } from './plugins.runtime.ts';
+import { createRuntimePool, type BundleSpec, type IsolatePool } from './plugins.runtime.ts';
 import { HostCallError, PluginInvocationError, PluginSandbox, type HostDispatch } from './runtime/sandbox.ts';
 
 /**
@@ -42,7 +42,7 @@ module.exports = { async run(input, ctx) {
   return { isolateId, most };
 } };`;
 
-let pool: RuntimePool | undefined;
+let pool: IsolatePool | undefined;
 afterEach(() => {
   pool?.close();
   pool = undefined;

@@ -1,14 +1,32 @@
-/**
- * Runs first in every plugin isolate. It takes the one host Reference off the global
- * object, keeps it in this closure and builds the PluginContext from plain functions
- * that send JSON text to the host and parse JSON text back. Plugin code never sees the
- * Reference or any host object: only copies of data.
- */
-export const maxResultChars = 1_000_000;
+import { optionalGlobals } from '@made-open/plugin-sdk/manifest';
+import { maxResultChars } from './output.ts';
+import { wasmGuardSource } from './wasm-guard.js.ts';
 
-export const bootstrapSource = `
+export interface BootstrapOptions {
+  /** The manifest's `globals`: the optional globals this plugin declared. */
+  globals: readonly string[];
+  /** Bytes of wasm memory the plugin may reserve (when it declared WebAssembly). */
+  wasmBudgetBytes: number;
+}
+
+/**
+ * Runs first in every plugin isolate. It removes the optional globals the plugin did not
+ * declare (shared memory and Atomics can abort the process, wasm memory and finalizers
+ * escape the heap limit and the invocation's CPU budget), takes the one host Reference
+ * off the global object, keeps it in this closure and builds the PluginContext from plain
+ * functions that send JSON text to the host and parse JSON text back. Plugin code never
+ * sees the Reference or any host object: only copies of data.
+ */
+export function bootstrapSource(options: BootstrapOptions): string {
+  const declared: string[] = optionalGlobals.filter((name) => options.globals.includes(name));
+  return `
 (function () {
   'use strict';
+  const declared = ${JSON.stringify(declared)};
+  for (const name of ${JSON.stringify(optionalGlobals)}) if (declared.indexOf(name) < 0) delete globalThis[name];
+  const wasmBudgetBytes = ${Math.max(0, Math.floor(options.wasmBudgetBytes))};
+  const allowShared = declared.indexOf('SharedArrayBuffer') >= 0;
+  ${wasmGuardSource}
   const host = globalThis.__mo_host;
   delete globalThis.__mo_host;
   Object.freeze(Object.getPrototypeOf(host));
@@ -81,21 +99,41 @@ export const bootstrapSource = `
     };
   }
 
+  // What plugin code threw, read here (inside the invocation's CPU budget) and never by
+  // the host: a thrown Proxy or getter runs plugin code when it is read.
+  function describe(error) {
+    try {
+      const message = error !== null && typeof error === 'object' ? error.message : error;
+      return 'E' + String(message === undefined ? 'The plugin failed.' : message).slice(0, 1000);
+    } catch (_) {
+      return 'EThe plugin threw something that cannot be read.';
+    }
+  }
+  function finish(result) {
+    try {
+      const text = stringify(result === undefined ? null : result);
+      if (typeof text !== 'string') return 'Rnull';
+      if (text.length > ${maxResultChars}) return 'EThe plugin returned more than ${maxResultChars} characters.';
+      return 'R' + text;
+    } catch (error) {
+      return describe(error);
+    }
+  }
+
+  // Always resolves with text: 'R' + the result's JSON, or 'E' + an error message. The
+  // promise methods used are the ones captured above: plugin code may replace
+  // Promise.prototype.then at load. (The host checks the size and depth again.)
   const names = { event: 'onEvent', schedule: 'onSchedule', manual: 'run' };
   globalThis.__mo_invoke = function (kind, inputText, metaText) {
-    const exported = module.exports && module.exports.default ? module.exports.default : module.exports;
-    const name = names[kind];
-    const handler = exported ? exported[name] : undefined;
-    if (typeof handler !== 'function') throw new ErrorCtor('The plugin exports no ' + name + ' handler.');
-    const ctx = makeContext(parse(metaText));
-    return reflectApply(then, PromiseCtor.resolve(), [function () {
-      return reflectApply(callFn, handler, [exported, parse(inputText), ctx]);
-    }]).then(function (result) {
-      const text = stringify(result === undefined ? null : result);
-      if (typeof text !== 'string') return 'null';
-      if (text.length > ${maxResultChars}) throw new ErrorCtor('The plugin returned more than ${maxResultChars} characters.');
-      return text;
-    });
+    const run = function () {
+      const exported = module.exports && module.exports.default ? module.exports.default : module.exports;
+      const name = names[kind];
+      const handler = exported ? exported[name] : undefined;
+      if (typeof handler !== 'function') throw new ErrorCtor('The plugin exports no ' + name + ' handler.');
+      return reflectApply(callFn, handler, [exported, parse(inputText), makeContext(parse(metaText))]);
+    };
+    return reflectApply(then, reflectApply(then, resolved(), [run]), [finish, describe]);
   };
 })();
 `;
+}

@@ -1,5 +1,9 @@
 import ivm from 'isolated-vm';
 import { bootstrapSource } from './bootstrap.js.ts';
+import { HostCallError, PluginInvocationError, SandboxGone, type InvocationOutcome } from './errors.ts';
+import { checkResultText, readResult } from './output.ts';
+
+export { HostCallError, PluginInvocationError, SandboxGone, type InvocationOutcome };
 
 /**
  * One plugin installation's V8 isolate: own heap (memory limit), CPU and wall-clock
@@ -18,42 +22,27 @@ export interface SandboxLimits {
 
 export type InvocationKind = 'event' | 'schedule' | 'manual';
 
-export type InvocationOutcome = 'ok' | 'error' | 'timeout' | 'memory' | 'killed';
-
-export class PluginInvocationError extends Error {
-  constructor(
-    readonly outcome: Exclude<InvocationOutcome, 'ok'>,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PluginInvocationError';
-  }
-}
-
-/** The isolate was gone before this invocation started: nothing ran, it can go elsewhere. */
-export class SandboxGone extends PluginInvocationError {
-  constructor(reason: string) {
-    super('killed', `The plugin's isolate was stopped (${reason}).`);
-    this.name = 'SandboxGone';
-  }
-}
-
-/** A call the host refuses or fails: its code and message go back to plugin code. */
-export class HostCallError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HostCallError';
-  }
-}
-
 export interface SandboxOptions {
   source: string;
   filename: string;
   limits: SandboxLimits;
+  /** Optional globals the manifest declares (bootstrap.js.ts); none by default. */
+  globals?: readonly string[];
   onCatastrophicError: (message: string) => void;
+}
+
+/** CPU an idle isolate may still use (V8 housekeeping) before it counts as busy. */
+const idleCpuAllowanceMs = 50;
+
+/**
+ * With WebAssembly declared, half of memoryMb is the V8 heap and the rest the wasm
+ * memories' budget: wasm memory lives outside the heap limit, and both together stay
+ * within what the plugin declared.
+ */
+export function memorySplit(limits: SandboxLimits, globals: readonly string[] = []) {
+  if (!globals.includes('WebAssembly')) return { heapMb: limits.memoryMb, wasmMb: 0 };
+  const heapMb = Math.max(8, Math.ceil(limits.memoryMb / 2));
+  return { heapMb, wasmMb: Math.max(0, limits.memoryMb - heapMb) };
 }
 
 export class PluginSandbox {
@@ -64,6 +53,12 @@ export class PluginSandbox {
   private disposedReason: string | undefined;
   private retiring: string | undefined;
   private used = false;
+  /** Host calls started by plugin code and not answered yet. */
+  private pendingHostCalls = 0;
+  /** isolate.cpuTime when it last went idle; undefined while an invocation runs. */
+  private idleSinceCpu: bigint | undefined;
+  private heapSample = 0;
+  private sampling = false;
   /** Invocations running or queued on this isolate. */
   inFlight = 0;
   readonly createdAt = Date.now();
@@ -71,7 +66,7 @@ export class PluginSandbox {
 
   private constructor(private readonly options: SandboxOptions) {
     this.isolate = new ivm.Isolate({
-      memoryLimit: options.limits.memoryMb,
+      memoryLimit: memorySplit(options.limits, options.globals).heapMb,
       onCatastrophicError: (message: string) => options.onCatastrophicError(message),
     } as ivm.IsolateOptions);
   }
@@ -85,6 +80,7 @@ export class PluginSandbox {
       sandbox.dispose('load failed');
       throw sandbox.translate(error, 'load');
     }
+    sandbox.idleSinceCpu = sandbox.isolate.cpuTime;
     return sandbox;
   }
 
@@ -99,6 +95,7 @@ export class PluginSandbox {
           return JSON.stringify({
             error: { code: 'no_invocation', message: 'Host calls are only possible while a handler runs.' },
           });
+        this.pendingHostCalls += 1;
         try {
           const value = await dispatch(String(method), JSON.parse(String(argsText)));
           return JSON.stringify({ value: value === undefined ? null : value });
@@ -106,10 +103,16 @@ export class PluginSandbox {
           if (error instanceof HostCallError)
             return JSON.stringify({ error: { code: error.code, message: error.message } });
           return JSON.stringify({ error: { code: 'host_error', message: 'The hub could not complete this call.' } });
+        } finally {
+          this.pendingHostCalls -= 1;
         }
       }),
     );
-    const bootstrap = await this.isolate.compileScript(bootstrapSource, { filename: 'made-open:bootstrap.js' });
+    const { wasmMb } = memorySplit(this.options.limits, this.options.globals);
+    const bootstrap = await this.isolate.compileScript(
+      bootstrapSource({ globals: this.options.globals ?? [], wasmBudgetBytes: wasmMb * 1024 * 1024 }),
+      { filename: 'made-open:bootstrap.js' },
+    );
     await bootstrap.run(context, { timeout: 1000 });
     this.invokeRef = (await jail.get('__mo_invoke', { reference: true })) as ivm.Reference<
       (kind: string, input: string, meta: string) => Promise<string>
@@ -125,18 +128,51 @@ export class PluginSandbox {
     return this.disposedReason === undefined && !this.isolate.isDisposed;
   }
 
-  /** V8 heap in use by this isolate. */
+  get memoryMb(): number {
+    return this.options.limits.memoryMb;
+  }
+
+  /**
+   * V8 heap in use at the last sample. Never read synchronously: getHeapStatisticsSync
+   * waits for the isolate's thread, which a spinning plugin never gives up.
+   */
   heapBytes(): number {
-    if (!this.alive) return 0;
-    const stats = this.isolate.getHeapStatisticsSync();
-    return stats.used_heap_size + stats.externally_allocated_size;
+    return this.alive ? this.heapSample : 0;
+  }
+
+  /** Refreshes heapBytes() in the background; a busy isolate keeps its old sample meanwhile. */
+  sampleHeap() {
+    if (!this.alive || this.sampling) return;
+    this.sampling = true;
+    this.isolate
+      .getHeapStatistics()
+      .then((stats) => (this.heapSample = stats.used_heap_size + stats.externally_allocated_size))
+      .catch(() => undefined)
+      .finally(() => (this.sampling = false));
+  }
+
+  /**
+   * True when the isolate kept executing after its last invocation ended (a promise
+   * chain, a wasm compile callback or a finalizer still running): it is disposed then,
+   * since no invocation's CPU budget covers that work.
+   */
+  busyWhileIdle(): boolean {
+    if (!this.alive || this.idleSinceCpu === undefined) return false;
+    if (Number(this.isolate.cpuTime - this.idleSinceCpu) / 1e6 <= idleCpuAllowanceMs) return false;
+    this.dispose('kept running after its invocation ended');
+    return true;
   }
 
   /**
    * Runs one handler. Input and output cross as JSON text; host calls go to `dispatch`
    * for the duration of this invocation only.
    */
-  invoke(kind: InvocationKind, input: unknown, meta: unknown, dispatch: HostDispatch): Promise<unknown> {
+  async invoke(kind: InvocationKind, input: unknown, meta: unknown, dispatch: HostDispatch): Promise<unknown> {
+    return readResult(await this.invokeText(kind, input, meta, dispatch));
+  }
+
+  /** As invoke(), with the result as checked JSON text (for the runtime process to forward). */
+  invokeText(kind: InvocationKind, input: unknown, meta: unknown, dispatch: HostDispatch): Promise<string> {
     this.inFlight += 1;
     this.used = true;
     const run = this.queue
@@ -156,17 +192,23 @@ export class PluginSandbox {
     if (this.inFlight === 0 && this.used) this.dispose(reason);
   }
 
-  private async invokeNow(kind: string, input: unknown, meta: unknown, dispatch: HostDispatch): Promise<unknown> {
-    if (!this.alive) throw new SandboxGone(this.disposedReason ?? 'disposed');
+  private async invokeNow(kind: string, input: unknown, meta: unknown, dispatch: HostDispatch): Promise<string> {
+    if (this.busyWhileIdle() || !this.alive) throw new SandboxGone(this.disposedReason ?? 'disposed');
+    this.idleSinceCpu = undefined;
     this.lastUsedAt = Date.now();
     this.dispatch = dispatch;
     const { cpuMs, wallMs } = this.options.limits;
     const cpuStart = this.isolate.cpuTime;
     let watchdog: NodeJS.Timeout | undefined;
     let killed: PluginInvocationError | undefined;
+    // A kill answers at once: isolated-vm may never settle a call whose isolate was
+    // disposed while it converted a hostile value.
+    let stop: (error: PluginInvocationError) => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => (stop = reject));
     const kill = (error: PluginInvocationError) => {
       killed = error;
       this.dispose(error.message);
+      stop(error);
     };
     // CPU: checked every 10 ms after the first 10 (the synchronous part also has V8's own
     // timeout below); wall clock: the whole invocation, host calls included.
@@ -182,7 +224,7 @@ export class PluginSandbox {
     };
     watchdog = setTimeout(check, 10);
     try {
-      const text = await this.invokeRef!.apply(
+      const call = this.invokeRef!.apply(
         undefined,
         [kind, JSON.stringify(input ?? null), JSON.stringify(meta ?? null)],
         {
@@ -191,16 +233,22 @@ export class PluginSandbox {
           timeout: cpuMs,
         },
       );
+      call.catch(() => undefined);
+      const text = await Promise.race([call, stopped]);
       if (killed) throw killed;
-      if (typeof text !== 'string')
+      if (typeof text !== 'string' || (text[0] !== 'R' && text[0] !== 'E'))
         throw new PluginInvocationError('error', 'The plugin returned something that is not JSON.');
-      return JSON.parse(text) as unknown;
+      if (text[0] === 'E') throw new PluginInvocationError('error', text.slice(1, 1001));
+      return checkResultText(text.slice(1));
     } catch (error) {
       if (killed) throw killed;
       throw this.translate(error, 'invoke');
     } finally {
       clearTimeout(watchdog);
       this.dispatch = undefined;
+      // Host calls still outstanding would resume plugin code outside any budget.
+      if (this.pendingHostCalls > 0) this.dispose('host calls still pending when its run ended');
+      else if (this.alive) this.idleSinceCpu = this.isolate.cpuTime;
     }
   }
 
