@@ -2,7 +2,7 @@ import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
-import { authMigrations, createAuthModule } from './modules/auth/index.ts';
+import { authMigrations, createAuthModule, type AuthTuning } from './modules/auth/index.ts';
 import { createEventsModule, eventsMigrations } from './modules/events/index.ts';
 import { createGraphFileEntities, createGraphModule, graphMigrations } from './modules/graph/index.ts';
 import { createJobsModule, jobsMigrations } from './modules/jobs/index.ts';
@@ -44,13 +44,26 @@ export const migrationSources: readonly MigrationSource[] = [
  * The composition root: the one place that creates modules and hands each its
  * dependencies. Modules never reach for globals or process.env.
  */
-export async function composeHub(config: Config, logger: Logger, db: Database): Promise<Hub> {
+export async function composeHub(
+  config: Config,
+  logger: Logger,
+  db: Database,
+  // Tests only: timings no environment variable should change.
+  tuning: { auth?: AuthTuning } = {},
+): Promise<Hub> {
   // First in the list: started before the modules that enqueue, stopped after them.
   const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }) });
   // The event backbone: the one outbox every module appends to, the relay, and consumers.
   const events = createEventsModule({ config, db, logger: logger.child({ module: 'events' }), jobs });
   const outbox = events.outbox;
-  const auth = createAuthModule({ config, db, logger: logger.child({ module: 'auth' }), outbox });
+  const auth = createAuthModule({
+    config,
+    db,
+    logger: logger.child({ module: 'auth' }),
+    outbox,
+    events,
+    tuning: tuning.auth,
+  });
   const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
   const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox });
   const storage = createStorageModule({

@@ -30,6 +30,16 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
     expect(rows[0]!.n).toBeGreaterThanOrEqual(5);
   });
 
+  // Named so that a table guarding access between users cannot pass the checks below by being absent.
+  it('has the tables that decide who may see what', async () => {
+    const rows = await query<{ table: string }>(
+      `SELECT n.nspname || '.' || c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)`,
+      [appSchemas],
+    );
+    expect(rows.map((r) => r.table)).toEqual(expect.arrayContaining(['made_open.realtime_channel_grants']));
+  });
+
   it('enables and forces RLS on every table in the app schemas', async () => {
     const rows = await query<{ table: string }>(
       `SELECT n.nspname || '.' || c.relname AS table
@@ -98,5 +108,27 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
       [appSchemas],
     );
     expect(rows).toEqual([]);
+  });
+
+  // Bookkeeping no user may read or change (which addresses are under attack, their delays).
+  const systemOnlyTables = ['made_open.auth_sign_in_failures'];
+
+  it('gives the request roles no privilege and no policy on system-only tables', async () => {
+    const grants = await query<{ grant: string }>(
+      `SELECT t || ':' || r || ':' || p AS grant
+       FROM unnest($1::text[]) AS t
+       CROSS JOIN (VALUES ('anon'), ('authenticated')) AS roles(r)
+       CROSS JOIN (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'), ('REFERENCES')) AS privileges(p)
+       WHERE has_table_privilege(r, t, p)
+          OR CASE WHEN p IN ('DELETE', 'TRUNCATE') THEN false ELSE has_any_column_privilege(r, t, p) END`,
+      [systemOnlyTables],
+    );
+    expect(grants).toEqual([]);
+    const policies = await query<{ policy: string }>(
+      `SELECT schemaname || '.' || tablename || ':' || policyname AS policy FROM pg_policies
+       WHERE schemaname || '.' || tablename = ANY($1) AND roles && ARRAY['anon', 'authenticated', 'public']::name[]`,
+      [systemOnlyTables],
+    );
+    expect(policies).toEqual([]);
   });
 });

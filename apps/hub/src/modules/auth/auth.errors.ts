@@ -18,6 +18,8 @@ export class GoTrueError extends UserError {
     code: string,
     message: string,
     readonly weakPasswordReasons?: string[],
+    /** Sent as Retry-After (seconds) with a 429. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(status, code, message);
     this.name = 'GoTrueError';
@@ -51,6 +53,15 @@ export const goTrue = {
       'Unsupported grant type: use grant_type=password or grant_type=refresh_token',
     ),
   rateLimited: () => new GoTrueError(429, 'over_request_rate_limit', 'Request rate limit reached'),
+  // The same words whether or not an account has this email: the answer must not tell.
+  signInHeldBack: (retryAfterSeconds: number) =>
+    new GoTrueError(
+      429,
+      'over_request_rate_limit',
+      `Too many failed sign-in attempts for this email: try again in ${retryAfterSeconds} seconds.`,
+      undefined,
+      retryAfterSeconds,
+    ),
 };
 
 export interface GoTrueErrorBody {
@@ -115,6 +126,7 @@ export function handleGoTrueError(error: unknown, request: FastifyRequest, reply
   const modern =
     typeof requested === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(requested) && requested >= apiVersion20240101;
   if (modern) reply.header(apiVersionHeader, apiVersion20240101);
-  if (mapped.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
+  if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds));
+  else if (mapped.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
   return reply.status(mapped.status).send(goTrueErrorBody(mapped, modern));
 }

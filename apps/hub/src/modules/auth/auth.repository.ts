@@ -33,6 +33,14 @@ export interface RefreshTokenRow {
   [column: string]: unknown;
 }
 
+export interface SignInFailureRow {
+  failures: number;
+  lockouts: number;
+  last_failed_at: Date;
+  locked_until: Date | null;
+  [column: string]: unknown;
+}
+
 export type SessionRevocationReason = 'logout' | 'refresh_token_reuse' | 'password_changed';
 
 /** Readable by the user themselves (column grants): no password hash. */
@@ -198,6 +206,66 @@ export const authRepository = {
       [ownerId, reason, select.only ?? null, select.except ?? null],
     );
     return rows.map((r) => r.id);
+  },
+
+  /**
+   * Whether the caller's own session is active, under their RLS (auth.uid() is the token's
+   * sub): one indexed read, one round trip with queryAsUser. A deleted session is ended.
+   */
+  async isOwnSessionActive(tx: Sql, sessionId: string): Promise<boolean> {
+    const { rows } = await tx.query<{ active: boolean }>(
+      `SELECT revoked_at IS NULL AS active FROM made_open.auth_sessions WHERE id = $1::uuid`,
+      [sessionId],
+    );
+    return rows[0]?.active === true;
+  },
+
+  /**
+   * The failure count of one email, locked until the caller's transaction ends. The row is
+   * created first when absent, so two first attempts at once also wait for each other.
+   */
+  async lockSignInFailures(tx: Sql, emailHashHex: string, now: Date): Promise<SignInFailureRow> {
+    await tx.query(
+      `INSERT INTO made_open.auth_sign_in_failures (email_hash, failures, last_failed_at)
+       VALUES (decode($1, 'hex'), 0, $2) ON CONFLICT (email_hash) DO NOTHING`,
+      [emailHashHex, now],
+    );
+    const { rows } = await tx.query<SignInFailureRow>(
+      `SELECT failures, lockouts, last_failed_at, locked_until FROM made_open.auth_sign_in_failures
+       WHERE email_hash = decode($1, 'hex') FOR UPDATE`,
+      [emailHashHex],
+    );
+    return rows[0]!;
+  },
+
+  async saveSignInFailures(
+    tx: Sql,
+    emailHashHex: string,
+    state: { failures: number; lockouts: number; lastFailedAt: number; lockedUntil: number | null },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE made_open.auth_sign_in_failures SET failures = $2, lockouts = $3, last_failed_at = $4, locked_until = $5
+       WHERE email_hash = decode($1, 'hex')`,
+      [
+        emailHashHex,
+        state.failures,
+        state.lockouts,
+        new Date(state.lastFailedAt),
+        state.lockedUntil === null ? null : new Date(state.lockedUntil),
+      ],
+    );
+  },
+
+  async clearSignInFailures(tx: Sql, emailHashHex: string): Promise<void> {
+    await tx.query(`DELETE FROM made_open.auth_sign_in_failures WHERE email_hash = decode($1, 'hex')`, [emailHashHex]);
+  },
+
+  async pruneSignInFailures(tx: Sql, quietBefore: Date): Promise<void> {
+    await tx.query(
+      `DELETE FROM made_open.auth_sign_in_failures
+       WHERE last_failed_at < $1 AND (locked_until IS NULL OR locked_until < $1)`,
+      [quietBefore],
+    );
   },
 
   async isSessionActive(tx: Sql, sessionId: string, ownerId: string): Promise<boolean> {

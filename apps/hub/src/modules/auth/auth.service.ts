@@ -10,6 +10,8 @@ import { goTrue } from './auth.errors.ts';
 import { minimumPasswordLength, type PasswordHasher } from './auth.passwords.ts';
 import type { AuthRepository, SessionRevocationReason, UserRow } from './auth.repository.ts';
 import type { SessionJson, UserJson } from './auth.schemas.ts';
+import type { SessionGuard } from './auth.sessions.ts';
+import type { SignInThrottle } from './auth.throttle.ts';
 import type { TokenService } from './auth.tokens.ts';
 
 export interface AuthServiceDeps {
@@ -17,7 +19,10 @@ export interface AuthServiceDeps {
   repository: AuthRepository;
   outbox: Pick<EventOutbox, 'appendMany'>;
   passwords: PasswordHasher;
-  tokens: Pick<TokenService, 'issueAccessToken' | 'verifier'>;
+  tokens: Pick<TokenService, 'issueAccessToken'>;
+  /** Told at once when this instance ends sessions (other instances hear it from the bus). */
+  sessions: Pick<SessionGuard, 'ended'>;
+  throttle: SignInThrottle;
   logger: Logger;
 }
 
@@ -100,8 +105,16 @@ function revokedEvents(userId: string, sessionIds: readonly string[], reason: Se
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, repository: repo, outbox, passwords, tokens, logger } = deps;
-  const counters = { signedUp: 0, signedIn: 0, signInFailed: 0, refreshed: 0, refreshFailed: 0, refreshReuse: 0 };
+  const { db, repository: repo, outbox, passwords, tokens, sessions, throttle, logger } = deps;
+  const counters = {
+    signedUp: 0,
+    signedIn: 0,
+    signInFailed: 0,
+    signInHeldBack: 0,
+    refreshed: 0,
+    refreshFailed: 0,
+    refreshReuse: 0,
+  };
 
   async function startSession(tx: Sql, userId: string, client: ClientInfo) {
     const sessionId = uuidv7();
@@ -197,11 +210,22 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
     },
 
-    /** POST /token?grant_type=password. Unknown emails cost the same as wrong passwords. */
+    /**
+     * POST /token?grant_type=password. Unknown emails cost the same as wrong passwords, and
+     * are held back after repeated failures exactly like known ones (auth.throttle.ts).
+     */
     async signInWithPassword(input: { email?: string; password?: string }, client: ClientInfo) {
       if (!input.email || input.password === undefined)
         throw goTrue.validation('An email and a password are required.');
-      const found = await db.asSystem((tx) => repo.findUserByEmail(tx, input.email!.trim()));
+      const email = input.email;
+      const { found, waitMs } = await db.asSystem(async (tx) => {
+        const waitMs = await throttle.reserve(tx, email);
+        return { waitMs, found: waitMs > 0 ? undefined : await repo.findUserByEmail(tx, email.trim()) };
+      });
+      if (waitMs > 0) {
+        counters.signInHeldBack++;
+        throw goTrue.signInHeldBack(Math.ceil(waitMs / 1000));
+      }
       if (!found || !found.encrypted_password || found.deleted_at !== null) {
         await passwords.verifyDummy(input.password);
         counters.signInFailed++;
@@ -219,6 +243,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         : undefined;
       const now = Math.floor(Date.now() / 1000);
       const { user, sessionId, refreshToken } = await db.asSystem(async (tx) => {
+        await throttle.clear(tx, email);
         const user = await repo.recordSignIn(tx, found.id, rehashed);
         return { user, ...(await startSession(tx, found.id, client)) };
       });
@@ -263,7 +288,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       if (result.kind === 'banned') throw goTrue.userBanned();
       if (result.kind === 'reused') {
-        tokens.verifier.forgetSessions(result.ended);
+        sessions.ended(result.ended);
         counters.refreshReuse++;
         logger.warn(
           { userId: result.ownerId, sessions: result.ended },
@@ -354,7 +379,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           throw error;
         }
       });
-      tokens.verifier.forgetSessions(ended);
+      sessions.ended(ended);
       return toUserJson(user);
     },
 
@@ -368,7 +393,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         await outbox.appendMany(tx, revokedEvents(caller.id, ended, 'logout'));
         return ended;
       });
-      tokens.verifier.forgetSessions(ended);
+      sessions.ended(ended);
     },
   };
 }

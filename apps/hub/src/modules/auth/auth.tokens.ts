@@ -47,19 +47,11 @@ export interface IssuedAccessToken {
   expiresAt: number;
 }
 
-/** The verifier the app uses, plus what the auth service needs to end sessions at once. */
-export interface HubTokenVerifier extends TokenVerifier {
-  /**
-   * Stops this instance accepting access tokens of these sessions before they expire
-   * (other instances accept them until their exp, as with Supabase's stateless JWTs).
-   */
-  forgetSessions(sessionIds: readonly string[]): void;
-}
-
 export interface TokenService {
   readonly issuer: string;
   readonly anonKey: string;
-  readonly verifier: HubTokenVerifier;
+  /** Signature, expiry and claims only: whether the session still stands is auth.sessions.ts's job. */
+  readonly verifier: TokenVerifier;
   issueAccessToken(subject: TokenSubject, session: { id: string; authenticatedAt: number }): Promise<IssuedAccessToken>;
 }
 
@@ -130,7 +122,6 @@ function loadOrCreateAnonKey(dataDir: string, secret: Uint8Array, issuer: string
 interface CacheEntry {
   user: AuthenticatedUser | null;
   expiresAtMs: number;
-  sessionId: string | undefined;
 }
 
 export function createTokenService(config: Config): TokenService {
@@ -142,17 +133,6 @@ export function createTokenService(config: Config): TokenService {
 
   // Verified tokens, until their exp: the hot path is one map lookup.
   const verified = new LRUCache<string, CacheEntry>({ max: cacheSize });
-  // Sessions ended on this instance, until their last access token has expired.
-  const forgotten = new Map<string, number>();
-
-  function isForgotten(sessionId: string | undefined, now: number): boolean {
-    if (sessionId === undefined || forgotten.size === 0) return false;
-    const until = forgotten.get(sessionId);
-    if (until === undefined) return false;
-    if (until > now) return true;
-    forgotten.delete(sessionId);
-    return false;
-  }
 
   async function verifySignature(token: string): Promise<JWTPayload> {
     let alg: string | undefined;
@@ -199,37 +179,18 @@ export function createTokenService(config: Config): TokenService {
     return { id: payload.sub, claims };
   }
 
-  const verifier: HubTokenVerifier = {
+  const verifier: TokenVerifier = {
     async verify(token) {
-      const now = Date.now();
       const hit = verified.get(token);
       if (hit !== undefined) {
-        if (hit.expiresAtMs > now && !isForgotten(hit.sessionId, now)) return hit.user;
+        if (hit.expiresAtMs > Date.now()) return hit.user;
         verified.delete(token);
-        if (hit.expiresAtMs <= now) {
-          throw new UnauthorizedError('The access token has expired: refresh the session and try again.', 'bad_jwt');
-        }
-        throw new UnauthorizedError('This session has ended: sign in again.', 'session_ended');
+        throw new UnauthorizedError('The access token has expired: refresh the session and try again.', 'bad_jwt');
       }
       const payload = await verifySignature(token);
       const user = toUser(payload);
-      const sessionId = typeof payload.session_id === 'string' ? payload.session_id : undefined;
-      if (isForgotten(sessionId, now))
-        throw new UnauthorizedError('This session has ended: sign in again.', 'session_ended');
-      verified.set(token, { user, expiresAtMs: payload.exp! * 1000, sessionId });
+      verified.set(token, { user, expiresAtMs: payload.exp! * 1000 });
       return user;
-    },
-
-    forgetSessions(sessionIds) {
-      if (sessionIds.length === 0) return;
-      // Any access token of these sessions expires within one expiry period from now.
-      const now = Date.now();
-      for (const [id, until] of forgotten) if (until <= now) forgotten.delete(id);
-      const until = now + expirySeconds * 1000;
-      for (const id of sessionIds) forgotten.set(id, until);
-      for (const [token, entry] of verified.entries()) {
-        if (entry.sessionId !== undefined && sessionIds.includes(entry.sessionId)) verified.delete(token);
-      }
     },
   };
 

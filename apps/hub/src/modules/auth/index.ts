@@ -1,24 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import { sessionRevoked } from '@made-open/shared/auth-events';
 import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
-import type { EventOutbox } from '../events/index.ts';
+import type { TokenVerifier } from '../../platform/http/authentication.ts';
+import type { EventOutbox, EventsModule } from '../events/index.ts';
 import { createPasswordHasher } from './auth.passwords.ts';
 import { authRepository } from './auth.repository.ts';
 import { authRoutes } from './auth.routes.ts';
 import { createAuthService, type AuthService } from './auth.service.ts';
-import { createTokenService, type HubTokenVerifier } from './auth.tokens.ts';
+import { createSessionGuard, defaultSessionGuardOptions, type SessionGuardOptions } from './auth.sessions.ts';
+import { createSignInThrottle, defaultSignInThrottle, type SignInThrottlePolicy } from './auth.throttle.ts';
+import { createTokenService } from './auth.tokens.ts';
 
 export interface AuthModuleDeps {
   config: Config;
   db: Database;
   logger: Logger;
   outbox: EventOutbox;
+  /**
+   * Where this instance hears of sessions that other instances end. Without it (a lone
+   * module in tests) they are noticed when the cached "active" expires.
+   */
+  events?: Pick<EventsModule, 'subscribe'>;
+  /** Tests: cache lifetimes, sign-in delays and the clock. */
+  tuning?: AuthTuning;
+}
+
+export interface AuthTuning {
+  sessions?: Partial<SessionGuardOptions>;
+  signInThrottle?: Partial<SignInThrottlePolicy>;
+  now?: () => number;
 }
 
 export interface AuthModule extends HubModule {
-  /** Verifies access tokens for the whole hub (handed to buildApp). */
-  verifier: HubTokenVerifier;
+  /** Verifies access tokens for the whole hub (handed to buildApp), including that their session stands. */
+  verifier: TokenVerifier;
   /** The anon (publishable) key, also written to DATA_DIR/anon-key. */
   anonKey: string;
   service: AuthService;
@@ -35,29 +53,83 @@ export const authMigrations = {
  * SUPABASE_JWT_SECRET, DATA_DIR/auth-jwt-secret) when it is created.
  */
 export function createAuthModule(deps: AuthModuleDeps): AuthModule {
-  const tokens = createTokenService(deps.config);
+  const { config, db } = deps;
+  const now = deps.tuning?.now ?? Date.now;
+  const tokens = createTokenService(config);
+  const sessions = createSessionGuard(db, authRepository, {
+    ...defaultSessionGuardOptions,
+    ...deps.tuning?.sessions,
+    now,
+  });
+  // Supabase-issued tokens (same secret or JWKS) belong to GoTrue's sessions, which this
+  // table does not hold; without Supabase every valid token is the hub's and is checked.
+  const foreignTokensPossible = config.supabase.jwtSecret !== undefined || config.supabase.jwksUrl !== undefined;
+  const verifier: TokenVerifier = {
+    async verify(token) {
+      const user = await tokens.verifier.verify(token);
+      if (user && (!foreignTokensPossible || user.claims.iss === tokens.issuer)) await sessions.check(user);
+      return user;
+    },
+  };
   const service = createAuthService({
-    db: deps.db,
+    db,
     repository: authRepository,
     outbox: deps.outbox,
     passwords: createPasswordHasher(),
     tokens,
+    sessions,
+    throttle: createSignInThrottle({
+      repository: authRepository,
+      policy: { ...defaultSignInThrottle, ...deps.tuning?.signInThrottle },
+      now,
+    }),
     logger: deps.logger,
   });
+
+  // Every instance must hear every revocation. Consumers that share a durable name split
+  // the events between them (one JetStream durable, or one embedded cursor: a work queue),
+  // so each instance reads under its own name. As with realtime's consumer, on NATS each
+  // start leaves a durable behind; events from before the start are skipped (the database
+  // already answers for those). PGlite is one process's database: no other instance exists.
+  const instanceId = randomBytes(6).toString('hex');
+  let startedAt = now();
+  if (db.kind !== 'pglite') {
+    deps.events?.subscribe({
+      name: `auth-sessions-${instanceId}`,
+      types: [sessionRevoked.type],
+      // Marking a session ended twice changes nothing: no idempotency bookkeeping needed.
+      transactional: false,
+      maxAttempts: 2,
+      async handler(event) {
+        // A minute's margin: a revocation appended just before the start may commit after it.
+        if (Date.parse(event.time) < startedAt - 60_000) return;
+        const parsed = sessionRevoked.data.safeParse(event.data);
+        if (parsed.success) sessions.ended([parsed.data.sessionId]);
+      },
+    });
+  }
+
   return {
     name: 'auth',
-    verifier: tokens.verifier,
+    verifier,
     anonKey: tokens.anonKey,
     service,
-    routes: authRoutes({ service, verifier: tokens.verifier, rateLimit: deps.config.auth.rateLimit }),
+    routes: authRoutes({ service, verifier, rateLimit: config.auth.rateLimit }),
+    async start() {
+      startedAt = now();
+    },
     async health() {
       return {
         auth: {
           status: 'ok',
           details: {
-            signingSecret: deps.config.supabase.jwtSecret ? 'SUPABASE_JWT_SECRET' : 'generated in DATA_DIR',
+            signingSecret: config.supabase.jwtSecret ? 'SUPABASE_JWT_SECRET' : 'generated in DATA_DIR',
             supabaseJwks: deps.config.supabase.jwksUrl !== undefined,
-            accessTokenSeconds: deps.config.auth.jwtExpirySeconds,
+            accessTokenSeconds: config.auth.jwtExpirySeconds,
+            sessionCheck: {
+              activeCacheSeconds: (deps.tuning?.sessions?.activeTtlMs ?? defaultSessionGuardOptions.activeTtlMs) / 1000,
+              instanceId,
+            },
           },
         },
       };
@@ -72,11 +144,20 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
         ['signed_up', c.signedUp],
         ['signed_in', c.signedIn],
         ['sign_in_failed', c.signInFailed],
+        ['sign_in_held_back', c.signInHeldBack],
         ['refreshed', c.refreshed],
         ['refresh_failed', c.refreshFailed],
         ['refresh_token_reused', c.refreshReuse],
       ];
       for (const [outcome, value] of outcomes) lines.push(`made_open_auth_events_total{outcome="${outcome}"} ${value}`);
+      const checks = sessions.stats;
+      lines.push(
+        '# HELP made_open_auth_session_checks_total Session checks of authenticated requests on this instance.',
+        '# TYPE made_open_auth_session_checks_total counter',
+        `made_open_auth_session_checks_total{result="cached"} ${checks.hits}`,
+        `made_open_auth_session_checks_total{result="looked_up"} ${checks.lookups}`,
+        `made_open_auth_session_checks_total{result="refused"} ${checks.refused}`,
+      );
       return lines.join('\n');
     },
   };

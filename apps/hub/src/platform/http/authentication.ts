@@ -12,7 +12,9 @@ export interface AuthenticatedUser {
 export interface TokenVerifier {
   /**
    * Resolves the signed-in user, `null` for a valid anon (publishable) key, or throws
-   * UnauthorizedError for a token that is malformed, forged or expired.
+   * UnauthorizedError for a token that is malformed, forged or expired, or whose session
+   * has ended (sign-out, password change: checked against the database, cached briefly).
+   * Every authenticated path (REST, storage, realtime, /auth/v1) goes through it.
    */
   verify(accessToken: string): Promise<AuthenticatedUser | null>;
 }
