@@ -6,7 +6,7 @@ import { authMigrations, createAuthModule, type AuthTuning } from './modules/aut
 import { createEventsModule, eventsMigrations } from './modules/events/index.ts';
 import { createGraphFileEntities, createGraphModule, graphMigrations } from './modules/graph/index.ts';
 import { createJobsModule, jobsMigrations } from './modules/jobs/index.ts';
-import { createRealtimeModule } from './modules/realtime/index.ts';
+import { createRealtimeModule, realtimeMigrations } from './modules/realtime/index.ts';
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createPluginsModule, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
@@ -38,6 +38,7 @@ export const migrationSources: readonly MigrationSource[] = [
   policyMigrations,
   pluginsMigrations,
   auditMigrations,
+  realtimeMigrations,
 ];
 
 /**

@@ -5,6 +5,8 @@ import type { TokenVerifier } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventsModule } from '../events/index.ts';
+import { channelGrantsRoutes } from './realtime.grants.routes.ts';
+import { createChannelGrantsService, type ChannelGrantsService } from './realtime.grants.service.ts';
 import { realtimeRoutes } from './realtime.routes.ts';
 import { changeSources, createRealtimeService, type RealtimeService } from './realtime.service.ts';
 
@@ -19,19 +21,28 @@ export interface RealtimeModuleDeps {
 
 export interface RealtimeModule extends HubModule {
   service: RealtimeService;
+  grants: ChannelGrantsService;
 }
+
+/** made_open.realtime_channel_grants and the realtime_authorize policy function. */
+export const realtimeMigrations = {
+  module: 'realtime',
+  dir: new URL('./migrations', import.meta.url).pathname,
+};
 
 /** Storage events pushed to their owner's private channel `realtime:user:<id>` as notifications. */
 const notificationTypes = ['storage.ObjectStored', 'storage.ObjectRemoved', 'storage.ObjectMoved'];
 
 /**
  * Supabase Realtime at /realtime/v1/websocket (DESIGN §1, §6): postgres_changes for the
- * graph's tables and broadcast on private per-user channels, fed from the event bus.
+ * graph's tables and broadcast, public or private (authorised by the database through
+ * made_open.realtime_authorize), fed from the event bus.
  * Each instance reads the bus with its own consumer, so with NATS every instance sees
  * every change and delivers it to the sockets it holds.
  */
 export function createRealtimeModule(deps: RealtimeModuleDeps): RealtimeModule {
   const service = createRealtimeService({ db: deps.db, tokens: deps.tokens, logger: deps.logger });
+  const grants = createChannelGrantsService({ db: deps.db, changed: (topic) => service.recheck(topic) });
   const instanceId = deps.instanceId ?? randomBytes(6).toString('hex');
   let startedAt = Date.now();
 
@@ -53,7 +64,11 @@ export function createRealtimeModule(deps: RealtimeModuleDeps): RealtimeModule {
   return {
     name: 'realtime',
     service,
-    routes: realtimeRoutes(service),
+    grants,
+    async routes(app) {
+      await app.register(realtimeRoutes(service));
+      await app.register(channelGrantsRoutes(grants));
+    },
     async start() {
       startedAt = Date.now();
     },

@@ -5,6 +5,14 @@ import { UserError } from '../../platform/errors.ts';
 import type { AuthenticatedUser, TokenVerifier } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { FilterError, matches, parseFilter, type RowFilter } from './realtime.filters.ts';
+import {
+  createChannelAuthorizer,
+  publicAccess,
+  refusedReason,
+  revokedReason,
+  topicKey,
+  type ChannelAccess,
+} from './realtime.access.ts';
 import { decodeMessage, encodeMessage, ProtocolError, type PhoenixMessage, type Vsn } from './realtime.protocol.ts';
 import {
   realtimeRepository as repo,
@@ -47,6 +55,8 @@ interface Channel {
   bindings: Binding[];
   broadcastSelf: boolean;
   private: boolean;
+  /** Private channels: what realtime_authorize allowed at join or the last re-check. */
+  access: ChannelAccess;
 }
 
 interface Connection {
@@ -69,7 +79,6 @@ export interface RealtimeServiceDeps {
 }
 
 const MAX_BUFFERED = 8 * 1024 * 1024;
-const privateTopic = /^realtime:user:([0-9a-f-]{36})(?::[A-Za-z0-9_.-]{1,64})?$/;
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 const snakeCase = (record: Record<string, unknown>) =>
@@ -143,8 +152,9 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     });
 
   function index(channel: Channel) {
-    let topicSet = byTopic.get(channel.topic);
-    if (!topicSet) byTopic.set(channel.topic, (topicSet = new Set()));
+    const key = topicKey(channel.topic, channel.private);
+    let topicSet = byTopic.get(key);
+    if (!topicSet) byTopic.set(key, (topicSet = new Set()));
     topicSet.add(channel);
     for (const binding of channel.bindings) {
       for (const table of binding.tables) {
@@ -156,8 +166,9 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   }
 
   function unindex(channel: Channel) {
-    byTopic.get(channel.topic)?.delete(channel);
-    if (byTopic.get(channel.topic)?.size === 0) byTopic.delete(channel.topic);
+    const key = topicKey(channel.topic, channel.private);
+    byTopic.get(key)?.delete(channel);
+    if (byTopic.get(key)?.size === 0) byTopic.delete(key);
     for (const set of byTable.values()) set.delete(channel);
   }
 
@@ -191,6 +202,30 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   }
 
   const expired = (identity: Identity, now = Date.now()) => identity.exp !== undefined && identity.exp * 1000 <= now;
+
+  const authorize = createChannelAuthorizer(db);
+  const isOpen = (channel: Channel) => channel.connection.channels.get(channel.topic) === channel;
+
+  /**
+   * Asks the database again for an open private channel. Fails closed: the channel ends
+   * when read is gone, or when the database cannot say (as Supabase does on refresh).
+   */
+  async function reauthorize(channel: Channel, identity: Identity): Promise<ChannelAccess | undefined> {
+    let access: ChannelAccess;
+    try {
+      access = await authorize(identity.claims, channel.topic);
+    } catch (error) {
+      logger.warn({ err: error, topic: channel.topic }, 'realtime re-authorisation failed');
+      if (isOpen(channel)) closeChannel(channel, 'Realtime was unable to check your permissions: join again.');
+      return undefined;
+    }
+    if (!isOpen(channel)) return undefined;
+    if (!access.read) {
+      closeChannel(channel, revokedReason(channel.topic));
+      return undefined;
+    }
+    return access;
+  }
 
   async function resolveBindings(raw: unknown): Promise<{ bindings: Binding[]; echo: Record<string, unknown>[] }> {
     if (raw === undefined || raw === null) return { bindings: [], echo: [] };
@@ -282,15 +317,10 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       return reply(connection, message, 'error', { reason: 'Token has expired: refresh the session and join again.' });
     }
     const isPrivate = config.private === true;
-    if (isPrivate) {
-      const owner = privateTopic.exec(topic)?.[1];
-      if (!identity.user || owner !== identity.user.id) {
-        stats.refused++;
-        return reply(connection, message, 'error', {
-          reason:
-            'Unauthorized: private channels are per user (realtime:user:<your user id>[:<name>]); sign in as that user.',
-        });
-      }
+    const access = isPrivate ? await authorize(identity.claims, topic) : publicAccess;
+    if (!access.read) {
+      stats.refused++;
+      return reply(connection, message, 'error', { reason: refusedReason(topic) });
     }
     let resolved: Awaited<ReturnType<typeof resolveBindings>>;
     try {
@@ -309,6 +339,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       bindings: resolved.bindings,
       broadcastSelf: broadcast.self === true,
       private: isPrivate,
+      access,
     };
     connection.channels.set(topic, channel);
     index(channel);
@@ -341,10 +372,11 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       return closeChannel(channel, error instanceof UserError ? error.message : 'The access token is not valid.');
     }
     if (expired(identity)) return closeChannel(channel, 'Token has expired: refresh the session and join again.');
-    if (channel.private && identity.user?.id !== channel.identity.user?.id) {
-      return closeChannel(channel, 'Unauthorized: the new token belongs to another user.');
-    }
+    // A new token may carry other rights, and grants may have been revoked since the join.
+    const access = channel.private ? await reauthorize(channel, identity) : publicAccess;
+    if (!access || !isOpen(channel)) return;
     channel.identity = identity;
+    channel.access = access;
     if (message.ref) reply(channel.connection, message, 'ok', {});
   }
 
@@ -355,9 +387,10 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         reason: 'A broadcast payload is {type: "broadcast", event, payload}.',
       });
     }
-    for (const other of byTopic.get(channel.topic) ?? []) {
+    // As Supabase: a private send without the write right is dropped, with no reply.
+    if (!channel.access.write) return;
+    for (const other of byTopic.get(topicKey(channel.topic, channel.private)) ?? []) {
       if (other === channel && !channel.broadcastSelf) continue;
-      if (other.private && other.identity.user?.id !== channel.identity.user?.id) continue;
       send(other.connection, { join_ref: other.joinRef, ref: null, topic: other.topic, event: 'broadcast', payload });
     }
     if (message.ref) reply(channel.connection, message, 'ok', {});
@@ -547,14 +580,15 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     },
 
     /**
-     * Pushes a broadcast to a user's private channels on this instance: topic
-     * `realtime:user:<id>` (and `realtime:user:<id>:<name>` when `name` is given).
+     * Pushes a broadcast to the private channels on this instance of topic
+     * `realtime:user:<id>` (or `realtime:user:<id>:<name>` when `name` is given): the user's
+     * own, and those of users they granted read.
      */
     notify(userId: string, event: string, payload: Record<string, unknown>, name?: string) {
       const topic = name ? `realtime:user:${userId}:${name}` : `realtime:user:${userId}`;
       let sent = 0;
-      for (const channel of byTopic.get(topic) ?? []) {
-        if (!channel.private || channel.identity.user?.id !== userId || expired(channel.identity)) continue;
+      for (const channel of byTopic.get(topicKey(topic, true)) ?? []) {
+        if (!channel.access.read || expired(channel.identity)) continue;
         send(channel.connection, {
           join_ref: channel.joinRef,
           ref: null,
@@ -565,6 +599,20 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         sent++;
       }
       return sent;
+    },
+
+    /**
+     * Asks the database again for every private channel on this instance of a topic (a
+     * channel name without "realtime:"), after its grants changed: who lost read is closed.
+     */
+    async recheck(topic: string) {
+      const channels = [...(byTopic.get(topicKey(`realtime:${topic}`, true)) ?? [])];
+      await Promise.all(
+        channels.map(async (channel) => {
+          const access = await reauthorize(channel, channel.identity);
+          if (access) channel.access = access;
+        }),
+      );
     },
 
     stats: () => ({

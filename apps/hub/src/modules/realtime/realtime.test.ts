@@ -1,13 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createClient,
-  type RealtimeChannel,
-  type RealtimePostgresChangesPayload,
-  type SupabaseClient,
-} from '@supabase/supabase-js';
+import { type RealtimePostgresChangesPayload, type SupabaseClient } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,8 +17,8 @@ import {
 } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { signUpUser, type SignedUpUser } from '../../../test/users.ts';
-import type { AuthModule } from '../auth/index.ts';
 import { startNatsServer, type NatsServer } from '../events/test/support.ts';
+import { anonKeyOf, listen, RawSocket, signedInClient, sleep, subscribed, waitFor, type Row } from './test/support.ts';
 
 const jwtSecret = 'realtime-test-secret-0123456789abcdefghijklmnop';
 const env = {
@@ -32,7 +26,6 @@ const env = {
   AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000',
   SUPABASE_JWT_SECRET: jwtSecret,
 };
-type Row = Record<string, unknown>;
 type Change = {
   schema: string;
   table: string;
@@ -43,82 +36,6 @@ type Change = {
   errors: unknown;
 };
 const asChange = (p: RealtimePostgresChangesPayload<Row>) => p as unknown as Change;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-async function listen(app: Hub['app']): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
-
-const anonKeyOf = (hub: Pick<Hub, 'modules'>) => (hub.modules.find((m) => m.name === 'auth') as AuthModule).anonKey;
-
-async function signedInClient(url: string, anonKey: string, user: SignedUpUser): Promise<SupabaseClient> {
-  const client = createClient(url, anonKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never, heartbeatIntervalMs: 5_000 },
-  });
-  const { error } = await client.auth.signInWithPassword({ email: user.email, password: user.password });
-  if (error) throw error;
-  return client;
-}
-
-function subscribed(channel: RealtimeChannel): Promise<RealtimeChannel> {
-  return new Promise((resolve, reject) => {
-    channel.subscribe((status, err) => {
-      if (status === 'SUBSCRIBED') resolve(channel);
-      else if (status === 'CHANNEL_ERROR' || status === 'TIMED_OUT') reject(err ?? new Error(status));
-    });
-  });
-}
-
-/** A raw Phoenix client, to speak the protocol (and break it) by hand. */
-class RawSocket {
-  messages: { topic: string; event: string; payload: Row; ref: string | null }[] = [];
-  private ref = 0;
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as { topic: string; event: string; payload: Row; ref: string | null };
-      this.messages.push(m);
-    });
-  }
-  static open(url: string, apikey: string): Promise<RawSocket> {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/realtime/v1/websocket?apikey=${apikey}&vsn=1.0.0`);
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new RawSocket(ws)));
-      ws.once('error', reject);
-    });
-  }
-  push(topic: string, event: string, payload: Row): string {
-    const ref = String(++this.ref);
-    this.ws.send(JSON.stringify({ topic, event, payload, ref, join_ref: ref }));
-    return ref;
-  }
-  sendRaw(text: string) {
-    this.ws.send(text);
-  }
-  async reply(ref: string) {
-    const m = await waitFor(`reply ${ref}`, () => this.messages.find((x) => x.event === 'phx_reply' && x.ref === ref));
-    return m.payload as { status: string; response: Row };
-  }
-  changes(topic: string) {
-    return this.messages
-      .filter((m) => m.topic === topic && m.event === 'postgres_changes')
-      .map((m) => (m.payload as { data: { type: string; record: Row; old_record: Row } }).data);
-  }
-  close() {
-    this.ws.close();
-  }
-}
 
 async function api(
   hub: Pick<Hub, 'app'>,
