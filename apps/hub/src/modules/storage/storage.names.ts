@@ -1,4 +1,5 @@
 import { ValidationError } from '../../platform/errors.ts';
+import { refuseControlCharacters } from './storage.headers.ts';
 
 /**
  * Names as the client sends them. Object names never reach the file system (blobs live
@@ -24,6 +25,7 @@ export function validateObjectName(name: string): string {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name))
     throw new ValidationError(`Invalid object path ${shown}: it contains control characters.`);
+  refuseControlCharacters(`Object path ${shown}`, name);
   if (name.includes('\\'))
     throw new ValidationError(`Invalid object path ${shown}: use "/" to separate folders, not "\\".`);
   if (name.startsWith('/')) throw new ValidationError(`Invalid object path ${shown}: it must not start with "/".`);
@@ -58,7 +60,8 @@ export function parseSizeLimit(value: number | string | null | undefined): numbe
       throw new ValidationError('file_size_limit must be a whole number of bytes, 0 or more.');
     return value === 0 ? null : value;
   }
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?\s*$/i.exec(value);
+  refuseControlCharacters('file_size_limit', value);
+  const match = /^ *(\d+(?:\.\d+)?) *(b|kb|mb|gb|tb)? *$/i.exec(value);
   if (!match)
     throw new ValidationError(
       `file_size_limit ${JSON.stringify(value)} is not a size: use bytes or a string like "20MB".`,

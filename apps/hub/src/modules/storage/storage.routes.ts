@@ -27,6 +27,14 @@ import {
   updateBucketBody,
   uploadResponse,
 } from './storage.schemas.ts';
+import {
+  cacheControlFrom,
+  headerValue,
+  parseMetadata,
+  refuseControlCharacters,
+  sendableHeader,
+  upsertFrom,
+} from './storage.headers.ts';
 import type { ObjectContent, StorageService } from './storage.service.ts';
 
 const tags = ['storage'];
@@ -34,7 +42,7 @@ const tags = ['storage'];
 /** Supabase Storage's error shape, which storage-js turns into a StorageApiError. */
 function storageErrors(app: FastifyInstance) {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = mapError(error);
+    const { status, body } = mapError(contentTypeError(error, request) ?? error);
     if (status >= 500) request.log.error({ err: error }, 'storage request failed');
     // A rejected upload may still be sending: do not keep reading it on this connection.
     if (request.method === 'POST' || request.method === 'PUT') {
@@ -46,13 +54,24 @@ function storageErrors(app: FastifyInstance) {
   });
 }
 
+/** Fastify refuses an unparsable content-type (415) before the route: say which character. */
+function contentTypeError(error: unknown, request: FastifyRequest): ValidationError | undefined {
+  if (!String((error as { code?: unknown }).code).startsWith('FST_ERR_CTP_')) return undefined;
+  try {
+    headerValue('content-type', request.headers['content-type']);
+    return undefined;
+  } catch (refused) {
+    return refused as ValidationError;
+  }
+}
+
 function sendContent(reply: FastifyReply, content: ObjectContent, download: string | undefined) {
   const { object, body, range } = content;
   reply
     .header('content-type', object.mime_type)
     .header('etag', object.etag)
     .header('last-modified', new Date(object.updated_at).toUTCString())
-    .header('cache-control', object.cache_control ?? 'max-age=3600')
+    .header('cache-control', sendableHeader(object.cache_control) ?? 'max-age=3600')
     .header('accept-ranges', 'bytes')
     .header('x-content-type-options', 'nosniff')
     // User content must never run as the hub's origin.
@@ -78,25 +97,6 @@ interface ParsedUpload {
   userMetadata: Record<string, unknown> | null;
 }
 
-function parseMetadata(raw: string | undefined, base64: boolean): Record<string, unknown> | null {
-  if (!raw) return null;
-  try {
-    const value = JSON.parse(base64 ? Buffer.from(raw, 'base64').toString('utf8') : raw) as unknown;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    if (JSON.stringify(value).length > 8192) throw new ValidationError('The metadata is larger than 8 KiB.');
-    return value as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof ValidationError) throw error;
-    throw new ValidationError('The metadata must be a JSON object (x-metadata: base64 of the JSON).');
-  }
-}
-
-const cacheControlFrom = (value: string | undefined) => {
-  if (!value) return undefined;
-  const seconds = /^(?:max-age=)?(\d{1,10})$/.exec(value.trim());
-  return seconds ? `max-age=${seconds[1]}` : value.slice(0, 200);
-};
-
 /** The upload's byte stream: the raw body, or the first file part of a multipart form. */
 function parseUpload(raw: IncomingMessage): Promise<ParsedUpload> {
   const contentType = raw.headers['content-type'];
@@ -105,9 +105,9 @@ function parseUpload(raw: IncomingMessage): Promise<ParsedUpload> {
     return Promise.resolve({
       body: raw,
       declaredSize: length === undefined ? undefined : Number(length),
-      contentType,
-      cacheControl: cacheControlFrom(raw.headers['cache-control']),
-      userMetadata: parseMetadata(raw.headers['x-metadata'] as string | undefined, true),
+      contentType: headerValue('content-type', contentType),
+      cacheControl: cacheControlFrom('cache-control', raw.headers['cache-control']),
+      userMetadata: parseMetadata('x-metadata', raw.headers['x-metadata'] as string | undefined, true),
     });
   }
   return new Promise((resolve, reject) => {
@@ -133,9 +133,9 @@ function parseUpload(raw: IncomingMessage): Promise<ParsedUpload> {
         resolve({
           body: stream,
           declaredSize: undefined,
-          contentType: info.mimeType,
-          cacheControl: cacheControlFrom(fields.cacheControl),
-          userMetadata: parseMetadata(fields.metadata, false),
+          contentType: headerValue("the file part's content-type", info.mimeType),
+          cacheControl: cacheControlFrom('cacheControl', fields.cacheControl),
+          userMetadata: parseMetadata('metadata', fields.metadata, false),
         });
       } catch (error) {
         stream.resume();
@@ -204,6 +204,7 @@ export function storageRoutes(service: StorageService) {
           async (request) => {
             const user = await requireUser(request);
             const b = request.body;
+            refuseControlCharacters('name', b.name);
             const row = await service.createBucket(user, {
               id: b.id ?? b.name,
               public: b.public,
@@ -227,6 +228,7 @@ export function storageRoutes(service: StorageService) {
           async (request) => {
             const user = await requireUser(request);
             const b = request.body;
+            if (b.name !== undefined) refuseControlCharacters('name', b.name);
             await service.updateBucket(user, request.params.bucketId, {
               public: b.public,
               fileSizeLimit: b.file_size_limit,
@@ -473,8 +475,7 @@ export function storageRoutes(service: StorageService) {
           const upload =
             (upsertByDefault: boolean) => async (request: FastifyRequest<{ Params: z.infer<typeof objectParams> }>) => {
               const user = await requireUser(request);
-              const upsertHeader = request.headers['x-upsert'];
-              const upsert = upsertHeader === undefined ? upsertByDefault : upsertHeader === 'true';
+              const upsert = upsertFrom(request.headers['x-upsert'], upsertByDefault);
               const parsed = await parseUpload(request.raw);
               const row = await service.upload(user, {
                 bucketId: request.params.bucketId,

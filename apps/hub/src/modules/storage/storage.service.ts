@@ -17,6 +17,7 @@ import {
   validateMimeTypes,
   validateObjectName,
 } from './storage.names.ts';
+import { refuseControlCharacters } from './storage.headers.ts';
 import {
   storageRepository as repo,
   type BucketRow,
@@ -194,6 +195,7 @@ export function createStorageService(deps: StorageServiceDeps) {
         sortOrder?: 'asc' | 'desc';
       },
     ) {
+      if (q.search) refuseControlCharacters('search', q.search);
       return asUser(user, (tx) =>
         repo.listBuckets(tx, {
           limit: q.limit ?? 1000,
@@ -440,6 +442,7 @@ export function createStorageService(deps: StorageServiceDeps) {
 
     async createSignedUrls(user: AuthenticatedUser, bucketId: string, paths: string[], expiresIn: number) {
       const id = validateBucketId(bucketId);
+      paths.forEach((path, i) => refuseControlCharacters(`paths[${i}]`, path));
       const found = await asUser(user, async (tx) => {
         const rows = new Map<string, ObjectRow>();
         for (const path of paths) {
@@ -470,6 +473,7 @@ export function createStorageService(deps: StorageServiceDeps) {
       },
     ) {
       const folder = folderPrefix(q.prefix);
+      if (q.search) refuseControlCharacters('search', q.search);
       return asUser(user, async (tx) => {
         const bucket = await requireBucket(tx, bucketId);
         return repo.listFolder(tx, {
@@ -485,6 +489,7 @@ export function createStorageService(deps: StorageServiceDeps) {
     },
 
     async remove(user: AuthenticatedUser, bucketId: string, names: string[]) {
+      names.forEach((name, i) => refuseControlCharacters(`prefixes[${i}]`, name));
       const rows = await asUser(user, async (tx) => {
         const bucket = await requireBucket(tx, bucketId);
         const deleted = await repo.deleteObjects(tx, bucket.id, names);
