@@ -75,7 +75,7 @@ export interface GoTrueErrorBody {
 function toGoTrue(error: unknown): GoTrueError {
   if (error instanceof GoTrueError) return error;
   if (error instanceof UnauthorizedError) {
-    // An access token of a session that ended on this instance: GoTrue's answer, which supabase-js turns into a signed-out state.
+    // An access token of a session that has ended: GoTrue's answer, which supabase-js turns into a signed-out state.
     if (error.code === 'session_ended') return goTrue.sessionNotFound();
     return new GoTrueError(
       401,

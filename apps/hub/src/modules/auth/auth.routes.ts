@@ -85,7 +85,8 @@ export function authRoutes(deps: AuthRoutesDeps) {
           summary: 'Sign in (grant_type=password) or refresh a session (grant_type=refresh_token)',
           description:
             'Refresh tokens are single use: each refresh returns a new one, and presenting a spent one again ends the session. ' +
-            `Rate limited per client IP (AUTH_RATE_LIMIT_TOKEN_PER_MINUTE).${gotrueNote}`,
+            `Rate limited per client IP (AUTH_RATE_LIMIT_TOKEN_PER_MINUTE). After 5 failed sign-ins for an email within 15 minutes, ` +
+            `each attempt for it is refused with 429 and a Retry-After that doubles with each further failure (30 s up to 15 min); a successful sign-in resets it.${gotrueNote}`,
           security: [],
           querystring: tokenQuerySchema,
           body: tokenBodySchema,
@@ -139,7 +140,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
         schema: {
           tags,
           summary: 'Sign out: this session, every session, or every other session',
-          description: `Answers 204. Access tokens of ended sessions stop working on this hub instance at once and everywhere at their expiry.${gotrueNote}`,
+          description: `Answers 204. Access tokens of the ended sessions stop working at once on every path and every hub instance, also after a restart.${gotrueNote}`,
           querystring: logoutQuerySchema,
           response: { 204: z.null().describe('Signed out'), ...errorResponses },
         },
