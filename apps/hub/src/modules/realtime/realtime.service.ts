@@ -38,6 +38,8 @@ interface Identity {
   claims: RequestClaims;
   /** Token expiry (unix seconds), when it has one. */
   exp: number | undefined;
+  /** The token itself, re-verified while the channel is open: a session can end before it expires. */
+  token: string;
 }
 
 interface Binding {
@@ -122,8 +124,8 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   /** Verifies a token (a 401 UserError when expired, forged or malformed). */
   async function identify(token: string): Promise<Identity> {
     const user = await tokens.verify(token);
-    if (!user) return { user: null, claims: { role: 'anon' }, exp: tokenExpiry(token) };
-    return { user, claims: user.claims, exp: tokenExpiry(token) };
+    if (!user) return { user: null, claims: { role: 'anon' }, exp: tokenExpiry(token), token };
+    return { user, claims: user.claims, exp: tokenExpiry(token), token };
   }
 
   function send(connection: Connection, message: PhoenixMessage) {
@@ -427,7 +429,21 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     }
   }
 
-  /** Periodic: drop silent sockets, end channels whose token expired. */
+  /**
+   * A signed-in channel whose session ended (logout, a password change; on another instance
+   * too, through the auth module's bus consumer) closes: its token no longer verifies.
+   * Fails closed: a channel whose session cannot be checked closes, and the client rejoins.
+   */
+  async function recheckSession(channel: Channel) {
+    try {
+      if (await tokens.verify(channel.identity.token)) return;
+    } catch {
+      // ended, revoked or no longer valid
+    }
+    if (isOpen(channel)) closeChannel(channel, 'The session has ended: sign in again.');
+  }
+
+  /** Periodic: drop silent sockets, end channels whose token expired or whose session ended. */
   const sweeper = setInterval(() => {
     const now = Date.now();
     for (const connection of connections) {
@@ -438,6 +454,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       for (const channel of [...connection.channels.values()]) {
         if (expired(channel.identity, now))
           closeChannel(channel, 'Token has expired: refresh the session and join again.');
+        else if (channel.identity.user) void recheckSession(channel);
       }
     }
   }, 5_000);

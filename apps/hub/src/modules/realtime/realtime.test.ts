@@ -272,6 +272,34 @@ describe.each(testDatabaseKinds())('realtime with supabase-js on %s', (kind) => 
     socket.close();
   });
 
+  it('closes a joined channel once its session ends (logout), and the ended token cannot join again', async () => {
+    const carol = await signUpUser(hub);
+    const socket = await RawSocket.open(url, anonKeyOf(hub));
+    const topic = 'realtime:carol-changes';
+    const join = socket.push(topic, 'phx_join', {
+      config: { postgres_changes: [{ event: '*', schema: 'public', table: 'entities' }] },
+      access_token: carol.accessToken,
+    });
+    expect(await socket.reply(join)).toMatchObject({ status: 'ok' });
+    await api(hub, carol.accessToken, 'POST', '/api/v1/entities', { type: 'note', title: 'before logout' });
+    await waitFor('the change before logout', () => socket.changes(topic).length > 0);
+
+    const logout = await hub.app.inject({
+      method: 'POST',
+      url: '/auth/v1/logout?scope=global',
+      headers: { authorization: `Bearer ${carol.accessToken}`, apikey: anonKeyOf(hub) },
+    });
+    expect(logout.statusCode, logout.body).toBe(204);
+    const closed = await waitFor('the channel to close', () =>
+      socket.messages.find((m) => m.topic === topic && m.event === 'system' && m.payload.status === 'error'),
+    );
+    expect(closed.payload).toMatchObject({ status: 'error', message: 'The session has ended: sign in again.' });
+    await waitFor('phx_close', () => socket.messages.find((m) => m.topic === topic && m.event === 'phx_close'));
+    const again = socket.push(topic, 'phx_join', { config: {}, access_token: carol.accessToken });
+    expect(await socket.reply(again)).toMatchObject({ status: 'error' });
+    socket.close();
+  });
+
   it('refuses expired tokens and malformed messages with clear errors, and the socket keeps working', async () => {
     const socket = await RawSocket.open(url, anonKeyOf(hub));
     const expired = await signToken(alice, -10);
