@@ -1,15 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
-import { testDatabaseKinds } from '../../../test/databases.ts';
+import { createTestDatabase, testDatabaseKinds } from '../../../test/databases.ts';
+import { composeHub } from '../../composition.ts';
+import { loadConfig } from '../../platform/config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import type { EventsModule } from '../events/index.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createPluginsModule, type PluginsModule } from './index.ts';
 import { validatePackage } from './plugins.package.ts';
-import { decisionsOf, manifest, modulesOf } from './test/fixtures.ts';
+import { decisionsOf, installAndConsent, manifest, modulesOf, runPlugin } from './test/fixtures.ts';
 
 /**
  * Hostile plugins: every attack is contained (the isolate is stopped or the call refused),
@@ -389,3 +396,317 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
     expect(logs.join('')).toContain('plugin run did not succeed');
   });
 });
+
+/**
+ * Plugins that go for the runtime itself: abort the process, keep running after their run
+ * answered, allocate outside the heap limit, or smuggle oversized results past the
+ * isolate's own checks. Each family runs through the hub's real routes and runtime
+ * process; the hub must answer throughout and name who was stopped.
+ */
+const spin = 'for (;;) {}';
+const counter = (body: string) => `let runs = 0; module.exports = { async run(input, ctx) { runs++; ${body} } };`;
+// The smallest wasm module, and ones defining a memory of 16384 pages without a maximum,
+// and of 1 page with a maximum of 100 pages (6.25 MB).
+const wasm = {
+  empty: '[0,97,115,109,1,0,0,0]',
+  unbounded: '[0,97,115,109,1,0,0,0,5,5,1,0,128,128,1]',
+  bounded: '[0,97,115,109,1,0,0,0,5,4,1,1,1,100]',
+};
+
+describe.each(testDatabaseKinds())('plugins against the runtime process on %s', (kind) => {
+  let hub: TestHub;
+  let alice: SignedUpUser;
+  const limits = { memoryMb: 16, timeoutMs: 300 };
+  let n = 0;
+  const install = async (body: string, extra: Record<string, unknown> = {}, source = counter(body)) => {
+    const id = `rt-${++n}`;
+    await installAndConsent(hub, alice, manifest(id, [], { limits, ...extra }), source);
+    return id;
+  };
+  const statusOf = async (id: string) =>
+    (await hub.app.inject({ method: 'GET', url: `/api/v1/plugins/${id}`, headers: bearer(alice) })).json().status;
+  const eventsOf = (id: string) =>
+    hub.db.asSystem(
+      async (tx) =>
+        (
+          await tx.query<{ type: string; data: Record<string, string> }>(
+            `SELECT type, data FROM made_open.outbox WHERE owner_id = $1 AND subject = $2 ORDER BY seq`,
+            [alice.id, id],
+          )
+        ).rows,
+    );
+  const healthy = async () => {
+    const health = await hub.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode, health.body).toBe(200);
+    return health.json().checks.plugins;
+  };
+  /** Runs until the plugin answers from a fresh isolate (its module-level counter is 1). */
+  const freshAgain = async (id: string) => {
+    for (let i = 0; i < 50; i++) {
+      const run = await runPlugin(hub, alice, id);
+      if (run.outcome === 'ok' && run.result === 1) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  };
+
+  beforeAll(async () => {
+    hub = await createTestHub(kind);
+    alice = await signUpUser(hub);
+  });
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('gives plugin code none of the optional globals it did not declare, and exactly those it did', async () => {
+    const names = ['SharedArrayBuffer', 'Atomics', 'WebAssembly', 'FinalizationRegistry', 'WeakRef'];
+    const probe = `return { types: ${JSON.stringify(names)}.map((n) => typeof globalThis[n]),
+      own: Object.getOwnPropertyNames(globalThis).filter((n) => ${JSON.stringify(names)}.includes(n)),
+      viaFunction: Function('return typeof Atomics + typeof WebAssembly')() };`;
+    const bare = await runPlugin(hub, alice, await install(probe));
+    expect(bare.result).toEqual({ types: Array(5).fill('undefined'), own: [], viaFunction: 'undefinedundefined' });
+    const declared = await runPlugin(hub, alice, await install(probe, { globals: ['WebAssembly', 'WeakRef'] }));
+    expect(declared.result.types).toEqual(['undefined', 'undefined', 'object', 'undefined', 'function']);
+    // Undeclared, the crashing payload is a plain error in the plugin, nothing more.
+    const tried = await runPlugin(
+      hub,
+      alice,
+      await install('Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(16)), 0, 0, 50); return 1;'),
+    );
+    expect(tried.outcome).toBe('error');
+    expect(tried.error).toMatch(/not defined/);
+  });
+
+  it('answers a run that aborts the runtime process as killed, disables that plugin with a notice, and carries on', async () => {
+    const healthyPlugin = await install('return runs;');
+    expect((await runPlugin(hub, alice, healthyPlugin)).result).toBe(1);
+    const before = (await healthy()).details.restarts as number;
+    // Any timed Atomics.waitAsync aborts V8 (exit 134) in isolated-vm 5.
+    const payloads = [50, 1, 1000].map(
+      (ms) => `Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(16)), 0, 0, ${ms}); return 1;`,
+    );
+    for (const [i, body] of payloads.entries()) {
+      const id = await install(body, { globals: ['Atomics', 'SharedArrayBuffer'] });
+      const run = await runPlugin(hub, alice, id);
+      expect(run.outcome, `${body}: ${run.error}`).toBe('killed');
+      expect(run.error).toMatch(/plugin runtime stopped/);
+      const plugins = await healthy();
+      // Three runtime crashes within a minute: still serving, reported as degraded.
+      expect(plugins.status).toBe(i < 2 ? 'ok' : 'degraded');
+      expect(plugins.details.restarts).toBe(before + i + 1);
+      // Alone in flight when the runtime went down: disabled at once, its user told why.
+      await waitUntil(async () => (await statusOf(id)) === 'disabled');
+      const events = await eventsOf(id);
+      expect(events).toContainEqual({
+        type: 'plugin.Disabled',
+        data: { pluginId: id, reason: expect.stringMatching(/plugin runtime went down while it ran/) },
+      });
+      expect(events.find((e) => e.type === 'plugin.Notification')?.data.title).toMatch(/was disabled/);
+      expect((await runPlugin(hub, alice, id)).outcome).toBe('refused');
+      // The runs log says what happened.
+      const runs = (
+        await hub.app.inject({ method: 'GET', url: `/api/v1/plugins/${id}/runs`, headers: bearer(alice) })
+      ).json().runs;
+      expect(runs.map((r: { outcome: string }) => r.outcome)).toEqual(['refused', 'killed']);
+    }
+    // Other plugins run on the new runtime (a fresh isolate: the counter starts again).
+    expect(await runPlugin(hub, alice, healthyPlugin)).toMatchObject({ outcome: 'ok', result: 1 });
+  });
+
+  it('disposes an isolate whose code outlives its run, and /health never waits for it', async () => {
+    // Host calls still outstanding when the run answers: the isolate goes with the answer.
+    const pending = await install(`ctx.http.fetch('not a url').then(null, () => { ${spin} }); return runs;`);
+    expect(await runPlugin(hub, alice, pending)).toMatchObject({ outcome: 'ok', result: 1 });
+    expect(await runPlugin(hub, alice, pending)).toMatchObject({ outcome: 'ok', result: 1 });
+    const stalled = await install(`ctx.http.fetch('not a url').then(null, () => new Promise(() => {})); return runs;`);
+    expect(await runPlugin(hub, alice, stalled)).toMatchObject({ outcome: 'ok', result: 1 });
+    expect(await runPlugin(hub, alice, stalled)).toMatchObject({ outcome: 'ok', result: 1 });
+    // CPU used while idle (a wasm compile callback, a finalizer, a late microtask chain),
+    // left behind by a run given an input; the runs after it get none.
+    const late = [
+      [`WebAssembly.compile(new Uint8Array(${wasm.empty})).then(() => { ${spin} });`, ['WebAssembly']],
+      [
+        `const r = new FinalizationRegistry(() => { ${spin} }); for (let i = 0; i < 2000; i++) r.register({ a: new Array(100) }, i); for (let k = 0; k < 50; k++) new Array(1e4).fill(0).map((_, i) => ({ i }));`,
+        ['FinalizationRegistry'],
+      ],
+      [
+        `let p = Promise.resolve(); for (let i = 0; i < 50; i++) p = p.then(() => undefined); p.then(() => { ${spin} });`,
+        [],
+      ],
+    ] as const;
+    for (const [late_, globals] of late) {
+      const body = `if (input) { ${late_} } return runs;`;
+      const id = await install(body, { globals });
+      // The late work may start before the answer is out (then this run pays for it).
+      const first = await runPlugin(hub, alice, id, { late: true });
+      expect(['ok', 'timeout'], body).toContain(first.outcome);
+      await healthy();
+      expect(await freshAgain(id), body).toBe(true);
+      await healthy();
+    }
+  });
+
+  it('answers runs whose thrown value or result runs plugin code when read, within the CPU limit', async () => {
+    const hostile = [
+      `throw new Proxy({}, { get() { ${spin} } });`,
+      `return Promise.reject(new Proxy({}, { get() { ${spin} }, getPrototypeOf() { ${spin} } }));`,
+      `const e = new Error('x'); Object.defineProperty(e, 'message', { get() { ${spin} } }); throw e;`,
+      `return { toJSON() { ${spin} } };`,
+      `return new Proxy({}, { ownKeys() { ${spin} } });`,
+      `return { then(resolve) { ${spin} } };`,
+    ];
+    for (const body of hostile) {
+      const id = await install(body);
+      const running = runPlugin(hub, alice, id);
+      await healthy();
+      const run = await running;
+      expect(['timeout', 'error'], `${body}: ${run.outcome} ${run.error}`).toContain(run.outcome);
+    }
+  });
+
+  it('counts WebAssembly memory against memoryMb and refuses memories without a maximum', async () => {
+    const cases: [string, string][] = [
+      ['new WebAssembly.Memory({ initial: 16384 })', 'must declare a maximum'],
+      ['new WebAssembly.Memory({ initial: 1, maximum: 16384 })', 'over this plugin'],
+      [`new WebAssembly.Module(new Uint8Array(${wasm.unbounded}))`, 'must declare a maximum'],
+      [`await WebAssembly.instantiate(new Uint8Array(${wasm.unbounded}))`, 'must declare a maximum'],
+      [
+        `const m = new WebAssembly.Module(new Uint8Array(${wasm.bounded})); new WebAssembly.Instance(m); new WebAssembly.Instance(m)`,
+        'over this plugin',
+      ],
+      [
+        'const m = new WebAssembly.Memory({ initial: 1, maximum: 100 }); new m.constructor({ initial: 1, maximum: 100 })',
+        'over this plugin',
+      ],
+      ['new WebAssembly.Memory({ initial: 1, maximum: 10, shared: true })', 'SharedArrayBuffer'],
+    ];
+    for (const [code, message] of cases) {
+      const run = await runPlugin(
+        hub,
+        alice,
+        await install(`${code}; return 'allocated';`, { globals: ['WebAssembly'] }),
+      );
+      expect(run.outcome, code).toBe('error');
+      expect(run.error, code).toContain(message);
+    }
+    // Within the budget (8 of its 16 MB are for wasm), wasm works.
+    const ok = await install(
+      `const { instance } = await WebAssembly.instantiate(new Uint8Array(${wasm.bounded})); const m = new WebAssembly.Memory({ initial: 1, maximum: 20 }); new Uint8Array(m.buffer)[0] = 7; return new Uint8Array(m.buffer)[0];`,
+      { globals: ['WebAssembly'] },
+    );
+    expect(await runPlugin(hub, alice, ok)).toMatchObject({ outcome: 'ok', result: 7 });
+  });
+
+  it('checks result size and depth on the host side, whatever the plugin did to the isolate', async () => {
+    const cases: [string, string][] = [
+      [
+        `Promise.prototype.then = function (f) { return f('x'.repeat(20e6)); }; module.exports = { run: async () => 1 };`,
+        'more than 1000000 characters',
+      ],
+      [counter(`let v = 0; for (let i = 0; i < 400000; i++) v = [v]; return v;`), ''],
+      [counter(`let v = 0; for (let i = 0; i < 65; i++) v = [v]; return v;`), 'nested deeper than 64'],
+      [
+        `JSON.stringify = () => '"small"'; module.exports = { run: () => 'x'.repeat(2e6) };`,
+        'more than 1000000 characters',
+      ],
+    ];
+    for (const [source, message] of cases) {
+      const run = await runPlugin(
+        hub,
+        alice,
+        await install('', { limits: { memoryMb: 128, timeoutMs: 10_000 } }, source),
+      );
+      expect(run.outcome, source).toBe('error');
+      expect(run.error, source).toContain(message);
+    }
+    const deepest = await runPlugin(
+      hub,
+      alice,
+      await install(`let v = 0; for (let i = 0; i < 64; i++) v = [v]; return v;`),
+    );
+    expect(deepest.outcome).toBe('ok');
+  });
+});
+
+describe.each(testDatabaseKinds())('a hub whose outbox holds an event for a crashing plugin, on %s', (kind) => {
+  it('starts, serves /health, runs the plugin once (killed), disables it and records the event instead of looping', async () => {
+    const database = await createTestDatabase(kind);
+    const config = loadConfig({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'made-open-poison-')),
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+    });
+    // The first hub must leave the database open for the second.
+    const kept = new Proxy(database.db, {
+      get: (target, name) => (name === 'close' ? async () => undefined : Reflect.get(target, name)),
+    }) as Database;
+    const first = await composeHub(config, createLogger('silent'), kept);
+    let second: Awaited<ReturnType<typeof composeHub>> | undefined;
+    try {
+      const alice = await signUpUser(first);
+      const m = manifest('poison', ['events:subscribe:data.EntityCreated'], {
+        triggers: [{ type: 'event', events: ['data.EntityCreated'] }],
+        globals: ['Atomics', 'SharedArrayBuffer'],
+      });
+      await installAndConsent(
+        first,
+        alice,
+        m,
+        'module.exports = { onEvent() { Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(16)), 0, 0, 50); } };',
+      );
+      const consumerOf = (hub: typeof first) =>
+        (hub.modules.find((x) => x.name === 'events') as EventsModule)
+          .consumers()
+          .find((c) => c.spec.name === 'plugin-triggers')!;
+      // The event is committed while nothing consumes it: the next hub finds it waiting.
+      await consumerOf(first).stop();
+      const note = await first.app.inject({
+        method: 'POST',
+        url: '/api/v1/entities',
+        headers: bearer(alice),
+        payload: { type: 'note', title: 'poisoned' },
+      });
+      expect(note.statusCode).toBe(201);
+      await first.close();
+
+      second = await composeHub(config, createLogger('silent'), database.db);
+      const hub = second;
+      expect((await hub.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      const runs = () =>
+        hub.db.asSystem(
+          async (tx) =>
+            (
+              await tx.query<{ outcome: string; error: string }>(
+                `SELECT outcome, error FROM made_open.plugin_runs WHERE owner_id = $1 AND plugin_id = 'poison'`,
+                [alice.id],
+              )
+            ).rows,
+        );
+      const status = async () =>
+        (await hub.app.inject({ method: 'GET', url: '/api/v1/plugins/poison', headers: bearer(alice) })).json().status;
+      await waitUntil(async () => (await runs()).length > 0 && (await status()) === 'disabled');
+      expect(await runs()).toEqual([{ outcome: 'killed', error: expect.stringMatching(/plugin runtime stopped/) }]);
+      // Handled, not failed: nothing left to redeliver into the crash.
+      const consumer = consumerOf(hub);
+      await waitUntil(async () => consumer.stats.handled >= 1);
+      expect(consumer.stats.failed).toBe(0);
+      const failures = await hub.db.asSystem(
+        async (tx) =>
+          (await tx.query(`SELECT 1 FROM made_open.event_failures WHERE consumer = 'plugin-triggers'`)).rows.length,
+      );
+      expect(failures).toBe(0);
+      const health = await hub.app.inject({ method: 'GET', url: '/health' });
+      expect(health.statusCode).toBe(200);
+      expect(health.json().checks.plugins.details.restarts).toBe(1);
+      expect(await runs()).toHaveLength(1);
+    } finally {
+      await (second ?? first).close().catch(() => undefined);
+      await database.drop().catch(() => undefined);
+    }
+  });
+});
+
+async function waitUntil(check: () => Promise<boolean>) {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await check()).toBe(true);
+}

@@ -220,7 +220,10 @@ export function createRuntimePool(options: RuntimePoolOptions) {
     if (idle) return run(idle);
     const atMost = entry.sandboxes.length + entry.starting.length >= maxPerPlugin;
     if (atMost || !makeRoom(bundle.limits.memoryMb)) {
-      const first = entry.sandboxes.length > 0 ? undefined : await Promise.race(entry.starting).catch(() => undefined);
+      const first =
+        entry.sandboxes.length > 0 || entry.starting.length === 0
+          ? undefined
+          : await Promise.race(entry.starting).catch(() => undefined);
       const target = first ?? leastBusy(entry.sandboxes);
       if (target) return run(target);
       if (!atMost) throw noRoom();

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../platform/logger.ts';
 import { createRuntimePool, type BundleSpec, type IsolatePool } from './plugins.runtime.ts';
 import { HostCallError, PluginInvocationError, PluginSandbox, type HostDispatch } from './runtime/sandbox.ts';
+import { createCrashStrikes } from './runtime/strikes.ts';
+import { createRuntimeSupervisor, type RuntimeCrash, type RuntimeSupervisor } from './runtime/supervisor.ts';
 
 /**
  * The runtime pool and sandbox on real isolated-vm isolates: concurrent invocations of one
@@ -12,9 +14,11 @@ import { HostCallError, PluginInvocationError, PluginSandbox, type HostDispatch 
 const limits = { memoryMb: 16, cpuMs: 200, wallMs: 400 };
 const meta = { plugin: { id: 'p', version: '1.0.0' }, config: { values: {}, credentials: {} } };
 
-function bundle(source: string, key = 'owner/p'): BundleSpec {
-  return { key, sha: createHash('sha256').update(source).digest('hex'), source, limits, pluginId: 'p' };
+function bundle(source: string, key = 'owner/p', within = limits): BundleSpec {
+  return { key, sha: createHash('sha256').update(source).digest('hex'), source, limits: within, pluginId: 'p' };
 }
+/** For runs held at a host call by the test: no wall-clock limit gets in the way. */
+const patient = { memoryMb: 16, cpuMs: 2_000, wallMs: 120_000 };
 
 /** A host whose calls wait until the test releases them. */
 function gate() {
@@ -43,13 +47,17 @@ module.exports = { async run(input, ctx) {
 } };`;
 
 let pool: IsolatePool | undefined;
-afterEach(() => {
+let supervisor: RuntimeSupervisor | undefined;
+afterEach(async () => {
   pool?.close();
   pool = undefined;
+  await supervisor?.close();
+  supervisor = undefined;
 });
 
 const waitFor = async (check: () => boolean) => {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  // Generous: a runtime process can take seconds to start on a loaded machine.
+  for (let i = 0; i < 6000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(check()).toBe(true);
 };
 
@@ -164,5 +172,119 @@ describe('plugin sandbox host calls', () => {
     });
     expect(shared).toEqual({ id: 'a', title: 'kept' });
     sandbox.dispose('test');
+  });
+});
+
+describe('plugin runtime memory budget', () => {
+  it('keeps the isolates within the budget: evicts idle ones (LRU), refuses rather than overcommits', async () => {
+    pool = createRuntimePool({ logger: createLogger('silent'), memoryBudgetMb: 40 });
+    const host = gate();
+    const busy = ['owner/a', 'owner/b'].map((key) =>
+      pool!.invoke(bundle(reporter, key, patient), 'manual', null, meta, host.dispatch),
+    );
+    await waitFor(() => host.waiting.length === 2);
+    expect(pool.stats().reservedMb).toBe(32);
+    // Both 16 MB isolates are busy: a third plugin finds no room and is told so.
+    await expect(
+      pool.invoke(bundle('module.exports = { run: () => "c" };', 'owner/c'), 'manual', null, meta, host.dispatch),
+    ).rejects.toMatchObject({ outcome: 'error', message: expect.stringMatching(/memory budget \(40 MB/) });
+    host.releaseAll();
+    await Promise.all(busy);
+    // Now idle: the least recently used one makes room.
+    expect(
+      await pool.invoke(bundle('module.exports = { run: () => "c" };', 'owner/c'), 'manual', null, meta, host.dispatch),
+    ).toBe('c');
+    expect(pool.stats()).toMatchObject({ warm: 2, reservedMb: 32 });
+  });
+});
+
+describe('crash strikes', () => {
+  it('disables a plugin alone in flight at once, and plugins sharing crashes at their second strike', async () => {
+    const disabled: string[] = [];
+    const strikes = createCrashStrikes({
+      logger: createLogger('silent'),
+      disable: async (ownerId, pluginId, reason) => disabled.push(`${ownerId}/${pluginId}: ${reason}`),
+    });
+    const suspect = (id: string) => ({ key: `o/${id}`, pluginId: id, ownerId: 'o' });
+    await strikes.crashed({ reason: 'it exited with code 134', suspects: [suspect('a'), suspect('b')] });
+    expect(disabled).toEqual([]);
+    expect(strikes.strikesOf('o/a')).toBe(1);
+    await strikes.crashed({ reason: 'it was killed by SIGABRT', suspects: [suspect('a'), suspect('c')] });
+    expect(disabled).toEqual(['o/a: The plugin runtime went down while it ran: it was killed by SIGABRT']);
+    await strikes.crashed({ reason: 'x', suspects: [suspect('d')] });
+    expect(disabled).toHaveLength(2);
+    expect(disabled[1]).toMatch(/^o\/d: /);
+    expect(strikes.strikesOf('o/b')).toBe(1);
+  });
+});
+
+describe('plugin runtime process', () => {
+  const waiting = `module.exports = { run: async (input, ctx) => { await ctx.storage.get('k'); return 'answered'; } };`;
+  const start = (options: Partial<Parameters<typeof createRuntimeSupervisor>[0]> = {}) => {
+    const crashes: RuntimeCrash[] = [];
+    supervisor = createRuntimeSupervisor({
+      logger: createLogger('silent'),
+      heartbeatMs: 50,
+      deadlineMs: 2_000,
+      onCrash: (crash) => crashes.push(crash),
+      ...options,
+    });
+    return { supervisor, crashes };
+  };
+
+  it('runs plugins in another process and answers their ctx calls with the hub dispatch', async () => {
+    const { supervisor } = start();
+    const dispatch: HostDispatch = async (method, args) => {
+      if (method === 'storage.set') throw new HostCallError('permission_denied', 'no storage for you');
+      return { echo: args };
+    };
+    const source = `module.exports = { run: async (input, ctx) => ({
+      got: await ctx.entities.get('a'),
+      refused: await ctx.storage.set('k', 1).then(() => 'stored', (e) => [e.code, e.message]),
+      pid: typeof process,
+    }) };`;
+    expect(await supervisor.invoke(bundle(source), 'manual', null, meta, dispatch)).toEqual({
+      got: { echo: { id: 'a' } },
+      refused: ['permission_denied', 'no storage for you'],
+      pid: 'undefined',
+    });
+    expect(supervisor.pid).toBeGreaterThan(0);
+    expect(supervisor.pid).not.toBe(process.pid);
+  });
+
+  it('kills a runtime that stops answering its heartbeat, fails its runs as killed and starts another', async () => {
+    const { supervisor, crashes } = start({ deadlineMs: 1_000 });
+    const host = gate();
+    const run = supervisor.invoke(
+      { ...bundle(waiting, 'owner/p', patient), ownerId: 'owner' },
+      'manual',
+      null,
+      meta,
+      host.dispatch,
+    );
+    await waitFor(() => host.waiting.length === 1);
+    const wedged = supervisor.pid!;
+    process.kill(wedged, 'SIGSTOP');
+    await expect(run).rejects.toMatchObject({ outcome: 'killed', message: expect.stringMatching(/did not answer/) });
+    expect(crashes).toEqual([
+      {
+        reason: expect.stringMatching(/did not answer/),
+        suspects: [{ key: 'owner/p', pluginId: 'p', ownerId: 'owner' }],
+      },
+    ]);
+    expect(
+      await supervisor.invoke(bundle('module.exports = { run: () => "again" };'), 'manual', null, meta, host.dispatch),
+    ).toBe('again');
+    expect(supervisor.pid).not.toBe(wedged);
+    expect(supervisor.stats().restarts).toBe(1);
+  });
+
+  it('restarts a runtime whose resident memory passes its budget (the backstop for memory no limit saw)', async () => {
+    const { supervisor, crashes } = start({ rssLimitMb: 1 });
+    await expect(
+      supervisor.invoke(bundle('module.exports = { run: () => 1 };'), 'manual', null, meta, async () => null),
+    ).rejects.toMatchObject({ outcome: 'killed' });
+    await waitFor(() => crashes.length > 0);
+    expect(crashes[0]!.reason).toMatch(/over its 1 MB budget/);
   });
 });

@@ -205,6 +205,7 @@ export class PluginSandbox {
     // disposed while it converted a hostile value.
     let stop: (error: PluginInvocationError) => void = () => undefined;
     const stopped = new Promise<never>((_, reject) => (stop = reject));
+    stopped.catch(() => undefined);
     const kill = (error: PluginInvocationError) => {
       killed = error;
       this.dispose(error.message);

@@ -230,9 +230,13 @@ export function createRuntimeSupervisor(options: SupervisorOptions) {
         new PluginInvocationError('killed', `The plugin runtime stopped while this plugin ran (${reason}).`),
       );
     }
+    // With nothing in flight (memory grown or work left behind by a finished run), the
+    // plugins that ran last are the suspects.
     const now = Date.now();
+    const nothingInFlight = suspects.size === 0;
     for (const [key, entry] of recent) {
-      if (entry.gen === gen && now - entry.endedAt <= suspectAfterMs) suspects.set(key, entry.suspect);
+      if (nothingInFlight && entry.gen === gen && now - entry.endedAt <= suspectAfterMs)
+        suspects.set(key, entry.suspect);
       if (entry.gen === gen || now - entry.endedAt > suspectAfterMs) recent.delete(key);
     }
     holdOpen();
