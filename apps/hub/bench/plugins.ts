@@ -1,6 +1,7 @@
 /**
  * Plugin runtime benchmark (`pnpm --filter @made-open/hub bench plugins`): cold isolate
- * start, warm invocation overhead, host<->plugin call cost, event-triggered invocations/s
+ * start, warm invocation overhead, host<->plugin call cost (isolates in this process, the
+ * baseline, and in the supervised runtime process the hub uses), event-triggered invocations/s
  * through the whole hub (policy checks, run log and policy.Decision events written), and
  * memory per idle plugin — beside a plain in-process call and a raw isolated-vm applySync
  * measured in the same run. Prints a table.
@@ -19,6 +20,7 @@ import type { GraphModule } from '../src/modules/graph/index.ts';
 import type { PluginsModule } from '../src/modules/plugins/index.ts';
 import { validatePackage } from '../src/modules/plugins/plugins.package.ts';
 import { PluginSandbox, type HostDispatch } from '../src/modules/plugins/runtime/sandbox.ts';
+import { createRuntimeSupervisor } from '../src/modules/plugins/runtime/supervisor.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import type { Database } from '../src/platform/db/index.ts';
 import { openPglite } from '../src/platform/db/pglite.ts';
@@ -150,6 +152,39 @@ row(
 );
 for (const s of [warm, oneGet, loop]) s.dispose('bench');
 
+// 3b. The same through the runtime process the hub uses (ADR 0008): invocations and every
+// ctx call cross the IPC channel to the child and back.
+const supervisor = createRuntimeSupervisor({ logger: createLogger('silent') });
+const spec = (key: string, source: string) => ({ key, sha: key, source, limits, pluginId: 'bench', ownerId: 'bench' });
+const remoteTrivial = spec('bench/trivial', trivial);
+await supervisor.invoke(remoteTrivial, 'manual', null, meta, noop);
+const remoteWarmMs = await time(5000, () => supervisor.invoke(remoteTrivial, 'manual', { n: 1 }, meta, noop));
+row(
+  'out of process: warm invocation, trivial handler',
+  us(remoteWarmMs),
+  `${(remoteWarmMs / warmMs).toFixed(1)}x in-process (goal < 1 ms)`,
+);
+const remoteLoop = spec(
+  'bench/loop',
+  'module.exports = { run: async (n, ctx) => { for (let i = 0; i < n; i++) await ctx.entities.get("x"); return n; } };',
+);
+await supervisor.invoke(remoteLoop, 'manual', 200, meta, noop);
+// p50 over batches of 100 calls (one invocation each, per-call mean): single calls are
+// too short to time one by one from outside the isolate.
+const batches: number[] = [];
+for (let i = 0; i < 60; i++) {
+  const t0 = performance.now();
+  await supervisor.invoke(remoteLoop, 'manual', 100, meta, noop);
+  batches.push((performance.now() - t0) / 100);
+}
+const remoteCallMs = p50(batches);
+row(
+  'out of process: ctx call round trip (p50 of 100-call batches)',
+  us(remoteCallMs),
+  `${(remoteCallMs / hostCallMs).toFixed(1)}x in-process (goal p50 < 50 µs)`,
+);
+await supervisor.close();
+
 // 4. Memory per idle plugin.
 global.gc?.();
 const idle: PluginSandbox[] = [];
@@ -225,6 +260,9 @@ async function hubRuns(kind: 'pglite' | 'postgres') {
     DATA_DIR: mkdtempSync(join(tmpdir(), 'made-open-bench-plugins-')),
     LOG_LEVEL: 'silent',
     PORT: '0',
+    // Throughput is what this measures: the per-installation loop guard would refuse it.
+    PLUGINS_EVENT_BURST: '1000000',
+    PLUGINS_EVENT_RATE_PER_SECOND: '1000000',
   });
   process.stderr.write(`  (starting a hub on ${kind})\n`);
   const hub = await composeHub(config, createLogger('silent'), database.db);
@@ -354,7 +392,12 @@ async function hubRuns(kind: 'pglite' | 'postgres') {
 await hubRuns('pglite');
 if (process.env.BENCH_POSTGRES === '1' || process.env.TEST_DATABASE_URL) await hubRuns('postgres');
 
+const load = (await import('node:os'))
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
+process.stderr.write(`  load average at the end: ${load}\n`);
 const width = Math.max(...rows.map((r) => r[0].length));
-console.log(`\nplugin runtime (isolated-vm ${'5.0.4'}, Node ${process.version})\n`);
+console.log(`\nplugin runtime (isolated-vm ${'5.0.4'}, Node ${process.version}, load average ${load})\n`);
 console.log(`${'measure'.padEnd(width)}  ${'value'.padStart(12)}  note`);
 for (const [what, value, noteText] of rows) console.log(`${what.padEnd(width)}  ${value.padStart(12)}  ${noteText}`);

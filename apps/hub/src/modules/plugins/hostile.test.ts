@@ -616,8 +616,12 @@ describe.each(testDatabaseKinds())('plugins against the runtime process on %s', 
         alice,
         await install('', { limits: { memoryMb: 128, timeoutMs: 10_000 } }, source),
       );
-      expect(run.outcome, source).toBe('error');
-      expect(run.error, source).toContain(message);
+      // Building 400,000 levels can outlast the CPU limit on a loaded machine: answered either way.
+      if (message === '') expect(['error', 'timeout'], source).toContain(run.outcome);
+      else {
+        expect(run.outcome, source).toBe('error');
+        expect(run.error, source).toContain(message);
+      }
     }
     const deepest = await runPlugin(
       hub,

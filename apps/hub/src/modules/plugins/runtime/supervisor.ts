@@ -99,11 +99,13 @@ export function createRuntimeSupervisor(options: SupervisorOptions) {
   let restarts = 0;
   let lastCrash: string | undefined;
   let closed = false;
+  /** Invocations waiting for a runtime to start. */
+  let awaitingStart = 0;
 
   // The channel keeps the hub's event loop alive only while invocations wait on it.
   const holdOpen = () => {
     const channel = current?.child.channel;
-    if (inFlight.size > 0) channel?.ref();
+    if (inFlight.size + awaitingStart > 0) channel?.ref();
     else channel?.unref();
   };
 
@@ -262,7 +264,9 @@ export function createRuntimeSupervisor(options: SupervisorOptions) {
   const heartbeat = setInterval(() => {
     const gen = current;
     if (!gen || gen.killReason) return;
-    if (Date.now() - gen.lastPong > deadlineMs) return kill(gen, `it did not answer for ${deadlineMs} ms`);
+    // Starting (tsx compiles the entry) can take seconds on a loaded machine.
+    const deadline = gen.isReady ? deadlineMs : Math.max(deadlineMs, 30_000);
+    if (Date.now() - gen.lastPong > deadline) return kill(gen, `it did not answer for ${deadline} ms`);
     if (gen.isReady) post(gen, { t: 'ping', n: ++pings });
     if (gen.child.pid === undefined) return;
     void residentBytes(gen.child.pid).then((bytes) => {
@@ -285,7 +289,13 @@ export function createRuntimeSupervisor(options: SupervisorOptions) {
   ): Promise<unknown> {
     if (closed) throw new PluginInvocationError('killed', 'The plugin runtime is shut down.');
     const gen = current ?? spawn();
-    await gen.ready;
+    awaitingStart += 1;
+    holdOpen();
+    try {
+      await gen.ready;
+    } finally {
+      awaitingStart -= 1;
+    }
     if (gen.killReason || !gen.child.connected)
       throw new PluginInvocationError('killed', 'The plugin runtime was restarting: run the plugin again.');
     const id = ++nextId;
@@ -334,7 +344,10 @@ export function createRuntimeSupervisor(options: SupervisorOptions) {
       const gen = current;
       if (!gen) return;
       kill(gen, 'shutdown');
-      await Promise.race([gen.exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      // A timer that holds the event loop until the process is gone (or 5 s passed).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([gen.exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+      clearTimeout(timer);
     },
     /** Tests: the runtime process as it is now. */
     get pid() {
