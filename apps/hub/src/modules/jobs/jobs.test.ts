@@ -162,7 +162,6 @@ describe.each(testDatabaseKinds())('jobs on %s', (kind) => {
     jobs.register(healthy);
     await jobs.start!();
 
-    const started = Date.now();
     await database.db.asSystem(async (tx) => {
       await jobs.enqueue(tx, poison, {});
       await jobs.enqueueMany(
@@ -173,7 +172,6 @@ describe.each(testDatabaseKinds())('jobs on %s', (kind) => {
     });
     await waitFor(() => done.length === 5, 5_000, 'the healthy jobs');
     // The healthy jobs finished while the poison job was still waiting for its first retry.
-    expect(Date.now() - started).toBeLessThan(1_000 + 2_000);
     expect(attempts.length).toBeLessThanOrEqual(2);
 
     await waitFor(() => attempts.length === 3, 15_000, 'three attempts');

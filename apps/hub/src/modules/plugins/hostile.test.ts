@@ -352,23 +352,32 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
         ),
       );
     }
-    // While the loop burns its CPU budget in its isolate, the hub answers other requests.
-    const looping = s.run(alice.id, 'hog-loop', 'manual', null, null);
-    const t0 = performance.now();
+    // While loops burn their CPU budget in the runtime process, the hub answers other
+    // requests: each answer arrives before the loop it raced has been stopped (a budget of
+    // seconds, so the order says it, not a clock).
+    await s.install(
+      alice,
+      validatePackage(manifest('hog-long', [], { limits: { memoryMb: 16, timeoutMs: 3_000 } }), hog('while (true) {}')),
+    );
+    const settled = (run: Promise<unknown>) => {
+      const state = { done: false };
+      void run.finally(() => (state.done = true));
+      return state;
+    };
+    const looping = s.run(alice.id, 'hog-long', 'manual', null, null);
+    const loopState = settled(looping);
     const health = await hub.app.inject({ method: 'GET', url: '/api/v1/credentials', headers: bearer(alice) });
-    const servedMs = performance.now() - t0;
     expect(health.statusCode).toBe(200);
+    expect(loopState.done, 'the hub answered while the loop still ran').toBe(false);
     expect((await looping).outcome).toBe('timeout');
-    expect(servedMs).toBeLessThan(250);
     // The same with several runs of it at once (they spread over a few isolates): each is
     // stopped at its own limit and the hub still answers.
-    const loops = Array.from({ length: 6 }, () => s.run(alice.id, 'hog-loop', 'manual', null, null));
-    const t1 = performance.now();
+    const loops = Array.from({ length: 6 }, () => s.run(alice.id, 'hog-long', 'manual', null, null));
+    const loopsState = settled(Promise.all(loops));
     const again = await hub.app.inject({ method: 'GET', url: '/api/v1/credentials', headers: bearer(alice) });
-    const servedAgainMs = performance.now() - t1;
     expect(again.statusCode).toBe(200);
+    expect(loopsState.done, 'the hub answered while the loops still ran').toBe(false);
     expect((await Promise.all(loops)).map((r) => r.outcome)).toEqual(Array(6).fill('timeout'));
-    expect(servedAgainMs).toBeLessThan(250);
 
     for (const [id, , outcomes] of cases) {
       const run = await s.run(alice.id, `hog-${id}`, 'manual', null, null);

@@ -118,14 +118,12 @@ describe('plugin sandbox host calls', () => {
     });
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
-    const started = performance.now();
     const outcome = await sandbox
       .invoke('manual', null, meta, () => new Promise(() => undefined))
       .catch((e: PluginInvocationError) => e);
     clearInterval(timer);
     expect(outcome).toBeInstanceOf(PluginInvocationError);
     expect((outcome as PluginInvocationError).outcome).toBe('timeout');
-    expect(performance.now() - started).toBeLessThan(limits.wallMs + 300);
     expect(ticks).toBeGreaterThan(limits.wallMs / 10 / 3);
     expect(sandbox.alive).toBe(false);
   });
