@@ -511,12 +511,23 @@ describe.each(testDatabaseKinds())('plugins against the runtime process on %s', 
         data: { pluginId: id, reason: expect.stringMatching(/plugin runtime went down while it ran/) },
       });
       expect(events.find((e) => e.type === 'plugin.Notification')?.data.title).toMatch(/was disabled/);
+      // The plugin's view says why, until the user enables it again.
+      const view = await hub.app.inject({ method: 'GET', url: `/api/v1/plugins/${id}`, headers: bearer(alice) });
+      expect(view.json().statusReason).toMatch(/plugin runtime went down while it ran/);
       expect((await runPlugin(hub, alice, id)).outcome).toBe('refused');
       // The runs log says what happened.
       const runs = (
         await hub.app.inject({ method: 'GET', url: `/api/v1/plugins/${id}/runs`, headers: bearer(alice) })
       ).json().runs;
       expect(runs.map((r: { outcome: string }) => r.outcome)).toEqual(['refused', 'killed']);
+      // Enabling it again is the user's choice, and clears the reason.
+      const enabled = await hub.app.inject({
+        method: 'POST',
+        url: `/api/v1/plugins/${id}/enable`,
+        headers: bearer(alice),
+      });
+      expect(enabled.json()).toMatchObject({ status: 'enabled', statusReason: null });
+      await hub.app.inject({ method: 'POST', url: `/api/v1/plugins/${id}/disable`, headers: bearer(alice) });
     }
     // Other plugins run on the new runtime (a fresh isolate: the counter starts again).
     expect(await runPlugin(hub, alice, healthyPlugin)).toMatchObject({ outcome: 'ok', result: 1 });

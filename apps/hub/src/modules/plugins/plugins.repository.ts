@@ -8,6 +8,8 @@ export interface InstallationRow {
   bundle: string;
   bundle_sha256: string;
   status: 'pending_consent' | 'enabled' | 'disabled';
+  /** Set when the hub changed the status (a crash), cleared by any change the user makes. */
+  status_reason: string | null;
   config: Record<string, string | number | boolean>;
   credential_bindings: Record<string, { credentialId: string; handle: string }>;
   installed_at: Date | string;
@@ -15,7 +17,7 @@ export interface InstallationRow {
 }
 
 const columns =
-  'owner_id, plugin_id, version, manifest, bundle, bundle_sha256, status, config, credential_bindings, installed_at, updated_at';
+  'owner_id, plugin_id, version, manifest, bundle, bundle_sha256, status, status_reason, config, credential_bindings, installed_at, updated_at';
 type R = InstallationRow & Record<string, unknown>;
 
 /** The only file with the plugin manager's SQL. */
@@ -75,7 +77,7 @@ export const pluginsRepository = {
     >,
   ): Promise<InstallationRow> {
     const { rows } = await tx.query<R>(
-      `UPDATE made_open.plugin_installations SET version = $3, manifest = $4::jsonb, bundle = $5, bundle_sha256 = $6, status = $7, updated_at = now()
+      `UPDATE made_open.plugin_installations SET version = $3, manifest = $4::jsonb, bundle = $5, bundle_sha256 = $6, status = $7, status_reason = NULL, updated_at = now()
         WHERE owner_id = $1 AND plugin_id = $2 RETURNING ${columns}`,
       [
         row.owner_id,
@@ -95,10 +97,11 @@ export const pluginsRepository = {
     ownerId: string,
     pluginId: string,
     status: InstallationRow['status'],
+    reason: string | null = null,
   ): Promise<InstallationRow | undefined> {
     const { rows } = await tx.query<R>(
-      `UPDATE made_open.plugin_installations SET status = $3, updated_at = now() WHERE owner_id = $1 AND plugin_id = $2 RETURNING ${columns}`,
-      [ownerId, pluginId, status],
+      `UPDATE made_open.plugin_installations SET status = $3, status_reason = $4, updated_at = now() WHERE owner_id = $1 AND plugin_id = $2 RETURNING ${columns}`,
+      [ownerId, pluginId, status, reason],
     );
     return rows[0];
   },
@@ -112,7 +115,7 @@ export const pluginsRepository = {
     status: InstallationRow['status'],
   ): Promise<InstallationRow | undefined> {
     const { rows } = await tx.query<R>(
-      `UPDATE made_open.plugin_installations SET config = $3::jsonb, credential_bindings = $4::jsonb, status = $5, updated_at = now()
+      `UPDATE made_open.plugin_installations SET config = $3::jsonb, credential_bindings = $4::jsonb, status = $5, status_reason = NULL, updated_at = now()
         WHERE owner_id = $1 AND plugin_id = $2 RETURNING ${columns}`,
       [ownerId, pluginId, JSON.stringify(config), JSON.stringify(bindings), status],
     );

@@ -32,6 +32,8 @@ export const pluginViewSchema = z.object({
   version: z.string(),
   description: z.string(),
   status: z.enum(['pending_consent', 'enabled', 'disabled']),
+  /** Why the hub disabled it (it brought the plugin runtime down); null when the user chose. */
+  statusReason: z.string().nullable(),
   permissions: z.array(z.string()),
   triggers: z.array(z.record(z.string(), z.unknown())),
   credentials: z.array(

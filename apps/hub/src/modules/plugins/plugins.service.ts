@@ -66,6 +66,7 @@ const view = (row: InstallationRow) => {
     version: row.version,
     description: manifest.description,
     status: row.status,
+    statusReason: row.status_reason,
     permissions: manifest.permissions,
     triggers: manifest.triggers,
     credentials: manifest.credentials.map((c) => ({
@@ -540,7 +541,7 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       const disabled = await db.asUser(claimsOf(ownerId), async (tx) => {
         const current = await repo.get(tx, ownerId, pluginId);
         if (!current || current.status !== 'enabled') return false;
-        await repo.setStatus(tx, ownerId, pluginId, 'disabled');
+        await repo.setStatus(tx, ownerId, pluginId, 'disabled', `${reason}.`);
         const at = { ownerId, subject: pluginId, actor };
         await deps.outbox.append(tx, { ...at, type: 'plugin.Disabled', data: { pluginId, reason } });
         await deps.outbox.append(tx, {

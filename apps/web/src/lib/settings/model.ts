@@ -45,6 +45,8 @@ export const PluginViewSchema = z.object({
   version: z.string(),
   description: z.string(),
   status: PluginStatusSchema,
+  /** Why the hub disabled it (it brought the plugin runtime down); older hubs do not send it. */
+  statusReason: z.string().nullable().default(null),
   permissions: z.array(z.string()),
   triggers: z.array(TriggerSchema),
   credentials: z.array(

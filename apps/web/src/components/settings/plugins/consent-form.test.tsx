@@ -10,6 +10,7 @@ const enricher: PluginView = {
   version: '1.0.0',
   description: '',
   status: 'pending_consent',
+  statusReason: null,
   permissions: ['entities:read:person', 'http:fetch:api.enrich.example.com', 'credentials:generic'],
   triggers: [{ type: 'manual' }],
   credentials: [{ name: 'enrichApi', type: 'generic', description: 'API key, sent as a header.', boundTo: null }],

@@ -191,6 +191,11 @@ export function PluginDetail({
               Version {plugin.version} · <code className="text-xs">{plugin.id}</code>
             </p>
             {plugin.description && <p className="mt-2 max-w-2xl text-sm">{plugin.description}</p>}
+            {plugin.status === 'disabled' && plugin.statusReason && (
+              <p role="alert" className="mt-2 max-w-2xl rounded-md border border-destructive/40 p-2 text-sm">
+                The hub disabled this plugin: {plugin.statusReason} Enable it again once it is fixed or updated.
+              </p>
+            )}
           </div>
           {!pending && (
             <div className="flex flex-wrap gap-2">
