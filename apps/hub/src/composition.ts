@@ -87,6 +87,7 @@ export async function composeHub(
     subscribe: (subscription) => events.subscribe(subscription),
     triggerEventTypes: [...new Set(eventRegistry.definitions.map((definition) => definition.type))],
     eventRate: config.plugins.eventRate,
+    runtime: { memoryBudgetMb: config.plugins.memoryBudgetMb },
   });
   const realtime = createRealtimeModule({
     db,

@@ -22,6 +22,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the plugin limits, with defaults', () => {
+    expect(loadConfig({}).plugins).toEqual({ eventRate: { burst: 1000, perSecond: 50 }, memoryBudgetMb: undefined });
+    expect(
+      loadConfig({ PLUGINS_EVENT_BURST: '5', PLUGINS_EVENT_RATE_PER_SECOND: '0.5', PLUGINS_MEMORY_BUDGET_MB: '512' })
+        .plugins,
+    ).toEqual({ eventRate: { burst: 5, perSecond: 0.5 }, memoryBudgetMb: 512 });
+    expect(() => loadConfig({ PLUGINS_MEMORY_BUDGET_MB: '10' })).toThrow(/PLUGINS_MEMORY_BUDGET_MB/);
+  });
+
   it('names every wrong variable with what to do', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', NATS_URL: 'http://x', SUPABASE_JWT_SECRET: 'short' });

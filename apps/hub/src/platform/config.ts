@@ -72,6 +72,8 @@ export const envSchema = z
     /** Event-triggered runs one plugin installation may start at once, then per second (past it: refused). */
     PLUGINS_EVENT_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(1_000)),
     PLUGINS_EVENT_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().min(0.01).default(50)),
+    /** Memory all plugin isolates together may be given (MB); unset: a quarter of the machine's. */
+    PLUGINS_MEMORY_BUDGET_MB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(64).optional()),
     /** Where storage objects live: files under DATA_DIR/storage, or an S3-compatible bucket. */
     STORAGE_BACKEND: z.preprocess(
       emptyToUndefined,
@@ -127,6 +129,8 @@ export interface Config {
   plugins: {
     /** Per installation: event-triggered runs at once, then per second. */
     eventRate: { burst: number; perSecond: number };
+    /** Undefined: the runtime's default share of the machine's memory. */
+    memoryBudgetMb: number | undefined;
   };
   storage: {
     backend: 'fs' | 's3';
@@ -189,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     plugins: {
       eventRate: { burst: e.PLUGINS_EVENT_BURST, perSecond: e.PLUGINS_EVENT_RATE_PER_SECOND },
+      memoryBudgetMb: e.PLUGINS_MEMORY_BUDGET_MB,
     },
     storage: {
       backend: e.STORAGE_BACKEND,
