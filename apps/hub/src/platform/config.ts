@@ -21,8 +21,13 @@ const apiBaseUrl = (what: string) =>
       .string()
       .trim()
       .url({ message: `${what} must be a full URL, for example https://api.example.com` })
-      .refine((value) => /^https?:$/.test(new URL(value).protocol), `${what} must start with http:// or https://`)
+      // zod runs these even after .url() failed: an unparseable value is that check's to report.
+      .refine(
+        (value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol),
+        `${what} must start with http:// or https://`,
+      )
       .refine((value) => {
+        if (!URL.canParse(value)) return true;
         const url = new URL(value);
         return !url.username && !url.password && !url.search && !url.hash;
       }, `${what} must not carry credentials, a query or a fragment`)
