@@ -15,6 +15,7 @@ import { createWalletModule, walletMigrations } from './modules/wallet/index.ts'
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
+import { createOutboundClient, createScrubber, type Scrubber } from './platform/http/outbound/index.ts';
 import type { Logger } from './platform/logger.ts';
 import type { HubModule } from './platform/module.ts';
 
@@ -49,9 +50,28 @@ export async function composeHub(
   config: Config,
   logger: Logger,
   db: Database,
-  // Tests only: timings no environment variable should change.
-  tuning: { auth?: AuthTuning } = {},
+  options: {
+    /** Tests only: timings no environment variable should change. */
+    auth?: AuthTuning;
+    /** The logger's scrubber (main.ts): secrets the outbound client learns stay out of its lines. */
+    scrubber?: Scrubber;
+  } = {},
 ): Promise<Hub> {
+  const scrubber = options.scrubber ?? createScrubber();
+  scrubber.add(
+    config.supabase.jwtSecret,
+    config.meili?.masterKey,
+    config.openrouterApiKey,
+    config.masterKey,
+    config.storage.s3?.secretAccessKey,
+  );
+  // One client for every outbound call: its per-host limits and pauses are shared by all.
+  const outbound = createOutboundClient({
+    logger,
+    scrubber,
+    // Configured base URLs (stand-ins, a local Ollama) may live on private addresses.
+    allowPrivate: ({ url }) => config.externalApis.trustedOrigins.includes(url.origin),
+  });
   // First in the list: started before the modules that enqueue, stopped after them.
   const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }) });
   // The event backbone: the one outbox every module appends to, the relay, and consumers.
@@ -63,10 +83,10 @@ export async function composeHub(
     logger: logger.child({ module: 'auth' }),
     outbox,
     events,
-    tuning: tuning.auth,
+    tuning: options.auth,
   });
   const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
-  const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox });
+  const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox, outbound });
   const storage = createStorageModule({
     config,
     db,
@@ -88,6 +108,7 @@ export async function composeHub(
     triggerEventTypes: [...new Set(eventRegistry.definitions.map((definition) => definition.type))],
     eventRate: config.plugins.eventRate,
     runtime: { memoryBudgetMb: config.plugins.memoryBudgetMb },
+    http: { client: outbound },
   });
   const realtime = createRealtimeModule({
     db,

@@ -1,6 +1,7 @@
 import { composeHub } from './composition.ts';
 import { ConfigError, loadConfig } from './platform/config.ts';
 import { openDatabase } from './platform/db/index.ts';
+import { createScrubber } from './platform/http/outbound/index.ts';
 import { createLogger } from './platform/logger.ts';
 
 async function main() {
@@ -14,9 +15,11 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  // One scrubber for the logger and the outbound client: a secret either learns is kept out of both.
+  const scrubber = createScrubber();
+  const logger = createLogger(config.logLevel, undefined, scrubber);
   const db = await openDatabase(config, logger);
-  const hub = await composeHub(config, logger, db);
+  const hub = await composeHub(config, logger, db, { scrubber });
   await hub.app.listen({ port: config.port, host: config.host });
   logger.info({ url: config.publicUrl, docs: `${config.publicUrl}/docs` }, 'Made Open hub is listening');
 

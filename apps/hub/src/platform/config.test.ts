@@ -44,4 +44,46 @@ describe('loadConfig', () => {
       expect(message).toMatch(/SUPABASE_JWT_SECRET must be at least 32/);
     }
   });
+
+  it("uses the providers' real endpoints unless a base URL is set, and trusts only the ones set (and Ollama's)", () => {
+    expect(loadConfig({}).externalApis).toEqual({
+      twilio: 'https://api.twilio.com',
+      msgraph: 'https://graph.microsoft.com',
+      msgraphLogin: 'https://login.microsoftonline.com',
+      openrouter: 'https://openrouter.ai',
+      ollama: 'http://127.0.0.1:11434',
+      trustedOrigins: ['http://127.0.0.1:11434'],
+    });
+    const set = loadConfig({
+      TWILIO_API_URL: 'http://127.0.0.1:8080/',
+      MSGRAPH_API_URL: 'https://graph.example.test/',
+      MSGRAPH_LOGIN_URL: '',
+      OPENROUTER_URL: 'https://proxy.example.test/openrouter',
+      OLLAMA_URL: 'http://gpu-box:11434',
+    }).externalApis;
+    expect(set).toMatchObject({
+      twilio: 'http://127.0.0.1:8080',
+      msgraph: 'https://graph.example.test',
+      msgraphLogin: 'https://login.microsoftonline.com',
+      openrouter: 'https://proxy.example.test/openrouter',
+      ollama: 'http://gpu-box:11434',
+    });
+    expect(set.trustedOrigins).toEqual([
+      'http://127.0.0.1:8080',
+      'https://graph.example.test',
+      'https://proxy.example.test',
+      'http://gpu-box:11434',
+    ]);
+  });
+
+  it('refuses base URLs that are not http(s) or carry credentials, a query or a fragment', () => {
+    for (const [name, value, message] of [
+      ['TWILIO_API_URL', 'api.twilio.com', /TWILIO_API_URL must be a full URL/],
+      ['MSGRAPH_API_URL', 'ftp://graph.example.test', /MSGRAPH_API_URL must start with http/],
+      ['OPENROUTER_URL', 'https://user:key@openrouter.ai', /OPENROUTER_URL must not carry credentials/],
+      ['OLLAMA_URL', 'http://127.0.0.1:11434/?token=x', /OLLAMA_URL must not carry/],
+      ['MSGRAPH_LOGIN_URL', 'https://login.example.test/#frag', /MSGRAPH_LOGIN_URL must not carry/],
+    ] as const)
+      expect(() => loadConfig({ [name]: value }), name).toThrow(message);
+  });
 });

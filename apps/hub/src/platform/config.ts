@@ -13,6 +13,28 @@ const optionalUrl = (what: string) =>
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
+/** A provider's base URL: http(s), nothing after the path (credentials live in the wallet, not here). */
+const apiBaseUrl = (what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .url({ message: `${what} must be a full URL, for example https://api.example.com` })
+      // zod runs these even after .url() failed: an unparseable value is that check's to report.
+      .refine(
+        (value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol),
+        `${what} must start with http:// or https://`,
+      )
+      .refine((value) => {
+        if (!URL.canParse(value)) return true;
+        const url = new URL(value);
+        return !url.username && !url.password && !url.search && !url.hash;
+      }, `${what} must not carry credentials, a query or a fragment`)
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+  );
+
 export const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -45,7 +67,6 @@ export const envSchema = z
     MEILI_URL: z.preprocess(emptyToUndefined, optionalUrl('MEILI_URL')),
     MEILI_MASTER_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
     OPENROUTER_API_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
-    OLLAMA_URL: z.preprocess(emptyToUndefined, optionalUrl('OLLAMA_URL')),
     MADE_OPEN_MASTER_KEY: z.preprocess(
       emptyToUndefined,
       z
@@ -93,6 +114,17 @@ export const envSchema = z
     S3_REGION: z.preprocess(emptyToUndefined, z.string().default('us-east-1')),
     S3_ACCESS_KEY_ID: z.preprocess(emptyToUndefined, z.string().optional()),
     S3_SECRET_ACCESS_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+
+    // ── External APIs (integration layer) ─────────────────────────────────────────────
+    // Base URLs of the providers the hub calls. Unset: the provider's real endpoint. Set:
+    // a regional endpoint, a proxy, or a stand-in server (whose private address is then
+    // allowed). Kept together so another branch adding the same names merges into one block.
+    TWILIO_API_URL: apiBaseUrl('TWILIO_API_URL'),
+    MSGRAPH_API_URL: apiBaseUrl('MSGRAPH_API_URL'),
+    MSGRAPH_LOGIN_URL: apiBaseUrl('MSGRAPH_LOGIN_URL'),
+    OPENROUTER_URL: apiBaseUrl('OPENROUTER_URL'),
+    OLLAMA_URL: apiBaseUrl('OLLAMA_URL'),
+    // ── end of external APIs ──────────────────────────────────────────────────────────
   })
   .superRefine((e, ctx) => {
     if (e.STORAGE_BACKEND === 's3' && !e.S3_BUCKET) {
@@ -118,7 +150,6 @@ export interface Config {
   natsUrl: string | undefined;
   meili: { url: string; masterKey: string | undefined } | undefined;
   openrouterApiKey: string | undefined;
-  ollamaUrl: string | undefined;
   masterKey: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   corsOrigins: string[];
@@ -132,6 +163,8 @@ export interface Config {
     /** Undefined: the runtime's default share of the machine's memory. */
     memoryBudgetMb: number | undefined;
   };
+  /** Providers' base URLs, without a trailing slash. */
+  externalApis: ExternalApis;
   storage: {
     backend: 'fs' | 's3';
     maxFileSize: number;
@@ -145,6 +178,47 @@ export interface Config {
           secretAccessKey: string | undefined;
         }
       | undefined;
+  };
+}
+
+export interface ExternalApis {
+  twilio: string;
+  msgraph: string;
+  msgraphLogin: string;
+  openrouter: string;
+  ollama: string;
+  /**
+   * Origins the outbound client may reach on a private address: every base URL the
+   * operator set, and Ollama's (a local model server is its normal home).
+   */
+  trustedOrigins: string[];
+}
+
+/** The providers' real endpoints: what an unset variable means. */
+export const externalApiDefaults = {
+  twilio: 'https://api.twilio.com',
+  msgraph: 'https://graph.microsoft.com',
+  msgraphLogin: 'https://login.microsoftonline.com',
+  openrouter: 'https://openrouter.ai',
+  ollama: 'http://127.0.0.1:11434',
+} as const;
+
+function externalApis(e: Env): ExternalApis {
+  const set = {
+    twilio: e.TWILIO_API_URL,
+    msgraph: e.MSGRAPH_API_URL,
+    msgraphLogin: e.MSGRAPH_LOGIN_URL,
+    openrouter: e.OPENROUTER_URL,
+  };
+  const ollama = e.OLLAMA_URL ?? externalApiDefaults.ollama;
+  const trusted = [...Object.values(set), ollama].filter((url): url is string => url !== undefined);
+  return {
+    twilio: set.twilio ?? externalApiDefaults.twilio,
+    msgraph: set.msgraph ?? externalApiDefaults.msgraph,
+    msgraphLogin: set.msgraphLogin ?? externalApiDefaults.msgraphLogin,
+    openrouter: set.openrouter ?? externalApiDefaults.openrouter,
+    ollama,
+    trustedOrigins: [...new Set(trusted.map((url) => new URL(url).origin))],
   };
 }
 
@@ -177,7 +251,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     natsUrl: e.NATS_URL,
     meili: e.MEILI_URL ? { url: e.MEILI_URL, masterKey: e.MEILI_MASTER_KEY } : undefined,
     openrouterApiKey: e.OPENROUTER_API_KEY,
-    ollamaUrl: e.OLLAMA_URL,
     masterKey: e.MADE_OPEN_MASTER_KEY,
     logLevel: e.LOG_LEVEL,
     corsOrigins: (e.CORS_ORIGINS ?? '')
@@ -195,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       eventRate: { burst: e.PLUGINS_EVENT_BURST, perSecond: e.PLUGINS_EVENT_RATE_PER_SECOND },
       memoryBudgetMb: e.PLUGINS_MEMORY_BUDGET_MB,
     },
+    externalApis: externalApis(e),
     storage: {
       backend: e.STORAGE_BACKEND,
       maxFileSize: e.STORAGE_MAX_FILE_SIZE,

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import type { Scrubber } from './http/outbound/scrubber.ts';
 
 export type { Logger };
 
@@ -31,12 +32,18 @@ export const redactedPaths = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * With a scrubber, every line is scrubbed as it is written: secrets registered with it
+ * (credentials in use, configured keys) are caught wherever they sit, which paths cannot do.
+ */
+export function createLogger(level: string, destination?: DestinationStream, scrubber?: Scrubber): Logger {
   return pino(
     {
       level,
       redact: { paths: redactedPaths, censor: '[redacted]' },
       base: { service: 'made-open-hub' },
+      // pino replaces its default hooks with whatever is given, undefined included.
+      ...(scrubber ? { hooks: { streamWrite: (line: string) => scrubber.scrub(line) } } : {}),
     },
     destination,
   );

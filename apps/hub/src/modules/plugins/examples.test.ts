@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import { createOutboundClient } from '../../platform/http/outbound/index.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createEventOutbox } from '../events/index.ts';
 import { createPluginsModule, readPluginFolder, type PluginsModule } from './index.ts';
@@ -51,11 +52,13 @@ describe.each(testDatabaseKinds())('example plugins on %s', (kind) => {
       wallet: wallet.service,
       graph: graph.service,
       http: {
-        lookup: async (host) =>
-          host === 'api.enrich.example.com'
-            ? [{ address: '127.0.0.1', family: 4 }]
-            : Promise.reject(new Error('ENOTFOUND')),
-        allowPrivate: (address, p) => address === '127.0.0.1' && p === port,
+        client: createOutboundClient({
+          lookup: async (host) =>
+            host === 'api.enrich.example.com'
+              ? [{ address: '127.0.0.1', family: 4 }]
+              : Promise.reject(new Error('ENOTFOUND')),
+          allowPrivate: ({ address, port: p }) => address === '127.0.0.1' && p === port,
+        }),
         credentialsOverHttp: true,
       },
     });

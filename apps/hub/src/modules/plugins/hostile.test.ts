@@ -13,6 +13,7 @@ import { loadConfig } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { EventsModule } from '../events/index.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import { createOutboundClient } from '../../platform/http/outbound/index.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createPluginsModule, type PluginsModule } from './index.ts';
 import { validatePackage } from './plugins.package.ts';
@@ -143,10 +144,12 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
       wallet: wallet.service,
       graph: graph.service,
       http: {
-        lookup: async (host) =>
-          dns[host] ? [{ address: dns[host]!, family: 4 }] : Promise.reject(new Error('ENOTFOUND')),
-        // Only the stand-in API's port on loopback; the victim's port stays private.
-        allowPrivate: (address, port) => address === '127.0.0.1' && port === api.port,
+        client: createOutboundClient({
+          lookup: async (host) =>
+            dns[host] ? [{ address: dns[host]!, family: 4 }] : Promise.reject(new Error('ENOTFOUND')),
+          // Only the stand-in API's port on loopback; the victim's port stays private.
+          allowPrivate: ({ address, port }) => address === '127.0.0.1' && port === api.port,
+        }),
         credentialsOverHttp: true,
         timeoutMs: 3000,
       },

@@ -30,8 +30,8 @@ export interface PluginsModuleDeps {
   triggerEventTypes?: readonly string[];
   /** The jobs module: a once-a-minute cron runs plugins' schedule triggers. */
   jobs?: Pick<JobsModule, 'register'>;
-  /** ctx.http.fetch network settings; tests inject DNS and stand-in addresses. */
-  http?: HostDeps['http'];
+  /** ctx.http.fetch: the hub's outbound client (tests build one with their DNS and stand-ins). */
+  http: HostDeps['http'];
   /** Event-triggered runs per installation: a burst, then per second (config PLUGINS_EVENT_*). */
   eventRate?: { burst: number; perSecond: number };
   /** The plugin runtime process: its isolate pool, memory budget and heartbeat. */
@@ -70,7 +70,7 @@ export function createPluginsModule(deps: PluginsModuleDeps): PluginsModule {
     outbox: deps.outbox,
     logger: deps.logger,
     pool,
-    http: deps.http ?? {},
+    http: deps.http,
     eventRate: deps.eventRate,
   });
   if (deps.subscribe && deps.triggerEventTypes && deps.triggerEventTypes.length > 0) {

@@ -15,7 +15,14 @@ import type { GraphService } from '../graph/index.ts';
 import type { DecisionLog } from '../policy/index.ts';
 import { injectionRules, type CredentialType, type WalletService } from '../wallet/index.ts';
 import type { PluginsRepository } from './plugins.repository.ts';
-import { FetchRefused, guardedFetch, type GuardOptions, type GuardedRequest } from './runtime/net-guard.ts';
+import {
+  // Named as before, so the per-hop checks below read the same.
+  OutboundRefused as FetchRefused,
+  OutboundUnreachable,
+  ProviderRateLimited,
+  type GuardedRequest,
+  type OutboundClient,
+} from '../../platform/http/outbound/index.ts';
 import { HostCallError, type HostDispatch } from './runtime/sandbox.ts';
 
 /** What the host needs from other modules, typed narrowly. */
@@ -26,7 +33,11 @@ export interface HostDeps {
   outbox: Pick<EventOutbox, 'append'>;
   repository: PluginsRepository;
   logger: Logger;
-  http: Pick<GuardOptions, 'lookup' | 'allowPrivate' | 'timeoutMs' | 'maxResponseBytes'> & {
+  http: {
+    /** The hub's one outbound client: SSRF guard, limits, retries, scrubbing. */
+    client: OutboundClient;
+    timeoutMs?: number;
+    maxResponseBytes?: number;
     /** Tests only: let credentials go over plain http to a stand-in server. Production: https only. */
     credentialsOverHttp?: boolean;
   };
@@ -90,16 +101,6 @@ function secretValues(secret: unknown): string[] {
     else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
   };
   walk(secret);
-  return out;
-}
-
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (out.includes(s)) out = out.split(s).join('[credential]');
-    const b64 = Buffer.from(s).toString('base64');
-    if (out.includes(b64)) out = out.split(b64).join('[credential]');
-  }
   return out;
 }
 
@@ -213,18 +214,21 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
       return out;
     };
     try {
-      const response = await guardedFetch(
-        { url: args.url, method: init.method, headers, body: init.body },
-        {
-          lookup: deps.http.lookup,
-          allowPrivate: deps.http.allowPrivate,
-          timeoutMs: deps.http.timeoutMs,
-          maxResponseBytes: deps.http.maxResponseBytes,
-          prepare,
-        },
-      );
-      const headersOut = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, scrub(v, secrets)]));
-      return { status: response.status, headers: headersOut, body: scrub(response.body, secrets) };
+      const response = await deps.http.client.request({
+        url: args.url,
+        method: init.method,
+        headers,
+        body: init.body,
+        beforeHop: prepare,
+        secrets: () => secrets,
+        timeoutMs: deps.http.timeoutMs ?? 10_000,
+        maxResponseBytes: deps.http.maxResponseBytes ?? 1024 * 1024,
+        // A plugin's run has a wall-clock budget: one quick retry at most.
+        retries: 1,
+      });
+      const scrub = (text: string) => deps.http.client.scrubber.values(text, secrets);
+      const headersOut = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, scrub(v)]));
+      return { status: response.status, headers: headersOut, body: scrub(response.text()) };
     } catch (error) {
       if (error instanceof FetchRefused) {
         if (error.reason === 'private_address' || error.reason === 'bad_url' || error.reason === 'too_many_redirects') {
@@ -237,6 +241,9 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
           error.message,
         );
       }
+      if (error instanceof OutboundUnreachable)
+        throw new HostCallError(error.reason === 'timeout' ? 'timeout' : 'network', error.message);
+      if (error instanceof ProviderRateLimited) throw new HostCallError('rate_limited', error.message);
       throw error;
     }
   }

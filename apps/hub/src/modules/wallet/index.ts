@@ -1,10 +1,11 @@
 import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
+import type { OutboundClient } from '../../platform/http/outbound/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { loadKeyRing, type KeyRing } from './wallet.crypto.ts';
-import { createProviderTester, type ProviderUrls } from './wallet.providers.ts';
+import { createProviderTester } from './wallet.providers.ts';
 import { walletRepository } from './wallet.repository.ts';
 import { walletRoutes } from './wallet.routes.ts';
 import { createWalletService, type WalletService } from './wallet.service.ts';
@@ -13,12 +14,12 @@ export type { WalletService, UnsealedCredential } from './wallet.service.ts';
 export { injectionRules, publicFields, type CredentialType } from './wallet.schemas.ts';
 
 export interface WalletModuleDeps {
-  config: Pick<Config, 'masterKey' | 'dataDir'>;
+  config: Pick<Config, 'masterKey' | 'dataDir' | 'externalApis'>;
   db: Database;
   logger: Logger;
   outbox: EventOutbox;
-  /** Provider base URLs for credential tests; tests point them at a stand-in server. */
-  providerUrls?: Partial<ProviderUrls>;
+  /** The hub's outbound client: credential tests call the providers through it. */
+  outbound: OutboundClient;
   /** Defaults to MADE_OPEN_MASTER_KEY or DATA_DIR/wallet-master-key. */
   keyRing?: KeyRing;
 }
@@ -40,7 +41,14 @@ export function createWalletModule(deps: WalletModuleDeps): WalletModule {
     repository: walletRepository,
     outbox: deps.outbox,
     keyRing: () => ring,
-    testProvider: createProviderTester({ urls: deps.providerUrls }),
+    testProvider: createProviderTester({
+      outbound: deps.outbound,
+      urls: {
+        twilio: deps.config.externalApis.twilio,
+        openrouter: deps.config.externalApis.openrouter,
+        microsoftLogin: deps.config.externalApis.msgraphLogin,
+      },
+    }),
     logger: deps.logger,
   });
   return { name: 'wallet', service, routes: walletRoutes(service) };

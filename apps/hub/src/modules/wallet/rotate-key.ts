@@ -17,6 +17,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../platform/config.ts';
 import { openDatabase } from '../../platform/db/index.ts';
+import { createOutboundClient } from '../../platform/http/outbound/index.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createEventOutbox } from '../events/outbox.ts';
 import { kekFromMasterKey, loadKeyRing, masterKeyFile, nextMasterKeyFile } from './wallet.crypto.ts';
@@ -53,7 +54,15 @@ async function main() {
       repository: walletRepository,
       outbox: createEventOutbox(),
       keyRing: () => ring,
-      testProvider: createProviderTester(),
+      // Rotation tests no provider; the service is built whole all the same.
+      testProvider: createProviderTester({
+        outbound: createOutboundClient({ logger }),
+        urls: {
+          twilio: config.externalApis.twilio,
+          openrouter: config.externalApis.openrouter,
+          microsoftLogin: config.externalApis.msgraphLogin,
+        },
+      }),
       logger,
     });
     const { rewrapped } = await service.rotateKey(ring, next);

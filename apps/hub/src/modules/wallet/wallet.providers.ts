@@ -1,9 +1,17 @@
+import {
+  OutboundRefused,
+  OutboundUnreachable,
+  ProviderRateLimited,
+  type OutboundClient,
+  type OutboundResponse,
+} from '../../platform/http/outbound/index.ts';
 import type { CredentialSecret, CredentialType, TestResult } from './wallet.schemas.ts';
 
 /**
- * Provider checks behind POST /api/v1/credentials/:id/test. Base URLs are injectable:
- * production uses the providers' real endpoints; tests point them at a stand-in server
- * that answers with the payloads the providers document.
+ * Provider checks behind POST /api/v1/credentials/:id/test, through the hub's outbound
+ * client (SSRF guard, retries, limits, scrubbing). Base URLs come from config
+ * (TWILIO_API_URL, OPENROUTER_URL, MSGRAPH_LOGIN_URL); tests point them at a stand-in
+ * server that answers with the payloads the providers document.
  */
 export interface ProviderUrls {
   twilio: string;
@@ -11,70 +19,63 @@ export interface ProviderUrls {
   microsoftLogin: string;
 }
 
-export const defaultProviderUrls: ProviderUrls = {
-  twilio: 'https://api.twilio.com',
-  openrouter: 'https://openrouter.ai',
-  microsoftLogin: 'https://login.microsoftonline.com',
-};
-
 export interface ProviderTesterOptions {
-  urls?: Partial<ProviderUrls>;
+  outbound: OutboundClient;
+  urls: ProviderUrls;
   timeoutMs?: number;
-  fetch?: typeof fetch;
 }
 
 export type ProviderTester = (type: CredentialType, secret: CredentialSecret) => Promise<TestResult>;
 
-/** Removes every secret value from text a provider sent back, in case it echoes one. */
-function scrub(text: string, secret: CredentialSecret): string {
-  let out = text.slice(0, 300);
-  for (const value of Object.values(secret as Record<string, unknown>)) {
-    if (typeof value === 'string' && value.length >= 4) out = out.split(value).join('[redacted]');
-  }
-  return out;
+/** Every string in a credential: kept out of what the provider's answer is turned into. */
+function secretStrings(secret: CredentialSecret): string[] {
+  return Object.values(secret as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
 }
 
-async function readJson(response: Response): Promise<Record<string, unknown>> {
-  const text = await response.text();
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+function readJson(response: OutboundResponse): Record<string, unknown> {
+  const parsed = response.json();
+  return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
 }
 
-export function createProviderTester(options: ProviderTesterOptions = {}): ProviderTester {
-  const urls = { ...defaultProviderUrls, ...options.urls };
+/** Why a test could not get an answer, for the person who pressed "test". */
+function unreachableMessage(provider: string, error: unknown, timeoutMs: number): string | undefined {
+  if (error instanceof OutboundUnreachable)
+    return error.reason === 'timeout'
+      ? `Could not reach ${provider}: no answer within ${timeoutMs / 1000} s. Check the hub's network access.`
+      : `Could not reach ${provider}: ${error.message} Check the hub's network access.`;
+  if (error instanceof ProviderRateLimited)
+    return `${provider} is rate limiting requests${error.retryAt ? ` until ${new Date(error.retryAt).toISOString()}` : ''}: test again later.`;
+  if (error instanceof OutboundRefused) return `The hub refused to contact ${provider}: ${error.message}`;
+  return undefined;
+}
+
+export function createProviderTester(options: ProviderTesterOptions): ProviderTester {
+  const { urls, outbound } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const doFetch = options.fetch ?? fetch;
 
   async function call(
     provider: string,
     url: string,
-    init: RequestInit,
+    init: { method?: string; headers: Record<string, string>; body?: string; idempotent?: boolean },
     secret: CredentialSecret,
     onOk: (body: Record<string, unknown>) => TestResult,
     onFail: (status: number, body: Record<string, unknown>) => string,
   ): Promise<TestResult> {
-    let response: Response;
+    const secrets = secretStrings(secret);
+    let response: OutboundResponse;
     try {
-      response = await doFetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      response = await outbound.request({ url, ...init, redirect: 'manual', timeoutMs, retries: 1, secrets });
     } catch (error) {
-      const reason =
-        (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : 'the connection failed';
-      return {
-        ok: false,
-        provider,
-        message: `Could not reach ${provider}: ${reason}. Check the hub's network access.`,
-      };
+      const message = unreachableMessage(provider, error, timeoutMs);
+      if (message === undefined) throw error;
+      return { ok: false, provider, message: outbound.scrubber.scrub(message, secrets) };
     }
-    const body = await readJson(response);
-    if (response.ok) return onOk(body);
+    const body = readJson(response);
+    if (response.status >= 200 && response.status < 300) return onOk(body);
     return {
       ok: false,
       provider,
-      message: scrub(onFail(response.status, body), secret),
+      message: outbound.scrubber.scrub(onFail(response.status, body), secrets).slice(0, 300),
       details: { status: response.status },
     };
   }
@@ -142,6 +143,8 @@ export function createProviderTester(options: ProviderTesterOptions = {}): Provi
           `${urls.microsoftLogin}/${encodeURIComponent(s.tenantId)}/oauth2/v2.0/token`,
           {
             method: 'POST',
+            // A token request changes nothing: safe to repeat.
+            idempotent: true,
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
             body: new URLSearchParams({
               grant_type: 'client_credentials',

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeHub, type Hub } from '../../composition.ts';
 import { loadConfig } from '../../platform/config.ts';
+import { createOutboundClient } from '../../platform/http/outbound/index.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../../test/databases.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
@@ -44,7 +45,21 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'trace', PORT: '0' });
+    standIn = await startProviderStandIn({
+      twilio: { accountSid, authToken: canary.twilioToken },
+      openrouterKey: canary.openrouterKey,
+      microsoft: { tenantId: 'contoso.onmicrosoft.com', clientId: msClientId, clientSecret: canary.msSecret },
+    });
+    // The stand-in plays every provider, as an operator's configured base URLs (so its loopback address is allowed).
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'trace',
+      PORT: '0',
+      TWILIO_API_URL: standIn.url,
+      OPENROUTER_URL: standIn.url,
+      MSGRAPH_LOGIN_URL: standIn.url,
+      OLLAMA_URL: standIn.url,
+    });
     const sink = new Writable({
       write(chunk, _encoding, done) {
         logs.push(String(chunk));
@@ -55,11 +70,6 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     wallet = hub.modules.find((m) => m.name === 'wallet') as WalletModule;
     alice = await signUpUser(hub);
     bob = await signUpUser(hub);
-    standIn = await startProviderStandIn({
-      twilio: { accountSid, authToken: canary.twilioToken },
-      openrouterKey: canary.openrouterKey,
-      microsoft: { tenantId: 'contoso.onmicrosoft.com', clientId: msClientId, clientSecret: canary.msSecret },
-    });
   });
   afterAll(async () => {
     await hub?.close().catch(() => undefined);
@@ -229,10 +239,36 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     expect(after.lastTestOk).toBe(true);
   });
 
-  it('tests Twilio, OpenRouter and Microsoft credentials against the stand-in, without echoing secrets', async () => {
-    const tester = createProviderTester({
-      urls: { twilio: standIn.url, openrouter: standIn.url, microsoftLogin: standIn.url },
+  it('refuses to test an Ollama URL on a private address the operator did not configure, and reaches nothing there', async () => {
+    const victim = await startProviderStandIn({
+      twilio: { accountSid, authToken: canary.twilioToken },
+      openrouterKey: canary.openrouterKey,
+      microsoft: { tenantId: 'contoso.onmicrosoft.com', clientId: msClientId, clientSecret: canary.msSecret },
     });
+    try {
+      for (const url of [victim.url, 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5:11434']) {
+        const created = (await post(alice, { type: 'ollama', name: 'Probe', secret: { url } })).json();
+        const response = await hub.app.inject({
+          method: 'POST',
+          url: `/api/v1/credentials/${created.id}/test`,
+          headers: bearer(alice),
+        });
+        expect(response.statusCode, url).toBe(200);
+        expect(response.json(), url).toMatchObject({
+          ok: false,
+          message: expect.stringContaining('private or loopback address'),
+        });
+      }
+      expect(victim.requests).toEqual([]);
+    } finally {
+      await victim.close();
+    }
+  });
+
+  it('tests Twilio, OpenRouter and Microsoft credentials against the stand-in, without echoing secrets', async () => {
+    const urls = { twilio: standIn.url, openrouter: standIn.url, microsoftLogin: standIn.url };
+    const outbound = createOutboundClient({ allowPrivate: ({ url }) => url.origin === standIn.url });
+    const tester = createProviderTester({ outbound, urls });
     expect(await tester('twilio', { accountSid, authToken: canary.twilioToken })).toMatchObject({
       ok: true,
       details: { accountStatus: 'active' },
@@ -253,11 +289,13 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     const badMs = await tester('microsoft', { ...ms, clientSecret: 'wrong-secret-000' });
     expect(badMs).toMatchObject({ ok: false });
     expect(badMs.message).toContain('invalid_client');
-    const unreachable = await createProviderTester({ urls: { twilio: 'http://127.0.0.1:9' }, timeoutMs: 2000 })(
-      'twilio',
-      { accountSid, authToken: canary.twilioToken },
-    );
-    expect(unreachable.ok).toBe(false);
+    // Port 9 (discard) on loopback, allowed here so the test reaches "nothing listens" rather than the guard.
+    const unreachable = await createProviderTester({
+      outbound: createOutboundClient({ allowPrivate: () => true }),
+      urls: { ...urls, twilio: 'http://127.0.0.1:9' },
+      timeoutMs: 2000,
+    })('twilio', { accountSid, authToken: canary.twilioToken });
+    expect(unreachable).toMatchObject({ ok: false, message: expect.stringContaining('Could not reach Twilio') });
     expectNoCanary(JSON.stringify(unreachable));
     // The stand-in saw Twilio's documented Basic auth and OpenRouter's Bearer.
     expect(standIn.requests.some((r) => r.url === `/2010-04-01/Accounts/${accountSid}.json`)).toBe(true);
@@ -283,7 +321,10 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       repository: walletRepository,
       outbox: createEventOutbox(),
       keyRing: () => createKeyRing(next),
-      testProvider: createProviderTester(),
+      testProvider: createProviderTester({
+        outbound: createOutboundClient(),
+        urls: { twilio: standIn.url, openrouter: standIn.url, microsoftLogin: standIn.url },
+      }),
       logger: createLogger('silent'),
     });
     const { rewrapped } = await service.rotateKey(ring, next);
