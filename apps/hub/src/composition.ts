@@ -11,7 +11,7 @@ import { createStorageModule, storageMigrations } from './modules/storage/index.
 import { createPluginsModule, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
-import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
+import { createWalletModule, noConnectionsYet, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -66,7 +66,15 @@ export async function composeHub(
     tuning: tuning.auth,
   });
   const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
-  const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox });
+  const wallet = createWalletModule({
+    config,
+    db,
+    logger: logger.child({ module: 'wallet' }),
+    outbox,
+    // Connectors are not built yet: no number or account is connected, so sms, voice, email,
+    // calendar and contacts stay off (saying why) whatever the wallet holds.
+    connections: noConnectionsYet,
+  });
   const storage = createStorageModule({
     config,
     db,

@@ -1,3 +1,4 @@
+import { providerRegistry } from '@made-open/shared/providers';
 import { z } from 'zod';
 
 /**
@@ -118,6 +119,8 @@ export interface Config {
   openrouterApiKey: string | undefined;
   ollamaUrl: string | undefined;
   masterKey: string | undefined;
+  /** Overridden provider base URLs (see the provider block above loadConfig). */
+  providerUrls: ProviderUrls;
   logLevel: Env['LOG_LEVEL'];
   corsOrigins: string[];
   auth: {
@@ -144,6 +147,32 @@ export interface Config {
   };
 }
 
+// ---- Provider base URLs -------------------------------------------------------------------
+// Each provider declares its API base URLs and the variable that overrides each
+// (TWILIO_API_URL, MSGRAPH_API_URL, MSGRAPH_LOGIN_URL, OPENROUTER_URL, OLLAMA_URL; see
+// packages/shared/src/providers). Read from the registry, so a new provider needs no change
+// here. Unset: the provider's real endpoint. Set: a stand-in or an air-gapped mirror.
+
+/** Config variable -> base URL, for the variables that are set. */
+export type ProviderUrls = Readonly<Record<string, string>>;
+
+function parseProviderUrls(env: Record<string, string | undefined>, problems: string[]): ProviderUrls {
+  const urls: Record<string, string> = {};
+  for (const provider of providerRegistry.list()) {
+    for (const endpoint of Object.values(provider.endpoints)) {
+      const raw = emptyToUndefined(env[endpoint.env]);
+      if (raw === undefined) continue;
+      const parsed = optionalUrl(endpoint.env).safeParse(raw);
+      if (parsed.success && parsed.data) urls[endpoint.env] = parsed.data.replace(/\/+$/, '');
+      // OLLAMA_URL is also in envSchema: one message per variable.
+      else if (!problems.some((p) => p.startsWith(`${endpoint.env}:`)))
+        problems.push(`${endpoint.env}: must be a full URL, for example ${endpoint.url}`);
+    }
+  }
+  return urls;
+}
+// ---- end of provider base URLs ---------------------------------------------------------------
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -154,9 +183,11 @@ export class ConfigError extends Error {
 /** Parses an environment (process.env in main.ts, a literal object in tests). */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`));
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`);
+  const providerUrls = parseProviderUrls(env, problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -175,6 +206,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     openrouterApiKey: e.OPENROUTER_API_KEY,
     ollamaUrl: e.OLLAMA_URL,
     masterKey: e.MADE_OPEN_MASTER_KEY,
+    providerUrls,
     logLevel: e.LOG_LEVEL,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')

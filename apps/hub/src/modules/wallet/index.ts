@@ -4,21 +4,25 @@ import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { loadKeyRing, type KeyRing } from './wallet.crypto.ts';
-import { createProviderTester, type ProviderUrls } from './wallet.providers.ts';
+import type { Connections } from './wallet.capabilities.ts';
+import { createProviderTester } from './wallet.providers.ts';
 import { walletRepository } from './wallet.repository.ts';
 import { walletRoutes } from './wallet.routes.ts';
 import { createWalletService, type WalletService } from './wallet.service.ts';
 
 export type { WalletService, UnsealedCredential } from './wallet.service.ts';
-export { injectionRules, publicFields, type CredentialType } from './wallet.schemas.ts';
+export { noConnectionsYet, type Connections } from './wallet.capabilities.ts';
+export { attachSecret, deliveryOf, placementFor } from './wallet.delivery.ts';
+export type { CredentialType } from './wallet.schemas.ts';
 
 export interface WalletModuleDeps {
-  config: Pick<Config, 'masterKey' | 'dataDir'>;
+  /** providerUrls: base URLs for credential tests (TWILIO_API_URL, ...); tests point them at a stand-in. */
+  config: Pick<Config, 'masterKey' | 'dataDir' | 'providerUrls'>;
   db: Database;
   logger: Logger;
   outbox: EventOutbox;
-  /** Provider base URLs for credential tests; tests point them at a stand-in server. */
-  providerUrls?: Partial<ProviderUrls>;
+  /** The connectors' connections: capabilities that need a number or an account wait for one. */
+  connections: Connections;
   /** Defaults to MADE_OPEN_MASTER_KEY or DATA_DIR/wallet-master-key. */
   keyRing?: KeyRing;
 }
@@ -32,7 +36,10 @@ export const walletMigrations = {
   dir: new URL('./migrations', import.meta.url).pathname,
 };
 
-/** The Credential Wallet: typed, envelope-encrypted credentials and the capabilities they switch on. */
+/**
+ * The Credential Wallet: envelope-encrypted credentials of the registered providers
+ * (packages/shared/src/providers) and the capabilities they switch on once tested.
+ */
 export function createWalletModule(deps: WalletModuleDeps): WalletModule {
   const ring = deps.keyRing ?? loadKeyRing(deps.config);
   const service = createWalletService({
@@ -40,7 +47,8 @@ export function createWalletModule(deps: WalletModuleDeps): WalletModule {
     repository: walletRepository,
     outbox: deps.outbox,
     keyRing: () => ring,
-    testProvider: createProviderTester({ urls: deps.providerUrls }),
+    testProvider: createProviderTester({ urls: deps.config.providerUrls }),
+    connections: deps.connections,
     logger: deps.logger,
   });
   return { name: 'wallet', service, routes: walletRoutes(service) };

@@ -20,6 +20,7 @@ import { openDatabase } from '../../platform/db/index.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createEventOutbox } from '../events/outbox.ts';
 import { kekFromMasterKey, loadKeyRing, masterKeyFile, nextMasterKeyFile } from './wallet.crypto.ts';
+import { noConnectionsYet } from './wallet.capabilities.ts';
 import { createProviderTester } from './wallet.providers.ts';
 import { walletRepository } from './wallet.repository.ts';
 import { createWalletService } from './wallet.service.ts';
@@ -54,6 +55,7 @@ async function main() {
       outbox: createEventOutbox(),
       keyRing: () => ring,
       testProvider: createProviderTester(),
+      connections: noConnectionsYet,
       logger,
     });
     const { rewrapped } = await service.rotateKey(ring, next);

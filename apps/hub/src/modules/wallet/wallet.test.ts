@@ -11,6 +11,7 @@ import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { createEventOutbox } from '../events/index.ts';
 import type { WalletModule } from './index.ts';
+import { noConnectionsYet } from './wallet.capabilities.ts';
 import { createKeyRing, kekFromMasterKey, openSecret } from './wallet.crypto.ts';
 import { createProviderTester } from './wallet.providers.ts';
 import { walletRepository } from './wallet.repository.ts';
@@ -44,7 +45,18 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'trace', PORT: '0' });
+    standIn = await startProviderStandIn({
+      twilio: { accountSid, authToken: canary.twilioToken },
+      openrouterKey: canary.openrouterKey,
+      microsoft: { tenantId: 'contoso.onmicrosoft.com', clientId: msClientId, clientSecret: canary.msSecret },
+    });
+    // The hub tests Twilio credentials against the stand-in, as an air-gapped install would.
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'trace',
+      PORT: '0',
+      TWILIO_API_URL: standIn.url,
+    });
     const sink = new Writable({
       write(chunk, _encoding, done) {
         logs.push(String(chunk));
@@ -55,11 +67,6 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     wallet = hub.modules.find((m) => m.name === 'wallet') as WalletModule;
     alice = await signUpUser(hub);
     bob = await signUpUser(hub);
-    standIn = await startProviderStandIn({
-      twilio: { accountSid, authToken: canary.twilioToken },
-      openrouterKey: canary.openrouterKey,
-      microsoft: { tenantId: 'contoso.onmicrosoft.com', clientId: msClientId, clientSecret: canary.msSecret },
-    });
   });
   afterAll(async () => {
     await hub?.close().catch(() => undefined);
@@ -159,16 +166,42 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     expectNoCanary(unknownType.body);
   });
 
-  it('emits capability.Changed through the outbox when capabilities switch on and off', async () => {
+  it('emits capability.Changed through the outbox when a tested credential switches capabilities on and off', async () => {
     const carol = await signUpUser(hub);
     const created = (
       await post(carol, { type: 'twilio', name: 'T', secret: { accountSid, authToken: canary.twilioToken } })
     ).json();
-    let caps = (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(carol) })).json();
-    const enabled = (c: { capabilities: { name: string; enabled: boolean }[] }) =>
+    const capabilities = async () =>
+      (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(carol) })).json() as {
+        capabilities: { name: string; enabled: boolean; state: string; reason: string | null }[];
+      };
+    const enabled = (c: Awaited<ReturnType<typeof capabilities>>) =>
       c.capabilities.filter((x) => x.enabled).map((x) => x.name);
-    expect(enabled(caps)).toEqual(['sms', 'voice', 'video']);
-    // A second Twilio credential changes nothing: no second capability.Changed.
+    const one = (c: Awaited<ReturnType<typeof capabilities>>, name: string) =>
+      c.capabilities.find((x) => x.name === name);
+    // Held but not tested: nothing is on yet.
+    let caps = await capabilities();
+    expect(enabled(caps)).toEqual([]);
+    expect(one(caps, 'video')).toMatchObject({ state: 'not_tested', reason: expect.stringContaining('“T”') });
+    expect(one(caps, 'ai.cloud')).toMatchObject({ state: 'needs_credential', reason: 'Needs an OpenRouter key.' });
+
+    const tested = await hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/credentials/${created.id}/test`,
+      headers: bearer(carol),
+    });
+    expect(tested.json()).toMatchObject({ ok: true, provider: 'Twilio' });
+    caps = await capabilities();
+    // Video needs the tested credential only; sms and voice also need a connected number,
+    // and no connector exists yet to connect one.
+    expect(enabled(caps)).toEqual(['video']);
+    for (const name of ['sms', 'voice'])
+      expect(one(caps, name)).toMatchObject({
+        enabled: false,
+        state: 'needs_connection',
+        reason: 'Needs a connected number.',
+      });
+    // A second, untested Twilio credential changes nothing: no second capability.Changed.
     const second = (
       await post(carol, { type: 'twilio', name: 'T2', secret: { accountSid, authToken: canary.twilioToken } })
     ).json();
@@ -177,17 +210,16 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       (await hub.app.inject({ method: 'DELETE', url: `/api/v1/credentials/${created.id}`, headers: bearer(carol) }))
         .statusCode,
     ).toBe(204);
-    caps = (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(carol) })).json();
-    expect(enabled(caps)).toEqual([]);
+    expect(enabled(await capabilities())).toEqual([]);
 
     const events = await outboxOf(carol.id);
     expectNoCanary(JSON.stringify(events));
     const changes = events
       .filter((e) => e.type === 'capability.Changed')
-      .map((e) => e.data as { added: string[]; removed: string[] });
+      .map((e) => e.data as { added: string[]; removed: string[]; cause: { change: string } });
     expect(changes).toEqual([
-      expect.objectContaining({ added: ['sms', 'voice', 'video'], removed: [] }),
-      expect.objectContaining({ added: [], removed: ['sms', 'voice', 'video'] }),
+      expect.objectContaining({ added: ['video'], removed: [], cause: expect.objectContaining({ change: 'tested' }) }),
+      expect.objectContaining({ added: [], removed: ['video'], cause: expect.objectContaining({ change: 'removed' }) }),
     ]);
     expect(events.filter((e) => e.type.startsWith('wallet.')).map((e) => e.type)).toEqual([
       'wallet.CredentialAdded',
@@ -195,6 +227,38 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       'wallet.CredentialRemoved',
       'wallet.CredentialRemoved',
     ]);
+  });
+
+  it('keeps the last test result, time and reason until the next test; replacing the secret clears them', async () => {
+    const dave = await signUpUser(hub);
+    const created = (
+      await post(dave, { type: 'twilio', name: 'D', secret: { accountSid, authToken: `${canary.twilioToken}x` } })
+    ).json();
+    expect(created).toMatchObject({ lastTestOk: null, lastTestedAt: null, lastTestMessage: null });
+    const test = () =>
+      hub.app.inject({ method: 'POST', url: `/api/v1/credentials/${created.id}/test`, headers: bearer(dave) });
+    const get = async () =>
+      (await hub.app.inject({ method: 'GET', url: `/api/v1/credentials/${created.id}`, headers: bearer(dave) })).json();
+    expect((await test()).json()).toMatchObject({ ok: false });
+    const failed = await get();
+    expect(failed).toMatchObject({ lastTestOk: false, lastTestMessage: expect.stringContaining('20003') });
+    expect(failed.lastTestedAt).toEqual(expect.any(String));
+    expectNoCanary(JSON.stringify(failed));
+    const caps = (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(dave) })).json();
+    expect(caps.capabilities.find((c: { name: string }) => c.name === 'video')).toMatchObject({
+      enabled: false,
+      state: 'test_failed',
+    });
+
+    const put = await hub.app.inject({
+      method: 'PUT',
+      url: `/api/v1/credentials/${created.id}`,
+      headers: bearer(dave),
+      payload: { type: 'twilio', name: 'D', secret: { accountSid, authToken: canary.twilioToken } },
+    });
+    expect(put.json()).toMatchObject({ lastTestOk: null, lastTestedAt: null, lastTestMessage: null });
+    expect((await test()).json()).toMatchObject({ ok: true });
+    expect(await get()).toMatchObject({ lastTestOk: true, lastTestMessage: 'Twilio accepted these credentials.' });
   });
 
   it('replaces a credential in place (PUT) and re-encrypts it', async () => {
@@ -231,7 +295,7 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
 
   it('tests Twilio, OpenRouter and Microsoft credentials against the stand-in, without echoing secrets', async () => {
     const tester = createProviderTester({
-      urls: { twilio: standIn.url, openrouter: standIn.url, microsoftLogin: standIn.url },
+      urls: { TWILIO_API_URL: standIn.url, OPENROUTER_URL: `${standIn.url}/api/v1`, MSGRAPH_LOGIN_URL: standIn.url },
     });
     expect(await tester('twilio', { accountSid, authToken: canary.twilioToken })).toMatchObject({
       ok: true,
@@ -253,7 +317,7 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     const badMs = await tester('microsoft', { ...ms, clientSecret: 'wrong-secret-000' });
     expect(badMs).toMatchObject({ ok: false });
     expect(badMs.message).toContain('invalid_client');
-    const unreachable = await createProviderTester({ urls: { twilio: 'http://127.0.0.1:9' }, timeoutMs: 2000 })(
+    const unreachable = await createProviderTester({ urls: { TWILIO_API_URL: 'http://127.0.0.1:9' }, timeoutMs: 2000 })(
       'twilio',
       { accountSid, authToken: canary.twilioToken },
     );
@@ -284,6 +348,7 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       outbox: createEventOutbox(),
       keyRing: () => createKeyRing(next),
       testProvider: createProviderTester(),
+      connections: noConnectionsYet,
       logger: createLogger('silent'),
     });
     const { rewrapped } = await service.rotateKey(ring, next);

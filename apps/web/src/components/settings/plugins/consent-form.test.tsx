@@ -32,6 +32,7 @@ const key: CredentialView = {
   updatedAt: '',
   lastTestedAt: null,
   lastTestOk: null,
+  lastTestMessage: null,
 };
 
 describe('ConsentForm', () => {
