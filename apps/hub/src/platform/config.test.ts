@@ -35,4 +35,15 @@ describe('loadConfig', () => {
       expect(message).toMatch(/SUPABASE_JWT_SECRET must be at least 32/);
     }
   });
+
+  it('reads the base URL variables the providers declare, and names a wrong one', () => {
+    expect(loadConfig({}).providerUrls).toEqual({});
+    expect(
+      loadConfig({ TWILIO_API_URL: 'http://127.0.0.1:8080/', MSGRAPH_LOGIN_URL: '', OPENROUTER_URL: undefined })
+        .providerUrls,
+    ).toEqual({ TWILIO_API_URL: 'http://127.0.0.1:8080' });
+    expect(() => loadConfig({ MSGRAPH_API_URL: 'graph.local' })).toThrow(
+      /MSGRAPH_API_URL: must be a full URL, for example https:\/\/graph.microsoft.com/,
+    );
+  });
 });

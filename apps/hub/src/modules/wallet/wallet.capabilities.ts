@@ -53,14 +53,20 @@ export function capabilityViews(
       return off('needs_connection', `Needs ${phrases.join(' or ')}.`);
     }
     if (held.length === 0) return off('needs_credential', `Needs ${providers.map((p) => p.noun).join(' or ')}.`);
+    // Passing a test is not enough where a connection is needed too: say so now, not after.
+    const phrases = [...new Set(held.map((c) => needsConnection(c.type)))];
+    const then = phrases.every(Boolean) ? ` Then it also needs ${phrases.join(' or ')}.` : '';
     const failed = held.filter((c) => c.lastTestOk === false);
     if (failed.length === held.length)
       return off(
         'test_failed',
-        `${quoted(failed.map((c) => c.name))} failed ${failed.length === 1 ? 'its' : 'their'} last test: fix it and test again.`,
+        `${quoted(failed.map((c) => c.name))} failed ${failed.length === 1 ? 'its' : 'their'} last test: fix it and test again.${then}`,
       );
     const untested = held.filter((c) => c.lastTestOk === null);
-    return off('not_tested', `Test ${quoted(untested.map((c) => c.name))}: this switches on once a test passes.`);
+    return off(
+      'not_tested',
+      `Test ${quoted(untested.map((c) => c.name))}: this switches on once a test passes.${then}`,
+    );
   });
 }
 

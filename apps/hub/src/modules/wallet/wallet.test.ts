@@ -183,6 +183,7 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     let caps = await capabilities();
     expect(enabled(caps)).toEqual([]);
     expect(one(caps, 'video')).toMatchObject({ state: 'not_tested', reason: expect.stringContaining('“T”') });
+    expect(one(caps, 'sms')?.reason).toMatch(/Test “T”.* Then it also needs a connected number\./);
     expect(one(caps, 'ai.cloud')).toMatchObject({ state: 'needs_credential', reason: 'Needs an OpenRouter key.' });
 
     const tested = await hub.app.inject({
