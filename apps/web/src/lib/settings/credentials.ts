@@ -18,6 +18,9 @@ export type { ProviderDefinition, ProviderField };
 /** The providers a person can add, in the registry's order. */
 export const credentialProviders = (): readonly ProviderDefinition[] => providerRegistry.list();
 
+/** The provider a new credential form starts on: the first registered. */
+export const defaultCredentialType = (): CredentialType => providerRegistry.ids()[0] ?? '';
+
 export const providerOf = (type: CredentialType): ProviderDefinition | undefined => providerRegistry.get(type);
 
 /** The provider's name, or the stored type itself for a provider this app does not know. */

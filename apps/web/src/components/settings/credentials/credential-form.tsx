@@ -6,6 +6,7 @@ import { FormActions } from '@/components/ui/form-actions';
 import { Input, Textarea } from '@/components/ui/input';
 import {
   credentialProviders,
+  defaultCredentialType,
   parseCredentialForm,
   providerOf,
   type CredentialFieldErrors,
@@ -44,7 +45,7 @@ export const controlId = (key: string) => `cred-${key.replace(/\./g, '-')}`;
  */
 export function CredentialForm({
   mode,
-  type: initialType = 'twilio',
+  type: initialType = defaultCredentialType(),
   name: initialName = '',
   onSubmit,
   onCancel,

@@ -14,7 +14,7 @@ import {
   replaceCredentialAction,
   testCredentialAction,
 } from '@/lib/actions/settings';
-import { providerLabel } from '@/lib/settings/credentials';
+import { defaultCredentialType, providerLabel } from '@/lib/settings/credentials';
 import type { CredentialType, CredentialView } from '@/lib/settings/model';
 
 export function CredentialsScreen({
@@ -33,7 +33,7 @@ export function CredentialsScreen({
   const opener = useRef<HTMLElement | null>(null);
   function openAdd() {
     opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    setAdding('twilio');
+    setAdding(defaultCredentialType());
   }
   function restoreFocus(e: Event) {
     e.preventDefault();
