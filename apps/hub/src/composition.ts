@@ -11,7 +11,7 @@ import { createStorageModule, storageMigrations } from './modules/storage/index.
 import { createPluginsModule, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
-import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
+import { createWalletModule, noConnectionsYet, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -70,7 +70,7 @@ export async function composeHub(
     logger,
     scrubber,
     // Configured base URLs (stand-ins, a local Ollama) may live on private addresses.
-    allowPrivate: ({ url }) => config.externalApis.trustedOrigins.includes(url.origin),
+    allowPrivate: ({ url }) => config.trustedOrigins.includes(url.origin),
   });
   // First in the list: started before the modules that enqueue, stopped after them.
   const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }) });
@@ -86,7 +86,16 @@ export async function composeHub(
     tuning: options.auth,
   });
   const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
-  const wallet = createWalletModule({ config, db, logger: logger.child({ module: 'wallet' }), outbox, outbound });
+  const wallet = createWalletModule({
+    config,
+    db,
+    logger: logger.child({ module: 'wallet' }),
+    outbox,
+    outbound,
+    // Connectors are not built yet: no number or account is connected, so sms, voice, email,
+    // calendar and contacts stay off (saying why) whatever the wallet holds.
+    connections: noConnectionsYet,
+  });
   const storage = createStorageModule({
     config,
     db,

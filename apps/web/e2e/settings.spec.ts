@@ -111,7 +111,7 @@ test('add a generic credential: validation first, then shown masked, tested and 
   await expect(page.getByRole('heading', { name: 'Your wallet is empty' })).toBeVisible();
 });
 
-test('a Twilio credential switches on text messages, voice and video; a failed test is explained', async () => {
+test('a Twilio credential switches nothing on until it passes its test; a failed test is explained', async () => {
   const dialog = await openAddCredential(/Twilio/);
   await dialog.getByLabel('Name', { exact: true }).fill('Work Twilio');
   await dialog.getByLabel('Account SID').fill('AC123');
@@ -132,6 +132,10 @@ test('a Twilio credential switches on text messages, voice and video; a failed t
   await card.getByRole('button', { name: 'Test' }).click();
   await expect(card.getByRole('status')).toContainText(/Could not reach Twilio|Twilio rejected/, { timeout: 30_000 });
   await expect(card.getByText('Test failed')).toBeVisible();
+  // The reason is kept with the credential, so it is still there after a reload.
+  await page.reload();
+  await expect(card.getByText('Test failed')).toBeVisible();
+  await expect(card.getByText(/Could not reach Twilio|Twilio rejected/)).toBeVisible();
   await inspect(page, 'settings-credential-tested');
 
   // Replace: the form starts empty (no secret comes back) and keeps the type.
@@ -145,16 +149,25 @@ test('a Twilio credential switches on text messages, voice and video; a failed t
   await replace.getByRole('button', { name: 'Replace credential' }).click();
   await expect(page.getByText('Credential replaced', { exact: true }).filter(VISIBLE)).toBeVisible();
   await expect(card.getByText('AC…3210')).toBeVisible();
+  // New values, so the old test result no longer says anything about them.
+  await expect(card.getByText('Not tested')).toBeVisible();
 
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Capabilities' }).click();
+  // Held but untested: nothing is on, and each capability says what it is waiting for.
   for (const name of ['Text messages (SMS)', 'Voice calls', 'Video calls']) {
     const item = page.getByRole('listitem', { name });
-    await expect(item.getByText('On', { exact: true })).toBeVisible();
-    await expect(item.getByText(/On because your wallet holds Twilio credential “Work Twilio”/)).toBeVisible();
+    await expect(item.getByText('Off', { exact: true })).toBeVisible();
+    await expect(item.getByText(/Test “Work Twilio”: this switches on once a test passes/)).toBeVisible();
   }
+  // Text messages and calls need a connected number too; no connector can connect one yet.
+  await expect(
+    page.getByRole('listitem', { name: 'Text messages (SMS)' }).getByText(/also needs a connected number/),
+  ).toBeVisible();
   const cloud = page.getByRole('listitem', { name: 'Cloud AI' });
   await expect(cloud.getByText('Off', { exact: true })).toBeVisible();
-  await expect(page.getByText('3 of 8 capabilities are on.').filter(VISIBLE)).toBeVisible();
+  await expect(
+    page.getByText(/Nothing is switched on yet: a credential switches things on/).filter(VISIBLE),
+  ).toBeVisible();
   await inspect(page, 'settings-capabilities');
   await cloud.getByRole('link', { name: 'Add OpenRouter' }).click();
   await expect(page.getByRole('dialog', { name: 'Add a credential' }).getByLabel(/OpenRouter/)).toBeChecked();

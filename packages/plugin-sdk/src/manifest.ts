@@ -1,3 +1,4 @@
+import { providerRegistry } from '@made-open/shared/providers';
 import { z } from 'zod';
 
 /**
@@ -9,7 +10,7 @@ import { z } from 'zod';
  *   entities:read:<type|*>        entities:write:<type|*>      (person, note, task, ...)
  *   events:subscribe:<type|prefix.*>   events:emit:<name>
  *   http:fetch:<host>             exact host, or *.example.com for its subdomains
- *   credentials:<type>            twilio | openrouter | microsoft | ollama | generic
+ *   credentials:<type>            a registered provider: twilio | openrouter | microsoft | ollama | generic
  *   storage:read  storage:write   notify
  */
 export const entityTypes = [
@@ -23,7 +24,8 @@ export const entityTypes = [
   'file',
   'task',
 ] as const;
-export const credentialTypes = ['twilio', 'openrouter', 'microsoft', 'ollama', 'generic'] as const;
+/** Credential types are the registered providers (packages/shared/src/providers.ts). */
+export const isCredentialType = (type: string): boolean => providerRegistry.has(type);
 
 /**
  * JavaScript globals a plugin gets only when its manifest lists them in `globals`. Each
@@ -72,7 +74,7 @@ export function isValidPermission(permission: string): boolean {
     case 'http':
       return action === 'fetch' && rest.length === 1 && host.test(resource);
     case 'credentials':
-      return rest.length === 0 && (credentialTypes as readonly string[]).includes(action ?? '');
+      return rest.length === 0 && isCredentialType(action ?? '');
     case 'storage':
       return rest.length === 0 && (action === 'read' || action === 'write');
     case 'notify':
@@ -128,7 +130,7 @@ export const manifestSchema = z
       .array(
         z.object({
           name: z.string().regex(/^[a-z][a-zA-Z0-9_]{0,40}$/),
-          type: z.enum(credentialTypes),
+          type: z.string().refine(isCredentialType, 'not a known credential type (twilio, openrouter, microsoft, ...)'),
           description: z.string().max(500).optional(),
         }),
       )

@@ -15,8 +15,10 @@ export const credentialViewSchema = z.object({
   fields: z.array(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** The last test's time, result and reason, kept until the next test; replacing the secret clears them. */
   lastTestedAt: z.string().nullable(),
   lastTestOk: z.boolean().nullable(),
+  lastTestMessage: z.string().nullable(),
 });
 export type CredentialView = z.infer<typeof credentialViewSchema>;
 
@@ -28,9 +30,26 @@ export const credentialTestResultSchema = z.object({
 });
 export type CredentialTestResult = z.infer<typeof credentialTestResultSchema>;
 
+/**
+ * Why a capability is on or off: on needs a credential that passed its test and, where the
+ * provider says so, a configured connection (a number, an account).
+ */
+export const capabilityStateSchema = z.enum([
+  'on',
+  'needs_credential',
+  'not_tested',
+  'test_failed',
+  'needs_connection',
+]);
+export type CapabilityState = z.infer<typeof capabilityStateSchema>;
+
 export const capabilitySchema = z.object({
   name: capabilityNameSchema,
   enabled: z.boolean(),
+  /** The providers whose tested (and connected) credentials switch it on. */
   providedBy: z.array(credentialTypeSchema),
+  state: capabilityStateSchema,
+  /** Off: what to do, in a sentence. On: null. */
+  reason: z.string().nullable(),
 });
 export type Capability = z.infer<typeof capabilitySchema>;

@@ -45,35 +45,31 @@ describe('loadConfig', () => {
     }
   });
 
-  it("uses the providers' real endpoints unless a base URL is set, and trusts only the ones set (and Ollama's)", () => {
-    expect(loadConfig({}).externalApis).toEqual({
-      twilio: 'https://api.twilio.com',
-      msgraph: 'https://graph.microsoft.com',
-      msgraphLogin: 'https://login.microsoftonline.com',
-      openrouter: 'https://openrouter.ai',
-      ollama: 'http://127.0.0.1:11434',
-      trustedOrigins: ['http://127.0.0.1:11434'],
-    });
+  it("reads the base URL variables the providers declare, and trusts only the ones set (and local services' defaults)", () => {
+    const unset = loadConfig({});
+    expect(unset.providerUrls).toEqual({});
+    expect(unset.trustedOrigins).toEqual(['http://127.0.0.1:11434']);
     const set = loadConfig({
       TWILIO_API_URL: 'http://127.0.0.1:8080/',
       MSGRAPH_API_URL: 'https://graph.example.test/',
       MSGRAPH_LOGIN_URL: '',
       OPENROUTER_URL: 'https://proxy.example.test/openrouter',
       OLLAMA_URL: 'http://gpu-box:11434',
-    }).externalApis;
-    expect(set).toMatchObject({
-      twilio: 'http://127.0.0.1:8080',
-      msgraph: 'https://graph.example.test',
-      msgraphLogin: 'https://login.microsoftonline.com',
-      openrouter: 'https://proxy.example.test/openrouter',
-      ollama: 'http://gpu-box:11434',
     });
-    expect(set.trustedOrigins).toEqual([
-      'http://127.0.0.1:8080',
-      'https://graph.example.test',
-      'https://proxy.example.test',
-      'http://gpu-box:11434',
-    ]);
+    expect(set.providerUrls).toEqual({
+      TWILIO_API_URL: 'http://127.0.0.1:8080',
+      MSGRAPH_API_URL: 'https://graph.example.test',
+      OPENROUTER_URL: 'https://proxy.example.test/openrouter',
+      OLLAMA_URL: 'http://gpu-box:11434',
+    });
+    expect([...set.trustedOrigins].sort()).toEqual(
+      [
+        'http://127.0.0.1:8080',
+        'https://graph.example.test',
+        'https://proxy.example.test',
+        'http://gpu-box:11434',
+      ].sort(),
+    );
   });
 
   it('refuses base URLs that are not http(s) or carry credentials, a query or a fragment', () => {

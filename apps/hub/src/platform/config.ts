@@ -1,3 +1,4 @@
+import { providerRegistry } from '@made-open/shared/providers';
 import { z } from 'zod';
 
 /**
@@ -114,17 +115,6 @@ export const envSchema = z
     S3_REGION: z.preprocess(emptyToUndefined, z.string().default('us-east-1')),
     S3_ACCESS_KEY_ID: z.preprocess(emptyToUndefined, z.string().optional()),
     S3_SECRET_ACCESS_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
-
-    // ── External APIs (integration layer) ─────────────────────────────────────────────
-    // Base URLs of the providers the hub calls. Unset: the provider's real endpoint. Set:
-    // a regional endpoint, a proxy, or a stand-in server (whose private address is then
-    // allowed). Kept together so another branch adding the same names merges into one block.
-    TWILIO_API_URL: apiBaseUrl('TWILIO_API_URL'),
-    MSGRAPH_API_URL: apiBaseUrl('MSGRAPH_API_URL'),
-    MSGRAPH_LOGIN_URL: apiBaseUrl('MSGRAPH_LOGIN_URL'),
-    OPENROUTER_URL: apiBaseUrl('OPENROUTER_URL'),
-    OLLAMA_URL: apiBaseUrl('OLLAMA_URL'),
-    // ── end of external APIs ──────────────────────────────────────────────────────────
   })
   .superRefine((e, ctx) => {
     if (e.STORAGE_BACKEND === 's3' && !e.S3_BUCKET) {
@@ -151,6 +141,10 @@ export interface Config {
   meili: { url: string; masterKey: string | undefined } | undefined;
   openrouterApiKey: string | undefined;
   masterKey: string | undefined;
+  /** Overridden provider base URLs (see the provider block above loadConfig). */
+  providerUrls: ProviderUrls;
+  /** Origins the outbound client may reach on a private address (set base URLs, local services). */
+  trustedOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
   corsOrigins: string[];
   auth: {
@@ -163,8 +157,6 @@ export interface Config {
     /** Undefined: the runtime's default share of the machine's memory. */
     memoryBudgetMb: number | undefined;
   };
-  /** Providers' base URLs, without a trailing slash. */
-  externalApis: ExternalApis;
   storage: {
     backend: 'fs' | 's3';
     maxFileSize: number;
@@ -181,46 +173,45 @@ export interface Config {
   };
 }
 
-export interface ExternalApis {
-  twilio: string;
-  msgraph: string;
-  msgraphLogin: string;
-  openrouter: string;
-  ollama: string;
-  /**
-   * Origins the outbound client may reach on a private address: every base URL the
-   * operator set, and Ollama's (a local model server is its normal home).
-   */
-  trustedOrigins: string[];
+// ---- Provider base URLs -------------------------------------------------------------------
+// Each provider declares its API base URLs and the variable that overrides each
+// (TWILIO_API_URL, MSGRAPH_API_URL, MSGRAPH_LOGIN_URL, OPENROUTER_URL, OLLAMA_URL; see
+// packages/shared/src/providers). Read from the registry, so a new provider needs no change
+// here. Unset: the provider's real endpoint. Set: a stand-in or an air-gapped mirror.
+
+/** Config variable -> base URL, for the variables that are set. */
+export type ProviderUrls = Readonly<Record<string, string>>;
+
+function parseProviderUrls(env: Record<string, string | undefined>, problems: string[]): ProviderUrls {
+  const urls: Record<string, string> = {};
+  for (const provider of providerRegistry.list()) {
+    for (const endpoint of Object.values(provider.endpoints)) {
+      const raw = emptyToUndefined(env[endpoint.env]);
+      if (raw === undefined) continue;
+      const parsed = apiBaseUrl(endpoint.env).safeParse(raw);
+      if (parsed.success && parsed.data) urls[endpoint.env] = parsed.data;
+      else if (!parsed.success) problems.push(`${endpoint.env}: ${parsed.error.issues[0]?.message ?? 'not a URL'}`);
+    }
+  }
+  return urls;
 }
 
-/** The providers' real endpoints: what an unset variable means. */
-export const externalApiDefaults = {
-  twilio: 'https://api.twilio.com',
-  msgraph: 'https://graph.microsoft.com',
-  msgraphLogin: 'https://login.microsoftonline.com',
-  openrouter: 'https://openrouter.ai',
-  ollama: 'http://127.0.0.1:11434',
-} as const;
-
-function externalApis(e: Env): ExternalApis {
-  const set = {
-    twilio: e.TWILIO_API_URL,
-    msgraph: e.MSGRAPH_API_URL,
-    msgraphLogin: e.MSGRAPH_LOGIN_URL,
-    openrouter: e.OPENROUTER_URL,
-  };
-  const ollama = e.OLLAMA_URL ?? externalApiDefaults.ollama;
-  const trusted = [...Object.values(set), ollama].filter((url): url is string => url !== undefined);
-  return {
-    twilio: set.twilio ?? externalApiDefaults.twilio,
-    msgraph: set.msgraph ?? externalApiDefaults.msgraph,
-    msgraphLogin: set.msgraphLogin ?? externalApiDefaults.msgraphLogin,
-    openrouter: set.openrouter ?? externalApiDefaults.openrouter,
-    ollama,
-    trustedOrigins: [...new Set(trusted.map((url) => new URL(url).origin))],
-  };
+/**
+ * Origins the outbound client may reach on a private address: every base URL the operator
+ * set, and the default of a provider that is a local service by nature (its default is on
+ * loopback, as Ollama's is).
+ */
+function trustedOriginsOf(urls: ProviderUrls): string[] {
+  const origins = Object.values(urls).map((url) => new URL(url).origin);
+  for (const provider of providerRegistry.list())
+    for (const endpoint of Object.values(provider.endpoints)) {
+      const { hostname, origin } = new URL(endpoint.url);
+      if (urls[endpoint.env] === undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname))
+        origins.push(origin);
+    }
+  return [...new Set(origins)];
 }
+// ---- end of provider base URLs ---------------------------------------------------------------
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -232,9 +223,11 @@ export class ConfigError extends Error {
 /** Parses an environment (process.env in main.ts, a literal object in tests). */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`));
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`);
+  const providerUrls = parseProviderUrls(env, problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -252,6 +245,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     meili: e.MEILI_URL ? { url: e.MEILI_URL, masterKey: e.MEILI_MASTER_KEY } : undefined,
     openrouterApiKey: e.OPENROUTER_API_KEY,
     masterKey: e.MADE_OPEN_MASTER_KEY,
+    providerUrls,
+    trustedOrigins: trustedOriginsOf(providerUrls),
     logLevel: e.LOG_LEVEL,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')
@@ -268,7 +263,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       eventRate: { burst: e.PLUGINS_EVENT_BURST, perSecond: e.PLUGINS_EVENT_RATE_PER_SECOND },
       memoryBudgetMb: e.PLUGINS_MEMORY_BUDGET_MB,
     },
-    externalApis: externalApis(e),
     storage: {
       backend: e.STORAGE_BACKEND,
       maxFileSize: e.STORAGE_MAX_FILE_SIZE,

@@ -13,7 +13,8 @@ import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { GraphService } from '../graph/index.ts';
 import type { DecisionLog } from '../policy/index.ts';
-import { injectionRules, type CredentialType, type WalletService } from '../wallet/index.ts';
+import { providerRegistry } from '@made-open/shared/providers';
+import { attachSecret, deliveryOf, placementFor, type CredentialType, type WalletService } from '../wallet/index.ts';
 import type { PluginsRepository } from './plugins.repository.ts';
 import {
   // Named as before, so the per-hop checks below read the same.
@@ -171,10 +172,10 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
       if (!unsealed)
         throw new FetchRefused('credential_not_allowed', 'The credential bound to this plugin no longer exists.', host);
       secrets = secretValues(unsealed.secret);
-      const rule = injectionRules[unsealed.type];
-      const hosts =
-        unsealed.type === 'generic' ? (unsealed.secret as { allowedHosts: string[] }).allowedHosts : rule.hosts;
-      if (!hosts.includes(host) || (hop.protocol !== 'https:' && !deps.http.credentialsOverHttp)) {
+      // Where and how the secret may go is the provider's to say (packages/shared/src/providers).
+      const provider = providerRegistry.get(unsealed.type);
+      const hosts = provider ? deliveryOf(provider, unsealed.secret).hosts : [];
+      if (!provider || !hosts.includes(host) || (hop.protocol !== 'https:' && !deps.http.credentialsOverHttp)) {
         decisions.refuse(`credentials:${binding.type}`, 'http.fetch', 'credential_host_not_allowed', host);
         throw new FetchRefused(
           'credential_not_allowed',
@@ -182,28 +183,16 @@ export function createHostDispatch(deps: HostDeps, scope: InvocationScope): Host
           host,
         );
       }
-      const as = init.credential?.as ?? rule.methods[0];
-      if (!as || !rule.methods.includes(as))
+      const placement = placementFor(provider, init.credential?.as);
+      if (!placement)
         throw new FetchRefused(
           'credential_not_allowed',
-          `A ${unsealed.type} credential cannot be sent as ${String(as)}.`,
+          `A ${unsealed.type} credential cannot be sent as ${init.credential?.as ?? 'anything'}.`,
           host,
         );
-      const s = unsealed.secret as Record<string, unknown>;
-      const out = { ...request, headers: { ...request.headers } };
-      const before = { ...out.headers };
-      if (as === 'basic') {
-        const [user, pass] = unsealed.type === 'twilio' ? [s.accountSid, s.authToken] : [s.clientId, s.clientSecret];
-        out.headers.authorization = `Basic ${Buffer.from(`${String(user)}:${String(pass)}`).toString('base64')}`;
-      } else if (as === 'bearer') {
-        out.headers.authorization = `Bearer ${String(s.apiKey)}`;
-      } else if (as === 'header') {
-        Object.assign(out.headers, s.headers as Record<string, string>);
-      } else {
-        const url = new URL(request.url);
-        for (const [k, v] of Object.entries(s.values as Record<string, string>)) url.searchParams.set(k, v);
-        out.url = url.toString();
-      }
+      const before = { ...request.headers };
+      const attached = attachSecret(placement, unsealed.secret, { url: request.url, headers: request.headers });
+      const out = { ...request, url: attached.url, headers: attached.headers };
       // Whatever was filled in (a whole Basic header, say) is scrubbed from responses too.
       for (const [k, v] of Object.entries(out.headers)) {
         if (before[k] === v) continue;

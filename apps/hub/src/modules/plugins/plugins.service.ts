@@ -10,7 +10,8 @@ import type { Logger } from '../../platform/logger.ts';
 import { createTokenBuckets } from '../../platform/token-bucket.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { PolicyService } from '../policy/index.ts';
-import { publicFields, type CredentialType, type WalletService } from '../wallet/index.ts';
+import { publicFieldsOf, providerRegistry } from '@made-open/shared/providers';
+import type { CredentialType, WalletService } from '../wallet/index.ts';
 import { createHostDispatch, type HostDeps } from './plugins.host.ts';
 import type { PluginPackage } from './plugins.package.ts';
 import type { InstallationRow, PluginsRepository } from './plugins.repository.ts';
@@ -153,8 +154,9 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       handles.set(binding.handle, { credentialId: binding.credentialId, type: declared.type, name: declared.name });
       const unsealed = await deps.wallet.unseal(ownerId, binding.credentialId);
       const pub: Record<string, string> = {};
-      if (unsealed)
-        for (const field of publicFields[declared.type])
+      const provider = providerRegistry.get(declared.type);
+      if (unsealed && provider)
+        for (const field of publicFieldsOf(provider))
           pub[field] = String((unsealed.secret as Record<string, unknown>)[field] ?? '');
       credentials[declared.name] = { handle: binding.handle, type: declared.type, public: pub };
     }

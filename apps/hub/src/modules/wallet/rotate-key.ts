@@ -21,6 +21,7 @@ import { createOutboundClient } from '../../platform/http/outbound/index.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createEventOutbox } from '../events/outbox.ts';
 import { kekFromMasterKey, loadKeyRing, masterKeyFile, nextMasterKeyFile } from './wallet.crypto.ts';
+import { noConnectionsYet } from './wallet.capabilities.ts';
 import { createProviderTester } from './wallet.providers.ts';
 import { walletRepository } from './wallet.repository.ts';
 import { createWalletService } from './wallet.service.ts';
@@ -55,14 +56,8 @@ async function main() {
       outbox: createEventOutbox(),
       keyRing: () => ring,
       // Rotation tests no provider; the service is built whole all the same.
-      testProvider: createProviderTester({
-        outbound: createOutboundClient({ logger }),
-        urls: {
-          twilio: config.externalApis.twilio,
-          openrouter: config.externalApis.openrouter,
-          microsoftLogin: config.externalApis.msgraphLogin,
-        },
-      }),
+      testProvider: createProviderTester({ outbound: createOutboundClient({ logger }), urls: config.providerUrls }),
+      connections: noConnectionsYet,
       logger,
     });
     const { rewrapped } = await service.rotateKey(ring, next);

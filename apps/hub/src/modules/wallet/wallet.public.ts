@@ -1,11 +1,11 @@
 /**
- * Public credential fields (publicFields) are shown masked and copied to plugins in clear,
+ * Public credential fields (a provider's fields marked `public`) are shown masked and copied to plugins in clear,
  * so they must never hold a secret. A URL can smuggle one in its userinfo
  * (https://admin:pass@host), a query parameter (?token=…) or its fragment (#access_token=…),
  * also percent-encoded; these checks find them in any public value, URL or not.
  */
+import { publicFieldsOf, type ProviderDefinition } from '@made-open/shared/providers';
 import { ValidationError } from '../../platform/errors.ts';
-import { publicFields, type CredentialType } from './wallet.schemas.ts';
 
 export type SecretPlace = 'userinfo' | 'query' | 'fragment';
 
@@ -85,32 +85,25 @@ export function withoutSecrets(value: string): string {
   return findSecret(cleaned) === undefined ? cleaned : '';
 }
 
-/** Where each type's secret goes instead; refused, not split (ollama has no secret field). */
-const secretHome: Record<CredentialType, string> = {
-  twilio: 'Put the Auth Token in authToken.',
-  openrouter: 'Put the key in apiKey.',
-  microsoft: 'Put the client secret in clientSecret.',
-  ollama:
-    'An Ollama credential has no secret field: for a server behind a password or token, store a generic credential instead, with the secret in headers or values and the host in allowedHosts.',
-  generic: 'Put secrets in headers or values.',
-};
-
 const placeText: Record<SecretPlace, string> = {
   userinfo: 'a user name or password before "@"',
   query: 'a query parameter that looks like a secret (token, key, password, signature…)',
   fragment: 'a fragment after "#"',
 };
 
-/** Refuses (400) a credential whose public fields would hand a secret to plugins. */
-export function assertNoSecretInPublicFields(type: CredentialType, secret: Record<string, unknown>): void {
-  for (const field of publicFields[type]) {
+/**
+ * Refuses (400) a credential whose public fields would hand a secret to plugins, saying
+ * where the provider's secret belongs instead (refused, not split: ollama has no secret field).
+ */
+export function assertNoSecretInPublicFields(provider: ProviderDefinition, secret: Record<string, unknown>): void {
+  for (const field of publicFieldsOf(provider)) {
     const value = secret[field];
     if (typeof value !== 'string') continue;
     const place = findSecret(value);
     if (place === undefined) continue;
     // The value itself is never echoed: it holds the secret.
     throw new ValidationError(
-      `secret.${field} is shown and given to plugins, so it must not carry a secret, but it has ${placeText[place]}. Remove it. ${secretHome[type]}`,
+      `secret.${field} is shown and given to plugins, so it must not carry a secret, but it has ${placeText[place]}. Remove it. ${provider.secretHome}`,
       { field: `secret.${field}`, place },
     );
   }
@@ -120,10 +113,13 @@ export function assertNoSecretInPublicFields(type: CredentialType, secret: Recor
  * The secret with its public fields cleaned (withoutSecrets), and which fields needed it:
  * rows stored before the check above must not hand their secrets out either.
  */
-export function cleanPublicFields<S extends object>(type: CredentialType, secret: S): { secret: S; cleaned: string[] } {
+export function cleanPublicFields<S extends object>(
+  provider: ProviderDefinition,
+  secret: S,
+): { secret: S; cleaned: string[] } {
   const copy = { ...secret } as Record<string, unknown>;
   const cleaned: string[] = [];
-  for (const field of publicFields[type]) {
+  for (const field of publicFieldsOf(provider)) {
     const value = copy[field];
     if (typeof value !== 'string') continue;
     const clean = withoutSecrets(value);

@@ -13,11 +13,12 @@ export interface CredentialRow {
   kek_id: string;
   last_tested_at: Date | string | null;
   last_test_ok: boolean | null;
+  last_test_message: string | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
 
-const columns = `id, owner_id, type, name, hints, fields, ciphertext, wrapped_key, kek_id, last_tested_at, last_test_ok, created_at, updated_at`;
+const columns = `id, owner_id, type, name, hints, fields, ciphertext, wrapped_key, kek_id, last_tested_at, last_test_ok, last_test_message, created_at, updated_at`;
 
 export interface NewCredentialRow {
   id: string;
@@ -56,7 +57,7 @@ export const walletRepository = {
     const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
       `UPDATE made_open.credentials
           SET type = $3, name = $4, hints = $5::jsonb, fields = $6::text[], ciphertext = $7, wrapped_key = $8, kek_id = $9,
-              last_tested_at = NULL, last_test_ok = NULL, updated_at = now()
+              last_tested_at = NULL, last_test_ok = NULL, last_test_message = NULL, updated_at = now()
         WHERE id = $1 AND owner_id = $2 RETURNING ${columns}`,
       [
         row.id,
@@ -89,12 +90,16 @@ export const walletRepository = {
     return rows;
   },
 
-  async typesOf(tx: Sql, ownerId: string): Promise<CredentialType[]> {
-    const { rows } = await tx.query<{ type: CredentialType }>(
-      `SELECT DISTINCT type FROM made_open.credentials WHERE owner_id = $1`,
+  /** What the capabilities read: each credential's type, name and last test result. */
+  async testStates(
+    tx: Sql,
+    ownerId: string,
+  ): Promise<{ type: CredentialType; name: string; lastTestOk: boolean | null }[]> {
+    const { rows } = await tx.query<{ type: CredentialType; name: string; last_test_ok: boolean | null }>(
+      `SELECT type, name, last_test_ok FROM made_open.credentials WHERE owner_id = $1 ORDER BY created_at, id`,
       [ownerId],
     );
-    return rows.map((r) => r.type);
+    return rows.map((r) => ({ type: r.type, name: r.name, lastTestOk: r.last_test_ok }));
   },
 
   async delete(tx: Sql, ownerId: string, id: string): Promise<CredentialRow | undefined> {
@@ -105,11 +110,23 @@ export const walletRepository = {
     return rows[0];
   },
 
-  async recordTest(tx: Sql, ownerId: string, id: string, ok: boolean): Promise<void> {
-    await tx.query(
-      `UPDATE made_open.credentials SET last_tested_at = now(), last_test_ok = $3 WHERE id = $1 AND owner_id = $2`,
-      [id, ownerId, ok],
+  /**
+   * Keeps the test's result and reason, if the credential still holds the tested secret
+   * (`ciphertext`); undefined when it was replaced or removed meanwhile.
+   */
+  async recordTest(
+    tx: Sql,
+    ownerId: string,
+    id: string,
+    ciphertext: string,
+    result: { ok: boolean; message: string },
+  ): Promise<CredentialRow | undefined> {
+    const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
+      `UPDATE made_open.credentials SET last_tested_at = now(), last_test_ok = $4, last_test_message = $5
+        WHERE id = $1 AND owner_id = $2 AND ciphertext = $3 RETURNING ${columns}`,
+      [id, ownerId, ciphertext, result.ok, result.message.slice(0, 1000)],
     );
+    return rows[0];
   },
 
   /** System work (key rotation): every row, locked for the rotating transaction. */

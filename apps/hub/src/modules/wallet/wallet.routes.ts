@@ -20,6 +20,8 @@ const idParams = z.object({ id: z.string().uuid() });
 export function walletRoutes(service: WalletService) {
   return async function routes(fastify: FastifyInstance) {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
+    // One branch per provider registered by now (the hub is composed after registration).
+    const credentialInput = credentialInputSchema();
 
     app.post(
       '/api/v1/credentials',
@@ -27,7 +29,7 @@ export function walletRoutes(service: WalletService) {
         schema: {
           tags,
           summary: 'Store a credential (encrypted at rest); returns its masked metadata',
-          body: credentialInputSchema,
+          body: credentialInput,
           response: { 201: credentialViewSchema },
         },
       },
@@ -66,7 +68,7 @@ export function walletRoutes(service: WalletService) {
           tags,
           summary: 'Replace a credential (name and secret); its id stays the same',
           params: idParams,
-          body: credentialInputSchema,
+          body: credentialInput,
           response: { 200: credentialViewSchema },
         },
       },
@@ -87,7 +89,7 @@ export function walletRoutes(service: WalletService) {
       {
         schema: {
           tags,
-          summary: 'Check a credential against its provider (Twilio, OpenRouter, Microsoft, Ollama)',
+          summary: 'Check a credential against its provider; the result and reason are kept until the next test',
           params: idParams,
           response: { 200: testResultSchema },
         },
@@ -100,7 +102,8 @@ export function walletRoutes(service: WalletService) {
       {
         schema: {
           tags,
-          summary: "What the caller's hub can do with the credentials in their wallet",
+          summary:
+            "What the caller's hub can do: on once a credential passed its test (and, where needed, is connected)",
           response: { 200: capabilitiesViewSchema },
         },
       },

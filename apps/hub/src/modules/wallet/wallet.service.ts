@@ -1,25 +1,16 @@
+import { hintsOf, providerRegistry, type SecretValues } from '@made-open/shared/providers';
 import { uuidv7 } from 'uuidv7';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
+import { capabilityViews, enabledNames, type Connections } from './wallet.capabilities.ts';
 import { openSecret, rewrapKey, sealSecret, type Kek, type KeyRing } from './wallet.crypto.ts';
 import type { ProviderTester } from './wallet.providers.ts';
 import { assertNoSecretInPublicFields, cleanPublicFields, withoutSecrets } from './wallet.public.ts';
 import type { CredentialRow, WalletRepository } from './wallet.repository.ts';
-import {
-  allCapabilities,
-  capabilitiesByType,
-  hintsOf,
-  secretSchemas,
-  type CapabilityName,
-  type CredentialInput,
-  type CredentialSecret,
-  type CredentialType,
-  type CredentialView,
-  type TestResult,
-} from './wallet.schemas.ts';
+import type { CredentialInput, CredentialType, CredentialView, TestResult } from './wallet.schemas.ts';
 
 export interface WalletServiceDeps {
   db: Database;
@@ -27,16 +18,18 @@ export interface WalletServiceDeps {
   outbox: EventOutbox;
   keyRing: () => KeyRing;
   testProvider: ProviderTester;
+  /** Which connections the owner has configured (connectors): capabilities that need one wait for it. */
+  connections: Connections;
   logger: Logger;
 }
 
 /** A decrypted credential, for the plugin runtime only. Never serialised to a response. */
-export interface UnsealedCredential<T extends CredentialType = CredentialType> {
+export interface UnsealedCredential {
   id: string;
   ownerId: string;
-  type: T;
+  type: CredentialType;
   name: string;
-  secret: CredentialSecret<T>;
+  secret: SecretValues;
 }
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
@@ -53,27 +46,42 @@ function toView(row: CredentialRow): CredentialView {
     updatedAt: iso(row.updated_at)!,
     lastTestedAt: iso(row.last_tested_at),
     lastTestOk: row.last_test_ok,
+    lastTestMessage: row.last_test_message,
   };
 }
 
-export function capabilitiesOf(types: Iterable<CredentialType>): Set<CapabilityName> {
-  const set = new Set<CapabilityName>();
-  for (const type of types) for (const capability of capabilitiesByType[type]) set.add(capability);
-  return set;
+/** The registered provider, or a 400 that lists the ones there are. */
+function providerOf(type: string) {
+  const provider = providerRegistry.get(type);
+  if (!provider)
+    throw new ValidationError(
+      `There is no credential type "${type}". Use one of: ${providerRegistry.ids().join(', ')}.`,
+    );
+  return provider;
 }
 
 export function createWalletService(deps: WalletServiceDeps) {
   const { db, repository: repo, outbox } = deps;
 
+  async function capabilitiesIn(tx: Sql, ownerId: string) {
+    return capabilityViews(await repo.testStates(tx, ownerId), await deps.connections.connectionsFor(ownerId));
+  }
+
   /** capability.Changed when the owner's capability set differs from before the change. */
   async function emitCapabilityChange(
     tx: Sql,
     ownerId: string,
-    before: Set<CapabilityName>,
+    before: Set<string>,
     actorId: string,
-    cause: { credentialId: string; type: CredentialType; name: string; change: 'added' | 'removed' | 'replaced' },
+    cause: {
+      credentialId: string;
+      type: CredentialType;
+      name: string;
+      change: 'added' | 'removed' | 'replaced' | 'tested';
+    },
   ) {
-    const after = capabilitiesOf(await repo.typesOf(tx, ownerId));
+    const views = await capabilitiesIn(tx, ownerId);
+    const after = enabledNames(views);
     const added = [...after].filter((c) => !before.has(c));
     const removed = [...before].filter((c) => !after.has(c));
     if (added.length === 0 && removed.length === 0) return;
@@ -82,20 +90,23 @@ export function createWalletService(deps: WalletServiceDeps) {
       ownerId,
       subject: ownerId,
       actor: { kind: 'user', id: actorId },
-      data: { enabled: allCapabilities.filter((c) => after.has(c)), added, removed, cause },
+      data: { enabled: [...after], added, removed, cause },
     });
   }
 
   function sealFor(ownerId: string, id: string, input: CredentialInput) {
-    assertNoSecretInPublicFields(input.type, input.secret);
-    const sealed = sealSecret(deps.keyRing(), ownerId, id, input.secret);
+    const provider = providerOf(input.type);
+    // The routes have parsed it already; direct callers get the same rules.
+    const secret = provider.secret.parse(input.secret);
+    assertNoSecretInPublicFields(provider, secret);
+    const sealed = sealSecret(deps.keyRing(), ownerId, id, secret);
     return {
       id,
       ownerId,
       type: input.type,
       name: input.name,
-      hints: hintsOf(input.type, input.secret as Record<string, unknown>),
-      fields: Object.keys(input.secret),
+      hints: hintsOf(provider, secret),
+      fields: Object.keys(secret),
       ciphertext: sealed.ciphertext,
       wrappedKey: sealed.wrappedKey,
       kekId: sealed.kekId,
@@ -107,7 +118,7 @@ export function createWalletService(deps: WalletServiceDeps) {
       const id = uuidv7();
       const row = sealFor(user.id, id, input);
       return db.asUser(user.claims, async (tx) => {
-        const before = capabilitiesOf(await repo.typesOf(tx, user.id));
+        const before = enabledNames(await capabilitiesIn(tx, user.id));
         const inserted = await repo.insert(tx, row);
         const ref = { credentialId: id, type: input.type, name: input.name };
         await outbox.append(tx, {
@@ -135,7 +146,7 @@ export function createWalletService(deps: WalletServiceDeps) {
     async replace(user: AuthenticatedUser, id: string, input: CredentialInput): Promise<CredentialView> {
       const row = sealFor(user.id, id, input);
       return db.asUser(user.claims, async (tx) => {
-        const before = capabilitiesOf(await repo.typesOf(tx, user.id));
+        const before = enabledNames(await capabilitiesIn(tx, user.id));
         const updated = await repo.replace(tx, row);
         if (!updated) throw new NotFoundError('credential');
         const ref = { credentialId: id, type: input.type, name: input.name };
@@ -153,7 +164,7 @@ export function createWalletService(deps: WalletServiceDeps) {
 
     async remove(user: AuthenticatedUser, id: string): Promise<void> {
       await db.asUser(user.claims, async (tx) => {
-        const before = capabilitiesOf(await repo.typesOf(tx, user.id));
+        const before = enabledNames(await capabilitiesIn(tx, user.id));
         const removed = await repo.delete(tx, user.id, id);
         if (!removed) throw new NotFoundError('credential');
         const ref = { credentialId: id, type: removed.type, name: removed.name };
@@ -168,33 +179,28 @@ export function createWalletService(deps: WalletServiceDeps) {
       });
     },
 
+    /** Asks the provider; keeps the result and reason with the credential until the next test. */
     async test(user: AuthenticatedUser, id: string): Promise<TestResult> {
       const row = await db.asUser(user.claims, (tx) => repo.get(tx, user.id, id));
       if (!row) throw new NotFoundError('credential');
-      if (row.type === 'generic') {
-        throw new ValidationError(
-          'Generic credentials have no provider to test against; a plugin that uses one reports whether it works.',
-        );
-      }
-      const secret = secretSchemas[row.type].parse(
-        openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row)),
-      ) as CredentialSecret;
+      const provider = providerOf(row.type);
+      if ('unavailable' in provider.test) throw new ValidationError(provider.test.unavailable);
+      const secret = provider.secret.parse(openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row)));
       const result = await deps.testProvider(row.type, secret);
-      await db.asUser(user.claims, (tx) => repo.recordTest(tx, user.id, id, result.ok));
+      await db.asUser(user.claims, async (tx) => {
+        const before = enabledNames(await capabilitiesIn(tx, user.id));
+        // Recorded only for the secret that was tested: a replace meanwhile cleared the result.
+        const tested = await repo.recordTest(tx, user.id, id, row.ciphertext, result);
+        if (!tested) return;
+        const cause = { credentialId: id, type: row.type, name: tested.name, change: 'tested' as const };
+        await emitCapabilityChange(tx, user.id, before, user.id, cause);
+      });
       deps.logger.info({ credentialId: id, type: row.type, ok: result.ok }, 'credential tested');
       return result;
     },
 
     async capabilities(user: AuthenticatedUser) {
-      const rows = await db.asUser(user.claims, (tx) => repo.list(tx, user.id));
-      return {
-        capabilities: allCapabilities.map((name) => {
-          const providedBy = [
-            ...new Set(rows.filter((r) => capabilitiesByType[r.type].includes(name)).map((r) => r.type)),
-          ];
-          return { name, enabled: providedBy.length > 0, providedBy };
-        }),
-      };
+      return { capabilities: await db.asUser(user.claims, (tx) => capabilitiesIn(tx, user.id)) };
     },
 
     /**
@@ -204,10 +210,12 @@ export function createWalletService(deps: WalletServiceDeps) {
     async unseal(ownerId: string, id: string): Promise<UnsealedCredential | undefined> {
       const row = await db.asSystem((tx) => repo.get(tx, ownerId, id));
       if (!row) return undefined;
-      const opened = openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row)) as CredentialSecret;
+      const opened = openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row)) as SecretValues;
       // Public fields reach plugins in clear (plugins.service load()); a row stored before
-      // they were checked gives out its public fields without the secret.
-      const { secret, cleaned } = cleanPublicFields(row.type, opened);
+      // they were checked gives out its public fields without the secret. A provider no
+      // longer registered has no public fields to give.
+      const provider = providerRegistry.get(row.type);
+      const { secret, cleaned } = provider ? cleanPublicFields(provider, opened) : { secret: opened, cleaned: [] };
       if (cleaned.length > 0) {
         deps.logger.warn(
           { credentialId: row.id, type: row.type, fields: cleaned },

@@ -12,6 +12,7 @@ import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { createEventOutbox } from '../events/index.ts';
 import type { WalletModule } from './index.ts';
+import { noConnectionsYet } from './wallet.capabilities.ts';
 import { createKeyRing, kekFromMasterKey, openSecret } from './wallet.crypto.ts';
 import { createProviderTester } from './wallet.providers.ts';
 import { walletRepository } from './wallet.repository.ts';
@@ -56,7 +57,7 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       LOG_LEVEL: 'trace',
       PORT: '0',
       TWILIO_API_URL: standIn.url,
-      OPENROUTER_URL: standIn.url,
+      OPENROUTER_URL: `${standIn.url}/api/v1`,
       MSGRAPH_LOGIN_URL: standIn.url,
       OLLAMA_URL: standIn.url,
     });
@@ -169,16 +170,43 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     expectNoCanary(unknownType.body);
   });
 
-  it('emits capability.Changed through the outbox when capabilities switch on and off', async () => {
+  it('emits capability.Changed through the outbox when a tested credential switches capabilities on and off', async () => {
     const carol = await signUpUser(hub);
     const created = (
       await post(carol, { type: 'twilio', name: 'T', secret: { accountSid, authToken: canary.twilioToken } })
     ).json();
-    let caps = (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(carol) })).json();
-    const enabled = (c: { capabilities: { name: string; enabled: boolean }[] }) =>
+    const capabilities = async () =>
+      (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(carol) })).json() as {
+        capabilities: { name: string; enabled: boolean; state: string; reason: string | null }[];
+      };
+    const enabled = (c: Awaited<ReturnType<typeof capabilities>>) =>
       c.capabilities.filter((x) => x.enabled).map((x) => x.name);
-    expect(enabled(caps)).toEqual(['sms', 'voice', 'video']);
-    // A second Twilio credential changes nothing: no second capability.Changed.
+    const one = (c: Awaited<ReturnType<typeof capabilities>>, name: string) =>
+      c.capabilities.find((x) => x.name === name);
+    // Held but not tested: nothing is on yet.
+    let caps = await capabilities();
+    expect(enabled(caps)).toEqual([]);
+    expect(one(caps, 'video')).toMatchObject({ state: 'not_tested', reason: expect.stringContaining('“T”') });
+    expect(one(caps, 'sms')?.reason).toMatch(/Test “T”.* Then it also needs a connected number\./);
+    expect(one(caps, 'ai.cloud')).toMatchObject({ state: 'needs_credential', reason: 'Needs an OpenRouter key.' });
+
+    const tested = await hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/credentials/${created.id}/test`,
+      headers: bearer(carol),
+    });
+    expect(tested.json()).toMatchObject({ ok: true, provider: 'Twilio' });
+    caps = await capabilities();
+    // Video needs the tested credential only; sms and voice also need a connected number,
+    // and no connector exists yet to connect one.
+    expect(enabled(caps)).toEqual(['video']);
+    for (const name of ['sms', 'voice'])
+      expect(one(caps, name)).toMatchObject({
+        enabled: false,
+        state: 'needs_connection',
+        reason: 'Needs a connected number.',
+      });
+    // A second, untested Twilio credential changes nothing: no second capability.Changed.
     const second = (
       await post(carol, { type: 'twilio', name: 'T2', secret: { accountSid, authToken: canary.twilioToken } })
     ).json();
@@ -187,17 +215,16 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       (await hub.app.inject({ method: 'DELETE', url: `/api/v1/credentials/${created.id}`, headers: bearer(carol) }))
         .statusCode,
     ).toBe(204);
-    caps = (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(carol) })).json();
-    expect(enabled(caps)).toEqual([]);
+    expect(enabled(await capabilities())).toEqual([]);
 
     const events = await outboxOf(carol.id);
     expectNoCanary(JSON.stringify(events));
     const changes = events
       .filter((e) => e.type === 'capability.Changed')
-      .map((e) => e.data as { added: string[]; removed: string[] });
+      .map((e) => e.data as { added: string[]; removed: string[]; cause: { change: string } });
     expect(changes).toEqual([
-      expect.objectContaining({ added: ['sms', 'voice', 'video'], removed: [] }),
-      expect.objectContaining({ added: [], removed: ['sms', 'voice', 'video'] }),
+      expect.objectContaining({ added: ['video'], removed: [], cause: expect.objectContaining({ change: 'tested' }) }),
+      expect.objectContaining({ added: [], removed: ['video'], cause: expect.objectContaining({ change: 'removed' }) }),
     ]);
     expect(events.filter((e) => e.type.startsWith('wallet.')).map((e) => e.type)).toEqual([
       'wallet.CredentialAdded',
@@ -205,6 +232,38 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       'wallet.CredentialRemoved',
       'wallet.CredentialRemoved',
     ]);
+  });
+
+  it('keeps the last test result, time and reason until the next test; replacing the secret clears them', async () => {
+    const dave = await signUpUser(hub);
+    const created = (
+      await post(dave, { type: 'twilio', name: 'D', secret: { accountSid, authToken: `${canary.twilioToken}x` } })
+    ).json();
+    expect(created).toMatchObject({ lastTestOk: null, lastTestedAt: null, lastTestMessage: null });
+    const test = () =>
+      hub.app.inject({ method: 'POST', url: `/api/v1/credentials/${created.id}/test`, headers: bearer(dave) });
+    const get = async () =>
+      (await hub.app.inject({ method: 'GET', url: `/api/v1/credentials/${created.id}`, headers: bearer(dave) })).json();
+    expect((await test()).json()).toMatchObject({ ok: false });
+    const failed = await get();
+    expect(failed).toMatchObject({ lastTestOk: false, lastTestMessage: expect.stringContaining('20003') });
+    expect(failed.lastTestedAt).toEqual(expect.any(String));
+    expectNoCanary(JSON.stringify(failed));
+    const caps = (await hub.app.inject({ method: 'GET', url: '/api/v1/capabilities', headers: bearer(dave) })).json();
+    expect(caps.capabilities.find((c: { name: string }) => c.name === 'video')).toMatchObject({
+      enabled: false,
+      state: 'test_failed',
+    });
+
+    const put = await hub.app.inject({
+      method: 'PUT',
+      url: `/api/v1/credentials/${created.id}`,
+      headers: bearer(dave),
+      payload: { type: 'twilio', name: 'D', secret: { accountSid, authToken: canary.twilioToken } },
+    });
+    expect(put.json()).toMatchObject({ lastTestOk: null, lastTestedAt: null, lastTestMessage: null });
+    expect((await test()).json()).toMatchObject({ ok: true });
+    expect(await get()).toMatchObject({ lastTestOk: true, lastTestMessage: 'Twilio accepted these credentials.' });
   });
 
   it('replaces a credential in place (PUT) and re-encrypts it', async () => {
@@ -266,7 +325,11 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
   });
 
   it('tests Twilio, OpenRouter and Microsoft credentials against the stand-in, without echoing secrets', async () => {
-    const urls = { twilio: standIn.url, openrouter: standIn.url, microsoftLogin: standIn.url };
+    const urls = {
+      TWILIO_API_URL: standIn.url,
+      OPENROUTER_URL: `${standIn.url}/api/v1`,
+      MSGRAPH_LOGIN_URL: standIn.url,
+    };
     const outbound = createOutboundClient({ allowPrivate: ({ url }) => url.origin === standIn.url });
     const tester = createProviderTester({ outbound, urls });
     expect(await tester('twilio', { accountSid, authToken: canary.twilioToken })).toMatchObject({
@@ -292,7 +355,7 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     // Port 9 (discard) on loopback, allowed here so the test reaches "nothing listens" rather than the guard.
     const unreachable = await createProviderTester({
       outbound: createOutboundClient({ allowPrivate: () => true }),
-      urls: { ...urls, twilio: 'http://127.0.0.1:9' },
+      urls: { ...urls, TWILIO_API_URL: 'http://127.0.0.1:9' },
       timeoutMs: 2000,
     })('twilio', { accountSid, authToken: canary.twilioToken });
     expect(unreachable).toMatchObject({ ok: false, message: expect.stringContaining('Could not reach Twilio') });
@@ -321,10 +384,8 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
       repository: walletRepository,
       outbox: createEventOutbox(),
       keyRing: () => createKeyRing(next),
-      testProvider: createProviderTester({
-        outbound: createOutboundClient(),
-        urls: { twilio: standIn.url, openrouter: standIn.url, microsoftLogin: standIn.url },
-      }),
+      testProvider: createProviderTester({ outbound: createOutboundClient(), urls: { TWILIO_API_URL: standIn.url } }),
+      connections: noConnectionsYet,
       logger: createLogger('silent'),
     });
     const { rewrapped } = await service.rotateKey(ring, next);

@@ -1,13 +1,27 @@
-import { Bot, Calendar, Cpu, Mail, MessageSquare, Phone, Plus, Users, Video, type LucideIcon } from 'lucide-react';
+import {
+  Bot,
+  Calendar,
+  Cpu,
+  Mail,
+  MessageSquare,
+  Phone,
+  PlugZap,
+  Plus,
+  Users,
+  Video,
+  type LucideIcon,
+} from 'lucide-react';
 import Link from 'next/link';
+import { providerRegistry } from '@made-open/shared/providers';
 import { Badge } from '@/components/ui/badge';
 import { buttonVariants } from '@/components/ui/button';
-import { CAPABILITIES_BY_TYPE, CREDENTIAL_TYPE_ORDER, CREDENTIAL_TYPES } from '@/lib/settings/credentials';
-import type { Capability, CapabilityName, CredentialView } from '@/lib/settings/model';
-import { CAPABILITIES } from '@/lib/settings/permissions';
+import { providerLabel } from '@/lib/settings/credentials';
+import type { Capability, CredentialView } from '@/lib/settings/model';
+import { capabilityInfo } from '@/lib/settings/permissions';
 import { cn } from '@/lib/utils';
 
-const ICONS: Record<CapabilityName, LucideIcon> = {
+/** Icons for the capabilities the built-in providers declare; a new one gets the plug. */
+const ICONS: Record<string, LucideIcon> = {
   sms: MessageSquare,
   voice: Phone,
   video: Video,
@@ -18,7 +32,47 @@ const ICONS: Record<CapabilityName, LucideIcon> = {
   contacts: Users,
 };
 
-/** Each capability, on or off, and why: the credentials that switch it on, or the one to add. */
+/** Why it is on (the tested credentials behind it), or the hub's reason it is off and what to do. */
+function Explanation({ cap, credentials }: { cap: Capability; credentials: CredentialView[] }) {
+  if (cap.enabled) {
+    const names = credentials
+      .filter((c) => cap.providedBy.includes(c.type) && c.lastTestOk === true)
+      .map((c) => `“${c.name}”`);
+    const labels = cap.providedBy.map(providerLabel).join(' and ');
+    return (
+      <p className="mt-2 text-sm">
+        {`On because your wallet holds ${labels} ${names.length === 1 ? 'credential' : 'credentials'} ${names.join(', ')}, tested.`}
+      </p>
+    );
+  }
+  return (
+    <>
+      <p className="mt-2 text-sm">{cap.reason}</p>
+      {cap.state === 'needs_credential' && (
+        <div className="mt-3 flex flex-wrap gap-2">
+          {providerRegistry.providersOf(cap.name).map((p) => (
+            <Link
+              key={p.id}
+              href={`/settings/credentials?add=${p.id}`}
+              className={buttonVariants({ variant: 'outline', size: 'sm' })}
+            >
+              <Plus aria-hidden="true" /> Add {p.label}
+            </Link>
+          ))}
+        </div>
+      )}
+      {(cap.state === 'not_tested' || cap.state === 'test_failed') && (
+        <div className="mt-3">
+          <Link href="/settings/credentials" className={buttonVariants({ variant: 'outline', size: 'sm' })}>
+            Test in Credentials
+          </Link>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** Each capability, on or off, and why. Texts come from the providers that declare them. */
 export function CapabilityList({
   capabilities,
   credentials,
@@ -29,11 +83,9 @@ export function CapabilityList({
   return (
     <ul className="grid gap-3 md:grid-cols-2" aria-label="Capabilities">
       {capabilities.map((cap) => {
-        const info = CAPABILITIES[cap.name];
-        const Icon = ICONS[cap.name];
-        const enabling = CREDENTIAL_TYPE_ORDER.filter((t) => CAPABILITIES_BY_TYPE[t].includes(cap.name));
-        const names = credentials.filter((c) => cap.providedBy.includes(c.type)).map((c) => `“${c.name}”`);
-        const headingId = `capability-${cap.name.replace('.', '-')}`;
+        const info = capabilityInfo(cap.name);
+        const Icon = ICONS[cap.name] ?? PlugZap;
+        const headingId = `capability-${cap.name.replace(/\./g, '-')}`;
         return (
           <li
             key={cap.name}
@@ -55,25 +107,8 @@ export function CapabilityList({
                   <Badge>Off</Badge>
                 )}
               </div>
-              <p className="mt-1 text-sm text-muted-foreground">{info.description}</p>
-              <p className="mt-2 text-sm">
-                {cap.enabled
-                  ? `On because your wallet holds ${cap.providedBy.map((t) => CREDENTIAL_TYPES[t].label).join(' and ')} ${names.length === 1 ? 'credential' : 'credentials'} ${names.join(', ')}.`
-                  : `Needs ${enabling.map((t) => CREDENTIAL_TYPES[t].noun).join(' or ')}.`}
-              </p>
-              {!cap.enabled && (
-                <div className="mt-3 flex flex-wrap gap-2">
-                  {enabling.map((t) => (
-                    <Link
-                      key={t}
-                      href={`/settings/credentials?add=${t}`}
-                      className={buttonVariants({ variant: 'outline', size: 'sm' })}
-                    >
-                      <Plus aria-hidden="true" /> Add {CREDENTIAL_TYPES[t].label}
-                    </Link>
-                  ))}
-                </div>
-              )}
+              {info.description && <p className="mt-1 text-sm text-muted-foreground">{info.description}</p>}
+              <Explanation cap={cap} credentials={credentials} />
             </div>
           </li>
         );

@@ -2,6 +2,7 @@
  * Plugin permissions and capabilities in words a person can weigh before consenting.
  * Permission strings follow packages/plugin-sdk/src/manifest.ts. Pure: unit-tested.
  */
+import { providerRegistry } from '@made-open/shared/providers';
 import type { CapabilityName, Trigger } from './model';
 
 const ENTITY_NAMES: Record<string, string> = {
@@ -15,14 +16,6 @@ const ENTITY_NAMES: Record<string, string> = {
   file: 'files',
   task: 'tasks',
   '*': 'everything in your graph (contacts, notes, messages, files…)',
-};
-
-const CREDENTIAL_NAMES: Record<string, string> = {
-  twilio: 'Twilio',
-  openrouter: 'OpenRouter',
-  microsoft: 'Microsoft 365',
-  ollama: 'Ollama',
-  generic: 'API key',
 };
 
 /** Events people recognise, said as what happens; others are shown by name. */
@@ -80,7 +73,7 @@ export function describePermission(permission: string): PermissionInfo {
     case 'credentials':
       if (action === 'generic') return info('Use an API key from your wallet, without seeing it', 'Uses a secret');
       return info(
-        `Use your ${CREDENTIAL_NAMES[action ?? ''] ?? action} credential, without seeing it`,
+        `Use your ${providerRegistry.get(action ?? '')?.label ?? action} credential, without seeing it`,
         'Uses a secret',
       );
     case 'storage':
@@ -130,16 +123,8 @@ export interface CapabilityInfo {
   description: string;
 }
 
-export const CAPABILITIES: Record<CapabilityName, CapabilityInfo> = {
-  sms: { label: 'Text messages (SMS)', description: 'Send and receive text messages from your own number.' },
-  voice: { label: 'Voice calls', description: 'Make and receive phone calls, with call history in your timeline.' },
-  video: { label: 'Video calls', description: 'Start video rooms and invite your contacts.' },
-  'ai.cloud': { label: 'Cloud AI', description: 'Summaries, drafting and search help from hosted AI models.' },
-  'ai.local': {
-    label: 'Local AI',
-    description: 'The same help from models that run on your own machine, so nothing leaves it.',
-  },
-  email: { label: 'Email', description: 'Read and send email from your Microsoft 365 mailbox.' },
-  calendar: { label: 'Calendar', description: 'See and add events in your Microsoft 365 calendar.' },
-  contacts: { label: 'Contact sync', description: 'Keep your contacts in step with Microsoft 365.' },
-};
+/** A capability's words, as the provider that declares it says them (packages/shared/src/providers). */
+export function capabilityInfo(name: CapabilityName): CapabilityInfo {
+  const declared = providerRegistry.capabilities().find((c) => c.name === name);
+  return declared ?? { label: name, description: '' };
+}

@@ -4,7 +4,7 @@ import { formatDuration, ungranted } from './model';
 import { readFolderPackage, type PickedFile } from './package';
 import { describeCron, describePermission, describeTrigger } from './permissions';
 
-const base: CredentialFormValues = { type: 'twilio', name: 'T', fields: {}, headers: [], values: [], allowedHosts: '' };
+const base: CredentialFormValues = { type: 'twilio', name: 'T', fields: {}, rows: {} };
 
 describe('parseCredentialForm', () => {
   it('applies the hub’s rules per type, with words on how to fix them', () => {
@@ -40,12 +40,14 @@ describe('parseCredentialForm', () => {
     const generic = parseCredentialForm({
       ...base,
       type: 'generic',
-      headers: [
-        { key: 'X-Api-Key', value: 'v1' },
-        { key: '', value: '' },
-      ],
-      values: [{ key: 'api_key', value: 'v2' }],
-      allowedHosts: 'API.example.com, api.example.com\nother.example.org',
+      rows: {
+        headers: [
+          { key: 'X-Api-Key', value: 'v1' },
+          { key: '', value: '' },
+        ],
+        values: [{ key: 'api_key', value: 'v2' }],
+      },
+      fields: { allowedHosts: 'API.example.com, api.example.com\nother.example.org' },
     });
     expect(generic).toEqual({
       ok: true,
@@ -67,11 +69,13 @@ describe('parseCredentialForm', () => {
     const dup = parseCredentialForm({
       ...base,
       type: 'generic',
-      headers: [
-        { key: 'A', value: '1' },
-        { key: 'A', value: '2' },
-      ],
-      allowedHosts: 'a.example.com',
+      rows: {
+        headers: [
+          { key: 'A', value: '1' },
+          { key: 'A', value: '2' },
+        ],
+      },
+      fields: { allowedHosts: 'a.example.com' },
     });
     expect(dup.ok ? {} : dup.fieldErrors).toEqual({ 'headers.1.key': 'A is listed twice.' });
   });

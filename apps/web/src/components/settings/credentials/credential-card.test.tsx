@@ -14,6 +14,7 @@ const twilio: CredentialView = {
   updatedAt: '2026-11-24T10:00:00Z',
   lastTestedAt: null,
   lastTestOk: null,
+  lastTestMessage: null,
 };
 
 const generic: CredentialView = {

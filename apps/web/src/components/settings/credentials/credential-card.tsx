@@ -20,8 +20,9 @@ import {
   DialogTrigger,
 } from '@/components/ui/dialog';
 import {
-  CREDENTIAL_TYPES,
-  HINT_LABELS,
+  hintLabel,
+  providerLabel,
+  providerOf,
   secretLabels,
   type CredentialFieldErrors,
   type CredentialFormValues,
@@ -68,7 +69,10 @@ export function CredentialCard({ credential, actions }: { credential: Credential
   const [outcome, setOutcome] = useState<Outcome>();
   const [replacing, setReplacing] = useState(false);
   const [removing, setRemoving] = useState(false);
-  const def = CREDENTIAL_TYPES[credential.type];
+  const label = providerLabel(credential.type);
+  const provider = providerOf(credential.type);
+  // A provider without a test (generic) has no badge to earn.
+  const testable = provider !== undefined && !('unavailable' in provider.test);
   const hintEntries = Object.entries(credential.hints).filter(([, v]) => v !== '');
   const secrets = secretLabels(credential);
   const headingId = `credential-${credential.id}`;
@@ -89,15 +93,14 @@ export function CredentialCard({ credential, actions }: { credential: Credential
           <h2 id={headingId} className="truncate text-base font-semibold">
             {credential.name}
           </h2>
-          <p className="text-sm text-muted-foreground">{def.label}</p>
+          <p className="text-sm text-muted-foreground">{label}</p>
         </div>
-        {/* Generic credentials have no provider to test against: no badge to earn. */}
-        {credential.type !== 'generic' && <TestStatus credential={credential} />}
+        {testable && <TestStatus credential={credential} />}
       </div>
       <dl className="mt-3 grid grid-cols-[auto_minmax(0,1fr)] gap-x-4 gap-y-1 text-sm">
         {hintEntries.map(([key, value]) => (
           <div key={key} className="contents">
-            <dt className="text-muted-foreground">{HINT_LABELS[key] ?? key}</dt>
+            <dt className="text-muted-foreground">{hintLabel(credential.type, key)}</dt>
             <dd className="break-all font-mono">{value}</dd>
           </div>
         ))}
@@ -120,6 +123,13 @@ export function CredentialCard({ credential, actions }: { credential: Credential
             <dd>{formatDate(credential.lastTestedAt)}</dd>
           </>
         )}
+        {/* The hub keeps the last test's reason until the next test; a fresh answer shows below instead. */}
+        {credential.lastTestMessage && !outcome && !testing && (
+          <>
+            <dt className="text-muted-foreground">Test said</dt>
+            <dd>{credential.lastTestMessage}</dd>
+          </>
+        )}
       </dl>
       {(testing || outcome) && (
         <p
@@ -134,7 +144,7 @@ export function CredentialCard({ credential, actions }: { credential: Credential
         >
           {testing ? (
             <>
-              <LoaderCircle className="size-4 shrink-0 animate-spin" aria-hidden="true" /> Asking {def.label} whether it
+              <LoaderCircle className="size-4 shrink-0 animate-spin" aria-hidden="true" /> Asking {label} whether it
               accepts this credential…
             </>
           ) : outcome?.tone === 'ok' ? (

@@ -71,7 +71,7 @@ describe('CredentialForm', () => {
     expect(onSubmit).toHaveBeenCalledTimes(1);
     expect(onSubmit.mock.calls[0]![0]).toMatchObject({
       type: 'generic',
-      headers: [{ key: 'X-Api-Key', value: 's3cret-value' }],
+      rows: { headers: [{ key: 'X-Api-Key', value: 's3cret-value' }] },
     });
   });
 

@@ -5,12 +5,15 @@ import { Field } from '@/components/ui/field';
 import { FormActions } from '@/components/ui/form-actions';
 import { Input, Textarea } from '@/components/ui/input';
 import {
-  CREDENTIAL_TYPE_ORDER,
-  CREDENTIAL_TYPES,
+  credentialProviders,
+  defaultCredentialType,
   parseCredentialForm,
+  providerOf,
   type CredentialFieldErrors,
   type CredentialFormValues,
   type GenericRow,
+  type ProviderDefinition,
+  type ProviderField,
 } from '@/lib/settings/credentials';
 import type { CredentialType } from '@/lib/settings/model';
 import { cn } from '@/lib/utils';
@@ -26,27 +29,34 @@ export interface CredentialFormProps {
 
 const emptyRow = (): GenericRow => ({ key: '', value: '' });
 
+/** Rows to start with: one to fill in for the first record field (a generic credential's headers). */
+function initialRows(provider: ProviderDefinition | undefined): Record<string, GenericRow[]> {
+  const records = provider?.fields.filter((f) => f.kind === 'record') ?? [];
+  return Object.fromEntries(records.map((f, i) => [f.name, i === 0 ? [emptyRow()] : []]));
+}
+
 /** The id of the control an error key belongs to ("headers.0.key" -> "cred-headers-0-key"). */
 export const controlId = (key: string) => `cred-${key.replace(/\./g, '-')}`;
 
 /**
- * Typed credential form. Secret fields are password inputs that start empty, even when
- * replacing: the hub never sends a secret back, so there is nothing to prefill.
+ * Credential form, drawn from the provider's fields (packages/shared/src/providers). Secret
+ * fields are password inputs that start empty, even when replacing: the hub never sends a
+ * secret back, so there is nothing to prefill.
  */
 export function CredentialForm({
   mode,
-  type: initialType = 'twilio',
+  type: initialType = defaultCredentialType(),
   name: initialName = '',
   onSubmit,
   onCancel,
 }: CredentialFormProps) {
   const [type, setType] = useState<CredentialType>(initialType);
-  const [headers, setHeaders] = useState<GenericRow[]>([emptyRow()]);
-  const [values, setValues] = useState<GenericRow[]>([]);
+  const [rows, setRows] = useState(() => initialRows(providerOf(initialType)));
   const [errors, setErrors] = useState<CredentialFieldErrors>({});
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);
-  const def = CREDENTIAL_TYPES[type];
+  const provider = providerOf(type);
+  const fields = provider?.fields ?? [];
   const alertRef = useRef<HTMLParagraphElement>(null);
   // The form scrolls inside its dialog: bring the hub's answer into view.
   useEffect(() => {
@@ -55,6 +65,7 @@ export function CredentialForm({
 
   function chooseType(next: CredentialType) {
     setType(next);
+    setRows(initialRows(providerOf(next)));
     setErrors({});
     setError(undefined);
   }
@@ -66,17 +77,16 @@ export function CredentialForm({
     const formValues: CredentialFormValues = {
       type,
       name: get('name'),
-      fields: Object.fromEntries(def.fields.map((f) => [f.name, get(f.name)])),
-      headers,
-      values,
-      allowedHosts: get('allowedHosts'),
+      fields: Object.fromEntries(fields.filter((f) => f.kind !== 'record').map((f) => [f.name, get(f.name)])),
+      rows,
     };
     const parsed = parseCredentialForm(formValues);
     if (!parsed.ok) {
       setErrors(parsed.fieldErrors);
       setError(undefined);
       const first = Object.keys(parsed.fieldErrors)[0];
-      if (first) document.getElementById(first === 'headers' ? controlId('headers.0.key') : controlId(first))?.focus();
+      const record = fields.find((f) => f.name === first && f.kind === 'record');
+      if (first) document.getElementById(controlId(record ? `${first}.0.key` : first))?.focus();
       return;
     }
     setErrors({});
@@ -113,7 +123,7 @@ export function CredentialForm({
         <fieldset className="grid gap-2">
           <legend className="mb-2 text-sm font-medium">Type</legend>
           <div className="grid gap-2 sm:grid-cols-2">
-            {CREDENTIAL_TYPE_ORDER.map((t) => (
+            {credentialProviders().map(({ id: t, label, description }) => (
               <label
                 key={t}
                 className={cn(
@@ -130,8 +140,8 @@ export function CredentialForm({
                   className="mt-0.5 size-4 accent-[var(--primary)]"
                 />
                 <span>
-                  <span className="block font-medium">{CREDENTIAL_TYPES[t].label}</span>
-                  <span className="block text-xs text-muted-foreground">{CREDENTIAL_TYPES[t].description}</span>
+                  <span className="block font-medium">{label}</span>
+                  <span className="block text-xs text-muted-foreground">{description}</span>
                 </span>
               </label>
             ))}
@@ -139,10 +149,11 @@ export function CredentialForm({
         </fieldset>
       ) : (
         <p className="text-sm text-muted-foreground">
-          {def.label}: enter every value again. Saved secrets are never shown, so nothing is filled in for you.
+          {provider?.label ?? type}: enter every value again. Saved secrets are never shown, so nothing is filled in for
+          you.
         </p>
       )}
-      <p className="text-sm text-muted-foreground">{def.where}</p>
+      {provider && <p className="text-sm text-muted-foreground">{provider.where}</p>}
       <Field
         id={controlId('name')}
         label="Name"
@@ -150,63 +161,18 @@ export function CredentialForm({
         error={errors.name}
       >
         {(aria) => (
-          <Input {...aria} name="name" defaultValue={initialName} autoComplete="off" placeholder={def.example} />
+          <Input {...aria} name="name" defaultValue={initialName} autoComplete="off" placeholder={provider?.example} />
         )}
       </Field>
-      {def.fields.map((f) => (
-        <Field key={`${type}-${f.name}`} id={controlId(f.name)} label={f.label} hint={f.hint} error={errors[f.name]}>
-          {(aria) => (
-            <Input
-              {...aria}
-              name={f.name}
-              type={f.secret ? 'password' : f.inputMode === 'url' ? 'url' : 'text'}
-              // new-password keeps browsers from filling in the person's own login password.
-              autoComplete={f.secret ? 'new-password' : 'off'}
-              spellCheck={false}
-              placeholder={f.placeholder}
-              className="font-mono"
-            />
-          )}
-        </Field>
+      {fields.map((f) => (
+        <FieldControl
+          key={`${type}-${f.name}`}
+          field={f}
+          rows={rows[f.name] ?? []}
+          onRows={(next) => setRows((all) => ({ ...all, [f.name]: next }))}
+          errors={errors}
+        />
       ))}
-      {type === 'generic' && (
-        <>
-          <GenericRows
-            kind="headers"
-            legend="Headers"
-            description="Sent with each request, for example X-Api-Key or Authorization."
-            rows={headers}
-            onChange={setHeaders}
-            errors={errors}
-            controlId={controlId}
-          />
-          <GenericRows
-            kind="values"
-            legend="Query values"
-            description="Added to the address of each request, for services that take the key as ?api_key=…"
-            rows={values}
-            onChange={setValues}
-            errors={errors}
-            controlId={controlId}
-          />
-          <Field
-            id={controlId('allowedHosts')}
-            label="Allowed hosts"
-            hint="One per line. The credential is only ever sent to these hosts, like api.example.com."
-            error={errors.allowedHosts}
-          >
-            {(aria) => (
-              <Textarea
-                {...aria}
-                name="allowedHosts"
-                className="min-h-16 font-mono"
-                spellCheck={false}
-                autoComplete="off"
-              />
-            )}
-          </Field>
-        </>
-      )}
       <FormActions
         pending={pending}
         submitLabel={mode === 'add' ? 'Save credential' : 'Replace credential'}
@@ -214,5 +180,58 @@ export function CredentialForm({
         className="flex flex-wrap gap-2"
       />
     </form>
+  );
+}
+
+/** One provider field: a line, a password, an address, rows of names and secrets, or hosts. */
+function FieldControl({
+  field: f,
+  rows,
+  onRows,
+  errors,
+}: {
+  field: ProviderField;
+  rows: GenericRow[];
+  onRows: (rows: GenericRow[]) => void;
+  errors: CredentialFieldErrors;
+}) {
+  if (f.kind === 'record' && f.rows)
+    return (
+      <GenericRows
+        kind={f.name}
+        noun={f.rows.noun}
+        legend={f.label}
+        description={f.rows.description}
+        keyPlaceholder={f.rows.keyPlaceholder}
+        rows={rows}
+        onChange={onRows}
+        errors={errors}
+        controlId={controlId}
+      />
+    );
+  if (f.kind === 'hosts')
+    return (
+      <Field id={controlId(f.name)} label={f.label} hint={f.hint} error={errors[f.name]}>
+        {(aria) => (
+          <Textarea {...aria} name={f.name} className="min-h-16 font-mono" spellCheck={false} autoComplete="off" />
+        )}
+      </Field>
+    );
+  const secret = f.kind === 'secret';
+  return (
+    <Field id={controlId(f.name)} label={f.label} hint={f.hint} error={errors[f.name]}>
+      {(aria) => (
+        <Input
+          {...aria}
+          name={f.name}
+          type={secret ? 'password' : f.kind === 'url' ? 'url' : 'text'}
+          // new-password keeps browsers from filling in the person's own login password.
+          autoComplete={secret ? 'new-password' : 'off'}
+          spellCheck={false}
+          placeholder={f.placeholder}
+          className="font-mono"
+        />
+      )}
+    </Field>
   );
 }

@@ -14,7 +14,7 @@ import {
   replaceCredentialAction,
   testCredentialAction,
 } from '@/lib/actions/settings';
-import { CREDENTIAL_TYPES } from '@/lib/settings/credentials';
+import { defaultCredentialType, providerLabel } from '@/lib/settings/credentials';
 import type { CredentialType, CredentialView } from '@/lib/settings/model';
 
 export function CredentialsScreen({
@@ -33,7 +33,7 @@ export function CredentialsScreen({
   const opener = useRef<HTMLElement | null>(null);
   function openAdd() {
     opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    setAdding('twilio');
+    setAdding(defaultCredentialType());
   }
   function restoreFocus(e: Event) {
     e.preventDefault();
@@ -122,7 +122,7 @@ export function CredentialsScreen({
                 setAdding(null);
                 toast({
                   title: 'Credential saved',
-                  description: `${result.data.name} (${CREDENTIAL_TYPES[result.data.type].label}) is in your wallet. Test it to check it works.`,
+                  description: `${result.data.name} (${providerLabel(result.data.type)}) is in your wallet. Test it to check it works.`,
                 });
                 router.refresh();
               }}

@@ -5,25 +5,31 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import type { CredentialFieldErrors, GenericRow } from '@/lib/settings/credentials';
 
-/** Name/value pairs of a generic credential; values are secrets, typed into password inputs. */
+/**
+ * Name/value rows of a record field (a generic credential's headers or query values); values
+ * are secrets, typed into password inputs. `kind` is the field's name, `noun` what a row is.
+ */
 export function GenericRows({
   kind,
+  noun,
   legend,
   description,
+  keyPlaceholder,
   rows,
   onChange,
   errors,
   controlId,
 }: {
-  kind: 'headers' | 'values';
+  kind: string;
+  noun: string;
   legend: string;
   description: string;
+  keyPlaceholder: string;
   rows: GenericRow[];
   onChange: (rows: GenericRow[]) => void;
   errors: CredentialFieldErrors;
   controlId: (key: string) => string;
 }) {
-  const noun = kind === 'headers' ? 'Header' : 'Query value';
   const groupError = errors[kind];
   const update = (i: number, patch: Partial<GenericRow>) =>
     onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -54,7 +60,7 @@ export function GenericRows({
                 onChange={(e) => update(i, { key: e.target.value })}
                 autoComplete="off"
                 spellCheck={false}
-                placeholder={kind === 'headers' ? 'X-Api-Key' : 'api_key'}
+                placeholder={keyPlaceholder}
                 className="font-mono"
                 {...(keyError ? { 'aria-invalid': true, 'aria-describedby': `${keyId}-error` } : {})}
               />

@@ -33,6 +33,7 @@ const key: CredentialView = {
   updatedAt: '',
   lastTestedAt: null,
   lastTestOk: null,
+  lastTestMessage: null,
 };
 
 describe('ConsentForm', () => {

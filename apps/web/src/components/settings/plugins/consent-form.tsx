@@ -6,7 +6,7 @@ import { Badge } from '@/components/ui/badge';
 import { Field } from '@/components/ui/field';
 import { FormActions } from '@/components/ui/form-actions';
 import { Input } from '@/components/ui/input';
-import { CREDENTIAL_TYPES } from '@/lib/settings/credentials';
+import { providerLabel, providerNoun } from '@/lib/settings/credentials';
 import type { ConfigValue, ConsentInput, CredentialView, Grant, PluginView } from '@/lib/settings/model';
 import { describePermission } from '@/lib/settings/permissions';
 
@@ -166,7 +166,7 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
           {plugin.credentials.map((slot) => {
             const options = credentials.filter((c) => c.type === slot.type);
             const id = `credential-${slot.name}`;
-            const typeLabel = CREDENTIAL_TYPES[slot.type].label;
+            const typeLabel = providerLabel(slot.type);
             if (options.length === 0)
               return (
                 <div key={slot.name} className="rounded-md border border-border p-3 text-sm">
@@ -182,7 +182,7 @@ export function ConsentForm({ plugin, grants, credentials, submitLabel, onSubmit
                     href={`/settings/credentials?add=${slot.type}`}
                     className="mt-2 inline-flex items-center gap-1 font-medium text-primary underline underline-offset-4"
                   >
-                    <Plus className="size-4" aria-hidden="true" /> Add {CREDENTIAL_TYPES[slot.type].noun}
+                    <Plus className="size-4" aria-hidden="true" /> Add {providerNoun(slot.type)}
                   </Link>
                 </div>
               );

@@ -25,7 +25,7 @@ import {
   setPluginEnabledAction,
   uninstallPluginAction,
 } from '@/lib/actions/settings';
-import { CREDENTIAL_TYPES } from '@/lib/settings/credentials';
+import { providerLabel } from '@/lib/settings/credentials';
 import {
   formatDuration,
   hasManualTrigger,
@@ -333,7 +333,7 @@ export function PluginDetail({
                     {plugin.credentials.map((slot) => (
                       <div key={slot.name} className="contents">
                         <dt className="text-muted-foreground">
-                          {slot.name} ({CREDENTIAL_TYPES[slot.type].label})
+                          {slot.name} ({providerLabel(slot.type)})
                         </dt>
                         <dd>
                           {credentialName(slot.boundTo) ?? (slot.boundTo ? 'a removed credential' : 'not connected')}

@@ -28,9 +28,11 @@ export default async function CapabilitiesPage() {
     <>
       {header}
       <p role="status" className="mb-4 text-sm">
-        {on === 0
-          ? 'Nothing is switched on yet: add a credential below to start.'
-          : `${on} of ${capabilities.length} capabilities are on.`}
+        {on > 0
+          ? `${on} of ${capabilities.length} capabilities are on.`
+          : credentials.length > 0
+            ? 'Nothing is switched on yet: a credential switches things on once its test passes.'
+            : 'Nothing is switched on yet: add a credential below to start.'}
       </p>
       <CapabilityList capabilities={capabilities} credentials={credentials} />
     </>

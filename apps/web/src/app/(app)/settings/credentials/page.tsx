@@ -4,7 +4,7 @@ import { Problem } from '@/components/problem';
 import { CredentialsScreen } from '@/components/settings/credentials/credentials-screen';
 import { load } from '@/lib/hub';
 import { listCredentials } from '@/lib/settings/api';
-import { credentialTypeSchema } from '@/lib/settings/model';
+import { providerOf } from '@/lib/settings/credentials';
 
 export const metadata: Metadata = { title: 'Credentials' };
 
@@ -22,6 +22,6 @@ export default async function CredentialsPage({
       </>
     );
   // ?add=twilio opens the form for that type (links from the capabilities and plugin screens).
-  const add = credentialTypeSchema.safeParse(params.add);
-  return <CredentialsScreen credentials={result.data} addType={add.success ? add.data : undefined} />;
+  const add = typeof params.add === 'string' && providerOf(params.add) ? params.add : undefined;
+  return <CredentialsScreen credentials={result.data} addType={add} />;
 }
