@@ -543,7 +543,10 @@ describe.each(testDatabaseKinds())('plugins against the runtime process on %s', 
     expect(await runPlugin(hub, alice, pending)).toMatchObject({ outcome: 'ok', result: 1 });
     const stalled = await install(`ctx.http.fetch('not a url').then(null, () => new Promise(() => {})); return runs;`);
     expect(await runPlugin(hub, alice, stalled)).toMatchObject({ outcome: 'ok', result: 1 });
-    expect(await runPlugin(hub, alice, stalled)).toMatchObject({ outcome: 'ok', result: 1 });
+    // Whether the refusal reached the isolate before or after the run's answer is a race
+    // (before: nothing is outstanding and the isolate stays; after: it is replaced). Either
+    // way nothing of the first run keeps running, and the next run answers.
+    expect(await runPlugin(hub, alice, stalled)).toMatchObject({ outcome: 'ok' });
     // CPU used while idle (a wasm compile callback, a finalizer, a late microtask chain),
     // left behind by a run given an input; the runs after it get none.
     const late = [
