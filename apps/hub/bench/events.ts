@@ -10,7 +10,6 @@
  */
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { NewEvent } from '@made-open/shared';
 import { createEventsModule, type EventsModule } from '../src/modules/events/index.ts';
 import {
   openTestDatabase,
@@ -21,6 +20,8 @@ import {
   type EventsTestDatabase,
   type Kind,
   type NatsServer,
+  type TestEvent,
+  type TestEventMap,
 } from '../src/modules/events/test/support.ts';
 
 const total = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -85,7 +86,7 @@ async function rawPublish(nats: NatsServer): Promise<number> {
   return total / seconds;
 }
 
-function event(owner: string, n: number): NewEvent {
+function event(owner: string, n: number): TestEvent {
   return { type: 'test.Counted', ownerId: owner, subject: `s${n}`, actor: { kind: 'user', id: owner }, data: { n } };
 }
 
@@ -93,7 +94,7 @@ async function module(
   database: EventsTestDatabase,
   natsUrl: string | undefined,
   onEvent: (id: string) => void,
-): Promise<EventsModule> {
+): Promise<EventsModule<TestEventMap>> {
   const events = createEventsModule({
     config: { natsUrl },
     db: database.db,

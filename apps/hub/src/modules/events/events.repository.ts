@@ -166,14 +166,6 @@ export const eventsRepository = {
     return rows[0]!.n;
   },
 
-  /** The latest pub_seq at or before which every matching event has been seen. */
-  async lastPubSeq(tx: Sql): Promise<string> {
-    const { rows } = await tx.query<{ last: string | null }>(
-      `SELECT max(pub_seq)::text AS last FROM made_open.outbox WHERE pub_seq IS NOT NULL`,
-    );
-    return rows[0]!.last ?? '0';
-  },
-
   async dueRetries(tx: Sql, consumer: string, limit: number): Promise<{ event: EventEnvelope; attempts: number }[]> {
     const { rows } = await tx.query<OutboxRow & { attempts: number }>(
       `SELECT o.id, o.owner_id, o.type, o.subject, o.actor, o.data, o.v, o.time, o.pub_seq, f.attempts
@@ -218,14 +210,6 @@ export const eventsRepository = {
       [consumer, eventId],
     );
     return rowCount === 1;
-  },
-
-  async wasProcessed(tx: Sql, consumer: string, eventId: string): Promise<boolean> {
-    const { rows } = await tx.query(`SELECT 1 FROM made_open.processed_events WHERE consumer = $1 AND event_id = $2`, [
-      consumer,
-      eventId,
-    ]);
-    return rows.length > 0;
   },
 
   /** Records one more failed attempt; returns how many attempts have failed so far. */
