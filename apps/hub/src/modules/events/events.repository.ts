@@ -212,6 +212,16 @@ export const eventsRepository = {
     return rowCount === 1;
   },
 
+  /** markProcessed for several events in one statement: the ids not processed before. */
+  async markProcessedMany(tx: Sql, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await tx.query<{ event_id: string }>(
+      `INSERT INTO made_open.processed_events (consumer, event_id)
+       SELECT $1, id FROM unnest($2::uuid[]) AS u(id) ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumer, eventIds],
+    );
+    return new Set(rows.map((row) => row.event_id));
+  },
+
   /** Records one more failed attempt; returns how many attempts have failed so far. */
   async recordFailure(
     tx: Sql,

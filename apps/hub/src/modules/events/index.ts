@@ -33,7 +33,7 @@ export interface EventsModuleDeps<Map = PlatformEventMap> {
   registry?: EventRegistry<Map>;
   /** Tests and benchmarks: tuning and fault injection. */
   tuning?: {
-    relay?: Pick<RelayOptions, 'batchSize' | 'pollMs' | 'afterPublish'>;
+    relay?: Pick<RelayOptions, 'batchSize' | 'batchesInFlight' | 'pollMs' | 'afterPublish'>;
     ackWaitMs?: number;
     retryBaseMs?: number;
     natsName?: string;

@@ -7,6 +7,7 @@ import {
   RetentionPolicy,
   StorageType,
   type ConsumerMessages,
+  type JsMsg,
   type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
@@ -131,30 +132,28 @@ export function createNatsTransport(
 
     async publish(events: readonly EventEnvelope[]) {
       if (!js) throw new Error('NATS transport is not started');
-      // Pipelined in order on one connection; the server stores them in that order. The
-      // event id is the Nats-Msg-Id, so republishing after a failure stores nothing twice.
-      let inFlight: Promise<unknown>[] = [];
+      // Every message goes to the connection now, in order (js.publish writes before its
+      // first await): a later call's messages follow this call's even while these are
+      // unacknowledged. The event id is the Nats-Msg-Id, so republishing after a failure
+      // stores nothing twice. The relay bounds how many are in flight.
+      const acks: Promise<unknown>[] = [];
       for (const event of events) {
         const payload = encoder.encode(JSON.stringify(event));
         for (const stream of streamsOf(event.type)) {
-          inFlight.push(
+          acks.push(
             js.publish(transportSubject(stream, event.ownerId, event.type), payload, {
               msgID: event.id,
               timeout: 5_000,
             }),
           );
         }
-        if (inFlight.length >= maxInFlight) {
-          await Promise.all(inFlight);
-          inFlight = [];
-        }
       }
-      await Promise.all(inFlight);
+      await Promise.all(acks);
     },
 
     published() {},
 
-    async consume(spec: ConsumerSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<ConsumerHandle> {
+    async consume(spec: ConsumerSpec, deliver: (batch: readonly Delivery[]) => Promise<void>): Promise<ConsumerHandle> {
       if (!js || !jsm) throw new Error('NATS transport is not started');
       const loops: { stop(): void; done: Promise<void> }[] = [];
       for (const stream of spec.streams) {
@@ -195,41 +194,76 @@ export function createNatsTransport(
         let current: ConsumerMessages | undefined;
         let wake: (() => void) | undefined;
         const client = js;
+        const toDeliveries = (messages: readonly JsMsg[]): Delivery[] => {
+          const deliveries: Delivery[] = [];
+          for (const m of messages) {
+            let event: EventEnvelope;
+            try {
+              event = JSON.parse(decoder.decode(m.data)) as EventEnvelope;
+            } catch {
+              logger.error(
+                { consumer: spec.name, subject: m.subject },
+                'undecodable event on the stream; terminating it',
+              );
+              m.term('undecodable');
+              continue;
+            }
+            if (wanted && !wanted.has(event.type)) {
+              m.ack();
+              continue;
+            }
+            deliveries.push({
+              event,
+              attempt: m.info.deliveryCount,
+              ack: async () => m.ack(),
+              nak: async (delayMs) => m.nak(delayMs),
+            });
+          }
+          return deliveries;
+        };
         // A supervisor: if consuming fails (server gone, a delivery died mid-way), start
         // again after a pause. Unacknowledged messages are redelivered after ack_wait.
         const done = (async () => {
           while (!stopped) {
+            let reading: Promise<void> | undefined;
             try {
               const consumer = await client.consumers.get(stream, spec.name);
               // A modest pull batch: messages waiting in the client count against ack_wait.
-              current = await consumer.consume({ max_messages: Math.min(maxInFlight, 200) });
-              for await (const m of current) {
-                let event: EventEnvelope;
+              const messages = await consumer.consume({ max_messages: Math.min(maxInFlight, 200) });
+              current = messages;
+              // The reader only queues; the worker delivers everything queued as one batch.
+              const queue: JsMsg[] = [];
+              let arrived: (() => void) | undefined;
+              let ended = false;
+              reading = (async () => {
                 try {
-                  event = JSON.parse(decoder.decode(m.data)) as EventEnvelope;
-                } catch {
-                  logger.error(
-                    { consumer: spec.name, subject: m.subject },
-                    'undecodable event on the stream; terminating it',
-                  );
-                  m.term('undecodable');
+                  for await (const m of messages) {
+                    queue.push(m);
+                    arrived?.();
+                  }
+                } finally {
+                  ended = true;
+                  arrived?.();
+                }
+              })();
+              for (;;) {
+                if (queue.length === 0) {
+                  if (ended) break;
+                  await new Promise<void>((resolve) => (arrived = resolve));
+                  arrived = undefined;
+                  // One macrotask: the reader queues the rest of what the same read brought.
+                  await new Promise((resolve) => setImmediate(resolve));
                   continue;
                 }
-                if (wanted && !wanted.has(event.type)) {
-                  m.ack();
-                  continue;
-                }
-                await deliver({
-                  event,
-                  attempt: m.info.deliveryCount,
-                  ack: async () => m.ack(),
-                  nak: async (delayMs) => m.nak(delayMs),
-                });
+                const deliveries = toDeliveries(queue.splice(0, queue.length));
+                if (deliveries.length > 0) await deliver(deliveries);
               }
+              await reading;
             } catch (error) {
+              current?.stop();
+              await reading?.catch(() => undefined);
               if (stopped) break;
               logger.warn({ err: error, consumer: spec.name, stream }, 'consumer stopped mid-delivery; restarting it');
-              current?.stop();
               await new Promise<void>((resolve) => {
                 const timer = setTimeout(resolve, 1_000);
                 wake = () => {
