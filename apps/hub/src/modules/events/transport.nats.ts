@@ -6,8 +6,6 @@ import {
   jetstreamManager,
   RetentionPolicy,
   StorageType,
-  type ConsumerMessages,
-  type JsMsg,
   type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
@@ -17,6 +15,7 @@ import type { EventEnvelope } from '@made-open/shared';
 import { primaryStreamOf, streamsOf, transportSubject, type EventStreamName } from '@made-open/shared/event-registry';
 import type { Logger } from '../../platform/logger.ts';
 import type { ConsumerHandle, ConsumerSpec, Delivery, EventTransport } from './transport.ts';
+import { consumeStream, type StreamConsumer } from './transport.nats.consume.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const GiB = 1024 * 1024 * 1024;
@@ -91,7 +90,6 @@ export function createNatsTransport(
   let js: JetStreamClient | undefined;
   let jsm: JetStreamManager | undefined;
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
   let status: string = 'disconnected';
 
   async function ensureStream(name: EventStreamName) {
@@ -155,7 +153,7 @@ export function createNatsTransport(
 
     async consume(spec: ConsumerSpec, deliver: (batch: readonly Delivery[]) => Promise<void>): Promise<ConsumerHandle> {
       if (!js || !jsm) throw new Error('NATS transport is not started');
-      const loops: { stop(): void; done: Promise<void> }[] = [];
+      const loops: StreamConsumer[] = [];
       for (const stream of spec.streams) {
         const types = typesOn(stream, spec.types);
         if (types && types.length === 0) continue;
@@ -190,98 +188,18 @@ export function createNatsTransport(
           if (!/not found/i.test((error as Error).message)) throw error;
           await jsm.consumers.add(stream, config);
         }
-        let stopped = false;
-        let current: ConsumerMessages | undefined;
-        let wake: (() => void) | undefined;
-        const client = js;
-        const toDeliveries = (messages: readonly JsMsg[]): Delivery[] => {
-          const deliveries: Delivery[] = [];
-          for (const m of messages) {
-            let event: EventEnvelope;
-            try {
-              event = JSON.parse(decoder.decode(m.data)) as EventEnvelope;
-            } catch {
-              logger.error(
-                { consumer: spec.name, subject: m.subject },
-                'undecodable event on the stream; terminating it',
-              );
-              m.term('undecodable');
-              continue;
-            }
-            if (wanted && !wanted.has(event.type)) {
-              m.ack();
-              continue;
-            }
-            deliveries.push({
-              event,
-              attempt: m.info.deliveryCount,
-              ack: async () => m.ack(),
-              nak: async (delayMs) => m.nak(delayMs),
-            });
-          }
-          return deliveries;
-        };
-        // A supervisor: if consuming fails (server gone, a delivery died mid-way), start
-        // again after a pause. Unacknowledged messages are redelivered after ack_wait.
-        const done = (async () => {
-          while (!stopped) {
-            let reading: Promise<void> | undefined;
-            try {
-              const consumer = await client.consumers.get(stream, spec.name);
-              // A modest pull batch: messages waiting in the client count against ack_wait.
-              const messages = await consumer.consume({ max_messages: Math.min(maxInFlight, 200) });
-              current = messages;
-              // The reader only queues; the worker delivers everything queued as one batch.
-              const queue: JsMsg[] = [];
-              let arrived: (() => void) | undefined;
-              let ended = false;
-              reading = (async () => {
-                try {
-                  for await (const m of messages) {
-                    queue.push(m);
-                    arrived?.();
-                  }
-                } finally {
-                  ended = true;
-                  arrived?.();
-                }
-              })();
-              for (;;) {
-                if (queue.length === 0) {
-                  if (ended) break;
-                  await new Promise<void>((resolve) => (arrived = resolve));
-                  arrived = undefined;
-                  // One macrotask: the reader queues the rest of what the same read brought.
-                  await new Promise((resolve) => setImmediate(resolve));
-                  continue;
-                }
-                const deliveries = toDeliveries(queue.splice(0, queue.length));
-                if (deliveries.length > 0) await deliver(deliveries);
-              }
-              await reading;
-            } catch (error) {
-              current?.stop();
-              await reading?.catch(() => undefined);
-              if (stopped) break;
-              logger.warn({ err: error, consumer: spec.name, stream }, 'consumer stopped mid-delivery; restarting it');
-              await new Promise<void>((resolve) => {
-                const timer = setTimeout(resolve, 1_000);
-                wake = () => {
-                  clearTimeout(timer);
-                  resolve();
-                };
-              });
-            }
-          }
-        })();
-        loops.push({
-          stop: () => {
-            stopped = true;
-            current?.stop();
-            wake?.();
-          },
-          done,
-        });
+        loops.push(
+          consumeStream({
+            client: js,
+            stream,
+            name: spec.name,
+            wanted,
+            // A modest pull: messages waiting in the client count against ack_wait.
+            maxPull: Math.min(maxInFlight, 200),
+            deliver,
+            logger,
+          }),
+        );
       }
       return {
         async stop() {
