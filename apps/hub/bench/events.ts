@@ -8,7 +8,7 @@
  *   4. a transactional consumer (one row written per event through its tx), with batches
  *      (the default) and with batchSize 1 (one transaction per event, as before batching).
  * BENCH_EVENTS (default 20000) sets the throughput run size; BENCH_PGLITE=1 adds the
- * embedded transport on PGlite; BENCH_ONLY=nats|embedded|transactional runs a part.
+ * embedded transport on PGlite; BENCH_ONLY=throughput,latency,transactional runs some parts.
  */
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { loadavg } from 'node:os';
@@ -259,8 +259,8 @@ async function isolated(
 }
 
 const kinds: Kind[] = process.env.BENCH_PGLITE === '1' ? ['postgres', 'pglite'] : ['postgres'];
-const only = process.env.BENCH_ONLY;
-const part = (name: string) => only === undefined || only === name;
+const only = process.env.BENCH_ONLY?.split(',');
+const part = (name: string) => only === undefined || only.includes(name);
 console.log(
   `load average at start: ${loadavg()
     .map((n) => n.toFixed(2))
@@ -269,13 +269,10 @@ console.log(
 const rawServer = await startNatsServer();
 const raw = await rawPublish(rawServer).finally(() => rawServer.destroy());
 for (const kind of kinds) {
-  if (part('nats')) {
-    await isolated(kind, true, (db, url) => throughput(`NATS on ${kind}`, db, url, raw));
-    await isolated(kind, true, (db, url) => latency(`NATS on ${kind}`, db, url));
-  }
-  if (part('embedded')) {
-    await isolated(kind, false, (db) => throughput(`embedded on ${kind}`, db, undefined, raw));
-    await isolated(kind, false, (db) => latency(`embedded on ${kind}`, db, undefined));
+  for (const nats of [true, false]) {
+    const label = `${nats ? 'NATS' : 'embedded'} on ${kind}`;
+    if (part('throughput')) await isolated(kind, nats, (db, url) => throughput(label, db, url, raw));
+    if (part('latency')) await isolated(kind, nats, (db, url) => latency(label, db, url));
   }
   if (part('transactional')) {
     for (const batchSize of [100, 1]) {
