@@ -16,6 +16,7 @@ import { primaryStreamOf, streamsOf, transportSubject, type EventStreamName } fr
 import type { Logger } from '../../platform/logger.ts';
 import type { ConsumerHandle, ConsumerSpec, Delivery, EventTransport } from './transport.ts';
 import { consumeStream, type StreamConsumer } from './transport.nats.consume.ts';
+import { createAckedPublisher, type AckedPublisher } from './transport.nats.publisher.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const GiB = 1024 * 1024 * 1024;
@@ -89,6 +90,7 @@ export function createNatsTransport(
   let nc: NatsConnection | undefined;
   let js: JetStreamClient | undefined;
   let jsm: JetStreamManager | undefined;
+  let publisher: AckedPublisher | undefined;
   const encoder = new TextEncoder();
   let status: string = 'disconnected';
 
@@ -114,8 +116,6 @@ export function createNatsTransport(
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         pingInterval: 10_000,
-        // Each request would otherwise capture a stack trace for its error: measurable at relay rates.
-        noAsyncTraces: true,
       });
       status = 'connected';
       void (async () => {
@@ -127,28 +127,24 @@ export function createNatsTransport(
       })().catch(() => undefined);
       jsm = await jetstreamManager(nc, { timeout: 5_000 });
       js = jetstream(nc, { timeout: 5_000 });
+      publisher = createAckedPublisher(nc);
       for (const name of Object.keys(streamConfigs) as EventStreamName[]) await ensureStream(name);
     },
 
     async publish(events: readonly EventEnvelope[]) {
-      if (!js) throw new Error('NATS transport is not started');
-      // Every message goes to the connection now, in order (js.publish writes before its
-      // first await): a later call's messages follow this call's even while these are
-      // unacknowledged. The event id is the Nats-Msg-Id, so republishing after a failure
-      // stores nothing twice. The relay bounds how many are in flight.
-      const acks: Promise<unknown>[] = [];
+      if (!publisher) throw new Error('NATS transport is not started');
+      // Every message goes to the connection now, in order: a later call's messages follow
+      // this call's even while these are unacknowledged. The event id is the Nats-Msg-Id,
+      // so republishing after a failure stores nothing twice. The relay bounds how many are
+      // in flight.
+      const messages = [];
       for (const event of events) {
         const payload = encoder.encode(JSON.stringify(event));
         for (const stream of streamsOf(event.type)) {
-          acks.push(
-            js.publish(transportSubject(stream, event.ownerId, event.type), payload, {
-              msgID: event.id,
-              timeout: 5_000,
-            }),
-          );
+          messages.push({ subject: transportSubject(stream, event.ownerId, event.type), payload, msgId: event.id });
         }
       }
-      await Promise.all(acks);
+      await publisher.publish(messages, 5_000);
     },
 
     published() {},
@@ -238,6 +234,8 @@ export function createNatsTransport(
       nc = undefined;
       js = undefined;
       jsm = undefined;
+      publisher?.close();
+      publisher = undefined;
       await closing.drain().catch(() => closing.close());
     },
   };
