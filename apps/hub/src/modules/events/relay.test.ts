@@ -195,10 +195,10 @@ describe.runIf(process.env.CI === 'true')('relay batches in flight on NATS', () 
     const failing: EventTransport = {
       ...transport,
       async publish(events) {
-        calls += 1;
+        const call = ++calls; // before the await: later calls overlap this one
         await transport.publish(events);
         // Stored, but the acknowledgement is lost: the relay must not mark any of the window sent.
-        if (calls === 2) throw new Error('lost acknowledgement');
+        if (call === 2) throw new Error('lost acknowledgement');
       },
     };
     const relay = createRelay({
