@@ -4,13 +4,15 @@
  *   1. raw JetStream async publish from this client (the ceiling),
  *   2. end to end: committed outbox writes -> relay -> transport -> a consumer's ack, on
  *      NATS and on the embedded transport, in events/s and as a ratio of (1),
- *   3. commit-to-consumer latency at a paced 1,000 events/s (p50, p99, max).
+ *   3. commit-to-consumer latency at a paced 1,000 events/s (p50, p99, max),
+ *   4. a transactional consumer (one row written per event through its tx), with batches
+ *      (the default) and with batchSize 1 (one transaction per event, as before batching).
  * BENCH_EVENTS (default 20000) sets the throughput run size; BENCH_PGLITE=1 adds the
- * embedded transport on PGlite.
+ * embedded transport on PGlite; BENCH_ONLY=throughput,latency,transactional runs some parts.
  */
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { loadavg } from 'node:os';
 import { connect } from '@nats-io/transport-node';
-import type { NewEvent } from '@made-open/shared';
 import { createEventsModule, type EventsModule } from '../src/modules/events/index.ts';
 import {
   openTestDatabase,
@@ -21,6 +23,8 @@ import {
   type EventsTestDatabase,
   type Kind,
   type NatsServer,
+  type TestEvent,
+  type TestEventMap,
 } from '../src/modules/events/test/support.ts';
 
 const total = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -85,15 +89,20 @@ async function rawPublish(nats: NatsServer): Promise<number> {
   return total / seconds;
 }
 
-function event(owner: string, n: number): NewEvent {
+function event(owner: string, n: number): TestEvent {
   return { type: 'test.Counted', ownerId: owner, subject: `s${n}`, actor: { kind: 'user', id: owner }, data: { n } };
 }
+
+/** What the measured consumer does: acknowledge only, or write a row through its transaction. */
+type ConsumerKind = { transactional: false } | { transactional: true; batchSize: number };
+const ackOnly: ConsumerKind = { transactional: false };
 
 async function module(
   database: EventsTestDatabase,
   natsUrl: string | undefined,
   onEvent: (id: string) => void,
-): Promise<EventsModule> {
+  consumer: ConsumerKind = ackOnly,
+): Promise<EventsModule<TestEventMap>> {
   const events = createEventsModule({
     config: { natsUrl },
     db: database.db,
@@ -101,24 +110,47 @@ async function module(
     registry: testRegistry,
     tuning: { natsName: 'bench' },
   });
-  events.subscribe({
-    name: `bench-${natsUrl ? 'nats' : 'embedded'}-${crypto.randomUUID().slice(0, 8)}`,
-    types: ['test.Counted'],
-    transactional: false,
-    handler: async (e) => onEvent(e.id),
-  });
+  const name = `bench-${natsUrl ? 'nats' : 'embedded'}-${crypto.randomUUID().slice(0, 8)}`;
+  events.subscribe(
+    consumer.transactional
+      ? {
+          name,
+          types: ['test.Counted'],
+          batchSize: consumer.batchSize,
+          handler: async (e, tx) => {
+            await tx!.query(
+              'INSERT INTO public.test_effects (consumer, event_id, owner_id, n) VALUES ($1, $2, $3, $4)',
+              [name, e.id, e.ownerId, (e.data as { n: number }).n],
+            );
+            // Counted at commit would be exact; at handling it is close enough for a rate.
+            onEvent(e.id);
+          },
+        }
+      : { name, types: ['test.Counted'], transactional: false, handler: async (e) => onEvent(e.id) },
+  );
   await events.start();
   return events;
 }
 
-async function throughput(label: string, database: EventsTestDatabase, natsUrl: string | undefined, raw: number) {
-  let received = 0;
+async function throughput(
+  label: string,
+  database: EventsTestDatabase,
+  natsUrl: string | undefined,
+  raw: number,
+  consumer: ConsumerKind = ackOnly,
+) {
+  const seen = new Set<string>();
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const events = await module(database, natsUrl, () => {
-    received += 1;
-    if (received === total) done();
-  });
+  const events = await module(
+    database,
+    natsUrl,
+    (id) => {
+      seen.add(id);
+      if (seen.size === total) done();
+    },
+    consumer,
+  );
   const batch = 250;
   const started = performance.now();
   // Four writers, each committing batches of 250 events of one owner per transaction.
@@ -135,10 +167,14 @@ async function throughput(label: string, database: EventsTestDatabase, natsUrl: 
     }),
   );
   const written = performance.now();
-  await Promise.race([finished, sleep(120_000)]);
+  await Promise.race([finished, sleep(180_000)]);
   const seconds = (performance.now() - started) / 1000;
+  const received = seen.size;
+  const what = consumer.transactional
+    ? `transactional consumer, batchSize ${consumer.batchSize}`
+    : 'outbox write -> consumer ack';
   record({
-    run: `${label}: outbox write -> consumer ack (writes took ${((written - started) / 1000).toFixed(2)} s)`,
+    run: `${label}: ${what} (writes took ${((written - started) / 1000).toFixed(2)} s)`,
     events: received,
     seconds,
     perSecond: received / seconds,
@@ -223,12 +259,32 @@ async function isolated(
 }
 
 const kinds: Kind[] = process.env.BENCH_PGLITE === '1' ? ['postgres', 'pglite'] : ['postgres'];
+const only = process.env.BENCH_ONLY?.split(',');
+const part = (name: string) => only === undefined || only.includes(name);
+console.log(
+  `load average at start: ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+);
 const rawServer = await startNatsServer();
 const raw = await rawPublish(rawServer).finally(() => rawServer.destroy());
 for (const kind of kinds) {
-  await isolated(kind, true, (db, url) => throughput(`NATS on ${kind}`, db, url, raw));
-  await isolated(kind, true, (db, url) => latency(`NATS on ${kind}`, db, url));
-  await isolated(kind, false, (db) => throughput(`embedded on ${kind}`, db, undefined, raw));
-  await isolated(kind, false, (db) => latency(`embedded on ${kind}`, db, undefined));
+  for (const nats of [true, false]) {
+    const label = `${nats ? 'NATS' : 'embedded'} on ${kind}`;
+    if (part('throughput')) await isolated(kind, nats, (db, url) => throughput(label, db, url, raw));
+    if (part('latency')) await isolated(kind, nats, (db, url) => latency(label, db, url));
+  }
+  if (part('transactional')) {
+    for (const batchSize of [100, 1]) {
+      const consumer: ConsumerKind = { transactional: true, batchSize };
+      await isolated(kind, true, (db, url) => throughput(`NATS on ${kind}`, db, url, raw, consumer));
+      await isolated(kind, false, (db) => throughput(`embedded on ${kind}`, db, undefined, raw, consumer));
+    }
+  }
 }
 print();
+console.log(
+  `load average at end: ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+);

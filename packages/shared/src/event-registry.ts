@@ -4,7 +4,14 @@ import { graphEvents } from './graph-events.ts';
 import { pluginEvents } from './plugin-events.ts';
 import { storageEvents } from './storage-events.ts';
 import { walletEvents } from './wallet-events.ts';
-import { actorSchema, eventTypeSchema, type EventDefinition, type NewEvent } from './events.ts';
+import {
+  actorSchema,
+  eventTypeSchema,
+  type EventDefinition,
+  type EventMapOf,
+  type NewEventOf,
+  type UncheckedEvent,
+} from './events.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,10 +27,22 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  */
 export type EventStreamName = 'platform-events' | 'connector-data' | 'audit-log';
 
+/** The domain of a dotted type: `data` for `data.EntityDeleted`. */
+type DomainOf<Type extends string> = Type extends `${infer Domain}.${string}` ? Domain : never;
+
 /** Domains whose every event is audited: who signed in, what was granted, what ran. */
-export const auditedDomains = ['auth', 'policy', 'capability', 'wallet', 'plugin', 'plugins', 'audit'] as const;
+export const auditedDomains = [
+  'auth',
+  'policy',
+  'capability',
+  'wallet',
+  'plugin',
+] as const satisfies readonly DomainOf<PlatformEventType>[];
 /** Single audited types from otherwise unaudited domains: destructive changes to the graph. */
-export const auditedTypes = ['data.EntityDeleted', 'data.EntitiesMerged', 'data.PersonsMerged'] as const;
+export const auditedTypes = [
+  'data.EntityDeleted',
+  'data.PersonsMerged',
+] as const satisfies readonly PlatformEventType[];
 
 export function isAuditedType(type: string): boolean {
   const domain = type.slice(0, type.indexOf('.'));
@@ -50,7 +69,7 @@ export function streamsOf(type: string): EventStreamName[] {
   return isAuditedType(type) ? [primaryStreamOf(type), 'audit-log'] : [primaryStreamOf(type)];
 }
 
-export interface EventRegistry {
+export interface EventRegistry<Map = PlatformEventMap> {
   /** Every registered definition, all versions. */
   readonly definitions: readonly EventDefinition[];
   has(type: string, v?: number): boolean;
@@ -58,9 +77,13 @@ export interface EventRegistry {
   latestVersion(type: string): number | undefined;
   /**
    * Checks an event about to be appended and returns its data as parsed by the schema
-   * (defaults applied, unknown keys stripped). Throws `InvalidEventError` otherwise.
+   * (defaults applied, unknown keys stripped). Throws `InvalidEventError` otherwise. Typed
+   * writers cannot get this wrong at compile time; this catches what the compiler cannot
+   * see (casts, plugin input, a schema's refinements).
    */
-  validate(event: NewEvent): { v: number; data: Record<string, unknown> };
+  validate(event: UncheckedEvent): { v: number; data: Record<string, unknown> };
+  /** Compile time only (never set): the event map, so an outbox over this registry is typed by it. */
+  readonly eventMap?: Map;
 }
 
 /** Appending an event that is not registered or does not match its schema: a bug. */
@@ -74,7 +97,9 @@ export class InvalidEventError extends Error {
   }
 }
 
-export function createEventRegistry(definitions: readonly EventDefinition[]): EventRegistry {
+export function createEventRegistry<const Definitions extends readonly EventDefinition[]>(
+  definitions: Definitions,
+): EventRegistry<EventMapOf<Definitions[number]>> {
   const byType = new Map<string, Map<number, EventDefinition>>();
   for (const definition of definitions) {
     eventTypeSchema.parse(definition.type);
@@ -126,12 +151,25 @@ export function createEventRegistry(definitions: readonly EventDefinition[]): Ev
 }
 
 /** Every domain's definitions. Add your domain's list here. */
-export const allEventDefinitions: readonly EventDefinition[] = [
+export const allEventDefinitions = [
   ...authEvents,
   ...walletEvents,
   ...pluginEvents,
   ...graphEvents,
   ...storageEvents,
-];
+] as const;
+
+/** Every registered event type and the data its writers supply. */
+export type PlatformEventMap = EventMapOf<(typeof allEventDefinitions)[number]>;
+export type PlatformEventType = keyof PlatformEventMap;
+/** The data of one event type, as its writer supplies it. */
+export type EventData<Type extends PlatformEventType> = PlatformEventMap[Type];
+/**
+ * An event a hub module may append: an unknown type, or data that does not match its
+ * type's schema, fails to compile. `NewEvent<'a' | 'b'>` narrows it to some types.
+ */
+export type NewEvent<Type extends PlatformEventType = PlatformEventType> = NewEventOf<PlatformEventMap, Type>;
+/** The events an outbox over `registry` accepts (tests with their own types). */
+export type NewEventFor<Registry> = Registry extends EventRegistry<infer Map> ? NewEventOf<Map> : never;
 
 export const eventRegistry: EventRegistry = createEventRegistry(allEventDefinitions);

@@ -48,13 +48,37 @@ export type EventEnvelope<Data = Record<string, unknown>> = Omit<z.infer<typeof 
   data: Data;
 };
 
-/** What a writer supplies; id and time are assigned by the outbox. */
-export type NewEvent<Data = Record<string, unknown>> = Pick<
-  EventEnvelope<Data>,
-  'type' | 'ownerId' | 'subject' | 'actor' | 'data'
-> & {
+/**
+ * What a writer supplies, unchecked: id and time are assigned by the outbox. Code that
+ * writes events uses the typed `NewEvent` (event-registry.ts); this shape is for runtime
+ * validation of input the compiler cannot see (a plugin's emit, a test's bad event).
+ */
+export interface UncheckedEvent {
+  type: string;
+  ownerId: string;
+  subject: string;
+  actor: Actor;
+  data: unknown;
   v?: number;
+}
+
+/** Event type -> the data a writer supplies for it (the schema's input, any registered version). */
+export type EventMapOf<Definition extends EventDefinition> = {
+  [Type in Definition['type']]: z.input<Extract<Definition, { type: Type }>['data']>;
 };
+
+/** One event a writer may append under `Map`: a union discriminated by `type`. */
+export type NewEventOf<Map, Type extends keyof Map & string = keyof Map & string> = {
+  [T in Type]: {
+    type: T;
+    ownerId: string;
+    subject: string;
+    actor: Actor;
+    data: Map[T];
+    /** Defaults to the newest registered version. */
+    v?: number;
+  };
+}[Type];
 
 /** A versioned event type: its name, the version of its data, and the data's schema. */
 export interface EventDefinition<Type extends string = string, Data extends z.ZodType = z.ZodType> {

@@ -72,10 +72,3 @@ export const graphEvents = [
   linkCreated,
   linkDeleted,
 ] as const;
-
-export type EntityCreatedData = z.infer<typeof entityCreated.data>;
-export type EntityUpdatedData = z.infer<typeof entityUpdated.data>;
-export type EntityDeletedData = z.infer<typeof entityDeleted.data>;
-export type PersonsMergedData = z.infer<typeof personsMerged.data>;
-export type LinkCreatedData = z.infer<typeof linkCreated.data>;
-export type LinkDeletedData = z.infer<typeof linkDeleted.data>;

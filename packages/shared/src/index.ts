@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './events.ts';
 export * from './entities.ts';
+export type { EventData, NewEvent, PlatformEventMap, PlatformEventType } from './event-registry.ts';

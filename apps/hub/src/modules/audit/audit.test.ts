@@ -13,13 +13,14 @@ import {
   uuid,
   waitFor,
   type EventsTestDatabase,
+  type TestEventMap,
 } from '../events/test/support.ts';
 import { createAuditModule } from './index.ts';
 
 /** The audit trail and the event feed over HTTP, on the embedded transport, on both databases. */
 describe.each(databaseKinds())('audit trail and event feed on %s', (kind) => {
   let database: EventsTestDatabase;
-  let events: EventsModule;
+  let events: EventsModule<TestEventMap>;
   let app: FastifyInstance;
   const alice = uuid();
   const bob = uuid();

@@ -13,6 +13,7 @@ import {
   waitFor,
   type EventsTestDatabase,
   type NatsServer,
+  type TestEventMap,
 } from './test/support.ts';
 
 /**
@@ -22,7 +23,7 @@ import {
 describe.runIf(process.env.CI === 'true')('event backbone under faults (NATS + PostgreSQL)', () => {
   let database: EventsTestDatabase | undefined;
   let nats: NatsServer | undefined;
-  let events: EventsModule | undefined;
+  let events: EventsModule<TestEventMap> | undefined;
 
   afterEach(async () => {
     await events?.stop();

@@ -23,7 +23,8 @@ export interface PublishedEvent {
   pubSeq: string;
 }
 
-const columns = 'id, owner_id, type, subject, actor, data, v, time, pub_seq';
+const columnList = ['id', 'owner_id', 'type', 'subject', 'actor', 'data', 'v', 'time', 'pub_seq'];
+const columns = columnList.join(', ');
 
 export function toEnvelope(row: OutboxRow): EventEnvelope {
   return {
@@ -65,25 +66,23 @@ export const eventsRepository = {
 
   /**
    * The oldest unpublished events that are visible (committed), in allocation order, and
-   * stamps them with published_at and consecutive pub_seq values in that order.
+   * stamps them with published_at and consecutive pub_seq values in that order. One
+   * statement: the relay's claim is on the hot path. Consecutive because only the relay,
+   * under its lock, draws from outbox_pub_seq.
    */
   async claimAndStamp(tx: Sql, limit: number): Promise<EventEnvelope[]> {
     const { rows } = await tx.query<OutboxRow>(
-      `SELECT ${columns} FROM made_open.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE`,
+      `WITH claimed AS (
+         SELECT id, seq FROM made_open.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE
+       ), stamped AS (
+         SELECT id, nextval('made_open.outbox_pub_seq') AS pub_seq FROM (SELECT id FROM claimed ORDER BY seq) c
+       )
+       UPDATE made_open.outbox o SET published_at = clock_timestamp(), pub_seq = s.pub_seq
+       FROM stamped s WHERE o.id = s.id
+       RETURNING ${columnList.map((c) => `o.${c}`).join(', ')}`,
       [limit],
     );
-    if (rows.length === 0) return [];
-    const { rows: range } = await tx.query<{ last: string }>(
-      `SELECT setval('made_open.outbox_pub_seq', nextval('made_open.outbox_pub_seq') + $1 - 1) AS last`,
-      [rows.length],
-    );
-    const first = BigInt(range[0]!.last) - BigInt(rows.length) + 1n;
-    await tx.query(
-      `UPDATE made_open.outbox o SET published_at = clock_timestamp(), pub_seq = $2::bigint + u.ord - 1
-       FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, ord) WHERE o.id = u.id`,
-      [rows.map((r) => r.id), first.toString()],
-    );
-    return rows.map(toEnvelope);
+    return rows.sort((a, b) => Number(a.pub_seq) - Number(b.pub_seq)).map(toEnvelope);
   },
 
   async unpublished(tx: Sql): Promise<{ count: number; oldestSeconds: number }> {
@@ -166,14 +165,6 @@ export const eventsRepository = {
     return rows[0]!.n;
   },
 
-  /** The latest pub_seq at or before which every matching event has been seen. */
-  async lastPubSeq(tx: Sql): Promise<string> {
-    const { rows } = await tx.query<{ last: string | null }>(
-      `SELECT max(pub_seq)::text AS last FROM made_open.outbox WHERE pub_seq IS NOT NULL`,
-    );
-    return rows[0]!.last ?? '0';
-  },
-
   async dueRetries(tx: Sql, consumer: string, limit: number): Promise<{ event: EventEnvelope; attempts: number }[]> {
     const { rows } = await tx.query<OutboxRow & { attempts: number }>(
       `SELECT o.id, o.owner_id, o.type, o.subject, o.actor, o.data, o.v, o.time, o.pub_seq, f.attempts
@@ -220,12 +211,14 @@ export const eventsRepository = {
     return rowCount === 1;
   },
 
-  async wasProcessed(tx: Sql, consumer: string, eventId: string): Promise<boolean> {
-    const { rows } = await tx.query(`SELECT 1 FROM made_open.processed_events WHERE consumer = $1 AND event_id = $2`, [
-      consumer,
-      eventId,
-    ]);
-    return rows.length > 0;
+  /** markProcessed for several events in one statement: the ids not processed before. */
+  async markProcessedMany(tx: Sql, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await tx.query<{ event_id: string }>(
+      `INSERT INTO made_open.processed_events (consumer, event_id)
+       SELECT $1, id FROM unnest($2::uuid[]) AS u(id) ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumer, eventIds],
+    );
+    return new Set(rows.map((row) => row.event_id));
   },
 
   /** Records one more failed attempt; returns how many attempts have failed so far. */

@@ -1,4 +1,4 @@
-import type { EventRegistry } from '@made-open/shared/event-registry';
+import type { EventRegistry, PlatformEventMap } from '@made-open/shared/event-registry';
 import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -16,7 +16,6 @@ import { createNatsTransport } from './transport.nats.ts';
 import type { EventTransport } from './transport.ts';
 
 export { createEventOutbox, type EventOutbox } from './outbox.ts';
-export { EVENT_RETENTION_DAYS, pruneEvents } from './retention.ts';
 export type { EventHandler, Subscription } from './consumers.ts';
 
 export const eventsMigrations = {
@@ -24,17 +23,17 @@ export const eventsMigrations = {
   dir: new URL('./migrations', import.meta.url).pathname,
 };
 
-export interface EventsModuleDeps {
+export interface EventsModuleDeps<Map = PlatformEventMap> {
   config: Pick<Config, 'natsUrl'>;
   db: Database;
   logger: Logger;
   /** Where the nightly retention job (events.prune) is registered. */
   jobs?: Pick<JobsModule, 'register'>;
   /** Tests: a registry with their own event types. */
-  registry?: EventRegistry;
+  registry?: EventRegistry<Map>;
   /** Tests and benchmarks: tuning and fault injection. */
   tuning?: {
-    relay?: Pick<RelayOptions, 'batchSize' | 'pollMs' | 'afterPublish'>;
+    relay?: Pick<RelayOptions, 'batchSize' | 'batchesInFlight' | 'pollMs' | 'afterPublish'>;
     ackWaitMs?: number;
     retryBaseMs?: number;
     natsName?: string;
@@ -42,9 +41,9 @@ export interface EventsModuleDeps {
 }
 
 /** The API other modules use: write through `outbox`, read through `subscribe`. */
-export interface EventsModule extends HubModule {
+export interface EventsModule<Map = PlatformEventMap> extends HubModule {
   /** The one outbox every module appends to (share this instance). */
-  outbox: EventOutbox;
+  outbox: EventOutbox<Map>;
   /** Registers a durable consumer; it runs between start() and stop(). See README.md. */
   subscribe(subscription: Subscription): void;
   transport: EventTransport;
@@ -56,9 +55,9 @@ export interface EventsModule extends HubModule {
   metrics(): Promise<string>;
 }
 
-export function createEventsModule(deps: EventsModuleDeps): EventsModule {
+export function createEventsModule<Map = PlatformEventMap>(deps: EventsModuleDeps<Map>): EventsModule<Map> {
   const { config, db, logger } = deps;
-  const outbox = createEventOutbox({ registry: deps.registry });
+  const outbox = createEventOutbox<Map>({ registry: deps.registry });
   const transport: EventTransport = config.natsUrl
     ? createNatsTransport({
         url: config.natsUrl,

@@ -1,17 +1,20 @@
-import type { NewEvent } from '@made-open/shared';
-import { eventRegistry, type EventRegistry } from '@made-open/shared/event-registry';
+import type { NewEventOf } from '@made-open/shared';
+import { eventRegistry, type EventRegistry, type PlatformEventMap } from '@made-open/shared/event-registry';
 import { uuidv7 } from 'uuidv7';
 import type { Sql } from '../../platform/db/index.ts';
 
-/** Modules write events through this, inside the transaction that makes the change. */
-export interface EventOutbox {
+/**
+ * Modules write events through this, inside the transaction that makes the change. Typed
+ * by the registry's event map: an unknown type or a wrong payload does not compile.
+ */
+export interface EventOutbox<Map = PlatformEventMap> {
   /**
-   * Validates the event against the registry (an unknown type or invalid data throws
+   * Validates the event against the registry again at run time (what a cast hid throws
    * InvalidEventError: a bug) and inserts it; returns its id (uuid v7).
    */
-  append(tx: Sql, event: NewEvent): Promise<string>;
+  append(tx: Sql, event: NewEventOf<Map>): Promise<string>;
   /** Appends several events with one statement. */
-  appendMany(tx: Sql, events: readonly NewEvent[]): Promise<string[]>;
+  appendMany(tx: Sql, events: readonly NewEventOf<Map>[]): Promise<string[]>;
   /**
    * Called after every append (before the writer's commit): the relay uses it to wake up
    * promptly and keeps polling until the row is visible. Returns an unsubscribe function.
@@ -24,16 +27,17 @@ export interface EventOutbox {
   notifyAppended(): void;
 }
 
-export interface EventOutboxOptions {
+export interface EventOutboxOptions<Map> {
   /** Defaults to every domain's registered events (packages/shared/src/event-registry.ts). */
-  registry?: EventRegistry;
+  registry?: EventRegistry<Map>;
 }
 
-export function createEventOutbox(options: EventOutboxOptions = {}): EventOutbox {
-  const registry = options.registry ?? eventRegistry;
+export function createEventOutbox<Map = PlatformEventMap>(options: EventOutboxOptions<Map> = {}): EventOutbox<Map> {
+  // Without a registry, Map is the default (the platform's map): the two always match.
+  const registry: EventRegistry<unknown> = options.registry ?? eventRegistry;
   const listeners = new Set<() => void>();
 
-  async function appendMany(tx: Sql, events: readonly NewEvent[]) {
+  async function appendMany(tx: Sql, events: readonly NewEventOf<Map>[]) {
     if (events.length === 0) return [];
     const rows = events.map((event) => {
       const { v, data } = registry.validate(event);

@@ -7,8 +7,13 @@ export interface RelayOptions {
   db: Database;
   transport: EventTransport;
   logger: Logger;
-  /** Events per transaction. */
+  /** Events per claim (one publish call). */
   batchSize?: number;
+  /**
+   * Batches sent before the first is acknowledged, all committed by one transaction.
+   * Default 4 on NATS; 1 on the embedded transport, where the commit is the publication.
+   */
+  batchesInFlight?: number;
   /** Poll interval when nothing pokes the relay (other hub instances' writes, missed pokes). */
   pollMs?: number;
   /**
@@ -36,10 +41,18 @@ export interface Relay {
  * whose transaction committed after later rows is simply picked up by the next batch: the
  * relay never moves a cursor past it. If the transport fails, the transaction rolls back and
  * the events stay in the outbox until it recovers.
+ *
+ * On NATS the transaction claims and sends the next batch while the previous ones are
+ * being acknowledged (up to `batchesInFlight`), so the database and the broker work at the
+ * same time. The transport hands messages to its one connection in call order, which keeps
+ * the order; the stamps of all of them commit together after every ack, so a crash or a
+ * failed ack anywhere rolls them all back and they are all republished (duplicates dropped
+ * by message id), never marked sent while unstored.
  */
 export function createRelay(options: RelayOptions): Relay {
   const { db, transport, logger } = options;
   const batchSize = options.batchSize ?? 1000;
+  const batchesInFlight = Math.max(1, options.batchesInFlight ?? (transport.kind === 'nats' ? 4 : 1));
   const pollMs = options.pollMs ?? 200;
   let running = false;
   let loop: Promise<void> | undefined;
@@ -53,11 +66,22 @@ export function createRelay(options: RelayOptions): Relay {
   async function relayOnce(): Promise<number> {
     const count = await db.asSystem(async (tx) => {
       if (!(await repo.tryRelayLock(tx))) return -1;
-      const events = await repo.claimAndStamp(tx, batchSize);
-      if (events.length === 0) return 0;
-      await transport.publish(events);
+      const acks: Promise<void>[] = [];
+      let claimed = 0;
+      let failed = false;
+      while (acks.length < batchesInFlight && !failed) {
+        const events = await repo.claimAndStamp(tx, batchSize);
+        if (events.length === 0) break;
+        const ack = transport.publish(events);
+        // Awaited below; this also keeps a failure that lands during the next claim handled.
+        ack.catch(() => (failed = true));
+        acks.push(ack);
+        claimed += events.length;
+      }
+      if (claimed === 0) return 0;
+      await Promise.all(acks);
       await options.afterPublish?.();
-      return events.length;
+      return claimed;
     });
     if (count > 0) {
       relayed += count;

@@ -9,12 +9,13 @@ import {
   uuid,
   waitFor,
   type EventsTestDatabase,
+  type TestEventMap,
 } from './test/support.ts';
 
 /** The embedded transport's retention: what events.prune deletes, and what it must keep. */
 describe.each(databaseKinds())('event retention on %s', (kind) => {
   let database: EventsTestDatabase;
-  let events: EventsModule;
+  let events: EventsModule<TestEventMap>;
   const owner = uuid();
   const handled: number[] = [];
 

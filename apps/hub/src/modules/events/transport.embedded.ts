@@ -32,7 +32,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
       for (const wake of wakers) wake();
     },
 
-    async consume(spec: ConsumerSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<ConsumerHandle> {
+    async consume(spec: ConsumerSpec, deliver: (batch: readonly Delivery[]) => Promise<void>): Promise<ConsumerHandle> {
       let running = true;
       let wake: (() => void) | undefined;
       let woken = false;
@@ -66,8 +66,8 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
               const retries = await db.asSystem((tx) => repo.dueRetries(tx, spec.name, batchSize));
               for (const retry of retries) {
                 if (!running) break;
-                // The framework clears or reschedules the failure row itself.
-                await deliver({ event: retry.event, attempt: retry.attempts + 1, ack: noop, nak: noop });
+                // One at a time; the framework clears or reschedules the failure row itself.
+                await deliver([{ event: retry.event, attempt: retry.attempts + 1, ack: noop, nak: noop }]);
                 delivered += 1;
               }
               const next = await db.asSystem((tx) => repo.nextRetryAt(tx, spec.name));
@@ -78,19 +78,14 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
             const batch = await db.asSystem((tx) =>
               repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize),
             );
-            let passed = cursor;
-            for (const item of batch) {
-              if (!running) break;
-              // ack and nak both move past the event: a nak'ed one is redelivered from
-              // event_failures, where the framework recorded it before calling nak.
-              await deliver({ event: item.event, attempt: 1, ack: noop, nak: noop });
-              passed = item.pubSeq;
-              delivered += 1;
-            }
+            // ack and nak both move past an event: a nak'ed one is redelivered from
+            // event_failures, where the framework recorded it before calling nak.
+            const passed = batch.length > 0 && running ? batch[batch.length - 1]!.pubSeq : cursor;
             if (passed !== cursor) {
-              const to = passed;
-              await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, to));
-              cursor = to;
+              await deliver(batch.map((item) => ({ event: item.event, attempt: 1, ack: noop, nak: noop })));
+              delivered += batch.length;
+              await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, passed));
+              cursor = passed;
             }
             if (delivered > 0 && batch.length === batchSize) continue;
             await sleep(Math.max(1, Math.min(pollMs, nextRetryCheck - performance.now())));

@@ -6,7 +6,6 @@ import {
   jetstreamManager,
   RetentionPolicy,
   StorageType,
-  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
   type StreamConfig,
@@ -16,6 +15,8 @@ import type { EventEnvelope } from '@made-open/shared';
 import { primaryStreamOf, streamsOf, transportSubject, type EventStreamName } from '@made-open/shared/event-registry';
 import type { Logger } from '../../platform/logger.ts';
 import type { ConsumerHandle, ConsumerSpec, Delivery, EventTransport } from './transport.ts';
+import { consumeStream, type StreamConsumer } from './transport.nats.consume.ts';
+import { createAckedPublisher, type AckedPublisher } from './transport.nats.publisher.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 const GiB = 1024 * 1024 * 1024;
@@ -89,8 +90,8 @@ export function createNatsTransport(
   let nc: NatsConnection | undefined;
   let js: JetStreamClient | undefined;
   let jsm: JetStreamManager | undefined;
+  let publisher: AckedPublisher | undefined;
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
   let status: string = 'disconnected';
 
   async function ensureStream(name: EventStreamName) {
@@ -126,37 +127,31 @@ export function createNatsTransport(
       })().catch(() => undefined);
       jsm = await jetstreamManager(nc, { timeout: 5_000 });
       js = jetstream(nc, { timeout: 5_000 });
+      publisher = createAckedPublisher(nc);
       for (const name of Object.keys(streamConfigs) as EventStreamName[]) await ensureStream(name);
     },
 
     async publish(events: readonly EventEnvelope[]) {
-      if (!js) throw new Error('NATS transport is not started');
-      // Pipelined in order on one connection; the server stores them in that order. The
-      // event id is the Nats-Msg-Id, so republishing after a failure stores nothing twice.
-      let inFlight: Promise<unknown>[] = [];
+      if (!publisher) throw new Error('NATS transport is not started');
+      // Every message goes to the connection now, in order: a later call's messages follow
+      // this call's even while these are unacknowledged. The event id is the Nats-Msg-Id,
+      // so republishing after a failure stores nothing twice. The relay bounds how many are
+      // in flight.
+      const messages = [];
       for (const event of events) {
         const payload = encoder.encode(JSON.stringify(event));
         for (const stream of streamsOf(event.type)) {
-          inFlight.push(
-            js.publish(transportSubject(stream, event.ownerId, event.type), payload, {
-              msgID: event.id,
-              timeout: 5_000,
-            }),
-          );
-        }
-        if (inFlight.length >= maxInFlight) {
-          await Promise.all(inFlight);
-          inFlight = [];
+          messages.push({ subject: transportSubject(stream, event.ownerId, event.type), payload, msgId: event.id });
         }
       }
-      await Promise.all(inFlight);
+      await publisher.publish(messages, 5_000);
     },
 
     published() {},
 
-    async consume(spec: ConsumerSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<ConsumerHandle> {
+    async consume(spec: ConsumerSpec, deliver: (batch: readonly Delivery[]) => Promise<void>): Promise<ConsumerHandle> {
       if (!js || !jsm) throw new Error('NATS transport is not started');
-      const loops: { stop(): void; done: Promise<void> }[] = [];
+      const loops: StreamConsumer[] = [];
       for (const stream of spec.streams) {
         const types = typesOn(stream, spec.types);
         if (types && types.length === 0) continue;
@@ -191,63 +186,18 @@ export function createNatsTransport(
           if (!/not found/i.test((error as Error).message)) throw error;
           await jsm.consumers.add(stream, config);
         }
-        let stopped = false;
-        let current: ConsumerMessages | undefined;
-        let wake: (() => void) | undefined;
-        const client = js;
-        // A supervisor: if consuming fails (server gone, a delivery died mid-way), start
-        // again after a pause. Unacknowledged messages are redelivered after ack_wait.
-        const done = (async () => {
-          while (!stopped) {
-            try {
-              const consumer = await client.consumers.get(stream, spec.name);
-              // A modest pull batch: messages waiting in the client count against ack_wait.
-              current = await consumer.consume({ max_messages: Math.min(maxInFlight, 200) });
-              for await (const m of current) {
-                let event: EventEnvelope;
-                try {
-                  event = JSON.parse(decoder.decode(m.data)) as EventEnvelope;
-                } catch {
-                  logger.error(
-                    { consumer: spec.name, subject: m.subject },
-                    'undecodable event on the stream; terminating it',
-                  );
-                  m.term('undecodable');
-                  continue;
-                }
-                if (wanted && !wanted.has(event.type)) {
-                  m.ack();
-                  continue;
-                }
-                await deliver({
-                  event,
-                  attempt: m.info.deliveryCount,
-                  ack: async () => m.ack(),
-                  nak: async (delayMs) => m.nak(delayMs),
-                });
-              }
-            } catch (error) {
-              if (stopped) break;
-              logger.warn({ err: error, consumer: spec.name, stream }, 'consumer stopped mid-delivery; restarting it');
-              current?.stop();
-              await new Promise<void>((resolve) => {
-                const timer = setTimeout(resolve, 1_000);
-                wake = () => {
-                  clearTimeout(timer);
-                  resolve();
-                };
-              });
-            }
-          }
-        })();
-        loops.push({
-          stop: () => {
-            stopped = true;
-            current?.stop();
-            wake?.();
-          },
-          done,
-        });
+        loops.push(
+          consumeStream({
+            client: js,
+            stream,
+            name: spec.name,
+            wanted,
+            // A modest pull: messages waiting in the client count against ack_wait.
+            maxPull: Math.min(maxInFlight, 200),
+            deliver,
+            logger,
+          }),
+        );
       }
       return {
         async stop() {
@@ -284,6 +234,8 @@ export function createNatsTransport(
       nc = undefined;
       js = undefined;
       jsm = undefined;
+      publisher?.close();
+      publisher = undefined;
       await closing.drain().catch(() => closing.close());
     },
   };

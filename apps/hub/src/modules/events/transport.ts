@@ -32,11 +32,20 @@ export interface ConsumerHandle {
 export interface EventTransport {
   readonly kind: 'nats' | 'embedded';
   start(): Promise<void>;
-  /** Durably stores the events (in order), or throws: the relay then rolls back and retries. */
+  /**
+   * Durably stores the events (in order), or throws: the relay then rolls back and retries.
+   * Every message is handed to the connection before this returns its promise, so calls
+   * that overlap (the relay sends batch n+1 while n is acknowledged) keep their order.
+   */
   publish(events: readonly EventEnvelope[]): Promise<void>;
   /** The relay's transaction committed: wake consumers that read the outbox. */
   published(): void;
-  consume(spec: ConsumerSpec, deliver: (delivery: Delivery) => Promise<void>): Promise<ConsumerHandle>;
+  /**
+   * Starts a durable consumer. `deliver` gets the deliveries available at that moment, in
+   * publication order (never waiting to fill a batch), one call at a time; throwing from it
+   * kills the consumer at that point: what it had not acknowledged is delivered again.
+   */
+  consume(spec: ConsumerSpec, deliver: (batch: readonly Delivery[]) => Promise<void>): Promise<ConsumerHandle>;
   /** Events not yet acknowledged by the consumer (pending + in flight). */
   lag(spec: ConsumerSpec): Promise<number>;
   health(): Promise<{ status: 'ok' | 'degraded' | 'down'; details: Record<string, unknown> }>;

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { PluginManifest } from '@made-open/plugin-sdk/manifest';
 import { matchesPattern } from '@made-open/plugin-sdk/manifest';
-import { maxCausationDepth, reactingTo, type Actor, type EventEnvelope, type NewEvent } from '@made-open/shared';
+import {
+  maxCausationDepth,
+  reactingTo,
+  type Actor,
+  type EventData,
+  type EventEnvelope,
+  type NewEvent,
+} from '@made-open/shared';
 import { uuidv7 } from 'uuidv7';
 import type { Database, RequestClaims } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
@@ -18,6 +25,10 @@ import type { InstallationRow, PluginsRepository } from './plugins.repository.ts
 import type { RuntimePool } from './plugins.runtime.ts';
 import { parseCron } from './runtime/cron.ts';
 import { PluginInvocationError } from './runtime/sandbox.ts';
+
+/** The plugin lifecycle events `emit` writes (each carries the plugin's id). */
+type PluginLifecycleType =
+  'plugin.Installed' | 'plugin.Upgraded' | 'plugin.Enabled' | 'plugin.Disabled' | 'plugin.Uninstalled';
 
 export interface PluginsServiceDeps {
   db: Database;
@@ -266,20 +277,22 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     return { runId, outcome, result: outcome === 'ok' ? result : null, error, durationMs };
   }
 
-  async function emit(
+  async function emit<Type extends PluginLifecycleType>(
     tx: Parameters<EventOutbox['append']>[0],
     caller: Caller,
-    type: string,
+    type: Type,
     pluginId: string,
-    data: Record<string, unknown>,
+    data: Omit<EventData<Type>, 'pluginId'>,
   ) {
-    await deps.outbox.append(tx, {
+    const event = {
       type,
       ownerId: caller.id,
       subject: pluginId,
-      actor: { kind: 'user', id: caller.id },
+      actor: { kind: 'user' as const, id: caller.id },
       data: { pluginId, ...data },
-    });
+    };
+    // The signature checks each call; TypeScript cannot relate a generic type to its payload here.
+    await deps.outbox.append(tx, event as NewEvent<PluginLifecycleType>);
   }
 
   async function index(ownerId: string) {

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineEvent } from '@made-open/shared';
+import { defineEvent, type NewEventOf } from '@made-open/shared';
 import { allEventDefinitions, createEventRegistry } from '@made-open/shared/event-registry';
 import pg from 'pg';
 import { z } from 'zod';
@@ -88,6 +88,11 @@ export const testCounted = defineEvent('test.Counted', 1, z.object({ n: z.number
 export const testPoison = defineEvent('test.Poison', 1, z.object({ n: z.number().int() }));
 export const testOther = defineEvent('test.Other', 1, z.object({ n: z.number().int() }));
 export const testRegistry = createEventRegistry([...allEventDefinitions, testCounted, testPoison, testOther]);
+/** The platform's events plus the test types: what the tests' outboxes accept. */
+export type TestEventMap = NonNullable<(typeof testRegistry)['eventMap']>;
+export type TestEvent = NewEventOf<TestEventMap>;
+/** The test types, all with data { n }. */
+export type TestType = 'test.Counted' | 'test.Poison' | 'test.Other';
 
 export function uuid(): string {
   return crypto.randomUUID();
