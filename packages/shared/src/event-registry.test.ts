@@ -27,11 +27,11 @@ describe('typed event map', () => {
     expect(eventRegistry.validate(ok).v).toBe(1);
 
     const unknownType = { ...ok, type: 'data.EntitiesMerged' as const };
-    const wrongPayload = { ...ok, data: { credentialId: owner, type: 'fax' as const, name: 'Fax' } };
+    const wrongPayload = { ...ok, data: { credentialId: 42, type: 'twilio', name: 'Twilio' } };
     const missingField = { type: 'plugin.Enabled' as const, ownerId: owner, subject: 'p', actor, data: {} };
     // @ts-expect-error: not a registered event type
     typed(unknownType);
-    // @ts-expect-error: `type` must be one of the credential types
+    // @ts-expect-error: credentialId must be a string (a uuid)
     typed(wrongPayload);
     // @ts-expect-error: pluginId is required
     typed(missingField);
