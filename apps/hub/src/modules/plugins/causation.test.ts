@@ -28,13 +28,13 @@ const touch = `module.exports = {
 };`;
 const touchPermissions = ['entities:read:note', 'entities:write:note', 'events:subscribe:data.EntityUpdated'];
 
-interface OutboxRow {
+type OutboxRow = {
   id: string;
   type: string;
   subject: string;
   actor: Actor;
   data: { entity: { id: string; type: string; title: string; version: number } };
-}
+};
 
 const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 90_000): Promise<T> => {
   const until = Date.now() + deadlineMs;
