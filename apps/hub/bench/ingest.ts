@@ -17,7 +17,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { IngestItem } from '../src/modules/graph/index.ts';
+import type { EventsModule } from '../src/modules/events/index.ts';
+import type { GraphModule, IngestItem } from '../src/modules/graph/index.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const itemCount = Number(process.env.INGEST_ITEMS ?? 50_000);
@@ -93,10 +94,8 @@ async function runOne(kind: 'postgres' | 'pglite') {
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
   const hub = await composeHub(config, logger, db);
-  const graph = hub.modules.find((m) => m.name === 'graph') as import('../src/modules/graph/index.ts').GraphModule;
-  const eventsModule = hub.modules.find(
-    (m) => m.name === 'events',
-  ) as import('../src/modules/events/index.ts').EventsModule;
+  const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
+  const eventsModule = hub.modules.find((m) => m.name === 'events') as EventsModule;
   try {
     const signup = await hub.app.inject({
       method: 'POST',
