@@ -41,7 +41,8 @@ async function stopProcess(child: ChildProcess) {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+  // A profiled hub writes its profile on exit: give it time.
+  await Promise.race([exited, new Promise((r) => setTimeout(r, process.env.BENCH_CPU_PROF ? 60_000 : 5_000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
@@ -103,7 +104,9 @@ async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }>
 async function benchHub(label: string, databaseUrl: string | undefined): Promise<Figures[]> {
   const port = nextPort++;
   const dataDir = mkdtempSync(join(tmpdir(), 'made-open-bench-'));
-  const hub = startProcess(['src/main.ts'], {
+  // BENCH_CPU_PROF=<dir>: the hub writes a V8 CPU profile there when it exits (bench/profile-summary.ts reads it).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const hub = startProcess([...profile, 'src/main.ts'], {
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',

@@ -101,7 +101,7 @@ export async function composeHub(
     db,
     logger: logger.child({ module: 'storage' }),
     outbox,
-    files: createGraphFileEntities(outbox),
+    files: createGraphFileEntities(outbox, graph.ingest),
   });
   const policy = createPolicyModule({ db, logger: logger.child({ module: 'policy' }), outbox });
   const plugins = createPluginsModule({

@@ -1,8 +1,8 @@
 import { filePropertiesSchema } from '@made-open/shared/entities';
-import { uuidv7 } from 'uuidv7';
 import type { Sql } from '../../platform/db/index.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { EventOutbox } from '../events/outbox.ts';
+import type { Ingest } from './graph.ingest.ts';
 import { graphRepository } from './graph.repository.ts';
 
 /** What the graph needs to know about a stored object to represent it as a `file` entity. */
@@ -24,9 +24,10 @@ export interface FileEntities {
 /**
  * Every stored object is a `file` entity in the knowledge graph (source `storage`,
  * external id = object id). The graph owns how: storage calls this inside its own
- * transaction, and the graph writes the entity and its data.Entity* events.
+ * transaction, and ingest writes the entity and its data.Entity* events (upserted by the
+ * object id, so an unchanged object changes nothing).
  */
-export function createGraphFileEntities(outbox: Pick<EventOutbox, 'append'>): FileEntities {
+export function createGraphFileEntities(outbox: Pick<EventOutbox, 'append'>, ingest: Ingest): FileEntities {
   const actor = (user: AuthenticatedUser) => ({ kind: 'user' as const, id: user.id });
   const describe = (file: FileFacts) => {
     const fileName = (file.name.split('/').pop() ?? file.name).slice(0, 500);
@@ -42,45 +43,24 @@ export function createGraphFileEntities(outbox: Pick<EventOutbox, 'append'>): Fi
     return { title: fileName, properties: properties as Record<string, unknown> };
   };
 
+  const upsert = async (tx: Sql, user: AuthenticatedUser, file: FileFacts) => {
+    const { title, properties } = describe(file);
+    const result = await ingest(tx, {
+      ownerId: user.id,
+      actor: actor(user),
+      items: [{ type: 'file', source: 'storage', externalId: file.objectId, title, properties }],
+    });
+    return result.items[0]!;
+  };
+
   return {
     async create(tx: Sql, user, file) {
-      const { title, properties } = describe(file);
-      const entity = await graphRepository.insertEntity(tx, {
-        id: uuidv7(),
-        type: 'file',
-        title,
-        body: '',
-        properties,
-        source: 'storage',
-        externalId: file.objectId,
-        occurredAt: null,
-      });
-      await outbox.append(tx, {
-        type: 'data.EntityCreated',
-        ownerId: user.id,
-        subject: entity.id,
-        actor: actor(user),
-        data: { entity },
-      });
-      return entity.id;
+      return (await upsert(tx, user, file)).id;
     },
 
-    async update(tx, user, entityId, file) {
-      const state = await graphRepository.lockEntity(tx, entityId);
-      if (!state || state.deleted) return;
-      const { title, properties } = describe(file);
-      const changed: ('title' | 'properties')[] = [];
-      if (state.entity.title !== title) changed.push('title');
-      if (JSON.stringify(state.entity.properties) !== JSON.stringify(properties)) changed.push('properties');
-      if (changed.length === 0) return;
-      const entity = await graphRepository.updateEntity(tx, entityId, { title, properties });
-      await outbox.append(tx, {
-        type: 'data.EntityUpdated',
-        ownerId: user.id,
-        subject: entityId,
-        actor: actor(user),
-        data: { entity, changed },
-      });
+    // The entity is found by its object id (its externalId), the same one entityId names.
+    async update(tx, user, _entityId, file) {
+      await upsert(tx, user, file);
     },
 
     async remove(tx, user, entityId) {

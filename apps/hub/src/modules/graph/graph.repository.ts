@@ -11,27 +11,23 @@ import type { Sql } from '../../platform/db/index.ts';
 /** UTC ISO 8601 with microseconds: the same on every server whatever its TimeZone. */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-const entityFields = (e: string) =>
-  `'id', ${e}.id, 'type', ${e}.type, 'title', ${e}.title, 'body', ${e}.body, 'properties', ${e}.properties,
-   'source', ${e}.source, 'externalId', ${e}.external_id, 'occurredAt', ${iso(`${e}.occurred_at`)},
-   'createdAt', ${iso(`${e}.created_at`)}, 'updatedAt', ${iso(`${e}.updated_at`)}, 'deletedAt', ${iso(`${e}.deleted_at`)},
-   'version', ${e}.version, 'mergedIntoId', ${e}.merged_into_id`;
+/**
+ * The Entity DTO of row alias `e`, as json: public.graph_entity_json (migrations/0004), the
+ * one renderer every reader, writer and event snapshot uses; the planner inlines it.
+ */
+export const entityJson = (e: string) => `public.graph_entity_json(${e})`;
 
-/** The Entity DTO of row alias `e`, as json. */
-export const entityJson = (e: string) => `json_build_object(${entityFields(e)})`;
-
-const identifierJson = (i: string) =>
-  `json_build_object('id', ${i}.id, 'kind', ${i}.kind, 'value', ${i}.value, 'entityId', ${i}.entity_id, 'createdAt', ${iso(`${i}.created_at`)})`;
+export const identifierJson = (i: string) => `public.graph_identifier_json(${i})`;
 
 const identifiersOf = (e: string) =>
   `(SELECT coalesce(json_agg(${identifierJson('i')} ORDER BY i.kind, i.value), '[]'::json)
     FROM public.identifiers i WHERE i.owner_id = ${e}.owner_id AND i.entity_id = ${e}.id)`;
 
-/** Entity DTO, plus `identifiers` for persons. */
-const entityOrPersonJson = (e: string) =>
-  `CASE WHEN ${e}.type = 'person' THEN json_build_object(${entityFields(e)}, 'identifiers', ${identifiersOf(e)}) ELSE ${entityJson(e)} END`;
+/** Entity DTO as text, plus `identifiers` for persons. */
+const entityOrPersonText = (e: string) =>
+  `CASE WHEN ${e}.type = 'person' THEN public.graph_with_identifiers(${entityJson(e)}, ${identifiersOf(e)}) ELSE ${entityJson(e)}::text END`;
 
-const linkJson = (l: string) =>
+export const linkJson = (l: string) =>
   `json_build_object('id', ${l}.id, 'kind', ${l}.kind, 'fromId', ${l}.from_id, 'toId', ${l}.to_id, 'createdAt', ${iso(`${l}.created_at`)})`;
 
 /** Microseconds since the epoch, exact (extract returns numeric): the cursor's time part. */
@@ -83,34 +79,11 @@ export interface LinkRow extends Link {
 export const graphRepository = {
   /**
    * One statement: the entity's state and its JSON text (with identifiers for persons).
-   * public.graph_entity (migrations/0002) renders the same JSON as entityOrPersonJson, from
-   * a plan PL/pgSQL caches per connection.
+   * public.graph_entity (migrations/0004) renders it through the same renderer, from a plan
+   * PL/pgSQL caches per connection.
    */
   getEntityStatement(id: string): Statement {
     return { text: 'SELECT deleted, merged_into_id, entity_json AS json FROM public.graph_entity($1)', params: [id] };
-  },
-
-  /**
-   * One statement that inserts the entity and its data.EntityCreated outbox row, whose
-   * data is built from the inserted row (the same snapshot the response carries):
-   * public.graph_create_entity (migrations/0003), a plan PL/pgSQL caches per connection.
-   */
-  createEntityStatement(row: NewEntityRow, event: { id: string; actor: unknown }): Statement {
-    return {
-      text: `SELECT public.graph_create_entity($1::uuid, $2, $3, $4, $5::jsonb, $6, $7, $8::timestamptz, $9::uuid, $10::jsonb) AS json`,
-      params: [
-        row.id,
-        row.type,
-        row.title,
-        row.body,
-        JSON.stringify(row.properties),
-        row.source,
-        row.externalId,
-        row.occurredAt,
-        event.id,
-        JSON.stringify(event.actor),
-      ],
-    };
   },
 
   listStatement(filter: ListFilter): Statement {
@@ -133,7 +106,7 @@ export const graphRepository = {
     return {
       // Persons carry their identifiers, as from GET /persons/:id: a contacts list shows and
       // searches the phones and emails a connector or a merge added.
-      text: `SELECT (${entityOrPersonJson('e')})::text AS json, ${micros('e.updated_at')} AS at, e.id
+      text: `SELECT ${entityOrPersonText('e')} AS json, ${micros('e.updated_at')} AS at, e.id
              FROM public.entities e
              ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
              ORDER BY e.updated_at ${order}, e.id ${order}
@@ -231,7 +204,7 @@ export const graphRepository = {
   /** Persons (with identifiers) by id: the JSON text for one. */
   async getPerson(tx: Sql, id: string): Promise<Person | undefined> {
     const result = await tx.query<{ person: Person }>(
-      `SELECT ${entityOrPersonJson('e')} AS person FROM public.entities e
+      `SELECT (${entityOrPersonText('e')})::json AS person FROM public.entities e
        WHERE e.id = $1 AND e.type = 'person' AND e.deleted_at IS NULL`,
       [id],
     );

@@ -7,7 +7,6 @@ import {
   type EntityCreateInput,
   type EntityListQuery,
   type EntityUpdateInput,
-  type Identifier,
   type IdentifierCreateInput,
   type IdentifierKind,
   type Link,
@@ -23,6 +22,7 @@ import type { Database, Sql } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { EventOutbox } from '../events/index.ts';
+import { identifierTaken, type Ingest } from './graph.ingest.ts';
 import type { EntityState, GraphRepository, LinkRow } from './graph.repository.ts';
 
 /** GET (or change) of a person that was merged: 404, naming the survivor. */
@@ -35,7 +35,9 @@ export class MergedError extends UserError {
 export interface GraphServiceDeps {
   db: Pick<Database, 'asUser' | 'queryAsUser'>;
   repository: GraphRepository;
-  outbox: Pick<EventOutbox, 'append' | 'notifyAppended'>;
+  outbox: Pick<EventOutbox, 'append'>;
+  /** The one writer of new entities (graph.ingest.ts). */
+  ingest: Ingest;
 }
 
 /**
@@ -126,17 +128,8 @@ function normalize(kind: IdentifierKind, input: string, options: PhoneOptions): 
   );
 }
 
-function identifierTaken(taken: Identifier[]) {
-  const first = taken[0]!;
-  return new ConflictError(
-    `The ${first.kind} ${first.value} already belongs to person ${first.entityId}. Merge the two persons or remove it there first.`,
-    'identifier_taken',
-    taken.map((identifier) => ({ kind: identifier.kind, value: identifier.value, personId: identifier.entityId })),
-  );
-}
-
 export function createGraphService(deps: GraphServiceDeps) {
-  const { db, repository: repo, outbox } = deps;
+  const { db, repository: repo, outbox, ingest } = deps;
 
   async function lockLivePerson(tx: Sql, id: string) {
     const state = await repo.lockEntity(tx, id);
@@ -173,25 +166,19 @@ export function createGraphService(deps: GraphServiceDeps) {
       return row!.json;
     },
 
-    /** Inserts the entity and its event in one statement; returns the entity's JSON text. */
+    /** Creates the entity and its event through ingest, in one statement; returns its JSON text. */
     async createEntityJson(user: Caller, input: EntityCreateInput): Promise<string> {
-      const statement = repo.createEntityStatement(
-        {
-          id: uuidv7(),
-          type: input.type,
-          title: input.title ?? '',
-          body: input.body ?? '',
-          properties: input.properties ?? {},
-          source: input.source ?? null,
-          externalId: input.externalId ?? null,
-          occurredAt: input.occurredAt ?? null,
-        },
-        { id: uuidv7(), actor: actorOf(user) },
-      );
-      const result = await db.queryAsUser<{ json: string }>(user.claims, statement.text, statement.params);
-      // The statement wrote the outbox row itself: wake the relay now rather than at its next poll.
-      outbox.notifyAppended();
-      return result.rows[0]!.json;
+      // An item without phones, emails or people is one ingest statement, so it can run as a
+      // single autocommitted statement (one round trip) instead of a transaction.
+      const oneStatement: Sql = { query: (text, params) => db.queryAsUser(user.claims, text, params) };
+      const result = await ingest(oneStatement, {
+        ownerId: user.id,
+        actor: actorOf(user),
+        items: [input],
+        mode: 'create',
+        returnJson: true,
+      });
+      return result.items[0]!.json!;
     },
 
     async updateEntity(user: Caller, id: string, input: EntityUpdateInput): Promise<Entity | Person> {
@@ -331,36 +318,29 @@ export function createGraphService(deps: GraphServiceDeps) {
 
     /** A person and its identifiers in one transaction; 409 naming the owner of a taken one. */
     async createPerson(user: Caller, input: PersonCreateInput): Promise<Person> {
+      // Normalised here first so that a bad phone or email is named as the API's own field.
       const pairs = normalizeAll(input.phones, input.emails, { defaultCountry: input.defaultCountry });
+      const values = (kind: IdentifierKind) => pairs.filter((p) => p.kind === kind).map((p) => p.value);
       return db.asUser(user.claims, async (tx) => {
-        const taken = await repo.findIdentifiers(tx, pairs);
-        if (taken.length > 0) throw identifierTaken(taken);
-        const entity = await repo.insertEntity(tx, {
-          id: uuidv7(),
-          type: 'person',
-          title: input.name,
-          body: input.body ?? '',
-          properties: input.properties,
-          source: input.source ?? null,
-          externalId: input.externalId ?? null,
-          occurredAt: null,
-        });
-        const inserted = await repo.insertIdentifiers(
-          tx,
-          entity.id,
-          pairs.map((pair) => ({ id: uuidv7(), ...pair })),
-        );
-        const identifiers = [...inserted].sort(
-          (a, b) => a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value),
-        );
-        await outbox.append(tx, {
-          type: 'data.EntityCreated',
+        const result = await ingest(tx, {
           ownerId: user.id,
-          subject: entity.id,
           actor: actorOf(user),
-          data: identifiers.length ? { entity, identifiers } : { entity },
+          items: [
+            {
+              type: 'person',
+              title: input.name,
+              body: input.body ?? '',
+              properties: input.properties,
+              source: input.source,
+              externalId: input.externalId,
+              phones: values('phone'),
+              emails: values('email'),
+            },
+          ],
+          mode: 'create',
+          returnJson: true,
         });
-        return { ...entity, identifiers };
+        return JSON.parse(result.items[0]!.json!) as Person;
       });
     },
 
@@ -386,7 +366,7 @@ export function createGraphService(deps: GraphServiceDeps) {
               id: taken[0]!.id,
             });
           }
-          throw identifierTaken(taken);
+          throw identifierTaken(taken.map((t) => ({ kind: t.kind, value: t.value, personId: t.entityId })));
         }
         await repo.insertIdentifiers(tx, personId, [{ id: uuidv7(), kind: input.kind, value }]);
         return personIdentifiersChanged(tx, user, personId);

@@ -2,6 +2,7 @@ import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventOutbox } from '../events/index.ts';
+import { createIngest, type Ingest } from './graph.ingest.ts';
 import { graphRepository } from './graph.repository.ts';
 import { graphRoutes } from './graph.routes.ts';
 import { createGraphService, type GraphService } from './graph.service.ts';
@@ -16,6 +17,8 @@ export interface GraphModuleDeps {
 
 export interface GraphModule extends HubModule {
   service: GraphService;
+  /** The one writer of entities: connectors, storage and the API's create paths use it. */
+  ingest: Ingest;
 }
 
 export const graphMigrations = {
@@ -28,12 +31,22 @@ export const graphMigrations = {
  * /api/v1 (DESIGN §3). Every change writes its data.* event in the same transaction.
  */
 export function createGraphModule(deps: GraphModuleDeps): GraphModule {
-  const service = createGraphService({ db: deps.db, repository: graphRepository, outbox: deps.outbox });
+  const ingest = createIngest(deps.outbox);
+  const service = createGraphService({ db: deps.db, repository: graphRepository, outbox: deps.outbox, ingest });
   return {
     name: 'graph',
     service,
+    ingest,
     routes: graphRoutes(service),
   };
 }
+export {
+  createIngest,
+  type Ingest,
+  type IngestItem,
+  type IngestPersonRef,
+  type IngestRequest,
+  type IngestResult,
+} from './graph.ingest.ts';
 export { createGraphFileEntities, type FileEntities, type FileFacts } from './graph.files.ts';
 export { graphExport, type GraphExport, type GraphExportCursor, type GraphExportRow } from './graph.export.ts';

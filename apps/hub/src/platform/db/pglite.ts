@@ -17,11 +17,16 @@ export interface PgliteOptions {
 class Mutex {
   #tail: Promise<unknown> = Promise.resolve();
   run<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.#tail.then(work, work);
+    // PGlite answers without real I/O, so back-to-back holders (a bulk ingest, consumers
+    // catching up) would chain promises without ever returning to the event loop, starving
+    // timers and HTTP for the whole run. Each holder first lets the loop take a turn.
+    const next = this.#tail.then(nextTurn).then(work, work);
     this.#tail = next.catch(() => undefined);
     return next;
   }
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function wrap(tx: Transaction): OwnerSql {
   return {

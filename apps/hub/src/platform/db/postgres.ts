@@ -54,6 +54,8 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
       application_name: applicationName,
     });
   const pool = newPool('made-open-hub');
+  /** What each request connection's session is set to (role and claims JSON), once set. */
+  const requestOf = new WeakMap<pg.PoolClient, string>();
   // Connections for queryAsUser only. They carry the request's role and claims at session
   // level (set before every statement), so they are never lent to system or owner work.
   const userPool = newPool('made-open-hub-requests');
@@ -93,21 +95,30 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
     },
 
     async queryAsUser<R extends Row>(claims: RequestClaims, text: string, params: readonly unknown[] = []) {
-      // Two named prepared statements on a connection of the request pool: the claims and role
-      // (session level, replaced before every statement on these connections), then the
-      // statement itself. Both are parsed and planned once per connection; re-parsing them per
-      // request was where the database spent its time (docs/BENCHMARKS.md, API).
+      // Named prepared statements on a connection of the request pool: the claims and role
+      // (session level), then the statement itself. Both are parsed and planned once per
+      // connection. The claims are sent only when they differ from what the connection already
+      // carries: a profile showed the hub idle half the time, waiting for the second round trip
+      // that re-set the same user's claims (docs/BENCHMARKS.md, API). One person's hub mostly
+      // serves one user, so most requests are one round trip, like a bare point read.
       const role = requestRole(claims);
+      const setting = JSON.stringify(claims);
       const client = await userPool.connect();
       let broken: Error | undefined;
       try {
-        await client.query({ name: SET_REQUEST, text: SET_REQUEST_SQL, values: [JSON.stringify(claims), role] });
+        if (requestOf.get(client) !== `${role}\u0000${setting}`) {
+          requestOf.delete(client);
+          await client.query({ name: SET_REQUEST, text: SET_REQUEST_SQL, values: [setting, role] });
+          requestOf.set(client, `${role}\u0000${setting}`);
+        }
         const result = await client.query<R>({ name: statementName(text), text, values: params as unknown[] });
         return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length } satisfies QueryResult<R>;
       } catch (error) {
         // A failed statement leaves nothing behind (each ran in its own implicit transaction),
         // but a broken connection must not go back to the pool.
         if (!(error instanceof pg.DatabaseError)) broken = error as Error;
+        // Whatever the connection carries now, set it again next time.
+        requestOf.delete(client);
         throw error;
       } finally {
         client.release(broken);

@@ -1,0 +1,118 @@
+import type { Actor, IdentifierKind } from '@made-open/shared';
+import type { Sql } from '../../platform/db/index.ts';
+
+/**
+ * The SQL of the ingest path (graph.ingest.ts). Each method is one multi-row statement
+ * over a JSON array of rows (jsonb_to_recordset), so a page of any size costs the same
+ * few round trips, inside the caller's transaction and under its RLS.
+ */
+
+/** One entity to upsert: an ingested item, or a person made for an unknown sender. */
+export interface EntityInputRow {
+  ord: number;
+  /** Order of its event in the outbox (persons made for senders first). */
+  seq: number;
+  id: string;
+  type: string;
+  /** null: keep the current value (default on insert). */
+  title: string | null;
+  body: string | null;
+  properties: Record<string, unknown> | null;
+  source: string | null;
+  external_id: string | null;
+  occurred_at: string | null;
+  /** false: occurredAt was not given (keep it). */
+  occurred_at_set: boolean;
+  /** Insert when missing, never update: persons made for senders keep what the user edits. */
+  keep: boolean;
+  /** A person that gains identifiers: a change even when nothing else changed. */
+  adds_identifiers: boolean;
+  event_id: string;
+}
+
+export interface IdentifierInputRow {
+  ord: number;
+  id: string;
+  kind: IdentifierKind;
+  value: string;
+}
+
+export interface LinkInputRow {
+  id: string;
+  kind: string;
+  from_ord: number;
+  /** The other end: a row of this batch, or an existing person. */
+  to_ord: number | null;
+  to_id: string | null;
+  event_id: string;
+}
+
+export type IngestStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'type_mismatch' | 'conflict';
+
+export type UpsertResultRow = {
+  ord: number;
+  id: string;
+  status: IngestStatus;
+  /** Entity DTO text (persons with identifiers) of created and updated rows, when asked for. */
+  json: string | null;
+  links: string;
+  events: string;
+};
+
+export interface UpsertBatch {
+  ownerId: string;
+  actor: Actor;
+  entities: EntityInputRow[];
+  identifiers: IdentifierInputRow[];
+  links: LinkInputRow[];
+  /** 'create' refuses an existing (source, externalId) with the database's unique violation. */
+  mode: 'upsert' | 'create';
+  returnJson: boolean;
+}
+
+export const ingestRepository = {
+  /** Which of these phones and emails already belong to a person of the caller's, and whose provenance it has. */
+  async findPersons(tx: Sql, pairs: { kind: IdentifierKind; value: string }[]) {
+    if (pairs.length === 0) return [];
+    const result = await tx.query<{
+      kind: IdentifierKind;
+      value: string;
+      entity_id: string;
+      source: string | null;
+      external_id: string | null;
+    }>(
+      `SELECT i.kind, i.value, i.entity_id, e.source, e.external_id
+       FROM jsonb_to_recordset($1::jsonb) AS p(kind text, value text)
+       JOIN public.identifiers i ON i.kind = p.kind AND i.value = p.value
+       JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id`,
+      [JSON.stringify(pairs)],
+    );
+    return result.rows;
+  },
+
+  /**
+   * Serialises the creation of persons per owner until commit, so two ingests that meet
+   * the same unknown sender at once cannot both create a person for it.
+   */
+  async lockPersons(tx: Sql, ownerId: string) {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('graph.persons:' || $1::text, 0))`, [ownerId]);
+  },
+
+  /** Entities, identifiers, links and every event: one statement. */
+  async upsert(tx: Sql, batch: UpsertBatch): Promise<UpsertResultRow[]> {
+    // public.graph_ingest (migrations/0005): one statement whose plan PL/pgSQL caches.
+    const result = await tx.query<UpsertResultRow>(
+      `SELECT ord, id, status, entity_json AS json, links, events FROM public.graph_ingest($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        JSON.stringify(batch.entities),
+        batch.ownerId,
+        JSON.stringify(batch.identifiers),
+        JSON.stringify(batch.links),
+        JSON.stringify(batch.actor),
+        batch.returnJson,
+        batch.mode === 'create',
+      ],
+    );
+    return result.rows;
+  },
+};
