@@ -88,9 +88,10 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
 
   // Every instance must hear every revocation. Consumers that share a durable name split
   // the events between them (one JetStream durable, or one embedded cursor: a work queue),
-  // so each instance reads under its own name. As with realtime's consumer, on NATS each
-  // start leaves a durable behind; events from before the start are skipped (the database
-  // already answers for those). PGlite is one process's database: no other instance exists.
+  // so each instance reads under its own name (a per-instance consumer: it starts at the
+  // events published from now on and is forgotten once the instance is gone). Events from
+  // before the start need nothing: the database answers for those. PGlite is one process's
+  // database: no other instance exists.
   const instanceId = randomBytes(6).toString('hex');
   let startedAt = now();
   if (db.kind !== 'pglite') {
@@ -100,6 +101,7 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
       // Marking a session ended twice changes nothing: no idempotency bookkeeping needed.
       transactional: false,
       maxAttempts: 2,
+      perInstance: true,
       async handler(event) {
         // A minute's margin: a revocation appended just before the start may commit after it.
         if (Date.parse(event.time) < startedAt - 60_000) return;

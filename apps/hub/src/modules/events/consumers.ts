@@ -21,6 +21,13 @@ export interface SubscriptionOptions {
   /** Attempts before the event is dead-lettered; default 5. */
   maxAttempts?: number;
   /**
+   * A consumer of this hub instance alone (its name carries the instance's id, so every
+   * instance hears every event): it starts at the events published from now on, and the
+   * transport forgets it once the instance is gone (NATS: an inactivity threshold; embedded:
+   * its cursor row goes at stop), instead of one more durable left behind by each start.
+   */
+  perInstance?: boolean;
+  /**
    * Transactional consumers (and batch handlers): at most this many events share one
    * transaction; default 100. 1 gives every event its own.
    */
@@ -79,7 +86,7 @@ export function specOf(subscription: Subscription): ConsumerSpec {
     throw new Error(`Consumer ${subscription.name} must list the event types it handles`);
   }
   const streams = [...new Set(subscription.types.map(primaryStreamOf))] as EventStreamName[];
-  return { name: subscription.name, streams, types: subscription.types };
+  return { name: subscription.name, streams, types: subscription.types, perInstance: subscription.perInstance };
 }
 
 function handlersOf(subscription: Subscription): { one: EventHandler; many: BatchEventHandler } {

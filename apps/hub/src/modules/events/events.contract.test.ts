@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, nanos } from '@nats-io/transport-node';
 import type { EventEnvelope } from '@made-open/shared';
 import { InvalidEventError } from '@made-open/shared/event-registry';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConsumerCrash, type EventHandler, type Subscription, type SubscriptionOptions } from './consumers.ts';
 import { createEventsModule, type EventsModule } from './index.ts';
+import { perInstanceForgetMs } from './transport.nats.ts';
 import {
   databaseKinds,
   openTestDatabase,
@@ -179,6 +183,54 @@ describe.each(setups)('event transport contract: $transport on $kind', ({ transp
       90_000,
     );
     expect(rows.map((r) => r.n)).toEqual([2, 1]);
+  });
+
+  it("starts a hub instance's own consumer at the events published from now on, and lets the transport forget it", async () => {
+    const owner = uuid();
+    events.subscribe(effectConsumer('contract-before', ['test.Counted']));
+    await write(owner, 1);
+    // Published and consumed by a durable: the per-instance consumer below comes after it.
+    await waitFor(
+      'the earlier event',
+      async () => (await effects('contract-before')).some((r) => r.owner_id === owner),
+      90_000,
+    );
+    const name = `contract-instance-${randomBytes(4).toString('hex')}`;
+    events.subscribe(effectConsumer(name, ['test.Counted'], { perInstance: true }));
+    if (transport === 'nats') {
+      const nc = await connect({ servers: nats!.url });
+      const jsm = await jetstreamManager(nc);
+      const info = await waitFor(
+        'the consumer',
+        () => jsm.consumers.info('platform-events', name).catch(() => undefined),
+        30_000,
+      );
+      expect(info.config).toMatchObject({ deliver_policy: 'new', inactive_threshold: nanos(perInstanceForgetMs) });
+      await nc.close();
+    } else {
+      await waitFor('the cursor row', () =>
+        database.db.asSystem(
+          async (tx) => (await tx.query('SELECT 1 FROM made_open.event_consumers WHERE name = $1', [name])).rows[0],
+        ),
+      );
+    }
+    await write(owner, 2);
+    const rows = await waitFor(
+      'the later event',
+      async () => {
+        const r = (await effects(name)).filter((x) => x.owner_id === owner);
+        return r.length > 0 ? r : undefined;
+      },
+      90_000,
+    );
+    await write(owner, 3);
+    await waitFor(
+      'the next event',
+      async () => (await effects(name)).some((x) => x.owner_id === owner && x.n === 3),
+      90_000,
+    );
+    expect((await effects(name)).filter((x) => x.owner_id === owner).map((x) => x.n)).toEqual([2, 3]);
+    expect(rows[0]!.n).toBe(2);
   });
 
   it('dead-letters a poison event after maxAttempts without blocking the others', async () => {

@@ -95,13 +95,23 @@ export const eventsRepository = {
 
   // ---- embedded transport ----
 
-  async consumerCursor(tx: Sql, name: string): Promise<string> {
-    await tx.query(`INSERT INTO made_open.event_consumers (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [name]);
+  /** A new consumer starts at the beginning, or (fromNow) after everything published so far. */
+  async consumerCursor(tx: Sql, name: string, fromNow = false): Promise<string> {
+    await tx.query(
+      `INSERT INTO made_open.event_consumers (name, cursor)
+       SELECT $1, CASE WHEN $2::boolean THEN coalesce((SELECT max(pub_seq) FROM made_open.outbox), 0) ELSE 0 END
+       ON CONFLICT (name) DO NOTHING`,
+      [name, fromNow],
+    );
     const { rows } = await tx.query<{ cursor: string }>(
       `SELECT cursor::text AS cursor FROM made_open.event_consumers WHERE name = $1`,
       [name],
     );
     return rows[0]!.cursor;
+  },
+
+  async forgetConsumer(tx: Sql, name: string): Promise<void> {
+    await tx.query(`DELETE FROM made_open.event_consumers WHERE name = $1`, [name]);
   },
 
   async advanceCursor(tx: Sql, name: string, cursor: string): Promise<void> {

@@ -41,7 +41,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
         wake?.();
       };
       wakers.add(waker);
-      let cursor = await db.asSystem((tx) => repo.consumerCursor(tx, spec.name));
+      let cursor = await db.asSystem((tx) => repo.consumerCursor(tx, spec.name, spec.perInstance));
 
       const sleep = (ms: number) =>
         new Promise<void>((resolve) => {
@@ -102,6 +102,8 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
           wakers.delete(waker);
           wake?.();
           await done;
+          // This instance's own consumer goes with it (a crash leaves one small row).
+          if (spec.perInstance) await db.asSystem((tx) => repo.forgetConsumer(tx, spec.name)).catch(() => undefined);
         },
       };
     },

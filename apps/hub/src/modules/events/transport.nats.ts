@@ -68,6 +68,9 @@ export interface NatsTransportOptions {
   name?: string;
 }
 
+/** How long JetStream keeps a per-instance consumer that pulls nothing (its hub is gone). */
+export const perInstanceForgetMs = 5 * 60 * 1000;
+
 /** The filter subject for one stream of a consumer (nats-server 2.9: one filter only). */
 function filterSubject(stream: EventStreamName, types: readonly string[] | undefined): string {
   const prefix = stream === 'platform-events' ? 'platform' : stream === 'connector-data' ? 'connector' : 'audit';
@@ -160,7 +163,9 @@ export function createNatsTransport(
         const config = {
           durable_name: spec.name,
           ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
+          deliver_policy: spec.perInstance ? DeliverPolicy.New : DeliverPolicy.All,
+          // nats-server >= 2.9 deletes a durable that pulled nothing for this long.
+          ...(spec.perInstance ? { inactive_threshold: nanos(perInstanceForgetMs) } : {}),
           filter_subject: filter,
           ack_wait: nanos(ackWaitMs),
           max_deliver: -1,

@@ -18,6 +18,8 @@ export interface ConsumerSpec {
   streams: readonly EventStreamName[];
   /** Only these types; undefined for every event on the streams. */
   types?: readonly string[];
+  /** One hub instance's own consumer: from now on, forgotten after the instance is gone. */
+  perInstance?: boolean;
 }
 
 export interface ConsumerHandle {

@@ -58,6 +58,7 @@ export function createRealtimeModule(deps: RealtimeModuleDeps): RealtimeModule {
     types: [...Object.keys(changeSources), ...notificationTypes],
     transactional: false,
     maxAttempts: 2,
+    perInstance: true,
     handler,
   });
 
