@@ -517,11 +517,6 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       return results;
     },
 
-    /** A scheduled trigger fired (the jobs module's cron calls this). */
-    async runSchedule(ownerId: string, pluginId: string, name: string) {
-      return run(ownerId, pluginId, 'schedule', { name, firedAt: new Date().toISOString() }, name);
-    },
-
     /**
      * Event triggers: every enabled plugin of the event's owner whose manifest listens to
      * this type, and whose user granted events:subscribe for it, runs with a copy of it.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedSearchEngine } from './embedded.ts';
 import { MeiliSearchEngine } from './meilisearch.ts';
-import { startMeiliStandIn, type MeiliStandIn } from './meilisearch.stand-in.ts';
+import { startMeiliStandIn, type MeiliStandIn } from '../test/meilisearch.stand-in.ts';
 import { phoneIndexForms, phoneQueryForms } from './phone.ts';
 import type { SearchDocument, SearchEngine } from './types.ts';
 
@@ -9,7 +9,7 @@ import type { SearchDocument, SearchEngine } from './types.ts';
  * The SearchEngine contract, on the embedded engine and on the Meilisearch adapter.
  * No Meilisearch server can run on this machine: the adapter talks to a stand-in HTTP
  * server built from Meilisearch's documented request/response shapes
- * (meilisearch.stand-in.ts), so these tests check what the adapter sends and how it reads
+ * (../test/meilisearch.stand-in.ts), so these tests check what the adapter sends and how it reads
  * the answers, not Meilisearch's own ranking.
  */
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { boundedDistance, tokenize } from './text.ts';
+import { boundedDistance, tokenize } from '../engine/text.ts';
 
 /**
  * A stand-in for a Meilisearch server, for tests only: no Meilisearch can run on this
