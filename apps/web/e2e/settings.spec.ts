@@ -299,6 +299,49 @@ test('review grants and revoke one; the plugin page shows it is no longer allowe
   await expect(page.getByText('Create and change your tasks (not allowed)').filter(VISIBLE)).toBeVisible();
 });
 
+test('a plugin the hub disabled after it crashed the plugin runtime says why on its page', async () => {
+  // Through the hub's API as an outside client would: a plugin whose run aborts V8 (it
+  // declares Atomics, whose timed waitAsync aborts isolated-vm 5) brings its runtime down.
+  const hub = process.env.E2E_HUB_URL!;
+  const apikey = process.env.E2E_ANON_KEY!;
+  const signIn = await fetch(`${hub}/auth/v1/token?grant_type=password`, {
+    method: 'POST',
+    headers: { apikey, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user, password: 'correct horse battery' }),
+  });
+  const { access_token: token } = (await signIn.json()) as { access_token: string };
+  const api = (path: string, body: unknown) =>
+    fetch(`${hub}${path}`, {
+      method: 'POST',
+      headers: { apikey, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const manifest = {
+    id: 'crasher',
+    name: 'Crasher',
+    version: '1.0.0',
+    description: 'Aborts the plugin runtime on purpose.',
+    permissions: [],
+    globals: ['Atomics', 'SharedArrayBuffer'],
+    triggers: [{ type: 'manual' }],
+  };
+  const bundle =
+    'module.exports = { async run() { Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(16)), 0, 0, 50); return 1; } };';
+  expect((await api('/api/v1/plugins', { manifest, bundle })).status).toBe(201);
+  const run = (await (await api('/api/v1/plugins/crasher/run', { input: null })).json()) as { outcome: string };
+  expect(run.outcome).toBe('killed');
+
+  await page.goto('/settings/plugins/crasher');
+  await expect(page.getByText('Disabled', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'The hub disabled this plugin' })).toContainText(
+    'The plugin runtime went down while it ran',
+  );
+  await inspect(page, 'settings-plugin-disabled-by-hub');
+  await page.getByRole('button', { name: 'Enable' }).click();
+  await expect(page.getByRole('button', { name: 'Disable' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'The hub disabled this plugin' })).toBeHidden();
+});
+
 test('settings screens in dark mode', async () => {
   await page.goto('/settings');
   await page.getByLabel('Dark').filter(VISIBLE).check();
