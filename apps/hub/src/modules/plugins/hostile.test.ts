@@ -543,31 +543,45 @@ describe.each(testDatabaseKinds())('plugins against the runtime process on %s', 
     expect(await runPlugin(hub, alice, pending)).toMatchObject({ outcome: 'ok', result: 1 });
     const stalled = await install(`ctx.http.fetch('not a url').then(null, () => new Promise(() => {})); return runs;`);
     expect(await runPlugin(hub, alice, stalled)).toMatchObject({ outcome: 'ok', result: 1 });
-    // Whether the refusal reached the isolate before or after the run's answer is a race
-    // (before: nothing is outstanding and the isolate stays; after: it is replaced). Either
-    // way nothing of the first run keeps running, and the next run answers.
-    expect(await runPlugin(hub, alice, stalled)).toMatchObject({ outcome: 'ok' });
+    // The reply may reach the runtime before the run's answer does; it still had not reached
+    // plugin code when the run answered (the bootstrap counts that), so the isolate goes.
+    expect(await runPlugin(hub, alice, stalled)).toMatchObject({ outcome: 'ok', result: 1 });
     // CPU used while idle (a wasm compile callback, a finalizer, a late microtask chain),
     // left behind by a run given an input; the runs after it get none.
+    // `collected`: it runs only when V8 collects garbage, whose timing no test controls.
     const late = [
-      [`WebAssembly.compile(new Uint8Array(${wasm.empty})).then(() => { ${spin} });`, ['WebAssembly']],
+      [`WebAssembly.compile(new Uint8Array(${wasm.empty})).then(() => { ${spin} });`, ['WebAssembly'], false],
       [
         `const r = new FinalizationRegistry(() => { ${spin} }); for (let i = 0; i < 2000; i++) r.register({ a: new Array(100) }, i); for (let k = 0; k < 50; k++) new Array(1e4).fill(0).map((_, i) => ({ i }));`,
         ['FinalizationRegistry'],
+        true,
       ],
       [
         `let p = Promise.resolve(); for (let i = 0; i < 50; i++) p = p.then(() => undefined); p.then(() => { ${spin} });`,
         [],
+        false,
       ],
     ] as const;
-    for (const [late_, globals] of late) {
-      const body = `if (input) { ${late_} } return runs;`;
+    for (const [late_, globals, collected] of late) {
+      const body = `if (input && input.late) { ${late_} } if (input && input.churn) { for (let k = 0; k < 20; k++) new Array(1e5).fill(k); } return runs;`;
       const id = await install(body, { globals });
       // The late work may start before the answer is out (then this run pays for it).
       const first = await runPlugin(hub, alice, id, { late: true });
       expect(['ok', 'timeout'], body).toContain(first.outcome);
       await healthy();
-      expect(await freshAgain(id), body).toBe(true);
+      if (!collected) {
+        expect(await freshAgain(id), body).toBe(true);
+      } else {
+        // Garbage churn lets V8 collect, so the spinning finalizer may run while the isolate
+        // is idle or during one of these runs (isolated-vm may also never run it): no later
+        // run may fail for it beyond its own limit, and the hub stays healthy throughout.
+        const later: string[] = [];
+        for (let i = 0; i < 20; i++) later.push((await runPlugin(hub, alice, id, { churn: true })).outcome);
+        expect(
+          later.filter((outcome) => outcome !== 'ok' && outcome !== 'timeout'),
+          body,
+        ).toEqual([]);
+      }
       await healthy();
     }
   });

@@ -61,9 +61,17 @@ export function bootstrapSource(options: BootstrapOptions): string {
   // fetches runs them side by side. Everything else is quick host work: this isolate's
   // thread waits for it (applySyncPromise), which costs one thread hop each way instead
   // of a promise round trip through the isolate's task queue.
+  // Async replies not yet handed to plugin code: counted in here, where the continuation
+  // runs, since the host cannot see when a reply it sent reaches the plugin's code.
+  let undelivered = 0;
+  const delivered = function (text) { undelivered -= 1; return settle(text); };
+  const lost = function (error) { undelivered -= 1; throw error; };
   function call(method, args) {
     const argsText = stringify(args === undefined ? null : args);
-    if (method === 'http.fetch') return reflectApply(then, reflectApply(apply, host, [undefined, [method, argsText], asyncTransfer]), [settle]);
+    if (method === 'http.fetch') {
+      undelivered += 1;
+      return reflectApply(then, reflectApply(apply, host, [undefined, [method, argsText], asyncTransfer]), [delivered, lost]);
+    }
     try {
       return resolved(settle(reflectApply(applySyncPromise, host, [undefined, [method, argsText], syncTransfer])));
     } catch (error) {
@@ -120,6 +128,10 @@ export function bootstrapSource(options: BootstrapOptions): string {
     }
   }
 
+  // A run that answers while replies are still on their way to plugin code would resume
+  // that code after its budget ended: '~' in front tells the host to dispose the isolate.
+  const marked = function (text) { return undelivered > 0 ? '~' + text : text; };
+
   // Always resolves with text: 'R' + the result's JSON, or 'E' + an error message. The
   // promise methods used are the ones captured above: plugin code may replace
   // Promise.prototype.then at load. (The host checks the size and depth again.)
@@ -132,7 +144,7 @@ export function bootstrapSource(options: BootstrapOptions): string {
       if (typeof handler !== 'function') throw new ErrorCtor('The plugin exports no ' + name + ' handler.');
       return reflectApply(callFn, handler, [exported, parse(inputText), makeContext(parse(metaText))]);
     };
-    return reflectApply(then, reflectApply(then, resolved(), [run]), [finish, describe]);
+    return reflectApply(then, reflectApply(then, reflectApply(then, resolved(), [run]), [finish, describe]), [marked]);
   };
 })();
 `;

@@ -214,6 +214,7 @@ export class PluginSandbox {
     // CPU: checked every 10 ms after the first 10 (the synchronous part also has V8's own
     // timeout below); wall clock: the whole invocation, host calls included.
     const started = Date.now();
+    let repliesOutstanding = false;
     const check = () => {
       if (!this.alive) return;
       const cpuUsedMs = Number(this.isolate.cpuTime - cpuStart) / 1e6;
@@ -235,8 +236,12 @@ export class PluginSandbox {
         },
       );
       call.catch(() => undefined);
-      const text = await Promise.race([call, stopped]);
+      let text = await Promise.race([call, stopped]);
       if (killed) throw killed;
+      if (typeof text === 'string' && text[0] === '~') {
+        repliesOutstanding = true;
+        text = text.slice(1);
+      }
       if (typeof text !== 'string' || (text[0] !== 'R' && text[0] !== 'E'))
         throw new PluginInvocationError('error', 'The plugin returned something that is not JSON.');
       if (text[0] === 'E') throw new PluginInvocationError('error', text.slice(1, 1001));
@@ -247,8 +252,9 @@ export class PluginSandbox {
     } finally {
       clearTimeout(watchdog);
       this.dispatch = undefined;
-      // Host calls still outstanding would resume plugin code outside any budget.
-      if (this.pendingHostCalls > 0) this.dispose('host calls still pending when its run ended');
+      // Host calls still outstanding (or answered but not yet received by plugin code)
+      // would resume plugin code outside any budget.
+      if (this.pendingHostCalls > 0 || repliesOutstanding) this.dispose('host calls still pending when its run ended');
       else if (this.alive) this.idleSinceCpu = this.isolate.cpuTime;
     }
   }
