@@ -1,3 +1,4 @@
+import { entityTypes } from '@made-open/shared/entities';
 import { providerRegistry } from '@made-open/shared/providers';
 import { z } from 'zod';
 
@@ -13,17 +14,8 @@ import { z } from 'zod';
  *   credentials:<type>            a registered provider: twilio | openrouter | microsoft | ollama | generic
  *   storage:read  storage:write   notify
  */
-export const entityTypes = [
-  'person',
-  'organization',
-  'note',
-  'message',
-  'call',
-  'calendar_event',
-  'place',
-  'file',
-  'task',
-] as const;
+/** The graph's entity types, as the hub knows them (one list, in @made-open/shared). */
+export { entityTypes };
 /** Credential types are the registered providers (packages/shared/src/providers.ts). */
 export const isCredentialType = (type: string): boolean => providerRegistry.has(type);
 
