@@ -8,7 +8,8 @@ import { createGraphFileEntities, createGraphModule, graphMigrations } from './m
 import { createJobsModule, jobsMigrations } from './modules/jobs/index.ts';
 import { createRealtimeModule, realtimeMigrations } from './modules/realtime/index.ts';
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
-import { createPluginsModule, pluginsMigrations } from './modules/plugins/index.ts';
+import { createActionsModule } from './modules/actions/index.ts';
+import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
 import { createWalletModule, noConnectionsYet, walletMigrations } from './modules/wallet/index.ts';
@@ -104,20 +105,30 @@ export async function composeHub(
     files: createGraphFileEntities(outbox, graph.ingest),
   });
   const policy = createPolicyModule({ db, logger: logger.child({ module: 'policy' }), outbox });
+  // What any principal may do for a user: plugins' ctx calls today; rules, AI and connectors next.
+  const actions = createActionsModule({
+    db,
+    logger: logger.child({ module: 'actions' }),
+    outbox,
+    policy: policy.service,
+    graph: graph.service,
+    wallet: wallet.service,
+    pluginStorage,
+    http: { client: outbound },
+  });
   const plugins = createPluginsModule({
     db,
     logger: logger.child({ module: 'plugins' }),
     outbox,
     policy: policy.service,
     wallet: wallet.service,
-    graph: graph.service,
+    actions: actions.service,
     jobs,
     // Plugins can be triggered by any registered event type (their grants narrow it).
     subscribe: (subscription) => events.subscribe(subscription),
     triggerEventTypes: [...new Set(eventRegistry.definitions.map((definition) => definition.type))],
     eventRate: config.plugins.eventRate,
     runtime: { memoryBudgetMb: config.plugins.memoryBudgetMb },
-    http: { client: outbound },
   });
   const realtime = createRealtimeModule({
     db,
@@ -127,7 +138,20 @@ export async function composeHub(
   });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
   const search = createSearchModule({ config, db, logger: logger.child({ module: 'search' }), events });
-  const modules: HubModule[] = [jobs, events, auth, graph, wallet, storage, policy, plugins, realtime, audit, search];
+  const modules: HubModule[] = [
+    jobs,
+    events,
+    auth,
+    graph,
+    wallet,
+    storage,
+    policy,
+    actions,
+    plugins,
+    realtime,
+    audit,
+    search,
+  ];
 
   await migrate(db, migrationSources, logger);
 

@@ -1,3 +1,5 @@
+import type { ContextMethods } from './methods.ts';
+
 /**
  * What a plugin's handlers receive. Everything crosses the sandbox boundary as copied
  * JSON: no function, Reference or host object ever reaches plugin code, and every call
@@ -38,47 +40,17 @@ export interface FetchResponse {
   body: string;
 }
 
-export interface PluginContext {
+/**
+ * What a handler's ctx holds: the plugin's identity and config, and the methods listed in
+ * methods.ts (entities, events, http, storage, log, notify), each a call to a hub action.
+ */
+export type PluginContext = {
   plugin: { id: string; version: string };
   config: {
     values: Record<string, string | number | boolean>;
     credentials: Record<string, CredentialHandle>;
   };
-  entities: {
-    get(id: string): Promise<Entity>;
-    query(query: {
-      type?: string;
-      q?: string;
-      limit?: number;
-      cursor?: string;
-    }): Promise<{ items: Entity[]; nextCursor: string | null }>;
-    create(input: {
-      type: string;
-      title?: string;
-      body?: string;
-      properties?: Record<string, unknown>;
-      occurredAt?: string;
-    }): Promise<Entity>;
-    update(
-      id: string,
-      input: { version: number; title?: string; body?: string; properties?: Record<string, unknown> },
-    ): Promise<Entity>;
-  };
-  events: { emit(name: string, payload: Record<string, unknown>): Promise<void> };
-  http: { fetch(url: string, init?: FetchInit): Promise<FetchResponse> };
-  storage: {
-    get<T = unknown>(key: string): Promise<T | null>;
-    set(key: string, value: unknown): Promise<void>;
-    delete(key: string): Promise<void>;
-    list(prefix?: string): Promise<string[]>;
-  };
-  log: {
-    info(message: string, data?: unknown): void;
-    warn(message: string, data?: unknown): void;
-    error(message: string, data?: unknown): void;
-  };
-  notify(notification: { title: string; body?: string }): Promise<void>;
-}
+} & ContextMethods;
 
 export interface EventInput {
   id: string;

@@ -1,2 +1,3 @@
 export * from './manifest.ts';
 export * from './context.ts';
+export * from './methods.ts';

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * written to the outbox in the same transaction as the change.
  */
 export const actorSchema = z.object({
-  kind: z.enum(['user', 'plugin', 'connector', 'system']),
+  kind: z.enum(['user', 'plugin', 'rule', 'connector', 'ai', 'system']),
   id: z.string().min(1).max(200),
   /**
    * Causation: the event whose handling made this actor act. Absent when a person (or a

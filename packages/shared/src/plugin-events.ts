@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from './events.ts';
+import { principalKindSchema } from './principals.ts';
 
 /**
  * Plugin and Policy Service events. ownerId: the user the plugin runs for; subject: the
@@ -13,7 +14,10 @@ export const policyDecision = defineEvent(
   'policy.Decision',
   1,
   z.object({
-    pluginId,
+    /** Set when the principal is a plugin (as before principals were generalised). */
+    pluginId: pluginId.optional(),
+    /** Who asked: a user, plugin, rule, connector or AI assistant (subject is its id). */
+    principal: z.object({ kind: principalKindSchema, id: z.string().max(200) }).optional(),
     /** The permission asked for, e.g. entities:read:person, http:fetch:api.example.com. */
     permission: z.string().max(300),
     /** What it was asked about (an entity id, a URL's host), when there is one. */
@@ -22,6 +26,22 @@ export const policyDecision = defineEvent(
     /** not_declared | not_granted | not_owned | allowed | disabled | ... */
     reason: z.string().max(60),
     operation: z.string().max(60),
+    /**
+     * What the action it guarded then did: ok, or the error code it failed with. Carried on
+     * the decision so an audited call costs one event, not two.
+     */
+    outcome: z.string().max(60).optional(),
+  }),
+);
+
+/** A person granted or revoked permissions of a rule, connector or AI assistant (plugins: plugin.GrantsChanged). */
+export const policyGrantsChanged = defineEvent(
+  'policy.GrantsChanged',
+  1,
+  z.object({
+    principal: z.object({ kind: principalKindSchema, id: z.string().max(200) }),
+    granted: z.array(z.string()),
+    revoked: z.array(z.string()),
   }),
 );
 
@@ -66,6 +86,7 @@ export const pluginNotification = defineEvent(
 export const pluginEvents = [
   pluginNotification,
   policyDecision,
+  policyGrantsChanged,
   pluginInstalled,
   pluginUpgraded,
   pluginEnabled,

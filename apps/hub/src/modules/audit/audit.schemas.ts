@@ -9,7 +9,7 @@ export const auditEntrySchema = z.object({
   id: z.string().uuid(),
   type: z.string(),
   subject: z.string(),
-  actor: z.object({ kind: z.enum(['user', 'plugin', 'connector', 'system']), id: z.string() }),
+  actor: z.object({ kind: z.enum(['user', 'plugin', 'rule', 'connector', 'ai', 'system']), id: z.string() }),
   data: z.record(z.string(), z.unknown()),
   v: z.number().int(),
   time: z.string(),

@@ -153,24 +153,23 @@ export function createGraphService(deps: GraphServiceDeps) {
   }
 
   return {
-    /** JSON text of the entity (a person with its identifiers): one round trip. */
-    async getEntityJson(user: Caller, id: string): Promise<string> {
+    /** JSON text of the entity (a person with its identifiers): one round trip. `tx`: the caller's transaction. */
+    async getEntityJson(user: Caller, id: string, tx?: Sql): Promise<string> {
       const statement = repo.getEntityStatement(id);
-      const result = await db.queryAsUser<{ deleted: boolean; merged_into_id: string | null; json: string }>(
-        user.claims,
-        statement.text,
-        statement.params,
-      );
+      type Found = { deleted: boolean; merged_into_id: string | null; json: string };
+      const result = tx
+        ? await tx.query<Found>(statement.text, statement.params)
+        : await db.queryAsUser<Found>(user.claims, statement.text, statement.params);
       const row = result.rows[0];
       missing(row);
       return row!.json;
     },
 
     /** Creates the entity and its event through ingest, in one statement; returns its JSON text. */
-    async createEntityJson(user: Caller, input: EntityCreateInput): Promise<string> {
+    async createEntityJson(user: Caller, input: EntityCreateInput, tx?: Sql): Promise<string> {
       // An item without phones, emails or people is one ingest statement, so it can run as a
       // single autocommitted statement (one round trip) instead of a transaction.
-      const oneStatement: Sql = { query: (text, params) => db.queryAsUser(user.claims, text, params) };
+      const oneStatement: Sql = tx ?? { query: (text, params) => db.queryAsUser(user.claims, text, params) };
       const result = await ingest(oneStatement, {
         ownerId: user.id,
         actor: actorOf(user),
@@ -181,8 +180,8 @@ export function createGraphService(deps: GraphServiceDeps) {
       return result.items[0]!.json!;
     },
 
-    async updateEntity(user: Caller, id: string, input: EntityUpdateInput): Promise<Entity | Person> {
-      return db.asUser(user.claims, async (tx) => {
+    async updateEntity(user: Caller, id: string, input: EntityUpdateInput, outer?: Sql): Promise<Entity | Person> {
+      const work = async (tx: Sql) => {
         const state = await repo.lockEntity(tx, id);
         missing(state);
         const current = state!.entity;
@@ -227,7 +226,8 @@ export function createGraphService(deps: GraphServiceDeps) {
         }
         if (entity.type !== 'person') return entity;
         return { ...entity, identifiers: await repo.identifiersOf(tx, id) };
-      });
+      };
+      return outer ? work(outer) : db.asUser(user.claims, work);
     },
 
     /** Soft delete. A person's identifiers are released, so they can be given to another. */
@@ -248,7 +248,7 @@ export function createGraphService(deps: GraphServiceDeps) {
     },
 
     /** One page as JSON text: `{ items, nextCursor }`, newest first (oldest first with updatedSince). */
-    async listEntitiesJson(user: Caller, query: EntityListQuery): Promise<string> {
+    async listEntitiesJson(user: Caller, query: EntityListQuery, tx?: Sql): Promise<string> {
       const ascending = query.updatedSince !== undefined;
       const statement = repo.listStatement({
         type: query.type,
@@ -259,11 +259,10 @@ export function createGraphService(deps: GraphServiceDeps) {
         after: query.cursor === undefined ? undefined : decodeCursor(query.cursor, ascending),
         limit: query.limit + 1,
       });
-      const result = await db.queryAsUser<{ json: string; at: string; id: string }>(
-        user.claims,
-        statement.text,
-        statement.params,
-      );
+      type Listed = { json: string; at: string; id: string };
+      const result = tx
+        ? await tx.query<Listed>(statement.text, statement.params)
+        : await db.queryAsUser<Listed>(user.claims, statement.text, statement.params);
       const rows = result.rows.slice(0, query.limit);
       const last = rows[rows.length - 1];
       const nextCursor = result.rows.length > query.limit && last ? encodeCursor(ascending, last.at, last.id) : null;

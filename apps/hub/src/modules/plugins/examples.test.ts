@@ -10,7 +10,7 @@ import { createOutboundClient } from '../../platform/http/outbound/index.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createEventOutbox } from '../events/index.ts';
 import { createPluginsModule, readPluginFolder, type PluginsModule } from './index.ts';
-import { modulesOf } from './test/fixtures.ts';
+import { actionsFor, modulesOf } from './test/fixtures.ts';
 
 /** The SDK's two example plugins, built with its build command and run in the hub. */
 const examples = fileURLToPath(new URL('../../../../../packages/plugin-sdk/examples/', import.meta.url));
@@ -43,24 +43,27 @@ describe.each(testDatabaseKinds())('example plugins on %s', (kind) => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
-    const { graph, wallet, policy } = modulesOf(hub);
+    const { wallet, policy } = modulesOf(hub);
+    const outbox = createEventOutbox();
     plugins = createPluginsModule({
       db: hub.db,
       logger: createLogger('silent'),
-      outbox: createEventOutbox(),
+      outbox,
       policy: policy.service,
       wallet: wallet.service,
-      graph: graph.service,
-      http: {
-        client: createOutboundClient({
-          lookup: async (host) =>
-            host === 'api.enrich.example.com'
-              ? [{ address: '127.0.0.1', family: 4 }]
-              : Promise.reject(new Error('ENOTFOUND')),
-          allowPrivate: ({ address, port: p }) => address === '127.0.0.1' && p === port,
-        }),
-        credentialsOverHttp: true,
-      },
+      actions: actionsFor(hub, {
+        outbox,
+        http: {
+          client: createOutboundClient({
+            lookup: async (host) =>
+              host === 'api.enrich.example.com'
+                ? [{ address: '127.0.0.1', family: 4 }]
+                : Promise.reject(new Error('ENOTFOUND')),
+            allowPrivate: ({ address, port: p }) => address === '127.0.0.1' && p === port,
+          }),
+          credentialsOverHttp: true,
+        },
+      }),
     });
   });
   afterAll(async () => {

@@ -17,7 +17,7 @@ import { createOutboundClient } from '../../platform/http/outbound/index.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { createPluginsModule, type PluginsModule } from './index.ts';
 import { validatePackage } from './plugins.package.ts';
-import { decisionsOf, installAndConsent, manifest, modulesOf, runPlugin } from './test/fixtures.ts';
+import { actionsFor, decisionsOf, installAndConsent, manifest, modulesOf, runPlugin } from './test/fixtures.ts';
 
 /**
  * Hostile plugins: every attack is contained (the isolate is stopped or the call refused),
@@ -122,7 +122,7 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
       if (url === '/big') return res.end('x'.repeat(3 * 1024 * 1024));
       res.writeHead(404).end();
     });
-    const { graph, wallet, policy } = modulesOf(hub);
+    const { wallet, policy } = modulesOf(hub);
     const dns: Record<string, string> = {
       'api.twilio.com': '127.0.0.1',
       'enrich.example.com': '127.0.0.1',
@@ -136,23 +136,29 @@ describe.each(testDatabaseKinds())('hostile plugins on %s', (kind) => {
         done();
       },
     });
+    const outbox =
+      (hub as unknown as { outbox?: never }).outbox ?? (await import('../events/index.ts')).createEventOutbox();
+    const sinkLogger = createLogger('trace', sink);
     plugins = createPluginsModule({
       db: hub.db,
-      logger: createLogger('trace', sink),
-      outbox: (hub as unknown as { outbox?: never }).outbox ?? (await import('../events/index.ts')).createEventOutbox(),
+      logger: sinkLogger,
+      outbox,
       policy: policy.service,
       wallet: wallet.service,
-      graph: graph.service,
-      http: {
-        client: createOutboundClient({
-          lookup: async (host) =>
-            dns[host] ? [{ address: dns[host]!, family: 4 }] : Promise.reject(new Error('ENOTFOUND')),
-          // Only the stand-in API's port on loopback; the victim's port stays private.
-          allowPrivate: ({ address, port }) => address === '127.0.0.1' && port === api.port,
-        }),
-        credentialsOverHttp: true,
-        timeoutMs: 3000,
-      },
+      actions: actionsFor(hub, {
+        logger: sinkLogger,
+        outbox,
+        http: {
+          client: createOutboundClient({
+            lookup: async (host) =>
+              dns[host] ? [{ address: dns[host]!, family: 4 }] : Promise.reject(new Error('ENOTFOUND')),
+            // Only the stand-in API's port on loopback; the victim's port stays private.
+            allowPrivate: ({ address, port }) => address === '127.0.0.1' && port === api.port,
+          }),
+          credentialsOverHttp: true,
+          timeoutMs: 3000,
+        },
+      }),
     });
 
     const created = await hub.app.inject({

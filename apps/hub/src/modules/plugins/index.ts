@@ -6,7 +6,7 @@ import { defineJob, type JobsModule } from '../jobs/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import type { WalletService } from '../wallet/index.ts';
 import { z } from 'zod';
-import type { HostDeps } from './plugins.host.ts';
+import type { ActionsService } from '../actions/index.ts';
 import { pluginsRepository } from './plugins.repository.ts';
 import { pluginsRoutes } from './plugins.routes.ts';
 import type { RuntimePoolOptions } from './plugins.runtime.ts';
@@ -17,21 +17,28 @@ import { createPluginsService, type PluginsService } from './plugins.service.ts'
 export type { PluginsService, RunResult } from './plugins.service.ts';
 export { readPluginFolder, readPluginTarball } from './plugins.package.ts';
 
+/** A plugin's key-value storage, for the actions module's storage.* actions (scoped by owner and plugin). */
+export const pluginStorage = {
+  storageGet: pluginsRepository.storageGet,
+  storageList: pluginsRepository.storageList,
+  storageSet: pluginsRepository.storageSet,
+  storageDelete: pluginsRepository.storageDelete,
+};
+
 export interface PluginsModuleDeps {
   db: Database;
   logger: Logger;
   outbox: EventOutbox;
   policy: PolicyService;
   wallet: Pick<WalletService, 'unseal' | 'describe'>;
-  graph: HostDeps['graph'];
+  /** The actions a plugin's ctx calls (the actions module: policy, limits, audit). */
+  actions: Pick<ActionsService, 'invoke' | 'session'>;
   /** The events module's consumer API: event triggers run from a durable consumer. */
   subscribe?: (subscription: Subscription) => void;
   /** Event types plugins may be triggered by (the consumer must list its types). */
   triggerEventTypes?: readonly string[];
   /** The jobs module: a once-a-minute cron runs plugins' schedule triggers. */
   jobs?: Pick<JobsModule, 'register'>;
-  /** ctx.http.fetch: the hub's outbound client (tests build one with their DNS and stand-ins). */
-  http: HostDeps['http'];
   /** Event-triggered runs per installation: a burst, then per second (config PLUGINS_EVENT_*). */
   eventRate?: { burst: number; perSecond: number };
   /** The plugin runtime process: its isolate pool, memory budget and heartbeat. */
@@ -66,11 +73,10 @@ export function createPluginsModule(deps: PluginsModuleDeps): PluginsModule {
     repository: pluginsRepository,
     policy: deps.policy,
     wallet: deps.wallet,
-    graph: deps.graph,
+    actions: deps.actions,
     outbox: deps.outbox,
     logger: deps.logger,
     pool,
-    http: deps.http,
     eventRate: deps.eventRate,
   });
   if (deps.subscribe && deps.triggerEventTypes && deps.triggerEventTypes.length > 0) {

@@ -18,8 +18,9 @@ import { createTokenBuckets } from '../../platform/token-bucket.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import { publicFieldsOf, providerRegistry } from '@made-open/shared/providers';
-import type { CredentialType, WalletService } from '../wallet/index.ts';
-import { createHostDispatch, type HostDeps } from './plugins.host.ts';
+import type { WalletService } from '../wallet/index.ts';
+import type { ActionsService, CredentialBinding } from '../actions/index.ts';
+import { createHostDispatch } from './plugins.host.ts';
 import type { PluginPackage } from './plugins.package.ts';
 import type { InstallationRow, PluginsRepository } from './plugins.repository.ts';
 import type { RuntimePool } from './plugins.runtime.ts';
@@ -35,11 +36,11 @@ export interface PluginsServiceDeps {
   repository: PluginsRepository;
   policy: PolicyService;
   wallet: Pick<WalletService, 'unseal' | 'describe'>;
-  graph: HostDeps['graph'];
+  /** What a plugin's ctx calls: each is an action invoked as the plugin. */
+  actions: Pick<ActionsService, 'invoke' | 'session'>;
   outbox: Pick<EventOutbox, 'append' | 'appendMany'>;
   logger: Logger;
   pool: RuntimePool;
-  http: HostDeps['http'];
   /** CPU time per invocation is the manifest's timeoutMs capped by this. */
   maxCpuMs?: number;
   /**
@@ -66,7 +67,7 @@ export interface RunResult {
 interface Loaded {
   row: InstallationRow;
   manifest: PluginManifest;
-  handles: Map<string, { credentialId: string; type: CredentialType; name: string }>;
+  handles: Map<string, CredentialBinding>;
   meta: unknown;
 }
 
@@ -107,7 +108,10 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     triggerIndex.delete(ownerId);
     pool.evict(key(ownerId, pluginId));
   }
-  policy.onGrantsChanged((ownerId, pluginId) => loaded.delete(key(ownerId, pluginId)));
+  policy.onGrantsChanged((ownerId, principal) => {
+    if (principal.kind === 'plugin') loaded.delete(key(ownerId, principal.id));
+  });
+  const asPlugin = (pluginId: string) => ({ kind: 'plugin' as const, id: pluginId });
 
   // Run records and policy decisions: group commit. One batch is written at a time, in one
   // transaction; what arrives meanwhile goes into the next. Each invocation waits for the
@@ -157,7 +161,7 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     const row = await db.asSystem((tx) => repo.get(tx, ownerId, pluginId));
     if (!row) throw new NotFoundError('plugin');
     const manifest = row.manifest as PluginManifest;
-    const handles = new Map<string, { credentialId: string; type: CredentialType; name: string }>();
+    const handles = new Map<string, CredentialBinding>();
     const credentials: Record<string, { handle: string; type: string; public: Record<string, string> }> = {};
     for (const declared of manifest.credentials) {
       const binding = row.credential_bindings[declared.name];
@@ -194,8 +198,8 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     const runId = uuidv7();
     const startedAt = new Date();
     const t0 = performance.now();
-    const granted = await policy.grantsFor(ownerId, pluginId);
-    const decisions = policy.decisionLog(ownerId, pluginId, inst.manifest.permissions, granted);
+    const granted = await policy.grantsFor(ownerId, asPlugin(pluginId));
+    const decisions = policy.decisionLog(ownerId, asPlugin(pluginId), inst.manifest.permissions, granted);
     let outcome: RunResult['outcome'] = 'ok';
     let result: unknown = null;
     let error: string | null = null;
@@ -223,18 +227,8 @@ export function createPluginsService(deps: PluginsServiceDeps) {
           cpuMs: Math.min(inst.manifest.limits.timeoutMs, deps.maxCpuMs ?? 5_000),
           wallMs: inst.manifest.limits.timeoutMs * 2,
         };
-        const dispatch = createHostDispatch(
-          {
-            db,
-            graph: deps.graph,
-            wallet: deps.wallet,
-            outbox: deps.outbox,
-            repository: repo,
-            logger: deps.logger,
-            http: deps.http,
-          },
-          { ownerId, pluginId, actor, manifest: inst.manifest, decisions, credentials: inst.handles },
-        );
+        const session = deps.actions.session(decisions, { credentials: inst.handles });
+        const dispatch = createHostDispatch(deps.actions, { ownerId, pluginId, actor, session });
         const bundle = {
           key: key(ownerId, pluginId),
           sha: inst.row.bundle_sha256,
@@ -390,15 +384,18 @@ export function createPluginsService(deps: PluginsServiceDeps) {
           handle: current.credential_bindings[declared.name]?.handle ?? `cred_${randomBytes(12).toString('hex')}`,
         };
       }
-      const previous = await policy.grantsFor(caller.id, pluginId);
-      const toRevoke = previous.filter((p) => !input.permissions.includes(p));
-      if (toRevoke.length > 0) await policy.revoke(caller, pluginId, toRevoke);
-      await policy.grant(caller, pluginId, input.permissions);
+      // Grants, configuration and the Enabled event commit together or not at all.
       const row = await db.asUser(caller.claims, async (tx) => {
+        const previous = (await policy.listGrants(caller, asPlugin(pluginId), tx)).map((g) => g.permission);
+        const toRevoke = previous.filter((p) => !input.permissions.includes(p));
+        if (toRevoke.length > 0) await policy.revoke(caller, asPlugin(pluginId), toRevoke, tx);
+        await policy.grant(caller, asPlugin(pluginId), input.permissions, tx);
         const updated = await repo.configure(tx, caller.id, pluginId, config, bindings, 'enabled');
+        if (!updated) throw new NotFoundError('plugin');
         await emit(tx, caller, 'plugin.Enabled', pluginId, {});
-        return updated!;
+        return updated;
       });
+      policy.invalidate(caller.id, asPlugin(pluginId));
       changed(caller.id, pluginId);
       return view(row);
     },
@@ -425,13 +422,14 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     async upgrade(caller: Caller, pluginId: string, pkg: PluginPackage) {
       if (pkg.manifest.id !== pluginId)
         throw new ValidationError(`The package is ${pkg.manifest.id}, not ${pluginId}.`);
-      const granted = await policy.grantsFor(caller.id, pluginId);
-      const dropped = granted.filter((p) => !pkg.manifest.permissions.includes(p));
-      if (dropped.length > 0) await policy.revoke(caller, pluginId, dropped);
-      const grows = pkg.manifest.permissions.some((p) => !granted.includes(p));
+      // The new version and the grants it no longer asks for change together or not at all.
       const row = await db.asUser(caller.claims, async (tx) => {
         const current = await repo.get(tx, caller.id, pluginId);
         if (!current) throw new NotFoundError('plugin');
+        const granted = (await policy.listGrants(caller, asPlugin(pluginId), tx)).map((g) => g.permission);
+        const dropped = granted.filter((p) => !pkg.manifest.permissions.includes(p));
+        if (dropped.length > 0) await policy.revoke(caller, asPlugin(pluginId), dropped, tx);
+        const grows = pkg.manifest.permissions.some((p) => !granted.includes(p));
         const newSlots = pkg.manifest.credentials.some((c) => !current.credential_bindings[c.name]);
         const status = grows || newSlots ? 'pending_consent' : current.status;
         const updated = await repo.upgrade(tx, {
@@ -450,17 +448,19 @@ export function createPluginsService(deps: PluginsServiceDeps) {
         });
         return updated;
       });
+      policy.invalidate(caller.id, asPlugin(pluginId));
       changed(caller.id, pluginId);
       return view(row);
     },
 
-    /** Removes the plugin, its grants, storage and run log. */
+    /** Removes the plugin, its grants, storage and run log, in one transaction. */
     async uninstall(caller: Caller, pluginId: string) {
-      await policy.revoke(caller, pluginId, 'all');
       await db.asUser(caller.claims, async (tx) => {
+        await policy.revoke(caller, asPlugin(pluginId), 'all', tx);
         if (!(await repo.delete(tx, caller.id, pluginId))) throw new NotFoundError('plugin');
         await emit(tx, caller, 'plugin.Uninstalled', pluginId, {});
       });
+      policy.invalidate(caller.id, asPlugin(pluginId));
       changed(caller.id, pluginId);
     },
 

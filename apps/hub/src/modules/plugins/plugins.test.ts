@@ -287,17 +287,18 @@ describe.each(testDatabaseKinds())('plugin manager and runtime on %s', (kind) =>
     const del = await hub.app.inject({ method: 'DELETE', url: '/api/v1/plugins/notes-writer', headers: bearer(alice) });
     expect(del.statusCode).toBe(204);
     const left = await hub.db.asSystem(async (tx) => {
-      const count = async (table: string) =>
+      // Plugin grants live in made_open.grants as principal kind 'plugin' (policy migration 0002).
+      const count = async (table: string, plugin = "plugin_id = 'notes-writer'") =>
         (
           await tx.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM made_open.${table} WHERE owner_id = $1 AND plugin_id = 'notes-writer'`,
+            `SELECT count(*)::int AS n FROM made_open.${table} WHERE owner_id = $1 AND ${plugin}`,
             [alice.id],
           )
         ).rows[0]!.n;
       return {
         storage: await count('plugin_storage'),
         runs: await count('plugin_runs'),
-        grants: await count('plugin_grants'),
+        grants: await count('grants', "principal_kind = 'plugin' AND principal_id = 'notes-writer'"),
         installs: await count('plugin_installations'),
       };
     });

@@ -6,7 +6,8 @@ import { policyRepository } from './policy.repository.ts';
 import { policyRoutes } from './policy.routes.ts';
 import { createPolicyService, type PolicyService } from './policy.service.ts';
 
-export type { PolicyService, DecisionLog, Decision } from './policy.service.ts';
+export type { PolicyService, DecisionLog, Decision, PrincipalGrants } from './policy.service.ts';
+export { declaredFor, grantRefusal, type Declared } from './policy.principals.ts';
 export { covers, evaluate } from './policy.rules.ts';
 
 export interface PolicyModuleDeps {

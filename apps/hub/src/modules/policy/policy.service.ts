@@ -1,9 +1,11 @@
 import type { NewEvent } from '@made-open/shared';
-import type { Database } from '../../platform/db/index.ts';
-import { NotFoundError } from '../../platform/errors.ts';
+import type { PrincipalKind, PrincipalRef } from '@made-open/shared/principals';
+import type { Database, Sql } from '../../platform/db/index.ts';
+import { NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
+import { declaredFor, grantRefusal, type Declared } from './policy.principals.ts';
 import type { PolicyRepository } from './policy.repository.ts';
 import { evaluate, type DecisionReason } from './policy.rules.ts';
 
@@ -20,6 +22,8 @@ export interface Decision {
   allowed: boolean;
   reason: DecisionReason | string;
   operation: string;
+  /** What the guarded action then did (ok or its error code), once it is known. */
+  outcome?: string;
 }
 
 /** Collects one invocation's decisions; `flush` writes them as policy.Decision events. */
@@ -35,128 +39,185 @@ export interface DecisionLog {
   flush(): Promise<void>;
 }
 
+type Caller = Pick<AuthenticatedUser, 'id' | 'claims'>;
+
+/** The grants of one principal, as GET /api/v1/grants returns them. */
+export interface PrincipalGrants {
+  kind: PrincipalKind;
+  id: string;
+  grants: { permission: string; grantedAt: string }[];
+}
+
+const iso = (at: Date | string) => new Date(at).toISOString();
+
 export function createPolicyService(deps: PolicyServiceDeps) {
   const { db, repository: repo } = deps;
   const cache = new Map<string, string[]>();
-  const listeners = new Set<(ownerId: string, pluginId: string) => void>();
-  const key = (ownerId: string, pluginId: string) => `${ownerId}/${pluginId}`;
-  const changed = (ownerId: string, pluginId: string) => {
-    cache.delete(key(ownerId, pluginId));
-    for (const listener of listeners) listener(ownerId, pluginId);
+  const listeners = new Set<(ownerId: string, principal: PrincipalRef) => void>();
+  const key = (ownerId: string, principal: PrincipalRef) => `${ownerId}/${principal.kind}/${principal.id}`;
+  const changed = (ownerId: string, principal: PrincipalRef) => {
+    cache.delete(key(ownerId, principal));
+    for (const listener of listeners) listener(ownerId, principal);
   };
+  /** The caller's transaction when given (writes compose with its others), else one of the user's own. */
+  const within = <T>(caller: Caller, tx: Sql | undefined, work: (tx: Sql) => Promise<T>) =>
+    tx ? work(tx) : db.asUser(caller.claims, work);
 
-  function decisionEvents(ownerId: string, pluginId: string, decisions: readonly Decision[]): NewEvent[] {
+  function decisionEvents(ownerId: string, principal: PrincipalRef, decisions: readonly Decision[]): NewEvent[] {
     return decisions.map((d) => ({
       type: 'policy.Decision',
       ownerId,
-      subject: pluginId,
-      actor: { kind: 'plugin', id: pluginId },
+      subject: principal.id,
+      actor: { kind: principal.kind, id: principal.id },
       data: {
-        pluginId,
+        ...(principal.kind === 'plugin' ? { pluginId: principal.id } : {}),
+        principal: { kind: principal.kind, id: principal.id },
         permission: d.permission.slice(0, 300),
         resource: d.resource?.slice(0, 300) ?? null,
         allowed: d.allowed,
         reason: d.reason,
         operation: d.operation,
+        ...(d.outcome === undefined ? {} : { outcome: d.outcome.slice(0, 60) }),
       },
     }));
   }
 
+  function grantsChangedEvent(caller: Caller, principal: PrincipalRef, granted: string[], revoked: string[]): NewEvent {
+    const at = { ownerId: caller.id, subject: principal.id, actor: { kind: 'user' as const, id: caller.id } };
+    return principal.kind === 'plugin'
+      ? { ...at, type: 'plugin.GrantsChanged', data: { pluginId: principal.id, granted, revoked } }
+      : { ...at, type: 'policy.GrantsChanged', data: { principal, granted, revoked } };
+  }
+
+  async function grantsFor(ownerId: string, principal: PrincipalRef): Promise<string[]> {
+    const cached = cache.get(key(ownerId, principal));
+    if (cached) return cached;
+    const rows = await db.asSystem((tx) => repo.grants(tx, ownerId, principal));
+    const permissions = rows.map((r) => r.permission);
+    cache.set(key(ownerId, principal), permissions);
+    return permissions;
+  }
+
+  function decisionLog(
+    ownerId: string,
+    principal: PrincipalRef,
+    declared: Declared,
+    granted: readonly string[] | 'everything',
+  ): DecisionLog {
+    const decisions: Decision[] = [];
+    const decide = (wanted: string): DecisionReason =>
+      declared === 'everything' && granted === 'everything'
+        ? 'allowed'
+        : evaluate(
+            declared === 'everything' ? [wanted] : declared,
+            granted === 'everything' ? [wanted] : granted,
+            wanted,
+          );
+    return {
+      decisions,
+      check(permission, operation, resource = null) {
+        const reason = decide(permission);
+        decisions.push({ permission, resource, allowed: reason === 'allowed', reason, operation });
+        return reason === 'allowed';
+      },
+      refuse(permission, operation, reason, resource = null) {
+        decisions.push({ permission, resource, allowed: false, reason, operation });
+      },
+      drain() {
+        return decisionEvents(ownerId, principal, decisions.splice(0, decisions.length));
+      },
+      async flush() {
+        const events = decisionEvents(ownerId, principal, decisions.splice(0, decisions.length));
+        if (events.length > 0) await db.asSystem((tx) => deps.outbox.appendMany(tx, events));
+      },
+    };
+  }
+
+  async function revoke(
+    caller: Caller,
+    principal: PrincipalRef,
+    permissions: readonly string[] | 'all',
+    tx?: Sql,
+  ): Promise<string[]> {
+    const revoked = await within(caller, tx, async (tx) => {
+      const removed =
+        permissions === 'all'
+          ? await repo.revokeAll(tx, caller.id, principal)
+          : await repo.revoke(tx, caller.id, principal, permissions);
+      if (removed.length > 0) await deps.outbox.appendMany(tx, [grantsChangedEvent(caller, principal, [], removed)]);
+      return removed;
+    });
+    changed(caller.id, principal);
+    if (permissions !== 'all' && revoked.length === 0) throw new NotFoundError('grant');
+    return revoked;
+  }
+
+  /**
+   * Grants (consent). For a plugin the caller passes only what its manifest declares;
+   * `tx` makes the grant part of the caller's transaction (then call `invalidate` after it commits).
+   */
+  async function grant(caller: Caller, principal: PrincipalRef, permissions: readonly string[], tx?: Sql) {
+    const granted = await within(caller, tx, async (tx) => {
+      const added = await repo.grant(tx, caller.id, principal, permissions);
+      if (added.length > 0) await deps.outbox.appendMany(tx, [grantsChangedEvent(caller, principal, added, [])]);
+      return added;
+    });
+    changed(caller.id, principal);
+    return granted;
+  }
+
+  async function listGrants(caller: Caller, principal: PrincipalRef, tx?: Sql) {
+    const rows = await within(caller, tx, (tx) => repo.grants(tx, caller.id, principal));
+    return rows.map((r) => ({ permission: r.permission, grantedAt: iso(r.granted_at) }));
+  }
+
   return {
     evaluate,
+    grantsFor,
+    decisionLog,
+    revoke,
+    grant,
+    listGrants,
 
-    /** The permissions a user granted a plugin (system read, cached until they change). */
-    async grantsFor(ownerId: string, pluginId: string): Promise<string[]> {
-      const cached = cache.get(key(ownerId, pluginId));
-      if (cached) return cached;
-      const rows = await db.asSystem((tx) => repo.grants(tx, ownerId, pluginId));
-      const permissions = rows.map((r) => r.permission);
-      cache.set(key(ownerId, pluginId), permissions);
-      return permissions;
+    /**
+     * A decision log for a principal whose kind declares its own permissions (user, rule,
+     * connector, ai). A plugin's declarations are its manifest: use decisionLog for it.
+     */
+    async decisionLogFor(ownerId: string, principal: PrincipalRef): Promise<DecisionLog> {
+      const declared = declaredFor(principal);
+      if (declared === undefined) throw new Error('A plugin is checked against its manifest: use decisionLog.');
+      const granted = declared === 'everything' ? 'everything' : await grantsFor(ownerId, principal);
+      return decisionLog(ownerId, principal, declared, granted);
     },
 
-    decisionLog(
-      ownerId: string,
-      pluginId: string,
-      declared: readonly string[],
-      granted: readonly string[],
-    ): DecisionLog {
-      const decisions: Decision[] = [];
-      return {
-        decisions,
-        check(permission, operation, resource = null) {
-          const reason = evaluate(declared, granted, permission);
-          decisions.push({ permission, resource, allowed: reason === 'allowed', reason, operation });
-          return reason === 'allowed';
-        },
-        refuse(permission, operation, reason, resource = null) {
-          decisions.push({ permission, resource, allowed: false, reason, operation });
-        },
-        drain() {
-          return decisionEvents(ownerId, pluginId, decisions.splice(0, decisions.length));
-        },
-        async flush() {
-          const events = decisionEvents(ownerId, pluginId, decisions.splice(0, decisions.length));
-          if (events.length > 0) await db.asSystem((tx) => deps.outbox.appendMany(tx, events));
-        },
-      };
+    /** Every grant the caller gave, grouped by principal (RLS shows only theirs). */
+    async overview(caller: Caller, kind?: PrincipalKind): Promise<PrincipalGrants[]> {
+      const rows = await db.asUser(caller.claims, (tx) => repo.allGrants(tx, caller.id, kind));
+      const groups = new Map<string, PrincipalGrants>();
+      for (const row of rows) {
+        const id = `${row.principal_kind}/${row.principal_id}`;
+        let group = groups.get(id);
+        if (!group) groups.set(id, (group = { kind: row.principal_kind, id: row.principal_id, grants: [] }));
+        group.grants.push({ permission: row.permission, grantedAt: iso(row.granted_at) });
+      }
+      return [...groups.values()];
     },
 
-    async listGrants(user: AuthenticatedUser, pluginId: string) {
-      const rows = await db.asUser(user.claims, (tx) => repo.grants(tx, user.id, pluginId));
-      return rows.map((r) => ({ permission: r.permission, grantedAt: new Date(r.granted_at).toISOString() }));
+    /** POST /api/v1/grants: one permission for a rule, connector or AI assistant, checked against its kind. */
+    async grantChecked(caller: Caller, principal: PrincipalRef, permission: string) {
+      const refusal = grantRefusal(principal.kind, principal.id, permission);
+      if (refusal) throw new ValidationError(refusal, [{ path: '/permission', message: refusal }]);
+      await grant(caller, principal, [permission]);
+      const rows = await listGrants(caller, principal);
+      return rows.find((r) => r.permission === permission)!;
     },
 
-    /** Grants (consent). The caller passes only permissions the manifest declares. */
-    async grant(user: Pick<AuthenticatedUser, 'id' | 'claims'>, pluginId: string, permissions: readonly string[]) {
-      const granted = await db.asUser(user.claims, async (tx) => {
-        const added = await repo.grant(tx, user.id, pluginId, permissions);
-        if (added.length > 0) {
-          await deps.outbox.appendMany(tx, [
-            {
-              type: 'plugin.GrantsChanged',
-              ownerId: user.id,
-              subject: pluginId,
-              actor: { kind: 'user', id: user.id },
-              data: { pluginId, granted: added, revoked: [] },
-            },
-          ]);
-        }
-        return added;
-      });
-      changed(user.id, pluginId);
-      return granted;
+    /** Drops cached grants: after a transaction that changed them has committed. */
+    invalidate(ownerId: string, principal: PrincipalRef) {
+      changed(ownerId, principal);
     },
 
-    async revoke(
-      user: Pick<AuthenticatedUser, 'id' | 'claims'>,
-      pluginId: string,
-      permissions: readonly string[] | 'all',
-    ) {
-      const revoked = await db.asUser(user.claims, async (tx) => {
-        const removed =
-          permissions === 'all'
-            ? await repo.revokeAll(tx, user.id, pluginId)
-            : await repo.revoke(tx, user.id, pluginId, permissions);
-        if (removed.length > 0) {
-          await deps.outbox.appendMany(tx, [
-            {
-              type: 'plugin.GrantsChanged',
-              ownerId: user.id,
-              subject: pluginId,
-              actor: { kind: 'user', id: user.id },
-              data: { pluginId, granted: [], revoked: removed },
-            },
-          ]);
-        }
-        return removed;
-      });
-      changed(user.id, pluginId);
-      if (permissions !== 'all' && revoked.length === 0) throw new NotFoundError('grant');
-      return revoked;
-    },
-
-    onGrantsChanged(listener: (ownerId: string, pluginId: string) => void) {
+    onGrantsChanged(listener: (ownerId: string, principal: PrincipalRef) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },

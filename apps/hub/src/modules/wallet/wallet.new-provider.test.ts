@@ -12,7 +12,7 @@ import { createLogger } from '../../platform/logger.ts';
 import { createEventOutbox } from '../events/index.ts';
 import { createPluginsModule, type PluginsModule } from '../plugins/index.ts';
 import { validatePackage } from '../plugins/plugins.package.ts';
-import { manifest, modulesOf } from '../plugins/test/fixtures.ts';
+import { actionsFor, manifest, modulesOf } from '../plugins/test/fixtures.ts';
 
 /**
  * Adding a provider is one file (packages/shared/test/acme-weather.ts, registered here as a
@@ -58,24 +58,27 @@ describe.each(testDatabaseKinds())('a provider added with one file, on %s', (kin
     acme = await startAcme();
     hub = await createTestHub(kind, { ACME_WEATHER_API_URL: `http://127.0.0.1:${acme.port}` });
     alice = await signUpUser(hub);
-    const { graph, wallet, policy } = modulesOf(hub);
+    const { wallet, policy } = modulesOf(hub);
     const dns: Record<string, string> = { 'api.acme-weather.example': '127.0.0.1', 'elsewhere.example': '127.0.0.1' };
+    const outbox = createEventOutbox();
     plugins = createPluginsModule({
       db: hub.db,
       logger: createLogger('silent'),
-      outbox: createEventOutbox(),
+      outbox,
       policy: policy.service,
       wallet: wallet.service,
-      graph: graph.service,
-      http: {
-        client: createOutboundClient({
-          lookup: async (host) =>
-            dns[host] ? [{ address: dns[host]!, family: 4 }] : Promise.reject(new Error('ENOTFOUND')),
-          allowPrivate: ({ address, port }) => address === '127.0.0.1' && port === acme.port,
-        }),
-        credentialsOverHttp: true,
-        timeoutMs: 3000,
-      },
+      actions: actionsFor(hub, {
+        outbox,
+        http: {
+          client: createOutboundClient({
+            lookup: async (host) =>
+              dns[host] ? [{ address: dns[host]!, family: 4 }] : Promise.reject(new Error('ENOTFOUND')),
+            allowPrivate: ({ address, port }) => address === '127.0.0.1' && port === acme.port,
+          }),
+          credentialsOverHttp: true,
+          timeoutMs: 3000,
+        },
+      }),
     });
   }, 180_000);
   afterAll(async () => {

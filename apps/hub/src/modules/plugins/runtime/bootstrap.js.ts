@@ -1,4 +1,5 @@
 import { optionalGlobals } from '@made-open/plugin-sdk/manifest';
+import { contextMethods, type MethodSpec } from '@made-open/plugin-sdk/methods';
 import { maxResultChars } from './output.ts';
 import { wasmGuardSource } from './wasm-guard.js.ts';
 
@@ -66,17 +67,16 @@ export function bootstrapSource(options: BootstrapOptions): string {
   let undelivered = 0;
   const delivered = function (text) { undelivered -= 1; return settle(text); };
   const lost = function (error) { undelivered -= 1; throw error; };
-  function call(method, args) {
-    const argsText = stringify(args === undefined ? null : args);
-    if (method === 'http.fetch') {
-      undelivered += 1;
-      return reflectApply(then, reflectApply(apply, host, [undefined, [method, argsText], asyncTransfer]), [delivered, lost]);
-    }
+  function call(method, argsText) {
     try {
       return resolved(settle(reflectApply(applySyncPromise, host, [undefined, [method, argsText], syncTransfer])));
     } catch (error) {
       return rejected(error);
     }
+  }
+  function callOverlapping(method, argsText) {
+    undelivered += 1;
+    return reflectApply(then, reflectApply(apply, host, [undefined, [method, argsText], asyncTransfer]), [delivered, lost]);
   }
 
   const module = { exports: {} };
@@ -84,26 +84,10 @@ export function bootstrapSource(options: BootstrapOptions): string {
   globalThis.exports = module.exports;
 
   function makeContext(meta) {
-    const log = (level) => function (message, data) { call('log', { level: level, message: String(message), data: data === undefined ? null : data }); };
     return {
       plugin: meta.plugin,
       config: meta.config,
-      entities: {
-        get: (id) => call('entities.get', { id: id }),
-        query: (query) => call('entities.query', query || {}),
-        create: (input) => call('entities.create', input),
-        update: (id, input) => call('entities.update', { id: id, input: input }),
-      },
-      events: { emit: (name, payload) => call('events.emit', { name: name, payload: payload }) },
-      http: { fetch: (url, init) => call('http.fetch', { url: url, init: init || {} }) },
-      storage: {
-        get: (key) => call('storage.get', { key: key }),
-        set: (key, value) => call('storage.set', { key: key, value: value }),
-        delete: (key) => call('storage.delete', { key: key }),
-        list: (prefix) => call('storage.list', { prefix: prefix || '' }),
-      },
-      log: { info: log('info'), warn: log('warn'), error: log('error') },
-      notify: (notification) => call('notify', notification),
+${contextSource()}
     };
   }
 
@@ -148,4 +132,58 @@ export function bootstrapSource(options: BootstrapOptions): string {
   };
 })();
 `;
+}
+
+const identifier = /^[a-z][a-zA-Z]*$/;
+
+/** One stub: packs its arguments into the action's JSON input and calls the host. */
+function stubSource(spec: MethodSpec): string {
+  const params = spec.args === 'input' ? ['a0'] : spec.args.map((_, i) => `a${i}`);
+  let input: string;
+  if (spec.args === 'input') {
+    input =
+      spec.inputFallback === undefined ? 'a0 === undefined ? null : a0' : `a0 || ${JSON.stringify(spec.inputFallback)}`;
+  } else {
+    const fields = Object.entries(spec.fixed ?? {}).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    spec.args.forEach((arg, i) => {
+      const value = arg.string ? `String(a${i})` : `a${i}`;
+      const filled =
+        arg.fallback !== undefined
+          ? `${value} || ${JSON.stringify(arg.fallback)}`
+          : arg.default !== undefined
+            ? `a${i} === undefined ? ${JSON.stringify(arg.default)} : ${value}`
+            : value;
+      fields.push(`${JSON.stringify(arg.name)}: ${filled}`);
+    });
+    input = `{ ${fields.join(', ')} }`;
+  }
+  const send = `${spec.overlaps ? 'callOverlapping' : 'call'}(${JSON.stringify(spec.action)}, stringify(${input}))`;
+  return spec.fireAndForget ? `(${params.join(', ')}) => { ${send}; }` : `(${params.join(', ')}) => ${send}`;
+}
+
+/**
+ * The context's methods as object literals, generated from the SDK's table (methods.ts).
+ * Literals, not a loop over the table at run time: plugin code may have replaced
+ * Object.prototype setters or Array methods by the time a handler runs.
+ */
+function contextSource(): string {
+  // Keys in the table's order, each group where its first method is.
+  const entries = new Map<string, string | string[]>();
+  for (const [name, spec] of Object.entries(contextMethods) as [string, MethodSpec][]) {
+    const [group, member] = name.split('.') as [string, string | undefined];
+    if (!identifier.test(group) || (member !== undefined && !identifier.test(member)))
+      throw new Error(`ctx method ${name} is not a plain dotted name`);
+    if (member === undefined) entries.set(group, stubSource(spec));
+    else {
+      const members = entries.get(group);
+      const list = Array.isArray(members) ? members : [];
+      list.push(`        ${member}: ${stubSource(spec)},`);
+      entries.set(group, list);
+    }
+  }
+  return [...entries]
+    .map(([group, body]) =>
+      Array.isArray(body) ? `      ${group}: {\n${body.join('\n')}\n      },` : `      ${group}: ${body},`,
+    )
+    .join('\n');
 }

@@ -1,10 +1,12 @@
 import { expect } from 'vitest';
 import type { Hub } from '../../../composition.ts';
 import { bearer, type SignedUpUser } from '../../../../test/users.ts';
+import { createLogger } from '../../../platform/logger.ts';
+import { createActionsModule, type ActionsModule, type ActionsModuleDeps } from '../../actions/index.ts';
 import type { GraphModule } from '../../graph/index.ts';
 import type { PolicyModule } from '../../policy/index.ts';
 import type { WalletModule } from '../../wallet/index.ts';
-import type { PluginsModule } from '../index.ts';
+import { pluginStorage, type PluginsModule } from '../index.ts';
 
 export function modulesOf(hub: Hub) {
   const find = <T>(name: string) => hub.modules.find((m) => m.name === name) as T;
@@ -13,7 +15,25 @@ export function modulesOf(hub: Hub) {
     wallet: find<WalletModule>('wallet'),
     policy: find<PolicyModule>('policy'),
     plugins: find<PluginsModule>('plugins'),
+    actions: find<ActionsModule>('actions'),
   };
+}
+
+/**
+ * An actions service over the hub's modules with a test's own outbound client (its DNS and
+ * stand-ins), for a plugins module a test builds itself.
+ */
+export function actionsFor(hub: Hub, options: Pick<ActionsModuleDeps, 'http' | 'outbox'> & Partial<ActionsModuleDeps>) {
+  const { graph, wallet, policy } = modulesOf(hub);
+  return createActionsModule({
+    db: hub.db,
+    logger: createLogger('silent'),
+    policy: policy.service,
+    graph: graph.service,
+    wallet: wallet.service,
+    pluginStorage,
+    ...options,
+  }).service;
 }
 
 export function manifest(id: string, permissions: string[], extra: Record<string, unknown> = {}) {
