@@ -64,8 +64,14 @@ export type GrantsOverview = z.infer<typeof grantsOverviewSchema>;
 
 /** POST and DELETE /api/v1/grants. */
 export const grantInputSchema = z.strictObject({
-  kind: z.enum(grantablePrincipalKinds),
-  id: z.string().min(1).max(64),
-  permission: z.string().min(1).max(200),
+  kind: z.enum(grantablePrincipalKinds, {
+    error:
+      'The kind must be rule, connector or ai (a plugin is granted on its consent screen; you need no grant for your own data).',
+  }),
+  id: z.string({ error: 'The id names the rule, connector (its provider) or assistant.' }).min(1).max(64),
+  permission: z
+    .string({ error: 'The permission to grant is missing, such as entities:read:note.' })
+    .min(1, 'The permission to grant is missing, such as entities:read:note.')
+    .max(200),
 });
 export type GrantInput = z.infer<typeof grantInputSchema>;
