@@ -299,6 +299,46 @@ test('review grants and revoke one; the plugin page shows it is no longer allowe
   await expect(page.getByText('Create and change your tasks (not allowed)').filter(VISIBLE)).toBeVisible();
 });
 
+test('grants of rules, connectors and assistants are grouped by kind, and revoking one asks first', async () => {
+  // Rules and assistants have no screens of their own yet: grant through the hub's API as a client would.
+  const hub = process.env.E2E_HUB_URL!;
+  const apikey = process.env.E2E_ANON_KEY!;
+  const signIn = await fetch(`${hub}/auth/v1/token?grant_type=password`, {
+    method: 'POST',
+    headers: { apikey, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user, password: 'correct horse battery' }),
+  });
+  const { access_token: token } = (await signIn.json()) as { access_token: string };
+  for (const grant of [
+    { kind: 'rule', id: 'file-receipts', permission: 'entities:write:note' },
+    { kind: 'rule', id: 'file-receipts', permission: 'entities:read:message' },
+    { kind: 'connector', id: 'twilio', permission: 'entities:write:message' },
+    { kind: 'ai', id: 'assistant', permission: 'entities:read:*' },
+  ]) {
+    const response = await fetch(`${hub}/api/v1/grants`, {
+      method: 'POST',
+      headers: { apikey, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(grant),
+    });
+    expect(response.status).toBe(201);
+  }
+
+  await page.goto('/settings/grants');
+  for (const kind of ['Plugins', 'Rules', 'Connectors', 'Assistants'])
+    await expect(page.getByRole('heading', { level: 2, name: kind })).toBeVisible();
+  const rule = page.getByRole('region', { name: 'file-receipts' });
+  await expect(rule.getByText('2 permissions')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Twilio' })).toBeVisible();
+  await inspect(page, 'settings-grants-all-kinds');
+  await rule.getByRole('button', { name: 'Revoke entities:write:note from file-receipts' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Revoke this permission?' });
+  await expect(dialog).toContainText('The rule file-receipts will no longer be allowed');
+  await dialog.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByText('Permission revoked', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'file-receipts' }).getByText('1 permission')).toBeVisible();
+});
+
 test('a plugin the hub disabled after it crashed the plugin runtime says why on its page', async () => {
   // Through the hub's API as an outside client would: a plugin whose run aborts V8 (it
   // declares Atomics, whose timed waitAsync aborts isolated-vm 5) brings its runtime down.

@@ -10,6 +10,7 @@ const GONE = {
   credential:
     'This credential no longer exists. It may have been removed in another window: reload to see your wallet.',
   plugin: 'This plugin is no longer installed. It may have been removed in another window: reload to see your plugins.',
+  grant: 'This permission was already taken back, perhaps in another window: reload to see your grants.',
 };
 
 /** Like `attempt`, with "not found" said about the thing the person was working on. */
@@ -115,5 +116,18 @@ export async function runPluginAction(pluginId: string): Promise<ActionResult<Ru
 export async function revokeGrantAction(pluginId: string, permission: string): Promise<ActionResult<string[]>> {
   const result = await act('plugin', () => api.revokeGrant(pluginId, permission));
   if (result.ok) refreshPlugins();
+  return result;
+}
+
+/** Revokes a grant of a rule, connector or assistant (plugins: revokeGrantAction). */
+export async function revokePrincipalGrantAction(
+  kind: 'rule' | 'connector' | 'ai',
+  principalId: string,
+  permission: string,
+): Promise<ActionResult<string[]>> {
+  if (!['rule', 'connector', 'ai'].includes(kind))
+    return { ok: false, error: 'Only rules, connectors and assistants are revoked here.', code: 'validation_failed' };
+  const result = await act('grant', () => api.revokePrincipalGrant(kind, principalId, permission));
+  if (result.ok) revalidatePath('/settings/grants');
   return result;
 }

@@ -1,4 +1,5 @@
 import 'server-only';
+import { grantsOverviewSchema, type GrantablePrincipalKind, type PrincipalKind } from '@made-open/shared/principals';
 import { z } from 'zod';
 import { HubError } from '@/lib/errors';
 import { hubFetch } from '@/lib/hub';
@@ -102,4 +103,19 @@ export async function revokeGrant(pluginId: string, permission: string): Promise
   return z
     .object({ revoked: z.array(z.string()) })
     .parse(await hubFetch(pluginPath(pluginId, '/grants'), { method: 'DELETE', query: { permission } })).revoked;
+}
+
+/** Every grant the user gave, grouped by principal (plugins, rules, connectors, assistants). */
+export async function listAllGrants(kind?: PrincipalKind) {
+  return grantsOverviewSchema.parse(await hubFetch('/grants', { query: kind ? { kind } : undefined })).principals;
+}
+
+export async function revokePrincipalGrant(
+  kind: GrantablePrincipalKind | 'plugin',
+  principalId: string,
+  permission: string,
+): Promise<string[]> {
+  return z
+    .object({ revoked: z.array(z.string()) })
+    .parse(await hubFetch('/grants', { method: 'DELETE', query: { kind, id: principalId, permission } })).revoked;
 }

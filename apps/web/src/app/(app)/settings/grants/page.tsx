@@ -3,19 +3,21 @@ import { PageHeader } from '@/components/page-header';
 import { Problem } from '@/components/problem';
 import { GrantsReview } from '@/components/settings/grants-review';
 import { load } from '@/lib/hub';
-import { listGrants, listPlugins } from '@/lib/settings/api';
+import { listAllGrants, listGrants, listPlugins } from '@/lib/settings/api';
 
 export const metadata: Metadata = { title: 'Grants' };
 
 export default async function GrantsPage() {
   const result = await load(async () => {
-    const plugins = await listPlugins();
-    return Promise.all(plugins.map(async (plugin) => ({ plugin, grants: await listGrants(plugin.id) })));
+    const [plugins, principals] = await Promise.all([listPlugins(), listAllGrants()]);
+    const items = await Promise.all(plugins.map(async (plugin) => ({ plugin, grants: await listGrants(plugin.id) })));
+    // Plugins come with their manifest (every installed one shows); the other kinds as the hub groups them.
+    return { items, others: principals.filter((p) => p.kind !== 'plugin' && p.kind !== 'user') };
   });
   const header = (
     <PageHeader
       title="Grants"
-      description="What you have allowed each plugin to do. Every use is checked against this list and recorded; revoking takes effect on the plugin’s next call."
+      description="What you have allowed each plugin, rule, connector and assistant to do. Every use is checked against this list and recorded; revoking takes effect on its next action."
     />
   );
   if (!result.ok)
@@ -28,7 +30,7 @@ export default async function GrantsPage() {
   return (
     <>
       {header}
-      <GrantsReview items={result.data} />
+      <GrantsReview items={result.data.items} others={result.data.others} />
     </>
   );
 }
