@@ -16,7 +16,9 @@ import { uuidv7 } from 'uuidv7';
 import { adminDatabaseUrl } from '../test/databases.ts';
 import { composeHub } from '../src/composition.ts';
 import type { EventsModule } from '../src/modules/events/index.ts';
+import type { ActionsModule } from '../src/modules/actions/index.ts';
 import type { GraphModule } from '../src/modules/graph/index.ts';
+import type { PolicyModule } from '../src/modules/policy/index.ts';
 import type { PluginsModule } from '../src/modules/plugins/index.ts';
 import { validatePackage } from '../src/modules/plugins/plugins.package.ts';
 import { PluginSandbox, type HostDispatch } from '../src/modules/plugins/runtime/sandbox.ts';
@@ -337,6 +339,23 @@ async function hubRuns(kind: 'pglite' | 'postgres') {
       `[${on}] baseline: graph.getEntityJson alone, 32 in flight (reads/s)`,
       (await inFlight(n, 32, () => graph.getEntityJson(caller, note.id))).toFixed(0),
       'the read one ctx.entities.get makes, without a plugin',
+    );
+    // The same read as a plugin's ctx call makes it: actions.invoke validates, checks the
+    // Policy Service (declared and granted), records the decision and its outcome.
+    const actions = (hub.modules.find((m) => m.name === 'actions') as ActionsModule).service;
+    const policy = (hub.modules.find((m) => m.name === 'policy') as PolicyModule).service;
+    const principal = { kind: 'plugin' as const, id: 'bench-events', ownerId: user.id };
+    const decisionLog = policy.decisionLog(user.id, principal, manifest.permissions, manifest.permissions);
+    const session = actions.session(decisionLog, { callBudget: Number.MAX_SAFE_INTEGER });
+    row(
+      `[${on}] the same read through actions.invoke (plugin), 32 in flight (reads/s)`,
+      (
+        await inFlight(n, 32, async () => {
+          await actions.invoke(principal, 'entities.get', { id: note.id }, { session });
+          decisionLog.drain();
+        })
+      ).toFixed(0),
+      'validation, policy check, decision + outcome recorded (not written)',
     );
     row(
       `[${on}] event-triggered invocations/s, sequential`,

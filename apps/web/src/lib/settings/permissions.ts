@@ -49,8 +49,10 @@ export function describePermission(permission: string): PermissionInfo {
   switch (kind) {
     case 'entities': {
       const what = ENTITY_NAMES[resource] ?? `${resource} items`;
-      if (action === 'read') return info(`Read your ${what}`, resource === '*' ? 'Reads everything' : undefined);
-      if (action === 'write') return info(`Create and change your ${what}`, 'Changes your data');
+      // "everything in your graph" already says whose.
+      const your = resource === '*' ? '' : 'your ';
+      if (action === 'read') return info(`Read ${your}${what}`, resource === '*' ? 'Reads everything' : undefined);
+      if (action === 'write') return info(`Create and change ${your}${what}`, 'Changes your data');
       break;
     }
     case 'events':

@@ -102,7 +102,7 @@ describe('permissions in words', () => {
       sensitive: false,
     });
     expect(describePermission('entities:write:*')).toMatchObject({
-      summary: expect.stringMatching(/^Create and change your everything/),
+      summary: expect.stringMatching(/^Create and change everything in your graph/),
       note: 'Changes your data',
     });
     expect(describePermission('http:fetch:*.example.com')).toMatchObject({
