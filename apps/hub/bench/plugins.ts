@@ -16,9 +16,10 @@ import { uuidv7 } from 'uuidv7';
 import { adminDatabaseUrl } from '../test/databases.ts';
 import { composeHub } from '../src/composition.ts';
 import type { EventsModule } from '../src/modules/events/index.ts';
-import type { ActionsModule } from '../src/modules/actions/index.ts';
+import { builtInActions, createActionsService, type ActionsModule } from '../src/modules/actions/index.ts';
 import type { GraphModule } from '../src/modules/graph/index.ts';
 import type { PolicyModule } from '../src/modules/policy/index.ts';
+import { createPolicyService } from '../src/modules/policy/policy.service.ts';
 import type { PluginsModule } from '../src/modules/plugins/index.ts';
 import { validatePackage } from '../src/modules/plugins/plugins.package.ts';
 import { PluginSandbox, type HostDispatch } from '../src/modules/plugins/runtime/sandbox.ts';
@@ -186,6 +187,49 @@ row(
   `${(remoteCallMs / hostCallMs).toFixed(1)}x in-process (goal p50 < 50 µs)`,
 );
 await supervisor.close();
+
+// 3c. The host side of a ctx call: actions.invoke (validate, policy check, decision and
+// outcome recorded, output checked) against what the plugin host did before the actions
+// registry (parse the entity, one policy check), both over a stub graph.
+{
+  const entityJson = JSON.stringify({
+    id: '0190a0b0-0000-7000-8000-000000000002',
+    type: 'note',
+    title: 't',
+    body: 'b',
+    properties: {},
+    version: 1,
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+  });
+  const stub = undefined as never;
+  const policy = createPolicyService({ db: stub, repository: stub, outbox: stub, logger: stub });
+  const actions = createActionsService({
+    ...{ db: stub, wallet: stub, outbox: stub, pluginStorage: stub, logger: stub, http: stub },
+    graph: { getEntityJson: async () => entityJson } as never,
+    policy,
+    actions: builtInActions,
+  });
+  const principal = { kind: 'plugin' as const, id: 'bench', ownerId: 'owner' };
+  const decisionLog = policy.decisionLog('owner', principal, ['entities:read:note'], ['entities:read:note']);
+  const session = actions.session(decisionLog, { callBudget: Number.MAX_SAFE_INTEGER });
+  const id = '0190a0b0-0000-7000-8000-000000000002';
+  const direct = await time(50_000, async () => {
+    const entity = JSON.parse(entityJson) as { type: string };
+    decisionLog.check(`entities:read:${entity.type}`, 'entities.get', id);
+    if (decisionLog.decisions.length > 10_000) decisionLog.drain();
+  });
+  const invoked = await time(50_000, async () => {
+    await actions.invoke(principal, 'entities.get', { id }, { session });
+    if (decisionLog.decisions.length > 10_000) decisionLog.drain();
+  });
+  row('host side of a ctx call before actions (parse + policy check)', us(direct), 'baseline, stub graph');
+  row(
+    'host side of a ctx call through actions.invoke',
+    us(invoked),
+    `+${((invoked - direct) * 1000).toFixed(1)} µs: input and output checks, decision with outcome`,
+  );
+}
 
 // 4. Memory per idle plugin.
 global.gc?.();
