@@ -127,7 +127,7 @@ export function createEventRegistry<const Definitions extends readonly EventDefi
       }
       if (!actorSchema.safeParse(event.actor).success) {
         throw new InvalidEventError(
-          `Event ${event.type} needs an actor { kind: user | plugin | connector | system, id }`,
+          `Event ${event.type} needs an actor { kind: user | plugin | rule | connector | ai | system, id }`,
         );
       }
       const v = event.v ?? latest(event.type)!;
