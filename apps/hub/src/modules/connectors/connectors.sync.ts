@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { Database, RequestClaims, Sql } from '../../platform/db/index.ts';
 import { UserError } from '../../platform/errors.ts';
 import { OutboundRefused, OutboundUnreachable, ProviderRateLimited } from '../../platform/http/outbound/index.ts';
-import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { Ingest, IngestResult } from '../graph/index.ts';
 import { defineJob, type JobContext, type JobDefinition, type JobsModule } from '../jobs/index.ts';
