@@ -96,5 +96,45 @@ describe.each(testDatabaseKinds())('a sync across a hub restart on %s', (kind) =
       ),
     );
     expect(progress.rows.map((r) => r.items)).toEqual([4, 8, 12, 16, 20]);
+    await second.close();
+  });
+
+  it('hands a long run over to a fresh job at the end of its time slice, page by page', async () => {
+    // A zero time slice: every page ends its job and queues the next one from the saved cursor.
+    const account = await acmeAccount('other');
+    account.standIn.add(9);
+    try {
+      const local = { ...env, ACME_INBOX_API_URL: account.standIn.url };
+      const sliced = await composeOver(database.db, local, { jobs: { stopGraceMs: 200 }, sync: { runBudgetMs: 0 } });
+      hubs.push(sliced);
+      const alice = await signUpUser(sliced);
+      const credentialId = await addCredential(sliced, alice, account.secret);
+      const created = await sliced.app.inject({
+        method: 'POST',
+        url: '/api/v1/connections',
+        headers: bearer(alice),
+        payload: { provider: 'acme-inbox', credentialId, options: { mailbox: 'other', pageSize: 4 } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id as string;
+      const done = await eventually(async () => {
+        const view = (
+          await sliced.app.inject({ method: 'GET', url: `/api/v1/connections/${id}`, headers: bearer(alice) })
+        ).json();
+        return view.sync.state === 'idle' ? view : undefined;
+      }, 'the sliced sync to finish');
+      expect(done.sync.progress).toMatchObject({ pages: 3, items: 9, created: 9, percent: 100 });
+      const pages = account.standIn.requests.filter((r) => r.path.endsWith('/messages')).map((r) => r.query.after);
+      expect(pages).toEqual(['0', '4', '8']);
+      const jobs = await database.db.asUser(alice.claims, (tx) =>
+        tx.query<{ job: string }>(
+          `SELECT data->>'jobId' AS job FROM made_open.outbox WHERE type = 'connector.SyncProgress' AND subject = $1 ORDER BY seq`,
+          [id],
+        ),
+      );
+      expect(new Set(jobs.rows.map((r) => r.job)).size).toBe(3);
+    } finally {
+      await account.standIn.close();
+    }
   });
 });
