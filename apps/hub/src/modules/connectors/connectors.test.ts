@@ -58,7 +58,7 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
     });
 
   /** The caller's events as GET /api/v1/events gives them (what the web reads), connector ones only. */
-  async function connectorEvents(user = alice): Promise<EventRow[]> {
+  async function connectorEvents(user = alice, prefix = 'connector.'): Promise<EventRow[]> {
     const all: EventRow[] = [];
     let after: string | undefined;
     for (;;) {
@@ -68,7 +68,7 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
       if (body.events.length < 500) break;
       after = body.nextCursor;
     }
-    return all.filter((e) => e.type.startsWith('connector.'));
+    return all.filter((e) => e.type.startsWith(prefix));
   }
 
   const capability = async (name: string) =>
@@ -246,7 +246,12 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
       jobId: done.sync.jobId ?? progress[0]!.data.jobId,
     });
 
-    // The capability the connection configures is on; the one it does not stays off, saying why.
+    // The capability the connection configures is on (and said so); the one it does not stays off, saying why.
+    const changed = await eventually(async () => {
+      const all = await connectorEvents(alice, 'capability.');
+      return all.find((e) => (e.data.cause as { change: string }).change === 'connected');
+    }, 'capability.Changed');
+    expect(changed.data).toMatchObject({ added: ['inbox'], removed: [], cause: { credentialId, type: 'acme-inbox' } });
     expect(await capability('inbox')).toMatchObject({ state: 'on' });
     expect(await capability('inbox-send')).toMatchObject({ state: 'needs_connection' });
     const list = (await api(alice, 'GET', '/api/v1/connections')).json().connections;
@@ -444,6 +449,11 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
       return all.includes('connector.Disconnected') ? all : undefined;
     }, 'connector.Disconnected');
     expect(types.filter((t) => t === 'connector.Disconnected')).toHaveLength(1);
+    const off = await eventually(async () => {
+      const all = await connectorEvents(alice, 'capability.');
+      return all.find((e) => (e.data.cause as { change: string }).change === 'disconnected');
+    }, 'capability.Changed on disconnect');
+    expect(off.data).toMatchObject({ added: [], removed: ['inbox'] });
   });
 
   it('refuses a second live connection of one account, and marks a refused credential for the person', async () => {
