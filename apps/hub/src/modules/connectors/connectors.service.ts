@@ -28,9 +28,11 @@ const lostSyncMs = 60 * 60_000;
 
 const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';
 
-/** connect() refused: the person changes the credential, the options or the account. */
+/** connect() refused: the person changes the credential, the options or the account; or the provider failed (502: try again). */
 function connectRefused(error: ConnectorError) {
-  return new UserError(422, `connect_${error.kind}`, error.message);
+  return error.kind === 'provider'
+    ? new UserError(502, 'provider_error', `${error.message} Try again in a moment.`)
+    : new UserError(422, `connect_${error.kind}`, error.message);
 }
 
 function checkResult(result: ConnectResult): Required<ConnectResult> {

@@ -7,7 +7,7 @@ import { UserError } from '../../platform/errors.ts';
 import { OutboundRefused, OutboundUnreachable, ProviderRateLimited } from '../../platform/http/outbound/index.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { Ingest, IngestResult } from '../graph/index.ts';
-import { defineJob, type JobContext, type JobDefinition, type JobsModule } from '../jobs/index.ts';
+import { defineJob, type JobContext, type JobDefinition, type JobsModule, type RetryPolicy } from '../jobs/index.ts';
 import type { WalletService } from '../wallet/index.ts';
 import { ConnectorError, type AnyConnector, type SyncPage } from './connectors.contract.ts';
 import { connectionContext, type ContextDeps } from './connectors.context.ts';
@@ -23,11 +23,13 @@ export interface SyncTuning {
   runBudgetMs?: number;
   /** A lease not renewed by a page for this long belongs to a dead run. Default 5 min. */
   staleLeaseSeconds?: number;
+  /** Retries of a failed run (a provider error, the network). Default 3, exponential from 30 s. */
+  retry?: RetryPolicy;
 }
 
 /** Most items one page may carry (one ingest call, one transaction). */
 const maxPageItems = 5_000;
-const retry = { limit: 3, backoff: { type: 'exponential' as const, delaySeconds: 30 } };
+const defaultRetry: RetryPolicy = { limit: 3, backoff: { type: 'exponential', delaySeconds: 30 } };
 
 /** The owner's claims: a connector acts for one user, under their RLS, never as the system. */
 export const ownerClaims = (ownerId: string): RequestClaims => ({ role: 'authenticated', sub: ownerId });
@@ -113,6 +115,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   const { db, outbox, registry, logger } = deps;
   const runBudgetMs = deps.tuning?.runBudgetMs ?? 10 * 60_000;
   const staleSeconds = deps.tuning?.staleLeaseSeconds ?? 300;
+  const retry = deps.tuning?.retry ?? defaultRetry;
 
   const ref = (row: ConnectionRow) => ({ connectionId: row.id, provider: row.provider, label: row.label });
   const actorOf = (row: ConnectionRow) => ({ kind: 'connector' as const, id: row.id });

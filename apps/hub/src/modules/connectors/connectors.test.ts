@@ -298,6 +298,31 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
     expect(await messages()).toHaveLength(15);
   });
 
+  it('retries a provider failure, saying so, and resumes from the saved cursor', async () => {
+    standIn.add(6);
+    standIn.failPages(1, 500);
+    const before = standIn.requests.length;
+    const lastSuccess = (await connection()).sync.lastSuccessAt;
+    expect((await api(alice, 'POST', `/api/v1/connections/${connectionId}/sync`)).statusCode).toBe(202);
+    const done = await eventually(async () => {
+      const view = await connection();
+      return view.sync.state === 'idle' && view.sync.lastSuccessAt !== lastSuccess ? view : undefined;
+    }, 'the retried sync to finish');
+    expect(done.status).toBe('active');
+    expect(done.sync).toMatchObject({ failures: 0, lastError: null, progress: { items: 6, created: 6, percent: 100 } });
+    const pages = standIn.requests.slice(before).filter((r) => r.path.endsWith('/messages'));
+    expect(pages.map((r) => r.query.after)).toEqual(['16', '16', '20']);
+    const events = await eventually(async () => {
+      const all = await connectorEvents();
+      const failed = all.findIndex((e) => e.type === 'connector.SyncFailed');
+      return failed >= 0 && all.slice(failed).some((e) => e.type === 'connector.SyncCompleted') ? all : undefined;
+    }, 'the failure and the completion');
+    const failed = events.find((e) => e.type === 'connector.SyncFailed')!;
+    expect(failed.data).toMatchObject({ kind: 'provider', willRetry: true });
+    expect(failed.data.reason).toMatch(/HTTP 500/);
+    expect(await messages()).toHaveLength(21);
+  });
+
   it('takes signed webhooks once, and refuses unsigned, forged, unknown and oversized ones', async () => {
     const path = `/webhooks/acme-inbox/${connectionId}/messages`;
     const url = `https://hub.example.test${path}`;
@@ -478,7 +503,8 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
     expect(failed.sync).toMatchObject({ failures: 1, lastError: failed.statusReason });
     expect(await capability('inbox')).toMatchObject({ state: 'needs_connection' });
     const event = await eventually(
-      async () => (await connectorEvents()).find((e) => e.type === 'connector.SyncFailed'),
+      async () =>
+        (await connectorEvents()).find((e) => e.type === 'connector.SyncFailed' && e.data.kind === 'credential'),
       'connector.SyncFailed',
     );
     expect(event.data).toMatchObject({ connectionId: id, kind: 'credential', willRetry: false });

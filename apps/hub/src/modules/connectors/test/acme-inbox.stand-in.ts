@@ -32,6 +32,8 @@ export interface AcmeStandIn {
   add(count: number): StandInMessage[];
   edit(id: string, body: string): void;
   revokeKey(): void;
+  /** The next `count` message-page requests answer HTTP `status` (a provider having a bad moment). */
+  failPages(count: number, status: number): void;
   /** Parks the next message-page request with this `after` until `release()`; resolves when it arrives. */
   hold(after: number): { arrived: Promise<void>; release(): void };
   close(): Promise<void>;
@@ -46,6 +48,7 @@ export async function startAcmeStandIn(valid: {
   let seq = 0;
   let key = valid.apiKey;
   let inFlight = 0;
+  let failures = { count: 0, status: 500 };
   const holds = new Map<number, { arrive: () => void; released: Promise<void> }>();
   const base = `/v1/accounts/${valid.accountId}/mailboxes/${valid.mailbox}`;
 
@@ -78,6 +81,9 @@ export async function startAcmeStandIn(valid: {
     },
     revokeKey() {
       key = `revoked-${Math.random()}`;
+    },
+    failPages(count, status) {
+      failures = { count, status };
     },
     hold(after) {
       let arrive!: () => void;
@@ -123,6 +129,10 @@ export async function startAcmeStandIn(valid: {
         if (hook && req.method === 'DELETE') {
           standIn.webhooks.delete(hook[1]!);
           return json(204);
+        }
+        if (rest === '/messages' && req.method === 'GET' && failures.count > 0) {
+          failures.count -= 1;
+          return json(failures.status, { error: 'internal' });
         }
         if (rest === '/messages' && req.method === 'GET') {
           const after = Number(url.searchParams.get('after') ?? '0');
