@@ -129,6 +129,9 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
       400,
       'credential_wrong_provider',
     );
+    const wrongKey = await addCredential(hub, alice, { ...acme.secret, apiKey: 'not-the-right-key' }, false);
+    expect((await api(alice, 'POST', `/api/v1/credentials/${wrongKey}/test`)).json().ok).toBe(false);
+    await refused({ provider: 'acme-inbox', credentialId: wrongKey, options }, 400, 'credential_test_failed');
     const untested = await addCredential(hub, alice, acme.secret, false);
     await refused({ provider: 'acme-inbox', credentialId: untested, options }, 400, 'credential_untested');
     await refused(
@@ -198,7 +201,8 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
       webhooks: ['messages'],
       sync: { phase: 'initial' },
     });
-    expect(JSON.stringify(view)).not.toContain(acme.secret.apiKey);
+    for (const secret of [acme.secret.apiKey, acme.secret.webhookSecret])
+      expect(JSON.stringify(view)).not.toContain(secret);
     // connect() registered the webhook at PUBLIC_URL + the connection's path.
     expect([...standIn.webhooks.values()]).toEqual([
       `https://hub.example.test/webhooks/acme-inbox/${connectionId}/messages`,
@@ -510,5 +514,12 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
     expect(event.data).toMatchObject({ connectionId: id, kind: 'credential', willRetry: false });
     const health = (await hub.app.inject({ method: 'GET', url: '/health' })).json();
     expect(health.checks.connectors.details.inError).toBe(1);
+    // No secret in any connection row or event.
+    const stored = await hub.db.asOwner(async (tx) => {
+      const rows = await tx.query<{ text: string }>(`SELECT row_to_json(c)::text AS text FROM made_open.connections c`);
+      const events = await tx.query<{ text: string }>(`SELECT row_to_json(o)::text AS text FROM made_open.outbox o`);
+      return [...rows.rows, ...events.rows].map((r) => r.text).join('\n');
+    });
+    for (const secret of [acme.secret.apiKey, acme.secret.webhookSecret]) expect(stored).not.toContain(secret);
   });
 });
