@@ -2,17 +2,24 @@ import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
+import {
+  connectorConnections,
+  connectorsMigrations,
+  createConnectorsModule,
+  type AnyConnector,
+  type SyncTuning,
+} from './modules/connectors/index.ts';
 import { authMigrations, createAuthModule, type AuthTuning } from './modules/auth/index.ts';
 import { createEventsModule, eventsMigrations } from './modules/events/index.ts';
 import { createGraphFileEntities, createGraphModule, graphMigrations } from './modules/graph/index.ts';
-import { createJobsModule, jobsMigrations } from './modules/jobs/index.ts';
+import { createJobsModule, jobsMigrations, type JobsOptions } from './modules/jobs/index.ts';
 import { createRealtimeModule, realtimeMigrations } from './modules/realtime/index.ts';
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
-import { createWalletModule, noConnectionsYet, walletMigrations } from './modules/wallet/index.ts';
+import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -41,7 +48,11 @@ export const migrationSources: readonly MigrationSource[] = [
   pluginsMigrations,
   auditMigrations,
   realtimeMigrations,
+  connectorsMigrations,
 ];
+
+/** The connectors this hub ships, one folder each under modules/connectors/<provider>/ (none yet). */
+const shippedConnectors: readonly AnyConnector[] = [];
 
 /**
  * The composition root: the one place that creates modules and hands each its
@@ -56,6 +67,12 @@ export async function composeHub(
     auth?: AuthTuning;
     /** The logger's scrubber (main.ts): secrets the outbound client learns stay out of its lines. */
     scrubber?: Scrubber;
+    /** Tests only: connectors of their own (a stand-in provider's), added to the shipped ones. */
+    connectors?: readonly AnyConnector[];
+    /** Tests only: sync time slices and leases. */
+    sync?: SyncTuning;
+    /** Tests only: job timings (a short stop grace for restart tests). */
+    jobs?: JobsOptions;
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();
@@ -74,7 +91,7 @@ export async function composeHub(
     allowPrivate: ({ url }) => config.trustedOrigins.includes(url.origin),
   });
   // First in the list: started before the modules that enqueue, stopped after them.
-  const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }) });
+  const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }), options: options.jobs });
   // The event backbone: the one outbox every module appends to, the relay, and consumers.
   const events = createEventsModule({ config, db, logger: logger.child({ module: 'events' }), jobs });
   const outbox = events.outbox;
@@ -93,9 +110,8 @@ export async function composeHub(
     logger: logger.child({ module: 'wallet' }),
     outbox,
     outbound,
-    // Connectors are not built yet: no number or account is connected, so sms, voice, email,
-    // calendar and contacts stay off (saying why) whatever the wallet holds.
-    connections: noConnectionsYet,
+    // Capabilities that need a number or an account wait for an active connection of it.
+    connections: connectorConnections,
   });
   const storage = createStorageModule({
     config,
@@ -138,6 +154,18 @@ export async function composeHub(
   });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
   const search = createSearchModule({ config, db, logger: logger.child({ module: 'search' }), events });
+  const connectors = createConnectorsModule({
+    config,
+    db,
+    logger: logger.child({ module: 'connectors' }),
+    outbox,
+    outbound,
+    ingest: graph.ingest,
+    jobs,
+    wallet: wallet.service,
+    connectors: [...shippedConnectors, ...(options.connectors ?? [])],
+    tuning: options.sync,
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -151,6 +179,7 @@ export async function composeHub(
     realtime,
     audit,
     search,
+    connectors,
   ];
 
   await migrate(db, migrationSources, logger);

@@ -18,11 +18,12 @@ export interface TestHub extends Hub {
 export async function createTestHub(
   kind: TestDatabaseKind,
   env: Record<string, string | undefined> = {},
+  options: Parameters<typeof composeHub>[3] = {},
 ): Promise<TestHub> {
   const database = await createTestDatabase(kind);
   const dataDir = mkdtempSync(join(tmpdir(), 'made-open-hub-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0', ...env });
-  const hub = await composeHub(config, createLogger(config.logLevel), database.db);
+  const hub = await composeHub(config, createLogger(config.logLevel), database.db, options);
   return {
     ...hub,
     database,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { authEvents } from './auth-events.ts';
+import { connectorEvents } from './connector-events.ts';
 import { graphEvents } from './graph-events.ts';
 import { pluginEvents } from './plugin-events.ts';
 import { storageEvents } from './storage-events.ts';
@@ -42,6 +43,8 @@ export const auditedDomains = [
 export const auditedTypes = [
   'data.EntityDeleted',
   'data.PersonsMerged',
+  'connector.Connected',
+  'connector.Disconnected',
 ] as const satisfies readonly PlatformEventType[];
 
 export function isAuditedType(type: string): boolean {
@@ -157,6 +160,7 @@ export const allEventDefinitions = [
   ...pluginEvents,
   ...graphEvents,
   ...storageEvents,
+  ...connectorEvents,
 ] as const;
 
 /** Every registered event type and the data its writers supply. */

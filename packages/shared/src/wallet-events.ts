@@ -28,7 +28,8 @@ export const capabilityNameSchema = z.string().regex(capabilityNamePattern, 'a c
 export type CapabilityName = z.infer<typeof capabilityNameSchema>;
 
 /**
- * Emitted when adding, replacing, testing or removing a credential switches capabilities on or off.
+ * Emitted when adding, replacing, testing or removing a credential, or connecting or
+ * disconnecting an account with it (connectors), switches capabilities on or off.
  * Subject: the owner's id.
  */
 export const capabilityChanged = defineEvent(
@@ -38,7 +39,9 @@ export const capabilityChanged = defineEvent(
     enabled: z.array(capabilityNameSchema),
     added: z.array(capabilityNameSchema),
     removed: z.array(capabilityNameSchema),
-    cause: credentialRef.extend({ change: z.enum(['added', 'removed', 'replaced', 'tested']) }),
+    cause: credentialRef.extend({
+      change: z.enum(['added', 'removed', 'replaced', 'tested', 'connected', 'disconnected']),
+    }),
   }),
 );
 

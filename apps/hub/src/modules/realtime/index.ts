@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EventEnvelope } from '@made-open/shared';
+import { connectorEvents } from '@made-open/shared/connector-events';
 import type { Database } from '../../platform/db/index.ts';
 import type { TokenVerifier } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -30,8 +31,16 @@ export const realtimeMigrations = {
   dir: new URL('./migrations', import.meta.url).pathname,
 };
 
-/** Storage events pushed to their owner's private channel `realtime:user:<id>` as notifications. */
-const notificationTypes = ['storage.ObjectStored', 'storage.ObjectRemoved', 'storage.ObjectMoved'];
+/**
+ * Events pushed to their owner's private channel `realtime:user:<id>` as notifications:
+ * storage's, and the connectors' (connected, disconnected, sync progress: the web's progress bars).
+ */
+const notificationTypes = [
+  'storage.ObjectStored',
+  'storage.ObjectRemoved',
+  'storage.ObjectMoved',
+  ...connectorEvents.map((definition) => definition.type),
+];
 
 /**
  * Supabase Realtime at /realtime/v1/websocket (DESIGN §1, §6): postgres_changes for the

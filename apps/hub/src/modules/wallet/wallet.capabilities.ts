@@ -1,5 +1,6 @@
 import { capabilityOf, providerRegistry, type ProviderRegistry } from '@made-open/shared/providers';
 import type { Capability } from '@made-open/shared/wallet-api';
+import type { Sql } from '../../platform/db/index.ts';
 
 /**
  * Capabilities: on only when a credential that enables one has passed its test and, where
@@ -7,16 +8,16 @@ import type { Capability } from '@made-open/shared/wallet-api';
  * because a credential merely exists: an untested key switches nothing on.
  */
 
-/** Connections come from the connectors; the wallet only asks which exist. */
+/** Connections come from the connectors (modules/connectors); the wallet only asks which exist. */
 export interface Connections {
-  /** The owner's configured connections, as "provider/capability" keys (twilio/sms). */
-  connectionsFor(ownerId: string): Promise<ReadonlySet<string>>;
+  /**
+   * The capabilities the owner's active connections configure, as "provider/capability" keys
+   * (twilio/sms). Read in the wallet's transaction, under the owner's RLS.
+   */
+  connectionsFor(tx: Sql, ownerId: string): Promise<ReadonlySet<string>>;
 }
 
-/**
- * Today's connections: none. Connectors (modules/connectors/<provider>) are not built yet, so
- * no number or account can be connected and capabilities that need one stay off, saying why.
- */
+/** No connections at all: for tools that build the wallet alone (key rotation) and its unit tests. */
 export const noConnectionsYet: Connections = { connectionsFor: async () => new Set<string>() };
 
 /** What the capabilities need to know about one credential. */

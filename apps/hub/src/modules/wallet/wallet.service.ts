@@ -32,6 +32,9 @@ export interface UnsealedCredential {
   secret: SecretValues;
 }
 
+/** What changed a credential's capabilities: the wallet's own changes, or a connection's (connectors). */
+type CapabilityChange = 'added' | 'removed' | 'replaced' | 'tested' | 'connected' | 'disconnected';
+
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
 /** Hints are masked at write time; withoutSecrets guards rows written by older versions. */
@@ -64,7 +67,7 @@ export function createWalletService(deps: WalletServiceDeps) {
   const { db, repository: repo, outbox } = deps;
 
   async function capabilitiesIn(tx: Sql, ownerId: string) {
-    return capabilityViews(await repo.testStates(tx, ownerId), await deps.connections.connectionsFor(ownerId));
+    return capabilityViews(await repo.testStates(tx, ownerId), await deps.connections.connectionsFor(tx, ownerId));
   }
 
   /** capability.Changed when the owner's capability set differs from before the change. */
@@ -77,7 +80,7 @@ export function createWalletService(deps: WalletServiceDeps) {
       credentialId: string;
       type: CredentialType;
       name: string;
-      change: 'added' | 'removed' | 'replaced' | 'tested';
+      change: CapabilityChange;
     },
   ) {
     const views = await capabilitiesIn(tx, ownerId);
@@ -197,6 +200,18 @@ export function createWalletService(deps: WalletServiceDeps) {
       });
       deps.logger.info({ credentialId: id, type: row.type, ok: result.ok }, 'credential tested');
       return result;
+    },
+
+    /**
+     * For the connectors: call before a change to the owner's connections inside `tx`, then
+     * `emit(cause)` after it: capability.Changed is appended when the enabled set differs.
+     */
+    async watchCapabilities(tx: Sql, ownerId: string, actorId: string) {
+      const before = enabledNames(await capabilitiesIn(tx, ownerId));
+      return {
+        emit: (cause: { credentialId: string; type: CredentialType; name: string; change: CapabilityChange }) =>
+          emitCapabilityChange(tx, ownerId, before, actorId, cause),
+      };
     },
 
     async capabilities(user: AuthenticatedUser) {

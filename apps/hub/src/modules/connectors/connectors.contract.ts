@@ -1,0 +1,202 @@
+import type { Logger } from '../../platform/logger.ts';
+import type { PlacementKind, SecretValues } from '@made-open/shared/providers';
+import type { z } from 'zod';
+import type { OutboundResponse } from '../../platform/http/outbound/index.ts';
+import type { IngestItem, IngestResult } from '../graph/index.ts';
+
+/**
+ * What a connector is (DESIGN §2 "Connectors"): the code that connects one provider's
+ * account (a number, a mailbox) to a user's hub, keeps it in sync and takes its webhooks.
+ * One folder per provider, `connectors/<provider>/`, exporting one `defineConnector({...})`;
+ * the hub does the rest (connection rows, API, jobs, webhook routes, events, status).
+ *
+ * Rules a connector keeps:
+ * - It never stores a secret: secrets stay in the wallet and reach it as `credential`.
+ *   `state` (returned by connect) is kept in clear in the connection row: ids, not keys.
+ * - It calls the provider only through `api` (the hub's outbound client: SSRF guard,
+ *   retries, Retry-After, per-host limits, scrubbing).
+ * - It says what went wrong with `ConnectorError` and a message a person can act on.
+ */
+
+/** JSON a connector keeps between runs (its cursor, its state). */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** Who must act when a connector fails, and whether trying again can help. */
+export type ConnectorErrorKind =
+  /** The credential was refused or lacks a permission: fix or replace it (not retried). */
+  | 'credential'
+  /** The account (number, mailbox) is gone or not usable with these options (not retried). */
+  | 'account'
+  /** The provider answered with an error it may not give next time (retried). */
+  | 'provider';
+
+export class ConnectorError extends Error {
+  constructor(
+    readonly kind: ConnectorErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConnectorError';
+  }
+}
+
+/** The wallet credential a connection uses, decrypted for the connector's call only. */
+export interface ConnectorCredential {
+  id: string;
+  name: string;
+  secret: SecretValues;
+}
+
+export interface ProviderRequest {
+  /** One of the provider's endpoints (packages/shared/src/providers); default: its first. */
+  endpoint?: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Appended to the endpoint's base URL (which TWILIO_API_URL, ... may override). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  /** Sent as application/json. */
+  json?: unknown;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  /** How the credential is attached: one of the provider's placements (default its first), or false. */
+  auth?: PlacementKind | false;
+  /** A non-GET that is safe to repeat. */
+  idempotent?: boolean;
+}
+
+/** The provider's API as a connector sees it: base URLs resolved, the credential attached. */
+export interface ProviderApi {
+  baseUrl(endpoint?: string): string;
+  request(request: ProviderRequest): Promise<OutboundResponse>;
+  /** request() and the JSON body; a non-2xx answer throws ConnectorError (401/403: credential). */
+  json<T = unknown>(request: ProviderRequest): Promise<T>;
+}
+
+export interface ConnectContext<Options> {
+  connectionId: string;
+  ownerId: string;
+  credential: ConnectorCredential;
+  options: Options;
+  api: ProviderApi;
+  /** The address the provider must call for a webhook sub-path: PUBLIC_URL/webhooks/<provider>/<id>/<path>. */
+  webhookUrl(path: string): string;
+  logger: Logger;
+}
+
+export interface ConnectResult {
+  /** The provider's id of the account; one live connection per owner, provider and account. */
+  accountId: string;
+  /** How a person recognises it (a number, an address). Never a secret. */
+  label: string;
+  /** Anything the connector set up and must undo on disconnect (a webhook's id). Never a secret. */
+  state?: JsonObject;
+}
+
+export interface ConnectionContext<Options> extends ConnectContext<Options> {
+  accountId: string;
+  label: string;
+  state: JsonObject;
+}
+
+export interface SyncContext<Options> extends ConnectionContext<Options> {
+  /** Where the last committed page left off; null before the first page ever. */
+  cursor: Json | null;
+  /** initial until the connection's first sync completes; incremental after. */
+  phase: 'initial' | 'incremental';
+  /** Aborted when the hub stops: return or throw soon, the page will be fetched again. */
+  signal: AbortSignal;
+}
+
+export interface SyncPage {
+  /** Ingested with graph.ingest (upsert by source + externalId) in the same transaction as `cursor`. */
+  items: IngestItem[];
+  /** Where the next page starts; saved with the page, so a crash never loses or repeats one. */
+  cursor: Json;
+  /** Caught up: the run ends here; the next run starts from `cursor` (incremental). */
+  done: boolean;
+  /** Items the provider says are still to come after this page, when it says (for percent). */
+  remaining?: number;
+}
+
+/** A webhook request as the helper hands it on: the raw body kept, the URL as the provider signed it. */
+export interface WebhookRequest {
+  method: string;
+  /** The sub-path after /webhooks/<provider>/<connectionId>/. */
+  path: string;
+  /** PUBLIC_URL + the request's path and query: what the provider signed (never the Host header). */
+  url: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  query: Readonly<Record<string, string>>;
+  contentType: string;
+  rawBody: Buffer;
+  /** The body as form fields (application/x-www-form-urlencoded); repeated names give arrays. */
+  form(): Record<string, string | string[]>;
+  /** The body as JSON; undefined when it is not JSON. */
+  json(): unknown;
+}
+
+export interface WebhookSignature {
+  /** The signature the request carries (usually a header); undefined: unsigned, refused. */
+  presented: string | undefined;
+  /** The signatures a genuine request would carry (several where the provider allows variants). */
+  expected: readonly string[];
+}
+
+export interface WebhookContext<Options> {
+  connection: { id: string; ownerId: string; accountId: string; label: string; options: Options; state: JsonObject };
+  request: WebhookRequest;
+  /** graph.ingest inside the webhook's transaction, as this connection (actor connector). */
+  ingest(items: IngestItem[]): Promise<IngestResult>;
+  logger: Logger;
+}
+
+export interface WebhookResponse {
+  status?: number;
+  contentType?: string;
+  body?: string;
+}
+
+export interface ConnectorWebhooks<Options> {
+  /** Sub-paths served under /webhooks/<provider>/<connectionId>/ (e.g. 'sms', 'voice/status'). */
+  paths: readonly string[];
+  /** GET too (some providers validate an endpoint with a GET); POST always. */
+  methods?: readonly ('GET' | 'POST')[];
+  /** Computes the signatures; the helper compares them in constant time. Pure: no I/O. */
+  signature(request: WebhookRequest, credential: ConnectorCredential): WebhookSignature;
+  /** Runs after the signature matched, inside one transaction as the owner. */
+  handle(context: WebhookContext<Options>): Promise<WebhookResponse | void>;
+}
+
+export interface Connector<OptionsSchema extends z.ZodType = z.ZodType> {
+  /** The provider's id in the registry (packages/shared/src/providers). */
+  provider: string;
+  /** Capabilities of the provider a connection can configure (the provider's needsConnection ones). */
+  capabilities: readonly string[];
+  /** The connection's options (which number, which folders); validated before connect. */
+  options: OptionsSchema;
+  /** The capabilities a connection with these options configures; default: all of `capabilities`. */
+  configures?(options: z.output<OptionsSchema>): readonly string[];
+  /** Checks the credential and options against the provider and sets up what it needs. */
+  connect(context: ConnectContext<z.output<OptionsSchema>>): Promise<ConnectResult>;
+  /** Is the connection still usable? (A refused credential: throw ConnectorError 'credential'.) */
+  test(context: ConnectionContext<z.output<OptionsSchema>>): Promise<{ message: string }>;
+  /** Undoes what connect set up, and only that. Called once; a failure is reported, not retried. */
+  disconnect(context: ConnectionContext<z.output<OptionsSchema>>): Promise<void>;
+  sync?: {
+    /** One page from the cursor. Called until a page says done. */
+    page(context: SyncContext<z.output<OptionsSchema>>): Promise<SyncPage>;
+  };
+  webhooks?: ConnectorWebhooks<z.output<OptionsSchema>>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyConnector = Connector<any>;
+
+/** Identity function that type-checks a connector where it is written. */
+export function defineConnector<OptionsSchema extends z.ZodType>(
+  connector: Connector<OptionsSchema>,
+): Connector<OptionsSchema> {
+  return connector;
+}

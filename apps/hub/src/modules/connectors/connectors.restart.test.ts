@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../../test/databases.ts';
+import { bearer, signUpUser } from '../../../test/users.ts';
+import type { Hub } from '../../composition.ts';
+import { acmeAccount, addCredential, composeOver, eventually, registerAcmeInbox } from './test/support.ts';
+
+/**
+ * A hub stopped in the middle of a sync, and another started on the same database: the job
+ * resumes from the cursor of the last committed page, and no page is lost or stored twice.
+ * Acme Inbox's API is a STAND-IN server (test/acme-inbox.stand-in.ts).
+ */
+registerAcmeInbox();
+
+describe.each(testDatabaseKinds())('a sync across a hub restart on %s', (kind) => {
+  let database: TestDatabase;
+  let dataDir: string;
+  let acme: Awaited<ReturnType<typeof acmeAccount>>;
+  let env: Record<string, string>;
+  const hubs: Hub[] = [];
+
+  beforeAll(async () => {
+    acme = await acmeAccount();
+    acme.standIn.add(20);
+    database = await createTestDatabase(kind);
+    // One DATA_DIR for both hubs: the wallet key and the token secret live there.
+    dataDir = mkdtempSync(join(tmpdir(), 'made-open-restart-'));
+    env = { ...acme.env, DATA_DIR: dataDir, ...(database.url ? { DATABASE_URL: database.url } : {}) };
+  }, 180_000);
+  afterAll(async () => {
+    for (const hub of hubs) await hub.close().catch(() => undefined);
+    await database?.drop();
+    await acme?.standIn.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('resumes from the saved cursor without duplicates', async () => {
+    const first = await composeOver(database.db, env, { jobs: { stopGraceMs: 200 } });
+    hubs.push(first);
+    const alice = await signUpUser(first);
+    const credentialId = await addCredential(first, alice, acme.secret);
+    // The third page (after seq 8) is parked: two pages are committed when the hub stops.
+    const held = acme.standIn.hold(8);
+    const created = await first.app.inject({
+      method: 'POST',
+      url: '/api/v1/connections',
+      headers: bearer(alice),
+      payload: { provider: 'acme-inbox', credentialId, options: { mailbox: 'main', pageSize: 4 } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    await held.arrived;
+    const get = (hub: Hub) =>
+      hub.app.inject({ method: 'GET', url: `/api/v1/connections/${id}`, headers: bearer(alice) }).then((r) => r.json());
+    expect((await get(first)).sync).toMatchObject({ state: 'running', progress: { pages: 2, items: 8 } });
+
+    await first.close();
+    // The stopped run gave its lease back; the page it was fetching arrives now and must not be stored.
+    await eventually(
+      async () =>
+        (
+          await database.db.asUser(alice.claims, (tx) =>
+            tx.query<{ s: string }>(`SELECT sync_state AS s FROM made_open.connections WHERE id = $1`, [id]),
+          )
+        ).rows[0]?.s === 'queued'
+          ? true
+          : undefined,
+      'the lease to be released',
+    );
+    held.release();
+
+    const second = await composeOver(database.db, env, { jobs: { stopGraceMs: 200 } });
+    hubs.push(second);
+    const done = await eventually(async () => {
+      const view = await get(second);
+      return view.sync.state === 'idle' ? view : undefined;
+    }, 'the resumed sync to finish');
+    expect(done.status).toBe('active');
+    expect(done.sync).toMatchObject({ progress: { pages: 5, items: 20, created: 20, percent: 100 }, itemsSynced: 20 });
+    const pages = acme.standIn.requests.filter((r) => r.path.endsWith('/messages')).map((r) => r.query.after);
+    // Pages 1 and 2 once; page 3 asked twice (the stopped run's answer was dropped); then on.
+    expect(pages).toEqual(['0', '4', '8', '8', '12', '16']);
+    const stored = await database.db.asUser(alice.claims, (tx) =>
+      tx.query<{ external_id: string; n: string }>(
+        `SELECT external_id, count(*)::text AS n FROM public.entities WHERE source = 'acme-inbox' AND type = 'message' GROUP BY external_id`,
+      ),
+    );
+    expect(stored.rows).toHaveLength(20);
+    expect(stored.rows.every((r) => r.n === '1')).toBe(true);
+    const progress = await database.db.asUser(alice.claims, (tx) =>
+      tx.query<{ items: number }>(
+        `SELECT (data->>'items')::int AS items FROM made_open.outbox WHERE type = 'connector.SyncProgress' AND subject = $1 ORDER BY seq`,
+        [id],
+      ),
+    );
+    expect(progress.rows.map((r) => r.items)).toEqual([4, 8, 12, 16, 20]);
+    await second.close();
+  });
+
+  it('hands a long run over to a fresh job at the end of its time slice, page by page', async () => {
+    // A zero time slice: every page ends its job and queues the next one from the saved cursor.
+    const account = await acmeAccount('other');
+    account.standIn.add(9);
+    try {
+      const local = { ...env, ACME_INBOX_API_URL: account.standIn.url };
+      const sliced = await composeOver(database.db, local, { jobs: { stopGraceMs: 200 }, sync: { runBudgetMs: 0 } });
+      hubs.push(sliced);
+      const alice = await signUpUser(sliced);
+      const credentialId = await addCredential(sliced, alice, account.secret);
+      const created = await sliced.app.inject({
+        method: 'POST',
+        url: '/api/v1/connections',
+        headers: bearer(alice),
+        payload: { provider: 'acme-inbox', credentialId, options: { mailbox: 'other', pageSize: 4 } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id as string;
+      const done = await eventually(async () => {
+        const view = (
+          await sliced.app.inject({ method: 'GET', url: `/api/v1/connections/${id}`, headers: bearer(alice) })
+        ).json();
+        return view.sync.state === 'idle' ? view : undefined;
+      }, 'the sliced sync to finish');
+      expect(done.sync.progress).toMatchObject({ pages: 3, items: 9, created: 9, percent: 100 });
+      const pages = account.standIn.requests.filter((r) => r.path.endsWith('/messages')).map((r) => r.query.after);
+      expect(pages).toEqual(['0', '4', '8']);
+      const jobs = await database.db.asUser(alice.claims, (tx) =>
+        tx.query<{ job: string }>(
+          `SELECT data->>'jobId' AS job FROM made_open.outbox WHERE type = 'connector.SyncProgress' AND subject = $1 ORDER BY seq`,
+          [id],
+        ),
+      );
+      expect(new Set(jobs.rows.map((r) => r.job)).size).toBe(3);
+    } finally {
+      await account.standIn.close();
+    }
+  });
+});
