@@ -1,4 +1,5 @@
 import {
+  getCountries,
   getCountryCallingCode,
   isSupportedCountry,
   parsePhoneNumberFromString,
@@ -418,6 +419,9 @@ export const countryCodeSchema = z
   .transform((code) => code as CountryCode);
 
 export type { CountryCode };
+
+/** Every region with a phone numbering plan (a default region must be one of them). */
+export const phoneRegions = (): CountryCode[] => getCountries();
 
 export interface PhoneOptions {
   /** The region of numbers written without a country code (national format). */

@@ -18,7 +18,7 @@ import { useToast } from '@/components/ui/toast';
 import { revokeGrantAction } from '@/lib/actions/settings';
 import type { Grant, PluginView } from '@/lib/settings/model';
 import { describePermission } from '@/lib/settings/permissions';
-import { formatDate } from '@/lib/utils';
+import { LocalTime } from '@/components/ui/local-time';
 
 export interface PluginGrants {
   plugin: PluginView;
@@ -103,7 +103,7 @@ export function GrantsReview({ items: initial }: { items: PluginGrants[] }) {
                       <div className="min-w-0 flex-1">
                         <p className="text-sm font-medium">{info.summary}</p>
                         <p className="text-xs text-muted-foreground">
-                          <code className="break-all">{g.permission}</code> · allowed {formatDate(g.grantedAt)}
+                          <code className="break-all">{g.permission}</code> · allowed <LocalTime iso={g.grantedAt} />
                         </p>
                       </div>
                       <AlertDialog>
