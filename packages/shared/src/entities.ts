@@ -153,10 +153,24 @@ export const relationshipKinds = [
   'colleague',
   'manager',
   'report',
-  'assistant',
   'neighbour',
 ] as const;
 export type RelationshipKind = (typeof relationshipKinds)[number];
+
+/** How the second person sees the first: Ann -parent-> Bob reads, from Bob, "child: Ann". */
+export const inverseRelationship: Record<RelationshipKind, RelationshipKind> = {
+  partner: 'partner',
+  spouse: 'spouse',
+  parent: 'child',
+  child: 'parent',
+  sibling: 'sibling',
+  relative: 'relative',
+  friend: 'friend',
+  colleague: 'colleague',
+  manager: 'report',
+  report: 'manager',
+  neighbour: 'neighbour',
+};
 
 export const organizationPropertiesSchema = z.strictObject({
   legalName: name().optional(),
