@@ -31,7 +31,7 @@ function prettyHubLogs() {
       hideObject: false,
       singleLine: true,
     });
-    stream.pipe(process.stdout);
+    // It writes to stdout itself: piping it as well would print every line twice.
     return stream;
   } catch {
     return null; // not installed (a production install without dev tools): JSON it is
