@@ -100,6 +100,16 @@ test('settings: a default region, and a password change that needs the current o
 test('the hub owner closes sign-up, a newcomer is told, and the owner opens it again', async ({ browser }) => {
   const owner = await newPage(browser);
   await signIn(owner, ownerEmail, ownerPassword);
+  // A newcomer has the form open already when the owner closes sign-up: the hub refuses.
+  const newcomer = await newPage(browser);
+  await newcomer.goto('/sign-up');
+  const fillForm = async () => {
+    await newcomer.getByLabel('Email').filter(VISIBLE).fill(uniqueEmail('late'));
+    await newcomer.getByLabel('Password', { exact: true }).filter(VISIBLE).fill(password);
+    await newcomer.getByLabel('Repeat password').filter(VISIBLE).fill(password);
+  };
+  await fillForm();
+
   await owner.goto('/settings');
   const toggle = owner.getByRole('switch', { name: 'Let new people sign up' });
   await expect(toggle).toHaveAttribute('aria-checked', 'true');
@@ -108,20 +118,19 @@ test('the hub owner closes sign-up, a newcomer is told, and the owner opens it a
   await expect(owner.getByText(/Closed: only existing accounts/).filter(VISIBLE)).toBeVisible();
   await inspect(owner, 'settings-owner-sign-up-closed');
 
-  const newcomer = await newPage(browser);
-  await newcomer.goto('/sign-up');
-  await newcomer.getByLabel('Email').filter(VISIBLE).fill(uniqueEmail('late'));
-  await newcomer.getByLabel('Password', { exact: true }).filter(VISIBLE).fill(password);
-  await newcomer.getByLabel('Repeat password').filter(VISIBLE).fill(password);
   await newcomer.getByRole('button', { name: 'Create account' }).click();
   await expect(newcomer.getByText(/not taking new accounts/).filter(VISIBLE)).toBeVisible();
+  await inspect(newcomer, 'sign-up-refused');
+  // Anyone arriving now is told before filling anything in.
+  await newcomer.reload();
+  await expect(newcomer.getByRole('heading', { level: 1, name: 'Sign-up is closed' })).toBeVisible();
+  await expect(newcomer.getByLabel('Email')).toHaveCount(0);
   await inspect(newcomer, 'sign-up-closed');
 
   await toggle.click();
   await expect(toggle).toHaveAttribute('aria-checked', 'true');
-  // The form clears passwords after a refusal, as it should.
-  await newcomer.getByLabel('Password', { exact: true }).filter(VISIBLE).fill(password);
-  await newcomer.getByLabel('Repeat password').filter(VISIBLE).fill(password);
+  await newcomer.reload();
+  await fillForm();
   await newcomer.getByRole('button', { name: 'Create account' }).click();
   await expect(newcomer).toHaveURL(/\/contacts/);
   await owner.context().close();
