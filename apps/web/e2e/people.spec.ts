@@ -237,6 +237,9 @@ test('the palette ranks the exact contact above a note that mentions it, and fil
   await expect(page.getByRole('link', { name: 'Lunch with Gwen Ifans' })).toBeVisible();
   // Times in the notes list are the reader's too.
   await expect(page.getByText('UTC').filter(VISIBLE)).toHaveCount(0);
+  // A fresh load: after the add, Next swaps the streamed <title> for a moment.
+  await page.goto('/notes');
+  await page.waitForFunction(() => document.title.trim().length > 0);
 
   await page.keyboard.press('Control+k');
   const dialog = page.getByRole('dialog', { name: 'Search and commands' });

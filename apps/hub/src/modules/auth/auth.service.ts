@@ -343,13 +343,20 @@ export function createAuthService(deps: AuthServiceDeps) {
         // As GoTrue with GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD: a stolen
         // session alone cannot take the account over.
         if (!input.current_password) throw goTrue.currentPasswordRequired();
-        const current = await db.asSystem((tx) => repo.findUserById(tx, caller.id));
+        // A guess here is a guess at the password: it counts against the account's sign-in
+        // throttle, so a stolen session cannot try passwords faster than the sign-in form.
+        const { current, waitMs } = await db.asSystem(async (tx) => {
+          const current = await repo.findUserById(tx, caller.id);
+          return { current, waitMs: current ? await throttle.reserve(tx, current.email) : 0 };
+        });
+        if (waitMs > 0) throw goTrue.signInHeldBack(Math.ceil(waitMs / 1000));
         if (
           !current?.encrypted_password ||
           !(await passwords.verify(current.encrypted_password, input.current_password))
         ) {
           throw goTrue.currentPasswordMismatch();
         }
+        await db.asSystem((tx) => throttle.clear(tx, current.email));
         if (input.password === input.current_password) throw goTrue.samePassword();
         encryptedPassword = await passwords.hash(input.password);
       }

@@ -129,6 +129,33 @@ describe.each(testDatabaseKinds())('account settings on %s', (kind) => {
     }
   });
 
+  it('counts wrong current passwords against the sign-in throttle, and then refuses even the right one', async () => {
+    const user = await signUpUser(hub);
+    const change = (current: string) =>
+      hub.app.inject({
+        method: 'PUT',
+        url: '/auth/v1/user',
+        headers: bearer(user),
+        payload: { password: 'a brand new passphrase', current_password: current },
+      });
+    const hashOf = async () =>
+      (
+        await hub.db.asSystem((tx) =>
+          tx.query<{ h: string }>('SELECT encrypted_password AS h FROM auth.users WHERE id = $1', [user.id]),
+        )
+      ).rows[0]!.h;
+    const before = await hashOf();
+    const codes: number[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) codes.push((await change(`guess ${attempt}`)).statusCode);
+    expect(codes.slice(0, 4)).toEqual([400, 400, 400, 400]);
+    expect(codes.slice(5)).toEqual([429, 429, 429]);
+    const held = await change(user.password);
+    expect(held.statusCode).toBe(429);
+    expect(held.headers['retry-after']).toBeTruthy();
+    // Nothing changed.
+    expect(await hashOf()).toBe(before);
+  });
+
   describe('phone numbers with a default region', () => {
     it('stores national numbers in E.164 using the account default region (possible, not only valid)', async () => {
       await patch(owner, { defaultRegion: 'GB' });
