@@ -1,6 +1,8 @@
 import 'server-only';
 import { z } from 'zod';
+import { getDefaultRegion } from '@/lib/account';
 import {
+  formatPhone,
   inverseRelationship,
   normalizeEmail,
   normalizePhone,
@@ -48,8 +50,17 @@ export interface ContactRows {
 }
 
 export async function listContactRows(): Promise<ContactRows> {
-  const { items, truncated } = await listAll('person', MAX_LIST);
-  const rows = sortByName(items.map((e) => toContactRow(toContact(e))));
+  const [{ items, truncated }, region] = await Promise.all([listAll('person', MAX_LIST), getDefaultRegion()]);
+  // Numbers stored only in E.164 (from a connector or a merge) are shown as the reader writes
+  // them: nationally for their default region. Numbers typed by hand stay as typed.
+  const local = (phone: string) =>
+    region && phone.startsWith('+') ? formatPhone(phone, region as CountryCode) : phone;
+  const rows = sortByName(
+    items.map((e) => {
+      const row = toContactRow(toContact(e));
+      return region ? { ...row, phones: row.phones.map(local) } : row;
+    }),
+  );
   let newest = '';
   for (const r of rows) if (r.updatedAt > newest) newest = r.updatedAt;
   return { rows, truncated, stamp: `${rows.length}:${newest}` };

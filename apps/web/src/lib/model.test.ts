@@ -1,6 +1,6 @@
 import { emptyContactDetails } from '@/lib/model';
 import { describe, expect, it } from 'vitest';
-import { filterContacts, mergePreview, parseContactForm, toContact, type Contact } from './model';
+import { filterContacts, formatOccasion, mergePreview, parseContactForm, toContact, type Contact } from './model';
 
 const base = {
   version: 1,
@@ -160,6 +160,43 @@ describe('toContact', () => {
       emails: ['ada@example.org'],
       phones: ['+442079460958'],
     });
+  });
+
+  it('does not list a national display copy and its E.164 identifier twice, and reads the whole model', () => {
+    const c = toContact({
+      id: 'p',
+      type: 'person',
+      title: 'Gwen',
+      version: 1,
+      properties: {
+        phones: ['07700 900123'],
+        birthday: '--04-23',
+        addresses: [{ label: 'Home', locality: 'Cardiff' }, 'junk'],
+        customFields: [{ label: 'Shoe size', value: '38' }, { value: 'no label' }],
+        photo: { bucket: 'b', path: 'p/1.png' },
+        tags: ['choir', 3],
+      },
+      identifiers: [
+        { kind: 'phone', value: '+447700900123' },
+        { kind: 'phone', value: '+12025550199' },
+      ],
+    });
+    expect(c.phones).toEqual(['07700 900123', '+12025550199']);
+    expect(c).toMatchObject({
+      birthday: '--04-23',
+      addresses: [{ label: 'Home', locality: 'Cardiff' }],
+      customFields: [{ label: 'Shoe size', value: '38' }],
+      photo: { bucket: 'b', path: 'p/1.png' },
+      tags: ['choir'],
+    });
+  });
+});
+
+describe('formatOccasion', () => {
+  it('writes dates for people, with or without the year', () => {
+    expect(formatOccasion('1990-04-23')).toBe('23 April 1990');
+    expect(formatOccasion('--12-10')).toBe('10 December');
+    expect(formatOccasion('whenever')).toBe('whenever');
   });
 });
 
