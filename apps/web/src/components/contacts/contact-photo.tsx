@@ -95,7 +95,7 @@ export function PhotoControls({ id, name, photo }: { id: string; name: string; p
           className="sr-only"
           onChange={(e) => e.target.files?.[0] && upload(e.target.files[0])}
         />
-        <Button variant="outline" size="sm" disabled={busy !== undefined} onClick={() => input.current?.click()}>
+        <Button variant="outline" disabled={busy !== undefined} onClick={() => input.current?.click()}>
           {busy === 'upload' ? (
             <LoaderCircle className="animate-spin" aria-hidden="true" />
           ) : (
@@ -104,7 +104,7 @@ export function PhotoControls({ id, name, photo }: { id: string; name: string; p
           {photo ? 'Change photo' : 'Add photo'}
         </Button>
         {photo && (
-          <Button variant="ghost" size="sm" disabled={busy !== undefined} onClick={remove}>
+          <Button variant="ghost" disabled={busy !== undefined} onClick={remove}>
             {busy === 'remove' ? (
               <LoaderCircle className="animate-spin" aria-hidden="true" />
             ) : (
