@@ -103,7 +103,12 @@ export async function composeHub(
     events,
     tuning: options.auth,
   });
-  const graph = createGraphModule({ db, logger: logger.child({ module: 'graph' }), outbox });
+  const graph = createGraphModule({
+    db,
+    logger: logger.child({ module: 'graph' }),
+    outbox,
+    defaultRegionOf: auth.settings.defaultRegionOf,
+  });
   const wallet = createWalletModule({
     config,
     db,

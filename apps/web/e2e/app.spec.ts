@@ -39,7 +39,7 @@ test('create a contact, with validation first', async () => {
   await page.getByLabel('Phone numbers').filter(VISIBLE).fill('12');
   await page.getByRole('button', { name: 'Save contact' }).click();
   await expect(page.getByText('Give the contact a name.').filter(VISIBLE)).toBeVisible();
-  await expect(page.getByText(/Enter phone numbers with their country code/).filter(VISIBLE)).toBeVisible();
+  await expect(page.getByText(/Line 1 \("12"\): Write it with its country code/).filter(VISIBLE)).toBeVisible();
   await inspect(page, 'contact-new-errors');
   adaId = await createContact(page, {
     name: 'Ada Lovelace',

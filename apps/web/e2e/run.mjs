@@ -3,10 +3,11 @@
 // production build of the web app, each on a free port, then the Playwright suite with
 // Debian's Chromium. Everything started here is stopped at the end.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildNeeded } from '../../../scripts/lib/web-build.mjs';
 
 const web = resolve(import.meta.dirname, '..');
 const hubDir = resolve(web, '../hub');
@@ -68,15 +69,6 @@ function run(command, args, options) {
   });
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 let stopping = false;
 function stopAll() {
   stopping = true;
@@ -116,10 +108,8 @@ try {
   const hubUrl = `http://127.0.0.1:${hubPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;
 
-  const build = join(web, '.next/BUILD_ID');
-  const stale =
-    !existsSync(build) ||
-    Math.max(newestMtime(join(web, 'src')), statSync(join(web, 'next.config.ts')).mtimeMs) > statSync(build).mtimeMs;
+  // The same rule as `pnpm start`: web sources, config and the shared package it bundles.
+  const stale = buildNeeded(resolve(web, '../..')) !== null;
   const nextBin = join(web, 'node_modules/.bin/next');
   const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
   const buildPromise = stale ? run(nextBin, ['build'], { cwd: web, env: baseEnv }) : Promise.resolve();
@@ -150,6 +140,16 @@ try {
   });
   await waitFor(`${webUrl}/sign-in`, 'The web app');
 
+  // The hub's owner is its first account: made here, before any spec, so the specs that
+  // need the owner (opening and closing sign-up) know who it is whatever order they run in.
+  const owner = { email: `owner-${Date.now()}@example.org`, password: 'owner passphrase 1' };
+  const signedUp = await fetch(`${hubUrl}/auth/v1/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', apikey: anonKey },
+    body: JSON.stringify(owner),
+  });
+  if (!signedUp.ok) throw new Error(`Could not create the hub owner: ${signedUp.status} ${await signedUp.text()}`);
+
   // The settings screens install the plugin SDK's examples: pack them (dist/ and a .tgz).
   const sdk = resolve(web, '../../packages/plugin-sdk');
   for (const example of ['birthday-reminder', 'contact-enricher']) {
@@ -164,6 +164,8 @@ try {
       E2E_BASE_URL: webUrl,
       E2E_HUB_URL: hubUrl,
       E2E_ANON_KEY: anonKey,
+      E2E_OWNER_EMAIL: owner.email,
+      E2E_OWNER_PASSWORD: owner.password,
       E2E_PLUGIN_EXAMPLES: join(sdk, 'examples'),
     },
   });

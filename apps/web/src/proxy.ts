@@ -47,5 +47,6 @@ export async function proxy(request: NextRequest) {
 }
 
 export const config = {
-  matcher: ['/((?!_next/static|_next/image|favicon.ico|api/|.*\\.(?:svg|png|jpg|ico|webp)$).*)'],
+  // Icons and the web manifest are public: a browser fetches them without the session.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|manifest.webmanifest|api/|.*\\.(?:svg|png|jpg|ico|webp)$).*)'],
 };

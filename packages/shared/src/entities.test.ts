@@ -5,6 +5,9 @@ import {
   entityPropertiesSchemas,
   normalizeEmail,
   normalizePhone,
+  phoneProblem,
+  formatPhone,
+  personPropertiesSchema,
   personCreateInputSchema,
 } from './entities.ts';
 import { entityCreated, entityUpdated } from './graph-events.ts';
@@ -43,6 +46,31 @@ describe('normalizePhone', () => {
   });
 });
 
+describe('possible, not only valid, phone numbers', () => {
+  it('accepts every number possible for the region, as the issue asks', () => {
+    // 07700 900xxx is Ofcom's drama range: possible, not "valid". It is someone's number in a film.
+    expect(normalizePhone('07700 900123', { defaultCountry: 'GB' })).toBe('+447700900123');
+    expect(normalizePhone('(202) 555-0199', { defaultCountry: 'US' })).toBe('+12025550199');
+  });
+
+  it('says why an impossible number is refused', () => {
+    expect(phoneProblem('07700 900123', { defaultCountry: 'GB' })).toBeNull();
+    expect(phoneProblem('123', { defaultCountry: 'GB' })).toMatch(/too short for a number in GB/);
+    expect(phoneProblem('0770090012345678', { defaultCountry: 'GB' })).toMatch(/too long/);
+    expect(phoneProblem('07700 900123')).toMatch(/country code.*default region/);
+    expect(phoneProblem('ext 12')).toMatch(/digits, spaces/);
+    expect(phoneProblem('   ')).toMatch(/empty/);
+    expect(phoneProblem('+999 1234 5678')).toMatch(/country code/);
+  });
+
+  it('shows numbers of the home region nationally and others internationally', () => {
+    expect(formatPhone('+447700900123', 'GB')).toBe('07700 900123');
+    expect(formatPhone('+12025550199', 'GB')).toBe('+1 202 555 0199');
+    expect(formatPhone('+12025550199', 'US')).toBe('(202) 555-0199');
+    expect(formatPhone('not a number', 'US')).toBe('not a number');
+  });
+});
+
 describe('normalizeEmail', () => {
   it('trims and lowercases', () => {
     expect(normalizeEmail('  Ada@Example.ORG ')).toBe('ada@example.org');
@@ -63,6 +91,32 @@ describe('normalizeEmail', () => {
 });
 
 describe('property schemas', () => {
+  it('takes the contact model: occasions, addresses, tags, groups, photo and custom fields', () => {
+    const full = {
+      birthday: '--04-23',
+      anniversaries: [{ label: 'Wedding', date: '2015-06-20' }],
+      organization: 'Acme',
+      jobTitle: 'Engineer',
+      addresses: [{ label: 'Home', street: '1 High St', locality: 'Leeds', postalCode: 'LS1 1AA', country: 'UK' }],
+      tags: ['climbing'],
+      groups: ['Friends'],
+      photo: { bucket: 'contact-photos', path: 'u/1.jpg' },
+      customFields: [{ label: 'Shoe size', value: '42' }],
+    };
+    expect(personPropertiesSchema.parse(full)).toEqual(full);
+    for (const bad of [
+      { anniversaries: [{ label: 'Wedding', date: '2015-02-30' }] },
+      { addresses: [{ label: 'Empty' }] },
+      { addresses: [{ street: '   ' }] },
+      { photo: { bucket: 'contact-photos', path: '../other/1.jpg' } },
+      { photo: { url: 'https://example.com/x.jpg' } },
+      { customFields: [{ label: '', value: 'x' }] },
+      { tags: ['a'.repeat(101)] },
+    ]) {
+      expect(personPropertiesSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
   it('accepts full and year-less birthdays that exist', () => {
     for (const ok of ['1990-04-23', '2000-02-29', '--02-29', '--12-31'])
       expect(birthdaySchema.safeParse(ok).success).toBe(true);

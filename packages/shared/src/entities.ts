@@ -1,4 +1,11 @@
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import {
+  getCountries,
+  getCountryCallingCode,
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  validatePhoneNumberLength,
+  type CountryCode,
+} from 'libphonenumber-js';
 import { z } from 'zod';
 
 /**
@@ -61,20 +68,109 @@ const direction = z.enum(['inbound', 'outbound']);
 // ---------------------------------------------------------------------------------------
 // Properties of each entity type. Strict: an unknown key is a 400, so typos surface.
 
+/** A dated occasion other than the birthday (wedding, met, ...), as a birthday is written. */
+export const anniversarySchema = z.strictObject({
+  label: name(100),
+  date: birthdaySchema,
+});
+
+/** A postal address (vCard ADR, without the PO box): at least one line filled in. */
+export const postalAddressSchema = z
+  .strictObject({
+    label: name(100).optional(),
+    street: text(500).optional(),
+    locality: text(200).optional(),
+    region: text(200).optional(),
+    postalCode: text(40).optional(),
+    country: text(200).optional(),
+  })
+  .refine(
+    (address) =>
+      [address.street, address.locality, address.region, address.postalCode, address.country].some(
+        (line) => line !== undefined && line.trim() !== '',
+      ),
+    'An address needs at least one of street, town, region, postcode or country.',
+  );
+export type PostalAddress = z.infer<typeof postalAddressSchema>;
+
+/** A field the person named themselves ("Shoe size": "42"). */
+export const customFieldSchema = z.strictObject({
+  label: name(100),
+  value: text(2000),
+});
+
+/**
+ * The contact's photo: an object in the hub's Storage (bucket and path), read through
+ * /storage/v1 under the owner's RLS, never a URL to somewhere else.
+ */
+export const personPhotoSchema = z.strictObject({
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'Must be a storage bucket name.'),
+  path: z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine(noNul, nulMessage)
+    .refine((path) => !path.split('/').includes('..'), 'A photo path cannot contain "..".'),
+});
+
 export const personPropertiesSchema = z.strictObject({
   givenName: name().optional(),
   familyName: name().optional(),
   additionalName: name().optional(),
   nickname: name().optional(),
   birthday: birthdaySchema.optional(),
+  anniversaries: z.array(anniversarySchema).max(20).optional(),
   organization: name().optional(),
   jobTitle: name().optional(),
+  department: name().optional(),
   notes: text(20_000).optional(),
   /** Display copies as typed; the normalised, unique forms live in identifiers. */
   emails: shortList(text(320)).optional(),
   phones: shortList(text(64)).optional(),
   urls: shortList(z.url().max(2000)).optional(),
+  addresses: z.array(postalAddressSchema).max(10).optional(),
+  /** Free labels ("climbing", "school run"). */
+  tags: shortList(name(100), 50).optional(),
+  /** The circles the person belongs to ("Family", "Work"): lists a contact list can filter by. */
+  groups: shortList(name(100), 20).optional(),
+  photo: personPhotoSchema.optional(),
+  customFields: z.array(customFieldSchema).max(50).optional(),
 });
+export type PersonProperties = z.infer<typeof personPropertiesSchema>;
+
+/**
+ * Relationships between people are links between two person entities (POST /links), with
+ * one of these kinds read from the first person to the second ("Ann -partner-> Bob").
+ */
+export const relationshipKinds = [
+  'partner',
+  'spouse',
+  'parent',
+  'child',
+  'sibling',
+  'relative',
+  'friend',
+  'colleague',
+  'manager',
+  'report',
+  'neighbour',
+] as const;
+export type RelationshipKind = (typeof relationshipKinds)[number];
+
+/** How the second person sees the first: Ann -parent-> Bob reads, from Bob, "child: Ann". */
+export const inverseRelationship: Record<RelationshipKind, RelationshipKind> = {
+  partner: 'partner',
+  spouse: 'spouse',
+  parent: 'child',
+  child: 'parent',
+  sibling: 'sibling',
+  relative: 'relative',
+  friend: 'friend',
+  colleague: 'colleague',
+  manager: 'report',
+  report: 'manager',
+  neighbour: 'neighbour',
+};
 
 export const organizationPropertiesSchema = z.strictObject({
   legalName: name().optional(),
@@ -336,26 +432,69 @@ export const countryCodeSchema = z
   .refine((code) => isSupportedCountry(code), 'Not a country code with a phone numbering plan.')
   .transform((code) => code as CountryCode);
 
+export type { CountryCode };
+
+/** Every region with a phone numbering plan (a default region must be one of them). */
+export const phoneRegions = (): CountryCode[] => getCountries();
+
 export interface PhoneOptions {
   /** The region of numbers written without a country code (national format). */
   defaultCountry?: CountryCode;
 }
 
+/** Why a phone number cannot be read, in words a person can act on; null when it can. */
+export function phoneProblem(input: string, options: PhoneOptions = {}): string | null {
+  if (typeof input !== 'string' || input.trim() === '') return 'It is empty.';
+  if (input.length > 64) return 'It is longer than 64 characters.';
+  if (!/^[\d\s+()./-]+$/.test(input)) return 'Use digits, spaces and + ( ) . / - only (no letters or extensions).';
+  if (!/\d/.test(input)) return 'It has no digits.';
+  const trimmed = input.trim().replace(/^00(?=[1-9])/, '+');
+  const region = options.defaultCountry;
+  if (!trimmed.startsWith('+') && !region) {
+    return 'Write it with its country code, like +44 20 7946 0958, or choose a default region in Settings.';
+  }
+  const parsed = parsePhoneNumberFromString(trimmed, region ? { defaultCountry: region } : {});
+  if (parsed?.isPossible()) return null;
+  const where = trimmed.startsWith('+') ? 'its country' : region;
+  switch (validatePhoneNumberLength(trimmed, region ? { defaultCountry: region } : {})) {
+    case 'TOO_SHORT':
+      return `It is too short for a number in ${where}.`;
+    case 'TOO_LONG':
+      return `It is too long for a number in ${where}.`;
+    case 'INVALID_COUNTRY':
+      return 'Its country code (after the +) is not one that exists.';
+    default:
+      return `No number in ${where} has this many digits.`;
+  }
+}
+
 /**
- * A phone number in E.164 (+442079460958), or null when it is not a valid number. Without
- * `defaultCountry`, only international input (+44 ..., 0044 ...) can be read.
+ * A phone number in E.164 (+442079460958), or null when no number could be written that
+ * way. Accepts every number libphonenumber calls "possible" (a plausible length for its
+ * country), not only "valid" ones (a range known to be allocated): ranges change faster
+ * than the metadata, and a person's own contact list is not the place to second-guess
+ * them. Without `defaultCountry`, only international input (+44 ..., 0044 ...) can be read.
  */
 export function normalizePhone(input: string, options: PhoneOptions = {}): string | null {
-  // Digits and the usual separators only: no letters (extensions, vanity numbers) or controls.
-  if (typeof input !== 'string' || input.length > 64 || !/^[\d\s+()./-]+$/.test(input) || !/\d/.test(input))
-    return null;
+  if (phoneProblem(input, options) !== null) return null;
   const trimmed = input.trim().replace(/^00(?=[1-9])/, '+');
   const parsed = parsePhoneNumberFromString(
     trimmed,
     options.defaultCountry ? { defaultCountry: options.defaultCountry } : {},
   );
-  if (!parsed || !parsed.isValid()) return null;
-  return parsed.number;
+  return parsed?.isPossible() ? parsed.number : null;
+}
+
+/**
+ * How to show a stored E.164 number: national format when it belongs to `region` (the
+ * user's default region), international otherwise; the input as is when it cannot be read.
+ */
+export function formatPhone(value: string, region?: CountryCode): string {
+  const parsed = parsePhoneNumberFromString(value);
+  if (!parsed) return value;
+  // By calling code, not parsed.country: a possible-but-unallocated number has no country.
+  const home = region !== undefined && parsed.countryCallingCode === getCountryCallingCode(region);
+  return home ? parsed.formatNational() : parsed.formatInternational();
 }
 
 const emailPattern = /^[^\s@"(),:;<>[\\\]]+@[^\s@"(),:;<>[\\\]]+\.[^\s@"(),:;<>[\\\]]+$/;

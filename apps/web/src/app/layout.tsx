@@ -7,6 +7,8 @@ import './globals.css';
 export const metadata: Metadata = {
   title: { default: 'Made Open', template: '%s · Made Open' },
   description: 'Your self-hosted personal hub: contacts, notes and communications in one private place.',
+  applicationName: 'Made Open',
+  appleWebApp: { capable: true, title: 'Made Open', statusBarStyle: 'default' },
 };
 
 export const viewport: Viewport = {

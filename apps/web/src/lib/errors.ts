@@ -59,6 +59,14 @@ export function friendlyAuthError(error: {
       return 'An account with this email already exists. Sign in instead.';
     case 'weak_password':
       return error.message || 'Choose a longer password.';
+    case 'signup_disabled':
+      return 'This hub is not taking new accounts: its owner has closed sign-up. Ask them to open it, or sign in if you have an account.';
+    case 'current_password_required':
+      return 'Enter your current password to change it.';
+    case 'current_password_mismatch':
+      return 'Your current password is not right. Check it and try again.';
+    case 'same_password':
+      return 'The new password is the same as the current one. Choose a different one.';
     case 'over_request_rate_limit':
     case 'over_email_send_rate_limit':
       return 'Too many attempts in a short time. Wait a minute, then try again.';

@@ -1,6 +1,15 @@
 import 'server-only';
 import { z } from 'zod';
-import { normalizeEmail, normalizePhone } from '@made-open/shared/entities';
+import { getDefaultRegion } from '@/lib/account';
+import {
+  formatPhone,
+  inverseRelationship,
+  normalizeEmail,
+  normalizePhone,
+  relationshipKinds,
+  type CountryCode,
+  type RelationshipKind,
+} from '@made-open/shared/entities';
 import { friendlyHubError, HubError } from '@/lib/errors';
 import { hubFetch } from '@/lib/hub';
 import {
@@ -41,8 +50,17 @@ export interface ContactRows {
 }
 
 export async function listContactRows(): Promise<ContactRows> {
-  const { items, truncated } = await listAll('person', MAX_LIST);
-  const rows = sortByName(items.map((e) => toContactRow(toContact(e))));
+  const [{ items, truncated }, region] = await Promise.all([listAll('person', MAX_LIST), getDefaultRegion()]);
+  // Numbers stored only in E.164 (from a connector or a merge) are shown as the reader writes
+  // them: nationally for their default region. Numbers typed by hand stay as typed.
+  const local = (phone: string) =>
+    region && phone.startsWith('+') ? formatPhone(phone, region as CountryCode) : phone;
+  const rows = sortByName(
+    items.map((e) => {
+      const row = toContactRow(toContact(e));
+      return region ? { ...row, phones: row.phones.map(local) } : row;
+    }),
+  );
   let newest = '';
   for (const r of rows) if (r.updatedAt > newest) newest = r.updatedAt;
   return { rows, truncated, stamp: `${rows.length}:${newest}` };
@@ -67,12 +85,22 @@ export async function getNote(id: string): Promise<Note> {
   return toNote(await getTyped(id, 'note'));
 }
 
+/** The form's fields over the stored properties: what the form does not show (photo, names) is kept. */
 function personProperties(input: ContactInput, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const props: Record<string, unknown> = { ...previous, emails: input.emails, phones: input.phones };
-  if (input.organization) props.organization = input.organization;
-  else delete props.organization;
-  if (input.notes) props.notes = input.notes;
-  else delete props.notes;
+  const set = (key: string, value: unknown, present: boolean) => {
+    if (present) props[key] = value;
+    else delete props[key];
+  };
+  set('organization', input.organization, input.organization !== '');
+  set('jobTitle', input.jobTitle, input.jobTitle !== '');
+  set('birthday', input.birthday, input.birthday !== '');
+  set('anniversaries', input.anniversaries, input.anniversaries.length > 0);
+  set('addresses', input.addresses, input.addresses.length > 0);
+  set('tags', input.tags, input.tags.length > 0);
+  set('groups', input.groups, input.groups.length > 0);
+  set('customFields', input.customFields, input.customFields.length > 0);
+  set('notes', input.notes, input.notes !== '');
   return props;
 }
 
@@ -96,6 +124,7 @@ export async function updateContact(
   version: number,
   input: ContactInput,
   current: Entity,
+  region?: CountryCode,
 ): Promise<Contact> {
   const path = `/entities/${encodeURIComponent(id)}`;
   const updated = EntitySchema.parse(
@@ -106,7 +135,7 @@ export async function updateContact(
   );
   const wanted = new Set([
     ...input.emails.map((e) => `email:${normalizeEmail(e)}`),
-    ...input.phones.map((p) => `phone:${normalizePhone(p)}`),
+    ...input.phones.map((p) => `phone:${normalizePhone(p, { defaultCountry: region })}`),
   ]);
   const existing = current.identifiers ?? [];
   const known = new Set(existing.map((i) => `${i.kind}:${i.value}`));
@@ -133,7 +162,7 @@ export async function updateContact(
     }
   }
   for (const p of input.phones) {
-    const n = normalizePhone(p);
+    const n = normalizePhone(p, { defaultCountry: region });
     if (n && !known.has(`phone:${n}`)) {
       known.add(`phone:${n}`);
       latest = EntitySchema.parse(
@@ -177,22 +206,63 @@ export interface TimelineItem {
   at: string;
 }
 
-export async function getTimeline(id: string): Promise<TimelineItem[]> {
+export interface Relationship {
+  linkId: string;
+  /** What the other person is to this one ("partner", "manager", ...). */
+  kind: RelationshipKind;
+  person: { id: string; name: string };
+}
+
+const isRelationshipKind = (kind: string): kind is RelationshipKind =>
+  (relationshipKinds as readonly string[]).includes(kind);
+
+/**
+ * A person's links, split: relationships (typed links to other persons, read from this
+ * person's side) and the timeline (everything else, newest first).
+ */
+export async function getContactLinks(
+  id: string,
+): Promise<{ timeline: TimelineItem[]; relationships: Relationship[] }> {
   const raw = await hubFetch<unknown>(`/entities/${encodeURIComponent(id)}/links`);
   const list = Array.isArray(raw) ? raw : ((raw as { items?: unknown[] } | undefined)?.items ?? []);
-  const out: TimelineItem[] = [];
+  const timeline: TimelineItem[] = [];
+  const relationships: Relationship[] = [];
   for (const item of list) {
     const parsed = LinkSchema.safeParse(item);
     if (!parsed.success) continue;
     const entity = parsed.data.entity ?? parsed.data.other;
     if (!entity) continue;
-    out.push({
-      linkKind: parsed.data.kind ?? parsed.data.type ?? 'linked',
+    const kind = parsed.data.kind ?? parsed.data.type ?? 'linked';
+    if (entity.type === 'person' && isRelationshipKind(kind) && parsed.data.id) {
+      relationships.push({
+        linkId: parsed.data.id,
+        kind: parsed.data.direction === 'in' ? inverseRelationship[kind] : kind,
+        person: { id: entity.id, name: entity.title?.trim() || 'Unnamed contact' },
+      });
+      continue;
+    }
+    timeline.push({
+      linkKind: kind,
       entity,
       at: entity.occurredAt ?? entity.updatedAt ?? entity.createdAt ?? parsed.data.createdAt ?? '',
     });
   }
-  return out.sort((a, b) => b.at.localeCompare(a.at));
+  timeline.sort((a, b) => b.at.localeCompare(a.at));
+  relationships.sort((a, b) => a.kind.localeCompare(b.kind) || a.person.name.localeCompare(b.person.name));
+  return { timeline, relationships };
+}
+
+export async function getTimeline(id: string): Promise<TimelineItem[]> {
+  return (await getContactLinks(id)).timeline;
+}
+
+/** "Ann is Bob's partner": a link Bob -kind-> Ann, read from Bob's page as "kind: Ann". */
+export async function addRelationship(personId: string, kind: RelationshipKind, otherId: string): Promise<void> {
+  await hubFetch('/links', { method: 'POST', body: { kind, fromId: personId, toId: otherId } });
+}
+
+export async function removeLink(linkId: string): Promise<void> {
+  await hubFetch(`/links/${encodeURIComponent(linkId)}`, { method: 'DELETE' });
 }
 
 export async function listNotes(): Promise<{ notes: Note[]; truncated: boolean }> {

@@ -1,7 +1,16 @@
+import { emptyContactDetails } from '@/lib/model';
 import { describe, expect, it } from 'vitest';
-import { filterContacts, mergePreview, parseContactForm, toContact, type Contact } from './model';
+import { filterContacts, formatOccasion, mergePreview, parseContactForm, toContact, type Contact } from './model';
 
-const base = { version: 1, createdAt: '2026-01-01T00:00:00Z', notes: '', organization: '', emails: [], phones: [] };
+const base = {
+  version: 1,
+  createdAt: '2026-01-01T00:00:00Z',
+  notes: '',
+  ...emptyContactDetails,
+  organization: '',
+  emails: [],
+  phones: [],
+};
 const ada: Contact = {
   ...base,
   id: 'a',
@@ -61,8 +70,71 @@ describe('parseContactForm', () => {
         phones: ['+44 20 7946 0958'],
         organization: 'AE',
         notes: '',
+        jobTitle: '',
+        birthday: '',
+        anniversaries: [],
+        addresses: [],
+        tags: [],
+        groups: [],
+        customFields: [],
       },
     });
+  });
+
+  it('reads national numbers with the default region and names each bad line', () => {
+    const gb = parseContactForm(
+      { name: 'Gwen', emails: '', phones: '07700 900123', organization: '', notes: '' },
+      'GB',
+    );
+    expect(gb.ok && gb.data.phones).toEqual(['07700 900123']);
+    const bad = parseContactForm(
+      { name: 'X', emails: '', phones: '+44 20 7946 0958\n123', organization: '', notes: '' },
+      'GB',
+    );
+    expect(!bad.ok && bad.fieldErrors.phones).toBe('Line 2 ("123"): It is too short for a number in GB.');
+    const none = parseContactForm({ name: 'X', emails: '', phones: '07700 900123', organization: '', notes: '' });
+    expect(!none.ok && none.fieldErrors.phones).toMatch(/default region in Settings/);
+  });
+
+  it('takes the whole contact model and drops empty rows', () => {
+    const result = parseContactForm({
+      name: 'Ada',
+      emails: '',
+      phones: '',
+      organization: 'AE',
+      jobTitle: ' Analyst ',
+      birthday: '--12-10',
+      anniversaries: [
+        { label: 'Wedding', date: '1835-07-08' },
+        { label: '', date: '' },
+      ],
+      addresses: [{ label: 'Home', street: '12 St James Sq', locality: 'London', postalCode: '' }, { label: '' }],
+      tags: 'maths, poetry',
+      groups: 'Friends',
+      customFields: [
+        { label: 'Pet', value: 'Puff' },
+        { label: '', value: '' },
+      ],
+      notes: '',
+    });
+    expect(result.ok && result.data).toMatchObject({
+      jobTitle: 'Analyst',
+      birthday: '--12-10',
+      anniversaries: [{ label: 'Wedding', date: '1835-07-08' }],
+      addresses: [{ label: 'Home', street: '12 St James Sq', locality: 'London' }],
+      tags: ['maths', 'poetry'],
+      groups: ['Friends'],
+      customFields: [{ label: 'Pet', value: 'Puff' }],
+    });
+    const badDate = parseContactForm({
+      name: 'A',
+      emails: '',
+      phones: '',
+      organization: '',
+      notes: '',
+      birthday: '--02-30',
+    });
+    expect(!badDate.ok && badDate.fieldErrors.birthday).toMatch(/date/);
   });
 });
 
@@ -84,9 +156,47 @@ describe('toContact', () => {
       name: 'Ada',
       organization: 'AE',
       notes: 'met at the salon',
+      ...emptyContactDetails,
       emails: ['ada@example.org'],
       phones: ['+442079460958'],
     });
+  });
+
+  it('does not list a national display copy and its E.164 identifier twice, and reads the whole model', () => {
+    const c = toContact({
+      id: 'p',
+      type: 'person',
+      title: 'Gwen',
+      version: 1,
+      properties: {
+        phones: ['07700 900123'],
+        birthday: '--04-23',
+        addresses: [{ label: 'Home', locality: 'Cardiff' }, 'junk'],
+        customFields: [{ label: 'Shoe size', value: '38' }, { value: 'no label' }],
+        photo: { bucket: 'b', path: 'p/1.png' },
+        tags: ['choir', 3],
+      },
+      identifiers: [
+        { kind: 'phone', value: '+447700900123' },
+        { kind: 'phone', value: '+12025550199' },
+      ],
+    });
+    expect(c.phones).toEqual(['07700 900123', '+12025550199']);
+    expect(c).toMatchObject({
+      birthday: '--04-23',
+      addresses: [{ label: 'Home', locality: 'Cardiff' }],
+      customFields: [{ label: 'Shoe size', value: '38' }],
+      photo: { bucket: 'b', path: 'p/1.png' },
+      tags: ['choir'],
+    });
+  });
+});
+
+describe('formatOccasion', () => {
+  it('writes dates for people, with or without the year', () => {
+    expect(formatOccasion('1990-04-23')).toBe('23 April 1990');
+    expect(formatOccasion('--12-10')).toBe('10 December');
+    expect(formatOccasion('whenever')).toBe('whenever');
   });
 });
 

@@ -2,7 +2,14 @@
  * The web app's view of the hub's graph entities. Parsing is tolerant of optional fields so
  * a hub that adds fields does not break the app; required ones are checked.
  */
-import { normalizeEmail, normalizePhone } from '@made-open/shared/entities';
+import {
+  birthdaySchema,
+  normalizeEmail,
+  normalizePhone,
+  phoneProblem,
+  type CountryCode,
+  type PostalAddress,
+} from '@made-open/shared/entities';
 import { z } from 'zod';
 
 const isoish = z.union([z.string(), z.date().transform((d) => d.toISOString())]);
@@ -28,20 +35,86 @@ export type Entity = z.infer<typeof EntitySchema>;
 
 export const EntityPageSchema = z.object({ items: z.array(EntitySchema), nextCursor: z.string().nullish() });
 
+export interface Occasion {
+  label: string;
+  /** YYYY-MM-DD, or --MM-DD when the year is unknown. */
+  date: string;
+}
+
+export interface CustomField {
+  label: string;
+  value: string;
+}
+
+export type Address = PostalAddress;
+
+export interface ContactPhoto {
+  bucket: string;
+  path: string;
+}
+
 export interface Contact {
   id: string;
   name: string;
   emails: string[];
   phones: string[];
   organization: string;
+  jobTitle: string;
+  /** '' when unknown; otherwise as stored (YYYY-MM-DD or --MM-DD). */
+  birthday: string;
+  anniversaries: Occasion[];
+  addresses: Address[];
+  tags: string[];
+  groups: string[];
+  customFields: CustomField[];
+  photo: ContactPhoto | null;
   notes: string;
   version: number;
   createdAt: string;
   updatedAt: string;
 }
 
+/** The optional parts of a contact, empty: for contacts built in code (tests, previews). */
+export const emptyContactDetails = {
+  jobTitle: '',
+  birthday: '',
+  anniversaries: [],
+  addresses: [],
+  tags: [],
+  groups: [],
+  customFields: [],
+  photo: null,
+} satisfies Partial<Contact>;
+
+/** What the edit form starts from. */
+export function contactToInput(c: Contact): ContactInput {
+  return {
+    name: c.name,
+    emails: c.emails,
+    phones: c.phones,
+    organization: c.organization,
+    jobTitle: c.jobTitle,
+    birthday: c.birthday,
+    anniversaries: c.anniversaries,
+    addresses: c.addresses,
+    tags: c.tags,
+    groups: c.groups,
+    customFields: c.customFields,
+    notes: c.notes,
+  };
+}
+
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : [];
+}
+
+const str = (value: unknown) => (typeof value === 'string' ? value : '');
+
+function records<T>(value: unknown, pick: (item: Record<string, unknown>) => T | null): T[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item) =>
+    item !== null && typeof item === 'object' ? (pick(item as Record<string, unknown>) ?? []) : [],
+  );
 }
 
 export function toContact(e: Entity): Contact {
@@ -52,21 +125,53 @@ export function toContact(e: Entity): Contact {
   // normalised forms the hub matches on. Show the display copies, plus any identifier
   // without one (added by a merge or a connector).
   const withIdentifiers = (display: string[], kind: 'email' | 'phone') => {
-    const norm = kind === 'email' ? normalizeEmail : (v: string) => normalizePhone(v);
-    const seen = new Set(display.map((d) => norm(d) ?? d));
-    return [...display, ...fromIds(kind).filter((v) => !seen.has(v))];
+    if (kind === 'email') {
+      const seen = new Set(display.map((d) => normalizeEmail(d) ?? d));
+      return [...display, ...fromIds('email').filter((v) => !seen.has(v))];
+    }
+    // A national display copy ("07700 900123") stands for its E.164 identifier too.
+    const covered = (e164: string) => display.some((d) => normalizePhone(d) === e164 || sameNational(d, e164));
+    return [...display, ...fromIds('phone').filter((v) => !covered(v))];
   };
+  const photo = props.photo as { bucket?: unknown; path?: unknown } | undefined;
   return {
     id: e.id,
     name: e.title?.trim() || 'Unnamed contact',
     emails: withIdentifiers(strings(props.emails), 'email'),
     phones: withIdentifiers(strings(props.phones), 'phone'),
-    organization: typeof props.organization === 'string' ? props.organization : '',
+    organization: str(props.organization),
+    jobTitle: str(props.jobTitle),
+    birthday: str(props.birthday),
+    anniversaries: records(props.anniversaries, (a) =>
+      typeof a.date === 'string' ? { label: str(a.label), date: a.date } : null,
+    ),
+    addresses: records(props.addresses, (a) => {
+      const address: Address = {};
+      for (const key of ['label', 'street', 'locality', 'region', 'postalCode', 'country'] as const) {
+        if (typeof a[key] === 'string' && a[key]) address[key] = a[key] as string;
+      }
+      return Object.keys(address).length > 0 ? address : null;
+    }),
+    tags: strings(props.tags),
+    groups: strings(props.groups),
+    customFields: records(props.customFields, (f) =>
+      typeof f.label === 'string' ? { label: f.label, value: str(f.value) } : null,
+    ),
+    photo:
+      photo && typeof photo.bucket === 'string' && typeof photo.path === 'string'
+        ? { bucket: photo.bucket, path: photo.path }
+        : null,
     notes: typeof props.notes === 'string' ? props.notes : (e.body ?? ''),
     version: e.version,
     createdAt: e.createdAt ?? '',
     updatedAt: e.updatedAt ?? e.createdAt ?? '',
   };
+}
+
+/** "07700 900123" and +447700900123: the same number once the trunk 0 and country code go. */
+function sameNational(display: string, e164: string): boolean {
+  const digits = display.replace(/\D/g, '');
+  return digits.length >= 6 && digits.startsWith('0') && e164.endsWith(digits.slice(1));
 }
 
 /** What the contacts list needs of a contact: small, because thousands travel to the browser. */
@@ -101,30 +206,117 @@ export function toNote(e: Entity): Note {
   };
 }
 
-/** The fields a person fills in for a contact, validated the same way in the browser and on the server. */
-export const ContactInputSchema = z.object({
-  name: z.string().trim().min(1, 'Give the contact a name.').max(200, 'Keep the name under 200 characters.'),
-  emails: z
-    .array(
-      z
-        .string()
-        .trim()
-        .refine((v) => normalizeEmail(v) !== null, { message: 'Enter email addresses like name@example.com.' }),
-    )
-    .max(20, 'Keep it to 20 email addresses.'),
-  phones: z
-    .array(
-      z
-        .string()
-        .trim()
-        .refine((v) => normalizePhone(v) !== null, {
-          message: 'Enter phone numbers with their country code, like +44 20 7946 0958.',
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** "23 April 1990", or "23 April" when the year is unknown. */
+export function formatOccasion(date: string): string {
+  const full = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const partial = /^--(\d{2})-(\d{2})$/.exec(date);
+  const [day, month, year] = full
+    ? [Number(full[3]), Number(full[2]), full[1]]
+    : partial
+      ? [Number(partial[2]), Number(partial[1]), '']
+      : [0, 0, ''];
+  if (!day || !MONTHS[month - 1]) return date;
+  return `${day} ${MONTHS[month - 1]}${year ? ` ${year}` : ''}`;
+}
+
+const trimmed = (max: number, what: string) => z.string().trim().max(max, `Keep ${what} under ${max} characters.`);
+
+/**
+ * The fields a person fills in for a contact, validated the same way in the browser and on
+ * the server. Phone numbers are read with the account's default region, and each bad one is
+ * named by its line.
+ */
+export function contactInputSchema(region?: CountryCode) {
+  return z.object({
+    name: z.string().trim().min(1, 'Give the contact a name.').max(200, 'Keep the name under 200 characters.'),
+    emails: z
+      .array(z.string().trim())
+      .max(20, 'Keep it to 20 email addresses.')
+      .superRefine((emails, ctx) => {
+        emails.forEach((email, index) => {
+          if (normalizeEmail(email) === null)
+            ctx.addIssue({
+              code: 'custom',
+              path: [index],
+              message: `Line ${index + 1} ("${email.slice(0, 40)}"): enter email addresses like name@example.com.`,
+            });
+        });
+      }),
+    phones: z
+      .array(z.string().trim())
+      .max(20, 'Keep it to 20 phone numbers.')
+      .superRefine((phones, ctx) => {
+        phones.forEach((phone, index) => {
+          const problem = phoneProblem(phone, region ? { defaultCountry: region } : {});
+          if (problem)
+            ctx.addIssue({
+              code: 'custom',
+              path: [index],
+              message: `Line ${index + 1} ("${phone.slice(0, 40)}"): ${problem}`,
+            });
+        });
+      }),
+    organization: trimmed(200, 'the organization'),
+    jobTitle: trimmed(200, 'the job title'),
+    birthday: z.union([z.literal(''), birthdaySchema]),
+    anniversaries: z
+      .array(
+        z.object({
+          label: z.string().trim().min(1, 'Name each date, like Wedding.').max(100, 'Keep date names short.'),
+          date: birthdaySchema,
         }),
-    )
-    .max(20, 'Keep it to 20 phone numbers.'),
-  organization: z.string().trim().max(200, 'Keep the organization under 200 characters.'),
-  notes: z.string().max(20_000, 'Notes are limited to 20,000 characters.'),
-});
+      )
+      .max(20, 'Keep it to 20 dates.'),
+    addresses: z
+      .array(
+        z
+          .object({
+            label: trimmed(100, 'the label').optional(),
+            street: trimmed(500, 'the street').optional(),
+            locality: trimmed(200, 'the town').optional(),
+            region: trimmed(200, 'the region').optional(),
+            postalCode: trimmed(40, 'the postcode').optional(),
+            country: trimmed(200, 'the country').optional(),
+          })
+          .refine(
+            (a) => [a.street, a.locality, a.region, a.postalCode, a.country].some((line) => line),
+            'Fill in at least one line of each address, or remove it.',
+          ),
+      )
+      .max(10, 'Keep it to 10 addresses.'),
+    tags: z
+      .array(z.string().trim().min(1).max(100, 'Keep each tag under 100 characters.'))
+      .max(50, 'Keep it to 50 tags.'),
+    groups: z
+      .array(z.string().trim().min(1).max(100, 'Keep each group under 100 characters.'))
+      .max(20, 'Keep it to 20 groups.'),
+    customFields: z
+      .array(
+        z.object({
+          label: z.string().trim().min(1, 'Give each custom field a name.').max(100, 'Keep field names short.'),
+          value: z.string().max(2000, 'Keep each value under 2,000 characters.'),
+        }),
+      )
+      .max(50, 'Keep it to 50 custom fields.'),
+    notes: z.string().max(20_000, 'Notes are limited to 20,000 characters.'),
+  });
+}
+export const ContactInputSchema = contactInputSchema();
 export type ContactInput = z.infer<typeof ContactInputSchema>;
 
 /** Splits a free-text list ("a@x.org, b@y.org" or one per line) into values. */
@@ -135,20 +327,56 @@ export function splitList(text: string): string[] {
     .filter(Boolean);
 }
 
+/** Phones one per line: commas and semicolons may be part of how a number is written. */
+export function splitLines(text: string): string[] {
+  return text
+    .split(/\n+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 export type ContactFieldErrors = Partial<Record<keyof ContactInput, string>>;
 
-export function parseContactForm(values: {
+export interface ContactFormValues {
   name: string;
   emails: string;
   phones: string;
   organization: string;
+  jobTitle?: string;
+  birthday?: string;
+  anniversaries?: Occasion[];
+  addresses?: Address[];
+  tags?: string;
+  groups?: string;
+  customFields?: CustomField[];
   notes: string;
-}): { ok: true; data: ContactInput } | { ok: false; fieldErrors: ContactFieldErrors } {
-  const parsed = ContactInputSchema.safeParse({
+}
+
+/** Drops empty optional lines of an address so "nothing typed" is not stored as "". */
+function compactAddress(address: Address): Address {
+  const out: Address = {};
+  for (const [key, value] of Object.entries(address) as [keyof Address, string | undefined][]) {
+    if (value && value.trim()) out[key] = value.trim();
+  }
+  return out;
+}
+
+export function parseContactForm(
+  values: ContactFormValues,
+  region?: CountryCode,
+): { ok: true; data: ContactInput } | { ok: false; fieldErrors: ContactFieldErrors } {
+  const parsed = contactInputSchema(region).safeParse({
     name: values.name,
     emails: splitList(values.emails),
-    phones: splitList(values.phones),
+    phones: splitLines(values.phones),
     organization: values.organization,
+    jobTitle: values.jobTitle ?? '',
+    birthday: (values.birthday ?? '').trim(),
+    anniversaries: (values.anniversaries ?? []).filter((a) => a.label.trim() || a.date.trim()),
+    addresses: (values.addresses ?? []).map(compactAddress).filter((a) => Object.keys(a).length > 0),
+    tags: splitList(values.tags ?? ''),
+    groups: splitList(values.groups ?? ''),
+    customFields: (values.customFields ?? []).filter((f) => f.label.trim() || f.value.trim()),
     notes: values.notes,
   });
   if (parsed.success) return { ok: true, data: parsed.data };
@@ -237,6 +465,14 @@ export function mergePreview(primary: Contact, other: Contact): Contact {
     phones: uniq([...primary.phones, ...other.phones]),
     // The hub's merge keeps the survivor's properties and takes only those it lacks.
     organization: primary.organization || other.organization,
+    jobTitle: primary.jobTitle || other.jobTitle,
+    birthday: primary.birthday || other.birthday,
+    anniversaries: primary.anniversaries.length ? primary.anniversaries : other.anniversaries,
+    addresses: primary.addresses.length ? primary.addresses : other.addresses,
+    tags: primary.tags.length ? primary.tags : other.tags,
+    groups: primary.groups.length ? primary.groups : other.groups,
+    customFields: primary.customFields.length ? primary.customFields : other.customFields,
+    photo: primary.photo ?? other.photo,
     notes: primary.notes || other.notes,
   };
 }

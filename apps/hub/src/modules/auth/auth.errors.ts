@@ -33,6 +33,15 @@ export const goTrue = {
   validation: (message: string) => new GoTrueError(400, 'validation_failed', message),
   invalidEmail: () => new GoTrueError(400, 'email_address_invalid', 'Unable to validate email address: invalid format'),
   weakPassword: (message: string, reasons: string[]) => new GoTrueError(422, 'weak_password', message, reasons),
+  signupDisabled: () =>
+    new GoTrueError(
+      422,
+      'signup_disabled',
+      "Signups not allowed for this instance: the hub's owner has closed sign-up. Ask them to open it in Settings.",
+    ),
+  currentPasswordRequired: () =>
+    new GoTrueError(400, 'current_password_required', 'Current password required when setting new password.'),
+  currentPasswordMismatch: () => new GoTrueError(400, 'current_password_mismatch', 'Current password is not correct.'),
   userExists: () => new GoTrueError(422, 'user_already_exists', 'User already registered'),
   emailExists: () => new GoTrueError(422, 'email_exists', 'A user with this email address has already been registered'),
   samePassword: () => new GoTrueError(422, 'same_password', 'New password should be different from the old password.'),

@@ -18,9 +18,11 @@ import {
   userSchema,
 } from './auth.schemas.ts';
 import type { AuthService } from './auth.service.ts';
+import type { SettingsService } from './auth.settings.service.ts';
 
 export interface AuthRoutesDeps {
   service: AuthService;
+  settings: Pick<SettingsService, 'signUpOpen'>;
   verifier: TokenVerifier;
   rateLimit: { signupPerHour: number; tokenPerMinute: number };
 }
@@ -67,7 +69,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
         schema: {
           tags,
           summary: 'Sign up with email and password (auto-confirmed; returns a session)',
-          description: `Rate limited per client IP (AUTH_RATE_LIMIT_SIGNUP_PER_HOUR).${gotrueNote}`,
+          description: `Rate limited per client IP (AUTH_RATE_LIMIT_SIGNUP_PER_HOUR). Refused with 422 signup_disabled when the hub's owner (its first account) has closed sign-up.${gotrueNote}`,
           security: [],
           body: signupBodySchema,
           response: { 200: sessionSchema, ...errorResponses },
@@ -125,7 +127,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
           tags,
           summary: "Change the signed-in user's email, password or user_metadata",
           description:
-            "Email changes apply at once (the hub sends no mail). A password change signs out the user's other sessions. " +
+            "Email changes apply at once (the hub sends no mail). A password change needs `current_password` (400 current_password_required / current_password_mismatch) and signs out the user's other sessions. " +
             `user_metadata is merged; a null value removes a key.${gotrueNote}`,
           body: updateUserBodySchema,
           response: { 200: userSchema, ...errorResponses },
@@ -186,7 +188,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
           workos: false,
           zoom: false,
         },
-        disable_signup: false,
+        disable_signup: !(await deps.settings.signUpOpen()),
         mailer_autoconfirm: true,
         phone_autoconfirm: false,
         sms_provider: '',

@@ -34,6 +34,11 @@ export type TokenBody = z.infer<typeof tokenBodySchema>;
 export const updateUserBodySchema = z.object({
   email: z.string().max(255).optional(),
   password: z.string().max(maximumPasswordLength).optional(),
+  current_password: z
+    .string()
+    .max(maximumPasswordLength)
+    .optional()
+    .describe('Required with `password`: the password the account has now.'),
   data: metadata.nullish().describe('Merged into user_metadata; a null value removes that key.'),
 });
 export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;

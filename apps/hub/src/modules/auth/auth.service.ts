@@ -9,6 +9,7 @@ import type { EventOutbox } from '../events/index.ts';
 import { goTrue } from './auth.errors.ts';
 import { minimumPasswordLength, type PasswordHasher } from './auth.passwords.ts';
 import type { AuthRepository, SessionRevocationReason, UserRow } from './auth.repository.ts';
+import type { SettingsRepository } from './auth.settings.repository.ts';
 import type { SessionJson, UserJson } from './auth.schemas.ts';
 import type { SessionGuard } from './auth.sessions.ts';
 import type { SignInThrottle } from './auth.throttle.ts';
@@ -17,6 +18,8 @@ import type { TokenService } from './auth.tokens.ts';
 export interface AuthServiceDeps {
   db: Pick<Database, 'asSystem' | 'queryAsUser'>;
   repository: AuthRepository;
+  /** The hub's sign-up switch and owner (migrations/0004). */
+  settings: Pick<SettingsRepository, 'lockHubSettings' | 'claimOwnership'>;
   outbox: Pick<EventOutbox, 'appendMany'>;
   passwords: PasswordHasher;
   tokens: Pick<TokenService, 'issueAccessToken'>;
@@ -41,6 +44,10 @@ function normaliseEmail(raw: string): string {
 }
 
 function checkPasswordStrength(password: string) {
+  // Eight spaces are eight characters, but no secret: refuse what is blank once trimmed.
+  if (password.trim() === '') {
+    throw goTrue.weakPassword('Password cannot be empty or only spaces.', ['characters']);
+  }
   if ([...password].length < minimumPasswordLength) {
     throw goTrue.weakPassword(`Password should be at least ${minimumPasswordLength} characters.`, ['length']);
   }
@@ -105,7 +112,7 @@ function revokedEvents(userId: string, sessionIds: readonly string[], reason: Se
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, repository: repo, outbox, passwords, tokens, sessions, throttle, logger } = deps;
+  const { db, repository: repo, settings, outbox, passwords, tokens, sessions, throttle, logger } = deps;
   const counters = {
     signedUp: 0,
     signedIn: 0,
@@ -182,12 +189,16 @@ export function createAuthService(deps: AuthServiceDeps) {
       const now = Math.floor(Date.now() / 1000);
       try {
         const { user, sessionId, refreshToken } = await db.asSystem(async (tx) => {
+          const hub = await settings.lockHubSettings(tx);
+          if (hub.owner_id !== null && !hub.sign_up_open) throw goTrue.signupDisabled();
           const user = await repo.insertUser(tx, {
             id: userId,
             email,
             encryptedPassword,
             userMetadata: input.data ?? {},
           });
+          // The first account owns the hub: it alone may close sign-up.
+          if (hub.owner_id === null) await settings.claimOwnership(tx, userId);
           const session = await startSession(tx, userId, client);
           await outbox.appendMany(tx, [
             {
@@ -318,16 +329,35 @@ export function createAuthService(deps: AuthServiceDeps) {
      */
     async updateUser(
       caller: AuthenticatedUser,
-      input: { email?: string; password?: string; data?: Record<string, unknown> | null },
+      input: {
+        email?: string;
+        password?: string;
+        current_password?: string;
+        data?: Record<string, unknown> | null;
+      },
     ): Promise<UserJson> {
       const email = input.email === undefined ? undefined : normaliseEmail(input.email);
       if (input.password !== undefined) checkPasswordStrength(input.password);
       let encryptedPassword: string | undefined;
       if (input.password !== undefined) {
-        const current = await db.asSystem((tx) => repo.findUserById(tx, caller.id));
-        if (current?.encrypted_password && (await passwords.verify(current.encrypted_password, input.password))) {
-          throw goTrue.samePassword();
+        // As GoTrue with GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD: a stolen
+        // session alone cannot take the account over.
+        if (!input.current_password) throw goTrue.currentPasswordRequired();
+        // A guess here is a guess at the password: it counts against the account's sign-in
+        // throttle, so a stolen session cannot try passwords faster than the sign-in form.
+        const { current, waitMs } = await db.asSystem(async (tx) => {
+          const current = await repo.findUserById(tx, caller.id);
+          return { current, waitMs: current ? await throttle.reserve(tx, current.email) : 0 };
+        });
+        if (waitMs > 0) throw goTrue.signInHeldBack(Math.ceil(waitMs / 1000));
+        if (
+          !current?.encrypted_password ||
+          !(await passwords.verify(current.encrypted_password, input.current_password))
+        ) {
+          throw goTrue.currentPasswordMismatch();
         }
+        await db.asSystem((tx) => throttle.clear(tx, current.email));
+        if (input.password === input.current_password) throw goTrue.samePassword();
         encryptedPassword = await passwords.hash(input.password);
       }
       const { user, ended } = await db.asSystem(async (tx) => {

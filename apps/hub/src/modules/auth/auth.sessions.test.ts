@@ -44,12 +44,12 @@ async function logout(running: RunningHub, token: string, scope: 'global' | 'loc
   expect(response.statusCode).toBe(204);
 }
 
-async function changePassword(running: RunningHub, token: string) {
+async function changePassword(running: RunningHub, token: string, currentPassword: string) {
   const response = await running.hub.app.inject({
     method: 'PUT',
     url: '/auth/v1/user',
     headers: { authorization: `Bearer ${token}` },
-    payload: { password: newPassword },
+    payload: { password: newPassword, current_password: currentPassword },
   });
   expect(response.statusCode).toBe(200);
 }
@@ -85,7 +85,7 @@ describe.each(testDatabaseKinds())('ended sessions stay ended on %s', (kind) => 
     await logout(running, a.tokens[1]!, 'global');
     expect(await access(running, a.tokens[1]!)).toEqual(refused);
 
-    await changePassword(running, b.tokens[0]!);
+    await changePassword(running, b.tokens[0]!, b.user.password);
     expect(await access(running, b.tokens[1]!)).toEqual(refused);
     expect(await access(running, b.tokens[0]!)).toEqual(allowed);
 
@@ -178,7 +178,7 @@ describe.runIf(postgresTestsRequired())('ended sessions across two hub instances
     await logout(hubA, a.tokens[1]!, 'global');
     expect(await refusedOnB(a.tokens[1]!)).toEqual(refused);
 
-    await changePassword(hubA, b.tokens[0]!);
+    await changePassword(hubA, b.tokens[0]!, b.user.password);
     expect(await refusedOnB(b.tokens[1]!)).toEqual(refused);
     expect(await access(hubB, b.tokens[0]!)).toEqual(allowed);
   }, 180_000);

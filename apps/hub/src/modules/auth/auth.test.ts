@@ -218,13 +218,27 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
     await here.auth.signInWithPassword({ email, password });
     const other = await elsewhere.auth.signInWithPassword({ email, password });
 
-    const same = await here.auth.updateUser({ password });
+    const same = await here.auth.updateUser({ password, current_password: password });
     expect(same.error).toMatchObject({ status: 422, code: 'same_password' });
-    const tooShort = await here.auth.updateUser({ password: '1234567' });
+    const tooShort = await here.auth.updateUser({ password: '1234567', current_password: password });
     expect(tooShort.error).toMatchObject({ status: 422, code: 'weak_password' });
-
+    // Hostile or careless input: each refused, and the old password still signs in.
     const newPassword = 'a much better passphrase';
-    const updated = await here.auth.updateUser({ password: newPassword });
+    const spaces = await here.auth.updateUser({ password: '        ', current_password: password });
+    expect(spaces.error).toMatchObject({ status: 422, code: 'weak_password' });
+    expect(spaces.error!.message).toBe('Password cannot be empty or only spaces.');
+    const tabs = await here.auth.updateUser({ password: '\t\n \u00a0\t\n \t', current_password: password });
+    expect(tabs.error).toMatchObject({ status: 422, code: 'weak_password' });
+    const withoutCurrent = await here.auth.updateUser({ password: newPassword });
+    expect(withoutCurrent.error).toMatchObject({ status: 400, code: 'current_password_required' });
+    const blankCurrent = await here.auth.updateUser({ password: newPassword, current_password: '' });
+    expect(blankCurrent.error).toMatchObject({ status: 400, code: 'current_password_required' });
+    const wrongCurrent = await here.auth.updateUser({ password: newPassword, current_password: 'not the password' });
+    expect(wrongCurrent.error).toMatchObject({ status: 400, code: 'current_password_mismatch' });
+    expect((await client().auth.signInWithPassword({ email, password })).error).toBeNull();
+    expect((await elsewhere.auth.getUser()).error).toBeNull();
+
+    const updated = await here.auth.updateUser({ password: newPassword, current_password: password });
     expect(updated.error).toBeNull();
     expect(updated.data.user!.email).toBe(email);
 
@@ -249,15 +263,20 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
         [updated.data.user!.id],
       ),
     );
-    // The sign-up's own session and `elsewhere` both ended; `here` stayed.
+    // The sign-up's own session, `elsewhere` and the check's sign-in all ended; `here` stayed.
     expect(types.rows.map((r) => r.type)).toEqual([
       'auth.UserSignedUp',
       'auth.PasswordChanged',
       'auth.SessionRevoked',
       'auth.SessionRevoked',
+      'auth.SessionRevoked',
     ]);
-    expect(types.rows[1]!.data).toMatchObject({ otherSessionsRevoked: 2 });
-    expect(types.rows.slice(2).map((r) => r.data.reason)).toEqual(['password_changed', 'password_changed']);
+    expect(types.rows[1]!.data).toMatchObject({ otherSessionsRevoked: 3 });
+    expect(types.rows.slice(2).map((r) => r.data.reason)).toEqual([
+      'password_changed',
+      'password_changed',
+      'password_changed',
+    ]);
     expect(JSON.stringify(types.rows)).not.toContain(newPassword);
   });
 

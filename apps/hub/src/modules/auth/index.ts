@@ -11,6 +11,9 @@ import { authRepository } from './auth.repository.ts';
 import { authRoutes } from './auth.routes.ts';
 import { createAuthService, type AuthService } from './auth.service.ts';
 import { createSessionGuard, defaultSessionGuardOptions, type SessionGuardOptions } from './auth.sessions.ts';
+import { settingsRepository } from './auth.settings.repository.ts';
+import { settingsRoutes } from './auth.settings.routes.ts';
+import { createSettingsService, type SettingsService } from './auth.settings.service.ts';
 import { createSignInThrottle, defaultSignInThrottle, type SignInThrottlePolicy } from './auth.throttle.ts';
 import { createTokenService } from './auth.tokens.ts';
 
@@ -40,6 +43,8 @@ export interface AuthModule extends HubModule {
   /** The anon (publishable) key, also written to DATA_DIR/anon-key. */
   anonKey: string;
   service: AuthService;
+  /** Account settings: the graph reads the default region for phone numbers from here. */
+  settings: SettingsService;
 }
 
 export const authMigrations = {
@@ -71,9 +76,11 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
       return user;
     },
   };
+  const settings = createSettingsService({ db, repository: settingsRepository });
   const service = createAuthService({
     db,
     repository: authRepository,
+    settings: settingsRepository,
     outbox: deps.outbox,
     passwords: createPasswordHasher(),
     tokens,
@@ -116,7 +123,12 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     verifier,
     anonKey: tokens.anonKey,
     service,
-    routes: authRoutes({ service, verifier, rateLimit: config.auth.rateLimit }),
+    settings,
+    async routes(app) {
+      // Siblings: /auth/v1 answers in GoTrue's error shapes, /api/v1/settings in the platform's.
+      await app.register(authRoutes({ service, settings, verifier, rateLimit: config.auth.rateLimit }));
+      await app.register(settingsRoutes(settings));
+    },
     async start() {
       startedAt = now();
     },

@@ -3,6 +3,8 @@ import {
   type Actor,
   normalizeEmail,
   normalizePhone,
+  phoneProblem,
+  type CountryCode,
   type Entity,
   type EntityCreateInput,
   type EntityListQuery,
@@ -38,6 +40,11 @@ export interface GraphServiceDeps {
   outbox: Pick<EventOutbox, 'append'>;
   /** The one writer of new entities (graph.ingest.ts). */
   ingest: Ingest;
+  /**
+   * The caller's default region (account settings), read in their transaction, for phone
+   * numbers written without a country code when the request names none.
+   */
+  defaultRegionOf?: (tx: Sql, userId: string) => Promise<CountryCode | undefined>;
 }
 
 /**
@@ -105,31 +112,42 @@ const escapeLike = (value: string) => value.replace(/[\\%_]/g, (char) => `\\${ch
 /** Normalises phones and emails, rejecting the first that cannot be read. Deduplicates. */
 function normalizeAll(phones: readonly string[], emails: readonly string[], options: PhoneOptions) {
   const pairs = new Map<string, { kind: IdentifierKind; value: string }>();
-  for (const [kind, inputs] of [
-    ['phone', phones],
-    ['email', emails],
+  for (const [kind, field, inputs] of [
+    ['phone', 'phones', phones],
+    ['email', 'emails', emails],
   ] as const) {
-    for (const input of inputs) {
-      const value = normalize(kind, input, options);
+    inputs.forEach((input, index) => {
+      const value = normalize(kind, input, options, { path: `/${field}/${index}`, label: `${field}[${index}]` });
       pairs.set(`${kind}:${value}`, { kind, value });
-    }
+    });
   }
   return [...pairs.values()];
 }
 
-function normalize(kind: IdentifierKind, input: string, options: PhoneOptions): string {
+/** Names the field ("phones[1]") and says why, so a person can fix that one line. */
+function normalize(
+  kind: IdentifierKind,
+  input: string,
+  options: PhoneOptions,
+  field: { path: string; label: string },
+): string {
   const value = kind === 'phone' ? normalizePhone(input, options) : normalizeEmail(input);
   if (value !== null) return value;
-  throw new ValidationError(
+  const reason =
     kind === 'phone'
-      ? `"${input.slice(0, 64)}" is not a valid phone number. Write it in international format (+44 20 7946 0958) or pass defaultCountry.`
-      : `"${input.slice(0, 64)}" is not a valid email address.`,
-    [{ path: `/${kind}`, message: 'invalid' }],
+      ? (phoneProblem(input, options) ?? 'It is not a phone number.')
+      : 'It is not an email address (like name@example.com).';
+  const quoted = `"${input.slice(0, 64)}"`;
+  throw new ValidationError(
+    `${field.label}: ${quoted} is not a ${kind === 'phone' ? 'phone number' : 'valid email address'} we can use. ${reason}`,
+    [{ path: field.path, message: reason }],
   );
 }
 
 export function createGraphService(deps: GraphServiceDeps) {
   const { db, repository: repo, outbox, ingest } = deps;
+  const regionOf = async (tx: Sql, user: Caller, given: CountryCode | undefined) =>
+    given ?? (await deps.defaultRegionOf?.(tx, user.id));
 
   async function lockLivePerson(tx: Sql, id: string) {
     const state = await repo.lockEntity(tx, id);
@@ -317,10 +335,11 @@ export function createGraphService(deps: GraphServiceDeps) {
 
     /** A person and its identifiers in one transaction; 409 naming the owner of a taken one. */
     async createPerson(user: Caller, input: PersonCreateInput): Promise<Person> {
-      // Normalised here first so that a bad phone or email is named as the API's own field.
-      const pairs = normalizeAll(input.phones, input.emails, { defaultCountry: input.defaultCountry });
-      const values = (kind: IdentifierKind) => pairs.filter((p) => p.kind === kind).map((p) => p.value);
       return db.asUser(user.claims, async (tx) => {
+        // Normalised here first so that a bad phone or email is named as the API's own field.
+        const defaultCountry = await regionOf(tx, user, input.defaultCountry);
+        const pairs = normalizeAll(input.phones, input.emails, { defaultCountry });
+        const values = (kind: IdentifierKind) => pairs.filter((p) => p.kind === kind).map((p) => p.value);
         const result = await ingest(tx, {
           ownerId: user.id,
           actor: actorOf(user),
@@ -345,8 +364,14 @@ export function createGraphService(deps: GraphServiceDeps) {
 
     async lookupPerson(user: Caller, query: PersonLookupQuery): Promise<Person> {
       const kind: IdentifierKind = query.phone !== undefined ? 'phone' : 'email';
-      const value = normalize(kind, (query.phone ?? query.email)!, { defaultCountry: query.defaultCountry });
       return db.asUser(user.claims, async (tx) => {
+        const defaultCountry = await regionOf(tx, user, query.defaultCountry);
+        const value = normalize(
+          kind,
+          (query.phone ?? query.email)!,
+          { defaultCountry },
+          { path: `/${kind}`, label: kind },
+        );
         const id = await repo.findPersonIdByIdentifier(tx, kind, value);
         const person = id === undefined ? undefined : await repo.getPerson(tx, id);
         if (!person) throw new NotFoundError('person');
@@ -355,8 +380,9 @@ export function createGraphService(deps: GraphServiceDeps) {
     },
 
     async addIdentifier(user: Caller, personId: string, input: IdentifierCreateInput): Promise<Person> {
-      const value = normalize(input.kind, input.value, { defaultCountry: input.defaultCountry });
       return db.asUser(user.claims, async (tx) => {
+        const defaultCountry = await regionOf(tx, user, input.defaultCountry);
+        const value = normalize(input.kind, input.value, { defaultCountry }, { path: '/value', label: 'value' });
         await lockLivePerson(tx, personId);
         const taken = await repo.findIdentifiers(tx, [{ kind: input.kind, value }]);
         if (taken.length > 0) {

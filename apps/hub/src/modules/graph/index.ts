@@ -5,7 +5,7 @@ import type { EventOutbox } from '../events/index.ts';
 import { createIngest, type Ingest } from './graph.ingest.ts';
 import { graphRepository } from './graph.repository.ts';
 import { graphRoutes } from './graph.routes.ts';
-import { createGraphService, type GraphService } from './graph.service.ts';
+import { createGraphService, type GraphService, type GraphServiceDeps } from './graph.service.ts';
 
 export { MergedError, type GraphService } from './graph.service.ts';
 
@@ -13,6 +13,8 @@ export interface GraphModuleDeps {
   db: Database;
   logger: Logger;
   outbox: EventOutbox;
+  /** Account settings' default region for phone numbers (auth module). */
+  defaultRegionOf?: GraphServiceDeps['defaultRegionOf'];
 }
 
 export interface GraphModule extends HubModule {
@@ -32,7 +34,13 @@ export const graphMigrations = {
  */
 export function createGraphModule(deps: GraphModuleDeps): GraphModule {
   const ingest = createIngest(deps.outbox);
-  const service = createGraphService({ db: deps.db, repository: graphRepository, outbox: deps.outbox, ingest });
+  const service = createGraphService({
+    db: deps.db,
+    repository: graphRepository,
+    outbox: deps.outbox,
+    ingest,
+    defaultRegionOf: deps.defaultRegionOf,
+  });
   return {
     name: 'graph',
     service,

@@ -1,8 +1,12 @@
 'use client';
-import { Building2, Mail, Pencil, Phone, Trash2 } from 'lucide-react';
+import { formatPhone, normalizePhone, type CountryCode } from '@made-open/shared/entities';
+import { Building2, Cake, Mail, MapPin, Pencil, Phone, Tag, Trash2, Users } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ContactForm } from '@/components/contacts/contact-form';
+import { Avatar, PhotoControls } from '@/components/contacts/contact-photo';
+import { Relationships } from '@/components/contacts/relationships';
+import { Badge } from '@/components/ui/badge';
 import { MergeDialog } from '@/components/contacts/merge-dialog';
 import { usePendingDeletes } from '@/components/shell/pending-deletes';
 import { Button } from '@/components/ui/button';
@@ -18,14 +22,32 @@ import {
 } from '@/components/ui/dialog';
 import { useToast } from '@/components/ui/toast';
 import { deleteContactAction, updateContactAction } from '@/lib/actions/contacts';
-import type { Contact, ContactInput } from '@/lib/model';
-import { initials } from '@/lib/utils';
+import type { Relationship } from '@/lib/graph';
+import { contactToInput, formatOccasion, type Address, type Contact, type ContactInput } from '@/lib/model';
 
-function toInput(c: Contact): ContactInput {
-  return { name: c.name, emails: c.emails, phones: c.phones, organization: c.organization, notes: c.notes };
+/** A stored number as the reader expects it: national for the home region, international otherwise. */
+function shownPhone(value: string, region: CountryCode | undefined) {
+  const e164 = normalizePhone(value, region ? { defaultCountry: region } : {});
+  return e164
+    ? { text: formatPhone(e164, region), href: `tel:${e164}` }
+    : { text: value, href: `tel:${value.replace(/[^\d+]/g, '')}` };
 }
 
-export function ContactDetail({ contact: initial }: { contact: Contact }) {
+function addressLines(a: Address): string[] {
+  return [a.street, [a.postalCode, a.locality].filter(Boolean).join(' '), a.region, a.country].filter(
+    (line): line is string => Boolean(line),
+  );
+}
+
+export function ContactDetail({
+  contact: initial,
+  region,
+  relationships = [],
+}: {
+  contact: Contact;
+  region?: CountryCode | undefined;
+  relationships?: Relationship[];
+}) {
   const [contact, setContact] = useState(initial);
   const [editing, setEditing] = useState(false);
   const [saving, setSaving] = useState(false);
@@ -52,7 +74,7 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
       action: {
         label: 'Undo',
         onAction: async () => {
-          const reverted = await updateContactAction(result.data.id, result.data.version, toInput(before));
+          const reverted = await updateContactAction(result.data.id, result.data.version, contactToInput(before));
           if (reverted.ok) {
             setContact(reverted.data);
             toast({ title: 'Changes undone' });
@@ -66,18 +88,36 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
   return (
     <div className="grid gap-6">
       <div className="flex flex-wrap items-center gap-4">
-        <span
-          aria-hidden="true"
-          className="grid size-14 shrink-0 place-items-center rounded-full bg-primary/15 text-lg font-semibold text-primary"
-        >
-          {initials(contact.name)}
-        </span>
+        <Avatar id={contact.id} name={contact.name} photo={contact.photo} className="size-16 text-xl" />
         <div className="min-w-0 flex-1">
           <h1 className="truncate text-2xl font-semibold tracking-tight">{contact.name}</h1>
-          {contact.organization && (
+          {(contact.organization || contact.jobTitle) && (
             <p className="flex items-center gap-1 text-sm text-muted-foreground">
-              <Building2 className="size-4" aria-hidden="true" /> {contact.organization}
+              <Building2 className="size-4" aria-hidden="true" />{' '}
+              {[contact.jobTitle, contact.organization].filter(Boolean).join(', ')}
             </p>
+          )}
+          {contact.groups.length + contact.tags.length > 0 && (
+            <ul aria-label="Groups and tags" className="mt-1 flex flex-wrap gap-1">
+              {contact.groups.map((g) => (
+                <li key={`g-${g}`}>
+                  <Badge className="gap-1 border-primary/40 text-foreground">
+                    <Users className="size-3" aria-hidden="true" />
+                    <span className="sr-only">Group: </span>
+                    {g}
+                  </Badge>
+                </li>
+              ))}
+              {contact.tags.map((t) => (
+                <li key={`t-${t}`}>
+                  <Badge className="gap-1">
+                    <Tag className="size-3" aria-hidden="true" />
+                    <span className="sr-only">Tag: </span>
+                    {t}
+                  </Badge>
+                </li>
+              ))}
+            </ul>
           )}
           <p className="sr-only" role="status" aria-live="polite">
             {saving ? 'Saving…' : ''}
@@ -89,6 +129,7 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
               <Pencil aria-hidden="true" /> Edit
             </Button>
             <MergeDialog contact={contact} onMerged={(merged) => setContact(merged)} />
+            <PhotoControls id={contact.id} name={contact.name} photo={contact.photo} />
             <AlertDialog>
               <AlertDialogTrigger asChild>
                 <Button variant="outline">
@@ -126,6 +167,7 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
           <CardContent>
             <ContactForm
               initial={contact}
+              region={region}
               submitLabel="Save changes"
               onSubmit={save}
               onCancel={() => setEditing(false)}
@@ -154,21 +196,103 @@ export function ContactDetail({ contact: initial }: { contact: Contact }) {
                       </a>
                     </li>
                   ))}
-                  {contact.phones.map((p) => (
-                    <li key={`p-${p}`} className="flex items-center gap-2">
-                      <Phone className="size-4 text-muted-foreground" aria-label="Phone" />
-                      <a
-                        className="text-primary underline-offset-4 hover:underline"
-                        href={`tel:${p.replace(/[^\d+]/g, '')}`}
-                      >
-                        {p}
-                      </a>
+                  {contact.phones.map((p) => {
+                    const shown = shownPhone(p, region);
+                    return (
+                      <li key={`p-${p}`} className="flex items-center gap-2">
+                        <Phone className="size-4 text-muted-foreground" aria-label="Phone" />
+                        <a className="text-primary underline-offset-4 hover:underline" href={shown.href}>
+                          {shown.text}
+                        </a>
+                      </li>
+                    );
+                  })}
+                </ul>
+              )}
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>Dates</CardTitle>
+            </CardHeader>
+            <CardContent>
+              {!contact.birthday && contact.anniversaries.length === 0 ? (
+                <p className="text-sm text-muted-foreground">
+                  No birthday or other dates yet. Add them with Edit, and plugins can remind you.
+                </p>
+              ) : (
+                <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+                  {contact.birthday && (
+                    <>
+                      <dt className="flex items-center gap-1 text-muted-foreground">
+                        <Cake className="size-4" aria-hidden="true" /> Birthday
+                      </dt>
+                      <dd>{formatOccasion(contact.birthday)}</dd>
+                    </>
+                  )}
+                  {contact.anniversaries.map((a, i) => (
+                    <div key={`${a.label}-${i}`} className="contents">
+                      <dt className="text-muted-foreground">{a.label}</dt>
+                      <dd>{formatOccasion(a.date)}</dd>
+                    </div>
+                  ))}
+                </dl>
+              )}
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>Addresses</CardTitle>
+            </CardHeader>
+            <CardContent>
+              {contact.addresses.length === 0 ? (
+                <p className="text-sm text-muted-foreground">No postal address yet.</p>
+              ) : (
+                <ul className="grid gap-3 text-sm">
+                  {contact.addresses.map((a, i) => (
+                    <li key={i} className="flex gap-2">
+                      <MapPin className="mt-0.5 size-4 shrink-0 text-muted-foreground" aria-hidden="true" />
+                      <div>
+                        {a.label && <p className="font-medium">{a.label}</p>}
+                        <address className="not-italic">
+                          {addressLines(a).map((line, j) => (
+                            <span key={j} className="block">
+                              {line}
+                            </span>
+                          ))}
+                        </address>
+                      </div>
                     </li>
                   ))}
                 </ul>
               )}
             </CardContent>
           </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>Relationships</CardTitle>
+            </CardHeader>
+            <CardContent>
+              <Relationships personId={contact.id} name={contact.name} items={relationships} />
+            </CardContent>
+          </Card>
+          {contact.customFields.length > 0 && (
+            <Card>
+              <CardHeader>
+                <CardTitle>More</CardTitle>
+              </CardHeader>
+              <CardContent>
+                <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+                  {contact.customFields.map((f, i) => (
+                    <div key={`${f.label}-${i}`} className="contents">
+                      <dt className="text-muted-foreground">{f.label}</dt>
+                      <dd className="whitespace-pre-wrap break-words">{f.value}</dd>
+                    </div>
+                  ))}
+                </dl>
+              </CardContent>
+            </Card>
+          )}
           <Card>
             <CardHeader>
               <CardTitle>Notes</CardTitle>

@@ -1,3 +1,4 @@
+import { emptyContactDetails } from '@/lib/model';
 import '../../../test/next-mocks';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -14,6 +15,7 @@ const make = (i: number, name: string): Contact => ({
   phones: [],
   organization: '',
   notes: '',
+  ...emptyContactDetails,
   version: 1,
   createdAt: '2026-01-01T00:00:00Z',
   updatedAt: `2026-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00Z`,

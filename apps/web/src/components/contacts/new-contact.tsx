@@ -1,15 +1,17 @@
 'use client';
+import type { CountryCode } from '@made-open/shared/entities';
 import { useRouter } from 'next/navigation';
 import { ContactForm } from '@/components/contacts/contact-form';
 import { useToast } from '@/components/ui/toast';
 import { createContactAction } from '@/lib/actions/contacts';
 
-export function NewContact({ name }: { name?: string }) {
+export function NewContact({ name, region }: { name?: string; region?: CountryCode | undefined }) {
   const router = useRouter();
   const toast = useToast();
   return (
     <ContactForm
       initial={{ name: name ?? '' }}
+      region={region}
       submitLabel="Save contact"
       onCancel={() => router.push('/contacts')}
       onSubmit={async (input) => {

@@ -1,7 +1,7 @@
 import { CalendarDays, FileText, Mail, MessageSquare, Phone, Building2, Link2 } from 'lucide-react';
 import Link from 'next/link';
 import type { TimelineItem } from '@/lib/graph';
-import { formatDate } from '@/lib/utils';
+import { LocalTime } from '@/components/ui/local-time';
 
 const ICONS: Record<string, typeof Mail> = {
   message: MessageSquare,
@@ -53,7 +53,7 @@ export function Timeline({ items, name }: { items: TimelineItem[]; name: string 
             </p>
             {item.at && (
               <p className="text-xs text-muted-foreground">
-                <time dateTime={item.at}>{formatDate(item.at)}</time>
+                <LocalTime iso={item.at} />
               </p>
             )}
             {item.entity.body && <p className="mt-1 line-clamp-2 text-sm text-muted-foreground">{item.entity.body}</p>}

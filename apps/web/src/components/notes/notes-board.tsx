@@ -8,7 +8,7 @@ import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { useToast } from '@/components/ui/toast';
 import { createNoteAction } from '@/lib/actions/notes';
 import type { Note } from '@/lib/model';
-import { formatDate } from '@/lib/utils';
+import { LocalTime } from '@/components/ui/local-time';
 
 export function NotesBoard({ notes }: { notes: Note[] }) {
   const [optimistic, addOptimistic] = useOptimistic(notes, (list: Note[], note: Note) => [note, ...list]);
@@ -84,7 +84,7 @@ export function NotesBoard({ notes }: { notes: Note[] }) {
                         </Link>
                       )}
                       <p className="text-xs text-muted-foreground">
-                        {pending ? 'Saving…' : <time dateTime={n.updatedAt}>{formatDate(n.updatedAt)}</time>}
+                        {pending ? 'Saving…' : <LocalTime iso={n.updatedAt} />}
                       </p>
                       {n.body && (
                         <p className="mt-2 line-clamp-3 whitespace-pre-wrap text-sm text-muted-foreground">{n.body}</p>

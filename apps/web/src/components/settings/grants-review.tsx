@@ -20,7 +20,7 @@ import { providerRegistry } from '@made-open/shared/providers';
 import { revokeGrantAction, revokePrincipalGrantAction } from '@/lib/actions/settings';
 import type { Grant, PluginView } from '@/lib/settings/model';
 import { describePermission } from '@/lib/settings/permissions';
-import { formatDate } from '@/lib/utils';
+import { LocalTime } from '@/components/ui/local-time';
 
 export interface PluginGrants {
   plugin: PluginView;
@@ -154,7 +154,8 @@ export function GrantsReview({
                           <div className="min-w-0 flex-1">
                             <p className="text-sm font-medium">{info.summary}</p>
                             <p className="text-xs text-muted-foreground">
-                              <code className="break-all">{g.permission}</code> · allowed {formatDate(g.grantedAt)}
+                              <code className="break-all">{g.permission}</code> · allowed{' '}
+                              <LocalTime iso={g.grantedAt} />
                             </p>
                           </div>
                           <AlertDialog>
@@ -261,7 +262,7 @@ function PrincipalCard({
               <div className="min-w-0 flex-1">
                 <p className="text-sm font-medium">{info.summary}</p>
                 <p className="text-xs text-muted-foreground">
-                  <code className="break-all">{g.permission}</code> · allowed {formatDate(g.grantedAt)}
+                  <code className="break-all">{g.permission}</code> · allowed <LocalTime iso={g.grantedAt} />
                 </p>
               </div>
               <AlertDialog>

@@ -17,14 +17,22 @@ export function PasswordForm() {
       )}
       {state.ok && (
         <p role="status" className="rounded-md border border-border bg-muted p-3 text-sm">
-          Password changed. Use it the next time you sign in.
+          Password changed. Your other devices were signed out; use it the next time you sign in.
         </p>
       )}
-      <Field id="new-password" label="New password" hint="At least 8 characters." error={state.fieldErrors?.password}>
-        {(aria) => <Input {...aria} name="password" type="password" autoComplete="new-password" />}
+      <Field id="current-password" label="Current password" error={state.fieldErrors?.current}>
+        {(aria) => <Input {...aria} name="current" type="password" autoComplete="current-password" required />}
+      </Field>
+      <Field
+        id="new-password"
+        label="New password"
+        hint="At least 8 characters, not only spaces."
+        error={state.fieldErrors?.password}
+      >
+        {(aria) => <Input {...aria} name="password" type="password" autoComplete="new-password" required />}
       </Field>
       <Field id="confirm-password" label="Repeat new password" error={state.fieldErrors?.confirm}>
-        {(aria) => <Input {...aria} name="confirm" type="password" autoComplete="new-password" />}
+        {(aria) => <Input {...aria} name="confirm" type="password" autoComplete="new-password" required />}
       </Field>
       <div>
         <Button type="submit" disabled={pending}>

@@ -4,10 +4,11 @@ import { FileText, LoaderCircle, Moon, NotebookPen, Plus, Search, Settings, User
 import { useRouter } from 'next/navigation';
 import { useTheme } from 'next-themes';
 import { Dialog as DialogPrimitive } from 'radix-ui';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import type { SearchHit } from '@/lib/graph';
 import { Highlighted } from '@/components/highlighted';
+import { matchCommands, rankHits, type PaletteCommand } from '@/lib/palette';
 
 const item =
   'flex cursor-default select-none items-center gap-2 rounded-md px-2 py-2 text-sm outline-none data-[selected=true]:bg-muted [&_svg]:size-4 [&_svg]:shrink-0 [&_svg]:text-muted-foreground';
@@ -20,6 +21,11 @@ export function hrefFor(hit: Pick<SearchHit, 'id' | 'type'>): string {
   return `/contacts/${hit.id}`;
 }
 
+interface PaletteEntry extends PaletteCommand {
+  icon: ReactNode;
+  run: () => void;
+}
+
 export function CommandPalette() {
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState('');
@@ -28,9 +34,6 @@ export function CommandPalette() {
   const [error, setError] = useState<string>();
   // Controlled selection: when results arrive, Enter opens the best one.
   const [selected, setSelected] = useState('');
-  useEffect(() => {
-    if (hits[0]) setSelected(`hit-${hits[0].id}`);
-  }, [hits]);
   const router = useRouter();
   const { resolvedTheme, setTheme } = useTheme();
 
@@ -58,7 +61,7 @@ export function CommandPalette() {
         const res = await fetch(`/api/search?q=${encodeURIComponent(query)}`, { signal: ctrl.signal });
         const body = (await res.json()) as { hits?: SearchHit[]; error?: { message: string } };
         if (!res.ok) throw new Error(body.error?.message ?? 'Search is not available right now.');
-        setHits(body.hits ?? []);
+        setHits(rankHits(body.hits ?? [], query));
         setError(undefined);
       } catch (e) {
         if (!ctrl.signal.aborted) setError(e instanceof Error ? e.message : 'Search is not available right now.');
@@ -74,6 +77,54 @@ export function CommandPalette() {
     setQuery('');
     router.push(href);
   };
+
+  const nextTheme = resolvedTheme === 'dark' ? 'light' : 'dark';
+  const commands: PaletteEntry[] = [
+    {
+      id: 'go-contacts',
+      label: 'Contacts',
+      keywords: ['people', 'address book'],
+      icon: <Users aria-hidden="true" />,
+      run: () => go('/contacts'),
+    },
+    {
+      id: 'go-new-contact',
+      label: 'New contact',
+      keywords: ['add', 'create', 'person'],
+      icon: <Plus aria-hidden="true" />,
+      run: () => go('/contacts/new'),
+    },
+    {
+      id: 'go-notes',
+      label: 'Notes',
+      keywords: ['write'],
+      icon: <NotebookPen aria-hidden="true" />,
+      run: () => go('/notes'),
+    },
+    {
+      id: 'go-settings',
+      label: 'Settings',
+      keywords: ['account', 'preferences', 'password', 'region'],
+      icon: <Settings aria-hidden="true" />,
+      run: () => go('/settings'),
+    },
+    {
+      id: 'toggle-theme',
+      label: `Switch to ${nextTheme} theme`,
+      keywords: ['theme', 'dark', 'light', 'appearance'],
+      icon: <Moon aria-hidden="true" />,
+      run: () => {
+        setTheme(nextTheme);
+        setOpen(false);
+      },
+    },
+  ];
+  const shownCommands = matchCommands(commands, query);
+  // Enter runs the best thing: the first result, or the only command that matches.
+  const firstValue = hits[0] ? `hit-${hits[0].id}` : shownCommands[0]?.id;
+  useEffect(() => {
+    if (firstValue) setSelected(firstValue);
+  }, [firstValue]);
 
   return (
     <>
@@ -116,7 +167,7 @@ export function CommandPalette() {
                     {error}
                   </p>
                 )}
-                {query.trim() && !loading && !error && hits.length === 0 && (
+                {query.trim() && !loading && !error && hits.length === 0 && shownCommands.length === 0 && (
                   <p className="px-2 py-6 text-center text-sm text-muted-foreground">Nothing found for “{query}”.</p>
                 )}
                 {hits.length > 0 && (
@@ -144,30 +195,15 @@ export function CommandPalette() {
                     ))}
                   </Command.Group>
                 )}
-                <Command.Group heading="Go to" className={group}>
-                  <Command.Item value="go-contacts" onSelect={() => go('/contacts')} className={item}>
-                    <Users aria-hidden="true" /> Contacts
-                  </Command.Item>
-                  <Command.Item value="go-new-contact" onSelect={() => go('/contacts/new')} className={item}>
-                    <Plus aria-hidden="true" /> New contact
-                  </Command.Item>
-                  <Command.Item value="go-notes" onSelect={() => go('/notes')} className={item}>
-                    <NotebookPen aria-hidden="true" /> Notes
-                  </Command.Item>
-                  <Command.Item value="go-settings" onSelect={() => go('/settings')} className={item}>
-                    <Settings aria-hidden="true" /> Settings
-                  </Command.Item>
-                  <Command.Item
-                    value="toggle-theme"
-                    onSelect={() => {
-                      setTheme(resolvedTheme === 'dark' ? 'light' : 'dark');
-                      setOpen(false);
-                    }}
-                    className={item}
-                  >
-                    <Moon aria-hidden="true" /> Switch to {resolvedTheme === 'dark' ? 'light' : 'dark'} theme
-                  </Command.Item>
-                </Command.Group>
+                {shownCommands.length > 0 && (
+                  <Command.Group heading="Go to" className={group}>
+                    {shownCommands.map((command) => (
+                      <Command.Item key={command.id} value={command.id} onSelect={command.run} className={item}>
+                        {command.icon} {command.label}
+                      </Command.Item>
+                    ))}
+                  </Command.Group>
+                )}
               </Command.List>
             </Command>
           </DialogPrimitive.Content>

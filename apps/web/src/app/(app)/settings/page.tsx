@@ -3,28 +3,32 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { PageHeader } from '@/components/page-header';
 import { PasswordForm } from '@/components/settings/password-form';
+import { RegionForm } from '@/components/settings/region-form';
+import { SignUpSwitch } from '@/components/settings/sign-up-switch';
 import { ThemeChoice } from '@/components/settings/theme-choice';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { signOut, signOutEverywhere } from '@/lib/actions/auth';
 import { SESSION_ENDED } from '@/lib/hub';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
-import { formatDate } from '@/lib/utils';
+import { getAccountSettings, regionOptions } from '@/lib/account';
+import { LocalTime } from '@/components/ui/local-time';
 
 export const metadata: Metadata = { title: 'Account settings' };
 
 export default async function SettingsPage() {
   const supabase = await createSupabaseServerClient();
-  const [{ data: userData }, { data: sessionData }] = await Promise.all([
+  const [{ data: userData }, { data: sessionData }, settings] = await Promise.all([
     supabase.auth.getUser(),
     supabase.auth.getSession(),
+    getAccountSettings(),
   ]);
   const user = userData.user;
   if (!user) redirect(SESSION_ENDED);
   const expiresAt = sessionData.session?.expires_at;
   return (
     <>
-      <PageHeader title="Account" description="Your profile, password, appearance and sessions." />
+      <PageHeader title="Account" description="Your profile, region, password, appearance and sessions." />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader>
@@ -35,14 +39,37 @@ export default async function SettingsPage() {
               <dt className="text-muted-foreground">Email</dt>
               <dd className="break-all">{user.email}</dd>
               <dt className="text-muted-foreground">Account created</dt>
-              <dd>{formatDate(user.created_at)}</dd>
+              <dd>
+                <LocalTime iso={user.created_at} />
+              </dd>
               <dt className="text-muted-foreground">Last sign-in</dt>
-              <dd>{formatDate(user.last_sign_in_at) || '—'}</dd>
+              <dd>
+                <LocalTime iso={user.last_sign_in_at} />
+              </dd>
               <dt className="text-muted-foreground">Account id</dt>
               <dd className="break-all font-mono text-xs">{user.id}</dd>
             </dl>
           </CardContent>
         </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>Region</CardTitle>
+          </CardHeader>
+          <CardContent>
+            <RegionForm initial={settings.defaultRegion} regions={regionOptions()} />
+          </CardContent>
+        </Card>
+        {settings.hubOwner && (
+          <Card>
+            <CardHeader>
+              <CardTitle>Sign-up</CardTitle>
+              <CardDescription>You own this hub (its first account): you decide who else may join.</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <SignUpSwitch initial={settings.signUpOpen ?? true} />
+            </CardContent>
+          </Card>
+        )}
         <Card>
           <CardHeader>
             <CardTitle>Appearance</CardTitle>
@@ -64,7 +91,12 @@ export default async function SettingsPage() {
             <CardTitle>Sessions</CardTitle>
             <CardDescription>
               This browser stays signed in and renews its access automatically
-              {expiresAt ? ` (current access valid until ${formatDate(new Date(expiresAt * 1000).toISOString())})` : ''}
+              {expiresAt ? (
+                <>
+                  {' '}
+                  (current access valid until <LocalTime iso={new Date(expiresAt * 1000).toISOString()} />)
+                </>
+              ) : null}
               .
             </CardDescription>
           </CardHeader>

@@ -28,7 +28,7 @@ import {
   type CredentialFormValues,
 } from '@/lib/settings/credentials';
 import type { CredentialView, TestResult } from '@/lib/settings/model';
-import { formatDate } from '@/lib/utils';
+import { LocalTime } from '@/components/ui/local-time';
 
 export interface CredentialActions {
   test: (id: string) => Promise<{ ok: true; data: TestResult } | { ok: false; error: string }>;
@@ -116,11 +116,15 @@ export function CredentialCard({ credential, actions }: { credential: Credential
           </div>
         ))}
         <dt className="text-muted-foreground">Added</dt>
-        <dd>{formatDate(credential.createdAt)}</dd>
+        <dd>
+          <LocalTime iso={credential.createdAt} />
+        </dd>
         {credential.lastTestedAt && (
           <>
             <dt className="text-muted-foreground">Last tested</dt>
-            <dd>{formatDate(credential.lastTestedAt)}</dd>
+            <dd>
+              <LocalTime iso={credential.lastTestedAt} />
+            </dd>
           </>
         )}
         {/* The hub keeps the last test's reason until the next test; a fresh answer shows below instead. */}

@@ -2,7 +2,8 @@ import { History } from 'lucide-react';
 import { Badge } from '@/components/ui/badge';
 import { formatDuration, type RunView } from '@/lib/settings/model';
 import { RUN_OUTCOMES, TRIGGER_LABELS } from '@/lib/settings/permissions';
-import { cn, formatDate } from '@/lib/utils';
+import { cn } from '@/lib/utils';
+import { LocalTime } from '@/components/ui/local-time';
 
 export function OutcomeBadge({ outcome }: { outcome: string }) {
   const info = RUN_OUTCOMES[outcome] ?? { label: outcome, tone: 'error' as const };
@@ -55,7 +56,7 @@ export function RunLog({ runs }: { runs: RunView[] }) {
           <tbody key={run.id} className="border-t border-border">
             <tr>
               <td className="px-3 py-2 align-top">
-                {formatDate(run.startedAt)}
+                <LocalTime iso={run.startedAt} />
                 <span className="block text-xs text-muted-foreground">v{run.version}</span>
               </td>
               <td className="px-3 py-2 align-top">

@@ -5,7 +5,9 @@ import { ContactDetail } from '@/components/contacts/contact-detail';
 import { Timeline } from '@/components/contacts/timeline';
 import { Problem } from '@/components/problem';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
-import { getContact, getTimeline } from '@/lib/graph';
+import { getDefaultRegion } from '@/lib/account';
+import { getContact, getContactLinks } from '@/lib/graph';
+import type { CountryCode } from '@made-open/shared/entities';
 import { load } from '@/lib/hub';
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
@@ -16,7 +18,11 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 
 export default async function ContactPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const [contact, timeline] = await Promise.all([load(() => getContact(id)), load(() => getTimeline(id))]);
+  const [contact, links, region] = await Promise.all([
+    load(() => getContact(id)),
+    load(() => getContactLinks(id)),
+    getDefaultRegion(),
+  ]);
   return (
     <div className="grid gap-6">
       <Link
@@ -30,17 +36,22 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
       ) : (
         <>
           {/* key: a merge or edit elsewhere gives fresh state after router.refresh() */}
-          <ContactDetail key={`${contact.data.id}:${contact.data.version}`} contact={contact.data} />
+          <ContactDetail
+            key={`${contact.data.id}:${contact.data.version}:${links.ok ? links.data.relationships.length : 0}`}
+            contact={contact.data}
+            region={region as CountryCode | undefined}
+            relationships={links.ok ? links.data.relationships : []}
+          />
           <Card>
             <CardHeader>
               <CardTitle>Timeline</CardTitle>
             </CardHeader>
             <CardContent>
-              {timeline.ok ? (
-                <Timeline items={timeline.data} name={contact.data.name} />
+              {links.ok ? (
+                <Timeline items={links.data.timeline} name={contact.data.name} />
               ) : (
                 <p role="alert" className="text-sm text-muted-foreground">
-                  {timeline.error}
+                  {links.error}
                 </p>
               )}
             </CardContent>

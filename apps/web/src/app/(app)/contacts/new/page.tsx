@@ -2,6 +2,8 @@ import type { Metadata } from 'next';
 import { NewContact } from '@/components/contacts/new-contact';
 import { PageHeader } from '@/components/page-header';
 import { Card, CardContent } from '@/components/ui/card';
+import { getDefaultRegion } from '@/lib/account';
+import type { CountryCode } from '@made-open/shared/entities';
 
 export const metadata: Metadata = { title: 'New contact' };
 
@@ -10,7 +12,7 @@ export default async function NewContactPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const params = await searchParams;
+  const [params, region] = await Promise.all([searchParams, getDefaultRegion()]);
   return (
     <div className="mx-auto max-w-2xl">
       <PageHeader
@@ -19,7 +21,10 @@ export default async function NewContactPage({
       />
       <Card>
         <CardContent className="pt-5">
-          <NewContact name={typeof params.name === 'string' ? params.name : undefined} />
+          <NewContact
+            name={typeof params.name === 'string' ? params.name : undefined}
+            region={region as CountryCode | undefined}
+          />
         </CardContent>
       </Card>
     </div>
