@@ -206,7 +206,8 @@ export function toNote(e: Entity): Note {
   };
 }
 
-const MONTHS = [
+/** Month names for birthdays and other dates (form and page share them). */
+export const MONTHS = [
   'January',
   'February',
   'March',

@@ -7,6 +7,7 @@ import { FormActions } from '@/components/ui/form-actions';
 import { Input, Textarea } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import {
+  MONTHS,
   parseContactForm,
   type Address,
   type Contact,
@@ -25,21 +26,6 @@ export interface ContactFormProps {
   onSubmit: (input: ContactInput) => Promise<{ error?: string; fieldErrors?: ContactFieldErrors } | void>;
   onCancel?: () => void;
 }
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** "1990-04-23" or "--04-23" -> the three fields; anything else -> empty. */
 function splitBirthday(value: string | undefined) {
