@@ -121,20 +121,37 @@ export const eventsRepository = {
     );
   },
 
+  /**
+   * The next `limit` events after `cursor` that the consumer wants, and how far the read
+   * got (`upTo`): a consumer whose filter matched fewer than `limit` has seen everything
+   * published up to the newest pub_seq visible to the same statement, so it can move its
+   * cursor there even when nothing matched. Without that, a consumer of rare events
+   * (session revocations, say) re-read the whole outbox after its cursor on every wake:
+   * quadratic over a bulk ingest (docs/BENCHMARKS.md).
+   */
   async publishedAfter(
     tx: Sql,
     cursor: string,
     streams: readonly EventStreamName[],
     types: readonly string[] | undefined,
     limit: number,
-  ): Promise<PublishedEvent[]> {
-    const { rows } = await tx.query<OutboxRow>(
-      `SELECT ${columns} FROM made_open.outbox
-       WHERE pub_seq > $1::bigint AND ${streamPredicate(streams)} AND ($2::text[] IS NULL OR type = ANY($2::text[]))
-       ORDER BY pub_seq LIMIT $3`,
+  ): Promise<{ events: PublishedEvent[]; upTo: string }> {
+    const { rows } = await tx.query<OutboxRow & { top: string | null }>(
+      `WITH top AS (SELECT max(pub_seq)::text AS top FROM made_open.outbox WHERE pub_seq IS NOT NULL),
+       batch AS (
+         SELECT ${columns} FROM made_open.outbox
+         WHERE pub_seq > $1::bigint AND ${streamPredicate(streams)} AND ($2::text[] IS NULL OR type = ANY($2::text[]))
+         ORDER BY pub_seq LIMIT $3)
+       SELECT b.*, t.top FROM top t LEFT JOIN batch b ON true ORDER BY b.pub_seq`,
       [cursor, types ?? null, limit],
     );
-    return rows.map((row) => ({ event: toEnvelope(row), pubSeq: row.pub_seq! }));
+    const events = rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({ event: toEnvelope(row), pubSeq: row.pub_seq! }));
+    const last = events.length > 0 ? events[events.length - 1]!.pubSeq : cursor;
+    const top = rows[0]?.top ?? null;
+    const upTo = events.length < limit && top !== null && BigInt(top) > BigInt(last) ? top : last;
+    return { events, upTo };
   },
 
   /**

@@ -75,15 +75,18 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
                 ? performance.now() + Math.max(0, next.getTime() - Date.now())
                 : performance.now() + pollMs;
             }
-            const batch = await db.asSystem((tx) =>
+            const { events: batch, upTo } = await db.asSystem((tx) =>
               repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize),
             );
             // ack and nak both move past an event: a nak'ed one is redelivered from
-            // event_failures, where the framework recorded it before calling nak.
-            const passed = batch.length > 0 && running ? batch[batch.length - 1]!.pubSeq : cursor;
+            // event_failures, where the framework recorded it before calling nak. Events
+            // this consumer does not want are passed over too (upTo).
+            const passed = running ? upTo : cursor;
             if (passed !== cursor) {
-              await deliver(batch.map((item) => ({ event: item.event, attempt: 1, ack: noop, nak: noop })));
-              delivered += batch.length;
+              if (batch.length > 0) {
+                await deliver(batch.map((item) => ({ event: item.event, attempt: 1, ack: noop, nak: noop })));
+                delivered += batch.length;
+              }
               await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, passed));
               cursor = passed;
             }
