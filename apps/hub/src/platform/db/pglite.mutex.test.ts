@@ -18,7 +18,7 @@ function holder(log: string[], name: string) {
 
 describe('the PGlite mutex', () => {
   it('runs one holder at a time, a queued request statement before queued background work', async () => {
-    const mutex = new Mutex(8);
+    const mutex = new Mutex();
     const log: string[] = [];
     const first = holder(log, 'background 1');
     const second = holder(log, 'background 2');

@@ -26,7 +26,7 @@ export class Mutex {
   readonly #background: (() => void)[] = [];
   #busy = false;
   #inARow = 0;
-  constructor(private readonly requestsInARow = 8) {}
+  constructor(private readonly requestsInARow = 2) {}
 
   run<T>(work: () => Promise<T>, kind: 'request' | 'background' = 'background'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -130,11 +130,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
     hasVector: true,
     pglite,
 
-    asUser(claims, work) {
+    async asUser(claims, work) {
       return userTransaction(claims, work, 'background');
     },
 
-    queryAsUser(claims, text, params) {
+    async queryAsUser(claims, text, params) {
       return userTransaction(claims, (tx) => tx.query(text, params), 'request');
     },
 
