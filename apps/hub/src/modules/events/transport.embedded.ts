@@ -18,6 +18,9 @@ export interface EmbeddedTransportOptions {
  * (written by the consumer framework) until they are due again, so a failing event never
  * blocks the ones behind it.
  */
+/** Unwanted events a consumer passes over before its cursor is saved without a delivery. */
+const passedOverSaveEvery = 1000n;
+
 export function createEmbeddedTransport(options: EmbeddedTransportOptions): EventTransport {
   const { db, logger } = options;
   const pollMs = options.pollMs ?? 250;
@@ -42,6 +45,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
       };
       wakers.add(waker);
       let cursor = await db.asSystem((tx) => repo.consumerCursor(tx, spec.name, spec.perInstance));
+      let saved = cursor;
 
       const sleep = (ms: number) =>
         new Promise<void>((resolve) => {
@@ -87,7 +91,13 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
                 await deliver(batch.map((item) => ({ event: item.event, attempt: 1, ack: noop, nak: noop })));
                 delivered += batch.length;
               }
-              await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, passed));
+              // Passing over unwanted events is saved only now and then (a commit per wake
+              // would cost every write its share of a WAL flush): after a restart the
+              // consumer reads at most that many unwanted events again.
+              if (batch.length > 0 || BigInt(passed) - BigInt(saved) >= passedOverSaveEvery) {
+                await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, passed));
+                saved = passed;
+              }
               cursor = passed;
             }
             if (delivered > 0 && batch.length === batchSize) continue;
