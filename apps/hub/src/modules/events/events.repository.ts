@@ -55,6 +55,15 @@ function streamPredicate(streams: readonly EventStreamName[]): string {
   return parts.length === 0 ? 'false' : `(${parts.join(' OR ')})`;
 }
 
+/** The relay's claim: see claimAndStamp. */
+const claimAndStampSql = `WITH claimed AS (
+    SELECT id, seq FROM made_open.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE
+  ), stamped AS (
+    SELECT id, nextval('made_open.outbox_pub_seq') AS pub_seq FROM (SELECT id FROM claimed ORDER BY seq) c
+  )
+  UPDATE made_open.outbox o SET published_at = clock_timestamp(), pub_seq = s.pub_seq
+  FROM stamped s WHERE o.id = s.id`;
+
 export const eventsRepository = {
   /** Takes the relay lock for this transaction; false when another relay holds it. */
   async tryRelayLock(tx: Sql): Promise<boolean> {
@@ -72,17 +81,20 @@ export const eventsRepository = {
    */
   async claimAndStamp(tx: Sql, limit: number): Promise<EventEnvelope[]> {
     const { rows } = await tx.query<OutboxRow>(
-      `WITH claimed AS (
-         SELECT id, seq FROM made_open.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE
-       ), stamped AS (
-         SELECT id, nextval('made_open.outbox_pub_seq') AS pub_seq FROM (SELECT id FROM claimed ORDER BY seq) c
-       )
-       UPDATE made_open.outbox o SET published_at = clock_timestamp(), pub_seq = s.pub_seq
-       FROM stamped s WHERE o.id = s.id
-       RETURNING ${columnList.map((c) => `o.${c}`).join(', ')}`,
+      `${claimAndStampSql} RETURNING ${columnList.map((c) => `o.${c}`).join(', ')}`,
       [limit],
     );
     return rows.sort((a, b) => Number(a.pub_seq) - Number(b.pub_seq)).map(toEnvelope);
+  },
+
+  /**
+   * The same claim for the embedded transport, where the stamp is the publication and each
+   * consumer reads the events later: returns how many, without sending every row's data
+   * back to the relay, which does nothing with it (on PGlite that transfer is parsed in JS).
+   */
+  async claimAndStampCount(tx: Sql, limit: number): Promise<number> {
+    const { rowCount } = await tx.query(claimAndStampSql, [limit]);
+    return rowCount;
   },
 
   async unpublished(tx: Sql): Promise<{ count: number; oldestSeconds: number }> {
