@@ -155,6 +155,57 @@ describe.each(setups)('event transport contract: $transport on $kind', ({ transp
     }
   });
 
+  it('passes over the events a consumer does not want, and still delivers the next one it wants', async () => {
+    const name = 'contract-rare';
+    events.subscribe(effectConsumer(name, ['test.Other']));
+    const owner = uuid();
+    const mine = async () => (await effects(name)).filter((r) => r.owner_id === owner).map((r) => r.n);
+    await write(owner, 0, 'test.Other');
+    await waitFor('the first wanted event', async () => ((await mine()).length === 1 ? true : undefined), 90_000);
+    // Enough unwanted events for the embedded transport to save the cursor past them.
+    await database.db.asUser(claims(owner), async (tx) => {
+      for (let n = 1; n <= 1_000; n++) await events.outbox.append(tx, counted(owner, n));
+    });
+    if (transport === 'embedded') {
+      // The embedded cursor moves past the unwanted events, so the next read starts after
+      // them instead of reading them again on every wake.
+      const position = () =>
+        database.db.asOwner(async (tx) => {
+          const { rows } = await tx.query<{ last: string | null; cursor: string }>(
+            `SELECT (SELECT max(pub_seq) FROM made_open.outbox WHERE owner_id = $1 AND type = 'test.Counted')::text AS last,
+                    (SELECT cursor FROM made_open.event_consumers WHERE name = $2)::text AS cursor`,
+            [owner, name],
+          );
+          return rows[0]!;
+        });
+      await waitFor(
+        'all of them published',
+        async () => {
+          const { rows } = await database.db.asOwner((tx) =>
+            tx.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM made_open.outbox WHERE owner_id = $1 AND pub_seq IS NOT NULL`,
+              [owner],
+            ),
+          );
+          return rows[0]!.n === 1_001 ? true : undefined;
+        },
+        90_000,
+      );
+      await waitFor(
+        'the cursor past them',
+        async () => {
+          const { last, cursor } = await position();
+          return BigInt(cursor) >= BigInt(last!) ? true : undefined;
+        },
+        90_000,
+      );
+    }
+    await write(owner, 1_001, 'test.Other');
+    await waitFor('the next wanted event', async () => ((await mine()).length === 2 ? true : undefined), 90_000);
+    await sleep(300);
+    expect(await mine()).toEqual([0, 1_001]);
+  });
+
   it.skipIf(kind === 'pglite')('never skips an event whose transaction committed after later ones', async () => {
     events.subscribe(effectConsumer('contract-late', ['test.Counted']));
     const owner = uuid();

@@ -55,6 +55,15 @@ function streamPredicate(streams: readonly EventStreamName[]): string {
   return parts.length === 0 ? 'false' : `(${parts.join(' OR ')})`;
 }
 
+/** The relay's claim: see claimAndStamp. */
+const claimAndStampSql = `WITH claimed AS (
+    SELECT id, seq FROM made_open.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE
+  ), stamped AS (
+    SELECT id, nextval('made_open.outbox_pub_seq') AS pub_seq FROM (SELECT id FROM claimed ORDER BY seq) c
+  )
+  UPDATE made_open.outbox o SET published_at = clock_timestamp(), pub_seq = s.pub_seq
+  FROM stamped s WHERE o.id = s.id`;
+
 export const eventsRepository = {
   /** Takes the relay lock for this transaction; false when another relay holds it. */
   async tryRelayLock(tx: Sql): Promise<boolean> {
@@ -72,17 +81,20 @@ export const eventsRepository = {
    */
   async claimAndStamp(tx: Sql, limit: number): Promise<EventEnvelope[]> {
     const { rows } = await tx.query<OutboxRow>(
-      `WITH claimed AS (
-         SELECT id, seq FROM made_open.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE
-       ), stamped AS (
-         SELECT id, nextval('made_open.outbox_pub_seq') AS pub_seq FROM (SELECT id FROM claimed ORDER BY seq) c
-       )
-       UPDATE made_open.outbox o SET published_at = clock_timestamp(), pub_seq = s.pub_seq
-       FROM stamped s WHERE o.id = s.id
-       RETURNING ${columnList.map((c) => `o.${c}`).join(', ')}`,
+      `${claimAndStampSql} RETURNING ${columnList.map((c) => `o.${c}`).join(', ')}`,
       [limit],
     );
     return rows.sort((a, b) => Number(a.pub_seq) - Number(b.pub_seq)).map(toEnvelope);
+  },
+
+  /**
+   * The same claim for the embedded transport, where the stamp is the publication and each
+   * consumer reads the events later: returns how many, without sending every row's data
+   * back to the relay, which does nothing with it (on PGlite that transfer is parsed in JS).
+   */
+  async claimAndStampCount(tx: Sql, limit: number): Promise<number> {
+    const { rowCount } = await tx.query(claimAndStampSql, [limit]);
+    return rowCount;
   },
 
   async unpublished(tx: Sql): Promise<{ count: number; oldestSeconds: number }> {
@@ -121,20 +133,37 @@ export const eventsRepository = {
     );
   },
 
+  /**
+   * The next `limit` events after `cursor` that the consumer wants, and how far the read
+   * got (`upTo`): a consumer whose filter matched fewer than `limit` has seen everything
+   * published up to the newest pub_seq visible to the same statement, so it can move its
+   * cursor there even when nothing matched. Without that, a consumer of rare events
+   * (session revocations, say) re-read the whole outbox after its cursor on every wake:
+   * quadratic over a bulk ingest (docs/BENCHMARKS.md).
+   */
   async publishedAfter(
     tx: Sql,
     cursor: string,
     streams: readonly EventStreamName[],
     types: readonly string[] | undefined,
     limit: number,
-  ): Promise<PublishedEvent[]> {
-    const { rows } = await tx.query<OutboxRow>(
-      `SELECT ${columns} FROM made_open.outbox
-       WHERE pub_seq > $1::bigint AND ${streamPredicate(streams)} AND ($2::text[] IS NULL OR type = ANY($2::text[]))
-       ORDER BY pub_seq LIMIT $3`,
+  ): Promise<{ events: PublishedEvent[]; upTo: string }> {
+    const { rows } = await tx.query<OutboxRow & { top: string | null }>(
+      `WITH top AS (SELECT max(pub_seq)::text AS top FROM made_open.outbox WHERE pub_seq IS NOT NULL),
+       batch AS (
+         SELECT ${columns} FROM made_open.outbox
+         WHERE pub_seq > $1::bigint AND ${streamPredicate(streams)} AND ($2::text[] IS NULL OR type = ANY($2::text[]))
+         ORDER BY pub_seq LIMIT $3)
+       SELECT b.*, t.top FROM top t LEFT JOIN batch b ON true ORDER BY b.pub_seq`,
       [cursor, types ?? null, limit],
     );
-    return rows.map((row) => ({ event: toEnvelope(row), pubSeq: row.pub_seq! }));
+    const events = rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({ event: toEnvelope(row), pubSeq: row.pub_seq! }));
+    const last = events.length > 0 ? events[events.length - 1]!.pubSeq : cursor;
+    const top = rows[0]?.top ?? null;
+    const upTo = events.length < limit && top !== null && BigInt(top) > BigInt(last) ? top : last;
+    return { events, upTo };
   },
 
   /**

@@ -69,6 +69,12 @@ export function createRelay(options: RelayOptions): Relay {
       const acks: Promise<void>[] = [];
       let claimed = 0;
       let failed = false;
+      // Embedded: the stamp is the publication (its transport's publish does nothing).
+      if (transport.kind === 'embedded') {
+        const stamped = await repo.claimAndStampCount(tx, batchSize);
+        if (stamped > 0) await options.afterPublish?.();
+        return stamped;
+      }
       while (acks.length < batchesInFlight && !failed) {
         const events = await repo.claimAndStamp(tx, batchSize);
         if (events.length === 0) break;

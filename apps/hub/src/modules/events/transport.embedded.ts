@@ -18,6 +18,9 @@ export interface EmbeddedTransportOptions {
  * (written by the consumer framework) until they are due again, so a failing event never
  * blocks the ones behind it.
  */
+/** Unwanted events a consumer passes over before its cursor is saved without a delivery. */
+const passedOverSaveEvery = 1000n;
+
 export function createEmbeddedTransport(options: EmbeddedTransportOptions): EventTransport {
   const { db, logger } = options;
   const pollMs = options.pollMs ?? 250;
@@ -42,6 +45,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
       };
       wakers.add(waker);
       let cursor = await db.asSystem((tx) => repo.consumerCursor(tx, spec.name, spec.perInstance));
+      let saved = cursor;
 
       const sleep = (ms: number) =>
         new Promise<void>((resolve) => {
@@ -75,16 +79,25 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
                 ? performance.now() + Math.max(0, next.getTime() - Date.now())
                 : performance.now() + pollMs;
             }
-            const batch = await db.asSystem((tx) =>
+            const { events: batch, upTo } = await db.asSystem((tx) =>
               repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize),
             );
             // ack and nak both move past an event: a nak'ed one is redelivered from
-            // event_failures, where the framework recorded it before calling nak.
-            const passed = batch.length > 0 && running ? batch[batch.length - 1]!.pubSeq : cursor;
+            // event_failures, where the framework recorded it before calling nak. Events
+            // this consumer does not want are passed over too (upTo).
+            const passed = running ? upTo : cursor;
             if (passed !== cursor) {
-              await deliver(batch.map((item) => ({ event: item.event, attempt: 1, ack: noop, nak: noop })));
-              delivered += batch.length;
-              await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, passed));
+              if (batch.length > 0) {
+                await deliver(batch.map((item) => ({ event: item.event, attempt: 1, ack: noop, nak: noop })));
+                delivered += batch.length;
+              }
+              // Passing over unwanted events is saved only now and then (a commit per wake
+              // would cost every write its share of a WAL flush): after a restart the
+              // consumer reads at most that many unwanted events again.
+              if (batch.length > 0 || BigInt(passed) - BigInt(saved) >= passedOverSaveEvery) {
+                await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, passed));
+                saved = passed;
+              }
               cursor = passed;
             }
             if (delivered > 0 && batch.length === batchSize) continue;

@@ -4,7 +4,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { vector } from '@electric-sql/pglite/vector';
 import { requestRole } from './claims.ts';
-import type { Database, OwnerSql, Row } from './types.ts';
+import type { Database, OwnerSql, RequestClaims, Row } from './types.ts';
 
 export interface PgliteOptions {
   /** A directory for persistent data; absent for an in-memory database. */
@@ -13,20 +13,59 @@ export interface PgliteOptions {
   loadDataDir?: Blob | File;
 }
 
-/** Serialises all work: PGlite is one backend, and a stray query must never land inside another's transaction. */
-class Mutex {
-  #tail: Promise<unknown> = Promise.resolve();
-  run<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Serialises all work: PGlite is one backend, and a stray query must never land inside
+ * another's transaction. Single request statements (`queryAsUser`: the API's reads and
+ * writes) go ahead of queued background work (the relay, consumers, jobs, bulk ingest
+ * pages), so a GET waits for the holder of the moment, not for the whole queue behind it;
+ * after `requestsInARow` of them a queued background holder gets its turn, so a flood of
+ * requests cannot stop events from being relayed and consumed.
+ */
+export class Mutex {
+  readonly #requests: (() => void)[] = [];
+  readonly #background: (() => void)[] = [];
+  #busy = false;
+  #inARow = 0;
+  constructor(private readonly requestsInARow = 2) {}
+
+  run<T>(work: () => Promise<T>, kind: 'request' | 'background' = 'background'): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        let running: Promise<T>;
+        try {
+          running = work();
+        } catch (error) {
+          running = Promise.reject(error as Error);
+        }
+        running.then(resolve, reject).finally(() => this.#release());
+      };
+      (kind === 'request' ? this.#requests : this.#background).push(start);
+      if (!this.#busy) {
+        this.#busy = true;
+        this.#next();
+      }
+    });
+  }
+
+  #release() {
     // PGlite answers without real I/O, so back-to-back holders (a bulk ingest, consumers
     // catching up) would chain promises without ever returning to the event loop, starving
     // timers and HTTP for the whole run. Each holder first lets the loop take a turn.
-    const next = this.#tail.then(nextTurn).then(work, work);
-    this.#tail = next.catch(() => undefined);
-    return next;
+    setImmediate(() => this.#next());
+  }
+
+  #next() {
+    const backgroundsTurn =
+      this.#background.length > 0 && (this.#requests.length === 0 || this.#inARow >= this.requestsInARow);
+    const start = backgroundsTurn ? this.#background.shift() : this.#requests.shift();
+    if (!start) {
+      this.#busy = false;
+      return;
+    }
+    this.#inARow = backgroundsTurn ? 0 : this.#inARow + 1;
+    start();
   }
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function wrap(tx: Transaction): OwnerSql {
   return {
@@ -54,12 +93,35 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
   });
   const mutex = new Mutex();
 
-  function transaction<T>(setup: (tx: Transaction) => Promise<unknown>, work: (tx: OwnerSql) => Promise<T>) {
-    return mutex.run(() =>
-      pglite.transaction(async (tx) => {
-        await setup(tx);
-        return work(wrap(tx));
-      }),
+  function transaction<T>(
+    setup: (tx: Transaction) => Promise<unknown>,
+    work: (tx: OwnerSql) => Promise<T>,
+    kind: 'request' | 'background' = 'background',
+  ) {
+    return mutex.run(
+      () =>
+        pglite.transaction(async (tx) => {
+          await setup(tx);
+          return work(wrap(tx));
+        }),
+      kind,
+    );
+  }
+
+  function userTransaction<T>(
+    claims: RequestClaims,
+    work: (tx: OwnerSql) => Promise<T>,
+    kind: 'request' | 'background',
+  ) {
+    const role = requestRole(claims);
+    return transaction(
+      (tx) =>
+        tx.query(`SELECT set_config('request.jwt.claims', $1, true), set_config('role', $2, true)`, [
+          JSON.stringify(claims),
+          role,
+        ]),
+      work,
+      kind,
     );
   }
 
@@ -69,19 +131,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
     pglite,
 
     async asUser(claims, work) {
-      const role = requestRole(claims);
-      return transaction(
-        (tx) =>
-          tx.query(`SELECT set_config('request.jwt.claims', $1, true), set_config('role', $2, true)`, [
-            JSON.stringify(claims),
-            role,
-          ]),
-        work,
-      );
+      return userTransaction(claims, work, 'background');
     },
 
-    queryAsUser(claims, text, params) {
-      return database.asUser(claims, (tx) => tx.query(text, params));
+    async queryAsUser(claims, text, params) {
+      return userTransaction(claims, (tx) => tx.query(text, params), 'request');
     },
 
     asSystem(work) {
