@@ -16,6 +16,7 @@ import { createJobsModule, jobsMigrations, type JobsOptions } from './modules/jo
 import { createRealtimeModule, realtimeMigrations } from './modules/realtime/index.ts';
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
+import { createTwilio } from './modules/connectors/twilio/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
@@ -50,9 +51,6 @@ export const migrationSources: readonly MigrationSource[] = [
   realtimeMigrations,
   connectorsMigrations,
 ];
-
-/** The connectors this hub ships, one folder each under modules/connectors/<provider>/ (none yet). */
-const shippedConnectors: readonly AnyConnector[] = [];
 
 /**
  * The composition root: the one place that creates modules and hands each its
@@ -154,6 +152,20 @@ export async function composeHub(
   });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
   const search = createSearchModule({ config, db, logger: logger.child({ module: 'search' }), events });
+  // Twilio messaging: its connector, the MMS media job and the number picker (connectors/twilio).
+  const twilio = createTwilio({
+    config,
+    db,
+    logger: logger.child({ module: 'twilio' }),
+    outbox,
+    outbound,
+    ingest: graph.ingest,
+    jobs,
+    storage: storage.service,
+    wallet: wallet.service,
+  });
+  /** The connectors this hub ships, one folder each under modules/connectors/<provider>/. */
+  const shippedConnectors: readonly AnyConnector[] = [twilio.connector];
   const connectors = createConnectorsModule({
     config,
     db,
@@ -180,6 +192,7 @@ export async function composeHub(
     audit,
     search,
     connectors,
+    twilio.module,
   ];
 
   await migrate(db, migrationSources, logger);
