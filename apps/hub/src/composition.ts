@@ -17,6 +17,7 @@ import { createRealtimeModule, realtimeMigrations } from './modules/realtime/ind
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
 import { createTwilio } from './modules/connectors/twilio/index.ts';
+import { createMessagesModule, messagesMigrations } from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
@@ -50,6 +51,7 @@ export const migrationSources: readonly MigrationSource[] = [
   auditMigrations,
   realtimeMigrations,
   connectorsMigrations,
+  messagesMigrations,
 ];
 
 /**
@@ -193,6 +195,15 @@ export async function composeHub(
     search,
     connectors,
     twilio.module,
+    createMessagesModule({
+      config,
+      db,
+      logger: logger.child({ module: 'messages' }),
+      outbound,
+      ingest: graph.ingest,
+      wallet: wallet.service,
+      storage: storage.service,
+    }),
   ];
 
   await migrate(db, migrationSources, logger);
