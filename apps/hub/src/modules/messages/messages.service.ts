@@ -134,7 +134,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
     const view = await db.asUser(user.claims, async (tx) => {
       const ingest = (items: Parameters<Ingest>[1]['items']) =>
         deps.ingest(tx, { ownerId: user.id, actor: { kind: 'user', id: user.id }, items });
-      const personId = await personFor(tx, ingest, to);
+      const personId = await personFor(tx, user.id, ingest, to);
       const item = smsItem({
         messageSid: sent.sid,
         direction: 'outbound',

@@ -153,7 +153,7 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
             throw new ValidationError('This callback is for another Twilio account.');
           const next = messageStatusOf(status.MessageStatus);
           if (next)
-            await patchMessage(tx, ingest, status.MessageSid, (row) => {
+            await patchMessage(tx, connection.ownerId, ingest, status.MessageSid, (row) => {
               const current = row.properties.status as Parameters<typeof advances>[0];
               if (row.properties.direction !== 'outbound' || !advances(current, next)) return undefined;
               const failed = next === 'failed' || next === 'undelivered';
@@ -171,7 +171,7 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
         if (sms.AccountSid !== accountSid || sms.To !== connection.label)
           throw new ValidationError('This message is for another Twilio account or number.');
         // A replayed MessageSid changes nothing (Twilio sends no timestamp to compare): answer at once.
-        if (await twilioRepository.lockMessage(tx, sms.MessageSid))
+        if (await twilioRepository.lockMessage(tx, connection.ownerId, sms.MessageSid))
           return { status: 200, contentType: 'text/xml', body: emptyTwiml };
         const fields = fieldsOf(request);
         const media: MediaJobPayload['items'] = [];
@@ -184,7 +184,7 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
           });
         }
         const from = normalizePhone(sms.From) ?? sms.From;
-        const personId = await personFor(tx, ingest, from);
+        const personId = await personFor(tx, connection.ownerId, ingest, from);
         const result = await ingest([
           smsItem({
             messageSid: sms.MessageSid,

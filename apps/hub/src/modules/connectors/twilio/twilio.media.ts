@@ -107,6 +107,7 @@ export function createTwilioMediaJob(deps: MediaJobDeps) {
       await deps.db.asUser(ownerClaims(payload.ownerId), (tx) =>
         patchMessage(
           tx,
+          payload.ownerId,
           (items) =>
             deps.ingest(tx, { ownerId: payload.ownerId, actor: { kind: 'connector', id: connection.id }, items }),
           payload.messageSid,

@@ -97,11 +97,12 @@ type IngestIn = (items: IngestItem[]) => Promise<IngestResult>;
  */
 export async function patchMessage(
   tx: Sql,
+  ownerId: string,
   ingest: IngestIn,
   messageSid: string,
   patch: (row: MessageRow) => Record<string, unknown> | undefined,
 ): Promise<'updated' | 'unchanged' | 'missing'> {
-  const row = await repo.lockMessage(tx, messageSid);
+  const row = await repo.lockMessage(tx, ownerId, messageSid);
   if (!row) return 'missing';
   const changes = patch(row);
   if (!changes) return 'unchanged';
@@ -124,8 +125,8 @@ export async function patchMessage(
 }
 
 /** The person a number belongs to, made (with Twilio provenance) when nobody has it yet. */
-export async function personFor(tx: Sql, ingest: IngestIn, phone: string): Promise<string> {
-  const known = await repo.personByPhone(tx, phone);
+export async function personFor(tx: Sql, ownerId: string, ingest: IngestIn, phone: string): Promise<string> {
+  const known = await repo.personByPhone(tx, ownerId, phone);
   if (known) return known;
   const result = await ingest([
     { type: 'person', title: phone, source: 'twilio', externalId: `person:${phone}`, phones: [phone] },
