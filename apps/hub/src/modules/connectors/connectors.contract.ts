@@ -197,6 +197,14 @@ export interface Connector<OptionsSchema extends z.ZodType = z.ZodType> {
     page(context: SyncContext<z.output<OptionsSchema>>): Promise<SyncPage>;
   };
   webhooks?: ConnectorWebhooks<z.output<OptionsSchema>>;
+  /**
+   * What a person must know to finish or check the set-up (can the provider reach the hub,
+   * URLs to set by hand, warnings), shown as `setup` in the connection's view. Pure: no I/O.
+   */
+  setup?(
+    connection: { id: string; label: string; options: z.output<OptionsSchema>; state: JsonObject },
+    context: { publicUrl: string; webhookUrl(path: string): string },
+  ): JsonObject;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -13,7 +13,8 @@ import {
 import { advances, messageStatusOf, patchMessage, personFor, smsItem } from './twilio.messages.ts';
 import type { MediaJobPayload, TwilioMediaJob } from './twilio.media.ts';
 import { twilioErrorOf, twilioRest } from './twilio.rest.ts';
-import { twilioErrorMessage } from './twilio.errors.ts';
+import { a2pWarningFor, twilioErrorMessage } from './twilio.errors.ts';
+import { publicUrlReachability } from './twilio.setup.ts';
 import { twilioRepository } from './twilio.repository.ts';
 
 const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'A number in E.164 form, like +14155550100.');
@@ -140,6 +141,16 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
       await numbers(state.numberSid)
         .update({ smsUrl: state.replaced.smsUrl ?? '', smsMethod: state.replaced.smsMethod ?? 'POST' })
         .catch(rethrow);
+    },
+
+    setup(connection, context) {
+      const warning = a2pWarningFor(connection.label);
+      return {
+        publicUrl: { url: context.publicUrl, ...publicUrlReachability(context.publicUrl) },
+        // Set by connect at Twilio; to set by hand (or through a tunnel) when Twilio cannot reach PUBLIC_URL.
+        webhookUrls: { sms: context.webhookUrl('sms'), smsStatus: context.webhookUrl('sms-status') },
+        warnings: warning ? [warning] : [],
+      };
     },
 
     webhooks: {

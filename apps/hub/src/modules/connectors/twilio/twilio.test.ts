@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/databases.ts';
@@ -146,6 +147,14 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     expect(created.statusCode, created.body).toBe(201);
     aliceConnection = created.json().id;
     expect(created.json().capabilities).toEqual(['sms']);
+    expect(created.json().setup).toEqual({
+      publicUrl: { url: publicUrl, reachable: true, reason: null },
+      webhookUrls: {
+        sms: `${publicUrl}/webhooks/twilio/${created.json().id}/sms`,
+        smsStatus: `${publicUrl}/webhooks/twilio/${created.json().id}/sms-status`,
+      },
+      warnings: [expect.stringMatching(/A2P 10DLC/)],
+    });
     expect(standIn.numberOf('+14155550100').sms_url).toBe(`${publicUrl}/webhooks/twilio/${aliceConnection}/sms`);
     expect(before).toBe('https://demo.twilio.com/welcome/sms/reply');
   });
@@ -177,6 +186,32 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
       aliceAccount.authToken,
     );
     expect(otherAccount.statusCode).toBe(400);
+    expect(await messages(alice)).toEqual([]);
+  });
+
+  it('checks JSON-bodied requests with bodySHA256 (validateRequestWithBody)', async () => {
+    const body = JSON.stringify({ MessageSid: `SM${hex32()}` });
+    const hash = createHash('sha256').update(body).digest('hex');
+    const post = (path: string, signature: string) =>
+      hub.app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/json', 'x-twilio-signature': signature },
+        payload: body,
+      });
+    const path = `/webhooks/twilio/${aliceConnection}/sms?bodySHA256=${hash}`;
+    const signed = twilio.getExpectedTwilioSignature(aliceAccount.authToken, `${publicUrl}${path}`, {});
+    // Genuine, but SMS webhooks are form-encoded: a clear 400, nothing stored.
+    const genuine = await post(path, signed);
+    expect(genuine.statusCode, genuine.body).toBe(400);
+    // The body does not match its bodySHA256: 403.
+    const otherHash = createHash('sha256').update('{}').digest('hex');
+    const otherPath = `/webhooks/twilio/${aliceConnection}/sms?bodySHA256=${otherHash}`;
+    const mismatched = await post(
+      otherPath,
+      twilio.getExpectedTwilioSignature(aliceAccount.authToken, `${publicUrl}${otherPath}`, {}),
+    );
+    expect(mismatched.statusCode).toBe(403);
     expect(await messages(alice)).toEqual([]);
   });
 
