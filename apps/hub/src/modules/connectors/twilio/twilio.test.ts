@@ -179,6 +179,21 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     const malformed = await webhook(aliceConnection, 'sms', { ...form, MessageSid: 'nope' }, aliceAccount.authToken);
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.code).toBeTruthy();
+    // NumMedia announces more items than the request carries; NumMedia out of range; not a form.
+    const missingMedia = await webhook(
+      aliceConnection,
+      'sms',
+      { ...form, NumMedia: '2', MediaUrl0: 'https://api.twilio.com/x' },
+      aliceAccount.authToken,
+    );
+    expect(missingMedia.statusCode).toBe(400);
+    expect(
+      (await webhook(aliceConnection, 'sms', { ...form, NumMedia: '99' }, aliceAccount.authToken)).statusCode,
+    ).toBe(400);
+    const getRequest = await hub.app.inject({ method: 'GET', url: `/webhooks/twilio/${aliceConnection}/sms` });
+    expect(getRequest.statusCode).toBe(404);
+    const huge = await webhook(aliceConnection, 'sms', { ...form, Body: 'x'.repeat(300_000) }, aliceAccount.authToken);
+    expect(huge.statusCode).toBe(413);
     const otherAccount = await webhook(
       aliceConnection,
       'sms',
