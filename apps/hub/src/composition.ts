@@ -17,7 +17,7 @@ import { createRealtimeModule, realtimeMigrations } from './modules/realtime/ind
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
 import { createTwilio } from './modules/connectors/twilio/index.ts';
-import { createMessagesModule, messagesMigrations } from './modules/messages/index.ts';
+import { createMessagesModule, messagesMigrations, messagesSendAction } from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
@@ -121,6 +121,16 @@ export async function composeHub(
     files: createGraphFileEntities(outbox, graph.ingest),
   });
   const policy = createPolicyModule({ db, logger: logger.child({ module: 'policy' }), outbox });
+  // Sending texts from a connected Twilio number (POST /api/v1/messages, the messages.send action).
+  const messages = createMessagesModule({
+    config,
+    db,
+    logger: logger.child({ module: 'messages' }),
+    outbound,
+    ingest: graph.ingest,
+    wallet: wallet.service,
+    storage: storage.service,
+  });
   // What any principal may do for a user: plugins' ctx calls today; rules, AI and connectors next.
   const actions = createActionsModule({
     db,
@@ -131,6 +141,8 @@ export async function composeHub(
     wallet: wallet.service,
     pluginStorage,
     http: { client: outbound },
+    // Actions other modules offer (their services are built above).
+    extraActions: [messagesSendAction(messages.service)],
   });
   const plugins = createPluginsModule({
     db,
@@ -195,15 +207,7 @@ export async function composeHub(
     search,
     connectors,
     twilio.module,
-    createMessagesModule({
-      config,
-      db,
-      logger: logger.child({ module: 'messages' }),
-      outbound,
-      ingest: graph.ingest,
-      wallet: wallet.service,
-      storage: storage.service,
-    }),
+    messages,
   ];
 
   await migrate(db, migrationSources, logger);

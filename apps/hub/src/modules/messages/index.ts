@@ -3,6 +3,7 @@ import { messagesRoutes } from './messages.routes.ts';
 import { createMessagesService, type MessagesServiceDeps } from './messages.service.ts';
 
 export type { MessagesService } from './messages.service.ts';
+export { messagesSendAction } from './messages.action.ts';
 
 export const messagesMigrations = {
   module: 'messages',

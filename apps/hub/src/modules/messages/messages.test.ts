@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import type { ActionsService } from '../actions/index.ts';
 import { twilioErrorAdvice } from '../connectors/twilio/index.ts';
 import { hex32, startTwilioStandIn } from '../connectors/twilio/test/twilio.stand-in.ts';
 
@@ -172,6 +173,34 @@ describe.each(testDatabaseKinds())('sending messages on %s', (kind) => {
     }
     expect(twilioErrorAdvice[21610]).toMatch(/STOP/);
     expect(twilioErrorAdvice[21608]).toMatch(/trial/);
+  });
+
+  it('sends through the actions registry as the user (messages.send); other principals cannot', async () => {
+    const actions = (hub.modules.find((module) => module.name === 'actions') as unknown as { service: ActionsService })
+      .service;
+    const me = { kind: 'user' as const, id: alice.id, ownerId: alice.id };
+    const input = { to: '+14155550128', body: 'from an action', idempotencyKey: `act-${hex32()}` };
+    const before = standIn.sent.length;
+    const first = (await actions.invoke(me, 'messages.send', input)) as { sid: string; status: string };
+    expect(first.status).toBe('queued');
+    expect(await actions.invoke(me, 'messages.send', input)).toEqual(first);
+    expect(standIn.sent.length).toBe(before + 1);
+    expect((await stored(alice, first.sid))?.properties).toMatchObject({ direction: 'outbound', to: ['+14155550128'] });
+    standIn.failNextSend(21610, 400, 'Attempt to send to unsubscribed recipient');
+    await expect(actions.invoke(me, 'messages.send', { to: '+14155550129', body: 'stopped' })).rejects.toMatchObject({
+      status: 422,
+      code: 'twilio_21610',
+    });
+    const rule = { kind: 'rule' as const, id: 'texter', ownerId: alice.id };
+    await expect(actions.invoke(rule, 'messages.send', { to: '+14155550128', body: 'x' })).rejects.toMatchObject({
+      code: 'permission_denied',
+    });
+    await expect(actions.invoke(me, 'messages.send', { to: 5, body: 'x' })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+    await expect(actions.invoke(me, 'messages.send', { to: '+14155550128', body: ' ' })).rejects.toMatchObject({
+      status: 400,
+    });
   });
 
   it('sends MMS media from Storage through signed URLs', async () => {
