@@ -16,6 +16,8 @@ import { createJobsModule, jobsMigrations, type JobsOptions } from './modules/jo
 import { createRealtimeModule, realtimeMigrations } from './modules/realtime/index.ts';
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
+import { createTwilio } from './modules/connectors/twilio/index.ts';
+import { createMessagesModule, messagesMigrations, messagesSendAction } from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
@@ -49,10 +51,8 @@ export const migrationSources: readonly MigrationSource[] = [
   auditMigrations,
   realtimeMigrations,
   connectorsMigrations,
+  messagesMigrations,
 ];
-
-/** The connectors this hub ships, one folder each under modules/connectors/<provider>/ (none yet). */
-const shippedConnectors: readonly AnyConnector[] = [];
 
 /**
  * The composition root: the one place that creates modules and hands each its
@@ -126,6 +126,16 @@ export async function composeHub(
     files: createGraphFileEntities(outbox, graph.ingest),
   });
   const policy = createPolicyModule({ db, logger: logger.child({ module: 'policy' }), outbox });
+  // Sending texts from a connected Twilio number (POST /api/v1/messages, the messages.send action).
+  const messages = createMessagesModule({
+    config,
+    db,
+    logger: logger.child({ module: 'messages' }),
+    outbound,
+    ingest: graph.ingest,
+    wallet: wallet.service,
+    storage: storage.service,
+  });
   // What any principal may do for a user: plugins' ctx calls today; rules, AI and connectors next.
   const actions = createActionsModule({
     db,
@@ -136,6 +146,8 @@ export async function composeHub(
     wallet: wallet.service,
     pluginStorage,
     http: { client: outbound },
+    // Actions other modules offer (their services are built above).
+    extraActions: [messagesSendAction(messages.service)],
   });
   const plugins = createPluginsModule({
     db,
@@ -159,6 +171,20 @@ export async function composeHub(
   });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
   const search = createSearchModule({ config, db, logger: logger.child({ module: 'search' }), events });
+  // Twilio messaging: its connector, the MMS media job and the number picker (connectors/twilio).
+  const twilio = createTwilio({
+    config,
+    db,
+    logger: logger.child({ module: 'twilio' }),
+    outbox,
+    outbound,
+    ingest: graph.ingest,
+    jobs,
+    storage: storage.service,
+    wallet: wallet.service,
+  });
+  /** The connectors this hub ships, one folder each under modules/connectors/<provider>/. */
+  const shippedConnectors: readonly AnyConnector[] = [twilio.connector];
   const connectors = createConnectorsModule({
     config,
     db,
@@ -185,6 +211,8 @@ export async function composeHub(
     audit,
     search,
     connectors,
+    twilio.module,
+    messages,
   ];
 
   await migrate(db, migrationSources, logger);

@@ -198,7 +198,23 @@ export const messagePropertiesSchema = z.strictObject({
   cc: shortList(text(320), 100).optional(),
   subject: text(1000).optional(),
   threadId: text(500).optional(),
-  status: z.enum(['received', 'queued', 'sent', 'delivered', 'failed', 'read']).optional(),
+  status: z.enum(['received', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'read']).optional(),
+  /** SMS: how many segments the provider counted. */
+  segments: z.number().int().min(0).max(1000).optional(),
+  /** SMS: the provider's error code and a sentence a person can act on (failed, undelivered). */
+  errorCode: z.number().int().min(0).max(999_999).optional(),
+  error: text(1000).optional(),
+  /** MMS: the media items; each, once stored, names its Storage object and `file` entity. */
+  media: z
+    .array(
+      z.strictObject({
+        contentType: text(200),
+        path: text(1024).optional(),
+        fileId: z.string().uuid().optional(),
+      }),
+    )
+    .max(20)
+    .optional(),
 });
 
 export const callPropertiesSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { authEvents } from './auth-events.ts';
+import { commsEvents } from './comms-events.ts';
 import { connectorEvents } from './connector-events.ts';
 import { graphEvents } from './graph-events.ts';
 import { pluginEvents } from './plugin-events.ts';
@@ -161,6 +162,7 @@ export const allEventDefinitions = [
   ...graphEvents,
   ...storageEvents,
   ...connectorEvents,
+  ...commsEvents,
 ] as const;
 
 /** Every registered event type and the data its writers supply. */

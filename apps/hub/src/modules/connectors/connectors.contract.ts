@@ -2,6 +2,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { PlacementKind, SecretValues } from '@made-open/shared/providers';
 import type { z } from 'zod';
 import type { OutboundResponse } from '../../platform/http/outbound/index.ts';
+import type { Sql } from '../../platform/db/index.ts';
 import type { IngestItem, IngestResult } from '../graph/index.ts';
 
 /**
@@ -58,8 +59,8 @@ export interface ProviderRequest {
   headers?: Record<string, string>;
   /** Sent as application/json. */
   json?: unknown;
-  /** Sent as application/x-www-form-urlencoded. */
-  form?: Record<string, string>;
+  /** Sent as application/x-www-form-urlencoded; an array repeats the name (Twilio's MediaUrl). */
+  form?: Record<string, string | readonly string[]>;
   /** How the credential is attached: one of the provider's placements (default its first), or false. */
   auth?: PlacementKind | false;
   /** A non-GET that is safe to repeat. */
@@ -149,6 +150,8 @@ export interface WebhookContext<Options> {
   request: WebhookRequest;
   /** graph.ingest inside the webhook's transaction, as this connection (actor connector). */
   ingest(items: IngestItem[]): Promise<IngestResult>;
+  /** The webhook's transaction (as the owner): for the connector's own reads and events beside ingest. */
+  tx: Sql;
   logger: Logger;
 }
 
@@ -164,7 +167,12 @@ export interface ConnectorWebhooks<Options> {
   /** GET too (some providers validate an endpoint with a GET); POST always. */
   methods?: readonly ('GET' | 'POST')[];
   /** Computes the signatures; the helper compares them in constant time. Pure: no I/O. */
-  signature(request: WebhookRequest, credential: ConnectorCredential): WebhookSignature;
+  signature?(request: WebhookRequest, credential: ConnectorCredential): WebhookSignature;
+  /**
+   * Instead of signature(): the provider's own validator (constant-time, its URL variants),
+   * e.g. twilio.validateRequest. `signed` says whether the request carries a signature at all.
+   */
+  verify?(request: WebhookRequest, credential: ConnectorCredential): { signed: boolean; valid: boolean };
   /** Runs after the signature matched, inside one transaction as the owner. */
   handle(context: WebhookContext<Options>): Promise<WebhookResponse | void>;
 }
@@ -189,6 +197,14 @@ export interface Connector<OptionsSchema extends z.ZodType = z.ZodType> {
     page(context: SyncContext<z.output<OptionsSchema>>): Promise<SyncPage>;
   };
   webhooks?: ConnectorWebhooks<z.output<OptionsSchema>>;
+  /**
+   * What a person must know to finish or check the set-up (can the provider reach the hub,
+   * URLs to set by hand, warnings), shown as `setup` in the connection's view. Pure: no I/O.
+   */
+  setup?(
+    connection: { id: string; label: string; options: z.output<OptionsSchema>; state: JsonObject },
+    context: { publicUrl: string; webhookUrl(path: string): string },
+  ): JsonObject;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -44,7 +44,10 @@ export function providerApi(deps: {
       body = JSON.stringify(req.json);
     } else if (req.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(req.form).toString();
+      const form = new URLSearchParams();
+      for (const [name, value] of Object.entries(req.form))
+        for (const one of typeof value === 'string' ? [value] : value) form.append(name, one);
+      body = form.toString();
     }
     let target = url.toString();
     if (req.auth !== false) {

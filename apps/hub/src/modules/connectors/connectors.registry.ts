@@ -26,6 +26,8 @@ export function createConnectorRegistry(
     for (const name of connector.capabilities)
       if (!capabilityOf(provider, name))
         throw new Error(`Connector ${connector.provider}: its provider has no capability "${name}".`);
+    if (connector.webhooks && !connector.webhooks.signature && !connector.webhooks.verify)
+      throw new Error(`Connector ${connector.provider}: webhooks need a signature() or verify().`);
     for (const path of connector.webhooks?.paths ?? [])
       if (!webhookPath.test(path)) throw new Error(`Connector ${connector.provider}: bad webhook path "${path}".`);
     byProvider.set(connector.provider, connector);

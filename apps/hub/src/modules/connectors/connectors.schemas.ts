@@ -43,6 +43,8 @@ export const connectionViewSchema = z.object({
   statusReason: z.string().nullable(),
   /** The sub-paths the provider is told to call, under /webhooks/<provider>/<id>/. */
   webhooks: z.array(z.string()),
+  /** The connector's set-up notes (reachability of PUBLIC_URL, URLs to set by hand, warnings); null when it has none. */
+  setup: z.record(z.string(), z.unknown()).nullable(),
   sync: syncViewSchema,
   createdAt: iso,
   updatedAt: iso,

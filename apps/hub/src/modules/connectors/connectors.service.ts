@@ -29,7 +29,7 @@ const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | nul
 
 export function createConnectorsService(deps: ConnectorsServiceDeps) {
   const { db, outbox, registry, wallet, logger } = deps;
-  const view = (row: ConnectionRow) => toView(row, registry);
+  const view = (row: ConnectionRow) => toView(row, registry, deps.config.publicUrl);
 
   /** The caller's connection, or 404 (RLS hides everyone else's). */
   async function owned(user: AuthenticatedUser, id: string) {

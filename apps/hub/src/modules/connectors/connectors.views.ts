@@ -13,7 +13,19 @@ export function countsOf(stored: unknown): SyncCounts {
   return parsed.success ? parsed.data : { ...zeroCounts };
 }
 
-export function toView(row: ConnectionRow, registry: ConnectorRegistry): ConnectionView {
+function setupOf(row: ConnectionRow, registry: ConnectorRegistry, publicUrl: string) {
+  const connector = registry.get(row.provider);
+  if (!connector?.setup || row.status === 'disconnected') return null;
+  const options = connector.options.safeParse(row.options);
+  if (!options.success) return null;
+  const base = `${publicUrl.replace(/\/+$/, '')}/webhooks/${row.provider}/${row.id}`;
+  return connector.setup(
+    { id: row.id, label: row.label, options: options.data, state: row.state },
+    { publicUrl, webhookUrl: (path) => `${base}/${path}` },
+  );
+}
+
+export function toView(row: ConnectionRow, registry: ConnectorRegistry, publicUrl: string): ConnectionView {
   return {
     id: row.id,
     provider: row.provider,
@@ -25,6 +37,7 @@ export function toView(row: ConnectionRow, registry: ConnectorRegistry): Connect
     status: row.status,
     statusReason: row.status_reason,
     webhooks: row.status === 'disconnected' ? [] : [...(registry.get(row.provider)?.webhooks?.paths ?? [])],
+    setup: setupOf(row, registry, publicUrl),
     sync: {
       state: row.sync_state,
       jobId: row.sync_job_id,

@@ -111,25 +111,27 @@ export function webhookRoutes(deps: WebhookDeps) {
       form: () => formOf(rawBody),
       json: () => jsonOf(rawBody),
     };
-    let signature;
+    const secret = { id: credential.id, name: credential.name, secret: credential.secret };
+    let verdict: { signed: boolean; valid: boolean };
     try {
-      signature = webhooks.signature(webhookRequest, {
-        id: credential.id,
-        name: credential.name,
-        secret: credential.secret,
-      });
+      if (webhooks.verify) verdict = webhooks.verify(webhookRequest, secret);
+      else {
+        const signature = webhooks.signature?.(webhookRequest, secret) ?? { presented: undefined, expected: [] };
+        verdict = {
+          signed: signature.presented !== undefined,
+          valid: signatureMatches(signature.presented, signature.expected),
+        };
+      }
     } catch {
-      signature = { presented: undefined, expected: [] };
+      verdict = { signed: false, valid: false };
     }
-    if (!signatureMatches(signature.presented, signature.expected)) {
+    if (!verdict.valid) {
       logger.warn(
-        { connectionId: row.id, provider: row.provider, path, signed: signature.presented !== undefined },
+        { connectionId: row.id, provider: row.provider, path, signed: verdict.signed },
         'webhook signature refused',
       );
       throw new ForbiddenError(
-        signature.presented === undefined
-          ? 'This request is not signed.'
-          : 'The signature does not match this request.',
+        verdict.signed ? 'The signature does not match this request.' : 'This request is not signed.',
         'bad_signature',
       );
     }
@@ -146,6 +148,7 @@ export function webhookRoutes(deps: WebhookDeps) {
         },
         request: webhookRequest,
         ingest: (items) => deps.ingest(tx, { ownerId: row.owner_id, actor: { kind: 'connector', id: row.id }, items }),
+        tx,
         logger: logger.child({ connectionId: row.id, provider: row.provider }),
       }),
     );

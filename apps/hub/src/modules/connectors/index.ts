@@ -19,6 +19,8 @@ export * from './connectors.contract.ts';
 export type { ConnectorRegistry } from './connectors.registry.ts';
 export type { SyncTuning } from './connectors.sync.ts';
 export { signatureMatches, webhookBodyLimit } from './connectors.webhooks.ts';
+export { providerApi } from './connectors.provider-api.ts';
+export { connectorsRepository } from './connectors.repository.ts';
 
 export const connectorsMigrations = {
   module: 'connectors',

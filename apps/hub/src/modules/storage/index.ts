@@ -9,7 +9,7 @@ import { storageRoutes } from './storage.routes.ts';
 import { createStorageService, type FileEntities, type StorageService } from './storage.service.ts';
 import { createUrlSigner } from './storage.signing.ts';
 
-export type { FileEntities, FileFacts } from './storage.service.ts';
+export type { FileEntities, FileFacts, StorageService } from './storage.service.ts';
 
 export const storageMigrations = {
   module: 'storage',

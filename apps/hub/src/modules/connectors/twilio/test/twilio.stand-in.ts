@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A STAND-IN for Twilio's REST API (api.twilio.com cannot be reached from the test machine),
+ * built from the documented payloads (twilio.com/docs/phone-numbers/api/incomingphonenumber-resource,
+ * /docs/messaging/api/message-resource, /docs/messaging/api/media-resource) and selected by
+ * TWILIO_API_URL. It checks HTTP Basic AccountSid:AuthToken like Twilio, and records requests.
+ */
+export interface StandInNumber {
+  sid: string;
+  phone_number: string;
+  friendly_name: string;
+  sms_url: string;
+  sms_method: string;
+  status_callback: string;
+  capabilities: { sms: boolean; mms: boolean; voice: boolean };
+}
+
+export const hex32 = () => randomBytes(16).toString('hex');
+
+export async function startTwilioStandIn(account: { accountSid: string; authToken: string; numbers: string[] }) {
+  const numbers = new Map<string, StandInNumber>();
+  for (const phone of account.numbers) {
+    const sid = `PN${hex32()}`;
+    numbers.set(sid, {
+      sid,
+      phone_number: phone,
+      friendly_name: phone,
+      sms_url: 'https://demo.twilio.com/welcome/sms/reply',
+      sms_method: 'POST',
+      status_callback: '',
+      capabilities: { sms: true, mms: true, voice: true },
+    });
+  }
+  const media = new Map<string, { bytes: Buffer; contentType: string }>();
+  const sent: Record<string, string | string[]>[] = [];
+  const cdnAuthHeaders: (string | undefined)[] = [];
+  /** The next Messages.create answers this Twilio error (code, HTTP status) once. */
+  let nextError: { code: number; status: number; message: string } | undefined;
+  const base = `/2010-04-01/Accounts/${account.accountSid}`;
+  const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
+
+  const numberJson = (n: StandInNumber) => ({
+    ...n,
+    account_sid: account.accountSid,
+    uri: `${base}/IncomingPhoneNumbers/${n.sid}.json`,
+  });
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const readForm = async (req: IncomingMessage) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const form: Record<string, string | string[]> = {};
+    for (const [k, v] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) {
+      const seen = form[k];
+      form[k] = seen === undefined ? v : Array.isArray(seen) ? [...seen, v] : [seen, v];
+    }
+    return form;
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://stand-in');
+      const cdn = /^\/cdn\/(ME[0-9a-f]{32})$/.exec(url.pathname);
+      if (cdn) {
+        cdnAuthHeaders.push(req.headers.authorization);
+        const item = media.get(cdn[1]!);
+        if (!item) return send(res, 404, {});
+        res.writeHead(200, { 'content-type': item.contentType });
+        return res.end(item.bytes);
+      }
+      if (req.headers.authorization !== expectedAuth)
+        return send(res, 401, {
+          code: 20003,
+          message: 'Authenticate',
+          more_info: 'https://www.twilio.com/docs/errors/20003',
+          status: 401,
+        });
+      if (url.pathname === `${base}.json`)
+        return send(res, 200, { sid: account.accountSid, status: 'active', type: 'Full' });
+      if (url.pathname === `${base}/IncomingPhoneNumbers.json`) {
+        const wanted = url.searchParams.get('PhoneNumber');
+        const list = [...numbers.values()].filter((n) => !wanted || n.phone_number === wanted).map(numberJson);
+        return send(res, 200, {
+          incoming_phone_numbers: list,
+          next_page_uri: null,
+          page: 0,
+          page_size: 50,
+          uri: url.pathname,
+        });
+      }
+      const one = new RegExp(`^${base}/IncomingPhoneNumbers/(PN[0-9a-f]{32})\\.json$`).exec(url.pathname);
+      if (one) {
+        const number = numbers.get(one[1]!);
+        if (!number)
+          return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+        if (req.method === 'POST') {
+          const form = await readForm(req);
+          if (typeof form.SmsUrl === 'string') number.sms_url = form.SmsUrl;
+          if (typeof form.SmsMethod === 'string') number.sms_method = form.SmsMethod;
+          if (typeof form.StatusCallback === 'string') number.status_callback = form.StatusCallback;
+        }
+        return send(res, 200, numberJson(number));
+      }
+      if (url.pathname === `${base}/Messages.json` && req.method === 'POST') {
+        const form = await readForm(req);
+        sent.push(form);
+        if (nextError) {
+          const error = nextError;
+          nextError = undefined;
+          return send(res, error.status, {
+            code: error.code,
+            message: error.message,
+            more_info: `https://www.twilio.com/docs/errors/${error.code}`,
+            status: error.status,
+          });
+        }
+        const mediaCount = form.MediaUrl === undefined ? 0 : Array.isArray(form.MediaUrl) ? form.MediaUrl.length : 1;
+        return send(res, 201, {
+          sid: `${mediaCount > 0 ? 'MM' : 'SM'}${hex32()}`,
+          account_sid: account.accountSid,
+          to: form.To,
+          from: form.From,
+          body: form.Body,
+          status: 'queued',
+          direction: 'outbound-api',
+          num_segments: '1',
+          num_media: String(mediaCount),
+          price: null,
+          error_code: null,
+          error_message: null,
+          date_created: new Date().toUTCString(),
+          api_version: '2010-04-01',
+        });
+      }
+      const mediaPath = new RegExp(`^${base}/Messages/(MM[0-9a-f]{32})/Media/(ME[0-9a-f]{32})$`).exec(url.pathname);
+      if (mediaPath && media.has(mediaPath[2]!)) {
+        res.writeHead(302, { location: `/cdn/${mediaPath[2]}` });
+        return res.end();
+      }
+      send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    })().catch(() => send(res, 500, {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    numbers,
+    sent,
+    cdnAuthHeaders,
+    numberOf: (phone: string) => [...numbers.values()].find((n) => n.phone_number === phone)!,
+    /** A media item Twilio holds for a message: its MediaUrl (which 302s to the CDN). */
+    addMedia(messageSid: string, bytes: Buffer, contentType: string) {
+      const sid = `ME${hex32()}`;
+      media.set(sid, { bytes, contentType });
+      return `${url}${base}/Messages/${messageSid}/Media/${sid}`;
+    },
+    failNextSend(code: number, status: number, message: string) {
+      nextError = { code, status, message };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

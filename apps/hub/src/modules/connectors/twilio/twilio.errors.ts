@@ -1,0 +1,33 @@
+/**
+ * Twilio error codes a person can act on (integrations.md §1.4), in words that say what to do.
+ * Codes not listed keep Twilio's own message.
+ */
+const a2p =
+  'US carriers block texts from numbers not registered for A2P 10DLC. Register the number (brand and campaign) in the Twilio Console, or use a verified toll-free number; person-to-person use may not be registrable (error 30533).';
+
+export const twilioErrorAdvice: Readonly<Record<number, string>> = {
+  21211: 'That is not a valid phone number: check it and include the country code (like +1 415 555 0100).',
+  21608:
+    'This is a Twilio trial account: it can only text numbers verified in the Twilio Console. Verify this number there or upgrade the account.',
+  21610: 'This person replied STOP to your number: they must text START to it before you can text them again.',
+  30003: 'The phone is unreachable (switched off or out of coverage). Try again later.',
+  30004: 'The message was blocked: the recipient blocks your number or cannot receive texts.',
+  30005: 'That number is unknown to its carrier: it may no longer exist. Check it with the person.',
+  30006: 'That number is a landline or cannot receive texts: call it instead.',
+  30007:
+    'The carrier filtered this message as spam. Rephrase it, and register your number for A2P 10DLC if it is a US number.',
+  30034: a2p,
+  30532: a2p,
+  30533: a2p,
+};
+
+export function twilioErrorMessage(code: number | undefined, fallback: string): string {
+  return (code !== undefined && twilioErrorAdvice[code]) || `Twilio refused the message: ${fallback}`;
+}
+
+/** US numbers (+1, not Canada's area codes aside: Twilio applies 10DLC to all +1 long codes it classes US). */
+export function a2pWarningFor(phoneNumber: string): string | null {
+  return phoneNumber.startsWith('+1')
+    ? 'US long-code numbers need A2P 10DLC registration before US carriers deliver their texts (errors 30034, 30533): register a brand and campaign in the Twilio Console; person-to-person use may not be registrable.'
+    : null;
+}

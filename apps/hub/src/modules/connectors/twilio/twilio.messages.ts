@@ -1,0 +1,135 @@
+import type { Sql } from '../../../platform/db/index.ts';
+import type { IngestItem, IngestResult } from '../../graph/index.ts';
+import { twilioRepository as repo, type MessageRow } from './twilio.repository.ts';
+
+export type MessageStatus =
+  'received' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read';
+
+/** Twilio's MessageStatus values mapped to ours (accepted/scheduled: still queued at Twilio). */
+const statusOf: Record<string, MessageStatus> = {
+  queued: 'queued',
+  accepted: 'queued',
+  scheduled: 'queued',
+  sending: 'sending',
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  undelivered: 'undelivered',
+  failed: 'failed',
+  canceled: 'failed',
+};
+
+export function messageStatusOf(twilioStatus: string): MessageStatus | undefined {
+  return statusOf[twilioStatus];
+}
+
+const rank: Record<MessageStatus, number> = {
+  received: 0,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  delivered: 4,
+  read: 5,
+  undelivered: 6,
+  failed: 6,
+};
+
+/**
+ * Status only moves forward (callbacks arrive out of order): queued < sending < sent <
+ * delivered < read; failed and undelivered are terminal and nothing moves a message out of them.
+ */
+export function advances(current: MessageStatus | undefined, next: MessageStatus): boolean {
+  if (current === undefined) return true;
+  if (current === 'failed' || current === 'undelivered') return false;
+  return rank[next] > rank[current];
+}
+
+/** One thread per person and own number. */
+export const threadIdOf = (personId: string, ownNumber: string) => `sms:${ownNumber}:${personId}`;
+
+export interface SmsFacts {
+  messageSid: string;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  body: string;
+  status: MessageStatus;
+  segments?: number;
+  personId: string;
+  ownNumber: string;
+  media: { contentType: string; path?: string; fileId?: string }[];
+  errorCode?: number;
+  error?: string;
+  occurredAt: string;
+}
+
+/** The message entity for graph.ingest: source twilio, external id the MessageSid, linked to the person. */
+export function smsItem(facts: SmsFacts): IngestItem {
+  const other = facts.direction === 'inbound' ? facts.from : facts.to;
+  return {
+    type: 'message',
+    source: 'twilio',
+    externalId: facts.messageSid,
+    title: facts.body.slice(0, 120) || (facts.media.length > 0 ? 'MMS' : 'SMS'),
+    body: facts.body,
+    occurredAt: facts.occurredAt,
+    properties: {
+      channel: 'sms',
+      direction: facts.direction,
+      from: facts.from,
+      to: [facts.to],
+      status: facts.status,
+      threadId: threadIdOf(facts.personId, facts.ownNumber),
+      ...(facts.segments === undefined ? {} : { segments: facts.segments }),
+      ...(facts.media.length > 0 ? { media: facts.media } : {}),
+      ...(facts.errorCode === undefined ? {} : { errorCode: facts.errorCode }),
+      ...(facts.error === undefined ? {} : { error: facts.error }),
+    },
+    people: [{ role: facts.direction === 'inbound' ? 'from' : 'to', phone: other }],
+  };
+}
+
+type IngestIn = (items: IngestItem[]) => Promise<IngestResult>;
+
+/**
+ * Re-ingests a stored message with some properties changed (status, media): the row is
+ * locked first, so concurrent callbacks for one message apply one after the other.
+ */
+export async function patchMessage(
+  tx: Sql,
+  ownerId: string,
+  ingest: IngestIn,
+  messageSid: string,
+  patch: (row: MessageRow) => Record<string, unknown> | undefined,
+): Promise<'updated' | 'unchanged' | 'missing'> {
+  const row = await repo.lockMessage(tx, ownerId, messageSid);
+  if (!row) return 'missing';
+  const changes = patch(row);
+  if (!changes) return 'unchanged';
+  const properties = { ...row.properties, ...changes };
+  const direction = properties.direction === 'outbound' ? 'outbound' : 'inbound';
+  const other = direction === 'inbound' ? properties.from : (properties.to as string[] | undefined)?.[0];
+  await ingest([
+    {
+      type: 'message',
+      source: 'twilio',
+      externalId: messageSid,
+      title: row.title,
+      body: row.body,
+      occurredAt: row.occurred_at === null ? null : new Date(row.occurred_at).toISOString(),
+      properties,
+      people: typeof other === 'string' ? [{ role: direction === 'inbound' ? 'from' : 'to', phone: other }] : [],
+    },
+  ]);
+  return 'updated';
+}
+
+/** The person a number belongs to, made (with Twilio provenance) when nobody has it yet. */
+export async function personFor(tx: Sql, ownerId: string, ingest: IngestIn, phone: string): Promise<string> {
+  const known = await repo.personByPhone(tx, ownerId, phone);
+  if (known) return known;
+  const result = await ingest([
+    { type: 'person', title: phone, source: 'twilio', externalId: `person:${phone}`, phones: [phone] },
+  ]);
+  return result.items[0]!.id;
+}

@@ -1,0 +1,35 @@
+import type { Sql } from '../../../platform/db/index.ts';
+
+export type MessageRow = {
+  id: string;
+  title: string;
+  body: string;
+  properties: Record<string, unknown>;
+  occurred_at: string | null;
+};
+
+/** The only SQL of the Twilio connector: reads of the owner's graph (RLS applies: the transaction is the owner's). */
+export const twilioRepository = {
+  /** The live person an E.164 number already belongs to. */
+  async personByPhone(tx: Sql, ownerId: string, phone: string): Promise<string | undefined> {
+    const result = await tx.query<{ entity_id: string }>(
+      `SELECT i.entity_id FROM public.identifiers i
+       JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
+       WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = $2 LIMIT 1`,
+      [ownerId, phone],
+    );
+    return result.rows[0]?.entity_id;
+  },
+
+  /** A Twilio message (by its MessageSid), locked so concurrent callbacks apply one at a time. */
+  // owner_id too: the (owner_id, source, external_id) unique index finds it without a scan.
+  async lockMessage(tx: Sql, ownerId: string, messageSid: string): Promise<MessageRow | undefined> {
+    const result = await tx.query<MessageRow>(
+      `SELECT id, title, body, properties, occurred_at::text AS occurred_at FROM public.entities
+       WHERE owner_id = $1 AND source = 'twilio' AND external_id = $2 AND type = 'message' AND deleted_at IS NULL
+       FOR UPDATE`,
+      [ownerId, messageSid],
+    );
+    return result.rows[0];
+  },
+};

@@ -1,0 +1,364 @@
+import { createHash } from 'node:crypto';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../../../../test/databases.ts';
+import { createTestHub, type TestHub } from '../../../../test/hub.ts';
+import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
+import { eventually } from '../test/support.ts';
+import { hex32, startTwilioStandIn } from './test/twilio.stand-in.ts';
+
+/**
+ * Twilio messaging end to end on a real hub. Twilio's REST API is a STAND-IN server
+ * (test/twilio.stand-in.ts, selected by TWILIO_API_URL); webhooks are signed by the real
+ * `twilio` package (getExpectedTwilioSignature) exactly as Twilio signs them.
+ */
+const publicUrl = 'https://hub.example.test';
+
+describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
+  let hub: TestHub;
+  let standIn: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let other: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let alice: SignedUpUser;
+  let bob: SignedUpUser;
+  const aliceAccount = { accountSid: `AC${hex32()}`, authToken: hex32(), numbers: ['+14155550100', '+447700900123'] };
+  const bobAccount = { accountSid: `AC${hex32()}`, authToken: hex32(), numbers: ['+14155550199'] };
+  let aliceConnection: string;
+  let bobConnection: string;
+
+  const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
+    hub.app.inject({
+      method,
+      url,
+      headers: bearer(user),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+
+  async function credential(user: SignedUpUser, secret: { accountSid: string; authToken: string }) {
+    const created = await api(user, 'POST', '/api/v1/credentials', { type: 'twilio', name: 'My Twilio', secret });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    const tested = await api(user, 'POST', `/api/v1/credentials/${id}/test`);
+    expect(tested.json().ok, tested.body).toBe(true);
+    return id;
+  }
+
+  /** POSTs a webhook signed as Twilio would sign it for this URL and form (or a given signature). */
+  function webhook(
+    connectionId: string,
+    path: string,
+    form: Record<string, string>,
+    token: string,
+    signature?: string | null,
+  ) {
+    const url = `/webhooks/twilio/${connectionId}/${path}`;
+    const signed = twilio.getExpectedTwilioSignature(token, `${publicUrl}${url}`, form);
+    return hub.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        host: 'attacker.example', // never used for the signature: PUBLIC_URL is
+        ...(signature === null ? {} : { 'x-twilio-signature': signature ?? signed }),
+      },
+      payload: new URLSearchParams(form).toString(),
+    });
+  }
+
+  const inbound = (overrides: Record<string, string> = {}) => ({
+    MessageSid: `SM${hex32()}`,
+    SmsSid: 'x',
+    AccountSid: aliceAccount.accountSid,
+    From: '+14155550123',
+    To: '+14155550100',
+    Body: 'Hello from the test',
+    NumMedia: '0',
+    NumSegments: '1',
+    SmsStatus: 'received',
+    ApiVersion: '2010-04-01',
+    ...overrides,
+  });
+
+  const messages = (user: SignedUpUser) =>
+    hub.db.asUser(user.claims, async (tx) => {
+      const { rows } = await tx.query<{
+        id: string;
+        external_id: string;
+        body: string;
+        properties: Record<string, unknown>;
+        version: number;
+      }>(
+        `SELECT id, external_id, body, properties, version FROM public.entities
+          WHERE source = 'twilio' AND type = 'message' AND deleted_at IS NULL ORDER BY created_at, id`,
+      );
+      return rows;
+    });
+
+  beforeAll(async () => {
+    standIn = await startTwilioStandIn(aliceAccount);
+    other = await startTwilioStandIn(bobAccount);
+    // One TWILIO_API_URL per hub: Bob's account lives on the same stand-in (its second account).
+    hub = await createTestHub(kind, { TWILIO_API_URL: standIn.url, PUBLIC_URL: publicUrl });
+    alice = await signUpUser(hub);
+    bob = await signUpUser(hub);
+  }, 180_000);
+
+  afterAll(async () => {
+    await hub?.close();
+    await standIn?.close();
+    await other?.close();
+  });
+
+  it('lists the account numbers, says whether Twilio can reach PUBLIC_URL, warns US numbers', async () => {
+    const credentialId = await credential(alice, aliceAccount);
+    const listed = await api(alice, 'GET', `/api/v1/connections/twilio/numbers?credentialId=${credentialId}`);
+    expect(listed.statusCode, listed.body).toBe(200);
+    const body = listed.json();
+    expect(body.numbers.map((n: { phoneNumber: string }) => n.phoneNumber).sort()).toEqual([
+      '+14155550100',
+      '+447700900123',
+    ]);
+    expect(body.numbers.find((n: { phoneNumber: string }) => n.phoneNumber === '+14155550100').warning).toMatch(
+      /10DLC/,
+    );
+    expect(body.numbers.find((n: { phoneNumber: string }) => n.phoneNumber === '+447700900123').warning).toBeNull();
+    expect(body.publicUrl).toEqual({ url: publicUrl, reachable: true, reason: null });
+    expect(body.webhooks.sms).toBe(`${publicUrl}/webhooks/twilio/<connectionId>/sms`);
+    // Bob cannot use Alice's credential: 404.
+    expect((await api(bob, 'GET', `/api/v1/connections/twilio/numbers?credentialId=${credentialId}`)).statusCode).toBe(
+      404,
+    );
+    expect((await api(alice, 'GET', '/api/v1/connections/twilio/numbers?credentialId=nope')).statusCode).toBe(400);
+  });
+
+  it('connect points the number SmsUrl at the hub and enables sms', async () => {
+    const before = standIn.numberOf('+14155550100').sms_url;
+    const credentialId = await credential(alice, aliceAccount);
+    const missing = await api(alice, 'POST', '/api/v1/connections', {
+      provider: 'twilio',
+      credentialId,
+      options: { phoneNumber: '+14155550111' },
+    });
+    expect(missing.statusCode, missing.body).toBe(422);
+    const created = await api(alice, 'POST', '/api/v1/connections', {
+      provider: 'twilio',
+      credentialId,
+      options: { phoneNumber: '+14155550100' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    aliceConnection = created.json().id;
+    expect(created.json().capabilities).toEqual(['sms']);
+    expect(created.json().setup).toEqual({
+      publicUrl: { url: publicUrl, reachable: true, reason: null },
+      webhookUrls: {
+        sms: `${publicUrl}/webhooks/twilio/${created.json().id}/sms`,
+        smsStatus: `${publicUrl}/webhooks/twilio/${created.json().id}/sms-status`,
+      },
+      warnings: [expect.stringMatching(/A2P 10DLC/)],
+    });
+    expect(standIn.numberOf('+14155550100').sms_url).toBe(`${publicUrl}/webhooks/twilio/${aliceConnection}/sms`);
+    expect(before).toBe('https://demo.twilio.com/welcome/sms/reply');
+  });
+
+  it('refuses forged, unsigned and malformed webhooks and stores nothing', async () => {
+    const form = inbound();
+    expect((await webhook(aliceConnection, 'sms', form, 'not-the-token')).statusCode).toBe(403);
+    expect((await webhook(aliceConnection, 'sms', form, aliceAccount.authToken, null)).statusCode).toBe(403);
+    // Signed for another body: a tampered Body.
+    const tampered = await webhook(
+      aliceConnection,
+      'sms',
+      { ...form, Body: 'changed' },
+      aliceAccount.authToken,
+      twilio.getExpectedTwilioSignature(
+        aliceAccount.authToken,
+        `${publicUrl}/webhooks/twilio/${aliceConnection}/sms`,
+        form,
+      ),
+    );
+    expect(tampered.statusCode).toBe(403);
+    const malformed = await webhook(aliceConnection, 'sms', { ...form, MessageSid: 'nope' }, aliceAccount.authToken);
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().error.code).toBeTruthy();
+    // NumMedia announces more items than the request carries; NumMedia out of range; not a form.
+    const missingMedia = await webhook(
+      aliceConnection,
+      'sms',
+      { ...form, NumMedia: '2', MediaUrl0: 'https://api.twilio.com/x' },
+      aliceAccount.authToken,
+    );
+    expect(missingMedia.statusCode).toBe(400);
+    expect(
+      (await webhook(aliceConnection, 'sms', { ...form, NumMedia: '99' }, aliceAccount.authToken)).statusCode,
+    ).toBe(400);
+    const getRequest = await hub.app.inject({ method: 'GET', url: `/webhooks/twilio/${aliceConnection}/sms` });
+    expect(getRequest.statusCode).toBe(404);
+    const huge = await webhook(aliceConnection, 'sms', { ...form, Body: 'x'.repeat(300_000) }, aliceAccount.authToken);
+    expect(huge.statusCode).toBe(413);
+    const otherAccount = await webhook(
+      aliceConnection,
+      'sms',
+      { ...form, AccountSid: bobAccount.accountSid },
+      aliceAccount.authToken,
+    );
+    expect(otherAccount.statusCode).toBe(400);
+    expect(await messages(alice)).toEqual([]);
+  });
+
+  it('checks JSON-bodied requests with bodySHA256 (validateRequestWithBody)', async () => {
+    const body = JSON.stringify({ MessageSid: `SM${hex32()}` });
+    const hash = createHash('sha256').update(body).digest('hex');
+    const post = (path: string, signature: string) =>
+      hub.app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/json', 'x-twilio-signature': signature },
+        payload: body,
+      });
+    const path = `/webhooks/twilio/${aliceConnection}/sms?bodySHA256=${hash}`;
+    const signed = twilio.getExpectedTwilioSignature(aliceAccount.authToken, `${publicUrl}${path}`, {});
+    // Genuine, but SMS webhooks are form-encoded: a clear 400, nothing stored.
+    const genuine = await post(path, signed);
+    expect(genuine.statusCode, genuine.body).toBe(400);
+    // The body does not match its bodySHA256: 403.
+    const otherHash = createHash('sha256').update('{}').digest('hex');
+    const otherPath = `/webhooks/twilio/${aliceConnection}/sms?bodySHA256=${otherHash}`;
+    const mismatched = await post(
+      otherPath,
+      twilio.getExpectedTwilioSignature(aliceAccount.authToken, `${publicUrl}${otherPath}`, {}),
+    );
+    expect(mismatched.statusCode).toBe(403);
+    expect(await messages(alice)).toEqual([]);
+  });
+
+  it('stores an inbound SMS linked to a new person, answers empty TwiML, and ignores a replay', async () => {
+    const form = inbound();
+    const first = await webhook(aliceConnection, 'sms', form, aliceAccount.authToken);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.headers['content-type']).toMatch(/text\/xml/);
+    expect(first.body).toContain('<Response/>');
+    const stored = await messages(alice);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.external_id).toBe(form.MessageSid);
+    expect(stored[0]!.properties).toMatchObject({
+      channel: 'sms',
+      direction: 'inbound',
+      from: '+14155550123',
+      to: ['+14155550100'],
+      status: 'received',
+      segments: 1,
+    });
+    const links = await api(alice, 'GET', `/api/v1/entities/${stored[0]!.id}/links`);
+    const person = links.json().items.find((l: { kind: string }) => l.kind === 'from').entity;
+    expect(person.type).toBe('person');
+    expect(stored[0]!.properties.threadId).toBe(`sms:+14155550100:${person.id}`);
+
+    const replay = await webhook(aliceConnection, 'sms', form, aliceAccount.authToken);
+    expect(replay.statusCode).toBe(200);
+    const after = await messages(alice);
+    expect(after).toHaveLength(1);
+    expect(after[0]!.version).toBe(stored[0]!.version);
+    const events = await hub.db.asUser(
+      alice.claims,
+      async (tx) => (await tx.query(`SELECT data FROM made_open.outbox WHERE type = 'comms.SmsReceived'`)).rows,
+    );
+    expect(events).toHaveLength(1);
+  });
+
+  it('stores a 20-message MMS thread with all media in Storage, credentials only to Twilio', async () => {
+    const sids: string[] = [];
+    for (let index = 0; index < 20; index++) {
+      const sid = `MM${hex32()}`;
+      const numMedia = index % 4;
+      const form: Record<string, string> = inbound({
+        MessageSid: sid,
+        From: '+14155550177',
+        Body: `photo ${index}`,
+        NumMedia: String(numMedia),
+      });
+      for (let m = 0; m < numMedia; m++) {
+        form[`MediaUrl${m}`] = standIn.addMedia(sid, Buffer.from(`image ${index}-${m}`), 'image/png');
+        form[`MediaContentType${m}`] = 'image/png';
+      }
+      const response = await webhook(aliceConnection, 'sms', form, aliceAccount.authToken);
+      expect(response.statusCode, response.body).toBe(200);
+      sids.push(sid);
+    }
+    const thread = await eventually(
+      async () => {
+        const rows = (await messages(alice)).filter((row) => sids.includes(row.external_id));
+        const pending = rows.filter((row) =>
+          (row.properties.media as { path?: string }[] | undefined)?.some((m) => !m.path),
+        );
+        return rows.length === 20 && pending.length === 0 ? rows : undefined;
+      },
+      'every MMS media item stored',
+      120_000,
+    );
+    expect(new Set(thread.map((row) => row.properties.threadId)).size).toBe(1);
+    const withMedia = thread.filter((row) => row.properties.media);
+    expect(withMedia.flatMap((row) => row.properties.media as unknown[])).toHaveLength(
+      0 + 1 + 2 + 3 + 0 + 1 + 2 + 3 + 0 + 1 + 2 + 3 + 0 + 1 + 2 + 3 + 0 + 1 + 2 + 3,
+    );
+    const sample = (withMedia[withMedia.length - 1]!.properties.media as { path: string; fileId: string }[])[2]!;
+    const [bucket, ...rest] = sample.path.split('/');
+    const download = await hub.app.inject({
+      method: 'GET',
+      url: `/storage/v1/object/${bucket}/${rest.join('/')}`,
+      headers: bearer(alice),
+    });
+    expect(download.statusCode).toBe(200);
+    expect(download.body).toBe('image 19-2');
+    expect(sample.fileId).toMatch(/^[0-9a-f-]{36}$/);
+    // The CDN never saw the credential.
+    expect(standIn.cdnAuthHeaders.length).toBeGreaterThanOrEqual(30);
+    expect(standIn.cdnAuthHeaders.every((header) => header === undefined)).toBe(true);
+    // Bob cannot read Alice's media.
+    const stolen = await hub.app.inject({
+      method: 'GET',
+      url: `/storage/v1/object/${bucket}/${rest.join('/')}`,
+      headers: bearer(bob),
+    });
+    expect(stolen.statusCode).toBeGreaterThanOrEqual(400);
+  }, 180_000);
+
+  it('keeps two users on two numbers apart', async () => {
+    // Bob's account lives on the second stand-in; his hub-wide TWILIO_API_URL would not reach it,
+    // so his connection is made against Alice's stand-in with his own number registered there.
+    const sid = `PN${hex32()}`;
+    standIn.numbers.set(sid, { ...standIn.numberOf('+447700900123'), sid, phone_number: '+14155550199' });
+    const credentialId = await credential(bob, aliceAccount);
+    const created = await api(bob, 'POST', '/api/v1/connections', {
+      provider: 'twilio',
+      credentialId,
+      options: { phoneNumber: '+14155550199' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    bobConnection = created.json().id;
+    const form = inbound({ To: '+14155550199', Body: 'for bob' });
+    expect((await webhook(bobConnection, 'sms', form, aliceAccount.authToken)).statusCode).toBe(200);
+    const bobs = await messages(bob);
+    expect(bobs.map((row) => row.body)).toEqual(['for bob']);
+    expect((await messages(alice)).some((row) => row.body === 'for bob')).toBe(false);
+    expect((await api(alice, 'GET', `/api/v1/entities/${bobs[0]!.id}`)).statusCode).toBe(404);
+    // Alice's connection id with Bob's number: refused, nothing stored.
+    expect(
+      (await webhook(aliceConnection, 'sms', inbound({ To: '+14155550199' }), aliceAccount.authToken)).statusCode,
+    ).toBe(400);
+  });
+
+  it('disconnect restores exactly what connect replaced, and the webhooks stop', async () => {
+    const removed = await api(alice, 'DELETE', `/api/v1/connections/${aliceConnection}`);
+    expect(removed.statusCode, removed.body).toBe(200);
+    await eventually(
+      async () =>
+        standIn.numberOf('+14155550100').sms_url === 'https://demo.twilio.com/welcome/sms/reply' ? true : undefined,
+      'the SMS URL restored',
+    );
+    expect(standIn.numberOf('+14155550100').sms_method).toBe('POST');
+    expect((await webhook(aliceConnection, 'sms', inbound(), aliceAccount.authToken)).statusCode).toBe(404);
+    // A URL changed at Twilio since connect is left alone on disconnect.
+    standIn.numberOf('+14155550199').sms_url = 'https://elsewhere.example/sms';
+    expect((await api(bob, 'DELETE', `/api/v1/connections/${bobConnection}`)).statusCode).toBe(200);
+    expect(standIn.numberOf('+14155550199').sms_url).toBe('https://elsewhere.example/sms');
+  });
+});

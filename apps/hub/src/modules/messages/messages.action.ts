@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { UserError } from '../../platform/errors.ts';
+import { defineAction } from '../actions/index.ts';
+import { sendMessageInput, sentMessageView } from './messages.schemas.ts';
+import type { MessagesService } from './messages.service.ts';
+
+/**
+ * `messages.send` in the actions registry: the same send as POST /api/v1/messages, for a
+ * principal acting for its owner. Users only for now: a rule or an assistant texting people
+ * needs a grant model for it (`messages:send:sms`) that is not designed yet. Invoke it
+ * without a transaction: the send makes its own (and calls Twilio between them).
+ */
+export function messagesSendAction(service: Pick<MessagesService, 'send'>) {
+  return defineAction({
+    name: 'messages.send',
+    description: "Texts a person or a phone number (SMS/MMS) from the owner's connected Twilio number.",
+    input: sendMessageInput.extend({ idempotencyKey: z.string().trim().min(1).max(200).optional() }),
+    inputLabel: 'message',
+    output: sentMessageView,
+    principals: ['user'],
+    permission: () => [{ permission: 'messages:send:sms', resource: null, what: 'send text messages' }],
+    async run(context, input) {
+      if (context.tx) throw new UserError(400, 'invalid_input', 'messages.send runs in a transaction of its own.');
+      const { idempotencyKey, ...message } = input;
+      const outcome = await service.send(
+        { id: context.principal.ownerId, claims: context.caller.claims },
+        message,
+        idempotencyKey,
+      );
+      if ('error' in outcome.body) throw new UserError(422, outcome.body.error.code, outcome.body.error.message);
+      return outcome.body.message;
+    },
+  });
+}

@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { normalizePhone } from '@made-open/shared';
+import { providerRegistry } from '@made-open/shared/providers';
+import type { ProviderUrls } from '../../platform/config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import { ConflictError, NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
+import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
+import type { OutboundClient } from '../../platform/http/outbound/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { connectorsRepository, providerApi } from '../connectors/index.ts';
+import {
+  messageStatusOf,
+  personFor,
+  smsItem,
+  twilioErrorMessage,
+  twilioErrorOf,
+  twilioRest,
+} from '../connectors/twilio/index.ts';
+import type { Ingest } from '../graph/index.ts';
+import type { StorageService } from '../storage/index.ts';
+import type { WalletService } from '../wallet/index.ts';
+import { messagesRepository as repo } from './messages.repository.ts';
+import type { SendMessageInput, SentMessageView } from './messages.schemas.ts';
+
+export interface MessagesServiceDeps {
+  config: { publicUrl: string; providerUrls: ProviderUrls };
+  db: Database;
+  logger: Logger;
+  outbound: OutboundClient;
+  ingest: Ingest;
+  wallet: Pick<WalletService, 'unseal'>;
+  storage: Pick<StorageService, 'createSignedUrl'>;
+}
+
+/** Twilio fetches MMS media from signed Storage URLs for this long. */
+const mediaUrlSeconds = 3600;
+
+/** What a send answered: stored under its Idempotency-Key so a retry gets the same. */
+export interface SendOutcome {
+  status: 201 | 422;
+  body: { message: SentMessageView } | { error: { code: string; message: string } };
+}
+
+/**
+ * Sending SMS/MMS (issue 12 §4) through the user's connected Twilio number: the credential is
+ * unsealed here, on the hub, and attached by the outbound client; the message entity is
+ * stored with the status Twilio answered and moves forward with its status callbacks.
+ */
+export function createMessagesService(deps: MessagesServiceDeps) {
+  const { db } = deps;
+  const provider = providerRegistry.get('twilio')!;
+  const publicUrl = deps.config.publicUrl.replace(/\/+$/, '');
+
+  async function connectionFor(user: AuthenticatedUser, connectionId: string | undefined) {
+    const rows = await db.asUser(user.claims, (tx) => connectorsRepository.list(tx, user.id));
+    const live = rows.filter((row) => row.provider === 'twilio' && row.status === 'active');
+    if (connectionId) {
+      const chosen = live.find((row) => row.id === connectionId);
+      if (!chosen) throw new NotFoundError('connection');
+      return chosen;
+    }
+    if (live.length === 0)
+      throw new UserError(409, 'no_sms_connection', 'Connect a Twilio number first (Settings → Connections).');
+    if (live.length > 1)
+      throw new ValidationError('You have several Twilio numbers connected: say which sends it (connectionId).');
+    return live[0]!;
+  }
+
+  async function recipientOf(user: AuthenticatedUser, to: string) {
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(to)) {
+      const phones = await db.asUser(user.claims, (tx) => repo.personPhones(tx, to));
+      if (!phones) throw new NotFoundError('person');
+      if (phones.length === 0) throw new ValidationError('This person has no phone number: add one to text them.');
+      return phones[0]!;
+    }
+    const phone = normalizePhone(to);
+    if (!phone)
+      throw new ValidationError('That is not a phone number: include the country code, like +1 415 555 0100.');
+    return phone;
+  }
+
+  async function send(user: AuthenticatedUser, input: SendMessageInput): Promise<SendOutcome> {
+    if (input.body.trim() === '' && input.media.length === 0)
+      throw new ValidationError('Write a message or attach media.');
+    const to = await recipientOf(user, input.to);
+    const mediaUrls: string[] = [];
+    for (const path of input.media) {
+      const slash = path.indexOf('/');
+      if (slash < 1) throw new ValidationError(`media: "${path}" is not a Storage path like bucket/name.`);
+      const signed = await deps.storage.createSignedUrl(
+        user,
+        path.slice(0, slash),
+        path.slice(slash + 1),
+        mediaUrlSeconds,
+      );
+      mediaUrls.push(`${publicUrl}/storage/v1${signed}`);
+    }
+    const connection = await connectionFor(user, input.connectionId);
+    const credential = await deps.wallet.unseal(user.id, connection.credential_id);
+    if (!credential)
+      throw new UserError(409, 'credential_missing', "This number's Twilio credential is gone: reconnect the number.");
+    const api = providerApi({
+      provider,
+      secret: credential.secret,
+      outbound: deps.outbound,
+      urls: deps.config.providerUrls,
+      connectionId: connection.id,
+    });
+    let sent;
+    try {
+      sent = await twilioRest(api, String(credential.secret.accountSid)).messages.create({
+        to,
+        from: connection.label,
+        ...(input.body ? { body: input.body } : {}),
+        ...(mediaUrls.length > 0 ? { mediaUrl: mediaUrls } : {}),
+        statusCallback: `${publicUrl}/webhooks/twilio/${connection.id}/sms-status`,
+      });
+    } catch (error) {
+      const twilioError = twilioErrorOf(error);
+      if (!twilioError || twilioError.status >= 500 || twilioError.status === 429) throw error;
+      const code = twilioError.code;
+      return {
+        status: 422,
+        body: {
+          error: {
+            code: code === undefined ? 'twilio_refused' : `twilio_${code}`,
+            message: twilioErrorMessage(code, twilioError.message),
+          },
+        },
+      };
+    }
+    const status = messageStatusOf(sent.status) ?? 'queued';
+    const segments = Number.parseInt(String(sent.numSegments), 10);
+    const view = await db.asUser(user.claims, async (tx) => {
+      const ingest = (items: Parameters<Ingest>[1]['items']) =>
+        deps.ingest(tx, { ownerId: user.id, actor: { kind: 'user', id: user.id }, items });
+      const personId = await personFor(tx, user.id, ingest, to);
+      const item = smsItem({
+        messageSid: sent.sid,
+        direction: 'outbound',
+        from: connection.label,
+        to,
+        body: input.body,
+        status,
+        segments: Number.isFinite(segments) && segments > 0 ? segments : undefined,
+        personId,
+        ownNumber: connection.label,
+        media: input.media.map((path) => ({ contentType: 'application/octet-stream', path })),
+        occurredAt: new Date().toISOString(),
+      });
+      const result = await ingest([item]);
+      return {
+        id: result.items[0]!.id,
+        sid: sent.sid,
+        status,
+        from: connection.label,
+        to,
+        personId,
+        threadId: String(item.properties?.threadId),
+        segments: Number.isFinite(segments) && segments > 0 ? segments : null,
+        media: input.media,
+      };
+    });
+    return { status: 201, body: { message: view } };
+  }
+
+  return {
+    /**
+     * Sends once per Idempotency-Key: the first request claims the key, a retry with the same
+     * body gets the stored answer, another body is a 422, one still in flight a 409.
+     */
+    async send(user: AuthenticatedUser, input: SendMessageInput, key: string | undefined): Promise<SendOutcome> {
+      if (key === undefined) return send(user, input);
+      const hash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+      const previous = await db.asUser(user.claims, async (tx) => {
+        const row = await repo.claim(tx, user.id, key, hash);
+        if (row?.state === 'pending' && row.stale && row.request_hash === hash) {
+          await repo.reclaim(tx, user.id, key);
+          return undefined;
+        }
+        return row;
+      });
+      if (previous) {
+        if (previous.request_hash !== hash)
+          throw new UserError(
+            422,
+            'idempotency_key_reused',
+            'This Idempotency-Key was used for another message: use a new key.',
+          );
+        if (previous.state === 'pending')
+          throw new ConflictError(
+            'This message is still being sent: try again in a moment.',
+            'idempotency_in_progress',
+          );
+        return { status: previous.status_code === 422 ? 422 : 201, body: previous.response as SendOutcome['body'] };
+      }
+      let outcome: SendOutcome;
+      try {
+        outcome = await send(user, input);
+      } catch (error) {
+        // Nothing reached Twilio, or it failed in a way a retry may fix: the key is free again.
+        await db.asUser(user.claims, (tx) => repo.release(tx, user.id, key));
+        throw error;
+      }
+      await db.asUser(user.claims, (tx) => repo.finish(tx, user.id, key, outcome.status, outcome.body));
+      return outcome;
+    },
+  };
+}
+
+export type MessagesService = ReturnType<typeof createMessagesService>;
