@@ -29,6 +29,31 @@ export function consumeStream(options: {
   let stopped = false;
   let current: ConsumerMessages | undefined;
   let wake: (() => void) | undefined;
+  // Acks and naks are fire-and-forget messages either way; sent one by one, each became its
+  // own socket write (nats.js flushes once per microtask turn, and the consumer awaits between
+  // acks). Queued here, they go out together: after the batch, or on the next macrotask.
+  let replies: (() => void)[] = [];
+  let flushScheduled = false;
+  const sendReplies = () => {
+    flushScheduled = false;
+    const sending = replies;
+    replies = [];
+    for (const send of sending) {
+      try {
+        send();
+      } catch (error) {
+        // Connection closed: the message is redelivered after ack_wait, as with a lost ack.
+        logger.warn({ err: error, consumer: name }, 'could not send an ack; the event will be redelivered');
+      }
+    }
+  };
+  const reply = (send: () => void) => {
+    replies.push(send);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(sendReplies);
+    }
+  };
   const toDeliveries = (messages: readonly JsMsg[]): Delivery[] => {
     const deliveries: Delivery[] = [];
     for (const m of messages) {
@@ -47,8 +72,8 @@ export function consumeStream(options: {
       deliveries.push({
         event,
         attempt: m.info.deliveryCount,
-        ack: async () => m.ack(),
-        nak: async (delayMs) => m.nak(delayMs),
+        ack: async () => reply(() => m.ack()),
+        nak: async (delayMs) => reply(() => m.nak(delayMs)),
       });
     }
     return deliveries;
@@ -88,9 +113,11 @@ export function consumeStream(options: {
           }
           const deliveries = toDeliveries(queue.splice(0, queue.length));
           if (deliveries.length > 0) await deliver(deliveries);
+          sendReplies();
         }
         await reading;
       } catch (error) {
+        sendReplies();
         current?.stop();
         await reading?.catch(() => undefined);
         if (stopped) break;
@@ -108,6 +135,7 @@ export function consumeStream(options: {
 
   return {
     stop: () => {
+      sendReplies();
       stopped = true;
       current?.stop();
       wake?.();
