@@ -3,7 +3,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { uuidv7 } from 'uuidv7';
 import type { Database, RequestClaims, Sql } from '../../platform/db/index.ts';
-import { ConflictError, UserError, ValidationError } from '../../platform/errors.ts';
+import { ConflictError, ForbiddenError, UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/outbox.ts';
@@ -102,6 +102,9 @@ class UploadMeter extends Transform {
   }
 }
 
+/** A uuid anywhere in a bucket id (account ids are uuids). */
+const accountIdPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
 const toNumber = (value: string | number | null) => (value === null ? null : Number(value));
 
 export function createStorageService(deps: StorageServiceDeps) {
@@ -162,6 +165,14 @@ export function createStorageService(deps: StorageServiceDeps) {
       },
     ) {
       const id = validateBucketId(input.id);
+      // Bucket ids are global: a name carrying an account id (contact-photos-<id>) is that
+      // account's, so nobody can squat another user's per-account bucket first.
+      const foreignId = id.match(accountIdPattern)?.find((found) => found.toLowerCase() !== user.id.toLowerCase());
+      if (foreignId)
+        throw new ForbiddenError(
+          `A bucket name may only carry your own account id, not ${foreignId}: choose another name.`,
+          'reserved_name',
+        );
       const fileSizeLimit = parseSizeLimit(input.fileSizeLimit) ?? null;
       const allowedMimeTypes = validateMimeTypes(input.allowedMimeTypes) ?? null;
       return asUser(user, async (tx) => {

@@ -140,6 +140,12 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
     expect((await a.storage.deleteBucket(id)).data).toEqual({ message: 'Successfully deleted' });
     expect((await a.storage.getBucket(id)).error).toMatchObject({ status: 404 });
     expect((await a.storage.createBucket('../etc')).error).toMatchObject({ status: 400 });
+    // A name carrying another account's id is that account's: Bob cannot squat Alice's.
+    const squat = await b.storage.createBucket(`contact-photos-${alice.id}`);
+    expect(squat.error).toMatchObject({ status: 403 });
+    expect((await a.storage.getBucket(`contact-photos-${alice.id}`)).error).toMatchObject({ status: 404 });
+    expect((await a.storage.createBucket(`contact-photos-${alice.id}`)).error).toBeNull();
+    expect((await a.storage.deleteBucket(`contact-photos-${alice.id}`)).error).toBeNull();
     const types = (await ownerEvents(alice.id)).map((e) => e.type);
     expect(types).toEqual(
       expect.arrayContaining([
