@@ -7,98 +7,34 @@
  * each server in its own process. Prints req/s, p50, p99 and the ratios the goals are
  * stated in. Not a test: nothing here asserts on timing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
+import {
+  createDatabase,
+  load as measure,
+  startProcess,
+  stopAllProcesses,
+  stopProcess,
+  waitUntilUp,
+  type Figures,
+} from './support/http-bench.ts';
 import pg from 'pg';
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const hubDir = join(import.meta.dirname, '..');
-const tsx = join(hubDir, 'node_modules/.bin/tsx');
-const children: ChildProcess[] = [];
-
-interface Figures {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-function startProcess(args: string[], env: Record<string, string>, cwd = hubDir): ChildProcess {
-  const child = spawn(tsx, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout?.resume();
-  children.push(child);
-  return child;
-}
-
-async function stopProcess(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  // A profiled hub writes its profile on exit: give it time.
-  await Promise.race([exited, new Promise((r) => setTimeout(r, process.env.BENCH_CPU_PROF ? 60_000 : 5_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-async function waitUntilUp(url: string) {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 let nextPort = 4700 + Math.floor(Math.random() * 200);
 
-async function load(name: string, options: autocannon.Options): Promise<Figures> {
-  // A short warm-up fills pools and JIT before the measured run.
-  await autocannon({ ...options, duration: 2 });
-  const result = await autocannon({ ...options, duration, connections, pipelining: 1 });
-  const figures = {
-    name,
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  };
-  console.log(
-    `  ${name}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}`,
-  );
-  return figures;
-}
+/** Every measured run of this benchmark: its duration and connections. */
+const load = (name: string, options: autocannon.Options) => measure(name, options, { duration, connections });
 
 function rotating(paths: string[]) {
   let i = 0;
   return () => paths[i++ % paths.length]!;
-}
-
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `made_open_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 async function benchHub(label: string, databaseUrl: string | undefined): Promise<Figures[]> {
@@ -167,7 +103,7 @@ async function main() {
   results.hello = await load('bare Fastify hello-world', { url: `http://127.0.0.1:${helloPort}/` });
   await stopProcess(hello);
 
-  const database = await createDatabase();
+  const database = await createDatabase(adminUrl);
   try {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
@@ -218,5 +154,5 @@ main()
     process.exitCode = 1;
   })
   .finally(async () => {
-    await Promise.all(children.map(stopProcess));
+    await stopAllProcesses();
   });

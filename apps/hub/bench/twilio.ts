@@ -7,65 +7,30 @@
  * Every request carries a new MessageSid, signed by the real twilio package; 200 senders.
  * Not a test: nothing here asserts on timing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import pg from 'pg';
+import type autocannon from 'autocannon';
+import {
+  createDatabase,
+  load as measure,
+  startProcess,
+  stopAllProcesses,
+  stopProcess,
+  waitUntilUp,
+  type Figures,
+} from './support/http-bench.ts';
 import twilio from 'twilio';
 import { hex32, startTwilioStandIn } from '../src/modules/connectors/twilio/test/twilio.stand-in.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
-const hubDir = join(import.meta.dirname, '..');
-const tsx = join(hubDir, 'node_modules/.bin/tsx');
 const publicUrl = 'https://hub.bench.example';
 const ownNumber = '+14155550100';
 const account = { accountSid: `AC${hex32()}`, authToken: hex32(), numbers: [ownNumber] };
-const children: ChildProcess[] = [];
 let nextPort = 4900 + Math.floor(Math.random() * 200);
-
-interface Figures {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-function startProcess(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(tsx, args, {
-    cwd: hubDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', process.env.BENCH_HUB_STDOUT ? 'inherit' : 'pipe', 'inherit'],
-  });
-  child.stdout?.resume();
-  children.push(child);
-  return child;
-}
-
-async function stopProcess(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, process.env.BENCH_CPU_PROF ? 60_000 : 5_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-async function waitUntilUp(url: string) {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 /** Each request a new inbound SMS from one of 200 senders, signed for PUBLIC_URL + its path. */
 function signedSms(base: string, path: string): autocannon.Options {
@@ -102,40 +67,8 @@ function signedSms(base: string, path: string): autocannon.Options {
   };
 }
 
-async function load(name: string, options: autocannon.Options): Promise<Figures> {
-  await autocannon({ ...options, duration: 2, connections });
-  const result = await autocannon({ ...options, duration, connections, pipelining: 1 });
-  const figures = {
-    name,
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  };
-  console.log(
-    `  ${name}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}, load ${loadavg()[0]!.toFixed(1)}`,
-  );
-  return figures;
-}
-
-async function createDatabase() {
-  const name = `made_open_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+/** Every measured run of this benchmark: its duration and connections. */
+const load = (name: string, options: autocannon.Options) => measure(name, options, { duration, connections });
 
 async function benchHub(label: string, databaseUrl: string | undefined, twilioApiUrl: string) {
   const port = nextPort++;
@@ -209,7 +142,7 @@ async function main() {
     signedSms(`http://127.0.0.1:${barePort}`, `/webhooks/twilio/${crypto.randomUUID()}/sms`),
   );
   await stopProcess(bare);
-  const database = await createDatabase();
+  const database = await createDatabase(adminUrl);
   let postgres: Figures;
   try {
     postgres = await benchHub('PostgreSQL', database.url, standIn.url);
@@ -238,5 +171,5 @@ main()
     process.exitCode = 1;
   })
   .finally(async () => {
-    await Promise.all(children.map(stopProcess));
+    await stopAllProcesses();
   });

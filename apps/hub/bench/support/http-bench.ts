@@ -1,0 +1,99 @@
+/**
+ * What the HTTP benchmarks (api.ts, twilio.ts) share: servers in child processes, a scratch
+ * PostgreSQL database, and autocannon runs with a warm-up. Not a test: nothing asserts on timing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+export const hubDir = join(import.meta.dirname, '../..');
+const tsx = join(hubDir, 'node_modules/.bin/tsx');
+const children: ChildProcess[] = [];
+
+export interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** A tsx script in its own process (BENCH_HUB_STDOUT shows its output). */
+export function startProcess(args: string[], env: Record<string, string>, cwd = hubDir): ChildProcess {
+  const child = spawn(tsx, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', process.env.BENCH_HUB_STDOUT ? 'inherit' : 'pipe', 'inherit'],
+  });
+  child.stdout?.resume();
+  children.push(child);
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  // A profiled hub writes its profile on exit: give it time.
+  await Promise.race([exited, new Promise((r) => setTimeout(r, process.env.BENCH_CPU_PROF ? 60_000 : 5_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/** Every process this benchmark started (for its `finally`). */
+export const stopAllProcesses = () => Promise.all(children.map(stopProcess));
+
+export async function waitUntilUp(url: string) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A 2 s warm-up (pools, JIT), then the measured run; prints and returns its figures. */
+export async function load(
+  name: string,
+  options: autocannon.Options,
+  run: { duration: number; connections: number },
+): Promise<Figures> {
+  await autocannon({ ...options, duration: 2, connections: run.connections });
+  const result = await autocannon({ ...options, ...run, pipelining: 1 });
+  const figures = {
+    name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+  console.log(
+    `  ${name}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}, load ${loadavg()[0]!.toFixed(1)}`,
+  );
+  return figures;
+}
+
+/** A fresh database on the admin server, dropped (forcibly) by `drop`. */
+export async function createDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `made_open_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
