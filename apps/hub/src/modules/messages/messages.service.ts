@@ -60,7 +60,11 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       return chosen;
     }
     if (live.length === 0)
-      throw new UserError(409, 'no_sms_connection', 'Connect a Twilio number first (Settings → Connections).');
+      throw new UserError(
+        409,
+        'no_sms_connection',
+        'Connect a Twilio number first: POST /api/v1/connections with provider "twilio" (README, "Texting through your Twilio number").',
+      );
     if (live.length > 1)
       throw new ValidationError('You have several Twilio numbers connected: say which sends it (connectionId).');
     return live[0]!;
