@@ -44,7 +44,10 @@ export async function inspect(page: Page, name: string, options: { fullPage?: bo
   ] as const) {
     await page.setViewportSize(viewport);
     await page.waitForTimeout(150);
-    await axe(page, `${name} (${size})`);
+    // A refresh after a server action can swap <head> out for a moment (no <title> while it
+    // streams back in): check the settled page, retrying for a few seconds; a real violation
+    // still fails.
+    await expect(() => axe(page, `${name} (${size})`)).toPass({ timeout: 5_000 });
     await page.screenshot({ path: join(SHOTS, `${name}-${size}.png`), fullPage: options.fullPage ?? true });
   }
   await page.setViewportSize(original);
