@@ -175,6 +175,36 @@ export interface ConnectorWebhooks<Options> {
   verify?(request: WebhookRequest, credential: ConnectorCredential): { signed: boolean; valid: boolean };
   /** Runs after the signature matched, inside one transaction as the owner. */
   handle(context: WebhookContext<Options>): Promise<WebhookResponse | void>;
+  /**
+   * Paths whose requests are committed together instead of through `handle` (the hot ones,
+   * such as inbound SMS): concurrent requests for one connection share one transaction.
+   * Build it with `webhookBatch()`.
+   */
+  batch?: WebhookBatch<Options, unknown>;
+}
+
+export interface WebhookBatchContext<Options, Prepared> extends Omit<WebhookContext<Options>, 'request'> {
+  /** The prepared requests, in arrival order. */
+  items: readonly Prepared[];
+}
+
+export interface WebhookBatch<Options, Prepared> {
+  /** Sub-paths (also listed in `paths`) served by this batch. */
+  paths: readonly string[];
+  /** Reads and checks one signed request, without I/O: a thrown UserError answers it alone. */
+  prepare(request: WebhookRequest): Prepared;
+  /**
+   * Commits the items in one transaction: one answer per item, in order. An Error answers
+   * only its item and must leave nothing of it written; a throw retries the items one by one.
+   */
+  commit(context: WebhookBatchContext<Options, Prepared>): Promise<(WebhookResponse | Error)[]>;
+}
+
+/** A webhook batch; `Prepared` flows from prepare to commit only, so the erased type is safe. */
+export function webhookBatch<Options, Prepared>(
+  batch: WebhookBatch<Options, Prepared>,
+): WebhookBatch<Options, unknown> {
+  return batch as WebhookBatch<Options, unknown>;
 }
 
 export interface Connector<OptionsSchema extends z.ZodType = z.ZodType> {

@@ -110,18 +110,30 @@ export function createRelay(options: RelayOptions): Relay {
 
   async function run() {
     let backoff = 50;
+    /** Empty looks in a row while pokes are recent: each waits twice as long (1, 2, 4, 8, 16 ms). */
+    let emptyLooks = 0;
     while (running) {
       pending = false;
       try {
         const count = await relayOnce();
         backoff = 50;
-        if (count > 0) continue;
+        if (count > 0) {
+          emptyLooks = 0;
+          continue;
+        }
         // Nothing visible yet. A writer that just poked may not have committed: look again
-        // very soon while pokes are recent, otherwise wait for a poke or the poll.
-        if (pending) continue;
+        // soon while pokes are recent, otherwise wait for a poke or the poll. Under a steady
+        // stream of writes every poke is recent: doubling the wait keeps the relay from
+        // spinning empty transactions against the writers, and lets each batch gather more.
         const sincePoke = performance.now() - pokedAt;
+        if (sincePoke >= 50) emptyLooks = 0;
+        else if (pending && emptyLooks === 0) {
+          emptyLooks = 1;
+          continue;
+        }
+        const soon = Math.min(16, 2 ** emptyLooks++);
         // count < 0: another instance holds the relay lock; it will publish these.
-        await sleep(sincePoke < 50 ? (count < 0 ? 5 : 1) : pollMs);
+        await sleep(sincePoke < 50 ? Math.max(soon, count < 0 ? 5 : 1) : pollMs);
       } catch (error) {
         failures += 1;
         lastError = (error as Error).message;

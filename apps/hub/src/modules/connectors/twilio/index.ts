@@ -21,7 +21,7 @@ export interface TwilioDeps {
   config: Pick<Config, 'publicUrl' | 'providerUrls'>;
   db: Database;
   logger: Logger;
-  outbox: Pick<EventOutbox, 'append'>;
+  outbox: Pick<EventOutbox, 'append' | 'appendMany'>;
   outbound: OutboundClient;
   ingest: Ingest;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;

@@ -1,6 +1,5 @@
 import twilio from 'twilio';
 import { z } from 'zod';
-import { normalizePhone } from '@made-open/shared';
 import { ValidationError } from '../../../platform/errors.ts';
 import type { EventOutbox } from '../../events/index.ts';
 import type { JobsModule } from '../../jobs/index.ts';
@@ -10,15 +9,13 @@ import {
   type ConnectorCredential,
   type WebhookRequest,
 } from '../connectors.contract.ts';
-import { advances, messageStatusOf, patchMessage, personFor, smsItem } from './twilio.messages.ts';
-import type { MediaJobPayload, TwilioMediaJob } from './twilio.media.ts';
+import { advances, messageStatusOf, patchMessage } from './twilio.messages.ts';
+import { e164, parse, sid } from './twilio.form.ts';
+import { inboundSmsBatch } from './twilio.inbound.ts';
+import type { TwilioMediaJob } from './twilio.media.ts';
 import { twilioErrorOf, twilioRest } from './twilio.rest.ts';
 import { a2pWarningFor, twilioErrorMessage } from './twilio.errors.ts';
 import { publicUrlReachability } from './twilio.setup.ts';
-import { twilioRepository } from './twilio.repository.ts';
-
-const e164 = z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'A number in E.164 form, like +14155550100.');
-const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`));
 
 const options = z.strictObject({
   /** One of the account's numbers (GET /api/v1/connections/twilio/numbers lists them). */
@@ -33,37 +30,12 @@ const stateSchema = z.object({
   replaced: z.object({ smsUrl: z.string().nullable(), smsMethod: z.string().nullable() }),
 });
 
-/** The inbound SMS/MMS webhook's fields (integrations.md §1.3); others may be added without notice. */
-const inboundSchema = z.object({
-  MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/),
-  AccountSid: sid('AC'),
-  From: z.string().min(1).max(64),
-  To: e164,
-  Body: z.string().max(1600).default(''),
-  NumMedia: z.coerce.number().int().min(0).max(10).default(0),
-  NumSegments: z.coerce.number().int().min(0).max(1000).optional(),
-});
-
 const statusSchema = z.object({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/),
   AccountSid: sid('AC'),
   MessageStatus: z.string().min(1).max(40),
   ErrorCode: z.coerce.number().int().min(0).max(999_999).optional(),
 });
-
-function fieldsOf(request: WebhookRequest): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.form())) fields[name] = Array.isArray(value) ? value[0]! : value;
-  return fields;
-}
-
-function parse<S extends z.ZodType>(schema: S, request: WebhookRequest): z.output<S> {
-  if (!request.contentType.startsWith('application/x-www-form-urlencoded'))
-    throw new ValidationError('Twilio webhooks are form-encoded.');
-  const parsed = schema.safeParse(fieldsOf(request));
-  if (!parsed.success) throw new ValidationError('This is not a Twilio message webhook.', parsed.error.issues);
-  return parsed.data;
-}
 
 /** Twilio's X-Twilio-Signature over PUBLIC_URL + path and query (never Host), form or JSON (bodySHA256). */
 export function verifyTwilioSignature(request: WebhookRequest, credential: ConnectorCredential) {
@@ -77,10 +49,8 @@ export function verifyTwilioSignature(request: WebhookRequest, credential: Conne
   return { signed: true, valid };
 }
 
-const emptyTwiml = new twilio.twiml.MessagingResponse().toString();
-
 export interface TwilioConnectorDeps {
-  outbox: Pick<EventOutbox, 'append'>;
+  outbox: Pick<EventOutbox, 'append' | 'appendMany'>;
   jobs: Pick<JobsModule, 'enqueue'>;
   mediaJob: TwilioMediaJob;
 }
@@ -156,6 +126,12 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
     webhooks: {
       paths: ['sms', 'sms-status'],
       verify: verifyTwilioSignature,
+      batch: inboundSmsBatch<z.output<typeof options>>({
+        outbox: deps.outbox,
+        jobs: deps.jobs,
+        mediaJob: deps.mediaJob,
+        accountSidOf: (state) => stateSchema.safeParse(state).data?.accountSid,
+      }),
       async handle({ connection, request, ingest, tx }) {
         const accountSid = stateSchema.safeParse(connection.state).data?.accountSid;
         if (request.path === 'sms-status') {
@@ -178,65 +154,7 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
             });
           return { status: 204 };
         }
-        const sms = parse(inboundSchema, request);
-        if (sms.AccountSid !== accountSid || sms.To !== connection.label)
-          throw new ValidationError('This message is for another Twilio account or number.');
-        // A replayed MessageSid changes nothing (Twilio sends no timestamp to compare): answer at once.
-        if (await twilioRepository.lockMessage(tx, connection.ownerId, sms.MessageSid))
-          return { status: 200, contentType: 'text/xml', body: emptyTwiml };
-        const fields = fieldsOf(request);
-        const media: MediaJobPayload['items'] = [];
-        for (let index = 0; index < sms.NumMedia; index++) {
-          const url = fields[`MediaUrl${index}`];
-          if (!url || !URL.canParse(url)) throw new ValidationError(`MediaUrl${index} is missing or not a URL.`);
-          media.push({
-            url,
-            contentType: (fields[`MediaContentType${index}`] ?? 'application/octet-stream').slice(0, 200),
-          });
-        }
-        const from = normalizePhone(sms.From) ?? sms.From;
-        const personId = await personFor(tx, connection.ownerId, ingest, from);
-        const result = await ingest([
-          smsItem({
-            messageSid: sms.MessageSid,
-            direction: 'inbound',
-            from,
-            to: sms.To,
-            body: sms.Body,
-            status: 'received',
-            segments: sms.NumSegments,
-            personId,
-            ownNumber: connection.label,
-            media: media.map((item) => ({ contentType: item.contentType })),
-            occurredAt: new Date().toISOString(),
-          }),
-        ]);
-        const message = result.items[result.items.length - 1]!;
-        // A replayed MessageSid is unchanged: no second event, no second fetch of its media.
-        if (message.status === 'created') {
-          await deps.outbox.append(tx, {
-            type: 'comms.SmsReceived',
-            ownerId: connection.ownerId,
-            subject: message.id,
-            actor: { kind: 'connector', id: connection.id },
-            data: {
-              messageId: message.id,
-              connectionId: connection.id,
-              personId,
-              from,
-              to: sms.To,
-              numMedia: media.length,
-            },
-          });
-          if (media.length > 0)
-            await deps.jobs.enqueue(tx, deps.mediaJob, {
-              connectionId: connection.id,
-              ownerId: connection.ownerId,
-              messageSid: sms.MessageSid,
-              items: media,
-            });
-        }
-        return { status: 200, contentType: 'text/xml', body: emptyTwiml };
+        throw new ValidationError(`No handler for the ${request.path} webhook.`);
       },
     },
   });

@@ -126,10 +126,30 @@ export async function patchMessage(
 
 /** The person a number belongs to, made (with Twilio provenance) when nobody has it yet. */
 export async function personFor(tx: Sql, ownerId: string, ingest: IngestIn, phone: string): Promise<string> {
-  const known = await repo.personByPhone(tx, ownerId, phone);
-  if (known) return known;
-  const result = await ingest([
-    { type: 'person', title: phone, source: 'twilio', externalId: `person:${phone}`, phones: [phone] },
-  ]);
-  return result.items[0]!.id;
+  return (await personsFor(tx, ownerId, ingest, [phone])).get(phone)!;
+}
+
+/** `personFor` for many numbers at once: one lookup, and one ingest for those nobody has. */
+export async function personsFor(
+  tx: Sql,
+  ownerId: string,
+  ingest: IngestIn,
+  phones: readonly string[],
+): Promise<Map<string, string>> {
+  const wanted = [...new Set(phones)];
+  const persons = await repo.personsByPhone(tx, ownerId, wanted);
+  const unknown = wanted.filter((phone) => !persons.has(phone));
+  if (unknown.length > 0) {
+    const made = await ingest(
+      unknown.map((phone) => ({
+        type: 'person' as const,
+        title: phone,
+        source: 'twilio',
+        externalId: `person:${phone}`,
+        phones: [phone],
+      })),
+    );
+    unknown.forEach((phone, index) => persons.set(phone, made.items[index]!.id));
+  }
+  return persons;
 }

@@ -10,15 +10,25 @@ export type MessageRow = {
 
 /** The only SQL of the Twilio connector: reads of the owner's graph (RLS applies: the transaction is the owner's). */
 export const twilioRepository = {
-  /** The live person an E.164 number already belongs to. */
-  async personByPhone(tx: Sql, ownerId: string, phone: string): Promise<string | undefined> {
-    const result = await tx.query<{ entity_id: string }>(
-      `SELECT i.entity_id FROM public.identifiers i
+  /** The live persons some E.164 numbers already belong to (a number held twice: either one). */
+  async personsByPhone(tx: Sql, ownerId: string, phones: readonly string[]): Promise<Map<string, string>> {
+    const result = await tx.query<{ value: string; entity_id: string }>(
+      `SELECT DISTINCT ON (i.value) i.value, i.entity_id FROM public.identifiers i
        JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
-       WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = $2 LIMIT 1`,
-      [ownerId, phone],
+       WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($2::text[])`,
+      [ownerId, phones],
     );
-    return result.rows[0]?.entity_id;
+    return new Map(result.rows.map((row) => [row.value, row.entity_id]));
+  },
+
+  /** Which of these MessageSids are stored already (a replay changes nothing). */
+  async storedMessages(tx: Sql, ownerId: string, messageSids: readonly string[]): Promise<Set<string>> {
+    const result = await tx.query<{ external_id: string }>(
+      `SELECT external_id FROM public.entities
+       WHERE owner_id = $1 AND source = 'twilio' AND external_id = ANY($2::text[]) AND type = 'message'`,
+      [ownerId, messageSids],
+    );
+    return new Set(result.rows.map((row) => row.external_id));
   },
 
   /** A Twilio message (by its MessageSid), locked so concurrent callbacks apply one at a time. */
