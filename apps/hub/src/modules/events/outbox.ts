@@ -16,15 +16,16 @@ export interface EventOutbox<Map = PlatformEventMap> {
   /** Appends several events with one statement. */
   appendMany(tx: Sql, events: readonly NewEventOf<Map>[]): Promise<string[]>;
   /**
-   * Called after every append (before the writer's commit): the relay uses it to wake up
-   * promptly and keeps polling until the row is visible. Returns an unsubscribe function.
+   * Called once the transaction of an append has committed (never for one rolled back),
+   * once per transaction however many events it appended: the relay uses it to wake up
+   * when there is something to see. Returns an unsubscribe function.
    */
   onAppend(listener: () => void): () => void;
   /**
    * For writers that insert their outbox row in their own SQL (the one-round-trip hot
-   * paths): wakes the relay exactly as `append` does.
+   * paths): wakes the relay exactly as `append` does, after `tx` commits (at once without it).
    */
-  notifyAppended(): void;
+  notifyAppended(tx?: Sql): void;
 }
 
 export interface EventOutboxOptions<Map> {
@@ -36,6 +37,17 @@ export function createEventOutbox<Map = PlatformEventMap>(options: EventOutboxOp
   // Without a registry, Map is the default (the platform's map): the two always match.
   const registry: EventRegistry<unknown> = options.registry ?? eventRegistry;
   const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  /** Transactions that will notify when they commit (one notification each). */
+  const notifying = new WeakSet<Sql>();
+  function notifyAfterCommit(tx: Sql | undefined) {
+    if (!tx?.afterCommit) return notify();
+    if (notifying.has(tx)) return;
+    notifying.add(tx);
+    tx.afterCommit(notify);
+  }
 
   async function appendMany(tx: Sql, events: readonly NewEventOf<Map>[]) {
     if (events.length === 0) return [];
@@ -57,7 +69,7 @@ export function createEventOutbox<Map = PlatformEventMap>(options: EventOutboxOp
        FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, owner_id uuid, type text, subject text, actor jsonb, data jsonb, v int)`,
       [JSON.stringify(rows)],
     );
-    for (const listener of listeners) listener();
+    notifyAfterCommit(tx);
     return rows.map((row) => row.id);
   }
 
@@ -71,8 +83,8 @@ export function createEventOutbox<Map = PlatformEventMap>(options: EventOutboxOp
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    notifyAppended() {
-      for (const listener of listeners) listener();
+    notifyAppended(tx) {
+      notifyAfterCommit(tx);
     },
   };
 }

@@ -220,7 +220,7 @@ export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended'>): Inges
       returnJson: request.returnJson ?? false,
     });
     const events = Number(rows[0]?.events ?? 0);
-    if (events > 0) outbox.notifyAppended();
+    if (events > 0) outbox.notifyAppended(tx);
     return {
       items: rows.slice(0, items.length).map((row) => ({
         id: row.id,

@@ -3,6 +3,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { vector } from '@electric-sql/pglite/vector';
+import { runCommitted } from './after-commit.ts';
 import { requestRole } from './claims.ts';
 import type { Database, OwnerSql, RequestClaims, Row } from './types.ts';
 
@@ -67,8 +68,11 @@ export class Mutex {
   }
 }
 
-function wrap(tx: Transaction): OwnerSql {
+function wrap(tx: Transaction, committed: (() => void)[]): OwnerSql {
   return {
+    afterCommit(callback) {
+      committed.push(callback);
+    },
     async exec(script: string) {
       await tx.exec(script);
     },
@@ -93,19 +97,22 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
   });
   const mutex = new Mutex();
 
-  function transaction<T>(
+  async function transaction<T>(
     setup: (tx: Transaction) => Promise<unknown>,
     work: (tx: OwnerSql) => Promise<T>,
     kind: 'request' | 'background' = 'background',
   ) {
-    return mutex.run(
+    const committed: (() => void)[] = [];
+    const result = await mutex.run(
       () =>
         pglite.transaction(async (tx) => {
           await setup(tx);
-          return work(wrap(tx));
+          return work(wrap(tx, committed));
         }),
       kind,
     );
+    runCommitted(committed);
+    return result;
   }
 
   function userTransaction<T>(

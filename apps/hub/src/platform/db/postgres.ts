@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import { requestRole } from './claims.ts';
 import { createHash } from 'node:crypto';
 import { claimsSetupSql } from './literal.ts';
+import { runCommitted } from './after-commit.ts';
 import type { Database, OwnerSql, QueryResult, RequestClaims, Row } from './types.ts';
 
 export interface PostgresOptions {
@@ -11,8 +12,11 @@ export interface PostgresOptions {
   logger: Logger;
 }
 
-function wrap(client: pg.PoolClient): OwnerSql {
+function wrap(client: pg.PoolClient, committed: (() => void)[]): OwnerSql {
   return {
+    afterCommit(callback) {
+      committed.push(callback);
+    },
     async exec(script: string) {
       await client.query(script);
     },
@@ -66,10 +70,12 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
   async function transaction<T>(opening: string, work: (tx: OwnerSql) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     let broken: Error | undefined;
+    const committed: (() => void)[] = [];
     try {
       await client.query(opening);
-      const result = await work(wrap(client));
+      const result = await work(wrap(client, committed));
       await client.query('COMMIT');
+      runCommitted(committed);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {

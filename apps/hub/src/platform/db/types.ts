@@ -9,6 +9,11 @@ export interface QueryResult<R> {
 /** Something that runs a parameterised SQL statement: a transaction, usually. */
 export interface Sql {
   query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /**
+   * Runs `callback` once this transaction has committed, never if it rolls back (e.g. to
+   * wake a reader of what it wrote). Transactions of the Database always have it.
+   */
+  afterCommit?(callback: () => void): void;
 }
 
 /** The owner's transaction can also run parameterless multi-statement scripts. */
