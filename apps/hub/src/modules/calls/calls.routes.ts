@@ -2,7 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../../platform/http/authentication.ts';
-import { callListQuery, callPage, tokenInput, videoTokenInput, videoTokenView, voiceTokenView } from './calls.schemas.ts';
+import {
+  callListQuery,
+  callPage,
+  tokenInput,
+  videoTokenInput,
+  videoTokenView,
+  voiceTokenView,
+} from './calls.schemas.ts';
 import type { CallsService } from './calls.service.ts';
 
 const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -188,9 +188,9 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
     for (const path of ['voice-status', 'voice-recording', 'voice-dial-done', 'voice-outgoing'])
       expect((await webhook(aliceConnection, path, form, 'forged')).statusCode).toBe(403);
     expect((await webhook(aliceConnection, 'voice-incoming', { ...form, CallSid: 'nope' })).statusCode).toBe(400);
-    expect(
-      (await webhook(aliceConnection, 'voice-incoming', { ...form, AccountSid: `AC${hex32()}` })).statusCode,
-    ).toBe(400);
+    expect((await webhook(aliceConnection, 'voice-incoming', { ...form, AccountSid: `AC${hex32()}` })).statusCode).toBe(
+      400,
+    );
     expect(await calls(alice)).toEqual([]);
   });
 
@@ -200,7 +200,9 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
     expect(first.statusCode, first.body).toBe(200);
     expect(first.headers['content-type']).toMatch(/text\/xml/);
     expect(first.body).toContain(`<Client>${identityOf(alice)}</Client>`);
-    expect(first.body).toMatch(/<Dial timeout="20"[^>]*action="https:\/\/hub\.example\.test\/webhooks\/twilio\/[^"]+\/voice-dial-done"/);
+    expect(first.body).toMatch(
+      /<Dial timeout="20"[^>]*action="https:\/\/hub\.example\.test\/webhooks\/twilio\/[^"]+\/voice-dial-done"/,
+    );
     const stored = await calls(alice);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.properties).toMatchObject({
@@ -239,7 +241,9 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
     const voicemail = await webhook(aliceConnection, 'voice-dial-done', dialDone);
     expect(voicemail.statusCode).toBe(200);
     expect(voicemail.body).toContain('<Say>');
-    expect(voicemail.body).toMatch(/<Record [^>]*recordingStatusCallback="https:\/\/hub\.example\.test\/webhooks\/twilio\/[^"]+\/voice-recording"/);
+    expect(voicemail.body).toMatch(
+      /<Record [^>]*recordingStatusCallback="https:\/\/hub\.example\.test\/webhooks\/twilio\/[^"]+\/voice-recording"/,
+    );
     expect(voicemail.body).toMatch(/<Record [^>]*action="[^"]+\/voice-voicemail-done"/);
     const missed = await events(alice, 'comms.CallMissed');
     expect(missed).toHaveLength(1);
@@ -261,7 +265,10 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
       const row = (await calls(alice)).find((one) => one.external_id === form.CallSid);
       return (row?.properties.recording as { path?: string } | undefined)?.path ? row : undefined;
     }, 'the voicemail stored');
-    expect(call.properties).toMatchObject({ status: 'voicemail', recording: { sid: recording.sid, durationSeconds: 7 } });
+    expect(call.properties).toMatchObject({
+      status: 'voicemail',
+      recording: { sid: recording.sid, durationSeconds: 7 },
+    });
     const path = (call.properties.recording as { path: string }).path;
     expect(path).toBe(`voicemail-${alice.id}/${form.CallSid}/${recording.sid}.mp3`);
     const download = await api(alice, 'GET', `/storage/v1/object/${path}`);
@@ -306,9 +313,16 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
     expect(twiml.body).toMatch(/<Dial callerId="\+14155550100"/);
     expect(twiml.body).toMatch(/<Number statusCallback="[^"]+\/voice-status"[^>]*>\+14155550142<\/Number>/);
     // Only the owner's identity, through this connection's TwiML App, to a phone number.
-    expect((await webhook(aliceConnection, 'voice-outgoing', { ...form, From: `client:${identityOf(bob)}` })).statusCode).toBe(400);
-    expect((await webhook(aliceConnection, 'voice-outgoing', { ...form, ApplicationSid: `AP${hex32()}` })).statusCode).toBe(400);
-    expect((await webhook(aliceConnection, 'voice-outgoing', { ...form, CallSid: `CA${hex32()}`, To: 'client:x' })).statusCode).toBe(400);
+    expect(
+      (await webhook(aliceConnection, 'voice-outgoing', { ...form, From: `client:${identityOf(bob)}` })).statusCode,
+    ).toBe(400);
+    expect(
+      (await webhook(aliceConnection, 'voice-outgoing', { ...form, ApplicationSid: `AP${hex32()}` })).statusCode,
+    ).toBe(400);
+    expect(
+      (await webhook(aliceConnection, 'voice-outgoing', { ...form, CallSid: `CA${hex32()}`, To: 'client:x' }))
+        .statusCode,
+    ).toBe(400);
     const status = (CallStatus: string, extra: Record<string, string> = {}) =>
       webhook(aliceConnection, 'voice-status', {
         CallSid: child,
@@ -362,9 +376,13 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
     expect(created.statusCode, created.body).toBe(201);
     bobConnection = created.json().id;
     const form = incoming({ To: '+14155550101', From: '+14155550155' });
-    expect((await webhook(bobConnection, 'voice-incoming', form)).body).toContain(`<Client>${identityOf(bob)}</Client>`);
+    expect((await webhook(bobConnection, 'voice-incoming', form)).body).toContain(
+      `<Client>${identityOf(bob)}</Client>`,
+    );
     // Bob's call on Alice's connection: refused (another number), nothing stored for either.
-    expect((await webhook(aliceConnection, 'voice-incoming', { ...form, CallSid: `CA${hex32()}` })).statusCode).toBe(400);
+    expect((await webhook(aliceConnection, 'voice-incoming', { ...form, CallSid: `CA${hex32()}` })).statusCode).toBe(
+      400,
+    );
     const bobs = await calls(bob);
     expect(bobs).toHaveLength(1);
     expect((await calls(alice)).some((call) => call.external_id === form.CallSid)).toBe(false);
@@ -374,7 +392,11 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
     const aliceList = (await api(alice, 'GET', '/api/v1/calls')).json().items;
     expect(aliceList.some((item: { id: string }) => item.id === bobs[0]!.id)).toBe(false);
     // Alice's status callback for Bob's CallSid changes nothing of Bob's.
-    await webhook(aliceConnection, 'voice-status', { CallSid: form.CallSid, AccountSid: account.accountSid, CallStatus: 'completed' });
+    await webhook(aliceConnection, 'voice-status', {
+      CallSid: form.CallSid,
+      AccountSid: account.accountSid,
+      CallStatus: 'completed',
+    });
     expect((await calls(bob))[0]!.version).toBe(bobs[0]!.version);
     // Each gets a token for their own identity.
     const bobToken = decodeJwt((await api(bob, 'POST', '/api/v1/calls/token', {})).json().token) as {

@@ -245,11 +245,7 @@ export function createWalletService(deps: WalletServiceDeps) {
      * (Twilio's API Key) to the owner's credential, sealed like the rest. Fields already there
      * are kept (a concurrent connect wins once); the test result stands. Returns the secret.
      */
-    async addSecretFields(
-      ownerId: string,
-      id: string,
-      fields: SecretValues,
-    ): Promise<SecretValues | undefined> {
+    async addSecretFields(ownerId: string, id: string, fields: SecretValues): Promise<SecretValues | undefined> {
       return db.asSystem(async (tx) => {
         const row = await repo.lock(tx, ownerId, id);
         if (!row) return undefined;

@@ -4,15 +4,7 @@ import type { IngestItem, IngestResult } from '../../graph/index.ts';
 
 /** A call's status as stored (packages/shared callPropertiesSchema). */
 export type CallStatus =
-  | 'ringing'
-  | 'in_progress'
-  | 'completed'
-  | 'missed'
-  | 'busy'
-  | 'failed'
-  | 'no_answer'
-  | 'canceled'
-  | 'voicemail';
+  'ringing' | 'in_progress' | 'completed' | 'missed' | 'busy' | 'failed' | 'no_answer' | 'canceled' | 'voicemail';
 
 /**
  * Status only moves forward (Twilio's callbacks arrive out of order and repeated): ringing <
@@ -157,7 +149,11 @@ export async function emitCallEvents(
     from: String(properties.from ?? ''),
     to: String(properties.to ?? ''),
   };
-  const base = { ownerId: connection.ownerId, subject: row.id, actor: { kind: 'connector' as const, id: connection.id } };
+  const base = {
+    ownerId: connection.ownerId,
+    subject: row.id,
+    actor: { kind: 'connector' as const, id: connection.id },
+  };
   if (properties.status === 'completed')
     await outbox.append(tx, {
       ...base,

@@ -122,7 +122,10 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
       try {
         await rest.incomingPhoneNumbers(number.sid).update(set);
       } catch (error) {
-        await rest.applications(voice.applicationSid).remove().catch(() => undefined);
+        await rest
+          .applications(voice.applicationSid)
+          .remove()
+          .catch(() => undefined);
         rethrow(error);
       }
       return {

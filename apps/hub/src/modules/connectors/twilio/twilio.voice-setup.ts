@@ -44,7 +44,11 @@ export async function ensureApiKey(
     apiKeySecret: key.secret,
   });
   // Another connect may have sealed its key first: that one is used, this one is removed.
-  if (stored && stored.apiKeySid !== key.sid) await rest.keys(key.sid).remove().catch(() => undefined);
+  if (stored && stored.apiKeySid !== key.sid)
+    await rest
+      .keys(key.sid)
+      .remove()
+      .catch(() => undefined);
   return {
     apiKeySid: String(stored?.apiKeySid ?? key.sid),
     apiKeySecret: String(stored?.apiKeySecret ?? key.secret),

@@ -116,16 +116,14 @@ function sibling(request: WebhookRequest, path: string) {
 /** Outgoing: dial the number the browser asked for, from the connected number. */
 function dialTwiml(request: WebhookRequest, callerId: string, to: string) {
   const response = new twilio.twiml.VoiceResponse();
-  response
-    .dial({ callerId, answerOnBridge: true, action: sibling(request, 'voice-dial-done'), method: 'POST' })
-    .number(
-      {
-        statusCallback: sibling(request, 'voice-status'),
-        statusCallbackMethod: 'POST',
-        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-      },
-      to,
-    );
+  response.dial({ callerId, answerOnBridge: true, action: sibling(request, 'voice-dial-done'), method: 'POST' }).number(
+    {
+      statusCallback: sibling(request, 'voice-status'),
+      statusCallbackMethod: 'POST',
+      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+    },
+    to,
+  );
   return twiml(response);
 }
 

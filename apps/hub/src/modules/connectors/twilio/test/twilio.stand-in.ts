@@ -24,7 +24,11 @@ export interface StandInNumber {
 
 export const hex32 = () => randomBytes(16).toString('hex');
 
-export async function startTwilioStandIn(account: { accountSid: string; authToken: string; numbers: string[] }) {
+export async function startTwilioStandIn(
+  account: { accountSid: string; authToken: string; numbers: string[] },
+  /** A fixed port (the web e2e run tells the hub where the stand-in will be); default: any free one. */
+  options: { port?: number } = {},
+) {
   const numbers = new Map<string, StandInNumber>();
   for (const phone of account.numbers) {
     const sid = `PN${hex32()}`;
@@ -191,7 +195,8 @@ export async function startTwilioStandIn(account: { accountSid: string; authToke
       if (recording) {
         recordingAuthHeaders.push(req.headers.authorization);
         const bytes = recordings.get(recording[1]!);
-        if (!bytes) return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+        if (!bytes)
+          return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
         res.writeHead(200, { 'content-type': 'audio/mpeg' });
         return res.end(bytes);
       }
@@ -203,7 +208,7 @@ export async function startTwilioStandIn(account: { accountSid: string; authToke
       send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     })().catch(() => send(res, 500, {}));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
