@@ -364,6 +364,12 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
     expect((await api(alice, 'GET', '/api/v1/calls?filter=nope')).statusCode).toBe(400);
     expect((await api(alice, 'GET', '/api/v1/calls?cursor=bm9wZQ')).statusCode).toBe(400);
     expect((await api(alice, 'GET', '/api/v1/calls?limit=1000')).statusCode).toBe(400);
+    // Documented in the OpenAPI description with the other routes.
+    const spec = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/calls', '/api/v1/calls/token', '/api/v1/calls/video-token']),
+    );
+    expect(spec.paths['/api/v1/calls'].get.tags).toEqual(['calls']);
   });
 
   it('two users on two numbers never see each other’s calls', async () => {
