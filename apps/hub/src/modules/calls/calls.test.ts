@@ -151,10 +151,16 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
     // Signed with the API Key's secret (HS256), as Twilio checks it.
     const verified = await jwtVerify(body.token, new TextEncoder().encode(key.secret));
     expect(decodeProtectedHeader(body.token)).toMatchObject({ alg: 'HS256', cty: 'twilio-fpa;v=1' });
-    const claims = verified.payload as Record<string, unknown> & { grants: Record<string, unknown> };
+    const claims = verified.payload as {
+      iss: string;
+      sub: string;
+      iat: number;
+      exp: number;
+      grants: Record<string, unknown>;
+    };
     expect(claims.iss).toBe(key.sid);
     expect(claims.sub).toBe(account.accountSid);
-    expect(claims.exp! - claims.iat!).toBe(3600);
+    expect(claims.exp - claims.iat).toBe(3600);
     expect(claims.grants.identity).toBe(identityOf(alice));
     expect(String(claims.grants.identity)).not.toContain('@');
     expect(claims.grants.voice).toEqual({
