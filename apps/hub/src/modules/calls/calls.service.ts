@@ -54,9 +54,8 @@ export function createCallsService(deps: CallsServiceDeps) {
 
   async function voiceConnection(user: AuthenticatedUser, connectionId: string | undefined) {
     const rows = await db.asUser(user.claims, (tx) => connectorsRepository.list(tx, user.id));
-    const live = rows.filter(
-      (row) => row.provider === 'twilio' && row.status === 'active' && row.capabilities.includes('voice'),
-    );
+    // Numbers connected before voice existed are listed too: they are told to reconnect.
+    const live = rows.filter((row) => row.provider === 'twilio' && row.status === 'active');
     if (connectionId) {
       const chosen = live.find((row) => row.id === connectionId);
       if (!chosen) throw new NotFoundError('connection');
