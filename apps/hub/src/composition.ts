@@ -17,6 +17,7 @@ import { createRealtimeModule, realtimeMigrations } from './modules/realtime/ind
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
 import { createTwilio } from './modules/connectors/twilio/index.ts';
+import { createCallsModule } from './modules/calls/index.ts';
 import { createMessagesModule, messagesMigrations, messagesSendAction } from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
@@ -183,6 +184,14 @@ export async function composeHub(
     storage: storage.service,
     wallet: wallet.service,
   });
+  // Browser calls and call history (modules/calls): tokens for the Voice/Video SDKs, GET /api/v1/calls.
+  const calls = createCallsModule({
+    config,
+    db,
+    outbound,
+    wallet: wallet.service,
+    storage: storage.service,
+  });
   /** The connectors this hub ships, one folder each under modules/connectors/<provider>/. */
   const shippedConnectors: readonly AnyConnector[] = [twilio.connector];
   const connectors = createConnectorsModule({
@@ -213,6 +222,7 @@ export async function composeHub(
     connectors,
     twilio.module,
     messages,
+    calls,
   ];
 
   await migrate(db, migrationSources, logger);

@@ -105,6 +105,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'made-open-web-e2e-'));
 let exitCode = 1;
 try {
   const [hubPort, webPort] = [await freePort(), await freePort()];
+  // Twilio's REST API: a stand-in the calls spec starts on this port (Twilio is not reachable here).
+  const twilioPort = await freePort();
   const hubUrl = `http://127.0.0.1:${hubPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;
 
@@ -121,6 +123,7 @@ try {
       PORT: String(hubPort),
       HOST: '127.0.0.1',
       PUBLIC_URL: hubUrl,
+      TWILIO_API_URL: `http://127.0.0.1:${twilioPort}`,
       DATA_DIR: dataDir,
       DATABASE_URL: '',
       NATS_URL: '',
@@ -163,6 +166,7 @@ try {
       PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
       E2E_BASE_URL: webUrl,
       E2E_HUB_URL: hubUrl,
+      E2E_TWILIO_PORT: String(twilioPort),
       E2E_ANON_KEY: anonKey,
       E2E_OWNER_EMAIL: owner.email,
       E2E_OWNER_PASSWORD: owner.password,

@@ -20,4 +20,37 @@ export const commsSmsReceived = defineEvent(
   }),
 );
 
-export const commsEvents = [commsSmsReceived] as const;
+/** Subject: the call entity's id. Common fields of the call events. */
+const callFacts = {
+  callId: z.string().uuid(),
+  connectionId: z.string().uuid(),
+  /** The other party's person (found by the E.164 number, or made for it). */
+  personId: z.string().uuid().nullable(),
+  direction: z.enum(['inbound', 'outbound']),
+  from: z.string().max(320),
+  to: z.string().max(320),
+};
+
+/** A call that was answered has ended. */
+export const commsCallCompleted = defineEvent(
+  'comms.CallCompleted',
+  1,
+  z.object({ ...callFacts, durationSeconds: z.number().int().min(0).nullable() }),
+);
+
+/** An incoming call nobody answered (before any voicemail). */
+export const commsCallMissed = defineEvent('comms.CallMissed', 1, z.object(callFacts));
+
+/** A voicemail's recording is stored in the owner's Storage. */
+export const commsVoicemailReceived = defineEvent(
+  'comms.VoicemailReceived',
+  1,
+  z.object({
+    ...callFacts,
+    /** bucket/name of the recording in Storage. */
+    path: z.string().max(1024),
+    durationSeconds: z.number().int().min(0).nullable(),
+  }),
+);
+
+export const commsEvents = [commsSmsReceived, commsCallCompleted, commsCallMissed, commsVoicemailReceived] as const;

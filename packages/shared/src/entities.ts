@@ -230,6 +230,19 @@ export const callPropertiesSchema = z.strictObject({
     .optional(),
   from: text(320).optional(),
   to: text(320).optional(),
+  /** When the call began ringing (ISO date-time). */
+  startedAt: dateTimeSchema.optional(),
+  /** The own number the call went through (a connected Twilio number). */
+  ownNumber: text(64).optional(),
+  /** A recording (voicemail): the provider's id, its length, and once stored, its Storage object. */
+  recording: z
+    .strictObject({
+      sid: text(64),
+      durationSeconds: z.number().int().min(0).optional(),
+      path: text(1024).optional(),
+      fileId: z.string().uuid().optional(),
+    })
+    .optional(),
 });
 
 export const calendarEventPropertiesSchema = z

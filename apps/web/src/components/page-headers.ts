@@ -12,3 +12,8 @@ export const NOTES_HEADER = {
   title: 'Notes',
   description: 'Private notes in your graph, searchable alongside everything else.',
 } as const;
+
+export const CALLS_HEADER = {
+  title: 'Calls',
+  description: 'Call anyone from your own Twilio number, and every call and voicemail in one place.',
+} as const;

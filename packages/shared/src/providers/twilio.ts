@@ -34,6 +34,15 @@ export const twilio = defineProvider({
       .trim()
       .min(16, 'The Auth Token is at least 16 characters: copy it from the Twilio Console.')
       .max(200, 'That is longer than a Twilio Auth Token.'),
+    /**
+     * An API Key (SK… + secret) that signs browser-calling and video tokens. Not asked for:
+     * connecting a number creates one through the REST API and seals it in here.
+     */
+    apiKeySid: z
+      .string()
+      .regex(/^SK[0-9a-fA-F]{32}$/)
+      .optional(),
+    apiKeySecret: z.string().min(16).max(200).optional(),
   }),
   secretHome: 'Put the Auth Token in authToken.',
   endpoints: { api: { url: 'https://api.twilio.com', env: 'TWILIO_API_URL' } },

@@ -74,6 +74,25 @@ export const walletRepository = {
     return rows[0];
   },
 
+  /** The credential row locked, for a read-modify-write of its secret (addSecretFields). */
+  async lock(tx: Sql, ownerId: string, id: string): Promise<CredentialRow | undefined> {
+    const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
+      `SELECT ${columns} FROM made_open.credentials WHERE id = $1 AND owner_id = $2 FOR UPDATE`,
+      [id, ownerId],
+    );
+    return rows[0];
+  },
+
+  /** A new ciphertext for the same credential; its test result stands (the tested fields are unchanged). */
+  async reseal(tx: Sql, row: NewCredentialRow): Promise<void> {
+    await tx.query(
+      `UPDATE made_open.credentials
+          SET hints = $3::jsonb, fields = $4::text[], ciphertext = $5, wrapped_key = $6, kek_id = $7, updated_at = now()
+        WHERE id = $1 AND owner_id = $2`,
+      [row.id, row.ownerId, JSON.stringify(row.hints), row.fields, row.ciphertext, row.wrappedKey, row.kekId],
+    );
+  },
+
   async get(tx: Sql, ownerId: string, id: string): Promise<CredentialRow | undefined> {
     const { rows } = await tx.query<CredentialRow & Record<string, unknown>>(
       `SELECT ${columns} FROM made_open.credentials WHERE id = $1 AND owner_id = $2`,

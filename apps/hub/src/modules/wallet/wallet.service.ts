@@ -240,6 +240,25 @@ export function createWalletService(deps: WalletServiceDeps) {
       return { id: row.id, ownerId: row.owner_id, type: row.type, name: row.name, secret };
     },
 
+    /**
+     * For the connectors (system work): adds secret fields a connector created at the provider
+     * (Twilio's API Key) to the owner's credential, sealed like the rest. Fields already there
+     * are kept (a concurrent connect wins once); the test result stands. Returns the secret.
+     */
+    async addSecretFields(ownerId: string, id: string, fields: SecretValues): Promise<SecretValues | undefined> {
+      return db.asSystem(async (tx) => {
+        const row = await repo.lock(tx, ownerId, id);
+        if (!row) return undefined;
+        const opened = openSecret(deps.keyRing(), row.owner_id, row.id, toSealed(row)) as SecretValues;
+        const missing = Object.entries(fields).filter(([name]) => opened[name] === undefined);
+        if (missing.length === 0) return opened;
+        const merged = { ...opened, ...Object.fromEntries(missing) };
+        const sealed = sealFor(ownerId, id, { type: row.type, name: row.name, secret: merged } as CredentialInput);
+        await repo.reseal(tx, sealed);
+        return merged;
+      });
+    },
+
     /** Metadata of one owner's credential without decrypting it (system work). */
     async describe(ownerId: string, id: string): Promise<CredentialView | undefined> {
       const row = await db.asSystem((tx) => repo.get(tx, ownerId, id));

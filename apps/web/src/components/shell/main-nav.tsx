@@ -1,11 +1,12 @@
 'use client';
-import { NotebookPen, Settings, Users } from 'lucide-react';
+import { NotebookPen, Phone, Settings, Users } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
 export const SECTIONS = [
   { href: '/contacts', label: 'Contacts', icon: Users },
   { href: '/notes', label: 'Notes', icon: NotebookPen },
+  { href: '/calls', label: 'Calls', icon: Phone },
   { href: '/settings', label: 'Settings', icon: Settings },
 ] as const;
 

@@ -10,12 +10,15 @@ import type { StorageService } from '../../storage/index.ts';
 import type { WalletService } from '../../wallet/index.ts';
 import { createTwilioConnector } from './twilio.connector.ts';
 import { createTwilioMediaJob } from './twilio.media.ts';
+import { createTwilioRecordingJob } from './twilio.recording.ts';
 import { twilioRoutes } from './twilio.routes.ts';
 
 export { verifyTwilioSignature } from './twilio.connector.ts';
 export { advances, messageStatusOf, personFor, smsItem, patchMessage, type MessageStatus } from './twilio.messages.ts';
 export { twilioRest, twilioErrorOf } from './twilio.rest.ts';
 export { twilioErrorMessage, twilioErrorAdvice } from './twilio.errors.ts';
+export { voiceIdentityOf } from './twilio.voice.ts';
+export { ensureApiKey } from './twilio.voice-setup.ts';
 
 export interface TwilioDeps {
   config: Pick<Config, 'publicUrl' | 'providerUrls'>;
@@ -26,7 +29,7 @@ export interface TwilioDeps {
   ingest: Ingest;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   storage: Pick<StorageService, 'createBucket' | 'upload'>;
-  wallet: Pick<WalletService, 'describe' | 'unseal'>;
+  wallet: Pick<WalletService, 'describe' | 'unseal' | 'addSecretFields'>;
 }
 
 /**
@@ -44,7 +47,25 @@ export function createTwilio(deps: TwilioDeps) {
     wallet: deps.wallet,
   });
   deps.jobs.register(mediaJob);
-  const connector = createTwilioConnector({ outbox: deps.outbox, jobs: deps.jobs, mediaJob });
+  // Voicemail recordings into Storage (issue 12 §5).
+  const recordingJob = createTwilioRecordingJob({
+    db: deps.db,
+    logger: deps.logger,
+    outbound: deps.outbound,
+    urls: deps.config.providerUrls,
+    ingest: deps.ingest,
+    outbox: deps.outbox,
+    storage: deps.storage,
+    wallet: deps.wallet,
+  });
+  deps.jobs.register(recordingJob);
+  const connector = createTwilioConnector({
+    outbox: deps.outbox,
+    jobs: deps.jobs,
+    mediaJob,
+    recordingJob,
+    wallet: deps.wallet,
+  });
   const module: HubModule = {
     name: 'twilio',
     routes: twilioRoutes({

@@ -16,6 +16,10 @@ import type { TwilioMediaJob } from './twilio.media.ts';
 import { twilioErrorOf, twilioRest } from './twilio.rest.ts';
 import { a2pWarningFor, twilioErrorMessage } from './twilio.errors.ts';
 import { publicUrlReachability } from './twilio.setup.ts';
+import type { TwilioRecordingJob } from './twilio.recording.ts';
+import { handleVoice, voicePaths } from './twilio.voice.ts';
+import { disconnectVoice, connectVoice, voiceSetSchema, voiceReplacedSchema } from './twilio.voice-setup.ts';
+import type { WalletService } from '../../wallet/index.ts';
 
 const options = z.strictObject({
   /** One of the account's numbers (GET /api/v1/connections/twilio/numbers lists them). */
@@ -26,8 +30,13 @@ const options = z.strictObject({
 const stateSchema = z.object({
   numberSid: z.string(),
   accountSid: z.string(),
-  set: z.object({ smsUrl: z.string(), smsMethod: z.string() }),
-  replaced: z.object({ smsUrl: z.string().nullable(), smsMethod: z.string().nullable() }),
+  set: z.object({ smsUrl: z.string(), smsMethod: z.string() }).extend(voiceSetSchema.partial().shape),
+  replaced: z
+    .object({ smsUrl: z.string().nullable(), smsMethod: z.string().nullable() })
+    .extend(voiceReplacedSchema.partial().shape),
+  /** Voice (connections made before voice have none): the TwiML App connect created, the API Key's SID. */
+  applicationSid: z.string().optional(),
+  apiKeySid: z.string().optional(),
 });
 
 const statusSchema = z.object({
@@ -53,13 +62,16 @@ export interface TwilioConnectorDeps {
   outbox: Pick<EventOutbox, 'append' | 'appendMany'>;
   jobs: Pick<JobsModule, 'enqueue'>;
   mediaJob: TwilioMediaJob;
+  recordingJob: TwilioRecordingJob;
+  /** Seals the API Key connect creates into the credential. */
+  wallet: Pick<WalletService, 'addSecretFields'>;
 }
 
 /** Twilio messaging (issue 12): a connection per number; SMS/MMS in by webhook, status callbacks. */
 export function createTwilioConnector(deps: TwilioConnectorDeps) {
   return defineConnector({
     provider: 'twilio',
-    capabilities: ['sms'],
+    capabilities: ['sms', 'voice'],
     options,
 
     async connect(ctx) {
@@ -74,8 +86,18 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
           'account',
           `This Twilio account has no number ${ctx.options.phoneNumber}: pick one from the account's numbers.`,
         );
-      const set = { smsUrl: ctx.webhookUrl('sms'), smsMethod: 'POST' };
-      await rest.incomingPhoneNumbers(number.sid).update(set).catch(rethrow);
+      // The API Key and TwiML App for browser calls first: the number's URLs change last.
+      const voice = await connectVoice(ctx, rest, deps.wallet, number).catch(rethrow);
+      const set = { smsUrl: ctx.webhookUrl('sms'), smsMethod: 'POST', ...voice.set };
+      try {
+        await rest.incomingPhoneNumbers(number.sid).update(set);
+      } catch (error) {
+        await rest
+          .applications(voice.applicationSid)
+          .remove()
+          .catch(() => undefined);
+        rethrow(error);
+      }
       return {
         accountId: number.sid,
         label: number.phoneNumber,
@@ -83,7 +105,9 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
           numberSid: number.sid,
           accountSid,
           set,
-          replaced: { smsUrl: number.smsUrl ?? null, smsMethod: number.smsMethod ?? null },
+          replaced: { smsUrl: number.smsUrl ?? null, smsMethod: number.smsMethod ?? null, ...voice.replaced },
+          applicationSid: voice.applicationSid,
+          apiKeySid: voice.apiKeySid,
         },
       };
     },
@@ -94,11 +118,13 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
         .incomingPhoneNumbers(state.numberSid)
         .fetch()
         .catch(rethrow);
+      const texts = number.smsUrl === state.set.smsUrl;
+      const calls = state.set.voiceUrl === undefined || number.voiceUrl === state.set.voiceUrl;
       return {
         message:
-          number.smsUrl === state.set.smsUrl
-            ? `${number.phoneNumber} sends its texts to this hub.`
-            : `${number.phoneNumber} no longer sends its texts to this hub (its SMS URL was changed at Twilio): disconnect and connect it again.`,
+          texts && calls
+            ? `${number.phoneNumber} sends its texts${state.set.voiceUrl ? ' and calls' : ''} to this hub.`
+            : `${number.phoneNumber} no longer sends its ${texts ? 'calls' : calls ? 'texts' : 'texts and calls'} to this hub (its ${texts ? 'voice' : 'SMS'} URL was changed at Twilio): disconnect and connect it again.`,
       };
     },
 
@@ -107,10 +133,18 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
       const numbers = twilioRest(ctx.api, state.accountSid).incomingPhoneNumbers;
       const number = await numbers(state.numberSid).fetch().catch(rethrow);
       // Restore only what this connection set and nobody changed since.
-      if (number.smsUrl !== state.set.smsUrl) return;
-      await numbers(state.numberSid)
-        .update({ smsUrl: state.replaced.smsUrl ?? '', smsMethod: state.replaced.smsMethod ?? 'POST' })
-        .catch(rethrow);
+      const restore: Record<string, string> = {};
+      if (number.smsUrl === state.set.smsUrl)
+        Object.assign(restore, { smsUrl: state.replaced.smsUrl ?? '', smsMethod: state.replaced.smsMethod ?? 'POST' });
+      Object.assign(restore, disconnectVoice(state, number));
+      if (Object.keys(restore).length > 0) await numbers(state.numberSid).update(restore).catch(rethrow);
+      if (state.applicationSid)
+        await twilioRest(ctx.api, state.accountSid)
+          .applications(state.applicationSid)
+          .remove()
+          .catch((error: unknown) => {
+            if (twilioErrorOf(error)?.status !== 404) rethrow(error); // already deleted at Twilio
+          });
     },
 
     setup(connection, context) {
@@ -118,13 +152,20 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
       return {
         publicUrl: { url: context.publicUrl, ...publicUrlReachability(context.publicUrl) },
         // Set by connect at Twilio; to set by hand (or through a tunnel) when Twilio cannot reach PUBLIC_URL.
-        webhookUrls: { sms: context.webhookUrl('sms'), smsStatus: context.webhookUrl('sms-status') },
+        webhookUrls: {
+          sms: context.webhookUrl('sms'),
+          smsStatus: context.webhookUrl('sms-status'),
+          // The number's "A call comes in" and call status URLs; the TwiML App's voice URL.
+          voiceIncoming: context.webhookUrl('voice-incoming'),
+          voiceStatus: context.webhookUrl('voice-status'),
+          voiceOutgoing: context.webhookUrl('voice-outgoing'),
+        },
         warnings: warning ? [warning] : [],
       };
     },
 
     webhooks: {
-      paths: ['sms', 'sms-status'],
+      paths: ['sms', 'sms-status', ...voicePaths],
       verify: verifyTwilioSignature,
       batch: inboundSmsBatch<z.output<typeof options>>({
         outbox: deps.outbox,
@@ -132,8 +173,12 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
         mediaJob: deps.mediaJob,
         accountSidOf: (state) => stateSchema.safeParse(state).data?.accountSid,
       }),
-      async handle({ connection, request, ingest, tx }) {
-        const accountSid = stateSchema.safeParse(connection.state).data?.accountSid;
+      async handle(context) {
+        const { connection, request, ingest, tx } = context;
+        const state = stateSchema.safeParse(connection.state).data;
+        const accountSid = state?.accountSid;
+        if (request.path.startsWith('voice-'))
+          return handleVoice(deps, { accountSid, applicationSid: state?.applicationSid }, context);
         if (request.path === 'sms-status') {
           const status = parse(statusSchema, request);
           if (status.AccountSid !== accountSid)

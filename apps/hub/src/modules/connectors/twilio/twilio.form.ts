@@ -13,10 +13,10 @@ export function fieldsOf(request: WebhookRequest): Record<string, string> {
 }
 
 /** A Twilio webhook's form body checked against a schema (400 with the issues when it does not fit). */
-export function parse<S extends z.ZodType>(schema: S, request: WebhookRequest): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, request: WebhookRequest, kind = 'message'): z.output<S> {
   if (!request.contentType.startsWith('application/x-www-form-urlencoded'))
     throw new ValidationError('Twilio webhooks are form-encoded.');
   const parsed = schema.safeParse(fieldsOf(request));
-  if (!parsed.success) throw new ValidationError('This is not a Twilio message webhook.', parsed.error.issues);
+  if (!parsed.success) throw new ValidationError(`This is not a Twilio ${kind} webhook.`, parsed.error.issues);
   return parsed.data;
 }

@@ -146,12 +146,15 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     });
     expect(created.statusCode, created.body).toBe(201);
     aliceConnection = created.json().id;
-    expect(created.json().capabilities).toEqual(['sms']);
+    expect(created.json().capabilities).toEqual(['sms', 'voice']);
     expect(created.json().setup).toEqual({
       publicUrl: { url: publicUrl, reachable: true, reason: null },
       webhookUrls: {
         sms: `${publicUrl}/webhooks/twilio/${created.json().id}/sms`,
         smsStatus: `${publicUrl}/webhooks/twilio/${created.json().id}/sms-status`,
+        voiceIncoming: `${publicUrl}/webhooks/twilio/${created.json().id}/voice-incoming`,
+        voiceStatus: `${publicUrl}/webhooks/twilio/${created.json().id}/voice-status`,
+        voiceOutgoing: `${publicUrl}/webhooks/twilio/${created.json().id}/voice-outgoing`,
       },
       warnings: [expect.stringMatching(/A2P 10DLC/)],
     });

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * A STAND-IN for Twilio's REST API (api.twilio.com cannot be reached from the test machine),
  * built from the documented payloads (twilio.com/docs/phone-numbers/api/incomingphonenumber-resource,
- * /docs/messaging/api/message-resource, /docs/messaging/api/media-resource) and selected by
+ * /docs/messaging/api/message-resource, /docs/messaging/api/media-resource, /docs/iam/keys/api-key,
+ * /docs/usage/api/applications, /docs/voice/api/recording) and selected by
  * TWILIO_API_URL. It checks HTTP Basic AccountSid:AuthToken like Twilio, and records requests.
  */
 export interface StandInNumber {
@@ -15,12 +16,19 @@ export interface StandInNumber {
   sms_url: string;
   sms_method: string;
   status_callback: string;
+  voice_url: string;
+  voice_method: string;
+  status_callback_method: string;
   capabilities: { sms: boolean; mms: boolean; voice: boolean };
 }
 
 export const hex32 = () => randomBytes(16).toString('hex');
 
-export async function startTwilioStandIn(account: { accountSid: string; authToken: string; numbers: string[] }) {
+export async function startTwilioStandIn(
+  account: { accountSid: string; authToken: string; numbers: string[] },
+  /** A fixed port (the web e2e run tells the hub where the stand-in will be); default: any free one. */
+  options: { port?: number } = {},
+) {
   const numbers = new Map<string, StandInNumber>();
   for (const phone of account.numbers) {
     const sid = `PN${hex32()}`;
@@ -31,11 +39,20 @@ export async function startTwilioStandIn(account: { accountSid: string; authToke
       sms_url: 'https://demo.twilio.com/welcome/sms/reply',
       sms_method: 'POST',
       status_callback: '',
+      voice_url: 'https://demo.twilio.com/welcome/voice/',
+      voice_method: 'POST',
+      status_callback_method: 'POST',
       capabilities: { sms: true, mms: true, voice: true },
     });
   }
   const media = new Map<string, { bytes: Buffer; contentType: string }>();
   const sent: Record<string, string | string[]>[] = [];
+  /** API Keys (Keys.json) and TwiML Apps (Applications.json) made through the API. */
+  const keys = new Map<string, { sid: string; friendly_name: string; secret: string }>();
+  const applications = new Map<string, Record<string, string>>();
+  /** Recordings' audio (GET Recordings/RE….mp3), and the Authorization each fetch carried. */
+  const recordings = new Map<string, Buffer>();
+  const recordingAuthHeaders: (string | undefined)[] = [];
   const cdnAuthHeaders: (string | undefined)[] = [];
   /** The next Messages.create answers this Twilio error (code, HTTP status) once. */
   let nextError: { code: number; status: number; message: string } | undefined;
@@ -103,6 +120,9 @@ export async function startTwilioStandIn(account: { accountSid: string; authToke
           if (typeof form.SmsUrl === 'string') number.sms_url = form.SmsUrl;
           if (typeof form.SmsMethod === 'string') number.sms_method = form.SmsMethod;
           if (typeof form.StatusCallback === 'string') number.status_callback = form.StatusCallback;
+          if (typeof form.StatusCallbackMethod === 'string') number.status_callback_method = form.StatusCallbackMethod;
+          if (typeof form.VoiceUrl === 'string') number.voice_url = form.VoiceUrl;
+          if (typeof form.VoiceMethod === 'string') number.voice_method = form.VoiceMethod;
         }
         return send(res, 200, numberJson(number));
       }
@@ -137,6 +157,49 @@ export async function startTwilioStandIn(account: { accountSid: string; authToke
           api_version: '2010-04-01',
         });
       }
+      if (url.pathname === `${base}/Keys.json` && req.method === 'POST') {
+        const form = await readForm(req);
+        const key = { sid: `SK${hex32()}`, friendly_name: String(form.FriendlyName ?? ''), secret: hex32() };
+        keys.set(key.sid, key);
+        const now = new Date().toUTCString();
+        return send(res, 201, { ...key, date_created: now, date_updated: now });
+      }
+      if (url.pathname === `${base}/Applications.json` && req.method === 'POST') {
+        const form = await readForm(req);
+        const sid = `AP${hex32()}`;
+        const app: Record<string, string> = {
+          sid,
+          account_sid: account.accountSid,
+          friendly_name: String(form.FriendlyName ?? ''),
+          voice_url: String(form.VoiceUrl ?? ''),
+          voice_method: String(form.VoiceMethod ?? 'POST'),
+          status_callback: String(form.StatusCallback ?? ''),
+          status_callback_method: String(form.StatusCallbackMethod ?? 'POST'),
+          uri: `${base}/Applications/${sid}.json`,
+        };
+        applications.set(sid, app);
+        return send(res, 201, app);
+      }
+      const application = new RegExp(`^${base}/Applications/(AP[0-9a-f]{32})\\.json$`).exec(url.pathname);
+      if (application) {
+        const app = applications.get(application[1]!);
+        if (!app) return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+        if (req.method === 'DELETE') {
+          applications.delete(application[1]!);
+          res.writeHead(204);
+          return res.end();
+        }
+        return send(res, 200, app);
+      }
+      const recording = new RegExp(`^${base}/Recordings/(RE[0-9a-f]{32})\\.mp3$`).exec(url.pathname);
+      if (recording) {
+        recordingAuthHeaders.push(req.headers.authorization);
+        const bytes = recordings.get(recording[1]!);
+        if (!bytes)
+          return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+        res.writeHead(200, { 'content-type': 'audio/mpeg' });
+        return res.end(bytes);
+      }
       const mediaPath = new RegExp(`^${base}/Messages/(MM[0-9a-f]{32})/Media/(ME[0-9a-f]{32})$`).exec(url.pathname);
       if (mediaPath && media.has(mediaPath[2]!)) {
         res.writeHead(302, { location: `/cdn/${mediaPath[2]}` });
@@ -145,13 +208,22 @@ export async function startTwilioStandIn(account: { accountSid: string; authToke
       send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     })().catch(() => send(res, 500, {}));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     numbers,
     sent,
     cdnAuthHeaders,
+    keys,
+    applications,
+    recordingAuthHeaders,
+    /** A recording Twilio holds (a voicemail): its RecordingUrl, without extension as Twilio sends it. */
+    addRecording(bytes: Buffer) {
+      const sid = `RE${hex32()}`;
+      recordings.set(sid, bytes);
+      return { sid, url: `${url}${base}/Recordings/${sid}` };
+    },
     numberOf: (phone: string) => [...numbers.values()].find((n) => n.phone_number === phone)!,
     /** A media item Twilio holds for a message: its MediaUrl (which 302s to the CDN). */
     addMedia(messageSid: string, bytes: Buffer, contentType: string) {

@@ -1,0 +1,199 @@
+import { providerRegistry } from '@made-open/shared/providers';
+import twilio from 'twilio';
+import { uuidv7 } from 'uuidv7';
+import type { ProviderUrls } from '../../platform/config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import { NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
+import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
+import type { OutboundClient } from '../../platform/http/outbound/index.ts';
+import { connectorsRepository, ConnectorError, providerApi } from '../connectors/index.ts';
+import { ensureApiKey, twilioErrorOf, twilioRest, voiceIdentityOf } from '../connectors/twilio/index.ts';
+import type { StorageService } from '../storage/index.ts';
+import type { WalletService } from '../wallet/index.ts';
+import { callsRepository as repo, type CallRow } from './calls.repository.ts';
+import type { CallListQuery, CallView } from './calls.schemas.ts';
+
+export interface CallsServiceDeps {
+  config: { publicUrl: string; providerUrls: ProviderUrls };
+  db: Database;
+  outbound: OutboundClient;
+  wallet: Pick<WalletService, 'unseal' | 'addSecretFields' | 'capabilities' | 'list'>;
+  storage: Pick<StorageService, 'createSignedUrl'>;
+}
+
+/** Access Tokens live one hour; the browser refreshes them on tokenWillExpire. */
+export const tokenSeconds = 3600;
+/** Signed voicemail URLs in a call list. */
+const recordingUrlSeconds = 3600;
+
+const { AccessToken } = twilio.jwt;
+
+const encodeCursor = (row: { occurred_at: string; id: string }) =>
+  Buffer.from(JSON.stringify([new Date(row.occurred_at).toISOString(), row.id])).toString('base64url');
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id))
+      return { at, id };
+  } catch {
+    // handled below
+  }
+  throw new ValidationError('cursor: not a cursor this API returned.');
+}
+
+/**
+ * Calls (issue 12 §5, §6): Access Tokens for the browser (voice through the connection's TwiML
+ * App, video rooms), and the owner's call history. The Twilio webhooks and the call entities
+ * are the connector's (connectors/twilio/twilio.voice.ts).
+ */
+export function createCallsService(deps: CallsServiceDeps) {
+  const { db } = deps;
+  const provider = providerRegistry.get('twilio')!;
+  const publicUrl = deps.config.publicUrl.replace(/\/+$/, '');
+
+  async function voiceConnection(user: AuthenticatedUser, connectionId: string | undefined) {
+    const rows = await db.asUser(user.claims, (tx) => connectorsRepository.list(tx, user.id));
+    // Numbers connected before voice existed are listed too: they are told to reconnect.
+    const live = rows.filter((row) => row.provider === 'twilio' && row.status === 'active');
+    if (connectionId) {
+      const chosen = live.find((row) => row.id === connectionId);
+      if (!chosen) throw new NotFoundError('connection');
+      return chosen;
+    }
+    if (live.length === 0)
+      throw new UserError(
+        409,
+        'no_voice_connection',
+        'Connect a Twilio number first (POST /api/v1/connections with provider "twilio"): calls go through it.',
+      );
+    return live[0]!;
+  }
+
+  /** The credential's secret with its API Key (made through the REST API when it has none). */
+  async function keyedSecret(user: AuthenticatedUser, credentialId: string, connectionId: string) {
+    const credential = await deps.wallet.unseal(user.id, credentialId);
+    if (!credential)
+      throw new UserError(409, 'credential_missing', "This number's Twilio credential is gone: reconnect the number.");
+    const accountSid = String(credential.secret.accountSid);
+    const api = providerApi({
+      provider,
+      secret: credential.secret,
+      outbound: deps.outbound,
+      urls: deps.config.providerUrls,
+      connectionId,
+    });
+    try {
+      const key = await ensureApiKey(user.id, credential, twilioRest(api, accountSid), deps.wallet);
+      return { accountSid, ...key };
+    } catch (error) {
+      const refused = twilioErrorOf(error);
+      if (refused || error instanceof ConnectorError)
+        throw new UserError(
+          502,
+          'twilio_refused',
+          `Twilio would not create an API Key for browser calls (${refused?.message ?? (error as Error).message}).`,
+        );
+      throw error;
+    }
+  }
+
+  function sign(
+    secret: { accountSid: string; apiKeySid: string; apiKeySecret: string },
+    identity: string,
+    grant: InstanceType<typeof AccessToken.VoiceGrant> | InstanceType<typeof AccessToken.VideoGrant>,
+  ) {
+    const token = new AccessToken(secret.accountSid, secret.apiKeySid, secret.apiKeySecret, {
+      identity,
+      ttl: tokenSeconds,
+    });
+    token.addGrant(grant);
+    return { token: token.toJwt(), expiresAt: new Date(Date.now() + tokenSeconds * 1000).toISOString() };
+  }
+
+  function viewOf(row: CallRow, url: string | null): CallView {
+    const p = row.properties;
+    const inbound = p.direction === 'inbound';
+    const recording = p.recording as { durationSeconds?: number; path?: string } | undefined;
+    return {
+      id: row.id,
+      direction: inbound ? 'inbound' : 'outbound',
+      from: String(p.from ?? ''),
+      to: String(p.to ?? ''),
+      number: String((inbound ? p.from : p.to) ?? ''),
+      status: String(p.status ?? 'ringing'),
+      durationSeconds: typeof p.durationSeconds === 'number' ? p.durationSeconds : null,
+      startedAt: typeof p.startedAt === 'string' ? p.startedAt : new Date(row.occurred_at).toISOString(),
+      person: row.person_id ? { id: row.person_id, name: row.person_name ?? '' } : null,
+      recording: recording
+        ? { durationSeconds: recording.durationSeconds ?? null, path: recording.path ?? null, url }
+        : null,
+    };
+  }
+
+  return {
+    /** POST /api/v1/calls/token: a Voice Access Token for this user's browsers. */
+    async voiceToken(user: AuthenticatedUser, connectionId: string | undefined) {
+      const connection = await voiceConnection(user, connectionId);
+      const applicationSid = connection.state.applicationSid;
+      if (typeof applicationSid !== 'string')
+        throw new UserError(
+          409,
+          'reconnect_for_voice',
+          `${connection.label} was connected before calls existed: disconnect it and connect it again.`,
+        );
+      const secret = await keyedSecret(user, connection.credential_id, connection.id);
+      const identity = voiceIdentityOf(user.id);
+      const grant = new AccessToken.VoiceGrant({ outgoingApplicationSid: applicationSid, incomingAllow: true });
+      return { ...sign(secret, identity, grant), identity, connectionId: connection.id, number: connection.label };
+    },
+
+    /** POST /api/v1/calls/video-token: a token for a new room for a call with this person. */
+    async videoToken(user: AuthenticatedUser, personId: string) {
+      const { capabilities } = await deps.wallet.capabilities(user);
+      const video = capabilities.find((capability) => capability.name === 'video');
+      if (!video?.enabled)
+        throw new UserError(409, 'video_off', `Video calls are off: ${video?.reason ?? 'add a Twilio credential.'}`);
+      if (!(await db.asUser(user.claims, (tx) => repo.personExists(tx, user.id, personId))))
+        throw new NotFoundError('person');
+      // A connected number's credential first; otherwise any tested Twilio credential.
+      const rows = await db.asUser(user.claims, (tx) => connectorsRepository.list(tx, user.id));
+      const connected = rows.find((row) => row.provider === 'twilio' && row.status === 'active');
+      const tested = (await deps.wallet.list(user)).find((c) => c.type === 'twilio' && c.lastTestOk === true);
+      const credentialId = connected?.credential_id ?? tested?.id;
+      if (!credentialId) throw new UserError(409, 'video_off', 'Video calls need a tested Twilio credential.');
+      const secret = await keyedSecret(user, credentialId, connected?.id ?? credentialId);
+      const room = `call-${uuidv7()}`;
+      const identity = voiceIdentityOf(user.id);
+      return { ...sign(secret, identity, new AccessToken.VideoGrant({ room })), room, identity };
+    },
+
+    /** GET /api/v1/calls: the owner's calls, newest first, with the person each was with. */
+    async list(user: AuthenticatedUser, query: CallListQuery) {
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const rows = await db.asUser(user.claims, (tx) =>
+        repo.list(tx, user.id, { filter: query.filter, limit: query.limit + 1 }, after),
+      );
+      const page = rows.slice(0, query.limit);
+      const items: CallView[] = [];
+      for (const row of page) {
+        const path = (row.properties.recording as { path?: unknown } | undefined)?.path;
+        let url: string | null = null;
+        if (typeof path === 'string') {
+          const slash = path.indexOf('/');
+          const signed = await deps.storage
+            .createSignedUrl(user, path.slice(0, slash), path.slice(slash + 1), recordingUrlSeconds)
+            .catch((error: unknown) => {
+              if (error instanceof NotFoundError) return null; // deleted from Storage since
+              throw error;
+            });
+          url = signed ? `${publicUrl}/storage/v1${signed}` : null;
+        }
+        items.push(viewOf(row, url));
+      }
+      return { items, nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null };
+    },
+  };
+}
+
+export type CallsService = ReturnType<typeof createCallsService>;

@@ -1,0 +1,13 @@
+import type { HubModule } from '../../platform/module.ts';
+import { callsRoutes } from './calls.routes.ts';
+import { createCallsService, type CallsServiceDeps } from './calls.service.ts';
+
+export type { CallsService } from './calls.service.ts';
+
+/** Calls (issue 12 §5-6): voice and video Access Tokens, call history. See README.md. */
+export function createCallsModule(
+  deps: CallsServiceDeps,
+): HubModule & { service: ReturnType<typeof createCallsService> } {
+  const service = createCallsService(deps);
+  return { name: 'calls', service, routes: callsRoutes(service) };
+}

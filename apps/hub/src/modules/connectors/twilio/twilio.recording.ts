@@ -1,0 +1,140 @@
+import { Readable } from 'node:stream';
+import { providerRegistry } from '@made-open/shared/providers';
+import { z } from 'zod';
+import type { ProviderUrls } from '../../../platform/config.ts';
+import type { Database } from '../../../platform/db/index.ts';
+import { ConflictError } from '../../../platform/errors.ts';
+import type { OutboundClient } from '../../../platform/http/outbound/index.ts';
+import type { Logger } from '../../../platform/logger.ts';
+import type { EventOutbox } from '../../events/index.ts';
+import type { Ingest } from '../../graph/index.ts';
+import { defineJob } from '../../jobs/index.ts';
+import type { StorageService } from '../../storage/index.ts';
+import type { WalletService } from '../../wallet/index.ts';
+import { providerApi } from '../connectors.provider-api.ts';
+import { connectorsRepository } from '../connectors.repository.ts';
+import { ownerClaims } from '../connectors.sync.ts';
+import { patchCall, personOfCall } from './twilio.calls.ts';
+
+export const recordingJobPayload = z.object({
+  connectionId: z.string().uuid(),
+  ownerId: z.string().uuid(),
+  callSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/),
+  recordingSid: z.string().regex(/^RE[0-9a-fA-F]{32}$/),
+});
+export type RecordingJobPayload = z.infer<typeof recordingJobPayload>;
+
+export interface RecordingJobDeps {
+  db: Database;
+  logger: Logger;
+  outbound: OutboundClient;
+  urls: ProviderUrls;
+  ingest: Ingest;
+  outbox: Pick<EventOutbox, 'append'>;
+  storage: Pick<StorageService, 'createBucket' | 'upload'>;
+  wallet: Pick<WalletService, 'unseal'>;
+}
+
+/** Each owner's voicemails live in their own private bucket. */
+export const voicemailBucketOf = (ownerId: string) => `voicemail-${ownerId}`;
+
+/**
+ * Copies a voicemail's recording into the owner's Storage and links it to the call. The
+ * address is built from the RecordingSid against the configured Twilio API (never a URL from
+ * the request), so the credential only ever goes to Twilio; a redirect is followed without it.
+ */
+export function createTwilioRecordingJob(deps: RecordingJobDeps) {
+  const provider = providerRegistry.get('twilio')!;
+  return defineJob({
+    name: 'twilio.fetch-recording',
+    priority: 'background',
+    payload: recordingJobPayload,
+    retry: { limit: 5, backoff: { type: 'exponential', delaySeconds: 5 } },
+    async handler(payload) {
+      const connection = await deps.db.asSystem((tx) => connectorsRepository.get(tx, payload.connectionId));
+      if (!connection || connection.owner_id !== payload.ownerId || connection.status === 'disconnected') return;
+      const credential = await deps.wallet.unseal(connection.owner_id, connection.credential_id);
+      if (!credential) return;
+      const api = providerApi({
+        provider,
+        secret: credential.secret,
+        outbound: deps.outbound,
+        urls: deps.urls,
+        connectionId: connection.id,
+      });
+      const accountSid = String(credential.secret.accountSid);
+      let response = await api.request({
+        path: `/2010-04-01/Accounts/${accountSid}/Recordings/${payload.recordingSid}.mp3`,
+      });
+      if (response.status >= 300 && response.status < 400 && response.headers.location)
+        response = await deps.outbound.request({
+          url: new URL(response.headers.location, api.baseUrl()),
+          redirect: 'follow',
+        });
+      if (response.status !== 200) throw new Error(`Twilio recording answered HTTP ${response.status}.`);
+      const user = {
+        id: payload.ownerId,
+        claims: { ...ownerClaims(payload.ownerId), sub: payload.ownerId, role: 'authenticated' as const },
+      };
+      const bucketId = voicemailBucketOf(payload.ownerId);
+      await deps.storage.createBucket(user, { id: bucketId }).catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+      });
+      const name = `${payload.callSid}/${payload.recordingSid}.mp3`;
+      const object = await deps.storage.upload(user, {
+        bucketId,
+        name,
+        body: Readable.from([response.body]),
+        declaredSize: response.body.length,
+        contentType: 'audio/mpeg',
+        cacheControl: undefined,
+        userMetadata: { callSid: payload.callSid },
+        upsert: true,
+      });
+      const path = `${bucketId}/${name}`;
+      await deps.db.asUser(ownerClaims(payload.ownerId), async (tx) => {
+        const patched = await patchCall(
+          tx,
+          payload.ownerId,
+          (items) =>
+            deps.ingest(tx, { ownerId: payload.ownerId, actor: { kind: 'connector', id: connection.id }, items }),
+          payload.callSid,
+          (row) => {
+            const recording = row.properties.recording as Record<string, unknown> | undefined;
+            if (recording?.path !== undefined) return undefined; // a retried job
+            return {
+              recording: {
+                ...recording,
+                sid: payload.recordingSid,
+                path,
+                ...(object.entity_id ? { fileId: object.entity_id } : {}),
+              },
+            };
+          },
+        );
+        if (!patched) return;
+        const { properties, row } = patched;
+        const recording = properties.recording as { durationSeconds?: number };
+        await deps.outbox.append(tx, {
+          type: 'comms.VoicemailReceived',
+          ownerId: payload.ownerId,
+          subject: row.id,
+          actor: { kind: 'connector', id: connection.id },
+          data: {
+            callId: row.id,
+            connectionId: connection.id,
+            personId: await personOfCall(tx, payload.ownerId, row.id),
+            direction: properties.direction === 'inbound' ? 'inbound' : 'outbound',
+            from: String(properties.from ?? ''),
+            to: String(properties.to ?? ''),
+            path,
+            durationSeconds: recording.durationSeconds ?? null,
+          },
+        });
+      });
+      deps.logger.debug({ callSid: payload.callSid }, 'voicemail stored');
+    },
+  });
+}
+
+export type TwilioRecordingJob = ReturnType<typeof createTwilioRecordingJob>;

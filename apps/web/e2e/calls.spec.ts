@@ -1,0 +1,218 @@
+import { expect, test, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import twilio from 'twilio';
+import { startTwilioStandIn } from '../../hub/src/modules/connectors/twilio/test/twilio.stand-in';
+import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
+
+/**
+ * /calls: the dialer (contact search, keypad, ?to= prefill) and the call history with its
+ * filters and voicemail playback. Twilio's REST API is a STAND-IN (the hub's TWILIO_API_URL
+ * points at the port e2e/run.mjs chose); the history is seeded through the hub's voice
+ * webhooks, signed by the real `twilio` package. Chromium gets a fake microphone, so the
+ * Voice SDK runs up to where it would reach Twilio, which it cannot here: the error is shown.
+ */
+test.describe.configure({ mode: 'serial' });
+test.use({
+  launchOptions: {
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+    ],
+  },
+});
+
+const hub = process.env.E2E_HUB_URL!;
+const apikey = process.env.E2E_ANON_KEY!;
+const hex32 = () => randomBytes(16).toString('hex');
+const account = { accountSid: `AC${hex32()}`, authToken: hex32(), numbers: ['+14155550100'] };
+const password = 'correct horse battery';
+
+let page: Page;
+let standIn: Awaited<ReturnType<typeof startTwilioStandIn>>;
+let token: string;
+let connectionId: string;
+let identity: string;
+
+async function api(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${hub}/api/v1${path}`, {
+    method,
+    headers: { apikey, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** POSTs a voice webhook signed exactly as Twilio signs it (PUBLIC_URL is the hub's URL here). */
+async function webhook(path: string, form: Record<string, string>) {
+  const url = `${hub}/webhooks/twilio/${connectionId}/${path}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, url, form),
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+  expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
+  return response.text();
+}
+
+test.beforeAll(async ({ browser }) => {
+  standIn = await startTwilioStandIn(account, { port: Number(process.env.E2E_TWILIO_PORT) });
+  page = await (await browser.newContext({ permissions: ['microphone'] })).newPage();
+});
+test.afterAll(async () => {
+  await page.context().close();
+  await standIn?.close();
+});
+
+test('connect a number and seed calls through signed webhooks', async () => {
+  const email = uniqueEmail('calls');
+  await signUp(page, email, password);
+  await createContact(page, { name: 'Ada Lovelace', phones: '+1 415 555 0123' });
+  const signedIn = await fetch(`${hub}/auth/v1/token?grant_type=password`, {
+    method: 'POST',
+    headers: { apikey, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  token = ((await signedIn.json()) as { access_token: string }).access_token;
+  const sub = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+  identity = `user_${sub.replace(/-/g, '')}`;
+  const credential = await api('POST', '/credentials', {
+    type: 'twilio',
+    name: 'My Twilio',
+    secret: { accountSid: account.accountSid, authToken: account.authToken },
+  });
+  expect(credential.status).toBe(201);
+  expect((await api('POST', `/credentials/${String(credential.json.id)}/test`, {})).json.ok).toBe(true);
+  const connection = await api('POST', '/connections', {
+    provider: 'twilio',
+    credentialId: credential.json.id,
+    options: { phoneNumber: '+14155550100' },
+  });
+  expect(connection.status).toBe(201);
+  connectionId = String(connection.json.id);
+
+  // An incoming call from Ada, answered for 95 s.
+  const answered = `CA${hex32()}`;
+  const base = { AccountSid: account.accountSid, To: '+14155550100', CallStatus: 'ringing', Direction: 'inbound' };
+  expect(await webhook('voice-incoming', { ...base, CallSid: answered, From: '+14155550123' })).toContain(
+    `<Client>${identity}</Client>`,
+  );
+  await webhook('voice-dial-done', {
+    AccountSid: account.accountSid,
+    CallSid: answered,
+    DialCallStatus: 'completed',
+    DialCallDuration: '95',
+  });
+  // A missed call from an unknown number that left a voicemail.
+  const missed = `CA${hex32()}`;
+  await webhook('voice-incoming', { ...base, CallSid: missed, From: '+14155550188' });
+  expect(
+    await webhook('voice-dial-done', { AccountSid: account.accountSid, CallSid: missed, DialCallStatus: 'no-answer' }),
+  ).toContain('<Record');
+  const recording = standIn.addRecording(Buffer.from('ID3 voicemail audio'));
+  await webhook('voice-recording', {
+    AccountSid: account.accountSid,
+    CallSid: missed,
+    RecordingSid: recording.sid,
+    RecordingUrl: recording.url,
+    RecordingStatus: 'completed',
+    RecordingDuration: '12',
+  });
+  // An outgoing call from the browser to +1 415 555 0142, 42 s.
+  const outgoing = `CA${hex32()}`;
+  await webhook('voice-outgoing', {
+    AccountSid: account.accountSid,
+    ApplicationSid: [...standIn.applications.keys()][0]!,
+    CallSid: outgoing,
+    From: `client:${identity}`,
+    To: '+14155550142',
+  });
+  await webhook('voice-status', {
+    AccountSid: account.accountSid,
+    CallSid: `CA${hex32()}`,
+    ParentCallSid: outgoing,
+    CallStatus: 'completed',
+    CallDuration: '42',
+  });
+  await expect
+    .poll(async () => {
+      const list = await api('GET', '/calls?filter=missed');
+      const [item] = list.json.items as { recording: { url: string | null } | null }[];
+      return item?.recording?.url ?? null;
+    })
+    .not.toBeNull();
+});
+
+test('call history with filters and voicemail playback', async () => {
+  await page.goto('/calls');
+  await expect(page.getByRole('heading', { level: 1, name: 'Calls' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Calls' })).toBeVisible();
+  const calls = page.getByRole('list', { name: 'Calls' }).filter(VISIBLE);
+  await expect(calls.getByRole('listitem')).toHaveCount(3);
+  await expect(calls.getByRole('link', { name: 'Ada Lovelace', exact: true })).toBeVisible();
+  await expect(calls.getByText('Answered call from +14155550123')).toBeVisible();
+  await expect(calls.getByText('1:35')).toBeVisible();
+  const audio = calls.locator('audio');
+  await expect(audio).toHaveCount(1);
+  const src = await audio.getAttribute('src');
+  const played = await page.request.get(src!);
+  expect(played.status()).toBe(200);
+  expect(await played.text()).toBe('ID3 voicemail audio');
+  await inspect(page, 'calls-history');
+
+  await page.getByRole('navigation', { name: 'Call filters' }).getByRole('link', { name: 'Missed' }).click();
+  await expect(page).toHaveURL(/filter=missed/);
+  await expect(calls.getByRole('listitem')).toHaveCount(1);
+  await expect(calls.getByText('Voicemail from +14155550188')).toBeVisible();
+  await expect(calls.locator('audio')).toHaveCount(1);
+  await inspect(page, 'calls-missed');
+  await page.getByRole('link', { name: 'Outgoing' }).click();
+  await expect(calls.getByRole('listitem')).toHaveCount(1);
+  await expect(calls.getByText('Answered call to +14155550142')).toBeVisible();
+  await page.getByRole('link', { name: 'Incoming' }).click();
+  await expect(calls.getByRole('listitem')).toHaveCount(2);
+});
+
+test('dialer: ?to= prefill, contact search, keypad, and a clear error when Twilio cannot be reached', async () => {
+  await page.goto('/calls?to=%2B14155550142');
+  const number = page.getByLabel('Number to call');
+  await expect(number).toHaveValue('+14155550142');
+
+  await page.getByLabel('Search contacts').fill('ada');
+  await page
+    .getByRole('list', { name: 'Matching contacts' })
+    .getByRole('button', { name: /Ada Lovelace/ })
+    .click();
+  await expect(number).toHaveValue(/415.*555.*0123/);
+
+  await number.fill('');
+  for (const key of ['1', '2', '3'])
+    await page.getByRole('group', { name: 'Keypad' }).getByRole('button', { name: key }).click();
+  await expect(number).toHaveValue('123');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await expect(page.getByText('Enter the number with its country code')).toBeVisible();
+  await expect(number).toHaveAttribute('aria-invalid', 'true');
+  await inspect(page, 'calls-dialer');
+
+  // A real call: the hub issues a token, the SDK gets the (fake) microphone, and fails to reach Twilio.
+  await number.fill('+1 415 555 0142');
+  const tokenRequest = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/calls'));
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  expect((await tokenRequest).status()).toBe(200);
+  const alert = page.getByRole('alert').filter({ hasText: 'The call did not go through.' });
+  await expect(alert).toBeVisible({ timeout: 40_000 });
+  await expect(alert).toContainText('Could not reach Twilio');
+  await expect(page.getByRole('button', { name: 'Call', exact: true })).toBeEnabled();
+  await inspect(page, 'calls-error');
+});
