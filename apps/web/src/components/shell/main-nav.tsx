@@ -1,10 +1,11 @@
 'use client';
-import { NotebookPen, Settings, Users } from 'lucide-react';
+import { MessagesSquare, NotebookPen, Settings, Users } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
 export const SECTIONS = [
   { href: '/contacts', label: 'Contacts', icon: Users },
+  { href: '/messages', label: 'Messages', icon: MessagesSquare },
   { href: '/notes', label: 'Notes', icon: NotebookPen },
   { href: '/settings', label: 'Settings', icon: Settings },
 ] as const;
