@@ -8,6 +8,9 @@ import { sendMessageAction } from '@/lib/actions/messages';
 
 export const MAX_TEXT = 1600;
 
+/** Failures where the hub may or may not have sent the text: retried with the same key. */
+const RETRYABLE = /^(unreachable|idempotency_in_progress|internal_error|service_unavailable|http_5\d\d)$/;
+
 /**
  * Writes and sends a text to `to` (a person id or a number). One Idempotency-Key per message,
  * kept until the hub has answered: pressing Send again after a lost answer does not send twice.
@@ -47,7 +50,12 @@ export function ReplyBox({
       return setError('Could not reach the hub. Press Send again: the message will not be sent twice.');
     }
     setPending(false);
-    if (!result.ok) return setError(result.error);
+    if (!result.ok) {
+      // A definite answer (Twilio refused, bad input) ends this message; without one (hub
+      // unreachable or still sending it) the next press is a retry of the same message.
+      if (!result.code || !RETRYABLE.test(result.code)) setKey(crypto.randomUUID());
+      return setError(result.error);
+    }
     setBody('');
     setKey(crypto.randomUUID());
     if (onSent) onSent(result.data.threadId);

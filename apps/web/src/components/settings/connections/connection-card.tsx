@@ -43,7 +43,7 @@ export function ConnectionCard({ connection }: { connection: Connection }) {
   }
 
   return (
-    <Card className="grid gap-3 p-4" aria-labelledby={headingId}>
+    <Card role="group" className="grid gap-3 p-4" aria-labelledby={headingId}>
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h3 id={headingId} className="flex items-center gap-2 font-semibold">
           <MessageSquare className="size-4" aria-hidden="true" /> {connection.label}

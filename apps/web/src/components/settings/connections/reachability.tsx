@@ -19,13 +19,13 @@ export function Reachability({ publicUrl, webhooks }: { publicUrl: PublicUrl; we
     <div role="note" className="grid gap-2 rounded-md border border-amber-500/60 bg-amber-500/10 p-3 text-sm">
       <p className="flex items-start gap-2 font-medium">
         <TriangleAlert className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
-        Twilio cannot reach your hub{publicUrl.url ? <> at {publicUrl.url}</> : null}:{' '}
-        {publicUrl.reason ?? 'PUBLIC_URL is not public.'}
+        Twilio cannot reach your hub.
       </p>
+      <p>{publicUrl.reason ?? 'PUBLIC_URL is not a public address.'}</p>
       <p>
-        Texts will not arrive until it can. Set <code>PUBLIC_URL</code> to the hub&apos;s public https address (at home,
-        through a tunnel such as <code>cloudflared tunnel --url http://localhost:8787</code>), or set these in the
-        Twilio Console by hand:
+        Texts will not arrive until it can: restart the hub with <code>PUBLIC_URL</code> set to its public https address
+        (at home, a tunnel such as <code>cloudflared tunnel --url http://localhost:8787</code>), or set these URLs in
+        the Twilio Console by hand, with the same address:
       </p>
       <dl className="grid gap-1">
         {Object.entries(webhooks).map(([name, url]) => (
