@@ -125,6 +125,7 @@ test('connects a Twilio number: reachability, the A2P 10DLC warning, test', asyn
   ).toBeVisible();
   await card.getByRole('button', { name: 'Test' }).click();
   await expect(card.getByRole('status')).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
   await inspect(page, 'connections-connected');
 });
 
@@ -201,9 +202,11 @@ test('a 20-message MMS thread shows its photos inline, from Storage', async () =
   // Every photo is fetched into Storage by the hub; the thread updates live as they land.
   const photos = thread.getByRole('img', { name: /Photo \d \(open full size\)/ });
   await expect(photos).toHaveCount(2 * 5 + 1 * 5, { timeout: 60_000 });
-  await expect
-    .poll(() => photos.evaluateAll((images) => images.every((img) => (img as HTMLImageElement).naturalWidth > 0)))
-    .toBe(true);
+  // Thumbnails load lazily: each one, once scrolled to, comes from its signed Storage URL.
+  for (const photo of await photos.all()) {
+    await photo.scrollIntoViewIfNeeded();
+    await expect.poll(() => photo.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+  }
   const href = await thread
     .getByRole('link', { name: /Photo 1 \(open full size\)/ })
     .first()

@@ -176,7 +176,9 @@ export function ConnectTwilio({ credentials, connected }: { credentials: Credent
         {done && (
           <div role="status" className="grid gap-3 rounded-md border border-primary/50 p-3 text-sm">
             <p className="font-medium">{done.label} is connected.</p>
-            {setup && <Reachability publicUrl={setup.publicUrl} webhooks={setup.webhookUrls} />}
+            {setup && !setup.publicUrl.reachable && (
+              <p>Twilio cannot reach the hub yet: its card above shows the URLs to set by hand.</p>
+            )}
             {setup?.warnings.map((warning) => (
               <p key={warning} className="flex items-start gap-2">
                 <TriangleAlert className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
