@@ -111,6 +111,7 @@ test('connects a Twilio number: reachability, the A2P 10DLC warning, test', asyn
   await expect(page.getByText(/A2P 10DLC/)).toHaveCount(0);
   await page.getByRole('radio', { name: new RegExp(`\\${OWN}`) }).check();
   await expect(page.getByRole('note').filter({ hasText: /A2P 10DLC/ })).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
   await inspect(page, 'connections-pick-number');
 
   await page.getByRole('button', { name: `Connect ${OWN}` }).click();

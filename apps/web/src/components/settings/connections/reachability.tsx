@@ -23,9 +23,8 @@ export function Reachability({ publicUrl, webhooks }: { publicUrl: PublicUrl; we
       </p>
       <p>{publicUrl.reason ?? 'PUBLIC_URL is not a public address.'}</p>
       <p>
-        Texts will not arrive until it can: restart the hub with <code>PUBLIC_URL</code> set to its public https address
-        (at home, a tunnel such as <code>cloudflared tunnel --url http://localhost:8787</code>), or set these URLs in
-        the Twilio Console by hand, with the same address:
+        Texts will not arrive until it can. Restart the hub with <code>PUBLIC_URL</code> set to its public https
+        address, or set these in the Twilio Console by hand:
       </p>
       <dl className="grid gap-1">
         {Object.entries(webhooks).map(([name, url]) => (
