@@ -219,6 +219,7 @@ test('a 20-message MMS thread shows its photos inline, from Storage', async () =
 test('compose: a new message to a contact, and Text / Call on the contact page', async () => {
   await createContact(page, { name: 'Ben Sample', phones: '+14155550124' });
   await expect(page.getByRole('link', { name: /^Call / })).toHaveAttribute('href', '/calls?to=%2B14155550124');
+  await inspect(page, 'contact-text-call');
   await page.getByRole('link', { name: /^Text / }).click();
   await expect(page.getByText('Ben Sample (+14155550124)', { exact: true }).filter(VISIBLE)).toBeVisible();
   await inspect(page, 'messages-compose-to-contact');
