@@ -267,4 +267,13 @@ describe.each(testDatabaseKinds())('message threads on %s', (kind) => {
     );
     expect(rows).toEqual([]);
   });
+
+  it('is documented in the OpenAPI description', async () => {
+    const docs = await hub.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(docs.statusCode).toBe(200);
+    const paths = docs.json().paths as Record<string, Record<string, { summary?: string }>>;
+    expect(paths['/api/v1/messages/threads']?.get?.summary).toMatch(/threads/);
+    expect(paths['/api/v1/messages/threads/{threadId}']?.get?.summary).toMatch(/messages/);
+    expect(paths['/api/v1/messages/threads/{threadId}/read']?.post?.summary).toMatch(/read/);
+  });
 });

@@ -6,6 +6,14 @@ import { LocalTime } from '@/components/ui/local-time';
 import { threadHref, type Thread } from '@/lib/messages/model';
 import { cn, initials } from '@/lib/utils';
 
+const safeDecode = (path: string) => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
 /** The conversations, newest first: who, the last message, when, and how many are unread. */
 export function ThreadList({ threads }: { threads: Thread[] }) {
   const pathname = usePathname();
@@ -19,7 +27,7 @@ export function ThreadList({ threads }: { threads: Thread[] }) {
     <ul className="grid gap-1" aria-label="Threads">
       {threads.map((thread) => {
         const href = threadHref(thread.id);
-        const current = pathname === href || decodeURIComponent(pathname) === `/messages/${thread.id}`;
+        const current = pathname === href || safeDecode(pathname) === `/messages/${thread.id}`;
         const last = thread.lastMessage;
         return (
           <li key={thread.id}>
