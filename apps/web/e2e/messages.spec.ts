@@ -26,6 +26,7 @@ let page: Page;
 const threadRow = (name: RegExp) => page.getByRole('list', { name: 'Threads' }).getByRole('link', { name });
 let token: string;
 let connectionId: string;
+let annThreadId: string;
 
 async function control(path: string, body: Record<string, unknown> = {}) {
   const response = await fetch(`${twilio.control}${path}`, {
@@ -100,7 +101,7 @@ test('connects a Twilio number: reachability, the A2P 10DLC warning, test', asyn
   await expect(
     page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Connections' }),
   ).toHaveAttribute('aria-current', 'page');
-  await expect(page.getByLabel('Twilio credential')).toHaveValue(String(created.json.id));
+  await expect(page.getByLabel('Twilio credential').filter(VISIBLE)).toHaveValue(String(created.json.id));
   await page.getByRole('button', { name: 'Show its numbers' }).click();
   // The e2e hub's PUBLIC_URL is 127.0.0.1: said plainly, with the URLs to set by hand.
   await expect(page.getByText('Twilio cannot reach your hub.').filter(VISIBLE)).toBeVisible();
@@ -151,7 +152,7 @@ test('an inbound text shows in the list with its unread count, and live in the o
   await expect(thread.getByText('Also, bring the maps.')).toBeVisible();
 
   // Reply: shown at once as queued, then delivered when Twilio's callback arrives.
-  await page.getByLabel('Reply to Ann Example').fill('Yes! See you at 8.');
+  await page.getByLabel('Reply to Ann Example').filter(VISIBLE).fill('Yes! See you at 8.');
   await page.getByRole('button', { name: 'Send' }).click();
   const mine = thread.getByRole('listitem').filter({ hasText: 'Yes! See you at 8.' });
   await expect(mine).toContainText('Queued');
@@ -162,6 +163,7 @@ test('an inbound text shows in the list with its unread count, and live in the o
   const annThread = (messages.json.threads as { id: string; person: { id: string } }[]).find(
     (t) => t.person.id === annId,
   )!;
+  annThreadId = annThread.id;
   const page1 = await hubApi('GET', `/messages/threads/${encodeURIComponent(annThread.id)}`);
   const sid = (page1.json.messages as { sid: string; body: string }[]).find(
     (m) => m.body === 'Yes! See you at 8.',
@@ -173,10 +175,10 @@ test('an inbound text shows in the list with its unread count, and live in the o
 
   // Twilio refuses (they replied STOP): the advice is shown, nothing is added.
   await control('/fail-next', { code: 21610, status: 400, message: 'Attempt to send to unsubscribed recipient' });
-  await page.getByLabel('Reply to Ann Example').fill('Are you there?');
+  await page.getByLabel('Reply to Ann Example').filter(VISIBLE).fill('Are you there?');
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('alert').filter({ hasText: /STOP/ })).toBeVisible();
-  await expect(page.getByLabel('Reply to Ann Example')).toHaveValue('Are you there?');
+  await expect(page.getByLabel('Reply to Ann Example').filter(VISIBLE)).toHaveValue('Are you there?');
 
   // Sending again is a new message (a new Idempotency-Key): this one reaches Twilio, then fails.
   await page.getByRole('button', { name: 'Send' }).click();
@@ -225,9 +227,12 @@ test('compose: a new message to a contact, and Text / Call on the contact page',
   await inspect(page, 'messages-compose-to-contact');
 
   await page.goto('/messages/new');
-  await page.getByLabel('To: a contact or a phone number').fill('Ben');
+  await page.getByLabel('To: a contact or a phone number').filter(VISIBLE).fill('Ben');
   await page.getByRole('button', { name: /Ben Sample/ }).click();
-  await page.getByLabel(/Message to Ben Sample/).fill('Lunch next week?');
+  await page
+    .getByLabel(/Message to Ben Sample/)
+    .filter(VISIBLE)
+    .fill('Lunch next week?');
   await inspect(page, 'messages-compose');
   await page.getByRole('button', { name: 'Send' }).click();
   await expect(page.getByRole('heading', { name: 'Ben Sample' })).toBeVisible();
@@ -247,6 +252,17 @@ test('phone width: the list and a thread one at a time', async () => {
   await page.getByRole('link', { name: 'All conversations' }).click();
   await expect(threadRow(/Ben Sample/)).toBeVisible();
   await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test("another user sees none of it: an empty list, and the thread's address is not found", async ({ browser }) => {
+  const other = await (await browser.newContext()).newPage();
+  await signUp(other, uniqueEmail('messages-other'));
+  await other.goto('/messages');
+  await expect(other.getByText(/No conversations yet/).filter(VISIBLE)).toBeVisible();
+  await other.goto(`/messages/${encodeURIComponent(annThreadId)}`);
+  await expect(other.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expect(other.getByText('Hi, are we still on for Friday?')).toHaveCount(0);
+  await other.context().close();
 });
 
 test('disconnect asks first, then the number is no longer connected', async () => {
