@@ -1,5 +1,5 @@
 'use client';
-import { ImageIcon } from 'lucide-react';
+import { ImageIcon, UserRound } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { LocalTime } from '@/components/ui/local-time';
@@ -43,7 +43,11 @@ export function ThreadList({ threads }: { threads: Thread[] }) {
                 aria-hidden="true"
                 className="grid size-10 shrink-0 place-items-center rounded-full bg-primary/10 text-sm font-medium text-primary"
               >
-                {initials(thread.person.name)}
+                {/\p{L}/u.test(thread.person.name) ? (
+                  initials(thread.person.name)
+                ) : (
+                  <UserRound className="size-5" /> // an unknown number: no initials to show
+                )}
               </span>
               <span className="grid min-w-0 flex-1 gap-0.5">
                 <span className="flex items-baseline justify-between gap-2">
