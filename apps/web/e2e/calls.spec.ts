@@ -1,7 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
-import { startTwilioStandIn } from '../../hub/src/modules/connectors/twilio/test/twilio.stand-in';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
 
 /**
@@ -33,11 +32,22 @@ test.use({
 const hub = process.env.E2E_HUB_URL!;
 const apikey = process.env.E2E_ANON_KEY!;
 const hex32 = () => randomBytes(16).toString('hex');
-const account = { accountSid: `AC${hex32()}`, authToken: hex32(), numbers: ['+14155550100'] };
+/** The stand-in's account and control server (started by run.mjs: hub test support). */
+const account = JSON.parse(process.env.E2E_TWILIO ?? '{}') as {
+  accountSid: string;
+  authToken: string;
+  control: string;
+};
+const control = async (path: string, body?: unknown) =>
+  (
+    await fetch(`${account.control}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    })
+  ).json();
 const password = 'correct horse battery';
 
 let page: Page;
-let standIn: Awaited<ReturnType<typeof startTwilioStandIn>>;
 let token: string;
 let connectionId: string;
 let identity: string;
@@ -67,12 +77,10 @@ async function webhook(path: string, form: Record<string, string>) {
 }
 
 test.beforeAll(async ({ browser }) => {
-  standIn = await startTwilioStandIn(account, { port: Number(process.env.E2E_TWILIO_PORT) });
   page = await (await browser.newContext({ permissions: ['microphone'] })).newPage();
 });
 test.afterAll(async () => {
   await page.context().close();
-  await standIn?.close();
 });
 
 test('connect a number and seed calls through signed webhooks', async () => {
@@ -120,7 +128,9 @@ test('connect a number and seed calls through signed webhooks', async () => {
   expect(
     await webhook('voice-dial-done', { AccountSid: account.accountSid, CallSid: missed, DialCallStatus: 'no-answer' }),
   ).toContain('<Record');
-  const recording = standIn.addRecording(Buffer.from('ID3 voicemail audio'));
+  const recording = (await control('/recording', {
+    base64: Buffer.from('ID3 voicemail audio').toString('base64'),
+  })) as { sid: string; url: string };
   await webhook('voice-recording', {
     AccountSid: account.accountSid,
     CallSid: missed,
@@ -133,7 +143,9 @@ test('connect a number and seed calls through signed webhooks', async () => {
   const outgoing = `CA${hex32()}`;
   await webhook('voice-outgoing', {
     AccountSid: account.accountSid,
-    ApplicationSid: [...standIn.applications.keys()][0]!,
+    ApplicationSid: ((await control('/applications')) as { sid: string; voice_url: string }[]).find((app) =>
+      app.voice_url.includes(connectionId),
+    )!.sid,
     CallSid: outgoing,
     From: `client:${identity}`,
     To: '+14155550142',

@@ -105,8 +105,6 @@ const dataDir = mkdtempSync(join(tmpdir(), 'made-open-web-e2e-'));
 let exitCode = 1;
 try {
   const [hubPort, webPort] = [await freePort(), await freePort()];
-  // Twilio's REST API: a stand-in the calls spec starts on this port (Twilio is not reachable here).
-  const twilioPort = await freePort();
   const hubUrl = `http://127.0.0.1:${hubPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;
 
@@ -116,6 +114,33 @@ try {
   const baseEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
   const buildPromise = stale ? run(nextBin, ['build'], { cwd: web, env: baseEnv }) : Promise.resolve();
 
+  // Test support: the Twilio REST stand-in (api.twilio.com is not reachable from here) in a
+  // process of its own, selected by the hub's TWILIO_API_URL; its control server plays
+  // Twilio's side of the webhooks (signed by the real twilio package) for messages.spec.ts.
+  const twilioStandIn = await new Promise((done, fail) => {
+    const child = start(
+      'twilio stand-in',
+      join(hubDir, 'node_modules/.bin/tsx'),
+      ['src/modules/connectors/twilio/test/stand-in.server.ts'],
+      { cwd: hubDir, env: process.env },
+    );
+    let out = '';
+    const onData = (chunk) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) {
+        child.stdout.off('data', onData);
+        try {
+          done(JSON.parse(line));
+        } catch (error) {
+          fail(error);
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.on('exit', () => fail(new Error('The Twilio stand-in did not start.')));
+  });
+
   start('hub', join(hubDir, 'node_modules/.bin/tsx'), ['src/main.ts'], {
     cwd: hubDir,
     env: {
@@ -123,8 +148,8 @@ try {
       PORT: String(hubPort),
       HOST: '127.0.0.1',
       PUBLIC_URL: hubUrl,
-      TWILIO_API_URL: `http://127.0.0.1:${twilioPort}`,
       DATA_DIR: dataDir,
+      TWILIO_API_URL: twilioStandIn.url,
       DATABASE_URL: '',
       NATS_URL: '',
       MEILI_URL: '',
@@ -166,11 +191,11 @@ try {
       PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
       E2E_BASE_URL: webUrl,
       E2E_HUB_URL: hubUrl,
-      E2E_TWILIO_PORT: String(twilioPort),
       E2E_ANON_KEY: anonKey,
       E2E_OWNER_EMAIL: owner.email,
       E2E_OWNER_PASSWORD: owner.password,
       E2E_PLUGIN_EXAMPLES: join(sdk, 'examples'),
+      E2E_TWILIO: JSON.stringify(twilioStandIn),
     },
   });
   exitCode = 0;

@@ -20,7 +20,12 @@ async function accessToken(): Promise<string> {
  */
 export async function hubFetch<T>(
   path: string,
-  init: { method?: string; body?: unknown; query?: Record<string, string | number | undefined> } = {},
+  init: {
+    method?: string;
+    body?: unknown;
+    query?: Record<string, string | number | undefined>;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<T> {
   const token = await accessToken();
   const url = new URL(`/api/v1${path}`, webEnv().supabaseUrl);
@@ -34,6 +39,7 @@ export async function hubFetch<T>(
         authorization: `Bearer ${token}`,
         accept: 'application/json',
         ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...init.headers,
       },
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       cache: 'no-store',

@@ -1,8 +1,10 @@
 import type { HubModule } from '../../platform/module.ts';
 import { messagesRoutes } from './messages.routes.ts';
 import { createMessagesService, type MessagesServiceDeps } from './messages.service.ts';
+import { createThreadsService } from './messages.threads.ts';
 
 export type { MessagesService } from './messages.service.ts';
+export type { ThreadsService } from './messages.threads.ts';
 export { messagesSendAction } from './messages.action.ts';
 
 export const messagesMigrations = {
@@ -10,10 +12,10 @@ export const messagesMigrations = {
   dir: new URL('./migrations', import.meta.url).pathname,
 };
 
-/** Messages (issue 12 §4): sending SMS/MMS through a connected Twilio number. See README.md. */
+/** Messages (issue 12 §4, §7): sending SMS/MMS through a connected Twilio number, and reading threads. See README.md. */
 export function createMessagesModule(
   deps: MessagesServiceDeps,
 ): HubModule & { service: ReturnType<typeof createMessagesService> } {
   const service = createMessagesService(deps);
-  return { name: 'messages', service, routes: messagesRoutes(service) };
+  return { name: 'messages', service, routes: messagesRoutes(service, createThreadsService(deps.db)) };
 }

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { ContactForm } from '@/components/contacts/contact-form';
 import { Avatar, PhotoControls } from '@/components/contacts/contact-photo';
 import { Relationships } from '@/components/contacts/relationships';
+import { PhoneActions } from '@/components/messages/phone-actions';
 import { Badge } from '@/components/ui/badge';
 import { MergeDialog } from '@/components/contacts/merge-dialog';
 import { usePendingDeletes } from '@/components/shell/pending-deletes';
@@ -29,8 +30,8 @@ import { contactToInput, formatOccasion, type Address, type Contact, type Contac
 function shownPhone(value: string, region: CountryCode | undefined) {
   const e164 = normalizePhone(value, region ? { defaultCountry: region } : {});
   return e164
-    ? { text: formatPhone(e164, region), href: `tel:${e164}` }
-    : { text: value, href: `tel:${value.replace(/[^\d+]/g, '')}` };
+    ? { text: formatPhone(e164, region), href: `tel:${e164}`, e164 }
+    : { text: value, href: `tel:${value.replace(/[^\d+]/g, '')}`, e164: undefined };
 }
 
 function addressLines(a: Address): string[] {
@@ -204,6 +205,7 @@ export function ContactDetail({
                         <a className="text-primary underline-offset-4 hover:underline" href={shown.href}>
                           {shown.text}
                         </a>
+                        {shown.e164 && <PhoneActions personId={contact.id} phone={shown.e164} label={shown.text} />}
                       </li>
                     );
                   })}

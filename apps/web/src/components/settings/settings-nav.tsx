@@ -1,5 +1,5 @@
 'use client';
-import { KeyRound, PlugZap, Puzzle, ShieldCheck, UserRound } from 'lucide-react';
+import { Cable, KeyRound, PlugZap, Puzzle, ShieldCheck, UserRound } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
@@ -7,6 +7,7 @@ export const SETTINGS_SECTIONS = [
   { href: '/settings', label: 'Account', icon: UserRound },
   { href: '/settings/credentials', label: 'Credentials', icon: KeyRound },
   { href: '/settings/capabilities', label: 'Capabilities', icon: PlugZap },
+  { href: '/settings/connections', label: 'Connections', icon: Cable },
   { href: '/settings/plugins', label: 'Plugins', icon: Puzzle },
   { href: '/settings/grants', label: 'Grants', icon: ShieldCheck },
 ] as const;

@@ -1,10 +1,11 @@
 'use client';
-import { NotebookPen, Phone, Settings, Users } from 'lucide-react';
+import { MessagesSquare, NotebookPen, Phone, Settings, Users } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
 export const SECTIONS = [
   { href: '/contacts', label: 'Contacts', icon: Users },
+  { href: '/messages', label: 'Messages', icon: MessagesSquare },
   { href: '/notes', label: 'Notes', icon: NotebookPen },
   { href: '/calls', label: 'Calls', icon: Phone },
   { href: '/settings', label: 'Settings', icon: Settings },

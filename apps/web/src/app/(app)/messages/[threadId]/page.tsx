@@ -1,0 +1,113 @@
+import { ChevronLeft, Phone } from 'lucide-react';
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { MarkRead, ScrollToEnd } from '@/components/messages/mark-read';
+import { MessageBubble } from '@/components/messages/message-bubble';
+import { ReplyBox } from '@/components/messages/reply-box';
+import { Problem } from '@/components/problem';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { listTwilioConnections } from '@/lib/connections/api';
+import { load } from '@/lib/hub';
+import { getThread, withMediaUrls } from '@/lib/messages/api';
+import { threadHref } from '@/lib/messages/model';
+
+const THREAD_ID = /^sms:\+[1-9][0-9]{1,14}:[0-9a-f-]{36}$/;
+
+function threadIdOf(param: string) {
+  let id = param;
+  try {
+    if (id.includes('%')) id = decodeURIComponent(id);
+  } catch {
+    notFound();
+  }
+  if (!THREAD_ID.test(id)) notFound();
+  return id;
+}
+
+export async function generateMetadata({ params }: { params: Promise<{ threadId: string }> }): Promise<Metadata> {
+  const result = await load(async () => getThread(threadIdOf((await params).threadId)));
+  return { title: result.ok ? `Messages with ${result.data.thread.person.name}` : 'Messages' };
+}
+
+export default async function ThreadPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ threadId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const threadId = threadIdOf((await params).threadId);
+  const older = (await searchParams).older;
+  const cursor = typeof older === 'string' && older.length <= 200 ? older : undefined;
+  const result = await load(async () => {
+    const [page, connections] = await Promise.all([getThread(threadId, cursor), listTwilioConnections()]);
+    return { ...page, connections, messages: await withMediaUrls(page.messages) };
+  });
+  if (!result.ok) return <Problem message={result.error} />;
+  const { thread, messages, nextCursor, connections } = result.data;
+  // Replies go out from the thread's own number when it is still connected.
+  const connectionId = connections.find((c) => c.label === thread.ownNumber && c.status === 'active')?.id;
+  const last = messages[messages.length - 1];
+  const to = thread.phone ?? thread.person.id;
+  return (
+    <Card className="grid gap-0 overflow-hidden p-0">
+      <header className="flex flex-wrap items-center gap-3 border-b border-border p-3">
+        <Link
+          href="/messages"
+          aria-label="All conversations"
+          className="rounded-md p-1 text-muted-foreground hover:text-foreground md:hidden"
+        >
+          <ChevronLeft className="size-5" aria-hidden="true" />
+        </Link>
+        <div className="min-w-0 flex-1">
+          <h2 className="truncate font-semibold">
+            <Link href={`/contacts/${thread.person.id}`} className="hover:underline">
+              {thread.person.name}
+            </Link>
+          </h2>
+          <p className="truncate text-xs text-muted-foreground">
+            {thread.phone ?? 'Unknown number'} · to your number {thread.ownNumber}
+          </p>
+        </div>
+        {thread.phone && (
+          <Button asChild variant="outline" size="sm">
+            <Link href={`/calls?to=${encodeURIComponent(thread.phone)}`}>
+              <Phone aria-hidden="true" /> Call
+            </Link>
+          </Button>
+        )}
+      </header>
+      <div data-scroll-box className="max-h-[60vh] min-h-64 overflow-y-auto p-3 md:max-h-[calc(100vh-22rem)]">
+        {(nextCursor || cursor) && (
+          <p className="mb-3 flex justify-center gap-4 text-sm">
+            {nextCursor && (
+              <Link
+                href={`${threadHref(threadId)}?older=${encodeURIComponent(nextCursor)}`}
+                className="text-primary hover:underline"
+              >
+                Older messages
+              </Link>
+            )}
+            {cursor && (
+              <Link href={threadHref(threadId)} className="text-primary hover:underline">
+                Newest messages
+              </Link>
+            )}
+          </p>
+        )}
+        <ol className="grid gap-3" aria-label={`Messages with ${thread.person.name}`} aria-live="polite">
+          {messages.map((message) => (
+            <MessageBubble key={message.id} message={message} />
+          ))}
+        </ol>
+      </div>
+      <div className="border-t border-border p-3">
+        <ReplyBox key={threadId} to={to} connectionId={connectionId} label={`Reply to ${thread.person.name}`} />
+      </div>
+      {last && !cursor && <ScrollToEnd lastId={last.id} />}
+      {last && <MarkRead threadId={threadId} unread={thread.unread} lastId={last.id} />}
+    </Card>
+  );
+}

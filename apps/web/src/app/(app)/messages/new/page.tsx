@@ -1,0 +1,51 @@
+import { ChevronLeft } from 'lucide-react';
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { Compose, type Recipient } from '@/components/messages/compose';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { HubError } from '@/lib/errors';
+import { getContact } from '@/lib/graph';
+
+export const metadata: Metadata = { title: 'New message' };
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `?to=<number>` (and `&person=<id>` for the name), as the contact page's Text buttons link. */
+async function recipientOf(params: Record<string, string | string[] | undefined>): Promise<Recipient | undefined> {
+  const to = typeof params.to === 'string' ? params.to.trim().slice(0, 64) : '';
+  const personId = typeof params.person === 'string' && uuid.test(params.person) ? params.person : undefined;
+  if (!to && !personId) return undefined;
+  let name: string | undefined;
+  if (personId)
+    try {
+      name = (await getContact(personId)).name;
+    } catch (error) {
+      if (!(error instanceof HubError)) throw error;
+    }
+  if (!to) return name ? { to: personId!, label: name } : undefined;
+  return { to, label: name ? `${name} (${to})` : to };
+}
+
+export default async function NewMessagePage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const initial = await recipientOf(await searchParams);
+  return (
+    <Card>
+      <CardHeader className="gap-2">
+        <Link
+          href="/messages"
+          className="flex w-fit items-center gap-1 rounded-md text-sm text-muted-foreground hover:text-foreground md:hidden"
+        >
+          <ChevronLeft className="size-4" aria-hidden="true" /> All conversations
+        </Link>
+        <CardTitle>New message</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <Compose initial={initial} />
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,43 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { connectTwilioNumber, disconnect, listTwilioNumbers, testConnection } from '@/lib/connections/api';
+import type { Connection, TwilioNumbers } from '@/lib/connections/model';
+import { attempt, type ActionResult } from '@/lib/hub';
+
+const uuid = z.string().uuid();
+const notAnId: ActionResult<never> = { ok: false, error: 'Reload the page and try again.' };
+
+export async function listTwilioNumbersAction(credentialId: string): Promise<ActionResult<TwilioNumbers>> {
+  if (!uuid.safeParse(credentialId).success) return notAnId;
+  return attempt(() => listTwilioNumbers(credentialId));
+}
+
+export async function connectTwilioAction(
+  credentialId: string,
+  phoneNumber: string,
+): Promise<ActionResult<Connection>> {
+  if (!uuid.safeParse(credentialId).success || !/^\+[1-9][0-9]{1,14}$/.test(phoneNumber)) return notAnId;
+  const result = await attempt(() => connectTwilioNumber(credentialId, phoneNumber));
+  if (result.ok) revalidatePath('/settings/connections');
+  return result;
+}
+
+export async function testConnectionAction(
+  connectionId: string,
+): Promise<ActionResult<{ ok: boolean; message: string }>> {
+  if (!uuid.safeParse(connectionId).success) return notAnId;
+  const result = await attempt(() => testConnection(connectionId));
+  revalidatePath('/settings/connections');
+  return result;
+}
+
+export async function disconnectAction(connectionId: string): Promise<ActionResult> {
+  if (!uuid.safeParse(connectionId).success) return notAnId;
+  const result = await attempt(async () => {
+    await disconnect(connectionId);
+    return undefined;
+  });
+  if (result.ok) revalidatePath('/settings/connections');
+  return result;
+}

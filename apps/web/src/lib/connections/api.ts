@@ -1,0 +1,35 @@
+import 'server-only';
+import { z } from 'zod';
+import { hubFetch } from '@/lib/hub';
+import { ConnectionSchema, TwilioNumbersSchema } from './model';
+
+const id = (value: string) => encodeURIComponent(value);
+
+/** Your Twilio numbers that are connected or being connected (disconnected ones are history). */
+export async function listTwilioConnections() {
+  const { connections } = z.object({ connections: z.array(ConnectionSchema) }).parse(await hubFetch('/connections'));
+  return connections.filter((c) => c.provider === 'twilio' && c.status !== 'disconnected');
+}
+
+export async function listTwilioNumbers(credentialId: string) {
+  return TwilioNumbersSchema.parse(await hubFetch('/connections/twilio/numbers', { query: { credentialId } }));
+}
+
+export async function connectTwilioNumber(credentialId: string, phoneNumber: string) {
+  return ConnectionSchema.parse(
+    await hubFetch('/connections', {
+      method: 'POST',
+      body: { provider: 'twilio', credentialId, options: { phoneNumber } },
+    }),
+  );
+}
+
+export async function testConnection(connectionId: string) {
+  return z
+    .object({ ok: z.boolean(), message: z.string() })
+    .parse(await hubFetch(`/connections/${id(connectionId)}/test`, { method: 'POST' }));
+}
+
+export async function disconnect(connectionId: string) {
+  await hubFetch(`/connections/${id(connectionId)}`, { method: 'DELETE' });
+}
