@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './entities.ts';
 export type { EventData, NewEvent, PlatformEventMap, PlatformEventType } from './event-registry.ts';
+export * from './timeline.ts';
