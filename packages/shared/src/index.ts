@@ -3,3 +3,4 @@ export * from './events.ts';
 export * from './entities.ts';
 export type { EventData, NewEvent, PlatformEventMap, PlatformEventType } from './event-registry.ts';
 export * from './timeline.ts';
+export * from './mentions.ts';

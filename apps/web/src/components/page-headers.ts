@@ -12,3 +12,8 @@ export const NOTES_HEADER = {
   title: 'Notes',
   description: 'Private notes in your graph, searchable alongside everything else.',
 } as const;
+
+export const HOME_HEADER = {
+  title: 'Today',
+  description: 'Birthdays, people to get back in touch with, and the latest from everyone.',
+} as const;

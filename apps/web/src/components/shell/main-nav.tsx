@@ -1,9 +1,10 @@
 'use client';
-import { NotebookPen, Settings, Users } from 'lucide-react';
+import { House, NotebookPen, Settings, Users } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
 export const SECTIONS = [
+  { href: '/', label: 'Today', icon: House },
   { href: '/contacts', label: 'Contacts', icon: Users },
   { href: '/notes', label: 'Notes', icon: NotebookPen },
   { href: '/settings', label: 'Settings', icon: Settings },
