@@ -51,7 +51,9 @@ test('birthdays, due reminders and recent activity; a task is done in place', as
   await expect(todo).toContainText('Get in touch with Grace Hopper');
   await expect(todo.getByRole('link', { name: 'Grace Hopper' })).toHaveAttribute('href', `/contacts/${grace.id}`);
   const occasions = page.getByRole('list', { name: 'Birthdays and anniversaries' });
-  await expect(occasions.getByRole('listitem').first()).toContainText(`Ada Lovelace turns ${new Date().getFullYear() - 1992} today`);
+  await expect(occasions.getByRole('listitem').first()).toContainText(
+    `Ada Lovelace turns ${new Date().getFullYear() - 1992} today`,
+  );
   await expect(occasions.getByRole('listitem').nth(1)).toContainText('Charles Babbage Wedding in 3 days');
   const recent = page.getByRole('list', { name: 'Recent activity' });
   await expect(recent.getByRole('listitem').first()).toContainText('Note: Gift ideas for Ada');

@@ -26,7 +26,7 @@ test.afterAll(async () => page.context().close());
 test('a note mentions a contact through the @ picker, by keyboard', async () => {
   await page.goto('/notes');
   await page.getByLabel('Title').filter(VISIBLE).fill('Engine plans');
-  const body = page.getByLabel('Note').filter(VISIBLE);
+  const body = page.getByRole('textbox', { name: 'Note', exact: true }).filter(VISIBLE);
   await body.click();
   await body.pressSequentially('Talked to @Ad');
   const options = page.getByRole('listbox', { name: 'Mention a contact' }).getByRole('option');
@@ -68,10 +68,13 @@ test('the contact page shows the timeline newest first, with paging and links', 
 test('a renamed contact reads as renamed in the note, and removing the mention unlinks it', async () => {
   await hub.call('PATCH', `/entities/${ada.id}`, { version: ada.version, title: 'Ada King' });
   await page.goto(`/contacts/${ada.id}`);
-  await page.getByRole('list', { name: 'Timeline of Ada King' }).getByRole('link', { name: 'Note: Engine plans' }).click();
+  await page
+    .getByRole('list', { name: 'Timeline of Ada King' })
+    .getByRole('link', { name: 'Note: Engine plans' })
+    .click();
   await expect(page.getByRole('heading', { level: 1, name: 'Engine plans' })).toBeVisible();
   await expect(page.getByRole('link', { name: '@Ada King' })).toBeVisible();
-  const body = page.getByLabel('Note').filter(VISIBLE);
+  const body = page.getByRole('textbox', { name: 'Note', exact: true }).filter(VISIBLE);
   await expect(body).toHaveValue('Talked to @[Ada King] about the engine. And @ch');
   await inspect(page, 'note-with-mention');
   await body.fill('Nobody in particular.');

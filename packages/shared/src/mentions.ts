@@ -7,7 +7,8 @@
 // counts (the note gets a `mentions` link to it), the label is only the name when written,
 // so readers show the person's current name instead.
 
-const mentionPattern = /@\[([^\]\n]{1,200})\]\(person:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)/g;
+const mentionPattern =
+  /@\[([^\]\n]{1,200})\]\(person:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)/g;
 
 export interface Mention {
   label: string;
@@ -36,7 +37,10 @@ export const mentionedPersonIds = (text: string): string[] => [...new Set(parseM
 
 /** The token for a person: brackets and newlines in the label are dropped (they would end it). */
 export function mentionToken(label: string, personId: string): string {
-  const clean = label.replace(/[[\]\n\r]/g, ' ').trim().slice(0, 200) || 'someone';
+  const clean =
+    label
+      .replace(/[[\]\n\r]/g, ' ')
+      .trim()
+      .slice(0, 200) || 'someone';
   return `@[${clean}](person:${personId})`;
 }
-

@@ -9,7 +9,16 @@ import { entityTypeSchema, uuidSchema } from './entities.ts';
 // ---------------------------------------------------------------------------------------
 // GET /api/v1/persons/:id/timeline
 
-export const timelineTypes = ['message', 'call', 'calendar_event', 'note', 'task', 'file', 'organization', 'place'] as const;
+export const timelineTypes = [
+  'message',
+  'call',
+  'calendar_event',
+  'note',
+  'task',
+  'file',
+  'organization',
+  'place',
+] as const;
 
 export const timelineQuerySchema = z.strictObject({
   cursor: z
@@ -23,10 +32,20 @@ export const timelineQuerySchema = z.strictObject({
     .string()
     .max(200)
     .transform((value, ctx) => {
-      const parts = [...new Set(value.split(',').map((part) => part.trim()).filter(Boolean))];
+      const parts = [
+        ...new Set(
+          value
+            .split(',')
+            .map((part) => part.trim())
+            .filter(Boolean),
+        ),
+      ];
       for (const part of parts) {
         if (!(timelineTypes as readonly string[]).includes(part)) {
-          ctx.addIssue({ code: 'custom', message: `Unknown type "${part.slice(0, 40)}": use ${timelineTypes.join(', ')}.` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `Unknown type "${part.slice(0, 40)}": use ${timelineTypes.join(', ')}.`,
+          });
           return z.NEVER;
         }
       }

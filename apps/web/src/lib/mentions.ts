@@ -42,7 +42,11 @@ export function plainMentions(body: string, currentNames?: ReadonlyMap<string, s
 }
 
 /** The label as a token can hold it. */
-export const clean = (name: string) => name.replace(/[[\]\n\r]/g, ' ').trim().slice(0, 200) || 'someone';
+export const clean = (name: string) =>
+  name
+    .replace(/[[\]\n\r]/g, ' ')
+    .trim()
+    .slice(0, 200) || 'someone';
 
 /**
  * The mention being typed at the caret: `@` at the start of a word, then up to 40

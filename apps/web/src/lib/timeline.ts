@@ -42,7 +42,11 @@ export async function setStayInTouch(id: string, weeks: number | null): Promise<
 const LinksSchema = z.object({
   items: z.array(
     z
-      .object({ kind: z.string(), direction: z.string(), entity: z.object({ id: z.string(), type: z.string(), title: z.string() }).passthrough() })
+      .object({
+        kind: z.string(),
+        direction: z.string(),
+        entity: z.object({ id: z.string(), type: z.string(), title: z.string() }).passthrough(),
+      })
       .passthrough(),
   ),
 });

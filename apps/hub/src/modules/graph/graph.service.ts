@@ -189,7 +189,13 @@ export function createGraphService(deps: GraphServiceDeps) {
     async createEntityJson(user: Caller, input: EntityCreateInput, tx?: Sql): Promise<string> {
       // An item without phones, emails or people is one ingest statement, so it can run as a
       // single autocommitted statement (one round trip) instead of a transaction.
-      const request = { ownerId: user.id, actor: actorOf(user), items: [input], mode: 'create', returnJson: true } as const;
+      const request = {
+        ownerId: user.id,
+        actor: actorOf(user),
+        items: [input],
+        mode: 'create',
+        returnJson: true,
+      } as const;
       if (input.type === 'note' && mentionedPersonIds(input.body ?? '').length > 0) {
         // A note naming people also links them: both in one transaction.
         const work = async (inner: Sql) => {

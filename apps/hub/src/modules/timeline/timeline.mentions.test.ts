@@ -14,7 +14,12 @@ describe.each(testDatabaseKinds())('note mentions on %s', (kind) => {
   let alice: SignedUpUser;
   let bob: SignedUpUser;
   const request = (user: SignedUpUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
-    hub.app.inject({ method, url, headers: bearer(user), ...(payload === undefined ? {} : { payload: payload as object }) });
+    hub.app.inject({
+      method,
+      url,
+      headers: bearer(user),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
   const person = async (user: SignedUpUser, name: string) =>
     (await request(user, 'POST', '/api/v1/persons', { name })).json() as { id: string; version: number };
   const mentioned = async (noteId: string) => {
@@ -48,7 +53,10 @@ describe.each(testDatabaseKinds())('note mentions on %s', (kind) => {
     expect(await mentioned(note.id)).toEqual([{ id: ada.id, title: 'Ada Lovelace', direction: 'out' }]);
 
     // Renamed: the link is by id, so it stays, and reads her new name.
-    const renamed = await request(alice, 'PATCH', `/api/v1/entities/${ada.id}`, { version: ada.version, title: 'Ada King' });
+    const renamed = await request(alice, 'PATCH', `/api/v1/entities/${ada.id}`, {
+      version: ada.version,
+      title: 'Ada King',
+    });
     expect(renamed.statusCode).toBe(200);
     expect(await mentioned(note.id)).toEqual([{ id: ada.id, title: 'Ada King', direction: 'out' }]);
     const timeline = (await request(alice, 'GET', `/api/v1/persons/${ada.id}/timeline`)).json();
@@ -74,7 +82,11 @@ describe.each(testDatabaseKinds())('note mentions on %s', (kind) => {
   it('writes LinkCreated and LinkDeleted events for mentions', async () => {
     const grace = await person(alice, 'Grace Hopper');
     const note = (
-      await request(alice, 'POST', '/api/v1/entities', { type: 'note', title: 'G', body: mentionToken('Grace', grace.id) })
+      await request(alice, 'POST', '/api/v1/entities', {
+        type: 'note',
+        title: 'G',
+        body: mentionToken('Grace', grace.id),
+      })
     ).json();
     await request(alice, 'PATCH', `/api/v1/entities/${note.id}`, { version: 1, body: '' });
     const rows = await hub.db.asSystem((tx) =>
@@ -106,7 +118,11 @@ describe.each(testDatabaseKinds())('note mentions on %s', (kind) => {
     const merged = await person(alice, 'Merged');
     await request(alice, 'POST', `/api/v1/persons/${survivor.id}/merge`, { otherId: merged.id });
     const note = (
-      await request(alice, 'POST', '/api/v1/entities', { type: 'note', title: 'M', body: mentionToken('Merged', merged.id) })
+      await request(alice, 'POST', '/api/v1/entities', {
+        type: 'note',
+        title: 'M',
+        body: mentionToken('Merged', merged.id),
+      })
     ).json();
     expect((await mentioned(note.id)).map((m: { id: string }) => m.id)).toEqual([survivor.id]);
   });

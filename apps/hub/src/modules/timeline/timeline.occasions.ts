@@ -8,7 +8,9 @@ import type { OccasionRow } from './timeline.repository.ts';
 export function localDate(now: Date, timeZone = 'UTC'): string {
   try {
     // en-CA writes dates as YYYY-MM-DD.
-    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+      now,
+    );
   } catch {
     throw new ValidationError(`timeZone: "${timeZone}" is not a time zone. Use an IANA name like Europe/London.`, [
       { path: '/timeZone', message: 'Not an IANA time zone.' },
@@ -56,7 +58,15 @@ export function upcomingOccasions(rows: OccasionRow[], today: string, days: numb
       if (next.inDays >= days) continue;
       // A year in the future or this year ("0 years") says nothing worth showing.
       const years = next.years !== null && next.years > 0 ? next.years : null;
-      found.push({ personId: row.id, name, kind: entry.kind, label: entry.label, date: next.date, inDays: next.inDays, years });
+      found.push({
+        personId: row.id,
+        name,
+        kind: entry.kind,
+        label: entry.label,
+        date: next.date,
+        inDays: next.inDays,
+        years,
+      });
     }
   }
   return found.sort((a, b) => a.inDays - b.inDays || a.name.localeCompare(b.name));

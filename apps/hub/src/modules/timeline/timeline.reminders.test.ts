@@ -21,7 +21,12 @@ describe.each(testDatabaseKinds())('stay-in-touch reminders on %s', (kind) => {
   let bob: SignedUpUser;
   let refresh: RefreshReminders;
   const request = (user: SignedUpUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
-    hub.app.inject({ method, url, headers: bearer(user), ...(payload === undefined ? {} : { payload: payload as object }) });
+    hub.app.inject({
+      method,
+      url,
+      headers: bearer(user),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
   const run = (user: SignedUpUser, now: Date) =>
     hub.db.asUser(user.claims, (tx) => refresh(tx, { ownerId: user.id, claims: user.claims }, now));
   const remindersOf = async (user: SignedUpUser, personId: string) => {
@@ -85,7 +90,9 @@ describe.each(testDatabaseKinds())('stay-in-touch reminders on %s', (kind) => {
     });
     expect(completed.statusCode, completed.body).toBe(200);
     expect(completed.json().properties.status).toBe('done');
-    expect((await request(alice, 'POST', `/api/v1/tasks/${tasks[0]!.id}/complete`, { version: 2 })).statusCode).toBe(409);
+    expect((await request(alice, 'POST', `/api/v1/tasks/${tasks[0]!.id}/complete`, { version: 2 })).statusCode).toBe(
+      409,
+    );
     const now = Date.now();
     expect((await run(alice, new Date(now + 13 * DAY))).created).toEqual([]);
     const second = await run(alice, new Date(now + 15 * DAY));
@@ -158,13 +165,17 @@ describe.each(testDatabaseKinds())('Today on %s', (kind) => {
     expect(empty).toMatchObject({ occasions: [], tasks: [], recent: [], people: 0 });
     const today = new Date();
     const md = (d: Date) => d.toISOString().slice(5, 10);
-    const inDays = (n: number) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + n));
+    const inDays = (n: number) =>
+      new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + n));
     const post = (url: string, payload: object) =>
       hub.app.inject({ method: 'POST', url, headers: bearer(alice), payload });
     const ada = (
       await post('/api/v1/persons', {
         name: 'Ada',
-        properties: { birthday: `1992-${md(inDays(0))}`, anniversaries: [{ label: 'Wedding', date: `--${md(inDays(3))}` }] },
+        properties: {
+          birthday: `1992-${md(inDays(0))}`,
+          anniversaries: [{ label: 'Wedding', date: `--${md(inDays(3))}` }],
+        },
       })
     ).json();
     await post('/api/v1/persons', { name: 'Later', properties: { birthday: `--${md(inDays(20))}` } });

@@ -21,7 +21,8 @@ export interface ReminderOutcome {
 }
 
 /** The key of one due period: the same person due on the same day never gets two tasks. */
-export const reminderKey = (personId: string, due: Date) => `stay-in-touch:${personId}:${due.toISOString().slice(0, 10)}`;
+export const reminderKey = (personId: string, due: Date) =>
+  `stay-in-touch:${personId}:${due.toISOString().slice(0, 10)}`;
 
 /**
  * The stay-in-touch engine, for one owner inside their transaction (their RLS):
@@ -45,7 +46,9 @@ export function createReminderEngine(deps: ReminderDeps) {
     const outcome: ReminderOutcome = { created: [], closed: [] };
     const caller = { id: owner.ownerId, claims: owner.claims as never, actor: reminderActor };
     for (const row of await repo.stayInTouch(tx, now)) {
-      const times = [row.last_contact, row.last_done].filter((t): t is Date => t !== null).map((t) => new Date(t).getTime());
+      const times = [row.last_contact, row.last_done]
+        .filter((t): t is Date => t !== null)
+        .map((t) => new Date(t).getTime());
       const base = times.length > 0 ? Math.max(...times) : new Date(row.created_at).getTime();
       const due = new Date(base + row.weeks * WEEK_MS);
       if (due.getTime() <= now.getTime()) {
@@ -86,7 +89,10 @@ export function createReminderEngine(deps: ReminderDeps) {
         await deps.graph.updateEntity(
           caller,
           row.open_task_id,
-          { version: task.version, properties: { ...task.properties, status: 'done', completedAt: contacted.toISOString() } },
+          {
+            version: task.version,
+            properties: { ...task.properties, status: 'done', completedAt: contacted.toISOString() },
+          },
           tx,
         );
         outcome.closed.push(row.open_task_id);

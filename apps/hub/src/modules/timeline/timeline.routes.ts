@@ -32,7 +32,7 @@ export function timelineRoutes(service: TimelineService) {
             'Messages, calls, events, notes (a note mentioning them), tasks and files linked to the person either way, ordered by ' +
             "each entity's own time (`at`: a message's or call's occurredAt, an event's startsAt, a task's dueAt, otherwise its last edit), " +
             'then id. `types` filters (comma-separated, e.g. `message,call`). Pages of `limit` (1-200, default 30); pass `nextCursor` back as ' +
-            '`cursor`. Another user\'s person, a deleted one or an unknown id is 404; a merged one is 404 `merged` naming the survivor.',
+            "`cursor`. Another user's person, a deleted one or an unknown id is 404; a merged one is 404 `merged` naming the survivor.",
           params: idParams,
           querystring: timelineQuerySchema,
           response: { 200: timelinePageSchema, ...errorResponses },
@@ -51,7 +51,7 @@ export function timelineRoutes(service: TimelineService) {
           tags,
           summary: 'What needs attention today',
           description:
-            'Birthdays and anniversaries in the next `days` days (default 7) in the reader\'s `timeZone` (IANA, default UTC), open tasks ' +
+            "Birthdays and anniversaries in the next `days` days (default 7) in the reader's `timeZone` (IANA, default UTC), open tasks " +
             '(soonest due first; `reminder` marks stay-in-touch reminders), the latest `recent` messages, calls and notes with the people ' +
             'they link, and how many people you have. Reading it first makes any stay-in-touch reminder that has fallen due (also done hourly by a job).',
           querystring: todayQuerySchema,

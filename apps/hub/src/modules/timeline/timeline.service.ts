@@ -23,7 +23,8 @@ const cursorPattern = /^t\.(-?\d{1,18})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 const encodeCursor = (row: TimelineRow) => Buffer.from(`t.${row.at_micros}.${row.id}`).toString('base64url');
 function decodeCursor(cursor: string) {
   const match = cursorPattern.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
-  if (!match) throw new UserError(400, 'invalid_cursor', 'The cursor is not one this timeline returned: start again without it.');
+  if (!match)
+    throw new UserError(400, 'invalid_cursor', 'The cursor is not one this timeline returned: start again without it.');
   return { micros: match[1]!, id: match[2]! };
 }
 

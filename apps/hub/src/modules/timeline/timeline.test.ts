@@ -15,7 +15,12 @@ describe.each(testDatabaseKinds())('person timeline on %s', (kind) => {
   let ada: { id: string };
   const expected: string[] = [];
   const request = (user: SignedUpUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) =>
-    hub.app.inject({ method, url, headers: bearer(user), ...(payload === undefined ? {} : { payload: payload as object }) });
+    hub.app.inject({
+      method,
+      url,
+      headers: bearer(user),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
   const create = async (user: SignedUpUser, body: object) => {
     const response = await request(user, 'POST', '/api/v1/entities', body);
     expect(response.statusCode, response.body).toBe(201);
@@ -108,6 +113,15 @@ describe.each(testDatabaseKinds())('person timeline on %s', (kind) => {
     expect((await request(alice, 'GET', `/api/v1/persons/${note}/timeline`)).statusCode).toBe(404);
   });
 
+  it('documents its routes in OpenAPI', async () => {
+    const spec = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const timeline = spec.paths['/api/v1/persons/{id}/timeline'].get;
+    expect(timeline.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'id', 'limit', 'types']);
+    expect(Object.keys(timeline.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '404']));
+    expect(spec.paths['/api/v1/today'].get.summary).toBe('What needs attention today');
+    expect(spec.paths['/api/v1/tasks/{id}/complete'].post.responses['409']).toBeDefined();
+  });
+
   it('follows a merge: the survivor has the merged persons timeline; the merged id is 404 merged', async () => {
     const twin = (await request(alice, 'POST', '/api/v1/persons', { name: 'A. Lovelace' })).json();
     const call = await create(alice, {
@@ -117,7 +131,9 @@ describe.each(testDatabaseKinds())('person timeline on %s', (kind) => {
       properties: { direction: 'inbound' },
     });
     await link(alice, 'with', call.id, twin.id);
-    expect((await request(alice, 'POST', `/api/v1/persons/${ada.id}/merge`, { otherId: twin.id })).statusCode).toBe(200);
+    expect((await request(alice, 'POST', `/api/v1/persons/${ada.id}/merge`, { otherId: twin.id })).statusCode).toBe(
+      200,
+    );
     const page = (await request(alice, 'GET', `/api/v1/persons/${ada.id}/timeline`)).json();
     expect(page.items.at(-1).id).toBe(call.id);
     const merged = await request(alice, 'GET', `/api/v1/persons/${twin.id}/timeline`);

@@ -71,7 +71,10 @@ export default async function Home() {
               <CardTitle>To do</CardTitle>
             </CardHeader>
             <CardContent>
-              <TaskList key={result.data.tasks.map((t) => `${t.id}:${t.version}`).join(',')} tasks={result.data.tasks} />
+              <TaskList
+                key={result.data.tasks.map((t) => `${t.id}:${t.version}`).join(',')}
+                tasks={result.data.tasks}
+              />
             </CardContent>
           </Card>
           <Card>

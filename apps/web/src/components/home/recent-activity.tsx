@@ -9,8 +9,8 @@ export function RecentActivity({ items }: { items: RecentItem[] }) {
   if (items.length === 0) {
     return (
       <p className="text-sm text-muted-foreground">
-        No activity yet. Write a note (mention someone with @), or connect a phone number in Settings so texts and
-        calls arrive here.
+        No activity yet. Write a note (mention someone with @), or connect a phone number in Settings so texts and calls
+        arrive here.
       </p>
     );
   }
@@ -40,7 +40,7 @@ export function RecentActivity({ items }: { items: RecentItem[] }) {
                     {item.people.slice(0, 3).map((p, i) => (
                       <Fragment key={p.id}>
                         {i > 0 && ', '}
-                        <Link href={`/contacts/${p.id}`} className="underline-offset-4 hover:underline">
+                        <Link href={`/contacts/${p.id}`} className="underline underline-offset-4 hover:text-primary">
                           {p.name}
                         </Link>
                       </Fragment>

@@ -47,7 +47,10 @@ export function TaskList({ tasks }: { tasks: TodayTask[] }) {
                 {task.person ? (
                   <>
                     {task.title.replace(task.person.name, '').trim() || task.title}{' '}
-                    <Link href={`/contacts/${task.person.id}`} className="text-primary underline-offset-4 hover:underline">
+                    <Link
+                      href={`/contacts/${task.person.id}`}
+                      className="text-primary underline underline-offset-4"
+                    >
                       {task.person.name}
                     </Link>
                   </>
@@ -69,7 +72,11 @@ export function TaskList({ tasks }: { tasks: TodayTask[] }) {
               disabled={busy === task.id}
               aria-label={`Mark done: ${task.title}`}
             >
-              {busy === task.id ? <Loader2 className="animate-spin" aria-hidden="true" /> : <Check aria-hidden="true" />}
+              {busy === task.id ? (
+                <Loader2 className="animate-spin" aria-hidden="true" />
+              ) : (
+                <Check aria-hidden="true" />
+              )}
               Done
             </Button>
           </li>

@@ -117,7 +117,6 @@ export function MentionTextarea({
         aria-invalid={aria['aria-invalid']}
         aria-autocomplete="list"
         aria-controls={open ? listId : undefined}
-        aria-expanded={open}
         aria-activedescendant={open ? optionId(active) : undefined}
         onChange={(event) => {
           setText(event.target.value);

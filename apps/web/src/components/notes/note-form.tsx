@@ -61,7 +61,9 @@ export function NoteForm({
         {(aria) => <Input {...aria} name="title" defaultValue={initial?.title ?? ''} autoComplete="off" />}
       </Field>
       <Field id={`${idPrefix}-body`} label="Note" error={errors.body}>
-        {(aria) => <MentionTextarea key={generation} {...aria} name="body" defaultValue={initial?.body ?? ''} people={people} />}
+        {(aria) => (
+          <MentionTextarea key={generation} {...aria} name="body" defaultValue={initial?.body ?? ''} people={people} />
+        )}
       </Field>
       <FormActions pending={pending} submitLabel={submitLabel} onCancel={onCancel} />
     </form>

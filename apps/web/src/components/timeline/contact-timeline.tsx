@@ -12,7 +12,10 @@ import { getPersonTimeline } from '@/lib/timeline';
  */
 export async function ContactTimeline({ personId, name }: { personId: string; name: string }) {
   const [page, person] = await Promise.all([load(() => getPersonTimeline(personId)), load(() => getEntity(personId))]);
-  const weeks = person.ok && typeof person.data.properties?.stayInTouchWeeks === 'number' ? person.data.properties.stayInTouchWeeks : null;
+  const weeks =
+    person.ok && typeof person.data.properties?.stayInTouchWeeks === 'number'
+      ? person.data.properties.stayInTouchWeeks
+      : null;
   // Last contacted: the newest text, call, note or event on the timeline that is not in the future.
   const now = Date.now();
   const last = page.ok

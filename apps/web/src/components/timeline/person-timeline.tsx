@@ -28,7 +28,9 @@ export function PersonTimeline({ personId, name, first }: { personId: string; na
     setLoading(true);
     setError(undefined);
     try {
-      const response = await fetch(`/api/contacts/${encodeURIComponent(personId)}/timeline?cursor=${encodeURIComponent(cursor)}`);
+      const response = await fetch(
+        `/api/contacts/${encodeURIComponent(personId)}/timeline?cursor=${encodeURIComponent(cursor)}`,
+      );
       const body = (await response.json()) as TimelinePage & { error?: { message: string } };
       if (!response.ok) throw new Error(body.error?.message ?? 'The older entries could not be loaded.');
       setOlder((previous) => ({ items: [...(previous?.items ?? []), ...body.items], nextCursor: body.nextCursor }));

@@ -32,8 +32,10 @@ export function StayInTouch({
   const router = useRouter();
   const toast = useToast();
   const selectId = useId();
-  const choices = initial !== null && !CHOICES.includes(initial) ? [...CHOICES, initial].sort((a, b) => a - b) : CHOICES;
-  const dueAt = weeks !== null && lastContacted ? new Date(Date.parse(lastContacted) + weeks * WEEK_MS).toISOString() : null;
+  const choices =
+    initial !== null && !CHOICES.includes(initial) ? [...CHOICES, initial].sort((a, b) => a - b) : CHOICES;
+  const dueAt =
+    weeks !== null && lastContacted ? new Date(Date.parse(lastContacted) + weeks * WEEK_MS).toISOString() : null;
 
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -56,7 +58,11 @@ export function StayInTouch({
     <div className="grid gap-3 text-sm">
       <p>
         <span className="text-muted-foreground">Last contacted: </span>
-        {lastContacted ? <LocalTime iso={lastContacted} options={{ dateStyle: 'medium', timeStyle: undefined }} /> : 'not yet'}
+        {lastContacted ? (
+          <LocalTime iso={lastContacted} options={{ dateStyle: 'medium', timeStyle: undefined }} />
+        ) : (
+          'not yet'
+        )}
         {dueAt && (
           <>
             <span className="text-muted-foreground"> · next reminder </span>

@@ -1,4 +1,16 @@
-import { CalendarDays, CheckSquare, FileText, Link2, Mail, MessageSquare, Paperclip, Phone, PhoneIncoming, PhoneMissed, PhoneOutgoing } from 'lucide-react';
+import {
+  CalendarDays,
+  CheckSquare,
+  FileText,
+  Link2,
+  Mail,
+  MessageSquare,
+  Paperclip,
+  Phone,
+  PhoneIncoming,
+  PhoneMissed,
+  PhoneOutgoing,
+} from 'lucide-react';
 import type { TimelineItem } from '@made-open/shared/timeline';
 import { plainMentions } from '@/lib/mentions';
 
@@ -13,7 +25,10 @@ function minutes(seconds: unknown): string | undefined {
 }
 
 /** How one timeline entry reads: its icon, a one-line summary, where it links, and a preview. */
-export function describe(item: Item, names?: ReadonlyMap<string, string>): { icon: Icon; summary: string; href: string | null; preview: string } {
+export function describe(
+  item: Item,
+  names?: ReadonlyMap<string, string>,
+): { icon: Icon; summary: string; href: string | null; preview: string } {
   const p = item.properties;
   const preview = plainMentions(item.excerpt, names).trim();
   switch (item.type) {
@@ -43,7 +58,12 @@ export function describe(item: Item, names?: ReadonlyMap<string, string>): { ico
       };
     }
     case 'calendar_event':
-      return { icon: CalendarDays, summary: `Event: ${item.title || 'untitled'}`, href: null, preview: text(p.location) ?? preview };
+      return {
+        icon: CalendarDays,
+        summary: `Event: ${item.title || 'untitled'}`,
+        href: null,
+        preview: text(p.location) ?? preview,
+      };
     case 'note':
       return { icon: FileText, summary: `Note: ${item.title || 'untitled'}`, href: `/notes/${item.id}`, preview };
     case 'task':
@@ -54,7 +74,12 @@ export function describe(item: Item, names?: ReadonlyMap<string, string>): { ico
         preview,
       };
     case 'file':
-      return { icon: Paperclip, summary: `File: ${item.title || text(p.fileName) || 'untitled'}`, href: null, preview: '' };
+      return {
+        icon: Paperclip,
+        summary: `File: ${item.title || text(p.fileName) || 'untitled'}`,
+        href: null,
+        preview: '',
+      };
     default:
       return { icon: Link2, summary: item.title || item.type, href: null, preview };
   }

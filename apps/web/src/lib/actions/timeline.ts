@@ -19,7 +19,10 @@ export async function completeTaskAction(taskId: string, version: number): Promi
 
 const weeksSchema = z.number().int().min(1, 'Choose at least 1 week.').max(104, 'Choose at most 104 weeks.').nullable();
 
-export async function setStayInTouchAction(personId: string, weeks: number | null): Promise<ActionResult<number | null>> {
+export async function setStayInTouchAction(
+  personId: string,
+  weeks: number | null,
+): Promise<ActionResult<number | null>> {
   if (!id.safeParse(personId).success) return { ok: false, error: 'That contact cannot be found: reload the page.' };
   const parsed = weeksSchema.safeParse(weeks);
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'Choose a number of weeks.' };
