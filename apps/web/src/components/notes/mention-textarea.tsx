@@ -107,30 +107,60 @@ export function MentionTextarea({
   const optionId = (i: number) => `${listId}-option-${i}`;
   const describedBy = [aria['aria-describedby'], hintId].filter(Boolean).join(' ');
   return (
-    <div className="relative">
+    <div>
       <input type="hidden" name={name} value={toStored(text, map.current)} />
-      <Textarea
-        ref={box}
-        id={id}
-        value={text}
-        aria-describedby={describedBy}
-        aria-invalid={aria['aria-invalid']}
-        aria-autocomplete="list"
-        aria-controls={open ? listId : undefined}
-        aria-activedescendant={open ? optionId(active) : undefined}
-        onChange={(event) => {
-          setText(event.target.value);
-          track(event.target.value, event.target.selectionStart);
-        }}
-        onKeyDown={onKeyDown}
-        onKeyUp={(event) => {
-          if (!['ArrowDown', 'ArrowUp', 'Enter', 'Tab', 'Escape'].includes(event.key))
-            track(event.currentTarget.value, event.currentTarget.selectionStart);
-        }}
-        onClick={(event) => track(event.currentTarget.value, event.currentTarget.selectionStart)}
-        onBlur={() => setTimeout(() => setQuery(null), 150)}
-        className="min-h-40"
-      />
+      <div className="relative">
+        <Textarea
+          ref={box}
+          id={id}
+          value={text}
+          aria-describedby={describedBy}
+          aria-invalid={aria['aria-invalid']}
+          aria-autocomplete="list"
+          aria-controls={open ? listId : undefined}
+          aria-activedescendant={open ? optionId(active) : undefined}
+          onChange={(event) => {
+            setText(event.target.value);
+            track(event.target.value, event.target.selectionStart);
+          }}
+          onKeyDown={onKeyDown}
+          onKeyUp={(event) => {
+            if (!['ArrowDown', 'ArrowUp', 'Enter', 'Tab', 'Escape'].includes(event.key))
+              track(event.currentTarget.value, event.currentTarget.selectionStart);
+          }}
+          onClick={(event) => track(event.currentTarget.value, event.currentTarget.selectionStart)}
+          onBlur={() => setTimeout(() => setQuery(null), 150)}
+          className="min-h-40"
+        />
+        {open && (
+          <ul
+            id={listId}
+            role="listbox"
+            aria-label="Mention a contact"
+            className="absolute inset-x-0 top-full z-20 mt-1 max-h-64 overflow-auto rounded-md border border-border bg-card p-1 text-card-foreground shadow-md"
+          >
+            {results.map((person, i) => (
+              <li
+                key={person.id}
+                id={optionId(i)}
+                role="option"
+                aria-selected={i === active}
+                onMouseDown={(event) => {
+                  event.preventDefault();
+                  choose(person);
+                }}
+                onMouseEnter={() => setActive(i)}
+                className={cn(
+                  'cursor-pointer rounded-sm px-2 py-1.5 text-sm',
+                  i === active ? 'bg-muted font-medium' : undefined,
+                )}
+              >
+                {person.name}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
       <p id={hintId} className="mt-1.5 text-xs text-muted-foreground">
         Type @ and a name to mention a contact: the note then shows on their timeline.
       </p>
@@ -141,34 +171,6 @@ export function MentionTextarea({
             ? `No contact starts with ${query.query}.`
             : ''}
       </p>
-      {open && (
-        <ul
-          id={listId}
-          role="listbox"
-          aria-label="Mention a contact"
-          className="absolute inset-x-0 top-full z-20 mt-1 max-h-64 overflow-auto rounded-md border border-border bg-card p-1 text-card-foreground shadow-md"
-        >
-          {results.map((person, i) => (
-            <li
-              key={person.id}
-              id={optionId(i)}
-              role="option"
-              aria-selected={i === active}
-              onMouseDown={(event) => {
-                event.preventDefault();
-                choose(person);
-              }}
-              onMouseEnter={() => setActive(i)}
-              className={cn(
-                'cursor-pointer rounded-sm px-2 py-1.5 text-sm',
-                i === active ? 'bg-muted font-medium' : undefined,
-              )}
-            >
-              {person.name}
-            </li>
-          ))}
-        </ul>
-      )}
     </div>
   );
 }
