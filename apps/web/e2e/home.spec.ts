@@ -62,7 +62,7 @@ test('birthdays, due reminders and recent activity; a task is done in place', as
   await inspect(page, 'home');
 
   await page.getByRole('button', { name: 'Mark done: Get in touch with Grace Hopper' }).click();
-  await expect(page.getByText('Done: Get in touch with Grace Hopper').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByText('Done: Get in touch with Grace Hopper', { exact: true }).filter(VISIBLE)).toBeVisible();
   await expect(page.getByText('Nothing to do.').filter(VISIBLE)).toBeVisible();
   await page.reload();
   await expect(page.getByText('Nothing to do.').filter(VISIBLE)).toBeVisible();

@@ -83,9 +83,11 @@ export const timelineRepository = {
   },
 
   /**
-   * One page of a person's timeline, newest first by the entity's own time, keyset-paged
-   * on (timeline_at, id). The person's links are found by index either way (entity_links_to,
-   * entity_links_unique); the sort is a top-N over those entities.
+   * One page of a person's timeline, newest first by each entity's own time, keyset-paged on
+   * (at, id). The instants live on the links (from_at / to_at, migrations/0001), so this walks
+   * the person's links down the entity_links_timeline_to/_from indexes in order (a Merge
+   * Append of the two directions), drops repeats of an entity linked twice, joins each to its
+   * entity by primary key and stops at the page's end: the cost is the page, not the person.
    */
   async page(
     tx: Sql,
@@ -99,17 +101,35 @@ export const timelineRepository = {
     };
     const where = ['e.deleted_at IS NULL', `e.type <> 'person'`];
     if (options.types?.length) where.push(`e.type = ANY(${param(options.types)}::text[])`);
+    // The keyset condition goes inside each index walk, so a later page starts where it left off.
+    let toBefore = '';
+    let fromBefore = '';
     if (options.after) {
-      where.push(`(t.at, e.id) < (${fromMicros(param(options.after.micros))}, ${param(options.after.id)}::uuid)`);
+      const at = fromMicros(param(options.after.micros));
+      const id = `${param(options.after.id)}::uuid`;
+      toBefore = `AND (l.from_at, l.from_id) < (${at}, ${id})`;
+      fromBefore = `AND (l.to_at, l.to_id) < (${at}, ${id})`;
     }
     const result = await tx.query<TimelineRow>(
-      `WITH linked AS (${linkedTo('$1::uuid')})
-       SELECT ${itemColumns}, ${micros('t.at')} AS at_micros, linked.kinds AS link_kinds
-         FROM linked
-         JOIN public.entities e ON e.id = linked.other_id
-         CROSS JOIN LATERAL (SELECT public.timeline_at(e) AS at) t
+      `SELECT e.id, e.type, e.title, left(e.body, 280) AS excerpt, e.properties, ${iso('h.at')} AS at,
+              ${micros('h.at')} AS at_micros,
+              -- Each direction by the (owner, from_id, kind, to_id) key: a few rows per entry.
+              ARRAY(SELECT k.kind FROM public.entity_links k WHERE k.from_id = e.id AND k.to_id = $1
+                    UNION SELECT k.kind FROM public.entity_links k WHERE k.from_id = $1 AND k.to_id = e.id
+                    ORDER BY 1) AS link_kinds
+         FROM (
+           SELECT DISTINCT ON (h.at, h.id) h.at, h.id FROM (
+             (SELECT l.from_at AS at, l.from_id AS id FROM public.entity_links l
+               WHERE l.to_id = $1 ${toBefore} ORDER BY l.from_at DESC, l.from_id DESC)
+             UNION ALL
+             (SELECT l.to_at, l.to_id FROM public.entity_links l
+               WHERE l.from_id = $1 ${fromBefore} ORDER BY l.to_at DESC, l.to_id DESC)
+           ) h
+           ORDER BY h.at DESC, h.id DESC
+         ) h
+         JOIN public.entities e ON e.id = h.id
         WHERE ${where.join(' AND ')}
-        ORDER BY t.at DESC, e.id DESC
+        ORDER BY h.at DESC, h.id DESC
         LIMIT ${param(options.limit)}`,
       params,
     );
@@ -184,10 +204,11 @@ export const timelineRepository = {
   async stayInTouch(tx: Sql, now: Date): Promise<StayInTouchRow[]> {
     const result = await tx.query<StayInTouchRow>(
       `SELECT p.id, p.title, (p.properties ->> 'stayInTouchWeeks')::int AS weeks, p.created_at,
-              (SELECT max(public.timeline_at(e)) FROM public.entities e
-                WHERE e.id IN (SELECT l.from_id FROM public.entity_links l WHERE l.to_id = p.id
-                               UNION SELECT l.to_id FROM public.entity_links l WHERE l.from_id = p.id)
-                  AND e.type = ANY($2::text[]) AND e.deleted_at IS NULL AND public.timeline_at(e) <= $1) AS last_contact,
+              -- Newest first down entity_links_timeline_to: stops at the first contact.
+              (SELECT l.from_at FROM public.entity_links l JOIN public.entities e ON e.id = l.from_id
+                WHERE l.owner_id = p.owner_id AND l.to_id = p.id AND l.from_at <= $1
+                  AND e.type = ANY($2::text[]) AND e.deleted_at IS NULL
+                ORDER BY l.from_at DESC LIMIT 1) AS last_contact,
               (SELECT max(coalesce((t.properties ->> 'completedAt')::timestamptz, t.updated_at))
                  FROM public.entity_links l JOIN public.entities t ON t.id = l.from_id
                 WHERE l.to_id = p.id AND l.kind = 'about' AND t.type = 'task' AND t.source = $3

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import type { GraphModule } from '../graph/index.ts';
 
 /**
  * A person's timeline through the API: ordering by each entity's own time, keyset paging
@@ -111,6 +112,49 @@ describe.each(testDatabaseKinds())('person timeline on %s', (kind) => {
     // An id of a note is not a person.
     const note = expected[0]!;
     expect((await request(alice, 'GET', `/api/v1/persons/${note}/timeline`)).statusCode).toBe(404);
+  });
+
+  it('keeps each entry at its own time: ingested with its links in one statement, and when that time moves', async () => {
+    const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
+    const grace = (
+      await request(alice, 'POST', '/api/v1/persons', { name: 'Grace', phones: ['+447700900001'] })
+    ).json();
+    const ingested = await hub.db.asUser(alice.claims, (tx) =>
+      graph.ingest(tx, {
+        ownerId: alice.id,
+        actor: { kind: 'connector', id: 'test' },
+        items: ['2025-05-01T08:00:00Z', '2025-06-01T08:00:00Z'].map((at, i) => ({
+          type: 'message' as const,
+          source: 'test',
+          externalId: `sms-${i}`,
+          title: `SMS ${i}`,
+          occurredAt: at,
+          properties: { channel: 'sms', direction: 'inbound' },
+          people: [{ role: 'from', phone: '+447700900001' }],
+        })),
+      }),
+    );
+    const [older, newer] = ingested.items.map((i) => i.id);
+    const event = await create(alice, {
+      type: 'calendar_event',
+      title: 'Tea',
+      properties: { startsAt: '2025-05-15' },
+    });
+    await link(alice, 'attendee', event.id, grace.id);
+    const order = async () =>
+      (await request(alice, 'GET', `/api/v1/persons/${grace.id}/timeline`))
+        .json()
+        .items.map((i: { id: string }) => i.id);
+    expect(await order()).toEqual([newer, event.id, older]);
+    // Rescheduled after both texts: it moves to the top.
+    const moved = await request(alice, 'PATCH', `/api/v1/entities/${event.id}`, {
+      version: event.version,
+      properties: { startsAt: '2025-07-01T10:00:00+02:00' },
+    });
+    expect(moved.statusCode).toBe(200);
+    expect(await order()).toEqual([event.id, newer, older]);
+    const top = (await request(alice, 'GET', `/api/v1/persons/${grace.id}/timeline?limit=1`)).json();
+    expect(top.items[0].at).toBe('2025-07-01T08:00:00.000000Z');
   });
 
   it('documents its routes in OpenAPI', async () => {
