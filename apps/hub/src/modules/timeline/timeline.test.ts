@@ -155,6 +155,14 @@ describe.each(testDatabaseKinds())('person timeline on %s', (kind) => {
     expect(await order()).toEqual([event.id, newer, older]);
     const top = (await request(alice, 'GET', `/api/v1/persons/${grace.id}/timeline?limit=1`)).json();
     expect(top.items[0].at).toBe('2025-07-01T08:00:00.000000Z');
+    // A person's own instant is never stored on links, so renaming one rewrites none of them.
+    const instants = await hub.db.asUser(alice.claims, (tx) =>
+      tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM public.entity_links WHERE to_id = $1 AND to_at IS NOT NULL`,
+        [grace.id],
+      ),
+    );
+    expect(instants.rows[0]!.n).toBe(0);
   });
 
   it('documents its routes in OpenAPI', async () => {

@@ -32,8 +32,15 @@ $$;
 ALTER TABLE public.entity_links ADD COLUMN IF NOT EXISTS from_at timestamptz;
 ALTER TABLE public.entity_links ADD COLUMN IF NOT EXISTS to_at timestamptz;
 
-UPDATE public.entity_links l SET from_at = public.timeline_at(e) FROM public.entities e WHERE e.id = l.from_id;
-UPDATE public.entity_links l SET to_at = public.timeline_at(e) FROM public.entities e WHERE e.id = l.to_id;
+-- A person's own instant is never on a timeline (persons are left out of them): null, so
+-- editing a person with thousands of links rewrites none of them.
+CREATE OR REPLACE FUNCTION public.timeline_link_at(e public.entities) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN e.type = 'person' THEN NULL ELSE public.timeline_at(e) END
+$$;
+
+UPDATE public.entity_links l SET from_at = public.timeline_link_at(e) FROM public.entities e WHERE e.id = l.from_id;
+UPDATE public.entity_links l SET to_at = public.timeline_link_at(e) FROM public.entities e WHERE e.id = l.to_id;
 
 CREATE INDEX IF NOT EXISTS entity_links_timeline_to ON public.entity_links (owner_id, to_id, from_at DESC, from_id DESC);
 CREATE INDEX IF NOT EXISTS entity_links_timeline_from ON public.entity_links (owner_id, from_id, to_at DESC, to_id DESC);
@@ -43,8 +50,8 @@ CREATE INDEX IF NOT EXISTS entity_links_timeline_from ON public.entity_links (ow
 CREATE OR REPLACE FUNCTION public.entity_links_set_times() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  SELECT public.timeline_at(e) INTO NEW.from_at FROM public.entities e WHERE e.id = NEW.from_id;
-  SELECT public.timeline_at(e) INTO NEW.to_at FROM public.entities e WHERE e.id = NEW.to_id;
+  SELECT public.timeline_link_at(e) INTO NEW.from_at FROM public.entities e WHERE e.id = NEW.from_id;
+  SELECT public.timeline_link_at(e) INTO NEW.to_at FROM public.entities e WHERE e.id = NEW.to_id;
   RETURN NEW;
 END
 $$;
@@ -53,7 +60,8 @@ CREATE TRIGGER entity_links_set_times BEFORE INSERT OR UPDATE OF from_id, to_id 
   FOR EACH ROW EXECUTE FUNCTION public.entity_links_set_times();
 
 -- An entity whose instant moved (a note edited, an event rescheduled) moves on every timeline
--- it is on. Most updates (a message's delivery status) leave it alone and skip this.
+-- it is on. Most updates (a message's delivery status) leave it alone and skip this, and so
+-- does every change of a person.
 CREATE OR REPLACE FUNCTION public.entities_move_link_times() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -66,7 +74,7 @@ END
 $$;
 DROP TRIGGER IF EXISTS entities_move_link_times ON public.entities;
 CREATE TRIGGER entities_move_link_times AFTER UPDATE ON public.entities FOR EACH ROW
-  WHEN (public.timeline_at_of(OLD.type, OLD.properties, OLD.occurred_at, OLD.updated_at)
+  WHEN (NEW.type <> 'person' AND public.timeline_at_of(OLD.type, OLD.properties, OLD.occurred_at, OLD.updated_at)
         IS DISTINCT FROM public.timeline_at_of(NEW.type, NEW.properties, NEW.occurred_at, NEW.updated_at))
   EXECUTE FUNCTION public.entities_move_link_times();
 
