@@ -68,13 +68,12 @@ test('the contact page shows the timeline newest first, with paging and links', 
 test('a renamed contact reads as renamed in the note, and removing the mention unlinks it', async () => {
   await hub.call('PATCH', `/entities/${ada.id}`, { version: ada.version, title: 'Ada King' });
   await page.goto(`/contacts/${ada.id}`);
-  // The page's title streams in after its content: navigating away before it lands leaves
-  // the next page without one.
-  await page.waitForFunction(() => document.title.startsWith('Ada King'));
-  await page
+  const noteLink = page
     .getByRole('list', { name: 'Timeline of Ada King' })
-    .getByRole('link', { name: 'Note: Engine plans' })
-    .click();
+    .getByRole('link', { name: 'Note: Engine plans' });
+  // Opened by address: a live refresh (the rename's event) racing a client-side navigation
+  // can leave the next page without its streamed <title>, which is not what this test is about.
+  await page.goto((await noteLink.getAttribute('href'))!);
   await expect(page.getByRole('heading', { level: 1, name: 'Engine plans' })).toBeVisible();
   await expect(page.getByRole('link', { name: '@Ada King' })).toBeVisible();
   const body = page.getByRole('textbox', { name: 'Note', exact: true }).filter(VISIBLE);
