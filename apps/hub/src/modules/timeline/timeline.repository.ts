@@ -58,14 +58,6 @@ export type StayInTouchRow = {
   open_task_id: string | null;
 };
 
-/** Entities linked to person $1 either way (persons aside), with the link kinds. */
-const linkedTo = (person: string) => `
-  SELECT other_id, array_agg(DISTINCT kind ORDER BY kind) AS kinds FROM (
-    SELECT l.from_id AS other_id, l.kind FROM public.entity_links l WHERE l.to_id = ${person}
-    UNION ALL
-    SELECT l.to_id, l.kind FROM public.entity_links l WHERE l.from_id = ${person}
-  ) both_ways GROUP BY other_id`;
-
 const itemColumns = `e.id, e.type, e.title, left(e.body, 280) AS excerpt, e.properties,
   ${iso('public.timeline_at(e)')} AS at`;
 

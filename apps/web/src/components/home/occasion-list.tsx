@@ -35,10 +35,7 @@ export function OccasionList({ occasions }: { occasions: Occasion[] }) {
               <Icon className="size-4 text-muted-foreground" aria-hidden="true" />
             </span>
             <p>
-              <Link
-                href={`/contacts/${o.personId}`}
-                className="font-medium text-primary underline underline-offset-4"
-              >
+              <Link href={`/contacts/${o.personId}`} className="font-medium text-primary underline underline-offset-4">
                 {o.name}
               </Link>{' '}
               {what(o)} <span className={o.inDays === 0 ? 'font-medium' : 'text-muted-foreground'}>{when(o)}</span>

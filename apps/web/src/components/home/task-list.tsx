@@ -47,10 +47,7 @@ export function TaskList({ tasks }: { tasks: TodayTask[] }) {
                 {task.person ? (
                   <>
                     {task.title.replace(task.person.name, '').trim() || task.title}{' '}
-                    <Link
-                      href={`/contacts/${task.person.id}`}
-                      className="text-primary underline underline-offset-4"
-                    >
+                    <Link href={`/contacts/${task.person.id}`} className="text-primary underline underline-offset-4">
                       {task.person.name}
                     </Link>
                   </>
