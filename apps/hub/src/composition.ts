@@ -22,6 +22,7 @@ import { createMessagesModule, messagesMigrations, messagesSendAction } from './
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
+import { createTimelineModule, timelineMigrations } from './modules/timeline/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
@@ -53,6 +54,7 @@ export const migrationSources: readonly MigrationSource[] = [
   realtimeMigrations,
   connectorsMigrations,
   messagesMigrations,
+  timelineMigrations,
 ];
 
 /**
@@ -192,6 +194,8 @@ export async function composeHub(
     wallet: wallet.service,
     storage: storage.service,
   });
+  // Person timelines, Today and stay-in-touch reminders (tasks made through graph ingest).
+  const timeline = createTimelineModule({ db, logger: logger.child({ module: 'timeline' }), outbox, graph, jobs });
   /** The connectors this hub ships, one folder each under modules/connectors/<provider>/. */
   const shippedConnectors: readonly AnyConnector[] = [twilio.connector];
   const connectors = createConnectorsModule({
@@ -223,6 +227,7 @@ export async function composeHub(
     twilio.module,
     messages,
     calls,
+    timeline,
   ];
 
   await migrate(db, migrationSources, logger);

@@ -29,6 +29,9 @@ test('sign-in and sign-up screens are accessible and explain mistakes', async ()
 
 test('a new user signs up and is told what to do first', async () => {
   await signUp(page, owner);
+  // Signing up lands on Today, which says what to do first; so does the empty contact list.
+  await expect(page.getByRole('heading', { name: 'Add your first contact' })).toBeVisible();
+  await page.goto('/contacts');
   await expect(page.getByRole('heading', { name: 'Add your first contact' })).toBeVisible();
   await inspect(page, 'contacts-empty');
 });
@@ -286,7 +289,8 @@ test('sign in again, then sign out', async () => {
   await page.getByLabel('Email').filter(VISIBLE).fill(owner);
   await page.getByLabel('Password').filter(VISIBLE).fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/contacts/);
+  // Back where the expired session left off (next=/contacts), not on Today.
+  await expect(page).toHaveURL(/\/contacts$/);
   await page.getByRole('button', { name: /Account menu/ }).click();
   await inspect(page, 'user-menu', { fullPage: false });
   await page.getByRole('menuitem', { name: 'Sign out' }).click();

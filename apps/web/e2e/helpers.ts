@@ -14,6 +14,9 @@ mkdirSync(SHOTS, { recursive: true });
 export const VISIBLE = { visible: true } as const;
 
 export const DESKTOP = { width: 1280, height: 800 };
+
+/** The home page (Today), where signing in or up lands: `/`, or `/?welcome=1` after sign-up. */
+export const HOME = /:\d+\/(\?welcome=1)?$/;
 export const PHONE = { width: 390, height: 844 };
 
 async function axe(page: Page, label: string) {
@@ -63,7 +66,7 @@ export async function signUp(page: Page, email: string, password = 'correct hors
   await page.getByLabel('Password', { exact: true }).filter(VISIBLE).fill(password);
   await page.getByLabel('Repeat password').filter(VISIBLE).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/contacts/);
+  await expect(page).toHaveURL(HOME);
 }
 
 export async function createContact(

@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
+import { HOME, VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
 
 /**
  * The contact model (dates, addresses, tags, groups, custom fields, photo, relationships),
@@ -23,7 +23,7 @@ async function signIn(target: Page, email: string, secret: string) {
   await target.getByLabel('Email').filter(VISIBLE).fill(email);
   await target.getByLabel('Password').filter(VISIBLE).fill(secret);
   await target.getByRole('button', { name: 'Sign in' }).click();
-  await expect(target).toHaveURL(/\/contacts/);
+  await expect(target).toHaveURL(HOME);
 }
 
 async function newPage(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}) {
@@ -132,7 +132,7 @@ test('the hub owner closes sign-up, a newcomer is told, and the owner opens it a
   await newcomer.reload();
   await fillForm();
   await newcomer.getByRole('button', { name: 'Create account' }).click();
-  await expect(newcomer).toHaveURL(/\/contacts/);
+  await expect(newcomer).toHaveURL(HOME);
   await owner.context().close();
   await newcomer.context().close();
 });

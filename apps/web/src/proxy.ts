@@ -42,7 +42,7 @@ export async function proxy(request: NextRequest) {
     if (path !== '/') target.searchParams.set('next', path + request.nextUrl.search);
     return redirectTo(target);
   }
-  if (user && isPublic) return redirectTo(new URL('/contacts', request.url));
+  if (user && isPublic) return redirectTo(new URL('/', request.url));
   return response;
 }
 

@@ -135,6 +135,8 @@ export const personPropertiesSchema = z.strictObject({
   groups: shortList(name(100), 20).optional(),
   photo: personPhotoSchema.optional(),
   customFields: z.array(customFieldSchema).max(50).optional(),
+  /** "Stay in touch every N weeks": a reminder task is made when they are due (modules/timeline). */
+  stayInTouchWeeks: z.number().int().min(1).max(104).optional(),
 });
 export type PersonProperties = z.infer<typeof personPropertiesSchema>;
 

@@ -2,3 +2,5 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './entities.ts';
 export type { EventData, NewEvent, PlatformEventMap, PlatformEventType } from './event-registry.ts';
+export * from './timeline.ts';
+export * from './mentions.ts';

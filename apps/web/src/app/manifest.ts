@@ -7,7 +7,7 @@ export default function manifest(): MetadataRoute.Manifest {
     short_name: 'Made Open',
     description: 'Your self-hosted personal hub: contacts, notes and communications in one private place.',
     id: '/',
-    start_url: '/contacts',
+    start_url: '/',
     scope: '/',
     display: 'standalone',
     background_color: '#ffffff',

@@ -17,3 +17,8 @@ export const CALLS_HEADER = {
   title: 'Calls',
   description: 'Call anyone from your own Twilio number, and every call and voicemail in one place.',
 } as const;
+
+export const HOME_HEADER = {
+  title: 'Today',
+  description: 'Birthdays, people to get back in touch with, and the latest from everyone.',
+} as const;

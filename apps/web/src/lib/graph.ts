@@ -252,10 +252,6 @@ export async function getContactLinks(
   return { timeline, relationships };
 }
 
-export async function getTimeline(id: string): Promise<TimelineItem[]> {
-  return (await getContactLinks(id)).timeline;
-}
-
 /** "Ann is Bob's partner": a link Bob -kind-> Ann, read from Bob's page as "kind: Ann". */
 export async function addRelationship(personId: string, kind: RelationshipKind, otherId: string): Promise<void> {
   await hubFetch('/links', { method: 'POST', body: { kind, fromId: personId, toId: otherId } });

@@ -1,5 +1,6 @@
 import {
   entityPropertiesSchemas,
+  mentionedPersonIds,
   type Actor,
   normalizeEmail,
   normalizePhone,
@@ -25,6 +26,7 @@ import { ConflictError, NotFoundError, UserError, ValidationError } from '../../
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { identifierTaken, type Ingest } from './graph.ingest.ts';
+import { syncNoteMentions } from './graph.mentions.ts';
 import type { EntityState, GraphRepository, LinkRow } from './graph.repository.ts';
 
 /** GET (or change) of a person that was merged: 404, naming the survivor. */
@@ -187,14 +189,24 @@ export function createGraphService(deps: GraphServiceDeps) {
     async createEntityJson(user: Caller, input: EntityCreateInput, tx?: Sql): Promise<string> {
       // An item without phones, emails or people is one ingest statement, so it can run as a
       // single autocommitted statement (one round trip) instead of a transaction.
-      const oneStatement: Sql = tx ?? { query: (text, params) => db.queryAsUser(user.claims, text, params) };
-      const result = await ingest(oneStatement, {
+      const request = {
         ownerId: user.id,
         actor: actorOf(user),
         items: [input],
         mode: 'create',
         returnJson: true,
-      });
+      } as const;
+      if (input.type === 'note' && mentionedPersonIds(input.body ?? '').length > 0) {
+        // A note naming people also links them: both in one transaction.
+        const work = async (inner: Sql) => {
+          const created = (await ingest(inner, request)).items[0]!;
+          await syncNoteMentions(inner, outbox, request, created.id, input.body ?? '');
+          return created.json!;
+        };
+        return tx ? work(tx) : db.asUser(user.claims, work);
+      }
+      const oneStatement: Sql = tx ?? { query: (text, params) => db.queryAsUser(user.claims, text, params) };
+      const result = await ingest(oneStatement, request);
       return result.items[0]!.json!;
     },
 
@@ -241,6 +253,9 @@ export function createGraphService(deps: GraphServiceDeps) {
             actor: actorOf(user),
             data: { entity, changed },
           });
+        }
+        if (entity.type === 'note' && changed.includes('body')) {
+          await syncNoteMentions(tx, outbox, { ownerId: user.id, actor: actorOf(user) }, id, entity.body);
         }
         if (entity.type !== 'person') return entity;
         return { ...entity, identifiers: await repo.identifiersOf(tx, id) };

@@ -9,7 +9,7 @@ import { useToast } from '@/components/ui/toast';
 import { deleteNoteAction, updateNoteAction } from '@/lib/actions/notes';
 import type { Note } from '@/lib/model';
 
-export function NoteEditor({ note: initial }: { note: Note }) {
+export function NoteEditor({ note: initial, people }: { note: Note; people: { id: string; name: string }[] }) {
   const [note, setNote] = useState(initial);
   const router = useRouter();
   const toast = useToast();
@@ -19,6 +19,7 @@ export function NoteEditor({ note: initial }: { note: Note }) {
       <NoteForm
         idPrefix="note"
         initial={note}
+        people={people}
         submitLabel="Save note"
         onSubmit={async (title, body) => {
           const result = await updateNoteAction(note.id, note.version, title, body);
@@ -26,6 +27,8 @@ export function NoteEditor({ note: initial }: { note: Note }) {
             return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
           setNote(result.data);
           toast({ title: 'Note saved' });
+          // The mentions list above comes from the note's links, which the save changed.
+          router.refresh();
         }}
       />
       <div>

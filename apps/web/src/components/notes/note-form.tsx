@@ -2,7 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import { Field } from '@/components/ui/field';
 import { FormActions } from '@/components/ui/form-actions';
-import { Input, Textarea } from '@/components/ui/input';
+import { Input } from '@/components/ui/input';
+import { MentionTextarea } from '@/components/notes/mention-textarea';
 
 export function NoteForm({
   idPrefix,
@@ -10,8 +11,11 @@ export function NoteForm({
   submitLabel,
   onSubmit,
   onCancel,
+  people = [],
 }: {
   idPrefix: string;
+  /** Current names of the people the note mentions, so renamed contacts read as renamed. */
+  people?: { id: string; name: string }[];
   initial?: { title: string; body: string };
   submitLabel: string;
   onSubmit: (title: string, body: string) => Promise<{ error?: string; fieldErrors?: Record<string, string> } | void>;
@@ -20,6 +24,7 @@ export function NoteForm({
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);
+  const [generation, setGeneration] = useState(0);
   async function handle(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const formEl = e.currentTarget;
@@ -39,7 +44,11 @@ export function NoteForm({
     if (outcome) {
       setErrors(outcome.fieldErrors ?? {});
       setError(outcome.error);
-    } else if (!initial) formEl.reset();
+    } else if (!initial) {
+      formEl.reset();
+      // The text box is controlled (mentions): a new key gives a fresh, empty one.
+      setGeneration((g) => g + 1);
+    }
   }
   return (
     <form onSubmit={handle} noValidate className="grid gap-3" aria-label={submitLabel}>
@@ -52,7 +61,9 @@ export function NoteForm({
         {(aria) => <Input {...aria} name="title" defaultValue={initial?.title ?? ''} autoComplete="off" />}
       </Field>
       <Field id={`${idPrefix}-body`} label="Note" error={errors.body}>
-        {(aria) => <Textarea {...aria} name="body" defaultValue={initial?.body ?? ''} />}
+        {(aria) => (
+          <MentionTextarea key={generation} {...aria} name="body" defaultValue={initial?.body ?? ''} people={people} />
+        )}
       </Field>
       <FormActions pending={pending} submitLabel={submitLabel} onCancel={onCancel} />
     </form>

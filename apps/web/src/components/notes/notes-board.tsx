@@ -9,6 +9,7 @@ import { useToast } from '@/components/ui/toast';
 import { createNoteAction } from '@/lib/actions/notes';
 import type { Note } from '@/lib/model';
 import { LocalTime } from '@/components/ui/local-time';
+import { plainMentions } from '@/lib/mentions';
 
 export function NotesBoard({ notes }: { notes: Note[] }) {
   const [optimistic, addOptimistic] = useOptimistic(notes, (list: Note[], note: Note) => [note, ...list]);
@@ -87,7 +88,9 @@ export function NotesBoard({ notes }: { notes: Note[] }) {
                         {pending ? 'Saving…' : <LocalTime iso={n.updatedAt} />}
                       </p>
                       {n.body && (
-                        <p className="mt-2 line-clamp-3 whitespace-pre-wrap text-sm text-muted-foreground">{n.body}</p>
+                        <p className="mt-2 line-clamp-3 whitespace-pre-wrap text-sm text-muted-foreground">
+                          {plainMentions(n.body)}
+                        </p>
                       )}
                     </CardContent>
                   </Card>

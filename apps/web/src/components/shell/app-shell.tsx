@@ -26,7 +26,7 @@ export function AppShell({
       </a>
       <header className="sticky top-0 z-40 border-b border-border bg-background/95 backdrop-blur">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-3 sm:gap-4 sm:px-6">
-          <Link href="/contacts" className="flex items-center gap-2 rounded-md font-semibold">
+          <Link href="/" className="flex items-center gap-2 rounded-md font-semibold">
             <Waypoints className="size-5 text-primary" aria-hidden="true" />
             <span className="hidden sm:inline">Made Open</span>
             <span className="sr-only sm:hidden">Made Open home</span>

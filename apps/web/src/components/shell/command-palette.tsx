@@ -1,6 +1,6 @@
 'use client';
 import { Command } from 'cmdk';
-import { FileText, LoaderCircle, Moon, NotebookPen, Plus, Search, Settings, User, Users } from 'lucide-react';
+import { FileText, House, LoaderCircle, Moon, NotebookPen, Plus, Search, Settings, User, Users } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useTheme } from 'next-themes';
 import { Dialog as DialogPrimitive } from 'radix-ui';
@@ -80,6 +80,13 @@ export function CommandPalette() {
 
   const nextTheme = resolvedTheme === 'dark' ? 'light' : 'dark';
   const commands: PaletteEntry[] = [
+    {
+      id: 'go-today',
+      label: 'Today',
+      keywords: ['home', 'birthdays', 'reminders', 'tasks'],
+      icon: <House aria-hidden="true" />,
+      run: () => go('/'),
+    },
     {
       id: 'go-contacts',
       label: 'Contacts',

@@ -1,9 +1,10 @@
 'use client';
-import { MessagesSquare, NotebookPen, Phone, Settings, Users } from 'lucide-react';
+import { House, MessagesSquare, NotebookPen, Phone, Settings, Users } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
 export const SECTIONS = [
+  { href: '/', label: 'Today', icon: House },
   { href: '/contacts', label: 'Contacts', icon: Users },
   { href: '/messages', label: 'Messages', icon: MessagesSquare },
   { href: '/notes', label: 'Notes', icon: NotebookPen },

@@ -19,7 +19,7 @@ const email = z
 /** Only same-site paths: never redirect somewhere else after sign-in. */
 function safeNext(value: FormDataEntryValue | null): string {
   const s = typeof value === 'string' ? value : '';
-  return s.startsWith('/') && !s.startsWith('//') && !s.startsWith('/\\') ? s : '/contacts';
+  return s.startsWith('/') && !s.startsWith('//') && !s.startsWith('/\\') ? s : '/';
 }
 
 export async function signIn(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
@@ -65,7 +65,7 @@ export async function signUp(_prev: AuthFormState, form: FormData): Promise<Auth
     });
     if (signedIn.error) return { email: typedEmail, error: friendlyAuthError(signedIn.error) };
   }
-  redirect('/contacts?welcome=1');
+  redirect('/?welcome=1');
 }
 
 export async function signOut(): Promise<void> {

@@ -2,9 +2,8 @@ import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ContactDetail } from '@/components/contacts/contact-detail';
-import { Timeline } from '@/components/contacts/timeline';
 import { Problem } from '@/components/problem';
-import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { ContactTimeline } from '@/components/timeline/contact-timeline';
 import { getDefaultRegion } from '@/lib/account';
 import { getContact, getContactLinks } from '@/lib/graph';
 import type { CountryCode } from '@made-open/shared/entities';
@@ -42,20 +41,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
             region={region as CountryCode | undefined}
             relationships={links.ok ? links.data.relationships : []}
           />
-          <Card>
-            <CardHeader>
-              <CardTitle>Timeline</CardTitle>
-            </CardHeader>
-            <CardContent>
-              {links.ok ? (
-                <Timeline items={links.data.timeline} name={contact.data.name} />
-              ) : (
-                <p role="alert" className="text-sm text-muted-foreground">
-                  {links.error}
-                </p>
-              )}
-            </CardContent>
-          </Card>
+          <ContactTimeline personId={contact.data.id} name={contact.data.name} />
         </>
       )}
     </div>

@@ -1,0 +1,86 @@
+import {
+  CalendarDays,
+  CheckSquare,
+  FileText,
+  Link2,
+  Mail,
+  MessageSquare,
+  Paperclip,
+  Phone,
+  PhoneIncoming,
+  PhoneMissed,
+  PhoneOutgoing,
+} from 'lucide-react';
+import type { TimelineItem } from '@made-open/shared/timeline';
+import { plainMentions } from '@/lib/mentions';
+
+type Icon = typeof Mail;
+type Item = Pick<TimelineItem, 'id' | 'type' | 'title' | 'excerpt' | 'properties' | 'at'>;
+
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+function minutes(seconds: unknown): string | undefined {
+  if (typeof seconds !== 'number' || seconds <= 0) return undefined;
+  return seconds < 60 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
+/** How one timeline entry reads: its icon, a one-line summary, where it links, and a preview. */
+export function describe(
+  item: Item,
+  names?: ReadonlyMap<string, string>,
+): { icon: Icon; summary: string; href: string | null; preview: string } {
+  const p = item.properties;
+  const preview = plainMentions(item.excerpt, names).trim();
+  switch (item.type) {
+    case 'message': {
+      const email = p.channel === 'email';
+      const inbound = p.direction === 'inbound';
+      const what = email ? 'Email' : 'Text';
+      const thread = text(p.threadId);
+      return {
+        icon: email ? Mail : MessageSquare,
+        summary: `${what} ${inbound ? 'received' : 'sent'}${text(p.subject) ? `: ${text(p.subject)}` : ''}`,
+        href: thread ? `/messages/${encodeURIComponent(thread)}` : '/messages',
+        preview: preview || item.title,
+      };
+    }
+    case 'call': {
+      const missed = ['missed', 'no_answer', 'busy'].includes(String(p.status));
+      const inbound = p.direction === 'inbound';
+      const length = minutes(p.durationSeconds);
+      return {
+        icon: missed ? PhoneMissed : inbound ? PhoneIncoming : p.direction === 'outbound' ? PhoneOutgoing : Phone,
+        summary: missed
+          ? `Missed call${inbound ? '' : ' (outgoing)'}`
+          : `${inbound ? 'Incoming' : 'Outgoing'} call${length ? `, ${length}` : ''}`,
+        href: '/calls',
+        preview: item.title && !/^call\b/i.test(item.title) ? item.title : '',
+      };
+    }
+    case 'calendar_event':
+      return {
+        icon: CalendarDays,
+        summary: `Event: ${item.title || 'untitled'}`,
+        href: null,
+        preview: text(p.location) ?? preview,
+      };
+    case 'note':
+      return { icon: FileText, summary: `Note: ${item.title || 'untitled'}`, href: `/notes/${item.id}`, preview };
+    case 'task':
+      return {
+        icon: CheckSquare,
+        summary: `${p.status === 'done' ? 'Done' : 'To do'}: ${item.title || 'task'}`,
+        href: null,
+        preview,
+      };
+    case 'file':
+      return {
+        icon: Paperclip,
+        summary: `File: ${item.title || text(p.fileName) || 'untitled'}`,
+        href: null,
+        preview: '',
+      };
+    default:
+      return { icon: Link2, summary: item.title || item.type, href: null, preview };
+  }
+}
