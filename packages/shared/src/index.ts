@@ -1,4 +1,5 @@
 export * from './errors.ts';
 export * from './events.ts';
 export * from './entities.ts';
+export * from './identity-api.ts';
 export type { EventData, NewEvent, PlatformEventMap, PlatformEventType } from './event-registry.ts';
