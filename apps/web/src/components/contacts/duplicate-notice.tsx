@@ -10,6 +10,12 @@ import { useToast } from '@/components/ui/toast';
 import { mergeDuplicateAction, undoMergeAction } from '@/lib/actions/identity';
 
 /**
+ * Duplicates found by the last save of a contact, kept across the remount that follows
+ * router.refresh() (the detail is keyed by version), until merged or put aside.
+ */
+export const foundDuplicates = new Map<string, Notice[]>();
+
+/**
  * "This looks like someone you have": shown on the contact form after a save when a phone
  * or email belongs to another contact. Merging folds this contact into that one (the one
  * that had it first), with Undo in the toast.
@@ -51,6 +57,7 @@ export function DuplicateNotice({
         },
       },
     });
+    foundDuplicates.delete(selfId);
     router.push(`/contacts/${dup.personId}`);
   }
 
