@@ -106,6 +106,7 @@ test('an edit that adds a phone another contact has offers the merge inline', as
   const notice = page.getByRole('region', { name: 'This looks like someone you already have' });
   await expect(notice).toBeVisible();
   await expect(notice).toContainText('Same phone +447700900111');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await inspect(page, 'identity-edit-duplicate');
   await notice.getByRole('button', { name: 'Merge into Ann Lovelace' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Ann Lovelace' })).toBeVisible();
