@@ -118,7 +118,11 @@ export function createMatcher(deps: MatcherDeps) {
       return w;
     };
     for (const event of events) {
-      const data = event.data as Record<string, any>;
+      const data = event.data as {
+        entity?: { id: string; type: string; deletedAt?: string | null };
+        survivor?: { id: string };
+        merged?: { id: string };
+      };
       switch (event.type) {
         case 'data.EntityCreated':
         case 'data.EntityUpdated':
@@ -131,6 +135,7 @@ export function createMatcher(deps: MatcherDeps) {
           if (data.entity?.type === 'person') of(event.ownerId).removed.add(data.entity.id);
           break;
         case 'data.PersonsMerged': {
+          if (!data.survivor || !data.merged) break;
           const w = of(event.ownerId);
           w.touched.add(data.survivor.id);
           w.removed.add(data.merged.id);
