@@ -324,7 +324,9 @@ for (let i = 0; i < PEOPLE; i++) {
 }
 
 // Duplicates: a second card for some people, as another source or a hurried hand would write it.
-const variants = ['typo', 'nickname', 'swapped', 'diacritics', 'national', 'email', 'typo+org'] as const;
+// 'moved' is the hard case: a nickname, a typo in the family name and a new number, nothing
+// shared; the matcher is expected to miss most of them (a person would hesitate too).
+const variants = ['typo', 'nickname', 'swapped', 'diacritics', 'national', 'email', 'typo+org', 'moved'] as const;
 const originals = cards.slice();
 for (let n = 0; n < PEOPLE * DUPLICATE_SHARE; n++) {
   const base = originals[Math.floor(random() * originals.length)]!;
@@ -364,6 +366,11 @@ for (let n = 0; n < PEOPLE * DUPLICATE_SHARE; n++) {
       if (email) copy.emails = [email];
       else if (phone) copy.phones = [phone];
       else copy.family = base.family;
+      break;
+    case 'moved':
+      copy.given = pick(nick[base.given] ?? [base.given]);
+      copy.family = typo(base.family);
+      copy.phones = [mobile()];
       break;
     case 'typo+org':
       copy.given = typo(base.given);

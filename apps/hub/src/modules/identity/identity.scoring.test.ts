@@ -31,6 +31,9 @@ describe('identity scoring (pure)', () => {
     expect(nameParts({ name: 'Smith, John' })).toEqual({ given: 'john', family: 'smith' });
     expect(nameParts({ name: 'Dr Jane A. Doe' })).toEqual({ given: 'jane', family: 'doe' });
     expect(nameParts({ name: 'x', givenName: 'Ann', familyName: 'Lee' })).toEqual({ given: 'ann', family: 'lee' });
+    // Senders' persons are titled with their number or address: no name to match on.
+    expect(nameParts({ name: '+44 7700 900123' })).toEqual({ given: '', family: '' });
+    expect(nameParts({ name: 'alpha.bravo@example.org' })).toEqual({ given: '', family: '' });
   });
 
   it('counts a swap of neighbours as one edit', () => {

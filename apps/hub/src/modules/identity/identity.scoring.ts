@@ -67,6 +67,8 @@ export function nameParts(p: Pick<PersonProfile, 'name' | 'givenName' | 'familyN
   family: string;
 } {
   if (p.givenName || p.familyName) return { given: fold(p.givenName ?? ''), family: fold(p.familyName ?? '') };
+  // A person made for a sender is titled with its number or address: that is no name.
+  if (p.name.includes('@') || /^[\s\d+().-]*$/.test(p.name)) return { given: '', family: '' };
   const comma = p.name.indexOf(',');
   const raw = comma > 0 ? `${p.name.slice(comma + 1)} ${p.name.slice(0, comma)}` : p.name;
   const tokens = fold(raw)
