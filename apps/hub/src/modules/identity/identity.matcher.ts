@@ -65,8 +65,10 @@ export function createMatcher(deps: MatcherDeps) {
   async function matchPersons(tx: Sql, ownerId: string, work: Work) {
     const region = await deps.defaultRegionOf?.(tx, ownerId);
     for (const [survivor, merged] of work.merges) await repo.settleMerged(tx, ownerId, survivor, merged);
+    // Events may be old (the consumer lags): who is live is read now, not taken from them,
+    // so a merge undone since is rescored rather than dropped.
     const ids = [...new Set([...work.touched, ...work.removed])];
-    const rows = await repo.profiles(tx, ownerId, [...work.touched]);
+    const rows = await repo.profiles(tx, ownerId, ids);
     const profiles = rows.map((r) => profileOf(r, region));
     const keysOf = new Map(profiles.map((p) => [p.id, blockingKeys(p)]));
     await repo.replaceKeys(

@@ -118,13 +118,13 @@ export const identityRepository = {
 
   /** A merge made outside the queue (POST /persons/:id/merge) settles the pair's suggestion. */
   async settleMerged(tx: Sql, ownerId: string, survivorId: string, mergedId: string) {
+    const [a, b] = survivorId < mergedId ? [survivorId, mergedId] : [mergedId, survivorId];
     await tx.query(
-      `UPDATE public.person_suggestions s SET status = 'accepted', decided_at = now(), updated_at = now(),
-         merge_id = (SELECT m.id FROM public.person_merges m WHERE m.owner_id = $1 AND m.survivor_id = $2
-                     AND m.merged_id = $3 AND m.undone_at IS NULL ORDER BY m.created_at DESC LIMIT 1)
-       WHERE s.owner_id = $1 AND s.status = 'open'
-         AND s.person_a_id = least($2::uuid, $3::uuid) AND s.person_b_id = greatest($2::uuid, $3::uuid)`,
-      [ownerId, survivorId, mergedId],
+      `UPDATE public.person_suggestions s SET status = 'accepted', decided_at = now(), updated_at = now(), merge_id = m.id
+       FROM (SELECT m.id FROM public.person_merges m WHERE m.owner_id = $1::uuid AND m.survivor_id = $2::uuid
+             AND m.merged_id = $3::uuid AND m.undone_at IS NULL ORDER BY m.created_at DESC LIMIT 1) AS m
+       WHERE s.owner_id = $1::uuid AND s.status = 'open' AND s.person_a_id = $4::uuid AND s.person_b_id = $5::uuid`,
+      [ownerId, survivorId, mergedId, a, b],
     );
   },
 

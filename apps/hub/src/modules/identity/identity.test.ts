@@ -15,7 +15,7 @@ type Json = Record<string, any>;
  * connector are matched by the identity consumer; the queue lists, accepts and dismisses;
  * every merge can be undone, field by field.
  */
-describe.each(testDatabaseKinds())('identity resolution on %s', (kind) => {
+describe.each(testDatabaseKinds())('identity resolution on %s', { timeout: 120_000 }, (kind) => {
   let hub: TestHub;
   let alice: SignedUpUser;
   let bob: SignedUpUser;
@@ -43,13 +43,25 @@ describe.each(testDatabaseKinds())('identity resolution on %s', (kind) => {
     ok(await get(user, `/api/v1/persons/suggestions?${query}`));
 
   /** The consumer runs asynchronously: waits until the pair is suggested. */
-  async function suggestionFor(x: string, y: string, ms = 30_000): Promise<Json> {
+  async function suggestionFor(x: string, y: string, ms = 60_000): Promise<Json> {
     const until = Date.now() + ms;
     for (;;) {
       const page = await suggestions();
       const found = page.items.find((s: Json) => [s.a.id, s.b.id].sort().join() === [x, y].sort().join());
       if (found) return found;
-      if (Date.now() > until) throw new Error(`no suggestion for ${x} and ${y}: ${JSON.stringify(page.items)}`);
+      if (Date.now() > until) {
+        // Say what the database holds for the pair, and any failed event, to tell why.
+        const failures = await hub.db.asOwner((tx) =>
+          tx.query(
+            `SELECT to_jsonb(s) AS r FROM public.person_suggestions s WHERE $1 IN (s.person_a_id, s.person_b_id) OR $2 IN (s.person_a_id, s.person_b_id)
+             UNION ALL SELECT to_jsonb(k) FROM public.person_match_keys k WHERE k.person_id IN ($1, $2)
+             UNION ALL SELECT jsonb_build_object('id', e.id, 'p', e.properties, 'del', e.deleted_at) FROM public.entities e WHERE e.id IN ($1, $2)
+             UNION ALL SELECT to_jsonb(f) FROM made_open.event_failures f UNION ALL SELECT to_jsonb(d) FROM made_open.event_dead_letters d`,
+            [x, y],
+          ),
+        );
+        throw new Error(`no suggestion for ${x} and ${y}: ${JSON.stringify(failures.rows).slice(0, 3000)}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -269,5 +281,28 @@ describe.each(testDatabaseKinds())('identity resolution on %s', (kind) => {
     expect(undone.survivor.identifiers.map((i: Json) => i.value)).toEqual(['alan@example.org']);
     expect(undone.restored).toMatchObject({ id: b.id, title: 'A. Turing', body: 'Bletchley', deletedAt: null });
     expect(undone.restored.identifiers.map((i: Json) => i.value)).toEqual(['+442071234567']);
+  });
+
+  it('documents its routes in OpenAPI, with the duplicates of POST /persons', async () => {
+    const doc = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    for (const path of [
+      '/api/v1/persons/suggestions',
+      '/api/v1/persons/suggestions/{id}/accept',
+      '/api/v1/persons/suggestions/{id}/dismiss',
+      '/api/v1/persons/merges/{mergeId}/undo',
+    ]) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect(JSON.stringify(doc.paths['/api/v1/persons'].post.responses['201'])).toContain('duplicates');
+  });
+
+  it('refuses bad input with a 400, and unknown ids with a 404', async () => {
+    expect((await post(alice, '/api/v1/persons/suggestions/not-a-uuid/accept', {})).statusCode).toBe(400);
+    const unknown = '01900000-0000-7000-8000-000000000000';
+    expect((await post(alice, `/api/v1/persons/suggestions/${unknown}/accept`, {})).statusCode).toBe(404);
+    expect((await post(alice, `/api/v1/persons/suggestions/${unknown}/accept`, { keepId: 'x' })).statusCode).toBe(400);
+    expect((await post(alice, `/api/v1/persons/suggestions/${unknown}/accept`, { extra: 1 })).statusCode).toBe(400);
+    expect((await post(alice, `/api/v1/persons/merges/${unknown}/undo`)).statusCode).toBe(404);
+    expect((await get(alice, '/api/v1/persons/suggestions?limit=101')).statusCode).toBe(400);
   });
 });
