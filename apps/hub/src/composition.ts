@@ -12,6 +12,7 @@ import {
 import { authMigrations, createAuthModule, type AuthTuning } from './modules/auth/index.ts';
 import { createEventsModule, eventsMigrations } from './modules/events/index.ts';
 import { createGraphFileEntities, createGraphModule, graphMigrations } from './modules/graph/index.ts';
+import { createIdentityModule, identityMigrations } from './modules/identity/index.ts';
 import { createJobsModule, jobsMigrations, type JobsOptions } from './modules/jobs/index.ts';
 import { createRealtimeModule, realtimeMigrations } from './modules/realtime/index.ts';
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
@@ -55,6 +56,7 @@ export const migrationSources: readonly MigrationSource[] = [
   connectorsMigrations,
   messagesMigrations,
   timelineMigrations,
+  identityMigrations,
 ];
 
 /**
@@ -174,6 +176,14 @@ export async function composeHub(
   });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
   const search = createSearchModule({ config, db, logger: logger.child({ module: 'search' }), events });
+  // Suggested duplicates, their review and merge undo (issue 17).
+  const identity = createIdentityModule({
+    db,
+    logger: logger.child({ module: 'identity' }),
+    events,
+    graph: graph.service,
+    defaultRegionOf: auth.settings.defaultRegionOf,
+  });
   // Twilio messaging: its connector, the MMS media job and the number picker (connectors/twilio).
   const twilio = createTwilio({
     config,
@@ -228,6 +238,7 @@ export async function composeHub(
     messages,
     calls,
     timeline,
+    identity,
   ];
 
   await migrate(db, migrationSources, logger);

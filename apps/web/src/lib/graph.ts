@@ -12,6 +12,7 @@ import {
 } from '@made-open/shared/entities';
 import { friendlyHubError, HubError } from '@/lib/errors';
 import { hubFetch } from '@/lib/hub';
+import { holderOf, type DuplicateNotice } from '@/lib/identity';
 import {
   EntityPageSchema,
   EntitySchema,
@@ -104,14 +105,20 @@ function personProperties(input: ContactInput, previous: Record<string, unknown>
   return props;
 }
 
-export async function createContact(input: ContactInput): Promise<Contact> {
-  const created = EntitySchema.parse(
-    await hubFetch('/persons', {
-      method: 'POST',
-      body: { name: input.name, phones: input.phones, emails: input.emails, properties: personProperties(input) },
-    }),
-  );
-  return toContact(created);
+/** A saved contact, and the persons it looks like (a phone or email they already have). */
+export type SavedContact = Contact & { duplicates: DuplicateNotice[] };
+
+const DuplicatesSchema = z
+  .array(z.object({ personId: z.string(), name: z.string(), reasons: z.array(z.any()) }))
+  .catch([]);
+
+export async function createContact(input: ContactInput): Promise<SavedContact> {
+  const raw = await hubFetch<{ duplicates?: unknown }>('/persons', {
+    method: 'POST',
+    body: { name: input.name, phones: input.phones, emails: input.emails, properties: personProperties(input) },
+  });
+  const created = EntitySchema.parse(raw);
+  return { ...toContact(created), duplicates: DuplicatesSchema.parse(raw.duplicates ?? []) as DuplicateNotice[] };
 }
 
 /**
@@ -125,7 +132,7 @@ export async function updateContact(
   input: ContactInput,
   current: Entity,
   region?: CountryCode,
-): Promise<Contact> {
+): Promise<SavedContact> {
   const path = `/entities/${encodeURIComponent(id)}`;
   const updated = EntitySchema.parse(
     await hubFetch(path, {
@@ -149,10 +156,22 @@ export async function updateContact(
       );
     }
   }
+  // A phone or email another person has stays theirs: kept here as a display copy, and named
+  // as a duplicate so the form can offer to merge (the hub would refuse it as identifier_taken).
+  const duplicates: DuplicateNotice[] = [];
+  const heldElsewhere = async (kind: 'phone' | 'email', value: string) => {
+    const holder = await holderOf(kind, value, id);
+    if (!holder) return false;
+    const known = duplicates.find((d) => d.personId === holder.personId);
+    if (known) known.reasons.push(...holder.reasons);
+    else duplicates.push(holder);
+    return true;
+  };
   for (const e of input.emails) {
     const n = normalizeEmail(e);
     if (n && !known.has(`email:${n}`)) {
       known.add(`email:${n}`);
+      if (await heldElsewhere('email', n)) continue;
       latest = EntitySchema.parse(
         await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, {
           method: 'POST',
@@ -165,6 +184,7 @@ export async function updateContact(
     const n = normalizePhone(p, { defaultCountry: region });
     if (n && !known.has(`phone:${n}`)) {
       known.add(`phone:${n}`);
+      if (await heldElsewhere('phone', n)) continue;
       latest = EntitySchema.parse(
         await hubFetch(`/persons/${encodeURIComponent(id)}/identifiers`, {
           method: 'POST',
@@ -173,19 +193,20 @@ export async function updateContact(
       );
     }
   }
-  return toContact(latest);
+  return { ...toContact(latest), duplicates };
 }
 
 export async function deleteEntity(id: string): Promise<void> {
   await hubFetch(`/entities/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
 
-export async function mergeContacts(primaryId: string, otherId: string): Promise<Contact> {
-  return toContact(
-    EntitySchema.parse(
-      await hubFetch(`/persons/${encodeURIComponent(primaryId)}/merge`, { method: 'POST', body: { otherId } }),
-    ),
-  );
+/** The kept contact, and the id of the merge (to undo it). */
+export async function mergeContacts(primaryId: string, otherId: string): Promise<Contact & { mergeId?: string }> {
+  const raw = await hubFetch<{ mergeId?: string }>(`/persons/${encodeURIComponent(primaryId)}/merge`, {
+    method: 'POST',
+    body: { otherId },
+  });
+  return { ...toContact(EntitySchema.parse(raw)), ...(raw.mergeId ? { mergeId: raw.mergeId } : {}) };
 }
 
 const LinkSchema = z

@@ -115,10 +115,15 @@ export const graphRepository = {
     };
   },
 
+  /**
+   * FOR NO KEY UPDATE: no writer here changes an entity's key, and it does not block the
+   * key-share locks that inserting a row which references the entity takes (a link, an
+   * identifier, the identity module's keys), so those cannot deadlock with a merge.
+   */
   async lockEntity(tx: Sql, id: string): Promise<EntityState | undefined> {
     const result = await tx.query<EntityState>(
       `SELECT e.id, e.type, e.version, e.deleted_at IS NOT NULL AS deleted, e.merged_into_id, ${entityJson('e')} AS entity
-       FROM public.entities e WHERE e.id = $1 FOR UPDATE`,
+       FROM public.entities e WHERE e.id = $1 FOR NO KEY UPDATE`,
       [id],
     );
     return result.rows[0];
@@ -128,7 +133,7 @@ export const graphRepository = {
   async lockEntities(tx: Sql, ids: string[]): Promise<EntityState[]> {
     const result = await tx.query<EntityState>(
       `SELECT e.id, e.type, e.version, e.deleted_at IS NOT NULL AS deleted, e.merged_into_id, ${entityJson('e')} AS entity
-       FROM public.entities e WHERE e.id = ANY($1::uuid[]) ORDER BY e.id FOR UPDATE`,
+       FROM public.entities e WHERE e.id = ANY($1::uuid[]) ORDER BY e.id FOR NO KEY UPDATE`,
       [ids],
     );
     return result.rows;

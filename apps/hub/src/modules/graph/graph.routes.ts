@@ -18,8 +18,10 @@ import {
   linkSchema,
   linksQuerySchema,
   personCreateInputSchema,
+  personCreatedSchema,
   personLookupQuerySchema,
   personMergeInputSchema,
+  personMergedSchema,
   personSchema,
 } from './graph.schemas.ts';
 import type { GraphService } from './graph.service.ts';
@@ -194,10 +196,12 @@ export function graphRoutes(service: GraphService) {
           tags: entityTags,
           summary: 'Create a person with phones and emails',
           description:
-            'Phones are normalised to E.164 (national numbers need defaultCountry), emails trimmed and lowercased. ' +
-            'An identifier that already belongs to another person is 409 identifier_taken naming it (details[].personId).',
+            'Phones are normalised to E.164 (national numbers without a country code use defaultCountry, else the account default region), emails trimmed and lowercased. ' +
+            'A phone or email that already belongs to another person stays with that person: the new one is created all the same, keeps it as a display copy in its properties, ' +
+            'and `duplicates` names the other person with the reasons (same_email, same_phone), so a client can offer to merge them (POST /persons/:id/merge). ' +
+            'The pair also appears in GET /persons/suggestions.',
           body: personCreateInputSchema,
-          response: { 201: personSchema, ...errorResponses, ...conflict },
+          response: { 201: personCreatedSchema, ...errorResponses, ...conflict },
         },
       },
       async (request, reply) => {
@@ -263,10 +267,10 @@ export function graphRoutes(service: GraphService) {
           summary: 'Merge another person into this one',
           description:
             "Links and identifiers of `otherId` move to this person, which takes the other's properties it lacks. The other is kept as a tombstone: " +
-            'GET of its id is then 404 with code `merged` and details.mergedIntoId.',
+            'GET of its id is then 404 with code `merged` and details.mergedIntoId. The merge is journalled: `mergeId` in the answer undoes it (POST /persons/merges/:mergeId/undo).',
           params: idParamsSchema,
           body: personMergeInputSchema,
-          response: { 200: personSchema, ...errorResponses },
+          response: { 200: personMergedSchema, ...errorResponses },
         },
       },
       async (request) => {

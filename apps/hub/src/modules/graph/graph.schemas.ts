@@ -9,8 +9,10 @@ import {
   linkCreateInputSchema,
   linkSchema,
   personCreateInputSchema,
+  personCreatedSchema,
   personLookupQuerySchema,
   personMergeInputSchema,
+  personMergedSchema,
   personSchema,
   uuidSchema,
 } from '@made-open/shared';
@@ -27,8 +29,10 @@ export {
   linkCreateInputSchema,
   linkSchema,
   personCreateInputSchema,
+  personCreatedSchema,
   personLookupQuerySchema,
   personMergeInputSchema,
+  personMergedSchema,
   personSchema,
 };
 

@@ -6,6 +6,7 @@ import {
   normalizePhone,
   phoneProblem,
   type CountryCode,
+  type DuplicateNotice,
   type Entity,
   type EntityCreateInput,
   type EntityListQuery,
@@ -16,6 +17,7 @@ import {
   type LinkCreateInput,
   type Person,
   type PersonCreateInput,
+  type PersonCreated,
   type PersonLookupQuery,
   type PhoneOptions,
 } from '@made-open/shared';
@@ -27,6 +29,7 @@ import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { identifierTaken, type Ingest } from './graph.ingest.ts';
 import { syncNoteMentions } from './graph.mentions.ts';
+import { createMergeOperations } from './graph.merge.ts';
 import type { EntityState, GraphRepository, LinkRow } from './graph.repository.ts';
 
 /** GET (or change) of a person that was merged: 404, naming the survivor. */
@@ -58,7 +61,7 @@ type ChangedField = (typeof entityFieldNames)[number];
 
 const actorOf = (user: Caller): Actor => user.actor ?? { kind: 'user', id: user.id };
 
-function missing(state: Pick<EntityState, 'deleted' | 'merged_into_id'> | undefined, what = 'entity'): never | void {
+function missing(state: Pick<EntityState, 'deleted' | 'merged_into_id'> | undefined, what = 'entity'): void {
   if (!state) throw new NotFoundError(what);
   if (state.merged_into_id) throw new MergedError(state.merged_into_id);
   if (state.deleted) throw new NotFoundError(what);
@@ -146,8 +149,42 @@ function normalize(
   );
 }
 
+/**
+ * The typed phones and emails that another person holds go into the new person's
+ * properties (display copies) when its properties do not list them, so the number is not
+ * lost and the matcher and a later merge see it.
+ */
+function withDisplayCopies(
+  input: PersonCreateInput,
+  taken: readonly { kind: IdentifierKind; value: string }[],
+  options: PhoneOptions,
+): Record<string, unknown> {
+  if (taken.length === 0) return input.properties;
+  const properties: Record<string, unknown> = { ...input.properties };
+  for (const [kind, field, typed] of [
+    ['phone', 'phones', input.phones],
+    ['email', 'emails', input.emails],
+  ] as const) {
+    const listed = Array.isArray(properties[field]) ? [...(properties[field] as string[])] : [];
+    const listedValues = new Set(
+      listed.map((v) => (kind === 'phone' ? normalizePhone(v, options) : normalizeEmail(v))),
+    );
+    for (const raw of typed) {
+      const value = kind === 'phone' ? normalizePhone(raw, options) : normalizeEmail(raw);
+      if (value && taken.some((t) => t.kind === kind && t.value === value) && !listedValues.has(value)) {
+        // A number in E.164, so it reads the same without the request's defaultCountry.
+        listed.push(kind === 'phone' ? value : raw);
+        listedValues.add(value);
+      }
+    }
+    if (listed.length > 0) properties[field] = listed;
+  }
+  return properties;
+}
+
 export function createGraphService(deps: GraphServiceDeps) {
   const { db, repository: repo, outbox, ingest } = deps;
+  const merges = createMergeOperations({ db, repository: repo, outbox, missing });
   const regionOf = async (tx: Sql, user: Caller, given: CountryCode | undefined) =>
     given ?? (await deps.defaultRegionOf?.(tx, user.id));
 
@@ -348,13 +385,23 @@ export function createGraphService(deps: GraphServiceDeps) {
       });
     },
 
-    /** A person and its identifiers in one transaction; 409 naming the owner of a taken one. */
-    async createPerson(user: Caller, input: PersonCreateInput): Promise<Person> {
+    /**
+     * A person and its identifiers in one transaction. A phone or email another person has
+     * already stays theirs (identifiers are unique): the new person keeps it as a display copy
+     * in its properties, and the answer names that person in `duplicates`, so the client can
+     * offer to merge. It is never refused for it.
+     */
+    async createPerson(user: Caller, input: PersonCreateInput): Promise<PersonCreated> {
       return db.asUser(user.claims, async (tx) => {
         // Normalised here first so that a bad phone or email is named as the API's own field.
         const defaultCountry = await regionOf(tx, user, input.defaultCountry);
         const pairs = normalizeAll(input.phones, input.emails, { defaultCountry });
-        const values = (kind: IdentifierKind) => pairs.filter((p) => p.kind === kind).map((p) => p.value);
+        const taken = await repo.findIdentifiers(tx, pairs);
+        const isTaken = (kind: IdentifierKind, value: string) =>
+          taken.some((t) => t.kind === kind && t.value === value);
+        const values = (kind: IdentifierKind) =>
+          pairs.filter((p) => p.kind === kind && !isTaken(p.kind, p.value)).map((p) => p.value);
+        const properties = withDisplayCopies(input, taken, { defaultCountry });
         const result = await ingest(tx, {
           ownerId: user.id,
           actor: actorOf(user),
@@ -363,7 +410,7 @@ export function createGraphService(deps: GraphServiceDeps) {
               type: 'person',
               title: input.name,
               body: input.body ?? '',
-              properties: input.properties,
+              properties,
               source: input.source,
               externalId: input.externalId,
               phones: values('phone'),
@@ -373,7 +420,19 @@ export function createGraphService(deps: GraphServiceDeps) {
           mode: 'create',
           returnJson: true,
         });
-        return JSON.parse(result.items[0]!.json!) as Person;
+        const person = JSON.parse(result.items[0]!.json!) as Person;
+        const duplicates: DuplicateNotice[] = [];
+        for (const t of taken) {
+          const reason = { code: t.kind === 'email' ? 'same_email' : 'same_phone', value: t.value } as const;
+          const known = duplicates.find((d) => d.personId === t.entityId);
+          if (known) {
+            known.reasons.push(reason);
+            continue;
+          }
+          const other = await repo.getPerson(tx, t.entityId);
+          if (other) duplicates.push({ personId: other.id, name: other.title, reasons: [reason] });
+        }
+        return { ...person, duplicates };
       });
     },
 
@@ -422,33 +481,7 @@ export function createGraphService(deps: GraphServiceDeps) {
       });
     },
 
-    /**
-     * Folds `otherId` into `survivorId`: links and identifiers move to the survivor, which
-     * takes the other's properties it lacks; the other stays as a tombstone (deletedAt,
-     * mergedIntoId). One transaction, one data.PersonsMerged event.
-     */
-    async mergePersons(user: Caller, survivorId: string, otherId: string): Promise<Person> {
-      if (survivorId === otherId) throw new ValidationError('A person cannot be merged into itself.');
-      return db.asUser(user.claims, async (tx) => {
-        const states = await repo.lockEntities(tx, [survivorId, otherId]);
-        for (const id of [survivorId, otherId]) {
-          const state = states.find((s) => s.id === id);
-          missing(state, 'person');
-          if (state!.type !== 'person') throw new NotFoundError('person');
-        }
-        const moved = await repo.moveGraphOfPerson(tx, survivorId, otherId);
-        const survivor = await repo.absorbPerson(tx, survivorId, otherId);
-        const merged = await repo.tombstoneMerged(tx, otherId, survivorId);
-        await outbox.append(tx, {
-          type: 'data.PersonsMerged',
-          ownerId: user.id,
-          subject: survivorId,
-          actor: actorOf(user),
-          data: { survivor, merged, ...moved },
-        });
-        return { ...survivor, identifiers: await repo.identifiersOf(tx, survivorId) };
-      });
-    },
+    ...merges,
   };
 }
 

@@ -53,10 +53,13 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
     return response.json();
   }
 
+  /** The person as GET renders it (the create answer adds `duplicates`, checked where it matters). */
   async function createPerson(user: SignedUpUser, body: Record<string, unknown>) {
     const response = await post(user, '/api/v1/persons', body);
     expect(response.statusCode, response.body).toBe(201);
-    return response.json();
+    const { duplicates, ...person } = response.json();
+    expect(duplicates).toEqual(expect.any(Array));
+    return person;
   }
 
   describe('entities', () => {
@@ -374,19 +377,26 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       });
     });
 
-    it('refuses an identifier that belongs to another person, naming it, and creates nothing', async () => {
+    it('creates a person whose email another has, keeping it there and naming that person as a duplicate', async () => {
       const first = await createPerson(alice, { name: 'First', emails: ['shared@example.com'] });
-      const conflict = await post(alice, '/api/v1/persons', {
+      const created = await post(alice, '/api/v1/persons', {
         name: 'Second',
         emails: ['new@example.com', 'SHARED@example.com'],
       });
-      expect(conflict.statusCode).toBe(409);
-      expect(conflict.json().error.code).toBe('identifier_taken');
-      expect(conflict.json().error.message).toContain(first.id);
-      expect(conflict.json().error.details).toEqual([
-        { kind: 'email', value: 'shared@example.com', personId: first.id },
+      expect(created.statusCode, created.body).toBe(201);
+      const second = created.json();
+      expect(second.duplicates).toEqual([
+        { personId: first.id, name: 'First', reasons: [{ code: 'same_email', value: 'shared@example.com' }] },
       ]);
-      expect((await get(alice, '/api/v1/persons/lookup?email=new%40example.com')).statusCode).toBe(404);
+      // The identifier stays with the first; the second keeps what was typed as a display copy.
+      expect(second.identifiers.map((i: { value: string }) => i.value)).toEqual(['new@example.com']);
+      expect(second.properties.emails).toEqual(['SHARED@example.com']);
+      expect((await get(alice, '/api/v1/persons/lookup?email=shared%40example.com')).json().id).toBe(first.id);
+      expect((await get(alice, '/api/v1/persons/lookup?email=new%40example.com')).json().id).toBe(second.id);
+      // A person without duplicates says so.
+      expect(
+        (await post(alice, '/api/v1/persons', { name: 'Alone', emails: ['alone@example.com'] })).json().duplicates,
+      ).toEqual([]);
       // Another owner may use the same address.
       expect(
         (await post(bob, '/api/v1/persons', { name: 'Bob copy', emails: ['shared@example.com'] })).statusCode,

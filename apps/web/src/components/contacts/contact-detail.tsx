@@ -4,6 +4,8 @@ import { Building2, Cake, Mail, MapPin, Pencil, Phone, Tag, Trash2, Users } from
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ContactForm } from '@/components/contacts/contact-form';
+import { DuplicateNotice, foundDuplicates } from '@/components/contacts/duplicate-notice';
+import type { DuplicateNotice as DuplicateNoticeData } from '@made-open/shared/identity-api';
 import { Avatar, PhotoControls } from '@/components/contacts/contact-photo';
 import { Relationships } from '@/components/contacts/relationships';
 import { PhoneActions } from '@/components/messages/phone-actions';
@@ -52,6 +54,7 @@ export function ContactDetail({
   const [contact, setContact] = useState(initial);
   const [editing, setEditing] = useState(false);
   const [saving, setSaving] = useState(false);
+  const [duplicates, setDuplicates] = useState<DuplicateNoticeData[]>(() => foundDuplicates.get(initial.id) ?? []);
   const router = useRouter();
   const toast = useToast();
   const { remove } = usePendingDeletes();
@@ -69,7 +72,11 @@ export function ContactDetail({
       setEditing(true);
       return { error: result.error, ...(result.fieldErrors ? { fieldErrors: result.fieldErrors } : {}) };
     }
-    setContact(result.data);
+    const { duplicates: found, ...saved } = result.data;
+    setContact(saved);
+    setDuplicates(found);
+    if (found.length > 0) foundDuplicates.set(saved.id, found);
+    else foundDuplicates.delete(saved.id);
     toast({
       title: 'Changes saved',
       action: {
@@ -88,6 +95,20 @@ export function ContactDetail({
 
   return (
     <div className="grid gap-6">
+      {duplicates.length > 0 && (
+        <DuplicateNotice selfId={contact.id} duplicates={duplicates}>
+          <Button
+            variant="outline"
+            size="sm"
+            onClick={() => {
+              foundDuplicates.delete(contact.id);
+              setDuplicates([]);
+            }}
+          >
+            Keep both
+          </Button>
+        </DuplicateNotice>
+      )}
       <div className="flex flex-wrap items-center gap-4">
         <Avatar id={contact.id} name={contact.name} photo={contact.photo} className="size-16 text-xl" />
         <div className="min-w-0 flex-1">

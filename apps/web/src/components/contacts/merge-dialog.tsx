@@ -8,6 +8,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { useToast } from '@/components/ui/toast';
 import { mergeContactsAction } from '@/lib/actions/contacts';
+import { undoMergeAction } from '@/lib/actions/identity';
 import { mergePreview, type Contact } from '@/lib/model';
 
 function Summary({ c, heading }: { c: Contact; heading: string }) {
@@ -74,7 +75,22 @@ export function MergeDialog({ contact, onMerged }: { contact: Contact; onMerged:
     if (!result.ok) return setError(result.error);
     setOpen(false);
     reset();
-    toast({ title: `Merged into ${result.data.name}` });
+    const mergeId = result.data.mergeId;
+    toast({
+      title: `Merged into ${result.data.name}`,
+      ...(mergeId && {
+        action: {
+          label: 'Undo',
+          onAction: async () => {
+            const undone = await undoMergeAction(mergeId);
+            if (!undone.ok)
+              return toast({ title: 'Could not undo the merge', description: undone.error, tone: 'error' });
+            toast({ title: 'Merge undone' });
+            router.refresh();
+          },
+        },
+      }),
+    });
     if (result.data.id === contact.id) {
       onMerged(result.data);
       router.refresh();

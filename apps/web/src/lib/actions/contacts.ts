@@ -8,6 +8,7 @@ import {
   mergeContacts,
   removeLink,
   updateContact,
+  type SavedContact,
 } from '@/lib/graph';
 import { attempt, type ActionResult } from '@/lib/hub';
 import { getDefaultRegion } from '@/lib/account';
@@ -26,7 +27,7 @@ async function validate(
   return { ok: false, result: { ok: false, error: 'Some fields need attention.', fieldErrors } };
 }
 
-export async function createContactAction(input: ContactInput): Promise<ActionResult<Contact>> {
+export async function createContactAction(input: ContactInput): Promise<ActionResult<SavedContact>> {
   const checked = await validate(input);
   if (!checked.ok) return checked.result;
   const result = await attempt(() => createContact(checked.data));
@@ -38,7 +39,7 @@ export async function updateContactAction(
   id: string,
   version: number,
   input: ContactInput,
-): Promise<ActionResult<Contact>> {
+): Promise<ActionResult<SavedContact>> {
   const checked = await validate(input);
   if (!checked.ok) return checked.result;
   const result = await attempt(async () => {
@@ -60,7 +61,10 @@ export async function deleteContactAction(id: string): Promise<ActionResult> {
   return result;
 }
 
-export async function mergeContactsAction(primaryId: string, otherId: string): Promise<ActionResult<Contact>> {
+export async function mergeContactsAction(
+  primaryId: string,
+  otherId: string,
+): Promise<ActionResult<Contact & { mergeId?: string }>> {
   if (primaryId === otherId) return { ok: false, error: 'Choose two different contacts to merge.' };
   const result = await attempt(() => mergeContacts(primaryId, otherId));
   if (result.ok) revalidatePath('/contacts', 'layout');

@@ -1,14 +1,16 @@
-import { Plus } from 'lucide-react';
+import { Plus, UsersRound } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Suspense } from 'react';
 import { ContactList } from '@/components/contacts/contact-list';
 import { PageHeader } from '@/components/page-header';
 import { CONTACTS_HEADER } from '@/components/page-headers';
+import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Problem } from '@/components/problem';
 import { listContactRows } from '@/lib/graph';
 import { load } from '@/lib/hub';
+import { countSuggestions } from '@/lib/identity';
 import { filterContacts } from '@/lib/model';
 
 /** Rows in the page's HTML: a screenful. The rest is fetched by the list right after, so
@@ -22,7 +24,12 @@ export default async function ContactsPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const [result, params] = await Promise.all([load(listContactRows), searchParams]);
+  // The badge is a nicety: a hub that cannot count suggestions still shows the contacts.
+  const [result, params, duplicates] = await Promise.all([
+    load(listContactRows),
+    searchParams,
+    countSuggestions().catch(() => 0),
+  ]);
   if (!result.ok) return <Problem message={result.error} />;
   const { rows, truncated, stamp } = result.data;
   const sorted = filterContacts(rows, '', params.sort === 'recent' ? 'recent' : 'name');
@@ -33,11 +40,24 @@ export default async function ContactsPage({
         {...CONTACTS_HEADER}
         actions={
           rows.length > 0 && (
-            <Button asChild>
-              <Link href="/contacts/new">
-                <Plus aria-hidden="true" /> New contact
-              </Link>
-            </Button>
+            <>
+              {duplicates > 0 && (
+                <Button variant="outline" asChild>
+                  <Link href="/contacts/duplicates">
+                    <UsersRound aria-hidden="true" /> Duplicates
+                    <Badge className="border-primary/40 text-foreground">
+                      {duplicates}
+                      <span className="sr-only"> to review</span>
+                    </Badge>
+                  </Link>
+                </Button>
+              )}
+              <Button asChild>
+                <Link href="/contacts/new">
+                  <Plus aria-hidden="true" /> New contact
+                </Link>
+              </Button>
+            </>
           )
         }
       />
