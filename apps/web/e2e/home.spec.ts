@@ -68,3 +68,22 @@ test('birthdays, due reminders and recent activity; a task is done in place', as
   await expect(page.getByText('Nothing to do.').filter(VISIBLE)).toBeVisible();
   await inspect(page, 'home-done');
 });
+
+test('suggested merges show on Today, linking to both people and the review queue', async () => {
+  // The same person typed twice (same name and email): suggested as duplicates, never merged silently.
+  await hub.call('POST', '/persons', { name: 'Ada Lovelace', emails: ['ada@example.com'] });
+  await hub.call('POST', '/persons', { name: 'Ada Lovelace', emails: ['ada@example.com'] });
+  await expect
+    .poll(async () => (await hub.call<{ total: number }>('GET', '/persons/suggestions?limit=1')).total, {
+      timeout: 30_000,
+    })
+    .toBeGreaterThan(0);
+  await page.goto('/');
+  const merges = page.getByRole('list', { name: 'Suggested merges' });
+  await expect(merges.getByRole('listitem').first()).toContainText('may be the same person');
+  await expect(merges.getByRole('link').first()).toHaveAttribute('href', /^\/contacts\/[0-9a-f-]{36}$/);
+  await page.getByRole('link', { name: /^Review (the suggestion|all \d+ suggestions)$/ }).click();
+  await expect(page).toHaveURL(/\/contacts\/duplicates$/);
+  await page.goto('/');
+  await inspect(page, 'home-merges');
+});

@@ -102,7 +102,7 @@ test('an edit that adds a phone another contact has offers the merge inline', as
   await expect(page.getByRole('heading', { level: 1, name: 'Robert Fernsby' })).toBeVisible();
   await page.getByRole('button', { name: 'Edit' }).click();
   await page.getByLabel('Phone numbers').filter(VISIBLE).fill('+44 7700 900111');
-  await page.getByRole('button', { name: /^Save/ }).click();
+  await page.getByRole('button', { name: 'Save changes' }).click();
   const notice = page.getByRole('region', { name: 'This looks like someone you already have' });
   await expect(notice).toBeVisible();
   await expect(notice).toContainText('Same phone +447700900111');

@@ -175,7 +175,10 @@ test('a contact with the whole model: national number, dates, address, tags, gro
   gwenId = page.url().split('/').pop()!;
 
   // Stored as E.164, shown in the national format of the reader's region.
-  await expect(page.getByRole('link', { name: '07700 900123' })).toHaveAttribute('href', 'tel:+447700900123');
+  await expect(page.getByRole('link', { name: '07700 900123', exact: true })).toHaveAttribute(
+    'href',
+    'tel:+447700900123',
+  );
   await expect(page.getByText('Editor, Gwasg Ifans').filter(VISIBLE)).toBeVisible();
   await expect(page.getByText('23 April').filter(VISIBLE)).toBeVisible();
   await expect(page.getByText('20 June 2015').filter(VISIBLE)).toBeVisible();

@@ -92,7 +92,9 @@ test('stay in touch every N weeks is set on the contact page', async () => {
   const select = page.getByRole('combobox', { name: 'Stay in touch' });
   await select.selectOption({ label: 'Every 2 weeks' });
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(page.getByText('You will be reminded to get in touch every 2 weeks').filter(VISIBLE)).toBeVisible();
+  await expect(
+    page.getByText('You will be reminded to get in touch every 2 weeks', { exact: true }).filter(VISIBLE),
+  ).toBeVisible();
   await expect(page.getByText('next reminder').filter(VISIBLE)).toBeVisible();
   const person = await hub.call<{ properties: { stayInTouchWeeks?: number } }>('GET', `/entities/${ada.id}`);
   expect(person.properties.stayInTouchWeeks).toBe(2);

@@ -4,6 +4,7 @@ import { cookies } from 'next/headers';
 import Link from 'next/link';
 import { OccasionList } from '@/components/home/occasion-list';
 import { RecentActivity } from '@/components/home/recent-activity';
+import { SuggestedMerges } from '@/components/home/suggested-merges';
 import { TaskList } from '@/components/home/task-list';
 import { TimeZoneCookie, TZ_COOKIE } from '@/components/home/time-zone-cookie';
 import { PageHeader } from '@/components/page-header';
@@ -12,6 +13,7 @@ import { Problem } from '@/components/problem';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { load } from '@/lib/hub';
+import { listSuggestions } from '@/lib/identity';
 import { getToday } from '@/lib/timeline';
 
 export const metadata: Metadata = { title: 'Today' };
@@ -26,6 +28,9 @@ export default async function Home() {
   let result = await load(() => getToday(timeZone));
   // A zone the hub does not know (an old browser's alias): today in UTC rather than nothing.
   if (!result.ok && timeZone !== 'UTC') result = await load(() => getToday('UTC'));
+  // Suggested merges are a side card: if they cannot be read, Today still shows.
+  const suggestions = await load(() => listSuggestions(3));
+  const merges = suggestions.ok && suggestions.data.total > 0 ? suggestions.data : undefined;
   return (
     <>
       <TimeZoneCookie used={timeZone} />
@@ -85,6 +90,16 @@ export default async function Home() {
               <OccasionList occasions={result.data.occasions} />
             </CardContent>
           </Card>
+          {merges && (
+            <Card className="lg:col-span-2">
+              <CardHeader>
+                <CardTitle>Suggested merges</CardTitle>
+              </CardHeader>
+              <CardContent>
+                <SuggestedMerges items={merges.items} total={merges.total} />
+              </CardContent>
+            </Card>
+          )}
           <Card className="lg:col-span-2">
             <CardHeader>
               <CardTitle>Recent activity</CardTitle>
