@@ -129,7 +129,9 @@ test('the room page: camera preview, controls, the invitation, and a clear error
   await inspect(page, 'video-room-error');
 });
 
-test('the guest join page: name form, then the error state; leaving ends the room and the link', async ({ browser }) => {
+test('the guest join page: name form, then the error state; leaving ends the room and the link', async ({
+  browser,
+}) => {
   const guest = await (await browser.newContext({ permissions: ['microphone', 'camera'] })).newPage();
   await guest.goto(guestLink);
   await expect(guest.getByRole('heading', { level: 1, name: 'Join a video call' })).toBeVisible();

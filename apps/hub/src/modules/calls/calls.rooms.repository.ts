@@ -58,10 +58,7 @@ export const videoRoomsRepository = {
    * The live room a guest link opens, with its host's display name (system transaction: the
    * guest has no account). Unknown, expired and ended links are all "none".
    */
-  async byGuestTokenHash(
-    tx: Sql,
-    hash: string,
-  ): Promise<(VideoRoomRow & { host_name: string | null }) | undefined> {
+  async byGuestTokenHash(tx: Sql, hash: string): Promise<(VideoRoomRow & { host_name: string | null }) | undefined> {
     const { rows } = await tx.query<VideoRoomRow & { host_name: string | null }>(
       `SELECT r.room, r.owner_id, r.credential_id, r.connection_id, r.guest_expires_at::text AS guest_expires_at,
               NULLIF(btrim(COALESCE(u.raw_user_meta_data->>'full_name', u.raw_user_meta_data->>'name', '')), '')

@@ -210,7 +210,9 @@ export function createCallsService(deps: CallsServiceDeps) {
       if (!row) throw new NotFoundError('video link');
       const secret = await keyedSecret(row.owner_id, row.credential_id, row.connection_id ?? row.credential_id);
       // Random part: two guests with one name are two participants; the name is for display.
-      const identity = `guest_${randomBytes(4).toString('hex')}_${encodeURIComponent(name).slice(0, 90).replace(/%[0-9A-F]?$/, '')}`;
+      const identity = `guest_${randomBytes(4).toString('hex')}_${encodeURIComponent(name)
+        .slice(0, 90)
+        .replace(/%[0-9A-F]?$/, '')}`;
       const grant = new AccessToken.VideoGrant({ room: row.room });
       return { ...sign(secret, identity, grant, guestTokenSeconds), room: row.room, identity, hostName: row.host_name };
     },

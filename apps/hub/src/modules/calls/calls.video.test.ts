@@ -39,9 +39,9 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
   async function verified(token: string) {
     const header = decodeProtectedHeader(token);
     expect(header).toMatchObject({ alg: 'HS256', cty: 'twilio-fpa;v=1' });
-    const { payload } = await jwtVerify(token, new TextEncoder().encode('placeholder-never-used'), {}).catch(
-      () => ({ payload: undefined }),
-    );
+    const { payload } = await jwtVerify(token, new TextEncoder().encode('placeholder-never-used'), {}).catch(() => ({
+      payload: undefined,
+    }));
     expect(payload).toBeUndefined(); // a wrong secret never verifies
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iss: string };
     const key = standIn.keys.get(claims.iss)!;
@@ -65,7 +65,12 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
   async function openRoom(user: SignedUpUser, personId: string) {
     const opened = await api(user, 'POST', '/api/v1/calls/video-token', { personId });
     expect(opened.statusCode, opened.body).toBe(200);
-    return opened.json() as { token: string; room: string; identity: string; guest: { path: string; expiresAt: string } };
+    return opened.json() as {
+      token: string;
+      room: string;
+      identity: string;
+      guest: { path: string; expiresAt: string };
+    };
   }
 
   beforeAll(async () => {
@@ -110,9 +115,8 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
     expect(hours).toBeLessThanOrEqual(2);
     const stored = await hub.db.asSystem(
       async (tx) =>
-        (
-          await tx.query<Record<string, unknown>>('SELECT * FROM made_open.video_rooms WHERE room = $1', [room.room])
-        ).rows,
+        (await tx.query<Record<string, unknown>>('SELECT * FROM made_open.video_rooms WHERE room = $1', [room.room]))
+          .rows,
     );
     expect(stored).toHaveLength(1);
     expect(JSON.stringify(stored)).not.toContain(tokenOf(room.guest.path));
@@ -138,7 +142,8 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
     expect(claims.grants.video!.room).not.toBe(second.room);
     expect(claims.exp - claims.iat).toBe(600);
     // Nothing of the owner's beyond that name: not the email, id, person or credential.
-    for (const secret of [alice.email, alice.id, grace, 'Grace Hopper', first.token]) expect(joined.body).not.toContain(secret);
+    for (const secret of [alice.email, alice.id, grace, 'Grace Hopper', first.token])
+      expect(joined.body).not.toContain(secret);
     // Each exchange is another participant.
     const again = (await guest(tokenOf(first.guest.path), 'Ada Lovelace')).json();
     expect(again.identity).not.toBe(body.identity);
@@ -225,7 +230,8 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
   it(`guest link exchanges are rate limited (${guestTokensPerMinute} a minute per client IP): 429, then nothing`, async () => {
     const room = await openRoom(alice, grace);
     const statuses: number[] = [];
-    for (let i = 0; i < guestTokensPerMinute + 5; i++) statuses.push((await guest(tokenOf(room.guest.path))).statusCode);
+    for (let i = 0; i < guestTokensPerMinute + 5; i++)
+      statuses.push((await guest(tokenOf(room.guest.path))).statusCode);
     expect(statuses).toContain(429);
     expect(statuses.at(-1)).toBe(429);
     // The owner's own routes are not limited by it.

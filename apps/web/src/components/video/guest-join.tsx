@@ -10,7 +10,7 @@ import { VideoCall } from './video-call';
 /** A guest's way into a video call: their name, then the call (no account). */
 export function GuestJoin({ token }: { token: string }) {
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ message: string; name: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   const [joined, setJoined] = useState<GuestToken | null>(null);
 
@@ -32,7 +32,8 @@ export function GuestJoin({ token }: { token: string }) {
         const result = await guestVideoTokenAction(token, name);
         setBusy(false);
         if (result.ok) setJoined(result.data);
-        else setError(result.error);
+        // The link's own failures (ended, expired, unreachable) are not the name's fault.
+        else setError({ message: result.error, name: result.code === undefined });
       }}
     >
       <h1 className="text-xl font-semibold">Join a video call</h1>
@@ -47,14 +48,14 @@ export function GuestJoin({ token }: { token: string }) {
           maxLength={60}
           value={name}
           onChange={(e) => setName(e.target.value)}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? 'guest-error' : undefined}
+          aria-invalid={error?.name ? true : undefined}
+          aria-describedby={error?.name ? 'guest-error' : undefined}
           required
         />
       </div>
       {error && (
         <p id="guest-error" role="alert" className="text-sm text-destructive">
-          {error}
+          {error.message}
         </p>
       )}
       <Button type="submit" disabled={busy}>

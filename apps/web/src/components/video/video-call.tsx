@@ -11,10 +11,7 @@ import { participantName } from './participant-name';
 const CONNECT_TIMEOUT_MS = 20_000;
 
 type Phase =
-  | { kind: 'connecting' }
-  | { kind: 'in-call'; since: number }
-  | { kind: 'error'; message: string }
-  | { kind: 'left' };
+  { kind: 'connecting' } | { kind: 'in-call'; since: number } | { kind: 'error'; message: string } | { kind: 'left' };
 
 /** What went wrong, in words: twilio-video's TwilioError carries a code and a message. */
 function describe(error: unknown): string {
@@ -161,6 +158,7 @@ export function VideoCall({
         <Button
           variant="outline"
           size="lg"
+          className="aria-pressed:bg-muted aria-pressed:ring-2 aria-pressed:ring-ring"
           aria-pressed={muted}
           onClick={() => {
             const next = !muted;
@@ -174,6 +172,7 @@ export function VideoCall({
         <Button
           variant="outline"
           size="lg"
+          className="aria-pressed:bg-muted aria-pressed:ring-2 aria-pressed:ring-ring"
           aria-pressed={cameraOff}
           onClick={() => {
             const next = !cameraOff;
