@@ -77,7 +77,17 @@ export function callsRoutes(service: CallsService) {
     app.post(
       '/api/v1/calls/video-guest-token',
       {
-        config: { rateLimit: { max: guestTokensPerMinute, timeWindow: '1 minute' } },
+        config: {
+          rateLimit: {
+            max: guestTokensPerMinute,
+            timeWindow: '1 minute',
+            errorResponseBuilder: (_request, context) => ({
+              statusCode: 429,
+              code: 'rate_limited',
+              message: `Too many tries to join from here: wait ${context.after} and try again.`,
+            }),
+          },
+        },
         schema: {
           tags: ['calls'],
           summary: "A guest's 10-minute Video Access Token for the one room of a guest link (no account)",

@@ -208,7 +208,13 @@ export function createCallsService(deps: CallsServiceDeps) {
     async guestToken(token: string, name: string) {
       const row = await db.asSystem((tx) => rooms.byGuestTokenHash(tx, sha256(token)));
       if (!row) throw new NotFoundError('video link');
-      const secret = await keyedSecret(row.owner_id, row.credential_id, row.connection_id ?? row.credential_id);
+      // The host removed the credential since: the link is dead, and the guest learns nothing more.
+      const secret = await keyedSecret(row.owner_id, row.credential_id, row.connection_id ?? row.credential_id).catch(
+        (error: unknown) => {
+          if (error instanceof UserError && error.code === 'credential_missing') throw new NotFoundError('video link');
+          throw error;
+        },
+      );
       // Random part: two guests with one name are two participants; the name is for display.
       const identity = `guest_${randomBytes(4).toString('hex')}_${encodeURIComponent(name)
         .slice(0, 90)

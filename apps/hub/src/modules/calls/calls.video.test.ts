@@ -21,18 +21,26 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
   const account = { accountSid: `AC${hex32()}`, authToken: hex32(), numbers: ['+14155550100'] };
   const responses: string[] = [];
 
-  async function api(user: SignedUpUser | null, method: 'GET' | 'POST', url: string, payload?: unknown) {
+  /** `from`: the client's address (the guest route's rate limit counts per address). */
+  async function api(
+    user: SignedUpUser | null,
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    from = '127.0.0.1',
+  ) {
     const response = await hub.app.inject({
       method,
       url,
+      remoteAddress: from,
       headers: user ? bearer(user) : {},
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
     responses.push(response.body);
     return response;
   }
-  const guest = (token: string, name = 'Ada Guest') =>
-    api(null, 'POST', '/api/v1/calls/video-guest-token', { token, name });
+  const guest = (token: string, name = 'Ada Guest', from?: string) =>
+    api(null, 'POST', '/api/v1/calls/video-guest-token', { token, name }, from);
   const tokenOf = (path: string) => path.replace('/video/join/', '');
 
   /** The claims of a token, verified with the secret of the API Key it names. */
@@ -204,7 +212,7 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
       [token],
     ];
     for (const payload of hostile) {
-      const response = await api(null, 'POST', '/api/v1/calls/video-guest-token', payload);
+      const response = await api(null, 'POST', '/api/v1/calls/video-guest-token', payload, '192.0.2.7');
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       expect(response.json().error.code).toBeDefined();
     }
@@ -227,6 +235,19 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
     expect(spec.paths['/api/v1/calls/video-guest-token'].post.security).toEqual([]);
   });
 
+  it('a link whose host removed the Twilio credential is a 404 like any dead link', async () => {
+    const person = await api(bob, 'POST', '/api/v1/entities', { type: 'person', title: 'Katherine Johnson' });
+    expect(person.statusCode, person.body).toBe(201);
+    const room = await openRoom(bob, person.json().id);
+    expect((await guest(tokenOf(room.guest.path), 'Ada', '192.0.2.8')).statusCode).toBe(200);
+    const list = (await api(bob, 'GET', '/api/v1/credentials')).json().credentials as { id: string }[];
+    expect(list).toHaveLength(1);
+    expect((await api(bob, 'DELETE', `/api/v1/credentials/${list[0]!.id}`)).statusCode).toBeLessThan(300);
+    const dead = await guest(tokenOf(room.guest.path), 'Ada', '192.0.2.8');
+    expect(dead.statusCode, dead.body).toBe(404);
+    expect(dead.json().error.code).toBe('not_found');
+  });
+
   it(`guest link exchanges are rate limited (${guestTokensPerMinute} a minute per client IP): 429, then nothing`, async () => {
     const room = await openRoom(alice, grace);
     const statuses: number[] = [];
@@ -234,6 +255,11 @@ describe.each(testDatabaseKinds())('video rooms on %s', (kind) => {
       statuses.push((await guest(tokenOf(room.guest.path))).statusCode);
     expect(statuses).toContain(429);
     expect(statuses.at(-1)).toBe(429);
+    const limited = await guest(tokenOf(room.guest.path));
+    expect(limited.json().error.code).toBe('rate_limited');
+    expect(limited.headers['retry-after']).toBeDefined();
+    // Per client address: a guest elsewhere still joins.
+    expect((await guest(tokenOf(room.guest.path), 'Ada', '192.0.2.9')).statusCode).toBe(200);
     // The owner's own routes are not limited by it.
     expect((await api(alice, 'POST', '/api/v1/calls/video-token', { personId: grace })).statusCode).toBe(200);
   });
