@@ -18,7 +18,7 @@ import { createRealtimeModule, realtimeMigrations } from './modules/realtime/ind
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
 import { createTwilio } from './modules/connectors/twilio/index.ts';
-import { createCallsModule } from './modules/calls/index.ts';
+import { callsMigrations, createCallsModule } from './modules/calls/index.ts';
 import { createMessagesModule, messagesMigrations, messagesSendAction } from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
@@ -57,6 +57,7 @@ export const migrationSources: readonly MigrationSource[] = [
   messagesMigrations,
   timelineMigrations,
   identityMigrations,
+  callsMigrations,
 ];
 
 /**

@@ -4,6 +4,8 @@ import { webEnv } from '@/lib/env';
 import { hasAuthCookie } from '@/lib/supabase/cookies';
 
 const PUBLIC = ['/sign-in', '/sign-up'];
+/** Open to anyone, signed in or not: a video call's guest link (the hub checks its token). */
+const GUEST = ['/video/join/'];
 
 /**
  * Runs before every page: refreshes the Supabase session (rotating cookies), sends people
@@ -29,6 +31,7 @@ export async function proxy(request: NextRequest) {
   const user = data.user;
   const path = request.nextUrl.pathname;
   const isPublic = PUBLIC.some((p) => path === p || path.startsWith(`${p}/`));
+  if (GUEST.some((p) => path.startsWith(p))) return response;
 
   const redirectTo = (target: URL) => {
     const r = NextResponse.redirect(target);

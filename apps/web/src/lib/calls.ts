@@ -1,5 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
+import { webEnv } from '@/lib/env';
+import { friendlyHubError, HubError, type HubErrorBody } from '@/lib/errors';
 import { hubFetch } from '@/lib/hub';
 
 export const CALL_FILTERS = ['missed', 'incoming', 'outgoing'] as const;
@@ -42,9 +44,53 @@ export async function getVoiceToken(): Promise<VoiceToken> {
   return VoiceTokenSchema.parse(await hubFetch('/calls/token', { method: 'POST', body: {} }));
 }
 
-const VideoTokenSchema = z.object({ token: z.string(), room: z.string(), identity: z.string(), expiresAt: z.string() });
+const VideoTokenSchema = z.object({
+  token: z.string(),
+  room: z.string(),
+  identity: z.string(),
+  expiresAt: z.string(),
+  /** The room's guest link (a path on this web app), shown only to its owner. */
+  guest: z.object({ path: z.string(), expiresAt: z.string() }),
+});
+export type VideoRoom = z.infer<typeof VideoTokenSchema>;
 
 /** POST /api/v1/calls/video-token: a token for a new video room for a call with a person. */
-export async function getVideoToken(personId: string) {
+export async function getVideoToken(personId: string): Promise<VideoRoom> {
   return VideoTokenSchema.parse(await hubFetch('/calls/video-token', { method: 'POST', body: { personId } }));
+}
+
+/** POST /api/v1/calls/video-rooms/:room/end: the room's guest link stops working. */
+export async function endVideoRoom(room: string) {
+  await hubFetch(`/calls/video-rooms/${encodeURIComponent(room)}/end`, { method: 'POST' });
+}
+
+const GuestTokenSchema = z.object({
+  token: z.string(),
+  room: z.string(),
+  identity: z.string(),
+  expiresAt: z.string(),
+  hostName: z.string().nullable(),
+});
+export type GuestToken = z.infer<typeof GuestTokenSchema>;
+
+/** POST /api/v1/calls/video-guest-token, without a session: the guest link is the credential. */
+export async function getGuestVideoToken(token: string, name: string): Promise<GuestToken> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/api/v1/calls/video-guest-token', webEnv().supabaseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ token, name }),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new HubError(0, 'unreachable', friendlyHubError(0, undefined, undefined));
+  }
+  const json = (await response.json().catch(() => ({}))) as unknown;
+  if (!response.ok) {
+    const body = json as HubErrorBody;
+    const code = body.error?.code ?? `http_${response.status}`;
+    throw new HubError(response.status, code, friendlyHubError(response.status, code, body.error?.message));
+  }
+  return GuestTokenSchema.parse(json);
 }

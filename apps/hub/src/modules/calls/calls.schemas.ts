@@ -59,3 +59,37 @@ export const callView = z.object({
 export type CallView = z.infer<typeof callView>;
 
 export const callPage = z.object({ items: z.array(callView), nextCursor: z.string().nullable() });
+
+/** A room's single guest link: the path on the web app (its origin is the web app's own). */
+export const guestLinkView = z.object({
+  /** `/video/join/<token>`: the token is unguessable and only its sha256 is stored. */
+  path: z.string(),
+  expiresAt: z.string(),
+});
+
+export const videoRoomView = videoTokenView.extend({ guest: guestLinkView });
+
+export const roomParams = z.strictObject({
+  room: z.string().regex(/^call-[0-9a-f-]{36}$/, 'Not a room this API returned.'),
+});
+
+/** Guest link tokens: 32 random bytes, base64url (43 characters). */
+export const guestTokenInput = z.strictObject({
+  token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'Not a guest link token.'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Your name, so the host knows who joined.')
+    .max(60)
+    .regex(/^[^\p{Cc}\p{Cf}<>]+$/u, 'A name without control characters or angle brackets.'),
+});
+
+export const guestTokenView = z.object({
+  /** A short-lived Access Token (JWT) for twilio-video: VideoGrant for this link's room only. */
+  token: z.string(),
+  room: z.string(),
+  identity: z.string(),
+  expiresAt: z.string(),
+  /** The host's display name (nothing else of theirs), or null when they have not set one. */
+  hostName: z.string().nullable(),
+});

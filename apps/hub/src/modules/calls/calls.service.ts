@@ -1,4 +1,5 @@
 import { providerRegistry } from '@made-open/shared/providers';
+import { createHash, randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { uuidv7 } from 'uuidv7';
 import type { ProviderUrls } from '../../platform/config.ts';
@@ -11,6 +12,7 @@ import { ensureApiKey, twilioErrorOf, twilioRest, voiceIdentityOf } from '../con
 import type { StorageService } from '../storage/index.ts';
 import type { WalletService } from '../wallet/index.ts';
 import { callsRepository as repo, type CallRow } from './calls.repository.ts';
+import { videoRoomsRepository as rooms } from './calls.rooms.repository.ts';
 import type { CallListQuery, CallView } from './calls.schemas.ts';
 
 export interface CallsServiceDeps {
@@ -23,10 +25,16 @@ export interface CallsServiceDeps {
 
 /** Access Tokens live one hour; the browser refreshes them on tokenWillExpire. */
 export const tokenSeconds = 3600;
+/** A room's guest link works this long (unless the room is ended first). */
+export const guestLinkSeconds = 2 * 3600;
+/** A guest's token: long enough to connect (Twilio keeps a connected participant past it). */
+export const guestTokenSeconds = 600;
 /** Signed voicemail URLs in a call list. */
 const recordingUrlSeconds = 3600;
 
 const { AccessToken } = twilio.jwt;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const encodeCursor = (row: { occurred_at: string; id: string }) =>
   Buffer.from(JSON.stringify([new Date(row.occurred_at).toISOString(), row.id])).toString('base64url');
@@ -71,8 +79,8 @@ export function createCallsService(deps: CallsServiceDeps) {
   }
 
   /** The credential's secret with its API Key (made through the REST API when it has none). */
-  async function keyedSecret(user: AuthenticatedUser, credentialId: string, connectionId: string) {
-    const credential = await deps.wallet.unseal(user.id, credentialId);
+  async function keyedSecret(ownerId: string, credentialId: string, connectionId: string) {
+    const credential = await deps.wallet.unseal(ownerId, credentialId);
     if (!credential)
       throw new UserError(409, 'credential_missing', "This number's Twilio credential is gone: reconnect the number.");
     const accountSid = String(credential.secret.accountSid);
@@ -84,7 +92,7 @@ export function createCallsService(deps: CallsServiceDeps) {
       connectionId,
     });
     try {
-      const key = await ensureApiKey(user.id, credential, twilioRest(api, accountSid), deps.wallet);
+      const key = await ensureApiKey(ownerId, credential, twilioRest(api, accountSid), deps.wallet);
       return { accountSid, ...key };
     } catch (error) {
       const refused = twilioErrorOf(error);
@@ -102,13 +110,11 @@ export function createCallsService(deps: CallsServiceDeps) {
     secret: { accountSid: string; apiKeySid: string; apiKeySecret: string },
     identity: string,
     grant: InstanceType<typeof AccessToken.VoiceGrant> | InstanceType<typeof AccessToken.VideoGrant>,
+    ttl = tokenSeconds,
   ) {
-    const token = new AccessToken(secret.accountSid, secret.apiKeySid, secret.apiKeySecret, {
-      identity,
-      ttl: tokenSeconds,
-    });
+    const token = new AccessToken(secret.accountSid, secret.apiKeySid, secret.apiKeySecret, { identity, ttl });
     token.addGrant(grant);
-    return { token: token.toJwt(), expiresAt: new Date(Date.now() + tokenSeconds * 1000).toISOString() };
+    return { token: token.toJwt(), expiresAt: new Date(Date.now() + ttl * 1000).toISOString() };
   }
 
   function viewOf(row: CallRow, url: string | null): CallView {
@@ -142,13 +148,16 @@ export function createCallsService(deps: CallsServiceDeps) {
           'reconnect_for_voice',
           `${connection.label} was connected before calls existed: disconnect it and connect it again.`,
         );
-      const secret = await keyedSecret(user, connection.credential_id, connection.id);
+      const secret = await keyedSecret(user.id, connection.credential_id, connection.id);
       const identity = voiceIdentityOf(user.id);
       const grant = new AccessToken.VoiceGrant({ outgoingApplicationSid: applicationSid, incomingAllow: true });
       return { ...sign(secret, identity, grant), identity, connectionId: connection.id, number: connection.label };
     },
 
-    /** POST /api/v1/calls/video-token: a token for a new room for a call with this person. */
+    /**
+     * POST /api/v1/calls/video-token: a token for a new room for a call with this person, and
+     * the room's guest link (the only time its token is shown).
+     */
     async videoToken(user: AuthenticatedUser, personId: string) {
       const { capabilities } = await deps.wallet.capabilities(user);
       const video = capabilities.find((capability) => capability.name === 'video');
@@ -162,10 +171,56 @@ export function createCallsService(deps: CallsServiceDeps) {
       const tested = (await deps.wallet.list(user)).find((c) => c.type === 'twilio' && c.lastTestOk === true);
       const credentialId = connected?.credential_id ?? tested?.id;
       if (!credentialId) throw new UserError(409, 'video_off', 'Video calls need a tested Twilio credential.');
-      const secret = await keyedSecret(user, credentialId, connected?.id ?? credentialId);
+      const secret = await keyedSecret(user.id, credentialId, connected?.id ?? credentialId);
       const room = `call-${uuidv7()}`;
       const identity = voiceIdentityOf(user.id);
-      return { ...sign(secret, identity, new AccessToken.VideoGrant({ room })), room, identity };
+      const guestToken = randomBytes(32).toString('base64url');
+      const guestExpiresAt = new Date(Date.now() + guestLinkSeconds * 1000);
+      await db.asUser(user.claims, (tx) =>
+        rooms.insert(tx, {
+          room,
+          ownerId: user.id,
+          personId,
+          credentialId,
+          connectionId: connected?.id ?? null,
+          guestTokenHash: sha256(guestToken),
+          guestExpiresAt,
+        }),
+      );
+      return {
+        ...sign(secret, identity, new AccessToken.VideoGrant({ room })),
+        room,
+        identity,
+        guest: { path: `/video/join/${guestToken}`, expiresAt: guestExpiresAt.toISOString() },
+      };
+    },
+
+    /** POST /api/v1/calls/video-rooms/:room/end: the owner ends the room; its guest link stops working. */
+    async endRoom(user: AuthenticatedUser, room: string) {
+      if (!(await db.asUser(user.claims, (tx) => rooms.end(tx, user.id, room)))) throw new NotFoundError('room');
+      return { room, ended: true as const };
+    },
+
+    /**
+     * POST /api/v1/calls/video-guest-token (no account): a guest link's token and name become a
+     * short-lived token for that link's room only. Unknown, expired and ended links are 404 alike.
+     */
+    async guestToken(token: string, name: string) {
+      const row = await db.asSystem((tx) => rooms.byGuestTokenHash(tx, sha256(token)));
+      if (!row) throw new NotFoundError('video link');
+      // The host removed the credential since: the link is dead, and the guest learns nothing more.
+      const secret = await keyedSecret(row.owner_id, row.credential_id, row.connection_id ?? row.credential_id).catch(
+        (error: unknown) => {
+          if (error instanceof UserError && error.code === 'credential_missing') throw new NotFoundError('video link');
+          throw error;
+        },
+      );
+      // Random part: two guests with one name are two participants; the name is for display.
+      const identity = `guest_${randomBytes(4).toString('hex')}_${encodeURIComponent(name)
+        .slice(0, 90)
+        .replace(/%[0-9A-F]?$/, '')}`;
+      const grant = new AccessToken.VideoGrant({ room: row.room });
+      return { ...sign(secret, identity, grant, guestTokenSeconds), room: row.room, identity, hostName: row.host_name };
     },
 
     /** GET /api/v1/calls: the owner's calls, newest first, with the person each was with. */

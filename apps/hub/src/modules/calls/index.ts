@@ -4,6 +4,11 @@ import { createCallsService, type CallsServiceDeps } from './calls.service.ts';
 
 export type { CallsService } from './calls.service.ts';
 
+export const callsMigrations = {
+  module: 'calls',
+  dir: new URL('./migrations', import.meta.url).pathname,
+};
+
 /** Calls (issue 12 §5-6): voice and video Access Tokens, call history. See README.md. */
 export function createCallsModule(
   deps: CallsServiceDeps,

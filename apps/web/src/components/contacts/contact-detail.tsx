@@ -2,7 +2,7 @@
 import { formatPhone, normalizePhone, type CountryCode } from '@made-open/shared/entities';
 import { Building2, Cake, Mail, MapPin, Pencil, Phone, Tag, Trash2, Users } from 'lucide-react';
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { ContactForm } from '@/components/contacts/contact-form';
 import { DuplicateNotice, foundDuplicates } from '@/components/contacts/duplicate-notice';
 import type { DuplicateNotice as DuplicateNoticeData } from '@made-open/shared/identity-api';
@@ -46,10 +46,13 @@ export function ContactDetail({
   contact: initial,
   region,
   relationships = [],
+  actions,
 }: {
   contact: Contact;
   region?: CountryCode | undefined;
   relationships?: Relationship[];
+  /** More buttons for the header, rendered on the server (the Video button). */
+  actions?: ReactNode;
 }) {
   const [contact, setContact] = useState(initial);
   const [editing, setEditing] = useState(false);
@@ -147,6 +150,7 @@ export function ContactDetail({
         </div>
         {!editing && (
           <div className="flex flex-wrap gap-2">
+            {actions}
             <Button variant="outline" onClick={() => setEditing(true)}>
               <Pencil aria-hidden="true" /> Edit
             </Button>

@@ -1,6 +1,14 @@
 'use server';
 import { z } from 'zod';
-import { getVideoToken, getVoiceToken, type VoiceToken } from '@/lib/calls';
+import {
+  endVideoRoom,
+  getGuestVideoToken,
+  getVideoToken,
+  getVoiceToken,
+  type GuestToken,
+  type VideoRoom,
+  type VoiceToken,
+} from '@/lib/calls';
 import { attempt, type ActionResult } from '@/lib/hub';
 
 /** A fresh Voice Access Token (first call, and on the SDK's tokenWillExpire). */
@@ -8,11 +16,36 @@ export async function voiceTokenAction(): Promise<ActionResult<VoiceToken>> {
   return attempt(getVoiceToken);
 }
 
-/** A video room and its token for a call with this person (capability video). */
-export async function videoTokenAction(personId: string): Promise<ActionResult<{ token: string; room: string }>> {
+/** A video room, its token and its guest link, for a call with this person (capability video). */
+export async function videoTokenAction(personId: string): Promise<ActionResult<VideoRoom>> {
   if (!z.string().uuid().safeParse(personId).success) return { ok: false, error: 'Pick a contact to call.' };
+  return attempt(() => getVideoToken(personId));
+}
+
+/** Ends the room: its guest link stops working. */
+export async function endVideoRoomAction(room: string): Promise<ActionResult> {
+  if (!/^call-[0-9a-f-]{36}$/.test(room)) return { ok: false, error: 'Not a video room.' };
   return attempt(async () => {
-    const { token, room } = await getVideoToken(personId);
-    return { token, room };
+    await endVideoRoom(room);
+    return undefined;
   });
+}
+
+const guestName = z
+  .string()
+  .trim()
+  .min(1, 'Type your name, so the host knows who is joining.')
+  .max(60, 'At most 60 characters.')
+  .regex(/^[^\p{Cc}\p{Cf}<>]+$/u, 'Use letters, numbers and spaces.');
+
+/** A guest (no account) joins with the link's token and their name. */
+export async function guestVideoTokenAction(token: string, name: string): Promise<ActionResult<GuestToken>> {
+  const checked = guestName.safeParse(name);
+  if (!checked.success) return { ok: false, error: checked.error.issues[0]!.message };
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token))
+    return { ok: false, error: 'This link is not a video call link. Ask the person who sent it for a new one.' };
+  const result = await attempt(() => getGuestVideoToken(token, checked.data));
+  if (!result.ok && result.code === 'not_found')
+    return { ...result, error: 'This link has ended or expired. Ask the person who sent it for a new one.' };
+  return result;
 }

@@ -4,6 +4,8 @@ import Link from 'next/link';
 import { ContactDetail } from '@/components/contacts/contact-detail';
 import { Problem } from '@/components/problem';
 import { ContactTimeline } from '@/components/timeline/contact-timeline';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { VideoButton } from '@/components/video/video-button';
 import { getDefaultRegion } from '@/lib/account';
 import { getContact, getContactLinks } from '@/lib/graph';
 import type { CountryCode } from '@made-open/shared/entities';
@@ -40,6 +42,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
             contact={contact.data}
             region={region as CountryCode | undefined}
             relationships={links.ok ? links.data.relationships : []}
+            actions={<VideoButton personId={contact.data.id} name={contact.data.name} />}
           />
           <ContactTimeline personId={contact.data.id} name={contact.data.name} />
         </>
