@@ -4,7 +4,6 @@ import Link from 'next/link';
 import { ContactDetail } from '@/components/contacts/contact-detail';
 import { Problem } from '@/components/problem';
 import { ContactTimeline } from '@/components/timeline/contact-timeline';
-import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { VideoButton } from '@/components/video/video-button';
 import { getDefaultRegion } from '@/lib/account';
 import { getContact, getContactLinks } from '@/lib/graph';
