@@ -173,7 +173,7 @@ test('call history with filters and voicemail playback', async () => {
   const calls = page.getByRole('list', { name: 'Calls' }).filter(VISIBLE);
   await expect(calls.getByRole('listitem')).toHaveCount(3);
   await expect(calls.getByRole('link', { name: 'Ada Lovelace', exact: true })).toBeVisible();
-  await expect(calls.getByText('Answered call from +14155550123')).toBeVisible();
+  await expect(calls.getByText('Answered call from +1 415 555 0123')).toBeVisible();
   await expect(calls.getByText('1:35')).toBeVisible();
   const audio = calls.locator('audio');
   await expect(audio).toHaveCount(1);
@@ -186,12 +186,12 @@ test('call history with filters and voicemail playback', async () => {
   await page.getByRole('navigation', { name: 'Call filters' }).getByRole('link', { name: 'Missed' }).click();
   await expect(page).toHaveURL(/filter=missed/);
   await expect(calls.getByRole('listitem')).toHaveCount(1);
-  await expect(calls.getByText('Voicemail from +14155550188')).toBeVisible();
+  await expect(calls.getByText('Voicemail from +1 415 555 0188')).toBeVisible();
   await expect(calls.locator('audio')).toHaveCount(1);
   await inspect(page, 'calls-missed');
   await page.getByRole('link', { name: 'Outgoing' }).click();
   await expect(calls.getByRole('listitem')).toHaveCount(1);
-  await expect(calls.getByText('Answered call to +14155550142')).toBeVisible();
+  await expect(calls.getByText('Answered call to +1 415 555 0142')).toBeVisible();
   await page.getByRole('link', { name: 'Incoming' }).click();
   await expect(calls.getByRole('listitem')).toHaveCount(2);
 });

@@ -2,7 +2,9 @@ import 'server-only';
 import { z } from 'zod';
 import { webEnv } from '@/lib/env';
 import { friendlyHubError, HubError, type HubErrorBody } from '@/lib/errors';
+import { getDefaultRegion } from '@/lib/account';
 import { hubFetch } from '@/lib/hub';
+import { readablePhone } from '@/lib/phones';
 
 export const CALL_FILTERS = ['missed', 'incoming', 'outgoing'] as const;
 export type CallFilter = (typeof CALL_FILTERS)[number];
@@ -25,9 +27,22 @@ export type Call = z.infer<typeof CallSchema>;
 
 const CallPageSchema = z.object({ items: z.array(CallSchema), nextCursor: z.string().nullable() });
 
+/** A call with its number as the reader writes it (`number` stays E.164 for links). */
+export type ShownCall = Call & { numberLabel: string };
+
 /** GET /api/v1/calls: the newest calls, optionally only missed, incoming or outgoing. */
 export async function listCalls(filter: CallFilter | undefined, limit = 50) {
-  return CallPageSchema.parse(await hubFetch('/calls', { query: { filter, limit } }));
+  const [page, region] = await Promise.all([hubFetch('/calls', { query: { filter, limit } }), getDefaultRegion()]);
+  const parsed = CallPageSchema.parse(page);
+  return {
+    ...parsed,
+    items: parsed.items.map((call): ShownCall => ({
+      ...call,
+      // A person made for an unknown number is named by it.
+      person: call.person && { ...call.person, name: readablePhone(call.person.name, region) },
+      numberLabel: readablePhone(call.number, region),
+    })),
+  };
 }
 
 const VoiceTokenSchema = z.object({

@@ -1,7 +1,7 @@
 import { PhoneIncoming, PhoneMissed, PhoneOutgoing, Voicemail } from 'lucide-react';
 import Link from 'next/link';
 import { LocalTime } from '@/components/ui/local-time';
-import type { Call, CallFilter } from '@/lib/calls';
+import type { CallFilter, ShownCall } from '@/lib/calls';
 import { cn } from '@/lib/utils';
 import { formatDuration } from './format';
 
@@ -25,7 +25,7 @@ const STATUS_WORDS: Record<string, string> = {
   canceled: 'Canceled call',
 };
 
-function CallIcon({ call }: { call: Call }) {
+function CallIcon({ call }: { call: ShownCall }) {
   const className = 'size-5 shrink-0';
   if (call.status === 'voicemail')
     return <Voicemail className={cn(className, 'text-destructive')} aria-hidden="true" />;
@@ -36,7 +36,7 @@ function CallIcon({ call }: { call: Call }) {
 }
 
 /** Calls newest first, with filters, call-back links and voicemail players. */
-export function CallHistory({ calls, filter }: { calls: Call[]; filter: CallFilter | undefined }) {
+export function CallHistory({ calls, filter }: { calls: ShownCall[]; filter: CallFilter | undefined }) {
   return (
     <div>
       <nav aria-label="Call filters" className="mb-4">
@@ -67,7 +67,7 @@ export function CallHistory({ calls, filter }: { calls: Call[]; filter: CallFilt
       ) : (
         <ul className="divide-y divide-border rounded-lg border border-border" aria-label="Calls">
           {calls.map((call) => {
-            const who = call.person?.name || call.number;
+            const who = call.person?.name || call.numberLabel;
             const way = call.direction === 'inbound' ? 'from' : 'to';
             return (
               <li key={call.id} className="flex flex-wrap items-center gap-3 p-3">
@@ -84,7 +84,7 @@ export function CallHistory({ calls, filter }: { calls: Call[]; filter: CallFilt
                   </p>
                   <p className="text-sm text-muted-foreground">
                     <span>
-                      {STATUS_WORDS[call.status] ?? `Call (${call.status})`} {way} {call.number}
+                      {STATUS_WORDS[call.status] ?? `Call (${call.status})`} {way} {call.numberLabel}
                     </span>
                     {' · '}
                     <LocalTime iso={call.startedAt} options={{ dateStyle: 'medium', timeStyle: 'short' }} />

@@ -1,19 +1,40 @@
 import 'server-only';
 import { hubFetch } from '@/lib/hub';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
-import { ThreadMessagesSchema, ThreadPageSchema, type Message, type ShownMessage } from './model';
+import { getDefaultRegion } from '@/lib/account';
+import { readablePhone } from '@/lib/phones';
+import { ThreadMessagesSchema, ThreadPageSchema, type Message, type ShownMessage, type Thread } from './model';
 
 /** Signed Storage URLs for MMS media live this long (the page re-renders on every change). */
 const MEDIA_URL_SECONDS = 3600;
 
+/** A thread with its numbers as the reader writes them (the E.164 fields stay for links and sends). */
+export type ShownThread = Thread & { phoneLabel: string | null; ownNumberLabel: string };
+
+/** A person made for an unknown number is named by it: shown as the reader writes numbers. */
+const named = (thread: Thread, region: string | undefined): ShownThread => ({
+  ...thread,
+  person: { ...thread.person, name: readablePhone(thread.person.name, region) },
+  phoneLabel: thread.phone === null ? null : readablePhone(thread.phone, region),
+  ownNumberLabel: readablePhone(thread.ownNumber, region),
+});
+
 export async function listThreads(cursor?: string) {
-  return ThreadPageSchema.parse(await hubFetch('/messages/threads', { query: { limit: 50, cursor } }));
+  const [page, region] = await Promise.all([
+    hubFetch('/messages/threads', { query: { limit: 50, cursor } }),
+    getDefaultRegion(),
+  ]);
+  const parsed = ThreadPageSchema.parse(page);
+  return { ...parsed, threads: parsed.threads.map((thread) => named(thread, region)) };
 }
 
 export async function getThread(threadId: string, cursor?: string) {
-  return ThreadMessagesSchema.parse(
-    await hubFetch(`/messages/threads/${encodeURIComponent(threadId)}`, { query: { limit: 50, cursor } }),
-  );
+  const [page, region] = await Promise.all([
+    hubFetch(`/messages/threads/${encodeURIComponent(threadId)}`, { query: { limit: 50, cursor } }),
+    getDefaultRegion(),
+  ]);
+  const parsed = ThreadMessagesSchema.parse(page);
+  return { ...parsed, thread: named(parsed.thread, region) };
 }
 
 export async function markThreadRead(threadId: string) {

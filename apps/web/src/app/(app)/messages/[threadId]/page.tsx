@@ -68,7 +68,7 @@ export default async function ThreadPage({
             </Link>
           </h2>
           <p className="truncate text-xs text-muted-foreground">
-            {thread.phone ?? 'Unknown number'} · to your number {thread.ownNumber}
+            {thread.phoneLabel ?? 'Unknown number'} · to your number {thread.ownNumberLabel}
           </p>
         </div>
         {thread.phone && (
