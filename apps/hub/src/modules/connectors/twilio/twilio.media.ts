@@ -1,18 +1,15 @@
 import { Readable } from 'node:stream';
-import { providerRegistry } from '@made-open/shared/providers';
 import { z } from 'zod';
 import type { ProviderUrls } from '../../../platform/config.ts';
 import type { Database } from '../../../platform/db/index.ts';
-import { ConflictError } from '../../../platform/errors.ts';
 import type { OutboundClient } from '../../../platform/http/outbound/index.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { Ingest } from '../../graph/index.ts';
 import { defineJob } from '../../jobs/index.ts';
 import type { StorageService } from '../../storage/index.ts';
 import type { WalletService } from '../../wallet/index.ts';
-import { providerApi } from '../connectors.provider-api.ts';
-import { connectorsRepository } from '../connectors.repository.ts';
 import { ownerClaims } from '../connectors.sync.ts';
+import { ownerBucket, twilioJobConnection } from './twilio.job-context.ts';
 import { patchMessage } from './twilio.messages.ts';
 
 export const mediaJobPayload = z.object({
@@ -47,33 +44,18 @@ const extensionOf = (contentType: string) =>
  * API host (api.twilio.com, or the configured TWILIO_API_URL), never to the redirect target.
  */
 export function createTwilioMediaJob(deps: MediaJobDeps) {
-  const provider = providerRegistry.get('twilio')!;
   return defineJob({
     name: 'twilio.fetch-media',
     priority: 'background',
     payload: mediaJobPayload,
     retry: { limit: 5, backoff: { type: 'exponential', delaySeconds: 5 } },
     async handler(payload) {
-      const connection = await deps.db.asSystem((tx) => connectorsRepository.get(tx, payload.connectionId));
-      if (!connection || connection.owner_id !== payload.ownerId || connection.status === 'disconnected') return;
-      const credential = await deps.wallet.unseal(connection.owner_id, connection.credential_id);
-      if (!credential) return;
-      const api = providerApi({
-        provider,
-        secret: credential.secret,
-        outbound: deps.outbound,
-        urls: deps.urls,
-        connectionId: connection.id,
-      });
+      const found = await twilioJobConnection(deps, payload);
+      if (!found) return;
+      const { connection, api } = found;
       const apiOrigin = new URL(api.baseUrl()).origin;
-      const user = {
-        id: payload.ownerId,
-        claims: { ...ownerClaims(payload.ownerId), sub: payload.ownerId, role: 'authenticated' as const },
-      };
       const bucketId = mediaBucketOf(payload.ownerId);
-      await deps.storage.createBucket(user, { id: bucketId }).catch((error: unknown) => {
-        if (!(error instanceof ConflictError)) throw error;
-      });
+      const user = await ownerBucket(deps.storage, payload.ownerId, bucketId);
       const stored: { contentType: string; path: string; fileId?: string }[] = [];
       for (const [index, item] of payload.items.entries()) {
         const url = new URL(item.url);

@@ -1,9 +1,7 @@
 import { Readable } from 'node:stream';
-import { providerRegistry } from '@made-open/shared/providers';
 import { z } from 'zod';
 import type { ProviderUrls } from '../../../platform/config.ts';
 import type { Database } from '../../../platform/db/index.ts';
-import { ConflictError } from '../../../platform/errors.ts';
 import type { OutboundClient } from '../../../platform/http/outbound/index.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { EventOutbox } from '../../events/index.ts';
@@ -11,9 +9,8 @@ import type { Ingest } from '../../graph/index.ts';
 import { defineJob } from '../../jobs/index.ts';
 import type { StorageService } from '../../storage/index.ts';
 import type { WalletService } from '../../wallet/index.ts';
-import { providerApi } from '../connectors.provider-api.ts';
-import { connectorsRepository } from '../connectors.repository.ts';
 import { ownerClaims } from '../connectors.sync.ts';
+import { ownerBucket, twilioJobConnection } from './twilio.job-context.ts';
 import { patchCall, personOfCall } from './twilio.calls.ts';
 
 export const recordingJobPayload = z.object({
@@ -44,24 +41,15 @@ export const voicemailBucketOf = (ownerId: string) => `voicemail-${ownerId}`;
  * the request), so the credential only ever goes to Twilio; a redirect is followed without it.
  */
 export function createTwilioRecordingJob(deps: RecordingJobDeps) {
-  const provider = providerRegistry.get('twilio')!;
   return defineJob({
     name: 'twilio.fetch-recording',
     priority: 'background',
     payload: recordingJobPayload,
     retry: { limit: 5, backoff: { type: 'exponential', delaySeconds: 5 } },
     async handler(payload) {
-      const connection = await deps.db.asSystem((tx) => connectorsRepository.get(tx, payload.connectionId));
-      if (!connection || connection.owner_id !== payload.ownerId || connection.status === 'disconnected') return;
-      const credential = await deps.wallet.unseal(connection.owner_id, connection.credential_id);
-      if (!credential) return;
-      const api = providerApi({
-        provider,
-        secret: credential.secret,
-        outbound: deps.outbound,
-        urls: deps.urls,
-        connectionId: connection.id,
-      });
+      const found = await twilioJobConnection(deps, payload);
+      if (!found) return;
+      const { connection, credential, api } = found;
       const accountSid = String(credential.secret.accountSid);
       let response = await api.request({
         path: `/2010-04-01/Accounts/${accountSid}/Recordings/${payload.recordingSid}.mp3`,
@@ -72,14 +60,8 @@ export function createTwilioRecordingJob(deps: RecordingJobDeps) {
           redirect: 'follow',
         });
       if (response.status !== 200) throw new Error(`Twilio recording answered HTTP ${response.status}.`);
-      const user = {
-        id: payload.ownerId,
-        claims: { ...ownerClaims(payload.ownerId), sub: payload.ownerId, role: 'authenticated' as const },
-      };
       const bucketId = voicemailBucketOf(payload.ownerId);
-      await deps.storage.createBucket(user, { id: bucketId }).catch((error: unknown) => {
-        if (!(error instanceof ConflictError)) throw error;
-      });
+      const user = await ownerBucket(deps.storage, payload.ownerId, bucketId);
       const name = `${payload.callSid}/${payload.recordingSid}.mp3`;
       const object = await deps.storage.upload(user, {
         bucketId,
