@@ -217,6 +217,35 @@ export const messagePropertiesSchema = z.strictObject({
     )
     .max(20)
     .optional(),
+  /** Email: display names by address, as the sender wrote them ("Ada Lovelace" for ada@example.com). */
+  names: z.record(text(320), text(320)).optional(),
+  /** Email: the body as sanitised HTML for display (the entity's `body` holds its text, for search). */
+  html: text(2_000_000).optional(),
+  /** Email: the RFC 5322 Message-ID, and the one it answers (for threading and replies). */
+  internetMessageId: text(1000).optional(),
+  inReplyTo: text(1000).optional(),
+  /** Email: read on the provider's side (Outlook's isRead); the hub's own read marks are per thread. */
+  isRead: z.boolean().optional(),
+  /** Email: the mailbox folder it is in (inbox, sentitems, archive, or the provider's folder id). */
+  folder: text(500).optional(),
+  /**
+   * Email: attachments as metadata; the content is fetched into Storage on demand, then
+   * `path` and `fileId` name it. `id` is the provider's attachment id.
+   */
+  attachments: z
+    .array(
+      z.strictObject({
+        id: text(500),
+        name: text(1000),
+        contentType: text(200),
+        size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+        inline: z.boolean().optional(),
+        path: text(1024).optional(),
+        fileId: z.string().uuid().optional(),
+      }),
+    )
+    .max(250)
+    .optional(),
 });
 
 export const callPropertiesSchema = z.strictObject({
@@ -254,8 +283,44 @@ export const calendarEventPropertiesSchema = z
     endsAt: z.union([dateTimeSchema, dateSchema]).optional(),
     allDay: z.boolean().optional(),
     location: text(1000).optional(),
+    /** The attendees' email addresses (each also linked to its person with kind `attendee`). */
     attendees: shortList(text(320), 500).optional(),
     status: z.enum(['confirmed', 'tentative', 'cancelled']).optional(),
+    /** The IANA time zone the event was written in (Europe/London); times stay ISO with an offset. */
+    timeZone: text(100).optional(),
+    /** The organiser's email address. */
+    organizer: text(320).optional(),
+    /** Each attendee's answer, by email address. */
+    responses: z
+      .array(
+        z.strictObject({
+          email: text(320),
+          name: text(320).optional(),
+          type: z.enum(['required', 'optional', 'resource']).optional(),
+          response: z.enum(['none', 'organizer', 'accepted', 'tentative', 'declined']),
+        }),
+      )
+      .max(500)
+      .optional(),
+    /** The owner's own answer to an invitation. */
+    myResponse: z.enum(['none', 'organizer', 'accepted', 'tentative', 'declined']).optional(),
+    /** An online meeting's join link (Teams, Zoom, ...). */
+    onlineMeetingUrl: z
+      .url({ protocol: /^https?$/, message: 'Must be an http(s) link.' })
+      .max(2000)
+      .optional(),
+    /**
+     * single: a one-off; master: a series (its `recurrence` says how it repeats); occurrence and
+     * exception: one instance of a series (`seriesId` is the master's externalId).
+     */
+    kind: z.enum(['single', 'master', 'occurrence', 'exception']).optional(),
+    /** A series' rule as an RFC 5545 RRULE (FREQ=WEEKLY;BYDAY=MO,WE). */
+    recurrence: text(2000).optional(),
+    seriesId: text(500).optional(),
+    /** The calendar it belongs to (the provider's id or name). */
+    calendar: text(500).optional(),
+    /** How the time shows to others. */
+    showAs: z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown']).optional(),
   })
   .refine((event) => event.endsAt === undefined || Date.parse(event.endsAt) >= Date.parse(event.startsAt), {
     message: 'endsAt must not be before startsAt.',

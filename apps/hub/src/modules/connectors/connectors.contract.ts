@@ -207,6 +207,114 @@ export function webhookBatch<Options, Prepared>(
   return batch as WebhookBatch<Options, unknown>;
 }
 
+// ---------------------------------------------------------------------------------------
+// Write-back capabilities (issue 13 §5): what other modules ask of a connected account.
+// The hub finds the owner's connection (ConnectorsService.open) and calls these with its
+// context; each answers with what to ingest, so the graph shows the change at once.
+
+export interface EmailAddress {
+  address: string;
+  name?: string;
+}
+
+/** An email to send (POST /api/v1/messages with channel "email"). */
+export interface OutgoingEmail {
+  to: EmailAddress[];
+  cc?: EmailAddress[];
+  bcc?: EmailAddress[];
+  subject: string;
+  /** Plain text; the connector may also send `html` where given (already sanitised). */
+  text: string;
+  html?: string;
+  /** Answers this message (its provider id, the message entity's externalId). */
+  replyTo?: { externalId: string };
+  attachments?: { name: string; contentType: string; content: Buffer }[];
+}
+
+export interface MailCapability<Options> {
+  /** Sends; the sent message arrives in the graph with the next sync (or now, when `item` is given). */
+  send(context: ConnectionContext<Options>, email: OutgoingEmail): Promise<{ item?: IngestItem }>;
+  /** One attachment's content, to store in the owner's Storage on first open. */
+  attachment(
+    context: ConnectionContext<Options>,
+    message: { externalId: string },
+    attachmentId: string,
+  ): Promise<{ name: string; contentType: string; content: Buffer }>;
+  /** Marks read or unread on the provider's side. */
+  setRead?(context: ConnectionContext<Options>, message: { externalId: string }, read: boolean): Promise<void>;
+}
+
+/** A calendar event as written from the hub (calendar_event properties plus title and notes). */
+export interface CalendarEventWrite {
+  title: string;
+  notes?: string;
+  startsAt: string;
+  endsAt?: string;
+  allDay?: boolean;
+  timeZone?: string;
+  location?: string;
+  attendees?: EmailAddress[];
+  onlineMeeting?: boolean;
+}
+
+export interface CalendarCapability<Options> {
+  /** Creates the event on the provider; answers the item to ingest (source + externalId). */
+  create(context: ConnectionContext<Options>, event: CalendarEventWrite): Promise<{ item: IngestItem }>;
+  /**
+   * Changes an event the provider holds. `version` is the provider's version the hub last saw
+   * (an etag, carried in the entity's properties by the connector); when the provider's copy
+   * changed since, throw ConnectorConflict with its current item instead of overwriting.
+   */
+  update(
+    context: ConnectionContext<Options>,
+    event: { externalId: string; version?: string },
+    changes: Partial<CalendarEventWrite>,
+  ): Promise<{ item: IngestItem }>;
+  delete(context: ConnectionContext<Options>, event: { externalId: string }): Promise<void>;
+  /** Answers an invitation. */
+  respond(
+    context: ConnectionContext<Options>,
+    event: { externalId: string },
+    response: 'accepted' | 'tentative' | 'declined',
+    comment?: string,
+  ): Promise<{ item?: IngestItem }>;
+}
+
+/** A contact as written from the hub. */
+export interface ContactWrite {
+  givenName?: string;
+  familyName?: string;
+  displayName?: string;
+  emails?: string[];
+  phones?: string[];
+  company?: string;
+  jobTitle?: string;
+  birthday?: string;
+  notes?: string;
+}
+
+export interface ContactsCapability<Options> {
+  create(context: ConnectionContext<Options>, contact: ContactWrite): Promise<{ item: IngestItem }>;
+  /** As CalendarCapability.update: a changed provider copy throws ConnectorConflict. */
+  update(
+    context: ConnectionContext<Options>,
+    contact: { externalId: string; version?: string },
+    changes: ContactWrite,
+  ): Promise<{ item: IngestItem }>;
+}
+
+/** The provider's copy changed since the hub last saw it: record a conflict, never overwrite silently. */
+export class ConnectorConflict extends Error {
+  constructor(
+    message: string,
+    /** The provider's current copy, to ingest and show beside the hub's edit. */
+    readonly current: IngestItem,
+  ) {
+    super(message);
+    this.name = 'ConnectorConflict';
+  }
+}
+
 export interface Connector<OptionsSchema extends z.ZodType = z.ZodType> {
   /** The provider's id in the registry (packages/shared/src/providers). */
   provider: string;
@@ -227,6 +335,12 @@ export interface Connector<OptionsSchema extends z.ZodType = z.ZodType> {
     page(context: SyncContext<z.output<OptionsSchema>>): Promise<SyncPage>;
   };
   webhooks?: ConnectorWebhooks<z.output<OptionsSchema>>;
+  /** Sending and reading mail (the "email" capability). */
+  mail?: MailCapability<z.output<OptionsSchema>>;
+  /** Writing calendar events (the "calendar" capability). */
+  calendar?: CalendarCapability<z.output<OptionsSchema>>;
+  /** Writing contacts (the "contacts" capability). */
+  contacts?: ContactsCapability<z.output<OptionsSchema>>;
   /**
    * What a person must know to finish or check the set-up (can the provider reach the hub,
    * URLs to set by hand, warnings), shown as `setup` in the connection's view. Pure: no I/O.

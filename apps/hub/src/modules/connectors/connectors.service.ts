@@ -5,7 +5,15 @@ import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { DependencyHealth } from '../../platform/module.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { WalletService } from '../wallet/index.ts';
-import { ConnectorError, type AnyConnector, type ConnectResult } from './connectors.contract.ts';
+import {
+  ConnectorError,
+  type AnyConnector,
+  type CalendarCapability,
+  type ConnectionContext,
+  type ConnectResult,
+  type ContactsCapability,
+  type MailCapability,
+} from './connectors.contract.ts';
 import { connectContext, connectionContext, type ContextDeps } from './connectors.context.ts';
 import type { ConnectorRegistry } from './connectors.registry.ts';
 import { connectorsRepository as repo, type ConnectionRow } from './connectors.repository.ts';
@@ -20,6 +28,19 @@ export interface ConnectorsServiceDeps extends ContextDeps {
   registry: ConnectorRegistry;
   wallet: Pick<WalletService, 'describe' | 'unseal' | 'watchCapabilities'>;
   sync: SyncRunner;
+}
+
+/** The write-back capabilities a connector may offer (connectors.contract.ts). */
+export type WriteCapability = 'mail' | 'calendar' | 'contacts';
+type CapabilityOf = {
+  mail: MailCapability<unknown>;
+  calendar: CalendarCapability<unknown>;
+  contacts: ContactsCapability<unknown>;
+};
+export interface OpenConnection<K extends WriteCapability> {
+  connection: ConnectionView;
+  capability: CapabilityOf[K];
+  context: ConnectionContext<unknown>;
 }
 
 /** A queued or running sync whose lease has not moved for this long is presumed lost: a new request replaces it. */
@@ -232,6 +253,43 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
         repo.setStatus(tx, id, ok ? 'active' : 'error', ok ? null : message),
       );
       return { ok, message, connection: view(updated ?? row) };
+    },
+
+    /**
+     * The owner's live connection that can do `capability` (mail, calendar, contacts), with its
+     * connector and context, for write-back from other modules. `connectionId` chooses one;
+     * without it there must be exactly one. 404 for another user's id (RLS), 409 when none.
+     */
+    async open<K extends WriteCapability>(
+      user: AuthenticatedUser,
+      capability: K,
+      connectionId?: string,
+    ): Promise<OpenConnection<K>> {
+      const rows = await db.asUser(user.claims, (tx) => repo.list(tx, user.id));
+      const able = rows.filter((row) => row.status === 'active' && registry.get(row.provider)?.[capability]);
+      const row = connectionId ? able.find((candidate) => candidate.id === connectionId) : able[0];
+      if (connectionId && !row) {
+        if (rows.some((candidate) => candidate.id === connectionId))
+          throw new ConflictError(
+            `This connection cannot do that now (${capability}): check its status in Settings → Connections.`,
+            'connection_unable',
+          );
+        throw new NotFoundError('connection');
+      }
+      if (!row)
+        throw new UserError(
+          409,
+          `no_${capability}_connection`,
+          `Connect an account that offers ${capability} first (Settings → Connections).`,
+        );
+      if (!connectionId && able.length > 1)
+        throw new UserError(
+          400,
+          'connection_ambiguous',
+          `Several connected accounts offer ${capability}: say which one (connectionId).`,
+        );
+      const { connector, context } = await loaded(row);
+      return { connection: view(row), capability: connector[capability]!, context } as OpenConnection<K>;
     },
 
     /** /health for the operator: counts by provider and status, the oldest last success. No per-user data. */

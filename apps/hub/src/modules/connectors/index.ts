@@ -18,6 +18,7 @@ import { webhookRoutes } from './connectors.webhooks.ts';
 export * from './connectors.contract.ts';
 export type { ConnectorRegistry } from './connectors.registry.ts';
 export type { SyncTuning } from './connectors.sync.ts';
+export type { OpenConnection, WriteCapability } from './connectors.service.ts';
 export { signatureMatches, webhookBodyLimit } from './connectors.webhooks.ts';
 export { providerApi } from './connectors.provider-api.ts';
 export { connectorsRepository } from './connectors.repository.ts';
