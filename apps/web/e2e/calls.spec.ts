@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
+import { fakeMediaLaunchOptions } from './chromium';
 
 /**
  * /calls: the dialer (contact search, keypad, ?to= prefill) and the call history with its
@@ -11,23 +12,7 @@ import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers'
  * Voice SDK runs up to where it would reach Twilio, which it cannot here: the error is shown.
  */
 test.describe.configure({ mode: 'serial' });
-test.use({
-  launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-    ],
-  },
-});
+test.use({ launchOptions: fakeMediaLaunchOptions });
 
 const hub = process.env.E2E_HUB_URL!;
 const apikey = process.env.E2E_ANON_KEY!;

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createContact, inspect, signUp, uniqueEmail } from './helpers';
+import { fakeMediaLaunchOptions } from './chromium';
 
 /**
  * Video calls: the contact page's Video button (only with the video capability), the owner's
@@ -9,23 +10,7 @@ import { createContact, inspect, signUp, uniqueEmail } from './helpers';
  * API is a STAND-IN (the hub's TWILIO_API_URL points at the port e2e/run.mjs chose).
  */
 test.describe.configure({ mode: 'serial' });
-test.use({
-  launchOptions: {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-    ],
-  },
-});
+test.use({ launchOptions: fakeMediaLaunchOptions });
 
 const hub = process.env.E2E_HUB_URL!;
 const apikey = process.env.E2E_ANON_KEY!;
