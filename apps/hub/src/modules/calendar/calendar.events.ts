@@ -43,7 +43,10 @@ export function checkFields(fields: EventFields): EventFields {
   if (endsAt !== undefined) {
     const length = Date.parse(endsAt) - Date.parse(startsAt);
     if (length < 0 || (allDay && length === 0))
-      refuse('endsAt', allDay ? 'the end date (exclusive) must be after the start date.' : 'the end must not be before the start.');
+      refuse(
+        'endsAt',
+        allDay ? 'the end date (exclusive) must be after the start date.' : 'the end must not be before the start.',
+      );
     if (length > maxDurationMs) refuse('endsAt', 'an event lasts at most 400 days.');
   }
   if (fields.recurrence !== undefined) parseRule(fields.recurrence);
@@ -128,7 +131,12 @@ function shiftEnd(current: EventFields, startsAt: string, allDay: boolean): stri
 /** Calendar_event properties for a hub event (its kind by whether it repeats). */
 export function localProperties(
   fields: EventFields,
-  extra: { kind?: 'single' | 'master' | 'exception'; seriesId?: string; status?: 'cancelled'; previous?: Record<string, unknown> } = {},
+  extra: {
+    kind?: 'single' | 'master' | 'exception';
+    seriesId?: string;
+    status?: 'cancelled';
+    previous?: Record<string, unknown>;
+  } = {},
 ): Record<string, unknown> {
   const previousResponses = Array.isArray(extra.previous?.responses)
     ? (extra.previous!.responses as { email: string; response: string }[])

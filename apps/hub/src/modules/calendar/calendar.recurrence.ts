@@ -31,7 +31,8 @@ export function parseRule(recurrence: string): { options: RuleOptions; untilIsUt
   const refuse = (why: string): never => {
     throw new ValidationError(`recurrence: ${why}`, [{ path: '/recurrence', message: why }]);
   };
-  if (body.length === 0 || body.length > 500 || /[\r\n]/.test(body)) refuse('give one RRULE line, such as FREQ=WEEKLY;BYDAY=MO.');
+  if (body.length === 0 || body.length > 500 || /[\r\n]/.test(body))
+    refuse('give one RRULE line, such as FREQ=WEEKLY;BYDAY=MO.');
   const parts = new Map<string, string>();
   for (const part of body.split(';')) {
     const match = /^([A-Z]+)=([A-Z0-9,+\-T]+)$/i.exec(part);
@@ -49,7 +50,8 @@ export function parseRule(recurrence: string): { options: RuleOptions; untilIsUt
   const interval = parts.get('INTERVAL');
   if (interval !== undefined && !/^[1-9]\d{0,2}$/.test(interval)) refuse('INTERVAL must be 1 to 999.');
   const until = parts.get('UNTIL');
-  if (until !== undefined && !/^\d{8}(T\d{6}Z?)?$/.test(until)) refuse('UNTIL must look like 20261231 or 20261231T235959Z.');
+  if (until !== undefined && !/^\d{8}(T\d{6}Z?)?$/.test(until))
+    refuse('UNTIL must look like 20261231 or 20261231T235959Z.');
   let options: RuleOptions;
   try {
     options = RRule.parseString(body);
@@ -97,7 +99,8 @@ export function expandSeries(series: SeriesStart, from: number, to: number): Occ
   const dtstart = allDay ? floatingOfDate(series.startsAt.slice(0, 10)) : floatingOf(startInstant, zone);
   const duration = Math.max(0, endInstant - startInstant);
   // UNTIL in UTC names an instant; the rule runs on wall clocks, so it becomes one too.
-  const until = options.until && untilIsUtc && !allDay ? new Date(floatingOf(options.until.getTime(), zone)) : options.until;
+  const until =
+    options.until && untilIsUtc && !allDay ? new Date(floatingOf(options.until.getTime(), zone)) : options.until;
   const rule = new RRule({ ...options, until, dtstart: new Date(dtstart), tzid: null });
   // Floating bounds wide enough for any zone's offset and the event's own length.
   const after = new Date(from - duration - 2 * dayMs);

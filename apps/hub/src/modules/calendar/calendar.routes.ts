@@ -14,7 +14,9 @@ import {
 import type { CalendarService } from './calendar.service.ts';
 
 const tags = ['calendar'];
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
+const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
 
 /** /api/v1/calendar/events: a window of events, and writes (through the provider for a connected calendar). */
 export function calendarRoutes(service: CalendarService) {
@@ -58,7 +60,8 @@ export function calendarRoutes(service: CalendarService) {
       {
         schema: {
           tags,
-          summary: 'Change an event (version as read); a provider copy changed meanwhile answers 409 with a recorded conflict',
+          summary:
+            'Change an event (version as read); a provider copy changed meanwhile answers 409 with a recorded conflict',
           params: eventIdParams,
           body: eventUpdateInput,
           response: { 200: eventView, 400: errorBody, 404: errorBody, 409: errorBody },

@@ -1,10 +1,11 @@
+import { text } from '@made-open/shared';
 import { z } from 'zod';
 import { conflictViewSchema } from '../connectors/index.ts';
 import { isTimeZone } from './calendar.time.ts';
 
-const noControl = (value: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(value);
-const text = (max: number) => z.string().max(max).refine(noControl, 'Must not contain control characters.');
-const instant = z.string().datetime({ offset: true, message: 'Must be an ISO date-time with an offset (2026-03-29T09:00:00+02:00).' });
+const instant = z
+  .string()
+  .datetime({ offset: true, message: 'Must be an ISO date-time with an offset (2026-03-29T09:00:00+02:00).' });
 const date = z.string().date('Must be a date (YYYY-MM-DD).');
 const zone = z.string().max(64).refine(isTimeZone, 'Must be an IANA time zone such as Europe/London.');
 
@@ -37,7 +38,10 @@ const eventFields = {
   timeZone: zone.optional(),
   location: text(1000).optional(),
   attendees: z.array(email).max(200).optional(),
-  onlineMeetingUrl: z.url({ protocol: /^https?$/, message: 'Must be an http(s) link.' }).max(2000).optional(),
+  onlineMeetingUrl: z
+    .url({ protocol: /^https?$/, message: 'Must be an http(s) link.' })
+    .max(2000)
+    .optional(),
   /** An RFC 5545 RRULE (local events only): FREQ=WEEKLY;BYDAY=MO. */
   recurrence: text(500).optional(),
   showAs: z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown']).optional(),
@@ -76,10 +80,7 @@ export const respondInput = z.strictObject({
 export const eventIdParams = z.object({
   id: z
     .string()
-    .regex(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_\d{8}(T\d{6})?)?$/i,
-      'Must be an event id.',
-    ),
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_\d{8}(T\d{6})?)?$/i, 'Must be an event id.'),
 });
 
 export const attendeeView = z.object({

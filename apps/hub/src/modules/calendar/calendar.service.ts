@@ -225,11 +225,23 @@ export function createCalendarService(deps: CalendarServiceDeps) {
   conflicts.handle('calendar', resolve);
 
   /** Expands a hub series into the occurrences overlapping the window, minus those its exceptions replace. */
-  function occurrencesOf(master: EventRow, replaced: Set<string>, from: number, to: number, dateWindow: [number, number]) {
+  function occurrencesOf(
+    master: EventRow,
+    replaced: Set<string>,
+    from: number,
+    to: number,
+    dateWindow: [number, number],
+  ) {
     const fields = fieldsOfRow(master);
     const zone = fields.timeZone ?? 'UTC';
     const found = expandSeries(
-      { startsAt: fields.startsAt, endsAt: fields.endsAt, allDay: fields.allDay, timeZone: zone, recurrence: fields.recurrence! },
+      {
+        startsAt: fields.startsAt,
+        endsAt: fields.endsAt,
+        allDay: fields.allDay,
+        timeZone: zone,
+        recurrence: fields.recurrence!,
+      },
       from,
       to,
     );
@@ -254,7 +266,9 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const allDay = fields.allDay;
     if (allDay !== (key.length === 8)) throw new NotFoundError('event');
     const floating = Date.parse(
-      allDay ? `${key.slice(0, 4)}-${key.slice(4, 6)}-${key.slice(6, 8)}T00:00:00Z` : `${key.slice(0, 4)}-${key.slice(4, 6)}-${key.slice(6, 8)}T${key.slice(9, 11)}:${key.slice(11, 13)}:${key.slice(13, 15)}Z`,
+      allDay
+        ? `${key.slice(0, 4)}-${key.slice(4, 6)}-${key.slice(6, 8)}T00:00:00Z`
+        : `${key.slice(0, 4)}-${key.slice(4, 6)}-${key.slice(6, 8)}T${key.slice(9, 11)}:${key.slice(11, 13)}:${key.slice(13, 15)}Z`,
     );
     if (Number.isNaN(floating)) throw new NotFoundError('event');
     const zone = fields.timeZone ?? 'UTC';
@@ -273,7 +287,11 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       ...fields,
       recurrence: undefined,
       startsAt: allDay ? dateOfFloating(occurrence.start) : isoInZone(occurrence.start, zone),
-      endsAt: allDay ? dateOfFloating(occurrence.end) : fields.endsAt === undefined ? undefined : isoInZone(occurrence.end, zone),
+      endsAt: allDay
+        ? dateOfFloating(occurrence.end)
+        : fields.endsAt === undefined
+          ? undefined
+          : isoInZone(occurrence.end, zone),
     };
     return { master, exceptionId, existing, occurrenceFields };
   }
@@ -304,7 +322,8 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       });
       const truncated = loaded.rows.length > maxEvents;
       const peopleOf = new Map<string, AttendeeRow[]>();
-      for (const person of loaded.people) peopleOf.set(person.event_id, [...(peopleOf.get(person.event_id) ?? []), person]);
+      for (const person of loaded.people)
+        peopleOf.set(person.event_id, [...(peopleOf.get(person.event_id) ?? []), person]);
       const masterIdOf = new Map(loaded.masters.map((m) => [m.external_id!, m.id]));
 
       const overlaps = (row: EventRow) => {
@@ -333,7 +352,11 @@ export function createCalendarService(deps: CalendarServiceDeps) {
             ? (masterIdOf.get(row.properties.seriesId) ?? null)
             : undefined;
         placed.push({
-          view: viewOf(row, peopleOf.get(row.id) ?? [], { connectionId, editable: connectionId !== null, seriesEntityId }),
+          view: viewOf(row, peopleOf.get(row.id) ?? [], {
+            connectionId,
+            editable: connectionId !== null,
+            seriesEntityId,
+          }),
           start: Date.parse(String(row.properties.startsAt)),
         });
       }
@@ -341,13 +364,20 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       for (const master of loaded.masters) {
         for (const occurrence of occurrencesOf(master, replaced, from, to, dateWindow)) {
           placed.push({
-            view: viewOf(master, peopleOf.get(master.id) ?? [], { connectionId: null, editable: true, seriesEntityId: master.id }, occurrence),
+            view: viewOf(
+              master,
+              peopleOf.get(master.id) ?? [],
+              { connectionId: null, editable: true, seriesEntityId: master.id },
+              occurrence,
+            ),
             start: occurrence.start,
           });
         }
       }
       placed.sort((a, b) => a.start - b.start || a.view.id.localeCompare(b.view.id));
-      const entityIds = [...new Set(placed.map((p) => p.view.entityId ?? p.view.seriesId).filter((id): id is string => !!id))];
+      const entityIds = [
+        ...new Set(placed.map((p) => p.view.entityId ?? p.view.seriesId).filter((id): id is string => !!id)),
+      ];
       const open = entityIds.length
         ? await conflicts.list(user, { open: true, entityIds: entityIds.slice(0, 5000), limit: 200 })
         : [];
@@ -392,7 +422,11 @@ export function createCalendarService(deps: CalendarServiceDeps) {
             ...input,
             recurrence: null,
           });
-          const properties = localProperties(fields, { kind: 'exception', seriesId: target.master.external_id!, previous: target.master.properties });
+          const properties = localProperties(fields, {
+            kind: 'exception',
+            seriesId: target.master.external_id!,
+            previous: target.master.properties,
+          });
           return ingestOne(tx, user, localItem(fields, target.exceptionId, properties));
         });
         return view(user, exceptionEntity);
@@ -404,7 +438,8 @@ export function createCalendarService(deps: CalendarServiceDeps) {
         const current = fieldsOfRow(found);
         const fields = applyUpdate(current, input);
         const kind = found.properties.kind === 'exception' ? 'exception' : undefined;
-        if (kind === 'exception' && fields.recurrence) throw new ValidationError('recurrence: one occurrence cannot repeat on its own.');
+        if (kind === 'exception' && fields.recurrence)
+          throw new ValidationError('recurrence: one occurrence cannot repeat on its own.');
         const properties = localProperties(fields, {
           kind,
           seriesId: typeof found.properties.seriesId === 'string' ? found.properties.seriesId : undefined,
@@ -429,7 +464,11 @@ export function createCalendarService(deps: CalendarServiceDeps) {
         await db.asUser(user.claims, async (tx) => {
           const target = await occurrenceTarget(tx, entityId, occurrenceKey);
           const fields = target.existing ? fieldsOfRow(target.existing) : target.occurrenceFields;
-          const properties = localProperties(fields, { kind: 'exception', seriesId: target.master.external_id!, status: 'cancelled' });
+          const properties = localProperties(fields, {
+            kind: 'exception',
+            seriesId: target.master.external_id!,
+            status: 'cancelled',
+          });
           await ingestOne(tx, user, localItem(fields, target.exceptionId, properties));
         });
         return;

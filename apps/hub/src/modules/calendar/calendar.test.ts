@@ -9,6 +9,7 @@ import {
   startAcmeCalendarStandIn,
   type AcmeCalendarStandIn,
 } from '../connectors/test/acme-calendar.ts';
+import type { Ingest } from '../graph/index.ts';
 import type { EventView } from './calendar.schemas.ts';
 
 /**
@@ -26,7 +27,12 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
   let connectionId: string;
 
   const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
-    hub.app.inject({ method, url, headers: bearer(user), ...(payload === undefined ? {} : { payload: payload as object }) });
+    hub.app.inject({
+      method,
+      url,
+      headers: bearer(user),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
   const window = async (user: SignedUpUser, from: string, to: string, timeZone?: string) => {
     const query = new URLSearchParams({ from, to, ...(timeZone ? { timeZone } : {}) });
     const response = await api(user, 'GET', `/api/v1/calendar/events?${query}`);
@@ -95,7 +101,7 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
     expect(during.events.map((e) => e.id)).toContain(event.id);
   });
 
-  it('places all-day events by date in the reader\'s zone', async () => {
+  it("places all-day events by date in the reader's zone", async () => {
     const event = await create(alice, { title: 'Holiday', startsAt: '2026-06-10', endsAt: '2026-06-12', allDay: true });
     expect(event).toMatchObject({ allDay: true, startsAt: '2026-06-10', endsAt: '2026-06-12' });
     // Tokyo's 11 June is 2026-06-10T15:00Z .. 2026-06-11T15:00Z.
@@ -138,7 +144,11 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
       startsAt: '2026-03-27T11:00:00+01:00',
     });
     expect(moved.statusCode, moved.body).toBe(200);
-    expect(moved.json()).toMatchObject({ kind: 'exception', startsAt: '2026-03-27T11:00:00+01:00', endsAt: '2026-03-27T11:15:00+01:00' });
+    expect(moved.json()).toMatchObject({
+      kind: 'exception',
+      startsAt: '2026-03-27T11:00:00+01:00',
+      endsAt: '2026-03-27T11:15:00+01:00',
+    });
     // Cancel another.
     const cancelled = await api(alice, 'DELETE', `/api/v1/calendar/events/${standups[2]!.id}`);
     expect(cancelled.statusCode, cancelled.body).toBe(204);
@@ -164,8 +174,16 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
   });
 
   it('answers 409 for a stale version and changes nothing', async () => {
-    const event = await create(alice, { title: 'Lunch', startsAt: '2026-05-06T12:00:00Z', endsAt: '2026-05-06T13:00:00Z' });
-    const first = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, { version: 1, title: 'Long lunch', attendees: ['cat@example.org'] });
+    const event = await create(alice, {
+      title: 'Lunch',
+      startsAt: '2026-05-06T12:00:00Z',
+      endsAt: '2026-05-06T13:00:00Z',
+    });
+    const first = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, {
+      version: 1,
+      title: 'Long lunch',
+      attendees: ['cat@example.org'],
+    });
     expect(first.statusCode, first.body).toBe(200);
     expect(first.json()).toMatchObject({ title: 'Long lunch', version: 2 });
     expect(first.json().attendees[0]).toMatchObject({ email: 'cat@example.org' });
@@ -227,8 +245,15 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
     const empty = await window(alice, '2026-04-30T00:00:00Z', '2026-05-02T00:00:00Z');
     expect(empty.events.filter((e) => e.title === 'x')).toEqual([]);
     // An occurrence id that is not one of the series' own.
-    const series = await create(alice, { title: 'Weekly', startsAt: '2026-07-06T10:00:00Z', recurrence: 'FREQ=WEEKLY' });
-    const wrong = await api(alice, 'PATCH', `/api/v1/calendar/events/${series.id}_20260707T100000`, { version: 1, title: 'y' });
+    const series = await create(alice, {
+      title: 'Weekly',
+      startsAt: '2026-07-06T10:00:00Z',
+      recurrence: 'FREQ=WEEKLY',
+    });
+    const wrong = await api(alice, 'PATCH', `/api/v1/calendar/events/${series.id}_20260707T100000`, {
+      version: 1,
+      title: 'y',
+    });
     expect(wrong.statusCode, wrong.body).toBe(404);
   });
 
@@ -256,15 +281,27 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
     expect(patch.headers['if-match']).toMatch(/^ck-/);
 
     // An invitation synced in from the provider (as a connector's sync would ingest it).
-    const invitation = standIn.invite({ subject: 'Board meeting', start: '2026-05-12T10:00:00Z', end: '2026-05-12T11:00:00Z' });
-    const graph = hub.modules.find((m) => m.name === 'graph') as unknown as { ingest: import('../graph/index.ts').Ingest };
+    const invitation = standIn.invite({
+      subject: 'Board meeting',
+      start: '2026-05-12T10:00:00Z',
+      end: '2026-05-12T11:00:00Z',
+    });
+    const graph = hub.modules.find((m) => m.name === 'graph') as unknown as {
+      ingest: Ingest;
+    };
     await hub.database.db.asUser(alice.claims, (tx) =>
-      graph.ingest(tx, { ownerId: alice.id, actor: { kind: 'connector', id: connectionId }, items: [itemOfRemote(invitation)] }),
+      graph.ingest(tx, {
+        ownerId: alice.id,
+        actor: { kind: 'connector', id: connectionId },
+        items: [itemOfRemote(invitation)],
+      }),
     );
     const listed = await window(alice, '2026-05-12T00:00:00Z', '2026-05-13T00:00:00Z');
     const invite = listed.events.find((e) => e.title === 'Board meeting')!;
     expect(invite).toMatchObject({ canRespond: true, myResponse: 'none', organizer: 'boss@example.org' });
-    const answered = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, { response: 'tentative' });
+    const answered = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, {
+      response: 'tentative',
+    });
     expect(answered.statusCode, answered.body).toBe(200);
     expect(answered.json().myResponse).toBe('tentative');
     expect(standIn.events.get(invitation.id)!.myResponse).toBe('tentative');
@@ -311,7 +348,11 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
       expect(resolved.statusCode, resolved.body).toBe(200);
       const result = resolved.json().result as EventView;
       if (keep === 'remote') {
-        expect(result).toMatchObject({ title: 'Review (remote) moved by them', location: 'Their room', conflict: null });
+        expect(result).toMatchObject({
+          title: 'Review (remote) moved by them',
+          location: 'Their room',
+          conflict: null,
+        });
         expect(standIn.events.get(remote.id)!.subject).toBe('Review (remote) moved by them');
       } else {
         expect(result).toMatchObject({ title: 'Review (local) mine', conflict: null });

@@ -61,8 +61,8 @@ export function instantOf(floating: number, timeZone: string): number {
   if (floatingOf(first, timeZone) === floating) return first;
   const second = floating - after;
   if (floatingOf(second, timeZone) === floating) return second;
-  // In the gap: the wall clock after the jump.
-  return floating - after;
+  // In the gap: read with the offset before the jump, it lands the gap's length later (02:30 -> 03:30).
+  return first;
 }
 
 const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');

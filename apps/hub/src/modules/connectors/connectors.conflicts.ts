@@ -171,7 +171,10 @@ export function createConflicts(deps: { db: Database }) {
       const row = await conflictsRepository.lock(tx, id);
       if (!row) throw new NotFoundError('conflict');
       if (row.resolved_at !== null)
-        throw new ConflictError('This conflict was already resolved: reload to see the event now.', 'conflict_resolved');
+        throw new ConflictError(
+          'This conflict was already resolved: reload to see the event now.',
+          'conflict_resolved',
+        );
       return conflictView(await conflictsRepository.markResolved(tx, id, keep));
     },
 
@@ -180,7 +183,10 @@ export function createConflicts(deps: { db: Database }) {
       if (!row) throw new NotFoundError('conflict');
       const conflict = conflictView(row);
       if (conflict.resolvedAt !== null)
-        throw new ConflictError('This conflict was already resolved: reload to see the event now.', 'conflict_resolved');
+        throw new ConflictError(
+          'This conflict was already resolved: reload to see the event now.',
+          'conflict_resolved',
+        );
       const resolver = resolvers.get(conflict.capability);
       if (!resolver)
         throw new ConflictError(`This hub cannot resolve ${conflict.capability} conflicts yet.`, 'no_resolver');

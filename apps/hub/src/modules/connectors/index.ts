@@ -24,7 +24,12 @@ export type { ConnectorsService } from './connectors.service.ts';
 export { signatureMatches, webhookBodyLimit } from './connectors.webhooks.ts';
 export { providerApi } from './connectors.provider-api.ts';
 export { connectorsRepository } from './connectors.repository.ts';
-export { conflictViewSchema, type ConflictView, type Conflicts, type ConflictResolver } from './connectors.conflicts.ts';
+export {
+  conflictViewSchema,
+  type ConflictView,
+  type Conflicts,
+  type ConflictResolver,
+} from './connectors.conflicts.ts';
 
 export const connectorsMigrations = {
   module: 'connectors',

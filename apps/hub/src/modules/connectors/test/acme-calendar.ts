@@ -47,7 +47,12 @@ export const acmeCalendar = defineProvider({
   endpoints: { api: { url: 'https://api.acme-calendar.example', env: 'ACME_CALENDAR_API_URL' } },
   send: { hosts: ['api.acme-calendar.example'], via: [{ as: 'header', name: 'X-Acme-Key', value: 'apiKey' }] },
   capabilities: [
-    { name: 'calendar', label: 'Calendar', description: 'Read and write your calendar.', needsConnection: 'a connected Acme calendar' },
+    {
+      name: 'calendar',
+      label: 'Calendar',
+      description: 'Read and write your calendar.',
+      needsConnection: 'a connected Acme calendar',
+    },
   ],
   test: {
     base: { endpoint: 'api' },
@@ -144,11 +149,15 @@ export const acmeCalendarConnector = defineConnector({
         const current = (JSON.parse(text) as { current: RemoteEvent }).current;
         throw new ConnectorConflict('Acme Calendar has a newer version of this event.', itemOfRemote(current));
       }
-      if (response.status !== 200) throw new ConnectorError('provider', `Acme Calendar answered HTTP ${response.status}.`);
+      if (response.status !== 200)
+        throw new ConnectorError('provider', `Acme Calendar answered HTTP ${response.status}.`);
       return { item: itemOfRemote(JSON.parse(text) as RemoteEvent) };
     },
     async delete(ctx, event) {
-      const response = await ctx.api.request({ method: 'DELETE', path: `/v1/events/${encodeURIComponent(event.externalId)}` });
+      const response = await ctx.api.request({
+        method: 'DELETE',
+        path: `/v1/events/${encodeURIComponent(event.externalId)}`,
+      });
       if (response.status !== 204 && response.status !== 404)
         throw new ConnectorError('provider', `Acme Calendar answered HTTP ${response.status}.`);
     },
