@@ -63,7 +63,7 @@ test('keyboard moves between weeks and views', async () => {
   await page.locator('body').press('ArrowLeft');
   await expect(page.getByRole('heading', { name: '7 Dec – 13 Dec 2026' })).toBeVisible();
   await page.locator('body').press('m');
-  await expect(page.getByRole('button', { name: 'Month' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Month', exact: true })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByRole('heading', { name: 'December 2026' })).toBeVisible();
   await expect(page.getByRole('grid', { name: 'Month' }).getByRole('button', { name: /^Design review/ })).toBeVisible();
   await inspect(page, 'calendar-month');
@@ -89,7 +89,8 @@ test('an event opens with its meeting link; edits are saved', async () => {
 });
 
 test('a slot creates an event, with an attendee picked from contacts', async () => {
-  await page.getByRole('button', { name: 'New event Wednesday, 9 December at 14:00' }).click();
+  // A click on 14:00 in Wednesday's column (48 px an hour).
+  await page.locator('[data-day="2026-12-09"]').click({ position: { x: 10, y: 14 * 48 + 10 } });
   const dialog = page.getByRole('dialog', { name: 'New event' });
   await expect(dialog.getByLabel('Starts')).toHaveValue('2026-12-09T14:00');
   await dialog.getByLabel('Title').fill('Lunch with Ada');

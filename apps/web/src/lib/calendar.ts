@@ -12,6 +12,10 @@ export async function listCalendarWindow(from: string, to: string, timeZone: str
   return hubFetch<CalendarWindow>('/calendar/events', { query: { from, to, timeZone } });
 }
 
+export async function getCalendarEvent(eventId: string): Promise<CalendarEvent> {
+  return hubFetch<CalendarEvent>(`/calendar/events/${id(eventId)}`);
+}
+
 export async function createCalendarEvent(draft: EventDraft): Promise<CalendarEvent> {
   return hubFetch<CalendarEvent>('/calendar/events', { method: 'POST', body: draft });
 }

@@ -3,7 +3,7 @@ import { AlertTriangle, ChevronLeft, ChevronRight, Plus, Video } from 'lucide-re
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toast';
-import { loadCalendarAction } from '@/lib/actions/calendar';
+import { getEventAction, loadCalendarAction } from '@/lib/actions/calendar';
 import { cn } from '@/lib/utils';
 import { EventDialog, type CalendarChoice, type DialogTarget } from './event-dialog';
 import {
@@ -56,7 +56,7 @@ function describe(event: CalendarEvent): string {
 }
 
 const chip =
-  'block w-full truncate rounded px-1.5 py-0.5 text-left text-xs focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring';
+  'block min-h-6 w-full truncate rounded px-1.5 py-1 text-left text-xs focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring';
 const toneOf = (event: CalendarEvent) =>
   cn(
     event.source === 'calendar' ? 'bg-primary/15 text-foreground' : 'bg-sky-600/15 text-foreground',
@@ -151,7 +151,7 @@ export function CalendarView({
 
   const conflicts = (events ?? []).filter((e) => e.conflict);
   return (
-    <div className="grid gap-4">
+    <div className="grid min-w-0 gap-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div className="flex items-center gap-2">
           <Button variant="outline" onClick={() => setAnchor(new Date())} aria-keyshortcuts="t">
@@ -233,7 +233,7 @@ export function CalendarView({
         <p className="text-sm text-muted-foreground">Only the first 3,000 events of this range are shown.</p>
       )}
 
-      <div aria-busy={events === null}>
+      <div aria-busy={events === null} className="min-w-0">
         {view === 'month' && (
           <>
             <div className="max-sm:hidden">
@@ -275,6 +275,11 @@ export function CalendarView({
           calendars={calendars}
           contactEmails={contactEmails}
           onClose={() => setDialog(null)}
+          onEditSeries={async (seriesId) => {
+            const series = await getEventAction(seriesId);
+            if (series.ok) setDialog({ event: series.data });
+            else setError(series.error);
+          }}
           onChanged={(message) => {
             setDialog(null);
             toast({ title: message });
@@ -345,7 +350,7 @@ function MonthGrid({
               <div
                 role="gridcell"
                 key={dateKey(day)}
-                className={cn('min-h-28 border-b border-r border-border p-1', !inMonth && 'bg-muted/30')}
+                className={cn('min-h-32 border-b border-r border-border p-1', !inMonth && 'bg-muted/30')}
               >
                 <div className="mb-1 flex items-center justify-between">
                   <button
@@ -478,116 +483,122 @@ function TimeGrid({
   const today = dateKey(new Date());
   const cols = { gridTemplateColumns: `3.5rem repeat(${days.length}, minmax(0, 1fr))` };
   return (
-    <div className="overflow-hidden rounded-lg border border-border">
-      <div className="grid border-b border-border bg-muted/50" style={cols}>
-        <div />
-        {days.map((d) => (
-          <div
-            key={dateKey(d)}
-            className={cn('px-1 py-1.5 text-center text-xs font-medium', dateKey(d) === today && 'text-primary')}
-          >
-            {dayFormat.format(d)}
-          </div>
-        ))}
-      </div>
-      <div className="grid border-b border-border" style={cols}>
-        <div className="px-1 py-1 text-right text-[11px] text-muted-foreground">All day</div>
-        {days.map((d) => (
-          <ul
-            key={dateKey(d)}
-            aria-label={`All day, ${longDayFormat.format(d)}`}
-            className="grid min-h-7 content-start gap-0.5 border-l border-border p-0.5"
-          >
-            {eventsOn(events, d)
-              .filter((e) => e.allDay)
-              .map((e) => (
-                <li key={e.id}>
-                  <EventChip event={e} onOpen={onOpen} />
-                </li>
-              ))}
-          </ul>
-        ))}
-      </div>
-      <div ref={scroller} className="max-h-[65vh] overflow-y-auto">
-        <div className="relative grid" style={cols}>
-          <div>
-            {Array.from({ length: 24 }, (_, h) => (
-              <div
-                key={h}
-                className="relative pr-1 text-right text-[11px] text-muted-foreground"
-                style={{ height: HOUR_PX }}
-              >
-                <span className="relative -top-2">{h === 0 ? '' : timeFormat.format(new Date(2000, 0, 1, h))}</span>
-              </div>
-            ))}
-          </div>
-          {days.map((day) => {
-            const placed = layoutDay(
-              eventsOn(events, day).filter((e) => !e.allDay),
-              day,
-            );
-            return (
-              <div
-                key={dateKey(day)}
-                className="relative border-l border-border"
-                aria-label={longDayFormat.format(day)}
-                role="group"
-              >
-                {Array.from({ length: 24 }, (_, h) => (
-                  <button
-                    key={h}
-                    type="button"
-                    tabIndex={h === 9 ? 0 : -1}
-                    onClick={() => onCreate(new Date(day.getFullYear(), day.getMonth(), day.getDate(), h), false)}
-                    onKeyDown={(e) => {
-                      const next = e.key === 'ArrowDown' ? h + 1 : e.key === 'ArrowUp' ? h - 1 : null;
-                      if (next === null || next < 0 || next > 23) return;
-                      e.preventDefault();
-                      e.stopPropagation();
-                      (e.currentTarget.parentElement?.children[next] as HTMLElement | undefined)?.focus();
-                    }}
-                    aria-label={`New event ${longDayFormat.format(day)} at ${timeFormat.format(new Date(2000, 0, 1, h))}`}
-                    className="block w-full border-b border-border/60 hover:bg-muted/40 focus-visible:bg-muted focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-ring"
-                    style={{ height: HOUR_PX }}
-                  />
+    // A week keeps readable columns on a phone: it scrolls sideways instead of squeezing them.
+    <div className="overflow-x-auto rounded-lg border border-border">
+      <div className={cn(days.length > 1 && 'min-w-[46rem]')}>
+        <div className="grid border-b border-border bg-muted/50" style={cols}>
+          <div />
+          {days.map((d) => (
+            <div
+              key={dateKey(d)}
+              className={cn('px-1 py-1.5 text-center text-xs font-medium', dateKey(d) === today && 'text-primary')}
+            >
+              {dayFormat.format(d)}
+            </div>
+          ))}
+        </div>
+        <div className="grid border-b border-border" style={cols}>
+          <div className="px-1 py-1 text-right text-[11px] text-muted-foreground">All day</div>
+          {days.map((d) => (
+            <ul
+              key={dateKey(d)}
+              aria-label={`All day, ${longDayFormat.format(d)}`}
+              className="grid min-h-7 content-start gap-0.5 border-l border-border p-0.5"
+            >
+              {eventsOn(events, d)
+                .filter((e) => e.allDay)
+                .map((e) => (
+                  <li key={e.id}>
+                    <EventChip event={e} onOpen={onOpen} />
+                  </li>
                 ))}
-                {placed.map((p) => (
-                  <button
-                    key={p.event.id}
-                    type="button"
-                    onClick={() => onOpen(p.event)}
-                    aria-label={describe(p.event)}
-                    className={cn(
-                      'absolute overflow-hidden rounded border border-background px-1 py-0.5 text-left text-xs focus-visible:z-10 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring',
-                      toneOf(p.event),
-                      'bg-background',
-                    )}
-                    style={{
-                      top: (p.top / 60) * HOUR_PX,
-                      height: Math.max(18, (p.height / 60) * HOUR_PX - 2),
-                      left: `calc(${(100 / p.columns) * p.column}% + 2px)`,
-                      width: `calc(${100 / p.columns}% - 4px)`,
+            </ul>
+          ))}
+        </div>
+        <div ref={scroller} className="max-h-[65vh] overflow-y-auto">
+          <div className="relative grid" style={cols}>
+            <div>
+              {Array.from({ length: 24 }, (_, h) => (
+                <div
+                  key={h}
+                  className="relative pr-1 text-right text-[11px] text-muted-foreground"
+                  style={{ height: HOUR_PX }}
+                >
+                  <span className="relative -top-2">{h === 0 ? '' : timeFormat.format(new Date(2000, 0, 1, h))}</span>
+                </div>
+              ))}
+            </div>
+            {days.map((day) => {
+              const placed = layoutDay(
+                eventsOn(events, day).filter((e) => !e.allDay),
+                day,
+              );
+              return (
+                <div
+                  key={dateKey(day)}
+                  className="relative border-l border-border"
+                  aria-label={longDayFormat.format(day)}
+                  role="group"
+                >
+                  {/* Pointer shortcut: a click on an hour makes an event there (keyboard: New event, or N). */}
+                  <div
+                    aria-hidden="true"
+                    data-day={dateKey(day)}
+                    className="cursor-pointer"
+                    onClick={(e) => {
+                      const y = e.clientY - e.currentTarget.getBoundingClientRect().top;
+                      const hour = Math.min(23, Math.max(0, Math.floor(y / HOUR_PX)));
+                      onCreate(new Date(day.getFullYear(), day.getMonth(), day.getDate(), hour), false);
                     }}
                   >
-                    <span
+                    {Array.from({ length: 24 }, (_, h) => (
+                      <div
+                        key={h}
+                        className="border-b border-border/60 hover:bg-muted/40"
+                        style={{ height: HOUR_PX }}
+                      />
+                    ))}
+                  </div>
+                  {placed.map((p) => (
+                    <button
+                      key={p.event.id}
+                      type="button"
+                      onClick={() => onOpen(p.event)}
+                      aria-label={describe(p.event)}
                       className={cn(
-                        'absolute inset-0 -z-0',
-                        p.event.source === 'calendar' ? 'bg-primary/15' : 'bg-sky-600/15',
+                        'absolute overflow-hidden rounded border border-background px-1 py-0.5 text-left text-xs focus-visible:z-10 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring',
+                        toneOf(p.event),
+                        'bg-background',
                       )}
-                      aria-hidden="true"
-                    />
-                    <span className="relative block truncate font-medium">
-                      {p.event.conflict && (
-                        <AlertTriangle className="mr-0.5 inline size-3 text-amber-700" aria-hidden="true" />
+                      style={{
+                        top: (p.top / 60) * HOUR_PX,
+                        height: Math.max(24, (p.height / 60) * HOUR_PX - 2),
+                        left: `calc(${(100 / p.columns) * p.column}% + 2px)`,
+                        width: `calc(${100 / p.columns}% - 4px)`,
+                      }}
+                    >
+                      <span
+                        className={cn(
+                          'absolute inset-0 -z-0',
+                          p.event.source === 'calendar' ? 'bg-primary/15' : 'bg-sky-600/15',
+                        )}
+                        aria-hidden="true"
+                      />
+                      <span className="relative block truncate font-medium">
+                        {p.event.conflict && (
+                          <AlertTriangle className="mr-0.5 inline size-3 text-amber-700" aria-hidden="true" />
+                        )}
+                        {p.event.title}
+                      </span>
+                      {p.height >= 40 && (
+                        <span className="relative block truncate text-muted-foreground">{timeRange(p.event)}</span>
                       )}
-                      {p.event.title}
-                    </span>
-                    <span className="relative block truncate text-muted-foreground">{timeRange(p.event)}</span>
-                  </button>
-                ))}
-              </div>
-            );
-          })}
+                    </button>
+                  ))}
+                </div>
+              );
+            })}
+          </div>
         </div>
       </div>
     </div>

@@ -81,6 +81,7 @@ export function EventDialog({
   contactEmails,
   onClose,
   onChanged,
+  onEditSeries,
 }: {
   target: DialogTarget;
   zone: string;
@@ -88,6 +89,8 @@ export function EventDialog({
   contactEmails: { email: string; name: string }[];
   onClose: () => void;
   onChanged: (message: string) => void;
+  /** Opens the series this occurrence belongs to. */
+  onEditSeries: (seriesId: string) => void;
 }) {
   const existing = 'event' in target ? target.event : null;
   const [form, setForm] = useState(() => initialState(target, zone));
@@ -260,6 +263,19 @@ export function EventDialog({
           </a>
         )}
 
+        {existing?.kind === 'occurrence' && existing.seriesId && existing.editable && (
+          <p className="text-sm text-muted-foreground">
+            One occurrence of a repeating event: changes here apply to this one only.{' '}
+            <button
+              type="button"
+              className="font-medium text-primary underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+              onClick={() => onEditSeries(existing.seriesId!)}
+            >
+              Edit the whole series
+            </button>
+          </p>
+        )}
+
         <form onSubmit={submit} className="grid gap-3" aria-label={title}>
           <fieldset disabled={readOnly || pending} className="grid gap-3">
             <Field id="event-title" label="Title">
@@ -335,10 +351,9 @@ export function EventDialog({
                     disabled={
                       form.calendar !== '' ||
                       (existing !== null &&
-                        existing.kind !== 'single' &&
-                        existing.kind !== 'master' &&
-                        existing.kind !== 'occurrence') ||
-                      existing?.kind === 'occurrence'
+                        (existing.source !== 'calendar' ||
+                          existing.kind === 'occurrence' ||
+                          existing.kind === 'exception'))
                     }
                     onChange={(e) => set('repeat', e.target.value as Repeat)}
                   >

@@ -4,6 +4,7 @@ import type { CalendarEvent, CalendarWindow, EventDraft } from '@/components/cal
 import {
   createCalendarEvent,
   deleteCalendarEvent,
+  getCalendarEvent,
   listCalendarWindow,
   resolveConflict,
   respondToEvent,
@@ -24,6 +25,12 @@ export async function loadCalendarAction(
   if (!instant.safeParse(from).success || !instant.safeParse(to).success || !zone.safeParse(timeZone).success)
     return { ok: false, error: 'That is not a range of dates the calendar can show.' };
   return attempt(() => listCalendarWindow(from, to, timeZone));
+}
+
+/** One event (a series' master, to edit the whole series from one of its occurrences). */
+export async function getEventAction(id: string): Promise<ActionResult<CalendarEvent>> {
+  if (!eventId.safeParse(id).success) return { ok: false, error: 'Not an event.' };
+  return attempt(() => getCalendarEvent(id));
 }
 
 export async function saveEventAction(
