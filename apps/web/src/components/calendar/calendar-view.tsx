@@ -545,20 +545,17 @@ function TimeGrid({
                     aria-hidden="true"
                     data-day={dateKey(day)}
                     className="cursor-pointer"
+                    // Hour lines drawn by the background: one element a day instead of 24.
+                    style={{
+                      height: 24 * HOUR_PX,
+                      backgroundImage: `repeating-linear-gradient(to bottom, transparent 0, transparent ${HOUR_PX - 1}px, var(--color-border) ${HOUR_PX - 1}px, var(--color-border) ${HOUR_PX}px)`,
+                    }}
                     onClick={(e) => {
                       const y = e.clientY - e.currentTarget.getBoundingClientRect().top;
                       const hour = Math.min(23, Math.max(0, Math.floor(y / HOUR_PX)));
                       onCreate(new Date(day.getFullYear(), day.getMonth(), day.getDate(), hour), false);
                     }}
-                  >
-                    {Array.from({ length: 24 }, (_, h) => (
-                      <div
-                        key={h}
-                        className="border-b border-border/60 hover:bg-muted/40"
-                        style={{ height: HOUR_PX }}
-                      />
-                    ))}
-                  </div>
+                  />
                   {placed.map((p) => (
                     <button
                       key={p.event.id}
