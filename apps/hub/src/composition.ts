@@ -25,6 +25,7 @@ import { createPolicyModule, policyMigrations } from './modules/policy/index.ts'
 import { createSearchModule } from './modules/search/index.ts';
 import { createTimelineModule, timelineMigrations } from './modules/timeline/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
+import { calendarMigrations, createCalendarModule } from './modules/calendar/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -58,6 +59,7 @@ export const migrationSources: readonly MigrationSource[] = [
   timelineMigrations,
   identityMigrations,
   callsMigrations,
+  calendarMigrations,
 ];
 
 /**
@@ -221,6 +223,8 @@ export async function composeHub(
     connectors: [...shippedConnectors, ...(options.connectors ?? [])],
     tuning: options.sync,
   });
+  // The calendar (issue 13): windows with hub series expanded, writes through ingest or a connector's calendar capability.
+  const calendar = createCalendarModule({ db, graph, connectors });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -240,6 +244,7 @@ export async function composeHub(
     calls,
     timeline,
     identity,
+    calendar,
   ];
 
   await migrate(db, migrationSources, logger);

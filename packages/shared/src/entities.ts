@@ -319,6 +319,8 @@ export const calendarEventPropertiesSchema = z
     seriesId: text(500).optional(),
     /** The calendar it belongs to (the provider's id or name). */
     calendar: text(500).optional(),
+    /** The provider's version of the event (Graph's changeKey): write-back sends it to detect an edit made there. */
+    changeKey: text(500).optional(),
     /** How the time shows to others. */
     showAs: z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown']).optional(),
   })

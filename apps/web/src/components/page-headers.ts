@@ -22,3 +22,8 @@ export const HOME_HEADER = {
   title: 'Today',
   description: 'Birthdays, people to get back in touch with, and the latest from everyone.',
 } as const;
+
+export const CALENDAR_HEADER = {
+  title: 'Calendar',
+  description: 'Your events and invitations, from this hub and your connected calendars, in your time zone.',
+} as const;

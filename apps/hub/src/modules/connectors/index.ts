@@ -14,14 +14,22 @@ import { connectorsRoutes } from './connectors.routes.ts';
 import { createConnectorsService, type ConnectorsService } from './connectors.service.ts';
 import { createSyncRunner, type SyncTuning } from './connectors.sync.ts';
 import { webhookRoutes } from './connectors.webhooks.ts';
+import { conflictRoutes, createConflicts, type Conflicts } from './connectors.conflicts.ts';
 
 export * from './connectors.contract.ts';
 export type { ConnectorRegistry } from './connectors.registry.ts';
 export type { SyncTuning } from './connectors.sync.ts';
 export type { OpenConnection, WriteCapability } from './connectors.service.ts';
+export type { ConnectorsService } from './connectors.service.ts';
 export { signatureMatches, webhookBodyLimit } from './connectors.webhooks.ts';
 export { providerApi } from './connectors.provider-api.ts';
 export { connectorsRepository } from './connectors.repository.ts';
+export {
+  conflictViewSchema,
+  type ConflictView,
+  type Conflicts,
+  type ConflictResolver,
+} from './connectors.conflicts.ts';
 
 export const connectorsMigrations = {
   module: 'connectors',
@@ -53,6 +61,8 @@ export interface ConnectorsModuleDeps {
 export interface ConnectorsModule extends HubModule {
   service: ConnectorsService;
   registry: ConnectorRegistry;
+  /** Write-back conflicts (record, list, resolve): GET /api/v1/conflicts. */
+  conflicts: Conflicts;
 }
 
 /**
@@ -82,6 +92,7 @@ export function createConnectorsModule(deps: ConnectorsModuleDeps): ConnectorsMo
     sync,
   });
   const apiRoutes = connectorsRoutes(service);
+  const conflicts = createConflicts({ db: deps.db });
   const hooks = webhookRoutes({
     config: deps.config,
     db: deps.db,
@@ -94,8 +105,10 @@ export function createConnectorsModule(deps: ConnectorsModuleDeps): ConnectorsMo
     name: 'connectors',
     service,
     registry,
+    conflicts,
     async routes(app) {
       await app.register(apiRoutes);
+      await app.register(conflictRoutes(conflicts));
       await app.register(hooks);
     },
     health: () => service.health(),

@@ -1,0 +1,242 @@
+import { ValidationError } from '../../platform/errors.ts';
+import type { CalendarEventWrite } from '../connectors/index.ts';
+import type { AttendeeRow, EventRow } from './calendar.repository.ts';
+import { parseRule } from './calendar.recurrence.ts';
+import type { EventCreateInput, EventUpdateInput, EventView } from './calendar.schemas.ts';
+import { dayMs, isDate } from './calendar.time.ts';
+
+/** Pure helpers: an event's fields as the API takes them, as properties, and as a view. */
+
+/** The source of events that live in the hub only (not on a connected account). */
+export const localSource = 'calendar';
+
+/** The longest event the hub writes. */
+const maxDurationMs = 400 * dayMs;
+
+export interface EventFields {
+  title: string;
+  notes: string;
+  startsAt: string;
+  endsAt?: string;
+  allDay: boolean;
+  timeZone?: string;
+  location?: string;
+  attendees: string[];
+  onlineMeetingUrl?: string;
+  recurrence?: string;
+  showAs?: string;
+}
+
+const refuse = (path: string, message: string): never => {
+  throw new ValidationError(`${path}: ${message}`, [{ path: `/${path}`, message }]);
+};
+
+/** Checks what no schema can: the times agree with all-day, the end is after the start, the rule parses. */
+export function checkFields(fields: EventFields): EventFields {
+  const { startsAt, allDay } = fields;
+  if (allDay !== isDate(startsAt))
+    refuse('startsAt', allDay ? 'an all-day event starts on a date (YYYY-MM-DD).' : 'a timed event needs a date-time.');
+  let endsAt = fields.endsAt;
+  if (endsAt !== undefined && isDate(endsAt) !== allDay)
+    refuse('endsAt', allDay ? 'an all-day event ends on a date (YYYY-MM-DD).' : 'a timed event ends at a date-time.');
+  if (allDay && endsAt === undefined) endsAt = new Date(Date.parse(startsAt) + dayMs).toISOString().slice(0, 10);
+  if (endsAt !== undefined) {
+    const length = Date.parse(endsAt) - Date.parse(startsAt);
+    if (length < 0 || (allDay && length === 0))
+      refuse(
+        'endsAt',
+        allDay ? 'the end date (exclusive) must be after the start date.' : 'the end must not be before the start.',
+      );
+    if (length > maxDurationMs) refuse('endsAt', 'an event lasts at most 400 days.');
+  }
+  if (fields.recurrence !== undefined) parseRule(fields.recurrence);
+  const attendees = [...new Set(fields.attendees.map((a) => a.trim().toLowerCase()))];
+  return { ...fields, endsAt, attendees };
+}
+
+export function fieldsOfCreate(input: EventCreateInput): EventFields {
+  return checkFields({
+    title: input.title,
+    notes: input.notes ?? '',
+    startsAt: input.startsAt,
+    endsAt: input.endsAt,
+    allDay: input.allDay ?? isDate(input.startsAt),
+    timeZone: input.timeZone,
+    location: input.location,
+    attendees: input.attendees ?? [],
+    onlineMeetingUrl: input.onlineMeetingUrl,
+    recurrence: input.recurrence,
+    showAs: input.showAs,
+  });
+}
+
+/** The stored event's fields. */
+export function fieldsOfRow(row: EventRow): EventFields {
+  const p = row.properties;
+  const str = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : undefined);
+  return {
+    title: row.title,
+    notes: row.body,
+    startsAt: str('startsAt')!,
+    endsAt: str('endsAt'),
+    allDay: p.allDay === true || isDate(str('startsAt') ?? ''),
+    timeZone: str('timeZone'),
+    location: str('location'),
+    attendees: Array.isArray(p.attendees) ? (p.attendees as string[]) : [],
+    onlineMeetingUrl: str('onlineMeetingUrl'),
+    recurrence: str('recurrence'),
+    showAs: str('showAs'),
+  };
+}
+
+/** `current` with an update applied (null clears a field); checked again as a whole. */
+export function applyUpdate(current: EventFields, input: EventUpdateInput): EventFields {
+  const pick = <K extends keyof EventFields>(key: K, value: EventFields[K] | null | undefined) =>
+    value === undefined ? current[key] : value === null ? undefined : value;
+  const startsAt = input.startsAt ?? current.startsAt;
+  return checkFields({
+    title: input.title ?? current.title,
+    notes: input.notes === undefined ? current.notes : (input.notes ?? ''),
+    startsAt,
+    // A new start without a new end keeps the length.
+    endsAt:
+      input.endsAt !== undefined
+        ? (input.endsAt ?? undefined)
+        : input.startsAt !== undefined && current.endsAt !== undefined
+          ? shiftEnd(current, startsAt, input.allDay ?? isDate(startsAt))
+          : current.endsAt,
+    allDay: input.allDay ?? (input.startsAt !== undefined ? isDate(input.startsAt) : current.allDay),
+    timeZone: pick('timeZone', input.timeZone),
+    location: pick('location', input.location),
+    attendees: input.attendees ?? current.attendees,
+    onlineMeetingUrl: pick('onlineMeetingUrl', input.onlineMeetingUrl),
+    recurrence: pick('recurrence', input.recurrence),
+    showAs: input.showAs ?? current.showAs,
+  });
+}
+
+function shiftEnd(current: EventFields, startsAt: string, allDay: boolean): string | undefined {
+  if (allDay !== current.allDay) return undefined;
+  const length = Date.parse(current.endsAt!) - Date.parse(current.startsAt);
+  const end = Date.parse(startsAt) + length;
+  if (allDay) return new Date(end).toISOString().slice(0, 10);
+  // Keep the start's offset: 2026-03-29T10:00:00+02:00.
+  const offset = /([+-]\d{2}:\d{2}|Z)$/.exec(startsAt)?.[1] ?? 'Z';
+  if (offset === 'Z') return new Date(end).toISOString();
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const minutes = sign * (Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)));
+  return `${new Date(end + minutes * 60_000).toISOString().slice(0, 19)}${offset}`;
+}
+
+/** Calendar_event properties for a hub event (its kind by whether it repeats). */
+export function localProperties(
+  fields: EventFields,
+  extra: {
+    kind?: 'single' | 'master' | 'exception';
+    seriesId?: string;
+    status?: 'cancelled';
+    previous?: Record<string, unknown>;
+  } = {},
+): Record<string, unknown> {
+  const previousResponses = Array.isArray(extra.previous?.responses)
+    ? (extra.previous!.responses as { email: string; response: string }[])
+    : [];
+  const properties: Record<string, unknown> = {
+    startsAt: fields.startsAt,
+    allDay: fields.allDay,
+    kind: extra.kind ?? (fields.recurrence ? 'master' : 'single'),
+    myResponse: 'organizer',
+  };
+  const optional = {
+    endsAt: fields.endsAt,
+    timeZone: fields.timeZone,
+    location: fields.location,
+    onlineMeetingUrl: fields.onlineMeetingUrl,
+    recurrence: extra.kind === 'exception' ? undefined : fields.recurrence,
+    showAs: fields.showAs,
+    seriesId: extra.seriesId,
+    status: extra.status,
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) properties[key] = value;
+  if (fields.attendees.length > 0) {
+    properties.attendees = fields.attendees;
+    properties.responses = fields.attendees.map((email) => ({
+      email,
+      response: previousResponses.find((r) => r.email === email)?.response ?? 'none',
+    }));
+  }
+  return properties;
+}
+
+/** What a connector's calendar capability is asked to write. */
+export function writeOf(fields: EventFields): CalendarEventWrite {
+  return {
+    title: fields.title,
+    notes: fields.notes || undefined,
+    startsAt: fields.startsAt,
+    endsAt: fields.endsAt,
+    allDay: fields.allDay,
+    timeZone: fields.timeZone,
+    location: fields.location,
+    attendees: fields.attendees.map((address) => ({ address })),
+  };
+}
+
+/** The instant an event starts (all-day: its date at UTC midnight), for entities.occurred_at. */
+export const occurredAtOf = (startsAt: string) => new Date(Date.parse(startsAt)).toISOString();
+
+const stringOr = (value: unknown) => (typeof value === 'string' ? value : null);
+
+export function viewOf(
+  row: EventRow,
+  people: AttendeeRow[],
+  context: { connectionId: string | null; editable: boolean; seriesEntityId?: string | null },
+  override?: { id: string; startsAt: string; endsAt: string | null; kind: 'occurrence' },
+): Omit<EventView, 'conflict'> {
+  const p = row.properties;
+  const kind = (override?.kind ?? stringOr(p.kind) ?? 'single') as EventView['kind'];
+  const responses = Array.isArray(p.responses)
+    ? (p.responses as { email: string; name?: string; type?: string; response: string }[])
+    : [];
+  const emails = Array.isArray(p.attendees) ? (p.attendees as string[]) : responses.map((r) => r.email);
+  const byEmail = new Map(people.filter((a) => a.email).map((a) => [a.email!, a]));
+  const attendees = emails.map((email) => {
+    const lower = email.toLowerCase();
+    const response = responses.find((r) => r.email.toLowerCase() === lower);
+    const person = byEmail.get(lower);
+    return {
+      email,
+      name: response?.name ?? person?.name ?? null,
+      type: response?.type ?? null,
+      response: response?.response ?? 'none',
+      personId: person?.person_id ?? null,
+    };
+  });
+  const local = row.source === localSource;
+  const myResponse = stringOr(p.myResponse);
+  return {
+    id: override?.id ?? row.id,
+    entityId: override ? null : row.id,
+    seriesId: context.seriesEntityId ?? stringOr(p.seriesId) ?? (kind === 'master' ? row.id : null),
+    kind,
+    title: row.title,
+    notes: row.body,
+    startsAt: override?.startsAt ?? String(p.startsAt),
+    endsAt: override ? override.endsAt : stringOr(p.endsAt),
+    allDay: p.allDay === true || isDate(String(p.startsAt)),
+    timeZone: stringOr(p.timeZone),
+    location: stringOr(p.location),
+    onlineMeetingUrl: stringOr(p.onlineMeetingUrl),
+    status: stringOr(p.status),
+    showAs: stringOr(p.showAs),
+    recurrence: stringOr(p.recurrence),
+    organizer: stringOr(p.organizer),
+    myResponse,
+    attendees,
+    source: row.source ?? localSource,
+    connectionId: local ? null : context.connectionId,
+    editable: local || context.editable,
+    canRespond: !local && context.editable && myResponse !== 'organizer' && p.status !== 'cancelled',
+    version: row.version,
+  };
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { expandSeries, maxOccurrencesPerSeries, parseRule } from './calendar.recurrence.ts';
+import { instantOf, isoInZone, isTimeZone } from './calendar.time.ts';
+
+const at = (iso: string) => Date.parse(iso);
+
+describe('time zones', () => {
+  it('names wall clocks across DST, moving a skipped one forward and taking the first of a repeated one', () => {
+    expect(isoInZone(at('2026-03-08T14:00:00Z'), 'America/New_York')).toBe('2026-03-08T10:00:00-04:00');
+    // 02:30 does not exist on 8 March 2026 in New York: 03:30 EDT.
+    expect(new Date(instantOf(at('2026-03-08T02:30:00Z'), 'America/New_York')).toISOString()).toBe(
+      '2026-03-08T07:30:00.000Z',
+    );
+    // 01:30 happens twice on 1 November 2026: the first (EDT).
+    expect(new Date(instantOf(at('2026-11-01T01:30:00Z'), 'America/New_York')).toISOString()).toBe(
+      '2026-11-01T05:30:00.000Z',
+    );
+    expect(isoInZone(at('2026-06-01T00:00:00Z'), 'Asia/Kolkata')).toBe('2026-06-01T05:30:00+05:30');
+  });
+
+  it('knows real zones only', () => {
+    expect(isTimeZone('Europe/London')).toBe(true);
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
+    expect(isTimeZone('../etc/passwd')).toBe(false);
+  });
+});
+
+describe('series expansion', () => {
+  it('keeps a weekly meeting at 10:00 New York time across the autumn change', () => {
+    const found = expandSeries(
+      {
+        startsAt: '2026-10-19T10:00:00-04:00',
+        endsAt: '2026-10-19T11:00:00-04:00',
+        timeZone: 'America/New_York',
+        recurrence: 'RRULE:FREQ=WEEKLY',
+      },
+      at('2026-10-25T00:00:00Z'),
+      at('2026-11-10T00:00:00Z'),
+    );
+    const inWindow = found.filter((o) => o.start >= at('2026-10-25T00:00:00Z') && o.start < at('2026-11-10T00:00:00Z'));
+    expect(inWindow.map((o) => isoInZone(o.start, 'America/New_York'))).toEqual([
+      '2026-10-26T10:00:00-04:00',
+      '2026-11-02T10:00:00-05:00',
+      '2026-11-09T10:00:00-05:00',
+    ]);
+    expect(inWindow.map((o) => o.key)).toEqual(['20261026T100000', '20261102T100000', '20261109T100000']);
+    expect(inWindow.every((o) => o.end - o.start === 3_600_000)).toBe(true);
+  });
+
+  it('reads UNTIL in UTC as an instant, and runs all-day series on dates', () => {
+    const until = expandSeries(
+      {
+        startsAt: '2026-01-05T23:30:00+01:00',
+        timeZone: 'Europe/Paris',
+        recurrence: 'FREQ=DAILY;UNTIL=20260107T223000Z',
+      },
+      at('2026-01-01T00:00:00Z'),
+      at('2026-02-01T00:00:00Z'),
+    );
+    expect(until.map((o) => o.key)).toEqual(['20260105T233000', '20260106T233000', '20260107T233000']);
+    const birthdays = expandSeries(
+      { startsAt: '2024-02-29', allDay: true, recurrence: 'FREQ=YEARLY' },
+      at('2026-01-01T00:00:00Z'),
+      at('2029-01-01T00:00:00Z'),
+    );
+    // RFC 5545: a yearly 29 February only happens in leap years.
+    expect(birthdays.map((o) => o.key)).toEqual(['20280229']);
+  });
+
+  it('caps a series in one window', () => {
+    const found = expandSeries(
+      { startsAt: '2026-01-01T00:00:00Z', recurrence: 'FREQ=DAILY' },
+      at('2026-01-01T00:00:00Z'),
+      at('2027-12-31T00:00:00Z'),
+    );
+    expect(found).toHaveLength(maxOccurrencesPerSeries);
+  });
+
+  it('refuses rules it does not understand', () => {
+    for (const rule of [
+      '',
+      'FREQ=SECONDLY',
+      'FREQ=BOGUS',
+      'INTERVAL=2',
+      'FREQ=DAILY;COUNT=2;UNTIL=20260101',
+      'FREQ=DAILY;X-EVIL=1',
+      'FREQ=DAILY;FREQ=WEEKLY',
+      'FREQ=DAILY;INTERVAL=0',
+      'FREQ=WEEKLY;BYDAY=XX',
+    ])
+      expect(() => parseRule(rule), rule).toThrow(/recurrence/);
+    expect(parseRule('FREQ=MONTHLY;BYDAY=-1FR').options.freq).toBe(1);
+  });
+});

@@ -1,0 +1,101 @@
+import type { Sql } from '../../platform/db/index.ts';
+
+/**
+ * The only file of the calendar module that knows SQL. It reads the graph's tables
+ * (entities, entity_links, identifiers) under the caller's RLS; writes go through graph
+ * ingest and the graph service. Every method takes the transaction.
+ */
+
+export interface EventRow {
+  id: string;
+  title: string;
+  body: string;
+  properties: Record<string, unknown>;
+  source: string | null;
+  external_id: string | null;
+  version: number;
+  deleted: boolean;
+}
+
+export interface AttendeeRow {
+  event_id: string;
+  email: string | null;
+  person_id: string;
+  name: string;
+}
+
+const eventColumns = `e.id, e.title, e.body, e.properties, e.source, e.external_id, e.version,
+  e.deleted_at IS NOT NULL AS deleted`;
+// Must match the partial index entities_calendar_span (migrations/0001).
+const live = `e.type = 'calendar_event' AND e.deleted_at IS NULL AND e.properties ? 'startsAt'`;
+
+export const calendarRepository = {
+  /** Events whose span meets [from, to) (ISO instants), the partial GiST index's scan; at most `limit`. */
+  async overlapping(tx: Sql, from: string, to: string, limit: number): Promise<EventRow[]> {
+    const result = await tx.query<EventRow & Record<string, unknown>>(
+      `SELECT ${eventColumns} FROM public.entities e
+       WHERE ${live} AND public.calendar_span(e.properties) && tstzrange($1::timestamptz, $2::timestamptz, '[)')
+       ORDER BY public.calendar_instant(e.properties ->> 'startsAt'), e.id
+       LIMIT $3`,
+      [from, to, limit],
+    );
+    return result.rows;
+  },
+
+  /** The hub's own series masters starting before `to` (they are expanded in the hub). */
+  async localMasters(tx: Sql, source: string, to: string): Promise<EventRow[]> {
+    const result = await tx.query<EventRow & Record<string, unknown>>(
+      `SELECT ${eventColumns} FROM public.entities e
+       WHERE e.type = 'calendar_event' AND e.deleted_at IS NULL AND e.properties ->> 'kind' = 'master'
+         AND e.source = $1 AND public.calendar_instant(e.properties ->> 'startsAt') < $2::timestamptz
+       LIMIT 2000`,
+      [source, to],
+    );
+    return result.rows;
+  },
+
+  /** Every exception (moved or cancelled occurrence) of these hub series, wherever it now lies. */
+  async exceptionsOf(tx: Sql, source: string, seriesExternalIds: string[]): Promise<EventRow[]> {
+    if (seriesExternalIds.length === 0) return [];
+    const result = await tx.query<EventRow & Record<string, unknown>>(
+      `SELECT ${eventColumns} FROM public.entities e
+       WHERE e.type = 'calendar_event' AND e.source = $1 AND e.deleted_at IS NULL
+         AND e.properties ->> 'kind' = 'exception' AND e.properties ->> 'seriesId' = ANY($2::text[])`,
+      [source, seriesExternalIds],
+    );
+    return result.rows;
+  },
+
+  /** One calendar event (deleted ones too, flagged), locked for an edit when `lock`. */
+  async get(tx: Sql, id: string, lock = false): Promise<EventRow | undefined> {
+    const result = await tx.query<EventRow & Record<string, unknown>>(
+      `SELECT ${eventColumns} FROM public.entities e WHERE e.id = $1 AND e.type = 'calendar_event'
+       ${lock ? 'FOR NO KEY UPDATE' : ''}`,
+      [id],
+    );
+    return result.rows[0];
+  },
+
+  async bySourceId(tx: Sql, source: string, externalId: string): Promise<EventRow | undefined> {
+    const result = await tx.query<EventRow & Record<string, unknown>>(
+      `SELECT ${eventColumns} FROM public.entities e
+       WHERE e.source = $1 AND e.external_id = $2 AND e.type = 'calendar_event'`,
+      [source, externalId],
+    );
+    return result.rows[0];
+  },
+
+  /** The persons the events link as attendees, with each person's email addresses. */
+  async attendees(tx: Sql, eventIds: string[]): Promise<AttendeeRow[]> {
+    if (eventIds.length === 0) return [];
+    const result = await tx.query<AttendeeRow & Record<string, unknown>>(
+      `SELECT l.from_id AS event_id, i.value AS email, p.id AS person_id, p.title AS name
+       FROM public.entity_links l
+       JOIN public.entities p ON p.id = l.to_id AND p.deleted_at IS NULL
+       LEFT JOIN public.identifiers i ON i.entity_id = p.id AND i.kind = 'email'
+       WHERE l.from_id = ANY($1::uuid[]) AND l.kind = 'attendee'`,
+      [eventIds],
+    );
+    return result.rows;
+  },
+};

@@ -1,0 +1,518 @@
+import { uuidv7 } from 'uuidv7';
+import type { Database, Sql } from '../../platform/db/index.ts';
+import { ConflictError, NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
+import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
+import {
+  ConnectorConflict,
+  ConnectorError,
+  type ConflictView,
+  type Conflicts,
+  type ConnectorRegistry,
+  type ConnectorsService,
+  type OpenConnection,
+} from '../connectors/index.ts';
+import type { GraphService, Ingest, IngestItem } from '../graph/index.ts';
+import {
+  applyUpdate,
+  fieldsOfCreate,
+  fieldsOfRow,
+  localProperties,
+  localSource,
+  occurredAtOf,
+  viewOf,
+  writeOf,
+  type EventFields,
+} from './calendar.events.ts';
+import { expandSeries } from './calendar.recurrence.ts';
+import { calendarRepository as repo, type AttendeeRow, type EventRow } from './calendar.repository.ts';
+import type { EventCreateInput, EventUpdateInput, EventView, WindowQuery } from './calendar.schemas.ts';
+import { dateOfFloating, dayMs, floatingOf, floatingOfDate, isDate, isoInZone } from './calendar.time.ts';
+
+export interface CalendarServiceDeps {
+  db: Database;
+  ingest: Ingest;
+  graph: Pick<GraphService, 'deleteEntity'>;
+  connectors: Pick<ConnectorsService, 'open' | 'list'>;
+  registry: Pick<ConnectorRegistry, 'get'>;
+  conflicts: Conflicts;
+}
+
+/** One answer holds at most this many events; more says `truncated`. */
+const maxEvents = 3000;
+/** All-day dates are stored as UTC midnights: widen the scan by the largest zone offsets. */
+const zoneSlackMs = 14 * 3_600_000;
+
+const actor = (user: AuthenticatedUser) => ({ kind: 'user' as const, id: user.id });
+
+/** A connector's failure, as the person sees it: fix the connection (422) or try again (502). */
+function providerRefused(error: ConnectorError): UserError {
+  return error.kind === 'provider'
+    ? new UserError(502, 'provider_error', `${error.message} Try again in a moment.`)
+    : new UserError(422, `provider_${error.kind}`, error.message);
+}
+
+async function viaProvider<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ConnectorError) throw providerRefused(error);
+    throw error;
+  }
+}
+
+/** Splits <series id>_<original start> into its parts; a plain id has no key. */
+function parseId(id: string): { entityId: string; occurrenceKey?: string } {
+  const [entityId, occurrenceKey] = id.split('_');
+  return { entityId: entityId!.toLowerCase(), occurrenceKey };
+}
+
+export function createCalendarService(deps: CalendarServiceDeps) {
+  const { db, ingest, connectors, registry, conflicts } = deps;
+
+  /** For each provider: the one live connection that can write calendars (null when none or several). */
+  async function calendarConnections(user: AuthenticatedUser) {
+    const byProvider = new Map<string, string[]>();
+    for (const connection of await connectors.list(user)) {
+      if (connection.status !== 'active' || !registry.get(connection.provider)?.calendar) continue;
+      byProvider.set(connection.provider, [...(byProvider.get(connection.provider) ?? []), connection.id]);
+    }
+    return (source: string | null) => {
+      const ids = source === null ? undefined : byProvider.get(source);
+      return ids?.length === 1 ? ids[0]! : null;
+    };
+  }
+
+  async function openFor(user: AuthenticatedUser, row: EventRow): Promise<OpenConnection<'calendar'>> {
+    const connectionOf = await calendarConnections(user);
+    const connectionId = connectionOf(row.source);
+    if (!connectionId)
+      throw new ConflictError(
+        `This event belongs to ${row.source}, and no single live connection to it can write calendars: check Settings → Connections.`,
+        'connection_unable',
+      );
+    return connectors.open(user, 'calendar', connectionId);
+  }
+
+  async function ingestOne(tx: Sql, user: AuthenticatedUser, item: IngestItem): Promise<string> {
+    const result = await ingest(tx, { ownerId: user.id, actor: actor(user), items: [item] });
+    return result.items[0]!.id;
+  }
+
+  function localItem(fields: EventFields, externalId: string, properties: Record<string, unknown>): IngestItem {
+    return {
+      type: 'calendar_event',
+      source: localSource,
+      externalId,
+      title: fields.title,
+      body: fields.notes,
+      properties,
+      occurredAt: occurredAtOf(fields.startsAt),
+      people: fields.attendees.map((email) => ({ role: 'attendee', email })),
+    };
+  }
+
+  async function lockLive(tx: Sql, entityId: string): Promise<EventRow> {
+    const row = await repo.get(tx, entityId, true);
+    if (!row || row.deleted) throw new NotFoundError('event');
+    return row;
+  }
+
+  function checkVersion(row: EventRow, version: number) {
+    if (row.version !== version)
+      throw new ConflictError(
+        `Version ${version} is stale: the event is at version ${row.version}. Reload it and apply your change again.`,
+        'version_conflict',
+        { currentVersion: row.version },
+      );
+  }
+
+  /** One event as the API shows it (its attendees, connection and open conflict). */
+  async function view(user: AuthenticatedUser, entityId: string): Promise<EventView> {
+    const connectionOf = await calendarConnections(user);
+    const { row, people } = await db.asUser(user.claims, async (tx) => {
+      const found = await repo.get(tx, entityId);
+      if (!found || found.deleted) throw new NotFoundError('event');
+      return { row: found, people: await repo.attendees(tx, [found.id]) };
+    });
+    const [conflict] = await conflicts.list(user, { open: true, entityIds: [row.id], limit: 1 });
+    const connectionId = connectionOf(row.source);
+    return { ...viewOf(row, people, { connectionId, editable: connectionId !== null }), conflict: conflict ?? null };
+  }
+
+  /** Writes a provider event's changes through its connector; a changed provider copy becomes a recorded conflict. */
+  async function pushUpdate(
+    user: AuthenticatedUser,
+    row: EventRow,
+    fields: EventFields,
+    providerVersion: string | undefined,
+  ): Promise<EventView> {
+    const open = await openFor(user, row);
+    const externalId = row.external_id!;
+    try {
+      const { item } = await viaProvider(() =>
+        open.capability.update(open.context, { externalId, version: providerVersion }, writeOf(fields)),
+      );
+      await db.asUser(user.claims, (tx) => ingestOne(tx, user, item));
+    } catch (error) {
+      if (!(error instanceof ConnectorConflict)) throw error;
+      const conflict = await db.asUser(user.claims, (tx) =>
+        conflicts.record(tx, user.id, {
+          entityId: row.id,
+          entityType: 'calendar_event',
+          capability: 'calendar',
+          connectionId: open.connection.id,
+          source: row.source!,
+          externalId,
+          message: error.message,
+          local: { fields, baseVersion: row.version, basedOn: providerVersion ?? null },
+          remote: error.current as unknown as Record<string, unknown>,
+        }),
+      );
+      throw new ConflictError(
+        'The event was changed in the other calendar since this hub last saw it. Nothing was overwritten: keep your version or theirs.',
+        'write_conflict',
+        { conflict },
+      );
+    }
+    return view(user, row.id);
+  }
+
+  /** Settles a calendar conflict: "local" pushes the hub's edit over the provider's newer version. */
+  async function resolve(user: AuthenticatedUser, conflict: ConflictView, keep: 'local' | 'remote') {
+    const remote = conflict.remote as unknown as IngestItem;
+    if (keep === 'remote') {
+      await db.asUser(user.claims, async (tx) => {
+        await conflicts.settle(tx, conflict.id, 'remote');
+        await ingestOne(tx, user, remote);
+      });
+      return view(user, conflict.entityId);
+    }
+    const row = await db.asUser(user.claims, (tx) => repo.get(tx, conflict.entityId));
+    if (!row || row.deleted) throw new NotFoundError('event');
+    const fields = (conflict.local as { fields: EventFields }).fields;
+    const remoteVersion = (remote.properties as { changeKey?: unknown } | undefined)?.changeKey;
+    const open = await connectors.open(user, 'calendar', conflict.connectionId);
+    try {
+      const { item } = await viaProvider(() =>
+        open.capability.update(
+          open.context,
+          { externalId: conflict.externalId, version: typeof remoteVersion === 'string' ? remoteVersion : undefined },
+          writeOf(fields),
+        ),
+      );
+      await db.asUser(user.claims, async (tx) => {
+        await conflicts.settle(tx, conflict.id, 'local');
+        await ingestOne(tx, user, item);
+      });
+    } catch (error) {
+      if (!(error instanceof ConnectorConflict)) throw error;
+      // Changed again meanwhile: this conflict gives way to a new one with the newest copy.
+      const next = await db.asUser(user.claims, (tx) =>
+        conflicts.record(tx, user.id, {
+          ...conflict,
+          message: error.message,
+          remote: error.current as unknown as Record<string, unknown>,
+        }),
+      );
+      throw new ConflictError(
+        'The event changed again in the other calendar: look at it once more and choose.',
+        'write_conflict',
+        { conflict: next },
+      );
+    }
+    return view(user, conflict.entityId);
+  }
+  conflicts.handle('calendar', resolve);
+
+  /** Expands a hub series into the occurrences overlapping the window, minus those its exceptions replace. */
+  function occurrencesOf(
+    master: EventRow,
+    replaced: Set<string>,
+    from: number,
+    to: number,
+    dateWindow: [number, number],
+  ) {
+    const fields = fieldsOfRow(master);
+    const zone = fields.timeZone ?? 'UTC';
+    const found = expandSeries(
+      {
+        startsAt: fields.startsAt,
+        endsAt: fields.endsAt,
+        allDay: fields.allDay,
+        timeZone: zone,
+        recurrence: fields.recurrence!,
+      },
+      from,
+      to,
+    );
+    return found
+      .filter((o) => !replaced.has(`${master.external_id}@${o.key}`))
+      .filter((o) => (fields.allDay ? o.start < dateWindow[1] && o.end > dateWindow[0] : o.start < to && o.end > from))
+      .map((o) => ({
+        id: `${master.id}_${o.key}`,
+        startsAt: fields.allDay ? dateOfFloating(o.start) : isoInZone(o.start, zone),
+        endsAt: fields.allDay ? dateOfFloating(o.end) : fields.endsAt === undefined ? null : isoInZone(o.end, zone),
+        kind: 'occurrence' as const,
+        start: o.start,
+      }));
+  }
+
+  /** Loads the occurrence `key` of a hub series as the exception that would replace it (existing or new). */
+  async function occurrenceTarget(tx: Sql, entityId: string, key: string) {
+    const master = await lockLive(tx, entityId);
+    const fields = fieldsOfRow(master);
+    if (master.source !== localSource || master.properties.kind !== 'master' || !fields.recurrence)
+      throw new NotFoundError('event');
+    const allDay = fields.allDay;
+    if (allDay !== (key.length === 8)) throw new NotFoundError('event');
+    const floating = Date.parse(
+      allDay
+        ? `${key.slice(0, 4)}-${key.slice(4, 6)}-${key.slice(6, 8)}T00:00:00Z`
+        : `${key.slice(0, 4)}-${key.slice(4, 6)}-${key.slice(6, 8)}T${key.slice(9, 11)}:${key.slice(11, 13)}:${key.slice(13, 15)}Z`,
+    );
+    if (Number.isNaN(floating)) throw new NotFoundError('event');
+    const zone = fields.timeZone ?? 'UTC';
+    // The key must be one of the series' own occurrences.
+    // (expandSeries reads its bounds as instants; a floating time ± 2 days covers every zone.)
+    const candidates = expandSeries(
+      { ...fields, timeZone: zone, recurrence: fields.recurrence },
+      floating - 2 * dayMs,
+      floating + 2 * dayMs,
+    );
+    const occurrence = candidates.find((o) => o.key === key);
+    if (!occurrence) throw new NotFoundError('event');
+    const exceptionId = `${master.external_id}@${key}`;
+    const existing = await repo.bySourceId(tx, localSource, exceptionId);
+    const occurrenceFields: EventFields = {
+      ...fields,
+      recurrence: undefined,
+      startsAt: allDay ? dateOfFloating(occurrence.start) : isoInZone(occurrence.start, zone),
+      endsAt: allDay
+        ? dateOfFloating(occurrence.end)
+        : fields.endsAt === undefined
+          ? undefined
+          : isoInZone(occurrence.end, zone),
+    };
+    return { master, exceptionId, existing, occurrenceFields };
+  }
+
+  return {
+    async window(user: AuthenticatedUser, query: WindowQuery): Promise<{ events: EventView[]; truncated: boolean }> {
+      const from = Date.parse(query.from);
+      const to = Date.parse(query.to);
+      const zone = query.timeZone ?? 'UTC';
+      // The dates the window covers in the reader's zone, as floating midnights [first, after last).
+      const dateWindow: [number, number] = [
+        floatingOfDate(dateOfFloating(floatingOf(from, zone))),
+        floatingOfDate(dateOfFloating(floatingOf(to - 1, zone))) + dayMs,
+      ];
+      const scanFrom = new Date(Math.min(from, dateWindow[0]) - zoneSlackMs).toISOString();
+      const scanTo = new Date(Math.max(to, dateWindow[1]) + zoneSlackMs).toISOString();
+      const connectionOf = await calendarConnections(user);
+      const loaded = await db.asUser(user.claims, async (tx) => {
+        const rows = await repo.overlapping(tx, scanFrom, scanTo, maxEvents + 1);
+        const masters = await repo.localMasters(tx, localSource, scanTo);
+        const exceptions = await repo.exceptionsOf(
+          tx,
+          localSource,
+          masters.map((m) => m.external_id!),
+        );
+        const ids = [...rows, ...masters].map((r) => r.id);
+        return { rows, masters, exceptions, people: await repo.attendees(tx, ids) };
+      });
+      const truncated = loaded.rows.length > maxEvents;
+      const peopleOf = new Map<string, AttendeeRow[]>();
+      for (const person of loaded.people)
+        peopleOf.set(person.event_id, [...(peopleOf.get(person.event_id) ?? []), person]);
+      const masterIdOf = new Map(loaded.masters.map((m) => [m.external_id!, m.id]));
+
+      const overlaps = (row: EventRow) => {
+        const startsAt = String(row.properties.startsAt);
+        const endsAt = typeof row.properties.endsAt === 'string' ? row.properties.endsAt : undefined;
+        if (isDate(startsAt)) {
+          const start = floatingOfDate(startsAt);
+          const end = endsAt ? Date.parse(endsAt.slice(0, 10) + 'T00:00:00Z') : start + dayMs;
+          return start < dateWindow[1] && Math.max(end, start + dayMs) > dateWindow[0];
+        }
+        const start = Date.parse(startsAt);
+        const end = endsAt ? Date.parse(endsAt) : start;
+        return end === start ? start >= from && start < to : start < to && end > from;
+      };
+
+      type Placed = { view: Omit<EventView, 'conflict'>; start: number };
+      const placed: Placed[] = [];
+      for (const row of loaded.rows.slice(0, maxEvents)) {
+        const kind = row.properties.kind;
+        if (kind === 'master') continue; // hub masters are expanded below; a provider's come expanded
+        if (row.source === localSource && row.properties.status === 'cancelled') continue;
+        if (!overlaps(row)) continue;
+        const connectionId = connectionOf(row.source);
+        const seriesEntityId =
+          row.source === localSource && typeof row.properties.seriesId === 'string'
+            ? (masterIdOf.get(row.properties.seriesId) ?? null)
+            : undefined;
+        placed.push({
+          view: viewOf(row, peopleOf.get(row.id) ?? [], {
+            connectionId,
+            editable: connectionId !== null,
+            seriesEntityId,
+          }),
+          start: Date.parse(String(row.properties.startsAt)),
+        });
+      }
+      const replaced = new Set(loaded.exceptions.map((e) => e.external_id!));
+      for (const master of loaded.masters) {
+        for (const occurrence of occurrencesOf(master, replaced, from, to, dateWindow)) {
+          placed.push({
+            view: viewOf(
+              master,
+              peopleOf.get(master.id) ?? [],
+              { connectionId: null, editable: true, seriesEntityId: master.id },
+              occurrence,
+            ),
+            start: occurrence.start,
+          });
+        }
+      }
+      placed.sort((a, b) => a.start - b.start || a.view.id.localeCompare(b.view.id));
+      const entityIds = [
+        ...new Set(placed.map((p) => p.view.entityId ?? p.view.seriesId).filter((id): id is string => !!id)),
+      ];
+      const open = entityIds.length
+        ? await conflicts.list(user, { open: true, entityIds: entityIds.slice(0, 5000), limit: 200 })
+        : [];
+      const conflictOf = new Map(open.map((c) => [c.entityId, c]));
+      return {
+        events: placed.map(({ view: v }) => ({ ...v, conflict: (v.entityId && conflictOf.get(v.entityId)) || null })),
+        truncated,
+      };
+    },
+
+    get: (user: AuthenticatedUser, id: string) => view(user, parseId(id).entityId),
+
+    async create(user: AuthenticatedUser, input: EventCreateInput): Promise<EventView> {
+      const fields = fieldsOfCreate(input);
+      if (input.connectionId === undefined) {
+        const id = await db.asUser(user.claims, (tx) =>
+          ingestOne(tx, user, localItem(fields, uuidv7(), localProperties(fields))),
+        );
+        return view(user, id);
+      }
+      if (fields.recurrence)
+        throw new ValidationError(
+          'recurrence: repeating events are written to the hub calendar only for now; create the series in the other calendar.',
+          [{ path: '/recurrence', message: 'not for a connected calendar' }],
+        );
+      const open = await connectors.open(user, 'calendar', input.connectionId);
+      const { item } = await viaProvider(() => open.capability.create(open.context, writeOf(fields)));
+      const id = await db.asUser(user.claims, (tx) => ingestOne(tx, user, item));
+      return view(user, id);
+    },
+
+    async update(user: AuthenticatedUser, id: string, input: EventUpdateInput): Promise<EventView> {
+      const { entityId, occurrenceKey } = parseId(id);
+      if (occurrenceKey !== undefined) {
+        // One occurrence of a hub series: it becomes (or stays) an exception of the series.
+        const exceptionEntity = await db.asUser(user.claims, async (tx) => {
+          const target = await occurrenceTarget(tx, entityId, occurrenceKey);
+          if (input.recurrence) throw new ValidationError('recurrence: one occurrence cannot repeat on its own.');
+          const base = target.existing && !target.existing.deleted ? target.existing : target.master;
+          checkVersion(base, input.version);
+          const fields = applyUpdate(target.existing ? fieldsOfRow(target.existing) : target.occurrenceFields, {
+            ...input,
+            recurrence: null,
+          });
+          const properties = localProperties(fields, {
+            kind: 'exception',
+            seriesId: target.master.external_id!,
+            previous: target.master.properties,
+          });
+          return ingestOne(tx, user, localItem(fields, target.exceptionId, properties));
+        });
+        return view(user, exceptionEntity);
+      }
+      const row = await db.asUser(user.claims, async (tx) => {
+        const found = await lockLive(tx, entityId);
+        checkVersion(found, input.version);
+        if (found.source !== localSource) return found;
+        const current = fieldsOfRow(found);
+        const fields = applyUpdate(current, input);
+        const kind = found.properties.kind === 'exception' ? 'exception' : undefined;
+        if (kind === 'exception' && fields.recurrence)
+          throw new ValidationError('recurrence: one occurrence cannot repeat on its own.');
+        const properties = localProperties(fields, {
+          kind,
+          seriesId: typeof found.properties.seriesId === 'string' ? found.properties.seriesId : undefined,
+          previous: found.properties,
+        });
+        await ingestOne(tx, user, localItem(fields, found.external_id!, properties));
+        return undefined;
+      });
+      if (row === undefined) return view(user, entityId);
+      // A provider's event: written there first, then ingested as the provider answers.
+      const fields = applyUpdate(fieldsOfRow(row), input);
+      if (fields.recurrence !== fieldsOfRow(row).recurrence)
+        throw new ValidationError('recurrence: change a series in the calendar it came from.');
+      const changeKey = typeof row.properties.changeKey === 'string' ? row.properties.changeKey : undefined;
+      return pushUpdate(user, row, fields, changeKey);
+    },
+
+    async remove(user: AuthenticatedUser, id: string): Promise<void> {
+      const { entityId, occurrenceKey } = parseId(id);
+      if (occurrenceKey !== undefined) {
+        // One occurrence of a hub series: a cancelled exception hides it.
+        await db.asUser(user.claims, async (tx) => {
+          const target = await occurrenceTarget(tx, entityId, occurrenceKey);
+          const fields = target.existing ? fieldsOfRow(target.existing) : target.occurrenceFields;
+          const properties = localProperties(fields, {
+            kind: 'exception',
+            seriesId: target.master.external_id!,
+            status: 'cancelled',
+          });
+          await ingestOne(tx, user, localItem(fields, target.exceptionId, properties));
+        });
+        return;
+      }
+      const row = await db.asUser(user.claims, (tx) => repo.get(tx, entityId));
+      if (!row || row.deleted) throw new NotFoundError('event');
+      if (row.source !== localSource) {
+        const open = await openFor(user, row);
+        await viaProvider(() => open.capability.delete(open.context, { externalId: row.external_id! }));
+      }
+      await deps.graph.deleteEntity(user, entityId);
+      if (row.source === localSource && row.properties.kind === 'master') {
+        const exceptions = await db.asUser(user.claims, (tx) => repo.exceptionsOf(tx, localSource, [row.external_id!]));
+        for (const exception of exceptions) await deps.graph.deleteEntity(user, exception.id);
+      }
+    },
+
+    async respond(
+      user: AuthenticatedUser,
+      id: string,
+      response: 'accepted' | 'tentative' | 'declined',
+      comment?: string,
+    ): Promise<EventView> {
+      const { entityId, occurrenceKey } = parseId(id);
+      const row = occurrenceKey ? undefined : await db.asUser(user.claims, (tx) => repo.get(tx, entityId));
+      if (!row || row.deleted) throw new NotFoundError('event');
+      if (row.source === localSource || row.properties.myResponse === 'organizer')
+        throw new ConflictError('Only an invitation from someone else can be answered.', 'not_an_invitation');
+      const open = await openFor(user, row);
+      const answered = await viaProvider(() =>
+        open.capability.respond(open.context, { externalId: row.external_id! }, response, comment),
+      );
+      await db.asUser(user.claims, async (tx) => {
+        const item: IngestItem = answered.item ?? {
+          type: 'calendar_event',
+          source: row.source!,
+          externalId: row.external_id!,
+          properties: { ...row.properties, myResponse: response },
+        };
+        await ingestOne(tx, user, item);
+      });
+      return view(user, entityId);
+    },
+  };
+}
+
+export type CalendarService = ReturnType<typeof createCalendarService>;

@@ -1,0 +1,87 @@
+/**
+ * Wall clocks and instants in IANA time zones, with Intl only (Node 20 ships the full ICU).
+ * A "floating" time is a wall clock written as if it were UTC (Date.UTC of its fields): the
+ * form recurrence rules expand in, so 09:00 stays 09:00 on both sides of a DST change.
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+/** Whether Intl knows this IANA zone (Europe/London, UTC); never throws. */
+export function isTimeZone(value: string): boolean {
+  if (!/^[A-Za-z0-9_+\-/]{1,64}$/.test(value)) return false;
+  try {
+    formatter(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The wall clock of `instant` in `timeZone`, as a floating time (ms). */
+export function floatingOf(instant: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(new Date(instant))) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  const ms = ((instant % 1000) + 1000) % 1000;
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!, ms);
+}
+
+/** The zone's offset from UTC at `instant`, in ms. */
+export function offsetAt(instant: number, timeZone: string): number {
+  return floatingOf(instant, timeZone) - instant;
+}
+
+/**
+ * The instant a wall clock in `timeZone` names. A wall clock skipped by DST (02:30 on a
+ * spring-forward night) moves forward by the gap; a repeated one takes its first instant.
+ */
+export function instantOf(floating: number, timeZone: string): number {
+  const before = offsetAt(floating - 86_400_000, timeZone);
+  const after = offsetAt(floating + 86_400_000, timeZone);
+  const first = floating - before;
+  if (floatingOf(first, timeZone) === floating) return first;
+  const second = floating - after;
+  if (floatingOf(second, timeZone) === floating) return second;
+  // In the gap: read with the offset before the jump, it lands the gap's length later (02:30 -> 03:30).
+  return first;
+}
+
+const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
+
+/** `instant` written in `timeZone` with its offset: 2026-03-29T09:00:00+02:00. */
+export function isoInZone(instant: number, timeZone: string): string {
+  const floating = floatingOf(instant, timeZone);
+  const offsetMinutes = Math.round((floating - instant) / 60_000);
+  const wall = new Date(floating).toISOString().slice(0, 19);
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  return `${wall}${sign}${pad(Math.trunc(offsetMinutes / 60))}:${pad(offsetMinutes % 60)}`;
+}
+
+/** YYYY-MM-DD of a floating time. */
+export const dateOfFloating = (floating: number) => new Date(floating).toISOString().slice(0, 10);
+
+/** A date (YYYY-MM-DD) as a floating midnight. */
+export const floatingOfDate = (date: string) => Date.parse(`${date}T00:00:00Z`);
+
+export const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
+
+export const dayMs = 86_400_000;

@@ -1,0 +1,522 @@
+'use client';
+import { AlertTriangle, Video } from 'lucide-react';
+import { useState, useTransition, type FormEvent } from 'react';
+import { Button } from '@/components/ui/button';
+import { Dialog, DialogContent, DialogDescription, DialogTitle } from '@/components/ui/dialog';
+import { Field } from '@/components/ui/field';
+import { Input, Textarea } from '@/components/ui/input';
+import { deleteEventAction, resolveConflictAction, respondEventAction, saveEventAction } from '@/lib/actions/calendar';
+import {
+  REPEATS,
+  addDays,
+  dateKey,
+  inputValue,
+  isoLocal,
+  localDate,
+  repeatOf,
+  spanOf,
+  type CalendarEvent,
+  type EventDraft,
+  type Repeat,
+} from './model';
+
+export interface CalendarChoice {
+  id: string;
+  label: string;
+}
+
+/** What the dialog opens on: an event to edit, or a new one starting at `start`. */
+export type DialogTarget = { event: CalendarEvent } | { start: Date; allDay: boolean };
+
+const select =
+  'flex h-10 w-full rounded-md border border-input bg-background px-3 py-2 text-base text-foreground outline-none focus-visible:ring-2 focus-visible:ring-ring sm:text-sm';
+
+const RESPONSES = [
+  { value: 'accepted', label: 'Accept' },
+  { value: 'tentative', label: 'Maybe' },
+  { value: 'declined', label: 'Decline' },
+] as const;
+
+function initialState(target: DialogTarget, zone: string) {
+  if ('event' in target) {
+    const e = target.event;
+    const span = spanOf(e);
+    return {
+      title: e.title,
+      allDay: e.allDay,
+      start: e.allDay ? dateKey(span.start) : inputValue(span.start),
+      // All-day ends are exclusive in the hub; the dialog shows the last day.
+      end: e.allDay ? dateKey(addDays(span.end, -1)) : inputValue(span.end),
+      timeZone: e.timeZone ?? zone,
+      location: e.location ?? '',
+      attendees: e.attendees.map((a) => a.email),
+      meeting: e.onlineMeetingUrl ?? '',
+      notes: e.notes,
+      repeat: repeatOf(e.kind === 'occurrence' || e.kind === 'master' ? e.recurrence : null),
+      calendar: e.connectionId ?? '',
+    };
+  }
+  const start = target.start;
+  const end = new Date(start.getTime() + 60 * 60_000);
+  return {
+    title: '',
+    allDay: target.allDay,
+    start: target.allDay ? dateKey(start) : inputValue(start),
+    end: target.allDay ? dateKey(start) : inputValue(end),
+    timeZone: zone,
+    location: '',
+    attendees: [] as string[],
+    meeting: '',
+    notes: '',
+    repeat: 'none' as Repeat | 'custom',
+    calendar: '',
+  };
+}
+
+/** Create, edit, delete or answer one event, in an accessible dialog. */
+export function EventDialog({
+  target,
+  zone,
+  calendars,
+  contactEmails,
+  onClose,
+  onChanged,
+  onEditSeries,
+}: {
+  target: DialogTarget;
+  zone: string;
+  calendars: CalendarChoice[];
+  contactEmails: { email: string; name: string }[];
+  onClose: () => void;
+  onChanged: (message: string) => void;
+  /** Opens the series this occurrence belongs to. */
+  onEditSeries: (seriesId: string) => void;
+}) {
+  const existing = 'event' in target ? target.event : null;
+  const [form, setForm] = useState(() => initialState(target, zone));
+  const [attendee, setAttendee] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+  const readOnly = existing !== null && !existing.editable;
+  const set = <K extends keyof typeof form>(key: K, value: (typeof form)[K]) =>
+    setForm((f) => ({ ...f, [key]: value }));
+
+  function addAttendee(raw: string) {
+    const email = raw.trim().toLowerCase();
+    if (!email) return;
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      setError(`“${raw}” is not an email address.`);
+      return;
+    }
+    setError(null);
+    if (!form.attendees.includes(email)) set('attendees', [...form.attendees, email]);
+    setAttendee('');
+  }
+
+  function draft(): EventDraft | string {
+    if (!form.title.trim()) return 'Give the event a title.';
+    let startsAt: string;
+    let endsAt: string;
+    if (form.allDay) {
+      if (!form.start || !form.end) return 'Choose the first and last day.';
+      startsAt = form.start;
+      endsAt = dateKey(addDays(localDate(form.end), 1));
+      if (form.end < form.start) return 'The last day cannot be before the first.';
+    } else {
+      const start = new Date(form.start);
+      const end = new Date(form.end);
+      if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) return 'Choose when it starts and ends.';
+      if (end < start) return 'The end cannot be before the start.';
+      startsAt = isoLocal(start);
+      endsAt = isoLocal(end);
+    }
+    const editingSeries = existing === null || existing.kind === 'master' || existing.kind === 'single';
+    return {
+      title: form.title.trim(),
+      notes: form.notes || undefined,
+      startsAt,
+      endsAt,
+      allDay: form.allDay,
+      timeZone: form.timeZone || undefined,
+      location: form.location.trim() || undefined,
+      attendees: form.attendees,
+      onlineMeetingUrl: form.meeting.trim() || undefined,
+      // Hub events only: a connected calendar's series are edited where they came from.
+      ...(editingSeries && !form.calendar && form.repeat !== 'custom'
+        ? { recurrence: REPEATS[form.repeat as Repeat] ?? (existing ? null : undefined) }
+        : {}),
+      ...(existing === null && form.calendar ? { connectionId: form.calendar } : {}),
+    };
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const value = draft();
+    if (typeof value === 'string') return setError(value);
+    if (value.recurrence === undefined) delete value.recurrence;
+    startTransition(async () => {
+      const result = await saveEventAction(existing ? { id: existing.id, version: existing.version } : null, value);
+      if (!result.ok) return setError(result.error);
+      onChanged(existing ? 'Event saved' : 'Event created');
+    });
+  }
+
+  function remove() {
+    if (!existing) return;
+    startTransition(async () => {
+      const result = await deleteEventAction(existing.id);
+      if (!result.ok) return setError(result.error);
+      onChanged('Event deleted');
+    });
+  }
+
+  function respond(response: 'accepted' | 'tentative' | 'declined') {
+    if (!existing) return;
+    startTransition(async () => {
+      const result = await respondEventAction(existing.id, response);
+      if (!result.ok) return setError(result.error);
+      onChanged('Answer sent');
+    });
+  }
+
+  function resolve(keep: 'local' | 'remote') {
+    if (!existing?.conflict) return;
+    const conflictId = existing.conflict.id;
+    startTransition(async () => {
+      const result = await resolveConflictAction(conflictId, keep);
+      if (!result.ok) return setError(result.error);
+      onChanged(keep === 'local' ? 'Kept your version' : 'Kept their version');
+    });
+  }
+
+  const title = existing ? (readOnly ? existing.title : 'Edit event') : 'New event';
+  const remote = existing?.conflict?.remote as { title?: string } | undefined;
+  return (
+    <Dialog open onOpenChange={(open) => !open && onClose()}>
+      <DialogContent className="max-w-xl">
+        <DialogTitle>{title}</DialogTitle>
+        <DialogDescription>
+          {existing && existing.source !== 'calendar'
+            ? `On your ${existing.source === 'msgraph' ? 'Microsoft 365' : existing.source} calendar. `
+            : ''}
+          Times are in {zone}, your browser&apos;s time zone.
+        </DialogDescription>
+
+        {existing?.conflict && (
+          <div
+            role="alert"
+            className="grid gap-2 rounded-md border border-amber-600/60 bg-amber-50 p-3 text-sm text-amber-950 dark:bg-amber-950/40 dark:text-amber-100"
+          >
+            <p className="flex items-start gap-2 font-medium">
+              <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
+              This event was also changed in the other calendar. Nothing was overwritten.
+            </p>
+            <p>
+              Yours: “
+              {String((existing.conflict.local.fields as { title?: string } | undefined)?.title ?? existing.title)}” ·
+              Theirs: “{remote?.title ?? 'changed'}”
+            </p>
+            <div className="flex flex-wrap gap-2">
+              <Button type="button" size="sm" onClick={() => resolve('local')} disabled={pending}>
+                Keep mine
+              </Button>
+              <Button type="button" size="sm" variant="outline" onClick={() => resolve('remote')} disabled={pending}>
+                Keep theirs
+              </Button>
+            </div>
+          </div>
+        )}
+
+        {existing?.canRespond && (
+          <div className="grid gap-2">
+            <p className="text-sm">
+              Invitation from {existing.organizer ?? 'the organiser'}
+              {existing.myResponse && existing.myResponse !== 'none' ? ` · you answered ${existing.myResponse}` : ''}
+            </p>
+            <div role="group" aria-label="Answer the invitation" className="flex flex-wrap gap-2">
+              {RESPONSES.map((r) => (
+                <Button
+                  key={r.value}
+                  type="button"
+                  size="sm"
+                  variant={existing.myResponse === r.value ? 'default' : 'outline'}
+                  aria-pressed={existing.myResponse === r.value}
+                  disabled={pending}
+                  onClick={() => respond(r.value)}
+                >
+                  {r.label}
+                </Button>
+              ))}
+            </div>
+          </div>
+        )}
+
+        {existing?.onlineMeetingUrl && (
+          <a
+            href={existing.onlineMeetingUrl}
+            target="_blank"
+            rel="noopener noreferrer"
+            className="inline-flex items-center gap-2 text-sm font-medium text-primary underline-offset-4 hover:underline"
+          >
+            <Video className="size-4" aria-hidden="true" />
+            Join the online meeting
+          </a>
+        )}
+
+        {existing?.kind === 'occurrence' && existing.seriesId && existing.editable && (
+          <p className="text-sm text-muted-foreground">
+            One occurrence of a repeating event: changes here apply to this one only.{' '}
+            <button
+              type="button"
+              className="font-medium text-primary underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+              onClick={() => onEditSeries(existing.seriesId!)}
+            >
+              Edit the whole series
+            </button>
+          </p>
+        )}
+
+        <form onSubmit={submit} className="grid gap-3" aria-label={title}>
+          <fieldset disabled={readOnly || pending} className="grid gap-3">
+            <Field id="event-title" label="Title">
+              {(aria) => (
+                <Input
+                  {...aria}
+                  value={form.title}
+                  onChange={(e) => set('title', e.target.value)}
+                  required
+                  maxLength={1000}
+                />
+              )}
+            </Field>
+            <label className="flex items-center gap-2 text-sm">
+              <input
+                type="checkbox"
+                checked={form.allDay}
+                onChange={(e) => {
+                  const allDay = e.target.checked;
+                  setForm((f) => ({
+                    ...f,
+                    allDay,
+                    start: allDay ? f.start.slice(0, 10) : `${f.start.slice(0, 10)}T09:00`,
+                    end: allDay ? f.end.slice(0, 10) : `${f.end.slice(0, 10)}T10:00`,
+                  }));
+                }}
+                className="size-4"
+              />
+              All day
+            </label>
+            <div className="grid gap-3 sm:grid-cols-2">
+              <Field id="event-start" label={form.allDay ? 'First day' : 'Starts'}>
+                {(aria) => (
+                  <Input
+                    {...aria}
+                    type={form.allDay ? 'date' : 'datetime-local'}
+                    value={form.start}
+                    onChange={(e) => set('start', e.target.value)}
+                    required
+                  />
+                )}
+              </Field>
+              <Field id="event-end" label={form.allDay ? 'Last day' : 'Ends'}>
+                {(aria) => (
+                  <Input
+                    {...aria}
+                    type={form.allDay ? 'date' : 'datetime-local'}
+                    value={form.end}
+                    onChange={(e) => set('end', e.target.value)}
+                    required
+                  />
+                )}
+              </Field>
+            </div>
+            <div className="grid gap-3 sm:grid-cols-2">
+              <Field id="event-zone" label="Time zone" hint="Repeats follow this zone's clock.">
+                {(aria) => (
+                  <Input
+                    {...aria}
+                    value={form.timeZone}
+                    onChange={(e) => set('timeZone', e.target.value)}
+                    list="calendar-zones"
+                    maxLength={64}
+                  />
+                )}
+              </Field>
+              <Field id="event-repeat" label="Repeats">
+                {(aria) => (
+                  <select
+                    {...aria}
+                    className={select}
+                    value={form.repeat}
+                    disabled={
+                      form.calendar !== '' ||
+                      (existing !== null &&
+                        (existing.source !== 'calendar' ||
+                          existing.kind === 'occurrence' ||
+                          existing.kind === 'exception'))
+                    }
+                    onChange={(e) => set('repeat', e.target.value as Repeat)}
+                  >
+                    <option value="none">Does not repeat</option>
+                    <option value="daily">Every day</option>
+                    <option value="weekdays">Every weekday</option>
+                    <option value="weekly">Every week</option>
+                    <option value="monthly">Every month</option>
+                    <option value="yearly">Every year</option>
+                    {form.repeat === 'custom' && <option value="custom">Custom ({existing?.recurrence})</option>}
+                  </select>
+                )}
+              </Field>
+            </div>
+            <datalist id="calendar-zones">
+              {zonesOf(zone).map((z) => (
+                <option key={z} value={z} />
+              ))}
+            </datalist>
+            <Field id="event-location" label="Location">
+              {(aria) => (
+                <Input
+                  {...aria}
+                  value={form.location}
+                  onChange={(e) => set('location', e.target.value)}
+                  maxLength={1000}
+                />
+              )}
+            </Field>
+            <Field id="event-attendees" label="Attendees" hint="Type an email or pick a contact, then press Enter.">
+              {(aria) => (
+                <div className="grid gap-2">
+                  <Input
+                    {...aria}
+                    type="email"
+                    list="calendar-contacts"
+                    value={attendee}
+                    onChange={(e) => setAttendee(e.target.value)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter' || e.key === ',') {
+                        e.preventDefault();
+                        addAttendee(attendee);
+                      }
+                    }}
+                    onBlur={() => attendee && addAttendee(attendee)}
+                  />
+                  {form.attendees.length > 0 && (
+                    <ul aria-label="Attendees" className="flex flex-wrap gap-1.5">
+                      {form.attendees.map((email) => {
+                        const response = existing?.attendees.find((a) => a.email === email)?.response;
+                        return (
+                          <li
+                            key={email}
+                            className="inline-flex items-center gap-1 rounded-full bg-muted px-2.5 py-1 text-xs"
+                          >
+                            {email}
+                            {response && response !== 'none' && (
+                              <span className="text-muted-foreground">· {response}</span>
+                            )}
+                            <button
+                              type="button"
+                              className="rounded-full px-1 hover:bg-background focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+                              aria-label={`Remove ${email}`}
+                              onClick={() =>
+                                set(
+                                  'attendees',
+                                  form.attendees.filter((a) => a !== email),
+                                )
+                              }
+                            >
+                              ×
+                            </button>
+                          </li>
+                        );
+                      })}
+                    </ul>
+                  )}
+                </div>
+              )}
+            </Field>
+            <datalist id="calendar-contacts">
+              {contactEmails.map((c) => (
+                <option key={c.email} value={c.email}>
+                  {c.name}
+                </option>
+              ))}
+            </datalist>
+            <Field id="event-meeting" label="Online meeting link">
+              {(aria) => (
+                <Input
+                  {...aria}
+                  type="url"
+                  value={form.meeting}
+                  onChange={(e) => set('meeting', e.target.value)}
+                  placeholder="https://"
+                  maxLength={2000}
+                />
+              )}
+            </Field>
+            <Field id="event-notes" label="Notes">
+              {(aria) => <Textarea {...aria} value={form.notes} onChange={(e) => set('notes', e.target.value)} />}
+            </Field>
+            {existing === null && (
+              <Field id="event-calendar" label="Calendar">
+                {(aria) => (
+                  <select
+                    {...aria}
+                    className={select}
+                    value={form.calendar}
+                    onChange={(e) => set('calendar', e.target.value)}
+                  >
+                    <option value="">This hub only</option>
+                    {calendars.map((c) => (
+                      <option key={c.id} value={c.id}>
+                        {c.label}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            )}
+          </fieldset>
+          {error && (
+            <p role="alert" className="text-sm text-destructive">
+              {error}
+            </p>
+          )}
+          <div className="flex flex-wrap justify-between gap-2 pt-1">
+            <div>
+              {existing && !readOnly && (
+                <Button type="button" variant="destructive" onClick={remove} disabled={pending}>
+                  {existing.kind === 'occurrence' ? 'Delete this one' : 'Delete'}
+                </Button>
+              )}
+            </div>
+            <div className="flex gap-2">
+              <Button type="button" variant="outline" onClick={onClose}>
+                {readOnly ? 'Close' : 'Cancel'}
+              </Button>
+              {!readOnly && (
+                <Button type="submit" disabled={pending}>
+                  {existing ? (existing.kind === 'occurrence' ? 'Save this one' : 'Save') : 'Create'}
+                </Button>
+              )}
+            </div>
+          </div>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+/** A short list of zones to pick from (the browser's first); any IANA name may be typed. */
+function zonesOf(zone: string): string[] {
+  const common = [
+    'UTC',
+    'Europe/London',
+    'Europe/Berlin',
+    'America/New_York',
+    'America/Los_Angeles',
+    'Asia/Tokyo',
+    'Australia/Sydney',
+  ];
+  const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : common;
+  return [zone, ...all.filter((z) => z !== zone)];
+}

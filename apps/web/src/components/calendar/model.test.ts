@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { eventsOn, layoutDay, rangeOf, step, type CalendarEvent } from './model';
+
+const event = (id: string, startsAt: string, endsAt: string | null, allDay = false) =>
+  ({ id, startsAt, endsAt, allDay, title: id }) as CalendarEvent;
+
+describe('calendar model', () => {
+  it('lays overlapping events side by side and lone ones full width', () => {
+    const day = new Date(2026, 11, 8);
+    const at = (h: number, m = 0) => new Date(2026, 11, 8, h, m).toISOString();
+    const placed = layoutDay(
+      [
+        event('a', at(10), at(11, 30)),
+        event('b', at(10, 30), at(11)),
+        event('c', at(11), at(12)),
+        event('d', at(14), at(15)),
+      ],
+      day,
+    );
+    const by = Object.fromEntries(placed.map((p) => [p.event.id, p]));
+    expect([by.a!.column, by.b!.column, by.c!.column]).toEqual([0, 1, 1]);
+    expect(by.a!.columns).toBe(2);
+    expect(by.d).toMatchObject({ column: 0, columns: 1, top: 14 * 60, height: 60 });
+  });
+
+  it('clips an event running past midnight to the day, and gives a zero-length one a height', () => {
+    const day = new Date(2026, 11, 8);
+    const [late] = layoutDay(
+      [event('late', new Date(2026, 11, 8, 23).toISOString(), new Date(2026, 11, 9, 2).toISOString())],
+      day,
+    );
+    expect(late).toMatchObject({ top: 23 * 60, height: 60 });
+    const [instant] = layoutDay([event('now', new Date(2026, 11, 8, 9).toISOString(), null)], day);
+    expect(instant!.height).toBe(15);
+  });
+
+  it('puts all-day events on their dates, the end exclusive', () => {
+    const conference = event('conf', '2026-12-10', '2026-12-12', true);
+    expect(eventsOn([conference], new Date(2026, 11, 9))).toEqual([]);
+    expect(eventsOn([conference], new Date(2026, 11, 10))).toEqual([conference]);
+    expect(eventsOn([conference], new Date(2026, 11, 11))).toEqual([conference]);
+    expect(eventsOn([conference], new Date(2026, 11, 12))).toEqual([]);
+  });
+
+  it('gives each view its days and steps', () => {
+    const anchor = new Date(2026, 11, 9, 15);
+    expect(rangeOf('week', anchor).start).toEqual(new Date(2026, 11, 7));
+    expect(rangeOf('week', anchor).end).toEqual(new Date(2026, 11, 14));
+    expect(rangeOf('month', anchor).start).toEqual(new Date(2026, 10, 30));
+    expect(step('month', new Date(2026, 0, 31), 1)).toEqual(new Date(2026, 1, 1));
+    expect(rangeOf('day', step('day', anchor, -1)).start).toEqual(new Date(2026, 11, 8));
+  });
+});

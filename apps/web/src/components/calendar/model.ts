@@ -1,0 +1,239 @@
+/**
+ * The calendar's data and date arithmetic in the browser. Times show in the browser's own
+ * time zone (the hub has no per-user zone setting yet): Date's local methods are that zone.
+ */
+
+export interface CalendarAttendee {
+  email: string;
+  name: string | null;
+  type: string | null;
+  response: string;
+  personId: string | null;
+}
+
+export interface CalendarConflict {
+  id: string;
+  message: string;
+  local: Record<string, unknown>;
+  remote: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface CalendarEvent {
+  id: string;
+  entityId: string | null;
+  seriesId: string | null;
+  kind: 'single' | 'master' | 'occurrence' | 'exception';
+  title: string;
+  notes: string;
+  startsAt: string;
+  endsAt: string | null;
+  allDay: boolean;
+  timeZone: string | null;
+  location: string | null;
+  onlineMeetingUrl: string | null;
+  status: string | null;
+  showAs: string | null;
+  recurrence: string | null;
+  organizer: string | null;
+  myResponse: string | null;
+  attendees: CalendarAttendee[];
+  source: string;
+  connectionId: string | null;
+  editable: boolean;
+  canRespond: boolean;
+  version: number;
+  conflict: CalendarConflict | null;
+}
+
+export interface CalendarWindow {
+  events: CalendarEvent[];
+  truncated: boolean;
+}
+
+/** What the dialog sends (POST /calendar/events; PATCH takes the same fields). */
+export interface EventDraft {
+  title: string;
+  notes?: string;
+  startsAt: string;
+  endsAt?: string;
+  allDay: boolean;
+  timeZone?: string;
+  location?: string;
+  attendees: string[];
+  onlineMeetingUrl?: string;
+  recurrence?: string | null;
+  connectionId?: string;
+}
+
+export type CalendarViewKind = 'agenda' | 'day' | 'week' | 'month';
+export const VIEWS: CalendarViewKind[] = ['agenda', 'day', 'week', 'month'];
+
+export const DAY_MS = 86_400_000;
+/** Days the agenda lists from its first day. */
+export const AGENDA_DAYS = 30;
+
+export function startOfDay(date: Date): Date {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate());
+}
+
+export function addDays(date: Date, days: number): Date {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate() + days, date.getHours(), date.getMinutes());
+}
+
+/** Weeks start on Monday (ISO 8601). */
+export function startOfWeek(date: Date): Date {
+  const day = startOfDay(date);
+  return addDays(day, -((day.getDay() + 6) % 7));
+}
+
+export function startOfMonth(date: Date): Date {
+  return new Date(date.getFullYear(), date.getMonth(), 1);
+}
+
+export function addMonths(date: Date, months: number): Date {
+  return new Date(date.getFullYear(), date.getMonth() + months, 1);
+}
+
+/** The days a view shows: [first, after last), local midnights. */
+export function rangeOf(view: CalendarViewKind, anchor: Date): { start: Date; end: Date } {
+  switch (view) {
+    case 'day':
+      return { start: startOfDay(anchor), end: addDays(startOfDay(anchor), 1) };
+    case 'week':
+      return { start: startOfWeek(anchor), end: addDays(startOfWeek(anchor), 7) };
+    case 'month': {
+      const start = startOfWeek(startOfMonth(anchor));
+      return { start, end: addDays(start, 42) };
+    }
+    case 'agenda':
+      return { start: startOfDay(anchor), end: addDays(startOfDay(anchor), AGENDA_DAYS) };
+  }
+}
+
+/** The anchor one step back or on. */
+export function step(view: CalendarViewKind, anchor: Date, direction: 1 | -1): Date {
+  if (view === 'month') return addMonths(anchor, direction);
+  return addDays(anchor, direction * (view === 'day' ? 1 : view === 'week' ? 7 : AGENDA_DAYS));
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** YYYY-MM-DD of a local date. */
+export function dateKey(date: Date): string {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** A local date-time as ISO with the browser's offset: 2026-03-29T09:00:00+02:00. */
+export function isoLocal(date: Date): string {
+  const offset = -date.getTimezoneOffset();
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${dateKey(date)}T${pad(date.getHours())}:${pad(date.getMinutes())}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** The value of a datetime-local input for an instant. */
+export function inputValue(date: Date): string {
+  return `${dateKey(date)}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** A date (YYYY-MM-DD) as a local midnight. */
+export function localDate(value: string): Date {
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number);
+  return new Date(y!, m! - 1, d!);
+}
+
+/** When an event starts and ends in the browser's zone (all-day: local midnights, end exclusive). */
+export function spanOf(event: CalendarEvent): { start: Date; end: Date } {
+  if (event.allDay) {
+    const start = localDate(event.startsAt);
+    const end = event.endsAt ? localDate(event.endsAt) : addDays(start, 1);
+    return { start, end: end > start ? end : addDays(start, 1) };
+  }
+  const start = new Date(event.startsAt);
+  const end = event.endsAt ? new Date(event.endsAt) : start;
+  return { start, end };
+}
+
+/** Events touching the day [day, day + 1). */
+export function eventsOn(events: CalendarEvent[], day: Date): CalendarEvent[] {
+  const start = startOfDay(day);
+  const end = addDays(start, 1);
+  return events.filter((event) => {
+    const span = spanOf(event);
+    return span.end.getTime() === span.start.getTime()
+      ? span.start >= start && span.start < end
+      : span.start < end && span.end > start;
+  });
+}
+
+export interface Placed {
+  event: CalendarEvent;
+  /** Minutes from the day's midnight. */
+  top: number;
+  height: number;
+  column: number;
+  columns: number;
+}
+
+/**
+ * Lays out one day's timed events: overlapping ones share the width side by side. Events
+ * are grouped into clusters of mutual overlap; each gets the first free column of its cluster.
+ */
+export function layoutDay(events: CalendarEvent[], day: Date): Placed[] {
+  const dayStart = startOfDay(day).getTime();
+  const dayEnd = addDays(startOfDay(day), 1).getTime();
+  const items = events
+    .map((event) => {
+      const span = spanOf(event);
+      const start = Math.max(span.start.getTime(), dayStart);
+      const end = Math.min(Math.max(span.end.getTime(), span.start.getTime() + 15 * 60_000), dayEnd);
+      return { event, start, end };
+    })
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+  const placed: Placed[] = [];
+  let cluster: { item: (typeof items)[number]; column: number }[] = [];
+  let clusterEnd = -Infinity;
+  const flush = () => {
+    const columns = Math.max(1, ...cluster.map((c) => c.column + 1));
+    for (const { item, column } of cluster)
+      placed.push({
+        event: item.event,
+        top: (item.start - dayStart) / 60_000,
+        height: Math.max(15, (item.end - item.start) / 60_000),
+        column,
+        columns,
+      });
+    cluster = [];
+  };
+  for (const item of items) {
+    if (item.start >= clusterEnd) {
+      flush();
+      clusterEnd = -Infinity;
+    }
+    const taken = new Set(cluster.filter((c) => c.item.end > item.start).map((c) => c.column));
+    let column = 0;
+    while (taken.has(column)) column += 1;
+    cluster.push({ item, column });
+    clusterEnd = Math.max(clusterEnd, item.end);
+  }
+  flush();
+  return placed;
+}
+
+/** RRULE for the dialog's "Repeats" choice. */
+export const REPEATS = {
+  none: null,
+  daily: 'FREQ=DAILY',
+  weekdays: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+  weekly: 'FREQ=WEEKLY',
+  monthly: 'FREQ=MONTHLY',
+  yearly: 'FREQ=YEARLY',
+} as const;
+export type Repeat = keyof typeof REPEATS;
+
+export function repeatOf(recurrence: string | null): Repeat | 'custom' {
+  if (!recurrence) return 'none';
+  const found = (Object.entries(REPEATS) as [Repeat, string | null][]).find(([, rule]) => rule === recurrence);
+  return found ? found[0] : 'custom';
+}
