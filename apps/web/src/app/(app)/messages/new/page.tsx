@@ -2,6 +2,7 @@ import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Compose, type Recipient } from '@/components/messages/compose';
+import { EmailCompose } from '@/components/messages/email-compose';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { HubError } from '@/lib/errors';
 import { getContact } from '@/lib/graph';
@@ -31,7 +32,9 @@ export default async function NewMessagePage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const initial = await recipientOf(await searchParams);
+  const params = await searchParams;
+  if (params.channel === 'email') return <NewEmail to={typeof params.to === 'string' ? params.to : undefined} />;
+  const initial = await recipientOf(params);
   return (
     <Card>
       <CardHeader className="gap-2">
@@ -45,6 +48,27 @@ export default async function NewMessagePage({
       </CardHeader>
       <CardContent>
         <Compose initial={initial} />
+      </CardContent>
+    </Card>
+  );
+}
+
+/** `?channel=email` (and `&to=<address>`, as a contact's email links may give it). */
+function NewEmail({ to }: { to?: string }) {
+  const address = to && /^[^\s@]{1,200}@[^\s@]{1,200}$/.test(to.trim()) ? to.trim() : undefined;
+  return (
+    <Card>
+      <CardHeader className="gap-2">
+        <Link
+          href="/messages"
+          className="flex w-fit items-center gap-1 rounded-md text-sm text-muted-foreground hover:text-foreground md:hidden"
+        >
+          <ChevronLeft className="size-4" aria-hidden="true" /> All conversations
+        </Link>
+        <CardTitle>New email</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <EmailCompose start={address ? { to: [{ address, label: address }] } : undefined} />
       </CardContent>
     </Card>
   );
