@@ -16,8 +16,11 @@ export const attachmentBucketOf = (ownerId: string) => `mail-attachments-${owner
 /** A file name safe in a Storage path and a Content-Disposition header: no path, no controls, short. */
 export function safeFileName(name: string) {
   const base = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const cleaned = base.replace(/[\u0000-\u001f\u007f"<>|:*?%]/g, '_').replace(/^\.+/, '').trim();
+  const cleaned = [...base]
+    .map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || '"<>|:*?%'.includes(c) ? '_' : c))
+    .join('')
+    .replace(/^\.+/, '')
+    .trim();
   return (cleaned || 'attachment').slice(0, 120);
 }
 
@@ -118,7 +121,9 @@ export function createAttachmentsService(deps: {
       await db.asUser(user.claims, async (tx) => {
         const locked = await repo.emailMessage(tx, user.id, row.id, true);
         if (!locked || locked.source === null || locked.external_id === null) return;
-        const list = Array.isArray(locked.properties.attachments) ? (locked.properties.attachments as StoredMeta[]) : [];
+        const list = Array.isArray(locked.properties.attachments)
+          ? (locked.properties.attachments as StoredMeta[])
+          : [];
         const attachments = list.map((item) =>
           item?.id === attachmentId
             ? { ...item, path: `${bucketId}/${objectName}`, ...(object.entity_id ? { fileId: object.entity_id } : {}) }

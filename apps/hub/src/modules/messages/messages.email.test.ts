@@ -146,7 +146,11 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
 
     const email = await api(alice, 'GET', '/api/v1/messages/threads?channel=email&limit=1');
     expect(email.json().threads).toHaveLength(1);
-    const next = await api(alice, 'GET', `/api/v1/messages/threads?channel=email&limit=1&cursor=${email.json().nextCursor}`);
+    const next = await api(
+      alice,
+      'GET',
+      `/api/v1/messages/threads?channel=email&limit=1&cursor=${email.json().nextCursor}`,
+    );
     expect(next.json().threads.map((t: { id: string }) => t.id)).toEqual([emailThreadId(conversation)]);
     expect((await api(alice, 'GET', '/api/v1/messages/threads?channel=sms')).json().threads).toEqual([]);
     expect((await api(alice, 'GET', '/api/v1/messages/threads?channel=fax')).statusCode).toBe(400);
@@ -170,7 +174,14 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
     expect(html).toContain('data-src="https://track.example/open.png"');
     expect(html).not.toMatch(/ src=/);
     expect(second!.email.attachments).toEqual([
-      { id: 'att/1=', name: '../menu "final".pdf', contentType: 'application/pdf', size: 20, inline: false, stored: false },
+      {
+        id: 'att/1=',
+        name: '../menu "final".pdf',
+        contentType: 'application/pdf',
+        size: 20,
+        inline: false,
+        stored: false,
+      },
       { id: 'huge', name: 'video.mov', contentType: 'video/quicktime', size: 30 * mib, inline: false, stored: false },
       { id: 'logo', name: 'logo.png', contentType: 'image/png', size: 10, inline: true, stored: false },
     ]);
@@ -180,9 +191,9 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
   it('marks read and unread here and on the mail account; a provider failure never fails the request', async () => {
     const lunch = emailThreadId(conversation);
     const unreadOf = async () =>
-      ((await api(alice, 'GET', '/api/v1/messages/threads?channel=email')).json().threads as Record<string, any>[]).find(
-        (t) => t.id === lunch,
-      )!.unread;
+      (
+        (await api(alice, 'GET', '/api/v1/messages/threads?channel=email')).json().threads as Record<string, any>[]
+      ).find((t) => t.id === lunch)!.unread;
 
     expect((await api(alice, 'POST', `${threadUrl(lunch)}/read`)).statusCode).toBe(204);
     expect(await unreadOf()).toBe(0);
@@ -253,7 +264,12 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
     const bobs = (await api(bob, 'GET', '/api/v1/messages/threads')).json().threads;
     expect(bobs.map((t: { email: { subject: string } }) => t.email.subject)).toEqual(['Bob only']);
     // A reply to someone else's message is a 404 too.
-    const reply = await api(bob, 'POST', '/api/v1/messages', { channel: 'email', to: ['x@example.org'], body: 'hi', replyTo: ids.second });
+    const reply = await api(bob, 'POST', '/api/v1/messages', {
+      channel: 'email',
+      to: ['x@example.org'],
+      body: 'hi',
+      replyTo: ids.second,
+    });
     expect(reply.statusCode).toBe(404);
     // Forged thread ids: not one of ours, or not canonical base64url.
     expect((await api(alice, 'GET', threadUrl('email:!!'))).statusCode).toBe(400);
@@ -348,7 +364,13 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
 
     const bobsFile = await upload(bob, `bob-${randomBytes(4).toString('hex')}`, 'secret.txt', Buffer.from('bob'));
     expect((await send({ to: ['ada@example.org'], attachments: [bobsFile] })).statusCode).toBe(404);
-    const big = await upload(alice, `big-${randomBytes(4).toString('hex')}`, 'big.bin', Buffer.alloc(26 * mib, 1), 'application/octet-stream');
+    const big = await upload(
+      alice,
+      `big-${randomBytes(4).toString('hex')}`,
+      'big.bin',
+      Buffer.alloc(26 * mib, 1),
+      'application/octet-stream',
+    );
     const oversized = await send({ to: ['ada@example.org'], attachments: [big] });
     expect(oversized.statusCode).toBe(413);
     expect(oversized.json().error.message).toMatch(/25\.0 MiB/);
@@ -357,7 +379,10 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
     const key = { 'idempotency-key': `refused-${randomBytes(6).toString('hex')}` };
     const refused = await send({ to: ['nobody@refused.example'] }, alice, key);
     expect(refused.statusCode).toBe(422);
-    expect(refused.json().error).toMatchObject({ code: 'mail_refused', message: expect.stringMatching(/refused a recipient/) });
+    expect(refused.json().error).toMatchObject({
+      code: 'mail_refused',
+      message: expect.stringMatching(/refused a recipient/),
+    });
     expect((await send({ to: ['somebody@example.org'] }, alice, key)).statusCode).toBe(201);
 
     const none = await send({ to: ['ada@example.org'] }, carol);

@@ -58,7 +58,9 @@ export function createEmailSender(deps: EmailSenderDeps) {
             const person = await repo.personEmails(tx, given);
             if (!person) throw new NotFoundError('person');
             if (person.emails.length === 0)
-              throw new ValidationError(`${field}[${index}]: ${person.name} has no email address: add one to write to them.`);
+              throw new ValidationError(
+                `${field}[${index}]: ${person.name} has no email address: add one to write to them.`,
+              );
             address = person.emails[0]!;
             name = person.name;
           } else {
@@ -89,7 +91,12 @@ export function createEmailSender(deps: EmailSenderDeps) {
     for (const path of paths) {
       const slash = path.indexOf('/');
       if (slash < 1) throw new ValidationError(`attachments: "${path}" is not a Storage path like bucket/name.`);
-      const { object, body } = await deps.storage.download(user, path.slice(0, slash), path.slice(slash + 1), undefined);
+      const { object, body } = await deps.storage.download(
+        user,
+        path.slice(0, slash),
+        path.slice(slash + 1),
+        undefined,
+      );
       total += Number(object.size);
       if (total > maxAttachmentBytes) {
         body.destroy();
@@ -114,7 +121,8 @@ export function createEmailSender(deps: EmailSenderDeps) {
     const { to, cc, bcc } = await recipients(user, input);
     const html = input.html !== undefined && input.html.trim() !== '' ? sanitizeEmailHtml(input.html) : undefined;
     const text = input.body.trim() !== '' ? input.body : html ? textOfHtml(html) : '';
-    if (text.trim() === '' && input.attachments.length === 0) throw new ValidationError('Write a message or attach a file.');
+    if (text.trim() === '' && input.attachments.length === 0)
+      throw new ValidationError('Write a message or attach a file.');
 
     const answered = input.replyTo
       ? await db.asUser(user.claims, (tx) => repo.emailMessage(tx, user.id, input.replyTo!))
@@ -123,7 +131,8 @@ export function createEmailSender(deps: EmailSenderDeps) {
     if (answered && (answered.source === null || answered.external_id === null))
       throw new ValidationError('That email did not come through a mail account: it cannot be answered from here.');
     const original = typeof answered?.properties.subject === 'string' ? answered.properties.subject : '';
-    const subject = input.subject || (answered && original ? (/^re:/i.test(original) ? original : `Re: ${original}`) : '');
+    const subject =
+      input.subject || (answered && original ? (/^re:/i.test(original) ? original : `Re: ${original}`) : '');
 
     const files = await attachments(user, input.attachments);
     const connectionId =

@@ -136,7 +136,7 @@ export function messagesRoutes({
         schema: {
           tags: ['messages'],
           summary: "An email attachment's content (fetched from the mail account into your Storage on first open)",
-          description: 'A download (Content-Disposition: attachment). Over 25 MiB: 413. Another user\'s message: 404.',
+          description: "A download (Content-Disposition: attachment). Over 25 MiB: 413. Another user's message: 404.",
           params: attachmentParams,
         },
       },

@@ -101,7 +101,9 @@ interface AttachmentMeta {
 function attachmentsOf(properties: Record<string, unknown>): AttachmentMeta[] {
   if (!Array.isArray(properties.attachments)) return [];
   return properties.attachments
-    .filter((item): item is Record<string, unknown> => !!item && typeof item === 'object' && typeof item.id === 'string')
+    .filter(
+      (item): item is Record<string, unknown> => !!item && typeof item === 'object' && typeof item.id === 'string',
+    )
     .map((item) => ({
       id: item.id as string,
       name: text(item.name) ?? 'attachment',

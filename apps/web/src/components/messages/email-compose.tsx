@@ -64,10 +64,14 @@ export function EmailCompose({
     try {
       for (const file of Array.from(list)) {
         const total = files.reduce((sum, f) => sum + f.size, 0) + file.size;
-        if (total > MAX_BYTES) throw new Error(`${file.name}: files on one email add up to at most 25 MB. Send a link instead.`);
+        if (total > MAX_BYTES)
+          throw new Error(`${file.name}: files on one email add up to at most 25 MB. Send a link instead.`);
         const res = await fetch('/messages/mail/uploads', {
           method: 'POST',
-          headers: { 'content-type': file.type || 'application/octet-stream', 'x-file-name': encodeURIComponent(file.name) },
+          headers: {
+            'content-type': file.type || 'application/octet-stream',
+            'x-file-name': encodeURIComponent(file.name),
+          },
           body: file,
         });
         const answer = (await res.json()) as Attached & { error?: { message: string } };
@@ -157,7 +161,10 @@ export function EmailCompose({
       {files.length > 0 && (
         <ul aria-label="Attached files" className="flex flex-wrap gap-2">
           {files.map((file) => (
-            <li key={file.path} className="flex items-center gap-1 rounded-md border border-border py-1 pr-1 pl-2 text-sm">
+            <li
+              key={file.path}
+              className="flex items-center gap-1 rounded-md border border-border py-1 pr-1 pl-2 text-sm"
+            >
               <Paperclip className="size-3.5 text-muted-foreground" aria-hidden="true" />
               {file.name} <span className="text-xs text-muted-foreground">{fileSize(file.size)}</span>
               <button

@@ -76,7 +76,7 @@ describe('EmailBody', () => {
     expect(frame.getAttribute('sandbox')).not.toMatch(/allow-scripts|allow-same-origin/);
     const before = frame.getAttribute('srcdoc')!;
     expect(before).toContain('Content-Security-Policy');
-    expect(before).toContain("img-src data: cid:;");
+    expect(before).toContain('img-src data: cid:;');
     expect(before).not.toContain(' src="https://track.example/x.png"');
     await userEvent.click(screen.getByRole('button', { name: 'Show images' }));
     const after = screen.getByTitle('Email from Ada').getAttribute('srcdoc')!;
@@ -100,7 +100,10 @@ describe('EmailCompose', () => {
     await userEvent.type(screen.getByLabelText('Message'), 'Hi Ada');
     await userEvent.click(screen.getByRole('button', { name: 'Send email' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('offers mail first');
-    expect(screen.getByRole('link', { name: /Connect a mail account/ })).toHaveAttribute('href', '/settings/connections');
+    expect(screen.getByRole('link', { name: /Connect a mail account/ })).toHaveAttribute(
+      'href',
+      '/settings/connections',
+    );
     expect(actions.sendEmailAction.mock.calls[0]![0]).toEqual({
       to: ['ada@example.org'],
       cc: [],

@@ -115,17 +115,31 @@ export function RecipientField({
         Type a name to see your contacts, or an address and press Enter.
       </p>
       {(suggestions.length > 0 || (typed && looksLikeAddress(typed))) && (
-        <ul id={listId} aria-label={`Suggestions for ${label}`} className="grid max-h-56 gap-0.5 overflow-y-auto rounded-md border border-border p-1">
+        <ul
+          id={listId}
+          aria-label={`Suggestions for ${label}`}
+          className="grid max-h-56 gap-0.5 overflow-y-auto rounded-md border border-border p-1"
+        >
           {typed && looksLikeAddress(typed) && !suggestions.some((s) => s.address === typed.toLowerCase()) && (
             <li>
-              <Button type="button" variant="ghost" className="h-auto w-full justify-start py-1.5" onClick={() => add({ address: typed, label: typed })}>
+              <Button
+                type="button"
+                variant="ghost"
+                className="h-auto w-full justify-start py-1.5"
+                onClick={() => add({ address: typed, label: typed })}
+              >
                 Add {typed}
               </Button>
             </li>
           )}
           {suggestions.map((s) => (
             <li key={`${s.label}-${s.address}`}>
-              <Button type="button" variant="ghost" className="h-auto w-full justify-between gap-2 py-1.5" onClick={() => add(s)}>
+              <Button
+                type="button"
+                variant="ghost"
+                className="h-auto w-full justify-between gap-2 py-1.5"
+                onClick={() => add(s)}
+              >
                 <span className="truncate">{s.label}</span>
                 <span className="truncate text-xs text-muted-foreground">{s.address}</span>
               </Button>

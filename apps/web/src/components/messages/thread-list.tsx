@@ -43,7 +43,9 @@ export function ThreadList({ threads }: { threads: Thread[] }) {
               onClick={() => setFilter(value)}
               className={cn(
                 'flex-1 rounded px-2 py-1 text-sm outline-none focus-visible:ring-2 focus-visible:ring-ring',
-                filter === value ? 'bg-background font-medium shadow-sm' : 'text-muted-foreground hover:text-foreground',
+                filter === value
+                  ? 'bg-background font-medium shadow-sm'
+                  : 'text-muted-foreground hover:text-foreground',
               )}
             >
               {label}

@@ -173,7 +173,10 @@ export async function startAcmeStandIn(valid: {
             return json(422, { error: 'recipient_refused' });
           const sent = { ...mail, id: `sent_${standIn.sent.length + 1}` };
           standIn.sent.push(sent);
-          return json(202, { id: sent.id, conversation_id: mail.reply_to ? `conv-of-${mail.reply_to}` : `conv-${sent.id}` });
+          return json(202, {
+            id: sent.id,
+            conversation_id: mail.reply_to ? `conv-of-${mail.reply_to}` : `conv-${sent.id}`,
+          });
         }
         const attachment = /^\/messages\/([^/]+)\/attachments\/([^/]+)$/.exec(rest);
         if (attachment && req.method === 'GET') {

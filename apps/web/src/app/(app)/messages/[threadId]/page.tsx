@@ -105,9 +105,7 @@ export default async function ThreadPage({
         <div className="p-3">
           {paging}
           <ol className="grid gap-3" aria-label={`Emails in ${subject}`}>
-            {messages.map((message) =>
-              message.email ? <EmailMessage key={message.id} message={message} /> : null,
-            )}
+            {messages.map((message) => (message.email ? <EmailMessage key={message.id} message={message} /> : null))}
           </ol>
         </div>
         {last && (

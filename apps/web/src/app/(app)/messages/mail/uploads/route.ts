@@ -13,9 +13,11 @@ const fail = (status: number, message: string, code = 'bad_request') =>
   NextResponse.json({ error: { code, message } }, { status });
 
 const safeName = (name: string) =>
-  // eslint-disable-next-line no-control-regex
-  (name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f"<>|:*?%#]/g, '_').replace(/^\.+/, '').slice(0, 120) ||
-  'attachment';
+  [...(name.split(/[\\/]/).pop() ?? '')]
+    .map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || '"<>|:*?%#'.includes(c) ? '_' : c))
+    .join('')
+    .replace(/^\.+/, '')
+    .slice(0, 120) || 'attachment';
 
 export async function POST(request: NextRequest) {
   const supabase = await createSupabaseServerClient();
@@ -29,7 +31,8 @@ export async function POST(request: NextRequest) {
   } catch {
     name = 'attachment';
   }
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase() || 'application/octet-stream';
+  const type =
+    (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase() || 'application/octet-stream';
   const bytes = await request.blob();
   if (bytes.size === 0) return fail(400, 'The file arrived empty. Choose it again.');
   if (bytes.size > MAX_ATTACHMENT_BYTES)
