@@ -30,7 +30,7 @@ export function ThreadList({ threads }: { threads: Thread[] }) {
   const unreadOf = (value: Filter) =>
     threads.filter((t) => (value === 'all' || t.channel === value) && t.unread > 0).length;
   return (
-    <div className="grid gap-3">
+    <div className="grid grid-cols-1 gap-3">
       <div role="group" aria-label="Show" className="flex gap-1 rounded-md bg-muted p-1">
         {filters.map(({ value, label }) => {
           const unread = unreadOf(value);
@@ -73,7 +73,7 @@ export function ThreadList({ threads }: { threads: Thread[] }) {
 
 function ThreadRows({ threads, pathname }: { threads: Thread[]; pathname: string }) {
   return (
-    <ul className="grid gap-1" aria-label="Threads">
+    <ul className="grid grid-cols-1 gap-1" aria-label="Threads">
       {threads.map((thread) => {
         const href = threadHref(thread.id);
         const current = pathname === href || safeDecode(pathname) === `/messages/${thread.id}`;
@@ -98,7 +98,7 @@ function ThreadRows({ threads, pathname }: { threads: Thread[]; pathname: string
                   <UserRound className="size-5" /> // an unknown number: no initials to show
                 )}
               </span>
-              <span className="grid min-w-0 flex-1 gap-0.5">
+              <span className="grid min-w-0 flex-1 grid-cols-1 gap-0.5">
                 <span className="flex items-baseline justify-between gap-2">
                   <span className={cn('flex min-w-0 items-center gap-1', thread.unread > 0 && 'font-semibold')}>
                     {thread.channel === 'email' ? (
@@ -106,7 +106,7 @@ function ThreadRows({ threads, pathname }: { threads: Thread[]; pathname: string
                     ) : (
                       <MessageSquare className="size-3.5 shrink-0 text-muted-foreground" aria-label="Text:" />
                     )}
-                    <span className="truncate">{thread.person.name}</span>
+                    <span className="min-w-0 truncate">{thread.person.name}</span>
                     {thread.email && thread.email.participants.length > 1 && (
                       <span className="shrink-0 text-xs font-normal text-muted-foreground">
                         +{thread.email.participants.length - 1}
@@ -130,7 +130,7 @@ function ThreadRows({ threads, pathname }: { threads: Thread[]; pathname: string
                       ) : (
                         <ImageIcon className="size-3.5 shrink-0" aria-label="Photo" />
                       ))}
-                    <span className="truncate">
+                    <span className="min-w-0 truncate">
                       {last.direction === 'outbound' && 'You: '}
                       {last.excerpt || (last.hasMedia ? 'Photo' : '')}
                     </span>
