@@ -181,7 +181,7 @@ test('Reply fills in the sender; with no mail account the answer says where to c
   await form.getByLabel('Message').fill('Great news, thank you!');
   await form.getByRole('button', { name: 'Send email' }).click();
   const alert = form.getByRole('alert');
-  await expect(alert).toContainText('offers mail first');
+  await expect(alert).toContainText('No mail account is connected');
   await expect(alert.getByRole('link', { name: /Connect a mail account/ })).toHaveAttribute(
     'href',
     '/settings/connections',
@@ -213,6 +213,6 @@ test('a new email suggests recipients from contacts and takes attachments', asyn
   await expect(page.getByRole('list', { name: 'Attached files' })).toContainText('plan.txt');
   await inspect(page, 'inbox-compose');
   await page.getByRole('button', { name: 'Send email' }).click();
-  await expect(page.getByRole('alert')).toContainText('offers mail first');
+  await expect(page.getByRole('alert')).toContainText('No mail account is connected');
   expect(adaId).toBeTruthy();
 });

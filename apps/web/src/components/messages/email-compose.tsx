@@ -12,7 +12,7 @@ import { RecipientField, type EmailRecipient } from './recipient-field';
 
 /** Failures where the hub may or may not have sent it: retried with the same key. */
 const RETRYABLE = /^(unreachable|idempotency_in_progress|internal_error|service_unavailable|http_5\d\d)$/;
-const NO_ACCOUNT = /^(no_mail_connection|connection_unable|mail_credential_refused)$/;
+const NO_ACCOUNT = /^(connection_unable|mail_credential_refused)$/;
 const MAX_BYTES = 25 * 1024 * 1024;
 
 export interface EmailDraftStart {
@@ -181,14 +181,25 @@ export function EmailCompose({
       )}
       {error && (
         <p role="alert" className="text-sm text-destructive">
-          {error.message}
-          {error.code && NO_ACCOUNT.test(error.code) && (
+          {error.code === 'no_mail_connection' ? (
             <>
-              {' '}
+              No mail account is connected, so this cannot be sent.{' '}
               <Link href="/settings/connections" className="font-medium underline underline-offset-4">
                 Connect a mail account in Settings → Connections
               </Link>
               , then send again.
+            </>
+          ) : (
+            <>
+              {error.message}
+              {error.code && NO_ACCOUNT.test(error.code) && (
+                <>
+                  {' '}
+                  <Link href="/settings/connections" className="font-medium underline underline-offset-4">
+                    Open Settings → Connections
+                  </Link>
+                </>
+              )}
             </>
           )}
         </p>

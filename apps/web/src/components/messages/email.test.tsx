@@ -99,7 +99,7 @@ describe('EmailCompose', () => {
     await userEvent.type(screen.getByLabelText('Subject'), 'Hello');
     await userEvent.type(screen.getByLabelText('Message'), 'Hi Ada');
     await userEvent.click(screen.getByRole('button', { name: 'Send email' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('offers mail first');
+    expect(await screen.findByRole('alert')).toHaveTextContent('No mail account is connected');
     expect(screen.getByRole('link', { name: /Connect a mail account/ })).toHaveAttribute(
       'href',
       '/settings/connections',

@@ -63,6 +63,7 @@ export function RecipientField({
   };
   const typed = query.trim().replace(/,$/, '');
   const suggestions = candidates.flatMap((c) => c.emails.map((email) => ({ address: email, label: c.name })));
+  const listed = suggestions.length > 0 || (typed !== '' && looksLikeAddress(typed));
 
   return (
     <div className="grid gap-1.5">
@@ -90,7 +91,7 @@ export function RecipientField({
           value={query}
           autoFocus={autoFocus}
           autoComplete="off"
-          aria-controls={listId}
+          aria-controls={listed ? listId : undefined}
           aria-describedby={`${inputId}-hint`}
           placeholder={value.length === 0 ? 'Name or email address' : ''}
           className="h-8 min-w-40 flex-1 border-0 px-1 shadow-none focus-visible:ring-0"
@@ -114,7 +115,7 @@ export function RecipientField({
       <p id={`${inputId}-hint`} className="sr-only">
         Type a name to see your contacts, or an address and press Enter.
       </p>
-      {(suggestions.length > 0 || (typed && looksLikeAddress(typed))) && (
+      {listed && (
         <ul
           id={listId}
           aria-label={`Suggestions for ${label}`}
