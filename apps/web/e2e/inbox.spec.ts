@@ -213,6 +213,8 @@ test('a new email suggests recipients from contacts and takes attachments', asyn
   await expect(page.getByRole('list', { name: 'Attached files' })).toContainText('plan.txt');
   await inspect(page, 'inbox-compose');
   await page.getByRole('button', { name: 'Send email' }).click();
-  await expect(page.getByRole('alert')).toContainText('No mail account is connected');
+  await expect(page.getByRole('form', { name: 'New email' }).getByRole('alert')).toContainText(
+    'No mail account is connected',
+  );
   expect(adaId).toBeTruthy();
 });
