@@ -143,6 +143,11 @@ export async function composeHub(
     ingest: graph.ingest,
     wallet: wallet.service,
     storage: storage.service,
+    // Email goes through the connectors module's mail accounts (built below; called only per request).
+    connections: {
+      open: (user, capability, connectionId) => connectors.service.open(user, capability, connectionId),
+      list: (user) => connectors.service.list(user),
+    },
   });
   // What any principal may do for a user: plugins' ctx calls today; rules, AI and connectors next.
   const actions = createActionsModule({

@@ -21,6 +21,10 @@ export function friendlyHubError(status: number, code: string | undefined, messa
   switch (code) {
     case 'version_conflict':
       return 'This was changed somewhere else since you opened it. Reload to see the latest version, then make your change again.';
+    // Email (issue 13): the hub's words say what to do (send a link instead, open it in the mail app).
+    case 'attachments_too_large':
+    case 'attachment_too_large':
+      return message || 'That is too large to send.';
     case 'not_found':
       return 'This item no longer exists. It may have been deleted or merged into another contact.';
     case 'rate_limited':

@@ -65,6 +65,15 @@ export async function hubFetch<T>(
 }
 
 /** For Server Actions: the outcome as data, so the client can roll back and show words. */
+/** The hub's raw answer (a file download) as the signed-in user; the caller reads status and body. */
+export async function hubResponse(path: string): Promise<Response> {
+  const token = await accessToken();
+  return fetch(new URL(`/api/v1${path}`, webEnv().supabaseUrl), {
+    headers: { authorization: `Bearer ${token}` },
+    cache: 'no-store',
+  });
+}
+
 export type ActionResult<T = undefined> =
   { ok: true; data: T } | { ok: false; error: string; code?: string; fieldErrors?: Record<string, string> };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../../platform/errors.ts';
 import { defineAction } from '../actions/index.ts';
-import { sendMessageInput, sentMessageView } from './messages.schemas.ts';
+import { sendSmsInput, sentMessageView } from './messages.schemas.ts';
 import type { MessagesService } from './messages.service.ts';
 
 /**
@@ -14,7 +14,7 @@ export function messagesSendAction(service: Pick<MessagesService, 'send'>) {
   return defineAction({
     name: 'messages.send',
     description: "Texts a person or a phone number (SMS/MMS) from the owner's connected Twilio number.",
-    input: sendMessageInput.extend({ idempotencyKey: z.string().trim().min(1).max(200).optional() }),
+    input: sendSmsInput.extend({ idempotencyKey: z.string().trim().min(1).max(200).optional() }),
     inputLabel: 'message',
     output: sentMessageView,
     principals: ['user'],
@@ -28,6 +28,7 @@ export function messagesSendAction(service: Pick<MessagesService, 'send'>) {
         idempotencyKey,
       );
       if ('error' in outcome.body) throw new UserError(422, outcome.body.error.code, outcome.body.error.message);
+      if (!('sid' in outcome.body.message)) throw new Error('messages.send answered an email for a text.');
       return outcome.body.message;
     },
   });

@@ -1,8 +1,13 @@
 import type { Sql } from '../../platform/db/index.ts';
 
+export type Channel = 'sms' | 'email';
+
 export type ThreadRow = {
+  channel: Channel;
+  /** SMS: the thread id; email: the provider's conversation id (properties.threadId). */
   thread_id: string;
-  person_id: string;
+  /** SMS only: the person of the thread. */
+  person_id: string | null;
   person_name: string | null;
   last_id: string;
   last_body: string;
@@ -10,6 +15,24 @@ export type ThreadRow = {
   at: string;
   at_micros: string;
   unread: number;
+  /** Email only: how many messages, any non-inline attachment, each message's headers. */
+  message_count: number | null;
+  has_attachments: boolean | null;
+  headers: EmailHeaders[] | null;
+};
+
+/** The address fields of one email, as stored (unchecked JSON). */
+export type EmailHeaders = { from?: unknown; to?: unknown; cc?: unknown; names?: unknown; direction?: unknown };
+
+/** An email message entity, whole: enough to write it back through ingest. */
+export type EmailRow = {
+  id: string;
+  source: string | null;
+  external_id: string | null;
+  title: string;
+  body: string;
+  properties: Record<string, unknown>;
+  occurred_at: string | null;
 };
 
 export type MessageRow = {
@@ -26,6 +49,16 @@ export type Position = { micros: string; id: string };
 
 // The SMS messages of the owner (the entities_sms_thread index of migrations/0002).
 const sms = (e: string) => `${e}.type = 'message' AND ${e}.source = 'twilio' AND ${e}.deleted_at IS NULL`;
+// The email messages of the owner, whichever connector brought them (entities_email_thread, migrations/0003).
+const email = (e: string) =>
+  `${e}.type = 'message' AND ${e}.properties ->> 'channel' = 'email' AND ${e}.deleted_at IS NULL`;
+const ofChannel = (channel: Channel, e: string) => (channel === 'sms' ? sms(e) : email(e));
+/** The key of a thread's read mark: SMS thread ids as they are, email ones prefixed. */
+export const readKeyOf = (channel: Channel, threadId: string) => (channel === 'sms' ? threadId : `email:${threadId}`);
+/** An email counts unread while the provider says so, or, when it says nothing, after the read mark. */
+const emailUnread = (e: string, mark: string) =>
+  `${e}.properties ->> 'direction' = 'inbound' AND (${e}.properties ->> 'isRead' = 'false'
+     OR (NOT ${e}.properties ? 'isRead' AND ${at(e)} > coalesce(${mark}, '-infinity'::timestamptz)))`;
 const at = (e: string) => `coalesce(${e}.occurred_at, ${e}.created_at)`;
 const micros = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint::text`;
 const fromMicros = (param: string) => `(timestamptz 'epoch' + ${param}::bigint * interval '1 microsecond')`;
@@ -41,50 +74,93 @@ export type SendRow = {
 
 /** The only SQL of the messages module (made_open.message_sends, message_thread_reads; graph reads). */
 export const messagesRepository = {
-  /** One row per thread, newest last message first, after `after`; unread = inbound since the read mark. */
+  /**
+   * One row per thread (texts and email, or one `channel`), newest last message first, after
+   * `after`. SMS unread: inbound since the read mark; email: see emailUnread.
+   */
   async threads(
     tx: Sql,
     ownerId: string,
     limit: number,
     after: Position | undefined,
-    only?: string,
+    filter: { channel?: Channel; only?: string } = {},
   ): Promise<ThreadRow[]> {
     const { rows } = await tx.query<ThreadRow>(
-      `WITH last AS (
+      `WITH sms_last AS (
          SELECT DISTINCT ON (m.properties ->> 'threadId')
-                m.properties ->> 'threadId' AS thread_id, m.id, m.body, m.properties, ${at('m')} AS at
+                'sms'::text AS channel, m.properties ->> 'threadId' AS thread_id, m.id, m.body, m.properties,
+                ${at('m')} AS at
            FROM public.entities m
-          WHERE m.owner_id = $1 AND ${sms('m')} AND m.properties ? 'threadId'
+          WHERE $6::text IS DISTINCT FROM 'email' AND m.owner_id = $1 AND ${sms('m')} AND m.properties ? 'threadId'
             AND ($5::text IS NULL OR m.properties ->> 'threadId' = $5)
           ORDER BY m.properties ->> 'threadId', ${at('m')} DESC, m.id DESC
+       ), email_last AS (
+         SELECT DISTINCT ON (m.properties ->> 'threadId')
+                'email'::text AS channel, m.properties ->> 'threadId' AS thread_id, m.id, m.body, m.properties,
+                ${at('m')} AS at
+           FROM public.entities m
+          WHERE $6::text IS DISTINCT FROM 'sms' AND m.owner_id = $1 AND ${email('m')} AND m.properties ? 'threadId'
+            AND ($5::text IS NULL OR m.properties ->> 'threadId' = $5)
+          ORDER BY m.properties ->> 'threadId', ${at('m')} DESC, m.id DESC
+       ), page AS (
+         SELECT * FROM (SELECT * FROM sms_last UNION ALL SELECT * FROM email_last) l
+          WHERE $2::text IS NULL OR (l.at, l.id) < (${fromMicros('$2')}, $3::uuid)
+          ORDER BY l.at DESC, l.id DESC
+          LIMIT $4
        )
-       SELECT l.thread_id, split_part(l.thread_id, ':', 3) AS person_id,
+       SELECT l.channel, l.thread_id,
+              CASE WHEN l.channel = 'sms' THEN split_part(l.thread_id, ':', 3) END AS person_id,
               coalesce(merged.title, p.title) AS person_name,
               l.id AS last_id, l.body AS last_body, l.properties AS last_properties,
               ${iso('l.at')} AS at, ${micros('l.at')} AS at_micros,
-              (SELECT count(*)::int FROM public.entities u
-                WHERE u.owner_id = $1 AND ${sms('u')}
-                  AND u.properties ->> 'threadId' = l.thread_id AND u.properties ->> 'direction' = 'inbound'
-                  AND ${at('u')} > coalesce(r.read_at, '-infinity'::timestamptz)) AS unread
-         FROM last l
-         LEFT JOIN made_open.message_thread_reads r ON r.owner_id = $1 AND r.thread_id = l.thread_id
-         LEFT JOIN public.entities p ON p.owner_id = $1 AND p.type = 'person'
+              CASE WHEN l.channel = 'sms' THEN
+                (SELECT count(*)::int FROM public.entities u
+                  WHERE u.owner_id = $1 AND ${sms('u')}
+                    AND u.properties ->> 'threadId' = l.thread_id AND u.properties ->> 'direction' = 'inbound'
+                    AND ${at('u')} > coalesce(r.read_at, '-infinity'::timestamptz))
+              ELSE e.unread END AS unread,
+              e.message_count, e.has_attachments, e.headers
+         FROM page l
+         LEFT JOIN made_open.message_thread_reads r
+                ON r.owner_id = $1
+               AND r.thread_id = CASE WHEN l.channel = 'sms' THEN l.thread_id ELSE 'email:' || l.thread_id END
+         LEFT JOIN public.entities p ON l.channel = 'sms' AND p.owner_id = $1 AND p.type = 'person'
                AND p.id::text = split_part(l.thread_id, ':', 3)
          LEFT JOIN public.entities merged ON merged.owner_id = $1 AND merged.id = p.merged_into_id
-        WHERE $2::text IS NULL OR (l.at, l.id) < (${fromMicros('$2')}, $3::uuid)
-        ORDER BY l.at DESC, l.id DESC
-        LIMIT $4`,
-      [ownerId, after?.micros ?? null, after?.id ?? null, limit, only ?? null],
+         LEFT JOIN LATERAL (
+           SELECT count(*)::int AS message_count,
+                  (count(*) FILTER (WHERE ${emailUnread('u', 'r.read_at')}))::int AS unread,
+                  coalesce(bool_or(EXISTS (
+                    SELECT 1 FROM jsonb_array_elements(
+                             CASE WHEN jsonb_typeof(u.properties -> 'attachments') = 'array'
+                                  THEN u.properties -> 'attachments' ELSE '[]'::jsonb END) a
+                     WHERE coalesce(a ->> 'inline', 'false') <> 'true')), false) AS has_attachments,
+                  jsonb_agg(jsonb_build_object('from', u.properties -> 'from', 'to', u.properties -> 'to',
+                            'cc', u.properties -> 'cc', 'names', u.properties -> 'names',
+                            'direction', u.properties -> 'direction')) AS headers
+             FROM public.entities u
+            WHERE l.channel = 'email' AND u.owner_id = $1 AND ${email('u')}
+              AND u.properties ->> 'threadId' = l.thread_id
+         ) e ON l.channel = 'email'
+        ORDER BY l.at DESC, l.id DESC`,
+      [ownerId, after?.micros ?? null, after?.id ?? null, limit, filter.only ?? null, filter.channel ?? null],
     );
     return rows;
   },
 
   /** A thread's messages, newest first, older than `before`. */
-  async messages(tx: Sql, ownerId: string, threadId: string, limit: number, before: Position | undefined) {
+  async messages(
+    tx: Sql,
+    ownerId: string,
+    channel: Channel,
+    threadId: string,
+    limit: number,
+    before: Position | undefined,
+  ) {
     const { rows } = await tx.query<MessageRow>(
       `SELECT m.id, m.external_id, m.body, m.properties, ${iso(at('m'))} AS at, ${micros(at('m'))} AS at_micros
          FROM public.entities m
-        WHERE m.owner_id = $1 AND ${sms('m')}
+        WHERE m.owner_id = $1 AND ${ofChannel(channel, 'm')}
           AND m.properties ->> 'threadId' = $2
           AND ($3::text IS NULL OR (${at('m')}, m.id) < (${fromMicros('$3')}, $4::uuid))
         ORDER BY ${at('m')} DESC, m.id DESC
@@ -95,19 +171,97 @@ export const messagesRepository = {
   },
 
   /** Marks the thread read up to its newest message; false when the owner has no such thread. */
-  async markRead(tx: Sql, ownerId: string, threadId: string): Promise<boolean> {
+  async markRead(tx: Sql, ownerId: string, channel: Channel, threadId: string): Promise<boolean> {
     const { rows } = await tx.query(
       `INSERT INTO made_open.message_thread_reads (owner_id, thread_id, read_at)
-       SELECT $1, $2, max(${at('m')}) FROM public.entities m
-        WHERE m.owner_id = $1 AND ${sms('m')}
+       SELECT $1, $3, max(${at('m')}) FROM public.entities m
+        WHERE m.owner_id = $1 AND ${ofChannel(channel, 'm')}
           AND m.properties ->> 'threadId' = $2
        HAVING count(*) > 0
        ON CONFLICT (owner_id, thread_id)
        DO UPDATE SET read_at = greatest(message_thread_reads.read_at, excluded.read_at), updated_at = now()
        RETURNING thread_id`,
-      [ownerId, threadId],
+      [ownerId, threadId, readKeyOf(channel, threadId)],
     );
     return rows.length > 0;
+  },
+
+  /**
+   * Marks the thread unread: the mark moves back to just before its newest inbound message
+   * (its newest message when none came in); false when the owner has no such thread.
+   */
+  async markUnread(tx: Sql, ownerId: string, channel: Channel, threadId: string): Promise<boolean> {
+    const { rows } = await tx.query(
+      `INSERT INTO made_open.message_thread_reads (owner_id, thread_id, read_at)
+       SELECT $1, $3, coalesce(max(${at('m')}) FILTER (WHERE m.properties ->> 'direction' = 'inbound'), max(${at('m')}))
+                      - interval '1 microsecond'
+         FROM public.entities m
+        WHERE m.owner_id = $1 AND ${ofChannel(channel, 'm')}
+          AND m.properties ->> 'threadId' = $2
+       HAVING count(*) > 0
+       ON CONFLICT (owner_id, thread_id)
+       DO UPDATE SET read_at = least(message_thread_reads.read_at, excluded.read_at), updated_at = now()
+       RETURNING thread_id`,
+      [ownerId, threadId, readKeyOf(channel, threadId)],
+    );
+    return rows.length > 0;
+  },
+
+  /**
+   * The inbound emails of a thread whose provider read state must change (locked): for read,
+   * those the provider holds unread; for unread, the newest inbound one.
+   */
+  async emailsToFlip(tx: Sql, ownerId: string, threadId: string, read: boolean): Promise<EmailRow[]> {
+    const { rows } = await tx.query<EmailRow>(
+      `SELECT m.id, m.source, m.external_id, m.title, m.body, m.properties, m.occurred_at
+         FROM public.entities m
+        WHERE m.owner_id = $1 AND ${email('m')} AND m.properties ->> 'threadId' = $2
+          AND m.properties ->> 'direction' = 'inbound'
+          AND ($3::boolean IS FALSE OR m.properties ->> 'isRead' = 'false')
+        ORDER BY ${at('m')} DESC, m.id DESC
+        LIMIT CASE WHEN $3::boolean THEN 500 ELSE 1 END
+        FOR UPDATE`,
+      [ownerId, threadId, read],
+    );
+    return rows;
+  },
+
+  /** One of the owner's email messages (locked when `lock`: its properties are about to change). */
+  async emailMessage(tx: Sql, ownerId: string, id: string, lock = false): Promise<EmailRow | undefined> {
+    const { rows } = await tx.query<EmailRow>(
+      `SELECT m.id, m.source, m.external_id, m.title, m.body, m.properties, m.occurred_at
+         FROM public.entities m
+        WHERE m.owner_id = $1 AND m.id = $2 AND ${email('m')}${lock ? ' FOR UPDATE' : ''}`,
+      [ownerId, id],
+    );
+    return rows[0];
+  },
+
+  /** A person's email addresses, the oldest first, and their name; undefined when no such person. */
+  async personEmails(tx: Sql, personId: string): Promise<{ name: string; emails: string[] } | undefined> {
+    const person = await tx.query<{ title: string }>(
+      `SELECT title FROM public.entities WHERE id = $1 AND type = 'person' AND deleted_at IS NULL`,
+      [personId],
+    );
+    if (person.rows.length === 0) return undefined;
+    const emails = await tx.query<{ value: string }>(
+      `SELECT value FROM public.identifiers WHERE entity_id = $1 AND kind = 'email' ORDER BY created_at, value`,
+      [personId],
+    );
+    return { name: person.rows[0]!.title, emails: emails.rows.map((row) => row.value) };
+  },
+
+  /** The persons these (normalised) email addresses belong to. */
+  async personsByEmail(tx: Sql, ownerId: string, addresses: string[]) {
+    if (addresses.length === 0) return [];
+    const { rows } = await tx.query<{ value: string; person_id: string; name: string }>(
+      `SELECT i.value, p.id AS person_id, p.title AS name
+         FROM public.identifiers i
+         JOIN public.entities p ON p.owner_id = i.owner_id AND p.id = i.entity_id AND p.deleted_at IS NULL
+        WHERE i.owner_id = $1 AND i.kind = 'email' AND i.value = ANY($2::text[])`,
+      [ownerId, addresses],
+    );
+    return rows;
   },
 
   /** Claims the key; returns the row already there (another request's) when it was taken. */

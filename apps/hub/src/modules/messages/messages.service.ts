@@ -19,8 +19,10 @@ import {
 import type { Ingest } from '../graph/index.ts';
 import type { StorageService } from '../storage/index.ts';
 import type { WalletService } from '../wallet/index.ts';
+import { createEmailSender, type EmailOutcome } from './messages.email.ts';
+import type { MailAccounts } from './messages.mail.ts';
 import { messagesRepository as repo } from './messages.repository.ts';
-import type { SendMessageInput, SentMessageView } from './messages.schemas.ts';
+import type { SendMessageInput, SendSmsInput, SentMessageView } from './messages.schemas.ts';
 
 export interface MessagesServiceDeps {
   config: { publicUrl: string; providerUrls: ProviderUrls };
@@ -29,20 +31,21 @@ export interface MessagesServiceDeps {
   outbound: OutboundClient;
   ingest: Ingest;
   wallet: Pick<WalletService, 'unseal'>;
-  storage: Pick<StorageService, 'createSignedUrl'>;
+  storage: Pick<StorageService, 'createSignedUrl' | 'createBucket' | 'upload' | 'download'>;
+  /** The owner's mail accounts (connectors' `mail` capability). */
+  mail: MailAccounts;
 }
 
 /** Twilio fetches MMS media from signed Storage URLs for this long. */
 const mediaUrlSeconds = 3600;
 
 /** What a send answered: stored under its Idempotency-Key so a retry gets the same. */
-export interface SendOutcome {
-  status: 201 | 422;
-  body: { message: SentMessageView } | { error: { code: string; message: string } };
-}
+export type SendOutcome =
+  | EmailOutcome
+  | { status: 201 | 422; body: { message: SentMessageView } | { error: { code: string; message: string } } };
 
 /**
- * Sending SMS/MMS (issue 12 §4) through the user's connected Twilio number: the credential is
+ * Sending SMS/MMS (issue 12 §4), and email (issue 13 §5, messages.email.ts), through the user's connected Twilio number: the credential is
  * unsealed here, on the hub, and attached by the outbound client; the message entity is
  * stored with the status Twilio answered and moves forward with its status callbacks.
  */
@@ -83,7 +86,13 @@ export function createMessagesService(deps: MessagesServiceDeps) {
     return phone;
   }
 
+  const sendEmail = createEmailSender(deps);
+
   async function send(user: AuthenticatedUser, input: SendMessageInput): Promise<SendOutcome> {
+    return input.channel === 'email' ? sendEmail(user, input) : sendSms(user, input);
+  }
+
+  async function sendSms(user: AuthenticatedUser, input: SendSmsInput): Promise<SendOutcome> {
     if (input.body.trim() === '' && input.media.length === 0)
       throw new ValidationError('Write a message or attach media.');
     const to = await recipientOf(user, input.to);
@@ -175,7 +184,11 @@ export function createMessagesService(deps: MessagesServiceDeps) {
      */
     async send(user: AuthenticatedUser, input: SendMessageInput, key: string | undefined): Promise<SendOutcome> {
       if (key === undefined) return send(user, input);
-      const hash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+      // A text's hash leaves out `channel: "sms"`, so it matches the same text sent without it.
+      const { channel, ...sms } = input;
+      const hash = createHash('sha256')
+        .update(JSON.stringify(channel === 'email' ? input : sms))
+        .digest('hex');
       const previous = await db.asUser(user.claims, async (tx) => {
         const row = await repo.claim(tx, user.id, key, hash);
         if (row?.state === 'pending' && row.stale && row.request_hash === hash) {
@@ -196,13 +209,16 @@ export function createMessagesService(deps: MessagesServiceDeps) {
             'This message is still being sent: try again in a moment.',
             'idempotency_in_progress',
           );
-        return { status: previous.status_code === 422 ? 422 : 201, body: previous.response as SendOutcome['body'] };
+        return {
+          status: previous.status_code === 422 ? 422 : 201,
+          body: previous.response,
+        } as SendOutcome;
       }
       let outcome: SendOutcome;
       try {
         outcome = await send(user, input);
       } catch (error) {
-        // Nothing reached Twilio, or it failed in a way a retry may fix: the key is free again.
+        // Nothing reached the provider, or it failed in a way a retry may fix: the key is free again.
         await db.asUser(user.claims, (tx) => repo.release(tx, user.id, key));
         throw error;
       }

@@ -12,6 +12,8 @@ vi.mock('@/lib/actions/messages', () => actions);
 
 const thread: Thread = {
   id: 'sms:+14155550100:0190a0a0-0000-7000-8000-000000000001',
+  channel: 'sms',
+  email: null,
   person: { id: '0190a0a0-0000-7000-8000-000000000001', name: 'Ann Example' },
   phone: '+14155550123',
   ownNumber: '+14155550100',
@@ -37,6 +39,7 @@ const message = (overrides: Partial<ShownMessage>): ShownMessage => ({
   at: '2026-12-01T10:00:00Z',
   segments: 1,
   media: [],
+  email: null,
   mediaUrls: [],
   error: null,
   ...overrides,

@@ -1,7 +1,7 @@
 'use server';
 import { z } from 'zod';
 import { attempt, type ActionResult } from '@/lib/hub';
-import { markThreadRead, sendMessage } from '@/lib/messages/api';
+import { markThreadRead, markThreadUnread, sendEmail, sendMessage } from '@/lib/messages/api';
 
 const sendInput = z.object({
   to: z.string().trim().min(3, 'Choose a person or type a number.').max(64),
@@ -29,9 +29,43 @@ export async function sendMessageAction(
 }
 
 export async function markThreadReadAction(threadId: string): Promise<ActionResult> {
-  if (typeof threadId !== 'string' || threadId.length > 200) return { ok: false, error: 'Not a thread.' };
+  if (typeof threadId !== 'string' || threadId.length > 800) return { ok: false, error: 'Not a thread.' };
   return attempt(async () => {
     await markThreadRead(threadId);
     return undefined;
+  });
+}
+
+export async function markThreadUnreadAction(threadId: string): Promise<ActionResult> {
+  if (typeof threadId !== 'string' || threadId.length > 800) return { ok: false, error: 'Not a thread.' };
+  return attempt(async () => {
+    await markThreadUnread(threadId);
+    return undefined;
+  });
+}
+
+const emailInput = z.object({
+  to: z.array(z.string().trim().min(1).max(320)).min(1, 'Add at least one recipient.').max(100),
+  cc: z.array(z.string().trim().min(1).max(320)).max(100),
+  subject: z.string().trim().max(1000, 'A subject is at most 1000 characters.'),
+  body: z.string().max(1_000_000, 'The text is too long.'),
+  replyTo: z.string().uuid().optional(),
+  attachments: z.array(z.string().min(3).max(1024)).max(20, 'Attach at most 20 files.'),
+});
+
+/** Sends an email through your mail account; the Idempotency-Key works as for texts. */
+export async function sendEmailAction(
+  input: z.input<typeof emailInput>,
+  idempotencyKey: string,
+): Promise<ActionResult<{ threadId: string | null }>> {
+  const parsed = emailInput.safeParse(input);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
+  if (!parsed.data.body.trim() && parsed.data.attachments.length === 0)
+    return { ok: false, error: 'Write a message or attach a file.' };
+  const key = z.string().trim().min(1).max(200).safeParse(idempotencyKey);
+  if (!key.success) return { ok: false, error: 'Reload the page and try again.' };
+  return attempt(async () => {
+    const { message } = await sendEmail(parsed.data, key.data);
+    return { threadId: message.threadId };
   });
 }

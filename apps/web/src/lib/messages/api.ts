@@ -12,12 +12,15 @@ const MEDIA_URL_SECONDS = 3600;
 export type ShownThread = Thread & { phoneLabel: string | null; ownNumberLabel: string };
 
 /** A person made for an unknown number is named by it: shown as the reader writes numbers. */
-const named = (thread: Thread, region: string | undefined): ShownThread => ({
-  ...thread,
-  person: { ...thread.person, name: readablePhone(thread.person.name, region) },
-  phoneLabel: thread.phone === null ? null : readablePhone(thread.phone, region),
-  ownNumberLabel: readablePhone(thread.ownNumber, region),
-});
+const named = (thread: Thread, region: string | undefined): ShownThread =>
+  thread.channel === 'email'
+    ? { ...thread, phoneLabel: null, ownNumberLabel: '' }
+    : {
+        ...thread,
+        person: { ...thread.person, name: readablePhone(thread.person.name, region) },
+        phoneLabel: thread.phone === null ? null : readablePhone(thread.phone, region),
+        ownNumberLabel: thread.ownNumber === null ? '' : readablePhone(thread.ownNumber, region),
+      };
 
 export async function listThreads(cursor?: string) {
   const [page, region] = await Promise.all([
@@ -39,6 +42,27 @@ export async function getThread(threadId: string, cursor?: string) {
 
 export async function markThreadRead(threadId: string) {
   await hubFetch(`/messages/threads/${encodeURIComponent(threadId)}/read`, { method: 'POST' });
+}
+
+export async function markThreadUnread(threadId: string) {
+  await hubFetch(`/messages/threads/${encodeURIComponent(threadId)}/unread`, { method: 'POST' });
+}
+
+export interface EmailDraft {
+  to: string[];
+  cc: string[];
+  subject: string;
+  body: string;
+  replyTo?: string;
+  attachments: string[];
+}
+
+export async function sendEmail(draft: EmailDraft, idempotencyKey: string) {
+  return (await hubFetch('/messages', {
+    method: 'POST',
+    body: { channel: 'email', ...draft },
+    headers: { 'idempotency-key': idempotencyKey },
+  })) as { message: { id: string | null; threadId: string | null; status: string } };
 }
 
 export async function sendMessage(input: { to: string; body: string; connectionId?: string }, idempotencyKey: string) {

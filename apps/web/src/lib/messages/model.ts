@@ -1,11 +1,29 @@
 import { z } from 'zod';
 
 /** The hub's thread reads (modules/messages, GET /api/v1/messages/threads[/:id]). */
+export const PartySchema = z.object({
+  address: z.string(),
+  name: z.string().nullable(),
+  personId: z.string().nullable(),
+});
+export type Party = z.infer<typeof PartySchema>;
+
 export const ThreadSchema = z.object({
   id: z.string(),
-  person: z.object({ id: z.string(), name: z.string() }),
+  channel: z.enum(['sms', 'email']).default('sms'),
+  person: z.object({ id: z.string().nullable(), name: z.string() }),
   phone: z.string().nullable(),
-  ownNumber: z.string(),
+  ownNumber: z.string().nullable(),
+  /** Email threads (issue 13): subject, everyone on it but you, attachments, message count. */
+  email: z
+    .object({
+      subject: z.string(),
+      participants: z.array(PartySchema),
+      hasAttachments: z.boolean(),
+      messages: z.number(),
+    })
+    .nullable()
+    .default(null),
   lastMessage: z.object({
     id: z.string(),
     excerpt: z.string(),
@@ -30,8 +48,45 @@ export const MessageSchema = z.object({
   segments: z.number().nullable(),
   media: z.array(z.object({ contentType: z.string(), path: z.string().nullable() })),
   error: z.object({ code: z.number().nullable(), message: z.string() }).nullable(),
+  email: z
+    .object({
+      subject: z.string(),
+      from: PartySchema.nullable(),
+      to: z.array(PartySchema),
+      cc: z.array(PartySchema),
+      /** Sanitised by the hub; shown only inside a sandboxed frame. */
+      html: z.string().nullable(),
+      isRead: z.boolean().nullable(),
+      attachments: z.array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          contentType: z.string(),
+          size: z.number(),
+          inline: z.boolean(),
+          stored: z.boolean(),
+        }),
+      ),
+    })
+    .nullable()
+    .default(null),
 });
 export type Message = z.infer<typeof MessageSchema>;
+export type EmailAttachment = NonNullable<Message['email']>['attachments'][number];
+
+/** How a person on an email reads: their name, else their address. */
+export const partyLabel = (party: Party) => party.name ?? party.address;
+
+/** Where the browser downloads an email attachment (a route handler streams it from the hub). */
+export const attachmentHref = (messageId: string, attachmentId: string) =>
+  `/messages/mail/attachments/${encodeURIComponent(messageId)}/${encodeURIComponent(attachmentId)}`;
+
+/** Bytes as a person reads them. */
+export function fileSize(bytes: number) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
 
 /** A message as shown: its media with signed Storage URLs (null while the hub still fetches it). */
 export type ShownMessage = Message & { mediaUrls: { contentType: string; url: string | null }[] };

@@ -141,4 +141,68 @@ export const acmeInboxConnector = defineConnector({
       };
     },
   },
+
+  // Email write-back for the messages module's tests (POST /api/v1/messages with channel "email").
+  mail: {
+    async send(ctx, email) {
+      const mailboxPath = `/v1/accounts/${String(ctx.credential.secret.accountId)}/mailboxes/${ctx.options.mailbox}`;
+      const response = await ctx.api.request({
+        method: 'POST',
+        path: `${mailboxPath}/send`,
+        json: {
+          to: email.to.map((a) => a.address),
+          cc: (email.cc ?? []).map((a) => a.address),
+          bcc: (email.bcc ?? []).map((a) => a.address),
+          subject: email.subject,
+          text: email.text,
+          html: email.html ?? null,
+          reply_to: email.replyTo?.externalId ?? null,
+          attachments: (email.attachments ?? []).map((file) => ({
+            name: file.name,
+            content_type: file.contentType,
+            content_base64: file.content.toString('base64'),
+          })),
+        },
+      });
+      if (response.status === 422)
+        throw new ConnectorError('account', 'Acme Inbox refused a recipient: check the addresses.');
+      if (response.status !== 202) throw new ConnectorError('provider', `Acme Inbox answered HTTP ${response.status}.`);
+      const sent = JSON.parse(response.body.toString('utf8')) as { id: string; conversation_id: string };
+      const names = Object.fromEntries(email.to.filter((a) => a.name).map((a) => [a.address, a.name!]));
+      return {
+        item: {
+          type: 'message',
+          source: 'acme-inbox',
+          externalId: sent.id,
+          title: email.subject,
+          body: email.text,
+          occurredAt: new Date().toISOString(),
+          properties: {
+            channel: 'email',
+            direction: 'outbound',
+            from: ctx.label,
+            to: email.to.map((a) => a.address),
+            ...(email.cc?.length ? { cc: email.cc.map((a) => a.address) } : {}),
+            subject: email.subject,
+            threadId: sent.conversation_id,
+            ...(email.html ? { html: email.html } : {}),
+            ...(Object.keys(names).length > 0 ? { names } : {}),
+            isRead: true,
+            folder: 'sentitems',
+          },
+          people: email.to.map((a) => ({ role: 'to', email: a.address, ...(a.name ? { name: a.name } : {}) })),
+        },
+      };
+    },
+    async attachment(ctx, message, attachmentId) {
+      const path = `/v1/accounts/${String(ctx.credential.secret.accountId)}/mailboxes/${ctx.options.mailbox}/messages/${encodeURIComponent(message.externalId)}/attachments/${encodeURIComponent(attachmentId)}`;
+      const file = await ctx.api.json<{ name: string; content_type: string; content_base64: string }>({ path });
+      return { name: file.name, contentType: file.content_type, content: Buffer.from(file.content_base64, 'base64') };
+    },
+    async setRead(ctx, message, read) {
+      const path = `/v1/accounts/${String(ctx.credential.secret.accountId)}/mailboxes/${ctx.options.mailbox}/messages/${encodeURIComponent(message.externalId)}`;
+      const response = await ctx.api.request({ method: 'PATCH', path, json: { read }, idempotent: true });
+      if (response.status !== 204) throw new ConnectorError('provider', `Acme Inbox answered HTTP ${response.status}.`);
+    },
+  },
 });

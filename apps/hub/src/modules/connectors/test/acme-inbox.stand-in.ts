@@ -11,6 +11,12 @@ import type { AddressInfo } from 'node:net';
  * - GET    /v1/accounts/{acct}/mailboxes/{mailbox}/messages?after=&limit=
  *          -> {messages: [{id, seq, from, subject, body, sent_at}], next_after, has_more, remaining}
  *          a change feed: a new or edited message gets the next seq.
+ * - POST   /v1/accounts/{acct}/mailboxes/{mailbox}/send            {to, cc, bcc, subject, text, html,
+ *          reply_to, attachments: [{name, content_type, content_base64}]} -> 202 {id, conversation_id};
+ *          a recipient at refused.example -> 422 {error: 'recipient_refused'}
+ * - GET    /v1/accounts/{acct}/mailboxes/{mailbox}/messages/{id}/attachments/{aid}
+ *          -> {name, content_type, content_base64} (put there by `attach`) or 404
+ * - PATCH  /v1/accounts/{acct}/mailboxes/{mailbox}/messages/{id}  {read} -> 204 (500 while `failReads`)
  * Every request must carry X-Acme-Key; all are recorded. `hold` parks matching requests
  * until released, so a test can stop a hub in the middle of a sync.
  */
@@ -23,8 +29,28 @@ export interface StandInMessage {
   sent_at: string;
 }
 
+export interface SentMail {
+  id: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  text: string;
+  html: string | null;
+  reply_to: string | null;
+  attachments: { name: string; content_type: string; content_base64: string }[];
+}
+
 export interface AcmeStandIn {
   url: string;
+  /** Mail sent through the send endpoint, in order. */
+  sent: SentMail[];
+  /** Read states set through PATCH, in order. */
+  reads: { id: string; read: boolean }[];
+  /** Serves an attachment of message `id`. */
+  attach(id: string, attachmentId: string, file: { name: string; contentType: string; content: Buffer }): void;
+  /** While true, PATCH (read state) answers 500. */
+  failReads: boolean;
   requests: { method: string; path: string; query: Record<string, string>; body: string }[];
   webhooks: Map<string, string>;
   /** Most message-page requests that were in flight at once. */
@@ -52,7 +78,18 @@ export async function startAcmeStandIn(valid: {
   const holds = new Map<number, { arrive: () => void; released: Promise<void> }>();
   const base = `/v1/accounts/${valid.accountId}/mailboxes/${valid.mailbox}`;
 
+  const attachments = new Map<string, { name: string; content_type: string; content_base64: string }>();
   const standIn: Omit<AcmeStandIn, 'url' | 'close'> = {
+    sent: [],
+    reads: [],
+    failReads: false,
+    attach(id, attachmentId, file) {
+      attachments.set(`${id}/${attachmentId}`, {
+        name: file.name,
+        content_type: file.contentType,
+        content_base64: file.content.toString('base64'),
+      });
+    },
     requests: [],
     webhooks: new Map(),
     maxConcurrentPages: 0,
@@ -128,6 +165,28 @@ export async function startAcmeStandIn(valid: {
         const hook = /^\/webhooks\/(wh_\d+)$/.exec(rest);
         if (hook && req.method === 'DELETE') {
           standIn.webhooks.delete(hook[1]!);
+          return json(204);
+        }
+        if (rest === '/send' && req.method === 'POST') {
+          const mail = JSON.parse(body) as Omit<SentMail, 'id'>;
+          if ([...mail.to, ...mail.cc, ...mail.bcc].some((address) => address.endsWith('@refused.example')))
+            return json(422, { error: 'recipient_refused' });
+          const sent = { ...mail, id: `sent_${standIn.sent.length + 1}` };
+          standIn.sent.push(sent);
+          return json(202, {
+            id: sent.id,
+            conversation_id: mail.reply_to ? `conv-of-${mail.reply_to}` : `conv-${sent.id}`,
+          });
+        }
+        const attachment = /^\/messages\/([^/]+)\/attachments\/([^/]+)$/.exec(rest);
+        if (attachment && req.method === 'GET') {
+          const file = attachments.get(`${decodeURIComponent(attachment[1]!)}/${decodeURIComponent(attachment[2]!)}`);
+          return file ? json(200, file) : json(404, { error: 'not_found' });
+        }
+        const read = /^\/messages\/([^/]+)$/.exec(rest);
+        if (read && req.method === 'PATCH') {
+          if (standIn.failReads) return json(500, { error: 'internal' });
+          standIn.reads.push({ id: decodeURIComponent(read[1]!), read: (JSON.parse(body) as { read: boolean }).read });
           return json(204);
         }
         if (rest === '/messages' && req.method === 'GET' && failures.count > 0) {

@@ -1,4 +1,4 @@
-import { PenSquare } from 'lucide-react';
+import { Mail, PenSquare } from 'lucide-react';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { MessagesShell } from '@/components/messages/messages-shell';
@@ -17,13 +17,20 @@ export default async function MessagesLayout({ children }: { children: ReactNode
     <>
       <PageHeader
         title="Messages"
-        description="Texts to and from your own Twilio number, with the people in your contacts."
+        description="Your texts and email in one inbox, with the people in your contacts."
         actions={
-          <Button asChild>
-            <Link href="/messages/new">
-              <PenSquare aria-hidden="true" /> New message
-            </Link>
-          </Button>
+          <>
+            <Button asChild>
+              <Link href="/messages/new">
+                <PenSquare aria-hidden="true" /> New message
+              </Link>
+            </Button>
+            <Button asChild variant="outline">
+              <Link href="/messages/new?channel=email">
+                <Mail aria-hidden="true" /> New email
+              </Link>
+            </Button>
+          </>
         }
       />
       {connections.ok && !connected && (

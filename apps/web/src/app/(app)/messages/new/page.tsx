@@ -2,11 +2,18 @@ import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Compose, type Recipient } from '@/components/messages/compose';
+import { EmailCompose } from '@/components/messages/email-compose';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { HubError } from '@/lib/errors';
 import { getContact } from '@/lib/graph';
 
-export const metadata: Metadata = { title: 'New message' };
+export async function generateMetadata({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}): Promise<Metadata> {
+  return { title: (await searchParams).channel === 'email' ? 'New email' : 'New message' };
+}
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,7 +38,9 @@ export default async function NewMessagePage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const initial = await recipientOf(await searchParams);
+  const params = await searchParams;
+  if (params.channel === 'email') return <NewEmail to={typeof params.to === 'string' ? params.to : undefined} />;
+  const initial = await recipientOf(params);
   return (
     <Card>
       <CardHeader className="gap-2">
@@ -45,6 +54,27 @@ export default async function NewMessagePage({
       </CardHeader>
       <CardContent>
         <Compose initial={initial} />
+      </CardContent>
+    </Card>
+  );
+}
+
+/** `?channel=email` (and `&to=<address>`, as a contact's email links may give it). */
+function NewEmail({ to }: { to?: string }) {
+  const address = to && /^[^\s@]{1,200}@[^\s@]{1,200}$/.test(to.trim()) ? to.trim() : undefined;
+  return (
+    <Card>
+      <CardHeader className="gap-2">
+        <Link
+          href="/messages"
+          className="flex w-fit items-center gap-1 rounded-md text-sm text-muted-foreground hover:text-foreground md:hidden"
+        >
+          <ChevronLeft className="size-4" aria-hidden="true" /> All conversations
+        </Link>
+        <CardTitle>New email</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <EmailCompose start={address ? { to: [{ address, label: address }] } : undefined} />
       </CardContent>
     </Card>
   );
