@@ -1,6 +1,7 @@
 import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { aiMigrations, createAiModule } from './modules/ai/index.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import {
   connectorConnections,
@@ -58,6 +59,7 @@ export const migrationSources: readonly MigrationSource[] = [
   timelineMigrations,
   identityMigrations,
   callsMigrations,
+  aiMigrations,
 ];
 
 /**
@@ -221,6 +223,15 @@ export async function composeHub(
     connectors: [...shippedConnectors, ...(options.connectors ?? [])],
     tuning: options.sync,
   });
+  // AI over the owner's data (issue 15): keyword retrieval, sensitivity routing, egress audit.
+  const ai = createAiModule({
+    config,
+    db,
+    logger: logger.child({ module: 'ai' }),
+    wallet: wallet.service,
+    search,
+    defaultRegionOf: (userId) => db.asSystem((tx) => auth.settings.defaultRegionOf(tx, userId)),
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -240,6 +251,7 @@ export async function composeHub(
     calls,
     timeline,
     identity,
+    ai,
   ];
 
   await migrate(db, migrationSources, logger);
