@@ -33,7 +33,8 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     expect(response.headers['content-type']).toMatch(/text\/event-stream/);
     return parseSse(response.body);
   };
-  const everythingSentToCloud = () => openrouter.requests.map((r) => `${JSON.stringify(r.headers)}${r.body}`).join('\n');
+  const everythingSentToCloud = () =>
+    openrouter.requests.map((r) => `${JSON.stringify(r.headers)}${r.body}`).join('\n');
 
   beforeAll(async () => {
     openrouter = await startOpenRouterStandIn();
@@ -51,7 +52,11 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
       title: 'Boat insurance',
       body: `Insurance for the sailboat: pay with card ${CARD}, questions to ${EMAIL}.`,
     });
-    await create('message', { type: 'message', title: 'Text from Ada', body: `The kayak is moored at pier nine ${MESSAGE_CANARY}` });
+    await create('message', {
+      type: 'message',
+      title: 'Text from Ada',
+      body: `The kayak is moored at pier nine ${MESSAGE_CANARY}`,
+    });
     await create('plain', { type: 'note', title: 'Garden plan', body: 'Plant tulips along the fence in October.' });
     await eventually(async () => {
       const found = await api(alice, 'GET', '/api/v1/search?q=kayak');
@@ -66,7 +71,10 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
 
   it('with no model: shows the sources and how to add a model, and asks nobody', async () => {
     const events = await chat(alice, { question: 'When do I plant the tulips?' });
-    expect(events[0]).toMatchObject({ event: 'sources', data: { sources: [{ number: 1, entityId: ids.plain, type: 'note', title: 'Garden plan' }] } });
+    expect(events[0]).toMatchObject({
+      event: 'sources',
+      data: { sources: [{ number: 1, entityId: ids.plain, type: 'note', title: 'Garden plan' }] },
+    });
     const done = events.at(-1)!;
     expect(done.event).toBe('done');
     expect(done.data).toMatchObject({ route: 'none', model: null, locality: null });
@@ -76,30 +84,60 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
 
   it('refuses bad input with a 400 and changes nothing', async () => {
     expect((await api(alice, 'POST', '/api/v1/ai/chat', { question: '' })).statusCode).toBe(400);
-    expect((await api(alice, 'POST', '/api/v1/ai/chat', { question: 'x', cloudModel: 'bad model id!' })).statusCode).toBe(400);
+    expect(
+      (await api(alice, 'POST', '/api/v1/ai/chat', { question: 'x', cloudModel: 'bad model id!' })).statusCode,
+    ).toBe(400);
     expect((await api(alice, 'POST', '/api/v1/ai/chat', { question: 'x', extra: 1 })).statusCode).toBe(400);
-    expect((await api(alice, 'PUT', '/api/v1/ai/classes/spaceship', { dataClass: 'normal', cloudRedacted: true })).statusCode).toBe(400);
-    expect((await api(alice, 'PUT', '/api/v1/ai/classes/message', { dataClass: 'secret', cloudRedacted: true })).statusCode).toBe(400);
-    expect((await hub.app.inject({ method: 'POST', url: '/api/v1/ai/chat', payload: { question: 'x' } })).statusCode).toBe(401);
+    expect(
+      (await api(alice, 'PUT', '/api/v1/ai/classes/spaceship', { dataClass: 'normal', cloudRedacted: true }))
+        .statusCode,
+    ).toBe(400);
+    expect(
+      (await api(alice, 'PUT', '/api/v1/ai/classes/message', { dataClass: 'secret', cloudRedacted: true })).statusCode,
+    ).toBe(400);
+    expect(
+      (await hub.app.inject({ method: 'POST', url: '/api/v1/ai/chat', payload: { question: 'x' } })).statusCode,
+    ).toBe(401);
   });
 
   it('streams a normal answer from the cloud with citations and audits it', async () => {
-    const created = await api(alice, 'POST', '/api/v1/credentials', { type: 'openrouter', name: 'OpenRouter', secret: { apiKey: GOOD_KEY } });
+    const created = await api(alice, 'POST', '/api/v1/credentials', {
+      type: 'openrouter',
+      name: 'OpenRouter',
+      secret: { apiKey: GOOD_KEY },
+    });
     expect(created.statusCode, created.body).toBe(201);
     openrouter.reply = () => 'Plant them in October [1]. Also see [7].';
     const events = await chat(alice, { question: 'When do I plant the tulips?' });
     expect(answerText(events)).toBe('Plant them in October [1]. Also see [7].');
     // [7] was not a source: no citation for it
-    expect(events.filter((e) => e.event === 'citation').map((e) => e.data)).toEqual([{ number: 1, entityId: ids.plain }]);
+    expect(events.filter((e) => e.event === 'citation').map((e) => e.data)).toEqual([
+      { number: 1, entityId: ids.plain },
+    ]);
     expect(events.at(-1)).toMatchObject({
       event: 'done',
-      data: { route: 'cloud', locality: 'cloud', provider: 'openrouter', model: 'openai/gpt-4o-mini', redacted: {}, usage: { costUsd: 0.000042 } },
+      data: {
+        route: 'cloud',
+        locality: 'cloud',
+        provider: 'openrouter',
+        model: 'openai/gpt-4o-mini',
+        redacted: {},
+        usage: { costUsd: 0.000042 },
+      },
     });
     const body = openrouter.chatBodies().at(-1)!;
     expect(body.provider).toEqual({ data_collection: 'deny', zdr: true });
     expect(body.messages[0]!.content).toContain('[1] (note');
     const egress = (await api(alice, 'GET', '/api/v1/ai/egress')).json().entries;
-    expect(egress[0]).toMatchObject({ provider: 'openrouter', model: 'openai/gpt-4o-mini', purpose: 'chat', entityIds: [ids.plain], outcome: 'ok', costUsd: 0.000042, redactions: {} });
+    expect(egress[0]).toMatchObject({
+      provider: 'openrouter',
+      model: 'openai/gpt-4o-mini',
+      purpose: 'chat',
+      entityIds: [ids.plain],
+      outcome: 'ok',
+      costUsd: 0.000042,
+      redactions: {},
+    });
     expect(egress[0].bytes).toBeGreaterThan(100);
   });
 
@@ -116,7 +154,11 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     expect(sent).not.toContain(CARD);
     expect(sent).not.toContain(CARD.replace(/ /g, ''));
     const egress = (await api(alice, 'GET', '/api/v1/ai/egress')).json().entries[0];
-    expect(egress).toMatchObject({ entityIds: [ids.note], redactions: { email: 1, card: 1 }, classes: ['normal', 'sensitive'] });
+    expect(egress).toMatchObject({
+      entityIds: [ids.note],
+      redactions: { email: 1, card: 1 },
+      classes: ['normal', 'sensitive'],
+    });
     expect(JSON.stringify(egress)).not.toContain('sailboat');
   });
 
@@ -131,7 +173,11 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
   });
 
   it('an Ollama address on a private network the operator has not allowed is not used, and says why', async () => {
-    const created = await api(alice, 'POST', '/api/v1/credentials', { type: 'ollama', name: 'Home', secret: { url: ollama.url } });
+    const created = await api(alice, 'POST', '/api/v1/credentials', {
+      type: 'ollama',
+      name: 'Home',
+      secret: { url: ollama.url },
+    });
     expect(created.statusCode, created.body).toBe(201);
     const events = await chat(alice, { question: 'Where is the kayak moored?' });
     expect(events.at(-1)!.data.route).toBe('needs_local');
@@ -145,16 +191,25 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
   });
 
   it('the user may allow a redacted version of messages to go to the cloud', async () => {
-    const classes = await api(alice, 'PUT', '/api/v1/ai/classes/message', { dataClass: 'sensitive', cloudRedacted: true });
+    const classes = await api(alice, 'PUT', '/api/v1/ai/classes/message', {
+      dataClass: 'sensitive',
+      cloudRedacted: true,
+    });
     expect(classes.statusCode, classes.body).toBe(200);
-    expect(classes.json().classes.find((c: { entityType: string }) => c.entityType === 'message')).toMatchObject({ cloudRedacted: true, isDefault: false });
+    expect(classes.json().classes.find((c: { entityType: string }) => c.entityType === 'message')).toMatchObject({
+      cloudRedacted: true,
+      isDefault: false,
+    });
     openrouter.reply = () => 'At pier nine [1].';
     const events = await chat(alice, { question: 'Where is the kayak moored?' });
     expect(events.at(-1)!.data).toMatchObject({ route: 'cloud', locality: 'cloud' });
     expect(openrouter.chatBodies().at(-1)!.messages[0]!.content).toContain('pier nine');
     // back to the default: blocked again
     const reset = await api(alice, 'DELETE', '/api/v1/ai/classes/message');
-    expect(reset.json().classes.find((c: { entityType: string }) => c.entityType === 'message')).toMatchObject({ cloudRedacted: false, isDefault: true });
+    expect(reset.json().classes.find((c: { entityType: string }) => c.entityType === 'message')).toMatchObject({
+      cloudRedacted: false,
+      isDefault: true,
+    });
     expect((await chat(alice, { question: 'Where is the kayak moored?' })).at(-1)!.data.route).toBe('needs_local');
   });
 
@@ -190,10 +245,14 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     controller.abort();
     const slow = openrouter.requests.filter((r) => r.body.includes('test/slow')).at(-1)!;
     await eventually(async () => (slow.closedEarly ? true : undefined), 'the stand-in to see the stop', 10_000);
-    await eventually(async () => {
-      const entry = (await api(alice, 'GET', '/api/v1/ai/egress?limit=1')).json().entries[0];
-      return entry.outcome === 'cancelled' ? entry : undefined;
-    }, 'the audit to record the stop', 10_000);
+    await eventually(
+      async () => {
+        const entry = (await api(alice, 'GET', '/api/v1/ai/egress?limit=1')).json().entries[0];
+        return entry.outcome === 'cancelled' ? entry : undefined;
+      },
+      'the audit to record the stop',
+      10_000,
+    );
   });
 
   it("keeps each user's audit and classes their own", async () => {

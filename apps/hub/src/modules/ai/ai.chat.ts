@@ -80,7 +80,13 @@ export function createChat(deps: ChatDeps) {
         deps.defaultRegionOf(user.id),
       ]);
       const items: ContextItem[] = [
-        { entityId: null, type: 'question', text: input.question, rule: questionRule, pii: detectPii(input.question, region) },
+        {
+          entityId: null,
+          type: 'question',
+          text: input.question,
+          rule: questionRule,
+          pii: detectPii(input.question, region),
+        },
         ...passages.map((p) => {
           const text = `${p.title}\n${p.text}`;
           return {
@@ -134,10 +140,14 @@ export function createChat(deps: ChatDeps) {
         if (!text) return;
         answer += text;
         emit({ event: 'delta', data: { text } });
-        for (const n of cite(answer)) emit({ event: 'citation', data: { number: n, entityId: passages[n - 1]!.entityId } });
+        for (const n of cite(answer))
+          emit({ event: 'citation', data: { number: n, entityId: passages[n - 1]!.entityId } });
       };
       try {
-        model = provider.locality === 'local' ? await localModelOf(provider, input.localModel, signal) : (input.cloudModel ?? DEFAULT_CLOUD_MODEL);
+        model =
+          provider.locality === 'local'
+            ? await localModelOf(provider, input.localModel, signal)
+            : (input.cloudModel ?? DEFAULT_CLOUD_MODEL);
         if (provider.locality === 'cloud')
           egressId = await deps.egress.opened(user, {
             provider: provider.id,
@@ -187,7 +197,10 @@ export function createChat(deps: ChatDeps) {
             .catch((e: unknown) => deps.logger.warn({ err: e }, 'could not close an egress audit row'));
         if (!failure) throw error;
         if (failure.kind !== 'cancelled')
-          deps.logger.info({ kind: failure.kind, provider: failure.provider, status: failure.status, detail: failure.detail }, 'AI provider failed');
+          deps.logger.info(
+            { kind: failure.kind, provider: failure.provider, status: failure.status, detail: failure.detail },
+            'AI provider failed',
+          );
         emit({ event: 'error', data: { code: failure.kind, message: failure.message } });
       }
     },

@@ -73,8 +73,7 @@ export function createClassesService(db: Database) {
     /** Sets one type's class; `null` returns it to the default. */
     async set(user: AuthenticatedUser, entityType: EntityType, rule: ClassRule | null): Promise<ClassSetting[]> {
       return db.asUser(user.claims, async (tx) => {
-        if (rule === null)
-          await tx.query('DELETE FROM made_open.ai_data_classes WHERE entity_type = $1', [entityType]);
+        if (rule === null) await tx.query('DELETE FROM made_open.ai_data_classes WHERE entity_type = $1', [entityType]);
         else
           await tx.query(
             `INSERT INTO made_open.ai_data_classes (owner_id, entity_type, data_class, cloud_redacted)

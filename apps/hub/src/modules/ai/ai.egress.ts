@@ -71,7 +71,15 @@ export function createEgressLog(db: Database) {
     /** Written before the request leaves: a crash mid-request still leaves its trace. */
     async opened(
       user: AuthenticatedUser,
-      entry: { provider: string; model: string; purpose: string; entityIds: string[]; payload: string; redactions: Partial<Record<PiiKind, number>>; classes: string[] },
+      entry: {
+        provider: string;
+        model: string;
+        purpose: string;
+        entityIds: string[];
+        payload: string;
+        redactions: Partial<Record<PiiKind, number>>;
+        classes: string[];
+      },
     ): Promise<string> {
       const bytes = Buffer.byteLength(entry.payload, 'utf8');
       const sha = createHash('sha256').update(entry.payload).digest('hex');
@@ -79,7 +87,17 @@ export function createEgressLog(db: Database) {
         user.claims,
         `INSERT INTO made_open.ai_egress (owner_id, provider, model, purpose, entity_ids, bytes, payload_sha256, redactions, classes)
          VALUES ($1, $2, $3, $4, $5::uuid[], $6, $7, $8::jsonb, $9::text[]) RETURNING id`,
-        [user.id, entry.provider, entry.model, entry.purpose, entry.entityIds, bytes, sha, JSON.stringify(entry.redactions), entry.classes],
+        [
+          user.id,
+          entry.provider,
+          entry.model,
+          entry.purpose,
+          entry.entityIds,
+          bytes,
+          sha,
+          JSON.stringify(entry.redactions),
+          entry.classes,
+        ],
       );
       return rows[0]!.id;
     },
@@ -87,18 +105,35 @@ export function createEgressLog(db: Database) {
     async closed(
       user: AuthenticatedUser,
       id: string,
-      end: { outcome: 'ok' | 'error' | 'cancelled'; errorKind?: string; promptTokens?: number; completionTokens?: number; costUsd?: number | null },
+      end: {
+        outcome: 'ok' | 'error' | 'cancelled';
+        errorKind?: string;
+        promptTokens?: number;
+        completionTokens?: number;
+        costUsd?: number | null;
+      },
     ): Promise<void> {
       await db.queryAsUser(
         user.claims,
         `UPDATE made_open.ai_egress SET outcome = $2, error_kind = $3, prompt_tokens = $4, completion_tokens = $5,
                 cost_usd = $6, finished_at = now() WHERE id = $1`,
-        [id, end.outcome, end.errorKind ?? null, end.promptTokens ?? null, end.completionTokens ?? null, end.costUsd ?? null],
+        [
+          id,
+          end.outcome,
+          end.errorKind ?? null,
+          end.promptTokens ?? null,
+          end.completionTokens ?? null,
+          end.costUsd ?? null,
+        ],
       );
     },
 
     /** Newest first; `before` is the last page's final id (keyset on at, id). */
-    async list(user: AuthenticatedUser, limit: number, before?: string): Promise<{ entries: EgressRecord[]; nextCursor: string | null }> {
+    async list(
+      user: AuthenticatedUser,
+      limit: number,
+      before?: string,
+    ): Promise<{ entries: EgressRecord[]; nextCursor: string | null }> {
       const { rows } = await db.queryAsUser<EgressRow>(
         user.claims,
         `SELECT * FROM made_open.ai_egress e

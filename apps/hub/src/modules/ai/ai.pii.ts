@@ -76,10 +76,14 @@ export function detectPii(text: string, region?: string): PiiSpan[] {
     ...matches(text, ADDRESS_DE, 'address'),
   ];
   for (const found of findPhoneNumbersInText(text, region ? { defaultCountry: region as CountryCode } : undefined))
-    candidates.push({ kind: 'phone', start: found.startsAt, end: found.endsAt, value: text.slice(found.startsAt, found.endsAt) });
+    candidates.push({
+      kind: 'phone',
+      start: found.startsAt,
+      end: found.endsAt,
+      value: text.slice(found.startsAt, found.endsAt),
+    });
   // Earlier detectors win overlaps (a card number is not also a phone number).
   const kept: PiiSpan[] = [];
-  for (const span of candidates)
-    if (!kept.some((k) => span.start < k.end && k.start < span.end)) kept.push(span);
+  for (const span of candidates) if (!kept.some((k) => span.start < k.end && k.start < span.end)) kept.push(span);
   return kept.sort((a, b) => a.start - b.start);
 }

@@ -40,7 +40,9 @@ describe('reversible redaction', () => {
     expect(redacted).toBe('⟦EMAIL_1⟧ wrote to ⟦EMAIL_1⟧ and ⟦EMAIL_2⟧');
     expect(redactor.summary()).toEqual({ email: 2 });
     const restorer = redactor.restorer();
-    const out = ['Write to ⟦EM', 'AIL_2', '⟧ and ⟦', 'EMAIL_1⟧.', ' Unknown ⟦X_9⟧ stays.'].map((d) => restorer.push(d)).join('') + restorer.flush();
+    const out =
+      ['Write to ⟦EM', 'AIL_2', '⟧ and ⟦', 'EMAIL_1⟧.', ' Unknown ⟦X_9⟧ stays.'].map((d) => restorer.push(d)).join('') +
+      restorer.flush();
     expect(out).toBe('Write to bob@example.org and ada@example.org. Unknown ⟦X_9⟧ stays.');
   });
 });
@@ -66,9 +68,18 @@ describe('routing by sensitivity', () => {
   });
 
   it('without a local model: redacted cloud only where the class allows it, else a local model is needed', () => {
-    expect(decideRoute([question, item('note', 'mail ada@example.org')], cloudOnly)).toEqual({ kind: 'cloud', redact: true });
-    expect(decideRoute([question, item('message', 'see you at 5')], cloudOnly)).toEqual({ kind: 'needs_local', blockedTypes: ['message'] });
-    expect(decideRoute([question, item('message', 'see you at 5', true)], cloudOnly)).toEqual({ kind: 'cloud', redact: true });
+    expect(decideRoute([question, item('note', 'mail ada@example.org')], cloudOnly)).toEqual({
+      kind: 'cloud',
+      redact: true,
+    });
+    expect(decideRoute([question, item('message', 'see you at 5')], cloudOnly)).toEqual({
+      kind: 'needs_local',
+      blockedTypes: ['message'],
+    });
+    expect(decideRoute([question, item('message', 'see you at 5', true)], cloudOnly)).toEqual({
+      kind: 'cloud',
+      redact: true,
+    });
     expect(decideRoute([question], { local: false, cloud: false })).toEqual({ kind: 'none' });
   });
 });

@@ -24,7 +24,11 @@ async function statusOf(provider: AiProvider | null, problem?: string) {
   try {
     return { configured: true, models: await provider.models(AbortSignal.timeout(10_000)), problem: null };
   } catch (error) {
-    return { configured: true, models: [], problem: error instanceof AiProviderError ? error.message : 'The provider did not answer.' };
+    return {
+      configured: true,
+      models: [],
+      problem: error instanceof AiProviderError ? error.message : 'The provider did not answer.',
+    };
   }
 }
 
@@ -61,13 +65,17 @@ export function aiRoutes(deps: { chat: Chat; classes: ClassesService; egress: Eg
           if (!raw.writableFinished) controller.abort();
         });
         const send = (event: ChatStreamEvent) => {
-          if (!raw.writableEnded && !raw.destroyed) raw.write(`event: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`);
+          if (!raw.writableEnded && !raw.destroyed)
+            raw.write(`event: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`);
         };
         try {
           await deps.chat.answer(user, request.body, send, controller.signal);
         } catch (error) {
           request.log.error({ err: error }, 'AI chat failed');
-          send({ event: 'error', data: { code: 'internal', message: 'Something went wrong on the hub; the answer stopped.' } });
+          send({
+            event: 'error',
+            data: { code: 'internal', message: 'Something went wrong on the hub; the answer stopped.' },
+          });
         }
         raw.end();
       },
@@ -78,7 +86,8 @@ export function aiRoutes(deps: { chat: Chat; classes: ClassesService; egress: Eg
       {
         schema: {
           tags: ['ai'],
-          summary: 'What left this hub for cloud AI models: when, model, entity ids, bytes, what was redacted (never the content)',
+          summary:
+            'What left this hub for cloud AI models: when, model, entity ids, bytes, what was redacted (never the content)',
           querystring: egressQuery,
           response: { 200: z.object({ entries: z.array(egressEntry), nextCursor: z.string().nullable() }) },
         },
@@ -91,7 +100,8 @@ export function aiRoutes(deps: { chat: Chat; classes: ClassesService; egress: Eg
       {
         schema: {
           tags: ['ai'],
-          summary: 'Your data class per entity type (sensitive: local model only) and whether a redacted version may go to the cloud',
+          summary:
+            'Your data class per entity type (sensitive: local model only) and whether a redacted version may go to the cloud',
           response: { 200: z.object({ classes: z.array(classSetting) }) },
         },
       },
@@ -138,7 +148,10 @@ export function aiRoutes(deps: { chat: Chat; classes: ClassesService; egress: Eg
       },
       async (request) => {
         const providers = await deps.providers.forUser(await requireUser(request));
-        const [cloud, local] = await Promise.all([statusOf(providers.cloud), statusOf(providers.local, providers.localProblem)]);
+        const [cloud, local] = await Promise.all([
+          statusOf(providers.cloud),
+          statusOf(providers.local, providers.localProblem),
+        ]);
         return { cloud, local };
       },
     );

@@ -7,7 +7,10 @@ const modelId = z
   .trim()
   .min(1)
   .max(200)
-  .regex(/^[A-Za-z0-9._:/@-]+$/, 'A model id is letters, digits and . _ : / @ - (like openai/gpt-4o-mini or llama3.2:3b).');
+  .regex(
+    /^[A-Za-z0-9._:/@-]+$/,
+    'A model id is letters, digits and . _ : / @ - (like openai/gpt-4o-mini or llama3.2:3b).',
+  );
 
 export const chatInput = z.strictObject({
   question: z
