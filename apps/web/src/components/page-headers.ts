@@ -22,3 +22,9 @@ export const HOME_HEADER = {
   title: 'Today',
   description: 'Birthdays, people to get back in touch with, and the latest from everyone.',
 } as const;
+
+export const AI_HEADER = {
+  title: 'Ask',
+  description:
+    'Questions about your own messages, notes, calls and contacts, answered with numbered sources. Sensitive data is only read by a model on your own machine.',
+} as const;

@@ -1,5 +1,5 @@
 'use client';
-import { House, MessagesSquare, NotebookPen, Phone, Settings, Users } from 'lucide-react';
+import { House, MessagesSquare, Sparkles, NotebookPen, Phone, Settings, Users } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
@@ -9,6 +9,7 @@ export const SECTIONS = [
   { href: '/messages', label: 'Messages', icon: MessagesSquare },
   { href: '/notes', label: 'Notes', icon: NotebookPen },
   { href: '/calls', label: 'Calls', icon: Phone },
+  { href: '/ai', label: 'Ask', icon: Sparkles },
   { href: '/settings', label: 'Settings', icon: Settings },
 ] as const;
 
