@@ -15,7 +15,7 @@ let hub: HubSession;
 const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
+  page = await (await browser.newContext()).newPage();
   await signUp(page, user);
   hub = await hubSession(user);
   await hub.call('POST', '/credentials', { type: 'openrouter', name: 'OpenRouter', secret: { apiKey: KEY } });
@@ -57,7 +57,7 @@ test('a normal question: cloud answer with a citation that opens the note', asyn
   const answer = page.getByRole('article', { name: /When do I plant the tulip bulbs/ });
   await expect(answer).toContainText('From the cloud stand-in');
   await expect(answer.getByText(/Cloud · openai\/gpt-4o-mini · no personal data found to redact/)).toBeVisible();
-  await expect(answer.getByRole('link', { name: 'Tulip planting' })).toBeVisible();
+  await expect(answer.getByRole('link', { name: 'Tulip planting', exact: true })).toBeVisible();
   await inspect(page, 'ai-cloud-answer');
   await answer.getByRole('link', { name: /Source 1: Tulip planting/ }).click();
   await expect(page).toHaveURL(new RegExp(`/notes/${ids.note}$`));

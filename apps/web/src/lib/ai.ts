@@ -91,19 +91,19 @@ export function answerParts(text: string, known: ReadonlySet<number>): Array<str
   return parts;
 }
 
-const kindWords: Record<string, string> = {
-  email: 'email address',
-  phone: 'phone number',
-  card: 'card number',
-  iban: 'IBAN',
-  address: 'street address',
+const kindWords: Record<string, [one: string, many: string]> = {
+  email: ['email address', 'email addresses'],
+  phone: ['phone number', 'phone numbers'],
+  card: ['card number', 'card numbers'],
+  iban: ['IBAN', 'IBANs'],
+  address: ['street address', 'street addresses'],
 };
 
 /** "2 email addresses and 1 card number", or '' when nothing was redacted. */
 export function redactedWords(redacted: Record<string, number>): string {
   const items = Object.entries(redacted)
     .filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${n} ${kindWords[kind] ?? kind}${n === 1 ? '' : kind === 'address' ? 'es' : 's'}`);
+    .map(([kind, n]) => `${n} ${kindWords[kind]?.[n === 1 ? 0 : 1] ?? kind}`);
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }

@@ -255,6 +255,60 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     );
   });
 
+  it("a contact's class replaces the type's for everything linked to them", async () => {
+    const grace = await api(alice, 'POST', '/api/v1/entities', { type: 'person', title: 'Grace Hopper' });
+    expect(grace.statusCode, grace.body).toBe(201);
+    const note = await api(alice, 'POST', '/api/v1/entities', {
+      type: 'note',
+      title: 'Boatyard hours',
+      body: 'The boatyard opens at nine on Saturdays.',
+    });
+    const link = await api(alice, 'POST', '/api/v1/links', {
+      kind: 'about',
+      fromId: note.json().id,
+      toId: grace.json().id,
+    });
+    expect(link.statusCode, link.body).toBe(201);
+    await eventually(
+      async () => ((await api(alice, 'GET', '/api/v1/search?q=boatyard')).json().hits.length > 0 ? true : undefined),
+      'the index',
+    );
+    openrouter.reply = () => 'At nine [1].';
+    expect((await chat(alice, { question: 'When does the boatyard open?' })).at(-1)!.data.route).toBe('cloud');
+
+    const set = await api(alice, 'PUT', `/api/v1/ai/contacts/${grace.json().id}`, {
+      dataClass: 'sensitive',
+      cloudRedacted: false,
+    });
+    expect(set.statusCode, set.body).toBe(200);
+    expect(set.json().contacts).toEqual([
+      { personId: grace.json().id, name: 'Grace Hopper', dataClass: 'sensitive', cloudRedacted: false },
+    ]);
+    const before = openrouter.requests.length;
+    const events = await chat(alice, { question: 'When does the boatyard open?' });
+    expect(events[0]!.data.sources[0]).toMatchObject({ entityId: note.json().id, sensitive: true });
+    expect(events.at(-1)!.data.route).toBe('needs_local');
+    expect(openrouter.requests.length).toBe(before);
+
+    // another user's contact, a note instead of a person, a malformed id: 404, 404, 400
+    expect(
+      (await api(bob, 'PUT', `/api/v1/ai/contacts/${grace.json().id}`, { dataClass: 'normal', cloudRedacted: true }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await api(alice, 'PUT', `/api/v1/ai/contacts/${note.json().id}`, { dataClass: 'normal', cloudRedacted: true }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await api(alice, 'PUT', '/api/v1/ai/contacts/not-an-id', { dataClass: 'normal', cloudRedacted: true }))
+        .statusCode,
+    ).toBe(400);
+    expect((await api(bob, 'GET', '/api/v1/ai/contacts')).json().contacts).toEqual([]);
+
+    expect((await api(alice, 'DELETE', `/api/v1/ai/contacts/${grace.json().id}`)).json().contacts).toEqual([]);
+    expect((await chat(alice, { question: 'When does the boatyard open?' })).at(-1)!.data.route).toBe('cloud');
+  });
+
   it("keeps each user's audit and classes their own", async () => {
     expect((await api(bob, 'GET', '/api/v1/ai/egress')).json().entries).toEqual([]);
     const mine = (await api(alice, 'GET', '/api/v1/ai/egress?limit=1')).json().entries[0].id;

@@ -2,7 +2,7 @@ import { AiProviderError, type AiProvider, type ChatEvent, type Usage } from '@m
 import type { Database } from '../../platform/db/index.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { questionRule, type ClassesService } from './ai.classes.ts';
+import { questionRule, type ClassesService, type ContactClassesService } from './ai.classes.ts';
 import type { EgressLog } from './ai.egress.ts';
 import { detectPii, type PiiKind } from './ai.pii.ts';
 import { buildMessages, citationTracker } from './ai.prompt.ts';
@@ -43,6 +43,7 @@ export interface ChatDeps {
   logger: Logger;
   retrieval: Retrieval;
   classes: ClassesService;
+  contactClasses: ContactClassesService;
   providers: Providers;
   egress: EgressLog;
   defaultRegionOf: (userId: string) => Promise<string | undefined>;
@@ -79,6 +80,11 @@ export function createChat(deps: ChatDeps) {
         deps.classes.rules(user),
         deps.defaultRegionOf(user.id),
       ]);
+      // A contact's own class replaces the type's for them and what is linked to them.
+      const contactRules = await deps.contactClasses.rulesFor(
+        user,
+        passages.map((p) => p.entityId),
+      );
       const items: ContextItem[] = [
         {
           entityId: null,
@@ -93,7 +99,8 @@ export function createChat(deps: ChatDeps) {
             entityId: p.entityId,
             type: p.type,
             text,
-            rule: rules.get(p.type) ?? { dataClass: 'sensitive' as const, cloudRedacted: false },
+            rule: contactRules.get(p.entityId) ??
+              rules.get(p.type) ?? { dataClass: 'sensitive' as const, cloudRedacted: false },
             pii: detectPii(text, region),
           };
         }),

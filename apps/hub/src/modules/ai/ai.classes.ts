@@ -89,3 +89,91 @@ export function createClassesService(db: Database) {
 }
 
 export type ClassesService = ReturnType<typeof createClassesService>;
+
+export interface ContactClass extends ClassRule {
+  personId: string;
+  name: string;
+}
+
+/** The stricter of two rules: sensitive over normal, no cloud copy over a redacted one. */
+export function stricter(a: ClassRule, b: ClassRule): ClassRule {
+  return {
+    dataClass: a.dataClass === 'sensitive' || b.dataClass === 'sensitive' ? 'sensitive' : 'normal',
+    cloudRedacted: a.cloudRedacted && b.cloudRedacted,
+  };
+}
+
+/**
+ * Per-contact classes (`made_open.ai_contact_classes`): a contact's rule replaces the type's
+ * for the person and everything linked to them; several such contacts: the stricter rule.
+ */
+export function createContactClassesService(db: Database) {
+  const list = async (tx: Sql): Promise<ContactClass[]> => {
+    const { rows } = await tx.query<{
+      person_id: string;
+      title: string;
+      data_class: DataClass;
+      cloud_redacted: boolean;
+    }>(
+      `SELECT c.person_id, e.title, c.data_class, c.cloud_redacted
+         FROM made_open.ai_contact_classes c JOIN public.entities e ON e.id = c.person_id
+        WHERE e.deleted_at IS NULL ORDER BY e.title, c.person_id`,
+    );
+    return rows.map((r) => ({
+      personId: r.person_id,
+      name: r.title,
+      dataClass: r.data_class,
+      cloudRedacted: r.cloud_redacted,
+    }));
+  };
+
+  return {
+    list: (user: AuthenticatedUser) => db.asUser(user.claims, list),
+
+    /** Sets (or with null removes) one contact's rule; undefined when there is no such contact of this user. */
+    async set(user: AuthenticatedUser, personId: string, rule: ClassRule | null): Promise<ContactClass[] | undefined> {
+      return db.asUser(user.claims, async (tx) => {
+        const person = await tx.query(
+          "SELECT 1 FROM public.entities WHERE id = $1 AND type = 'person' AND deleted_at IS NULL",
+          [personId],
+        );
+        if (person.rowCount === 0) return undefined;
+        if (rule === null) await tx.query('DELETE FROM made_open.ai_contact_classes WHERE person_id = $1', [personId]);
+        else
+          await tx.query(
+            `INSERT INTO made_open.ai_contact_classes (owner_id, person_id, data_class, cloud_redacted)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (owner_id, person_id) DO UPDATE
+               SET data_class = EXCLUDED.data_class, cloud_redacted = EXCLUDED.cloud_redacted, updated_at = now()`,
+            [user.id, personId, rule.dataClass, rule.cloudRedacted],
+          );
+        return list(tx);
+      });
+    },
+
+    /** Per entity id: the rule of the contacts it is (or is linked to), where any has one. */
+    async rulesFor(user: AuthenticatedUser, entityIds: readonly string[]): Promise<Map<string, ClassRule>> {
+      if (entityIds.length === 0) return new Map();
+      const { rows } = await db.queryAsUser<{ entity_id: string; data_class: DataClass; cloud_redacted: boolean }>(
+        user.claims,
+        `WITH ids AS (SELECT unnest($1::uuid[]) AS id),
+              related AS (
+                SELECT ids.id AS entity_id, ids.id AS person_id FROM ids
+                UNION SELECT l.from_id, l.to_id FROM public.entity_links l JOIN ids ON l.from_id = ids.id
+                UNION SELECT l.to_id, l.from_id FROM public.entity_links l JOIN ids ON l.to_id = ids.id)
+         SELECT r.entity_id, c.data_class, c.cloud_redacted
+           FROM related r JOIN made_open.ai_contact_classes c ON c.person_id = r.person_id`,
+        [entityIds],
+      );
+      const rules = new Map<string, ClassRule>();
+      for (const row of rows) {
+        const rule: ClassRule = { dataClass: row.data_class, cloudRedacted: row.cloud_redacted };
+        const known = rules.get(row.entity_id);
+        rules.set(row.entity_id, known ? stricter(known, rule) : rule);
+      }
+      return rules;
+    },
+  };
+}
+
+export type ContactClassesService = ReturnType<typeof createContactClassesService>;

@@ -2,9 +2,10 @@ import { AiProviderError, type AiProvider } from '@made-open/ai';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { NotFoundError } from '../../platform/errors.ts';
 import { requireUser } from '../../platform/http/authentication.ts';
 import type { Chat, ChatStreamEvent } from './ai.chat.ts';
-import type { ClassesService } from './ai.classes.ts';
+import type { ClassesService, ContactClassesService } from './ai.classes.ts';
 import type { EgressLog } from './ai.egress.ts';
 import type { Providers } from './ai.providers.ts';
 import {
@@ -12,6 +13,8 @@ import {
   classInput,
   classParams,
   classSetting,
+  contactClass,
+  contactParams,
   egressEntry,
   egressQuery,
   providerStatus,
@@ -32,7 +35,13 @@ async function statusOf(provider: AiProvider | null, problem?: string) {
   }
 }
 
-export function aiRoutes(deps: { chat: Chat; classes: ClassesService; egress: EgressLog; providers: Providers }) {
+export function aiRoutes(deps: {
+  chat: Chat;
+  classes: ClassesService;
+  contactClasses: ContactClassesService;
+  egress: EgressLog;
+  providers: Providers;
+}) {
   return async function routes(fastify: FastifyInstance) {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
@@ -135,6 +144,56 @@ export function aiRoutes(deps: { chat: Chat; classes: ClassesService; egress: Eg
       async (request) => ({
         classes: await deps.classes.set(await requireUser(request), request.params.entityType, null),
       }),
+    );
+
+    const contactsBody = z.object({ contacts: z.array(contactClass) });
+    app.get(
+      '/api/v1/ai/contacts',
+      {
+        schema: {
+          tags: ['ai'],
+          summary: 'Contacts whose data class replaces the type’s (for them and everything linked to them)',
+          response: { 200: contactsBody },
+        },
+      },
+      async (request) => ({ contacts: await deps.contactClasses.list(await requireUser(request)) }),
+    );
+    app.put(
+      '/api/v1/ai/contacts/:personId',
+      {
+        schema: {
+          tags: ['ai'],
+          summary: "Sets one contact's data class",
+          params: contactParams,
+          body: classInput,
+          response: { 200: contactsBody, 404: errorBody },
+        },
+      },
+      async (request) => {
+        const contacts = await deps.contactClasses.set(
+          await requireUser(request),
+          request.params.personId,
+          request.body,
+        );
+        if (!contacts) throw new NotFoundError('contact');
+        return { contacts };
+      },
+    );
+    app.delete(
+      '/api/v1/ai/contacts/:personId',
+      {
+        schema: {
+          tags: ['ai'],
+          summary: "Removes one contact's data class (their items follow their type again)",
+          params: contactParams,
+          response: { 200: contactsBody, 404: errorBody },
+        },
+      },
+      async (request) => {
+        const contacts = await deps.contactClasses.set(await requireUser(request), request.params.personId, null);
+        if (!contacts) throw new NotFoundError('contact');
+        return { contacts };
+      },
     );
 
     app.get(

@@ -78,3 +78,14 @@ export const providerStatus = z.object({
   /** Why the model list is empty: the provider's error, in words a person can act on. */
   problem: z.string().nullable(),
 });
+
+export const contactClass = z.object({
+  personId: z.string(),
+  name: z.string(),
+  dataClass: z.enum(['normal', 'sensitive']),
+  cloudRedacted: z.boolean(),
+});
+
+export const contactParams = z.strictObject({
+  personId: z.uuid('personId is the id of one of your contacts.'),
+});

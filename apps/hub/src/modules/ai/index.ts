@@ -5,7 +5,7 @@ import type { HubModule } from '../../platform/module.ts';
 import type { SearchEngine } from '../search/index.ts';
 import type { WalletService } from '../wallet/index.ts';
 import { createChat, type Chat } from './ai.chat.ts';
-import { createClassesService, type ClassesService } from './ai.classes.ts';
+import { createClassesService, createContactClassesService, type ClassesService } from './ai.classes.ts';
 import { createEgressLog, type EgressLog } from './ai.egress.ts';
 import { createProviders } from './ai.providers.ts';
 import { createRetrieval } from './ai.retrieval.ts';
@@ -39,6 +39,7 @@ const attribution = { referer: 'https://github.com/made-open/made-open', title: 
 /** AI over the owner's own data (issue 15): see README.md. */
 export function createAiModule(deps: AiModuleDeps): AiModule {
   const classes = createClassesService(deps.db);
+  const contactClasses = createContactClassesService(deps.db);
   const egress = createEgressLog(deps.db);
   const providers = createProviders({ wallet: deps.wallet, config: deps.config, attribution });
   const retrieval = createRetrieval({ db: deps.db, engine: () => deps.search.engine });
@@ -47,9 +48,10 @@ export function createAiModule(deps: AiModuleDeps): AiModule {
     logger: deps.logger,
     retrieval,
     classes,
+    contactClasses,
     providers,
     egress,
     defaultRegionOf: deps.defaultRegionOf,
   });
-  return { name: 'ai', chat, classes, egress, routes: aiRoutes({ chat, classes, egress, providers }) };
+  return { name: 'ai', chat, classes, egress, routes: aiRoutes({ chat, classes, contactClasses, egress, providers }) };
 }
