@@ -122,11 +122,11 @@ export function AiChat() {
             </Link>
           </p>
           {streaming ? (
-            <Button type="button" variant="outline" onClick={() => controller.current?.abort()}>
+            <Button type="button" variant="outline" className="ml-auto" onClick={() => controller.current?.abort()}>
               <Square aria-hidden /> Stop
             </Button>
           ) : (
-            <Button type="submit" disabled={!question.trim()}>
+            <Button type="submit" className="ml-auto" disabled={!question.trim()}>
               <Send aria-hidden /> Ask
             </Button>
           )}

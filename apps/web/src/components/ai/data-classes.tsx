@@ -1,4 +1,5 @@
 'use client';
+import { RotateCcw } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { saveDataClassAction } from '@/lib/actions/ai';
@@ -40,21 +41,26 @@ export function DataClasses({ initial }: { initial: ClassSetting[] }) {
 
   return (
     <div className="grid gap-3">
-      <div className="overflow-x-auto rounded-lg border border-border">
+      <div
+        className="overflow-x-auto rounded-lg border border-border"
+        tabIndex={0}
+        role="region"
+        aria-label="Data classes"
+      >
         <table className="w-full text-sm">
           <caption className="sr-only">Data class per kind of item</caption>
           <thead className="bg-muted/50 text-left text-xs text-muted-foreground">
             <tr>
-              <th scope="col" className="px-3 py-2 font-medium">
+              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
                 Kind
               </th>
-              <th scope="col" className="px-3 py-2 font-medium">
+              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
                 Class
               </th>
-              <th scope="col" className="px-3 py-2 font-medium">
-                Redacted copy to the cloud
+              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
+                Redacted cloud copy
               </th>
-              <th scope="col" className="px-3 py-2 font-medium">
+              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
                 <span className="sr-only">Reset</span>
               </th>
             </tr>
@@ -64,10 +70,10 @@ export function DataClasses({ initial }: { initial: ClassSetting[] }) {
               const label = typeWords[c.entityType] ?? c.entityType;
               return (
                 <tr key={c.entityType} className="border-t border-border">
-                  <th scope="row" className="px-3 py-2 text-left font-normal">
+                  <th scope="row" className="px-2 py-2 sm:px-3 text-left font-normal">
                     {label}
                   </th>
-                  <td className="px-3 py-2">
+                  <td className="px-2 py-2 sm:px-3">
                     <select
                       aria-label={`Class of ${label}`}
                       value={c.dataClass}
@@ -81,10 +87,10 @@ export function DataClasses({ initial }: { initial: ClassSetting[] }) {
                       className="h-9 rounded-md border border-input bg-background px-2 text-sm"
                     >
                       <option value="normal">Normal</option>
-                      <option value="sensitive">Sensitive: local model only</option>
+                      <option value="sensitive">Sensitive</option>
                     </select>
                   </td>
-                  <td className="px-3 py-2">
+                  <td className="px-2 py-2 sm:px-3">
                     <label className="inline-flex items-center gap-2">
                       <input
                         type="checkbox"
@@ -98,7 +104,7 @@ export function DataClasses({ initial }: { initial: ClassSetting[] }) {
                       <span>Allowed</span>
                     </label>
                   </td>
-                  <td className="px-3 py-2 text-right">
+                  <td className="px-2 py-2 sm:px-3 text-right">
                     {!c.isDefault && (
                       <Button
                         type="button"
@@ -107,7 +113,8 @@ export function DataClasses({ initial }: { initial: ClassSetting[] }) {
                         onClick={() => void save(c.entityType, null)}
                         aria-label={`Reset ${label} to the default`}
                       >
-                        Reset
+                        <RotateCcw aria-hidden />
+                        <span className="max-sm:hidden">Reset</span>
                       </Button>
                     )}
                   </td>

@@ -14,7 +14,12 @@ export function EgressAudit({ entries }: { entries: EgressEntry[] }) {
   if (entries.length === 0)
     return <p className="text-sm text-muted-foreground">Nothing has been sent to a cloud model yet.</p>;
   return (
-    <div className="overflow-x-auto rounded-lg border border-border">
+    <div
+      className="overflow-x-auto rounded-lg border border-border"
+      tabIndex={0}
+      role="region"
+      aria-label="Requests sent to cloud models"
+    >
       <table className="w-full text-sm">
         <caption className="sr-only">Requests sent to cloud models, newest first</caption>
         <thead className="bg-muted/50 text-left text-xs text-muted-foreground">
