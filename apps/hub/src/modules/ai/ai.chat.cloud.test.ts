@@ -58,10 +58,12 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
       body: `The kayak is moored at pier nine ${MESSAGE_CANARY}`,
     });
     await create('plain', { type: 'note', title: 'Garden plan', body: 'Plant tulips along the fence in October.' });
-    await eventually(async () => {
-      const found = await api(alice, 'GET', '/api/v1/search?q=kayak');
-      return found.json().hits.length > 0 ? true : undefined;
-    }, 'the search index');
+    // The index follows the graph through events: wait until every one of them is found.
+    for (const word of ['kayak', 'tulips', 'sailboat'])
+      await eventually(async () => {
+        const found = await api(alice, 'GET', `/api/v1/search?q=${word}`);
+        return found.json().hits.length > 0 ? true : undefined;
+      }, `the search index to hold "${word}"`);
   }, 180_000);
   afterAll(async () => {
     await hub?.close();

@@ -51,10 +51,11 @@ describe.each(testDatabaseKinds())('AI chat with a local model, on %s', (kind) =
       expect(response.statusCode, response.body).toBe(201);
       ids[key] = response.json().id;
     }
-    await eventually(
-      async () => ((await api('GET', '/api/v1/search?q=plumber')).json().hits.length > 0 ? true : undefined),
-      'the search index',
-    );
+    for (const word of ['plumber', 'kayak', 'harbour', 'tulips'])
+      await eventually(
+        async () => ((await api('GET', `/api/v1/search?q=${word}`)).json().hits.length > 0 ? true : undefined),
+        `the search index to hold "${word}"`,
+      );
   }, 180_000);
   afterAll(async () => {
     await hub?.close();
