@@ -100,6 +100,25 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     expect(
       (await hub.app.inject({ method: 'POST', url: '/api/v1/ai/chat', payload: { question: 'x' } })).statusCode,
     ).toBe(401);
+    expect((await api(alice, 'POST', '/api/v1/ai/chat', { question: 'a\u0000b' })).statusCode).toBe(400);
+    expect((await api(alice, 'POST', '/api/v1/ai/chat', { question: 'x'.repeat(2_001) })).statusCode).toBe(400);
+    expect((await api(alice, 'GET', '/api/v1/ai/egress?limit=0')).statusCode).toBe(400);
+    expect((await api(alice, 'GET', '/api/v1/ai/egress?before=nope')).statusCode).toBe(400);
+    expect((await api(alice, 'GET', '/api/v1/ai/egress')).json().entries).toEqual([]);
+  });
+
+  it('documents every AI route in OpenAPI', async () => {
+    const paths = Object.keys((await hub.app.inject({ method: 'GET', url: '/docs/json' })).json().paths);
+    for (const path of [
+      '/api/v1/ai/chat',
+      '/api/v1/ai/egress',
+      '/api/v1/ai/classes',
+      '/api/v1/ai/classes/{entityType}',
+      '/api/v1/ai/contacts',
+      '/api/v1/ai/contacts/{personId}',
+      '/api/v1/ai/models',
+    ])
+      expect(paths).toContain(path);
   });
 
   it('streams a normal answer from the cloud with citations and audits it', async () => {

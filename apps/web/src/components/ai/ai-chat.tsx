@@ -168,7 +168,16 @@ function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; 
           <LoaderCircle className="size-4 animate-spin" aria-hidden /> Looking through your data…
         </p>
       )}
-      {turn.done?.notice && <p className="text-sm text-muted-foreground">{turn.done.notice}</p>}
+      {turn.done?.notice && (
+        <p className="text-sm text-muted-foreground">
+          {turn.done.notice}{' '}
+          {(turn.done.route === 'none' || turn.done.route === 'needs_local') && (
+            <Link href="/settings/credentials" className="font-medium text-foreground underline underline-offset-2">
+              Add a model
+            </Link>
+          )}
+        </p>
+      )}
       {turn.status === 'error' && (
         <p role="alert" className="text-sm text-destructive">
           {turn.error}
