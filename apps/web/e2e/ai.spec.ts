@@ -83,7 +83,15 @@ test('stop ends a long answer, retry asks again', async () => {
   await expect(page.getByRole('button', { name: 'Ask' })).toBeVisible();
   await answer.getByRole('button', { name: 'Retry' }).click();
   await expect(page.getByRole('article', { name: /long story/ })).toHaveCount(2);
+  // Stop once the cloud request is under way (stopped before it, nothing would be sent).
+  await expect(page.getByRole('article', { name: /long story/ }).nth(1)).toContainText('and then it went on');
   await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(
+    page
+      .getByRole('article', { name: /long story/ })
+      .nth(1)
+      .getByText('Stopped.'),
+  ).toBeVisible();
 });
 
 test('AI privacy settings: data classes and the egress audit', async () => {
