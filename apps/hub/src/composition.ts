@@ -1,6 +1,7 @@
 import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import { aiMigrations, createAiModule } from './modules/ai/index.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import {
   connectorConnections,
@@ -60,6 +61,7 @@ export const migrationSources: readonly MigrationSource[] = [
   identityMigrations,
   callsMigrations,
   calendarMigrations,
+  aiMigrations,
 ];
 
 /**
@@ -230,6 +232,15 @@ export async function composeHub(
   });
   // The calendar (issue 13): windows with hub series expanded, writes through ingest or a connector's calendar capability.
   const calendar = createCalendarModule({ db, graph, connectors });
+  // AI over the owner's data (issue 15): keyword retrieval, sensitivity routing, egress audit.
+  const ai = createAiModule({
+    config,
+    db,
+    logger: logger.child({ module: 'ai' }),
+    wallet: wallet.service,
+    search,
+    defaultRegionOf: (userId) => db.asSystem((tx) => auth.settings.defaultRegionOf(tx, userId)),
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -250,6 +261,7 @@ export async function composeHub(
     timeline,
     identity,
     calendar,
+    ai,
   ];
 
   await migrate(db, migrationSources, logger);

@@ -141,6 +141,30 @@ try {
     child.on('exit', () => fail(new Error('The Twilio stand-in did not start.')));
   });
 
+  // Test support: the OpenRouter and Ollama stand-ins (packages/ai/test/stand-ins.server.ts),
+  // selected by the hub's OPENROUTER_URL and OLLAMA_URL, for ai.spec.ts.
+  const aiStandIns = await new Promise((done, fail) => {
+    const child = start(
+      'ai stand-ins',
+      join(hubDir, 'node_modules/.bin/tsx'),
+      [resolve(web, '../../packages/ai/test/stand-ins.server.ts')],
+      { cwd: hubDir, env: process.env },
+    );
+    let out = '';
+    const onData = (chunk) => {
+      out += chunk.toString();
+      if (!out.includes('\n')) return;
+      child.stdout.off('data', onData);
+      try {
+        done(JSON.parse(out.split('\n')[0]));
+      } catch (error) {
+        fail(error);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.on('exit', () => fail(new Error('The AI stand-ins did not start.')));
+  });
+
   start('hub', join(hubDir, 'node_modules/.bin/tsx'), ['src/main.ts'], {
     cwd: hubDir,
     env: {
@@ -150,6 +174,8 @@ try {
       PUBLIC_URL: hubUrl,
       DATA_DIR: dataDir,
       TWILIO_API_URL: twilioStandIn.url,
+      OPENROUTER_URL: aiStandIns.openrouter,
+      OLLAMA_URL: aiStandIns.ollama,
       DATABASE_URL: '',
       NATS_URL: '',
       MEILI_URL: '',
@@ -196,6 +222,7 @@ try {
       E2E_OWNER_PASSWORD: owner.password,
       E2E_PLUGIN_EXAMPLES: join(sdk, 'examples'),
       E2E_TWILIO: JSON.stringify(twilioStandIn),
+      E2E_AI: JSON.stringify(aiStandIns),
     },
   });
   exitCode = 0;

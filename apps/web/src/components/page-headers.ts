@@ -26,4 +26,10 @@ export const HOME_HEADER = {
 export const CALENDAR_HEADER = {
   title: 'Calendar',
   description: 'Your events and invitations, from this hub and your connected calendars, in your time zone.',
+};
+
+export const AI_HEADER = {
+  title: 'Ask',
+  description:
+    'Questions about your own messages, notes, calls and contacts, answered with numbered sources. Sensitive data is only read by a model on your own machine.',
 } as const;

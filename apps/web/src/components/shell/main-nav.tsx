@@ -1,5 +1,5 @@
 'use client';
-import { CalendarDays, House, MessagesSquare, NotebookPen, Phone, Settings, Users } from 'lucide-react';
+import { CalendarDays, House, MessagesSquare, NotebookPen, Phone, Settings, Sparkles, Users } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
@@ -10,6 +10,7 @@ export const SECTIONS = [
   { href: '/notes', label: 'Notes', icon: NotebookPen },
   { href: '/calls', label: 'Calls', icon: Phone },
   { href: '/calendar', label: 'Calendar', icon: CalendarDays },
+  { href: '/ai', label: 'Ask', icon: Sparkles },
   { href: '/settings', label: 'Settings', icon: Settings },
 ] as const;
 

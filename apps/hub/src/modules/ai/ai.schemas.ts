@@ -1,0 +1,91 @@
+import { entityTypes } from '@made-open/shared';
+import { z } from 'zod';
+
+const noNul = (value: string) => !value.includes('\u0000');
+const modelId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(
+    /^[A-Za-z0-9._:/@-]+$/,
+    'A model id is letters, digits and . _ : / @ - (like openai/gpt-4o-mini or llama3.2:3b).',
+  );
+
+export const chatInput = z.strictObject({
+  question: z
+    .string()
+    .trim()
+    .min(1, 'Ask a question.')
+    .max(2_000, 'A question is at most 2,000 characters.')
+    .refine(noNul, 'The question cannot contain NUL characters.'),
+  /** An OpenRouter model id; default openai/gpt-4o-mini. */
+  cloudModel: modelId.optional(),
+  /** An installed Ollama model; default the first installed chat model. */
+  localModel: modelId.optional(),
+});
+
+export const egressQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.uuid('before is the id of the last entry of the previous page.').optional(),
+});
+
+export const egressEntry = z.object({
+  id: z.string(),
+  at: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  purpose: z.string(),
+  entityIds: z.array(z.string()),
+  bytes: z.number().int(),
+  payloadSha256: z.string(),
+  redactions: z.record(z.string(), z.number()),
+  classes: z.array(z.string()),
+  outcome: z.enum(['sent', 'ok', 'error', 'cancelled']),
+  errorKind: z.string().nullable(),
+  promptTokens: z.number().nullable(),
+  completionTokens: z.number().nullable(),
+  costUsd: z.number().nullable(),
+  finishedAt: z.string().nullable(),
+});
+
+export const classSetting = z.object({
+  entityType: z.enum(entityTypes),
+  dataClass: z.enum(['normal', 'sensitive']),
+  cloudRedacted: z.boolean(),
+  isDefault: z.boolean(),
+});
+
+export const classParams = z.strictObject({
+  entityType: z.enum(entityTypes, { message: `entityType is one of: ${entityTypes.join(', ')}.` }),
+});
+
+export const classInput = z.strictObject({
+  dataClass: z.enum(['normal', 'sensitive'], { message: 'dataClass is normal or sensitive.' }),
+  cloudRedacted: z.boolean({ message: 'cloudRedacted is true or false.' }),
+});
+
+export const modelView = z.object({
+  id: z.string(),
+  name: z.string(),
+  contextLength: z.number().nullable(),
+  pricing: z.object({ prompt: z.number(), completion: z.number() }).nullable(),
+});
+
+export const providerStatus = z.object({
+  configured: z.boolean(),
+  models: z.array(modelView),
+  /** Why the model list is empty: the provider's error, in words a person can act on. */
+  problem: z.string().nullable(),
+});
+
+export const contactClass = z.object({
+  personId: z.string(),
+  name: z.string(),
+  dataClass: z.enum(['normal', 'sensitive']),
+  cloudRedacted: z.boolean(),
+});
+
+export const contactParams = z.strictObject({
+  personId: z.uuid('personId is the id of one of your contacts.'),
+});

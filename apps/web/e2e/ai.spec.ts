@@ -1,0 +1,114 @@
+import { expect, test, type Page } from '@playwright/test';
+import { hubSession, type HubSession } from './api';
+import { VISIBLE, inspect, signUp, uniqueEmail } from './helpers';
+
+// Ask (/ai) and AI privacy settings against a real hub. OpenRouter and Ollama are STAND-INS
+// (packages/ai/test/stand-ins.server.ts, started by run.mjs, selected by the hub's OPENROUTER_URL
+// and OLLAMA_URL): the operator's Ollama makes a local model for everyone; this user adds an
+// OpenRouter key, so normal questions go to the cloud and sensitive ones stay local.
+test.describe.configure({ mode: 'serial' });
+
+const user = uniqueEmail('ai');
+const KEY = 'sk-or-v1-stand-in-good-key-0000000000';
+let page: Page;
+let hub: HubSession;
+const ids: Record<string, string> = {};
+
+test.beforeAll(async ({ browser }) => {
+  page = await (await browser.newContext()).newPage();
+  await signUp(page, user);
+  hub = await hubSession(user);
+  await hub.call('POST', '/credentials', { type: 'openrouter', name: 'OpenRouter', secret: { apiKey: KEY } });
+  ids.note = (
+    await hub.call<{ id: string }>('POST', '/entities', {
+      type: 'note',
+      title: 'Tulip planting',
+      body: 'Plant the tulip bulbs along the fence in October, 15 cm deep.',
+    })
+  ).id;
+  ids.message = (
+    await hub.call<{ id: string }>('POST', '/entities', {
+      type: 'message',
+      title: 'The kayak is at pier nine',
+      body: 'The kayak is moored at pier nine until Sunday.',
+      properties: { channel: 'sms', direction: 'inbound', threadId: 'thread-ai', from: '+447700900123' },
+    })
+  ).id;
+  // The search index follows the graph through events: wait until both are found.
+  await expect(async () => {
+    const found = await hub.call<{ hits: unknown[] }>('GET', '/search?q=tulip');
+    const kayak = await hub.call<{ hits: unknown[] }>('GET', '/search?q=kayak');
+    expect(found.hits.length + kayak.hits.length).toBeGreaterThanOrEqual(2);
+  }).toPass({ timeout: 30_000 });
+});
+
+test.afterAll(() => page.close());
+
+async function ask(question: string) {
+  await page.getByLabel(/Ask about your messages/).fill(question);
+  await page.getByRole('button', { name: 'Ask' }).click();
+}
+
+test('a normal question: cloud answer with a citation that opens the note', async () => {
+  await page.goto('/ai');
+  await expect(page.getByRole('heading', { level: 1, name: 'Ask' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Ask' })).toBeVisible();
+  await ask('When do I plant the tulip bulbs?');
+  const answer = page.getByRole('article', { name: /When do I plant the tulip bulbs/ });
+  await expect(answer).toContainText('From the cloud stand-in');
+  await expect(answer.getByText(/Cloud · openai\/gpt-4o-mini · no personal data found to redact/)).toBeVisible();
+  await expect(answer.getByRole('link', { name: 'Tulip planting', exact: true })).toBeVisible();
+  await inspect(page, 'ai-cloud-answer');
+  await answer.getByRole('link', { name: /Source 1: Tulip planting/ }).click();
+  await expect(page).toHaveURL(new RegExp(`/notes/${ids.note}$`));
+});
+
+test('a question about a message is answered by the local model only', async () => {
+  await page.goto('/ai');
+  await ask('Where is the kayak moored?');
+  const answer = page.getByRole('article', { name: /Where is the kayak moored/ });
+  await expect(answer).toContainText('From the local stand-in');
+  await expect(answer.getByText(/Local · llama3.2:3b · nothing left your machine/)).toBeVisible();
+  await expect(answer.getByText(/message · sensitive/)).toBeVisible();
+  await inspect(page, 'ai-local-answer');
+});
+
+test('stop ends a long answer, retry asks again', async () => {
+  await page.goto('/ai');
+  await ask('Tell me the long story of the tulip bulbs');
+  const answer = page.getByRole('article', { name: /long story/ });
+  await expect(answer).toContainText('and then it went on');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(answer.getByText('Stopped.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Ask' })).toBeVisible();
+  await answer.getByRole('button', { name: 'Retry' }).click();
+  await expect(page.getByRole('article', { name: /long story/ })).toHaveCount(2);
+  // Stop once the cloud request is under way (stopped before it, nothing would be sent).
+  await expect(page.getByRole('article', { name: /long story/ }).nth(1)).toContainText('and then it went on');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(
+    page
+      .getByRole('article', { name: /long story/ })
+      .nth(1)
+      .getByText('Stopped.'),
+  ).toBeVisible();
+});
+
+test('AI privacy settings: data classes and the egress audit', async () => {
+  await page.goto('/settings/ai');
+  await expect(page.getByRole('heading', { level: 1, name: 'AI privacy' })).toBeVisible();
+  const audit = page.getByRole('table', { name: /Requests sent to cloud models/ });
+  await expect(audit.getByRole('row')).toHaveCount(1 + 3);
+  await expect(audit.getByText('Answered')).toBeVisible();
+  await expect(audit.getByText('Stopped').first()).toBeVisible();
+  const notes = page.getByLabel('Class of Notes');
+  await expect(notes).toHaveValue('normal');
+  await notes.selectOption('sensitive');
+  await expect(page.getByRole('status').filter(VISIBLE)).toHaveText('Saved for Notes.');
+  await expect(page.getByRole('button', { name: 'Reset Notes to the default' })).toBeVisible();
+  await inspect(page, 'ai-settings');
+  const classes = await hub.call<{ classes: Array<{ entityType: string; dataClass: string }> }>('GET', '/ai/classes');
+  expect(classes.classes.find((c) => c.entityType === 'note')?.dataClass).toBe('sensitive');
+  await page.getByRole('button', { name: 'Reset Notes to the default' }).click();
+  await expect(notes).toHaveValue('normal');
+});

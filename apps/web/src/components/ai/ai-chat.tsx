@@ -1,0 +1,239 @@
+'use client';
+import { Cloud, HardDrive, LoaderCircle, RotateCcw, Send, ShieldAlert, Square } from 'lucide-react';
+import Link from 'next/link';
+import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Label } from '@/components/ui/label';
+import { Textarea } from '@/components/ui/input';
+import { answerParts, entityHref, redactedWords, takeSseEvents, type AiDone, type AiSource } from '@/lib/ai';
+
+interface Turn {
+  id: number;
+  question: string;
+  sources: AiSource[];
+  answer: string;
+  status: 'streaming' | 'done' | 'stopped' | 'error';
+  done?: AiDone;
+  error?: string;
+}
+
+/** Streaming chat over your own data: numbered citations that open the entity, a privacy note per answer, stop and retry. */
+export function AiChat() {
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [question, setQuestion] = useState('');
+  const controller = useRef<AbortController | null>(null);
+  const nextId = useRef(1);
+  const streaming = turns.some((t) => t.status === 'streaming');
+
+  const update = (id: number, change: (turn: Turn) => Partial<Turn>) =>
+    setTurns((all) => all.map((t) => (t.id === id ? { ...t, ...change(t) } : t)));
+
+  async function ask(text: string) {
+    const id = nextId.current++;
+    setTurns((all) => [...all, { id, question: text, sources: [], answer: '', status: 'streaming' }]);
+    const ctrl = new AbortController();
+    controller.current = ctrl;
+    try {
+      const response = await fetch('/api/ai/chat', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ question: text }),
+        signal: ctrl.signal,
+      });
+      if (!response.ok || !response.body) {
+        const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+        return update(id, () => ({
+          status: 'error',
+          error: body.error?.message ?? `The hub answered ${response.status}.`,
+        }));
+      }
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const { events, rest } = takeSseEvents(buffer + value);
+        buffer = rest;
+        for (const event of events) {
+          if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
+          else if (event.event === 'delta') update(id, (t) => ({ answer: t.answer + event.text }));
+          else if (event.event === 'done') update(id, () => ({ status: 'done', done: event.done }));
+          else if (event.event === 'error') update(id, () => ({ status: 'error', error: event.message }));
+        }
+      }
+      update(id, (t) =>
+        t.status === 'streaming' ? { status: 'error', error: 'The answer ended early. Try again.' } : {},
+      );
+    } catch (error) {
+      if (ctrl.signal.aborted) update(id, () => ({ status: 'stopped' }));
+      else update(id, () => ({ status: 'error', error: 'The hub could not be reached. Try again in a moment.' }));
+      void error;
+    } finally {
+      if (controller.current === ctrl) controller.current = null;
+    }
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const text = question.trim();
+    if (!text || streaming) return;
+    setQuestion('');
+    void ask(text);
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault();
+      e.currentTarget.form?.requestSubmit();
+    }
+  }
+
+  return (
+    <div className="grid gap-6">
+      {turns.length > 0 && (
+        <ol className="grid gap-6" aria-label="Conversation">
+          {turns.map((turn) => (
+            <li key={turn.id} className="grid gap-3">
+              <p className="justify-self-end rounded-lg bg-muted px-3 py-2 text-sm">{turn.question}</p>
+              <Answer turn={turn} onRetry={() => void ask(turn.question)} canRetry={!streaming} />
+            </li>
+          ))}
+        </ol>
+      )}
+      <form onSubmit={submit} className="grid gap-2" aria-label="Ask">
+        <Label htmlFor="ai-question">Ask about your messages, notes, calls and contacts</Label>
+        <Textarea
+          id="ai-question"
+          value={question}
+          onChange={(e) => setQuestion(e.target.value)}
+          onKeyDown={onKeyDown}
+          maxLength={2000}
+          rows={2}
+          className="min-h-16"
+          placeholder="When did Ada say the boat would be ready?"
+          aria-describedby="ai-question-hint"
+        />
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <p id="ai-question-hint" className="text-xs text-muted-foreground">
+            Sensitive sources (messages, calls, places, personal data) are only read by a local model.{' '}
+            <Link href="/settings/ai" className="underline underline-offset-2">
+              Privacy settings
+            </Link>
+          </p>
+          {streaming ? (
+            <Button type="button" variant="outline" className="ml-auto" onClick={() => controller.current?.abort()}>
+              <Square aria-hidden /> Stop
+            </Button>
+          ) : (
+            <Button type="submit" className="ml-auto" disabled={!question.trim()}>
+              <Send aria-hidden /> Ask
+            </Button>
+          )}
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; canRetry: boolean }) {
+  const known = new Set(turn.sources.map((s) => s.number));
+  const byNumber = new Map(turn.sources.map((s) => [s.number, s]));
+  return (
+    <article
+      className="grid gap-3 rounded-lg border border-border p-4"
+      aria-label={`Answer to: ${turn.question}`}
+      aria-busy={turn.status === 'streaming'}
+    >
+      {turn.answer && (
+        <p className="text-sm leading-relaxed whitespace-pre-wrap">
+          {answerParts(turn.answer, known).map((part, i) =>
+            typeof part === 'number' ? (
+              <Link
+                key={i}
+                href={entityHref(byNumber.get(part)!)}
+                className="mx-0.5 inline-flex min-w-5 items-center justify-center rounded bg-primary/10 px-1 align-super text-xs font-medium text-primary hover:bg-primary/20"
+                aria-label={`Source ${part}: ${byNumber.get(part)!.title || byNumber.get(part)!.type}`}
+              >
+                {part}
+              </Link>
+            ) : (
+              <span key={i}>{part}</span>
+            ),
+          )}
+        </p>
+      )}
+      {turn.status === 'streaming' && !turn.answer && (
+        <p className="flex items-center gap-2 text-sm text-muted-foreground" role="status">
+          <LoaderCircle className="size-4 animate-spin" aria-hidden /> Looking through your data…
+        </p>
+      )}
+      {turn.done?.notice && (
+        <p className="text-sm text-muted-foreground">
+          {turn.done.notice}{' '}
+          {(turn.done.route === 'none' || turn.done.route === 'needs_local') && (
+            <Link href="/settings/credentials" className="font-medium text-foreground underline underline-offset-2">
+              Add a model
+            </Link>
+          )}
+        </p>
+      )}
+      {turn.status === 'error' && (
+        <p role="alert" className="text-sm text-destructive">
+          {turn.error}
+        </p>
+      )}
+      {turn.status === 'stopped' && <p className="text-sm text-muted-foreground">Stopped.</p>}
+      {turn.sources.length > 0 && (
+        <div>
+          <h3 className="mb-1 text-xs font-medium text-muted-foreground">Sources</h3>
+          <ol className="grid gap-1 text-sm">
+            {turn.sources.map((s) => (
+              <li key={s.number} className="flex items-baseline gap-2">
+                <span className="w-5 shrink-0 text-right text-xs text-muted-foreground">{s.number}.</span>
+                <Link href={entityHref(s)} className="min-w-0 truncate underline-offset-2 hover:underline">
+                  {s.title || 'Untitled'}
+                </Link>
+                <span className="shrink-0 text-xs text-muted-foreground">
+                  {s.type.replace('_', ' ')}
+                  {s.sensitive ? ' · sensitive' : ''}
+                </span>
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        {turn.done ? <Privacy done={turn.done} /> : <span />}
+        {turn.status !== 'streaming' && (
+          <Button type="button" variant="ghost" size="sm" onClick={onRetry} disabled={!canRetry}>
+            <RotateCcw aria-hidden /> Retry
+          </Button>
+        )}
+      </div>
+    </article>
+  );
+}
+
+/** Where the answer was made and what left the machine. */
+function Privacy({ done }: { done: AiDone }) {
+  const redacted = redactedWords(done.redacted);
+  if (done.locality === 'local')
+    return (
+      <Badge title="Answered on your own machine: nothing left it.">
+        <HardDrive className="mr-1 size-3" aria-hidden /> Local · {done.model} · nothing left your machine
+      </Badge>
+    );
+  if (done.locality === 'cloud')
+    return (
+      <Badge title="Answered by a cloud model through OpenRouter (providers that keep no data).">
+        <Cloud className="mr-1 size-3" aria-hidden /> Cloud · {done.model} ·{' '}
+        {redacted ? `${redacted} replaced before sending` : 'no personal data found to redact'}
+      </Badge>
+    );
+  return (
+    <Badge>
+      <ShieldAlert className="mr-1 size-3" aria-hidden /> No model was asked
+    </Badge>
+  );
+}

@@ -1,0 +1,137 @@
+'use client';
+import { RotateCcw } from 'lucide-react';
+import { useState } from 'react';
+import { Button } from '@/components/ui/button';
+import { saveDataClassAction } from '@/lib/actions/ai';
+
+interface ClassSetting {
+  entityType: string;
+  dataClass: 'normal' | 'sensitive';
+  cloudRedacted: boolean;
+  isDefault: boolean;
+}
+
+const typeWords: Record<string, string> = {
+  person: 'Contacts',
+  organization: 'Organisations',
+  note: 'Notes',
+  message: 'Messages',
+  call: 'Calls (recordings, transcripts)',
+  calendar_event: 'Calendar events',
+  place: 'Places (location)',
+  file: 'Files',
+  task: 'Tasks',
+};
+
+/** One row per entity type: its class, and whether a redacted copy may go to the cloud. Saved as it changes. */
+export function DataClasses({ initial }: { initial: ClassSetting[] }) {
+  const [classes, setClasses] = useState(initial);
+  const [pending, setPending] = useState<string>();
+  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string }>();
+
+  async function save(entityType: string, rule: { dataClass: 'normal' | 'sensitive'; cloudRedacted: boolean } | null) {
+    setPending(entityType);
+    setMessage(undefined);
+    const result = await saveDataClassAction(entityType, rule);
+    setPending(undefined);
+    if (!result.ok) return setMessage({ tone: 'error', text: result.error });
+    setClasses(result.data);
+    setMessage({ tone: 'ok', text: `Saved for ${typeWords[entityType] ?? entityType}.` });
+  }
+
+  return (
+    <div className="grid gap-3">
+      <div
+        className="overflow-x-auto rounded-lg border border-border"
+        tabIndex={0}
+        role="region"
+        aria-label="Data classes"
+      >
+        <table className="w-full text-sm">
+          <caption className="sr-only">Data class per kind of item</caption>
+          <thead className="bg-muted/50 text-left text-xs text-muted-foreground">
+            <tr>
+              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
+                Kind
+              </th>
+              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
+                Class
+              </th>
+              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
+                Redacted cloud copy
+              </th>
+              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
+                <span className="sr-only">Reset</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {classes.map((c) => {
+              const label = typeWords[c.entityType] ?? c.entityType;
+              return (
+                <tr key={c.entityType} className="border-t border-border">
+                  <th scope="row" className="px-2 py-2 sm:px-3 text-left font-normal">
+                    {label}
+                  </th>
+                  <td className="px-2 py-2 sm:px-3">
+                    <select
+                      aria-label={`Class of ${label}`}
+                      value={c.dataClass}
+                      disabled={pending === c.entityType}
+                      onChange={(e) =>
+                        void save(c.entityType, {
+                          dataClass: e.target.value as 'normal' | 'sensitive',
+                          cloudRedacted: c.cloudRedacted,
+                        })
+                      }
+                      className="h-9 rounded-md border border-input bg-background px-2 text-sm"
+                    >
+                      <option value="normal">Normal</option>
+                      <option value="sensitive">Sensitive</option>
+                    </select>
+                  </td>
+                  <td className="px-2 py-2 sm:px-3">
+                    <label className="inline-flex items-center gap-2">
+                      <input
+                        type="checkbox"
+                        checked={c.cloudRedacted}
+                        disabled={pending === c.entityType}
+                        onChange={(e) =>
+                          void save(c.entityType, { dataClass: c.dataClass, cloudRedacted: e.target.checked })
+                        }
+                        className="size-4"
+                      />
+                      <span>Allowed</span>
+                    </label>
+                  </td>
+                  <td className="px-2 py-2 sm:px-3 text-right">
+                    {!c.isDefault && (
+                      <Button
+                        type="button"
+                        variant="ghost"
+                        size="sm"
+                        onClick={() => void save(c.entityType, null)}
+                        aria-label={`Reset ${label} to the default`}
+                      >
+                        <RotateCcw aria-hidden />
+                        <span className="max-sm:hidden">Reset</span>
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {message && (
+        <p
+          role={message.tone === 'error' ? 'alert' : 'status'}
+          className={message.tone === 'error' ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'}
+        >
+          {message.text}
+        </p>
+      )}
+    </div>
+  );
+}

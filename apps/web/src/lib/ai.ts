@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** The hub's AI chat stream (POST /api/v1/ai/chat), parsed in the browser. No I/O here. */
+export const SourceSchema = z.object({
+  number: z.number(),
+  entityId: z.string(),
+  type: z.string(),
+  title: z.string(),
+  occurredAt: z.string().nullable(),
+  sensitive: z.boolean(),
+});
+export type AiSource = z.infer<typeof SourceSchema>;
+
+export const DoneSchema = z.object({
+  route: z.enum(['local', 'cloud', 'none', 'needs_local']),
+  locality: z.enum(['local', 'cloud']).nullable(),
+  provider: z.string().nullable(),
+  model: z.string().nullable(),
+  redacted: z.record(z.string(), z.number()),
+  usage: z
+    .object({
+      promptTokens: z.number(),
+      completionTokens: z.number(),
+      totalTokens: z.number(),
+      costUsd: z.number().nullable(),
+    })
+    .nullable(),
+  notice: z.string().nullable(),
+});
+export type AiDone = z.infer<typeof DoneSchema>;
+
+export type AiStreamEvent =
+  | { event: 'sources'; sources: AiSource[] }
+  | { event: 'delta'; text: string }
+  | { event: 'citation'; number: number; entityId: string }
+  | { event: 'done'; done: AiDone }
+  | { event: 'error'; code: string; message: string };
+
+/** Splits SSE text into complete events; returns them and what is left over for the next chunk. */
+export function takeSseEvents(buffer: string): { events: AiStreamEvent[]; rest: string } {
+  const blocks = buffer.split('\n\n');
+  const rest = blocks.pop() ?? '';
+  const events: AiStreamEvent[] = [];
+  for (const block of blocks) {
+    let name = '';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event: ')) name = line.slice(7);
+      else if (line.startsWith('data: ')) data.push(line.slice(6));
+    }
+    if (!name || data.length === 0) continue;
+    const json = JSON.parse(data.join('\n')) as Record<string, unknown>;
+    if (name === 'sources') events.push({ event: 'sources', sources: z.array(SourceSchema).parse(json.sources) });
+    else if (name === 'delta') events.push({ event: 'delta', text: String(json.text ?? '') });
+    else if (name === 'citation')
+      events.push({ event: 'citation', number: Number(json.number), entityId: String(json.entityId) });
+    else if (name === 'done') events.push({ event: 'done', done: DoneSchema.parse(json) });
+    else if (name === 'error') events.push({ event: 'error', code: String(json.code), message: String(json.message) });
+  }
+  return { events, rest };
+}
+
+/** Where a cited entity opens: its own page where the web app has one, else its section. */
+export function entityHref(source: Pick<AiSource, 'entityId' | 'type'>): string {
+  switch (source.type) {
+    case 'person':
+      return `/contacts/${source.entityId}`;
+    case 'note':
+      return `/notes/${source.entityId}`;
+    case 'message':
+      return '/messages';
+    case 'call':
+      return '/calls';
+    default:
+      return `/contacts/${source.entityId}`;
+  }
+}
+
+/** The answer split into text and [n] citation markers (only numbers that are sources). */
+export function answerParts(text: string, known: ReadonlySet<number>): Array<string | number> {
+  const parts: Array<string | number> = [];
+  let at = 0;
+  for (const match of text.matchAll(/\[(\d{1,3})\]/g)) {
+    const n = Number(match[1]);
+    if (!known.has(n)) continue;
+    if (match.index > at) parts.push(text.slice(at, match.index));
+    parts.push(n);
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}
+
+const kindWords: Record<string, [one: string, many: string]> = {
+  email: ['email address', 'email addresses'],
+  phone: ['phone number', 'phone numbers'],
+  card: ['card number', 'card numbers'],
+  iban: ['IBAN', 'IBANs'],
+  address: ['street address', 'street addresses'],
+};
+
+/** "2 email addresses and 1 card number", or '' when nothing was redacted. */
+export function redactedWords(redacted: Record<string, number>): string {
+  const items = Object.entries(redacted)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kindWords[kind]?.[n === 1 ? 0 : 1] ?? kind}`);
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}

@@ -1,0 +1,17 @@
+export * from './types.ts';
+export * from './errors.ts';
+export {
+  createOpenRouterProvider,
+  openRouterError,
+  privateRouting,
+  type OpenRouterConfig,
+  type ProviderPreferences,
+} from './openrouter.ts';
+export { createOllamaProvider, ollamaError, type OllamaConfig } from './ollama.ts';
+export {
+  configureProviders,
+  OLLAMA_DEFAULT_URL,
+  OPENROUTER_DEFAULT_URL,
+  type ConfiguredProviders,
+  type ProviderSources,
+} from './config.ts';

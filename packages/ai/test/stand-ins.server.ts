@@ -1,0 +1,31 @@
+import { startOllamaStandIn } from './ollama.stand-in.ts';
+import { startOpenRouterStandIn } from './openrouter.stand-in.ts';
+
+/**
+ * Test support for the web e2e run (apps/web/e2e/run.mjs): the OpenRouter and Ollama STAND-INS
+ * in a process of their own. Prints one JSON line {openrouter, ollama} with their base URLs
+ * (the hub's OPENROUTER_URL and OLLAMA_URL), then serves until killed.
+ *
+ * Answers: they cite source 1 and repeat the first line of that source; a question containing
+ * "long story" gets a long answer (a few seconds of streaming, for the Stop button).
+ */
+type Body = { messages: Array<{ role: string; content: string }> };
+
+function answer(where: string) {
+  return (body: Body) => {
+    const question = body.messages.at(-1)?.content ?? '';
+    const first = /\[1\] \([^)]*\) ([^\n]*)/.exec(body.messages[0]?.content ?? '')?.[1];
+    if (/long story/i.test(question)) return `${where}: ${'and then it went on '.repeat(600)}[1]`;
+    return first ? `${where}: this is about "${first}" [1].` : `${where}: your data says nothing about that.`;
+  };
+}
+
+const openrouter = await startOpenRouterStandIn();
+openrouter.reply = answer('From the cloud stand-in');
+const ollama = await startOllamaStandIn();
+ollama.reply = answer('From the local stand-in');
+process.stdout.write(`${JSON.stringify({ openrouter: openrouter.url, ollama: ollama.url })}\n`);
+
+const stop = () => void Promise.all([openrouter.close(), ollama.close()]).finally(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
