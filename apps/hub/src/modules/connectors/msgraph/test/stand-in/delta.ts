@@ -76,7 +76,10 @@ export function deltaPage(
     };
   const window = skip ?? { since, upto: account.version, offset: 0 };
   const prefer = /odata\.maxpagesize=(\d+)/.exec(String(headers.prefer ?? ''));
-  const size = Math.max(1, Math.min(prefer ? Number(prefer[1]) : state.behaviour.pageSize, 1000));
+  const size = Math.max(
+    1,
+    Math.min(prefer ? Number(prefer[1]) : state.behaviour.pageSize, state.behaviour.maxPageSize),
+  );
   const collection = collectionOf(account, resource);
   const changed = [...collection.items.values()]
     .filter((item) => item.version > window.since && item.version <= window.upto)

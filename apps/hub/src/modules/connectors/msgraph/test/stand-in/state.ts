@@ -40,6 +40,8 @@ export interface Behaviour {
   revoked: boolean;
   /** Default page size when the client sends no Prefer odata.maxpagesize. */
   pageSize: number;
+  /** The most a page holds whatever the client prefers (Graph may send fewer than asked). */
+  maxPageSize: number;
 }
 
 export interface StandInState {
@@ -83,6 +85,7 @@ export function createState(): StandInState {
       delayMs: 0,
       revoked: false,
       pageSize: 10,
+      maxPageSize: 1000,
     },
     signInAs: undefined,
     inFlight: new Map(),
