@@ -296,6 +296,19 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     standIn.state.behaviour.maxPageSize = 7;
   });
 
+  it('polls by delta on a schedule (every pollMinutes, default 2): a change arrives with no sync request', async () => {
+    put(account, 'contacts', contactPayload(60));
+    // Two minutes pass (the last sync is made older), and the next polling tick queues a sync.
+    await hub.db.asOwner((tx) =>
+      tx.query(`UPDATE made_open.connections SET last_success_at = now() - interval '3 minutes' WHERE id = $1`, [
+        connectionId,
+      ]),
+    );
+    await eventually(async () => ((await entity('AAMkAD-con-60')) ? true : undefined), 'the polled contact', 30_000);
+    const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
+    expect(view.setup).toMatchObject({ mode: 'polling', pollMinutes: 2, summary: 'Polling every 2 min' });
+  });
+
   it('a restarted hub resumes from the saved delta links (only the changes come)', async () => {
     const graphBefore = standIn.state.counters.graph;
     // The first hub stops (its jobs released), its database stays: as a restarted process finds it.
