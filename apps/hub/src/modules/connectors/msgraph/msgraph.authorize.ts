@@ -59,12 +59,12 @@ export function createAuthorizeFlow(deps: AuthorizeDeps) {
     } catch {
       throw new ValidationError('returnTo must be an absolute URL of the web app.');
     }
-    const allowed = new Set([
-      new URL(deps.config.publicUrl).origin,
-      ...deps.config.corsOrigins.map((o) => o.replace(/\/+$/, '')),
-    ]);
-    if (!allowed.has(url.origin) || !/^https?:$/.test(url.protocol))
-      throw new ValidationError('returnTo must be on the web app’s origin (one of CORS_ORIGINS or PUBLIC_URL).');
+    const hub = new URL(deps.config.publicUrl);
+    const allowed = new Set([hub.origin, ...deps.config.corsOrigins.map((o) => o.replace(/\/+$/, ''))]);
+    // The web app usually runs beside the hub on the same host (another port).
+    const beside = url.hostname === hub.hostname;
+    if (!(allowed.has(url.origin) || beside) || !/^https?:$/.test(url.protocol))
+      throw new ValidationError('returnTo must be the web app: on the hub’s host, or an origin in CORS_ORIGINS.');
     return url.toString();
   }
 
