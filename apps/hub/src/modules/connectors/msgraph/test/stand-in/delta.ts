@@ -11,6 +11,8 @@ function decode<T>(value: string | null): T | undefined {
   }
 }
 
+const listCache = new Map<string, { version: number; removed: boolean; body: Record<string, unknown> }[]>();
+
 interface Skip {
   since: number;
   upto: number;
@@ -81,11 +83,18 @@ export function deltaPage(
     Math.min(prefer ? Number(prefer[1]) : state.behaviour.pageSize, state.behaviour.maxPageSize),
   );
   const collection = collectionOf(account, resource);
-  const changed = [...collection.items.values()]
-    .filter((item) => item.version > window.since && item.version <= window.upto)
-    .filter((item) => (window.since === 0 ? !item.removed : true))
-    .filter((item) => item.removed || !options.filter || options.filter(item.body))
-    .sort((a, b) => a.version - b.version);
+  // The round's list, kept while nothing changes (large accounts page without re-sorting).
+  const cacheKey = `${account.id}|${resource}|${window.since}|${window.upto}|${account.version}|${url.searchParams.get('startDateTime') ?? ''}`;
+  let changed = listCache.get(cacheKey);
+  if (!changed) {
+    changed = [...collection.items.values()]
+      .filter((item) => item.version > window.since && item.version <= window.upto)
+      .filter((item) => (window.since === 0 ? !item.removed : true))
+      .filter((item) => item.removed || !options.filter || options.filter(item.body))
+      .sort((a, b) => a.version - b.version);
+    if (listCache.size > 20) listCache.clear();
+    listCache.set(cacheKey, changed);
+  }
   const page = changed.slice(window.offset, window.offset + size);
   const value: Record<string, unknown>[] = page.map((item) =>
     item.removed
