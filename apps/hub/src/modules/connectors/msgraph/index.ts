@@ -59,15 +59,15 @@ export function createMsgraph(deps: MsgraphDeps) {
     outbound: deps.outbound,
     loginBase: () => loginBaseOf(deps.config.providerUrls),
   });
-  let sync: MsgraphSync | undefined;
   const { connector, clientFor } = createMsgraphConnector({
     db: deps.db,
     outbound: deps.outbound,
     urls: deps.config.providerUrls,
     tokens,
-    sync: () => sync!,
+    // The sync needs clientFor, made here: it is built just below, before any sync can run.
+    sync: () => sync,
   });
-  sync = createMsgraphSync({ db: deps.db, clientFor, defaultRegionOf: deps.defaultRegionOf });
+  const sync: MsgraphSync = createMsgraphSync({ db: deps.db, clientFor, defaultRegionOf: deps.defaultRegionOf });
 
   function attach(connectors: { service: ConnectorsService; registry: ConnectorRegistry }): HubModule {
     const flow = createAuthorizeFlow({
