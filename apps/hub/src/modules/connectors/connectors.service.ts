@@ -265,7 +265,18 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
         ({ message } = error);
         ok = false;
         if (error.kind === 'reauth') {
-          const updated = await db.asUser(user.claims, (tx) => repo.setStatus(tx, id, 'needs_reauth', message));
+          const updated = await db.asUser(user.claims, async (tx) => {
+            const changed = await repo.setStatus(tx, id, 'needs_reauth', message);
+            if (changed && row.status !== 'needs_reauth')
+              await outbox.append(tx, {
+                type: 'connector.SignInRequired',
+                ownerId: user.id,
+                subject: id,
+                actor: { kind: 'connector', id },
+                data: { connectionId: id, provider: row.provider, label: row.label, reason: message.slice(0, 500) },
+              });
+            return changed;
+          });
           return { ok, message, connection: view(updated ?? row) };
         }
       }

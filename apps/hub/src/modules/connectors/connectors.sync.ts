@@ -198,7 +198,7 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
           ownerId: row.owner_id,
           subject: row.id,
           actor: actorOf(row),
-          data: { ...ref(row), reason },
+          data: { ...ref(row), reason: reason.slice(0, 500) },
         });
       await outbox.append(tx, {
         type: 'connector.SyncFailed',

@@ -169,6 +169,15 @@ describe.each(testDatabaseKinds())('microsoft 365 sign-in on %s', (kind) => {
     const tested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/test`);
     expect(tested.json()).toMatchObject({ ok: false, connection: { status: 'needs_reauth' } });
     expect(tested.json().message).toContain('Sign in again');
+    // The owner is told (a notification the web shows), once.
+    const notices = await hub.db.asOwner((tx) =>
+      tx.query<{ data: { label: string } }>(
+        `SELECT data FROM made_open.outbox WHERE type = 'connector.SignInRequired' AND subject = $1`,
+        [connectionId],
+      ),
+    );
+    expect(notices.rows).toHaveLength(1);
+    expect(notices.rows[0]!.data.label).toBe('alice@contoso.example');
     const sync = await api(alice, 'POST', `/api/v1/connections/${connectionId}/sync`);
     expect(sync.statusCode).toBe(409);
     expect(sync.json().error.code).toBe('needs_reauth');
