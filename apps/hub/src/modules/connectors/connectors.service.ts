@@ -275,7 +275,8 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
                 actor: { kind: 'connector', id },
                 data: { connectionId: id, provider: row.provider, label: row.label, reason: message.slice(0, 500) },
               });
-            return changed;
+            // A sync that met the refusal first may have set needs_reauth already: show the row as it is.
+            return changed ?? (await repo.get(tx, id));
           });
           return { ok, message, connection: view(updated ?? row) };
         }

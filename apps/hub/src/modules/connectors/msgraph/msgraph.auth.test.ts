@@ -5,6 +5,9 @@ import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts
 import { eventually } from '../test/support.ts';
 import { msgraphStandIn, registerApp, returnTo, signIn } from './test/support.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import { createOutboundClient } from '../../../platform/http/outbound/index.ts';
+import type { WalletModule } from '../../wallet/index.ts';
+import { createTokenStore } from './msgraph.tokens.ts';
 
 /**
  * Signing in to Microsoft 365 end to end on a real hub: authorization code + PKCE against
@@ -26,6 +29,12 @@ describe.each(testDatabaseKinds())('microsoft 365 sign-in on %s', (kind) => {
       headers: bearer(user),
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
+
+  /** Microsoft expires every access token of alice's mailbox (bob's connection keeps syncing undisturbed). */
+  const expireAliceTokens = () => {
+    for (const grant of standIn.state.accessTokens.values())
+      if (grant.accountId === app.account.id) grant.expiresAt = 0;
+  };
 
   beforeAll(async () => {
     const started = await msgraphStandIn();
@@ -150,22 +159,44 @@ describe.each(testDatabaseKinds())('microsoft 365 sign-in on %s', (kind) => {
   it('refreshes once for many concurrent 401s and stores the rotated refresh token', async () => {
     const before = standIn.state.counters.refresh;
     // Microsoft expired every access token: each request gets 401, the hub refreshes once.
-    for (const grant of standIn.state.accessTokens.values()) grant.expiresAt = 0;
+    expireAliceTokens();
     const answers = await Promise.all(
       Array.from({ length: 6 }, () => api(alice, 'POST', `/api/v1/connections/${connectionId}/test`)),
     );
     for (const answer of answers) expect(answer.json(), answer.body).toMatchObject({ ok: true });
     expect(standIn.state.counters.refresh - before).toBe(1);
     // The old refresh token is gone at Microsoft; the stored one is the rotated one, so this works again.
-    for (const grant of standIn.state.accessTokens.values()) grant.expiresAt = 0;
+    expireAliceTokens();
     const again = await api(alice, 'POST', `/api/v1/connections/${connectionId}/test`);
     expect(again.json()).toMatchObject({ ok: true });
     expect(standIn.state.counters.refresh - before).toBe(2);
   });
 
+  it('two processes refreshing at once refresh once: the token row is the lock', async () => {
+    const wallet = (hub.modules.find((m) => m.name === 'wallet') as WalletModule).service;
+    const outbound = createOutboundClient({ allowPrivate: () => true });
+    // Two token stores with their own memory: two hub processes on one database.
+    const stores = [1, 2].map(() =>
+      createTokenStore({ db: hub.db, wallet, outbound, loginBase: () => standIn.loginUrl }),
+    );
+    const owner = {
+      connectionId,
+      ownerId: alice.id,
+      app: { tenantId: 'common', clientId: app.clientId, clientSecret: app.clientSecret },
+    };
+    const current = await stores[0]!.accessToken(owner);
+    stores[0]!.clearCache();
+    const before = standIn.state.counters.refresh;
+    // Both were refused the same token by Graph and refresh at the same moment.
+    const [a, b] = await Promise.all(stores.map((store) => store.accessToken(owner, current)));
+    expect(standIn.state.counters.refresh - before).toBe(1);
+    expect(a).toBe(b);
+    expect(a).not.toBe(current);
+  });
+
   it('a revoked grant puts the connection in needs_reauth, pauses sync, and signing in again resumes it', async () => {
     standIn.state.behaviour.revoked = true;
-    for (const grant of standIn.state.accessTokens.values()) grant.expiresAt = 0;
+    expireAliceTokens();
     const tested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/test`);
     expect(tested.json()).toMatchObject({ ok: false, connection: { status: 'needs_reauth' } });
     expect(tested.json().message).toContain('Sign in again');

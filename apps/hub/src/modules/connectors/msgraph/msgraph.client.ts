@@ -130,8 +130,14 @@ export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClie
     let token = await deps.tokens.accessToken(owner);
     let response = await once(request, token);
     if (response.status === 401) {
-      token = await deps.tokens.accessToken(owner, token);
+      const refused = token;
+      token = await deps.tokens.accessToken(owner, refused);
       response = await once(request, token);
+      // Another process had already stored a newer token, and Graph refuses that one too: refresh it.
+      if (response.status === 401 && token !== refused) {
+        token = await deps.tokens.accessToken(owner, token);
+        response = await once(request, token);
+      }
     }
     // The outbound client retried 429/503 within its own cap; one still here waits out our pause once more.
     if (response.status === 429 || response.status === 503) response = await once(request, token);
