@@ -28,8 +28,8 @@ export interface MsgraphConnectorDeps {
   outbound: OutboundClient;
   urls: ProviderUrls;
   tokens: TokenStore;
-  /** Set once the sync is built (it needs clientFor). */
-  sync?: () => MsgraphSync;
+  /** The delta sync (built after the connector: it needs clientFor). */
+  sync: () => MsgraphSync;
 }
 
 export const graphBaseOf = (urls: ProviderUrls) => (urls.MSGRAPH_API_URL ?? defaultGraphUrl).replace(/\/+$/, '');
@@ -78,10 +78,7 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       await deps.db.asUser(ownerClaims(context.ownerId), (tx) => deps.tokens.forget(tx, context.connectionId));
     },
     sync: {
-      page: (context) => {
-        if (!deps.sync) throw new ConnectorError('provider', 'The Microsoft 365 sync is not ready yet.');
-        return deps.sync().page(context as never);
-      },
+      page: (context) => deps.sync().page(context),
     },
     setup(connection) {
       const minutes = connection.options.pollMinutes;
