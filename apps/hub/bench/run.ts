@@ -7,7 +7,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const all = ['api', 'ingest', 'events', 'jobs', 'search', 'plugins', 'storage', 'realtime', 'twilio', 'identity'];
+const all = [
+  'api',
+  'ingest',
+  'events',
+  'jobs',
+  'search',
+  'plugins',
+  'storage',
+  'realtime',
+  'twilio',
+  'identity',
+  'msgraph',
+];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length > 0 ? wanted : all;
 const benchDir = import.meta.dirname;

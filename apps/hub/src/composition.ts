@@ -19,6 +19,7 @@ import { createRealtimeModule, realtimeMigrations } from './modules/realtime/ind
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
 import { createTwilio } from './modules/connectors/twilio/index.ts';
+import { createMsgraph } from './modules/connectors/msgraph/index.ts';
 import { callsMigrations, createCallsModule } from './modules/calls/index.ts';
 import { createMessagesModule, messagesMigrations, messagesSendAction } from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
@@ -79,6 +80,8 @@ export async function composeHub(
     scrubber?: Scrubber;
     /** Tests only: connectors of their own (a stand-in provider's), added to the shipped ones. */
     connectors?: readonly AnyConnector[];
+    /** Tests only: how often Microsoft 365 polling looks for connections due a sync (default 30 s). */
+    msgraphPollTickMs?: number;
     /** Tests only: sync time slices and leases. */
     sync?: SyncTuning;
     /** Tests only: job timings (a short stop grace for restart tests). */
@@ -216,8 +219,18 @@ export async function composeHub(
   });
   // Person timelines, Today and stay-in-touch reminders (tasks made through graph ingest).
   const timeline = createTimelineModule({ db, logger: logger.child({ module: 'timeline' }), outbox, graph, jobs });
+  // Microsoft 365 through Microsoft Graph: sign-in, delta sync, polling (connectors/msgraph).
+  const msgraph = createMsgraph({
+    config,
+    db,
+    logger: logger.child({ module: 'msgraph' }),
+    outbound,
+    wallet: wallet.service,
+    defaultRegionOf: auth.settings.defaultRegionOf,
+    pollTickMs: options.msgraphPollTickMs,
+  });
   /** The connectors this hub ships, one folder each under modules/connectors/<provider>/. */
-  const shippedConnectors: readonly AnyConnector[] = [twilio.connector];
+  const shippedConnectors: readonly AnyConnector[] = [twilio.connector, msgraph.connector];
   const connectors = createConnectorsModule({
     config,
     db,
@@ -225,6 +238,7 @@ export async function composeHub(
     outbox,
     outbound,
     ingest: graph.ingest,
+    removeExternal: graph.removeExternal,
     jobs,
     wallet: wallet.service,
     connectors: [...shippedConnectors, ...(options.connectors ?? [])],
@@ -262,6 +276,7 @@ export async function composeHub(
     identity,
     calendar,
     ai,
+    msgraph.attach(connectors),
   ];
 
   await migrate(db, migrationSources, logger);

@@ -141,6 +141,39 @@ try {
     child.on('exit', () => fail(new Error('The Twilio stand-in did not start.')));
   });
 
+  // Test support: the Microsoft login + Graph STAND-IN (connectors/msgraph/test/stand-in),
+  // a process of its own selected by MSGRAPH_LOGIN_URL / MSGRAPH_API_URL; its app
+  // registration accepts the hub's callback; a small mailbox, signed in at once.
+  const msgraphStandIn = await new Promise((done, fail) => {
+    const child = start(
+      'msgraph stand-in',
+      join(hubDir, 'node_modules/.bin/tsx'),
+      ['src/modules/connectors/msgraph/test/stand-in/main.ts'],
+      {
+        cwd: hubDir,
+        env: {
+          ...process.env,
+          MSGRAPH_STANDIN_REDIRECT: `${hubUrl}/oauth/microsoft/callback`,
+          MSGRAPH_STANDIN_SIZE: '40,8,6',
+        },
+      },
+    );
+    let out = '';
+    const onData = (chunk) => {
+      out += chunk.toString();
+      if (out.includes('\n')) {
+        child.stdout.off('data', onData);
+        try {
+          done(JSON.parse(out.split('\n')[0]));
+        } catch (error) {
+          fail(error);
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.on('exit', () => fail(new Error('The Microsoft Graph stand-in did not start.')));
+  });
+
   // Test support: the OpenRouter and Ollama stand-ins (packages/ai/test/stand-ins.server.ts),
   // selected by the hub's OPENROUTER_URL and OLLAMA_URL, for ai.spec.ts.
   const aiStandIns = await new Promise((done, fail) => {
@@ -174,6 +207,8 @@ try {
       PUBLIC_URL: hubUrl,
       DATA_DIR: dataDir,
       TWILIO_API_URL: twilioStandIn.url,
+      MSGRAPH_LOGIN_URL: msgraphStandIn.loginUrl,
+      MSGRAPH_API_URL: msgraphStandIn.graphUrl,
       OPENROUTER_URL: aiStandIns.openrouter,
       OLLAMA_URL: aiStandIns.ollama,
       DATABASE_URL: '',
@@ -222,6 +257,7 @@ try {
       E2E_OWNER_PASSWORD: owner.password,
       E2E_PLUGIN_EXAMPLES: join(sdk, 'examples'),
       E2E_TWILIO: JSON.stringify(twilioStandIn),
+      E2E_MSGRAPH: JSON.stringify(msgraphStandIn),
       E2E_AI: JSON.stringify(aiStandIns),
     },
   });

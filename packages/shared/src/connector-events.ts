@@ -25,6 +25,8 @@ export const syncCountsSchema = z.object({
   unchanged: count,
   /** 0-100 when the provider says how much is left; null when it does not. */
   percent: z.number().min(0).max(100).nullable(),
+  /** What the sync is working through now ("Inbox", "Calendar"), when the connector says. */
+  step: z.string().max(200).nullable().optional(),
 });
 export type SyncCounts = z.infer<typeof syncCountsSchema>;
 
@@ -57,9 +59,20 @@ export const connectorSyncFailed = defineEvent(
     /** What happened and what to do, for a person. */
     reason: z.string().max(500),
     /** credential: fix or replace the credential; provider: the provider refused or broke; transient: retried. */
-    kind: z.enum(['credential', 'account', 'provider', 'transient', 'internal']),
+    kind: z.enum(['credential', 'account', 'provider', 'transient', 'internal', 'reauth']),
     willRetry: z.boolean(),
   }),
+);
+
+/**
+ * The account's sign-in expired or was revoked (an OAuth grant refused): the connection waits
+ * in needs_reauth, its sync paused with its cursors kept, until the owner signs in again.
+ * A notification for the owner (the web shows it with a "Sign in again" action).
+ */
+export const connectorSignInRequired = defineEvent(
+  'connector.SignInRequired',
+  1,
+  connectionRef.extend({ reason: z.string().max(500) }),
 );
 
 export const connectorEvents = [
@@ -68,4 +81,5 @@ export const connectorEvents = [
   connectorSyncProgress,
   connectorSyncCompleted,
   connectorSyncFailed,
+  connectorSignInRequired,
 ] as const;

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { defineProvider } from './types.ts';
 
 /**
- * Microsoft 365 through an application registered in Entra (integrations.md §2.1): tenant,
- * client id and client secret. The secret only ever goes to the identity platform; Graph
- * gets the tokens it issues.
+ * Microsoft 365 through the user's own application registered in Entra (BYOK,
+ * integrations.md §2.1): tenant (common, consumers, organizations, or one directory), client
+ * id and, for a confidential (Web) app, a client secret; a public client signs in with PKCE
+ * alone. The secret only ever goes to the identity platform; Graph gets the tokens it issues
+ * at sign-in (connectors/msgraph), which are sealed per connection.
  */
 export const microsoft = defineProvider({
   id: 'microsoft',
@@ -17,9 +19,10 @@ export const microsoft = defineProvider({
   fields: [
     {
       name: 'tenantId',
-      label: 'Directory (tenant) ID',
+      label: 'Tenant',
       kind: 'text',
-      hint: 'A UUID, or your domain such as contoso.onmicrosoft.com.',
+      hint: 'common (work and personal accounts), consumers (personal only), organizations (work only), or your directory’s UUID or domain.',
+      placeholder: 'common',
       public: true,
       hintLabel: 'Tenant',
     },
@@ -31,24 +34,31 @@ export const microsoft = defineProvider({
       public: true,
       hintLabel: 'Client ID',
     },
-    { name: 'clientSecret', label: 'Client secret', kind: 'secret', hint: 'The secret’s Value, not its ID.' },
+    {
+      name: 'clientSecret',
+      label: 'Client secret (optional)',
+      kind: 'secret',
+      hint: 'The secret’s Value, not its ID. Leave empty for a public client (mobile and desktop platform).',
+    },
   ],
   secret: z.object({
     tenantId: z
       .string()
       .trim()
-      .min(1, 'Enter the directory (tenant) ID.')
+      .min(1, 'Enter the tenant: common, consumers, organizations, or your directory’s ID.')
       .max(100, 'A tenant ID is at most 100 characters.')
       .regex(/^[A-Za-z0-9.-]*$/, 'Use the tenant’s UUID or its domain, without spaces or slashes.'),
     clientId: z
       .string()
       .trim()
       .uuid('Enter the application (client) ID: a UUID like 00000000-0000-0000-0000-000000000000.'),
+    // Optional: empty for a public client.
     clientSecret: z
       .string()
       .trim()
-      .min(8, 'Paste the client secret’s value (at least 8 characters).')
-      .max(500, 'That is longer than a client secret.'),
+      .max(500, 'That is longer than a client secret.')
+      .refine((value) => value === '' || value.length >= 8, 'Paste the client secret’s value (at least 8 characters).')
+      .optional(),
   }),
   secretHome: 'Put the client secret in clientSecret.',
   endpoints: {
@@ -80,22 +90,22 @@ export const microsoft = defineProvider({
     },
   ],
   test: {
-    // A client-credentials token request: issued for a valid secret, {error: "invalid_client"} otherwise.
+    // The tenant's OpenID metadata: it exists for common/consumers/organizations and real
+    // directories, with no secret sent (a public client has none, and client credentials do
+    // not work against common). Client id and secret are checked by the sign-in itself.
     base: { endpoint: 'login' },
-    method: 'POST',
-    path: '/{tenantId}/oauth2/v2.0/token',
-    form: {
-      grant_type: 'client_credentials',
-      client_id: '{clientId}',
-      client_secret: '{clientSecret}',
-      scope: 'https://graph.microsoft.com/.default',
-    },
+    method: 'GET',
+    path: '/{tenantId}/v2.0/.well-known/openid-configuration',
     read({ status, body }) {
-      if (status >= 200 && status < 300) return { ok: true, message: 'Microsoft issued a token for this application.' };
+      if (status >= 200 && status < 300 && typeof body.authorization_endpoint === 'string')
+        return {
+          ok: true,
+          message: 'Microsoft knows this tenant. The application is checked when you sign in (Settings → Connections).',
+        };
       const text = typeof body.error === 'string' ? `: ${body.error}` : '';
       return {
         ok: false,
-        message: `Microsoft refused these credentials (HTTP ${status}${text}). Check the tenant, client id and client secret.`,
+        message: `Microsoft does not know this tenant (HTTP ${status}${text}). Use common, consumers, organizations, or your directory’s ID.`,
       };
     },
   },

@@ -30,7 +30,12 @@ export type ConnectorErrorKind =
   /** The account (number, mailbox) is gone or not usable with these options (not retried). */
   | 'account'
   /** The provider answered with an error it may not give next time (retried). */
-  | 'provider';
+  | 'provider'
+  /**
+   * The account's sign-in (OAuth grant) expired or was revoked: the person signs in again.
+   * Not retried; the connection waits in `needs_reauth` with its cursor kept.
+   */
+  | 'reauth';
 
 export class ConnectorError extends Error {
   constructor(
@@ -84,6 +89,11 @@ export interface ConnectContext<Options> {
   /** The address the provider must call for a webhook sub-path: PUBLIC_URL/webhooks/<provider>/<id>/<path>. */
   webhookUrl(path: string): string;
   logger: Logger;
+  /**
+   * What an interactive sign-in handed over (OAuth tokens from a provider's callback), for
+   * connect() to keep sealed itself; the hub never stores or logs it. Absent otherwise.
+   */
+  authorization?: unknown;
 }
 
 export interface ConnectResult {
@@ -119,6 +129,12 @@ export interface SyncPage {
   done: boolean;
   /** Items the provider says are still to come after this page, when it says (for percent). */
   remaining?: number;
+  /** Entities (by source + externalId) the provider deleted: soft-deleted in the page's transaction. */
+  removed?: { source: string; externalId: string }[];
+  /** The connector's own writes for this page (its tables), in the page's transaction, after ingest. */
+  commit?(tx: Sql): Promise<void>;
+  /** Shown as the sync's current step ("Inbox", "Calendar"): at most 200 characters. */
+  step?: string;
 }
 
 /** A webhook request as the helper hands it on: the raw body kept, the URL as the provider signed it. */

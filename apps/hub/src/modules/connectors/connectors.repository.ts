@@ -1,7 +1,7 @@
 import type { Sql } from '../../platform/db/index.ts';
 import type { Json, JsonObject } from './connectors.contract.ts';
 
-export type ConnectionStatus = 'connecting' | 'active' | 'error' | 'disconnected';
+export type ConnectionStatus = 'connecting' | 'active' | 'error' | 'needs_reauth' | 'disconnected';
 export type SyncState = 'idle' | 'queued' | 'running';
 
 export interface ConnectionRow {
@@ -119,6 +119,16 @@ export const connectorsRepository = {
     return rows[0];
   },
 
+  /** Active again after the owner signed in again (needs_reauth or error before). */
+  async reactivate(tx: Sql, id: string): Promise<ConnectionRow | undefined> {
+    const { rows } = await tx.query<Row>(
+      `UPDATE ${table} SET status = 'active', status_reason = NULL, updated_at = now()
+        WHERE id = $1 AND status IN ('active', 'error', 'needs_reauth') RETURNING *`,
+      [id],
+    );
+    return rows[0];
+  },
+
   /** A new run is asked for: its counts start again at zero. */
   async queueSync(tx: Sql, id: string, jobId: string): Promise<ConnectionRow> {
     const { rows } = await tx.query<Row>(
@@ -207,7 +217,7 @@ export const connectorsRepository = {
     tx: Sql,
     id: string,
     jobId: string,
-    failure: { reason: string; willRetry: boolean; statusError: boolean },
+    failure: { reason: string; willRetry: boolean; status: 'error' | 'needs_reauth' | null },
   ): Promise<ConnectionRow | undefined> {
     const { rows } = await tx.query<Row>(
       `UPDATE ${table} SET
@@ -216,11 +226,14 @@ export const connectorsRepository = {
               sync_run_id = NULL,
               sync_failures = sync_failures + CASE WHEN $3 THEN 0 ELSE 1 END,
               last_error = $4, last_error_at = now(),
-              status = CASE WHEN $5 AND status = 'active' THEN 'error' ELSE status END,
-              status_reason = CASE WHEN $5 AND status = 'active' THEN $4 ELSE status_reason END,
+              status = CASE WHEN $5 = 'error' AND status = 'active' THEN 'error'
+                            WHEN $5 = 'needs_reauth' AND status IN ('active', 'error') THEN 'needs_reauth'
+                            ELSE status END,
+              status_reason = CASE WHEN ($5 = 'error' AND status = 'active') OR ($5 = 'needs_reauth' AND status IN ('active', 'error'))
+                                   THEN $4 ELSE status_reason END,
               updated_at = now()
         WHERE id = $1 AND sync_job_id = $2 RETURNING *`,
-      [id, jobId, failure.willRetry, failure.reason.slice(0, 1000), failure.statusError],
+      [id, jobId, failure.willRetry, failure.reason.slice(0, 1000), failure.status],
     );
     return rows[0];
   },

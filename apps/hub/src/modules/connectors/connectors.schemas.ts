@@ -38,8 +38,8 @@ export const connectionViewSchema = z.object({
   label: z.string(),
   options: z.record(z.string(), z.unknown()),
   capabilities: z.array(z.string()),
-  /** connecting, active, error (statusReason says what to do) or disconnected. */
-  status: z.enum(['connecting', 'active', 'error', 'disconnected']),
+  /** connecting, active, error (statusReason says what to do), needs_reauth (sign in again) or disconnected. */
+  status: z.enum(['connecting', 'active', 'error', 'needs_reauth', 'disconnected']),
   statusReason: z.string().nullable(),
   /** The sub-paths the provider is told to call, under /webhooks/<provider>/<id>/. */
   webhooks: z.array(z.string()),

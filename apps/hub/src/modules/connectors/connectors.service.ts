@@ -75,7 +75,15 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
   }
 
   return {
-    async connect(user: AuthenticatedUser, input: ConnectionInput): Promise<ConnectionView> {
+    /**
+     * `authorization`: what an interactive sign-in handed over (OAuth tokens), passed to the
+     * connector's connect() only (connectors/msgraph's callback).
+     */
+    async connect(
+      user: AuthenticatedUser,
+      input: ConnectionInput,
+      extra: { authorization?: unknown } = {},
+    ): Promise<ConnectionView> {
       const { connector, credential, options, capabilities } = await prepareConnection(deps, user, input);
       const id = uuidv7();
       // The row exists before connect() runs: the webhook URLs the connector registers carry its id.
@@ -95,7 +103,10 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
       try {
         if (!unsealed) throw new NotFoundError('credential');
         result = checkResult(
-          await connector.connect(connectContext(deps, connector, { id, ownerId: user.id, options }, unsealed)),
+          await connector.connect({
+            ...connectContext(deps, connector, { id, ownerId: user.id, options }, unsealed),
+            authorization: extra.authorization,
+          }),
         );
       } catch (error) {
         await forget();
@@ -220,6 +231,11 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
           );
         if (row.status === 'connecting')
           throw new ConflictError('This connection is still being set up: try again in a moment.', 'connecting');
+        if (row.status === 'needs_reauth')
+          throw new ConflictError(
+            'Sign in to this account again first (Settings → Connections): its sign-in expired or was revoked.',
+            'needs_reauth',
+          );
         if (!connector?.sync)
           throw new ConflictError(
             `${row.provider} connections have nothing to sync: their data arrives by webhook.`,
@@ -248,6 +264,22 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
         if (!(error instanceof ConnectorError) || error.kind === 'provider') throw error;
         ({ message } = error);
         ok = false;
+        if (error.kind === 'reauth') {
+          const updated = await db.asUser(user.claims, async (tx) => {
+            const changed = await repo.setStatus(tx, id, 'needs_reauth', message);
+            if (changed && row.status !== 'needs_reauth')
+              await outbox.append(tx, {
+                type: 'connector.SignInRequired',
+                ownerId: user.id,
+                subject: id,
+                actor: { kind: 'connector', id },
+                data: { connectionId: id, provider: row.provider, label: row.label, reason: message.slice(0, 500) },
+              });
+            // A sync that met the refusal first may have set needs_reauth already: show the row as it is.
+            return changed ?? (await repo.get(tx, id));
+          });
+          return { ok, message, connection: view(updated ?? row) };
+        }
       }
       const updated = await db.asUser(user.claims, (tx) =>
         repo.setStatus(tx, id, ok ? 'active' : 'error', ok ? null : message),
@@ -290,6 +322,21 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
         );
       const { connector, context } = await loaded(row);
       return { connection: view(row), capability: connector[capability]!, context } as OpenConnection<K>;
+    },
+
+    /**
+     * The owner signed in again (a connector's OAuth callback stored the new grant): the
+     * connection is active again and a sync resumes from its kept cursor.
+     */
+    async resumeAfterSignIn(user: AuthenticatedUser, id: string): Promise<ConnectionView> {
+      return db.asUser(user.claims, async (tx) => {
+        const row = await repo.get(tx, id, { lock: true });
+        if (!row || row.status === 'disconnected' || row.status === 'connecting') throw new NotFoundError('connection');
+        let current = (await repo.reactivate(tx, id)) ?? row;
+        const connector: AnyConnector | undefined = registry.get(row.provider);
+        if (connector?.sync && current.sync_state === 'idle') current = await deps.sync.enqueue(tx, current);
+        return view(current);
+      });
     },
 
     /** /health for the operator: counts by provider and status, the oldest last success. No per-user data. */

@@ -6,7 +6,7 @@ import type { Database, RequestClaims, Sql } from '../../platform/db/index.ts';
 import { UserError } from '../../platform/errors.ts';
 import { OutboundRefused, OutboundUnreachable, ProviderRateLimited } from '../../platform/http/outbound/index.ts';
 import type { EventOutbox } from '../events/index.ts';
-import type { Ingest, IngestResult } from '../graph/index.ts';
+import type { Ingest, IngestResult, RemoveExternal } from '../graph/index.ts';
 import { defineJob, type JobContext, type JobDefinition, type JobsModule, type RetryPolicy } from '../jobs/index.ts';
 import type { WalletService } from '../wallet/index.ts';
 import { ConnectorError, type AnyConnector, type SyncPage } from './connectors.contract.ts';
@@ -37,7 +37,7 @@ export const ownerClaims = (ownerId: string): RequestClaims => ({ role: 'authent
 /** This run no longer holds the connection's lease (disconnected, or another run took over). */
 class LeaseLost extends Error {}
 
-type FailureKind = 'credential' | 'account' | 'provider' | 'transient' | 'internal';
+type FailureKind = 'credential' | 'account' | 'provider' | 'transient' | 'internal' | 'reauth';
 
 /** What went wrong, for a person, and whether another attempt can help. */
 function classify(error: unknown, providerLabel: string): { kind: FailureKind; reason: string; retryable: boolean } {
@@ -92,6 +92,7 @@ function countsAfter(before: SyncCounts, page: SyncPage, result: IngestResult): 
     updated: before.updated + tally.updated,
     unchanged: before.unchanged + tally.unchanged,
     percent,
+    step: page.step?.slice(0, 200) ?? before.step ?? null,
   };
 }
 
@@ -99,6 +100,7 @@ export interface SyncRunnerDeps extends ContextDeps {
   db: Database;
   outbox: EventOutbox;
   ingest: Ingest;
+  removeExternal: RemoveExternal;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   wallet: Pick<WalletService, 'unseal'>;
   registry: ConnectorRegistry;
@@ -134,6 +136,9 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   ): Promise<{ counts: SyncCounts; finished: boolean }> {
     const { page } = context;
     const result = await deps.ingest(tx, { ownerId: row.owner_id, actor: actorOf(row), items: page.items });
+    if (page.removed?.length)
+      await deps.removeExternal(tx, { ownerId: row.owner_id, actor: actorOf(row), items: page.removed });
+    await page.commit?.(tx);
     const counts = countsAfter(context.counts, page, result);
     const saved = await repo.savePage(tx, row.id, context.runId, {
       cursor: page.cursor,
@@ -178,15 +183,23 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   ) {
     const { kind, reason, retryable } = classify(error, providerRegistry.get(row.provider)?.label ?? row.provider);
     const willRetry = retryable && attempt < retry.limit;
-    const statusError = kind === 'credential' || kind === 'account';
+    const status = kind === 'reauth' ? 'needs_reauth' : kind === 'credential' || kind === 'account' ? 'error' : null;
     (kind === 'internal' ? logger.error : logger.warn).call(
       logger,
       { err: error, connectionId: row.id, provider: row.provider, kind, willRetry },
       'connection sync failed',
     );
     await db.asUser(ownerClaims(row.owner_id), async (tx) => {
-      const failed = await repo.failRun(tx, row.id, jobId, { reason, willRetry, statusError });
+      const failed = await repo.failRun(tx, row.id, jobId, { reason, willRetry, status });
       if (!failed) return;
+      if (status === 'needs_reauth')
+        await outbox.append(tx, {
+          type: 'connector.SignInRequired',
+          ownerId: row.owner_id,
+          subject: row.id,
+          actor: actorOf(row),
+          data: { ...ref(row), reason: reason.slice(0, 500) },
+        });
       await outbox.append(tx, {
         type: 'connector.SyncFailed',
         ownerId: row.owner_id,

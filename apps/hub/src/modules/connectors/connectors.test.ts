@@ -444,7 +444,7 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
     const health = (await hub.app.inject({ method: 'GET', url: '/health' })).json();
     expect(health.checks.connectors.status).toBe('ok');
     expect(health.checks.connectors.details).toMatchObject({
-      connectors: ['twilio', 'acme-inbox'], // Twilio ships; Acme is this test's
+      connectors: ['twilio', 'microsoft', 'acme-inbox'], // Twilio and Microsoft 365 ship; Acme is this test's
       connections: [{ provider: 'acme-inbox', status: 'active', count: 1 }],
       inError: 0,
       syncing: 0,

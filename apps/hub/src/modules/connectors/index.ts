@@ -4,7 +4,7 @@ import type { OutboundClient } from '../../platform/http/outbound/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventOutbox } from '../events/index.ts';
-import type { Ingest } from '../graph/index.ts';
+import type { Ingest, RemoveExternal } from '../graph/index.ts';
 import type { JobsModule } from '../jobs/index.ts';
 import type { Connections, WalletService } from '../wallet/index.ts';
 import type { AnyConnector } from './connectors.contract.ts';
@@ -19,8 +19,9 @@ import { conflictRoutes, createConflicts, type Conflicts } from './connectors.co
 export * from './connectors.contract.ts';
 export type { ConnectorRegistry } from './connectors.registry.ts';
 export type { SyncTuning } from './connectors.sync.ts';
-export type { OpenConnection, WriteCapability } from './connectors.service.ts';
-export type { ConnectorsService } from './connectors.service.ts';
+export type { OpenConnection, WriteCapability, ConnectorsService } from './connectors.service.ts';
+export { ownerClaims } from './connectors.sync.ts';
+export type { ConnectionView } from './connectors.schemas.ts';
 export { signatureMatches, webhookBodyLimit } from './connectors.webhooks.ts';
 export { providerApi } from './connectors.provider-api.ts';
 export { connectorsRepository } from './connectors.repository.ts';
@@ -51,6 +52,7 @@ export interface ConnectorsModuleDeps {
   outbox: EventOutbox;
   outbound: OutboundClient;
   ingest: Ingest;
+  removeExternal: RemoveExternal;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   wallet: Pick<WalletService, 'describe' | 'unseal' | 'watchCapabilities'>;
   /** The connectors this hub ships (connectors/<provider>/), plus any a test adds. */
@@ -78,6 +80,7 @@ export function createConnectorsModule(deps: ConnectorsModuleDeps): ConnectorsMo
     db: deps.db,
     outbox: deps.outbox,
     ingest: deps.ingest,
+    removeExternal: deps.removeExternal,
     jobs: deps.jobs,
     wallet: deps.wallet,
     registry,

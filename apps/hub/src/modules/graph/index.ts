@@ -3,6 +3,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { createIngest, type Ingest } from './graph.ingest.ts';
+import { createRemoveExternal, type RemoveExternal } from './graph.ingest.remove.ts';
 import { graphRepository } from './graph.repository.ts';
 import { graphRoutes } from './graph.routes.ts';
 import { createGraphService, type GraphService, type GraphServiceDeps } from './graph.service.ts';
@@ -21,6 +22,8 @@ export interface GraphModule extends HubModule {
   service: GraphService;
   /** The one writer of entities: connectors, storage and the API's create paths use it. */
   ingest: Ingest;
+  /** Soft-deletes what a connector's provider deleted (by source + externalId), in the caller's transaction. */
+  removeExternal: RemoveExternal;
 }
 
 export const graphMigrations = {
@@ -45,6 +48,7 @@ export function createGraphModule(deps: GraphModuleDeps): GraphModule {
     name: 'graph',
     service,
     ingest,
+    removeExternal: createRemoveExternal(deps.outbox),
     routes: graphRoutes(service),
   };
 }
@@ -56,5 +60,6 @@ export {
   type IngestRequest,
   type IngestResult,
 } from './graph.ingest.ts';
+export { createRemoveExternal, type RemoveExternal, type RemoveExternalRequest } from './graph.ingest.remove.ts';
 export { createGraphFileEntities, type FileEntities, type FileFacts } from './graph.files.ts';
 export { graphExport, type GraphExport, type GraphExportCursor, type GraphExportRow } from './graph.export.ts';

@@ -12,6 +12,7 @@ import { walletRoutes } from './wallet.routes.ts';
 import { createWalletService, type WalletService } from './wallet.service.ts';
 
 export type { WalletService, UnsealedCredential } from './wallet.service.ts';
+export { WalletIntegrityError, type SealedSecret } from './wallet.crypto.ts';
 export { noConnectionsYet, type Connections } from './wallet.capabilities.ts';
 export { attachSecret, deliveryOf, placementFor } from './wallet.delivery.ts';
 export type { CredentialType } from './wallet.schemas.ts';

@@ -6,7 +6,7 @@ import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { capabilityViews, enabledNames, type Connections } from './wallet.capabilities.ts';
-import { openSecret, rewrapKey, sealSecret, type Kek, type KeyRing } from './wallet.crypto.ts';
+import { openSecret, rewrapKey, sealSecret, type Kek, type KeyRing, type SealedSecret } from './wallet.crypto.ts';
 import type { ProviderTester } from './wallet.providers.ts';
 import { assertNoSecretInPublicFields, cleanPublicFields, withoutSecrets } from './wallet.public.ts';
 import type { CredentialRow, WalletRepository } from './wallet.repository.ts';
@@ -257,6 +257,19 @@ export function createWalletService(deps: WalletServiceDeps) {
         await repo.reseal(tx, sealed);
         return merged;
       });
+    },
+
+    /**
+     * For connectors: seals a value they must keep (Microsoft's tokens) under the wallet's
+     * keys, bound to its owner and the caller's own row id (a connection), like a secret.
+     */
+    seal(ownerId: string, id: string, value: unknown): SealedSecret {
+      return sealSecret(deps.keyRing(), ownerId, id, value);
+    },
+
+    /** Opens what seal() sealed for this owner and id; a moved or altered value throws. */
+    open(ownerId: string, id: string, sealed: SealedSecret): unknown {
+      return openSecret(deps.keyRing(), ownerId, id, sealed);
     },
 
     /** Metadata of one owner's credential without decrypting it (system work). */

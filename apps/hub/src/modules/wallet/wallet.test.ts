@@ -349,9 +349,11 @@ describe.each(testDatabaseKinds())('credential wallet on %s', (kind) => {
     expect(badOr.message).toContain('No auth credentials found');
     const ms = { clientId: msClientId, clientSecret: canary.msSecret, tenantId: 'contoso.onmicrosoft.com' };
     expect(await tester('microsoft', ms)).toMatchObject({ ok: true });
-    const badMs = await tester('microsoft', { ...ms, clientSecret: 'wrong-secret-000' });
+    // The test checks the tenant (no secret is sent: a public client has none); the sign-in checks the rest.
+    expect(await tester('microsoft', { clientId: msClientId, tenantId: 'common' })).toMatchObject({ ok: true });
+    const badMs = await tester('microsoft', { ...ms, tenantId: 'no-such-tenant.example' });
     expect(badMs).toMatchObject({ ok: false });
-    expect(badMs.message).toContain('invalid_client');
+    expect(badMs.message).toContain('invalid_tenant');
     // Port 9 (discard) on loopback, allowed here so the test reaches "nothing listens" rather than the guard.
     const unreachable = await createProviderTester({
       outbound: createOutboundClient({ allowPrivate: () => true }),

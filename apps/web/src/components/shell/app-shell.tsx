@@ -6,6 +6,7 @@ import { MainNav } from '@/components/shell/main-nav';
 import { UserMenu } from '@/components/shell/user-menu';
 import { LiveUpdates, type RealtimeConfig } from '@/components/shell/live-updates';
 import { PendingDeletesProvider } from '@/components/shell/pending-deletes';
+import { SignInNotices } from '@/components/shell/sign-in-notices';
 
 export function AppShell({
   email,
@@ -42,6 +43,7 @@ export function AppShell({
         <PendingDeletesProvider>{children}</PendingDeletesProvider>
       </main>
       {realtime && <LiveUpdates config={realtime} />}
+      {realtime && <SignInNotices config={realtime} />}
     </div>
   );
 }

@@ -1,7 +1,15 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { connectTwilioNumber, disconnect, listTwilioNumbers, testConnection } from '@/lib/connections/api';
+import {
+  connectTwilioNumber,
+  disconnect,
+  listTwilioNumbers,
+  startMicrosoftSignIn,
+  syncConnection,
+  testConnection,
+} from '@/lib/connections/api';
+import { MicrosoftOptionsSchema, type MicrosoftOptions } from '@/lib/connections/model';
 import type { Connection, TwilioNumbers } from '@/lib/connections/model';
 import { attempt, type ActionResult } from '@/lib/hub';
 
@@ -20,6 +28,31 @@ export async function connectTwilioAction(
   if (!uuid.safeParse(credentialId).success || !/^\+[1-9][0-9]{1,14}$/.test(phoneNumber)) return notAnId;
   const result = await attempt(() => connectTwilioNumber(credentialId, phoneNumber));
   if (result.ok) revalidatePath('/settings/connections');
+  return result;
+}
+
+/** Microsoft 365: where to send the browser to sign in (a new connection, or `connectionId` again). */
+export async function startMicrosoftSignInAction(input: {
+  credentialId: string;
+  options?: MicrosoftOptions;
+  connectionId?: string;
+  returnTo: string;
+}): Promise<ActionResult<{ authorizeUrl: string }>> {
+  if (!uuid.safeParse(input.credentialId).success) return notAnId;
+  if (input.connectionId !== undefined && !uuid.safeParse(input.connectionId).success) return notAnId;
+  if (input.options !== undefined && !MicrosoftOptionsSchema.safeParse(input.options).success)
+    return { ok: false, error: 'Check the options: folders, calendar days and the polling interval.' };
+  if (!/^https?:\/\//.test(input.returnTo)) return notAnId;
+  return attempt(() => startMicrosoftSignIn(input));
+}
+
+export async function syncNowAction(connectionId: string): Promise<ActionResult> {
+  if (!uuid.safeParse(connectionId).success) return notAnId;
+  const result = await attempt(async () => {
+    await syncConnection(connectionId);
+    return undefined;
+  });
+  revalidatePath('/settings/connections');
   return result;
 }
 

@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { hubFetch } from '@/lib/hub';
-import { ConnectionSchema, TwilioNumbersSchema } from './model';
+import { ConnectionSchema, MicrosoftConnectionSchema, TwilioNumbersSchema, type MicrosoftOptions } from './model';
 
 const id = (value: string) => encodeURIComponent(value);
 
@@ -9,6 +9,32 @@ const id = (value: string) => encodeURIComponent(value);
 export async function listTwilioConnections() {
   const { connections } = z.object({ connections: z.array(ConnectionSchema) }).parse(await hubFetch('/connections'));
   return connections.filter((c) => c.provider === 'twilio' && c.status !== 'disconnected');
+}
+
+/** Your Microsoft 365 connections that are live (disconnected ones are history). */
+export async function listMicrosoftConnections() {
+  const { connections } = z
+    .object({ connections: z.array(z.object({ provider: z.string(), status: z.string() }).passthrough()) })
+    .parse(await hubFetch('/connections'));
+  return connections
+    .filter((c) => c.provider === 'microsoft' && c.status !== 'disconnected')
+    .map((c) => MicrosoftConnectionSchema.parse(c));
+}
+
+/** Starts the Microsoft sign-in: the URL to send the browser to (the hub keeps the PKCE verifier). */
+export async function startMicrosoftSignIn(input: {
+  credentialId: string;
+  options?: MicrosoftOptions;
+  connectionId?: string;
+  returnTo: string;
+}) {
+  return z
+    .object({ authorizeUrl: z.string().url() })
+    .parse(await hubFetch('/connections/microsoft/authorize', { method: 'POST', body: input }));
+}
+
+export async function syncConnection(connectionId: string) {
+  await hubFetch(`/connections/${id(connectionId)}/sync`, { method: 'POST' });
 }
 
 export async function listTwilioNumbers(credentialId: string) {

@@ -7,12 +7,53 @@ export const ConnectionSchema = z.object({
   credentialId: z.string(),
   label: z.string(),
   capabilities: z.array(z.string()),
-  status: z.enum(['connecting', 'active', 'error', 'disconnected']),
+  status: z.enum(['connecting', 'active', 'error', 'needs_reauth', 'disconnected']),
   statusReason: z.string().nullable(),
   setup: z.record(z.string(), z.unknown()).nullable(),
   createdAt: z.string(),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
+
+/** A Microsoft 365 connection as its card reads it: options, sync state and progress, the mode. */
+export const MicrosoftConnectionSchema = ConnectionSchema.extend({
+  options: z.object({
+    folders: z.array(z.string()).default([]),
+    calendarPastDays: z.number().default(30),
+    calendarFutureDays: z.number().default(365),
+    pollMinutes: z.number().default(2),
+    workAccount: z.boolean().default(false),
+  }),
+  sync: z.object({
+    state: z.enum(['idle', 'queued', 'running']),
+    progress: z.object({
+      items: z.number(),
+      created: z.number(),
+      updated: z.number(),
+      percent: z.number().nullable(),
+      step: z.string().nullable().optional(),
+    }),
+    itemsSynced: z.number(),
+    failures: z.number(),
+    lastSuccessAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+  }),
+});
+export type MicrosoftConnection = z.infer<typeof MicrosoftConnectionSchema>;
+
+/** The mode the connector reports in `setup` ("Polling every 2 min"). */
+export function modeOf(connection: Pick<Connection, 'setup'>): string | undefined {
+  const summary = connection.setup?.summary;
+  return typeof summary === 'string' ? summary : undefined;
+}
+
+export const MicrosoftOptionsSchema = z.object({
+  folders: z.array(z.string().min(1).max(300)).max(20),
+  calendarPastDays: z.number().int().min(0).max(3650),
+  calendarFutureDays: z.number().int().min(1).max(3650),
+  pollMinutes: z.number().int().min(1).max(1440),
+  workAccount: z.boolean(),
+});
+export type MicrosoftOptions = z.infer<typeof MicrosoftOptionsSchema>;
 
 export const PublicUrlSchema = z.object({
   url: z.string().nullable(),

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
  * - OpenRouter GET /api/v1/key (Bearer): `{data: {label, usage, limit, is_free_tier, ...}}`,
  *   or `{error: {message, code: 401}}`.
  * - Microsoft identity platform POST /{tenant}/oauth2/v2.0/token (client_credentials):
- *   `{token_type, expires_in, access_token}`, or `{error: "invalid_client", error_description, error_codes}`.
+ *   `{token_type, expires_in, access_token}`, or `{error: "invalid_client", error_description, error_codes}`;
+ *   GET /{tenant}/v2.0/.well-known/openid-configuration: the tenant's metadata, or 400
+ *   `{error: "invalid_tenant", error_description, error_codes: [90002]}` for an unknown tenant.
  * - Ollama GET /api/tags: `{models: [...]}`.
  * It accepts exactly the credentials it is given and records every request it sees.
  */
@@ -67,6 +69,21 @@ export async function startProviderStandIn(valid: {
             limit_remaining: null,
             rate_limit: { requests: 10, interval: '10s' },
           },
+        });
+      }
+      const metadata = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
+      if (metadata && req.method === 'GET') {
+        const tenant = metadata[1]!;
+        if (![valid.microsoft.tenantId, 'common', 'consumers', 'organizations'].includes(tenant))
+          return json(400, {
+            error: 'invalid_tenant',
+            error_description: `AADSTS90002: Tenant '${tenant}' not found.`,
+            error_codes: [90002],
+          });
+        return json(200, {
+          issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
+          authorization_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/authorize`,
+          token_endpoint: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
         });
       }
       const ms = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);

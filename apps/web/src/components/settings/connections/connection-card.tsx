@@ -24,6 +24,7 @@ const statusText: Record<Connection['status'], string> = {
   connecting: 'Connecting',
   active: 'Active',
   error: 'Needs attention',
+  needs_reauth: 'Sign in again',
   disconnected: 'Disconnected',
 };
 

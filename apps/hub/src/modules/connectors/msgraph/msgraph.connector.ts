@@ -1,0 +1,95 @@
+import type { Database } from '../../../platform/db/index.ts';
+import type { OutboundClient } from '../../../platform/http/outbound/index.ts';
+import type { ProviderUrls } from '../../../platform/config.ts';
+import {
+  ConnectorError,
+  defineConnector,
+  type ConnectContext,
+  type ConnectionContext,
+} from '../connectors.contract.ts';
+import { ownerClaims } from '../connectors.sync.ts';
+import { graphClient, type GraphClient } from './msgraph.client.ts';
+import { appRegistrationOf, type TokenSet } from './msgraph.oauth.ts';
+import { msgraphOptionsSchema, type MsgraphOptions } from './msgraph.options.ts';
+import type { MsgraphSync } from './msgraph.sync.ts';
+import type { TokenStore } from './msgraph.tokens.ts';
+
+export const defaultGraphUrl = 'https://graph.microsoft.com/v1.0';
+export const defaultLoginUrl = 'https://login.microsoftonline.com';
+
+/** What the OAuth callback hands to connect() (ConnectContext.authorization). */
+export interface MsgraphAuthorization {
+  tokens: TokenSet;
+  me: { id: string; mail: string | null; userPrincipalName: string | null; displayName: string | null };
+}
+
+export interface MsgraphConnectorDeps {
+  db: Database;
+  outbound: OutboundClient;
+  urls: ProviderUrls;
+  tokens: TokenStore;
+  /** The delta sync (built after the connector: it needs clientFor). */
+  sync: () => MsgraphSync;
+}
+
+export const graphBaseOf = (urls: ProviderUrls) => (urls.MSGRAPH_API_URL ?? defaultGraphUrl).replace(/\/+$/, '');
+export const loginBaseOf = (urls: ProviderUrls) => (urls.MSGRAPH_LOGIN_URL ?? defaultLoginUrl).replace(/\/+$/, '');
+
+export function labelOf(me: MsgraphAuthorization['me']): string {
+  return (me.mail || me.userPrincipalName || me.displayName || me.id).slice(0, 200);
+}
+
+/** The Microsoft 365 connector (provider `microsoft`): see README.md. */
+export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
+  /** The Graph API for one connection: what write-back, subscriptions and presence build on. */
+  function clientFor(context: Pick<ConnectContext<unknown>, 'connectionId' | 'ownerId' | 'credential'>): GraphClient {
+    return graphClient(
+      { outbound: deps.outbound, tokens: deps.tokens, baseUrl: graphBaseOf(deps.urls) },
+      {
+        connectionId: context.connectionId,
+        ownerId: context.ownerId,
+        app: appRegistrationOf(context.credential.secret),
+      },
+    );
+  }
+
+  const connector = defineConnector({
+    provider: 'microsoft',
+    capabilities: ['email', 'calendar', 'contacts'],
+    options: msgraphOptionsSchema,
+    async connect(context) {
+      const authorization = context.authorization as MsgraphAuthorization | undefined;
+      if (!authorization?.tokens || !authorization.me?.id)
+        throw new ConnectorError(
+          'account',
+          'Microsoft 365 is connected by signing in: use “Connect Microsoft 365” in Settings → Connections.',
+        );
+      await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
+        deps.tokens.save(tx, { connectionId: context.connectionId, ownerId: context.ownerId }, authorization.tokens),
+      );
+      return { accountId: authorization.me.id.slice(0, 300), label: labelOf(authorization.me), state: {} };
+    },
+    async test(context) {
+      const me = await clientFor(context).json<{ mail?: string; userPrincipalName?: string }>('/me');
+      return { message: `Signed in to Microsoft 365 as ${me.mail ?? me.userPrincipalName ?? 'this account'}.` };
+    },
+    async disconnect(context) {
+      // Microsoft has no revocation endpoint for these tokens: forgetting them ends the grant's use here.
+      await deps.db.asUser(ownerClaims(context.ownerId), (tx) => deps.tokens.forget(tx, context.connectionId));
+    },
+    sync: {
+      page: (context) => deps.sync().page(context),
+    },
+    setup(connection) {
+      const minutes = connection.options.pollMinutes;
+      return {
+        mode: 'polling',
+        pollMinutes: minutes,
+        summary: `Polling every ${minutes} min`,
+      };
+    },
+  });
+  return { connector, clientFor };
+}
+
+export type MsgraphConnectionContext = ConnectionContext<MsgraphOptions>;

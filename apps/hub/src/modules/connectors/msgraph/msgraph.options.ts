@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Mail folders every connection syncs (Graph's well-known names). */
+export const defaultMailFolders = ['inbox', 'sentitems', 'archive'] as const;
+
+/** A connection's options (Settings → Connections → Microsoft 365). */
+export const msgraphOptionsSchema = z.strictObject({
+  /** More mail folders to sync, by Graph folder id or well-known name (drafts, junkemail ...). */
+  folders: z
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1)
+        .max(300)
+        .regex(/^[A-Za-z0-9=_\-+/.]+$/, 'A folder id or well-known name (letters, digits, = _ - + / .).'),
+    )
+    .max(20, 'At most 20 extra folders.')
+    .default([]),
+  /** The calendar window synced through calendarView delta: this many days back and ahead. */
+  calendarPastDays: z.number().int().min(0).max(3650).default(30),
+  calendarFutureDays: z.number().int().min(1).max(3650).default(365),
+  /** Delta polling when there are no change notifications: every this many minutes. */
+  pollMinutes: z.number().int().min(1).max(1440).default(2),
+  /** Work or school account: also ask for Presence.Read (Teams presence). */
+  workAccount: z.boolean().default(false),
+});
+export type MsgraphOptions = z.output<typeof msgraphOptionsSchema>;
+
+/** The scopes a sign-in asks for (integrations.md §2.1); Presence.Read only for work accounts. */
+export function scopesFor(options: Pick<MsgraphOptions, 'workAccount'>): string {
+  const scopes = [
+    'offline_access',
+    'User.Read',
+    'Mail.ReadWrite',
+    'Mail.Send',
+    'Calendars.ReadWrite',
+    'Contacts.ReadWrite',
+  ];
+  if (options.workAccount) scopes.push('Presence.Read');
+  return scopes.join(' ');
+}

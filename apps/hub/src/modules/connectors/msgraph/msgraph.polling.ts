@@ -1,0 +1,63 @@
+import type { Database } from '../../../platform/db/index.ts';
+import type { Logger } from '../../../platform/logger.ts';
+import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
+import type { ConnectorsService } from '../connectors.service.ts';
+import { ownerClaims } from '../connectors.sync.ts';
+
+/**
+ * Delta polling (issue 13 §4) while there are no change notifications: every tick, each
+ * active Microsoft 365 connection whose last sync is older than its `pollMinutes` (default
+ * 2) and that is not syncing gets a sync requested, through the same path as "sync now".
+ */
+export function createPolling(deps: { db: Database; logger: Logger; service: ConnectorsService; tickMs?: number }) {
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+
+  async function due(): Promise<{ id: string; owner_id: string }[]> {
+    // System read across owners: ids only; each request then runs as its owner.
+    const { rows } = await deps.db.asSystem((tx) =>
+      tx.query<{ id: string; owner_id: string }>(
+        `SELECT id, owner_id FROM made_open.connections
+          WHERE provider = 'microsoft' AND status = 'active' AND sync_state = 'idle'
+            AND coalesce(last_success_at, last_error_at, created_at)
+                < now() - make_interval(mins => greatest(1, coalesce((options->>'pollMinutes')::int, 2)))
+          ORDER BY coalesce(last_success_at, created_at) LIMIT 100`,
+      ),
+    );
+    return rows;
+  }
+
+  async function tick() {
+    if (running) return;
+    running = true;
+    try {
+      for (const row of await due()) {
+        const user: AuthenticatedUser = {
+          id: row.owner_id,
+          claims: ownerClaims(row.owner_id) as AuthenticatedUser['claims'],
+        };
+        await deps.service
+          .requestSync(user, row.id)
+          .catch((error: unknown) =>
+            deps.logger.warn({ err: error, connectionId: row.id }, 'microsoft 365 poll could not queue a sync'),
+          );
+      }
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'microsoft 365 polling tick failed');
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    tick,
+    start() {
+      timer = setInterval(() => void tick(), deps.tickMs ?? 30_000);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { Sql } from '../../../platform/db/index.ts';
+
+const items = 'made_open.msgraph_items';
+
+export interface SeenItem {
+  externalId: string;
+  entityType: 'message' | 'calendar_event' | 'person';
+  changeKey: string | undefined;
+}
+
+/** The connector's own SQL beside the graph (migrations/0003_msgraph.sql). All as the owner (RLS). */
+export const msgraphRepository = {
+  /** Records what a page saw: its change keys, and the generation of the round that saw it. */
+  async saveSeen(
+    tx: Sql,
+    row: { connectionId: string; ownerId: string; resource: string; generation: number },
+    seen: SeenItem[],
+  ) {
+    if (seen.length === 0) return;
+    await tx.query(
+      `INSERT INTO ${items} (connection_id, owner_id, resource, external_id, entity_type, change_key, generation)
+       SELECT $1, $2, $3, s.external_id, s.entity_type, s.change_key, $4
+         FROM jsonb_to_recordset($5::jsonb) AS s(external_id text, entity_type text, change_key text)
+       ON CONFLICT (connection_id, external_id) DO UPDATE SET resource = EXCLUDED.resource,
+         entity_type = EXCLUDED.entity_type, change_key = EXCLUDED.change_key, generation = EXCLUDED.generation, updated_at = now()`,
+      [
+        row.connectionId,
+        row.ownerId,
+        row.resource,
+        row.generation,
+        JSON.stringify(
+          seen.map((s) => ({ external_id: s.externalId, entity_type: s.entityType, change_key: s.changeKey ?? null })),
+        ),
+      ],
+    );
+  },
+
+  async forget(tx: Sql, connectionId: string, externalIds: string[]) {
+    if (externalIds.length === 0) return;
+    await tx.query(`DELETE FROM ${items} WHERE connection_id = $1 AND external_id = ANY($2::text[])`, [
+      connectionId,
+      externalIds,
+    ]);
+  },
+
+  /** A full round of `resource` reached its deltaLink: what earlier rounds saw and this one did not. */
+  async unseenSince(tx: Sql, connectionId: string, resource: string, generation: number): Promise<string[]> {
+    const { rows } = await tx.query<{ external_id: string }>(
+      `SELECT external_id FROM ${items} WHERE connection_id = $1 AND resource = $2 AND generation < $3 LIMIT 5000`,
+      [connectionId, resource, generation],
+    );
+    return rows.map((r) => r.external_id);
+  },
+
+  /** The change key the connection last saw for an item (write-back compares it: ConnectorConflict). */
+  async changeKey(tx: Sql, connectionId: string, externalId: string): Promise<string | null | undefined> {
+    const { rows } = await tx.query<{ change_key: string | null }>(
+      `SELECT change_key FROM ${items} WHERE connection_id = $1 AND external_id = $2`,
+      [connectionId, externalId],
+    );
+    return rows[0] ? rows[0].change_key : undefined;
+  },
+
+  /** Persons that already own any of these identifiers, with their provenance. */
+  async personsWith(tx: Sql, pairs: { kind: string; value: string }[]) {
+    if (pairs.length === 0) return [];
+    const { rows } = await tx.query<{
+      kind: string;
+      value: string;
+      entity_id: string;
+      source: string | null;
+      external_id: string | null;
+    }>(
+      `SELECT i.kind, i.value, i.entity_id, e.source, e.external_id
+         FROM jsonb_to_recordset($1::jsonb) AS p(kind text, value text)
+         JOIN public.identifiers i ON i.kind = p.kind AND i.value = p.value
+         JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL`,
+      [JSON.stringify(pairs)],
+    );
+    return rows;
+  },
+};

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireUser } from '../../../platform/http/authentication.ts';
+import { callbackPath, type AuthorizeFlow } from './msgraph.authorize.ts';
+
+const authorizeBody = z.strictObject({
+  credentialId: z.string().uuid('The id of a Microsoft 365 credential in your wallet.'),
+  options: z.record(z.string(), z.unknown()).default({}),
+  connectionId: z.string().uuid().optional(),
+  returnTo: z.string().min(1).max(2000),
+});
+
+/** POST /api/v1/connections/microsoft/authorize and GET /oauth/microsoft/callback. */
+export function msgraphRoutes(flow: AuthorizeFlow) {
+  return async function routes(fastify: FastifyInstance) {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    app.post(
+      '/api/v1/connections/microsoft/authorize',
+      {
+        schema: {
+          tags: ['connections'],
+          summary: 'Start signing in to Microsoft 365 (authorization code + PKCE): the URL to send the browser to',
+          body: authorizeBody,
+          response: { 200: z.object({ authorizeUrl: z.string(), redirectUri: z.string(), expiresAt: z.string() }) },
+        },
+      },
+      async (request) => flow.start(await requireUser(request), request.body),
+    );
+    app.get(
+      callbackPath,
+      {
+        schema: {
+          tags: ['connections'],
+          summary: 'Where Microsoft sends the browser back after signing in (no bearer token: the state is the key)',
+          querystring: z.record(z.string(), z.string()),
+        },
+      },
+      async (request, reply) => {
+        const answer = await flow.callback(request.query as Record<string, string | undefined>);
+        if ('redirect' in answer) return reply.redirect(answer.redirect, 303);
+        return reply.status(answer.status).type('text/plain; charset=utf-8').send(answer.message);
+      },
+    );
+  };
+}

@@ -1,0 +1,350 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../../../../test/databases.ts';
+import { createTestHub, type TestHub } from '../../../../test/hub.ts';
+import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
+import { composeOver, eventually } from '../test/support.ts';
+import { msgraphStandIn, registerApp, signIn } from './test/support.ts';
+import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
+import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import { put, remove, type StandInAccount } from './test/stand-in/state.ts';
+
+/**
+ * Delta sync end to end on a real hub against the STAND-IN Graph (test/stand-in): initial
+ * and incremental rounds, @removed, 410 and syncStateNotFound resyncs without duplicates,
+ * Retry-After honoured, never more than 4 requests in flight, a restarted hub resuming.
+ */
+describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
+  let hub: TestHub;
+  let standIn: MsgraphStandIn;
+  let env: Record<string, string>;
+  let alice: SignedUpUser;
+  let bob: SignedUpUser;
+  let account: StandInAccount;
+  let connectionId: string;
+
+  const api = (user: SignedUpUser, method: 'GET' | 'POST', url: string) =>
+    hub.app.inject({ method, url, headers: bearer(user) });
+
+  async function count(type: string, where = 'true') {
+    const { rows } = await hub.db.asOwner((tx) =>
+      tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM public.entities WHERE owner_id = $1 AND type = $2 AND deleted_at IS NULL AND ${where}`,
+        [alice.id, type],
+      ),
+    );
+    return rows[0]!.n;
+  }
+
+  async function entity(externalId: string) {
+    const { rows } = await hub.db.asOwner((tx) =>
+      tx.query<{
+        title: string;
+        body: string | null;
+        properties: Record<string, unknown>;
+        deleted_at: string | null;
+        occurred_at: string | null;
+      }>(
+        `SELECT title, body, properties, deleted_at, occurred_at FROM public.entities WHERE owner_id = $1 AND source = 'msgraph' AND external_id = $2`,
+        [alice.id, externalId],
+      ),
+    );
+    return rows[0];
+  }
+
+  /** Requests a sync and waits until a run newer than `after` finished. */
+  async function syncNow(after = Date.now()) {
+    const requested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/sync`);
+    expect([202, 409]).toContain(requested.statusCode);
+    return eventually(
+      async () => {
+        const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
+        const done =
+          view.sync.state === 'idle' && view.sync.lastSuccessAt && Date.parse(view.sync.lastSuccessAt) >= after - 5;
+        if (view.sync.lastError && view.sync.state === 'idle' && !done) throw new Error(view.sync.lastError);
+        return done ? view : undefined;
+      },
+      'a finished sync',
+      90_000,
+    );
+  }
+
+  beforeAll(async () => {
+    const started = await msgraphStandIn();
+    standIn = started.standIn;
+    env = started.env;
+    hub = await createTestHub(kind, env, {
+      sync: { retry: { limit: 3, backoff: { type: 'fixed', delaySeconds: 1 } } },
+    });
+    alice = await signUpUser(hub);
+    bob = await signUpUser(hub);
+    // Contacts' national numbers are read in the owner's default region.
+    const region = await hub.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/settings',
+      headers: bearer(alice),
+      payload: { defaultRegion: 'US' },
+    });
+    expect(region.statusCode, region.body).toBe(200);
+    const app = await registerApp(hub, standIn, alice, { mail: 'alice@contoso.example', secret: false });
+    account = app.account;
+    standIn.state.behaviour.maxPageSize = 7;
+    for (let n = 0; n < 25; n += 1) put(account, 'mail:inbox', messagePayload(account, n, 'inbox'));
+    for (let n = 100; n < 105; n += 1) put(account, 'mail:sentitems', messagePayload(account, n, 'sentitems'));
+    // Hostile: script in the body, an absurd attachment size, a malformed date; and attachments.
+    put(
+      account,
+      'mail:inbox',
+      messagePayload(account, 900, 'inbox', {
+        body: {
+          contentType: 'html',
+          content: '<p onclick="steal()">Hi<script>alert(1)</script><img src="https://tracker.example/p.gif"></p>',
+        },
+        receivedDateTime: 'not a date',
+        sentDateTime: '2026-13-45T99:99:99Z',
+        hasAttachments: true,
+        attachments: [
+          {
+            '@odata.type': '#microsoft.graph.fileAttachment',
+            id: 'att-1',
+            name: 'huge.bin',
+            contentType: 'application/octet-stream',
+            size: 9_999_999_999_999,
+            isInline: false,
+          },
+          { id: 'att-2', name: 'photo.png', contentType: 'image/png', size: 2048, isInline: true },
+        ],
+      }),
+    );
+    for (let n = 0; n < 6; n += 1) put(account, 'calendar', eventPayload(n));
+    put(
+      account,
+      'calendar',
+      eventPayload(50, {
+        start: { dateTime: '2026-03-29T01:30:00.0000000', timeZone: 'W. Europe Standard Time' },
+        end: { dateTime: '2026-03-29T03:30:00.0000000', timeZone: 'W. Europe Standard Time' },
+        type: 'seriesMaster',
+        recurrence: {
+          pattern: { type: 'weekly', interval: 2, daysOfWeek: ['monday', 'wednesday'] },
+          range: { type: 'numbered', numberOfOccurrences: 10 },
+        },
+      }),
+    );
+    put(account, 'calendar', eventPayload(51, { start: { dateTime: 'garbage', timeZone: 'UTC' } }));
+    for (let n = 0; n < 4; n += 1)
+      put(account, 'contacts', contactPayload(n, { mobilePhone: `(415) 555-01${String(n).padStart(2, '0')}` }));
+    const trip = await signIn(hub, standIn, alice, {
+      credentialId: app.credentialId,
+      account,
+      options: { calendarPastDays: 400 },
+    });
+    connectionId = trip.connectionId!;
+  }, 180_000);
+
+  afterAll(async () => {
+    await hub?.close();
+    await standIn?.close();
+  });
+
+  it('runs the initial sync through every page of every resource, with progress', async () => {
+    const view = await syncNow(0);
+    expect(view.status).toBe('active');
+    expect(view.sync.progress.percent).toBe(100);
+    expect(await count('message')).toBe(31);
+    expect(await count('calendar_event')).toBe(7); // the one with a garbage start is left out
+    expect(await count('person', `external_id LIKE 'AAMkAD-con-%'`)).toBe(4);
+    expect(await count('organization', `source = 'msgraph'`)).toBe(1);
+    // Progress names the step it is on; the last is Contacts.
+    expect(view.sync.progress.step).toBe('Contacts');
+    // The cursor keeps a deltaLink per resource, so the next run (or a restarted hub) resumes.
+    const { rows } = await hub.db.asOwner((tx) =>
+      tx.query<{ cursor: { resources: Record<string, { kind: string }> } }>(
+        'SELECT cursor FROM made_open.connections WHERE id = $1',
+        [connectionId],
+      ),
+    );
+    expect(Object.keys(rows[0]!.cursor.resources).sort()).toEqual([
+      'calendar',
+      'contacts',
+      'mail:archive',
+      'mail:inbox',
+      'mail:sentitems',
+    ]);
+    expect(Object.values(rows[0]!.cursor.resources).every((r) => r.kind === 'delta')).toBe(true);
+  });
+
+  it('maps messages: thread, people, sanitised html, attachments as metadata, outbound from the mailbox', async () => {
+    const hostile = (await entity(messagePayload(account, 900, 'inbox').id))!;
+    expect(hostile.properties.html).not.toContain('<script');
+    expect(hostile.properties.html).not.toContain('onclick');
+    expect(hostile.properties.html).not.toContain(' src="https://tracker.example');
+    expect(hostile.body).toContain('Hi');
+    expect(hostile.occurred_at).toBeNull();
+    expect(hostile.properties.attachments).toEqual([
+      { id: 'att-1', name: 'huge.bin', contentType: 'application/octet-stream', size: 9_999_999_999_999 },
+      { id: 'att-2', name: 'photo.png', contentType: 'image/png', size: 2048, inline: true },
+    ]);
+    const sent = (await entity(messagePayload(account, 100, 'sentitems').id))!;
+    expect(sent.properties).toMatchObject({
+      channel: 'email',
+      direction: 'outbound',
+      folder: 'sentitems',
+      threadId: 'AAQkAD-conv-33',
+      from: 'alice@contoso.example',
+    });
+    const persons = await hub.db.asOwner((tx) =>
+      tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM public.identifiers WHERE owner_id = $1 AND value = 'sender0@example.org'`,
+        [alice.id],
+      ),
+    );
+    expect(persons.rows[0]!.n).toBe(1);
+  });
+
+  it('maps events (time zones, recurrence) and contacts (E.164 in the default region, company)', async () => {
+    const series = (await entity('AAMkAD-evt-50'))!;
+    expect(series.properties).toMatchObject({
+      startsAt: '2026-03-29T01:30:00+01:00',
+      endsAt: '2026-03-29T03:30:00+02:00',
+      timeZone: 'Europe/Berlin',
+      kind: 'master',
+      recurrence: 'FREQ=WEEKLY;BYDAY=MO,WE;INTERVAL=2;COUNT=10',
+    });
+    const contact = (await entity('AAMkAD-con-0'))!;
+    expect(contact.properties).toMatchObject({
+      givenName: 'Contact',
+      familyName: '0',
+      organization: 'Company 0',
+      birthday: '1990-05-17',
+    });
+    const phone = await hub.db.asOwner((tx) =>
+      tx.query<{ value: string }>(
+        `SELECT value FROM public.identifiers WHERE owner_id = $1 AND kind = 'phone' ORDER BY value LIMIT 1`,
+        [alice.id],
+      ),
+    );
+    expect(phone.rows[0]!.value).toBe('+14155550100');
+    const works = await hub.db.asOwner((tx) =>
+      tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM public.entity_links WHERE owner_id = $1 AND kind = 'works_at'`,
+        [alice.id],
+      ),
+    );
+    expect(works.rows[0]!.n).toBe(1);
+  });
+
+  it('syncs incrementally: new, changed and @removed items; replays change nothing', async () => {
+    standIn.state.behaviour.replay = true;
+    put(account, 'mail:inbox', messagePayload(account, 500, 'inbox'));
+    put(account, 'mail:inbox', messagePayload(account, 3, 'inbox', { subject: 'Changed subject', isRead: true }));
+    remove(account, 'mail:inbox', messagePayload(account, 4, 'inbox').id);
+    remove(account, 'contacts', 'AAMkAD-con-3');
+    await syncNow();
+    expect(await count('message')).toBe(31);
+    expect((await entity(messagePayload(account, 3, 'inbox').id))!.title).toBe('Changed subject');
+    expect((await entity(messagePayload(account, 4, 'inbox').id))!.deleted_at).not.toBeNull();
+    expect((await entity('AAMkAD-con-3'))!.deleted_at).not.toBeNull();
+    const keys = await hub.db.asOwner((tx) =>
+      tx.query<{ change_key: string }>(`SELECT change_key FROM made_open.msgraph_items WHERE external_id = $1`, [
+        messagePayload(account, 3, 'inbox').id,
+      ]),
+    );
+    expect(keys.rows[0]!.change_key).toBe('CQAAABYAAAA3');
+    standIn.state.behaviour.replay = false;
+  });
+
+  it('answers 410 Gone and syncStateNotFound with a full resync that duplicates nothing and sweeps what went', async () => {
+    // While the tokens are expired, an item goes: the initial query no longer lists it and no @removed comes.
+    remove(account, 'mail:inbox', messagePayload(account, 5, 'inbox').id);
+    account.minVersion = account.version + 1;
+    put(account, 'mail:inbox', messagePayload(account, 501, 'inbox'));
+    standIn.state.behaviour.syncStateNotFound = 1;
+    await syncNow();
+    expect(await count('message')).toBe(31);
+    expect((await entity(messagePayload(account, 5, 'inbox').id))!.deleted_at).not.toBeNull();
+    expect((await entity(messagePayload(account, 501, 'inbox').id))!.deleted_at).toBeNull();
+    const dupes = await hub.db.asOwner((tx) =>
+      tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT external_id FROM public.entities WHERE owner_id = $1 AND source = 'msgraph' GROUP BY external_id HAVING count(*) > 1) d`,
+        [alice.id],
+      ),
+    );
+    expect(dupes.rows[0]!.n).toBe(0);
+  });
+
+  it('honours 429 Retry-After and never has more than 4 requests in flight for the mailbox', async () => {
+    // Many messages with attachments: their metadata comes in concurrent $batch requests.
+    for (let n = 1000; n < 1100; n += 1)
+      put(
+        account,
+        'mail:inbox',
+        messagePayload(account, n, 'inbox', {
+          hasAttachments: true,
+          attachments: [{ id: `a${n}`, name: 'a.txt', contentType: 'text/plain', size: 3 }],
+        }),
+      );
+    standIn.state.behaviour.maxPageSize = 100;
+    standIn.state.behaviour.delayMs = 30;
+    const throttledBefore = standIn.state.counters.throttled;
+    standIn.state.behaviour.throttle = { count: 2, retryAfter: 1 };
+    await syncNow();
+    expect(standIn.state.counters.throttled - throttledBefore).toBe(2);
+    expect(await count('message')).toBe(131);
+    expect(standIn.state.maxInFlight.get(account.id)).toBeLessThanOrEqual(4);
+    expect(standIn.state.counters.concurrencyRefused).toBe(0);
+    expect(standIn.state.counters.batch).toBeGreaterThan(0);
+    standIn.state.behaviour.delayMs = 0;
+    standIn.state.behaviour.maxPageSize = 7;
+  });
+
+  it('polls by delta on a schedule (every pollMinutes, default 2): a change arrives with no sync request', async () => {
+    put(account, 'contacts', contactPayload(60));
+    // Two minutes pass (the last sync is made older), and the next polling tick queues a sync.
+    await hub.db.asOwner((tx) =>
+      tx.query(`UPDATE made_open.connections SET last_success_at = now() - interval '3 minutes' WHERE id = $1`, [
+        connectionId,
+      ]),
+    );
+    await eventually(async () => ((await entity('AAMkAD-con-60')) ? true : undefined), 'the polled contact', 30_000);
+    const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
+    expect(view.setup).toMatchObject({ mode: 'polling', pollMinutes: 2, summary: 'Polling every 2 min' });
+  });
+
+  it('a restarted hub resumes from the saved delta links (only the changes come)', async () => {
+    const graphBefore = standIn.state.counters.graph;
+    // The first hub stops (its jobs released), its database stays: as a restarted process finds it.
+    await hub.app.close();
+    for (const module of [...hub.modules].reverse()) await module.stop?.();
+    put(account, 'contacts', contactPayload(77));
+    const second = await composeOver(hub.database.db, { ...env, DATA_DIR: hub.dataDir }, { connectors: [] });
+    try {
+      const requested = await second.app.inject({
+        method: 'POST',
+        url: `/api/v1/connections/${connectionId}/sync`,
+        headers: bearer(alice),
+      });
+      expect(requested.statusCode).toBe(202);
+      await eventually(async () => {
+        const { rows } = await second.db.asOwner((tx) =>
+          tx.query<{ sync_state: string }>('SELECT sync_state FROM made_open.connections WHERE id = $1', [
+            connectionId,
+          ]),
+        );
+        return rows[0]!.sync_state === 'idle' ? true : undefined;
+      }, 'the resumed sync');
+      const { rows } = await second.db.asOwner((tx) =>
+        tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM public.entities WHERE source = 'msgraph' AND external_id = 'AAMkAD-con-77'`,
+        ),
+      );
+      expect(rows[0]!.n).toBe(1);
+      // One delta request per resource (5), no initial listing again.
+      expect(standIn.state.counters.graph - graphBefore).toBeLessThanOrEqual(6);
+      expect(
+        (await second.app.inject({ method: 'GET', url: `/api/v1/connections/${connectionId}`, headers: bearer(bob) }))
+          .statusCode,
+      ).toBe(404);
+    } finally {
+      await second.close();
+    }
+  });
+});

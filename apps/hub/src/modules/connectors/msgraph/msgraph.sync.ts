@@ -1,0 +1,318 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { Database, Sql } from '../../../platform/db/index.ts';
+import type { IngestItem } from '../../graph/index.ts';
+import type { Json, SyncContext, SyncPage } from '../connectors.contract.ts';
+import { ownerClaims } from '../connectors.sync.ts';
+import type { GraphClient } from './msgraph.client.ts';
+import { GraphError, ResyncRequired } from './msgraph.errors.ts';
+import { changeKeyOf, contactItems, eventItem, messageItem, source } from './msgraph.mapping.ts';
+import { defaultMailFolders, type MsgraphOptions } from './msgraph.options.ts';
+import { msgraphRepository as repo, type SeenItem } from './msgraph.repository.ts';
+
+/** Page sizes asked for with Prefer: odata.maxpagesize (Graph may send fewer). */
+export const pageSizes = { mail: 200, calendar: 200, contacts: 500 };
+/** A nextLink older than this is not resumed (SyncStateNotFound … generation): the resource starts over. */
+const staleNextLinkMs = 60 * 60_000;
+/** The calendar window is re-anchored (a new round) this often. */
+const rewindowMs = 30 * 24 * 60 * 60_000;
+const messageSelect =
+  'id,subject,from,sender,toRecipients,ccRecipients,receivedDateTime,sentDateTime,conversationId,internetMessageId,bodyPreview,body,isRead,hasAttachments,parentFolderId,changeKey';
+
+interface ResourceState {
+  /** The nextLink to continue with, or the deltaLink of the last finished round. */
+  link?: string;
+  kind?: 'next' | 'delta';
+  linkAt?: number;
+  /** The round's generation: a full round stamps every item it sees; the older ones are swept at its end. */
+  generation: number;
+  /** This round started from the initial query (first sync, or a resync after 410). */
+  full: boolean;
+  /** Calendar: the window this round's links were made for. */
+  window?: string;
+  windowAt?: number;
+}
+
+interface Cursor {
+  v: 1;
+  index: number;
+  resources: Record<string, ResourceState>;
+}
+
+export interface MsgraphSyncDeps {
+  db: Database;
+  clientFor(context: SyncContext<MsgraphOptions>): GraphClient;
+  defaultRegionOf(tx: Sql, ownerId: string): Promise<CountryCode | undefined>;
+}
+
+/** mail:<folder> for each folder, then calendar, then contacts. */
+export function resourcesOf(options: MsgraphOptions): string[] {
+  const folders = [...new Set([...defaultMailFolders, ...options.folders.map((f) => f.toLowerCase())])];
+  return [...folders.map((f) => `mail:${f}`), 'calendar', 'contacts'];
+}
+
+const stepLabels: Record<string, string> = {
+  'mail:inbox': 'Inbox',
+  'mail:sentitems': 'Sent Items',
+  'mail:archive': 'Archive',
+  calendar: 'Calendar',
+  contacts: 'Contacts',
+};
+const stepOf = (resource: string) => stepLabels[resource] ?? `Folder ${resource.slice(5)}`;
+
+function cursorOf(json: Json | null): Cursor {
+  const c = json as Partial<Cursor> | null;
+  if (c && c.v === 1 && typeof c.index === 'number' && c.resources && typeof c.resources === 'object')
+    return c as Cursor;
+  return { v: 1, index: 0, resources: {} };
+}
+
+function windowOf(options: MsgraphOptions) {
+  const day = 86_400_000;
+  const today = Math.floor(Date.now() / day) * day;
+  return {
+    key: `${options.calendarPastDays}/${options.calendarFutureDays}`,
+    start: new Date(today - options.calendarPastDays * day).toISOString(),
+    end: new Date(today + (options.calendarFutureDays + 1) * day).toISOString(),
+  };
+}
+
+function initialUrl(resource: string, options: MsgraphOptions): string {
+  if (resource.startsWith('mail:'))
+    return `/me/mailFolders/${encodeURIComponent(resource.slice(5))}/messages/delta?$select=${messageSelect}`;
+  if (resource === 'calendar') {
+    const w = windowOf(options);
+    return `/me/calendarView/delta?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}`;
+  }
+  return '/me/contacts/delta';
+}
+
+const preferOf = (resource: string) => {
+  const size = resource.startsWith('mail:')
+    ? pageSizes.mail
+    : resource === 'calendar'
+      ? pageSizes.calendar
+      : pageSizes.contacts;
+  return `odata.maxpagesize=${size}, IdType="ImmutableId"`;
+};
+
+interface DeltaAnswer {
+  value?: unknown[];
+  '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
+/**
+ * Delta sync (issue 13 §2, integrations.md §2.2): one resource at a time, one Graph page per
+ * sync page; nextLink/deltaLink per resource in the cursor (committed with the page, so a
+ * restart resumes); @removed deletes; 410 / syncStateNotFound start the resource over as a
+ * full round whose end sweeps what it no longer saw (mark-and-sweep by generation, so
+ * nothing vanishes and reappears and nothing is duplicated: items upsert by msgraph + id).
+ */
+export function createMsgraphSync(deps: MsgraphSyncDeps) {
+  async function page(context: SyncContext<MsgraphOptions>): Promise<SyncPage> {
+    const options = context.options;
+    const resources = resourcesOf(options);
+    const cursor = cursorOf(context.cursor);
+    if (cursor.index >= resources.length) cursor.index = 0;
+    const resource = resources[cursor.index]!;
+    const previous = cursor.resources[resource];
+    let state: ResourceState = previous ?? { generation: 0, full: true };
+    const w = windowOf(options);
+    const stale =
+      !state.link ||
+      (state.kind === 'next' && Date.now() - (state.linkAt ?? 0) > staleNextLinkMs) ||
+      (resource === 'calendar' && (state.window !== w.key || Date.now() - (state.windowAt ?? 0) > rewindowMs));
+    if (stale)
+      state = {
+        generation: state.generation + 1,
+        full: true,
+        window: resource === 'calendar' ? w.key : undefined,
+        windowAt: resource === 'calendar' ? Date.now() : undefined,
+      };
+    const client = deps.clientFor(context);
+    const url = state.link ?? initialUrl(resource, options);
+
+    let answer: DeltaAnswer;
+    try {
+      answer = await client.json<DeltaAnswer>({ url, headers: { prefer: preferOf(resource) } });
+    } catch (error) {
+      if (error instanceof ResyncRequired) {
+        // Start this resource over from its initial query; the sweep at its end removes what is gone.
+        cursor.resources[resource] = { generation: state.generation + 1, full: true };
+        return {
+          items: [],
+          cursor: cursor as unknown as Json,
+          done: false,
+          step: `${stepOf(resource)} (starting over)`,
+        };
+      }
+      const extraFolder =
+        resource.startsWith('mail:') && !(defaultMailFolders as readonly string[]).includes(resource.slice(5));
+      if (error instanceof GraphError && error.status === 404 && (extraFolder || resource === 'mail:archive')) {
+        // A folder the mailbox does not have (a personal account's Archive, a deleted folder): skip it.
+        context.logger.warn({ resource }, 'microsoft 365: folder not found; skipped');
+        return advance(cursor, resources, resource, { ...state, link: undefined }, [], [], []);
+      }
+      throw error;
+    }
+
+    // Graph may send an item twice (replays): the last copy wins, once per page.
+    const latest = new Map<string, Record<string, unknown>>();
+    for (const raw of answer.value ?? []) {
+      const item = raw as Record<string, unknown>;
+      if (typeof item?.id === 'string' && item.id.length > 0 && item.id.length <= 1000) {
+        latest.delete(item.id);
+        latest.set(item.id, item);
+      }
+    }
+    const removedIds: string[] = [];
+    const live: Record<string, unknown>[] = [];
+    for (const item of latest.values()) {
+      if (item['@removed']) removedIds.push(item.id as string);
+      else live.push(item);
+    }
+    const items: IngestItem[] = [];
+    const seen: SeenItem[] = [];
+
+    if (resource.startsWith('mail:')) {
+      const folder = resource.slice(5);
+      const withAttachments = live.filter((m) => m.hasAttachments === true).map((m) => m.id as string);
+      const attachments = new Map<string, unknown[]>();
+      if (withAttachments.length > 0) {
+        const answers = await client.batch(
+          withAttachments.map((id, n) => ({
+            id: String(n),
+            method: 'GET' as const,
+            url: `/me/messages/${encodeURIComponent(id)}/attachments?$select=id,name,contentType,size,isInline`,
+          })),
+        );
+        withAttachments.forEach((id, n) => {
+          const a = answers.get(String(n));
+          if (a && a.status === 200)
+            attachments.set(id, ((a.body as { value?: unknown[] } | undefined)?.value ?? []).slice(0, 250));
+        });
+      }
+      for (const message of live) {
+        const item = messageItem(message, {
+          folder,
+          self: context.label,
+          attachments: attachments.get(message.id as string),
+        });
+        if (!item) continue;
+        items.push(item);
+        seen.push({ externalId: item.externalId!, entityType: 'message', changeKey: changeKeyOf(message) });
+      }
+    } else if (resource === 'calendar') {
+      for (const event of live) {
+        const item = eventItem(event);
+        if (!item) continue;
+        items.push(item);
+        seen.push({ externalId: item.externalId!, entityType: 'calendar_event', changeKey: changeKeyOf(event) });
+      }
+    } else {
+      const claims = ownerClaims(context.ownerId);
+      const { region, owners } = await deps.db.asUser(claims, async (tx) => {
+        const region = await deps.defaultRegionOf(tx, context.ownerId);
+        const pairs = live.flatMap((c) => contactItems(c, region)?.identifiers ?? []);
+        return { region, owners: await repo.personsWith(tx, pairs) };
+      });
+      const ownerOf = new Map(owners.map((o) => [`${o.kind}:${o.value}`, o]));
+      const organizations = new Map<string, IngestItem>();
+      for (const contact of live) {
+        const mapped = contactItems(contact, region);
+        if (!mapped) continue;
+        // Merged through identifiers: a person who already has one of these emails or phones
+        // (and is not this contact) stays the one person; the contact adds no duplicate.
+        const existing = mapped.identifiers
+          .map((i) => ownerOf.get(`${i.kind}:${i.value}`))
+          .find((o) => o && !(o.source === source && o.external_id === mapped.person.externalId));
+        if (!existing) items.push(mapped.person);
+        if (mapped.organization && !organizations.has(mapped.organization.externalId!))
+          organizations.set(mapped.organization.externalId!, mapped.organization);
+        seen.push({ externalId: mapped.person.externalId!, entityType: 'person', changeKey: changeKeyOf(contact) });
+      }
+      // Organizations after the persons they link to (works_at resolves by email or phone).
+      items.push(...organizations.values());
+    }
+
+    const next = answer['@odata.nextLink'];
+    const delta = answer['@odata.deltaLink'];
+    if (next) {
+      cursor.resources[resource] = { ...state, link: next, kind: 'next', linkAt: Date.now() };
+      return {
+        items,
+        cursor: cursor as unknown as Json,
+        done: false,
+        step: stepOf(resource),
+        removed: removedIds.map((externalId) => ({ source, externalId })),
+        commit: commitOf(context, resource, cursor.resources[resource]!, seen, removedIds),
+      };
+    }
+    // The round of this resource is over: a full one sweeps what it did not see.
+    let swept: string[] = [];
+    if (state.full) {
+      const pageIds = new Set(seen.map((s) => s.externalId));
+      swept = (
+        await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
+          repo.unseenSince(tx, context.connectionId, resource, state.generation),
+        )
+      ).filter((id) => !pageIds.has(id));
+    }
+    return advance(
+      cursor,
+      resources,
+      resource,
+      { ...state, link: delta, kind: delta ? 'delta' : undefined, linkAt: Date.now(), full: false },
+      items,
+      seen,
+      [...removedIds, ...swept],
+      context,
+    );
+  }
+
+  function commitOf(
+    context: SyncContext<MsgraphOptions>,
+    resource: string,
+    state: ResourceState,
+    seen: SeenItem[],
+    removed: string[],
+  ) {
+    return async (tx: Sql) => {
+      const row = {
+        connectionId: context.connectionId,
+        ownerId: context.ownerId,
+        resource,
+        generation: state.generation,
+      };
+      await repo.forget(tx, context.connectionId, removed);
+      await repo.saveSeen(tx, row, seen);
+    };
+  }
+
+  function advance(
+    cursor: Cursor,
+    resources: string[],
+    resource: string,
+    state: ResourceState,
+    items: IngestItem[],
+    seen: SeenItem[],
+    removed: string[],
+    context?: SyncContext<MsgraphOptions>,
+  ): SyncPage {
+    cursor.resources[resource] = state;
+    const last = cursor.index + 1 >= resources.length;
+    cursor.index = last ? 0 : cursor.index + 1;
+    return {
+      items,
+      cursor: cursor as unknown as Json,
+      done: last,
+      step: stepOf(resource),
+      removed: removed.map((externalId) => ({ source, externalId })),
+      commit: context ? commitOf(context, resource, state, seen, removed) : undefined,
+    };
+  }
+
+  return { page };
+}
+
+export type MsgraphSync = ReturnType<typeof createMsgraphSync>;

@@ -1,0 +1,131 @@
+/**
+ * STAND-IN state for Microsoft's identity platform and Graph (test support only): one
+ * mailbox per account with messages per folder, events, contacts, each change numbered
+ * so delta tokens can say "changes after N". Built from the documented payloads
+ * (integrations.md §2). Modules (login, me, mail, calendar, contacts, batch) share it.
+ */
+export interface Collection {
+  /** Latest state of each item; `removed` items are tombstones delta reports as @removed. */
+  items: Map<string, { version: number; removed: boolean; body: Record<string, unknown> }>;
+}
+
+export interface StandInAccount {
+  id: string;
+  mail: string;
+  displayName: string;
+  /** Collections by resource: mail:<folder>, calendar, contacts. */
+  collections: Map<string, Collection>;
+  version: number;
+  /** Tokens issued before this version answer 410 Gone (an expired delta token). */
+  minVersion: number;
+}
+
+export interface StandInApp {
+  clientId: string;
+  /** Absent: a public client. */
+  clientSecret?: string;
+  redirectUris: string[];
+}
+
+export interface Behaviour {
+  /** The next N Graph requests answer 429 with this Retry-After (seconds). */
+  throttle: { count: number; retryAfter: number };
+  /** The next N delta requests with a token answer 400 syncStateNotFound. */
+  syncStateNotFound: number;
+  /** Repeat the last item of each page at the start of the next (Graph's replays). */
+  replay: boolean;
+  /** Slow every Graph request down by this much (to observe concurrency). */
+  delayMs: number;
+  /** Refresh tokens answer invalid_grant (revoked consent, password change). */
+  revoked: boolean;
+  /** Default page size when the client sends no Prefer odata.maxpagesize. */
+  pageSize: number;
+  /** The most a page holds whatever the client prefers (Graph may send fewer than asked). */
+  maxPageSize: number;
+}
+
+export interface StandInState {
+  apps: Map<string, StandInApp>;
+  accounts: Map<string, StandInAccount>;
+  /** code -> the grant it stands for. */
+  codes: Map<string, { clientId: string; accountId: string; challenge: string; redirectUri: string; scope: string }>;
+  /** refresh token -> account; each is replaced (rotated) on use. */
+  refreshTokens: Map<string, { accountId: string; clientId: string; scope: string }>;
+  /** access token -> account; `expiresAt` epoch ms. */
+  accessTokens: Map<string, { accountId: string; expiresAt: number }>;
+  behaviour: Behaviour;
+  /** The account the authorize page signs in (the "user" at the login screen). */
+  signInAs: string | undefined;
+  /** Observed: requests in flight now and at most, per account; counts per kind. */
+  inFlight: Map<string, number>;
+  maxInFlight: Map<string, number>;
+  counters: {
+    token: number;
+    refresh: number;
+    graph: number;
+    throttled: number;
+    concurrencyRefused: number;
+    batch: number;
+  };
+  /** Access tokens live this long (ms). */
+  accessTtlMs: number;
+}
+
+export function createState(): StandInState {
+  return {
+    apps: new Map(),
+    accounts: new Map(),
+    codes: new Map(),
+    refreshTokens: new Map(),
+    accessTokens: new Map(),
+    behaviour: {
+      throttle: { count: 0, retryAfter: 1 },
+      syncStateNotFound: 0,
+      replay: false,
+      delayMs: 0,
+      revoked: false,
+      pageSize: 10,
+      maxPageSize: 1000,
+    },
+    signInAs: undefined,
+    inFlight: new Map(),
+    maxInFlight: new Map(),
+    counters: { token: 0, refresh: 0, graph: 0, throttled: 0, concurrencyRefused: 0, batch: 0 },
+    accessTtlMs: 3_600_000,
+  };
+}
+
+export function collectionOf(account: StandInAccount, resource: string): Collection {
+  let collection = account.collections.get(resource);
+  if (!collection) {
+    collection = { items: new Map() };
+    account.collections.set(resource, collection);
+  }
+  return collection;
+}
+
+/** Adds or changes an item (a new version); delta reports it after older tokens. */
+export function put(account: StandInAccount, resource: string, body: Record<string, unknown> & { id: string }) {
+  account.version += 1;
+  collectionOf(account, resource).items.set(body.id, { version: account.version, removed: false, body });
+}
+
+/** Deletes an item: delta reports `{id, @removed: {reason: "deleted"}}`. */
+export function remove(account: StandInAccount, resource: string, id: string) {
+  account.version += 1;
+  const item = collectionOf(account, resource).items.get(id);
+  collectionOf(account, resource).items.set(id, {
+    version: account.version,
+    removed: true,
+    body: item?.body ?? { id },
+  });
+}
+
+export function addAccount(
+  state: StandInState,
+  account: { id: string; mail: string; displayName: string },
+): StandInAccount {
+  const created: StandInAccount = { ...account, collections: new Map(), version: 0, minVersion: 0 };
+  state.accounts.set(account.id, created);
+  return created;
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { Hub } from '../../../../composition.ts';
+import { bearer, type SignedUpUser } from '../../../../../test/users.ts';
+import { startMsgraphStandIn, type MsgraphStandIn } from './stand-in/server.ts';
+import { addAccount, type StandInAccount } from './stand-in/state.ts';
+
+export const publicUrl = 'https://hub.example.test';
+export const webOrigin = 'http://web.example.test';
+export const returnTo = `${webOrigin}/settings/connections`;
+
+/** The STAND-IN Graph + login server and the env that points a hub at it. */
+export async function msgraphStandIn(): Promise<{ standIn: MsgraphStandIn; env: Record<string, string> }> {
+  const standIn = await startMsgraphStandIn();
+  return {
+    standIn,
+    env: {
+      MSGRAPH_LOGIN_URL: standIn.loginUrl,
+      MSGRAPH_API_URL: standIn.graphUrl,
+      PUBLIC_URL: publicUrl,
+      CORS_ORIGINS: webOrigin,
+    },
+  };
+}
+
+/** An app registration the stand-in knows, its wallet credential (tested), and a mailbox. */
+export async function registerApp(
+  hub: Pick<Hub, 'app'>,
+  standIn: MsgraphStandIn,
+  user: SignedUpUser,
+  options: { secret?: boolean; mail?: string } = {},
+) {
+  const clientId = randomUUID();
+  const clientSecret = options.secret === false ? undefined : `secret-${randomUUID()}`;
+  standIn.state.apps.set(clientId, { clientId, clientSecret, redirectUris: [`${publicUrl}/oauth/microsoft/callback`] });
+  const mail = options.mail ?? `user-${randomUUID().slice(0, 8)}@contoso.example`;
+  const account = addAccount(standIn.state, { id: randomUUID(), mail, displayName: 'Test User' });
+  const created = await hub.app.inject({
+    method: 'POST',
+    url: '/api/v1/credentials',
+    headers: bearer(user),
+    payload: {
+      type: 'microsoft',
+      name: 'Work 365',
+      secret: { tenantId: 'common', clientId, clientSecret: clientSecret ?? '' },
+    },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  const credentialId = created.json().id as string;
+  const tested = await hub.app.inject({
+    method: 'POST',
+    url: `/api/v1/credentials/${credentialId}/test`,
+    headers: bearer(user),
+  });
+  expect(tested.json().ok, tested.body).toBe(true);
+  return { clientId, clientSecret, credentialId, account };
+}
+
+/**
+ * The browser's trip: POST authorize, follow Microsoft's (stand-in's) redirect back to the
+ * hub's callback, and return where the hub sends the browser next.
+ */
+export async function signIn(
+  hub: Pick<Hub, 'app'>,
+  standIn: MsgraphStandIn,
+  user: SignedUpUser,
+  input: { credentialId: string; account: StandInAccount; options?: Record<string, unknown>; connectionId?: string },
+) {
+  const started = await hub.app.inject({
+    method: 'POST',
+    url: '/api/v1/connections/microsoft/authorize',
+    headers: bearer(user),
+    payload: {
+      credentialId: input.credentialId,
+      options: input.options ?? {},
+      connectionId: input.connectionId,
+      returnTo,
+    },
+  });
+  expect(started.statusCode, started.body).toBe(200);
+  const { authorizeUrl } = started.json() as { authorizeUrl: string };
+  standIn.state.signInAs = input.account.id;
+  const atMicrosoft = await fetch(authorizeUrl, { redirect: 'manual' });
+  expect(atMicrosoft.status).toBe(302);
+  const callback = new URL(atMicrosoft.headers.get('location')!);
+  expect(callback.origin + callback.pathname).toBe(`${publicUrl}/oauth/microsoft/callback`);
+  const back = await hub.app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}` });
+  expect(back.statusCode, back.body).toBe(303);
+  const location = new URL(back.headers.location as string);
+  return {
+    authorizeUrl,
+    callbackUrl: `${callback.pathname}${callback.search}`,
+    location,
+    connectionId: location.searchParams.get('connection'),
+    error: location.searchParams.get('reason'),
+  };
+}

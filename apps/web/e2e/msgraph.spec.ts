@@ -1,0 +1,90 @@
+import { expect, test, type Page } from '@playwright/test';
+import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
+
+// Microsoft 365 through the REAL redirect flow: the connect form starts the sign-in at the hub,
+// the browser goes to the Microsoft login STAND-IN (apps/hub/src/modules/connectors/msgraph/
+// test/stand-in, started by run.mjs; it signs its test mailbox in at once), comes back to the
+// hub's /oauth/microsoft/callback, and lands on Settings → Connections with the connection.
+const msgraph = JSON.parse(process.env.E2E_MSGRAPH ?? '{}') as { clientId: string; account: string };
+const hub = process.env.E2E_HUB_URL!;
+const apikey = process.env.E2E_ANON_KEY!;
+const user = uniqueEmail('msgraph');
+let page: Page;
+let token: string;
+
+async function hubApi(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${hub}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: (await response.json().catch(() => undefined)) as Record<string, unknown> };
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ browser }) => {
+  page = await (await browser.newContext()).newPage();
+  await signUp(page, user);
+  const signIn = await fetch(`${hub}/auth/v1/token?grant_type=password`, {
+    method: 'POST',
+    headers: { apikey, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user, password: 'correct horse battery' }),
+  });
+  token = ((await signIn.json()) as { access_token: string }).access_token;
+});
+test.afterAll(async () => page.context().close());
+
+test('without a Microsoft 365 credential, the connect card says to add one', async () => {
+  await page.goto('/settings/connections');
+  await expect(page.getByText('No Microsoft 365 account is connected yet.').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Add a Microsoft 365 credential' })).toHaveAttribute(
+    'href',
+    '/settings/credentials?add=microsoft',
+  );
+});
+
+test('connects Microsoft 365 through the sign-in redirect, then shows mode, sync and counts', async () => {
+  const created = await hubApi('POST', '/credentials', {
+    type: 'microsoft',
+    name: 'Contoso app',
+    secret: { tenantId: 'common', clientId: msgraph.clientId, clientSecret: '' },
+  });
+  expect(created.status).toBe(201);
+  expect((await hubApi('POST', `/credentials/${String(created.json.id)}/test`)).json.ok).toBe(true);
+
+  await page.goto('/settings/connections');
+  await expect(page.getByLabel('App registration').filter(VISIBLE)).toHaveValue(String(created.json.id));
+  await page.getByLabel('Calendar: days back').filter(VISIBLE).fill('400');
+  await inspect(page, 'msgraph-connect-form');
+  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+  // Microsoft (the stand-in) → the hub's callback → back here.
+  await page.waitForURL(/\/settings\/connections\?msgraph=connected/);
+  await expect(page.getByText('Microsoft 365 is connected.').filter(VISIBLE)).toBeVisible();
+  const card = page.getByRole('group', { name: msgraph.account });
+  await expect(card).toBeVisible();
+  await expect(card.getByText('Polling every 2 min')).toBeVisible();
+  // The first sync runs (a progress bar while it does) and ends with its counts.
+  await expect(card.getByText('Not yet')).toBeHidden({ timeout: 60_000 });
+  await expect(card.getByRole('progressbar')).toBeHidden({ timeout: 60_000 });
+  await expect(card.getByText(/^\d[\d,]*$/).first()).toBeVisible();
+  await inspect(page, 'msgraph-connected');
+  const { json } = await hubApi('GET', '/connections');
+  const connection = (json.connections as { provider: string; sync: { itemsSynced: number } }[]).find(
+    (c) => c.provider === 'microsoft',
+  )!;
+  expect(connection.sync.itemsSynced).toBeGreaterThanOrEqual(40);
+});
+
+test('sync now, and disconnect', async () => {
+  await page.goto('/settings/connections');
+  const card = page.getByRole('group', { name: msgraph.account });
+  await card.getByRole('button', { name: 'Sync now' }).click();
+  await expect(card.getByRole('button', { name: 'Sync now' })).toBeEnabled({ timeout: 60_000 });
+  await card.getByRole('button', { name: 'Disconnect' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Disconnect' }).click();
+  await expect(page.getByText('No Microsoft 365 account is connected yet.').filter(VISIBLE)).toBeVisible();
+});
