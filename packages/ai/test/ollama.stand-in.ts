@@ -13,6 +13,8 @@ export const installedModels = ['llama3.2:3b', 'nomic-embed-text:latest', 'test/
 
 export interface OllamaStandIn extends StandInServer {
   reply: (body: { messages: Array<{ role: string; content: string }> }) => string;
+  /** Milliseconds between streamed pieces (default 2); the e2e run slows it so Stop has time to act. */
+  paceMs?: number;
   chatBodies(): Array<{ model: string; messages: Array<{ role: string; content: string }> }>;
 }
 
@@ -72,7 +74,7 @@ export async function startOllamaStandIn(): Promise<OllamaStandIn> {
     for (let i = 0; i < text.length; i += 5) {
       if (closed()) return;
       res.write(line(text.slice(i, i + 5)));
-      await sleep(2);
+      await sleep(standIn.paceMs ?? 2);
     }
     res.write(
       `${JSON.stringify({ model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 5_000_000, load_duration: 1_000_000, prompt_eval_count: 42, prompt_eval_duration: 1_000_000, eval_count: 12, eval_duration: 2_000_000 })}\n`,

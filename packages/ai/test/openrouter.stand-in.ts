@@ -40,6 +40,8 @@ export interface OpenRouterStandIn extends StandInServer {
   }>;
   /** What the next answers say; by default they cite the first source. */
   reply: (body: { messages: Array<{ role: string; content: string }> }) => string;
+  /** Milliseconds between streamed pieces (default 2); the e2e run slows it so Stop has time to act. */
+  paceMs?: number;
 }
 
 function pieces(text: string): string[] {
@@ -98,7 +100,7 @@ export async function startOpenRouterStandIn(): Promise<OpenRouterStandIn> {
       if (closed()) return;
       res.write(chunk(first ? { role: 'assistant', content: piece } : { content: piece }));
       first = false;
-      await sleep(2);
+      await sleep(standIn.paceMs ?? 2);
     }
     res.write(chunk({}, 'stop'));
     const promptTokens = Math.ceil(req.body.length / 4);

@@ -22,8 +22,11 @@ function answer(where: string) {
 
 const openrouter = await startOpenRouterStandIn();
 openrouter.reply = answer('From the cloud stand-in');
+// A long answer streams for about a minute, so a loaded machine cannot finish it before Stop.
+openrouter.paceMs = 30;
 const ollama = await startOllamaStandIn();
 ollama.reply = answer('From the local stand-in');
+ollama.paceMs = 30;
 process.stdout.write(`${JSON.stringify({ openrouter: openrouter.url, ollama: ollama.url })}\n`);
 
 const stop = () => void Promise.all([openrouter.close(), ollama.close()]).finally(() => process.exit(0));
