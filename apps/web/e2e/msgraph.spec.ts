@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
+import { hubSession } from './api';
 
 // Microsoft 365 through the REAL redirect flow: the connect form starts the sign-in at the hub,
 // the browser goes to the Microsoft login STAND-IN (apps/hub/src/modules/connectors/msgraph/
@@ -7,7 +8,6 @@ import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
 // hub's /oauth/microsoft/callback, and lands on Settings → Connections with the connection.
 const msgraph = JSON.parse(process.env.E2E_MSGRAPH ?? '{}') as { clientId: string; account: string };
 const hub = process.env.E2E_HUB_URL!;
-const apikey = process.env.E2E_ANON_KEY!;
 const user = uniqueEmail('msgraph');
 let page: Page;
 let token: string;
@@ -29,12 +29,7 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async ({ browser }) => {
   page = await (await browser.newContext()).newPage();
   await signUp(page, user);
-  const signIn = await fetch(`${hub}/auth/v1/token?grant_type=password`, {
-    method: 'POST',
-    headers: { apikey, 'content-type': 'application/json' },
-    body: JSON.stringify({ email: user, password: 'correct horse battery' }),
-  });
-  token = ((await signIn.json()) as { access_token: string }).access_token;
+  ({ token } = await hubSession(user));
 });
 test.afterAll(async () => page.context().close());
 
