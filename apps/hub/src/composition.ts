@@ -227,6 +227,9 @@ export async function composeHub(
     outbound,
     wallet: wallet.service,
     defaultRegionOf: auth.settings.defaultRegionOf,
+    // Write-back: hub edits of persons from Outlook contacts are pushed by an event consumer.
+    ingest: graph.ingest,
+    events,
     pollTickMs: options.msgraphPollTickMs,
   });
   /** The connectors this hub ships, one folder each under modules/connectors/<provider>/. */

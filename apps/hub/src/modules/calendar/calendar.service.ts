@@ -74,7 +74,8 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const byProvider = new Map<string, string[]>();
     for (const connection of await connectors.list(user)) {
       if (connection.status !== 'active' || !registry.get(connection.provider)?.calendar) continue;
-      byProvider.set(connection.provider, [...(byProvider.get(connection.provider) ?? []), connection.id]);
+      // Keyed by the source its events carry (msgraph for Microsoft 365), which rows name.
+      byProvider.set(connection.source, [...(byProvider.get(connection.source) ?? []), connection.id]);
     }
     return (source: string | null) => {
       const ids = source === null ? undefined : byProvider.get(source);
@@ -477,7 +478,17 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       if (!row || row.deleted) throw new NotFoundError('event');
       if (row.source !== localSource) {
         const open = await openFor(user, row);
-        await viaProvider(() => open.capability.delete(open.context, { externalId: row.external_id! }));
+        try {
+          await viaProvider(() => open.capability.delete(open.context, { externalId: row.external_id! }));
+        } catch (error) {
+          if (!(error instanceof ConnectorConflict)) throw error;
+          // Changed there since the hub saw it: nothing is deleted; the hub shows the newer copy.
+          await db.asUser(user.claims, (tx) => ingestOne(tx, user, error.current));
+          throw new ConflictError(
+            'The event was changed in the other calendar since this hub last saw it. Nothing was deleted: look at it again.',
+            'write_conflict',
+          );
+        }
       }
       await deps.graph.deleteEntity(user, entityId);
       if (row.source === localSource && row.properties.kind === 'master') {

@@ -334,6 +334,11 @@ export class ConnectorConflict extends Error {
 export interface Connector<OptionsSchema extends z.ZodType = z.ZodType> {
   /** The provider's id in the registry (packages/shared/src/providers). */
   provider: string;
+  /**
+   * The `source` its ingest items carry, when it is not the provider id (Microsoft 365's
+   * items say `msgraph`): write-back finds an entity's connection by it. Default: `provider`.
+   */
+  source?: string;
   /** Capabilities of the provider a connection can configure (the provider's needsConnection ones). */
   capabilities: readonly string[];
   /** The connection's options (which number, which folders); validated before connect. */

@@ -33,6 +33,8 @@ export const syncViewSchema = z.object({
 export const connectionViewSchema = z.object({
   id: z.string().uuid(),
   provider: z.string(),
+  /** The `source` the connection's entities carry (the provider id unless its connector says otherwise). */
+  source: z.string(),
   credentialId: z.string().uuid(),
   accountId: z.string().nullable(),
   label: z.string(),

@@ -29,6 +29,7 @@ export function toView(row: ConnectionRow, registry: ConnectorRegistry, publicUr
   return {
     id: row.id,
     provider: row.provider,
+    source: registry.get(row.provider)?.source ?? row.provider,
     credentialId: row.credential_id,
     accountId: row.account_id,
     label: row.label,

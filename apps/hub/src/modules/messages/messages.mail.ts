@@ -8,10 +8,10 @@ export type MailConnections = Pick<ConnectorsModule['service'], 'open' | 'list'>
 
 /** The owner's mail accounts, as the inbox needs them: by the provider that brought a message. */
 export function mailAccounts(connections: MailConnections, logger: Logger) {
-  /** Ids of the owner's live connections of this provider (the `source` a connector gives its messages). */
-  async function idsFor(user: AuthenticatedUser, provider: string) {
+  /** Ids of the owner's live connections whose entities carry this `source` (the provider's id, or msgraph). */
+  async function idsFor(user: AuthenticatedUser, source: string) {
     const views = await connections.list(user);
-    return views.filter((view) => view.status === 'active' && view.provider === provider).map((view) => view.id);
+    return views.filter((view) => view.status === 'active' && view.source === source).map((view) => view.id);
   }
 
   /** Each live mail connection of this provider, opened; the caller tries them in turn. */

@@ -8,7 +8,14 @@ import type { WalletService } from '../../wallet/index.ts';
 import type { ConnectorRegistry } from '../connectors.registry.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { createAuthorizeFlow } from './msgraph.authorize.ts';
-import { createMsgraphConnector, loginBaseOf } from './msgraph.connector.ts';
+import type { EventsModule } from '../../events/index.ts';
+import type { Ingest } from '../../graph/index.ts';
+import type { Conflicts } from '../connectors.conflicts.ts';
+import { createMsgraphCalendarWrite } from './msgraph.calendar-write.ts';
+import { createMsgraphConnector, loginBaseOf, type MsgraphWriteBack } from './msgraph.connector.ts';
+import { createContactsPush } from './msgraph.contacts-push.ts';
+import { createMsgraphContactsWrite } from './msgraph.contacts-write.ts';
+import { createMsgraphMail } from './msgraph.mail.ts';
 import { createPolling } from './msgraph.polling.ts';
 import { msgraphRoutes } from './msgraph.routes.ts';
 import { createMsgraphSync, type MsgraphSync } from './msgraph.sync.ts';
@@ -43,6 +50,9 @@ export interface MsgraphDeps {
   outbound: OutboundClient;
   wallet: Pick<WalletService, 'describe' | 'unseal' | 'seal' | 'open'>;
   defaultRegionOf(tx: Sql, ownerId: string): Promise<CountryCode | undefined>;
+  /** Graph ingest and the event consumers: for pushing hub edits of Outlook contacts (write-back). */
+  ingest?: Ingest;
+  events?: Pick<EventsModule, 'subscribe'>;
   /** Polling tick (tests shorten it). Default 30 s. */
   pollTickMs?: number;
 }
@@ -66,10 +76,38 @@ export function createMsgraph(deps: MsgraphDeps) {
     tokens,
     // The sync needs clientFor, made here: it is built just below, before any sync can run.
     sync: () => sync,
+    writeBack: () => writeBack,
   });
   const sync: MsgraphSync = createMsgraphSync({ db: deps.db, clientFor, defaultRegionOf: deps.defaultRegionOf });
+  const writeDeps = { db: deps.db, clientFor, defaultRegionOf: deps.defaultRegionOf };
+  const writeBack: MsgraphWriteBack = {
+    mail: createMsgraphMail(writeDeps),
+    calendar: createMsgraphCalendarWrite(writeDeps),
+    contacts: createMsgraphContactsWrite(writeDeps),
+  };
 
-  function attach(connectors: { service: ConnectorsService; registry: ConnectorRegistry }): HubModule {
+  function attach(connectors: {
+    service: ConnectorsService;
+    registry: ConnectorRegistry;
+    conflicts?: Conflicts;
+  }): HubModule {
+    // Hub edits of persons from Outlook contacts are pushed there; their conflicts resolved here.
+    if (deps.events && deps.ingest && connectors.conflicts) {
+      const push = createContactsPush({
+        db: deps.db,
+        logger: deps.logger,
+        ingest: deps.ingest,
+        connectors: connectors.service,
+        conflicts: connectors.conflicts,
+      });
+      deps.events.subscribe({
+        name: 'msgraph-contacts-push',
+        types: ['data.EntityUpdated'],
+        transactional: false,
+        handler: (event) => push.handle(event),
+      });
+      connectors.conflicts.handle('contacts', push.resolve);
+    }
     const flow = createAuthorizeFlow({
       config: deps.config,
       db: deps.db,

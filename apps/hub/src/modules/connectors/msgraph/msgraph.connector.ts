@@ -4,6 +4,9 @@ import type { ProviderUrls } from '../../../platform/config.ts';
 import {
   ConnectorError,
   defineConnector,
+  type CalendarCapability,
+  type ContactsCapability,
+  type MailCapability,
   type ConnectContext,
   type ConnectionContext,
 } from '../connectors.contract.ts';
@@ -30,6 +33,14 @@ export interface MsgraphConnectorDeps {
   tokens: TokenStore;
   /** The delta sync (built after the connector: it needs clientFor). */
   sync: () => MsgraphSync;
+  /** Write-back (mail, calendar, contacts), built after the connector too (it needs clientFor). */
+  writeBack: () => MsgraphWriteBack;
+}
+
+export interface MsgraphWriteBack {
+  mail: MailCapability<MsgraphOptions>;
+  calendar: CalendarCapability<MsgraphOptions>;
+  contacts: ContactsCapability<MsgraphOptions>;
 }
 
 export const graphBaseOf = (urls: ProviderUrls) => (urls.MSGRAPH_API_URL ?? defaultGraphUrl).replace(/\/+$/, '');
@@ -55,6 +66,8 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
 
   const connector = defineConnector({
     provider: 'microsoft',
+    // Its entities carry source msgraph: write-back finds their connection by it.
+    source: 'msgraph',
     capabilities: ['email', 'calendar', 'contacts'],
     options: msgraphOptionsSchema,
     async connect(context) {
@@ -79,6 +92,22 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
     },
     sync: {
       page: (context) => deps.sync().page(context),
+    },
+    mail: {
+      send: (context, email) => deps.writeBack().mail.send(context, email),
+      attachment: (context, message, id) => deps.writeBack().mail.attachment(context, message, id),
+      setRead: (context, message, read) => deps.writeBack().mail.setRead!(context, message, read),
+    },
+    calendar: {
+      create: (context, event) => deps.writeBack().calendar.create(context, event),
+      update: (context, event, changes) => deps.writeBack().calendar.update(context, event, changes),
+      delete: (context, event) => deps.writeBack().calendar.delete(context, event),
+      respond: (context, event, response, comment) =>
+        deps.writeBack().calendar.respond(context, event, response, comment),
+    },
+    contacts: {
+      create: (context, contact) => deps.writeBack().contacts.create(context, contact),
+      update: (context, contact, changes) => deps.writeBack().contacts.update(context, contact, changes),
     },
     setup(connection) {
       const minutes = connection.options.pollMinutes;

@@ -325,6 +325,8 @@ export function eventItem(event: Obj): IngestItem | undefined {
     recurrence: event.recurrence ? rruleOf(event.recurrence) : undefined,
     seriesId: str(event.seriesMasterId, 500),
     showAs: showAs.has(String(event.showAs)) ? String(event.showAs) : undefined,
+    // The version the hub saw: write-back sends it as If-Match (a stale one is a conflict).
+    changeKey: changeKeyOf(event),
   });
   if (!('startsAt' in properties)) return undefined;
   return {

@@ -61,6 +61,44 @@ export const msgraphRepository = {
     return rows[0] ? rows[0].change_key : undefined;
   },
 
+  /**
+   * Write-back stored a new version of an item (our own PATCH, POST, RSVP): its change key, so
+   * the next delta, bringing that same version, is not taken for a remote edit. A new row takes
+   * the newest generation of its resource, so a full round under way does not sweep it.
+   */
+  async recordWrite(
+    tx: Sql,
+    row: { connectionId: string; ownerId: string; resource: string; entityType: SeenItem['entityType'] },
+    externalId: string,
+    changeKey: string | undefined,
+  ) {
+    await tx.query(
+      `INSERT INTO ${items} (connection_id, owner_id, resource, external_id, entity_type, change_key, generation)
+       VALUES ($1, $2, $3, $4, $5, $6,
+         (SELECT coalesce(max(generation), 0) FROM ${items} WHERE connection_id = $1 AND resource = $3))
+       ON CONFLICT (connection_id, external_id) DO UPDATE SET change_key = EXCLUDED.change_key, updated_at = now()`,
+      [row.connectionId, row.ownerId, row.resource, externalId, row.entityType, changeKey ?? null],
+    );
+  },
+
+  /** The change keys the connection holds for these items (absent: never seen). */
+  async changeKeys(tx: Sql, connectionId: string, externalIds: string[]): Promise<Map<string, string | null>> {
+    const { rows } = await tx.query<{ external_id: string; change_key: string | null }>(
+      `SELECT external_id, change_key FROM ${items} WHERE connection_id = $1 AND external_id = ANY($2::text[])`,
+      [connectionId, externalIds],
+    );
+    return new Map(rows.map((r) => [r.external_id, r.change_key]));
+  },
+
+  /** The connection that synced a Graph item (a contact), when one did. */
+  async connectionOf(tx: Sql, externalId: string, entityType: SeenItem['entityType']): Promise<string | undefined> {
+    const { rows } = await tx.query<{ connection_id: string }>(
+      `SELECT connection_id FROM ${items} WHERE external_id = $1 AND entity_type = $2 ORDER BY updated_at DESC LIMIT 1`,
+      [externalId, entityType],
+    );
+    return rows[0]?.connection_id;
+  },
+
   /** Persons that already own any of these identifiers, with their provenance. */
   async personsWith(tx: Sql, pairs: { kind: string; value: string }[]) {
     if (pairs.length === 0) return [];

@@ -8,6 +8,7 @@ import { GraphError, ResyncRequired } from './msgraph.errors.ts';
 import { changeKeyOf, contactItems, eventItem, messageItem, source } from './msgraph.mapping.ts';
 import { defaultMailFolders, type MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo, type SeenItem } from './msgraph.repository.ts';
+import { dropKnownVersions } from './msgraph.write.ts';
 
 /** Page sizes asked for with Prefer: odata.maxpagesize (Graph may send fewer). */
 export const pageSizes = { mail: 200, calendar: 200, contacts: 500 };
@@ -234,6 +235,9 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       // Organizations after the persons they link to (works_at resolves by email or phone).
       items.push(...organizations.values());
     }
+
+    // Our own write-back coming back (its change key recorded when written) is not ingested again.
+    await dropKnownVersions(deps.db, context, items, seen);
 
     const next = answer['@odata.nextLink'];
     const delta = answer['@odata.deltaLink'];

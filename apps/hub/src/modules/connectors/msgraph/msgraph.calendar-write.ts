@@ -1,0 +1,143 @@
+import type { IngestItem } from '../../graph/index.ts';
+import {
+  ConnectorConflict,
+  ConnectorError,
+  type CalendarCapability,
+  type CalendarEventWrite,
+} from '../connectors.contract.ts';
+import { graphErrorOf } from './msgraph.errors.ts';
+import { changeKeyOf, eventItem } from './msgraph.mapping.ts';
+import type { MsgraphOptions } from './msgraph.options.ts';
+import {
+  ifMatchOf,
+  isStaleVersion,
+  preferImmutable,
+  recordWrite,
+  storedChangeKey,
+  type MsgraphContext,
+  type MsgraphWriteDeps,
+  type Obj,
+} from './msgraph.write.ts';
+
+/** Answers in UTC (as delta does without the header), with the ids delta uses. */
+const prefer = `outlook.timezone="UTC", ${preferImmutable}`;
+const eventPath = (id: string) => `/me/events/${encodeURIComponent(id)}`;
+const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
+const dayMs = 86_400_000;
+
+/** A hub time as Graph's dateTimeTimeZone: instants in UTC; all-day dates at midnight in the event's zone. */
+function graphTime(value: string, allDay: boolean, zone: string | undefined) {
+  if (allDay) return { dateTime: `${value.slice(0, 10)}T00:00:00`, timeZone: zone ?? 'UTC' };
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new ConnectorError('account', `"${value.slice(0, 40)}" is not a time Outlook can take.`);
+  return { dateTime: new Date(ms).toISOString().slice(0, 23), timeZone: 'UTC' };
+}
+
+/** The Graph event body for a hub write: only the fields given (PATCH changes those alone). */
+export function graphEventOf(write: Partial<CalendarEventWrite>): Obj {
+  const body: Obj = {};
+  if (write.title !== undefined) body.subject = write.title;
+  if (write.notes !== undefined) body.body = { contentType: 'text', content: write.notes };
+  if (write.startsAt !== undefined) {
+    const allDay = write.allDay ?? isDate(write.startsAt);
+    body.isAllDay = allDay;
+    body.start = graphTime(write.startsAt, allDay, write.timeZone);
+    // Graph needs an end: all-day ends the next midnight at the least, a timed event ends when it starts.
+    let end = write.endsAt;
+    if (allDay && (!end || Date.parse(end.slice(0, 10)) <= Date.parse(write.startsAt.slice(0, 10))))
+      end = new Date(Date.parse(write.startsAt.slice(0, 10)) + dayMs).toISOString().slice(0, 10);
+    body.end = graphTime(end ?? write.startsAt, allDay, write.timeZone);
+  } else if (write.endsAt !== undefined) {
+    body.end = graphTime(write.endsAt, write.allDay ?? isDate(write.endsAt), write.timeZone);
+  }
+  if (write.location !== undefined) body.location = { displayName: write.location };
+  if (write.attendees !== undefined)
+    body.attendees = write.attendees.map((a) => ({
+      emailAddress: a.name ? { address: a.address, name: a.name } : { address: a.address },
+      type: 'required',
+    }));
+  if (write.onlineMeeting !== undefined) body.isOnlineMeeting = write.onlineMeeting;
+  return body;
+}
+
+function itemOf(event: Obj): IngestItem {
+  const item = eventItem(event);
+  if (!item) throw new ConnectorError('provider', 'Microsoft Graph answered with an event the hub cannot read.');
+  return item;
+}
+
+const responseActions = { accepted: 'accept', tentative: 'tentativelyAccept', declined: 'decline' } as const;
+
+/**
+ * Calendar write-back (issue 13 §5): create, update and delete events, answer invitations.
+ * Updates and deletes send If-Match with the change key the hub saw; Graph's 412 becomes a
+ * ConnectorConflict carrying the event as it is now (fetched), never an overwrite. Each write
+ * records the new change key (properties.changeKey in the item, msgraph_items for the
+ * connection), so the delta that brings our own write back is an unchanged upsert.
+ */
+export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapability<MsgraphOptions> {
+  async function current(context: MsgraphContext, externalId: string): Promise<Obj> {
+    return deps.clientFor(context).json<Obj>({ url: eventPath(externalId), headers: { prefer } });
+  }
+
+  async function stored(context: MsgraphContext, event: Obj): Promise<{ item: IngestItem }> {
+    const item = itemOf(event);
+    await recordWrite(deps, context, 'calendar', 'calendar_event', item.externalId!, changeKeyOf(event));
+    return { item };
+  }
+
+  async function conflict(context: MsgraphContext, externalId: string): Promise<never> {
+    const now = await current(context, externalId);
+    throw new ConnectorConflict('Outlook has a newer version of this event.', itemOf(now));
+  }
+
+  return {
+    async create(context, event) {
+      const created = await deps.clientFor(context).json<Obj>({
+        method: 'POST',
+        url: '/me/events',
+        headers: { prefer },
+        json: graphEventOf(event),
+      });
+      return stored(context, created);
+    },
+
+    async update(context, event, changes) {
+      const version = event.version ?? (await storedChangeKey(deps, context, event.externalId)) ?? undefined;
+      const answer = await deps.clientFor(context).send<Obj>({
+        method: 'PATCH',
+        url: eventPath(event.externalId),
+        headers: { prefer, ...(version ? { 'if-match': ifMatchOf(version) } : {}) },
+        json: graphEventOf(changes),
+      });
+      if (isStaleVersion(answer.status, answer.body)) return conflict(context, event.externalId);
+      if (answer.status < 200 || answer.status >= 300 || !answer.body) throw graphErrorOf(answer.status, answer.body);
+      return stored(context, answer.body);
+    },
+
+    async delete(context, event) {
+      const version = await storedChangeKey(deps, context, event.externalId);
+      const answer = await deps.clientFor(context).send({
+        method: 'DELETE',
+        url: eventPath(event.externalId),
+        headers: version ? { 'if-match': ifMatchOf(version) } : {},
+      });
+      if (isStaleVersion(answer.status, answer.body)) return conflict(context, event.externalId);
+      // Already gone there: the hub removes its copy all the same.
+      if (answer.status === 404) return;
+      if (answer.status < 200 || answer.status >= 300) throw graphErrorOf(answer.status, answer.body);
+    },
+
+    async respond(context, event, response, comment) {
+      const answer = await deps.clientFor(context).send({
+        method: 'POST',
+        url: `${eventPath(event.externalId)}/${responseActions[response]}`,
+        headers: { prefer },
+        json: { ...(comment ? { comment: comment.slice(0, 10_000) } : {}), sendResponse: true },
+      });
+      if (answer.status < 200 || answer.status >= 300) throw graphErrorOf(answer.status, answer.body);
+      // Graph answers 202 without a body: the event as it is now carries the answer and its new change key.
+      return stored(context, await current(context, event.externalId));
+    },
+  };
+}

@@ -1,0 +1,231 @@
+import type { EventEnvelope } from '@made-open/shared';
+import type { Database, Sql } from '../../../platform/db/index.ts';
+import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
+import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
+import type { Logger } from '../../../platform/logger.ts';
+import type { Ingest, IngestItem } from '../../graph/index.ts';
+import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
+import { ConnectorConflict, ConnectorError, type ContactWrite } from '../connectors.contract.ts';
+import type { ConnectorsService } from '../connectors.service.ts';
+import { ownerClaims } from '../connectors.sync.ts';
+import { ContactConflict } from './msgraph.contacts-write.ts';
+import { source } from './msgraph.mapping.ts';
+import { msgraphRepository as repo } from './msgraph.repository.ts';
+
+export interface ContactsPushDeps {
+  db: Database;
+  logger: Logger;
+  ingest: Ingest;
+  connectors: Pick<ConnectorsService, 'open'>;
+  conflicts: Conflicts;
+}
+
+/** The fields of a person an edit can change in Outlook. */
+const pushable = new Set(['title', 'properties', 'identifiers']);
+
+const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+const digits = (value: string) => value.replace(/\D/g, '');
+
+interface PersonState {
+  title: string;
+  properties: Record<string, unknown>;
+}
+
+/** A person as an Outlook contact: every field Outlook has, empty where the hub has none (cleared there). */
+export function contactWriteOf(person: PersonState, identifiers: { kind: string; value: string }[]): ContactWrite {
+  const p = person.properties;
+  const emails = strings(p.emails).map((e) => e.trim().toLowerCase());
+  for (const i of identifiers) if (i.kind === 'email' && !emails.includes(i.value)) emails.push(i.value);
+  const phones = strings(p.phones);
+  for (const i of identifiers)
+    if (i.kind === 'phone' && !phones.some((written) => digits(written).endsWith(digits(i.value).slice(-9))))
+      phones.push(i.value);
+  const birthday = text(p.birthday);
+  return {
+    displayName: person.title,
+    givenName: text(p.givenName),
+    familyName: text(p.familyName),
+    emails,
+    phones,
+    company: text(p.organization),
+    jobTitle: text(p.jobTitle),
+    birthday: /^\d{4}-\d{2}-\d{2}$/.test(birthday) ? birthday : '',
+    notes: text(p.notes),
+  };
+}
+
+const userOf = (ownerId: string): AuthenticatedUser => ({
+  id: ownerId,
+  claims: ownerClaims(ownerId) as AuthenticatedUser['claims'],
+});
+
+/**
+ * Edits made in the hub to a person that came from an Outlook contact are pushed to Outlook
+ * (issue 13 §5), by a consumer of data.EntityUpdated, with If-Match: a contact changed in
+ * Outlook since becomes a recorded write conflict (GET /api/v1/conflicts), never an overwrite.
+ * No echo: what the push and the sync write back is ingested as the connector, and the
+ * consumer pushes only edits made by someone else (a person, a plugin, a rule); the delta
+ * that brings our own version back carries the change key we recorded and is skipped.
+ */
+export function createContactsPush(deps: ContactsPushDeps) {
+  const { db, logger } = deps;
+
+  /** The push's answer, ingested as the connector (never pushed again) over the hub's own fields. */
+  async function ingestOwn(tx: Sql, ownerId: string, connectionId: string, item: IngestItem, entityId: string) {
+    const { rows } = await tx.query<{ properties: Record<string, unknown> }>(
+      'SELECT properties FROM public.entities WHERE id = $1',
+      [entityId],
+    );
+    await deps.ingest(tx, {
+      ownerId,
+      actor: { kind: 'connector', id: connectionId },
+      // Hub-only fields (tags, groups, photo ...) stay; Outlook's fields are as Outlook now has them.
+      items: [{ ...item, properties: { ...rows[0]?.properties, ...item.properties } }],
+    });
+  }
+
+  async function recordConflict(
+    ownerId: string,
+    input: { entityId: string; connectionId: string; externalId: string; fields: ContactWrite; baseVersion: number },
+    error: ConnectorConflict,
+  ) {
+    return db.asUser(ownerClaims(ownerId), (tx) =>
+      deps.conflicts.record(tx, ownerId, {
+        entityId: input.entityId,
+        entityType: 'person',
+        capability: 'contacts',
+        connectionId: input.connectionId,
+        source,
+        externalId: input.externalId,
+        message: error.message,
+        local: {
+          fields: input.fields,
+          baseVersion: input.baseVersion,
+          remoteVersion: error instanceof ContactConflict ? (error.version ?? null) : null,
+        },
+        remote: error.current as unknown as Record<string, unknown>,
+      }),
+    );
+  }
+
+  async function handle(event: EventEnvelope) {
+    if (event.type !== 'data.EntityUpdated') return;
+    const data = event.data as {
+      entity?: { id: string; type: string; source: string | null; externalId: string | null; version: number };
+      changed?: string[];
+    };
+    const entity = data.entity;
+    if (!entity || entity.type !== 'person' || entity.source !== source || !entity.externalId) return;
+    // Our own writes (the sync, a push's answer) and the system's are never pushed back.
+    if (event.actor.kind === 'connector' || event.actor.kind === 'system') return;
+    if (!(data.changed ?? []).some((field) => pushable.has(field))) return;
+    const externalId = entity.externalId;
+
+    const found = await db.asUser(ownerClaims(event.ownerId), async (tx) => {
+      const { rows } = await tx.query<PersonState & { version: number } & Record<string, unknown>>(
+        'SELECT title, properties, version FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
+        [entity.id],
+      );
+      const identifiers = await tx.query<{ kind: string; value: string }>(
+        'SELECT kind, value FROM public.identifiers WHERE entity_id = $1 ORDER BY created_at',
+        [entity.id],
+      );
+      return { row: rows[0], identifiers: identifiers.rows, connectionId: await repo.connectionOf(tx, externalId, 'person') };
+    });
+    // Gone, or not from a contact this hub syncs; or a newer state exists (its own event pushes it).
+    if (!found.row || !found.connectionId || Number(found.row.version) > entity.version) return;
+    const connectionId = found.connectionId;
+
+    let open;
+    try {
+      open = await deps.connectors.open(userOf(event.ownerId), 'contacts', connectionId);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, connectionId }, 'microsoft 365: contact edit not pushed (connection not usable)');
+      return;
+    }
+    const fields = contactWriteOf(found.row, found.identifiers);
+    try {
+      const { item } = await open.capability.update(open.context, { externalId }, fields);
+      await db.asUser(ownerClaims(event.ownerId), (tx) => ingestOwn(tx, event.ownerId, connectionId, item, entity.id));
+    } catch (error) {
+      if (error instanceof ConnectorConflict) {
+        await recordConflict(
+          event.ownerId,
+          { entityId: entity.id, connectionId, externalId, fields, baseVersion: entity.version },
+          error,
+        );
+        return;
+      }
+      // A refused credential or a contact gone from Outlook: retrying cannot help.
+      if (error instanceof ConnectorError && error.kind !== 'provider') {
+        logger.warn({ err: error.message, connectionId }, 'microsoft 365: Outlook refused a contact edit');
+        return;
+      }
+      throw error; // retried by the consumer with backoff
+    }
+  }
+
+  /** Settles a contacts conflict: "remote" takes Outlook's copy, "local" pushes the hub's edit over it. */
+  async function resolve(user: AuthenticatedUser, conflict: ConflictView, keep: 'local' | 'remote') {
+    const remote = conflict.remote as unknown as IngestItem;
+    const local = conflict.local as { fields: ContactWrite; remoteVersion?: string | null };
+    const view = () =>
+      db.asUser(user.claims, async (tx) => {
+        const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
+          'SELECT id, title, version, properties FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
+          [conflict.entityId],
+        );
+        if (!rows[0]) throw new NotFoundError('person');
+        return rows[0];
+      });
+    if (keep === 'remote') {
+      await db.asUser(user.claims, async (tx) => {
+        await deps.conflicts.settle(tx, conflict.id, 'remote');
+        await ingestOwn(tx, user.id, conflict.connectionId, remote, conflict.entityId);
+        // The hub now holds that version: the next edit is based on it.
+        if (local.remoteVersion)
+          await repo.recordWrite(
+            tx,
+            { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
+            conflict.externalId,
+            local.remoteVersion,
+          );
+      });
+      return view();
+    }
+    const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
+    try {
+      const { item } = await open.capability.update(
+        open.context,
+        { externalId: conflict.externalId, version: local.remoteVersion ?? undefined },
+        local.fields,
+      );
+      await db.asUser(user.claims, async (tx) => {
+        await deps.conflicts.settle(tx, conflict.id, 'local');
+        await ingestOwn(tx, user.id, conflict.connectionId, item, conflict.entityId);
+      });
+    } catch (error) {
+      if (!(error instanceof ConnectorConflict)) throw error;
+      const next = await recordConflict(
+        user.id,
+        {
+          entityId: conflict.entityId,
+          connectionId: conflict.connectionId,
+          externalId: conflict.externalId,
+          fields: local.fields,
+          baseVersion: Number((conflict.local as { baseVersion?: unknown }).baseVersion) || 1,
+        },
+        error,
+      );
+      throw new ConflictError(
+        'The contact changed again in Outlook: look at it once more and choose.',
+        'write_conflict',
+        { conflict: next },
+      );
+    }
+    return view();
+  }
+
+  return { handle, resolve };
+}

@@ -1,0 +1,115 @@
+import type { IngestItem } from '../../graph/index.ts';
+import {
+  ConnectorConflict,
+  ConnectorError,
+  type ContactWrite,
+  type ContactsCapability,
+} from '../connectors.contract.ts';
+import { ownerClaims } from '../connectors.sync.ts';
+import { graphErrorOf } from './msgraph.errors.ts';
+import { changeKeyOf, contactItems } from './msgraph.mapping.ts';
+import type { MsgraphOptions } from './msgraph.options.ts';
+import {
+  ifMatchOf,
+  isStaleVersion,
+  preferImmutable,
+  recordWrite,
+  storedChangeKey,
+  type MsgraphContext,
+  type MsgraphWriteDeps,
+  type Obj,
+} from './msgraph.write.ts';
+
+const contactPath = (id: string) => `/me/contacts/${encodeURIComponent(id)}`;
+
+/** Outlook's contact has room for three email addresses and one mobile, two business, two home phones. */
+const maxEmails = 3;
+
+/** A ConnectorConflict that also says which version Outlook's copy is (to push over it on "keep mine"). */
+export class ContactConflict extends ConnectorConflict {
+  constructor(
+    message: string,
+    current: IngestItem,
+    readonly version: string | undefined,
+  ) {
+    super(message, current);
+  }
+}
+
+/** The Graph contact body for a hub write: only the fields given. */
+export function graphContactOf(contact: ContactWrite): Obj {
+  const body: Obj = {};
+  if (contact.givenName !== undefined) body.givenName = contact.givenName;
+  if (contact.familyName !== undefined) body.surname = contact.familyName;
+  if (contact.displayName !== undefined) body.displayName = contact.displayName;
+  if (contact.emails !== undefined)
+    body.emailAddresses = contact.emails.slice(0, maxEmails).map((address) => ({ address, name: address }));
+  if (contact.phones !== undefined) {
+    body.mobilePhone = contact.phones[0] ?? null;
+    body.businessPhones = contact.phones.slice(1, 3);
+    body.homePhones = contact.phones.slice(3, 5);
+  }
+  if (contact.company !== undefined) body.companyName = contact.company;
+  if (contact.jobTitle !== undefined) body.jobTitle = contact.jobTitle;
+  // Outlook keeps birthdays at 11:59 UTC, so the date reads the same in every zone.
+  if (contact.birthday !== undefined)
+    body.birthday = /^\d{4}-\d{2}-\d{2}$/.test(contact.birthday) ? `${contact.birthday}T11:59:00Z` : null;
+  if (contact.notes !== undefined) body.personalNotes = contact.notes;
+  return body;
+}
+
+/**
+ * Contacts write-back (issue 13 §5): create and update Outlook contacts. An update sends
+ * If-Match with the change key the hub saw; Graph's 412 becomes a ContactConflict with the
+ * contact as it is now. Each write records the new change key (msgraph_items), so the delta
+ * that brings it back is our own version, not a remote edit.
+ */
+export function createMsgraphContactsWrite(deps: MsgraphWriteDeps): ContactsCapability<MsgraphOptions> {
+  async function itemOf(context: MsgraphContext, contact: Obj): Promise<IngestItem> {
+    const region = await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
+      deps.defaultRegionOf(tx, context.ownerId),
+    );
+    const mapped = contactItems(contact, region);
+    if (!mapped) throw new ConnectorError('provider', 'Microsoft Graph answered with a contact the hub cannot read.');
+    return mapped.person;
+  }
+
+  async function stored(context: MsgraphContext, contact: Obj) {
+    const item = await itemOf(context, contact);
+    await recordWrite(deps, context, 'contacts', 'person', item.externalId!, changeKeyOf(contact));
+    return { item };
+  }
+
+  return {
+    async create(context, contact) {
+      const created = await deps.clientFor(context).json<Obj>({
+        method: 'POST',
+        url: '/me/contacts',
+        headers: { prefer: preferImmutable },
+        json: graphContactOf(contact),
+      });
+      return stored(context, created);
+    },
+
+    async update(context, contact, changes) {
+      const graph = deps.clientFor(context);
+      const version = contact.version ?? (await storedChangeKey(deps, context, contact.externalId)) ?? undefined;
+      const answer = await graph.send<Obj>({
+        method: 'PATCH',
+        url: contactPath(contact.externalId),
+        headers: { prefer: preferImmutable, ...(version ? { 'if-match': ifMatchOf(version) } : {}) },
+        json: graphContactOf(changes),
+      });
+      if (isStaleVersion(answer.status, answer.body)) {
+        const now = await graph.json<Obj>({ url: contactPath(contact.externalId), headers: { prefer: preferImmutable } });
+        throw new ContactConflict(
+          'Outlook has a newer version of this contact.',
+          await itemOf(context, now),
+          changeKeyOf(now),
+        );
+      }
+      if (answer.status < 200 || answer.status >= 300 || !answer.body) throw graphErrorOf(answer.status, answer.body);
+      return stored(context, answer.body);
+    },
+  };
+}
