@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { calendarRoutes } from './calendar.ts';
+import { calendarWriteRoutes } from './calendar-write.ts';
+import { contactsWriteRoutes } from './contacts-write.ts';
+import { mailWriteRoutes } from './mail-write.ts';
 import { contactsRoutes } from './contacts.ts';
 import { batchRoute } from './batch.ts';
 import { loginRoutes } from './login.ts';
@@ -64,6 +67,9 @@ export async function startMsgraphStandIn(
     ...mailRoutes(state),
     ...calendarRoutes(state),
     ...contactsRoutes(state),
+    ...mailWriteRoutes(state),
+    ...calendarWriteRoutes(state),
+    ...contactsWriteRoutes(state),
     ...(options.extraRoutes?.(state) ?? []),
   ];
   let base = '';

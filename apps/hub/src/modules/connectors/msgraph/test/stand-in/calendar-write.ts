@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import type { Route } from './server.ts';
+import { remove, type StandInAccount, type StandInState } from './state.ts';
+import { badRequest, find, isObject, notFound, save, staleVersion } from './versions.ts';
+
+const writable = ['subject', 'body', 'start', 'end', 'isAllDay', 'location', 'isOnlineMeeting', 'showAs'];
+const responses = { accept: 'accepted', tentativelyAccept: 'tentativelyAccepted', decline: 'declined' } as const;
+
+/** What each invitation answer carried (comment, sendResponse), per account: for tests to read. */
+export const sentResponses = new WeakMap<
+  StandInAccount,
+  { eventId: string; action: string; comment?: string; sendResponse?: boolean }[]
+>();
+
+const isTime = (value: unknown) =>
+  isObject(value) &&
+  typeof value.dateTime === 'string' &&
+  !Number.isNaN(Date.parse(`${value.dateTime.slice(0, 19)}Z`)) &&
+  typeof value.timeZone === 'string';
+
+function check(json: Record<string, unknown>) {
+  for (const field of ['start', 'end'])
+    if (json[field] !== undefined && !isTime(json[field]))
+      return badRequest(`${field} must be a dateTimeTimeZone ({dateTime, timeZone}).`);
+  if (json.subject !== undefined && typeof json.subject !== 'string') return badRequest('subject must be a string.');
+  if (
+    json.attendees !== undefined &&
+    !(
+      Array.isArray(json.attendees) &&
+      json.attendees.every((a) => isObject(a) && isObject(a.emailAddress) && typeof a.emailAddress.address === 'string')
+    )
+  )
+    return badRequest('attendees must be a list of attendees.');
+  return undefined;
+}
+
+function attendeesOf(input: unknown[], before: unknown[]) {
+  const previous = new Map(
+    before.filter(isObject).map((a) => [String((a.emailAddress as { address?: unknown })?.address), a]),
+  );
+  return input.filter(isObject).map((a) => {
+    const address = String((a.emailAddress as { address?: unknown }).address);
+    return {
+      type: a.type ?? 'required',
+      status: previous.get(address)?.status ?? { response: 'none', time: '0001-01-01T00:00:00Z' },
+      emailAddress: a.emailAddress,
+    };
+  });
+}
+
+/**
+ * STAND-IN calendar writes (Graph v1.0 event resource): GET/POST /me/events, PATCH and
+ * DELETE /me/events/{id} honouring If-Match (412 ErrorIrresolvableConflict when the change
+ * key is stale), POST /me/events/{id}/accept | tentativelyAccept | decline ({comment,
+ * sendResponse}, 202; the organiser cannot answer). Each write is a new version with a new
+ * changeKey that the next calendarView delta reports.
+ */
+export function calendarWriteRoutes(_state: StandInState): Route[] {
+  return [
+    {
+      method: 'GET',
+      pattern: /^\/me\/events\/([^/]+)$/,
+      handle: ({ account, match }) => {
+        const event = find(account, 'calendar', decodeURIComponent(match[1]!));
+        return event ? { status: 200, json: event } : notFound();
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/me\/events$/,
+      handle: ({ account, json }) => {
+        const input = isObject(json) ? json : {};
+        const invalid = check(input);
+        if (invalid) return invalid;
+        if (!input.start || !input.end) return badRequest('start and end are required.');
+        const self = { emailAddress: { name: account.displayName, address: account.mail } };
+        const event = {
+          id: `AAMkAD-evt-new-${randomBytes(8).toString('hex')}`,
+          subject: '',
+          body: { contentType: 'text', content: '' },
+          isAllDay: false,
+          isCancelled: false,
+          showAs: 'busy',
+          type: 'singleInstance',
+          location: { displayName: '' },
+          ...Object.fromEntries(writable.filter((k) => input[k] !== undefined).map((k) => [k, input[k]])),
+          organizer: self,
+          attendees: attendeesOf(Array.isArray(input.attendees) ? input.attendees : [], []),
+          responseStatus: { response: 'organizer', time: '0001-01-01T00:00:00Z' },
+          onlineMeeting: input.isOnlineMeeting
+            ? { joinUrl: `https://teams.microsoft.com/l/meetup-join/${randomBytes(6).toString('hex')}` }
+            : null,
+          seriesMasterId: null,
+          originalStartTimeZone: 'UTC',
+        };
+        return { status: 201, json: save(account, 'calendar', event) };
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: /^\/me\/events\/([^/]+)$/,
+      handle: ({ account, match, json, headers }) => {
+        const event = find(account, 'calendar', decodeURIComponent(match[1]!));
+        if (!event) return notFound();
+        const stale = staleVersion(headers, event);
+        if (stale) return stale;
+        const input = isObject(json) ? json : {};
+        const invalid = check(input);
+        if (invalid) return invalid;
+        const changes: Record<string, unknown> = Object.fromEntries(
+          writable.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]),
+        );
+        if (Array.isArray(input.attendees))
+          changes.attendees = attendeesOf(input.attendees, (event.attendees as unknown[] | undefined) ?? []);
+        return { status: 200, json: save(account, 'calendar', { ...event, ...changes }) };
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: /^\/me\/events\/([^/]+)$/,
+      handle: ({ account, match, headers }) => {
+        const event = find(account, 'calendar', decodeURIComponent(match[1]!));
+        if (!event) return notFound();
+        const stale = staleVersion(headers, event);
+        if (stale) return stale;
+        remove(account, 'calendar', event.id);
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/me\/events\/([^/]+)\/(accept|tentativelyAccept|decline)$/,
+      handle: ({ account, match, json }) => {
+        const event = find(account, 'calendar', decodeURIComponent(match[1]!));
+        if (!event) return notFound();
+        const address = (event.organizer as { emailAddress?: { address?: string } } | undefined)?.emailAddress?.address;
+        if (address?.toLowerCase() === account.mail.toLowerCase())
+          return badRequest("Your request can't be completed. You can't respond to a meeting you organized.");
+        const input = isObject(json) ? json : {};
+        if (input.comment !== undefined && typeof input.comment !== 'string') return badRequest('comment must be a string.');
+        const action = match[2] as keyof typeof responses;
+        const status = { response: responses[action], time: new Date().toISOString() };
+        const list = sentResponses.get(account) ?? [];
+        list.push({
+          eventId: event.id,
+          action,
+          comment: input.comment as string | undefined,
+          sendResponse: input.sendResponse as boolean | undefined,
+        });
+        sentResponses.set(account, list);
+        const attendees = ((event.attendees as Record<string, unknown>[] | undefined) ?? []).map((a) =>
+          (a.emailAddress as { address?: string } | undefined)?.address?.toLowerCase() === account.mail.toLowerCase()
+            ? { ...a, status }
+            : a,
+        );
+        save(account, 'calendar', { ...event, responseStatus: status, attendees });
+        return { status: 202 };
+      },
+    },
+  ];
+}

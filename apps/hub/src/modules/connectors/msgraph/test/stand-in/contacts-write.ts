@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { Route } from './server.ts';
+import type { StandInState } from './state.ts';
+import { badRequest, find, isObject, notFound, save, staleVersion } from './versions.ts';
+
+const writable = [
+  'givenName',
+  'surname',
+  'middleName',
+  'displayName',
+  'nickName',
+  'emailAddresses',
+  'businessPhones',
+  'homePhones',
+  'mobilePhone',
+  'companyName',
+  'jobTitle',
+  'department',
+  'birthday',
+  'personalNotes',
+];
+
+function check(json: Record<string, unknown>) {
+  if (json.emailAddresses !== undefined) {
+    if (!Array.isArray(json.emailAddresses) || json.emailAddresses.length > 3)
+      return badRequest('emailAddresses holds at most 3 addresses.');
+    if (!json.emailAddresses.every((e) => isObject(e) && typeof e.address === 'string'))
+      return badRequest('Each email address needs an address.');
+  }
+  for (const field of ['businessPhones', 'homePhones'])
+    if (json[field] !== undefined && !(Array.isArray(json[field]) && json[field].every((p) => typeof p === 'string')))
+      return badRequest(`${field} must be a list of strings.`);
+  if (json.birthday !== undefined && json.birthday !== null && Number.isNaN(Date.parse(String(json.birthday))))
+    return badRequest('birthday must be a date-time.');
+  return undefined;
+}
+
+/**
+ * STAND-IN contact writes (Graph v1.0 contact resource): GET /me/contacts/{id}, POST
+ * /me/contacts, PATCH /me/contacts/{id} honouring If-Match (412 when stale). Each write is
+ * a new version with a new changeKey that the next contacts delta reports.
+ */
+export function contactsWriteRoutes(_state: StandInState): Route[] {
+  const pick = (input: Record<string, unknown>) =>
+    Object.fromEntries(writable.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
+  return [
+    {
+      method: 'GET',
+      pattern: /^\/me\/contacts\/([^/]+)$/,
+      handle: ({ account, match }) => {
+        const contact = find(account, 'contacts', decodeURIComponent(match[1]!));
+        return contact ? { status: 200, json: contact } : notFound();
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/me\/contacts$/,
+      handle: ({ account, json }) => {
+        const input = isObject(json) ? json : {};
+        const invalid = check(input);
+        if (invalid) return invalid;
+        const contact = {
+          id: `AAMkAD-con-new-${randomBytes(8).toString('hex')}`,
+          emailAddresses: [],
+          businessPhones: [],
+          homePhones: [],
+          mobilePhone: null,
+          ...pick(input),
+        };
+        return { status: 201, json: save(account, 'contacts', contact) };
+      },
+    },
+    {
+      method: 'PATCH',
+      pattern: /^\/me\/contacts\/([^/]+)$/,
+      handle: ({ account, match, json, headers }) => {
+        const contact = find(account, 'contacts', decodeURIComponent(match[1]!));
+        if (!contact) return notFound();
+        const stale = staleVersion(headers, contact);
+        if (stale) return stale;
+        const input = isObject(json) ? json : {};
+        const invalid = check(input);
+        if (invalid) return invalid;
+        return { status: 200, json: save(account, 'contacts', { ...contact, ...pick(input) }) };
+      },
+    },
+  ];
+}
