@@ -86,9 +86,16 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
     return { item };
   }
 
-  async function conflict(context: MsgraphContext, externalId: string): Promise<never> {
+  /**
+   * Graph refused a stale If-Match: the event as it is now. `seen` (a refused delete, whose
+   * newer copy the hub shows at once) records its change key; an update's does not, as the
+   * hub keeps its own edit until the owner chooses.
+   */
+  async function conflict(context: MsgraphContext, externalId: string, seen = false): Promise<never> {
     const now = await current(context, externalId);
-    throw new ConnectorConflict('Outlook has a newer version of this event.', itemOf(now));
+    const item = itemOf(now);
+    if (seen) await recordWrite(deps, context, 'calendar', 'calendar_event', externalId, changeKeyOf(now));
+    throw new ConnectorConflict('Outlook has a newer version of this event.', item);
   }
 
   return {
@@ -122,7 +129,7 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
         url: eventPath(event.externalId),
         headers: version ? { 'if-match': ifMatchOf(version) } : {},
       });
-      if (isStaleVersion(answer.status, answer.body)) return conflict(context, event.externalId);
+      if (isStaleVersion(answer.status, answer.body)) return conflict(context, event.externalId, true);
       // Already gone there: the hub removes its copy all the same.
       if (answer.status === 404) return;
       if (answer.status < 200 || answer.status >= 300) throw graphErrorOf(answer.status, answer.body);

@@ -108,7 +108,6 @@ export function mailWriteRoutes(_state: StandInState): Route[] {
             toRecipients: [original.body.from],
             conversationId: original.body.conversationId,
             body: { contentType: 'html', content: `<hr><p>${String(original.body.bodyPreview ?? '')}</p>` },
-            inReplyTo: original.body.internetMessageId,
           },
         );
         return { status: 201, json: save(account, 'mail:drafts', draft) };

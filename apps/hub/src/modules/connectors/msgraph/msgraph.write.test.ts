@@ -1,0 +1,479 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../../../../test/databases.ts';
+import { createTestHub, type TestHub } from '../../../../test/hub.ts';
+import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
+import { threadIdOf } from '../../messages/messages.threads.ts';
+import { eventually } from '../test/support.ts';
+import { msgraphStandIn, registerApp, signIn } from './test/support.ts';
+import { sentResponses } from './test/stand-in/calendar-write.ts';
+import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
+import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import { collectionOf, put, type StandInAccount } from './test/stand-in/state.ts';
+import { editRemotely } from './test/stand-in/versions.ts';
+
+/**
+ * Microsoft 365 write-back end to end on a real hub against the STAND-IN Graph
+ * (test/stand-in, built from Microsoft's documented payloads; graph.microsoft.com cannot be
+ * reached from here): mail sent and answered through POST /api/v1/messages, attachments on
+ * demand, read state, invitations answered, events written with If-Match and conflicts
+ * recorded and resolved, hub edits of Outlook contacts pushed without echo.
+ */
+describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
+  let hub: TestHub;
+  let standIn: MsgraphStandIn;
+  let alice: SignedUpUser;
+  let bob: SignedUpUser;
+  let account: StandInAccount;
+  let connectionId: string;
+  const attachmentBytes = randomBytes(3000);
+
+  const api = (user: SignedUpUser, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+    hub.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...bearer(user), ...headers },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+
+  async function entity(externalId: string) {
+    const { rows } = await hub.db.asOwner((tx) =>
+      tx.query<{ id: string; title: string; version: number; properties: Record<string, unknown> }>(
+        `SELECT id, title, version, properties FROM public.entities
+          WHERE owner_id = $1 AND source = 'msgraph' AND external_id = $2 AND deleted_at IS NULL`,
+        [alice.id, externalId],
+      ),
+    );
+    return rows[0];
+  }
+
+  async function syncNow(after = Date.now()) {
+    const requested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/sync`);
+    expect([202, 409]).toContain(requested.statusCode);
+    return eventually(
+      async () => {
+        const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
+        const done =
+          view.sync.state === 'idle' && view.sync.lastSuccessAt && Date.parse(view.sync.lastSuccessAt) >= after - 5;
+        if (view.sync.lastError && view.sync.state === 'idle' && !done) throw new Error(view.sync.lastError);
+        return done ? view : undefined;
+      },
+      'a finished sync',
+      90_000,
+    );
+  }
+
+  const standInItem = (resource: string, id: string) => collectionOf(account, resource).items.get(id);
+  const soon = (ms: number) => new Date(Date.now() + ms * 86_400_000);
+  const graphTime = (d: Date) => ({ dateTime: d.toISOString().slice(0, 19) + '.0000000', timeZone: 'UTC' });
+
+  beforeAll(async () => {
+    const started = await msgraphStandIn();
+    standIn = started.standIn;
+    hub = await createTestHub(kind, started.env, {
+      sync: { retry: { limit: 3, backoff: { type: 'fixed', delaySeconds: 1 } } },
+    });
+    alice = await signUpUser(hub);
+    bob = await signUpUser(hub);
+    const region = await api(alice, 'PATCH', '/api/v1/settings', { defaultRegion: 'US' });
+    expect(region.statusCode, region.body).toBe(200);
+    const app = await registerApp(hub, standIn, alice, { mail: 'alice@contoso.example', secret: false });
+    account = app.account;
+    for (let n = 0; n < 4; n += 1) put(account, 'mail:inbox', messagePayload(account, n, 'inbox'));
+    put(
+      account,
+      'mail:inbox',
+      messagePayload(account, 10, 'inbox', {
+        hasAttachments: true,
+        attachments: [
+          {
+            '@odata.type': '#microsoft.graph.fileAttachment',
+            id: 'att-report',
+            name: 'report.pdf',
+            contentType: 'application/pdf',
+            size: attachmentBytes.length,
+            isInline: false,
+            contentBytes: attachmentBytes.toString('base64'),
+          },
+          {
+            '@odata.type': '#microsoft.graph.itemAttachment',
+            id: 'att-item',
+            name: 'Forwarded meeting',
+            contentType: 'application/octet-stream',
+            size: 100,
+            isInline: false,
+          },
+        ],
+      }),
+    );
+    // An invitation from someone else (Alice an attendee), and events she organises.
+    put(
+      account,
+      'calendar',
+      eventPayload(1, {
+        subject: 'Quarterly review',
+        start: graphTime(soon(3)),
+        end: graphTime(new Date(soon(3).getTime() + 3_600_000)),
+        attendees: [
+          {
+            type: 'required',
+            status: { response: 'none', time: '0001-01-01T00:00:00Z' },
+            emailAddress: { name: 'Alice', address: 'alice@contoso.example' },
+          },
+        ],
+        responseStatus: { response: 'notResponded', time: '0001-01-01T00:00:00Z' },
+      }),
+    );
+    put(account, 'contacts', contactPayload(7, { jobTitle: 'Engineer', companyName: null }));
+    const trip = await signIn(hub, standIn, alice, { credentialId: app.credentialId, account });
+    connectionId = trip.connectionId!;
+    await syncNow(0);
+  }, 180_000);
+
+  afterAll(async () => {
+    await hub?.close();
+    await standIn?.close();
+  }, 120_000);
+
+  it('sends a new email through POST /api/v1/messages; the Sent Items delta brings it back once', async () => {
+    const bucket = `docs-${randomBytes(4).toString('hex')}`;
+    await api(alice, 'POST', '/storage/v1/bucket', { id: bucket, name: bucket });
+    const stored = await hub.app.inject({
+      method: 'POST',
+      url: `/storage/v1/object/${bucket}/notes.txt`,
+      headers: { ...bearer(alice), 'content-type': 'text/plain' },
+      payload: Buffer.from('the notes'),
+    });
+    expect(stored.statusCode, stored.body).toBe(200);
+    const subject = `Plans ${randomBytes(3).toString('hex')}`;
+    const sent = await api(
+      alice,
+      'POST',
+      '/api/v1/messages',
+      {
+        channel: 'email',
+        to: ['Ada@Example.org'],
+        cc: ['grace@example.org'],
+        subject,
+        body: 'See you Tuesday.',
+        html: '<p>See you <b>Tuesday</b>.</p><script>alert(1)</script>',
+        attachments: [`${bucket}/notes.txt`],
+      },
+      { 'idempotency-key': `send-${randomBytes(6).toString('hex')}` },
+    );
+    expect(sent.statusCode, sent.body).toBe(201);
+    const message = sent.json().message;
+    expect(message).toMatchObject({ channel: 'email', status: 'sent', connectionId, from: 'alice@contoso.example' });
+    expect(message.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // At Outlook: in Sent Items, as sent, with the attachment; no draft left behind.
+    const inSent = [...collectionOf(account, 'mail:sentitems').items.values()].filter(
+      (item) => !item.removed && item.body.subject === subject,
+    );
+    expect(inSent).toHaveLength(1);
+    const outlook = inSent[0]!.body;
+    expect(outlook.isDraft).toBe(false);
+    expect(outlook.toRecipients).toEqual([{ emailAddress: { address: 'ada@example.org' } }]);
+    expect(String((outlook.body as { content: string }).content)).not.toContain('<script');
+    const files = outlook.attachments as { name: string; contentBytes: string }[];
+    expect(files.map((f) => [f.name, Buffer.from(f.contentBytes, 'base64').toString()])).toEqual([
+      ['notes.txt', 'the notes'],
+    ]);
+    expect([...collectionOf(account, 'mail:drafts').items.values()].every((item) => item.removed)).toBe(true);
+
+    // The hub's copy is that message (its immutable id), so the next delta finds it, not a second one.
+    const copy = (await entity(outlook.id as string))!;
+    expect(copy.id).toBe(message.id);
+    expect(copy.properties).toMatchObject({ direction: 'outbound', folder: 'sentitems', subject });
+    await syncNow();
+    const { rows } = await hub.db.asOwner((tx) =>
+      tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM public.entities WHERE owner_id = $1 AND type = 'message' AND properties->>'subject' = $2 AND deleted_at IS NULL`,
+        [alice.id, subject],
+      ),
+    );
+    expect(rows[0]!.n).toBe(1);
+  }, 120_000);
+
+  it('replies in the thread: createReply on the answered message, then PATCH and send', async () => {
+    const original = messagePayload(account, 2, 'inbox');
+    const answered = (await entity(original.id))!;
+    const sent = await api(
+      alice,
+      'POST',
+      '/api/v1/messages',
+      { channel: 'email', to: [original.from.emailAddress.address], body: 'Thanks, agreed.', replyTo: answered.id },
+      { 'idempotency-key': `reply-${randomBytes(6).toString('hex')}` },
+    );
+    expect(sent.statusCode, sent.body).toBe(201);
+    expect(sent.json().message).toMatchObject({
+      subject: 'Re: Subject 2',
+      threadId: threadIdOf('email', original.conversationId),
+    });
+    const reply = [...collectionOf(account, 'mail:sentitems').items.values()].find(
+      (item) => !item.removed && item.body.conversationId === original.conversationId,
+    )!;
+    expect(reply.body).toMatchObject({
+      conversationId: original.conversationId,
+      subject: 'Re: Subject 2',
+      body: { contentType: 'Text', content: 'Thanks, agreed.' },
+      toRecipients: [{ emailAddress: { address: original.from.emailAddress.address } }],
+    });
+    const copy = (await entity(reply.body.id as string))!;
+    expect(copy.properties.threadId).toBe(original.conversationId);
+    // Bob cannot answer Alice's message.
+    const forged = await api(bob, 'POST', '/api/v1/messages', {
+      channel: 'email',
+      to: ['x@example.org'],
+      body: 'hi',
+      replyTo: answered.id,
+    });
+    expect(forged.statusCode).toBe(404);
+  }, 120_000);
+
+  it("fetches an attachment's bytes on demand, and only for its owner", async () => {
+    const message = (await entity(messagePayload(account, 10, 'inbox').id))!;
+    const url = `/api/v1/messages/${message.id}/attachments/att-report`;
+    expect((await api(bob, 'GET', url)).statusCode).toBe(404);
+    const first = await api(alice, 'GET', url);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.headers['content-type']).toContain('application/pdf');
+    expect(Buffer.compare(first.rawPayload, attachmentBytes)).toBe(0);
+    // An attached Outlook item has no bytes to fetch: a clear 4xx, not a 500.
+    const item = await api(alice, 'GET', `/api/v1/messages/${message.id}/attachments/att-item`);
+    expect(item.statusCode).toBe(422);
+    expect(item.json().error.message).toContain('open it in Outlook');
+    expect((await api(alice, 'GET', `/api/v1/messages/${message.id}/attachments/nope`)).statusCode).toBe(404);
+  }, 120_000);
+
+  it('marks a thread read on Outlook (PATCH isRead)', async () => {
+    const unread = messagePayload(account, 1, 'inbox'); // odd numbers arrive unread
+    expect(standInItem('mail:inbox', unread.id)!.body.isRead).toBe(false);
+    const marked = await api(alice, 'POST', `/api/v1/messages/threads/${threadIdOf('email', unread.conversationId)}/read`);
+    expect(marked.statusCode, marked.body).toBe(204);
+    await eventually(
+      async () => (standInItem('mail:inbox', unread.id)!.body.isRead === true ? true : undefined),
+      'isRead on Outlook',
+    );
+  }, 120_000);
+
+  it('answers an invitation (decline with a comment, sendResponse) and the next delta changes nothing', async () => {
+    const invite = (await entity(eventPayload(1).id))!;
+    expect(invite.properties.myResponse).toBe('none');
+    const bad = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, { response: 'maybe' });
+    expect(bad.statusCode).toBe(400);
+    expect((await api(bob, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, { response: 'accepted' })).statusCode).toBe(404);
+
+    const answered = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, {
+      response: 'declined',
+      comment: 'Travelling that week.',
+    });
+    expect(answered.statusCode, answered.body).toBe(200);
+    expect(answered.json().myResponse).toBe('declined');
+    expect(sentResponses.get(account)?.at(-1)).toEqual({
+      eventId: eventPayload(1).id,
+      action: 'decline',
+      comment: 'Travelling that week.',
+      sendResponse: true,
+    });
+    const outlook = standInItem('calendar', eventPayload(1).id)!.body;
+    expect(outlook.responseStatus).toMatchObject({ response: 'declined' });
+    const after = (await entity(eventPayload(1).id))!;
+    expect(after.properties.changeKey).toBe(outlook.changeKey);
+    await syncNow();
+    expect((await entity(eventPayload(1).id))!.version).toBe(after.version);
+  }, 120_000);
+
+  it('creates, updates (If-Match) and deletes an Outlook event; our own writes come back unchanged', async () => {
+    const start = soon(5);
+    start.setUTCHours(14, 0, 0, 0);
+    const created = await api(alice, 'POST', '/api/v1/calendar/events', {
+      title: 'Design review',
+      startsAt: start.toISOString(),
+      endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+      location: 'Room 4',
+      attendees: ['ada@example.org'],
+      connectionId,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const event = created.json();
+    expect(event).toMatchObject({ title: 'Design review', location: 'Room 4', connectionId, editable: true });
+    const outlookId = [...collectionOf(account, 'calendar').items.values()].find(
+      (item) => item.body.subject === 'Design review',
+    )!.body.id as string;
+    expect(standInItem('calendar', outlookId)!.body.start).toEqual({
+      dateTime: start.toISOString().slice(0, 23),
+      timeZone: 'UTC',
+    });
+
+    const moved = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, {
+      version: event.version,
+      title: 'Design review (moved)',
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const outlook = standInItem('calendar', outlookId)!.body;
+    expect(outlook.subject).toBe('Design review (moved)');
+    const stored = (await entity(outlookId))!;
+    expect(stored.properties.changeKey).toBe(outlook.changeKey);
+    const seen = await hub.db.asOwner((tx) =>
+      tx.query<{ change_key: string }>(
+        'SELECT change_key FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = $2',
+        [connectionId, outlookId],
+      ),
+    );
+    expect(seen.rows[0]!.change_key).toBe(outlook.changeKey);
+    // The delta brings our own version back: nothing changes in the hub.
+    await syncNow();
+    expect((await entity(outlookId))!.version).toBe(stored.version);
+
+    // Changed in Outlook meanwhile: deleting is refused, the newer copy is shown, nothing is lost.
+    editRemotely(account, 'calendar', outlookId, { subject: 'Design review (their time)' });
+    const refused = await api(alice, 'DELETE', `/api/v1/calendar/events/${event.id}`);
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(standInItem('calendar', outlookId)!.removed).toBe(false);
+    expect((await entity(outlookId))!.title).toBe('Design review (their time)');
+    const deleted = await api(alice, 'DELETE', `/api/v1/calendar/events/${event.id}`);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(standInItem('calendar', outlookId)!.removed).toBe(true);
+  }, 120_000);
+
+  it('records a conflict for a stale changeKey (412) and resolves it keeping mine or theirs', async () => {
+    for (const keep of ['remote', 'local'] as const) {
+      const start = soon(6);
+      const created = await api(alice, 'POST', '/api/v1/calendar/events', {
+        title: `Sync (${keep})`,
+        startsAt: start.toISOString(),
+        endsAt: new Date(start.getTime() + 1_800_000).toISOString(),
+        connectionId,
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const event = created.json();
+      const outlookId = [...collectionOf(account, 'calendar').items.values()].find(
+        (item) => item.body.subject === `Sync (${keep})`,
+      )!.body.id as string;
+      editRemotely(account, 'calendar', outlookId, { subject: `Sync (${keep}) theirs`, location: { displayName: 'Their room' } });
+
+      const edit = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, {
+        version: event.version,
+        title: `Sync (${keep}) mine`,
+      });
+      expect(edit.statusCode, edit.body).toBe(409);
+      expect(edit.json().error.code).toBe('write_conflict');
+      const conflict = edit.json().error.details.conflict as { id: string; remote: { title: string } };
+      expect(conflict.remote.title).toBe(`Sync (${keep}) theirs`);
+      expect(standInItem('calendar', outlookId)!.body.subject).toBe(`Sync (${keep}) theirs`);
+      expect((await api(bob, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep })).statusCode).toBe(404);
+
+      const resolved = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
+      expect(resolved.statusCode, resolved.body).toBe(200);
+      if (keep === 'remote') {
+        expect(resolved.json().result).toMatchObject({ title: 'Sync (remote) theirs', location: 'Their room' });
+        expect(standInItem('calendar', outlookId)!.body.subject).toBe('Sync (remote) theirs');
+      } else {
+        expect(resolved.json().result).toMatchObject({ title: 'Sync (local) mine' });
+        expect(standInItem('calendar', outlookId)!.body.subject).toBe('Sync (local) mine');
+      }
+      expect((await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep })).statusCode).toBe(409);
+    }
+  }, 120_000);
+
+  it('pushes a hub edit of an Outlook contact with If-Match, keeps hub-only fields and does not echo', async () => {
+    const contactId = contactPayload(7).id;
+    const person = (await entity(contactId))!;
+    const edited = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+      version: person.version,
+      title: 'Contact Seven',
+      properties: { ...person.properties, jobTitle: 'CTO', tags: ['climbing'] },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    await eventually(
+      async () => (standInItem('contacts', contactId)!.body.jobTitle === 'CTO' ? true : undefined),
+      'the edit in Outlook',
+    );
+    const outlook = standInItem('contacts', contactId)!.body;
+    expect(outlook.displayName).toBe('Contact Seven');
+    const pushedKey = outlook.changeKey;
+    // The push's answer settles in the hub (as the connector), then the delta brings the same version back.
+    const settled = await eventually(async () => {
+      const seen = await hub.db.asOwner((tx) =>
+        tx.query<{ change_key: string }>(
+          'SELECT change_key FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = $2',
+          [connectionId, contactId],
+        ),
+      );
+      return seen.rows[0]?.change_key === pushedKey ? await entity(contactId) : undefined;
+    }, 'the pushed change key recorded');
+    await syncNow();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const after = (await entity(contactId))!;
+    expect(after.version).toBe(settled!.version);
+    expect(after.properties).toMatchObject({ jobTitle: 'CTO', tags: ['climbing'] });
+    // Not pushed again: Outlook's copy is still the version we wrote.
+    expect(standInItem('contacts', contactId)!.body.changeKey).toBe(pushedKey);
+    const conflicts = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts;
+    expect(conflicts.filter((c: { capability: string }) => c.capability === 'contacts')).toEqual([]);
+  }, 120_000);
+
+  it('records a contact changed in Outlook as a conflict, never overwriting it, and resolves it', async () => {
+    const contactId = contactPayload(7).id;
+    for (const keep of ['remote', 'local'] as const) {
+      editRemotely(account, 'contacts', contactId, { jobTitle: `Boss (${keep})` });
+      const person = (await entity(contactId))!;
+      const edited = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+        version: person.version,
+        properties: { ...person.properties, jobTitle: `Mine (${keep})` },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      const conflict = await eventually(async () => {
+        const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as {
+          id: string;
+          capability: string;
+          entityId: string;
+          local: { fields: { jobTitle: string } };
+          remote: { properties: { jobTitle: string } };
+        }[];
+        return open.find((c) => c.capability === 'contacts' && c.entityId === person.id);
+      }, 'a contacts conflict');
+      expect(conflict.local.fields.jobTitle).toBe(`Mine (${keep})`);
+      expect(conflict.remote.properties.jobTitle).toBe(`Boss (${keep})`);
+      expect(standInItem('contacts', contactId)!.body.jobTitle).toBe(`Boss (${keep})`);
+      expect((await api(bob, 'GET', '/api/v1/conflicts')).json().conflicts).toEqual([]);
+
+      const resolved = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
+      expect(resolved.statusCode, resolved.body).toBe(200);
+      const expected = keep === 'remote' ? `Boss (${keep})` : `Mine (${keep})`;
+      expect(standInItem('contacts', contactId)!.body.jobTitle).toBe(expected);
+      expect((await entity(contactId))!.properties).toMatchObject({ jobTitle: expected, tags: ['climbing'] });
+      // Settling it pushes nothing more and records no new conflict.
+      await syncNow();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect((await entity(contactId))!.properties.jobTitle).toBe(expected);
+      const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts;
+      expect(open.filter((c: { capability: string }) => c.capability === 'contacts')).toEqual([]);
+    }
+  }, 120_000);
+
+  it('refuses hostile input with 4xx and changes nothing', async () => {
+    const invite = (await entity(eventPayload(1).id))!;
+    const long = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, {
+      response: 'accepted',
+      comment: 'x'.repeat(5000),
+    });
+    expect(long.statusCode).toBe(400);
+    const badTime = await api(alice, 'POST', '/api/v1/calendar/events', {
+      title: 'x',
+      startsAt: 'tomorrow-ish',
+      connectionId,
+    });
+    expect(badTime.statusCode).toBe(400);
+    const notMine = await api(bob, 'POST', '/api/v1/calendar/events', {
+      title: 'x',
+      startsAt: soon(2).toISOString(),
+      connectionId,
+    });
+    expect(notMine.statusCode).toBe(404);
+    const badTo = await api(alice, 'POST', '/api/v1/messages', { channel: 'email', to: ['<script>'], body: 'x' });
+    expect(badTo.statusCode).toBe(400);
+    expect(standInItem('calendar', eventPayload(1).id)!.body.responseStatus).toMatchObject({ response: 'declined' });
+  }, 120_000);
+});
