@@ -23,7 +23,8 @@ export interface ContactsPushDeps {
 /** The fields of a person an edit can change in Outlook. */
 const pushable = new Set(['title', 'properties', 'identifiers']);
 
-const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const strings = (value: unknown) =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 const digits = (value: string) => value.replace(/\D/g, '');
 
@@ -131,7 +132,11 @@ export function createContactsPush(deps: ContactsPushDeps) {
         'SELECT kind, value FROM public.identifiers WHERE entity_id = $1 ORDER BY created_at',
         [entity.id],
       );
-      return { row: rows[0], identifiers: identifiers.rows, connectionId: await repo.connectionOf(tx, externalId, 'person') };
+      return {
+        row: rows[0],
+        identifiers: identifiers.rows,
+        connectionId: await repo.connectionOf(tx, externalId, 'person'),
+      };
     });
     // Gone, or not from a contact this hub syncs; or a newer state exists (its own event pushes it).
     if (!found.row || !found.connectionId || Number(found.row.version) > entity.version) return;
@@ -141,7 +146,10 @@ export function createContactsPush(deps: ContactsPushDeps) {
     try {
       open = await deps.connectors.open(userOf(event.ownerId), 'contacts', connectionId);
     } catch (error) {
-      logger.warn({ err: (error as Error).message, connectionId }, 'microsoft 365: contact edit not pushed (connection not usable)');
+      logger.warn(
+        { err: (error as Error).message, connectionId },
+        'microsoft 365: contact edit not pushed (connection not usable)',
+      );
       return;
     }
     const fields = contactWriteOf(found.row, found.identifiers);

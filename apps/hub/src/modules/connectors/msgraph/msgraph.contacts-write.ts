@@ -101,7 +101,10 @@ export function createMsgraphContactsWrite(deps: MsgraphWriteDeps): ContactsCapa
         json: graphContactOf(changes),
       });
       if (isStaleVersion(answer.status, answer.body)) {
-        const now = await graph.json<Obj>({ url: contactPath(contact.externalId), headers: { prefer: preferImmutable } });
+        const now = await graph.json<Obj>({
+          url: contactPath(contact.externalId),
+          headers: { prefer: preferImmutable },
+        });
         throw new ContactConflict(
           'Outlook has a newer version of this contact.',
           await itemOf(context, now),

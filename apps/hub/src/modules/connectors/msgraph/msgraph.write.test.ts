@@ -28,7 +28,13 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
   let connectionId: string;
   const attachmentBytes = randomBytes(3000);
 
-  const api = (user: SignedUpUser, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+  const api = (
+    user: SignedUpUser,
+    method: string,
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     hub.app.inject({
       method: method as 'GET',
       url,
@@ -249,7 +255,11 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
   it('marks a thread read on Outlook (PATCH isRead)', async () => {
     const unread = messagePayload(account, 1, 'inbox'); // odd numbers arrive unread
     expect(standInItem('mail:inbox', unread.id)!.body.isRead).toBe(false);
-    const marked = await api(alice, 'POST', `/api/v1/messages/threads/${threadIdOf('email', unread.conversationId)}/read`);
+    const marked = await api(
+      alice,
+      'POST',
+      `/api/v1/messages/threads/${threadIdOf('email', unread.conversationId)}/read`,
+    );
     expect(marked.statusCode, marked.body).toBe(204);
     await eventually(
       async () => (standInItem('mail:inbox', unread.id)!.body.isRead === true ? true : undefined),
@@ -262,7 +272,9 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     expect(invite.properties.myResponse).toBe('none');
     const bad = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, { response: 'maybe' });
     expect(bad.statusCode).toBe(400);
-    expect((await api(bob, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, { response: 'accepted' })).statusCode).toBe(404);
+    expect(
+      (await api(bob, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, { response: 'accepted' })).statusCode,
+    ).toBe(404);
 
     const answered = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, {
       response: 'declined',
@@ -351,7 +363,10 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
       const outlookId = [...collectionOf(account, 'calendar').items.values()].find(
         (item) => item.body.subject === `Sync (${keep})`,
       )!.body.id as string;
-      editRemotely(account, 'calendar', outlookId, { subject: `Sync (${keep}) theirs`, location: { displayName: 'Their room' } });
+      editRemotely(account, 'calendar', outlookId, {
+        subject: `Sync (${keep}) theirs`,
+        location: { displayName: 'Their room' },
+      });
 
       const edit = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, {
         version: event.version,

@@ -137,7 +137,8 @@ export function calendarWriteRoutes(_state: StandInState): Route[] {
         if (address?.toLowerCase() === account.mail.toLowerCase())
           return badRequest("Your request can't be completed. You can't respond to a meeting you organized.");
         const input = isObject(json) ? json : {};
-        if (input.comment !== undefined && typeof input.comment !== 'string') return badRequest('comment must be a string.');
+        if (input.comment !== undefined && typeof input.comment !== 'string')
+          return badRequest('comment must be a string.');
         const action = match[2] as keyof typeof responses;
         const status = { response: responses[action], time: new Date().toISOString() };
         const list = sentResponses.get(account) ?? [];

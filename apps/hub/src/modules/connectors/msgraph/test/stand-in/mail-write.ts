@@ -78,7 +78,12 @@ export function mailWriteRoutes(_state: StandInState): Route[] {
         if (!message) return badRequest('The message is required.');
         const invalid = checkFields(message);
         if (invalid) return invalid;
-        const sent = draftOf(account, message, { id: id('sent'), isDraft: false, sentDateTime: now(), parentFolderId: 'sentitems' });
+        const sent = draftOf(account, message, {
+          id: id('sent'),
+          isDraft: false,
+          sentDateTime: now(),
+          parentFolderId: 'sentitems',
+        });
         if ((json as { saveToSentItems?: unknown }).saveToSentItems !== false) save(account, 'mail:sentitems', sent);
         return { status: 202 };
       },
@@ -122,7 +127,8 @@ export function mailWriteRoutes(_state: StandInState): Route[] {
         const input = isObject(json) ? json : {};
         const invalid = checkFields(input);
         if (invalid) return invalid;
-        if (input.isRead !== undefined && typeof input.isRead !== 'boolean') return badRequest('isRead must be a boolean.');
+        if (input.isRead !== undefined && typeof input.isRead !== 'boolean')
+          return badRequest('isRead must be a boolean.');
         // Only a draft's content can change; a received or sent message takes its flags.
         const fields = found.body.isDraft ? writable : ['isRead', 'importance'];
         const changes = Object.fromEntries(fields.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
@@ -188,7 +194,12 @@ export function mailWriteRoutes(_state: StandInState): Route[] {
         if (to.length === 0) return badRequest('At least one recipient is required.');
         remove(account, found.resource, found.body.id);
         collectionOf(account, 'mail:sentitems');
-        save(account, 'mail:sentitems', { ...found.body, isDraft: false, sentDateTime: now(), parentFolderId: 'sentitems' });
+        save(account, 'mail:sentitems', {
+          ...found.body,
+          isDraft: false,
+          sentDateTime: now(),
+          parentFolderId: 'sentitems',
+        });
         return { status: 202 };
       },
     },
