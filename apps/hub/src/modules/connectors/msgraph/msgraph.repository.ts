@@ -22,7 +22,8 @@ export const msgraphRepository = {
        SELECT $1, $2, $3, s.external_id, s.entity_type, s.change_key, $4
          FROM jsonb_to_recordset($5::jsonb) AS s(external_id text, entity_type text, change_key text)
        ON CONFLICT (connection_id, external_id) DO UPDATE SET resource = EXCLUDED.resource,
-         entity_type = EXCLUDED.entity_type, change_key = EXCLUDED.change_key, generation = EXCLUDED.generation, updated_at = now()`,
+         entity_type = EXCLUDED.entity_type, change_key = EXCLUDED.change_key, generation = EXCLUDED.generation,
+         written_by_hub = false, updated_at = now()`,
       [
         row.connectionId,
         row.ownerId,
@@ -73,18 +74,21 @@ export const msgraphRepository = {
     changeKey: string | undefined,
   ) {
     await tx.query(
-      `INSERT INTO ${items} (connection_id, owner_id, resource, external_id, entity_type, change_key, generation)
+      `INSERT INTO ${items} (connection_id, owner_id, resource, external_id, entity_type, change_key, generation,
+         written_by_hub)
        VALUES ($1, $2, $3, $4, $5, $6,
-         (SELECT coalesce(max(generation), 0) FROM ${items} WHERE connection_id = $1 AND resource = $3))
-       ON CONFLICT (connection_id, external_id) DO UPDATE SET change_key = EXCLUDED.change_key, updated_at = now()`,
+         (SELECT coalesce(max(generation), 0) FROM ${items} WHERE connection_id = $1 AND resource = $3), true)
+       ON CONFLICT (connection_id, external_id) DO UPDATE SET change_key = EXCLUDED.change_key, written_by_hub = true,
+         updated_at = now()`,
       [row.connectionId, row.ownerId, row.resource, externalId, row.entityType, changeKey ?? null],
     );
   },
 
-  /** The change keys the connection holds for these items (absent: never seen). */
-  async changeKeys(tx: Sql, connectionId: string, externalIds: string[]): Promise<Map<string, string | null>> {
-    const { rows } = await tx.query<{ external_id: string; change_key: string | null }>(
-      `SELECT external_id, change_key FROM ${items} WHERE connection_id = $1 AND external_id = ANY($2::text[])`,
+  /** The change keys the hub itself wrote for these items (write-back) and the sync has not seen since. */
+  async writtenKeys(tx: Sql, connectionId: string, externalIds: string[]): Promise<Map<string, string>> {
+    const { rows } = await tx.query<{ external_id: string; change_key: string }>(
+      `SELECT external_id, change_key FROM ${items}
+        WHERE connection_id = $1 AND external_id = ANY($2::text[]) AND written_by_hub AND change_key IS NOT NULL`,
       [connectionId, externalIds],
     );
     return new Map(rows.map((r) => [r.external_id, r.change_key]));

@@ -57,10 +57,10 @@ export function recordWrite(
 }
 
 /**
- * Drops (in place) the page's items whose change key is the one the connection already holds:
- * our own write-back coming back through delta (its key was recorded when we wrote it), or a
- * replay. Ingesting them again would only undo hub-side fields (a contact's tags) or count our
- * write as a remote edit. Items without a change key (organizations) are kept.
+ * Drops (in place) the page's items that are our own write-back coming back through delta:
+ * the change key the hub recorded when it wrote them, not seen by the sync since. Ingesting
+ * them again would only undo hub-side fields (a contact's tags) or count our write as a
+ * remote edit. The page's commit (saveSeen) clears the mark, so later replays are ordinary.
  */
 export async function dropKnownVersions(
   db: Database,
@@ -70,11 +70,11 @@ export async function dropKnownVersions(
 ) {
   const keyOf = new Map(seen.filter((s) => s.changeKey).map((s) => [s.externalId, s.changeKey!]));
   if (keyOf.size === 0) return;
-  const stored = await db.asUser(ownerClaims(context.ownerId), (tx) =>
-    repo.changeKeys(tx, context.connectionId, [...keyOf.keys()]),
+  const written = await db.asUser(ownerClaims(context.ownerId), (tx) =>
+    repo.writtenKeys(tx, context.connectionId, [...keyOf.keys()]),
   );
-  const known = new Set([...stored].filter(([id, key]) => key !== null && keyOf.get(id) === key).map(([id]) => id));
-  if (known.size === 0) return;
-  const kept = items.filter((item) => !(item.source === source && item.externalId && known.has(item.externalId)));
+  const ours = new Set([...written].filter(([id, key]) => keyOf.get(id) === key).map(([id]) => id));
+  if (ours.size === 0) return;
+  const kept = items.filter((item) => !(item.source === source && item.externalId && ours.has(item.externalId)));
   items.splice(0, items.length, ...kept);
 }

@@ -1,0 +1,173 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { expect, test, type Page } from '@playwright/test';
+import { hubSession, type HubSession } from './api';
+import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
+
+// Microsoft 365 write-back from the calendar, against the Graph STAND-IN started by run.mjs
+// (apps/hub/src/modules/connectors/msgraph/test/stand-in; graph.microsoft.com is not
+// reachable here): answering an invitation synced from Outlook, and an edit in the hub that
+// meets a change made in Outlook meanwhile, shown as a conflict and resolved.
+const msgraph = JSON.parse(process.env.E2E_MSGRAPH ?? '{}') as {
+  loginUrl: string;
+  graphUrl: string;
+  clientId: string;
+  account: string;
+};
+const hubUrl = process.env.E2E_HUB_URL!;
+let page: Page;
+let hub: HubSession;
+let connectionId: string;
+let outlookToken: string;
+
+test.describe.configure({ mode: 'serial' });
+
+/** "Outlook itself": another client of the same mailbox, signed in with code + PKCE at the stand-in. */
+async function outlookSignIn() {
+  const verifier = randomBytes(32).toString('base64url');
+  const redirectUri = `${hubUrl}/oauth/microsoft/callback`;
+  const authorize = new URL(`${msgraph.loginUrl}/common/oauth2/v2.0/authorize`);
+  for (const [name, value] of Object.entries({
+    client_id: msgraph.clientId,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: 'offline_access Calendars.ReadWrite',
+    state: 'outlook',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }))
+    authorize.searchParams.set(name, value);
+  const signedIn = await fetch(authorize, { redirect: 'manual' });
+  const code = new URL(signedIn.headers.get('location')!).searchParams.get('code')!;
+  const token = await fetch(`${msgraph.loginUrl}/common/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: msgraph.clientId,
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    }),
+  });
+  return ((await token.json()) as { access_token: string }).access_token;
+}
+
+async function outlook(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${msgraph.graphUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${outlookToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.status, `${method} ${path}`).toBeLessThan(300);
+  return (await response.json().catch(() => undefined)) as Record<string, unknown>;
+}
+
+/** Sync now, and wait until that run finished. */
+async function syncNow() {
+  const after = Date.now();
+  await hub.call('POST', `/connections/${connectionId}/sync`);
+  await expect
+    .poll(
+      async () => {
+        const view = await hub.call<{ sync: { state: string; lastSuccessAt: string | null } }>(
+          'GET',
+          `/connections/${connectionId}`,
+        );
+        return view.sync.state === 'idle' && Date.parse(view.sync.lastSuccessAt ?? '') >= after - 5;
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(true);
+}
+
+const dayOf = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+test.beforeAll(async ({ browser }) => {
+  page = await (await browser.newContext({ timezoneId: 'UTC', locale: 'en-GB' })).newPage();
+  const email = uniqueEmail('msgraph-write');
+  await signUp(page, email);
+  hub = await hubSession(email);
+  const credential = await hub.call<{ id: string }>('POST', '/credentials', {
+    type: 'microsoft',
+    name: 'Contoso app',
+    secret: { tenantId: 'common', clientId: msgraph.clientId, clientSecret: '' },
+  });
+  await hub.call('POST', `/credentials/${credential.id}/test`);
+  // Connect through the real sign-in redirect (Microsoft's stand-in signs its mailbox in at once).
+  await page.goto('/settings/connections');
+  await expect(page.getByLabel('App registration').filter(VISIBLE)).toHaveValue(credential.id);
+  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+  await page.waitForURL(/\/settings\/connections\?msgraph=connected/);
+  connectionId = new URL(page.url()).searchParams.get('connection')!;
+  await expect
+    .poll(
+      async () =>
+        (await hub.call<{ sync: { lastSuccessAt: string | null } }>('GET', `/connections/${connectionId}`)).sync
+          .lastSuccessAt,
+      { timeout: 60_000 },
+    )
+    .not.toBeNull();
+  outlookToken = await outlookSignIn();
+});
+test.afterAll(async () => page.context().close());
+
+test('answers an invitation synced from Outlook; Outlook has the answer', async () => {
+  // The stand-in's "Meeting 5" (from organizer5@example.org) is 15 days ago at 14:00 UTC.
+  await page.goto(`/calendar?view=day&date=${dayOf(-15)}`);
+  await page.getByRole('button', { name: /^Meeting 5, 14:00/ }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByText('On your Microsoft 365 calendar.', { exact: false })).toBeVisible();
+  const answers = dialog.getByRole('group', { name: 'Answer the invitation' });
+  await expect(answers.getByRole('button', { name: 'Accept' })).toHaveAttribute('aria-pressed', 'true');
+  await answers.getByRole('button', { name: 'Maybe' }).click();
+  await expect(page.getByText('Answer sent').filter(VISIBLE)).toBeVisible();
+  await page.getByRole('button', { name: /^Meeting 5, 14:00/ }).click();
+  await expect(
+    page
+      .getByRole('dialog')
+      .getByRole('group', { name: 'Answer the invitation' })
+      .getByRole('button', { name: 'Maybe' }),
+  ).toHaveAttribute('aria-pressed', 'true');
+  await inspect(page, 'msgraph-rsvp');
+  const event = await outlook('GET', '/me/events/AAMkAD-evt-5');
+  expect(event.responseStatus).toMatchObject({ response: 'tentativelyAccepted' });
+  await page.keyboard.press('Escape');
+});
+
+test('an edit that meets a change made in Outlook is a conflict; "Keep mine" writes it over', async () => {
+  // Made in Outlook and synced; then moved in Outlook on another device, before the next sync.
+  const tomorrow = dayOf(1);
+  const created = await outlook('POST', '/me/events', {
+    subject: 'Budget review',
+    start: { dateTime: `${tomorrow}T10:00:00.0000000`, timeZone: 'UTC' },
+    end: { dateTime: `${tomorrow}T11:00:00.0000000`, timeZone: 'UTC' },
+  });
+  await syncNow();
+  await outlook('PATCH', `/me/events/${String(created.id)}`, { subject: 'Budget review (moved by Ada)' });
+
+  await page.goto(`/calendar?view=day&date=${tomorrow}`);
+  await page.getByRole('button', { name: /^Budget review, 10:00/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Title').fill('Budget review (mine)');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog.getByText(/changed in the other calendar/).first()).toBeVisible();
+  // Nothing was overwritten in Outlook.
+  expect((await outlook('GET', `/me/events/${String(created.id)}`)).subject).toBe('Budget review (moved by Ada)');
+  await page.keyboard.press('Escape');
+
+  // The event now carries the conflict: both versions side by side.
+  await page.getByRole('button', { name: /^Budget review, 10:00/ }).click();
+  const alert = page.getByRole('dialog').getByRole('alert');
+  await expect(alert).toContainText('Yours: “Budget review (mine)”');
+  await expect(alert).toContainText('Theirs: “Budget review (moved by Ada)”');
+  await inspect(page, 'msgraph-conflict');
+  await alert.getByRole('button', { name: 'Keep mine' }).click();
+  await expect(page.getByText('Kept your version').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Budget review \(mine\), 10:00/ })).toBeVisible();
+  expect((await outlook('GET', `/me/events/${String(created.id)}`)).subject).toBe('Budget review (mine)');
+  const open = await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts');
+  expect(open.conflicts).toEqual([]);
+  await inspect(page, 'msgraph-conflict-resolved');
+});
