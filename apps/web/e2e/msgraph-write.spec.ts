@@ -122,7 +122,7 @@ test('answers an invitation synced from Outlook; Outlook has the answer', async 
   const answers = dialog.getByRole('group', { name: 'Answer the invitation' });
   await expect(answers.getByRole('button', { name: 'Accept' })).toHaveAttribute('aria-pressed', 'true');
   await answers.getByRole('button', { name: 'Maybe' }).click();
-  await expect(page.getByText('Answer sent').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByText('Answer sent', { exact: true }).filter(VISIBLE)).toBeVisible();
   await page.getByRole('button', { name: /^Meeting 5, 14:00/ }).click();
   await expect(
     page
@@ -164,7 +164,7 @@ test('an edit that meets a change made in Outlook is a conflict; "Keep mine" wri
   await expect(alert).toContainText('Theirs: “Budget review (moved by Ada)”');
   await inspect(page, 'msgraph-conflict');
   await alert.getByRole('button', { name: 'Keep mine' }).click();
-  await expect(page.getByText('Kept your version').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByText('Kept your version', { exact: true }).filter(VISIBLE)).toBeVisible();
   await expect(page.getByRole('button', { name: /^Budget review \(mine\), 10:00/ })).toBeVisible();
   expect((await outlook('GET', `/me/events/${String(created.id)}`)).subject).toBe('Budget review (mine)');
   const open = await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts');

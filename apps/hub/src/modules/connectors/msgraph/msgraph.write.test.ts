@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
+import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
+import type { Ingest } from '../../graph/index.ts';
 import { threadIdOf } from '../../messages/messages.threads.ts';
+import type { ConnectorsModule } from '../index.ts';
 import { eventually } from '../test/support.ts';
 import { msgraphStandIn, registerApp, signIn } from './test/support.ts';
 import { sentResponses } from './test/stand-in/calendar-write.ts';
@@ -69,6 +72,8 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     );
   }
 
+  const graphIngest: Ingest = (tx, request) =>
+    (hub.modules.find((m) => m.name === 'graph') as unknown as { ingest: Ingest }).ingest(tx, request);
   const standInItem = (resource: string, id: string) => collectionOf(account, resource).items.get(id);
   const soon = (ms: number) => new Date(Date.now() + ms * 86_400_000);
   const graphTime = (d: Date) => ({ dateTime: d.toISOString().slice(0, 19) + '.0000000', timeZone: 'UTC' });
@@ -466,6 +471,41 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
       const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts;
       expect(open.filter((c: { capability: string }) => c.capability === 'contacts')).toEqual([]);
     }
+  }, 120_000);
+
+  it('creates an Outlook contact through the contacts capability; its delta is our own version', async () => {
+    const connectors = hub.modules.find((m) => m.name === 'connectors') as unknown as ConnectorsModule;
+    const user = { id: alice.id, claims: alice.claims as AuthenticatedUser['claims'] };
+    const open = await connectors.service.open(user, 'contacts', connectionId);
+    const { item } = await open.capability.create(open.context, {
+      givenName: 'Grace',
+      familyName: 'Hopper',
+      displayName: 'Grace Hopper',
+      emails: ['grace@navy.example'],
+      phones: ['(415) 555-0199'],
+      company: 'US Navy',
+      birthday: '1906-12-09',
+    });
+    const outlook = standInItem('contacts', item.externalId!)!.body;
+    expect(outlook).toMatchObject({
+      givenName: 'Grace',
+      surname: 'Hopper',
+      emailAddresses: [{ address: 'grace@navy.example', name: 'grace@navy.example' }],
+      mobilePhone: '(415) 555-0199',
+      companyName: 'US Navy',
+      birthday: '1906-12-09T11:59:00Z',
+    });
+    expect(item).toMatchObject({ type: 'person', source: 'msgraph', title: 'Grace Hopper', phones: ['+14155550199'] });
+    expect(item.properties).toMatchObject({ birthday: '1906-12-09', organization: 'US Navy' });
+    await hub.db.asUser(alice.claims, (tx) =>
+      graphIngest(tx, { ownerId: alice.id, actor: { kind: 'connector', id: connectionId }, items: [item] }),
+    );
+    const made = (await entity(item.externalId!))!;
+    await syncNow();
+    expect((await entity(item.externalId!))!.version).toBe(made.version);
+    // Bob cannot reach Alice's connection.
+    const bobUser = { id: bob.id, claims: bob.claims as AuthenticatedUser['claims'] };
+    await expect(connectors.service.open(bobUser, 'contacts', connectionId)).rejects.toMatchObject({ status: 404 });
   }, 120_000);
 
   it('refuses hostile input with 4xx and changes nothing', async () => {
