@@ -123,7 +123,13 @@ test('answers an invitation synced from Outlook; Outlook has the answer', async 
   await expect(answers.getByRole('button', { name: 'Accept' })).toHaveAttribute('aria-pressed', 'true');
   await answers.getByRole('button', { name: 'Maybe' }).click();
   await expect(page.getByText('Answer sent', { exact: true }).filter(VISIBLE)).toBeVisible();
+  // Outlook has the answer (accept/tentativelyAccept/decline with sendResponse).
+  const event = await outlook('GET', '/me/events/AAMkAD-evt-5');
+  expect(event.responseStatus).toMatchObject({ response: 'tentativelyAccepted' });
+  // And the hub shows it, after a reload too.
+  await page.reload();
   await page.getByRole('button', { name: /^Meeting 5, 14:00/ }).click();
+  await expect(page.getByRole('dialog').getByText('you answered tentative', { exact: false })).toBeVisible();
   await expect(
     page
       .getByRole('dialog')
@@ -131,8 +137,6 @@ test('answers an invitation synced from Outlook; Outlook has the answer', async 
       .getByRole('button', { name: 'Maybe' }),
   ).toHaveAttribute('aria-pressed', 'true');
   await inspect(page, 'msgraph-rsvp');
-  const event = await outlook('GET', '/me/events/AAMkAD-evt-5');
-  expect(event.responseStatus).toMatchObject({ response: 'tentativelyAccepted' });
   await page.keyboard.press('Escape');
 });
 
@@ -157,7 +161,8 @@ test('an edit that meets a change made in Outlook is a conflict; "Keep mine" wri
   expect((await outlook('GET', `/me/events/${String(created.id)}`)).subject).toBe('Budget review (moved by Ada)');
   await page.keyboard.press('Escape');
 
-  // The event now carries the conflict: both versions side by side.
+  // The event now carries the conflict (the list shows it once loaded again): both versions side by side.
+  await page.reload();
   await page.getByRole('button', { name: /^Budget review, 10:00/ }).click();
   const alert = page.getByRole('dialog').getByRole('alert');
   await expect(alert).toContainText('Yours: “Budget review (mine)”');
