@@ -11,6 +11,7 @@ import { ownerClaims } from '../connectors.sync.ts';
 import { graphClient, type GraphClient } from './msgraph.client.ts';
 import { appRegistrationOf, type TokenSet } from './msgraph.oauth.ts';
 import { msgraphOptionsSchema, type MsgraphOptions } from './msgraph.options.ts';
+import { liveSetup } from './msgraph.subscriptions.view.ts';
 import type { MsgraphSync } from './msgraph.sync.ts';
 import type { TokenStore } from './msgraph.tokens.ts';
 
@@ -30,6 +31,8 @@ export interface MsgraphConnectorDeps {
   tokens: TokenStore;
   /** The delta sync (built after the connector: it needs clientFor). */
   sync: () => MsgraphSync;
+  /** Before the tokens are forgotten: undo the change-notification subscriptions at Graph. */
+  beforeDisconnect?: (context: ConnectionContext<MsgraphOptions>) => Promise<void>;
 }
 
 export const graphBaseOf = (urls: ProviderUrls) => (urls.MSGRAPH_API_URL ?? defaultGraphUrl).replace(/\/+$/, '');
@@ -74,6 +77,7 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       return { message: `Signed in to Microsoft 365 as ${me.mail ?? me.userPrincipalName ?? 'this account'}.` };
     },
     async disconnect(context) {
+      await deps.beforeDisconnect?.(context);
       // Microsoft has no revocation endpoint for these tokens: forgetting them ends the grant's use here.
       await deps.db.asUser(ownerClaims(context.ownerId), (tx) => deps.tokens.forget(tx, context.connectionId));
     },
@@ -81,12 +85,7 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       page: (context) => deps.sync().page(context),
     },
     setup(connection) {
-      const minutes = connection.options.pollMinutes;
-      return {
-        mode: 'polling',
-        pollMinutes: minutes,
-        summary: `Polling every ${minutes} min`,
-      };
+      return liveSetup(connection.options, connection.state);
     },
   });
   return { connector, clientFor };

@@ -5,6 +5,9 @@ import { batchRoute } from './batch.ts';
 import { loginRoutes } from './login.ts';
 import { mailRoutes } from './mail.ts';
 import { meRoutes } from './me.ts';
+import { controlRoutes } from './control.ts';
+import { presenceRoutes } from './presence.ts';
+import { subscriptionRoutes } from './subscriptions.ts';
 import { createState, type StandInAccount, type StandInState } from './state.ts';
 
 export interface RouteContext {
@@ -58,12 +61,14 @@ export async function startMsgraphStandIn(
   options: { extraRoutes?: (state: StandInState) => Route[]; port?: number } = {},
 ): Promise<MsgraphStandIn> {
   const state = createState();
-  const login = loginRoutes(state);
+  const login = [...loginRoutes(state), ...controlRoutes(state)];
   const graph: Route[] = [
     ...meRoutes(state),
     ...mailRoutes(state),
     ...calendarRoutes(state),
     ...contactsRoutes(state),
+    ...subscriptionRoutes(state),
+    ...presenceRoutes(state),
     ...(options.extraRoutes?.(state) ?? []),
   ];
   let base = '';
