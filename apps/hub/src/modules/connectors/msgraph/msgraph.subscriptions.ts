@@ -209,6 +209,18 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     const connection = await connectionOf(connectionId);
     if (!connection || connection.status !== 'active') return;
     if (!notificationsPossible(deps.publicUrl)) {
+      // PUBLIC_URL stopped being https: what was made before cannot be delivered any more.
+      const made = await asOwner(connection.owner_id, (tx) => repo.list(tx, connection.id));
+      if (made.length > 0) {
+        await deleteAtGraph(await clientOf(connection), made);
+        await asOwner(connection.owner_id, (tx) =>
+          repo.remove(
+            tx,
+            connection.id,
+            made.map((r) => r.subscription_id),
+          ),
+        );
+      }
       const current = (connection.state?.notifications ?? null) as Partial<NotificationsState> | null;
       if (current?.mode !== 'polling')
         await fallBack(
