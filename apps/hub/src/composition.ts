@@ -19,7 +19,7 @@ import { createRealtimeModule, realtimeMigrations } from './modules/realtime/ind
 import { createStorageModule, storageMigrations } from './modules/storage/index.ts';
 import { createActionsModule } from './modules/actions/index.ts';
 import { createTwilio } from './modules/connectors/twilio/index.ts';
-import { createMsgraph } from './modules/connectors/msgraph/index.ts';
+import { createMsgraph, type Msgraph } from './modules/connectors/msgraph/index.ts';
 import { callsMigrations, createCallsModule } from './modules/calls/index.ts';
 import { createMessagesModule, messagesMigrations, messagesSendAction } from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
@@ -39,6 +39,8 @@ export interface Hub {
   app: FastifyInstance;
   db: Database;
   modules: readonly HubModule[];
+  /** Microsoft 365's change-notification subscriptions and presence (tests drive them directly). */
+  msgraph: Pick<Msgraph, 'subscriptions' | 'presence' | 'requestMaintenance'>;
   /** Stops accepting requests, lets in-flight ones finish, stops modules, closes the database. */
   close(): Promise<void>;
 }
@@ -82,6 +84,8 @@ export async function composeHub(
     connectors?: readonly AnyConnector[];
     /** Tests only: how often Microsoft 365 polling looks for connections due a sync (default 30 s). */
     msgraphPollTickMs?: number;
+    msgraphPresenceTickMs?: number;
+    msgraphNotificationDebounceMs?: number;
     /** Tests only: sync time slices and leases. */
     sync?: SyncTuning;
     /** Tests only: job timings (a short stop grace for restart tests). */
@@ -231,6 +235,10 @@ export async function composeHub(
     ingest: graph.ingest,
     events,
     pollTickMs: options.msgraphPollTickMs,
+    jobs,
+    outbox,
+    presenceTickMs: options.msgraphPresenceTickMs,
+    notificationDebounceMs: options.msgraphNotificationDebounceMs,
   });
   /** The connectors this hub ships, one folder each under modules/connectors/<provider>/. */
   const shippedConnectors: readonly AnyConnector[] = [twilio.connector, msgraph.connector];
@@ -291,6 +299,7 @@ export async function composeHub(
     app,
     db,
     modules,
+    msgraph,
     async close() {
       await app.close();
       for (const module of [...modules].reverse()) await module.stop?.();

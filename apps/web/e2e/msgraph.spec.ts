@@ -61,7 +61,7 @@ test('connects Microsoft 365 through the sign-in redirect, then shows mode, sync
   await expect(page.getByText('Microsoft 365 is connected.').filter(VISIBLE)).toBeVisible();
   const card = page.getByRole('group', { name: msgraph.account });
   await expect(card).toBeVisible();
-  await expect(card.getByText('Polling every 2 min')).toBeVisible();
+  await expect(card.getByText('Checking every 2 minutes')).toBeVisible();
   // The first sync runs (a progress bar while it does) and ends with its counts.
   await expect(card.getByText('Not yet')).toBeHidden({ timeout: 60_000 });
   await expect(card.getByRole('progressbar')).toBeHidden({ timeout: 60_000 });

@@ -4,6 +4,7 @@ import { commsEvents } from './comms-events.ts';
 import { connectorEvents } from './connector-events.ts';
 import { graphEvents } from './graph-events.ts';
 import { pluginEvents } from './plugin-events.ts';
+import { presenceEvents } from './presence-events.ts';
 import { storageEvents } from './storage-events.ts';
 import { walletEvents } from './wallet-events.ts';
 import {
@@ -163,6 +164,7 @@ export const allEventDefinitions = [
   ...storageEvents,
   ...connectorEvents,
   ...commsEvents,
+  ...presenceEvents,
 ] as const;
 
 /** Every registered event type and the data its writers supply. */

@@ -47,12 +47,15 @@ export function ContactDetail({
   region,
   relationships = [],
   actions,
+  status,
 }: {
   contact: Contact;
   region?: CountryCode | undefined;
   relationships?: Relationship[];
   /** More buttons for the header, rendered on the server (the Video button). */
   actions?: ReactNode;
+  /** A line under the name, rendered on the server (Teams presence). */
+  status?: ReactNode;
 }) {
   const [contact, setContact] = useState(initial);
   const [editing, setEditing] = useState(false);
@@ -116,6 +119,7 @@ export function ContactDetail({
         <Avatar id={contact.id} name={contact.name} photo={contact.photo} className="size-16 text-xl" />
         <div className="min-w-0 flex-1">
           <h1 className="truncate text-2xl font-semibold tracking-tight">{contact.name}</h1>
+          {status}
           {(contact.organization || contact.jobTitle) && (
             <p className="flex items-center gap-1 text-sm text-muted-foreground">
               <Building2 className="size-4" aria-hidden="true" />{' '}

@@ -40,7 +40,23 @@ export const MicrosoftConnectionSchema = ConnectionSchema.extend({
 });
 export type MicrosoftConnection = z.infer<typeof MicrosoftConnectionSchema>;
 
-/** The mode the connector reports in `setup` ("Polling every 2 min"). */
+/** Microsoft 365's `setup`: change notifications or polling (and why), Teams presence offered or not. */
+export const MicrosoftSetupSchema = z.object({
+  mode: z.enum(['notifications', 'polling']),
+  summary: z.string(),
+  reason: z.string().nullable().optional(),
+  subscriptionExpiresAt: z.string().nullable().optional(),
+  lastNotificationAt: z.string().nullable().optional(),
+  presence: z.object({ offered: z.boolean(), summary: z.string() }).optional(),
+});
+export type MicrosoftSetup = z.infer<typeof MicrosoftSetupSchema>;
+
+export function microsoftSetupOf(connection: Pick<Connection, 'setup'>): MicrosoftSetup | undefined {
+  const parsed = MicrosoftSetupSchema.safeParse(connection.setup);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The mode the connector reports in `setup` ("Checking every 2 minutes", "Live updates (change notifications)"). */
 export function modeOf(connection: Pick<Connection, 'setup'>): string | undefined {
   const summary = connection.setup?.summary;
   return typeof summary === 'string' ? summary : undefined;

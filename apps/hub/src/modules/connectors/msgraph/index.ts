@@ -4,6 +4,8 @@ import type { OutboundClient } from '../../../platform/http/outbound/index.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { HubModule } from '../../../platform/module.ts';
 import type { CountryCode } from 'libphonenumber-js';
+import type { EventOutbox } from '../../events/index.ts';
+import type { JobsModule } from '../../jobs/index.ts';
 import type { WalletService } from '../../wallet/index.ts';
 import type { ConnectorRegistry } from '../connectors.registry.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
@@ -18,8 +20,13 @@ import { createMsgraphContactsWrite } from './msgraph.contacts-write.ts';
 import { createMsgraphMail } from './msgraph.mail.ts';
 import { createPolling } from './msgraph.polling.ts';
 import { msgraphRoutes } from './msgraph.routes.ts';
+import { subscriptionsJob } from './msgraph.subscriptions.job.ts';
+import { createSubscriptions } from './msgraph.subscriptions.ts';
+import { createRunScheduler, notificationRoutes } from './msgraph.webhook.ts';
+import { createPresence, presenceRoutes } from './msgraph.presence.ts';
 import { createMsgraphSync, type MsgraphSync } from './msgraph.sync.ts';
 import { createTokenStore } from './msgraph.tokens.ts';
+import { ownerClaims } from '../connectors.sync.ts';
 
 export {
   graphClient,
@@ -55,6 +62,14 @@ export interface MsgraphDeps {
   events?: Pick<EventsModule, 'subscribe'>;
   /** Polling tick (tests shorten it). Default 30 s. */
   pollTickMs?: number;
+  /** The subscription maintenance job (renewal before expiry) is registered here. */
+  jobs?: Pick<JobsModule, 'register' | 'enqueue'>;
+  /** presence.Changed events. */
+  outbox?: Pick<EventOutbox, 'append'>;
+  /** Teams presence tick (tests shorten it). Default 60 s. */
+  presenceTickMs?: number;
+  /** Change notifications: the debounce before a delta run (tests shorten it). Default 2 s. */
+  notificationDebounceMs?: number;
 }
 
 /**
@@ -77,6 +92,40 @@ export function createMsgraph(deps: MsgraphDeps) {
     // The sync needs clientFor, made here: it is built just below, before any sync can run.
     sync: () => sync,
     writeBack: () => writeBack,
+    beforeDisconnect: (context) => subscriptions.removeAll(context),
+  });
+  const subscriptions = createSubscriptions({
+    db: deps.db,
+    logger: deps.logger,
+    publicUrl: deps.config.publicUrl,
+    wallet: deps.wallet,
+    clientFor,
+  });
+  const maintenanceJob = subscriptionsJob(subscriptions);
+  deps.jobs?.register(maintenanceJob);
+
+  /** Queues subscription maintenance for connections never tried (new, or signed in again). */
+  async function subscribeNewConnections() {
+    if (!deps.jobs) return;
+    const jobs = deps.jobs;
+    const { rows } = await deps.db.asSystem((tx) =>
+      tx.query<{ id: string; owner_id: string }>(
+        `SELECT id, owner_id FROM made_open.connections
+          WHERE provider = 'microsoft' AND status = 'active' AND NOT (state ? 'notifications') LIMIT 100`,
+      ),
+    );
+    for (const row of rows)
+      await deps.db.asUser(ownerClaims(row.owner_id), (tx) =>
+        jobs.enqueue(tx, maintenanceJob, { connectionId: row.id }, { singletonKey: `msgraph.subscriptions:${row.id}` }),
+      );
+  }
+  const presence = createPresence({
+    db: deps.db,
+    logger: deps.logger,
+    wallet: deps.wallet,
+    outbox: deps.outbox,
+    clientFor,
+    tickMs: deps.presenceTickMs,
   });
   const sync: MsgraphSync = createMsgraphSync({ db: deps.db, clientFor, defaultRegionOf: deps.defaultRegionOf });
   const writeDeps = { db: deps.db, clientFor, defaultRegionOf: deps.defaultRegionOf };
@@ -123,16 +172,42 @@ export function createMsgraph(deps: MsgraphDeps) {
       logger: deps.logger,
       service: connectors.service,
       tickMs: deps.pollTickMs,
+      alsoEachTick: subscribeNewConnections,
     });
+    const runs = createRunScheduler({
+      service: () => connectors.service,
+      logger: deps.logger,
+      debounceMs: deps.notificationDebounceMs,
+    });
+    const oauthRoutes = msgraphRoutes(flow);
     return {
       name: 'msgraph',
-      routes: msgraphRoutes(flow),
-      start: async () => polling.start(),
-      stop: async () => polling.stop(),
+      routes: async (app) => {
+        await oauthRoutes(app);
+        await app.register(presenceRoutes({ db: deps.db }));
+        // Its own scope: Graph's notification bodies are read as bytes.
+        await app.register(notificationRoutes({ db: deps.db, logger: deps.logger, subscriptions, runs }));
+      },
+      start: async () => {
+        polling.start();
+        presence.start();
+      },
+      stop: async () => {
+        polling.stop();
+        presence.stop();
+        runs.stop();
+      },
     };
   }
 
-  return { connector, clientFor, tokens, attach };
+  /** Tests and operators: maintenance through the pg-boss job, as the schedule runs it. */
+  async function requestMaintenance(connectionId: string, ownerId: string) {
+    if (!deps.jobs) throw new Error('The jobs module was not given to msgraph.');
+    const jobs = deps.jobs;
+    return deps.db.asUser(ownerClaims(ownerId), (tx) => jobs.enqueue(tx, maintenanceJob, { connectionId }));
+  }
+
+  return { connector, clientFor, tokens, subscriptions, presence, requestMaintenance, attach };
 }
 
 export type Msgraph = ReturnType<typeof createMsgraph>;

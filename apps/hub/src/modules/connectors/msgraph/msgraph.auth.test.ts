@@ -69,7 +69,7 @@ describe.each(testDatabaseKinds())('microsoft 365 sign-in on %s', (kind) => {
       status: 'active',
       label: 'alice@contoso.example',
       accountId: app.account.id,
-      setup: { mode: 'polling', summary: 'Polling every 2 min' },
+      setup: { mode: 'polling', summary: 'Checking every 2 minutes' },
     });
     // Tokens never leave the hub: not in the view, not in the events, not in the sealed table in clear.
     const issued = [...standIn.state.accessTokens.keys(), ...standIn.state.refreshTokens.keys()];

@@ -14,6 +14,7 @@ import { ownerClaims } from '../connectors.sync.ts';
 import { graphClient, type GraphClient } from './msgraph.client.ts';
 import { appRegistrationOf, type TokenSet } from './msgraph.oauth.ts';
 import { msgraphOptionsSchema, type MsgraphOptions } from './msgraph.options.ts';
+import { liveSetup } from './msgraph.subscriptions.view.ts';
 import type { MsgraphSync } from './msgraph.sync.ts';
 import type { TokenStore } from './msgraph.tokens.ts';
 
@@ -33,6 +34,8 @@ export interface MsgraphConnectorDeps {
   tokens: TokenStore;
   /** The delta sync (built after the connector: it needs clientFor). */
   sync: () => MsgraphSync;
+  /** Before the tokens are forgotten: undo the change-notification subscriptions at Graph. */
+  beforeDisconnect?: (context: ConnectionContext<MsgraphOptions>) => Promise<void>;
   /** Write-back (mail, calendar, contacts), built after the connector too (it needs clientFor). */
   writeBack: () => MsgraphWriteBack;
 }
@@ -87,6 +90,7 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       return { message: `Signed in to Microsoft 365 as ${me.mail ?? me.userPrincipalName ?? 'this account'}.` };
     },
     async disconnect(context) {
+      await deps.beforeDisconnect?.(context);
       // Microsoft has no revocation endpoint for these tokens: forgetting them ends the grant's use here.
       await deps.db.asUser(ownerClaims(context.ownerId), (tx) => deps.tokens.forget(tx, context.connectionId));
     },
@@ -110,12 +114,7 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       update: (context, contact, changes) => deps.writeBack().contacts.update(context, contact, changes),
     },
     setup(connection) {
-      const minutes = connection.options.pollMinutes;
-      return {
-        mode: 'polling',
-        pollMinutes: minutes,
-        summary: `Polling every ${minutes} min`,
-      };
+      return liveSetup(connection.options, connection.state);
     },
   });
   return { connector, clientFor };

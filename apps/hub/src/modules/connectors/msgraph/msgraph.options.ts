@@ -27,7 +27,7 @@ export const msgraphOptionsSchema = z.strictObject({
 });
 export type MsgraphOptions = z.output<typeof msgraphOptionsSchema>;
 
-/** The scopes a sign-in asks for (integrations.md §2.1); Presence.Read only for work accounts. */
+/** The scopes a sign-in asks for (integrations.md §2.1); presence only for work accounts. */
 export function scopesFor(options: Pick<MsgraphOptions, 'workAccount'>): string {
   const scopes = [
     'offline_access',
@@ -37,6 +37,8 @@ export function scopesFor(options: Pick<MsgraphOptions, 'workAccount'>): string 
     'Calendars.ReadWrite',
     'Contacts.ReadWrite',
   ];
-  if (options.workAccount) scopes.push('Presence.Read');
+  // Colleagues' presence (getPresencesByUserId) needs Presence.Read.All, finding them by
+  // email User.ReadBasic.All; neither needs an administrator's consent.
+  if (options.workAccount) scopes.push('Presence.Read', 'Presence.Read.All', 'User.ReadBasic.All');
   return scopes.join(' ');
 }

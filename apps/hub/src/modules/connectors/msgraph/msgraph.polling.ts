@@ -3,13 +3,22 @@ import type { Logger } from '../../../platform/logger.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { ownerClaims } from '../connectors.sync.ts';
+import { safetyNetMinutes } from './msgraph.subscriptions.ts';
 
 /**
  * Delta polling (issue 13 §4) while there are no change notifications: every tick, each
  * active Microsoft 365 connection whose last sync is older than its `pollMinutes` (default
  * 2) and that is not syncing gets a sync requested, through the same path as "sync now".
+ * With change notifications live (msgraph.subscriptions.ts) it polls every 30 minutes instead.
  */
-export function createPolling(deps: { db: Database; logger: Logger; service: ConnectorsService; tickMs?: number }) {
+export function createPolling(deps: {
+  db: Database;
+  logger: Logger;
+  service: ConnectorsService;
+  tickMs?: number;
+  /** Also on every tick (change notifications: connections not yet subscribed). */
+  alsoEachTick?: () => Promise<void>;
+}) {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
 
@@ -20,7 +29,11 @@ export function createPolling(deps: { db: Database; logger: Logger; service: Con
         `SELECT id, owner_id FROM made_open.connections
           WHERE provider = 'microsoft' AND status = 'active' AND sync_state = 'idle'
             AND coalesce(last_success_at, last_error_at, created_at)
-                < now() - make_interval(mins => greatest(1, coalesce((options->>'pollMinutes')::int, 2)))
+                < now() - make_interval(mins => CASE
+                    -- Change notifications live: polling is only a slow safety net.
+                    WHEN state->'notifications'->>'mode' = 'notifications'
+                      THEN greatest(${safetyNetMinutes}, coalesce((options->>'pollMinutes')::int, 2))
+                    ELSE greatest(1, coalesce((options->>'pollMinutes')::int, 2)) END)
           ORDER BY coalesce(last_success_at, created_at) LIMIT 100`,
       ),
     );
@@ -42,6 +55,7 @@ export function createPolling(deps: { db: Database; logger: Logger; service: Con
             deps.logger.warn({ err: error, connectionId: row.id }, 'microsoft 365 poll could not queue a sync'),
           );
       }
+      await deps.alsoEachTick?.();
     } catch (error) {
       deps.logger.warn({ err: error }, 'microsoft 365 polling tick failed');
     } finally {

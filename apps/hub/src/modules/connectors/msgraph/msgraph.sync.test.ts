@@ -306,7 +306,7 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     );
     await eventually(async () => ((await entity('AAMkAD-con-60')) ? true : undefined), 'the polled contact', 30_000);
     const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
-    expect(view.setup).toMatchObject({ mode: 'polling', pollMinutes: 2, summary: 'Polling every 2 min' });
+    expect(view.setup).toMatchObject({ mode: 'polling', pollMinutes: 2, summary: 'Checking every 2 minutes' });
   });
 
   it('a restarted hub resumes from the saved delta links (only the changes come)', async () => {

@@ -16,7 +16,7 @@ import {
 } from '@/components/ui/dialog';
 import { LocalTime } from '@/components/ui/local-time';
 import { disconnectAction, startMicrosoftSignInAction, syncNowAction } from '@/lib/actions/connections';
-import { modeOf, type MicrosoftConnection } from '@/lib/connections/model';
+import { microsoftSetupOf, modeOf, type MicrosoftConnection } from '@/lib/connections/model';
 import { cn } from '@/lib/utils';
 
 const statusText: Record<MicrosoftConnection['status'], string> = {
@@ -65,6 +65,7 @@ export function MicrosoftConnectionCard({ connection }: { connection: MicrosoftC
   }
 
   const percent = sync.progress.percent;
+  const live = microsoftSetupOf(connection);
   return (
     <Card role="group" className="grid gap-3 p-4" aria-labelledby={headingId}>
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -83,7 +84,36 @@ export function MicrosoftConnectionCard({ connection }: { connection: MicrosoftC
       </div>
       <dl className="grid gap-x-4 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
         <dt className="text-muted-foreground">Mode</dt>
-        <dd>{modeOf(connection) ?? 'Polling'}</dd>
+        <dd>
+          {modeOf(connection) ?? 'Polling'}
+          {live?.mode === 'polling' && live.reason && (
+            <span className="block text-muted-foreground">{live.reason}</span>
+          )}
+          {live?.mode === 'notifications' && (
+            <span className="block text-muted-foreground">
+              {live.lastNotificationAt ? (
+                <>
+                  Last notification{' '}
+                  <LocalTime iso={live.lastNotificationAt} options={{ dateStyle: 'medium', timeStyle: 'short' }} />
+                </>
+              ) : (
+                'No notification yet'
+              )}
+              {live.subscriptionExpiresAt && (
+                <>
+                  {' · renewed before '}
+                  <LocalTime iso={live.subscriptionExpiresAt} options={{ dateStyle: 'medium', timeStyle: 'short' }} />
+                </>
+              )}
+            </span>
+          )}
+        </dd>
+        {live?.presence && (
+          <>
+            <dt className="text-muted-foreground">Teams presence</dt>
+            <dd>{live.presence.summary}</dd>
+          </>
+        )}
         <dt className="text-muted-foreground">Last sync</dt>
         <dd>
           {sync.lastSuccessAt ? (

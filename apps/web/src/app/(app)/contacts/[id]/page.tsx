@@ -2,6 +2,7 @@ import { ChevronLeft } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ContactDetail } from '@/components/contacts/contact-detail';
+import { PresenceStatus } from '@/components/contacts/presence-status';
 import { Problem } from '@/components/problem';
 import { ContactTimeline } from '@/components/timeline/contact-timeline';
 import { VideoButton } from '@/components/video/video-button';
@@ -9,6 +10,7 @@ import { getDefaultRegion } from '@/lib/account';
 import { getContact, getContactLinks } from '@/lib/graph';
 import type { CountryCode } from '@made-open/shared/entities';
 import { load } from '@/lib/hub';
+import { getPersonPresence } from '@/lib/presence';
 
 export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
   const { id } = await params;
@@ -18,10 +20,11 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 
 export default async function ContactPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const [contact, links, region] = await Promise.all([
+  const [contact, links, region, presence] = await Promise.all([
     load(() => getContact(id)),
     load(() => getContactLinks(id)),
     getDefaultRegion(),
+    getPersonPresence(id),
   ]);
   return (
     <div className="grid gap-6">
@@ -42,6 +45,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
             region={region as CountryCode | undefined}
             relationships={links.ok ? links.data.relationships : []}
             actions={<VideoButton personId={contact.data.id} name={contact.data.name} />}
+            status={presence ? <PresenceStatus presence={presence} /> : undefined}
           />
           <ContactTimeline personId={contact.data.id} name={contact.data.name} />
         </>

@@ -1,12 +1,14 @@
 import { startMsgraphStandIn } from './server.ts';
-import { addAccount } from './state.ts';
-import { generateAccount } from './generator.ts';
+import { addAccount, put } from './state.ts';
+import { contactPayload, generateAccount } from './generator.ts';
+import { setPresence } from './presence.ts';
 
 /**
  * The STAND-IN as a process (web e2e, benchmark): `node main.ts` prints one JSON line
  * `{loginUrl, graphUrl, clientId, account}` once listening. MSGRAPH_STANDIN_PORT picks the
  * port; MSGRAPH_STANDIN_REDIRECT the registered redirect URI; MSGRAPH_STANDIN_SIZE
- * "messages,events,contacts" fills the mailbox.
+ * "messages,events,contacts" fills the mailbox, plus a colleague (grace@contoso.example, in a
+ * meeting) in its contacts. Control for e2e: /_stand-in/* (control.ts).
  */
 const standIn = await startMsgraphStandIn({ port: Number(process.env.MSGRAPH_STANDIN_PORT ?? 0) });
 const clientId = process.env.MSGRAPH_STANDIN_CLIENT_ID ?? '11111111-2222-4333-8444-555555555555';
@@ -25,6 +27,26 @@ const [messages = 30, events = 10, contacts = 10] = (process.env.MSGRAPH_STANDIN
   .filter(Boolean)
   .map(Number);
 generateAccount(account, { messages, events, contacts });
+// A colleague in the same tenant, in the address book, in a meeting (Teams presence, work accounts).
+const colleague = addAccount(standIn.state, {
+  id: '0b7e4d3c-2a19-4f58-8c6d-3e2f1a0b9c87',
+  mail: 'grace@contoso.example',
+  displayName: 'Grace Hopper',
+});
+put(
+  account,
+  'contacts',
+  contactPayload(9_001, {
+    displayName: 'Grace Hopper',
+    givenName: 'Grace',
+    surname: 'Hopper',
+    emailAddresses: [{ name: 'Grace Hopper', address: colleague.mail }],
+    mobilePhone: null,
+    companyName: null,
+  }),
+);
+setPresence(standIn.state, colleague.id, 'Busy', 'InAMeeting');
+setPresence(standIn.state, account.id, 'Available', 'Available');
 standIn.state.signInAs = account.id;
 process.stdout.write(
   `${JSON.stringify({ loginUrl: standIn.loginUrl, graphUrl: standIn.graphUrl, clientId, account: account.mail })}\n`,

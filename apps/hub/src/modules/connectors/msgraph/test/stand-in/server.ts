@@ -8,6 +8,9 @@ import { batchRoute } from './batch.ts';
 import { loginRoutes } from './login.ts';
 import { mailRoutes } from './mail.ts';
 import { meRoutes } from './me.ts';
+import { controlRoutes } from './control.ts';
+import { presenceRoutes } from './presence.ts';
+import { subscriptionRoutes } from './subscriptions.ts';
 import { createState, type StandInAccount, type StandInState } from './state.ts';
 
 export interface RouteContext {
@@ -61,7 +64,7 @@ export async function startMsgraphStandIn(
   options: { extraRoutes?: (state: StandInState) => Route[]; port?: number } = {},
 ): Promise<MsgraphStandIn> {
   const state = createState();
-  const login = loginRoutes(state);
+  const login = [...loginRoutes(state), ...controlRoutes(state)];
   const graph: Route[] = [
     ...meRoutes(state),
     ...mailRoutes(state),
@@ -70,6 +73,8 @@ export async function startMsgraphStandIn(
     ...mailWriteRoutes(state),
     ...calendarWriteRoutes(state),
     ...contactsWriteRoutes(state),
+    ...subscriptionRoutes(state),
+    ...presenceRoutes(state),
     ...(options.extraRoutes?.(state) ?? []),
   ];
   let base = '';
