@@ -3,7 +3,9 @@ import { authEvents } from './auth-events.ts';
 import { commsEvents } from './comms-events.ts';
 import { connectorEvents } from './connector-events.ts';
 import { graphEvents } from './graph-events.ts';
+import { locationEvents } from './location-events.ts';
 import { pluginEvents } from './plugin-events.ts';
+import { ruleEvents } from './rule-events.ts';
 import { storageEvents } from './storage-events.ts';
 import { walletEvents } from './wallet-events.ts';
 import {
@@ -163,6 +165,8 @@ export const allEventDefinitions = [
   ...storageEvents,
   ...connectorEvents,
   ...commsEvents,
+  ...ruleEvents,
+  ...locationEvents,
 ] as const;
 
 /** Every registered event type and the data its writers supply. */
