@@ -200,7 +200,7 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
 
     // Two rules that each create a note when a note is created would feed each other forever.
     const feeder = (name: string) =>
-      noteRule({ name, steps: [{ id: 'make', type: 'action', action: 'entities.create', with: { type: 'note', title: `${name} saw {{ trigger.data.entity.title }}` } }] });
+      noteRule({ name, mode: 'parallel', steps: [{ id: 'make', type: 'action', action: 'entities.create', with: { type: 'note', title: `${name} saw {{ trigger.data.entity.title }}` } }] });
     const a = await createRule(alice, feeder('ping'), ['entities:write:note']);
     const b = await createRule(alice, feeder('pong'), ['entities:write:note']);
     await note(alice, 'start');
