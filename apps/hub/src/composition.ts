@@ -89,7 +89,7 @@ export async function composeHub(
     /** Tests only: job timings (a short stop grace for restart tests). */
     jobs?: JobsOptions;
     /** Tests and benchmarks: the rules engine's index freshness and first-action hook. */
-    rules?: { indexTtlMs?: number; onActionStart?: (runId: string) => void };
+    rules?: { indexTtlMs?: number; onActionStart?: (runId: string, trigger: { id: string | null }) => void };
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();

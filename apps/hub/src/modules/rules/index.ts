@@ -32,7 +32,7 @@ export interface RulesModuleDeps {
   actions: Pick<ActionsService, 'invoke' | 'has'>;
   policy: Pick<PolicyService, 'grant' | 'listGrants' | 'invalidate'>;
   /** Tests and benchmarks: index freshness, first-action hook. */
-  engine?: { indexTtlMs?: number; onActionStart?: (runId: string) => void };
+  engine?: { indexTtlMs?: number; onActionStart?: (runId: string, trigger: { id: string | null }) => void };
 }
 
 /** Rules (issue 14): see README.md and ADR 0016. */

@@ -20,8 +20,8 @@ export interface RulesEngineDeps {
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   /** How long an owner's rule index is reused before it is read again (other instances' saves). Default 2 s. */
   indexTtlMs?: number;
-  /** Benchmarks: called when a live run's first action starts. */
-  onActionStart?: (runId: string) => void;
+  /** Benchmarks: called when a live run's first action starts, with the run's trigger. */
+  onActionStart?: (runId: string, trigger: TriggerView) => void;
 }
 
 interface IndexedTrigger {
@@ -339,7 +339,7 @@ export function createRulesEngine(deps: RulesEngineDeps) {
         },
         checkpoint: (soFar) => db.asSystem((tx) => repo.updateRun(tx, runId, ['running'], { status: 'running', trace: soFar, resumeAt: null })),
         onActionStart: () => {
-          if (first && deps.onActionStart) deps.onActionStart(runId);
+          if (first && deps.onActionStart) deps.onActionStart(runId, trigger);
           first = false;
         },
       };
