@@ -39,7 +39,8 @@ function walk(value: unknown, segments: readonly string[]): unknown {
   for (const segment of segments) {
     if (current === null || current === undefined || forbidden.has(segment)) return undefined;
     if (Array.isArray(current)) current = segment === 'length' ? current.length : current[Number(segment)];
-    else if (typeof current === 'object') current = Object.hasOwn(current, segment) ? (current as Record<string, unknown>)[segment] : undefined;
+    else if (typeof current === 'object')
+      current = Object.hasOwn(current, segment) ? (current as Record<string, unknown>)[segment] : undefined;
     else return undefined;
   }
   return current;
@@ -81,7 +82,9 @@ function compare(op: string, left: unknown, right: unknown): boolean {
       return typeof left === 'string' && typeof right === 'string' && left.toLowerCase().includes(right.toLowerCase());
     case 'matches':
       // Patterns are checked at save; the text is capped so a pattern cannot run long on huge input.
-      return typeof left === 'string' && typeof right === 'string' && new RegExp(right, 'i').test(left.slice(0, 10_000));
+      return (
+        typeof left === 'string' && typeof right === 'string' && new RegExp(right, 'i').test(left.slice(0, 10_000))
+      );
     default:
       return false;
   }
@@ -188,7 +191,12 @@ export async function renderInput(value: unknown, scope: RunScope): Promise<unkn
     let out = value;
     for (const match of matches) {
       const resolved = await resolvePath(scope, match[1]!);
-      const text = resolved === undefined || resolved === null ? '' : typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
+      const text =
+        resolved === undefined || resolved === null
+          ? ''
+          : typeof resolved === 'string'
+            ? resolved
+            : JSON.stringify(resolved);
       out = out.replace(match[0], text);
     }
     return out;

@@ -15,8 +15,7 @@ export function jsonDiff(from: unknown, to: unknown, path = ''): PatchOperation[
   if (JSON.stringify(from) === JSON.stringify(to)) return [];
   if (isObject(from) && isObject(to)) {
     const ops: PatchOperation[] = [];
-    for (const key of Object.keys(from))
-      if (!(key in to)) ops.push({ op: 'remove', path: `${path}/${escape(key)}` });
+    for (const key of Object.keys(from)) if (!(key in to)) ops.push({ op: 'remove', path: `${path}/${escape(key)}` });
     for (const [key, value] of Object.entries(to)) {
       if (!(key in from)) ops.push({ op: 'add', path: `${path}/${escape(key)}`, value });
       else ops.push(...jsonDiff(from[key], value, `${path}/${escape(key)}`));

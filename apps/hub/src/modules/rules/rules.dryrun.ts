@@ -90,7 +90,8 @@ export async function dryRun(
         },
         countRecentRuns: async (seconds) => countSince(at, seconds),
       };
-      if (trigger.filter && !(await evaluateCondition(trigger.filter, scope, `/triggers/${trigger.id}/filter`, []))) continue;
+      if (trigger.filter && !(await evaluateCondition(trigger.filter, scope, `/triggers/${trigger.id}/filter`, [])))
+        continue;
       result.matched++;
       const trace: TraceEntry[] = [];
       if (definition.conditions && !(await evaluateCondition(definition.conditions, scope, '/conditions', trace))) {

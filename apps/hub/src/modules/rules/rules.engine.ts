@@ -1,5 +1,11 @@
 import { normalizeEmail, normalizePhone, type EventEnvelope } from '@made-open/shared';
-import { cronMatches, parseCron, type RuleDefinition, type RuleTrigger, type TraceEntry } from '@made-open/shared/rules';
+import {
+  cronMatches,
+  parseCron,
+  type RuleDefinition,
+  type RuleTrigger,
+  type TraceEntry,
+} from '@made-open/shared/rules';
 import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
 import type { Database, Sql } from '../../platform/db/index.ts';
@@ -18,7 +24,7 @@ export interface RulesEngineDeps {
   logger: Logger;
   actions: Pick<ActionsService, 'invoke'>;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
-  /** How long an owner's rule index is reused before it is read again (other instances' saves). Default 2 s. */
+  /** How long an owner's rule index is reused before it is read again (saves on other instances). Default 10 s. */
   indexTtlMs?: number;
   /** Benchmarks: called when a live run's first action starts, with the run's trigger. */
   onActionStart?: (runId: string, trigger: TriggerView) => void;
@@ -72,7 +78,10 @@ export function triggerOfEvent(triggerId: string, event: EventEnvelope): Trigger
 }
 
 /** The loop guard and backfill rule: why an event must not fire this rule's trigger, or null. */
-export function eventRefusal(entry: { ruleId: string; definition: RuleDefinition; trigger: { includeBackfill: boolean } }, event: Pick<EventEnvelope, 'actor'>): 'backfill' | 'self' | 'loop_guard' | null {
+export function eventRefusal(
+  entry: { ruleId: string; definition: RuleDefinition; trigger: { includeBackfill: boolean } },
+  event: Pick<EventEnvelope, 'actor'>,
+): 'backfill' | 'self' | 'loop_guard' | null {
   if (event.actor.backfill && !entry.trigger.includeBackfill) return 'backfill';
   if (event.actor.kind === 'rule') {
     // A rule never fires on what it did itself; chains of rules stop at maxDepth.
@@ -90,7 +99,7 @@ export function eventRefusal(entry: { ruleId: string; definition: RuleDefinition
  */
 export function createRulesEngine(deps: RulesEngineDeps) {
   const { db, logger } = deps;
-  const ttl = deps.indexTtlMs ?? 2000;
+  const ttl = deps.indexTtlMs ?? 10_000;
   const index = new Map<string, { at: number; byType: Map<string, IndexedTrigger[]> }>();
   let running = 0;
   let stopping = false;
@@ -112,7 +121,11 @@ export function createRulesEngine(deps: RulesEngineDeps) {
     return byType;
   }
 
-  function scopeFor(tx: Sql | null, start: Pick<RunStart, 'ruleId' | 'ownerId' | 'trigger'>, steps: RunScope['steps'] = {}): RunScope {
+  function scopeFor(
+    tx: Sql | null,
+    start: Pick<RunStart, 'ruleId' | 'ownerId' | 'trigger'>,
+    steps: RunScope['steps'] = {},
+  ): RunScope {
     const people = new Map<string, Promise<PersonView | null>>();
     const withTx = <T>(work: (tx: Sql) => Promise<T>) => (tx ? work(tx) : db.asSystem(work));
     return {
@@ -137,7 +150,14 @@ export function createRulesEngine(deps: RulesEngineDeps) {
   async function begin(tx: Sql, start: RunStart): Promise<{ runId: string; status: string } | null> {
     const runId = uuidv7();
     const trace: TraceEntry[] = [
-      { kind: 'trigger', path: `/triggers/${start.trigger.triggerId}`, status: 'ok', input: { type: start.trigger.type, id: start.trigger.id }, t0: new Date().toISOString(), t1: new Date().toISOString() },
+      {
+        kind: 'trigger',
+        path: `/triggers/${start.trigger.triggerId}`,
+        status: 'ok',
+        input: { type: start.trigger.type, id: start.trigger.id },
+        t0: new Date().toISOString(),
+        t1: new Date().toISOString(),
+      },
     ];
     const record = async (status: 'running' | 'queued' | 'skipped' | 'rate_limited', reason: string | null) => {
       const inserted = await repo.insertRun(tx, {
@@ -158,7 +178,15 @@ export function createRulesEngine(deps: RulesEngineDeps) {
       });
       if (!inserted) return null;
       if (status === 'running') {
-        const go = () => void execute(runId, start.ownerId);
+        // The run starts from what was just decided: no need to read it back.
+        const go = () =>
+          void execute(runId, start.ownerId, {
+            ruleId: start.ruleId,
+            depth: start.depth,
+            trigger: start.trigger,
+            definition: start.definition,
+            trace,
+          });
         if (tx.afterCommit) tx.afterCommit(go);
         else setImmediate(go);
       }
@@ -171,9 +199,9 @@ export function createRulesEngine(deps: RulesEngineDeps) {
     }
     // One decision at a time per rule: the mode and the rate limit see every run before this one.
     await repo.lockRuleRow(tx, start.ruleId);
-    if ((await repo.countRecent(tx, start.ruleId, 3600)) >= definition.limits.perHour)
+    const { lastHour, active } = await repo.runLoad(tx, start.ruleId);
+    if (lastHour >= definition.limits.perHour)
       return record('rate_limited', `more than ${definition.limits.perHour} runs in an hour`);
-    const active = await repo.activeRuns(tx, start.ruleId);
     const busy = active.filter((run) => run.status !== 'queued').length;
     switch (definition.mode) {
       case 'single':
@@ -183,11 +211,13 @@ export function createRulesEngine(deps: RulesEngineDeps) {
         if (active.length > 0) await repo.cancelActive(tx, start.ruleId, 'restart mode: a newer run replaced it');
         break;
       case 'queued':
-        if (active.length >= definition.max) return record('skipped', `queued mode: ${definition.max} runs wait already`);
+        if (active.length >= definition.max)
+          return record('skipped', `queued mode: ${definition.max} runs wait already`);
         if (busy > 0) return record('queued', null);
         break;
       case 'parallel':
-        if (active.length >= definition.max) return record('skipped', `parallel mode: ${definition.max} runs are active`);
+        if (active.length >= definition.max)
+          return record('skipped', `parallel mode: ${definition.max} runs are active`);
         break;
     }
     return record('running', null);
@@ -202,17 +232,28 @@ export function createRulesEngine(deps: RulesEngineDeps) {
       const trigger = triggerOfEvent(entry.trigger.id, event);
       if (refusal === 'loop_guard') {
         await repo.insertRun(tx, {
-          id: uuidv7(), ruleId: entry.ruleId, ownerId: event.ownerId, version: entry.version, status: 'skipped',
-          reason: `loop guard: the event was caused by rules ${event.actor.depth} deep`, triggerId: entry.trigger.id,
-          triggerEventId: event.id, trigger, depth: (event.actor.depth ?? 0) + 1, dedupeKey: `${event.id}:${entry.trigger.id}`,
-          rerunOf: null, trace: [], finished: true,
+          id: uuidv7(),
+          ruleId: entry.ruleId,
+          ownerId: event.ownerId,
+          version: entry.version,
+          status: 'skipped',
+          reason: `loop guard: the event was caused by rules ${event.actor.depth} deep`,
+          triggerId: entry.trigger.id,
+          triggerEventId: event.id,
+          trigger,
+          depth: (event.actor.depth ?? 0) + 1,
+          dedupeKey: `${event.id}:${entry.trigger.id}`,
+          rerunOf: null,
+          trace: [],
+          finished: true,
         });
         continue;
       }
       if (entry.trigger.filter) {
         // The trigger's own filter is part of matching: an event it refuses leaves no run.
         const scope = scopeFor(tx, { ruleId: entry.ruleId, ownerId: event.ownerId, trigger });
-        if (!(await evaluateCondition(entry.trigger.filter, scope, `/triggers/${entry.trigger.id}/filter`, []))) continue;
+        if (!(await evaluateCondition(entry.trigger.filter, scope, `/triggers/${entry.trigger.id}/filter`, [])))
+          continue;
       }
       await begin(tx, {
         ruleId: entry.ruleId,
@@ -280,7 +321,15 @@ export function createRulesEngine(deps: RulesEngineDeps) {
           ownerId: rule.owner_id,
           version: rule.current_version,
           definition: rule.definition,
-          trigger: { triggerId: schedule.trigger_id, type: 'schedule', id: null, subject: null, time: minute.toISOString(), actor: null, data: { cron: schedule.cron, tz: schedule.tz } },
+          trigger: {
+            triggerId: schedule.trigger_id,
+            type: 'schedule',
+            id: null,
+            subject: null,
+            time: minute.toISOString(),
+            actor: null,
+            data: { cron: schedule.cron, tz: schedule.tz },
+          },
           depth: 1,
           dedupeKey: `schedule:${schedule.trigger_id}:${minute.toISOString()}`,
         });
@@ -291,19 +340,34 @@ export function createRulesEngine(deps: RulesEngineDeps) {
   }
 
   /** Runs a started run's steps from where it stands, saving its trace after each step. */
-  async function execute(runId: string, ownerId: string): Promise<void> {
+  async function execute(
+    runId: string,
+    ownerId: string,
+    fresh?: { ruleId: string; depth: number; trigger: TriggerView; definition: RuleDefinition; trace?: TraceEntry[] },
+  ): Promise<void> {
     if (stopping) return;
     running++;
     try {
-      const loaded = await db.asSystem(async (tx) => {
-        const run = await repo.getRun(tx, ownerId, null, runId);
-        if (!run || run.status !== 'running') return null;
-        const version = await repo.version(tx, ownerId, run.rule_id, run.version);
-        return version ? { run, definition: version.definition } : null;
-      });
+      const loaded = fresh
+        ? {
+            run: {
+              rule_id: fresh.ruleId,
+              depth: fresh.depth,
+              trigger: fresh.trigger,
+              trace: [] as TraceEntry[],
+              resume_at: null,
+            },
+            definition: fresh.definition,
+          }
+        : await db.asSystem(async (tx) => {
+            const run = await repo.getRun(tx, ownerId, null, runId);
+            if (!run || run.status !== 'running') return null;
+            const version = await repo.version(tx, ownerId, run.rule_id, run.version);
+            return version ? { run, definition: version.definition } : null;
+          });
       if (!loaded) return;
       const { run, definition } = loaded;
-      const trace = [...run.trace];
+      const trace = fresh?.trace ? [...fresh.trace] : [...run.trace];
       const trigger = run.trigger as unknown as TriggerView;
       const scope = scopeFor(null, { ruleId: run.rule_id, ownerId, trigger }, outputsOf(trace));
       const actor = {
@@ -337,7 +401,10 @@ export function createRulesEngine(deps: RulesEngineDeps) {
           });
           return true;
         },
-        checkpoint: (soFar) => db.asSystem((tx) => repo.updateRun(tx, runId, ['running'], { status: 'running', trace: soFar, resumeAt: null })),
+        checkpoint: (soFar) =>
+          db.asSystem((tx) =>
+            repo.updateRun(tx, runId, ['running'], { status: 'running', trace: soFar, resumeAt: null }),
+          ),
         onActionStart: () => {
           if (first && deps.onActionStart) deps.onActionStart(runId, trigger);
           first = false;
@@ -346,7 +413,9 @@ export function createRulesEngine(deps: RulesEngineDeps) {
       const result = await runSteps(definition.steps, scope, trace, effects, run.resume_at ?? '/steps/0');
       if (result.outcome === 'waiting') {
         // The delay saved the resume point with the job; this adds the delay's own trace entry.
-        await db.asSystem((tx) => repo.updateRun(tx, runId, ['waiting'], { status: 'waiting', trace, resumeAt: result.resumeAt }));
+        await db.asSystem((tx) =>
+          repo.updateRun(tx, runId, ['waiting'], { status: 'waiting', trace, resumeAt: result.resumeAt }),
+        );
         return;
       }
       if (result.outcome !== 'cancelled') {
@@ -362,7 +431,9 @@ export function createRulesEngine(deps: RulesEngineDeps) {
     } catch (error) {
       logger.error({ err: error, runId }, 'rule run failed');
       await db
-        .asSystem((tx) => repo.updateRun(tx, runId, ['running'], { status: 'failed', trace: [], reason: 'the engine failed' }))
+        .asSystem((tx) =>
+          repo.updateRun(tx, runId, ['running'], { status: 'failed', trace: [], reason: 'the engine failed' }),
+        )
         .catch(() => undefined);
     } finally {
       running--;

@@ -4,7 +4,10 @@ import { evaluateCondition, renderInput, traceValue, type RunScope } from './rul
 /** What stepping through a rule does to the world: live (actions, durable delays) or simulated (dry run). */
 export interface StepEffects {
   /** Runs one action with its rendered input: its output, or an error to trace. */
-  action(step: Extract<RuleStep, { type: 'action' }>, input: unknown): Promise<{ output: unknown } | { error: { code: string; message: string } }>;
+  action(
+    step: Extract<RuleStep, { type: 'action' }>,
+    input: unknown,
+  ): Promise<{ output: unknown } | { error: { code: string; message: string } }>;
   /** A delay: true when the run suspends here (live) and resumes at `next`; false to go on (dry run). */
   delay(step: Extract<RuleStep, { type: 'delay' }>, next: string, trace: TraceEntry[]): Promise<boolean>;
   /** After each step: false when the run was cancelled meanwhile (restart mode), which stops it. */
@@ -19,7 +22,8 @@ export type StepOutcome =
   | { outcome: 'waiting'; resumeAt: string }
   | { outcome: 'cancelled' };
 
-type ListResult = 'continue' | Exclude<StepOutcome, { outcome: 'succeeded' }> | { outcome: 'succeeded'; reason: string };
+type ListResult =
+  'continue' | Exclude<StepOutcome, { outcome: 'succeeded' }> | { outcome: 'succeeded'; reason: string };
 
 const now = () => new Date().toISOString();
 
@@ -71,13 +75,30 @@ async function runList(
           input = await renderInput(step.with, scope);
         } catch (error) {
           input = null;
-          trace.push({ kind: 'step', path: at, stepId: step.id, status: 'error', error: { code: 'render', message: (error as Error).message }, t0, t1: now() });
+          trace.push({
+            kind: 'step',
+            path: at,
+            stepId: step.id,
+            status: 'error',
+            error: { code: 'render', message: (error as Error).message },
+            t0,
+            t1: now(),
+          });
           return { outcome: 'failed', reason: `step ${step.id}: its input could not be rendered` };
         }
         effects.onActionStart?.(step);
         const result = await effects.action(step, input);
         if ('error' in result) {
-          trace.push({ kind: 'step', path: at, stepId: step.id, status: 'error', input: traceValue(input), error: result.error, t0, t1: now() });
+          trace.push({
+            kind: 'step',
+            path: at,
+            stepId: step.id,
+            status: 'error',
+            input: traceValue(input),
+            error: result.error,
+            t0,
+            t1: now(),
+          });
           if (!step.continueOnError) {
             await effects.checkpoint(trace);
             return { outcome: 'failed', reason: `step ${step.id}: ${result.error.message}`.slice(0, 500) };
@@ -85,13 +106,30 @@ async function runList(
         } else {
           scope.steps[step.id] = { output: result.output };
           const simulated = (result.output as { simulated?: boolean } | null)?.simulated === true;
-          trace.push({ kind: 'step', path: at, stepId: step.id, status: simulated ? 'simulated' : 'ok', input: traceValue(input), output: traceValue(result.output), t0, t1: now() });
+          trace.push({
+            kind: 'step',
+            path: at,
+            stepId: step.id,
+            status: simulated ? 'simulated' : 'ok',
+            input: traceValue(input),
+            output: traceValue(result.output),
+            t0,
+            t1: now(),
+          });
         }
         break;
       }
       case 'delay': {
         const suspend = await effects.delay(step, `${listAt}/${i + 1}`, trace);
-        trace.push({ kind: 'step', path: at, stepId: step.id, status: suspend ? 'waiting' : 'simulated', input: { seconds: step.seconds }, t0, t1: now() });
+        trace.push({
+          kind: 'step',
+          path: at,
+          stepId: step.id,
+          status: suspend ? 'waiting' : 'simulated',
+          input: { seconds: step.seconds },
+          t0,
+          t1: now(),
+        });
         if (suspend) return { outcome: 'waiting', resumeAt: `${listAt}/${i + 1}` };
         break;
       }
@@ -104,7 +142,15 @@ async function runList(
           }
         }
         if (!chosen && step.otherwise) chosen = { steps: step.otherwise, at: `${at}/otherwise` };
-        trace.push({ kind: 'step', path: at, stepId: step.id, status: chosen ? 'ok' : 'skipped', output: { chose: chosen?.at ?? null }, t0, t1: now() });
+        trace.push({
+          kind: 'step',
+          path: at,
+          stepId: step.id,
+          status: chosen ? 'ok' : 'skipped',
+          output: { chose: chosen?.at ?? null },
+          t0,
+          t1: now(),
+        });
         if (chosen) {
           const result = await runList(chosen.steps, chosen.at, null, scope, trace, effects);
           if (result !== 'continue') return result;
@@ -112,7 +158,15 @@ async function runList(
         break;
       }
       case 'stop':
-        trace.push({ kind: 'step', path: at, stepId: step.id, status: 'ok', output: { reason: step.reason ?? null }, t0, t1: now() });
+        trace.push({
+          kind: 'step',
+          path: at,
+          stepId: step.id,
+          status: 'ok',
+          output: { reason: step.reason ?? null },
+          t0,
+          t1: now(),
+        });
         return { outcome: 'succeeded', reason: step.reason ?? 'stopped' };
     }
     if (!(await effects.checkpoint(trace))) return { outcome: 'cancelled' };
@@ -123,6 +177,7 @@ async function runList(
 /** Rebuilds steps.<id>.output from a trace (a run resuming after a delay or a restart). */
 export function outputsOf(trace: readonly TraceEntry[]): Record<string, { output: unknown }> {
   const out: Record<string, { output: unknown }> = {};
-  for (const entry of trace) if (entry.kind === 'step' && entry.stepId && entry.status === 'ok') out[entry.stepId] = { output: entry.output };
+  for (const entry of trace)
+    if (entry.kind === 'step' && entry.stepId && entry.status === 'ok') out[entry.stepId] = { output: entry.output };
   return out;
 }

@@ -62,11 +62,25 @@ export const rulesRepository = {
 
   async insertVersion(
     tx: Sql,
-    version: { ruleId: string; ownerId: string; version: number; definition: RuleDefinition; author: string; note: string },
+    version: {
+      ruleId: string;
+      ownerId: string;
+      version: number;
+      definition: RuleDefinition;
+      author: string;
+      note: string;
+    },
   ): Promise<void> {
     await tx.query(
       `INSERT INTO made_open.rule_versions (rule_id, owner_id, version, definition, author, note) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [version.ruleId, version.ownerId, version.version, JSON.stringify(version.definition), version.author, version.note],
+      [
+        version.ruleId,
+        version.ownerId,
+        version.version,
+        JSON.stringify(version.definition),
+        version.author,
+        version.note,
+      ],
     );
   },
 
@@ -166,10 +180,16 @@ export const rulesRepository = {
     );
   },
 
-  async schedules(tx: Sql): Promise<{ rule_id: string; owner_id: string; trigger_id: string; cron: string; tz: string }[]> {
-    const { rows } = await tx.query<{ rule_id: string; owner_id: string; trigger_id: string; cron: string; tz: string }>(
-      `SELECT rule_id, owner_id, trigger_id, cron, tz FROM made_open.rule_schedules`,
-    );
+  async schedules(
+    tx: Sql,
+  ): Promise<{ rule_id: string; owner_id: string; trigger_id: string; cron: string; tz: string }[]> {
+    const { rows } = await tx.query<{
+      rule_id: string;
+      owner_id: string;
+      trigger_id: string;
+      cron: string;
+      tz: string;
+    }>(`SELECT rule_id, owner_id, trigger_id, cron, tz FROM made_open.rule_schedules`);
     return rows;
   },
 
@@ -270,6 +290,22 @@ export const rulesRepository = {
     return rows;
   },
 
+  /** What a run decision needs in one statement: runs started in the last hour, and the active ones. */
+  async runLoad(
+    tx: Sql,
+    ruleId: string,
+  ): Promise<{ lastHour: number; active: { id: string; status: RuleRunStatus }[] }> {
+    const { rows } = await tx.query<{ last_hour: number; active: { id: string; status: RuleRunStatus }[] | null }>(
+      `SELECT (SELECT count(*)::int FROM made_open.rule_runs
+                WHERE rule_id = $1 AND started_at > clock_timestamp() - interval '1 hour'
+                  AND status NOT IN ('skipped', 'rate_limited')) AS last_hour,
+              (SELECT jsonb_agg(jsonb_build_object('id', id, 'status', status) ORDER BY started_at, id)
+                 FROM made_open.rule_runs WHERE rule_id = $1 AND status IN ('queued', 'running', 'waiting')) AS active`,
+      [ruleId],
+    );
+    return { lastHour: rows[0]!.last_hour, active: rows[0]!.active ?? [] };
+  },
+
   /** Runs that started (or wait to) in the last `seconds`: what perHour and atMost count. */
   async countRecent(tx: Sql, ruleId: string, seconds: number): Promise<number> {
     const { rows } = await tx.query<{ n: number }>(
@@ -357,7 +393,16 @@ export const rulesRepository = {
     types: readonly string[],
     since: Date,
     limit: number,
-  ): Promise<{ id: string; type: string; subject: string; time: string; actor: Record<string, unknown>; data: Record<string, unknown> }[]> {
+  ): Promise<
+    {
+      id: string;
+      type: string;
+      subject: string;
+      time: string;
+      actor: Record<string, unknown>;
+      data: Record<string, unknown>;
+    }[]
+  > {
     const { rows } = await tx.query<{
       id: string;
       type: string;

@@ -40,7 +40,13 @@ export function rulesRoutes(service: RulesService) {
 
     app.get(
       '/api/v1/rules/templates',
-      { schema: { tags, summary: 'Rules to start from (missed call auto-reply, VIP email, leaving work)', response: { 200: z.object({ items: z.array(templateView) }) } } },
+      {
+        schema: {
+          tags,
+          summary: 'Rules to start from (missed call auto-reply, VIP email, leaving work)',
+          response: { 200: z.object({ items: z.array(templateView) }) },
+        },
+      },
       async (request) => {
         await requireUser(request);
         return { items: service.templates() as never };
@@ -48,7 +54,13 @@ export function rulesRoutes(service: RulesService) {
     );
     app.get(
       '/api/v1/rules',
-      { schema: { tags, summary: 'Your rules, with their last run and failures in the last 7 days', response: { 200: z.object({ items: z.array(ruleView) }) } } },
+      {
+        schema: {
+          tags,
+          summary: 'Your rules, with their last run and failures in the last 7 days',
+          response: { 200: z.object({ items: z.array(ruleView) }) },
+        },
+      },
       async (request) => service.list(await requireUser(request)),
     );
     app.post(
@@ -72,7 +84,14 @@ export function rulesRoutes(service: RulesService) {
     );
     app.get(
       '/api/v1/rules/:id',
-      { schema: { tags, summary: 'A rule and its current definition (ETag: its version)', params: idParams, response: { 200: ruleView, 404: errorBody } } },
+      {
+        schema: {
+          tags,
+          summary: 'A rule and its current definition (ETag: its version)',
+          params: idParams,
+          response: { 200: ruleView, 404: errorBody },
+        },
+      },
       async (request, reply) => {
         const rule = await service.get(await requireUser(request), request.params.id);
         reply.header('etag', etag(rule.version));
@@ -113,7 +132,14 @@ export function rulesRoutes(service: RulesService) {
     }
     app.delete(
       '/api/v1/rules/:id',
-      { schema: { tags, summary: 'Delete a rule with its versions and runs', params: idParams, response: { 204: z.null(), 404: errorBody } } },
+      {
+        schema: {
+          tags,
+          summary: 'Delete a rule with its versions and runs',
+          params: idParams,
+          response: { 204: z.null(), 404: errorBody },
+        },
+      },
       async (request, reply) => {
         await service.remove(await requireUser(request), request.params.id);
         return reply.code(204).send(null);
@@ -122,13 +148,27 @@ export function rulesRoutes(service: RulesService) {
     for (const action of ['enable', 'disable'] as const) {
       app.post(
         `/api/v1/rules/:id/${action}`,
-        { schema: { tags, summary: `${action === 'enable' ? 'Enable' : 'Disable'} a rule (no new version)`, params: idParams, response: { 200: ruleView, 404: errorBody } } },
+        {
+          schema: {
+            tags,
+            summary: `${action === 'enable' ? 'Enable' : 'Disable'} a rule (no new version)`,
+            params: idParams,
+            response: { 200: ruleView, 404: errorBody },
+          },
+        },
         async (request) => service.setEnabled(await requireUser(request), request.params.id, action === 'enable'),
       );
     }
     app.get(
       '/api/v1/rules/:id/versions',
-      { schema: { tags, summary: "A rule's versions, newest first", params: idParams, response: { 200: z.object({ items: z.array(versionView) }), 404: errorBody } } },
+      {
+        schema: {
+          tags,
+          summary: "A rule's versions, newest first",
+          params: idParams,
+          response: { 200: z.object({ items: z.array(versionView) }), 404: errorBody },
+        },
+      },
       async (request) => service.versions(await requireUser(request), request.params.id),
     );
     app.get(
@@ -139,10 +179,14 @@ export function rulesRoutes(service: RulesService) {
           summary: 'The JSON Patch (RFC 6902) from one version of a rule to another',
           params: idParams,
           querystring: diffQuery,
-          response: { 200: z.object({ from: z.number(), to: z.number(), operations: z.array(z.record(z.string(), z.unknown())) }), 404: errorBody },
+          response: {
+            200: z.object({ from: z.number(), to: z.number(), operations: z.array(z.record(z.string(), z.unknown())) }),
+            404: errorBody,
+          },
         },
       },
-      async (request) => service.diff(await requireUser(request), request.params.id, request.query.from, request.query.to),
+      async (request) =>
+        service.diff(await requireUser(request), request.params.id, request.query.from, request.query.to),
     );
     app.post(
       '/api/v1/rules/:id/rollback',
@@ -157,7 +201,12 @@ export function rulesRoutes(service: RulesService) {
         },
       },
       async (request, reply) => {
-        const saved = await service.rollback(await requireUser(request), request.params.id, request.headers['if-match'], request.body.version);
+        const saved = await service.rollback(
+          await requireUser(request),
+          request.params.id,
+          request.headers['if-match'],
+          request.body.version,
+        );
         reply.header('etag', etag(saved.rule.version));
         return saved;
       },
@@ -182,8 +231,10 @@ export function rulesRoutes(service: RulesService) {
       {
         schema: {
           tags,
-          summary: 'Try a version of this rule (or a draft of it) against your own recent events, every action simulated',
-          description: 'Lists which events would have fired it and what each run would have done (rendered inputs), before you enable it.',
+          summary:
+            'Try a version of this rule (or a draft of it) against your own recent events, every action simulated',
+          description:
+            'Lists which events would have fired it and what each run would have done (rendered inputs), before you enable it.',
           params: idParams,
           body: dryRunInput,
           response: { 200: dryRunView, 400: errorBody, 404: errorBody },
@@ -193,17 +244,40 @@ export function rulesRoutes(service: RulesService) {
     );
     app.get(
       '/api/v1/rules/:id/runs',
-      { schema: { tags, summary: "A rule's runs, newest first (page with before=<startedAt>)", params: idParams, querystring: runListQuery, response: { 200: z.object({ items: z.array(runView), nextBefore: z.string().nullable() }), 404: errorBody } } },
+      {
+        schema: {
+          tags,
+          summary: "A rule's runs, newest first (page with before=<startedAt>)",
+          params: idParams,
+          querystring: runListQuery,
+          response: { 200: z.object({ items: z.array(runView), nextBefore: z.string().nullable() }), 404: errorBody },
+        },
+      },
       async (request) => service.runs(await requireUser(request), request.params.id, request.query),
     );
     app.get(
       '/api/v1/rules/:id/runs/:runId',
-      { schema: { tags, summary: "A run's trace: its trigger, each condition with the values it saw, each step's input, output, error and timing", params: runParams, response: { 200: runView, 404: errorBody } } },
+      {
+        schema: {
+          tags,
+          summary:
+            "A run's trace: its trigger, each condition with the values it saw, each step's input, output, error and timing",
+          params: runParams,
+          response: { 200: runView, 404: errorBody },
+        },
+      },
       async (request) => service.run(await requireUser(request), request.params.id, request.params.runId),
     );
     app.post(
       '/api/v1/rules/:id/runs/:runId/rerun',
-      { schema: { tags, summary: "Run the rule's current version again with a past run's trigger", params: runParams, response: { 202: startedView, 404: errorBody } } },
+      {
+        schema: {
+          tags,
+          summary: "Run the rule's current version again with a past run's trigger",
+          params: runParams,
+          response: { 202: startedView, 404: errorBody },
+        },
+      },
       async (request, reply) => {
         reply.code(202);
         return service.rerun(await requireUser(request), request.params.id, request.params.runId);
@@ -211,7 +285,15 @@ export function rulesRoutes(service: RulesService) {
     );
     app.post(
       '/api/v1/rules/:id/run',
-      { schema: { tags, summary: 'Run a rule now (its trigger skipped; its conditions too unless checkConditions)', params: idParams, body: manualRunInput, response: { 202: startedView, 404: errorBody } } },
+      {
+        schema: {
+          tags,
+          summary: 'Run a rule now (its trigger skipped; its conditions too unless checkConditions)',
+          params: idParams,
+          body: manualRunInput,
+          response: { 202: startedView, 404: errorBody },
+        },
+      },
       async (request, reply) => {
         reply.code(202);
         return service.manualRun(await requireUser(request), request.params.id, request.body);
@@ -219,7 +301,14 @@ export function rulesRoutes(service: RulesService) {
     );
     app.post(
       '/api/v1/rules/:id/webhook-secret',
-      { schema: { tags, summary: "Replace a rule's incoming-webhook secret (shown only here)", params: idParams, response: { 200: z.object({ webhookSecret: z.string() }), 404: errorBody, 409: errorBody } } },
+      {
+        schema: {
+          tags,
+          summary: "Replace a rule's incoming-webhook secret (shown only here)",
+          params: idParams,
+          response: { 200: z.object({ webhookSecret: z.string() }), 404: errorBody, 409: errorBody },
+        },
+      },
       async (request) => service.rotateWebhookSecret(await requireUser(request), request.params.id),
     );
     app.post(
@@ -229,8 +318,10 @@ export function rulesRoutes(service: RulesService) {
         bodyLimit: 16 * 1024,
         schema: {
           tags,
-          summary: "Incoming webhook: runs an enabled rule's webhook trigger (no sign-in; the rule's secret in X-Rule-Secret)",
-          description: 'The JSON body (an object, at most 16 KB) is trigger.data. A wrong secret, a disabled rule or one without a webhook trigger: 404.',
+          summary:
+            "Incoming webhook: runs an enabled rule's webhook trigger (no sign-in; the rule's secret in X-Rule-Secret)",
+          description:
+            'The JSON body (an object, at most 16 KB) is trigger.data. A wrong secret, a disabled rule or one without a webhook trigger: 404.',
           params: idParams,
           headers: z.object({ 'x-rule-secret': z.string().max(200).optional() }),
           body: z.record(z.string(), z.unknown()).default({}),

@@ -19,7 +19,12 @@ export const exampleDefinition = {
     ],
   },
   steps: [
-    { id: 'reply', type: 'action', action: 'messages.send', with: { to: '{{ trigger.data.from }}', body: "Sorry I missed you, I'll call back soon." } },
+    {
+      id: 'reply',
+      type: 'action',
+      action: 'messages.send',
+      with: { to: '{{ trigger.data.from }}', body: "Sorry I missed you, I'll call back soon." },
+    },
     { id: 'wait', type: 'delay', seconds: 900 },
     { id: 'remind', type: 'action', action: 'notify', with: { title: 'Call {{ person.title }} back' } },
   ],
@@ -89,7 +94,10 @@ export const ruleView = z.object({
   webhook: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  lastRun: z.object({ at: z.string(), status: z.enum(ruleRunStatuses) }).nullable().optional(),
+  lastRun: z
+    .object({ at: z.string(), status: z.enum(ruleRunStatuses) })
+    .nullable()
+    .optional(),
   failures7d: z.number().optional(),
 });
 

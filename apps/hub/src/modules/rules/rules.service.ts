@@ -53,7 +53,10 @@ function ruleView(row: RuleRow | RuleListRow) {
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
     ...(list
-      ? { lastRun: list.last_run_at ? { at: iso(list.last_run_at)!, status: list.last_run_status! } : null, failures7d: list.failures_7d }
+      ? {
+          lastRun: list.last_run_at ? { at: iso(list.last_run_at)!, status: list.last_run_status! } : null,
+          failures7d: list.failures_7d,
+        }
       : {}),
   };
 }
@@ -95,7 +98,13 @@ export function createRulesService(deps: RulesServiceDeps) {
   }
 
   /** The grants the rule needs: those held already, plus those approved now; anything else is a 400 listing them. */
-  async function approveGrants(tx: Sql, caller: Caller, ruleId: string, definition: RuleDefinition, approve: readonly string[]) {
+  async function approveGrants(
+    tx: Sql,
+    caller: Caller,
+    ruleId: string,
+    definition: RuleDefinition,
+    approve: readonly string[],
+  ) {
     const { permissions } = requiredPermissions(definition, deps.actions.has);
     const held = (await deps.policy.listGrants(caller, principalOf(ruleId), tx)).map((g) => g.permission);
     const missing = permissions.filter((p) => !held.some((h) => covers(h, p)));
@@ -128,7 +137,14 @@ export function createRulesService(deps: RulesServiceDeps) {
   }
 
   /** Saves a new version of a rule whose current version is `expected`. */
-  async function saveVersion(caller: Caller, id: string, expected: number, definition: RuleDefinition, approve: readonly string[], note: string) {
+  async function saveVersion(
+    caller: Caller,
+    id: string,
+    expected: number,
+    definition: RuleDefinition,
+    approve: readonly string[],
+    note: string,
+  ) {
     let grantsChanged = false;
     const result = await db.asUser(caller.claims, async (tx) => {
       const row = await requireRule(tx, caller, id, true);
@@ -179,8 +195,20 @@ export function createRulesService(deps: RulesServiceDeps) {
       const result = await db.asUser(caller.claims, async (tx) => {
         grantsChanged = await approveGrants(tx, caller, id, definition, input.approve);
         const enabled = input.enabled ?? false;
-        await repo.insertRule(tx, { id, ownerId: caller.id, enabled, webhookSecretHash: webhookSecret ? sha256(webhookSecret) : null });
-        await repo.insertVersion(tx, { ruleId: id, ownerId: caller.id, version: 1, definition, author: caller.id, note: input.note });
+        await repo.insertRule(tx, {
+          id,
+          ownerId: caller.id,
+          enabled,
+          webhookSecretHash: webhookSecret ? sha256(webhookSecret) : null,
+        });
+        await repo.insertVersion(tx, {
+          ruleId: id,
+          ownerId: caller.id,
+          version: 1,
+          definition,
+          author: caller.id,
+          note: input.note,
+        });
         if (enabled) await repo.replaceSchedules(tx, caller.id, id, schedulesOf(definition));
         return { rule: ruleView(await requireRule(tx, caller, id)), ...(webhookSecret ? { webhookSecret } : {}) };
       });
@@ -235,7 +263,13 @@ export function createRulesService(deps: RulesServiceDeps) {
         return repo.versions(tx, caller.id, id);
       });
       return {
-        items: rows.map((v) => ({ version: v.version, author: v.author, note: v.note, createdAt: iso(v.created_at)!, definition: v.definition })),
+        items: rows.map((v) => ({
+          version: v.version,
+          author: v.author,
+          note: v.note,
+          createdAt: iso(v.created_at)!,
+          definition: v.definition,
+        })),
       };
     },
 
@@ -270,7 +304,10 @@ export function createRulesService(deps: RulesServiceDeps) {
         await requireRule(tx, caller, id);
         return repo.listRuns(tx, caller.id, id, { limit: query.limit, before: query.before, status: query.status });
       });
-      return { items: rows.map((r) => runView(r, false)), nextBefore: rows.length === query.limit ? iso(rows.at(-1)!.started_at) : null };
+      return {
+        items: rows.map((r) => runView(r, false)),
+        nextBefore: rows.length === query.limit ? iso(rows.at(-1)!.started_at) : null,
+      };
     },
 
     async run(caller: Caller, id: string, runId: string) {
@@ -309,7 +346,15 @@ export function createRulesService(deps: RulesServiceDeps) {
           ownerId: caller.id,
           version: rule.current_version,
           definition: rule.definition,
-          trigger: { triggerId: 'manual', type: 'manual', id: null, subject: null, time: new Date().toISOString(), actor: null, data: input.data },
+          trigger: {
+            triggerId: 'manual',
+            type: 'manual',
+            id: null,
+            subject: null,
+            time: new Date().toISOString(),
+            actor: null,
+            data: input.data,
+          },
           depth: 1,
           dedupeKey: null,
           skipConditions: !input.checkConditions,
@@ -323,7 +368,9 @@ export function createRulesService(deps: RulesServiceDeps) {
       const notFound = () => new NotFoundError('rule webhook');
       if (!secret || secret.length > 200) throw notFound();
       return db.asSystem(async (tx) => {
-        const { rows } = await tx.query<{ owner_id: string }>(`SELECT owner_id FROM made_open.rules WHERE id = $1`, [id]);
+        const { rows } = await tx.query<{ owner_id: string }>(`SELECT owner_id FROM made_open.rules WHERE id = $1`, [
+          id,
+        ]);
         const ownerId = rows[0]?.owner_id;
         const rule = ownerId ? await repo.get(tx, ownerId, id) : undefined;
         const expected = Buffer.from(rule?.webhook_secret_hash ?? '0'.repeat(64), 'hex');
@@ -336,7 +383,15 @@ export function createRulesService(deps: RulesServiceDeps) {
           ownerId: rule.owner_id,
           version: rule.current_version,
           definition: rule.definition,
-          trigger: { triggerId: trigger.id, type: 'webhook', id: null, subject: null, time: new Date().toISOString(), actor: null, data: payload },
+          trigger: {
+            triggerId: trigger.id,
+            type: 'webhook',
+            id: null,
+            subject: null,
+            time: new Date().toISOString(),
+            actor: null,
+            data: payload,
+          },
           depth: 1,
           dedupeKey: null,
         });

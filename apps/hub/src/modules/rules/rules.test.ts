@@ -16,7 +16,9 @@ const noteRule = (overrides: Record<string, unknown> = {}) => ({
       filter: { cmp: { left: 'trigger.data.entity.type', op: 'eq', right: 'note' } },
     },
   ],
-  steps: [{ id: 'tell', type: 'action', action: 'notify', with: { title: 'New note: {{ trigger.data.entity.title }}' } }],
+  steps: [
+    { id: 'tell', type: 'action', action: 'notify', with: { title: 'New note: {{ trigger.data.entity.title }}' } },
+  ],
   limits: { perHour: 1000, maxDepth: 3 },
   ...overrides,
 });
@@ -36,8 +38,19 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
   }, 180_000);
   afterAll(() => hub?.close(), 60_000);
 
-  const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    hub.app.inject({ method, url, headers: { ...bearer(user), ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const api = (
+    user: SignedUpUser,
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    hub.app.inject({
+      method,
+      url,
+      headers: { ...bearer(user), ...headers },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
 
   async function createRule(user: SignedUpUser, definition: unknown, approve = ['notify'], enabled = true) {
     const res = await api(user, 'POST', '/api/v1/rules', { definition, approve, enabled });
@@ -51,10 +64,23 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     return res.json().id as string;
   }
 
-  const runsOf = async (user: SignedUpUser, ruleId: string) => (await api(user, 'GET', `/api/v1/rules/${ruleId}/runs?limit=100`)).json().items as { id: string; status: string; reason: string | null }[];
+  const runsOf = async (user: SignedUpUser, ruleId: string) =>
+    (await api(user, 'GET', `/api/v1/rules/${ruleId}/runs?limit=100`)).json().items as {
+      id: string;
+      status: string;
+      reason: string | null;
+    }[];
 
   const notifications = (user: SignedUpUser, ruleId: string) =>
-    hub.db.asSystem(async (tx) => (await tx.query<{ data: { title: string; runId: string }; actor: Record<string, unknown> }>(`SELECT data, actor FROM made_open.outbox WHERE owner_id = $1 AND type = 'rule.Notification' AND subject = $2 ORDER BY seq`, [user.id, ruleId])).rows);
+    hub.db.asSystem(
+      async (tx) =>
+        (
+          await tx.query<{ data: { title: string; runId: string }; actor: Record<string, unknown> }>(
+            `SELECT data, actor FROM made_open.outbox WHERE owner_id = $1 AND type = 'rule.Notification' AND subject = $2 ORDER BY seq`,
+            [user.id, ruleId],
+          )
+        ).rows,
+    );
 
   it('saves versions with If-Match: 428 without, 412 with a stale one, diff, rollback, enable and disable', async () => {
     const refused = await api(alice, 'POST', '/api/v1/rules', { definition: noteRule() });
@@ -69,20 +95,37 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
 
     const edit = { definition: noteRule({ name: 'Renamed' }) };
     expect((await api(alice, 'PUT', `/api/v1/rules/${rule.id}`, edit)).statusCode).toBe(428);
-    expect((await api(alice, 'PUT', `/api/v1/rules/${rule.id}`, edit, { 'if-match': 'nonsense' })).statusCode).toBe(400);
+    expect((await api(alice, 'PUT', `/api/v1/rules/${rule.id}`, edit, { 'if-match': 'nonsense' })).statusCode).toBe(
+      400,
+    );
     const saved = await api(alice, 'PUT', `/api/v1/rules/${rule.id}`, edit, { 'if-match': '"1"' });
     expect(saved.statusCode, saved.body).toBe(200);
     expect(saved.headers.etag).toBe('"2"');
 
     // A second tab still holding version 1 cannot overwrite version 2.
-    const stale = await api(alice, 'PUT', `/api/v1/rules/${rule.id}`, { definition: noteRule({ name: 'Tab two' }) }, { 'if-match': '"1"' });
+    const stale = await api(
+      alice,
+      'PUT',
+      `/api/v1/rules/${rule.id}`,
+      { definition: noteRule({ name: 'Tab two' }) },
+      { 'if-match': '"1"' },
+    );
     expect(stale.statusCode).toBe(412);
     expect(stale.json().error.details.current).toMatchObject({ version: 2, definition: { name: 'Renamed' } });
     expect(stale.json().error.details.diff).toEqual([{ op: 'replace', path: '/name', value: 'Renamed' }]);
 
-    const patched = await api(alice, 'PATCH', `/api/v1/rules/${rule.id}`, { definition: { mode: 'parallel', max: 3 } }, { 'if-match': '"2"' });
+    const patched = await api(
+      alice,
+      'PATCH',
+      `/api/v1/rules/${rule.id}`,
+      { definition: { mode: 'parallel', max: 3 } },
+      { 'if-match': '"2"' },
+    );
     expect(patched.statusCode, patched.body).toBe(200);
-    expect(patched.json().rule).toMatchObject({ version: 3, definition: { name: 'Renamed', mode: 'parallel', max: 3 } });
+    expect(patched.json().rule).toMatchObject({
+      version: 3,
+      definition: { name: 'Renamed', mode: 'parallel', max: 3 },
+    });
 
     const versions = (await api(alice, 'GET', `/api/v1/rules/${rule.id}/versions`)).json().items;
     expect(versions.map((v: { version: number }) => v.version)).toEqual([3, 2, 1]);
@@ -110,10 +153,30 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
   it('refuses hostile input with a 4xx and hides other users rules (404)', async () => {
     const bad: [unknown, number, RegExp][] = [
       [{ definition: noteRule({ steps: [] }) }, 400, /steps/],
-      [{ definition: noteRule({ triggers: [{ id: 't', type: 'event', event: 'comms.Nope' }] }) }, 400, /not a registered event type/],
-      [{ definition: noteRule({ conditions: { cmp: { left: 'trigger.data.nothing', op: 'exists' } } }) }, 400, /not in the payload/],
-      [{ definition: noteRule({ steps: [{ id: 'x', type: 'action', action: 'http.fetch', with: {} }] }) }, 400, /not an action a rule can run/],
-      [{ definition: noteRule({ conditions: { cmp: { left: 'trigger.data.entity.title', op: 'matches', right: '([' } } }) }, 400, /regular expression/],
+      [
+        { definition: noteRule({ triggers: [{ id: 't', type: 'event', event: 'comms.Nope' }] }) },
+        400,
+        /not a registered event type/,
+      ],
+      [
+        { definition: noteRule({ conditions: { cmp: { left: 'trigger.data.nothing', op: 'exists' } } }) },
+        400,
+        /not in the payload/,
+      ],
+      [
+        { definition: noteRule({ steps: [{ id: 'x', type: 'action', action: 'http.fetch', with: {} }] }) },
+        400,
+        /not an action a rule can run/,
+      ],
+      [
+        {
+          definition: noteRule({
+            conditions: { cmp: { left: 'trigger.data.entity.title', op: 'matches', right: '([' } },
+          }),
+        },
+        400,
+        /regular expression/,
+      ],
       [{ definition: 'DROP TABLE' }, 400, /./],
       [{ definition: noteRule(), approve: 'notify' }, 400, /./],
       [{ definition: { ...noteRule(), __proto__: { polluted: true } } }, 201, /./],
@@ -137,16 +200,30 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
       const res = await api(bob, method, url, method === 'POST' ? {} : undefined);
       expect(res.statusCode, `${method} ${url}`).toBe(404);
     }
-    const put = await api(bob, 'PUT', `/api/v1/rules/${rule.id}`, { definition: noteRule(), approve: ['notify'] }, { 'if-match': '"1"' });
+    const put = await api(
+      bob,
+      'PUT',
+      `/api/v1/rules/${rule.id}`,
+      { definition: noteRule(), approve: ['notify'] },
+      { 'if-match': '"1"' },
+    );
     expect(put.statusCode).toBe(404);
-    expect((await api(bob, 'GET', '/api/v1/rules')).json().items.map((r: { id: string }) => r.id)).not.toContain(rule.id);
+    expect((await api(bob, 'GET', '/api/v1/rules')).json().items.map((r: { id: string }) => r.id)).not.toContain(
+      rule.id,
+    );
     expect((await api(alice, 'GET', '/api/v1/rules/not-a-uuid')).statusCode).toBe(400);
     expect((await api(alice, 'POST', `/api/v1/rules/${rule.id}/dry-run`, { days: 400 })).statusCode).toBe(400);
     expect((await hub.app.inject({ method: 'GET', url: '/api/v1/rules' })).statusCode).toBe(401);
   }, 120_000);
 
-  it('runs an enabled rule on its owner\'s events only, through the actions as principal rule, with a trace', async () => {
-    const { rule } = await createRule(alice, noteRule({ name: 'Traced', conditions: { cmp: { left: 'trigger.data.entity.title', op: 'contains', right: 'urgent' } } }));
+  it("runs an enabled rule on its owner's events only, through the actions as principal rule, with a trace", async () => {
+    const { rule } = await createRule(
+      alice,
+      noteRule({
+        name: 'Traced',
+        conditions: { cmp: { left: 'trigger.data.entity.title', op: 'contains', right: 'urgent' } },
+      }),
+    );
     await note(bob, 'urgent from bob'); // Bob's event: never Alice's rule.
     await note(alice, 'nothing to see');
     const noteId = await note(alice, 'Urgent: call the plumber');
@@ -160,8 +237,18 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     expect(trace.triggerEventId).toBeTruthy();
     expect(trace.trace).toEqual([
       expect.objectContaining({ kind: 'trigger', status: 'ok' }),
-      expect.objectContaining({ kind: 'condition', path: '/conditions', status: 'true', input: expect.objectContaining({ value: 'Urgent: call the plumber', op: 'contains' }) }),
-      expect.objectContaining({ kind: 'step', stepId: 'tell', status: 'ok', input: { title: 'New note: Urgent: call the plumber' } }),
+      expect.objectContaining({
+        kind: 'condition',
+        path: '/conditions',
+        status: 'true',
+        input: expect.objectContaining({ value: 'Urgent: call the plumber', op: 'contains' }),
+      }),
+      expect.objectContaining({
+        kind: 'step',
+        stepId: 'tell',
+        status: 'ok',
+        input: { title: 'New note: Urgent: call the plumber' },
+      }),
     ]);
     const skipped = runs.find((r) => r.status === 'skipped')!;
     expect(skipped.reason).toBe('conditions');
@@ -171,15 +258,32 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     expect(sent[0]!.actor).toMatchObject({ kind: 'rule', id: rule.id, depth: 1, runId: ok.id });
     expect(noteId).toBeTruthy();
     // The step was checked by the Policy Service as the rule and audited.
-    const decisions = await hub.db.asSystem(async (tx) => (await tx.query<{ data: Record<string, unknown> }>(`SELECT data FROM made_open.outbox WHERE owner_id = $1 AND type = 'policy.Decision' AND actor->>'id' = $2`, [alice.id, rule.id])).rows);
+    const decisions = await hub.db.asSystem(
+      async (tx) =>
+        (
+          await tx.query<{ data: Record<string, unknown> }>(
+            `SELECT data FROM made_open.outbox WHERE owner_id = $1 AND type = 'policy.Decision' AND actor->>'id' = $2`,
+            [alice.id, rule.id],
+          )
+        ).rows,
+    );
     expect(decisions.length).toBeGreaterThan(0);
     await api(alice, 'POST', `/api/v1/rules/${rule.id}/disable`);
   }, 120_000);
 
   it('ignores backfill unless the rule opts in, and stops loops by depth', async () => {
     const events = hub.modules.find((m) => m.name === 'events') as unknown as EventsModule;
-    const plain = await createRule(alice, noteRule({ name: 'Live only', triggers: [{ id: 'sms', type: 'event', event: 'comms.SmsReceived' }] }));
-    const history = await createRule(alice, noteRule({ name: 'History too', triggers: [{ id: 'sms', type: 'event', event: 'comms.SmsReceived', includeBackfill: true }] }));
+    const plain = await createRule(
+      alice,
+      noteRule({ name: 'Live only', triggers: [{ id: 'sms', type: 'event', event: 'comms.SmsReceived' }] }),
+    );
+    const history = await createRule(
+      alice,
+      noteRule({
+        name: 'History too',
+        triggers: [{ id: 'sms', type: 'event', event: 'comms.SmsReceived', includeBackfill: true }],
+      }),
+    );
     const sms = (backfill: boolean) =>
       hub.db.asSystem((tx) =>
         events.outbox.append(tx, {
@@ -187,20 +291,44 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
           ownerId: alice.id,
           subject: crypto.randomUUID(),
           actor: { kind: 'connector', id: 'twilio', ...(backfill ? { backfill: true } : {}) },
-          data: { messageId: crypto.randomUUID(), connectionId: crypto.randomUUID(), personId: null, from: '+14155550100', to: '+14155550101', numMedia: 0 },
+          data: {
+            messageId: crypto.randomUUID(),
+            connectionId: crypto.randomUUID(),
+            personId: null,
+            from: '+14155550100',
+            to: '+14155550101',
+            numMedia: 0,
+          },
         }),
       );
     await sms(true);
-    await eventually(async () => ((await runsOf(alice, history.rule.id)).length === 1 ? true : undefined), 'the opted-in rule ran');
+    await eventually(
+      async () => ((await runsOf(alice, history.rule.id)).length === 1 ? true : undefined),
+      'the opted-in rule ran',
+    );
     await sms(false);
-    await eventually(async () => ((await runsOf(alice, plain.rule.id)).length === 1 ? true : undefined), 'the live rule ran');
+    await eventually(
+      async () => ((await runsOf(alice, plain.rule.id)).length === 1 ? true : undefined),
+      'the live rule ran',
+    );
     expect(await runsOf(alice, history.rule.id)).toHaveLength(2);
     await api(alice, 'POST', `/api/v1/rules/${plain.rule.id}/disable`);
     await api(alice, 'POST', `/api/v1/rules/${history.rule.id}/disable`);
 
     // Two rules that each create a note when a note is created would feed each other forever.
     const feeder = (name: string) =>
-      noteRule({ name, mode: 'parallel', steps: [{ id: 'make', type: 'action', action: 'entities.create', with: { type: 'note', title: `${name} saw {{ trigger.data.entity.title }}` } }] });
+      noteRule({
+        name,
+        mode: 'parallel',
+        steps: [
+          {
+            id: 'make',
+            type: 'action',
+            action: 'entities.create',
+            with: { type: 'note', title: `${name} saw {{ trigger.data.entity.title }}` },
+          },
+        ],
+      });
     const a = await createRule(alice, feeder('ping'), ['entities:write:note']);
     const b = await createRule(alice, feeder('pong'), ['entities:write:note']);
     await note(alice, 'start');
@@ -233,19 +361,43 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     const single = await createRule(alice, delayed('single'));
     const first = (await api(alice, 'POST', `/api/v1/rules/${single.rule.id}/run`, { data: { n: 1 } })).json();
     expect(first.status).toBe('running');
-    await eventually(async () => ((await runsOf(alice, single.rule.id))[0]?.status === 'waiting' ? true : undefined), 'a waiting run');
+    await eventually(
+      async () => ((await runsOf(alice, single.rule.id))[0]?.status === 'waiting' ? true : undefined),
+      'a waiting run',
+    );
     const second = (await api(alice, 'POST', `/api/v1/rules/${single.rule.id}/run`, { data: { n: 2 } })).json();
     expect(second.status).toBe('skipped');
-    await eventually(async () => ((await runsOf(alice, single.rule.id)).find((r) => r.id === first.runId)?.status === 'succeeded' ? true : undefined), 'the delayed run to finish', 60_000);
+    await eventually(
+      async () =>
+        (await runsOf(alice, single.rule.id)).find((r) => r.id === first.runId)?.status === 'succeeded'
+          ? true
+          : undefined,
+      'the delayed run to finish',
+      60_000,
+    );
     const finished = (await api(alice, 'GET', `/api/v1/rules/${single.rule.id}/runs/${first.runId}`)).json();
-    expect(finished.trace.map((e: { stepId?: string; status: string }) => `${e.stepId ?? ''}:${e.status}`)).toEqual([':ok', 'wait:waiting', 'tell:ok']);
+    expect(finished.trace.map((e: { stepId?: string; status: string }) => `${e.stepId ?? ''}:${e.status}`)).toEqual([
+      ':ok',
+      'wait:waiting',
+      'tell:ok',
+    ]);
     expect((await notifications(alice, single.rule.id)).map((n) => n.data.title)).toEqual(['after the delay 1']);
 
     const restart = await createRule(alice, delayed('restart'));
     const r1 = (await api(alice, 'POST', `/api/v1/rules/${restart.rule.id}/run`, { data: { n: 1 } })).json();
-    await eventually(async () => ((await runsOf(alice, restart.rule.id))[0]?.status === 'waiting' ? true : undefined), 'a waiting run');
+    await eventually(
+      async () => ((await runsOf(alice, restart.rule.id))[0]?.status === 'waiting' ? true : undefined),
+      'a waiting run',
+    );
     const r2 = (await api(alice, 'POST', `/api/v1/rules/${restart.rule.id}/run`, { data: { n: 2 } })).json();
-    await eventually(async () => ((await runsOf(alice, restart.rule.id)).find((r) => r.id === r2.runId)?.status === 'succeeded' ? true : undefined), 'the newer run', 60_000);
+    await eventually(
+      async () =>
+        (await runsOf(alice, restart.rule.id)).find((r) => r.id === r2.runId)?.status === 'succeeded'
+          ? true
+          : undefined,
+      'the newer run',
+      60_000,
+    );
     expect((await runsOf(alice, restart.rule.id)).find((r) => r.id === r1.runId)?.status).toBe('cancelled');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await notifications(alice, restart.rule.id)).map((n) => n.data.title)).toEqual(['after the delay 2']);
@@ -254,16 +406,26 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     const q1 = (await api(alice, 'POST', `/api/v1/rules/${queued.rule.id}/run`, { data: { n: 1 } })).json();
     const q2 = (await api(alice, 'POST', `/api/v1/rules/${queued.rule.id}/run`, { data: { n: 2 } })).json();
     expect([q1.status, q2.status]).toEqual(['running', 'queued']);
-    await eventually(async () => ((await runsOf(alice, queued.rule.id)).every((r) => r.status === 'succeeded') ? true : undefined), 'both queued runs', 60_000);
-    expect((await notifications(alice, queued.rule.id)).map((n) => n.data.title)).toEqual(['after the delay 1', 'after the delay 2']);
+    await eventually(
+      async () => ((await runsOf(alice, queued.rule.id)).every((r) => r.status === 'succeeded') ? true : undefined),
+      'both queued runs',
+      60_000,
+    );
+    expect((await notifications(alice, queued.rule.id)).map((n) => n.data.title)).toEqual([
+      'after the delay 1',
+      'after the delay 2',
+    ]);
   }, 120_000);
 
-  it('dry-runs a draft against the owner\'s own recent events with every action simulated', async () => {
+  it("dry-runs a draft against the owner's own recent events with every action simulated", async () => {
     await note(alice, 'dry one');
     await note(alice, 'dry two');
     await note(bob, 'dry from bob');
     const before = (await notifications(alice, '00000000-0000-0000-0000-000000000000')).length;
-    const draft = noteRule({ conditions: { cmp: { left: 'trigger.data.entity.title', op: 'matches', right: '^dry' } }, limits: { perHour: 1, maxDepth: 3 } });
+    const draft = noteRule({
+      conditions: { cmp: { left: 'trigger.data.entity.title', op: 'matches', right: '^dry' } },
+      limits: { perHour: 1, maxDepth: 3 },
+    });
     const res = await api(alice, 'POST', '/api/v1/rules/dry-run', { definition: draft, days: 1 });
     expect(res.statusCode, res.body).toBe(200);
     const result = res.json();
@@ -271,7 +433,11 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     expect(result.matched).toBeGreaterThanOrEqual(2);
     expect(result.wouldRun).toHaveLength(1);
     expect(result.rateLimited).toBe(1);
-    expect(result.wouldRun[0].trace.at(-1)).toMatchObject({ stepId: 'tell', status: 'simulated', input: { title: 'New note: dry one' } });
+    expect(result.wouldRun[0].trace.at(-1)).toMatchObject({
+      stepId: 'tell',
+      status: 'simulated',
+      input: { title: 'New note: dry one' },
+    });
     expect(JSON.stringify(result)).not.toContain('dry from bob');
     expect((await notifications(alice, '00000000-0000-0000-0000-000000000000')).length).toBe(before);
     // A saved rule's version can be tried too.
@@ -296,13 +462,21 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     );
     expect(webhookSecret).toMatch(/^[A-Za-z0-9_-]{32}$/);
     const hook = (secret: string | undefined, payload: object = { word: 'hello' }) =>
-      hub.app.inject({ method: 'POST', url: `/api/v1/rules/${rule.id}/webhook`, headers: secret ? { 'x-rule-secret': secret } : {}, payload });
+      hub.app.inject({
+        method: 'POST',
+        url: `/api/v1/rules/${rule.id}/webhook`,
+        headers: secret ? { 'x-rule-secret': secret } : {},
+        payload,
+      });
     expect((await hook(undefined)).statusCode).toBe(404);
     expect((await hook('wrong-secret')).statusCode).toBe(404);
     expect(JSON.stringify((await api(alice, 'GET', `/api/v1/rules/${rule.id}`)).json())).not.toContain(webhookSecret!);
     const hooked = await hook(webhookSecret);
     expect(hooked.statusCode, hooked.body).toBe(202);
-    await eventually(async () => ((await notifications(alice, rule.id)).some((n) => n.data.title === 'hook hello') ? true : undefined), 'the webhook run');
+    await eventually(
+      async () => ((await notifications(alice, rule.id)).some((n) => n.data.title === 'hook hello') ? true : undefined),
+      'the webhook run',
+    );
 
     // 08:30 in London on 7 December is 08:30 UTC: the tick starts the run once, however often it looks.
     await engine.tick(new Date('2026-12-07T08:30:10Z'));
@@ -310,13 +484,21 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     await engine.tick(new Date('2026-12-07T08:31:10Z'));
     await engine.drain();
     const runs = await runsOf(alice, rule.id);
-    const scheduled = await Promise.all(runs.map(async (r) => (await api(alice, 'GET', `/api/v1/rules/${rule.id}/runs/${r.id}`)).json()));
+    const scheduled = await Promise.all(
+      runs.map(async (r) => (await api(alice, 'GET', `/api/v1/rules/${rule.id}/runs/${r.id}`)).json()),
+    );
     expect(scheduled.filter((r) => r.triggerId === 'daily')).toHaveLength(1);
 
     const past = scheduled.find((r) => r.triggerId === 'hook')!;
     const again = await api(alice, 'POST', `/api/v1/rules/${rule.id}/runs/${past.id}/rerun`);
     expect(again.statusCode, again.body).toBe(202);
-    await eventually(async () => ((await notifications(alice, rule.id)).filter((n) => n.data.title === 'hook hello').length === 2 ? true : undefined), 'the re-run');
+    await eventually(
+      async () =>
+        (await notifications(alice, rule.id)).filter((n) => n.data.title === 'hook hello').length === 2
+          ? true
+          : undefined,
+      'the re-run',
+    );
     const rerun = (await api(alice, 'GET', `/api/v1/rules/${rule.id}/runs/${again.json().runId}`)).json();
     expect(rerun.rerunOf).toBe(past.id);
 
@@ -326,12 +508,22 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
 
   it('serves templates that validate, and counts "at most N times per window"', async () => {
     const templates = (await api(alice, 'GET', '/api/v1/rules/templates')).json().items;
-    expect(templates.map((t: { id: string }) => t.id)).toEqual(['missed-call-favourite-auto-reply', 'vip-email-notify', 'leave-work-text-partner']);
+    expect(templates.map((t: { id: string }) => t.id)).toEqual([
+      'missed-call-favourite-auto-reply',
+      'vip-email-notify',
+      'leave-work-text-partner',
+    ]);
     const vip = templates.find((t: { id: string }) => t.id === 'vip-email-notify');
-    const { rule } = await createRule(alice, { ...vip.definition, triggers: [{ id: 'manual', type: 'manual' }], conditions: { atMost: { times: 2, perSeconds: 3600 } } });
+    const { rule } = await createRule(alice, {
+      ...vip.definition,
+      triggers: [{ id: 'manual', type: 'manual' }],
+      conditions: { atMost: { times: 2, perSeconds: 3600 } },
+    });
     const statuses = [];
     for (let i = 0; i < 3; i++) {
-      statuses.push((await api(alice, 'POST', `/api/v1/rules/${rule.id}/run`, { checkConditions: true })).json().status);
+      statuses.push(
+        (await api(alice, 'POST', `/api/v1/rules/${rule.id}/run`, { checkConditions: true })).json().status,
+      );
       await engine.drain();
     }
     expect(statuses).toEqual(['running', 'running', 'skipped']);
