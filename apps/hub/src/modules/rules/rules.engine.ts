@@ -401,9 +401,9 @@ export function createRulesEngine(deps: RulesEngineDeps) {
           });
           return true;
         },
-        checkpoint: (soFar) =>
+        checkpoint: (soFar, next) =>
           db.asSystem((tx) =>
-            repo.updateRun(tx, runId, ['running'], { status: 'running', trace: soFar, resumeAt: null }),
+            repo.updateRun(tx, runId, ['running'], { status: 'running', trace: soFar, resumeAt: next }),
           ),
         onActionStart: () => {
           if (first && deps.onActionStart) deps.onActionStart(runId, trigger);

@@ -10,8 +10,8 @@ export interface StepEffects {
   ): Promise<{ output: unknown } | { error: { code: string; message: string } }>;
   /** A delay: true when the run suspends here (live) and resumes at `next`; false to go on (dry run). */
   delay(step: Extract<RuleStep, { type: 'delay' }>, next: string, trace: TraceEntry[]): Promise<boolean>;
-  /** After each step: false when the run was cancelled meanwhile (restart mode), which stops it. */
-  checkpoint(trace: TraceEntry[]): Promise<boolean>;
+  /** After each step (`next`: where a recovered run continues): false when the run was cancelled meanwhile, which stops it. */
+  checkpoint(trace: TraceEntry[], next: string): Promise<boolean>;
   /** Called just before an action starts (the benchmark's trigger-to-action latency). */
   onActionStart?(step: Extract<RuleStep, { type: 'action' }>): void;
 }
@@ -100,7 +100,7 @@ async function runList(
             t1: now(),
           });
           if (!step.continueOnError) {
-            await effects.checkpoint(trace);
+            await effects.checkpoint(trace, `${listAt}/${i + 1}`);
             return { outcome: 'failed', reason: `step ${step.id}: ${result.error.message}`.slice(0, 500) };
           }
         } else {
@@ -169,7 +169,7 @@ async function runList(
         });
         return { outcome: 'succeeded', reason: step.reason ?? 'stopped' };
     }
-    if (!(await effects.checkpoint(trace))) return { outcome: 'cancelled' };
+    if (!(await effects.checkpoint(trace, `${listAt}/${i + 1}`))) return { outcome: 'cancelled' };
   }
   return 'continue';
 }
