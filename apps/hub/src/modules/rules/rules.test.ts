@@ -528,4 +528,68 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     }
     expect(statuses).toEqual(['running', 'running', 'skipped']);
   }, 120_000);
+
+  it('continues a run whose process died from its last saved step, and documents the API', async () => {
+    const { rule } = await createRule(
+      alice,
+      noteRule({
+        name: 'recovered',
+        triggers: [{ id: 'manual', type: 'manual' }],
+        steps: [
+          { id: 'first', type: 'action', action: 'notify', with: { title: 'first' } },
+          { id: 'second', type: 'action', action: 'notify', with: { title: 'second' } },
+        ],
+      }),
+    );
+    // A run that had finished its first step when its process died: running, not touched for minutes.
+    const runId = crypto.randomUUID();
+    await hub.db.asSystem((tx) =>
+      tx.query(
+        `INSERT INTO made_open.rule_runs (id, rule_id, owner_id, version, status, trigger_id, trigger, trace, resume_at, heartbeat_at)
+         VALUES ($1, $2, $3, 1, 'running', 'manual', $4, '[]', '/steps/1', now() - interval '10 minutes')`,
+        [
+          runId,
+          rule.id,
+          alice.id,
+          JSON.stringify({
+            triggerId: 'manual',
+            type: 'manual',
+            id: null,
+            subject: null,
+            time: new Date().toISOString(),
+            actor: null,
+            data: {},
+          }),
+        ],
+      ),
+    );
+    await engine.tick(new Date());
+    await eventually(
+      async () =>
+        (await runsOf(alice, rule.id)).find((r) => r.id === runId)?.status === 'succeeded' ? true : undefined,
+      'the recovered run',
+    );
+    expect((await notifications(alice, rule.id)).map((n) => n.data.title)).toEqual(['second']);
+
+    const big = await hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/rules/${rule.id}/webhook`,
+      headers: { 'x-rule-secret': 'x' },
+      payload: { blob: 'x'.repeat(20_000) },
+    });
+    expect(big.statusCode).toBe(413);
+
+    const doc = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    for (const path of [
+      '/api/v1/rules',
+      '/api/v1/rules/{id}',
+      '/api/v1/rules/{id}/dry-run',
+      '/api/v1/rules/{id}/runs/{runId}',
+      '/api/v1/rules/{id}/webhook',
+      '/api/v1/rules/{id}/diff',
+      '/api/v1/rules/{id}/rollback',
+    ])
+      expect(doc.paths[path], path).toBeDefined();
+    expect(JSON.stringify(doc.paths['/api/v1/rules'].post)).toContain('Text back favourites I miss');
+  }, 120_000);
 });
