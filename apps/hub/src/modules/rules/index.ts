@@ -30,7 +30,7 @@ export interface RulesModuleDeps {
   events: Pick<EventsModule, 'subscribe'>;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   actions: Pick<ActionsService, 'invoke' | 'has'>;
-  policy: Pick<PolicyService, 'grant' | 'listGrants' | 'invalidate'>;
+  policy: Pick<PolicyService, 'grant' | 'listGrants' | 'invalidate' | 'revoke'>;
   /** Tests and benchmarks: index freshness, first-action hook. */
   engine?: { indexTtlMs?: number; onActionStart?: (runId: string, trigger: { id: string | null }) => void };
 }

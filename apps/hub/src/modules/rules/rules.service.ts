@@ -17,7 +17,7 @@ import type { DryRunInput, ManualRunInput, RunListQuery, SaveInput } from './rul
 
 export interface RulesServiceDeps {
   db: Database;
-  policy: Pick<PolicyService, 'grant' | 'listGrants' | 'invalidate'>;
+  policy: Pick<PolicyService, 'grant' | 'listGrants' | 'invalidate' | 'revoke'>;
   actions: Pick<ActionsService, 'has'>;
   engine: RulesEngine;
 }
@@ -251,10 +251,13 @@ export function createRulesService(deps: RulesServiceDeps) {
       return view;
     },
 
+    /** Deletes the rule with its versions and runs, and revokes what it was granted. */
     async remove(caller: Caller, id: string) {
-      const removed = await db.asUser(caller.claims, (tx) => repo.remove(tx, caller.id, id));
-      if (!removed) throw new NotFoundError('rule');
-      committed(caller, id, false);
+      await db.asUser(caller.claims, async (tx) => {
+        if (!(await repo.remove(tx, caller.id, id))) throw new NotFoundError('rule');
+        await deps.policy.revoke(caller, principalOf(id), 'all', tx);
+      });
+      committed(caller, id, true);
     },
 
     async versions(caller: Caller, id: string) {

@@ -148,6 +148,16 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     expect((await api(alice, 'POST', `/api/v1/rules/${rule.id}/enable`)).json().enabled).toBe(true);
     expect((await api(alice, 'POST', `/api/v1/rules/${rule.id}/disable`)).json().enabled).toBe(false);
     expect((await api(alice, 'GET', `/api/v1/rules/${rule.id}`)).json().version).toBe(4);
+
+    // The grant approved at save is the rule's, listed with the others; deleting the rule revokes it.
+    const grants = async () =>
+      (await api(alice, 'GET', '/api/v1/grants?kind=rule'))
+        .json()
+        .principals.find((p: { id: string }) => p.id === rule.id);
+    expect((await grants())?.grants.map((g: { permission: string }) => g.permission)).toEqual(['notify']);
+    expect((await api(alice, 'DELETE', `/api/v1/rules/${rule.id}`)).statusCode).toBe(204);
+    expect(await grants()).toBeUndefined();
+    expect((await api(alice, 'GET', `/api/v1/rules/${rule.id}`)).statusCode).toBe(404);
   }, 120_000);
 
   it('refuses hostile input with a 4xx and hides other users rules (404)', async () => {
