@@ -581,6 +581,37 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     );
     expect((await notifications(alice, rule.id)).map((n) => n.data.title)).toEqual(['second']);
 
+    // Retention: the newest 200 finished runs per rule stay, and failures younger than 30 days.
+    await hub.db.asSystem((tx) =>
+      tx.query(
+        `INSERT INTO made_open.rule_runs (id, rule_id, owner_id, version, status, trigger_id, trigger, started_at, finished_at)
+         SELECT gen_random_uuid(), $1, $2, 1, CASE WHEN n <= 3 THEN 'failed' ELSE 'succeeded' END, 'manual', '{}',
+                now() - make_interval(days => n), now() - make_interval(days => n)
+           FROM generate_series(1, 250) AS n`,
+        [rule.id, alice.id],
+      ),
+    );
+    const [, , prune] = engine.jobs;
+    expect(prune.name).toBe('rules.prune');
+    await prune.handler(
+      {},
+      { id: 'x', attempt: 0, priority: 'background', signal: new AbortController().signal, logger: undefined as never },
+    );
+    const kept = await hub.db.asSystem(
+      async (tx) =>
+        (
+          await tx.query<{ status: string; n: number }>(
+            `SELECT status, count(*)::int AS n FROM made_open.rule_runs WHERE rule_id = $1 GROUP BY status ORDER BY status`,
+            [rule.id],
+          )
+        ).rows,
+    );
+    // 200 newest (the recovered run and days 1..199, three of them failed); nothing older than 199 days.
+    expect(kept).toEqual([
+      { status: 'failed', n: 3 },
+      { status: 'succeeded', n: 197 },
+    ]);
+
     const big = await hub.app.inject({
       method: 'POST',
       url: `/api/v1/rules/${rule.id}/webhook`,
