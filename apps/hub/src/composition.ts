@@ -24,6 +24,7 @@ import { callsMigrations, createCallsModule } from './modules/calls/index.ts';
 import { createMessagesModule, messagesMigrations, messagesSendAction } from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
+import { createRulesModule, rulesMigrations } from './modules/rules/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
 import { createTimelineModule, timelineMigrations } from './modules/timeline/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
@@ -65,6 +66,7 @@ export const migrationSources: readonly MigrationSource[] = [
   callsMigrations,
   calendarMigrations,
   aiMigrations,
+  rulesMigrations,
 ];
 
 /**
@@ -90,6 +92,8 @@ export async function composeHub(
     sync?: SyncTuning;
     /** Tests only: job timings (a short stop grace for restart tests). */
     jobs?: JobsOptions;
+    /** Tests and benchmarks: the rules engine's index freshness and first-action hook. */
+    rules?: { indexTtlMs?: number; onActionStart?: (runId: string, trigger: { id: string | null }) => void };
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();
@@ -266,6 +270,16 @@ export async function composeHub(
     search,
     defaultRegionOf: (userId) => db.asSystem((tx) => auth.settings.defaultRegionOf(tx, userId)),
   });
+  // Rules (issue 14): automations over every event type, run through the actions as the principal `rule`.
+  const rules = createRulesModule({
+    db,
+    logger: logger.child({ module: 'rules' }),
+    events,
+    jobs,
+    actions: actions.service,
+    policy: policy.service,
+    engine: options.rules,
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -288,6 +302,7 @@ export async function composeHub(
     calendar,
     ai,
     msgraph.attach(connectors),
+    rules,
   ];
 
   await migrate(db, migrationSources, logger);

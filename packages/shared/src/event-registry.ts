@@ -3,8 +3,10 @@ import { authEvents } from './auth-events.ts';
 import { commsEvents } from './comms-events.ts';
 import { connectorEvents } from './connector-events.ts';
 import { graphEvents } from './graph-events.ts';
+import { locationEvents } from './location-events.ts';
 import { pluginEvents } from './plugin-events.ts';
 import { presenceEvents } from './presence-events.ts';
+import { ruleEvents } from './rule-events.ts';
 import { storageEvents } from './storage-events.ts';
 import { walletEvents } from './wallet-events.ts';
 import {
@@ -165,6 +167,8 @@ export const allEventDefinitions = [
   ...connectorEvents,
   ...commsEvents,
   ...presenceEvents,
+  ...ruleEvents,
+  ...locationEvents,
 ] as const;
 
 /** Every registered event type and the data its writers supply. */

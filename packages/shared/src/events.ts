@@ -14,6 +14,13 @@ export const actorSchema = z.object({
   causedBy: z.string().uuid().optional(),
   /** Automated steps between a person's or connector's action and this event: 0 or absent for theirs. */
   depth: z.number().int().min(0).max(1000).optional(),
+  /** The rule run whose step caused this event (the rules loop guard follows it). */
+  runId: z.string().uuid().optional(),
+  /**
+   * Items brought in by an import or a connector's initial sync (history, not news): rules
+   * ignore them unless a rule opts in (includeBackfill).
+   */
+  backfill: z.boolean().optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
 

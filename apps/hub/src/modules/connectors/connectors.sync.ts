@@ -135,7 +135,9 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     },
   ): Promise<{ counts: SyncCounts; finished: boolean }> {
     const { page } = context;
-    const result = await deps.ingest(tx, { ownerId: row.owner_id, actor: actorOf(row), items: page.items });
+    // An initial sync brings history, not news: its items are backfill, which fires no rule unless one opts in.
+    const actor = context.phase === 'initial' ? { ...actorOf(row), backfill: true } : actorOf(row);
+    const result = await deps.ingest(tx, { ownerId: row.owner_id, actor, items: page.items });
     if (page.removed?.length)
       await deps.removeExternal(tx, { ownerId: row.owner_id, actor: actorOf(row), items: page.removed });
     await page.commit?.(tx);

@@ -243,6 +243,10 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
       [10, 100],
     ]);
     expect(progress[0]!.actor).toMatchObject({ kind: 'connector', id: connectionId });
+    // Items of an initial sync are history: marked backfill, so rules do not fire on them (modules/rules).
+    const history = await connectorEvents(alice, 'data.EntityCreated');
+    expect(history.length).toBeGreaterThanOrEqual(10);
+    expect(history.every((e) => (e.actor as { backfill?: boolean }).backfill === true)).toBe(true);
     expect(progress[0]!.data).toMatchObject({
       connectionId,
       provider: 'acme-inbox',
@@ -282,6 +286,13 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
     const pages = standIn.requests.slice(before).filter((r) => r.path.endsWith('/messages'));
     // Four changes fit one page of four: one request, from the cursor the last sync saved.
     expect(pages.map((r) => r.query.after)).toEqual(['10']);
+    // Incremental items are news: not backfill.
+    const news = await connectorEvents(alice, 'data.EntityCreated');
+    expect(news.slice(-3).map((e) => (e.actor as { backfill?: boolean }).backfill)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('answers a second sync request while one runs with the same job, and never runs two', async () => {

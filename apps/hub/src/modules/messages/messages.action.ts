@@ -6,8 +6,8 @@ import type { MessagesService } from './messages.service.ts';
 
 /**
  * `messages.send` in the actions registry: the same send as POST /api/v1/messages, for a
- * principal acting for its owner. Users only for now: a rule or an assistant texting people
- * needs a grant model for it (`messages:send:sms`) that is not designed yet. Invoke it
+ * principal acting for its owner: a user, or a rule holding `messages:send:sms` (granted
+ * by its owner when saving it, modules/rules). Invoke it
  * without a transaction: the send makes its own (and calls Twilio between them).
  */
 export function messagesSendAction(service: Pick<MessagesService, 'send'>) {
@@ -17,7 +17,8 @@ export function messagesSendAction(service: Pick<MessagesService, 'send'>) {
     input: sendSmsInput.extend({ idempotencyKey: z.string().trim().min(1).max(200).optional() }),
     inputLabel: 'message',
     output: sentMessageView,
-    principals: ['user'],
+    // A rule texts only with messages:send:sms, approved by its owner when saving it (modules/rules).
+    principals: ['user', 'rule'],
     permission: () => [{ permission: 'messages:send:sms', resource: null, what: 'send text messages' }],
     async run(context, input) {
       if (context.tx) throw new UserError(400, 'invalid_input', 'messages.send runs in a transaction of its own.');

@@ -4,6 +4,7 @@ import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import type { ActionsService } from '../actions/index.ts';
+import type { PolicyService } from '../policy/index.ts';
 import { twilioErrorAdvice } from '../connectors/twilio/index.ts';
 import { hex32, startTwilioStandIn } from '../connectors/twilio/test/twilio.stand-in.ts';
 
@@ -175,7 +176,7 @@ describe.each(testDatabaseKinds())('sending messages on %s', (kind) => {
     expect(twilioErrorAdvice[21608]).toMatch(/trial/);
   });
 
-  it('sends through the actions registry as the user (messages.send); other principals cannot', async () => {
+  it('sends through the actions registry as the user (messages.send), and as a rule only once granted', async () => {
     const actions = (hub.modules.find((module) => module.name === 'actions') as unknown as { service: ActionsService })
       .service;
     const me = { kind: 'user' as const, id: alice.id, ownerId: alice.id };
@@ -195,6 +196,18 @@ describe.each(testDatabaseKinds())('sending messages on %s', (kind) => {
     await expect(actions.invoke(rule, 'messages.send', { to: '+14155550128', body: 'x' })).rejects.toMatchObject({
       code: 'permission_denied',
     });
+    // A rule texts once its owner approved messages:send:sms for it (the rules module grants it at save).
+    const policy = (hub.modules.find((module) => module.name === 'policy') as unknown as { service: PolicyService })
+      .service;
+    await policy.grant(alice, { kind: 'rule', id: 'texter' }, ['messages:send:sms']);
+    const beforeRule = standIn.sent.length;
+    const byRule = (await actions.invoke(rule, 'messages.send', {
+      to: '+14155550128',
+      body: 'from a rule',
+      idempotencyKey: `rule-${hex32()}`,
+    })) as { status: string };
+    expect(byRule.status).toBe('queued');
+    expect(standIn.sent.length).toBe(beforeRule + 1);
     await expect(actions.invoke(me, 'messages.send', { to: 5, body: 'x' })).rejects.toMatchObject({
       code: 'invalid_input',
     });

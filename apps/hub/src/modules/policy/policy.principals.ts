@@ -8,7 +8,8 @@ import { covers } from './policy.rules.ts';
  * A user acts on their own data and needs no grant; a plugin's manifest declares its own
  * (the plugins module passes it in); rules, connectors and AI assistants declare here.
  */
-const ruleDeclares = ['entities:read:*', 'entities:write:*', 'notify'] as const;
+// A rule may text for its owner (messages.send) once the owner approved it when saving the rule.
+const ruleDeclares = ['entities:read:*', 'entities:write:*', 'notify', 'messages:send:sms'] as const;
 const aiDeclares = ['entities:read:*', 'entities:write:note', 'entities:write:task', 'notify'] as const;
 
 /** A connector acts as its provider: it reads and writes the graph, and may use its provider's credential on its hosts. */

@@ -39,14 +39,26 @@ export const eventsEmit = defineAction({
 
 export const notify = defineAction({
   name: 'notify',
-  description: 'Raises a notification for the owner (plugin.Notification).',
-  principals: ['plugin'],
+  description: 'Raises a notification for the owner (plugin.Notification, or rule.Notification from a rule run).',
+  principals: ['plugin', 'rule'],
   input: z.object({ title: z.string().min(1).max(200), body: z.string().max(2000).default('') }),
   inputLabel: 'notification',
   output: done,
   permission: () => [{ permission: 'notify', resource: null, what: 'send notifications' }],
   run: async (context, input) => {
     const { principal } = context;
+    const runId = context.caller.actor.runId;
+    if (principal.kind === 'rule') {
+      if (!runId) throw new Error('A rule notifies from a run: its actor carries the run id.');
+      await context.append({
+        type: 'rule.Notification',
+        ownerId: principal.ownerId,
+        subject: principal.id,
+        actor: context.caller.actor,
+        data: { ruleId: principal.id, runId, title: input.title, body: input.body },
+      });
+      return null;
+    }
     await context.append({
       type: 'plugin.Notification',
       ownerId: principal.ownerId,
