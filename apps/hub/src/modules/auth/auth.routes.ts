@@ -43,11 +43,16 @@ export function authRoutes(deps: AuthRoutesDeps) {
     const token = bearerToken(request);
     if (token === undefined) throw goTrue.noAuthorization();
     const user = await verifier.verify(token);
-    if (!user) throw goTrue.noAuthorization();
+    // The anon key is a valid JWT without a subject: GoTrue's answer for it.
+    if (!user) throw goTrue.missingSubClaim();
     return user;
   }
 
-  return async function routes(fastify: FastifyInstance) {
+  return async function routes(root: FastifyInstance) {
+    await root.register(scope, { prefix: '/auth/v1' });
+  };
+
+  async function scope(fastify: FastifyInstance) {
     // This scope answers in GoTrue's error shapes; the rest of the hub keeps its own.
     fastify.setErrorHandler(handleGoTrueError);
     // supabase-js sends `Content-Type: application/json` with no body on POST /logout,
@@ -63,7 +68,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
     app.post(
-      '/auth/v1/signup',
+      '/signup',
       {
         config: { rateLimit: { max: deps.rateLimit.signupPerHour, timeWindow: '1 hour' } },
         schema: {
@@ -79,7 +84,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.post(
-      '/auth/v1/token',
+      '/token',
       {
         config: { rateLimit: { max: deps.rateLimit.tokenPerMinute, timeWindow: '1 minute' } },
         schema: {
@@ -108,7 +113,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.get(
-      '/auth/v1/user',
+      '/user',
       {
         schema: {
           tags,
@@ -121,7 +126,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.put(
-      '/auth/v1/user',
+      '/user',
       {
         schema: {
           tags,
@@ -137,7 +142,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.post(
-      '/auth/v1/logout',
+      '/logout',
       {
         schema: {
           tags,
@@ -154,7 +159,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.get(
-      '/auth/v1/settings',
+      '/settings',
       {
         schema: {
           tags,
@@ -198,7 +203,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.get(
-      '/auth/v1/health',
+      '/health',
       {
         schema: {
           tags,
@@ -213,5 +218,9 @@ export function authRoutes(deps: AuthRoutesDeps) {
         description: 'GoTrue is a user registration and authentication API',
       }),
     );
-  };
+    // Routes the hub does not serve: GoTrue's error shape (auth-js shows raw JSON otherwise).
+    fastify.setNotFoundHandler((request) => {
+      throw goTrue.routeNotFound(request.method, request.url.split('?')[0]!);
+    });
+  }
 }

@@ -91,6 +91,7 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
       now,
     }),
     logger: deps.logger,
+    minimumPasswordLength: config.auth.passwordMinLength,
   });
 
   // Every instance must hear every revocation. Consumers that share a durable name split

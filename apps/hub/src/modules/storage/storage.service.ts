@@ -11,6 +11,7 @@ import type { BlobStore } from './storage.blobs.ts';
 import {
   baseMimeType,
   folderPrefix,
+  storedContentType,
   mimeTypeAllowed,
   parseSizeLimit,
   validateBucketId,
@@ -33,17 +34,18 @@ export type { FileEntities, FileFacts } from '../graph/graph.files.ts';
 
 export class ObjectNotFoundError extends UserError {
   constructor() {
-    super(404, 'not_found', 'Object not found: no object with that path exists in a bucket you can read.');
+    // Supabase's words (storage-js users match on them); the 404 also covers other users' objects.
+    super(404, 'not_found', 'Object not found');
   }
 }
 export class BucketNotFoundError extends UserError {
   constructor() {
-    super(404, 'not_found', 'Bucket not found: no bucket with that id exists among yours.');
+    super(404, 'bucket_not_found', 'Bucket not found');
   }
 }
 export class PayloadTooLargeError extends UserError {
-  constructor(limit: number) {
-    super(413, 'payload_too_large', `The object exceeds the maximum allowed size of ${limit} bytes for this bucket.`);
+  constructor(readonly limit: number) {
+    super(413, 'payload_too_large', 'The object exceeded the maximum allowed size');
   }
 }
 export class IncompleteUploadError extends UserError {
@@ -117,7 +119,7 @@ export function createStorageService(deps: StorageServiceDeps) {
     bucketId: o.bucket_id,
     name: o.name,
     size: Number(o.size),
-    mimeType: o.mime_type,
+    mimeType: baseMimeType(o.mime_type),
   });
 
   async function requireBucket(tx: Sql, bucketId: string, forUpdate = false): Promise<BucketRow> {
@@ -293,17 +295,16 @@ export function createStorageService(deps: StorageServiceDeps) {
      */
     async upload(user: AuthenticatedUser, input: UploadInput): Promise<ObjectRow> {
       const name = validateObjectName(input.name);
+      // The allow-list is checked on the bare type; the stored and served type keeps its
+      // parameters (charset), as Supabase keeps the upload's Content-Type.
       const mimeType = baseMimeType(input.contentType);
+      const contentType = storedContentType(input.contentType);
       const bucket = await asUser(user, (tx) => requireBucket(tx, input.bucketId));
       const bucketLimit = toNumber(bucket.file_size_limit);
       const limit = bucketLimit === null ? deps.maxFileSize : Math.min(bucketLimit, deps.maxFileSize);
       if (input.declaredSize !== undefined && input.declaredSize > limit) throw new PayloadTooLargeError(limit);
       if (!mimeTypeAllowed(bucket.allowed_mime_types, mimeType)) {
-        throw new UserError(
-          415,
-          'invalid_mime_type',
-          `mime type ${mimeType} is not supported by bucket "${bucket.id}".`,
-        );
+        throw new UserError(415, 'invalid_mime_type', `mime type ${contentType} is not supported`);
       }
       if (!input.upsert) {
         const existing = await asUser(user, (tx) => repo.getObject(tx, bucket.id, name));
@@ -315,7 +316,7 @@ export function createStorageService(deps: StorageServiceDeps) {
       const meter = new UploadMeter(limit);
       pipeline(input.body, meter, () => undefined);
       try {
-        await blobs.put(key, meter, input.declaredSize, mimeType);
+        await blobs.put(key, meter, input.declaredSize, contentType);
       } catch (error) {
         input.body.destroy();
         if (error instanceof UserError) throw error;
@@ -336,7 +337,7 @@ export function createStorageService(deps: StorageServiceDeps) {
       const stored = {
         blobKey: key,
         size: meter.bytes,
-        mimeType,
+        mimeType: contentType,
         cacheControl: input.cacheControl ?? null,
         etag: meter.etag(),
         userMetadata: input.userMetadata,
@@ -411,6 +412,15 @@ export function createStorageService(deps: StorageServiceDeps) {
     ): Promise<ObjectContent> {
       const object = await service.getObjectInfo(user, bucketId, name);
       return open(object, range);
+    },
+
+    /** The metadata of an object in a public bucket, for anyone. */
+    async getPublicObjectInfo(bucketId: string, name: string): Promise<ObjectRow> {
+      const object = await db.asSystem((tx) =>
+        repo.getObjectWithBucket(tx, validateBucketId(bucketId), validateObjectName(name)),
+      );
+      if (!object || !object.bucket_public) throw new ObjectNotFoundError();
+      return object;
     },
 
     /** An object in a public bucket, for anyone. */
