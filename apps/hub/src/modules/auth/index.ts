@@ -75,6 +75,13 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
       if (user && (!foreignTokensPossible || user.claims.iss === tokens.issuer)) await sessions.check(user);
       return user;
     },
+    async isServiceRoleKey(token) {
+      try {
+        return (await tokens.inspect(token)).role === 'service_role';
+      } catch {
+        return false;
+      }
+    },
   };
   const settings = createSettingsService({ db, repository: settingsRepository });
   const service = createAuthService({

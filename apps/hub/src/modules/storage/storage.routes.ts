@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidJwtError, UserError, ValidationError } from '../../platform/errors.ts';
-import { requireUser } from '../../platform/http/authentication.ts';
+import { requireUser, requireUserOrServiceRole } from '../../platform/http/authentication.ts';
 import { mapError } from '../../platform/http/error-handler.ts';
 import {
   bucketParams,
@@ -219,8 +219,11 @@ export function storageRoutes(service: StorageService) {
             },
           },
           async (request) => {
-            const user = await requireUser(request);
-            const rows = await service.listBuckets(user, request.query);
+            const caller = await requireUserOrServiceRole(request);
+            const rows =
+              caller === 'service_role'
+                ? await service.admin.listBuckets(request.query)
+                : await service.listBuckets(caller, request.query);
             return rows.map(toBucket);
           },
         );
@@ -228,8 +231,13 @@ export function storageRoutes(service: StorageService) {
           '/bucket/:bucketId',
           { schema: { tags, summary: 'Get a bucket', params: bucketParams, response: { 200: bucketResponse } } },
           async (request) => {
-            const user = await requireUser(request);
-            return toBucket(await service.getBucket(user, request.params.bucketId));
+            const caller = await requireUserOrServiceRole(request);
+            const { bucketId } = request.params;
+            return toBucket(
+              caller === 'service_role'
+                ? await service.admin.getBucket(bucketId)
+                : await service.getBucket(caller, bucketId),
+            );
           },
         );
         app.post(
@@ -267,14 +275,16 @@ export function storageRoutes(service: StorageService) {
             },
           },
           async (request) => {
-            const user = await requireUser(request);
+            const caller = await requireUserOrServiceRole(request);
             const b = request.body;
             if (b.name !== undefined) refuseControlCharacters('name', b.name);
-            await service.updateBucket(user, request.params.bucketId, {
+            const changes = {
               public: b.public,
               fileSizeLimit: b.file_size_limit,
               allowedMimeTypes: b.allowed_mime_types,
-            });
+            };
+            if (caller === 'service_role') await service.admin.updateBucket(request.params.bucketId, changes);
+            else await service.updateBucket(caller, request.params.bucketId, changes);
             return { message: 'Successfully updated' };
           },
         );
@@ -306,8 +316,9 @@ export function storageRoutes(service: StorageService) {
             },
           },
           async (request) => {
-            const user = await requireUser(request);
-            await service.deleteBucket(user, request.params.bucketId);
+            const caller = await requireUserOrServiceRole(request);
+            if (caller === 'service_role') await service.admin.deleteBucket(request.params.bucketId);
+            else await service.deleteBucket(caller, request.params.bucketId);
             return { message: 'Successfully deleted' };
           },
         );

@@ -107,6 +107,17 @@ class UploadMeter extends Transform {
 /** A uuid anywhere in a bucket id (account ids are uuids). */
 const accountIdPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
+export interface BucketListQuery {
+  limit?: number;
+  offset?: number;
+  search?: string;
+  sortColumn?: BucketSortColumn;
+  sortOrder?: 'asc' | 'desc';
+}
+
+/** Who acted when the service_role key did: the operator's key, not a user. */
+const serviceRoleActor = { kind: 'system' as const, id: 'service_role' };
+
 const toNumber = (value: string | number | null) => (value === null ? null : Number(value));
 
 export function createStorageService(deps: StorageServiceDeps) {
@@ -198,16 +209,7 @@ export function createStorageService(deps: StorageServiceDeps) {
       });
     },
 
-    listBuckets(
-      user: AuthenticatedUser,
-      q: {
-        limit?: number;
-        offset?: number;
-        search?: string;
-        sortColumn?: BucketSortColumn;
-        sortOrder?: 'asc' | 'desc';
-      },
-    ) {
+    listBuckets(user: AuthenticatedUser, q: BucketListQuery) {
       if (q.search) refuseControlCharacters('search', q.search);
       return asUser(user, (tx) =>
         repo.listBuckets(tx, {
@@ -286,6 +288,73 @@ export function createStorageService(deps: StorageServiceDeps) {
           data: { bucketId: bucket.id },
         });
       });
+    },
+
+    // ---- bucket administration with the service_role key -------------------------------
+    // Supabase lets that key manage every bucket (RLS bypassed). The hub opens only these
+    // four to it: they touch no user's objects or graph entities. Creating a bucket (it needs
+    // an owner) and emptying one (it removes a user's files) stay with the user's token.
+    admin: {
+      listBuckets(q: BucketListQuery) {
+        if (q.search) refuseControlCharacters('search', q.search);
+        return db.asSystem((tx) =>
+          repo.listBuckets(tx, {
+            limit: q.limit ?? 1000,
+            offset: q.offset ?? 0,
+            search: q.search || undefined,
+            sortColumn: q.sortColumn ?? 'name',
+            descending: q.sortOrder === 'desc',
+          }),
+        );
+      },
+      getBucket(id: string) {
+        return db.asSystem((tx) => requireBucket(tx, id));
+      },
+      async updateBucket(
+        id: string,
+        input: { public?: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null },
+      ) {
+        const fileSizeLimit = parseSizeLimit(input.fileSizeLimit);
+        const allowedMimeTypes = validateMimeTypes(input.allowedMimeTypes);
+        return db.asSystem(async (tx) => {
+          const current = await requireBucket(tx, id, true);
+          const row = await repo.updateBucket(tx, current.id, {
+            public: input.public ?? current.public,
+            fileSizeLimit,
+            allowedMimeTypes,
+          });
+          if (!row) throw new BucketNotFoundError();
+          await outbox.append(tx, {
+            type: 'storage.BucketUpdated',
+            ownerId: row.owner_id,
+            subject: row.id,
+            actor: serviceRoleActor,
+            data: {
+              bucketId: row.id,
+              public: row.public,
+              fileSizeLimit: toNumber(row.file_size_limit),
+              allowedMimeTypes: row.allowed_mime_types,
+            },
+          });
+          return row;
+        });
+      },
+      async deleteBucket(id: string) {
+        await db.asSystem(async (tx) => {
+          const bucket = await requireBucket(tx, id, true);
+          if (await repo.bucketHasObjects(tx, bucket.id)) {
+            throw new ConflictError(`Bucket "${bucket.id}" is not empty: empty it first.`, 'bucket_not_empty');
+          }
+          await repo.deleteBucket(tx, bucket.id);
+          await outbox.append(tx, {
+            type: 'storage.BucketDeleted',
+            ownerId: bucket.owner_id,
+            subject: bucket.id,
+            actor: serviceRoleActor,
+            data: { bucketId: bucket.id },
+          });
+        });
+      },
     },
 
     // ---- objects ----------------------------------------------------------------------
