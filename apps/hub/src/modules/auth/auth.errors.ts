@@ -45,6 +45,7 @@ export const goTrue = {
   userExists: () => new GoTrueError(422, 'user_already_exists', 'User already registered'),
   emailExists: () => new GoTrueError(422, 'email_exists', 'A user with this email address has already been registered'),
   samePassword: () => new GoTrueError(422, 'same_password', 'New password should be different from the old password.'),
+  emailNotConfirmed: () => new GoTrueError(400, 'email_not_confirmed', 'Email not confirmed'),
   userBanned: () => new GoTrueError(400, 'user_banned', 'User is banned'),
   invalidCredentials: () => new GoTrueError(400, 'invalid_credentials', 'Invalid login credentials'),
   refreshTokenNotFound: () =>

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { JWK } from 'jose';
 import { z } from 'zod';
 import { bearerToken } from '../../platform/http/authentication.ts';
 import type { AuthenticatedUser, TokenVerifier } from '../../platform/http/authentication.ts';
@@ -18,10 +19,15 @@ import {
   userSchema,
 } from './auth.schemas.ts';
 import type { AuthService } from './auth.service.ts';
+import { adminRoutes } from './auth.admin.routes.ts';
+import type { AdminService } from './auth.admin.service.ts';
 import type { SettingsService } from './auth.settings.service.ts';
 
 export interface AuthRoutesDeps {
   service: AuthService;
+  /** Public signing keys for /.well-known/jwks.json. */
+  jwks: { keys: JWK[] };
+  admin: AdminService;
   settings: Pick<SettingsService, 'signUpOpen'>;
   verifier: TokenVerifier;
   rateLimit: { signupPerHour: number; tokenPerMinute: number };
@@ -203,6 +209,24 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.get(
+      '/.well-known/jwks.json',
+      {
+        schema: {
+          tags,
+          summary: "The public keys that verify this hub's access tokens (GoTrue's JWKS)",
+          description:
+            'ES256 (P-256) keys with kid, as supabase-js getClaims() fetches them to verify tokens without a round trip. Empty when the hub signs with SUPABASE_JWT_SECRET (HS256).',
+          security: [],
+          response: { 200: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) },
+        },
+      },
+      async (_request, reply) => {
+        reply.header('cache-control', 'public, max-age=600');
+        return deps.jwks;
+      },
+    );
+
+    app.get(
       '/health',
       {
         schema: {
@@ -218,6 +242,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
         description: 'GoTrue is a user registration and authentication API',
       }),
     );
+    await fastify.register(adminRoutes({ admin: deps.admin, verifier }));
     // Routes the hub does not serve: GoTrue's error shape (auth-js shows raw JSON otherwise).
     fastify.setNotFoundHandler((request) => {
       throw goTrue.routeNotFound(request.method, request.url.split('?')[0]!);

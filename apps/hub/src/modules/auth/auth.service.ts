@@ -39,13 +39,13 @@ export interface ClientInfo {
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Trimmed and lower-cased, as GoTrue stores addresses. */
-function normaliseEmail(raw: string): string {
+export function normaliseEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
   if (!emailPattern.test(email) || email.length > 255) throw goTrue.invalidEmail();
   return email;
 }
 
-function checkPasswordStrength(password: string, minimumPasswordLength: number) {
+export function checkPasswordStrength(password: string, minimumPasswordLength: number) {
   // Eight spaces are eight characters, but no secret: refuse what is blank once trimmed.
   if (password.trim() === '') {
     throw goTrue.weakPassword('Password cannot be empty or only spaces.', ['characters']);
@@ -251,6 +251,8 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (found.banned_until !== null && new Date(found.banned_until).getTime() > Date.now()) {
         throw goTrue.userBanned();
       }
+      // Only an account the admin API created without email_confirm lacks it (sign-up confirms).
+      if (found.email_confirmed_at === null) throw goTrue.emailNotConfirmed();
       const rehashed = passwords.needsRehash(found.encrypted_password)
         ? await passwords.hash(input.password)
         : undefined;

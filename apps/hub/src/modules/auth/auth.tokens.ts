@@ -7,6 +7,7 @@ import {
   errors as joseErrors,
   jwtVerify,
   SignJWT,
+  type JWK,
   type JWTPayload,
 } from 'jose';
 import { LRUCache } from 'lru-cache';
@@ -14,6 +15,7 @@ import type { Config } from '../../platform/config.ts';
 import { InvalidJwtError, OperatorError } from '../../platform/errors.ts';
 import type { AuthenticatedUser, TokenVerifier } from '../../platform/http/authentication.ts';
 import { loadOrCreateSecretFile } from '../../platform/secret-files.ts';
+import { loadOrCreateSigningKey, type SigningKey } from './auth.signing-key.ts';
 
 /** Supabase's access-token claims, as the hub issues them. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -52,6 +54,8 @@ export interface TokenService {
   readonly anonKey: string;
   /** A secret: DATA_DIR/service-role-key (0600), never logged or served. */
   readonly serviceRoleKey: string;
+  /** The public keys for /.well-known/jwks.json (empty when tokens are HS256 only). */
+  readonly jwks: { keys: JWK[] };
   /** What a token is (a user's, the anon key, the service_role key), or an InvalidJwtError. */
   inspect(token: string): Promise<VerifiedToken>;
   /** Signature, expiry and claims only: whether the session still stands is auth.sessions.ts's job. */
@@ -181,6 +185,11 @@ export function createTokenService(config: Config): TokenService {
   const anonKey = loadOrCreateRoleKey(config.dataDir, 'anon-key', 'anon', secret, issuer);
   const serviceRoleKey = loadOrCreateRoleKey(config.dataDir, 'service-role-key', 'service_role', secret, issuer);
   const expirySeconds = config.auth.jwtExpirySeconds;
+  // Access tokens: ES256 with the hub's own key, so clients verify them with the JWKS alone;
+  // HS256 with Supabase's secret when one is configured (Supabase's services share it).
+  const signingKey: SigningKey | undefined = config.supabase.jwtSecret
+    ? undefined
+    : loadOrCreateSigningKey(config.dataDir);
 
   // Verified tokens, until their exp: the hot path is one map lookup.
   const verified = new LRUCache<string, CacheEntry>({ max: cacheSize });
@@ -194,6 +203,9 @@ export function createTokenService(config: Config): TokenService {
     }
     try {
       if (alg === 'HS256') return (await jwtVerify(token, secret, { algorithms: ['HS256'] })).payload;
+      if (signingKey && alg === 'ES256' && decodeProtectedHeader(token).kid === signingKey.kid) {
+        return (await jwtVerify(token, signingKey.publicKey, { algorithms: ['ES256'] })).payload;
+      }
       if (jwks && alg !== undefined) {
         try {
           return (await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256', 'EdDSA'] })).payload;
@@ -270,6 +282,7 @@ export function createTokenService(config: Config): TokenService {
     issuer,
     anonKey,
     serviceRoleKey,
+    jwks: { keys: signingKey ? [signingKey.publicJwk] : [] },
     verifier,
     inspect,
     async issueAccessToken(subject, session) {
@@ -287,13 +300,15 @@ export function createTokenService(config: Config): TokenService {
         is_anonymous: subject.isAnonymous,
       };
       const accessToken = await new SignJWT(claims)
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setProtectedHeader(
+          signingKey ? { alg: 'ES256', typ: 'JWT', kid: signingKey.kid } : { alg: 'HS256', typ: 'JWT' },
+        )
         .setIssuer(issuer)
         .setSubject(subject.id)
         .setAudience('authenticated')
         .setIssuedAt(now)
         .setExpirationTime(expiresAt)
-        .sign(secret);
+        .sign(signingKey?.privateKey ?? secret);
       return { accessToken, expiresIn: expirySeconds, expiresAt };
     },
   };

@@ -6,6 +6,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { TokenVerifier } from '../../platform/http/authentication.ts';
 import type { EventOutbox, EventsModule } from '../events/index.ts';
+import { createAdminService } from './auth.admin.service.ts';
 import { createPasswordHasher } from './auth.passwords.ts';
 import { authRepository } from './auth.repository.ts';
 import { authRoutes } from './auth.routes.ts';
@@ -84,12 +85,23 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     },
   };
   const settings = createSettingsService({ db, repository: settingsRepository });
+  const passwords = createPasswordHasher();
+  const admin = createAdminService({
+    db,
+    repository: authRepository,
+    settings: settingsRepository,
+    outbox: deps.outbox,
+    passwords,
+    sessions,
+    logger: deps.logger,
+    minimumPasswordLength: config.auth.passwordMinLength,
+  });
   const service = createAuthService({
     db,
     repository: authRepository,
     settings: settingsRepository,
     outbox: deps.outbox,
-    passwords: createPasswordHasher(),
+    passwords,
     tokens,
     sessions,
     throttle: createSignInThrottle({
@@ -134,7 +146,9 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     settings,
     async routes(app) {
       // Siblings: /auth/v1 answers in GoTrue's error shapes, /api/v1/settings in the platform's.
-      await app.register(authRoutes({ service, settings, verifier, rateLimit: config.auth.rateLimit }));
+      await app.register(
+        authRoutes({ service, admin, jwks: tokens.jwks, settings, verifier, rateLimit: config.auth.rateLimit }),
+      );
       await app.register(settingsRoutes(settings));
     },
     async start() {
