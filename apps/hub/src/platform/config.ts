@@ -87,6 +87,16 @@ export const envSchema = z
         .max(604_800, 'AUTH_JWT_EXPIRY_SECONDS must be at most 604800 (a week)')
         .default(3600),
     ),
+    /** Shortest password accepted at sign-up and change (GoTrue's PASSWORD_MIN_LENGTH; its default is 6). */
+    AUTH_PASSWORD_MIN_LENGTH: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number()
+        .int()
+        .min(6, 'AUTH_PASSWORD_MIN_LENGTH must be at least 6')
+        .max(128, 'AUTH_PASSWORD_MIN_LENGTH must be at most 128')
+        .default(8),
+    ),
     /** Sign-ups per client IP per hour at POST /auth/v1/signup. */
     AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
     /** Sign-ins and refreshes per client IP per minute at POST /auth/v1/token. */
@@ -149,6 +159,7 @@ export interface Config {
   corsOrigins: string[];
   auth: {
     jwtExpirySeconds: number;
+    passwordMinLength: number;
     rateLimit: { signupPerHour: number; tokenPerMinute: number };
   };
   plugins: {
@@ -254,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       .filter(Boolean),
     auth: {
       jwtExpirySeconds: e.AUTH_JWT_EXPIRY_SECONDS,
+      passwordMinLength: e.AUTH_PASSWORD_MIN_LENGTH,
       rateLimit: {
         signupPerHour: e.AUTH_RATE_LIMIT_SIGNUP_PER_HOUR,
         tokenPerMinute: e.AUTH_RATE_LIMIT_TOKEN_PER_MINUTE,

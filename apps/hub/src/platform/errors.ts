@@ -28,6 +28,22 @@ export class UnauthorizedError extends UserError {
   }
 }
 
+/**
+ * A bearer token that is not a valid JWT of this hub: malformed, forged, expired, or with
+ * claims no route accepts. `problem` lets each surface word it as its Supabase original
+ * does (GoTrue's "invalid JWT: ...", Storage's "Invalid Compact JWS"); `message` is the hub's.
+ */
+export class InvalidJwtError extends UnauthorizedError {
+  constructor(
+    message: string,
+    readonly problem: 'malformed' | 'signature' | 'expired' | 'claims',
+    /** GoTrue's wording of the cause, e.g. "token has invalid claims: token is expired". */
+    readonly detail: string,
+  ) {
+    super(message, 'bad_jwt');
+  }
+}
+
 export class ForbiddenError extends UserError {
   constructor(message: string, code = 'forbidden') {
     super(403, code, message);

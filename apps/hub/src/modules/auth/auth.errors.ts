@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { UnauthorizedError, UserError } from '../../platform/errors.ts';
+import { InvalidJwtError, UnauthorizedError, UserError } from '../../platform/errors.ts';
 import { mapError } from '../../platform/http/error-handler.ts';
 
 /**
@@ -45,6 +45,7 @@ export const goTrue = {
   userExists: () => new GoTrueError(422, 'user_already_exists', 'User already registered'),
   emailExists: () => new GoTrueError(422, 'email_exists', 'A user with this email address has already been registered'),
   samePassword: () => new GoTrueError(422, 'same_password', 'New password should be different from the old password.'),
+  emailNotConfirmed: () => new GoTrueError(400, 'email_not_confirmed', 'Email not confirmed'),
   userBanned: () => new GoTrueError(400, 'user_banned', 'User is banned'),
   invalidCredentials: () => new GoTrueError(400, 'invalid_credentials', 'Invalid login credentials'),
   refreshTokenNotFound: () =>
@@ -53,7 +54,17 @@ export const goTrue = {
     new GoTrueError(400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used'),
   sessionNotFound: () =>
     new GoTrueError(403, 'session_not_found', 'Session from session_id claim in JWT does not exist'),
-  userNotFound: () => new GoTrueError(404, 'user_not_found', 'User from sub claim in JWT does not exist'),
+  userNotFound: () => new GoTrueError(403, 'user_not_found', 'User from sub claim in JWT does not exist'),
+  /** A valid key without a user (anon, service_role) where a user's token is needed, as GoTrue words it. */
+  missingSubClaim: () => new GoTrueError(403, 'bad_jwt', 'invalid claim: missing sub claim'),
+  notAdmin: () => new GoTrueError(403, 'not_admin', 'User not allowed'),
+  adminUserNotFound: () => new GoTrueError(404, 'user_not_found', 'User not found'),
+  routeNotFound: (method: string, path: string) =>
+    new GoTrueError(
+      404,
+      'not_found',
+      `There is no ${method} ${path} endpoint: this hub serves the GoTrue subset listed in its /docs.`,
+    ),
   noAuthorization: () => new GoTrueError(401, 'no_authorization', 'This endpoint requires a valid Bearer token'),
   unsupportedGrant: () =>
     new GoTrueError(
@@ -86,6 +97,14 @@ function toGoTrue(error: unknown): GoTrueError {
   if (error instanceof UnauthorizedError) {
     // An access token of a session that has ended: GoTrue's answer, which supabase-js turns into a signed-out state.
     if (error.code === 'session_ended') return goTrue.sessionNotFound();
+    // GoTrue: 403 bad_jwt, "invalid JWT: unable to parse or verify signature, <golang-jwt's reason>".
+    if (error instanceof InvalidJwtError) {
+      return new GoTrueError(
+        403,
+        'bad_jwt',
+        error.problem === 'claims' ? error.detail : `invalid JWT: unable to parse or verify signature, ${error.detail}`,
+      );
+    }
     return new GoTrueError(
       401,
       error.code === 'unauthorized' || error.code === 'bad_authorization_header' ? 'no_authorization' : 'bad_jwt',
@@ -135,6 +154,7 @@ export function handleGoTrueError(error: unknown, request: FastifyRequest, reply
   const modern =
     typeof requested === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(requested) && requested >= apiVersion20240101;
   if (modern) reply.header(apiVersionHeader, apiVersion20240101);
+  reply.header('x-sb-error-code', mapped.code);
   if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds));
   else if (mapped.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
   return reply.status(mapped.status).send(goTrueErrorBody(mapped, modern));

@@ -12,7 +12,6 @@ export const argon2Parameters = {
   parallelism: 1,
 } as const;
 
-export const minimumPasswordLength = 8;
 /** argon2 accepts any length; capping it keeps one request from costing much more than another. */
 export const maximumPasswordLength = 1024;
 

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { JWK } from 'jose';
 import { z } from 'zod';
 import { bearerToken } from '../../platform/http/authentication.ts';
 import type { AuthenticatedUser, TokenVerifier } from '../../platform/http/authentication.ts';
@@ -18,10 +19,15 @@ import {
   userSchema,
 } from './auth.schemas.ts';
 import type { AuthService } from './auth.service.ts';
+import { adminRoutes } from './auth.admin.routes.ts';
+import type { AdminService } from './auth.admin.service.ts';
 import type { SettingsService } from './auth.settings.service.ts';
 
 export interface AuthRoutesDeps {
   service: AuthService;
+  /** Public signing keys for /.well-known/jwks.json. */
+  jwks: { keys: JWK[] };
+  admin: AdminService;
   settings: Pick<SettingsService, 'signUpOpen'>;
   verifier: TokenVerifier;
   rateLimit: { signupPerHour: number; tokenPerMinute: number };
@@ -43,11 +49,16 @@ export function authRoutes(deps: AuthRoutesDeps) {
     const token = bearerToken(request);
     if (token === undefined) throw goTrue.noAuthorization();
     const user = await verifier.verify(token);
-    if (!user) throw goTrue.noAuthorization();
+    // The anon key is a valid JWT without a subject: GoTrue's answer for it.
+    if (!user) throw goTrue.missingSubClaim();
     return user;
   }
 
-  return async function routes(fastify: FastifyInstance) {
+  return async function routes(root: FastifyInstance) {
+    await root.register(scope, { prefix: '/auth/v1' });
+  };
+
+  async function scope(fastify: FastifyInstance) {
     // This scope answers in GoTrue's error shapes; the rest of the hub keeps its own.
     fastify.setErrorHandler(handleGoTrueError);
     // supabase-js sends `Content-Type: application/json` with no body on POST /logout,
@@ -63,7 +74,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
     app.post(
-      '/auth/v1/signup',
+      '/signup',
       {
         config: { rateLimit: { max: deps.rateLimit.signupPerHour, timeWindow: '1 hour' } },
         schema: {
@@ -79,7 +90,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.post(
-      '/auth/v1/token',
+      '/token',
       {
         config: { rateLimit: { max: deps.rateLimit.tokenPerMinute, timeWindow: '1 minute' } },
         schema: {
@@ -108,7 +119,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.get(
-      '/auth/v1/user',
+      '/user',
       {
         schema: {
           tags,
@@ -121,7 +132,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.put(
-      '/auth/v1/user',
+      '/user',
       {
         schema: {
           tags,
@@ -137,7 +148,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.post(
-      '/auth/v1/logout',
+      '/logout',
       {
         schema: {
           tags,
@@ -154,7 +165,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.get(
-      '/auth/v1/settings',
+      '/settings',
       {
         schema: {
           tags,
@@ -198,7 +209,25 @@ export function authRoutes(deps: AuthRoutesDeps) {
     );
 
     app.get(
-      '/auth/v1/health',
+      '/.well-known/jwks.json',
+      {
+        schema: {
+          tags,
+          summary: "The public keys that verify this hub's access tokens (GoTrue's JWKS)",
+          description:
+            'ES256 (P-256) keys with kid, as supabase-js getClaims() fetches them to verify tokens without a round trip. Empty when the hub signs with SUPABASE_JWT_SECRET (HS256).',
+          security: [],
+          response: { 200: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }) },
+        },
+      },
+      async (_request, reply) => {
+        reply.header('cache-control', 'public, max-age=600');
+        return deps.jwks;
+      },
+    );
+
+    app.get(
+      '/health',
       {
         schema: {
           tags,
@@ -213,5 +242,10 @@ export function authRoutes(deps: AuthRoutesDeps) {
         description: 'GoTrue is a user registration and authentication API',
       }),
     );
-  };
+    await fastify.register(adminRoutes({ admin: deps.admin, verifier }));
+    // Routes the hub does not serve: GoTrue's error shape (auth-js shows raw JSON otherwise).
+    fastify.setNotFoundHandler((request) => {
+      throw goTrue.routeNotFound(request.method, request.url.split('?')[0]!);
+    });
+  }
 }

@@ -7,7 +7,7 @@ import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { goTrue } from './auth.errors.ts';
-import { minimumPasswordLength, type PasswordHasher } from './auth.passwords.ts';
+import type { PasswordHasher } from './auth.passwords.ts';
 import type { AuthRepository, SessionRevocationReason, UserRow } from './auth.repository.ts';
 import type { SettingsRepository } from './auth.settings.repository.ts';
 import type { SessionJson, UserJson } from './auth.schemas.ts';
@@ -27,6 +27,8 @@ export interface AuthServiceDeps {
   sessions: Pick<SessionGuard, 'ended'>;
   throttle: SignInThrottle;
   logger: Logger;
+  /** AUTH_PASSWORD_MIN_LENGTH (default 8). */
+  minimumPasswordLength: number;
 }
 
 export interface ClientInfo {
@@ -37,13 +39,13 @@ export interface ClientInfo {
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Trimmed and lower-cased, as GoTrue stores addresses. */
-function normaliseEmail(raw: string): string {
+export function normaliseEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
   if (!emailPattern.test(email) || email.length > 255) throw goTrue.invalidEmail();
   return email;
 }
 
-function checkPasswordStrength(password: string) {
+export function checkPasswordStrength(password: string, minimumPasswordLength: number) {
   // Eight spaces are eight characters, but no secret: refuse what is blank once trimmed.
   if (password.trim() === '') {
     throw goTrue.weakPassword('Password cannot be empty or only spaces.', ['characters']);
@@ -183,7 +185,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       client: ClientInfo,
     ) {
       const email = normaliseEmail(input.email);
-      checkPasswordStrength(input.password);
+      checkPasswordStrength(input.password, deps.minimumPasswordLength);
       const encryptedPassword = await passwords.hash(input.password);
       const userId = randomUUID();
       const now = Math.floor(Date.now() / 1000);
@@ -249,6 +251,8 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (found.banned_until !== null && new Date(found.banned_until).getTime() > Date.now()) {
         throw goTrue.userBanned();
       }
+      // Only an account the admin API created without email_confirm lacks it (sign-up confirms).
+      if (found.email_confirmed_at === null) throw goTrue.emailNotConfirmed();
       const rehashed = passwords.needsRehash(found.encrypted_password)
         ? await passwords.hash(input.password)
         : undefined;
@@ -337,7 +341,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       },
     ): Promise<UserJson> {
       const email = input.email === undefined ? undefined : normaliseEmail(input.email);
-      if (input.password !== undefined) checkPasswordStrength(input.password);
+      if (input.password !== undefined) checkPasswordStrength(input.password, deps.minimumPasswordLength);
       let encryptedPassword: string | undefined;
       if (input.password !== undefined) {
         // As GoTrue with GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD: a stolen

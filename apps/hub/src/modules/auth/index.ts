@@ -6,6 +6,7 @@ import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { TokenVerifier } from '../../platform/http/authentication.ts';
 import type { EventOutbox, EventsModule } from '../events/index.ts';
+import { createAdminService } from './auth.admin.service.ts';
 import { createPasswordHasher } from './auth.passwords.ts';
 import { authRepository } from './auth.repository.ts';
 import { authRoutes } from './auth.routes.ts';
@@ -75,14 +76,32 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
       if (user && (!foreignTokensPossible || user.claims.iss === tokens.issuer)) await sessions.check(user);
       return user;
     },
+    async isServiceRoleKey(token) {
+      try {
+        return (await tokens.inspect(token)).role === 'service_role';
+      } catch {
+        return false;
+      }
+    },
   };
   const settings = createSettingsService({ db, repository: settingsRepository });
+  const passwords = createPasswordHasher();
+  const admin = createAdminService({
+    db,
+    repository: authRepository,
+    settings: settingsRepository,
+    outbox: deps.outbox,
+    passwords,
+    sessions,
+    logger: deps.logger,
+    minimumPasswordLength: config.auth.passwordMinLength,
+  });
   const service = createAuthService({
     db,
     repository: authRepository,
     settings: settingsRepository,
     outbox: deps.outbox,
-    passwords: createPasswordHasher(),
+    passwords,
     tokens,
     sessions,
     throttle: createSignInThrottle({
@@ -91,6 +110,7 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
       now,
     }),
     logger: deps.logger,
+    minimumPasswordLength: config.auth.passwordMinLength,
   });
 
   // Every instance must hear every revocation. Consumers that share a durable name split
@@ -126,7 +146,9 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     settings,
     async routes(app) {
       // Siblings: /auth/v1 answers in GoTrue's error shapes, /api/v1/settings in the platform's.
-      await app.register(authRoutes({ service, settings, verifier, rateLimit: config.auth.rateLimit }));
+      await app.register(
+        authRoutes({ service, admin, jwks: tokens.jwks, settings, verifier, rateLimit: config.auth.rateLimit }),
+      );
       await app.register(settingsRoutes(settings));
     },
     async start() {

@@ -49,9 +49,10 @@ export function folderPrefix(prefix: string | undefined): string {
   return `${trimmed}/`;
 }
 
-const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
+// Decimal, as Supabase Storage counts them: "20mb" is 20,000,000 bytes.
+const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
 
-/** Supabase accepts a byte count or a string like "20MB" for file_size_limit. */
+/** Supabase accepts a byte count or a string like "20MB" (decimal units) for file_size_limit. */
 export function parseSizeLimit(value: number | string | null | undefined): number | null | undefined {
   if (value === undefined) return undefined;
   if (value === null) return null;
@@ -70,10 +71,25 @@ export function parseSizeLimit(value: number | string | null | undefined): numbe
   return bytes === 0 ? null : bytes;
 }
 
+const mimeTypePattern = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
+
+/**
+ * The Content-Type stored with an object and sent back on download: the upload's whole
+ * header (parameters such as charset included, as Supabase keeps it) when its type is a
+ * valid `type/subtype`, else application/octet-stream.
+ */
+export function storedContentType(contentType: string | undefined): string {
+  const value = (contentType ?? '').trim();
+  if (value.length > 255 || !mimeTypePattern.test(value.split(';')[0]!.trim().toLowerCase())) {
+    return 'application/octet-stream';
+  }
+  return value;
+}
+
 /** `type/subtype` without parameters, lower-cased. */
 export function baseMimeType(contentType: string | undefined): string {
   const base = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  return /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(base) ? base : 'application/octet-stream';
+  return mimeTypePattern.test(base) ? base : 'application/octet-stream';
 }
 
 export function validateMimeTypes(types: string[] | null | undefined): string[] | null | undefined {

@@ -4,8 +4,8 @@ import busboy from 'busboy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ValidationError } from '../../platform/errors.ts';
-import { requireUser } from '../../platform/http/authentication.ts';
+import { InvalidJwtError, UserError, ValidationError } from '../../platform/errors.ts';
+import { requireUser, requireUserOrServiceRole } from '../../platform/http/authentication.ts';
 import { mapError } from '../../platform/http/error-handler.ts';
 import {
   bucketParams,
@@ -39,6 +39,38 @@ import type { ObjectContent, StorageService } from './storage.service.ts';
 
 const tags = ['storage'];
 
+/**
+ * Supabase Storage's `code` and `error` for the hub's error codes, so storage-js users who
+ * match on them see what Supabase sends. Codes not listed keep the hub's own.
+ */
+const supabaseCodes: Record<string, { code: string; error: string }> = {
+  bucket_not_found: { code: 'NoSuchBucket', error: 'Bucket not found' },
+  not_found: { code: 'NoSuchKey', error: 'not_found' },
+  payload_too_large: { code: 'EntityTooLarge', error: 'Payload too large' },
+  invalid_mime_type: { code: 'InvalidMimeType', error: 'invalid_mime_type' },
+  already_exists: { code: 'ResourceAlreadyExists', error: 'Duplicate' },
+  bucket_not_empty: { code: 'ResourceNotEmpty', error: 'bucket_not_empty' },
+  validation_failed: { code: 'InvalidRequest', error: 'validation_failed' },
+  route_not_found: { code: 'InvalidRequest', error: 'Not Found' },
+  bad_jwt: { code: 'AccessDenied', error: 'Unauthorized' },
+  unauthorized: { code: 'AccessDenied', error: 'Unauthorized' },
+  session_ended: { code: 'AccessDenied', error: 'Unauthorized' },
+};
+
+/** How Storage (jose) words a token it cannot verify. */
+function storageJwtMessage(error: InvalidJwtError): string {
+  switch (error.problem) {
+    case 'malformed':
+      return 'Invalid Compact JWS';
+    case 'signature':
+      return 'signature verification failed';
+    case 'expired':
+      return '"exp" claim timestamp check failed';
+    default:
+      return error.message;
+  }
+}
+
 /** Supabase Storage's error shape, which storage-js turns into a StorageApiError. */
 function storageErrors(app: FastifyInstance) {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -48,9 +80,18 @@ function storageErrors(app: FastifyInstance) {
     if (request.method === 'POST' || request.method === 'PUT') {
       if (!request.raw.readableEnded) reply.header('connection', 'close');
     }
-    return reply
-      .status(status)
-      .send({ statusCode: String(status), error: body.error.code, message: body.error.message });
+    const supabase = supabaseCodes[body.error.code];
+    const message = error instanceof InvalidJwtError ? storageJwtMessage(error) : body.error.message;
+    return reply.status(status).send({
+      statusCode: String(status),
+      code: supabase?.code ?? body.error.code,
+      error: supabase?.error ?? body.error.code,
+      message,
+    });
+  });
+  // Paths the hub does not serve: Supabase's route-level 404, never a bucket's.
+  app.setNotFoundHandler((request) => {
+    throw new UserError(404, 'route_not_found', `Route ${request.method}:${request.url} not found`);
   });
 }
 
@@ -178,8 +219,11 @@ export function storageRoutes(service: StorageService) {
             },
           },
           async (request) => {
-            const user = await requireUser(request);
-            const rows = await service.listBuckets(user, request.query);
+            const caller = await requireUserOrServiceRole(request);
+            const rows =
+              caller === 'service_role'
+                ? await service.admin.listBuckets(request.query)
+                : await service.listBuckets(caller, request.query);
             return rows.map(toBucket);
           },
         );
@@ -187,8 +231,13 @@ export function storageRoutes(service: StorageService) {
           '/bucket/:bucketId',
           { schema: { tags, summary: 'Get a bucket', params: bucketParams, response: { 200: bucketResponse } } },
           async (request) => {
-            const user = await requireUser(request);
-            return toBucket(await service.getBucket(user, request.params.bucketId));
+            const caller = await requireUserOrServiceRole(request);
+            const { bucketId } = request.params;
+            return toBucket(
+              caller === 'service_role'
+                ? await service.admin.getBucket(bucketId)
+                : await service.getBucket(caller, bucketId),
+            );
           },
         );
         app.post(
@@ -226,14 +275,16 @@ export function storageRoutes(service: StorageService) {
             },
           },
           async (request) => {
-            const user = await requireUser(request);
+            const caller = await requireUserOrServiceRole(request);
             const b = request.body;
             if (b.name !== undefined) refuseControlCharacters('name', b.name);
-            await service.updateBucket(user, request.params.bucketId, {
+            const changes = {
               public: b.public,
               fileSizeLimit: b.file_size_limit,
               allowedMimeTypes: b.allowed_mime_types,
-            });
+            };
+            if (caller === 'service_role') await service.admin.updateBucket(request.params.bucketId, changes);
+            else await service.updateBucket(caller, request.params.bucketId, changes);
             return { message: 'Successfully updated' };
           },
         );
@@ -250,7 +301,8 @@ export function storageRoutes(service: StorageService) {
           async (request) => {
             const user = await requireUser(request);
             await service.emptyBucket(user, request.params.bucketId);
-            return { message: 'Successfully emptied' };
+            // Supabase's words; the hub has emptied the bucket before it answers.
+            return { message: 'Empty bucket has been queued. Completion may take up to an hour.' };
           },
         );
         app.delete(
@@ -264,8 +316,9 @@ export function storageRoutes(service: StorageService) {
             },
           },
           async (request) => {
-            const user = await requireUser(request);
-            await service.deleteBucket(user, request.params.bucketId);
+            const caller = await requireUserOrServiceRole(request);
+            if (caller === 'service_role') await service.admin.deleteBucket(request.params.bucketId);
+            else await service.deleteBucket(caller, request.params.bucketId);
             return { message: 'Successfully deleted' };
           },
         );
@@ -395,6 +448,35 @@ export function storageRoutes(service: StorageService) {
             return toObjectInfo(await service.getObjectInfo(user, request.params.bucketId, request.params['*']));
           },
         );
+        app.get(
+          '/object/info/authenticated/:bucketId/*',
+          {
+            schema: {
+              tags,
+              summary: "An object's metadata",
+              params: objectParams,
+              response: { 200: objectInfoResponse },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            return toObjectInfo(await service.getObjectInfo(user, request.params.bucketId, request.params['*']));
+          },
+        );
+        app.get(
+          '/object/info/public/:bucketId/*',
+          {
+            schema: {
+              tags,
+              summary: "An object's metadata, from a public bucket",
+              params: objectParams,
+              security: [],
+              response: { 200: objectInfoResponse },
+            },
+          },
+          async (request) =>
+            toObjectInfo(await service.getPublicObjectInfo(request.params.bucketId, request.params['*'])),
+        );
 
         // ---- downloads ----
         const downloadQuery = z.object({
@@ -497,6 +579,14 @@ export function storageRoutes(service: StorageService) {
             },
             upload(false),
           );
+          // Supabase routes the hub does not serve would otherwise match /object/:bucketId/*
+          // (as bucket "upload" or "list-v2"): answer them as the unknown routes they are here.
+          const notServed = async (request: FastifyRequest) => {
+            throw new UserError(404, 'route_not_found', `Route ${request.method}:${request.url} not found`);
+          };
+          for (const path of ['/object/upload/sign/:bucketId/*', '/object/list-v2/:bucketId']) {
+            u.route({ method: ['POST', 'PUT'], url: path, schema: { hide: true }, handler: notServed });
+          }
           // What clients send when a path such as "../x" was collapsed by URL normalisation.
           const noPath = async () => {
             throw new ValidationError(

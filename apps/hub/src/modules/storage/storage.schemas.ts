@@ -94,7 +94,7 @@ export const objectInfoResponse = z.object({
   content_type: z.string(),
   cache_control: z.string(),
   etag: z.string(),
-  metadata: z.record(z.string(), z.unknown()).nullable(),
+  metadata: z.record(z.string(), z.unknown()),
   created_at: z.string(),
   last_modified: z.string(),
 });
@@ -155,7 +155,7 @@ export function toFileObject(row: ObjectRow | ListingRow, name: string): z.infer
       contentLength: size,
       httpStatusCode: 200,
     },
-    user_metadata: row.user_metadata,
+    user_metadata: row.user_metadata ?? {},
   };
 }
 
@@ -169,7 +169,7 @@ export function toObjectInfo(row: ObjectRow): z.infer<typeof objectInfoResponse>
     content_type: row.mime_type,
     cache_control: cacheControlOf(row.cache_control),
     etag: row.etag,
-    metadata: row.user_metadata,
+    metadata: row.user_metadata ?? {},
     created_at: iso(row.created_at)!,
     last_modified: iso(row.updated_at)!,
   };

@@ -11,6 +11,7 @@ import type { BlobStore } from './storage.blobs.ts';
 import {
   baseMimeType,
   folderPrefix,
+  storedContentType,
   mimeTypeAllowed,
   parseSizeLimit,
   validateBucketId,
@@ -33,17 +34,18 @@ export type { FileEntities, FileFacts } from '../graph/graph.files.ts';
 
 export class ObjectNotFoundError extends UserError {
   constructor() {
-    super(404, 'not_found', 'Object not found: no object with that path exists in a bucket you can read.');
+    // Supabase's words (storage-js users match on them); the 404 also covers other users' objects.
+    super(404, 'not_found', 'Object not found');
   }
 }
 export class BucketNotFoundError extends UserError {
   constructor() {
-    super(404, 'not_found', 'Bucket not found: no bucket with that id exists among yours.');
+    super(404, 'bucket_not_found', 'Bucket not found');
   }
 }
 export class PayloadTooLargeError extends UserError {
-  constructor(limit: number) {
-    super(413, 'payload_too_large', `The object exceeds the maximum allowed size of ${limit} bytes for this bucket.`);
+  constructor(readonly limit: number) {
+    super(413, 'payload_too_large', 'The object exceeded the maximum allowed size');
   }
 }
 export class IncompleteUploadError extends UserError {
@@ -105,6 +107,17 @@ class UploadMeter extends Transform {
 /** A uuid anywhere in a bucket id (account ids are uuids). */
 const accountIdPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
+export interface BucketListQuery {
+  limit?: number;
+  offset?: number;
+  search?: string;
+  sortColumn?: BucketSortColumn;
+  sortOrder?: 'asc' | 'desc';
+}
+
+/** Who acted when the service_role key did: the operator's key, not a user. */
+const serviceRoleActor = { kind: 'system' as const, id: 'service_role' };
+
 const toNumber = (value: string | number | null) => (value === null ? null : Number(value));
 
 export function createStorageService(deps: StorageServiceDeps) {
@@ -117,7 +130,7 @@ export function createStorageService(deps: StorageServiceDeps) {
     bucketId: o.bucket_id,
     name: o.name,
     size: Number(o.size),
-    mimeType: o.mime_type,
+    mimeType: baseMimeType(o.mime_type),
   });
 
   async function requireBucket(tx: Sql, bucketId: string, forUpdate = false): Promise<BucketRow> {
@@ -196,16 +209,7 @@ export function createStorageService(deps: StorageServiceDeps) {
       });
     },
 
-    listBuckets(
-      user: AuthenticatedUser,
-      q: {
-        limit?: number;
-        offset?: number;
-        search?: string;
-        sortColumn?: BucketSortColumn;
-        sortOrder?: 'asc' | 'desc';
-      },
-    ) {
+    listBuckets(user: AuthenticatedUser, q: BucketListQuery) {
       if (q.search) refuseControlCharacters('search', q.search);
       return asUser(user, (tx) =>
         repo.listBuckets(tx, {
@@ -286,6 +290,73 @@ export function createStorageService(deps: StorageServiceDeps) {
       });
     },
 
+    // ---- bucket administration with the service_role key -------------------------------
+    // Supabase lets that key manage every bucket (RLS bypassed). The hub opens only these
+    // four to it: they touch no user's objects or graph entities. Creating a bucket (it needs
+    // an owner) and emptying one (it removes a user's files) stay with the user's token.
+    admin: {
+      listBuckets(q: BucketListQuery) {
+        if (q.search) refuseControlCharacters('search', q.search);
+        return db.asSystem((tx) =>
+          repo.listBuckets(tx, {
+            limit: q.limit ?? 1000,
+            offset: q.offset ?? 0,
+            search: q.search || undefined,
+            sortColumn: q.sortColumn ?? 'name',
+            descending: q.sortOrder === 'desc',
+          }),
+        );
+      },
+      getBucket(id: string) {
+        return db.asSystem((tx) => requireBucket(tx, id));
+      },
+      async updateBucket(
+        id: string,
+        input: { public?: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null },
+      ) {
+        const fileSizeLimit = parseSizeLimit(input.fileSizeLimit);
+        const allowedMimeTypes = validateMimeTypes(input.allowedMimeTypes);
+        return db.asSystem(async (tx) => {
+          const current = await requireBucket(tx, id, true);
+          const row = await repo.updateBucket(tx, current.id, {
+            public: input.public ?? current.public,
+            fileSizeLimit,
+            allowedMimeTypes,
+          });
+          if (!row) throw new BucketNotFoundError();
+          await outbox.append(tx, {
+            type: 'storage.BucketUpdated',
+            ownerId: row.owner_id,
+            subject: row.id,
+            actor: serviceRoleActor,
+            data: {
+              bucketId: row.id,
+              public: row.public,
+              fileSizeLimit: toNumber(row.file_size_limit),
+              allowedMimeTypes: row.allowed_mime_types,
+            },
+          });
+          return row;
+        });
+      },
+      async deleteBucket(id: string) {
+        await db.asSystem(async (tx) => {
+          const bucket = await requireBucket(tx, id, true);
+          if (await repo.bucketHasObjects(tx, bucket.id)) {
+            throw new ConflictError(`Bucket "${bucket.id}" is not empty: empty it first.`, 'bucket_not_empty');
+          }
+          await repo.deleteBucket(tx, bucket.id);
+          await outbox.append(tx, {
+            type: 'storage.BucketDeleted',
+            ownerId: bucket.owner_id,
+            subject: bucket.id,
+            actor: serviceRoleActor,
+            data: { bucketId: bucket.id },
+          });
+        });
+      },
+    },
+
     // ---- objects ----------------------------------------------------------------------
     /**
      * Streams the body into the blob store (never buffering it), then records the object,
@@ -293,17 +364,16 @@ export function createStorageService(deps: StorageServiceDeps) {
      */
     async upload(user: AuthenticatedUser, input: UploadInput): Promise<ObjectRow> {
       const name = validateObjectName(input.name);
+      // The allow-list is checked on the bare type; the stored and served type keeps its
+      // parameters (charset), as Supabase keeps the upload's Content-Type.
       const mimeType = baseMimeType(input.contentType);
+      const contentType = storedContentType(input.contentType);
       const bucket = await asUser(user, (tx) => requireBucket(tx, input.bucketId));
       const bucketLimit = toNumber(bucket.file_size_limit);
       const limit = bucketLimit === null ? deps.maxFileSize : Math.min(bucketLimit, deps.maxFileSize);
       if (input.declaredSize !== undefined && input.declaredSize > limit) throw new PayloadTooLargeError(limit);
       if (!mimeTypeAllowed(bucket.allowed_mime_types, mimeType)) {
-        throw new UserError(
-          415,
-          'invalid_mime_type',
-          `mime type ${mimeType} is not supported by bucket "${bucket.id}".`,
-        );
+        throw new UserError(415, 'invalid_mime_type', `mime type ${contentType} is not supported`);
       }
       if (!input.upsert) {
         const existing = await asUser(user, (tx) => repo.getObject(tx, bucket.id, name));
@@ -315,7 +385,7 @@ export function createStorageService(deps: StorageServiceDeps) {
       const meter = new UploadMeter(limit);
       pipeline(input.body, meter, () => undefined);
       try {
-        await blobs.put(key, meter, input.declaredSize, mimeType);
+        await blobs.put(key, meter, input.declaredSize, contentType);
       } catch (error) {
         input.body.destroy();
         if (error instanceof UserError) throw error;
@@ -336,7 +406,7 @@ export function createStorageService(deps: StorageServiceDeps) {
       const stored = {
         blobKey: key,
         size: meter.bytes,
-        mimeType,
+        mimeType: contentType,
         cacheControl: input.cacheControl ?? null,
         etag: meter.etag(),
         userMetadata: input.userMetadata,
@@ -411,6 +481,15 @@ export function createStorageService(deps: StorageServiceDeps) {
     ): Promise<ObjectContent> {
       const object = await service.getObjectInfo(user, bucketId, name);
       return open(object, range);
+    },
+
+    /** The metadata of an object in a public bucket, for anyone. */
+    async getPublicObjectInfo(bucketId: string, name: string): Promise<ObjectRow> {
+      const object = await db.asSystem((tx) =>
+        repo.getObjectWithBucket(tx, validateBucketId(bucketId), validateObjectName(name)),
+      );
+      if (!object || !object.bucket_public) throw new ObjectNotFoundError();
+      return object;
     },
 
     /** An object in a public bucket, for anyone. */

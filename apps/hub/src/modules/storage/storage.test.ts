@@ -112,7 +112,7 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
       name: id,
       owner: alice.id,
       public: false,
-      file_size_limit: 1024 * 1024,
+      file_size_limit: 1_000_000,
       allowed_mime_types: ['text/*'],
     });
     expect((await a.storage.listBuckets()).data!.map((x) => x.id)).toContain(id);

@@ -17,6 +17,11 @@ export interface TokenVerifier {
    * Every authenticated path (REST, storage, realtime, /auth/v1) goes through it.
    */
   verify(accessToken: string): Promise<AuthenticatedUser | null>;
+  /**
+   * True only for a verified service_role key (never for a user's token, the anon key or a
+   * bad token). Only the routes Supabase opens to that key ask (requireUserOrServiceRole).
+   */
+  isServiceRoleKey?(token: string): Promise<boolean>;
 }
 
 declare module 'fastify' {
@@ -49,4 +54,15 @@ export async function requireUser(request: FastifyRequest): Promise<Authenticate
   const user = await request.server.tokenVerifier.verify(token);
   if (!user) throw new UnauthorizedError('This needs a signed-in user, not the anon key. Sign in first.');
   return user;
+}
+
+/**
+ * For the few routes Supabase opens to the service_role key (storage's bucket administration):
+ * 'service_role' for that key, else the verified user as requireUser gives it. The key never
+ * becomes a user: handlers must take the 'service_role' branch explicitly.
+ */
+export async function requireUserOrServiceRole(request: FastifyRequest): Promise<AuthenticatedUser | 'service_role'> {
+  const token = bearerToken(request);
+  if (token !== undefined && (await request.server.tokenVerifier.isServiceRoleKey?.(token))) return 'service_role';
+  return requireUser(request);
 }

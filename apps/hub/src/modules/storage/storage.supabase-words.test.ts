@@ -1,0 +1,135 @@
+import type { AddressInfo } from 'node:net';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../../../test/databases.ts';
+import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { signUpUser } from '../../../test/users.ts';
+import type { AuthModule } from '../auth/index.ts';
+
+/**
+ * Storage's answers worded and shaped as Supabase Storage's, through storage-js: the
+ * messages users match on, decimal size units, the upload's whole content type, `{}`
+ * metadata, and route-level 404s for routes the hub does not serve.
+ */
+const env = { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000', AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000' };
+const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
+
+function client(url: string, key: string, headers: Record<string, string> = {}): SupabaseClient {
+  return createClient(url, key, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    realtime: { transport: WebSocket as never },
+    global: { headers },
+  });
+}
+
+describe.each(testDatabaseKinds())('storage answers in Supabase words on %s', (kind) => {
+  let hub: TestHub;
+  let url: string;
+  let anonKey: string;
+  let alice: SupabaseClient;
+  let aliceToken: string;
+
+  beforeAll(async () => {
+    hub = await createTestHub(kind, env);
+    await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
+    anonKey = (hub.modules.find((m) => m.name === 'auth') as AuthModule).anonKey;
+    const user = await signUpUser(hub);
+    aliceToken = user.accessToken;
+    alice = client(url, anonKey, { Authorization: `Bearer ${user.accessToken}` });
+  }, 180_000);
+  afterAll(() => hub?.close());
+
+  it('says "Bucket not found", "Object not found" and refuses bad JWTs as Storage (jose) words them', async () => {
+    const missing = await alice.storage.getBucket('no-such-bucket');
+    expect(missing.error).toMatchObject({ message: 'Bucket not found', status: 404, statusCode: '404' });
+    const bucket = unique('words');
+    await alice.storage.createBucket(bucket);
+    const object = await alice.storage.from(bucket).download('nothing.txt');
+    expect(object.error).toMatchObject({ status: 404 });
+    const info = await alice.storage.from(bucket).info('nothing.txt');
+    expect(info.error).toMatchObject({ message: 'Object not found', statusCode: '404' });
+
+    const garbage = await client(url, anonKey, { Authorization: 'Bearer not-a-jwt' }).storage.listBuckets();
+    expect(garbage.error).toMatchObject({ message: 'Invalid Compact JWS', status: 401 });
+  });
+
+  it('reads fileSizeLimit strings in decimal units and words the size and mime refusals as Supabase does', async () => {
+    const bucket = unique('limits');
+    expect(
+      (await alice.storage.createBucket(bucket, { public: false, fileSizeLimit: '20mb', allowedMimeTypes: ['text/*'] }))
+        .error,
+    ).toBeNull();
+    expect((await alice.storage.getBucket(bucket)).data?.file_size_limit).toBe(20_000_000);
+    expect((await alice.storage.updateBucket(bucket, { public: false, fileSizeLimit: '1.5kb' })).error).toBeNull();
+    expect((await alice.storage.getBucket(bucket)).data?.file_size_limit).toBe(1500);
+
+    const tooBig = await alice.storage
+      .from(bucket)
+      .upload('big.txt', Buffer.alloc(1501, 97), { contentType: 'text/plain' });
+    expect(tooBig.error).toMatchObject({
+      message: 'The object exceeded the maximum allowed size',
+      status: 413,
+      statusCode: '413',
+    });
+    const fits = await alice.storage
+      .from(bucket)
+      .upload('fits.txt', Buffer.alloc(1500, 97), { contentType: 'text/plain' });
+    expect(fits.error).toBeNull();
+
+    const wrongType = await alice.storage
+      .from(bucket)
+      .upload('pic.png', Buffer.from('png'), { contentType: 'image/png' });
+    expect(wrongType.error).toMatchObject({ message: 'mime type image/png is not supported', status: 415 });
+    expect(
+      (await alice.storage.createBucket(unique('bad'), { public: false, fileSizeLimit: '20 parsecs' })).error,
+    ).toMatchObject({
+      status: 400,
+    });
+  });
+
+  it('keeps the upload content type whole (charset too), answers metadata {} and says the bucket was emptied', async () => {
+    const bucket = unique('types');
+    await alice.storage.createBucket(bucket, { public: false, allowedMimeTypes: ['text/plain'] });
+    const up = await alice.storage
+      .from(bucket)
+      .upload('note.txt', Buffer.from('héllo'), { contentType: 'text/plain;charset=UTF-8' });
+    expect(up.error).toBeNull();
+    const down = await alice.storage.from(bucket).download('note.txt');
+    expect(down.data!.type).toBe('text/plain;charset=utf-8');
+    const raw = await fetch(`${url}/storage/v1/object/${bucket}/note.txt`, {
+      headers: { authorization: `Bearer ${aliceToken}` },
+    });
+    expect(raw.headers.get('content-type')).toBe('text/plain;charset=UTF-8');
+    const info = await alice.storage.from(bucket).info('note.txt');
+    expect(info.data).toMatchObject({ contentType: 'text/plain;charset=UTF-8', metadata: {} });
+    const listed = await alice.storage.from(bucket).list();
+    expect(listed.data![0]).toMatchObject({ name: 'note.txt', metadata: { mimetype: 'text/plain;charset=UTF-8' } });
+
+    const emptied = await alice.storage.emptyBucket(bucket);
+    expect(emptied.data).toEqual({ message: 'Empty bucket has been queued. Completion may take up to an hour.' });
+    expect((await alice.storage.from(bucket).list()).data).toEqual([]);
+  });
+
+  it('answers routes it lacks with a route-level 404, never "Bucket not found"', async () => {
+    const bucket = unique('routes');
+    await alice.storage.createBucket(bucket);
+    const headers = { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json' };
+    for (const [method, path] of [
+      ['POST', `/storage/v1/object/list-v2/${bucket}`],
+      ['POST', `/storage/v1/object/upload/sign/${bucket}/x.png`],
+      ['PUT', `/storage/v1/object/upload/sign/${bucket}/x.png?token=x`],
+      ['POST', `/storage/v1/render/image/sign/${bucket}/x.png`],
+      ['GET', `/storage/v1/render/image/authenticated/${bucket}/x.png`],
+      ['POST', '/storage/v1/upload/resumable'],
+      ['GET', '/storage/v1/no-such-thing'],
+    ] as const) {
+      const res = await fetch(`${url}${path}`, { method, headers, body: method === 'GET' ? undefined : '{}' });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      const body = (await res.json()) as { statusCode: string; error: string; message: string };
+      expect(body).toMatchObject({ statusCode: '404', error: 'Not Found' });
+      expect(body.message).toBe(`Route ${method}:${path} not found`);
+    }
+  });
+});
