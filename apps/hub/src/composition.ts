@@ -28,6 +28,7 @@ import { createSearchModule } from './modules/search/index.ts';
 import { createTimelineModule, timelineMigrations } from './modules/timeline/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import { calendarMigrations, createCalendarModule } from './modules/calendar/index.ts';
+import { createDevicesModule, devicesMigrations } from './modules/devices/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -63,6 +64,7 @@ export const migrationSources: readonly MigrationSource[] = [
   callsMigrations,
   calendarMigrations,
   aiMigrations,
+  devicesMigrations,
 ];
 
 /**
@@ -86,6 +88,8 @@ export async function composeHub(
     sync?: SyncTuning;
     /** Tests only: job timings (a short stop grace for restart tests). */
     jobs?: JobsOptions;
+    /** Tests only: device pairing and upload limits. */
+    devices?: Parameters<typeof createDevicesModule>[0]['limits'];
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();
@@ -255,6 +259,15 @@ export async function composeHub(
     search,
     defaultRegionOf: (userId) => db.asSystem((tx) => auth.settings.defaultRegionOf(tx, userId)),
   });
+  // Paired devices, their uploads (POST /device-events, OwnTracks) and what is derived from them (issue 16).
+  const devices = createDevicesModule({
+    config,
+    db,
+    logger: logger.child({ module: 'devices' }),
+    outbox,
+    ingest: graph.ingest,
+    limits: options.devices,
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -277,6 +290,7 @@ export async function composeHub(
     calendar,
     ai,
     msgraph.attach(connectors),
+    devices,
   ];
 
   await migrate(db, migrationSources, logger);

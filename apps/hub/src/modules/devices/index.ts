@@ -1,0 +1,61 @@
+import type { Config } from '../../platform/config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { HubModule } from '../../platform/module.ts';
+import type { EventOutbox } from '../events/index.ts';
+import type { Ingest } from '../graph/index.ts';
+import { createDeviceEventsReader } from './devices.events.ts';
+import { createDeviceIngest, type DeviceIngest } from './devices.ingest.ts';
+import { createOwntracks } from './devices.owntracks.ts';
+import { devicesRoutes, type DevicesRouteDeps } from './devices.routes.ts';
+import { createDevicesService, type DevicesService } from './devices.service.ts';
+
+export type { DevicesService } from './devices.service.ts';
+
+export const devicesMigrations = {
+  module: 'devices',
+  dir: new URL('./migrations', import.meta.url).pathname,
+};
+
+export interface DevicesModuleDeps {
+  config: Pick<Config, 'publicUrl'>;
+  db: Database;
+  logger: Logger;
+  outbox: Pick<EventOutbox, 'append'>;
+  /** Graph ingest: OwnTracks waypoints become place entities. */
+  ingest: Ingest;
+  /** Tests: other limits. */
+  limits?: Partial<DevicesRouteDeps['limits']>;
+}
+
+export interface DevicesModule extends HubModule {
+  service: DevicesService;
+  ingestBatch: DeviceIngest;
+}
+
+/**
+ * Devices (issue 16): pairing with one-time codes, per-device tokens, POST /device-events
+ * and OwnTracks HTTP mode, and the owner's reads. See README.md for the protocol.
+ */
+export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
+  const service = createDevicesService({ db: deps.db, publicUrl: deps.config.publicUrl });
+  const ingestBatch = createDeviceIngest({ db: deps.db });
+  const owntracks = createOwntracks({
+    db: deps.db,
+    ingest: deps.ingest,
+    outbox: deps.outbox,
+    deviceIngest: ingestBatch,
+  });
+  return {
+    name: 'devices',
+    service,
+    ingestBatch,
+    routes: devicesRoutes({
+      service,
+      ingest: ingestBatch,
+      events: createDeviceEventsReader({ db: deps.db }),
+      owntracks,
+      limits: { pairPerMinute: 10, uploadBurst: 30, uploadPerSecond: 1, ...deps.limits },
+    }),
+  };
+}

@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import { dateTimeSchema } from './entities.ts';
+import { defineEvent } from './events.ts';
+
+/**
+ * The Made Open device protocol (issue 16; apps/hub/src/modules/devices/README.md): the
+ * typed events a paired device uploads to POST /device-events, the batch around them and
+ * the per-event answer, plus the pairing and listing DTOs of /api/v1/devices.
+ */
+
+export const deviceEventTypes = [
+  'location',
+  'wifi',
+  'active_app',
+  'idle',
+  'clipboard',
+  'call_log',
+  'battery',
+  'screen',
+] as const;
+export type DeviceEventType = (typeof deviceEventTypes)[number];
+export const deviceEventTypeSchema = z.enum(deviceEventTypes);
+
+const text = (max: number) => z.string().min(1).max(max);
+
+/** A GPS fix. Speeds in km/h and course in degrees, as OwnTracks reports them. */
+export const locationDataSchema = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  accuracyM: z.number().min(0).max(1_000_000).optional(),
+  altitudeM: z.number().min(-1_000).max(100_000).optional(),
+  speedKmh: z.number().min(0).max(5_000).optional(),
+  course: z.number().min(0).max(360).optional(),
+});
+export const wifiDataSchema = z.strictObject({
+  ssid: z.string().max(64),
+  bssid: z
+    .string()
+    .regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'Must be a MAC address like aa:bb:cc:dd:ee:ff.')
+    .optional(),
+  connected: z.boolean().optional(),
+});
+/** The foreground app; a heartbeat lasting `durationSeconds`. */
+export const activeAppDataSchema = z.strictObject({
+  app: text(300),
+  title: z.string().max(1_000).optional(),
+  durationSeconds: z
+    .number()
+    .min(0)
+    .max(24 * 3600)
+    .optional(),
+});
+export const idleDataSchema = z.strictObject({
+  idle: z.boolean(),
+  /** How long the user had been idle (or active) when this was sent. */
+  seconds: z
+    .number()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .optional(),
+});
+/** Only stored when the device opted in to clipboard capture. */
+export const clipboardDataSchema = z.strictObject({ text: z.string().max(10_000) });
+export const callLogDataSchema = z.strictObject({
+  number: text(64),
+  direction: z.enum(['inbound', 'outbound', 'missed']),
+  durationSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600),
+  name: z.string().max(300).optional(),
+});
+export const batteryDataSchema = z.strictObject({
+  level: z.number().min(0).max(100),
+  charging: z.boolean().optional(),
+});
+export const screenDataSchema = z.strictObject({ state: z.enum(['on', 'off', 'locked', 'unlocked']) });
+
+export const deviceEventDataSchemas = {
+  location: locationDataSchema,
+  wifi: wifiDataSchema,
+  active_app: activeAppDataSchema,
+  idle: idleDataSchema,
+  clipboard: clipboardDataSchema,
+  call_log: callLogDataSchema,
+  battery: batteryDataSchema,
+  screen: screenDataSchema,
+} as const satisfies Record<DeviceEventType, z.ZodType>;
+export type DeviceEventData<T extends DeviceEventType> = z.infer<(typeof deviceEventDataSchemas)[T]>;
+
+/** A client-made event id (ULID, UUIDv7 or any stable string): the idempotency key per device. */
+export const clientEventIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'Must be 1-64 letters, digits, or _ . : -');
+
+const deviceEventBase = {
+  id: clientEventIdSchema,
+  /** When it happened, on the device's clock. */
+  ts: dateTimeSchema,
+  /** The device's own counter: orders events with the same ts. */
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+};
+
+/** One uploaded event, checked on its own so one bad event never sinks its batch. */
+export const deviceEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ ...deviceEventBase, type: z.literal('location'), data: locationDataSchema }),
+  z.strictObject({ ...deviceEventBase, type: z.literal('wifi'), data: wifiDataSchema }),
+  z.strictObject({ ...deviceEventBase, type: z.literal('active_app'), data: activeAppDataSchema }),
+  z.strictObject({ ...deviceEventBase, type: z.literal('idle'), data: idleDataSchema }),
+  z.strictObject({ ...deviceEventBase, type: z.literal('clipboard'), data: clipboardDataSchema }),
+  z.strictObject({ ...deviceEventBase, type: z.literal('call_log'), data: callLogDataSchema }),
+  z.strictObject({ ...deviceEventBase, type: z.literal('battery'), data: batteryDataSchema }),
+  z.strictObject({ ...deviceEventBase, type: z.literal('screen'), data: screenDataSchema }),
+]);
+export type DeviceEvent = z.infer<typeof deviceEventSchema>;
+
+export const maxDeviceEventsPerBatch = 1_000;
+export const maxDeviceBatchBytes = 1024 * 1024;
+
+/**
+ * The body of POST /device-events. `events` are checked one by one (each gets its own result);
+ * the batch shape itself (and `sentAt`) must be right or nothing is stored.
+ */
+export const deviceEventBatchSchema = z.strictObject({
+  /** Optional; when given it must be the token's own device. */
+  deviceId: z.string().uuid().optional(),
+  batchId: z.string().max(64).optional(),
+  /** When the device sent the batch, on its clock: the skew against receipt corrects every ts. */
+  sentAt: dateTimeSchema,
+  events: z.array(z.unknown()).min(1).max(maxDeviceEventsPerBatch),
+});
+export type DeviceEventBatch = z.infer<typeof deviceEventBatchSchema>;
+
+export const deviceEventResultSchema = z.object({
+  /** Position in the batch. */
+  index: z.number().int(),
+  /** The client's id, when it sent a usable one. */
+  id: z.string().nullable(),
+  status: z.enum(['stored', 'duplicate', 'rejected']),
+  /** Why it was rejected. */
+  reason: z.string().optional(),
+});
+export const deviceEventBatchResultSchema = z.object({
+  stored: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.number().int(),
+  /** Device clock minus the hub's at receipt, in ms (positive: the device runs ahead). */
+  skewMs: z.number().int(),
+  results: z.array(deviceEventResultSchema),
+});
+export type DeviceEventBatchResult = z.infer<typeof deviceEventBatchResultSchema>;
+
+/** A stored event as GET /api/v1/device-events returns it. */
+export const storedDeviceEventSchema = z.object({
+  deviceId: z.string().uuid(),
+  id: z.string(),
+  type: deviceEventTypeSchema,
+  /** Device clock. */
+  deviceTime: z.string(),
+  /** Device clock corrected for the batch's skew: what queries and ordering use. */
+  time: z.string(),
+  receivedAt: z.string(),
+  seq: z.number().int().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export const deviceEventPageSchema = z.object({
+  items: z.array(storedDeviceEventSchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const deviceKindSchema = z.enum(['agent', 'owntracks', 'phone', 'other']);
+
+export const deviceCreateInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  kind: deviceKindSchema.default('agent'),
+  /** Clipboard capture is off unless the owner turns it on for this device. */
+  clipboard: z.boolean().default(false),
+});
+export const deviceUpdateInputSchema = z
+  .strictObject({ name: z.string().trim().min(1).max(100).optional(), clipboard: z.boolean().optional() })
+  .refine((input) => input.name !== undefined || input.clipboard !== undefined, 'Give name or clipboard.');
+
+export const deviceSchema = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  kind: deviceKindSchema,
+  clipboard: z.boolean(),
+  /** pending: made, waiting for its code to be exchanged; active: paired; revoked. */
+  status: z.enum(['pending', 'active', 'revoked']),
+  createdAt: z.string(),
+  pairedAt: z.string().nullable(),
+  lastSeenAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type Device = z.infer<typeof deviceSchema>;
+
+/** A fresh one-time pairing code, shown to the owner once. */
+export const pairingCodeSchema = z.object({
+  deviceId: z.string().uuid(),
+  code: z.string(),
+  expiresAt: z.string(),
+  /** The URL a QR code carries (the hub's pairing address with the code). */
+  pairingUrl: z.string(),
+});
+
+export const pairExchangeInputSchema = z.strictObject({ code: z.string().trim().min(1).max(64) });
+export const pairExchangeResultSchema = z.object({
+  deviceId: z.string().uuid(),
+  /** The device's token: shown once, kept hashed by the hub. */
+  token: z.string(),
+  /** Where to upload. */
+  eventsUrl: z.string(),
+});
+
+/** Derived-graph events for rules: a device's owner entered or left a named place. */
+const placePresence = z.object({
+  placeId: z.string().uuid(),
+  deviceId: z.string().uuid(),
+  /** When, corrected for the device's clock. */
+  at: z.string().datetime({ offset: true }),
+  /** OwnTracks: the app's geofence; visits: a stay detected in locations. */
+  via: z.enum(['geofence', 'stay']),
+});
+export const locationEntered = defineEvent('location.entered', 1, placePresence);
+export const locationLeft = defineEvent('location.left', 1, placePresence);
+
+export const deviceEvents = [locationEntered, locationLeft] as const;
