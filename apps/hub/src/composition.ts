@@ -266,6 +266,7 @@ export async function composeHub(
     logger: logger.child({ module: 'devices' }),
     outbox,
     ingest: graph.ingest,
+    jobs,
     limits: options.devices,
   });
   const modules: HubModule[] = [

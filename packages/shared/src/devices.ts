@@ -227,4 +227,56 @@ const placePresence = z.object({
 export const locationEntered = defineEvent('location.entered', 1, placePresence);
 export const locationLeft = defineEvent('location.left', 1, placePresence);
 
-export const deviceEvents = [locationEntered, locationLeft] as const;
+/** A source (event type) of the owner's devices grew past the budget they set. Subject: the type. */
+export const deviceSourceOverBudget = defineEvent(
+  'device.SourceOverBudget',
+  1,
+  z.object({ type: deviceEventTypeSchema, bytes: z.number().int(), budgetBytes: z.number().int() }),
+);
+/** A paired device has sent nothing for longer than its owner's quiet threshold. Subject: the device id. */
+export const deviceQuiet = defineEvent(
+  'device.Quiet',
+  1,
+  z.object({
+    deviceId: z.string().uuid(),
+    name: z.string(),
+    lastEventAt: z.string().datetime({ offset: true }).nullable(),
+    quietMinutes: z.number().int(),
+  }),
+);
+
+export const deviceEvents = [locationEntered, locationLeft, deviceSourceOverBudget, deviceQuiet] as const;
+
+/** How long one source's events are kept (issue 16 §4). */
+export const retentionSettingsSchema = z
+  .strictObject({
+    /** Raw events are kept this many days. */
+    rawDays: z.number().int().min(1).max(3650),
+    /** null: raw events are deleted after rawDays; else thinned to one per device per this many minutes. */
+    downsampleMinutes: z.number().int().min(1).max(1440).nullable(),
+    /** With downsampling: thinned events are deleted after this many days (null keeps them). */
+    keepDays: z.number().int().min(1).max(36500).nullable(),
+    /** An alert (device.SourceOverBudget) when the source's estimated disk use grows past this. */
+    budgetMb: z.number().int().min(1).max(10_000_000).nullable(),
+  })
+  .refine((s) => s.keepDays === null || s.downsampleMinutes !== null, {
+    message: 'keepDays needs downsampleMinutes: without downsampling, rawDays is how long events are kept.',
+    path: ['keepDays'],
+  })
+  .refine((s) => s.keepDays === null || s.keepDays >= s.rawDays, {
+    message: 'keepDays must be at least rawDays.',
+    path: ['keepDays'],
+  });
+export type RetentionSettings = z.infer<typeof retentionSettingsSchema>;
+
+/** One source's settings and what it holds now. */
+export const deviceSourceSchema = z.object({
+  type: deviceEventTypeSchema,
+  settings: retentionSettingsSchema,
+  /** false: the defaults apply. */
+  custom: z.boolean(),
+  events: z.number().int(),
+  /** Estimated disk use: payload bytes plus a per-row overhead (see modules/devices/README.md). */
+  estimatedBytes: z.number().int(),
+  overBudget: z.boolean(),
+});

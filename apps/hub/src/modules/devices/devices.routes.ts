@@ -1,6 +1,9 @@
 import rateLimit from '@fastify/rate-limit';
 import {
   deviceCreateInputSchema,
+  deviceEventTypeSchema,
+  deviceSourceSchema,
+  retentionSettingsSchema,
   deviceEventBatchResultSchema,
   deviceEventBatchSchema,
   deviceEventPageSchema,
@@ -22,6 +25,7 @@ import { errorResponses, errorSchema } from '../graph/graph.schemas.ts';
 import type { DeviceEventsReader } from './devices.events.ts';
 import { deviceEventQuerySchema } from './devices.events.ts';
 import type { DeviceIngest } from './devices.ingest.ts';
+import type { Retention } from './devices.retention.ts';
 import type { DevicesService } from './devices.service.ts';
 
 const tags = ['devices'];
@@ -31,6 +35,7 @@ export interface DevicesRouteDeps {
   service: DevicesService;
   ingest: DeviceIngest;
   events: DeviceEventsReader;
+  retention: Retention;
   owntracks: (device: Awaited<ReturnType<DevicesService['authenticate']>>, message: unknown) => Promise<unknown[]>;
   limits: {
     /** Code exchanges per client IP per minute. */
@@ -227,6 +232,35 @@ export function devicesRoutes(deps: DevicesRouteDeps) {
         },
       },
       async (request) => deps.events.list(await requireUser(request), request.query),
+    );
+
+    app.get(
+      '/api/v1/device-sources',
+      {
+        schema: {
+          tags,
+          summary: 'Each event type of your devices: its retention, downsampling and budget, and its disk use',
+          response: { 200: z.object({ items: z.array(deviceSourceSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => ({ items: await deps.retention.sources(await requireUser(request)) }),
+    );
+
+    app.put(
+      '/api/v1/device-sources/:type',
+      {
+        schema: {
+          tags,
+          summary: "Set how long a source's events are kept, how they are thinned, and its budget",
+          description:
+            'Raw events are kept `rawDays`; then, with `downsampleMinutes`, thinned to one per device per bucket (kept `keepDays`, or for good), ' +
+            'else deleted. Past `budgetMb` of estimated disk use, a device.SourceOverBudget notification. Applied by the daily devices.retention job.',
+          params: z.strictObject({ type: deviceEventTypeSchema }),
+          body: retentionSettingsSchema,
+          response: { 200: deviceSourceSchema, ...errorResponses },
+        },
+      },
+      async (request) => deps.retention.save(await requireUser(request), request.params.type, request.body),
     );
 
     // OwnTracks posts one JSON message a request, sometimes with an empty body: parsed here only.

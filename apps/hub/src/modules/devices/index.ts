@@ -2,6 +2,9 @@ import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
+import { z } from 'zod';
+import { defineJob, type JobsModule } from '../jobs/index.ts';
+import { createRetention, type Retention } from './devices.retention.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { Ingest } from '../graph/index.ts';
 import { createDeviceEventsReader } from './devices.events.ts';
@@ -24,6 +27,7 @@ export interface DevicesModuleDeps {
   outbox: Pick<EventOutbox, 'append'>;
   /** Graph ingest: OwnTracks waypoints become place entities. */
   ingest: Ingest;
+  jobs: Pick<JobsModule, 'register'>;
   /** Tests: other limits. */
   limits?: Partial<DevicesRouteDeps['limits']>;
 }
@@ -31,6 +35,7 @@ export interface DevicesModuleDeps {
 export interface DevicesModule extends HubModule {
   service: DevicesService;
   ingestBatch: DeviceIngest;
+  retention: Retention;
 }
 
 /**
@@ -46,14 +51,30 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
     outbox: deps.outbox,
     deviceIngest: ingestBatch,
   });
+  const retention = createRetention({ db: deps.db, logger: deps.logger, outbox: deps.outbox });
+  deps.jobs.register(
+    defineJob({
+      name: 'devices.retention',
+      priority: 'background',
+      payload: z.object({}),
+      retry: { limit: 2, backoff: { type: 'exponential', delaySeconds: 300 } },
+      cron: { expression: '23 3 * * *', payload: {} },
+      handler: async (_payload, context) => {
+        const deleted = await retention.runAll();
+        context.logger.info({ deleted }, 'device event retention applied');
+      },
+    }),
+  );
   return {
     name: 'devices',
     service,
     ingestBatch,
+    retention,
     routes: devicesRoutes({
       service,
       ingest: ingestBatch,
       events: createDeviceEventsReader({ db: deps.db }),
+      retention,
       owntracks,
       limits: { pairPerMinute: 10, uploadBurst: 30, uploadPerSecond: 1, ...deps.limits },
     }),
