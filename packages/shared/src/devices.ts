@@ -180,14 +180,23 @@ export const deviceCreateInputSchema = z.strictObject({
   clipboard: z.boolean().default(false),
 });
 export const deviceUpdateInputSchema = z
-  .strictObject({ name: z.string().trim().min(1).max(100).optional(), clipboard: z.boolean().optional() })
-  .refine((input) => input.name !== undefined || input.clipboard !== undefined, 'Give name or clipboard.');
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    clipboard: z.boolean().optional(),
+    /** After this long without an upload, a device.Quiet notification (15 minutes to 7 days). */
+    quietMinutes: z.number().int().min(15).max(10_080).optional(),
+  })
+  .refine(
+    (input) => input.name !== undefined || input.clipboard !== undefined || input.quietMinutes !== undefined,
+    'Give name, clipboard or quietMinutes.',
+  );
 
 export const deviceSchema = z.object({
   id: z.string().uuid(),
   name: z.string(),
   kind: deviceKindSchema,
   clipboard: z.boolean(),
+  quietMinutes: z.number().int(),
   /** pending: made, waiting for its code to be exchanged; active: paired; revoked. */
   status: z.enum(['pending', 'active', 'revoked']),
   createdAt: z.string(),
@@ -196,6 +205,41 @@ export const deviceSchema = z.object({
   revokedAt: z.string().nullable(),
 });
 export type Device = z.infer<typeof deviceSchema>;
+
+export const gapCauseSchema = z.enum(['no_fix', 'battery_low', 'app_stopped', 'uploaded_late']);
+
+/** GET /api/v1/devices/:id/health: is capture working, and if not, why. */
+export const deviceHealthSchema = z.object({
+  deviceId: z.string().uuid(),
+  lastSeenAt: z.string().nullable(),
+  /** No upload for longer than the device's quietMinutes. */
+  quiet: z.boolean(),
+  types: z.array(
+    z.object({
+      type: deviceEventTypeSchema,
+      events: z.number().int(),
+      lastEventAt: z.string().nullable(),
+      lastReceivedAt: z.string().nullable(),
+      /** Receipt minus the newest event's time at the last upload. */
+      uploadLagMs: z.number().int().nullable(),
+    }),
+  ),
+  /** Silences longer than gapMinutes in the window, for location and battery (the periodic sources). */
+  gaps: z.array(
+    z.object({
+      type: deviceEventTypeSchema,
+      from: z.string(),
+      to: z.string(),
+      minutes: z.number().int(),
+      cause: gapCauseSchema,
+      explanation: z.string(),
+    }),
+  ),
+});
+export const deviceHealthQuerySchema = z.strictObject({
+  hours: z.coerce.number().int().min(1).max(168).default(24),
+  gapMinutes: z.coerce.number().int().min(5).max(1440).default(30),
+});
 
 /** A fresh one-time pairing code, shown to the owner once. */
 export const pairingCodeSchema = z.object({

@@ -7,6 +7,7 @@ export interface DeviceRow {
   name: string;
   kind: string;
   clipboard: boolean;
+  quiet_minutes: number;
   paired: boolean;
   created_at: string;
   paired_at: string | null;
@@ -38,7 +39,7 @@ export interface StoredEventRow {
 const iso = (column: string, as = column) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${as}`;
 
-const deviceColumns = `id, owner_id, name, kind, clipboard, token_hash IS NOT NULL AS paired, ${iso('created_at')},
+const deviceColumns = `id, owner_id, name, kind, clipboard, quiet_minutes, token_hash IS NOT NULL AS paired, ${iso('created_at')},
   ${iso('paired_at')}, ${iso('last_seen_at')}, ${iso('revoked_at')}`;
 
 /** The only file of the devices module that knows SQL; every method takes the transaction. */
@@ -70,11 +71,12 @@ export const devicesRepository = {
     return rows[0];
   },
 
-  async updateDevice(tx: Sql, id: string, patch: { name?: string; clipboard?: boolean }) {
+  async updateDevice(tx: Sql, id: string, patch: { name?: string; clipboard?: boolean; quietMinutes?: number }) {
     const { rows } = await tx.query<DeviceRow & Record<string, unknown>>(
-      `UPDATE made_open.devices SET name = coalesce($2, name), clipboard = coalesce($3, clipboard)
+      `UPDATE made_open.devices SET name = coalesce($2, name), clipboard = coalesce($3, clipboard),
+         quiet_minutes = coalesce($4, quiet_minutes)
        WHERE id = $1 RETURNING ${deviceColumns}`,
-      [id, patch.name ?? null, patch.clipboard ?? null],
+      [id, patch.name ?? null, patch.clipboard ?? null, patch.quietMinutes ?? null],
     );
     return rows[0];
   },
@@ -124,7 +126,7 @@ export const devicesRepository = {
   /** System: the live device a token hash belongs to. */
   async deviceByTokenHash(tx: Sql, tokenHash: string) {
     const { rows } = await tx.query<{ id: string; owner_id: string; clipboard: boolean; seen_recently: boolean }>(
-      `SELECT id, owner_id, clipboard, coalesce(last_seen_at > now() - interval '30 seconds', false) AS seen_recently
+      `SELECT id, owner_id, clipboard, coalesce(last_seen_at > now() - interval '30 seconds' AND quiet_notified_at IS NULL, false) AS seen_recently
        FROM made_open.devices WHERE token_hash = $1 AND revoked_at IS NULL`,
       [tokenHash],
     );
@@ -132,7 +134,7 @@ export const devicesRepository = {
   },
 
   async touchDevice(tx: Sql, id: string) {
-    await tx.query('UPDATE made_open.devices SET last_seen_at = now() WHERE id = $1', [id]);
+    await tx.query('UPDATE made_open.devices SET last_seen_at = now(), quiet_notified_at = NULL WHERE id = $1', [id]);
   },
 
   /**

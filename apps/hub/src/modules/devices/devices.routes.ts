@@ -2,6 +2,8 @@ import rateLimit from '@fastify/rate-limit';
 import {
   deviceCreateInputSchema,
   deviceEventTypeSchema,
+  deviceHealthQuerySchema,
+  deviceHealthSchema,
   deviceSourceSchema,
   retentionSettingsSchema,
   deviceEventBatchResultSchema,
@@ -24,6 +26,7 @@ import { createTokenBuckets } from '../../platform/token-bucket.ts';
 import { errorResponses, errorSchema } from '../graph/graph.schemas.ts';
 import type { DeviceEventsReader } from './devices.events.ts';
 import { deviceEventQuerySchema } from './devices.events.ts';
+import type { DeviceHealth } from './devices.health.ts';
 import type { DeviceIngest } from './devices.ingest.ts';
 import type { Retention } from './devices.retention.ts';
 import type { DevicesService } from './devices.service.ts';
@@ -36,6 +39,7 @@ export interface DevicesRouteDeps {
   ingest: DeviceIngest;
   events: DeviceEventsReader;
   retention: Retention;
+  health: DeviceHealth;
   owntracks: (device: Awaited<ReturnType<DevicesService['authenticate']>>, message: unknown) => Promise<unknown[]>;
   limits: {
     /** Code exchanges per client IP per minute. */
@@ -126,12 +130,29 @@ export function devicesRoutes(deps: DevicesRouteDeps) {
       async (request) => deps.service.get(await requireUser(request), request.params.id),
     );
 
+    app.get(
+      '/api/v1/devices/:id/health',
+      {
+        schema: {
+          tags,
+          summary: 'Capture health: last event per type, upload lag, and silences with their likely cause',
+          description:
+            'Gaps longer than `gapMinutes` (default 30) in the last `hours` (default 24) of location and battery events, each with a cause: ' +
+            'no_fix (other events kept coming), battery_low, uploaded_late (recorded while offline), app_stopped (nothing at all).',
+          params: idParams,
+          querystring: deviceHealthQuerySchema,
+          response: { 200: deviceHealthSchema, ...errorResponses },
+        },
+      },
+      async (request) => deps.health.health(await requireUser(request), request.params.id, request.query),
+    );
+
     app.patch(
       '/api/v1/devices/:id',
       {
         schema: {
           tags,
-          summary: 'Rename a device or turn its clipboard capture on or off',
+          summary: 'Rename a device, turn its clipboard capture on or off, or set when it counts as quiet',
           params: idParams,
           body: deviceUpdateInputSchema,
           response: { 200: deviceSchema, ...errorResponses },

@@ -42,6 +42,7 @@ export function toDevice(row: DeviceRow): Device {
     name: row.name,
     kind: row.kind as Device['kind'],
     clipboard: row.clipboard,
+    quietMinutes: row.quiet_minutes,
     status: row.revoked_at ? 'revoked' : row.paired ? 'active' : 'pending',
     createdAt: row.created_at,
     pairedAt: row.paired_at,
@@ -105,7 +106,11 @@ export function createDevicesService(deps: DevicesServiceDeps) {
       return issueCode(user, id);
     },
 
-    async update(user: AuthenticatedUser, id: string, patch: { name?: string; clipboard?: boolean }) {
+    async update(
+      user: AuthenticatedUser,
+      id: string,
+      patch: { name?: string; clipboard?: boolean; quietMinutes?: number },
+    ) {
       const row = await deps.db.asUser(user.claims, (tx) => repo.updateDevice(tx, id, patch));
       if (!row) throw new NotFoundError('device');
       return toDevice(row);

@@ -5,6 +5,7 @@ import type { HubModule } from '../../platform/module.ts';
 import { z } from 'zod';
 import { defineJob, type JobsModule } from '../jobs/index.ts';
 import { createRetention, type Retention } from './devices.retention.ts';
+import { createHealth, type DeviceHealth } from './devices.health.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { Ingest } from '../graph/index.ts';
 import { createDeviceEventsReader } from './devices.events.ts';
@@ -36,6 +37,7 @@ export interface DevicesModule extends HubModule {
   service: DevicesService;
   ingestBatch: DeviceIngest;
   retention: Retention;
+  capture: DeviceHealth;
 }
 
 /**
@@ -65,8 +67,23 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
       },
     }),
   );
+  const health = createHealth({ db: deps.db, outbox: deps.outbox });
+  deps.jobs.register(
+    defineJob({
+      name: 'devices.quiet',
+      priority: 'background',
+      payload: z.object({}),
+      retry: { limit: 1, backoff: { type: 'fixed', delaySeconds: 60 } },
+      cron: { expression: '*/15 * * * *', payload: {} },
+      handler: async (_payload, context) => {
+        const told = await health.notifyQuiet();
+        if (told > 0) context.logger.info({ devices: told }, 'quiet devices notified');
+      },
+    }),
+  );
   return {
     name: 'devices',
+    capture: health,
     service,
     ingestBatch,
     retention,
@@ -75,6 +92,7 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
       ingest: ingestBatch,
       events: createDeviceEventsReader({ db: deps.db }),
       retention,
+      health,
       owntracks,
       limits: { pairPerMinute: 10, uploadBurst: 30, uploadPerSecond: 1, ...deps.limits },
     }),
