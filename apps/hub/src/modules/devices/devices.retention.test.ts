@@ -94,7 +94,7 @@ describe.each(testDatabaseKinds())('device event retention on %s', (kind) => {
       overBudget: false,
       settings: { rawDays: 30, downsampleMinutes: 10, keepDays: null, budgetMb: null },
     });
-    expect(location.estimatedBytes).toBeGreaterThan(72 * 170);
+    expect(location.estimatedBytes).toBeGreaterThan(72 * 200);
     // Bob sees no usage of Alice's.
     const theirs = (await api(bob, 'GET', '/api/v1/device-sources')).json().items;
     expect(theirs.every((s: { events: number }) => s.events === 0)).toBe(true);
