@@ -267,6 +267,7 @@ export async function composeHub(
     outbox,
     ingest: graph.ingest,
     jobs,
+    defaultRegionOf: auth.settings.defaultRegionOf,
     limits: options.devices,
   });
   const modules: HubModule[] = [

@@ -4,7 +4,7 @@ import {
   type DeviceEventBatch,
   type DeviceEventBatchResult,
 } from '@made-open/shared';
-import type { Database } from '../../platform/db/index.ts';
+import type { Database, Sql } from '../../platform/db/index.ts';
 import { devicesRepository as repo, type DeviceEventInsert } from './devices.repository.ts';
 import type { DevicePrincipal } from './devices.service.ts';
 
@@ -27,7 +27,12 @@ function reasonOf(issues: readonly { path: PropertyKey[]; message: string }[]): 
  * its own result, so one bad event never sinks the batch and a retried batch stores nothing
  * twice (the client's id is the key). One multi-row insert and one counter upsert per batch.
  */
-export function createDeviceIngest(deps: { db: Database; now?: () => Date }) {
+export function createDeviceIngest(deps: {
+  db: Database;
+  /** Call-log lines become call entities in the same transaction (devices.calls.ts). */
+  writeCalls?: (tx: Sql, device: DevicePrincipal, events: readonly DeviceEventInsert[]) => Promise<void>;
+  now?: () => Date;
+}) {
   const now = deps.now ?? (() => new Date());
 
   return async function ingestBatch(device: DevicePrincipal, batch: DeviceEventBatch): Promise<DeviceEventBatchResult> {
@@ -109,6 +114,8 @@ export function createDeviceIngest(deps: { db: Database; now?: () => Date }) {
           stats.set(entry.row.type, stat);
         }
         await repo.addStats(tx, device.ownerId, device.deviceId, [...stats.values()]);
+        const calls = accepted.filter((a) => a.row.type === 'call_log' && stored.has(a.row.event_id)).map((a) => a.row);
+        if (calls.length > 0 && deps.writeCalls) await deps.writeCalls(tx, device, calls);
       });
     }
 

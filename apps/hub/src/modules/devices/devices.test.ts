@@ -212,6 +212,57 @@ describe.each(testDatabaseKinds())('devices on %s', (kind) => {
       expect(result.stored).toBe(1);
     });
 
+    it('turns call-log lines into call entities linked to persons (once, however often sent)', async () => {
+      const batch = {
+        sentAt: at(0),
+        events: [
+          {
+            id: 'call-1',
+            type: 'call_log',
+            ts: at(-7_200_000),
+            data: { number: '+44 7700 900123', direction: 'outbound', durationSeconds: 95, name: 'Ada Lovelace' },
+          },
+          {
+            id: 'call-2',
+            type: 'call_log',
+            ts: at(-3_600_000),
+            data: { number: '+447700900123', direction: 'missed', durationSeconds: 0 },
+          },
+          {
+            id: 'call-3',
+            type: 'call_log',
+            ts: at(-1_800_000),
+            data: { number: 'Unknown', direction: 'inbound', durationSeconds: 12 },
+          },
+        ],
+      };
+      expect((await upload(device.token, batch)).json().stored).toBe(3);
+      expect((await upload(device.token, batch)).json().duplicates).toBe(3);
+      const calls = (await api(alice, 'GET', '/api/v1/entities?type=call')).json().items;
+      const fromDevice = calls.filter((c: { source: string }) => c.source === 'device');
+      expect(fromDevice.map((c: { title: string }) => c.title).sort()).toEqual([
+        'Call from Unknown',
+        'Call to Ada Lovelace',
+        'Missed call +447700900123',
+      ]);
+      const outbound = fromDevice.find((c: { title: string }) => c.title === 'Call to Ada Lovelace');
+      expect(outbound.properties).toMatchObject({
+        direction: 'outbound',
+        status: 'completed',
+        durationSeconds: 95,
+        to: '+44 7700 900123',
+      });
+      const ada = (await api(alice, 'GET', '/api/v1/entities?type=person&q=Ada')).json().items;
+      expect(ada).toHaveLength(1);
+      const timeline = (await api(alice, 'GET', `/api/v1/persons/${ada[0].id}/timeline`)).json().items;
+      expect(timeline.map((i: { title: string }) => i.title)).toEqual([
+        'Missed call +447700900123',
+        'Call to Ada Lovelace',
+      ]);
+      // Bob's graph has none of it.
+      expect((await api(bob, 'GET', '/api/v1/entities?type=call')).json().items).toEqual([]);
+    });
+
     it('refuses user sessions, missing tokens and another device id', async () => {
       const event = { id: 'x', type: 'battery', ts: at(0), data: { level: 1 } };
       const session = await upload(alice.accessToken, { sentAt: at(0), events: [event] });

@@ -11,6 +11,7 @@ import type { Ingest } from '../graph/index.ts';
 import { createDeviceEventsReader } from './devices.events.ts';
 import { createDeviceIngest, type DeviceIngest } from './devices.ingest.ts';
 import { createOwntracks } from './devices.owntracks.ts';
+import { createCallLog, type CallLogDeps } from './devices.calls.ts';
 import { devicesRoutes, type DevicesRouteDeps } from './devices.routes.ts';
 import { createDevicesService, type DevicesService } from './devices.service.ts';
 
@@ -29,6 +30,8 @@ export interface DevicesModuleDeps {
   /** Graph ingest: OwnTracks waypoints become place entities. */
   ingest: Ingest;
   jobs: Pick<JobsModule, 'register'>;
+  /** Account settings' default region, for call-log numbers without a country code. */
+  defaultRegionOf?: CallLogDeps['defaultRegionOf'];
   /** Tests: other limits. */
   limits?: Partial<DevicesRouteDeps['limits']>;
 }
@@ -46,7 +49,10 @@ export interface DevicesModule extends HubModule {
  */
 export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
   const service = createDevicesService({ db: deps.db, publicUrl: deps.config.publicUrl });
-  const ingestBatch = createDeviceIngest({ db: deps.db });
+  const ingestBatch = createDeviceIngest({
+    db: deps.db,
+    writeCalls: createCallLog({ ingest: deps.ingest, defaultRegionOf: deps.defaultRegionOf }),
+  });
   const owntracks = createOwntracks({
     db: deps.db,
     ingest: deps.ingest,
