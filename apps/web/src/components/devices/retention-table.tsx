@@ -94,13 +94,13 @@ function SourceRow({ source }: { source: DeviceSource }) {
 
 export function RetentionTable({ sources }: { sources: DeviceSource[] }) {
   return (
-    <div className="grid gap-2">
+    <div className="grid min-w-0 gap-2">
       <p id="retention-hint" className="text-sm text-muted-foreground">
         Raw events are kept for the raw days; then thinned to one point per device per bucket (kept for the days given,
         or always), or deleted when no thinning is set. Past its budget, a source raises a notification. Applied
         nightly.
       </p>
-      <div className="overflow-x-auto">
+      <div className="min-w-0 overflow-x-auto">
         <table
           className="w-full min-w-[46rem] text-sm"
           aria-label="Retention per source"

@@ -36,7 +36,7 @@ export function MainNav() {
               href={href}
               icon={Icon}
               active={isCurrentSection(pathname, href)}
-              className="px-1.5 sm:px-2 xl:px-3"
+              className="px-1.5 sm:px-2 2xl:px-3"
             >
               <span className="max-sm:sr-only">{label}</span>
             </NavLink>

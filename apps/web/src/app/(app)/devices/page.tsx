@@ -67,7 +67,7 @@ export default async function DevicesPage() {
   return (
     <>
       <PageHeader {...DEVICES_HEADER} />
-      <div className="grid gap-10">
+      <div className="grid gap-10 [&>*]:min-w-0">
         <section aria-labelledby="add-heading" className="grid gap-3">
           <h2 id="add-heading" className="text-lg font-semibold">
             Pair a device
