@@ -20,6 +20,7 @@ const all = [
   'identity',
   'msgraph',
   'rules',
+  'devices',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length > 0 ? wanted : all;

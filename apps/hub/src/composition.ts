@@ -29,6 +29,7 @@ import { createSearchModule } from './modules/search/index.ts';
 import { createTimelineModule, timelineMigrations } from './modules/timeline/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import { calendarMigrations, createCalendarModule } from './modules/calendar/index.ts';
+import { createDevicesModule, devicesMigrations } from './modules/devices/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -67,6 +68,7 @@ export const migrationSources: readonly MigrationSource[] = [
   calendarMigrations,
   aiMigrations,
   rulesMigrations,
+  devicesMigrations,
 ];
 
 /**
@@ -94,6 +96,8 @@ export async function composeHub(
     jobs?: JobsOptions;
     /** Tests and benchmarks: the rules engine's index freshness and first-action hook. */
     rules?: { indexTtlMs?: number; onActionStart?: (runId: string, trigger: { id: string | null }) => void };
+    /** Tests only: device pairing and upload limits. */
+    devices?: Parameters<typeof createDevicesModule>[0]['limits'];
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();
@@ -280,6 +284,17 @@ export async function composeHub(
     policy: policy.service,
     engine: options.rules,
   });
+  // Paired devices, their uploads (POST /device-events, OwnTracks) and what is derived from them (issue 16).
+  const devices = createDevicesModule({
+    config,
+    db,
+    logger: logger.child({ module: 'devices' }),
+    outbox,
+    ingest: graph.ingest,
+    jobs,
+    defaultRegionOf: auth.settings.defaultRegionOf,
+    limits: options.devices,
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -303,6 +318,7 @@ export async function composeHub(
     ai,
     msgraph.attach(connectors),
     rules,
+    devices,
   ];
 
   await migrate(db, migrationSources, logger);

@@ -39,7 +39,7 @@ async function axe(page: Page, label: string, exclude: readonly string[] = []) {
 export async function inspect(
   page: Page,
   name: string,
-  options: { fullPage?: boolean; axeExclude?: readonly string[] } = {},
+  options: { fullPage?: boolean; axeExclude?: readonly string[]; axeTimeoutMs?: number } = {},
 ) {
   await page.waitForLoadState('load');
   // Next streams a dynamic page's metadata after its content: after a client-side navigation
@@ -55,7 +55,9 @@ export async function inspect(
     // A refresh after a server action can swap <head> out for a moment (no <title> while it
     // streams back in): check the settled page, retrying for a few seconds; a real violation
     // still fails.
-    await expect(() => axe(page, `${name} (${size})`, options.axeExclude)).toPass({ timeout: 5_000 });
+    await expect(() => axe(page, `${name} (${size})`, options.axeExclude)).toPass({
+      timeout: options.axeTimeoutMs ?? 5_000,
+    });
     await page.screenshot({ path: join(SHOTS, `${name}-${size}.png`), fullPage: options.fullPage ?? true });
   }
   await page.setViewportSize(original);

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { authEvents } from './auth-events.ts';
 import { commsEvents } from './comms-events.ts';
 import { connectorEvents } from './connector-events.ts';
+import { deviceEvents } from './devices.ts';
 import { graphEvents } from './graph-events.ts';
 import { locationEvents } from './location-events.ts';
 import { pluginEvents } from './plugin-events.ts';
@@ -169,6 +170,7 @@ export const allEventDefinitions = [
   ...presenceEvents,
   ...ruleEvents,
   ...locationEvents,
+  ...deviceEvents,
 ] as const;
 
 /** Every registered event type and the data its writers supply. */

@@ -5,3 +5,4 @@ export * from './identity-api.ts';
 export type { EventData, NewEvent, PlatformEventMap, PlatformEventType } from './event-registry.ts';
 export * from './timeline.ts';
 export * from './mentions.ts';
+export * from './devices.ts';

@@ -9,8 +9,12 @@ const placeFacts = {
   placeId: z.string().uuid(),
   /** The place's title when the event was made ("Work", "Home"). */
   placeName: z.string().max(200),
-  /** The reporting device, as its agent names it. */
+  /** The reporting device (a paired device's id). */
   deviceId: z.string().max(200).optional(),
+  /** When, corrected for the device's clock. */
+  at: z.string().datetime({ offset: true }).optional(),
+  /** OwnTracks: the app's geofence; visits: a stay detected in locations. */
+  via: z.enum(['geofence', 'stay']).optional(),
 };
 
 export const locationPlaceEntered = defineEvent('location.PlaceEntered', 1, z.object(placeFacts));

@@ -33,3 +33,9 @@ export const AI_HEADER = {
   description:
     'Questions about your own messages, notes, calls and contacts, answered with numbered sources. Sensitive data is only read by a model on your own machine.',
 } as const;
+
+export const DEVICES_HEADER = {
+  title: 'Devices',
+  description:
+    'Pair your phone and computers, see whether they are still recording, and decide how long their data is kept.',
+} as const;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EventEnvelope } from '@made-open/shared';
 import { connectorEvents } from '@made-open/shared/connector-events';
+import { deviceQuiet, deviceSourceOverBudget } from '@made-open/shared/devices';
 import type { Database } from '../../platform/db/index.ts';
 import type { TokenVerifier } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -40,6 +41,9 @@ const notificationTypes = [
   'storage.ObjectRemoved',
   'storage.ObjectMoved',
   ...connectorEvents.map((definition) => definition.type),
+  // Devices: a source past its budget, a device gone quiet (issue 16).
+  deviceSourceOverBudget.type,
+  deviceQuiet.type,
 ];
 
 /**

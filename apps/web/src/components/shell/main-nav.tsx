@@ -1,5 +1,15 @@
 'use client';
-import { CalendarDays, House, MessagesSquare, NotebookPen, Phone, Settings, Sparkles, Users } from 'lucide-react';
+import {
+  CalendarDays,
+  House,
+  MessagesSquare,
+  NotebookPen,
+  Phone,
+  Settings,
+  Smartphone,
+  Sparkles,
+  Users,
+} from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
@@ -11,6 +21,7 @@ export const SECTIONS = [
   { href: '/calls', label: 'Calls', icon: Phone },
   { href: '/calendar', label: 'Calendar', icon: CalendarDays },
   { href: '/ai', label: 'Ask', icon: Sparkles },
+  { href: '/devices', label: 'Devices', icon: Smartphone },
   { href: '/settings', label: 'Settings', icon: Settings },
 ] as const;
 
@@ -21,7 +32,12 @@ export function MainNav() {
       <ul className="flex items-center gap-0.5 sm:gap-1">
         {SECTIONS.map(({ href, label, icon: Icon }) => (
           <li key={href}>
-            <NavLink href={href} icon={Icon} active={isCurrentSection(pathname, href)} className="px-2 sm:px-3">
+            <NavLink
+              href={href}
+              icon={Icon}
+              active={isCurrentSection(pathname, href)}
+              className="px-1.5 sm:px-2 2xl:px-3"
+            >
               <span className="max-sm:sr-only">{label}</span>
             </NavLink>
           </li>

@@ -1,0 +1,106 @@
+import type { Config } from '../../platform/config.ts';
+import type { Database } from '../../platform/db/index.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { HubModule } from '../../platform/module.ts';
+import { z } from 'zod';
+import { defineJob, type JobsModule } from '../jobs/index.ts';
+import { createRetention, type Retention } from './devices.retention.ts';
+import { createHealth, type DeviceHealth } from './devices.health.ts';
+import type { EventOutbox } from '../events/index.ts';
+import type { Ingest } from '../graph/index.ts';
+import { createDeviceEventsReader } from './devices.events.ts';
+import { createDeviceIngest, type DeviceIngest } from './devices.ingest.ts';
+import { createOwntracks } from './devices.owntracks.ts';
+import { createCallLog, type CallLogDeps } from './devices.calls.ts';
+import { devicesRoutes, type DevicesRouteDeps } from './devices.routes.ts';
+import { createDevicesService, type DevicesService } from './devices.service.ts';
+
+export type { DevicesService } from './devices.service.ts';
+
+export const devicesMigrations = {
+  module: 'devices',
+  dir: new URL('./migrations', import.meta.url).pathname,
+};
+
+export interface DevicesModuleDeps {
+  config: Pick<Config, 'publicUrl'>;
+  db: Database;
+  logger: Logger;
+  outbox: Pick<EventOutbox, 'append'>;
+  /** Graph ingest: OwnTracks waypoints become place entities. */
+  ingest: Ingest;
+  jobs: Pick<JobsModule, 'register'>;
+  /** Account settings' default region, for call-log numbers without a country code. */
+  defaultRegionOf?: CallLogDeps['defaultRegionOf'];
+  /** Tests: other limits. */
+  limits?: Partial<DevicesRouteDeps['limits']>;
+}
+
+export interface DevicesModule extends HubModule {
+  service: DevicesService;
+  ingestBatch: DeviceIngest;
+  retention: Retention;
+  capture: DeviceHealth;
+}
+
+/**
+ * Devices (issue 16): pairing with one-time codes, per-device tokens, POST /device-events
+ * and OwnTracks HTTP mode, and the owner's reads. See README.md for the protocol.
+ */
+export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
+  const service = createDevicesService({ db: deps.db, publicUrl: deps.config.publicUrl });
+  const ingestBatch = createDeviceIngest({
+    db: deps.db,
+    writeCalls: createCallLog({ ingest: deps.ingest, defaultRegionOf: deps.defaultRegionOf }),
+  });
+  const owntracks = createOwntracks({
+    db: deps.db,
+    ingest: deps.ingest,
+    outbox: deps.outbox,
+    deviceIngest: ingestBatch,
+  });
+  const retention = createRetention({ db: deps.db, logger: deps.logger, outbox: deps.outbox });
+  deps.jobs.register(
+    defineJob({
+      name: 'devices.retention',
+      priority: 'background',
+      payload: z.object({}),
+      retry: { limit: 2, backoff: { type: 'exponential', delaySeconds: 300 } },
+      cron: { expression: '23 3 * * *', payload: {} },
+      handler: async (_payload, context) => {
+        const deleted = await retention.runAll();
+        context.logger.info({ deleted }, 'device event retention applied');
+      },
+    }),
+  );
+  const health = createHealth({ db: deps.db, outbox: deps.outbox });
+  deps.jobs.register(
+    defineJob({
+      name: 'devices.quiet',
+      priority: 'background',
+      payload: z.object({}),
+      retry: { limit: 1, backoff: { type: 'fixed', delaySeconds: 60 } },
+      cron: { expression: '*/15 * * * *', payload: {} },
+      handler: async (_payload, context) => {
+        const told = await health.notifyQuiet();
+        if (told > 0) context.logger.info({ devices: told }, 'quiet devices notified');
+      },
+    }),
+  );
+  return {
+    name: 'devices',
+    capture: health,
+    service,
+    ingestBatch,
+    retention,
+    routes: devicesRoutes({
+      service,
+      ingest: ingestBatch,
+      events: createDeviceEventsReader({ db: deps.db }),
+      retention,
+      health,
+      owntracks,
+      limits: { pairPerMinute: 10, uploadBurst: 30, uploadPerSecond: 1, ...deps.limits },
+    }),
+  };
+}

@@ -1,0 +1,48 @@
+'use server';
+import { deviceEventTypeSchema, retentionSettingsSchema } from '@made-open/shared/devices';
+import { revalidatePath } from 'next/cache';
+import { z } from 'zod';
+import { createDevice, newPairingCode, revokeDevice, saveRetention, type Pairing } from '@/lib/devices';
+import { attempt, type ActionResult } from '@/lib/hub';
+
+const newDevice = z.object({
+  name: z.string().trim().min(1, 'Name the device, like "Work laptop".').max(100, 'At most 100 characters.'),
+  kind: z.enum(['agent', 'owntracks', 'phone', 'other']),
+});
+
+/** Adds a device and answers its one-time pairing code (shown once). */
+export async function createDeviceAction(name: string, kind: string): Promise<ActionResult<Pairing>> {
+  const checked = newDevice.safeParse({ name, kind });
+  if (!checked.success) return { ok: false, error: checked.error.issues[0]!.message };
+  const result = await attempt(async () => (await createDevice(checked.data)).pairing);
+  revalidatePath('/devices');
+  return result;
+}
+
+export async function newPairingCodeAction(id: string): Promise<ActionResult<Pairing>> {
+  if (!z.string().uuid().safeParse(id).success) return { ok: false, error: 'Not a device.' };
+  return attempt(() => newPairingCode(id));
+}
+
+export async function revokeDeviceAction(id: string): Promise<ActionResult> {
+  if (!z.string().uuid().safeParse(id).success) return { ok: false, error: 'Not a device.' };
+  const result = await attempt(async () => {
+    await revokeDevice(id);
+    return undefined;
+  });
+  revalidatePath('/devices');
+  return result;
+}
+
+export async function saveRetentionAction(type: string, settings: unknown): Promise<ActionResult> {
+  const checkedType = deviceEventTypeSchema.safeParse(type);
+  const checked = retentionSettingsSchema.safeParse(settings);
+  if (!checkedType.success) return { ok: false, error: 'Not a source.' };
+  if (!checked.success) return { ok: false, error: checked.error.issues[0]!.message };
+  const result = await attempt(async () => {
+    await saveRetention(checkedType.data, checked.data);
+    return undefined;
+  });
+  revalidatePath('/devices');
+  return result;
+}
