@@ -12,16 +12,18 @@ import { msgraphRepository as repo, type SeenItem } from './msgraph.repository.t
 /** Page sizes asked for with Prefer: odata.maxpagesize (Graph may send fewer). */
 export const pageSizes = { mail: 200, calendar: 200, contacts: 500 };
 /**
- * On PGlite (one connection) a sync page's transaction holds the database, so the API's reads
- * wait for it: smaller Graph pages there keep each transaction short (docs/BENCHMARKS.md).
- */
-export const pglitePageSizes = { mail: 50, calendar: 50, contacts: 100 };
-/**
  * On PostgreSQL, consecutive Graph pages of one mail folder or the calendar are taken together
  * into one sync page (one ingest call, one transaction) up to this many items: the fixed cost
  * of a page (its transaction, cursor, progress event, lookups) is paid once per group.
  */
 export const mergedPageItems = 1_000;
+/**
+ * Mapping a page (sanitising HTML, parsing dates) is synchronous work on the hub's one thread:
+ * it lets waiting API requests run every this many items, so a merged page of 1,000 messages
+ * does not hold them for its whole mapping.
+ */
+const yieldEvery = 50;
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** A page fetched ahead (while the one before was being stored) is used only this fresh. */
 const prefetchMaxAgeMs = 30_000;
 /** A nextLink older than this is not resumed (SyncStateNotFound … generation): the resource starts over. */
@@ -119,7 +121,7 @@ interface DeltaAnswer {
  */
 export function createMsgraphSync(deps: MsgraphSyncDeps) {
   const embedded = deps.db.kind === 'pglite';
-  const sizes = embedded ? pglitePageSizes : pageSizes;
+  const sizes = pageSizes;
   /**
    * Per connection, the next Graph page (its nextLink), asked for as soon as the page before
    * it arrived, so Graph's answer time overlaps the hub storing that page. Only a nextLink is
@@ -238,7 +240,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
             attachments.set(id, ((a.body as { value?: unknown[] } | undefined)?.value ?? []).slice(0, 250));
         });
       }
-      for (const message of live) {
+      for (const [n, message] of live.entries()) {
+        if (n > 0 && n % yieldEvery === 0) await yieldToRequests();
         const item = messageItem(message, {
           folder,
           self: context.label,
@@ -249,7 +252,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         seen.push({ externalId: item.externalId!, entityType: 'message', changeKey: changeKeyOf(message) });
       }
     } else if (resource === 'calendar') {
-      for (const event of live) {
+      for (const [n, event] of live.entries()) {
+        if (n > 0 && n % yieldEvery === 0) await yieldToRequests();
         const item = eventItem(event);
         if (!item) continue;
         items.push(item);
