@@ -11,7 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, startProcess, stopAllProcesses, stopProcess, waitUntilUp } from './support/http-bench.ts';
+import { createDatabase, startNodeProcess, stopAllProcesses, stopProcess, waitUntilUp } from './support/http-bench.ts';
 import { pageSizes } from '../src/modules/connectors/msgraph/msgraph.sync.ts';
 import { generateAccount } from '../src/modules/connectors/msgraph/test/stand-in/generator.ts';
 import { startMsgraphStandIn, type MsgraphStandIn } from '../src/modules/connectors/msgraph/test/stand-in/server.ts';
@@ -105,7 +105,9 @@ async function benchHub(
   const clientId = randomUUID();
   standIn.state.apps.set(clientId, { clientId, redirectUris: [`${base}/oauth/microsoft/callback`] });
   standIn.state.signInAs = account.id;
-  const hub = startProcess(['src/main.ts'], {
+  // BENCH_CPU_PROF=<dir>: the hub writes a V8 CPU profile there (read it with bench/profile-summary.ts).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const hub = startNodeProcess(profile, ['src/main.ts'], {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
@@ -218,13 +220,17 @@ async function main() {
     `raw paging (no processing): ${raw.items} items in ${raw.seconds.toFixed(1)} s = ${Math.round(raw.rate)} items/s`,
   );
   const results = [];
-  const database = await createDatabase(adminUrl);
-  try {
-    results.push(await benchHub('PostgreSQL', database.url, standIn, account));
-  } finally {
-    await database.drop();
+  // BENCH_MSGRAPH_DATABASES=postgres or =pglite runs one of the two (default both).
+  const only = process.env.BENCH_MSGRAPH_DATABASES;
+  if (only !== 'pglite') {
+    const database = await createDatabase(adminUrl);
+    try {
+      results.push(await benchHub('PostgreSQL', database.url, standIn, account));
+    } finally {
+      await database.drop();
+    }
   }
-  results.push(await benchHub('PGlite', undefined, standIn, account));
+  if (only !== 'postgres') results.push(await benchHub('PGlite', undefined, standIn, account));
   await standIn.close();
   console.log(
     '\n| database | items | sync s | items/s | × raw paging | API p50 / p99 ms (n, errors) | RSS growth MiB |',

@@ -33,6 +33,21 @@ export function startProcess(args: string[], env: Record<string, string>, cwd = 
   return child;
 }
 
+/**
+ * A tsx script run by node itself with tsx as its loader (one process, no tsx parent), so
+ * node flags such as --cpu-prof apply to the script and the profile is written when it exits.
+ */
+export function startNodeProcess(nodeArgs: string[], args: string[], env: Record<string, string>, cwd = hubDir) {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', process.env.BENCH_HUB_STDOUT ? 'inherit' : 'pipe', 'inherit'],
+  });
+  child.stdout?.resume();
+  children.push(child);
+  return child;
+}
+
 export async function stopProcess(child: ChildProcess) {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));

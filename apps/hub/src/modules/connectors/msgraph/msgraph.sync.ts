@@ -12,6 +12,21 @@ import { dropKnownVersions } from './msgraph.write.ts';
 
 /** Page sizes asked for with Prefer: odata.maxpagesize (Graph may send fewer). */
 export const pageSizes = { mail: 200, calendar: 200, contacts: 500 };
+/**
+ * On PostgreSQL, consecutive Graph pages of one mail folder or the calendar are taken together
+ * into one sync page (one ingest call, one transaction) up to this many items: the fixed cost
+ * of a page (its transaction, cursor, progress event, lookups) is paid once per group.
+ */
+export const mergedPageItems = 1_000;
+/**
+ * Mapping a page (sanitising HTML, parsing dates) is synchronous work on the hub's one thread:
+ * it lets waiting API requests run every this many items, so a merged page of 1,000 messages
+ * does not hold them for its whole mapping.
+ */
+const yieldEvery = 50;
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** A page fetched ahead (while the one before was being stored) is used only this fresh. */
+const prefetchMaxAgeMs = 30_000;
 /** A nextLink older than this is not resumed (SyncStateNotFound … generation): the resource starts over. */
 const staleNextLinkMs = 60 * 60_000;
 /** The calendar window is re-anchored (a new round) this often. */
@@ -87,12 +102,8 @@ function initialUrl(resource: string, options: MsgraphOptions): string {
   return '/me/contacts/delta';
 }
 
-const preferOf = (resource: string) => {
-  const size = resource.startsWith('mail:')
-    ? pageSizes.mail
-    : resource === 'calendar'
-      ? pageSizes.calendar
-      : pageSizes.contacts;
+const preferOf = (resource: string, sizes: typeof pageSizes) => {
+  const size = resource.startsWith('mail:') ? sizes.mail : resource === 'calendar' ? sizes.calendar : sizes.contacts;
   return `odata.maxpagesize=${size}, IdType="ImmutableId"`;
 };
 
@@ -110,6 +121,30 @@ interface DeltaAnswer {
  * nothing vanishes and reappears and nothing is duplicated: items upsert by msgraph + id).
  */
 export function createMsgraphSync(deps: MsgraphSyncDeps) {
+  const embedded = deps.db.kind === 'pglite';
+  const sizes = pageSizes;
+  /**
+   * Per connection, the next Graph page (its nextLink), asked for as soon as the page before
+   * it arrived, so Graph's answer time overlaps the hub storing that page. Only a nextLink is
+   * fetched ahead (a deltaLink ends the round), and only the run that asked for it uses it:
+   * the next call of page() with that exact link, within prefetchMaxAgeMs.
+   */
+  const ahead = new Map<string, { url: string; at: number; answer: Promise<DeltaAnswer> }>();
+
+  function fetchAhead(client: GraphClient, connectionId: string, url: string, prefer: string) {
+    const answer = client.json<DeltaAnswer>({ url, headers: { prefer } });
+    // Its failure is the next page()'s to report (or nobody's, if the run stops first).
+    answer.catch(() => undefined);
+    ahead.set(connectionId, { url, at: Date.now(), answer });
+  }
+
+  function fetchPage(client: GraphClient, connectionId: string, url: string, prefer: string): Promise<DeltaAnswer> {
+    const early = ahead.get(connectionId);
+    ahead.delete(connectionId);
+    if (early && early.url === url && Date.now() - early.at < prefetchMaxAgeMs) return early.answer;
+    return client.json<DeltaAnswer>({ url, headers: { prefer } });
+  }
+
   async function page(context: SyncContext<MsgraphOptions>): Promise<SyncPage> {
     const options = context.options;
     const resources = resourcesOf(options);
@@ -133,9 +168,19 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
     const client = deps.clientFor(context);
     const url = state.link ?? initialUrl(resource, options);
 
+    const prefer = preferOf(resource, sizes);
+    // Mail and calendar pages are merged on PostgreSQL (contacts resolve persons per page).
+    const mergeUpTo = !embedded && resource !== 'contacts' ? mergedPageItems : 0;
     let answer: DeltaAnswer;
+    const values: unknown[] = [];
     try {
-      answer = await client.json<DeltaAnswer>({ url, headers: { prefer: preferOf(resource) } });
+      answer = await fetchPage(client, context.connectionId, url, prefer);
+      values.push(...(answer.value ?? []));
+      const graphPage = resource === 'calendar' ? sizes.calendar : sizes.mail;
+      while (answer['@odata.nextLink'] && values.length + graphPage <= mergeUpTo) {
+        answer = await fetchPage(client, context.connectionId, answer['@odata.nextLink'], prefer);
+        values.push(...(answer.value ?? []));
+      }
     } catch (error) {
       if (error instanceof ResyncRequired) {
         // Start this resource over from its initial query; the sweep at its end removes what is gone.
@@ -157,9 +202,12 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       throw error;
     }
 
+    const nextLink = answer['@odata.nextLink'];
+    if (nextLink) fetchAhead(client, context.connectionId, nextLink, prefer);
+
     // Graph may send an item twice (replays): the last copy wins, once per page.
     const latest = new Map<string, Record<string, unknown>>();
-    for (const raw of answer.value ?? []) {
+    for (const raw of values) {
       const item = raw as Record<string, unknown>;
       if (typeof item?.id === 'string' && item.id.length > 0 && item.id.length <= 1000) {
         latest.delete(item.id);
@@ -193,7 +241,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
             attachments.set(id, ((a.body as { value?: unknown[] } | undefined)?.value ?? []).slice(0, 250));
         });
       }
-      for (const message of live) {
+      for (const [n, message] of live.entries()) {
+        if (n > 0 && n % yieldEvery === 0) await yieldToRequests();
         const item = messageItem(message, {
           folder,
           self: context.label,
@@ -204,7 +253,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         seen.push({ externalId: item.externalId!, entityType: 'message', changeKey: changeKeyOf(message) });
       }
     } else if (resource === 'calendar') {
-      for (const event of live) {
+      for (const [n, event] of live.entries()) {
+        if (n > 0 && n % yieldEvery === 0) await yieldToRequests();
         const item = eventItem(event);
         if (!item) continue;
         items.push(item);
