@@ -1,6 +1,7 @@
 import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import type { Embedder } from '@made-open/ai';
 import { aiMigrations, createAiModule } from './modules/ai/index.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import {
@@ -86,6 +87,8 @@ export async function composeHub(
     sync?: SyncTuning;
     /** Tests only: job timings (a short stop grace for restart tests). */
     jobs?: JobsOptions;
+    /** Tests only: the offline embedding model (default USE lite). */
+    offlineEmbedder?: Embedder;
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();
@@ -254,6 +257,9 @@ export async function composeHub(
     wallet: wallet.service,
     search,
     defaultRegionOf: (userId) => db.asSystem((tx) => auth.settings.defaultRegionOf(tx, userId)),
+    jobs,
+    events,
+    ...(options.offlineEmbedder ? { offlineEmbedder: options.offlineEmbedder } : {}),
   });
   const modules: HubModule[] = [
     jobs,
