@@ -21,6 +21,14 @@ import type { Providers } from './ai.providers.ts';
 /** The durable consumer's name (its cursor survives restarts). */
 export const EMBEDDINGS_CONSUMER = 'ai-embedder';
 
+/**
+ * Neighbours less similar than this (cosine) are not evidence, just the nearest of nothing:
+ * left out, they neither crowd the sources nor pull unrelated (sensitive) items into a
+ * prompt. USE lite puts related passages at 0.35-0.7 and unrelated ones below 0.3 (measured
+ * on the evaluation set, bench/ai.ts); other models keep the same cut until measured.
+ */
+export const MIN_SIMILARITY = 0.3;
+
 /** The text a model sees per entity: enough for meaning, short enough to embed quickly. */
 const EMBED_TEXT_CHARS = 1_000;
 
@@ -258,7 +266,8 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
       const embedder = await embedderFor(user, profile);
       const [vector] = await embedder.embed([text]);
       if (!vector) return [];
-      return db.asUser(user.claims, (tx) => nearest(tx, profile, vector, limit, filters));
+      const found = await db.asUser(user.claims, (tx) => nearest(tx, profile, vector, limit, filters));
+      return found.filter((n) => 1 - n.distance >= MIN_SIMILARITY);
     },
 
     async start() {

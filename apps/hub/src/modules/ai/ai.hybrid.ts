@@ -30,6 +30,11 @@ export interface QuestionFilters {
   before?: Date;
   /** A name after "from", "with" or "by" ("from Ada Lovelace"), to be matched to a person. */
   person?: string;
+  /**
+   * Other capitalised names in the question ("What did Ada Lovelace text me?", "Ada's
+   * birthday"), to be matched against the owner's people (a dictionary beats guessing).
+   */
+  names: string[];
   /** The question without the words that only stated filters. */
   rest: string;
 }
@@ -97,9 +102,16 @@ const timePhrases: readonly [RegExp, (now: Date, match: RegExpMatchArray) => [Da
 /** "from Ada", "with Ada Lovelace", "by Grace": one or two capitalised words. */
 const PERSON = /\b(?:from|with|by)\s+(\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?)/u;
 
+/** Capitalised words that start questions, not names. */
+const NOT_NAMES = new Set(
+  `what where when who whom whose which why how is are was were did do does can could should would will
+  show find list tell give any my the a an i in on at from with by about last this`.split(/\s+/),
+);
+const NAME = /\p{Lu}[\p{Ll}'-]+(?:\s+\p{Lu}[\p{Ll}'-]+)?/gu;
+
 export function parseQuestionFilters(question: string, now: Date): QuestionFilters {
   let rest = question;
-  const filters: QuestionFilters = { rest };
+  const filters: QuestionFilters = { rest, names: [] };
   for (const [pattern, range] of timePhrases) {
     const match = rest.match(pattern);
     if (!match) continue;
@@ -111,6 +123,10 @@ export function parseQuestionFilters(question: string, now: Date): QuestionFilte
   if (types.length > 0) filters.types = types;
   const person = rest.match(PERSON);
   if (person) filters.person = person[1]!;
+  for (const match of rest.matchAll(NAME)) {
+    const words = match[0].replace(/'s$/u, '').split(/\s+/).filter((w) => !NOT_NAMES.has(w.toLowerCase()));
+    if (words.length > 0 && words.join(' ') !== filters.person) filters.names.push(words.join(' '));
+  }
   filters.rest = rest.replace(/\s+/g, ' ').trim();
   return filters;
 }

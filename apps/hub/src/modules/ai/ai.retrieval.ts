@@ -74,15 +74,23 @@ export function createRetrieval(deps: {
 }) {
   const now = deps.now ?? (() => new Date());
 
-  /** People named in "from Ada": persons whose name starts with the words, under RLS. */
-  async function personIdsNamed(user: AuthenticatedUser, name: string): Promise<string[]> {
+  /**
+   * People the question names, under RLS: after "from"/"with"/"by" a name the person's name
+   * starts with ("from Ada"); elsewhere a whole first name or full name ("Ada Lovelace's").
+   */
+  async function personIdsNamed(user: AuthenticatedUser, explicit: string | undefined, names: string[]) {
+    const clean = (n: string) => n.toLowerCase().replace(/[%_\\]/g, '');
+    const prefixes = explicit ? [`${clean(explicit)}%`] : [];
+    const exact = names.map(clean);
+    if (prefixes.length === 0 && exact.length === 0) return [];
     const { rows } = await deps.db.queryAsUser<{ id: string }>(
       user.claims,
       `SELECT id FROM public.entities
         WHERE type = 'person' AND deleted_at IS NULL
-          AND (lower(title) LIKE $1 OR lower(title) LIKE $2)
+          AND (lower(title) LIKE ANY($1::text[]) OR lower(title) = ANY($2::text[])
+               OR split_part(lower(title), ' ', 1) = ANY($2::text[]))
         LIMIT 20`,
-      [`${name.toLowerCase().replace(/[%_\\]/g, '')}%`, `% ${name.toLowerCase().replace(/[%_\\]/g, '')}%`],
+      [prefixes, exact],
     );
     return rows.map((r) => r.id);
   }
@@ -141,11 +149,9 @@ export function createRetrieval(deps: {
       ...(parsed.after ? { after: parsed.after.toISOString() } : {}),
       ...(parsed.before ? { before: parsed.before.toISOString() } : {}),
     };
-    if (parsed.person) {
-      const ids = await personIdsNamed(user, parsed.person);
-      // A name that matches nobody narrows nothing: its words still count as keywords.
-      if (ids.length > 0) filters.personIds = ids;
-    }
+    // A name that matches nobody narrows nothing: its words still count as keywords.
+    const personIds = await personIdsNamed(user, parsed.person, parsed.names);
+    if (personIds.length > 0) filters.personIds = personIds;
     const described = { ...filters, ...(parsed.person ? { person: parsed.person } : {}) };
     // A person filter is applied after the engine, so ask it for more.
     const candidates = filters.personIds ? CANDIDATES * 5 : CANDIDATES;
