@@ -85,7 +85,11 @@ async function waitEmbedded(user: AuthenticatedUser, timeoutMs = 30 * 60_000) {
 }
 
 try {
-  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   // ---- 1. The labelled dataset through the real write path ------------------------------
   const now = new Date();
   const { entities, questions } = generateDataset(now);
@@ -124,9 +128,9 @@ try {
   const loadStart = performance.now();
   await model.load();
   const loadMs = performance.now() - loadStart;
-  const texts = entities.slice(0, 320).map((e) =>
-    embeddingText({ ...e, id: '', properties: {}, source: null, occurred_at: e.occurredAt, version: 1 }),
-  );
+  const texts = entities
+    .slice(0, 320)
+    .map((e) => embeddingText({ ...e, id: '', properties: {}, source: null, occurred_at: e.occurredAt, version: 1 }));
   const modelStart = performance.now();
   for (let i = 0; i < texts.length; i += 32) await model.embed(texts.slice(i, i + 32));
   const modelRate = texts.length / ((performance.now() - modelStart) / 1000);
@@ -166,9 +170,7 @@ try {
     console.log(`  ${mode.padEnd(8)} ${(recall[mode] / n).toFixed(3)}  (${recall[mode]}/${n})`);
   for (const [style, r] of Object.entries(byStyle)) {
     const count = questions.filter((q) => q.style === style).length;
-    console.log(
-      `  ${style.padEnd(10)} (${count}): hybrid ${r.hybrid}, keyword ${r.keyword}, vector ${r.vector}`,
-    );
+    console.log(`  ${style.padEnd(10)} (${count}): hybrid ${r.hybrid}, keyword ${r.keyword}, vector ${r.vector}`);
   }
   console.log(`  hybrid misses: ${misses.map((m) => JSON.stringify(m)).join(', ') || 'none'}`);
   console.log(
@@ -189,7 +191,8 @@ try {
     ids.push(...pageIds);
     const titles = pageIds.map((_, i) => `Item ${offset + i} about ${words[(offset + i) % words.length]}`);
     const bodies = pageIds.map(
-      (_, i) => `${words[(offset + i * 7) % words.length]} ${words[(offset + i * 3) % words.length]} number ${offset + i}`,
+      (_, i) =>
+        `${words[(offset + i * 7) % words.length]} ${words[(offset + i * 3) % words.length]} number ${offset + i}`,
     );
     const vectors = pageIds.map((_, i) => {
       const base = baseVectors[(offset + i) % baseVectors.length]!;
@@ -286,7 +289,11 @@ try {
   console.log(
     `hybrid retrieval at ${SCALE} entities (query embedding + keyword + HNSW + RRF + read-back, ${fullTimes.length} queries): p50 ${ms(percentile(fullTimes, 50))}, p95 ${ms(percentile(fullTimes, 95))} (goal < 50 ms)`,
   );
-  console.log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   await hub.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -107,7 +107,10 @@ export function createHashingEmbedder(dims = 256): Embedder {
     async embed(texts) {
       return texts.map((text) => {
         const v = new Array<number>(dims).fill(0);
-        for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)) {
+        for (const word of text
+          .toLowerCase()
+          .split(/[^\p{L}\p{N}]+/u)
+          .filter(Boolean)) {
           const h = bucket(word);
           v[h % dims]! += h & 1 ? 1 : -1;
           const padded = ` ${word} `;

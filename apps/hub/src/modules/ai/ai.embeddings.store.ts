@@ -30,9 +30,7 @@ export const embeddingsStore = {
       `SELECT profile, reembed_requested_at FROM made_open.ai_embedding_settings WHERE owner_id = auth.uid()`,
     );
     const row = rows[0];
-    return row
-      ? { profile: row.profile, reembedRequestedAt: row.reembed_requested_at?.toISOString() ?? null }
-      : null;
+    return row ? { profile: row.profile, reembedRequestedAt: row.reembed_requested_at?.toISOString() ?? null } : null;
   },
 
   async saveSettings(tx: Sql, profile: string, reembed: boolean) {
@@ -165,7 +163,9 @@ export async function nearest(
     await tx.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
   const where = filterSql(filters, 4);
   const target = `$1::vector(${dims})`;
-  const expression = options.exact ? `(v.embedding::vector(${dims}) <=> ${target}) + 0` : `v.embedding::vector(${dims}) <=> ${target}`;
+  const expression = options.exact
+    ? `(v.embedding::vector(${dims}) <=> ${target}) + 0`
+    : `v.embedding::vector(${dims}) <=> ${target}`;
   const { rows } = await tx.query<{ id: string; distance: number }>(
     `SELECT v.entity_id AS id, (v.embedding::vector(${dims}) <=> ${target})::float8 AS distance
        FROM made_open.ai_embeddings v

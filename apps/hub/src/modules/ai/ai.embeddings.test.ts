@@ -150,9 +150,7 @@ describe('embeddings and hybrid retrieval on PGlite', () => {
   });
 
   it('re-embed: checks its input, then embeds everything again with progress', async () => {
-    expect((await api(alice, 'POST', '/api/v1/ai/embeddings/reembed', { profile: 'gpt-embed' })).statusCode).toBe(
-      400,
-    );
+    expect((await api(alice, 'POST', '/api/v1/ai/embeddings/reembed', { profile: 'gpt-embed' })).statusCode).toBe(400);
     const noLocal = await api(alice, 'POST', '/api/v1/ai/embeddings/reembed', { profile: 'ollama:nomic-embed-text' });
     expect(noLocal.statusCode).toBe(409);
     expect(noLocal.json().error.code).toBe('embedding_model_unavailable');

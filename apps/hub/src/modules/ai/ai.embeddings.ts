@@ -103,9 +103,7 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
   function vectorsOn(): Promise<boolean> {
     if (!db.hasVector) return Promise.resolve(false);
     tableReady ??= db
-      .asSystem((tx) =>
-        tx.query<{ ok: boolean }>(`SELECT to_regclass('made_open.ai_embeddings') IS NOT NULL AS ok`),
-      )
+      .asSystem((tx) => tx.query<{ ok: boolean }>(`SELECT to_regclass('made_open.ai_embeddings') IS NOT NULL AS ok`))
       .then((r) => r.rows[0]!.ok);
     return tableReady;
   }
@@ -123,7 +121,8 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
       throw new AiProviderError(
         'unavailable',
         'ollama',
-        localProblem ?? 'No local model is configured: add an Ollama address in Settings → AI, or choose the offline model.',
+        localProblem ??
+          'No local model is configured: add an Ollama address in Settings → AI, or choose the offline model.',
       );
     return createOllamaEmbedder(local, profile.slice(OLLAMA_PROFILE_PREFIX.length));
   }

@@ -18,9 +18,7 @@ export function reciprocalRankFusion(rankings: readonly (readonly string[])[], k
       scores.set(id, entry);
     });
   }
-  return [...scores.entries()]
-    .sort(([, a], [, b]) => b.score - a.score || a.first - b.first)
-    .map(([id]) => id);
+  return [...scores.entries()].sort(([, a], [, b]) => b.score - a.score || a.first - b.first).map(([id]) => id);
 }
 
 export interface QuestionFilters {
@@ -124,7 +122,10 @@ export function parseQuestionFilters(question: string, now: Date): QuestionFilte
   const person = rest.match(PERSON);
   if (person) filters.person = person[1]!;
   for (const match of rest.matchAll(NAME)) {
-    const words = match[0].replace(/'s$/u, '').split(/\s+/).filter((w) => !NOT_NAMES.has(w.toLowerCase()));
+    const words = match[0]
+      .replace(/'s$/u, '')
+      .split(/\s+/)
+      .filter((w) => !NOT_NAMES.has(w.toLowerCase()));
     if (words.length > 0 && words.join(' ') !== filters.person) filters.names.push(words.join(' '));
   }
   filters.rest = rest.replace(/\s+/g, ' ').trim();
