@@ -19,6 +19,7 @@ const all = [
   'twilio',
   'identity',
   'msgraph',
+  'ai',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length > 0 ? wanted : all;
