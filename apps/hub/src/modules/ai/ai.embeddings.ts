@@ -171,12 +171,15 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
     try {
       while (state.again) {
         state.again = false;
+        // Read once per pass: a re-embed request (another job) sets `again`, so a changed
+        // profile is picked up by the next pass.
+        const { profile, since } = await settingsOf(user);
+        let embedder: Embedder | undefined;
         for (;;) {
           signal?.throwIfAborted();
-          const { profile, since } = await settingsOf(user);
           const rows = await db.asUser(user.claims, (tx) => store.pending(tx, profile, since, batchSize));
           if (rows.length === 0) break;
-          const embedder = await embedderFor(user, profile);
+          embedder ??= await embedderFor(user, profile);
           const vectors = await embedder.embed(rows.map(embeddingText), signal);
           const dims = vectors[0]?.length ?? 0;
           if (!indexedDims.has(dims)) {
