@@ -21,6 +21,7 @@ const all = [
   'msgraph',
   'rules',
   'devices',
+  'ai',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length > 0 ? wanted : all;

@@ -1,6 +1,7 @@
 import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
+import type { Embedder } from '@made-open/ai';
 import { aiMigrations, createAiModule } from './modules/ai/index.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import {
@@ -98,6 +99,8 @@ export async function composeHub(
     rules?: { indexTtlMs?: number; onActionStart?: (runId: string, trigger: { id: string | null }) => void };
     /** Tests only: device pairing and upload limits. */
     devices?: Parameters<typeof createDevicesModule>[0]['limits'];
+    /** Tests only: the offline embedding model (default USE lite). */
+    offlineEmbedder?: Embedder;
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();
@@ -273,6 +276,9 @@ export async function composeHub(
     wallet: wallet.service,
     search,
     defaultRegionOf: (userId) => db.asSystem((tx) => auth.settings.defaultRegionOf(tx, userId)),
+    jobs,
+    events,
+    ...(options.offlineEmbedder ? { offlineEmbedder: options.offlineEmbedder } : {}),
   });
   // Rules (issue 14): automations over every event type, run through the actions as the principal `rule`.
   const rules = createRulesModule({

@@ -112,3 +112,20 @@ test('AI privacy settings: data classes and the egress audit', async () => {
   await page.getByRole('button', { name: 'Reset Notes to the default' }).click();
   await expect(notes).toHaveValue('normal');
 });
+
+test('Search by meaning: the embedding status and a re-embed with its progress bar', async () => {
+  await page.goto('/settings/ai');
+  await expect(page.getByRole('heading', { level: 2, name: 'Search by meaning' })).toBeVisible();
+  const model = page.getByLabel('Embedding model');
+  await expect(model).toHaveValue('use-lite-512');
+  const progress = page.getByRole('progressbar', { name: 'Items embedded' });
+  // The hub embeds in the background: the bar reaches 100 without a reload (it polls).
+  await expect(progress).toHaveAttribute('aria-valuenow', '100', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Embed everything again' }).click();
+  await expect(progress).toHaveAttribute('aria-valuenow', '100', { timeout: 60_000 });
+  await expect(page.getByRole('button', { name: 'Embed everything again' })).toBeEnabled({ timeout: 60_000 });
+  await inspect(page, 'ai-settings-embeddings');
+  const status = await hub.call<{ vectors: string; embedded: number; total: number }>('GET', '/ai/embeddings');
+  expect(status.vectors).toBe('on');
+  expect(status.embedded).toBe(status.total);
+});

@@ -15,3 +15,13 @@ export {
   type ConfiguredProviders,
   type ProviderSources,
 } from './config.ts';
+export {
+  cosine,
+  createHashingEmbedder,
+  createOllamaEmbedder,
+  createUseLiteEmbedder,
+  normalise,
+  OLLAMA_PROFILE_PREFIX,
+  USE_LITE_PROFILE,
+  type Embedder,
+} from './embeddings.ts';

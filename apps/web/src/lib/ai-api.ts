@@ -46,3 +46,34 @@ export async function listEgress(limit = 50): Promise<EgressEntry[]> {
   return z.object({ entries: z.array(EgressEntrySchema) }).parse(await hubFetch('/ai/egress', { query: { limit } }))
     .entries;
 }
+
+/** Vector search status and the embedding model (GET /api/v1/ai/embeddings). */
+export const EmbeddingStatusSchema = z.object({
+  vectors: z.enum(['on', 'off']),
+  reason: z.string().nullable(),
+  profile: z.string(),
+  total: z.number(),
+  embedded: z.number(),
+  reembedding: z.boolean(),
+  problem: z.string().nullable(),
+});
+export type EmbeddingStatus = z.infer<typeof EmbeddingStatusSchema>;
+
+export async function getEmbeddingStatus(): Promise<EmbeddingStatus> {
+  return EmbeddingStatusSchema.parse(await hubFetch('/ai/embeddings'));
+}
+
+/** Chooses the embedding model (optional) and embeds everything again (POST /api/v1/ai/embeddings/reembed). */
+export async function reembed(profile?: string): Promise<EmbeddingStatus> {
+  return EmbeddingStatusSchema.parse(
+    await hubFetch('/ai/embeddings/reembed', { method: 'POST', body: profile ? { profile } : {} }),
+  );
+}
+
+/** The installed models of the user's local (Ollama) provider, for the embedding model choice. */
+export async function listLocalModels(): Promise<string[]> {
+  const answer = z
+    .object({ local: z.object({ configured: z.boolean(), models: z.array(z.object({ id: z.string() })) }) })
+    .parse(await hubFetch('/ai/models'));
+  return answer.local.models.map((m) => m.id);
+}

@@ -1,12 +1,18 @@
 import type { Database } from '../../platform/db/index.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
+import type { Logger } from '../../platform/logger.ts';
 import type { SearchEngine } from '../search/index.ts';
+import { filterSql, type RetrievalFilters } from './ai.embeddings.store.ts';
+import type { Embeddings } from './ai.embeddings.ts';
+import { parseQuestionFilters, reciprocalRankFusion } from './ai.hybrid.ts';
 
 /**
- * Keyword retrieval through the search module (issue 15 §4, first half): the question's
- * content words go to the search engine, and the hits' text is read back from the graph under
- * the caller's RLS (an index entry of someone else's entity would find nothing). Vector and
- * hybrid retrieval are a later step of the issue.
+ * Hybrid retrieval (issue 15 §4): the search engine's keyword (typo-tolerant) ranking of the
+ * question's content words fused with the vector neighbours of the question (reciprocal rank
+ * fusion), both narrowed by the filters the question states ("last week", "my calls", "from
+ * Ada"). The hits' text is read back from the graph under the caller's RLS (an index entry of
+ * someone else's entity finds nothing). Where vectors are off (no pgvector) or the embedding
+ * model is unavailable, the keyword ranking alone.
  */
 export interface Passage {
   /** 1-based: the number the model cites as [n]. */
@@ -17,6 +23,11 @@ export interface Passage {
   text: string;
   occurredAt: string | null;
 }
+
+export type RetrievalMode = 'hybrid' | 'keyword' | 'vector';
+
+/** How many candidates each leg contributes to the fusion. */
+const CANDIDATES = 20;
 
 /** Words that carry no meaning for a keyword search of a question. */
 const STOP = new Set(
@@ -47,32 +58,124 @@ interface EntityRow {
   [key: string]: unknown;
 }
 
-export function createRetrieval(deps: { db: Database; engine: () => SearchEngine }) {
+export interface RetrievalResult {
+  /** What ran: `keyword` when vectors are off or the embedder failed, whatever was asked. */
+  mode: RetrievalMode;
+  filters: { types?: string[]; after?: string; before?: string; person?: string; personIds?: string[] };
+  passages: Passage[];
+}
+
+export function createRetrieval(deps: {
+  db: Database;
+  engine: () => SearchEngine;
+  embeddings?: Pick<Embeddings, 'neighbours' | 'vectorsOn'>;
+  logger?: Logger;
+  now?: () => Date;
+}) {
+  const now = deps.now ?? (() => new Date());
+
+  /**
+   * People the question names, under RLS: after "from"/"with"/"by" a name the person's name
+   * starts with ("from Ada"); elsewhere a whole first name or full name ("Ada Lovelace's").
+   */
+  async function personIdsNamed(user: AuthenticatedUser, explicit: string | undefined, names: string[]) {
+    const clean = (n: string) => n.toLowerCase().replace(/[%_\\]/g, '');
+    const prefixes = explicit ? [`${clean(explicit)}%`] : [];
+    const exact = names.map(clean);
+    if (prefixes.length === 0 && exact.length === 0) return [];
+    const { rows } = await deps.db.queryAsUser<{ id: string }>(
+      user.claims,
+      `SELECT id FROM public.entities
+        WHERE type = 'person' AND deleted_at IS NULL
+          AND (lower(title) LIKE ANY($1::text[]) OR lower(title) = ANY($2::text[])
+               OR split_part(lower(title), ' ', 1) = ANY($2::text[]))
+        LIMIT 20`,
+      [prefixes, exact],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async function keywordRanking(user: AuthenticatedUser, text: string, filters: RetrievalFilters, limit: number) {
+    const q = keywordsOf(text);
+    if (!q) return [];
+    const result = await deps.engine().search({
+      ownerId: user.id,
+      q,
+      ...(filters.types ? { types: filters.types } : {}),
+      filters: {
+        ...(filters.after ? { occurredAfter: Date.parse(filters.after) } : {}),
+        ...(filters.before ? { occurredBefore: Date.parse(filters.before) } : {}),
+      },
+      limit,
+      offset: 0,
+    });
+    return result.hits.map((h) => h.id);
+  }
+
+  /** Reads the ranked entities back under RLS, applying every filter again (the engine knows no persons). */
+  async function readBack(user: AuthenticatedUser, ids: string[], filters: RetrievalFilters, limit: number) {
+    if (ids.length === 0) return [];
+    const where = filterSql(filters, 2);
+    const { rows } = await deps.db.queryAsUser<EntityRow>(
+      user.claims,
+      `SELECT e.id, e.type, e.title, left(e.body, ${PASSAGE_CHARS}) AS body, e.occurred_at
+         FROM public.entities e WHERE e.id = ANY($1::uuid[]) AND e.deleted_at IS NULL AND ${where.sql}`,
+      [ids, ...where.params],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids
+      .map((id) => byId.get(id))
+      .filter((r): r is EntityRow => r !== undefined)
+      .slice(0, limit)
+      .map((r, i) => ({
+        number: i + 1,
+        entityId: r.id,
+        type: r.type,
+        title: r.title,
+        text: r.body,
+        occurredAt: r.occurred_at === null ? null : new Date(r.occurred_at).toISOString(),
+      }));
+  }
+
+  async function retrieve(
+    user: AuthenticatedUser,
+    question: string,
+    options: { limit?: number; mode?: RetrievalMode } = {},
+  ): Promise<RetrievalResult> {
+    const limit = options.limit ?? 6;
+    const parsed = parseQuestionFilters(question, now());
+    const filters: RetrievalFilters = {
+      ...(parsed.types ? { types: parsed.types } : {}),
+      ...(parsed.after ? { after: parsed.after.toISOString() } : {}),
+      ...(parsed.before ? { before: parsed.before.toISOString() } : {}),
+    };
+    // A name that matches nobody narrows nothing: its words still count as keywords.
+    const personIds = await personIdsNamed(user, parsed.person, parsed.names);
+    if (personIds.length > 0) filters.personIds = personIds;
+    const described = { ...filters, ...(parsed.person ? { person: parsed.person } : {}) };
+    // A person filter is applied after the engine, so ask it for more.
+    const candidates = filters.personIds ? CANDIDATES * 5 : CANDIDATES;
+
+    let mode: RetrievalMode = options.mode ?? 'hybrid';
+    if (mode !== 'keyword' && !(deps.embeddings && (await deps.embeddings.vectorsOn()))) mode = 'keyword';
+    let vector: string[] = [];
+    if (mode !== 'keyword') {
+      try {
+        vector = (await deps.embeddings!.neighbours(user, parsed.rest, CANDIDATES, filters)).map((n) => n.id);
+      } catch (error) {
+        deps.logger?.warn({ err: error }, 'vector retrieval failed; answering from keyword search alone');
+        mode = 'keyword';
+      }
+    }
+    const keyword = mode === 'vector' ? [] : await keywordRanking(user, parsed.rest, filters, candidates);
+    const ranked = mode === 'hybrid' ? reciprocalRankFusion([keyword, vector]) : mode === 'vector' ? vector : keyword;
+    return { mode, filters: described, passages: await readBack(user, ranked, filters, limit) };
+  }
+
   return {
+    retrieve,
     async passages(user: AuthenticatedUser, question: string, limit = 6): Promise<Passage[]> {
-      const q = keywordsOf(question);
-      if (!q) return [];
-      const result = await deps.engine().search({ ownerId: user.id, q, limit, offset: 0 });
-      const ids = result.hits.map((h) => h.id);
-      if (ids.length === 0) return [];
-      const { rows } = await deps.db.queryAsUser<EntityRow>(
-        user.claims,
-        `SELECT id, type, title, left(body, ${PASSAGE_CHARS}) AS body, occurred_at
-           FROM public.entities WHERE id = ANY($1::uuid[]) AND deleted_at IS NULL`,
-        [ids],
-      );
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids
-        .map((id) => byId.get(id))
-        .filter((r): r is EntityRow => r !== undefined)
-        .map((r, i) => ({
-          number: i + 1,
-          entityId: r.id,
-          type: r.type,
-          title: r.title,
-          text: r.body,
-          occurredAt: r.occurred_at === null ? null : new Date(r.occurred_at).toISOString(),
-        }));
+      return (await retrieve(user, question, { limit })).passages;
     },
   };
 }

@@ -13,6 +13,7 @@ import { searchRoutes } from './search.routes.ts';
 import { createSearchService, type SearchService } from './search.service.ts';
 
 export type { SearchEngine } from './engine/types.ts';
+export { toSearchDocument } from './search.documents.ts';
 
 /** The durable consumer's name (its cursor survives restarts). */
 export const SEARCH_CONSUMER = 'search-indexer';

@@ -1,7 +1,7 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { setClass, type ClassSetting } from '@/lib/ai-api';
+import { getEmbeddingStatus, reembed, setClass, type ClassSetting, type EmbeddingStatus } from '@/lib/ai-api';
 import { attempt, type ActionResult } from '@/lib/hub';
 
 const RuleSchema = z.object({
@@ -19,4 +19,18 @@ export async function saveDataClassAction(
   const result = await attempt(() => setClass(parsed.data.entityType, parsed.data.rule));
   if (result.ok) revalidatePath('/settings/ai');
   return result;
+}
+
+const ProfileSchema = z.string().regex(/^(use-lite-512|ollama:[A-Za-z0-9][A-Za-z0-9._:/-]{0,120})$/);
+
+/** Chooses the embedding model and embeds everything again; the status comes back for the progress bar. */
+export async function reembedAction(profile: string): Promise<ActionResult<EmbeddingStatus>> {
+  const parsed = ProfileSchema.safeParse(profile);
+  if (!parsed.success) return { ok: false, error: 'That is not an embedding model this hub knows.' };
+  return attempt(() => reembed(parsed.data));
+}
+
+/** The embedding progress, polled while a re-embed runs. */
+export async function embeddingStatusAction(): Promise<ActionResult<EmbeddingStatus>> {
+  return attempt(getEmbeddingStatus);
 }

@@ -1,15 +1,21 @@
 import type { Metadata } from 'next';
 import { DataClasses } from '@/components/ai/data-classes';
 import { EgressAudit } from '@/components/ai/egress-audit';
+import { EmbeddingSettings } from '@/components/ai/embedding-settings';
 import { PageHeader } from '@/components/page-header';
 import { Problem } from '@/components/problem';
-import { listClasses, listEgress } from '@/lib/ai-api';
+import { getEmbeddingStatus, listClasses, listEgress, listLocalModels } from '@/lib/ai-api';
 import { load } from '@/lib/hub';
 
 export const metadata: Metadata = { title: 'AI privacy' };
 
 export default async function AiSettingsPage() {
-  const [classes, egress] = await Promise.all([load(listClasses), load(() => listEgress(100))]);
+  const [classes, egress, embeddings, localModels] = await Promise.all([
+    load(listClasses),
+    load(() => listEgress(100)),
+    load(getEmbeddingStatus),
+    listLocalModels().catch(() => []),
+  ]);
   return (
     <>
       <PageHeader
@@ -29,6 +35,20 @@ export default async function AiSettingsPage() {
           <DataClasses initial={classes.data} />
         ) : (
           <Problem title="Could not load your data classes" message={classes.error} />
+        )}
+      </section>
+      <section aria-labelledby="embeddings-heading" className="mb-10">
+        <h2 id="embeddings-heading" className="mb-1 text-lg font-semibold">
+          Search by meaning
+        </h2>
+        <p className="mb-4 text-sm text-muted-foreground">
+          Answers find your items by meaning as well as by their words. The built-in model runs on this hub and needs no
+          network; a local Ollama model is the other choice. Changing the model embeds everything again.
+        </p>
+        {embeddings.ok ? (
+          <EmbeddingSettings initial={embeddings.data} localModels={localModels} />
+        ) : (
+          <Problem title="Could not load the embedding status" message={embeddings.error} />
         )}
       </section>
       <section aria-labelledby="egress-heading">

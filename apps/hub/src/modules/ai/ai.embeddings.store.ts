@@ -1,0 +1,179 @@
+import type { Sql } from '../../platform/db/index.ts';
+
+/**
+ * SQL for the vectors (`made_open.ai_embeddings`, only where pgvector is installed) and the
+ * per-user embedding settings. Every function runs in the caller's transaction: as the user
+ * (RLS keeps each owner to their own rows), or as the owner role for index creation.
+ */
+
+export interface PendingEntity {
+  id: string;
+  type: string;
+  title: string;
+  body: string;
+  properties: Record<string, unknown>;
+  source: string | null;
+  occurred_at: Date | string | null;
+  version: number;
+  [key: string]: unknown;
+}
+
+/** Characters of the body read for embedding (the model sees a passage, not a whole mailbox). */
+export const EMBED_BODY_CHARS = 2_000;
+
+/** pgvector's text form of a vector. */
+export const vectorLiteral = (v: readonly number[]) => `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
+
+export const embeddingsStore = {
+  async settings(tx: Sql): Promise<{ profile: string; reembedRequestedAt: string | null } | null> {
+    const { rows } = await tx.query<{ profile: string; reembed_requested_at: Date | null }>(
+      `SELECT profile, reembed_requested_at FROM made_open.ai_embedding_settings WHERE owner_id = auth.uid()`,
+    );
+    const row = rows[0];
+    return row ? { profile: row.profile, reembedRequestedAt: row.reembed_requested_at?.toISOString() ?? null } : null;
+  },
+
+  async saveSettings(tx: Sql, profile: string, reembed: boolean) {
+    await tx.query(
+      `INSERT INTO made_open.ai_embedding_settings (owner_id, profile, reembed_requested_at)
+       VALUES (auth.uid(), $1, CASE WHEN $2 THEN now() END)
+       ON CONFLICT (owner_id) DO UPDATE SET profile = EXCLUDED.profile, updated_at = now(),
+         reembed_requested_at = CASE WHEN $2 THEN now() ELSE made_open.ai_embedding_settings.reembed_requested_at END`,
+      [profile, reembed],
+    );
+  },
+
+  /**
+   * Live entities without a vector of this profile at their current version (or, after a
+   * re-embed request, embedded before it), newest change first.
+   */
+  async pending(tx: Sql, profile: string, since: string | null, limit: number): Promise<PendingEntity[]> {
+    const { rows } = await tx.query<PendingEntity>(
+      `SELECT e.id, e.type, e.title, left(e.body, ${EMBED_BODY_CHARS}) AS body, e.properties, e.source,
+              e.occurred_at, e.version
+         FROM public.entities e
+         LEFT JOIN made_open.ai_embeddings v
+           ON v.owner_id = e.owner_id AND v.entity_id = e.id AND v.profile = $1 AND v.version = e.version
+              AND ($2::timestamptz IS NULL OR v.embedded_at >= $2::timestamptz)
+        WHERE e.deleted_at IS NULL AND v.entity_id IS NULL
+        ORDER BY e.updated_at DESC, e.id
+        LIMIT $3`,
+      [profile, since, limit],
+    );
+    return rows;
+  },
+
+  async counts(tx: Sql, profile: string, since: string | null) {
+    const { rows } = await tx.query<{ total: number; embedded: number }>(
+      `SELECT count(*)::int AS total,
+              count(v.entity_id)::int AS embedded
+         FROM public.entities e
+         LEFT JOIN made_open.ai_embeddings v
+           ON v.owner_id = e.owner_id AND v.entity_id = e.id AND v.profile = $1 AND v.version = e.version
+              AND ($2::timestamptz IS NULL OR v.embedded_at >= $2::timestamptz)
+        WHERE e.deleted_at IS NULL`,
+      [profile, since],
+    );
+    return rows[0]!;
+  },
+
+  async upsert(tx: Sql, profile: string, items: readonly { id: string; version: number; vector: number[] }[]) {
+    if (items.length === 0) return;
+    // One statement per batch; the FK skips nothing silently: an entity deleted meanwhile
+    // is filtered out by the join instead of failing the batch.
+    await tx.query(
+      `INSERT INTO made_open.ai_embeddings (owner_id, entity_id, profile, dims, version, embedding)
+       SELECT auth.uid(), i.id, $1, vector_dims(i.v::vector), i.version, i.v::vector
+         FROM unnest($2::uuid[], $3::int[], $4::text[]) AS i(id, version, v)
+         JOIN public.entities e ON e.id = i.id AND e.owner_id = auth.uid()
+       ON CONFLICT (owner_id, entity_id) DO UPDATE
+         SET profile = EXCLUDED.profile, dims = EXCLUDED.dims, version = EXCLUDED.version,
+             embedding = EXCLUDED.embedding, embedded_at = now()`,
+      [profile, items.map((i) => i.id), items.map((i) => i.version), items.map((i) => vectorLiteral(i.vector))],
+    );
+  },
+
+  /** Vectors of entities deleted (soft) since they were embedded. */
+  async dropDeleted(tx: Sql) {
+    await tx.query(
+      `DELETE FROM made_open.ai_embeddings v USING public.entities e
+        WHERE e.owner_id = v.owner_id AND e.id = v.entity_id AND e.deleted_at IS NOT NULL`,
+    );
+  },
+
+  /** An HNSW index for a vector length first met at run time (an Ollama model): owner role only. */
+  async ensureIndex(tx: Sql, dims: number) {
+    if (!Number.isInteger(dims) || dims < 1 || dims > 2000) return; // HNSW indexes at most 2,000 dims
+    await tx.query(
+      `CREATE INDEX IF NOT EXISTS ai_embeddings_hnsw_${dims} ON made_open.ai_embeddings
+         USING hnsw ((embedding::vector(${dims})) vector_cosine_ops) WHERE dims = ${dims}`,
+    );
+  },
+};
+
+/** Filters both retrieval legs apply (the keyword leg through its engine, then again in SQL). */
+export interface RetrievalFilters {
+  types?: string[];
+  /** ISO instants, inclusive. */
+  after?: string;
+  before?: string;
+  /** Only entities linked to one of these persons (either direction). */
+  personIds?: string[];
+}
+
+/** SQL conditions on `e` (public.entities) for the filters, with parameters from `$first`. */
+export function filterSql(filters: RetrievalFilters, first: number): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const next = (value: unknown) => {
+    params.push(value);
+    return `$${first + params.length - 1}`;
+  };
+  if (filters.types?.length) parts.push(`e.type = ANY(${next(filters.types)}::text[])`);
+  if (filters.after) parts.push(`e.occurred_at >= ${next(filters.after)}::timestamptz`);
+  if (filters.before) parts.push(`e.occurred_at <= ${next(filters.before)}::timestamptz`);
+  if (filters.personIds?.length) {
+    const p = next(filters.personIds);
+    parts.push(
+      `EXISTS (SELECT 1 FROM public.entity_links l
+         WHERE l.owner_id = e.owner_id AND ((l.from_id = e.id AND l.to_id = ANY(${p}::uuid[]))
+            OR (l.to_id = e.id AND l.from_id = ANY(${p}::uuid[]))))`,
+    );
+  }
+  return { sql: parts.length ? parts.join(' AND ') : 'true', params };
+}
+
+/**
+ * Nearest neighbours by cosine distance under the caller's RLS. Unfiltered queries use the
+ * HNSW index (the ORDER BY matches its expression); with filters pgvector's iterative scan
+ * (0.8+) keeps walking the graph until enough rows pass them.
+ */
+export async function nearest(
+  tx: Sql,
+  profile: string,
+  vector: readonly number[],
+  limit: number,
+  filters: RetrievalFilters = {},
+  options: { exact?: boolean } = {},
+): Promise<{ id: string; distance: number }[]> {
+  const dims = vector.length;
+  // Enough candidates for the limit, and with filters keep scanning until enough pass.
+  await tx.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.max(40, limit * 2))]);
+  if (!options.exact && Object.values(filters).some((f) => f !== undefined))
+    await tx.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
+  const where = filterSql(filters, 4);
+  const target = `$1::vector(${dims})`;
+  const expression = options.exact
+    ? `(v.embedding::vector(${dims}) <=> ${target}) + 0`
+    : `v.embedding::vector(${dims}) <=> ${target}`;
+  const { rows } = await tx.query<{ id: string; distance: number }>(
+    `SELECT v.entity_id AS id, (v.embedding::vector(${dims}) <=> ${target})::float8 AS distance
+       FROM made_open.ai_embeddings v
+       JOIN public.entities e ON e.owner_id = v.owner_id AND e.id = v.entity_id AND e.deleted_at IS NULL
+      WHERE v.dims = ${dims} AND v.profile = $2 AND ${where.sql}
+      ORDER BY ${expression}
+      LIMIT $3`,
+    [vectorLiteral(vector), profile, limit, ...where.params],
+  );
+  return rows;
+}
