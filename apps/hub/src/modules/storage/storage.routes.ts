@@ -584,9 +584,60 @@ export function storageRoutes(service: StorageService) {
           const notServed = async (request: FastifyRequest) => {
             throw new UserError(404, 'route_not_found', `Route ${request.method}:${request.url} not found`);
           };
-          for (const path of ['/object/upload/sign/:bucketId/*', '/object/list-v2/:bucketId']) {
-            u.route({ method: ['POST', 'PUT'], url: path, schema: { hide: true }, handler: notServed });
-          }
+          u.route({
+            method: ['POST', 'PUT'],
+            url: '/object/list-v2/:bucketId',
+            schema: { hide: true },
+            handler: notServed,
+          });
+
+          // Signed upload URLs (storage-js createSignedUploadUrl / uploadToSignedUrl). Creating
+          // one reads no body (storage-js sends `{}`); x-upsert decides whether it may replace.
+          u.post(
+            '/object/upload/sign/:bucketId/*',
+            {
+              schema: {
+                tags,
+                summary: 'Create a signed URL to upload one object (valid 2 hours; x-upsert: true lets it replace)',
+                params: objectParams,
+                response: { 200: z.object({ url: z.string(), token: z.string() }) },
+              },
+            },
+            async (request) => {
+              const user = await requireUser(request);
+              const upsert = upsertFrom(request.headers['x-upsert'], false);
+              return service.createSignedUploadUrl(user, request.params.bucketId, request.params['*'], upsert);
+            },
+          );
+          u.put(
+            '/object/upload/sign/:bucketId/*',
+            {
+              schema: {
+                tags,
+                summary: 'Upload one object with a signed upload URL (no Authorization needed)',
+                params: objectParams,
+                querystring: z.object({ token: z.string().min(1).max(4096) }),
+                security: [],
+                response: { 200: z.object({ Key: z.string() }) },
+              },
+            },
+            async (request) => {
+              // The token is checked before the body is read; its upsert, not x-upsert, decides.
+              const { owner, upsert } = await service.signedUploader(
+                request.query.token,
+                request.params.bucketId,
+                request.params['*'],
+              );
+              const parsed = await parseUpload(request.raw);
+              const row = await service.upload(owner, {
+                bucketId: request.params.bucketId,
+                name: request.params['*'],
+                upsert,
+                ...parsed,
+              });
+              return { Key: `${row.bucket_id}/${row.name}` };
+            },
+          );
           // What clients send when a path such as "../x" was collapsed by URL normalisation.
           const noPath = async () => {
             throw new ValidationError(

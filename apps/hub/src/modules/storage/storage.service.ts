@@ -27,6 +27,7 @@ import {
   type ObjectSortColumn,
 } from './storage.repository.ts';
 import type { UrlSigner } from './storage.signing.ts';
+import type { UploadTokenSigner } from './storage.upload-tokens.ts';
 import type { FileEntities, FileFacts } from '../graph/graph.files.ts';
 
 // The graph owns how a stored object becomes a `file` entity; storage only calls it.
@@ -59,6 +60,7 @@ export interface StorageServiceDeps {
   blobs: BlobStore;
   outbox: EventOutbox;
   signer: UrlSigner;
+  uploadSigner: UploadTokenSigner;
   files: FileEntities;
   logger: Logger;
   maxFileSize: number;
@@ -121,7 +123,7 @@ const serviceRoleActor = { kind: 'system' as const, id: 'service_role' };
 const toNumber = (value: string | number | null) => (value === null ? null : Number(value));
 
 export function createStorageService(deps: StorageServiceDeps) {
-  const { db, blobs, outbox, signer, files, logger } = deps;
+  const { db, blobs, outbox, signer, uploadSigner, files, logger } = deps;
   const actor = (user: AuthenticatedUser) => ({ kind: 'user' as const, id: user.id });
   const asUser = <T>(user: AuthenticatedUser, work: (tx: Sql) => Promise<T>) =>
     db.asUser(user.claims as RequestClaims, work);
@@ -548,6 +550,37 @@ export function createStorageService(deps: StorageServiceDeps) {
         const url = `${object.bucket_id}/${object.name}`;
         return { error: null, path, signedURL: `/object/sign/${url}?token=${signer.sign(url, expiresIn)}` };
       });
+    },
+
+    /**
+     * A signed upload URL for one object (Supabase's createSignedUploadUrl). The signer must
+     * be allowed to write there now: the bucket is theirs (RLS) and, without upsert, the
+     * object does not exist yet. The token carries the signer as the object's owner.
+     */
+    async createSignedUploadUrl(user: AuthenticatedUser, bucketId: string, name: string, upsert: boolean) {
+      const objectName = validateObjectName(name);
+      const bucket = await asUser(user, async (tx) => {
+        const bucket = await requireBucket(tx, bucketId);
+        if (!upsert && (await repo.getObject(tx, bucket.id, objectName))) {
+          throw new ConflictError('The resource already exists', 'already_exists');
+        }
+        return bucket;
+      });
+      const path = `${bucket.id}/${objectName}`;
+      const token = await uploadSigner.sign({ owner: user.id, url: path, upsert });
+      const encoded = path.split('/').map(encodeURIComponent).join('/');
+      return { url: `/object/upload/sign/${encoded}?token=${token}`, token };
+    },
+
+    /**
+     * Who a signed upload URL writes as, and whether it may replace: checked before a byte of
+     * the body is read. The upload then runs as that owner, under their RLS and the bucket's
+     * size and type limits, exactly as their own upload would.
+     */
+    async signedUploader(token: string, bucketId: string, name: string) {
+      const grant = await uploadSigner.verify(token, bucketId, name);
+      const owner: AuthenticatedUser = { id: grant.owner, claims: { role: 'authenticated', sub: grant.owner } };
+      return { owner, upsert: grant.upsert };
     },
 
     list(
