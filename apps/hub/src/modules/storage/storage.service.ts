@@ -21,6 +21,7 @@ import {
 import { refuseControlCharacters } from './storage.headers.ts';
 import {
   storageRepository as repo,
+  listV2Repository,
   type BucketRow,
   type BucketSortColumn,
   type ObjectRow,
@@ -28,6 +29,7 @@ import {
 } from './storage.repository.ts';
 import type { UrlSigner } from './storage.signing.ts';
 import type { UploadTokenSigner } from './storage.upload-tokens.ts';
+import { decodeListV2Cursor, encodeListV2Cursor, positionAfter, type ListV2SortColumn } from './storage.list-v2.ts';
 import type { FileEntities, FileFacts } from '../graph/graph.files.ts';
 
 // The graph owns how a stored object becomes a `file` entity; storage only calls it.
@@ -609,6 +611,56 @@ export function createStorageService(deps: StorageServiceDeps) {
           offset: q.offset ?? 0,
         });
       });
+    },
+
+    /**
+     * Supabase's list-v2: one page of keys under a string prefix (flat, or with folders),
+     * at most `limit` (1000 at most), with a cursor for the next page. A cursor keeps the
+     * order it was issued for, as Supabase's does.
+     */
+    async listV2(
+      user: AuthenticatedUser,
+      bucketId: string,
+      q: {
+        prefix?: string;
+        limit?: number;
+        cursor?: string;
+        withDelimiter?: boolean;
+        sortColumn?: ListV2SortColumn;
+        sortOrder?: 'asc' | 'desc';
+      },
+    ) {
+      const prefix = q.prefix ?? '';
+      if (prefix) refuseControlCharacters('prefix', prefix);
+      const limit = Math.min(q.limit ?? 1000, 1000);
+      const cursor = q.cursor ? decodeListV2Cursor(q.cursor) : undefined;
+      const sortColumn = cursor?.sortColumn ?? q.sortColumn ?? 'name';
+      const descending = cursor ? cursor.descending : q.sortOrder === 'desc';
+      const delimited = q.withDelimiter === true;
+      const rows = await asUser(user, async (tx) => {
+        const bucket = await requireBucket(tx, bucketId);
+        return listV2Repository.page(tx, {
+          bucketId: bucket.id,
+          prefix,
+          delimited,
+          sortColumn,
+          descending,
+          after: cursor?.after,
+          limit: limit + 1,
+        });
+      });
+      const hasNext = rows.length > limit;
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        hasNext,
+        nextCursor:
+          hasNext && last ? encodeListV2Cursor({ after: positionAfter(last), sortColumn, descending }) : undefined,
+        nextCursorKey: hasNext && last ? last.entry : undefined,
+        rows: page,
+        // The file's own name within its folder, as Supabase's `key` when listing with folders.
+        keyOf: (name: string) => (delimited ? name.slice(name.lastIndexOf('/') + 1) : undefined),
+      };
     },
 
     async remove(user: AuthenticatedUser, bucketId: string, names: string[]) {
