@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
@@ -129,6 +129,10 @@ describe.each(testDatabaseKinds())('signed upload URLs through storage-js on %s'
     expect(foreign.error).toMatchObject({ status: 404, message: 'Bucket not found' });
     // The anon key alone is nobody: refused.
     expect((await stranger.storage.from(bucket).createSignedUploadUrl('x.txt')).error).toMatchObject({ status: 401 });
+    // The service_role key acts for no user, so it has nobody to sign as (as every object operation).
+    const serviceKey = readFileSync(join(hub.dataDir, 'service-role-key'), 'utf8').trim();
+    const operator = client(url, serviceKey);
+    expect((await operator.storage.from(bucket).createSignedUploadUrl('x.txt')).error).toMatchObject({ status: 401 });
     // A path that could mean something else is refused before anything is signed.
     const dotted = await fetch(`${url}/storage/v1/object/upload/sign/${bucket}/a%5Cb.txt`, {
       method: 'POST',
