@@ -8,6 +8,7 @@ import { createBlobStore, type BlobStore } from './storage.blobs.ts';
 import { storageRoutes } from './storage.routes.ts';
 import { createStorageService, type FileEntities, type StorageService } from './storage.service.ts';
 import { createUrlSigner } from './storage.signing.ts';
+import { createUploadTokenSigner } from './storage.upload-tokens.ts';
 
 export type { FileEntities, FileFacts, StorageService } from './storage.service.ts';
 
@@ -45,6 +46,7 @@ export function createStorageModule(deps: StorageModuleDeps): StorageModule {
     blobs,
     outbox: deps.outbox,
     signer: createUrlSigner(secret),
+    uploadSigner: createUploadTokenSigner(secret),
     files: deps.files,
     logger: deps.logger,
     maxFileSize: deps.config.storage.maxFileSize,

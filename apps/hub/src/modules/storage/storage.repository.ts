@@ -261,3 +261,75 @@ export const storageRepository = {
 };
 
 export type StorageRepository = typeof storageRepository;
+
+/** A row of a list-v2 page: a file (id set) or a folder (id null, name ending in "/"). */
+export type ListV2Row = ListingRow & { sort_at: string | null };
+
+/** Where a list-v2 page starts: after this entry, in this order. */
+export interface ListV2Position {
+  name: string;
+  /** The sort column's value of that entry (ISO, milliseconds), when sorting by a timestamp. */
+  at: string | undefined;
+}
+
+export const listV2Repository = {
+  /**
+   * Supabase's list-v2: every key starting with `prefix` (a plain string prefix), or with
+   * `delimited`, the files directly under it and its common prefixes ("a/b/") as folders.
+   * Folders sort by their earliest object's created_at for both timestamp columns, as
+   * Supabase's search_v2 does. Full names are returned; `limit` rows at most.
+   */
+  async page(
+    tx: Sql,
+    q: {
+      bucketId: string;
+      prefix: string;
+      delimited: boolean;
+      sortColumn: 'name' | 'created_at' | 'updated_at';
+      descending: boolean;
+      after: ListV2Position | undefined;
+      limit: number;
+    },
+  ): Promise<ListV2Row[]> {
+    const direction = q.descending ? 'DESC' : 'ASC';
+    const beyond = q.descending ? '<' : '>';
+    const byName = q.sortColumn === 'name';
+    const at = byName ? 'NULL::timestamptz' : `date_trunc('milliseconds', ${q.sortColumn})`;
+    const params: unknown[] = [q.bucketId, q.prefix, q.delimited, q.limit];
+    let condition = 'true';
+    if (q.after) {
+      params.push(q.after.name);
+      const name = `entry COLLATE "C" ${beyond} $${params.length}::text`;
+      if (byName || q.after.at === undefined) condition = name;
+      else {
+        params.push(q.after.at);
+        const t = `$${params.length}::timestamptz`;
+        condition = `(sort_at ${beyond} ${t} OR (sort_at = ${t} AND ${name}))`;
+      }
+    }
+    const result = await tx.query<ListV2Row>(
+      `WITH matching AS (
+         SELECT o.*, substr(o.name, char_length($2::text) + 1) AS rest
+         FROM made_open.storage_objects o
+         WHERE o.bucket_id = $1 AND left(o.name, char_length($2::text)) = $2::text
+       ), entries AS (
+         SELECT name AS entry, id, size, mime_type, cache_control, etag, user_metadata, created_at, updated_at,
+                last_accessed_at, ${at} AS sort_at
+         FROM matching WHERE NOT $3::boolean OR position('/' IN rest) = 0
+         UNION ALL
+         SELECT $2::text || split_part(rest, '/', 1) || '/', NULL::uuid, NULL::bigint, NULL::text, NULL::text,
+                NULL::text, NULL::jsonb, min(created_at), min(created_at), NULL::timestamptz,
+                ${byName ? 'NULL::timestamptz' : "date_trunc('milliseconds', min(created_at))"}
+         FROM matching WHERE $3::boolean AND position('/' IN rest) > 0
+         GROUP BY split_part(rest, '/', 1)
+       )
+       SELECT entry, id, size, mime_type, cache_control, etag, user_metadata, created_at, updated_at,
+              last_accessed_at, to_char(sort_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sort_at
+       FROM entries WHERE ${condition}
+       ORDER BY ${byName ? '' : `sort_at ${direction}, `}entry COLLATE "C" ${direction}
+       LIMIT $4`,
+      params,
+    );
+    return result.rows;
+  },
+};

@@ -14,6 +14,8 @@ import {
   fileObjectResponse,
   listBucketsQuery,
   listObjectsBody,
+  listV2Body,
+  listV2Response,
   messageResponse,
   moveCopyBody,
   objectInfoResponse,
@@ -349,6 +351,45 @@ export function storageRoutes(service: StorageService) {
             return rows.map((row) => toFileObject(row, row.entry));
           },
         );
+        app.post(
+          '/object/list-v2/:bucketId',
+          {
+            schema: {
+              tags,
+              summary: 'List keys under a prefix, a page at a time (with_delimiter: folders too)',
+              params: bucketParams,
+              body: listV2Body,
+              response: { 200: listV2Response },
+            },
+          },
+          async (request) => {
+            const user = await requireUser(request);
+            const b = request.body;
+            const listed = await service.listV2(user, request.params.bucketId, {
+              prefix: b.prefix,
+              limit: b.limit,
+              cursor: b.cursor,
+              withDelimiter: b.with_delimiter,
+              sortColumn: b.sortBy?.column,
+              sortOrder: b.sortBy?.order,
+            });
+            const folders = listed.rows.filter((row) => row.id === null).map((row) => ({ name: row.entry }));
+            const objects = listed.rows
+              .filter((row) => row.id !== null)
+              .map((row) => {
+                const { user_metadata: _ignored, ...object } = toFileObject(row, row.entry);
+                const key = listed.keyOf(row.entry);
+                return key === undefined ? object : { ...object, key };
+              });
+            return {
+              hasNext: listed.hasNext,
+              nextCursor: listed.nextCursor,
+              nextCursorKey: listed.nextCursorKey,
+              folders,
+              objects,
+            };
+          },
+        );
         app.delete(
           '/object/:bucketId',
           {
@@ -579,14 +620,60 @@ export function storageRoutes(service: StorageService) {
             },
             upload(false),
           );
-          // Supabase routes the hub does not serve would otherwise match /object/:bucketId/*
-          // (as bucket "upload" or "list-v2"): answer them as the unknown routes they are here.
+          // PUT on list-v2 would otherwise match /object/:bucketId/* (as bucket "list-v2"):
+          // answer it as the unknown route it is, as Supabase does.
           const notServed = async (request: FastifyRequest) => {
             throw new UserError(404, 'route_not_found', `Route ${request.method}:${request.url} not found`);
           };
-          for (const path of ['/object/upload/sign/:bucketId/*', '/object/list-v2/:bucketId']) {
-            u.route({ method: ['POST', 'PUT'], url: path, schema: { hide: true }, handler: notServed });
-          }
+          u.put('/object/list-v2/:bucketId', { schema: { hide: true } }, notServed);
+
+          // Signed upload URLs (storage-js createSignedUploadUrl / uploadToSignedUrl). Creating
+          // one reads no body (storage-js sends `{}`); x-upsert decides whether it may replace.
+          u.post(
+            '/object/upload/sign/:bucketId/*',
+            {
+              schema: {
+                tags,
+                summary: 'Create a signed URL to upload one object (valid 2 hours; x-upsert: true lets it replace)',
+                params: objectParams,
+                response: { 200: z.object({ url: z.string(), token: z.string() }) },
+              },
+            },
+            async (request) => {
+              const user = await requireUser(request);
+              const upsert = upsertFrom(request.headers['x-upsert'], false);
+              return service.createSignedUploadUrl(user, request.params.bucketId, request.params['*'], upsert);
+            },
+          );
+          u.put(
+            '/object/upload/sign/:bucketId/*',
+            {
+              schema: {
+                tags,
+                summary: 'Upload one object with a signed upload URL (no Authorization needed)',
+                params: objectParams,
+                querystring: z.object({ token: z.string().min(1).max(4096) }),
+                security: [],
+                response: { 200: z.object({ Key: z.string() }) },
+              },
+            },
+            async (request) => {
+              // The token is checked before the body is read; its upsert, not x-upsert, decides.
+              const { owner, upsert } = await service.signedUploader(
+                request.query.token,
+                request.params.bucketId,
+                request.params['*'],
+              );
+              const parsed = await parseUpload(request.raw);
+              const row = await service.upload(owner, {
+                bucketId: request.params.bucketId,
+                name: request.params['*'],
+                upsert,
+                ...parsed,
+              });
+              return { Key: `${row.bucket_id}/${row.name}` };
+            },
+          );
           // What clients send when a path such as "../x" was collapsed by URL normalisation.
           const noPath = async () => {
             throw new ValidationError(

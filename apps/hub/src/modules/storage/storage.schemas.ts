@@ -174,3 +174,30 @@ export function toObjectInfo(row: ObjectRow): z.infer<typeof objectInfoResponse>
     last_modified: iso(row.updated_at)!,
   };
 }
+
+export const listV2Body = z.object({
+  prefix: z.string().max(1024).optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
+  cursor: z.string().max(8192).optional(),
+  with_delimiter: z.boolean().optional(),
+  sortBy: z
+    .object({
+      column: z.enum(['name', 'updated_at', 'created_at']),
+      order: z.enum(['asc', 'desc']).optional(),
+    })
+    .optional(),
+});
+
+const {
+  user_metadata: _userMetadata,
+  bucket_id: _bucketId,
+  owner: _owner,
+  ...listV2ObjectFields
+} = fileObjectResponse.shape;
+export const listV2Response = z.object({
+  hasNext: z.boolean(),
+  nextCursor: z.string().optional(),
+  nextCursorKey: z.string().optional(),
+  folders: z.array(z.object({ name: z.string() })),
+  objects: z.array(z.object({ ...listV2ObjectFields, key: z.string().optional() })),
+});

@@ -21,12 +21,15 @@ import {
 import { refuseControlCharacters } from './storage.headers.ts';
 import {
   storageRepository as repo,
+  listV2Repository,
   type BucketRow,
   type BucketSortColumn,
   type ObjectRow,
   type ObjectSortColumn,
 } from './storage.repository.ts';
 import type { UrlSigner } from './storage.signing.ts';
+import type { UploadTokenSigner } from './storage.upload-tokens.ts';
+import { decodeListV2Cursor, encodeListV2Cursor, positionAfter, type ListV2SortColumn } from './storage.list-v2.ts';
 import type { FileEntities, FileFacts } from '../graph/graph.files.ts';
 
 // The graph owns how a stored object becomes a `file` entity; storage only calls it.
@@ -59,6 +62,7 @@ export interface StorageServiceDeps {
   blobs: BlobStore;
   outbox: EventOutbox;
   signer: UrlSigner;
+  uploadSigner: UploadTokenSigner;
   files: FileEntities;
   logger: Logger;
   maxFileSize: number;
@@ -121,7 +125,7 @@ const serviceRoleActor = { kind: 'system' as const, id: 'service_role' };
 const toNumber = (value: string | number | null) => (value === null ? null : Number(value));
 
 export function createStorageService(deps: StorageServiceDeps) {
-  const { db, blobs, outbox, signer, files, logger } = deps;
+  const { db, blobs, outbox, signer, uploadSigner, files, logger } = deps;
   const actor = (user: AuthenticatedUser) => ({ kind: 'user' as const, id: user.id });
   const asUser = <T>(user: AuthenticatedUser, work: (tx: Sql) => Promise<T>) =>
     db.asUser(user.claims as RequestClaims, work);
@@ -550,6 +554,37 @@ export function createStorageService(deps: StorageServiceDeps) {
       });
     },
 
+    /**
+     * A signed upload URL for one object (Supabase's createSignedUploadUrl). The signer must
+     * be allowed to write there now: the bucket is theirs (RLS) and, without upsert, the
+     * object does not exist yet. The token carries the signer as the object's owner.
+     */
+    async createSignedUploadUrl(user: AuthenticatedUser, bucketId: string, name: string, upsert: boolean) {
+      const objectName = validateObjectName(name);
+      const bucket = await asUser(user, async (tx) => {
+        const bucket = await requireBucket(tx, bucketId);
+        if (!upsert && (await repo.getObject(tx, bucket.id, objectName))) {
+          throw new ConflictError('The resource already exists', 'already_exists');
+        }
+        return bucket;
+      });
+      const path = `${bucket.id}/${objectName}`;
+      const token = await uploadSigner.sign({ owner: user.id, url: path, upsert });
+      const encoded = path.split('/').map(encodeURIComponent).join('/');
+      return { url: `/object/upload/sign/${encoded}?token=${token}`, token };
+    },
+
+    /**
+     * Who a signed upload URL writes as, and whether it may replace: checked before a byte of
+     * the body is read. The upload then runs as that owner, under their RLS and the bucket's
+     * size and type limits, exactly as their own upload would.
+     */
+    async signedUploader(token: string, bucketId: string, name: string) {
+      const grant = await uploadSigner.verify(token, bucketId, name);
+      const owner: AuthenticatedUser = { id: grant.owner, claims: { role: 'authenticated', sub: grant.owner } };
+      return { owner, upsert: grant.upsert };
+    },
+
     list(
       user: AuthenticatedUser,
       bucketId: string,
@@ -576,6 +611,56 @@ export function createStorageService(deps: StorageServiceDeps) {
           offset: q.offset ?? 0,
         });
       });
+    },
+
+    /**
+     * Supabase's list-v2: one page of keys under a string prefix (flat, or with folders),
+     * at most `limit` (1000 at most), with a cursor for the next page. A cursor keeps the
+     * order it was issued for, as Supabase's does.
+     */
+    async listV2(
+      user: AuthenticatedUser,
+      bucketId: string,
+      q: {
+        prefix?: string;
+        limit?: number;
+        cursor?: string;
+        withDelimiter?: boolean;
+        sortColumn?: ListV2SortColumn;
+        sortOrder?: 'asc' | 'desc';
+      },
+    ) {
+      const prefix = q.prefix ?? '';
+      if (prefix) refuseControlCharacters('prefix', prefix);
+      const limit = Math.min(q.limit ?? 1000, 1000);
+      const cursor = q.cursor ? decodeListV2Cursor(q.cursor) : undefined;
+      const sortColumn = cursor?.sortColumn ?? q.sortColumn ?? 'name';
+      const descending = cursor ? cursor.descending : q.sortOrder === 'desc';
+      const delimited = q.withDelimiter === true;
+      const rows = await asUser(user, async (tx) => {
+        const bucket = await requireBucket(tx, bucketId);
+        return listV2Repository.page(tx, {
+          bucketId: bucket.id,
+          prefix,
+          delimited,
+          sortColumn,
+          descending,
+          after: cursor?.after,
+          limit: limit + 1,
+        });
+      });
+      const hasNext = rows.length > limit;
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        hasNext,
+        nextCursor:
+          hasNext && last ? encodeListV2Cursor({ after: positionAfter(last), sortColumn, descending }) : undefined,
+        nextCursorKey: hasNext && last ? last.entry : undefined,
+        rows: page,
+        // The file's own name within its folder, as Supabase's `key` when listing with folders.
+        keyOf: (name: string) => (delimited ? name.slice(name.lastIndexOf('/') + 1) : undefined),
+      };
     },
 
     async remove(user: AuthenticatedUser, bucketId: string, names: string[]) {
