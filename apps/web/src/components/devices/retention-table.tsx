@@ -100,7 +100,7 @@ export function RetentionTable({ sources }: { sources: DeviceSource[] }) {
         or always), or deleted when no thinning is set. Past its budget, a source raises a notification. Applied
         nightly.
       </p>
-      <div className="min-w-0 overflow-x-auto">
+      <div className="relative min-w-0 overflow-x-auto">
         <table
           className="w-full min-w-[46rem] text-sm"
           aria-label="Retention per source"
