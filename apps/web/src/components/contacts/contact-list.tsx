@@ -75,7 +75,12 @@ function useFullList(initial: ContactRow[], total: number, truncated: boolean, s
     return () => abort.abort();
     // `initial` is new on every render of the page; `stamp` says when its data changed.
   }, [stamp, complete, attempt]);
-  return [full, () => setAttempt((n) => n + 1)];
+  // Retrying clears the failure at once: the alert goes while the list is fetched again.
+  const retry = () => {
+    setFull({ state: 'loading' });
+    setAttempt((n) => n + 1);
+  };
+  return [full, retry];
 }
 
 export function ContactList({ initial, total, truncated, stamp }: ContactListProps) {
