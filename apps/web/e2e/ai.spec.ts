@@ -101,7 +101,8 @@ test('AI privacy settings: data classes and the egress audit', async () => {
   await expect(audit.getByRole('row')).toHaveCount(1 + 3);
   await expect(audit.getByText('Answered')).toBeVisible();
   await expect(audit.getByText('Stopped').first()).toBeVisible();
-  const notes = page.getByLabel('Class of Notes');
+  // By role: a streamed copy of the table can sit hidden in the DOM for a moment, and a label query would see both.
+  const notes = page.getByRole('combobox', { name: 'Class of Notes' });
   await expect(notes).toHaveValue('normal');
   await notes.selectOption('sensitive');
   await expect(page.getByRole('status').filter(VISIBLE)).toHaveText('Saved for Notes.');
