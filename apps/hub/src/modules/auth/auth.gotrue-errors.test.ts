@@ -1,32 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createClient, isAuthApiError, type SupabaseClient } from '@supabase/supabase-js';
+import { isAuthApiError } from '@supabase/supabase-js';
 import { SignJWT } from 'jose';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
-import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { listeningHub, supabaseClient } from '../../../test/supabase.ts';
+import type { TestHub } from '../../../test/hub.ts';
 import { signUpUser } from '../../../test/users.ts';
-import type { AuthModule } from './index.ts';
 
 /**
  * GoTrue's error answers in the hub's claimed scope, through supabase-js itself: every
  * /auth/v1 answer (unknown routes too) in GoTrue's shape, bad JWTs as GoTrue's 403 bad_jwt,
  * and a configurable minimum password length worded as GoTrue words it.
  */
-const env = {
-  AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000',
-  AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000',
-  AUTH_PASSWORD_MIN_LENGTH: '12',
-};
-
-function client(url: string, key: string): SupabaseClient {
-  return createClient(url, key, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never },
-  });
-}
+const env = { AUTH_PASSWORD_MIN_LENGTH: '12' };
 
 describe.each(testDatabaseKinds())('GoTrue error answers with supabase-js on %s', (kind) => {
   let hub: TestHub;
@@ -34,15 +21,12 @@ describe.each(testDatabaseKinds())('GoTrue error answers with supabase-js on %s'
   let anonKey: string;
 
   beforeAll(async () => {
-    hub = await createTestHub(kind, env);
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    anonKey = (hub.modules.find((m) => m.name === 'auth') as AuthModule).anonKey;
+    ({ hub, url, anonKey } = await listeningHub(kind, env));
   }, 180_000);
   afterAll(() => hub?.close());
 
   it('answers routes it lacks with a GoTrue 404 that supabase-js reads as an AuthApiError, not raw JSON', async () => {
-    const { error } = await client(url, anonKey).auth.signInWithOtp({ email: 'someone@example.test' });
+    const { error } = await supabaseClient(url, anonKey).auth.signInWithOtp({ email: 'someone@example.test' });
     expect(isAuthApiError(error)).toBe(true);
     expect(error).toMatchObject({ status: 404, code: 'not_found' });
     expect(error!.message).toMatch(/^There is no POST \/auth\/v1\/otp endpoint/);
@@ -83,7 +67,7 @@ describe.each(testDatabaseKinds())('GoTrue error answers with supabase-js on %s'
       [expired, 'invalid JWT: unable to parse or verify signature, token has invalid claims: token is expired'],
       [forged, 'invalid JWT: unable to parse or verify signature, token signature is invalid: signature is invalid'],
     ];
-    const supabase = client(url, anonKey);
+    const supabase = supabaseClient(url, anonKey);
     for (const [token, message] of cases) {
       const got = await supabase.auth.getUser(token);
       expect(got.data.user).toBeNull();
@@ -102,7 +86,7 @@ describe.each(testDatabaseKinds())('GoTrue error answers with supabase-js on %s'
   });
 
   it('takes the minimum password length from AUTH_PASSWORD_MIN_LENGTH and says it as GoTrue does', async () => {
-    const supabase = client(url, anonKey);
+    const supabase = supabaseClient(url, anonKey);
     const email = `len-${Math.random().toString(36).slice(2, 8)}@example.test`;
     const short = await supabase.auth.signUp({ email, password: 'elevenchars' });
     expect(short.error).toMatchObject({ status: 422, code: 'weak_password', reasons: ['length'] });

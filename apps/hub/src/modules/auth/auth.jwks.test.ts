@@ -1,22 +1,18 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
-import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { listeningHub, supabaseClient } from '../../../test/supabase.ts';
+import type { TestHub } from '../../../test/hub.ts';
 import { loadOrCreateSigningKey } from './auth.signing-key.ts';
-import type { AuthModule } from './index.ts';
 
 /**
  * Asymmetric access tokens: the hub signs with its own ES256 key and publishes it at
  * /auth/v1/.well-known/jwks.json, so supabase-js getClaims() verifies without asking the hub.
  */
-const env = { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000', AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000' };
-
 describe.each(testDatabaseKinds())('ES256 tokens and the JWKS on %s', (kind) => {
   let hub: TestHub;
   let url: string;
@@ -25,22 +21,13 @@ describe.each(testDatabaseKinds())('ES256 tokens and the JWKS on %s', (kind) => 
   let supabase: SupabaseClient;
 
   beforeAll(async () => {
-    hub = await createTestHub(kind, env);
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    anonKey = (hub.modules.find((m) => m.name === 'auth') as AuthModule).anonKey;
-    supabase = createClient(url, anonKey, {
-      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-      realtime: { transport: WebSocket as never },
-      global: {
-        // Records every request supabase-js makes, to see what getClaims() asks the hub.
-        fetch: (input: string | URL | Request, init?: RequestInit) => {
-          requested.push(
-            `${init?.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname}`,
-          );
-          return fetch(input, init);
-        },
-      },
+    ({ hub, url, anonKey } = await listeningHub(kind));
+    // Records every request supabase-js makes, to see what getClaims() asks the hub.
+    supabase = supabaseClient(url, anonKey, {}, (input: string | URL | Request, init?: RequestInit) => {
+      requested.push(
+        `${init?.method ?? 'GET'} ${new URL(String(input instanceof Request ? input.url : input)).pathname}`,
+      );
+      return fetch(input, init);
     });
   }, 180_000);
   afterAll(() => hub?.close());

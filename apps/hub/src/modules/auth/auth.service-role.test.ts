@@ -1,31 +1,18 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { decodeJwt } from 'jose';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
-import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { listeningHub, supabaseClient, uniqueName } from '../../../test/supabase.ts';
+import type { TestHub } from '../../../test/hub.ts';
 import { signUpUser, type SignedUpUser } from '../../../test/users.ts';
-import type { AuthModule } from './index.ts';
 
 /**
  * The service_role key, through supabase-js: the hub issues it beside the anon key (a file
  * only the operator reads), it manages buckets across users as Supabase lets it, and it is
  * refused wherever a user is required.
  */
-const env = { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000', AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000' };
-const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
-
-function client(url: string, key: string, headers: Record<string, string> = {}): SupabaseClient {
-  return createClient(url, key, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never },
-    global: { headers },
-  });
-}
-
 describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
   let hub: TestHub;
   let url: string;
@@ -36,14 +23,11 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
   let admin: SupabaseClient;
 
   beforeAll(async () => {
-    hub = await createTestHub(kind, env);
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    anonKey = (hub.modules.find((m) => m.name === 'auth') as AuthModule).anonKey;
+    ({ hub, url, anonKey } = await listeningHub(kind));
     // The operator's copy: the hub exposes it nowhere else.
     serviceKey = readFileSync(join(hub.dataDir, 'service-role-key'), 'utf8').trim();
     [alice, bob] = [await signUpUser(hub), await signUpUser(hub)];
-    admin = client(url, serviceKey);
+    admin = supabaseClient(url, serviceKey);
   }, 180_000);
   afterAll(() => hub?.close());
 
@@ -55,9 +39,9 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
   });
 
   it('lists, reads, updates and deletes any user’s bucket in storage, as Supabase lets it', async () => {
-    const aliceClient = client(url, anonKey, { Authorization: `Bearer ${alice.accessToken}` });
-    const bobClient = client(url, anonKey, { Authorization: `Bearer ${bob.accessToken}` });
-    const [a, b] = [unique('alice'), unique('bob')];
+    const aliceClient = supabaseClient(url, anonKey, { Authorization: `Bearer ${alice.accessToken}` });
+    const bobClient = supabaseClient(url, anonKey, { Authorization: `Bearer ${bob.accessToken}` });
+    const [a, b] = [uniqueName('alice'), uniqueName('bob')];
     expect((await aliceClient.storage.createBucket(a)).error).toBeNull();
     expect((await bobClient.storage.createBucket(b)).error).toBeNull();
 
@@ -80,8 +64,8 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
   });
 
   it('never acts as a user: refused on user routes of storage, the REST API and /auth/v1/user', async () => {
-    const bucket = unique('mine');
-    const aliceClient = client(url, anonKey, { Authorization: `Bearer ${alice.accessToken}` });
+    const bucket = uniqueName('mine');
+    const aliceClient = supabaseClient(url, anonKey, { Authorization: `Bearer ${alice.accessToken}` });
     await aliceClient.storage.createBucket(bucket);
     await aliceClient.storage.from(bucket).upload('secret.txt', Buffer.from('secret'), { contentType: 'text/plain' });
 
@@ -91,7 +75,7 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
     expect(
       (await admin.storage.from(bucket).upload('planted.txt', Buffer.from('x'), { contentType: 'text/plain' })).error,
     ).toMatchObject({ status: 401 });
-    expect((await admin.storage.createBucket(unique('svc'))).error).toMatchObject({ status: 401 });
+    expect((await admin.storage.createBucket(uniqueName('svc'))).error).toMatchObject({ status: 401 });
     expect((await admin.storage.emptyBucket(bucket)).error).toMatchObject({ status: 401 });
     expect((await aliceClient.storage.from(bucket).list()).data!.map((o) => o.name)).toEqual(['secret.txt']);
 
@@ -125,7 +109,7 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
       app_metadata: { plan: 'home', provider: 'email', providers: ['email'] },
     });
     expect(created.data.user!.email_confirmed_at).toEqual(expect.any(String));
-    const person = client(url, anonKey);
+    const person = supabaseClient(url, anonKey);
     const signedIn = await person.auth.signInWithPassword({ email, password: 'a good long password' });
     expect(signedIn.error).toBeNull();
 
@@ -149,24 +133,27 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
     });
     expect(updated.data.user?.user_metadata).toEqual({ name: 'Ada', city: 'London' });
     expect(
-      (await client(url, anonKey).auth.signInWithPassword({ email, password: 'another long password' })).error,
+      (await supabaseClient(url, anonKey).auth.signInWithPassword({ email, password: 'another long password' })).error,
     ).toBeNull();
 
     // A ban ends the sessions at once and refuses sign-in until lifted.
     expect((await users.updateUserById(id, { ban_duration: '24h' })).error).toBeNull();
     expect(await userStatus(signedIn.data.session!.access_token)).toBe(403);
     expect(
-      (await client(url, anonKey).auth.signInWithPassword({ email, password: 'another long password' })).error,
+      (await supabaseClient(url, anonKey).auth.signInWithPassword({ email, password: 'another long password' })).error,
     ).toMatchObject({
       code: 'user_banned',
     });
     expect((await users.updateUserById(id, { ban_duration: 'none' })).error).toBeNull();
-    const again = await client(url, anonKey).auth.signInWithPassword({ email, password: 'another long password' });
+    const again = await supabaseClient(url, anonKey).auth.signInWithPassword({
+      email,
+      password: 'another long password',
+    });
     expect(again.error).toBeNull();
 
     // Hard delete: the user, their sessions and rows go (their buckets and files too).
-    const own = client(url, anonKey, { Authorization: `Bearer ${again.data.session!.access_token}` });
-    const bucket = unique('gone');
+    const own = supabaseClient(url, anonKey, { Authorization: `Bearer ${again.data.session!.access_token}` });
+    const bucket = uniqueName('gone');
     expect((await own.storage.createBucket(bucket)).error).toBeNull();
     expect(
       (await own.storage.from(bucket).upload('f.txt', Buffer.from('f'), { contentType: 'text/plain' })).error,
@@ -184,7 +171,7 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
     const created = await users.createUser({ email, password: 'a good long password' });
     expect(created.data.user!.email_confirmed_at).toBeNull();
     expect(
-      (await client(url, anonKey).auth.signInWithPassword({ email, password: 'a good long password' })).error,
+      (await supabaseClient(url, anonKey).auth.signInWithPassword({ email, password: 'a good long password' })).error,
     ).toMatchObject({
       status: 400,
       code: 'email_not_confirmed',
@@ -194,12 +181,12 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
     // The soft-deleted row keeps no claim on the email.
     expect((await users.createUser({ email, password: 'a good long password', email_confirm: true })).error).toBeNull();
 
-    const asUser = client(url, anonKey, { Authorization: `Bearer ${alice.accessToken}` });
+    const asUser = supabaseClient(url, anonKey, { Authorization: `Bearer ${alice.accessToken}` });
     for (const attempt of [
       asUser.auth.admin.listUsers(),
       asUser.auth.admin.getUserById(bob.id),
       asUser.auth.admin.deleteUser(bob.id),
-      client(url, anonKey).auth.admin.createUser({ email: 'x@example.test', password: 'a good long password' }),
+      supabaseClient(url, anonKey).auth.admin.createUser({ email: 'x@example.test', password: 'a good long password' }),
     ]) {
       expect((await attempt).error).toMatchObject({ status: 403, code: 'not_admin', message: 'User not allowed' });
     }

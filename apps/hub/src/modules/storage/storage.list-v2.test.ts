@@ -1,23 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import WebSocket from 'ws';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
-import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { listeningHub, supabaseClient, uniqueName } from '../../../test/supabase.ts';
+import type { TestHub } from '../../../test/hub.ts';
 import { signUpUser } from '../../../test/users.ts';
-import type { AuthModule } from '../auth/index.ts';
 
 /** list-v2 through storage-js's listV2: prefixes, folders, limits and cursors as Supabase pages them. */
-const env = { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000', AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000' };
-const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
-
-function client(url: string, key: string, token: string): SupabaseClient {
-  return createClient(url, key, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never },
-    global: { headers: { Authorization: `Bearer ${token}` } },
-  });
-}
 
 // Upload order is creation order; names sort bytewise ("B" before "a", "." before "/").
 const paths = ['docs/two.txt', 'a.txt', 'docs/deep/three.txt', 'B.txt', 'docsy.txt', 'zeta/z.txt', 'docs/one.txt'];
@@ -30,13 +18,12 @@ describe.each(testDatabaseKinds())('list-v2 through storage-js on %s', (kind) =>
   let bucket: string;
 
   beforeAll(async () => {
-    hub = await createTestHub(kind, env);
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    const anonKey = (hub.modules.find((m) => m.name === 'auth') as AuthModule).anonKey;
-    alice = client(url, anonKey, (await signUpUser(hub)).accessToken);
-    bob = client(url, anonKey, (await signUpUser(hub)).accessToken);
-    bucket = unique('v2');
+    const started = await listeningHub(kind);
+    hub = started.hub;
+    const { url, anonKey } = started;
+    alice = supabaseClient(url, anonKey, { Authorization: `Bearer ${(await signUpUser(hub)).accessToken}` });
+    bob = supabaseClient(url, anonKey, { Authorization: `Bearer ${(await signUpUser(hub)).accessToken}` });
+    bucket = uniqueName('v2');
     await alice.storage.createBucket(bucket);
     for (const path of paths) {
       const { error } = await alice.storage.from(bucket).upload(path, Buffer.from(path), { contentType: 'text/plain' });

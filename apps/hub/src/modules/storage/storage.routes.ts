@@ -474,36 +474,24 @@ export function storageRoutes(service: StorageService) {
             return service.createSignedUrls(user, request.params.bucketId, request.body.paths, request.body.expiresIn);
           },
         );
-        app.get(
-          '/object/info/:bucketId/*',
-          {
-            schema: {
-              tags,
-              summary: "An object's metadata",
-              params: objectParams,
-              response: { 200: objectInfoResponse },
+        // storage-js asks at /object/info/…; Supabase also serves it under /authenticated/.
+        for (const path of ['/object/info/:bucketId/*', '/object/info/authenticated/:bucketId/*']) {
+          app.get(
+            path,
+            {
+              schema: {
+                tags,
+                summary: "An object's metadata",
+                params: objectParams,
+                response: { 200: objectInfoResponse },
+              },
             },
-          },
-          async (request) => {
-            const user = await requireUser(request);
-            return toObjectInfo(await service.getObjectInfo(user, request.params.bucketId, request.params['*']));
-          },
-        );
-        app.get(
-          '/object/info/authenticated/:bucketId/*',
-          {
-            schema: {
-              tags,
-              summary: "An object's metadata",
-              params: objectParams,
-              response: { 200: objectInfoResponse },
+            async (request) => {
+              const user = await requireUser(request);
+              return toObjectInfo(await service.getObjectInfo(user, request.params.bucketId, request.params['*']));
             },
-          },
-          async (request) => {
-            const user = await requireUser(request);
-            return toObjectInfo(await service.getObjectInfo(user, request.params.bucketId, request.params['*']));
-          },
-        );
+          );
+        }
         app.get(
           '/object/info/public/:bucketId/*',
           {

@@ -143,6 +143,66 @@ export function createStorageService(deps: StorageServiceDeps) {
     return bucket;
   }
 
+  // Bucket operations shared by a user's token (run under RLS: only their own buckets) and
+  // the service_role key (run as the system); the caller picks the transaction and the actor.
+  type Actor = ReturnType<typeof actor> | typeof serviceRoleActor;
+  type BucketChanges = { public?: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null };
+
+  function listBucketsIn(tx: Sql, q: BucketListQuery) {
+    return repo.listBuckets(tx, {
+      limit: q.limit ?? 1000,
+      offset: q.offset ?? 0,
+      search: q.search || undefined,
+      sortColumn: q.sortColumn ?? 'name',
+      descending: q.sortOrder === 'desc',
+    });
+  }
+
+  async function updateBucketIn(tx: Sql, id: string, changes: ReturnType<typeof checkedChanges>, by: Actor) {
+    const current = await requireBucket(tx, id, true);
+    const row = await repo.updateBucket(tx, current.id, {
+      public: changes.public ?? current.public,
+      fileSizeLimit: changes.fileSizeLimit,
+      allowedMimeTypes: changes.allowedMimeTypes,
+    });
+    if (!row) throw new BucketNotFoundError();
+    await outbox.append(tx, {
+      type: 'storage.BucketUpdated',
+      ownerId: row.owner_id,
+      subject: row.id,
+      actor: by,
+      data: {
+        bucketId: row.id,
+        public: row.public,
+        fileSizeLimit: toNumber(row.file_size_limit),
+        allowedMimeTypes: row.allowed_mime_types,
+      },
+    });
+    return row;
+  }
+
+  async function deleteBucketIn(tx: Sql, id: string, by: Actor) {
+    const bucket = await requireBucket(tx, id, true);
+    if (await repo.bucketHasObjects(tx, bucket.id)) {
+      throw new ConflictError(`Bucket "${bucket.id}" is not empty: empty it first.`, 'bucket_not_empty');
+    }
+    await repo.deleteBucket(tx, bucket.id);
+    await outbox.append(tx, {
+      type: 'storage.BucketDeleted',
+      ownerId: bucket.owner_id,
+      subject: bucket.id,
+      actor: by,
+      data: { bucketId: bucket.id },
+    });
+  }
+
+  /** Checks changes before any transaction: bad input is refused with nothing opened. */
+  const checkedChanges = (input: BucketChanges) => ({
+    public: input.public,
+    fileSizeLimit: parseSizeLimit(input.fileSizeLimit),
+    allowedMimeTypes: validateMimeTypes(input.allowedMimeTypes),
+  });
+
   /** Deletes blobs after their rows are gone; a failure only leaves an orphan, logged. */
   async function dropBlobs(keys: string[]) {
     if (keys.length === 0) return;
@@ -215,50 +275,16 @@ export function createStorageService(deps: StorageServiceDeps) {
 
     listBuckets(user: AuthenticatedUser, q: BucketListQuery) {
       if (q.search) refuseControlCharacters('search', q.search);
-      return asUser(user, (tx) =>
-        repo.listBuckets(tx, {
-          limit: q.limit ?? 1000,
-          offset: q.offset ?? 0,
-          search: q.search || undefined,
-          sortColumn: q.sortColumn ?? 'name',
-          descending: q.sortOrder === 'desc',
-        }),
-      );
+      return asUser(user, (tx) => listBucketsIn(tx, q));
     },
 
     getBucket(user: AuthenticatedUser, id: string) {
       return asUser(user, (tx) => requireBucket(tx, id));
     },
 
-    async updateBucket(
-      user: AuthenticatedUser,
-      id: string,
-      input: { public?: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null },
-    ) {
-      const fileSizeLimit = parseSizeLimit(input.fileSizeLimit);
-      const allowedMimeTypes = validateMimeTypes(input.allowedMimeTypes);
-      return asUser(user, async (tx) => {
-        const current = await requireBucket(tx, id, true);
-        const row = await repo.updateBucket(tx, current.id, {
-          public: input.public ?? current.public,
-          fileSizeLimit,
-          allowedMimeTypes,
-        });
-        if (!row) throw new BucketNotFoundError();
-        await outbox.append(tx, {
-          type: 'storage.BucketUpdated',
-          ownerId: user.id,
-          subject: row.id,
-          actor: actor(user),
-          data: {
-            bucketId: row.id,
-            public: row.public,
-            fileSizeLimit: toNumber(row.file_size_limit),
-            allowedMimeTypes: row.allowed_mime_types,
-          },
-        });
-        return row;
-      });
+    updateBucket(user: AuthenticatedUser, id: string, input: BucketChanges) {
+      const changes = checkedChanges(input);
+      return asUser(user, (tx) => updateBucketIn(tx, id, changes, actor(user)));
     },
 
     async emptyBucket(user: AuthenticatedUser, id: string) {
@@ -278,20 +304,7 @@ export function createStorageService(deps: StorageServiceDeps) {
     },
 
     async deleteBucket(user: AuthenticatedUser, id: string) {
-      await asUser(user, async (tx) => {
-        const bucket = await requireBucket(tx, id, true);
-        if (await repo.bucketHasObjects(tx, bucket.id)) {
-          throw new ConflictError(`Bucket "${bucket.id}" is not empty: empty it first.`, 'bucket_not_empty');
-        }
-        await repo.deleteBucket(tx, bucket.id);
-        await outbox.append(tx, {
-          type: 'storage.BucketDeleted',
-          ownerId: user.id,
-          subject: bucket.id,
-          actor: actor(user),
-          data: { bucketId: bucket.id },
-        });
-      });
+      await asUser(user, (tx) => deleteBucketIn(tx, id, actor(user)));
     },
 
     // ---- bucket administration with the service_role key -------------------------------
@@ -301,63 +314,17 @@ export function createStorageService(deps: StorageServiceDeps) {
     admin: {
       listBuckets(q: BucketListQuery) {
         if (q.search) refuseControlCharacters('search', q.search);
-        return db.asSystem((tx) =>
-          repo.listBuckets(tx, {
-            limit: q.limit ?? 1000,
-            offset: q.offset ?? 0,
-            search: q.search || undefined,
-            sortColumn: q.sortColumn ?? 'name',
-            descending: q.sortOrder === 'desc',
-          }),
-        );
+        return db.asSystem((tx) => listBucketsIn(tx, q));
       },
       getBucket(id: string) {
         return db.asSystem((tx) => requireBucket(tx, id));
       },
-      async updateBucket(
-        id: string,
-        input: { public?: boolean; fileSizeLimit?: number | string | null; allowedMimeTypes?: string[] | null },
-      ) {
-        const fileSizeLimit = parseSizeLimit(input.fileSizeLimit);
-        const allowedMimeTypes = validateMimeTypes(input.allowedMimeTypes);
-        return db.asSystem(async (tx) => {
-          const current = await requireBucket(tx, id, true);
-          const row = await repo.updateBucket(tx, current.id, {
-            public: input.public ?? current.public,
-            fileSizeLimit,
-            allowedMimeTypes,
-          });
-          if (!row) throw new BucketNotFoundError();
-          await outbox.append(tx, {
-            type: 'storage.BucketUpdated',
-            ownerId: row.owner_id,
-            subject: row.id,
-            actor: serviceRoleActor,
-            data: {
-              bucketId: row.id,
-              public: row.public,
-              fileSizeLimit: toNumber(row.file_size_limit),
-              allowedMimeTypes: row.allowed_mime_types,
-            },
-          });
-          return row;
-        });
+      updateBucket(id: string, input: BucketChanges) {
+        const changes = checkedChanges(input);
+        return db.asSystem((tx) => updateBucketIn(tx, id, changes, serviceRoleActor));
       },
       async deleteBucket(id: string) {
-        await db.asSystem(async (tx) => {
-          const bucket = await requireBucket(tx, id, true);
-          if (await repo.bucketHasObjects(tx, bucket.id)) {
-            throw new ConflictError(`Bucket "${bucket.id}" is not empty: empty it first.`, 'bucket_not_empty');
-          }
-          await repo.deleteBucket(tx, bucket.id);
-          await outbox.append(tx, {
-            type: 'storage.BucketDeleted',
-            ownerId: bucket.owner_id,
-            subject: bucket.id,
-            actor: serviceRoleActor,
-            data: { bucketId: bucket.id },
-          });
-        });
+        await db.asSystem((tx) => deleteBucketIn(tx, id, serviceRoleActor));
       },
     },
 

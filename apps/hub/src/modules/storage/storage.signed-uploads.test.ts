@@ -1,30 +1,18 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import WebSocket from 'ws';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateSecretFile } from '../../platform/secret-files.ts';
 import { testDatabaseKinds } from '../../../test/databases.ts';
-import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { listeningHub, supabaseClient, uniqueName } from '../../../test/supabase.ts';
+import type { TestHub } from '../../../test/hub.ts';
 import { signUpUser } from '../../../test/users.ts';
-import type { AuthModule } from '../auth/index.ts';
 import { createUploadTokenSigner } from './storage.upload-tokens.ts';
 
 /**
  * Signed upload URLs through storage-js itself: createSignedUploadUrl by the bucket's owner,
  * uploadToSignedUrl by anyone holding the URL, and the refusals Supabase Storage words.
  */
-const env = { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000', AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000' };
-const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
-
-function client(url: string, key: string, headers: Record<string, string> = {}): SupabaseClient {
-  return createClient(url, key, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never },
-    global: { headers },
-  });
-}
 
 /** Every blob file the fs backend holds (objects and unfinished uploads). */
 function blobFiles(dataDir: string): string[] {
@@ -54,20 +42,17 @@ describe.each(testDatabaseKinds())('signed upload URLs through storage-js on %s'
   let aliceToken: string;
 
   beforeAll(async () => {
-    hub = await createTestHub(kind, env);
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    anonKey = (hub.modules.find((m) => m.name === 'auth') as AuthModule).anonKey;
+    ({ hub, url, anonKey } = await listeningHub(kind));
     aliceToken = (await signUpUser(hub)).accessToken;
-    alice = client(url, anonKey, { Authorization: `Bearer ${aliceToken}` });
-    bob = client(url, anonKey, { Authorization: `Bearer ${(await signUpUser(hub)).accessToken}` });
+    alice = supabaseClient(url, anonKey, { Authorization: `Bearer ${aliceToken}` });
+    bob = supabaseClient(url, anonKey, { Authorization: `Bearer ${(await signUpUser(hub)).accessToken}` });
     // Whoever holds the URL: only the anon key, no user.
-    stranger = client(url, anonKey);
+    stranger = supabaseClient(url, anonKey);
   }, 180_000);
   afterAll(() => hub?.close());
 
   it('lets anyone holding the URL upload that one object, as the signer, for two hours', async () => {
-    const bucket = unique('inbox');
+    const bucket = uniqueName('inbox');
     await alice.storage.createBucket(bucket);
     const signed = await alice.storage.from(bucket).createSignedUploadUrl('scans/page one.txt');
     expect(signed.error).toBeNull();
@@ -110,7 +95,7 @@ describe.each(testDatabaseKinds())('signed upload URLs through storage-js on %s'
   });
 
   it('signs only where the signer may write: their bucket, a new object unless upsert', async () => {
-    const bucket = unique('mine');
+    const bucket = uniqueName('mine');
     await alice.storage.createBucket(bucket);
     await alice.storage.from(bucket).upload('taken.txt', Buffer.from('v1'), { contentType: 'text/plain' });
 
@@ -131,7 +116,7 @@ describe.each(testDatabaseKinds())('signed upload URLs through storage-js on %s'
     expect((await stranger.storage.from(bucket).createSignedUploadUrl('x.txt')).error).toMatchObject({ status: 401 });
     // The service_role key acts for no user, so it has nobody to sign as (as every object operation).
     const serviceKey = readFileSync(join(hub.dataDir, 'service-role-key'), 'utf8').trim();
-    const operator = client(url, serviceKey);
+    const operator = supabaseClient(url, serviceKey);
     expect((await operator.storage.from(bucket).createSignedUploadUrl('x.txt')).error).toMatchObject({ status: 401 });
     // A path that could mean something else is refused before anything is signed.
     const dotted = await fetch(`${url}/storage/v1/object/upload/sign/${bucket}/a%5Cb.txt`, {
@@ -142,7 +127,7 @@ describe.each(testDatabaseKinds())('signed upload URLs through storage-js on %s'
   });
 
   it('refuses bad, altered, expired and other-path tokens as Supabase words them, storing nothing', async () => {
-    const bucket = unique('guarded');
+    const bucket = uniqueName('guarded');
     await alice.storage.createBucket(bucket);
     const { token } = (await alice.storage.from(bucket).createSignedUploadUrl('ok.txt')).data!;
     const before = blobFiles(hub.dataDir).length;
@@ -200,7 +185,7 @@ describe.each(testDatabaseKinds())('signed upload URLs through storage-js on %s'
   });
 
   it("holds the upload to the bucket's size and type limits", async () => {
-    const bucket = unique('limited');
+    const bucket = uniqueName('limited');
     await alice.storage.createBucket(bucket, { public: false, fileSizeLimit: 10, allowedMimeTypes: ['text/plain'] });
     const before = blobFiles(hub.dataDir).length;
     const big = (await alice.storage.from(bucket).createSignedUploadUrl('big.txt')).data!;

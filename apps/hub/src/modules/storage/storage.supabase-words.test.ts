@@ -1,28 +1,15 @@
-import type { AddressInfo } from 'node:net';
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import WebSocket from 'ws';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
-import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { listeningHub, supabaseClient, uniqueName } from '../../../test/supabase.ts';
+import type { TestHub } from '../../../test/hub.ts';
 import { signUpUser } from '../../../test/users.ts';
-import type { AuthModule } from '../auth/index.ts';
 
 /**
  * Storage's answers worded and shaped as Supabase Storage's, through storage-js: the
  * messages users match on, decimal size units, the upload's whole content type, `{}`
  * metadata, and route-level 404s for routes the hub does not serve.
  */
-const env = { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000', AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000' };
-const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 8)}`;
-
-function client(url: string, key: string, headers: Record<string, string> = {}): SupabaseClient {
-  return createClient(url, key, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never },
-    global: { headers },
-  });
-}
-
 describe.each(testDatabaseKinds())('storage answers in Supabase words on %s', (kind) => {
   let hub: TestHub;
   let url: string;
@@ -31,32 +18,29 @@ describe.each(testDatabaseKinds())('storage answers in Supabase words on %s', (k
   let aliceToken: string;
 
   beforeAll(async () => {
-    hub = await createTestHub(kind, env);
-    await hub.app.listen({ port: 0, host: '127.0.0.1' });
-    url = `http://127.0.0.1:${(hub.app.server.address() as AddressInfo).port}`;
-    anonKey = (hub.modules.find((m) => m.name === 'auth') as AuthModule).anonKey;
+    ({ hub, url, anonKey } = await listeningHub(kind));
     const user = await signUpUser(hub);
     aliceToken = user.accessToken;
-    alice = client(url, anonKey, { Authorization: `Bearer ${user.accessToken}` });
+    alice = supabaseClient(url, anonKey, { Authorization: `Bearer ${user.accessToken}` });
   }, 180_000);
   afterAll(() => hub?.close());
 
   it('says "Bucket not found", "Object not found" and refuses bad JWTs as Storage (jose) words them', async () => {
     const missing = await alice.storage.getBucket('no-such-bucket');
     expect(missing.error).toMatchObject({ message: 'Bucket not found', status: 404, statusCode: '404' });
-    const bucket = unique('words');
+    const bucket = uniqueName('words');
     await alice.storage.createBucket(bucket);
     const object = await alice.storage.from(bucket).download('nothing.txt');
     expect(object.error).toMatchObject({ status: 404 });
     const info = await alice.storage.from(bucket).info('nothing.txt');
     expect(info.error).toMatchObject({ message: 'Object not found', statusCode: '404' });
 
-    const garbage = await client(url, anonKey, { Authorization: 'Bearer not-a-jwt' }).storage.listBuckets();
+    const garbage = await supabaseClient(url, anonKey, { Authorization: 'Bearer not-a-jwt' }).storage.listBuckets();
     expect(garbage.error).toMatchObject({ message: 'Invalid Compact JWS', status: 401 });
   });
 
   it('reads fileSizeLimit strings in decimal units and words the size and mime refusals as Supabase does', async () => {
-    const bucket = unique('limits');
+    const bucket = uniqueName('limits');
     expect(
       (await alice.storage.createBucket(bucket, { public: false, fileSizeLimit: '20mb', allowedMimeTypes: ['text/*'] }))
         .error,
@@ -83,14 +67,14 @@ describe.each(testDatabaseKinds())('storage answers in Supabase words on %s', (k
       .upload('pic.png', Buffer.from('png'), { contentType: 'image/png' });
     expect(wrongType.error).toMatchObject({ message: 'mime type image/png is not supported', status: 415 });
     expect(
-      (await alice.storage.createBucket(unique('bad'), { public: false, fileSizeLimit: '20 parsecs' })).error,
+      (await alice.storage.createBucket(uniqueName('bad'), { public: false, fileSizeLimit: '20 parsecs' })).error,
     ).toMatchObject({
       status: 400,
     });
   });
 
   it('keeps the upload content type whole (charset too), answers metadata {} and says the bucket was emptied', async () => {
-    const bucket = unique('types');
+    const bucket = uniqueName('types');
     await alice.storage.createBucket(bucket, { public: false, allowedMimeTypes: ['text/plain'] });
     const up = await alice.storage
       .from(bucket)
@@ -113,7 +97,7 @@ describe.each(testDatabaseKinds())('storage answers in Supabase words on %s', (k
   });
 
   it('answers routes it lacks with a route-level 404, never "Bucket not found"', async () => {
-    const bucket = unique('routes');
+    const bucket = uniqueName('routes');
     await alice.storage.createBucket(bucket);
     const headers = { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json' };
     for (const [method, path] of [
