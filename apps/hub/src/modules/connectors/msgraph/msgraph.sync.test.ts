@@ -3,7 +3,7 @@ import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
 import { composeOver, eventually } from '../test/support.ts';
-import { msgraphStandIn, registerApp, signIn } from './test/support.ts';
+import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
 import { put, remove, type StandInAccount } from './test/stand-in/state.ts';
@@ -51,22 +51,7 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     return rows[0];
   }
 
-  /** Requests a sync and waits until a run newer than `after` finished. */
-  async function syncNow(after = Date.now()) {
-    const requested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/sync`);
-    expect([202, 409]).toContain(requested.statusCode);
-    return eventually(
-      async () => {
-        const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
-        const done =
-          view.sync.state === 'idle' && view.sync.lastSuccessAt && Date.parse(view.sync.lastSuccessAt) >= after - 5;
-        if (view.sync.lastError && view.sync.state === 'idle' && !done) throw new Error(view.sync.lastError);
-        return done ? view : undefined;
-      },
-      'a finished sync',
-      90_000,
-    );
-  }
+  const syncNow = (after?: number) => syncAndWait(hub, alice, connectionId, after);
 
   beforeAll(async () => {
     const started = await msgraphStandIn();

@@ -8,7 +8,7 @@ import type { Ingest } from '../../graph/index.ts';
 import { threadIdOf } from '../../messages/messages.threads.ts';
 import type { ConnectorsModule } from '../index.ts';
 import { eventually } from '../test/support.ts';
-import { msgraphStandIn, registerApp, signIn } from './test/support.ts';
+import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { sentResponses } from './test/stand-in/calendar-write.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
@@ -56,21 +56,7 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     return rows[0];
   }
 
-  async function syncNow(after = Date.now()) {
-    const requested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/sync`);
-    expect([202, 409]).toContain(requested.statusCode);
-    return eventually(
-      async () => {
-        const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
-        const done =
-          view.sync.state === 'idle' && view.sync.lastSuccessAt && Date.parse(view.sync.lastSuccessAt) >= after - 5;
-        if (view.sync.lastError && view.sync.state === 'idle' && !done) throw new Error(view.sync.lastError);
-        return done ? view : undefined;
-      },
-      'a finished sync',
-      90_000,
-    );
-  }
+  const syncNow = (after?: number) => syncAndWait(hub, alice, connectionId, after);
 
   const graphIngest: Ingest = (tx, request) =>
     (hub.modules.find((m) => m.name === 'graph') as unknown as { ingest: Ingest }).ingest(tx, request);

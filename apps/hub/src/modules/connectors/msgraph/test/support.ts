@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Hub } from '../../../../composition.ts';
+import { eventually } from '../../test/support.ts';
 import { bearer, type SignedUpUser } from '../../../../../test/users.ts';
 import { startMsgraphStandIn, type MsgraphStandIn } from './stand-in/server.ts';
 import { addAccount, type StandInAccount } from './stand-in/state.ts';
@@ -94,4 +95,27 @@ export async function signIn(
     connectionId: location.searchParams.get('connection'),
     error: location.searchParams.get('reason'),
   };
+}
+
+/** Requests a sync of the connection and waits until a run newer than `after` has finished. */
+export async function syncAndWait(hub: Pick<Hub, 'app'>, user: SignedUpUser, connectionId: string, after = Date.now()) {
+  const requested = await hub.app.inject({
+    method: 'POST',
+    url: `/api/v1/connections/${connectionId}/sync`,
+    headers: bearer(user),
+  });
+  expect([202, 409]).toContain(requested.statusCode);
+  return eventually(
+    async () => {
+      const view = (
+        await hub.app.inject({ method: 'GET', url: `/api/v1/connections/${connectionId}`, headers: bearer(user) })
+      ).json();
+      const done =
+        view.sync.state === 'idle' && view.sync.lastSuccessAt && Date.parse(view.sync.lastSuccessAt) >= after - 5;
+      if (view.sync.lastError && view.sync.state === 'idle' && !done) throw new Error(view.sync.lastError);
+      return done ? view : undefined;
+    },
+    'a finished sync',
+    90_000,
+  );
 }
