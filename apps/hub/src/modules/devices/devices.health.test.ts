@@ -3,6 +3,7 @@ import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import type { DevicesModule } from './index.ts';
+import { pairDevice, uploadEvents } from './test/support.ts';
 
 /**
  * Capture health through the API: last event per type, upload lag, silences with their likely
@@ -20,16 +21,7 @@ describe.each(testDatabaseKinds())('device capture health on %s', (kind) => {
 
   const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
     hub.app.inject({ method, url, headers: bearer(user), ...(payload ? { payload } : {}) });
-  const upload = async (events: object[]) => {
-    const response = await hub.app.inject({
-      method: 'POST',
-      url: '/device-events',
-      headers: { authorization: `Bearer ${token}` },
-      payload: { sentAt: new Date().toISOString(), events },
-    });
-    expect(response.statusCode, response.body).toBe(200);
-    return response.json();
-  };
+  const upload = (events: object[]) => uploadEvents(hub, token, events);
   /** Location fixes every 10 minutes from `fromHours` ago to `toHours` ago. */
   const track = (fromHours: number, toHours: number) =>
     Array.from({ length: Math.round((fromHours - toHours) * 6) + 1 }, (_, i) => ({
@@ -44,11 +36,7 @@ describe.each(testDatabaseKinds())('device capture health on %s', (kind) => {
     devices = hub.modules.find((m) => m.name === 'devices') as unknown as DevicesModule;
     alice = await signUpUser(hub);
     bob = await signUpUser(hub);
-    const made = (await api(alice, 'POST', '/api/v1/devices', { name: 'Phone', kind: 'phone' })).json();
-    deviceId = made.device.id;
-    token = (
-      await hub.app.inject({ method: 'POST', url: '/devices/pair', payload: { code: made.pairing.code } })
-    ).json().token;
+    ({ deviceId, token } = await pairDevice(hub, alice, { name: 'Phone', kind: 'phone' }));
   }, 180_000);
   afterAll(() => hub?.close());
 

@@ -3,6 +3,7 @@ import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import type { DevicesModule } from './index.ts';
+import { pairDevice, uploadEvents } from './test/support.ts';
 
 /**
  * Retention per source through the API and the job's code: raw locations thinned to one per
@@ -20,16 +21,7 @@ describe.each(testDatabaseKinds())('device event retention on %s', (kind) => {
 
   const api = (user: SignedUpUser, method: 'GET' | 'PUT' | 'POST' | 'PATCH', url: string, payload?: object) =>
     hub.app.inject({ method, url, headers: bearer(user), ...(payload ? { payload } : {}) });
-  const upload = async (events: object[]) => {
-    const response = await hub.app.inject({
-      method: 'POST',
-      url: '/device-events',
-      headers: { authorization: `Bearer ${token}` },
-      payload: { sentAt: new Date().toISOString(), events },
-    });
-    expect(response.statusCode, response.body).toBe(200);
-    return response.json();
-  };
+  const upload = (events: object[]) => uploadEvents(hub, token, events);
   const count = async (type: string) => {
     const rows = await hub.db.asOwner((tx) =>
       tx.query<{ n: number }>(
@@ -53,11 +45,7 @@ describe.each(testDatabaseKinds())('device event retention on %s', (kind) => {
     devices = hub.modules.find((m) => m.name === 'devices') as DevicesModule;
     alice = await signUpUser(hub);
     bob = await signUpUser(hub);
-    const made = (await api(alice, 'POST', '/api/v1/devices', { name: 'Phone', clipboard: true })).json();
-    deviceId = made.device.id;
-    token = (
-      await hub.app.inject({ method: 'POST', url: '/devices/pair', payload: { code: made.pairing.code } })
-    ).json().token;
+    ({ deviceId, token } = await pairDevice(hub, alice, { name: 'Phone', clipboard: true }));
   }, 180_000);
   afterAll(() => hub?.close());
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import { pairDevice } from './test/support.ts';
 
 /**
  * Devices through the real HTTP API: pairing with one-time codes, device tokens (and user
@@ -22,14 +23,7 @@ describe.each(testDatabaseKinds())('devices on %s', (kind) => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
       payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
     });
-  const pairNew = async (user: SignedUpUser, body: object = { name: 'Laptop' }) => {
-    const made = await api(user, 'POST', '/api/v1/devices', body);
-    expect(made.statusCode, made.body).toBe(201);
-    const { device, pairing } = made.json();
-    const exchanged = await hub.app.inject({ method: 'POST', url: '/devices/pair', payload: { code: pairing.code } });
-    expect(exchanged.statusCode, exchanged.body).toBe(200);
-    return { deviceId: device.id as string, token: exchanged.json().token as string };
-  };
+  const pairNew = (user: SignedUpUser, body?: object) => pairDevice(hub, user, body);
   const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 
   beforeAll(async () => {
