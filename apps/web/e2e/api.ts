@@ -5,6 +5,8 @@
 export interface HubSession {
   token: string;
   call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  /** As `call`, but any answer is returned (for tests that check refusals). */
+  request(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
 }
 
 export async function hubSession(email: string, password = 'correct horse battery'): Promise<HubSession> {
@@ -15,16 +17,22 @@ export async function hubSession(email: string, password = 'correct horse batter
     body: JSON.stringify({ email, password }),
   });
   const token = ((await response.json()) as { access_token: string }).access_token;
+  const send = (method: string, path: string, body?: unknown) =>
+    fetch(`${hub}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
   return {
     token,
     async call(method, path, body) {
-      const r = await fetch(`${hub}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
+      const r = await send(method, path, body);
       if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
       return (r.status === 204 ? undefined : await r.json()) as never;
+    },
+    async request(method, path, body) {
+      const r = await send(method, path, body);
+      return { status: r.status, json: (await r.json().catch(() => undefined)) as Record<string, unknown> };
     },
   };
 }

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
-import { hubSession } from './api';
+import { hubSession, type HubSession } from './api';
 
 // Microsoft 365 after connecting, against the Microsoft login + Graph STAND-IN (apps/hub/src/
 // modules/connectors/msgraph/test/stand-in, started by run.mjs): a revoked sign-in and
@@ -12,22 +12,9 @@ const msgraph = JSON.parse(process.env.E2E_MSGRAPH ?? '{}') as {
   account: string;
   loginUrl: string;
 };
-const hub = process.env.E2E_HUB_URL!;
 const user = uniqueEmail('msgraph-live');
 let page: Page;
-let token: string;
-
-async function hubApi(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${hub}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json().catch(() => undefined)) as Record<string, unknown> };
-}
+let session: HubSession;
 
 /** The stand-in's test control (not Graph): refresh tokens refused, as after a revoked consent. */
 async function revoke(revoked: boolean) {
@@ -44,7 +31,7 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async ({ browser }) => {
   page = await (await browser.newContext()).newPage();
   await signUp(page, user);
-  ({ token } = await hubSession(user));
+  session = await hubSession(user);
 });
 test.afterAll(async () => {
   await revoke(false);
@@ -52,13 +39,13 @@ test.afterAll(async () => {
 });
 
 test('a work account connects and says its mode: checking every 2 minutes, and why not live', async () => {
-  const created = await hubApi('POST', '/credentials', {
+  const created = await session.request('POST', '/credentials', {
     type: 'microsoft',
     name: 'Contoso work',
     secret: { tenantId: 'common', clientId: msgraph.clientId, clientSecret: '' },
   });
   expect(created.status).toBe(201);
-  expect((await hubApi('POST', `/credentials/${String(created.json.id)}/test`)).json.ok).toBe(true);
+  expect((await session.request('POST', `/credentials/${String(created.json.id)}/test`)).json.ok).toBe(true);
   await page.goto('/settings/connections');
   await page.getByLabel('Work or school account (also Teams presence)').filter(VISIBLE).check();
   await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();

@@ -1,35 +1,22 @@
 import { expect, test, type Page } from '@playwright/test';
 import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
-import { hubSession } from './api';
+import { hubSession, type HubSession } from './api';
 
 // Microsoft 365 through the REAL redirect flow: the connect form starts the sign-in at the hub,
 // the browser goes to the Microsoft login STAND-IN (apps/hub/src/modules/connectors/msgraph/
 // test/stand-in, started by run.mjs; it signs its test mailbox in at once), comes back to the
 // hub's /oauth/microsoft/callback, and lands on Settings → Connections with the connection.
 const msgraph = JSON.parse(process.env.E2E_MSGRAPH ?? '{}') as { clientId: string; account: string };
-const hub = process.env.E2E_HUB_URL!;
 const user = uniqueEmail('msgraph');
 let page: Page;
-let token: string;
-
-async function hubApi(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${hub}/api/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json().catch(() => undefined)) as Record<string, unknown> };
-}
+let session: HubSession;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ browser }) => {
   page = await (await browser.newContext()).newPage();
   await signUp(page, user);
-  ({ token } = await hubSession(user));
+  session = await hubSession(user);
 });
 test.afterAll(async () => page.context().close());
 
@@ -43,13 +30,13 @@ test('without a Microsoft 365 credential, the connect card says to add one', asy
 });
 
 test('connects Microsoft 365 through the sign-in redirect, then shows mode, sync and counts', async () => {
-  const created = await hubApi('POST', '/credentials', {
+  const created = await session.request('POST', '/credentials', {
     type: 'microsoft',
     name: 'Contoso app',
     secret: { tenantId: 'common', clientId: msgraph.clientId, clientSecret: '' },
   });
   expect(created.status).toBe(201);
-  expect((await hubApi('POST', `/credentials/${String(created.json.id)}/test`)).json.ok).toBe(true);
+  expect((await session.request('POST', `/credentials/${String(created.json.id)}/test`)).json.ok).toBe(true);
 
   await page.goto('/settings/connections');
   await expect(page.getByLabel('App registration').filter(VISIBLE)).toHaveValue(String(created.json.id));
@@ -67,7 +54,7 @@ test('connects Microsoft 365 through the sign-in redirect, then shows mode, sync
   await expect(card.getByRole('progressbar')).toBeHidden({ timeout: 60_000 });
   await expect(card.getByText(/^\d[\d,]*$/).first()).toBeVisible();
   await inspect(page, 'msgraph-connected');
-  const { json } = await hubApi('GET', '/connections');
+  const { json } = await session.request('GET', '/connections');
   const connection = (json.connections as { provider: string; sync: { itemsSynced: number } }[]).find(
     (c) => c.provider === 'microsoft',
   )!;
