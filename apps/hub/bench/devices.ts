@@ -18,8 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { DevicesModule } from '../src/modules/devices/index.ts';
+import { createDatabase } from './support/http-bench.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const eventCount = Number(process.env.DEVICE_EVENTS ?? 100_000);
@@ -45,18 +45,8 @@ async function runOne(kind: 'postgres' | 'pglite') {
   const { createLogger } = await import('../src/platform/logger.ts');
   const { openDatabase } = await import('../src/platform/db/index.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'made-open-devices-'));
-  const dbName = `made_open_devices_${randomBytes(4).toString('hex')}`;
-  let databaseUrl: string | undefined;
-  if (kind === 'postgres') {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', DATABASE_URL: databaseUrl });
+  const database = kind === 'postgres' ? await createDatabase(adminUrl) : undefined;
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', DATABASE_URL: database?.url });
   const logger = createLogger(config.logLevel);
   const db = await openDatabase(config, logger);
   const hub = await composeHub(config, logger, db, { devices: { uploadBurst: 1_000_000 } });
@@ -156,12 +146,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
   } finally {
     await hub.close();
     rmSync(dataDir, { recursive: true, force: true });
-    if (kind === 'postgres') {
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database?.drop();
   }
 }
 
