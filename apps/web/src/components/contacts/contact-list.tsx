@@ -3,16 +3,7 @@ import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import { Building2, Mail, Phone, Plus, Search, UserPlus, X } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import {
-  startTransition,
-  useDeferredValue,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  type KeyboardEvent,
-} from 'react';
+import { startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { usePendingDeletes } from '@/components/shell/pending-deletes';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
@@ -88,7 +79,6 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
   const router = useRouter();
   const [query, setQuery] = useState(params.get('q') ?? '');
   const [sort, setSort] = useState<ContactSort>(params.get('sort') === 'recent' ? 'recent' : 'name');
-  const deferredQuery = useDeferredValue(query);
   const { hidden } = usePendingDeletes();
   const [full, retry] = useFullList(initial, total, truncated, stamp);
   const source = full.state === 'ready' ? full.rows : initial;
@@ -99,7 +89,10 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
   // The full list arrives in name order from the server; the first rows are few.
   const inNameOrder = full.state === 'ready' && full.fetched;
   const index = useMemo(() => createContactIndex(visible, inNameOrder), [visible, inNameOrder]);
-  const rows = useMemo(() => index.search(deferredQuery, sort), [index, deferredQuery, sort]);
+  // Searched on every keystroke, not through useDeferredValue: the index answers 5,000 rows in
+  // well under a millisecond, and a deferred render waits behind a pending router.refresh()
+  // transition (a live update on a loaded machine), which left stale rows up for seconds.
+  const rows = useMemo(() => index.search(query, sort), [index, query, sort]);
   const count = full.state === 'ready' ? visible.length : total;
 
   // Keep the filter in the address bar so reload and back keep it.
@@ -211,7 +204,7 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
       </div>
 
       <p className="mt-4 text-sm text-muted-foreground" role="status" aria-live="polite">
-        {full.state === 'loading' && deferredQuery
+        {full.state === 'loading' && query
           ? `Searching ${count.toLocaleString('en')} contacts…`
           : rows.length === visible.length || full.state !== 'ready'
             ? `${count.toLocaleString('en')} ${count === 1 ? 'contact' : 'contacts'}`
@@ -234,7 +227,7 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
 
       {rows.length === 0 && full.state === 'loading' ? null : rows.length === 0 ? (
         <div className="mt-4 rounded-lg border border-dashed border-border p-8 text-center">
-          <p className="font-medium">No contacts match “{deferredQuery}”.</p>
+          <p className="font-medium">No contacts match “{query}”.</p>
           <p className="mt-1 text-sm text-muted-foreground">
             Try part of a name, an email address, or the last digits of a phone number.
           </p>
@@ -243,8 +236,8 @@ export function ContactList({ initial, total, truncated, stamp }: ContactListPro
               <X aria-hidden="true" /> Clear search
             </Button>
             <Button asChild>
-              <Link href={`/contacts/new?name=${encodeURIComponent(deferredQuery)}`}>
-                <Plus aria-hidden="true" /> Add “{deferredQuery}”
+              <Link href={`/contacts/new?name=${encodeURIComponent(query)}`}>
+                <Plus aria-hidden="true" /> Add “{query}”
               </Link>
             </Button>
           </div>
