@@ -45,7 +45,16 @@ export interface GraphClient {
    * again after their Retry-After (which pauses every request of this mailbox meanwhile).
    */
   batch(parts: readonly BatchPart[]): Promise<Map<string, GraphAnswer>>;
+  /**
+   * PUT one byte range to an upload session's pre-authenticated URL (a large attachment). The
+   * URL carries its own token, so no bearer token is sent; it is followed only to Outlook's
+   * hosts (or the configured Graph origin, where a stand-in serves it).
+   */
+  uploadRange(uploadUrl: string, range: { start: number; bytes: Uint8Array; total: number }): Promise<GraphAnswer>;
 }
+
+/** Where Graph's upload sessions for Outlook items point (attachment: createUploadSession). */
+const outlookUploadOrigins = ['https://outlook.office.com', 'https://outlook.office365.com'];
 
 /** Per mailbox (connection): the time before which no request may start (a Retry-After). */
 const pausedUntil = new Map<string, number>();
@@ -191,5 +200,37 @@ export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClie
     return answers;
   }
 
-  return { baseUrl, send, json, batch };
+  async function uploadRange(
+    uploadUrl: string,
+    range: { start: number; bytes: Uint8Array; total: number },
+  ): Promise<GraphAnswer> {
+    let target: URL;
+    try {
+      target = new URL(uploadUrl);
+    } catch {
+      throw new ConnectorError('provider', 'Microsoft Graph gave an upload URL that is not a URL.');
+    }
+    if (![...outlookUploadOrigins, new URL(baseUrl).origin].includes(target.origin))
+      throw new ConnectorError('provider', 'Microsoft Graph gave an upload URL outside Outlook; nothing was sent.');
+    await waitForMailbox();
+    const end = range.start + range.bytes.length - 1;
+    const response = await deps.outbound.request({
+      url: target.toString(),
+      method: 'PUT',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/octet-stream',
+        'content-range': `bytes ${range.start}-${end}/${range.total}`,
+      },
+      body: range.bytes,
+      redirect: 'manual',
+      limit: { key, concurrency: mailboxConcurrency },
+      // The URL's authtoken is a credential: never in a log line or an error.
+      secrets: [target.searchParams.get('authtoken') ?? uploadUrl],
+      timeoutMs: 120_000,
+    });
+    return { status: response.status, headers: response.headers, body: response.json() };
+  }
+
+  return { baseUrl, send, json, batch, uploadRange };
 }

@@ -1,17 +1,21 @@
 import { ConnectorError, type EmailAddress, type MailCapability, type OutgoingEmail } from '../connectors.contract.ts';
+import type { GraphClient } from './msgraph.client.ts';
 import { graphErrorOf } from './msgraph.errors.ts';
 import { messageItem } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
 import { preferImmutable, type MsgraphContext, type MsgraphWriteDeps, type Obj } from './msgraph.write.ts';
 
-/**
- * Graph takes a file attachment inline in one request up to 3 MB (larger ones need an upload
- * session to outlook.office.com, which this connector does not do): refused before anything is sent.
- */
+/** Graph takes a file attachment inline in one request up to 3 MB; a larger one goes through an upload session. */
 export const maxInlineAttachmentBytes = 3 * 1024 * 1024;
+/** An upload session takes files up to 150 MB (Outlook's own message limit is usually lower). */
+export const maxSessionAttachmentBytes = 150 * 1024 * 1024;
+/** Bytes per PUT: under Outlook's 4 MB per range, a multiple of 320 KiB as Microsoft's upload guidance asks. */
+export const uploadRangeBytes = 10 * 320 * 1024;
 
 const recipients = (list: EmailAddress[] | undefined) =>
   (list ?? []).map((r) => ({ emailAddress: r.name ? { address: r.address, name: r.name } : { address: r.address } }));
+
+type OutgoingAttachment = NonNullable<OutgoingEmail['attachments']>[number];
 
 const messageId = (id: string) => `/me/messages/${encodeURIComponent(id)}`;
 
@@ -24,13 +28,52 @@ const messageId = (id: string) => `/me/messages/${encodeURIComponent(id)}`;
  * brings are the same entity (source msgraph + id): the sent mail appears once.
  */
 export function createMsgraphMail(deps: MsgraphWriteDeps): MailCapability<MsgraphOptions> {
+  /**
+   * A file over 3 MB (Microsoft's "attach large files" walkthrough): an upload session on the
+   * draft, then its bytes in order, each range starting where Outlook says it expects the next;
+   * the last PUT answers 201 with a Location naming the attachment.
+   */
+  async function uploadLarge(graph: GraphClient, draftId: string, file: OutgoingAttachment): Promise<Obj> {
+    const session = await graph.json<Obj>({
+      method: 'POST',
+      url: `${messageId(draftId)}/attachments/createUploadSession`,
+      json: {
+        AttachmentItem: {
+          attachmentType: 'file',
+          name: file.name,
+          size: file.content.length,
+          contentType: file.contentType,
+        },
+      },
+    });
+    if (typeof session.uploadUrl !== 'string')
+      throw new ConnectorError('provider', 'Microsoft Graph made no upload session for the attachment.');
+    const total = file.content.length;
+    let start = 0;
+    // Each range moves forward, so a well-behaved server ends this in ceil(total / range) PUTs.
+    for (let puts = 0; puts <= Math.ceil(total / uploadRangeBytes) + 2; puts += 1) {
+      const bytes = file.content.subarray(start, Math.min(total, start + uploadRangeBytes));
+      const answer = await graph.uploadRange(session.uploadUrl, { start, bytes, total });
+      if (answer.status === 201) {
+        const attachmentId = /Attachments\('([^']+)'\)/.exec(answer.headers.location ?? '')?.[1];
+        return { id: attachmentId, name: file.name, contentType: file.contentType, size: total };
+      }
+      if (answer.status !== 200) throw graphErrorOf(answer.status, answer.body);
+      const next = Number.parseInt(String((answer.body as Obj | undefined)?.nextExpectedRanges ?? ''), 10);
+      if (!Number.isInteger(next) || next <= start || next > total)
+        throw new ConnectorError('provider', 'Outlook stopped accepting the attachment part way through.');
+      start = next;
+    }
+    throw new ConnectorError('provider', 'Outlook did not finish taking the attachment.');
+  }
+
   async function send(context: MsgraphContext, email: OutgoingEmail) {
     const files = email.attachments ?? [];
-    const big = files.find((file) => file.content.length > maxInlineAttachmentBytes);
-    if (big)
+    const huge = files.find((file) => file.content.length > maxSessionAttachmentBytes);
+    if (huge)
       throw new ConnectorError(
         'account',
-        `"${big.name.slice(0, 100)}" is larger than the 3 MB Outlook takes in one request: share it as a link instead.`,
+        `"${huge.name.slice(0, 100)}" is larger than the 150 MB Outlook takes: share it as a link instead.`,
       );
     const graph = deps.clientFor(context);
     const headers = { prefer: preferImmutable };
@@ -62,17 +105,19 @@ export function createMsgraphMail(deps: MsgraphWriteDeps): MailCapability<Msgrap
     try {
       for (const file of files) {
         attached.push(
-          await graph.json<Obj>({
-            method: 'POST',
-            url: `${messageId(id)}/attachments`,
-            headers,
-            json: {
-              '@odata.type': '#microsoft.graph.fileAttachment',
-              name: file.name,
-              contentType: file.contentType,
-              contentBytes: file.content.toString('base64'),
-            },
-          }),
+          file.content.length > maxInlineAttachmentBytes
+            ? await uploadLarge(graph, id, file)
+            : await graph.json<Obj>({
+                method: 'POST',
+                url: `${messageId(id)}/attachments`,
+                headers,
+                json: {
+                  '@odata.type': '#microsoft.graph.fileAttachment',
+                  name: file.name,
+                  contentType: file.contentType,
+                  contentBytes: file.content.toString('base64'),
+                },
+              }),
         );
       }
       const sent = await graph.send({ method: 'POST', url: `${messageId(id)}/send`, headers });

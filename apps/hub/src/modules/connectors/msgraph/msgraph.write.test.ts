@@ -13,6 +13,7 @@ import { sentResponses } from './test/stand-in/calendar-write.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
 import { collectionOf, put, type StandInAccount } from './test/stand-in/state.ts';
+import { uploadLog } from './test/stand-in/upload-sessions.ts';
 import { editRemotely } from './test/stand-in/versions.ts';
 
 /**
@@ -191,6 +192,54 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     );
     expect(rows[0]!.n).toBe(1);
   }, 120_000);
+
+  it('attaches a file over 3 MB through an upload session: ranges in order, no bearer token on the upload URL', async () => {
+    const bucket = `big-${randomBytes(4).toString('hex')}`;
+    await api(alice, 'POST', '/storage/v1/bucket', { id: bucket, name: bucket });
+    const big = randomBytes(7 * 1024 * 1024 + 123);
+    const stored = await hub.app.inject({
+      method: 'POST',
+      url: `/storage/v1/object/${bucket}/survey.bin`,
+      headers: { ...bearer(alice), 'content-type': 'application/octet-stream' },
+      payload: big,
+    });
+    expect(stored.statusCode, stored.body).toBe(200);
+    const puts = uploadLog(standIn.state).puts;
+    const before = puts.length;
+    const subject = `Survey ${randomBytes(3).toString('hex')}`;
+    const sent = await api(
+      alice,
+      'POST',
+      '/api/v1/messages',
+      {
+        channel: 'email',
+        to: ['ada@example.org'],
+        subject,
+        body: 'The survey data.',
+        attachments: [`${bucket}/survey.bin`],
+      },
+      { 'idempotency-key': `big-${randomBytes(6).toString('hex')}` },
+    );
+    expect(sent.statusCode, sent.body).toBe(201);
+    // 7 MB in ranges of 3.2 MB: three PUTs, each where the last ended, none with credentials.
+    const ours = puts.slice(before);
+    expect(ours.map((p) => p.range)).toEqual([
+      `bytes 0-3276799/${big.length}`,
+      `bytes 3276800-6553599/${big.length}`,
+      `bytes 6553600-${big.length - 1}/${big.length}`,
+    ]);
+    expect(ours.every((p) => !p.authorization)).toBe(true);
+    const outlook = [...collectionOf(account, 'mail:sentitems').items.values()].find(
+      (item) => !item.removed && item.body.subject === subject,
+    )!.body;
+    const files = outlook.attachments as { name: string; size: number; contentBytes: string }[];
+    expect(files.map((f) => [f.name, f.size])).toEqual([['survey.bin', big.length]]);
+    expect(Buffer.compare(Buffer.from(files[0]!.contentBytes, 'base64'), big)).toBe(0);
+    const copy = (await entity(outlook.id as string))!;
+    expect(copy.properties.attachments).toEqual([
+      expect.objectContaining({ name: 'survey.bin', size: big.length, contentType: 'application/octet-stream' }),
+    ]);
+  }, 180_000);
 
   it('replies in the thread: createReply on the answered message, then PATCH and send', async () => {
     const original = messagePayload(account, 2, 'inbox');

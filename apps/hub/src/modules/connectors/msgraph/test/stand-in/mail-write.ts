@@ -8,7 +8,7 @@ const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const writable = ['subject', 'body', 'toRecipients', 'ccRecipients', 'bccRecipients', 'isRead', 'importance'];
 
 /** The message and its folder, in whichever folder it is. */
-function locate(account: StandInAccount, messageId: string): { resource: string; body: Body } | undefined {
+export function locate(account: StandInAccount, messageId: string): { resource: string; body: Body } | undefined {
   for (const resource of account.collections.keys()) {
     if (!resource.startsWith('mail:')) continue;
     const body = find(account, resource, messageId);

@@ -3,6 +3,7 @@ import { calendarRoutes } from './calendar.ts';
 import { calendarWriteRoutes } from './calendar-write.ts';
 import { contactsWriteRoutes } from './contacts-write.ts';
 import { mailWriteRoutes } from './mail-write.ts';
+import { uploadSessionPutRoutes, uploadSessionRoutes } from './upload-sessions.ts';
 import { contactsRoutes } from './contacts.ts';
 import { batchRoute } from './batch.ts';
 import { loginRoutes } from './login.ts';
@@ -19,6 +20,8 @@ export interface RouteContext {
   headers: IncomingMessage['headers'];
   form: URLSearchParams;
   json: unknown;
+  /** The request body as sent (an upload session's byte range). */
+  bytes: Buffer;
   /** Graph routes: the signed-in account (from the bearer token). */
   account: StandInAccount;
   /** The Graph base URL as the client sees it (links are built from it). */
@@ -64,13 +67,14 @@ export async function startMsgraphStandIn(
   options: { extraRoutes?: (state: StandInState) => Route[]; port?: number } = {},
 ): Promise<MsgraphStandIn> {
   const state = createState();
-  const login = [...loginRoutes(state), ...controlRoutes(state)];
+  const login = [...loginRoutes(state), ...controlRoutes(state), ...uploadSessionPutRoutes(state)];
   const graph: Route[] = [
     ...meRoutes(state),
     ...mailRoutes(state),
     ...calendarRoutes(state),
     ...contactsRoutes(state),
     ...mailWriteRoutes(state),
+    ...uploadSessionRoutes(state),
     ...calendarWriteRoutes(state),
     ...contactsWriteRoutes(state),
     ...subscriptionRoutes(state),
@@ -87,6 +91,7 @@ export async function startMsgraphStandIn(
     headers: IncomingMessage['headers'],
     json: unknown,
     account: StandInAccount,
+    bytes = Buffer.alloc(0),
   ): Promise<RouteAnswer> {
     for (const route of graph) {
       if (route.method !== method) continue;
@@ -98,6 +103,7 @@ export async function startMsgraphStandIn(
           headers,
           form: new URLSearchParams(),
           json,
+          bytes,
           account,
           graphBase: `${base}/v1.0`,
         });
@@ -113,7 +119,8 @@ export async function startMsgraphStandIn(
   );
   void routesForBatch;
 
-  async function answer(req: IncomingMessage, raw: string): Promise<RouteAnswer> {
+  async function answer(req: IncomingMessage, bytes: Buffer): Promise<RouteAnswer> {
+    const raw = bytes.toString('utf8');
     const url = new URL(req.url ?? '/', base);
     const method = req.method ?? 'GET';
     if (!url.pathname.startsWith('/v1.0/')) {
@@ -127,6 +134,7 @@ export async function startMsgraphStandIn(
             headers: req.headers,
             form: new URLSearchParams(raw),
             json: undefined,
+            bytes,
             account: undefined as never,
             graphBase: `${base}/v1.0`,
           });
@@ -184,7 +192,7 @@ export async function startMsgraphStandIn(
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      answer(req, Buffer.concat(chunks).toString('utf8'))
+      answer(req, Buffer.concat(chunks))
         .then((result) => {
           const headers: Record<string, string> = { ...result.headers };
           let body = '';
