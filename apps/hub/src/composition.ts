@@ -22,7 +22,12 @@ import { createActionsModule } from './modules/actions/index.ts';
 import { createTwilio } from './modules/connectors/twilio/index.ts';
 import { createMsgraph, type Msgraph } from './modules/connectors/msgraph/index.ts';
 import { callsMigrations, createCallsModule } from './modules/calls/index.ts';
-import { createMessagesModule, messagesMigrations, messagesSendAction } from './modules/messages/index.ts';
+import {
+  createMessagesModule,
+  messagesMigrations,
+  messagesSendAction,
+  messagesSendEmailAction,
+} from './modules/messages/index.ts';
 import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createRulesModule, rulesMigrations } from './modules/rules/index.ts';
@@ -180,7 +185,7 @@ export async function composeHub(
     pluginStorage,
     http: { client: outbound },
     // Actions other modules offer (their services are built above).
-    extraActions: [messagesSendAction(messages.service)],
+    extraActions: [messagesSendAction(messages.service), messagesSendEmailAction(messages.service)],
   });
   const plugins = createPluginsModule({
     db,

@@ -1,5 +1,5 @@
 import type { AnyAction } from './actions.types.ts';
-import { entitiesCreate, entitiesGet, entitiesQuery, entitiesUpdate } from './definitions/entities.ts';
+import { entitiesCreate, entitiesGet, entitiesQuery, entitiesUpdate, personsTag } from './definitions/entities.ts';
 import { eventsEmit, log, notify } from './definitions/events.ts';
 import { httpFetch } from './definitions/http.ts';
 import { storageDelete, storageGet, storageList, storageSet } from './definitions/storage.ts';
@@ -10,6 +10,7 @@ export const builtInActions: readonly AnyAction[] = [
   entitiesQuery,
   entitiesCreate,
   entitiesUpdate,
+  personsTag,
   eventsEmit,
   notify,
   log,

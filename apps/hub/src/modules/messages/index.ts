@@ -9,7 +9,7 @@ import { createThreadsService } from './messages.threads.ts';
 export type { MessagesService } from './messages.service.ts';
 export type { ThreadsService } from './messages.threads.ts';
 export type { MailConnections } from './messages.mail.ts';
-export { messagesSendAction } from './messages.action.ts';
+export { messagesSendAction, messagesSendEmailAction } from './messages.action.ts';
 
 export const messagesMigrations = {
   module: 'messages',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../../platform/errors.ts';
 import { defineAction } from '../actions/index.ts';
-import { sendSmsInput, sentMessageView } from './messages.schemas.ts';
+import { sendEmailInput, sendSmsInput, sentEmailView, sentMessageView } from './messages.schemas.ts';
 import type { MessagesService } from './messages.service.ts';
 
 /**
@@ -30,6 +30,37 @@ export function messagesSendAction(service: Pick<MessagesService, 'send'>) {
       );
       if ('error' in outcome.body) throw new UserError(422, outcome.body.error.code, outcome.body.error.message);
       if (!('sid' in outcome.body.message)) throw new Error('messages.send answered an email for a text.');
+      return outcome.body.message;
+    },
+  });
+}
+
+/**
+ * `messages.sendEmail`: the same send as POST /api/v1/messages with `channel: "email"`, through
+ * the owner's connected mail account, for a user or a rule holding `messages:send:email`
+ * (approved by its owner when saving it). Invoke it without a transaction, like messages.send.
+ */
+export function messagesSendEmailAction(service: Pick<MessagesService, 'send'>) {
+  return defineAction({
+    name: 'messages.sendEmail',
+    description: "Emails people or addresses from the owner's connected mail account.",
+    input: sendEmailInput
+      .omit({ channel: true })
+      .extend({ idempotencyKey: z.string().trim().min(1).max(200).optional() }),
+    inputLabel: 'email',
+    output: sentEmailView,
+    principals: ['user', 'rule'],
+    permission: () => [{ permission: 'messages:send:email', resource: null, what: 'send email' }],
+    async run(context, input) {
+      if (context.tx) throw new UserError(400, 'invalid_input', 'messages.sendEmail runs in a transaction of its own.');
+      const { idempotencyKey, ...email } = input;
+      const outcome = await service.send(
+        { id: context.principal.ownerId, claims: context.caller.claims },
+        { channel: 'email', ...email },
+        idempotencyKey,
+      );
+      if ('error' in outcome.body) throw new UserError(422, outcome.body.error.code, outcome.body.error.message);
+      if (!('channel' in outcome.body.message)) throw new Error('messages.sendEmail answered a text for an email.');
       return outcome.body.message;
     },
   });

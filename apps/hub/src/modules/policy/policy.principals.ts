@@ -8,8 +8,17 @@ import { covers } from './policy.rules.ts';
  * A user acts on their own data and needs no grant; a plugin's manifest declares its own
  * (the plugins module passes it in); rules, connectors and AI assistants declare here.
  */
-// A rule may text for its owner (messages.send) once the owner approved it when saving the rule.
-const ruleDeclares = ['entities:read:*', 'entities:write:*', 'notify', 'messages:send:sms'] as const;
+// A rule may text or email for its owner (messages.send, messages.sendEmail) and call a webhook
+// on any host (http.fetch) once the owner approved it when saving the rule: each host is its
+// own grant (http:fetch:<host>); `http:fetch:*` is only this ceiling, never a grant.
+const ruleDeclares = [
+  'entities:read:*',
+  'entities:write:*',
+  'notify',
+  'messages:send:sms',
+  'messages:send:email',
+  'http:fetch:*',
+] as const;
 const aiDeclares = ['entities:read:*', 'entities:write:note', 'entities:write:task', 'notify'] as const;
 
 /** A connector acts as its provider: it reads and writes the graph, and may use its provider's credential on its hosts. */

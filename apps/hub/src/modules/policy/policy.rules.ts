@@ -15,7 +15,8 @@ export function covers(held: string, wanted: string): boolean {
   const w = wr.join(':');
   if (hk === 'entities') return h === '*';
   if (hk === 'events') return matchesPattern(h, w);
-  if (hk === 'http' && ha === 'fetch') return matchesHost(h, w);
+  // `*` is a ceiling only (a rule's declaration): no manifest or grant can spell it (isValidPermission).
+  if (hk === 'http' && ha === 'fetch') return h === '*' || matchesHost(h, w);
   return false;
 }
 

@@ -111,7 +111,7 @@ describe.each(testDatabaseKinds())('grants of every principal on %s', (kind) => 
       [{ kind: 'rule', id: 'Bad Id!', permission: 'notify' }, /rule id must be/],
       [{ kind: 'rule', id: 'r1', permission: 'fs:read:/etc' }, /is not a permission/],
       [{ kind: 'rule', id: 'r1', permission: 'entities:write:spaceship' }, /is not a permission/],
-      [{ kind: 'rule', id: 'r1', permission: 'http:fetch:evil.example.com' }, /cannot hold/],
+      [{ kind: 'rule', id: 'r1', permission: 'events:emit:rule.fired' }, /cannot hold/],
       [{ kind: 'rule', id: 'r1', permission: 'storage:write' }, /cannot hold/],
       [{ kind: 'ai', id: 'assistant', permission: 'entities:write:person' }, /cannot hold/],
       [{ kind: 'connector', id: 'twilio', permission: 'http:fetch:evil.example.com' }, /cannot hold/],

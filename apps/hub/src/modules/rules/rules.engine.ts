@@ -383,7 +383,9 @@ export function createRulesEngine(deps: RulesEngineDeps) {
         async action(step, input) {
           // Effects are idempotent by run and step: a resumed run sends the same key again.
           const withKey =
-            step.action === 'messages.send' && input && typeof input === 'object'
+            (step.action === 'messages.send' || step.action === 'messages.sendEmail') &&
+            input &&
+            typeof input === 'object'
               ? { ...input, idempotencyKey: `${runId}:${step.id}` }
               : input;
           try {

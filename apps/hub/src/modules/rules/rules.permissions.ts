@@ -1,5 +1,6 @@
 import type { RuleDefinition, RuleIssue, RuleStep } from '@made-open/shared/rules';
 import { entityTypes } from '@made-open/shared/entities';
+import { isValidPermission } from '@made-open/plugin-sdk/manifest';
 
 /**
  * The grants a rule needs, read from its steps when it is saved: the owner approves them
@@ -10,10 +11,35 @@ import { entityTypes } from '@made-open/shared/entities';
 const literalType = (value: unknown) =>
   typeof value === 'string' && (entityTypes as readonly string[]).includes(value) ? value : '*';
 
-const ruleActions: Record<string, (input: Record<string, unknown>) => string[]> = {
+/** A webhook's host, written out in the rule so its owner approves exactly that host; else why not. */
+function webhookHost(input: Record<string, unknown>): string | { issue: string } {
+  const url = typeof input.url === 'string' ? input.url : '';
+  let host = '';
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') host = parsed.hostname.toLowerCase();
+  } catch {
+    // reported below
+  }
+  if (!host || host.includes('{'))
+    return { issue: 'the webhook URL must start with http(s):// and a host written out, so you can approve that host' };
+  if (!isValidPermission(`http:fetch:${host}`))
+    return { issue: `${host.slice(0, 100)} is not a host name a rule can call (an IP address or a bare name is not)` };
+  return host;
+}
+
+type Needs = string[] | { issue: string };
+
+const ruleActions: Record<string, (input: Record<string, unknown>) => Needs> = {
   notify: () => ['notify'],
   log: () => [],
   'messages.send': () => ['messages:send:sms'],
+  'messages.sendEmail': () => ['messages:send:email'],
+  'persons.tag': () => ['entities:write:person'],
+  'http.fetch': (input) => {
+    const host = webhookHost(input);
+    return typeof host === 'string' ? [`http:fetch:${host}`] : host;
+  },
   'entities.create': (input) => [`entities:write:${literalType(input.type)}`],
   'entities.update': () => ['entities:write:*'],
   'entities.get': () => ['entities:read:*'],
@@ -49,7 +75,9 @@ export function requiredPermissions(
       });
       return;
     }
-    for (const permission of needs(step.with)) permissions.add(permission);
+    const needed = needs(step.with);
+    if (!Array.isArray(needed)) issues.push({ path: `${at}/with/url`, message: needed.issue });
+    else for (const permission of needed) permissions.add(permission);
   });
   return { permissions: [...permissions].sort(), issues };
 }

@@ -174,9 +174,23 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
         /not in the payload/,
       ],
       [
-        { definition: noteRule({ steps: [{ id: 'x', type: 'action', action: 'http.fetch', with: {} }] }) },
+        { definition: noteRule({ steps: [{ id: 'x', type: 'action', action: 'storage.set', with: {} }] }) },
         400,
         /not an action a rule can run/,
+      ],
+      [
+        { definition: noteRule({ steps: [{ id: 'x', type: 'action', action: 'http.fetch', with: {} }] }) },
+        400,
+        /host written out/,
+      ],
+      [
+        {
+          definition: noteRule({
+            steps: [{ id: 'x', type: 'action', action: 'http.fetch', with: { url: 'http://10.0.0.1/hook' } }],
+          }),
+        },
+        400,
+        /not a host name a rule can call/,
       ],
       [
         {
@@ -537,6 +551,82 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
       await engine.drain();
     }
     expect(statuses).toEqual(['running', 'running', 'skipped']);
+  }, 120_000);
+
+  it('tags a person, calls a webhook only on the host approved at save, and needs approval to email', async () => {
+    const definition = noteRule({
+      name: 'VIP arrives',
+      triggers: [
+        {
+          id: 'person',
+          type: 'event',
+          event: 'data.EntityCreated',
+          filter: { cmp: { left: 'trigger.data.entity.type', op: 'eq', right: 'person' } },
+        },
+      ],
+      steps: [
+        {
+          id: 'tag',
+          type: 'action',
+          action: 'persons.tag',
+          with: { personId: '{{ trigger.data.entity.id }}', tag: 'vip' },
+        },
+        {
+          id: 'hook',
+          type: 'action',
+          action: 'http.fetch',
+          continueOnError: true,
+          with: { url: 'https://hooks.example.com/in?who={{ trigger.data.entity.title }}', init: { method: 'POST' } },
+        },
+      ],
+    });
+    // Without approving the webhook's host and tagging, nothing is saved; the 400 lists what is needed.
+    const refused = await api(alice, 'POST', '/api/v1/rules', { definition, approve: [] });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.details.missing.sort()).toEqual([
+      'entities:write:person',
+      'http:fetch:hooks.example.com',
+    ]);
+    // A host built from event data cannot be approved ahead: refused with the step's path.
+    const templated = await api(alice, 'POST', '/api/v1/rules', {
+      definition: {
+        ...definition,
+        steps: [{ ...definition.steps[1], with: { url: 'https://{{ trigger.data.entity.title }}/x' } }],
+      },
+      approve: ['http:fetch:hooks.example.com'],
+    });
+    expect(templated.statusCode).toBe(400);
+    expect(templated.body).toMatch(/host written out/);
+    const emailRule = noteRule({
+      steps: [
+        { id: 'mail', type: 'action', action: 'messages.sendEmail', with: { to: ['me@example.org'], body: 'x' } },
+      ],
+    });
+    const unapproved = await api(alice, 'POST', '/api/v1/rules', { definition: emailRule, approve: [] });
+    expect(unapproved.json().error.details.missing).toEqual(['messages:send:email']);
+
+    const { rule } = await createRule(alice, definition, ['entities:write:person', 'http:fetch:hooks.example.com']);
+    const created = await api(alice, 'POST', '/api/v1/persons', { name: 'Grace Hopper' });
+    expect(created.statusCode, created.body).toBe(201);
+    const personId = created.json().id as string;
+    const [run] = await eventually(async () => {
+      const items = await runsOf(alice, rule.id);
+      return items.length >= 1 && !['running', 'queued'].includes(items[0]!.status) ? items : undefined;
+    }, 'a finished run');
+    const trace = (await api(alice, 'GET', `/api/v1/rules/${rule.id}/runs/${run!.id}`)).json().trace as {
+      stepId?: string;
+      status: string;
+      error?: { code: string };
+    }[];
+    expect(trace.find((t) => t.stepId === 'tag')).toMatchObject({ status: 'ok' });
+    // The policy let the rule reach its approved host: the call failed only because this machine
+    // has no internet (a network error), not for want of permission.
+    const hook = trace.find((t) => t.stepId === 'hook')!;
+    expect(hook.status).toBe('error');
+    expect(['network', 'timeout']).toContain(hook.error?.code);
+    const person = (await api(alice, 'GET', `/api/v1/entities/${personId}`)).json();
+    expect(person.properties.tags).toEqual(['vip']);
+    await api(alice, 'POST', `/api/v1/rules/${rule.id}/disable`);
   }, 120_000);
 
   it('continues a run whose process died from its last saved step, and documents the API', async () => {

@@ -5,7 +5,7 @@ import {
   type EntityCreateInput,
 } from '@made-open/shared/entities';
 import { z } from 'zod';
-import { defineAction, type ActionContext, type Principal } from '../actions.types.ts';
+import { ActionError, defineAction, type ActionContext, type Principal } from '../actions.types.ts';
 
 /** Entities cross as plain JSON: the graph's renderer decides the fields. */
 const entityJson = z.looseObject({ id: z.string(), type: z.string() });
@@ -92,4 +92,40 @@ export const entitiesUpdate = defineAction({
     (await context.deps.graph.updateEntity(context.caller, input.id, input.input, context.tx)) as unknown as z.infer<
       typeof entityJson
     >,
+});
+
+/**
+ * Adds a tag to a person, or takes it off (`remove`): the rules' "tag a person" (issue 14).
+ * A read-modify-write at the version just read, so a concurrent edit makes it fail (409)
+ * rather than lose that edit; a tag already there (or already gone) changes nothing.
+ */
+export const personsTag = defineAction({
+  name: 'persons.tag',
+  description: 'Adds a tag to a person, or removes it with remove: true.',
+  input: z.strictObject({
+    personId: entityId,
+    tag: z.string().trim().min(1, 'a tag needs a name').max(100),
+    remove: z.boolean().default(false),
+  }),
+  inputLabel: 'person tag',
+  output: entityJson,
+  lookup: async (context, input) => {
+    const entity = await readEntity(context, input.personId);
+    if (entity.type !== 'person') throw new ActionError('invalid_input', 'Only a person can be tagged.');
+    return entity as z.infer<typeof entityJson> & { version: number; properties?: Record<string, unknown> };
+  },
+  permission: (input) => [{ permission: 'entities:write:person', resource: input.personId, what: 'tag people' }],
+  run: async (context, input, person) => {
+    const properties = person.properties ?? {};
+    const tags = Array.isArray(properties.tags) ? (properties.tags as string[]) : [];
+    const has = tags.some((t) => t.toLowerCase() === input.tag.toLowerCase());
+    if (has !== input.remove) return person;
+    const next = input.remove ? tags.filter((t) => t.toLowerCase() !== input.tag.toLowerCase()) : [...tags, input.tag];
+    return (await context.deps.graph.updateEntity(
+      context.caller,
+      input.personId,
+      { version: person.version, properties: { ...properties, tags: next } },
+      context.tx,
+    )) as unknown as z.infer<typeof entityJson>;
+  },
 });

@@ -25,7 +25,7 @@ const fetchInitSchema = z.object({
 
 const fetchInput = z.object({
   url: z.string({ error: 'fetch needs a URL string.' }).max(4000, 'fetch needs a URL string.'),
-  init: fetchInitSchema,
+  init: fetchInitSchema.prefault({}),
 });
 
 /** Secret values of a credential, to scrub from anything that flows back to the principal. */
