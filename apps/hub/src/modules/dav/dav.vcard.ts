@@ -177,8 +177,18 @@ export interface PersonForVCard {
   properties: PersonProperties;
 }
 
-/** The value of a kept grouped line, for deciding whether the hub still has it. */
-function keptValue(l: ContentLine) {
+/** Grouped lines of these are mapped into the model (and written back from it). */
+const listedNames = new Set(['EMAIL', 'TEL', 'URL', 'ADR']);
+
+const addressKey = (a: PostalAddress) =>
+  [a.street, a.locality, a.region, a.postalCode, a.country].map((v) => (v ?? '').trim()).join('|');
+
+/** What a kept line's value is, in the form the model's list holds it, to find it there. */
+function keyOf(l: ContentLine): string {
+  if (l.name === 'ADR') {
+    const [, , street, locality, region, postalCode, country] = splitStructured(l.value);
+    return addressKey({ street, locality, region, postalCode, country });
+  }
   return unescapeText(l.value).replace(/^(mailto|tel):/i, '').trim();
 }
 
@@ -210,41 +220,36 @@ export function renderVCard(
   if (p.jobTitle) out.push(line('TITLE', escapeText(p.jobTitle)));
   if (p.notes) out.push(line('NOTE', escapeText(p.notes)));
 
-  // Lines the phone grouped with a label are written as it sent them while the hub still has their value.
+  // Lines the phone grouped with a label (item1.TEL + item1.X-ABLabel) are written as it sent
+  // them, in the value's place, while the hub still has the value; else the group is dropped.
   const kept = unfold(resource?.extra ?? '').map((raw, i) => parseLine(raw, i + 1));
-  const stillHas = (l: ContentLine) => {
-    if (l.name === 'TEL') return (p.phones ?? []).includes(keptValue(l));
-    if (l.name === 'EMAIL') return (p.emails ?? []).includes(keptValue(l));
-    if (l.name === 'URL') return (p.urls ?? []).includes(keptValue(l));
-    return true;
+  const groupOf = (l: ContentLine) => l.group?.toLowerCase();
+  const mappedGroups = new Set(kept.filter((l) => groupOf(l) && listedNames.has(l.name)).map(groupOf));
+  const written = new Set<string>();
+  const emitList = (name: string, keys: string[], plain: (index: number) => string) => {
+    keys.forEach((k, index) => {
+      const grouped = kept.find((l) => l.name === name && groupOf(l) && !written.has(groupOf(l)!) && keyOf(l) === k);
+      if (!grouped) return out.push(plain(index));
+      written.add(groupOf(grouped)!);
+      for (const l of kept) if (groupOf(l) === groupOf(grouped)) out.push(refold(l.raw));
+    });
   };
-  const droppedGroups = new Set(
-    kept.filter((l) => l.group !== undefined && !stillHas(l)).map((l) => l.group!.toLowerCase()),
+  emitList('EMAIL', p.emails ?? [], (i) =>
+    line('EMAIL', escapeText(p.emails![i]!), { TYPE: version === '3.0' ? 'INTERNET' : undefined }),
   );
-  const keptLines = kept.filter((l) => l.group === undefined || !droppedGroups.has(l.group.toLowerCase()));
-  const keptGrouped = (name: string) => new Set(keptLines.filter((l) => l.name === name).map(keptValue));
-
-  const groupedEmails = keptGrouped('EMAIL');
-  for (const email of p.emails ?? []) {
-    if (!groupedEmails.has(email)) out.push(line('EMAIL', escapeText(email), { TYPE: version === '3.0' ? 'INTERNET' : undefined }));
-  }
-  const groupedPhones = keptGrouped('TEL');
-  for (const phone of p.phones ?? []) {
-    if (!groupedPhones.has(phone)) out.push(line('TEL', escapeText(phone), { TYPE: 'voice' }));
-  }
-  const groupedUrls = keptGrouped('URL');
-  for (const url of p.urls ?? []) if (!groupedUrls.has(url)) out.push(line('URL', url));
-  for (const address of p.addresses ?? []) {
+  emitList('TEL', p.phones ?? [], (i) => line('TEL', escapeText(p.phones![i]!), { TYPE: 'voice' }));
+  emitList('URL', p.urls ?? [], (i) => line('URL', p.urls![i]!));
+  emitList('ADR', (p.addresses ?? []).map(addressKey), (i) => {
+    const address = p.addresses![i]!;
     const parts = ['', '', address.street, address.locality, address.region, address.postalCode, address.country];
     const type = address.label?.toLowerCase();
-    out.push(
-      line('ADR', parts.map((v) => escapeText(v ?? '')).join(';'), {
-        TYPE: type === 'home' || type === 'work' ? type : undefined,
-      }),
-    );
-  }
+    return line('ADR', parts.map((v) => escapeText(v ?? '')).join(';'), {
+      TYPE: type === 'home' || type === 'work' ? type : undefined,
+    });
+  });
   if (p.groups?.length) out.push(line('CATEGORIES', p.groups.map(escapeText).join(',')));
-  for (const l of keptLines) out.push(refold(l.raw));
+  // The rest: ungrouped lines, and groups of things the hub does not map (X-ABRELATEDNAMES ...).
+  for (const l of kept) if (!groupOf(l) || !mappedGroups.has(groupOf(l))) out.push(refold(l.raw));
   out.push('END:VCARD');
   return `${out.join('\r\n')}\r\n`;
 }
