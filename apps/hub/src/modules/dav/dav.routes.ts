@@ -25,6 +25,8 @@ const methods = ['OPTIONS', 'GET', 'HEAD', 'PUT', 'DELETE', 'PROPFIND', 'PROPPAT
 const davHeader = '1, 3, addressbook, calendar-access';
 const realm = 'Basic realm="Made Open DAV", charset="UTF-8"';
 const tags = ['dav'];
+/** @fastify/cors reads this route config: DAV routes are not answered as CORS preflights. */
+const noCors = { cors: false };
 
 /** HTTP Basic credentials, or null when the header is missing or not Basic. */
 function basicCredentials(request: FastifyRequest): { email: string; password: string } | null {
@@ -201,11 +203,13 @@ export function davRoutes(deps: DavRouteDeps) {
         method: [...methods],
         url: `/.well-known/${service}`,
         schema: { hide: true },
+        config: noCors,
         handler: (_request, reply) => reply.status(301).header('location', `${davRoot}/`).send(),
       });
     }
-    fastify.route({ method: [...methods], url: davRoot, schema: { hide: true }, handler: handle });
-    fastify.route({ method: [...methods], url: `${davRoot}/*`, schema: { hide: true }, handler: handle });
+    // Phones are not browsers: OPTIONS is DAV's capability probe, not a CORS preflight.
+    fastify.route({ method: [...methods], url: davRoot, schema: { hide: true }, config: noCors, handler: handle });
+    fastify.route({ method: [...methods], url: `${davRoot}/*`, schema: { hide: true }, config: noCors, handler: handle });
 
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     app.get(

@@ -29,6 +29,8 @@ export class XmlError extends Error {}
 
 /** Most elements any DAV request body of ours needs; more is refused (a multiget of 5,000 hrefs is fine). */
 const maxElements = 50_000;
+/** DAV bodies are a few levels deep (calendar-query filters the deepest, about 8). */
+const maxDepth = 64;
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 
@@ -49,9 +51,16 @@ export function parseXml(body: string): XmlElement {
     ignoreDeclaration: true,
     ignorePiTags: true,
   });
-  const nodes = parser.parse(body) as OrderedNode[];
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(body) as OrderedNode[];
+  } catch (error) {
+    // The validator passed, so what the parser refuses is its own limits (nesting, entities).
+    throw new XmlError(`The XML was refused: ${(error as Error).message}.`);
+  }
   let count = 0;
-  const resolve = (node: OrderedNode, scope: Record<string, string>): XmlElement | null => {
+  const resolve = (node: OrderedNode, scope: Record<string, string>, depth = 0): XmlElement | null => {
+    if (depth > maxDepth) throw new XmlError(`XML nested deeper than ${maxDepth} levels.`);
     const tag = Object.keys(node).find((k) => k !== ':@');
     if (tag === undefined || tag === '#text' || tag === '#comment' || tag.startsWith('?')) return null;
     count += 1;
@@ -74,7 +83,7 @@ export function parseXml(body: string): XmlElement {
     for (const child of (node[tag] as OrderedNode[]) ?? []) {
       if ('#text' in child) text += String(child['#text']);
       else {
-        const element = resolve(child, inner);
+        const element = resolve(child, inner, depth + 1);
         if (element) children.push(element);
       }
     }
