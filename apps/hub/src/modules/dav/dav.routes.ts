@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { uuidSchema } from '@made-open/shared';
@@ -26,7 +26,7 @@ const davHeader = '1, 3, addressbook, calendar-access';
 const realm = 'Basic realm="Made Open DAV", charset="UTF-8"';
 const tags = ['dav'];
 /** @fastify/cors reads this route config: DAV routes are not answered as CORS preflights. */
-const noCors = { cors: false };
+const noCors = { cors: false } as unknown as FastifyContextConfig;
 
 /** HTTP Basic credentials, or null when the header is missing or not Basic. */
 function basicCredentials(request: FastifyRequest): { email: string; password: string } | null {
