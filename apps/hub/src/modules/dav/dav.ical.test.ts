@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { durationMs, ICalError, parseICalendar, renderICalendar } from './dav.ical.ts';
 
-const calendar = (...lines: string[]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n');
+const calendar = (...lines: string[]) =>
+  ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n');
 
 const london = [
   'BEGIN:VTIMEZONE',
@@ -71,7 +72,13 @@ describe('VEVENT ⇄ calendar_event', () => {
 
     // Rendered back in the zone the phone defined, with the kept parts.
     const text = renderICalendar(
-      { id: 'e1', title: parsed.title, body: parsed.notes, properties: parsed.properties, updatedAt: '2026-12-01T10:00:00Z' },
+      {
+        id: 'e1',
+        title: parsed.title,
+        body: parsed.notes,
+        properties: parsed.properties,
+        updatedAt: '2026-12-01T10:00:00Z',
+      },
       parsed,
     );
     expect(text).toContain('DTSTART;TZID=Europe/London:20260701T090000\r\n');
@@ -82,19 +89,29 @@ describe('VEVENT ⇄ calendar_event', () => {
   });
 
   it('reads all-day events (DTEND exclusive, or one day when absent) and DURATION', () => {
-    expect(parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART;VALUE=DATE:20261224', 'SUMMARY:Eve', 'END:VEVENT')).properties).toMatchObject({
+    expect(
+      parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART;VALUE=DATE:20261224', 'SUMMARY:Eve', 'END:VEVENT'))
+        .properties,
+    ).toMatchObject({
       startsAt: '2026-12-24',
       endsAt: '2026-12-25',
       allDay: true,
       kind: 'single',
     });
     expect(
-      parseICalendar(calendar('BEGIN:VEVENT', 'UID:b', 'DTSTART:20261224T100000Z', 'DURATION:PT1H30M', 'END:VEVENT')).properties.endsAt,
+      parseICalendar(calendar('BEGIN:VEVENT', 'UID:b', 'DTSTART:20261224T100000Z', 'DURATION:PT1H30M', 'END:VEVENT'))
+        .properties.endsAt,
     ).toBe('2026-12-24T11:30:00Z');
     expect(durationMs('P1W2DT3H')).toBe((9 * 24 + 3) * 3_600_000);
     expect(durationMs('P')).toBeNull();
     const allDay = renderICalendar(
-      { id: 'x', title: 'Eve', body: '', properties: { startsAt: '2026-12-24', endsAt: '2026-12-25', allDay: true }, updatedAt: '2026-12-01T00:00:00Z' },
+      {
+        id: 'x',
+        title: 'Eve',
+        body: '',
+        properties: { startsAt: '2026-12-24', endsAt: '2026-12-25', allDay: true },
+        updatedAt: '2026-12-01T00:00:00Z',
+      },
       null,
     );
     expect(allDay).toContain('DTSTART;VALUE=DATE:20261224\r\n');
@@ -106,11 +123,26 @@ describe('VEVENT ⇄ calendar_event', () => {
     expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'DTSTART:20261224T100000Z', 'END:VEVENT'))).toThrow(/UID/);
     expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'END:VEVENT'))).toThrow(/DTSTART/);
     expect(() =>
-      parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:20261224T100000Z', 'DTEND:20261224T090000Z', 'END:VEVENT')),
+      parseICalendar(
+        calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:20261224T100000Z', 'DTEND:20261224T090000Z', 'END:VEVENT'),
+      ),
     ).toThrow(/before/);
-    expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:tomorrow', 'END:VEVENT'))).toThrow(ICalError);
+    expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:tomorrow', 'END:VEVENT'))).toThrow(
+      ICalError,
+    );
     expect(() =>
-      parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:20261224T100000Z', 'END:VEVENT', 'BEGIN:VEVENT', 'UID:b', 'DTSTART:20261224T100000Z', 'END:VEVENT')),
+      parseICalendar(
+        calendar(
+          'BEGIN:VEVENT',
+          'UID:a',
+          'DTSTART:20261224T100000Z',
+          'END:VEVENT',
+          'BEGIN:VEVENT',
+          'UID:b',
+          'DTSTART:20261224T100000Z',
+          'END:VEVENT',
+        ),
+      ),
     ).toThrow(/share its UID/);
   });
 });

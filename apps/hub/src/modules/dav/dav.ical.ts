@@ -83,11 +83,17 @@ export function durationMs(value: string): number | null {
   const match = /^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value.trim());
   if (!match || value.trim() === 'P' || value.trim().endsWith('T')) return null;
   const [, sign, w, d, h, m, s] = match;
-  const ms = (((Number(w ?? 0) * 7 + Number(d ?? 0)) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000;
+  const ms =
+    (((Number(w ?? 0) * 7 + Number(d ?? 0)) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 +
+    Number(s ?? 0) * 1000;
   return sign === '-' ? -ms : ms;
 }
 
-const mailto = (value: string) => unescapeText(value).replace(/^mailto:/i, '').trim().toLowerCase();
+const mailto = (value: string) =>
+  unescapeText(value)
+    .replace(/^mailto:/i, '')
+    .trim()
+    .toLowerCase();
 const partstat: Record<string, string> = {
   ACCEPTED: 'accepted',
   TENTATIVE: 'tentative',
@@ -104,7 +110,8 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
     if (error instanceof ContentLineError) throw new ICalError(`Not iCalendar: ${error.message}.`);
     throw error;
   }
-  if (roots.length !== 1 || roots[0]!.name !== 'VCALENDAR') throw new ICalError('A CalDAV resource holds one VCALENDAR.');
+  if (roots.length !== 1 || roots[0]!.name !== 'VCALENDAR')
+    throw new ICalError('A CalDAV resource holds one VCALENDAR.');
   const calendar = roots[0]!;
   const events = calendar.components.filter((c) => c.name === 'VEVENT');
   if (events.length === 0) throw new ICalError('Only VEVENT resources are stored here (no VTODO or VJOURNAL).');
@@ -131,7 +138,9 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
     const ms = durationMs(duration.value);
     if (ms === null || ms < 0) throw new ICalError('DURATION is not a positive duration.');
     const end = Date.parse(start.value) + ms;
-    properties.endsAt = start.allDay ? new Date(end).toISOString().slice(0, 10) : new Date(end).toISOString().replace('.000', '');
+    properties.endsAt = start.allDay
+      ? new Date(end).toISOString().slice(0, 10)
+      : new Date(end).toISOString().replace('.000', '');
   } else if (start.allDay) {
     properties.endsAt = new Date(Date.parse(start.value) + dayMs).toISOString().slice(0, 10);
   }
@@ -140,7 +149,8 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
   const location = unescapeText(get('LOCATION')?.value ?? '').trim();
   if (location) properties.location = location.slice(0, 1000);
   const status = get('STATUS')?.value.trim().toUpperCase();
-  if (status === 'CONFIRMED' || status === 'TENTATIVE' || status === 'CANCELLED') properties.status = status.toLowerCase();
+  if (status === 'CONFIRMED' || status === 'TENTATIVE' || status === 'CANCELLED')
+    properties.status = status.toLowerCase();
   if (get('TRANSP')?.value.trim().toUpperCase() === 'TRANSPARENT') properties.showAs = 'free';
   const extraLines = master.properties.filter((p) => !mappedEventLines.has(p.name));
   const rrule = get('RRULE');
@@ -157,7 +167,9 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
   const organizer = get('ORGANIZER');
   if (organizer) properties.organizer = mailto(organizer.value).slice(0, 320);
   const attendeeLines = master.properties.filter((p) => p.name === 'ATTENDEE');
-  const attendees = [...new Set(attendeeLines.map((a) => mailto(a.value)).filter((a) => a.includes('@') && a.length <= 320))];
+  const attendees = [
+    ...new Set(attendeeLines.map((a) => mailto(a.value)).filter((a) => a.includes('@') && a.length <= 320)),
+  ];
   if (attendees.length > 0) {
     properties.attendees = attendees.slice(0, 500);
     properties.responses = attendees.slice(0, 500).map((email) => {
@@ -172,7 +184,10 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
   }
   const extra = {
     event: [...extraLines.map((p) => p.raw), ...master.components.flatMap(componentText)].join('\n'),
-    others: calendar.components.filter((c) => c !== master).flatMap(componentText).join('\n'),
+    others: calendar.components
+      .filter((c) => c !== master)
+      .flatMap(componentText)
+      .join('\n'),
   };
   return {
     uid: uid.slice(0, 500),
@@ -192,7 +207,11 @@ export interface EventForIcal {
   updatedAt: string;
 }
 
-const utcStamp = (instant: number) => new Date(instant).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const utcStamp = (instant: number) =>
+  new Date(instant)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 const dateStamp = (date: string) => date.replace(/-/g, '');
 
 function readExtra(extra: string | undefined): { event: string; others: string } {
@@ -237,7 +256,9 @@ export function renderICalendar(event: EventForIcal, resource: { uid: string; ex
   if (p.showAs === 'free') out.push('TRANSP:TRANSPARENT');
   if (typeof p.recurrence === 'string') out.push(line('RRULE', p.recurrence.replace(/^RRULE:/i, '')));
   if (typeof p.organizer === 'string') out.push(line('ORGANIZER', `mailto:${p.organizer}`));
-  const responses = Array.isArray(p.responses) ? (p.responses as { email: string; name?: string; response: string }[]) : [];
+  const responses = Array.isArray(p.responses)
+    ? (p.responses as { email: string; name?: string; response: string }[])
+    : [];
   const attendees = Array.isArray(p.attendees) ? (p.attendees as string[]) : [];
   for (const email of attendees) {
     const response = responses.find((r) => r.email === email);

@@ -34,7 +34,8 @@ export const hrefs = {
 };
 
 /** A resource name a client may choose: one path segment of printable characters. */
-const validName = (name: string) => name.length >= 1 && name.length <= 255 && !/[/\\\u0000-\u001f\u007f]/.test(name) && name !== '.' && name !== '..';
+const validName = (name: string) =>
+  name.length >= 1 && name.length <= 255 && !/[/\\\u0000-\u001f\u007f]/.test(name) && name !== '.' && name !== '..';
 
 /** Resolves a request path (after percent-decoding its segments) to a node of `user`; null is a 404. */
 export function resolvePath(pathname: string, user: DavPrincipal): DavNode | null {
@@ -173,7 +174,11 @@ function propertiesOf(node: DavNode, context: PropContext, memberOf?: Member): M
 export const maxResourceBytes = 4 * 1024 * 1024;
 
 /** Properties too costly for allprop (RFC 4918 lets a server leave them out). */
-const notInAllprop = new Set([key(ns.card, 'address-data'), key(ns.cal, 'calendar-data'), key(ns.dav, 'getcontentlength')]);
+const notInAllprop = new Set([
+  key(ns.card, 'address-data'),
+  key(ns.cal, 'calendar-data'),
+  key(ns.dav, 'getcontentlength'),
+]);
 
 type Wanted = { mode: 'allprop' } | { mode: 'propname' } | { mode: 'prop'; names: { ns: string; name: string }[] };
 
@@ -307,7 +312,11 @@ function timeRangeOf(filter: XmlElement | undefined): { start: number; end: numb
   const read = (value: string | undefined, fallback: number) => {
     const match = value ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value) : null;
     if (!value) return fallback;
-    if (!match) throw new DavError(400, 'A time-range is written like 20261201T000000Z.', { precondition: 'valid-filter', ns: ns.cal });
+    if (!match)
+      throw new DavError(400, 'A time-range is written like 20261201T000000Z.', {
+        precondition: 'valid-filter',
+        ns: ns.cal,
+      });
     const [, y, mo, d, h, mi, s] = match;
     return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   };
@@ -334,23 +343,42 @@ export async function report(
   vcardVersionFromAccept: VCardVersion,
 ): Promise<string> {
   if (node.kind !== 'collection')
-    throw new DavError(403, 'Reports are answered on the address book and the calendar.', { precondition: 'supported-report' });
+    throw new DavError(403, 'Reports are answered on the address book and the calendar.', {
+      precondition: 'supported-report',
+    });
   const kind = node.collection;
   const dataNs = kind === 'contacts' ? ns.card : ns.cal;
   const wanted = wantedOf(body);
   // address-data may ask for a version: <card:address-data content-type="text/vcard" version="4.0"/>.
   const addressData = wanted.mode === 'prop' ? child(child(body, ns.dav, 'prop'), ns.card, 'address-data') : undefined;
-  const version: VCardVersion = addressData?.attrs.version === '4.0' ? '4.0' : addressData?.attrs.version === '3.0' ? '3.0' : vcardVersionFromAccept;
+  const version: VCardVersion =
+    addressData?.attrs.version === '4.0'
+      ? '4.0'
+      : addressData?.attrs.version === '3.0'
+        ? '3.0'
+        : vcardVersionFromAccept;
   const context = contextFor(deps, user, version);
   const collectionHref = hrefs.collection(user.id, kind);
   const respond = (m: Member) =>
-    responseFor(hrefs.member(user.id, kind, m.name), propertiesOf({ kind: 'member', collection: kind, name: m.name }, context, m), wanted);
+    responseFor(
+      hrefs.member(user.id, kind, m.name),
+      propertiesOf({ kind: 'member', collection: kind, name: m.name }, context, m),
+      wanted,
+    );
 
   if (is(body, dataNs, kind === 'contacts' ? 'addressbook-multiget' : 'calendar-multiget')) {
     const given = childrenOf(body, ns.dav, 'href').map((h) => h.text);
     if (given.length > maxHrefs) throw new DavError(400, `At most ${maxHrefs} hrefs per multiget.`);
     const names = given.map((h) => memberName(h, collectionHref));
-    const found = new Map((await deps.service.members(user, kind, names.filter((n): n is string => n !== null))).map((m) => [m.name, m]));
+    const found = new Map(
+      (
+        await deps.service.members(
+          user,
+          kind,
+          names.filter((n): n is string => n !== null),
+        )
+      ).map((m) => [m.name, m]),
+    );
     const responses: Out[] = [];
     for (const [i, name] of names.entries()) {
       const m = name === null ? undefined : found.get(name);
@@ -372,7 +400,9 @@ export async function report(
   if (is(body, ns.dav, 'sync-collection')) {
     const level = child(body, ns.dav, 'sync-level')?.text.trim();
     if (level !== undefined && level !== '1')
-      throw new DavError(403, 'Only sync-level 1 is offered (one collection, no children).', { precondition: 'sync-traversal-supported' });
+      throw new DavError(403, 'Only sync-level 1 is offered (one collection, no children).', {
+        precondition: 'sync-traversal-supported',
+      });
     const token = child(body, ns.dav, 'sync-token')?.text.trim() || null;
     const changes = await deps.service.changes(user, kind, token);
     const responses: Out[] = [];
@@ -386,7 +416,8 @@ export async function report(
 
 /** PROPPATCH: the collections' names and colours are fixed here, so every property is refused (403 in its propstat). */
 export function proppatch(node: DavNode, user: DavPrincipal, body: XmlElement | undefined): string {
-  if (!body || !is(body, ns.dav, 'propertyupdate')) throw new DavError(400, 'A PROPPATCH body is a DAV:propertyupdate element.');
+  if (!body || !is(body, ns.dav, 'propertyupdate'))
+    throw new DavError(400, 'A PROPPATCH body is a DAV:propertyupdate element.');
   const names = body.children
     .filter((c) => is(c, ns.dav, 'set') || is(c, ns.dav, 'remove'))
     .flatMap((c) => child(c, ns.dav, 'prop')?.children ?? [])

@@ -54,7 +54,11 @@ describe.each(testDatabaseKinds())('recorded phone clients on %s', (kind) => {
 
   it('iOS Contacts: discovery, sync, multiget, upload, conflict, incremental sync', async () => {
     const user = await replay(iosContacts);
-    const persons = await hub.app.inject({ method: 'GET', url: '/api/v1/entities?type=person&q=Chidi', headers: bearer(user) });
+    const persons = await hub.app.inject({
+      method: 'GET',
+      url: '/api/v1/entities?type=person&q=Chidi',
+      headers: bearer(user),
+    });
     expect(persons.json().items[0]).toMatchObject({ title: 'Chidi Okafor', source: 'dav' });
   });
 

@@ -119,10 +119,11 @@ export const davRepository = {
     tx: Sql,
     row: { ownerId: string; entityId: string; kind: CollectionKind; name: string; uid: string; extra: string },
   ): Promise<void> {
-    await tx.query(
-      `DELETE FROM made_open.dav_resources WHERE collection = $1 AND name = $2 AND entity_id <> $3`,
-      [row.kind, row.name, row.entityId],
-    );
+    await tx.query(`DELETE FROM made_open.dav_resources WHERE collection = $1 AND name = $2 AND entity_id <> $3`, [
+      row.kind,
+      row.name,
+      row.entityId,
+    ]);
     await tx.query(
       `INSERT INTO made_open.dav_resources (owner_id, entity_id, collection, name, uid, extra, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())

@@ -7,7 +7,16 @@ import { requireUser } from '../../platform/http/authentication.ts';
 import { errorResponses } from '../graph/graph.schemas.ts';
 import { DavError } from './dav.errors.ts';
 import { appPasswordCreateSchema, appPasswordSchema, type AppPasswords, type DavPrincipal } from './dav.passwords.ts';
-import { davRoot, hrefs, maxResourceBytes, propfind, proppatch, report, resolvePath, type DavNode } from './dav.protocol.ts';
+import {
+  davRoot,
+  hrefs,
+  maxResourceBytes,
+  propfind,
+  proppatch,
+  report,
+  resolvePath,
+  type DavNode,
+} from './dav.protocol.ts';
 import { contentTypeOf, renderMember, type DavService } from './dav.service.ts';
 import type { VCardVersion } from './dav.vcard.ts';
 import { el, ns, parseXml, renderXml, XmlError, type XmlElement } from './dav.xml.ts';
@@ -98,7 +107,9 @@ export function davRoutes(deps: DavRouteDeps) {
       case 'PROPFIND': {
         const depth = String(request.headers.depth ?? 'infinity').toLowerCase();
         if (depth !== '0' && depth !== '1')
-          throw new DavError(403, 'Depth: infinity is not offered: ask with Depth 0 or 1.', { precondition: 'propfind-finite-depth' });
+          throw new DavError(403, 'Depth: infinity is not offered: ask with Depth 0 or 1.', {
+            precondition: 'propfind-finite-depth',
+          });
         const xml = await propfind({ service }, user, node, depth, xmlBody(request), vcardVersionOf(request));
         return reply.status(207).type('application/xml; charset=utf-8').send(xml);
       }
@@ -109,7 +120,10 @@ export function davRoutes(deps: DavRouteDeps) {
         return reply.status(207).type('application/xml; charset=utf-8').send(xml);
       }
       case 'PROPPATCH':
-        return reply.status(207).type('application/xml; charset=utf-8').send(proppatch(node, user, xmlBody(request)));
+        return reply
+          .status(207)
+          .type('application/xml; charset=utf-8')
+          .send(proppatch(node, user, xmlBody(request)));
       case 'GET':
       case 'HEAD':
         return getMember(node, user, request, reply);
@@ -139,7 +153,13 @@ export function davRoutes(deps: DavRouteDeps) {
     const m = await service.get(user, node.collection, node.name);
     if (!m) throw new DavError(404, 'No such resource.');
     const ifNoneMatch = header(request, 'if-none-match');
-    if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim()).includes(m.etag)) {
+    if (
+      ifNoneMatch &&
+      ifNoneMatch
+        .split(',')
+        .map((t) => t.trim())
+        .includes(m.etag)
+    ) {
       return reply.status(304).header('etag', m.etag).send();
     }
     const body = renderMember(node.collection, m.row, vcardVersionOf(request));
@@ -149,7 +169,10 @@ export function davRoutes(deps: DavRouteDeps) {
 
   async function putMember(node: DavNode, user: DavPrincipal, request: FastifyRequest, reply: FastifyReply) {
     if (node.kind !== 'member') throw new DavError(405, 'PUT a .vcf or .ics resource inside the collection.');
-    const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = String(request.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     const accepted = node.collection === 'contacts' ? ['text/vcard', 'text/x-vcard'] : ['text/calendar'];
     if (!accepted.includes(type))
       throw new DavError(415, `This collection takes ${accepted[0]}.`, {
@@ -179,13 +202,18 @@ export function davRoutes(deps: DavRouteDeps) {
       (_request, body, done) => done(null, body),
     );
     fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxXmlBytes }, (request, body, done) => {
-      if (!request.url.startsWith(davRoot)) return done(new UserError(415, 'unsupported_media_type', 'Unsupported media type.'), undefined);
+      if (!request.url.startsWith(davRoot))
+        return done(new UserError(415, 'unsupported_media_type', 'Unsupported media type.'), undefined);
       done(null, body);
     });
     fastify.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
       const dav = request.url.startsWith(davRoot);
       if (dav && error instanceof DavError) {
-        return reply.status(error.status).header('dav', davHeader).type('application/xml; charset=utf-8').send(errorXml(error));
+        return reply
+          .status(error.status)
+          .header('dav', davHeader)
+          .type('application/xml; charset=utf-8')
+          .send(errorXml(error));
       }
       if (dav && error instanceof UserError) {
         const code = error.status === 409 && error.code === 'version_conflict' ? 412 : error.status;
@@ -209,7 +237,13 @@ export function davRoutes(deps: DavRouteDeps) {
     }
     // Phones are not browsers: OPTIONS is DAV's capability probe, not a CORS preflight.
     fastify.route({ method: [...methods], url: davRoot, schema: { hide: true }, config: noCors, handler: handle });
-    fastify.route({ method: [...methods], url: `${davRoot}/*`, schema: { hide: true }, config: noCors, handler: handle });
+    fastify.route({
+      method: [...methods],
+      url: `${davRoot}/*`,
+      schema: { hide: true },
+      config: noCors,
+      handler: handle,
+    });
 
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -258,7 +292,12 @@ export function davRoutes(deps: DavRouteDeps) {
           tags,
           summary: 'What to enter on a phone: the server address and user name',
           response: {
-            200: z.object({ serverUrl: z.string(), username: z.string(), carddavUrl: z.string(), caldavUrl: z.string() }),
+            200: z.object({
+              serverUrl: z.string(),
+              username: z.string(),
+              carddavUrl: z.string(),
+              caldavUrl: z.string(),
+            }),
             ...errorResponses,
           },
         },

@@ -31,8 +31,7 @@ describe.each(testDatabaseKinds())('DAV refusals on %s', (kind) => {
       },
       ...(body !== undefined ? { payload: body } : {}),
     });
-  const card = (uid: string, fn = 'Someone') =>
-    `BEGIN:VCARD\r\nVERSION:4.0\r\nUID:${uid}\r\nFN:${fn}\r\nEND:VCARD\r\n`;
+  const card = (uid: string, fn = 'Someone') => `BEGIN:VCARD\r\nVERSION:4.0\r\nUID:${uid}\r\nFN:${fn}\r\nEND:VCARD\r\n`;
   const contacts = (user: { id: string }) => `/dav/addressbooks/${user.id}/contacts/`;
 
   beforeAll(async () => {
@@ -58,26 +57,50 @@ describe.each(testDatabaseKinds())('DAV refusals on %s', (kind) => {
     // Typed back with spaces or capitals it still works; revoked, it does not.
     const loose = { email: alice.email.toUpperCase(), appPassword: alice.appPassword.toUpperCase().replace(/-/g, ' ') };
     expect((await dav(loose, 'PROPFIND', '/dav/', undefined, { depth: '0' })).statusCode).toBe(207);
-    const extra = await hub.app.inject({ method: 'POST', url: '/api/v1/dav/app-passwords', headers: bearer(alice), payload: { name: 'Old tablet' } });
+    const extra = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/dav/app-passwords',
+      headers: bearer(alice),
+      payload: { name: 'Old tablet' },
+    });
     const { appPassword, password } = extra.json();
     expect(password).toMatch(/^([a-z2-9]{4}-){5}[a-z2-9]{4}$/);
-    expect(appPassword).toMatchObject({ name: 'Old tablet', hint: password.slice(-4), status: 'active', lastUsedAt: null });
+    expect(appPassword).toMatchObject({
+      name: 'Old tablet',
+      hint: password.slice(-4),
+      status: 'active',
+      lastUsedAt: null,
+    });
     const tablet = { email: alice.email, appPassword: password as string };
     expect((await dav(tablet, 'PROPFIND', '/dav/', undefined, { depth: '0' })).statusCode).toBe(207);
     const listed = await hub.app.inject({ method: 'GET', url: '/api/v1/dav/app-passwords', headers: bearer(alice) });
     expect(listed.json().items.find((p: { id: string }) => p.id === appPassword.id).lastUsedAt).not.toBeNull();
     expect(JSON.stringify(listed.json())).not.toContain(password);
     // Bob cannot revoke it (404), Alice can.
-    const bobs = await hub.app.inject({ method: 'POST', url: `/api/v1/dav/app-passwords/${appPassword.id}/revoke`, headers: bearer(bob) });
+    const bobs = await hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/dav/app-passwords/${appPassword.id}/revoke`,
+      headers: bearer(bob),
+    });
     expect(bobs.statusCode).toBe(404);
-    const revoked = await hub.app.inject({ method: 'POST', url: `/api/v1/dav/app-passwords/${appPassword.id}/revoke`, headers: bearer(alice) });
+    const revoked = await hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/dav/app-passwords/${appPassword.id}/revoke`,
+      headers: bearer(alice),
+    });
     expect(revoked.json()).toMatchObject({ status: 'revoked' });
     expect((await dav(tablet, 'PROPFIND', '/dav/', undefined, { depth: '0' })).statusCode).toBe(401);
     expect((await hub.app.inject({ method: 'GET', url: '/api/v1/dav/app-passwords' })).statusCode).toBe(401);
   });
 
   it('keeps each account’s resources to itself: another account’s paths are 404', async () => {
-    expect((await dav(alice, 'PUT', `${contacts(alice)}secret.vcf`, card('secret-1', 'Secret'), { 'content-type': 'text/vcard' })).statusCode).toBe(201);
+    expect(
+      (
+        await dav(alice, 'PUT', `${contacts(alice)}secret.vcf`, card('secret-1', 'Secret'), {
+          'content-type': 'text/vcard',
+        })
+      ).statusCode,
+    ).toBe(201);
     for (const [method, url] of [
       ['PROPFIND', `/dav/principals/${alice.id}/`],
       ['PROPFIND', contacts(alice)],
@@ -100,7 +123,10 @@ describe.each(testDatabaseKinds())('DAV refusals on %s', (kind) => {
     expect(multiget.body).not.toContain('Secret');
     expect(multiget.body.match(/404 Not Found/g)).toHaveLength(2);
     // Bob's own card by the same name is his own.
-    expect((await dav(bob, 'PUT', `${contacts(bob)}secret.vcf`, card('secret-1', 'Bobs'), { 'content-type': 'text/vcard' })).statusCode).toBe(201);
+    expect(
+      (await dav(bob, 'PUT', `${contacts(bob)}secret.vcf`, card('secret-1', 'Bobs'), { 'content-type': 'text/vcard' }))
+        .statusCode,
+    ).toBe(201);
     expect((await dav(alice, 'GET', `${contacts(alice)}secret.vcf`)).body).toContain('FN:Secret');
   });
 
@@ -126,31 +152,51 @@ describe.each(testDatabaseKinds())('DAV refusals on %s', (kind) => {
     const tooMany = await dav(alice, 'PROPFIND', contacts(alice), deep, { depth: '0' });
     expect(tooMany.statusCode).toBeGreaterThanOrEqual(400);
     expect(tooMany.statusCode).toBeLessThan(500);
-    const huge = await dav(alice, 'REPORT', contacts(alice), `<D:sync-collection xmlns:D="DAV:"><D:sync-token>${'a'.repeat(5 * 1024 * 1024)}</D:sync-token></D:sync-collection>`);
+    const huge = await dav(
+      alice,
+      'REPORT',
+      contacts(alice),
+      `<D:sync-collection xmlns:D="DAV:"><D:sync-token>${'a'.repeat(5 * 1024 * 1024)}</D:sync-token></D:sync-collection>`,
+    );
     expect(huge.statusCode).toBe(413);
-    const hugeCard = await dav(alice, 'PUT', `${contacts(alice)}big.vcf`, card('big', 'x'.repeat(5 * 1024 * 1024)), { 'content-type': 'text/vcard' });
+    const hugeCard = await dav(alice, 'PUT', `${contacts(alice)}big.vcf`, card('big', 'x'.repeat(5 * 1024 * 1024)), {
+      'content-type': 'text/vcard',
+    });
     expect(hugeCard.statusCode).toBe(413);
     const infinity = await dav(alice, 'PROPFIND', '/dav/', undefined, { depth: 'infinity' });
     expect(infinity.statusCode).toBe(403);
     expect(infinity.body).toContain('propfind-finite-depth');
-    const badToken = await dav(alice, 'REPORT', contacts(alice), '<D:sync-collection xmlns:D="DAV:"><D:sync-token>http://elsewhere/1</D:sync-token><D:prop><D:getetag/></D:prop></D:sync-collection>');
+    const badToken = await dav(
+      alice,
+      'REPORT',
+      contacts(alice),
+      '<D:sync-collection xmlns:D="DAV:"><D:sync-token>http://elsewhere/1</D:sync-token><D:prop><D:getetag/></D:prop></D:sync-collection>',
+    );
     expect(badToken.statusCode).toBe(403);
     expect(badToken.body).toContain('<d:valid-sync-token/>');
   });
 
   it('refuses bad resources and stale preconditions', async () => {
     const url = `${contacts(alice)}pre.vcf`;
-    expect((await dav(alice, 'PUT', url, 'BEGIN:VCARD\r\nEND:VCARD\r\n', { 'content-type': 'text/vcard' })).statusCode).toBe(400);
+    expect(
+      (await dav(alice, 'PUT', url, 'BEGIN:VCARD\r\nEND:VCARD\r\n', { 'content-type': 'text/vcard' })).statusCode,
+    ).toBe(400);
     expect((await dav(alice, 'PUT', url, card('pre'), { 'content-type': 'text/plain' })).statusCode).toBe(415);
-    expect((await dav(alice, 'PUT', url, card('pre'), { 'content-type': 'text/vcard', 'if-match': '"nothing"' })).statusCode).toBe(412);
+    expect(
+      (await dav(alice, 'PUT', url, card('pre'), { 'content-type': 'text/vcard', 'if-match': '"nothing"' })).statusCode,
+    ).toBe(412);
     expect((await dav(alice, 'PUT', url, card('pre'), { 'content-type': 'text/vcard' })).statusCode).toBe(201);
-    const conflict = await dav(alice, 'PUT', `${contacts(alice)}other.vcf`, card('pre'), { 'content-type': 'text/vcard' });
+    const conflict = await dav(alice, 'PUT', `${contacts(alice)}other.vcf`, card('pre'), {
+      'content-type': 'text/vcard',
+    });
     expect(conflict.statusCode).toBe(409);
     expect(conflict.body).toContain('<card:no-uid-conflict/>');
     const got = await dav(alice, 'GET', url);
     const etag = got.headers.etag as string;
     expect((await dav(alice, 'GET', url, undefined, { 'if-none-match': etag })).statusCode).toBe(304);
-    expect((await dav(alice, 'PUT', url, card('pre', 'New'), { 'content-type': 'text/vcard', 'if-match': etag })).statusCode).toBe(204);
+    expect(
+      (await dav(alice, 'PUT', url, card('pre', 'New'), { 'content-type': 'text/vcard', 'if-match': etag })).statusCode,
+    ).toBe(204);
     expect((await dav(alice, 'DELETE', url, undefined, { 'if-match': etag })).statusCode).toBe(412);
     expect((await dav(alice, 'DELETE', `${contacts(alice)}nope.vcf`)).statusCode).toBe(404);
     expect((await dav(alice, 'GET', `/dav/addressbooks/${alice.id}/elsewhere/`)).statusCode).toBe(404);

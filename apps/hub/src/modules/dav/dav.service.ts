@@ -44,7 +44,11 @@ export const contentTypeOf = { contacts: 'text/vcard; charset=utf-8', calendar: 
 export function renderMember(kind: CollectionKind, row: MemberRow, version: VCardVersion = '3.0'): string {
   const resource = row.uid !== null ? { uid: row.uid, extra: row.extra ?? '' } : null;
   if (kind === 'contacts') {
-    return renderVCard({ id: row.id, title: row.title, properties: row.properties as PersonProperties }, resource, version);
+    return renderVCard(
+      { id: row.id, title: row.title, properties: row.properties as PersonProperties },
+      resource,
+      version,
+    );
   }
   return renderICalendar(
     { id: row.id, title: row.title, body: row.body, properties: row.properties, updatedAt: row.updated_at },
@@ -59,7 +63,8 @@ export const syncTokenOf = (state: { newest: string; count: string }) => `${toke
 
 function parseSyncToken(token: string): bigint {
   const match = token.startsWith(tokenPrefix) ? /^(\d{1,20})-\d{1,12}$/.exec(token.slice(tokenPrefix.length)) : null;
-  if (!match) throw new DavError(403, 'That sync token is not one this hub gave.', { precondition: 'valid-sync-token' });
+  if (!match)
+    throw new DavError(403, 'That sync token is not one this hub gave.', { precondition: 'valid-sync-token' });
   return BigInt(match[1]!);
 }
 
@@ -93,7 +98,11 @@ const icalPropertyKeys = [
   'responses',
 ] as const;
 
-function mergeProperties(current: Record<string, unknown> | undefined, next: Record<string, unknown>, keys: readonly string[]) {
+function mergeProperties(
+  current: Record<string, unknown> | undefined,
+  next: Record<string, unknown>,
+  keys: readonly string[],
+) {
   const merged: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(current ?? {})) if (!keys.includes(key)) merged[key] = value;
   return { ...merged, ...next };
@@ -228,7 +237,8 @@ export function createDavService(deps: DavServiceDeps) {
         }
         return row.id;
       });
-      if (sourceless !== null) await deps.graph.deleteEntity({ id: user.id, claims: user.claims, actor: actor(user) }, sourceless);
+      if (sourceless !== null)
+        await deps.graph.deleteEntity({ id: user.id, claims: user.claims, actor: actor(user) }, sourceless);
     },
   };
 }

@@ -75,10 +75,17 @@ describe.each(testDatabaseKinds())('CardDAV and CalDAV with tsdav on %s', (kind)
     expect(created.status).toBe(201);
 
     // In the graph, through ingest: a person with the identifiers and a data.EntityCreated by the user.
-    const persons = await hub.app.inject({ method: 'GET', url: '/api/v1/entities?type=person&q=Ann', headers: bearer(alice) });
+    const persons = await hub.app.inject({
+      method: 'GET',
+      url: '/api/v1/entities?type=person&q=Ann',
+      headers: bearer(alice),
+    });
     const ann = persons.json().items[0];
     expect(ann).toMatchObject({ title: 'Ann Lee', properties: { givenName: 'Ann', familyName: 'Lee' } });
-    expect(ann.identifiers.map((i: { value: string }) => i.value).sort()).toEqual(['+442079460958', 'ann@example.test']);
+    expect(ann.identifiers.map((i: { value: string }) => i.value).sort()).toEqual([
+      '+442079460958',
+      'ann@example.test',
+    ]);
     expect((await outboxTypes(ann.id)).map((e) => [e.type, e.actor.kind, e.actor.id])).toEqual([
       ['data.EntityCreated', 'user', alice.id],
     ]);
@@ -104,7 +111,9 @@ describe.each(testDatabaseKinds())('CardDAV and CalDAV with tsdav on %s', (kind)
       vCard: { ...annCard, data: annCard.data!.replace('FN:Ann Lee', 'FN:Ann Lee-Smith') },
     });
     expect(updated.status).toBe(204);
-    const stale = await dav.updateVCard({ vCard: { ...annCard, data: annCard.data!.replace('FN:Ann Lee', 'FN:Nope') } });
+    const stale = await dav.updateVCard({
+      vCard: { ...annCard, data: annCard.data!.replace('FN:Ann Lee', 'FN:Nope') },
+    });
     expect(stale.status).toBe(412);
     expect((await outboxTypes(ann.id)).map((e) => e.type)).toEqual(['data.EntityCreated', 'data.EntityUpdated']);
 

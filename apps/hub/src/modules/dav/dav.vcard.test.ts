@@ -58,7 +58,9 @@ describe('vCard ⇄ person', () => {
       jobTitle: 'Chemist',
       emails: ['ann@example.test'],
       phones: ['+1 (202) 555-0199', '07700 900123'],
-      addresses: [{ label: 'Home', street: '1 High St', locality: 'Oxford', postalCode: 'OX1 1AA', country: 'United Kingdom' }],
+      addresses: [
+        { label: 'Home', street: '1 High St', locality: 'Oxford', postalCode: 'OX1 1AA', country: 'United Kingdom' },
+      ],
       birthday: '--04-23',
       notes: 'Met at the\nconference',
       groups: ['Family', 'Climbing'],
@@ -72,7 +74,11 @@ describe('vCard ⇄ person', () => {
       'PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRg==',
     ]);
     // Written back: each value once, labelled ones in their group, and it reads back the same.
-    const again = renderVCard({ id: '0190a000-0000-7000-8000-000000000003', title: parsed.title, properties: parsed.properties }, parsed, '3.0');
+    const again = renderVCard(
+      { id: '0190a000-0000-7000-8000-000000000003', title: parsed.title, properties: parsed.properties },
+      parsed,
+      '3.0',
+    );
     expect(again.match(/^(item\d+\.)?ADR[;:]/gm)).toHaveLength(1);
     expect(again.match(/555-0199/g)).toHaveLength(1);
     expect(again).toContain('item1.TEL;type=pref:+1 (202) 555-0199\r\nitem1.X-ABLabel:Boat\r\n');
@@ -83,7 +89,11 @@ describe('vCard ⇄ person', () => {
     const parsed = parseVCard(
       card('VERSION:4.0', 'UID:u-1', 'FN:Bo', 'item1.TEL:+44 1', 'item1.X-ABLabel:Boat', 'TEL:+44 2', 'X-X:y'),
     );
-    const person = { id: '0190a000-0000-7000-8000-000000000001', title: 'Bo', properties: { ...parsed.properties, birthday: '--02-29' } };
+    const person = {
+      id: '0190a000-0000-7000-8000-000000000001',
+      title: 'Bo',
+      properties: { ...parsed.properties, birthday: '--02-29' },
+    };
     const v4 = renderVCard(person, parsed, '4.0');
     expect(v4).toContain('VERSION:4.0\r\n');
     expect(v4).toContain('BDAY:--0229\r\n');
@@ -103,7 +113,11 @@ describe('vCard ⇄ person', () => {
 
   it('renders a person made in the hub with a urn:uuid UID and escapes text', () => {
     const text = renderVCard(
-      { id: '0190a000-0000-7000-8000-000000000002', title: 'A; B, C', properties: { notes: 'line1\nline2', anniversaries: [{ label: 'Wedding', date: '2010-06-01' }] } },
+      {
+        id: '0190a000-0000-7000-8000-000000000002',
+        title: 'A; B, C',
+        properties: { notes: 'line1\nline2', anniversaries: [{ label: 'Wedding', date: '2010-06-01' }] },
+      },
       null,
       '4.0',
     );
@@ -116,7 +130,9 @@ describe('vCard ⇄ person', () => {
   it('refuses what is not one vCard 3.0/4.0 with a UID', () => {
     expect(() => parseVCard(card('VERSION:2.1', 'UID:x', 'FN:x'))).toThrow(VCardError);
     expect(() => parseVCard(card('VERSION:4.0', 'FN:x'))).toThrow(/no UID/);
-    expect(() => parseVCard(card('VERSION:4.0', 'UID:a', 'FN:x') + card('VERSION:4.0', 'UID:b', 'FN:y'))).toThrow(/exactly one/);
+    expect(() => parseVCard(card('VERSION:4.0', 'UID:a', 'FN:x') + card('VERSION:4.0', 'UID:b', 'FN:y'))).toThrow(
+      /exactly one/,
+    );
     expect(() => parseVCard('hello')).toThrow(VCardError);
   });
 

@@ -90,7 +90,8 @@ export function parseVCard(text: string): ContactFields {
     throw error;
   }
   const cards = components.filter((c) => c.name === 'VCARD');
-  if (cards.length !== 1 || components.length !== 1) throw new VCardError('A CardDAV resource holds exactly one vCard.');
+  if (cards.length !== 1 || components.length !== 1)
+    throw new VCardError('A CardDAV resource holds exactly one vCard.');
   const card = cards[0]!;
   const get = (name: string) => card.properties.find((p) => p.name === name);
   const all = (name: string) => card.properties.filter((p) => p.name === name);
@@ -131,7 +132,11 @@ export function parseVCard(text: string): ContactFields {
   if (note) properties.notes = clip(note, 20_000);
   const listed = (name: string, max: number) =>
     all(name)
-      .map((p) => unescapeText(p.value).replace(/^(mailto|tel):/i, '').trim())
+      .map((p) =>
+        unescapeText(p.value)
+          .replace(/^(mailto|tel):/i, '')
+          .trim(),
+      )
       .filter((v) => v !== '' && v.length <= max);
   const emails = listed('EMAIL', 320);
   if (emails.length > 0) properties.emails = [...new Set(emails)].slice(0, 20);
@@ -189,7 +194,9 @@ function keyOf(l: ContentLine): string {
     const [, , street, locality, region, postalCode, country] = splitStructured(l.value);
     return addressKey({ street, locality, region, postalCode, country });
   }
-  return unescapeText(l.value).replace(/^(mailto|tel):/i, '').trim();
+  return unescapeText(l.value)
+    .replace(/^(mailto|tel):/i, '')
+    .trim();
 }
 
 /** Renders the person as a vCard of `version`; `extra` lines (from the phone) are written back. */
@@ -200,15 +207,15 @@ export function renderVCard(
 ): string {
   const p = person.properties;
   const uid = resource?.uid ?? `urn:uuid:${person.id}`;
-  const out = ['BEGIN:VCARD', `VERSION:${version}`, line('PRODID', '-//Made Open//DAV//EN'), line('UID', escapeText(uid))];
+  const out = [
+    'BEGIN:VCARD',
+    `VERSION:${version}`,
+    line('PRODID', '-//Made Open//DAV//EN'),
+    line('UID', escapeText(uid)),
+  ];
   if (version === '4.0') out.push('KIND:individual');
   out.push(line('FN', escapeText(person.title)));
-  out.push(
-    line(
-      'N',
-      [p.familyName, p.givenName, p.additionalName, '', ''].map((v) => escapeText(v ?? '')).join(';'),
-    ),
-  );
+  out.push(line('N', [p.familyName, p.givenName, p.additionalName, '', ''].map((v) => escapeText(v ?? '')).join(';')));
   if (p.nickname) out.push(line('NICKNAME', escapeText(p.nickname)));
   if (p.birthday) out.push(renderDate('BDAY', p.birthday, version));
   for (const anniversary of p.anniversaries ?? []) {

@@ -15,7 +15,13 @@ export const ns = {
   apple: 'http://apple.com/ns/ical/',
 } as const;
 
-const prefixOf: Record<string, string> = { [ns.dav]: 'd', [ns.card]: 'card', [ns.cal]: 'cal', [ns.cs]: 'cs', [ns.apple]: 'ical' };
+const prefixOf: Record<string, string> = {
+  [ns.dav]: 'd',
+  [ns.card]: 'card',
+  [ns.cal]: 'cal',
+  [ns.cs]: 'cs',
+  [ns.apple]: 'ical',
+};
 
 export interface XmlElement {
   ns: string;
@@ -143,8 +149,7 @@ export function renderXml(root: Out): string {
   };
   const convert = (out: Out): OrderedNode => {
     const tag = out.ns === '' ? out.name : `${prefix(out.ns)}:${out.name}`;
-    const content: OrderedNode[] =
-      out.text !== undefined ? [{ '#text': out.text }] : (out.children ?? []).map(convert);
+    const content: OrderedNode[] = out.text !== undefined ? [{ '#text': out.text }] : (out.children ?? []).map(convert);
     const node: OrderedNode = { [tag]: content };
     if (out.attrs) node[':@'] = Object.fromEntries(Object.entries(out.attrs).map(([k, v]) => [`@_${k}`, v]));
     return node;

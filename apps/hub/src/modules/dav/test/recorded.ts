@@ -31,7 +31,9 @@ export const iosContacts: RecordedStep[] = [
     method: 'PROPFIND',
     path: '/.well-known/carddav',
     depth: '0',
-    body: xml('<A:propfind xmlns:A="DAV:"><A:prop><A:current-user-principal/><A:principal-URL/><A:resourcetype/></A:prop></A:propfind>'),
+    body: xml(
+      '<A:propfind xmlns:A="DAV:"><A:prop><A:current-user-principal/><A:principal-URL/><A:resourcetype/></A:prop></A:propfind>',
+    ),
     status: 301,
   },
   {
@@ -39,7 +41,9 @@ export const iosContacts: RecordedStep[] = [
     method: 'PROPFIND',
     path: '/dav/',
     depth: '0',
-    body: xml('<A:propfind xmlns:A="DAV:"><A:prop><A:current-user-principal/><A:principal-URL/><A:resourcetype/></A:prop></A:propfind>'),
+    body: xml(
+      '<A:propfind xmlns:A="DAV:"><A:prop><A:current-user-principal/><A:principal-URL/><A:resourcetype/></A:prop></A:propfind>',
+    ),
     status: 207,
     learn: [{ name: 'principal', pattern: /<d:current-user-principal><d:href>([^<]+)<\/d:href>/ }],
   },
@@ -77,7 +81,9 @@ export const iosContacts: RecordedStep[] = [
     method: 'REPORT',
     path: '{collection}',
     depth: '0',
-    body: xml('<A:sync-collection xmlns:A="DAV:"><A:sync-token/><A:sync-level>1</A:sync-level><A:prop><A:getetag/></A:prop></A:sync-collection>'),
+    body: xml(
+      '<A:sync-collection xmlns:A="DAV:"><A:sync-token/><A:sync-level>1</A:sync-level><A:prop><A:getetag/></A:prop></A:sync-collection>',
+    ),
     status: 207,
     contains: ['<d:getetag>'],
     learn: [
@@ -129,7 +135,9 @@ export const iosContacts: RecordedStep[] = [
     method: 'REPORT',
     path: '{collection}',
     depth: '0',
-    body: xml('<A:sync-collection xmlns:A="DAV:"><A:sync-token>{token}</A:sync-token><A:sync-level>1</A:sync-level><A:prop><A:getetag/></A:prop></A:sync-collection>'),
+    body: xml(
+      '<A:sync-collection xmlns:A="DAV:"><A:sync-token>{token}</A:sync-token><A:sync-level>1</A:sync-level><A:prop><A:getetag/></A:prop></A:sync-collection>',
+    ),
     status: 207,
     contains: ['9B1E0C4A-6F5E-4B7A-9D3C-2A1B0C9D8E7F.vcf', '<d:sync-token>'],
   },
@@ -198,7 +206,9 @@ export const davx5Contacts: RecordedStep[] = [
     method: 'REPORT',
     path: '{collection}',
     depth: '0',
-    body: xml('<sync-collection xmlns="DAV:"><sync-token/><sync-level>1</sync-level><prop><getcontenttype/><getetag/></prop></sync-collection>'),
+    body: xml(
+      '<sync-collection xmlns="DAV:"><sync-token/><sync-level>1</sync-level><prop><getcontenttype/><getetag/></prop></sync-collection>',
+    ),
     status: 207,
     contains: ['text/vcard'],
     learn: [
@@ -250,7 +260,9 @@ export const davx5Contacts: RecordedStep[] = [
     method: 'REPORT',
     path: '{collection}',
     depth: '0',
-    body: xml('<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>'),
+    body: xml(
+      '<sync-collection xmlns="DAV:"><sync-token>{token}</sync-token><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>',
+    ),
     status: 207,
     contains: ['0d4a5f9e-2c1b-4e8f-9a7d-6b5c4d3e2f1a.vcf'],
   },
@@ -279,7 +291,9 @@ export const davx5Calendar: RecordedStep[] = [
     method: 'PROPFIND',
     path: '{principal}',
     depth: '0',
-    body: xml('<propfind xmlns="DAV:" xmlns:CAL="urn:ietf:params:xml:ns:caldav"><prop><CAL:calendar-home-set/></prop></propfind>'),
+    body: xml(
+      '<propfind xmlns="DAV:" xmlns:CAL="urn:ietf:params:xml:ns:caldav"><prop><CAL:calendar-home-set/></prop></propfind>',
+    ),
     status: 207,
     learn: [{ name: 'home', pattern: /<cal:calendar-home-set><d:href>([^<]+)<\/d:href>/ }],
   },

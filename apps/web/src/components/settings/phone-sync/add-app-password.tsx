@@ -54,7 +54,10 @@ export function AddAppPassword({ username }: { username: string }) {
           className="grid gap-2 rounded-lg border border-border bg-muted/40 p-4 text-sm"
         >
           <p>
-            Password: <strong className="font-mono text-lg tracking-wide [overflow-wrap:anywhere] sm:text-xl">{made.password}</strong>
+            Password:{' '}
+            <strong className="font-mono text-lg tracking-wide [overflow-wrap:anywhere] sm:text-xl">
+              {made.password}
+            </strong>
           </p>
           <p>
             User name: <code className="break-all">{username}</code>

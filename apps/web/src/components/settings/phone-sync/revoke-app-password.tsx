@@ -27,7 +27,13 @@ export function RevokeAppPassword({ id, name }: { id: string; name: string }) {
           </Button>
         </>
       ) : (
-        <Button type="button" variant="outline" size="sm" onClick={() => setConfirming(true)} aria-label={`Revoke ${name}`}>
+        <Button
+          type="button"
+          variant="outline"
+          size="sm"
+          onClick={() => setConfirming(true)}
+          aria-label={`Revoke ${name}`}
+        >
           Revoke
         </Button>
       )}

@@ -12,7 +12,10 @@ export const metadata: Metadata = { title: 'Phone sync' };
 function Instructions({ setup }: { setup: DavSetup }) {
   return (
     <div className="grid gap-4 md:grid-cols-2">
-      <section aria-labelledby="ios-heading" className="grid content-start gap-2 rounded-lg border border-border p-4 text-sm">
+      <section
+        aria-labelledby="ios-heading"
+        className="grid content-start gap-2 rounded-lg border border-border p-4 text-sm"
+      >
         <h3 id="ios-heading" className="font-semibold">
           iPhone and iPad
         </h3>
@@ -22,10 +25,16 @@ function Instructions({ setup }: { setup: DavSetup }) {
             Add CardDAV Account. Server: <code className="break-all">{setup.serverUrl}</code>
           </li>
           <li>User name: your email; password: an app password from below.</li>
-          <li>For the calendar: Apps → Calendar → Calendar Accounts → Add Account → Other → Add CalDAV Account, same three.</li>
+          <li>
+            For the calendar: Apps → Calendar → Calendar Accounts → Add Account → Other → Add CalDAV Account, same
+            three.
+          </li>
         </ol>
       </section>
-      <section aria-labelledby="android-heading" className="grid content-start gap-2 rounded-lg border border-border p-4 text-sm">
+      <section
+        aria-labelledby="android-heading"
+        className="grid content-start gap-2 rounded-lg border border-border p-4 text-sm"
+      >
         <h3 id="android-heading" className="font-semibold">
           Android (DAVx⁵)
         </h3>
