@@ -36,6 +36,7 @@ import { createTimelineModule, timelineMigrations } from './modules/timeline/ind
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import { calendarMigrations, createCalendarModule } from './modules/calendar/index.ts';
 import { createDevicesModule, devicesMigrations } from './modules/devices/index.ts';
+import { createDavModule, davMigrations } from './modules/dav/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -75,6 +76,7 @@ export const migrationSources: readonly MigrationSource[] = [
   aiMigrations,
   rulesMigrations,
   devicesMigrations,
+  davMigrations,
 ];
 
 /**
@@ -306,6 +308,15 @@ export async function composeHub(
     defaultRegionOf: auth.settings.defaultRegionOf,
     limits: options.devices,
   });
+  // CardDAV and CalDAV for phones (issue 18 §4): writes through graph ingest, Basic auth with app passwords.
+  const dav = createDavModule({
+    config,
+    db,
+    ingest: graph.ingest,
+    removeExternal: graph.removeExternal,
+    graph: graph.service,
+    defaultRegionOf: auth.settings.defaultRegionOf,
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -330,6 +341,7 @@ export async function composeHub(
     msgraph.attach(connectors),
     rules,
     devices,
+    dav,
   ];
 
   await migrate(db, migrationSources, logger);

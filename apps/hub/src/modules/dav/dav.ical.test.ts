@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { durationMs, ICalError, parseICalendar, renderICalendar } from './dav.ical.ts';
+
+const calendar = (...lines: string[]) =>
+  ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//t//EN', ...lines, 'END:VCALENDAR', ''].join('\r\n');
+
+const london = [
+  'BEGIN:VTIMEZONE',
+  'TZID:Europe/London',
+  'BEGIN:STANDARD',
+  'DTSTART:19701025T020000',
+  'TZOFFSETFROM:+0100',
+  'TZOFFSETTO:+0000',
+  'END:STANDARD',
+  'END:VTIMEZONE',
+];
+
+describe('VEVENT ⇄ calendar_event', () => {
+  it('reads a zoned, repeating event with attendees, an alarm and an overridden instance', () => {
+    const parsed = parseICalendar(
+      calendar(
+        ...london,
+        'BEGIN:VEVENT',
+        'UID:series-1',
+        'DTSTAMP:20261201T000000Z',
+        'DTSTART;TZID=Europe/London:20260701T090000',
+        'DTEND;TZID=Europe/London:20260701T093000',
+        'RRULE:FREQ=WEEKLY;BYDAY=WE',
+        'SUMMARY:Standup\\, daily',
+        'DESCRIPTION:Line 1\\nLine 2',
+        'LOCATION:Room 4',
+        'ORGANIZER;CN=Me:mailto:me@example.test',
+        'ATTENDEE;CN=Ann;PARTSTAT=ACCEPTED:mailto:Ann@Example.test',
+        'ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bo@example.test',
+        'EXDATE;TZID=Europe/London:20260708T090000',
+        'BEGIN:VALARM',
+        'ACTION:DISPLAY',
+        'TRIGGER:-PT5M',
+        'END:VALARM',
+        'END:VEVENT',
+        'BEGIN:VEVENT',
+        'UID:series-1',
+        'RECURRENCE-ID;TZID=Europe/London:20260715T090000',
+        'DTSTART;TZID=Europe/London:20260715T100000',
+        'SUMMARY:Standup (late)',
+        'END:VEVENT',
+      ),
+    );
+    expect(parsed.uid).toBe('series-1');
+    expect(parsed.title).toBe('Standup, daily');
+    expect(parsed.notes).toBe('Line 1\nLine 2');
+    expect(parsed.properties).toEqual({
+      startsAt: '2026-07-01T08:00:00Z',
+      endsAt: '2026-07-01T08:30:00Z',
+      allDay: false,
+      timeZone: 'Europe/London',
+      location: 'Room 4',
+      recurrence: 'FREQ=WEEKLY;BYDAY=WE',
+      kind: 'master',
+      organizer: 'me@example.test',
+      attendees: ['ann@example.test', 'bo@example.test'],
+      responses: [
+        { email: 'ann@example.test', name: 'Ann', response: 'accepted' },
+        { email: 'bo@example.test', response: 'none' },
+      ],
+    });
+    const extra = JSON.parse(parsed.extra);
+    expect(extra.event).toContain('EXDATE;TZID=Europe/London:20260708T090000');
+    expect(extra.event).toContain('TRIGGER:-PT5M');
+    expect(extra.others).toContain('RECURRENCE-ID;TZID=Europe/London:20260715T090000');
+    expect(extra.others).toContain('TZID:Europe/London');
+
+    // Rendered back in the zone the phone defined, with the kept parts.
+    const text = renderICalendar(
+      {
+        id: 'e1',
+        title: parsed.title,
+        body: parsed.notes,
+        properties: parsed.properties,
+        updatedAt: '2026-12-01T10:00:00Z',
+      },
+      parsed,
+    );
+    expect(text).toContain('DTSTART;TZID=Europe/London:20260701T090000\r\n');
+    expect(text).toContain('RRULE:FREQ=WEEKLY;BYDAY=WE\r\n');
+    expect(text).toContain('ATTENDEE;CN=Ann;PARTSTAT=ACCEPTED:mailto:ann@example.test\r\n');
+    expect(text).toContain('BEGIN:VALARM\r\n');
+    expect(parseICalendar(text).properties).toEqual(parsed.properties);
+  });
+
+  it('reads all-day events (DTEND exclusive, or one day when absent) and DURATION', () => {
+    expect(
+      parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART;VALUE=DATE:20261224', 'SUMMARY:Eve', 'END:VEVENT'))
+        .properties,
+    ).toMatchObject({
+      startsAt: '2026-12-24',
+      endsAt: '2026-12-25',
+      allDay: true,
+      kind: 'single',
+    });
+    expect(
+      parseICalendar(calendar('BEGIN:VEVENT', 'UID:b', 'DTSTART:20261224T100000Z', 'DURATION:PT1H30M', 'END:VEVENT'))
+        .properties.endsAt,
+    ).toBe('2026-12-24T11:30:00Z');
+    expect(durationMs('P1W2DT3H')).toBe((9 * 24 + 3) * 3_600_000);
+    expect(durationMs('P')).toBeNull();
+    const allDay = renderICalendar(
+      {
+        id: 'x',
+        title: 'Eve',
+        body: '',
+        properties: { startsAt: '2026-12-24', endsAt: '2026-12-25', allDay: true },
+        updatedAt: '2026-12-01T00:00:00Z',
+      },
+      null,
+    );
+    expect(allDay).toContain('DTSTART;VALUE=DATE:20261224\r\n');
+    expect(allDay).toContain('UID:x\r\n');
+  });
+
+  it('refuses resources that are not one VEVENT object', () => {
+    expect(() => parseICalendar(calendar('BEGIN:VTODO', 'UID:t', 'END:VTODO'))).toThrow(/VEVENT/);
+    expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'DTSTART:20261224T100000Z', 'END:VEVENT'))).toThrow(/UID/);
+    expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'END:VEVENT'))).toThrow(/DTSTART/);
+    expect(() =>
+      parseICalendar(
+        calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:20261224T100000Z', 'DTEND:20261224T090000Z', 'END:VEVENT'),
+      ),
+    ).toThrow(/before/);
+    expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:tomorrow', 'END:VEVENT'))).toThrow(
+      ICalError,
+    );
+    expect(() =>
+      parseICalendar(
+        calendar(
+          'BEGIN:VEVENT',
+          'UID:a',
+          'DTSTART:20261224T100000Z',
+          'END:VEVENT',
+          'BEGIN:VEVENT',
+          'UID:b',
+          'DTSTART:20261224T100000Z',
+          'END:VEVENT',
+        ),
+      ),
+    ).toThrow(/share its UID/);
+  });
+});
