@@ -67,7 +67,9 @@ export async function focusEvents(tx: Sql, from: number, to: number, deviceId?: 
      ORDER BY device_id, time, seq NULLS FIRST, event_id`,
     [start, end, device],
   );
-  return [...before, ...rows].sort((a, b) => (a.device_id === b.device_id ? a.time - b.time : a.device_id < b.device_id ? -1 : 1));
+  return [...before, ...rows].sort((a, b) =>
+    a.device_id === b.device_id ? a.time - b.time : a.device_id < b.device_id ? -1 : 1,
+  );
 }
 
 /** Apps by seconds used, most first (ties by name). */

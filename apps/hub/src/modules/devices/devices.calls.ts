@@ -74,7 +74,9 @@ async function callsAround(
      FROM public.entities
      WHERE owner_id = $4 AND type = 'call' AND deleted_at IS NULL AND source = $1 AND occurred_at BETWEEN $2 AND $3`,
     [
-      source, new Date(from - callMatchToleranceMs).toISOString(), new Date(to + callMatchToleranceMs).toISOString(),
+      source,
+      new Date(from - callMatchToleranceMs).toISOString(),
+      new Date(to + callMatchToleranceMs).toISOString(),
       ownerId,
     ],
   );
@@ -145,8 +147,11 @@ export function createCallLog(deps: CallLogDeps) {
    * Runs in a transaction as the event's owner (RLS), like the upload that made the line.
    */
   async function matchTwilioCall(tx: Sql, event: EventEnvelope) {
-    const entity = (event.data as { entity?: { id: string; type: string; source: string | null; properties: Record<string, unknown> } })
-      .entity;
+    const entity = (
+      event.data as {
+        entity?: { id: string; type: string; source: string | null; properties: Record<string, unknown> };
+      }
+    ).entity;
     if (!entity || entity.type !== 'call' || entity.source !== 'twilio') return;
     const properties = entity.properties;
     const started = Date.parse(String(properties.startedAt ?? ''));
@@ -155,7 +160,11 @@ export function createCallLog(deps: CallLogDeps) {
     const other = String(direction === 'inbound' ? properties.from : properties.to);
     const options = { defaultCountry: await regionOf(tx, event.ownerId) };
     const number = normalizePhone(other, options);
-    const match = sameCall(await callsAround(tx, event.ownerId, 'device', started, started), { number, direction, started }, options);
+    const match = sameCall(
+      await callsAround(tx, event.ownerId, 'device', started, started),
+      { number, direction, started },
+      options,
+    );
     if (match) await foldInto(tx, deps, event.ownerId, match, entity.id);
   }
 

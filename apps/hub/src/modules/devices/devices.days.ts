@@ -139,9 +139,12 @@ export function createDays(deps: { db: Database }) {
       const first = Date.parse(`${query.from}T00:00:00Z`);
       const last = Date.parse(`${query.to}T00:00:00Z`);
       const count = Math.round((last - first) / 86_400_000) + 1;
-      if (count < 1) throw new ValidationError('to must not be before from.', [{ path: '/to', message: 'Before from.' }]);
+      if (count < 1)
+        throw new ValidationError('to must not be before from.', [{ path: '/to', message: 'Before from.' }]);
       if (count > maxUsageDays) {
-        throw new ValidationError(`At most ${maxUsageDays} days at a time.`, [{ path: '/to', message: 'Too far from from.' }]);
+        throw new ValidationError(`At most ${maxUsageDays} days at a time.`, [
+          { path: '/to', message: 'Too far from from.' },
+        ]);
       }
       const dates = Array.from({ length: count }, (_, i) => iso(first + i * 86_400_000).slice(0, 10));
       const start = dayBounds(dates[0]!, query.timeZone).from;

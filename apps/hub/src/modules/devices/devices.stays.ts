@@ -32,9 +32,7 @@ export interface StayState {
 
 /** What the caller must store or announce after a fix. */
 export type StayChange =
-  | { kind: 'open'; state: StayState }
-  | { kind: 'extend'; state: StayState }
-  | { kind: 'close'; state: StayState };
+  { kind: 'open'; state: StayState } | { kind: 'extend'; state: StayState } | { kind: 'close'; state: StayState };
 
 const earthRadiusMeters = 6_371_008.8;
 const radians = (degrees: number) => (degrees * Math.PI) / 180;

@@ -158,7 +158,10 @@ export const visitsRepository = {
       [deviceId, iso(time)],
     );
     const from = spanning[0]?.from_at ?? time - 86_400_000;
-    await tx.query(`DELETE FROM made_open.device_visits WHERE device_id = $1 AND ended_at >= $2`, [deviceId, iso(from)]);
+    await tx.query(`DELETE FROM made_open.device_visits WHERE device_id = $1 AND ended_at >= $2`, [
+      deviceId,
+      iso(from),
+    ]);
     return { from };
   },
 

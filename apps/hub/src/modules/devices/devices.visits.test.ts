@@ -82,7 +82,11 @@ describe.each(testDatabaseKinds())('device visits on %s', (kind) => {
   let homePlace: string;
 
   beforeAll(async () => {
-    hub = await createTestHub(kind, { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '1000', LOG_LEVEL: 'error' }, { devices: { uploadBurst: 1000 } });
+    hub = await createTestHub(
+      kind,
+      { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '1000', LOG_LEVEL: 'error' },
+      { devices: { uploadBurst: 1000 } },
+    );
     alice = await signUpUser(hub);
     bob = await signUpUser(hub);
     const place = await api(alice, 'POST', '/api/v1/entities', {
@@ -181,7 +185,11 @@ describe.each(testDatabaseKinds())('device visits on %s', (kind) => {
   it('ignores vague fixes and never counts a short pause as a visit', async () => {
     const { deviceId, token } = await pairDevice(hub, alice, { name: 'Phone 4', kind: 'phone' });
     const vague = stay('vague', at(12), 30, cafe).map((e) => ({ ...e, data: { ...e.data, accuracyM: 2_000 } }));
-    await uploadEvents(hub, token, [...vague, ...stay('pause', at(13), 8, work), ...travel('on', at(13, 8), 10, work, home)]);
+    await uploadEvents(hub, token, [
+      ...vague,
+      ...stay('pause', at(13), 8, work),
+      ...travel('on', at(13, 8), 10, work, home),
+    ]);
     expect(await visitsOf(alice, deviceId)).toEqual([]);
   });
 
@@ -244,7 +252,9 @@ describe.each(testDatabaseKinds())('device visits on %s', (kind) => {
     const body = response.json();
     expect(body).toMatchObject({ date, timeZone: 'UTC', from: new Date(at(0)).toISOString() });
     expect(body.to).toBe(new Date(at(24)).toISOString());
-    const phone = (await api(alice, 'GET', '/api/v1/devices')).json().items.find((d: { name: string }) => d.name === 'Phone');
+    const phone = (await api(alice, 'GET', '/api/v1/devices'))
+      .json()
+      .items.find((d: { name: string }) => d.name === 'Phone');
     const moves = body.moves.filter((m: { deviceId: string }) => m.deviceId === phone.id);
     // Home → cafe (about 1.3 km), cafe → work, work → away (the last fixes of the day).
     expect(moves).toHaveLength(3);
@@ -308,7 +318,9 @@ describe.each(testDatabaseKinds())('device visits on %s', (kind) => {
     const day = (await api(alice, 'GET', `/api/v1/device-days/${date}`)).json();
     expect(day.apps).toEqual(usage.json().days[0].apps);
     // One device only: another device of alice's used no apps.
-    const phone = (await api(alice, 'GET', '/api/v1/devices')).json().items.find((d: { name: string }) => d.name === 'Phone');
+    const phone = (await api(alice, 'GET', '/api/v1/devices'))
+      .json()
+      .items.find((d: { name: string }) => d.name === 'Phone');
     const phoneOnly = await api(alice, 'GET', `/api/v1/app-usage?from=${date}&to=${date}&deviceId=${phone.id}`);
     expect(phoneOnly.json().days).toEqual([{ date, totalSeconds: 0, apps: [] }]);
     expect(

@@ -68,7 +68,10 @@ export interface VisitsDeps {
 export function createVisits(deps: VisitsDeps) {
   async function derive(tx: Sql, device: DevicePrincipal, stored: readonly DeviceEventInsert[]) {
     const fixes: Fix[] = stored
-      .map((event) => ({ time: Date.parse(event.time), data: event.data as { lat: number; lon: number; accuracyM?: number } }))
+      .map((event) => ({
+        time: Date.parse(event.time),
+        data: event.data as { lat: number; lon: number; accuracyM?: number },
+      }))
       .filter((fix) => usable(fix.data))
       .map((fix) => ({ time: fix.time, lat: fix.data.lat, lon: fix.data.lon }))
       .sort((a, b) => a.time - b.time);
@@ -87,7 +90,8 @@ export function createVisits(deps: VisitsDeps) {
 
   async function run(tx: Sql, device: DevicePrincipal, initial: StayState | null, fixes: Fix[], live: boolean) {
     let places: PlaceRow[] | undefined;
-    const placeNear = async (state: StayState) => placeAt((places ??= await repo.placesWithCoordinates(tx)), centreOf(state));
+    const placeNear = async (state: StayState) =>
+      placeAt((places ??= await repo.placesWithCoordinates(tx)), centreOf(state));
     type Touched = { id: string; state: StayState; ongoing: boolean; place: { id: string; title: string } | null };
     /** Visits this run touched, written once at the end. */
     const touched = new Map<string, Touched>();
