@@ -50,7 +50,6 @@ export default async function DayPage({ params }: { params: Promise<{ date: stri
   if (!result.ok && timeZone !== 'UTC') result = await load(() => getDay(date, 'UTC'));
   const devices = await load(listDevices);
   const deviceNames = new Map(devices.ok ? devices.data.map((d) => [d.id, d.name]) : []);
-  const several = deviceNames.size > 1;
   const isToday = date === todayIn(timeZone);
 
   return (
@@ -92,25 +91,15 @@ export default async function DayPage({ params }: { params: Promise<{ date: stri
         </nav>
         <DayPicker date={date} />
       </div>
-      {!result.ok ? (
-        <Problem message={result.error} />
-      ) : (
-        <DayBody day={result.data} deviceNames={deviceNames} several={several} />
-      )}
+      {!result.ok ? <Problem message={result.error} /> : <DayBody day={result.data} deviceNames={deviceNames} />}
     </>
   );
 }
 
-function DayBody({
-  day,
-  deviceNames,
-  several,
-}: {
-  day: DeviceDay;
-  deviceNames: Map<string, string>;
-  several: boolean;
-}) {
+function DayBody({ day, deviceNames }: { day: DeviceDay; deviceNames: Map<string, string> }) {
   const tz = day.timeZone;
+  // Which device saw it matters only when more than one recorded places that day.
+  const several = new Set([...day.visits.map((v) => v.deviceId), ...day.tracks.map((t) => t.deviceId)]).size > 1;
   const entries = timeline(day);
   const moved = day.moves.reduce((sum, m) => sum + m.distanceMeters, 0);
   const appTotal = day.apps.reduce((sum, a) => sum + a.seconds, 0);
@@ -137,7 +126,7 @@ function DayBody({
                     <li
                       key={entry.visit.id}
                       className="grid gap-2 rounded-lg border border-border p-3"
-                      aria-label={`${entry.visit.place?.name ?? 'Unnamed place'}, ${clock(entry.visit.startedAt, tz)} to ${entry.visit.ongoing ? 'now' : clock(entry.visit.endedAt, tz)}`}
+                      aria-label={`${entry.visit.place?.name ?? 'Unnamed place'}, ${clock(entry.visit.startedAt, tz)} to ${clock(entry.visit.endedAt, tz)}`}
                     >
                       <div className="flex flex-wrap items-baseline justify-between gap-x-3">
                         <h3 className="font-medium">{entry.visit.place?.name ?? 'Unnamed place'}</h3>
@@ -148,7 +137,7 @@ function DayBody({
                       </div>
                       <p className="text-sm text-muted-foreground">
                         {duration(entry.visit.durationSeconds)}
-                        {entry.visit.ongoing ? ' so far' : ''}
+                        {entry.visit.ongoing ? ', still there at the last fix' : ''}
                         {entry.visit.place ? '' : ` · ${entry.visit.lat.toFixed(4)}, ${entry.visit.lon.toFixed(4)}`}
                         {by(entry.visit.deviceId)}
                       </p>
