@@ -21,6 +21,7 @@ export function NamePlace({ visitId, when }: { visitId: string; when: string }) 
         type="button"
         variant="outline"
         size="sm"
+        className="justify-self-start"
         onClick={() => setOpen(true)}
         aria-label={`Name the place of ${when}`}
       >

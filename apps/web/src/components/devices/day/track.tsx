@@ -62,7 +62,7 @@ export function DayTrack({ day, deviceNames }: { day: DeviceDay; deviceNames: Ma
             <circle
               cx={x(visit.lon)}
               cy={y(visit.lat)}
-              r={7}
+              r={8}
               fill={colourOf(visit.deviceId)}
               stroke="white"
               strokeWidth={2}
@@ -71,7 +71,7 @@ export function DayTrack({ day, deviceNames }: { day: DeviceDay; deviceNames: Ma
               <text
                 x={x(visit.lon) + 10}
                 y={y(visit.lat) - 8}
-                fontSize={14}
+                fontSize={18}
                 className="fill-foreground"
                 paintOrder="stroke"
                 stroke="var(--color-background)"

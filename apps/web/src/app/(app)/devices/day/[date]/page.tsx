@@ -131,8 +131,7 @@ function DayBody({ day, deviceNames }: { day: DeviceDay; deviceNames: Map<string
                       <div className="flex flex-wrap items-baseline justify-between gap-x-3">
                         <h3 className="font-medium">{entry.visit.place?.name ?? 'Unnamed place'}</h3>
                         <span className="text-sm tabular-nums text-muted-foreground">
-                          {clock(entry.visit.startedAt, tz)}–
-                          {entry.visit.ongoing ? 'now' : clock(entry.visit.endedAt, tz)}
+                          {clock(entry.visit.startedAt, tz)}–{clock(entry.visit.endedAt, tz)}
                         </span>
                       </div>
                       <p className="text-sm text-muted-foreground">
