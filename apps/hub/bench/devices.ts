@@ -4,6 +4,8 @@
  * multi-row insert under the owner's RLS, counter upsert), against a raw multi-row INSERT of
  * the same rows into the same table (same indexes, as the owner role, no validation) in the
  * same run. Goal: ingestion >= 0.3x the raw INSERT's events/s, on PostgreSQL and PGlite.
+ * Ingestion includes the stay detector (devices.visits.ts), which every location batch runs;
+ * `visits` reports how many stays it found in the synthetic track.
  *
  * Then disk: the table's total size (heap + indexes, after VACUUM FULL) holding the ingested
  * events, and after the retention job thins them to one point per 10 minutes. The events are
@@ -109,6 +111,16 @@ async function runOne(kind: 'postgres' | 'pglite') {
       }
     }
     const ingestMs = performance.now() - ingestStart;
+    const visits = await db.asOwner(async (tx) =>
+      Number(
+        (
+          await tx.query<{ n: string }>(
+            'SELECT count(*)::text AS n FROM made_open.device_visits WHERE device_id = $1',
+            [phone.id],
+          )
+        ).rows[0]!.n,
+      ),
+    );
 
     // Disk: only the ingested device's events, the table rewritten so dead space does not count.
     const size = async () => {
@@ -134,6 +146,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
       rawPerSecond: Math.round((eventCount / rawMs) * 1000),
       ingestPerSecond: Math.round((eventCount / ingestMs) * 1000),
       ratio: Number((rawMs / ingestMs).toFixed(2)),
+      visits,
       bytesPerEvent: Math.round(before.total / eventCount),
       mibPerMillionBefore: perMillion(before.total),
       mibPerMillionAfter: perMillion(after.total),
@@ -173,12 +186,12 @@ async function main() {
     rows.push(figures);
   }
   console.log(
-    '\n| database | raw INSERT events/s | POST /device-events events/s | × raw | bytes/event | MiB per 1M events | after thinning to 1/10 min | retention run ms | load start → end |',
+    '\n| database | raw INSERT events/s | POST /device-events events/s | × raw | visits found | bytes/event | MiB per 1M events | after thinning to 1/10 min | retention run ms | load start → end |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const f of rows) {
     console.log(
-      `| ${f.kind} | ${f.rawPerSecond} | ${f.ingestPerSecond} | ${f.ratio} | ${f.bytesPerEvent} | ${f.mibPerMillionBefore} | ${f.mibPerMillionAfter} (${f.kept} kept) | ${f.retentionMs} | ${f.loadAtStart} → ${f.loadAtEnd} |`,
+      `| ${f.kind} | ${f.rawPerSecond} | ${f.ingestPerSecond} | ${f.ratio} | ${f.visits} | ${f.bytesPerEvent} | ${f.mibPerMillionBefore} | ${f.mibPerMillionAfter} (${f.kept} kept) | ${f.retentionMs} | ${f.loadAtStart} → ${f.loadAtEnd} |`,
     );
   }
   const slow = rows.filter((f) => Number(f.ratio) < 0.3);

@@ -304,6 +304,8 @@ export async function composeHub(
     logger: logger.child({ module: 'devices' }),
     outbox,
     ingest: graph.ingest,
+    removeExternal: graph.removeExternal,
+    events,
     jobs,
     defaultRegionOf: auth.settings.defaultRegionOf,
     limits: options.devices,

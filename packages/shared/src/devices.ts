@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateTimeSchema } from './entities.ts';
+import { dateSchema, dateTimeSchema } from './entities.ts';
 import { defineEvent } from './events.ts';
 
 /**
@@ -312,4 +312,97 @@ export const deviceSourceSchema = z.object({
   /** Estimated disk use: payload bytes plus a per-row overhead (see modules/devices/README.md). */
   estimatedBytes: z.number().int(),
   overBudget: z.boolean(),
+});
+
+// ---------------------------------------------------------------------------------------
+// Visits, days and app usage (derived from device events; modules/devices/README.md).
+
+/** A stay detected in a device's locations: at least 10 minutes within 150 m. */
+export const visitSchema = z.object({
+  id: z.string().uuid(),
+  deviceId: z.string().uuid(),
+  startedAt: z.string(),
+  /** The last fix inside the stay (for an ongoing visit: the latest so far). */
+  endedAt: z.string(),
+  /** Still there: the device's newest fix is inside this stay. */
+  ongoing: z.boolean(),
+  durationSeconds: z.number().int(),
+  /** The centre of the stay's fixes. */
+  lat: z.number(),
+  lon: z.number(),
+  samples: z.number().int(),
+  /** The owner's place it lies inside, when any. */
+  place: z.object({ id: z.string().uuid(), name: z.string() }).nullable(),
+});
+export type Visit = z.infer<typeof visitSchema>;
+
+export const visitQuerySchema = z.strictObject({
+  from: dateTimeSchema,
+  to: dateTimeSchema,
+  deviceId: z.string().uuid().optional(),
+});
+
+/** POST /api/v1/visits/:id/place: names the place of an unnamed visit (a place entity is made there). */
+export const visitPlaceInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  /** How far around the visit's centre the place reaches (default 100 m). */
+  radiusMeters: z.number().int().min(20).max(5_000).default(100),
+});
+
+/** An IANA zone name, checked again by the hub with Intl. */
+export const timeZoneNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/, 'Must be an IANA time zone like Europe/London.');
+
+export const dayQuerySchema = z.strictObject({ timeZone: timeZoneNameSchema.default('UTC') });
+
+/** Seconds in the foreground per app. */
+export const appUsageSchema = z.object({
+  app: z.string(),
+  seconds: z.number().int(),
+});
+
+/** GET /api/v1/device-days/:date: where the owner's devices were, how they moved, which apps were used. */
+export const deviceDaySchema = z.object({
+  date: z.string(),
+  timeZone: z.string(),
+  /** The day's bounds as instants in that zone. */
+  from: z.string(),
+  to: z.string(),
+  visits: z.array(visitSchema),
+  /** Travel between two visits of a device (or from/to the day's edge). */
+  moves: z.array(
+    z.object({
+      deviceId: z.string().uuid(),
+      from: z.string(),
+      to: z.string(),
+      durationSeconds: z.number().int(),
+      distanceMeters: z.number().int(),
+      /** The visits it left and reached (null at the day's edge or with no stay there). */
+      fromVisitId: z.string().uuid().nullable(),
+      toVisitId: z.string().uuid().nullable(),
+    }),
+  ),
+  /** The day's fixes per device, thinned to at most 500 each, for drawing the track. */
+  tracks: z.array(
+    z.object({
+      deviceId: z.string().uuid(),
+      points: z.array(z.tuple([z.number(), z.number()])),
+    }),
+  ),
+  apps: z.array(appUsageSchema),
+});
+export type DeviceDay = z.infer<typeof deviceDaySchema>;
+
+export const appUsageQuerySchema = z.strictObject({
+  from: dateSchema,
+  to: dateSchema,
+  timeZone: timeZoneNameSchema.default('UTC'),
+  deviceId: z.string().uuid().optional(),
+});
+export const appUsageDaysSchema = z.object({
+  timeZone: z.string(),
+  days: z.array(z.object({ date: z.string(), totalSeconds: z.number().int(), apps: z.array(appUsageSchema) })),
 });

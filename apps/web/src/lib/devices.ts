@@ -1,9 +1,11 @@
 import 'server-only';
 import {
+  deviceDaySchema,
   deviceHealthSchema,
   deviceSchema,
   deviceSourceSchema,
   pairingCodeSchema,
+  visitSchema,
   type RetentionSettings,
 } from '@made-open/shared/devices';
 import { z } from 'zod';
@@ -13,6 +15,11 @@ export type { Device, RetentionSettings } from '@made-open/shared/devices';
 export type DeviceHealth = z.infer<typeof deviceHealthSchema>;
 export type DeviceSource = z.infer<typeof deviceSourceSchema>;
 export type Pairing = z.infer<typeof pairingCodeSchema> & { qrSvg: string };
+
+/** Every device of the signed-in user. */
+export async function listDevices() {
+  return z.object({ items: z.array(deviceSchema) }).parse(await hubFetch('/devices')).items;
+}
 
 /** Every device of the signed-in user with its capture health (revoked ones without). */
 export async function listDevicesWithHealth() {
@@ -68,4 +75,18 @@ export async function revokeDevice(id: string) {
 
 export async function saveRetention(type: string, settings: RetentionSettings) {
   return deviceSourceSchema.parse(await hubFetch(`/device-sources/${type}`, { method: 'PUT', body: settings }));
+}
+
+export type DeviceDay = z.infer<typeof deviceDaySchema>;
+
+/** One local day of the user's devices: visits, moves, tracks and app usage. */
+export async function getDay(date: string, timeZone: string): Promise<DeviceDay> {
+  return deviceDaySchema.parse(await hubFetch(`/device-days/${date}`, { query: { timeZone } }));
+}
+
+/** Names the place of an unnamed visit (a place entity at its centre). */
+export async function nameVisitPlace(visitId: string, name: string) {
+  return z
+    .object({ visit: visitSchema, named: z.number() })
+    .parse(await hubFetch(`/visits/${visitId}/place`, { method: 'POST', body: { name } }));
 }

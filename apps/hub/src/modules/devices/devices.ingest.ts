@@ -31,6 +31,8 @@ export function createDeviceIngest(deps: {
   db: Database;
   /** Call-log lines become call entities in the same transaction (devices.calls.ts). */
   writeCalls?: (tx: Sql, device: DevicePrincipal, events: readonly DeviceEventInsert[]) => Promise<void>;
+  /** Location fixes continue the device's stay detector in the same transaction (devices.visits.ts). */
+  deriveVisits?: (tx: Sql, device: DevicePrincipal, fixes: readonly DeviceEventInsert[]) => Promise<void>;
   now?: () => Date;
 }) {
   const now = deps.now ?? (() => new Date());
@@ -114,8 +116,12 @@ export function createDeviceIngest(deps: {
           stats.set(entry.row.type, stat);
         }
         await repo.addStats(tx, device.ownerId, device.deviceId, [...stats.values()]);
-        const calls = accepted.filter((a) => a.row.type === 'call_log' && stored.has(a.row.event_id)).map((a) => a.row);
+        const fresh = (type: string) =>
+          accepted.filter((a) => a.row.type === type && stored.has(a.row.event_id)).map((a) => a.row);
+        const calls = fresh('call_log');
         if (calls.length > 0 && deps.writeCalls) await deps.writeCalls(tx, device, calls);
+        const fixes = fresh('location');
+        if (fixes.length > 0 && deps.deriveVisits) await deps.deriveVisits(tx, device, fixes);
       });
     }
 

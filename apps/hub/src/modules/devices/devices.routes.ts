@@ -16,6 +16,14 @@ import {
   pairExchangeResultSchema,
   pairingCodeSchema,
   uuidSchema,
+  appUsageDaysSchema,
+  appUsageQuerySchema,
+  dateSchema,
+  dayQuerySchema,
+  deviceDaySchema,
+  visitPlaceInputSchema,
+  visitQuerySchema,
+  visitSchema,
 } from '@made-open/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -29,6 +37,8 @@ import { deviceEventQuerySchema } from './devices.events.ts';
 import type { DeviceHealth } from './devices.health.ts';
 import type { DeviceIngest } from './devices.ingest.ts';
 import type { Retention } from './devices.retention.ts';
+import type { Days } from './devices.days.ts';
+import type { Visits } from './devices.visits.ts';
 import type { DevicesService } from './devices.service.ts';
 
 const tags = ['devices'];
@@ -40,6 +50,8 @@ export interface DevicesRouteDeps {
   events: DeviceEventsReader;
   retention: Retention;
   health: DeviceHealth;
+  visits: Visits;
+  days: Days;
   owntracks: (device: Awaited<ReturnType<DevicesService['authenticate']>>, message: unknown) => Promise<unknown[]>;
   limits: {
     /** Code exchanges per client IP per minute. */
@@ -253,6 +265,80 @@ export function devicesRoutes(deps: DevicesRouteDeps) {
         },
       },
       async (request) => deps.events.list(await requireUser(request), request.query),
+    );
+
+    app.get(
+      '/api/v1/visits',
+      {
+        schema: {
+          tags,
+          summary: "Your devices' visits (stays of 10 minutes or more within 150 m) overlapping a time range",
+          description:
+            'Detected from location events as they arrive; each is linked to the place it lies in, when you have one there. ' +
+            '`from` and `to` bound the range (at most 2,000 visits).',
+          querystring: visitQuerySchema,
+          response: { 200: z.object({ items: z.array(visitSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => ({ items: await deps.visits.list(await requireUser(request), request.query) }),
+    );
+
+    app.get(
+      '/api/v1/visits/:id',
+      {
+        schema: { tags, summary: 'One visit', params: idParams, response: { 200: visitSchema, ...errorResponses } },
+      },
+      async (request) => deps.visits.get(await requireUser(request), request.params.id),
+    );
+
+    app.post(
+      '/api/v1/visits/:id/place',
+      {
+        schema: {
+          tags,
+          summary: "Name the place of a visit that lies in none: a place entity at the visit's centre",
+          description:
+            'Every other unnamed visit within `radiusMeters` (default 100) is linked to it too; later stays there are linked as they are detected. ' +
+            '409 visit_has_place when the visit already lies in a place.',
+          params: idParams,
+          body: visitPlaceInputSchema,
+          response: { 200: z.object({ visit: visitSchema, named: z.number().int() }), ...errorResponses },
+        },
+      },
+      async (request) => deps.visits.namePlace(await requireUser(request), request.params.id, request.body),
+    );
+
+    app.get(
+      '/api/v1/device-days/:date',
+      {
+        schema: {
+          tags,
+          summary: 'A day of your devices: visits, moves between them, the track, and app usage',
+          description:
+            '`date` is a local date in `timeZone` (IANA, default UTC); the day runs from its midnight to the next. ' +
+            'Tracks are thinned to 500 fixes a device.',
+          params: z.strictObject({ date: dateSchema }),
+          querystring: dayQuerySchema,
+          response: { 200: deviceDaySchema, ...errorResponses },
+        },
+      },
+      async (request) => deps.days.day(await requireUser(request), request.params.date, request.query.timeZone),
+    );
+
+    app.get(
+      '/api/v1/app-usage',
+      {
+        schema: {
+          tags,
+          summary: 'Seconds in the foreground per app, for each local day from `from` to `to` (at most 62 days)',
+          description:
+            'From active_app events: a heartbeat lasts its durationSeconds, a focus change until the next (at most an hour); ' +
+            'idle and screen off/locked end it. Optionally one device.',
+          querystring: appUsageQuerySchema,
+          response: { 200: appUsageDaysSchema, ...errorResponses },
+        },
+      },
+      async (request) => deps.days.appUsage(await requireUser(request), request.query),
     );
 
     app.get(

@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { defineJob, type JobsModule } from '../jobs/index.ts';
 import { createRetention, type Retention } from './devices.retention.ts';
 import { createHealth, type DeviceHealth } from './devices.health.ts';
-import type { EventOutbox } from '../events/index.ts';
-import type { Ingest } from '../graph/index.ts';
+import type { EventOutbox, EventsModule } from '../events/index.ts';
+import type { Ingest, RemoveExternal } from '../graph/index.ts';
+import { createDays } from './devices.days.ts';
+import { createVisits } from './devices.visits.ts';
 import { createDeviceEventsReader } from './devices.events.ts';
 import { createDeviceIngest, type DeviceIngest } from './devices.ingest.ts';
 import { createOwntracks } from './devices.owntracks.ts';
@@ -22,13 +24,19 @@ export const devicesMigrations = {
   dir: new URL('./migrations', import.meta.url).pathname,
 };
 
+export const DEVICES_CALL_MATCH_CONSUMER = 'devices-call-match';
+
 export interface DevicesModuleDeps {
   config: Pick<Config, 'publicUrl'>;
   db: Database;
   logger: Logger;
   outbox: Pick<EventOutbox, 'append'>;
-  /** Graph ingest: OwnTracks waypoints become place entities. */
+  /** Graph ingest: OwnTracks waypoints and named visits become place entities, call-log lines calls. */
   ingest: Ingest;
+  /** A call-log line's call entity is folded into the same call seen through Twilio. */
+  removeExternal: RemoveExternal;
+  /** The consumer that folds call-log calls into Twilio calls arriving after them. */
+  events: Pick<EventsModule, 'subscribe'>;
   jobs: Pick<JobsModule, 'register'>;
   /** Account settings' default region, for call-log numbers without a country code. */
   defaultRegionOf?: CallLogDeps['defaultRegionOf'];
@@ -49,9 +57,28 @@ export interface DevicesModule extends HubModule {
  */
 export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
   const service = createDevicesService({ db: deps.db, publicUrl: deps.config.publicUrl });
+  const visits = createVisits({ db: deps.db, outbox: deps.outbox, ingest: deps.ingest });
+  const callLog = createCallLog({
+    ingest: deps.ingest,
+    removeExternal: deps.removeExternal,
+    defaultRegionOf: deps.defaultRegionOf,
+  });
   const ingestBatch = createDeviceIngest({
     db: deps.db,
-    writeCalls: createCallLog({ ingest: deps.ingest, defaultRegionOf: deps.defaultRegionOf }),
+    writeCalls: callLog.writeCalls,
+    deriveVisits: visits.derive,
+  });
+  // Not transactional: each call is matched in a transaction as its owner (RLS), and a folded
+  // device call is no longer a candidate, so a redelivered event changes nothing.
+  deps.events.subscribe({
+    name: DEVICES_CALL_MATCH_CONSUMER,
+    types: ['data.EntityCreated'],
+    transactional: false,
+    handler: async (event) => {
+      const entity = (event.data as { entity?: { type?: string; source?: string | null } }).entity;
+      if (entity?.type !== 'call' || entity.source !== 'twilio') return;
+      await deps.db.asUser({ role: 'authenticated', sub: event.ownerId }, (tx) => callLog.matchTwilioCall(tx, event));
+    },
   });
   const owntracks = createOwntracks({
     db: deps.db,
@@ -97,6 +124,8 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
       service,
       ingest: ingestBatch,
       events: createDeviceEventsReader({ db: deps.db }),
+      visits,
+      days: createDays({ db: deps.db }),
       retention,
       health,
       owntracks,

@@ -2,7 +2,7 @@
 import { deviceEventTypeSchema, retentionSettingsSchema } from '@made-open/shared/devices';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { createDevice, newPairingCode, revokeDevice, saveRetention, type Pairing } from '@/lib/devices';
+import { createDevice, nameVisitPlace, newPairingCode, revokeDevice, saveRetention, type Pairing } from '@/lib/devices';
 import { attempt, type ActionResult } from '@/lib/hub';
 
 const newDevice = z.object({
@@ -44,5 +44,17 @@ export async function saveRetentionAction(type: string, settings: unknown): Prom
     return undefined;
   });
   revalidatePath('/devices');
+  return result;
+}
+
+const placeName = z.string().trim().min(1, 'Name the place, like "Office".').max(200, 'At most 200 characters.');
+
+/** Names the place of a visit (and of the other unnamed visits there); the day page is read again. */
+export async function nameVisitPlaceAction(visitId: string, name: string): Promise<ActionResult<{ named: number }>> {
+  if (!z.string().uuid().safeParse(visitId).success) return { ok: false, error: 'Not a visit.' };
+  const checked = placeName.safeParse(name);
+  if (!checked.success) return { ok: false, error: checked.error.issues[0]!.message };
+  const result = await attempt(async () => ({ named: (await nameVisitPlace(visitId, checked.data)).named }));
+  revalidatePath('/devices/day', 'layout');
   return result;
 }

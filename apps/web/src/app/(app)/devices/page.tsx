@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { AddDevice } from '@/components/devices/add-device';
 import { DeviceActions } from '@/components/devices/device-actions';
 import { RetentionTable } from '@/components/devices/retention-table';
@@ -66,7 +67,17 @@ export default async function DevicesPage() {
   const [devices, sources] = await Promise.all([load(listDevicesWithHealth), load(listSources)]);
   return (
     <>
-      <PageHeader {...DEVICES_HEADER} />
+      <PageHeader
+        {...DEVICES_HEADER}
+        actions={
+          <Link
+            href="/devices/day/today"
+            className="inline-flex h-9 items-center rounded-md border border-input px-3 text-sm font-medium hover:bg-accent"
+          >
+            Day view: places and apps
+          </Link>
+        }
+      />
       <div className="grid gap-10 [&>*]:min-w-0">
         <section aria-labelledby="add-heading" className="grid gap-3">
           <h2 id="add-heading" className="text-lg font-semibold">
