@@ -49,7 +49,12 @@ export function removeAt<T>(root: T, pointer: string): T {
   if (last === undefined) return root;
   const parentPointer = segments.length ? `/${segments.join('/')}` : '';
   const parent = getAt(root, parentPointer);
-  if (Array.isArray(parent)) return setAt(root, parentPointer, parent.filter((_, i) => String(i) !== last));
+  if (Array.isArray(parent))
+    return setAt(
+      root,
+      parentPointer,
+      parent.filter((_, i) => String(i) !== last),
+    );
   return setAt(root, pointer, undefined);
 }
 
@@ -117,7 +122,7 @@ export function addCondition(draft: RuleDraft, condition: RuleCondition, groupPo
     const key = 'all' in group ? 'all' : 'any' in group ? 'any' : null;
     if (key) return setAt(draft, `${groupPointer}/${key}`, [...(group[key] as unknown[]), condition]);
   }
-  const top = draft.conditions;
+  const top = draft.conditions as RuleCondition | undefined;
   if (!top) return { ...draft, conditions: condition };
   if ('all' in top) return { ...draft, conditions: { all: [...top.all, condition] } };
   return { ...draft, conditions: { all: [top, condition] } };

@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import { getAt, pointerSegments, setAt, type RuleDraft } from '@/lib/rules/draft';
+import { pointerSegments, setAt, type RuleDraft } from '@/lib/rules/draft';
 
 /**
  * The rule as a graph for the visual builder: triggers (each with its filter), then the
@@ -9,7 +9,7 @@ import { getAt, pointerSegments, setAt, type RuleDraft } from '@/lib/rules/draft
  */
 export type RuleNodeKind = 'trigger' | 'condition' | 'step';
 
-export interface RuleNode {
+export type RuleNode = {
   /** The node's JSON Pointer into the definition (also its id). */
   id: string;
   kind: RuleNodeKind;
@@ -19,7 +19,7 @@ export interface RuleNode {
   detail: string;
   /** The piece itself without the nodes below it (a group's children, a trigger's filter). */
   value: unknown;
-}
+};
 
 export interface RuleEdge {
   id: string;
@@ -129,12 +129,19 @@ export function ruleToGraph(draft: RuleDraft): RuleGraph {
     const value = (c ?? {}) as Obj;
     const group = 'all' in value ? 'all' : 'any' in value ? 'any' : 'not' in value ? 'not' : undefined;
     const own = group === 'not' ? { not: null } : group ? { [group]: [] } : value;
-    nodes.push({ id: pointer, kind: 'condition', ...(group ? { group } : {}), ...describeCondition(value), value: own });
+    nodes.push({
+      id: pointer,
+      kind: 'condition',
+      ...(group ? { group } : {}),
+      ...describeCondition(value),
+      value: own,
+    });
     link(from, pointer, label);
     if (group === 'all')
-      return (value.all as unknown[]).reduce<string[]>((prev, child, i) => condition(child, `${pointer}/all/${i}`, prev), [
-        pointer,
-      ]);
+      return (value.all as unknown[]).reduce<string[]>(
+        (prev, child, i) => condition(child, `${pointer}/all/${i}`, prev),
+        [pointer],
+      );
     if (group === 'any')
       return (value.any as unknown[]).flatMap((child, i) => condition(child, `${pointer}/any/${i}`, [pointer]));
     if (group === 'not') return condition(value.not, `${pointer}/not`, [pointer]);
@@ -187,7 +194,9 @@ export function ruleToGraph(draft: RuleDraft): RuleGraph {
 
 /** Whether a pointer names a node (not a field inside one, such as a choice's steps list). */
 const isNodePointer = (pointer: string) =>
-  pointer === '/conditions' || /\/(filter|not)$/.test(pointer) || /\/(triggers|all|any|steps|otherwise)\/\d+$/.test(pointer);
+  pointer === '/conditions' ||
+  /\/(filter|not)$/.test(pointer) ||
+  /\/(triggers|all|any|steps|otherwise)\/\d+$/.test(pointer);
 
 function compact(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(compact);

@@ -14,7 +14,9 @@ const branching: RuleDraft = {
       id: 'sms',
       type: 'event',
       event: 'comms.SmsReceived',
-      filter: { any: [{ cmp: { left: 'trigger.data.body', op: 'contains', right: 'urgent' } }, { person: { tag: 'vip' } }] },
+      filter: {
+        any: [{ cmp: { left: 'trigger.data.body', op: 'contains', right: 'urgent' } }, { person: { tag: 'vip' } }],
+      },
     },
     { id: 'manual', type: 'manual' },
   ],
@@ -97,8 +99,7 @@ describe('rule ⇄ graph', () => {
     expect(positions.get('/conditions')!.y).toBeLessThan(positions.get('/steps/0')!.y);
     const boxes = [...positions.values()];
     for (const a of boxes)
-      for (const b of boxes)
-        if (a !== b) expect(Math.abs(a.x - b.x) >= 240 || Math.abs(a.y - b.y) >= 76).toBe(true);
+      for (const b of boxes) if (a !== b) expect(Math.abs(a.x - b.x) >= 240 || Math.abs(a.y - b.y) >= 76).toBe(true);
   });
 });
 
@@ -108,7 +109,7 @@ describe('draft edits', () => {
     expect(getAt(changed, '/steps/1/with/message')).toBe('hi');
     expect(getAt(branching, '/steps/1/with/message')).toBe('{{ trigger.data.body }}');
     expect(removeAt(branching, '/conditions/all/0')).toMatchObject({ conditions: { all: [{ time: {} }] } });
-    expect(moveItem(branching, '/steps/1', -1).steps.map((s) => s.id)).toEqual(['log', 'pick']);
+    expect(moveItem(branching, '/steps/1', -1).steps.map((s) => (s as { id: string }).id)).toEqual(['log', 'pick']);
     expect(moveItem(branching, '/steps/0', -1)).toBe(branching);
   });
 
@@ -120,7 +121,7 @@ describe('draft edits', () => {
     const nested = addCondition(branching, { person: { tag: 'c' } }, '/triggers/0/filter');
     expect(getAt(nested, '/triggers/0/filter/any/2')).toEqual({ person: { tag: 'c' } });
     const waited = addStep(addStep(branching, 'delay'), 'delay');
-    expect(waited.steps.slice(-2).map((s) => s.id)).toEqual(['wait2', 'wait3']);
+    expect(waited.steps.slice(-2).map((s) => (s as { id: string }).id)).toEqual(['wait2', 'wait3']);
   });
 });
 

@@ -11,8 +11,7 @@ export function ruleToText(definition: unknown, format: TextFormat): string {
 }
 
 export type ParsedText =
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; message: string; line?: number; column?: number };
+  { ok: true; value: Record<string, unknown> } | { ok: false; message: string; line?: number; column?: number };
 
 function position(text: string, offset: number) {
   const before = text.slice(0, offset).split('\n');
