@@ -143,27 +143,38 @@ export function RuleFlow({
   }, [graph, selected, issuePointers, trace, onSelect]);
 
   return (
-    <section aria-label={label} className={cn('h-[28rem] rounded-lg border border-border sm:h-[34rem]', className)}>
-      <ReactFlow
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        nodesFocusable={false}
-        edgesFocusable={false}
-        elementsSelectable={false}
-        zoomOnScroll={false}
-        preventScrolling={false}
-        panOnScroll={false}
-        fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
-        minZoom={0.25}
-        maxZoom={1.5}
-      >
-        <Background gap={20} />
-        <Controls showInteractive={false} />
-      </ReactFlow>
-    </section>
+    <figure className="grid gap-1">
+      <section aria-label={label} className={cn('h-[28rem] rounded-lg border border-border sm:h-[34rem]', className)}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          nodesFocusable={false}
+          edgesFocusable={false}
+          elementsSelectable={false}
+          zoomOnScroll={false}
+          preventScrolling={false}
+          panOnScroll={false}
+          fitView
+          fitViewOptions={{ padding: 0.1, minZoom: 0.6, maxZoom: 1 }}
+          // Credited in a readable link below instead (the built-in one is too small a touch target).
+          proOptions={{ hideAttribution: true }}
+          minZoom={0.25}
+          maxZoom={1.5}
+        >
+          <Background gap={20} />
+          <Controls showInteractive={false} />
+        </ReactFlow>
+      </section>
+      <figcaption className="text-xs text-muted-foreground">
+        Drag to pan; the buttons zoom. Diagram drawn with{' '}
+        <a href="https://reactflow.dev" className="underline" target="_blank" rel="noreferrer">
+          React Flow
+        </a>
+        .
+      </figcaption>
+    </figure>
   );
 }

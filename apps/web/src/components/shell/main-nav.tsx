@@ -45,8 +45,15 @@ export function MainNav() {
       <ul className="flex items-center gap-0.5 sm:gap-1">
         {SECTIONS.map(({ href, label, icon: Icon, phone }) => (
           <li key={href} className={cn(!phone && 'max-sm:hidden')}>
-            <NavLink href={href} icon={Icon} active={current(href)} className="px-2 xl:px-2 2xl:px-3">
-              <span className="max-xl:sr-only">{label}</span>
+            <NavLink
+              href={href}
+              icon={Icon}
+              active={current(href)}
+              className="px-2"
+              {...(phone ? {} : { title: label })}
+            >
+              {/* Ten labels do not fit beside search: the less-used sections are icons with a tooltip. */}
+              <span className={phone ? 'max-xl:sr-only' : 'sr-only'}>{label}</span>
             </NavLink>
           </li>
         ))}
