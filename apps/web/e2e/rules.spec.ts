@@ -101,7 +101,9 @@ test('edits the same rule as YAML, with errors by line, and saves a new version'
   const yaml = await text.inputValue();
   expect(yaml).toContain('name: VIP mail alert');
   await text.fill('name: [unclosed\n');
-  await expect(page.getByRole('alert')).toContainText('Not valid YAML: Line');
+  await expect(page.getByRole('alert').filter({ hasText: 'Not valid YAML' })).toContainText(
+    /Not valid YAML: Line \d+, column \d+/,
+  );
   await text.fill(yaml.replace('mode: parallel', 'mode: queued').replace('max: 10', 'max: 2'));
   await expect(page.getByText('The rule is valid.')).toBeVisible();
   // The builder shows what the text says.
@@ -167,10 +169,33 @@ test('diffs two versions and rolls back to the first', async () => {
   await expect(versions.getByRole('listitem')).toHaveCount(3);
 });
 
+test('a save over a version someone saved since is refused with the newer version to load (If-Match)', async () => {
+  // Saved elsewhere (another tab, the API) while this editor still holds version 3.
+  const current = await hub.call<{ definition: Record<string, unknown> }>('GET', `/rules/${ruleId}`);
+  const elsewhere = await fetch(`${process.env.E2E_HUB_URL}/api/v1/rules/${ruleId}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json', 'if-match': '"3"' },
+    body: JSON.stringify({ definition: { ...current.definition, description: 'changed elsewhere' } }),
+  });
+  expect(elsewhere.status).toBe(200);
+
+  await page.getByRole('tab', { name: 'Builder' }).click();
+  await page.getByLabel('Rule name').fill('VIP mail alert!');
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Someone saved version 4' })).toBeVisible();
+  await page.getByRole('button', { name: 'Load version 4' }).click();
+  await expect(page.getByLabel('Description')).toHaveValue('changed elsewhere');
+  await expect(page.getByLabel('Rule name')).toHaveValue('VIP mail alert');
+  await page.getByLabel('Rule name').fill('VIP mail alert');
+  await page.getByLabel('Description').fill('Tells me when a VIP writes.');
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 5.' })).toBeVisible();
+});
+
 test('the list shows the rule on, its last run, and deletes it; on a phone Rules is under More', async () => {
   await page.goto('/rules');
   const item = page.getByRole('listitem', { name: 'VIP mail alert' });
-  await expect(item).toContainText('Version 3');
+  await expect(item).toContainText('Version 5');
   await expect(item).toContainText('Last run');
   await expect(item.getByRole('switch', { name: 'VIP mail alert enabled' })).toHaveAttribute('aria-checked', 'true');
   await inspect(page, 'rules-list', slowAxe);

@@ -319,6 +319,7 @@ export function RuleEditor({
                 selected={selected}
                 issues={issues}
                 onChange={edit}
+                onSelect={setSelected}
                 onClose={() => setSelected(null)}
               />
             </div>

@@ -10,9 +10,11 @@ import {
   type Edge,
   type Node,
   type NodeProps,
+  useReactFlow,
+  useStore,
 } from '@xyflow/react';
 import { CircleAlert, GitBranch, Play, Zap } from 'lucide-react';
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH, type RuleGraph, type RuleNode } from '@/lib/rules/graph';
 import { cn } from '@/lib/utils';
 
@@ -91,6 +93,18 @@ function RuleNodeView({ data }: NodeProps<Node<NodeData>>) {
 }
 
 const nodeTypes = { rule: RuleNodeView };
+const fitOptions = { padding: 0.1, minZoom: 0.5, maxZoom: 1 };
+
+/** Fits the diagram again when its box changes size (a phone turned, a window resized). */
+function FitOnResize() {
+  const { fitView } = useReactFlow();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  useEffect(() => {
+    if (width > 0 && height > 0) void fitView(fitOptions);
+  }, [width, height, fitView]);
+  return null;
+}
 
 /**
  * The rule drawn with @xyflow/react, laid out by dagre (ADR 0019). Nothing is dragged or
@@ -114,8 +128,11 @@ export function RuleFlow({
   label: string;
   className?: string;
 }) {
-  const { nodes, edges } = useMemo(() => {
+  const { nodes, edges, height } = useMemo(() => {
     const positions = layoutGraph(graph);
+    // Tall enough that a rule reads at close to full size; long ones pan.
+    const bottom = Math.max(0, ...[...positions.values()].map((p) => p.y)) + NODE_HEIGHT;
+    const height = Math.round(Math.min(Math.max(bottom * 0.85 + 48, 320), 720));
     const nodes: Node<NodeData>[] = graph.nodes.map((n) => ({
       id: n.id,
       type: 'rule',
@@ -139,12 +156,16 @@ export function RuleFlow({
       markerEnd: { type: MarkerType.ArrowClosed },
       animated: trace !== undefined && trace.has(e.source) && trace.has(e.target),
     }));
-    return { nodes, edges };
+    return { nodes, edges, height };
   }, [graph, selected, issuePointers, trace, onSelect]);
 
   return (
     <figure className="grid gap-1">
-      <section aria-label={label} className={cn('h-[28rem] rounded-lg border border-border sm:h-[34rem]', className)}>
+      <section
+        aria-label={label}
+        className={cn('rounded-lg border border-border', className)}
+        style={className ? undefined : { height }}
+      >
         <ReactFlow
           nodes={nodes}
           edges={edges}
@@ -158,7 +179,7 @@ export function RuleFlow({
           preventScrolling={false}
           panOnScroll={false}
           fitView
-          fitViewOptions={{ padding: 0.1, minZoom: 0.6, maxZoom: 1 }}
+          fitViewOptions={fitOptions}
           // Credited in a readable link below instead (the built-in one is too small a touch target).
           proOptions={{ hideAttribution: true }}
           minZoom={0.25}
@@ -166,6 +187,7 @@ export function RuleFlow({
         >
           <Background gap={20} />
           <Controls showInteractive={false} />
+          <FitOnResize />
         </ReactFlow>
       </section>
       <figcaption className="text-xs text-muted-foreground">

@@ -584,6 +584,7 @@ export function RulePanel({
   selected,
   issues,
   onChange,
+  onSelect,
   onClose,
 }: {
   draft: RuleDraft;
@@ -591,6 +592,7 @@ export function RulePanel({
   selected: string | null;
   issues: readonly RuleIssue[];
   onChange: Edit;
+  onSelect: (pointer: string) => void;
   onClose: () => void;
 }) {
   const node = selected ? graph.nodes.find((n) => n.id === selected) : undefined;
@@ -609,6 +611,13 @@ export function RulePanel({
     onChange(graphToRule({ meta: graph.meta, nodes: graph.nodes.filter((n) => n.id !== node.id) }));
   };
   const inList = /\/\d+$/.test(node.id);
+  // The moved item keeps its form open at its new place.
+  const move = (by: -1 | 1) => {
+    const next = moveItem(draft, node.id, by);
+    if (next === draft) return;
+    onChange(next);
+    onSelect(node.id.replace(/\d+$/, (i) => String(Number(i) + by)));
+  };
   const props = { draft, edit: onChange, pointer: node.id, issues };
   return (
     <section aria-labelledby="panel-heading" className="grid content-start gap-3">
@@ -626,20 +635,10 @@ export function RulePanel({
       <div className="flex flex-wrap gap-2 border-t border-border pt-3">
         {inList && (
           <>
-            <Button
-              variant="outline"
-              size="sm"
-              onClick={() => onChange(moveItem(draft, node.id, -1))}
-              aria-label="Move up"
-            >
+            <Button variant="outline" size="sm" onClick={() => move(-1)} aria-label="Move up">
               <ArrowUp aria-hidden="true" />
             </Button>
-            <Button
-              variant="outline"
-              size="sm"
-              onClick={() => onChange(moveItem(draft, node.id, 1))}
-              aria-label="Move down"
-            >
+            <Button variant="outline" size="sm" onClick={() => move(1)} aria-label="Move down">
               <ArrowDown aria-hidden="true" />
             </Button>
           </>
