@@ -145,6 +145,8 @@ test('switched on, an email from a VIP runs it; the trace shows each step and th
   await expect(trace.getByRole('list', { name: 'Trace' })).toContainText('ok');
   const path = trace.getByRole('region', { name: 'The path this run took through version 2' });
   await expect(path.getByRole('img', { name: /^Step: tell: notify.*In this run: ok/ })).toBeVisible();
+  await expect(path.getByRole('img', { name: /^Trigger: When data\.EntityCreated.*In this run: ok/ })).toBeVisible();
+  await expect(path.getByRole('img', { name: /^Condition: The person.*In this run: true/ })).toBeVisible();
   await inspect(page, 'rules-trace', slowAxe);
   await phoneShot('rules-trace');
 });
@@ -153,8 +155,8 @@ test('diffs two versions and rolls back to the first', async () => {
   await page.getByRole('tab', { name: 'Versions' }).click();
   const versions = page.getByRole('list', { name: 'Versions' });
   await expect(versions.getByRole('listitem')).toHaveCount(2);
-  await page.getByLabel('From').selectOption('1');
-  await page.getByLabel('To').selectOption('2');
+  await page.getByLabel('From', { exact: true }).selectOption('1');
+  await page.getByLabel('To', { exact: true }).selectOption('2');
   await page.getByRole('button', { name: 'Compare' }).click();
   const changes = page.getByLabel('Changes from version 1 to version 2');
   await expect(changes).toContainText('removed: mode: parallel');

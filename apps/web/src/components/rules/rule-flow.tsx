@@ -142,7 +142,8 @@ export function RuleFlow({
         selected: selected === n.id,
         hasIssues: issuePointers?.has(n.id) ?? false,
         ...(trace?.has(n.id) ? { traced: trace.get(n.id)! } : {}),
-        dimmed: trace !== undefined && !trace.has(n.id),
+        // Off the path: neither traced nor inside something traced (a trigger's filter held when it fired).
+        dimmed: trace !== undefined && ![...trace.keys()].some((p) => n.id === p || n.id.startsWith(`${p}/`)),
         ...(onSelect ? { onSelect } : {}),
       },
       width: NODE_WIDTH,

@@ -20,7 +20,10 @@ export function RuleRuns({ ruleId, runs, versions }: { ruleId: string; runs: Rul
   const [notice, setNotice] = useState<string>();
   const definition = open && versions.find((v) => v.version === open.version)?.definition;
   const graph = useMemo(() => (definition ? ruleToGraph(definition as RuleDraft) : null), [definition]);
-  const highlighted = useMemo(() => (open?.trace ? traceMap(open.trace) : undefined), [open]);
+  const highlighted = useMemo(
+    () => (open?.trace && definition ? traceMap(open.trace, definition as RuleDraft) : undefined),
+    [open, definition],
+  );
 
   async function show(run: RuleRun) {
     setError(undefined);

@@ -46,9 +46,16 @@ export function TraceList({ trace, label }: { trace: TraceEntry[]; label: string
   );
 }
 
-/** Trace paths to the status each node had, for highlighting the path a run took. */
-export function traceMap(trace: TraceEntry[]): Map<string, string> {
+/**
+ * Trace paths to the status each node had, for highlighting the path a run took. The hub
+ * names a trigger by its id (/triggers/email); the diagram by its place (/triggers/0).
+ */
+export function traceMap(trace: TraceEntry[], definition: { triggers?: { id: string }[] }): Map<string, string> {
   const map = new Map<string, string>();
-  for (const entry of trace) map.set(entry.path, entry.status);
+  for (const entry of trace) {
+    const trigger = /^\/triggers\/([^/]+)$/.exec(entry.path);
+    const index = trigger ? (definition.triggers ?? []).findIndex((t) => t.id === trigger[1]) : -1;
+    map.set(index >= 0 ? `/triggers/${index}` : entry.path, entry.status);
+  }
   return map;
 }

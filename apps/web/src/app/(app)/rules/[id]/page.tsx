@@ -37,7 +37,7 @@ export default async function RulePage({
           </Link>
         }
       />
-      {created && (
+      {created && rule.data.version === 1 && !rule.data.enabled && (
         <p role="status" className="mb-4 text-sm">
           Created as version 1, switched off. Try it on your history (Dry run), then switch it on.
         </p>
