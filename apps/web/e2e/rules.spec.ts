@@ -159,8 +159,8 @@ test('diffs two versions and rolls back to the first', async () => {
   await page.getByLabel('To', { exact: true }).selectOption('2');
   await page.getByRole('button', { name: 'Compare' }).click();
   const changes = page.getByLabel('Changes from version 1 to version 2');
-  await expect(changes).toContainText('removed: mode: parallel');
-  await expect(changes).toContainText('added: mode: queued');
+  await expect(changes).toContainText('removed: - mode: parallel');
+  await expect(changes).toContainText('added: + mode: queued');
   await inspect(page, 'rules-versions', slowAxe);
 
   await versions.getByRole('button', { name: 'Roll back to version 1', exact: true }).click();

@@ -100,7 +100,6 @@ export function RuleRuns({ ruleId, runs, versions }: { ruleId: string; runs: Rul
                   graph={graph}
                   trace={highlighted!}
                   label={`The path this run took through version ${open.version}`}
-                  className="h-80 sm:h-96"
                 />
               )}
               {open.trigger && (
