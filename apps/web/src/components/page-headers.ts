@@ -39,3 +39,9 @@ export const DEVICES_HEADER = {
   description:
     'Pair your phone and computers, see whether they are still recording, and decide how long their data is kept.',
 } as const;
+
+export const RULES_HEADER = {
+  title: 'Rules',
+  description:
+    'Automations for your messages, calls and places: a trigger, conditions and steps. Try one on your recent history before you turn it on.',
+} as const;

@@ -9,6 +9,8 @@ export class HubError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The hub's error details (a rule's validation issues, the permissions it needs). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'HubError';

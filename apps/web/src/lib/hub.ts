@@ -59,7 +59,12 @@ export async function hubFetch<T>(
   if (!response.ok) {
     const body = (json ?? {}) as HubErrorBody;
     const code = body.error?.code ?? `http_${response.status}`;
-    throw new HubError(response.status, code, friendlyHubError(response.status, body.error?.code, body.error?.message));
+    throw new HubError(
+      response.status,
+      code,
+      friendlyHubError(response.status, body.error?.code, body.error?.message),
+      body.error?.details,
+    );
   }
   return json as T;
 }

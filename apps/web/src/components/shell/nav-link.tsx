@@ -14,9 +14,12 @@ export function NavLink({
   icon: Icon,
   active,
   className,
+  title,
   children,
 }: {
   href: string;
+  /** A tooltip, for entries shown as an icon only. */
+  title?: string;
   icon: LucideIcon;
   active: boolean;
   className?: string;
@@ -26,6 +29,7 @@ export function NavLink({
     <Link
       href={href}
       aria-current={active ? 'page' : undefined}
+      title={title}
       className={cn(
         'flex h-9 items-center gap-1.5 rounded-md text-sm font-medium text-muted-foreground hover:bg-muted hover:text-foreground',
         className,

@@ -1,0 +1,219 @@
+import { expect, test, type Page } from '@playwright/test';
+import { join } from 'node:path';
+import { hubSession, type HubSession } from './api';
+import { inspect, signUp, uniqueEmail } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let hub: HubSession;
+let ruleId: string;
+const slowAxe = { axeTimeoutMs: 30_000 };
+const SHOTS = join(import.meta.dirname, '../test-results/screenshots');
+
+/** The phone this screen is designed for (402 px wide), beside inspect's desktop and 390 px shots. */
+async function phoneShot(name: string) {
+  const original = page.viewportSize()!;
+  await page.setViewportSize({ width: 402, height: 874 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(SHOTS, `${name}-phone-402.png`), fullPage: true });
+  await page.setViewportSize(original);
+}
+
+/** An inbound email from Vera, as the mail connector's ingest writes it: it fires data.EntityCreated. */
+async function emailFromVera(title: string) {
+  await hub.call('POST', '/entities', {
+    type: 'message',
+    title,
+    properties: { channel: 'email', direction: 'inbound', from: 'vera@example.org', subject: title },
+  });
+}
+
+test.beforeAll(async ({ browser }) => {
+  page = await (await browser.newContext()).newPage();
+  const email = uniqueEmail('rules');
+  await signUp(page, email);
+  hub = await hubSession(email);
+  // Vera is a contact tagged vip; one email from her is already in the history a dry run replays.
+  const vera = await hub.call<{ id: string }>('POST', '/entities', {
+    type: 'person',
+    title: 'Vera Vip',
+    properties: { tags: ['vip'] },
+  });
+  await hub.call('POST', `/persons/${vera.id}/identifiers`, { kind: 'email', value: 'vera@example.org' });
+  await emailFromVera('Quarterly numbers');
+});
+test.afterAll(async () => page.context().close());
+
+test('creates a rule from a template in the builder, edited in its typed forms', async () => {
+  await page.goto('/');
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Rules' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Rules' })).toBeVisible();
+  await expect(page.getByText('No rules yet')).toBeVisible();
+  await inspect(page, 'rules-empty', slowAxe);
+
+  await page.getByRole('link', { name: 'Use template: Notify me of email from a VIP' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'New rule: Notify me of email from a VIP' })).toBeVisible();
+  const diagram = page.getByRole('region', { name: 'Rule diagram' });
+  await expect(diagram.getByRole('button', { name: /^Trigger: When data\.EntityCreated/ })).toBeVisible();
+  await expect(diagram.getByRole('button', { name: /^Condition: The person\. tagged vip/ })).toBeVisible();
+
+  // By keyboard: focus the step's node and open its form with Enter.
+  await diagram.getByRole('button', { name: /^Step: notify: notify/ }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Step: notify: notify' })).toBeVisible();
+  await page.getByLabel('title', { exact: true }).fill('VIP email from {{ person.title }}');
+  // Inline validation: a bad id is named at its field and on the node, and saving waits for a fix.
+  await page.getByLabel('Step id').fill('1bad');
+  await expect(page.getByText('ids are a letter then letters').first()).toBeVisible();
+  await expect(diagram.getByRole('button', { name: /Has problems/ })).toBeVisible();
+  await page.getByLabel('Step id').fill('tell');
+  await expect(diagram.getByRole('button', { name: /Has problems/ })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByLabel('Rule name').fill('VIP mail alert');
+
+  await page.getByRole('button', { name: 'Create rule' }).click();
+  // The hub asks for the permission the notify step needs; the person approves it here.
+  await expect(page.getByRole('alert').filter({ hasText: 'needs your permission to: notify' })).toBeVisible();
+  await page.getByRole('button', { name: 'Allow and save' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'VIP mail alert' })).toBeVisible();
+  ruleId = new URL(page.url()).pathname.split('/').pop()!;
+  const saved = await hub.call<{ version: number; enabled: boolean; definition: { steps: unknown[] } }>(
+    'GET',
+    `/rules/${ruleId}`,
+  );
+  expect(saved).toMatchObject({ version: 1, enabled: false });
+  expect(saved.definition.steps).toEqual([
+    {
+      id: 'tell',
+      type: 'action',
+      action: 'notify',
+      with: { title: 'VIP email from {{ person.title }}', body: '{{ trigger.data.entity.title }}' },
+    },
+  ]);
+  await inspect(page, 'rules-builder', slowAxe);
+  await phoneShot('rules-builder');
+});
+
+test('edits the same rule as YAML, with errors by line, and saves a new version', async () => {
+  await page.getByRole('tab', { name: 'YAML / JSON' }).click();
+  const text = page.getByLabel('The rule as YAML');
+  const yaml = await text.inputValue();
+  expect(yaml).toContain('name: VIP mail alert');
+  await text.fill('name: [unclosed\n');
+  await expect(page.getByRole('alert').filter({ hasText: 'Not valid YAML' })).toContainText(
+    /Not valid YAML: Line \d+, column \d+/,
+  );
+  await text.fill(yaml.replace('mode: parallel', 'mode: queued').replace('max: 10', 'max: 2'));
+  await expect(page.getByText('The rule is valid.')).toBeVisible();
+  // The builder shows what the text says.
+  await page.getByRole('tab', { name: 'Builder' }).click();
+  await expect(page.getByLabel('When it fires while a run is active')).toHaveValue('queued');
+  await page.getByLabel('Note for this version (optional)').fill('queue instead of parallel');
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 2.' })).toBeVisible();
+  expect((await hub.call<{ version: number }>('GET', `/rules/${ruleId}`)).version).toBe(2);
+});
+
+test('dry-runs the rule on the history: the email already received would have fired it', async () => {
+  await page.getByRole('tab', { name: 'Dry run' }).click();
+  await page.getByRole('button', { name: 'Try on my history' }).click();
+  const result = page.getByRole('region', { name: 'Dry run result' });
+  await expect(result.getByRole('status')).toContainText('it would have run 1 time');
+  const wouldRun = result.getByRole('list', { name: 'Would have run' });
+  await expect(wouldRun).toContainText('data.EntityCreated');
+  await expect(wouldRun).toContainText('simulated');
+  await inspect(page, 'rules-dry-run', slowAxe);
+});
+
+test('switched on, an email from a VIP runs it; the trace shows each step and the path it took', async () => {
+  const toggle = page.getByRole('switch', { name: 'VIP mail alert enabled' });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'true');
+  await emailFromVera('Contract signed');
+  await expect(async () => {
+    const runs = await hub.call<{ items: { status: string }[] }>('GET', `/rules/${ruleId}/runs`);
+    expect(runs.items.map((r) => r.status)).toEqual(['succeeded']);
+  }).toPass({ timeout: 30_000 });
+
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const runs = page.getByRole('list', { name: 'Recent runs' });
+  await runs.getByRole('button', { name: /succeeded/ }).click();
+  const trace = page.getByRole('region', { name: 'Run trace' });
+  await expect(trace.getByRole('list', { name: 'Trace' })).toContainText('tell');
+  await expect(trace.getByRole('list', { name: 'Trace' })).toContainText('ok');
+  const path = trace.getByRole('region', { name: 'The path this run took through version 2' });
+  await expect(path.getByRole('img', { name: /^Step: tell: notify.*In this run: ok/ })).toBeVisible();
+  await expect(path.getByRole('img', { name: /^Trigger: When data\.EntityCreated.*In this run: ok/ })).toBeVisible();
+  await expect(path.getByRole('img', { name: /^Condition: The person.*In this run: true/ })).toBeVisible();
+  await inspect(page, 'rules-trace', slowAxe);
+  await phoneShot('rules-trace');
+});
+
+test('diffs two versions and rolls back to the first', async () => {
+  await page.getByRole('tab', { name: 'Versions' }).click();
+  const versions = page.getByRole('list', { name: 'Versions' });
+  await expect(versions.getByRole('listitem')).toHaveCount(2);
+  await page.getByLabel('From', { exact: true }).selectOption('1');
+  await page.getByLabel('To', { exact: true }).selectOption('2');
+  await page.getByRole('button', { name: 'Compare' }).click();
+  const changes = page.getByLabel('Changes from version 1 to version 2');
+  await expect(changes).toContainText('removed: - mode: parallel');
+  await expect(changes).toContainText('added: + mode: queued');
+  await inspect(page, 'rules-versions', slowAxe);
+
+  await versions.getByRole('button', { name: 'Roll back to version 1', exact: true }).click();
+  await page.getByRole('button', { name: 'Roll back to version 1 now' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 3.' })).toBeVisible();
+  const rule = await hub.call<{ version: number; definition: { mode: string } }>('GET', `/rules/${ruleId}`);
+  expect(rule).toMatchObject({ version: 3, definition: { mode: 'parallel' } });
+  await expect(versions.getByRole('listitem')).toHaveCount(3);
+});
+
+test('a save over a version someone saved since is refused with the newer version to load (If-Match)', async () => {
+  // Saved elsewhere (another tab, the API) while this editor still holds version 3.
+  const current = await hub.call<{ definition: Record<string, unknown> }>('GET', `/rules/${ruleId}`);
+  const elsewhere = await fetch(`${process.env.E2E_HUB_URL}/api/v1/rules/${ruleId}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json', 'if-match': '"3"' },
+    body: JSON.stringify({ definition: { ...current.definition, description: 'changed elsewhere' } }),
+  });
+  expect(elsewhere.status).toBe(200);
+
+  await page.getByRole('tab', { name: 'Builder' }).click();
+  await page.getByLabel('Rule name').fill('VIP mail alert!');
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Someone saved version 4' })).toBeVisible();
+  await page.getByRole('button', { name: 'Load version 4' }).click();
+  await expect(page.getByLabel('Description')).toHaveValue('changed elsewhere');
+  await expect(page.getByLabel('Rule name')).toHaveValue('VIP mail alert');
+  await page.getByLabel('Rule name').fill('VIP mail alert');
+  await page.getByLabel('Description').fill('Tells me when a VIP writes.');
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 5.' })).toBeVisible();
+});
+
+test('the list shows the rule on, its last run, and deletes it; on a phone Rules is under More', async () => {
+  await page.goto('/rules');
+  const item = page.getByRole('listitem', { name: 'VIP mail alert' });
+  await expect(item).toContainText('Version 5');
+  await expect(item).toContainText('Last run');
+  await expect(item.getByRole('switch', { name: 'VIP mail alert enabled' })).toHaveAttribute('aria-checked', 'true');
+  await inspect(page, 'rules-list', slowAxe);
+
+  await page.setViewportSize({ width: 402, height: 874 });
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  await expect(nav.getByRole('link', { name: 'Rules' })).toBeHidden();
+  await nav.getByRole('button', { name: 'More sections' }).click();
+  await expect(page.getByRole('menuitem', { name: 'Rules' })).toBeVisible();
+  await page.screenshot({ path: join(SHOTS, 'rules-more-menu-phone-402.png') });
+  await page.keyboard.press('Escape');
+  await phoneShot('rules-list');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await item.getByRole('button', { name: 'Delete VIP mail alert' }).click();
+  await item.getByRole('button', { name: 'Delete VIP mail alert now' }).click();
+  await expect(page.getByText('No rules yet')).toBeVisible();
+  expect((await hub.request('GET', `/rules/${ruleId}`)).status).toBe(404);
+});

@@ -1,0 +1,57 @@
+import { eventRegistry } from '@made-open/shared/event-registry';
+import { parseRuleDefinition, type RuleIssue } from '@made-open/shared/rules';
+
+/**
+ * What the builder knows of the hub's registries without asking it: the event types a
+ * trigger can name, the fields of their payloads (suggested for comparisons), and the
+ * same type check the hub runs at save, so problems show at the field as you type.
+ */
+export const eventTypes: string[] = [...new Set(eventRegistry.definitions.map((d) => d.type))].sort();
+
+/** Actions a rule can run (the hub's rules.permissions.ts) and the inputs each takes. */
+export const ruleActions: Record<string, { label: string; fields: string[] }> = {
+  notify: { label: 'Notify me in the web app', fields: ['title', 'body'] },
+  'messages.send': { label: 'Send a text', fields: ['to', 'body'] },
+  'entities.create': { label: 'Create a task, note or other item', fields: ['type', 'title'] },
+  'entities.update': { label: 'Update an item', fields: ['id'] },
+  'entities.get': { label: 'Read an item', fields: ['id'] },
+  'entities.query': { label: 'Find items', fields: ['type'] },
+  log: { label: 'Write to the run’s trace', fields: ['message'] },
+};
+
+type Def = { type: string; [key: string]: unknown };
+type Schema = { _zod: { def: Def } };
+
+function unwrap(schema: Schema): Schema {
+  let current = schema;
+  for (let i = 0; i < 10; i++) {
+    const def = current._zod.def;
+    if (['optional', 'nullable', 'default', 'readonly'].includes(def.type)) current = def.innerType as Schema;
+    else if (def.type === 'lazy') current = (def.getter as () => Schema)();
+    else break;
+  }
+  return current;
+}
+
+/** `trigger.data.*` paths of an event type's payload, two levels deep. */
+export function payloadPaths(type: string): string[] {
+  const v = eventRegistry.latestVersion(type);
+  const found = eventRegistry.definitions.find((d) => d.type === type && d.v === v);
+  if (!found) return [];
+  const out: string[] = [];
+  const walk = (schema: Schema, prefix: string, depth: number) => {
+    const def = unwrap(schema)._zod.def;
+    if (def.type !== 'object') return;
+    for (const [key, child] of Object.entries(def.shape as Record<string, Schema>)) {
+      out.push(`${prefix}.${key}`);
+      if (depth < 2) walk(child, `${prefix}.${key}`, depth + 1);
+    }
+  };
+  walk(found.data as unknown as Schema, 'trigger.data', 1);
+  return out;
+}
+
+export function checkDraft(draft: unknown): RuleIssue[] {
+  const parsed = parseRuleDefinition(draft, eventRegistry);
+  return parsed.ok ? [] : parsed.issues;
+}
