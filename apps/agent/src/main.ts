@@ -20,7 +20,7 @@ run options:
   --no-windows               do not sample this display (e.g. when ActivityWatch's watchers run)
   --activitywatch <url>      relay a local ActivityWatch server (e.g. http://127.0.0.1:5600)
   --activitywatch-seconds <n>  how often to read it (60)
-  --status-port <n>          local status page on 127.0.0.1 (5610; 0 = any free port, -1 = off)
+  --status-port <n>          local status page on 127.0.0.1 (5610; 0 = any free port, off = none)
 
 Folder: MADE_OPEN_AGENT_DIR, else $XDG_CONFIG_HOME/made-open-agent (~/.config/made-open-agent).
 Log level: MADE_OPEN_AGENT_LOG_LEVEL (debug, info, warn, error).
