@@ -10,7 +10,12 @@ import type { Window } from './privacy.ts';
 const bucketsSchema = z.record(z.string(), z.object({ id: z.string(), type: z.string() }).loose());
 /** `GET /api/0/buckets/{id}/events` → newest first: `[{ id, timestamp, duration (s), data }]`. */
 const eventsSchema = z.array(
-  z.object({ id: z.number().nullable().optional(), timestamp: z.string(), duration: z.number(), data: z.record(z.string(), z.unknown()) }),
+  z.object({
+    id: z.number().nullable().optional(),
+    timestamp: z.string(),
+    duration: z.number(),
+    data: z.record(z.string(), z.unknown()),
+  }),
 );
 type AwEvent = z.infer<typeof eventsSchema>[number];
 
@@ -49,7 +54,10 @@ export class ActivityWatchRelay {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.cursors = existsSync(options.stateFile)
-      ? z.record(z.string(), z.string()).catch({}).parse(JSON.parse(readFileSync(options.stateFile, 'utf8')))
+      ? z
+          .record(z.string(), z.string())
+          .catch({})
+          .parse(JSON.parse(readFileSync(options.stateFile, 'utf8')))
       : {};
   }
 

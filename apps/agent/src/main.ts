@@ -27,8 +27,7 @@ Log level: MADE_OPEN_AGENT_LOG_LEVEL (debug, info, warn, error).
 `;
 
 const dir =
-  process.env.MADE_OPEN_AGENT_DIR ??
-  join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'made-open-agent');
+  process.env.MADE_OPEN_AGENT_DIR ?? join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'made-open-agent');
 const level = process.env.MADE_OPEN_AGENT_LOG_LEVEL ?? 'info';
 const log = createLogger(isLogLevel(level) ? level : 'info');
 
@@ -76,11 +75,7 @@ try {
     const statusPort = Number(values['status-port']);
     await runAgent({
       dir,
-      env: {
-        DISPLAY: process.env.DISPLAY,
-        WAYLAND_DISPLAY: process.env.WAYLAND_DISPLAY,
-        XDG_SESSION_TYPE: process.env.XDG_SESSION_TYPE,
-      },
+      env: process.env,
       log,
       sampleMs: seconds('sample-seconds'),
       uploadMs: seconds('upload-seconds'),

@@ -32,7 +32,9 @@ export async function pair(dir: string, hubUrlRaw: string, code: string, fetchIm
     throw new PairingError(`Cannot reach the hub at ${hubUrl}: ${(error as Error).message}`);
   }
   if (response.status === 401) {
-    throw new PairingError('The hub refused the code: it is unknown, used or expired. Make a new one on the Devices page.');
+    throw new PairingError(
+      'The hub refused the code: it is unknown, used or expired. Make a new one on the Devices page.',
+    );
   }
   if (response.status === 429) throw new PairingError('Too many pairing tries from here: wait a minute and try again.');
   if (response.status !== 200) throw new PairingError(`The hub answered ${response.status} to the pairing request.`);

@@ -64,7 +64,8 @@ export async function runAgent(options: RunOptions): Promise<void> {
   const privacy = privacySchema.parse(existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {});
   const filter = createPrivacyFilter(privacy);
   const queue = DiskQueue.open(join(dir, 'queue.jsonl'));
-  if (queue.skippedLines > 0) log.warn('skipped unreadable queue lines (an interrupted write)', { lines: queue.skippedLines });
+  if (queue.skippedLines > 0)
+    log.warn('skipped unreadable queue lines (an interrupted write)', { lines: queue.skippedLines });
   const uploader = new Uploader(credentials, queue, log, { minBackoffMs: options.minBackoffMs });
   const focus = new FocusTracker(options.maxSpanMs);
   const idle = new IdleTracker(options.idleThresholdMs);

@@ -129,7 +129,11 @@ export class Uploader {
       // One event the hub can never take: drop it rather than block the queue for ever.
       this.queue.remove([batch[0]!.id]);
       this.state.rejected++;
-      this.log.warn('dropped an event the hub refuses', { id: batch[0]!.id, status: response.status, body: body.slice(0, 300) });
+      this.log.warn('dropped an event the hub refuses', {
+        id: batch[0]!.id,
+        status: response.status,
+        body: body.slice(0, 300),
+      });
       return 1;
     }
     const retryAfter = Number(response.headers.get('retry-after'));
@@ -139,11 +143,11 @@ export class Uploader {
   private backOff(reason: string, atLeastMs = 0): 'retry-later' {
     this.state.failures++;
     const exponential = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** (this.state.failures - 1));
-    const delay = Math.max(atLeastMs, exponential * (0.5 + Math.random() / 2));
+    const delay = Math.round(Math.max(atLeastMs, exponential * (0.5 + Math.random() / 2)));
     this.nextAttempt = this.now() + delay;
     this.state.lastError = reason;
     this.state.nextAttemptAt = new Date(this.nextAttempt).toISOString();
-    this.log.warn('upload failed, will retry', { reason, retryInMs: Math.round(delay), queued: this.queue.length });
+    this.log.warn('upload failed, will retry', { reason, retryInMs: delay, queued: this.queue.length });
     return 'retry-later';
   }
 }

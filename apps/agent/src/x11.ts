@@ -9,10 +9,12 @@ export interface FocusedWindow {
   pid: number | null;
 }
 
+/** The environment the X tools run in (PATH, DISPLAY, XAUTHORITY...), passed down from main. */
 export interface DesktopEnv {
   DISPLAY?: string | undefined;
   WAYLAND_DISPLAY?: string | undefined;
   XDG_SESSION_TYPE?: string | undefined;
+  [name: string]: string | undefined;
 }
 
 /** Why the focused window cannot be read here, or null when it can (an X11 display is set). */
@@ -30,9 +32,7 @@ export function windowCaptureLimit(env: DesktopEnv): string | null {
 
 function run(command: string, args: string[], env: DesktopEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { env: { ...process.env, ...env }, timeout: 5_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    );
+    execFile(command, args, { env, timeout: 5_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
   });
 }
 

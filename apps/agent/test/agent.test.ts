@@ -92,10 +92,25 @@ describe(`made-open-agent against a hub on ${kind}`, () => {
     aw.buckets.set('aw-watcher-window_test-host', {
       type: 'currentwindow',
       events: [
-        { id: 1, timestamp: new Date(start).toISOString(), duration: 60, data: { app: 'Firefox', title: 'Made Open docs' } },
-        { id: 2, timestamp: new Date(start + minute).toISOString(), duration: 120.5, data: { app: 'Code', title: 'agent.ts' } },
+        {
+          id: 1,
+          timestamp: new Date(start).toISOString(),
+          duration: 60,
+          data: { app: 'Firefox', title: 'Made Open docs' },
+        },
+        {
+          id: 2,
+          timestamp: new Date(start + minute).toISOString(),
+          duration: 120.5,
+          data: { app: 'Code', title: 'agent.ts' },
+        },
         // Still growing by heartbeats (ends now): not relayed until it settles.
-        { id: 3, timestamp: new Date(Date.now() - minute).toISOString(), duration: 60, data: { app: 'Slack', title: 'general' } },
+        {
+          id: 3,
+          timestamp: new Date(Date.now() - minute).toISOString(),
+          duration: 60,
+          data: { app: 'Slack', title: 'general' },
+        },
       ],
     });
     aw.buckets.set('aw-watcher-afk_test-host', {
@@ -134,6 +149,10 @@ describe(`made-open-agent against a hub on ${kind}`, () => {
     expect(stored.find((e) => e.type === 'idle')?.data).toEqual({ idle: true, seconds: 600 });
     expect(Date.parse(stored.find((e) => e.type === 'active_app')!.deviceTime)).toBe(start);
     expect(await storedEvents(hub, alice, deviceId)).toHaveLength(3);
+    // The restarted agent read the window bucket from its saved cursor (the end of the last relayed event).
+    const windowReads = aw.requests.filter((r) => r.includes('aw-watcher-window_test-host/events'));
+    const lastStart = new URL(windowReads.at(-1)!, aw.url).searchParams.get('start');
+    expect(lastStart).toBe(new Date(start + minute + 120_500).toISOString());
   });
 
   it('shows its state on the local status page, without the token', async () => {
@@ -143,13 +162,22 @@ describe(`made-open-agent against a hub on ${kind}`, () => {
     const page = await (await fetch(url)).text();
     await agent.stop();
     everything.push(agent.output());
-    expect(status).toMatchObject({ deviceId, hub: link.url, queued: 0, focusedWindow: { unavailable: expect.any(String) } });
+    expect(status).toMatchObject({
+      deviceId,
+      hub: link.url,
+      queued: 0,
+      focusedWindow: { unavailable: expect.any(String) },
+    });
     expect(page).toContain('Made Open agent');
     expect(JSON.stringify(status) + page).not.toContain(token);
   });
 
   it('stops uploading once the device is revoked, and keeps what it could not send', async () => {
-    const revoked = await hub.app.inject({ method: 'POST', url: `/api/v1/devices/${deviceId}/revoke`, headers: bearer(alice) });
+    const revoked = await hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/devices/${deviceId}/revoke`,
+      headers: bearer(alice),
+    });
     expect(revoked.statusCode, revoked.body).toBe(200);
     aw.buckets.get('aw-watcher-window_test-host')!.events.push({
       id: 9,
@@ -157,7 +185,18 @@ describe(`made-open-agent against a hub on ${kind}`, () => {
       duration: 30,
       data: { app: 'Terminal', title: 'after revoke' },
     });
-    const agent = startAgent(dir, ['run', '--no-windows', '--activitywatch', aw.url, '--activitywatch-seconds', '0.2', '--upload-seconds', '0.2', '--status-port', 'off']);
+    const agent = startAgent(dir, [
+      'run',
+      '--no-windows',
+      '--activitywatch',
+      aw.url,
+      '--activitywatch-seconds',
+      '0.2',
+      '--upload-seconds',
+      '0.2',
+      '--status-port',
+      'off',
+    ]);
     await waitUntil('the refusal', () => agent.output().includes('upload refused: pair this device again'));
     await agent.stop();
     everything.push(agent.output());
@@ -173,5 +212,7 @@ describe(`made-open-agent against a hub on ${kind}`, () => {
 });
 
 function queueLines(file: string) {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim()).length;
 }

@@ -15,7 +15,9 @@ const kind = postgresTestsRequired() ? 'postgres' : 'pglite';
 // Under CI=true these tests always run (a missing Xvfb fails them); elsewhere only without Xvfb are they skipped.
 const runX = xvfbPresent() || process.env.CI === 'true';
 if (!runX) {
-  console.warn('Skipping the X11 agent tests: no Xvfb binary here (apt-get install -y xvfb openbox). Under CI=true they run.');
+  console.warn(
+    'Skipping the X11 agent tests: no Xvfb binary here (apt-get install -y xvfb openbox). Under CI=true they run.',
+  );
 }
 
 /**
@@ -49,9 +51,14 @@ describe.skipIf(!runX)(`the agent on an X11 display (hub on ${kind})`, () => {
   });
 
   const focusOn = (title: string) =>
-    waitUntil(`focus on "${title}"`, async () => (await focusedWindow({ DISPLAY: x.display }))?.title === title);
+    waitUntil(
+      `focus on "${title}"`,
+      async () => (await focusedWindow({ ...process.env, DISPLAY: x.display }))?.title === title,
+    );
   const activeApps = async () =>
-    (await storedEvents(hub, alice, deviceId, 'active_app')).map((e) => e.data as { app: string; title?: string; durationSeconds: number });
+    (await storedEvents(hub, alice, deviceId, 'active_app')).map(
+      (e) => e.data as { app: string; title?: string; durationSeconds: number },
+    );
 
   it('reports the focused window (app and title) as it changes, with private titles held back', async () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ excludeTitlePatterns: ['secret'] }));

@@ -32,7 +32,13 @@ export async function startActivityWatchStandIn(): Promise<ActivityWatchStandIn>
     if (url.pathname === '/api/0/buckets/') {
       const out: Record<string, unknown> = {};
       for (const [id, bucket] of buckets) {
-        out[id] = { id, type: bucket.type, client: 'aw-watcher-test', hostname: 'test-host', created: '2026-01-01T00:00:00+00:00' };
+        out[id] = {
+          id,
+          type: bucket.type,
+          client: 'aw-watcher-test',
+          hostname: 'test-host',
+          created: '2026-01-01T00:00:00+00:00',
+        };
       }
       return json(200, out);
     }

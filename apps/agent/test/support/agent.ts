@@ -17,7 +17,14 @@ export interface AgentProcess {
 
 export function startAgent(dir: string, args: string[], env: Record<string, string> = {}): AgentProcess {
   const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', MADE_OPEN_AGENT_DIR: dir, MADE_OPEN_AGENT_LOG_LEVEL: 'debug', ...env },
+    env: {
+      ...process.env,
+      DISPLAY: '',
+      WAYLAND_DISPLAY: '',
+      MADE_OPEN_AGENT_DIR: dir,
+      MADE_OPEN_AGENT_LOG_LEVEL: 'debug',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -67,7 +74,12 @@ export async function storedEvents(hub: TestHub, user: SignedUpUser, deviceId: s
   const out: StoredEvent[] = [];
   let cursor: string | undefined;
   do {
-    const query = new URLSearchParams({ deviceId, limit: '500', ...(type ? { type } : {}), ...(cursor ? { cursor } : {}) });
+    const query = new URLSearchParams({
+      deviceId,
+      limit: '500',
+      ...(type ? { type } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
     const page = await hub.app.inject({ method: 'GET', url: `/api/v1/device-events?${query}`, headers: bearer(user) });
     if (page.statusCode !== 200) throw new Error(`device-events: ${page.statusCode} ${page.body}`);
     const body = page.json() as { items: StoredEvent[]; nextCursor: string | null };
@@ -77,7 +89,11 @@ export async function storedEvents(hub: TestHub, user: SignedUpUser, deviceId: s
   return out;
 }
 
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000) {
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+) {
   const started = Date.now();
   let last: unknown;
   while (Date.now() - started < timeoutMs) {

@@ -14,13 +14,22 @@ const which = (binary: string) => spawnSync('sh', ['-c', `command -v ${binary}`]
 export const xvfbPresent = () => which('Xvfb');
 
 export function ensureXTools() {
-  const missing = [...new Set(Object.entries(xPackages).filter(([bin]) => !which(bin)).map(([, pkg]) => pkg))];
+  const missing = [
+    ...new Set(
+      Object.entries(xPackages)
+        .filter(([bin]) => !which(bin))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
     throw new Error(`The X tests need these Debian packages: sudo apt-get install -y ${missing.join(' ')}`);
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...missing],
+  ]) {
     const result = spawnSync('apt-get', args, { env, stdio: 'inherit' });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (${result.status})`);
   }
