@@ -4,10 +4,17 @@ import { existsSync } from 'node:fs';
 /**
  * The X tests drive a real X server (Xvfb) with a real window manager (openbox) and real X
  * clients (xmessage from x11-utils). The agent needs xprop (x11-utils) and xprintidle; the
- * tests also use xdotool to move the pointer. Like apps/web/e2e/run.mjs with Chromium, they
- * are installed with apt when missing and we are root; otherwise the message says how.
+ * tests also use xdotool to move the pointer. Like apps/web/e2e/run.mjs with Chromium, what is
+ * missing is installed with apt when we are root; otherwise the message says how.
  */
-export const xPackages = { xprop: 'x11-utils', xmessage: 'x11-utils', xprintidle: 'xprintidle', xdotool: 'xdotool' };
+export const xPackages = {
+  Xvfb: 'xvfb',
+  openbox: 'openbox',
+  xprop: 'x11-utils',
+  xmessage: 'x11-utils',
+  xprintidle: 'xprintidle',
+  xdotool: 'xdotool',
+};
 
 const which = (binary: string) => spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
 
