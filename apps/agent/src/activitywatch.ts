@@ -17,7 +17,7 @@ const eventsSchema = z.array(
     data: z.record(z.string(), z.unknown()),
   }),
 );
-type AwEvent = z.infer<typeof eventsSchema>[number];
+export type AwEvent = z.infer<typeof eventsSchema>[number];
 
 /** The two watchers' bucket types the hub has event types for. */
 const relayedTypes = new Set(['currentwindow', 'afkstatus']);
@@ -80,12 +80,14 @@ export class ActivityWatchRelay {
           await this.get(`/api/0/buckets/${encodeURIComponent(bucket.id)}/events?${query}`),
         );
         const settledBefore = now - (this.options.settleMs ?? 120_000);
+        // aw-server also returns events ending exactly at `start`: those were relayed already.
+        const relayedUntil = this.cursors[bucket.id] ? Date.parse(this.cursors[bucket.id]!) : -Infinity;
         const ordered = events
           .map((e) => ({ e, start: Date.parse(e.timestamp), end: Date.parse(e.timestamp) + e.duration * 1000 }))
-          .filter((x) => Number.isFinite(x.start) && x.end <= settledBefore)
+          .filter((x) => Number.isFinite(x.start) && x.end <= settledBefore && x.end > relayedUntil)
           .sort((a, b) => a.start - b.start);
         for (const { e } of ordered) {
-          const event = this.convert(bucket.id, bucket.type, e);
+          const event = awToDeviceEvent(bucket.id, bucket.type, e, this.options.filter);
           if (event) out.push(event);
         }
         const last = ordered.at(-1);
@@ -107,27 +109,38 @@ export class ActivityWatchRelay {
     writeFileSync(temporary, JSON.stringify(this.cursors), { mode: 0o600 });
     renameSync(temporary, this.options.stateFile);
   }
+}
 
-  private convert(bucketId: string, type: string, e: AwEvent): DeviceEvent | null {
-    const bucketHash = createHash('sha256').update(bucketId).digest('hex').slice(0, 12);
-    const id = `aw.${bucketHash}.${e.id ?? 'x'}.${Date.parse(e.timestamp).toString(36)}`;
-    const ts = new Date(Date.parse(e.timestamp));
-    const durationSeconds = Math.min(24 * 3600, Math.max(0, Math.round(e.duration * 10) / 10));
-    if (type === 'currentwindow') {
-      const app = typeof e.data.app === 'string' && e.data.app ? e.data.app.slice(0, 300) : null;
-      if (!app) return null;
-      const title = typeof e.data.title === 'string' ? e.data.title.slice(0, 1000) : null;
-      const window = this.options.filter({ app, title });
-      if (!window) return null;
-      return makeEvent(
-        'active_app',
-        ts,
-        { app: window.app, ...(window.title !== null ? { title: window.title } : {}), durationSeconds },
-        id,
-      );
-    }
-    const status = e.data.status;
-    if (status !== 'afk' && status !== 'not-afk') return null;
-    return makeEvent('idle', ts, { idle: status === 'afk', seconds: durationSeconds }, id);
+/**
+ * One ActivityWatch event as a device event: `currentwindow` → `active_app`, `afkstatus` →
+ * `idle`; null for other data. The id (bucket hash, event id, start) is the same every time
+ * the event is read, so the hub stores it once.
+ */
+export function awToDeviceEvent(
+  bucketId: string,
+  type: string,
+  e: AwEvent,
+  filter: (window: Window) => Window | null,
+): DeviceEvent | null {
+  const bucketHash = createHash('sha256').update(bucketId).digest('hex').slice(0, 12);
+  const id = `aw.${bucketHash}.${e.id ?? 'x'}.${Date.parse(e.timestamp).toString(36)}`;
+  const ts = new Date(Date.parse(e.timestamp));
+  const durationSeconds = Math.min(24 * 3600, Math.max(0, Math.round(e.duration * 10) / 10));
+  if (type === 'currentwindow') {
+    const app = typeof e.data.app === 'string' && e.data.app ? e.data.app.slice(0, 300) : null;
+    if (!app) return null;
+    const title = typeof e.data.title === 'string' ? e.data.title.slice(0, 1000) : null;
+    const window = filter({ app, title });
+    if (!window) return null;
+    return makeEvent(
+      'active_app',
+      ts,
+      { app: window.app, ...(window.title !== null ? { title: window.title } : {}), durationSeconds },
+      id,
+    );
   }
+  if (type !== 'afkstatus') return null;
+  const status = e.data.status;
+  if (status !== 'afk' && status !== 'not-afk') return null;
+  return makeEvent('idle', ts, { idle: status === 'afk', seconds: durationSeconds }, id);
 }

@@ -20,6 +20,7 @@ run options:
   --no-windows               do not sample this display (e.g. when ActivityWatch's watchers run)
   --activitywatch <url>      relay a local ActivityWatch server (e.g. http://127.0.0.1:5600)
   --activitywatch-seconds <n>  how often to read it (60)
+  --serve-activitywatch <port> be the ActivityWatch server aw-watcher-window/afk post to (5600 is theirs)
   --status-port <n>          local status page on 127.0.0.1 (5610; 0 = any free port, off = none)
 
 Folder: MADE_OPEN_AGENT_DIR, else $XDG_CONFIG_HOME/made-open-agent (~/.config/made-open-agent).
@@ -43,6 +44,7 @@ const { values, positionals } = parseArgs({
     activitywatch: { type: 'string' },
     'activitywatch-seconds': { type: 'string', default: '60' },
     'activitywatch-settle-seconds': { type: 'string', default: '120' },
+    'serve-activitywatch': { type: 'string' },
     'retry-seconds': { type: 'string', default: '1' },
     'status-port': { type: 'string', default: '5610' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -53,6 +55,13 @@ function seconds(name: keyof typeof values): number {
   const value = Number(values[name]);
   if (!Number.isFinite(value) || value < 0) fail(`--${name} must be a number of seconds`);
   return value * 1000;
+}
+
+function port(name: 'serve-activitywatch'): number | null {
+  if (values[name] === undefined) return null;
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) fail(`--${name} must be a port number`);
+  return value;
 }
 
 function fail(message: string): never {
@@ -85,6 +94,7 @@ try {
       activityWatchUrl: values.activitywatch ?? null,
       activityWatchPollMs: seconds('activitywatch-seconds'),
       activityWatchSettleMs: seconds('activitywatch-settle-seconds'),
+      serveActivityWatchPort: port('serve-activitywatch'),
       statusPort: Number.isInteger(statusPort) && statusPort >= 0 ? statusPort : null,
       minBackoffMs: seconds('retry-seconds'),
     });

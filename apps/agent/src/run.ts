@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ActivityWatchRelay } from './activitywatch.ts';
+import { ActivityWatchServer } from './activitywatch-server.ts';
 import { loadCredentials } from './credentials.ts';
 import type { Logger } from './log.ts';
 import { createPrivacyFilter, privacySchema } from './privacy.ts';
@@ -24,6 +25,8 @@ export interface RunOptions {
   activityWatchUrl: string | null;
   activityWatchPollMs: number;
   activityWatchSettleMs: number;
+  /** Serve aw-server's watcher API on this 127.0.0.1 port (0: any free port; null: not at all). */
+  serveActivityWatchPort: number | null;
   /** 0: any free port; null: no status page. */
   statusPort: number | null;
   minBackoffMs: number;
@@ -78,6 +81,18 @@ export async function runAgent(options: RunOptions): Promise<void> {
         settleMs: options.activityWatchSettleMs,
       })
     : null;
+  const awServer =
+    options.serveActivityWatchPort === null
+      ? null
+      : new ActivityWatchServer({
+          port: options.serveActivityWatchPort,
+          stateFile: join(dir, 'activitywatch-buckets.json'),
+          log,
+          filter,
+          emit: (events) => queue.push(events),
+          maxSpanSeconds: options.maxSpanMs / 1000,
+        });
+  const awServerPort = awServer ? await awServer.start() : null;
   const { windowLimit, idleLimit } = await probe(options);
   if (windowLimit) log.warn('focused window not sampled', { why: windowLimit });
   if (idleLimit && idleLimit !== windowLimit) log.warn('idle time not sampled', { why: idleLimit });
@@ -129,6 +144,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
           activityWatch: relay
             ? { url: options.activityWatchUrl, lastPollAt: relay.lastPollAt, lastError: relay.lastError }
             : null,
+          activityWatchServer: awServerPort === null ? null : `http://127.0.0.1:${awServerPort}`,
           privacy,
         }));
   log.info('agent running', {
@@ -136,6 +152,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
     hub: credentials.hubUrl,
     queued: queue.length,
     statusPage: statusServer ? `http://127.0.0.1:${serverPort(statusServer)}/` : null,
+    activityWatchServer: awServerPort === null ? null : `http://127.0.0.1:${awServerPort}`,
   });
 
   const loops = [
@@ -158,6 +175,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
   log.info('stopping');
   stop.abort();
   await Promise.all(loops);
+  await awServer?.stop(); // forwards the events still open
   const last = focus.close(Date.now());
   if (last) queue.push([last]);
   if (uploader.due()) await Promise.race([uploader.flush().catch(() => 0), sleep(10_000)]);

@@ -172,6 +172,73 @@ describe(`made-open-agent against a hub on ${kind}`, () => {
     expect(JSON.stringify(status) + page).not.toContain(token);
   });
 
+  it('serves the ActivityWatch API watchers post to, merging heartbeats as aw-server does', async () => {
+    const agent = startAgent(dir, [
+      'run',
+      '--no-windows',
+      '--serve-activitywatch',
+      '0',
+      '--upload-seconds',
+      '0.2',
+      '--status-port',
+      'off',
+    ]);
+    const base = await waitUntil(
+      'the ActivityWatch API',
+      () => /"activityWatchServer":"([^"]+)"/.exec(agent.output())?.[1],
+    );
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await fetch(`${base}/api/0/info`)).status).toBe(200);
+    const bucket = { client: 'aw-watcher-window', type: 'currentwindow', hostname: 'laptop' };
+    expect((await post('/api/0/buckets/aw-watcher-window_laptop', bucket)).status).toBe(200);
+    expect((await post('/api/0/buckets/aw-watcher-window_laptop', bucket)).status).toBe(304);
+    expect(
+      (await post('/api/0/buckets/aw-watcher-afk_laptop', { ...bucket, client: 'aw-watcher-afk', type: 'afkstatus' }))
+        .status,
+    ).toBe(200);
+    const listed = (await (await fetch(`${base}/api/0/buckets/`)).json()) as Record<string, unknown>;
+    expect(Object.keys(listed).sort()).toEqual(['aw-watcher-afk_laptop', 'aw-watcher-window_laptop']);
+
+    const t0 = Date.now() - 60_000;
+    const beat = (offsetS: number, data: object, bucketId = 'aw-watcher-window_laptop') =>
+      post(`/api/0/buckets/${bucketId}/heartbeat?pulsetime=2`, {
+        timestamp: new Date(t0 + offsetS * 1000).toISOString(),
+        duration: 0,
+        data,
+      });
+    const emacs = { app: 'Emacs', title: `notes.org ${Math.random()}` };
+    for (const s of [0, 1, 2]) expect((await beat(s, emacs)).status).toBe(200);
+    const merged = await (await beat(3, emacs)).json();
+    expect(merged).toMatchObject({ timestamp: new Date(t0).toISOString(), duration: 3, data: emacs });
+    expect((await beat(4, { app: 'Firefox', title: 'Inbox' })).status).toBe(200);
+    expect((await beat(0, { status: 'not-afk' }, 'aw-watcher-afk_laptop')).status).toBe(200);
+    expect(
+      (await post('/api/0/buckets/nope/heartbeat?pulsetime=2', { timestamp: new Date().toISOString(), data: {} }))
+        .status,
+    ).toBe(404);
+    expect((await post('/api/0/buckets/aw-watcher-window_laptop/heartbeat?pulsetime=2', { data: {} })).status).toBe(
+      400,
+    );
+
+    // The Emacs event ended when Firefox took over: it goes up while the agent runs.
+    await waitUntil('the merged event on the hub', async () =>
+      (await storedEvents(hub, alice, deviceId, 'active_app')).some((e) => e.data.title === emacs.title),
+    );
+    // Stopping forwards the events still open (Firefox, not-afk).
+    expect(await agent.stop()).toBe(0);
+    everything.push(agent.output());
+    const apps = (await storedEvents(hub, alice, deviceId, 'active_app')).map((e) => e.data);
+    expect(apps).toContainEqual({ ...emacs, durationSeconds: 3 });
+    expect(apps).toContainEqual({ app: 'Firefox', title: 'Inbox', durationSeconds: 0 });
+    const idle = (await storedEvents(hub, alice, deviceId, 'idle')).map((e) => e.data);
+    expect(idle).toContainEqual({ idle: false, seconds: 0 });
+  });
+
   it('stops uploading once the device is revoked, and keeps what it could not send', async () => {
     const revoked = await hub.app.inject({
       method: 'POST',
