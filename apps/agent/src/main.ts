@@ -20,7 +20,9 @@ run options:
   --no-windows               do not sample this display (e.g. when ActivityWatch's watchers run)
   --activitywatch <url>      relay a local ActivityWatch server (e.g. http://127.0.0.1:5600)
   --activitywatch-seconds <n>  how often to read it (60)
+  --activitywatch-settle-seconds <n>  wait this long after an event's end before relaying it (120)
   --serve-activitywatch <port> be the ActivityWatch server aw-watcher-window/afk post to (5600 is theirs)
+  --retry-seconds <n>        first retry delay after a failed upload, doubling up to 5 min (1)
   --status-port <n>          local status page on 127.0.0.1 (5610; 0 = any free port, off = none)
 
 Folder: MADE_OPEN_AGENT_DIR, else $XDG_CONFIG_HOME/made-open-agent (~/.config/made-open-agent).
