@@ -1,0 +1,85 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * The X tests drive a real X server (Xvfb) with a real window manager (openbox) and real X
+ * clients (xmessage from x11-utils). The agent needs xprop (x11-utils) and xprintidle; the
+ * tests also use xdotool to move the pointer. Like apps/web/e2e/run.mjs with Chromium, what is
+ * missing is installed with apt when we are root; otherwise the message says how.
+ */
+export const xPackages = {
+  Xvfb: 'xvfb',
+  openbox: 'openbox',
+  xprop: 'x11-utils',
+  xmessage: 'x11-utils',
+  xprintidle: 'xprintidle',
+  xdotool: 'xdotool',
+};
+
+const which = (binary: string) => spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
+
+export const xvfbPresent = () => which('Xvfb');
+
+export function ensureXTools() {
+  const missing = [
+    ...new Set(
+      Object.entries(xPackages)
+        .filter(([bin]) => !which(bin))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+    throw new Error(`The X tests need these Debian packages: sudo apt-get install -y ${missing.join(' ')}`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...missing],
+  ]) {
+    const result = spawnSync('apt-get', args, { env, stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (${result.status})`);
+  }
+}
+
+export interface XDisplay {
+  display: string;
+  /** Opens a real X window (xmessage) with this title and class; it gets focus from openbox. */
+  openWindow(title: string, wmClass: string): ChildProcess;
+  close(): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Xvfb on a free display number, then openbox on it, ready when the WM publishes _NET_ACTIVE_WINDOW. */
+export async function startXDisplay(): Promise<XDisplay> {
+  const children: ChildProcess[] = [];
+  const number = 90 + Math.floor(Math.random() * 400);
+  const display = `:${number}`;
+  const env = { ...process.env, DISPLAY: display };
+  children.push(spawn('Xvfb', [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' }));
+  const ready = async (check: string[]) => {
+    for (let i = 0; i < 100; i++) {
+      if (spawnSync(check[0]!, check.slice(1), { env, stdio: 'ignore' }).status === 0) return;
+      await sleep(100);
+    }
+    throw new Error(`X display ${display} not ready for ${check.join(' ')}`);
+  };
+  await ready(['xprop', '-root', 'WM_NAME']);
+  children.push(spawn('openbox', ['--sm-disable'], { env, stdio: 'ignore' }));
+  await ready(['sh', '-c', 'xprop -root _NET_SUPPORTING_WM_CHECK | grep -q "window id"']);
+  return {
+    display,
+    openWindow(title, wmClass) {
+      const child = spawn('xmessage', ['-name', wmClass, '-title', title, '-center', `${title}: agent test window`], {
+        env,
+        stdio: 'ignore',
+      });
+      children.push(child);
+      return child;
+    },
+    close() {
+      for (const child of children.reverse()) child.kill('SIGTERM');
+    },
+  };
+}
