@@ -51,13 +51,25 @@ export interface XDisplay {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Xvfb on a free display number, then openbox on it, ready when the WM publishes _NET_ACTIVE_WINDOW. */
+/** Xvfb on a display number it picks, then openbox on it, ready when the WM publishes _NET_ACTIVE_WINDOW. */
 export async function startXDisplay(): Promise<XDisplay> {
   const children: ChildProcess[] = [];
-  const number = 90 + Math.floor(Math.random() * 400);
+  // -displayfd: Xvfb picks a free display number itself and writes it to fd 3.
+  const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+  });
+  children.push(xvfb);
+  const number = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    xvfb.stdio[3]!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    xvfb.once('error', reject);
+    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code}) before it had a display`)));
+  });
   const display = `:${number}`;
   const env = { ...process.env, DISPLAY: display };
-  children.push(spawn('Xvfb', [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: 'ignore' }));
   const ready = async (check: string[]) => {
     for (let i = 0; i < 100; i++) {
       if (spawnSync(check[0]!, check.slice(1), { env, stdio: 'ignore' }).status === 0) return;
