@@ -35,7 +35,11 @@ export const hrefs = {
 
 /** A resource name a client may choose: one path segment of printable characters. */
 const validName = (name: string) =>
-  name.length >= 1 && name.length <= 255 && !/[/\\\u0000-\u001f\u007f]/.test(name) && name !== '.' && name !== '..';
+  name.length >= 1 &&
+  name.length <= 255 &&
+  name !== '.' &&
+  name !== '..' &&
+  ![...name].some((c) => c === '/' || c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
 /** Resolves a request path (after percent-decoding its segments) to a node of `user`; null is a 404. */
 export function resolvePath(pathname: string, user: DavPrincipal): DavNode | null {

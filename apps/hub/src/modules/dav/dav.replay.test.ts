@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import type { TestHub } from '../../../test/hub.ts';
 import { bearer } from '../../../test/users.ts';
@@ -11,6 +11,9 @@ import { davx5Calendar, davx5Contacts, iosContacts, type RecordedStep } from './
  * step's status, what its answer must contain, and the hrefs and tokens a client learns
  * from it for the next steps.
  */
+// HTTP round trips through PGlite on a shared 2-core machine: generous per-test time.
+vi.setConfig({ testTimeout: 120_000 });
+
 describe.each(testDatabaseKinds())('recorded phone clients on %s', (kind) => {
   let hub: TestHub;
   let url: string;

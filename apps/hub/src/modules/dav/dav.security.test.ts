@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer } from '../../../test/users.ts';
@@ -9,6 +9,9 @@ import { basic, davUser } from './test/support.ts';
  * account's paths (404), hostile or oversized XML and bodies (4xx, never 500), stale
  * preconditions (412), and the app-password API's own rules.
  */
+// HTTP round trips through PGlite on a shared 2-core machine: generous per-test time.
+vi.setConfig({ testTimeout: 120_000 });
+
 describe.each(testDatabaseKinds())('DAV refusals on %s', (kind) => {
   let hub: TestHub;
   let alice: Awaited<ReturnType<typeof davUser>>;

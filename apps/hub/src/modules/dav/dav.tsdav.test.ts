@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDAVClient } from 'tsdav';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import type { TestHub } from '../../../test/hub.ts';
@@ -11,6 +11,9 @@ import { davUser, listeningDavHub } from './test/support.ts';
  * stale ETag refused (412), and sync-collection with tokens. Every write must show up in
  * the graph with its data.* events.
  */
+// HTTP round trips through PGlite on a shared 2-core machine: generous per-test time.
+vi.setConfig({ testTimeout: 120_000 });
+
 describe.each(testDatabaseKinds())('CardDAV and CalDAV with tsdav on %s', (kind) => {
   let hub: TestHub;
   let url: string;
