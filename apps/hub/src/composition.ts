@@ -31,6 +31,7 @@ import { createTimelineModule, timelineMigrations } from './modules/timeline/ind
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import { calendarMigrations, createCalendarModule } from './modules/calendar/index.ts';
 import { createDevicesModule, devicesMigrations } from './modules/devices/index.ts';
+import { createPortabilityModule, portabilityMigrations } from './modules/portability/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -70,6 +71,7 @@ export const migrationSources: readonly MigrationSource[] = [
   aiMigrations,
   rulesMigrations,
   devicesMigrations,
+  portabilityMigrations,
 ];
 
 /**
@@ -301,6 +303,17 @@ export async function composeHub(
     defaultRegionOf: auth.settings.defaultRegionOf,
     limits: options.devices,
   });
+  // Imports with preview and undo, vCard / iCalendar / mbox exports (issue 18).
+  const portability = createPortabilityModule({
+    dataDir: config.dataDir,
+    db,
+    logger: logger.child({ module: 'portability' }),
+    ingest: graph.ingest,
+    removeExternal: graph.removeExternal,
+    jobs,
+    storage: storage.service,
+    defaultRegionOf: auth.settings.defaultRegionOf,
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -325,6 +338,7 @@ export async function composeHub(
     msgraph.attach(connectors),
     rules,
     devices,
+    portability,
   ];
 
   await migrate(db, migrationSources, logger);
