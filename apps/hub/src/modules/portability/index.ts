@@ -12,6 +12,8 @@ import { createExports, type Exports } from './portability.exports.ts';
 import { createFileStore } from './portability.files.ts';
 import { createImports, type Imports } from './portability.imports.ts';
 import { portabilityRoutes } from './portability.routes.ts';
+import type { RestoreLimits } from './portability.restore.ts';
+import { createTakeouts, type Takeouts } from './portability.takeout.ts';
 
 export * from './formats/index.ts';
 
@@ -31,11 +33,14 @@ export interface PortabilityModuleDeps {
   defaultRegionOf?: (tx: Sql, userId: string) => Promise<import('@made-open/shared').CountryCode | undefined>;
   /** Largest import file (default 2 GiB). */
   maxUploadBytes?: number;
+  /** Tests: smaller restore limits (defaults: 8 GiB unpacked, ratio 200, 1,000,000 entries). */
+  restoreLimits?: Partial<RestoreLimits>;
 }
 
 export interface PortabilityModule extends HubModule {
   imports: Imports;
   exports: Exports;
+  takeouts: Takeouts;
 }
 
 const photoTypes: Record<string, string> = {
@@ -105,5 +110,36 @@ export function createPortabilityModule(deps: PortabilityModuleDeps): Portabilit
       }
     },
   });
-  return { name: 'portability', imports, exports, routes: portabilityRoutes({ imports, exports }) };
+  const takeoutJob = defineJob({
+    name: 'portability.takeout',
+    priority: 'background',
+    payload: z.object({ takeoutId: z.string().uuid(), ownerId: z.string().uuid() }),
+    retry: { limit: 1, backoff: { type: 'fixed', delaySeconds: 30 } },
+    expireInSeconds: 6 * 3600,
+    handler: async (payload) => takeouts.run(payload.takeoutId, payload.ownerId),
+  });
+  deps.jobs.register(takeoutJob);
+  const takeouts: Takeouts = createTakeouts({
+    db: deps.db,
+    logger: deps.logger,
+    files,
+    exports,
+    storage: deps.storage,
+    enqueue: async (tx, payload) => {
+      await deps.jobs.enqueue(tx, takeoutJob, payload);
+    },
+  });
+  const restoreLimits: RestoreLimits = {
+    maxUnpackedBytes: 8 * 1024 ** 3,
+    maxRatio: 200,
+    maxEntries: 1_000_000,
+    ...deps.restoreLimits,
+  };
+  return {
+    name: 'portability',
+    imports,
+    exports,
+    takeouts,
+    routes: portabilityRoutes({ imports, exports, takeouts, db: deps.db, restoreLimits }),
+  };
 }

@@ -9,6 +9,9 @@ import { errorResponses } from '../graph/graph.schemas.ts';
 import { csvFields } from './formats/index.ts';
 import type { Exports } from './portability.exports.ts';
 import type { Imports } from './portability.imports.ts';
+import { restoreTakeout, type RestoreLimits } from './portability.restore.ts';
+import type { Takeouts } from './portability.takeout.ts';
+import type { Database } from '../../platform/db/index.ts';
 import { importKinds, kindOf } from './portability.records.ts';
 
 const tags = ['portability'];
@@ -66,7 +69,25 @@ async function sendStream(reply: FastifyReply, type: string, fileName: string, b
 }
 
 /** /api/v1/imports (upload, preview, mapping, commit, undo) and /api/v1/exports/* (vCard, iCalendar, mbox). */
-export function portabilityRoutes(deps: { imports: Imports; exports: Exports }) {
+export const takeoutSchema = z.object({
+  id: z.string(),
+  status: z.enum(['queued', 'running', 'ready', 'downloaded', 'failed']),
+  progress: z.object({ done: z.number(), total: z.number() }),
+  byteSize: z.number().nullable(),
+  manifest: z.record(z.string(), z.unknown()).nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  readyAt: z.string().nullable(),
+  downloadedAt: z.string().nullable(),
+});
+
+export function portabilityRoutes(deps: {
+  imports: Imports;
+  exports: Exports;
+  takeouts: Takeouts;
+  db: Database;
+  restoreLimits: RestoreLimits;
+}) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -94,6 +115,24 @@ export function portabilityRoutes(deps: { imports: Imports; exports: Exports }) 
             );
           const row = await deps.imports.upload(user, { kind, fileName: request.query.name, body: request.raw });
           return reply.code(201).send(row as z.infer<typeof importSchema>);
+        },
+      );
+      uploads.withTypeProvider<ZodTypeProvider>().post(
+        '/api/v1/takeouts/restore',
+        {
+          schema: {
+            tags,
+            summary: "Restore a takeout's graph (tar.gz, raw body) into this account, which must have none yet",
+            response: {
+              200: z.object({ entities: z.number(), links: z.number(), identifiers: z.number() }),
+              ...errorResponses,
+            },
+          },
+        },
+        async (request) => {
+          const user = await requireUser(request);
+          const counts = await restoreTakeout(deps.db, user, request.raw, deps.restoreLimits);
+          return { entities: counts.entities!, links: counts.links!, identifiers: counts.identifiers! };
         },
       );
     });
@@ -175,6 +214,66 @@ export function portabilityRoutes(deps: { imports: Imports; exports: Exports }) 
       async (request) => {
         const user = await requireUser(request);
         return (await deps.imports.undo(user, request.params.id)) as z.infer<typeof importSchema>;
+      },
+    );
+
+    r.post(
+      '/api/v1/takeouts',
+      {
+        schema: {
+          tags,
+          summary: 'Start a takeout of everything (202; poll its progress)',
+          response: { 202: takeoutSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const user = await requireUser(request);
+        return reply.code(202).send((await deps.takeouts.create(user)) as z.infer<typeof takeoutSchema>);
+      },
+    );
+    r.get(
+      '/api/v1/takeouts',
+      {
+        schema: {
+          tags,
+          summary: 'Your takeouts, newest first',
+          response: { 200: z.object({ items: z.array(takeoutSchema) }) },
+        },
+      },
+      async (request) => {
+        const user = await requireUser(request);
+        return { items: (await deps.takeouts.list(user)) as z.infer<typeof takeoutSchema>[] };
+      },
+    );
+    r.get(
+      '/api/v1/takeouts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'A takeout: status and progress',
+          params: idParams,
+          response: { 200: takeoutSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const user = await requireUser(request);
+        return (await deps.takeouts.get(user, request.params.id)) as z.infer<typeof takeoutSchema>;
+      },
+    );
+    r.get(
+      '/api/v1/takeouts/:id/download',
+      { schema: { tags, summary: 'The archive (tar.gz), once; 410 after', params: idParams } },
+      async (request, reply) => {
+        const user = await requireUser(request);
+        const { row, stream } = await deps.takeouts.download(user, request.params.id);
+        reply
+          .header('content-type', 'application/gzip')
+          .header('content-length', String(row.byteSize))
+          .header(
+            'content-disposition',
+            `attachment; filename="made-open-takeout-${row.createdAt.slice(0, 10)}.tar.gz"`,
+          );
+        return reply.send(stream);
       },
     );
 
