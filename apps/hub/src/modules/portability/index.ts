@@ -1,3 +1,4 @@
+import type { CountryCode } from '@made-open/shared';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -30,7 +31,7 @@ export interface PortabilityModuleDeps {
   removeExternal: RemoveExternal;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   storage: Pick<StorageService, 'createBucket' | 'upload' | 'download'>;
-  defaultRegionOf?: (tx: Sql, userId: string) => Promise<import('@made-open/shared').CountryCode | undefined>;
+  defaultRegionOf?: (tx: Sql, userId: string) => Promise<CountryCode | undefined>;
   /** Largest import file (default 2 GiB). */
   maxUploadBytes?: number;
   /** Tests: smaller restore limits (defaults: 8 GiB unpacked, ratio 200, 1,000,000 entries). */

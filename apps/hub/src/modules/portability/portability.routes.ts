@@ -59,7 +59,10 @@ const uploadQuery = z.strictObject({
     .string()
     .min(1)
     .max(255)
-    .refine((n) => !/[\u0000-\u001f/\\]/.test(n), 'A file name without slashes or control characters.'),
+    .refine(
+      (n) => ![...n].some((c) => c.charCodeAt(0) < 0x20 || c === '/' || c === '\\'),
+      'A file name without slashes or control characters.',
+    ),
   kind: z.enum(importKinds).optional(),
 });
 

@@ -1,5 +1,5 @@
 'use client';
-import { Cable, EyeOff, KeyRound, PlugZap, Puzzle, ShieldCheck, UserRound } from 'lucide-react';
+import { ArrowDownUp, Cable, EyeOff, KeyRound, PlugZap, Puzzle, ShieldCheck, UserRound } from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
@@ -11,6 +11,7 @@ export const SETTINGS_SECTIONS = [
   { href: '/settings/plugins', label: 'Plugins', icon: Puzzle },
   { href: '/settings/grants', label: 'Grants', icon: ShieldCheck },
   { href: '/settings/ai', label: 'AI privacy', icon: EyeOff },
+  { href: '/settings/data', label: 'Import and export', icon: ArrowDownUp },
 ] as const;
 
 /** Settings sub-navigation: a column beside the content on wide screens, wrapped rows above it on phones. */

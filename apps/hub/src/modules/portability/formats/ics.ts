@@ -1,10 +1,11 @@
 import { calendarEventPropertiesSchema } from '@made-open/shared';
 import type { Readable } from 'node:stream';
+import type { z } from 'zod';
 import { instantOf, isTimeZone, isoInZone } from '../../calendar/calendar.time.ts';
 import { escapeText, fold, parseContentLine, renderParams, unescapeText, type Property } from './content-line.ts';
 import { readLines, unfold, unfoldText, type ContentLine } from './lines.ts';
 
-type EventProperties = import('zod').infer<typeof calendarEventPropertiesSchema>;
+type EventProperties = z.infer<typeof calendarEventPropertiesSchema>;
 
 /** One VEVENT mapped onto the hub's calendar_event model. */
 export interface CalendarEvent {

@@ -220,7 +220,7 @@ function toContact(props: { prop: Property; line: number }[], warnings: Contact[
         break;
       }
       case 'X-MADEOPEN-GROUP':
-        (p.groups = (p.groups as string[] | undefined) ?? []) && (p.groups as string[]).push(text());
+        p.groups = [...((p.groups as string[] | undefined) ?? []), text()];
         lineOf.groups ??= line;
         break;
       case 'X-MADEOPEN-FIELD':
