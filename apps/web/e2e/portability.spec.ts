@@ -34,7 +34,7 @@ const csv =
   ',,,,\n';
 
 test('imports a CSV from Settings: preview with problems and duplicates, mapping, progress, undo', async () => {
-  const existing = await hub.request('POST', '/api/v1/persons', {
+  const existing = await hub.request('POST', '/persons', {
     name: 'Sam (already here)',
     emails: ['already@example.com'],
   });
@@ -62,7 +62,7 @@ test('imports a CSV from Settings: preview with problems and duplicates, mapping
   await expect(panel.getByLabel('Field for Mobile Phone')).toHaveValue('ignore');
   await panel.getByRole('button', { name: 'Import 2 items' }).click();
   await expect(panel.getByTestId('import-result')).toHaveText('Imported: 2 new, 0 updated.', { timeout: 60_000 });
-  const lin = await hub.request('GET', '/api/v1/entities?type=person&q=Lin');
+  const lin = await hub.request('GET', '/entities?type=person&q=Lin');
   const linPerson = (
     lin.json as unknown as { items: { title: string; properties: Record<string, unknown> }[] }
   ).items.find((p) => p.title === 'Lin Chen');
@@ -72,7 +72,7 @@ test('imports a CSV from Settings: preview with problems and duplicates, mapping
 
   await panel.getByRole('button', { name: 'Undo this import' }).click();
   await expect(panel.getByText('Undone: 2 items removed.')).toBeVisible();
-  const after = await hub.request('GET', '/api/v1/entities?type=person&q=Lin');
+  const after = await hub.request('GET', '/entities?type=person&q=Lin');
   expect((after.json as unknown as { items: { title: string }[] }).items.some((p) => p.title === 'Lin Chen')).toBe(
     false,
   );

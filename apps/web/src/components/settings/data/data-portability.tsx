@@ -187,7 +187,7 @@ function ImportPanel({ initial, onChange }: { initial: ImportRecord; onChange: (
               {preview.duplicates.map((d, i) => (
                 <li key={i}>
                   {d.name} (line {d.line}) and{' '}
-                  <a className="text-primary underline-offset-4 hover:underline" href={`/people/${d.personId}`}>
+                  <a className="text-primary underline underline-offset-4" href={`/contacts/${d.personId}`}>
                     {d.personName}
                   </a>{' '}
                   share {d.reasons.includes('same_email') ? 'an email' : 'a phone number'}. They are imported separately
