@@ -131,7 +131,7 @@ function ImportPanel({ initial, onChange }: { initial: ImportRecord; onChange: (
             <p className="text-sm font-medium">
               Columns{' '}
               {preview.csv.preset !== 'generic'
-                ? `(recognised as a ${preview.csv.preset === 'google' ? 'Google' : 'Outlook'} export)`
+                ? `(recognised as ${preview.csv.preset === 'google' ? 'a Google' : 'an Outlook'} export)`
                 : ''}
             </p>
             <div className="grid gap-2 sm:grid-cols-2">
@@ -173,9 +173,7 @@ function ImportPanel({ initial, onChange }: { initial: ImportRecord; onChange: (
             <summary className="cursor-pointer text-sm font-medium">Problems ({preview.counts.errors})</summary>
             <ul className="mt-1 space-y-1 text-sm text-muted-foreground" data-testid="import-errors">
               {preview.errors.map((e, i) => (
-                <li key={i}>
-                  <span className="font-mono">line {e.line}</span>: {e.message}
-                </li>
+                <li key={i}>{/^Line \d+/.test(e.message) ? e.message : `Line ${e.line}: ${e.message}`}</li>
               ))}
             </ul>
           </details>
