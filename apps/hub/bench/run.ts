@@ -22,6 +22,7 @@ const all = [
   'rules',
   'devices',
   'ai',
+  'portability',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length > 0 ? wanted : all;

@@ -37,6 +37,7 @@ import { createWalletModule, walletMigrations } from './modules/wallet/index.ts'
 import { calendarMigrations, createCalendarModule } from './modules/calendar/index.ts';
 import { createDevicesModule, devicesMigrations } from './modules/devices/index.ts';
 import { createDavModule, davMigrations } from './modules/dav/index.ts';
+import { createPortabilityModule, portabilityMigrations } from './modules/portability/index.ts';
 import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
@@ -77,6 +78,7 @@ export const migrationSources: readonly MigrationSource[] = [
   rulesMigrations,
   devicesMigrations,
   davMigrations,
+  portabilityMigrations,
 ];
 
 /**
@@ -319,6 +321,17 @@ export async function composeHub(
     graph: graph.service,
     defaultRegionOf: auth.settings.defaultRegionOf,
   });
+  // Imports with preview and undo, vCard / iCalendar / mbox exports (issue 18).
+  const portability = createPortabilityModule({
+    dataDir: config.dataDir,
+    db,
+    logger: logger.child({ module: 'portability' }),
+    ingest: graph.ingest,
+    removeExternal: graph.removeExternal,
+    jobs,
+    storage: storage.service,
+    defaultRegionOf: auth.settings.defaultRegionOf,
+  });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -344,6 +357,7 @@ export async function composeHub(
     rules,
     devices,
     dav,
+    portability,
   ];
 
   await migrate(db, migrationSources, logger);

@@ -1,5 +1,15 @@
 'use client';
-import { Cable, EyeOff, KeyRound, PlugZap, Puzzle, ShieldCheck, Smartphone, UserRound } from 'lucide-react';
+import {
+  ArrowDownUp,
+  Cable,
+  EyeOff,
+  KeyRound,
+  PlugZap,
+  Puzzle,
+  ShieldCheck,
+  Smartphone,
+  UserRound,
+} from 'lucide-react';
 import { usePathname } from 'next/navigation';
 import { isCurrentSection, NavLink } from '@/components/shell/nav-link';
 
@@ -12,6 +22,7 @@ export const SETTINGS_SECTIONS = [
   { href: '/settings/grants', label: 'Grants', icon: ShieldCheck },
   { href: '/settings/ai', label: 'AI privacy', icon: EyeOff },
   { href: '/settings/phone-sync', label: 'Phone sync', icon: Smartphone },
+  { href: '/settings/data', label: 'Import and export', icon: ArrowDownUp },
 ] as const;
 
 /** Settings sub-navigation: a column beside the content on wide screens, wrapped rows above it on phones. */

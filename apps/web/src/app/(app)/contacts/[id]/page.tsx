@@ -1,9 +1,10 @@
-import { ChevronLeft } from 'lucide-react';
+import { ChevronLeft, Download } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ContactDetail } from '@/components/contacts/contact-detail';
 import { PresenceStatus } from '@/components/contacts/presence-status';
 import { Problem } from '@/components/problem';
+import { Button } from '@/components/ui/button';
 import { ContactTimeline } from '@/components/timeline/contact-timeline';
 import { VideoButton } from '@/components/video/video-button';
 import { getDefaultRegion } from '@/lib/account';
@@ -44,7 +45,16 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
             contact={contact.data}
             region={region as CountryCode | undefined}
             relationships={links.ok ? links.data.relationships : []}
-            actions={<VideoButton personId={contact.data.id} name={contact.data.name} />}
+            actions={
+              <>
+                <VideoButton personId={contact.data.id} name={contact.data.name} />
+                <Button variant="outline" size="sm" asChild>
+                  <a href={`/settings/data/export/contacts?ids=${contact.data.id}`} download>
+                    <Download /> vCard
+                  </a>
+                </Button>
+              </>
+            }
             status={presence ? <PresenceStatus presence={presence} /> : undefined}
           />
           <ContactTimeline personId={contact.data.id} name={contact.data.name} />

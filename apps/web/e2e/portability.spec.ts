@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { hubSession, type HubSession } from './api';
+import { inspect, signUp, uniqueEmail } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let hub: HubSession;
+const SHOTS = join(import.meta.dirname, '../test-results/screenshots');
+const slowAxe = { axeTimeoutMs: 30_000 };
+
+/** The brief's phone width (the shared inspect() uses 390 px). */
+async function phoneShot(name: string) {
+  const original = page.viewportSize();
+  await page.setViewportSize({ width: 402, height: 874 });
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: join(SHOTS, `${name}-phone-402.png`), fullPage: true });
+  if (original) await page.setViewportSize(original);
+}
+
+test.beforeAll(async ({ browser }) => {
+  page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  const email = uniqueEmail('portability');
+  await signUp(page, email);
+  hub = await hubSession(email);
+});
+test.afterAll(async () => page.context().close());
+
+const csv =
+  'First Name,Last Name,E-mail Address,Mobile Phone,Birthday\n' +
+  'Lin,Chen,lin@example.com,+1 202 555 0142,4/12/1985\n' +
+  'Sam,Okafor,already@example.com,,\n' +
+  ',,,,\n';
+
+test('imports a CSV from Settings: preview with problems and duplicates, mapping, progress, undo', async () => {
+  const existing = await hub.request('POST', '/persons', {
+    name: 'Sam (already here)',
+    emails: ['already@example.com'],
+  });
+  expect(existing.status).toBe(201);
+
+  await page.goto('/settings');
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Import and export' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Import and export' })).toBeVisible();
+
+  await page
+    .getByLabel('File to import')
+    .setInputFiles({ name: 'outlook.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  const panel = page.getByTestId('import-panel').first();
+  await expect(panel.getByTestId('import-counts')).toHaveText(/2 contacts; 1 problem left out/);
+  await expect(panel.getByText('(recognised as an Outlook export)')).toBeVisible();
+  await expect(panel.getByTestId('import-errors')).toContainText('Line 4: no name');
+  await expect(panel.getByTestId('import-duplicates')).toContainText('Sam Okafor (line 3) and Sam (already here)');
+  await expect(panel.getByLabel('Field for Birthday')).toHaveValue('birthday');
+  await inspect(page, 'portability-preview', slowAxe);
+  await phoneShot('portability-preview');
+
+  // Leave the phone column out, then import.
+  await panel.getByLabel('Field for Mobile Phone').selectOption('ignore');
+  await panel.getByRole('button', { name: 'Apply mapping' }).click();
+  await expect(panel.getByLabel('Field for Mobile Phone')).toHaveValue('ignore');
+  await panel.getByRole('button', { name: 'Import 2 items' }).click();
+  await expect(panel.getByTestId('import-result')).toHaveText('Imported: 2 new, 0 updated.', { timeout: 60_000 });
+  const lin = await hub.request('GET', '/entities?type=person&q=Lin');
+  const linPerson = (
+    lin.json as unknown as { items: { title: string; properties: Record<string, unknown> }[] }
+  ).items.find((p) => p.title === 'Lin Chen');
+  expect(linPerson?.properties).toMatchObject({ birthday: '1985-04-12', emails: ['lin@example.com'] });
+  expect(linPerson?.properties.phones).toBeUndefined();
+  // Back to the top: the sticky header would otherwise cover the settings links axe checks.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await inspect(page, 'portability-committed', slowAxe);
+
+  await panel.getByRole('button', { name: 'Undo this import' }).click();
+  await expect(panel.getByText('Undone: 2 items removed.')).toBeVisible();
+  const after = await hub.request('GET', '/entities?type=person&q=Lin');
+  expect((after.json as unknown as { items: { title: string }[] }).items.some((p) => p.title === 'Lin Chen')).toBe(
+    false,
+  );
+});
+
+test('downloads contacts as vCard and a takeout once', async () => {
+  await page.goto('/settings/data');
+  const [vcard] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Contacts (vCard 4.0)' }).click(),
+  ]);
+  expect(vcard.suggestedFilename()).toBe('contacts.vcf');
+  const text = await (await vcard.createReadStream()).toArray();
+  expect(Buffer.concat(text).toString()).toContain('FN:Sam (already here)');
+
+  await page.getByRole('button', { name: 'Make a takeout' }).click();
+  const download = page.getByRole('link', { name: /Download \(\d+ KB\)/ });
+  await expect(download).toBeVisible({ timeout: 90_000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await inspect(page, 'portability-takeout', slowAxe);
+  await phoneShot('portability-takeout');
+  const [archive] = await Promise.all([page.waitForEvent('download'), download.click()]);
+  expect(archive.suggestedFilename()).toMatch(/^made-open-takeout-\d{4}-\d{2}-\d{2}\.tar\.gz$/);
+  await expect(page.getByText('Downloaded. Make a new one for a fresh copy.')).toBeVisible();
+});
