@@ -278,6 +278,7 @@ export async function composeHub(
     defaultRegionOf: (userId) => db.asSystem((tx) => auth.settings.defaultRegionOf(tx, userId)),
     jobs,
     events,
+    threads: messages.threads,
     ...(options.offlineEmbedder ? { offlineEmbedder: options.offlineEmbedder } : {}),
   });
   // Rules (issue 14): automations over every event type, run through the actions as the principal `rule`.
