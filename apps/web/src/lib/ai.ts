@@ -30,6 +30,7 @@ export const DoneSchema = z.object({
 export type AiDone = z.infer<typeof DoneSchema>;
 
 export type AiStreamEvent =
+  | { event: 'conversation'; id: string; title: string }
   | { event: 'sources'; sources: AiSource[] }
   | { event: 'delta'; text: string }
   | { event: 'citation'; number: number; entityId: string }
@@ -50,7 +51,8 @@ export function takeSseEvents(buffer: string): { events: AiStreamEvent[]; rest: 
     }
     if (!name || data.length === 0) continue;
     const json = JSON.parse(data.join('\n')) as Record<string, unknown>;
-    if (name === 'sources') events.push({ event: 'sources', sources: z.array(SourceSchema).parse(json.sources) });
+    if (name === 'conversation') events.push({ event: 'conversation', id: String(json.id), title: String(json.title) });
+    else if (name === 'sources') events.push({ event: 'sources', sources: z.array(SourceSchema).parse(json.sources) });
     else if (name === 'delta') events.push({ event: 'delta', text: String(json.text ?? '') });
     else if (name === 'citation')
       events.push({ event: 'citation', number: Number(json.number), entityId: String(json.entityId) });
@@ -106,4 +108,45 @@ export function redactedWords(redacted: Record<string, number>): string {
     .map(([kind, n]) => `${n} ${kindWords[kind]?.[n === 1 ? 0 : 1] ?? kind}`);
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** One question and its answer, as the chat shows it (streamed now, or read back from a stored conversation). */
+export interface AiTurn {
+  id: number;
+  question: string;
+  sources: AiSource[];
+  answer: string;
+  status: 'streaming' | 'done' | 'stopped' | 'error';
+  done?: AiDone;
+  error?: string;
+}
+
+interface StoredTurnMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  sources: AiSource[];
+  done: AiDone | null;
+  error: { code: string; message: string } | null;
+}
+
+/** A stored conversation's messages as turns (a question, then its answer). */
+export function turnsOf(messages: readonly StoredTurnMessage[]): AiTurn[] {
+  const turns: AiTurn[] = [];
+  for (const message of messages) {
+    if (message.role === 'user') {
+      turns.push({ id: turns.length + 1, question: message.content, sources: [], answer: '', status: 'done' });
+      continue;
+    }
+    const turn = turns.at(-1);
+    if (!turn) continue;
+    turn.sources = message.sources;
+    turn.answer = message.content;
+    if (message.done) turn.done = message.done;
+    if (message.error?.code === 'cancelled') turn.status = 'stopped';
+    else if (message.error) {
+      turn.status = 'error';
+      turn.error = message.error.message;
+    }
+  }
+  return turns;
 }

@@ -1,29 +1,28 @@
 'use client';
 import { Cloud, HardDrive, LoaderCircle, RotateCcw, Send, ShieldAlert, Square } from 'lucide-react';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Label } from '@/components/ui/label';
 import { Textarea } from '@/components/ui/input';
-import { answerParts, entityHref, redactedWords, takeSseEvents, type AiDone, type AiSource } from '@/lib/ai';
+import { answerParts, entityHref, redactedWords, takeSseEvents, type AiDone, type AiTurn } from '@/lib/ai';
 
-interface Turn {
-  id: number;
-  question: string;
-  sources: AiSource[];
-  answer: string;
-  status: 'streaming' | 'done' | 'stopped' | 'error';
-  done?: AiDone;
-  error?: string;
-}
+type Turn = AiTurn;
 
-/** Streaming chat over your own data: numbered citations that open the entity, a privacy note per answer, stop and retry. */
-export function AiChat() {
-  const [turns, setTurns] = useState<Turn[]>([]);
+/**
+ * Streaming chat over your own data: numbered citations that open the entity, a privacy note
+ * per answer, stop and retry. Every answer is stored in a conversation on the hub; a follow-up
+ * continues it (the hub gives the model the earlier turns).
+ */
+export function AiChat({ conversationId, initialTurns = [] }: { conversationId?: string; initialTurns?: Turn[] }) {
+  const router = useRouter();
+  const [turns, setTurns] = useState<Turn[]>(initialTurns);
   const [question, setQuestion] = useState('');
   const controller = useRef<AbortController | null>(null);
-  const nextId = useRef(1);
+  const nextId = useRef(initialTurns.length + 1);
+  const conversation = useRef(conversationId);
   const streaming = turns.some((t) => t.status === 'streaming');
 
   const update = (id: number, change: (turn: Turn) => Partial<Turn>) =>
@@ -38,7 +37,10 @@ export function AiChat() {
       const response = await fetch('/api/ai/chat', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ question: text }),
+        body: JSON.stringify({
+          question: text,
+          ...(conversation.current ? { conversationId: conversation.current } : {}),
+        }),
         signal: ctrl.signal,
       });
       if (!response.ok || !response.body) {
@@ -56,7 +58,11 @@ export function AiChat() {
         const { events, rest } = takeSseEvents(buffer + value);
         buffer = rest;
         for (const event of events) {
-          if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
+          if (event.event === 'conversation') {
+            // A new conversation gets its address (reload or share keeps it) without reloading the page.
+            if (!conversation.current) window.history.replaceState(null, '', `/ai?c=${event.id}`);
+            conversation.current = event.id;
+          } else if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
           else if (event.event === 'delta') update(id, (t) => ({ answer: t.answer + event.text }));
           else if (event.event === 'done') update(id, () => ({ status: 'done', done: event.done }));
           else if (event.event === 'error') update(id, () => ({ status: 'error', error: event.message }));
@@ -71,6 +77,8 @@ export function AiChat() {
       void error;
     } finally {
       if (controller.current === ctrl) controller.current = null;
+      // The list of conversations shows this one (new, or most recent now).
+      router.refresh();
     }
   }
 
