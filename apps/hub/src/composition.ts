@@ -2,7 +2,7 @@ import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Embedder } from '@made-open/ai';
-import { aiMigrations, createAiModule } from './modules/ai/index.ts';
+import { aiMigrations, createAiModule, graphSearchAction } from './modules/ai/index.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import {
   connectorConnections,
@@ -180,7 +180,8 @@ export async function composeHub(
     pluginStorage,
     http: { client: outbound },
     // Actions other modules offer (their services are built above).
-    extraActions: [messagesSendAction(messages.service)],
+    // graph.search reads the search module's engine, made below (it is called only per request).
+    extraActions: [messagesSendAction(messages.service), graphSearchAction(() => search.engine)],
   });
   const plugins = createPluginsModule({
     db,
@@ -279,6 +280,7 @@ export async function composeHub(
     jobs,
     events,
     threads: messages.threads,
+    actions: actions.service,
     ...(options.offlineEmbedder ? { offlineEmbedder: options.offlineEmbedder } : {}),
   });
   // Rules (issue 14): automations over every event type, run through the actions as the principal `rule`.

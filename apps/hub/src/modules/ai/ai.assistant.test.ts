@@ -197,6 +197,145 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
     });
   });
 
+  describe('tools (run through actions as the principal "ai")', () => {
+    type Body = { messages: Array<{ role: string; content: string | null; tool_call_id?: string }> };
+    const toolResults = (b: Body) => b.messages.filter((m) => m.role === 'tool').map((m) => m.content ?? '');
+    /** The model's side: these calls, one per round, then text. */
+    const plan = (...rounds: Array<{ name: string; arguments: Record<string, unknown> }>) =>
+      (b: Body) => {
+        const next = rounds[toolResults(b).length];
+        return next ? [next] : undefined;
+      };
+    const events = (list: Awaited<ReturnType<typeof chat>>, name: string) =>
+      list.filter((e) => e.event === name).map((e) => e.data);
+
+    afterAll(() => {
+      openrouter.toolCalls = undefined;
+      ollama.toolCalls = undefined;
+    });
+
+    it('offers the tools; without a grant the read is refused (audited) and the model is told how to allow it', async () => {
+      openrouter.toolCalls = plan({ name: 'search_graph', arguments: { query: 'tulips' } });
+      openrouter.reply = (b) => (toolResults(b as Body)[0]?.includes('permission_denied') ? 'I may not search.' : 'no');
+      const list = await chat(alice, { question: 'When do I plant the tulips?' });
+      expect(openrouter.chatBodies().at(-1)!).toMatchObject({ messages: expect.any(Array) });
+      const offered = JSON.parse(openrouter.requests.filter((r) => r.path === '/chat/completions').at(-2)!.body);
+      expect(offered.tools.map((t: { function: { name: string } }) => t.function.name)).toEqual([
+        'search_graph',
+        'read_entity',
+        'propose_send',
+      ]);
+      expect(events(list, 'tool')).toEqual([
+        expect.objectContaining({ name: 'search_graph', outcome: 'denied', privacy: 'sent' }),
+      ]);
+      expect(list.at(-1)).toMatchObject({ event: 'done', data: { route: 'cloud' } });
+      const decisions = await hub.db.asSystem(
+        async (tx) =>
+          (
+            await tx.query<{ data: { permission: string; allowed: boolean; operation: string } }>(
+              `SELECT data FROM made_open.outbox WHERE owner_id = $1 AND type = 'policy.Decision' AND subject = 'assistant'`,
+              [alice.id],
+            )
+          ).rows,
+      );
+      expect(decisions.map((d) => d.data)).toContainEqual(
+        expect.objectContaining({ permission: 'entities:read:*', allowed: false, operation: 'graph.search' }),
+      );
+    });
+
+    it('with a grant: search, read and cite what it read; one audit row per cloud round', async () => {
+      const grant = await api(alice, 'POST', '/api/v1/grants', {
+        kind: 'ai',
+        id: 'assistant',
+        permission: 'entities:read:*',
+      });
+      expect(grant.statusCode, grant.body).toBe(201);
+      const egressBefore = (await api(alice, 'GET', '/api/v1/ai/egress?limit=200')).json().entries.length;
+      openrouter.toolCalls = plan(
+        { name: 'search_graph', arguments: { query: 'engine' } },
+        { name: 'read_entity', arguments: { id: ids.adaNote } },
+      );
+      openrouter.reply = (b) => {
+        const read = toolResults(b as Body)[1]!;
+        const { source } = JSON.parse(read.split('\n')[0]!) as { source: number };
+        return read.includes('writing notes on the engine') ? `Ada writes notes on the engine [${source}].` : 'no';
+      };
+      const list = await chat(alice, { question: 'When do I plant the tulips?' });
+      const [search, read] = events(list, 'tool');
+      expect(search).toMatchObject({ name: 'search_graph', outcome: 'ok' });
+      expect(search!.entityIds).toContain(ids.adaNote);
+      expect(read).toMatchObject({ name: 'read_entity', outcome: 'ok', entityIds: [ids.adaNote], privacy: 'sent' });
+      const [added] = events(list, 'source');
+      expect(added).toMatchObject({ entityId: ids.adaNote, type: 'note', title: 'Ada and the engine', sensitive: false });
+      expect(events(list, 'citation')).toContainEqual({ number: added!.number, entityId: ids.adaNote });
+      const egress = (await api(alice, 'GET', '/api/v1/ai/egress?limit=200')).json().entries;
+      expect(egress.length - egressBefore).toBe(3);
+      expect(egress[0].entityIds).toContain(ids.adaNote);
+      const stored = (await api(alice, 'GET', `/api/v1/ai/conversations/${list[0]!.data.id}`)).json().messages[1];
+      expect(stored.tools.map((t: { name: string }) => t.name)).toEqual(['search_graph', 'read_entity']);
+      expect(stored.sources.map((s: { entityId: string }) => s.entityId)).toContain(ids.adaNote);
+    });
+
+    it('canary: a message read by a tool on the cloud route is withheld from the cloud', async () => {
+      openrouter.toolCalls = plan(
+        { name: 'search_graph', arguments: { query: 'sailboat' } },
+        { name: 'read_entity', arguments: { id: ids.boat } },
+      );
+      openrouter.reply = () => 'I cannot read that here.';
+      const list = await chat(alice, { question: 'When do I plant the tulips?' });
+      const [search, read] = events(list, 'tool');
+      expect(search).toMatchObject({ outcome: 'ok' });
+      expect(read).toMatchObject({ name: 'read_entity', outcome: 'ok', privacy: 'withheld' });
+      expect(sentToCloud()).not.toContain(MESSAGE_CANARY);
+      expect(sentToCloud()).toContain('(sensitive: only a local model may read it)');
+      expect(sentToCloud()).toContain('withheld');
+    });
+
+    it('on the local route the local model reads the message', async () => {
+      ollama.toolCalls = plan({ name: 'read_entity', arguments: { id: ids.boat } });
+      ollama.reply = (b) =>
+        b.messages.some((m) => m.role === 'tool' && m.content.includes(MESSAGE_CANARY)) ? 'Pier nine.' : 'no';
+      const list = await chat(alice, { question: 'Where is the sailboat moored?' });
+      expect(events(list, 'tool')).toEqual([expect.objectContaining({ name: 'read_entity', privacy: 'sent' })]);
+      expect(list.filter((e) => e.event === 'delta').map((e) => e.data.text).join('')).toBe('Pier nine.');
+      expect(list.at(-1)).toMatchObject({ event: 'done', data: { route: 'local' } });
+      expect(sentToCloud()).not.toContain(MESSAGE_CANARY);
+    });
+
+    it('a send is only proposed: the user sees it, nothing is sent or stored as a message', async () => {
+      const messagesBefore = await hub.db.asSystem(
+        async (tx) =>
+          (await tx.query(`SELECT id FROM public.entities WHERE owner_id = $1 AND type = 'message'`, [alice.id])).rows
+            .length,
+      );
+      openrouter.toolCalls = plan({
+        name: 'propose_send',
+        arguments: { to: '+14155550123', body: 'Tulips go in next week.', channel: 'sms' },
+      });
+      openrouter.reply = () => 'I have proposed a text for you to confirm.';
+      const list = await chat(alice, { question: 'Tell the gardener when to plant the tulips' });
+      expect(events(list, 'tool')).toEqual([
+        expect.objectContaining({
+          name: 'propose_send',
+          outcome: 'proposed',
+          proposal: { to: '+14155550123', body: 'Tulips go in next week.', channel: 'sms' },
+        }),
+      ]);
+      const messagesAfter = await hub.db.asSystem(
+        async (tx) =>
+          (await tx.query(`SELECT id FROM public.entities WHERE owner_id = $1 AND type = 'message'`, [alice.id])).rows
+            .length,
+      );
+      expect(messagesAfter).toBe(messagesBefore);
+      // Bad arguments from the model are an error it reads, not a 500.
+      openrouter.toolCalls = plan({ name: 'read_entity', arguments: { id: 'not-an-id' } });
+      openrouter.reply = () => 'Sorry.';
+      const bad = await chat(alice, { question: 'When do I plant the tulips?' });
+      expect(events(bad, 'tool')).toEqual([expect.objectContaining({ name: 'read_entity', outcome: 'invalid' })]);
+      expect(bad.at(-1)!.event).toBe('done');
+    });
+  });
+
   describe('draft a reply', () => {
     it('drafts from the thread with the local model only (message bodies are sensitive); nothing is sent', async () => {
       ollama.reply = (body) =>

@@ -7,6 +7,8 @@ import type { ChatDone, Generate } from './ai.generate.ts';
 import { buildMessages, citationTracker, type PromptTurn } from './ai.prompt.ts';
 import type { Passage, Retrieval } from './ai.retrieval.ts';
 import { isSensitive } from './ai.routing.ts';
+import { createToolRunner, toolSpecs, type ToolReport } from './ai.tools.ts';
+import type { ActionsService } from '../actions/index.ts';
 
 export type { ChatDone } from './ai.generate.ts';
 
@@ -14,6 +16,8 @@ export type { ChatDone } from './ai.generate.ts';
 export type ChatStreamEvent =
   | { event: 'conversation'; data: { id: string; title: string } }
   | { event: 'sources'; data: { sources: Array<Omit<Passage, 'text'> & { sensitive: boolean }> } }
+  | { event: 'source'; data: StoredSource }
+  | { event: 'tool'; data: ToolReport }
   | { event: 'delta'; data: { text: string } }
   | { event: 'citation'; data: { number: number; entityId: string } }
   | { event: 'done'; data: ChatDone }
@@ -32,6 +36,8 @@ export interface ChatDeps {
   contextOf: ContextOf;
   generate: Generate;
   conversations: Conversations;
+  /** The assistant's tools run through these actions as the principal `ai`; without it, no tools are offered. */
+  actions?: Pick<ActionsService, 'invoke'>;
 }
 
 /** Turns of history a follow-up carries (questions and answers). */
@@ -80,10 +86,29 @@ export function createChat(deps: ChatDeps) {
       }));
       emit({ event: 'sources', data: { sources } });
 
-      const cite = citationTracker(new Set(passages.map((p) => p.number)));
+      // Entities a tool reads become sources too, numbered after the retrieved ones.
+      const numbers = new Set(passages.map((p) => p.number));
+      const cite = citationTracker(numbers);
       const citations: Array<{ number: number; entityId: string }> = [];
+      const tools: ToolReport[] = [];
       let answer = '';
       const items = [...context.free, ...context.entities];
+      const runTool = deps.actions
+        ? createToolRunner({
+            actions: deps.actions,
+            contextOf: deps.contextOf,
+            user,
+            addSource: (entity) => {
+              const known = sources.find((s) => s.entityId === entity.entityId);
+              if (known) return known.number;
+              const source = { ...entity, number: sources.length + 1 };
+              sources.push(source);
+              numbers.add(source.number);
+              emit({ event: 'source', data: source });
+              return source.number;
+            },
+          })
+        : undefined;
       const result = await deps.generate(user, {
         purpose: 'chat',
         items,
@@ -99,11 +124,23 @@ export function createChat(deps: ChatDeps) {
         cloudModel: input.cloudModel,
         localModel: input.localModel,
         signal,
+        ...(runTool
+          ? {
+              tools: {
+                specs: toolSpecs,
+                run: runTool,
+                onReport: (report: ToolReport) => {
+                  tools.push(report);
+                  emit({ event: 'tool', data: report });
+                },
+              },
+            }
+          : {}),
         onDelta: (text) => {
           answer += text;
           emit({ event: 'delta', data: { text } });
           for (const n of cite(answer)) {
-            const citation = { number: n, entityId: passages[n - 1]!.entityId };
+            const citation = { number: n, entityId: sources[n - 1]!.entityId };
             citations.push(citation);
             emit({ event: 'citation', data: citation });
           }
@@ -114,6 +151,7 @@ export function createChat(deps: ChatDeps) {
         content: answer,
         sources,
         citations,
+        tools,
         done: result.ok ? result.done : null,
         error: result.ok ? null : result.error,
         sensitive: items.some(isSensitive),

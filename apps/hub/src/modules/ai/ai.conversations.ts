@@ -1,6 +1,7 @@
 import type { Database, Sql } from '../../platform/db/index.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { ChatDone } from './ai.generate.ts';
+import type { ToolReport } from './ai.tools.ts';
 
 /** A source an answer read, as the chat stream's `sources` event names it. */
 export interface StoredSource {
@@ -25,6 +26,8 @@ export interface StoredMessage {
   content: string;
   sources: StoredSource[];
   citations: Array<{ number: number; entityId: string }>;
+  /** The tools the answer called: reads, and sends it proposed for the user to confirm. */
+  tools: ToolReport[];
   done: ChatDone | null;
   error: { code: string; message: string } | null;
   sensitive: boolean;
@@ -35,6 +38,7 @@ export interface NewAnswer {
   content: string;
   sources: StoredSource[];
   citations: Array<{ number: number; entityId: string }>;
+  tools: ToolReport[];
   done: ChatDone | null;
   error: { code: string; message: string } | null;
   sensitive: boolean;
@@ -47,6 +51,7 @@ type MessageRow = {
   content: string;
   sources: StoredSource[];
   citations: Array<{ number: number; entityId: string }>;
+  tools: ToolReport[];
   done: ChatDone | null;
   error: { code: string; message: string } | null;
   sensitive: boolean;
@@ -66,6 +71,7 @@ const messageOf = (r: MessageRow): StoredMessage => ({
   content: r.content,
   sources: r.sources,
   citations: r.citations,
+  tools: r.tools,
   done: r.done,
   error: r.error,
   sensitive: r.sensitive,
@@ -78,7 +84,7 @@ export function titleOf(question: string): string {
   return line.length > 80 ? `${line.slice(0, 79).trimEnd()}…` : line;
 }
 
-const MESSAGE_COLUMNS = 'id, role, content, sources, citations, done, error, sensitive, created_at';
+const MESSAGE_COLUMNS = 'id, role, content, sources, citations, tools, done, error, sensitive, created_at';
 
 /** Conversations with the assistant, stored under the owner's RLS (migration 0004). */
 export function createConversations(db: Database) {
@@ -149,14 +155,15 @@ export function createConversations(db: Database) {
           [conversationId, user.id, question],
         );
         await tx.query(
-          `INSERT INTO made_open.ai_messages (conversation_id, owner_id, role, content, sources, citations, done, error, sensitive)
-           VALUES ($1, $2, 'assistant', $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8)`,
+          `INSERT INTO made_open.ai_messages (conversation_id, owner_id, role, content, sources, citations, tools, done, error, sensitive)
+           VALUES ($1, $2, 'assistant', $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9)`,
           [
             conversationId,
             user.id,
             answer.content,
             JSON.stringify(answer.sources),
             JSON.stringify(answer.citations),
+            JSON.stringify(answer.tools),
             answer.done ? JSON.stringify(answer.done) : null,
             answer.error ? JSON.stringify(answer.error) : null,
             answer.sensitive,

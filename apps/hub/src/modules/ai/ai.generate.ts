@@ -1,11 +1,20 @@
-import { AiProviderError, type AiProvider, type ChatEvent, type ChatMessage, type Usage } from '@made-open/ai';
+import {
+  AiProviderError,
+  type AiProvider,
+  type ChatEvent,
+  type ChatMessage,
+  type ToolCall,
+  type ToolSpec,
+  type Usage,
+} from '@made-open/ai';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { EgressLog } from './ai.egress.ts';
 import type { PiiKind } from './ai.pii.ts';
 import { DEFAULT_CLOUD_MODEL, type Providers } from './ai.providers.ts';
 import { Redactor } from './ai.redaction.ts';
-import { classesOf, decideRoute, type ContextItem, type Route } from './ai.routing.ts';
+import { classesOf, decideRoute, isSensitive, type ContextItem, type Route } from './ai.routing.ts';
+import type { ToolReport, ToolResult } from './ai.tools.ts';
 
 /** How a model answer was made (the chat stream's final event; drafts and summaries carry it too). */
 export interface ChatDone {
@@ -32,6 +41,13 @@ export interface GenerateRequest {
   localModel?: string | undefined;
   /** Restored text as it streams. */
   onDelta?: (text: string) => void;
+  /** Functions the model may call (chat): each result is routed like any context before the model reads it. */
+  tools?: {
+    specs: readonly ToolSpec[];
+    run: (call: ToolCall) => Promise<ToolResult>;
+    /** Each call once it ran, with what the model was given of it (sent, redacted, withheld). */
+    onReport: (report: ToolReport) => void;
+  };
   signal: AbortSignal;
 }
 
@@ -44,6 +60,9 @@ export interface GenerateDeps {
   providers: Providers;
   egress: EgressLog;
 }
+
+/** Model turns with tool calls before the answer must be text. */
+const MAX_TOOL_ROUNDS = 4;
 
 export const NO_MODEL =
   'No AI model is set up, so here are the sources only. Add an OpenRouter API key (cloud) or an Ollama address (local) in Settings → Credentials.';
@@ -101,36 +120,81 @@ export function createGenerate(deps: GenerateDeps) {
     let egressId: string | undefined;
     let usage: Usage | null = null;
     let finalModel: string | null = null;
+    const entityIds = new Set(request.items.flatMap((i) => (i.entityId ? [i.entityId] : [])));
+    const classes = new Set(classesOf(request.items));
+    /** What a tool result may be for this route: sensitive data only to the local model (or redacted, if its class allows). */
+    const routed = (result: ToolResult): { text: string; privacy: ToolReport['privacy'] } => {
+      if (provider.locality === 'local') return { text: (result.prefix ?? '') + result.content, privacy: 'sent' };
+      if (result.item) {
+        if (!isSensitive(result.item)) return { text: (result.prefix ?? '') + result.content, privacy: 'sent' };
+        if (result.item.rule.cloudRedacted) {
+          classes.add('sensitive');
+          return { text: (result.prefix ?? '') + redactor.redact(result.item.text, result.item.pii), privacy: 'redacted' };
+        }
+        return {
+          text: `${result.prefix ?? ''}(withheld: this ${result.item.type} holds sensitive data, which only a local model may read)`,
+          privacy: 'withheld',
+        };
+      }
+      return { text: result.cloudContent ?? result.content, privacy: 'sent' };
+    };
     try {
       const model =
         provider.locality === 'local'
           ? await localModelOf(provider, request.localModel, signal)
           : (request.cloudModel ?? DEFAULT_CLOUD_MODEL);
-      if (provider.locality === 'cloud')
-        egressId = await deps.egress.opened(user, {
-          provider: provider.id,
+      const conversation: ChatMessage[] = [...messages];
+      for (let round = 0; ; round++) {
+        const tools = request.tools && round < MAX_TOOL_ROUNDS ? request.tools.specs : undefined;
+        // One audit row per cloud request: each round of a tool conversation leaves the machine again.
+        if (provider.locality === 'cloud')
+          egressId = await deps.egress.opened(user, {
+            provider: provider.id,
+            model,
+            purpose: request.purpose,
+            entityIds: [...entityIds],
+            payload: JSON.stringify(conversation),
+            redactions: redactor.summary(),
+            classes: [...classes].sort(),
+          });
+        let calls: ToolCall[] = [];
+        let roundText = '';
+        for await (const event of provider.chat({
           model,
-          purpose: request.purpose,
-          entityIds: [...new Set(request.items.flatMap((i) => (i.entityId ? [i.entityId] : [])))],
-          payload: JSON.stringify(messages),
-          redactions: redactor.summary(),
-          classes: classesOf(request.items),
-        });
-      for await (const event of provider.chat({ model, messages, signal }) as AsyncIterable<ChatEvent>) {
-        if (event.type === 'delta') deliver(restorer.push(event.text));
-        else {
-          usage = event.usage;
-          finalModel = event.model;
+          messages: conversation,
+          signal,
+          ...(tools ? { tools } : {}),
+        }) as AsyncIterable<ChatEvent>) {
+          if (event.type === 'delta') {
+            const piece = restorer.push(event.text);
+            roundText += event.text;
+            deliver(piece);
+          } else if (event.type === 'tool_calls') calls = event.calls;
+          else {
+            usage = event.usage;
+            finalModel = event.model;
+          }
+        }
+        if (egressId) {
+          await deps.egress.closed(user, egressId, {
+            outcome: 'ok',
+            promptTokens: usage?.promptTokens,
+            completionTokens: usage?.completionTokens,
+            costUsd: usage?.costUsd,
+          });
+          egressId = undefined;
+        }
+        if (!tools || calls.length === 0) break;
+        conversation.push({ role: 'assistant', content: roundText, toolCalls: calls });
+        for (const call of calls) {
+          const result = await request.tools!.run(call);
+          const { text: given, privacy } = routed(result);
+          if (privacy !== 'withheld') for (const id of result.report.entityIds) entityIds.add(id);
+          request.tools!.onReport({ ...result.report, privacy });
+          conversation.push({ role: 'tool', content: given, toolCallId: call.id, toolName: call.name });
         }
       }
       deliver(restorer.flush());
-      if (egressId)
-        await deps.egress.closed(user, egressId, {
-          outcome: 'ok',
-          promptTokens: usage?.promptTokens,
-          completionTokens: usage?.completionTokens,
-          costUsd: usage?.costUsd,
-        });
       return {
         ok: true,
         text,

@@ -134,12 +134,29 @@ export const doneView = z.object({
   notice: z.string().nullable(),
 });
 
+export const toolReportView = z.object({
+  name: z.string(),
+  outcome: z.enum(['ok', 'denied', 'invalid', 'not_found', 'failed', 'proposed']),
+  message: z.string().nullable(),
+  entityIds: z.array(z.string()),
+  privacy: z.enum(['sent', 'redacted', 'withheld']).optional(),
+  proposal: z
+    .object({
+      to: z.string(),
+      body: z.string(),
+      channel: z.enum(['sms', 'email']),
+      subject: z.string().optional(),
+    })
+    .optional(),
+});
+
 export const storedMessageView = z.object({
   id: z.string(),
   role: z.enum(['user', 'assistant']),
   content: z.string(),
   sources: z.array(storedSource),
   citations: z.array(citation),
+  tools: z.array(toolReportView),
   done: doneView.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   sensitive: z.boolean(),

@@ -3,6 +3,7 @@ import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { Embedder } from '@made-open/ai';
+import type { ActionsService } from '../actions/index.ts';
 import type { EventsModule } from '../events/index.ts';
 import type { JobsModule } from '../jobs/index.ts';
 import type { ThreadsService } from '../messages/index.ts';
@@ -23,6 +24,8 @@ import { createRetrieval, type Retrieval } from './ai.retrieval.ts';
 import { aiRoutes } from './ai.routes.ts';
 import { createSummaries, type Summaries } from './ai.summaries.ts';
 
+export { graphSearchAction } from './ai.tools.ts';
+
 export const aiMigrations = {
   module: 'ai',
   dir: new URL('./migrations', import.meta.url).pathname,
@@ -41,6 +44,8 @@ export interface AiModuleDeps {
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   /** Graph events tell the embedder what changed. */
   events: Pick<EventsModule, 'subscribe'>;
+  /** The assistant's tools run through these actions as the principal `ai` (ADR 0010). */
+  actions: Pick<ActionsService, 'invoke'>;
   /** The messages module's threads ("draft a reply" reads one as the user). */
   threads: Pick<ThreadsService, 'thread'>;
   /** Tests and benchmarks: the offline embedder (default USE lite from the npm package). */
@@ -84,7 +89,7 @@ export function createAiModule(deps: AiModuleDeps): AiModule {
   const contextOf = createContext({ classes, contactClasses, defaultRegionOf: deps.defaultRegionOf });
   const generate = createGenerate({ logger: deps.logger, providers, egress });
   const conversations = createConversations(deps.db);
-  const chat = createChat({ retrieval, contextOf, generate, conversations });
+  const chat = createChat({ retrieval, contextOf, generate, conversations, actions: deps.actions });
   const drafts = createDrafts({ threads: deps.threads, contextOf, generate });
   const summaries = createSummaries({ db: deps.db, contextOf, generate });
   const chatRoutes = aiRoutes({ chat, conversations, classes, contactClasses, egress, providers });

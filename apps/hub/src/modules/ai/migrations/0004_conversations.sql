@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS made_open.ai_messages (
   content text NOT NULL CHECK (char_length(content) <= 100000),
   sources jsonb NOT NULL DEFAULT '[]'::jsonb,
   citations jsonb NOT NULL DEFAULT '[]'::jsonb,
+  -- The tools the answer called (reads through actions as the principal "ai"; proposed sends).
+  tools jsonb NOT NULL DEFAULT '[]'::jsonb,
   done jsonb,
   error jsonb,
   sensitive boolean NOT NULL DEFAULT false,
