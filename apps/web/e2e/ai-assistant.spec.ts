@@ -108,6 +108,19 @@ test('a conversation is kept: listed, continued after a reload, reopened, delete
   }).toPass({ timeout: 20_000 });
 });
 
+test('a send the assistant proposes waits for the user: nothing is sent unless confirmed', async () => {
+  await page.goto('/ai');
+  await ask('Please text the gardener about the tulip bulbs');
+  const answer = page.getByRole('article', { name: /text the gardener/ });
+  await expect(answer.getByText('Proposed a message for you to send')).toBeVisible();
+  const proposal = answer.getByRole('group', { name: 'Proposed message' });
+  await expect(proposal.getByRole('textbox')).toHaveValue('The tulips go in next week.');
+  await expect(answer.getByText('Nothing is sent until you confirm.')).toBeVisible();
+  await inspect(page, 'ai-send-proposal', { axeTimeoutMs: 30_000 });
+  await answer.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(answer.getByText('Proposal dismissed: nothing was sent.')).toBeVisible();
+});
+
 test('draft a reply: the local model writes it into the reply composer, where it is edited', async () => {
   await page.goto(`/messages/${encodeURIComponent(emailThreadId)}`);
   await expect(page.getByRole('heading', { name: 'Boat trip' })).toBeVisible();

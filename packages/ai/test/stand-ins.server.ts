@@ -28,6 +28,14 @@ const openrouter = await startOpenRouterStandIn();
 openrouter.reply = answer('From the cloud stand-in');
 // A long answer streams for about a minute, so a loaded machine cannot finish it before Stop.
 openrouter.paceMs = 30;
+// "text the gardener": the model proposes a send (the hub shows it; the user confirms or dismisses).
+openrouter.toolCalls = (body) => {
+  const question = body.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+  if (!/text the gardener/i.test(question) || body.messages.some((m) => m.role === 'tool')) return undefined;
+  return [
+    { name: 'propose_send', arguments: { to: '+14155550123', body: 'The tulips go in next week.', channel: 'sms' } },
+  ];
+};
 const ollama = await startOllamaStandIn();
 ollama.reply = answer('From the local stand-in');
 ollama.paceMs = 30;

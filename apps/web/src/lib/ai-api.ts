@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { DoneSchema, SourceSchema } from '@/lib/ai';
+import { DoneSchema, SourceSchema, ToolReportSchema } from '@/lib/ai';
 import { hubFetch } from '@/lib/hub';
 
 /** The hub's AI settings and egress audit (GET/PUT/DELETE /api/v1/ai/classes, GET /api/v1/ai/egress). */
@@ -96,6 +96,7 @@ export const StoredMessageSchema = z.object({
   content: z.string(),
   sources: z.array(SourceSchema),
   citations: z.array(CitationSchema),
+  tools: z.array(ToolReportSchema),
   done: DoneSchema.nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   sensitive: z.boolean(),

@@ -190,7 +190,7 @@ export function createToolRunner(deps: {
       error: report.outcome,
       message:
         report.outcome === 'denied'
-          ? `${report.message} The user can allow it in Settings → Permissions (principal "ai").`
+          ? `${report.message} The user can allow it in Settings → Grants (principal "ai", id "assistant").`
           : report.message,
     }),
     report,

@@ -7,7 +7,8 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Label } from '@/components/ui/label';
 import { Textarea } from '@/components/ui/input';
-import { answerParts, entityHref, redactedWords, takeSseEvents, type AiDone, type AiTurn } from '@/lib/ai';
+import { answerParts, entityHref, redactedWords, takeSseEvents, toolWords, type AiDone, type AiTurn } from '@/lib/ai';
+import { SendProposal } from './send-proposal';
 
 type Turn = AiTurn;
 
@@ -30,7 +31,7 @@ export function AiChat({ conversationId, initialTurns = [] }: { conversationId?:
 
   async function ask(text: string) {
     const id = nextId.current++;
-    setTurns((all) => [...all, { id, question: text, sources: [], answer: '', status: 'streaming' }]);
+    setTurns((all) => [...all, { id, question: text, sources: [], tools: [], answer: '', status: 'streaming' }]);
     const ctrl = new AbortController();
     controller.current = ctrl;
     try {
@@ -62,7 +63,9 @@ export function AiChat({ conversationId, initialTurns = [] }: { conversationId?:
             // A new conversation gets its address (reload or share keeps it) without reloading the page.
             if (!conversation.current) window.history.replaceState(null, '', `/ai?c=${event.id}`);
             conversation.current = event.id;
-          } else if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
+          } else if (event.event === 'source') update(id, (t) => ({ sources: [...t.sources, event.source] }));
+          else if (event.event === 'tool') update(id, (t) => ({ tools: [...t.tools, event.tool] }));
+          else if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
           else if (event.event === 'delta') update(id, (t) => ({ answer: t.answer + event.text }));
           else if (event.event === 'done') update(id, () => ({ status: 'done', done: event.done }));
           else if (event.event === 'error') update(id, () => ({ status: 'error', error: event.message }));
@@ -153,6 +156,25 @@ function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; 
       aria-label={`Answer to: ${turn.question}`}
       aria-busy={turn.status === 'streaming'}
     >
+      {turn.tools.length > 0 && (
+        <ul className="grid gap-0.5 text-xs text-muted-foreground" aria-label="What the assistant did">
+          {turn.tools.map((tool, i) => (
+            <li key={i}>
+              {toolWords(tool, (id) => turn.sources.find((s) => s.entityId === id)?.title)}
+              {tool.outcome === 'denied' && (
+                <>
+                  {' '}
+                  (
+                  <Link href="/settings/grants" className="underline underline-offset-2">
+                    allow the assistant
+                  </Link>
+                  )
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       {turn.answer && (
         <p className="text-sm leading-relaxed whitespace-pre-wrap">
           {answerParts(turn.answer, known).map((part, i) =>
@@ -192,6 +214,7 @@ function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; 
         </p>
       )}
       {turn.status === 'stopped' && <p className="text-sm text-muted-foreground">Stopped.</p>}
+      {turn.tools.map((tool, i) => (tool.proposal ? <SendProposal key={i} proposal={tool.proposal} /> : null))}
       {turn.sources.length > 0 && (
         <div>
           <h3 className="mb-1 text-xs font-medium text-muted-foreground">Sources</h3>
