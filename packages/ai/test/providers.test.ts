@@ -66,7 +66,9 @@ describe('OpenRouter provider (stand-in)', () => {
 
   it('function calling: offers tools, reads streamed tool calls, and sends the results back by call id', async () => {
     standIn.toolCalls = (body) =>
-      body.messages.some((m) => m.role === 'tool') ? undefined : [{ name: 'search_graph', arguments: { query: 'boat trip' } }];
+      body.messages.some((m) => m.role === 'tool')
+        ? undefined
+        : [{ name: 'search_graph', arguments: { query: 'boat trip' } }];
     standIn.reply = () => 'Found it.';
     const tools = [{ name: 'search_graph', description: 'Search', parameters: { type: 'object', properties: {} } }];
     const first = await collect(

@@ -153,7 +153,14 @@ export function turnsOf(messages: readonly StoredTurnMessage[]): AiTurn[] {
   const turns: AiTurn[] = [];
   for (const message of messages) {
     if (message.role === 'user') {
-      turns.push({ id: turns.length + 1, question: message.content, sources: [], tools: [], answer: '', status: 'done' });
+      turns.push({
+        id: turns.length + 1,
+        question: message.content,
+        sources: [],
+        tools: [],
+        answer: '',
+        status: 'done',
+      });
       continue;
     }
     const turn = turns.at(-1);
@@ -178,7 +185,9 @@ export function toolWords(tool: AiToolReport, titleOf: (id: string) => string | 
   if (tool.name === 'search_graph') return `Searched your data (${tool.entityIds.length} found)`;
   if (tool.name === 'read_entity') {
     const title = titleOf(tool.entityIds[0] ?? '') || 'an item';
-    return tool.privacy === 'withheld' ? `Read “${title}”: withheld from the cloud model (sensitive)` : `Read “${title}”`;
+    return tool.privacy === 'withheld'
+      ? `Read “${title}”: withheld from the cloud model (sensitive)`
+      : `Read “${title}”`;
   }
   return 'Proposed a message for you to send';
 }

@@ -97,8 +97,7 @@ export function assistantRoutes(deps: { conversations: Conversations; drafts: Dr
           response: { 200: draftView, 404: errorBody, 502: errorBody },
         },
       },
-      async (request, reply) =>
-        deps.drafts.draft(await requireUser(request), request.body, abortOnClose(reply)),
+      async (request, reply) => deps.drafts.draft(await requireUser(request), request.body, abortOnClose(reply)),
     );
 
     app.get(

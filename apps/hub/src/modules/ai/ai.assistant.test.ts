@@ -27,8 +27,12 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
   let bob: SignedUpUser;
   const ids: Record<string, string> = {};
 
-  const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-    hub.app.inject({ method, url, headers: bearer(user), ...(payload ? { payload } : {}) });
+  const api = (
+    user: SignedUpUser,
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: object,
+  ) => hub.app.inject({ method, url, headers: bearer(user), ...(payload ? { payload } : {}) });
   const chat = async (user: SignedUpUser, payload: object) => {
     const response = await api(user, 'POST', '/api/v1/ai/chat', payload);
     expect(response.statusCode, response.body).toBe(200);
@@ -157,7 +161,12 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
       const followUp = await chat(alice, { question: 'When do I plant the tulips?', conversationId: id });
       expect(followUp.at(-1)).toMatchObject({ event: 'done', data: { route: 'local' } });
       // The local model saw the earlier answer; the cloud saw nothing of this conversation.
-      expect(ollama.chatBodies().at(-1)!.messages.some((m) => m.content === 'At pier nine.')).toBe(true);
+      expect(
+        ollama
+          .chatBodies()
+          .at(-1)!
+          .messages.some((m) => m.content === 'At pier nine.'),
+      ).toBe(true);
       expect(openrouter.requests.length).toBe(cloudBefore);
       expect(sentToCloud()).not.toContain(MESSAGE_CANARY);
       expect(sentToCloud()).not.toContain('pier nine');
@@ -201,7 +210,8 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
     type Body = { messages: Array<{ role: string; content: string | null; tool_call_id?: string }> };
     const toolResults = (b: Body) => b.messages.filter((m) => m.role === 'tool').map((m) => m.content ?? '');
     /** The model's side: these calls, one per round, then text. */
-    const plan = (...rounds: Array<{ name: string; arguments: Record<string, unknown> }>) =>
+    const plan =
+      (...rounds: Array<{ name: string; arguments: Record<string, unknown> }>) =>
       (b: Body) => {
         const next = rounds[toolResults(b).length];
         return next ? [next] : undefined;
@@ -266,7 +276,12 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
       expect(search!.entityIds).toContain(ids.adaNote);
       expect(read).toMatchObject({ name: 'read_entity', outcome: 'ok', entityIds: [ids.adaNote], privacy: 'sent' });
       const [added] = events(list, 'source');
-      expect(added).toMatchObject({ entityId: ids.adaNote, type: 'note', title: 'Ada and the engine', sensitive: false });
+      expect(added).toMatchObject({
+        entityId: ids.adaNote,
+        type: 'note',
+        title: 'Ada and the engine',
+        sensitive: false,
+      });
       expect(events(list, 'citation')).toContainEqual({ number: added!.number, entityId: ids.adaNote });
       const egress = (await api(alice, 'GET', '/api/v1/ai/egress?limit=200')).json().entries;
       expect(egress.length - egressBefore).toBe(3);
@@ -297,7 +312,12 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
         b.messages.some((m) => m.role === 'tool' && m.content.includes(MESSAGE_CANARY)) ? 'Pier nine.' : 'no';
       const list = await chat(alice, { question: 'Where is the sailboat moored?' });
       expect(events(list, 'tool')).toEqual([expect.objectContaining({ name: 'read_entity', privacy: 'sent' })]);
-      expect(list.filter((e) => e.event === 'delta').map((e) => e.data.text).join('')).toBe('Pier nine.');
+      expect(
+        list
+          .filter((e) => e.event === 'delta')
+          .map((e) => e.data.text)
+          .join(''),
+      ).toBe('Pier nine.');
       expect(list.at(-1)).toMatchObject({ event: 'done', data: { route: 'local' } });
       expect(sentToCloud()).not.toContain(MESSAGE_CANARY);
     });
@@ -361,9 +381,7 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
       expect(openrouter.requests.length).toBe(cloudBefore);
       expect(sentToCloud()).not.toContain(THREAD_CANARY);
       // A draft is only text: no message entity was made.
-      const thread = (
-        await api(alice, 'GET', `/api/v1/messages/threads/${encodeURIComponent(emailThreadId)}`)
-      ).json();
+      const thread = (await api(alice, 'GET', `/api/v1/messages/threads/${encodeURIComponent(emailThreadId)}`)).json();
       expect(thread.messages).toHaveLength(3);
     });
 
@@ -409,7 +427,9 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
     it('summarises the person from their graph, cites it, and serves the cached one while nothing changed', async () => {
       expect((await summary(alice, 'GET')).json()).toEqual({ summary: null, stale: false });
       openrouter.reply = (b) =>
-        b.messages[0]!.content.includes('Lunch with Ada') ? '- Lunch at the harbour café [2].\n- Notes on the engine [3].' : 'no';
+        b.messages[0]!.content.includes('Lunch with Ada')
+          ? '- Lunch at the harbour café [2].\n- Notes on the engine [3].'
+          : 'no';
       const made = await summary(alice, 'POST');
       expect(made.statusCode, made.body).toBe(200);
       expect(made.json()).toMatchObject({
@@ -433,7 +453,11 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
 
       const requests = openrouter.requests.length;
       const again = await summary(alice, 'POST');
-      expect(again.json()).toMatchObject({ cached: true, summary: made.json().summary, citations: made.json().citations });
+      expect(again.json()).toMatchObject({
+        cached: true,
+        summary: made.json().summary,
+        citations: made.json().citations,
+      });
       expect((await summary(alice, 'GET')).json()).toMatchObject({ stale: false, summary: { cached: true } });
       expect(openrouter.requests.length).toBe(requests);
     });
@@ -446,7 +470,10 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
       expect(edited.statusCode, edited.body).toBe(200);
       expect((await summary(alice, 'GET')).json()).toEqual({ summary: null, stale: true });
       openrouter.reply = (b) => (b.messages[0]!.content.includes('finished') ? 'She finished the notes [3].' : 'no');
-      expect((await summary(alice, 'POST')).json()).toMatchObject({ cached: false, summary: 'She finished the notes [3].' });
+      expect((await summary(alice, 'POST')).json()).toMatchObject({
+        cached: false,
+        summary: 'She finished the notes [3].',
+      });
 
       // A new linked item (a text from her: sensitive) changes it too, and now only the local model may read it.
       await create('adaText', { type: 'message', title: 'Text from Ada', body: `See you at lunch ${MESSAGE_CANARY}` });

@@ -39,7 +39,13 @@ export function createContext(deps: ContextDeps) {
       deps.defaultRegionOf(user.id),
     ]);
     return {
-      free: free.map((f) => ({ entityId: null, type: f.type, text: f.text, rule: f.rule, pii: detectPii(f.text, region) })),
+      free: free.map((f) => ({
+        entityId: null,
+        type: f.type,
+        text: f.text,
+        rule: f.rule,
+        pii: detectPii(f.text, region),
+      })),
       entities: entities.map((e) => {
         const text = `${e.title}\n${e.text}`;
         return {

@@ -175,11 +175,9 @@ export function createConversations(db: Database) {
 
     /** True when it existed (for this user) and is gone now. */
     async remove(user: AuthenticatedUser, id: string): Promise<boolean> {
-      const { rowCount } = await db.queryAsUser(
-        user.claims,
-        'DELETE FROM made_open.ai_conversations WHERE id = $1',
-        [id],
-      );
+      const { rowCount } = await db.queryAsUser(user.claims, 'DELETE FROM made_open.ai_conversations WHERE id = $1', [
+        id,
+      ]);
       return (rowCount ?? 0) > 0;
     },
   };

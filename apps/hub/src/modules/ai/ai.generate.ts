@@ -52,8 +52,7 @@ export interface GenerateRequest {
 }
 
 export type GenerateResult =
-  | { ok: true; text: string; done: ChatDone }
-  | { ok: false; error: { code: string; message: string } };
+  { ok: true; text: string; done: ChatDone } | { ok: false; error: { code: string; message: string } };
 
 export interface GenerateDeps {
   logger: Logger;
@@ -108,7 +107,9 @@ export function createGenerate(deps: GenerateDeps) {
     const provider = route.kind === 'local' ? providers.local! : providers.cloud!;
     const redactor = new Redactor();
     const redact = route.kind === 'cloud' && route.redact;
-    const messages = request.prompt(request.items.map((item) => (redact ? redactor.redact(item.text, item.pii) : item.text)));
+    const messages = request.prompt(
+      request.items.map((item) => (redact ? redactor.redact(item.text, item.pii) : item.text)),
+    );
     const restorer = redactor.restorer();
     const { signal } = request;
     let text = '';
@@ -129,7 +130,10 @@ export function createGenerate(deps: GenerateDeps) {
         if (!isSensitive(result.item)) return { text: (result.prefix ?? '') + result.content, privacy: 'sent' };
         if (result.item.rule.cloudRedacted) {
           classes.add('sensitive');
-          return { text: (result.prefix ?? '') + redactor.redact(result.item.text, result.item.pii), privacy: 'redacted' };
+          return {
+            text: (result.prefix ?? '') + redactor.redact(result.item.text, result.item.pii),
+            privacy: 'redacted',
+          };
         }
         return {
           text: `${result.prefix ?? ''}(withheld: this ${result.item.type} holds sensitive data, which only a local model may read)`,

@@ -170,7 +170,8 @@ export const draftInput = z.strictObject({
     .string()
     .min(1)
     .max(800)
-    .regex(/^(sms:|email:)[^\u0000]+$/, 'threadId is a message thread id (sms:… or email:…).'),
+    .regex(/^(sms:|email:)./, 'threadId is a message thread id (sms:… or email:…).')
+    .refine(noNul, 'threadId cannot contain NUL characters.'),
   instruction: z
     .string()
     .trim()

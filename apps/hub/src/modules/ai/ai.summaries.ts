@@ -148,7 +148,10 @@ export function createSummaries(deps: { db: Database; contextOf: ContextOf; gene
           {
             role: 'system',
             content: `${SYSTEM}\n\nSources:\n${passages
-              .map((p, i) => `[${p.number}] (${p.type}${p.occurredAt ? `, ${p.occurredAt.slice(0, 10)}` : ''}) ${texts[i]}`)
+              .map(
+                (p, i) =>
+                  `[${p.number}] (${p.type}${p.occurredAt ? `, ${p.occurredAt.slice(0, 10)}` : ''}) ${texts[i]}`,
+              )
               .join('\n\n')}`,
           },
           { role: 'user', content: 'Summarise my history with this person (source 1).' },
@@ -171,7 +174,15 @@ export function createSummaries(deps: { db: Database; contextOf: ContextOf; gene
            VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)
            ON CONFLICT (owner_id, person_id) DO UPDATE SET fingerprint = EXCLUDED.fingerprint,
              summary = EXCLUDED.summary, sources = EXCLUDED.sources, done = EXCLUDED.done, created_at = EXCLUDED.created_at`,
-          [user.id, personId, fingerprint, summary, JSON.stringify(sources), JSON.stringify({ ...result.done, citations }), createdAt],
+          [
+            user.id,
+            personId,
+            fingerprint,
+            summary,
+            JSON.stringify(sources),
+            JSON.stringify({ ...result.done, citations }),
+            createdAt,
+          ],
         );
       return { personId, summary, sources, citations, done: result.done, createdAt, cached: false };
     },

@@ -166,7 +166,10 @@ export function createToolRunner(deps: {
 }) {
   const principal = assistantPrincipal(deps.user.id);
 
-  async function invoke(name: string, input: unknown): Promise<{ ok: true; value: unknown } | { ok: false; report: ToolReport }> {
+  async function invoke(
+    name: string,
+    input: unknown,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; report: ToolReport }> {
     try {
       return { ok: true, value: await deps.actions.invoke(principal, name, input) };
     } catch (error) {
@@ -233,9 +236,8 @@ export function createToolRunner(deps: {
       };
       const title = entity.title ?? '';
       const body = (entity.body ?? '').slice(0, BODY_CHARS);
-      const [item] = (
-        await deps.contextOf(deps.user, [{ entityId: entity.id, type: entity.type, title, text: body }])
-      ).entities;
+      const [item] = (await deps.contextOf(deps.user, [{ entityId: entity.id, type: entity.type, title, text: body }]))
+        .entities;
       const occurredAt = entity.occurredAt ?? null;
       const number = deps.addSource({
         entityId: entity.id,

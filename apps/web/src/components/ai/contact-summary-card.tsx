@@ -13,12 +13,7 @@ export async function ContactSummaryCard({ personId, name }: { personId: string;
       </CardHeader>
       <CardContent>
         {cached.ok ? (
-          <ContactSummary
-            personId={personId}
-            name={name}
-            initial={cached.data.summary}
-            stale={cached.data.stale}
-          />
+          <ContactSummary personId={personId} name={name} initial={cached.data.summary} stale={cached.data.stale} />
         ) : (
           <p className="text-sm text-muted-foreground">{cached.error}</p>
         )}

@@ -113,10 +113,13 @@ function MadeBy({ done, at }: { done: AiDone; at: string }) {
   const redacted = redactedWords(done.redacted);
   return (
     <p className="flex items-center gap-1 text-xs text-muted-foreground">
-      {done.locality === 'local' ? <HardDrive className="size-3" aria-hidden /> : <Cloud className="size-3" aria-hidden />}
+      {done.locality === 'local' ? (
+        <HardDrive className="size-3" aria-hidden />
+      ) : (
+        <Cloud className="size-3" aria-hidden />
+      )}
       {done.locality === 'local' ? 'Local' : 'Cloud'} · {done.model}
-      {done.locality === 'cloud' && redacted ? ` · ${redacted} replaced before sending` : ''} ·{' '}
-      <LocalTime iso={at} />
+      {done.locality === 'cloud' && redacted ? ` · ${redacted} replaced before sending` : ''} · <LocalTime iso={at} />
     </p>
   );
 }

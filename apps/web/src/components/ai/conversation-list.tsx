@@ -37,10 +37,7 @@ export function ConversationList({
       ) : (
         <ul className="grid gap-1">
           {shown.map((c) => (
-            <li
-              key={c.id}
-              className={cn('flex items-center gap-1 rounded-md pr-1', c.id === current && 'bg-muted')}
-            >
+            <li key={c.id} className={cn('flex items-center gap-1 rounded-md pr-1', c.id === current && 'bg-muted')}>
               <Link
                 href={`/ai?c=${c.id}`}
                 aria-current={c.id === current ? 'page' : undefined}

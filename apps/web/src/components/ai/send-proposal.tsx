@@ -34,7 +34,8 @@ export function SendProposal({ proposal }: { proposal: Proposal }) {
     setError(result ? result.error : 'Could not reach the hub. Press Send again: it will not be sent twice.');
   }
 
-  if (state === 'dismissed') return <p className="text-sm text-muted-foreground">Proposal dismissed: nothing was sent.</p>;
+  if (state === 'dismissed')
+    return <p className="text-sm text-muted-foreground">Proposal dismissed: nothing was sent.</p>;
   if (state === 'sent')
     return (
       <p role="status" className="text-sm text-muted-foreground">
@@ -42,10 +43,14 @@ export function SendProposal({ proposal }: { proposal: Proposal }) {
       </p>
     );
   return (
-    <div role="group" className="grid gap-2 rounded-md border border-dashed border-border p-3" aria-label="Proposed message">
+    <div
+      role="group"
+      className="grid gap-2 rounded-md border border-dashed border-border p-3"
+      aria-label="Proposed message"
+    >
       <p className="text-sm">
-        <span className="font-medium">Proposed {proposal.channel === 'email' ? 'email' : 'text'}</span> to{' '}
-        {proposal.to}. Nothing is sent until you confirm.
+        <span className="font-medium">Proposed {proposal.channel === 'email' ? 'email' : 'text'}</span> to {proposal.to}
+        . Nothing is sent until you confirm.
       </p>
       <label htmlFor={id} className="sr-only">
         Proposed message to {proposal.to}

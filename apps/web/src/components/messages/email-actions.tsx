@@ -61,7 +61,9 @@ export function EmailActions({
         )}
         <DraftReplyButton
           threadId={threadId}
-          onDraft={(body, note) => setDraft({ kind: 'drafted', start: { to: sender, subject: re, replyTo, body }, note })}
+          onDraft={(body, note) =>
+            setDraft({ kind: 'drafted', start: { to: sender, subject: re, replyTo, body }, note })
+          }
         />
         <Button
           type="button"

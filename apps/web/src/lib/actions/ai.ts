@@ -72,7 +72,10 @@ export async function draftReplyAction(threadId: string, instruction?: string): 
 }
 
 /** A person's summary: the cached one while their data is unchanged, or a new one (`refresh`: always new). */
-export async function summariseContactAction(personId: string, refresh: boolean): Promise<ActionResult<ContactSummary>> {
+export async function summariseContactAction(
+  personId: string,
+  refresh: boolean,
+): Promise<ActionResult<ContactSummary>> {
   if (!IdSchema.safeParse(personId).success) return { ok: false, error: 'Not a contact.' };
   return attempt(() => summariseContact(personId, refresh === true));
 }
