@@ -29,11 +29,7 @@ export default async function AiPage({
       <div className="lg:col-span-2">
         <PageHeader {...AI_HEADER} />
       </div>
-      <aside className="order-last lg:order-first">
-        <h2 className="mb-2 text-sm font-medium text-muted-foreground">Conversations</h2>
-        {list.ok ? <ConversationList conversations={list.data} current={id} /> : <Problem message={list.error} />}
-      </aside>
-      <div className="min-w-0">
+      <div className="min-w-0 lg:col-start-2 lg:row-start-2">
         {open && !open.ok ? (
           <Problem message={open.error} />
         ) : (
@@ -41,6 +37,11 @@ export default async function AiPage({
           <AiChat key={id ?? 'new'} conversationId={id} initialTurns={open?.ok ? turnsOf(open.data.messages) : []} />
         )}
       </div>
+      {/* Phones: the chat first, the list below it; wider screens: the list beside it. */}
+      <aside className="lg:col-start-1 lg:row-start-2">
+        <h2 className="mb-2 text-sm font-medium text-muted-foreground">Conversations</h2>
+        {list.ok ? <ConversationList conversations={list.data} current={id} /> : <Problem message={list.error} />}
+      </aside>
     </div>
   );
 }
