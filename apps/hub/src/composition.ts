@@ -2,7 +2,7 @@ import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Embedder } from '@made-open/ai';
-import { aiMigrations, createAiModule } from './modules/ai/index.ts';
+import { aiMigrations, createAiModule, graphSearchAction } from './modules/ai/index.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import {
   connectorConnections,
@@ -189,7 +189,12 @@ export async function composeHub(
     pluginStorage,
     http: { client: outbound },
     // Actions other modules offer (their services are built above).
-    extraActions: [messagesSendAction(messages.service), messagesSendEmailAction(messages.service)],
+    // graph.search reads the search module's engine, made below (it is called only per request).
+    extraActions: [
+      messagesSendAction(messages.service),
+      messagesSendEmailAction(messages.service),
+      graphSearchAction(() => search.engine),
+    ],
   });
   const plugins = createPluginsModule({
     db,
@@ -287,6 +292,8 @@ export async function composeHub(
     defaultRegionOf: (userId) => db.asSystem((tx) => auth.settings.defaultRegionOf(tx, userId)),
     jobs,
     events,
+    threads: messages.threads,
+    actions: actions.service,
     ...(options.offlineEmbedder ? { offlineEmbedder: options.offlineEmbedder } : {}),
   });
   // Rules (issue 14): automations over every event type, run through the actions as the principal `rule`.

@@ -1,6 +1,6 @@
 import { Ollama } from 'ollama/browser';
 import { AiProviderError, messageFor, type AiErrorKind } from './errors.ts';
-import type { AiProvider, ChatEvent, ChatRequest, ModelInfo } from './types.ts';
+import type { AiProvider, ChatEvent, ChatRequest, ModelInfo, ToolCall } from './types.ts';
 
 /** Where Ollama listens by default; the wallet's address or OLLAMA_URL replaces it. */
 export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434';
@@ -67,7 +67,22 @@ export function createOllamaProvider(config: OllamaConfig = {}): AiProvider {
       try {
         const stream = await client.chat({
           model: request.model,
-          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          messages: request.messages.map((m) => ({
+            role: m.role,
+            content: m.content,
+            ...(m.toolCalls?.length
+              ? { tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) }
+              : {}),
+            ...(m.role === 'tool' && m.toolName ? { tool_name: m.toolName } : {}),
+          })),
+          ...(request.tools?.length
+            ? {
+                tools: request.tools.map((t) => ({
+                  type: 'function',
+                  function: { name: t.name, description: t.description, parameters: t.parameters as never },
+                })),
+              }
+            : {}),
           stream: true,
           ...(config.keepAlive ? { keep_alive: config.keepAlive } : {}),
           options: {
@@ -75,9 +90,18 @@ export function createOllamaProvider(config: OllamaConfig = {}): AiProvider {
             ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
           },
         });
+        const calls: ToolCall[] = [];
         for await (const part of stream) {
           if (part.message?.content) yield { type: 'delta', text: part.message.content };
+          // Ollama sends a tool call whole, with its arguments as an object.
+          for (const call of part.message?.tool_calls ?? [])
+            calls.push({
+              id: `call_${calls.length}`,
+              name: call.function.name,
+              arguments: (call.function.arguments ?? {}) as Record<string, unknown>,
+            });
           if (part.done) {
+            if (calls.length > 0) yield { type: 'tool_calls', calls: [...calls] };
             const prompt = part.prompt_eval_count ?? 0;
             const completion = part.eval_count ?? 0;
             yield {

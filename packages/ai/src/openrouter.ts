@@ -1,6 +1,6 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { AiProviderError, messageFor, type AiErrorKind } from './errors.ts';
-import type { AiProvider, ChatEvent, ChatRequest, ModelInfo } from './types.ts';
+import type { AiProvider, ChatEvent, ChatMessage, ChatRequest, ModelInfo } from './types.ts';
 
 /** OpenRouter's real address; OPENROUTER_URL (the operator's) or a test stand-in replaces it. */
 export const OPENROUTER_DEFAULT_URL = 'https://openrouter.ai/api/v1';
@@ -92,6 +92,32 @@ interface OpenRouterModel {
   pricing?: { prompt?: string; completion?: string };
 }
 
+/** A tool call's arguments: the model's JSON object, or {} when it wrote something else. */
+function parseArguments(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text || '{}');
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A message in the OpenAI shape: tool requests on the assistant turn, tool results by call id. */
+function openAiMessage(m: ChatMessage) {
+  if (m.role === 'tool') return { role: 'tool' as const, tool_call_id: m.toolCallId ?? '', content: m.content };
+  if (m.role === 'assistant' && m.toolCalls?.length)
+    return {
+      role: 'assistant' as const,
+      content: m.content,
+      tool_calls: m.toolCalls.map((c) => ({
+        id: c.id,
+        type: 'function' as const,
+        function: { name: c.name, arguments: JSON.stringify(c.arguments) },
+      })),
+    };
+  return { role: m.role as 'system' | 'user' | 'assistant', content: m.content };
+}
+
 /** The OpenRouter provider over the `openai` 6.x client (Node 20; 7.x needs Node 22). */
 export function createOpenRouterProvider(config: OpenRouterConfig): AiProvider {
   const client = new OpenAI({
@@ -113,7 +139,15 @@ export function createOpenRouterProvider(config: OpenRouterConfig): AiProvider {
         // `provider` and usage.cost are OpenRouter's additions to the OpenAI shape.
         const body = {
           model: request.model,
-          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          messages: request.messages.map(openAiMessage),
+          ...(request.tools?.length
+            ? {
+                tools: request.tools.map((t) => ({
+                  type: 'function' as const,
+                  function: { name: t.name, description: t.description, parameters: t.parameters },
+                })),
+              }
+            : {}),
           stream: true as const,
           stream_options: { include_usage: true },
           ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),
@@ -127,12 +161,21 @@ export function createOpenRouterProvider(config: OpenRouterConfig): AiProvider {
       let model = request.model;
       let finishReason: string | null = null;
       let usage: OpenRouterUsage | undefined;
+      // Tool calls stream in pieces by index: the id and name first, the arguments' JSON in parts.
+      const calls = new Map<number, { id: string; name: string; args: string }>();
       try {
         for await (const chunk of stream) {
           if (chunk.model) model = chunk.model;
           const choice = chunk.choices[0];
           const text = choice?.delta?.content;
           if (text) yield { type: 'delta', text };
+          for (const part of choice?.delta?.tool_calls ?? []) {
+            const call = calls.get(part.index) ?? { id: '', name: '', args: '' };
+            if (part.id) call.id = part.id;
+            if (part.function?.name) call.name += part.function.name;
+            if (part.function?.arguments) call.args += part.function.arguments;
+            calls.set(part.index, call);
+          }
           if (choice?.finish_reason) finishReason = choice.finish_reason;
           if (chunk.usage) usage = chunk.usage as OpenRouterUsage;
         }
@@ -140,6 +183,13 @@ export function createOpenRouterProvider(config: OpenRouterConfig): AiProvider {
         throw openRouterError(error, request.model);
       }
       if (request.signal?.aborted) throw openRouterError(new APIUserAbortError(), request.model);
+      if (calls.size > 0)
+        yield {
+          type: 'tool_calls',
+          calls: [...calls.entries()]
+            .sort(([a], [b]) => a - b)
+            .map(([index, c]) => ({ id: c.id || `call_${index}`, name: c.name, arguments: parseArguments(c.args) })),
+        };
       yield {
         type: 'done',
         model,

@@ -1,10 +1,29 @@
 /** What every model provider offers the hub: chat streaming, its model list, optionally embeddings. */
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+/** A function the model asked the hub to run. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/** A function offered to the model (JSON Schema parameters). */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
 
 export interface ChatMessage {
   role: ChatRole;
   content: string;
+  /** An assistant turn that asked for tools. */
+  toolCalls?: readonly ToolCall[];
+  /** A tool result: the call it answers (and the tool's name, which Ollama wants). */
+  toolCallId?: string;
+  toolName?: string;
 }
 
 export interface ChatRequest {
@@ -14,6 +33,8 @@ export interface ChatRequest {
   signal?: AbortSignal;
   maxTokens?: number;
   temperature?: number;
+  /** Functions the model may ask for; the answer then ends with a `tool_calls` event. */
+  tools?: readonly ToolSpec[];
 }
 
 /** Tokens and money one request cost; cost is null where the provider does not say (Ollama: 0). */
@@ -26,7 +47,9 @@ export interface Usage {
 }
 
 export type ChatEvent =
-  { type: 'delta'; text: string } | { type: 'done'; model: string; finishReason: string | null; usage: Usage };
+  | { type: 'delta'; text: string }
+  | { type: 'tool_calls'; calls: ToolCall[] }
+  | { type: 'done'; model: string; finishReason: string | null; usage: Usage };
 
 export interface ModelInfo {
   id: string;

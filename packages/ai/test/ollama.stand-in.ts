@@ -13,6 +13,8 @@ export const installedModels = ['llama3.2:3b', 'nomic-embed-text:latest', 'test/
 
 export interface OllamaStandIn extends StandInServer {
   reply: (body: { messages: Array<{ role: string; content: string }> }) => string;
+  /** Tool calls to ask for instead of text (when it returns some): the model's side of function calling. */
+  toolCalls?: (body: OllamaChatBody) => Array<{ name: string; arguments: Record<string, unknown> }> | undefined;
   /** Milliseconds between streamed pieces (default 2); the e2e run slows it so Stop has time to act. */
   paceMs?: number;
   chatBodies(): Array<{ model: string; messages: Array<{ role: string; content: string }> }>;
@@ -23,6 +25,13 @@ function vector(text: string): number[] {
   for (let i = 0; i < text.length; i++) v[i % 8]! += text.charCodeAt(i) / 1000;
   return v;
 }
+
+/** A chat request as the stand-in reads it (tool calls and results included). */
+export type OllamaChatBody = {
+  model: string;
+  messages: Array<{ role: string; content: string; tool_name?: string; tool_calls?: unknown[] }>;
+  tools?: Array<{ type: string; function: { name: string; description: string; parameters: unknown } }>;
+};
 
 export async function startOllamaStandIn(): Promise<OllamaStandIn> {
   const standIn = {} as OllamaStandIn;
@@ -68,6 +77,17 @@ export async function startOllamaStandIn(): Promise<OllamaStandIn> {
         res.write(line(`word${i} `));
         await sleep(100);
       }
+      return void res.end();
+    }
+    const wanted = standIn.toolCalls?.(body as OllamaChatBody);
+    if (wanted?.length) {
+      // Ollama sends tool calls whole, arguments as an object, in one message before `done`.
+      res.write(
+        `${JSON.stringify({ model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '', tool_calls: wanted.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) }, done: false })}\n`,
+      );
+      res.write(
+        `${JSON.stringify({ model: body.model, created_at: new Date().toISOString(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 20, eval_count: 5 })}\n`,
+      );
       return void res.end();
     }
     const text = standIn.reply({ messages: body.messages ?? [] });

@@ -40,6 +40,11 @@ export interface OpenRouterStandIn extends StandInServer {
   }>;
   /** What the next answers say; by default they cite the first source. */
   reply: (body: { messages: Array<{ role: string; content: string }> }) => string;
+  /**
+   * Tool calls to ask for instead of text (when it returns some): the model's side of
+   * function calling. The request's `tools` and `tool` messages are in the body.
+   */
+  toolCalls?: (body: ChatBody) => Array<{ name: string; arguments: Record<string, unknown> }> | undefined;
   /** Milliseconds between streamed pieces (default 2); the e2e run slows it so Stop has time to act. */
   paceMs?: number;
 }
@@ -49,6 +54,13 @@ function pieces(text: string): string[] {
   for (let i = 0; i < text.length; i += 7) out.push(text.slice(i, i + 7));
   return out;
 }
+
+/** A chat request as the stand-in reads it (tool calls and results included). */
+export type ChatBody = {
+  model: string;
+  messages: Array<{ role: string; content: string | null; tool_call_id?: string; tool_calls?: unknown[] }>;
+  tools?: Array<{ type: string; function: { name: string; description: string; parameters: unknown } }>;
+};
 
 export async function startOpenRouterStandIn(): Promise<OpenRouterStandIn> {
   const standIn = {} as OpenRouterStandIn;
@@ -92,6 +104,30 @@ export async function startOpenRouterStandIn(): Promise<OpenRouterStandIn> {
         if (i % 5 === 0) res.write(': OPENROUTER PROCESSING\n\n');
         await sleep(100);
       }
+      return void res.end();
+    }
+    const wanted = standIn.toolCalls?.(body as ChatBody);
+    if (wanted?.length) {
+      // As OpenAI streams them: id and name first, the arguments' JSON split over chunks.
+      wanted.forEach((call, index) => {
+        const args = JSON.stringify(call.arguments);
+        res.write(
+          chunk({
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { index, id: `call_${index}`, type: 'function', function: { name: call.name, arguments: '' } },
+            ],
+          }),
+        );
+        for (let i = 0; i < args.length; i += 8)
+          res.write(chunk({ tool_calls: [{ index, function: { arguments: args.slice(i, i + 8) } }] }));
+      });
+      res.write(chunk({}, 'tool_calls'));
+      res.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: body.model, provider: 'StandIn', choices: [], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: 0.00001 } })}\n\n`,
+      );
+      res.write('data: [DONE]\n\n');
       return void res.end();
     }
     const text = standIn.reply(body);

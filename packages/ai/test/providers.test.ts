@@ -20,11 +20,13 @@ const attribution = { referer: 'https://made-open.test', title: 'Made Open' };
 async function collect(stream: AsyncIterable<ChatEvent>) {
   let text = '';
   let done: Extract<ChatEvent, { type: 'done' }> | undefined;
+  const calls: Extract<ChatEvent, { type: 'tool_calls' }>['calls'] = [];
   for await (const event of stream) {
     if (event.type === 'delta') text += event.text;
+    else if (event.type === 'tool_calls') calls.push(...event.calls);
     else done = event;
   }
-  return { text, done };
+  return { text, done, calls };
 }
 
 async function failure(promise: Promise<unknown>): Promise<AiProviderError> {
@@ -60,6 +62,37 @@ describe('OpenRouter provider (stand-in)', () => {
     const body = JSON.parse(request.body);
     expect(body.provider).toEqual({ data_collection: 'deny', zdr: true });
     expect(body.stream).toBe(true);
+  });
+
+  it('function calling: offers tools, reads streamed tool calls, and sends the results back by call id', async () => {
+    standIn.toolCalls = (body) =>
+      body.messages.some((m) => m.role === 'tool')
+        ? undefined
+        : [{ name: 'search_graph', arguments: { query: 'boat trip' } }];
+    standIn.reply = () => 'Found it.';
+    const tools = [{ name: 'search_graph', description: 'Search', parameters: { type: 'object', properties: {} } }];
+    const first = await collect(
+      provider.chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'boat?' }], tools }),
+    );
+    expect(first.calls).toEqual([{ id: 'call_0', name: 'search_graph', arguments: { query: 'boat trip' } }]);
+    expect(first.done).toMatchObject({ finishReason: 'tool_calls' });
+    expect(JSON.parse(standIn.requests.at(-1)!.body).tools[0].function.name).toBe('search_graph');
+    const second = await collect(
+      provider.chat({
+        model: 'openai/gpt-4o-mini',
+        tools,
+        messages: [
+          { role: 'user', content: 'boat?' },
+          { role: 'assistant', content: '', toolCalls: first.calls },
+          { role: 'tool', content: '{"hits":[]}', toolCallId: 'call_0', toolName: 'search_graph' },
+        ],
+      }),
+    );
+    expect(second.text).toBe('Found it.');
+    const sent = JSON.parse(standIn.requests.at(-1)!.body).messages;
+    expect(sent[1].tool_calls[0]).toMatchObject({ id: 'call_0', function: { name: 'search_graph' } });
+    expect(sent[2]).toEqual({ role: 'tool', tool_call_id: 'call_0', content: '{"hits":[]}' });
+    standIn.toolCalls = undefined;
   });
 
   it('lists models with prices', async () => {
@@ -165,6 +198,34 @@ describe('Ollama provider (stand-in)', () => {
       finishReason: 'stop',
       usage: { promptTokens: 42, completionTokens: 12, costUsd: 0 },
     });
+  });
+
+  it('function calling: offers tools, reads tool calls, and sends the results back', async () => {
+    standIn.toolCalls = (body) =>
+      body.messages.some((m) => m.role === 'tool') ? undefined : [{ name: 'read_entity', arguments: { id: 'x' } }];
+    standIn.reply = () => 'Read it.';
+    const tools = [{ name: 'read_entity', description: 'Read', parameters: { type: 'object', properties: {} } }];
+    const first = await collect(
+      provider.chat({ model: 'llama3.2:3b', messages: [{ role: 'user', content: 'who?' }], tools }),
+    );
+    expect(first.calls).toEqual([{ id: 'call_0', name: 'read_entity', arguments: { id: 'x' } }]);
+    const second = await collect(
+      provider.chat({
+        model: 'llama3.2:3b',
+        tools,
+        messages: [
+          { role: 'user', content: 'who?' },
+          { role: 'assistant', content: '', toolCalls: first.calls },
+          { role: 'tool', content: '{}', toolCallId: 'call_0', toolName: 'read_entity' },
+        ],
+      }),
+    );
+    expect(second.text).toBe('Read it.');
+    const sent = JSON.parse(standIn.requests.at(-1)!.body);
+    expect(sent.tools[0].function.name).toBe('read_entity');
+    expect(sent.messages[1].tool_calls[0].function).toEqual({ name: 'read_entity', arguments: { id: 'x' } });
+    expect(sent.messages[2]).toMatchObject({ role: 'tool', content: '{}', tool_name: 'read_entity' });
+    standIn.toolCalls = undefined;
   });
 
   it('lists installed models and embeds', async () => {

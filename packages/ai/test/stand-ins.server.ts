@@ -7,14 +7,18 @@ import { startOpenRouterStandIn } from './openrouter.stand-in.ts';
  * (the hub's OPENROUTER_URL and OLLAMA_URL), then serves until killed.
  *
  * Answers: they cite source 1 and repeat the first line of that source; a question containing
- * "long story" gets a long answer (a few seconds of streaming, for the Stop button).
+ * "long story" gets a long answer (a few seconds of streaming, for the Stop button); a request
+ * to draft a reply gets a short reply text.
  */
 type Body = { messages: Array<{ role: string; content: string }> };
 
 function answer(where: string) {
   return (body: Body) => {
     const question = body.messages.at(-1)?.content ?? '';
-    const first = /\[1\] \([^)]*\) ([^\n]*)/.exec(body.messages[0]?.content ?? '')?.[1];
+    const system = body.messages[0]?.content ?? '';
+    // "Draft a reply" (apps/hub modules/ai/ai.drafts.ts): a reply's text, nothing else.
+    if (system.startsWith('You draft a reply')) return `${where}: Saturday at ten works for me, see you at the pier.`;
+    const first = /\[1\] \([^)]*\) ([^\n]*)/.exec(system)?.[1];
     if (/long story/i.test(question)) return `${where}: ${'and then it went on '.repeat(600)}[1]`;
     return first ? `${where}: this is about "${first}" [1].` : `${where}: your data says nothing about that.`;
   };
@@ -24,6 +28,14 @@ const openrouter = await startOpenRouterStandIn();
 openrouter.reply = answer('From the cloud stand-in');
 // A long answer streams for about a minute, so a loaded machine cannot finish it before Stop.
 openrouter.paceMs = 30;
+// "text the gardener": the model proposes a send (the hub shows it; the user confirms or dismisses).
+openrouter.toolCalls = (body) => {
+  const question = body.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+  if (!/text the gardener/i.test(question) || body.messages.some((m) => m.role === 'tool')) return undefined;
+  return [
+    { name: 'propose_send', arguments: { to: '+14155550123', body: 'The tulips go in next week.', channel: 'sms' } },
+  ];
+};
 const ollama = await startOllamaStandIn();
 ollama.reply = answer('From the local stand-in');
 ollama.paceMs = 30;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerParts, entityHref, redactedWords, takeSseEvents } from './ai';
+import { answerParts, entityHref, redactedWords, takeSseEvents, toolWords, turnsOf } from './ai';
 
 describe('AI chat stream helpers', () => {
   it('takes complete SSE events and keeps a partial one for the next chunk', () => {
@@ -29,5 +29,51 @@ describe('AI chat stream helpers', () => {
     expect(redactedWords({})).toBe('');
     expect(entityHref({ entityId: 'n1', type: 'note' })).toBe('/notes/n1');
     expect(entityHref({ entityId: 'p1', type: 'person' })).toBe('/contacts/p1');
+  });
+});
+
+describe('stored conversations and tools', () => {
+  const source = { number: 1, entityId: 'n1', type: 'note', title: 'Garden', occurredAt: null, sensitive: false };
+  const done = {
+    route: 'cloud' as const,
+    locality: 'cloud' as const,
+    provider: 'openrouter',
+    model: 'm',
+    redacted: {},
+    usage: null,
+    notice: null,
+  };
+
+  it('reads the conversation, source and tool events', () => {
+    const text = [
+      'event: conversation\ndata: {"id":"c1","title":"Tulips?"}',
+      `event: source\ndata: ${JSON.stringify(source)}`,
+      'event: tool\ndata: {"name":"read_entity","outcome":"ok","message":null,"entityIds":["n1"],"privacy":"withheld"}',
+      '',
+    ].join('\n\n');
+    const { events } = takeSseEvents(text);
+    expect(events.map((e) => e.event)).toEqual(['conversation', 'source', 'tool']);
+    const tool = events[2] as Extract<(typeof events)[number], { event: 'tool' }>;
+    expect(toolWords(tool.tool, () => 'Garden')).toBe('Read “Garden”: withheld from the cloud model (sensitive)');
+  });
+
+  it('pairs stored questions with their answers, and keeps how an answer ended', () => {
+    const turns = turnsOf([
+      { role: 'user', content: 'Tulips?', sources: [], tools: [], done: null, error: null },
+      { role: 'assistant', content: 'October [1].', sources: [source], tools: [], done, error: null },
+      { role: 'user', content: 'Again?', sources: [], tools: [], done: null, error: null },
+      {
+        role: 'assistant',
+        content: 'Oct',
+        sources: [],
+        tools: [],
+        done: null,
+        error: { code: 'cancelled', message: 'Stopped.' },
+      },
+    ]);
+    expect(turns).toMatchObject([
+      { question: 'Tulips?', answer: 'October [1].', sources: [source], status: 'done', done },
+      { question: 'Again?', answer: 'Oct', status: 'stopped' },
+    ]);
   });
 });

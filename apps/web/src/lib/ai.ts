@@ -29,7 +29,23 @@ export const DoneSchema = z.object({
 });
 export type AiDone = z.infer<typeof DoneSchema>;
 
+/** A tool the assistant called (reads through the hub's actions as the principal "ai"; sends only proposed). */
+export const ToolReportSchema = z.object({
+  name: z.string(),
+  outcome: z.enum(['ok', 'denied', 'invalid', 'not_found', 'failed', 'proposed']),
+  message: z.string().nullable(),
+  entityIds: z.array(z.string()),
+  privacy: z.enum(['sent', 'redacted', 'withheld']).optional(),
+  proposal: z
+    .object({ to: z.string(), body: z.string(), channel: z.enum(['sms', 'email']), subject: z.string().optional() })
+    .optional(),
+});
+export type AiToolReport = z.infer<typeof ToolReportSchema>;
+
 export type AiStreamEvent =
+  | { event: 'conversation'; id: string; title: string }
+  | { event: 'source'; source: AiSource }
+  | { event: 'tool'; tool: AiToolReport }
   | { event: 'sources'; sources: AiSource[] }
   | { event: 'delta'; text: string }
   | { event: 'citation'; number: number; entityId: string }
@@ -50,7 +66,10 @@ export function takeSseEvents(buffer: string): { events: AiStreamEvent[]; rest: 
     }
     if (!name || data.length === 0) continue;
     const json = JSON.parse(data.join('\n')) as Record<string, unknown>;
-    if (name === 'sources') events.push({ event: 'sources', sources: z.array(SourceSchema).parse(json.sources) });
+    if (name === 'conversation') events.push({ event: 'conversation', id: String(json.id), title: String(json.title) });
+    else if (name === 'source') events.push({ event: 'source', source: SourceSchema.parse(json) });
+    else if (name === 'tool') events.push({ event: 'tool', tool: ToolReportSchema.parse(json) });
+    else if (name === 'sources') events.push({ event: 'sources', sources: z.array(SourceSchema).parse(json.sources) });
     else if (name === 'delta') events.push({ event: 'delta', text: String(json.text ?? '') });
     else if (name === 'citation')
       events.push({ event: 'citation', number: Number(json.number), entityId: String(json.entityId) });
@@ -106,4 +125,69 @@ export function redactedWords(redacted: Record<string, number>): string {
     .map(([kind, n]) => `${n} ${kindWords[kind]?.[n === 1 ? 0 : 1] ?? kind}`);
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** One question and its answer, as the chat shows it (streamed now, or read back from a stored conversation). */
+export interface AiTurn {
+  id: number;
+  question: string;
+  sources: AiSource[];
+  tools: AiToolReport[];
+  answer: string;
+  status: 'streaming' | 'done' | 'stopped' | 'error';
+  done?: AiDone;
+  error?: string;
+}
+
+interface StoredTurnMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  sources: AiSource[];
+  tools: AiToolReport[];
+  done: AiDone | null;
+  error: { code: string; message: string } | null;
+}
+
+/** A stored conversation's messages as turns (a question, then its answer). */
+export function turnsOf(messages: readonly StoredTurnMessage[]): AiTurn[] {
+  const turns: AiTurn[] = [];
+  for (const message of messages) {
+    if (message.role === 'user') {
+      turns.push({
+        id: turns.length + 1,
+        question: message.content,
+        sources: [],
+        tools: [],
+        answer: '',
+        status: 'done',
+      });
+      continue;
+    }
+    const turn = turns.at(-1);
+    if (!turn) continue;
+    turn.sources = message.sources;
+    turn.tools = message.tools;
+    turn.answer = message.content;
+    if (message.done) turn.done = message.done;
+    if (message.error?.code === 'cancelled') turn.status = 'stopped';
+    else if (message.error) {
+      turn.status = 'error';
+      turn.error = message.error.message;
+    }
+  }
+  return turns;
+}
+
+/** One line per tool call: what the assistant did, in words. */
+export function toolWords(tool: AiToolReport, titleOf: (id: string) => string | undefined): string {
+  if (tool.outcome === 'denied') return `Not allowed to ${tool.name === 'search_graph' ? 'search' : 'read'} your data`;
+  if (tool.outcome !== 'ok' && tool.outcome !== 'proposed') return `A ${tool.name.replace('_', ' ')} did not work`;
+  if (tool.name === 'search_graph') return `Searched your data (${tool.entityIds.length} found)`;
+  if (tool.name === 'read_entity') {
+    const title = titleOf(tool.entityIds[0] ?? '') || 'an item';
+    return tool.privacy === 'withheld'
+      ? `Read “${title}”: withheld from the cloud model (sensitive)`
+      : `Read “${title}”`;
+  }
+  return 'Proposed a message for you to send';
 }

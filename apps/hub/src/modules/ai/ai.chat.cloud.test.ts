@@ -31,7 +31,10 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     const response = await api(user, 'POST', '/api/v1/ai/chat', payload);
     expect(response.statusCode, response.body).toBe(200);
     expect(response.headers['content-type']).toMatch(/text\/event-stream/);
-    return parseSse(response.body);
+    // Every answer joins a stored conversation, named first (ai.conversations.test.ts covers them).
+    const [conversation, ...rest] = parseSse(response.body);
+    expect(conversation).toMatchObject({ event: 'conversation', data: { id: expect.any(String) } });
+    return rest;
   };
   const everythingSentToCloud = () =>
     openrouter.requests.map((r) => `${JSON.stringify(r.headers)}${r.body}`).join('\n');

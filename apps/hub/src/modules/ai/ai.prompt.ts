@@ -16,7 +16,14 @@ const SYSTEM = [
   'Text like ⟦EMAIL_1⟧ stands for hidden personal data: repeat such placeholders exactly as written when you need them.',
 ].join(' ');
 
-export function buildMessages(question: string, sources: readonly PromptSource[]): ChatMessage[] {
+/** Earlier turns of a stored conversation, oldest first (already redacted for the cloud path). */
+export type PromptTurn = { role: 'user' | 'assistant'; content: string };
+
+export function buildMessages(
+  question: string,
+  sources: readonly PromptSource[],
+  history: readonly PromptTurn[] = [],
+): ChatMessage[] {
   const listed = sources.length
     ? sources
         .map((s) => `[${s.number}] (${s.type}${s.date ? `, ${s.date.slice(0, 10)}` : ''}) ${s.title}\n${s.text}`.trim())
@@ -24,6 +31,8 @@ export function buildMessages(question: string, sources: readonly PromptSource[]
     : '(no sources were found)';
   return [
     { role: 'system', content: `${SYSTEM}\n\nSources:\n${listed}` },
+    // Earlier answers cite the sources of their own turn: their [n] do not name today's.
+    ...history.map((turn) => ({ role: turn.role, content: turn.content })),
     { role: 'user', content: question },
   ];
 }

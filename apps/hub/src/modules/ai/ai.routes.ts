@@ -6,6 +6,7 @@ import { NotFoundError } from '../../platform/errors.ts';
 import { requireUser } from '../../platform/http/authentication.ts';
 import type { Chat, ChatStreamEvent } from './ai.chat.ts';
 import type { ClassesService, ContactClassesService } from './ai.classes.ts';
+import type { Conversations } from './ai.conversations.ts';
 import type { EgressLog } from './ai.egress.ts';
 import type { Providers } from './ai.providers.ts';
 import {
@@ -37,6 +38,7 @@ async function statusOf(provider: AiProvider | null, problem?: string) {
 
 export function aiRoutes(deps: {
   chat: Chat;
+  conversations: Pick<Conversations, 'recent'>;
   classes: ClassesService;
   contactClasses: ContactClassesService;
   egress: EgressLog;
@@ -52,13 +54,17 @@ export function aiRoutes(deps: {
           tags: ['ai'],
           summary: 'Ask about your own data: a Server-Sent Events stream of sources, text, citations and a final event',
           description:
-            'Events: `sources` {sources:[{number, entityId, type, title, occurredAt, sensitive}]}, `delta` {text}, `citation` {number, entityId}, then `done` {route, locality, provider, model, redacted, usage, notice} or `error` {code, message}. Closing the connection stops the model. Sensitive context goes only to a local model (see modules/ai/README.md).',
+            'Events: `conversation` {id, title} (the stored conversation this turn joins; pass `conversationId` to continue one), `sources` {sources:[{number, entityId, type, title, occurredAt, sensitive}]}, `delta` {text}, `citation` {number, entityId}, then `done` {route, locality, provider, model, redacted, usage, notice} or `error` {code, message}. Closing the connection stops the model. Sensitive context goes only to a local model (see modules/ai/README.md).',
           body: chatInput,
-          response: { 400: errorBody },
+          response: { 400: errorBody, 404: errorBody },
         },
       },
       async (request, reply) => {
         const user = await requireUser(request);
+        // Checked before the stream starts, so an unknown (or another user's) conversation is a plain 404.
+        const { conversationId } = request.body;
+        if (conversationId && !(await deps.conversations.recent(user, conversationId, 0)))
+          throw new NotFoundError('conversation');
         const controller = new AbortController();
         reply.hijack();
         const raw = reply.raw;

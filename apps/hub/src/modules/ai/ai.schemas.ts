@@ -19,6 +19,8 @@ export const chatInput = z.strictObject({
     .min(1, 'Ask a question.')
     .max(2_000, 'A question is at most 2,000 characters.')
     .refine(noNul, 'The question cannot contain NUL characters.'),
+  /** Continue this stored conversation; without it a new one starts. */
+  conversationId: z.uuid('conversationId is the id of one of your conversations.').optional(),
   /** An OpenRouter model id; default openai/gpt-4o-mini. */
   cloudModel: modelId.optional(),
   /** An installed Ollama model; default the first installed chat model. */
@@ -88,4 +90,115 @@ export const contactClass = z.object({
 
 export const contactParams = z.strictObject({
   personId: z.uuid('personId is the id of one of your contacts.'),
+});
+
+export const conversationParams = z.strictObject({
+  conversationId: z.uuid('conversationId is the id of one of your conversations.'),
+});
+
+export const conversationsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const conversationView = z.object({
+  id: z.string(),
+  title: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const storedSource = z.object({
+  number: z.number(),
+  entityId: z.string(),
+  type: z.string(),
+  title: z.string(),
+  occurredAt: z.string().nullable(),
+  sensitive: z.boolean(),
+});
+const citation = z.object({ number: z.number(), entityId: z.string() });
+
+export const doneView = z.object({
+  route: z.enum(['local', 'cloud', 'none', 'needs_local']),
+  locality: z.enum(['local', 'cloud']).nullable(),
+  provider: z.enum(['openrouter', 'ollama']).nullable(),
+  model: z.string().nullable(),
+  redacted: z.record(z.string(), z.number()),
+  usage: z
+    .object({
+      promptTokens: z.number(),
+      completionTokens: z.number(),
+      totalTokens: z.number(),
+      costUsd: z.number().nullable(),
+    })
+    .nullable(),
+  notice: z.string().nullable(),
+});
+
+export const toolReportView = z.object({
+  name: z.string(),
+  outcome: z.enum(['ok', 'denied', 'invalid', 'not_found', 'failed', 'proposed']),
+  message: z.string().nullable(),
+  entityIds: z.array(z.string()),
+  privacy: z.enum(['sent', 'redacted', 'withheld']).optional(),
+  proposal: z
+    .object({
+      to: z.string(),
+      body: z.string(),
+      channel: z.enum(['sms', 'email']),
+      subject: z.string().optional(),
+    })
+    .optional(),
+});
+
+export const storedMessageView = z.object({
+  id: z.string(),
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  sources: z.array(storedSource),
+  citations: z.array(citation),
+  tools: z.array(toolReportView),
+  done: doneView.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  sensitive: z.boolean(),
+  createdAt: z.string(),
+});
+
+const modelChoice = { cloudModel: modelId.optional(), localModel: modelId.optional() };
+
+export const draftInput = z.strictObject({
+  threadId: z
+    .string()
+    .min(1)
+    .max(800)
+    .regex(/^(sms:|email:)./, 'threadId is a message thread id (sms:… or email:…).')
+    .refine(noNul, 'threadId cannot contain NUL characters.'),
+  instruction: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500, 'An instruction is at most 500 characters.')
+    .refine(noNul, 'The instruction cannot contain NUL characters.')
+    .optional(),
+  ...modelChoice,
+});
+
+export const draftView = z.object({
+  draft: z.string().nullable(),
+  threadId: z.string(),
+  channel: z.enum(['sms', 'email']),
+  replyTo: z.string().nullable(),
+  messageIds: z.array(z.string()),
+  done: doneView,
+});
+
+export const summaryInput = z.strictObject({ refresh: z.boolean().optional(), ...modelChoice });
+
+export const summaryView = z.object({
+  personId: z.string(),
+  summary: z.string().nullable(),
+  sources: z.array(storedSource),
+  citations: z.array(citation),
+  done: doneView,
+  createdAt: z.string(),
+  cached: z.boolean(),
 });

@@ -3,18 +3,28 @@ import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { Embedder } from '@made-open/ai';
+import type { ActionsService } from '../actions/index.ts';
 import type { EventsModule } from '../events/index.ts';
 import type { JobsModule } from '../jobs/index.ts';
+import type { ThreadsService } from '../messages/index.ts';
 import type { SearchEngine } from '../search/index.ts';
 import type { WalletService } from '../wallet/index.ts';
+import { assistantRoutes } from './ai.assistant.routes.ts';
 import { createChat, type Chat } from './ai.chat.ts';
 import { createClassesService, createContactClassesService, type ClassesService } from './ai.classes.ts';
+import { createContext } from './ai.context.ts';
+import { createConversations, type Conversations } from './ai.conversations.ts';
+import { createDrafts, type Drafts } from './ai.drafts.ts';
 import { createEgressLog, type EgressLog } from './ai.egress.ts';
 import { embeddingsRoutes } from './ai.embeddings.routes.ts';
 import { createEmbeddings, type Embeddings } from './ai.embeddings.ts';
+import { createGenerate } from './ai.generate.ts';
 import { createProviders } from './ai.providers.ts';
 import { createRetrieval, type Retrieval } from './ai.retrieval.ts';
 import { aiRoutes } from './ai.routes.ts';
+import { createSummaries, type Summaries } from './ai.summaries.ts';
+
+export { graphSearchAction } from './ai.tools.ts';
 
 export const aiMigrations = {
   module: 'ai',
@@ -34,12 +44,19 @@ export interface AiModuleDeps {
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   /** Graph events tell the embedder what changed. */
   events: Pick<EventsModule, 'subscribe'>;
+  /** The assistant's tools run through these actions as the principal `ai` (ADR 0010). */
+  actions: Pick<ActionsService, 'invoke'>;
+  /** The messages module's threads ("draft a reply" reads one as the user). */
+  threads: Pick<ThreadsService, 'thread'>;
   /** Tests and benchmarks: the offline embedder (default USE lite from the npm package). */
   offlineEmbedder?: Embedder;
 }
 
 export interface AiModule extends HubModule {
   chat: Chat;
+  conversations: Conversations;
+  drafts: Drafts;
+  summaries: Summaries;
   classes: ClassesService;
   egress: EgressLog;
   embeddings: Embeddings;
@@ -69,21 +86,21 @@ export function createAiModule(deps: AiModuleDeps): AiModule {
     embeddings,
     logger: deps.logger,
   });
-  const chat = createChat({
-    db: deps.db,
-    logger: deps.logger,
-    retrieval,
-    classes,
-    contactClasses,
-    providers,
-    egress,
-    defaultRegionOf: deps.defaultRegionOf,
-  });
-  const chatRoutes = aiRoutes({ chat, classes, contactClasses, egress, providers });
+  const contextOf = createContext({ classes, contactClasses, defaultRegionOf: deps.defaultRegionOf });
+  const generate = createGenerate({ logger: deps.logger, providers, egress });
+  const conversations = createConversations(deps.db);
+  const chat = createChat({ retrieval, contextOf, generate, conversations, actions: deps.actions });
+  const drafts = createDrafts({ threads: deps.threads, contextOf, generate });
+  const summaries = createSummaries({ db: deps.db, contextOf, generate });
+  const chatRoutes = aiRoutes({ chat, conversations, classes, contactClasses, egress, providers });
+  const helperRoutes = assistantRoutes({ conversations, drafts, summaries });
   const vectorRoutes = embeddingsRoutes({ embeddings, retrieval });
   return {
     name: 'ai',
     chat,
+    conversations,
+    drafts,
+    summaries,
     classes,
     egress,
     embeddings,
@@ -91,6 +108,7 @@ export function createAiModule(deps: AiModuleDeps): AiModule {
     async routes(app) {
       await chatRoutes(app);
       await vectorRoutes(app);
+      await helperRoutes(app);
     },
     start: () => embeddings.start(),
   };

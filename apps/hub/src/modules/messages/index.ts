@@ -22,11 +22,11 @@ export const messagesMigrations = {
  */
 export function createMessagesModule(
   deps: Omit<MessagesServiceDeps, 'mail'> & { connections: MailConnections },
-): HubModule & { service: ReturnType<typeof createMessagesService> } {
+): HubModule & { service: ReturnType<typeof createMessagesService>; threads: ReturnType<typeof createThreadsService> } {
   const mail = mailAccounts(deps.connections, deps.logger);
   const service = createMessagesService({ ...deps, mail });
   const threads = createThreadsService({ db: deps.db, ownAddresses: mail.ownAddresses });
   const reads = createReadsService({ db: deps.db, ingest: deps.ingest, mail });
   const attachments = createAttachmentsService({ db: deps.db, ingest: deps.ingest, storage: deps.storage, mail });
-  return { name: 'messages', service, routes: messagesRoutes({ service, threads, reads, attachments }) };
+  return { name: 'messages', service, threads, routes: messagesRoutes({ service, threads, reads, attachments }) };
 }

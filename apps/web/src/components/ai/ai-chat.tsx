@@ -1,29 +1,29 @@
 'use client';
 import { Cloud, HardDrive, LoaderCircle, RotateCcw, Send, ShieldAlert, Square } from 'lucide-react';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Label } from '@/components/ui/label';
 import { Textarea } from '@/components/ui/input';
-import { answerParts, entityHref, redactedWords, takeSseEvents, type AiDone, type AiSource } from '@/lib/ai';
+import { answerParts, entityHref, redactedWords, takeSseEvents, toolWords, type AiDone, type AiTurn } from '@/lib/ai';
+import { SendProposal } from './send-proposal';
 
-interface Turn {
-  id: number;
-  question: string;
-  sources: AiSource[];
-  answer: string;
-  status: 'streaming' | 'done' | 'stopped' | 'error';
-  done?: AiDone;
-  error?: string;
-}
+type Turn = AiTurn;
 
-/** Streaming chat over your own data: numbered citations that open the entity, a privacy note per answer, stop and retry. */
-export function AiChat() {
-  const [turns, setTurns] = useState<Turn[]>([]);
+/**
+ * Streaming chat over your own data: numbered citations that open the entity, a privacy note
+ * per answer, stop and retry. Every answer is stored in a conversation on the hub; a follow-up
+ * continues it (the hub gives the model the earlier turns).
+ */
+export function AiChat({ conversationId, initialTurns = [] }: { conversationId?: string; initialTurns?: Turn[] }) {
+  const router = useRouter();
+  const [turns, setTurns] = useState<Turn[]>(initialTurns);
   const [question, setQuestion] = useState('');
   const controller = useRef<AbortController | null>(null);
-  const nextId = useRef(1);
+  const nextId = useRef(initialTurns.length + 1);
+  const conversation = useRef(conversationId);
   const streaming = turns.some((t) => t.status === 'streaming');
 
   const update = (id: number, change: (turn: Turn) => Partial<Turn>) =>
@@ -31,14 +31,17 @@ export function AiChat() {
 
   async function ask(text: string) {
     const id = nextId.current++;
-    setTurns((all) => [...all, { id, question: text, sources: [], answer: '', status: 'streaming' }]);
+    setTurns((all) => [...all, { id, question: text, sources: [], tools: [], answer: '', status: 'streaming' }]);
     const ctrl = new AbortController();
     controller.current = ctrl;
     try {
       const response = await fetch('/api/ai/chat', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ question: text }),
+        body: JSON.stringify({
+          question: text,
+          ...(conversation.current ? { conversationId: conversation.current } : {}),
+        }),
         signal: ctrl.signal,
       });
       if (!response.ok || !response.body) {
@@ -56,7 +59,13 @@ export function AiChat() {
         const { events, rest } = takeSseEvents(buffer + value);
         buffer = rest;
         for (const event of events) {
-          if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
+          if (event.event === 'conversation') {
+            // A new conversation gets its address (reload or share keeps it) without reloading the page.
+            if (!conversation.current) window.history.replaceState(null, '', `/ai?c=${event.id}`);
+            conversation.current = event.id;
+          } else if (event.event === 'source') update(id, (t) => ({ sources: [...t.sources, event.source] }));
+          else if (event.event === 'tool') update(id, (t) => ({ tools: [...t.tools, event.tool] }));
+          else if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
           else if (event.event === 'delta') update(id, (t) => ({ answer: t.answer + event.text }));
           else if (event.event === 'done') update(id, () => ({ status: 'done', done: event.done }));
           else if (event.event === 'error') update(id, () => ({ status: 'error', error: event.message }));
@@ -71,6 +80,8 @@ export function AiChat() {
       void error;
     } finally {
       if (controller.current === ctrl) controller.current = null;
+      // The list of conversations shows this one (new, or most recent now).
+      router.refresh();
     }
   }
 
@@ -145,6 +156,25 @@ function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; 
       aria-label={`Answer to: ${turn.question}`}
       aria-busy={turn.status === 'streaming'}
     >
+      {turn.tools.length > 0 && (
+        <ul className="grid gap-0.5 text-xs text-muted-foreground" aria-label="What the assistant did">
+          {turn.tools.map((tool, i) => (
+            <li key={i}>
+              {toolWords(tool, (id) => turn.sources.find((s) => s.entityId === id)?.title)}
+              {tool.outcome === 'denied' && (
+                <>
+                  {' '}
+                  (
+                  <Link href="/settings/grants" className="underline underline-offset-2">
+                    allow the assistant
+                  </Link>
+                  )
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
       {turn.answer && (
         <p className="text-sm leading-relaxed whitespace-pre-wrap">
           {answerParts(turn.answer, known).map((part, i) =>
@@ -184,6 +214,7 @@ function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; 
         </p>
       )}
       {turn.status === 'stopped' && <p className="text-sm text-muted-foreground">Stopped.</p>}
+      {turn.tools.map((tool, i) => (tool.proposal ? <SendProposal key={i} proposal={tool.proposal} /> : null))}
       {turn.sources.length > 0 && (
         <div>
           <h3 className="mb-1 text-xs font-medium text-muted-foreground">Sources</h3>

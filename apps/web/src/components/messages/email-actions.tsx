@@ -2,6 +2,7 @@
 import { MailOpen, Reply, ReplyAll } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { DraftReplyButton } from '@/components/ai/draft-reply-button';
 import { Button } from '@/components/ui/button';
 import { markThreadUnreadAction } from '@/lib/actions/messages';
 import { EmailCompose, type EmailDraftStart } from './email-compose';
@@ -23,18 +24,25 @@ export function EmailActions({
   subject: string;
 }) {
   const router = useRouter();
-  const [draft, setDraft] = useState<{ kind: 'reply' | 'all'; start: EmailDraftStart }>();
+  const [draft, setDraft] = useState<{ kind: 'reply' | 'all' | 'drafted'; start: EmailDraftStart; note?: string }>();
   const [error, setError] = useState<string>();
   const re = subject && !/^re:/i.test(subject) ? `Re: ${subject}` : subject;
 
   if (draft)
     return (
-      <EmailCompose
-        key={draft.kind}
-        heading={draft.kind === 'all' ? 'Reply all' : 'Reply'}
-        start={draft.start}
-        onCancel={() => setDraft(undefined)}
-      />
+      <div className="grid gap-2">
+        {draft.note && (
+          <p role="status" className="text-sm text-muted-foreground">
+            {draft.note}
+          </p>
+        )}
+        <EmailCompose
+          key={draft.kind}
+          heading={draft.kind === 'all' ? 'Reply all' : 'Reply'}
+          start={draft.start}
+          onCancel={() => setDraft(undefined)}
+        />
+      </div>
     );
   return (
     <div className="grid gap-2">
@@ -51,6 +59,12 @@ export function EmailActions({
             <ReplyAll aria-hidden="true" /> Reply all
           </Button>
         )}
+        <DraftReplyButton
+          threadId={threadId}
+          onDraft={(body, note) =>
+            setDraft({ kind: 'drafted', start: { to: sender, subject: re, replyTo, body }, note })
+          }
+        />
         <Button
           type="button"
           variant="ghost"

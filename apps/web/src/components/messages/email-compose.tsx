@@ -21,6 +21,8 @@ export interface EmailDraftStart {
   subject?: string;
   /** The message answered (an email's id): the hub sends it in that conversation. */
   replyTo?: string;
+  /** Text to start from (a drafted reply the user edits). */
+  body?: string;
 }
 
 interface Attached {
@@ -50,7 +52,7 @@ export function EmailCompose({
   const [cc, setCc] = useState<EmailRecipient[]>(start?.cc ?? []);
   const [showCc, setShowCc] = useState((start?.cc ?? []).length > 0);
   const [subject, setSubject] = useState(start?.subject ?? '');
-  const [body, setBody] = useState('');
+  const [body, setBody] = useState(start?.body ?? '');
   const [files, setFiles] = useState<Attached[]>([]);
   const [uploading, setUploading] = useState(false);
   const [pending, setPending] = useState(false);

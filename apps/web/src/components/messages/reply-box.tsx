@@ -2,6 +2,7 @@
 import { LoaderCircle, Send } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useId, useState } from 'react';
+import { DraftReplyButton } from '@/components/ai/draft-reply-button';
 import { Button } from '@/components/ui/button';
 import { Textarea } from '@/components/ui/input';
 import { sendMessageAction } from '@/lib/actions/messages';
@@ -21,7 +22,10 @@ export function ReplyBox({
   label,
   onSent,
   autoFocus,
+  threadId,
 }: {
+  /** The thread answered: offers "Draft a reply" from its messages. */
+  threadId?: string;
   to: string;
   connectionId?: string;
   label: string;
@@ -34,6 +38,7 @@ export function ReplyBox({
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
+  const [note, setNote] = useState<string>();
 
   async function send() {
     if (pending) return;
@@ -98,6 +103,23 @@ export function ReplyBox({
           <span className="max-sm:sr-only">Send</span>
         </Button>
       </div>
+      {threadId && (
+        <div className="flex flex-wrap items-center gap-2">
+          <DraftReplyButton
+            threadId={threadId}
+            size="sm"
+            onDraft={(text, drafted) => {
+              setBody(text.slice(0, MAX_TEXT));
+              setNote(drafted);
+            }}
+          />
+          {note && (
+            <p role="status" className="text-xs text-muted-foreground">
+              {note}
+            </p>
+          )}
+        </div>
+      )}
       {error && (
         <p id={`${id}-error`} role="alert" className="text-sm text-destructive">
           {error}

@@ -1,7 +1,18 @@
 'use server';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { getEmbeddingStatus, reembed, setClass, type ClassSetting, type EmbeddingStatus } from '@/lib/ai-api';
+import {
+  deleteConversation,
+  draftReply,
+  getEmbeddingStatus,
+  reembed,
+  setClass,
+  summariseContact,
+  type ClassSetting,
+  type ContactSummary,
+  type Draft,
+  type EmbeddingStatus,
+} from '@/lib/ai-api';
 import { attempt, type ActionResult } from '@/lib/hub';
 
 const RuleSchema = z.object({
@@ -33,4 +44,38 @@ export async function reembedAction(profile: string): Promise<ActionResult<Embed
 /** The embedding progress, polled while a re-embed runs. */
 export async function embeddingStatusAction(): Promise<ActionResult<EmbeddingStatus>> {
   return attempt(getEmbeddingStatus);
+}
+
+const IdSchema = z.string().uuid();
+
+/** Deletes a stored conversation with the assistant. */
+export async function deleteConversationAction(id: string): Promise<ActionResult> {
+  if (!IdSchema.safeParse(id).success) return { ok: false, error: 'Not a conversation.' };
+  const result = await attempt(async () => {
+    await deleteConversation(id);
+    return undefined;
+  });
+  if (result.ok) revalidatePath('/ai');
+  return result;
+}
+
+const DraftInput = z.object({
+  threadId: z.string().min(5).max(800),
+  instruction: z.string().trim().max(500, 'Say it in at most 500 characters.').optional(),
+});
+
+/** Asks the assistant for a reply to a thread; the text comes back for the composer (nothing is sent). */
+export async function draftReplyAction(threadId: string, instruction?: string): Promise<ActionResult<Draft>> {
+  const parsed = DraftInput.safeParse({ threadId, instruction: instruction || undefined });
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
+  return attempt(() => draftReply(parsed.data.threadId, parsed.data.instruction));
+}
+
+/** A person's summary: the cached one while their data is unchanged, or a new one (`refresh`: always new). */
+export async function summariseContactAction(
+  personId: string,
+  refresh: boolean,
+): Promise<ActionResult<ContactSummary>> {
+  if (!IdSchema.safeParse(personId).success) return { ok: false, error: 'Not a contact.' };
+  return attempt(() => summariseContact(personId, refresh === true));
 }

@@ -1,6 +1,7 @@
 import { ChevronLeft, Download } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { ContactSummaryCard } from '@/components/ai/contact-summary-card';
 import { ContactDetail } from '@/components/contacts/contact-detail';
 import { PresenceStatus } from '@/components/contacts/presence-status';
 import { Problem } from '@/components/problem';
@@ -57,6 +58,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
             }
             status={presence ? <PresenceStatus presence={presence} /> : undefined}
           />
+          <ContactSummaryCard personId={contact.data.id} name={contact.data.name} />
           <ContactTimeline personId={contact.data.id} name={contact.data.name} />
         </>
       )}

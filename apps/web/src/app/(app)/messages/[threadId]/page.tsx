@@ -163,7 +163,13 @@ export default async function ThreadPage({
         </ol>
       </div>
       <div className="border-t border-border p-3">
-        <ReplyBox key={threadId} to={to} connectionId={connectionId} label={`Reply to ${thread.person.name}`} />
+        <ReplyBox
+          key={threadId}
+          threadId={threadId}
+          to={to}
+          connectionId={connectionId}
+          label={`Reply to ${thread.person.name}`}
+        />
       </div>
       {last && !cursor && <ScrollToEnd lastId={last.id} />}
       {last && <MarkRead threadId={threadId} unread={thread.unread} lastId={last.id} />}

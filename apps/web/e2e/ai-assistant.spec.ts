@@ -1,0 +1,150 @@
+import { expect, test, type Page } from '@playwright/test';
+import { hubSession, type HubSession } from './api';
+import { inspect, signUp, uniqueEmail } from './helpers';
+
+// Stored conversations on Ask, "Draft a reply" on a thread and the contact summary, against a
+// real hub. OpenRouter and Ollama are STAND-INS (packages/ai/test/stand-ins.server.ts, started
+// by run.mjs, selected by the hub's OPENROUTER_URL and OLLAMA_URL): the operator's Ollama is
+// the local model; this user adds an OpenRouter key, so normal data goes to the cloud stand-in
+// and message bodies (sensitive) only to the local one.
+test.describe.configure({ mode: 'serial' });
+
+const user = uniqueEmail('aichat');
+const KEY = 'sk-or-v1-stand-in-good-key-0000000000';
+const conversationOfEmail = 'conv-boat-e2e';
+const emailThreadId = `email:${Buffer.from(conversationOfEmail, 'utf8').toString('base64url')}`;
+let page: Page;
+let hub: HubSession;
+const ids: Record<string, string> = {};
+
+test.beforeAll(async ({ browser }) => {
+  page = await (await browser.newContext()).newPage();
+  await signUp(page, user);
+  hub = await hubSession(user);
+  await hub.call('POST', '/credentials', { type: 'openrouter', name: 'OpenRouter', secret: { apiKey: KEY } });
+  ids.note = (
+    await hub.call<{ id: string }>('POST', '/entities', {
+      type: 'note',
+      title: 'Tulip planting',
+      body: 'Plant the tulip bulbs along the fence in October, 15 cm deep.',
+    })
+  ).id;
+  ids.person = (await hub.call<{ id: string }>('POST', '/entities', { type: 'person', title: 'Ada Lovelace' })).id;
+  ids.adaNote = (
+    await hub.call<{ id: string }>('POST', '/entities', {
+      type: 'note',
+      title: 'Ada and the engine',
+      body: 'Ada is writing the notes on the analytical engine.',
+    })
+  ).id;
+  await hub.call('POST', '/links', { kind: 'about', fromId: ids.adaNote, toId: ids.person });
+  // An email thread, as a mail connector stores one.
+  for (const [n, direction, body] of [
+    [1, 'inbound', 'Shall we take the boat out on Saturday?'],
+    [2, 'inbound', 'Around ten, from pier nine. Does that work?'],
+  ] as const)
+    await hub.call('POST', '/entities', {
+      type: 'message',
+      source: 'acme-inbox',
+      externalId: `boat-e2e-${n}`,
+      title: 'Boat trip',
+      body,
+      occurredAt: new Date(Date.UTC(2026, 10, 1, 9, n)).toISOString(),
+      properties: {
+        channel: 'email',
+        direction,
+        threadId: conversationOfEmail,
+        subject: 'Boat trip',
+        from: 'ada@example.org',
+        to: ['me@example.org'],
+      },
+    });
+  await expect(async () => {
+    const found = await hub.call<{ hits: unknown[] }>('GET', '/search?q=tulip');
+    expect(found.hits.length).toBeGreaterThanOrEqual(1);
+  }).toPass({ timeout: 30_000 });
+});
+
+test.afterAll(() => page.close());
+
+async function ask(question: string) {
+  await page.getByLabel(/Ask about your messages/).fill(question);
+  await page.getByRole('button', { name: 'Ask', exact: true }).click();
+}
+
+test('a conversation is kept: listed, continued after a reload, reopened, deleted', async () => {
+  await page.goto('/ai');
+  const list = page.getByRole('navigation', { name: 'Conversations' });
+  await expect(list.getByText('Your conversations are kept here.')).toBeVisible();
+  await ask('When do I plant the tulip bulbs?');
+  const first = page.getByRole('article', { name: /When do I plant the tulip bulbs/ });
+  await expect(first).toContainText('From the cloud stand-in');
+  await expect(page).toHaveURL(/\/ai\?c=[0-9a-f-]{36}$/);
+  await expect(list.getByRole('link', { name: /When do I plant the tulip bulbs/ })).toBeVisible();
+
+  await ask('How deep do they go?');
+  await expect(page.getByRole('article', { name: /How deep do they go/ })).toContainText('From the cloud stand-in');
+  // Stored on the hub: a reload shows both turns, with their sources.
+  await page.reload();
+  await expect(page.getByRole('article')).toHaveCount(2);
+  await expect(first.getByRole('link', { name: 'Tulip planting', exact: true })).toBeVisible();
+  await inspect(page, 'ai-conversation', { axeTimeoutMs: 30_000 });
+
+  await list.getByRole('link', { name: 'New conversation' }).click();
+  await expect(page).toHaveURL(/\/ai$/);
+  await expect(page.getByRole('article')).toHaveCount(0);
+  await list.getByRole('link', { name: /When do I plant the tulip bulbs/ }).click();
+  await expect(page.getByRole('article')).toHaveCount(2);
+
+  const stored = await hub.call<{ conversations: Array<{ id: string }> }>('GET', '/ai/conversations');
+  expect(stored.conversations).toHaveLength(1);
+  await list.getByRole('button', { name: /Delete conversation: When do I plant/ }).click();
+  await expect(page).toHaveURL(/\/ai$/);
+  await expect(list.getByRole('link', { name: /When do I plant the tulip bulbs/ })).toHaveCount(0);
+  // The hub deletes it when the undo window closes.
+  await expect(async () => {
+    const left = await hub.call<{ conversations: unknown[] }>('GET', '/ai/conversations');
+    expect(left.conversations).toHaveLength(0);
+  }).toPass({ timeout: 20_000 });
+});
+
+test('a send the assistant proposes waits for the user: nothing is sent unless confirmed', async () => {
+  await page.goto('/ai');
+  await ask('Please text the gardener about the tulip bulbs');
+  const answer = page.getByRole('article', { name: /text the gardener/ });
+  await expect(answer.getByText('Proposed a message for you to send')).toBeVisible();
+  const proposal = answer.getByRole('group', { name: 'Proposed message' });
+  await expect(proposal.getByRole('textbox')).toHaveValue('The tulips go in next week.');
+  await expect(answer.getByText('Nothing is sent until you confirm.')).toBeVisible();
+  await inspect(page, 'ai-send-proposal', { axeTimeoutMs: 30_000 });
+  await answer.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(answer.getByText('Proposal dismissed: nothing was sent.')).toBeVisible();
+});
+
+test('draft a reply: the local model writes it into the reply composer, where it is edited', async () => {
+  await page.goto(`/messages/${encodeURIComponent(emailThreadId)}`);
+  await expect(page.getByRole('heading', { name: 'Boat trip' })).toBeVisible();
+  await page.getByRole('button', { name: 'Draft a reply' }).click();
+  const body = page.getByRole('textbox', { name: /^(Message|Text|Body)/ });
+  await expect(body).toHaveValue('From the local stand-in: Saturday at ten works for me, see you at the pier.');
+  await expect(page.getByRole('status').filter({ hasText: 'Drafted on your machine by llama3.2:3b' })).toBeVisible();
+  await body.fill('Saturday at ten works, see you at pier nine.');
+  await inspect(page, 'ai-draft-reply', { axeTimeoutMs: 30_000 });
+  // Message bodies are sensitive: the cloud got nothing for this draft.
+  const egress = await hub.call<{ entries: Array<{ purpose: string }> }>('GET', '/ai/egress');
+  expect(egress.entries.filter((e) => e.purpose === 'draft')).toEqual([]);
+});
+
+test('a contact page summarises the history with the person, and keeps it', async () => {
+  await page.goto(`/contacts/${ids.person}`);
+  await page.getByRole('button', { name: 'Summarise my history with Ada Lovelace' }).click();
+  await expect(page.getByText('From the cloud stand-in: this is about "Ada Lovelace"')).toBeVisible();
+  await expect(page.getByText(/Cloud · openai\/gpt-4o-mini/)).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Source 1: Ada Lovelace' })).toBeVisible();
+  await inspect(page, 'ai-contact-summary', { axeTimeoutMs: 30_000 });
+  // Kept: shown again on the next visit without asking a model.
+  const before = (await hub.call<{ entries: unknown[] }>('GET', '/ai/egress')).entries.length;
+  await page.reload();
+  await expect(page.getByText('From the cloud stand-in: this is about "Ada Lovelace"')).toBeVisible();
+  expect((await hub.call<{ entries: unknown[] }>('GET', '/ai/egress')).entries.length).toBe(before);
+});

@@ -1,0 +1,125 @@
+'use client';
+import { Cloud, HardDrive, LoaderCircle, RefreshCw, Sparkles } from 'lucide-react';
+import Link from 'next/link';
+import { useState } from 'react';
+import { Button } from '@/components/ui/button';
+import { LocalTime } from '@/components/ui/local-time';
+import { summariseContactAction } from '@/lib/actions/ai';
+import { answerParts, entityHref, redactedWords, type AiDone, type AiSource } from '@/lib/ai';
+
+export interface SummaryState {
+  summary: string | null;
+  sources: AiSource[];
+  done: AiDone;
+  createdAt: string;
+}
+
+/**
+ * "Summarise my history with this person": made by the hub's assistant from the person's
+ * graph (recent messages, calls, events, notes) under the same privacy routing as Ask, kept
+ * until their data changes. `stale`: there was one, and their data has changed since.
+ */
+export function ContactSummary({
+  personId,
+  name,
+  initial,
+  stale,
+}: {
+  personId: string;
+  name: string;
+  initial: SummaryState | null;
+  stale: boolean;
+}) {
+  const [state, setState] = useState(initial);
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string>();
+  const [isStale, setStale] = useState(stale);
+
+  async function summarise(refresh: boolean) {
+    setPending(true);
+    setError(undefined);
+    const result = await summariseContactAction(personId, refresh).catch(() => undefined);
+    setPending(false);
+    if (!result) return setError('The hub could not be reached. Try again in a moment.');
+    if (!result.ok) return setError(result.error);
+    setState(result.data);
+    setStale(false);
+  }
+
+  const known = new Set(state?.sources.map((s) => s.number));
+  const byNumber = new Map(state?.sources.map((s) => [s.number, s]));
+  return (
+    <div className="grid gap-3" aria-busy={pending}>
+      {state?.summary ? (
+        <p className="text-sm leading-relaxed whitespace-pre-wrap">
+          {answerParts(state.summary, known).map((part, i) =>
+            typeof part === 'number' ? (
+              <Link
+                key={i}
+                href={entityHref(byNumber.get(part)!)}
+                className="mx-0.5 inline-flex min-w-5 items-center justify-center rounded bg-primary/10 px-1 align-super text-xs font-medium text-primary hover:bg-primary/20"
+                aria-label={`Source ${part}: ${byNumber.get(part)!.title || byNumber.get(part)!.type}`}
+              >
+                {part}
+              </Link>
+            ) : (
+              <span key={i}>{part}</span>
+            ),
+          )}
+        </p>
+      ) : state?.done.notice ? (
+        <p className="text-sm text-muted-foreground">
+          {state.done.notice}{' '}
+          <Link href="/settings/credentials" className="font-medium text-foreground underline underline-offset-2">
+            Add a model
+          </Link>
+        </p>
+      ) : (
+        <p className="text-sm text-muted-foreground">
+          {isStale
+            ? `Something about ${name} changed since the last summary.`
+            : `A short summary of your messages, calls, events and notes with ${name}.`}
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="text-sm text-destructive">
+          {error}
+        </p>
+      )}
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        {state?.summary ? <MadeBy done={state.done} at={state.createdAt} /> : <span />}
+        <Button
+          type="button"
+          variant={state?.summary ? 'ghost' : 'outline'}
+          size="sm"
+          disabled={pending}
+          onClick={() => void summarise(Boolean(state?.summary))}
+        >
+          {pending ? (
+            <LoaderCircle className="animate-spin" aria-hidden />
+          ) : state?.summary ? (
+            <RefreshCw aria-hidden />
+          ) : (
+            <Sparkles aria-hidden />
+          )}
+          {pending ? 'Summarising…' : state?.summary ? 'Summarise again' : `Summarise my history with ${name}`}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function MadeBy({ done, at }: { done: AiDone; at: string }) {
+  const redacted = redactedWords(done.redacted);
+  return (
+    <p className="flex items-center gap-1 text-xs text-muted-foreground">
+      {done.locality === 'local' ? (
+        <HardDrive className="size-3" aria-hidden />
+      ) : (
+        <Cloud className="size-3" aria-hidden />
+      )}
+      {done.locality === 'local' ? 'Local' : 'Cloud'} · {done.model}
+      {done.locality === 'cloud' && redacted ? ` · ${redacted} replaced before sending` : ''} · <LocalTime iso={at} />
+    </p>
+  );
+}
