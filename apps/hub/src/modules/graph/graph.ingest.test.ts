@@ -266,7 +266,8 @@ describe.each(testDatabaseKinds())('graph ingest on %s', (kind) => {
     // graph_ingest alone: no findPersons, no person lock.
     expect(statements).toBe(1);
     expect(result).toMatchObject({ personsCreated: 0, linksCreated: 2, events: 4 });
-    for (const item of result.items) expect(await linksFrom(alice, item.id)).toEqual([{ kind: 'from', to_id: personId }]);
+    for (const item of result.items)
+      expect(await linksFrom(alice, item.id)).toEqual([{ kind: 'from', to_id: personId }]);
     // Each message once: one EntityCreated and one LinkCreated, nothing for the person.
     const events = await eventsOf(alice, [personId, ...result.items.map((i) => i.id)]);
     expect(events.filter((e) => e.subject !== personId).map((e) => e.type)).toEqual([
@@ -279,15 +280,19 @@ describe.each(testDatabaseKinds())('graph ingest on %s', (kind) => {
     expect(again).toMatchObject({ items: [{ status: 'unchanged' }], linksCreated: 0, events: 0 });
 
     // A person item claiming that number is still looked up (its holder's provenance matters).
-    const claim = await ingestAs(alice, [{ type: 'person', source: 'csv', externalId: 'c1', phones: ['+14155550777'] }], {
-      knownPersons: known,
-    });
+    const claim = await ingestAs(
+      alice,
+      [{ type: 'person', source: 'csv', externalId: 'c1', phones: ['+14155550777'] }],
+      {
+        knownPersons: known,
+      },
+    );
     expect(claim.identifierConflicts).toEqual([{ index: 0, kind: 'phone', value: '+14155550777', personId }]);
 
     // Another owner's person is never linked: the composite foreign key refuses it, nothing is written.
-    await expect(
-      ingestAs(bob, [sms('SM-known-bob', '+14155550777')], { knownPersons: known }),
-    ).rejects.toThrow(/foreign key/);
+    await expect(ingestAs(bob, [sms('SM-known-bob', '+14155550777')], { knownPersons: known })).rejects.toThrow(
+      /foreign key/,
+    );
     expect(await query(bob, `SELECT 1 FROM public.entities WHERE external_id = 'SM-known-bob'`)).toEqual([]);
   });
 
