@@ -67,6 +67,24 @@ describe('group commit', () => {
     expect(batches.map((b) => b.items)).toEqual([[1], [2, 3], [4, 5]]);
   });
 
+  it('runs up to inFlight batches of one key side by side; the rest gather behind them', async () => {
+    const { batches, run } = controlledRun();
+    const group = createGroupCommit(run, { inFlight: 2 });
+    const first = [group.submit('a', 1), group.submit('a', 2)];
+    await tick();
+    expect(batches.map((b) => b.items)).toEqual([[1], [2]]);
+    const later = [3, 4, 5].map((n) => group.submit('a', n));
+    await tick();
+    expect(batches).toHaveLength(2);
+    batches[1]!.finish();
+    await tick();
+    expect(batches[2]!.items).toEqual([3, 4, 5]);
+    batches[0]!.finish();
+    batches[2]!.finish();
+    expect(await Promise.all([...first, ...later])).toEqual(['done 1', 'done 2', 'done 3', 'done 4', 'done 5']);
+    expect(group.pending()).toBe(0);
+  });
+
   it('rejects only the item a batch answered with an Error', async () => {
     const { batches, run } = controlledRun();
     const group = createGroupCommit(run);

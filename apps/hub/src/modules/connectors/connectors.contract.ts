@@ -3,7 +3,7 @@ import type { PlacementKind, SecretValues } from '@made-open/shared/providers';
 import type { z } from 'zod';
 import type { OutboundResponse } from '../../platform/http/outbound/index.ts';
 import type { Sql } from '../../platform/db/index.ts';
-import type { IngestItem, IngestResult } from '../graph/index.ts';
+import type { IngestItem, IngestResult, KnownPerson } from '../graph/index.ts';
 
 /**
  * What a connector is (DESIGN §2 "Connectors"): the code that connects one provider's
@@ -164,8 +164,11 @@ export interface WebhookSignature {
 export interface WebhookContext<Options> {
   connection: { id: string; ownerId: string; accountId: string; label: string; options: Options; state: JsonObject };
   request: WebhookRequest;
-  /** graph.ingest inside the webhook's transaction, as this connection (actor connector). */
-  ingest(items: IngestItem[]): Promise<IngestResult>;
+  /**
+   * graph.ingest inside the webhook's transaction, as this connection (actor connector);
+   * knownPersons: people refs already resolved in this transaction (not looked up again).
+   */
+  ingest(items: IngestItem[], options?: { knownPersons?: readonly KnownPerson[] }): Promise<IngestResult>;
   /** The webhook's transaction (as the owner): for the connector's own reads and events beside ingest. */
   tx: Sql;
   logger: Logger;
@@ -212,6 +215,8 @@ export interface WebhookBatch<Options, Prepared> {
   /**
    * Commits the items in one transaction: one answer per item, in order. An Error answers
    * only its item and must leave nothing of it written; a throw retries the items one by one.
+   * Two batches of one connection may run at once, so it must be safe to interleave (writes
+   * deduped by a unique key, as ingest's upsert by source + externalId).
    */
   commit(context: WebhookBatchContext<Options, Prepared>): Promise<(WebhookResponse | Error)[]>;
 }

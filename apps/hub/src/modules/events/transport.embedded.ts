@@ -60,28 +60,54 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
         });
 
       const noop = async () => {};
+      /** A cursor moved by a delivery but not yet saved: saved by the next read's transaction. */
+      let unsaved: string | undefined;
+      const save = async () => {
+        if (unsaved === undefined) return;
+        const upTo = unsaved;
+        await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, upTo));
+        if (unsaved === upTo) unsaved = undefined;
+        saved = upTo;
+      };
       async function loop() {
         let nextRetryCheck = 0;
         while (running) {
           woken = false;
           try {
             let delivered = 0;
-            if (performance.now() >= nextRetryCheck) {
-              const retries = await db.asSystem((tx) => repo.dueRetries(tx, spec.name, batchSize));
-              for (const retry of retries) {
-                if (!running) break;
-                // One at a time; the framework clears or reschedules the failure row itself.
-                await deliver([{ event: retry.event, attempt: retry.attempts + 1, ack: noop, nak: noop }]);
-                delivered += 1;
+            const checkRetries = performance.now() >= nextRetryCheck;
+            // One transaction per wake: the cursor of the last delivery is saved, whether any
+            // retry is due is asked, and the next events are read. (They were three to five
+            // transactions: under a stream of writes every consumer ran them on every relay
+            // batch, most of the hub's statements during an ingest; docs/BENCHMARKS.md.)
+            // A crash before that save redelivers at most the last batch: at least once, as before.
+            const saving = unsaved;
+            const read = await db.asSystem(async (tx) => {
+              if (saving !== undefined) await repo.advanceCursor(tx, spec.name, saving);
+              const retryAt = checkRetries ? await repo.nextRetryAt(tx, spec.name) : null;
+              return { retryAt, ...(await repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize)) };
+            });
+            if (saving !== undefined) {
+              saved = saving;
+              if (unsaved === saving) unsaved = undefined;
+            }
+            if (checkRetries) {
+              let next = read.retryAt;
+              if (next !== null && next.getTime() <= Date.now()) {
+                const retries = await db.asSystem((tx) => repo.dueRetries(tx, spec.name, batchSize));
+                for (const retry of retries) {
+                  if (!running) break;
+                  // One at a time; the framework clears or reschedules the failure row itself.
+                  await deliver([{ event: retry.event, attempt: retry.attempts + 1, ack: noop, nak: noop }]);
+                  delivered += 1;
+                }
+                next = await db.asSystem((tx) => repo.nextRetryAt(tx, spec.name));
               }
-              const next = await db.asSystem((tx) => repo.nextRetryAt(tx, spec.name));
               nextRetryCheck = next
                 ? performance.now() + Math.max(0, next.getTime() - Date.now())
                 : performance.now() + pollMs;
             }
-            const { events: batch, upTo } = await db.asSystem((tx) =>
-              repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize),
-            );
+            const { events: batch, upTo } = read;
             // ack and nak both move past an event: a nak'ed one is redelivered from
             // event_failures, where the framework recorded it before calling nak. Events
             // this consumer does not want are passed over too (upTo).
@@ -94,19 +120,22 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
               // Passing over unwanted events is saved only now and then (a commit per wake
               // would cost every write its share of a WAL flush): after a restart the
               // consumer reads at most that many unwanted events again.
-              if (batch.length > 0 || BigInt(passed) - BigInt(saved) >= passedOverSaveEvery) {
-                await db.asSystem((tx) => repo.advanceCursor(tx, spec.name, passed));
-                saved = passed;
-              }
+              if (batch.length > 0 || BigInt(passed) - BigInt(saved) >= passedOverSaveEvery) unsaved = passed;
               cursor = passed;
             }
             if (delivered > 0 && batch.length === batchSize) continue;
+            // Idle (nothing more to read): the cursor is saved now rather than at the next wake,
+            // so the lag others see is not held up by a quiet consumer.
+            if (delivered === 0) await save();
             await sleep(Math.max(1, Math.min(pollMs, nextRetryCheck - performance.now())));
           } catch (error) {
             logger.warn({ err: error, consumer: spec.name }, 'embedded consumer failed to read; retrying');
             await sleep(500);
           }
         }
+        await save().catch((error: unknown) =>
+          logger.warn({ err: error, consumer: spec.name }, 'embedded consumer could not save its cursor at stop'),
+        );
       }
       const done = loop();
       return {

@@ -246,6 +246,56 @@ describe.each(testDatabaseKinds())('graph ingest on %s', (kind) => {
     expect(again.events).toBe(0);
   });
 
+  it('links people refs to the knownPersons the caller resolved, in one statement, without a lookup or a new person', async () => {
+    const made = await ingestAs(alice, [
+      { type: 'person', source: 'twilio', externalId: 'person:+14155550777', title: 'Known', phones: ['+14155550777'] },
+    ]);
+    const personId = made.items[0]!.id;
+    const known = [{ kind: 'phone' as const, value: '+14155550777', personId }];
+    let statements = 0;
+    const result = await hub.db.asUser(alice.claims, (tx) => {
+      const counting: Sql = { query: (text, params) => (statements++, tx.query(text, params)) };
+      return graph.ingest(counting, {
+        ownerId: alice.id,
+        actor: connector,
+        items: [sms('SM-known-1', '+14155550777'), sms('SM-known-2', '(415) 555-0777', 'other spelling')],
+        defaultCountry: 'US',
+        knownPersons: known,
+      });
+    });
+    // graph_ingest alone: no findPersons, no person lock.
+    expect(statements).toBe(1);
+    expect(result).toMatchObject({ personsCreated: 0, linksCreated: 2, events: 4 });
+    for (const item of result.items)
+      expect(await linksFrom(alice, item.id)).toEqual([{ kind: 'from', to_id: personId }]);
+    // Each message once: one EntityCreated and one LinkCreated, nothing for the person.
+    const events = await eventsOf(alice, [personId, ...result.items.map((i) => i.id)]);
+    expect(events.filter((e) => e.subject !== personId).map((e) => e.type)).toEqual([
+      'data.EntityCreated',
+      'data.EntityCreated',
+    ]);
+    expect(events.filter((e) => e.subject === personId).map((e) => e.type)).toEqual(['data.EntityCreated']);
+    // Again: deduped by source + externalId.
+    const again = await ingestAs(alice, [sms('SM-known-1', '+14155550777')], { knownPersons: known });
+    expect(again).toMatchObject({ items: [{ status: 'unchanged' }], linksCreated: 0, events: 0 });
+
+    // A person item claiming that number is still looked up (its holder's provenance matters).
+    const claim = await ingestAs(
+      alice,
+      [{ type: 'person', source: 'csv', externalId: 'c1', phones: ['+14155550777'] }],
+      {
+        knownPersons: known,
+      },
+    );
+    expect(claim.identifierConflicts).toEqual([{ index: 0, kind: 'phone', value: '+14155550777', personId }]);
+
+    // Another owner's person is never linked: the composite foreign key refuses it, nothing is written.
+    await expect(ingestAs(bob, [sms('SM-known-bob', '+14155550777')], { knownPersons: known })).rejects.toThrow(
+      /foreign key/,
+    );
+    expect(await query(bob, `SELECT 1 FROM public.entities WHERE external_id = 'SM-known-bob'`)).toEqual([]);
+  });
+
   it('refuses a bad item with an error naming its index, and writes nothing of the batch', async () => {
     const before = await outboxCount(alice);
     const cases: [IngestItem[], RegExp][] = [

@@ -37,6 +37,19 @@ export interface IngestRequest {
   mode?: 'upsert' | 'create';
   /** Return each created or updated entity's JSON text (the API's responses need it). */
   returnJson?: boolean;
+  /**
+   * Phones and emails (normalised) the caller already resolved to the owner's persons in this
+   * same transaction: people refs with them are linked without looking them up again (one
+   * round trip less per batch on the webhook path). Identifiers of person items are still
+   * looked up, since they need the holder's provenance.
+   */
+  knownPersons?: readonly KnownPerson[];
+}
+
+export interface KnownPerson {
+  kind: IdentifierKind;
+  value: string;
+  personId: string;
 }
 
 export interface IngestItemResult {
@@ -99,6 +112,15 @@ export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended'>): Inges
       for (const id of [...item.identifiers, ...item.people]) wanted.set(key(id.kind, id.value), id);
     }
     const owners = new Map<string, string>();
+    if (request.knownPersons?.length) {
+      const claimed = new Set(items.flatMap((item) => item.identifiers.map((id) => key(id.kind, id.value))));
+      for (const known of request.knownPersons) {
+        const k = key(known.kind, known.value);
+        if (claimed.has(k) || !wanted.has(k)) continue;
+        owners.set(k, known.personId);
+        wanted.delete(k);
+      }
+    }
     /** Identifier -> the (source, externalId) of the person that has it. */
     const ownerIdentity = new Map<string, string>();
     const lookUp = async (pairs: { kind: IdentifierKind; value: string }[]) => {

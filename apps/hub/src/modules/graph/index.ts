@@ -59,6 +59,7 @@ export {
   type IngestPersonRef,
   type IngestRequest,
   type IngestResult,
+  type KnownPerson,
 } from './graph.ingest.ts';
 export { createRemoveExternal, type RemoveExternal, type RemoveExternalRequest } from './graph.ingest.remove.ts';
 export { createGraphFileEntities, type FileEntities, type FileFacts } from './graph.files.ts';

@@ -7,7 +7,7 @@ import type { JobsModule } from '../../jobs/index.ts';
 import { webhookBatch, type WebhookRequest, type WebhookResponse } from '../connectors.contract.ts';
 import { e164, fieldsOf, parse, sid } from './twilio.form.ts';
 import type { MediaJobPayload, TwilioMediaJob } from './twilio.media.ts';
-import { personsFor, smsItem } from './twilio.messages.ts';
+import { makePersons, smsItem } from './twilio.messages.ts';
 import { twilioRepository as repo } from './twilio.repository.ts';
 
 /** The inbound SMS/MMS webhook's fields (integrations.md §1.3); others may be added without notice. */
@@ -88,14 +88,16 @@ export function inboundSmsBatch<Options>(deps: InboundDeps) {
         else if (!bySid.has(sms.messageSid)) bySid.set(sms.messageSid, sms);
       });
       if (bySid.size === 0) return answers;
-      const stored = await repo.storedMessages(tx, connection.ownerId, [...bySid.keys()]);
-      const fresh = [...bySid.values()].filter((sms) => !stored.has(sms.messageSid));
+      // One round trip for the replays and the senders; the senders' persons are handed to
+      // ingest, which then links the messages without looking the numbers up again.
+      const senders = [...new Set([...bySid.values()].map((sms) => sms.from))];
+      const found = await repo.storedAndPersons(tx, connection.ownerId, [...bySid.keys()], senders);
+      const fresh = [...bySid.values()].filter((sms) => !found.stored.has(sms.messageSid));
       if (fresh.length === 0) return answers;
 
-      const persons = await personsFor(
-        tx,
-        connection.ownerId,
+      const persons = await makePersons(
         ingest,
+        found.persons,
         fresh.map((sms) => sms.from),
       );
       const result = await ingest(
@@ -114,6 +116,7 @@ export function inboundSmsBatch<Options>(deps: InboundDeps) {
             occurredAt: sms.receivedAt,
           }),
         ),
+        { knownPersons: [...persons].map(([value, personId]) => ({ kind: 'phone' as const, value, personId })) },
       );
       // Only what this batch created: a message stored meanwhile by another path is not announced twice.
       const created = fresh

@@ -137,8 +137,16 @@ export async function personsFor(
   phones: readonly string[],
 ): Promise<Map<string, string>> {
   const wanted = [...new Set(phones)];
-  const persons = await repo.personsByPhone(tx, ownerId, wanted);
-  const unknown = wanted.filter((phone) => !persons.has(phone));
+  return makePersons(ingest, await repo.personsByPhone(tx, ownerId, wanted), wanted);
+}
+
+/** Adds to `persons` (numbers already looked up) a person, made in one ingest, for each number nobody has. */
+export async function makePersons(
+  ingest: IngestIn,
+  persons: Map<string, string>,
+  phones: readonly string[],
+): Promise<Map<string, string>> {
+  const unknown = [...new Set(phones)].filter((phone) => !persons.has(phone));
   if (unknown.length > 0) {
     const made = await ingest(
       unknown.map((phone) => ({

@@ -21,14 +21,33 @@ export const twilioRepository = {
     return new Map(result.rows.map((row) => [row.value, row.entity_id]));
   },
 
-  /** Which of these MessageSids are stored already (a replay changes nothing). */
-  async storedMessages(tx: Sql, ownerId: string, messageSids: readonly string[]): Promise<Set<string>> {
-    const result = await tx.query<{ external_id: string }>(
-      `SELECT external_id FROM public.entities
-       WHERE owner_id = $1 AND source = 'twilio' AND external_id = ANY($2::text[]) AND type = 'message'`,
-      [ownerId, messageSids],
+  /**
+   * The inbound batch's two reads in one round trip: which MessageSids are stored already,
+   * and the live persons the senders' numbers belong to (as personsByPhone).
+   */
+  async storedAndPersons(
+    tx: Sql,
+    ownerId: string,
+    messageSids: readonly string[],
+    phones: readonly string[],
+  ): Promise<{ stored: Set<string>; persons: Map<string, string> }> {
+    const result = await tx.query<{ sid: string | null; value: string | null; entity_id: string | null }>(
+      `SELECT external_id AS sid, NULL AS value, NULL::uuid AS entity_id FROM public.entities
+       WHERE owner_id = $1 AND source = 'twilio' AND external_id = ANY($2::text[]) AND type = 'message'
+       UNION ALL
+       SELECT * FROM (
+         SELECT DISTINCT ON (i.value) NULL, i.value, i.entity_id FROM public.identifiers i
+         JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
+         WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($3::text[])) p`,
+      [ownerId, messageSids, phones],
     );
-    return new Set(result.rows.map((row) => row.external_id));
+    const stored = new Set<string>();
+    const persons = new Map<string, string>();
+    for (const row of result.rows) {
+      if (row.sid !== null) stored.add(row.sid);
+      else if (row.value !== null && row.entity_id !== null) persons.set(row.value, row.entity_id);
+    }
+    return { stored, persons };
   },
 
   /** A Twilio message (by its MessageSid), locked so concurrent callbacks apply one at a time. */
