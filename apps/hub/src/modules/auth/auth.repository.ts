@@ -1,4 +1,15 @@
 import type { Sql } from '../../platform/db/index.ts';
+import type { FactorRow } from './auth.mfa.repository.ts';
+
+/** A factor as json_agg returns it: timestamps as strings. */
+export interface FactorJsonRow {
+  id: string;
+  friendly_name: string | null;
+  factor_type: FactorRow['factor_type'];
+  status: FactorRow['status'];
+  created_at: string;
+  updated_at: string;
+}
 
 /** The auth.users columns the hub reads (Supabase's names). */
 export interface UserRow {
@@ -30,6 +41,10 @@ export interface RefreshTokenRow {
   session_id: string;
   revoked: boolean;
   session_revoked_at: Date | null;
+  /** The session's assurance (migrations/0006), for the refreshed token's aal and amr. */
+  session_created_at: Date;
+  session_aal2_at: Date | null;
+  session_aal2_method: 'totp' | 'recovery_code' | null;
   [column: string]: unknown;
 }
 
@@ -94,11 +109,15 @@ export const authRepository = {
   async findSelfWithSession(
     tx: Sql,
     sessionId: string | null,
-  ): Promise<(UserRow & { session_active: boolean }) | undefined> {
-    const { rows } = await tx.query<UserRow & { session_active: boolean }>(
+  ): Promise<(UserRow & { session_active: boolean; factors: FactorJsonRow[] }) | undefined> {
+    const { rows } = await tx.query<UserRow & { session_active: boolean; factors: FactorJsonRow[] }>(
       `SELECT ${userColumns},
          EXISTS (SELECT 1 FROM made_open.auth_sessions s
-                 WHERE s.id = $1::uuid AND s.owner_id = u.id AND s.revoked_at IS NULL) AS session_active
+                 WHERE s.id = $1::uuid AND s.owner_id = u.id AND s.revoked_at IS NULL) AS session_active,
+         coalesce((SELECT json_agg(json_build_object('id', f.id, 'owner_id', f.owner_id, 'friendly_name', f.friendly_name,
+                     'factor_type', f.factor_type, 'status', f.status, 'created_at', f.created_at, 'updated_at', f.updated_at)
+                     ORDER BY f.created_at, f.id)
+                   FROM made_open.auth_mfa_factors f WHERE f.owner_id = u.id), '[]'::json) AS factors
        FROM auth.users u WHERE u.id = (SELECT auth.uid())`,
       [sessionId],
     );
@@ -161,7 +180,8 @@ export const authRepository = {
   /** Locks the token row: two refreshes with one token serialise here, and the second sees it spent. */
   async findRefreshTokenForUpdate(tx: Sql, hashHex: string): Promise<RefreshTokenRow | undefined> {
     const { rows } = await tx.query<RefreshTokenRow>(
-      `SELECT t.id, t.owner_id, t.session_id, t.revoked, s.revoked_at AS session_revoked_at
+      `SELECT t.id, t.owner_id, t.session_id, t.revoked, s.revoked_at AS session_revoked_at,
+         s.created_at AS session_created_at, s.aal2_at AS session_aal2_at, s.aal2_method AS session_aal2_method
        FROM made_open.auth_refresh_tokens t
        JOIN made_open.auth_sessions s ON s.id = t.session_id
        WHERE t.token_hash = decode($1, 'hex')

@@ -22,12 +22,15 @@ import type { AuthService } from './auth.service.ts';
 import { adminRoutes } from './auth.admin.routes.ts';
 import type { AdminService } from './auth.admin.service.ts';
 import type { SettingsService } from './auth.settings.service.ts';
+import { mfaRoutes } from './auth.mfa.routes.ts';
+import type { MfaService } from './auth.mfa.service.ts';
 
 export interface AuthRoutesDeps {
   service: AuthService;
   /** Public signing keys for /.well-known/jwks.json. */
   jwks: { keys: JWK[] };
   admin: AdminService;
+  mfa: MfaService;
   settings: Pick<SettingsService, 'signUpOpen'>;
   verifier: TokenVerifier;
   rateLimit: { signupPerHour: number; tokenPerMinute: number };
@@ -243,6 +246,9 @@ export function authRoutes(deps: AuthRoutesDeps) {
       }),
     );
     await fastify.register(adminRoutes({ admin: deps.admin, verifier }));
+    await fastify.register(
+      mfaRoutes({ mfa: deps.mfa, signedIn, verifyPerMinute: deps.rateLimit.tokenPerMinute }),
+    );
     // Routes the hub does not serve: GoTrue's error shape (auth-js shows raw JSON otherwise).
     fastify.setNotFoundHandler((request) => {
       throw goTrue.routeNotFound(request.method, request.url.split('?')[0]!);

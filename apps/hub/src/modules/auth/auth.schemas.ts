@@ -62,6 +62,15 @@ const identitySchema = z.object({
   updated_at: z.string(),
 });
 
+export const factorSchema = z.object({
+  id: z.string(),
+  friendly_name: z.string(),
+  factor_type: z.literal('totp'),
+  status: z.enum(['unverified', 'verified']),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
 export const userSchema = z.object({
   id: z.string(),
   aud: z.string(),
@@ -77,6 +86,7 @@ export const userSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   is_anonymous: z.boolean(),
+  factors: z.array(factorSchema).optional().describe('Second factors; absent when the user has none.'),
 });
 export type UserJson = z.infer<typeof userSchema>;
 

@@ -17,6 +17,8 @@ import { settingsRoutes } from './auth.settings.routes.ts';
 import { createSettingsService, type SettingsService } from './auth.settings.service.ts';
 import { createSignInThrottle, defaultSignInThrottle, type SignInThrottlePolicy } from './auth.throttle.ts';
 import { createTokenService } from './auth.tokens.ts';
+import { mfaRepository } from './auth.mfa.repository.ts';
+import { createMfaService } from './auth.mfa.service.ts';
 
 export interface AuthModuleDeps {
   config: Config;
@@ -96,19 +98,31 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     logger: deps.logger,
     minimumPasswordLength: config.auth.passwordMinLength,
   });
+  const signInThrottle = createSignInThrottle({
+    repository: authRepository,
+    policy: { ...defaultSignInThrottle, ...deps.tuning?.signInThrottle },
+    now,
+  });
+  const mfa = createMfaService({
+    db,
+    repository: authRepository,
+    mfa: mfaRepository,
+    tokens,
+    throttle: signInThrottle,
+    defaultIssuer: new URL(config.publicUrl).host,
+    logger: deps.logger,
+    now,
+  });
   const service = createAuthService({
     db,
     repository: authRepository,
+    factors: mfaRepository,
     settings: settingsRepository,
     outbox: deps.outbox,
     passwords,
     tokens,
     sessions,
-    throttle: createSignInThrottle({
-      repository: authRepository,
-      policy: { ...defaultSignInThrottle, ...deps.tuning?.signInThrottle },
-      now,
-    }),
+    throttle: signInThrottle,
     logger: deps.logger,
     minimumPasswordLength: config.auth.passwordMinLength,
   });
@@ -147,7 +161,7 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     async routes(app) {
       // Siblings: /auth/v1 answers in GoTrue's error shapes, /api/v1/settings in the platform's.
       await app.register(
-        authRoutes({ service, admin, jwks: tokens.jwks, settings, verifier, rateLimit: config.auth.rateLimit }),
+        authRoutes({ service, admin, mfa, jwks: tokens.jwks, settings, verifier, rateLimit: config.auth.rateLimit }),
       );
       await app.register(settingsRoutes(settings));
     },
