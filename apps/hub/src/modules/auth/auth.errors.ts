@@ -97,6 +97,28 @@ export const goTrue = {
     ),
   mfaTypeNotEnabled: (type: string) =>
     new GoTrueError(422, `mfa_${type}_enroll_not_enabled`, `MFA enroll is disabled for ${type}: this hub offers TOTP`),
+  emailSendingOff: () =>
+    new GoTrueError(
+      422,
+      'email_provider_disabled',
+      "Password recovery and email sign-in are off: this hub has no email sender. The hub's owner can set one up in Settings.",
+    ),
+  emailSendTooSoon: (seconds: number) =>
+    new GoTrueError(
+      429,
+      'over_email_send_rate_limit',
+      `For security purposes, you can only request this after ${seconds} seconds.`,
+      undefined,
+      seconds,
+    ),
+  emailSendFailed: () =>
+    new GoTrueError(
+      503,
+      'email_send_failed',
+      "The mail could not be sent: the hub's email sender refused it or could not be reached. Try again later.",
+    ),
+  otpExpired: () => new GoTrueError(403, 'otp_expired', 'Email link is invalid or has expired'),
+  otpSignupsOff: () => new GoTrueError(422, 'otp_disabled', 'Signups not allowed for otp'),
   rateLimited: () => new GoTrueError(429, 'over_request_rate_limit', 'Request rate limit reached'),
   // The same words whether or not an account has this email: the answer must not tell.
   signInHeldBack: (retryAfterSeconds: number) =>

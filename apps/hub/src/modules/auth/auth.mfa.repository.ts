@@ -31,6 +31,7 @@ export interface SessionAssuranceRow {
   aal: 'aal1' | 'aal2';
   aal2_at: Date | null;
   aal2_method: 'totp' | 'recovery_code' | null;
+  sign_in_method: string;
   created_at: Date;
   [column: string]: unknown;
 }
@@ -116,7 +117,7 @@ export const mfaRepository = {
 
   async sessionAssurance(tx: Sql, sessionId: string): Promise<SessionAssuranceRow | undefined> {
     const { rows } = await tx.query<SessionAssuranceRow>(
-      `SELECT aal, aal2_at, aal2_method, created_at FROM made_open.auth_sessions WHERE id = $1`,
+      `SELECT aal, aal2_at, aal2_method, sign_in_method, created_at FROM made_open.auth_sessions WHERE id = $1`,
       [sessionId],
     );
     return rows[0];

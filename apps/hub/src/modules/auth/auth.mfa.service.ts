@@ -58,7 +58,7 @@ export function createMfaService(deps: MfaServiceDeps) {
       throw goTrue.sessionNotFound();
     const assurance = await mfa.sessionAssurance(tx, sessionId);
     if (!assurance) throw goTrue.sessionNotFound();
-    return { sessionId, aal: assurance.aal, createdAt: assurance.created_at };
+    return { sessionId, aal: assurance.aal, createdAt: assurance.created_at, method: assurance.sign_in_method };
   }
 
   return {
@@ -100,7 +100,11 @@ export function createMfaService(deps: MfaServiceDeps) {
         if (!factor) throw goTrue.mfaFactorNotFound();
         return mfa.insertChallenge(tx, { id: randomUUID(), factorId, ownerId: caller.id, createdAt: new Date(now()) });
       });
-      return { id: challenge.id, type: 'totp' as const, expires_at: epochSeconds(challenge.created_at) + challengeSeconds };
+      return {
+        id: challenge.id,
+        type: 'totp' as const,
+        expires_at: epochSeconds(challenge.created_at) + challengeSeconds,
+      };
     },
 
     /**
@@ -154,6 +158,7 @@ export function createMfaService(deps: MfaServiceDeps) {
       return issueSession(tokens, outcome.user, outcome.factors, outcome.refreshToken, {
         id: outcome.session.sessionId,
         authenticatedAt: epochSeconds(outcome.session.createdAt),
+        method: outcome.session.method,
         aal2: { method: outcome.method, timestamp: Math.floor(now() / 1000) },
       });
     },

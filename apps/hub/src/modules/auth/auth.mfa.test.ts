@@ -59,9 +59,18 @@ describe.each(testDatabaseKinds())('TOTP MFA on %s', (kind) => {
     const before = await client.auth.mfa.getAuthenticatorAssuranceLevel();
     expect(before.data).toMatchObject({ currentLevel: 'aal1', nextLevel: 'aal1' });
 
-    const enrolled = await client.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'phone app', issuer: 'Made Open' });
+    const enrolled = await client.auth.mfa.enroll({
+      factorType: 'totp',
+      friendlyName: 'phone app',
+      issuer: 'Made Open',
+    });
     expect(enrolled.error).toBeNull();
-    const data = enrolled.data as { id: string; type: string; friendly_name: string; totp: Record<string, string> };
+    const data = enrolled.data as {
+      id: string;
+      type: string;
+      friendly_name: string;
+      totp: { qr_code: string; secret: string; uri: string };
+    };
     expect(data).toMatchObject({ type: 'totp', friendly_name: 'phone app' });
     expect(data.totp.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(data.totp.uri).toBe(
@@ -209,12 +218,8 @@ describe.each(testDatabaseKinds())('TOTP MFA on %s', (kind) => {
     }
     const aliceId = (await alice.client.auth.getUser()).data.user!.id;
     const bobId = (await bob.client.auth.getUser()).data.user!.id;
-    const claims = (sub: string) => ({ sub, role: 'authenticated' });
-    const seen = await hub.database.db.queryAsUser(
-      claims(bobId),
-      'SELECT id FROM made_open.auth_mfa_factors',
-      [],
-    );
+    const claims = (sub: string) => ({ sub, role: 'authenticated' as const });
+    const seen = await hub.database.db.queryAsUser(claims(bobId), 'SELECT id FROM made_open.auth_mfa_factors', []);
     expect(seen.rows).toEqual([]);
     const own = await hub.database.db.queryAsUser(
       claims(aliceId),

@@ -43,6 +43,14 @@ export const updateUserBodySchema = z.object({
 });
 export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;
 
+export const redirectQuerySchema = z.object({
+  redirect_to: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe("Where a mailed link sends the browser: the hub's origin or one in CORS_ORIGINS, else the hub."),
+});
+
 export const logoutQuerySchema = z.object({
   scope: z
     .enum(['global', 'local', 'others'])

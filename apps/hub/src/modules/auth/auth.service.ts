@@ -8,8 +8,14 @@ import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { goTrue } from './auth.errors.ts';
 import type { PasswordHasher } from './auth.passwords.ts';
-import type { FactorRow } from './auth.mfa.repository.ts';
-import type { AuthRepository, FactorJsonRow, SessionRevocationReason, UserRow } from './auth.repository.ts';
+import type { FactorRow, MfaRepository } from './auth.mfa.repository.ts';
+import type {
+  AuthRepository,
+  FactorJsonRow,
+  SessionRevocationReason,
+  SignInMethod,
+  UserRow,
+} from './auth.repository.ts';
 import type { SettingsRepository } from './auth.settings.repository.ts';
 import type { SessionJson, UserJson } from './auth.schemas.ts';
 import type { SessionGuard } from './auth.sessions.ts';
@@ -20,7 +26,7 @@ export interface AuthServiceDeps {
   db: Pick<Database, 'asSystem' | 'queryAsUser'>;
   repository: AuthRepository;
   /** The user's second factors, listed in the user JSON (migrations/0006). */
-  factors: { listFactors(tx: Sql, ownerId: string): Promise<FactorRow[]> };
+  factors: Pick<MfaRepository, 'listFactors' | 'sessionAssurance'>;
   /** The hub's sign-up switch and owner (migrations/0004). */
   settings: Pick<SettingsRepository, 'lockHubSettings' | 'claimOwnership'>;
   outbox: Pick<EventOutbox, 'appendMany'>;
@@ -32,6 +38,14 @@ export interface AuthServiceDeps {
   logger: Logger;
   /** AUTH_PASSWORD_MIN_LENGTH (default 8). */
   minimumPasswordLength: number;
+  /** AUTH_MAILER_AUTOCONFIRM=false: sign-up mails a confirmation link instead of signing in. */
+  confirmations?: {
+    autoconfirm: boolean;
+    senderConfigured(): Promise<boolean>;
+    sendConfirmation(user: UserRow, redirectTo: string | undefined): Promise<void>;
+  };
+  /** How long after a recovery link its session may set a password without the old one. */
+  recoveryWindowSeconds: number;
 }
 
 export interface ClientInfo {
@@ -159,6 +173,26 @@ export async function issueSession(
   };
 }
 
+/** A new session and its first refresh token. */
+export async function openSession(
+  tx: Sql,
+  repo: Pick<AuthRepository, 'createSession' | 'insertRefreshToken'>,
+  userId: string,
+  client: ClientInfo,
+  method: SignInMethod = 'password',
+) {
+  const sessionId = uuidv7();
+  const refreshToken = newRefreshToken();
+  await repo.createSession(tx, {
+    id: sessionId,
+    ownerId: userId,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+    method,
+  });
+  await repo.insertRefreshToken(tx, { hashHex: hashToken(refreshToken), ownerId: userId, sessionId, parentId: null });
+  return { sessionId, refreshToken };
+}
+
 export const epochSeconds = (value: Date | string) => Math.floor(new Date(value).getTime() / 1000);
 
 export type AuthService = ReturnType<typeof createAuthService>;
@@ -175,17 +209,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     refreshReuse: 0,
   };
 
-  async function startSession(tx: Sql, userId: string, client: ClientInfo) {
-    const sessionId = uuidv7();
-    const refreshToken = newRefreshToken();
-    await repo.createSession(tx, {
-      id: sessionId,
-      ownerId: userId,
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-    });
-    await repo.insertRefreshToken(tx, { hashHex: hashToken(refreshToken), ownerId: userId, sessionId, parentId: null });
-    return { sessionId, refreshToken };
-  }
+  const startSession = (tx: Sql, userId: string, client: ClientInfo) => openSession(tx, repo, userId, client);
 
   const sessionResponse = (
     user: UserRow,
@@ -193,11 +217,28 @@ export function createAuthService(deps: AuthServiceDeps) {
     refreshToken: string,
     authenticatedAt: number,
     factors: readonly FactorRow[] = [],
-  ): Promise<SessionJson> =>
-    issueSession(tokens, user, factors, refreshToken, { id: sessionId, authenticatedAt });
+  ): Promise<SessionJson> => issueSession(tokens, user, factors, refreshToken, { id: sessionId, authenticatedAt });
 
   function isUniqueViolation(error: unknown) {
     return (error as { code?: unknown } | null)?.code === '23505';
+  }
+
+  /** Whether this session may set a password without the current one (above). */
+  async function mayRecoverPassword(caller: AuthenticatedUser): Promise<boolean> {
+    const sessionId = caller.claims.session_id;
+    if (typeof sessionId !== 'string') return false;
+    return db.asSystem(async (tx) => {
+      const [session, user] = await Promise.all([
+        deps.factors.sessionAssurance(tx, sessionId),
+        repo.findUserById(tx, caller.id),
+      ]);
+      if (!session || !user) return false;
+      if (user.encrypted_password === null) return true;
+      return (
+        session.sign_in_method === 'recovery' &&
+        Date.now() - new Date(session.created_at).getTime() < deps.recoveryWindowSeconds * 1000
+      );
+    });
   }
 
   /** An active session of this user, from a verified access token, or a GoTrue 403. */
@@ -212,13 +253,19 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** Counts since start, for /metrics. */
     counters: counters as Readonly<typeof counters>,
 
-    /** POST /signup: auto-confirmed, signed in at once. */
+    /**
+     * POST /signup: auto-confirmed and signed in at once, or (AUTH_MAILER_AUTOCONFIRM=false)
+     * the user alone, with a confirmation mail whose link or code signs them in.
+     */
     async signUp(
       input: { email: string; password: string; data?: Record<string, unknown> | null },
       client: ClientInfo,
-    ) {
+      redirectTo?: string,
+    ): Promise<SessionJson | UserJson> {
       const email = normaliseEmail(input.email);
       checkPasswordStrength(input.password, deps.minimumPasswordLength);
+      const confirm = deps.confirmations && !deps.confirmations.autoconfirm ? deps.confirmations : undefined;
+      if (confirm && !(await confirm.senderConfigured())) throw goTrue.emailSendingOff();
       const encryptedPassword = await passwords.hash(input.password);
       const userId = randomUUID();
       const now = Math.floor(Date.now() / 1000);
@@ -231,10 +278,11 @@ export function createAuthService(deps: AuthServiceDeps) {
             email,
             encryptedPassword,
             userMetadata: input.data ?? {},
+            confirmed: !confirm,
           });
           // The first account owns the hub: it alone may close sign-up.
           if (hub.owner_id === null) await settings.claimOwnership(tx, userId);
-          const session = await startSession(tx, userId, client);
+          const session = confirm ? undefined : await startSession(tx, userId, client);
           await outbox.appendMany(tx, [
             {
               type: userSignedUp.type,
@@ -245,10 +293,15 @@ export function createAuthService(deps: AuthServiceDeps) {
               data: userSignedUp.data.parse({ userId, email, provider: 'email' }),
             },
           ]);
-          return { user, ...session };
+          return { user, sessionId: session?.sessionId, refreshToken: session?.refreshToken };
         });
         logger.info({ userId }, 'user signed up');
         counters.signedUp++;
+        if (confirm || sessionId === undefined || refreshToken === undefined) {
+          // GoTrue answers the user alone; supabase-js then reports no session.
+          await confirm?.sendConfirmation(user, redirectTo);
+          return toUserJson(user);
+        }
         return sessionResponse(user, sessionId, refreshToken, now);
       } catch (error) {
         if (isUniqueViolation(error)) throw goTrue.userExists();
@@ -353,6 +406,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       return issueSession(tokens, result.user, result.factors, result.refreshToken, {
         id: token.session_id,
         authenticatedAt: epochSeconds(token.session_created_at),
+        method: token.session_sign_in_method,
         ...(token.session_aal2_at && token.session_aal2_method
           ? { aal2: { method: token.session_aal2_method, timestamp: epochSeconds(token.session_aal2_at) } }
           : {}),
@@ -388,7 +442,16 @@ export function createAuthService(deps: AuthServiceDeps) {
       let encryptedPassword: string | undefined;
       if (input.password !== undefined) {
         // As GoTrue with GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD: a stolen
-        // session alone cannot take the account over.
+        // session alone cannot take the account over. Except where there is no current
+        // password to give: a session begun by a recovery link within its lifetime, or an
+        // account made by a magic link that has never had one.
+        if (!input.current_password) {
+          if (!(await mayRecoverPassword(caller))) throw goTrue.currentPasswordRequired();
+          checkPasswordStrength(input.password, deps.minimumPasswordLength);
+          encryptedPassword = await passwords.hash(input.password);
+        }
+      }
+      if (input.password !== undefined && encryptedPassword === undefined) {
         if (!input.current_password) throw goTrue.currentPasswordRequired();
         // A guess here is a guess at the password: it counts against the account's sign-in
         // throttle, so a stolen session cannot try passwords faster than the sign-in form.

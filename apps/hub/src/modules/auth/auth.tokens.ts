@@ -48,6 +48,8 @@ export interface TokenSubject {
 export interface SessionAssurance {
   id: string;
   authenticatedAt: number;
+  /** How the session began: amr's first-factor method (default password). */
+  method?: string;
   /** Raised to aal2 by a second factor (TOTP or a recovery code) at this time. */
   aal2?: { method: 'totp' | 'recovery_code'; timestamp: number };
 }
@@ -306,7 +308,7 @@ export function createTokenService(config: Config): TokenService {
         aal: session.aal2 ? 'aal2' : 'aal1',
         amr: [
           ...(session.aal2 ? [session.aal2] : []),
-          { method: 'password', timestamp: session.authenticatedAt },
+          { method: session.method ?? 'password', timestamp: session.authenticatedAt },
         ],
         session_id: session.id,
         is_anonymous: subject.isAnonymous,
