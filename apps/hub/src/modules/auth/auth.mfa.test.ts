@@ -77,6 +77,8 @@ describe.each(testDatabaseKinds())('TOTP MFA on %s', (kind) => {
       `otpauth://totp/Made%20Open:${encodeURIComponent(email)}?issuer=Made%20Open&secret=${data.totp.secret}&algorithm=SHA1&digits=6&period=30`,
     );
     expect(data.totp.qr_code).toMatch(/^data:image\/svg\+xml;utf-8,<svg[^>]*>.*<\/svg>\s*$/s);
+    // Usable as <img src> as it stands: nothing that ends a URL early.
+    expect(data.totp.qr_code).not.toContain('#');
 
     // Unverified: listed among all factors, but not yet raising the next level.
     const listed = await client.auth.mfa.listFactors();

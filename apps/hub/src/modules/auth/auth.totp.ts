@@ -23,7 +23,9 @@ export function totpUri(secret: string, issuer: string, accountName: string): st
 
 /** The QR code of the URI as SVG markup (auth-js prefixes it into a data: URL). */
 export async function totpQrSvg(uri: string): Promise<string> {
-  return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+  const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+  // auth-js puts the markup into a data: URL unencoded, where a '#' would end it: colour names instead.
+  return svg.replace(/"#ffffff"/gi, '"white"').replace(/"#000000"/gi, '"black"');
 }
 
 /**
