@@ -53,13 +53,6 @@ test('sets up two-step sign-in from the QR code and shows recovery codes once', 
   secret = (await page.getByTestId('totp-secret').textContent())!.trim();
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
   await qr.scrollIntoViewIfNeeded();
-  if (process.env.MFA_AXE_DEBUG) {
-    const { default: AxeBuilder } = await import('@axe-core/playwright');
-    const r = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-      .analyze();
-    console.log(JSON.stringify(r.violations.map((v) => [v.id, v.impact, v.nodes.map((n) => n.target)])));
-  }
   await inspect(page, 'settings-two-step-qr', { axeTimeoutMs: 15_000 });
   await page.setViewportSize({ width: 402, height: 874 });
   await page.screenshot({ path: join(SHOTS, 'settings-two-step-qr-402.png'), fullPage: true });
