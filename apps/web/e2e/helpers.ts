@@ -3,7 +3,7 @@ import { expect, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SHOTS = join(import.meta.dirname, '../test-results/screenshots');
+export const SHOTS = join(import.meta.dirname, '../test-results/screenshots');
 mkdirSync(SHOTS, { recursive: true });
 
 /**

@@ -4,6 +4,7 @@ import { webEnv } from '@/lib/env';
 import { hasAuthCookie } from '@/lib/supabase/cookies';
 
 const PUBLIC = ['/sign-in', '/sign-up'];
+const SIGN_IN_CODE = '/sign-in/code';
 /** Open to anyone, signed in or not: a video call's guest link (the hub checks its token). */
 const GUEST = ['/video/join/'];
 
@@ -45,7 +46,8 @@ export async function proxy(request: NextRequest) {
     if (path !== '/') target.searchParams.set('next', path + request.nextUrl.search);
     return redirectTo(target);
   }
-  if (user && isPublic) return redirectTo(new URL('/', request.url));
+  // The code step of two-step sign-in is for a session that has the password but not yet the code.
+  if (user && isPublic && path !== SIGN_IN_CODE) return redirectTo(new URL('/', request.url));
   return response;
 }
 

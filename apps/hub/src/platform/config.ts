@@ -101,6 +101,17 @@ export const envSchema = z
     AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
     /** Sign-ins and refreshes per client IP per minute at POST /auth/v1/token. */
     AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
+    /** Mails asked for (recover, resend, otp) per client IP per hour (GoTrue's RATE_LIMIT_EMAIL_SENT). */
+    AUTH_RATE_LIMIT_EMAIL_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
+    /** Link and code checks (/verify) per client IP per hour (GoTrue's RATE_LIMIT_VERIFY default). */
+    AUTH_RATE_LIMIT_VERIFY_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(360)),
+    /** How long a mailed link or code works (GoTrue's MAILER_OTP_EXP; Supabase projects default to 3600). */
+    AUTH_MAILER_OTP_EXPIRY_SECONDS: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number().int().min(60).max(86_400).default(3600),
+    ),
+    /** false: sign-up mails a confirmation link and signs in only once it is followed (GoTrue's MAILER_AUTOCONFIRM). */
+    AUTH_MAILER_AUTOCONFIRM: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
     /** Event-triggered runs one plugin installation may start at once, then per second (past it: refused). */
     PLUGINS_EVENT_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(1_000)),
     PLUGINS_EVENT_RATE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().min(0.01).default(50)),
@@ -160,7 +171,9 @@ export interface Config {
   auth: {
     jwtExpirySeconds: number;
     passwordMinLength: number;
-    rateLimit: { signupPerHour: number; tokenPerMinute: number };
+    rateLimit: { signupPerHour: number; tokenPerMinute: number; emailPerHour: number; verifyPerHour: number };
+    /** Mailed links and codes: lifetime, and whether sign-up skips the confirmation mail. */
+    mailer: { otpExpirySeconds: number; autoconfirm: boolean };
   };
   plugins: {
     /** Per installation: event-triggered runs at once, then per second. */
@@ -269,6 +282,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       rateLimit: {
         signupPerHour: e.AUTH_RATE_LIMIT_SIGNUP_PER_HOUR,
         tokenPerMinute: e.AUTH_RATE_LIMIT_TOKEN_PER_MINUTE,
+        emailPerHour: e.AUTH_RATE_LIMIT_EMAIL_PER_HOUR,
+        verifyPerHour: e.AUTH_RATE_LIMIT_VERIFY_PER_HOUR,
+      },
+      mailer: {
+        otpExpirySeconds: e.AUTH_MAILER_OTP_EXPIRY_SECONDS,
+        autoconfirm: e.AUTH_MAILER_AUTOCONFIRM === 'true',
       },
     },
     plugins: {

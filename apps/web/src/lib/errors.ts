@@ -73,6 +73,12 @@ export function friendlyAuthError(error: {
       return 'Your current password is not right. Check it and try again.';
     case 'same_password':
       return 'The new password is the same as the current one. Choose a different one.';
+    case 'mfa_verification_failed':
+      return 'That code is not right, or was already used. Enter the current code from your authenticator app.';
+    case 'mfa_challenge_expired':
+      return 'That took too long. Enter the current code again.';
+    case 'insufficient_aal':
+      return 'Confirm it is you first: sign out, sign in again with your code, then try again.';
     case 'over_request_rate_limit':
     case 'over_email_send_rate_limit':
       return 'Too many attempts in a short time. Wait a minute, then try again.';

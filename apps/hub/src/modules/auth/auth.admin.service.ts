@@ -101,7 +101,7 @@ export function createAdminService(deps: AdminServiceDeps) {
       const { rows, total } = await db.asSystem((tx) =>
         admin.listUsers(tx, { limit: perPage, offset: (page - 1) * perPage }),
       );
-      return { users: rows.map(toUserJson), total };
+      return { users: rows.map((row) => toUserJson(row)), total };
     },
 
     async get(id: string): Promise<UserJson> {

@@ -72,6 +72,53 @@ export const goTrue = {
       'validation_failed',
       'Unsupported grant type: use grant_type=password or grant_type=refresh_token',
     ),
+  mfaFactorNotFound: () => new GoTrueError(404, 'mfa_factor_not_found', 'Factor not found'),
+  mfaChallengeNotFound: () =>
+    new GoTrueError(422, 'mfa_factor_not_found', 'MFA factor with the provided challenge ID not found'),
+  mfaChallengeExpired: (id: string) =>
+    new GoTrueError(
+      422,
+      'mfa_challenge_expired',
+      `MFA challenge ${id} has expired, verify against another challenge or create a new factor.`,
+    ),
+  mfaVerificationFailed: () => new GoTrueError(422, 'mfa_verification_failed', 'Invalid TOTP code entered'),
+  insufficientAal: (what: string) => new GoTrueError(422, 'insufficient_aal', `AAL2 required to ${what}`),
+  tooManyFactors: () =>
+    new GoTrueError(
+      422,
+      'too_many_enrolled_mfa_factors',
+      'Maximum number of verified factors reached, unenroll to continue',
+    ),
+  factorNameConflict: (name: string) =>
+    new GoTrueError(
+      422,
+      'mfa_factor_name_conflict',
+      `A factor with the friendly name "${name}" for this user already exists`,
+    ),
+  mfaTypeNotEnabled: (type: string) =>
+    new GoTrueError(422, `mfa_${type}_enroll_not_enabled`, `MFA enroll is disabled for ${type}: this hub offers TOTP`),
+  emailSendingOff: () =>
+    new GoTrueError(
+      422,
+      'email_provider_disabled',
+      "Password recovery and email sign-in are off: this hub has no email sender. The hub's owner can set one up in Settings.",
+    ),
+  emailSendTooSoon: (seconds: number) =>
+    new GoTrueError(
+      429,
+      'over_email_send_rate_limit',
+      `For security purposes, you can only request this after ${seconds} seconds.`,
+      undefined,
+      seconds,
+    ),
+  emailSendFailed: () =>
+    new GoTrueError(
+      503,
+      'email_send_failed',
+      "The mail could not be sent: the hub's email sender refused it or could not be reached. Try again later.",
+    ),
+  otpExpired: () => new GoTrueError(403, 'otp_expired', 'Email link is invalid or has expired'),
+  otpSignupsOff: () => new GoTrueError(422, 'otp_disabled', 'Signups not allowed for otp'),
   rateLimited: () => new GoTrueError(429, 'over_request_rate_limit', 'Request rate limit reached'),
   // The same words whether or not an account has this email: the answer must not tell.
   signInHeldBack: (retryAfterSeconds: number) =>

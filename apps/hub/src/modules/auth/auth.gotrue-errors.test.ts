@@ -26,10 +26,10 @@ describe.each(testDatabaseKinds())('GoTrue error answers with supabase-js on %s'
   afterAll(() => hub?.close());
 
   it('answers routes it lacks with a GoTrue 404 that supabase-js reads as an AuthApiError, not raw JSON', async () => {
-    const { error } = await supabaseClient(url, anonKey).auth.signInWithOtp({ email: 'someone@example.test' });
+    const { error } = await supabaseClient(url, anonKey).auth.signInWithSSO({ domain: 'example.test' });
     expect(isAuthApiError(error)).toBe(true);
     expect(error).toMatchObject({ status: 404, code: 'not_found' });
-    expect(error!.message).toMatch(/^There is no POST \/auth\/v1\/otp endpoint/);
+    expect(error!.message).toMatch(/^There is no POST \/auth\/v1\/sso endpoint/);
     expect(error!.message).not.toContain('{');
 
     const legacy = await fetch(`${url}/auth/v1/no/such/route?x=1`, { headers: { apikey: anonKey } });

@@ -1,4 +1,15 @@
 import type { Sql } from '../../platform/db/index.ts';
+import type { FactorRow } from './auth.mfa.repository.ts';
+
+/** A factor as json_agg returns it: timestamps as strings. */
+export interface FactorJsonRow {
+  id: string;
+  friendly_name: string | null;
+  factor_type: FactorRow['factor_type'];
+  status: FactorRow['status'];
+  created_at: string;
+  updated_at: string;
+}
 
 /** The auth.users columns the hub reads (Supabase's names). */
 export interface UserRow {
@@ -30,6 +41,11 @@ export interface RefreshTokenRow {
   session_id: string;
   revoked: boolean;
   session_revoked_at: Date | null;
+  /** The session's assurance (migrations/0006), for the refreshed token's aal and amr. */
+  session_created_at: Date;
+  session_sign_in_method: SignInMethod;
+  session_aal2_at: Date | null;
+  session_aal2_method: 'totp' | 'recovery_code' | null;
   [column: string]: unknown;
 }
 
@@ -41,6 +57,9 @@ export interface SignInFailureRow {
   [column: string]: unknown;
 }
 
+/** How a session began (amr's first method; migrations/0005). */
+export type SignInMethod = 'password' | 'otp' | 'magiclink' | 'recovery' | 'email/signup';
+
 export type SessionRevocationReason = 'logout' | 'refresh_token_reuse' | 'password_changed';
 
 /** Readable by the user themselves (column grants): no password hash. */
@@ -50,15 +69,25 @@ const userColumns = `u.id, u.aud, u.role, u.email, u.email_confirmed_at, u.phone
 export const authRepository = {
   async insertUser(
     tx: Sql,
-    user: { id: string; email: string; encryptedPassword: string; userMetadata: Record<string, unknown> },
+    user: {
+      id: string;
+      email: string;
+      /** null: an account made by a magic link or code, without a password yet. */
+      encryptedPassword: string | null;
+      userMetadata: Record<string, unknown>;
+      /** false: the email is confirmed only when a mailed link or code is used. */
+      confirmed?: boolean;
+    },
   ): Promise<UserRow> {
     const { rows } = await tx.query<UserRow>(
       `INSERT INTO auth.users AS u (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
          raw_app_meta_data, raw_user_meta_data, created_at, updated_at, last_sign_in_at, is_sso_user, is_anonymous)
-       VALUES ('00000000-0000-0000-0000-000000000000', $1, 'authenticated', 'authenticated', $2, $3, now(),
-         '{"provider": "email", "providers": ["email"]}'::jsonb, $4::jsonb, now(), now(), now(), false, false)
+       VALUES ('00000000-0000-0000-0000-000000000000', $1, 'authenticated', 'authenticated', $2, $3,
+         CASE WHEN $5 THEN now() END,
+         '{"provider": "email", "providers": ["email"]}'::jsonb, $4::jsonb, now(), now(), CASE WHEN $5 THEN now() END,
+         false, false)
        RETURNING ${userColumns}`,
-      [user.id, user.email, user.encryptedPassword, JSON.stringify(user.userMetadata)],
+      [user.id, user.email, user.encryptedPassword, JSON.stringify(user.userMetadata), user.confirmed ?? true],
     );
     return rows[0]!;
   },
@@ -94,11 +123,15 @@ export const authRepository = {
   async findSelfWithSession(
     tx: Sql,
     sessionId: string | null,
-  ): Promise<(UserRow & { session_active: boolean }) | undefined> {
-    const { rows } = await tx.query<UserRow & { session_active: boolean }>(
+  ): Promise<(UserRow & { session_active: boolean; factors: FactorJsonRow[] }) | undefined> {
+    const { rows } = await tx.query<UserRow & { session_active: boolean; factors: FactorJsonRow[] }>(
       `SELECT ${userColumns},
          EXISTS (SELECT 1 FROM made_open.auth_sessions s
-                 WHERE s.id = $1::uuid AND s.owner_id = u.id AND s.revoked_at IS NULL) AS session_active
+                 WHERE s.id = $1::uuid AND s.owner_id = u.id AND s.revoked_at IS NULL) AS session_active,
+         coalesce((SELECT json_agg(json_build_object('id', f.id, 'owner_id', f.owner_id, 'friendly_name', f.friendly_name,
+                     'factor_type', f.factor_type, 'status', f.status, 'created_at', f.created_at, 'updated_at', f.updated_at)
+                     ORDER BY f.created_at, f.id)
+                   FROM made_open.auth_mfa_factors f WHERE f.owner_id = u.id), '[]'::json) AS factors
        FROM auth.users u WHERE u.id = (SELECT auth.uid())`,
       [sessionId],
     );
@@ -139,11 +172,28 @@ export const authRepository = {
     return rows[0]!;
   },
 
-  async createSession(tx: Sql, session: { id: string; ownerId: string; userAgent: string | null }): Promise<void> {
-    await tx.query(`INSERT INTO made_open.auth_sessions (id, owner_id, user_agent) VALUES ($1, $2, $3)`, [
-      session.id,
-      session.ownerId,
-      session.userAgent,
+  async createSession(
+    tx: Sql,
+    session: { id: string; ownerId: string; userAgent: string | null; method?: SignInMethod },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO made_open.auth_sessions (id, owner_id, user_agent, sign_in_method) VALUES ($1, $2, $3, $4)`,
+      [session.id, session.ownerId, session.userAgent, session.method ?? 'password'],
+    );
+  },
+
+  /** A mailed link or code was used: the address is the user's. */
+  async confirmEmail(tx: Sql, id: string): Promise<void> {
+    await tx.query(
+      `UPDATE auth.users SET email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now() WHERE id = $1`,
+      [id],
+    );
+  },
+
+  async setPassword(tx: Sql, id: string, encryptedPassword: string): Promise<void> {
+    await tx.query(`UPDATE auth.users SET encrypted_password = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      encryptedPassword,
     ]);
   },
 
@@ -161,7 +211,8 @@ export const authRepository = {
   /** Locks the token row: two refreshes with one token serialise here, and the second sees it spent. */
   async findRefreshTokenForUpdate(tx: Sql, hashHex: string): Promise<RefreshTokenRow | undefined> {
     const { rows } = await tx.query<RefreshTokenRow>(
-      `SELECT t.id, t.owner_id, t.session_id, t.revoked, s.revoked_at AS session_revoked_at
+      `SELECT t.id, t.owner_id, t.session_id, t.revoked, s.revoked_at AS session_revoked_at,
+         s.created_at AS session_created_at, s.sign_in_method AS session_sign_in_method, s.aal2_at AS session_aal2_at, s.aal2_method AS session_aal2_method
        FROM made_open.auth_refresh_tokens t
        JOIN made_open.auth_sessions s ON s.id = t.session_id
        WHERE t.token_hash = decode($1, 'hex')

@@ -10,6 +10,7 @@ import {
   errorResponses,
   healthSchema,
   logoutQuerySchema,
+  redirectQuerySchema,
   sessionSchema,
   settingsSchema,
   signupBodySchema,
@@ -22,22 +23,30 @@ import type { AuthService } from './auth.service.ts';
 import { adminRoutes } from './auth.admin.routes.ts';
 import type { AdminService } from './auth.admin.service.ts';
 import type { SettingsService } from './auth.settings.service.ts';
+import { mfaRoutes } from './auth.mfa.routes.ts';
+import { emailRoutes } from './auth.email.routes.ts';
+import type { EmailService } from './auth.email.service.ts';
+import type { MfaService } from './auth.mfa.service.ts';
 
 export interface AuthRoutesDeps {
   service: AuthService;
   /** Public signing keys for /.well-known/jwks.json. */
   jwks: { keys: JWK[] };
   admin: AdminService;
+  mfa: MfaService;
+  email: EmailService;
+  /** AUTH_MAILER_AUTOCONFIRM, for /settings. */
+  mailerAutoconfirm: boolean;
   settings: Pick<SettingsService, 'signUpOpen'>;
   verifier: TokenVerifier;
-  rateLimit: { signupPerHour: number; tokenPerMinute: number };
+  rateLimit: { signupPerHour: number; tokenPerMinute: number; emailPerHour: number; verifyPerHour: number };
 }
 
 const tags = ['auth'];
 const gotrueNote =
   " GoTrue-compatible (what @supabase/supabase-js calls); errors use GoTrue's shape, not the /api/v1 one.";
 
-const clientInfo = (request: FastifyRequest) => ({
+export const clientInfo = (request: FastifyRequest) => ({
   userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
 });
 
@@ -79,14 +88,15 @@ export function authRoutes(deps: AuthRoutesDeps) {
         config: { rateLimit: { max: deps.rateLimit.signupPerHour, timeWindow: '1 hour' } },
         schema: {
           tags,
-          summary: 'Sign up with email and password (auto-confirmed; returns a session)',
-          description: `Rate limited per client IP (AUTH_RATE_LIMIT_SIGNUP_PER_HOUR). Refused with 422 signup_disabled when the hub's owner (its first account) has closed sign-up.${gotrueNote}`,
+          summary: 'Sign up with email and password (returns a session, or with confirmation on the user alone)',
+          description: `With AUTH_MAILER_AUTOCONFIRM=false a confirmation mail goes out and the answer is the user without a session. Rate limited per client IP (AUTH_RATE_LIMIT_SIGNUP_PER_HOUR). Refused with 422 signup_disabled when the hub's owner (its first account) has closed sign-up.${gotrueNote}`,
           security: [],
           body: signupBodySchema,
-          response: { 200: sessionSchema, ...errorResponses },
+          querystring: redirectQuerySchema,
+          response: { 200: z.union([sessionSchema, userSchema]), ...errorResponses },
         },
       },
-      async (request) => service.signUp(request.body, clientInfo(request)),
+      async (request) => service.signUp(request.body, clientInfo(request), request.query.redirect_to),
     );
 
     app.post(
@@ -200,7 +210,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
           zoom: false,
         },
         disable_signup: !(await deps.settings.signUpOpen()),
-        mailer_autoconfirm: true,
+        mailer_autoconfirm: deps.mailerAutoconfirm,
         phone_autoconfirm: false,
         sms_provider: '',
         saml_enabled: false,
@@ -243,6 +253,8 @@ export function authRoutes(deps: AuthRoutesDeps) {
       }),
     );
     await fastify.register(adminRoutes({ admin: deps.admin, verifier }));
+    await fastify.register(emailRoutes({ email: deps.email, rateLimit: deps.rateLimit }));
+    await fastify.register(mfaRoutes({ mfa: deps.mfa, signedIn, verifyPerMinute: deps.rateLimit.tokenPerMinute }));
     // Routes the hub does not serve: GoTrue's error shape (auth-js shows raw JSON otherwise).
     fastify.setNotFoundHandler((request) => {
       throw goTrue.routeNotFound(request.method, request.url.split('?')[0]!);

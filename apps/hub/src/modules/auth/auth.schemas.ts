@@ -43,6 +43,14 @@ export const updateUserBodySchema = z.object({
 });
 export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;
 
+export const redirectQuerySchema = z.object({
+  redirect_to: z
+    .string()
+    .max(2048)
+    .optional()
+    .describe("Where a mailed link sends the browser: the hub's origin or one in CORS_ORIGINS, else the hub."),
+});
+
 export const logoutQuerySchema = z.object({
   scope: z
     .enum(['global', 'local', 'others'])
@@ -62,6 +70,15 @@ const identitySchema = z.object({
   updated_at: z.string(),
 });
 
+export const factorSchema = z.object({
+  id: z.string(),
+  friendly_name: z.string(),
+  factor_type: z.literal('totp'),
+  status: z.enum(['unverified', 'verified']),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
 export const userSchema = z.object({
   id: z.string(),
   aud: z.string(),
@@ -77,6 +94,7 @@ export const userSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   is_anonymous: z.boolean(),
+  factors: z.array(factorSchema).optional().describe('Second factors; absent when the user has none.'),
 });
 export type UserJson = z.infer<typeof userSchema>;
 

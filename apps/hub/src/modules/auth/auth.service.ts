@@ -8,16 +8,25 @@ import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { goTrue } from './auth.errors.ts';
 import type { PasswordHasher } from './auth.passwords.ts';
-import type { AuthRepository, SessionRevocationReason, UserRow } from './auth.repository.ts';
+import type { FactorRow, MfaRepository } from './auth.mfa.repository.ts';
+import type {
+  AuthRepository,
+  FactorJsonRow,
+  SessionRevocationReason,
+  SignInMethod,
+  UserRow,
+} from './auth.repository.ts';
 import type { SettingsRepository } from './auth.settings.repository.ts';
 import type { SessionJson, UserJson } from './auth.schemas.ts';
 import type { SessionGuard } from './auth.sessions.ts';
 import type { SignInThrottle } from './auth.throttle.ts';
-import type { TokenService } from './auth.tokens.ts';
+import type { SessionAssurance, TokenService } from './auth.tokens.ts';
 
 export interface AuthServiceDeps {
   db: Pick<Database, 'asSystem' | 'queryAsUser'>;
   repository: AuthRepository;
+  /** The user's second factors, listed in the user JSON (migrations/0006). */
+  factors: Pick<MfaRepository, 'listFactors' | 'sessionAssurance'>;
   /** The hub's sign-up switch and owner (migrations/0004). */
   settings: Pick<SettingsRepository, 'lockHubSettings' | 'claimOwnership'>;
   outbox: Pick<EventOutbox, 'appendMany'>;
@@ -29,6 +38,14 @@ export interface AuthServiceDeps {
   logger: Logger;
   /** AUTH_PASSWORD_MIN_LENGTH (default 8). */
   minimumPasswordLength: number;
+  /** AUTH_MAILER_AUTOCONFIRM=false: sign-up mails a confirmation link instead of signing in. */
+  confirmations?: {
+    autoconfirm: boolean;
+    senderConfigured(): Promise<boolean>;
+    sendConfirmation(user: UserRow, redirectTo: string | undefined): Promise<void>;
+  };
+  /** How long after a recovery link its session may set a password without the old one. */
+  recoveryWindowSeconds: number;
 }
 
 export interface ClientInfo {
@@ -57,11 +74,28 @@ export function checkPasswordStrength(password: string, minimumPasswordLength: n
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
-/** GoTrue's user JSON. The email identity is derived from the user: the hub has no identities table. */
-export function toUserJson(row: UserRow): UserJson {
+/** GoTrue's Factor JSON (never the secret). */
+export function toFactorJson(factor: FactorRow | FactorJsonRow) {
+  return {
+    id: factor.id,
+    friendly_name: factor.friendly_name ?? '',
+    factor_type: factor.factor_type,
+    status: factor.status,
+    created_at: iso(factor.created_at)!,
+    updated_at: iso(factor.updated_at)!,
+  };
+}
+
+/**
+ * GoTrue's user JSON. The email identity is derived from the user: the hub has no identities
+ * table. `factors` is present only when the user has some (GoTrue's omitempty); supabase-js
+ * reads it for listFactors() and getAuthenticatorAssuranceLevel()'s nextLevel.
+ */
+export function toUserJson(row: UserRow, factors: readonly (FactorRow | FactorJsonRow)[] = []): UserJson {
   const created = iso(row.created_at)!;
   const updated = iso(row.updated_at)!;
   return {
+    ...(factors.length > 0 ? { factors: factors.map(toFactorJson) } : {}),
     id: row.id,
     aud: row.aud ?? 'authenticated',
     role: row.role ?? 'authenticated',
@@ -111,6 +145,56 @@ function revokedEvents(userId: string, sessionIds: readonly string[], reason: Se
   }));
 }
 
+/** A session response (access token, refresh token, user) for a session at its assurance level. */
+export async function issueSession(
+  tokens: Pick<TokenService, 'issueAccessToken'>,
+  user: UserRow,
+  factors: readonly FactorRow[],
+  refreshToken: string,
+  assurance: SessionAssurance,
+): Promise<SessionJson> {
+  const issued = await tokens.issueAccessToken(
+    {
+      id: user.id,
+      email: user.email,
+      appMetadata: user.raw_app_meta_data ?? {},
+      userMetadata: user.raw_user_meta_data ?? {},
+      isAnonymous: user.is_anonymous,
+    },
+    assurance,
+  );
+  return {
+    access_token: issued.accessToken,
+    token_type: 'bearer',
+    expires_in: issued.expiresIn,
+    expires_at: issued.expiresAt,
+    refresh_token: refreshToken,
+    user: toUserJson(user, factors),
+  };
+}
+
+/** A new session and its first refresh token. */
+export async function openSession(
+  tx: Sql,
+  repo: Pick<AuthRepository, 'createSession' | 'insertRefreshToken'>,
+  userId: string,
+  client: ClientInfo,
+  method: SignInMethod = 'password',
+) {
+  const sessionId = uuidv7();
+  const refreshToken = newRefreshToken();
+  await repo.createSession(tx, {
+    id: sessionId,
+    ownerId: userId,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+    method,
+  });
+  await repo.insertRefreshToken(tx, { hashHex: hashToken(refreshToken), ownerId: userId, sessionId, parentId: null });
+  return { sessionId, refreshToken };
+}
+
+export const epochSeconds = (value: Date | string) => Math.floor(new Date(value).getTime() / 1000);
+
 export type AuthService = ReturnType<typeof createAuthService>;
 
 export function createAuthService(deps: AuthServiceDeps) {
@@ -125,46 +209,36 @@ export function createAuthService(deps: AuthServiceDeps) {
     refreshReuse: 0,
   };
 
-  async function startSession(tx: Sql, userId: string, client: ClientInfo) {
-    const sessionId = uuidv7();
-    const refreshToken = newRefreshToken();
-    await repo.createSession(tx, {
-      id: sessionId,
-      ownerId: userId,
-      userAgent: client.userAgent?.slice(0, 512) ?? null,
-    });
-    await repo.insertRefreshToken(tx, { hashHex: hashToken(refreshToken), ownerId: userId, sessionId, parentId: null });
-    return { sessionId, refreshToken };
-  }
+  const startSession = (tx: Sql, userId: string, client: ClientInfo) => openSession(tx, repo, userId, client);
 
-  async function sessionResponse(
+  const sessionResponse = (
     user: UserRow,
     sessionId: string,
     refreshToken: string,
     authenticatedAt: number,
-  ): Promise<SessionJson> {
-    const issued = await tokens.issueAccessToken(
-      {
-        id: user.id,
-        email: user.email,
-        appMetadata: user.raw_app_meta_data ?? {},
-        userMetadata: user.raw_user_meta_data ?? {},
-        isAnonymous: user.is_anonymous,
-      },
-      { id: sessionId, authenticatedAt },
-    );
-    return {
-      access_token: issued.accessToken,
-      token_type: 'bearer',
-      expires_in: issued.expiresIn,
-      expires_at: issued.expiresAt,
-      refresh_token: refreshToken,
-      user: toUserJson(user),
-    };
-  }
+    factors: readonly FactorRow[] = [],
+  ): Promise<SessionJson> => issueSession(tokens, user, factors, refreshToken, { id: sessionId, authenticatedAt });
 
   function isUniqueViolation(error: unknown) {
     return (error as { code?: unknown } | null)?.code === '23505';
+  }
+
+  /** Whether this session may set a password without the current one (above). */
+  async function mayRecoverPassword(caller: AuthenticatedUser): Promise<boolean> {
+    const sessionId = caller.claims.session_id;
+    if (typeof sessionId !== 'string') return false;
+    return db.asSystem(async (tx) => {
+      const [session, user] = await Promise.all([
+        deps.factors.sessionAssurance(tx, sessionId),
+        repo.findUserById(tx, caller.id),
+      ]);
+      if (!session || !user) return false;
+      if (user.encrypted_password === null) return true;
+      return (
+        session.sign_in_method === 'recovery' &&
+        Date.now() - new Date(session.created_at).getTime() < deps.recoveryWindowSeconds * 1000
+      );
+    });
   }
 
   /** An active session of this user, from a verified access token, or a GoTrue 403. */
@@ -179,13 +253,19 @@ export function createAuthService(deps: AuthServiceDeps) {
     /** Counts since start, for /metrics. */
     counters: counters as Readonly<typeof counters>,
 
-    /** POST /signup: auto-confirmed, signed in at once. */
+    /**
+     * POST /signup: auto-confirmed and signed in at once, or (AUTH_MAILER_AUTOCONFIRM=false)
+     * the user alone, with a confirmation mail whose link or code signs them in.
+     */
     async signUp(
       input: { email: string; password: string; data?: Record<string, unknown> | null },
       client: ClientInfo,
-    ) {
+      redirectTo?: string,
+    ): Promise<SessionJson | UserJson> {
       const email = normaliseEmail(input.email);
       checkPasswordStrength(input.password, deps.minimumPasswordLength);
+      const confirm = deps.confirmations && !deps.confirmations.autoconfirm ? deps.confirmations : undefined;
+      if (confirm && !(await confirm.senderConfigured())) throw goTrue.emailSendingOff();
       const encryptedPassword = await passwords.hash(input.password);
       const userId = randomUUID();
       const now = Math.floor(Date.now() / 1000);
@@ -198,10 +278,11 @@ export function createAuthService(deps: AuthServiceDeps) {
             email,
             encryptedPassword,
             userMetadata: input.data ?? {},
+            confirmed: !confirm,
           });
           // The first account owns the hub: it alone may close sign-up.
           if (hub.owner_id === null) await settings.claimOwnership(tx, userId);
-          const session = await startSession(tx, userId, client);
+          const session = confirm ? undefined : await startSession(tx, userId, client);
           await outbox.appendMany(tx, [
             {
               type: userSignedUp.type,
@@ -212,10 +293,15 @@ export function createAuthService(deps: AuthServiceDeps) {
               data: userSignedUp.data.parse({ userId, email, provider: 'email' }),
             },
           ]);
-          return { user, ...session };
+          return { user, sessionId: session?.sessionId, refreshToken: session?.refreshToken };
         });
         logger.info({ userId }, 'user signed up');
         counters.signedUp++;
+        if (confirm || sessionId === undefined || refreshToken === undefined) {
+          // GoTrue answers the user alone; supabase-js then reports no session.
+          await confirm?.sendConfirmation(user, redirectTo);
+          return toUserJson(user);
+        }
         return sessionResponse(user, sessionId, refreshToken, now);
       } catch (error) {
         if (isUniqueViolation(error)) throw goTrue.userExists();
@@ -257,13 +343,15 @@ export function createAuthService(deps: AuthServiceDeps) {
         ? await passwords.hash(input.password)
         : undefined;
       const now = Math.floor(Date.now() / 1000);
-      const { user, sessionId, refreshToken } = await db.asSystem(async (tx) => {
+      const { user, sessionId, refreshToken, factors } = await db.asSystem(async (tx) => {
         await throttle.clear(tx, email);
         const user = await repo.recordSignIn(tx, found.id, rehashed);
-        return { user, ...(await startSession(tx, found.id, client)) };
+        const factors = await deps.factors.listFactors(tx, found.id);
+        return { user, factors, ...(await startSession(tx, found.id, client)) };
       });
       counters.signedIn++;
-      return sessionResponse(user, sessionId, refreshToken, now);
+      // aal1: with a verified factor, the client asks for a code next (mfa.challenge/verify).
+      return sessionResponse(user, sessionId, refreshToken, now, factors);
     },
 
     /**
@@ -295,7 +383,8 @@ export function createAuthService(deps: AuthServiceDeps) {
           sessionId: token.session_id,
           parentId: token.id,
         });
-        return { kind: 'rotated' as const, user, sessionId: token.session_id, refreshToken: next };
+        const factors = await deps.factors.listFactors(tx, token.owner_id);
+        return { kind: 'rotated' as const, user, token, factors, refreshToken: next };
       });
       if (result.kind === 'not_found') {
         counters.refreshFailed++;
@@ -312,8 +401,16 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw goTrue.refreshTokenAlreadyUsed();
       }
       counters.refreshed++;
-      // amr keeps the time of the original sign-in in GoTrue; the hub does not store it, so it is the refresh time.
-      return sessionResponse(result.user, result.sessionId, result.refreshToken, Math.floor(Date.now() / 1000));
+      // The session keeps its assurance: the password's time (the session's start) and any second factor.
+      const { token } = result;
+      return issueSession(tokens, result.user, result.factors, result.refreshToken, {
+        id: token.session_id,
+        authenticatedAt: epochSeconds(token.session_created_at),
+        method: token.session_sign_in_method,
+        ...(token.session_aal2_at && token.session_aal2_method
+          ? { aal2: { method: token.session_aal2_method, timestamp: epochSeconds(token.session_aal2_at) } }
+          : {}),
+      });
     },
 
     /** GET /user: the caller's own row, read under their RLS; a signed-out session is a 403. */
@@ -324,7 +421,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       const row = await repo.findSelfWithSession(oneStatement, sessionId);
       if (!row) throw goTrue.userNotFound();
       if (!row.session_active) throw goTrue.sessionNotFound();
-      return toUserJson(row);
+      return toUserJson(row, row.factors);
     },
 
     /**
@@ -345,7 +442,16 @@ export function createAuthService(deps: AuthServiceDeps) {
       let encryptedPassword: string | undefined;
       if (input.password !== undefined) {
         // As GoTrue with GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD: a stolen
-        // session alone cannot take the account over.
+        // session alone cannot take the account over. Except where there is no current
+        // password to give: a session begun by a recovery link within its lifetime, or an
+        // account made by a magic link that has never had one.
+        if (!input.current_password) {
+          if (!(await mayRecoverPassword(caller))) throw goTrue.currentPasswordRequired();
+          checkPasswordStrength(input.password, deps.minimumPasswordLength);
+          encryptedPassword = await passwords.hash(input.password);
+        }
+      }
+      if (input.password !== undefined && encryptedPassword === undefined) {
         if (!input.current_password) throw goTrue.currentPasswordRequired();
         // A guess here is a guess at the password: it counts against the account's sign-in
         // throttle, so a stolen session cannot try passwords faster than the sign-in form.
@@ -364,7 +470,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (input.password === input.current_password) throw goTrue.samePassword();
         encryptedPassword = await passwords.hash(input.password);
       }
-      const { user, ended } = await db.asSystem(async (tx) => {
+      const { user, ended, factors } = await db.asSystem(async (tx) => {
         const sessionId = await requireActiveSession(caller, tx);
         const current = await repo.findUserById(tx, caller.id, true);
         if (!current) throw goTrue.userNotFound();
@@ -407,14 +513,14 @@ export function createAuthService(deps: AuthServiceDeps) {
         try {
           const user = await repo.updateUser(tx, caller.id, changes);
           await outbox.appendMany(tx, events);
-          return { user, ended };
+          return { user, ended, factors: await deps.factors.listFactors(tx, caller.id) };
         } catch (error) {
           if (isUniqueViolation(error)) throw goTrue.emailExists();
           throw error;
         }
       });
       sessions.ended(ended);
-      return toUserJson(user);
+      return toUserJson(user, factors);
     },
 
     /** POST /logout: global (every session), local (this one) or others (all but this one). */

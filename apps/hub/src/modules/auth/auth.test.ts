@@ -677,7 +677,9 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
       .sign(key);
     expect(await module.verifier.verify(supabaseAnon)).toBeNull();
 
-    const own = await module.service.signUp({ email: uniqueEmail('supa'), password }, { userAgent: null });
+    const own = (await module.service.signUp({ email: uniqueEmail('supa'), password }, { userAgent: null })) as {
+      access_token: string;
+    };
     await expect(jwtVerify(own.access_token, key)).resolves.toBeTruthy();
     expect(() => statSync(join(dataDir, 'auth-jwt-secret'))).toThrow();
   });

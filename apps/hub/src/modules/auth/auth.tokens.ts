@@ -28,8 +28,9 @@ export interface AccessTokenClaims extends JWTPayload {
   email: string;
   phone: string;
   session_id: string;
-  aal: 'aal1';
-  amr: { method: 'password'; timestamp: number }[];
+  aal: 'aal1' | 'aal2';
+  /** Most recent first, as GoTrue lists them: a second factor before the password. */
+  amr: { method: string; timestamp: number }[];
   app_metadata: Record<string, unknown>;
   user_metadata: Record<string, unknown>;
   is_anonymous: boolean;
@@ -41,6 +42,16 @@ export interface TokenSubject {
   appMetadata: Record<string, unknown>;
   userMetadata: Record<string, unknown>;
   isAnonymous: boolean;
+}
+
+/** The session a token is issued for: when the password was given, and any second factor since. */
+export interface SessionAssurance {
+  id: string;
+  authenticatedAt: number;
+  /** How the session began: amr's first-factor method (default password). */
+  method?: string;
+  /** Raised to aal2 by a second factor (TOTP or a recovery code) at this time. */
+  aal2?: { method: 'totp' | 'recovery_code'; timestamp: number };
 }
 
 export interface IssuedAccessToken {
@@ -60,7 +71,7 @@ export interface TokenService {
   inspect(token: string): Promise<VerifiedToken>;
   /** Signature, expiry and claims only: whether the session still stands is auth.sessions.ts's job. */
   readonly verifier: TokenVerifier;
-  issueAccessToken(subject: TokenSubject, session: { id: string; authenticatedAt: number }): Promise<IssuedAccessToken>;
+  issueAccessToken(subject: TokenSubject, session: SessionAssurance): Promise<IssuedAccessToken>;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -294,8 +305,11 @@ export function createTokenService(config: Config): TokenService {
         app_metadata: subject.appMetadata,
         user_metadata: subject.userMetadata,
         role: 'authenticated',
-        aal: 'aal1',
-        amr: [{ method: 'password', timestamp: session.authenticatedAt }],
+        aal: session.aal2 ? 'aal2' : 'aal1',
+        amr: [
+          ...(session.aal2 ? [session.aal2] : []),
+          { method: session.method ?? 'password', timestamp: session.authenticatedAt },
+        ],
         session_id: session.id,
         is_anonymous: subject.isAnonymous,
       };

@@ -17,6 +17,12 @@ import { settingsRoutes } from './auth.settings.routes.ts';
 import { createSettingsService, type SettingsService } from './auth.settings.service.ts';
 import { createSignInThrottle, defaultSignInThrottle, type SignInThrottlePolicy } from './auth.throttle.ts';
 import { createTokenService } from './auth.tokens.ts';
+import { mfaRepository } from './auth.mfa.repository.ts';
+import { emailRepository } from './auth.email.repository.ts';
+import { emailSenderRoutes } from './auth.email-sender.routes.ts';
+import { createEmailService, type EmailService } from './auth.email.service.ts';
+import { createPasswordSeal } from './auth.mail.ts';
+import { createMfaService } from './auth.mfa.service.ts';
 
 export interface AuthModuleDeps {
   config: Config;
@@ -44,6 +50,8 @@ export interface AuthModule extends HubModule {
   /** The anon (publishable) key, also written to DATA_DIR/anon-key. */
   anonKey: string;
   service: AuthService;
+  /** Mail from the hub: its sender, recovery, confirmation and magic links. */
+  email: EmailService;
   /** Account settings: the graph reads the default region for phone numbers from here. */
   settings: SettingsService;
 }
@@ -96,21 +104,54 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     logger: deps.logger,
     minimumPasswordLength: config.auth.passwordMinLength,
   });
+  const signInThrottle = createSignInThrottle({
+    repository: authRepository,
+    policy: { ...defaultSignInThrottle, ...deps.tuning?.signInThrottle },
+    now,
+  });
+  const mfa = createMfaService({
+    db,
+    repository: authRepository,
+    mfa: mfaRepository,
+    tokens,
+    throttle: signInThrottle,
+    defaultIssuer: new URL(config.publicUrl).host,
+    logger: deps.logger,
+    now,
+  });
+  const email = createEmailService({
+    db,
+    repository: authRepository,
+    email: emailRepository,
+    mfa: mfaRepository,
+    settings: settingsRepository,
+    seal: createPasswordSeal(config.dataDir),
+    tokens,
+    throttle: signInThrottle,
+    publicUrl: config.publicUrl,
+    redirectOrigins: [new URL(config.publicUrl).origin, ...config.corsOrigins.map((o) => new URL(o).origin)],
+    otpExpirySeconds: config.auth.mailer.otpExpirySeconds,
+    logger: deps.logger,
+    now,
+  });
   const service = createAuthService({
     db,
     repository: authRepository,
+    factors: mfaRepository,
     settings: settingsRepository,
     outbox: deps.outbox,
     passwords,
     tokens,
     sessions,
-    throttle: createSignInThrottle({
-      repository: authRepository,
-      policy: { ...defaultSignInThrottle, ...deps.tuning?.signInThrottle },
-      now,
-    }),
+    throttle: signInThrottle,
     logger: deps.logger,
     minimumPasswordLength: config.auth.passwordMinLength,
+    confirmations: {
+      autoconfirm: config.auth.mailer.autoconfirm,
+      senderConfigured: () => email.senderConfigured(),
+      sendConfirmation: (user, redirectTo) => email.sendConfirmation(user, redirectTo),
+    },
+    recoveryWindowSeconds: config.auth.mailer.otpExpirySeconds,
   });
 
   // Every instance must hear every revocation. Consumers that share a durable name split
@@ -144,12 +185,24 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     anonKey: tokens.anonKey,
     service,
     settings,
+    email,
     async routes(app) {
       // Siblings: /auth/v1 answers in GoTrue's error shapes, /api/v1/settings in the platform's.
       await app.register(
-        authRoutes({ service, admin, jwks: tokens.jwks, settings, verifier, rateLimit: config.auth.rateLimit }),
+        authRoutes({
+          service,
+          admin,
+          mfa,
+          email,
+          mailerAutoconfirm: config.auth.mailer.autoconfirm,
+          jwks: tokens.jwks,
+          settings,
+          verifier,
+          rateLimit: config.auth.rateLimit,
+        }),
       );
       await app.register(settingsRoutes(settings));
+      await app.register(emailSenderRoutes(email));
     },
     async start() {
       startedAt = now();

@@ -21,6 +21,9 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const supabase = await createSupabaseServerClient();
   const { data } = await supabase.auth.getSession();
   if (!data.session) redirect(SESSION_ENDED);
+  // Two-step sign-in: a session with only the password goes to the code step first.
+  const level = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
+  if (level.data?.nextLevel === 'aal2' && level.data.currentLevel !== 'aal2') redirect('/sign-in/code');
   const env = webEnv();
   return (
     <AppShell

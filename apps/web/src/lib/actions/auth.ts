@@ -34,6 +34,11 @@ export async function signIn(_prev: AuthFormState, form: FormData): Promise<Auth
   const supabase = await createSupabaseServerClient();
   const { error } = await supabase.auth.signInWithPassword(parsed.data);
   if (error) return { email: typedEmail, error: friendlyAuthError(error) };
+  // With two-step sign-in on, the password alone is aal1: ask for the code next.
+  const level = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
+  if (level.data?.nextLevel === 'aal2' && level.data.currentLevel !== 'aal2') {
+    redirect(`/sign-in/code?next=${encodeURIComponent(safeNext(form.get('next')))}`);
+  }
   redirect(safeNext(form.get('next')));
 }
 

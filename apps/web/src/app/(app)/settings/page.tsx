@@ -6,6 +6,7 @@ import { PasswordForm } from '@/components/settings/password-form';
 import { RegionForm } from '@/components/settings/region-form';
 import { SignUpSwitch } from '@/components/settings/sign-up-switch';
 import { ThemeChoice } from '@/components/settings/theme-choice';
+import { TwoStepSetup } from '@/components/settings/two-step-card';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { signOut, signOutEverywhere } from '@/lib/actions/auth';
@@ -26,6 +27,7 @@ export default async function SettingsPage() {
   const user = userData.user;
   if (!user) redirect(SESSION_ENDED);
   const expiresAt = sessionData.session?.expires_at;
+  const verifiedFactor = user.factors?.find((f) => f.status === 'verified' && f.factor_type === 'totp');
   return (
     <>
       <PageHeader title="Account" description="Your profile, region, password, appearance and sessions." />
@@ -84,6 +86,15 @@ export default async function SettingsPage() {
           </CardHeader>
           <CardContent>
             <PasswordForm />
+          </CardContent>
+        </Card>
+        <Card>
+          <CardHeader>
+            <CardTitle>Two-step sign-in</CardTitle>
+            <CardDescription>A code from an authenticator app, asked for after your password.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <TwoStepSetup factorId={verifiedFactor?.id ?? null} />
           </CardContent>
         </Card>
         <Card>
