@@ -8,7 +8,7 @@ import { goTrue } from './auth.errors.ts';
 import { sendMail, type PasswordSeal } from './auth.mail.ts';
 import type { MfaRepository } from './auth.mfa.repository.ts';
 import type { AuthRepository, SignInMethod, UserRow } from './auth.repository.ts';
-import { issueSession, normaliseEmail, openSession, type ClientInfo } from './auth.service.ts';
+import { issueSession, normaliseEmail, openSession, toUserJson, type ClientInfo } from './auth.service.ts';
 import type { SettingsRepository } from './auth.settings.repository.ts';
 import type { SignInThrottle } from './auth.throttle.ts';
 import type { TokenService } from './auth.tokens.ts';
@@ -62,6 +62,10 @@ const mailText: Record<OneTimeTokenType, { subject: string; action: string }> = 
 
 export type EmailService = ReturnType<typeof createEmailService>;
 
+/** The generate_link types this hub makes (GoTrue's invite and email_change are not offered). */
+export const generatedLinkTypes = ['signup', 'magiclink', 'recovery'] as const;
+export type GeneratedLinkType = (typeof generatedLinkTypes)[number];
+
 /**
  * Mail from the hub (ADR 0025): the owner's SMTP sender, and GoTrue's /recover, /resend,
  * /otp and /verify with its token formats (6-digit code, token_hash link).
@@ -96,14 +100,16 @@ export function createEmailService(deps: EmailServiceDeps) {
    * (and the caller still answers 200) for an address without an account; a second mail
    * of a kind within 60 s is 429.
    */
-  async function mailToken(user: UserRow, type: OneTimeTokenType, redirectTo: string | undefined) {
-    const sender = await db.asSystem((tx) => emails.find(tx));
-    if (!sender) throw goTrue.emailSendingOff();
+  /**
+   * A new one-time token of this kind for the user (replacing the last one): its code, its
+   * token_hash and the /verify link. `frequency` holds back a second one within 60 s (mail).
+   */
+  async function issueToken(user: UserRow, type: OneTimeTokenType, redirectTo: string | undefined, frequency: boolean) {
     const otp = newOtp();
     const tokenHash = tokenHashOf(user.email, otp);
     const id = randomUUID();
     await db.asSystem(async (tx) => {
-      const last = await emails.lastToken(tx, user.id, type);
+      const last = frequency ? await emails.lastToken(tx, user.id, type) : undefined;
       if (last) {
         const waitSeconds = Math.ceil(maxFrequencySeconds - (now() - new Date(last.created_at).getTime()) / 1000);
         if (waitSeconds > 0) throw goTrue.emailSendTooSoon(waitSeconds);
@@ -118,9 +124,17 @@ export function createEmailService(deps: EmailServiceDeps) {
       });
     });
     const verifyType = type === 'confirmation' ? 'signup' : type;
+    const redirect = safeRedirect(redirectTo);
     const link =
       `${deps.publicUrl.replace(/\/$/, '')}/auth/v1/verify?token=${tokenHash}&type=${verifyType}` +
-      `&redirect_to=${encodeURIComponent(safeRedirect(redirectTo))}`;
+      `&redirect_to=${encodeURIComponent(redirect)}`;
+    return { id, otp, tokenHash, link, verifyType, redirect };
+  }
+
+  async function mailToken(user: UserRow, type: OneTimeTokenType, redirectTo: string | undefined) {
+    const sender = await db.asSystem((tx) => emails.find(tx));
+    if (!sender) throw goTrue.emailSendingOff();
+    const { id, otp, link } = await issueToken(user, type, redirectTo, true);
     const { subject, action } = mailText[type];
     const minutes = Math.round(deps.otpExpirySeconds / 60);
     const text =
@@ -304,6 +318,43 @@ export function createEmailService(deps: EmailServiceDeps) {
         authenticatedAt: Math.floor(now() / 1000),
         method: kind.method,
       });
+    },
+
+    /**
+     * POST /admin/generate_link (service_role): GoTrue's link and code for a user, made and
+     * returned rather than mailed, so an operator can deliver it their own way. magiclink
+     * makes the account (unconfirmed, no password) when the address has none; recovery
+     * needs an account; signup is the confirmation of an account the caller just created.
+     */
+    async generateLink(
+      input: { type: GeneratedLinkType; email: string; data?: Record<string, unknown> | null },
+      redirectTo: string | undefined,
+    ) {
+      const address = normaliseEmail(input.email);
+      let user: UserRow | undefined = await findUser(address);
+      if (!user && input.type === 'magiclink')
+        user = await db.asSystem((tx) =>
+          repo.insertUser(tx, {
+            id: randomUUID(),
+            email: address,
+            encryptedPassword: null,
+            userMetadata: input.data ?? {},
+            confirmed: false,
+          }),
+        );
+      if (!user) throw goTrue.adminUserNotFound();
+      const kind: OneTimeTokenType = input.type === 'signup' ? 'confirmation' : input.type;
+      const token = await issueToken(user, kind, redirectTo, false);
+      const factors = await db.asSystem((tx) => deps.mfa.listFactors(tx, user.id));
+      deps.logger.info({ userId: user.id, type: input.type }, 'auth link generated for the admin');
+      return {
+        ...toUserJson(user, factors),
+        action_link: token.link,
+        email_otp: token.otp,
+        hashed_token: token.tokenHash,
+        verification_type: token.verifyType,
+        redirect_to: token.redirect,
+      };
     },
 
     /** Where GET /verify sends the browser: the allowed redirect, or the hub. */

@@ -252,7 +252,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
         description: 'GoTrue is a user registration and authentication API',
       }),
     );
-    await fastify.register(adminRoutes({ admin: deps.admin, verifier }));
+    await fastify.register(adminRoutes({ admin: deps.admin, email: deps.email, verifier }));
     await fastify.register(emailRoutes({ email: deps.email, rateLimit: deps.rateLimit }));
     await fastify.register(mfaRoutes({ mfa: deps.mfa, signedIn, verifyPerMinute: deps.rateLimit.tokenPerMinute }));
     // Routes the hub does not serve: GoTrue's error shape (auth-js shows raw JSON otherwise).

@@ -229,4 +229,62 @@ describe.each(testDatabaseKinds())('the service_role key on %s', (kind) => {
     expect((await admin.auth.admin.listUsers()).data.users.length).toBe(before);
     expect((await admin.auth.admin.getUserById(bob.id)).data.user?.email).toBe(bob.email);
   });
+  it('generates magic-link, recovery and signup links and codes without mail, for the service_role key only', async () => {
+    const anon = () => supabaseClient(url, anonKey);
+    // A magic link for an existing user: its code and its token_hash each sign them in, once.
+    const magic = await admin.auth.admin.generateLink({ type: 'magiclink', email: alice.email });
+    expect(magic.error).toBeNull();
+    expect(magic.data.user).toMatchObject({ id: alice.id, email: alice.email });
+    expect(magic.data.properties).toMatchObject({
+      verification_type: 'magiclink',
+      email_otp: expect.stringMatching(/^\d{6}$/),
+      hashed_token: expect.stringMatching(/^[0-9a-f]{56}$/),
+    });
+    expect(magic.data.properties!.action_link).toContain(`token=${magic.data.properties!.hashed_token}&type=magiclink`);
+    const viaHash = await anon().auth.verifyOtp({ token_hash: magic.data.properties!.hashed_token, type: 'magiclink' });
+    expect(viaHash.error).toBeNull();
+    expect(viaHash.data.user?.id).toBe(alice.id);
+    const again = await anon().auth.verifyOtp({ token_hash: magic.data.properties!.hashed_token, type: 'magiclink' });
+    expect(again.error).toMatchObject({ code: 'otp_expired' });
+
+    // Recovery: the emailed-code form works too; an unknown address is 404 and makes nobody.
+    const recovery = await admin.auth.admin.generateLink({ type: 'recovery', email: bob.email });
+    const code = await anon().auth.verifyOtp({
+      email: bob.email,
+      token: recovery.data.properties!.email_otp,
+      type: 'recovery',
+    });
+    expect(code.error).toBeNull();
+    expect(code.data.user?.id).toBe(bob.id);
+    const before = (await admin.auth.admin.listUsers({ perPage: 1000 })).data.users.length;
+    const nobody = await admin.auth.admin.generateLink({ type: 'recovery', email: 'nobody@example.test' });
+    expect(nobody.error).toMatchObject({ status: 404 });
+    expect((await admin.auth.admin.listUsers({ perPage: 1000 })).data.users.length).toBe(before);
+
+    // Signup: the account is made unconfirmed; its link confirms it and signs in.
+    const email = `${uniqueName('invited')}@example.test`;
+    const signup = await admin.auth.admin.generateLink({ type: 'signup', email, password: 'a good long password' });
+    expect(signup.error).toBeNull();
+    expect(signup.data.user?.email_confirmed_at ?? null).toBeNull();
+    expect((await anon().auth.signInWithPassword({ email, password: 'a good long password' })).error).not.toBeNull();
+    const confirmed = await anon().auth.verifyOtp({ token_hash: signup.data.properties!.hashed_token, type: 'signup' });
+    expect(confirmed.error).toBeNull();
+    expect((await anon().auth.signInWithPassword({ email, password: 'a good long password' })).error).toBeNull();
+
+    // Types not offered, missing fields, and anyone but the service_role key: refused.
+    const invite = await admin.auth.admin.generateLink({ type: 'invite', email });
+    expect(invite.error).toMatchObject({ status: 400 });
+    const noPassword = await fetch(`${url}/auth/v1/admin/generate_link`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${serviceKey}`, apikey: serviceKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'signup', email: 'x@example.test' }),
+    });
+    expect(noPassword.status).toBe(400);
+    const asUser = await fetch(`${url}/auth/v1/admin/generate_link`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.accessToken}`, apikey: anonKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'magiclink', email: alice.email }),
+    });
+    expect(asUser.status).toBe(403);
+  });
 });
