@@ -2,6 +2,7 @@ import { LogOut, MonitorSmartphone } from 'lucide-react';
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { PageHeader } from '@/components/page-header';
+import { EmailSenderForm } from '@/components/settings/email-sender-form';
 import { PasswordForm } from '@/components/settings/password-form';
 import { RegionForm } from '@/components/settings/region-form';
 import { SignUpSwitch } from '@/components/settings/sign-up-switch';
@@ -10,7 +11,8 @@ import { TwoStepSetup } from '@/components/settings/two-step-card';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { signOut, signOutEverywhere } from '@/lib/actions/auth';
-import { SESSION_ENDED } from '@/lib/hub';
+import { SESSION_ENDED, load } from '@/lib/hub';
+import { getEmailSender } from '@/lib/email-sender';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
 import { getAccountSettings, regionOptions } from '@/lib/account';
 import { LocalTime } from '@/components/ui/local-time';
@@ -26,6 +28,8 @@ export default async function SettingsPage() {
   ]);
   const user = userData.user;
   if (!user) redirect(SESSION_ENDED);
+  // Only the owner may read or set the hub's email sender.
+  const sender = settings.hubOwner ? await load(getEmailSender) : undefined;
   const expiresAt = sessionData.session?.expires_at;
   const verifiedFactor = user.factors?.find((f) => f.status === 'verified' && f.factor_type === 'totp');
   return (
@@ -69,6 +73,26 @@ export default async function SettingsPage() {
             </CardHeader>
             <CardContent>
               <SignUpSwitch initial={settings.signUpOpen ?? true} />
+            </CardContent>
+          </Card>
+        )}
+        {sender && (
+          <Card>
+            <CardHeader>
+              <CardTitle>Email sender</CardTitle>
+              <CardDescription>
+                Password recovery, email confirmation and sign-in links go out through your own mail account (SMTP).
+                Without one they are off.
+              </CardDescription>
+            </CardHeader>
+            <CardContent>
+              {sender.ok ? (
+                <EmailSenderForm initial={sender.data} />
+              ) : (
+                <p role="alert" className="text-sm text-destructive">
+                  {sender.error}
+                </p>
+              )}
             </CardContent>
           </Card>
         )}
