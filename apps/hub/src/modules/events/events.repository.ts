@@ -228,13 +228,16 @@ export const eventsRepository = {
     name: string,
     streams: readonly EventStreamName[],
     types: readonly string[] | undefined,
+    /** The consumer's position in this process when it is ahead of its saved cursor. */
+    position: string | null = null,
   ): Promise<number> {
     const { rows } = await tx.query<{ lag: number }>(
       `SELECT (SELECT count(*) FROM made_open.outbox
-               WHERE pub_seq > coalesce((SELECT cursor FROM made_open.event_consumers WHERE name = $1), 0)
+               WHERE pub_seq > greatest(coalesce((SELECT cursor FROM made_open.event_consumers WHERE name = $1), 0),
+                                        coalesce($3::bigint, 0))
                  AND ${streamPredicate(streams)} AND ($2::text[] IS NULL OR type = ANY($2::text[])))::int
             + (SELECT count(*) FROM made_open.event_failures WHERE consumer = $1)::int AS lag`,
-      [name, types ?? null],
+      [name, types ?? null, position],
     );
     return rows[0]!.lag;
   },

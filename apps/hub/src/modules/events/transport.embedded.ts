@@ -27,6 +27,8 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
   const batchSize = options.batchSize ?? 500;
   const wakers = new Set<() => void>();
 
+  /** Where each consumer running here has got to, saved or not (lag counts from it). */
+  const positions = new Map<string, string>();
   return {
     kind: 'embedded',
     async start() {},
@@ -122,6 +124,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
               // consumer reads at most that many unwanted events again.
               if (batch.length > 0 || BigInt(passed) - BigInt(saved) >= passedOverSaveEvery) unsaved = passed;
               cursor = passed;
+              positions.set(spec.name, passed);
             }
             if (delivered > 0 && batch.length === batchSize) continue;
             // Idle (nothing more to read): the cursor is saved now rather than at the next wake,
@@ -142,6 +145,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
         async stop() {
           running = false;
           wakers.delete(waker);
+          positions.delete(spec.name);
           wake?.();
           await done;
           // This instance's own consumer goes with it (a crash leaves one small row).
@@ -151,7 +155,9 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
     },
 
     lag(spec) {
-      return db.asSystem((tx) => repo.embeddedLag(tx, spec.name, spec.streams, spec.types));
+      // A consumer here may have moved past events whose cursor it saves only at its next read.
+      const position = positions.get(spec.name) ?? null;
+      return db.asSystem((tx) => repo.embeddedLag(tx, spec.name, spec.streams, spec.types, position));
     },
 
     async health() {
