@@ -36,6 +36,21 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     expect(conversation).toMatchObject({ event: 'conversation', data: { id: expect.any(String) } });
     return rest;
   };
+  let address: string | undefined;
+  /** The hub on a real port, for a client that closes its connection mid-stream. */
+  const listening = async () => (address ??= await hub.app.listen({ port: 0, host: '127.0.0.1' }));
+  /** The stream's text up to `marker`; an ended stream without it fails the test instead of spinning. */
+  async function readUntil(response: Response, marker: string): Promise<string> {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes(marker)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended before "${marker}": ${text}`);
+      text += decoder.decode(value, { stream: true });
+    }
+    return text;
+  }
   const everythingSentToCloud = () =>
     openrouter.requests.map((r) => `${JSON.stringify(r.headers)}${r.body}`).join('\n');
 
@@ -255,7 +270,7 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
   });
 
   it('stop: closing the connection cancels the provider request and the audit says so', async () => {
-    const address = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = await listening();
     const controller = new AbortController();
     const response = await fetch(`${address}/api/v1/ai/chat`, {
       method: 'POST',
@@ -263,9 +278,7 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
       body: JSON.stringify({ question: 'When do I plant the tulips?', cloudModel: 'test/slow' }),
       signal: controller.signal,
     });
-    const reader = response.body!.getReader();
-    let text = '';
-    while (!text.includes('event: delta')) text += new TextDecoder().decode((await reader.read()).value);
+    await readUntil(response, 'event: delta');
     controller.abort();
     const slow = openrouter.requests.filter((r) => r.body.includes('test/slow')).at(-1)!;
     await eventually(async () => (slow.closedEarly ? true : undefined), 'the stand-in to see the stop', 10_000);
@@ -277,6 +290,38 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
       'the audit to record the stop',
       10_000,
     );
+  });
+
+  it('a conversation goes on after a stopped answer, which is kept as stopped', async () => {
+    const address = await listening();
+    const controller = new AbortController();
+    const response = await fetch(`${address}/api/v1/ai/chat`, {
+      method: 'POST',
+      headers: { ...bearer(alice), 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'Tell me about the tulips', cloudModel: 'test/slow' }),
+      signal: controller.signal,
+    });
+    const text = await readUntil(response, 'event: delta');
+    controller.abort();
+    const id = /"id":"([0-9a-f-]{36})"/.exec(text)![1]!;
+    const stopped = await eventually(async () => {
+      const { messages } = (await api(alice, 'GET', `/api/v1/ai/conversations/${id}`)).json();
+      return messages.length === 2 ? messages : undefined;
+    }, 'the stopped turn to be stored');
+    expect(stopped[1]).toMatchObject({ role: 'assistant', error: { code: 'cancelled' } });
+
+    openrouter.reply = () => 'In October [1].';
+    const next = await chat(alice, { question: 'And when?', conversationId: id });
+    expect(answerText(next)).toBe('In October [1].');
+    expect(next.at(-1)).toMatchObject({ event: 'done' });
+    // The stopped answer's partial text is history for the model, as the user saw it.
+    const history = openrouter
+      .chatBodies()
+      .at(-1)!
+      .messages.map((m: { role: string }) => m.role);
+    expect(history).toEqual(['system', 'user', 'assistant', 'user']);
+    const { messages } = (await api(alice, 'GET', `/api/v1/ai/conversations/${id}`)).json();
+    expect(messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
   });
 
   it("a contact's class replaces the type's for everything linked to them", async () => {

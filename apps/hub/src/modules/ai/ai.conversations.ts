@@ -125,6 +125,14 @@ export function createConversations(db: Database) {
       });
     },
 
+    /** Whether this user has the conversation (another user's is as missing as none). */
+    async exists(user: AuthenticatedUser, id: string): Promise<boolean> {
+      const { rows } = await db.queryAsUser(user.claims, 'SELECT 1 FROM made_open.ai_conversations WHERE id = $1', [
+        id,
+      ]);
+      return rows.length > 0;
+    },
+
     /** The newest messages of a conversation (the history a follow-up carries), or undefined. */
     async recent(user: AuthenticatedUser, id: string, newest: number) {
       return db.asUser(user.claims, async (tx) => {

@@ -38,7 +38,7 @@ async function statusOf(provider: AiProvider | null, problem?: string) {
 
 export function aiRoutes(deps: {
   chat: Chat;
-  conversations: Pick<Conversations, 'recent'>;
+  conversations: Pick<Conversations, 'exists'>;
   classes: ClassesService;
   contactClasses: ContactClassesService;
   egress: EgressLog;
@@ -63,7 +63,7 @@ export function aiRoutes(deps: {
         const user = await requireUser(request);
         // Checked before the stream starts, so an unknown (or another user's) conversation is a plain 404.
         const { conversationId } = request.body;
-        if (conversationId && !(await deps.conversations.recent(user, conversationId, 0)))
+        if (conversationId && !(await deps.conversations.exists(user, conversationId)))
           throw new NotFoundError('conversation');
         const controller = new AbortController();
         reply.hijack();

@@ -2,7 +2,7 @@
 import { Cloud, HardDrive, LoaderCircle, RotateCcw, Send, ShieldAlert, Square } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Label } from '@/components/ui/label';
@@ -25,6 +25,17 @@ export function AiChat({ conversationId, initialTurns = [] }: { conversationId?:
   const nextId = useRef(initialTurns.length + 1);
   const conversation = useRef(conversationId);
   const streaming = turns.some((t) => t.status === 'streaming');
+
+  // The page names the open conversation (?c=). One this chat started itself gets that address
+  // while its first answer is still being stored, so a refresh then must not replace the turns
+  // on screen with what the hub has so far; only opening another conversation (or a new one) does.
+  useEffect(() => {
+    if (conversationId === conversation.current) return;
+    controller.current?.abort();
+    conversation.current = conversationId;
+    nextId.current = Math.max(nextId.current, initialTurns.length + 1);
+    setTurns(initialTurns);
+  }, [conversationId, initialTurns]);
 
   const update = (id: number, change: (turn: Turn) => Partial<Turn>) =>
     setTurns((all) => all.map((t) => (t.id === id ? { ...t, ...change(t) } : t)));

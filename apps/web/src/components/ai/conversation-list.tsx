@@ -26,7 +26,7 @@ export function ConversationList({
   }
 
   return (
-    <nav aria-label="Conversations" className="grid content-start gap-2">
+    <nav aria-label="Conversations" className="grid min-w-0 grid-cols-1 content-start gap-2">
       <Button asChild variant="outline" size="sm" className="justify-start">
         <Link href="/ai">
           <MessageSquarePlus aria-hidden /> New conversation
@@ -35,7 +35,7 @@ export function ConversationList({
       {shown.length === 0 ? (
         <p className="text-sm text-muted-foreground">Your conversations are kept here.</p>
       ) : (
-        <ul className="grid gap-1">
+        <ul className="grid grid-cols-1 gap-1">
           {shown.map((c) => (
             <li key={c.id} className={cn('flex items-center gap-1 rounded-md pr-1', c.id === current && 'bg-muted')}>
               <Link

@@ -33,8 +33,8 @@ export default async function AiPage({
         {open && !open.ok ? (
           <Problem message={open.error} />
         ) : (
-          // A new key per conversation: opening another one starts from its stored turns.
-          <AiChat key={id ?? 'new'} conversationId={id} initialTurns={open?.ok ? turnsOf(open.data.messages) : []} />
+          // Opening another conversation starts from its stored turns (AiChat keeps its own in-flight ones).
+          <AiChat conversationId={id} initialTurns={open?.ok ? turnsOf(open.data.messages) : []} />
         )}
       </div>
       {/* Phones: the chat first, the list below it; wider screens: the list beside it. */}
