@@ -91,7 +91,7 @@ test('a conversation is kept: listed, continued after a reload, reopened, delete
   await page.reload();
   await expect(page.getByRole('article')).toHaveCount(2);
   await expect(first.getByRole('link', { name: 'Tulip planting', exact: true })).toBeVisible();
-  await inspect(page, 'ai-conversation', { axeTimeoutMs: 30_000 });
+  await inspect(page, 'ai-conversation');
 
   await list.getByRole('link', { name: 'New conversation' }).click();
   await expect(page).toHaveURL(/\/ai$/);
@@ -119,7 +119,7 @@ test('a send the assistant proposes waits for the user: nothing is sent unless c
   const proposal = answer.getByRole('group', { name: 'Proposed message' });
   await expect(proposal.getByRole('textbox')).toHaveValue('The tulips go in next week.');
   await expect(answer.getByText('Nothing is sent until you confirm.')).toBeVisible();
-  await inspect(page, 'ai-send-proposal', { axeTimeoutMs: 30_000 });
+  await inspect(page, 'ai-send-proposal');
   await answer.getByRole('button', { name: 'Dismiss' }).click();
   await expect(answer.getByText('Proposal dismissed: nothing was sent.')).toBeVisible();
 });
@@ -132,7 +132,7 @@ test('draft a reply: the local model writes it into the reply composer, where it
   await expect(body).toHaveValue('From the local stand-in: Saturday at ten works for me, see you at the pier.');
   await expect(page.getByRole('status').filter({ hasText: 'Drafted on your machine by llama3.2:3b' })).toBeVisible();
   await body.fill('Saturday at ten works, see you at pier nine.');
-  await inspect(page, 'ai-draft-reply', { axeTimeoutMs: 30_000 });
+  await inspect(page, 'ai-draft-reply');
   // Message bodies are sensitive: the cloud got nothing for this draft.
   const egress = await hub.call<{ entries: Array<{ purpose: string }> }>('GET', '/ai/egress');
   expect(egress.entries.filter((e) => e.purpose === 'draft')).toEqual([]);
@@ -144,7 +144,7 @@ test('a contact page summarises the history with the person, and keeps it', asyn
   await expect(page.getByText('From the cloud stand-in: this is about "Ada Lovelace"')).toBeVisible();
   await expect(page.getByText(/Cloud · openai\/gpt-4o-mini/)).toBeVisible();
   await expect(page.getByRole('link', { name: 'Source 1: Ada Lovelace' })).toBeVisible();
-  await inspect(page, 'ai-contact-summary', { axeTimeoutMs: 30_000 });
+  await inspect(page, 'ai-contact-summary');
   // Kept: shown again on the next visit without asking a model.
   const before = (await hub.call<{ entries: unknown[] }>('GET', '/ai/egress')).entries.length;
   await page.reload();

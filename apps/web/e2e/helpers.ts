@@ -54,9 +54,9 @@ export async function inspect(
     await page.waitForTimeout(150);
     // A refresh after a server action can swap <head> out for a moment (no <title> while it
     // streams back in): check the settled page, retrying for a few seconds; a real violation
-    // still fails.
+    // still fails. One axe pass over a large page takes seconds on a loaded machine.
     await expect(() => axe(page, `${name} (${size})`, options.axeExclude)).toPass({
-      timeout: options.axeTimeoutMs ?? 5_000,
+      timeout: options.axeTimeoutMs ?? 30_000,
     });
     await page.screenshot({ path: join(SHOTS, `${name}-${size}.png`), fullPage: options.fullPage ?? true });
   }

@@ -53,7 +53,7 @@ test('sets up two-step sign-in from the QR code and shows recovery codes once', 
   secret = (await page.getByTestId('totp-secret').textContent())!.trim();
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
   await qr.scrollIntoViewIfNeeded();
-  await inspect(page, 'settings-two-step-qr', { axeTimeoutMs: 15_000 });
+  await inspect(page, 'settings-two-step-qr');
   await page.setViewportSize({ width: 402, height: 874 });
   await page.screenshot({ path: join(SHOTS, 'settings-two-step-qr-402.png'), fullPage: true });
 
@@ -67,7 +67,7 @@ test('sets up two-step sign-in from the QR code and shows recovery codes once', 
   const codes = page.getByRole('list', { name: 'Recovery codes' });
   await expect(codes).toBeVisible();
   await expect(codes.getByRole('listitem')).toHaveCount(10);
-  await inspect(page, 'settings-two-step-recovery-codes', { axeTimeoutMs: 15_000 });
+  await inspect(page, 'settings-two-step-recovery-codes');
   await page.setViewportSize({ width: 402, height: 874 });
   await page.screenshot({ path: join(SHOTS, 'settings-two-step-recovery-codes-402.png'), fullPage: true });
   await page.getByRole('button', { name: 'I have saved them' }).click();
@@ -90,7 +90,7 @@ test('signing in asks for the code, and the app stays closed without it', async 
   await page.getByLabel('Code', { exact: true }).fill('123456');
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByText('That code is not right').filter(VISIBLE)).toBeVisible();
-  await inspect(page, 'sign-in-code', { axeTimeoutMs: 15_000 });
+  await inspect(page, 'sign-in-code');
   await page.setViewportSize({ width: 402, height: 874 });
   await page.screenshot({ path: join(SHOTS, 'sign-in-code-402.png'), fullPage: true });
 

@@ -7,7 +7,6 @@ test.describe.configure({ mode: 'serial' });
 let page: Page;
 let email: string;
 const hubUrl = () => process.env.E2E_HUB_URL!;
-const slowAxe = { axeTimeoutMs: 30_000 };
 const shots = join(import.meta.dirname, '..', 'test-results', 'screenshots');
 
 /** A DAV request as a phone sends it, with the email and an app password. */
@@ -48,7 +47,7 @@ test('makes an app password a phone signs in with, shows the DAV address, and re
   const listed = page.getByRole('list', { name: 'App passwords' }).getByRole('listitem', { name: 'Test iPhone' });
   await expect(listed).toContainText(`ends in ${password.slice(-4)}`);
   await expect(listed).toContainText('last used never');
-  await inspect(page, 'phone-sync', slowAxe);
+  await inspect(page, 'phone-sync');
   // The 402 px phone width this page is checked at.
   await page.setViewportSize({ width: 402, height: 874 });
   await page.screenshot({ path: join(shots, 'phone-sync-402.png'), fullPage: true });

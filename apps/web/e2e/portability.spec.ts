@@ -8,7 +8,6 @@ test.describe.configure({ mode: 'serial' });
 let page: Page;
 let hub: HubSession;
 const SHOTS = join(import.meta.dirname, '../test-results/screenshots');
-const slowAxe = { axeTimeoutMs: 30_000 };
 
 /** The brief's phone width (the shared inspect() uses 390 px). */
 async function phoneShot(name: string) {
@@ -53,7 +52,7 @@ test('imports a CSV from Settings: preview with problems and duplicates, mapping
   await expect(panel.getByTestId('import-errors')).toContainText('Line 4: no name');
   await expect(panel.getByTestId('import-duplicates')).toContainText('Sam Okafor (line 3) and Sam (already here)');
   await expect(panel.getByLabel('Field for Birthday')).toHaveValue('birthday');
-  await inspect(page, 'portability-preview', slowAxe);
+  await inspect(page, 'portability-preview');
   await phoneShot('portability-preview');
 
   // Leave the phone column out, then import.
@@ -70,7 +69,7 @@ test('imports a CSV from Settings: preview with problems and duplicates, mapping
   expect(linPerson?.properties.phones).toBeUndefined();
   // Back to the top: the sticky header would otherwise cover the settings links axe checks.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await inspect(page, 'portability-committed', slowAxe);
+  await inspect(page, 'portability-committed');
 
   await panel.getByRole('button', { name: 'Undo this import' }).click();
   await expect(panel.getByText('Undone: 2 items removed.')).toBeVisible();
@@ -94,7 +93,7 @@ test('downloads contacts as vCard and a takeout once', async () => {
   const download = page.getByRole('link', { name: /Download \(\d+ KB\)/ });
   await expect(download).toBeVisible({ timeout: 90_000 });
   await page.evaluate(() => window.scrollTo(0, 0));
-  await inspect(page, 'portability-takeout', slowAxe);
+  await inspect(page, 'portability-takeout');
   await phoneShot('portability-takeout');
   const [archive] = await Promise.all([page.waitForEvent('download'), download.click()]);
   expect(archive.suggestedFilename()).toMatch(/^made-open-takeout-\d{4}-\d{2}-\d{2}\.tar\.gz$/);

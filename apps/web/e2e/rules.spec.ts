@@ -8,7 +8,6 @@ test.describe.configure({ mode: 'serial' });
 let page: Page;
 let hub: HubSession;
 let ruleId: string;
-const slowAxe = { axeTimeoutMs: 30_000 };
 const SHOTS = join(import.meta.dirname, '../test-results/screenshots');
 
 /** The phone this screen is designed for (402 px wide), beside inspect's desktop and 390 px shots. */
@@ -50,7 +49,7 @@ test('creates a rule from a template in the builder, edited in its typed forms',
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Rules' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Rules' })).toBeVisible();
   await expect(page.getByText('No rules yet')).toBeVisible();
-  await inspect(page, 'rules-empty', slowAxe);
+  await inspect(page, 'rules-empty');
 
   await page.getByRole('link', { name: 'Use template: Notify me of email from a VIP' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'New rule: Notify me of email from a VIP' })).toBeVisible();
@@ -91,7 +90,7 @@ test('creates a rule from a template in the builder, edited in its typed forms',
       with: { title: 'VIP email from {{ person.title }}', body: '{{ trigger.data.entity.title }}' },
     },
   ]);
-  await inspect(page, 'rules-builder', slowAxe);
+  await inspect(page, 'rules-builder');
   await phoneShot('rules-builder');
 });
 
@@ -123,7 +122,7 @@ test('dry-runs the rule on the history: the email already received would have fi
   const wouldRun = result.getByRole('list', { name: 'Would have run' });
   await expect(wouldRun).toContainText('data.EntityCreated');
   await expect(wouldRun).toContainText('simulated');
-  await inspect(page, 'rules-dry-run', slowAxe);
+  await inspect(page, 'rules-dry-run');
 });
 
 test('switched on, an email from a VIP runs it; the trace shows each step and the path it took', async () => {
@@ -147,7 +146,7 @@ test('switched on, an email from a VIP runs it; the trace shows each step and th
   await expect(path.getByRole('img', { name: /^Step: tell: notify.*In this run: ok/ })).toBeVisible();
   await expect(path.getByRole('img', { name: /^Trigger: When data\.EntityCreated.*In this run: ok/ })).toBeVisible();
   await expect(path.getByRole('img', { name: /^Condition: The person.*In this run: true/ })).toBeVisible();
-  await inspect(page, 'rules-trace', slowAxe);
+  await inspect(page, 'rules-trace');
   await phoneShot('rules-trace');
 });
 
@@ -161,7 +160,7 @@ test('diffs two versions and rolls back to the first', async () => {
   const changes = page.getByLabel('Changes from version 1 to version 2');
   await expect(changes).toContainText('removed: - mode: parallel');
   await expect(changes).toContainText('added: + mode: queued');
-  await inspect(page, 'rules-versions', slowAxe);
+  await inspect(page, 'rules-versions');
 
   await versions.getByRole('button', { name: 'Roll back to version 1', exact: true }).click();
   await page.getByRole('button', { name: 'Roll back to version 1 now' }).click();
@@ -200,7 +199,7 @@ test('the list shows the rule on, its last run, and deletes it; on a phone Rules
   await expect(item).toContainText('Version 5');
   await expect(item).toContainText('Last run');
   await expect(item.getByRole('switch', { name: 'VIP mail alert enabled' })).toHaveAttribute('aria-checked', 'true');
-  await inspect(page, 'rules-list', slowAxe);
+  await inspect(page, 'rules-list');
 
   await page.setViewportSize({ width: 402, height: 874 });
   const nav = page.getByRole('navigation', { name: 'Sections' });
