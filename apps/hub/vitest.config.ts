@@ -6,7 +6,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
+    // Room for a loaded machine (CI shares two cores); a hung test still fails.
+    testTimeout: 60_000,
     hookTimeout: 180_000,
   },
 });
