@@ -223,7 +223,33 @@ describe.each(testDatabaseKinds())('portability on %s', (kind) => {
     expect(
       (await api(alice, 'GET', `/api/v1/persons/lookup?phone=${encodeURIComponent('+447700900222')}`)).statusCode,
     ).toBe(404);
-  });
+  }, 120_000);
+
+  it('refuses to undo a merging import while its person is merged into another, until that merge is undone', async () => {
+    const kept = await api(alice, 'POST', '/api/v1/persons', { name: 'Otto Kept', emails: ['otto@example.com'] });
+    const third = await api(alice, 'POST', '/api/v1/persons', { name: 'Otto Third', phones: ['+44 7700 900333'] });
+    const card =
+      'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Otto Card\r\nEMAIL:otto@example.com\r\nTEL:+44 7700 900334\r\nEND:VCARD\r\n';
+    const row = (await upload(alice, 'otto.vcf', card)).json();
+    await api(alice, 'POST', `/api/v1/imports/${row.id}/commit`, { duplicates: 'merge' });
+    expect(await settled(alice, row.id)).toMatchObject({ status: 'committed', result: { merged: 1 } });
+    const later = await api(alice, 'POST', `/api/v1/persons/${third.json().id}/merge`, { otherId: kept.json().id });
+    expect(later.statusCode, later.body).toBe(200);
+
+    const refused = await api(alice, 'POST', `/api/v1/imports/${row.id}/undo`);
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json().error).toMatchObject({
+      code: 'undo_later_merge_first',
+      details: { mergeId: later.json().mergeId },
+    });
+    expect((await api(alice, 'GET', `/api/v1/imports/${row.id}`)).json().status).toBe('committed');
+
+    expect((await api(alice, 'POST', `/api/v1/persons/merges/${later.json().mergeId}/undo`)).statusCode).toBe(200);
+    const undone = await api(alice, 'POST', `/api/v1/imports/${row.id}/undo`);
+    expect(undone.statusCode, undone.body).toBe(200);
+    const otto = (await api(alice, 'GET', `/api/v1/entities/${kept.json().id}`)).json();
+    expect(otto.identifiers.map((i: { value: string }) => i.value)).toEqual(['otto@example.com']);
+  }, 120_000);
 
   it('imports iCalendar events with their time zone and recurrence, then exports them', async () => {
     const ics =
