@@ -335,6 +335,7 @@ export async function composeHub(
     logger: logger.child({ module: 'portability' }),
     ingest: graph.ingest,
     removeExternal: graph.removeExternal,
+    merges: graph.service,
     jobs,
     storage: storage.service,
     defaultRegionOf: auth.settings.defaultRegionOf,

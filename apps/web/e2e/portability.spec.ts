@@ -79,6 +79,86 @@ test('imports a CSV from Settings: preview with problems and duplicates, mapping
   );
 });
 
+test('merges duplicates into existing contacts when chosen (keyboard), and undo gives them back', async () => {
+  const existing = await hub.call<{ id: string }>('POST', '/persons', {
+    name: 'Rosa Existing',
+    emails: ['rosa@example.com'],
+    phones: ['+1 202 555 0170'],
+  });
+  const vcf = [
+    'BEGIN:VCARD',
+    'VERSION:3.0',
+    'FN:Rosa Imported',
+    'ORG:Parks Ltd',
+    'EMAIL:rosa@example.com',
+    'TEL:+1 202 555 0171',
+    'END:VCARD',
+    'BEGIN:VCARD',
+    'VERSION:3.0',
+    'FN:Nell New',
+    'EMAIL:nell@example.com',
+    'END:VCARD',
+    '',
+  ].join('\r\n');
+  const identifiers = async () =>
+    ((await hub.call('GET', `/entities/${existing.id}`)) as unknown as { identifiers: { value: string }[] }).identifiers
+      .map((i) => i.value)
+      .sort();
+  const before = await hub.call<{ title: string; properties: Record<string, unknown> }>(
+    'GET',
+    `/entities/${existing.id}`,
+  );
+
+  await page.goto('/settings/data');
+  await page
+    .getByLabel('File to import')
+    .setInputFiles({ name: 'rosa.vcf', mimeType: 'text/vcard', buffer: Buffer.from(vcf) });
+  const panel = page.getByTestId('import-panel').first();
+  await expect(panel.getByTestId('import-counts')).toHaveText('2 contacts');
+  await expect(panel.getByTestId('import-duplicates')).toContainText('Rosa Imported (line 1) and Rosa Existing');
+  const choice = panel.getByRole('group', { name: 'Contacts you already have' });
+  const merge = choice.getByRole('radio', { name: /Merge 1 duplicate into existing contacts/ });
+  const keep = choice.getByRole('radio', { name: /Keep separate and suggest merges/ });
+  await expect(keep).toBeChecked();
+  // Keyboard only: the checked radio takes the focus, the arrow keys move the choice.
+  await keep.focus();
+  await page.keyboard.press('ArrowUp');
+  await expect(merge).toBeChecked();
+  await expect(merge).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(keep).toBeChecked();
+  await page.keyboard.press('ArrowUp');
+  await expect(merge).toBeChecked();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await inspect(page, 'portability-merge-choice', slowAxe);
+  await phoneShot('portability-merge-choice');
+
+  await panel.getByRole('button', { name: 'Import 2 items' }).click();
+  await expect(panel.getByTestId('import-result')).toHaveText(
+    'Imported: 1 new, 0 updated, 1 merged into existing contacts.',
+    { timeout: 60_000 },
+  );
+  await expect(panel.getByText('Merged into your existing contacts.')).toBeVisible();
+  expect(await identifiers()).toEqual(['+12025550170', '+12025550171', 'rosa@example.com']);
+  const merged = await hub.call<{ title: string; properties: Record<string, unknown> }>(
+    'GET',
+    `/entities/${existing.id}`,
+  );
+  expect(merged.title).toBe('Rosa Existing');
+  expect(merged.properties.organization).toBe('Parks Ltd');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await inspect(page, 'portability-merged', slowAxe);
+
+  await panel.getByRole('button', { name: 'Undo this import' }).click();
+  await expect(panel.getByText('Undone: 2 items removed.')).toBeVisible();
+  expect(await identifiers()).toEqual(['+12025550170', 'rosa@example.com']);
+  const after = await hub.call<{ title: string; properties: Record<string, unknown> }>(
+    'GET',
+    `/entities/${existing.id}`,
+  );
+  expect(after.properties).toEqual(before.properties);
+});
+
 test('downloads contacts as vCard and a takeout once', async () => {
   await page.goto('/settings/data');
   const [vcard] = await Promise.all([

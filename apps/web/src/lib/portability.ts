@@ -8,12 +8,15 @@ export interface ImportLine {
   line: number;
   message: string;
 }
+export type DuplicatesChoice = 'suggest' | 'merge';
 export interface ImportRecord {
   id: string;
   kind: 'vcard' | 'csv' | 'ics' | 'mbox' | 'eml';
   fileName: string;
   byteSize: number;
   status: 'previewed' | 'queued' | 'running' | 'committed' | 'failed' | 'undone';
+  /** What the commit does with contacts you already have: suggest merges, or merge them in. */
+  duplicates: DuplicatesChoice;
   mapping: string[] | null;
   preview: {
     counts: { contacts: number; events: number; messages: number; errors: number; warnings: number };
@@ -28,6 +31,7 @@ export interface ImportRecord {
     created?: number;
     updated?: number;
     failed?: number;
+    merged?: number;
     removed?: number;
     mergeSuggestions?: unknown[];
   } | null;

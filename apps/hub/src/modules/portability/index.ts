@@ -6,7 +6,7 @@ import type { Database, Sql } from '../../platform/db/index.ts';
 import { ConflictError } from '../../platform/errors.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
-import type { Ingest, RemoveExternal } from '../graph/index.ts';
+import type { GraphService, Ingest, RemoveExternal } from '../graph/index.ts';
 import { defineJob, type JobsModule } from '../jobs/index.ts';
 import type { StorageService } from '../storage/index.ts';
 import { createExports, type Exports } from './portability.exports.ts';
@@ -29,6 +29,8 @@ export interface PortabilityModuleDeps {
   logger: Logger;
   ingest: Ingest;
   removeExternal: RemoveExternal;
+  /** Merge on import, and the merges' undo with the import's. */
+  merges: Pick<GraphService, 'mergePersons' | 'undoMerge'>;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   storage: Pick<StorageService, 'createBucket' | 'upload' | 'download'>;
   defaultRegionOf?: (tx: Sql, userId: string) => Promise<CountryCode | undefined>;
@@ -69,6 +71,7 @@ export function createPortabilityModule(deps: PortabilityModuleDeps): Portabilit
     files,
     ingest: deps.ingest,
     removeExternal: deps.removeExternal,
+    merges: deps.merges,
     defaultRegionOf: deps.defaultRegionOf,
     maxUploadBytes: deps.maxUploadBytes ?? 2 * 1024 ** 3,
     enqueue: async (tx, payload) => {

@@ -5,7 +5,7 @@ import type { Database, Sql } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
-import type { Ingest, IngestItem, RemoveExternal } from '../graph/index.ts';
+import type { GraphService, Ingest, IngestItem, RemoveExternal } from '../graph/index.ts';
 import { csvFields, suggestCsvMapping, type CsvField } from './formats/index.ts';
 import type { FileStore } from './portability.files.ts';
 import {
@@ -16,7 +16,7 @@ import {
   importSource,
   messageItem,
 } from './portability.items.ts';
-import { importsRepository as repo, type ImportRow } from './portability.repository.ts';
+import { importsRepository as repo, type DuplicatesChoice, type ImportRow } from './portability.repository.ts';
 import { readRecords, type ImportKind, type ImportRecord } from './portability.records.ts';
 
 const listed = 100;
@@ -38,6 +38,8 @@ export interface ImportsDeps {
   files: FileStore;
   ingest: Ingest;
   removeExternal: RemoveExternal;
+  /** The graph's journalled merge and its undo: duplicates merged on import, and undone with it. */
+  merges: Pick<GraphService, 'mergePersons' | 'undoMerge'>;
   defaultRegionOf?: (tx: Sql, userId: string) => Promise<CountryCode | undefined>;
   /** Stores a contact's embedded photo in the owner's contact-photos bucket; returns where. */
   storePhoto: (
@@ -193,8 +195,12 @@ export function createImports(deps: ImportsDeps) {
       return this.get(user, id);
     },
 
-    /** Queues the commit as a background job; the import's progress says how far it got. */
-    async commit(user: AuthenticatedUser, id: string) {
+    /**
+     * Queues the commit as a background job; the import's progress says how far it got.
+     * `duplicates`: 'suggest' creates contacts an existing person has separately and suggests
+     * the merges; 'merge' folds each into that person (undone with the import).
+     */
+    async commit(user: AuthenticatedUser, id: string, duplicates: DuplicatesChoice = 'suggest') {
       await asUser(user, async (tx) => {
         const row = await repo.get(tx, id, true);
         if (!row) throw new NotFoundError('No such import.');
@@ -204,6 +210,7 @@ export function createImports(deps: ImportsDeps) {
         await repo.setStatus(tx, id, 'queued', {
           total: p.counts.contacts + p.counts.events + p.counts.messages,
           error: null,
+          duplicates,
         });
         await deps.enqueue(tx, { importId: id, ownerId: user.id });
       });
@@ -227,6 +234,7 @@ export function createImports(deps: ImportsDeps) {
         created: 0,
         updated: 0,
         personsCreated: 0,
+        merged: 0,
         failed: 0,
         errors: [] as { line: number; message: string }[],
         mergeSuggestions: [] as { personId: string; existingPersonId: string; kind: string; value: string }[],
@@ -241,6 +249,7 @@ export function createImports(deps: ImportsDeps) {
             items: items.map((i) => i.item),
             defaultCountry,
           });
+          if (row.duplicates === 'merge') await mergeDuplicates(tx, r);
           await repo.progress(tx, importId, done + items.length);
           return r;
         });
@@ -249,6 +258,7 @@ export function createImports(deps: ImportsDeps) {
           else if (item.status === 'updated') summary.updated += 1;
         }
         summary.personsCreated += result.personsCreated;
+        if (row.duplicates === 'merge') return;
         for (const c of result.identifierConflicts)
           if (summary.mergeSuggestions.length < 1000)
             summary.mergeSuggestions.push({
@@ -257,6 +267,40 @@ export function createImports(deps: ImportsDeps) {
               kind: c.kind,
               value: c.value,
             });
+      };
+      /**
+       * 'merge': each imported person that claimed an identifier an existing person has is
+       * merged into that person (the first one it met), in the batch's transaction, and the
+       * merge recorded for undo. The survivor keeps everything it had and takes the fields it
+       * lacks, the identifiers and the links (graph mergePersons). A second holder of another
+       * of its identifiers is left as a merge suggestion for the survivor.
+       */
+      const mergeDuplicates = async (tx: Sql, result: Awaited<ReturnType<Ingest>>) => {
+        const into = new Map<string, string>();
+        const survivorOf = (id: string) => {
+          let current = id;
+          while (into.has(current)) current = into.get(current)!;
+          return current;
+        };
+        const later: typeof summary.mergeSuggestions = [];
+        for (const c of result.identifierConflicts) {
+          const item = result.items[c.index]!;
+          if (item.status === 'deleted') continue;
+          const existing = survivorOf(c.personId);
+          const imported = survivorOf(item.id);
+          if (existing === imported) continue;
+          if (into.has(item.id)) {
+            later.push({ personId: imported, existingPersonId: existing, kind: c.kind, value: c.value });
+            continue;
+          }
+          const merged = await deps.merges.mergePersons(user, existing, item.id, tx);
+          await repo.recordMerge(tx, importId, ownerId, merged.mergeId);
+          into.set(item.id, existing);
+          summary.merged += 1;
+        }
+        for (const s of later)
+          if (summary.mergeSuggestions.length < 1000 && survivorOf(s.existingPersonId) !== s.personId)
+            summary.mergeSuggestions.push(s);
       };
       const flush = async () => {
         if (batch.length === 0) return;
@@ -295,7 +339,11 @@ export function createImports(deps: ImportsDeps) {
       }
     },
 
-    /** Removes everything the import created, in one transaction. */
+    /**
+     * Removes everything the import created, in one transaction: first the merges it made are
+     * undone (newest first, so each existing person gets back exactly what it had), then every
+     * live entity with the import's source is deleted.
+     */
     async undo(user: AuthenticatedUser, id: string) {
       await asUser(user, async (tx) => {
         const row = await repo.get(tx, id, true);
@@ -303,6 +351,21 @@ export function createImports(deps: ImportsDeps) {
         if (row.status === 'undone') throw new ConflictError('This import was undone already.', 'already_undone');
         if (row.status !== 'committed' && row.status !== 'failed')
           throw new ConflictError(`This import is ${row.status}: undo it once it has finished.`, 'not_finished');
+        for (const mergeId of await repo.activeMerges(tx, id)) {
+          try {
+            await deps.merges.undoMerge(user, mergeId, tx);
+          } catch (error) {
+            // The existing person was deleted since: nothing of the import is left in it.
+            if (error instanceof ConflictError && error.code === 'survivor_deleted') continue;
+            if (error instanceof ConflictError && error.code === 'undo_later_merge_first')
+              throw new ConflictError(
+                'A contact this import merged into was merged into another person since: undo that merge first, then undo the import.',
+                'undo_later_merge_first',
+                error.details,
+              );
+            throw error;
+          }
+        }
         const source = importSource(id);
         const ids = await repo.liveExternalIds(tx, source);
         for (let i = 0; i < ids.length; i += 1000) {

@@ -1,12 +1,17 @@
 import type { Sql } from '../../platform/db/index.ts';
 import type { ImportKind } from './portability.records.ts';
 
+export const duplicatesChoices = ['suggest', 'merge'] as const;
+export type DuplicatesChoice = (typeof duplicatesChoices)[number];
+
 export type ImportRow = {
   id: string;
   kind: ImportKind;
   fileName: string;
   byteSize: number;
   status: 'previewed' | 'queued' | 'running' | 'committed' | 'failed' | 'undone';
+  /** What the commit does with contacts an existing person has: suggest merges, or merge them. */
+  duplicates: DuplicatesChoice;
   mapping: string[] | null;
   preview: Record<string, unknown>;
   progress: { done: number; total: number };
@@ -18,7 +23,7 @@ export type ImportRow = {
 };
 
 const iso = (c: string) => `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const columns = `id, kind, file_name AS "fileName", byte_size::float8 AS "byteSize", status, mapping, preview,
+const columns = `id, kind, file_name AS "fileName", byte_size::float8 AS "byteSize", status, duplicates, mapping, preview,
   json_build_object('done', progress_done, 'total', progress_total) AS progress, result, error,
   ${iso('created_at')} AS "createdAt", ${iso('committed_at')} AS "committedAt", ${iso('undone_at')} AS "undoneAt"`;
 
@@ -75,10 +80,11 @@ export const importsRepository = {
     tx: Sql,
     id: string,
     status: ImportRow['status'],
-    extra: { total?: number; result?: unknown; error?: string | null } = {},
+    extra: { total?: number; result?: unknown; error?: string | null; duplicates?: DuplicatesChoice } = {},
   ) {
     await tx.query(
       `UPDATE made_open.portability_imports SET status = $2, updated_at = now(),
+         duplicates = coalesce($6, duplicates),
          progress_total = coalesce($3, progress_total),
          progress_done = CASE WHEN $2 = 'running' THEN 0 ELSE progress_done END,
          result = coalesce($4::jsonb, result), error = $5,
@@ -91,6 +97,7 @@ export const importsRepository = {
         extra.total ?? null,
         extra.result === undefined ? null : JSON.stringify(extra.result),
         extra.error ?? null,
+        extra.duplicates ?? null,
       ],
     );
   },
@@ -110,6 +117,22 @@ export const importsRepository = {
       [pairs.map((p) => p.kind), pairs.map((p) => p.value)],
     );
     return rows;
+  },
+  /** A merge the import made, in the transaction that made it. */
+  async recordMerge(tx: Sql, importId: string, ownerId: string, mergeId: string) {
+    await tx.query(
+      `INSERT INTO made_open.portability_import_merges (import_id, merge_id, owner_id) VALUES ($1, $2, $3)`,
+      [importId, mergeId, ownerId],
+    );
+  },
+  /** The merges an import made that are not undone yet, newest first (uuid v7 ids are time-ordered). */
+  async activeMerges(tx: Sql, importId: string): Promise<string[]> {
+    const { rows } = await tx.query<{ id: string }>(
+      `SELECT m.id FROM made_open.portability_import_merges im JOIN public.person_merges m ON m.id = im.merge_id
+       WHERE im.import_id = $1 AND m.undone_at IS NULL ORDER BY m.id DESC`,
+      [importId],
+    );
+    return rows.map((r) => r.id);
   },
   /** External ids of the live entities an import wrote. */
   async liveExternalIds(tx: Sql, source: string): Promise<string[]> {

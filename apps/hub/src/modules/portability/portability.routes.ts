@@ -13,6 +13,7 @@ import { restoreTakeout, type RestoreLimits } from './portability.restore.ts';
 import type { Takeouts } from './portability.takeout.ts';
 import type { Database } from '../../platform/db/index.ts';
 import { importKinds, kindOf } from './portability.records.ts';
+import { duplicatesChoices } from './portability.repository.ts';
 
 const tags = ['portability'];
 const idParams = z.strictObject({ id: uuidSchema });
@@ -23,6 +24,7 @@ export const importSchema = z.object({
   fileName: z.string(),
   byteSize: z.number(),
   status: z.enum(['previewed', 'queued', 'running', 'committed', 'failed', 'undone']),
+  duplicates: z.enum(duplicatesChoices),
   mapping: z.array(z.string()).nullable(),
   preview: z.object({
     counts: z.object({
@@ -192,8 +194,10 @@ export function portabilityRoutes(deps: {
       {
         schema: {
           tags,
-          summary: 'Write the import as a background job (202; poll its progress)',
+          summary:
+            "Write the import as a background job (202; poll its progress). duplicates: 'suggest' (default) or 'merge' into the existing persons",
           params: idParams,
+          body: z.strictObject({ duplicates: z.enum(duplicatesChoices).optional() }).nullish(),
           response: { 202: importSchema, ...errorResponses },
         },
       },
@@ -201,7 +205,11 @@ export function portabilityRoutes(deps: {
         const user = await requireUser(request);
         return reply
           .code(202)
-          .send((await deps.imports.commit(user, request.params.id)) as z.infer<typeof importSchema>);
+          .send(
+            (await deps.imports.commit(user, request.params.id, request.body?.duplicates ?? 'suggest')) as z.infer<
+              typeof importSchema
+            >,
+          );
       },
     );
     r.post(

@@ -102,9 +102,10 @@ describe.each(testDatabaseKinds())('portability on %s', (kind) => {
 
     const commit = await api(alice, 'POST', `/api/v1/imports/${preview.id}/commit`);
     expect(commit.statusCode, commit.body).toBe(202);
+    expect(commit.json().duplicates).toBe('suggest');
     const done = await settled(alice, preview.id);
-    expect(done).toMatchObject({ status: 'committed', progress: { done: 3, total: 3 } });
-    expect(done.result).toMatchObject({ created: 3 });
+    expect(done).toMatchObject({ status: 'committed', duplicates: 'suggest', progress: { done: 3, total: 3 } });
+    expect(done.result).toMatchObject({ created: 3, merged: 0 });
     expect(done.result.mergeSuggestions).toEqual([
       expect.objectContaining({ existingPersonId: twin.json().id, kind: 'email', value: 'twin@example.com' }),
     ]);
@@ -139,6 +140,116 @@ describe.each(testDatabaseKinds())('portability on %s', (kind) => {
     expect(left.some((p) => p.id === twin.json().id)).toBe(true);
     expect((await api(alice, 'POST', `/api/v1/imports/${preview.id}/undo`)).json().error.code).toBe('already_undone');
   });
+
+  it('merges duplicates into the existing person when asked, and undo gives that person back as it was', async () => {
+    const existing = await api(alice, 'POST', '/api/v1/persons', {
+      name: 'Mira Existing',
+      emails: ['mira@example.com'],
+      phones: ['+44 7700 900111'],
+      properties: { nickname: 'Mimi' },
+      body: 'Met at the conference.',
+    });
+    expect(existing.statusCode, existing.body).toBe(201);
+    const existingId = existing.json().id as string;
+    const get = async (user: SignedUpUser, id: string) => api(user, 'GET', `/api/v1/entities/${id}`);
+    const before = (await get(alice, existingId)).json();
+    const card = [
+      'BEGIN:VCARD',
+      'VERSION:3.0',
+      'UID:mira-imported',
+      'FN:Mira Imported',
+      'NICKNAME:Mira',
+      'ORG:Analytical Engines Ltd',
+      'EMAIL:mira@example.com',
+      'TEL:+44 7700 900222',
+      'END:VCARD',
+      'BEGIN:VCARD',
+      'VERSION:3.0',
+      'UID:new-one',
+      'FN:Newton Fresh',
+      'EMAIL:newton@example.com',
+      'END:VCARD',
+    ].join('\r\n');
+    const made = await upload(alice, 'merge.vcf', card);
+    expect(made.statusCode, made.body).toBe(201);
+    const row = made.json();
+    expect(row.duplicates).toBe('suggest');
+    expect(row.preview.duplicates).toEqual([
+      expect.objectContaining({ name: 'Mira Imported', personId: existingId, reasons: ['same_email'] }),
+    ]);
+
+    // Bad choices and other users change nothing.
+    for (const body of [{ duplicates: 'always' }, { duplicates: 'merge', extra: 1 }, { duplicates: null }]) {
+      const bad = await api(alice, 'POST', `/api/v1/imports/${row.id}/commit`, body);
+      expect(bad.statusCode, JSON.stringify(body)).toBe(400);
+    }
+    expect((await api(bob, 'POST', `/api/v1/imports/${row.id}/commit`, { duplicates: 'merge' })).statusCode).toBe(404);
+    expect((await api(alice, 'GET', `/api/v1/imports/${row.id}`)).json()).toMatchObject({
+      status: 'previewed',
+      duplicates: 'suggest',
+    });
+
+    const commit = await api(alice, 'POST', `/api/v1/imports/${row.id}/commit`, { duplicates: 'merge' });
+    expect(commit.statusCode, commit.body).toBe(202);
+    expect(commit.json().duplicates).toBe('merge');
+    const done = await settled(alice, row.id);
+    expect(done).toMatchObject({ status: 'committed', duplicates: 'merge', result: { created: 2, merged: 1 } });
+    expect(done.result.mergeSuggestions).toEqual([]);
+
+    // One person with both phones: what it had is kept, what it lacked is filled in.
+    const merged = (await get(alice, existingId)).json();
+    expect(merged.title).toBe('Mira Existing');
+    expect(merged.body).toBe('Met at the conference.');
+    expect(merged.properties).toMatchObject({ nickname: 'Mimi', organization: 'Analytical Engines Ltd' });
+    expect(merged.identifiers.map((i: { kind: string; value: string }) => `${i.kind}:${i.value}`).sort()).toEqual([
+      'email:mira@example.com',
+      'phone:+447700900111',
+      'phone:+447700900222',
+    ]);
+    const live = await persons(alice);
+    expect(live.some((p) => p.title === 'Mira Imported')).toBe(false);
+    expect(live.some((p) => p.title === 'Newton Fresh')).toBe(true);
+
+    const undone = await api(alice, 'POST', `/api/v1/imports/${row.id}/undo`);
+    expect(undone.statusCode, undone.body).toBe(200);
+    expect(undone.json()).toMatchObject({ status: 'undone', result: { removed: 2 } });
+    const after = (await get(alice, existingId)).json();
+    const { version: _v1, updatedAt: _u1, ...was } = before;
+    const { version: _v2, updatedAt: _u2, ...is } = after;
+    expect(is).toEqual(was);
+    const left = await persons(alice);
+    expect(left.some((p) => p.title === 'Mira Imported' || p.title === 'Newton Fresh')).toBe(false);
+    // The imported phone is nobody's now.
+    expect(
+      (await api(alice, 'GET', `/api/v1/persons/lookup?phone=${encodeURIComponent('+447700900222')}`)).statusCode,
+    ).toBe(404);
+  }, 120_000);
+
+  it('refuses to undo a merging import while its person is merged into another, until that merge is undone', async () => {
+    const kept = await api(alice, 'POST', '/api/v1/persons', { name: 'Otto Kept', emails: ['otto@example.com'] });
+    const third = await api(alice, 'POST', '/api/v1/persons', { name: 'Otto Third', phones: ['+44 7700 900333'] });
+    const card =
+      'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Otto Card\r\nEMAIL:otto@example.com\r\nTEL:+44 7700 900334\r\nEND:VCARD\r\n';
+    const row = (await upload(alice, 'otto.vcf', card)).json();
+    await api(alice, 'POST', `/api/v1/imports/${row.id}/commit`, { duplicates: 'merge' });
+    expect(await settled(alice, row.id)).toMatchObject({ status: 'committed', result: { merged: 1 } });
+    const later = await api(alice, 'POST', `/api/v1/persons/${third.json().id}/merge`, { otherId: kept.json().id });
+    expect(later.statusCode, later.body).toBe(200);
+
+    const refused = await api(alice, 'POST', `/api/v1/imports/${row.id}/undo`);
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json().error).toMatchObject({
+      code: 'undo_later_merge_first',
+      details: { mergeId: later.json().mergeId },
+    });
+    expect((await api(alice, 'GET', `/api/v1/imports/${row.id}`)).json().status).toBe('committed');
+
+    expect((await api(alice, 'POST', `/api/v1/persons/merges/${later.json().mergeId}/undo`)).statusCode).toBe(200);
+    const undone = await api(alice, 'POST', `/api/v1/imports/${row.id}/undo`);
+    expect(undone.statusCode, undone.body).toBe(200);
+    const otto = (await api(alice, 'GET', `/api/v1/entities/${kept.json().id}`)).json();
+    expect(otto.identifiers.map((i: { value: string }) => i.value)).toEqual(['otto@example.com']);
+  }, 120_000);
 
   it('imports iCalendar events with their time zone and recurrence, then exports them', async () => {
     const ics =

@@ -1,7 +1,7 @@
 'use server';
 import { z } from 'zod';
 import { attempt, hubFetch, type ActionResult } from '@/lib/hub';
-import { getImport, getTakeout, type ImportRecord, type TakeoutRecord } from '@/lib/portability';
+import { getImport, getTakeout, type DuplicatesChoice, type ImportRecord, type TakeoutRecord } from '@/lib/portability';
 
 const id = z.string().uuid();
 const notAnImport = { ok: false as const, error: 'Not an import.' };
@@ -16,9 +16,17 @@ export async function setMappingAction(importId: string, mapping: string[]): Pro
   return attempt(() => hubFetch<ImportRecord>(`/imports/${importId}/mapping`, { method: 'PUT', body: { mapping } }));
 }
 
-export async function commitImportAction(importId: string): Promise<ActionResult<ImportRecord>> {
+const duplicatesChoice = z.enum(['suggest', 'merge']);
+
+/** duplicates: 'suggest' imports contacts you already have separately; 'merge' merges them into yours. */
+export async function commitImportAction(
+  importId: string,
+  duplicates: DuplicatesChoice = 'suggest',
+): Promise<ActionResult<ImportRecord>> {
   if (!id.safeParse(importId).success) return notAnImport;
-  return attempt(() => hubFetch<ImportRecord>(`/imports/${importId}/commit`, { method: 'POST' }));
+  if (!duplicatesChoice.safeParse(duplicates).success)
+    return { ok: false, error: 'Choose whether to merge the duplicates or keep them separate.' };
+  return attempt(() => hubFetch<ImportRecord>(`/imports/${importId}/commit`, { method: 'POST', body: { duplicates } }));
 }
 
 export async function undoImportAction(importId: string): Promise<ActionResult<ImportRecord>> {

@@ -1,6 +1,6 @@
 'use client';
 import { Download, Upload } from 'lucide-react';
-import { useEffect, useRef, useState, useTransition } from 'react';
+import { useEffect, useId, useRef, useState, useTransition } from 'react';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -12,7 +12,7 @@ import {
   takeoutStatusAction,
   undoImportAction,
 } from '@/lib/actions/portability';
-import type { ImportRecord, TakeoutRecord } from '@/lib/portability';
+import type { DuplicatesChoice, ImportRecord, TakeoutRecord } from '@/lib/portability';
 
 /** Contact fields a CSV column can map to (the hub's csvFields). */
 const CSV_FIELDS: [string, string][] = [
@@ -97,8 +97,61 @@ function Counts({ preview }: { preview: ImportRecord['preview'] }) {
   );
 }
 
+/** Before the commit: merge contacts you already have, or keep them separate and suggest merges. */
+function DuplicatesChoiceGroup({
+  total,
+  value,
+  onChange,
+  disabled,
+}: {
+  total: number;
+  value: DuplicatesChoice;
+  onChange: (v: DuplicatesChoice) => void;
+  disabled: boolean;
+}) {
+  const name = useId();
+  const options: { value: DuplicatesChoice; label: string; hint: string }[] = [
+    {
+      value: 'merge',
+      label: `Merge ${total.toLocaleString()} ${total === 1 ? 'duplicate' : 'duplicates'} into existing contacts`,
+      hint: 'Details, phones and emails your contact lacks are added; nothing it has is changed. Undoing the import puts it back as it was.',
+    },
+    {
+      value: 'suggest',
+      label: 'Keep separate and suggest merges',
+      hint: 'Imported as new contacts; you review each pair on the Duplicates page of Contacts.',
+    },
+  ];
+  return (
+    <fieldset className="mt-3 grid gap-2" data-testid="import-duplicates-choice">
+      <legend className="mb-1 text-sm font-medium">Contacts you already have</legend>
+      {options.map((o) => (
+        <label key={o.value} className="flex items-start gap-2 text-sm">
+          <input
+            type="radio"
+            name={name}
+            value={o.value}
+            checked={value === o.value}
+            disabled={disabled}
+            onChange={() => onChange(o.value)}
+            aria-describedby={`${name}-${o.value}-hint`}
+            className="mt-0.5 size-4 shrink-0 accent-[var(--primary)]"
+          />
+          <span>
+            {o.label}
+            <span id={`${name}-${o.value}-hint`} className="block text-xs text-muted-foreground">
+              {o.hint}
+            </span>
+          </span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 function ImportPanel({ initial, onChange }: { initial: ImportRecord; onChange: (r: ImportRecord) => void }) {
   const [record, setRecord] = useState(initial);
+  const [duplicates, setDuplicates] = useState<DuplicatesChoice>(initial.duplicates ?? 'suggest');
   const [mapping, setMapping] = useState<string[]>(initial.preview.csv?.mapping ?? []);
   const [error, setError] = useState<string | null>(null);
   const [pending, start] = useTransition();
@@ -188,11 +241,24 @@ function ImportPanel({ initial, onChange }: { initial: ImportRecord; onChange: (
                   <a className="text-primary underline underline-offset-4" href={`/contacts/${d.personId}`}>
                     {d.personName}
                   </a>{' '}
-                  share {d.reasons.includes('same_email') ? 'an email' : 'a phone number'}. They are imported separately
-                  and suggested as a merge.
+                  share {d.reasons.includes('same_email') ? 'an email' : 'a phone number'}.
                 </li>
               ))}
             </ul>
+            {record.status === 'previewed' ? (
+              <DuplicatesChoiceGroup
+                total={preview.duplicatesTotal}
+                value={duplicates}
+                onChange={setDuplicates}
+                disabled={pending}
+              />
+            ) : (
+              <p className="text-sm text-muted-foreground">
+                {record.duplicates === 'merge'
+                  ? 'Merged into your existing contacts.'
+                  : 'Imported separately and suggested as merges.'}
+              </p>
+            )}
           </div>
         )}
         {running(record.status) && (
@@ -200,7 +266,9 @@ function ImportPanel({ initial, onChange }: { initial: ImportRecord; onChange: (
         )}
         {record.status === 'committed' && (
           <p className="text-sm" data-testid="import-result">
-            Imported: {record.result?.created ?? 0} new, {record.result?.updated ?? 0} updated
+            Imported: {(record.result?.created ?? 0) - (record.result?.merged ?? 0)} new, {record.result?.updated ?? 0}{' '}
+            updated
+            {record.result?.merged ? `, ${record.result.merged} merged into existing contacts` : ''}
             {record.result?.failed ? `, ${record.result.failed} left out` : ''}.
           </p>
         )}
@@ -213,7 +281,10 @@ function ImportPanel({ initial, onChange }: { initial: ImportRecord; onChange: (
         )}
         <div className="flex flex-wrap gap-2">
           {record.status === 'previewed' && (
-            <Button disabled={pending || total === 0} onClick={() => act(() => commitImportAction(record.id))}>
+            <Button
+              disabled={pending || total === 0}
+              onClick={() => act(() => commitImportAction(record.id, duplicates))}
+            >
               Import {total.toLocaleString()} {total === 1 ? 'item' : 'items'}
             </Button>
           )}
