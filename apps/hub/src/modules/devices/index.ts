@@ -9,6 +9,7 @@ import { createHealth, type DeviceHealth } from './devices.health.ts';
 import type { EventOutbox, EventsModule } from '../events/index.ts';
 import type { Ingest, RemoveExternal } from '../graph/index.ts';
 import { createDays } from './devices.days.ts';
+import { createAppUsage, type AppUsage } from './devices.appusage.ts';
 import { createVisits } from './devices.visits.ts';
 import { createDeviceEventsReader } from './devices.events.ts';
 import { createDeviceIngest, type DeviceIngest } from './devices.ingest.ts';
@@ -49,6 +50,7 @@ export interface DevicesModule extends HubModule {
   ingestBatch: DeviceIngest;
   retention: Retention;
   capture: DeviceHealth;
+  appUsage: AppUsage;
 }
 
 /**
@@ -63,10 +65,12 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
     removeExternal: deps.removeExternal,
     defaultRegionOf: deps.defaultRegionOf,
   });
+  const appUsage = createAppUsage({ db: deps.db });
   const ingestBatch = createDeviceIngest({
     db: deps.db,
     writeCalls: callLog.writeCalls,
     deriveVisits: visits.derive,
+    markAppUsage: appUsage.markPending,
   });
   // Not transactional: each call is matched in a transaction as its owner (RLS), and a folded
   // device call is no longer a candidate, so a redelivered event changes nothing.
@@ -100,6 +104,20 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
       },
     }),
   );
+  // Daily app-usage summaries: finished days (and days with late events) of owners with pending focus events.
+  deps.jobs.register(
+    defineJob({
+      name: 'devices.app-usage',
+      priority: 'background',
+      payload: z.object({}),
+      retry: { limit: 2, backoff: { type: 'exponential', delaySeconds: 120 } },
+      cron: { expression: '7 * * * *', payload: {} },
+      handler: async (_payload, context) => {
+        const done = await appUsage.summariseAll();
+        if (done.owners > 0) context.logger.info(done, 'app usage summarised');
+      },
+    }),
+  );
   const health = createHealth({ db: deps.db, outbox: deps.outbox });
   deps.jobs.register(
     defineJob({
@@ -120,12 +138,14 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
     service,
     ingestBatch,
     retention,
+    appUsage,
     routes: devicesRoutes({
       service,
       ingest: ingestBatch,
       events: createDeviceEventsReader({ db: deps.db }),
       visits,
-      days: createDays({ db: deps.db }),
+      days: createDays({ db: deps.db, appUsage }),
+      appUsage,
       retention,
       health,
       owntracks,
