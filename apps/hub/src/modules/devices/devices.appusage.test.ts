@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import type { JobsModule } from '../jobs/index.ts';
 import type { DevicesModule } from './index.ts';
 import { pairDevice, uploadEvents } from './test/support.ts';
 
@@ -205,4 +206,18 @@ describe.each(testDatabaseKinds())('stored app usage on %s', (kind) => {
     expect(await devices.appUsage.summariseOwner(alice.id)).toEqual({ days: 0, stored: 0 });
     expect((await stored(alice)).items).toEqual(before);
   });
+
+  it('runs through pg-boss as the devices.app-usage job', async () => {
+    const carol = await signUpUser(hub);
+    const { token: carolToken } = await pairDevice(hub, carol, { name: 'Desktop', kind: 'agent' });
+    await uploadEvents(hub, carolToken, [app('c1', `${date}T10:00:00Z`, 'Editor', 'notes.md', 900)]);
+    const jobs = hub.modules.find((m) => m.name === 'jobs') as JobsModule;
+    await hub.db.asSystem((tx) => jobs.enqueue(tx, devices.appUsageJob, {}));
+    let items: { date: string; totalSeconds: number }[] = [];
+    for (let tries = 0; tries < 120 && items.length === 0; tries += 1) {
+      items = (await stored(carol)).items;
+      if (items.length === 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(items).toMatchObject([{ date, timeZone: 'UTC', totalSeconds: 900 }]);
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import { z } from 'zod';
-import { defineJob, type JobsModule } from '../jobs/index.ts';
+import { defineJob, type JobDefinition, type JobsModule } from '../jobs/index.ts';
 import { createRetention, type Retention } from './devices.retention.ts';
 import { createHealth, type DeviceHealth } from './devices.health.ts';
 import type { EventOutbox, EventsModule } from '../events/index.ts';
@@ -51,6 +51,8 @@ export interface DevicesModule extends HubModule {
   retention: Retention;
   capture: DeviceHealth;
   appUsage: AppUsage;
+  /** The hourly summariser's job, for enqueueing a run now. */
+  appUsageJob: JobDefinition<z.ZodObject<Record<string, never>>>;
 }
 
 /**
@@ -105,19 +107,18 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
     }),
   );
   // Daily app-usage summaries: finished days (and days with late events) of owners with pending focus events.
-  deps.jobs.register(
-    defineJob({
-      name: 'devices.app-usage',
-      priority: 'background',
-      payload: z.object({}),
-      retry: { limit: 2, backoff: { type: 'exponential', delaySeconds: 120 } },
-      cron: { expression: '7 * * * *', payload: {} },
-      handler: async (_payload, context) => {
-        const done = await appUsage.summariseAll();
-        if (done.owners > 0) context.logger.info(done, 'app usage summarised');
-      },
-    }),
-  );
+  const appUsageJob = defineJob({
+    name: 'devices.app-usage',
+    priority: 'background',
+    payload: z.object({}),
+    retry: { limit: 2, backoff: { type: 'exponential', delaySeconds: 120 } },
+    cron: { expression: '7 * * * *', payload: {} },
+    handler: async (_payload, context) => {
+      const done = await appUsage.summariseAll();
+      if (done.owners > 0) context.logger.info(done, 'app usage summarised');
+    },
+  });
+  deps.jobs.register(appUsageJob);
   const health = createHealth({ db: deps.db, outbox: deps.outbox });
   deps.jobs.register(
     defineJob({
@@ -139,6 +140,7 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
     ingestBatch,
     retention,
     appUsage,
+    appUsageJob,
     routes: devicesRoutes({
       service,
       ingest: ingestBatch,
