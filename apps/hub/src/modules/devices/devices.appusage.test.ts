@@ -207,6 +207,14 @@ describe.each(testDatabaseKinds())('stored app usage on %s', (kind) => {
     expect((await stored(alice)).items).toEqual(before);
   });
 
+  it('documents its routes in OpenAPI', async () => {
+    const response = await hub.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const paths = response.json().paths;
+    expect(Object.keys(paths['/api/v1/devices/app-usage'])).toEqual(['get']);
+    expect(Object.keys(paths['/api/v1/devices/app-usage/settings']).sort()).toEqual(['get', 'put']);
+  });
+
   it('runs through pg-boss as the devices.app-usage job', async () => {
     const carol = await signUpUser(hub);
     const { token: carolToken } = await pairDevice(hub, carol, { name: 'Desktop', kind: 'agent' });
