@@ -12,6 +12,10 @@
  * one fix every 10 s, so thinning keeps 1 in 60. Measured at DEVICE_EVENTS (default 100,000)
  * and extrapolated linearly to a million events.
  *
+ * Then app usage: APP_USAGE_EVENTS (default 50,000) focus events of one day three days back
+ * (active_app heartbeats and focus changes, with an idle every 50th) uploaded from a laptop, and
+ * the devices.app-usage job's code summarising that owner's pending days (`summariseMs`).
+ *
  * `npx tsx bench/devices.ts` runs PostgreSQL (TEST_DATABASE_URL or 127.0.0.1) and PGlite, each
  * in its own process. Not a test.
  */
@@ -26,6 +30,20 @@ import { createDatabase } from './support/http-bench.ts';
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const eventCount = Number(process.env.DEVICE_EVENTS ?? 100_000);
 const batchSize = 1_000;
+const appUsageEvents = Number(process.env.APP_USAGE_EVENTS ?? 50_000);
+/** Focus event i of a day three days back (UTC): an event every 86,400 s / APP_USAGE_EVENTS. */
+const focusDayMs = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000;
+const focus = (i: number) => {
+  const ts = new Date(focusDayMs + Math.floor((i * 86_400_000) / appUsageEvents)).toISOString();
+  if (i % 50 === 49) return { id: `idle-${i}`, type: 'idle' as const, ts, data: { idle: i % 100 === 49 } };
+  const app = ['Editor', 'Browser', 'Terminal', 'Chat', 'Mail'][i % 5]!;
+  return {
+    id: `app-${i}`,
+    type: 'active_app' as const,
+    ts,
+    data: { app, title: `${app} window ${i % 17}`, ...(i % 3 === 0 ? {} : { durationSeconds: 5 }) },
+  };
+};
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -139,6 +157,24 @@ async function runOne(kind: 'postgres' | 'pglite') {
     const deleted = await devices.retention.runForOwner(user.id);
     const retentionMs = performance.now() - retentionStart;
     const after = await size();
+
+    // App usage: a day of focus events from a laptop, then the summariser over the owner's pending days.
+    const laptop = await pair('Bench laptop');
+    for (let from = 0; from < appUsageEvents; from += batchSize) {
+      const events = [];
+      for (let i = from; i < Math.min(from + batchSize, appUsageEvents); i++) events.push(focus(i));
+      const response = await hub.app.inject({
+        method: 'POST',
+        url: '/device-events',
+        headers: { authorization: `Bearer ${laptop.token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ sentAt: new Date().toISOString(), events }),
+      });
+      if (response.statusCode !== 200) throw new Error(`focus upload failed: ${response.statusCode}`);
+    }
+    const summariseStart = performance.now();
+    const summarised = await devices.appUsage.summariseOwner(user.id);
+    const summariseMs = performance.now() - summariseStart;
+    if (summarised.stored < 1) throw new Error('the app-usage day was not stored');
     const perMillion = (bytes: number) => Math.round(((bytes / eventCount) * 1_000_000) / 1024 / 1024);
     const result = {
       kind,
@@ -152,6 +188,9 @@ async function runOne(kind: 'postgres' | 'pglite') {
       mibPerMillionAfter: perMillion(after.total),
       kept: eventCount - deleted,
       retentionMs: Math.round(retentionMs),
+      focusEvents: appUsageEvents,
+      summariseMs: Math.round(summariseMs),
+      summarisedDays: summarised.days,
       loadAtStart,
       loadAtEnd: load(),
     };
@@ -186,12 +225,12 @@ async function main() {
     rows.push(figures);
   }
   console.log(
-    '\n| database | raw INSERT events/s | POST /device-events events/s | × raw | visits found | bytes/event | MiB per 1M events | after thinning to 1/10 min | retention run ms | load start → end |',
+    '\n| database | raw INSERT events/s | POST /device-events events/s | × raw | visits found | bytes/event | MiB per 1M events | after thinning to 1/10 min | retention run ms | summarise a day of N focus events, ms | load start → end |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const f of rows) {
     console.log(
-      `| ${f.kind} | ${f.rawPerSecond} | ${f.ingestPerSecond} | ${f.ratio} | ${f.visits} | ${f.bytesPerEvent} | ${f.mibPerMillionBefore} | ${f.mibPerMillionAfter} (${f.kept} kept) | ${f.retentionMs} | ${f.loadAtStart} → ${f.loadAtEnd} |`,
+      `| ${f.kind} | ${f.rawPerSecond} | ${f.ingestPerSecond} | ${f.ratio} | ${f.visits} | ${f.bytesPerEvent} | ${f.mibPerMillionBefore} | ${f.mibPerMillionAfter} (${f.kept} kept) | ${f.retentionMs} | ${f.summariseMs} (N = ${f.focusEvents}, ${f.summarisedDays} days) | ${f.loadAtStart} → ${f.loadAtEnd} |`,
     );
   }
   const slow = rows.filter((f) => Number(f.ratio) < 0.3);

@@ -37,7 +37,13 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
        WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)`,
       [appSchemas],
     );
-    expect(rows.map((r) => r.table)).toEqual(expect.arrayContaining(['made_open.realtime_channel_grants']));
+    expect(rows.map((r) => r.table)).toEqual(
+      expect.arrayContaining([
+        'made_open.realtime_channel_grants',
+        'made_open.device_app_usage_days',
+        'made_open.device_app_usage_state',
+      ]),
+    );
   });
 
   it('enables and forces RLS on every table in the app schemas', async () => {

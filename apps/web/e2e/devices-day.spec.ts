@@ -70,14 +70,14 @@ test.beforeAll(async ({ browser }) => {
     ...travel('back', at(12), 20, work, home),
     ...stay('home-again', at(12, 20), 30, home),
   ]);
-  const app = (id: string, time: Date, name: string, durationSeconds?: number) => ({
+  const app = (id: string, time: Date, name: string, durationSeconds?: number, title?: string) => ({
     id,
     type: 'active_app',
     ts: time.toISOString(),
-    data: { app: name, ...(durationSeconds ? { durationSeconds } : {}) },
+    data: { app: name, ...(durationSeconds ? { durationSeconds } : {}), ...(title ? { title } : {}) },
   });
   await pairAndUpload('Work laptop', 'agent', [
-    app('a1', at(9), 'Code editor', 2_700),
+    app('a1', at(9), 'Code editor', 2_700, 'main.ts'),
     app('a2', at(9, 45), 'Firefox'),
     { id: 'i1', type: 'idle', ts: at(10, 5).toISOString(), data: { idle: true } },
     app('a3', at(10, 30), 'Terminal', 600),
@@ -102,13 +102,25 @@ test('reaches a day from Devices and reads it by keyboard: places in order, move
   await expect(order.getByRole('listitem', { name: 'Home, 12:20 to 12:50' })).toContainText('still there');
   await expect(order).toContainText('Moved 1.3 km in 10 min');
   await expect(page.getByRole('img', { name: /Track of the day: 4 stops \(Home\)/ })).toBeVisible();
-  const apps = page.getByRole('list', { name: 'Time per app' });
-  await expect(apps.getByRole('listitem').nth(0)).toContainText('Code editor');
-  await expect(apps.getByRole('listitem').nth(0)).toContainText('45 min');
-  await expect(apps.getByRole('listitem').nth(1)).toContainText('Firefox');
-  await expect(apps.getByRole('listitem').nth(1)).toContainText('20 min');
-  await expect(apps.getByRole('listitem').nth(2)).toContainText('Terminal');
+  const apps = page.getByRole('list', { name: 'Time per app' }).locator(':scope > li');
+  await expect(apps.nth(0)).toContainText('Code editor');
+  await expect(apps.nth(0)).toContainText('45 min');
+  // The app's most-used window titles under it.
+  await expect(apps.nth(0).getByRole('list', { name: 'Top windows in Code editor' })).toContainText('main.ts');
+  await expect(apps.nth(1)).toContainText('Firefox');
+  await expect(apps.nth(1)).toContainText('20 min');
+  await expect(apps.nth(2)).toContainText('Terminal');
   await inspect(page, 'devices-day');
+});
+
+test("offers to store daily app summaries in the reader's zone when they are cut in another", async () => {
+  await hub.call('PUT', '/devices/app-usage/settings', { timeZone: 'Asia/Tokyo' });
+  await page.reload();
+  await expect(page.getByText('Daily app summaries are stored for days in Asia/Tokyo')).toBeVisible();
+  await page.getByRole('button', { name: 'Store summaries in UTC' }).click();
+  // Saved, and the page read again: the offer is gone.
+  await expect(page.getByText('Daily app summaries are stored for days in Asia/Tokyo')).toHaveCount(0);
+  expect(await hub.call<{ timeZone: string }>('GET', '/devices/app-usage/settings')).toEqual({ timeZone: 'UTC' });
 });
 
 test('names a place by keyboard, and the other stops there take the name', async () => {

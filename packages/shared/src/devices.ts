@@ -358,10 +358,11 @@ export const timeZoneNameSchema = z
 
 export const dayQuerySchema = z.strictObject({ timeZone: timeZoneNameSchema.default('UTC') });
 
-/** Seconds in the foreground per app. */
+/** Seconds in the foreground per app (and, in the day view and stored summaries, its most-used window titles). */
 export const appUsageSchema = z.object({
   app: z.string(),
   seconds: z.number().int(),
+  titles: z.array(z.object({ title: z.string(), seconds: z.number().int() })).optional(),
 });
 
 /** GET /api/v1/device-days/:date: where the owner's devices were, how they moved, which apps were used. */
@@ -393,6 +394,10 @@ export const deviceDaySchema = z.object({
     }),
   ),
   apps: z.array(appUsageSchema),
+  /** `summary`: a finished day read from its stored summary; `events`: computed from the events now (today, or not yet summarised). */
+  appsFrom: z.enum(['summary', 'events']),
+  /** When the stored summary was computed. */
+  appsComputedAt: z.string().optional(),
 });
 export type DeviceDay = z.infer<typeof deviceDaySchema>;
 
@@ -406,3 +411,36 @@ export const appUsageDaysSchema = z.object({
   timeZone: z.string(),
   days: z.array(z.object({ date: z.string(), totalSeconds: z.number().int(), apps: z.array(appUsageSchema) })),
 });
+
+/** GET /api/v1/devices/app-usage: stored daily summaries, local dates from `from` to `to`, oldest first. */
+export const storedAppUsageQuerySchema = z.strictObject({
+  from: dateSchema,
+  to: dateSchema,
+  limit: z.coerce.number().int().min(1).max(100).default(31),
+  /** The `nextCursor` of the page before (a date). */
+  cursor: dateSchema.optional(),
+});
+
+export const storedAppUsageDaySchema = z.object({
+  date: z.string(),
+  /** The zone whose midnight-to-midnight the day is. */
+  timeZone: z.string(),
+  from: z.string(),
+  to: z.string(),
+  totalSeconds: z.number().int(),
+  apps: z.array(appUsageSchema),
+  /** Focus events (active_app, idle, screen) it was computed from. */
+  events: z.number().int(),
+  computedAt: z.string(),
+});
+export type StoredAppUsageDay = z.infer<typeof storedAppUsageDaySchema>;
+
+export const storedAppUsagePageSchema = z.object({
+  /** The zone new days are summarised in. */
+  timeZone: z.string(),
+  items: z.array(storedAppUsageDaySchema),
+  nextCursor: z.string().nullable(),
+});
+
+/** PUT /api/v1/devices/app-usage/settings: the zone days are cut in for stored summaries. */
+export const appUsageSettingsSchema = z.strictObject({ timeZone: timeZoneNameSchema });

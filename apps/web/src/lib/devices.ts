@@ -6,6 +6,7 @@ import {
   deviceSourceSchema,
   pairingCodeSchema,
   visitSchema,
+  appUsageSettingsSchema,
   type RetentionSettings,
 } from '@made-open/shared/devices';
 import { z } from 'zod';
@@ -89,4 +90,15 @@ export async function nameVisitPlace(visitId: string, name: string) {
   return z
     .object({ visit: visitSchema, named: z.number() })
     .parse(await hubFetch(`/visits/${visitId}/place`, { method: 'POST', body: { name } }));
+}
+
+/** The zone the hub cuts stored daily app-usage summaries in. */
+export async function getAppUsageSettings() {
+  return appUsageSettingsSchema.parse(await hubFetch('/devices/app-usage/settings'));
+}
+
+export async function saveAppUsageSettings(timeZone: string) {
+  return appUsageSettingsSchema.parse(
+    await hubFetch('/devices/app-usage/settings', { method: 'PUT', body: { timeZone } }),
+  );
 }

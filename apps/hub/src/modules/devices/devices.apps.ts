@@ -25,23 +25,57 @@ const endsFocus = (event: FocusEvent) =>
   (event.type === 'idle' && event.data.idle === true) ||
   (event.type === 'screen' && (event.data.state === 'off' || event.data.state === 'locked'));
 
-/** Seconds per app in [from, to) from events in time order (per device). */
-export function usageOf(events: readonly FocusEvent[], from: number, to: number): Map<string, number> {
-  const seconds = new Map<string, number>();
+/** At most this many window titles are kept per app in a summary. */
+export const maxTitlesPerApp = 5;
+/** A title longer than this is cut (titles are kept as the device's privacy filters let them through). */
+export const maxTitleLength = 200;
+
+export interface AppSpanTotals {
+  seconds: number;
+  /** Seconds per window title (events without a title count only for the app). */
+  titles: Map<string, number>;
+}
+
+/**
+ * Seconds per app (and per window title) in [from, to) from events in time order per device.
+ * Linear in the events: each device's list is walked backwards once to find where every span ends.
+ */
+export function usageByApp(events: readonly FocusEvent[], from: number, to: number): Map<string, AppSpanTotals> {
+  const usage = new Map<string, AppSpanTotals>();
   const byDevice = new Map<string, FocusEvent[]>();
-  for (const event of events) byDevice.set(event.device_id, [...(byDevice.get(event.device_id) ?? []), event]);
+  for (const event of events) {
+    const list = byDevice.get(event.device_id);
+    if (list) list.push(event);
+    else byDevice.set(event.device_id, [event]);
+  }
   for (const list of byDevice.values()) {
-    list.forEach((event, index) => {
-      if (event.type !== 'active_app' || typeof event.data.app !== 'string') return;
-      const next = list.slice(index + 1).find(endsFocus);
+    let nextEnd = Infinity;
+    for (let index = list.length - 1; index >= 0; index -= 1) {
+      const event = list[index]!;
+      const endsAt = nextEnd;
+      if (endsFocus(event)) nextEnd = event.time;
+      if (event.type !== 'active_app' || typeof event.data.app !== 'string') continue;
       const duration =
         typeof event.data.durationSeconds === 'number' ? event.data.durationSeconds * 1000 : maxFocusChangeMs;
-      const end = Math.min(event.time + duration, next?.time ?? Infinity, to);
+      const end = Math.min(event.time + duration, endsAt, to);
       const start = Math.max(event.time, from);
-      if (end > start) seconds.set(event.data.app, (seconds.get(event.data.app) ?? 0) + (end - start) / 1000);
-    });
+      if (end <= start) continue;
+      const seconds = (end - start) / 1000;
+      const totals = usage.get(event.data.app) ?? { seconds: 0, titles: new Map<string, number>() };
+      totals.seconds += seconds;
+      if (typeof event.data.title === 'string' && event.data.title.trim() !== '') {
+        const title = event.data.title.trim().slice(0, maxTitleLength);
+        totals.titles.set(title, (totals.titles.get(title) ?? 0) + seconds);
+      }
+      usage.set(event.data.app, totals);
+    }
   }
-  return seconds;
+  return usage;
+}
+
+/** Seconds per app in [from, to) from events in time order (per device). */
+export function usageOf(events: readonly FocusEvent[], from: number, to: number): Map<string, number> {
+  return new Map([...usageByApp(events, from, to)].map(([app, totals]) => [app, totals.seconds]));
 }
 
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
@@ -78,4 +112,30 @@ export function rankApps(seconds: Map<string, number>) {
     .map(([app, s]) => ({ app, seconds: Math.round(s) }))
     .filter((entry) => entry.seconds > 0)
     .sort((a, b) => b.seconds - a.seconds || a.app.localeCompare(b.app));
+}
+
+export interface RankedApp {
+  app: string;
+  seconds: number;
+  titles: { title: string; seconds: number }[];
+}
+
+/** Apps by seconds used, most first, each with its most-used window titles (at most maxTitlesPerApp). */
+export function rankAppsWithTitles(usage: Map<string, AppSpanTotals>): RankedApp[] {
+  const bySeconds = <T extends { seconds: number }>(a: T & { name: string }, b: T & { name: string }) =>
+    b.seconds - a.seconds || a.name.localeCompare(b.name);
+  return [...usage]
+    .map(([app, totals]) => ({ name: app, seconds: Math.round(totals.seconds), totals }))
+    .filter((entry) => entry.seconds > 0)
+    .sort(bySeconds)
+    .map(({ name, seconds, totals }) => ({
+      app: name,
+      seconds,
+      titles: [...totals.titles]
+        .map(([title, s]) => ({ name: title, seconds: Math.round(s) }))
+        .filter((entry) => entry.seconds > 0)
+        .sort(bySeconds)
+        .slice(0, maxTitlesPerApp)
+        .map(({ name: title, seconds: s }) => ({ title, seconds: s })),
+    }));
 }

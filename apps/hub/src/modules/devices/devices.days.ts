@@ -2,7 +2,8 @@ import type { DeviceDay } from '@made-open/shared';
 import type { Database } from '../../platform/db/index.ts';
 import { ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
-import { focusEvents, rankApps, usageOf } from './devices.apps.ts';
+import { focusEvents, rankApps, rankAppsWithTitles, usageByApp, usageOf } from './devices.apps.ts';
+import type { AppUsage } from './devices.appusage.ts';
 import { distanceMeters } from './devices.stays.ts';
 import { toVisit } from './devices.visits.ts';
 import { visitsRepository as repo } from './devices.visits.repository.ts';
@@ -12,7 +13,7 @@ export const maxTrackPoints = 500;
 /** At most this many days of app usage per request. */
 export const maxUsageDays = 62;
 
-function checkZone(timeZone: string) {
+export function checkZone(timeZone: string) {
   try {
     new Intl.DateTimeFormat('en-CA', { timeZone });
   } catch {
@@ -20,6 +21,13 @@ function checkZone(timeZone: string) {
       { path: '/timeZone', message: 'Not an IANA time zone.' },
     ]);
   }
+}
+
+/** The local date (YYYY-MM-DD) of an instant in `timeZone`. */
+export function localDate(instant: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(instant),
+  );
 }
 
 /** How far `zone`'s clock is ahead of UTC at `instant`, in ms. */
@@ -69,14 +77,17 @@ function thin<T>(points: readonly T[], max: number): T[] {
 }
 
 /** The day view (issue 16 §8) and app usage over days: reads only, under the owner's RLS. */
-export function createDays(deps: { db: Database }) {
+export function createDays(deps: { db: Database; appUsage: Pick<AppUsage, 'storedDay'> }) {
   return {
     async day(user: AuthenticatedUser, date: string, timeZone: string): Promise<DeviceDay> {
       const { from, to } = dayBounds(date, timeZone);
       return deps.db.asUser(user.claims, async (tx) => {
         const visits = (await repo.listVisits(tx, { from: iso(from), to: iso(to) })).map(toVisit);
         const fixes = await repo.fixesBetween(tx, iso(from), iso(to));
-        const apps = rankApps(usageOf(await focusEvents(tx, from, to), from, to));
+        // A finished day summarised in this zone is read from its summary (its events may be gone by
+        // retention); today, a day with late events not yet summarised, or another zone, from the events.
+        const stored = await deps.appUsage.storedDay(tx, date, timeZone);
+        const apps = stored?.apps ?? rankAppsWithTitles(usageByApp(await focusEvents(tx, from, to), from, to));
 
         const byDevice = new Map<string, typeof fixes>();
         for (const fix of fixes) byDevice.set(fix.device_id, [...(byDevice.get(fix.device_id) ?? []), fix]);
@@ -126,6 +137,8 @@ export function createDays(deps: { db: Database }) {
             points: thin(list, maxTrackPoints).map((fix) => [fix.lat, fix.lon] as [number, number]),
           })),
           apps,
+          appsFrom: stored ? ('summary' as const) : ('events' as const),
+          ...(stored ? { appsComputedAt: stored.computedAt } : {}),
         };
       });
     },

@@ -33,6 +33,8 @@ export function createDeviceIngest(deps: {
   writeCalls?: (tx: Sql, device: DevicePrincipal, events: readonly DeviceEventInsert[]) => Promise<void>;
   /** Location fixes continue the device's stay detector in the same transaction (devices.visits.ts). */
   deriveVisits?: (tx: Sql, device: DevicePrincipal, fixes: readonly DeviceEventInsert[]) => Promise<void>;
+  /** Focus events mark their day for the app-usage summaries (devices.appusage.ts), in the same transaction. */
+  markAppUsage?: (tx: Sql, device: DevicePrincipal, events: readonly DeviceEventInsert[]) => Promise<void>;
   now?: () => Date;
 }) {
   const now = deps.now ?? (() => new Date());
@@ -122,6 +124,8 @@ export function createDeviceIngest(deps: {
         if (calls.length > 0 && deps.writeCalls) await deps.writeCalls(tx, device, calls);
         const fixes = fresh('location');
         if (fixes.length > 0 && deps.deriveVisits) await deps.deriveVisits(tx, device, fixes);
+        const focus = ['active_app', 'idle', 'screen'].flatMap(fresh);
+        if (focus.length > 0 && deps.markAppUsage) await deps.markAppUsage(tx, device, focus);
       });
     }
 

@@ -24,6 +24,9 @@ import {
   visitPlaceInputSchema,
   visitQuerySchema,
   visitSchema,
+  appUsageSettingsSchema,
+  storedAppUsagePageSchema,
+  storedAppUsageQuerySchema,
 } from '@made-open/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -38,6 +41,7 @@ import type { DeviceHealth } from './devices.health.ts';
 import type { DeviceIngest } from './devices.ingest.ts';
 import type { Retention } from './devices.retention.ts';
 import type { Days } from './devices.days.ts';
+import type { AppUsage } from './devices.appusage.ts';
 import type { Visits } from './devices.visits.ts';
 import type { DevicesService } from './devices.service.ts';
 
@@ -52,6 +56,7 @@ export interface DevicesRouteDeps {
   health: DeviceHealth;
   visits: Visits;
   days: Days;
+  appUsage: AppUsage;
   owntracks: (device: Awaited<ReturnType<DevicesService['authenticate']>>, message: unknown) => Promise<unknown[]>;
   limits: {
     /** Code exchanges per client IP per minute. */
@@ -339,6 +344,50 @@ export function devicesRoutes(deps: DevicesRouteDeps) {
         },
       },
       async (request) => deps.days.appUsage(await requireUser(request), request.query),
+    );
+
+    app.get(
+      '/api/v1/devices/app-usage',
+      {
+        schema: {
+          tags,
+          summary: 'Stored daily app-usage summaries for local dates from `from` to `to`, oldest first',
+          description:
+            'Written by the hourly devices.app-usage job for finished days (and again when late events for a day arrive), ' +
+            'in the zone of `/api/v1/devices/app-usage/settings`; they outlive the raw events. Today is not stored ' +
+            '(see /api/v1/device-days/:date). Keyset-paged: pass `nextCursor` as `cursor`.',
+          querystring: storedAppUsageQuerySchema,
+          response: { 200: storedAppUsagePageSchema, ...errorResponses },
+        },
+      },
+      async (request) => deps.appUsage.list(await requireUser(request), request.query),
+    );
+
+    app.get(
+      '/api/v1/devices/app-usage/settings',
+      {
+        schema: {
+          tags,
+          summary: 'The time zone daily app-usage summaries are cut in (default UTC)',
+          response: { 200: appUsageSettingsSchema, ...errorResponses },
+        },
+      },
+      async (request) => deps.appUsage.settings(await requireUser(request)),
+    );
+
+    app.put(
+      '/api/v1/devices/app-usage/settings',
+      {
+        schema: {
+          tags,
+          summary: 'Set the time zone daily app-usage summaries are cut in',
+          description:
+            'Days summarised from now on run midnight to midnight in this IANA zone; stored days keep their zone.',
+          body: appUsageSettingsSchema,
+          response: { 200: appUsageSettingsSchema, ...errorResponses },
+        },
+      },
+      async (request) => deps.appUsage.saveSettings(await requireUser(request), request.body),
     );
 
     app.get(

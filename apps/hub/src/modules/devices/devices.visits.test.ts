@@ -316,7 +316,12 @@ describe.each(testDatabaseKinds())('device visits on %s', (kind) => {
       ],
     });
     const day = (await api(alice, 'GET', `/api/v1/device-days/${date}`)).json();
-    expect(day.apps).toEqual(usage.json().days[0].apps);
+    // The day view adds each app's window titles; not summarised yet, so computed from the events.
+    expect(day.appsFrom).toBe('events');
+    expect(day.apps.map(({ app, seconds }: { app: string; seconds: number }) => ({ app, seconds }))).toEqual(
+      usage.json().days[0].apps,
+    );
+    expect(day.apps[0].titles).toEqual([{ title: 'Browser window', seconds: 3000 }]);
     // One device only: another device of alice's used no apps.
     const phone = (await api(alice, 'GET', '/api/v1/devices'))
       .json()

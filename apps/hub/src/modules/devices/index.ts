@@ -3,12 +3,13 @@ import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import { z } from 'zod';
-import { defineJob, type JobsModule } from '../jobs/index.ts';
+import { defineJob, type JobDefinition, type JobsModule } from '../jobs/index.ts';
 import { createRetention, type Retention } from './devices.retention.ts';
 import { createHealth, type DeviceHealth } from './devices.health.ts';
 import type { EventOutbox, EventsModule } from '../events/index.ts';
 import type { Ingest, RemoveExternal } from '../graph/index.ts';
 import { createDays } from './devices.days.ts';
+import { createAppUsage, type AppUsage } from './devices.appusage.ts';
 import { createVisits } from './devices.visits.ts';
 import { createDeviceEventsReader } from './devices.events.ts';
 import { createDeviceIngest, type DeviceIngest } from './devices.ingest.ts';
@@ -49,6 +50,9 @@ export interface DevicesModule extends HubModule {
   ingestBatch: DeviceIngest;
   retention: Retention;
   capture: DeviceHealth;
+  appUsage: AppUsage;
+  /** The hourly summariser's job, for enqueueing a run now. */
+  appUsageJob: JobDefinition<z.ZodObject<Record<string, never>>>;
 }
 
 /**
@@ -63,10 +67,12 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
     removeExternal: deps.removeExternal,
     defaultRegionOf: deps.defaultRegionOf,
   });
+  const appUsage = createAppUsage({ db: deps.db });
   const ingestBatch = createDeviceIngest({
     db: deps.db,
     writeCalls: callLog.writeCalls,
     deriveVisits: visits.derive,
+    markAppUsage: appUsage.markPending,
   });
   // Not transactional: each call is matched in a transaction as its owner (RLS), and a folded
   // device call is no longer a candidate, so a redelivered event changes nothing.
@@ -100,6 +106,19 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
       },
     }),
   );
+  // Daily app-usage summaries: finished days (and days with late events) of owners with pending focus events.
+  const appUsageJob = defineJob({
+    name: 'devices.app-usage',
+    priority: 'background',
+    payload: z.object({}),
+    retry: { limit: 2, backoff: { type: 'exponential', delaySeconds: 120 } },
+    cron: { expression: '7 * * * *', payload: {} },
+    handler: async (_payload, context) => {
+      const done = await appUsage.summariseAll();
+      if (done.owners > 0) context.logger.info(done, 'app usage summarised');
+    },
+  });
+  deps.jobs.register(appUsageJob);
   const health = createHealth({ db: deps.db, outbox: deps.outbox });
   deps.jobs.register(
     defineJob({
@@ -120,12 +139,15 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
     service,
     ingestBatch,
     retention,
+    appUsage,
+    appUsageJob,
     routes: devicesRoutes({
       service,
       ingest: ingestBatch,
       events: createDeviceEventsReader({ db: deps.db }),
       visits,
-      days: createDays({ db: deps.db }),
+      days: createDays({ db: deps.db, appUsage }),
+      appUsage,
       retention,
       health,
       owntracks,

@@ -1,8 +1,16 @@
 'use server';
-import { deviceEventTypeSchema, retentionSettingsSchema } from '@made-open/shared/devices';
+import { deviceEventTypeSchema, retentionSettingsSchema, timeZoneNameSchema } from '@made-open/shared/devices';
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import { createDevice, nameVisitPlace, newPairingCode, revokeDevice, saveRetention, type Pairing } from '@/lib/devices';
+import {
+  createDevice,
+  nameVisitPlace,
+  newPairingCode,
+  revokeDevice,
+  saveAppUsageSettings,
+  saveRetention,
+  type Pairing,
+} from '@/lib/devices';
 import { attempt, type ActionResult } from '@/lib/hub';
 
 const newDevice = z.object({
@@ -55,6 +63,17 @@ export async function nameVisitPlaceAction(visitId: string, name: string): Promi
   const checked = placeName.safeParse(name);
   if (!checked.success) return { ok: false, error: checked.error.issues[0]!.message };
   const result = await attempt(async () => ({ named: (await nameVisitPlace(visitId, checked.data)).named }));
+  revalidatePath('/devices/day', 'layout');
+  return result;
+}
+
+/** Sets the zone daily app-usage summaries are cut in (days already stored keep theirs). */
+export async function saveAppUsageZoneAction(timeZone: string): Promise<ActionResult> {
+  if (!timeZoneNameSchema.safeParse(timeZone).success) return { ok: false, error: 'Not a time zone.' };
+  const result = await attempt(async () => {
+    await saveAppUsageSettings(timeZone);
+    return undefined;
+  });
   revalidatePath('/devices/day', 'layout');
   return result;
 }

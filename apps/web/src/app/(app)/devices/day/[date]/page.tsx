@@ -6,11 +6,12 @@ import { notFound, redirect } from 'next/navigation';
 import { DayPicker } from '@/components/devices/day/day-picker';
 import { clock, distance, duration, isDate, longDate, shiftDate, todayIn } from '@/components/devices/day/format';
 import { NamePlace } from '@/components/devices/day/name-place';
+import { SummaryZone } from '@/components/devices/day/summary-zone';
 import { DayTrack } from '@/components/devices/day/track';
 import { TimeZoneCookie, TZ_COOKIE } from '@/components/home/time-zone-cookie';
 import { PageHeader } from '@/components/page-header';
 import { Problem } from '@/components/problem';
-import { getDay, listDevices, type DeviceDay } from '@/lib/devices';
+import { getAppUsageSettings, getDay, listDevices, type DeviceDay } from '@/lib/devices';
 import { load } from '@/lib/hub';
 
 const zonePattern = /^[A-Za-z0-9_+\-/]{1,64}$/;
@@ -49,6 +50,7 @@ export default async function DayPage({ params }: { params: Promise<{ date: stri
   // A zone the hub does not know (an old browser's alias): the day in UTC rather than nothing.
   if (!result.ok && timeZone !== 'UTC') result = await load(() => getDay(date, 'UTC'));
   const devices = await load(listDevices);
+  const summaries = await load(getAppUsageSettings);
   const deviceNames = new Map(devices.ok ? devices.data.map((d) => [d.id, d.name]) : []);
   const isToday = date === todayIn(timeZone);
 
@@ -91,12 +93,31 @@ export default async function DayPage({ params }: { params: Promise<{ date: stri
         </nav>
         <DayPicker date={date} />
       </div>
-      {!result.ok ? <Problem message={result.error} /> : <DayBody day={result.data} deviceNames={deviceNames} />}
+      {!result.ok ? (
+        <Problem message={result.error} />
+      ) : (
+        <DayBody
+          day={result.data}
+          deviceNames={deviceNames}
+          isToday={isToday}
+          summaryZone={summaries.ok ? summaries.data.timeZone : undefined}
+        />
+      )}
     </>
   );
 }
 
-function DayBody({ day, deviceNames }: { day: DeviceDay; deviceNames: Map<string, string> }) {
+function DayBody({
+  day,
+  deviceNames,
+  isToday,
+  summaryZone,
+}: {
+  day: DeviceDay;
+  deviceNames: Map<string, string>;
+  isToday: boolean;
+  summaryZone: string | undefined;
+}) {
   const tz = day.timeZone;
   // Which device saw it matters only when more than one recorded places that day.
   const several = new Set([...day.visits.map((v) => v.deviceId), ...day.tracks.map((t) => t.deviceId)]).size > 1;
@@ -169,11 +190,19 @@ function DayBody({ day, deviceNames }: { day: DeviceDay; deviceNames: Map<string
         <h2 id="apps-heading" className="text-lg font-semibold">
           Apps used
         </h2>
+        {summaryZone !== undefined && <SummaryZone summaryZone={summaryZone} readerZone={tz} />}
         {day.apps.length === 0 ? (
           <p className="text-muted-foreground">No app use recorded on this day.</p>
         ) : (
           <>
-            <p className="text-sm text-muted-foreground">{duration(appTotal)} in the foreground.</p>
+            <p className="text-sm text-muted-foreground">
+              {duration(appTotal)} in the foreground.{' '}
+              {day.appsFrom === 'summary'
+                ? "From the day's stored summary, kept after the recorded events are deleted."
+                : isToday
+                  ? 'Counted from the events so far; the summary is stored after the day ends.'
+                  : 'Counted from the recorded events.'}
+            </p>
             <ul aria-label="Time per app" className="grid max-w-2xl gap-2">
               {day.apps.map((app) => (
                 <li key={app.app} className="grid gap-1">
@@ -187,6 +216,19 @@ function DayBody({ day, deviceNames }: { day: DeviceDay; deviceNames: Map<string
                       style={{ width: `${Math.max(2, (app.seconds / longest) * 100)}%` }}
                     />
                   </div>
+                  {app.titles && app.titles.length > 0 && (
+                    <ul
+                      aria-label={`Top windows in ${app.app}`}
+                      className="grid gap-0.5 pl-3 text-xs text-muted-foreground"
+                    >
+                      {app.titles.map((title) => (
+                        <li key={title.title} className="flex justify-between gap-3">
+                          <span className="min-w-0 truncate">{title.title}</span>
+                          <span className="shrink-0 tabular-nums">{duration(title.seconds)}</span>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                 </li>
               ))}
             </ul>
