@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOllamaStandIn, type OllamaStandIn } from '@made-open/ai/test/ollama.stand-in';
 import { GOOD_KEY, startOpenRouterStandIn, type OpenRouterStandIn } from '@made-open/ai/test/openrouter.stand-in';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
@@ -311,5 +312,101 @@ describe.each(testDatabaseKinds())('rules asking AI, on %s', (kind) => {
     expect(refused.status).toBe('failed');
     expect(stepOf(refused, 'sum').error!.code).toBe('not_found');
     expect(openrouter.requests.length).toBe(before);
+  });
+});
+
+describe.each(testDatabaseKinds())('rules asking AI with a local model, on %s', (kind) => {
+  let hub: TestHub;
+  let openrouter: OpenRouterStandIn;
+  let ollama: OllamaStandIn;
+  let alice: SignedUpUser;
+
+  const api = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
+    hub.app.inject({ method, url, headers: bearer(alice), ...(payload ? { payload } : {}) });
+
+  beforeAll(async () => {
+    openrouter = await startOpenRouterStandIn();
+    ollama = await startOllamaStandIn();
+    hub = await createTestHub(
+      kind,
+      { OPENROUTER_URL: openrouter.url, OLLAMA_URL: ollama.url },
+      { rules: { indexTtlMs: 0 } },
+    );
+    alice = await signUpUser(hub);
+    const key = await api('POST', '/api/v1/credentials', {
+      type: 'openrouter',
+      name: 'OR',
+      secret: { apiKey: GOOD_KEY },
+    });
+    expect(key.statusCode, key.body).toBe(201);
+  }, 180_000);
+  afterAll(async () => {
+    await hub?.close();
+    await openrouter?.close();
+    await ollama?.close();
+  }, 60_000);
+
+  it("canary: a person's history with a message in it is summarised by the local model only, and stored on the person", async () => {
+    const create = async (body: object) => {
+      const res = await api('POST', '/api/v1/entities', body);
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const ada = await create({ type: 'person', title: 'Ada Lovelace' });
+    const text = await create({
+      type: 'message',
+      title: 'Text from Ada',
+      body: `The boat keys are at the harbour office ${MESSAGE_CANARY}`,
+    });
+    expect((await api('POST', '/api/v1/links', { kind: 'from', fromId: text, toId: ada })).statusCode).toBe(201);
+    ollama.reply = () => '- Ada left the boat keys at the harbour office [2].';
+    const saved = await api('POST', '/api/v1/rules', {
+      definition: {
+        name: 'Brief me on someone',
+        triggers: [{ id: 'ask', type: 'manual' }],
+        steps: [
+          {
+            id: 'brief',
+            type: 'action',
+            action: 'ai.summarize',
+            with: { subjectId: '{{ trigger.data.personId }}', scope: 'person' },
+          },
+        ],
+      },
+      approve: summaryGrants,
+      enabled: true,
+    });
+    expect(saved.statusCode, saved.body).toBe(201);
+    const ruleId = saved.json().rule.id as string;
+    const started = await api('POST', `/api/v1/rules/${ruleId}/run`, { data: { personId: ada } });
+    expect(started.statusCode, started.body).toBeLessThan(300);
+    type Run = {
+      status: string;
+      trace: Array<{ stepId?: string; output?: { noteId?: string } & Record<string, unknown> }>;
+    };
+    const run = await eventually<Run>(async () => {
+      const items = (await api('GET', `/api/v1/rules/${ruleId}/runs`)).json().items as Array<{
+        id: string;
+        status: string;
+      }>;
+      const done = items.find((r) => r.status === 'succeeded' || r.status === 'failed');
+      return done ? (await api('GET', `/api/v1/rules/${ruleId}/runs/${done.id}`)).json() : undefined;
+    }, 'the rule run to finish');
+    expect(run.status, JSON.stringify(run.trace)).toBe('succeeded');
+    const step = run.trace.find((t) => t.stepId === 'brief')!;
+    expect(step.output).toMatchObject({ scope: 'person', route: 'local', locality: 'local', provider: 'ollama' });
+    expect(JSON.stringify(ollama.chatBodies())).toContain(MESSAGE_CANARY);
+    expect(openrouter.requests.map((r) => r.body).join('\n')).not.toContain(MESSAGE_CANARY);
+    expect(openrouter.chatBodies()).toHaveLength(0);
+    // A local request leaves nothing in the egress audit (nothing left the machine).
+    expect((await api('GET', '/api/v1/ai/egress')).json().entries).toEqual([]);
+    const links = (await api('GET', `/api/v1/entities/${ada}/links`)).json().items as Array<{
+      kind: string;
+      entity: { id: string; type: string; body: string };
+    }>;
+    expect(links.find((l) => l.kind === 'about' && l.entity.type === 'note')?.entity).toMatchObject({
+      id: step.output!.noteId,
+      body: '- Ada left the boat keys at the harbour office [2].',
+    });
   });
 });
