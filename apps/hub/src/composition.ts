@@ -2,7 +2,7 @@ import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Embedder } from '@made-open/ai';
-import { aiMigrations, createAiModule, graphSearchAction } from './modules/ai/index.ts';
+import { aiMigrations, aiRuleActions, createAiModule, graphSearchAction } from './modules/ai/index.ts';
 import { auditMigrations, createAuditModule } from './modules/audit/index.ts';
 import {
   connectorConnections,
@@ -194,6 +194,8 @@ export async function composeHub(
       messagesSendAction(messages.service),
       messagesSendEmailAction(messages.service),
       graphSearchAction(() => search.engine),
+      // ai.summarize and ai.draftReply (rules): the AI module is made below; they reach it per call.
+      ...aiRuleActions({ ai: () => ai.ruleAi, graph: graph.service }),
     ],
   });
   const plugins = createPluginsModule({

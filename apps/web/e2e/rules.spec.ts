@@ -216,3 +216,39 @@ test('the list shows the rule on, its last run, and deletes it; on a phone Rules
   await expect(page.getByText('No rules yet')).toBeVisible();
   expect((await hub.request('GET', `/rules/${ruleId}`)).status).toBe(404);
 });
+
+test('a step can ask AI to summarise: its typed form, and the permissions it asks for at save', async () => {
+  await page.goto('/rules');
+  await page.getByRole('link', { name: 'Use template: Notify me of email from a VIP' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'New rule: Notify me of email from a VIP' })).toBeVisible();
+  const diagram = page.getByRole('region', { name: 'Rule diagram' });
+  await diagram.getByRole('button', { name: /^Step: notify: notify/ }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Step: notify: notify' })).toBeVisible();
+  await page.getByLabel('Action', { exact: true }).selectOption('ai.summarize');
+  // The new action's fields, with what a step on a new item needs filled in already.
+  await expect(page.getByLabel('subjectId', { exact: true })).toHaveValue('{{ trigger.data.entity.id }}');
+  await expect(page.getByLabel('scope', { exact: true })).toHaveValue('entity');
+  await expect(page.getByText('the rule never sends it')).toHaveCount(0);
+  await expect(page.getByText(/only to a local model unless you allowed a redacted copy/)).toBeVisible();
+  await page.getByLabel('scope', { exact: true }).selectOption('thread');
+  await page.getByLabel('instruction', { exact: true }).fill('What does Vera need from me?');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByLabel('Rule name').fill('VIP mail summary');
+  await page.getByRole('button', { name: 'Create rule' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'needs your permission to: ai:generate' })).toBeVisible();
+  await page.getByRole('button', { name: 'Allow and save' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'VIP mail summary' })).toBeVisible();
+  const savedId = new URL(page.url()).pathname.split('/').pop()!;
+  const saved = await hub.call<{ definition: { steps: Array<Record<string, unknown>> } }>('GET', `/rules/${savedId}`);
+  expect(saved.definition.steps[0]).toMatchObject({
+    action: 'ai.summarize',
+    with: {
+      subjectId: '{{ trigger.data.entity.id }}',
+      scope: 'thread',
+      instruction: 'What does Vera need from me?',
+      saveAs: 'note',
+    },
+  });
+  expect((await hub.request('DELETE', `/rules/${savedId}`)).status).toBeLessThan(300);
+});

@@ -17,6 +17,7 @@ export {
   type ActionContext,
   type ActionDefinition,
   type ActionSession,
+  type AnyAction,
   type CredentialBinding,
   type Principal,
   type PluginStorage,

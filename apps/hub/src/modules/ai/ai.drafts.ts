@@ -12,6 +12,8 @@ export interface DraftInput {
   instruction?: string | undefined;
   cloudModel?: string | undefined;
   localModel?: string | undefined;
+  /** The egress audit's purpose (default draft; a rule's action says rule). */
+  purpose?: string | undefined;
 }
 
 export interface Draft {
@@ -65,7 +67,7 @@ export function createDrafts(deps: {
       );
       const items = [...context.free, ...context.entities];
       const result = await deps.generate(user, {
-        purpose: 'draft',
+        purpose: input.purpose ?? 'draft',
         items,
         prompt: (texts): ChatMessage[] => {
           const instruction = input.instruction ? texts[0] : undefined;

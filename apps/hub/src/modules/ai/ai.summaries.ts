@@ -119,7 +119,13 @@ export function createSummaries(deps: { db: Database; contextOf: ContextOf; gene
     async summarise(
       user: AuthenticatedUser,
       personId: string,
-      options: { refresh?: boolean; cloudModel?: string | undefined; localModel?: string | undefined },
+      options: {
+        refresh?: boolean;
+        cloudModel?: string | undefined;
+        localModel?: string | undefined;
+        /** The egress audit's purpose (default summary; a rule's action says rule). */
+        purpose?: string | undefined;
+      },
       signal: AbortSignal,
     ): Promise<SummaryView> {
       const items = await itemsOf(user, personId);
@@ -142,7 +148,7 @@ export function createSummaries(deps: { db: Database; contextOf: ContextOf; gene
         sensitive: isSensitive(context.entities[i]!),
       }));
       const result = await deps.generate(user, {
-        purpose: 'summary',
+        purpose: options.purpose ?? 'summary',
         items: context.entities,
         prompt: (texts): ChatMessage[] => [
           {

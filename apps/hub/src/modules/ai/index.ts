@@ -22,9 +22,11 @@ import { createGenerate } from './ai.generate.ts';
 import { createProviders } from './ai.providers.ts';
 import { createRetrieval, type Retrieval } from './ai.retrieval.ts';
 import { aiRoutes } from './ai.routes.ts';
+import type { RuleAi } from './ai.rules.ts';
 import { createSummaries, type Summaries } from './ai.summaries.ts';
 
 export { graphSearchAction } from './ai.tools.ts';
+export { aiRuleActions, AI_GENERATE, type RuleAi } from './ai.rules.ts';
 
 export const aiMigrations = {
   module: 'ai',
@@ -61,6 +63,8 @@ export interface AiModule extends HubModule {
   egress: EgressLog;
   embeddings: Embeddings;
   retrieval: Retrieval;
+  /** What the rules' AI actions (ai.summarize, ai.draftReply) call: the same generate as chat. */
+  ruleAi: RuleAi;
 }
 
 /** Sent to OpenRouter with every request (its attribution headers): the app, not this hub's address. */
@@ -105,6 +109,7 @@ export function createAiModule(deps: AiModuleDeps): AiModule {
     egress,
     embeddings,
     retrieval,
+    ruleAi: { generate, contextOf, drafts, summaries, threads: deps.threads },
     async routes(app) {
       await chatRoutes(app);
       await vectorRoutes(app);

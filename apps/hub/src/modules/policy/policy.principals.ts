@@ -18,6 +18,8 @@ const ruleDeclares = [
   'messages:send:sms',
   'messages:send:email',
   'http:fetch:*',
+  // The owner's AI model writing a summary or a draft (ai.summarize, ai.draftReply): routed and audited like chat.
+  'ai:generate',
 ] as const;
 const aiDeclares = ['entities:read:*', 'entities:write:note', 'entities:write:task', 'notify'] as const;
 

@@ -44,6 +44,14 @@ const ruleActions: Record<string, (input: Record<string, unknown>) => Needs> = {
   'entities.update': () => ['entities:write:*'],
   'entities.get': () => ['entities:read:*'],
   'entities.query': (input) => [`entities:read:${literalType(input.type)}`],
+  // The owner's AI model (modules/ai/ai.rules.ts): what it reads, and the note it writes.
+  'ai.summarize': (input) => [
+    'ai:generate',
+    // A person's history reads every linked type; an entity's type is known only at run time.
+    input.scope === 'thread' ? 'entities:read:message' : 'entities:read:*',
+    ...(input.saveAs === 'none' ? [] : ['entities:write:note']),
+  ],
+  'ai.draftReply': () => ['ai:generate', 'entities:read:message', 'entities:write:note'],
 };
 
 export const ruleActionNames = Object.keys(ruleActions);

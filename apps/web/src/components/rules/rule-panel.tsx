@@ -477,7 +477,8 @@ function WithRows(props: { draft: RuleDraft; edit: Edit; pointer: string; issues
   const { draft, edit, pointer, issues } = props;
   const step = getAt(draft, pointer) as Obj;
   const input = (step.with as Obj | undefined) ?? {};
-  const suggested = ruleActions[String(step.action)]?.fields ?? [];
+  const spec = ruleActions[String(step.action)];
+  const suggested = spec?.fields ?? [];
   const keys = [...new Set([...suggested, ...Object.keys(input)])];
   return (
     <fieldset className="grid gap-2">
@@ -487,12 +488,42 @@ function WithRows(props: { draft: RuleDraft; edit: Edit; pointer: string; issues
       </p>
       {keys.map((key) => {
         const value = input[key];
-        return typeof value === 'object' && value !== null ? (
-          <p key={key} className="text-sm text-muted-foreground">
-            {key}: edit in the text view
-          </p>
-        ) : (
-          <Control key={key} label={key} pointer={`${pointer}/with/${key}`} issues={issues}>
+        const choices = spec?.choices?.[key];
+        const hint = spec?.hints?.[key];
+        if (typeof value === 'object' && value !== null)
+          return (
+            <p key={key} className="text-sm text-muted-foreground">
+              {key}: edit in the text view
+            </p>
+          );
+        if (choices)
+          return (
+            <Control
+              key={key}
+              label={key}
+              pointer={`${pointer}/with/${key}`}
+              issues={issues}
+              {...(hint ? { hint } : {})}
+            >
+              {(aria) => (
+                <select
+                  {...aria}
+                  className={select}
+                  value={value === undefined ? choices[0]![0] : String(value)}
+                  onChange={(e) => edit(setAt(draft, `${pointer}/with/${key}`, e.target.value))}
+                >
+                  {!choices.some(([v]) => v === String(value ?? choices[0]![0])) && <option>{String(value)}</option>}
+                  {choices.map(([v, label]) => (
+                    <option key={v} value={v}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Control>
+          );
+        return (
+          <Control key={key} label={key} pointer={`${pointer}/with/${key}`} issues={issues} {...(hint ? { hint } : {})}>
             {(aria) => (
               <Input
                 {...aria}
@@ -534,7 +565,15 @@ function StepForm(props: { draft: RuleDraft; edit: Edit; pointer: string; issues
                 {...aria}
                 className={select}
                 value={String(step.action)}
-                onChange={(e) => edit(setAt(draft, pointer, { ...step, action: e.target.value, with: {} }))}
+                onChange={(e) =>
+                  edit(
+                    setAt(draft, pointer, {
+                      ...step,
+                      action: e.target.value,
+                      with: { ...ruleActions[e.target.value]?.defaults },
+                    }),
+                  )
+                }
               >
                 {!(String(step.action) in ruleActions) && <option>{String(step.action)}</option>}
                 {Object.entries(ruleActions).map(([name, a]) => (
@@ -545,6 +584,9 @@ function StepForm(props: { draft: RuleDraft; edit: Edit; pointer: string; issues
               </select>
             )}
           </Control>
+          {ruleActions[String(step.action)]?.note && (
+            <p className="text-sm text-muted-foreground">{ruleActions[String(step.action)]!.note}</p>
+          )}
           <WithRows {...props} />
           <label className="flex items-center gap-2 text-sm">
             <input

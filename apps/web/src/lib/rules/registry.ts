@@ -8,8 +8,25 @@ import { parseRuleDefinition, type RuleIssue } from '@made-open/shared/rules';
  */
 export const eventTypes: string[] = [...new Set(eventRegistry.definitions.map((d) => d.type))].sort();
 
+/** An input with a fixed set of values: shown as a select (value, what it means). */
+export type FieldChoices = ReadonlyArray<readonly [value: string, label: string]>;
+
+export interface RuleActionSpec {
+  label: string;
+  /** The inputs it takes, in the order the form shows them. */
+  fields: string[];
+  /** What a new step of this action starts with (the input it needs filled in). */
+  defaults?: Record<string, string>;
+  /** Inputs with a fixed set of values. */
+  choices?: Record<string, FieldChoices>;
+  /** A line under an input saying what it is. */
+  hints?: Record<string, string>;
+  /** A line under the action saying what it does. */
+  note?: string;
+}
+
 /** Actions a rule can run (the hub's rules.permissions.ts) and the inputs each takes. */
-export const ruleActions: Record<string, { label: string; fields: string[] }> = {
+export const ruleActions: Record<string, RuleActionSpec> = {
   notify: { label: 'Notify me in the web app', fields: ['title', 'body'] },
   'messages.send': { label: 'Send a text', fields: ['to', 'body'] },
   'entities.create': { label: 'Create a task, note or other item', fields: ['type', 'title'] },
@@ -17,6 +34,37 @@ export const ruleActions: Record<string, { label: string; fields: string[] }> = 
   'entities.get': { label: 'Read an item', fields: ['id'] },
   'entities.query': { label: 'Find items', fields: ['type'] },
   log: { label: 'Write to the run’s trace', fields: ['message'] },
+  'ai.summarize': {
+    label: 'Ask AI to summarise',
+    fields: ['subjectId', 'scope', 'instruction', 'saveAs'],
+    defaults: { subjectId: '{{ trigger.data.entity.id }}', scope: 'entity', saveAs: 'note' },
+    choices: {
+      scope: [
+        ['entity', 'The item itself'],
+        ['thread', 'The conversation a message is in'],
+        ['person', 'A person’s recent history'],
+      ],
+      saveAs: [
+        ['note', 'Save it as a note linked to the item'],
+        ['none', 'Only pass it on to later steps'],
+      ],
+    },
+    hints: {
+      subjectId: 'The id of what to summarise, such as {{ trigger.data.entity.id }} or {{ person.id }}.',
+      instruction: 'Optional: what to focus on.',
+    },
+    note: 'Your own AI model writes it: private data such as messages goes only to a local model unless you allowed a redacted copy in Settings → AI. Later steps read steps.<id>.output.summary.',
+  },
+  'ai.draftReply': {
+    label: 'Ask AI to draft a reply (never sent)',
+    fields: ['messageId', 'instruction'],
+    defaults: { messageId: '{{ trigger.data.entity.id }}' },
+    hints: {
+      messageId: 'The text or email to answer, such as {{ trigger.data.entity.id }}.',
+      instruction: 'Optional: what the reply should say.',
+    },
+    note: 'The draft is saved as a note linked to the message for you to edit and send yourself; the rule never sends it. Messages go only to a local model unless you allowed a redacted copy in Settings → AI.',
+  },
 };
 
 type Def = { type: string; [key: string]: unknown };
