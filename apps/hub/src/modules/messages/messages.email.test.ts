@@ -188,6 +188,30 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
     expect(first!.email.html).toBeNull();
   });
 
+  it('opens a thread of an email added by hand (no provider id) with its sid null', async () => {
+    const dave = await signUpUser(hub);
+    const added = await api(dave, 'POST', '/api/v1/entities', {
+      type: 'message',
+      title: 'Email from Grace',
+      body: 'Can you send the plans?',
+      properties: {
+        channel: 'email',
+        direction: 'inbound',
+        from: 'grace@example.com',
+        subject: 'Plans',
+        threadId: 'by-hand',
+      },
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    const thread = await api(
+      dave,
+      'GET',
+      `/api/v1/messages/threads/email:${Buffer.from('by-hand').toString('base64url')}`,
+    );
+    expect(thread.statusCode, thread.body).toBe(200);
+    expect(thread.json().messages).toEqual([expect.objectContaining({ id: added.json().id, sid: null })]);
+  });
+
   it('marks read and unread here and on the mail account; a provider failure never fails the request', async () => {
     const lunch = emailThreadId(conversation);
     const unreadOf = async () =>

@@ -134,7 +134,8 @@ export type ThreadView = z.infer<typeof threadView>;
 
 export const messageView = z.object({
   id: z.string().uuid(),
-  sid: z.string(),
+  /** The provider's id (a Twilio SID, an email's Message-ID); null for a message added by hand or by an import without one. */
+  sid: z.string().nullable(),
   direction,
   status: z.string().nullable(),
   body: z.string(),

@@ -38,7 +38,7 @@ export type Thread = z.infer<typeof ThreadSchema>;
 
 export const MessageSchema = z.object({
   id: z.string(),
-  sid: z.string(),
+  sid: z.string().nullable(),
   direction: z.enum(['inbound', 'outbound']),
   status: z.string().nullable(),
   body: z.string(),
