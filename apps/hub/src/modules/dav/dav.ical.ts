@@ -1,6 +1,7 @@
 import { isDate, isTimeZone, instantOf, floatingOf, dayMs } from '../calendar/calendar.time.ts';
 import { parseRule } from '../calendar/calendar.recurrence.ts';
 import { escapeText, fold, unescapeText } from '../portability/formats/content-line.ts';
+import { durationMs as icsDurationMs } from '../portability/formats/ics.ts';
 import {
   ComponentError,
   componentLines,
@@ -66,15 +67,11 @@ function readTime(l: ContentLine): { value: string; allDay: boolean; timeZone?: 
   return { value: new Date(instant).toISOString().replace('.000', ''), allDay: false, timeZone: tzid };
 }
 
-/** RFC 5545 DURATION (P1D, PT1H30M, P2W) in ms; null when unreadable. */
+/** RFC 5545 DURATION (P1D, PT1H30M, P2W) in ms; null when unreadable (a bare P or a T with nothing after it too). */
 export function durationMs(value: string): number | null {
-  const match = /^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value.trim());
-  if (!match || value.trim() === 'P' || value.trim().endsWith('T')) return null;
-  const [, sign, w, d, h, m, s] = match;
-  const ms =
-    (((Number(w ?? 0) * 7 + Number(d ?? 0)) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 +
-    Number(s ?? 0) * 1000;
-  return sign === '-' ? -ms : ms;
+  const v = value.trim();
+  if (v === 'P' || v.endsWith('T')) return null;
+  return icsDurationMs(v);
 }
 
 const mailto = (value: string) =>
