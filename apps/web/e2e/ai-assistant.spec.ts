@@ -1,16 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hubSession, type HubSession } from './api';
-import { inspect, signUp, uniqueEmail } from './helpers';
+import type { HubSession } from './api';
+import { ask as askOn, signUpWithCloudAi, untilSearchFinds } from './ai-support';
+import { inspect } from './helpers';
 
 // Stored conversations on Ask, "Draft a reply" on a thread and the contact summary, against a
-// real hub. OpenRouter and Ollama are STAND-INS (packages/ai/test/stand-ins.server.ts, started
-// by run.mjs, selected by the hub's OPENROUTER_URL and OLLAMA_URL): the operator's Ollama is
-// the local model; this user adds an OpenRouter key, so normal data goes to the cloud stand-in
-// and message bodies (sensitive) only to the local one.
+// real hub, with the stand-in models of ai-support.ts: the operator's Ollama is the local model;
+// this user adds an OpenRouter key, so normal data goes to the cloud stand-in and message bodies
+// (sensitive) only to the local one.
 test.describe.configure({ mode: 'serial' });
 
-const user = uniqueEmail('aichat');
-const KEY = 'sk-or-v1-stand-in-good-key-0000000000';
 const conversationOfEmail = 'conv-boat-e2e';
 const emailThreadId = `email:${Buffer.from(conversationOfEmail, 'utf8').toString('base64url')}`;
 let page: Page;
@@ -18,17 +16,7 @@ let hub: HubSession;
 const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
-  page = await (await browser.newContext()).newPage();
-  await signUp(page, user);
-  hub = await hubSession(user);
-  await hub.call('POST', '/credentials', { type: 'openrouter', name: 'OpenRouter', secret: { apiKey: KEY } });
-  ids.note = (
-    await hub.call<{ id: string }>('POST', '/entities', {
-      type: 'note',
-      title: 'Tulip planting',
-      body: 'Plant the tulip bulbs along the fence in October, 15 cm deep.',
-    })
-  ).id;
+  ({ page, hub, noteId: ids.note } = await signUpWithCloudAi(browser, 'aichat'));
   ids.person = (await hub.call<{ id: string }>('POST', '/entities', { type: 'person', title: 'Ada Lovelace' })).id;
   ids.adaNote = (
     await hub.call<{ id: string }>('POST', '/entities', {
@@ -59,18 +47,12 @@ test.beforeAll(async ({ browser }) => {
         to: ['me@example.org'],
       },
     });
-  await expect(async () => {
-    const found = await hub.call<{ hits: unknown[] }>('GET', '/search?q=tulip');
-    expect(found.hits.length).toBeGreaterThanOrEqual(1);
-  }).toPass({ timeout: 30_000 });
+  await untilSearchFinds(hub, ['tulip'], 1);
 });
 
 test.afterAll(() => page.close());
 
-async function ask(question: string) {
-  await page.getByLabel(/Ask about your messages/).fill(question);
-  await page.getByRole('button', { name: 'Ask', exact: true }).click();
-}
+const ask = (question: string) => askOn(page, question);
 
 test('a conversation is kept: listed, continued after a reload, reopened, deleted', async () => {
   await page.goto('/ai');

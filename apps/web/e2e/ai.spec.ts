@@ -1,31 +1,19 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hubSession, type HubSession } from './api';
-import { VISIBLE, inspect, signUp, uniqueEmail } from './helpers';
+import type { HubSession } from './api';
+import { ask as askOn, signUpWithCloudAi, untilSearchFinds } from './ai-support';
+import { VISIBLE, inspect } from './helpers';
 
-// Ask (/ai) and AI privacy settings against a real hub. OpenRouter and Ollama are STAND-INS
-// (packages/ai/test/stand-ins.server.ts, started by run.mjs, selected by the hub's OPENROUTER_URL
-// and OLLAMA_URL): the operator's Ollama makes a local model for everyone; this user adds an
+// Ask (/ai) and AI privacy settings against a real hub, with the stand-in models of
+// ai-support.ts: the operator's Ollama makes a local model for everyone; this user adds an
 // OpenRouter key, so normal questions go to the cloud and sensitive ones stay local.
 test.describe.configure({ mode: 'serial' });
 
-const user = uniqueEmail('ai');
-const KEY = 'sk-or-v1-stand-in-good-key-0000000000';
 let page: Page;
 let hub: HubSession;
 const ids: Record<string, string> = {};
 
 test.beforeAll(async ({ browser }) => {
-  page = await (await browser.newContext()).newPage();
-  await signUp(page, user);
-  hub = await hubSession(user);
-  await hub.call('POST', '/credentials', { type: 'openrouter', name: 'OpenRouter', secret: { apiKey: KEY } });
-  ids.note = (
-    await hub.call<{ id: string }>('POST', '/entities', {
-      type: 'note',
-      title: 'Tulip planting',
-      body: 'Plant the tulip bulbs along the fence in October, 15 cm deep.',
-    })
-  ).id;
+  ({ page, hub, noteId: ids.note } = await signUpWithCloudAi(browser, 'ai'));
   ids.message = (
     await hub.call<{ id: string }>('POST', '/entities', {
       type: 'message',
@@ -34,20 +22,12 @@ test.beforeAll(async ({ browser }) => {
       properties: { channel: 'sms', direction: 'inbound', threadId: 'thread-ai', from: '+447700900123' },
     })
   ).id;
-  // The search index follows the graph through events: wait until both are found.
-  await expect(async () => {
-    const found = await hub.call<{ hits: unknown[] }>('GET', '/search?q=tulip');
-    const kayak = await hub.call<{ hits: unknown[] }>('GET', '/search?q=kayak');
-    expect(found.hits.length + kayak.hits.length).toBeGreaterThanOrEqual(2);
-  }).toPass({ timeout: 30_000 });
+  await untilSearchFinds(hub, ['tulip', 'kayak'], 2);
 });
 
 test.afterAll(() => page.close());
 
-async function ask(question: string) {
-  await page.getByLabel(/Ask about your messages/).fill(question);
-  await page.getByRole('button', { name: 'Ask' }).click();
-}
+const ask = (question: string) => askOn(page, question);
 
 test('a normal question: cloud answer with a citation that opens the note', async () => {
   await page.goto('/ai');

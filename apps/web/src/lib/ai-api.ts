@@ -1,6 +1,15 @@
 import 'server-only';
 import { z } from 'zod';
-import { DoneSchema, SourceSchema, ToolReportSchema } from '@/lib/ai';
+import {
+  aiConversationSchema,
+  aiDraftSchema,
+  aiStoredMessageSchema,
+  aiSummarySchema,
+  type AiConversation,
+  type AiDraft,
+  type AiStoredMessage,
+  type AiSummary,
+} from '@made-open/shared/ai-api';
 import { hubFetch } from '@/lib/hub';
 
 /** The hub's AI settings and egress audit (GET/PUT/DELETE /api/v1/ai/classes, GET /api/v1/ai/egress). */
@@ -80,39 +89,18 @@ export async function listLocalModels(): Promise<string[]> {
 }
 
 /** Stored conversations with the assistant (GET/DELETE /api/v1/ai/conversations[/:id]). */
-export const ConversationSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type Conversation = z.infer<typeof ConversationSchema>;
-
-const CitationSchema = z.object({ number: z.number(), entityId: z.string() });
-
-export const StoredMessageSchema = z.object({
-  id: z.string(),
-  role: z.enum(['user', 'assistant']),
-  content: z.string(),
-  sources: z.array(SourceSchema),
-  citations: z.array(CitationSchema),
-  tools: z.array(ToolReportSchema),
-  done: DoneSchema.nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  sensitive: z.boolean(),
-  createdAt: z.string(),
-});
-export type StoredMessage = z.infer<typeof StoredMessageSchema>;
+export type Conversation = AiConversation;
+export type StoredMessage = AiStoredMessage;
 
 export async function listConversations(limit = 50): Promise<Conversation[]> {
   return z
-    .object({ conversations: z.array(ConversationSchema) })
+    .object({ conversations: z.array(aiConversationSchema) })
     .parse(await hubFetch('/ai/conversations', { query: { limit } })).conversations;
 }
 
 export async function getConversation(id: string): Promise<{ conversation: Conversation; messages: StoredMessage[] }> {
   return z
-    .object({ conversation: ConversationSchema, messages: z.array(StoredMessageSchema) })
+    .object({ conversation: aiConversationSchema, messages: z.array(aiStoredMessageSchema) })
     .parse(await hubFetch(`/ai/conversations/${encodeURIComponent(id)}`));
 }
 
@@ -121,42 +109,25 @@ export async function deleteConversation(id: string): Promise<void> {
 }
 
 /** "Draft a reply" (POST /api/v1/ai/drafts): text for the user to edit and send; nothing is sent. */
-export const DraftSchema = z.object({
-  draft: z.string().nullable(),
-  threadId: z.string(),
-  channel: z.enum(['sms', 'email']),
-  replyTo: z.string().nullable(),
-  messageIds: z.array(z.string()),
-  done: DoneSchema,
-});
-export type Draft = z.infer<typeof DraftSchema>;
+export type Draft = AiDraft;
 
 export async function draftReply(threadId: string, instruction?: string): Promise<Draft> {
-  return DraftSchema.parse(
+  return aiDraftSchema.parse(
     await hubFetch('/ai/drafts', { method: 'POST', body: { threadId, ...(instruction ? { instruction } : {}) } }),
   );
 }
 
 /** A person's summary (GET/POST /api/v1/ai/people/:id/summary), cached while their data is unchanged. */
-export const SummarySchema = z.object({
-  personId: z.string(),
-  summary: z.string().nullable(),
-  sources: z.array(SourceSchema),
-  citations: z.array(CitationSchema),
-  done: DoneSchema,
-  createdAt: z.string(),
-  cached: z.boolean(),
-});
-export type ContactSummary = z.infer<typeof SummarySchema>;
+export type ContactSummary = AiSummary;
 
 export async function getContactSummary(personId: string): Promise<{ summary: ContactSummary | null; stale: boolean }> {
   return z
-    .object({ summary: SummarySchema.nullable(), stale: z.boolean() })
+    .object({ summary: aiSummarySchema.nullable(), stale: z.boolean() })
     .parse(await hubFetch(`/ai/people/${encodeURIComponent(personId)}/summary`));
 }
 
 export async function summariseContact(personId: string, refresh: boolean): Promise<ContactSummary> {
-  return SummarySchema.parse(
+  return aiSummarySchema.parse(
     await hubFetch(`/ai/people/${encodeURIComponent(personId)}/summary`, {
       method: 'POST',
       body: refresh ? { refresh: true } : {},

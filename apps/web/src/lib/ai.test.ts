@@ -37,7 +37,7 @@ describe('stored conversations and tools', () => {
   const done = {
     route: 'cloud' as const,
     locality: 'cloud' as const,
-    provider: 'openrouter',
+    provider: 'openrouter' as const,
     model: 'm',
     redacted: {},
     usage: null,

@@ -1,46 +1,15 @@
+import {
+  aiDoneSchema,
+  aiSourceSchema,
+  aiToolReportSchema,
+  type AiDone,
+  type AiSource,
+  type AiToolReport,
+} from '@made-open/shared/ai-api';
 import { z } from 'zod';
 
 /** The hub's AI chat stream (POST /api/v1/ai/chat), parsed in the browser. No I/O here. */
-export const SourceSchema = z.object({
-  number: z.number(),
-  entityId: z.string(),
-  type: z.string(),
-  title: z.string(),
-  occurredAt: z.string().nullable(),
-  sensitive: z.boolean(),
-});
-export type AiSource = z.infer<typeof SourceSchema>;
-
-export const DoneSchema = z.object({
-  route: z.enum(['local', 'cloud', 'none', 'needs_local']),
-  locality: z.enum(['local', 'cloud']).nullable(),
-  provider: z.string().nullable(),
-  model: z.string().nullable(),
-  redacted: z.record(z.string(), z.number()),
-  usage: z
-    .object({
-      promptTokens: z.number(),
-      completionTokens: z.number(),
-      totalTokens: z.number(),
-      costUsd: z.number().nullable(),
-    })
-    .nullable(),
-  notice: z.string().nullable(),
-});
-export type AiDone = z.infer<typeof DoneSchema>;
-
-/** A tool the assistant called (reads through the hub's actions as the principal "ai"; sends only proposed). */
-export const ToolReportSchema = z.object({
-  name: z.string(),
-  outcome: z.enum(['ok', 'denied', 'invalid', 'not_found', 'failed', 'proposed']),
-  message: z.string().nullable(),
-  entityIds: z.array(z.string()),
-  privacy: z.enum(['sent', 'redacted', 'withheld']).optional(),
-  proposal: z
-    .object({ to: z.string(), body: z.string(), channel: z.enum(['sms', 'email']), subject: z.string().optional() })
-    .optional(),
-});
-export type AiToolReport = z.infer<typeof ToolReportSchema>;
+export type { AiDone, AiSource, AiToolReport };
 
 export type AiStreamEvent =
   | { event: 'conversation'; id: string; title: string }
@@ -67,13 +36,14 @@ export function takeSseEvents(buffer: string): { events: AiStreamEvent[]; rest: 
     if (!name || data.length === 0) continue;
     const json = JSON.parse(data.join('\n')) as Record<string, unknown>;
     if (name === 'conversation') events.push({ event: 'conversation', id: String(json.id), title: String(json.title) });
-    else if (name === 'source') events.push({ event: 'source', source: SourceSchema.parse(json) });
-    else if (name === 'tool') events.push({ event: 'tool', tool: ToolReportSchema.parse(json) });
-    else if (name === 'sources') events.push({ event: 'sources', sources: z.array(SourceSchema).parse(json.sources) });
+    else if (name === 'source') events.push({ event: 'source', source: aiSourceSchema.parse(json) });
+    else if (name === 'tool') events.push({ event: 'tool', tool: aiToolReportSchema.parse(json) });
+    else if (name === 'sources')
+      events.push({ event: 'sources', sources: z.array(aiSourceSchema).parse(json.sources) });
     else if (name === 'delta') events.push({ event: 'delta', text: String(json.text ?? '') });
     else if (name === 'citation')
       events.push({ event: 'citation', number: Number(json.number), entityId: String(json.entityId) });
-    else if (name === 'done') events.push({ event: 'done', done: DoneSchema.parse(json) });
+    else if (name === 'done') events.push({ event: 'done', done: aiDoneSchema.parse(json) });
     else if (name === 'error') events.push({ event: 'error', code: String(json.code), message: String(json.message) });
   }
   return { events, rest };

@@ -1,32 +1,8 @@
 import 'server-only';
-import { z } from 'zod';
+import { emailSenderSchema, type EmailSender, type EmailSenderInput } from '@made-open/shared/email-sender-api';
 import { hubFetch } from '@/lib/hub';
 
-/** The hub's email sender (/api/v1/settings/email-sender), as its owner sees it: never the password. */
-export const emailSenderSchema = z.union([
-  z.object({ configured: z.literal(false) }),
-  z.object({
-    configured: z.literal(true),
-    host: z.string(),
-    port: z.number(),
-    secure: z.boolean(),
-    username: z.string().nullable(),
-    passwordSet: z.boolean(),
-    from: z.string(),
-    updatedAt: z.string(),
-  }),
-]);
-export type EmailSender = z.infer<typeof emailSenderSchema>;
-
-export interface EmailSenderInput {
-  host: string;
-  port: number;
-  secure: boolean;
-  username: string | null;
-  /** Absent: keep the stored one. */
-  password?: string;
-  from: string;
-}
+export type { EmailSender, EmailSenderInput } from '@made-open/shared/email-sender-api';
 
 export async function getEmailSender(): Promise<EmailSender> {
   return emailSenderSchema.parse(await hubFetch('/settings/email-sender'));

@@ -102,6 +102,18 @@ export function createConversations(db: Database) {
     return rows.map(messageOf);
   }
 
+  /** The conversation and its messages (all, or the `newest` few), or undefined when RLS hides it or it is gone. */
+  async function withMessages(user: AuthenticatedUser, id: string, newest?: number) {
+    return db.asUser(user.claims, async (tx) => {
+      const { rows } = await tx.query<ConversationRow>(
+        'SELECT id, title, created_at, updated_at FROM made_open.ai_conversations WHERE id = $1',
+        [id],
+      );
+      if (!rows[0]) return undefined;
+      return { conversation: conversationOf(rows[0]), messages: await messagesOf(tx, id, newest) };
+    });
+  }
+
   return {
     async list(user: AuthenticatedUser, limit: number): Promise<ConversationSummary[]> {
       const { rows } = await db.queryAsUser<ConversationRow>(
@@ -115,14 +127,7 @@ export function createConversations(db: Database) {
 
     /** The conversation and its messages, or undefined (another user's is as missing as none). */
     async get(user: AuthenticatedUser, id: string) {
-      return db.asUser(user.claims, async (tx) => {
-        const { rows } = await tx.query<ConversationRow>(
-          'SELECT id, title, created_at, updated_at FROM made_open.ai_conversations WHERE id = $1',
-          [id],
-        );
-        if (!rows[0]) return undefined;
-        return { conversation: conversationOf(rows[0]), messages: await messagesOf(tx, id) };
-      });
+      return withMessages(user, id);
     },
 
     /** Whether this user has the conversation (another user's is as missing as none). */
@@ -135,14 +140,7 @@ export function createConversations(db: Database) {
 
     /** The newest messages of a conversation (the history a follow-up carries), or undefined. */
     async recent(user: AuthenticatedUser, id: string, newest: number) {
-      return db.asUser(user.claims, async (tx) => {
-        const { rows } = await tx.query<ConversationRow>(
-          'SELECT id, title, created_at, updated_at FROM made_open.ai_conversations WHERE id = $1',
-          [id],
-        );
-        if (!rows[0]) return undefined;
-        return { conversation: conversationOf(rows[0]), messages: await messagesOf(tx, id, newest) };
-      });
+      return withMessages(user, id, newest);
     },
 
     async create(user: AuthenticatedUser, firstQuestion: string): Promise<ConversationSummary> {

@@ -100,68 +100,15 @@ export const conversationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export const conversationView = z.object({
-  id: z.string(),
-  title: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-const storedSource = z.object({
-  number: z.number(),
-  entityId: z.string(),
-  type: z.string(),
-  title: z.string(),
-  occurredAt: z.string().nullable(),
-  sensitive: z.boolean(),
-});
-const citation = z.object({ number: z.number(), entityId: z.string() });
-
-export const doneView = z.object({
-  route: z.enum(['local', 'cloud', 'none', 'needs_local']),
-  locality: z.enum(['local', 'cloud']).nullable(),
-  provider: z.enum(['openrouter', 'ollama']).nullable(),
-  model: z.string().nullable(),
-  redacted: z.record(z.string(), z.number()),
-  usage: z
-    .object({
-      promptTokens: z.number(),
-      completionTokens: z.number(),
-      totalTokens: z.number(),
-      costUsd: z.number().nullable(),
-    })
-    .nullable(),
-  notice: z.string().nullable(),
-});
-
-export const toolReportView = z.object({
-  name: z.string(),
-  outcome: z.enum(['ok', 'denied', 'invalid', 'not_found', 'failed', 'proposed']),
-  message: z.string().nullable(),
-  entityIds: z.array(z.string()),
-  privacy: z.enum(['sent', 'redacted', 'withheld']).optional(),
-  proposal: z
-    .object({
-      to: z.string(),
-      body: z.string(),
-      channel: z.enum(['sms', 'email']),
-      subject: z.string().optional(),
-    })
-    .optional(),
-});
-
-export const storedMessageView = z.object({
-  id: z.string(),
-  role: z.enum(['user', 'assistant']),
-  content: z.string(),
-  sources: z.array(storedSource),
-  citations: z.array(citation),
-  tools: z.array(toolReportView),
-  done: doneView.nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  sensitive: z.boolean(),
-  createdAt: z.string(),
-});
+// The answers' contract (stream events, stored conversations) is shared with the web app.
+export {
+  aiConversationSchema as conversationView,
+  aiDoneSchema as doneView,
+  aiDraftSchema as draftView,
+  aiStoredMessageSchema as storedMessageView,
+  aiSummarySchema as summaryView,
+  aiToolReportSchema as toolReportView,
+} from '@made-open/shared/ai-api';
 
 const modelChoice = { cloudModel: modelId.optional(), localModel: modelId.optional() };
 
@@ -182,23 +129,4 @@ export const draftInput = z.strictObject({
   ...modelChoice,
 });
 
-export const draftView = z.object({
-  draft: z.string().nullable(),
-  threadId: z.string(),
-  channel: z.enum(['sms', 'email']),
-  replyTo: z.string().nullable(),
-  messageIds: z.array(z.string()),
-  done: doneView,
-});
-
 export const summaryInput = z.strictObject({ refresh: z.boolean().optional(), ...modelChoice });
-
-export const summaryView = z.object({
-  personId: z.string(),
-  summary: z.string().nullable(),
-  sources: z.array(storedSource),
-  citations: z.array(citation),
-  done: doneView,
-  createdAt: z.string(),
-  cached: z.boolean(),
-});

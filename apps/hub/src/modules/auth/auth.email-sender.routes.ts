@@ -1,43 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { emailSenderInputSchema, emailSenderSchema } from '@made-open/shared/email-sender-api';
 import { z } from 'zod';
 import { requireUser } from '../../platform/http/authentication.ts';
 import type { EmailService } from './auth.email.service.ts';
 
 const tags = ['settings'];
 const ownerNote = " The hub's owner only (403 not_hub_owner for anyone else). The password is never returned.";
-
-const senderSchema = z.union([
-  z.object({ configured: z.literal(false) }),
-  z.object({
-    configured: z.literal(true),
-    host: z.string(),
-    port: z.number().int(),
-    secure: z.boolean(),
-    username: z.string().nullable(),
-    passwordSet: z.boolean(),
-    from: z.string(),
-    updatedAt: z.string(),
-  }),
-]);
-
-const senderInput = z.strictObject({
-  host: z
-    .string()
-    .trim()
-    .min(1)
-    .max(253)
-    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'host must be a host name or address'),
-  port: z.number().int().min(1).max(65535),
-  secure: z
-    .boolean()
-    .describe(
-      'true: TLS from the start (usually port 465); false: STARTTLS (587), required unless the host is loopback',
-    ),
-  username: z.string().max(320).nullable(),
-  password: z.string().max(1024).nullable().optional().describe('Absent: keep the stored one; null: none'),
-  from: z.string().trim().min(3).max(320).describe('The From address, e.g. "Made Open <me@example.com>"'),
-});
 
 /** /api/v1/settings/email-sender: the SMTP account the hub's mail goes out through (platform error shape). */
 export function emailSenderRoutes(email: EmailService) {
@@ -50,7 +19,7 @@ export function emailSenderRoutes(email: EmailService) {
           tags,
           summary: "The hub's email sender (SMTP)",
           description: ownerNote,
-          response: { 200: senderSchema },
+          response: { 200: emailSenderSchema },
         },
       },
       async (request) => email.sender(await requireUser(request)),
@@ -62,8 +31,8 @@ export function emailSenderRoutes(email: EmailService) {
           tags,
           summary: 'Set the SMTP account password recovery, confirmation and magic-link mail goes out through',
           description: `The password is stored encrypted (AES-256-GCM, key in DATA_DIR/auth-email-key).${ownerNote}`,
-          body: senderInput,
-          response: { 200: senderSchema },
+          body: emailSenderInputSchema,
+          response: { 200: emailSenderSchema },
         },
       },
       async (request) => email.saveSender(await requireUser(request), request.body),

@@ -1,15 +1,14 @@
 import { isDate, isTimeZone, instantOf, floatingOf, dayMs } from '../calendar/calendar.time.ts';
 import { parseRule } from '../calendar/calendar.recurrence.ts';
+import { escapeText, fold, unescapeText } from '../portability/formats/content-line.ts';
+import { durationMs as icsDurationMs } from '../portability/formats/ics.ts';
 import {
-  ContentLineError,
-  escapeText,
-  line,
+  ComponentError,
+  componentLines,
+  contentLine as line,
   parseComponents,
-  refold,
-  unescapeText,
-  type Component,
-  type ContentLine,
-} from './dav.content-lines.ts';
+  type KeptProperty as ContentLine,
+} from '../portability/formats/components.ts';
 
 /**
  * calendar_event ⇄ iCalendar VEVENT (RFC 5545) for CalDAV. The hub maps the event's own
@@ -46,16 +45,6 @@ const mappedEventLines = new Set([
   'LAST-MODIFIED',
 ]);
 
-/** A component as text, its lines as received (unfolded, re-folded when written). */
-function componentText(component: Component): string[] {
-  return [
-    `BEGIN:${component.name}`,
-    ...component.properties.map((p) => p.raw),
-    ...component.components.flatMap(componentText),
-    `END:${component.name}`,
-  ];
-}
-
 /** DTSTART/DTEND → an ISO date-time with offset, or YYYY-MM-DD for a date. */
 function readTime(l: ContentLine): { value: string; allDay: boolean; timeZone?: string } {
   const raw = l.value.trim();
@@ -78,15 +67,11 @@ function readTime(l: ContentLine): { value: string; allDay: boolean; timeZone?: 
   return { value: new Date(instant).toISOString().replace('.000', ''), allDay: false, timeZone: tzid };
 }
 
-/** RFC 5545 DURATION (P1D, PT1H30M, P2W) in ms; null when unreadable. */
+/** RFC 5545 DURATION (P1D, PT1H30M, P2W) in ms; null when unreadable (a bare P or a T with nothing after it too). */
 export function durationMs(value: string): number | null {
-  const match = /^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value.trim());
-  if (!match || value.trim() === 'P' || value.trim().endsWith('T')) return null;
-  const [, sign, w, d, h, m, s] = match;
-  const ms =
-    (((Number(w ?? 0) * 7 + Number(d ?? 0)) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 +
-    Number(s ?? 0) * 1000;
-  return sign === '-' ? -ms : ms;
+  const v = value.trim();
+  if (v === 'P' || v.endsWith('T')) return null;
+  return icsDurationMs(v);
 }
 
 const mailto = (value: string) =>
@@ -107,7 +92,7 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
   try {
     roots = parseComponents(text);
   } catch (error) {
-    if (error instanceof ContentLineError) throw new ICalError(`Not iCalendar: ${error.message}.`);
+    if (error instanceof ComponentError) throw new ICalError(`Not iCalendar: ${error.message}.`);
     throw error;
   }
   if (roots.length !== 1 || roots[0]!.name !== 'VCALENDAR')
@@ -183,10 +168,10 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
     });
   }
   const extra = {
-    event: [...extraLines.map((p) => p.raw), ...master.components.flatMap(componentText)].join('\n'),
+    event: [...extraLines.map((p) => p.raw), ...master.components.flatMap(componentLines)].join('\n'),
     others: calendar.components
       .filter((c) => c !== master)
-      .flatMap(componentText)
+      .flatMap(componentLines)
       .join('\n'),
   };
   return {
@@ -242,7 +227,7 @@ export function renderICalendar(event: EventForIcal, resource: { uid: string; ex
     return line(name, utcStamp(instant));
   };
   const out = ['BEGIN:VCALENDAR', 'VERSION:2.0', line('PRODID', '-//Made Open//DAV//EN'), 'CALSCALE:GREGORIAN'];
-  out.push(...extra.others.split('\n').filter(Boolean).map(refold));
+  out.push(...extra.others.split('\n').filter(Boolean).map(fold));
   out.push('BEGIN:VEVENT');
   out.push(line('UID', escapeText(resource?.uid ?? event.id)));
   out.push(line('DTSTAMP', utcStamp(Date.parse(event.updatedAt))));
@@ -265,7 +250,7 @@ export function renderICalendar(event: EventForIcal, resource: { uid: string; ex
     const stat = Object.entries(partstat).find(([, v]) => v === response?.response)?.[0] ?? 'NEEDS-ACTION';
     out.push(line('ATTENDEE', `mailto:${email}`, { CN: response?.name, PARTSTAT: stat }));
   }
-  out.push(...extra.event.split('\n').filter(Boolean).map(refold));
+  out.push(...extra.event.split('\n').filter(Boolean).map(fold));
   out.push('END:VEVENT', 'END:VCALENDAR');
   return `${out.join('\r\n')}\r\n`;
 }

@@ -1,28 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fold, parseComponents, splitStructured, unfold } from './dav.content-lines.ts';
 import { parseVCard, parseVCardDate, renderVCard, VCardError } from './dav.vcard.ts';
 
 const card = (...lines: string[]) => ['BEGIN:VCARD', ...lines, 'END:VCARD', ''].join('\r\n');
-
-describe('content lines', () => {
-  it('unfolds continuation lines and folds long ones at 75 octets without splitting characters', () => {
-    expect(unfold('NOTE:abc\r\n def\r\n\tghi\r\nFN:x')).toEqual(['NOTE:abcdefghi', 'FN:x']);
-    const long = `NOTE:${'é'.repeat(80)}`;
-    const folded = fold(long);
-    for (const part of folded.split('\r\n')) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(75);
-    expect(unfold(folded)).toEqual([long]);
-  });
-
-  it('splits structured values on unescaped separators only', () => {
-    expect(splitStructured('Lee\\;Jr;Ann;;;')).toEqual(['Lee;Jr', 'Ann', '', '', '']);
-  });
-
-  it('refuses unbalanced components and lines that are not content lines', () => {
-    expect(() => parseComponents('BEGIN:VCARD\r\nFN:x\r\n')).toThrow(/never closed/);
-    expect(() => parseComponents('BEGIN:VCARD\r\n<html>\r\nEND:VCARD')).toThrow(/not a content line/);
-    expect(() => parseComponents('BEGIN:A\r\nEND:B')).toThrow(/does not close/);
-  });
-});
 
 describe('vCard ⇄ person', () => {
   it('reads a vCard 3.0 from iOS: names, organisation, labelled phone, year-less birthday, address', () => {

@@ -1,16 +1,13 @@
 import type { PersonProperties, PostalAddress } from '@made-open/shared';
+import { escapeText, fold, splitStructured, unescapeText } from '../portability/formats/content-line.ts';
 import {
-  ContentLineError,
-  escapeText,
-  line,
+  ComponentError,
+  contentLine as line,
   parseComponents,
-  refold,
-  splitStructured,
-  unescapeText,
-  unfold,
-  parseLine,
-  type ContentLine,
-} from './dav.content-lines.ts';
+  parseKeptLines,
+  type KeptProperty as ContentLine,
+} from '../portability/formats/components.ts';
+import { vcardDate } from '../portability/formats/vcard.ts';
 
 /**
  * Person ⇄ vCard (RFC 6350 4.0, RFC 2426 3.0) for CardDAV. What the contact model holds is
@@ -58,15 +55,10 @@ const nonEmpty = (value: string | undefined) => (value !== undefined && value.tr
 
 /** `1990-04-23`, `19900423`, `--0423`, `--04-23`, iOS's `1604-04-23` with X-APPLE-OMIT-YEAR → the model's form. */
 export function parseVCardDate(value: string, omitYear?: string): string | undefined {
-  const v = value.trim().split('T')[0]!;
-  let match = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(v);
-  if (match) {
-    if (omitYear !== undefined && match[1] === omitYear) return `--${match[2]}-${match[3]}`;
-    return `${match[1]}-${match[2]}-${match[3]}`;
-  }
-  match = /^--(\d{2})-?(\d{2})$/.exec(v);
-  if (match) return `--${match[1]}-${match[2]}`;
-  return undefined;
+  const date = vcardDate(value.trim().split('T')[0]!);
+  if (date === null) return undefined;
+  if (omitYear !== undefined && date.slice(0, 4) === omitYear) return `--${date.slice(5)}`;
+  return date;
 }
 
 function renderDate(name: string, date: string, version: VCardVersion): string {
@@ -86,7 +78,7 @@ export function parseVCard(text: string): ContactFields {
   try {
     components = parseComponents(text);
   } catch (error) {
-    if (error instanceof ContentLineError) throw new VCardError(`Not a vCard: ${error.message}.`);
+    if (error instanceof ComponentError) throw new VCardError(`Not a vCard: ${error.message}.`);
     throw error;
   }
   const cards = components.filter((c) => c.name === 'VCARD');
@@ -170,7 +162,7 @@ export function parseVCard(text: string): ContactFields {
 
   // Grouped lines (item1.TEL + item1.X-ABLabel) are kept whole, so iOS's custom labels survive.
   const extra = card.properties
-    .filter((p) => p.group !== undefined || !mapped.has(p.name))
+    .filter((p) => p.group !== null || !mapped.has(p.name))
     .map((p) => p.raw)
     .join('\n');
   return { uid: clip(uid, 500), title: clip(displayName, 500), properties, extra };
@@ -229,7 +221,7 @@ export function renderVCard(
 
   // Lines the phone grouped with a label (item1.TEL + item1.X-ABLabel) are written as it sent
   // them, in the value's place, while the hub still has the value; else the group is dropped.
-  const kept = unfold(resource?.extra ?? '').map((raw, i) => parseLine(raw, i + 1));
+  const kept = parseKeptLines(resource?.extra ?? '');
   const groupOf = (l: ContentLine) => l.group?.toLowerCase();
   const mappedGroups = new Set(kept.filter((l) => groupOf(l) && listedNames.has(l.name)).map(groupOf));
   const written = new Set<string>();
@@ -238,7 +230,7 @@ export function renderVCard(
       const grouped = kept.find((l) => l.name === name && groupOf(l) && !written.has(groupOf(l)!) && keyOf(l) === k);
       if (!grouped) return out.push(plain(index));
       written.add(groupOf(grouped)!);
-      for (const l of kept) if (groupOf(l) === groupOf(grouped)) out.push(refold(l.raw));
+      for (const l of kept) if (groupOf(l) === groupOf(grouped)) out.push(fold(l.raw));
     });
   };
   emitList('EMAIL', p.emails ?? [], (i) =>
@@ -256,7 +248,7 @@ export function renderVCard(
   });
   if (p.groups?.length) out.push(line('CATEGORIES', p.groups.map(escapeText).join(',')));
   // The rest: ungrouped lines, and groups of things the hub does not map (X-ABRELATEDNAMES ...).
-  for (const l of kept) if (!groupOf(l) || !mappedGroups.has(groupOf(l))) out.push(refold(l.raw));
+  for (const l of kept) if (!groupOf(l) || !mappedGroups.has(groupOf(l))) out.push(fold(l.raw));
   out.push('END:VCARD');
   return `${out.join('\r\n')}\r\n`;
 }

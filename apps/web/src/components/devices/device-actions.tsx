@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
+import { ConfirmAction } from '@/components/ui/confirm-action';
 import { newPairingCodeAction, revokeDeviceAction } from '@/lib/actions/devices';
 import type { Pairing } from '@/lib/devices';
 import { PairingPanel } from './pairing-panel';
@@ -22,7 +23,6 @@ export function DeviceActions({ id, name, revoked }: { id: string; name: string;
     setError(undefined);
     const result = await revokeDeviceAction(id);
     if (!result.ok) setError(result.error);
-    setConfirming(false);
   }
 
   return (
@@ -31,26 +31,13 @@ export function DeviceActions({ id, name, revoked }: { id: string; name: string;
         <Button type="button" variant="outline" size="sm" onClick={code}>
           New pairing code
         </Button>
-        {confirming ? (
-          <>
-            <Button type="button" variant="destructive" size="sm" onClick={revoke} aria-label={`Revoke ${name} now`}>
-              Revoke now
-            </Button>
-            <Button type="button" variant="ghost" size="sm" onClick={() => setConfirming(false)}>
-              Keep it
-            </Button>
-          </>
-        ) : (
-          <Button
-            type="button"
-            variant="outline"
-            size="sm"
-            onClick={() => setConfirming(true)}
-            aria-label={`Revoke ${name}`}
-          >
-            Revoke
-          </Button>
-        )}
+        <ConfirmAction
+          label="Revoke"
+          confirmLabel="Revoke now"
+          subject={name}
+          onConfirm={revoke}
+          onConfirmingChange={setConfirming}
+        />
       </div>
       {confirming && (
         <p role="status" className="text-sm">

@@ -202,7 +202,7 @@ function timeOf(prop: Property, line: number, tz: Map<string, string>, options: 
 }
 
 /** PT1H30M, P1D, -PT15M → ms. */
-function durationMs(value: string): number | null {
+export function durationMs(value: string): number | null {
   const m = /^([+-])?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value.trim());
   if (!m) return null;
   const [, sign, w, d, h, min, s] = m;

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * The AI assistant's answers as the hub sends them (the /api/v1/ai/chat stream's events and
+ * stored conversations): the hub declares its responses with these, the web app parses them.
+ */
+
+/** An entity the answer drew on, numbered as the answer cites it ([1], [2] ...). */
+export const aiSourceSchema = z.object({
+  number: z.number(),
+  entityId: z.string(),
+  type: z.string(),
+  title: z.string(),
+  occurredAt: z.string().nullable(),
+  sensitive: z.boolean(),
+});
+export type AiSource = z.infer<typeof aiSourceSchema>;
+
+export const aiCitationSchema = z.object({ number: z.number(), entityId: z.string() });
+export type AiCitation = z.infer<typeof aiCitationSchema>;
+
+/** How an answer was produced: the route, the model, what was redacted, what it cost. */
+export const aiDoneSchema = z.object({
+  route: z.enum(['local', 'cloud', 'none', 'needs_local']),
+  locality: z.enum(['local', 'cloud']).nullable(),
+  provider: z.enum(['openrouter', 'ollama']).nullable(),
+  model: z.string().nullable(),
+  redacted: z.record(z.string(), z.number()),
+  usage: z
+    .object({
+      promptTokens: z.number(),
+      completionTokens: z.number(),
+      totalTokens: z.number(),
+      costUsd: z.number().nullable(),
+    })
+    .nullable(),
+  notice: z.string().nullable(),
+});
+export type AiDone = z.infer<typeof aiDoneSchema>;
+
+/** A tool the assistant called (reads through the hub's actions as the principal "ai"; sends only proposed). */
+export const aiToolReportSchema = z.object({
+  name: z.string(),
+  outcome: z.enum(['ok', 'denied', 'invalid', 'not_found', 'failed', 'proposed']),
+  message: z.string().nullable(),
+  entityIds: z.array(z.string()),
+  privacy: z.enum(['sent', 'redacted', 'withheld']).optional(),
+  proposal: z
+    .object({
+      to: z.string(),
+      body: z.string(),
+      channel: z.enum(['sms', 'email']),
+      subject: z.string().optional(),
+    })
+    .optional(),
+});
+export type AiToolReport = z.infer<typeof aiToolReportSchema>;
+
+/** A stored conversation, as listed. */
+export const aiConversationSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type AiConversation = z.infer<typeof aiConversationSchema>;
+
+/** One stored message of a conversation: a question, or an answer with its sources and tools. */
+export const aiStoredMessageSchema = z.object({
+  id: z.string(),
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  sources: z.array(aiSourceSchema),
+  citations: z.array(aiCitationSchema),
+  tools: z.array(aiToolReportSchema),
+  done: aiDoneSchema.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  sensitive: z.boolean(),
+  createdAt: z.string(),
+});
+export type AiStoredMessage = z.infer<typeof aiStoredMessageSchema>;
+
+/** "Draft a reply" (POST /api/v1/ai/drafts): text for the user to edit and send; nothing is sent. */
+export const aiDraftSchema = z.object({
+  draft: z.string().nullable(),
+  threadId: z.string(),
+  channel: z.enum(['sms', 'email']),
+  replyTo: z.string().nullable(),
+  messageIds: z.array(z.string()),
+  done: aiDoneSchema,
+});
+export type AiDraft = z.infer<typeof aiDraftSchema>;
+
+/** A person's summary (/api/v1/ai/people/:id/summary), cached while their data is unchanged. */
+export const aiSummarySchema = z.object({
+  personId: z.string(),
+  summary: z.string().nullable(),
+  sources: z.array(aiSourceSchema),
+  citations: z.array(aiCitationSchema),
+  done: aiDoneSchema,
+  createdAt: z.string(),
+  cached: z.boolean(),
+});
+export type AiSummary = z.infer<typeof aiSummarySchema>;
