@@ -252,3 +252,44 @@ test('a step can ask AI to summarise: its typed form, and the permissions it ask
   });
   expect((await hub.request('DELETE', `/rules/${savedId}`)).status).toBeLessThan(300);
 });
+
+test("a choice's branches are edited in its form: each branch's condition, groups inside it, a branch added", async () => {
+  await page.goto('/rules');
+  await page.getByRole('link', { name: 'Use template: Notify me of email from a VIP' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'New rule: Notify me of email from a VIP' })).toBeVisible();
+  await page.getByLabel('Kind of step to add').selectOption('choose');
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  const diagram = page.getByRole('region', { name: 'Rule diagram' });
+  await diagram.getByRole('button', { name: /^Step: choose: choose/ }).focus();
+  await page.keyboard.press('Enter');
+  const first = page.getByRole('group', { name: 'Branch 1: when' });
+  await first.getByLabel('Field').fill('trigger.data.entity.title');
+  await first.getByLabel('Comparison').selectOption('contains');
+  await first.getByLabel('Value').fill('invoice');
+
+  await page.getByRole('button', { name: 'Add a branch' }).click();
+  const second = page.getByRole('group', { name: 'Branch 2: when' });
+  await second.getByLabel('Kind of condition').first().selectOption('any');
+  await second.getByRole('button', { name: 'Add a condition to this group' }).click();
+  const member = second.getByRole('group', { name: 'Condition 2 of the group' });
+  await member.getByLabel('Kind of condition').selectOption('person');
+  await member.getByLabel('Has the tag').fill('family');
+  await second.getByRole('button', { name: 'Remove condition 1' }).click();
+  await inspect(page, 'rules-choice-branches');
+  await page.getByRole('button', { name: 'Done' }).click();
+
+  await page.getByLabel('Rule name').fill('Invoices or family');
+  await page.getByRole('button', { name: 'Create rule' }).click();
+  await page.getByRole('button', { name: 'Allow and save' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Invoices or family' })).toBeVisible();
+  const savedId = new URL(page.url()).pathname.split('/').pop()!;
+  const saved = await hub.call<{ definition: { steps: Array<Record<string, unknown>> } }>('GET', `/rules/${savedId}`);
+  expect(saved.definition.steps[1]).toMatchObject({
+    type: 'choose',
+    choices: [
+      { when: { cmp: { left: 'trigger.data.entity.title', op: 'contains', right: 'invoice' } } },
+      { when: { any: [{ person: { tag: 'family' } }] }, steps: [] },
+    ],
+  });
+  expect((await hub.request('DELETE', `/rules/${savedId}`)).status).toBeLessThan(300);
+});

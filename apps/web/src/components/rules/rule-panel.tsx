@@ -270,8 +270,14 @@ function TriggerForm(props: { draft: RuleDraft; edit: Edit; pointer: string; iss
 
 const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
-function ConditionForm(props: { draft: RuleDraft; edit: Edit; pointer: string; issues: readonly RuleIssue[] }) {
-  const { draft, edit, pointer, issues } = props;
+type ConditionProps = { draft: RuleDraft; edit: Edit; pointer: string; issues: readonly RuleIssue[] };
+
+/**
+ * A condition's typed form. `nested`: the condition is not a node of the diagram (a branch's
+ * `when`), so the members of its groups are edited here, inline, each in its own fieldset.
+ */
+function ConditionForm(props: ConditionProps & { nested?: boolean }) {
+  const { draft, edit, pointer, issues, nested } = props;
   const condition = getAt(draft, pointer) as Obj;
   const kind = conditionKind(condition);
   const listId = `paths${pointer.replace(/\W/g, '-')}`;
@@ -459,6 +465,15 @@ function ConditionForm(props: { draft: RuleDraft; edit: Edit; pointer: string; i
           />
         </>
       )}
+      {nested && (kind === 'all' || kind === 'any') && (
+        <NestedMembers {...props} members={condition[kind] as unknown[]} listPointer={`${pointer}/${kind}`} />
+      )}
+      {nested && kind === 'not' && (
+        <fieldset className="grid gap-3 rounded-md border border-border p-3">
+          <legend className="px-1 text-sm font-medium">Not this</legend>
+          <ConditionForm draft={draft} edit={edit} pointer={`${pointer}/not`} issues={issues} nested />
+        </fieldset>
+      )}
       {(kind === 'all' || kind === 'any') && (
         <Button
           variant="outline"
@@ -469,6 +484,81 @@ function ConditionForm(props: { draft: RuleDraft; edit: Edit; pointer: string; i
           <Plus aria-hidden="true" /> Add a condition to this group
         </Button>
       )}
+    </div>
+  );
+}
+
+/** The members of a group inside a branch condition, each with its own form and a Remove button. */
+function NestedMembers(props: ConditionProps & { members: readonly unknown[]; listPointer: string }) {
+  const { draft, edit, issues, members, listPointer } = props;
+  return members.map((_, i) => (
+    <fieldset key={i} className="grid gap-3 rounded-md border border-border p-3">
+      <legend className="px-1 text-sm font-medium">Condition {i + 1} of the group</legend>
+      <ConditionForm draft={draft} edit={edit} pointer={`${listPointer}/${i}`} issues={issues} nested />
+      {members.length > 1 && (
+        <Button
+          variant="ghost"
+          size="sm"
+          className="justify-self-start"
+          onClick={() =>
+            edit(
+              setAt(
+                draft,
+                listPointer,
+                members.filter((_, j) => j !== i),
+              ),
+            )
+          }
+        >
+          <Trash2 aria-hidden="true" /> Remove condition {i + 1}
+        </Button>
+      )}
+    </fieldset>
+  ));
+}
+
+/** A choose step's branches: each one's condition, in order; the first that holds runs its steps. */
+function BranchesForm(props: ConditionProps) {
+  const { draft, edit, pointer, issues } = props;
+  const choices = ((getAt(draft, pointer) as Obj).choices as Array<{ when: unknown; steps: unknown[] }>) ?? [];
+  return (
+    <div className="grid gap-3">
+      <p className="text-sm text-muted-foreground">
+        The first branch whose condition holds runs its steps (the nodes after it in the diagram); with none, the
+        otherwise steps run.
+      </p>
+      {choices.map((_, i) => (
+        <fieldset key={i} className="grid gap-3 rounded-md border border-border p-3">
+          <legend className="px-1 text-sm font-medium">Branch {i + 1}: when</legend>
+          <ConditionForm draft={draft} edit={edit} pointer={`${pointer}/choices/${i}/when`} issues={issues} nested />
+          {choices.length > 1 && (
+            <Button
+              variant="ghost"
+              size="sm"
+              className="justify-self-start"
+              onClick={() =>
+                edit(
+                  setAt(
+                    draft,
+                    `${pointer}/choices`,
+                    choices.filter((_, j) => j !== i),
+                  ),
+                )
+              }
+            >
+              <Trash2 aria-hidden="true" /> Remove branch {i + 1} and its steps
+            </Button>
+          )}
+        </fieldset>
+      ))}
+      <Button
+        variant="outline"
+        size="sm"
+        className="justify-self-start"
+        onClick={() => edit(setAt(draft, `${pointer}/choices`, [...choices, { when: newCondition('cmp'), steps: [] }]))}
+      >
+        <Plus aria-hidden="true" /> Add a branch
+      </Button>
     </div>
   );
 }
@@ -608,11 +698,7 @@ function StepForm(props: { draft: RuleDraft; edit: Edit; pointer: string; issues
         />
       )}
       {step.type === 'stop' && <TextControl {...props} pointer={`${pointer}/reason`} label="Reason" optional />}
-      {step.type === 'choose' && (
-        <p className="text-sm text-muted-foreground">
-          Each branch's condition is edited in the text view; its steps are nodes of their own.
-        </p>
-      )}
+      {step.type === 'choose' && <BranchesForm draft={draft} edit={edit} pointer={pointer} issues={issues} />}
     </div>
   );
 }
