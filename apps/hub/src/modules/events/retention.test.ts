@@ -50,6 +50,16 @@ describe.each(databaseKinds())('event retention on %s', (kind) => {
         data: { n },
       }),
     );
+  const markers = async () =>
+    Number(
+      (
+        await database.db.asOwner((tx) =>
+          tx.query<{ count: string }>(
+            `SELECT count(*) FROM made_open.processed_events WHERE consumer = 'retention-probe'`,
+          ),
+        )
+      ).rows[0]!.count,
+    );
   const outboxNumbers = async () =>
     (
       await database.db.asOwner((tx) =>
@@ -59,7 +69,8 @@ describe.each(databaseKinds())('event retention on %s', (kind) => {
 
   it('deletes published events and markers past the window, keeps the newest, the recent and the unpublished', async () => {
     for (let n = 0; n < 6; n++) await append(n);
-    await waitFor('all six handled', async () => handled.length === 6);
+    // The handler runs before its consumer's transaction commits the markers: wait for both.
+    await waitFor('all six handled and marked', async () => handled.length === 6 && (await markers()) === 6);
     // Events 0-3 and their markers were published and handled ten days ago; 4 and 5 are recent.
     await database.db.asOwner(async (tx) => {
       await tx.query(
