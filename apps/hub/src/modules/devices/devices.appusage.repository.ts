@@ -1,6 +1,17 @@
 import type { Sql } from '../../platform/db/index.ts';
 import type { RankedApp } from './devices.apps.ts';
 
+/** One summarised local day, as computed and stored. */
+export interface AppUsageDay {
+  date: string;
+  timeZone: string;
+  from: string;
+  to: string;
+  totalSeconds: number;
+  apps: RankedApp[];
+  events: number;
+}
+
 /** A stored day of app usage. */
 export interface AppUsageDayRow {
   date: string;
@@ -93,19 +104,7 @@ export const appUsageRepository = {
     return rows.length > 0;
   },
 
-  async saveDay(
-    tx: Sql,
-    ownerId: string,
-    day: {
-      date: string;
-      timeZone: string;
-      from: string;
-      to: string;
-      totalSeconds: number;
-      apps: RankedApp[];
-      events: number;
-    },
-  ) {
+  async saveDay(tx: Sql, ownerId: string, day: AppUsageDay) {
     await tx.query(
       `INSERT INTO made_open.device_app_usage_days (owner_id, date, time_zone, starts_at, ends_at, total_seconds, apps, events, computed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, now())

@@ -1,9 +1,9 @@
 import type { Database, Sql } from '../../platform/db/index.ts';
 import { ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
-import { focusEvents, rankAppsWithTitles, usageByApp, type RankedApp } from './devices.apps.ts';
+import { focusEvents, rankAppsWithTitles, usageByApp } from './devices.apps.ts';
 import { checkZone, dayBounds, localDate } from './devices.days.ts';
-import { appUsageRepository as repo, type AppUsageDayRow } from './devices.appusage.repository.ts';
+import { appUsageRepository as repo, type AppUsageDay, type AppUsageDayRow } from './devices.appusage.repository.ts';
 import type { DeviceEventInsert } from './devices.repository.ts';
 import type { DevicePrincipal } from './devices.service.ts';
 
@@ -18,14 +18,7 @@ const addDays = (date: string, days: number) => {
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 };
 
-export interface StoredAppUsageDay {
-  date: string;
-  timeZone: string;
-  from: string;
-  to: string;
-  totalSeconds: number;
-  apps: RankedApp[];
-  events: number;
+export interface StoredAppUsageDay extends AppUsageDay {
   computedAt: string;
 }
 
