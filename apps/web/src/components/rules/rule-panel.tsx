@@ -488,6 +488,36 @@ function ConditionForm(props: ConditionProps & { nested?: boolean }) {
   );
 }
 
+/** Removes one item of the list at `listPointer` (a group's member, a choice's branch). */
+function RemoveItem(props: {
+  draft: RuleDraft;
+  edit: Edit;
+  listPointer: string;
+  items: readonly unknown[];
+  index: number;
+  children: ReactNode;
+}) {
+  const { draft, edit, listPointer, items, index, children } = props;
+  return (
+    <Button
+      variant="ghost"
+      size="sm"
+      className="justify-self-start"
+      onClick={() =>
+        edit(
+          setAt(
+            draft,
+            listPointer,
+            items.filter((_, j) => j !== index),
+          ),
+        )
+      }
+    >
+      <Trash2 aria-hidden="true" /> {children}
+    </Button>
+  );
+}
+
 /** The members of a group inside a branch condition, each with its own form and a Remove button. */
 function NestedMembers(props: ConditionProps & { members: readonly unknown[]; listPointer: string }) {
   const { draft, edit, issues, members, listPointer } = props;
@@ -496,22 +526,9 @@ function NestedMembers(props: ConditionProps & { members: readonly unknown[]; li
       <legend className="px-1 text-sm font-medium">Condition {i + 1} of the group</legend>
       <ConditionForm draft={draft} edit={edit} pointer={`${listPointer}/${i}`} issues={issues} nested />
       {members.length > 1 && (
-        <Button
-          variant="ghost"
-          size="sm"
-          className="justify-self-start"
-          onClick={() =>
-            edit(
-              setAt(
-                draft,
-                listPointer,
-                members.filter((_, j) => j !== i),
-              ),
-            )
-          }
-        >
-          <Trash2 aria-hidden="true" /> Remove condition {i + 1}
-        </Button>
+        <RemoveItem draft={draft} edit={edit} listPointer={listPointer} items={members} index={i}>
+          Remove condition {i + 1}
+        </RemoveItem>
       )}
     </fieldset>
   ));
@@ -532,22 +549,9 @@ function BranchesForm(props: ConditionProps) {
           <legend className="px-1 text-sm font-medium">Branch {i + 1}: when</legend>
           <ConditionForm draft={draft} edit={edit} pointer={`${pointer}/choices/${i}/when`} issues={issues} nested />
           {choices.length > 1 && (
-            <Button
-              variant="ghost"
-              size="sm"
-              className="justify-self-start"
-              onClick={() =>
-                edit(
-                  setAt(
-                    draft,
-                    `${pointer}/choices`,
-                    choices.filter((_, j) => j !== i),
-                  ),
-                )
-              }
-            >
-              <Trash2 aria-hidden="true" /> Remove branch {i + 1} and its steps
-            </Button>
+            <RemoveItem draft={draft} edit={edit} listPointer={`${pointer}/choices`} items={choices} index={i}>
+              Remove branch {i + 1} and its steps
+            </RemoveItem>
           )}
         </fieldset>
       ))}
