@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entityTypes } from './entities.ts';
 
 /**
  * The AI assistant's answers as the hub sends them (the /api/v1/ai/chat stream's events and
@@ -102,3 +103,33 @@ export const aiSummarySchema = z.object({
   cached: z.boolean(),
 });
 export type AiSummary = z.infer<typeof aiSummarySchema>;
+
+/** One entity type's data class for AI (GET/PUT/DELETE /api/v1/ai/classes). */
+export const aiClassSettingSchema = z.object({
+  entityType: z.enum(entityTypes),
+  dataClass: z.enum(['normal', 'sensitive']),
+  cloudRedacted: z.boolean(),
+  isDefault: z.boolean(),
+});
+export type AiClassSetting = z.infer<typeof aiClassSettingSchema>;
+
+/** One request that left the hub for a cloud model, as the egress audit shows it (GET /api/v1/ai/egress). */
+export const aiEgressEntrySchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  purpose: z.string(),
+  entityIds: z.array(z.string()),
+  bytes: z.number().int(),
+  payloadSha256: z.string(),
+  redactions: z.record(z.string(), z.number()),
+  classes: z.array(z.string()),
+  outcome: z.enum(['sent', 'ok', 'error', 'cancelled']),
+  errorKind: z.string().nullable(),
+  promptTokens: z.number().nullable(),
+  completionTokens: z.number().nullable(),
+  costUsd: z.number().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type AiEgressEntry = z.infer<typeof aiEgressEntrySchema>;

@@ -1,7 +1,11 @@
 import 'server-only';
 import { z } from 'zod';
 import {
+  aiClassSettingSchema,
   aiConversationSchema,
+  aiEgressEntrySchema,
+  type AiClassSetting,
+  type AiEgressEntry,
   aiDraftSchema,
   aiStoredMessageSchema,
   aiSummarySchema,
@@ -13,32 +17,11 @@ import {
 import { hubFetch } from '@/lib/hub';
 
 /** The hub's AI settings and egress audit (GET/PUT/DELETE /api/v1/ai/classes, GET /api/v1/ai/egress). */
-export const ClassSettingSchema = z.object({
-  entityType: z.string(),
-  dataClass: z.enum(['normal', 'sensitive']),
-  cloudRedacted: z.boolean(),
-  isDefault: z.boolean(),
-});
-export type ClassSetting = z.infer<typeof ClassSettingSchema>;
-
-export const EgressEntrySchema = z.object({
-  id: z.string(),
-  at: z.string(),
-  provider: z.string(),
-  model: z.string(),
-  purpose: z.string(),
-  entityIds: z.array(z.string()),
-  bytes: z.number(),
-  redactions: z.record(z.string(), z.number()),
-  classes: z.array(z.string()),
-  outcome: z.string(),
-  errorKind: z.string().nullable(),
-  costUsd: z.number().nullable(),
-});
-export type EgressEntry = z.infer<typeof EgressEntrySchema>;
+export type ClassSetting = AiClassSetting;
+export type EgressEntry = AiEgressEntry;
 
 export async function listClasses(): Promise<ClassSetting[]> {
-  return z.object({ classes: z.array(ClassSettingSchema) }).parse(await hubFetch('/ai/classes')).classes;
+  return z.object({ classes: z.array(aiClassSettingSchema) }).parse(await hubFetch('/ai/classes')).classes;
 }
 
 export async function setClass(
@@ -49,11 +32,11 @@ export async function setClass(
   const answer = rule
     ? await hubFetch(path, { method: 'PUT', body: rule })
     : await hubFetch(path, { method: 'DELETE' });
-  return z.object({ classes: z.array(ClassSettingSchema) }).parse(answer).classes;
+  return z.object({ classes: z.array(aiClassSettingSchema) }).parse(answer).classes;
 }
 
 export async function listEgress(limit = 50): Promise<EgressEntry[]> {
-  return z.object({ entries: z.array(EgressEntrySchema) }).parse(await hubFetch('/ai/egress', { query: { limit } }))
+  return z.object({ entries: z.array(aiEgressEntrySchema) }).parse(await hubFetch('/ai/egress', { query: { limit } }))
     .entries;
 }
 

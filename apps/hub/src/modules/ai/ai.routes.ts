@@ -7,16 +7,15 @@ import { requireUser } from '../../platform/http/authentication.ts';
 import type { Chat, ChatStreamEvent } from './ai.chat.ts';
 import type { ClassesService, ContactClassesService } from './ai.classes.ts';
 import type { Conversations } from './ai.conversations.ts';
+import { aiClassSettingSchema, aiEgressEntrySchema } from '@made-open/shared/ai-api';
 import type { EgressLog } from './ai.egress.ts';
 import type { Providers } from './ai.providers.ts';
 import {
   chatInput,
   classInput,
   classParams,
-  classSetting,
   contactClass,
   contactParams,
-  egressEntry,
   egressQuery,
   providerStatus,
 } from './ai.schemas.ts';
@@ -104,7 +103,7 @@ export function aiRoutes(deps: {
           summary:
             'What left this hub for cloud AI models: when, model, entity ids, bytes, what was redacted (never the content)',
           querystring: egressQuery,
-          response: { 200: z.object({ entries: z.array(egressEntry), nextCursor: z.string().nullable() }) },
+          response: { 200: z.object({ entries: z.array(aiEgressEntrySchema), nextCursor: z.string().nullable() }) },
         },
       },
       async (request) => deps.egress.list(await requireUser(request), request.query.limit, request.query.before),
@@ -117,7 +116,7 @@ export function aiRoutes(deps: {
           tags: ['ai'],
           summary:
             'Your data class per entity type (sensitive: local model only) and whether a redacted version may go to the cloud',
-          response: { 200: z.object({ classes: z.array(classSetting) }) },
+          response: { 200: z.object({ classes: z.array(aiClassSettingSchema) }) },
         },
       },
       async (request) => ({ classes: await deps.classes.list(await requireUser(request)) }),
@@ -130,7 +129,7 @@ export function aiRoutes(deps: {
           summary: "Sets one entity type's data class",
           params: classParams,
           body: classInput,
-          response: { 200: z.object({ classes: z.array(classSetting) }) },
+          response: { 200: z.object({ classes: z.array(aiClassSettingSchema) }) },
         },
       },
       async (request) => ({
@@ -144,7 +143,7 @@ export function aiRoutes(deps: {
           tags: ['ai'],
           summary: "Returns one entity type's data class to the default",
           params: classParams,
-          response: { 200: z.object({ classes: z.array(classSetting) }) },
+          response: { 200: z.object({ classes: z.array(aiClassSettingSchema) }) },
         },
       },
       async (request) => ({

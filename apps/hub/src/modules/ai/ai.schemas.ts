@@ -32,32 +32,6 @@ export const egressQuery = z.strictObject({
   before: z.uuid('before is the id of the last entry of the previous page.').optional(),
 });
 
-export const egressEntry = z.object({
-  id: z.string(),
-  at: z.string(),
-  provider: z.string(),
-  model: z.string(),
-  purpose: z.string(),
-  entityIds: z.array(z.string()),
-  bytes: z.number().int(),
-  payloadSha256: z.string(),
-  redactions: z.record(z.string(), z.number()),
-  classes: z.array(z.string()),
-  outcome: z.enum(['sent', 'ok', 'error', 'cancelled']),
-  errorKind: z.string().nullable(),
-  promptTokens: z.number().nullable(),
-  completionTokens: z.number().nullable(),
-  costUsd: z.number().nullable(),
-  finishedAt: z.string().nullable(),
-});
-
-export const classSetting = z.object({
-  entityType: z.enum(entityTypes),
-  dataClass: z.enum(['normal', 'sensitive']),
-  cloudRedacted: z.boolean(),
-  isDefault: z.boolean(),
-});
-
 export const classParams = z.strictObject({
   entityType: z.enum(entityTypes, { message: `entityType is one of: ${entityTypes.join(', ')}.` }),
 });

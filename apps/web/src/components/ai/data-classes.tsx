@@ -2,14 +2,8 @@
 import { RotateCcw } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
+import type { ClassSetting } from '@/lib/ai-api';
 import { saveDataClassAction } from '@/lib/actions/ai';
-
-interface ClassSetting {
-  entityType: string;
-  dataClass: 'normal' | 'sensitive';
-  cloudRedacted: boolean;
-  isDefault: boolean;
-}
 
 const typeWords: Record<string, string> = {
   person: 'Contacts',
