@@ -133,6 +133,42 @@ export const eventsRepository = {
     );
   },
 
+  /** advanceCursor for several consumers in one statement (the shared tail's round). */
+  async advanceCursors(tx: Sql, cursors: ReadonlyMap<string, string>): Promise<void> {
+    await tx.query(
+      `UPDATE made_open.event_consumers c SET cursor = greatest(c.cursor, v.cursor), updated_at = now()
+       FROM unnest($1::text[], $2::bigint[]) AS v(name, cursor) WHERE c.name = v.name`,
+      [[...cursors.keys()], [...cursors.values()]],
+    );
+  },
+
+  /** nextRetryAt for several consumers in one statement: only those with a failure waiting. */
+  async nextRetriesAt(tx: Sql, consumers: readonly string[]): Promise<Map<string, Date>> {
+    const { rows } = await tx.query<{ consumer: string; at: Date }>(
+      `SELECT consumer, min(next_attempt_at) AS at FROM made_open.event_failures
+       WHERE consumer = ANY($1::text[]) GROUP BY consumer`,
+      [consumers],
+    );
+    return new Map(rows.map((row) => [row.consumer, new Date(row.at)]));
+  },
+
+  /**
+   * Every published event after `after`, up to `limit`, whatever its stream (the shared
+   * tail filters per consumer in memory), and the newest pub_seq the statement could see.
+   */
+  async publishedPage(tx: Sql, after: string, limit: number): Promise<{ events: PublishedEvent[]; top: string }> {
+    const { rows } = await tx.query<OutboxRow & { top: string | null }>(
+      `WITH top AS (SELECT max(pub_seq)::text AS top FROM made_open.outbox WHERE pub_seq IS NOT NULL),
+       page AS (SELECT ${columns} FROM made_open.outbox WHERE pub_seq > $1::bigint ORDER BY pub_seq LIMIT $2)
+       SELECT p.*, t.top FROM top t LEFT JOIN page p ON true ORDER BY p.pub_seq`,
+      [after, limit],
+    );
+    const events = rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({ event: toEnvelope(row), pubSeq: row.pub_seq! }));
+    return { events, top: rows[0]?.top ?? after };
+  },
+
   /**
    * The next `limit` events after `cursor` that the consumer wants, and how far the read
    * got (`upTo`): a consumer whose filter matched fewer than `limit` has seen everything

@@ -37,6 +37,8 @@ export interface EventsModuleDeps<Map = PlatformEventMap> {
     ackWaitMs?: number;
     retryBaseMs?: number;
     natsName?: string;
+    /** The embedded transport's consumer batch (its shared tail holds 8 of them). */
+    embedded?: { batchSize?: number; pollMs?: number };
   };
 }
 
@@ -65,7 +67,7 @@ export function createEventsModule<Map = PlatformEventMap>(deps: EventsModuleDep
         ackWaitMs: deps.tuning?.ackWaitMs,
         name: deps.tuning?.natsName,
       })
-    : createEmbeddedTransport({ db, logger });
+    : createEmbeddedTransport({ db, logger, ...deps.tuning?.embedded });
   const relay = createRelay({ db, transport, logger, ...deps.tuning?.relay });
   deps.jobs?.register(pruneJob(db, logger));
   outbox.onAppend(() => relay.poke());

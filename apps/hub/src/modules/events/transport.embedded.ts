@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { eventsRepository as repo } from './events.repository.ts';
+import { createOutboxTail } from './transport.embedded.tail.ts';
 import type { ConsumerHandle, ConsumerSpec, Delivery, EventTransport } from './transport.ts';
 
 export interface EmbeddedTransportOptions {
@@ -26,6 +27,8 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
   const pollMs = options.pollMs ?? 250;
   const batchSize = options.batchSize ?? 500;
   const wakers = new Set<() => void>();
+  // One read of the outbox per wake for all the consumers here (transport.embedded.tail.ts).
+  const tail = createOutboxTail({ db, freshMs: pollMs / 2, pageSize: batchSize * 2, capacity: batchSize * 8 });
 
   /** Where each consumer running here has got to, saved or not (lag counts from it). */
   const positions = new Map<string, string>();
@@ -34,6 +37,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
     async start() {},
     async publish() {},
     published() {
+      tail.published();
       for (const wake of wakers) wake();
     },
 
@@ -78,23 +82,22 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
           try {
             let delivered = 0;
             const checkRetries = performance.now() >= nextRetryCheck;
-            // One transaction per wake: the cursor of the last delivery is saved, whether any
-            // retry is due is asked, and the next events are read. (They were three to five
-            // transactions: under a stream of writes every consumer ran them on every relay
-            // batch, most of the hub's statements during an ingest; docs/BENCHMARKS.md.)
-            // A crash before that save redelivers at most the last batch: at least once, as before.
+            // One transaction per wake for every consumer woken together (the tail's round):
+            // the cursor of the last delivery is saved, whether any retry is due is asked,
+            // and the new events are read once for all. A crash before that save redelivers
+            // at most the last batch: at least once, as before.
             const saving = unsaved;
-            const read = await db.asSystem(async (tx) => {
-              if (saving !== undefined) await repo.advanceCursor(tx, spec.name, saving);
-              const retryAt = checkRetries ? await repo.nextRetryAt(tx, spec.name) : null;
-              return { retryAt, ...(await repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize)) };
-            });
+            const retryAt = await tail.round({ name: spec.name, cursor, save: saving, checkRetries });
+            const read = tail.after(cursor, spec.streams, spec.types, batchSize) ?? {
+              ...(await db.asSystem((tx) => repo.publishedAfter(tx, cursor, spec.streams, spec.types, batchSize))),
+              more: false,
+            };
             if (saving !== undefined) {
               saved = saving;
               if (unsaved === saving) unsaved = undefined;
             }
             if (checkRetries) {
-              let next = read.retryAt;
+              let next = retryAt;
               if (next !== null && next.getTime() <= Date.now()) {
                 const retries = await db.asSystem((tx) => repo.dueRetries(tx, spec.name, batchSize));
                 for (const retry of retries) {
@@ -126,7 +129,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
               cursor = passed;
               positions.set(spec.name, passed);
             }
-            if (delivered > 0 && batch.length === batchSize) continue;
+            if ((delivered > 0 && batch.length === batchSize) || read.more) continue;
             // Idle (nothing more to read): the cursor is saved now rather than at the next wake,
             // so the lag others see is not held up by a quiet consumer.
             if (delivered === 0) await save();
@@ -146,6 +149,7 @@ export function createEmbeddedTransport(options: EmbeddedTransportOptions): Even
           running = false;
           wakers.delete(waker);
           positions.delete(spec.name);
+          tail.forget(spec.name);
           wake?.();
           await done;
           // This instance's own consumer goes with it (a crash leaves one small row).
