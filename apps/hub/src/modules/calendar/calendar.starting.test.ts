@@ -337,5 +337,8 @@ describe.each(testDatabaseKinds())('calendar.EventStarting on %s', (kind) => {
     });
     expect(ok.statusCode, ok.body).toBe(201);
     expect((await api(alice, 'GET', '/api/v1/rules')).json().items).toHaveLength(1);
+    // The API documents a starting-soon rule among its examples.
+    const doc = (await hub.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(JSON.stringify(doc.paths['/api/v1/rules'].post)).toContain('"minutesBefore":5');
   }, 120_000);
 });
