@@ -96,6 +96,22 @@ describe.each(testDatabaseKinds())('calendar.EventStarting on %s', (kind) => {
         ).rows,
     );
 
+  /** A dry run replays published events only: waits until the relay published this owner's `n`. */
+  const published = (user: SignedUpUser, n: number) =>
+    eventually(async () => {
+      const rows = await hub.db.asSystem(
+        async (tx) =>
+          (
+            await tx.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM made_open.outbox
+               WHERE owner_id = $1 AND type = 'calendar.EventStarting' AND published_at IS NOT NULL`,
+              [user.id],
+            )
+          ).rows,
+      );
+      return rows[0]!.n >= n ? true : undefined;
+    }, `${n} published starting-soon events`);
+
   it('announces a one-off event once at its minute, runs the rule with N = 10 and not the one with N = 30', async () => {
     const alice = await signUpUser(hub);
     const event = await createEvent(alice, {
@@ -260,6 +276,7 @@ describe.each(testDatabaseKinds())('calendar.EventStarting on %s', (kind) => {
     await createRule(alice, startingRule(20));
     expect((await starting.run(at('2030-05-01T10:00:00Z', 20))).emitted).toBe(1);
     expect((await starting.run(at('2030-05-01T10:00:00Z', 10))).emitted).toBe(1);
+    await published(alice, 2);
 
     const dry = await api(alice, 'POST', '/api/v1/rules/dry-run', { definition: startingRule(10), days: 1 });
     expect(dry.statusCode, dry.body).toBe(200);
@@ -282,6 +299,7 @@ describe.each(testDatabaseKinds())('calendar.EventStarting on %s', (kind) => {
     await createEvent(alice, { title: 'No link here', startsAt: '2030-06-01T14:00:00Z' });
     await createRule(alice, startingRule(5));
     expect((await starting.run(at('2030-06-01T14:00:00Z', 5))).emitted).toBe(2);
+    await published(alice, 2);
 
     const templates = (await api(alice, 'GET', '/api/v1/rules/templates')).json().items as {
       id: string;
