@@ -1,3 +1,4 @@
+import { calendarEventStarting } from '@made-open/shared/calendar-events';
 import { eventRegistry } from '@made-open/shared/event-registry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
@@ -283,7 +284,16 @@ export async function composeHub(
     tuning: options.sync,
   });
   // The calendar (issue 13): windows with hub series expanded, writes through ingest or a connector's calendar capability.
-  const calendar = createCalendarModule({ db, graph, connectors });
+  // Its calendar.EventStarting job announces the lead times enabled rules ask for (rules are made below).
+  const calendar = createCalendarModule({
+    db,
+    logger: logger.child({ module: 'calendar' }),
+    graph,
+    connectors,
+    outbox,
+    jobs,
+    leadTimes: () => rules.engine.leadTimes(calendarEventStarting.type),
+  });
   // AI over the owner's data (issue 15): keyword retrieval, sensitivity routing, egress audit.
   const ai = createAiModule({
     config,

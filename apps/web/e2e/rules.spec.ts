@@ -293,3 +293,45 @@ test("a choice's branches are edited in its form: each branch's condition, group
   });
   expect((await hub.request('DELETE', `/rules/${savedId}`)).status).toBeLessThan(300);
 });
+
+test('a rule on a calendar event starting soon asks how many minutes before, checked as you type', async () => {
+  await page.goto('/rules/new');
+  await expect(page.getByRole('heading', { level: 1, name: 'New rule' })).toBeVisible();
+  const diagram = page.getByRole('region', { name: 'Rule diagram' });
+  await diagram.getByRole('button', { name: /^Trigger: When run by hand/ }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Kind of trigger').selectOption('event');
+  await expect(page.getByLabel('Minutes before it starts')).toHaveCount(0);
+  await page.getByLabel('Event type').selectOption('calendar.EventStarting');
+  const minutes = page.getByLabel('Minutes before it starts');
+  await expect(minutes).toHaveValue('10');
+  // Inline validation: out of range and empty are named at the field and on the node.
+  await minutes.fill('20000');
+  await expect(page.getByText('minutesBefore is 0 to 10080 minutes (7 days)').first()).toBeVisible();
+  await expect(minutes).toHaveAttribute('aria-invalid', 'true');
+  await expect(diagram.getByRole('button', { name: /Has problems/ })).toBeVisible();
+  await inspect(page, 'rules-calendar-starting-invalid');
+  await minutes.fill('');
+  await expect(page.getByText('calendar.EventStarting needs minutesBefore').first()).toBeVisible();
+  await minutes.fill('15');
+  await expect(diagram.getByRole('button', { name: /Has problems/ })).toHaveCount(0);
+  await expect(diagram.getByRole('button', { name: /^Trigger: When calendar\.EventStarting/ })).toContainText(
+    '15 min before it starts',
+  );
+  await inspect(page, 'rules-calendar-starting');
+  await page.getByRole('button', { name: 'Done' }).click();
+
+  await page.getByLabel('Rule name').fill('Meeting in 15');
+  await page.getByRole('button', { name: 'Create rule' }).click();
+  await page.getByRole('button', { name: 'Allow and save' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Meeting in 15' })).toBeVisible();
+  const savedId = new URL(page.url()).pathname.split('/').pop()!;
+  const saved = await hub.call<{ definition: { triggers: Array<Record<string, unknown>> } }>(
+    'GET',
+    `/rules/${savedId}`,
+  );
+  expect(saved.definition.triggers).toEqual([
+    { id: 'manual', type: 'event', event: 'calendar.EventStarting', minutesBefore: 15, includeBackfill: false },
+  ]);
+  expect((await hub.request('DELETE', `/rules/${savedId}`)).status).toBeLessThan(300);
+});

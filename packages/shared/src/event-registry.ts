@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { authEvents } from './auth-events.ts';
+import { calendarEvents } from './calendar-events.ts';
 import { commsEvents } from './comms-events.ts';
 import { connectorEvents } from './connector-events.ts';
 import { deviceEvents } from './devices.ts';
@@ -171,6 +172,7 @@ export const allEventDefinitions = [
   ...ruleEvents,
   ...locationEvents,
   ...deviceEvents,
+  ...calendarEvents,
 ] as const;
 
 /** Every registered event type and the data its writers supply. */

@@ -109,4 +109,37 @@ export const ruleTemplates: readonly RuleTemplate[] = [
       { pointer: '/conditions/all/0/time/tz', label: 'Your time zone' },
     ],
   },
+  {
+    id: 'meeting-link-text-before',
+    title: 'Text me the meeting link 5 minutes before',
+    description:
+      'Five minutes before a calendar event with an online meeting link starts (unless you declined it), texts you its title and the link.',
+    definition: {
+      name: 'Meeting link by text',
+      mode: 'parallel',
+      triggers: [
+        {
+          id: 'soon',
+          type: 'event',
+          event: 'calendar.EventStarting',
+          minutesBefore: 5,
+          filter: {
+            all: [
+              { cmp: { left: 'trigger.data.onlineMeetingUrl', op: 'exists' } },
+              { cmp: { left: 'trigger.data.myResponse', op: 'ne', right: 'declined' } },
+            ],
+          },
+        },
+      ],
+      steps: [
+        {
+          id: 'text',
+          type: 'action',
+          action: 'messages.send',
+          with: { to: 'ME', body: '{{ trigger.data.title }} starts in 5 minutes: {{ trigger.data.onlineMeetingUrl }}' },
+        },
+      ],
+    },
+    fill: [{ pointer: '/steps/0/with/to', label: 'Your mobile number' }],
+  },
 ];

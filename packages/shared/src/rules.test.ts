@@ -70,6 +70,33 @@ describe('rule model', () => {
     }
   });
 
+  it('takes minutesBefore on calendar.EventStarting only, where it is required (0 to 10080)', () => {
+    const starting = (trigger: Record<string, unknown>) => ({
+      ...missedCall,
+      conditions: { cmp: { left: 'trigger.data.onlineMeetingUrl', op: 'exists' } },
+      triggers: [{ id: 't1', type: 'event', event: 'calendar.EventStarting', ...trigger }],
+    });
+    expect(parseRuleDefinition(starting({ minutesBefore: 0 }), eventRegistry).ok).toBe(true);
+    expect(parseRuleDefinition(starting({ minutesBefore: 10_080 }), eventRegistry).ok).toBe(true);
+    const issues = (input: unknown) => {
+      const result = parseRuleDefinition(input, eventRegistry);
+      return result.ok ? [] : result.issues;
+    };
+    expect(issues(starting({}))).toEqual([
+      {
+        path: '/triggers/0/minutesBefore',
+        message: 'calendar.EventStarting needs minutesBefore: how many minutes before the start (0 to 10080)',
+      },
+    ]);
+    expect(issues(starting({ minutesBefore: 10_081 }))[0]).toMatchObject({ path: '/triggers/0/minutesBefore' });
+    expect(issues(starting({ minutesBefore: '5' }))[0]).toMatchObject({ path: '/triggers/0/minutesBefore' });
+    expect(
+      issues({ ...missedCall, triggers: [{ id: 't1', type: 'event', event: 'comms.CallMissed', minutesBefore: 5 }] }),
+    ).toEqual([
+      { path: '/triggers/0/minutesBefore', message: 'minutesBefore is only for calendar.EventStarting triggers' },
+    ]);
+  });
+
   it('matches cron expressions in a time zone', () => {
     const fields = parseCron('30 8 * * 1-5')!;
     // Monday 2026-12-07 08:30 in London is 08:30 UTC; in New York it is 13:30 UTC.

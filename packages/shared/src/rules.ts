@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { leadTimeEventTypes, maxMinutesBefore } from './calendar-events.ts';
 import type { EventRegistry } from './event-registry.ts';
 
 /**
@@ -123,15 +124,38 @@ export const cronSchema = z
   .refine((expr) => parseCron(expr) !== null, 'a cron expression has 5 fields: minute hour day month weekday');
 
 export const ruleTriggerSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    id,
-    type: z.literal('event'),
-    /** A type in the event registry (comms.SmsReceived, comms.CallMissed, data.EntityCreated, ...). */
-    event: z.string().max(100),
-    filter: ruleConditionSchema.optional(),
-    /** Items from imports and initial syncs carry actor.backfill: they fire the rule only when this is true. */
-    includeBackfill: z.boolean().default(false),
-  }),
+  z
+    .strictObject({
+      id,
+      type: z.literal('event'),
+      /** A type in the event registry (comms.SmsReceived, comms.CallMissed, data.EntityCreated, ...). */
+      event: z.string().max(100),
+      filter: ruleConditionSchema.optional(),
+      /** Items from imports and initial syncs carry actor.backfill: they fire the rule only when this is true. */
+      includeBackfill: z.boolean().default(false),
+      /** calendar.EventStarting only (and required there): how many minutes before the start, 0 to 10080 (7 days). */
+      minutesBefore: z
+        .number()
+        .int('minutesBefore is a whole number of minutes')
+        .min(0, `minutesBefore is 0 to ${maxMinutesBefore} minutes (7 days)`)
+        .max(maxMinutesBefore, `minutesBefore is 0 to ${maxMinutesBefore} minutes (7 days)`)
+        .optional(),
+    })
+    .superRefine((trigger, ctx) => {
+      const takesLeadTime = leadTimeEventTypes.includes(trigger.event);
+      if (takesLeadTime && trigger.minutesBefore === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minutesBefore'],
+          message: `${trigger.event} needs minutesBefore: how many minutes before the start (0 to ${maxMinutesBefore})`,
+        });
+      if (!takesLeadTime && trigger.minutesBefore !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minutesBefore'],
+          message: `minutesBefore is only for ${leadTimeEventTypes.join(', ')} triggers`,
+        });
+    }),
   z.strictObject({ id, type: z.literal('schedule'), cron: cronSchema, tz: timeZone.default('UTC') }),
   z.strictObject({ id, type: z.literal('manual') }),
   /** POST /api/v1/rules/{id}/webhook with the rule's own secret (made at save, shown once). */

@@ -66,6 +66,46 @@ export const calendarRepository = {
     return result.rows;
   },
 
+  /**
+   * Live events that may start in (from, to] (ISO instants): timed ones exactly, all-day
+   * ones (dates read as UTC midnight) within `slackMs` of it, settled in the hub by zone.
+   */
+  async startingBetween(tx: Sql, from: string, to: string, slackMs: number): Promise<EventRow[]> {
+    const result = await tx.query<EventRow & Record<string, unknown>>(
+      `SELECT ${eventColumns} FROM public.entities e
+       WHERE ${live}
+         AND public.calendar_span(e.properties) && tstzrange($1::timestamptz - $3 * interval '1 millisecond',
+                                                            $2::timestamptz + $3 * interval '1 millisecond', '[]')
+         AND CASE WHEN length(e.properties ->> 'startsAt') = 10
+           THEN public.calendar_instant(e.properties ->> 'startsAt')
+                  BETWEEN $1::timestamptz - $3 * interval '1 millisecond' AND $2::timestamptz + $3 * interval '1 millisecond'
+           ELSE public.calendar_instant(e.properties ->> 'startsAt') > $1::timestamptz
+                  AND public.calendar_instant(e.properties ->> 'startsAt') <= $2::timestamptz END
+       LIMIT 2000`,
+      [from, to, slackMs],
+    );
+    return result.rows;
+  },
+
+  /** Records that an occurrence's start was announced for a lead time; false when it was already. */
+  async markStartingSent(
+    tx: Sql,
+    row: { ownerId: string; occurrenceId: string; startsAt: string; minutesBefore: number },
+  ): Promise<boolean> {
+    const result = await tx.query(
+      `INSERT INTO made_open.calendar_starting_sent (owner_id, occurrence_id, starts_at, minutes_before)
+       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
+      [row.ownerId, row.occurrenceId, row.startsAt, row.minutesBefore],
+    );
+    return result.rows.length === 1;
+  },
+
+  /** Forgets every owner's announcements of occurrences that started before `before` (system transaction). */
+  async pruneStartingSent(tx: Sql, before: string): Promise<number> {
+    const result = await tx.query(`DELETE FROM made_open.calendar_starting_sent WHERE starts_at < $1`, [before]);
+    return result.rowCount ?? 0;
+  },
+
   /** One calendar event (deleted ones too, flagged), locked for an edit when `lock`. */
   async get(tx: Sql, id: string, lock = false): Promise<EventRow | undefined> {
     const result = await tx.query<EventRow & Record<string, unknown>>(

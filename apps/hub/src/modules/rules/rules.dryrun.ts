@@ -2,7 +2,7 @@ import type { EventEnvelope } from '@made-open/shared';
 import type { RuleDefinition, TraceEntry } from '@made-open/shared/rules';
 import type { Sql } from '../../platform/db/index.ts';
 import { evaluateCondition, type RunScope } from './rules.conditions.ts';
-import { eventRefusal, findPersonFor, triggerOfEvent } from './rules.engine.ts';
+import { eventRefusal, findPersonFor, leadTimeMatches, triggerOfEvent } from './rules.engine.ts';
 import { runSteps } from './rules.executor.ts';
 import { rulesRepository as repo } from './rules.repository.ts';
 
@@ -67,7 +67,7 @@ export async function dryRun(
     const event = { ...row, ownerId, v: 1, time: new Date(row.time).toISOString() } as EventEnvelope;
     const at = Date.parse(event.time);
     for (const trigger of triggers) {
-      if (trigger.event !== event.type) continue;
+      if (trigger.event !== event.type || !leadTimeMatches(trigger, event)) continue;
       const refusal = eventRefusal({ ruleId: ruleId ?? 'draft', definition, trigger }, event);
       if (refusal === 'backfill') {
         result.skippedBackfill++;

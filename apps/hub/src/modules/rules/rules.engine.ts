@@ -91,6 +91,17 @@ export function eventRefusal(
   return null;
 }
 
+/** A trigger with a lead time (calendar.EventStarting's minutesBefore) matches only the event made for that lead time. */
+export function leadTimeMatches(
+  trigger: { minutesBefore?: number | undefined },
+  event: Pick<EventEnvelope, 'data'>,
+): boolean {
+  return (
+    trigger.minutesBefore === undefined ||
+    (event.data as { minutesBefore?: unknown }).minutesBefore === trigger.minutesBefore
+  );
+}
+
 /**
  * The rules engine (ADR 0016): an index of each owner's enabled rules by trigger event
  * type, the decision to start a run (conditions, rate limit, mode) inside the event
@@ -227,6 +238,7 @@ export function createRulesEngine(deps: RulesEngineDeps) {
     const entries = (await indexFor(tx, event.ownerId)).get(event.type);
     if (!entries) return;
     for (const entry of entries) {
+      if (!leadTimeMatches(entry.trigger, event)) continue;
       const refusal = eventRefusal(entry, event);
       if (refusal === 'backfill' || refusal === 'self') continue;
       const trigger = triggerOfEvent(entry.trigger.id, event);
@@ -455,6 +467,8 @@ export function createRulesEngine(deps: RulesEngineDeps) {
     tick,
     scopeFor,
     jobs: [resumeJob, tickJob, pruneJob] as const,
+    /** Each owner's lead times (minutesBefore) its enabled rules ask of `eventType`, for the calendar's emitter. */
+    leadTimes: (eventType: string) => db.asSystem((tx) => repo.leadTimes(tx, eventType)),
     /** Drops an owner's cached index (after a save, enable or disable commits). */
     invalidate(ownerId: string) {
       index.delete(ownerId);

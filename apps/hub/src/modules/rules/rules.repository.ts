@@ -164,6 +164,24 @@ export const rulesRepository = {
     return rows;
   },
 
+  /**
+   * Every owner's distinct lead times (`minutesBefore`) that enabled rules ask of an event
+   * type (calendar.EventStarting): what the calendar's emitter computes. System transaction.
+   */
+  async leadTimes(tx: Sql, eventType: string): Promise<{ ownerId: string; minutesBefore: number }[]> {
+    const { rows } = await tx.query<{ ownerId: string; minutesBefore: number }>(
+      `SELECT DISTINCT r.owner_id AS "ownerId", (t ->> 'minutesBefore')::int AS "minutesBefore"
+         FROM made_open.rules r
+         JOIN made_open.rule_versions v ON v.rule_id = r.id AND v.version = r.current_version
+         CROSS JOIN LATERAL jsonb_array_elements(v.definition -> 'triggers') AS t
+        WHERE r.enabled AND t ->> 'type' = 'event' AND t ->> 'event' = $1
+          AND jsonb_typeof(t -> 'minutesBefore') = 'number'
+        ORDER BY 1, 2`,
+      [eventType],
+    );
+    return rows;
+  },
+
   async replaceSchedules(
     tx: Sql,
     ownerId: string,

@@ -31,22 +31,55 @@ export const exampleDefinition = {
   limits: { perHour: 20, maxDepth: 3 },
 };
 
+/** A second example: a calendar event starting soon (its trigger takes minutesBefore). */
+export const startingSoonExample = {
+  name: 'Meeting link by text',
+  mode: 'parallel',
+  triggers: [
+    {
+      id: 'soon',
+      type: 'event',
+      event: 'calendar.EventStarting',
+      minutesBefore: 5,
+      filter: { cmp: { left: 'trigger.data.onlineMeetingUrl', op: 'exists' } },
+    },
+  ],
+  steps: [
+    {
+      id: 'text',
+      type: 'action',
+      action: 'messages.send',
+      with: {
+        to: '+447700900123',
+        body: '{{ trigger.data.title }} starts in 5 minutes: {{ trigger.data.onlineMeetingUrl }}',
+      },
+    },
+  ],
+};
+
 const definitionJson = z
   .record(z.string(), z.unknown())
   .describe(
-    'A rule definition: name, mode (single | restart | queued | parallel), max, triggers (event | schedule | manual | webhook), ' +
+    'A rule definition: name, mode (single | restart | queued | parallel), max, triggers (event, with minutesBefore for calendar.EventStarting | schedule | manual | webhook), ' +
       'conditions (all | any | not | cmp | time | person | atMost), steps (action | delay | choose | stop), limits.',
   )
   .meta({ example: exampleDefinition });
 
-export const saveInput = z.strictObject({
-  definition: definitionJson,
-  /** Permissions the owner approves for this rule now (what a 400 grants_required listed). */
-  approve: z.array(z.string().max(200)).max(50).default([]),
-  /** Create only: enable at once (default false: try a dry run first). */
-  enabled: z.boolean().optional(),
-  note: z.string().max(500).default(''),
-});
+export const saveInput = z
+  .strictObject({
+    definition: definitionJson,
+    /** Permissions the owner approves for this rule now (what a 400 grants_required listed). */
+    approve: z.array(z.string().max(200)).max(50).default([]),
+    /** Create only: enable at once (default false: try a dry run first). */
+    enabled: z.boolean().optional(),
+    note: z.string().max(500).default(''),
+  })
+  .meta({
+    examples: [
+      { definition: exampleDefinition, approve: ['messages:send:sms', 'notify'] },
+      { definition: startingSoonExample, approve: ['messages:send:sms'], enabled: true },
+    ],
+  });
 export type SaveInput = z.infer<typeof saveInput>;
 
 export const rollbackInput = z.strictObject({ version: z.number().int().min(1).max(1_000_000) });

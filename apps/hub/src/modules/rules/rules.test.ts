@@ -536,6 +536,7 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
       'missed-call-favourite-auto-reply',
       'vip-email-notify',
       'leave-work-text-partner',
+      'meeting-link-text-before',
     ]);
     const vip = templates.find((t: { id: string }) => t.id === 'vip-email-notify');
     const { rule } = await createRule(alice, {

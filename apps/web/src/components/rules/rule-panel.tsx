@@ -1,4 +1,5 @@
 'use client';
+import { leadTimeEventTypes } from '@made-open/shared/calendar-events';
 import { comparisonOps, ruleModes, type RuleIssue } from '@made-open/shared/rules';
 import { ArrowDown, ArrowUp, Plus, Trash2 } from 'lucide-react';
 import { useId, type ReactNode } from 'react';
@@ -223,7 +224,12 @@ function TriggerForm(props: { draft: RuleDraft; edit: Edit; pointer: string; iss
                 {...aria}
                 className={select}
                 value={String(trigger.event)}
-                onChange={(e) => edit(setAt(draft, `${pointer}/event`, e.target.value))}
+                onChange={(e) => {
+                  const next = setAt(draft, `${pointer}/event`, e.target.value);
+                  // Starting-soon events take a lead time (10 minutes to begin with); other events none.
+                  const lead = leadTimeEventTypes.includes(e.target.value) ? (trigger.minutesBefore ?? 10) : undefined;
+                  edit(setAt(next, `${pointer}/minutesBefore`, lead as number | undefined));
+                }}
               >
                 {!eventTypes.includes(String(trigger.event)) && <option>{String(trigger.event)}</option>}
                 {eventTypes.map((t) => (
@@ -232,6 +238,14 @@ function TriggerForm(props: { draft: RuleDraft; edit: Edit; pointer: string; iss
               </select>
             )}
           </Control>
+          {(leadTimeEventTypes.includes(String(trigger.event)) || trigger.minutesBefore !== undefined) && (
+            <NumberControl
+              {...props}
+              pointer={`${pointer}/minutesBefore`}
+              label="Minutes before it starts"
+              hint="0 to 10080 (7 days). The rule runs once per event and start, this many minutes ahead."
+            />
+          )}
           <label className="flex items-center gap-2 text-sm">
             <input
               type="checkbox"

@@ -51,7 +51,12 @@ function describeTrigger(t: Obj): { title: string; detail: string } {
     case 'event':
       return {
         title: `When ${String(t.event ?? '?')}`,
-        detail: t.includeBackfill ? 'including imported items' : 'live events only',
+        detail:
+          typeof t.minutesBefore === 'number'
+            ? `${t.minutesBefore} min before it starts`
+            : t.includeBackfill
+              ? 'including imported items'
+              : 'live events only',
       };
     case 'schedule':
       return { title: 'On a schedule', detail: `${String(t.cron ?? '')} (${String(t.tz ?? 'UTC')})` };
