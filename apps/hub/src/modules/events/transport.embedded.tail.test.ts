@@ -79,7 +79,7 @@ describe.each(databaseKinds())('embedded transport shared tail on %s', (kind) =>
     const { db, counter } = countingReads(database.db);
     // Polls far apart: every read in this test is caused by a publication.
     events = createEventsModule({
-      config: {},
+      config: { natsUrl: undefined },
       db,
       logger: silent,
       registry: testRegistry,
@@ -120,7 +120,7 @@ describe.each(databaseKinds())('embedded transport shared tail on %s', (kind) =>
     const total = 300;
     // A tail of 8 x 5 = 40 events: the slow consumer falls behind it and reads the outbox itself.
     events = createEventsModule({
-      config: {},
+      config: { natsUrl: undefined },
       db: database.db,
       logger: silent,
       registry: testRegistry,
