@@ -29,7 +29,7 @@ import {
   messagesSendAction,
   messagesSendEmailAction,
 } from './modules/messages/index.ts';
-import { createPluginsModule, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
+import { createPluginsModule, pluginRuleActions, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
 import { createRulesModule, rulesMigrations } from './modules/rules/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
@@ -197,6 +197,8 @@ export async function composeHub(
       graphSearchAction(() => search.engine),
       // ai.summarize and ai.draftReply (rules): the AI module is made below; they reach it per call.
       ...aiRuleActions({ ai: () => ai.ruleAi, graph: graph.service }),
+      // plugins.run (rules): runs one of the owner's plugins; the plugins module is made below.
+      ...pluginRuleActions({ plugins: () => plugins.service }),
     ],
   });
   const plugins = createPluginsModule({

@@ -16,6 +16,7 @@ import { createPluginsService, type PluginsService } from './plugins.service.ts'
 
 export type { PluginsService, RunResult } from './plugins.service.ts';
 export { readPluginFolder, readPluginTarball } from './plugins.package.ts';
+export { jsonText, pluginIdSchema, pluginRuleActions, pluginRunLimits, pluginRunPermission } from './plugins.rules.ts';
 
 /** A plugin's key-value storage, for the actions module's storage.* actions (scoped by owner and plugin). */
 export const pluginStorage = {

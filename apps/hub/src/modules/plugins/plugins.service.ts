@@ -188,13 +188,14 @@ export function createPluginsService(deps: PluginsServiceDeps) {
     input: unknown,
     triggerRef: string | null,
     requires?: string,
-    cause?: Pick<EventEnvelope, 'id' | 'actor'>,
+    /** The event it reacts to, or (a rule's step) the acting rule with the event it reacts to, if any. */
+    cause?: Pick<EventEnvelope, 'id' | 'actor'> | { id?: undefined; actor: Actor },
   ): Promise<RunResult> {
     const inst = await load(ownerId, pluginId);
-    // What the plugin does carries its causation: one step deeper than the event it reacts to.
-    const actor: Actor = cause
-      ? reactingTo(cause, { kind: 'plugin', id: pluginId })
-      : { kind: 'plugin', id: pluginId, depth: 1 };
+    // What the plugin does carries its causation: one step deeper than the event (or rule) it reacts to.
+    const actor: Actor = cause?.id
+      ? reactingTo({ id: cause.id, actor: cause.actor }, { kind: 'plugin', id: pluginId })
+      : { kind: 'plugin', id: pluginId, depth: (cause?.actor.depth ?? 0) + 1 };
     const runId = uuidv7();
     const startedAt = new Date();
     const t0 = performance.now();

@@ -20,6 +20,9 @@ const ruleDeclares = [
   'http:fetch:*',
   // The owner's AI model writing a summary or a draft (ai.summarize, ai.draftReply): routed and audited like chat.
   'ai:generate',
+  // Running one of the owner's plugins (plugins.run), which then acts with its own grants: each plugin
+  // is its own grant (plugins:run:<pluginId>); `plugins:run:*` is only this ceiling, never a grant.
+  'plugins:run:*',
 ] as const;
 const aiDeclares = ['entities:read:*', 'entities:write:note', 'entities:write:task', 'notify'] as const;
 

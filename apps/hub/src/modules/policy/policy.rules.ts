@@ -17,6 +17,8 @@ export function covers(held: string, wanted: string): boolean {
   if (hk === 'events') return matchesPattern(h, w);
   // `*` is a ceiling only (a rule's declaration): no manifest or grant can spell it (isValidPermission).
   if (hk === 'http' && ha === 'fetch') return h === '*' || matchesHost(h, w);
+  // Likewise plugins:run:* (a rule may be approved to run any one plugin, each by its id).
+  if (hk === 'plugins' && ha === 'run') return h === '*' && wr.length === 1;
   return false;
 }
 

@@ -1,6 +1,8 @@
 import type { RuleDefinition, RuleIssue, RuleStep } from '@made-open/shared/rules';
 import { entityTypes } from '@made-open/shared/entities';
 import { isValidPermission } from '@made-open/plugin-sdk/manifest';
+import { principalIdHints } from '@made-open/shared/principals';
+import { jsonText, pluginIdSchema, pluginRunLimits, pluginRunPermission } from '../plugins/index.ts';
 
 /**
  * The grants a rule needs, read from its steps when it is saved: the owner approves them
@@ -28,7 +30,25 @@ function webhookHost(input: Record<string, unknown>): string | { issue: string }
   return host;
 }
 
-type Needs = string[] | { issue: string };
+/** The plugin a step runs, written out so its owner approves running exactly that plugin; else why not. */
+function pluginToRun(input: Record<string, unknown>): string | Issue {
+  const id = typeof input.pluginId === 'string' ? input.pluginId : '';
+  if (!pluginIdSchema.safeParse(id).success)
+    return {
+      field: 'pluginId',
+      issue: `choose one of your plugins: ${id.includes('{') ? 'the plugin id must be written out, not a template, so you can approve running that plugin' : `the plugin id must be ${principalIdHints.plugin}`}`,
+    };
+  const text = input.input === undefined ? '' : jsonText(input.input);
+  if (text === null || text.length > pluginRunLimits.inputChars)
+    return {
+      field: 'input',
+      issue: `the plugin's input must be JSON of at most ${pluginRunLimits.inputChars} characters`,
+    };
+  return id;
+}
+
+type Issue = { issue: string; field?: string };
+type Needs = string[] | Issue;
 
 const ruleActions: Record<string, (input: Record<string, unknown>) => Needs> = {
   notify: () => ['notify'],
@@ -52,6 +72,11 @@ const ruleActions: Record<string, (input: Record<string, unknown>) => Needs> = {
     ...(input.saveAs === 'none' ? [] : ['entities:write:note']),
   ],
   'ai.draftReply': () => ['ai:generate', 'entities:read:message', 'entities:write:note'],
+  // One of the owner's plugins (modules/plugins/plugins.rules.ts), acting with its own grants.
+  'plugins.run': (input) => {
+    const id = pluginToRun(input);
+    return typeof id === 'string' ? [pluginRunPermission(id)] : id;
+  },
 };
 
 export const ruleActionNames = Object.keys(ruleActions);
@@ -84,7 +109,7 @@ export function requiredPermissions(
       return;
     }
     const needed = needs(step.with);
-    if (!Array.isArray(needed)) issues.push({ path: `${at}/with/url`, message: needed.issue });
+    if (!Array.isArray(needed)) issues.push({ path: `${at}/with/${needed.field ?? 'url'}`, message: needed.issue });
     else for (const permission of needed) permissions.add(permission);
   });
   return { permissions: [...permissions].sort(), issues };

@@ -7,7 +7,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { EnabledSwitch } from '@/components/rules/rule-list';
 import { RuleDryRun } from '@/components/rules/rule-dry-run';
 import { RuleFlow } from '@/components/rules/rule-flow';
-import { RulePanel } from '@/components/rules/rule-panel';
+import { RuleFormContext, RulePanel } from '@/components/rules/rule-panel';
 import { RuleRuns } from '@/components/rules/rule-runs';
 import { RuleText } from '@/components/rules/rule-text';
 import { RuleVersions } from '@/components/rules/rule-versions';
@@ -30,7 +30,7 @@ import {
   type StepKind,
 } from '@/lib/rules/draft';
 import { ruleToGraph } from '@/lib/rules/graph';
-import { checkDraft } from '@/lib/rules/registry';
+import { checkDraft, type PluginChoice } from '@/lib/rules/registry';
 
 const stepLabels: Record<StepKind, string> = { action: 'An action', delay: 'A wait', choose: 'A choice', stop: 'Stop' };
 const tabClass =
@@ -52,9 +52,12 @@ export function RuleEditor({
   fill = [],
   versions = [],
   runs = [],
+  plugins = null,
 }: {
   rule: Rule | null;
   initial: RuleDraft;
+  /** The user's installed plugins for "Run a plugin" steps; null when they could not be read. */
+  plugins?: readonly PluginChoice[] | null;
   fill?: { pointer: string; label: string }[];
   versions?: RuleVersion[];
   runs?: RuleRun[];
@@ -74,11 +77,24 @@ export function RuleEditor({
   const [conditionKind, setConditionKind] = useState<ConditionKind>('cmp');
   const [stepKind, setStepKind] = useState<StepKind>('action');
 
+  // Fields holding text the draft cannot take yet (JSON being typed): listed with the issues, and saving waits.
+  const [fieldIssues, setFieldIssues] = useState<Record<string, string>>({});
+  const reportField = useCallback((pointer: string, found: string | null) => {
+    setFieldIssues((current) => {
+      if ((current[pointer] ?? null) === found) return current;
+      const next = { ...current };
+      if (found) next[pointer] = found;
+      else delete next[pointer];
+      return next;
+    });
+  }, []);
+  const formContext = useMemo(() => ({ plugins, reportField }), [plugins, reportField]);
+
   const graph = useMemo(() => ruleToGraph(draft), [draft]);
   const issues = useMemo(() => {
-    const local = checkDraft(draft);
+    const local = [...Object.entries(fieldIssues).map(([path, message]) => ({ path, message })), ...checkDraft(draft)];
     return local.length ? local : serverIssues;
-  }, [draft, serverIssues]);
+  }, [draft, serverIssues, fieldIssues]);
   const issuePointers = useMemo(() => {
     const pointers = new Set<string>();
     for (const issue of issues) {
@@ -105,6 +121,11 @@ export function RuleEditor({
   }
 
   async function save(approve: string[] = []) {
+    const unfinished = Object.entries(fieldIssues)[0];
+    if (unfinished) {
+      setProblem({ kind: 'other', message: `Fix ${unfinished[0]} first: ${unfinished[1]}` });
+      return;
+    }
     setSaving(true);
     setProblem(undefined);
     setSaved(undefined);
@@ -313,15 +334,17 @@ export function RuleEditor({
               label="Rule diagram"
             />
             <div className="rounded-lg border border-border p-3">
-              <RulePanel
-                draft={draft}
-                graph={graph}
-                selected={selected}
-                issues={issues}
-                onChange={edit}
-                onSelect={setSelected}
-                onClose={() => setSelected(null)}
-              />
+              <RuleFormContext.Provider value={formContext}>
+                <RulePanel
+                  draft={draft}
+                  graph={graph}
+                  selected={selected}
+                  issues={issues}
+                  onChange={edit}
+                  onSelect={setSelected}
+                  onClose={() => setSelected(null)}
+                />
+              </RuleFormContext.Provider>
             </div>
           </div>
         </Tabs.Content>

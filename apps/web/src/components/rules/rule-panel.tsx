@@ -2,7 +2,7 @@
 import { leadTimeEventTypes } from '@made-open/shared/calendar-events';
 import { comparisonOps, ruleModes, type RuleIssue } from '@made-open/shared/rules';
 import { ArrowDown, ArrowUp, Plus, Trash2 } from 'lucide-react';
-import { useId, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useId, useState, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { Input, Textarea } from '@/components/ui/input';
 import {
@@ -19,10 +19,20 @@ import {
   type RuleDraft,
 } from '@/lib/rules/draft';
 import { graphToRule, type RuleGraph } from '@/lib/rules/graph';
-import { eventTypes, payloadPaths, ruleActions } from '@/lib/rules/registry';
+import { eventTypes, jsonInputProblem, payloadPaths, ruleActions, type PluginChoice } from '@/lib/rules/registry';
 
 type Obj = Record<string, unknown>;
 type Edit = (next: RuleDraft) => void;
+
+/**
+ * What the forms need from the editor: the user's plugins (read by the page), and where a
+ * field that holds text the draft cannot take yet (JSON being typed) reports its problem,
+ * so the editor lists it and does not save.
+ */
+export const RuleFormContext = createContext<{
+  plugins: readonly PluginChoice[] | null;
+  reportField: (pointer: string, problem: string | null) => void;
+}>({ plugins: null, reportField: () => undefined });
 
 const select =
   'flex h-10 w-full rounded-md border border-input bg-background px-3 text-base outline-none focus-visible:ring-2 focus-visible:ring-ring sm:text-sm aria-invalid:border-destructive';
@@ -581,6 +591,96 @@ function BranchesForm(props: ConditionProps) {
   );
 }
 
+const pluginStatus: Record<string, string> = {
+  enabled: '',
+  disabled: ' (disabled)',
+  pending_consent: ' (waiting for your consent)',
+};
+
+/** The user's installed plugins, as a select; one the rule names but the user does not have stays shown as such. */
+function PluginPicker(props: {
+  draft: RuleDraft;
+  edit: Edit;
+  pointer: string;
+  label: string;
+  issues: readonly RuleIssue[];
+  hint?: string;
+}) {
+  const { draft, edit, pointer, label, issues, hint } = props;
+  const { plugins } = useContext(RuleFormContext);
+  const value = getAt(draft, pointer);
+  const current = typeof value === 'string' ? value : '';
+  const runnable = (plugins ?? []).filter((p) => p.runnable);
+  const none =
+    plugins === null
+      ? 'Your plugins could not be read: reload the page, or write the plugin id in the text view.'
+      : runnable.length === 0
+        ? 'You have no plugin that can be run on demand: install one in Settings → Plugins.'
+        : undefined;
+  return (
+    <Control label={label} pointer={pointer} issues={issues} hint={none ?? hint}>
+      {(aria) => (
+        <select
+          {...aria}
+          className={select}
+          value={current}
+          onChange={(e) => edit(setAt(draft, pointer, e.target.value || undefined))}
+        >
+          <option value="">Choose a plugin</option>
+          {current && !runnable.some((p) => p.id === current) && (
+            <option value={current}>{current} (not one of your plugins that can run on demand)</option>
+          )}
+          {runnable.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.name} ({p.id}){pluginStatus[p.status] ?? ''}
+            </option>
+          ))}
+        </select>
+      )}
+    </Control>
+  );
+}
+
+/** Any JSON value, edited as text: checked as it is typed; the draft takes it only once it parses. */
+function JsonControl(props: {
+  draft: RuleDraft;
+  edit: Edit;
+  pointer: string;
+  label: string;
+  issues: readonly RuleIssue[];
+  hint?: string;
+}) {
+  const { draft, edit, pointer, label, issues, hint } = props;
+  const { reportField } = useContext(RuleFormContext);
+  const value = getAt(draft, pointer);
+  const [text, setText] = useState(() => (value === undefined ? '' : JSON.stringify(value, null, 2)));
+  const [problem, setProblem] = useState<string | null>(null);
+  // A field that goes away takes its problem with it.
+  useEffect(() => () => reportField(pointer, null), [pointer, reportField]);
+  const shown = problem ? [{ path: pointer, message: problem }, ...issues] : issues;
+  return (
+    <Control label={label} pointer={pointer} issues={shown} {...(hint ? { hint } : {})}>
+      {(aria) => (
+        <Textarea
+          {...aria}
+          rows={4}
+          spellCheck={false}
+          className="font-mono text-xs"
+          value={text}
+          onChange={(e) => {
+            const next = e.target.value;
+            setText(next);
+            const found = jsonInputProblem(next);
+            setProblem(found);
+            reportField(pointer, found);
+            if (!found) edit(setAt(draft, pointer, next.trim() === '' ? undefined : JSON.parse(next)));
+          }}
+        />
+      )}
+    </Control>
+  );
+}
+
 function WithRows(props: { draft: RuleDraft; edit: Edit; pointer: string; issues: readonly RuleIssue[] }) {
   const { draft, edit, pointer, issues } = props;
   const step = getAt(draft, pointer) as Obj;
@@ -598,6 +698,9 @@ function WithRows(props: { draft: RuleDraft; edit: Edit; pointer: string; issues
         const value = input[key];
         const choices = spec?.choices?.[key];
         const hint = spec?.hints?.[key];
+        const field = { draft, edit, issues, label: key, pointer: `${pointer}/with/${key}`, ...(hint ? { hint } : {}) };
+        if (spec?.pickers?.[key] === 'plugin') return <PluginPicker key={key} {...field} />;
+        if (spec?.json?.includes(key)) return <JsonControl key={key} {...field} />;
         if (typeof value === 'object' && value !== null)
           return (
             <p key={key} className="text-sm text-muted-foreground">

@@ -2,6 +2,8 @@ import 'server-only';
 import { ruleRunStatuses } from '@made-open/shared/rules';
 import { z } from 'zod';
 import { hubFetch } from '@/lib/hub';
+import { listPlugins } from '@/lib/settings/api';
+import type { PluginChoice } from './registry';
 
 /** The hub's /api/v1/rules (apps/hub/src/modules/rules), read and checked with zod. */
 const definition = z.record(z.string(), z.unknown());
@@ -167,4 +169,14 @@ export async function rerunRule(id: string, runId: string) {
   return z
     .object({ runId: z.string(), status: z.string() })
     .parse(await hubFetch(`/rules/${id}/runs/${runId}/rerun`, { method: 'POST', body: {} }));
+}
+
+/** The user's installed plugins as "Run a plugin" steps offer them (the plugins API, as the user). */
+export async function listPluginChoices(): Promise<PluginChoice[]> {
+  return (await listPlugins()).map((p) => ({
+    id: p.id,
+    name: p.name,
+    status: p.status,
+    runnable: p.triggers.some((t) => t.type === 'manual'),
+  }));
 }

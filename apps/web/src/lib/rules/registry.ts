@@ -23,6 +23,33 @@ export interface RuleActionSpec {
   hints?: Record<string, string>;
   /** A line under the action saying what it does. */
   note?: string;
+  /** Inputs chosen from the user's own things (plugin: their installed plugins). */
+  pickers?: Record<string, 'plugin'>;
+  /** Inputs written as JSON (any value), checked as the user types. */
+  json?: string[];
+}
+
+/** One of the user's installed plugins, as a "Run a plugin" step offers it. */
+export interface PluginChoice {
+  id: string;
+  name: string;
+  status: string;
+  /** It declares a manual trigger: a rule can run it. */
+  runnable: boolean;
+}
+
+/** The most JSON a rule may pass to a plugin (the hub's pluginRunLimits.inputChars). */
+export const pluginInputChars = 64 * 1024;
+
+/** Why a JSON input's text cannot be used, or null (empty text: no input). */
+export function jsonInputProblem(text: string, maxChars = pluginInputChars): string | null {
+  if (text.trim() === '') return null;
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return `Not valid JSON: ${(error as Error).message}`;
+  }
+  return text.length > maxChars ? `At most ${maxChars} characters of JSON (this is ${text.length}).` : null;
 }
 
 /** Actions a rule can run (the hub's rules.permissions.ts) and the inputs each takes. */
@@ -64,6 +91,17 @@ export const ruleActions: Record<string, RuleActionSpec> = {
       instruction: 'Optional: what the reply should say.',
     },
     note: 'The draft is saved as a note linked to the message for you to edit and send yourself; the rule never sends it. Messages go only to a local model unless you allowed a redacted copy in Settings → AI.',
+  },
+  'plugins.run': {
+    label: 'Run a plugin',
+    fields: ['pluginId', 'input'],
+    pickers: { pluginId: 'plugin' },
+    json: ['input'],
+    hints: {
+      pluginId: 'One of your installed plugins that can be run on demand (a manual trigger).',
+      input: 'Optional: the JSON its run(input) gets, such as {"title": "{{ trigger.data.entity.title }}"}.',
+    },
+    note: 'The plugin runs as itself, with only the permissions you granted it in Settings → Plugins; the rule asks only to start it. Each run is in the plugin’s run log. Later steps read steps.<id>.output.result.',
   },
 };
 

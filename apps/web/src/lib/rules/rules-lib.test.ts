@@ -4,6 +4,7 @@ import { diffLines, withContext } from '@/lib/rules/diff';
 import { addCondition, addStep, getAt, moveItem, removeAt, setAt, type RuleDraft } from '@/lib/rules/draft';
 import { graphToRule, layoutGraph, ruleToGraph } from '@/lib/rules/graph';
 import { parseRuleText, ruleToText } from '@/lib/rules/text';
+import { jsonInputProblem, pluginInputChars, ruleActions } from '@/lib/rules/registry';
 
 const branching: RuleDraft = {
   name: 'Branching',
@@ -166,5 +167,23 @@ describe('line diff', () => {
       'same:line 11',
       '…',
     ]);
+  });
+});
+
+describe('a "Run a plugin" step', () => {
+  it('is offered with a plugin picker and a JSON input', () => {
+    expect(ruleActions['plugins.run']).toMatchObject({
+      fields: ['pluginId', 'input'],
+      pickers: { pluginId: 'plugin' },
+      json: ['input'],
+    });
+  });
+
+  it('checks its JSON input as typed: empty is none, broken or oversized JSON is a problem', () => {
+    expect(jsonInputProblem('')).toBeNull();
+    expect(jsonInputProblem('{"title": "{{ trigger.data.entity.title }}"}')).toBeNull();
+    expect(jsonInputProblem('[1, 2')).toMatch(/^Not valid JSON/);
+    expect(jsonInputProblem("{'single': 1}")).toMatch(/^Not valid JSON/);
+    expect(jsonInputProblem(JSON.stringify('x'.repeat(pluginInputChars)))).toMatch(/^At most 65536 characters/);
   });
 });

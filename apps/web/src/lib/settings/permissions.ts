@@ -84,6 +84,11 @@ export function describePermission(permission: string): PermissionInfo {
       break;
     case 'notify':
       return info('Send you notifications');
+    case 'plugins':
+      // A rule's grant: the plugin then acts with the permissions it was given, not the rule's.
+      if (action === 'run' && resource && resource !== '*')
+        return info(`Start your plugin ${resource}, which acts with its own permissions`, 'Runs a plugin');
+      break;
   }
   return info(`Unrecognised permission: ${permission}`, 'Unknown');
 }

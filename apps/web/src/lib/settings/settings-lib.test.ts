@@ -101,6 +101,12 @@ describe('permissions in words', () => {
       summary: 'Read your contacts',
       sensitive: false,
     });
+    expect(describePermission('plugins:run:note-writer')).toEqual({
+      permission: 'plugins:run:note-writer',
+      summary: 'Start your plugin note-writer, which acts with its own permissions',
+      sensitive: true,
+      note: 'Runs a plugin',
+    });
     expect(describePermission('entities:write:*')).toMatchObject({
       summary: expect.stringMatching(/^Create and change everything in your graph/),
       note: 'Changes your data',

@@ -5,7 +5,7 @@ import { PageHeader } from '@/components/page-header';
 import { Problem } from '@/components/problem';
 import { RuleEditor } from '@/components/rules/rule-editor';
 import { load } from '@/lib/hub';
-import { getRule, listRuns, listVersions } from '@/lib/rules/api';
+import { getRule, listPluginChoices, listRuns, listVersions } from '@/lib/rules/api';
 import type { RuleDraft } from '@/lib/rules/draft';
 
 export const metadata: Metadata = { title: 'Rule' };
@@ -20,10 +20,11 @@ export default async function RulePage({
   const { id } = await params;
   const { created } = await searchParams;
   if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
-  const [rule, versions, runs] = await Promise.all([
+  const [rule, versions, runs, plugins] = await Promise.all([
     load(() => getRule(id)),
     load(() => listVersions(id)),
     load(() => listRuns(id)),
+    load(listPluginChoices),
   ]);
   if (!rule.ok) return <Problem message={rule.error} />;
   return (
@@ -50,6 +51,7 @@ export default async function RulePage({
         initial={rule.data.definition as RuleDraft}
         versions={versions.ok ? versions.data : []}
         runs={runs.ok ? runs.data.items : []}
+        plugins={plugins.ok ? plugins.data : null}
       />
     </>
   );

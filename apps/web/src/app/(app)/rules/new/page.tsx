@@ -4,7 +4,7 @@ import { PageHeader } from '@/components/page-header';
 import { Problem } from '@/components/problem';
 import { RuleEditor } from '@/components/rules/rule-editor';
 import { load } from '@/lib/hub';
-import { listTemplates } from '@/lib/rules/api';
+import { listPluginChoices, listTemplates } from '@/lib/rules/api';
 import type { RuleDraft } from '@/lib/rules/draft';
 
 export const metadata: Metadata = { title: 'New rule' };
@@ -19,7 +19,7 @@ const blank: RuleDraft = {
 
 export default async function NewRulePage({ searchParams }: { searchParams: Promise<{ template?: string }> }) {
   const { template: templateId } = await searchParams;
-  const templates = templateId ? await load(listTemplates) : null;
+  const [templates, plugins] = await Promise.all([templateId ? load(listTemplates) : null, load(listPluginChoices)]);
   if (templates && !templates.ok) return <Problem message={templates.error} />;
   const template = templates?.ok ? templates.data.find((t) => t.id === templateId) : undefined;
   return (
@@ -37,6 +37,7 @@ export default async function NewRulePage({ searchParams }: { searchParams: Prom
         rule={null}
         initial={(template?.definition as RuleDraft | undefined) ?? blank}
         fill={template?.fill ?? []}
+        plugins={plugins.ok ? plugins.data : null}
       />
     </>
   );
