@@ -3,13 +3,22 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ActivityWatchRelay } from './activitywatch.ts';
 import { ActivityWatchServer } from './activitywatch-server.ts';
+import { ClipboardCapture } from './clipboard.ts';
 import { loadCredentials } from './credentials.ts';
 import type { Logger } from './log.ts';
-import { createPrivacyFilter, privacySchema } from './privacy.ts';
+import { createClipboardGuard, createPrivacyFilter, privacySchema } from './privacy.ts';
 import { DiskQueue } from './queue.ts';
 import { serverPort, startStatusServer } from './status.ts';
 import { FocusTracker, IdleTracker } from './trackers.ts';
 import { Uploader } from './uploader.ts';
+import {
+  clipboardDisplayLimit,
+  clipboardTargets,
+  readClipboard,
+  watchClipboard,
+  xclipInstalled,
+  type ClipboardWatch,
+} from './x11-clipboard.ts';
 import { focusedWindow, idleMilliseconds, windowCaptureLimit, type DesktopEnv } from './x11.ts';
 
 export interface RunOptions {
@@ -30,6 +39,8 @@ export interface RunOptions {
   /** 0: any free port; null: no status page. */
   statusPort: number | null;
   minBackoffMs: number;
+  /** `--clipboard`: capture copied text (also `"clipboard": true` in config.json). */
+  clipboard: boolean;
 }
 
 const missing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
@@ -55,6 +66,19 @@ async function probe(options: RunOptions) {
   return { windowLimit: windowLimit as string | null, idleLimit };
 }
 
+/** Why clipboard capture cannot run here (it needs xclip to read, xprop to apply the privacy filters). */
+async function probeClipboard(env: DesktopEnv): Promise<string | null> {
+  const display = clipboardDisplayLimit(env);
+  if (display) return display;
+  if (!(await xclipInstalled(env))) return 'clipboard capture needs xclip (apt-get install xclip)';
+  const xprop = await focusedWindow(env).then(
+    () => null,
+    (error) =>
+      missing(error) ? 'clipboard capture needs xprop (apt-get install x11-utils) for the privacy filters' : null,
+  );
+  return xprop;
+}
+
 /**
  * `made-open-agent run`: samples, relays and uploads until SIGINT/SIGTERM, then closes the
  * open focus span, tries one last upload and exits. Whatever is not uploaded stays queued.
@@ -69,7 +93,21 @@ export async function runAgent(options: RunOptions): Promise<void> {
   const queue = DiskQueue.open(join(dir, 'queue.jsonl'));
   if (queue.skippedLines > 0)
     log.warn('skipped unreadable queue lines (an interrupted write)', { lines: queue.skippedLines });
-  const uploader = new Uploader(credentials, queue, log, { minBackoffMs: options.minBackoffMs });
+  let clipboardRefused: string | null = null;
+  const uploader = new Uploader(credentials, queue, log, {
+    minBackoffMs: options.minBackoffMs,
+    onResult: (event, status, reason) => {
+      if (event.type !== 'clipboard') return;
+      if (status === 'rejected' && reason?.includes('clipboard capture is off')) {
+        if (!clipboardRefused) {
+          log.warn("the hub refuses clipboard events: turn clipboard on for this device on the hub's Devices page");
+        }
+        clipboardRefused = `the hub refused the last clipboard event (${reason}): turn clipboard on for this device on the hub's Devices page`;
+      } else if (status === 'stored') {
+        clipboardRefused = null;
+      }
+    },
+  });
   const focus = new FocusTracker(options.maxSpanMs);
   const idle = new IdleTracker(options.idleThresholdMs);
   const relay = options.activityWatchUrl
@@ -97,6 +135,59 @@ export async function runAgent(options: RunOptions): Promise<void> {
   if (windowLimit) log.warn('focused window not sampled', { why: windowLimit });
   if (idleLimit && idleLimit !== windowLimit) log.warn('idle time not sampled', { why: idleLimit });
   let sampleError: string | null = null;
+
+  // Clipboard capture: off unless the user turned it on, and then only where it can run.
+  const clipboardOn = options.clipboard || privacy.clipboard;
+  let clipboardLimit = clipboardOn ? await probeClipboard(env) : null;
+  const clipboard = new ClipboardCapture(
+    { targets: () => clipboardTargets(env), read: (target, max) => readClipboard(env, target, max) },
+    () => focusedWindow(env),
+    createClipboardGuard(privacy),
+  );
+  let clipboardBusy = false;
+  let clipboardAgain = false;
+  const onCopy = async () => {
+    if (clipboardBusy) {
+      clipboardAgain = true; // read once more when this one is done: the newest copy counts
+      return;
+    }
+    clipboardBusy = true;
+    try {
+      do {
+        clipboardAgain = false;
+        const { outcome, why, event } = await clipboard.onCopy(Date.now());
+        if (event) queue.push([event]);
+        log.debug('clipboard copy', { outcome, ...(why ? { why } : {}) }); // never the text
+      } while (clipboardAgain);
+    } catch (error) {
+      log.error('clipboard capture failed', { error: (error as Error).message });
+    } finally {
+      clipboardBusy = false;
+    }
+  };
+  let clipboardWatch: ClipboardWatch | null = null;
+  if (clipboardOn && !clipboardLimit) {
+    clipboardWatch = await watchClipboard(
+      env,
+      () => void onCopy(),
+      (why) => {
+        clipboardLimit = `stopped watching the clipboard: ${why}`;
+        log.warn('clipboard capture stopped', { why });
+      },
+    ).catch((error: Error) => {
+      clipboardLimit = `cannot watch the clipboard: ${error.message}`;
+      return null;
+    });
+  }
+  if (!clipboardOn) {
+    log.info('clipboard capture is off (turn it on with --clipboard or "clipboard": true in config.json)');
+  } else if (clipboardLimit) {
+    log.warn(clipboardLimit.startsWith('clipboard capture') ? clipboardLimit : 'clipboard capture is not running', {
+      why: clipboardLimit,
+    });
+  } else {
+    log.info('clipboard capture is on: copied text (CLIPBOARD, not PRIMARY) is sent to the hub');
+  }
 
   const stop = new AbortController();
   const loop = async (everyMs: number, tick: () => Promise<void>) => {
@@ -145,6 +236,12 @@ export async function runAgent(options: RunOptions): Promise<void> {
             ? { url: options.activityWatchUrl, lastPollAt: relay.lastPollAt, lastError: relay.lastError }
             : null,
           activityWatchServer: awServerPort === null ? null : `http://127.0.0.1:${awServerPort}`,
+          clipboard: {
+            capture: clipboardOn ? (clipboardLimit ? 'unavailable' : 'on') : 'off',
+            ...(clipboardLimit ? { unavailable: clipboardLimit } : {}),
+            ...clipboard.status,
+            hub: clipboardRefused,
+          },
           privacy,
         }));
   log.info('agent running', {
@@ -153,6 +250,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
     queued: queue.length,
     statusPage: statusServer ? `http://127.0.0.1:${serverPort(statusServer)}/` : null,
     activityWatchServer: awServerPort === null ? null : `http://127.0.0.1:${awServerPort}`,
+    clipboard: clipboardOn ? (clipboardLimit ? 'unavailable' : 'on') : 'off',
   });
 
   const loops = [
@@ -174,6 +272,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
   });
   log.info('stopping');
   stop.abort();
+  clipboardWatch?.close();
   await Promise.all(loops);
   await awServer?.stop(); // forwards the events still open
   const last = focus.close(Date.now());
