@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeviceEvent } from '@made-open/shared/devices';
 import { ActivityWatchRelay } from './activitywatch.ts';
 import { ActivityWatchServer } from './activitywatch-server.ts';
 import { ClipboardCapture } from './clipboard.ts';
 import { loadCredentials } from './credentials.ts';
 import type { Logger } from './log.ts';
-import { createClipboardGuard, createPrivacyFilter, privacySchema } from './privacy.ts';
+import { createClipboardGuard, createPrivacyFilter, privacySchema, type PrivacySettings } from './privacy.ts';
 import { DiskQueue } from './queue.ts';
 import { serverPort, startStatusServer } from './status.ts';
 import { FocusTracker, IdleTracker } from './trackers.ts';
@@ -80,6 +81,91 @@ async function probeClipboard(env: DesktopEnv): Promise<string | null> {
 }
 
 /**
+ * Clipboard capture, off unless `on`: probes what it needs, says at start whether it runs,
+ * watches CLIPBOARD and queues what ClipboardCapture lets through, one copy at a time. Its
+ * status (never content) is for the status page; `onUploadResult` notices the hub refusing
+ * clipboard events for this device.
+ */
+async function startClipboardCapture(
+  on: boolean,
+  env: DesktopEnv,
+  privacy: PrivacySettings,
+  queue: DiskQueue,
+  log: Logger,
+) {
+  let limit = on ? await probeClipboard(env) : null;
+  let hubRefused: string | null = null;
+  const capture = new ClipboardCapture(
+    { targets: () => clipboardTargets(env), read: (target, max) => readClipboard(env, target, max) },
+    () => focusedWindow(env),
+    createClipboardGuard(privacy),
+  );
+  let busy = false;
+  let again = false;
+  const onCopy = async () => {
+    if (busy) {
+      again = true; // read once more when this one is done: the newest copy counts
+      return;
+    }
+    busy = true;
+    try {
+      do {
+        again = false;
+        const { outcome, why, event } = await capture.onCopy(Date.now());
+        if (event) queue.push([event]);
+        log.debug('clipboard copy', { outcome, ...(why ? { why } : {}) }); // never the text
+      } while (again);
+    } catch (error) {
+      log.error('clipboard capture failed', { error: (error as Error).message });
+    } finally {
+      busy = false;
+    }
+  };
+  let watch: ClipboardWatch | null = null;
+  if (on && !limit) {
+    watch = await watchClipboard(
+      env,
+      () => void onCopy(),
+      (why) => {
+        if (limit) return;
+        limit = `stopped watching the clipboard: ${why}`;
+        log.warn('clipboard capture stopped', { why });
+      },
+    ).catch((error: Error) => {
+      limit = `cannot watch the clipboard: ${error.message}`;
+      return null;
+    });
+  }
+  if (!on) {
+    log.info('clipboard capture is off (turn it on with --clipboard or "clipboard": true in config.json)');
+  } else if (limit) {
+    log.warn(limit.startsWith('clipboard capture') ? limit : 'clipboard capture is not running', { why: limit });
+  } else {
+    log.info('clipboard capture is on: copied text (CLIPBOARD, not PRIMARY) is sent to the hub');
+  }
+  return {
+    status: () => ({
+      capture: !on ? 'off' : limit ? 'unavailable' : 'on',
+      ...(limit ? { unavailable: limit } : {}),
+      ...capture.status,
+      hub: hubRefused,
+    }),
+    onUploadResult: (event: DeviceEvent, status: string, reason?: string) => {
+      if (event.type !== 'clipboard') return;
+      if (status === 'rejected' && reason?.includes('clipboard capture is off')) {
+        if (!hubRefused) {
+          log.warn("the hub refuses clipboard events: turn clipboard on for this device on the hub's Devices page");
+        }
+        hubRefused = `the hub refused the last clipboard event (${reason}): turn clipboard on for this device on the hub's Devices page`;
+      } else if (status === 'stored') {
+        hubRefused = null;
+      }
+    },
+    close: () => watch?.close(),
+  };
+}
+
+/**
  * `made-open-agent run`: samples, relays and uploads until SIGINT/SIGTERM, then closes the
  * open focus span, tries one last upload and exits. Whatever is not uploaded stays queued.
  */
@@ -93,20 +179,10 @@ export async function runAgent(options: RunOptions): Promise<void> {
   const queue = DiskQueue.open(join(dir, 'queue.jsonl'));
   if (queue.skippedLines > 0)
     log.warn('skipped unreadable queue lines (an interrupted write)', { lines: queue.skippedLines });
-  let clipboardRefused: string | null = null;
+  const clipboard = await startClipboardCapture(options.clipboard || privacy.clipboard, env, privacy, queue, log);
   const uploader = new Uploader(credentials, queue, log, {
     minBackoffMs: options.minBackoffMs,
-    onResult: (event, status, reason) => {
-      if (event.type !== 'clipboard') return;
-      if (status === 'rejected' && reason?.includes('clipboard capture is off')) {
-        if (!clipboardRefused) {
-          log.warn("the hub refuses clipboard events: turn clipboard on for this device on the hub's Devices page");
-        }
-        clipboardRefused = `the hub refused the last clipboard event (${reason}): turn clipboard on for this device on the hub's Devices page`;
-      } else if (status === 'stored') {
-        clipboardRefused = null;
-      }
-    },
+    onResult: clipboard.onUploadResult,
   });
   const focus = new FocusTracker(options.maxSpanMs);
   const idle = new IdleTracker(options.idleThresholdMs);
@@ -135,59 +211,6 @@ export async function runAgent(options: RunOptions): Promise<void> {
   if (windowLimit) log.warn('focused window not sampled', { why: windowLimit });
   if (idleLimit && idleLimit !== windowLimit) log.warn('idle time not sampled', { why: idleLimit });
   let sampleError: string | null = null;
-
-  // Clipboard capture: off unless the user turned it on, and then only where it can run.
-  const clipboardOn = options.clipboard || privacy.clipboard;
-  let clipboardLimit = clipboardOn ? await probeClipboard(env) : null;
-  const clipboard = new ClipboardCapture(
-    { targets: () => clipboardTargets(env), read: (target, max) => readClipboard(env, target, max) },
-    () => focusedWindow(env),
-    createClipboardGuard(privacy),
-  );
-  let clipboardBusy = false;
-  let clipboardAgain = false;
-  const onCopy = async () => {
-    if (clipboardBusy) {
-      clipboardAgain = true; // read once more when this one is done: the newest copy counts
-      return;
-    }
-    clipboardBusy = true;
-    try {
-      do {
-        clipboardAgain = false;
-        const { outcome, why, event } = await clipboard.onCopy(Date.now());
-        if (event) queue.push([event]);
-        log.debug('clipboard copy', { outcome, ...(why ? { why } : {}) }); // never the text
-      } while (clipboardAgain);
-    } catch (error) {
-      log.error('clipboard capture failed', { error: (error as Error).message });
-    } finally {
-      clipboardBusy = false;
-    }
-  };
-  let clipboardWatch: ClipboardWatch | null = null;
-  if (clipboardOn && !clipboardLimit) {
-    clipboardWatch = await watchClipboard(
-      env,
-      () => void onCopy(),
-      (why) => {
-        clipboardLimit = `stopped watching the clipboard: ${why}`;
-        log.warn('clipboard capture stopped', { why });
-      },
-    ).catch((error: Error) => {
-      clipboardLimit = `cannot watch the clipboard: ${error.message}`;
-      return null;
-    });
-  }
-  if (!clipboardOn) {
-    log.info('clipboard capture is off (turn it on with --clipboard or "clipboard": true in config.json)');
-  } else if (clipboardLimit) {
-    log.warn(clipboardLimit.startsWith('clipboard capture') ? clipboardLimit : 'clipboard capture is not running', {
-      why: clipboardLimit,
-    });
-  } else {
-    log.info('clipboard capture is on: copied text (CLIPBOARD, not PRIMARY) is sent to the hub');
-  }
 
   const stop = new AbortController();
   const loop = async (everyMs: number, tick: () => Promise<void>) => {
@@ -236,12 +259,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
             ? { url: options.activityWatchUrl, lastPollAt: relay.lastPollAt, lastError: relay.lastError }
             : null,
           activityWatchServer: awServerPort === null ? null : `http://127.0.0.1:${awServerPort}`,
-          clipboard: {
-            capture: clipboardOn ? (clipboardLimit ? 'unavailable' : 'on') : 'off',
-            ...(clipboardLimit ? { unavailable: clipboardLimit } : {}),
-            ...clipboard.status,
-            hub: clipboardRefused,
-          },
+          clipboard: clipboard.status(),
           privacy,
         }));
   log.info('agent running', {
@@ -250,7 +268,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
     queued: queue.length,
     statusPage: statusServer ? `http://127.0.0.1:${serverPort(statusServer)}/` : null,
     activityWatchServer: awServerPort === null ? null : `http://127.0.0.1:${awServerPort}`,
-    clipboard: clipboardOn ? (clipboardLimit ? 'unavailable' : 'on') : 'off',
+    clipboard: clipboard.status().capture,
   });
 
   const loops = [
@@ -272,7 +290,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
   });
   log.info('stopping');
   stop.abort();
-  clipboardWatch?.close();
+  clipboard.close();
   await Promise.all(loops);
   await awServer?.stop(); // forwards the events still open
   const last = focus.close(Date.now());

@@ -116,6 +116,27 @@ describe.skipIf(!runX)(`clipboard capture on an X11 display (hub on ${kind})`, (
     });
 
   it('is off unless turned on, says so at start, and sends copies once the hub allows them', async () => {
+    // On, but the device was made without clipboard on the hub: the hub refuses, and the status page says what to do.
+    const first = await run(['--clipboard']);
+    agent = first.started;
+    statusUrl = first.url;
+    expect(first.started.output()).toContain('clipboard capture is on');
+    expect(await clipboardStatus()).toMatchObject({ capture: 'on', copies: 0, lastCaptureAt: null });
+    await copyText(`before opt-in ${tag}`);
+    const refused = await waitUntil('the hub refusing clipboard', async () => (await clipboardStatus()).hub);
+    expect(refused).toContain("turn clipboard on for this device on the hub's Devices page");
+    everything.push(first.started.output());
+    expect(await first.started.stop()).toBe(0);
+    const patched = await hub.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/devices/${deviceId}`,
+      headers: bearer(alice),
+      payload: { clipboard: true },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+
+    // Off by default: now that the hub would store it, a copy made while the agent runs without
+    // --clipboard never arrives (checked at the end, after later copies did).
     const off = await run([]);
     agent = off.started;
     statusUrl = off.url;
@@ -128,21 +149,6 @@ describe.skipIf(!runX)(`clipboard capture on an X11 display (hub on ${kind})`, (
     const on = await run(['--clipboard']);
     agent = on.started;
     statusUrl = on.url;
-    expect(on.started.output()).toContain('clipboard capture is on');
-    expect(await clipboardStatus()).toMatchObject({ capture: 'on', copies: 0, lastCaptureAt: null });
-
-    // The device was made without clipboard: the hub refuses, and the status page says what to do.
-    await copyText(`before opt-in ${tag}`);
-    const refused = await waitUntil('the hub refusing clipboard', async () => (await clipboardStatus()).hub);
-    expect(refused).toContain("turn clipboard on for this device on the hub's Devices page");
-
-    const patched = await hub.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/devices/${deviceId}`,
-      headers: bearer(alice),
-      payload: { clipboard: true },
-    });
-    expect(patched.statusCode, patched.body).toBe(200);
     const hello = `Hello from the clipboard ${tag} — ünïcødé`;
     await copyText(hello);
     await waitStored(hello);
@@ -156,12 +162,14 @@ describe.skipIf(!runX)(`clipboard capture on an X11 display (hub on ${kind})`, (
     expect(texts[0]).toBe(hello);
     expect(Buffer.byteLength(texts[1]!)).toBe(4096);
     expect(long.startsWith(texts[1]!)).toBe(true);
-    expect(status).toMatchObject({ capture: 'on', copies: 4, sent: 3, skipped: { duplicate: 1 }, hub: null });
+    expect(status).toMatchObject({ capture: 'on', copies: 3, sent: 2, skipped: { duplicate: 1 }, hub: null });
     expect(Date.parse(status.lastCaptureAt!)).toBeGreaterThan(0);
     // Never the content on the status page or in the log.
     const page = await (await fetch(statusUrl)).text();
     const json = JSON.stringify(await (await fetch(`${statusUrl}status`)).json());
-    for (const text of [hello, `before opt-in ${tag}`]) expect(page + json + agent.output()).not.toContain(text);
+    for (const text of [hello, `before opt-in ${tag}`]) {
+      expect(page + json + everything.join('') + agent.output()).not.toContain(text);
+    }
     expect(JSON.stringify(texts)).not.toContain('copied while off');
   });
 
