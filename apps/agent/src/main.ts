@@ -22,6 +22,8 @@ run options:
   --activitywatch-seconds <n>  how often to read it (60)
   --activitywatch-settle-seconds <n>  wait this long after an event's end before relaying it (120)
   --serve-activitywatch <port> be the ActivityWatch server aw-watcher-window/afk post to (5600 is theirs)
+  --clipboard                capture copied text (off unless given, or "clipboard": true in config.json;
+                             the hub stores it only for a device with clipboard turned on)
   --retry-seconds <n>        first retry delay after a failed upload, doubling up to 5 min (1)
   --status-port <n>          local status page on 127.0.0.1 (5610; 0 = any free port, off = none)
 
@@ -47,6 +49,7 @@ const { values, positionals } = parseArgs({
     'activitywatch-seconds': { type: 'string', default: '60' },
     'activitywatch-settle-seconds': { type: 'string', default: '120' },
     'serve-activitywatch': { type: 'string' },
+    clipboard: { type: 'boolean', default: false },
     'retry-seconds': { type: 'string', default: '1' },
     'status-port': { type: 'string', default: '5610' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -99,6 +102,7 @@ try {
       serveActivityWatchPort: port('serve-activitywatch'),
       statusPort: Number.isInteger(statusPort) && statusPort >= 0 ? statusPort : null,
       minBackoffMs: seconds('retry-seconds'),
+      clipboard: values.clipboard,
     });
   } else {
     fail(`unknown command ${command}\n\n${usage}`);

@@ -7,6 +7,8 @@ export const privacySchema = z.object({
   excludeTitlePatterns: z.array(z.string()).default([]),
   /** Private/incognito browser windows: their titles are never sent. On by default. */
   hidePrivateWindows: z.boolean().default(true),
+  /** Clipboard capture (also `run --clipboard`). Off unless the user turns it on. */
+  clipboard: z.boolean().default(false),
 });
 export type PrivacySettings = z.infer<typeof privacySchema>;
 
@@ -32,5 +34,24 @@ export function createPrivacyFilter(settings: PrivacySettings) {
     if (settings.hidePrivateWindows && privateWindow.test(title)) return { app: window.app, title: null };
     if (patterns.some((p) => p.test(title))) return { app: window.app, title: null };
     return window;
+  };
+}
+
+/**
+ * For clipboard capture: why a copy made while this window has focus must not be sent (an
+ * excluded app, a title matching a pattern, a private browser window), or null when it may.
+ * Stricter than the window filter, which still reports such a window without its title.
+ */
+export function createClipboardGuard(settings: PrivacySettings) {
+  const apps = new Set(settings.excludeApps.map((a) => a.toLowerCase()));
+  const patterns = settings.excludeTitlePatterns.map((p) => new RegExp(p, 'i'));
+  return (window: Window | null): string | null => {
+    if (!window) return null;
+    if (apps.has(window.app.toLowerCase())) return 'excluded app';
+    const title = window.title;
+    if (title === null) return null;
+    if (settings.hidePrivateWindows && privateWindow.test(title)) return 'private window';
+    if (patterns.some((p) => p.test(title))) return 'excluded title';
+    return null;
   };
 }

@@ -1,4 +1,9 @@
-import { deviceEventBatchResultSchema, maxDeviceBatchBytes, maxDeviceEventsPerBatch } from '@made-open/shared/devices';
+import {
+  deviceEventBatchResultSchema,
+  maxDeviceBatchBytes,
+  maxDeviceEventsPerBatch,
+  type DeviceEvent,
+} from '@made-open/shared/devices';
 import type { Credentials } from './credentials.ts';
 import type { Logger } from './log.ts';
 import type { DiskQueue } from './queue.ts';
@@ -9,6 +14,8 @@ export interface UploaderOptions {
   maxBackoffMs?: number;
   fetchImpl?: typeof fetch;
   now?: () => number;
+  /** Told the hub's answer for each event it answered for (e.g. clipboard events it refuses). */
+  onResult?: (event: DeviceEvent, status: 'stored' | 'duplicate' | 'rejected', reason?: string) => void;
 }
 
 export interface UploaderState {
@@ -48,6 +55,7 @@ export class Uploader {
   private readonly maxBackoffMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
+  private readonly onResult: NonNullable<UploaderOptions['onResult']>;
   private nextAttempt = 0;
 
   constructor(
@@ -61,6 +69,7 @@ export class Uploader {
     this.maxBackoffMs = options.maxBackoffMs ?? 5 * 60_000;
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.now = options.now ?? Date.now;
+    this.onResult = options.onResult ?? (() => undefined);
   }
 
   /** Whether a flush now would send anything (not refused, not backing off, something queued). */
@@ -97,6 +106,8 @@ export class Uploader {
       const result = deviceEventBatchResultSchema.parse(await response.json());
       for (const r of result.results) {
         if (r.status === 'rejected') this.log.warn('the hub rejected an event', { id: r.id, reason: r.reason });
+        const event = batch[r.index];
+        if (event) this.onResult(event, r.status, r.reason);
       }
       this.queue.remove(batch.map((event) => event.id));
       Object.assign(this.state, {

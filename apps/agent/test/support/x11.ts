@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 
 /**
  * The X tests drive a real X server (Xvfb) with a real window manager (openbox) and real X
- * clients (xmessage from x11-utils). The agent needs xprop (x11-utils) and xprintidle; the
- * tests also use xdotool to move the pointer. Like apps/web/e2e/run.mjs with Chromium, what is
+ * clients (xmessage from x11-utils). The agent needs xprop (x11-utils), xprintidle and, for
+ * the clipboard, xclip; the tests also use xdotool to move the pointer and xclip to copy. Like apps/web/e2e/run.mjs with Chromium, what is
  * missing is installed with apt when we are root; otherwise the message says how.
  */
 export const xPackages = {
@@ -14,6 +14,7 @@ export const xPackages = {
   xmessage: 'x11-utils',
   xprintidle: 'xprintidle',
   xdotool: 'xdotool',
+  xclip: 'xclip',
 };
 
 const which = (binary: string) => spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
