@@ -8,6 +8,8 @@ import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { GraphService, Ingest, RemoveExternal } from '../graph/index.ts';
 import { defineJob, type JobsModule } from '../jobs/index.ts';
+import type { PluginsService } from '../plugins/index.ts';
+import type { RulesService } from '../rules/index.ts';
 import type { StorageService } from '../storage/index.ts';
 import { createExports, type Exports } from './portability.exports.ts';
 import { createFileStore } from './portability.files.ts';
@@ -32,7 +34,14 @@ export interface PortabilityModuleDeps {
   /** Merge on import, and the merges' undo with the import's. */
   merges: Pick<GraphService, 'mergePersons' | 'undoMerge'>;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
-  storage: Pick<StorageService, 'createBucket' | 'upload' | 'download'>;
+  storage: Pick<
+    StorageService,
+    'createBucket' | 'upload' | 'download' | 'restoreBucket' | 'restoreObject' | 'dropRestoredBlobs'
+  >;
+  /** Restore: rules come back disabled with their versions, through the rules service. */
+  rules: Pick<RulesService, 'restore'>;
+  /** Restore: plugins come back waiting for consent, through the plugins service. */
+  plugins: Pick<PluginsService, 'restore'>;
   defaultRegionOf?: (tx: Sql, userId: string) => Promise<CountryCode | undefined>;
   /** Largest import file (default 2 GiB). */
   maxUploadBytes?: number;
@@ -144,6 +153,11 @@ export function createPortabilityModule(deps: PortabilityModuleDeps): Portabilit
     imports,
     exports,
     takeouts,
-    routes: portabilityRoutes({ imports, exports, takeouts, db: deps.db, restoreLimits }),
+    routes: portabilityRoutes({
+      imports,
+      exports,
+      takeouts,
+      restore: { db: deps.db, limits: restoreLimits, rules: deps.rules, plugins: deps.plugins, storage: deps.storage },
+    }),
   };
 }

@@ -9,9 +9,8 @@ import { errorResponses } from '../graph/graph.schemas.ts';
 import { csvFields } from './formats/index.ts';
 import type { Exports } from './portability.exports.ts';
 import type { Imports } from './portability.imports.ts';
-import { restoreTakeout, type RestoreLimits } from './portability.restore.ts';
+import { restoreTakeout, type RestoreDeps } from './portability.restore.ts';
 import type { Takeouts } from './portability.takeout.ts';
-import type { Database } from '../../platform/db/index.ts';
 import { importKinds, kindOf } from './portability.records.ts';
 import { duplicatesChoices } from './portability.repository.ts';
 
@@ -86,12 +85,51 @@ export const takeoutSchema = z.object({
   downloadedAt: z.string().nullable(),
 });
 
+export const restoreReportSchema = z.object({
+  counts: z.object({
+    entities: z.number(),
+    links: z.number(),
+    identifiers: z.number(),
+    rules: z.number(),
+    ruleVersions: z.number(),
+    plugins: z.number(),
+    pluginStorageKeys: z.number(),
+    buckets: z.number(),
+    files: z.number(),
+    references: z.number(),
+  }),
+  rules: z.array(
+    z.object({
+      id: z.string(),
+      previousId: z.string(),
+      name: z.string(),
+      versions: z.number(),
+      enabled: z.literal(false),
+      webhook: z.boolean(),
+      permissions: z.array(z.string()),
+      previouslyGranted: z.array(z.string()),
+    }),
+  ),
+  plugins: z.array(
+    z.object({
+      pluginId: z.string(),
+      version: z.string(),
+      status: z.literal('pending_consent'),
+      config: z.array(z.string()),
+      storageKeys: z.number(),
+      previouslyGranted: z.array(z.string()),
+      credentials: z.array(z.string()),
+    }),
+  ),
+  buckets: z.array(z.object({ from: z.string(), to: z.string() })),
+  notRestored: z.array(z.object({ kind: z.string(), name: z.string(), reason: z.string() })),
+});
+
 export function portabilityRoutes(deps: {
   imports: Imports;
   exports: Exports;
   takeouts: Takeouts;
-  db: Database;
-  restoreLimits: RestoreLimits;
+  restore: RestoreDeps;
 }) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
@@ -127,17 +165,14 @@ export function portabilityRoutes(deps: {
         {
           schema: {
             tags,
-            summary: "Restore a takeout's graph (tar.gz, raw body) into this account, which must have none yet",
-            response: {
-              200: z.object({ entities: z.number(), links: z.number(), identifiers: z.number() }),
-              ...errorResponses,
-            },
+            summary:
+              'Restore a takeout (tar.gz, raw body) into this account, which must have no graph yet: graph, rules (disabled), plugins (waiting for consent), files',
+            response: { 200: restoreReportSchema, ...errorResponses },
           },
         },
         async (request) => {
           const user = await requireUser(request);
-          const counts = await restoreTakeout(deps.db, user, request.raw, deps.restoreLimits);
-          return { entities: counts.entities!, links: counts.links!, identifiers: counts.identifiers! };
+          return restoreTakeout(deps.restore, user, request.raw);
         },
       );
     });

@@ -185,15 +185,39 @@ describe.each(testDatabaseKinds())('takeout on %s', (kind) => {
     expect(restored.statusCode, restored.body).toBe(200);
     const before = await graphOf(source, alice.id);
     const after = await graphOf(target, fresh.id);
-    expect(restored.json()).toEqual({
+    expect(restored.json().counts).toMatchObject({
       entities: before.entities.length,
       links: before.links.length,
       identifiers: before.identifiers.length,
+      files: 1,
     });
     expect(before.entities.length).toBeGreaterThan(6);
     expect(before.entities.some((e) => e.merged_into_id !== null)).toBe(true);
     expect(after.entities).toHaveLength(before.entities.length);
-    before.entities.forEach((entity, i) => expect(after.entities[i]).toEqual(entity));
+    // The same, but for the stored photo's references: the new account's bucket, and the
+    // file entity naming the new storage object.
+    const objectOf = async (hub: TestHub, ownerId: string) =>
+      new Map(
+        (
+          await hub.db.asSystem((tx) =>
+            tx.query<{ entity_id: string; id: string }>(
+              `SELECT entity_id, id FROM made_open.storage_objects WHERE owner_id = $1`,
+              [ownerId],
+            ),
+          )
+        ).rows.map((r) => [r.entity_id, r.id]),
+      );
+    const newObjects = await objectOf(target, fresh.id);
+    const moved = (properties: unknown) =>
+      JSON.parse(JSON.stringify(properties).replaceAll(`contact-photos-${alice.id}`, `contact-photos-${fresh.id}`));
+    before.entities.forEach((entity, i) =>
+      expect(after.entities[i]).toEqual({
+        ...entity,
+        properties: moved(entity.properties),
+        external_id: entity.source === 'storage' ? newObjects.get(entity.id as string) : entity.external_id,
+      }),
+    );
+    expect(before.entities.filter((e) => e.source === 'storage')).toHaveLength(1);
     expect(after.links).toEqual(before.links);
     expect(after.identifiers).toEqual(before.identifiers);
     // The restored graph reads through the API like any other.
