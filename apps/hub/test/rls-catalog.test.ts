@@ -42,6 +42,7 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
         'made_open.realtime_channel_grants',
         'made_open.device_app_usage_days',
         'made_open.device_app_usage_state',
+        'made_open.portability_restores',
       ]),
     );
   });

@@ -16,6 +16,7 @@ import { createFileStore } from './portability.files.ts';
 import { createImports, type Imports } from './portability.imports.ts';
 import { portabilityRoutes } from './portability.routes.ts';
 import type { RestoreLimits } from './portability.restore.ts';
+import { createRestores, type Restores } from './portability.restores.ts';
 import { createTakeouts, type Takeouts } from './portability.takeout.ts';
 
 export * from './formats/index.ts';
@@ -53,6 +54,7 @@ export interface PortabilityModule extends HubModule {
   imports: Imports;
   exports: Exports;
   takeouts: Takeouts;
+  restores: Restores;
 }
 
 const photoTypes: Record<string, string> = {
@@ -148,16 +150,31 @@ export function createPortabilityModule(deps: PortabilityModuleDeps): Portabilit
     maxEntries: 1_000_000,
     ...deps.restoreLimits,
   };
+  const restoreJob = defineJob({
+    name: 'portability.restore',
+    priority: 'interactive',
+    payload: z.object({ restoreId: z.string().uuid(), ownerId: z.string().uuid() }),
+    retry: { limit: 1, backoff: { type: 'fixed', delaySeconds: 30 } },
+    expireInSeconds: 6 * 3600,
+    handler: async (payload) => restores.run(payload.restoreId, payload.ownerId),
+  });
+  deps.jobs.register(restoreJob);
+  const restores: Restores = createRestores({
+    restore: { db: deps.db, limits: restoreLimits, rules: deps.rules, plugins: deps.plugins, storage: deps.storage },
+    files,
+    logger: deps.logger,
+    // An archive is compressed: it is never larger than what it may unpack to.
+    maxUploadBytes: restoreLimits.maxUnpackedBytes,
+    enqueue: async (tx, payload) => {
+      await deps.jobs.enqueue(tx, restoreJob, payload);
+    },
+  });
   return {
     name: 'portability',
     imports,
     exports,
     takeouts,
-    routes: portabilityRoutes({
-      imports,
-      exports,
-      takeouts,
-      restore: { db: deps.db, limits: restoreLimits, rules: deps.rules, plugins: deps.plugins, storage: deps.storage },
-    }),
+    restores,
+    routes: portabilityRoutes({ imports, exports, takeouts, restores }),
   };
 }

@@ -5,6 +5,7 @@ import { pack as tarPack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { restoreAndWait } from '../../../test/restores.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { pluginStorage } from '../plugins/index.ts';
 import { restoredBucketId, rewriteStorageReferences } from './portability.restore.ts';
@@ -203,8 +204,14 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
   }, 180_000);
 
   it('restores them into a fresh user on another hub: rules disabled with their versions, plugin waiting for consent, photo readable', async () => {
-    const restored = await upload(target, fresh, '/api/v1/takeouts/restore', archive);
+    const restored = await restoreAndWait(target, fresh, archive);
     expect(restored.statusCode, restored.body).toBe(200);
+    // One background job, its progress in archive bytes, the report kept on it.
+    expect(restored.row).toMatchObject({
+      status: 'restored',
+      progress: { done: archive.length, total: archive.length },
+      error: null,
+    });
     const report = restored.json();
     const before = await rowsOf(source, alice.id);
     expect(report.counts).toEqual({
@@ -344,6 +351,7 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
 
     // Another user of the target hub sees none of it.
     const eve = await signUpUser(target);
+    expect((await api(target, eve, 'GET', `/api/v1/takeouts/restore/${restored.row!.id}`)).statusCode).toBe(404);
     expect((await api(target, eve, 'GET', '/api/v1/rules')).json().items).toEqual([]);
     expect((await api(target, eve, 'GET', `/api/v1/rules/${rule.id}`)).statusCode).toBe(404);
     expect((await api(target, eve, 'GET', '/api/v1/plugins/counter-keeper')).statusCode).toBe(404);
@@ -427,10 +435,9 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
 
     // A file larger than its bucket allows (after a good one was written): 413, and the good one's bytes go too.
     const user = await signUpUser(target);
-    const big = await upload(
+    const big = await restoreAndWait(
       target,
       user,
-      '/api/v1/takeouts/restore',
       await tarGz([
         ...head(
           '0190a4c2-0000-7000-8000-0000000000e1',
@@ -459,10 +466,9 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
       `/files/${bucket}/ok.jpg`,
       `files/${bucket}/unlisted.jpg`,
     ]) {
-      const refused = await upload(
+      const refused = await restoreAndWait(
         target,
         user,
-        '/api/v1/takeouts/restore',
         await tarGz([
           ...head('0190a4c2-0000-7000-8000-0000000000e2', object('ok.jpg', jpeg.length)),
           [`files/${bucket}/ok.jpg`, jpeg],
@@ -476,10 +482,9 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
     expect(blobCount(target)).toBe(blobsBefore);
 
     // The same archive without the hostile entry restores, the bucket renamed for this account.
-    const fine = await upload(
+    const fine = await restoreAndWait(
       target,
       user,
-      '/api/v1/takeouts/restore',
       await tarGz([
         ...head('0190a4c2-0000-7000-8000-0000000000e3', object('ok.jpg', jpeg.length)),
         [`files/${bucket}/ok.jpg`, jpeg],

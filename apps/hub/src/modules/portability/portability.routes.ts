@@ -9,7 +9,7 @@ import { errorResponses } from '../graph/graph.schemas.ts';
 import { csvFields } from './formats/index.ts';
 import type { Exports } from './portability.exports.ts';
 import type { Imports } from './portability.imports.ts';
-import { restoreTakeout, type RestoreDeps } from './portability.restore.ts';
+import type { Restores } from './portability.restores.ts';
 import type { Takeouts } from './portability.takeout.ts';
 import { importKinds, kindOf } from './portability.records.ts';
 import { duplicatesChoices } from './portability.repository.ts';
@@ -125,11 +125,21 @@ export const restoreReportSchema = z.object({
   notRestored: z.array(z.object({ kind: z.string(), name: z.string(), reason: z.string() })),
 });
 
+export const restoreSchema = z.object({
+  id: z.string(),
+  status: z.enum(['queued', 'running', 'restored', 'failed']),
+  progress: z.object({ done: z.number(), total: z.number() }),
+  report: restoreReportSchema.nullable(),
+  error: z.object({ status: z.number(), code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
 export function portabilityRoutes(deps: {
   imports: Imports;
   exports: Exports;
   takeouts: Takeouts;
-  restore: RestoreDeps;
+  restores: Restores;
 }) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
@@ -166,13 +176,13 @@ export function portabilityRoutes(deps: {
           schema: {
             tags,
             summary:
-              'Restore a takeout (tar.gz, raw body) into this account, which must have no graph yet: graph, rules (disabled), plugins (waiting for consent), files',
-            response: { 200: restoreReportSchema, ...errorResponses },
+              'Restore a takeout (tar.gz, raw body) into this account, which must have no graph yet, as a background job (202; poll its progress and report): graph, rules (disabled), plugins (waiting for consent), files',
+            response: { 202: restoreSchema, ...errorResponses },
           },
         },
-        async (request) => {
+        async (request, reply) => {
           const user = await requireUser(request);
-          return restoreTakeout(deps.restore, user, request.raw);
+          return reply.code(202).send((await deps.restores.upload(user, request.raw)) as z.infer<typeof restoreSchema>);
         },
       );
     });
@@ -289,6 +299,22 @@ export function portabilityRoutes(deps: {
       async (request) => {
         const user = await requireUser(request);
         return { items: (await deps.takeouts.list(user)) as z.infer<typeof takeoutSchema>[] };
+      },
+    );
+    r.get(
+      '/api/v1/takeouts/restore/:id',
+      {
+        schema: {
+          tags,
+          summary:
+            'A restore: status, progress (archive bytes read), and its report (what came back, what did not and why) or why it was refused',
+          params: idParams,
+          response: { 200: restoreSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const user = await requireUser(request);
+        return (await deps.restores.get(user, request.params.id)) as z.infer<typeof restoreSchema>;
       },
     );
     r.get(
