@@ -404,8 +404,19 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
         user_metadata: null,
         entity_id: null,
       }) + '\n';
+    // A good rule, and one with an action this hub does not have (reported, not restored).
+    const broken = {
+      ...ruleDefinition('broken'),
+      steps: [{ id: 'x', type: 'action', action: 'nowhere.nothing', with: {} }],
+    };
     const rules = [
-      ['rules/rules.jsonl', JSON.stringify({ id: '0190a4c2-0000-7000-8000-0000000000f1' }) + '\n'],
+      [
+        'rules/rules.jsonl',
+        JSON.stringify({ id: '0190a4c2-0000-7000-8000-0000000000f1' }) +
+          '\n' +
+          JSON.stringify({ id: '0190a4c2-0000-7000-8000-0000000000f2' }) +
+          '\n',
+      ],
       [
         'rules/rule_versions.jsonl',
         JSON.stringify({
@@ -413,7 +424,15 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
           version: 1,
           definition: ruleDefinition('hostile'),
           note: '',
-        }) + '\n',
+        }) +
+          '\n' +
+          JSON.stringify({ rule_id: '0190a4c2-0000-7000-8000-0000000000f2', version: 1, definition: broken }) +
+          '\n',
+      ],
+      // A plugin whose manifest this hub refuses: reported, not restored.
+      [
+        'plugins/installations.jsonl',
+        JSON.stringify({ plugin_id: 'bad-plugin', manifest: { id: 'bad-plugin' }, bundle: 'x', config: {} }) + '\n',
       ],
     ] as [string, string][];
     const head = (id: string, objects: string): [string, string][] => [
@@ -493,6 +512,13 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
     expect(fine.statusCode, fine.body).toBe(200);
     expect(fine.json().counts).toMatchObject({ entities: 1, rules: 1, ruleVersions: 1, files: 1, buckets: 1 });
     expect(fine.json().buckets).toEqual([{ from: bucket, to: `contact-photos-${user.id}` }]);
+    expect(fine.json().counts).toMatchObject({ plugins: 0 });
+    expect(fine.json().notRestored).toEqual(
+      expect.arrayContaining([
+        { kind: 'rule', name: 'broken', reason: expect.stringContaining('not valid') },
+        { kind: 'plugin', name: 'bad-plugin', reason: expect.stringContaining('manifest is not valid') },
+      ]),
+    );
     expect(blobCount(target)).toBe(blobsBefore + 1);
   }, 120_000);
 });
