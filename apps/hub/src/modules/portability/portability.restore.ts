@@ -505,9 +505,10 @@ export async function restoreTakeout(
           [JSON.stringify(merges.slice(i, i + batch))],
         );
       }
-      if (held.objects.size > 0 && !bucketMap) bucketMap = await restoreBuckets();
-      for (const [path] of held.objects)
-        if (!paths.has(path) && bucketMap!.get(held.objects.get(path)!.bucket_id))
+      // Buckets without an object list (empty ones) are made too.
+      if (!bucketMap && (held.buckets.length > 0 || held.objects.size > 0)) bucketMap = await restoreBuckets();
+      for (const [path, object] of held.objects)
+        if (!paths.has(path) && bucketMap?.get(object.bucket_id))
           report.notRestored.push({ kind: 'file', name: path, reason: 'listed, but its bytes are not in the archive' });
       report.counts.references = await rewriteReferences(tx, paths, fileObjects, [
         ...new Set([...held.objects.values()].map((o) => o.bucket_id)),
