@@ -352,6 +352,8 @@ export async function composeHub(
     merges: graph.service,
     jobs,
     storage: storage.service,
+    rules: rules.service,
+    plugins: plugins.service,
     defaultRegionOf: auth.settings.defaultRegionOf,
   });
   const modules: HubModule[] = [

@@ -43,6 +43,7 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
         'made_open.device_app_usage_days',
         'made_open.device_app_usage_state',
         'made_open.calendar_starting_sent',
+        'made_open.portability_restores',
       ]),
     );
   });

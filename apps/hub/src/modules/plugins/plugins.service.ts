@@ -10,7 +10,7 @@ import {
   type NewEvent,
 } from '@made-open/shared';
 import { uuidv7 } from 'uuidv7';
-import type { Database, RequestClaims } from '../../platform/db/index.ts';
+import type { Database, RequestClaims, Sql } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -19,9 +19,9 @@ import type { EventOutbox } from '../events/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import { publicFieldsOf, providerRegistry } from '@made-open/shared/providers';
 import type { WalletService } from '../wallet/index.ts';
-import type { ActionsService, CredentialBinding } from '../actions/index.ts';
+import { actionLimits, type ActionsService, type CredentialBinding } from '../actions/index.ts';
 import { createHostDispatch } from './plugins.host.ts';
-import type { PluginPackage } from './plugins.package.ts';
+import { validatePackage, type PluginPackage } from './plugins.package.ts';
 import type { InstallationRow, PluginsRepository } from './plugins.repository.ts';
 import type { RuntimePool } from './plugins.runtime.ts';
 import { parseCron } from './runtime/cron.ts';
@@ -399,6 +399,68 @@ export function createPluginsService(deps: PluginsServiceDeps) {
       policy.invalidate(caller.id, asPlugin(pluginId));
       changed(caller.id, pluginId);
       return view(row);
+    },
+
+    /**
+     * Takeout restore (modules/portability), in the caller's transaction: the archived
+     * manifest and bundle installed again (validated as any package), waiting for consent
+     * whatever it asks (nothing is granted), with the config values the manifest still
+     * declares (of the declared type) and no credential bindings (credentials are not in a
+     * takeout); then its key-value storage. A ValidationError or ConflictError
+     * (`plugin_installed`) is raised before anything is written.
+     */
+    async restore(
+      tx: Sql,
+      caller: Caller,
+      input: {
+        manifest: unknown;
+        bundle: string;
+        config: Record<string, unknown>;
+        storage: readonly { key: string; value: unknown }[];
+      },
+    ) {
+      const pkg = validatePackage(input.manifest, input.bundle);
+      if (input.storage.length > actionLimits.storageKeys)
+        throw new ValidationError(`A plugin may store at most ${actionLimits.storageKeys} keys.`);
+      const storage = input.storage.map((entry) => {
+        const text = JSON.stringify(entry.value ?? null);
+        if (entry.key.length < 1 || entry.key.length > 200 || text.length > actionLimits.storageValueChars)
+          throw new ValidationError(`Storage key "${entry.key.slice(0, 200)}" or its value is too long.`);
+        return { key: entry.key, text };
+      });
+      const { manifest } = pkg;
+      if (await repo.get(tx, caller.id, manifest.id))
+        throw new ConflictError(`${manifest.id} is installed already.`, 'plugin_installed');
+      const config: Record<string, string | number | boolean> = {};
+      const dropped: string[] = [];
+      for (const [name, value] of Object.entries(input.config)) {
+        const field = manifest.config[name];
+        if (field && typeof value === field.type) config[name] = value as string | number | boolean;
+        else dropped.push(name);
+      }
+      await repo.insert(tx, {
+        owner_id: caller.id,
+        plugin_id: manifest.id,
+        version: manifest.version,
+        manifest,
+        bundle: pkg.bundle,
+        bundle_sha256: pkg.sha256,
+        status: 'pending_consent',
+      });
+      await repo.configure(tx, caller.id, manifest.id, config, {}, 'pending_consent');
+      for (const entry of storage)
+        await repo.storageSet(tx, caller.id, manifest.id, entry.key, entry.text, actionLimits.storageKeys);
+      await emit(tx, caller, 'plugin.Installed', manifest.id, {
+        version: manifest.version,
+        permissions: manifest.permissions,
+      });
+      return {
+        pluginId: manifest.id,
+        version: manifest.version,
+        permissions: manifest.permissions,
+        credentials: manifest.credentials.map((c) => c.name),
+        droppedConfig: dropped,
+      };
     },
 
     async setEnabled(caller: Caller, pluginId: string, enabled: boolean) {

@@ -8,12 +8,15 @@ import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { GraphService, Ingest, RemoveExternal } from '../graph/index.ts';
 import { defineJob, type JobsModule } from '../jobs/index.ts';
+import type { PluginsService } from '../plugins/index.ts';
+import type { RulesService } from '../rules/index.ts';
 import type { StorageService } from '../storage/index.ts';
 import { createExports, type Exports } from './portability.exports.ts';
 import { createFileStore } from './portability.files.ts';
 import { createImports, type Imports } from './portability.imports.ts';
 import { portabilityRoutes } from './portability.routes.ts';
 import type { RestoreLimits } from './portability.restore.ts';
+import { createRestores, type Restores } from './portability.restores.ts';
 import { createTakeouts, type Takeouts } from './portability.takeout.ts';
 
 export * from './formats/index.ts';
@@ -32,7 +35,14 @@ export interface PortabilityModuleDeps {
   /** Merge on import, and the merges' undo with the import's. */
   merges: Pick<GraphService, 'mergePersons' | 'undoMerge'>;
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
-  storage: Pick<StorageService, 'createBucket' | 'upload' | 'download'>;
+  storage: Pick<
+    StorageService,
+    'createBucket' | 'upload' | 'download' | 'restoreBucket' | 'restoreObject' | 'dropRestoredBlobs'
+  >;
+  /** Restore: rules come back disabled with their versions, through the rules service. */
+  rules: Pick<RulesService, 'restore'>;
+  /** Restore: plugins come back waiting for consent, through the plugins service. */
+  plugins: Pick<PluginsService, 'restore'>;
   defaultRegionOf?: (tx: Sql, userId: string) => Promise<CountryCode | undefined>;
   /** Largest import file (default 2 GiB). */
   maxUploadBytes?: number;
@@ -44,6 +54,7 @@ export interface PortabilityModule extends HubModule {
   imports: Imports;
   exports: Exports;
   takeouts: Takeouts;
+  restores: Restores;
 }
 
 const photoTypes: Record<string, string> = {
@@ -139,11 +150,31 @@ export function createPortabilityModule(deps: PortabilityModuleDeps): Portabilit
     maxEntries: 1_000_000,
     ...deps.restoreLimits,
   };
+  const restoreJob = defineJob({
+    name: 'portability.restore',
+    priority: 'interactive',
+    payload: z.object({ restoreId: z.string().uuid(), ownerId: z.string().uuid() }),
+    retry: { limit: 1, backoff: { type: 'fixed', delaySeconds: 30 } },
+    expireInSeconds: 6 * 3600,
+    handler: async (payload) => restores.run(payload.restoreId, payload.ownerId),
+  });
+  deps.jobs.register(restoreJob);
+  const restores: Restores = createRestores({
+    restore: { db: deps.db, limits: restoreLimits, rules: deps.rules, plugins: deps.plugins, storage: deps.storage },
+    files,
+    logger: deps.logger,
+    // An archive is compressed: it is never larger than what it may unpack to.
+    maxUploadBytes: restoreLimits.maxUnpackedBytes,
+    enqueue: async (tx, payload) => {
+      await deps.jobs.enqueue(tx, restoreJob, payload);
+    },
+  });
   return {
     name: 'portability',
     imports,
     exports,
     takeouts,
-    routes: portabilityRoutes({ imports, exports, takeouts, db: deps.db, restoreLimits }),
+    restores,
+    routes: portabilityRoutes({ imports, exports, takeouts, restores }),
   };
 }

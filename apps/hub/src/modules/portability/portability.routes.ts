@@ -9,9 +9,8 @@ import { errorResponses } from '../graph/graph.schemas.ts';
 import { csvFields } from './formats/index.ts';
 import type { Exports } from './portability.exports.ts';
 import type { Imports } from './portability.imports.ts';
-import { restoreTakeout, type RestoreLimits } from './portability.restore.ts';
+import type { Restores } from './portability.restores.ts';
 import type { Takeouts } from './portability.takeout.ts';
-import type { Database } from '../../platform/db/index.ts';
 import { importKinds, kindOf } from './portability.records.ts';
 import { duplicatesChoices } from './portability.repository.ts';
 
@@ -86,12 +85,61 @@ export const takeoutSchema = z.object({
   downloadedAt: z.string().nullable(),
 });
 
+export const restoreReportSchema = z.object({
+  counts: z.object({
+    entities: z.number(),
+    links: z.number(),
+    identifiers: z.number(),
+    rules: z.number(),
+    ruleVersions: z.number(),
+    plugins: z.number(),
+    pluginStorageKeys: z.number(),
+    buckets: z.number(),
+    files: z.number(),
+    references: z.number(),
+  }),
+  rules: z.array(
+    z.object({
+      id: z.string(),
+      previousId: z.string(),
+      name: z.string(),
+      versions: z.number(),
+      enabled: z.literal(false),
+      webhook: z.boolean(),
+      permissions: z.array(z.string()),
+      previouslyGranted: z.array(z.string()),
+    }),
+  ),
+  plugins: z.array(
+    z.object({
+      pluginId: z.string(),
+      version: z.string(),
+      status: z.literal('pending_consent'),
+      config: z.array(z.string()),
+      storageKeys: z.number(),
+      previouslyGranted: z.array(z.string()),
+      credentials: z.array(z.string()),
+    }),
+  ),
+  buckets: z.array(z.object({ from: z.string(), to: z.string() })),
+  notRestored: z.array(z.object({ kind: z.string(), name: z.string(), reason: z.string() })),
+});
+
+export const restoreSchema = z.object({
+  id: z.string(),
+  status: z.enum(['queued', 'running', 'restored', 'failed']),
+  progress: z.object({ done: z.number(), total: z.number() }),
+  report: restoreReportSchema.nullable(),
+  error: z.object({ status: z.number(), code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
 export function portabilityRoutes(deps: {
   imports: Imports;
   exports: Exports;
   takeouts: Takeouts;
-  db: Database;
-  restoreLimits: RestoreLimits;
+  restores: Restores;
 }) {
   return async (app: FastifyInstance) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
@@ -127,17 +175,14 @@ export function portabilityRoutes(deps: {
         {
           schema: {
             tags,
-            summary: "Restore a takeout's graph (tar.gz, raw body) into this account, which must have none yet",
-            response: {
-              200: z.object({ entities: z.number(), links: z.number(), identifiers: z.number() }),
-              ...errorResponses,
-            },
+            summary:
+              'Restore a takeout (tar.gz, raw body) into this account, which must have no graph yet, as a background job (202; poll its progress and report): graph, rules (disabled), plugins (waiting for consent), files',
+            response: { 202: restoreSchema, ...errorResponses },
           },
         },
-        async (request) => {
+        async (request, reply) => {
           const user = await requireUser(request);
-          const counts = await restoreTakeout(deps.db, user, request.raw, deps.restoreLimits);
-          return { entities: counts.entities!, links: counts.links!, identifiers: counts.identifiers! };
+          return reply.code(202).send((await deps.restores.upload(user, request.raw)) as z.infer<typeof restoreSchema>);
         },
       );
     });
@@ -254,6 +299,22 @@ export function portabilityRoutes(deps: {
       async (request) => {
         const user = await requireUser(request);
         return { items: (await deps.takeouts.list(user)) as z.infer<typeof takeoutSchema>[] };
+      },
+    );
+    r.get(
+      '/api/v1/takeouts/restore/:id',
+      {
+        schema: {
+          tags,
+          summary:
+            'A restore: status, progress (archive bytes read), and its report (what came back, what did not and why) or why it was refused',
+          params: idParams,
+          response: { 200: restoreSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const user = await requireUser(request);
+        return (await deps.restores.get(user, request.params.id)) as z.infer<typeof restoreSchema>;
       },
     );
     r.get(

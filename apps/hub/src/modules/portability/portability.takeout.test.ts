@@ -3,6 +3,7 @@ import { pack as tarPack, extract as tarExtract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
+import { restoreAndWait } from '../../../test/restores.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1]).toString('base64');
@@ -181,54 +182,70 @@ describe.each(testDatabaseKinds())('takeout on %s', (kind) => {
   }, 180_000);
 
   it('restores into a fresh hub with the same graph, entity by entity', async () => {
-    const restored = await upload(target, fresh, '/api/v1/takeouts/restore', archive);
+    const restored = await restoreAndWait(target, fresh, archive);
     expect(restored.statusCode, restored.body).toBe(200);
     const before = await graphOf(source, alice.id);
     const after = await graphOf(target, fresh.id);
-    expect(restored.json()).toEqual({
+    expect(restored.json().counts).toMatchObject({
       entities: before.entities.length,
       links: before.links.length,
       identifiers: before.identifiers.length,
+      files: 1,
     });
     expect(before.entities.length).toBeGreaterThan(6);
     expect(before.entities.some((e) => e.merged_into_id !== null)).toBe(true);
     expect(after.entities).toHaveLength(before.entities.length);
-    before.entities.forEach((entity, i) => expect(after.entities[i]).toEqual(entity));
+    // The same, but for the stored photo's references: the new account's bucket, and the
+    // file entity naming the new storage object.
+    const objectOf = async (hub: TestHub, ownerId: string) =>
+      new Map(
+        (
+          await hub.db.asSystem((tx) =>
+            tx.query<{ entity_id: string; id: string }>(
+              `SELECT entity_id, id FROM made_open.storage_objects WHERE owner_id = $1`,
+              [ownerId],
+            ),
+          )
+        ).rows.map((r) => [r.entity_id, r.id]),
+      );
+    const newObjects = await objectOf(target, fresh.id);
+    const moved = (properties: unknown) =>
+      JSON.parse(JSON.stringify(properties).replaceAll(`contact-photos-${alice.id}`, `contact-photos-${fresh.id}`));
+    before.entities.forEach((entity, i) =>
+      expect(after.entities[i]).toEqual({
+        ...entity,
+        properties: moved(entity.properties),
+        external_id: entity.source === 'storage' ? newObjects.get(entity.id as string) : entity.external_id,
+      }),
+    );
+    expect(before.entities.filter((e) => e.source === 'storage')).toHaveLength(1);
     expect(after.links).toEqual(before.links);
     expect(after.identifiers).toEqual(before.identifiers);
     // The restored graph reads through the API like any other.
     const page = (await api(target, fresh, 'GET', '/api/v1/entities?type=person&limit=50')).json();
     expect(page.items.map((p: { title: string }) => p.title)).toContain('Photo Person');
     // Only into an empty account.
-    expect((await upload(target, fresh, '/api/v1/takeouts/restore', archive)).json().error.code).toBe(
-      'graph_not_empty',
-    );
+    expect((await restoreAndWait(target, fresh, archive)).json().error.code).toBe('graph_not_empty');
   }, 60_000);
 
   it('refuses hostile archives with clear 4xx and writes nothing', async () => {
     const user = await signUpUser(target);
-    const notGzip = await upload(target, user, '/api/v1/takeouts/restore', 'plain text, not an archive');
+    const notGzip = await restoreAndWait(target, user, 'plain text, not an archive');
     expect(notGzip.statusCode).toBe(400);
-    const traversal = await upload(target, user, '/api/v1/takeouts/restore', await tarGz([['../../etc/passwd', 'x']]));
+    const traversal = await restoreAndWait(target, user, await tarGz([['../../etc/passwd', 'x']]));
     expect(traversal.statusCode).toBe(400);
     expect(traversal.json().error.message).toContain('outside the archive');
     // 100 MB of zeros packs to about 100 KB: refused once it unpacks past 64 MiB at over 200:1.
     const bomb = await tarGz([['graph/padding.bin', Buffer.alloc(100 * 1024 * 1024)]]);
     expect(bomb.length).toBeLessThan(1024 * 1024);
-    const refused = await upload(target, user, '/api/v1/takeouts/restore', bomb);
+    const refused = await restoreAndWait(target, user, bomb);
     expect(refused.statusCode).toBe(413);
-    const badLine = await upload(
-      target,
-      user,
-      '/api/v1/takeouts/restore',
-      await tarGz([['graph/entities.jsonl', '{"id":"nope"}\n']]),
-    );
+    const badLine = await restoreAndWait(target, user, await tarGz([['graph/entities.jsonl', '{"id":"nope"}\n']]));
     expect(badLine.statusCode).toBe(400);
     expect(badLine.json().error.message).toContain('line 1');
-    const forged = await upload(
+    const forged = await restoreAndWait(
       target,
       user,
-      '/api/v1/takeouts/restore',
       await tarGz([
         ['graph/entities.jsonl', ''],
         [

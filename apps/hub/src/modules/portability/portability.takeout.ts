@@ -39,8 +39,8 @@ Everything this hub keeps for your account, as of the time in manifest.json:
 
 - graph/entities.jsonl, graph/links.jsonl, graph/identifiers.jsonl: your graph, one JSON
   object a line (persons, messages, calls, events, notes, files ... with their ids,
-  provenance and versions; deleted ones included with deletedAt). Restore it into a fresh
-  hub: Settings -> Import and export -> Restore, or POST /api/v1/takeouts/restore.
+  provenance and versions; deleted ones included with deletedAt). Restore this archive
+  (graph, rules, plugins and files) into a fresh account: POST /api/v1/takeouts/restore.
 - contacts.vcf (vCard 4.0), calendar.ics (iCalendar), messages.mbox (mboxrd): the same data
   in formats other programs read.
 - files/: every object in your storage buckets (files/<bucket>/<name>), and their metadata.

@@ -402,6 +402,49 @@ export function createRulesService(deps: RulesServiceDeps) {
       });
     },
 
+    /**
+     * Takeout restore (modules/portability), in the caller's transaction: a new rule (rule
+     * ids are global) with every version re-created in order, so the last is current. It
+     * arrives disabled with no grants: the owner approves what it needs (`permissions`) by
+     * saving it (`approve`), then enables it. A webhook trigger gets a new secret nobody has
+     * seen (never the archived one): POST /:id/webhook-secret shows a fresh one. A version
+     * that is not valid here refuses the whole rule (ValidationError), before anything is written.
+     */
+    async restore(
+      tx: Sql,
+      caller: Caller,
+      versions: readonly { definition: unknown; note: string }[],
+    ): Promise<{ id: string; name: string; versions: number; webhook: boolean; permissions: string[] }> {
+      if (versions.length === 0) throw new ValidationError('The rule has no versions.');
+      const definitions = versions.map((v) => parse(v.definition));
+      const current = definitions.at(-1)!;
+      const id = uuidv7();
+      const webhook = hasWebhook(current);
+      await repo.insertRule(tx, {
+        id,
+        ownerId: caller.id,
+        enabled: false,
+        webhookSecretHash: webhook ? sha256(randomBytes(24).toString('base64url')) : null,
+      });
+      for (const [i, definition] of definitions.entries())
+        await repo.insertVersion(tx, {
+          ruleId: id,
+          ownerId: caller.id,
+          version: i + 1,
+          definition,
+          author: caller.id,
+          note: versions[i]!.note.slice(0, 500),
+        });
+      if (definitions.length > 1) await repo.setCurrent(tx, id, definitions.length);
+      return {
+        id,
+        name: current.name,
+        versions: definitions.length,
+        webhook,
+        permissions: requiredPermissions(current, deps.actions.has).permissions,
+      };
+    },
+
     async rotateWebhookSecret(caller: Caller, id: string) {
       return db.asUser(caller.claims, async (tx) => {
         const row = await requireRule(tx, caller, id, true);

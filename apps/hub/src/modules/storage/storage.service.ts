@@ -435,6 +435,97 @@ export function createStorageService(deps: StorageServiceDeps) {
       }
     },
 
+    // ---- takeout restore (modules/portability) -----------------------------------------
+    /**
+     * A restored bucket, in the caller's transaction (the restore's, all or nothing): the
+     * same checks as createBucket; no event, as restored graph rows write none. Undefined
+     * when another account has the id.
+     */
+    async restoreBucket(
+      tx: Sql,
+      user: AuthenticatedUser,
+      input: { id: string; public: boolean; fileSizeLimit: number | null; allowedMimeTypes: string[] | null },
+    ): Promise<BucketRow | undefined> {
+      const id = validateBucketId(input.id);
+      const foreignId = id.match(accountIdPattern)?.find((found) => found.toLowerCase() !== user.id.toLowerCase());
+      if (foreignId) throw new ForbiddenError(`A bucket name may only carry your own account id.`, 'reserved_name');
+      const row = await repo.insertBucket(tx, {
+        id,
+        ownerId: user.id,
+        public: input.public,
+        fileSizeLimit: parseSizeLimit(input.fileSizeLimit) ?? null,
+        allowedMimeTypes: validateMimeTypes(input.allowedMimeTypes) ?? null,
+      });
+      // Taken: by the caller (an empty bucket made before the restore) it is used as it is.
+      return row ?? (await requireBucket(tx, id).catch(() => undefined));
+    },
+
+    /**
+     * A restored object: the bytes go to the blob store (cut at the bucket's and the hub's
+     * size limit, and at `declaredSize`), then the row is written in the caller's
+     * transaction, linked to the restored `file` entity `entityId`. The returned blob key is
+     * the caller's to drop (dropRestoredBlobs) if its transaction does not commit.
+     */
+    async restoreObject(
+      tx: Sql,
+      input: {
+        bucketId: string;
+        name: string;
+        ownerId: string;
+        body: Readable;
+        declaredSize: number;
+        contentType: string | null;
+        cacheControl: string | null;
+        userMetadata: Record<string, unknown> | null;
+        entityId: string | null;
+      },
+    ): Promise<{ row: ObjectRow; blobKey: string }> {
+      const name = validateObjectName(input.name);
+      const bucket = await requireBucket(tx, input.bucketId);
+      const bucketLimit = toNumber(bucket.file_size_limit);
+      const limit = bucketLimit === null ? deps.maxFileSize : Math.min(bucketLimit, deps.maxFileSize);
+      if (input.declaredSize > limit) throw new PayloadTooLargeError(limit);
+      const contentType = storedContentType(input.contentType ?? undefined);
+      const key = blobs.newKey();
+      const meter = new UploadMeter(limit);
+      pipeline(input.body, meter, () => undefined);
+      try {
+        await blobs.put(key, meter, input.declaredSize, contentType);
+        if (meter.bytes !== input.declaredSize)
+          throw new IncompleteUploadError(
+            `${name} has ${meter.bytes} bytes, not the ${input.declaredSize} it declares.`,
+          );
+      } catch (error) {
+        input.body.destroy();
+        await dropBlobs([key]);
+        throw error;
+      }
+      const row = await repo.insertObject(tx, {
+        id: uuidv7(),
+        bucketId: bucket.id,
+        name,
+        ownerId: input.ownerId,
+        blobKey: key,
+        size: meter.bytes,
+        mimeType: contentType,
+        cacheControl: input.cacheControl,
+        etag: meter.etag(),
+        userMetadata: input.userMetadata,
+      });
+      if (!row) {
+        await dropBlobs([key]);
+        throw new ConflictError(`${bucket.id}/${name} comes twice in the archive.`, 'already_exists');
+      }
+      if (input.entityId) {
+        await repo.setEntity(tx, row.id, input.entityId);
+        row.entity_id = input.entityId;
+      }
+      return { row, blobKey: key };
+    },
+
+    /** The blobs of a restore whose transaction did not commit. */
+    dropRestoredBlobs: (keys: string[]) => dropBlobs(keys),
+
     getObjectInfo(user: AuthenticatedUser, bucketId: string, name: string) {
       return asUser(user, async (tx) => {
         const object = await repo.getObject(tx, validateBucketId(bucketId), validateObjectName(name));
