@@ -88,6 +88,7 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
   let ann: { id: string };
   let oldRule: { id: string };
   let oldSecret: string;
+  let oldConversationId: string;
 
   const api = (hub: TestHub, user: SignedUpUser, method: string, url: string, payload?: object, headers = {}) =>
     hub.app.inject({
@@ -191,6 +192,40 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
       pluginStorage.storageSet(tx, alice.id, 'counter-keeper', 'counter', JSON.stringify({ n: 41 }), 1000),
     );
 
+    // The AI assistant's settings and a stored conversation (written as Alice, under RLS).
+    expect(
+      (await api(source, alice, 'PUT', '/api/v1/ai/classes/note', { dataClass: 'sensitive', cloudRedacted: false }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await api(source, alice, 'PUT', `/api/v1/ai/contacts/${ann.id}`, {
+          dataClass: 'sensitive',
+          cloudRedacted: false,
+        })
+      ).statusCode,
+    ).toBe(200);
+    await source.db.asUser({ role: 'authenticated', sub: alice.id }, async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `INSERT INTO made_open.ai_conversations (owner_id, title) VALUES ($1, 'When did I last see Ann?') RETURNING id`,
+        [alice.id],
+      );
+      oldConversationId = rows[0]!.id;
+      await tx.query(
+        `INSERT INTO made_open.ai_messages (conversation_id, owner_id, role, content, sources, citations, sensitive)
+         VALUES ($1, $2, 'user', 'When did I last see Ann?', '[]', '[]', false),
+                ($1, $2, 'assistant', 'Last Tuesday [1].', $3::jsonb, $4::jsonb, true)`,
+        [
+          oldConversationId,
+          alice.id,
+          JSON.stringify([
+            { number: 1, entityId: ann.id, type: 'person', title: 'Ann', occurredAt: null, sensitive: true },
+          ]),
+          JSON.stringify([{ number: 1, entityId: ann.id }]),
+        ],
+      );
+    });
+
     const started = await api(source, alice, 'POST', '/api/v1/takeouts');
     expect(started.statusCode, started.body).toBe(202);
     await vi.waitFor(
@@ -226,6 +261,10 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
       files: 1,
       // The contact's photo and the file entity's storage key.
       references: 2,
+      // The note type's class and Ann's; one conversation of two messages.
+      aiDataClasses: 2,
+      aiConversations: 1,
+      aiMessages: 2,
     });
     expect(await rowsOf(target, fresh.id)).toEqual({
       entities: before.entities,
@@ -240,6 +279,28 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
     expect(report.notRestored.map((n: { kind: string }) => n.kind)).toEqual(
       expect.arrayContaining(['settings', 'credentials']),
     );
+
+    // The AI data classes come back (nothing the owner kept local goes to the cloud after a move),
+    // and the conversation under a new id with both its messages.
+    const classes = (await api(target, fresh, 'GET', '/api/v1/ai/classes')).json().classes;
+    expect(classes.find((c: { entityType: string }) => c.entityType === 'note')).toMatchObject({
+      dataClass: 'sensitive',
+      cloudRedacted: false,
+      isDefault: false,
+    });
+    expect((await api(target, fresh, 'GET', '/api/v1/ai/contacts')).json().contacts).toEqual([
+      expect.objectContaining({ personId: ann.id, dataClass: 'sensitive', cloudRedacted: false }),
+    ]);
+    const conversations = (await api(target, fresh, 'GET', '/api/v1/ai/conversations')).json().conversations;
+    expect(conversations).toHaveLength(1);
+    expect(conversations[0].id).not.toBe(oldConversationId);
+    const opened = await api(target, fresh, 'GET', `/api/v1/ai/conversations/${conversations[0].id}`);
+    expect(opened.statusCode, opened.body).toBe(200);
+    const conversation = opened.json();
+    expect(conversation.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
+      ['user', 'When did I last see Ann?'],
+      ['assistant', 'Last Tuesday [1].'],
+    ]);
 
     // The rule: a new id, disabled, both versions in order, the person id kept (graph ids are kept).
     const rules = (await api(target, fresh, 'GET', '/api/v1/rules')).json().items;

@@ -11,6 +11,14 @@ import type { PluginsService } from '../plugins/index.ts';
 import type { RulesService } from '../rules/index.ts';
 import type { StorageService } from '../storage/index.ts';
 import { readLines } from './formats/lines.ts';
+import {
+  aiTableSchemas,
+  emptyHeldAi,
+  holdAi,
+  restoreAi,
+  type AiSection,
+  type HeldAi,
+} from './portability.restore.ai.ts';
 
 export interface RestoreLimits {
   /** Bytes the archive may unpack to in all (a zip bomb stops here). */
@@ -41,6 +49,10 @@ export interface RestoreReport {
     buckets: number;
     files: number;
     references: number;
+    /** The AI data classes (per entity type and per contact): what may reach a cloud model. */
+    aiDataClasses: number;
+    aiConversations: number;
+    aiMessages: number;
   };
   rules: {
     id: string;
@@ -141,6 +153,7 @@ const tableSchemas = {
   'grants.jsonl': grantLine,
   'files/buckets.jsonl': bucketLine,
   'files/objects.jsonl': objectLine,
+  ...aiTableSchemas,
 } as const;
 type TableSection = keyof typeof tableSchemas;
 /** Read, kept in the archive only, and said so in the report. */
@@ -148,6 +161,8 @@ const keptOnly: Record<string, string> = {
   'settings/account.jsonl': 'account settings are not restored: set them again in Settings',
   'devices/devices.jsonl': 'devices are not restored: pair each device again',
   'devices/event_summaries.jsonl': 'device event summaries stay in the archive (history of the old devices)',
+  'devices/app_usage_days.jsonl': 'daily app-usage summaries stay in the archive (history of the old devices)',
+  'ai/egress.jsonl': 'the AI egress audit stays in the archive (what the old hub sent to cloud models)',
 };
 const batch = 500;
 /** Rows besides the graph are held until the end of the archive; this many bytes of them at most. */
@@ -227,6 +242,7 @@ interface Held {
   grants: z.infer<typeof grantLine>[];
   buckets: z.infer<typeof bucketLine>[];
   objects: Map<string, z.infer<typeof objectLine>>;
+  ai: HeldAi;
 }
 
 /**
@@ -265,6 +281,9 @@ export async function restoreTakeout(
           buckets: 0,
           files: 0,
           references: 0,
+          aiDataClasses: 0,
+          aiConversations: 0,
+          aiMessages: 0,
         },
         rules: [],
         plugins: [],
@@ -280,6 +299,7 @@ export async function restoreTakeout(
         grants: [],
         buckets: [],
         objects: new Map(),
+        ai: emptyHeldAi(),
       };
       const seen = new Set<string>();
       let heldBytes = 0;
@@ -375,6 +395,8 @@ export async function restoreTakeout(
             held.objects.set(key, o);
             break;
           }
+          default:
+            holdAi(held.ai, name as AiSection, row);
         }
       }
 
@@ -513,6 +535,10 @@ export async function restoreTakeout(
       report.counts.references = await rewriteReferences(tx, paths, fileObjects, [
         ...new Set([...held.objects.values()].map((o) => o.bucket_id)),
       ]);
+      const ai = await restoreAi(tx, user.id, held.ai);
+      report.counts.aiDataClasses = ai.dataClasses + ai.contactClasses;
+      report.counts.aiConversations = ai.conversations;
+      report.counts.aiMessages = ai.aiMessages;
       await restoreRules(deps, tx, user, held, report);
       await restorePlugins(deps, tx, user, held, report);
       const otherGrants = held.grants.filter((g) => g.principal_kind !== 'rule' && g.principal_kind !== 'plugin');

@@ -97,6 +97,9 @@ export const restoreReportSchema = z.object({
     buckets: z.number(),
     files: z.number(),
     references: z.number(),
+    aiDataClasses: z.number(),
+    aiConversations: z.number(),
+    aiMessages: z.number(),
   }),
   rules: z.array(
     z.object({

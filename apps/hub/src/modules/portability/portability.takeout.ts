@@ -30,6 +30,12 @@ export const takeoutTables: { file: string; table: string; omit?: string[]; orde
   { file: 'devices/event_summaries.jsonl', table: 'made_open.device_event_stats', order: 'device_id, type' },
   { file: 'files/buckets.jsonl', table: 'made_open.storage_buckets', order: 'id' },
   { file: 'files/objects.jsonl', table: 'made_open.storage_objects', omit: ['blob_key'], order: 'bucket_id, name' },
+  { file: 'devices/app_usage_days.jsonl', table: 'made_open.device_app_usage_days', order: '1' },
+  { file: 'ai/data_classes.jsonl', table: 'made_open.ai_data_classes', order: 'entity_type' },
+  { file: 'ai/contact_classes.jsonl', table: 'made_open.ai_contact_classes', order: 'person_id' },
+  { file: 'ai/conversations.jsonl', table: 'made_open.ai_conversations', order: 'created_at, id' },
+  { file: 'ai/messages.jsonl', table: 'made_open.ai_messages', order: 'conversation_id, created_at, id' },
+  { file: 'ai/egress.jsonl', table: 'made_open.ai_egress', order: 'at, id' },
 ];
 
 const readme = `Made Open takeout
@@ -45,7 +51,9 @@ Everything this hub keeps for your account, as of the time in manifest.json:
   in formats other programs read.
 - files/: every object in your storage buckets (files/<bucket>/<name>), and their metadata.
 - rules/ (rules and every version), plugins/ (installations, their settings and grants),
-  grants.jsonl, settings/, devices/ (paired devices and per-type event summaries).
+  grants.jsonl, settings/, devices/ (paired devices, per-type event summaries, daily app
+  usage), ai/ (your AI data classes, conversations with the assistant, and the egress audit
+  of what was sent to cloud models).
 
 NOT included, on purpose: credentials. API keys, OAuth tokens, app and device tokens,
 passwords and session tokens stay in the hub (wallet and auth tables are not read; device
