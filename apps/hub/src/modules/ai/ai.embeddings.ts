@@ -183,8 +183,8 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
 
   /**
    * Embeds every pending entity of one owner, batch by batch. A second job for an owner this
-   * process is already embedding only marks it for another pass (an entity's vectors are replaced, so a
-   * second hub instance doing the same work is wasteful, not wrong).
+   * process is already embedding only marks it for another pass (an entity's vectors are
+   * replaced together, so a second hub instance doing the same work is wasteful, not wrong).
    */
   async function embedOwner(ownerId: string, signal?: AbortSignal): Promise<number> {
     if (!(await vectorsOn())) return 0;
