@@ -38,12 +38,8 @@ describe('splitting a body into passages', () => {
       expect(p.text.length).toBeLessThanOrEqual(PASSAGE_MAX_CHARS);
       // Paragraphs (≈ 480 characters) fit whole, so each passage starts at one.
       expect(paragraphs.some((para) => p.text.startsWith(para))).toBe(true);
-      if (i > 0) {
-        expect(p.start).toBeGreaterThan(passages[i - 1]!.start);
-        // Overlap: at most the limit, and never a gap.
-        expect(p.start).toBeLessThanOrEqual(passages[i - 1]!.end + 2);
-        expect(passages[i - 1]!.end - p.start).toBeLessThanOrEqual(PASSAGE_OVERLAP_CHARS);
-      }
+      // Whole paragraphs: no overlap and no gap (only the blank line between them).
+      if (i > 0) expect(body.slice(passages[i - 1]!.end, p.start)).toBe('\n\n');
     }
     expect(passages[0]!.start).toBe(0);
     expect(passages.at(-1)!.end).toBe(body.length);
@@ -65,6 +61,15 @@ describe('splitting a body into passages', () => {
         expect(p.start).toBeLessThan(previous.end);
         expect(previous.end - p.start).toBeLessThanOrEqual(PASSAGE_OVERLAP_CHARS);
       }
+    }
+  });
+
+  it('short paragraphs are joined without repeating any of them in the next passage', () => {
+    const body = Array.from({ length: 60 }, (_, i) => `Short paragraph ${i}.`).join('\n\n');
+    const passages = splitPassages(body);
+    for (const [i, p] of passages.entries()) {
+      expect(p.text.length).toBeGreaterThanOrEqual(PASSAGE_TARGET_CHARS - 25);
+      if (i > 0) expect(body.slice(passages[i - 1]!.end, p.start)).toBe('\n\n');
     }
   });
 

@@ -113,9 +113,10 @@ export function splitPassages(
     if (span.end > span.start) spans.push({ index: spans.length, ...span, text: text.slice(span.start, span.end) });
     if (last + 1 >= parts.length) break;
     // The next passage starts at the earliest unit of this one whose tail fits in the overlap,
+    // within the paragraph it ends in (a passage of whole paragraphs repeats nothing), and
     // always after this passage's first unit (progress).
     let next = last + 1;
-    while (next - 1 > first && parts[last]!.end - parts[next - 1]!.start <= overlap) next--;
+    while (next - 1 > first && !parts[next - 1]!.last && parts[last]!.end - parts[next - 1]!.start <= overlap) next--;
     first = next;
   }
   return spans;
