@@ -5,7 +5,7 @@ import type { ContextOf } from './ai.context.ts';
 import type { Conversations, StoredMessage, StoredSource } from './ai.conversations.ts';
 import type { ChatDone, Generate } from './ai.generate.ts';
 import { buildMessages, citationTracker, type PromptTurn } from './ai.prompt.ts';
-import type { Passage, Retrieval } from './ai.retrieval.ts';
+import type { Retrieval } from './ai.retrieval.ts';
 import { isSensitive } from './ai.routing.ts';
 import { createToolRunner, toolSpecs, type ToolReport } from './ai.tools.ts';
 import type { ActionsService } from '../actions/index.ts';
@@ -15,7 +15,7 @@ export type { ChatDone } from './ai.generate.ts';
 /** What POST /api/v1/ai/chat streams, in order: the conversation, sources, deltas and citations, then done or error. */
 export type ChatStreamEvent =
   | { event: 'conversation'; data: { id: string; title: string } }
-  | { event: 'sources'; data: { sources: Array<Omit<Passage, 'text'> & { sensitive: boolean }> } }
+  | { event: 'sources'; data: { sources: StoredSource[] } }
   | { event: 'source'; data: StoredSource }
   | { event: 'tool'; data: ToolReport }
   | { event: 'delta'; data: { text: string } }
@@ -80,8 +80,12 @@ export function createChat(deps: ChatDeps) {
         { type: 'question', text: input.question, rule: questionRule },
         ...history,
       ]);
-      const sources: StoredSource[] = passages.map(({ text: _text, ...p }, i) => ({
-        ...p,
+      const sources: StoredSource[] = passages.map((p, i) => ({
+        number: p.number,
+        entityId: p.entityId,
+        type: p.type,
+        title: p.title,
+        occurredAt: p.occurredAt,
         sensitive: isSensitive(context.entities[i]!),
       }));
       emit({ event: 'sources', data: { sources } });

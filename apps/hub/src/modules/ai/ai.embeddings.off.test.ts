@@ -13,6 +13,7 @@ describe.runIf(postgresTestsRequired())('embeddings on a PostgreSQL without pgve
   let hub: TestHub;
   let alice: SignedUpUser;
   let note: string;
+  let long: string;
   const api = (method: 'GET' | 'POST', url: string, payload?: object) =>
     hub.app.inject({ method, url, headers: bearer(alice), ...(payload ? { payload } : {}) });
 
@@ -25,9 +26,23 @@ describe.runIf(postgresTestsRequired())('embeddings on a PostgreSQL without pgve
       body: 'The kayak is moored at pier nine.',
     });
     note = created.json().id;
+    // A long note whose answer is in its last part: keyword retrieval shows that passage.
+    const diary = Array.from(
+      { length: 40 },
+      (_, day) =>
+        `Day ${day + 1}. The morning train to the coast left late and the carriage was crowded. We cooked lentil soup with carrots and cumin. The choir rehearsal moved to Thursday evening.`,
+    );
+    diary.push('The padlock on the garden shed opens with the code 4729.');
+    const longNote = await api('POST', '/api/v1/entities', { type: 'note', title: 'Diary', body: diary.join('\n\n') });
+    expect(longNote.statusCode, longNote.body).toBe(201);
+    long = longNote.json().id;
     await eventually(
-      async () => ((await api('GET', '/api/v1/search?q=kayak')).json().hits.length > 0 ? true : undefined),
-      'the search index to hold the note',
+      async () =>
+        (await api('GET', '/api/v1/search?q=kayak')).json().hits.length > 0 &&
+        (await api('GET', '/api/v1/search?q=padlock')).json().hits.length > 0
+          ? true
+          : undefined,
+      'the search index to hold the notes',
     );
   }, 180_000);
   afterAll(() => hub?.close());
@@ -62,6 +77,12 @@ describe.runIf(postgresTestsRequired())('embeddings on a PostgreSQL without pgve
       expect(response.json().mode).toBe('keyword');
       expect(response.json().passages.map((p: { entityId: string }) => p.entityId)).toEqual([note]);
     }
+    const found = await api('POST', '/api/v1/ai/retrieve', { question: 'What is the code of the shed padlock?' });
+    const passage = found.json().passages[0];
+    expect(passage).toMatchObject({ entityId: long, parts: expect.any(Number) });
+    expect(passage.parts).toBeGreaterThan(5);
+    expect(passage.part).toBe(passage.parts);
+    expect(passage.text).toContain('opens with the code 4729');
     const chat = parseSse((await api('POST', '/api/v1/ai/chat', { question: 'Where is the kayak?' })).body);
     const sources = chat.find((e) => e.event === 'sources')!.data as { sources: { entityId: string }[] };
     expect(sources.sources.map((s) => s.entityId)).toEqual([note]);

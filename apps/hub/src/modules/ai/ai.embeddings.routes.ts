@@ -13,6 +13,7 @@ const embeddingStatus = z.object({
   profile: z.string(),
   total: z.number().int(),
   embedded: z.number().int(),
+  passages: z.number().int(),
   reembedding: z.boolean(),
   problem: z.string().nullable(),
 });
@@ -29,6 +30,10 @@ const passage = z.object({
   title: z.string(),
   text: z.string(),
   occurredAt: z.string().nullable(),
+  part: z.number().int().describe('Which passage of the entity matched, from 1 (a long text has several)'),
+  parts: z.number().int().describe('How many passages the entity has'),
+  start: z.number().int().describe("Where `text` starts in the entity's body (0-based character offset)"),
+  end: z.number().int().describe('Where it ends (exclusive)'),
 });
 
 export function embeddingsRoutes(deps: { embeddings: Embeddings; retrieval: Retrieval }) {

@@ -1,4 +1,5 @@
 import type { Sql } from '../../platform/db/index.ts';
+import { PASSAGE_SOURCE_CHARS } from './ai.passages.ts';
 
 /**
  * SQL for the vectors (`made_open.ai_embeddings`, only where pgvector is installed) and the
@@ -18,8 +19,8 @@ export interface PendingEntity {
   [key: string]: unknown;
 }
 
-/** Characters of the body read for embedding (the model sees a passage, not a whole mailbox). */
-export const EMBED_BODY_CHARS = 2_000;
+/** Characters of the body read for embedding: as many as passages can cover (ai.passages.ts). */
+export const EMBED_BODY_CHARS = PASSAGE_SOURCE_CHARS;
 
 /** pgvector's text form of a vector. */
 export const vectorLiteral = (v: readonly number[]) => `[${v.map((x) => (Number.isFinite(x) ? x : 0)).join(',')}]`;
@@ -44,8 +45,9 @@ export const embeddingsStore = {
   },
 
   /**
-   * Live entities without a vector of this profile at their current version (or, after a
-   * re-embed request, embedded before it), newest change first.
+   * Live entities without vectors of this profile at their current version (or, after a
+   * re-embed request, embedded before it), newest change first. An entity's passages are
+   * written together (`replace`), so its first passage (chunk 0) stands for all of them.
    */
   async pending(tx: Sql, profile: string, since: string | null, limit: number): Promise<PendingEntity[]> {
     const { rows } = await tx.query<PendingEntity>(
@@ -53,8 +55,8 @@ export const embeddingsStore = {
               e.occurred_at, e.version
          FROM public.entities e
          LEFT JOIN made_open.ai_embeddings v
-           ON v.owner_id = e.owner_id AND v.entity_id = e.id AND v.profile = $1 AND v.version = e.version
-              AND ($2::timestamptz IS NULL OR v.embedded_at >= $2::timestamptz)
+           ON v.owner_id = e.owner_id AND v.entity_id = e.id AND v.chunk = 0 AND v.profile = $1
+              AND v.version = e.version AND ($2::timestamptz IS NULL OR v.embedded_at >= $2::timestamptz)
         WHERE e.deleted_at IS NULL AND v.entity_id IS NULL
         ORDER BY e.updated_at DESC, e.id
         LIMIT $3`,
@@ -63,10 +65,12 @@ export const embeddingsStore = {
     return rows;
   },
 
+  /** Live entities, those embedded (all passages at their current version), and their passages. */
   async counts(tx: Sql, profile: string, since: string | null) {
-    const { rows } = await tx.query<{ total: number; embedded: number }>(
-      `SELECT count(*)::int AS total,
-              count(v.entity_id)::int AS embedded
+    const { rows } = await tx.query<{ total: number; embedded: number; passages: number }>(
+      `SELECT count(DISTINCT e.id)::int AS total,
+              count(DISTINCT v.entity_id)::int AS embedded,
+              count(v.entity_id)::int AS passages
          FROM public.entities e
          LEFT JOIN made_open.ai_embeddings v
            ON v.owner_id = e.owner_id AND v.entity_id = e.id AND v.profile = $1 AND v.version = e.version
@@ -77,19 +81,36 @@ export const embeddingsStore = {
     return rows[0]!;
   },
 
-  async upsert(tx: Sql, profile: string, items: readonly { id: string; version: number; vector: number[] }[]) {
+  /**
+   * Writes each entity's passages, replacing every vector it had (a shorter text leaves no
+   * stale passage behind). One statement pair per batch, in the caller's transaction; an
+   * entity deleted meanwhile is filtered out by the join instead of failing the batch.
+   */
+  async replace(
+    tx: Sql,
+    profile: string,
+    items: readonly { id: string; version: number; vectors: readonly number[][] }[],
+  ) {
     if (items.length === 0) return;
-    // One statement per batch; the FK skips nothing silently: an entity deleted meanwhile
-    // is filtered out by the join instead of failing the batch.
+    await tx.query(`DELETE FROM made_open.ai_embeddings WHERE owner_id = auth.uid() AND entity_id = ANY($1::uuid[])`, [
+      items.map((i) => i.id),
+    ]);
+    const rows = items.flatMap((item) => item.vectors.map((vector, chunk) => ({ ...item, chunk, vector })));
     await tx.query(
-      `INSERT INTO made_open.ai_embeddings (owner_id, entity_id, profile, dims, version, embedding)
-       SELECT auth.uid(), i.id, $1, vector_dims(i.v::vector), i.version, i.v::vector
-         FROM unnest($2::uuid[], $3::int[], $4::text[]) AS i(id, version, v)
+      `INSERT INTO made_open.ai_embeddings (owner_id, entity_id, chunk, profile, dims, version, embedding)
+       SELECT auth.uid(), i.id, i.chunk, $1, vector_dims(i.v::vector), i.version, i.v::vector
+         FROM unnest($2::uuid[], $3::int[], $4::int[], $5::text[]) AS i(id, version, chunk, v)
          JOIN public.entities e ON e.id = i.id AND e.owner_id = auth.uid()
-       ON CONFLICT (owner_id, entity_id) DO UPDATE
+       ON CONFLICT (owner_id, entity_id, chunk) DO UPDATE
          SET profile = EXCLUDED.profile, dims = EXCLUDED.dims, version = EXCLUDED.version,
              embedding = EXCLUDED.embedding, embedded_at = now()`,
-      [profile, items.map((i) => i.id), items.map((i) => i.version), items.map((i) => vectorLiteral(i.vector))],
+      [
+        profile,
+        rows.map((r) => r.id),
+        rows.map((r) => r.version),
+        rows.map((r) => r.chunk),
+        rows.map((r) => vectorLiteral(r.vector)),
+      ],
     );
   },
 
@@ -143,8 +164,16 @@ export function filterSql(filters: RetrievalFilters, first: number): { sql: stri
   return { sql: parts.length ? parts.join(' AND ') : 'true', params };
 }
 
+/** A passage's vector neighbour: the entity, which of its passages (0-based), cosine distance. */
+export interface Neighbour {
+  id: string;
+  chunk: number;
+  distance: number;
+}
+
 /**
- * Nearest neighbours by cosine distance under the caller's RLS. Unfiltered queries use the
+ * Nearest passages by cosine distance under the caller's RLS (an entity may appear once per
+ * passage; callers keep its best). Unfiltered queries use the
  * HNSW index (the ORDER BY matches its expression); with filters pgvector's iterative scan
  * (0.8+) keeps walking the graph until enough rows pass them.
  */
@@ -155,7 +184,7 @@ export async function nearest(
   limit: number,
   filters: RetrievalFilters = {},
   options: { exact?: boolean } = {},
-): Promise<{ id: string; distance: number }[]> {
+): Promise<Neighbour[]> {
   const dims = vector.length;
   // Enough candidates for the limit, and with filters keep scanning until enough pass.
   await tx.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.max(40, limit * 2))]);
@@ -166,8 +195,8 @@ export async function nearest(
   const expression = options.exact
     ? `(v.embedding::vector(${dims}) <=> ${target}) + 0`
     : `v.embedding::vector(${dims}) <=> ${target}`;
-  const { rows } = await tx.query<{ id: string; distance: number }>(
-    `SELECT v.entity_id AS id, (v.embedding::vector(${dims}) <=> ${target})::float8 AS distance
+  const { rows } = await tx.query<Neighbour & Record<string, unknown>>(
+    `SELECT v.entity_id AS id, v.chunk, (v.embedding::vector(${dims}) <=> ${target})::float8 AS distance
        FROM made_open.ai_embeddings v
        JOIN public.entities e ON e.owner_id = v.owner_id AND e.id = v.entity_id AND e.deleted_at IS NULL
       WHERE v.dims = ${dims} AND v.profile = $2 AND ${where.sql}

@@ -15,7 +15,14 @@ import type { Logger } from '../../platform/logger.ts';
 import type { EventsModule } from '../events/index.ts';
 import { defineJob, type JobsModule } from '../jobs/index.ts';
 import { toSearchDocument } from '../search/index.ts';
-import { embeddingsStore as store, nearest, type PendingEntity, type RetrievalFilters } from './ai.embeddings.store.ts';
+import {
+  embeddingsStore as store,
+  nearest,
+  type Neighbour,
+  type PendingEntity,
+  type RetrievalFilters,
+} from './ai.embeddings.store.ts';
+import { splitPassages } from './ai.passages.ts';
 import type { Providers } from './ai.providers.ts';
 
 /** The durable consumer's name (its cursor survives restarts). */
@@ -29,17 +36,28 @@ export const EMBEDDINGS_CONSUMER = 'ai-embedder';
  */
 export const MIN_SIMILARITY = 0.3;
 
-/** The text a model sees per entity: enough for meaning, short enough to embed quickly. */
-const EMBED_TEXT_CHARS = 1_000;
+/**
+ * The most text one vector is made from: a passage (1,000 characters at most) with the title
+ * and, for the first, the keywords. A short entity is one passage of its whole text.
+ */
+const EMBED_TEXT_CHARS = 2_000;
+
+/** Texts per call to the embedder (a long entity brings up to 64 passages). */
+const EMBED_CALL_TEXTS = 64;
+
+/** Passages asked of the index per entity wanted (an entity can match with several). */
+const PASSAGES_PER_NEIGHBOUR = 3;
 
 export interface EmbeddingStatus {
   /** `off`: this database has no pgvector; answers use keyword search alone. */
   vectors: 'on' | 'off';
   reason: string | null;
   profile: string;
-  /** Live entities, and how many have a vector of the current profile at their current version. */
+  /** Live entities, and how many have their vectors of the current profile at their current version. */
   total: number;
   embedded: number;
+  /** The vectors those entities have: one per passage (a short entity is one passage). */
+  passages: number;
   /** A re-embed was asked for and has not finished. */
   reembedding: boolean;
   /** Why the embedder cannot run (a missing local model), if it cannot. */
@@ -69,8 +87,14 @@ const userOf = (ownerId: string): AuthenticatedUser => ({
   claims: { role: 'authenticated', sub: ownerId },
 });
 
-/** The searchable text of an entity, as the search index holds it, for the embedder. */
-export function embeddingText(entity: PendingEntity): string {
+const cut = (text: string) => (text.length > EMBED_TEXT_CHARS ? text.slice(0, EMBED_TEXT_CHARS) : text);
+
+/**
+ * The texts to embed for an entity, one per passage (ai.passages.ts): its searchable text as
+ * the search index holds it (title, body, keywords) when the body is one passage, as before
+ * passages existed; otherwise each passage with the title (and the first with the keywords).
+ */
+export function embeddingTexts(entity: PendingEntity): string[] {
   const doc = toSearchDocument('', {
     id: entity.id,
     type: entity.type,
@@ -81,9 +105,14 @@ export function embeddingText(entity: PendingEntity): string {
     occurredAt: entity.occurred_at === null ? null : new Date(entity.occurred_at).toISOString(),
     version: entity.version,
   });
-  const text = [doc.title, doc.body, doc.keywords.join(' ')].filter(Boolean).join('\n');
-  return text.length > EMBED_TEXT_CHARS ? text.slice(0, EMBED_TEXT_CHARS) : text;
+  const keywords = doc.keywords.join(' ');
+  const passages = splitPassages(entity.body);
+  if (passages.length === 1) return [cut([doc.title, doc.body, keywords].filter(Boolean).join('\n'))];
+  return passages.map((p) => cut([doc.title, p.text, p.index === 0 ? keywords : ''].filter(Boolean).join('\n')));
 }
+
+/** The text of an entity's first (for most entities, only) passage. */
+export const embeddingText = (entity: PendingEntity): string => embeddingTexts(entity)[0]!;
 
 /**
  * Embeddings (issue 15 §3): a consumer of the graph events queues a background job per owner
@@ -154,8 +183,8 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
 
   /**
    * Embeds every pending entity of one owner, batch by batch. A second job for an owner this
-   * process is already embedding only marks it for another pass (vectors are upserted, so a
-   * second hub instance doing the same work is wasteful, not wrong).
+   * process is already embedding only marks it for another pass (an entity's vectors are
+   * replaced together, so a second hub instance doing the same work is wasteful, not wrong).
    */
   async function embedOwner(ownerId: string, signal?: AbortSignal): Promise<number> {
     if (!(await vectorsOn())) return 0;
@@ -168,6 +197,7 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
     running.set(ownerId, state);
     const user = userOf(ownerId);
     let done = 0;
+    let passages = 0;
     try {
       while (state.again) {
         state.again = false;
@@ -180,19 +210,26 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
           const rows = await db.asUser(user.claims, (tx) => store.pending(tx, profile, since, batchSize));
           if (rows.length === 0) break;
           embedder ??= await embedderFor(user, profile);
-          const vectors = await embedder.embed(rows.map(embeddingText), signal);
+          const texts = rows.map(embeddingTexts);
+          const flat = texts.flat();
+          const vectors: number[][] = [];
+          for (let i = 0; i < flat.length; i += EMBED_CALL_TEXTS) {
+            signal?.throwIfAborted();
+            vectors.push(...(await embedder.embed(flat.slice(i, i + EMBED_CALL_TEXTS), signal)));
+          }
           const dims = vectors[0]?.length ?? 0;
           if (!indexedDims.has(dims)) {
             await db.asOwner((tx) => store.ensureIndex(tx, dims));
             indexedDims.add(dims);
           }
-          await db.asUser(user.claims, (tx) =>
-            store.upsert(
-              tx,
-              profile,
-              rows.map((r, i) => ({ id: r.id, version: r.version, vector: vectors[i]! })),
-            ),
-          );
+          let next = 0;
+          const items = rows.map((r, i) => {
+            const count = texts[i]!.length;
+            next += count;
+            return { id: r.id, version: r.version, vectors: vectors.slice(next - count, next) };
+          });
+          await db.asUser(user.claims, (tx) => store.replace(tx, profile, items));
+          passages += flat.length;
           done += rows.length;
         }
       }
@@ -203,7 +240,7 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
           `UPDATE made_open.ai_embedding_settings SET reembed_requested_at = NULL WHERE owner_id = auth.uid()`,
         );
       });
-      if (done > 0) logger.debug({ ownerId, embedded: done }, 'entities embedded');
+      if (done > 0) logger.debug({ ownerId, embedded: done, passages }, 'entities embedded');
       return done;
     } finally {
       running.delete(ownerId);
@@ -238,6 +275,7 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
           profile,
           total: 0,
           embedded: 0,
+          passages: 0,
           reembedding: false,
           problem: null,
         };
@@ -261,15 +299,32 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
       await enqueue([user.id]);
     },
 
-    /** Entity ids nearest the text, best first (empty when vectors are off or nothing is embedded). */
-    async neighbours(user: AuthenticatedUser, text: string, limit: number, filters: RetrievalFilters = {}) {
+    /**
+     * Passages nearest the text, best first, at most `limit` distinct entities (an entity's
+     * passages after its best one are kept, ranked, for choosing the one to show). Empty when
+     * vectors are off or nothing is embedded.
+     */
+    async neighbours(
+      user: AuthenticatedUser,
+      text: string,
+      limit: number,
+      filters: RetrievalFilters = {},
+    ): Promise<Neighbour[]> {
       if (!(await vectorsOn())) return [];
       const { profile } = await settingsOf(user);
       const embedder = await embedderFor(user, profile);
       const [vector] = await embedder.embed([text]);
       if (!vector) return [];
-      const found = await db.asUser(user.claims, (tx) => nearest(tx, profile, vector, limit, filters));
-      return found.filter((n) => 1 - n.distance >= MIN_SIMILARITY);
+      const found = await db.asUser(user.claims, (tx) =>
+        nearest(tx, profile, vector, limit * PASSAGES_PER_NEIGHBOUR, filters),
+      );
+      const entities = new Set<string>();
+      return found.filter((n) => {
+        if (1 - n.distance < MIN_SIMILARITY) return false;
+        if (!entities.has(n.id) && entities.size >= limit) return false;
+        entities.add(n.id);
+        return true;
+      });
     },
 
     async start() {

@@ -2,17 +2,20 @@ import type { Database } from '../../platform/db/index.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { SearchEngine } from '../search/index.ts';
-import { filterSql, type RetrievalFilters } from './ai.embeddings.store.ts';
+import { filterSql, type Neighbour, type RetrievalFilters } from './ai.embeddings.store.ts';
 import type { Embeddings } from './ai.embeddings.ts';
 import { parseQuestionFilters, reciprocalRankFusion } from './ai.hybrid.ts';
+import { PASSAGE_SOURCE_CHARS, passageWindow, splitPassages, termRanking } from './ai.passages.ts';
 
 /**
  * Hybrid retrieval (issue 15 §4): the search engine's keyword (typo-tolerant) ranking of the
  * question's content words fused with the vector neighbours of the question (reciprocal rank
  * fusion), both narrowed by the filters the question states ("last week", "my calls", "from
  * Ada"). The hits' text is read back from the graph under the caller's RLS (an index entry of
- * someone else's entity finds nothing). Where vectors are off (no pgvector) or the embedding
- * model is unavailable, the keyword ranking alone.
+ * someone else's entity finds nothing). Vectors are per passage (ai.passages.ts): an entity
+ * ranks by its best passage, and the passage shown is the one that matched (for a keyword
+ * hit alone, the one holding most of the question's rarer words). Where vectors are off (no
+ * pgvector) or the embedding model is unavailable, the keyword ranking alone.
  */
 export interface Passage {
   /** 1-based: the number the model cites as [n]. */
@@ -20,8 +23,17 @@ export interface Passage {
   entityId: string;
   type: string;
   title: string;
+  /**
+   * What the model reads: the passage that matched with its neighbours, up to 1,500
+   * characters of the body (a short entity: its whole body).
+   */
   text: string;
   occurredAt: string | null;
+  /** Which passage matched, from 1, of `parts`; `text` is the body's characters [start, end). */
+  part: number;
+  parts: number;
+  start: number;
+  end: number;
 }
 
 export type RetrievalMode = 'hybrid' | 'keyword' | 'vector';
@@ -38,7 +50,6 @@ const STOP = new Set(
 
 /** At most this many words (the embedded engine scores up to 10). */
 const MAX_WORDS = 10;
-const PASSAGE_CHARS = 1_500;
 
 export function keywordsOf(question: string): string {
   const words = question
@@ -112,13 +123,24 @@ export function createRetrieval(deps: {
     return result.hits.map((h) => h.id);
   }
 
-  /** Reads the ranked entities back under RLS, applying every filter again (the engine knows no persons). */
-  async function readBack(user: AuthenticatedUser, ids: string[], filters: RetrievalFilters, limit: number) {
+  /**
+   * Reads the ranked entities back under RLS, applying every filter again (the engine knows
+   * no persons), and picks each one's passage: the passages the vectors matched (best first)
+   * fused with the passages ranked by the question's words; neither: the first.
+   */
+  async function readBack(
+    user: AuthenticatedUser,
+    ids: string[],
+    filters: RetrievalFilters,
+    limit: number,
+    matched: ReadonlyMap<string, number[]>,
+    words: string,
+  ): Promise<Passage[]> {
     if (ids.length === 0) return [];
     const where = filterSql(filters, 2);
     const { rows } = await deps.db.queryAsUser<EntityRow>(
       user.claims,
-      `SELECT e.id, e.type, e.title, left(e.body, ${PASSAGE_CHARS}) AS body, e.occurred_at
+      `SELECT e.id, e.type, e.title, left(e.body, ${PASSAGE_SOURCE_CHARS}) AS body, e.occurred_at
          FROM public.entities e WHERE e.id = ANY($1::uuid[]) AND e.deleted_at IS NULL AND ${where.sql}`,
       [ids, ...where.params],
     );
@@ -127,14 +149,27 @@ export function createRetrieval(deps: {
       .map((id) => byId.get(id))
       .filter((r): r is EntityRow => r !== undefined)
       .slice(0, limit)
-      .map((r, i) => ({
-        number: i + 1,
-        entityId: r.id,
-        type: r.type,
-        title: r.title,
-        text: r.body,
-        occurredAt: r.occurred_at === null ? null : new Date(r.occurred_at).toISOString(),
-      }));
+      .map((r, i) => {
+        const passages = splitPassages(r.body);
+        // A vector of an older version may name a passage the new text no longer has.
+        const vector = (matched.get(r.id) ?? []).filter((chunk) => chunk < passages.length);
+        const chosen = Number(
+          reciprocalRankFusion([vector.map(String), termRanking(passages, words).map(String)])[0] ?? 0,
+        );
+        const window = passageWindow(r.body, passages, chosen);
+        return {
+          number: i + 1,
+          entityId: r.id,
+          type: r.type,
+          title: r.title,
+          text: window.text,
+          occurredAt: r.occurred_at === null ? null : new Date(r.occurred_at).toISOString(),
+          part: chosen + 1,
+          parts: passages.length,
+          start: window.start,
+          end: window.end,
+        };
+      });
   }
 
   async function retrieve(
@@ -158,18 +193,26 @@ export function createRetrieval(deps: {
 
     let mode: RetrievalMode = options.mode ?? 'hybrid';
     if (mode !== 'keyword' && !(deps.embeddings && (await deps.embeddings.vectorsOn()))) mode = 'keyword';
-    let vector: string[] = [];
+    let neighbours: Neighbour[] = [];
     if (mode !== 'keyword') {
       try {
-        vector = (await deps.embeddings!.neighbours(user, parsed.rest, CANDIDATES, filters)).map((n) => n.id);
+        neighbours = await deps.embeddings!.neighbours(user, parsed.rest, CANDIDATES, filters);
       } catch (error) {
         deps.logger?.warn({ err: error }, 'vector retrieval failed; answering from keyword search alone');
         mode = 'keyword';
       }
     }
+    // Each entity ranks by its best passage; the others it matched stay ranked for the choice.
+    const matched = new Map<string, number[]>();
+    for (const n of neighbours) matched.set(n.id, [...(matched.get(n.id) ?? []), n.chunk]);
+    const vector = [...matched.keys()];
     const keyword = mode === 'vector' ? [] : await keywordRanking(user, parsed.rest, filters, candidates);
     const ranked = mode === 'hybrid' ? reciprocalRankFusion([keyword, vector]) : mode === 'vector' ? vector : keyword;
-    return { mode, filters: described, passages: await readBack(user, ranked, filters, limit) };
+    return {
+      mode,
+      filters: described,
+      passages: await readBack(user, ranked, filters, limit, matched, keywordsOf(parsed.rest)),
+    };
   }
 
   return {
