@@ -242,6 +242,14 @@ test('restores a takeout into a new account from Settings: progress, report, the
     const panel = b.getByTestId('restore-panel');
     await expect(panel.getByRole('heading', { level: 2, name: 'Restore from a takeout' })).toBeVisible();
     await expect(panel).toContainText('Only into an account with no data yet');
+    // Not a takeout: the hub refuses it, and says why.
+    await panel
+      .getByLabel('Takeout archive to restore')
+      .setInputFiles({ name: 'holiday.tar.gz', mimeType: 'application/gzip', buffer: Buffer.from('not an archive') });
+    await expect(panel.getByTestId('restore-error')).toHaveText(
+      /^The hub refused the archive: This is not a takeout archive \(tar\.gz\).*Choose the \.tar\.gz a Made Open takeout downloaded, unchanged\.$/,
+      { timeout: 60_000 },
+    );
     await panel
       .getByLabel('Takeout archive to restore')
       .setInputFiles({ name: 'made-open-takeout.tar.gz', mimeType: 'application/gzip', buffer: archive });
@@ -256,11 +264,19 @@ test('restores a takeout into a new account from Settings: progress, report, the
     await expect(ruleLink).toHaveAttribute('href', /^\/rules\/[0-9a-f-]{36}$/);
     await expect(rules).toContainText('is off (1 version). To turn it on, open it, save it to approve');
     await expect(rules).toContainText('Its webhook has a new secret');
-    await expect(panel.getByTestId('restore-not-restored')).toBeVisible();
+    await expect(panel.getByTestId('restore-error')).toHaveCount(0);
+    await expect(panel.getByTestId('restore-not-restored')).toContainText('credentials are not in a takeout');
+    await b.evaluate(() => window.scrollTo(0, 0));
     await inspect(b, 'portability-restored');
     await b.setViewportSize({ width: 402, height: 874 });
     await b.screenshot({ path: join(SHOTS, 'portability-restored-phone-402.png'), fullPage: true });
     await b.setViewportSize({ width: 1280, height: 800 });
+
+    // The address keeps the restore: a reload shows its report again.
+    await expect(b).toHaveURL(/\/settings\/data\?restore=[0-9a-f-]{36}$/);
+    await b.reload();
+    await expect(heading).toBeVisible();
+    await expect(counts).toContainText(/Rules\s*1\s*Rule versions\s*1/);
 
     await b.goto('/contacts');
     await expect(b.getByRole('link', { name: /Imogen Restored/ }).first()).toBeVisible();

@@ -181,6 +181,18 @@ export function RestorePanel() {
     },
   );
 
+  // The restore's id is kept in the address (?restore=<id>): a reload finds the job, or its report, again.
+  useEffect(() => {
+    const kept = new URLSearchParams(window.location.search).get('restore');
+    if (!kept) return;
+    void restoreStatusAction(kept).then((result) => {
+      if (!result.ok) return;
+      setPhase((p) => (p.step === 'choose' ? { step: 'restoring', record: result.data } : p));
+      if (result.data.status === 'failed')
+        setError(restoreProblem(result.data.error?.status ?? 500, result.data.error?.code, result.data.error?.message));
+    });
+  }, []);
+
   // When the report arrives, the focus moves to its heading (a screen reader reads it out).
   const restored = record?.status === 'restored';
   useEffect(() => {
@@ -196,6 +208,9 @@ export function RestorePanel() {
       );
       if (status === 202 && body) {
         const r = body as unknown as RestoreRecord;
+        const url = new URL(window.location.href);
+        url.searchParams.set('restore', r.id);
+        window.history.replaceState(window.history.state, '', url);
         setPhase({ step: 'restoring', record: r });
         if (r.status === 'failed') setError(restoreProblem(r.error?.status ?? 500, r.error?.code, r.error?.message));
       } else {
