@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { hubSession, type HubSession } from './api';
@@ -212,6 +213,18 @@ test('restores a takeout into a new account from Settings: progress, report, the
     approve: ['notify'],
     enabled: true,
   });
+  const plugin = join(
+    process.env.E2E_PLUGIN_EXAMPLES ?? join(import.meta.dirname, '../../../packages/plugin-sdk/examples'),
+    'birthday-reminder/dist',
+  );
+  await a.call('POST', '/plugins', {
+    manifest: JSON.parse(readFileSync(join(plugin, 'manifest.json'), 'utf8')),
+    bundle: readFileSync(join(plugin, 'index.js'), 'utf8'),
+  });
+  await a.call('POST', '/plugins/birthday-reminder/consent', {
+    permissions: ['entities:read:person', 'entities:write:task', 'storage:read', 'storage:write'],
+    config: { daysAhead: 3 },
+  });
   let takeout = await a.call<{ id: string; status: string }>('POST', '/takeouts');
   await expect
     .poll(async () => (takeout = await a.call('GET', `/takeouts/${takeout.id}`)).status, { timeout: 90_000 })
@@ -264,6 +277,14 @@ test('restores a takeout into a new account from Settings: progress, report, the
     await expect(ruleLink).toHaveAttribute('href', /^\/rules\/[0-9a-f-]{36}$/);
     await expect(rules).toContainText('is off (1 version). To turn it on, open it, save it to approve');
     await expect(rules).toContainText('Its webhook has a new secret');
+    await expect(counts).toContainText(/Plugins\s*1\s*Plugin storage keys/);
+    const plugins = panel.getByTestId('restore-plugins');
+    await expect(plugins.getByRole('link', { name: 'birthday-reminder 1.0.0' })).toHaveAttribute(
+      'href',
+      '/settings/plugins/birthday-reminder',
+    );
+    await expect(plugins).toContainText('does nothing until you consent again (it had: entities:read:person');
+    await expect(panel.getByRole('link', { name: 'Go to plugins' })).toHaveAttribute('href', '/settings/plugins');
     await expect(panel.getByTestId('restore-error')).toHaveCount(0);
     await expect(panel.getByTestId('restore-not-restored')).toContainText('credentials are not in a takeout');
     await b.evaluate(() => window.scrollTo(0, 0));
