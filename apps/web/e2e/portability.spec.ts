@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { hubSession, type HubSession } from './api';
@@ -178,4 +179,141 @@ test('downloads contacts as vCard and a takeout once', async () => {
   const [archive] = await Promise.all([page.waitForEvent('download'), download.click()]);
   expect(archive.suggestedFilename()).toMatch(/^made-open-takeout-\d{4}-\d{2}-\d{2}\.tar\.gz$/);
   await expect(page.getByText('Downloaded. Make a new one for a fresh copy.')).toBeVisible();
+});
+
+/** Signs an account up through the hub's auth API (as supabase-js does) and returns its session. */
+async function hubAccount(email: string, password = 'correct horse battery') {
+  const response = await fetch(`${process.env.E2E_HUB_URL}/auth/v1/signup`, {
+    method: 'POST',
+    headers: { apikey: process.env.E2E_ANON_KEY!, 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  expect(response.ok, await response.clone().text()).toBe(true);
+  return hubSession(email, password);
+}
+
+test('restores a takeout into a new account from Settings: progress, report, the contact back; a second restore is refused', async ({
+  browser,
+}) => {
+  // Account A, through the hub: a contact, a rule that mentions it, then a takeout.
+  const a = await hubAccount(uniqueEmail('restore-from'));
+  const contact = await a.call<{ id: string }>('POST', '/persons', {
+    name: 'Imogen Restored',
+    emails: ['imogen@example.com'],
+  });
+  await a.call('POST', '/rules', {
+    definition: {
+      name: 'Tell me about Imogen',
+      mode: 'single',
+      triggers: [{ id: 'hook', type: 'webhook' }],
+      conditions: { all: [{ cmp: { left: 'trigger.data.personId', op: 'eq', right: contact.id } }] },
+      steps: [{ id: 'tell', type: 'action', action: 'notify', with: { title: 'About Imogen' } }],
+      limits: { perHour: 100, maxDepth: 3 },
+    },
+    approve: ['notify'],
+    enabled: true,
+  });
+  const plugin = join(
+    process.env.E2E_PLUGIN_EXAMPLES ?? join(import.meta.dirname, '../../../packages/plugin-sdk/examples'),
+    'birthday-reminder/dist',
+  );
+  await a.call('POST', '/plugins', {
+    manifest: JSON.parse(readFileSync(join(plugin, 'manifest.json'), 'utf8')),
+    bundle: readFileSync(join(plugin, 'index.js'), 'utf8'),
+  });
+  await a.call('POST', '/plugins/birthday-reminder/consent', {
+    permissions: ['entities:read:person', 'entities:write:task', 'storage:read', 'storage:write'],
+    config: { daysAhead: 3 },
+  });
+  let takeout = await a.call<{ id: string; status: string }>('POST', '/takeouts');
+  await expect
+    .poll(async () => (takeout = await a.call('GET', `/takeouts/${takeout.id}`)).status, { timeout: 90_000 })
+    .toBe('ready');
+  const download = await fetch(`${process.env.E2E_HUB_URL}/api/v1/takeouts/${takeout.id}/download`, {
+    headers: { authorization: `Bearer ${a.token}` },
+  });
+  expect(download.status).toBe(200);
+  const archive = Buffer.from(await download.arrayBuffer());
+  // Entity and rule ids are global: the archive comes back on this hub once account A is gone.
+  const aId = JSON.parse(Buffer.from(a.token.split('.')[1]!, 'base64url').toString()).sub as string;
+  const removed = await fetch(`${process.env.E2E_HUB_URL}/auth/v1/admin/users/${aId}`, {
+    method: 'DELETE',
+    headers: {
+      apikey: process.env.E2E_SERVICE_ROLE_KEY!,
+      authorization: `Bearer ${process.env.E2E_SERVICE_ROLE_KEY}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ should_soft_delete: false }),
+  });
+  expect(removed.status, await removed.clone().text()).toBe(200);
+
+  // Account B, new, in the browser: restore through Settings → Import and export.
+  const b = await (await browser.newContext()).newPage();
+  try {
+    await signUp(b, uniqueEmail('restore-into'));
+    await b.goto('/settings/data');
+    const panel = b.getByTestId('restore-panel');
+    await expect(panel.getByRole('heading', { level: 2, name: 'Restore from a takeout' })).toBeVisible();
+    await expect(panel).toContainText('Only into an account with no data yet');
+    // Not a takeout: the hub refuses it, and says why.
+    await panel
+      .getByLabel('Takeout archive to restore')
+      .setInputFiles({ name: 'holiday.tar.gz', mimeType: 'application/gzip', buffer: Buffer.from('not an archive') });
+    await expect(panel.getByTestId('restore-error')).toHaveText(
+      /^The hub refused the archive: This is not a takeout archive \(tar\.gz\).*Choose the \.tar\.gz a Made Open takeout downloaded, unchanged\.$/,
+      { timeout: 60_000 },
+    );
+    await panel
+      .getByLabel('Takeout archive to restore')
+      .setInputFiles({ name: 'made-open-takeout.tar.gz', mimeType: 'application/gzip', buffer: archive });
+    const heading = panel.getByRole('heading', { level: 3, name: 'Restored' });
+    await expect(heading).toBeVisible({ timeout: 90_000 });
+    await expect(heading).toBeFocused();
+    const counts = panel.getByTestId('restore-counts');
+    await expect(counts).toContainText(/Rules\s*1\s*Rule versions\s*1/);
+    await expect(counts).toContainText(/Items in your graph\s*[1-9]/);
+    const rules = panel.getByTestId('restore-rules');
+    const ruleLink = rules.getByRole('link', { name: 'Tell me about Imogen' });
+    await expect(ruleLink).toHaveAttribute('href', /^\/rules\/[0-9a-f-]{36}$/);
+    await expect(rules).toContainText('is off (1 version). To turn it on, open it, save it to approve');
+    await expect(rules).toContainText('Its webhook has a new secret');
+    await expect(counts).toContainText(/Plugins\s*1\s*Plugin storage keys/);
+    const plugins = panel.getByTestId('restore-plugins');
+    await expect(plugins.getByRole('link', { name: 'birthday-reminder 1.0.0' })).toHaveAttribute(
+      'href',
+      '/settings/plugins/birthday-reminder',
+    );
+    await expect(plugins).toContainText('does nothing until you consent again (it had: entities:read:person');
+    await expect(panel.getByRole('link', { name: 'Go to plugins' })).toHaveAttribute('href', '/settings/plugins');
+    await expect(panel.getByTestId('restore-error')).toHaveCount(0);
+    await expect(panel.getByTestId('restore-not-restored')).toContainText('credentials are not in a takeout');
+    await b.evaluate(() => window.scrollTo(0, 0));
+    await inspect(b, 'portability-restored');
+    await b.setViewportSize({ width: 402, height: 874 });
+    await b.screenshot({ path: join(SHOTS, 'portability-restored-phone-402.png'), fullPage: true });
+    await b.setViewportSize({ width: 1280, height: 800 });
+
+    // The address keeps the restore: a reload shows its report again.
+    await expect(b).toHaveURL(/\/settings\/data\?restore=[0-9a-f-]{36}$/);
+    await b.reload();
+    await expect(heading).toBeVisible();
+    await expect(counts).toContainText(/Rules\s*1\s*Rule versions\s*1/);
+
+    await b.goto('/contacts');
+    await expect(b.getByRole('link', { name: /Imogen Restored/ }).first()).toBeVisible();
+
+    // Again: this account has data now.
+    await b.goto('/settings/data');
+    await b
+      .getByTestId('restore-panel')
+      .getByLabel('Takeout archive to restore')
+      .setInputFiles({ name: 'made-open-takeout.tar.gz', mimeType: 'application/gzip', buffer: archive });
+    await expect(b.getByTestId('restore-error')).toHaveText(
+      /^This account already has data: restore into a new account\./,
+    );
+    await b.evaluate(() => window.scrollTo(0, 0));
+    await inspect(b, 'portability-restore-refused');
+  } finally {
+    await b.context().close();
+  }
 });

@@ -253,6 +253,8 @@ try {
       E2E_BASE_URL: webUrl,
       E2E_HUB_URL: hubUrl,
       E2E_ANON_KEY: anonKey,
+      // For tests that remove an account through the hub's admin API (a restore needs the old one gone).
+      E2E_SERVICE_ROLE_KEY: readFileSync(join(dataDir, 'service-role-key'), 'utf8').trim(),
       E2E_OWNER_EMAIL: owner.email,
       E2E_OWNER_PASSWORD: owner.password,
       E2E_PLUGIN_EXAMPLES: join(sdk, 'examples'),

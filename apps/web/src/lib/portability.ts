@@ -70,3 +70,53 @@ export async function hubStream(
     cache: 'no-store',
   } as RequestInit);
 }
+
+/** A takeout being restored into this account (POST /takeouts/restore), and its report. */
+export interface RestoreReport {
+  counts: {
+    entities: number;
+    links: number;
+    identifiers: number;
+    rules: number;
+    ruleVersions: number;
+    plugins: number;
+    pluginStorageKeys: number;
+    buckets: number;
+    files: number;
+    references: number;
+  };
+  rules: {
+    id: string;
+    previousId: string;
+    name: string;
+    versions: number;
+    enabled: false;
+    webhook: boolean;
+    permissions: string[];
+    previouslyGranted: string[];
+  }[];
+  plugins: {
+    pluginId: string;
+    version: string;
+    status: 'pending_consent';
+    config: string[];
+    storageKeys: number;
+    previouslyGranted: string[];
+    credentials: string[];
+  }[];
+  buckets: { from: string; to: string }[];
+  notRestored: { kind: string; name: string; reason: string }[];
+}
+export interface RestoreRecord {
+  id: string;
+  status: 'queued' | 'running' | 'restored' | 'failed';
+  /** Archive bytes read of its size. */
+  progress: { done: number; total: number };
+  report: RestoreReport | null;
+  /** Why it was refused: the HTTP status the refusal would have had, its code and message. */
+  error: { status: number; code: string; message: string } | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export const getRestore = (id: string) => hubFetch<RestoreRecord>(`/takeouts/restore/${id}`);

@@ -1,7 +1,15 @@
 'use server';
 import { z } from 'zod';
 import { attempt, hubFetch, type ActionResult } from '@/lib/hub';
-import { getImport, getTakeout, type DuplicatesChoice, type ImportRecord, type TakeoutRecord } from '@/lib/portability';
+import {
+  getImport,
+  getRestore,
+  getTakeout,
+  type DuplicatesChoice,
+  type ImportRecord,
+  type RestoreRecord,
+  type TakeoutRecord,
+} from '@/lib/portability';
 
 const id = z.string().uuid();
 const notAnImport = { ok: false as const, error: 'Not an import.' };
@@ -41,4 +49,9 @@ export async function startTakeoutAction(): Promise<ActionResult<TakeoutRecord>>
 export async function takeoutStatusAction(takeoutId: string): Promise<ActionResult<TakeoutRecord>> {
   if (!id.safeParse(takeoutId).success) return { ok: false, error: 'Not a takeout.' };
   return attempt(() => getTakeout(takeoutId));
+}
+
+export async function restoreStatusAction(restoreId: string): Promise<ActionResult<RestoreRecord>> {
+  if (!id.safeParse(restoreId).success) return { ok: false, error: 'Not a restore.' };
+  return attempt(() => getRestore(restoreId));
 }

@@ -1,6 +1,6 @@
 'use client';
 import { Download, Upload } from 'lucide-react';
-import { useEffect, useId, useRef, useState, useTransition } from 'react';
+import { useId, useRef, useState, useTransition } from 'react';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -13,6 +13,8 @@ import {
   undoImportAction,
 } from '@/lib/actions/portability';
 import type { DuplicatesChoice, ImportRecord, TakeoutRecord } from '@/lib/portability';
+import { Progress, usePoll } from './progress';
+import { RestorePanel } from './restore-panel';
 
 /** Contact fields a CSV column can map to (the hub's csvFields). */
 const CSV_FIELDS: [string, string][] = [
@@ -39,47 +41,6 @@ const CSV_FIELDS: [string, string][] = [
 ];
 
 const running = (status: string) => status === 'queued' || status === 'running';
-
-function Progress({ done, total, label }: { done: number; total: number; label: string }) {
-  const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
-  return (
-    <div className="space-y-1">
-      <div
-        role="progressbar"
-        aria-label={label}
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={pct}
-        className="h-2 w-full overflow-hidden rounded-full bg-muted"
-      >
-        <div className="h-full bg-primary transition-all" style={{ width: `${pct}%` }} />
-      </div>
-      <p className="text-xs text-muted-foreground">
-        {done.toLocaleString()} of {total.toLocaleString()} ({pct}%)
-      </p>
-    </div>
-  );
-}
-
-/** Polls `load` every second while `active`, handing each answer to `onData`. */
-function usePoll<T>(
-  active: boolean,
-  load: () => Promise<{ ok: true; data: T } | { ok: false; error: string }>,
-  onData: (t: T) => void,
-) {
-  const loadRef = useRef(load);
-  const onDataRef = useRef(onData);
-  loadRef.current = load;
-  onDataRef.current = onData;
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(async () => {
-      const result = await loadRef.current();
-      if (result.ok) onDataRef.current(result.data);
-    }, 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-}
 
 function Counts({ preview }: { preview: ImportRecord['preview'] }) {
   const c = preview.counts;
@@ -459,6 +420,7 @@ export function DataPortability({ imports, takeouts }: { imports: ImportRecord[]
         </CardContent>
       </Card>
       <TakeoutPanel initial={takeouts[0] ?? null} />
+      <RestorePanel />
     </div>
   );
 }
