@@ -84,6 +84,9 @@ export interface RestoreReport {
     buckets: number;
     files: number;
     references: number;
+    aiDataClasses: number;
+    aiConversations: number;
+    aiMessages: number;
   };
   rules: {
     id: string;

@@ -19,6 +19,9 @@ const COUNT_LABELS: [keyof RestoreReport['counts'], string][] = [
   ['buckets', 'Storage buckets'],
   ['files', 'Files'],
   ['references', 'File references rewritten'],
+  ['aiDataClasses', 'AI privacy settings'],
+  ['aiConversations', 'Conversations with the assistant'],
+  ['aiMessages', 'Questions and answers in them'],
 ];
 
 /** What to tell the user for a refusal (the upload's answer or a failed job's error). */
@@ -237,8 +240,9 @@ export function RestorePanel() {
         <CardDescription id={hintId}>
           Only into an account with no data yet: make a new account and restore there. What comes back: your graph
           (contacts, calendar, messages, notes and the links between them), your rules, switched off until you turn them
-          on, your plugins with their settings, waiting for your consent, and your files. What does not: credentials and
-          passwords (connect your accounts again) and devices (pair them again).
+          on, your plugins with their settings, waiting for your consent, your files, and the assistant's privacy
+          settings and conversations. What does not: credentials and passwords (connect your accounts again) and devices
+          (pair them again).
         </CardDescription>
       </CardHeader>
       <CardContent className="space-y-3">
