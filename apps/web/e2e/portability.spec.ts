@@ -111,11 +111,15 @@ test('merges duplicates into existing contacts when chosen (keyboard), and undo 
   );
 
   await page.goto('/settings/data');
-  await page
-    .getByLabel('File to import')
-    .setInputFiles({ name: 'rosa.vcf', mimeType: 'text/vcard', buffer: Buffer.from(vcf) });
   const panel = page.getByTestId('import-panel').first();
-  await expect(panel.getByTestId('import-counts')).toHaveText('2 contacts');
+  // A file chosen before the page has hydrated is not uploaded: choose it again until its
+  // preview is the newest import (the earlier test's import is listed until then).
+  await expect(async () => {
+    await page
+      .getByLabel('File to import')
+      .setInputFiles({ name: 'rosa.vcf', mimeType: 'text/vcard', buffer: Buffer.from(vcf) });
+    await expect(panel.getByTestId('import-counts')).toHaveText('2 contacts', { timeout: 10_000 });
+  }).toPass({ timeout: 60_000 });
   await expect(panel.getByTestId('import-duplicates')).toContainText('Rosa Imported (line 1) and Rosa Existing');
   const choice = panel.getByRole('group', { name: 'Contacts you already have' });
   const merge = choice.getByRole('radio', { name: /Merge 1 duplicate into existing contacts/ });
@@ -304,13 +308,18 @@ test('restores a takeout into a new account from Settings: progress, report, the
 
     // Again: this account has data now.
     await b.goto('/settings/data');
-    await b
-      .getByTestId('restore-panel')
-      .getByLabel('Takeout archive to restore')
-      .setInputFiles({ name: 'made-open-takeout.tar.gz', mimeType: 'application/gzip', buffer: archive });
-    await expect(b.getByTestId('restore-error')).toHaveText(
-      /^This account already has data: restore into a new account\./,
-    );
+    // A file chosen before the page has hydrated changes nothing (no handler yet): choose again
+    // until the refusal shows (a repeated refusal writes nothing).
+    await expect(async () => {
+      await b
+        .getByTestId('restore-panel')
+        .getByLabel('Takeout archive to restore')
+        .setInputFiles({ name: 'made-open-takeout.tar.gz', mimeType: 'application/gzip', buffer: archive });
+      await expect(b.getByTestId('restore-error')).toHaveText(
+        /^This account already has data: restore into a new account\./,
+        { timeout: 10_000 },
+      );
+    }).toPass({ timeout: 60_000 });
     await b.evaluate(() => window.scrollTo(0, 0));
     await inspect(b, 'portability-restore-refused');
   } finally {
