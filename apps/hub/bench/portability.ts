@@ -108,7 +108,7 @@ async function main() {
       console.log(
         `${n} contacts (${mb(bytes).toFixed(1)} MB): plain read ${readMs.toFixed(0)} ms = ${Math.round(n / (readMs / 1000)).toLocaleString()} contacts/s; ` +
           `preview ${Math.round(n / (previewMs / 1000))} contacts/s; commit ${Math.round(n / (commitMs / 1000))} contacts/s ` +
-          `(status ${done.status}, created ${(done.result as { created?: number }).created}); ` +
+          `(status ${done.status}, persons created ${(done.result as { personsCreated?: number }).personsCreated}, other items created ${(done.result as { created?: number }).created}); ` +
           `import (preview + commit) ${Math.round(n / ((previewMs + commitMs) / 1000))} contacts/s = ${(readMs / (previewMs + commitMs)).toExponential(2)}x plain read`,
       );
       console.log(
