@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { aiStoredMessageSchema } from '@made-open/shared/ai-api';
+import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
 import type { Sql } from '../../platform/db/index.ts';
 
@@ -91,12 +92,14 @@ export async function restoreAi(
     held.conversations.map((c) => ({ ...c, id: newIds.get(c.id) })),
   );
   const aiMessages = await write(
-    `INSERT INTO made_open.ai_messages (conversation_id, owner_id, role, content, sources, citations, tools, done, error, sensitive, created_at)
-     SELECT r.conversation_id, $1, r.role, r.content, r.sources, r.citations, r.tools, r.done, r.error, r.sensitive, r.created_at
-     FROM jsonb_to_recordset($2::jsonb) AS r(conversation_id uuid, role text, content text, sources jsonb, citations jsonb,
+    `INSERT INTO made_open.ai_messages (id, conversation_id, owner_id, role, content, sources, citations, tools, done, error, sensitive, created_at)
+     SELECT r.id, r.conversation_id, $1, r.role, r.content, r.sources, r.citations, r.tools, r.done, r.error, r.sensitive, r.created_at
+     FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, conversation_id uuid, role text, content text, sources jsonb, citations jsonb,
        tools jsonb, done jsonb, error jsonb, sensitive boolean, created_at timestamptz)`,
+    // A conversation reads its messages by (created_at, id): ids made in the archive's order
+    // (uuidv7 is monotonic) keep two messages of the same instant in the order they had.
     held.messages.flatMap((m) =>
-      newIds.has(m.conversation_id) ? [{ ...m, conversation_id: newIds.get(m.conversation_id) }] : [],
+      newIds.has(m.conversation_id) ? [{ ...m, id: uuidv7(), conversation_id: newIds.get(m.conversation_id) }] : [],
     ),
   );
   return { dataClasses, contactClasses, conversations, aiMessages };

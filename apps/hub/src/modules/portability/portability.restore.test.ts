@@ -212,9 +212,10 @@ describe.each(testDatabaseKinds())('takeout restore of rules, plugins and files 
       );
       oldConversationId = rows[0]!.id;
       await tx.query(
-        `INSERT INTO made_open.ai_messages (conversation_id, owner_id, role, content, sources, citations, sensitive)
-         VALUES ($1, $2, 'user', 'When did I last see Ann?', '[]', '[]', false),
-                ($1, $2, 'assistant', 'Last Tuesday [1].', $3::jsonb, $4::jsonb, true)`,
+        // A question, then its answer a moment later (the API lists them by time).
+        `INSERT INTO made_open.ai_messages (conversation_id, owner_id, role, content, sources, citations, sensitive, created_at)
+         VALUES ($1, $2, 'user', 'When did I last see Ann?', '[]', '[]', false, now() - interval '1 second'),
+                ($1, $2, 'assistant', 'Last Tuesday [1].', $3::jsonb, $4::jsonb, true, now())`,
         [
           oldConversationId,
           alice.id,
