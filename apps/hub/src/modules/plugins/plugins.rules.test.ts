@@ -356,10 +356,18 @@ describe.each(testDatabaseKinds())('rules running plugins, on %s', (kind) => {
       'plugins:run:note-writer',
     ]);
     await note(alice, 'Loop');
-    const runs = await eventually(async () => {
-      const done = await finishedRuns(alice, ruleId);
-      return done.some((r) => r.status === 'failed') ? done : undefined;
-    }, 'the loop to stop');
+    // Until the loop has stopped: a failed run, and no run still going (a generous bound: nine
+    // rule runs and four plugin runs, one after another, on a loaded machine).
+    await eventually(
+      async () => {
+        const items = (await api(alice, 'GET', `/api/v1/rules/${ruleId}/runs?limit=100`)).json().items as Run[];
+        const settled = items.every((r) => r.status === 'succeeded' || r.status === 'failed');
+        return settled && items.some((r) => r.status === 'failed') ? items : undefined;
+      },
+      'the loop to stop',
+      150_000,
+    );
+    const runs = await finishedRuns(alice, ruleId);
     const failed = runs.find((r) => r.status === 'failed')!;
     expect(stepOf(failed, 'plugin').error).toMatchObject({
       code: 'plugin_refused',
