@@ -1,3 +1,4 @@
+import type { RestoreReport } from '@made-open/shared/portability-api';
 import 'server-only';
 import { webEnv } from '@/lib/env';
 import { hubFetch } from '@/lib/hub';
@@ -72,44 +73,7 @@ export async function hubStream(
 }
 
 /** A takeout being restored into this account (POST /takeouts/restore), and its report. */
-export interface RestoreReport {
-  counts: {
-    entities: number;
-    links: number;
-    identifiers: number;
-    rules: number;
-    ruleVersions: number;
-    plugins: number;
-    pluginStorageKeys: number;
-    buckets: number;
-    files: number;
-    references: number;
-    aiDataClasses: number;
-    aiConversations: number;
-    aiMessages: number;
-  };
-  rules: {
-    id: string;
-    previousId: string;
-    name: string;
-    versions: number;
-    enabled: false;
-    webhook: boolean;
-    permissions: string[];
-    previouslyGranted: string[];
-  }[];
-  plugins: {
-    pluginId: string;
-    version: string;
-    status: 'pending_consent';
-    config: string[];
-    storageKeys: number;
-    previouslyGranted: string[];
-    credentials: string[];
-  }[];
-  buckets: { from: string; to: string }[];
-  notRestored: { kind: string; name: string; reason: string }[];
-}
+export type { RestoreReport } from '@made-open/shared/portability-api';
 export interface RestoreRecord {
   id: string;
   status: 'queued' | 'running' | 'restored' | 'failed';

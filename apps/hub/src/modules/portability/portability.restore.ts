@@ -10,6 +10,7 @@ import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { PluginsService } from '../plugins/index.ts';
 import type { RulesService } from '../rules/index.ts';
 import type { StorageService } from '../storage/index.ts';
+import type { RestoreReport } from '@made-open/shared/portability-api';
 import { readLines } from './formats/lines.ts';
 import {
   aiTableSchemas,
@@ -37,48 +38,7 @@ export interface RestoreDeps {
 }
 
 /** What came back, per kind, and what did not and why (the API's answer). */
-export interface RestoreReport {
-  counts: {
-    entities: number;
-    links: number;
-    identifiers: number;
-    rules: number;
-    ruleVersions: number;
-    plugins: number;
-    pluginStorageKeys: number;
-    buckets: number;
-    files: number;
-    references: number;
-    /** The AI data classes (per entity type and per contact): what may reach a cloud model. */
-    aiDataClasses: number;
-    aiConversations: number;
-    aiMessages: number;
-  };
-  rules: {
-    id: string;
-    previousId: string;
-    name: string;
-    versions: number;
-    enabled: false;
-    webhook: boolean;
-    /** What saving it with `approve` grants (the rules module asks at save). */
-    permissions: string[];
-    previouslyGranted: string[];
-  }[];
-  plugins: {
-    pluginId: string;
-    version: string;
-    status: 'pending_consent';
-    config: string[];
-    storageKeys: number;
-    /** The permissions it held on the old hub: grant them again at consent. */
-    previouslyGranted: string[];
-    /** Credential slots to fill again (credentials are not in a takeout). */
-    credentials: string[];
-  }[];
-  buckets: { from: string; to: string }[];
-  notRestored: { kind: string; name: string; reason: string }[];
-}
+export type { RestoreReport };
 
 const iso = z.string().datetime({ offset: true }).nullable();
 const entityLine = z.strictObject({

@@ -9,6 +9,7 @@ import { errorResponses } from '../graph/graph.schemas.ts';
 import { csvFields } from './formats/index.ts';
 import type { Exports } from './portability.exports.ts';
 import type { Imports } from './portability.imports.ts';
+import { restoreReportSchema } from '@made-open/shared/portability-api';
 import type { Restores } from './portability.restores.ts';
 import type { Takeouts } from './portability.takeout.ts';
 import { importKinds, kindOf } from './portability.records.ts';
@@ -83,49 +84,6 @@ export const takeoutSchema = z.object({
   createdAt: z.string(),
   readyAt: z.string().nullable(),
   downloadedAt: z.string().nullable(),
-});
-
-export const restoreReportSchema = z.object({
-  counts: z.object({
-    entities: z.number(),
-    links: z.number(),
-    identifiers: z.number(),
-    rules: z.number(),
-    ruleVersions: z.number(),
-    plugins: z.number(),
-    pluginStorageKeys: z.number(),
-    buckets: z.number(),
-    files: z.number(),
-    references: z.number(),
-    aiDataClasses: z.number(),
-    aiConversations: z.number(),
-    aiMessages: z.number(),
-  }),
-  rules: z.array(
-    z.object({
-      id: z.string(),
-      previousId: z.string(),
-      name: z.string(),
-      versions: z.number(),
-      enabled: z.literal(false),
-      webhook: z.boolean(),
-      permissions: z.array(z.string()),
-      previouslyGranted: z.array(z.string()),
-    }),
-  ),
-  plugins: z.array(
-    z.object({
-      pluginId: z.string(),
-      version: z.string(),
-      status: z.literal('pending_consent'),
-      config: z.array(z.string()),
-      storageKeys: z.number(),
-      previouslyGranted: z.array(z.string()),
-      credentials: z.array(z.string()),
-    }),
-  ),
-  buckets: z.array(z.object({ from: z.string(), to: z.string() })),
-  notRestored: z.array(z.object({ kind: z.string(), name: z.string(), reason: z.string() })),
 });
 
 export const restoreSchema = z.object({
