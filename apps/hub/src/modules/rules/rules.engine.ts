@@ -349,6 +349,9 @@ export function createRulesEngine(deps: RulesEngineDeps) {
     }
     // A run whose process died mid-step continues from its last saved step (actions are idempotent by run and step).
     for (const stale of await db.asSystem((tx) => repo.staleRunning(tx, 120))) void execute(stale.id, stale.owner_id);
+    // Queued runs left behind by a run that ended without starting the next one (its process died).
+    for (const idle of await db.asSystem((tx) => repo.idleQueues(tx)))
+      await startNextQueued(idle.rule_id, idle.owner_id);
   }
 
   /** Runs a started run's steps from where it stands, saving its trace after each step. */

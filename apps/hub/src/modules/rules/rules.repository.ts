@@ -344,8 +344,13 @@ export const rulesRepository = {
     return rowCount;
   },
 
-  /** The oldest queued run of a rule, claimed (moved to running) when no other run is active. */
+  /**
+   * The oldest queued run of a rule, claimed (moved to running) when no other run is active.
+   * It takes the rule's row lock first, as a run decision does: a decision that queued a run
+   * behind the run just finished commits before this looks, so the queued run is never missed.
+   */
   async claimNextQueued(tx: Sql, ruleId: string): Promise<string | undefined> {
+    await tx.query(`SELECT 1 FROM made_open.rules WHERE id = $1 FOR UPDATE`, [ruleId]);
     const { rows } = await tx.query<{ id: string }>(
       `UPDATE made_open.rule_runs SET status = 'running', heartbeat_at = clock_timestamp()
         WHERE id = (SELECT id FROM made_open.rule_runs WHERE rule_id = $1 AND status = 'queued'
@@ -355,6 +360,18 @@ export const rulesRepository = {
       [ruleId],
     );
     return rows[0]?.id;
+  },
+
+  /** Rules with queued runs and none active: a run that ended without starting the next (its process died). */
+  async idleQueues(tx: Sql): Promise<{ rule_id: string; owner_id: string }[]> {
+    const { rows } = await tx.query<{ rule_id: string; owner_id: string }>(
+      `SELECT DISTINCT q.rule_id, q.owner_id FROM made_open.rule_runs q
+        WHERE q.status = 'queued'
+          AND NOT EXISTS (SELECT 1 FROM made_open.rule_runs a
+                           WHERE a.rule_id = q.rule_id AND a.status IN ('running', 'waiting'))
+        LIMIT 100`,
+    );
+    return rows;
   },
 
   async lockRuleRow(tx: Sql, ruleId: string): Promise<void> {

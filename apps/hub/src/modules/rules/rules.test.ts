@@ -370,18 +370,19 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     await api(alice, 'POST', `/api/v1/rules/${b.rule.id}/disable`);
   }, 120_000);
 
+  const delayed = (mode: string) =>
+    noteRule({
+      name: `mode ${mode}`,
+      mode,
+      max: 5,
+      triggers: [{ id: 'manual', type: 'manual' }],
+      steps: [
+        { id: 'wait', type: 'delay', seconds: 1 },
+        { id: 'tell', type: 'action', action: 'notify', with: { title: 'after the delay {{ trigger.data.n }}' } },
+      ],
+    });
+
   it('applies modes: single skips, restart cancels, queued waits; delays are durable jobs', async () => {
-    const delayed = (mode: string) =>
-      noteRule({
-        name: `mode ${mode}`,
-        mode,
-        max: 5,
-        triggers: [{ id: 'manual', type: 'manual' }],
-        steps: [
-          { id: 'wait', type: 'delay', seconds: 1 },
-          { id: 'tell', type: 'action', action: 'notify', with: { title: 'after the delay {{ trigger.data.n }}' } },
-        ],
-      });
     const single = await createRule(alice, delayed('single'));
     const first = (await api(alice, 'POST', `/api/v1/rules/${single.rule.id}/run`, { data: { n: 1 } })).json();
     expect(first.status).toBe('running');
@@ -439,6 +440,96 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
       'after the delay 1',
       'after the delay 2',
     ]);
+  }, 120_000);
+
+  // Only PostgreSQL has concurrent transactions: PGlite runs one at a time, so the race cannot happen there.
+  it.skipIf(kind !== 'postgres')(
+    'a run queued while the active run finishes still starts: finishing waits for the decision',
+    async () => {
+      const { rule } = await createRule(alice, delayed('queued'));
+      const first = (await api(alice, 'POST', `/api/v1/rules/${rule.id}/run`, { data: { n: 1 } })).json();
+      await eventually(
+        async () => ((await runsOf(alice, rule.id))[0]?.status === 'waiting' ? true : undefined),
+        'a waiting run',
+      );
+      // A decision that sees the first run active and queues a second, its transaction held open
+      // until the first run has finished and tries to start the next queued run.
+      let commit!: () => void;
+      const held = new Promise<void>((resolve) => (commit = resolve));
+      const deciding = hub.db.asSystem(async (tx) => {
+        const { rows } = await tx.query<{ current_version: number; definition: never }>(
+          `SELECT r.current_version, v.definition FROM made_open.rules r
+              JOIN made_open.rule_versions v ON v.rule_id = r.id AND v.version = r.current_version WHERE r.id = $1`,
+          [rule.id],
+        );
+        const started = await engine.begin(tx, {
+          ruleId: rule.id,
+          ownerId: alice.id,
+          version: rows[0]!.current_version,
+          definition: rows[0]!.definition,
+          trigger: {
+            triggerId: 'manual',
+            type: 'manual',
+            id: null,
+            subject: null,
+            time: new Date().toISOString(),
+            actor: null,
+            data: { n: 2 },
+          },
+          depth: 1,
+          dedupeKey: null,
+        });
+        await held;
+        return started;
+      });
+      try {
+        await eventually(
+          async () =>
+            (await runsOf(alice, rule.id)).find((r) => r.id === first.runId)?.status === 'succeeded' ? true : undefined,
+          'the first run to finish',
+          60_000,
+        );
+        // The finished run's look for the next queued run waits on the rule's lock the decision holds
+        // (the only lock wait in this test's own database).
+        await eventually(async () => {
+          const { rows } = await hub.db.asSystem((tx) =>
+            tx.query(
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0`,
+            ),
+          );
+          return rows.length > 0 ? true : undefined;
+        }, 'the next-run claim to wait for the decision');
+      } finally {
+        commit();
+      }
+      expect((await deciding)?.status).toBe('queued');
+      await eventually(
+        async () => ((await runsOf(alice, rule.id)).every((r) => r.status === 'succeeded') ? true : undefined),
+        'the queued run to start and finish',
+        60_000,
+      );
+    },
+    120_000,
+  );
+
+  it('the minute tick starts a queued run that no finishing run started', async () => {
+    const { rule } = await createRule(alice, delayed('queued'));
+    const first = (await api(alice, 'POST', `/api/v1/rules/${rule.id}/run`, { data: { n: 1 } })).json();
+    const second = (await api(alice, 'POST', `/api/v1/rules/${rule.id}/run`, { data: { n: 2 } })).json();
+    expect([first.status, second.status]).toEqual(['running', 'queued']);
+    // The first run's process died after it ended, before it started the next one.
+    await hub.db.asSystem((tx) =>
+      tx.query(`UPDATE made_open.rule_runs SET status = 'failed', finished_at = clock_timestamp() WHERE id = $1`, [
+        first.runId,
+      ]),
+    );
+    await engine.tick(new Date());
+    await eventually(
+      async () =>
+        (await runsOf(alice, rule.id)).find((r) => r.id === second.runId)?.status === 'succeeded' ? true : undefined,
+      'the queued run to start and finish',
+      60_000,
+    );
   }, 120_000);
 
   it("dry-runs a draft against the owner's own recent events with every action simulated", async () => {
