@@ -78,19 +78,19 @@ export function createMatcher(deps: MatcherDeps) {
       profiles.flatMap((p) => keysOf.get(p.id)!.map((key) => ({ key, person_id: p.id }))),
     );
     const allKeys = [...new Set([...keysOf.values()].flat())];
-    const holders = await repo.holders(tx, ownerId, allKeys);
+    // Identifiers always count; a very common name key says nothing, and comes back empty.
+    const holders = await repo.holders(tx, ownerId, allKeys, MAX_BLOCK);
     const byKey = new Map<string, string[]>();
-    for (const h of holders) byKey.set(h.key, [...(byKey.get(h.key) ?? []), h.person_id]);
+    for (const h of holders) {
+      const members = byKey.get(h.key);
+      if (members) members.push(h.person_id);
+      else byKey.set(h.key, [h.person_id]);
+    }
     const candidateIds = new Set<string>();
     const candidatesOf = new Map<string, Set<string>>();
     for (const p of profiles) {
       const mine = new Set<string>();
-      for (const key of keysOf.get(p.id)!) {
-        const members = byKey.get(key) ?? [];
-        // Identifiers always count; a very common name key says nothing.
-        if (members.length > MAX_BLOCK && !key.startsWith('e:') && !key.startsWith('p:')) continue;
-        for (const m of members) if (m !== p.id) mine.add(m);
-      }
+      for (const key of keysOf.get(p.id)!) for (const m of byKey.get(key) ?? []) if (m !== p.id) mine.add(m);
       candidatesOf.set(p.id, mine);
       for (const m of mine) candidateIds.add(m);
     }

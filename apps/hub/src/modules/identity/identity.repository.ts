@@ -81,11 +81,26 @@ export const identityRepository = {
   },
 
   /** Who holds each of these keys. */
-  async holders(tx: Sql, ownerId: string, keys: string[]): Promise<{ key: string; person_id: string }[]> {
+  /**
+   * Who holds these keys. A name key held by more than `maxBlock` persons says nothing and
+   * returns no one: each key's count stops at maxBlock + 1 on the primary key's index, so a
+   * common family name costs the same in an address book of 200 or of 200,000.
+   */
+  async holders(
+    tx: Sql,
+    ownerId: string,
+    keys: string[],
+    maxBlock: number,
+  ): Promise<{ key: string; person_id: string }[]> {
     if (keys.length === 0) return [];
     const result = await tx.query<{ key: string; person_id: string }>(
-      `SELECT key, person_id FROM public.person_match_keys WHERE owner_id = $1 AND key = ANY($2::text[])`,
-      [ownerId, keys],
+      `SELECT m.key, m.person_id FROM public.person_match_keys m
+        WHERE m.owner_id = $1 AND m.key IN (
+          SELECT k FROM unnest($2::text[]) AS k
+           WHERE k LIKE 'e:%' OR k LIKE 'p:%'
+              OR (SELECT count(*) FROM (SELECT 1 FROM public.person_match_keys c
+                                         WHERE c.owner_id = $1 AND c.key = k LIMIT $3 + 1) capped) <= $3)`,
+      [ownerId, keys, maxBlock],
     );
     return result.rows;
   },

@@ -128,6 +128,28 @@ describe.each(testDatabaseKinds())('identity resolution on %s', { timeout: 120_0
     expect(JSON.stringify((await suggestions()).items)).not.toContain(other.id);
   });
 
+  it('still matches by email among a family name held by more than 200 persons', async () => {
+    const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
+    // 205 Hartwells whose given names share an initial: one name key held by all of them,
+    // too common to block on (MAX_BLOCK), so the matcher reads none of its holders.
+    await hub.db.asUser(alice.claims, (tx) =>
+      graph.ingest(tx, {
+        ownerId: alice.id,
+        actor: { kind: 'connector', id: 'carddav' },
+        items: Array.from({ length: 205 }, (_, i) => ({
+          type: 'person' as const,
+          source: 'carddav',
+          externalId: `hartwell-${i}`,
+          title: `M${i.toString(36)}x Hartwell`,
+        })),
+      }),
+    );
+    const first = await person(alice, { name: 'Marion Hartwell', emails: ['marion.hartwell@example.org'] });
+    const copy = await person(alice, { name: 'Mo Hartwell', emails: ['Marion.Hartwell@example.org'] });
+    const found = await suggestionFor(first.id, copy.id);
+    expect(found.reasons.map((r: Json) => r.code)).toContain('same_email');
+  });
+
   it('pages best first; a dismissed pair stays dismissed when the persons change', async () => {
     const first = await suggestions(alice, 'limit=1');
     expect(first.items).toHaveLength(1);
