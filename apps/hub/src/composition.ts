@@ -34,6 +34,7 @@ import { createPolicyModule, policyMigrations } from './modules/policy/index.ts'
 import { createRulesModule, rulesMigrations } from './modules/rules/index.ts';
 import { createSearchModule } from './modules/search/index.ts';
 import { createTimelineModule, timelineMigrations } from './modules/timeline/index.ts';
+import { createUpkeepModule } from './modules/upkeep/index.ts';
 import { createWalletModule, walletMigrations } from './modules/wallet/index.ts';
 import { calendarMigrations, createCalendarModule } from './modules/calendar/index.ts';
 import { createDevicesModule, devicesMigrations } from './modules/devices/index.ts';
@@ -356,6 +357,8 @@ export async function composeHub(
     plugins: plugins.service,
     defaultRegionOf: auth.settings.defaultRegionOf,
   });
+  // Table statistics and dead rows where no autovacuum runs (PGlite, or autovacuum off).
+  const upkeep = createUpkeepModule({ db, logger: logger.child({ module: 'upkeep' }), jobs });
   const modules: HubModule[] = [
     jobs,
     events,
@@ -382,6 +385,7 @@ export async function composeHub(
     devices,
     dav,
     portability,
+    upkeep,
   ];
 
   await migrate(db, migrationSources, logger);
