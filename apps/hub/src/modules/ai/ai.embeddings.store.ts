@@ -172,6 +172,12 @@ export interface Neighbour {
 }
 
 /**
+ * Candidates the HNSW walk keeps (pgvector's default is 40). At 100,000 entities 40 found 0.912
+ * of the exact top 10, below the 0.95 goal (bench/ai.ts, BENCHMARKS.md 2026-12-04).
+ */
+const EF_SEARCH_FLOOR = 100;
+
+/**
  * Nearest passages by cosine distance under the caller's RLS (an entity may appear once per
  * passage; callers keep its best). Unfiltered queries use the
  * HNSW index (the ORDER BY matches its expression); with filters pgvector's iterative scan
@@ -187,7 +193,7 @@ export async function nearest(
 ): Promise<Neighbour[]> {
   const dims = vector.length;
   // Enough candidates for the limit, and with filters keep scanning until enough pass.
-  await tx.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.max(40, limit * 2))]);
+  await tx.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.max(EF_SEARCH_FLOOR, limit * 2))]);
   if (!options.exact && Object.values(filters).some((f) => f !== undefined))
     await tx.query(`SELECT set_config('hnsw.iterative_scan', 'strict_order', true)`);
   const where = filterSql(filters, 4);
