@@ -8,7 +8,7 @@ import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { restoreAndWait } from '../../../test/restores.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { pluginStorage } from '../plugins/index.ts';
-import { restoredBucketId, rewriteStorageReferences } from './portability.restore.ts';
+import { restoredBucketId, rewriteStorageReferences } from './portability.restore.files.ts';
 
 const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 2, 3, 4, 5]);
 const bundle = 'module.exports = { async run(input, ctx) { return await ctx.storage.get("counter"); } };';

@@ -3,7 +3,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type Headers } from 'tar-stream';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import { ConflictError, UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
@@ -12,14 +12,31 @@ import type { RulesService } from '../rules/index.ts';
 import type { StorageService } from '../storage/index.ts';
 import type { RestoreReport } from '@made-open/shared/portability-api';
 import { readLines } from './formats/lines.ts';
+import { emptyHeldAi, holdAi, restoreAi, type AiSection } from './portability.restore.ai.ts';
+import { restorePlugins, restoreRules } from './portability.restore.apps.ts';
+import { restoredBucketId, rewriteReferences } from './portability.restore.files.ts';
+import type {
+  bucketLine,
+  grantLine,
+  installationLine,
+  objectLine,
+  pluginStorageLine,
+  ruleLine,
+  ruleVersionLine,
+} from './portability.restore.lines.ts';
 import {
-  aiTableSchemas,
-  emptyHeldAi,
-  holdAi,
-  restoreAi,
-  type AiSection,
-  type HeldAi,
-} from './portability.restore.ai.ts';
+  batch,
+  graphOrder,
+  graphSchemas,
+  insert,
+  keptOnly,
+  maxHeldBytes,
+  parseLine,
+  tableSchemas,
+  type GraphSection,
+  type Held,
+  type TableSection,
+} from './portability.restore.lines.ts';
 
 export interface RestoreLimits {
   /** Bytes the archive may unpack to in all (a zip bomb stops here). */
@@ -39,171 +56,6 @@ export interface RestoreDeps {
 
 /** What came back, per kind, and what did not and why (the API's answer). */
 export type { RestoreReport };
-
-const iso = z.string().datetime({ offset: true }).nullable();
-const entityLine = z.strictObject({
-  id: z.uuid(),
-  type: z.string(),
-  title: z.string(),
-  body: z.string(),
-  properties: z.record(z.string(), z.unknown()),
-  source: z.string().nullable(),
-  externalId: z.string().nullable(),
-  occurredAt: iso,
-  createdAt: iso,
-  updatedAt: iso,
-  deletedAt: iso,
-  version: z.number().int().min(1),
-  mergedIntoId: z.uuid().nullable(),
-});
-const linkLine = z.strictObject({ id: z.uuid(), kind: z.string(), fromId: z.uuid(), toId: z.uuid(), createdAt: iso });
-const identifierLine = z.strictObject({
-  id: z.uuid(),
-  kind: z.enum(['phone', 'email']),
-  value: z.string(),
-  entityId: z.uuid(),
-  createdAt: iso,
-});
-
-// The other tables' rows (to_jsonb of the source row, see takeoutTables): the columns restore reads.
-const ruleLine = z.object({ id: z.uuid() });
-const ruleVersionLine = z.object({
-  rule_id: z.uuid(),
-  version: z.number().int().min(1),
-  definition: z.unknown(),
-  note: z.string().max(500).default(''),
-});
-const installationLine = z.object({
-  plugin_id: z.string().max(64),
-  manifest: z.unknown(),
-  bundle: z.string(),
-  config: z.record(z.string(), z.unknown()).default({}),
-});
-const pluginStorageLine = z.object({ plugin_id: z.string().max(64), key: z.string(), value: z.unknown() });
-const grantLine = z.object({
-  principal_kind: z.string().max(20),
-  principal_id: z.string().max(200),
-  permission: z.string().max(200),
-});
-const bucketLine = z.object({
-  id: z.string().max(63),
-  owner_id: z.uuid(),
-  public: z.boolean(),
-  file_size_limit: z.union([z.number(), z.string()]).nullable(),
-  allowed_mime_types: z.array(z.string()).nullable(),
-});
-const objectLine = z.object({
-  id: z.uuid(),
-  bucket_id: z.string().max(63),
-  name: z.string().max(1024),
-  size: z.union([z.number(), z.string()]),
-  mime_type: z.string().max(255).nullable(),
-  cache_control: z.string().max(1000).nullable(),
-  user_metadata: z.record(z.string(), z.unknown()).nullable(),
-  entity_id: z.uuid().nullable(),
-});
-
-const graphOrder = ['graph/entities.jsonl', 'graph/links.jsonl', 'graph/identifiers.jsonl'] as const;
-type GraphSection = (typeof graphOrder)[number];
-const tableSchemas = {
-  'rules/rules.jsonl': ruleLine,
-  'rules/rule_versions.jsonl': ruleVersionLine,
-  'plugins/installations.jsonl': installationLine,
-  'plugins/storage.jsonl': pluginStorageLine,
-  'grants.jsonl': grantLine,
-  'files/buckets.jsonl': bucketLine,
-  'files/objects.jsonl': objectLine,
-  ...aiTableSchemas,
-} as const;
-type TableSection = keyof typeof tableSchemas;
-/** Read, kept in the archive only, and said so in the report. */
-const keptOnly: Record<string, string> = {
-  'settings/account.jsonl': 'account settings are not restored: set them again in Settings',
-  'devices/devices.jsonl': 'devices are not restored: pair each device again',
-  'devices/event_summaries.jsonl': 'device event summaries stay in the archive (history of the old devices)',
-  'devices/app_usage_days.jsonl': 'daily app-usage summaries stay in the archive (history of the old devices)',
-  'ai/egress.jsonl': 'the AI egress audit stays in the archive (what the old hub sent to cloud models)',
-};
-const batch = 500;
-/** Rows besides the graph are held until the end of the archive; this many bytes of them at most. */
-const maxHeldBytes = 256 * 1024 * 1024;
-
-const insert = {
-  'graph/entities.jsonl': `INSERT INTO public.entities (id, owner_id, type, title, body, properties, source, external_id, occurred_at, created_at, updated_at, deleted_at, version)
-    SELECT r.id, $1, r.type, r.title, r.body, r.properties, r.source, r."externalId", r."occurredAt", r."createdAt", r."updatedAt", r."deletedAt", r.version
-    FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, type text, title text, body text, properties jsonb, source text, "externalId" text,
-      "occurredAt" timestamptz, "createdAt" timestamptz, "updatedAt" timestamptz, "deletedAt" timestamptz, version int)`,
-  'graph/links.jsonl': `INSERT INTO public.entity_links (id, owner_id, kind, from_id, to_id, created_at)
-    SELECT r.id, $1, r.kind, r."fromId", r."toId", r."createdAt" FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, kind text, "fromId" uuid, "toId" uuid, "createdAt" timestamptz)`,
-  'graph/identifiers.jsonl': `INSERT INTO public.identifiers (id, owner_id, kind, value, entity_id, created_at)
-    SELECT r.id, $1, r.kind, r.value, r."entityId", r."createdAt" FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, kind text, value text, "entityId" uuid, "createdAt" timestamptz)`,
-} as const;
-const graphSchemas = {
-  'graph/entities.jsonl': entityLine,
-  'graph/links.jsonl': linkLine,
-  'graph/identifiers.jsonl': identifierLine,
-} as const;
-
-const uuidPattern = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-
-/**
- * The bucket a restored bucket becomes: the storage module's rule is that a bucket id may
- * carry only its owner's account id, so the old owner's id in it becomes the new one's
- * (`contact-photos-<old>` -> `contact-photos-<new>`); other names are kept.
- */
-export function restoredBucketId(id: string, oldOwnerId: string, newOwnerId: string): string {
-  return id.replace(uuidPattern, (found) => (found.toLowerCase() === oldOwnerId.toLowerCase() ? newOwnerId : found));
-}
-
-/**
- * Rewrites every storage reference in an entity's properties through `paths` (old
- * `bucket/name` -> new): `{ bucket, path }` objects (a contact's photo) and `path` /
- * `storageKey` strings (MMS media, mail attachments, a file entity's key). Undefined when
- * nothing changed.
- */
-export function rewriteStorageReferences(value: unknown, paths: ReadonlyMap<string, string>): unknown {
-  let changed = false;
-  const walk = (node: unknown, key: string | null): unknown => {
-    if (Array.isArray(node)) return node.map((item) => walk(item, null));
-    if (node !== null && typeof node === 'object') {
-      const object = node as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(object)) out[k] = walk(v, k);
-      if (typeof object.bucket === 'string' && typeof object.path === 'string') {
-        const to = paths.get(`${object.bucket}/${object.path}`);
-        if (to) {
-          const slash = to.indexOf('/');
-          out.bucket = to.slice(0, slash);
-          out.path = to.slice(slash + 1);
-          changed = true;
-        }
-      }
-      return out;
-    }
-    if (typeof node === 'string' && (key === 'path' || key === 'storageKey')) {
-      const to = paths.get(node);
-      if (to) {
-        changed = true;
-        return to;
-      }
-    }
-    return node;
-  };
-  const out = walk(value, null);
-  return changed ? out : undefined;
-}
-
-/** What the restore holds until the end of the archive, besides the graph it writes as it reads. */
-interface Held {
-  rules: string[];
-  versions: Map<string, z.infer<typeof ruleVersionLine>[]>;
-  installations: z.infer<typeof installationLine>[];
-  pluginStorage: Map<string, { key: string; value: unknown }[]>;
-  grants: z.infer<typeof grantLine>[];
-  buckets: z.infer<typeof bucketLine>[];
-  objects: Map<string, z.infer<typeof objectLine>>;
-  ai: HeldAi;
-}
 
 /**
  * Restores a takeout into an account that has no graph yet, in one transaction (all or
@@ -518,128 +370,6 @@ export async function restoreTakeout(
   } catch (error) {
     await deps.storage.dropRestoredBlobs(blobKeys);
     throw error;
-  }
-}
-
-function parseLine<T>(name: string, line: number, text: string, schema: z.ZodType<T>): T {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ValidationError(`${name} line ${line} is not JSON.`);
-  }
-  const checked = schema.safeParse(parsed);
-  if (!checked.success)
-    throw new ValidationError(
-      `${name} line ${line}: ${checked.error.issues[0]!.message} at ${checked.error.issues[0]!.path.join('.')}`,
-    );
-  return checked.data;
-}
-
-/**
- * The single old -> new path map applied to every entity that mentions an old bucket; a
- * restored object's `file` entity gets the new object id as its external id.
- */
-async function rewriteReferences(
-  tx: Sql,
-  paths: ReadonlyMap<string, string>,
-  fileObjects: ReadonlyMap<string, string>,
-  oldBuckets: string[],
-): Promise<number> {
-  if (paths.size === 0) return 0;
-  let rewritten = 0;
-  let after: string | null = null;
-  for (;;) {
-    const { rows }: { rows: { id: string; properties: Record<string, unknown> }[] } = await tx.query(
-      `SELECT id, properties FROM public.entities
-        WHERE ($1::uuid IS NULL OR id > $1) AND EXISTS (SELECT 1 FROM unnest($2::text[]) b WHERE strpos(properties::text, b) > 0)
-        ORDER BY id LIMIT ${batch}`,
-      [after, oldBuckets],
-    );
-    const changes = rows.flatMap((r) => {
-      const properties = rewriteStorageReferences(r.properties, paths);
-      return properties === undefined ? [] : [{ id: r.id, properties, externalId: fileObjects.get(r.id) ?? null }];
-    });
-    if (changes.length > 0) {
-      await tx.query(
-        `UPDATE public.entities e SET properties = r.properties,
-           external_id = CASE WHEN r."externalId" IS NOT NULL AND e.source = 'storage' THEN r."externalId" ELSE e.external_id END
-         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, properties jsonb, "externalId" text) WHERE e.id = r.id`,
-        [JSON.stringify(changes)],
-      );
-      rewritten += changes.length;
-    }
-    if (rows.length < batch) return rewritten;
-    after = rows.at(-1)!.id;
-  }
-}
-
-async function restoreRules(deps: RestoreDeps, tx: Sql, user: AuthenticatedUser, held: Held, report: RestoreReport) {
-  for (const previousId of held.rules) {
-    const versions = (held.versions.get(previousId) ?? []).sort((a, b) => a.version - b.version);
-    try {
-      const restored = await deps.rules.restore(tx, user, versions);
-      report.counts.rules += 1;
-      report.counts.ruleVersions += restored.versions;
-      report.rules.push({
-        id: restored.id,
-        previousId,
-        name: restored.name,
-        versions: restored.versions,
-        enabled: false,
-        webhook: restored.webhook,
-        permissions: restored.permissions,
-        previouslyGranted: held.grants
-          .filter((g) => g.principal_kind === 'rule' && g.principal_id === previousId)
-          .map((g) => g.permission),
-      });
-    } catch (error) {
-      // The rules service refuses a rule before it writes anything.
-      if (!(error instanceof UserError)) throw error;
-      const name = versions.at(-1)?.definition as { name?: unknown } | undefined;
-      report.notRestored.push({
-        kind: 'rule',
-        name: typeof name?.name === 'string' ? name.name.slice(0, 200) : previousId,
-        reason: error.message,
-      });
-    }
-  }
-}
-
-async function restorePlugins(deps: RestoreDeps, tx: Sql, user: AuthenticatedUser, held: Held, report: RestoreReport) {
-  for (const installation of held.installations) {
-    const storage = held.pluginStorage.get(installation.plugin_id) ?? [];
-    try {
-      const restored = await deps.plugins.restore(tx, user, {
-        manifest: installation.manifest,
-        bundle: installation.bundle,
-        config: installation.config,
-        storage,
-      });
-      report.counts.plugins += 1;
-      report.counts.pluginStorageKeys += storage.length;
-      report.plugins.push({
-        pluginId: restored.pluginId,
-        version: restored.version,
-        status: 'pending_consent',
-        config: Object.keys(installation.config).filter((k) => !restored.droppedConfig.includes(k)),
-        storageKeys: storage.length,
-        previouslyGranted: held.grants
-          .filter((g) => g.principal_kind === 'plugin' && g.principal_id === restored.pluginId)
-          .map((g) => g.permission),
-        credentials: restored.credentials,
-      });
-      for (const key of restored.droppedConfig)
-        report.notRestored.push({
-          kind: 'plugin config',
-          name: `${restored.pluginId}: ${key}`.slice(0, 200),
-          reason: 'the plugin no longer declares this setting with this type',
-        });
-    } catch (error) {
-      // The plugins service refuses a package before it writes anything.
-      if (!(error instanceof UserError)) throw error;
-      report.notRestored.push({ kind: 'plugin', name: installation.plugin_id, reason: error.message });
-    }
   }
 }
 
