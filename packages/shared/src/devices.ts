@@ -280,17 +280,23 @@ export const deviceQuiet = defineEvent(
 /** Entering and leaving places: `location.PlaceEntered` / `location.PlaceLeft` in location-events.ts. */
 export const deviceEvents = [deviceSourceOverBudget, deviceQuiet] as const;
 
+/** A whole number in a range, its refusal naming the field as the settings screen labels it. */
+const wholeNumber = (name: string, min: number, max: number) => {
+  const message = `${name}: a whole number from ${min.toLocaleString('en')} to ${max.toLocaleString('en')}.`;
+  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+};
+
 /** How long one source's events are kept (issue 16 §4). */
 export const retentionSettingsSchema = z
   .strictObject({
     /** Raw events are kept this many days. */
-    rawDays: z.number().int().min(1).max(3650),
+    rawDays: wholeNumber('Raw days', 1, 3650),
     /** null: raw events are deleted after rawDays; else thinned to one per device per this many minutes. */
-    downsampleMinutes: z.number().int().min(1).max(1440).nullable(),
+    downsampleMinutes: wholeNumber('Thinning minutes', 1, 1440).nullable(),
     /** With downsampling: thinned events are deleted after this many days (null keeps them). */
-    keepDays: z.number().int().min(1).max(36500).nullable(),
+    keepDays: wholeNumber('Days to keep thinned events', 1, 36500).nullable(),
     /** An alert (device.SourceOverBudget) when the source's estimated disk use grows past this. */
-    budgetMb: z.number().int().min(1).max(10_000_000).nullable(),
+    budgetMb: wholeNumber('Budget MB', 1, 10_000_000).nullable(),
   })
   .refine((s) => s.keepDays === null || s.downsampleMinutes !== null, {
     message: 'keepDays needs downsampleMinutes: without downsampling, rawDays is how long events are kept.',
