@@ -70,16 +70,21 @@ describe.skipIf(!runX)(`the agent on an X11 display (hub on ${kind})`, () => {
 
     const agent = startAgent(
       dir,
-      ['run', '--sample-seconds', '0.2', '--upload-seconds', '0.3', '--idle-seconds', '3600', '--status-port', 'off'],
+      ['run', '--sample-seconds', '0.2', '--upload-seconds', '0.3', '--idle-seconds', '3600', '--status-port', '0'],
       { DISPLAY: x.display },
     );
-    await waitUntil('the agent sampling', () => agent.output().includes('agent running'));
+    const statusUrl = await waitUntil('the agent sampling', () => /"statusPage":"([^"]+)"/.exec(agent.output())?.[1]);
     await new Promise((r) => setTimeout(r, 1_000));
     x.openWindow(hidden, 'secretwin');
     await focusOn(hidden);
     await new Promise((r) => setTimeout(r, 1_000));
     x.openWindow(beta, 'betawin');
     await focusOn(beta);
+    // The agent itself has seen beta focused (its status page), so stopping closes beta's span.
+    await waitUntil('the agent to see beta focused', async () => {
+      const status = (await (await fetch(`${statusUrl}status`)).json()) as { focusedWindow?: { title?: string } };
+      return status.focusedWindow?.title === beta;
+    });
 
     const seen = await waitUntil('alpha and the hidden window on the hub', async () => {
       const apps = await activeApps();
