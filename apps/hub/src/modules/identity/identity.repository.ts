@@ -80,7 +80,6 @@ export const identityRepository = {
     );
   },
 
-  /** Who holds each of these keys. */
   /**
    * Who holds these keys. A name key held by more than `maxBlock` persons says nothing and
    * returns no one: each key's count stops at maxBlock + 1 on the primary key's index, so a

@@ -350,7 +350,7 @@ export const rulesRepository = {
    * behind the run just finished commits before this looks, so the queued run is never missed.
    */
   async claimNextQueued(tx: Sql, ruleId: string): Promise<string | undefined> {
-    await tx.query(`SELECT 1 FROM made_open.rules WHERE id = $1 FOR UPDATE`, [ruleId]);
+    await rulesRepository.lockRuleRow(tx, ruleId);
     const { rows } = await tx.query<{ id: string }>(
       `UPDATE made_open.rule_runs SET status = 'running', heartbeat_at = clock_timestamp()
         WHERE id = (SELECT id FROM made_open.rule_runs WHERE rule_id = $1 AND status = 'queued'

@@ -13,17 +13,13 @@ export interface UpkeepModuleDeps {
   jobs: Pick<JobsModule, 'register'>;
 }
 
-export interface UpkeepModule extends HubModule {
-  /** The last pass that did something, for /health. */
-  readonly lastPass: (UpkeepPass & { at: string }) | null;
-}
-
 /**
  * Database upkeep (README.md): every minute, where no autovacuum runs (PGlite, or a server
  * with it turned off), the tables that changed enough are analyzed and vacuumed.
  */
-export function createUpkeepModule({ db, logger, jobs }: UpkeepModuleDeps): UpkeepModule {
+export function createUpkeepModule({ db, logger, jobs }: UpkeepModuleDeps): HubModule {
   let needed: Promise<boolean> | undefined;
+  /** The last pass that did something, for /health. */
   let lastPass: (UpkeepPass & { at: string }) | null = null;
 
   jobs.register(
@@ -35,7 +31,14 @@ export function createUpkeepModule({ db, logger, jobs }: UpkeepModuleDeps): Upke
       retry: { limit: 0, backoff: { type: 'fixed', delaySeconds: 0 } },
       cron: { expression: '* * * * *', payload: {} },
       handler: async () => {
-        needed ??= autovacuumRuns(db).then((runs) => !runs);
+        // Asked once; a failed ask is asked again next minute rather than kept.
+        needed ??= autovacuumRuns(db).then(
+          (runs) => !runs,
+          (error: unknown) => {
+            needed = undefined;
+            throw error;
+          },
+        );
         if (!(await needed)) return;
         const pass = await runUpkeepPass(db);
         if (pass.analyzed.length + pass.vacuumed.length === 0) return;
@@ -47,9 +50,6 @@ export function createUpkeepModule({ db, logger, jobs }: UpkeepModuleDeps): Upke
 
   return {
     name: 'upkeep',
-    get lastPass() {
-      return lastPass;
-    },
     async health() {
       return { upkeep: { status: 'ok', details: { lastPass: lastPass?.at ?? null } } };
     },
