@@ -19,8 +19,10 @@ import {
   stopAllProcesses,
   stopProcess,
   waitUntilUp,
+  type CpuSampler,
   type Figures,
 } from './support/http-bench.ts';
+import { backendsCpuMs, treeCpuMs } from './support/cpu.ts';
 import twilio from 'twilio';
 import { hex32, startTwilioStandIn } from '../src/modules/connectors/twilio/test/twilio.stand-in.ts';
 
@@ -68,7 +70,8 @@ function signedSms(base: string, path: string): autocannon.Options {
 }
 
 /** Every measured run of this benchmark: its duration and connections. */
-const load = (name: string, options: autocannon.Options) => measure(name, options, { duration, connections });
+const load = (name: string, options: autocannon.Options, cpu?: CpuSampler) =>
+  measure(name, options, { duration, connections }, cpu);
 
 async function benchHub(label: string, databaseUrl: string | undefined, twilioApiUrl: string) {
   const port = nextPort++;
@@ -117,9 +120,16 @@ async function benchHub(label: string, databaseUrl: string | undefined, twilioAp
       credentialId: credential.id,
       options: { phoneNumber: ownNumber },
     });
+    // CPU per text: the hub (with PGlite, the database too) and PostgreSQL's backends for it.
+    const database = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : undefined;
+    const cpu: CpuSampler = async () => ({
+      hub: treeCpuMs(hub.pid!),
+      ...(database ? { postgres: await backendsCpuMs(adminUrl, database) } : {}),
+    });
     return await load(
       `hub signed SMS -> stored, linked message (${label})`,
       signedSms(base, `/webhooks/twilio/${connection.id}/sms`),
+      cpu,
     );
   } finally {
     await stopProcess(hub);
@@ -140,6 +150,7 @@ async function main() {
   const baseline = await load(
     'bare Fastify: validate signature only',
     signedSms(`http://127.0.0.1:${barePort}`, `/webhooks/twilio/${crypto.randomUUID()}/sms`),
+    async () => ({ bare: treeCpuMs(bare.pid!) }),
   );
   await stopProcess(bare);
   const database = await createDatabase(adminUrl);
@@ -151,10 +162,14 @@ async function main() {
   }
   const pglite = process.env.BENCH_TWILIO_PGLITE === '0' ? undefined : await benchHub('PGlite', undefined, standIn.url);
   await standIn.close();
-  console.log('\n| run | req/s | p50 ms | p99 ms | errors | ratio | goal |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
+  console.log('\n| run | req/s | p50 ms | p99 ms | errors | CPU ms / request | ratio | goal |');
+  console.log('|---|---:|---:|---:|---:|---|---:|---|');
+  const cpuCell = (f: Figures) =>
+    Object.entries(f.cpuPerRequest ?? {})
+      .map(([part, ms]) => `${part} ${ms.toFixed(2)}`)
+      .join(', ');
   const row = (f: Figures, ratio: string, goal: string) =>
-    console.log(`| ${f.name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${ratio} | ${goal} |`);
+    console.log(`| ${f.name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${cpuCell(f)} | ${ratio} | ${goal} |`);
   row(baseline, '', 'baseline');
   row(postgres, `${(postgres.rps / baseline.rps).toFixed(2)}x bare`, '>= 0.3x bare, p99 < 100 ms');
   if (pglite) row(pglite, `${(pglite.rps / baseline.rps).toFixed(2)}x bare`, 'recorded');

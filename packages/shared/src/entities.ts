@@ -6,6 +6,7 @@ import {
   validatePhoneNumberLength,
   type CountryCode,
 } from 'libphonenumber-js';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 
 /**
@@ -542,28 +543,7 @@ export interface PhoneOptions {
 
 /** Why a phone number cannot be read, in words a person can act on; null when it can. */
 export function phoneProblem(input: string, options: PhoneOptions = {}): string | null {
-  if (typeof input !== 'string' || input.trim() === '') return 'It is empty.';
-  if (input.length > 64) return 'It is longer than 64 characters.';
-  if (!/^[\d\s+()./-]+$/.test(input)) return 'Use digits, spaces and + ( ) . / - only (no letters or extensions).';
-  if (!/\d/.test(input)) return 'It has no digits.';
-  const trimmed = input.trim().replace(/^00(?=[1-9])/, '+');
-  const region = options.defaultCountry;
-  if (!trimmed.startsWith('+') && !region) {
-    return 'Write it with its country code, like +44 20 7946 0958, or choose a default region in Settings.';
-  }
-  const parsed = parsePhoneNumberFromString(trimmed, region ? { defaultCountry: region } : {});
-  if (parsed?.isPossible()) return null;
-  const where = trimmed.startsWith('+') ? 'its country' : region;
-  switch (validatePhoneNumberLength(trimmed, region ? { defaultCountry: region } : {})) {
-    case 'TOO_SHORT':
-      return `It is too short for a number in ${where}.`;
-    case 'TOO_LONG':
-      return `It is too long for a number in ${where}.`;
-    case 'INVALID_COUNTRY':
-      return 'Its country code (after the +) is not one that exists.';
-    default:
-      return `No number in ${where} has this many digits.`;
-  }
+  return readPhone(input, options).problem;
 }
 
 /**
@@ -574,13 +554,54 @@ export function phoneProblem(input: string, options: PhoneOptions = {}): string 
  * them. Without `defaultCountry`, only international input (+44 ..., 0044 ...) can be read.
  */
 export function normalizePhone(input: string, options: PhoneOptions = {}): string | null {
-  if (phoneProblem(input, options) !== null) return null;
+  return readPhone(input, options).e164;
+}
+
+interface PhoneReading {
+  e164: string | null;
+  problem: string | null;
+}
+
+// Parsing is the costliest step of an inbound text (a sender's number is read by the
+// webhook, ingest and the search index, and the same few numbers recur), so readings are
+// kept; keys are at most 64 characters plus a region.
+const phoneReadings = new LRUCache<string, PhoneReading>({ max: 4096 });
+
+function readPhone(input: string, options: PhoneOptions): PhoneReading {
+  if (typeof input !== 'string') return { e164: null, problem: 'It is empty.' };
+  const key = `${options.defaultCountry ?? ''}|${input}`;
+  let reading = phoneReadings.get(key);
+  if (!reading) {
+    reading = readPhoneUncached(input, options.defaultCountry);
+    phoneReadings.set(key, reading);
+  }
+  return reading;
+}
+
+function readPhoneUncached(input: string, region: CountryCode | undefined): PhoneReading {
+  const refuse = (problem: string): PhoneReading => ({ e164: null, problem });
+  if (input.trim() === '') return refuse('It is empty.');
+  if (input.length > 64) return refuse('It is longer than 64 characters.');
+  if (!/^[\d\s+()./-]+$/.test(input))
+    return refuse('Use digits, spaces and + ( ) . / - only (no letters or extensions).');
+  if (!/\d/.test(input)) return refuse('It has no digits.');
   const trimmed = input.trim().replace(/^00(?=[1-9])/, '+');
-  const parsed = parsePhoneNumberFromString(
-    trimmed,
-    options.defaultCountry ? { defaultCountry: options.defaultCountry } : {},
-  );
-  return parsed?.isPossible() ? parsed.number : null;
+  if (!trimmed.startsWith('+') && !region) {
+    return refuse('Write it with its country code, like +44 20 7946 0958, or choose a default region in Settings.');
+  }
+  const parsed = parsePhoneNumberFromString(trimmed, region ? { defaultCountry: region } : {});
+  if (parsed?.isPossible()) return { e164: parsed.number, problem: null };
+  const where = trimmed.startsWith('+') ? 'its country' : region;
+  switch (validatePhoneNumberLength(trimmed, region ? { defaultCountry: region } : {})) {
+    case 'TOO_SHORT':
+      return refuse(`It is too short for a number in ${where}.`);
+    case 'TOO_LONG':
+      return refuse(`It is too long for a number in ${where}.`);
+    case 'INVALID_COUNTRY':
+      return refuse('Its country code (after the +) is not one that exists.');
+    default:
+      return refuse(`No number in ${where} has this many digits.`);
+  }
 }
 
 /**

@@ -19,7 +19,12 @@ export interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU ms per request, by whoever `cpu` named (hub, database), when it was measured. */
+  cpuPerRequest?: Record<string, number>;
 }
+
+/** CPU milliseconds used so far, by part (see cpu.ts); sampled before and after a run. */
+export type CpuSampler = () => Promise<Record<string, number>>;
 
 /** A tsx script in its own process (BENCH_HUB_STDOUT shows its output). */
 export function startProcess(args: string[], env: Record<string, string>, cwd = hubDir): ChildProcess {
@@ -77,18 +82,31 @@ export async function load(
   name: string,
   options: autocannon.Options,
   run: { duration: number; connections: number },
+  cpu?: CpuSampler,
 ): Promise<Figures> {
   await autocannon({ ...options, duration: 2, connections: run.connections });
+  const cpuBefore = await cpu?.();
   const result = await autocannon({ ...options, ...run, pipelining: 1 });
-  const figures = {
+  const cpuAfter = await cpu?.();
+  const figures: Figures = {
     name,
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
   };
+  if (cpuBefore && cpuAfter && result.requests.total > 0) {
+    figures.cpuPerRequest = Object.fromEntries(
+      Object.entries(cpuAfter).map(([part, ms]) => [part, (ms - (cpuBefore[part] ?? 0)) / result.requests.total]),
+    );
+  }
+  const cpuText = figures.cpuPerRequest
+    ? `, CPU ms/request ${Object.entries(figures.cpuPerRequest)
+        .map(([part, ms]) => `${part} ${ms.toFixed(2)}`)
+        .join(', ')}`
+    : '';
   console.log(
-    `  ${name}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}, load ${loadavg()[0]!.toFixed(1)}`,
+    `  ${name}: ${figures.rps} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms, errors ${figures.errors}${cpuText}, load ${loadavg()[0]!.toFixed(1)}`,
   );
   return figures;
 }

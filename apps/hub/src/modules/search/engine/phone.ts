@@ -1,5 +1,6 @@
 import { normalizePhone } from '@made-open/shared';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Phone numbers, found however they are typed. The index stores, for each number, its
@@ -8,7 +9,19 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
  * digits (as a prefix) plus its E.164 and national forms. Normalisation is the shared
  * helper's (packages/shared normalizePhone), so search agrees with the graph.
  */
-export function phoneIndexForms(phone: string): string[] {
+export function phoneIndexForms(phone: string): readonly string[] {
+  let forms = indexForms.get(phone);
+  if (!forms) {
+    forms = Object.freeze(indexFormsOf(phone));
+    indexForms.set(phone, forms);
+  }
+  return forms;
+}
+
+// Every indexed message carries its sender's and recipient's numbers: the same few recur.
+const indexForms = new LRUCache<string, readonly string[]>({ max: 4096 });
+
+function indexFormsOf(phone: string): string[] {
   const e164 = normalizePhone(phone) ?? normalizePhone(phone, { defaultCountry: 'US' });
   const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
   if (!parsed) {
