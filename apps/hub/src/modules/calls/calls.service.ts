@@ -8,7 +8,13 @@ import { NotFoundError, UserError, ValidationError } from '../../platform/errors
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { OutboundClient } from '../../platform/http/outbound/index.ts';
 import { connectorsRepository, ConnectorError, providerApi } from '../connectors/index.ts';
-import { ensureApiKey, twilioErrorOf, twilioRest, voiceIdentityOf } from '../connectors/twilio/index.ts';
+import {
+  chooseTwilioNumber,
+  ensureApiKey,
+  twilioErrorOf,
+  twilioRest,
+  voiceIdentityOf,
+} from '../connectors/twilio/index.ts';
 import type { StorageService } from '../storage/index.ts';
 import type { WalletService } from '../wallet/index.ts';
 import { callsRepository as repo, type CallRow } from './calls.repository.ts';
@@ -60,23 +66,17 @@ export function createCallsService(deps: CallsServiceDeps) {
   const provider = providerRegistry.get('twilio')!;
   const publicUrl = deps.config.publicUrl.replace(/\/+$/, '');
 
-  async function voiceConnection(user: AuthenticatedUser, connectionId: string | undefined) {
-    const rows = await db.asUser(user.claims, (tx) => connectorsRepository.list(tx, user.id));
-    // Numbers connected before voice existed are listed too: they are told to reconnect.
-    const live = rows.filter((row) => row.provider === 'twilio' && row.status === 'active');
-    if (connectionId) {
-      const chosen = live.find((row) => row.id === connectionId);
-      if (!chosen) throw new NotFoundError('connection');
-      return chosen;
-    }
-    if (live.length === 0)
-      throw new UserError(
-        409,
-        'no_voice_connection',
-        'Connect a Twilio number first (POST /api/v1/connections with provider "twilio"): calls go through it.',
-      );
-    return live[0]!;
-  }
+  // Numbers connected before voice existed are chosen too: the token route tells them to reconnect.
+  const voiceConnection = (user: AuthenticatedUser, connectionId: string | undefined) =>
+    chooseTwilioNumber(db, user, {
+      connectionId,
+      none: {
+        code: 'no_voice_connection',
+        message:
+          'Connect a Twilio number first (POST /api/v1/connections with provider "twilio"): calls go through it.',
+      },
+      several: 'first',
+    });
 
   /** The credential's secret with its API Key (made through the REST API when it has none). */
   async function keyedSecret(ownerId: string, credentialId: string, connectionId: string) {

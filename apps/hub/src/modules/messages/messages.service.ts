@@ -7,8 +7,9 @@ import { ConflictError, NotFoundError, UserError, ValidationError } from '../../
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { OutboundClient } from '../../platform/http/outbound/index.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { connectorsRepository, providerApi } from '../connectors/index.ts';
+import { providerApi } from '../connectors/index.ts';
 import {
+  chooseTwilioNumber,
   messageStatusOf,
   personFor,
   smsItem,
@@ -54,24 +55,16 @@ export function createMessagesService(deps: MessagesServiceDeps) {
   const provider = providerRegistry.get('twilio')!;
   const publicUrl = deps.config.publicUrl.replace(/\/+$/, '');
 
-  async function connectionFor(user: AuthenticatedUser, connectionId: string | undefined) {
-    const rows = await db.asUser(user.claims, (tx) => connectorsRepository.list(tx, user.id));
-    const live = rows.filter((row) => row.provider === 'twilio' && row.status === 'active');
-    if (connectionId) {
-      const chosen = live.find((row) => row.id === connectionId);
-      if (!chosen) throw new NotFoundError('connection');
-      return chosen;
-    }
-    if (live.length === 0)
-      throw new UserError(
-        409,
-        'no_sms_connection',
-        'Connect a Twilio number first: POST /api/v1/connections with provider "twilio" (README, "Texting through your Twilio number").',
-      );
-    if (live.length > 1)
-      throw new ValidationError('You have several Twilio numbers connected: say which sends it (connectionId).');
-    return live[0]!;
-  }
+  const connectionFor = (user: AuthenticatedUser, connectionId: string | undefined) =>
+    chooseTwilioNumber(db, user, {
+      connectionId,
+      none: {
+        code: 'no_sms_connection',
+        message:
+          'Connect a Twilio number first: POST /api/v1/connections with provider "twilio" (README, "Texting through your Twilio number").',
+      },
+      several: { ask: 'You have several Twilio numbers connected: say which sends it (connectionId).' },
+    });
 
   async function recipientOf(user: AuthenticatedUser, to: string) {
     if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(to)) {

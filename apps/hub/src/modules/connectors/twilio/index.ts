@@ -19,6 +19,7 @@ export { twilioRest, twilioErrorOf } from './twilio.rest.ts';
 export { twilioErrorMessage, twilioErrorAdvice } from './twilio.errors.ts';
 export { voiceIdentityOf } from './twilio.voice.ts';
 export { ensureApiKey } from './twilio.voice-setup.ts';
+export { chooseTwilioNumber } from './twilio.numbers.ts';
 
 export interface TwilioDeps {
   config: Pick<Config, 'publicUrl' | 'providerUrls'>;
