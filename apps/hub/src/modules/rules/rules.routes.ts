@@ -5,22 +5,20 @@ import { z } from 'zod';
 import { requireUser } from '../../platform/http/authentication.ts';
 import { ValidationError } from '../../platform/errors.ts';
 import {
-  diffQuery,
-  dryRunInput,
-  dryRunView,
-  idParams,
-  manualRunInput,
-  rollbackInput,
-  runListQuery,
-  runParams,
-  runView,
-  ruleView,
-  saveInput,
-  savedView,
-  startedView,
-  templateView,
-  versionView,
-} from './rules.schemas.ts';
+  ruleDiffSchema,
+  ruleDryRunSchema,
+  ruleListSchema,
+  ruleManualRunInputSchema,
+  ruleRollbackInputSchema,
+  ruleRunPageSchema,
+  ruleRunSchema,
+  ruleRunStartedSchema,
+  ruleTemplateListSchema,
+  ruleVersionListSchema,
+  ruleViewSchema,
+  savedRuleSchema,
+} from '@made-open/shared/rules-api';
+import { diffQuery, dryRunInput, idParams, runListQuery, runParams, saveInput } from './rules.schemas.ts';
 import type { RulesService } from './rules.service.ts';
 
 const errorBody = z.object({
@@ -44,7 +42,7 @@ export function rulesRoutes(service: RulesService) {
         schema: {
           tags,
           summary: 'Rules to start from (missed call auto-reply, VIP email, leaving work)',
-          response: { 200: z.object({ items: z.array(templateView) }) },
+          response: { 200: ruleTemplateListSchema },
         },
       },
       async (request) => {
@@ -58,7 +56,7 @@ export function rulesRoutes(service: RulesService) {
         schema: {
           tags,
           summary: 'Your rules, with their last run and failures in the last 7 days',
-          response: { 200: z.object({ items: z.array(ruleView) }) },
+          response: { 200: ruleListSchema },
         },
       },
       async (request) => service.list(await requireUser(request)),
@@ -73,7 +71,7 @@ export function rulesRoutes(service: RulesService) {
             'A 400 `grants_required` lists the permissions (details.missing) to send in `approve`. With a webhook trigger the ' +
             'response carries `webhookSecret`, shown only here.',
           body: saveInput,
-          response: { 201: savedView, 400: errorBody },
+          response: { 201: savedRuleSchema, 400: errorBody },
         },
       },
       async (request, reply) => {
@@ -89,7 +87,7 @@ export function rulesRoutes(service: RulesService) {
           tags,
           summary: 'A rule and its current definition (ETag: its version)',
           params: idParams,
-          response: { 200: ruleView, 404: errorBody },
+          response: { 200: ruleViewSchema, 404: errorBody },
         },
       },
       async (request, reply) => {
@@ -114,7 +112,7 @@ export function rulesRoutes(service: RulesService) {
             params: idParams,
             headers: z.object({ 'if-match': z.string().max(40).optional() }),
             body: saveInput.omit({ enabled: true }),
-            response: { 200: savedView, 400: errorBody, 404: errorBody, 412: errorBody, 428: errorBody },
+            response: { 200: savedRuleSchema, 400: errorBody, 404: errorBody, 412: errorBody, 428: errorBody },
           },
         },
         async (request, reply) => {
@@ -153,7 +151,7 @@ export function rulesRoutes(service: RulesService) {
             tags,
             summary: `${action === 'enable' ? 'Enable' : 'Disable'} a rule (no new version)`,
             params: idParams,
-            response: { 200: ruleView, 404: errorBody },
+            response: { 200: ruleViewSchema, 404: errorBody },
           },
         },
         async (request) => service.setEnabled(await requireUser(request), request.params.id, action === 'enable'),
@@ -166,7 +164,7 @@ export function rulesRoutes(service: RulesService) {
           tags,
           summary: "A rule's versions, newest first",
           params: idParams,
-          response: { 200: z.object({ items: z.array(versionView) }), 404: errorBody },
+          response: { 200: ruleVersionListSchema, 404: errorBody },
         },
       },
       async (request) => service.versions(await requireUser(request), request.params.id),
@@ -179,10 +177,7 @@ export function rulesRoutes(service: RulesService) {
           summary: 'The JSON Patch (RFC 6902) from one version of a rule to another',
           params: idParams,
           querystring: diffQuery,
-          response: {
-            200: z.object({ from: z.number(), to: z.number(), operations: z.array(z.record(z.string(), z.unknown())) }),
-            404: errorBody,
-          },
+          response: { 200: ruleDiffSchema, 404: errorBody },
         },
       },
       async (request) =>
@@ -196,8 +191,8 @@ export function rulesRoutes(service: RulesService) {
           summary: 'Roll back: a new version copying an old one (If-Match required)',
           params: idParams,
           headers: z.object({ 'if-match': z.string().max(40).optional() }),
-          body: rollbackInput,
-          response: { 200: savedView, 404: errorBody, 412: errorBody, 428: errorBody },
+          body: ruleRollbackInputSchema,
+          response: { 200: savedRuleSchema, 404: errorBody, 412: errorBody, 428: errorBody },
         },
       },
       async (request, reply) => {
@@ -218,7 +213,7 @@ export function rulesRoutes(service: RulesService) {
           tags,
           summary: 'Try a draft rule against your own events of the last N days, every action simulated',
           body: dryRunInput,
-          response: { 200: dryRunView, 400: errorBody },
+          response: { 200: ruleDryRunSchema, 400: errorBody },
         },
       },
       async (request) => {
@@ -237,7 +232,7 @@ export function rulesRoutes(service: RulesService) {
             'Lists which events would have fired it and what each run would have done (rendered inputs), before you enable it.',
           params: idParams,
           body: dryRunInput,
-          response: { 200: dryRunView, 400: errorBody, 404: errorBody },
+          response: { 200: ruleDryRunSchema, 400: errorBody, 404: errorBody },
         },
       },
       async (request) => service.dryRun(await requireUser(request), request.params.id, request.body),
@@ -250,7 +245,7 @@ export function rulesRoutes(service: RulesService) {
           summary: "A rule's runs, newest first (page with before=<startedAt>)",
           params: idParams,
           querystring: runListQuery,
-          response: { 200: z.object({ items: z.array(runView), nextBefore: z.string().nullable() }), 404: errorBody },
+          response: { 200: ruleRunPageSchema, 404: errorBody },
         },
       },
       async (request) => service.runs(await requireUser(request), request.params.id, request.query),
@@ -263,7 +258,7 @@ export function rulesRoutes(service: RulesService) {
           summary:
             "A run's trace: its trigger, each condition with the values it saw, each step's input, output, error and timing",
           params: runParams,
-          response: { 200: runView, 404: errorBody },
+          response: { 200: ruleRunSchema, 404: errorBody },
         },
       },
       async (request) => service.run(await requireUser(request), request.params.id, request.params.runId),
@@ -275,7 +270,7 @@ export function rulesRoutes(service: RulesService) {
           tags,
           summary: "Run the rule's current version again with a past run's trigger",
           params: runParams,
-          response: { 202: startedView, 404: errorBody },
+          response: { 202: ruleRunStartedSchema, 404: errorBody },
         },
       },
       async (request, reply) => {
@@ -290,8 +285,8 @@ export function rulesRoutes(service: RulesService) {
           tags,
           summary: 'Run a rule now (its trigger skipped; its conditions too unless checkConditions)',
           params: idParams,
-          body: manualRunInput,
-          response: { 202: startedView, 404: errorBody },
+          body: ruleManualRunInputSchema,
+          response: { 202: ruleRunStartedSchema, 404: errorBody },
         },
       },
       async (request, reply) => {
@@ -325,7 +320,7 @@ export function rulesRoutes(service: RulesService) {
           params: idParams,
           headers: z.object({ 'x-rule-secret': z.string().max(200).optional() }),
           body: z.record(z.string(), z.unknown()).default({}),
-          response: { 202: startedView, 404: errorBody },
+          response: { 202: ruleRunStartedSchema, 404: errorBody },
         },
       },
       async (request, reply) => {

@@ -1,10 +1,15 @@
 import { ruleRunStatuses } from '@made-open/shared/rules';
+import {
+  ruleDefinitionJsonSchema,
+  ruleDryRunInputSchema,
+  ruleSaveInputSchema,
+  type ruleManualRunInputSchema,
+} from '@made-open/shared/rules-api';
 import { z } from 'zod';
 
 /**
- * Request and response shapes of /api/v1/rules. The definition travels as JSON and is
- * checked by the service against the rule model (@made-open/shared/rules) and the event
- * and actions registries, so its issues come back with JSON-pointer paths.
+ * The hub's side of /api/v1/rules: path and query parameters, and the OpenAPI examples on
+ * the bodies. The bodies and responses themselves are @made-open/shared/rules-api.
  */
 export const exampleDefinition = {
   name: 'Text back favourites I miss',
@@ -57,51 +62,21 @@ export const startingSoonExample = {
   ],
 };
 
-const definitionJson = z
-  .record(z.string(), z.unknown())
-  .describe(
-    'A rule definition: name, mode (single | restart | queued | parallel), max, triggers (event, with minutesBefore for calendar.EventStarting | schedule | manual | webhook), ' +
-      'conditions (all | any | not | cmp | time | person | atMost), steps (action | delay | choose | stop), limits.',
-  )
-  .meta({ example: exampleDefinition });
+// The request and response shapes are shared with the web app; the hub adds OpenAPI examples.
+const definitionJson = ruleDefinitionJsonSchema.meta({ example: exampleDefinition });
 
-export const saveInput = z
-  .strictObject({
-    definition: definitionJson,
-    /** Permissions the owner approves for this rule now (what a 400 grants_required listed). */
-    approve: z.array(z.string().max(200)).max(50).default([]),
-    /** Create only: enable at once (default false: try a dry run first). */
-    enabled: z.boolean().optional(),
-    note: z.string().max(500).default(''),
-  })
-  .meta({
-    examples: [
-      { definition: exampleDefinition, approve: ['messages:send:sms', 'notify'] },
-      { definition: startingSoonExample, approve: ['messages:send:sms'], enabled: true },
-    ],
-  });
+export const saveInput = ruleSaveInputSchema.extend({ definition: definitionJson }).meta({
+  examples: [
+    { definition: exampleDefinition, approve: ['messages:send:sms', 'notify'] },
+    { definition: startingSoonExample, approve: ['messages:send:sms'], enabled: true },
+  ],
+});
 export type SaveInput = z.infer<typeof saveInput>;
 
-export const rollbackInput = z.strictObject({ version: z.number().int().min(1).max(1_000_000) });
-
-export const dryRunInput = z.strictObject({
-  /** A draft to try (not saved); otherwise a saved version (default: the current one). */
-  definition: definitionJson.optional(),
-  version: z.number().int().min(1).max(1_000_000).optional(),
-  /** How far back to replay the owner's own events (the event log keeps 7 days). */
-  days: z.number().int().min(1).max(7).default(7),
-  limit: z.number().int().min(1).max(1000).default(1000),
-});
+export const dryRunInput = ruleDryRunInputSchema.extend({ definition: definitionJson.optional() });
 export type DryRunInput = z.infer<typeof dryRunInput>;
 
-export const manualRunInput = z
-  .strictObject({
-    /** What trigger.data holds for this run. */
-    data: z.record(z.string(), z.unknown()).default({}),
-    checkConditions: z.boolean().default(false),
-  })
-  .default({ data: {}, checkConditions: false });
-export type ManualRunInput = z.infer<typeof manualRunInput>;
+export type ManualRunInput = z.infer<typeof ruleManualRunInputSchema>;
 
 export const runListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(30),
@@ -115,90 +90,4 @@ export const runParams = z.strictObject({ id: z.string().uuid(), runId: z.string
 export const diffQuery = z.strictObject({
   from: z.coerce.number().int().min(1).max(1_000_000),
   to: z.coerce.number().int().min(1).max(1_000_000),
-});
-
-export const ruleView = z.object({
-  id: z.string().uuid(),
-  version: z.number(),
-  enabled: z.boolean(),
-  name: z.string(),
-  definition: z.record(z.string(), z.unknown()),
-  /** Whether it has an incoming-webhook secret (the secret itself is shown once, at creation or rotation). */
-  webhook: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  lastRun: z
-    .object({ at: z.string(), status: z.enum(ruleRunStatuses) })
-    .nullable()
-    .optional(),
-  failures7d: z.number().optional(),
-});
-
-export const savedView = z.object({ rule: ruleView, webhookSecret: z.string().optional() });
-
-export const versionView = z.object({
-  version: z.number(),
-  author: z.string(),
-  note: z.string(),
-  createdAt: z.string(),
-  definition: z.record(z.string(), z.unknown()),
-});
-
-export const traceEntryView = z.object({
-  kind: z.string(),
-  path: z.string(),
-  stepId: z.string().optional(),
-  status: z.string(),
-  input: z.unknown().optional(),
-  output: z.unknown().optional(),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
-  t0: z.string(),
-  t1: z.string(),
-});
-
-export const runView = z.object({
-  id: z.string(),
-  ruleId: z.string(),
-  version: z.number(),
-  status: z.enum(ruleRunStatuses),
-  reason: z.string().nullable(),
-  triggerId: z.string(),
-  triggerEventId: z.string().nullable(),
-  rerunOf: z.string().nullable(),
-  startedAt: z.string(),
-  finishedAt: z.string().nullable(),
-  trigger: z.record(z.string(), z.unknown()).optional(),
-  trace: z.array(traceEntryView).optional(),
-});
-
-export const startedView = z.object({ runId: z.string(), status: z.string() });
-
-export const dryRunView = z.object({
-  from: z.string(),
-  to: z.string(),
-  examined: z.number(),
-  matched: z.number(),
-  skippedByCondition: z.number(),
-  rateLimited: z.number(),
-  loopsDetected: z.number(),
-  skippedBackfill: z.number(),
-  wouldRun: z.array(
-    z.object({
-      eventId: z.string(),
-      type: z.string(),
-      at: z.string(),
-      triggerId: z.string(),
-      outcome: z.string(),
-      reason: z.string().nullable(),
-      trace: z.array(traceEntryView),
-    }),
-  ),
-});
-
-export const templateView = z.object({
-  id: z.string(),
-  title: z.string(),
-  description: z.string(),
-  definition: z.record(z.string(), z.unknown()),
-  fill: z.array(z.object({ pointer: z.string(), label: z.string() })),
 });

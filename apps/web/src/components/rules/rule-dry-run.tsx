@@ -5,14 +5,14 @@ import { StatusBadge } from '@/components/rules/status';
 import { Button } from '@/components/ui/button';
 import { LocalTime } from '@/components/ui/local-time';
 import { dryRunAction } from '@/lib/actions/rules';
-import type { DryRun } from '@/lib/rules/api';
+import type { RuleDryRun } from '@made-open/shared/rules-api';
 import type { RuleDraft } from '@/lib/rules/draft';
 
 /** Tries the draft on the owner's own events of the last days, every action simulated. */
 export function RuleDryRun({ ruleId, draft }: { ruleId: string | null; draft: RuleDraft }) {
   const [days, setDays] = useState(7);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<DryRun>();
+  const [result, setResult] = useState<RuleDryRun>();
   const [error, setError] = useState<string>();
   async function run() {
     setBusy(true);

@@ -14,7 +14,7 @@ import { RuleVersions } from '@/components/rules/rule-versions';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { createRuleAction, saveRuleAction } from '@/lib/actions/rules';
-import type { Rule, RuleRun, RuleVersion, SavedRule } from '@/lib/rules/api';
+import type { RuleRun, RuleVersion, RuleView, SavedRule } from '@made-open/shared/rules-api';
 import {
   addCondition,
   addStep,
@@ -54,7 +54,7 @@ export function RuleEditor({
   runs = [],
   plugins = null,
 }: {
-  rule: Rule | null;
+  rule: RuleView | null;
   initial: RuleDraft;
   /** The user's installed plugins for "Run a plugin" steps; null when they could not be read. */
   plugins?: readonly PluginChoice[] | null;

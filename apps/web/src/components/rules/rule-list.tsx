@@ -6,7 +6,7 @@ import { StatusBadge } from '@/components/rules/status';
 import { Button } from '@/components/ui/button';
 import { LocalTime } from '@/components/ui/local-time';
 import { deleteRuleAction, setRuleEnabledAction } from '@/lib/actions/rules';
-import type { Rule } from '@/lib/rules/api';
+import type { RuleView } from '@made-open/shared/rules-api';
 import { cn } from '@/lib/utils';
 
 /** An on/off switch for a rule (role switch: Space or Enter flips it). */
@@ -14,8 +14,8 @@ export function EnabledSwitch({
   rule,
   onChange,
 }: {
-  rule: Pick<Rule, 'id' | 'name' | 'enabled'>;
-  onChange?: (r: Rule) => void;
+  rule: Pick<RuleView, 'id' | 'name' | 'enabled'>;
+  onChange?: (r: RuleView) => void;
 }) {
   const [enabled, setEnabled] = useState(rule.enabled);
   const [busy, setBusy] = useState(false);
@@ -66,7 +66,7 @@ export function EnabledSwitch({
   );
 }
 
-function DeleteRule({ rule }: { rule: Rule }) {
+function DeleteRule({ rule }: { rule: RuleView }) {
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string>();
   async function remove() {
@@ -102,7 +102,7 @@ function DeleteRule({ rule }: { rule: Rule }) {
   );
 }
 
-export function RuleList({ rules }: { rules: Rule[] }) {
+export function RuleList({ rules }: { rules: RuleView[] }) {
   return (
     <ul className="grid gap-3" aria-label="Your rules">
       {rules.map((rule) => {

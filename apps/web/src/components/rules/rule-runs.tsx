@@ -8,7 +8,7 @@ import { TraceList, traceMap } from '@/components/rules/trace-list';
 import { Button } from '@/components/ui/button';
 import { LocalTime } from '@/components/ui/local-time';
 import { getRunAction, rerunAction, runNowAction } from '@/lib/actions/rules';
-import type { RuleRun, RuleVersion } from '@/lib/rules/api';
+import type { RuleRun, RuleVersion } from '@made-open/shared/rules-api';
 import type { RuleDraft } from '@/lib/rules/draft';
 import { ruleToGraph } from '@/lib/rules/graph';
 

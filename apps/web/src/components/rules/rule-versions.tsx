@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { LocalTime } from '@/components/ui/local-time';
 import { diffVersionsAction, rollbackRuleAction } from '@/lib/actions/rules';
-import type { RuleDiff, RuleVersion, SavedRule } from '@/lib/rules/api';
+import type { RuleDiff, RuleVersion, SavedRule } from '@made-open/shared/rules-api';
 import { diffLines, withContext } from '@/lib/rules/diff';
 import { ruleToText } from '@/lib/rules/text';
 import { cn } from '@/lib/utils';

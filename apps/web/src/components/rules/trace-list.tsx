@@ -1,12 +1,12 @@
 import { StatusBadge } from '@/components/rules/status';
-import type { TraceEntry } from '@/lib/rules/api';
+import type { RuleTraceEntryView } from '@made-open/shared/rules-api';
 
 function json(value: unknown) {
   return JSON.stringify(value, null, 2);
 }
 
 /** A run's trace, one entry per trigger, condition and step, with what each saw and did. */
-export function TraceList({ trace, label }: { trace: TraceEntry[]; label: string }) {
+export function TraceList({ trace, label }: { trace: RuleTraceEntryView[]; label: string }) {
   if (trace.length === 0) return <p className="text-sm text-muted-foreground">Nothing traced.</p>;
   return (
     <ol className="grid gap-2" aria-label={label}>
@@ -50,7 +50,10 @@ export function TraceList({ trace, label }: { trace: TraceEntry[]; label: string
  * Trace paths to the status each node had, for highlighting the path a run took. The hub
  * names a trigger by its id (/triggers/email); the diagram by its place (/triggers/0).
  */
-export function traceMap(trace: TraceEntry[], definition: { triggers?: { id: string }[] }): Map<string, string> {
+export function traceMap(
+  trace: RuleTraceEntryView[],
+  definition: { triggers?: { id: string }[] },
+): Map<string, string> {
   const map = new Map<string, string>();
   for (const entry of trace) {
     const trigger = /^\/triggers\/([^/]+)$/.exec(entry.path);

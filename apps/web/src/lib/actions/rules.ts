@@ -1,5 +1,6 @@
 'use server';
 import { revalidatePath } from 'next/cache';
+import type { RuleDiff, RuleDryRun, RuleRun, RuleRunStarted, RuleView, SavedRule } from '@made-open/shared/rules-api';
 import { z } from 'zod';
 import { HubError } from '@/lib/errors';
 import {
@@ -13,11 +14,6 @@ import {
   runRuleNow,
   saveRule,
   setRuleEnabled,
-  type DryRun,
-  type Rule,
-  type RuleDiff,
-  type RuleRun,
-  type SavedRule,
 } from '@/lib/rules/api';
 
 /**
@@ -73,7 +69,7 @@ export async function deleteRuleAction(id: string): Promise<RuleActionResult> {
   return result;
 }
 
-export async function setRuleEnabledAction(id: string, enabled: boolean): Promise<RuleActionResult<Rule>> {
+export async function setRuleEnabledAction(id: string, enabled: boolean): Promise<RuleActionResult<RuleView>> {
   if (!ruleId.safeParse(id).success) return notARule;
   const result = await attempt(() => setRuleEnabled(id, enabled === true));
   revalidatePath('/rules');
@@ -103,7 +99,7 @@ export async function dryRunAction(
   id: string | null,
   definition: unknown,
   days: number,
-): Promise<RuleActionResult<DryRun>> {
+): Promise<RuleActionResult<RuleDryRun>> {
   if (id !== null && !ruleId.safeParse(id).success) return notARule;
   const checked = z.record(z.string(), z.unknown()).safeParse(definition);
   const span = z.number().int().min(1).max(7).safeParse(days);
@@ -117,17 +113,14 @@ export async function getRunAction(id: string, runId: string): Promise<RuleActio
   return attempt(() => getRun(id, runId));
 }
 
-export async function runNowAction(id: string): Promise<RuleActionResult<{ runId: string; status: string }>> {
+export async function runNowAction(id: string): Promise<RuleActionResult<RuleRunStarted>> {
   if (!ruleId.safeParse(id).success) return notARule;
   const result = await attempt(() => runRuleNow(id));
   revalidatePath(`/rules/${id}`);
   return result;
 }
 
-export async function rerunAction(
-  id: string,
-  runId: string,
-): Promise<RuleActionResult<{ runId: string; status: string }>> {
+export async function rerunAction(id: string, runId: string): Promise<RuleActionResult<RuleRunStarted>> {
   if (!ruleId.safeParse(id).success || !ruleId.safeParse(runId).success) return notARule;
   const result = await attempt(() => rerunRule(id, runId));
   revalidatePath(`/rules/${id}`);
