@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { emailChanged, passwordChanged, sessionRevoked, userSignedUp } from '@made-open/shared/auth-events';
 import type { NewEvent } from '@made-open/shared';
 import { uuidv7 } from 'uuidv7';
-import type { Database, Sql } from '../../platform/db/index.ts';
+import { oneStatementAsUser, type Database, type Sql } from '../../platform/db/index.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { EventOutbox } from '../events/index.ts';
@@ -417,7 +417,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     async getUser(user: AuthenticatedUser): Promise<UserJson> {
       const sessionId = typeof user.claims.session_id === 'string' ? user.claims.session_id : null;
       // One statement under the caller's RLS, in one round trip (db.queryAsUser).
-      const oneStatement: Sql = { query: (text, params) => db.queryAsUser(user.claims, text, params) };
+      const oneStatement = oneStatementAsUser(db, user.claims);
       const row = await repo.findSelfWithSession(oneStatement, sessionId);
       if (!row) throw goTrue.userNotFound();
       if (!row.session_active) throw goTrue.sessionNotFound();

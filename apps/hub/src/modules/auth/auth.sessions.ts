@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Database } from '../../platform/db/index.ts';
+import { oneStatementAsUser, type Database } from '../../platform/db/index.ts';
 import { UnauthorizedError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { AuthRepository } from './auth.repository.ts';
@@ -50,7 +50,7 @@ export function createSessionGuard(
     if (pending) return pending;
     stats.lookups++;
     pending = repo
-      .isOwnSessionActive({ query: (text, params) => db.queryAsUser(user.claims, text, params) }, sessionId)
+      .isOwnSessionActive(oneStatementAsUser(db, user.claims), sessionId)
       .then((active) => {
         // A revocation that arrived while we asked wins over the (older) answer.
         if (cache.get(sessionId)?.ended !== true) {

@@ -1,5 +1,5 @@
 import { uuidv7 } from 'uuidv7';
-import type { Database } from '../../platform/db/index.ts';
+import { oneStatementAsUser, type Database } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, UserError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { DependencyHealth } from '../../platform/module.ts';
@@ -54,7 +54,7 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
 
   /** The caller's connection, or 404 (RLS hides everyone else's). */
   async function owned(user: AuthenticatedUser, id: string) {
-    const row = await db.asUser(user.claims, (tx) => repo.get(tx, id));
+    const row = await repo.get(oneStatementAsUser(db, user.claims), id);
     if (!row) throw new NotFoundError('connection');
     return row;
   }
@@ -167,7 +167,7 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
     },
 
     async list(user: AuthenticatedUser): Promise<ConnectionView[]> {
-      return (await db.asUser(user.claims, (tx) => repo.list(tx, user.id))).map(view);
+      return (await repo.list(oneStatementAsUser(db, user.claims), user.id)).map(view);
     },
 
     async get(user: AuthenticatedUser, id: string): Promise<ConnectionView> {

@@ -23,7 +23,7 @@ import {
 } from '@made-open/shared';
 import type { entityFieldNames } from '@made-open/shared/graph-events';
 import { uuidv7 } from 'uuidv7';
-import type { Database, Sql } from '../../platform/db/index.ts';
+import { oneStatementAsUser, type Database, type Sql } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { EventOutbox } from '../events/index.ts';
@@ -242,7 +242,7 @@ export function createGraphService(deps: GraphServiceDeps) {
         };
         return tx ? work(tx) : db.asUser(user.claims, work);
       }
-      const oneStatement: Sql = tx ?? { query: (text, params) => db.queryAsUser(user.claims, text, params) };
+      const oneStatement: Sql = tx ?? oneStatementAsUser(db, user.claims);
       const result = await ingest(oneStatement, request);
       return result.items[0]!.json!;
     },

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { openPglite } from './pglite.ts';
 import { connectPostgres } from './postgres.ts';
-import type { Database } from './types.ts';
+import type { Database, RequestClaims, Sql } from './types.ts';
 
 export type { Database, Sql, OwnerSql, RequestClaims, QueryResult, Row } from './types.ts';
 
@@ -14,6 +14,15 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   logger.info({ dataDir }, 'using embedded PGlite');
   return openPglite({ dataDir });
 }
+
+/**
+ * A repository function that runs one statement, run as the user without a transaction of
+ * its own: a single round trip on PostgreSQL, and on PGlite a request's turn ahead of queued
+ * background work (pglite.ts).
+ */
+export const oneStatementAsUser = (db: Pick<Database, 'queryAsUser'>, claims: RequestClaims): Sql => ({
+  query: (text, params) => db.queryAsUser(claims, text, params),
+});
 
 export const platformMigrations = {
   module: 'platform',
