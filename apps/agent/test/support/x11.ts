@@ -71,16 +71,22 @@ export async function startXDisplay(): Promise<XDisplay> {
   });
   const display = `:${number}`;
   const env = { ...process.env, DISPLAY: display };
-  const ready = async (check: string[]) => {
-    for (let i = 0; i < 100; i++) {
+  // On a loaded CI machine (the web and hub suites run beside this one) openbox has taken
+  // over 10 s to come up: wait by the clock, and say so at once if a server or WM exited.
+  const ready = async (check: string[], child: ChildProcess, name: string) => {
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
       if (spawnSync(check[0]!, check.slice(1), { env, stdio: 'ignore' }).status === 0) return;
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`${name} on ${display} exited (${child.exitCode ?? child.signalCode}) before it was ready`);
       await sleep(100);
     }
-    throw new Error(`X display ${display} not ready for ${check.join(' ')}`);
+    throw new Error(`X display ${display} not ready within 90 s for ${check.join(' ')}`);
   };
-  await ready(['xprop', '-root', 'WM_NAME']);
-  children.push(spawn('openbox', ['--sm-disable'], { env, stdio: 'ignore' }));
-  await ready(['sh', '-c', 'xprop -root _NET_SUPPORTING_WM_CHECK | grep -q "window id"']);
+  await ready(['xprop', '-root', 'WM_NAME'], xvfb, 'Xvfb');
+  const openbox = spawn('openbox', ['--sm-disable'], { env, stdio: 'ignore' });
+  children.push(openbox);
+  await ready(['sh', '-c', 'xprop -root _NET_SUPPORTING_WM_CHECK | grep -q "window id"'], openbox, 'openbox');
   return {
     display,
     openWindow(title, wmClass) {
