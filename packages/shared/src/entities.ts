@@ -564,24 +564,25 @@ interface PhoneReading {
 
 // Parsing is the costliest step of an inbound text (a sender's number is read by the
 // webhook, ingest and the search index, and the same few numbers recur), so readings are
-// kept; keys are at most 64 characters plus a region.
-const phoneReadings = new LRUCache<string, PhoneReading>({ max: 4096 });
+// kept. Only inputs that could be a number (64 characters at most) are: a longer one is
+// refused without parsing, and a hostile caller cannot fill the cache with large keys.
+const maxPhoneLength = 64;
+const phoneReadings = new LRUCache<string, PhoneReading, { input: string; region: CountryCode | undefined }>({
+  max: 4096,
+  memoMethod: (_key, _stale, { context }) => readPhoneUncached(context.input, context.region),
+});
 
 function readPhone(input: string, options: PhoneOptions): PhoneReading {
   if (typeof input !== 'string') return { e164: null, problem: 'It is empty.' };
-  const key = `${options.defaultCountry ?? ''}|${input}`;
-  let reading = phoneReadings.get(key);
-  if (!reading) {
-    reading = readPhoneUncached(input, options.defaultCountry);
-    phoneReadings.set(key, reading);
-  }
-  return reading;
+  const region = options.defaultCountry;
+  if (input.length > maxPhoneLength) return readPhoneUncached(input, region);
+  return phoneReadings.memo(`${region ?? ''}|${input}`, { context: { input, region } });
 }
 
 function readPhoneUncached(input: string, region: CountryCode | undefined): PhoneReading {
   const refuse = (problem: string): PhoneReading => ({ e164: null, problem });
   if (input.trim() === '') return refuse('It is empty.');
-  if (input.length > 64) return refuse('It is longer than 64 characters.');
+  if (input.length > maxPhoneLength) return refuse(`It is longer than ${maxPhoneLength} characters.`);
   if (!/^[\d\s+()./-]+$/.test(input))
     return refuse('Use digits, spaces and + ( ) . / - only (no letters or extensions).');
   if (!/\d/.test(input)) return refuse('It has no digits.');

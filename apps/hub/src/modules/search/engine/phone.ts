@@ -10,16 +10,15 @@ import { LRUCache } from 'lru-cache';
  * helper's (packages/shared normalizePhone), so search agrees with the graph.
  */
 export function phoneIndexForms(phone: string): readonly string[] {
-  let forms = indexForms.get(phone);
-  if (!forms) {
-    forms = Object.freeze(indexFormsOf(phone));
-    indexForms.set(phone, forms);
-  }
-  return forms;
+  // Longer text is no number (normalizePhone refuses it): not kept, so it cannot crowd the cache.
+  return phone.length > 64 ? indexFormsOf(phone) : indexForms.memo(phone);
 }
 
 // Every indexed message carries its sender's and recipient's numbers: the same few recur.
-const indexForms = new LRUCache<string, readonly string[]>({ max: 4096 });
+const indexForms = new LRUCache<string, readonly string[]>({
+  max: 4096,
+  memoMethod: (phone) => Object.freeze(indexFormsOf(phone)),
+});
 
 function indexFormsOf(phone: string): string[] {
   const e164 = normalizePhone(phone) ?? normalizePhone(phone, { defaultCountry: 'US' });
