@@ -33,6 +33,35 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
   return dot;
 }
 
+/**
+ * Characters of text per inference of the offline model. TensorFlow.js's WebAssembly memory
+ * grows to fit the largest batch the model has run and never shrinks: one call of 64 texts of
+ * 2,000 characters left the thread at about 480 MiB, four such texts at about 270
+ * (docs/BENCHMARKS.md). Inference speed per text is the same either way.
+ */
+export const CHARS_PER_INFERENCE = 8_000;
+
+/**
+ * Splits texts, in order, into runs whose characters add up to at most `budget` (a longer
+ * text runs alone).
+ */
+export function inferenceBatches(texts: readonly string[], budget = CHARS_PER_INFERENCE): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let chars = 0;
+  for (const text of texts) {
+    if (current.length > 0 && chars + text.length > budget) {
+      batches.push(current);
+      current = [];
+      chars = 0;
+    }
+    current.push(text);
+    chars += text.length;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 interface Pending {
   resolve(vectors: number[][]): void;
   reject(error: Error): void;
@@ -92,9 +121,12 @@ export function createUseLiteEmbedder(): Embedder & { load(): Promise<void> } {
       if (texts.length === 0) return [];
       signal?.throwIfAborted();
       // The tokenizer fails on an empty string: a blank text embeds as a single space.
-      const vectors = await run(texts.map((t) => (t.trim() === '' ? ' ' : t)));
-      signal?.throwIfAborted();
-      return vectors.map(normalise);
+      const vectors: number[][] = [];
+      for (const batch of inferenceBatches(texts.map((t) => (t.trim() === '' ? ' ' : t)))) {
+        for (const vector of await run(batch)) vectors.push(normalise(vector));
+        signal?.throwIfAborted();
+      }
+      return vectors;
     },
   };
 }

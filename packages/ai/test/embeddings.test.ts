@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { cosine, createHashingEmbedder, createUseLiteEmbedder } from '../src/embeddings.ts';
+import {
+  CHARS_PER_INFERENCE,
+  cosine,
+  createHashingEmbedder,
+  createUseLiteEmbedder,
+  inferenceBatches,
+} from '../src/embeddings.ts';
 
 const packageDir = join(import.meta.dirname, '..');
 
@@ -28,6 +34,30 @@ describe('offline embedders', () => {
     const apart = await Promise.all(texts.map((text) => use.embed([text])));
     apart.forEach(([vector], i) => expect(cosine(vector!, together[i]!)).toBeGreaterThan(0.999));
   }, 120_000);
+
+  it('USE lite runs long texts a few at a time and keeps each vector with its text', async () => {
+    const use = createUseLiteEmbedder();
+    const topics = ['sailing boats and harbours', 'tax forms and invoices', 'piano lessons', 'mountain hiking'];
+    // Four texts of ~3,000 characters: more than one inference's budget, so several runs.
+    const texts = topics.map((topic) => `${topic}. `.repeat(Math.ceil(3_000 / (topic.length + 2))));
+    expect(inferenceBatches(texts).length).toBeGreaterThan(1);
+    const together = await use.embed(texts);
+    const apart = await Promise.all(texts.map((text) => use.embed([text])));
+    expect(together).toHaveLength(texts.length);
+    apart.forEach(([vector], i) => expect(cosine(vector!, together[i]!)).toBeGreaterThan(0.999));
+  }, 120_000);
+
+  it('splits texts into inference batches by characters, in order, a long text alone', () => {
+    const short = 'x'.repeat(100);
+    const long = 'y'.repeat(CHARS_PER_INFERENCE + 1);
+    expect(inferenceBatches([])).toEqual([]);
+    expect(inferenceBatches([short, short])).toEqual([[short, short]]);
+    expect(inferenceBatches([short, long, short])).toEqual([[short], [long], [short]]);
+    const many = Array.from({ length: 200 }, (_, i) => `${i}`.padEnd(100, '.'));
+    const batches = inferenceBatches(many);
+    expect(batches.flat()).toEqual(many);
+    expect(batches.map((b) => b.length)).toEqual([80, 80, 40]);
+  });
 
   it("USE lite's thread does not keep a process alive once it has answered", async () => {
     // A process that embeds and then has nothing left to do must end by itself (else: timeout).
