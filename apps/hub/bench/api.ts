@@ -52,7 +52,7 @@ async function benchHub(label: string, databaseUrl: string | undefined): Promise
   });
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilUp(`${base}/health`);
+    await waitUntilUp(`${base}/health`, hub);
     const signup = await fetch(`${base}/auth/v1/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -99,7 +99,7 @@ async function main() {
 
   const helloPort = nextPort++;
   const hello = startProcess(['bench/servers/bare.ts', 'hello', String(helloPort)], {});
-  await waitUntilUp(`http://127.0.0.1:${helloPort}/`);
+  await waitUntilUp(`http://127.0.0.1:${helloPort}/`, hello);
   results.hello = await load('bare Fastify hello-world', { url: `http://127.0.0.1:${helloPort}/` });
   await stopProcess(hello);
 
@@ -116,7 +116,7 @@ async function main() {
     await client.end();
     const pgPort = nextPort++;
     const bare = startProcess(['bench/servers/bare.ts', 'pg', String(pgPort), database.url], {});
-    await waitUntilUp(`http://127.0.0.1:${pgPort}/items/${rows[0]!.id}`);
+    await waitUntilUp(`http://127.0.0.1:${pgPort}/items/${rows[0]!.id}`, bare);
     const nextItem = rotating(rows.map((r) => `/items/${r.id}`));
     results.barePg = await load('bare Fastify + pg point read', {
       url: `http://127.0.0.1:${pgPort}`,

@@ -120,7 +120,7 @@ async function benchHub(
     AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '100000',
   });
   try {
-    await waitUntilUp(`${base}/health`);
+    await waitUntilUp(`${base}/health`, hub);
     const signup = await fetch(`${base}/auth/v1/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -222,16 +222,20 @@ async function main() {
   const results = [];
   // BENCH_MSGRAPH_DATABASES=postgres or =pglite runs one of the two (default both).
   const only = process.env.BENCH_MSGRAPH_DATABASES;
-  if (only !== 'pglite') {
-    const database = await createDatabase(adminUrl);
-    try {
-      results.push(await benchHub('PostgreSQL', database.url, standIn, account));
-    } finally {
-      await database.drop();
+  try {
+    if (only !== 'pglite') {
+      const database = await createDatabase(adminUrl);
+      try {
+        results.push(await benchHub('PostgreSQL', database.url, standIn, account));
+      } finally {
+        await database.drop();
+      }
     }
+    if (only !== 'postgres') results.push(await benchHub('PGlite', undefined, standIn, account));
+  } finally {
+    // Else its server keeps a failed run's process alive.
+    await standIn.close();
   }
-  if (only !== 'postgres') results.push(await benchHub('PGlite', undefined, standIn, account));
-  await standIn.close();
   console.log(
     '\n| database | items | sync s | items/s | × raw paging | API p50 / p99 ms (n, errors) | RSS growth MiB |',
   );

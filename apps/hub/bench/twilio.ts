@@ -89,7 +89,7 @@ async function benchHub(label: string, databaseUrl: string | undefined, twilioAp
   });
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilUp(`${base}/health`);
+    await waitUntilUp(`${base}/health`, hub);
     const signup = await fetch(`${base}/auth/v1/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -146,7 +146,7 @@ async function main() {
   const standIn = await startTwilioStandIn(account);
   const barePort = nextPort++;
   const bare = startProcess(['bench/servers/twilio-bare.ts', String(barePort), account.authToken, publicUrl], {});
-  await waitUntilUp(`http://127.0.0.1:${barePort}/`);
+  await waitUntilUp(`http://127.0.0.1:${barePort}/`, bare);
   const baseline = await load(
     'bare Fastify: validate signature only',
     signedSms(`http://127.0.0.1:${barePort}`, `/webhooks/twilio/${crypto.randomUUID()}/sms`),

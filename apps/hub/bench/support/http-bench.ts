@@ -65,8 +65,11 @@ export async function stopProcess(child: ChildProcess) {
 /** Every process this benchmark started (for its `finally`). */
 export const stopAllProcesses = () => Promise.all(children.map(stopProcess));
 
-export async function waitUntilUp(url: string) {
+/** Waits for `url` to answer; fails at once if `server`, the process meant to answer, exits. */
+export async function waitUntilUp(url: string, server?: ChildProcess) {
   for (let i = 0; i < 600; i++) {
+    if (server && (server.exitCode !== null || server.signalCode !== null))
+      throw new Error(`${url}: its server exited (${server.exitCode ?? server.signalCode}) before answering`);
     try {
       if ((await fetch(url)).status < 500) return;
     } catch {
