@@ -111,6 +111,8 @@ test('edits the same rule as YAML, with errors by line, and saves a new version'
   await page.getByLabel('Note for this version (optional)').fill('queue instead of parallel');
   await page.getByRole('button', { name: 'Save new version' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Saved as version 2.' })).toBeVisible();
+  // Said once: the state line above the status does not repeat it.
+  await expect(page.getByText('Version 2, saved.')).toHaveCount(0);
   expect((await hub.call<{ version: number }>('GET', `/rules/${ruleId}`)).version).toBe(2);
 });
 

@@ -183,7 +183,10 @@ export function RuleEditor({
             ? rule
               ? `Unsaved changes to version ${base?.version}.`
               : 'Not saved yet. New rules start switched off: try them on your history first.'
-            : `Version ${base?.version}, saved.`}
+            : // Just saved: the status line below says so once.
+              saved
+              ? null
+              : `Version ${base?.version}, saved.`}
       </p>
       {saved && (
         <p role="status" className="text-sm">
