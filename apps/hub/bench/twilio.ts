@@ -5,7 +5,8 @@
  * the signature (bench/servers/twilio-bare.ts). Twilio's REST API (needed to connect the
  * number) is the test STAND-IN (src/modules/connectors/twilio/test/twilio.stand-in.ts).
  * Every request carries a new MessageSid, signed by the real twilio package; 200 senders.
- * Not a test: nothing here asserts on timing.
+ * Each hub is measured twice: in its first minute, and again once its table upkeep has
+ * analyzed what the first run wrote. Not a test: nothing here asserts on timing.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -73,6 +74,22 @@ function signedSms(base: string, path: string): autocannon.Options {
 const load = (name: string, options: autocannon.Options, cpu?: CpuSampler) =>
   measure(name, options, { duration, connections }, cpu);
 
+/**
+ * Waits for the hub's table upkeep (modules/upkeep, every minute where no autovacuum runs) to
+ * analyze what the first run wrote. Until then the planner works from the statistics of empty
+ * tables, which is what a new hub gets in its first minute, not what it runs on afterwards.
+ */
+async function upkeepHasRun(base: string) {
+  for (const started = Date.now(); Date.now() - started < 150_000;) {
+    const health = (await (await fetch(`${base}/health`)).json()) as {
+      checks?: { upkeep?: { details?: { lastPass?: string | null } } };
+    };
+    if (health.checks?.upkeep?.details?.lastPass) return;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  throw new Error("The hub's table upkeep did not run within 150 s");
+}
+
 async function benchHub(label: string, databaseUrl: string | undefined, twilioApiUrl: string) {
   const port = nextPort++;
   const dataDir = mkdtempSync(join(tmpdir(), 'made-open-bench-'));
@@ -126,11 +143,11 @@ async function benchHub(label: string, databaseUrl: string | undefined, twilioAp
       hub: treeCpuMs(hub.pid!),
       ...(database ? { postgres: await backendsCpuMs(adminUrl, database) } : {}),
     });
-    return await load(
-      `hub signed SMS -> stored, linked message (${label})`,
-      signedSms(base, `/webhooks/twilio/${connection.id}/sms`),
-      cpu,
-    );
+    const texts = signedSms(base, `/webhooks/twilio/${connection.id}/sms`);
+    const first = await load(`hub signed SMS -> stored, linked message (${label}), first minute`, texts, cpu);
+    await upkeepHasRun(base);
+    const settled = await load(`hub signed SMS -> stored, linked message (${label}), tables analyzed`, texts, cpu);
+    return { first, settled };
   } finally {
     await stopProcess(hub);
     rmSync(dataDir, { recursive: true, force: true });
@@ -155,7 +172,7 @@ async function main() {
   await stopProcess(bare);
   // BENCH_TWILIO_DATABASES=postgres or =pglite runs one of the two (default both).
   const only = process.env.BENCH_TWILIO_DATABASES ?? (process.env.BENCH_TWILIO_PGLITE === '0' ? 'postgres' : undefined);
-  let postgres: Figures | undefined;
+  let postgres: { first: Figures; settled: Figures } | undefined;
   if (only !== 'pglite') {
     const database = await createDatabase(adminUrl);
     try {
@@ -175,8 +192,12 @@ async function main() {
   const row = (f: Figures, ratio: string, goal: string) =>
     console.log(`| ${f.name} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.errors} | ${cpuCell(f)} | ${ratio} | ${goal} |`);
   row(baseline, '', 'baseline');
-  if (postgres) row(postgres, `${(postgres.rps / baseline.rps).toFixed(2)}x bare`, '>= 0.3x bare, p99 < 100 ms');
-  if (pglite) row(pglite, `${(pglite.rps / baseline.rps).toFixed(2)}x bare`, 'recorded');
+  const ratio = (f: Figures) => `${(f.rps / baseline.rps).toFixed(2)}x bare`;
+  if (postgres) {
+    row(postgres.first, ratio(postgres.first), 'recorded');
+    row(postgres.settled, ratio(postgres.settled), '>= 0.3x bare, p99 < 100 ms');
+  }
+  if (pglite) for (const f of [pglite.first, pglite.settled]) row(f, ratio(f), 'recorded');
   console.log(
     `\nload average after: ${loadavg()
       .map((l) => l.toFixed(1))
