@@ -7,7 +7,7 @@ import { createLogger } from './platform/logger.ts';
 
 // V8 lets the heap grow to as much as 4× what survived the last full collection before it
 // collects again. A Microsoft 365 sync allocates about 130 MB/s of short-lived rows, so the
-// hub's RSS rose by 300 MiB of garbage; at 1.5× it rises by about 85 MiB, at the same speed
+// hub's RSS rose by about 400 MiB; at 1.5× it rose by 71–205 MiB, at the same speed
 // (docs/BENCHMARKS.md, tenth session). V8 reads it at each collection, so setting it here works.
 setFlagsFromString('--heap-growing-percent=50');
 
