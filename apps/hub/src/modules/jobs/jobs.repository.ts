@@ -118,7 +118,27 @@ export const jobsRepository = {
     await tx.query(`GRANT USAGE ON SCHEMA ${BOSS_SCHEMA} TO service_role`);
     await tx.query(`GRANT SELECT ON ${BOSS_SCHEMA}.queue TO service_role`);
     await tx.query(`GRANT INSERT ON ${BOSS_SCHEMA}.job TO service_role`);
-    await tx.query(`GRANT SELECT (id) ON ${BOSS_SCHEMA}.job TO service_role`);
+    // id: read back after an insert; name, singleton_key, state: the singleton check below.
+    await tx.query(`GRANT SELECT (id, name, singleton_key, state) ON ${BOSS_SCHEMA}.job TO service_role`);
+  },
+
+  /**
+   * Whether a job with this key still waits in the queue (created, or waiting to retry).
+   * pg-boss enforces singleton keys only under queue policies that would limit every job of
+   * a shared queue, so the hub checks itself. The lock, held to the end of the caller's
+   * transaction, makes check-then-insert atomic: a second enqueuer waits, then (in a new
+   * statement, so a new snapshot) sees the first one's job.
+   */
+  async singletonQueued(executor: BossExecutor, queue: string, key: string): Promise<boolean> {
+    await executor.executeSql(`SELECT pg_advisory_xact_lock(hashtext('made_open.jobs.singleton'), hashtext($1))`, [
+      `${queue}:${key}`,
+    ]);
+    const { rows } = await executor.executeSql(
+      `SELECT EXISTS (SELECT 1 FROM ${BOSS_SCHEMA}.job
+                       WHERE name = $1 AND singleton_key = $2 AND state IN ('created', 'retry')) AS queued`,
+      [queue, key],
+    );
+    return rows[0]!.queued === true;
   },
 
   /** Every privilege anon or authenticated holds in pg-boss's schema: must be none. */

@@ -232,8 +232,11 @@ export function createJobsService({ db, logger, options = {} }: JobsServiceDeps)
       checkEnqueue(definition, payload);
       const envelope: JobEnvelope = { job: definition.name, payload };
       const { startAfter, singletonKey } = enqueueOptions;
-      const id = await boss.send(priorityQueue(definition.priority), envelope as object, {
-        db: transactionExecutor(tx),
+      const queue = priorityQueue(definition.priority);
+      const inTransaction = transactionExecutor(tx);
+      if (singletonKey !== undefined && (await repo.singletonQueued(inTransaction, queue, singletonKey))) return null;
+      const id = await boss.send(queue, envelope as object, {
+        db: inTransaction,
         ...jobOptions(definition),
         ...(startAfter !== undefined ? { startAfter } : {}),
         ...(singletonKey !== undefined ? { singletonKey } : {}),

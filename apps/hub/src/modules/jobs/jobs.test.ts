@@ -217,6 +217,55 @@ describe.each(testDatabaseKinds())('jobs on %s', (kind) => {
     expect(ticks[0]).toBe('cron');
   });
 
+  it('keeps at most one queued job per singleton key, even from concurrent transactions', async () => {
+    const ran: string[] = [];
+    const jobs = jobsModule();
+    const once = defineJob({
+      name: 'test.once',
+      priority: 'interactive',
+      payload: z.object({ label: z.string() }),
+      retry: { limit: 0, backoff: { type: 'fixed', delaySeconds: 0 } },
+      handler: async ({ label }) => {
+        ran.push(label);
+        // A running job may queue its successor under its own key: only waiting jobs count.
+        if (label === 'first') {
+          const next = await database.db.asSystem((tx) =>
+            jobs.enqueue(tx, once, { label: 'successor' }, { singletonKey: 'k' }),
+          );
+          expect(next).not.toBeNull();
+        }
+      },
+    });
+    jobs.register(once);
+    await jobs.start!();
+
+    const later = { startAfter: 3, singletonKey: 'k' };
+    // Two transactions at once (on PostgreSQL, two connections): the second waits for the
+    // first to commit, then sees its job.
+    const ids = await Promise.all(
+      ['first', 'second'].map((label) =>
+        database.db.asUser(user, async (tx) => {
+          const id = await jobs.enqueue(tx, once, { label }, later);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return id;
+        }),
+      ),
+    );
+    expect(ids.filter((id) => id !== null)).toHaveLength(1);
+    const winner = ids[0] !== null ? 'first' : 'second';
+    // Another key, and no key at all, are not limited.
+    await database.db.asSystem(async (tx) => {
+      expect(await jobs.enqueue(tx, once, { label: 'other key' }, { singletonKey: 'other' })).not.toBeNull();
+      expect(await jobs.enqueue(tx, once, { label: 'no key' })).not.toBeNull();
+      expect(await jobs.enqueue(tx, once, { label: 'no key again' })).not.toBeNull();
+    });
+
+    const expected = winner === 'first' ? ['first', 'successor'] : ['second'];
+    await waitFor(() => expected.every((label) => ran.includes(label)), 15_000, `jobs ${expected.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(ran.sort()).toEqual([...expected, 'no key', 'no key again', 'other key'].sort());
+  });
+
   it('starts jobs in priority order: realtime, then interactive, then background', async () => {
     const order: string[] = [];
     const make = (priority: JobPriority) =>
