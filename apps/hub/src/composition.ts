@@ -358,7 +358,7 @@ export async function composeHub(
     defaultRegionOf: auth.settings.defaultRegionOf,
   });
   // Table statistics and dead rows where no autovacuum runs (PGlite, or autovacuum off).
-  const upkeep = createUpkeepModule({ db, logger: logger.child({ module: 'upkeep' }), jobs });
+  const upkeep = createUpkeepModule({ db, logger: logger.child({ module: 'upkeep' }) });
   const modules: HubModule[] = [
     jobs,
     events,

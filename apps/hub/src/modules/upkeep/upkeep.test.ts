@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../../test/databases.ts';
 import { eventually } from '../connectors/test/support.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { createUpkeepModule } from './index.ts';
 import { autovacuumRuns, runUpkeepPass } from './upkeep.ts';
 
 describe.each(testDatabaseKinds())('database upkeep on %s', (kind) => {
@@ -76,5 +78,38 @@ describe.each(testDatabaseKinds())('database upkeep on %s', (kind) => {
       'the odd name analyzed',
       30_000,
     );
+  }, 60_000);
+
+  it('looks on its own, soon after a table fills, and stops cleanly', async () => {
+    const { db } = database;
+    const upkeep = createUpkeepModule({ db, logger: createLogger('silent'), lookEveryMs: 200 });
+    const lastPass = async () => ((await upkeep.health!()).upkeep!.details as { lastPass: string | null }).lastPass;
+    await db.exec(`CREATE TABLE public.upkeep_fresh (id int PRIMARY KEY)`);
+    await upkeep.start!();
+    try {
+      expect(await lastPass()).toBeNull();
+      await db.exec(`INSERT INTO public.upkeep_fresh SELECT g FROM generate_series(1, 2000) g`);
+      if (await autovacuumRuns(db)) {
+        // A server whose autovacuum runs keeps its own statistics: the hub leaves them alone.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        expect(await lastPass()).toBeNull();
+        return;
+      }
+      await eventually(
+        async () => {
+          const { rows } = await db.asOwner((tx) =>
+            tx.query<{ reltuples: number }>(
+              `SELECT reltuples::int AS reltuples FROM pg_class WHERE oid = 'public.upkeep_fresh'::regclass`,
+            ),
+          );
+          return rows[0]!.reltuples === 2000 ? true : undefined;
+        },
+        'the new table analyzed by a look',
+        30_000,
+      );
+      expect(await lastPass()).not.toBeNull();
+    } finally {
+      await upkeep.stop!();
+    }
   }, 60_000);
 });
