@@ -83,57 +83,13 @@ const rowB = new Int32Array(64);
 const rowC = new Int32Array(64);
 
 /**
- * Optimal-string-alignment distance between a and b (or b's first `bLength` characters),
- * giving up as soon as it must exceed `max`; returns max + 1 then.
+ * The optimal-string-alignment DP of a against b's first m characters (m <= 62), in the
+ * module's three reused rows. Returns the last row (the distance from a to each prefix of
+ * b's first m characters), or null as soon as every entry of a row exceeds `max`: no
+ * alignment can come back under it.
  */
-export function boundedDistance(a: string, b: string, max: number, bLength = b.length): number {
+function alignmentLastRow(a: string, b: string, m: number, max: number): Int32Array | null {
   const n = a.length;
-  const m = Math.min(bLength, b.length);
-  if (Math.abs(n - m) > max) return max + 1;
-  if (n > 62 || m > 62) return max + 1;
-  let prev2 = rowC;
-  let prev = rowA;
-  let cur = rowB;
-  for (let j = 0; j <= m; j++) prev[j] = j;
-  for (let i = 1; i <= n; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    const ac = a.charCodeAt(i - 1);
-    for (let j = 1; j <= m; j++) {
-      const bc = b.charCodeAt(j - 1);
-      const cost = ac === bc ? 0 : 1;
-      let v = prev[j - 1]! + cost;
-      const del = prev[j]! + 1;
-      if (del < v) v = del;
-      const ins = cur[j - 1]! + 1;
-      if (ins < v) v = ins;
-      if (i > 1 && j > 1 && ac === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bc) {
-        const t = prev2[j - 2]! + 1;
-        if (t < v) v = t;
-      }
-      cur[j] = v;
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-    const t = prev2;
-    prev2 = prev;
-    prev = cur;
-    cur = t;
-  }
-  return prev[m]! > max ? max + 1 : prev[m]!;
-}
-
-/**
- * Distance between a typed word that may be a prefix and a dictionary term: the smaller of
- * the whole-term distance and the distance to the term's first a.length-1 … a.length+1
- * characters (a typo inside the part typed so far). One DP pass over the term's start:
- * the last row holds the distance to every prefix of it. Returns max + 1 beyond `max`.
- */
-export function boundedPrefixDistance(a: string, b: string, max: number): number {
-  const n = a.length;
-  if (b.length <= n) return boundedDistance(a, b, max);
-  const m = Math.min(b.length, n + max);
-  if (n > 62 || m > 62) return max + 1;
   let prev2 = rowC;
   let prev = rowA;
   let cur = rowB;
@@ -156,14 +112,42 @@ export function boundedPrefixDistance(a: string, b: string, max: number): number
       cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
-    if (rowMin > max) return max + 1;
+    if (rowMin > max) return null;
     const t = prev2;
     prev2 = prev;
     prev = cur;
     cur = t;
   }
-  let d = b.length === m ? prev[m]! : max + 1;
-  for (let j = Math.max(0, n - 1); j <= n + 1; j++) if (prev[j]! < d) d = prev[j]!;
+  return prev;
+}
+
+/**
+ * Optimal-string-alignment distance between a and b (or b's first `bLength` characters),
+ * giving up as soon as it must exceed `max`; returns max + 1 then.
+ */
+export function boundedDistance(a: string, b: string, max: number, bLength = b.length): number {
+  const m = Math.min(bLength, b.length);
+  if (Math.abs(a.length - m) > max) return max + 1;
+  if (a.length > 62 || m > 62) return max + 1;
+  const row = alignmentLastRow(a, b, m, max);
+  return row === null || row[m]! > max ? max + 1 : row[m]!;
+}
+
+/**
+ * Distance between a typed word that may be a prefix and a dictionary term: the smaller of
+ * the whole-term distance and the distance to the term's first a.length-1 … a.length+1
+ * characters (a typo inside the part typed so far). One DP pass over the term's start:
+ * the last row holds the distance to every prefix of it. Returns max + 1 beyond `max`.
+ */
+export function boundedPrefixDistance(a: string, b: string, max: number): number {
+  const n = a.length;
+  if (b.length <= n) return boundedDistance(a, b, max);
+  const m = Math.min(b.length, n + max);
+  if (n > 62 || m > 62) return max + 1;
+  const row = alignmentLastRow(a, b, m, max);
+  if (row === null) return max + 1;
+  let d = b.length === m ? row[m]! : max + 1;
+  for (let j = Math.max(0, n - 1); j <= n + 1; j++) if (row[j]! < d) d = row[j]!;
   return d > max ? max + 1 : d;
 }
 
