@@ -9,10 +9,30 @@ import { maximumPasswordLength } from './auth.passwords.ts';
 
 const metadata = z.record(z.string(), z.unknown());
 
+/** Deep enough for any real profile; far below where JSON.stringify would overflow the stack. */
+export const maxMetadataDepth = 32;
+
+/** How deep `value` nests, counted without recursion; stops counting past `limit`. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const item of Object.values(current)) pending.push([item, depth + 1]);
+  }
+  return false;
+}
+
+/** user_metadata and app_metadata as callers send them: free-form, but of bounded depth. */
+export const metadataInput = metadata.refine((value) => !nestsDeeperThan(value, maxMetadataDepth), {
+  message: `Metadata may nest at most ${maxMetadataDepth} levels deep: flatten it.`,
+});
+
 export const signupBodySchema = z.object({
   email: z.string().max(255).describe('Email address; compared case-insensitively.'),
   password: z.string().max(maximumPasswordLength).describe('At least 8 characters.'),
-  data: metadata.nullish().describe('Initial user_metadata.'),
+  data: metadataInput.nullish().describe('Initial user_metadata.'),
 });
 export type SignupBody = z.infer<typeof signupBodySchema>;
 
@@ -39,7 +59,7 @@ export const updateUserBodySchema = z.object({
     .max(maximumPasswordLength)
     .optional()
     .describe('Required with `password`: the password the account has now.'),
-  data: metadata.nullish().describe('Merged into user_metadata; a null value removes that key.'),
+  data: metadataInput.nullish().describe('Merged into user_metadata; a null value removes that key.'),
 });
 export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;
 
