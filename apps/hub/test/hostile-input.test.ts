@@ -21,6 +21,12 @@ import { bearer, signUpUser, type SignedUpUser } from './users.ts';
  * property of the wrong type, NUL and lone surrogates, 1 MB strings, deep nesting, prototype
  * keys, wrong content types, and no or forged credentials. Every answer must be < 500 and
  * arrive in time, and the hub must still answer /health afterwards.
+ *
+ * Real resources (a note, a person, an event, a device, a rule, a bucket with an object, the
+ * DAV collections) stand behind the path parameters, so that a request with one hostile part
+ * gets past the lookup to the code that uses the rest. Webhooks (Twilio, Microsoft Graph),
+ * /auth/v1, /storage/v1 and /realtime/v1 are in the document and swept like the rest; the
+ * hub serves no /rest/v1.
  */
 
 /**
@@ -132,6 +138,18 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     operations = [...documented, ...undocumentedOperations(documented, routes)].sort(
       (a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'),
     );
+    // DAV collections and members by their real paths, so bodies reach the vCard and iCalendar parsers.
+    const davHomes: [string, string][] = [
+      [setup.json().carddavUrl, 'contacts/sweep.vcf'],
+      [setup.json().caldavUrl, 'calendar/sweep.ics'],
+    ];
+    for (const [home, member] of davHomes) {
+      const base = new URL(home).pathname.replace(/\/?$/, '/');
+      const paths = [base, `${base}${member.split('/')[0]}/`, `${base}${member}`];
+      for (const method of ['GET', 'PUT', 'DELETE', 'PROPFIND', 'PROPPATCH', 'REPORT', 'OPTIONS']) {
+        for (const path of paths) operations.push({ method, path, pathParams: [], queryParams: [], headerParams: [] });
+      }
+    }
     const rulesBody = docs.json().paths['/api/v1/rules'].post.requestBody.content['application/json'].schema;
     await makeFixtures(rulesBody.properties.definition.example);
     healthBefore = (await hub.app.inject({ method: 'GET', url: '/health' })).statusCode;
@@ -167,6 +185,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
         timeout,
       ]);
       if (response === 'timeout') return `${label}: no answer within ${requestTimeoutMs / 1000} s`;
+      // SWEEP_LOG=<file>: every answer's status, route and variant, to see how deep the sweep reaches.
       if (process.env.SWEEP_LOG)
         appendFileSync(
           process.env.SWEEP_LOG,

@@ -125,6 +125,29 @@ const rawBodies: { variant: string; contentType: string; payload: string }[] = [
   { variant: 'XML with NUL', contentType: 'application/xml', payload: '<propfind xmlns="DAV:">\u0000</propfind>' },
   { variant: 'vCard junk', contentType: 'text/vcard', payload: 'BEGIN:VCARD\r\nFN:\u0000\ud800\r\nEND' },
   { variant: 'iCalendar junk', contentType: 'text/calendar', payload: 'BEGIN:VCALENDAR\r\nDTSTART:99999999\r\n' },
+  {
+    variant: 'vCard with impossible values',
+    contentType: 'text/vcard',
+    payload:
+      'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:\u0000\r\nFN:A\u0000\r\nBDAY:99999-99-99\r\nTEL:\ud800\r\nEMAIL:@\r\nEND:VCARD\r\n',
+  },
+  {
+    variant: 'iCalendar with impossible values',
+    contentType: 'text/calendar',
+    payload:
+      'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:\u0000\r\nDTSTART:99991231T999999Z\r\nDTEND:00000101T000000Z\r\nRRULE:FREQ=SECONDLY;COUNT=999999999\r\nSUMMARY:\u0000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n',
+  },
+  {
+    variant: 'CSV junk',
+    contentType: 'text/csv',
+    payload: 'name,phone\n"unterminated,\u0000\n\ud800,99999999999999999999\n',
+  },
+  {
+    variant: 'mail junk',
+    contentType: 'message/rfc822',
+    payload:
+      'From x\r\nFrom: \u0000\r\nDate: not a date\r\nSubject: =?utf-8?B?////?=\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n',
+  },
 ];
 
 /** A real resource's id for a path parameter (made before the sweep), when there is one. */
@@ -198,7 +221,17 @@ export function hostileRequests(op: Operation, fixtures: PathFixtures): HostileR
 
   if (bodyShape) out.push(...schemaBodies(bodyShape, base, url).map((r) => ({ ...r, headers })));
   else if (bodyMethods.has(op.method)) {
-    for (const raw of rawBodies) out.push({ ...raw, url, caller: 'user' });
+    // Uploads read their query (imports' kind=...): every raw body once per value of the first enum.
+    const choice = op.queryParams.find((p) => p.schema.enum?.length);
+    for (const value of choice?.schema.enum ?? [undefined]) {
+      const pairs = op.queryParams.map((p) => {
+        const given = p === choice ? value : sampleValue(p.schema, 0, p.name);
+        return `${encodeURIComponent(p.name)}=${encodeURIComponent(String(given))}`;
+      });
+      const rawUrl = buildUrl(op.path, basePath, pairs.join('&'));
+      const label = choice ? ` (${choice.name}=${String(value)})` : '';
+      for (const raw of rawBodies) out.push({ ...raw, variant: `${raw.variant}${label}`, url: rawUrl, caller: 'user' });
+    }
   }
   return out;
 }
