@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nestsDeeperThan } from '../../platform/http/json-body-check.ts';
 import { maximumPasswordLength } from './auth.passwords.ts';
 
 /**
@@ -9,20 +10,8 @@ import { maximumPasswordLength } from './auth.passwords.ts';
 
 const metadata = z.record(z.string(), z.unknown());
 
-/** Deep enough for any real profile; far below where JSON.stringify would overflow the stack. */
+/** Deep enough for any real profile; metadata travels in every access token. */
 export const maxMetadataDepth = 32;
-
-/** How deep `value` nests, counted without recursion; stops counting past `limit`. */
-function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const pending: [unknown, number][] = [[value, 0]];
-  while (pending.length > 0) {
-    const [current, depth] = pending.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    if (depth >= limit) return true;
-    for (const item of Object.values(current)) pending.push([item, depth + 1]);
-  }
-  return false;
-}
 
 /** user_metadata and app_metadata as callers send them: free-form, but of bounded depth. */
 export const metadataInput = metadata.refine((value) => !nestsDeeperThan(value, maxMetadataDepth), {

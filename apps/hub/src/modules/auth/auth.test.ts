@@ -395,9 +395,12 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
   // the \u0000 (22P05) after the route had accepted it.
   it('refuses user_metadata nested too deep or holding a NUL with a 400, changing nothing', async () => {
     const user = await signUpUser(hub);
-    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    const deep = nested(5000);
     for (const [url, method, payload] of [
       ['/auth/v1/user', 'PUT', `{"data":${deep}}`],
+      // Within what any JSON body may nest (64), beyond what metadata may (32).
+      ['/auth/v1/user', 'PUT', `{"data":${nested(40)}}`],
       ['/auth/v1/user', 'PUT', JSON.stringify({ data: { note: 'a\u0000b' } })],
       ['/auth/v1/signup', 'POST', `{"email":"${uniqueEmail('deep')}","password":"${password}","data":${deep}}`],
     ] as const) {

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { registerErrorHandling } from './error-handler.ts';
-import { findUnstorableText, registerUnstorableTextCheck } from './unstorable-text.ts';
+import { findUnstorableText, maxJsonDepth, nestsDeeperThan, registerJsonBodyCheck } from './json-body-check.ts';
 
 describe('findUnstorableText', () => {
   it('finds a NUL or an unpaired surrogate in any string or key, and names where', () => {
@@ -19,11 +19,22 @@ describe('findUnstorableText', () => {
   });
 });
 
-describe('the unstorable text check', () => {
+describe('nestsDeeperThan', () => {
+  it('counts objects and arrays, not scalars, without recursing', () => {
+    expect(nestsDeeperThan({ a: [{ b: 1 }] }, 3)).toBe(false);
+    expect(nestsDeeperThan({ a: [{ b: {} }] }, 3)).toBe(true);
+    expect(nestsDeeperThan('x', 0)).toBe(false);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(nestsDeeperThan(deep, maxJsonDepth)).toBe(true);
+  });
+});
+
+describe('the JSON body check', () => {
   async function app() {
     const instance = Fastify();
     registerErrorHandling(instance);
-    registerUnstorableTextCheck(instance);
+    registerJsonBodyCheck(instance);
     let handled = 0;
     instance.post('/echo', async (request) => {
       handled++;
@@ -50,6 +61,27 @@ describe('the unstorable text check', () => {
       expect(response.json().error.message).toContain(field);
     }
     expect(handled()).toBe(0);
+  });
+
+  it('refuses a JSON body nested deeper than the limit with a 400, before the handler', async () => {
+    const { instance, handled } = await app();
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    const deep = await instance.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: nested(5000),
+    });
+    expect(deep.statusCode, deep.body).toBe(400);
+    expect(deep.json().error.message).toMatch(/nests deeper than 64/);
+    expect(handled()).toBe(0);
+    const fits = await instance.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload: nested(maxJsonDepth),
+    });
+    expect(fits.statusCode, fits.body).toBe(200);
   });
 
   it('leaves valid JSON and bodies of other types to the route', async () => {

@@ -52,16 +52,40 @@ const described: Record<UnstorableText['problem'], { found: string; rule: string
   },
 };
 
+/** Far deeper than any body the hub's routes take; far below where JSON.stringify overflows the stack. */
+export const maxJsonDepth = 64;
+
+/** Whether `value` nests objects and arrays deeper than `limit`, counted without recursion. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (current === null || typeof current !== 'object' || Buffer.isBuffer(current)) continue;
+    if (depth >= limit) return true;
+    for (const item of Object.values(current)) pending.push([item, depth + 1]);
+  }
+  return false;
+}
+
 /**
- * PostgreSQL stores no NUL in text or jsonb, and no unpaired surrogate in jsonb (text gets
- * U+FFFD instead of what was sent). Such a string in a JSON body could only fail later, as a
- * 500 (jsonb's "unsupported Unicode escape sequence") or a 400 that names no field, or be
- * stored changed. One check for every JSON body refuses it first, naming the field. Other
- * bodies (uploads, XML, vCard) are the owning module's to judge.
+ * Two checks on every JSON body, before any route sees it, because each once hit a route
+ * that had no reason to expect it:
+ * - nesting: a body 5000 levels deep overflowed JSON.stringify's stack wherever a route stored
+ *   or serialized user JSON (user_metadata, a rule's definition, a rule run's data): a 500;
+ * - text PostgreSQL cannot store: no NUL in text or jsonb, no unpaired surrogate in jsonb (text
+ *   gets U+FFFD instead of what was sent). Such a string failed later, as a 500 (jsonb's
+ *   "unsupported Unicode escape sequence") or a 400 that named no field, or was stored changed.
+ * Both answer 400 naming what to change. Other bodies (uploads, XML, vCard) are the owning
+ * module's to judge.
  */
-export function registerUnstorableTextCheck(app: FastifyInstance) {
+export function registerJsonBodyCheck(app: FastifyInstance) {
   app.addHook('preValidation', async (request: FastifyRequest) => {
     if (request.body === undefined || !jsonContentType.test(request.headers['content-type'] ?? '')) return;
+    if (nestsDeeperThan(request.body, maxJsonDepth)) {
+      throw new ValidationError(
+        `The request body nests deeper than ${maxJsonDepth} levels of objects and arrays: flatten it and send it again.`,
+      );
+    }
     const found = findUnstorableText(request.body);
     if (found) {
       const { found: what, rule } = described[found.problem];
