@@ -85,7 +85,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     ids.rule = await create(
       '/api/v1/rules',
       { definition: rulesExample, approve: ['messages:send:sms', 'notify'] },
-      (b) => b.id,
+      (b) => (b.rule as { id: string }).id,
     );
     await create('/storage/v1/bucket', { name: 'sweep' }, () => '');
     const upload = await hub.app.inject({

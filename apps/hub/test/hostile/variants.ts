@@ -101,6 +101,45 @@ const garbageCallers: Record<string, Caller> = {
 
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'PROPFIND', 'PROPPATCH', 'REPORT']);
 
+/** Well-formed DAV requests with hostile values: sync tokens, time ranges, hrefs. */
+function davReports() {
+  const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>${body}`;
+  const sync = (token: string) =>
+    xml(
+      `<sync-collection xmlns="DAV:"><sync-token>${token}</sync-token><sync-level>1</sync-level><prop><getetag/></prop></sync-collection>`,
+    );
+  const range = (start: string, end: string) =>
+    xml(
+      '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>' +
+        `<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="${start}" end="${end}"/>` +
+        '</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>',
+    );
+  const multiget = (...hrefs: string[]) =>
+    xml(
+      '<B:addressbook-multiget xmlns:A="DAV:" xmlns:B="urn:ietf:params:xml:ns:carddav"><A:prop><A:getetag/><B:address-data/></A:prop>' +
+        `${hrefs.map((h) => `<A:href>${h}</A:href>`).join('')}</B:addressbook-multiget>`,
+    );
+  return [
+    { variant: 'DAV sync token huge', payload: sync('http://x/sync/99999999999999999999999999') },
+    { variant: 'DAV sync token negative', payload: sync('-1') },
+    { variant: 'DAV sync token garbage', payload: sync('%00../..\u00e9') },
+    { variant: 'DAV time range far future', payload: range('99991231T235959Z', '99991231T235959Z') },
+    { variant: 'DAV time range reversed, year 0', payload: range('20261231T000000Z', '00000101T000000Z') },
+    { variant: 'DAV time range garbage', payload: range('garbage', '-1') },
+    {
+      variant: 'DAV multiget hostile hrefs',
+      payload: multiget('/dav/../../etc/passwd', '%00', '%ED%A0%80', 'x'.repeat(5000)),
+    },
+    {
+      variant: 'DAV PROPPATCH huge value',
+      payload: xml(
+        `<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:displayname>${'x'.repeat(100_000)}</D:displayname></D:prop></D:set></D:propertyupdate>`,
+      ),
+    },
+    { variant: 'DAV PROPFIND allprop', payload: xml('<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>') },
+  ].map((body) => ({ ...body, contentType: 'text/xml; charset=utf-8' }));
+}
+
 /** Raw bodies for routes whose body the OpenAPI document does not describe (uploads, webhooks, DAV). */
 const rawBodies: { variant: string; contentType: string; payload: string }[] = [
   { variant: 'invalid JSON', contentType: 'application/json', payload: '{"broken":' },
@@ -137,6 +176,7 @@ const rawBodies: { variant: string; contentType: string; payload: string }[] = [
     payload:
       'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:\u0000\r\nDTSTART:99991231T999999Z\r\nDTEND:00000101T000000Z\r\nRRULE:FREQ=SECONDLY;COUNT=999999999\r\nSUMMARY:\u0000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n',
   },
+  ...davReports(),
   {
     variant: 'CSV junk',
     contentType: 'text/csv',
