@@ -18,6 +18,7 @@ import type { Config } from './platform/config.ts';
 import type { Database } from './platform/db/index.ts';
 import { registerAuthentication, type TokenVerifier } from './platform/http/authentication.ts';
 import { registerErrorHandling } from './platform/http/error-handler.ts';
+import { registerJsonBodyCheck } from './platform/http/json-body-check.ts';
 import type { Logger } from './platform/logger.ts';
 import type { DependencyHealth, HubModule } from './platform/module.ts';
 
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerJsonBodyCheck(app);
   registerAuthentication(app, deps.tokenVerifier);
 
   // The web app (and any Supabase client in a browser) calls the hub from its own origin.

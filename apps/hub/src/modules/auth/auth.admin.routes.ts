@@ -5,20 +5,19 @@ import { bearerToken, type TokenVerifier } from '../../platform/http/authenticat
 import type { AdminService } from './auth.admin.service.ts';
 import { generatedLinkTypes, type EmailService } from './auth.email.service.ts';
 import { goTrue } from './auth.errors.ts';
-import { errorResponses, userSchema } from './auth.schemas.ts';
+import { errorResponses, metadataInput, userSchema } from './auth.schemas.ts';
 import { maximumPasswordLength } from './auth.passwords.ts';
 
 const tags = ['auth'];
 const adminNote =
   ' Needs the service_role key (DATA_DIR/service-role-key) as the Bearer token: a user token is 403 not_admin. GoTrue-compatible (supabase-js auth.admin).';
 
-const metadata = z.record(z.string(), z.unknown());
 const userAttributes = z.object({
   email: z.string().max(255).optional(),
   password: z.string().max(maximumPasswordLength).optional(),
   email_confirm: z.boolean().optional().describe('true: the email counts as confirmed (sign-in needs it)'),
-  user_metadata: metadata.nullish(),
-  app_metadata: metadata.nullish(),
+  user_metadata: metadataInput.nullish(),
+  app_metadata: metadataInput.nullish(),
   ban_duration: z.string().max(40).optional().describe('"none" or a Go duration like "24h"; a ban ends every session'),
 });
 const userParams = z.object({ id: z.string().max(64) });
@@ -35,7 +34,7 @@ const generateLinkBody = z.object({
   type: z.string().max(40),
   email: z.string().min(1).max(255),
   password: z.string().max(maximumPasswordLength).optional(),
-  data: metadata.nullish(),
+  data: metadataInput.nullish(),
 });
 const linkFields = z.object({
   action_link: z.string(),

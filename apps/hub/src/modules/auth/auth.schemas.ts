@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nestsDeeperThan } from '../../platform/http/json-body-check.ts';
 import { maximumPasswordLength } from './auth.passwords.ts';
 
 /**
@@ -9,10 +10,18 @@ import { maximumPasswordLength } from './auth.passwords.ts';
 
 const metadata = z.record(z.string(), z.unknown());
 
+/** Deep enough for any real profile; metadata travels in every access token. */
+export const maxMetadataDepth = 32;
+
+/** user_metadata and app_metadata as callers send them: free-form, but of bounded depth. */
+export const metadataInput = metadata.refine((value) => !nestsDeeperThan(value, maxMetadataDepth), {
+  message: `Metadata may nest at most ${maxMetadataDepth} levels deep: flatten it.`,
+});
+
 export const signupBodySchema = z.object({
   email: z.string().max(255).describe('Email address; compared case-insensitively.'),
   password: z.string().max(maximumPasswordLength).describe('At least 8 characters.'),
-  data: metadata.nullish().describe('Initial user_metadata.'),
+  data: metadataInput.nullish().describe('Initial user_metadata.'),
 });
 export type SignupBody = z.infer<typeof signupBodySchema>;
 
@@ -39,7 +48,7 @@ export const updateUserBodySchema = z.object({
     .max(maximumPasswordLength)
     .optional()
     .describe('Required with `password`: the password the account has now.'),
-  data: metadata.nullish().describe('Merged into user_metadata; a null value removes that key.'),
+  data: metadataInput.nullish().describe('Merged into user_metadata; a null value removes that key.'),
 });
 export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;
 

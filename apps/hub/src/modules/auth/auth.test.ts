@@ -22,7 +22,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
-import { signUpUser } from '../../../test/users.ts';
+import { bearer, signUpUser } from '../../../test/users.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { UnauthorizedError } from '../../platform/errors.ts';
 import { registerAuthentication } from '../../platform/http/authentication.ts';
@@ -389,6 +389,33 @@ describe.each(testDatabaseKinds())('auth with supabase-js on %s', (kind) => {
       ),
     );
     expect(sessions.rows[0]!.active).toBe('0');
+  });
+
+  // Both were 500s: JSON.stringify overflowed the stack on the deep one, and jsonb refused
+  // the \u0000 (22P05) after the route had accepted it.
+  it('refuses user_metadata nested too deep or holding a NUL with a 400, changing nothing', async () => {
+    const user = await signUpUser(hub);
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    const deep = nested(5000);
+    for (const [url, method, payload] of [
+      ['/auth/v1/user', 'PUT', `{"data":${deep}}`],
+      // Within what any JSON body may nest (64), beyond what metadata may (32).
+      ['/auth/v1/user', 'PUT', `{"data":${nested(40)}}`],
+      ['/auth/v1/user', 'PUT', JSON.stringify({ data: { note: 'a\u0000b' } })],
+      ['/auth/v1/signup', 'POST', `{"email":"${uniqueEmail('deep')}","password":"${password}","data":${deep}}`],
+    ] as const) {
+      const response = await hub.app.inject({
+        method,
+        url,
+        headers: { ...(method === 'PUT' ? bearer(user) : {}), 'content-type': 'application/json' },
+        payload,
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json()).toMatchObject({ error_code: 'validation_failed', msg: expect.any(String) });
+    }
+    const me = await hub.app.inject({ method: 'GET', url: '/auth/v1/user', headers: bearer(user) });
+    expect(me.json().user_metadata).not.toHaveProperty('a');
+    expect(me.json().user_metadata).not.toHaveProperty('note');
   });
 
   it('answers malformed requests with 4xx in GoTrue shape, never 500', async () => {

@@ -185,6 +185,10 @@ describe.each(testDatabaseKinds())('DAV refusals on %s', (kind) => {
       (await dav(alice, 'PUT', url, 'BEGIN:VCARD\r\nEND:VCARD\r\n', { 'content-type': 'text/vcard' })).statusCode,
     ).toBe(400);
     expect((await dav(alice, 'PUT', url, card('pre'), { 'content-type': 'text/plain' })).statusCode).toBe(415);
+    // A NUL reached PostgreSQL (22021) after parsing; now refused first, in DAV's own error shape.
+    const nul = await dav(alice, 'PUT', url, card('pre', 'A\u0000B'), { 'content-type': 'text/vcard' });
+    expect(nul.statusCode, nul.body).toBe(400);
+    expect(nul.body).toContain('<card:valid-address-data/>');
     expect(
       (await dav(alice, 'PUT', url, card('pre'), { 'content-type': 'text/vcard', 'if-match': '"nothing"' })).statusCode,
     ).toBe(412);

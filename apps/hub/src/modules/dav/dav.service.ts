@@ -147,15 +147,19 @@ export function createDavService(deps: DavServiceDeps) {
       body: string,
       conditions: { ifMatch?: string; ifNoneMatch?: string },
     ): Promise<{ created: boolean }> {
+      const invalidData = {
+        precondition: kind === 'contacts' ? 'valid-address-data' : 'valid-calendar-data',
+        ns: kind === 'contacts' ? ns.card : ns.cal,
+      };
+      // PostgreSQL cannot store a NUL: refused here, not as a database error halfway through.
+      if (body.includes('\u0000'))
+        throw new DavError(400, 'The body has a NUL character (\\u0000): remove it and send it again.', invalidData);
       let parsed;
       try {
         parsed = kind === 'contacts' ? parseVCard(body) : parseICalendar(body);
       } catch (error) {
         if (error instanceof VCardError || error instanceof ICalError)
-          throw new DavError(400, error.message, {
-            precondition: kind === 'contacts' ? 'valid-address-data' : 'valid-calendar-data',
-            ns: kind === 'contacts' ? ns.card : ns.cal,
-          });
+          throw new DavError(400, error.message, invalidData);
         throw error;
       }
       return db.asUser(user.claims, async (tx) => {

@@ -14,11 +14,18 @@ import type { PolicyService } from './policy.service.ts';
 const tags = ['policy'];
 const params = z.object({ pluginId: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$/) });
 const grantsSchema = z.object({ grants: z.array(grantSchema) });
+/** A query value the grants table can be searched for: a NUL reached PostgreSQL as a 22021. */
+const queryText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !value.includes('\u0000'), 'Text cannot contain NUL characters (%00): remove them.');
 /** Revoking works for every kind a user can have granted to (a plugin too). */
 const revokeQuerySchema = z.strictObject({
   kind: z.enum(principalKinds.filter((k) => k !== 'user') as ['plugin', 'rule', 'connector', 'ai']),
-  id: z.string().min(1).max(64),
-  permission: z.string().min(1).max(200),
+  id: queryText(64),
+  permission: queryText(200),
 });
 
 /** Users review what they granted each principal (plugins, rules, connectors, assistants) and take it back. */
@@ -39,7 +46,7 @@ export function policyRoutes(service: PolicyService) {
           tags,
           summary: 'Revoke one granted permission (takes effect on the next call the plugin makes)',
           params,
-          querystring: z.object({ permission: z.string().min(1).max(200) }),
+          querystring: z.object({ permission: queryText(200) }),
           response: { 200: z.object({ revoked: z.array(z.string()) }) },
         },
       },

@@ -126,7 +126,15 @@ describe.each(testDatabaseKinds())('grants of every principal on %s', (kind) => 
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       expect(response.json().error.message).toMatch(message);
     }
-    for (const query of ['', '?kind=rule', '?kind=user&id=x&permission=notify', '?kind=rule&id=r1&permission=']) {
+    // The NUL ones reached PostgreSQL (22021) before the query schema refused them.
+    for (const query of [
+      '',
+      '?kind=rule',
+      '?kind=user&id=x&permission=notify',
+      '?kind=rule&id=r1&permission=',
+      '?kind=rule&id=r%001&permission=notify',
+      '?kind=rule&id=r1&permission=notify%00',
+    ]) {
       const response = await hub.app.inject({
         method: 'DELETE',
         url: `/api/v1/grants${query}`,
@@ -138,6 +146,13 @@ describe.each(testDatabaseKinds())('grants of every principal on %s', (kind) => 
       (await hub.app.inject({ method: 'GET', url: '/api/v1/grants?kind=robot', headers: bearer(alice) })).statusCode,
     ).toBe(400);
     expect((await hub.app.inject({ method: 'GET', url: '/api/v1/grants' })).statusCode).toBe(401);
+    const nul = await hub.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/plugins/note-taker/grants?permission=notify%00',
+      headers: bearer(alice),
+    });
+    expect(nul.statusCode, nul.body).toBe(400);
+    expect(nul.json().error.message).toMatch(/NUL/);
     expect(await list(alice)).toEqual(before);
   });
 

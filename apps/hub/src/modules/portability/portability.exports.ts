@@ -1,5 +1,5 @@
 import type { Database } from '../../platform/db/index.ts';
-import { NotFoundError } from '../../platform/errors.ts';
+import { UserError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import { contactToVcard, messageToMbox, veventLines, type EventForIcs } from './formats/index.ts';
 import { fold } from './formats/content-line.ts';
@@ -66,7 +66,8 @@ export function createExports(deps: ExportsDeps) {
           `SELECT count(*)::int AS n FROM public.entities WHERE type = 'person' AND deleted_at IS NULL AND id = ANY($1::uuid[])`,
           [ids],
         );
-        if (rows[0]!.n !== new Set(ids).size) throw new NotFoundError('One of these persons does not exist.');
+        if (rows[0]!.n !== new Set(ids).size)
+          throw new UserError(404, 'not_found', 'One of these persons does not exist: check the ids.');
       }
       return (async function* () {
         for await (const person of entitiesOf(deps.db, user, 'person', ids)) {

@@ -167,7 +167,7 @@ export function createImports(deps: ImportsDeps) {
 
     async get(user: AuthenticatedUser, id: string): Promise<ImportRow> {
       const row = await asUser(user, (tx) => repo.get(tx, id));
-      if (!row) throw new NotFoundError('No such import.');
+      if (!row) throw new NotFoundError('import');
       return row;
     },
 
@@ -203,7 +203,7 @@ export function createImports(deps: ImportsDeps) {
     async commit(user: AuthenticatedUser, id: string, duplicates: DuplicatesChoice = 'suggest') {
       await asUser(user, async (tx) => {
         const row = await repo.get(tx, id, true);
-        if (!row) throw new NotFoundError('No such import.');
+        if (!row) throw new NotFoundError('import');
         if (row.status !== 'previewed' && row.status !== 'failed')
           throw new ConflictError(`This import is ${row.status} already.`, 'already_committed');
         const p = row.preview as unknown as Preview;
@@ -347,7 +347,7 @@ export function createImports(deps: ImportsDeps) {
     async undo(user: AuthenticatedUser, id: string) {
       await asUser(user, async (tx) => {
         const row = await repo.get(tx, id, true);
-        if (!row) throw new NotFoundError('No such import.');
+        if (!row) throw new NotFoundError('import');
         if (row.status === 'undone') throw new ConflictError('This import was undone already.', 'already_undone');
         if (row.status !== 'committed' && row.status !== 'failed')
           throw new ConflictError(`This import is ${row.status}: undo it once it has finished.`, 'not_finished');

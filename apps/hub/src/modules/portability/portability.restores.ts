@@ -100,7 +100,7 @@ export function createRestores(deps: RestoresDeps) {
 
     async get(user: AuthenticatedUser, id: string): Promise<RestoreRow> {
       const row = await asUser(user, (tx) => get(tx, id));
-      if (!row) throw new NotFoundError('No such restore.');
+      if (!row) throw new NotFoundError('restore');
       return row;
     },
 

@@ -184,7 +184,7 @@ export function createTakeouts(deps: TakeoutDeps) {
 
     async get(user: AuthenticatedUser, id: string): Promise<TakeoutRow> {
       const row = await asUser(user, (tx) => get(tx, id));
-      if (!row) throw new NotFoundError('No such takeout.');
+      if (!row) throw new NotFoundError('takeout');
       return row;
     },
 
@@ -290,7 +290,7 @@ export function createTakeouts(deps: TakeoutDeps) {
     async download(user: AuthenticatedUser, id: string) {
       const row = await asUser(user, async (tx) => {
         const found = await get(tx, id, true);
-        if (!found) throw new NotFoundError('No such takeout.');
+        if (!found) throw new NotFoundError('takeout');
         if (found.status === 'downloaded')
           throw new UserError(410, 'already_downloaded', 'This takeout was downloaded already: make a new one.');
         if (found.status !== 'ready')

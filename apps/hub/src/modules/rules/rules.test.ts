@@ -237,6 +237,22 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     );
     expect((await api(alice, 'GET', '/api/v1/rules/not-a-uuid')).statusCode).toBe(400);
     expect((await api(alice, 'POST', `/api/v1/rules/${rule.id}/dry-run`, { days: 400 })).statusCode).toBe(400);
+    // Were 500s (JSON.stringify overflowed its stack on a definition or run data 5000 levels deep).
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    for (const [method, url, payload] of [
+      ['PATCH', `/api/v1/rules/${rule.id}`, `{"definition":${deep}}`],
+      ['POST', `/api/v1/rules/${rule.id}/run`, `{"data":${deep}}`],
+    ] as const) {
+      const res = await hub.app.inject({
+        method,
+        url,
+        headers: { ...bearer(alice), 'content-type': 'application/json', 'if-match': '"1"' },
+        payload,
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(res.json().error.message).toMatch(/nests deeper than/);
+    }
+    expect((await api(alice, 'GET', `/api/v1/rules/${rule.id}`)).json().version).toBe(1);
     expect((await hub.app.inject({ method: 'GET', url: '/api/v1/rules' })).statusCode).toBe(401);
   }, 120_000);
 

@@ -25,7 +25,14 @@ const postgresUserErrors: Record<string, [number, string, string]> = {
   '22007': [400, 'invalid_datetime', 'A date or time has the wrong format.'],
   '22008': [400, 'invalid_datetime', 'A date or time is out of range.'],
   '22023': [400, 'invalid_input', 'A value is not valid here.'],
-  '22021': [400, 'invalid_input', 'Text must be valid UTF-8.'],
+  // From a JavaScript string only a NUL (U+0000) gets here: the drivers send UTF-8.
+  '22021': [
+    400,
+    'invalid_input',
+    'Text must be valid UTF-8 and cannot contain NUL characters (\\u0000): remove them and try again.',
+  ],
+  // jsonb refuses \u0000, the one escape JSON allows that PostgreSQL cannot store.
+  '22P05': [400, 'invalid_input', 'Text cannot contain NUL characters (\\u0000): remove them and try again.'],
   '22025': [400, 'invalid_input', 'A value has an invalid escape sequence.'],
   '2202E': [400, 'invalid_input', 'An array index is out of range.'],
   '23502': [400, 'missing_value', 'A required value is missing.'],
