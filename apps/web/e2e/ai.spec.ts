@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { HubSession } from './api';
 import { ask as askOn, signUpWithCloudAi, untilSearchFinds } from './ai-support';
-import { VISIBLE, inspect } from './helpers';
+import { VISIBLE, expectFitsPhone, inspect } from './helpers';
 
 // Ask (/ai) and AI privacy settings against a real hub, with the stand-in models of
 // ai-support.ts: the operator's Ollama makes a local model for everyone; this user adds an
@@ -87,6 +87,7 @@ test('AI privacy settings: data classes and the egress audit', async () => {
   await notes.selectOption('sensitive');
   await expect(page.getByRole('status').filter(VISIBLE)).toHaveText('Saved for Notes.');
   await expect(page.getByRole('button', { name: 'Reset Notes to the default' })).toBeVisible();
+  await expectFitsPhone(page);
   await inspect(page, 'ai-settings');
   const classes = await hub.call<{ classes: Array<{ entityType: string; dataClass: string }> }>('GET', '/ai/classes');
   expect(classes.classes.find((c) => c.entityType === 'note')?.dataClass).toBe('sensitive');

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { hubSession, type HubSession } from './api';
-import { VISIBLE, inspect, signUp, uniqueEmail } from './helpers';
+import { VISIBLE, expectFitsPhone, inspect, signUp, uniqueEmail } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -27,6 +27,12 @@ test.beforeAll(async ({ browser }) => {
   });
   // Overlaps the review: the two share the column side by side.
   await seed({ title: 'Vendor call', startsAt: '2026-12-08T10:30:00+01:00', endsAt: '2026-12-08T11:00:00+01:00' });
+  // A title longer than a phone is wide: the agenda wraps it.
+  await seed({
+    title: 'Quarterly planning with the extended leadership team and partners',
+    startsAt: '2026-12-11T16:00:00+01:00',
+    endsAt: '2026-12-11T17:00:00+01:00',
+  });
   await seed({ title: 'Conference', startsAt: '2026-12-10', endsAt: '2026-12-12', allDay: true });
   await seed({
     title: 'Standup',
@@ -69,6 +75,7 @@ test('keyboard moves between weeks and views', async () => {
   await inspect(page, 'calendar-month');
   await page.locator('body').press('a');
   await expect(page.getByRole('list', { name: 'Agenda' })).toBeVisible();
+  await expectFitsPhone(page);
   await inspect(page, 'calendar-agenda');
   await page.locator('body').press('w');
 });

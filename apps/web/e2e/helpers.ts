@@ -63,6 +63,21 @@ export async function inspect(
   await page.setViewportSize(original);
 }
 
+/**
+ * At phone width the page scrolls only downwards: a long name or title wraps, and a wide
+ * table scrolls inside its own box, never the whole page sideways.
+ */
+export async function expectFitsPhone(page: Page) {
+  const original = page.viewportSize() ?? DESKTOP;
+  await page.setViewportSize(PHONE);
+  await expect
+    .poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), {
+      message: 'the page scrolls sideways at 390 px',
+    })
+    .toBeLessThanOrEqual(0);
+  await page.setViewportSize(original);
+}
+
 export function uniqueEmail(prefix: string) {
   return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.org`;
 }

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
+import { VISIBLE, createContact, expectFitsPhone, inspect, signUp, uniqueEmail } from './helpers';
 
 // Messages and the Twilio connect screen against a real hub. Twilio's REST API is a STAND-IN
 // (apps/hub/src/modules/connectors/twilio/test/stand-in.server.ts, started by run.mjs and
@@ -253,6 +253,24 @@ test('phone width: the list and a thread one at a time', async () => {
   await expect(threadRow(/Ben Sample/)).toBeHidden();
   await page.getByRole('link', { name: 'All conversations' }).click();
   await expect(threadRow(/Ben Sample/)).toBeVisible();
+  await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('phone width: a long name in the recipient list gives way to its number', async () => {
+  const name = 'Maximilian-Alexander von Hohenzollern-Sigmaringen';
+  await createContact(page, { name, phones: '+1 415 555 0199' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/messages/new');
+  await page.getByLabel('To: a contact or a phone number').filter(VISIBLE).fill('Maximilian');
+  const list = page.getByRole('list', { name: 'Recipients' });
+  const number = list
+    .getByRole('button', { name: new RegExp(name) })
+    .locator('span')
+    .last();
+  const [box, shown] = [await list.boundingBox(), await number.boundingBox()];
+  expect(shown!.x + shown!.width).toBeLessThanOrEqual(box!.x + box!.width);
+  await expectFitsPhone(page);
+  await inspect(page, 'messages-compose-long-name');
   await page.setViewportSize({ width: 1280, height: 800 });
 });
 

@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { HOME, VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
+import { DESKTOP, HOME, PHONE, VISIBLE, createContact, expectFitsPhone, inspect, signUp, uniqueEmail } from './helpers';
 
 /**
  * The contact model (dates, addresses, tags, groups, custom fields, photo, relationships),
@@ -216,6 +216,19 @@ test('a photo from Storage, and relationships both ways', async () => {
   await page.goto(`/contacts/${bobId}`);
   await expect(page.getByRole('link', { name: 'Gwen Ifans' })).toBeVisible();
   await expect(page.getByText('Partner').filter(VISIBLE)).toBeVisible();
+});
+
+test('a long name and email wrap on a phone: the whole name is read, nothing scrolls sideways', async () => {
+  const name = 'Maximilian-Alexander von Hohenzollern-Sigmaringen';
+  await createContact(page, { name, emails: 'maximilian-alexander.vonhohenzollern-sigmaringen@example.org' });
+  await page.setViewportSize(PHONE);
+  const heading = page.getByRole('heading', { level: 1, name });
+  // Wrapped, not cut off with an ellipsis.
+  expect(await heading.evaluate((h) => h.scrollWidth <= h.clientWidth)).toBe(true);
+  await expect(page.getByRole('button', { name: `Summarise my history with ${name}` })).toBeVisible();
+  await expectFitsPhone(page);
+  await inspect(page, 'contact-detail-long-name');
+  await page.setViewportSize(DESKTOP);
 });
 
 test('an emoji at the end of a name: whole initials, no hydration error', async () => {

@@ -57,6 +57,13 @@ test('creates a rule from a template in the builder, edited in its typed forms',
   await expect(diagram.getByRole('button', { name: /^Trigger: When data\.EntityCreated/ })).toBeVisible();
   await expect(diagram.getByRole('button', { name: /^Condition: The person\. tagged vip/ })).toBeVisible();
 
+  // The builder's tab panel is a tab stop of its own: reached from its tab, it shows a focus ring.
+  await page.getByRole('tab', { name: 'Builder' }).focus();
+  await page.keyboard.press('Tab');
+  const panel = page.getByRole('tabpanel', { name: 'Builder' });
+  await expect(panel).toBeFocused();
+  expect(await panel.evaluate((el) => getComputedStyle(el).boxShadow)).not.toBe('none');
+
   // By keyboard: focus the step's node and open its form with Enter.
   await diagram.getByRole('button', { name: /^Step: notify: notify/ }).focus();
   await page.keyboard.press('Enter');

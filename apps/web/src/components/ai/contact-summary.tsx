@@ -94,6 +94,8 @@ export function ContactSummary({
           size="sm"
           disabled={pending}
           onClick={() => void summarise(Boolean(state?.summary))}
+          // The label holds the person's name, which can be longer than a phone is wide: wrap it.
+          className="h-auto min-h-9 max-w-full shrink py-1.5 whitespace-normal text-left"
         >
           {pending ? (
             <LoaderCircle className="animate-spin" aria-hidden />

@@ -2,6 +2,7 @@
 import { RotateCcw } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
+import { DataTable } from '@/components/ui/data-table';
 import type { ClassSetting } from '@/lib/ai-api';
 import { saveDataClassAction } from '@/lib/actions/ai';
 
@@ -16,6 +17,15 @@ const typeWords: Record<string, string> = {
   file: 'Files',
   task: 'Tasks',
 };
+
+// Narrower cells on a phone: the class select and the checkbox fit without scrolling.
+const CELL = 'px-2 sm:px-3';
+const CLASS_COLUMNS = [
+  { label: 'Kind', className: CELL },
+  { label: 'Class', className: CELL },
+  { label: 'Redacted cloud copy', className: CELL },
+  { label: <span className="sr-only">Reset</span>, className: CELL },
+];
 
 /** One row per entity type: its class, and whether a redacted copy may go to the cloud. Saved as it changes. */
 export function DataClasses({ initial }: { initial: ClassSetting[] }) {
@@ -35,89 +45,65 @@ export function DataClasses({ initial }: { initial: ClassSetting[] }) {
 
   return (
     <div className="grid gap-3">
-      <div
-        className="overflow-x-auto rounded-lg border border-border"
-        tabIndex={0}
-        role="region"
-        aria-label="Data classes"
-      >
-        <table className="w-full text-sm">
-          <caption className="sr-only">Data class per kind of item</caption>
-          <thead className="bg-muted/50 text-left text-xs text-muted-foreground">
-            <tr>
-              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
-                Kind
-              </th>
-              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
-                Class
-              </th>
-              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
-                Redacted cloud copy
-              </th>
-              <th scope="col" className="px-2 py-2 sm:px-3 font-medium">
-                <span className="sr-only">Reset</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {classes.map((c) => {
-              const label = typeWords[c.entityType] ?? c.entityType;
-              return (
-                <tr key={c.entityType} className="border-t border-border">
-                  <th scope="row" className="px-2 py-2 sm:px-3 text-left font-normal">
-                    {label}
-                  </th>
-                  <td className="px-2 py-2 sm:px-3">
-                    <select
-                      aria-label={`Class of ${label}`}
-                      value={c.dataClass}
+      <DataTable label="Data classes" caption="Data class per kind of item" columns={CLASS_COLUMNS}>
+        <tbody>
+          {classes.map((c) => {
+            const label = typeWords[c.entityType] ?? c.entityType;
+            return (
+              <tr key={c.entityType} className="border-t border-border">
+                <th scope="row" className="px-2 py-2 sm:px-3 text-left font-normal">
+                  {label}
+                </th>
+                <td className="px-2 py-2 sm:px-3">
+                  <select
+                    aria-label={`Class of ${label}`}
+                    value={c.dataClass}
+                    disabled={pending === c.entityType}
+                    onChange={(e) =>
+                      void save(c.entityType, {
+                        dataClass: e.target.value as 'normal' | 'sensitive',
+                        cloudRedacted: c.cloudRedacted,
+                      })
+                    }
+                    className="h-9 rounded-md border border-input bg-background px-2 text-sm"
+                  >
+                    <option value="normal">Normal</option>
+                    <option value="sensitive">Sensitive</option>
+                  </select>
+                </td>
+                <td className="px-2 py-2 sm:px-3">
+                  <label className="inline-flex items-center gap-2">
+                    <input
+                      type="checkbox"
+                      checked={c.cloudRedacted}
                       disabled={pending === c.entityType}
                       onChange={(e) =>
-                        void save(c.entityType, {
-                          dataClass: e.target.value as 'normal' | 'sensitive',
-                          cloudRedacted: c.cloudRedacted,
-                        })
+                        void save(c.entityType, { dataClass: c.dataClass, cloudRedacted: e.target.checked })
                       }
-                      className="h-9 rounded-md border border-input bg-background px-2 text-sm"
+                      className="size-4"
+                    />
+                    <span>Allowed</span>
+                  </label>
+                </td>
+                <td className="px-2 py-2 sm:px-3 text-right">
+                  {!c.isDefault && (
+                    <Button
+                      type="button"
+                      variant="ghost"
+                      size="sm"
+                      onClick={() => void save(c.entityType, null)}
+                      aria-label={`Reset ${label} to the default`}
                     >
-                      <option value="normal">Normal</option>
-                      <option value="sensitive">Sensitive</option>
-                    </select>
-                  </td>
-                  <td className="px-2 py-2 sm:px-3">
-                    <label className="inline-flex items-center gap-2">
-                      <input
-                        type="checkbox"
-                        checked={c.cloudRedacted}
-                        disabled={pending === c.entityType}
-                        onChange={(e) =>
-                          void save(c.entityType, { dataClass: c.dataClass, cloudRedacted: e.target.checked })
-                        }
-                        className="size-4"
-                      />
-                      <span>Allowed</span>
-                    </label>
-                  </td>
-                  <td className="px-2 py-2 sm:px-3 text-right">
-                    {!c.isDefault && (
-                      <Button
-                        type="button"
-                        variant="ghost"
-                        size="sm"
-                        onClick={() => void save(c.entityType, null)}
-                        aria-label={`Reset ${label} to the default`}
-                      >
-                        <RotateCcw aria-hidden />
-                        <span className="max-sm:hidden">Reset</span>
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+                      <RotateCcw aria-hidden />
+                      <span className="max-sm:hidden">Reset</span>
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </DataTable>
       {message && (
         <p
           role={message.tone === 'error' ? 'alert' : 'status'}

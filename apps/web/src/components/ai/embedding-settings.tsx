@@ -66,7 +66,7 @@ export function EmbeddingSettings({ initial, localModels }: { initial: Embedding
           value={profile}
           onChange={(e) => setProfile(e.target.value)}
           disabled={busy}
-          className="h-10 rounded-md border border-border bg-background px-3 text-sm"
+          className="h-10 w-full min-w-0 rounded-md border border-border bg-background px-3 text-sm"
         >
           {choices.map((c) => (
             <option key={c} value={c}>

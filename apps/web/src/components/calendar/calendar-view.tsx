@@ -151,7 +151,8 @@ export function CalendarView({
 
   const conflicts = (events ?? []).filter((e) => e.conflict);
   return (
-    <div className="grid min-w-0 gap-4">
+    // One column no wider than the page: a wide view scrolls inside itself, never the page.
+    <div className="grid min-w-0 grid-cols-[minmax(0,1fr)] gap-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div className="flex items-center gap-2">
           <Button variant="outline" onClick={() => setAnchor(new Date())} aria-keyshortcuts="t">
@@ -204,7 +205,9 @@ export function CalendarView({
         </div>
       </div>
       <p className="text-xs text-muted-foreground">
-        Times in {browserZone} (your browser&apos;s time zone). Keys: ← → move, T today, A D W M views, N new event.
+        Times in {browserZone} (your browser&apos;s time zone).{' '}
+        {/* Keyboard shortcuts mean nothing on a touch screen. */}
+        <span className="pointer-coarse:hidden">Keys: ← → move, T today, A D W M views, N new event.</span>
       </p>
 
       {conflicts.length > 0 && (
@@ -446,13 +449,16 @@ function Agenda({
                 >
                   <span className="w-28 shrink-0 text-muted-foreground">{timeRange(e)}</span>
                   <span className="min-w-0 flex-1">
-                    <span className="block truncate font-medium">
+                    {/* The agenda has room to wrap: a long title is read whole, not cut off. */}
+                    <span className="block font-medium break-words">
                       {e.conflict && (
                         <AlertTriangle className="mr-1 inline size-3.5 text-amber-700" aria-hidden="true" />
                       )}
                       {e.title}
                     </span>
-                    {e.location && <span className="block truncate text-xs text-muted-foreground">{e.location}</span>}
+                    {e.location && (
+                      <span className="block text-xs break-words text-muted-foreground">{e.location}</span>
+                    )}
                   </span>
                   {e.onlineMeetingUrl && <Video className="size-4 shrink-0 text-muted-foreground" aria-hidden="true" />}
                 </button>

@@ -84,7 +84,8 @@ export function CallHistory({ calls, filter }: { calls: ShownCall[]; filter: Cal
                   </p>
                   <p className="text-sm text-muted-foreground">
                     <span>
-                      {STATUS_WORDS[call.status] ?? `Call (${call.status})`} {way} {call.numberLabel}
+                      {STATUS_WORDS[call.status] ?? `Call (${call.status})`}
+                      {call.number && ` ${way} ${call.numberLabel}`}
                     </span>
                     {' · '}
                     <LocalTime iso={call.startedAt} options={{ dateStyle: 'medium', timeStyle: 'short' }} />
@@ -105,13 +106,16 @@ export function CallHistory({ calls, filter }: { calls: ShownCall[]; filter: Cal
                     <p className="mt-1 text-sm text-muted-foreground">The voicemail is still being fetched.</p>
                   )}
                 </div>
-                <Link
-                  href={`/calls?to=${encodeURIComponent(call.number)}`}
-                  className="inline-flex h-9 items-center rounded-md border border-border px-3 text-sm hover:bg-muted focus-visible:ring-2 focus-visible:ring-ring outline-none"
-                  aria-label={`Call ${who} back`}
-                >
-                  Call back
-                </Link>
+                {/* A withheld number cannot be called back. */}
+                {call.number && (
+                  <Link
+                    href={`/calls?to=${encodeURIComponent(call.number)}`}
+                    className="inline-flex h-9 items-center rounded-md border border-border px-3 text-sm hover:bg-muted focus-visible:ring-2 focus-visible:ring-ring outline-none"
+                    aria-label={`Call ${who} back`}
+                  >
+                    Call back
+                  </Link>
+                )}
               </li>
             );
           })}

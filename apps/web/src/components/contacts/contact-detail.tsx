@@ -100,7 +100,7 @@ export function ContactDetail({
   }
 
   return (
-    <div className="grid gap-6">
+    <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
       {duplicates.length > 0 && (
         <DuplicateNotice selfId={contact.id} duplicates={duplicates}>
           <Button
@@ -117,8 +117,9 @@ export function ContactDetail({
       )}
       <div className="flex flex-wrap items-center gap-4">
         <Avatar id={contact.id} name={contact.name} photo={contact.photo} className="size-16 text-xl" />
-        <div className="min-w-0 flex-1">
-          <h1 className="truncate text-2xl font-semibold tracking-tight">{contact.name}</h1>
+        {/* At least 12rem beside the photo: on a phone the actions wrap below instead of squeezing the name. */}
+        <div className="min-w-0 flex-1 basis-48">
+          <h1 className="text-2xl font-semibold tracking-tight break-words">{contact.name}</h1>
           {status}
           {(contact.organization || contact.jobTitle) && (
             <p className="flex items-center gap-1 text-sm text-muted-foreground">
@@ -205,7 +206,7 @@ export function ContactDetail({
           </CardContent>
         </Card>
       ) : (
-        <div className="grid gap-6 md:grid-cols-2">
+        <div className="grid grid-cols-[minmax(0,1fr)] gap-6 md:grid-cols-2">
           <Card>
             <CardHeader>
               <CardTitle>Ways to reach</CardTitle>
@@ -220,8 +221,12 @@ export function ContactDetail({
                 <ul className="grid gap-2 text-sm">
                   {contact.emails.map((e) => (
                     <li key={`e-${e}`} className="flex items-center gap-2">
-                      <Mail className="size-4 text-muted-foreground" aria-label="Email" />
-                      <a className="truncate text-primary underline-offset-4 hover:underline" href={`mailto:${e}`}>
+                      <Mail className="size-4 shrink-0 text-muted-foreground" aria-label="Email" />
+                      {/* A long address wraps where it must: it is read whole, never cut off. */}
+                      <a
+                        className="min-w-0 text-primary wrap-anywhere underline-offset-4 hover:underline"
+                        href={`mailto:${e}`}
+                      >
                         {e}
                       </a>
                     </li>

@@ -83,7 +83,11 @@ export function Compose({ initial }: { initial?: Recipient }) {
               onChange={(event) => setQuery(event.target.value)}
             />
           </div>
-          <ul id={listId} aria-label="Recipients" className="grid max-h-72 gap-1 overflow-y-auto">
+          <ul
+            id={listId}
+            aria-label="Recipients"
+            className="grid max-h-72 grid-cols-[minmax(0,1fr)] gap-1 overflow-y-auto"
+          >
             {typedNumber && (
               <li>
                 <Button
@@ -103,8 +107,10 @@ export function Compose({ initial }: { initial?: Recipient }) {
                     className="h-auto w-full justify-between py-2"
                     onClick={() => setRecipient({ to: phone, label: `${c.name} (${phone})` })}
                   >
-                    <span className="truncate">{c.name}</span>
-                    <span className="text-xs text-muted-foreground">{phone}</span>
+                    {/* A long name gives way to an ellipsis (the list's one column is no wider than
+                        the list); the number always shows. */}
+                    <span className="min-w-0 truncate">{c.name}</span>
+                    <span className="shrink-0 text-xs text-muted-foreground">{phone}</span>
                   </Button>
                 </li>
               )),

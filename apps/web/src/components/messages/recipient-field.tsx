@@ -119,7 +119,7 @@ export function RecipientField({
         <ul
           id={listId}
           aria-label={`Suggestions for ${label}`}
-          className="grid max-h-56 gap-0.5 overflow-y-auto rounded-md border border-border p-1"
+          className="grid max-h-56 grid-cols-[minmax(0,1fr)] gap-0.5 overflow-y-auto rounded-md border border-border p-1"
         >
           {typed && looksLikeAddress(typed) && !suggestions.some((s) => s.address === typed.toLowerCase()) && (
             <li>
@@ -141,8 +141,9 @@ export function RecipientField({
                 className="h-auto w-full justify-between gap-2 py-1.5"
                 onClick={() => add(s)}
               >
-                <span className="truncate">{s.label}</span>
-                <span className="truncate text-xs text-muted-foreground">{s.address}</span>
+                {/* min-w-0 here and minmax(0, 1fr) on the list: otherwise truncate never cuts. */}
+                <span className="min-w-0 truncate">{s.label}</span>
+                <span className="min-w-0 truncate text-xs text-muted-foreground">{s.address}</span>
               </Button>
             </li>
           ))}

@@ -30,11 +30,14 @@ import {
   type StepKind,
 } from '@/lib/rules/draft';
 import { ruleToGraph } from '@/lib/rules/graph';
+import { cn } from '@/lib/utils';
 import { checkDraft, type PluginChoice } from '@/lib/rules/registry';
 
 const stepLabels: Record<StepKind, string> = { action: 'An action', delay: 'A wait', choose: 'A choice', stop: 'Stop' };
 const tabClass =
   'rounded-md px-3 py-1.5 text-sm font-medium text-muted-foreground outline-none hover:bg-muted focus-visible:ring-2 focus-visible:ring-ring data-[state=active]:bg-muted data-[state=active]:text-foreground';
+/** A tab panel is a tab stop of its own (Radix): it shows where focus is, like every other stop. */
+const panelClass = 'rounded-md outline-none focus-visible:ring-2 focus-visible:ring-ring focus-visible:ring-offset-2';
 
 type SaveProblem =
   | { kind: 'grants'; missing: string[]; message: string }
@@ -283,7 +286,7 @@ export function RuleEditor({
             </>
           )}
         </Tabs.List>
-        <Tabs.Content value="builder" className="grid gap-3 outline-none [&>*]:min-w-0">
+        <Tabs.Content value="builder" className={cn(panelClass, 'grid gap-3 [&>*]:min-w-0')}>
           <div className="flex flex-wrap items-end gap-2">
             <Button variant="outline" size="sm" onClick={() => edit(addTrigger(draft))}>
               <Plus aria-hidden="true" /> Trigger
@@ -351,18 +354,18 @@ export function RuleEditor({
             </div>
           </div>
         </Tabs.Content>
-        <Tabs.Content value="text" className="outline-none">
+        <Tabs.Content value="text" className={panelClass}>
           <RuleText draft={draft} issues={issues} onChange={edit} />
         </Tabs.Content>
-        <Tabs.Content value="dry-run" className="outline-none">
+        <Tabs.Content value="dry-run" className={panelClass}>
           <RuleDryRun ruleId={rule?.id ?? null} draft={draft} />
         </Tabs.Content>
         {rule && (
           <>
-            <Tabs.Content value="runs" className="outline-none">
+            <Tabs.Content value="runs" className={panelClass}>
               <RuleRuns ruleId={rule.id} runs={runs} versions={versions} />
             </Tabs.Content>
-            <Tabs.Content value="versions" className="outline-none">
+            <Tabs.Content value="versions" className={panelClass}>
               <RuleVersions
                 ruleId={rule.id}
                 current={base?.version ?? rule.version}

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { CallHistory } from '@/components/calls/call-history';
 import { Dialer, type DialerContact } from '@/components/calls/dialer';
 import { PageHeader } from '@/components/page-header';
@@ -42,7 +43,14 @@ export default async function CallsPage({
           </h2>
           {voice && !voice.enabled && (
             <p className="mb-4 rounded-md border border-border bg-muted p-3 text-sm" role="note">
-              Calling is off: {voice.reason ?? 'connect a Twilio number first.'}
+              Calling is off: {voice.reason ?? 'no Twilio number is connected.'}{' '}
+              <Link
+                href="/settings/connections"
+                className="font-medium text-primary underline-offset-4 hover:underline"
+              >
+                Set up calling
+              </Link>
+              .
             </p>
           )}
           <Dialer contacts={people} initialTo={to} />

@@ -92,7 +92,7 @@ export default async function DevicesPage() {
           {!devices.ok ? (
             <Problem message={devices.error} />
           ) : devices.data.length === 0 ? (
-            <p className="text-muted-foreground">No devices yet: pair one above.</p>
+            <p className="text-sm text-muted-foreground">No devices yet: pair one above.</p>
           ) : (
             <ul className="grid gap-4" aria-label="Devices">
               {devices.data.map(({ device, health }) => (

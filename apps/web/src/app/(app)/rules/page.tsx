@@ -34,7 +34,7 @@ export default async function RulesPage() {
           {!rules.ok ? (
             <Problem message={rules.error} />
           ) : rules.data.length === 0 ? (
-            <p className="text-muted-foreground">No rules yet: start from one of the templates below.</p>
+            <p className="text-sm text-muted-foreground">No rules yet: start from one of the templates below.</p>
           ) : (
             <RuleList rules={rules.data} />
           )}

@@ -366,7 +366,7 @@ export function DataPortability({ imports, takeouts }: { imports: ImportRecord[]
             <input
               ref={input}
               type="file"
-              className="sr-only"
+              className="peer sr-only"
               aria-label="File to import"
               accept=".vcf,.vcard,.csv,.ics,.mbox,.eml"
               onChange={(e) => {
@@ -374,7 +374,7 @@ export function DataPortability({ imports, takeouts }: { imports: ImportRecord[]
                 if (file) void upload(file);
               }}
             />
-            <span className="inline-flex h-10 cursor-pointer items-center gap-2 rounded-md bg-primary px-4 text-sm font-medium text-primary-foreground hover:bg-primary/90">
+            <span className="inline-flex h-10 cursor-pointer items-center gap-2 rounded-md bg-primary px-4 text-sm font-medium text-primary-foreground hover:bg-primary/90 peer-focus-visible:ring-2 peer-focus-visible:ring-ring peer-focus-visible:ring-offset-2">
               <Upload className="size-4" /> {uploading ? 'Reading the file…' : 'Choose a file'}
             </span>
           </label>

@@ -1,5 +1,6 @@
 import { History } from 'lucide-react';
 import { Badge } from '@/components/ui/badge';
+import { DataTable } from '@/components/ui/data-table';
 import { formatDuration, type RunView } from '@/lib/settings/model';
 import { RUN_OUTCOMES, TRIGGER_LABELS } from '@/lib/settings/permissions';
 import { cn } from '@/lib/utils';
@@ -20,6 +21,13 @@ export function OutcomeBadge({ outcome }: { outcome: string }) {
   );
 }
 
+const RUN_COLUMNS = [
+  { label: 'Started' },
+  { label: 'Trigger' },
+  { label: 'Duration', className: 'text-right' },
+  { label: 'Outcome' },
+];
+
 /** A plugin's runs, newest first: when, what started it, how long, how it ended and why. */
 export function RunLog({ runs }: { runs: RunView[] }) {
   if (runs.length === 0)
@@ -33,58 +41,39 @@ export function RunLog({ runs }: { runs: RunView[] }) {
       </div>
     );
   return (
-    <div className="overflow-x-auto rounded-lg border border-border">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">Run log, newest first</caption>
-        <thead className="bg-muted/60 text-xs text-muted-foreground">
+    <DataTable label="Run log" caption="Run log, newest first" columns={RUN_COLUMNS}>
+      {runs.map((run) => (
+        <tbody key={run.id} className="border-t border-border">
           <tr>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Started
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Trigger
-            </th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">
-              Duration
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Outcome
-            </th>
+            <td className="px-3 py-2 align-top">
+              <LocalTime iso={run.startedAt} />
+              <span className="block text-xs text-muted-foreground">v{run.version}</span>
+            </td>
+            <td className="px-3 py-2 align-top">
+              {TRIGGER_LABELS[run.trigger] ?? run.trigger}
+              {run.triggerRef && run.trigger === 'schedule' && (
+                <span className="block text-xs text-muted-foreground">{run.triggerRef}</span>
+              )}
+            </td>
+            <td className="whitespace-nowrap px-3 py-2 text-right align-top tabular-nums">
+              {formatDuration(run.durationMs)}
+            </td>
+            <td className="px-3 py-2 align-top">
+              <OutcomeBadge outcome={run.outcome} />
+            </td>
           </tr>
-        </thead>
-        {runs.map((run) => (
-          <tbody key={run.id} className="border-t border-border">
+          {run.error && (
             <tr>
-              <td className="px-3 py-2 align-top">
-                <LocalTime iso={run.startedAt} />
-                <span className="block text-xs text-muted-foreground">v{run.version}</span>
-              </td>
-              <td className="px-3 py-2 align-top">
-                {TRIGGER_LABELS[run.trigger] ?? run.trigger}
-                {run.triggerRef && run.trigger === 'schedule' && (
-                  <span className="block text-xs text-muted-foreground">{run.triggerRef}</span>
-                )}
-              </td>
-              <td className="whitespace-nowrap px-3 py-2 text-right align-top tabular-nums">
-                {formatDuration(run.durationMs)}
-              </td>
-              <td className="px-3 py-2 align-top">
-                <OutcomeBadge outcome={run.outcome} />
+              <td colSpan={4} className="px-3 pb-3 pt-0">
+                <p className="break-words rounded-md bg-destructive/10 px-2 py-1 text-xs">
+                  <span className="font-medium">Error: </span>
+                  {run.error}
+                </p>
               </td>
             </tr>
-            {run.error && (
-              <tr>
-                <td colSpan={4} className="px-3 pb-3 pt-0">
-                  <p className="break-words rounded-md bg-destructive/10 px-2 py-1 text-xs">
-                    <span className="font-medium">Error: </span>
-                    {run.error}
-                  </p>
-                </td>
-              </tr>
-            )}
-          </tbody>
-        ))}
-      </table>
-    </div>
+          )}
+        </tbody>
+      ))}
+    </DataTable>
   );
 }

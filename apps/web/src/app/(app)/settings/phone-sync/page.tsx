@@ -90,7 +90,7 @@ export default async function PhoneSyncPage() {
           {!passwords.ok ? (
             <Problem message={passwords.error} />
           ) : passwords.data.length === 0 ? (
-            <p className="text-muted-foreground">No app passwords yet: make one for each phone.</p>
+            <p className="text-sm text-muted-foreground">No app passwords yet: make one for each phone.</p>
           ) : (
             <ul className="grid gap-3" aria-label="App passwords">
               {passwords.data.map((p) => (
