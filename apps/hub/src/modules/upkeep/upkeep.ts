@@ -6,8 +6,16 @@ import type { Database } from '../../platform/db/index.ts';
  */
 export const upkeepThresholds = { base: 50, analyzeScale: 0.1, vacuumScale: 0.2 } as const;
 
-/** Tables done per pass: the ones that changed most first, the rest the next minute. */
+/** Tables done per pass: the ones that changed most first, the rest at the next look. */
 const TABLES_PER_PASS = 20;
+
+/**
+ * A table the hub analyzed or vacuumed is left alone this long, as autovacuum's minute would
+ * leave it, however fast it grows: its first ANALYZE comes at the next look, and a table
+ * filling up during a sync is not analyzed again at every look (on PGlite each one holds the
+ * only connection while it runs).
+ */
+const REST_SECONDS = 60;
 
 export interface UpkeepPass {
   analyzed: string[];
@@ -35,7 +43,10 @@ export async function autovacuumRuns(db: Database): Promise<boolean> {
  * made each contact of a 50,000-contact import slower than the one before (BENCHMARKS.md).
  * Each statement runs on its own, outside a transaction (VACUUM cannot run in one).
  */
-export async function runUpkeepPass(db: Database): Promise<UpkeepPass> {
+export async function runUpkeepPass(
+  db: Database,
+  { restSeconds = REST_SECONDS }: { restSeconds?: number } = {},
+): Promise<UpkeepPass> {
   const { base, analyzeScale, vacuumScale } = upkeepThresholds;
   const { rows } = await db.asOwner((tx) =>
     tx.query<{ name: string; vacuum: boolean }>(
@@ -43,9 +54,10 @@ export async function runUpkeepPass(db: Database): Promise<UpkeepPass> {
          FROM pg_stat_user_tables
         WHERE schemaname NOT LIKE 'pg\\_temp%'
           AND (n_mod_since_analyze > $1::int + $2::float8 * n_live_tup OR n_dead_tup > $1::int + $3::float8 * n_live_tup)
+          AND coalesce(greatest(last_analyze, last_vacuum), '-infinity') < now() - make_interval(secs => $5)
         ORDER BY n_mod_since_analyze + n_dead_tup DESC
         LIMIT $4`,
-      [base, analyzeScale, vacuumScale, TABLES_PER_PASS],
+      [base, analyzeScale, vacuumScale, TABLES_PER_PASS, restSeconds],
     ),
   );
   const pass: UpkeepPass = { analyzed: [], vacuumed: [] };
