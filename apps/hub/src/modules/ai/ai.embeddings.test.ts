@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { eventually } from '../connectors/test/support.ts';
+import { writeGroups } from './ai.embeddings.ts';
 import { parseSse } from './test/sse.ts';
 
 /**
@@ -183,5 +184,17 @@ describe('embeddings and hybrid retrieval on PGlite', () => {
     expect((await api(alice, 'POST', '/api/v1/ai/retrieve', { question: '' })).statusCode).toBe(400);
     expect((await api(alice, 'POST', '/api/v1/ai/retrieve', { question: 'x', mode: 'magic' })).statusCode).toBe(400);
     expect((await api(alice, 'POST', '/api/v1/ai/retrieve', { question: 'x', limit: 500 })).statusCode).toBe(400);
+  });
+});
+
+describe('writeGroups', () => {
+  const item = (name: string, vectors: number) => ({ name, vectors: Array.from({ length: vectors }, () => [0]) });
+  const names = (groups: { name: string }[][]) => groups.map((g) => g.map((i) => i.name).join(''));
+
+  it("fills each write up to the limit and keeps an entity's vectors together", () => {
+    expect(names(writeGroups([item('a', 5), item('b', 5), item('c', 3), item('d', 1)], 12))).toEqual(['ab', 'cd']);
+    // An entity with more vectors than the limit is written alone, never split.
+    expect(names(writeGroups([item('a', 2), item('b', 20), item('c', 2)], 12))).toEqual(['a', 'b', 'c']);
+    expect(writeGroups([], 12)).toEqual([]);
   });
 });

@@ -45,6 +45,30 @@ const EMBED_TEXT_CHARS = 2_000;
 /** Texts per call to the embedder (a long entity brings up to 64 passages). */
 const EMBED_CALL_TEXTS = 64;
 
+/**
+ * Vectors written per transaction. Each costs an HNSW insert (~5 ms on PGlite), and on PGlite
+ * a transaction holds the only connection, so the API's requests wait for a whole write.
+ */
+const VECTORS_PER_WRITE = 8;
+
+/** Entities in groups of at most `limit` vectors (an entity's vectors stay together). */
+export function writeGroups<T extends { vectors: readonly unknown[] }>(items: readonly T[], limit: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let vectors = 0;
+  for (const item of items) {
+    if (group.length > 0 && vectors + item.vectors.length > limit) {
+      groups.push(group);
+      group = [];
+      vectors = 0;
+    }
+    group.push(item);
+    vectors += item.vectors.length;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
 /** Passages asked of the index per entity wanted (an entity can match with several). */
 const PASSAGES_PER_NEIGHBOUR = 3;
 
@@ -228,7 +252,8 @@ export function createEmbeddings(deps: EmbeddingsDeps) {
             next += count;
             return { id: r.id, version: r.version, vectors: vectors.slice(next - count, next) };
           });
-          await db.asUser(user.claims, (tx) => store.replace(tx, profile, items));
+          for (const group of writeGroups(items, VECTORS_PER_WRITE))
+            await db.asUser(user.claims, (tx) => store.replace(tx, profile, group));
           passages += flat.length;
           done += rows.length;
         }

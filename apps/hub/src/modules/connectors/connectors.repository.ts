@@ -180,6 +180,16 @@ export const connectorsRepository = {
     return rowCount > 0;
   },
 
+  /** Renews the run's lease between the parts of a page; false once another run holds it. */
+  async renewRun(tx: Sql, id: string, runId: string): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `UPDATE ${table} SET sync_heartbeat_at = now()
+        WHERE id = $1 AND sync_run_id = $2 AND status IN ('active', 'error')`,
+      [id, runId],
+    );
+    return rowCount > 0;
+  },
+
   async finishRun(tx: Sql, id: string, runId: string): Promise<ConnectionRow | undefined> {
     const { rows } = await tx.query<Row>(
       `UPDATE ${table} SET sync_state = 'idle', sync_job_id = NULL, sync_run_id = NULL, sync_failures = 0,

@@ -133,6 +133,80 @@ describe.each(testDatabaseKinds())('a sync across a hub restart on %s', (kind) =
         ),
       );
       expect(new Set(jobs.rows.map((r) => r.job)).size).toBe(3);
+      // Its worker must not take the next test's jobs (it calls another stand-in).
+      await sliced.close();
+    } finally {
+      await account.standIn.close();
+    }
+  });
+
+  it('stores a page in parts; a part that fails keeps the cursor, and the next run stores each item once', async () => {
+    const account = await acmeAccount('parts');
+    const [, , , , , bad] = account.standIn.add(10);
+    // A NUL the connector passes on and the graph refuses: the page's second part (items 4-6) fails.
+    bad!.body = 'before\u0000after';
+    try {
+      const local = { ...env, ACME_INBOX_API_URL: account.standIn.url };
+      const parted = await composeOver(database.db, local, {
+        jobs: { stopGraceMs: 200 },
+        sync: { itemsPerTransaction: 3 },
+      });
+      hubs.push(parted);
+      const alice = await signUpUser(parted);
+      const credentialId = await addCredential(parted, alice, account.secret);
+      const created = await parted.app.inject({
+        method: 'POST',
+        url: '/api/v1/connections',
+        headers: bearer(alice),
+        payload: { provider: 'acme-inbox', credentialId, options: { mailbox: 'parts', pageSize: 7 } },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const id = created.json().id as string;
+      const view = async () =>
+        (await parted.app.inject({ method: 'GET', url: `/api/v1/connections/${id}`, headers: bearer(alice) })).json();
+      const stored = async () =>
+        (
+          await database.db.asUser(alice.claims, (tx) =>
+            tx.query<{ external_id: string; n: string }>(
+              `SELECT external_id, count(*)::text AS n FROM public.entities
+                WHERE source = 'acme-inbox' AND type = 'message' GROUP BY external_id ORDER BY external_id`,
+            ),
+          )
+        ).rows;
+
+      const failed = await eventually(async () => {
+        const v = await view();
+        return v.sync.state === 'idle' && v.sync.lastError ? v : undefined;
+      }, 'the first run to fail');
+      expect(failed.sync.lastError).toMatch(/refused/);
+      // The first part committed; the page's cursor and progress did not.
+      expect((await stored()).map((r) => r.external_id)).toEqual(['msg_0001', 'msg_0002', 'msg_0003']);
+      expect(failed.sync.progress).toMatchObject({ pages: 0, items: 0 });
+
+      bad!.body = 'Fixed at the source';
+      const again = await parted.app.inject({
+        method: 'POST',
+        url: `/api/v1/connections/${id}/sync`,
+        headers: bearer(alice),
+      });
+      expect(again.statusCode, again.body).toBe(202);
+      const done = await eventually(async () => {
+        const v = await view();
+        return v.sync.state === 'idle' && !v.sync.lastError ? v : undefined;
+      }, 'the second run to finish');
+      expect(done.sync.progress).toMatchObject({ pages: 2, items: 10, created: 7, unchanged: 3, percent: 100 });
+      const rows = await stored();
+      expect(rows).toHaveLength(10);
+      expect(rows.every((r) => r.n === '1')).toBe(true);
+      // One progress event a page, not a part.
+      const progress = await database.db.asUser(alice.claims, (tx) =>
+        tx.query<{ items: number }>(
+          `SELECT (data->>'items')::int AS items FROM made_open.outbox WHERE type = 'connector.SyncProgress' AND subject = $1 ORDER BY seq`,
+          [id],
+        ),
+      );
+      expect(progress.rows.map((r) => r.items)).toEqual([7, 10]);
+      await parted.close();
     } finally {
       await account.standIn.close();
     }

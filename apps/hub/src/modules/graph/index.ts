@@ -56,6 +56,7 @@ export {
   createIngest,
   type Ingest,
   type IngestItem,
+  type IngestItemResult,
   type IngestPersonRef,
   type IngestRequest,
   type IngestResult,

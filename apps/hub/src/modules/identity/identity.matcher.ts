@@ -13,6 +13,12 @@ export const matchedEventTypes = [
   'data.PersonsMerged',
 ] as const;
 
+/**
+ * Persons rescored per transaction. On PGlite a transaction holds the only connection, so
+ * the API waits for it; a sync that creates hundreds of persons is matched in short turns.
+ */
+const PERSONS_PER_TRANSACTION = 25;
+
 /** A name key held by more persons than this is too common to say anything ("n:SM0:j"). */
 const MAX_BLOCK = 200;
 
@@ -111,6 +117,25 @@ export function createMatcher(deps: MatcherDeps) {
     return found.size;
   }
 
+  /**
+   * One owner's work in parts of at most `size` persons, merges settled with the first. A
+   * part scores against the keys the parts before it committed, so no pair is missed.
+   */
+  function partsOf(work: Work, size: number): Work[] {
+    const ids = [...work.touched].map((id) => ({ id, removed: false }));
+    ids.push(...[...work.removed].map((id) => ({ id, removed: true })));
+    const parts: Work[] = [];
+    for (let at = 0; at === 0 || at < ids.length; at += size) {
+      const slice = ids.slice(at, at + size);
+      parts.push({
+        touched: new Set(slice.filter((p) => !p.removed).map((p) => p.id)),
+        removed: new Set(slice.filter((p) => p.removed).map((p) => p.id)),
+        merges: at === 0 ? work.merges : [],
+      });
+    }
+    return parts;
+  }
+
   /** Groups a batch's person changes by owner; nothing else is read. */
   function collect(events: readonly EventEnvelope[]): Map<string, Work> {
     const byOwner = new Map<string, Work>();
@@ -158,9 +183,9 @@ export function createMatcher(deps: MatcherDeps) {
     async handleBatch(events: readonly EventEnvelope[]) {
       const byOwner = collect(events);
       if (byOwner.size === 0) return;
-      await db.asSystem(async (tx) => {
-        for (const [ownerId, work] of byOwner) await matchPersons(tx, ownerId, work);
-      });
+      for (const [ownerId, work] of byOwner)
+        for (const part of partsOf(work, PERSONS_PER_TRANSACTION))
+          await db.asSystem((tx) => matchPersons(tx, ownerId, part));
     },
 
     /** Keys and scores persons that have no keys yet (made before this module), a page at a time. */

@@ -128,6 +128,24 @@ describe.each(testDatabaseKinds())('identity resolution on %s', { timeout: 120_0
     expect(JSON.stringify((await suggestions()).items)).not.toContain(other.id);
   });
 
+  it('matches the first and last of 60 persons ingested together (rescored in several short transactions)', async () => {
+    const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
+    const { items } = await hub.db.asUser(alice.claims, (tx) =>
+      graph.ingest(tx, {
+        ownerId: alice.id,
+        actor: { kind: 'connector', id: 'carddav' },
+        items: Array.from({ length: 60 }, (_, i) => ({
+          type: 'person' as const,
+          source: 'carddav',
+          externalId: `batch-${i}`,
+          title: i === 0 || i === 59 ? 'Quentin Zephyrford' : `${['Quill', 'Rook', 'Sable'][i % 3]} Batchperson${i}`,
+        })),
+      }),
+    );
+    const found = await suggestionFor(items[0]!.id, items[59]!.id);
+    expect(found.reasons.map((r: Json) => r.code)).toContain('same_name');
+  });
+
   it('still matches by email among a family name held by more than 200 persons', async () => {
     const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
     // 205 Hartwells whose given names share an initial: one name key held by all of them,

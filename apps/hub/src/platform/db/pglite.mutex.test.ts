@@ -56,6 +56,29 @@ describe('the PGlite mutex', () => {
     expect(log).toEqual(['gate', 'r1', 'r2', 'b1', 'r3', 'r4', 'b2', 'r5']);
   });
 
+  it('runs a continuation ahead of queued background work, behind requests', async () => {
+    const mutex = new Mutex(2);
+    const log: string[] = [];
+    const gate = holder(log, 'part 1');
+    const all = [mutex.run(gate.work)];
+    const queued = [
+      ['relay', 'background'],
+      ['r1', 'request'],
+      ['part 2', 'continuation'],
+      ['r2', 'request'],
+      ['r3', 'request'],
+    ].map(([name, kind]) => {
+      const h = holder(log, name!);
+      h.release();
+      return mutex.run(h.work, kind as 'request' | 'background' | 'continuation');
+    });
+    await gate.hasStarted;
+    gate.release();
+    await Promise.all([...all, ...queued]);
+    // Requests first (two in a row at most), then the continuation before the relay.
+    expect(log).toEqual(['part 1', 'r1', 'r2', 'part 2', 'r3', 'relay']);
+  });
+
   it('keeps going after a holder fails, synchronously or not', async () => {
     const mutex = new Mutex();
     await expect(

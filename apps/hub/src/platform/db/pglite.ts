@@ -20,16 +20,20 @@ export interface PgliteOptions {
  * writes) go ahead of queued background work (the relay, consumers, jobs, bulk ingest
  * pages), so a GET waits for the holder of the moment, not for the whole queue behind it;
  * after `requestsInARow` of them a queued background holder gets its turn, so a flood of
- * requests cannot stop events from being relayed and consumed.
+ * requests cannot stop events from being relayed and consumed. A continuation (the next
+ * part of work split into short transactions) goes ahead of other background work.
  */
+type HolderKind = 'request' | 'background' | 'continuation';
+
 export class Mutex {
   readonly #requests: (() => void)[] = [];
   readonly #background: (() => void)[] = [];
+  readonly #continuations: (() => void)[] = [];
   #busy = false;
   #inARow = 0;
   constructor(private readonly requestsInARow = 2) {}
 
-  run<T>(work: () => Promise<T>, kind: 'request' | 'background' = 'background'): Promise<T> {
+  run<T>(work: () => Promise<T>, kind: HolderKind = 'background'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         let running: Promise<T>;
@@ -40,12 +44,16 @@ export class Mutex {
         }
         running.then(resolve, reject).finally(() => this.#release());
       };
-      (kind === 'request' ? this.#requests : this.#background).push(start);
+      this.#queueOf(kind).push(start);
       if (!this.#busy) {
         this.#busy = true;
         this.#next();
       }
     });
+  }
+
+  #queueOf(kind: HolderKind) {
+    return kind === 'request' ? this.#requests : kind === 'continuation' ? this.#continuations : this.#background;
   }
 
   #release() {
@@ -56,9 +64,10 @@ export class Mutex {
   }
 
   #next() {
+    const background = this.#continuations.length > 0 ? this.#continuations : this.#background;
     const backgroundsTurn =
-      this.#background.length > 0 && (this.#requests.length === 0 || this.#inARow >= this.requestsInARow);
-    const start = backgroundsTurn ? this.#background.shift() : this.#requests.shift();
+      background.length > 0 && (this.#requests.length === 0 || this.#inARow >= this.requestsInARow);
+    const start = backgroundsTurn ? background.shift() : this.#requests.shift();
     if (!start) {
       this.#busy = false;
       return;
@@ -100,7 +109,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
   async function transaction<T>(
     setup: (tx: Transaction) => Promise<unknown>,
     work: (tx: OwnerSql) => Promise<T>,
-    kind: 'request' | 'background' = 'background',
+    kind: HolderKind = 'background',
   ) {
     const committed: (() => void)[] = [];
     const result = await mutex.run(
@@ -115,11 +124,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
     return result;
   }
 
-  function userTransaction<T>(
-    claims: RequestClaims,
-    work: (tx: OwnerSql) => Promise<T>,
-    kind: 'request' | 'background',
-  ) {
+  function userTransaction<T>(claims: RequestClaims, work: (tx: OwnerSql) => Promise<T>, kind: HolderKind) {
     const role = requestRole(claims);
     return transaction(
       (tx) =>
@@ -137,8 +142,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
     hasVector: true,
     pglite,
 
-    async asUser(claims, work) {
-      return userTransaction(claims, work, 'background');
+    async asUser(claims, work, options) {
+      return userTransaction(claims, work, options?.continues ? 'continuation' : 'background');
     },
 
     async queryAsUser(claims, text, params) {

@@ -37,6 +37,16 @@ export interface RequestClaims {
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
+export interface TransactionOptions {
+  /**
+   * This transaction continues the caller's previous one (work split into short
+   * transactions). On PGlite it goes ahead of queued background work, behind requests
+   * only, so the split work keeps its place while the API's statements get through
+   * between its parts. PostgreSQL runs transactions side by side and ignores it.
+   */
+  continues?: boolean;
+}
+
 /**
  * The one query path over PGlite and node-postgres. Application code only ever sees a
  * transaction (`Sql`) handed to it by one of these methods.
@@ -49,7 +59,7 @@ export interface Database {
    * An interactive transaction as the requesting user: `role` and `request.jwt.claims`
    * are set locally, so every statement runs under RLS.
    */
-  asUser<T>(claims: RequestClaims, work: (tx: Sql) => Promise<T>): Promise<T>;
+  asUser<T>(claims: RequestClaims, work: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * One statement as the requesting user, in a single round trip where the driver allows
    * it (the hot path: reads and single-statement writes).
