@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
-import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import { signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { anonKeyOf, listen, signedInClient, subscribed, waitFor, type Row } from '../realtime/test/support.ts';
-import { acmeAccount, addCredential, hubOptions, registerAcmeInbox } from './test/support.ts';
+import { acmeAccount, addCredential, connectAcme, hubOptions, registerAcmeInbox } from './test/support.ts';
 
 /**
  * What the web's progress bar listens to: a signed-in supabase-js client on the owner's
@@ -47,14 +47,7 @@ describe.each(testDatabaseKinds())('sync progress over realtime on %s', (kind) =
     await expect(subscribed(peek)).rejects.toThrow(/Unauthorized/);
 
     const credentialId = await addCredential(hub, alice, acme.secret);
-    const created = await hub.app.inject({
-      method: 'POST',
-      url: '/api/v1/connections',
-      headers: bearer(alice),
-      payload: { provider: 'acme-inbox', credentialId, options: { mailbox: 'main', pageSize: 3 } },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const id = created.json().id;
+    const id = await connectAcme(hub, alice, credentialId, { mailbox: 'main', pageSize: 3 });
     await waitFor('connector.SyncCompleted', () => heard.some((m) => m.event === 'connector.SyncCompleted'), 60_000);
     const ours = heard.filter((m) => m.event.startsWith('connector.'));
     expect(ours.map((m) => m.event)).toEqual([

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../../../test/databases.ts';
 import { bearer, signUpUser } from '../../../test/users.ts';
 import type { Hub } from '../../composition.ts';
-import { acmeAccount, addCredential, composeOver, eventually, registerAcmeInbox } from './test/support.ts';
+import { acmeAccount, addCredential, composeOver, connectAcme, eventually, registerAcmeInbox } from './test/support.ts';
 
 /**
  * A hub stopped in the middle of a sync, and another started on the same database: the job
@@ -43,14 +43,7 @@ describe.each(testDatabaseKinds())('a sync across a hub restart on %s', (kind) =
     const credentialId = await addCredential(first, alice, acme.secret);
     // The third page (after seq 8) is parked: two pages are committed when the hub stops.
     const held = acme.standIn.hold(8);
-    const created = await first.app.inject({
-      method: 'POST',
-      url: '/api/v1/connections',
-      headers: bearer(alice),
-      payload: { provider: 'acme-inbox', credentialId, options: { mailbox: 'main', pageSize: 4 } },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const id = created.json().id as string;
+    const id = await connectAcme(first, alice, credentialId, { mailbox: 'main', pageSize: 4 });
     await held.arrived;
     const get = (hub: Hub) =>
       hub.app.inject({ method: 'GET', url: `/api/v1/connections/${id}`, headers: bearer(alice) }).then((r) => r.json());
@@ -109,14 +102,7 @@ describe.each(testDatabaseKinds())('a sync across a hub restart on %s', (kind) =
       hubs.push(sliced);
       const alice = await signUpUser(sliced);
       const credentialId = await addCredential(sliced, alice, account.secret);
-      const created = await sliced.app.inject({
-        method: 'POST',
-        url: '/api/v1/connections',
-        headers: bearer(alice),
-        payload: { provider: 'acme-inbox', credentialId, options: { mailbox: 'other', pageSize: 4 } },
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const id = created.json().id as string;
+      const id = await connectAcme(sliced, alice, credentialId, { mailbox: 'other', pageSize: 4 });
       const done = await eventually(async () => {
         const view = (
           await sliced.app.inject({ method: 'GET', url: `/api/v1/connections/${id}`, headers: bearer(alice) })
@@ -154,14 +140,7 @@ describe.each(testDatabaseKinds())('a sync across a hub restart on %s', (kind) =
       hubs.push(parted);
       const alice = await signUpUser(parted);
       const credentialId = await addCredential(parted, alice, account.secret);
-      const created = await parted.app.inject({
-        method: 'POST',
-        url: '/api/v1/connections',
-        headers: bearer(alice),
-        payload: { provider: 'acme-inbox', credentialId, options: { mailbox: 'parts', pageSize: 7 } },
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const id = created.json().id as string;
+      const id = await connectAcme(parted, alice, credentialId, { mailbox: 'parts', pageSize: 7 });
       const view = async () =>
         (await parted.app.inject({ method: 'GET', url: `/api/v1/connections/${id}`, headers: bearer(alice) })).json();
       const stored = async () =>

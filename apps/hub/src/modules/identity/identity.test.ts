@@ -42,6 +42,23 @@ describe.each(testDatabaseKinds())('identity resolution on %s', { timeout: 120_0
   const suggestions = async (user = alice, query = 'limit=100') =>
     ok(await get(user, `/api/v1/persons/suggestions?${query}`));
 
+  /** Persons as a CardDAV sync brings them: one ingest, one transaction. */
+  const ingestCards = (prefix: string, titles: string[]) => {
+    const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
+    return hub.db.asUser(alice.claims, (tx) =>
+      graph.ingest(tx, {
+        ownerId: alice.id,
+        actor: { kind: 'connector', id: 'carddav' },
+        items: titles.map((title, i) => ({
+          type: 'person' as const,
+          source: 'carddav',
+          externalId: `${prefix}-${i}`,
+          title,
+        })),
+      }),
+    );
+  };
+
   /** The consumer runs asynchronously: waits until the pair is suggested. */
   async function suggestionFor(x: string, y: string, ms = 60_000): Promise<Json> {
     const until = Date.now() + ms;
@@ -101,19 +118,7 @@ describe.each(testDatabaseKinds())('identity resolution on %s', { timeout: 120_0
     const typed = await Promise.all(
       ['Robert Fernsby', 'Katherine Ashworth', 'Wei Zhang', 'Zoë Müller'].map((name) => person(alice, { name })),
     );
-    const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
-    const synced = await hub.db.asUser(alice.claims, (tx) =>
-      graph.ingest(tx, {
-        ownerId: alice.id,
-        actor: { kind: 'connector', id: 'carddav' },
-        items: ['Bob Fernsby', 'Katherine Ashwroth', 'Zhang Wei', 'Zoe Muller'].map((title, i) => ({
-          type: 'person',
-          source: 'carddav',
-          externalId: `card-${i}`,
-          title,
-        })),
-      }),
-    );
+    const synced = await ingestCards('card', ['Bob Fernsby', 'Katherine Ashwroth', 'Zhang Wei', 'Zoe Muller']);
     const reasons = ['nickname', 'similar_name', 'swapped_names', 'same_name'];
     for (const [i, item] of synced.items.entries()) {
       const found = await suggestionFor(typed[i]!.id, item.id);
@@ -129,38 +134,22 @@ describe.each(testDatabaseKinds())('identity resolution on %s', { timeout: 120_0
   });
 
   it('matches the first and last of 60 persons ingested together (rescored in several short transactions)', async () => {
-    const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
-    const { items } = await hub.db.asUser(alice.claims, (tx) =>
-      graph.ingest(tx, {
-        ownerId: alice.id,
-        actor: { kind: 'connector', id: 'carddav' },
-        items: Array.from({ length: 60 }, (_, i) => ({
-          type: 'person' as const,
-          source: 'carddav',
-          externalId: `batch-${i}`,
-          title: i === 0 || i === 59 ? 'Quentin Zephyrford' : `${['Quill', 'Rook', 'Sable'][i % 3]} Batchperson${i}`,
-        })),
-      }),
+    const { items } = await ingestCards(
+      'batch',
+      Array.from({ length: 60 }, (_, i) =>
+        i === 0 || i === 59 ? 'Quentin Zephyrford' : `${['Quill', 'Rook', 'Sable'][i % 3]} Batchperson${i}`,
+      ),
     );
     const found = await suggestionFor(items[0]!.id, items[59]!.id);
     expect(found.reasons.map((r: Json) => r.code)).toContain('same_name');
   });
 
   it('still matches by email among a family name held by more than 200 persons', async () => {
-    const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
     // 205 Hartwells whose given names share an initial: one name key held by all of them,
     // too common to block on (MAX_BLOCK), so the matcher reads none of its holders.
-    await hub.db.asUser(alice.claims, (tx) =>
-      graph.ingest(tx, {
-        ownerId: alice.id,
-        actor: { kind: 'connector', id: 'carddav' },
-        items: Array.from({ length: 205 }, (_, i) => ({
-          type: 'person' as const,
-          source: 'carddav',
-          externalId: `hartwell-${i}`,
-          title: `M${i.toString(36)}x Hartwell`,
-        })),
-      }),
+    await ingestCards(
+      'hartwell',
+      Array.from({ length: 205 }, (_, i) => `M${i.toString(36)}x Hartwell`),
     );
     const first = await person(alice, { name: 'Marion Hartwell', emails: ['marion.hartwell@example.org'] });
     const copy = await person(alice, { name: 'Mo Hartwell', emails: ['Marion.Hartwell@example.org'] });

@@ -80,5 +80,23 @@ export async function composeOver(
 ) {
   const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', ...env });
   const borrowed: Database = Object.assign(Object.create(db) as Database, { close: async () => undefined });
-  return composeHub(config, createLogger(config.logLevel), borrowed, { ...hubOptions, ...options });
+  const sync = { ...hubOptions.sync, ...options.sync };
+  return composeHub(config, createLogger(config.logLevel), borrowed, { ...hubOptions, ...options, sync });
+}
+
+/** Connects an Acme Inbox mailbox with a stored credential; the initial sync starts. Returns the connection id. */
+export async function connectAcme(
+  hub: Pick<Hub, 'app'>,
+  user: SignedUpUser,
+  credentialId: string,
+  options: { mailbox: string; pageSize: number },
+): Promise<string> {
+  const created = await hub.app.inject({
+    method: 'POST',
+    url: '/api/v1/connections',
+    headers: bearer(user),
+    payload: { provider: 'acme-inbox', credentialId, options },
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  return (created.json() as { id: string }).id;
 }
