@@ -15,6 +15,7 @@ import type autocannon from 'autocannon';
 import {
   createDatabase,
   load as measure,
+  startNodeProcess,
   startProcess,
   stopAllProcesses,
   stopProcess,
@@ -42,7 +43,7 @@ async function benchHub(label: string, databaseUrl: string | undefined): Promise
   const dataDir = mkdtempSync(join(tmpdir(), 'made-open-bench-'));
   // BENCH_CPU_PROF=<dir>: the hub writes a V8 CPU profile there when it exits (bench/profile-summary.ts reads it).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const hub = startProcess([...profile, 'src/main.ts'], {
+  const hub = startNodeProcess(profile, ['src/main.ts'], {
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',

@@ -16,6 +16,7 @@ import type autocannon from 'autocannon';
 import {
   createDatabase,
   load as measure,
+  startNodeProcess,
   startProcess,
   stopAllProcesses,
   stopProcess,
@@ -111,7 +112,7 @@ async function benchHub(label: string, databaseUrl: string | undefined, twilioAp
   const dataDir = mkdtempSync(join(tmpdir(), 'made-open-bench-'));
   // BENCH_CPU_PROF=<dir>: the hub writes a V8 CPU profile there (read it with bench/profile-summary.ts).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const hub = startProcess([...profile, 'src/main.ts'], {
+  const hub = startNodeProcess(profile, ['src/main.ts'], {
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',

@@ -10,7 +10,6 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 
 export const hubDir = join(import.meta.dirname, '../..');
-const tsx = join(hubDir, 'node_modules/.bin/tsx');
 const children: ChildProcess[] = [];
 
 export interface Figures {
@@ -26,21 +25,11 @@ export interface Figures {
 /** CPU milliseconds used so far, by part (see cpu.ts); sampled before and after a run. */
 export type CpuSampler = () => Promise<Record<string, number>>;
 
-/** A tsx script in its own process (BENCH_HUB_STDOUT shows its output). */
-export function startProcess(args: string[], env: Record<string, string>, cwd = hubDir): ChildProcess {
-  const child = spawn(tsx, args, {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', process.env.BENCH_HUB_STDOUT ? 'inherit' : 'pipe', 'inherit'],
-  });
-  child.stdout?.resume();
-  children.push(child);
-  return child;
-}
-
 /**
- * A tsx script run by node itself with tsx as its loader (one process, no tsx parent), so
- * node flags such as --cpu-prof apply to the script and the profile is written when it exits.
+ * A tsx script run by node itself with tsx as its loader: one process, no tsx wrapper, so a
+ * SIGKILL reaches the script (a killed wrapper once left its hub running after the benchmark
+ * had deleted the hub's PGlite directory, spinning in PGlite's WAL flush), and node flags such
+ * as --cpu-prof apply to the script. BENCH_HUB_STDOUT shows its output.
  */
 export function startNodeProcess(nodeArgs: string[], args: string[], env: Record<string, string>, cwd = hubDir) {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
@@ -52,6 +41,10 @@ export function startNodeProcess(nodeArgs: string[], args: string[], env: Record
   children.push(child);
   return child;
 }
+
+/** A tsx script in its own process, without node flags. */
+export const startProcess = (args: string[], env: Record<string, string>, cwd = hubDir): ChildProcess =>
+  startNodeProcess([], args, env, cwd);
 
 export async function stopProcess(child: ChildProcess) {
   if (child.exitCode !== null) return;
