@@ -127,6 +127,8 @@ test('connects a Twilio number: reachability, the A2P 10DLC warning, test', asyn
   await expect(
     page.getByText(`${hub}/webhooks/twilio/${connectionId}/sms`, { exact: true }).filter(VISIBLE).first(),
   ).toBeVisible();
+  // Each URL is named as the Twilio Console names its field, voice ones included.
+  await expect(card.getByText('A call comes in (Voice URL, HTTP POST)')).toBeVisible();
   await card.getByRole('button', { name: 'Test' }).click();
   await expect(card.getByRole('status')).toBeVisible();
   await page.evaluate(() => window.scrollTo(0, 0));

@@ -46,7 +46,7 @@ const EMBED_TEXT_CHARS = 2_000;
 const EMBED_CALL_TEXTS = 64;
 
 /**
- * Vectors written per transaction. Each costs an HNSW insert (~5 ms on PGlite), and on PGlite
+ * Vectors written per transaction. Each costs an HNSW insert (5–10 ms on PGlite), and on PGlite
  * a transaction holds the only connection, so the API's requests wait for a whole write.
  */
 const VECTORS_PER_WRITE = 8;

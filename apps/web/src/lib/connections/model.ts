@@ -111,4 +111,7 @@ export function setupOf(connection: Pick<Connection, 'setup'>): TwilioSetup | un
 export const webhookLabel: Record<string, string> = {
   sms: 'A message comes in (SMS URL, HTTP POST)',
   smsStatus: 'Message status callbacks (set per message by the hub)',
+  voiceIncoming: 'A call comes in (Voice URL, HTTP POST)',
+  voiceStatus: 'Call status changes (HTTP POST)',
+  voiceOutgoing: "Calls from the browser (the TwiML App's Voice Request URL, HTTP POST)",
 };
