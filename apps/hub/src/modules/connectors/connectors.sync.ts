@@ -4,6 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import { z } from 'zod';
 import type { Database, RequestClaims, Sql } from '../../platform/db/index.ts';
 import { UserError } from '../../platform/errors.ts';
+import { partsOf } from '../../platform/parts.ts';
 import { OutboundRefused, OutboundUnreachable, ProviderRateLimited } from '../../platform/http/outbound/index.ts';
 import type { EventOutbox } from '../events/index.ts';
 import type { Ingest, IngestItem, IngestItemResult, RemoveExternal } from '../graph/index.ts';
@@ -39,14 +40,6 @@ const defaultRetry: RetryPolicy = { limit: 3, backoff: { type: 'exponential', de
 
 /** The owner's claims: a connector acts for one user, under their RLS, never as the system. */
 export const ownerClaims = (ownerId: string): RequestClaims => ({ role: 'authenticated', sub: ownerId });
-
-/** Items in parts of at most `size` (one empty part for no items: a page still saves its cursor). */
-export function partsOf<T>(items: readonly T[], size: number): T[][] {
-  if (items.length <= size) return [[...items]];
-  const parts: T[][] = [];
-  for (let at = 0; at < items.length; at += size) parts.push(items.slice(at, at + size));
-  return parts;
-}
 
 /** This run no longer holds the connection's lease (disconnected, or another run took over). */
 class LeaseLost extends Error {}

@@ -2,6 +2,7 @@ import { normalizeEmail, normalizePhone, type CountryCode, type EventEnvelope } 
 import { uuidv7 } from 'uuidv7';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { partsOf } from '../../platform/parts.ts';
 import { identityRepository as repo, type ProfileRow, type SuggestionInput } from './identity.repository.ts';
 import { bestMatches, blockingKeys, type PersonProfile } from './identity.scoring.ts';
 
@@ -121,19 +122,14 @@ export function createMatcher(deps: MatcherDeps) {
    * One owner's work in parts of at most `size` persons, merges settled with the first. A
    * part scores against the keys the parts before it committed, so no pair is missed.
    */
-  function partsOf(work: Work, size: number): Work[] {
-    const ids = [...work.touched].map((id) => ({ id, removed: false }));
-    ids.push(...[...work.removed].map((id) => ({ id, removed: true })));
-    const parts: Work[] = [];
-    for (let at = 0; at === 0 || at < ids.length; at += size) {
-      const slice = ids.slice(at, at + size);
-      parts.push({
-        touched: new Set(slice.filter((p) => !p.removed).map((p) => p.id)),
-        removed: new Set(slice.filter((p) => p.removed).map((p) => p.id)),
-        merges: at === 0 ? work.merges : [],
-      });
-    }
-    return parts;
+  function workInParts(work: Work, size: number): Work[] {
+    const persons = [...work.touched].map((id) => ({ id, removed: false }));
+    persons.push(...[...work.removed].map((id) => ({ id, removed: true })));
+    return partsOf(persons, size).map((part, n) => ({
+      touched: new Set(part.filter((p) => !p.removed).map((p) => p.id)),
+      removed: new Set(part.filter((p) => p.removed).map((p) => p.id)),
+      merges: n === 0 ? work.merges : [],
+    }));
   }
 
   /** Groups a batch's person changes by owner; nothing else is read. */
@@ -184,7 +180,7 @@ export function createMatcher(deps: MatcherDeps) {
       const byOwner = collect(events);
       if (byOwner.size === 0) return;
       for (const [ownerId, work] of byOwner)
-        for (const part of partsOf(work, PERSONS_PER_TRANSACTION))
+        for (const part of workInParts(work, PERSONS_PER_TRANSACTION))
           await db.asSystem((tx) => matchPersons(tx, ownerId, part));
     },
 
