@@ -109,6 +109,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       properties,
       occurredAt: occurredAtOf(fields.startsAt),
       people: fields.attendees.map((email) => ({ role: 'attendee', email })),
+      completeRoles: ['attendee'],
     };
   }
 

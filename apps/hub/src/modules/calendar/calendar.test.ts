@@ -99,6 +99,25 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
     expect(before.events.map((e) => e.id)).not.toContain(event.id);
     const during = await window(alice, '2026-05-04T07:30:00Z', '2026-05-04T07:45:00Z');
     expect(during.events.map((e) => e.id)).toContain(event.id);
+
+    // Ben is taken off: the event leaves his links (so his timeline and reminders), Ann keeps it.
+    const [ann, ben] = event.attendees.map((a) => a.personId!);
+    const linkedEvents = async (personId: string) => {
+      const links = await api(alice, 'GET', `/api/v1/entities/${personId}/links`);
+      expect(links.statusCode, links.body).toBe(200);
+      return (links.json().items as { kind: string; entity: { id: string } }[])
+        .filter((l) => l.kind === 'attendee')
+        .map((l) => l.entity.id);
+    };
+    expect(await linkedEvents(ben!)).toContain(event.id);
+    const edited = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, {
+      version: event.version,
+      attendees: ['ann@example.org'],
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    expect(edited.json().attendees.map((a: { email: string }) => a.email)).toEqual(['ann@example.org']);
+    expect(await linkedEvents(ben!)).not.toContain(event.id);
+    expect(await linkedEvents(ann!)).toContain(event.id);
   });
 
   it("places all-day events by date in the reader's zone", async () => {

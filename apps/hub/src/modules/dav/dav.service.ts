@@ -185,6 +185,7 @@ export function createDavService(deps: DavServiceDeps) {
           item.body = parsed.notes;
           item.occurredAt = new Date(Date.parse(parsed.properties.startsAt as string)).toISOString();
           item.people = parsed.attendees.map((email) => ({ role: 'attendee', email }));
+          item.completeRoles = ['attendee'];
         } else {
           const contact = parsed.properties as PersonProperties;
           // Identifiers only for what the graph can normalise; the display copies keep everything.

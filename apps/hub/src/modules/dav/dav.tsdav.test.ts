@@ -161,6 +161,8 @@ describe.each(testDatabaseKinds())('CardDAV and CalDAV with tsdav on %s', (kind)
       'DTSTART:20261210T090000Z',
       'DTEND:20261210T093000Z',
       'SUMMARY:Standup',
+      'ATTENDEE;CN=Ann:mailto:ann@standup.test',
+      'ATTENDEE;CN=Bo:mailto:bo@standup.test',
       'BEGIN:VALARM',
       'ACTION:DISPLAY',
       'TRIGGER:-PT10M',
@@ -193,10 +195,33 @@ describe.each(testDatabaseKinds())('CardDAV and CalDAV with tsdav on %s', (kind)
     });
     expect(outOfRange).toHaveLength(0);
 
-    const moved = await dav.updateCalendarObject({
-      calendarObject: { ...inRange[0]!, data: inRange[0]!.data.replace('SUMMARY:Standup', 'SUMMARY:Standup (moved)') },
-    });
+    const attendeeOf = async (email: string) => {
+      const person = await hub.app.inject({
+        method: 'GET',
+        url: `/api/v1/persons/lookup?email=${encodeURIComponent(email)}`,
+        headers: bearer(alice),
+      });
+      expect(person.statusCode, person.body).toBe(200);
+      const links = await hub.app.inject({
+        method: 'GET',
+        url: `/api/v1/entities/${person.json().id}/links`,
+        headers: bearer(alice),
+      });
+      return (links.json().items as { kind: string; entity: { title: string } }[])
+        .filter((l) => l.kind === 'attendee')
+        .map((l) => l.entity.title);
+    };
+    expect(await attendeeOf('bo@standup.test')).toEqual(['Standup']);
+
+    // Renamed and Bo taken off: the event leaves Bo's links, Ann keeps it.
+    const edited = inRange[0]!.data
+      .replace('SUMMARY:Standup', 'SUMMARY:Standup (moved)')
+      .replace(/ATTENDEE[^\r\n]*bo@standup\.test\r\n/i, '');
+    expect(edited).not.toContain('bo@standup.test');
+    const moved = await dav.updateCalendarObject({ calendarObject: { ...inRange[0]!, data: edited } });
     expect(moved.status).toBe(204);
+    expect(await attendeeOf('bo@standup.test')).toEqual([]);
+    expect(await attendeeOf('ann@standup.test')).toEqual(['Standup (moved)']);
     const gone = await dav.deleteCalendarObject({ calendarObject: inRange[0]! });
     expect(gone.status).toBe(412);
   });

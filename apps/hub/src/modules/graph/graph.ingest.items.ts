@@ -41,6 +41,12 @@ export interface IngestItem {
   emails?: string[];
   /** Senders, recipients, attendees ...: resolved to persons (made when unknown) and linked. */
   people?: IngestPersonRef[];
+  /**
+   * Roles this item's `people` list in full (an event's attendees): when the item updates its
+   * entity, links of these kinds from it to anyone not listed are removed. Roles not named
+   * here only ever gain links, as a message's sender and recipients do.
+   */
+  completeRoles?: string[];
 }
 
 export interface ParsedItem {
@@ -53,6 +59,7 @@ export interface ParsedItem {
   occurredAt: string | null | undefined;
   identifiers: { kind: IdentifierKind; value: string }[];
   people: { role: string; kind: IdentifierKind; value: string; name?: string }[];
+  completeRoles: string[];
 }
 
 const rawIdentifier = text(320).min(1);
@@ -77,6 +84,7 @@ const itemSchema = z.strictObject({
     )
     .max(1000)
     .optional(),
+  completeRoles: z.array(linkKindSchema).max(20).optional(),
 });
 
 function refuse(index: number, path: (string | number | symbol)[], message: string): never {
@@ -139,6 +147,7 @@ export function parseIngestItem(input: IngestItem, index: number, normalize: Nor
     occurredAt: item.occurredAt,
     identifiers,
     people,
+    completeRoles: [...new Set(item.completeRoles ?? [])],
   };
 }
 

@@ -1,5 +1,6 @@
-import type { Actor, IdentifierKind } from '@made-open/shared';
+import type { Actor, IdentifierKind, Link } from '@made-open/shared';
 import type { Sql } from '../../platform/db/index.ts';
+import { linkJson } from './graph.repository.ts';
 
 /**
  * The SQL of the ingest path (graph.ingest.ts). Each method is one multi-row statement
@@ -45,6 +46,13 @@ export interface LinkInputRow {
   to_ord: number | null;
   to_id: string | null;
   event_id: string;
+}
+
+/** An updated entity whose links of these kinds should now go only to the persons in keep. */
+export interface LinkPruneRow {
+  from_id: string;
+  kinds: string[];
+  keep: string[];
 }
 
 export type IngestStatus = 'created' | 'updated' | 'unchanged' | 'deleted' | 'type_mismatch' | 'conflict';
@@ -114,5 +122,17 @@ export const ingestRepository = {
       ],
     );
     return result.rows;
+  },
+
+  /** Removes the links an updated item no longer lists (its complete roles); returns them. */
+  async pruneLinks(tx: Sql, rows: LinkPruneRow[]): Promise<Link[]> {
+    const result = await tx.query<{ link: Link }>(
+      `DELETE FROM public.entity_links l
+       USING jsonb_to_recordset($1::jsonb) AS x(from_id uuid, kinds text[], keep uuid[])
+       WHERE l.from_id = x.from_id AND l.kind = ANY(x.kinds) AND l.to_id <> ALL(x.keep)
+       RETURNING ${linkJson('l')} AS link`,
+      [JSON.stringify(rows)],
+    );
+    return result.rows.map((row) => row.link);
   },
 };

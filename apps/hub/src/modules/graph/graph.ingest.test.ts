@@ -367,6 +367,85 @@ describe.each(testDatabaseKinds())('graph ingest on %s', (kind) => {
     expect(again.items[0]!.status).toBe('unchanged');
   });
 
+  it('drops the links of complete roles an updated item no longer lists, and keeps every other link', async () => {
+    const meeting = (title: string, attendees: string[]): IngestItem => ({
+      type: 'calendar_event',
+      source: 'calendar-test',
+      externalId: 'EV-complete-1',
+      title,
+      properties: { startsAt: '2026-03-04T10:00:00Z', attendees },
+      people: [
+        { role: 'organizer', email: 'org@example.com' },
+        ...attendees.map((email) => ({ role: 'attendee', email })),
+      ],
+      completeRoles: ['attendee'],
+    });
+    const created = await ingestAs(alice, [meeting('Plan', ['ann@example.com', 'ben@example.com'])]);
+    const eventId = created.items[0]!.id;
+    const personOf = async (email: string) =>
+      (
+        await query<{ entity_id: string }>(alice, `SELECT entity_id FROM public.identifiers WHERE value = $1`, [email])
+      )[0]!.entity_id;
+    const [ann, ben, org] = [
+      await personOf('ann@example.com'),
+      await personOf('ben@example.com'),
+      await personOf('org@example.com'),
+    ];
+    // A link the user made by hand, of a kind the item does not list in full.
+    const manual = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/links',
+      headers: bearer(alice),
+      payload: { kind: 'with', fromId: eventId, toId: ben },
+    });
+    expect(manual.statusCode, manual.body).toBe(201);
+
+    // Ben is taken off the invitation; the organizer is not a complete role here, so stays.
+    const updated = await ingestAs(alice, [meeting('Plan', ['ann@example.com'])]);
+    expect(updated.items[0]!.status).toBe('updated');
+    const links = (await linksFrom(alice, eventId)).map((l) => `${l.kind}:${l.to_id}`).sort();
+    expect(links).toEqual([`attendee:${ann}`, `organizer:${org}`, `with:${ben}`].sort());
+    const deleted = await query<OutboxRow>(
+      alice,
+      `SELECT type, actor, data FROM made_open.outbox WHERE type = 'data.LinkDeleted' AND data->'link'->>'fromId' = $1`,
+      [eventId],
+    );
+    expect(deleted.map((e) => e.data.link)).toEqual([expect.objectContaining({ kind: 'attendee', toId: ben })]);
+    expect(updated.events).toBe(2); // EntityUpdated + LinkDeleted
+    for (const event of deleted) {
+      expect(event.actor).toEqual(connector);
+      expect(() => eventRegistry.validate({ ...event, ownerId: alice.id, subject: 'x' } as never)).not.toThrow();
+    }
+
+    // A newcomer is linked and the rest kept; the same item again changes nothing.
+    const grown = await ingestAs(alice, [meeting('Plan', ['ann@example.com', 'cy@example.com'])]);
+    expect(grown).toMatchObject({ personsCreated: 1, linksCreated: 1 });
+    const cy = await personOf('cy@example.com');
+    expect(
+      (await linksFrom(alice, eventId))
+        .filter((l) => l.kind === 'attendee')
+        .map((l) => l.to_id)
+        .sort(),
+    ).toEqual([ann, cy].sort());
+    expect((await ingestAs(alice, [meeting('Plan', ['ann@example.com', 'cy@example.com'])])).events).toBe(0);
+
+    // No attendees left: every attendee link goes, and a rollback takes the removal back.
+    await expect(
+      hub.db.asUser(alice.claims, async (tx) => {
+        await graph.ingest(tx, { ownerId: alice.id, actor: connector, items: [meeting('Plan', [])] });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await linksFrom(alice, eventId)).filter((l) => l.kind === 'attendee')).toHaveLength(2);
+    await ingestAs(alice, [meeting('Plan', [])]);
+    expect((await linksFrom(alice, eventId)).filter((l) => l.kind === 'attendee')).toEqual([]);
+
+    // Roles are link kinds: anything else is refused, naming the item.
+    await expect(ingestAs(alice, [{ ...meeting('Plan', []), completeRoles: ['not a kind!'] }])).rejects.toThrow(
+      /items\[0\]\.completeRoles/,
+    );
+  });
+
   it('carries the actor, with its causation, on every event', async () => {
     const actor = { kind: 'plugin' as const, id: 'inst-1', causedBy: '0190b6a0-0000-7000-8000-000000000001', depth: 2 };
     const result = await ingestAs(alice, [sms('SM-act-1', '+14155550501')], { actor });

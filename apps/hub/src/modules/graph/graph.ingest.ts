@@ -17,8 +17,10 @@ import {
   type IdentifierInputRow,
   type IngestStatus,
   type LinkInputRow,
+  type LinkPruneRow,
+  type UpsertResultRow,
 } from './graph.ingest.repository.ts';
-import { parseIngestItem, type IngestItem } from './graph.ingest.items.ts';
+import { parseIngestItem, type IngestItem, type ParsedItem } from './graph.ingest.items.ts';
 
 export type { IngestItem, IngestPersonRef } from './graph.ingest.items.ts';
 
@@ -88,7 +90,7 @@ const identityOf = (source: string, externalId: string) => `${source}\u0000${ext
  * provenance), and entities, identifiers, links and data.* events are written with a few
  * multi-row statements inside the caller's transaction. See README.md for an example.
  */
-export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended'>): Ingest {
+export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended' | 'appendMany'>): Ingest {
   return async function ingest(tx, request) {
     const actor = actorSchema.safeParse(request.actor);
     if (!actor.success) throw new ValidationError('The ingest actor is not valid: give its kind and id.');
@@ -241,8 +243,16 @@ export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended'>): Inges
       mode,
       returnJson: request.returnJson ?? false,
     });
-    const events = Number(rows[0]?.events ?? 0);
+    let events = Number(rows[0]?.events ?? 0);
     if (events > 0) outbox.notifyAppended(tx);
+    events += await pruneIncompleteLinks(
+      tx,
+      outbox,
+      { ownerId: request.ownerId, actor: actor.data },
+      items,
+      links,
+      rows,
+    );
     return {
       items: rows.slice(0, items.length).map((row) => ({
         id: row.id,
@@ -255,6 +265,43 @@ export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended'>): Inges
       identifierConflicts: conflicts,
     };
   };
+}
+
+/**
+ * An updated item that lists its people of some roles in full (an event's attendees) drops
+ * the links of those kinds it no longer lists, with a data.LinkDeleted each. New items have
+ * nothing to drop and unchanged ones nothing new to say, so only updates pay the statement.
+ */
+async function pruneIncompleteLinks(
+  tx: Sql,
+  outbox: Pick<EventOutbox, 'appendMany'>,
+  request: { ownerId: string; actor: Actor },
+  items: ParsedItem[],
+  links: LinkInputRow[],
+  rows: UpsertResultRow[],
+): Promise<number> {
+  const prune: LinkPruneRow[] = [];
+  items.forEach((item, ord) => {
+    if (item.completeRoles.length === 0 || rows[ord]?.status !== 'updated') return;
+    const keep = links
+      .filter((link) => link.from_ord === ord && item.completeRoles.includes(link.kind))
+      .map((link) => link.to_id ?? rows[link.to_ord!]!.id);
+    prune.push({ from_id: rows[ord]!.id, kinds: item.completeRoles, keep });
+  });
+  if (prune.length === 0) return 0;
+  const removed = await repo.pruneLinks(tx, prune);
+  if (removed.length === 0) return 0;
+  await outbox.appendMany(
+    tx,
+    removed.map((link) => ({
+      type: 'data.LinkDeleted' as const,
+      ownerId: request.ownerId,
+      subject: link.id,
+      actor: request.actor,
+      data: { link },
+    })),
+  );
+  return removed.length;
 }
 
 function settled(status: IngestStatus, index: number): IngestItemResult['status'] {

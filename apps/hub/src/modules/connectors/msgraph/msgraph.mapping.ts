@@ -338,6 +338,8 @@ export function eventItem(event: Obj): IngestItem | undefined {
     properties,
     occurredAt: start.iso.length === 10 ? `${start.iso}T00:00:00Z` : start.iso,
     people: people.slice(0, 1000),
+    // The event lists its organizer and attendees in full: one taken off the invitation is unlinked.
+    completeRoles: ['organizer', 'attendee'],
   };
 }
 

@@ -223,8 +223,25 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     put(account, 'mail:inbox', messagePayload(account, 3, 'inbox', { subject: 'Changed subject', isRead: true }));
     remove(account, 'mail:inbox', messagePayload(account, 4, 'inbox').id);
     remove(account, 'contacts', 'AAMkAD-con-3');
+    // The guest of meeting 1 is replaced on the invitation: the old guest is unlinked from it.
+    const newGuest = {
+      type: 'required',
+      status: { response: 'none' },
+      emailAddress: { address: 'newguest@example.org' },
+    };
+    put(account, 'calendar', eventPayload(1, { attendees: [newGuest], changeKey: 'DwAAABYAAAA1-2' }));
     await syncNow();
     expect(await count('message')).toBe(31);
+    const attendees = await hub.db.asOwner((tx) =>
+      tx.query<{ email: string }>(
+        `SELECT i.value AS email FROM public.entities e
+           JOIN public.entity_links l ON l.from_id = e.id AND l.kind = 'attendee'
+           JOIN public.identifiers i ON i.entity_id = l.to_id AND i.kind = 'email'
+          WHERE e.owner_id = $1 AND e.source = 'msgraph' AND e.external_id = 'AAMkAD-evt-1'`,
+        [alice.id],
+      ),
+    );
+    expect(attendees.rows.map((r) => r.email)).toEqual(['newguest@example.org']);
     expect((await entity(messagePayload(account, 3, 'inbox').id))!.title).toBe('Changed subject');
     expect((await entity(messagePayload(account, 4, 'inbox').id))!.deleted_at).not.toBeNull();
     expect((await entity('AAMkAD-con-3'))!.deleted_at).not.toBeNull();
