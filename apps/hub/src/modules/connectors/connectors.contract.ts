@@ -3,7 +3,7 @@ import type { PlacementKind, SecretValues } from '@made-open/shared/providers';
 import type { z } from 'zod';
 import type { OutboundResponse } from '../../platform/http/outbound/index.ts';
 import type { Sql } from '../../platform/db/index.ts';
-import type { IngestItem, IngestResult, KnownPerson } from '../graph/index.ts';
+import type { CompleteIncoming, IngestItem, IngestResult, KnownPerson } from '../graph/index.ts';
 
 /**
  * What a connector is (DESIGN §2 "Connectors"): the code that connects one provider's
@@ -131,6 +131,11 @@ export interface SyncPage {
   remaining?: number;
   /** Entities (by source + externalId) the provider deleted: soft-deleted in the page's transaction. */
   removed?: { source: string; externalId: string }[];
+  /**
+   * Links into persons the provider lists in full per person (a contact's company): the
+   * others from its entities are removed after the page's items are stored (graph ingest).
+   */
+  completeIncoming?: CompleteIncoming;
   /** The connector's own writes for this page (its tables), in the page's transaction, after ingest. */
   commit?(tx: Sql): Promise<void>;
   /** Shown as the sync's current step ("Inbox", "Calendar"): at most 200 characters. */

@@ -166,7 +166,12 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
   ): Promise<{ counts: SyncCounts; finished: boolean }> {
     const { page } = context;
     const actor = ingestActor(row, context.phase);
-    const result = await deps.ingest(tx, { ownerId: row.owner_id, actor, items: context.items });
+    const result = await deps.ingest(tx, {
+      ownerId: row.owner_id,
+      actor,
+      items: context.items,
+      ...(page.completeIncoming ? { completeIncoming: page.completeIncoming } : {}),
+    });
     if (page.removed?.length)
       await deps.removeExternal(tx, { ownerId: row.owner_id, actor: actorOf(row), items: page.removed });
     await page.commit?.(tx);

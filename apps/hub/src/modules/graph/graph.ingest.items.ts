@@ -156,3 +156,46 @@ function invalidIdentifier(kind: IdentifierKind, raw: string) {
     ? `"${raw.slice(0, 64)}" is not a valid phone number. Write it in international format (+44 20 7946 0958) or pass defaultCountry.`
     : `"${raw.slice(0, 64)}" is not a valid email address.`;
 }
+
+/** CompleteIncoming (graph.ingest.ts), validated, with each person's identifier normalised. */
+export interface IncomingPrune {
+  kind: string;
+  source: string;
+  people: { kind: IdentifierKind; value: string; keep: string[] }[];
+}
+
+const completeIncomingSchema = z.strictObject({
+  kind: linkKindSchema,
+  source: sourceSchema,
+  people: z
+    .array(
+      z.strictObject({
+        phone: rawIdentifier.optional(),
+        email: rawIdentifier.optional(),
+        keep: z.array(externalIdSchema).max(1000),
+      }),
+    )
+    .max(10_000),
+});
+
+/** Validates a request's completeIncoming; one person named twice keeps what either keeps. */
+export function parseCompleteIncoming(input: unknown, normalize: Normalize): IncomingPrune {
+  const parsed = completeIncomingSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ValidationError(`completeIncoming.${issue.path.map(String).join('.')}: ${issue.message}`);
+  }
+  const byIdentifier = new Map<string, IncomingPrune['people'][number]>();
+  parsed.data.people.forEach((person, i) => {
+    if ((person.phone === undefined) === (person.email === undefined))
+      throw new ValidationError(`completeIncoming.people.${i}: give exactly one of phone or email.`);
+    const kind: IdentifierKind = person.phone !== undefined ? 'phone' : 'email';
+    const raw = (person.phone ?? person.email)!;
+    const value = normalize(kind, raw);
+    if (value === null) throw new ValidationError(`completeIncoming.people.${i}: ${invalidIdentifier(kind, raw)}`);
+    const known = byIdentifier.get(`${kind}:${value}`);
+    if (known) known.keep.push(...person.keep);
+    else byIdentifier.set(`${kind}:${value}`, { kind, value, keep: [...person.keep] });
+  });
+  return { kind: parsed.data.kind, source: parsed.data.source, people: [...byIdentifier.values()] };
+}

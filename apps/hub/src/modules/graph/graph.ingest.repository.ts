@@ -1,5 +1,6 @@
 import type { Actor, IdentifierKind, Link } from '@made-open/shared';
 import type { Sql } from '../../platform/db/index.ts';
+import type { IncomingPrune } from './graph.ingest.items.ts';
 import { linkJson } from './graph.repository.ts';
 
 /**
@@ -132,6 +133,23 @@ export const ingestRepository = {
        WHERE l.from_id = x.from_id AND l.kind = ANY(x.kinds) AND l.to_id <> ALL(x.keep)
        RETURNING ${linkJson('l')} AS link`,
       [JSON.stringify(rows)],
+    );
+    return result.rows.map((row) => row.link);
+  },
+
+  /**
+   * Removes links of a kind into the given persons (by identifier) from the source's entities
+   * other than those each keeps (external ids); returns them.
+   */
+  async pruneIncomingLinks(tx: Sql, prune: IncomingPrune): Promise<Link[]> {
+    const result = await tx.query<{ link: Link }>(
+      `DELETE FROM public.entity_links l
+       USING jsonb_to_recordset($3::jsonb) AS x(kind text, value text, keep text[]),
+             public.identifiers i, public.entities f
+       WHERE i.kind = x.kind AND i.value = x.value AND l.to_id = i.entity_id AND l.kind = $1
+         AND f.id = l.from_id AND f.source = $2 AND f.external_id <> ALL(x.keep)
+       RETURNING ${linkJson('l')} AS link`,
+      [prune.kind, prune.source, JSON.stringify(prune.people)],
     );
     return result.rows.map((row) => row.link);
   },

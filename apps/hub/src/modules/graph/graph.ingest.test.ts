@@ -446,6 +446,48 @@ describe.each(testDatabaseKinds())('graph ingest on %s', (kind) => {
     );
   });
 
+  it('keeps only the incoming links a source still names for a person (completeIncoming), and refuses a bad one', async () => {
+    const org = (externalId: string, email: string): IngestItem => ({
+      type: 'organization',
+      source: 'crm-test',
+      externalId,
+      title: externalId,
+      people: [{ role: 'works_at', email }],
+    });
+    await ingestAs(alice, [org('org:a', 'dee@example.com'), org('org:b', 'dee@example.com')]);
+    const employers = async () =>
+      (
+        await query<{ external_id: string }>(
+          alice,
+          `SELECT f.external_id FROM public.identifiers i
+             JOIN public.entity_links l ON l.to_id = i.entity_id AND l.kind = 'works_at'
+             JOIN public.entities f ON f.id = l.from_id
+            WHERE i.value = 'dee@example.com' ORDER BY 1`,
+        )
+      ).map((r) => r.external_id);
+    expect(await employers()).toEqual(['org:a', 'org:b']);
+    // Another source's links are not this source's to remove.
+    await ingestAs(alice, [{ ...org('org:c', 'dee@example.com'), source: 'other-test' }]);
+
+    const result = await ingestAs(alice, [], {
+      completeIncoming: {
+        kind: 'works_at',
+        source: 'crm-test',
+        people: [{ email: 'DEE@example.com', keep: ['org:b'] }],
+      },
+    });
+    expect(result.events).toBe(1);
+    expect(await employers()).toEqual(['org:b', 'org:c']);
+
+    for (const bad of [
+      { kind: 'works_at', source: 'crm-test', people: [{ keep: [] }] },
+      { kind: 'works_at', source: 'crm-test', people: [{ email: 'not an email', keep: [] }] },
+      { kind: 'Not A Kind', source: 'crm-test', people: [] },
+    ])
+      await expect(ingestAs(alice, [], { completeIncoming: bad as never })).rejects.toThrow(/completeIncoming/);
+    expect(await employers()).toEqual(['org:b', 'org:c']);
+  });
+
   it('carries the actor, with its causation, on every event', async () => {
     const actor = { kind: 'plugin' as const, id: 'inst-1', causedBy: '0190b6a0-0000-7000-8000-000000000001', depth: 2 };
     const result = await ingestAs(alice, [sms('SM-act-1', '+14155550501')], { actor });

@@ -3,6 +3,7 @@ import {
   type Actor,
   type EntityType,
   type IdentifierKind,
+  type Link,
   normalizeEmail,
   normalizePhone,
   type PhoneOptions,
@@ -20,7 +21,7 @@ import {
   type LinkPruneRow,
   type UpsertResultRow,
 } from './graph.ingest.repository.ts';
-import { parseIngestItem, type IngestItem, type ParsedItem } from './graph.ingest.items.ts';
+import { parseCompleteIncoming, parseIngestItem, type IngestItem, type ParsedItem } from './graph.ingest.items.ts';
 
 export type { IngestItem, IngestPersonRef } from './graph.ingest.items.ts';
 
@@ -46,6 +47,20 @@ export interface IngestRequest {
    * looked up, since they need the holder's provenance.
    */
   knownPersons?: readonly KnownPerson[];
+  /** Links into persons that a source names in full per person: see CompleteIncoming. */
+  completeIncoming?: CompleteIncoming;
+}
+
+/**
+ * Links of `kind` into persons from `source`'s entities, which the source lists in full for
+ * each person named here: a person keeps only the links from the entities in `keep` (their
+ * external ids); the others are deleted, each with data.LinkDeleted. A contact whose company
+ * changed: the old organization's works_at link goes. Applied after the items are stored.
+ */
+export interface CompleteIncoming {
+  kind: string;
+  source: string;
+  people: readonly { phone?: string; email?: string; keep: readonly string[] }[];
 }
 
 export interface KnownPerson {
@@ -245,14 +260,13 @@ export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended' | 'appen
     });
     let events = Number(rows[0]?.events ?? 0);
     if (events > 0) outbox.notifyAppended(tx);
-    events += await pruneIncompleteLinks(
-      tx,
-      outbox,
-      { ownerId: request.ownerId, actor: actor.data },
-      items,
-      links,
-      rows,
-    );
+    const owner = { ownerId: request.ownerId, actor: actor.data };
+    events += await pruneIncompleteLinks(tx, outbox, owner, items, links, rows);
+    if (request.completeIncoming) {
+      const prune = parseCompleteIncoming(request.completeIncoming, normalize);
+      if (prune.people.length > 0)
+        events += await appendLinkDeleted(tx, outbox, owner, await repo.pruneIncomingLinks(tx, prune));
+    }
     return {
       items: rows.slice(0, items.length).map((row) => ({
         id: row.id,
@@ -289,15 +303,23 @@ async function pruneIncompleteLinks(
     prune.push({ from_id: rows[ord]!.id, kinds: item.completeRoles, keep });
   });
   if (prune.length === 0) return 0;
-  const removed = await repo.pruneLinks(tx, prune);
+  return appendLinkDeleted(tx, outbox, request, await repo.pruneLinks(tx, prune));
+}
+
+async function appendLinkDeleted(
+  tx: Sql,
+  outbox: Pick<EventOutbox, 'appendMany'>,
+  owner: { ownerId: string; actor: Actor },
+  removed: Link[],
+): Promise<number> {
   if (removed.length === 0) return 0;
   await outbox.appendMany(
     tx,
     removed.map((link) => ({
       type: 'data.LinkDeleted' as const,
-      ownerId: request.ownerId,
+      ownerId: owner.ownerId,
       subject: link.id,
-      actor: request.actor,
+      actor: owner.actor,
       data: { link },
     })),
   );

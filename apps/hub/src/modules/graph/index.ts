@@ -54,6 +54,7 @@ export function createGraphModule(deps: GraphModuleDeps): GraphModule {
 }
 export {
   createIngest,
+  type CompleteIncoming,
   type Ingest,
   type IngestItem,
   type IngestItemResult,

@@ -360,6 +360,8 @@ export interface ContactItems {
   organization?: IngestItem;
   /** The normalised emails and phones, to find an existing person they belong to. */
   identifiers: { kind: 'email' | 'phone'; value: string }[];
+  /** How the person is named in works_at links (the first email, else phone); none without either. */
+  employee?: { email: string } | { phone: string };
 }
 
 export function contactItems(contact: Obj, region: CountryCode | undefined): ContactItems | undefined {
@@ -407,23 +409,21 @@ export function contactItems(contact: Obj, region: CountryCode | undefined): Con
     emails,
     phones,
   };
+  const employee = emails[0] ? { email: emails[0] } : phones[0] ? { phone: phones[0] } : undefined;
   const organization: IngestItem | undefined = company
     ? {
         type: 'organization',
         source,
         // One organization per company name per account, whichever contact names it.
-        externalId: `org:${company.toLowerCase().slice(0, 400)}`,
+        externalId: organizationIdOf(company),
         title: company,
-        people: emails[0]
-          ? [{ role: 'works_at', email: emails[0] }]
-          : phones[0]
-            ? [{ role: 'works_at', phone: phones[0] }]
-            : [],
+        people: employee ? [{ role: 'works_at', ...employee }] : [],
       }
     : undefined;
   return {
     person,
     organization,
+    employee,
     identifiers: [
       ...emails.map((value) => ({ kind: 'email' as const, value })),
       ...phones.map((value) => ({ kind: 'phone' as const, value })),
@@ -433,3 +433,8 @@ export function contactItems(contact: Obj, region: CountryCode | undefined): Con
 
 /** The change key Graph gives each item (write-back compares it to detect a conflicting edit). */
 export const changeKeyOf = (item: Obj) => str(item.changeKey, 1000) ?? str(item['@odata.etag'], 1000);
+
+/** The external id of the organization a company name stands for. */
+export function organizationIdOf(company: string): string {
+  return `org:${company.toLowerCase().slice(0, 400)}`;
+}

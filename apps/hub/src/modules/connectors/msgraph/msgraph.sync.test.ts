@@ -254,6 +254,40 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     standIn.state.behaviour.replay = false;
   });
 
+  it('links colleagues to their one organization, and follows a contact who changes company or leaves it', async () => {
+    const employersOf = async (email: string) =>
+      (
+        await hub.db.asOwner((tx) =>
+          tx.query<{ title: string }>(
+            `SELECT o.title FROM public.identifiers i
+               JOIN public.entity_links l ON l.to_id = i.entity_id AND l.kind = 'works_at'
+               JOIN public.entities o ON o.id = l.from_id
+              WHERE i.owner_id = $1 AND i.kind = 'email' AND i.value = $2 ORDER BY o.title`,
+            [alice.id, email],
+          ),
+        )
+      ).rows.map((r) => r.title);
+    put(account, 'contacts', contactPayload(60, { companyName: 'Fabrikam' }));
+    put(account, 'contacts', contactPayload(61, { companyName: 'Fabrikam' }));
+    await syncNow();
+    expect(await employersOf('contact60@example.net')).toEqual(['Fabrikam']);
+    expect(await employersOf('contact61@example.net')).toEqual(['Fabrikam']);
+
+    put(account, 'contacts', contactPayload(60, { companyName: 'Northwind', changeKey: 'EQAAABYAAAA60-2' }));
+    put(account, 'contacts', contactPayload(61, { companyName: null, changeKey: 'EQAAABYAAAA61-2' }));
+    await syncNow();
+    expect(await employersOf('contact60@example.net')).toEqual(['Northwind']);
+    expect(await employersOf('contact61@example.net')).toEqual([]);
+    const unlinked = await hub.db.asOwner((tx) =>
+      tx.query<{ kind: string }>(
+        `SELECT data->'link'->>'kind' AS kind FROM made_open.outbox
+          WHERE owner_id = $1 AND type = 'data.LinkDeleted' AND data->'link'->>'kind' = 'works_at'`,
+        [alice.id],
+      ),
+    );
+    expect(unlinked.rows).toHaveLength(2);
+  });
+
   it('answers 410 Gone and syncStateNotFound with a full resync that duplicates nothing and sweeps what went', async () => {
     // While the tokens are expired, an item goes: the initial query no longer lists it and no @removed comes.
     remove(account, 'mail:inbox', messagePayload(account, 5, 'inbox').id);

@@ -1,6 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database, Sql } from '../../../platform/db/index.ts';
-import type { IngestItem } from '../../graph/index.ts';
+import type { CompleteIncoming, IngestItem } from '../../graph/index.ts';
 import type { Json, SyncContext, SyncPage } from '../connectors.contract.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import type { GraphClient } from './msgraph.client.ts';
@@ -221,6 +221,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       else live.push(item);
     }
     const items: IngestItem[] = [];
+    let completeIncoming: CompleteIncoming | undefined;
     const seen: SeenItem[] = [];
 
     if (resource.startsWith('mail:')) {
@@ -269,6 +270,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       });
       const ownerOf = new Map(owners.map((o) => [`${o.kind}:${o.value}`, o]));
       const organizations = new Map<string, IngestItem>();
+      const employers: CompleteIncoming['people'][number][] = [];
       for (const contact of live) {
         const mapped = contactItems(contact, region);
         if (!mapped) continue;
@@ -278,12 +280,21 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
           .map((i) => ownerOf.get(`${i.kind}:${i.value}`))
           .find((o) => o && !(o.source === source && o.external_id === mapped.person.externalId));
         if (!existing) items.push(mapped.person);
-        if (mapped.organization && !organizations.has(mapped.organization.externalId!))
-          organizations.set(mapped.organization.externalId!, mapped.organization);
+        const organization = mapped.organization;
+        if (organization) {
+          // Colleagues in one page: one organization item that links them all.
+          const known = organizations.get(organization.externalId!);
+          if (known) known.people = [...known.people!, ...organization.people!];
+          else organizations.set(organization.externalId!, organization);
+        }
+        // The contact names its company in full: a works_at link from another one is stale.
+        if (mapped.employee)
+          employers.push({ ...mapped.employee, keep: organization ? [organization.externalId!] : [] });
         seen.push({ externalId: mapped.person.externalId!, entityType: 'person', changeKey: changeKeyOf(contact) });
       }
       // Organizations after the persons they link to (works_at resolves by email or phone).
       items.push(...organizations.values());
+      if (employers.length > 0) completeIncoming = { kind: 'works_at', source, people: employers };
     }
 
     // Our own write-back coming back (its change key recorded when written) is not ingested again.
@@ -299,6 +310,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         done: false,
         step: stepOf(resource),
         removed: removedIds.map((externalId) => ({ source, externalId })),
+        ...(completeIncoming ? { completeIncoming } : {}),
         commit: commitOf(context, resource, cursor.resources[resource]!, seen, removedIds),
       };
     }
@@ -312,7 +324,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         )
       ).filter((id) => !pageIds.has(id));
     }
-    return advance(
+    const page = advance(
       cursor,
       resources,
       resource,
@@ -322,6 +334,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       [...removedIds, ...swept],
       context,
     );
+    return completeIncoming ? { ...page, completeIncoming } : page;
   }
 
   function commitOf(
