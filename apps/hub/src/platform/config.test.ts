@@ -31,6 +31,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PLUGINS_MEMORY_BUDGET_MB: '10' })).toThrow(/PLUGINS_MEMORY_BUDGET_MB/);
   });
 
+  it("reads the refresh token reuse interval: GoTrue's 10 s by default, 0 for none, at most 5 minutes", () => {
+    expect(loadConfig({}).auth.refreshTokenReuseSeconds).toBe(10);
+    expect(loadConfig({ AUTH_REFRESH_TOKEN_REUSE_INTERVAL_SECONDS: '0' }).auth.refreshTokenReuseSeconds).toBe(0);
+    for (const bad of ['-1', '301', '2.5', 'soon'])
+      expect(() => loadConfig({ AUTH_REFRESH_TOKEN_REUSE_INTERVAL_SECONDS: bad }), bad).toThrow(
+        /AUTH_REFRESH_TOKEN_REUSE_INTERVAL_SECONDS/,
+      );
+  });
+
   it('names every wrong variable with what to do', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', NATS_URL: 'http://x', SUPABASE_JWT_SECRET: 'short' });

@@ -97,6 +97,20 @@ export const envSchema = z
         .max(128, 'AUTH_PASSWORD_MIN_LENGTH must be at most 128')
         .default(8),
     ),
+    /**
+     * How long a spent refresh token still refreshes (GoTrue's REFRESH_TOKEN_REUSE_INTERVAL,
+     * 10 s by default): parallel requests of one browser refresh with the same token at once.
+     * After it, a spent token presented again ends the session. 0 allows no reuse at all.
+     */
+    AUTH_REFRESH_TOKEN_REUSE_INTERVAL_SECONDS: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number()
+        .int()
+        .min(0, 'AUTH_REFRESH_TOKEN_REUSE_INTERVAL_SECONDS must be 0 or more')
+        .max(300, 'AUTH_REFRESH_TOKEN_REUSE_INTERVAL_SECONDS must be at most 300 (five minutes)')
+        .default(10),
+    ),
     /** Sign-ups per client IP per hour at POST /auth/v1/signup. */
     AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(30)),
     /** Sign-ins and refreshes per client IP per minute at POST /auth/v1/token. */
@@ -170,6 +184,7 @@ export interface Config {
   corsOrigins: string[];
   auth: {
     jwtExpirySeconds: number;
+    refreshTokenReuseSeconds: number;
     passwordMinLength: number;
     rateLimit: { signupPerHour: number; tokenPerMinute: number; emailPerHour: number; verifyPerHour: number };
     /** Mailed links and codes: lifetime, and whether sign-up skips the confirmation mail. */
@@ -278,6 +293,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       .filter(Boolean),
     auth: {
       jwtExpirySeconds: e.AUTH_JWT_EXPIRY_SECONDS,
+      refreshTokenReuseSeconds: e.AUTH_REFRESH_TOKEN_REUSE_INTERVAL_SECONDS,
       passwordMinLength: e.AUTH_PASSWORD_MIN_LENGTH,
       rateLimit: {
         signupPerHour: e.AUTH_RATE_LIMIT_SIGNUP_PER_HOUR,

@@ -40,6 +40,8 @@ export interface RefreshTokenRow {
   owner_id: string;
   session_id: string;
   revoked: boolean;
+  /** Seconds since the token was spent (rotated); null while it is live. */
+  spent_seconds_ago: number | null;
   session_revoked_at: Date | null;
   /** The session's assurance (migrations/0006), for the refreshed token's aal and amr. */
   session_created_at: Date;
@@ -212,6 +214,7 @@ export const authRepository = {
   async findRefreshTokenForUpdate(tx: Sql, hashHex: string): Promise<RefreshTokenRow | undefined> {
     const { rows } = await tx.query<RefreshTokenRow>(
       `SELECT t.id, t.owner_id, t.session_id, t.revoked, s.revoked_at AS session_revoked_at,
+         CASE WHEN t.revoked THEN extract(epoch FROM clock_timestamp() - t.updated_at)::float8 END AS spent_seconds_ago,
          s.created_at AS session_created_at, s.sign_in_method AS session_sign_in_method, s.aal2_at AS session_aal2_at, s.aal2_method AS session_aal2_method
        FROM made_open.auth_refresh_tokens t
        JOIN made_open.auth_sessions s ON s.id = t.session_id

@@ -38,6 +38,8 @@ export interface AuthServiceDeps {
   logger: Logger;
   /** AUTH_PASSWORD_MIN_LENGTH (default 8). */
   minimumPasswordLength: number;
+  /** A spent refresh token still refreshes this long (parallel requests of one client). */
+  refreshTokenReuseSeconds: number;
   /** AUTH_MAILER_AUTOCONFIRM=false: sign-up mails a confirmation link instead of signing in. */
   confirmations?: {
     autoconfirm: boolean;
@@ -356,7 +358,10 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /**
      * POST /token?grant_type=refresh_token. Each refresh token works once and is replaced;
-     * presenting a spent one again means it leaked, so the whole session ends.
+     * presenting a spent one again means it leaked, so the whole session ends. Except within
+     * the reuse interval after it was spent, as GoTrue allows: a browser's parallel requests
+     * (a page and its prefetches, the server and the browser client) refresh with the same
+     * token at once, and each gets a token of its own.
      */
     async refresh(refreshToken: string | undefined) {
       if (!refreshToken) throw goTrue.refreshTokenNotFound();
@@ -368,14 +373,15 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (!user || user.deleted_at !== null) return { kind: 'not_found' as const };
         if (user.banned_until !== null && new Date(user.banned_until).getTime() > Date.now())
           return { kind: 'banned' as const };
-        if (token.revoked) {
+        const withinReuse = token.spent_seconds_ago !== null && token.spent_seconds_ago < deps.refreshTokenReuseSeconds;
+        if (token.revoked && !withinReuse) {
           const ended = await repo.revokeSessions(tx, token.owner_id, 'refresh_token_reuse', {
             only: token.session_id,
           });
           await outbox.appendMany(tx, revokedEvents(token.owner_id, ended, 'refresh_token_reuse'));
           return { kind: 'reused' as const, ownerId: token.owner_id, ended };
         }
-        await repo.spendRefreshToken(tx, token.id, token.session_id);
+        if (!token.revoked) await repo.spendRefreshToken(tx, token.id, token.session_id);
         const next = newRefreshToken();
         await repo.insertRefreshToken(tx, {
           hashHex: hashToken(next),

@@ -146,6 +146,7 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     throttle: signInThrottle,
     logger: deps.logger,
     minimumPasswordLength: config.auth.passwordMinLength,
+    refreshTokenReuseSeconds: config.auth.refreshTokenReuseSeconds,
     confirmations: {
       autoconfirm: config.auth.mailer.autoconfirm,
       senderConfigured: () => email.senderConfigured(),
