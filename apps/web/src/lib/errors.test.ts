@@ -13,6 +13,11 @@ describe('friendlyHubError', () => {
   it('never shows server internals for 5xx', () => {
     expect(friendlyHubError(500, 'internal', 'TypeError: x is undefined')).not.toMatch(/TypeError/);
   });
+  it('passes on what to do about a text that may have gone out, rather than "try again"', () => {
+    const words = 'Twilio did not answer, so this text may or may not have gone out. Check the message log.';
+    expect(friendlyHubError(502, 'send_outcome_unknown', words)).toBe(words);
+    expect(friendlyHubError(502, 'sent_not_stored', undefined)).toMatch(/may have been sent/);
+  });
   it('says the hub is unreachable when there was no response', () => {
     expect(friendlyHubError(0, undefined, undefined)).toBe(UNREACHABLE);
   });

@@ -27,6 +27,10 @@ export function friendlyHubError(status: number, code: string | undefined, messa
     case 'attachments_too_large':
     case 'attachment_too_large':
       return message || 'That is too large to send.';
+    // A text that may have gone out (its answer was lost): the hub's words say to check, not to resend.
+    case 'send_outcome_unknown':
+    case 'sent_not_stored':
+      return message || 'This message may have been sent. Check before sending it again.';
     case 'not_found':
       return 'This item no longer exists. It may have been deleted or merged into another contact.';
     case 'rate_limited':

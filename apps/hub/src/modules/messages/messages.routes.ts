@@ -52,7 +52,11 @@ export function messagesRoutes({
           tags: ['messages'],
           summary: 'Send an SMS/MMS, or an email with channel "email" (idempotent with an Idempotency-Key header)',
           body: sendMessageInput,
-          response: { 201: z.object({ message: z.union([sentMessageView, sentEmailView]) }), 422: errorBody },
+          response: {
+            201: z.object({ message: z.union([sentMessageView, sentEmailView]) }),
+            422: errorBody,
+            502: errorBody,
+          },
         },
       },
       async (request, reply) => {

@@ -5,7 +5,7 @@ import type { ProviderUrls } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
-import type { OutboundClient } from '../../platform/http/outbound/index.ts';
+import { OutboundUnreachable, type OutboundClient } from '../../platform/http/outbound/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { providerApi } from '../connectors/index.ts';
 import {
@@ -32,7 +32,7 @@ export interface MessagesServiceDeps {
   outbound: OutboundClient;
   ingest: Ingest;
   wallet: Pick<WalletService, 'unseal'>;
-  storage: Pick<StorageService, 'createSignedUrl' | 'createBucket' | 'upload' | 'download'>;
+  storage: Pick<StorageService, 'createSignedUrl' | 'getObjectInfo' | 'createBucket' | 'upload' | 'download'>;
   /** The owner's mail accounts (connectors' `mail` capability). */
   mail: MailAccounts;
 }
@@ -43,7 +43,23 @@ const mediaUrlSeconds = 3600;
 /** What a send answered: stored under its Idempotency-Key so a retry gets the same. */
 export type SendOutcome =
   | EmailOutcome
-  | { status: 201 | 422; body: { message: SentMessageView } | { error: { code: string; message: string } } };
+  | { status: 201 | 422; body: { message: SentMessageView } | { error: { code: string; message: string } } }
+  | UnknownOutcome;
+
+/**
+ * Twilio may have sent the text, but the hub cannot say: its answer was lost on the way back,
+ * or it came and the hub then failed to store the message. Kept as the key's answer, so a
+ * retry with the same Idempotency-Key never sends a second copy.
+ */
+type UnknownOutcome = {
+  status: 502;
+  body: { error: { code: 'send_outcome_unknown' | 'sent_not_stored'; message: string } };
+};
+
+const unknownOutcome = (code: UnknownOutcome['body']['error']['code'], message: string): UnknownOutcome => ({
+  status: 502,
+  body: { error: { code, message } },
+});
 
 /**
  * Sending SMS/MMS (issue 12 §4), and email (issue 13 §5, messages.email.ts), through the user's connected Twilio number: the credential is
@@ -90,9 +106,13 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       throw new ValidationError('Write a message or attach media.');
     const to = await recipientOf(user, input.to);
     const mediaUrls: string[] = [];
+    const mediaTypes: string[] = [];
     for (const path of input.media) {
       const slash = path.indexOf('/');
       if (slash < 1) throw new ValidationError(`media: "${path}" is not a Storage path like bucket/name.`);
+      // Its type as stored, so the thread shows a sent photo as a photo.
+      const info = await deps.storage.getObjectInfo(user, path.slice(0, slash), path.slice(slash + 1));
+      mediaTypes.push(info.mime_type || 'application/octet-stream');
       const signed = await deps.storage.createSignedUrl(
         user,
         path.slice(0, slash),
@@ -122,6 +142,12 @@ export function createMessagesService(deps: MessagesServiceDeps) {
         statusCallback: `${publicUrl}/webhooks/twilio/${connection.id}/sms-status`,
       });
     } catch (error) {
+      // The request went out and the connection then broke or timed out: Twilio may have taken it.
+      if (error instanceof OutboundUnreachable && (error.reason === 'timeout' || error.reason === 'network'))
+        return unknownOutcome(
+          'send_outcome_unknown',
+          'Twilio did not answer, so this text may or may not have gone out. Check the message log in your Twilio Console before sending it again.',
+        );
       const twilioError = twilioErrorOf(error);
       if (!twilioError || twilioError.status >= 500 || twilioError.status === 429) throw error;
       const code = twilioError.code;
@@ -137,36 +163,45 @@ export function createMessagesService(deps: MessagesServiceDeps) {
     }
     const status = messageStatusOf(sent.status) ?? 'queued';
     const segments = Number.parseInt(String(sent.numSegments), 10);
-    const view = await db.asUser(user.claims, async (tx) => {
-      const ingest = (items: Parameters<Ingest>[1]['items']) =>
-        deps.ingest(tx, { ownerId: user.id, actor: { kind: 'user', id: user.id }, items });
-      const personId = await personFor(tx, user.id, ingest, to);
-      const item = smsItem({
-        messageSid: sent.sid,
-        direction: 'outbound',
-        from: connection.label,
-        to,
-        body: input.body,
-        status,
-        segments: Number.isFinite(segments) && segments > 0 ? segments : undefined,
-        personId,
-        ownNumber: connection.label,
-        media: input.media.map((path) => ({ contentType: 'application/octet-stream', path })),
-        occurredAt: new Date().toISOString(),
+    let view: SentMessageView;
+    try {
+      view = await db.asUser(user.claims, async (tx) => {
+        const ingest = (items: Parameters<Ingest>[1]['items']) =>
+          deps.ingest(tx, { ownerId: user.id, actor: { kind: 'user', id: user.id }, items });
+        const personId = await personFor(tx, user.id, ingest, to);
+        const item = smsItem({
+          messageSid: sent.sid,
+          direction: 'outbound',
+          from: connection.label,
+          to,
+          body: input.body,
+          status,
+          segments: Number.isFinite(segments) && segments > 0 ? segments : undefined,
+          personId,
+          ownNumber: connection.label,
+          media: input.media.map((path, i) => ({ contentType: mediaTypes[i]!, path })),
+          occurredAt: new Date().toISOString(),
+        });
+        const result = await ingest([item]);
+        return {
+          id: result.items[0]!.id,
+          sid: sent.sid,
+          status,
+          from: connection.label,
+          to,
+          personId,
+          threadId: String(item.properties?.threadId),
+          segments: Number.isFinite(segments) && segments > 0 ? segments : null,
+          media: input.media,
+        };
       });
-      const result = await ingest([item]);
-      return {
-        id: result.items[0]!.id,
-        sid: sent.sid,
-        status,
-        from: connection.label,
-        to,
-        personId,
-        threadId: String(item.properties?.threadId),
-        segments: Number.isFinite(segments) && segments > 0 ? segments : null,
-        media: input.media,
-      };
-    });
+    } catch (error) {
+      deps.logger.error({ err: error, sid: sent.sid }, 'messages: a sent text could not be stored');
+      return unknownOutcome(
+        'sent_not_stored',
+        `The text went out (Twilio message ${sent.sid}), but the hub could not store it, so it will not show in the conversation. Do not send it again.`,
+      );
+    }
     return { status: 201, body: { message: view } };
   }
 
@@ -203,7 +238,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
             'idempotency_in_progress',
           );
         return {
-          status: previous.status_code === 422 ? 422 : 201,
+          status: previous.status_code === 422 || previous.status_code === 502 ? previous.status_code : 201,
           body: previous.response,
         } as SendOutcome;
       }

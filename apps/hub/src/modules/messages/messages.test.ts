@@ -132,6 +132,28 @@ describe.each(testDatabaseKinds())('sending messages on %s', (kind) => {
     expect((await send({ to: message.personId, body: 'hi' }, undefined, bob)).statusCode).toBe(404);
   });
 
+  it('never sends twice when the answer is lost: the key keeps a 502 that says to check before sending again', async () => {
+    const key = `key-${hex32()}`;
+    const before = standIn.sent.length;
+    standIn.loseNextSendAnswer();
+    const lost = await send({ to: '+14155550126', body: 'Did this go?' }, key);
+    expect(lost.statusCode, lost.body).toBe(502);
+    expect(lost.json().error).toMatchObject({ code: 'send_outcome_unknown', message: /may or may not have gone out/ });
+    expect(standIn.sent).toHaveLength(before + 1);
+    // The web app's retry with the same key: the same answer, and Twilio sees nothing more.
+    const retry = await send({ to: '+14155550126', body: 'Did this go?' }, key);
+    expect(retry.statusCode).toBe(502);
+    expect(retry.json()).toEqual(lost.json());
+    expect(standIn.sent).toHaveLength(before + 1);
+    // A refusal Twilio answers (it took nothing) frees the key: the retry sends.
+    const second = `key-${hex32()}`;
+    standIn.failNextSend(20500, 503, 'Service unavailable');
+    expect((await send({ to: '+14155550126', body: 'Try again' }, second)).statusCode).toBeGreaterThanOrEqual(500);
+    const again = await send({ to: '+14155550126', body: 'Try again' }, second);
+    expect(again.statusCode, again.body).toBe(201);
+    expect(standIn.sent).toHaveLength(before + 3);
+  });
+
   it('moves status forward only, whatever order the callbacks come in', async () => {
     const sent = (await send({ to: '+14155550124', body: 'status test' })).json().message;
     for (const value of ['delivered', 'sent', 'sending', 'queued'])
@@ -232,6 +254,9 @@ describe.each(testDatabaseKinds())('sending messages on %s', (kind) => {
     expect(String(form.MediaUrl)).toMatch(
       new RegExp(`^${publicUrl}/storage/v1/object/sign/${bucket}/cat.png\\?token=`),
     );
+    // The thread shows it as the photo it is.
+    const row = await stored(alice, sent.json().message.sid);
+    expect(row?.properties.media).toEqual([expect.objectContaining({ contentType: 'image/png' })]);
     // Bob cannot attach Alice's file.
     expect(
       (await send({ to: '+14155550127', body: 'x', media: [`${bucket}/cat.png`] }, undefined, bob)).statusCode,

@@ -56,6 +56,8 @@ export async function startTwilioStandIn(
   const cdnAuthHeaders: (string | undefined)[] = [];
   /** The next Messages.create answers this Twilio error (code, HTTP status) once. */
   let nextError: { code: number; status: number; message: string } | undefined;
+  /** The next Messages.create is taken (as Twilio would) and its answer lost: the socket is cut. */
+  let dropNextAnswer = false;
   const base = `/2010-04-01/Accounts/${account.accountSid}`;
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
 
@@ -129,6 +131,10 @@ export async function startTwilioStandIn(
       if (url.pathname === `${base}/Messages.json` && req.method === 'POST') {
         const form = await readForm(req);
         sent.push(form);
+        if (dropNextAnswer) {
+          dropNextAnswer = false;
+          return req.socket.destroy();
+        }
         if (nextError) {
           const error = nextError;
           nextError = undefined;
@@ -233,6 +239,10 @@ export async function startTwilioStandIn(
     },
     failNextSend(code: number, status: number, message: string) {
       nextError = { code, status, message };
+    },
+    /** The next text is taken, but its answer never arrives (the connection breaks). */
+    loseNextSendAnswer() {
+      dropNextAnswer = true;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
