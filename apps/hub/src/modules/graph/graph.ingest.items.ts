@@ -47,6 +47,13 @@ export interface IngestItem {
    * here only ever gain links, as a message's sender and recipients do.
    */
   completeRoles?: string[];
+  /**
+   * Persons only: when nothing has this item's source and externalId yet, take over the
+   * person ingest made for one of its phones or emails (a message's sender, with provenance
+   * `email:`/`phone:`) instead of leaving it beside this one. An address book's contact for
+   * someone the mail already met becomes that person.
+   */
+  adoptMadePerson?: boolean;
 }
 
 export interface ParsedItem {
@@ -60,6 +67,7 @@ export interface ParsedItem {
   identifiers: { kind: IdentifierKind; value: string }[];
   people: { role: string; kind: IdentifierKind; value: string; name?: string }[];
   completeRoles: string[];
+  adoptMadePerson: boolean;
 }
 
 const rawIdentifier = text(320).min(1);
@@ -85,6 +93,7 @@ const itemSchema = z.strictObject({
     .max(1000)
     .optional(),
   completeRoles: z.array(linkKindSchema).max(20).optional(),
+  adoptMadePerson: z.boolean().optional(),
 });
 
 function refuse(index: number, path: (string | number | symbol)[], message: string): never {
@@ -115,6 +124,9 @@ export function parseIngestItem(input: IngestItem, index: number, normalize: Nor
       refuse(index, ['properties', ...issue.path], `${issue.message} (not valid for a ${item.type})`);
     }
     properties = checked.data as Record<string, unknown>;
+  }
+  if (item.adoptMadePerson && (item.type !== 'person' || item.externalId === undefined)) {
+    refuse(index, ['adoptMadePerson'], 'only a person with a source and externalId can take over a made person.');
   }
   if (item.type !== 'person' && (item.phones?.length || item.emails?.length)) {
     refuse(index, ['phones'], 'only persons have phones and emails: name the people a message involves in people.');
@@ -148,6 +160,7 @@ export function parseIngestItem(input: IngestItem, index: number, normalize: Nor
     identifiers,
     people,
     completeRoles: [...new Set(item.completeRoles ?? [])],
+    adoptMadePerson: item.adoptMadePerson === true,
   };
 }
 

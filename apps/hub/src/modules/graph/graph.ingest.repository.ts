@@ -153,4 +153,35 @@ export const ingestRepository = {
     );
     return result.rows.map((row) => row.link);
   },
+
+  /**
+   * Gives persons ingest made for a phone or email (provenance `email:`/`phone:`) the
+   * source and external id of the items that take them over, when no entity has that key
+   * yet; at most one person per item and one item per person (the oldest person first).
+   */
+  async adoptMadePersons(
+    tx: Sql,
+    items: { ord: number; source: string; external_id: string; identifiers: { kind: string; value: string }[] }[],
+  ): Promise<number> {
+    const result = await tx.query(
+      `WITH wanted AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS w(ord int, source text, external_id text, identifiers jsonb)
+         WHERE NOT EXISTS (SELECT 1 FROM public.entities k WHERE k.source = w.source AND k.external_id = w.external_id)
+       ), candidates AS (
+         SELECT DISTINCT ON (w.ord) w.ord, w.source, w.external_id, e.id
+           FROM wanted w
+           CROSS JOIN LATERAL jsonb_to_recordset(w.identifiers) AS x(kind text, value text)
+           JOIN public.identifiers i ON i.kind = x.kind AND i.value = x.value
+           JOIN public.entities e ON e.id = i.entity_id
+          WHERE e.type = 'person' AND e.deleted_at IS NULL AND e.external_id ~ '^(email|phone):'
+          ORDER BY w.ord, e.created_at, e.id
+       ), chosen AS (
+         SELECT DISTINCT ON (id) * FROM candidates ORDER BY id, ord
+       )
+       UPDATE public.entities e SET source = c.source, external_id = c.external_id
+         FROM chosen c WHERE e.id = c.id`,
+      [JSON.stringify(items)],
+    );
+    return result.rowCount ?? 0;
+  },
 };

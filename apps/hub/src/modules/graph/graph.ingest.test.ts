@@ -488,6 +488,60 @@ describe.each(testDatabaseKinds())('graph ingest on %s', (kind) => {
     expect(await employers()).toEqual(['org:b', 'org:c']);
   });
 
+  it('lets a contact take over the person made for its sender (adoptMadePerson), once, and never a person the user made', async () => {
+    const made = await ingestAs(alice, [sms('SM-adopt-1', '+14155550601')]);
+    const [link] = await linksFrom(alice, made.items[0]!.id);
+    const contact = (externalId: string, extra: Partial<IngestItem> = {}): IngestItem => ({
+      type: 'person',
+      source: 'addressbook-test',
+      externalId,
+      title: 'Priya Raman',
+      phones: ['+1 415 555 0601'],
+      emails: ['priya@example.com'],
+      adoptMadePerson: true,
+      ...extra,
+    });
+    const adopted = await ingestAs(alice, [contact('C-1')], { returnJson: true });
+    expect(adopted.items[0]).toMatchObject({ id: link!.to_id, status: 'updated' });
+    expect(JSON.parse(adopted.items[0]!.json!)).toMatchObject({
+      title: 'Priya Raman',
+      source: 'addressbook-test',
+      externalId: 'C-1',
+    });
+    expect(adopted).toMatchObject({ personsCreated: 0, identifierConflicts: [] });
+    // The next text from the number still reaches her; the same contact again changes nothing.
+    const later = await ingestAs(alice, [sms('SM-adopt-2', '+14155550601')]);
+    expect(await linksFrom(alice, later.items[0]!.id)).toEqual([{ kind: 'from', to_id: link!.to_id }]);
+    expect((await ingestAs(alice, [contact('C-1')])).items[0]!.status).toBe('unchanged');
+
+    // A second contact with the same phone does not take her over: it is a person of its own.
+    const second = await ingestAs(alice, [contact('C-2', { emails: [] })]);
+    expect(second.items[0]!.id).not.toBe(link!.to_id);
+    expect(second.identifierConflicts).toEqual([expect.objectContaining({ kind: 'phone', personId: link!.to_id })]);
+
+    // A person the user made keeps its own key.
+    const own = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/entities',
+      headers: bearer(alice),
+      payload: { type: 'person', title: 'Sam' },
+    });
+    expect(own.statusCode, own.body).toBe(201);
+    const email = await hub.app.inject({
+      method: 'POST',
+      url: `/api/v1/persons/${own.json().id}/identifiers`,
+      headers: bearer(alice),
+      payload: { kind: 'email', value: 'sam@example.com' },
+    });
+    expect(email.statusCode, email.body).toBe(201);
+    const samContact = await ingestAs(alice, [contact('C-3', { phones: [], emails: ['sam@example.com'] })]);
+    expect(samContact.items[0]!.id).not.toBe(own.json().id);
+
+    await expect(ingestAs(alice, [{ ...sms('SM-adopt-3', '+14155550602'), adoptMadePerson: true }])).rejects.toThrow(
+      /adoptMadePerson/,
+    );
+  });
+
   it('carries the actor, with its causation, on every event', async () => {
     const actor = { kind: 'plugin' as const, id: 'inst-1', causedBy: '0190b6a0-0000-7000-8000-000000000001', depth: 2 };
     const result = await ingestAs(alice, [sms('SM-act-1', '+14155550501')], { actor });

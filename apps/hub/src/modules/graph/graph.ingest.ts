@@ -123,6 +123,13 @@ export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended' | 'appen
     };
     const items = request.items.map((item, index) => parseIngestItem(item, index, normalize));
 
+    const adopting = items.flatMap((item, ord) =>
+      item.adoptMadePerson && item.identifiers.length > 0
+        ? [{ ord, source: item.source!, external_id: item.externalId!, identifiers: item.identifiers }]
+        : [],
+    );
+    if (adopting.length > 0) await repo.adoptMadePersons(tx, adopting);
+
     // Every phone and email of the batch, looked up once.
     const wanted = new Map<string, { kind: IdentifierKind; value: string }>();
     for (const item of items) {

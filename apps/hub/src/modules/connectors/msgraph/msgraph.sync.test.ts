@@ -288,6 +288,39 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     expect(unlinked.rows).toHaveLength(2);
   });
 
+  it('makes an Outlook contact of someone the mail already met that same person, with the contact fields', async () => {
+    const holder = async (email: string) =>
+      (
+        await hub.db.asOwner((tx) =>
+          tx.query<{ id: string; title: string; external_id: string; properties: Record<string, unknown> }>(
+            `SELECT e.id, e.title, e.external_id, e.properties FROM public.identifiers i
+               JOIN public.entities e ON e.id = i.entity_id
+              WHERE i.owner_id = $1 AND i.kind = 'email' AND i.value = $2`,
+            [alice.id, email],
+          ),
+        )
+      ).rows;
+    // sender5 wrote in the initial sync: the hub made a person for the address.
+    const [made] = await holder('sender5@example.org');
+    expect(made!.external_id).toBe('email:sender5@example.org');
+
+    put(
+      account,
+      'contacts',
+      contactPayload(70, {
+        displayName: 'Five Senderson',
+        emailAddresses: [{ name: 'Five', address: 'Sender5@example.org' }],
+        jobTitle: 'Buyer',
+      }),
+    );
+    await syncNow();
+    const after = await holder('sender5@example.org');
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: made!.id, title: 'Five Senderson', external_id: 'AAMkAD-con-70' });
+    expect(after[0]!.properties).toMatchObject({ jobTitle: 'Buyer' });
+    expect(await count('person', `title = 'Five Senderson'`)).toBe(1);
+  });
+
   it('answers 410 Gone and syncStateNotFound with a full resync that duplicates nothing and sweeps what went', async () => {
     // While the tokens are expired, an item goes: the initial query no longer lists it and no @removed comes.
     remove(account, 'mail:inbox', messagePayload(account, 5, 'inbox').id);

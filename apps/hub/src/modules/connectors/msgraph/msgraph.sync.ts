@@ -274,12 +274,19 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       for (const contact of live) {
         const mapped = contactItems(contact, region);
         if (!mapped) continue;
-        // Merged through identifiers: a person who already has one of these emails or phones
-        // (and is not this contact) stays the one person; the contact adds no duplicate.
-        const existing = mapped.identifiers
+        // Merged through identifiers: a person the hub made for a sender or recipient of these
+        // emails or phones becomes this contact (graph ingest's adoptMadePerson: mail syncs
+        // first, so most contacts meet one); a person the user keeps stays the one person, and
+        // the contact adds no duplicate.
+        const keptByUser = mapped.identifiers
           .map((i) => ownerOf.get(`${i.kind}:${i.value}`))
-          .find((o) => o && !(o.source === source && o.external_id === mapped.person.externalId));
-        if (!existing) items.push(mapped.person);
+          .some(
+            (o) =>
+              o &&
+              !(o.source === source && o.external_id === mapped.person.externalId) &&
+              !/^(email|phone):/.test(o.external_id ?? ''),
+          );
+        if (!keptByUser) items.push({ ...mapped.person, adoptMadePerson: true });
         const organization = mapped.organization;
         if (organization) {
           // Colleagues in one page: one organization item that links them all.
