@@ -182,6 +182,30 @@ export function writeOf(fields: EventFields): CalendarEventWrite {
   };
 }
 
+/**
+ * What an edit changes, for a provider's PATCH: the fields that differ and nothing else, so
+ * what the hub does not model (an HTML body with a Teams block, attendee types, the event's
+ * own zone) stays as the provider has it. The timing goes together when any part of it moved.
+ */
+export function changesOf(before: EventFields, after: EventFields): Partial<CalendarEventWrite> {
+  const changes: Partial<CalendarEventWrite> = {};
+  if (after.title !== before.title) changes.title = after.title;
+  if (after.notes !== before.notes) changes.notes = after.notes;
+  const timing = ['startsAt', 'endsAt', 'allDay', 'timeZone'] as const;
+  if (timing.some((key) => after[key] !== before[key]))
+    Object.assign(changes, {
+      startsAt: after.startsAt,
+      endsAt: after.endsAt,
+      allDay: after.allDay,
+      timeZone: after.timeZone,
+    });
+  if (after.location !== before.location) changes.location = after.location ?? '';
+  const sameAttendees =
+    after.attendees.length === before.attendees.length && after.attendees.every((a) => before.attendees.includes(a));
+  if (!sameAttendees) changes.attendees = after.attendees.map((address) => ({ address }));
+  return changes;
+}
+
 /** The instant an event starts (all-day: its date at UTC midnight), for entities.occurred_at. */
 export const occurredAtOf = (startsAt: string) => new Date(Date.parse(startsAt)).toISOString();
 

@@ -15,6 +15,7 @@ import type { GraphService, Ingest, IngestItem } from '../graph/index.ts';
 import {
   applyUpdate,
   fieldsOfCreate,
+  changesOf,
   fieldsOfRow,
   localProperties,
   localSource,
@@ -148,11 +149,13 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     fields: EventFields,
     providerVersion: string | undefined,
   ): Promise<EventView> {
+    const changes = changesOf(fieldsOfRow(row), fields);
+    if (Object.keys(changes).length === 0) return view(user, row.id);
     const open = await openFor(user, row);
     const externalId = row.external_id!;
     try {
       const { item } = await viaProvider(() =>
-        open.capability.update(open.context, { externalId, version: providerVersion }, writeOf(fields)),
+        open.capability.update(open.context, { externalId, version: providerVersion }, changes),
       );
       await db.asUser(user.claims, (tx) => ingestOne(tx, user, item));
     } catch (error) {

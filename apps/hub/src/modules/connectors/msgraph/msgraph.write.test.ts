@@ -358,6 +358,12 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
       timeZone: 'UTC',
     });
 
+    // What the hub does not model stays as Outlook has it: a renamed meeting keeps its HTML
+    // body (a Teams block), its attendee types and times (set here in place, same changeKey).
+    const held = standInItem('calendar', outlookId)!.body;
+    held.body = { contentType: 'html', content: '<p>Join: <a href="https://teams.example/x">Teams</a></p>' };
+    (held.attendees as { type: string }[])[0]!.type = 'optional';
+    const startBefore = held.start;
     const moved = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, {
       version: event.version,
       title: 'Design review (moved)',
@@ -365,6 +371,16 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     expect(moved.statusCode, moved.body).toBe(200);
     const outlook = standInItem('calendar', outlookId)!.body;
     expect(outlook.subject).toBe('Design review (moved)');
+    expect(outlook.body).toEqual(held.body);
+    expect(outlook.attendees).toEqual([expect.objectContaining({ type: 'optional' })]);
+    expect(outlook.start).toEqual(startBefore);
+    // A PATCH that changes nothing asks Outlook for nothing.
+    const unchanged = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, {
+      version: moved.json().version,
+      title: 'Design review (moved)',
+    });
+    expect(unchanged.statusCode, unchanged.body).toBe(200);
+    expect(standInItem('calendar', outlookId)!.body.changeKey).toBe(outlook.changeKey);
     const stored = (await entity(outlookId))!;
     expect(stored.properties.changeKey).toBe(outlook.changeKey);
     const seen = await hub.db.asOwner((tx) =>
