@@ -10,7 +10,7 @@ export function publicUrlReachability(publicUrl: string | undefined): { reachabl
     return { reachable: false, reason: `PUBLIC_URL (${publicUrl}) is not a URL.` };
   }
   const local =
-    'is only reachable from this network: Twilio cannot call it. Use a tunnel (for example cloudflared or ngrok) and set PUBLIC_URL to its https address, or set the URLs below by hand.';
+    'is only reachable from this network: Twilio cannot call it. Use a tunnel (for example cloudflared or ngrok) and restart the hub with PUBLIC_URL set to its https address.';
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal'))
     return { reachable: false, reason: `PUBLIC_URL (${host}) ${local}` };
   if (isIP(host) !== 0 && isPrivateAddress(host)) return { reachable: false, reason: `PUBLIC_URL (${host}) ${local}` };

@@ -2,8 +2,9 @@ import { CircleCheck, TriangleAlert } from 'lucide-react';
 import { webhookLabel, type PublicUrl } from '@/lib/connections/model';
 
 /**
- * Whether Twilio can call the hub (PUBLIC_URL), and when it cannot, the URLs to set by hand
- * in the Twilio Console or to point a tunnel at.
+ * Whether Twilio can call the hub (PUBLIC_URL), and when it cannot, what to do: only a
+ * PUBLIC_URL Twilio reaches works, since Twilio signs each request with the URL it calls and
+ * the hub checks it against PUBLIC_URL. The URLs are shown for the Twilio Console.
  */
 export function Reachability({ publicUrl, webhooks }: { publicUrl: PublicUrl; webhooks: Record<string, string> }) {
   if (publicUrl.reachable)
@@ -23,8 +24,10 @@ export function Reachability({ publicUrl, webhooks }: { publicUrl: PublicUrl; we
       </p>
       <p>{publicUrl.reason ?? 'PUBLIC_URL is not a public address.'}</p>
       <p>
-        Texts will not arrive until it can. Restart the hub with <code>PUBLIC_URL</code> set to its public https
-        address, or set these in the Twilio Console by hand:
+        Texts and calls will not arrive until it can. Restart the hub with <code>PUBLIC_URL</code> set to an https
+        address that reaches it (your domain, or a tunnel&apos;s), then connect again: the hub points the number there.
+        Twilio signs every request with the address it calls, so URLs set in the Twilio Console by hand must start with{' '}
+        <code>PUBLIC_URL</code> too. The hub uses these:
       </p>
       <dl className="grid gap-1">
         {Object.entries(webhooks).map(([name, url]) => (
