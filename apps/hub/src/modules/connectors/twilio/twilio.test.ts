@@ -324,6 +324,73 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     expect(stolen.statusCode).toBeGreaterThanOrEqual(400);
   }, 180_000);
 
+  it('stores texts from a short code and an alphanumeric sender: own thread, no person, listed and searchable', async () => {
+    const shortCode: Record<string, string> = inbound({
+      MessageSid: `MM${hex32()}`,
+      From: '22395',
+      Body: 'Your code is 914 quokka',
+      NumMedia: '1',
+    });
+    shortCode.MediaUrl0 = standIn.addMedia(shortCode.MessageSid!, Buffer.from('logo'), 'image/png');
+    shortCode.MediaContentType0 = 'image/png';
+    const alpha = inbound({ From: 'VERIFY', Body: 'Sign-in from a new wombat device' });
+    for (const form of [shortCode, alpha]) {
+      const response = await webhook(aliceConnection, 'sms', form, aliceAccount.authToken);
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.body).toContain('<Response/>');
+    }
+    // The short code's MMS media is stored too (the media job re-ingests the message).
+    const [fromShortCode, fromAlpha] = await eventually(async () => {
+      const rows = await messages(alice);
+      const one = rows.find((row) => row.external_id === shortCode.MessageSid);
+      const two = rows.find((row) => row.external_id === alpha.MessageSid);
+      return one && two && (one.properties.media as { path?: string }[])[0]?.path ? [one, two] : undefined;
+    }, 'both texts stored, the media fetched');
+    expect(fromShortCode!.properties).toMatchObject({
+      direction: 'inbound',
+      from: '22395',
+      to: ['+14155550100'],
+      status: 'received',
+      threadId: 'sms:+14155550100:22395',
+    });
+    expect(fromAlpha!.properties).toMatchObject({ from: 'VERIFY', threadId: 'sms:+14155550100:VERIFY' });
+    for (const row of [fromShortCode!, fromAlpha!]) {
+      const links = await api(alice, 'GET', `/api/v1/entities/${row.id}/links`);
+      expect(links.json().items.filter((l: { kind: string }) => l.kind === 'from')).toEqual([]);
+    }
+    const events = await hub.db.asUser(
+      alice.claims,
+      async (tx) =>
+        (
+          await tx.query<{ data: { personId: string | null; from: string } }>(
+            `SELECT data FROM made_open.outbox WHERE type = 'comms.SmsReceived' AND subject = ANY($1::text[])`,
+            [[fromShortCode!.id, fromAlpha!.id]],
+          )
+        ).rows,
+    );
+    expect(events.map((event) => event.data.from).sort()).toEqual(['22395', 'VERIFY']);
+    expect(events.every((event) => event.data.personId === null)).toBe(true);
+
+    // The inbox lists both threads, with the sender as the name and no person.
+    const list = await api(alice, 'GET', '/api/v1/messages/threads?channel=sms&limit=200');
+    expect(list.statusCode, list.body).toBe(200);
+    const thread = list.json().threads.find((item: { id: string }) => item.id === 'sms:+14155550100:VERIFY');
+    expect(thread).toMatchObject({ person: { id: null, name: 'VERIFY' }, phone: 'VERIFY', unread: 1 });
+    const opened = await api(alice, 'GET', `/api/v1/messages/threads/${encodeURIComponent('sms:+14155550100:22395')}`);
+    expect(opened.statusCode, opened.body).toBe(200);
+    expect(opened.json().messages.map((m: { id: string }) => m.id)).toEqual([fromShortCode!.id]);
+    // Searchable like any message.
+    await eventually(
+      async () =>
+        (await api(alice, 'GET', '/api/v1/search?q=quokka'))
+          .json()
+          .hits.some((hit: { id: string }) => hit.id === fromShortCode!.id)
+          ? true
+          : undefined,
+      'the short code text in the search index',
+    );
+  });
+
   it('keeps two users on two numbers apart', async () => {
     // Bob's account lives on the second stand-in; his hub-wide TWILIO_API_URL would not reach it,
     // so his connection is made against Alice's stand-in with his own number registered there.
