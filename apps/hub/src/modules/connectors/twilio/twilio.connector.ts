@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { z } from 'zod';
-import { ValidationError } from '../../../platform/errors.ts';
+import { UserError, ValidationError } from '../../../platform/errors.ts';
 import type { EventOutbox } from '../../events/index.ts';
 import type { JobsModule } from '../../jobs/index.ts';
 import {
@@ -13,7 +13,7 @@ import { advances, messageStatusOf, patchMessage } from './twilio.messages.ts';
 import { e164, parse, sid } from './twilio.form.ts';
 import { inboundSmsBatch } from './twilio.inbound.ts';
 import type { TwilioMediaJob } from './twilio.media.ts';
-import { twilioErrorOf, twilioRest } from './twilio.rest.ts';
+import { twilioDownAdvice, twilioErrorOf, twilioRest, twilioUnavailable } from './twilio.rest.ts';
 import { a2pWarningFor, twilioErrorMessage } from './twilio.errors.ts';
 import { publicUrlReachability } from './twilio.setup.ts';
 import type { TwilioRecordingJob } from './twilio.recording.ts';
@@ -117,7 +117,7 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
       const number = await twilioRest(ctx.api, state.accountSid)
         .incomingPhoneNumbers(state.numberSid)
         .fetch()
-        .catch(rethrow);
+        .catch(rethrowForTest);
       const texts = number.smsUrl === state.set.smsUrl;
       const calls = state.set.voiceUrl === undefined || number.voiceUrl === state.set.voiceUrl;
       return {
@@ -205,8 +205,11 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
   });
 }
 
-/** Twilio's REST refusals as ConnectorErrors: 401/403 the credential, 404 the number, others retryable. */
+/** Twilio's REST failures as ConnectorErrors: 401/403 the credential, 404 the number, 5xx/unreachable and others retryable. */
 function rethrow(error: unknown): never {
+  // Twilio down (5xx) or not reachable: the connectors service answers 502 (connect) with this.
+  const down = twilioUnavailable(error);
+  if (down) throw new ConnectorError('provider', `${down} Check status.twilio.com.`);
   const twilioError = twilioErrorOf(error);
   if (!twilioError) throw error;
   if (twilioError.status === 401 || twilioError.status === 403)
@@ -216,5 +219,21 @@ function rethrow(error: unknown): never {
     );
   if (twilioError.status === 404)
     throw new ConnectorError('account', 'Twilio does not know this number in this account any more: connect another.');
-  throw new ConnectorError('provider', `Twilio answered HTTP ${twilioError.status}: ${twilioError.message}`);
+  throw new ConnectorError('provider', `Twilio answered HTTP ${twilioError.status}: ${twilioError.message}.`);
+}
+
+/**
+ * rethrow for test(): the connectors service passes a 'provider' failure of test() on as it
+ * is (it would be a 500), so Twilio failing is a 502 here, with what to do.
+ */
+function rethrowForTest(error: unknown): never {
+  const down = twilioUnavailable(error);
+  if (down) throw new UserError(502, 'provider_unavailable', `${down} ${twilioDownAdvice}`);
+  try {
+    rethrow(error);
+  } catch (mapped) {
+    if (mapped instanceof ConnectorError && mapped.kind === 'provider')
+      throw new UserError(502, 'provider_error', `${mapped.message} Try again in a moment.`);
+    throw mapped;
+  }
 }

@@ -56,6 +56,8 @@ export async function startTwilioStandIn(
   const cdnAuthHeaders: (string | undefined)[] = [];
   /** The next Messages.create answers this Twilio error (code, HTTP status) once. */
   let nextError: { code: number; status: number; message: string } | undefined;
+  /** While set, every REST request answers this HTTP status with Twilio's error body (an outage). */
+  let outage: number | undefined;
   const base = `/2010-04-01/Accounts/${account.accountSid}`;
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
 
@@ -96,6 +98,14 @@ export async function startTwilioStandIn(
           message: 'Authenticate',
           more_info: 'https://www.twilio.com/docs/errors/20003',
           status: 401,
+        });
+      if (outage !== undefined)
+        // Twilio's error body for its own failures (errors 20500 Internal Server Error, 20503 Service Unavailable).
+        return send(res, outage, {
+          code: 20000 + outage,
+          message: outage === 503 ? 'Service Unavailable' : 'Internal Server Error',
+          more_info: `https://www.twilio.com/docs/errors/${20000 + outage}`,
+          status: outage,
         });
       if (url.pathname === `${base}.json`)
         return send(res, 200, { sid: account.accountSid, status: 'active', type: 'Full' });
@@ -230,6 +240,10 @@ export async function startTwilioStandIn(
       const sid = `ME${hex32()}`;
       media.set(sid, { bytes, contentType });
       return `${url}${base}/Messages/${messageSid}/Media/${sid}`;
+    },
+    /** Every REST request answers `status` (500, 503) until `outage(undefined)`. */
+    outage(status: number | undefined) {
+      outage = status;
     },
     failNextSend(code: number, status: number, message: string) {
       nextError = { code, status, message };
