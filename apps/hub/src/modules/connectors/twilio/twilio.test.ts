@@ -233,6 +233,35 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     expect(await messages(alice)).toEqual([]);
   });
 
+  it('voice-voicemail-done refuses a request for another Twilio account, like the other webhooks', async () => {
+    // The <Record> action's request (twilio.com/docs/voice/twiml/record#attributes-action).
+    const form = (accountSid: string) => ({
+      AccountSid: accountSid,
+      CallSid: `CA${hex32()}`,
+      CallStatus: 'completed',
+      RecordingSid: `RE${hex32()}`,
+      RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Recordings/RE${hex32()}`,
+      RecordingDuration: '7',
+      Digits: 'hangup',
+    });
+    const foreign = await webhook(
+      aliceConnection,
+      'voice-voicemail-done',
+      form(bobAccount.accountSid),
+      aliceAccount.authToken,
+    );
+    expect(foreign.statusCode, foreign.body).toBe(400);
+    expect(foreign.json().error.message).toMatch(/another Twilio account/);
+    const own = await webhook(
+      aliceConnection,
+      'voice-voicemail-done',
+      form(aliceAccount.accountSid),
+      aliceAccount.authToken,
+    );
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.body).toContain('<Hangup/>');
+  });
+
   it('stores an inbound SMS linked to a new person, answers empty TwiML, and ignores a replay', async () => {
     const form = inbound();
     const first = await webhook(aliceConnection, 'sms', form, aliceAccount.authToken);
