@@ -9,12 +9,13 @@ import {
   type ConnectorCredential,
   type WebhookRequest,
 } from '../connectors.contract.ts';
-import { advances, messageStatusOf, patchMessage } from './twilio.messages.ts';
+import { messageStatusOf, patchMessage } from './twilio.messages.ts';
+import { keepPendingStatus, statusPatch, type TwilioPendingStatusJob } from './twilio.pending-status.ts';
 import { e164, parse, sid } from './twilio.form.ts';
 import { inboundSmsBatch } from './twilio.inbound.ts';
 import type { TwilioMediaJob } from './twilio.media.ts';
 import { twilioDownAdvice, twilioErrorOf, twilioRest, twilioUnavailable } from './twilio.rest.ts';
-import { a2pWarningFor, twilioErrorMessage } from './twilio.errors.ts';
+import { a2pWarningFor } from './twilio.errors.ts';
 import { publicUrlReachability } from './twilio.setup.ts';
 import type { TwilioRecordingJob } from './twilio.recording.ts';
 import { handleVoice, voicePaths } from './twilio.voice.ts';
@@ -63,6 +64,8 @@ export interface TwilioConnectorDeps {
   jobs: Pick<JobsModule, 'enqueue'>;
   mediaJob: TwilioMediaJob;
   recordingJob: TwilioRecordingJob;
+  /** Applies status callbacks that arrived before their message was stored. */
+  pendingStatusJob: TwilioPendingStatusJob;
   /** Seals the API Key connect creates into the credential. */
   wallet: Pick<WalletService, 'addSecretFields'>;
 }
@@ -184,18 +187,18 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
           if (status.AccountSid !== accountSid)
             throw new ValidationError('This callback is for another Twilio account.');
           const next = messageStatusOf(status.MessageStatus);
-          if (next)
-            await patchMessage(tx, connection.ownerId, ingest, status.MessageSid, (row) => {
-              const current = row.properties.status as Parameters<typeof advances>[0];
-              if (row.properties.direction !== 'outbound' || !advances(current, next)) return undefined;
-              const failed = next === 'failed' || next === 'undelivered';
-              return failed && status.ErrorCode !== undefined
-                ? {
-                    status: next,
-                    errorCode: status.ErrorCode,
-                    error: twilioErrorMessage(status.ErrorCode, `error ${status.ErrorCode}`),
-                  }
-                : { status: next };
+          if (!next) return { status: 204 };
+          const result = await patchMessage(tx, connection.ownerId, ingest, status.MessageSid, (row) =>
+            statusPatch(row, next, status.ErrorCode),
+          );
+          // Before the send stored its message: kept and applied once it is (Twilio never resends it).
+          if (result === 'missing')
+            await keepPendingStatus(tx, deps.jobs, deps.pendingStatusJob, {
+              ownerId: connection.ownerId,
+              connectionId: connection.id,
+              messageSid: status.MessageSid,
+              status: next,
+              errorCode: status.ErrorCode,
             });
           return { status: 204 };
         }

@@ -34,6 +34,9 @@ const rank: Record<MessageStatus, number> = {
   failed: 6,
 };
 
+/** A status's place in the forward-only order (failed and undelivered last: terminal). */
+export const statusRank = (status: MessageStatus) => rank[status];
+
 /**
  * Status only moves forward (callbacks arrive out of order): queued < sending < sent <
  * delivered < read; failed and undelivered are terminal and nothing moves a message out of them.

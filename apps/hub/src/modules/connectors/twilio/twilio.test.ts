@@ -420,6 +420,57 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     );
   });
 
+  it('applies status callbacks that arrive before the sent message is stored, forward only', async () => {
+    const status = (sid: string, messageStatus: string) =>
+      webhook(
+        aliceConnection,
+        'sms-status',
+        {
+          MessageSid: sid,
+          AccountSid: aliceAccount.accountSid,
+          MessageStatus: messageStatus,
+          SmsStatus: messageStatus,
+        },
+        aliceAccount.authToken,
+      );
+    // Twilio calls back "sent" and "delivered", then a late "sent", before its API answer reaches the hub.
+    const early: number[] = [];
+    standIn.control.beforeSendAnswer = async (sid) => {
+      for (const one of ['sent', 'delivered', 'sent']) early.push((await status(sid, one)).statusCode);
+    };
+    try {
+      const sent = await api(alice, 'POST', '/api/v1/messages', { to: '+14155550188', body: 'racing the callback' });
+      expect(sent.statusCode, sent.body).toBe(201);
+      expect(early).toEqual([204, 204, 204]);
+      const sid = sent.json().message.sid as string;
+      expect(sent.json().message.status).toBe('queued');
+      const delivered = await eventually(async () => {
+        const row = (await messages(alice)).find((one) => one.external_id === sid);
+        return row?.properties.status === 'delivered' ? row : undefined;
+      }, 'the early "delivered" applied');
+      expect(delivered.properties.direction).toBe('outbound');
+      // Applied once: nothing pending is left, and a later "sent" does not move it back.
+      await eventually(
+        async () =>
+          (
+            await hub.db.asUser(alice.claims, (tx) =>
+              tx.query(`SELECT 1 FROM made_open.twilio_pending_statuses WHERE message_sid = $1`, [sid]),
+            )
+          ).rows.length === 0
+            ? true
+            : undefined,
+        'the pending status removed',
+      );
+      expect((await status(sid, 'sent')).statusCode).toBe(204);
+      expect((await messages(alice)).find((one) => one.external_id === sid)!.properties.status).toBe('delivered');
+      // Another user cannot see Alice's pending statuses (RLS).
+      const seen = await hub.db.asUser(bob.claims, (tx) => tx.query(`SELECT 1 FROM made_open.twilio_pending_statuses`));
+      expect(seen.rows).toEqual([]);
+    } finally {
+      standIn.control.beforeSendAnswer = undefined;
+    }
+  });
+
   it('keeps two users on two numbers apart', async () => {
     // Bob's account lives on the second stand-in; his hub-wide TWILIO_API_URL would not reach it,
     // so his connection is made against Alice's stand-in with his own number registered there.

@@ -58,6 +58,8 @@ export async function startTwilioStandIn(
   let nextError: { code: number; status: number; message: string } | undefined;
   /** While set, every REST request answers this HTTP status with Twilio's error body (an outage). */
   let outage: number | undefined;
+  /** Runs before a Messages.create is answered (status callbacks racing the API answer). */
+  const control: { beforeSendAnswer?: (sid: string, form: Record<string, string | string[]>) => Promise<void> } = {};
   const base = `/2010-04-01/Accounts/${account.accountSid}`;
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
 
@@ -150,8 +152,11 @@ export async function startTwilioStandIn(
           });
         }
         const mediaCount = form.MediaUrl === undefined ? 0 : Array.isArray(form.MediaUrl) ? form.MediaUrl.length : 1;
+        const sid = `${mediaCount > 0 ? 'MM' : 'SM'}${hex32()}`;
+        // Twilio may call the StatusCallback before the API answer reaches the sender.
+        if (control.beforeSendAnswer) await control.beforeSendAnswer(sid, form);
         return send(res, 201, {
-          sid: `${mediaCount > 0 ? 'MM' : 'SM'}${hex32()}`,
+          sid,
           account_sid: account.accountSid,
           to: form.To,
           from: form.From,
@@ -222,6 +227,7 @@ export async function startTwilioStandIn(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    control,
     numbers,
     sent,
     cdnAuthHeaders,
