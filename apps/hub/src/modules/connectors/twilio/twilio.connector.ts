@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { z } from 'zod';
-import { UserError, ValidationError } from '../../../platform/errors.ts';
+import { ConflictError, UserError, ValidationError } from '../../../platform/errors.ts';
 import type { EventOutbox } from '../../events/index.ts';
 import type { JobsModule } from '../../jobs/index.ts';
 import {
@@ -88,6 +88,17 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
         throw new ConnectorError(
           'account',
           `This Twilio account has no number ${ctx.options.phoneNumber}: pick one from the account's numbers.`,
+        );
+      // A TwiML App or Messaging Service on the number takes its texts or calls: Twilio would
+      // ignore the URLs connect sets, and nothing would reach the hub. Changed by nobody but its owner.
+      const taken = [
+        number.smsApplicationSid ? `texts to ${number.smsApplicationSid}` : undefined,
+        number.voiceApplicationSid ? `calls to ${number.voiceApplicationSid}` : undefined,
+      ].filter((one): one is string => one !== undefined);
+      if (taken.length > 0)
+        throw new ConflictError(
+          `Twilio sends ${number.phoneNumber}'s ${taken.join(' and its ')} (a TwiML App or Messaging Service), so it would ignore this hub's webhooks. In the Twilio Console, remove the number from that TwiML App / Messaging Service, then connect it again.`,
+          'number_in_use',
         );
       // The API Key and TwiML App for browser calls first: the number's URLs change last.
       const voice = await connectVoice(ctx, rest, deps.wallet, number).catch(rethrow);

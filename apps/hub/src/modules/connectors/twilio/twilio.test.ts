@@ -162,6 +162,40 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     expect(before).toBe('https://demo.twilio.com/welcome/sms/reply');
   });
 
+  it('refuses to connect a number whose texts or calls a TwiML App or Messaging Service takes (409), changing nothing', async () => {
+    const credentialId = await credential(alice, aliceAccount);
+    const cases = [
+      { phone: '+14155550131', sms_application_sid: `MG${hex32()}`, voice_application_sid: '', what: /texts to MG/ },
+      { phone: '+14155550132', sms_application_sid: '', voice_application_sid: `AP${hex32()}`, what: /calls to AP/ },
+    ];
+    for (const one of cases) {
+      const sid = `PN${hex32()}`;
+      standIn.numbers.set(sid, {
+        ...standIn.numberOf('+447700900123'),
+        sid,
+        phone_number: one.phone,
+        sms_application_sid: one.sms_application_sid,
+        voice_application_sid: one.voice_application_sid,
+      });
+      const before = { ...standIn.numberOf(one.phone) };
+      const apps = standIn.applications.size;
+      const refused = await api(alice, 'POST', '/api/v1/connections', {
+        provider: 'twilio',
+        credentialId,
+        options: { phoneNumber: one.phone },
+      });
+      expect(refused.statusCode, refused.body).toBe(409);
+      expect(refused.json().error.code).toBe('number_in_use');
+      expect(refused.json().error.message).toMatch(one.what);
+      expect(refused.json().error.message).toMatch(/remove the number from that TwiML App \/ Messaging Service/);
+      expect(standIn.numberOf(one.phone)).toEqual(before);
+      expect(standIn.applications.size).toBe(apps);
+      standIn.numbers.delete(sid);
+    }
+    const { connections } = (await api(alice, 'GET', '/api/v1/connections')).json();
+    expect(connections.map((c: { label: string }) => c.label)).toEqual(['+14155550100']);
+  });
+
   it('refuses forged, unsigned and malformed webhooks and stores nothing', async () => {
     const form = inbound();
     expect((await webhook(aliceConnection, 'sms', form, 'not-the-token')).statusCode).toBe(403);

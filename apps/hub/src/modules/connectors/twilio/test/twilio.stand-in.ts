@@ -19,6 +19,10 @@ export interface StandInNumber {
   voice_url: string;
   voice_method: string;
   status_callback_method: string;
+  /** A TwiML App (AP…) or Messaging Service (MG…) taking the texts; Twilio then ignores sms_url. */
+  sms_application_sid: string;
+  /** A TwiML App taking the calls; Twilio then ignores voice_url. */
+  voice_application_sid: string;
   capabilities: { sms: boolean; mms: boolean; voice: boolean };
 }
 
@@ -42,6 +46,8 @@ export async function startTwilioStandIn(
       voice_url: 'https://demo.twilio.com/welcome/voice/',
       voice_method: 'POST',
       status_callback_method: 'POST',
+      sms_application_sid: '',
+      voice_application_sid: '',
       capabilities: { sms: true, mms: true, voice: true },
     });
   }
