@@ -76,14 +76,15 @@ export function createPendingStatusJob(deps: PendingStatusDeps) {
         const result = await patchMessage(tx, ownerId, ingest, messageSid, (row) =>
           statusPatch(row, pending.status, pending.error_code ?? undefined),
         );
-        if (result === 'missing' && context.attempt < retries) return 'missing' as const;
+        if (result === 'missing' && context.attempt < retries) return 'wait' as const;
         await tx.query(`DELETE FROM made_open.twilio_pending_statuses WHERE owner_id = $1 AND message_sid = $2`, [
           ownerId,
           messageSid,
         ]);
-        return result;
+        // After the last retry a message still missing was never stored: its status is dropped.
+        return result === 'missing' ? ('dropped' as const) : result;
       });
-      if (outcome === 'missing') throw new NotStoredYet(messageSid);
+      if (outcome === 'wait') throw new NotStoredYet(messageSid);
       context.logger.debug({ messageSid, outcome }, 'pending Twilio status callback');
     },
   });

@@ -5,7 +5,9 @@ import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
 import { eventually } from '../test/support.ts';
+import { createLogger } from '../../../platform/logger.ts';
 import { hex32, startTwilioStandIn } from './test/twilio.stand-in.ts';
+import { createPendingStatusJob } from './twilio.pending-status.ts';
 
 /**
  * Twilio messaging end to end on a real hub. Twilio's REST API is a STAND-IN server
@@ -503,6 +505,40 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     } finally {
       standIn.control.beforeSendAnswer = undefined;
     }
+  });
+
+  it('keeps a status callback for a message never stored while retrying, then drops it without failing', async () => {
+    const sid = `SM${hex32()}`;
+    const form = { MessageSid: sid, AccountSid: aliceAccount.accountSid, MessageStatus: 'failed', ErrorCode: '30034' };
+    expect((await webhook(aliceConnection, 'sms-status', form, aliceAccount.authToken)).statusCode).toBe(204);
+    const pending = () =>
+      hub.db.asUser(alice.claims, async (tx) => {
+        const { rows } = await tx.query<{ status: string; error_code: number }>(
+          `SELECT status, error_code FROM made_open.twilio_pending_statuses WHERE message_sid = $1`,
+          [sid],
+        );
+        return rows;
+      });
+    expect(await pending()).toEqual([{ status: 'failed', error_code: 30034 }]);
+    // The job itself (it runs in the hub too): it waits while retries remain, then gives up quietly.
+    const logger = createLogger('silent');
+    const job = createPendingStatusJob({
+      db: hub.db,
+      logger,
+      ingest: () => Promise.reject(new Error('nothing to ingest for a missing message')),
+    });
+    const context = (attempt: number) => ({
+      id: crypto.randomUUID(),
+      attempt,
+      priority: 'interactive' as const,
+      signal: new AbortController().signal,
+      logger,
+    });
+    const payload = { connectionId: aliceConnection, ownerId: alice.id, messageSid: sid };
+    await expect(job.handler(payload, context(0))).rejects.toThrow(/not stored yet/);
+    expect(await pending()).toHaveLength(1);
+    await expect(job.handler(payload, context(job.retry.limit))).resolves.toBeUndefined();
+    expect(await pending()).toEqual([]);
   });
 
   it('keeps two users on two numbers apart', async () => {
