@@ -109,7 +109,8 @@ export const messagesRepository = {
           LIMIT $4
        )
        SELECT l.channel, l.thread_id,
-              CASE WHEN l.channel = 'sms' THEN split_part(l.thread_id, ':', 3) END AS person_id,
+              CASE WHEN l.channel = 'sms' AND split_part(l.thread_id, ':', 3) ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                   THEN split_part(l.thread_id, ':', 3) END AS person_id,
               coalesce(merged.title, p.title) AS person_name,
               l.id AS last_id, l.body AS last_body, l.properties AS last_properties,
               ${iso('l.at')} AS at, ${micros('l.at')} AS at_micros,

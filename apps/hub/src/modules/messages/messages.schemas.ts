@@ -74,14 +74,15 @@ export const sentEmailView = z.object({
 export type SentEmailView = z.infer<typeof sentEmailView>;
 
 /**
- * Thread ids: SMS `sms:<own number E.164>:<person id>` (connectors/twilio threadIdOf); email
+ * Thread ids: SMS `sms:<own number E.164>:<person id>` (connectors/twilio threadIdOf), or
+ * `sms:<own number>:<sender>` for a short code or alphanumeric sender (senderThreadIdOf); email
  * `email:<the conversation id, base64url>` (so any provider's id is safe in a path).
  */
 export const threadIdParam = z
   .string()
   .max(800)
   .regex(
-    /^(sms:\+[1-9][0-9]{1,14}:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|email:[A-Za-z0-9_-]{1,700})$/,
+    /^(sms:\+[1-9][0-9]{1,14}:[A-Za-z0-9 ._&+-]{1,64}|email:[A-Za-z0-9_-]{1,700})$/,
     'Not a thread id: threads look like sms:+14155550100:<person id> or email:<id>.',
   );
 

@@ -10,12 +10,13 @@ import type { StorageService } from '../../storage/index.ts';
 import type { WalletService } from '../../wallet/index.ts';
 import { createTwilioConnector } from './twilio.connector.ts';
 import { createTwilioMediaJob } from './twilio.media.ts';
+import { createPendingStatusJob } from './twilio.pending-status.ts';
 import { createTwilioRecordingJob } from './twilio.recording.ts';
 import { twilioRoutes } from './twilio.routes.ts';
 
 export { verifyTwilioSignature } from './twilio.connector.ts';
 export { advances, messageStatusOf, personFor, smsItem, patchMessage, type MessageStatus } from './twilio.messages.ts';
-export { twilioRest, twilioErrorOf } from './twilio.rest.ts';
+export { twilioRest, twilioErrorOf, twilioUnavailable, twilioDownAdvice } from './twilio.rest.ts';
 export { twilioErrorMessage, twilioErrorAdvice } from './twilio.errors.ts';
 export { voiceIdentityOf } from './twilio.voice.ts';
 export { ensureApiKey } from './twilio.voice-setup.ts';
@@ -60,11 +61,15 @@ export function createTwilio(deps: TwilioDeps) {
     wallet: deps.wallet,
   });
   deps.jobs.register(recordingJob);
+  // Status callbacks that arrived before their message was stored.
+  const pendingStatusJob = createPendingStatusJob({ db: deps.db, logger: deps.logger, ingest: deps.ingest });
+  deps.jobs.register(pendingStatusJob);
   const connector = createTwilioConnector({
     outbox: deps.outbox,
     jobs: deps.jobs,
     mediaJob,
     recordingJob,
+    pendingStatusJob,
     wallet: deps.wallet,
   });
   const module: HubModule = {

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { z } from 'zod';
-import { ValidationError } from '../../../platform/errors.ts';
+import { ConflictError, UserError, ValidationError } from '../../../platform/errors.ts';
 import type { EventOutbox } from '../../events/index.ts';
 import type { JobsModule } from '../../jobs/index.ts';
 import {
@@ -9,12 +9,13 @@ import {
   type ConnectorCredential,
   type WebhookRequest,
 } from '../connectors.contract.ts';
-import { advances, messageStatusOf, patchMessage } from './twilio.messages.ts';
+import { messageStatusOf, patchMessage } from './twilio.messages.ts';
+import { keepPendingStatus, statusPatch, type TwilioPendingStatusJob } from './twilio.pending-status.ts';
 import { e164, parse, sid } from './twilio.form.ts';
 import { inboundSmsBatch } from './twilio.inbound.ts';
 import type { TwilioMediaJob } from './twilio.media.ts';
-import { twilioErrorOf, twilioRest } from './twilio.rest.ts';
-import { a2pWarningFor, twilioErrorMessage } from './twilio.errors.ts';
+import { twilioDownAdvice, twilioErrorOf, twilioRest, twilioUnavailable } from './twilio.rest.ts';
+import { a2pWarningFor } from './twilio.errors.ts';
 import { publicUrlReachability } from './twilio.setup.ts';
 import type { TwilioRecordingJob } from './twilio.recording.ts';
 import { handleVoice, voicePaths } from './twilio.voice.ts';
@@ -63,6 +64,8 @@ export interface TwilioConnectorDeps {
   jobs: Pick<JobsModule, 'enqueue'>;
   mediaJob: TwilioMediaJob;
   recordingJob: TwilioRecordingJob;
+  /** Applies status callbacks that arrived before their message was stored. */
+  pendingStatusJob: TwilioPendingStatusJob;
   /** Seals the API Key connect creates into the credential. */
   wallet: Pick<WalletService, 'addSecretFields'>;
 }
@@ -85,6 +88,17 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
         throw new ConnectorError(
           'account',
           `This Twilio account has no number ${ctx.options.phoneNumber}: pick one from the account's numbers.`,
+        );
+      // A TwiML App or Messaging Service on the number takes its texts or calls: Twilio would
+      // ignore the URLs connect sets, and nothing would reach the hub. Changed by nobody but its owner.
+      const taken = [
+        number.smsApplicationSid ? `texts to ${number.smsApplicationSid}` : undefined,
+        number.voiceApplicationSid ? `calls to ${number.voiceApplicationSid}` : undefined,
+      ].filter((one): one is string => one !== undefined);
+      if (taken.length > 0)
+        throw new ConflictError(
+          `Twilio sends ${number.phoneNumber}'s ${taken.join(' and its ')} (a TwiML App or Messaging Service), so it would ignore this hub's webhooks. In the Twilio Console, remove the number from that TwiML App / Messaging Service, then connect it again.`,
+          'number_in_use',
         );
       // The API Key and TwiML App for browser calls first: the number's URLs change last.
       const voice = await connectVoice(ctx, rest, deps.wallet, number).catch(rethrow);
@@ -117,7 +131,7 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
       const number = await twilioRest(ctx.api, state.accountSid)
         .incomingPhoneNumbers(state.numberSid)
         .fetch()
-        .catch(rethrow);
+        .catch(rethrowForTest);
       const texts = number.smsUrl === state.set.smsUrl;
       const calls = state.set.voiceUrl === undefined || number.voiceUrl === state.set.voiceUrl;
       return {
@@ -184,18 +198,18 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
           if (status.AccountSid !== accountSid)
             throw new ValidationError('This callback is for another Twilio account.');
           const next = messageStatusOf(status.MessageStatus);
-          if (next)
-            await patchMessage(tx, connection.ownerId, ingest, status.MessageSid, (row) => {
-              const current = row.properties.status as Parameters<typeof advances>[0];
-              if (row.properties.direction !== 'outbound' || !advances(current, next)) return undefined;
-              const failed = next === 'failed' || next === 'undelivered';
-              return failed && status.ErrorCode !== undefined
-                ? {
-                    status: next,
-                    errorCode: status.ErrorCode,
-                    error: twilioErrorMessage(status.ErrorCode, `error ${status.ErrorCode}`),
-                  }
-                : { status: next };
+          if (!next) return { status: 204 };
+          const result = await patchMessage(tx, connection.ownerId, ingest, status.MessageSid, (row) =>
+            statusPatch(row, next, status.ErrorCode),
+          );
+          // Before the send stored its message: kept and applied once it is (Twilio never resends it).
+          if (result === 'missing')
+            await keepPendingStatus(tx, deps.jobs, deps.pendingStatusJob, {
+              ownerId: connection.ownerId,
+              connectionId: connection.id,
+              messageSid: status.MessageSid,
+              status: next,
+              errorCode: status.ErrorCode,
             });
           return { status: 204 };
         }
@@ -205,8 +219,11 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
   });
 }
 
-/** Twilio's REST refusals as ConnectorErrors: 401/403 the credential, 404 the number, others retryable. */
+/** Twilio's REST failures as ConnectorErrors: 401/403 the credential, 404 the number, 5xx/unreachable and others retryable. */
 function rethrow(error: unknown): never {
+  // Twilio down (5xx) or not reachable: the connectors service answers 502 (connect) with this.
+  const down = twilioUnavailable(error);
+  if (down) throw new ConnectorError('provider', `${down} Check status.twilio.com.`);
   const twilioError = twilioErrorOf(error);
   if (!twilioError) throw error;
   if (twilioError.status === 401 || twilioError.status === 403)
@@ -216,5 +233,21 @@ function rethrow(error: unknown): never {
     );
   if (twilioError.status === 404)
     throw new ConnectorError('account', 'Twilio does not know this number in this account any more: connect another.');
-  throw new ConnectorError('provider', `Twilio answered HTTP ${twilioError.status}: ${twilioError.message}`);
+  throw new ConnectorError('provider', `Twilio answered HTTP ${twilioError.status}: ${twilioError.message}.`);
+}
+
+/**
+ * rethrow for test(): the connectors service passes a 'provider' failure of test() on as it
+ * is (it would be a 500), so Twilio failing is a 502 here, with what to do.
+ */
+function rethrowForTest(error: unknown): never {
+  const down = twilioUnavailable(error);
+  if (down) throw new UserError(502, 'provider_unavailable', `${down} ${twilioDownAdvice}`);
+  try {
+    rethrow(error);
+  } catch (mapped) {
+    if (mapped instanceof ConnectorError && mapped.kind === 'provider')
+      throw new UserError(502, 'provider_error', `${mapped.message} Try again in a moment.`);
+    throw mapped;
+  }
 }

@@ -16,6 +16,8 @@ export const twilioErrorAdvice: Readonly<Record<number, string>> = {
   30006: 'That number is a landline or cannot receive texts: call it instead.',
   30007:
     'The carrier filtered this message as spam. Rephrase it, and register your number for A2P 10DLC if it is a US number.',
+  30032:
+    'Your toll-free number is not verified: US carriers block texts from unverified toll-free numbers. Submit toll-free verification for it in the Twilio Console and text again once it is approved.',
   30034: a2p,
   30532: a2p,
   30533: a2p,
@@ -25,8 +27,17 @@ export function twilioErrorMessage(code: number | undefined, fallback: string): 
   return (code !== undefined && twilioErrorAdvice[code]) || `Twilio refused the message: ${fallback}`;
 }
 
-/** US numbers (+1, not Canada's area codes aside: Twilio applies 10DLC to all +1 long codes it classes US). */
+/** US toll-free numbers: +1 800, 833, 844, 855, 866, 877, 888. */
+const tollFree = /^\+1(800|833|844|855|866|877|888)[0-9]{7}$/;
+
+/**
+ * What a +1 number needs before US carriers deliver its texts: toll-free numbers need
+ * toll-free verification (error 30032 until then), other +1 long codes A2P 10DLC registration
+ * (errors 30034, 30533). Twilio applies 10DLC to all +1 long codes it classes US (Canada's too).
+ */
 export function a2pWarningFor(phoneNumber: string): string | null {
+  if (tollFree.test(phoneNumber))
+    return 'US toll-free numbers need toll-free verification (not A2P 10DLC) before US carriers deliver their texts (error 30032): submit it for this number in the Twilio Console; person-to-person use may not be accepted (error 30533).';
   return phoneNumber.startsWith('+1')
     ? 'US long-code numbers need A2P 10DLC registration before US carriers deliver their texts (errors 30034, 30533): register a brand and campaign in the Twilio Console; person-to-person use may not be registrable.'
     : null;

@@ -7,7 +7,7 @@ import type { JobsModule } from '../../jobs/index.ts';
 import { webhookBatch, type WebhookRequest, type WebhookResponse } from '../connectors.contract.ts';
 import { e164, fieldsOf, parse, sid } from './twilio.form.ts';
 import type { MediaJobPayload, TwilioMediaJob } from './twilio.media.ts';
-import { makePersons, smsItem } from './twilio.messages.ts';
+import { isPhone, makePersons, smsItem } from './twilio.messages.ts';
 import { twilioRepository as repo } from './twilio.repository.ts';
 
 /** The inbound SMS/MMS webhook's fields (integrations.md §1.3); others may be added without notice. */
@@ -51,7 +51,8 @@ function prepare(request: WebhookRequest): InboundSms {
   return {
     messageSid: sms.MessageSid,
     accountSid: sms.AccountSid,
-    from: normalizePhone(sms.From) ?? sms.From,
+    // A short code (22395) or an alphanumeric sender (VERIFY) stays as Twilio sent it.
+    from: normalizePhone(sms.From) ?? sms.From.trim(),
     to: sms.To,
     body: sms.Body,
     segments: sms.NumSegments,
@@ -90,16 +91,13 @@ export function inboundSmsBatch<Options>(deps: InboundDeps) {
       if (bySid.size === 0) return answers;
       // One round trip for the replays and the senders; the senders' persons are handed to
       // ingest, which then links the messages without looking the numbers up again.
-      const senders = [...new Set([...bySid.values()].map((sms) => sms.from))];
+      // Only phone numbers are persons: a short code or an alphanumeric sender gets no person.
+      const senders = [...new Set([...bySid.values()].map((sms) => sms.from).filter(isPhone))];
       const found = await repo.storedAndPersons(tx, connection.ownerId, [...bySid.keys()], senders);
       const fresh = [...bySid.values()].filter((sms) => !found.stored.has(sms.messageSid));
       if (fresh.length === 0) return answers;
 
-      const persons = await makePersons(
-        ingest,
-        found.persons,
-        fresh.map((sms) => sms.from),
-      );
+      const persons = await makePersons(ingest, found.persons, fresh.map((sms) => sms.from).filter(isPhone));
       const result = await ingest(
         fresh.map((sms) =>
           smsItem({
@@ -110,7 +108,7 @@ export function inboundSmsBatch<Options>(deps: InboundDeps) {
             body: sms.body,
             status: 'received',
             segments: sms.segments,
-            personId: persons.get(sms.from)!,
+            personId: persons.get(sms.from) ?? null,
             ownNumber: connection.label,
             media: sms.media.map((item) => ({ contentType: item.contentType })),
             occurredAt: sms.receivedAt,
@@ -132,7 +130,7 @@ export function inboundSmsBatch<Options>(deps: InboundDeps) {
           data: {
             messageId: message.id,
             connectionId: connection.id,
-            personId: persons.get(sms.from)!,
+            personId: persons.get(sms.from) ?? null,
             from: sms.from,
             to: sms.to,
             numMedia: sms.media.length,

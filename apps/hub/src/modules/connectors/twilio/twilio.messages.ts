@@ -34,6 +34,9 @@ const rank: Record<MessageStatus, number> = {
   failed: 6,
 };
 
+/** A status's place in the forward-only order (failed and undelivered last: terminal). */
+export const statusRank = (status: MessageStatus) => rank[status];
+
 /**
  * Status only moves forward (callbacks arrive out of order): queued < sending < sent <
  * delivered < read; failed and undelivered are terminal and nothing moves a message out of them.
@@ -44,8 +47,19 @@ export function advances(current: MessageStatus | undefined, next: MessageStatus
   return rank[next] > rank[current];
 }
 
+/** A phone number in E.164 form (not a short code like 22395 or an alphanumeric sender like VERIFY). */
+export const isPhone = (value: string) => /^\+[1-9][0-9]{6,14}$/.test(value);
+
 /** One thread per person and own number. */
 export const threadIdOf = (personId: string, ownNumber: string) => `sms:${ownNumber}:${personId}`;
+
+/**
+ * The thread of a sender that is not a phone number (a short code, an alphanumeric sender
+ * ID): no person, one thread per own number and sender. Characters a thread id cannot carry
+ * (`:`, `/`, ...) become `_`.
+ */
+export const senderThreadIdOf = (sender: string, ownNumber: string) =>
+  `sms:${ownNumber}:${sender.replace(/[^A-Za-z0-9 ._&+-]/g, '_').slice(0, 64)}`;
 
 export interface SmsFacts {
   messageSid: string;
@@ -55,7 +69,8 @@ export interface SmsFacts {
   body: string;
   status: MessageStatus;
   segments?: number;
-  personId: string;
+  /** The other side's person; null for a sender that is not a phone number (no person to link). */
+  personId: string | null;
   ownNumber: string;
   media: { contentType: string; path?: string; fileId?: string }[];
   errorCode?: number;
@@ -79,13 +94,17 @@ export function smsItem(facts: SmsFacts): IngestItem {
       from: facts.from,
       to: [facts.to],
       status: facts.status,
-      threadId: threadIdOf(facts.personId, facts.ownNumber),
+      threadId:
+        facts.personId === null
+          ? senderThreadIdOf(other, facts.ownNumber)
+          : threadIdOf(facts.personId, facts.ownNumber),
       ...(facts.segments === undefined ? {} : { segments: facts.segments }),
       ...(facts.media.length > 0 ? { media: facts.media } : {}),
       ...(facts.errorCode === undefined ? {} : { errorCode: facts.errorCode }),
       ...(facts.error === undefined ? {} : { error: facts.error }),
     },
-    people: [{ role: facts.direction === 'inbound' ? 'from' : 'to', phone: other }],
+    // A short code or an alphanumeric sender has no person: graph ingest takes only phone numbers.
+    people: isPhone(other) ? [{ role: facts.direction === 'inbound' ? 'from' : 'to', phone: other }] : [],
   };
 }
 
@@ -118,7 +137,10 @@ export async function patchMessage(
       body: row.body,
       occurredAt: row.occurred_at === null ? null : new Date(row.occurred_at).toISOString(),
       properties,
-      people: typeof other === 'string' ? [{ role: direction === 'inbound' ? 'from' : 'to', phone: other }] : [],
+      people:
+        typeof other === 'string' && isPhone(other)
+          ? [{ role: direction === 'inbound' ? 'from' : 'to', phone: other }]
+          : [],
     },
   ]);
   return 'updated';

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { OutboundUnreachable } from '../../../platform/http/outbound/errors.ts';
 import type { ProviderApi } from '../connectors.contract.ts';
 
 type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
@@ -56,5 +57,24 @@ export function twilioErrorOf(
   error: unknown,
 ): { status: number; code: number | undefined; message: string } | undefined {
   if (error instanceof twilio.RestException) return { status: error.status, code: error.code, message: error.message };
+  return undefined;
+}
+
+/** What the user can do when Twilio itself fails (integrations.md §1.8: status.twilio.com). */
+export const twilioDownAdvice = 'Check status.twilio.com and try again in a few minutes.';
+
+/**
+ * Twilio failing rather than refusing: a 5xx (or 408) answer, or its API not reachable at
+ * all (DNS, connect, timeout). Answers what happened, in words for the user; undefined for
+ * anything else (a 4xx refusal is for the caller to map).
+ */
+export function twilioUnavailable(error: unknown): string | undefined {
+  const twilioError = twilioErrorOf(error);
+  if (twilioError && (twilioError.status >= 500 || twilioError.status === 408))
+    return `Twilio answered HTTP ${twilioError.status} (${twilioError.message}).`;
+  if (error instanceof OutboundUnreachable)
+    return error.reason === 'timeout' || error.reason === 'connect_timeout'
+      ? 'Twilio did not answer in time.'
+      : 'Twilio could not be reached.';
   return undefined;
 }

@@ -5,7 +5,9 @@ import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
 import { eventually } from '../test/support.ts';
+import { createLogger } from '../../../platform/logger.ts';
 import { hex32, startTwilioStandIn } from './test/twilio.stand-in.ts';
+import { createPendingStatusJob } from './twilio.pending-status.ts';
 
 /**
  * Twilio messaging end to end on a real hub. Twilio's REST API is a STAND-IN server
@@ -162,6 +164,40 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     expect(before).toBe('https://demo.twilio.com/welcome/sms/reply');
   });
 
+  it('refuses to connect a number whose texts or calls a TwiML App or Messaging Service takes (409), changing nothing', async () => {
+    const credentialId = await credential(alice, aliceAccount);
+    const cases = [
+      { phone: '+14155550131', sms_application_sid: `MG${hex32()}`, voice_application_sid: '', what: /texts to MG/ },
+      { phone: '+14155550132', sms_application_sid: '', voice_application_sid: `AP${hex32()}`, what: /calls to AP/ },
+    ];
+    for (const one of cases) {
+      const sid = `PN${hex32()}`;
+      standIn.numbers.set(sid, {
+        ...standIn.numberOf('+447700900123'),
+        sid,
+        phone_number: one.phone,
+        sms_application_sid: one.sms_application_sid,
+        voice_application_sid: one.voice_application_sid,
+      });
+      const before = { ...standIn.numberOf(one.phone) };
+      const apps = standIn.applications.size;
+      const refused = await api(alice, 'POST', '/api/v1/connections', {
+        provider: 'twilio',
+        credentialId,
+        options: { phoneNumber: one.phone },
+      });
+      expect(refused.statusCode, refused.body).toBe(409);
+      expect(refused.json().error.code).toBe('number_in_use');
+      expect(refused.json().error.message).toMatch(one.what);
+      expect(refused.json().error.message).toMatch(/remove the number from that TwiML App \/ Messaging Service/);
+      expect(standIn.numberOf(one.phone)).toEqual(before);
+      expect(standIn.applications.size).toBe(apps);
+      standIn.numbers.delete(sid);
+    }
+    const { connections } = (await api(alice, 'GET', '/api/v1/connections')).json();
+    expect(connections.map((c: { label: string }) => c.label)).toEqual(['+14155550100']);
+  });
+
   it('refuses forged, unsigned and malformed webhooks and stores nothing', async () => {
     const form = inbound();
     expect((await webhook(aliceConnection, 'sms', form, 'not-the-token')).statusCode).toBe(403);
@@ -231,6 +267,35 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     );
     expect(mismatched.statusCode).toBe(403);
     expect(await messages(alice)).toEqual([]);
+  });
+
+  it('voice-voicemail-done refuses a request for another Twilio account, like the other webhooks', async () => {
+    // The <Record> action's request (twilio.com/docs/voice/twiml/record#attributes-action).
+    const form = (accountSid: string) => ({
+      AccountSid: accountSid,
+      CallSid: `CA${hex32()}`,
+      CallStatus: 'completed',
+      RecordingSid: `RE${hex32()}`,
+      RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Recordings/RE${hex32()}`,
+      RecordingDuration: '7',
+      Digits: 'hangup',
+    });
+    const foreign = await webhook(
+      aliceConnection,
+      'voice-voicemail-done',
+      form(bobAccount.accountSid),
+      aliceAccount.authToken,
+    );
+    expect(foreign.statusCode, foreign.body).toBe(400);
+    expect(foreign.json().error.message).toMatch(/another Twilio account/);
+    const own = await webhook(
+      aliceConnection,
+      'voice-voicemail-done',
+      form(aliceAccount.accountSid),
+      aliceAccount.authToken,
+    );
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.body).toContain('<Hangup/>');
   });
 
   it('stores an inbound SMS linked to a new person, answers empty TwiML, and ignores a replay', async () => {
@@ -323,6 +388,158 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     });
     expect(stolen.statusCode).toBeGreaterThanOrEqual(400);
   }, 180_000);
+
+  it('stores texts from a short code and an alphanumeric sender: own thread, no person, listed and searchable', async () => {
+    const shortCode: Record<string, string> = inbound({
+      MessageSid: `MM${hex32()}`,
+      From: '22395',
+      Body: 'Your code is 914 quokka',
+      NumMedia: '1',
+    });
+    shortCode.MediaUrl0 = standIn.addMedia(shortCode.MessageSid!, Buffer.from('logo'), 'image/png');
+    shortCode.MediaContentType0 = 'image/png';
+    const alpha = inbound({ From: 'VERIFY', Body: 'Sign-in from a new wombat device' });
+    for (const form of [shortCode, alpha]) {
+      const response = await webhook(aliceConnection, 'sms', form, aliceAccount.authToken);
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.body).toContain('<Response/>');
+    }
+    // The short code's MMS media is stored too (the media job re-ingests the message).
+    const [fromShortCode, fromAlpha] = await eventually(async () => {
+      const rows = await messages(alice);
+      const one = rows.find((row) => row.external_id === shortCode.MessageSid);
+      const two = rows.find((row) => row.external_id === alpha.MessageSid);
+      return one && two && (one.properties.media as { path?: string }[])[0]?.path ? [one, two] : undefined;
+    }, 'both texts stored, the media fetched');
+    expect(fromShortCode!.properties).toMatchObject({
+      direction: 'inbound',
+      from: '22395',
+      to: ['+14155550100'],
+      status: 'received',
+      threadId: 'sms:+14155550100:22395',
+    });
+    expect(fromAlpha!.properties).toMatchObject({ from: 'VERIFY', threadId: 'sms:+14155550100:VERIFY' });
+    for (const row of [fromShortCode!, fromAlpha!]) {
+      const links = await api(alice, 'GET', `/api/v1/entities/${row.id}/links`);
+      expect(links.json().items.filter((l: { kind: string }) => l.kind === 'from')).toEqual([]);
+    }
+    const events = await hub.db.asUser(
+      alice.claims,
+      async (tx) =>
+        (
+          await tx.query<{ data: { personId: string | null; from: string } }>(
+            `SELECT data FROM made_open.outbox WHERE type = 'comms.SmsReceived' AND subject = ANY($1::text[])`,
+            [[fromShortCode!.id, fromAlpha!.id]],
+          )
+        ).rows,
+    );
+    expect(events.map((event) => event.data.from).sort()).toEqual(['22395', 'VERIFY']);
+    expect(events.every((event) => event.data.personId === null)).toBe(true);
+
+    // The inbox lists both threads, with the sender as the name and no person.
+    const list = await api(alice, 'GET', '/api/v1/messages/threads?channel=sms&limit=200');
+    expect(list.statusCode, list.body).toBe(200);
+    const thread = list.json().threads.find((item: { id: string }) => item.id === 'sms:+14155550100:VERIFY');
+    expect(thread).toMatchObject({ person: { id: null, name: 'VERIFY' }, phone: 'VERIFY', unread: 1 });
+    const opened = await api(alice, 'GET', `/api/v1/messages/threads/${encodeURIComponent('sms:+14155550100:22395')}`);
+    expect(opened.statusCode, opened.body).toBe(200);
+    expect(opened.json().messages.map((m: { id: string }) => m.id)).toEqual([fromShortCode!.id]);
+    // Searchable like any message.
+    await eventually(
+      async () =>
+        (await api(alice, 'GET', '/api/v1/search?q=quokka'))
+          .json()
+          .hits.some((hit: { id: string }) => hit.id === fromShortCode!.id)
+          ? true
+          : undefined,
+      'the short code text in the search index',
+    );
+  });
+
+  it('applies status callbacks that arrive before the sent message is stored, forward only', async () => {
+    const status = (sid: string, messageStatus: string) =>
+      webhook(
+        aliceConnection,
+        'sms-status',
+        {
+          MessageSid: sid,
+          AccountSid: aliceAccount.accountSid,
+          MessageStatus: messageStatus,
+          SmsStatus: messageStatus,
+        },
+        aliceAccount.authToken,
+      );
+    // Twilio calls back "sent" and "delivered", then a late "sent", before its API answer reaches the hub.
+    const early: number[] = [];
+    standIn.control.beforeSendAnswer = async (sid) => {
+      for (const one of ['sent', 'delivered', 'sent']) early.push((await status(sid, one)).statusCode);
+    };
+    try {
+      const sent = await api(alice, 'POST', '/api/v1/messages', { to: '+14155550188', body: 'racing the callback' });
+      expect(sent.statusCode, sent.body).toBe(201);
+      expect(early).toEqual([204, 204, 204]);
+      const sid = sent.json().message.sid as string;
+      expect(sent.json().message.status).toBe('queued');
+      const delivered = await eventually(async () => {
+        const row = (await messages(alice)).find((one) => one.external_id === sid);
+        return row?.properties.status === 'delivered' ? row : undefined;
+      }, 'the early "delivered" applied');
+      expect(delivered.properties.direction).toBe('outbound');
+      // Applied once: nothing pending is left, and a later "sent" does not move it back.
+      await eventually(
+        async () =>
+          (
+            await hub.db.asUser(alice.claims, (tx) =>
+              tx.query(`SELECT 1 FROM made_open.twilio_pending_statuses WHERE message_sid = $1`, [sid]),
+            )
+          ).rows.length === 0
+            ? true
+            : undefined,
+        'the pending status removed',
+      );
+      expect((await status(sid, 'sent')).statusCode).toBe(204);
+      expect((await messages(alice)).find((one) => one.external_id === sid)!.properties.status).toBe('delivered');
+      // Another user cannot see Alice's pending statuses (RLS).
+      const seen = await hub.db.asUser(bob.claims, (tx) => tx.query(`SELECT 1 FROM made_open.twilio_pending_statuses`));
+      expect(seen.rows).toEqual([]);
+    } finally {
+      standIn.control.beforeSendAnswer = undefined;
+    }
+  });
+
+  it('keeps a status callback for a message never stored while retrying, then drops it without failing', async () => {
+    const sid = `SM${hex32()}`;
+    const form = { MessageSid: sid, AccountSid: aliceAccount.accountSid, MessageStatus: 'failed', ErrorCode: '30034' };
+    expect((await webhook(aliceConnection, 'sms-status', form, aliceAccount.authToken)).statusCode).toBe(204);
+    const pending = () =>
+      hub.db.asUser(alice.claims, async (tx) => {
+        const { rows } = await tx.query<{ status: string; error_code: number }>(
+          `SELECT status, error_code FROM made_open.twilio_pending_statuses WHERE message_sid = $1`,
+          [sid],
+        );
+        return rows;
+      });
+    expect(await pending()).toEqual([{ status: 'failed', error_code: 30034 }]);
+    // The job itself (it runs in the hub too): it waits while retries remain, then gives up quietly.
+    const logger = createLogger('silent');
+    const job = createPendingStatusJob({
+      db: hub.db,
+      logger,
+      ingest: () => Promise.reject(new Error('nothing to ingest for a missing message')),
+    });
+    const context = (attempt: number) => ({
+      id: crypto.randomUUID(),
+      attempt,
+      priority: 'interactive' as const,
+      signal: new AbortController().signal,
+      logger,
+    });
+    const payload = { connectionId: aliceConnection, ownerId: alice.id, messageSid: sid };
+    await expect(job.handler(payload, context(0))).rejects.toThrow(/not stored yet/);
+    expect(await pending()).toHaveLength(1);
+    await expect(job.handler(payload, context(job.retry.limit))).resolves.toBeUndefined();
+    expect(await pending()).toEqual([]);
+  });
 
   it('keeps two users on two numbers apart', async () => {
     // Bob's account lives on the second stand-in; his hub-wide TWILIO_API_URL would not reach it,

@@ -234,9 +234,11 @@ export async function handleVoice(deps: VoiceDeps, state: VoiceState, ctx: Conte
       return inbound && !answered ? voicemailTwiml(request) : hangupTwiml();
     }
 
-    case 'voice-voicemail-done':
-      parse(incomingSchema.pick({ CallSid: true, AccountSid: true }), request);
+    case 'voice-voicemail-done': {
+      const done = parse(incomingSchema.pick({ CallSid: true, AccountSid: true }), request);
+      sameAccount(done.AccountSid);
       return hangupTwiml();
+    }
 
     case 'voice-status': {
       const status = parse(statusSchema, request);

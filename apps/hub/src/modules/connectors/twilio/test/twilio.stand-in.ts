@@ -19,6 +19,10 @@ export interface StandInNumber {
   voice_url: string;
   voice_method: string;
   status_callback_method: string;
+  /** A TwiML App (AP…) or Messaging Service (MG…) taking the texts; Twilio then ignores sms_url. */
+  sms_application_sid: string;
+  /** A TwiML App taking the calls; Twilio then ignores voice_url. */
+  voice_application_sid: string;
   capabilities: { sms: boolean; mms: boolean; voice: boolean };
 }
 
@@ -42,6 +46,8 @@ export async function startTwilioStandIn(
       voice_url: 'https://demo.twilio.com/welcome/voice/',
       voice_method: 'POST',
       status_callback_method: 'POST',
+      sms_application_sid: '',
+      voice_application_sid: '',
       capabilities: { sms: true, mms: true, voice: true },
     });
   }
@@ -58,6 +64,10 @@ export async function startTwilioStandIn(
   let nextError: { code: number; status: number; message: string } | undefined;
   /** The next Messages.create is taken (as Twilio would) and its answer lost: the socket is cut. */
   let dropNextAnswer = false;
+  /** While set, every REST request answers this HTTP status with Twilio's error body (an outage). */
+  let outage: number | undefined;
+  /** Runs before a Messages.create is answered (status callbacks racing the API answer). */
+  const control: { beforeSendAnswer?: (sid: string, form: Record<string, string | string[]>) => Promise<void> } = {};
   const base = `/2010-04-01/Accounts/${account.accountSid}`;
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
 
@@ -98,6 +108,14 @@ export async function startTwilioStandIn(
           message: 'Authenticate',
           more_info: 'https://www.twilio.com/docs/errors/20003',
           status: 401,
+        });
+      if (outage !== undefined)
+        // Twilio's error body for its own failures (errors 20500 Internal Server Error, 20503 Service Unavailable).
+        return send(res, outage, {
+          code: 20000 + outage,
+          message: outage === 503 ? 'Service Unavailable' : 'Internal Server Error',
+          more_info: `https://www.twilio.com/docs/errors/${20000 + outage}`,
+          status: outage,
         });
       if (url.pathname === `${base}.json`)
         return send(res, 200, { sid: account.accountSid, status: 'active', type: 'Full' });
@@ -146,8 +164,11 @@ export async function startTwilioStandIn(
           });
         }
         const mediaCount = form.MediaUrl === undefined ? 0 : Array.isArray(form.MediaUrl) ? form.MediaUrl.length : 1;
+        const sid = `${mediaCount > 0 ? 'MM' : 'SM'}${hex32()}`;
+        // Twilio may call the StatusCallback before the API answer reaches the sender.
+        if (control.beforeSendAnswer) await control.beforeSendAnswer(sid, form);
         return send(res, 201, {
-          sid: `${mediaCount > 0 ? 'MM' : 'SM'}${hex32()}`,
+          sid,
           account_sid: account.accountSid,
           to: form.To,
           from: form.From,
@@ -218,6 +239,7 @@ export async function startTwilioStandIn(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    control,
     numbers,
     sent,
     cdnAuthHeaders,
@@ -236,6 +258,10 @@ export async function startTwilioStandIn(
       const sid = `ME${hex32()}`;
       media.set(sid, { bytes, contentType });
       return `${url}${base}/Messages/${messageSid}/Media/${sid}`;
+    },
+    /** Every REST request answers `status` (500, 503) until `outage(undefined)`. */
+    outage(status: number | undefined) {
+      outage = status;
     },
     failNextSend(code: number, status: number, message: string) {
       nextError = { code, status, message };
