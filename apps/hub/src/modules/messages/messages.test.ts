@@ -148,7 +148,9 @@ describe.each(testDatabaseKinds())('sending messages on %s', (kind) => {
     // A refusal Twilio answers (it took nothing) frees the key: the retry sends.
     const second = `key-${hex32()}`;
     standIn.failNextSend(20500, 503, 'Service unavailable');
-    expect((await send({ to: '+14155550126', body: 'Try again' }, second)).statusCode).toBeGreaterThanOrEqual(500);
+    const down = await send({ to: '+14155550126', body: 'Try again' }, second);
+    expect(down.statusCode).toBe(502);
+    expect(down.json().error).toMatchObject({ code: 'provider_unavailable', message: /status\.twilio\.com/ });
     const again = await send({ to: '+14155550126', body: 'Try again' }, second);
     expect(again.statusCode, again.body).toBe(201);
     expect(standIn.sent).toHaveLength(before + 3);
