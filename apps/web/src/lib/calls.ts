@@ -62,9 +62,15 @@ const VoiceTokenSchema = z.object({
 });
 export type VoiceToken = z.infer<typeof VoiceTokenSchema>;
 
-/** POST /api/v1/calls/token: a one-hour Access Token for @twilio/voice-sdk. */
-export async function getVoiceToken(): Promise<VoiceToken> {
-  return VoiceTokenSchema.parse(await hubFetch('/calls/token', { method: 'POST', body: {} }));
+/**
+ * POST /api/v1/calls/token: a one-hour Access Token for @twilio/voice-sdk. Calls placed with
+ * it go out from `connectionId`'s number (needed only when several are connected: without
+ * it, the hub uses the first).
+ */
+export async function getVoiceToken(connectionId?: string): Promise<VoiceToken> {
+  return VoiceTokenSchema.parse(
+    await hubFetch('/calls/token', { method: 'POST', body: connectionId ? { connectionId } : {} }),
+  );
 }
 
 const VideoTokenSchema = z.object({

@@ -7,6 +7,7 @@ import { PageHeader } from '@/components/page-header';
 import { CALLS_HEADER } from '@/components/page-headers';
 import { Problem } from '@/components/problem';
 import { CALL_FILTERS, listCalls, type CallFilter } from '@/lib/calls';
+import { listSenders } from '@/lib/connections/api';
 import { listContactRows } from '@/lib/graph';
 import { load } from '@/lib/hub';
 import { listCapabilities } from '@/lib/settings/api';
@@ -27,10 +28,11 @@ export default async function CallsPage({
   const older = cursorFrom(params.older);
   // Contact pages link here with ?to=<number> to prefill the dialer.
   const to = (one(params.to) ?? '').slice(0, 40);
-  const [calls, contacts, capabilities] = await Promise.all([
+  const [calls, contacts, capabilities, senders] = await Promise.all([
     load(() => listCalls(filter, older)),
     load(listContactRows),
     load(listCapabilities),
+    load(() => listSenders('voice')),
   ]);
   const voice = capabilities.ok ? capabilities.data.find((c) => c.name === 'voice') : undefined;
   const people: DialerContact[] = contacts.ok
@@ -56,7 +58,7 @@ export default async function CallsPage({
               .
             </p>
           )}
-          <Dialer contacts={people} initialTo={to} />
+          <Dialer contacts={people} initialTo={to} senders={senders.ok ? senders.data : []} />
         </section>
         <section aria-labelledby="history-heading">
           <h2 id="history-heading" className="mb-3 text-lg font-semibold">
