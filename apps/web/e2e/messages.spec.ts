@@ -245,6 +245,55 @@ test('compose: a new message to a contact, and Text / Call on the contact page',
   ).toBeVisible();
 });
 
+test('compose with two numbers: From offers both, and the text goes out from the one chosen', async () => {
+  const SECOND = '+447700900123';
+  await page.goto('/messages/new');
+  // One number: nothing to choose.
+  await expect(page.getByLabel('To: a contact or a phone number').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByRole('combobox', { name: 'From' })).toHaveCount(0);
+
+  const list = await hubApi('GET', '/connections');
+  const own = (list.json.connections as { id: string; label: string; credentialId: string }[]).find(
+    (c) => c.label === OWN,
+  )!;
+  const second = await hubApi('POST', '/connections', {
+    provider: 'twilio',
+    credentialId: own.credentialId,
+    options: { phoneNumber: SECOND },
+  });
+  expect(second.status).toBe(201);
+  const secondId = String(second.json.id);
+  await expect
+    .poll(async () => {
+      const all = (await hubApi('GET', '/connections')).json.connections as { id: string; status: string }[];
+      return all.find((c) => c.id === secondId)?.status;
+    })
+    .toBe('active');
+
+  await page.goto('/messages/new');
+  const from = page.getByRole('combobox', { name: 'From' });
+  await expect(from).toBeVisible();
+  // Newest first, as the hub lists them; the older number is chosen here.
+  await expect(from.getByRole('option')).toHaveText(['+44 7700 900123', '+1 415 555 0100']);
+  await expect(from).toHaveValue(secondId);
+  await from.selectOption({ label: '+1 415 555 0100' });
+  await page.getByLabel('To: a contact or a phone number').filter(VISIBLE).fill('+1 415 555 0155');
+  await page.getByRole('button', { name: 'Text +1 415 555 0155' }).click();
+  await page
+    .getByLabel(/Message to \+1 415 555 0155/)
+    .filter(VISIBLE)
+    .fill('From my other number');
+  await inspect(page, 'messages-compose-from');
+  await page.getByRole('button', { name: 'Send' }).click();
+  // The hub refuses a text without a connectionId when two numbers are connected: this one
+  // went out, from the number chosen (a thread's id names its own number).
+  await expect.poll(() => decodeURIComponent(page.url())).toContain(`/messages/sms:${OWN}:`);
+  await expect(page.getByText('From my other number').filter(VISIBLE)).toBeVisible();
+
+  // Back to one number for the rest of the file.
+  expect((await hubApi('DELETE', `/connections/${secondId}`)).status).toBeLessThan(300);
+});
+
 test('phone width: the list and a thread one at a time', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/messages');

@@ -8,6 +8,7 @@ const DAY = 24 * 3600 * 1000;
 let page: Page;
 let hub: HubSession;
 let ada: { id: string; version: number };
+let charles: { id: string };
 
 test.beforeAll(async ({ browser }) => {
   page = await (await browser.newContext()).newPage();
@@ -15,7 +16,7 @@ test.beforeAll(async ({ browser }) => {
   await signUp(page, email);
   hub = await hubSession(email);
   ada = await hub.call('POST', '/persons', { name: 'Ada Lovelace' });
-  await hub.call('POST', '/persons', { name: 'Charles Babbage' });
+  charles = await hub.call('POST', '/persons', { name: 'Charles Babbage' });
   // 24 texts and a call, a day apart: more than one page of the timeline (20).
   const start = Date.now() - 40 * DAY;
   for (let i = 0; i < 24; i++) await seedMessage(hub, ada.id, new Date(start + i * DAY), `Text number ${i}`);
@@ -63,6 +64,28 @@ test('the contact page shows the timeline newest first, with paging and links', 
   await expect(entries.last()).toContainText('Text number 0');
   await expect(page.getByRole('button', { name: 'Show older' })).toHaveCount(0);
   await expect(page.getByText('Last contacted:').filter(VISIBLE)).not.toContainText('not yet');
+});
+
+test('a voicemail reads as a missed call that left one, and a canceled call as missed', async () => {
+  for (const [status, hoursAgo] of [
+    ['voicemail', 1],
+    ['canceled', 2],
+  ] as const) {
+    const call = await hub.call<{ id: string }>('POST', '/entities', {
+      type: 'call',
+      title: 'Call',
+      occurredAt: new Date(Date.now() - hoursAgo * 3600 * 1000).toISOString(),
+      properties: { direction: 'inbound', status, from: '+447700900456', to: '+14155550100' },
+    });
+    await hub.call('POST', '/links', { kind: 'with', fromId: call.id, toId: charles.id });
+  }
+  await page.goto(`/contacts/${charles.id}`);
+  const entries = page.getByRole('list', { name: 'Timeline of Charles Babbage' }).getByRole('listitem');
+  await expect(entries).toHaveCount(2);
+  await expect(entries.first()).toContainText('Missed call, voicemail left');
+  await expect(entries.nth(1)).toContainText('Missed call');
+  await expect(page.getByRole('list', { name: 'Timeline of Charles Babbage' })).not.toContainText('Incoming call');
+  await inspect(page, 'contact-timeline-voicemail');
 });
 
 test('a renamed contact reads as renamed in the note, and removing the mention unlinks it', async () => {

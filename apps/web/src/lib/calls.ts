@@ -8,6 +8,8 @@ import { readablePhone } from '@/lib/phones';
 
 export const CALL_FILTERS = ['missed', 'incoming', 'outgoing'] as const;
 export type CallFilter = (typeof CALL_FILTERS)[number];
+/** Calls per page of the history. */
+export const CALL_PAGE_SIZE = 50;
 
 export const CallSchema = z.object({
   id: z.string(),
@@ -30,9 +32,15 @@ const CallPageSchema = z.object({ items: z.array(CallSchema), nextCursor: z.stri
 /** A call with its number as the reader writes it (`number` stays E.164 for links). */
 export type ShownCall = Call & { numberLabel: string };
 
-/** GET /api/v1/calls: the newest calls, optionally only missed, incoming or outgoing. */
-export async function listCalls(filter: CallFilter | undefined, limit = 50) {
-  const [page, region] = await Promise.all([hubFetch('/calls', { query: { filter, limit } }), getDefaultRegion()]);
+/**
+ * GET /api/v1/calls: a page of calls, newest first, optionally only missed, incoming or
+ * outgoing; `cursor` (a page's `nextCursor`, for the same filter) continues with older ones.
+ */
+export async function listCalls(filter: CallFilter | undefined, cursor?: string, limit = CALL_PAGE_SIZE) {
+  const [page, region] = await Promise.all([
+    hubFetch('/calls', { query: { filter, cursor, limit } }),
+    getDefaultRegion(),
+  ]);
   const parsed = CallPageSchema.parse(page);
   return {
     ...parsed,
@@ -54,9 +62,15 @@ const VoiceTokenSchema = z.object({
 });
 export type VoiceToken = z.infer<typeof VoiceTokenSchema>;
 
-/** POST /api/v1/calls/token: a one-hour Access Token for @twilio/voice-sdk. */
-export async function getVoiceToken(): Promise<VoiceToken> {
-  return VoiceTokenSchema.parse(await hubFetch('/calls/token', { method: 'POST', body: {} }));
+/**
+ * POST /api/v1/calls/token: a one-hour Access Token for @twilio/voice-sdk. Calls placed with
+ * it go out from `connectionId`'s number (needed only when several are connected: without
+ * it, the hub uses the first).
+ */
+export async function getVoiceToken(connectionId?: string): Promise<VoiceToken> {
+  return VoiceTokenSchema.parse(
+    await hubFetch('/calls/token', { method: 'POST', body: connectionId ? { connectionId } : {} }),
+  );
 }
 
 const VideoTokenSchema = z.object({

@@ -3,7 +3,9 @@ import Link from 'next/link';
 import { LocalTime } from '@/components/ui/local-time';
 import type { CallFilter, ShownCall } from '@/lib/calls';
 import { cn } from '@/lib/utils';
-import { formatDuration } from './format';
+import { buttonVariants } from '@/components/ui/button';
+import { callsHref, formatDuration } from './format';
+import { LinkPending } from './link-pending';
 
 const FILTER_LINKS: { filter: CallFilter | undefined; label: string }[] = [
   { filter: undefined, label: 'All' },
@@ -35,8 +37,22 @@ function CallIcon({ call }: { call: ShownCall }) {
   return <PhoneOutgoing className={className} aria-hidden="true" />;
 }
 
-/** Calls newest first, with filters, call-back links and voicemail players. */
-export function CallHistory({ calls, filter }: { calls: ShownCall[]; filter: CallFilter | undefined }) {
+/**
+ * Calls newest first, with filters, call-back links and voicemail players. A page holds the
+ * newest calls, or (with `older`, the cursor it was opened with) those before the page that
+ * linked to it; `nextCursor` opens the page of calls before this one, for the same filter.
+ */
+export function CallHistory({
+  calls,
+  filter,
+  nextCursor = null,
+  older,
+}: {
+  calls: ShownCall[];
+  filter: CallFilter | undefined;
+  nextCursor?: string | null;
+  older?: string;
+}) {
   return (
     <div>
       <nav aria-label="Call filters" className="mb-4">
@@ -46,7 +62,7 @@ export function CallHistory({ calls, filter }: { calls: ShownCall[]; filter: Cal
             return (
               <li key={link.label}>
                 <Link
-                  href={link.filter ? `/calls?filter=${link.filter}` : '/calls'}
+                  href={callsHref(link.filter)}
                   aria-current={current ? 'page' : undefined}
                   className={cn(
                     'inline-flex h-9 items-center rounded-full border border-border px-4 text-sm outline-none focus-visible:ring-2 focus-visible:ring-ring',
@@ -62,7 +78,11 @@ export function CallHistory({ calls, filter }: { calls: ShownCall[]; filter: Cal
       </nav>
       {calls.length === 0 ? (
         <p className="rounded-md border border-dashed border-border p-6 text-center text-sm text-muted-foreground">
-          {filter ? `No ${filter} calls.` : 'No calls yet. Calls to and from your Twilio number appear here.'}
+          {older
+            ? `No older ${filter ? `${filter} ` : ''}calls.`
+            : filter
+              ? `No ${filter} calls.`
+              : 'No calls yet. Calls to and from your Twilio number appear here.'}
         </p>
       ) : (
         <ul className="divide-y divide-border rounded-lg border border-border" aria-label="Calls">
@@ -120,6 +140,25 @@ export function CallHistory({ calls, filter }: { calls: ShownCall[]; filter: Cal
             );
           })}
         </ul>
+      )}
+      {(nextCursor || older) && (
+        <nav aria-label="Call history pages" className="mt-4 flex flex-wrap justify-center gap-3">
+          {nextCursor && (
+            <Link
+              href={`${callsHref(filter, nextCursor)}#history-heading`}
+              className={buttonVariants({ variant: 'outline' })}
+            >
+              <LinkPending />
+              Older calls
+            </Link>
+          )}
+          {older && (
+            <Link href={`${callsHref(filter)}#history-heading`} className={buttonVariants({ variant: 'ghost' })}>
+              <LinkPending />
+              Newest calls
+            </Link>
+          )}
+        </nav>
       )}
     </div>
   );

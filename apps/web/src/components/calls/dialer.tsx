@@ -4,9 +4,11 @@ import { Grid3x3, Mic, MicOff, Phone, PhoneOff, Search } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
+import { FromPicker } from '@/components/ui/from-picker';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { voiceTokenAction } from '@/lib/actions/calls';
+import { chosenSender, type Sender } from '@/lib/messages/senders';
 import { cn } from '@/lib/utils';
 import { formatDuration } from './format';
 
@@ -55,7 +57,16 @@ function toE164(typed: string): string | null {
  * @twilio/voice-sdk with a token from the hub (refreshed on tokenWillExpire), and the in-call
  * controls: mute, keypad (DTMF), hang up and a timer.
  */
-export function Dialer({ contacts, initialTo }: { contacts: DialerContact[]; initialTo: string }) {
+export function Dialer({
+  contacts,
+  initialTo,
+  senders = [],
+}: {
+  contacts: DialerContact[];
+  initialTo: string;
+  /** Your Twilio numbers: with several, "From" says which one a call goes out from. */
+  senders?: Sender[];
+}) {
   const router = useRouter();
   const [number, setNumber] = useState(initialTo);
   const [query, setQuery] = useState('');
@@ -68,7 +79,11 @@ export function Dialer({ contacts, initialTo }: { contacts: DialerContact[]; ini
   /** Incoming calls: whether this browser is registered to ring, and the call ringing now. */
   const [listening, setListening] = useState<'off' | 'starting' | 'on'>('off');
   const [offered, setOffered] = useState<VoiceCall | null>(null);
+  const [from, setFrom] = useState<string>();
+  const connectionId = chosenSender(senders, from);
   const device = useRef<Device | null>(null);
+  /** The number the device's token calls from (its token is swapped when From changes). */
+  const deviceFrom = useRef<string | undefined>(undefined);
   const call = useRef<VoiceCall | null>(null);
   const ids = { number: useId(), search: useId(), numberError: useId(), results: useId() };
 
@@ -110,13 +125,22 @@ export function Dialer({ contacts, initialTo }: { contacts: DialerContact[]; ini
   }
 
   async function ensureDevice(): Promise<Device | string> {
-    if (device.current) return device.current;
-    const token = await voiceTokenAction();
+    if (device.current) {
+      if (deviceFrom.current === connectionId) return device.current;
+      // Another number chosen under From: the same device (still ringing for incoming calls)
+      // places its next call with that number's token.
+      const swapped = await voiceTokenAction(connectionId);
+      if (!swapped.ok) return swapped.error;
+      device.current.updateToken(swapped.data.token);
+      deviceFrom.current = connectionId;
+      return device.current;
+    }
+    const token = await voiceTokenAction(connectionId);
     if (!token.ok) return token.error;
     const { Device } = await import('@twilio/voice-sdk');
     const created = new Device(token.data.token, { closeProtection: true, logLevel: 'silent' });
     created.on('tokenWillExpire', async () => {
-      const next = await voiceTokenAction();
+      const next = await voiceTokenAction(deviceFrom.current);
       if (next.ok) created.updateToken(next.data.token);
     });
     created.on('error', (error: unknown) => {
@@ -133,6 +157,7 @@ export function Dialer({ contacts, initialTo }: { contacts: DialerContact[]; ini
       incoming.on('reject', gone);
     });
     device.current = created;
+    deviceFrom.current = connectionId;
     return created;
   }
 
@@ -270,6 +295,13 @@ export function Dialer({ contacts, initialTo }: { contacts: DialerContact[]; ini
           </div>
         </div>
       )}
+      <FromPicker
+        senders={senders}
+        value={connectionId}
+        onChange={setFrom}
+        disabled={busy}
+        hint="You have several Twilio numbers: the call goes out from this one, and the person sees it."
+      />
       <div className="space-y-2">
         <Label htmlFor={ids.search}>Search contacts</Label>
         <div className="relative">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration } from './format';
+import { callsHref, cursorFrom, formatDuration } from './format';
 
 describe('formatDuration', () => {
   it('shows minutes and seconds, and hours only when there are some', () => {
@@ -8,5 +8,23 @@ describe('formatDuration', () => {
     expect(formatDuration(3725)).toBe('1:02:05');
     expect(formatDuration(12.9)).toBe('0:12');
     expect(formatDuration(-4)).toBe('0:00');
+  });
+});
+
+describe('calls paging', () => {
+  it('keeps the filter when going to older calls, and back to the newest', () => {
+    expect(callsHref(undefined)).toBe('/calls');
+    expect(callsHref('missed')).toBe('/calls?filter=missed');
+    expect(callsHref(undefined, 'abc_-1')).toBe('/calls?older=abc_-1');
+    expect(callsHref('outgoing', 'abc')).toBe('/calls?filter=outgoing&older=abc');
+  });
+
+  it('takes only a cursor the hub could have made from the address', () => {
+    expect(cursorFrom('eyJhdCI6IjIwMjYifQ')).toBe('eyJhdCI6IjIwMjYifQ');
+    expect(cursorFrom(['first', 'second'])).toBe('first');
+    expect(cursorFrom(undefined)).toBeUndefined();
+    expect(cursorFrom('')).toBeUndefined();
+    expect(cursorFrom('a b')).toBeUndefined();
+    expect(cursorFrom('x'.repeat(301))).toBeUndefined();
   });
 });

@@ -6,6 +6,8 @@ import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { threadHref } from '@/lib/messages/model';
+import { chosenSender, type Sender } from '@/lib/messages/senders';
+import { FromPicker } from '@/components/ui/from-picker';
 import { ReplyBox } from './reply-box';
 
 interface Candidate {
@@ -20,14 +22,19 @@ export interface Recipient {
   label: string;
 }
 
-/** A new text: pick a contact (one of their numbers) or type any number, then write it. */
-export function Compose({ initial }: { initial?: Recipient }) {
+/**
+ * A new text: pick a contact (one of their numbers) or type any number, then write it. With
+ * several Twilio numbers connected, "From" says which one sends it.
+ */
+export function Compose({ initial, senders = [] }: { initial?: Recipient; senders?: Sender[] }) {
   const router = useRouter();
   const [recipient, setRecipient] = useState<Recipient | undefined>(initial);
   const [query, setQuery] = useState('');
   const [candidates, setCandidates] = useState<Candidate[]>([]);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
+  const [from, setFrom] = useState<string>();
+  const connectionId = chosenSender(senders, from);
   const searchId = useId();
   const listId = useId();
 
@@ -56,6 +63,12 @@ export function Compose({ initial }: { initial?: Recipient }) {
 
   return (
     <div className="grid gap-4">
+      <FromPicker
+        senders={senders}
+        value={connectionId}
+        onChange={setFrom}
+        hint="You have several Twilio numbers: the text goes out from this one, and replies come back to it."
+      />
       {recipient ? (
         <div className="flex items-center gap-2 text-sm">
           <span className="text-muted-foreground">To</span>
@@ -136,6 +149,7 @@ export function Compose({ initial }: { initial?: Recipient }) {
       {recipient && (
         <ReplyBox
           to={recipient.to}
+          connectionId={connectionId}
           label={`Message to ${recipient.label}`}
           autoFocus
           onSent={(threadId) => router.push(threadHref(threadId))}

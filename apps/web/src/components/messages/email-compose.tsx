@@ -8,6 +8,8 @@ import { Input, Textarea } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { sendEmailAction } from '@/lib/actions/messages';
 import { fileSize, threadHref } from '@/lib/messages/model';
+import { chosenSender, type Sender } from '@/lib/messages/senders';
+import { FromPicker } from '@/components/ui/from-picker';
 import { RecipientField, type EmailRecipient } from './recipient-field';
 
 /** Failures where the hub may or may not have sent it: retried with the same key. */
@@ -39,10 +41,13 @@ export function EmailCompose({
   start,
   onCancel,
   heading,
+  senders = [],
 }: {
   start?: EmailDraftStart;
   onCancel?: () => void;
   heading?: string;
+  /** Your mail accounts: with several, "From" says which one sends it. */
+  senders?: Sender[];
 }) {
   const router = useRouter();
   const subjectId = useId();
@@ -58,6 +63,8 @@ export function EmailCompose({
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<{ message: string; code?: string }>();
   const [key, setKey] = useState(() => crypto.randomUUID());
+  const [from, setFrom] = useState<string>();
+  const connectionId = chosenSender(senders, from);
 
   async function attach(list: FileList | null) {
     if (!list || list.length === 0) return;
@@ -104,6 +111,7 @@ export function EmailCompose({
           body,
           ...(start?.replyTo ? { replyTo: start.replyTo } : {}),
           attachments: files.map((f) => f.path),
+          ...(connectionId ? { connectionId } : {}),
         },
         key,
       );
@@ -135,6 +143,12 @@ export function EmailCompose({
         void send();
       }}
     >
+      <FromPicker
+        senders={senders}
+        value={connectionId}
+        onChange={setFrom}
+        hint="You have several mail accounts connected: the email goes out from this one."
+      />
       <RecipientField label="To" value={to} onChange={setTo} autoFocus={to.length === 0} />
       {showCc ? (
         <RecipientField label="Cc" value={cc} onChange={setCc} />

@@ -113,6 +113,34 @@ describe('EmailCompose', () => {
     });
   });
 
+  it('with several mail accounts, sends from the one chosen under From', async () => {
+    actions.sendEmailAction.mockResolvedValueOnce({ ok: true, data: { threadId: 'email:abc' } });
+    const accounts = [
+      { id: '0190a0a0-0000-7000-8000-00000000000a', label: 'ada@example.org' },
+      { id: '0190a0a0-0000-7000-8000-00000000000b', label: 'ada@work.example' },
+    ];
+    render(<EmailCompose senders={accounts} />);
+    const from = screen.getByRole('combobox', { name: 'From' });
+    expect(from).toHaveValue(accounts[0]!.id);
+    await userEvent.selectOptions(from, 'ada@work.example');
+    await userEvent.type(screen.getByLabelText('To'), 'grace@example.org{Enter}');
+    await userEvent.type(screen.getByLabelText('Message'), 'Hi Grace');
+    await userEvent.click(screen.getByRole('button', { name: 'Send email' }));
+    expect(actions.sendEmailAction.mock.calls[0]![0]).toEqual({
+      to: ['grace@example.org'],
+      cc: [],
+      subject: '',
+      body: 'Hi Grace',
+      attachments: [],
+      connectionId: accounts[1]!.id,
+    });
+  });
+
+  it('with one mail account, shows no From and lets the hub use it', () => {
+    render(<EmailCompose senders={[{ id: '0190a0a0-0000-7000-8000-00000000000a', label: 'ada@example.org' }]} />);
+    expect(screen.queryByRole('combobox', { name: 'From' })).not.toBeInTheDocument();
+  });
+
   it('refuses to send without a recipient', async () => {
     render(<EmailCompose />);
     await userEvent.click(screen.getByRole('button', { name: 'Send email' }));

@@ -3,6 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tickOf, type ShownMessage, type Thread } from '@/lib/messages/model';
+import { Compose } from './compose';
 import { MessageBubble } from './message-bubble';
 import { ReplyBox } from './reply-box';
 import { ThreadList } from './thread-list';
@@ -140,5 +141,40 @@ describe('ReplyBox', () => {
       { to: '+14155550123', body: 'line one\nline two' },
       expect.any(String),
     );
+  });
+});
+
+describe('Compose: From', () => {
+  const numbers = [
+    { id: '0190a0a0-0000-7000-8000-00000000000a', label: '+14155550100' },
+    { id: '0190a0a0-0000-7000-8000-00000000000b', label: '+447700900123' },
+  ];
+  const ann = { to: '+14155550123', label: 'Ann Example (+14155550123)' };
+
+  it('with one number (or none listed), asks nothing and sends without a connectionId', async () => {
+    actions.sendMessageAction.mockResolvedValue({ ok: true, data: { threadId: thread.id, status: 'queued' } });
+    render(<Compose initial={ann} senders={[numbers[0]!]} />);
+    expect(screen.queryByLabelText('From')).not.toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText(/Message to Ann/), 'Hi{Enter}');
+    expect(actions.sendMessageAction.mock.calls[0]![0]).toEqual({ to: '+14155550123', body: 'Hi' });
+  });
+
+  it('with several numbers, offers them under From and sends from the chosen one', async () => {
+    actions.sendMessageAction.mockResolvedValue({ ok: true, data: { threadId: thread.id, status: 'queued' } });
+    render(<Compose initial={ann} senders={numbers} />);
+    const from = screen.getByRole('combobox', { name: 'From' });
+    expect(from).toHaveValue(numbers[0]!.id);
+    expect(
+      within(from)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual(['+14155550100', '+447700900123']);
+    await userEvent.selectOptions(from, '+447700900123');
+    await userEvent.type(screen.getByLabelText(/Message to Ann/), 'Hi{Enter}');
+    expect(actions.sendMessageAction.mock.calls[0]![0]).toEqual({
+      to: '+14155550123',
+      body: 'Hi',
+      connectionId: numbers[1]!.id,
+    });
   });
 });

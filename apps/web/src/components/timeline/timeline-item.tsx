@@ -10,6 +10,7 @@ import {
   PhoneIncoming,
   PhoneMissed,
   PhoneOutgoing,
+  Voicemail,
 } from 'lucide-react';
 import type { TimelineItem } from '@made-open/shared/timeline';
 import { plainMentions } from '@/lib/mentions';
@@ -45,14 +46,31 @@ export function describe(
       };
     }
     case 'call': {
-      const missed = ['missed', 'no_answer', 'busy'].includes(String(p.status));
+      const status = String(p.status);
       const inbound = p.direction === 'inbound';
       const length = minutes(p.durationSeconds);
+      // A caller who hangs up before anyone answers (canceled) missed you as much as one nobody answered.
+      const missed = ['missed', 'no_answer', 'busy', 'voicemail', 'canceled'].includes(status);
+      const summary =
+        status === 'voicemail'
+          ? 'Missed call, voicemail left'
+          : status === 'canceled' && !inbound
+            ? 'Outgoing call, canceled before an answer'
+            : missed
+              ? `Missed call${inbound ? '' : ' (outgoing)'}`
+              : `${inbound ? 'Incoming' : 'Outgoing'} call${length ? `, ${length}` : ''}`;
       return {
-        icon: missed ? PhoneMissed : inbound ? PhoneIncoming : p.direction === 'outbound' ? PhoneOutgoing : Phone,
-        summary: missed
-          ? `Missed call${inbound ? '' : ' (outgoing)'}`
-          : `${inbound ? 'Incoming' : 'Outgoing'} call${length ? `, ${length}` : ''}`,
+        icon:
+          status === 'voicemail'
+            ? Voicemail
+            : missed
+              ? PhoneMissed
+              : inbound
+                ? PhoneIncoming
+                : p.direction === 'outbound'
+                  ? PhoneOutgoing
+                  : Phone,
+        summary,
         href: '/calls',
         preview: item.title && !/^call\b/i.test(item.title) ? item.title : '',
       };

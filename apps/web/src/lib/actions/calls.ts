@@ -11,9 +11,11 @@ import {
 } from '@/lib/calls';
 import { attempt, type ActionResult } from '@/lib/hub';
 
-/** A fresh Voice Access Token (first call, and on the SDK's tokenWillExpire). */
-export async function voiceTokenAction(): Promise<ActionResult<VoiceToken>> {
-  return attempt(getVoiceToken);
+/** A fresh Voice Access Token (first call, and on the SDK's tokenWillExpire), for the number chosen under From. */
+export async function voiceTokenAction(connectionId?: string): Promise<ActionResult<VoiceToken>> {
+  if (connectionId !== undefined && !z.string().uuid().safeParse(connectionId).success)
+    return { ok: false, error: 'Choose one of your numbers under From.' };
+  return attempt(() => getVoiceToken(connectionId));
 }
 
 /** A video room, its token and its guest link, for a call with this person (capability video). */

@@ -51,6 +51,8 @@ const emailInput = z.object({
   body: z.string().max(1_000_000, 'The text is too long.'),
   replyTo: z.string().uuid().optional(),
   attachments: z.array(z.string().min(3).max(1024)).max(20, 'Attach at most 20 files.'),
+  /** Which mail account sends it: chosen under "From" when several are connected. */
+  connectionId: z.string().uuid().optional(),
 });
 
 /** Sends an email through your mail account; the Idempotency-Key works as for texts. */

@@ -1,6 +1,9 @@
 import 'server-only';
 import { z } from 'zod';
+import { getDefaultRegion } from '@/lib/account';
 import { hubFetch } from '@/lib/hub';
+import { readablePhone } from '@/lib/phones';
+import { sendersFor, type SendChannel, type Sender } from '@/lib/messages/senders';
 import { ConnectionSchema, MicrosoftConnectionSchema, TwilioNumbersSchema, type MicrosoftOptions } from './model';
 
 const id = (value: string) => encodeURIComponent(value);
@@ -9,6 +12,20 @@ const id = (value: string) => encodeURIComponent(value);
 export async function listTwilioConnections() {
   const { connections } = z.object({ connections: z.array(ConnectionSchema) }).parse(await hubFetch('/connections'));
   return connections.filter((c) => c.provider === 'twilio' && c.status !== 'disconnected');
+}
+
+/** The connections that can send on `channel` (for a "From" picker: shown when there are several). */
+export async function listSenders(channel: SendChannel): Promise<Sender[]> {
+  const { connections } = z
+    .object({
+      connections: z.array(z.object({ id: z.string(), provider: z.string(), label: z.string(), status: z.string() })),
+    })
+    .parse(await hubFetch('/connections'));
+  const senders = sendersFor(connections, channel);
+  if (channel === 'email' || senders.length < 2) return senders;
+  // Numbers as the rest of the app writes them (+1 415 555 0100).
+  const region = await getDefaultRegion();
+  return senders.map((sender) => ({ ...sender, label: readablePhone(sender.label, region) }));
 }
 
 /** Your Microsoft 365 connections that are live (disconnected ones are history). */

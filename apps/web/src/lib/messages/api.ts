@@ -55,6 +55,8 @@ export interface EmailDraft {
   body: string;
   replyTo?: string;
   attachments: string[];
+  /** Which mail account sends it (needed when several are connected). */
+  connectionId?: string;
 }
 
 export async function sendEmail(draft: EmailDraft, idempotencyKey: string) {

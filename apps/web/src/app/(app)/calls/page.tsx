@@ -1,11 +1,13 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { CallHistory } from '@/components/calls/call-history';
+import { cursorFrom } from '@/components/calls/format';
 import { Dialer, type DialerContact } from '@/components/calls/dialer';
 import { PageHeader } from '@/components/page-header';
 import { CALLS_HEADER } from '@/components/page-headers';
 import { Problem } from '@/components/problem';
 import { CALL_FILTERS, listCalls, type CallFilter } from '@/lib/calls';
+import { listSenders } from '@/lib/connections/api';
 import { listContactRows } from '@/lib/graph';
 import { load } from '@/lib/hub';
 import { listCapabilities } from '@/lib/settings/api';
@@ -22,12 +24,15 @@ export default async function CallsPage({
   const params = await searchParams;
   const wanted = one(params.filter);
   const filter = CALL_FILTERS.includes(wanted as CallFilter) ? (wanted as CallFilter) : undefined;
+  // "Older calls" opens the page before with the hub's cursor; a filter link starts at the newest again.
+  const older = cursorFrom(params.older);
   // Contact pages link here with ?to=<number> to prefill the dialer.
   const to = (one(params.to) ?? '').slice(0, 40);
-  const [calls, contacts, capabilities] = await Promise.all([
-    load(() => listCalls(filter)),
+  const [calls, contacts, capabilities, senders] = await Promise.all([
+    load(() => listCalls(filter, older)),
     load(listContactRows),
     load(listCapabilities),
+    load(() => listSenders('voice')),
   ]);
   const voice = capabilities.ok ? capabilities.data.find((c) => c.name === 'voice') : undefined;
   const people: DialerContact[] = contacts.ok
@@ -53,13 +58,17 @@ export default async function CallsPage({
               .
             </p>
           )}
-          <Dialer contacts={people} initialTo={to} />
+          <Dialer contacts={people} initialTo={to} senders={senders.ok ? senders.data : []} />
         </section>
         <section aria-labelledby="history-heading">
           <h2 id="history-heading" className="mb-3 text-lg font-semibold">
             Call history
           </h2>
-          {calls.ok ? <CallHistory calls={calls.data.items} filter={filter} /> : <Problem message={calls.error} />}
+          {calls.ok ? (
+            <CallHistory calls={calls.data.items} filter={filter} nextCursor={calls.data.nextCursor} older={older} />
+          ) : (
+            <Problem message={calls.error} />
+          )}
         </section>
       </div>
     </>

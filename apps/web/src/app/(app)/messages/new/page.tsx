@@ -4,8 +4,17 @@ import Link from 'next/link';
 import { Compose, type Recipient } from '@/components/messages/compose';
 import { EmailCompose } from '@/components/messages/email-compose';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { listSenders } from '@/lib/connections/api';
 import { HubError } from '@/lib/errors';
 import { getContact } from '@/lib/graph';
+import { load } from '@/lib/hub';
+import type { SendChannel, Sender } from '@/lib/messages/senders';
+
+/** Your numbers (or mail accounts) to send from; when they cannot be listed, the hub's default is used. */
+async function sendersOf(channel: SendChannel): Promise<Sender[]> {
+  const senders = await load(() => listSenders(channel));
+  return senders.ok ? senders.data : [];
+}
 
 export async function generateMetadata({
   searchParams,
@@ -39,8 +48,9 @@ export default async function NewMessagePage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const params = await searchParams;
-  if (params.channel === 'email') return <NewEmail to={typeof params.to === 'string' ? params.to : undefined} />;
-  const initial = await recipientOf(params);
+  if (params.channel === 'email')
+    return <NewEmail to={typeof params.to === 'string' ? params.to : undefined} senders={await sendersOf('email')} />;
+  const [initial, senders] = await Promise.all([recipientOf(params), sendersOf('sms')]);
   return (
     <Card>
       <CardHeader className="gap-2">
@@ -53,14 +63,14 @@ export default async function NewMessagePage({
         <CardTitle>New message</CardTitle>
       </CardHeader>
       <CardContent>
-        <Compose initial={initial} />
+        <Compose initial={initial} senders={senders} />
       </CardContent>
     </Card>
   );
 }
 
 /** `?channel=email` (and `&to=<address>`, as a contact's email links may give it). */
-function NewEmail({ to }: { to?: string }) {
+function NewEmail({ to, senders }: { to?: string; senders: Sender[] }) {
   const address = to && /^[^\s@]{1,200}@[^\s@]{1,200}$/.test(to.trim()) ? to.trim() : undefined;
   return (
     <Card>
@@ -74,7 +84,7 @@ function NewEmail({ to }: { to?: string }) {
         <CardTitle>New email</CardTitle>
       </CardHeader>
       <CardContent>
-        <EmailCompose start={address ? { to: [{ address, label: address }] } : undefined} />
+        <EmailCompose start={address ? { to: [{ address, label: address }] } : undefined} senders={senders} />
       </CardContent>
     </Card>
   );
