@@ -294,6 +294,23 @@ test('compose with two numbers: From offers both, and the text goes out from the
   expect((await hubApi('DELETE', `/connections/${secondId}`)).status).toBeLessThan(300);
 });
 
+test('a text from a sender name shows in its own thread, with no contact link, call or reply', async () => {
+  await inbound('VERIFY', 'Your sign-in code is 482913');
+  await page.goto('/messages');
+  const row = threadRow(/VERIFY/);
+  await expect(row).toContainText('Your sign-in code is 482913');
+  await row.click();
+  const heading = page.getByRole('heading', { name: 'VERIFY' });
+  await expect(heading).toBeVisible();
+  await expect(heading.getByRole('link')).toHaveCount(0);
+  await expect(page.getByText('A short code or sender name', { exact: false }).filter(VISIBLE)).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Call' })).toHaveCount(0);
+  await expect(
+    page.getByText('VERIFY is a short code or a sender name: it takes no replies from your number.'),
+  ).toBeVisible();
+  await inspect(page, 'messages-sender-name');
+});
+
 test('phone width: the list and a thread one at a time', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/messages');

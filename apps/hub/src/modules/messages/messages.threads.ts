@@ -268,11 +268,13 @@ function threadOf(row: ThreadRow, directory: Directory | undefined, own: Set<str
       unread: row.unread,
     };
   }
-  const phone = otherOf(p);
+  const other = otherOf(p);
+  // A short code or a sender name ("VERIFY") is who wrote, but no number to call or text back.
+  const phone = other !== null && /^\+\d{6,15}$/.test(other) ? other : null;
   return {
     id: row.thread_id,
     channel: 'sms',
-    person: { id: row.person_id, name: row.person_name ?? phone ?? 'Unknown' },
+    person: { id: row.person_id, name: row.person_name ?? other ?? 'Unknown' },
     phone,
     ownNumber: row.thread_id.split(':')[1]!,
     email: null,

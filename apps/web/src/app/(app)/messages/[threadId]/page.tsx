@@ -138,12 +138,17 @@ export default async function ThreadPage({
         </Link>
         <div className="min-w-0 flex-1">
           <h2 className="truncate font-semibold">
-            <Link href={`/contacts/${thread.person.id}`} className="hover:underline">
-              {thread.person.name}
-            </Link>
+            {thread.person.id ? (
+              <Link href={`/contacts/${thread.person.id}`} className="hover:underline">
+                {thread.person.name}
+              </Link>
+            ) : (
+              thread.person.name
+            )}
           </h2>
           <p className="truncate text-xs text-muted-foreground">
-            {thread.phoneLabel ?? 'Unknown number'} · to your number {thread.ownNumberLabel}
+            {thread.phoneLabel ?? (thread.person.id ? 'Unknown number' : 'A short code or sender name')} · to your
+            number {thread.ownNumberLabel}
           </p>
         </div>
         {thread.phone && (
@@ -163,13 +168,19 @@ export default async function ThreadPage({
         </ol>
       </div>
       <div className="border-t border-border p-3">
-        <ReplyBox
-          key={threadId}
-          threadId={threadId}
-          to={to}
-          connectionId={connectionId}
-          label={`Reply to ${thread.person.name}`}
-        />
+        {to ? (
+          <ReplyBox
+            key={threadId}
+            threadId={threadId}
+            to={to}
+            connectionId={connectionId}
+            label={`Reply to ${thread.person.name}`}
+          />
+        ) : (
+          <p className="text-sm text-muted-foreground">
+            {thread.person.name} is a short code or a sender name: it takes no replies from your number.
+          </p>
+        )}
       </div>
       {last && !cursor && <ScrollToEnd lastId={last.id} />}
       {last && <MarkRead threadId={threadId} unread={thread.unread} lastId={last.id} />}
