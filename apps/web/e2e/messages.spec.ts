@@ -304,7 +304,7 @@ test('a text from a sender name shows in its own thread, with no contact link, c
   await expect(heading).toBeVisible();
   await expect(heading.getByRole('link')).toHaveCount(0);
   await expect(page.getByText('A short code or sender name', { exact: false }).filter(VISIBLE)).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Call' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Call', exact: true })).toHaveCount(0);
   await expect(
     page.getByText('VERIFY is a short code or a sender name: it takes no replies from your number.'),
   ).toBeVisible();

@@ -15,7 +15,8 @@ import { load } from '@/lib/hub';
 import { getThread, withMediaUrls } from '@/lib/messages/api';
 import { partyLabel, threadHref, type Message, type Party } from '@/lib/messages/model';
 
-const THREAD_ID = /^(sms:\+[1-9][0-9]{1,14}:[0-9a-f-]{36}|email:[A-Za-z0-9_-]{1,700})$/;
+/** As the hub reads them: a person's id, or a short code or sender name, after the own number. */
+const THREAD_ID = /^(sms:\+[1-9][0-9]{1,14}:[A-Za-z0-9 ._&+-]{1,64}|email:[A-Za-z0-9_-]{1,700})$/;
 
 const recipient = (party: Party) => ({ address: party.address, label: partyLabel(party) });
 
