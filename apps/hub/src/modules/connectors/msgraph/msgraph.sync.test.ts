@@ -6,6 +6,7 @@ import { composeOver, eventually } from '../test/support.ts';
 import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import { moveMessage } from './test/stand-in/mail-write.ts';
 import { put, remove, type StandInAccount } from './test/stand-in/state.ts';
 
 /**
@@ -252,6 +253,41 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     );
     expect(keys.rows[0]!.change_key).toBe('CQAAABYAAAA3');
     standIn.state.behaviour.replay = false;
+  });
+
+  it('keeps a message moved between synced folders (either way) and deletes one deleted in Outlook', async () => {
+    const resourceOf = async (externalId: string) =>
+      (
+        await hub.db.asOwner((tx) =>
+          tx.query<{ resource: string }>(
+            `SELECT resource FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = $2`,
+            [connectionId, externalId],
+          ),
+        )
+      ).rows[0]?.resource;
+    const moving = messagePayload(account, 6, 'inbox').id;
+    // Inbox → Archive: the Inbox's delta (synced first) reports @removed before the Archive's brings it.
+    moveMessage(account, moving, 'archive');
+    await syncNow();
+    expect((await entity(moving))!.deleted_at).toBeNull();
+    expect((await entity(moving))!.properties.folder).toBe('archive');
+    expect(await resourceOf(moving)).toBe('mail:archive');
+    // Archive → Inbox: the Inbox brings it before the Archive's delta reports @removed.
+    moveMessage(account, moving, 'inbox');
+    await syncNow();
+    expect((await entity(moving))!.deleted_at).toBeNull();
+    expect((await entity(moving))!.properties.folder).toBe('inbox');
+    expect(await resourceOf(moving)).toBe('mail:inbox');
+    // Deleted for good (Graph answers 404 for its id): deleted here too, its row forgotten.
+    put(account, 'mail:inbox', messagePayload(account, 700, 'inbox'));
+    await syncNow();
+    const deleted = messagePayload(account, 700, 'inbox').id;
+    expect((await entity(deleted))!.deleted_at).toBeNull();
+    remove(account, 'mail:inbox', deleted);
+    await syncNow();
+    expect((await entity(deleted))!.deleted_at).not.toBeNull();
+    expect(await resourceOf(deleted)).toBeUndefined();
+    expect(await count('message')).toBe(31);
   });
 
   it('links colleagues to their one organization, and follows a contact who changes company or leaves it', async () => {

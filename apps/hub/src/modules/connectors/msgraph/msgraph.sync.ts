@@ -4,7 +4,7 @@ import type { CompleteIncoming, IngestItem } from '../../graph/index.ts';
 import type { Json, SyncContext, SyncPage } from '../connectors.contract.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import type { GraphClient } from './msgraph.client.ts';
-import { GraphError, ResyncRequired } from './msgraph.errors.ts';
+import { GraphError, graphErrorOf, ResyncRequired } from './msgraph.errors.ts';
 import { changeKeyOf, contactItems, eventItem, messageItem, source } from './msgraph.mapping.ts';
 import { defaultMailFolders, type MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo, type SeenItem } from './msgraph.repository.ts';
@@ -106,6 +106,32 @@ const preferOf = (resource: string, sizes: typeof pageSizes) => {
   const size = resource.startsWith('mail:') ? sizes.mail : resource === 'calendar' ? sizes.calendar : sizes.contacts;
   return `odata.maxpagesize=${size}, IdType="ImmutableId"`;
 };
+
+/**
+ * A mail folder's delta reports `@removed` for a message that was deleted and for one that
+ * was only moved to another folder (with immutable ids it keeps its id there). Deleting a
+ * moved one would lose it for good: the graph keeps a deleted entity deleted, so the target
+ * folder's delta could not bring it back. So each id is asked for (GET /me/messages/{id},
+ * through $batch): only those Graph answers 404 are gone; the others moved, and a synced
+ * target folder's delta upserts them (moving their msgraph_items row to that folder).
+ */
+async function goneMessages(client: GraphClient, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const answers = await client.batch(
+    ids.map((id, n) => ({
+      id: String(n),
+      method: 'GET' as const,
+      url: `/me/messages/${encodeURIComponent(id)}?$select=id,parentFolderId`,
+    })),
+  );
+  return ids.filter((_, n) => {
+    const answer = answers.get(String(n));
+    if (answer?.status === 404) return true;
+    if (answer?.status === 200) return false;
+    // Neither: not known whether it is gone; the page fails and is asked for again.
+    throw graphErrorOf(answer?.status ?? 502, answer?.body);
+  });
+}
 
 interface DeltaAnswer {
   value?: unknown[];
@@ -214,12 +240,14 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         latest.set(item.id, item);
       }
     }
-    const removedIds: string[] = [];
+    let removedIds: string[] = [];
     const live: Record<string, unknown>[] = [];
     for (const item of latest.values()) {
       if (item['@removed']) removedIds.push(item.id as string);
       else live.push(item);
     }
+    // A message moved to another folder is @removed here too: only the ones Graph no longer has go.
+    if (resource.startsWith('mail:')) removedIds = await goneMessages(client, removedIds);
     const items: IngestItem[] = [];
     let completeIncoming: CompleteIncoming | undefined;
     const seen: SeenItem[] = [];
@@ -323,6 +351,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
           repo.unseenSince(tx, context.connectionId, resource, state.generation),
         )
       ).filter((id) => !pageIds.has(id));
+      // One not listed by this folder's full round may have moved to a folder synced after it.
+      if (resource.startsWith('mail:')) swept = await goneMessages(client, swept);
     }
     const page = advance(
       cursor,
