@@ -6,6 +6,7 @@ import { composeOver, eventually } from '../test/support.ts';
 import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import { sweepLimits } from './msgraph.sync.ts';
 import { moveMessage } from './test/stand-in/mail-write.ts';
 import { put, remove, type StandInAccount } from './test/stand-in/state.ts';
 
@@ -341,6 +342,32 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
       ),
     );
     expect(dupes.rows[0]!.n).toBe(0);
+  });
+
+  it('a resync sweeps everything it no longer sees, however many: the sweep pages through them', async () => {
+    const numbers = [710, 711, 712, 713, 714];
+    for (const n of numbers) put(account, 'mail:inbox', messagePayload(account, n, 'inbox'));
+    await syncNow();
+    expect(await count('message')).toBe(36);
+    // While the tokens are expired, the five go: the resync's sweep (2 a page here) must remove all of them.
+    for (const n of numbers) remove(account, 'mail:inbox', messagePayload(account, n, 'inbox').id);
+    account.minVersion = account.version;
+    const chunk = sweepLimits.chunk;
+    sweepLimits.chunk = 2;
+    try {
+      await syncNow();
+    } finally {
+      sweepLimits.chunk = chunk;
+    }
+    for (const n of numbers) expect((await entity(messagePayload(account, n, 'inbox').id))!.deleted_at).not.toBeNull();
+    expect(await count('message')).toBe(31);
+    const rows = await hub.db.asOwner((tx) =>
+      tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = ANY($2::text[])`,
+        [connectionId, numbers.map((n) => messagePayload(account, n, 'inbox').id)],
+      ),
+    );
+    expect(rows.rows[0]!.n).toBe(0);
   });
 
   it('honours 429 Retry-After and never has more than 4 requests in flight for the mailbox', async () => {

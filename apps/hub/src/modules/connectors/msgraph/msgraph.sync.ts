@@ -25,6 +25,12 @@ export const mergedPageItems = 1_000;
  */
 const yieldEvery = 50;
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * The sweep at the end of a full round removes at most this many unseen items per sync page
+ * (one transaction each); the rest follow in the next pages, so a resync of a big folder
+ * sweeps everything. Tests lower it.
+ */
+export const sweepLimits = { chunk: 2_000 };
 /** A page fetched ahead (while the one before was being stored) is used only this fresh. */
 const prefetchMaxAgeMs = 30_000;
 /** A nextLink older than this is not resumed (SyncStateNotFound … generation): the resource starts over. */
@@ -43,6 +49,8 @@ interface ResourceState {
   generation: number;
   /** This round started from the initial query (first sync, or a resync after 410). */
   full: boolean;
+  /** The full round ended and its sweep continues after this external id (of rows older than `generation`). */
+  sweep?: { generation: number; after: string };
   /** Calendar: the window this round's links were made for. */
   window?: string;
   windowAt?: number;
@@ -192,6 +200,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         windowAt: resource === 'calendar' ? Date.now() : undefined,
       };
     const client = deps.clientFor(context);
+    if (state.sweep) return sweepPage(context, client, cursor, resources, resource, state, state.sweep);
     const url = state.link ?? initialUrl(resource, options);
 
     const prefer = preferOf(resource, sizes);
@@ -342,29 +351,79 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         commit: commitOf(context, resource, cursor.resources[resource]!, seen, removedIds),
       };
     }
-    // The round of this resource is over: a full one sweeps what it did not see.
+    // The round of this resource is over: a full one sweeps what it did not see (a chunk per page).
+    const finished: ResourceState = {
+      ...state,
+      link: delta,
+      kind: delta ? 'delta' : undefined,
+      linkAt: Date.now(),
+      full: false,
+    };
     let swept: string[] = [];
     if (state.full) {
       const pageIds = new Set(seen.map((s) => s.externalId));
-      swept = (
-        await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
-          repo.unseenSince(tx, context.connectionId, resource, state.generation),
-        )
-      ).filter((id) => !pageIds.has(id));
-      // One not listed by this folder's full round may have moved to a folder synced after it.
-      if (resource.startsWith('mail:')) swept = await goneMessages(client, swept);
+      const chunk = await unseenChunk(context, client, resource, { generation: state.generation, after: '' });
+      swept = chunk.gone.filter((id) => !pageIds.has(id));
+      if (chunk.more) {
+        // More to sweep: this resource stays current; the next pages go on from the last id.
+        cursor.resources[resource] = { ...finished, sweep: { generation: state.generation, after: chunk.more } };
+        return {
+          items,
+          cursor: cursor as unknown as Json,
+          done: false,
+          step: stepOf(resource),
+          removed: [...removedIds, ...swept].map((externalId) => ({ source, externalId })),
+          ...(completeIncoming ? { completeIncoming } : {}),
+          commit: commitOf(context, resource, finished, seen, [...removedIds, ...swept]),
+        };
+      }
     }
-    const page = advance(
-      cursor,
-      resources,
-      resource,
-      { ...state, link: delta, kind: delta ? 'delta' : undefined, linkAt: Date.now(), full: false },
-      items,
-      seen,
-      [...removedIds, ...swept],
-      context,
-    );
+    const page = advance(cursor, resources, resource, finished, items, seen, [...removedIds, ...swept], context);
     return completeIncoming ? { ...page, completeIncoming } : page;
+  }
+
+  /**
+   * One chunk of a full round's sweep: the rows older than the round after `after`, of those
+   * the ones really gone (mail: a message not listed may have moved to a folder synced later),
+   * and `more`, the last id read when a full chunk came (the sweep goes on after it).
+   */
+  async function unseenChunk(
+    context: SyncContext<MsgraphOptions>,
+    client: GraphClient,
+    resource: string,
+    sweep: { generation: number; after: string },
+  ): Promise<{ gone: string[]; more: string | undefined }> {
+    const limit = sweepLimits.chunk;
+    const unseen = await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
+      repo.unseenSince(tx, context.connectionId, resource, sweep.generation, { after: sweep.after, limit }),
+    );
+    const gone = resource.startsWith('mail:') ? await goneMessages(client, unseen) : unseen;
+    return { gone, more: unseen.length >= limit ? unseen.at(-1) : undefined };
+  }
+
+  /** A sync page that only sweeps (the full round of `resource` ended with more than one chunk to remove). */
+  async function sweepPage(
+    context: SyncContext<MsgraphOptions>,
+    client: GraphClient,
+    cursor: Cursor,
+    resources: string[],
+    resource: string,
+    state: ResourceState,
+    sweep: { generation: number; after: string },
+  ): Promise<SyncPage> {
+    const chunk = await unseenChunk(context, client, resource, sweep);
+    const { sweep: _done, ...rest } = state;
+    if (!chunk.more) return advance(cursor, resources, resource, rest, [], [], chunk.gone, context);
+    const next: ResourceState = { ...rest, sweep: { generation: sweep.generation, after: chunk.more } };
+    cursor.resources[resource] = next;
+    return {
+      items: [],
+      cursor: cursor as unknown as Json,
+      done: false,
+      step: `${stepOf(resource)} (removing what is gone)`,
+      removed: chunk.gone.map((externalId) => ({ source, externalId })),
+      commit: commitOf(context, resource, next, [], chunk.gone),
+    };
   }
 
   function commitOf(
