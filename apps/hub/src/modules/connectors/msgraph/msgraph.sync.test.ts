@@ -370,6 +370,40 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     expect(rows.rows[0]!.n).toBe(0);
   });
 
+  it('syncs an extra folder given by id as given (ids are case-sensitive), a well-known name in any case', async () => {
+    const folderId = 'AAMkADFolder-MiXeD=';
+    const numbers = [720, 721];
+    for (const n of numbers) put(account, `mail:${folderId}`, messagePayload(account, n, folderId));
+    const setFolders = (folders: string[]) =>
+      hub.db.asOwner((tx) =>
+        tx.query(`UPDATE made_open.connections SET options = options || $2::jsonb WHERE id = $1`, [
+          connectionId,
+          JSON.stringify({ folders }),
+        ]),
+      );
+    await setFolders([folderId, 'JunkEmail']);
+    try {
+      await syncNow();
+      for (const n of numbers)
+        expect((await entity(messagePayload(account, n, folderId).id))?.properties.folder).toBe(folderId);
+      const { rows } = await hub.db.asOwner((tx) =>
+        tx.query<{ cursor: { resources: Record<string, unknown> } }>(
+          'SELECT cursor FROM made_open.connections WHERE id = $1',
+          [connectionId],
+        ),
+      );
+      expect(Object.keys(rows[0]!.cursor.resources)).toEqual(
+        expect.arrayContaining([`mail:${folderId}`, 'mail:junkemail']),
+      );
+      // The folder's messages go again (the count the later tests expect).
+      for (const n of numbers) remove(account, `mail:${folderId}`, messagePayload(account, n, folderId).id);
+      await syncNow();
+      expect(await count('message')).toBe(31);
+    } finally {
+      await setFolders([]);
+    }
+  });
+
   it('honours 429 Retry-After and never has more than 4 requests in flight for the mailbox', async () => {
     // Many messages with attachments: their metadata comes in concurrent $batch requests.
     for (let n = 1000; n < 1100; n += 1)

@@ -6,7 +6,7 @@ import { ownerClaims } from '../connectors.sync.ts';
 import type { GraphClient } from './msgraph.client.ts';
 import { GraphError, graphErrorOf, ResyncRequired } from './msgraph.errors.ts';
 import { changeKeyOf, contactItems, eventItem, messageItem, source } from './msgraph.mapping.ts';
-import { defaultMailFolders, type MsgraphOptions } from './msgraph.options.ts';
+import { defaultMailFolders, folderKey, type MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo, type SeenItem } from './msgraph.repository.ts';
 import { dropKnownVersions } from './msgraph.write.ts';
 
@@ -70,7 +70,8 @@ export interface MsgraphSyncDeps {
 
 /** mail:<folder> for each folder, then calendar, then contacts. */
 export function resourcesOf(options: MsgraphOptions): string[] {
-  const folders = [...new Set([...defaultMailFolders, ...options.folders.map((f) => f.toLowerCase())])];
+  // Well-known names in any case are one folder; ids are case-sensitive and stay as given.
+  const folders = [...new Set([...defaultMailFolders, ...options.folders.map(folderKey)])];
   return [...folders.map((f) => `mail:${f}`), 'calendar', 'contacts'];
 }
 

@@ -25,7 +25,8 @@ export function mailRoutes(state: StandInState): Route[] {
       method: 'GET',
       pattern: /^\/me\/mailFolders\/([^/]+)\/messages\/delta$/,
       handle: (context) => {
-        const folder = decodeURIComponent(context.match[1]!).toLowerCase();
+        // Well-known names in any case; a folder id exactly as Graph gave it (case-sensitive).
+        const folder = folderKey(decodeURIComponent(context.match[1]!));
         if (!wellKnown.has(folder) && !context.account.collections.has(`mail:${folder}`))
           return {
             status: 404,
