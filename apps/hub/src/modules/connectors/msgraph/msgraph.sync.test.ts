@@ -6,6 +6,7 @@ import { composeOver, eventually } from '../test/support.ts';
 import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import { graphLimits } from './msgraph.client.ts';
 import { sweepLimits } from './msgraph.sync.ts';
 import { moveMessage } from './test/stand-in/mail-write.ts';
 import { put, remove, type StandInAccount } from './test/stand-in/state.ts';
@@ -402,6 +403,33 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     } finally {
       await setFolders([]);
     }
+  });
+
+  it('takes a delta page larger than the outbound default (10 MiB), and one larger than its cap in smaller pages', async () => {
+    // Seven 2 MB messages: one page of 14 MB (the stand-in's pages hold 7 here).
+    const numbers = [730, 731, 732, 733, 734, 735, 736];
+    const big = (n: number) =>
+      messagePayload(account, n, 'inbox', { body: { contentType: 'text', content: `${n} `.repeat(500_000) } });
+    for (const n of numbers) put(account, 'mail:inbox', big(n));
+    await syncNow();
+    for (const n of numbers) expect((await entity(big(n).id))?.deleted_at).toBeNull();
+    // Over the cap: the page is asked for again with a smaller odata.maxpagesize, not failed.
+    for (const n of numbers) put(account, 'mail:inbox', big(n + 10));
+    const cap = graphLimits.maxResponseBytes;
+    graphLimits.maxResponseBytes = 5 * 1024 * 1024;
+    try {
+      await syncNow();
+    } finally {
+      graphLimits.maxResponseBytes = cap;
+    }
+    for (const n of numbers) expect((await entity(big(n + 10).id))?.deleted_at).toBeNull();
+    // They go again (the count the later tests expect).
+    for (const n of numbers) {
+      remove(account, 'mail:inbox', big(n).id);
+      remove(account, 'mail:inbox', big(n + 10).id);
+    }
+    await syncNow();
+    expect(await count('message')).toBe(31);
   });
 
   it('honours 429 Retry-After and never has more than 4 requests in flight for the mailbox', async () => {

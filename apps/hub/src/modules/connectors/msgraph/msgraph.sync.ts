@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database, Sql } from '../../../platform/db/index.ts';
+import { OutboundRefused } from '../../../platform/http/outbound/index.ts';
 import type { CompleteIncoming, IngestItem } from '../../graph/index.ts';
 import type { Json, SyncContext, SyncPage } from '../connectors.contract.ts';
 import { ownerClaims } from '../connectors.sync.ts';
@@ -111,10 +112,10 @@ function initialUrl(resource: string, options: MsgraphOptions): string {
   return '/me/contacts/delta';
 }
 
-const preferOf = (resource: string, sizes: typeof pageSizes) => {
-  const size = resource.startsWith('mail:') ? sizes.mail : resource === 'calendar' ? sizes.calendar : sizes.contacts;
-  return `odata.maxpagesize=${size}, IdType="ImmutableId"`;
-};
+const sizeOf = (resource: string, sizes: typeof pageSizes) =>
+  resource.startsWith('mail:') ? sizes.mail : resource === 'calendar' ? sizes.calendar : sizes.contacts;
+const preferOf = (size: number) => `odata.maxpagesize=${size}, IdType="ImmutableId"`;
+const tooLarge = (error: unknown) => error instanceof OutboundRefused && error.reason === 'response_too_large';
 
 /**
  * A mail folder's delta reports `@removed` for a message that was deleted and for one that
@@ -165,6 +166,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
    * the next call of page() with that exact link, within prefetchMaxAgeMs.
    */
   const ahead = new Map<string, { url: string; at: number; answer: Promise<DeltaAnswer> }>();
+  /** Per connection and resource, a smaller page size that a too-large page needed (until the round's end). */
+  const shrunk = new Map<string, number>();
 
   function fetchAhead(client: GraphClient, connectionId: string, url: string, prefer: string) {
     const answer = client.json<DeltaAnswer>({ url, headers: { prefer } });
@@ -204,17 +207,36 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
     if (state.sweep) return sweepPage(context, client, cursor, resources, resource, state, state.sweep);
     const url = state.link ?? initialUrl(resource, options);
 
-    const prefer = preferOf(resource, sizes);
+    // A page too large for the Graph client's cap was asked for again smaller: the rest of this run keeps that size.
+    const shrinkKey = `${context.connectionId}|${resource}`;
+    let size = shrunk.get(shrinkKey) ?? sizeOf(resource, sizes);
+    let prefer = preferOf(size);
+    /** One Graph page; too large to read → the same link again with a smaller odata.maxpagesize. */
+    const fetchSized = async (link: string): Promise<DeltaAnswer> => {
+      for (;;) {
+        try {
+          return await fetchPage(client, context.connectionId, link, prefer);
+        } catch (error) {
+          if (!tooLarge(error) || size <= 1) throw error;
+          size = Math.max(1, Math.floor(size / 2));
+          prefer = preferOf(size);
+          shrunk.set(shrinkKey, size);
+          context.logger.warn(
+            { resource, pageSize: size },
+            'microsoft 365: delta page too large; asking for smaller pages',
+          );
+        }
+      }
+    };
     // Mail and calendar pages are merged on PostgreSQL (contacts resolve persons per page).
     const mergeUpTo = !embedded && resource !== 'contacts' ? mergedPageItems : 0;
     let answer: DeltaAnswer;
     const values: unknown[] = [];
     try {
-      answer = await fetchPage(client, context.connectionId, url, prefer);
+      answer = await fetchSized(url);
       values.push(...(answer.value ?? []));
-      const graphPage = resource === 'calendar' ? sizes.calendar : sizes.mail;
-      while (answer['@odata.nextLink'] && values.length + graphPage <= mergeUpTo) {
-        answer = await fetchPage(client, context.connectionId, answer['@odata.nextLink'], prefer);
+      while (answer['@odata.nextLink'] && values.length + size <= mergeUpTo) {
+        answer = await fetchSized(answer['@odata.nextLink']);
         values.push(...(answer.value ?? []));
       }
     } catch (error) {
@@ -352,6 +374,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         commit: commitOf(context, resource, cursor.resources[resource]!, seen, removedIds),
       };
     }
+    shrunk.delete(shrinkKey);
     // The round of this resource is over: a full one sweeps what it did not see (a chunk per page).
     const finished: ResourceState = {
       ...state,
