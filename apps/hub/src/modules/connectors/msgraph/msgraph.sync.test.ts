@@ -6,7 +6,10 @@ import { composeOver, eventually } from '../test/support.ts';
 import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import type { Logger } from '../../../platform/logger.ts';
+import type { ConnectorsService } from '../connectors.service.ts';
 import { graphLimits } from './msgraph.client.ts';
+import { createPolling } from './msgraph.polling.ts';
 import { sweepLimits } from './msgraph.sync.ts';
 import { moveMessage } from './test/stand-in/mail-write.ts';
 import { put, remove, type StandInAccount } from './test/stand-in/state.ts';
@@ -468,6 +471,45 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     await eventually(async () => ((await entity('AAMkAD-con-60')) ? true : undefined), 'the polled contact', 30_000);
     const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
     expect(view.setup).toMatchObject({ mode: 'polling', pollMinutes: 2, summary: 'Checking every 2 minutes' });
+  });
+
+  it('after a failed run, polling waits pollMinutes, and longer after failures in a row', async () => {
+    const requested: string[] = [];
+    const polling = createPolling({
+      db: hub.db,
+      logger: { warn: () => undefined } as unknown as Logger,
+      service: {
+        requestSync: async (_user: unknown, id: string) => void requested.push(id),
+      } as unknown as ConnectorsService,
+    });
+    const set = (assignments: string) =>
+      hub.db.asOwner((tx) =>
+        tx.query(`UPDATE made_open.connections SET ${assignments} WHERE id = $1 AND sync_state = 'idle'`, [
+          connectionId,
+        ]),
+      );
+    const polled = async () => {
+      requested.length = 0;
+      await polling.tick();
+      return requested.includes(connectionId);
+    };
+    try {
+      // The last success was 10 minutes ago, the run that just failed a moment ago: not again yet.
+      await set(
+        `last_success_at = now() - interval '10 minutes', last_error_at = now(), last_error = 'failed', sync_failures = 1`,
+      );
+      expect(await polled()).toBe(false);
+      // pollMinutes (2) after the failure: polled.
+      await set(`last_error_at = now() - interval '3 minutes'`);
+      expect(await polled()).toBe(true);
+      // Three failures in a row: 2 × 2² = 8 minutes.
+      await set(`last_error_at = now() - interval '6 minutes', sync_failures = 3`);
+      expect(await polled()).toBe(false);
+      await set(`last_error_at = now() - interval '9 minutes'`);
+      expect(await polled()).toBe(true);
+    } finally {
+      await set(`last_success_at = now(), last_error_at = NULL, last_error = NULL, sync_failures = 0`);
+    }
   });
 
   it('a restarted hub resumes from the saved delta links (only the changes come)', async () => {
