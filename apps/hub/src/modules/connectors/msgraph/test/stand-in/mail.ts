@@ -1,7 +1,7 @@
 import { deltaPage } from './delta.ts';
 import { locate } from './mail-write.ts';
 import type { Route } from './server.ts';
-import { collectionOf, type StandInState } from './state.ts';
+import { collectionOf, type StandInAccount, type StandInState } from './state.ts';
 
 const wellKnown = new Set(['inbox', 'sentitems', 'archive', 'drafts', 'deleteditems', 'junkemail']);
 
@@ -19,6 +19,12 @@ export function folderKey(folder: string): string {
  * ErrorItemNotFound once deleted) and GET /me/messages/{id}/attachments (metadata). A folder that is
  * neither well-known nor has messages answers 404 ErrorItemNotFound.
  */
+/** Graph knows the folder: a well-known name, or a folder that has messages here. */
+export function folderExists(account: StandInAccount, folder: string): boolean {
+  const key = folderKey(folder);
+  return wellKnown.has(key) || account.collections.has(`mail:${key}`);
+}
+
 export function mailRoutes(state: StandInState): Route[] {
   return [
     {
@@ -27,7 +33,7 @@ export function mailRoutes(state: StandInState): Route[] {
       handle: (context) => {
         // Well-known names in any case; a folder id exactly as Graph gave it (case-sensitive).
         const folder = folderKey(decodeURIComponent(context.match[1]!));
-        if (!wellKnown.has(folder) && !context.account.collections.has(`mail:${folder}`))
+        if (!folderExists(context.account, folder))
           return {
             status: 404,
             json: { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } },
