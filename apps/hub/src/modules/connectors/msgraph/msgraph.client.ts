@@ -9,6 +9,14 @@ export const mailboxConcurrency = 4;
 /** Graph caps a $batch at 20 requests; Outlook runs 4 of them at a time. */
 export const maxBatch = 20;
 
+/**
+ * The largest Graph answer read (the outbound client's default, 10 MiB, is too small: a mail
+ * delta page of 200 messages with their HTML bodies often is more). 64 MiB holds 200 messages
+ * of ~300 KB of body each; a page still larger is asked for again in smaller pages by the
+ * sync (odata.maxpagesize), so this bounds memory, not what can be synced. Tests lower it.
+ */
+export const graphLimits = { maxResponseBytes: 64 * 1024 * 1024 };
+
 export interface GraphRequest {
   method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** A path under the Graph base URL (/me/messages) or a nextLink/deltaLink Graph gave. */
@@ -126,6 +134,7 @@ export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClie
       limit: { key, concurrency: mailboxConcurrency },
       secrets: [token],
       timeoutMs: 120_000,
+      maxResponseBytes: graphLimits.maxResponseBytes,
     });
     if (response.status === 429 || response.status === 503)
       pausedUntil.set(

@@ -3,6 +3,34 @@ import { z } from 'zod';
 /** Mail folders every connection syncs (Graph's well-known names). */
 export const defaultMailFolders = ['inbox', 'sentitems', 'archive'] as const;
 
+/**
+ * Graph's well-known mail folder names (mailFolder resource). Graph takes them in any case;
+ * a folder id is case-sensitive (base64), so only these are lowercased.
+ */
+export const wellKnownMailFolders: ReadonlySet<string> = new Set([
+  'archive',
+  'clutter',
+  'conflicts',
+  'conversationhistory',
+  'deleteditems',
+  'drafts',
+  'inbox',
+  'junkemail',
+  'localfailures',
+  'msgfolderroot',
+  'outbox',
+  'recoverableitemsdeletions',
+  'scheduled',
+  'searchfolders',
+  'sentitems',
+  'serverfailures',
+  'syncissues',
+]);
+
+/** A folder as the connection names its resource: a well-known name lowercased, an id as given. */
+export const folderKey = (folder: string) =>
+  wellKnownMailFolders.has(folder.toLowerCase()) ? folder.toLowerCase() : folder;
+
 /** A connection's options (Settings → Connections → Microsoft 365). */
 export const msgraphOptionsSchema = z.strictObject({
   /** More mail folders to sync, by Graph folder id or well-known name (drafts, junkemail ...). */

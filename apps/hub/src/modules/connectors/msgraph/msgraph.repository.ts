@@ -44,11 +44,22 @@ export const msgraphRepository = {
     ]);
   },
 
-  /** A full round of `resource` reached its deltaLink: what earlier rounds saw and this one did not. */
-  async unseenSince(tx: Sql, connectionId: string, resource: string, generation: number): Promise<string[]> {
+  /**
+   * A full round of `resource` reached its deltaLink: what earlier rounds saw and this one did
+   * not, in external id order, `limit` at a time after `after` (the sweep pages through them).
+   */
+  async unseenSince(
+    tx: Sql,
+    connectionId: string,
+    resource: string,
+    generation: number,
+    page: { after?: string; limit: number },
+  ): Promise<string[]> {
     const { rows } = await tx.query<{ external_id: string }>(
-      `SELECT external_id FROM ${items} WHERE connection_id = $1 AND resource = $2 AND generation < $3 LIMIT 5000`,
-      [connectionId, resource, generation],
+      `SELECT external_id FROM ${items}
+        WHERE connection_id = $1 AND resource = $2 AND generation < $3 AND external_id > $4
+        ORDER BY external_id LIMIT $5`,
+      [connectionId, resource, generation, page.after ?? '', page.limit],
     );
     return rows.map((r) => r.external_id);
   },

@@ -339,6 +339,36 @@ describe.each(testDatabaseKinds())('microsoft 365 change notifications on %s', (
     await api(alice, 'DELETE', `/api/v1/connections/${otherId}`);
   });
 
+  it('a mail folder Graph does not know (404) is skipped; the other resources keep their subscriptions', async () => {
+    const third = await registerApp(hub, standIn, alice, { mail: 'alice.three@contoso.example' });
+    const trip = await signIn(hub, standIn, alice, {
+      credentialId: third.credentialId,
+      account: third.account,
+      options: { folders: ['AAMkNoSuchFolder='] },
+    });
+    const thirdId = trip.connectionId!;
+    await idle(thirdId);
+    try {
+      await hub.msgraph.subscriptions.maintain(thirdId, { force: true });
+      expect(
+        subsOf(third.account)
+          .map((s) => s.resource)
+          .sort(),
+      ).toEqual([
+        '/me/contacts',
+        '/me/events',
+        "/me/mailFolders('archive')/messages",
+        "/me/mailFolders('inbox')/messages",
+        "/me/mailFolders('sentitems')/messages",
+      ]);
+      expect(await rows(thirdId)).toHaveLength(5);
+      const view = (await api(alice, 'GET', `/api/v1/connections/${thirdId}`)).json();
+      expect(view.setup).toMatchObject({ mode: 'notifications' });
+    } finally {
+      await api(alice, 'DELETE', `/api/v1/connections/${thirdId}`);
+    }
+  });
+
   it('disconnecting deletes the subscriptions at Graph; later notifications are ignored', async () => {
     await idle();
     const inbox = subFor(account, "/me/mailFolders('inbox')/messages");

@@ -121,7 +121,8 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
     }
   }
 
-  async function create(graph: GraphClient, connection: ConnectionRecord, resource: string) {
+  /** Makes one subscription; false when Graph does not know the mail folder (404: skipped, logged). */
+  async function create(graph: GraphClient, connection: ConnectionRecord, resource: string): Promise<boolean> {
     const clientState = randomBytes(32).toString('base64url');
     const base = webhookBase(deps.publicUrl, connection.id);
     const answer = await graph.send<{ id?: unknown; expirationDateTime?: unknown }>({
@@ -137,6 +138,14 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
         latestSupportedTlsVersion: 'v1_2',
       },
     });
+    if (answer.status === 404 && resource.startsWith('mail:')) {
+      // A folder the mailbox does not have (a bad folder id; a personal account's Archive): the sync skips it too.
+      logger.warn(
+        { connectionId: connection.id, resource, status: answer.status },
+        'change notifications: mail folder not found; not subscribed',
+      );
+      return false;
+    }
     const id = answer.body?.id;
     if (answer.status !== 201 || typeof id !== 'string' || id.length === 0 || id.length > 200)
       throw new Error(`Microsoft could not set up change notifications: ${graphMessage(answer.body, answer.status)}`);
@@ -150,6 +159,7 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
       expiresAt: new Date(Number.isFinite(expires) ? expires : Date.now() + subscriptionMinutes * 60_000).toISOString(),
     };
     await asOwner(connection.owner_id, (tx) => repo.insert(tx, row));
+    return true;
   }
 
   /** PATCH expirationDateTime; false when Graph no longer knows the subscription (recreate it). */
@@ -273,13 +283,15 @@ export function createSubscriptions(deps: SubscriptionsDeps) {
           (r) => r.resource,
         ),
       );
+      // A folder Graph does not know is skipped; the resources that exist keep their subscriptions.
       for (const resource of wanted) if (!have.has(resource)) await create(graph, connection, resource);
-      await summarise(
-        connection,
-        await asOwner<SubscriptionRow[]>(connection.owner_id, (tx) => repo.list(tx, connection.id)),
-      );
+      const made = await asOwner<SubscriptionRow[]>(connection.owner_id, (tx) => repo.list(tx, connection.id));
+      if (made.length === 0)
+        await fallBack(connection, 'Microsoft Graph knows none of the folders to watch. Checking by polling instead.');
+      else await summarise(connection, made);
     } catch (error) {
-      // All or nothing: a half-subscribed mailbox would look live and miss changes.
+      // Graph refused a resource that exists (or could not reach the hub): all or nothing, a
+      // half-subscribed mailbox would look live and miss changes.
       const made = await asOwner<SubscriptionRow[]>(connection.owner_id, (tx) => repo.list(tx, connection.id));
       await deleteAtGraph(graph, made);
       await asOwner(connection.owner_id, (tx) =>

@@ -6,6 +6,12 @@ import { composeOver, eventually } from '../test/support.ts';
 import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import type { Logger } from '../../../platform/logger.ts';
+import type { ConnectorsService } from '../connectors.service.ts';
+import { graphLimits } from './msgraph.client.ts';
+import { createPolling } from './msgraph.polling.ts';
+import { sweepLimits } from './msgraph.sync.ts';
+import { moveMessage } from './test/stand-in/mail-write.ts';
 import { put, remove, type StandInAccount } from './test/stand-in/state.ts';
 
 /**
@@ -254,6 +260,41 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     standIn.state.behaviour.replay = false;
   });
 
+  it('keeps a message moved between synced folders (either way) and deletes one deleted in Outlook', async () => {
+    const resourceOf = async (externalId: string) =>
+      (
+        await hub.db.asOwner((tx) =>
+          tx.query<{ resource: string }>(
+            `SELECT resource FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = $2`,
+            [connectionId, externalId],
+          ),
+        )
+      ).rows[0]?.resource;
+    const moving = messagePayload(account, 6, 'inbox').id;
+    // Inbox → Archive: the Inbox's delta (synced first) reports @removed before the Archive's brings it.
+    moveMessage(account, moving, 'archive');
+    await syncNow();
+    expect((await entity(moving))!.deleted_at).toBeNull();
+    expect((await entity(moving))!.properties.folder).toBe('archive');
+    expect(await resourceOf(moving)).toBe('mail:archive');
+    // Archive → Inbox: the Inbox brings it before the Archive's delta reports @removed.
+    moveMessage(account, moving, 'inbox');
+    await syncNow();
+    expect((await entity(moving))!.deleted_at).toBeNull();
+    expect((await entity(moving))!.properties.folder).toBe('inbox');
+    expect(await resourceOf(moving)).toBe('mail:inbox');
+    // Deleted for good (Graph answers 404 for its id): deleted here too, its row forgotten.
+    put(account, 'mail:inbox', messagePayload(account, 700, 'inbox'));
+    await syncNow();
+    const deleted = messagePayload(account, 700, 'inbox').id;
+    expect((await entity(deleted))!.deleted_at).toBeNull();
+    remove(account, 'mail:inbox', deleted);
+    await syncNow();
+    expect((await entity(deleted))!.deleted_at).not.toBeNull();
+    expect(await resourceOf(deleted)).toBeUndefined();
+    expect(await count('message')).toBe(31);
+  });
+
   it('links colleagues to their one organization, and follows a contact who changes company or leaves it', async () => {
     const employersOf = async (email: string) =>
       (
@@ -340,6 +381,93 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     expect(dupes.rows[0]!.n).toBe(0);
   });
 
+  it('a resync sweeps everything it no longer sees, however many: the sweep pages through them', async () => {
+    const numbers = [710, 711, 712, 713, 714];
+    for (const n of numbers) put(account, 'mail:inbox', messagePayload(account, n, 'inbox'));
+    await syncNow();
+    expect(await count('message')).toBe(36);
+    // While the tokens are expired, the five go: the resync's sweep (2 a page here) must remove all of them.
+    for (const n of numbers) remove(account, 'mail:inbox', messagePayload(account, n, 'inbox').id);
+    account.minVersion = account.version;
+    const chunk = sweepLimits.chunk;
+    sweepLimits.chunk = 2;
+    try {
+      await syncNow();
+    } finally {
+      sweepLimits.chunk = chunk;
+    }
+    for (const n of numbers) expect((await entity(messagePayload(account, n, 'inbox').id))!.deleted_at).not.toBeNull();
+    expect(await count('message')).toBe(31);
+    const rows = await hub.db.asOwner((tx) =>
+      tx.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = ANY($2::text[])`,
+        [connectionId, numbers.map((n) => messagePayload(account, n, 'inbox').id)],
+      ),
+    );
+    expect(rows.rows[0]!.n).toBe(0);
+  });
+
+  it('syncs an extra folder given by id as given (ids are case-sensitive), a well-known name in any case', async () => {
+    const folderId = 'AAMkADFolder-MiXeD=';
+    const numbers = [720, 721];
+    for (const n of numbers) put(account, `mail:${folderId}`, messagePayload(account, n, folderId));
+    const setFolders = (folders: string[]) =>
+      hub.db.asOwner((tx) =>
+        tx.query(`UPDATE made_open.connections SET options = options || $2::jsonb WHERE id = $1`, [
+          connectionId,
+          JSON.stringify({ folders }),
+        ]),
+      );
+    await setFolders([folderId, 'JunkEmail']);
+    try {
+      await syncNow();
+      for (const n of numbers)
+        expect((await entity(messagePayload(account, n, folderId).id))?.properties.folder).toBe(folderId);
+      const { rows } = await hub.db.asOwner((tx) =>
+        tx.query<{ cursor: { resources: Record<string, unknown> } }>(
+          'SELECT cursor FROM made_open.connections WHERE id = $1',
+          [connectionId],
+        ),
+      );
+      expect(Object.keys(rows[0]!.cursor.resources)).toEqual(
+        expect.arrayContaining([`mail:${folderId}`, 'mail:junkemail']),
+      );
+      // The folder's messages go again (the count the later tests expect).
+      for (const n of numbers) remove(account, `mail:${folderId}`, messagePayload(account, n, folderId).id);
+      await syncNow();
+      expect(await count('message')).toBe(31);
+    } finally {
+      await setFolders([]);
+    }
+  });
+
+  it('takes a delta page larger than the outbound default (10 MiB), and one larger than its cap in smaller pages', async () => {
+    // Seven 2 MB messages: one page of 14 MB (the stand-in's pages hold 7 here).
+    const numbers = [730, 731, 732, 733, 734, 735, 736];
+    const big = (n: number) =>
+      messagePayload(account, n, 'inbox', { body: { contentType: 'text', content: `${n} `.repeat(500_000) } });
+    for (const n of numbers) put(account, 'mail:inbox', big(n));
+    await syncNow();
+    for (const n of numbers) expect((await entity(big(n).id))?.deleted_at).toBeNull();
+    // Over the cap: the page is asked for again with a smaller odata.maxpagesize, not failed.
+    for (const n of numbers) put(account, 'mail:inbox', big(n + 10));
+    const cap = graphLimits.maxResponseBytes;
+    graphLimits.maxResponseBytes = 5 * 1024 * 1024;
+    try {
+      await syncNow();
+    } finally {
+      graphLimits.maxResponseBytes = cap;
+    }
+    for (const n of numbers) expect((await entity(big(n + 10).id))?.deleted_at).toBeNull();
+    // They go again (the count the later tests expect).
+    for (const n of numbers) {
+      remove(account, 'mail:inbox', big(n).id);
+      remove(account, 'mail:inbox', big(n + 10).id);
+    }
+    await syncNow();
+    expect(await count('message')).toBe(31);
+  });
+
   it('honours 429 Retry-After and never has more than 4 requests in flight for the mailbox', async () => {
     // Many messages with attachments: their metadata comes in concurrent $batch requests.
     for (let n = 1000; n < 1100; n += 1)
@@ -376,6 +504,45 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     await eventually(async () => ((await entity('AAMkAD-con-60')) ? true : undefined), 'the polled contact', 30_000);
     const view = (await api(alice, 'GET', `/api/v1/connections/${connectionId}`)).json();
     expect(view.setup).toMatchObject({ mode: 'polling', pollMinutes: 2, summary: 'Checking every 2 minutes' });
+  });
+
+  it('after a failed run, polling waits pollMinutes, and longer after failures in a row', async () => {
+    const requested: string[] = [];
+    const polling = createPolling({
+      db: hub.db,
+      logger: { warn: () => undefined } as unknown as Logger,
+      service: {
+        requestSync: async (_user: unknown, id: string) => void requested.push(id),
+      } as unknown as ConnectorsService,
+    });
+    const set = (assignments: string) =>
+      hub.db.asOwner((tx) =>
+        tx.query(`UPDATE made_open.connections SET ${assignments} WHERE id = $1 AND sync_state = 'idle'`, [
+          connectionId,
+        ]),
+      );
+    const polled = async () => {
+      requested.length = 0;
+      await polling.tick();
+      return requested.includes(connectionId);
+    };
+    try {
+      // The last success was 10 minutes ago, the run that just failed a moment ago: not again yet.
+      await set(
+        `last_success_at = now() - interval '10 minutes', last_error_at = now(), last_error = 'failed', sync_failures = 1`,
+      );
+      expect(await polled()).toBe(false);
+      // pollMinutes (2) after the failure: polled.
+      await set(`last_error_at = now() - interval '3 minutes'`);
+      expect(await polled()).toBe(true);
+      // Three failures in a row: 2 × 2² = 8 minutes.
+      await set(`last_error_at = now() - interval '6 minutes', sync_failures = 3`);
+      expect(await polled()).toBe(false);
+      await set(`last_error_at = now() - interval '9 minutes'`);
+      expect(await polled()).toBe(true);
+    } finally {
+      await set(`last_success_at = now(), last_error_at = NULL, last_error = NULL, sync_failures = 0`);
+    }
   });
 
   it('a restarted hub resumes from the saved delta links (only the changes come)', async () => {

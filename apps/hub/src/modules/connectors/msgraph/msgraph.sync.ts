@@ -1,12 +1,13 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database, Sql } from '../../../platform/db/index.ts';
+import { OutboundRefused } from '../../../platform/http/outbound/index.ts';
 import type { CompleteIncoming, IngestItem } from '../../graph/index.ts';
 import type { Json, SyncContext, SyncPage } from '../connectors.contract.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import type { GraphClient } from './msgraph.client.ts';
-import { GraphError, ResyncRequired } from './msgraph.errors.ts';
+import { GraphError, graphErrorOf, ResyncRequired } from './msgraph.errors.ts';
 import { changeKeyOf, contactItems, eventItem, messageItem, source } from './msgraph.mapping.ts';
-import { defaultMailFolders, type MsgraphOptions } from './msgraph.options.ts';
+import { defaultMailFolders, folderKey, type MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo, type SeenItem } from './msgraph.repository.ts';
 import { dropKnownVersions } from './msgraph.write.ts';
 
@@ -25,6 +26,12 @@ export const mergedPageItems = 1_000;
  */
 const yieldEvery = 50;
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * The sweep at the end of a full round removes at most this many unseen items per sync page
+ * (one transaction each); the rest follow in the next pages, so a resync of a big folder
+ * sweeps everything. Tests lower it.
+ */
+export const sweepLimits = { chunk: 2_000 };
 /** A page fetched ahead (while the one before was being stored) is used only this fresh. */
 const prefetchMaxAgeMs = 30_000;
 /** A nextLink older than this is not resumed (SyncStateNotFound … generation): the resource starts over. */
@@ -43,6 +50,8 @@ interface ResourceState {
   generation: number;
   /** This round started from the initial query (first sync, or a resync after 410). */
   full: boolean;
+  /** The full round ended and its sweep continues after this external id (of rows older than `generation`). */
+  sweep?: { generation: number; after: string };
   /** Calendar: the window this round's links were made for. */
   window?: string;
   windowAt?: number;
@@ -62,7 +71,8 @@ export interface MsgraphSyncDeps {
 
 /** mail:<folder> for each folder, then calendar, then contacts. */
 export function resourcesOf(options: MsgraphOptions): string[] {
-  const folders = [...new Set([...defaultMailFolders, ...options.folders.map((f) => f.toLowerCase())])];
+  // Well-known names in any case are one folder; ids are case-sensitive and stay as given.
+  const folders = [...new Set([...defaultMailFolders, ...options.folders.map(folderKey)])];
   return [...folders.map((f) => `mail:${f}`), 'calendar', 'contacts'];
 }
 
@@ -102,10 +112,36 @@ function initialUrl(resource: string, options: MsgraphOptions): string {
   return '/me/contacts/delta';
 }
 
-const preferOf = (resource: string, sizes: typeof pageSizes) => {
-  const size = resource.startsWith('mail:') ? sizes.mail : resource === 'calendar' ? sizes.calendar : sizes.contacts;
-  return `odata.maxpagesize=${size}, IdType="ImmutableId"`;
-};
+const sizeOf = (resource: string, sizes: typeof pageSizes) =>
+  resource.startsWith('mail:') ? sizes.mail : resource === 'calendar' ? sizes.calendar : sizes.contacts;
+const preferOf = (size: number) => `odata.maxpagesize=${size}, IdType="ImmutableId"`;
+const tooLarge = (error: unknown) => error instanceof OutboundRefused && error.reason === 'response_too_large';
+
+/**
+ * A mail folder's delta reports `@removed` for a message that was deleted and for one that
+ * was only moved to another folder (with immutable ids it keeps its id there). Deleting a
+ * moved one would lose it for good: the graph keeps a deleted entity deleted, so the target
+ * folder's delta could not bring it back. So each id is asked for (GET /me/messages/{id},
+ * through $batch): only those Graph answers 404 are gone; the others moved, and a synced
+ * target folder's delta upserts them (moving their msgraph_items row to that folder).
+ */
+async function goneMessages(client: GraphClient, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const answers = await client.batch(
+    ids.map((id, n) => ({
+      id: String(n),
+      method: 'GET' as const,
+      url: `/me/messages/${encodeURIComponent(id)}?$select=id,parentFolderId`,
+    })),
+  );
+  return ids.filter((_, n) => {
+    const answer = answers.get(String(n));
+    if (answer?.status === 404) return true;
+    if (answer?.status === 200) return false;
+    // Neither: not known whether it is gone; the page fails and is asked for again.
+    throw graphErrorOf(answer?.status ?? 502, answer?.body);
+  });
+}
 
 interface DeltaAnswer {
   value?: unknown[];
@@ -130,6 +166,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
    * the next call of page() with that exact link, within prefetchMaxAgeMs.
    */
   const ahead = new Map<string, { url: string; at: number; answer: Promise<DeltaAnswer> }>();
+  /** Per connection and resource, a smaller page size that a too-large page needed (until the round's end). */
+  const shrunk = new Map<string, number>();
 
   function fetchAhead(client: GraphClient, connectionId: string, url: string, prefer: string) {
     const answer = client.json<DeltaAnswer>({ url, headers: { prefer } });
@@ -166,19 +204,39 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         windowAt: resource === 'calendar' ? Date.now() : undefined,
       };
     const client = deps.clientFor(context);
+    if (state.sweep) return sweepPage(context, client, cursor, resources, resource, state, state.sweep);
     const url = state.link ?? initialUrl(resource, options);
 
-    const prefer = preferOf(resource, sizes);
+    // A page too large for the Graph client's cap was asked for again smaller: the rest of this run keeps that size.
+    const shrinkKey = `${context.connectionId}|${resource}`;
+    let size = shrunk.get(shrinkKey) ?? sizeOf(resource, sizes);
+    let prefer = preferOf(size);
+    /** One Graph page; too large to read → the same link again with a smaller odata.maxpagesize. */
+    const fetchSized = async (link: string): Promise<DeltaAnswer> => {
+      for (;;) {
+        try {
+          return await fetchPage(client, context.connectionId, link, prefer);
+        } catch (error) {
+          if (!tooLarge(error) || size <= 1) throw error;
+          size = Math.max(1, Math.floor(size / 2));
+          prefer = preferOf(size);
+          shrunk.set(shrinkKey, size);
+          context.logger.warn(
+            { resource, pageSize: size },
+            'microsoft 365: delta page too large; asking for smaller pages',
+          );
+        }
+      }
+    };
     // Mail and calendar pages are merged on PostgreSQL (contacts resolve persons per page).
     const mergeUpTo = !embedded && resource !== 'contacts' ? mergedPageItems : 0;
     let answer: DeltaAnswer;
     const values: unknown[] = [];
     try {
-      answer = await fetchPage(client, context.connectionId, url, prefer);
+      answer = await fetchSized(url);
       values.push(...(answer.value ?? []));
-      const graphPage = resource === 'calendar' ? sizes.calendar : sizes.mail;
-      while (answer['@odata.nextLink'] && values.length + graphPage <= mergeUpTo) {
-        answer = await fetchPage(client, context.connectionId, answer['@odata.nextLink'], prefer);
+      while (answer['@odata.nextLink'] && values.length + size <= mergeUpTo) {
+        answer = await fetchSized(answer['@odata.nextLink']);
         values.push(...(answer.value ?? []));
       }
     } catch (error) {
@@ -214,12 +272,14 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         latest.set(item.id, item);
       }
     }
-    const removedIds: string[] = [];
+    let removedIds: string[] = [];
     const live: Record<string, unknown>[] = [];
     for (const item of latest.values()) {
       if (item['@removed']) removedIds.push(item.id as string);
       else live.push(item);
     }
+    // A message moved to another folder is @removed here too: only the ones Graph no longer has go.
+    if (resource.startsWith('mail:')) removedIds = await goneMessages(client, removedIds);
     const items: IngestItem[] = [];
     let completeIncoming: CompleteIncoming | undefined;
     const seen: SeenItem[] = [];
@@ -321,27 +381,80 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         commit: commitOf(context, resource, cursor.resources[resource]!, seen, removedIds),
       };
     }
-    // The round of this resource is over: a full one sweeps what it did not see.
+    shrunk.delete(shrinkKey);
+    // The round of this resource is over: a full one sweeps what it did not see (a chunk per page).
+    const finished: ResourceState = {
+      ...state,
+      link: delta,
+      kind: delta ? 'delta' : undefined,
+      linkAt: Date.now(),
+      full: false,
+    };
     let swept: string[] = [];
     if (state.full) {
       const pageIds = new Set(seen.map((s) => s.externalId));
-      swept = (
-        await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
-          repo.unseenSince(tx, context.connectionId, resource, state.generation),
-        )
-      ).filter((id) => !pageIds.has(id));
+      const chunk = await unseenChunk(context, client, resource, { generation: state.generation, after: '' });
+      swept = chunk.gone.filter((id) => !pageIds.has(id));
+      if (chunk.more) {
+        // More to sweep: this resource stays current; the next pages go on from the last id.
+        cursor.resources[resource] = { ...finished, sweep: { generation: state.generation, after: chunk.more } };
+        return {
+          items,
+          cursor: cursor as unknown as Json,
+          done: false,
+          step: stepOf(resource),
+          removed: [...removedIds, ...swept].map((externalId) => ({ source, externalId })),
+          ...(completeIncoming ? { completeIncoming } : {}),
+          commit: commitOf(context, resource, finished, seen, [...removedIds, ...swept]),
+        };
+      }
     }
-    const page = advance(
-      cursor,
-      resources,
-      resource,
-      { ...state, link: delta, kind: delta ? 'delta' : undefined, linkAt: Date.now(), full: false },
-      items,
-      seen,
-      [...removedIds, ...swept],
-      context,
-    );
+    const page = advance(cursor, resources, resource, finished, items, seen, [...removedIds, ...swept], context);
     return completeIncoming ? { ...page, completeIncoming } : page;
+  }
+
+  /**
+   * One chunk of a full round's sweep: the rows older than the round after `after`, of those
+   * the ones really gone (mail: a message not listed may have moved to a folder synced later),
+   * and `more`, the last id read when a full chunk came (the sweep goes on after it).
+   */
+  async function unseenChunk(
+    context: SyncContext<MsgraphOptions>,
+    client: GraphClient,
+    resource: string,
+    sweep: { generation: number; after: string },
+  ): Promise<{ gone: string[]; more: string | undefined }> {
+    const limit = sweepLimits.chunk;
+    const unseen = await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
+      repo.unseenSince(tx, context.connectionId, resource, sweep.generation, { after: sweep.after, limit }),
+    );
+    const gone = resource.startsWith('mail:') ? await goneMessages(client, unseen) : unseen;
+    return { gone, more: unseen.length >= limit ? unseen.at(-1) : undefined };
+  }
+
+  /** A sync page that only sweeps (the full round of `resource` ended with more than one chunk to remove). */
+  async function sweepPage(
+    context: SyncContext<MsgraphOptions>,
+    client: GraphClient,
+    cursor: Cursor,
+    resources: string[],
+    resource: string,
+    state: ResourceState,
+    sweep: { generation: number; after: string },
+  ): Promise<SyncPage> {
+    const chunk = await unseenChunk(context, client, resource, sweep);
+    const { sweep: _done, ...rest } = state;
+    if (!chunk.more) return advance(cursor, resources, resource, rest, [], [], chunk.gone, context);
+    const next: ResourceState = { ...rest, sweep: { generation: sweep.generation, after: chunk.more } };
+    cursor.resources[resource] = next;
+    return {
+      items: [],
+      cursor: cursor as unknown as Json,
+      done: false,
+      step: `${stepOf(resource)} (removing what is gone)`,
+      removed: chunk.gone.map((externalId) => ({ source, externalId })),
+      commit: commitOf(context, resource, next, [], chunk.gone),
+    };
   }
 
   function commitOf(

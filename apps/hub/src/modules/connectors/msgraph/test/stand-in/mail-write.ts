@@ -1,11 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { Route, RouteAnswer } from './server.ts';
 import { collectionOf, remove, type StandInAccount, type StandInState } from './state.ts';
+import { folderKey } from './mail.ts';
 import { badRequest, find, isObject, notFound, save, type Body } from './versions.ts';
 
 const id = (prefix: string) => `AAMkAD-${prefix}-${randomBytes(8).toString('hex')}`;
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const writable = ['subject', 'body', 'toRecipients', 'ccRecipients', 'bccRecipients', 'isRead', 'importance'];
+
+/**
+ * Moves a message as Graph does with immutable ids (POST /me/messages/{id}/move): the same id
+ * in the target folder with a new changeKey; the source folder's delta reports `@removed`, the
+ * target folder's delta the message, and GET /me/messages/{id} still answers it.
+ */
+export function moveMessage(account: StandInAccount, messageId: string, folder: string): Body | undefined {
+  const found = locate(account, messageId);
+  if (!found) return undefined;
+  const target = `mail:${folder}`;
+  if (found.resource === target) return found.body;
+  remove(account, found.resource, messageId);
+  return save(account, target, { ...found.body, parentFolderId: folder });
+}
 
 /** The message and its folder, in whichever folder it is. */
 export function locate(account: StandInAccount, messageId: string): { resource: string; body: Body } | undefined {
@@ -181,6 +196,17 @@ export function mailWriteRoutes(_state: StandInState): Route[] {
           (a) => a.id === attachmentId,
         );
         return attachment ? { status: 200, json: attachment } : notFound();
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/me\/messages\/([^/]+)\/move$/,
+      handle: ({ account, match, json }) => {
+        const destination = isObject(json) ? json.destinationId : undefined;
+        if (typeof destination !== 'string' || destination.length === 0)
+          return badRequest('destinationId is required.');
+        const moved = moveMessage(account, decodeURIComponent(match[1]!), folderKey(destination));
+        return moved ? { status: 201, json: moved } : notFound();
       },
     },
     {

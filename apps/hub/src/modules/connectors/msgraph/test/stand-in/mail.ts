@@ -1,22 +1,39 @@
 import { deltaPage } from './delta.ts';
+import { locate } from './mail-write.ts';
 import type { Route } from './server.ts';
-import { collectionOf, type StandInState } from './state.ts';
+import { collectionOf, type StandInAccount, type StandInState } from './state.ts';
 
 const wellKnown = new Set(['inbox', 'sentitems', 'archive', 'drafts', 'deleteditems', 'junkemail']);
 
 /**
+ * A folder as the stand-in keys it (`mail:<key>`): Graph takes well-known folder names in any
+ * case, but a folder id is case-sensitive (it is a base64 string), so an id stays as given.
+ */
+export function folderKey(folder: string): string {
+  return wellKnown.has(folder.toLowerCase()) ? folder.toLowerCase() : folder;
+}
+
+/**
  * STAND-IN mail: GET /me/mailFolders/{folder}/messages/delta (paging, @removed, 410,
- * syncStateNotFound) and GET /me/messages/{id}/attachments (metadata). A folder that is
+ * syncStateNotFound), GET /me/messages/{id} (any folder; `$select` honoured; 404
+ * ErrorItemNotFound once deleted) and GET /me/messages/{id}/attachments (metadata). A folder that is
  * neither well-known nor has messages answers 404 ErrorItemNotFound.
  */
+/** Graph knows the folder: a well-known name, or a folder that has messages here. */
+export function folderExists(account: StandInAccount, folder: string): boolean {
+  const key = folderKey(folder);
+  return wellKnown.has(key) || account.collections.has(`mail:${key}`);
+}
+
 export function mailRoutes(state: StandInState): Route[] {
   return [
     {
       method: 'GET',
       pattern: /^\/me\/mailFolders\/([^/]+)\/messages\/delta$/,
       handle: (context) => {
-        const folder = decodeURIComponent(context.match[1]!).toLowerCase();
-        if (!wellKnown.has(folder) && !context.account.collections.has(`mail:${folder}`))
+        // Well-known names in any case; a folder id exactly as Graph gave it (case-sensitive).
+        const folder = folderKey(decodeURIComponent(context.match[1]!));
+        if (!folderExists(context.account, folder))
           return {
             status: 404,
             json: { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } },
@@ -25,6 +42,23 @@ export function mailRoutes(state: StandInState): Route[] {
           path: `/me/mailFolders/${context.match[1]}/messages/delta`,
           project: ({ attachments: _attachments, ...message }) => message,
         });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/me\/messages\/([^/]+)$/,
+      handle: ({ account, match, url }) => {
+        const found = locate(account, decodeURIComponent(match[1]!));
+        if (!found)
+          return {
+            status: 404,
+            json: { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } },
+          };
+        const { attachments: _attachments, ...message } = found.body;
+        const select = url.searchParams.get('$select');
+        if (!select) return { status: 200, json: message };
+        const fields = new Set(['id', ...select.split(',').map((f) => f.trim())]);
+        return { status: 200, json: Object.fromEntries(Object.entries(message).filter(([k]) => fields.has(k))) };
       },
     },
     {

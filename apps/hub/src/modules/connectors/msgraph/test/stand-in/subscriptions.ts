@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { folderExists } from './mail.ts';
 import type { Route, RouteAnswer } from './server.ts';
 import type { StandInState } from './state.ts';
 
@@ -124,6 +125,13 @@ export function subscriptionRoutes(state: StandInState): Route[] {
         )
           return bad('changeType must be created, updated and/or deleted.');
         if (typeof resource !== 'string' || resource.length === 0) return bad('resource is required.');
+        // A mail folder the mailbox does not have (a bad id, a personal account's Archive): 404, as Graph answers.
+        const folder = /^\/?me\/mailFolders\('([^']+)'\)\/messages$/.exec(resource)?.[1];
+        if (folder !== undefined && !folderExists(account, folder))
+          return {
+            status: 404,
+            json: { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } },
+          };
         if (typeof notificationUrl !== 'string' || !notificationUrl.startsWith('https://'))
           return bad('The notification URL must be an https URL.', 'InvalidRequest');
         if (
