@@ -283,6 +283,15 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     expect((await entity(moving))!.deleted_at).toBeNull();
     expect((await entity(moving))!.properties.folder).toBe('inbox');
     expect(await resourceOf(moving)).toBe('mail:inbox');
+    // Outlook's Delete moves it to Deleted Items (not synced): gone from the hub too.
+    put(account, 'mail:inbox', messagePayload(account, 701, 'inbox'));
+    await syncNow();
+    const binned = messagePayload(account, 701, 'inbox').id;
+    expect((await entity(binned))!.deleted_at).toBeNull();
+    moveMessage(account, binned, 'deleteditems');
+    await syncNow();
+    expect((await entity(binned))!.deleted_at).not.toBeNull();
+    expect(await resourceOf(binned)).toBeUndefined();
     // Deleted for good (Graph answers 404 for its id): deleted here too, its row forgotten.
     put(account, 'mail:inbox', messagePayload(account, 700, 'inbox'));
     await syncNow();

@@ -123,21 +123,33 @@ const tooLarge = (error: unknown) => error instanceof OutboundRefused && error.r
  * moved one would lose it for good: the graph keeps a deleted entity deleted, so the target
  * folder's delta could not bring it back. So each id is asked for (GET /me/messages/{id},
  * through $batch): only those Graph answers 404 are gone; the others moved, and a synced
- * target folder's delta upserts them (moving their msgraph_items row to that folder).
+ * target folder's delta upserts them (moving their msgraph_items row to that folder). Outlook's
+ * Delete is a move to Deleted Items: one found there is gone too, unless Deleted Items is synced.
  */
-async function goneMessages(client: GraphClient, ids: string[]): Promise<string[]> {
+async function goneMessages(client: GraphClient, ids: string[], resources: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const answers = await client.batch(
-    ids.map((id, n) => ({
+  const watchDeletedItems = !resources.includes('mail:deleteditems');
+  const answers = await client.batch([
+    ...ids.map((id, n) => ({
       id: String(n),
       method: 'GET' as const,
       url: `/me/messages/${encodeURIComponent(id)}?$select=id,parentFolderId`,
     })),
-  );
+    ...(watchDeletedItems
+      ? [{ id: 'deleteditems', method: 'GET' as const, url: '/me/mailFolders/deleteditems?$select=id' }]
+      : []),
+  ]);
+  const deletedItems = answers.get('deleteditems');
+  const deletedItemsId =
+    deletedItems?.status === 200 ? (deletedItems.body as { id?: unknown } | undefined)?.id : undefined;
   return ids.filter((_, n) => {
     const answer = answers.get(String(n));
     if (answer?.status === 404) return true;
-    if (answer?.status === 200) return false;
+    if (answer?.status === 200)
+      return (
+        typeof deletedItemsId === 'string' &&
+        (answer.body as { parentFolderId?: unknown } | undefined)?.parentFolderId === deletedItemsId
+      );
     // Neither: not known whether it is gone; the page fails and is asked for again.
     throw graphErrorOf(answer?.status ?? 502, answer?.body);
   });
@@ -279,7 +291,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       else live.push(item);
     }
     // A message moved to another folder is @removed here too: only the ones Graph no longer has go.
-    if (resource.startsWith('mail:')) removedIds = await goneMessages(client, removedIds);
+    if (resource.startsWith('mail:')) removedIds = await goneMessages(client, removedIds, resources);
     const items: IngestItem[] = [];
     let completeIncoming: CompleteIncoming | undefined;
     const seen: SeenItem[] = [];
@@ -428,7 +440,9 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
     const unseen = await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
       repo.unseenSince(tx, context.connectionId, resource, sweep.generation, { after: sweep.after, limit }),
     );
-    const gone = resource.startsWith('mail:') ? await goneMessages(client, unseen) : unseen;
+    const gone = resource.startsWith('mail:')
+      ? await goneMessages(client, unseen, resourcesOf(context.options))
+      : unseen;
     return { gone, more: unseen.length >= limit ? unseen.at(-1) : undefined };
   }
 

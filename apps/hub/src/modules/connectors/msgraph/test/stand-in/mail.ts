@@ -45,6 +45,20 @@ export function mailRoutes(state: StandInState): Route[] {
       },
     },
     {
+      // A folder by well-known name or id: its id (here the folder key, as messages' parentFolderId).
+      method: 'GET',
+      pattern: /^\/me\/mailFolders\/([^/]+)$/,
+      handle: ({ account, match }) => {
+        const folder = folderKey(decodeURIComponent(match[1]!));
+        if (!folderExists(account, folder))
+          return {
+            status: 404,
+            json: { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } },
+          };
+        return { status: 200, json: { id: folder } };
+      },
+    },
+    {
       method: 'GET',
       pattern: /^\/me\/messages\/([^/]+)$/,
       handle: ({ account, match, url }) => {
