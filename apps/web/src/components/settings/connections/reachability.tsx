@@ -24,10 +24,9 @@ export function Reachability({ publicUrl, webhooks }: { publicUrl: PublicUrl; we
       </p>
       <p>{publicUrl.reason ?? 'PUBLIC_URL is not a public address.'}</p>
       <p>
-        Texts and calls will not arrive until it can. Restart the hub with <code>PUBLIC_URL</code> set to an https
-        address that reaches it (your domain, or a tunnel&apos;s), then connect again: the hub points the number there.
-        Twilio signs every request with the address it calls, so URLs set in the Twilio Console by hand must start with{' '}
-        <code>PUBLIC_URL</code> too. The hub uses these:
+        Texts and calls will not arrive until it can. After the restart, connect again: the hub points the number at its
+        new address. Twilio signs every request with the address it calls, so URLs set in the Twilio Console by hand
+        work only when they start with <code>PUBLIC_URL</code>. The hub uses these:
       </p>
       <dl className="grid gap-1">
         {Object.entries(webhooks).map(([name, url]) => (
