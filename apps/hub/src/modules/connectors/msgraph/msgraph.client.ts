@@ -177,32 +177,32 @@ export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClie
       const again: BatchPart[] = [];
       const chunks: BatchPart[][] = [];
       for (let i = 0; i < pending.length; i += maxBatch) chunks.push(pending.slice(i, i + maxBatch));
-      await Promise.all(
-        chunks.map(async (chunk) => {
-          const result = await json<{
-            responses?: { id?: unknown; status?: unknown; headers?: Record<string, string>; body?: unknown }[];
-          }>({
-            method: 'POST',
-            url: '/$batch',
-            json: { requests: chunk },
-          });
-          const byId = new Map(chunk.map((part) => [part.id, part]));
-          for (const response of result.responses ?? []) {
-            const id = String(response.id);
-            const part = byId.get(id);
-            if (!part) continue;
-            const status = Number(response.status);
-            if (status === 429 || status === 503) {
-              const wait = retryAfterMs(response.headers?.['Retry-After'] ?? response.headers?.['retry-after']);
-              pausedUntil.set(key, Math.max(pausedUntil.get(key) ?? 0, Date.now() + wait));
-              again.push(part);
-            } else answers.set(id, { status, headers: response.headers ?? {}, body: response.body });
-            byId.delete(id);
-          }
-          // A part Graph did not answer is asked again.
-          again.push(...byId.values());
-        }),
-      );
+      // One batch at a time: Graph runs up to 4 parts of a batch at once against the mailbox,
+      // so batches side by side would break Outlook's limit of 4 requests in flight.
+      for (const chunk of chunks) {
+        const result = await json<{
+          responses?: { id?: unknown; status?: unknown; headers?: Record<string, string>; body?: unknown }[];
+        }>({
+          method: 'POST',
+          url: '/$batch',
+          json: { requests: chunk },
+        });
+        const byId = new Map(chunk.map((part) => [part.id, part]));
+        for (const response of result.responses ?? []) {
+          const id = String(response.id);
+          const part = byId.get(id);
+          if (!part) continue;
+          const status = Number(response.status);
+          if (status === 429 || status === 503) {
+            const wait = retryAfterMs(response.headers?.['Retry-After'] ?? response.headers?.['retry-after']);
+            pausedUntil.set(key, Math.max(pausedUntil.get(key) ?? 0, Date.now() + wait));
+            again.push(part);
+          } else answers.set(id, { status, headers: response.headers ?? {}, body: response.body });
+          byId.delete(id);
+        }
+        // A part Graph did not answer is asked again.
+        again.push(...byId.values());
+      }
       pending = again;
     }
     for (const part of pending) answers.set(part.id, { status: 429, headers: {}, body: undefined });

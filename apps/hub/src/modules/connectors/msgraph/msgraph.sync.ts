@@ -2,7 +2,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { Database, Sql } from '../../../platform/db/index.ts';
 import { OutboundRefused } from '../../../platform/http/outbound/index.ts';
 import type { CompleteIncoming, IngestItem } from '../../graph/index.ts';
-import type { Json, SyncContext, SyncPage } from '../connectors.contract.ts';
+import { ConnectorError, type Json, type SyncContext, type SyncPage } from '../connectors.contract.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import type { GraphClient } from './msgraph.client.ts';
 import { GraphError, graphErrorOf, ResyncRequired } from './msgraph.errors.ts';
@@ -310,7 +310,14 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         );
         withAttachments.forEach((id, n) => {
           const a = answers.get(String(n));
-          if (a && a.status === 200)
+          // Still throttled after the batch's rounds: the page is asked again later rather than
+          // stored without its attachments (a message unchanged in Outlook would keep none).
+          if (!a || a.status === 429 || a.status === 503)
+            throw new ConnectorError(
+              'provider',
+              'Microsoft Graph is throttling this mailbox: the sync tries again later.',
+            );
+          if (a.status === 200)
             attachments.set(id, ((a.body as { value?: unknown[] } | undefined)?.value ?? []).slice(0, 250));
         });
       }

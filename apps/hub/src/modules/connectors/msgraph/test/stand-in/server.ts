@@ -172,6 +172,9 @@ export async function startMsgraphStandIn(
     }
     state.inFlight.set(account.id, inFlight);
     state.maxInFlight.set(account.id, Math.max(state.maxInFlight.get(account.id) ?? 0, inFlight));
+    // Graph runs up to 4 parts of each batch against the mailbox at once: batches side by side multiply that.
+    const isBatch = method === 'POST' && url.pathname === '/v1.0/$batch';
+    if (isBatch) state.maxBatchesInFlight = Math.max(state.maxBatchesInFlight, ++state.batchesInFlight);
     try {
       if (state.behaviour.delayMs > 0) await sleep(state.behaviour.delayMs);
       const path = url.pathname.slice('/v1.0'.length);
@@ -185,6 +188,7 @@ export async function startMsgraphStandIn(
       return await dispatchGraph(method, path, url, req.headers, json, account);
     } finally {
       state.inFlight.set(account.id, (state.inFlight.get(account.id) ?? 1) - 1);
+      if (isBatch) state.batchesInFlight -= 1;
     }
   }
 

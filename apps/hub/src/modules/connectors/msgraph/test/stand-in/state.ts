@@ -59,6 +59,9 @@ export interface StandInState {
   /** Observed: requests in flight now and at most, per account; counts per kind. */
   inFlight: Map<string, number>;
   maxInFlight: Map<string, number>;
+  /** $batch requests in flight now and at most (any account). */
+  batchesInFlight: number;
+  maxBatchesInFlight: number;
   counters: {
     token: number;
     refresh: number;
@@ -90,6 +93,8 @@ export function createState(): StandInState {
     signInAs: undefined,
     inFlight: new Map(),
     maxInFlight: new Map(),
+    batchesInFlight: 0,
+    maxBatchesInFlight: 0,
     counters: { token: 0, refresh: 0, graph: 0, throttled: 0, concurrencyRefused: 0, batch: 0 },
     accessTtlMs: 3_600_000,
   };
