@@ -146,6 +146,19 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     expect(await count('organization', `source = 'msgraph'`)).toBe(1);
     // Progress names the step it is on; the last is Contacts.
     expect(view.sync.progress.step).toBe('Contacts');
+    // A percent all along, from Graph's counts at the start (folders' totalItemCount, the lists' @odata.count).
+    const progress = await hub.db.asOwner((tx) =>
+      tx.query<{ percent: number | null }>(
+        `SELECT (data->>'percent')::int AS percent FROM made_open.outbox
+          WHERE subject = $1 AND type = 'connector.SyncProgress' ORDER BY seq`,
+        [connectionId],
+      ),
+    );
+    const percents = progress.rows.map((r) => r.percent);
+    expect(percents.length).toBeGreaterThan(3);
+    expect(percents.every((p) => p !== null)).toBe(true);
+    expect(percents.some((p) => p! > 0 && p! < 100)).toBe(true);
+    expect(percents).toEqual([...percents].sort((a, b) => a! - b!));
     // The cursor keeps a deltaLink per resource, so the next run (or a restarted hub) resumes.
     const { rows } = await hub.db.asOwner((tx) =>
       tx.query<{ cursor: { resources: Record<string, { kind: string }> } }>(

@@ -61,6 +61,8 @@ interface Cursor {
   v: 1;
   index: number;
   resources: Record<string, ResourceState>;
+  /** The first sync's size as Graph counted it at its start, and the items seen since (for percent). */
+  estimate?: { total: number; seen: number };
 }
 
 export interface MsgraphSyncDeps {
@@ -195,7 +197,52 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
     return client.json<DeltaAnswer>({ url, headers: { prefer } });
   }
 
+  /**
+   * How many items the first sync will bring, as Graph counts them at its start: each mail
+   * folder's totalItemCount, the calendar window's and the contacts' @odata.count, in one
+   * $batch. Undefined when Graph does not say (the bar is then indeterminate).
+   */
+  async function countAll(context: SyncContext<MsgraphOptions>): Promise<number | undefined> {
+    const w = windowOf(context.options);
+    const parts = resourcesOf(context.options).map((resource, n) => ({
+      id: String(n),
+      method: 'GET' as const,
+      url: resource.startsWith('mail:')
+        ? `/me/mailFolders/${encodeURIComponent(resource.slice(5))}?$select=totalItemCount`
+        : resource === 'calendar'
+          ? `/me/calendarView?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}&$count=true&$top=1&$select=id`
+          : '/me/contacts?$count=true&$top=1&$select=id',
+    }));
+    try {
+      const answers = await deps.clientFor(context).batch(parts);
+      let total = 0;
+      for (const part of parts) {
+        const answer = answers.get(part.id);
+        const body = (answer?.status === 200 ? answer.body : undefined) as Record<string, unknown> | undefined;
+        const n = body?.totalItemCount ?? body?.['@odata.count'];
+        if (typeof n === 'number' && Number.isFinite(n) && n >= 0) total += n;
+      }
+      return total > 0 ? total : undefined;
+    } catch (error) {
+      context.logger.debug({ err: (error as Error).message }, 'microsoft 365: no count for the progress estimate');
+      return undefined;
+    }
+  }
+
+  /** A page, with how many items remain of the first sync (percent in the progress bar). */
   async function page(context: SyncContext<MsgraphOptions>): Promise<SyncPage> {
+    if (context.phase !== 'initial') return pageOf(context);
+    const before = cursorOf(context.cursor).estimate;
+    const estimate = before ?? { total: (await countAll(context)) ?? 0, seen: 0 };
+    const result = await pageOf(context);
+    const seen = estimate.seen + result.items.length + (result.removed?.length ?? 0);
+    // Kept even when Graph gave no count (total 0), so it is asked for once, not every page.
+    (result.cursor as unknown as Cursor).estimate = { total: estimate.total, seen };
+    if (estimate.total === 0) return result;
+    return { ...result, remaining: Math.max(0, estimate.total - seen) };
+  }
+
+  async function pageOf(context: SyncContext<MsgraphOptions>): Promise<SyncPage> {
     const options = context.options;
     const resources = resourcesOf(options);
     const cursor = cursorOf(context.cursor);

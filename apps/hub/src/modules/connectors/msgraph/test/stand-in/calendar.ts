@@ -1,6 +1,6 @@
 import { deltaPage } from './delta.ts';
 import type { Route } from './server.ts';
-import type { StandInState } from './state.ts';
+import { countedList, type StandInState } from './state.ts';
 
 /**
  * STAND-IN GET /me/calendarView/delta?startDateTime&endDateTime: events whose start falls
@@ -8,6 +8,12 @@ import type { StandInState } from './state.ts';
  */
 export function calendarRoutes(state: StandInState): Route[] {
   return [
+    {
+      // Its count only (the sync's progress estimate): the events held, whatever the window.
+      method: 'GET',
+      pattern: /^\/me\/calendarView$/,
+      handle: ({ account, url }) => countedList(account, 'calendar', url),
+    },
     {
       method: 'GET',
       pattern: /^\/me\/calendarView\/delta$/,

@@ -1,10 +1,15 @@
 import { deltaPage } from './delta.ts';
 import type { Route } from './server.ts';
-import type { StandInState } from './state.ts';
+import { countedList, type StandInState } from './state.ts';
 
-/** STAND-IN GET /me/contacts/delta. */
+/** STAND-IN GET /me/contacts/delta, and GET /me/contacts?$count=true (for its count). */
 export function contactsRoutes(state: StandInState): Route[] {
   return [
+    {
+      method: 'GET',
+      pattern: /^\/me\/contacts$/,
+      handle: ({ account, url }) => countedList(account, 'contacts', url),
+    },
     {
       method: 'GET',
       pattern: /^\/me\/contacts\/delta$/,

@@ -1,7 +1,7 @@
 import { deltaPage } from './delta.ts';
 import { locate } from './mail-write.ts';
 import type { Route } from './server.ts';
-import { collectionOf, type StandInAccount, type StandInState } from './state.ts';
+import { collectionOf, liveCount, type StandInAccount, type StandInState } from './state.ts';
 
 const wellKnown = new Set(['inbox', 'sentitems', 'archive', 'drafts', 'deleteditems', 'junkemail']);
 
@@ -55,7 +55,7 @@ export function mailRoutes(state: StandInState): Route[] {
             status: 404,
             json: { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } },
           };
-        return { status: 200, json: { id: folder } };
+        return { status: 200, json: { id: folder, totalItemCount: liveCount(account, `mail:${folder}`) } };
       },
     },
     {

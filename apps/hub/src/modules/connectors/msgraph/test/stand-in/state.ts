@@ -134,3 +134,17 @@ export function addAccount(
   state.accounts.set(account.id, created);
   return created;
 }
+
+/** How many live items a collection holds (a folder's totalItemCount, a list's @odata.count). */
+export function liveCount(account: StandInAccount, resource: string): number {
+  let n = 0;
+  for (const item of account.collections.get(resource)?.items.values() ?? []) if (!item.removed) n += 1;
+  return n;
+}
+
+/** A list answer with @odata.count when `$count=true` (Graph's shape for Outlook lists). */
+export function countedList(account: StandInAccount, resource: string, url: URL) {
+  const json: Record<string, unknown> = { value: [] };
+  if (url.searchParams.get('$count') === 'true') json['@odata.count'] = liveCount(account, resource);
+  return { status: 200, json };
+}
