@@ -352,6 +352,21 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
     expect(reused.json().error.code).toBe('idempotency_key_reused');
   });
 
+  it('never sends an email twice when its answer is lost: a 502 kept under the key says to check Sent Items', async () => {
+    const payload = { channel: 'email', to: ['grace@example.org'], subject: 'Lost', body: 'Did it go?' };
+    const key = { 'idempotency-key': `mail-${randomBytes(6).toString('hex')}` };
+    const before = acme.standIn.sent.length;
+    acme.standIn.loseNextSendAnswer = true;
+    const lost = await api(alice, 'POST', '/api/v1/messages', payload, key);
+    expect(lost.statusCode, lost.body).toBe(502);
+    expect(lost.json().error).toMatchObject({ code: 'send_outcome_unknown', message: /Sent Items/ });
+    expect(acme.standIn.sent.length).toBe(before + 1);
+    const retry = await api(alice, 'POST', '/api/v1/messages', payload, key);
+    expect(retry.statusCode).toBe(502);
+    expect(retry.json()).toEqual(lost.json());
+    expect(acme.standIn.sent.length).toBe(before + 1);
+  });
+
   it('replies in the thread through the account the message came from', async () => {
     const sent = await api(alice, 'POST', '/api/v1/messages', {
       channel: 'email',

@@ -3,6 +3,7 @@ import type { Database } from '../../platform/db/index.ts';
 import { NotFoundError, UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import { sanitizeEmailHtml, textOfHtml } from '../../platform/html.ts';
+import { OutboundUnreachable } from '../../platform/http/outbound/index.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { ConnectorError, type EmailAddress, type OutgoingEmail } from '../connectors/index.ts';
 import type { Ingest } from '../graph/index.ts';
@@ -13,10 +14,10 @@ import { maxRecipients, type SendEmailInput, type SentEmailView } from './messag
 import { threadIdOf } from './messages.threads.ts';
 
 /** What an email send answered: stored under its Idempotency-Key like an SMS's. */
-export interface EmailOutcome {
-  status: 201;
-  body: { message: SentEmailView };
-}
+export type EmailOutcome =
+  | { status: 201; body: { message: SentEmailView } }
+  /** The provider's answer was lost: the mail may have gone (kept, so a retry sends no copy). */
+  | { status: 502; body: { error: { code: 'send_outcome_unknown'; message: string } } };
 
 /** Attachments of one email together: providers refuse more (Graph's own limit is far lower without an upload session). */
 export const maxAttachmentBytes = 25 * 1024 * 1024;
@@ -153,6 +154,18 @@ export function createEmailSender(deps: EmailSenderDeps) {
       });
     } catch (error) {
       if (error instanceof ConnectorError) throw mailErrorOf(error);
+      // The connection broke or timed out with a request out: the mail may have been sent.
+      if (error instanceof OutboundUnreachable && (error.reason === 'timeout' || error.reason === 'network'))
+        return {
+          status: 502,
+          body: {
+            error: {
+              code: 'send_outcome_unknown',
+              message:
+                'The mail service did not answer, so this email may or may not have gone out. Check your Sent Items before sending it again.',
+            },
+          },
+        };
       throw error;
     }
 

@@ -51,6 +51,8 @@ export interface AcmeStandIn {
   attach(id: string, attachmentId: string, file: { name: string; contentType: string; content: Buffer }): void;
   /** While true, PATCH (read state) answers 500. */
   failReads: boolean;
+  /** The next send is taken (and recorded) but its answer never arrives: the connection is cut. */
+  loseNextSendAnswer: boolean;
   requests: { method: string; path: string; query: Record<string, string>; body: string }[];
   webhooks: Map<string, string>;
   /** Most message-page requests that were in flight at once. */
@@ -83,6 +85,7 @@ export async function startAcmeStandIn(valid: {
     sent: [],
     reads: [],
     failReads: false,
+    loseNextSendAnswer: false,
     attach(id, attachmentId, file) {
       attachments.set(`${id}/${attachmentId}`, {
         name: file.name,
@@ -173,6 +176,10 @@ export async function startAcmeStandIn(valid: {
             return json(422, { error: 'recipient_refused' });
           const sent = { ...mail, id: `sent_${standIn.sent.length + 1}` };
           standIn.sent.push(sent);
+          if (standIn.loseNextSendAnswer) {
+            standIn.loseNextSendAnswer = false;
+            return req.socket.destroy();
+          }
           return json(202, {
             id: sent.id,
             conversation_id: mail.reply_to ? `conv-of-${mail.reply_to}` : `conv-${sent.id}`,
