@@ -309,6 +309,13 @@ test('a text from a sender name shows in its own thread, with no contact link, c
     page.getByText('VERIFY is a short code or a sender name: it takes no replies from your number.'),
   ).toBeVisible();
   await inspect(page, 'messages-sender-name');
+  // At phone width the thread fits: nothing is cut at the right edge.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const note = page.getByText('takes no replies from your number');
+  await expect(note).toBeVisible();
+  const box = (await note.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(390 - 12);
+  await page.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('phone width: the list and a thread one at a time', async () => {

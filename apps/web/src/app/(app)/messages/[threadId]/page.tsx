@@ -87,7 +87,7 @@ export default async function ThreadPage({
     const subject = thread.email.subject || '(no subject)';
     return (
       <Card className="grid gap-0 overflow-hidden p-0">
-        <header className="flex flex-wrap items-center gap-3 border-b border-border p-3">
+        <header className="flex min-w-0 flex-wrap items-center gap-3 border-b border-border p-3">
           <Link
             href="/messages"
             aria-label="All conversations"
@@ -129,7 +129,7 @@ export default async function ThreadPage({
   const to = thread.phone ?? thread.person.id ?? '';
   return (
     <Card className="grid gap-0 overflow-hidden p-0">
-      <header className="flex flex-wrap items-center gap-3 border-b border-border p-3">
+      <header className="flex min-w-0 flex-wrap items-center gap-3 border-b border-border p-3">
         <Link
           href="/messages"
           aria-label="All conversations"
