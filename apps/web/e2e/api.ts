@@ -1,3 +1,5 @@
+import { expect } from '@playwright/test';
+
 /**
  * Seeding through the hub's own REST API (the run's real hub), for tests that need data a
  * screen cannot make yet (texts, calls): the same calls a connector's ingest ends in.
@@ -65,4 +67,24 @@ export async function seedCall(hub: HubSession, personId: string, at: Date, seco
   });
   await hub.call('POST', '/links', { kind: 'with', fromId: call.id, toId: personId });
   return call.id;
+}
+
+/** A call to the hub's /api/v1 that answers whatever came back (as HubSession.request). */
+export type HubRequest = HubSession['request'];
+
+/**
+ * Connects another of the Twilio stand-in account's numbers with the same credential, and
+ * answers its connection id once it is active (for the "From" pickers).
+ */
+export async function connectAnotherNumber(request: HubRequest, credentialId: string, phoneNumber: string) {
+  const made = await request('POST', '/connections', { provider: 'twilio', credentialId, options: { phoneNumber } });
+  expect(made.status).toBe(201);
+  const id = String(made.json.id);
+  await expect
+    .poll(async () => {
+      const all = (await request('GET', '/connections')).json.connections as { id: string; status: string }[];
+      return all.find((c) => c.id === id)?.status;
+    })
+    .toBe('active');
+  return id;
 }

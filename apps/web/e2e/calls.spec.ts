@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
+import { connectAnotherNumber } from './api';
 import { fakeMediaLaunchOptions } from './chromium';
 
 /**
@@ -278,19 +279,7 @@ test('dialer with two numbers: From offers both, and the call is placed with the
   const own = ((await api('GET', '/connections')).json.connections as { id: string; credentialId: string }[]).find(
     (c) => c.id === connectionId,
   )!;
-  const second = await api('POST', '/connections', {
-    provider: 'twilio',
-    credentialId: own.credentialId,
-    options: { phoneNumber: SECOND },
-  });
-  expect(second.status).toBe(201);
-  const secondId = String(second.json.id);
-  await expect
-    .poll(async () => {
-      const all = (await api('GET', '/connections')).json.connections as { id: string; status: string }[];
-      return all.find((c) => c.id === secondId)?.status;
-    })
-    .toBe('active');
+  const secondId = await connectAnotherNumber(api, own.credentialId, SECOND);
 
   await page.goto('/calls');
   const from = page.getByRole('combobox', { name: 'From' });

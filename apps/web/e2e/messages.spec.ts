@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { VISIBLE, createContact, expectFitsPhone, inspect, signUp, uniqueEmail } from './helpers';
+import { connectAnotherNumber } from './api';
 
 // Messages and the Twilio connect screen against a real hub. Twilio's REST API is a STAND-IN
 // (apps/hub/src/modules/connectors/twilio/test/stand-in.server.ts, started by run.mjs and
@@ -256,19 +257,7 @@ test('compose with two numbers: From offers both, and the text goes out from the
   const own = (list.json.connections as { id: string; label: string; credentialId: string }[]).find(
     (c) => c.label === OWN,
   )!;
-  const second = await hubApi('POST', '/connections', {
-    provider: 'twilio',
-    credentialId: own.credentialId,
-    options: { phoneNumber: SECOND },
-  });
-  expect(second.status).toBe(201);
-  const secondId = String(second.json.id);
-  await expect
-    .poll(async () => {
-      const all = (await hubApi('GET', '/connections')).json.connections as { id: string; status: string }[];
-      return all.find((c) => c.id === secondId)?.status;
-    })
-    .toBe('active');
+  const secondId = await connectAnotherNumber(hubApi, own.credentialId, SECOND);
 
   await page.goto('/messages/new');
   const from = page.getByRole('combobox', { name: 'From' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { messageThreadIdPattern } from '@made-open/shared/messages';
 
 export const sendSmsInput = z.strictObject({
   /** SMS is the default channel: `channel` may be left out. */
@@ -73,18 +74,11 @@ export const sentEmailView = z.object({
 });
 export type SentEmailView = z.infer<typeof sentEmailView>;
 
-/**
- * Thread ids: SMS `sms:<own number E.164>:<person id>` (connectors/twilio threadIdOf), or
- * `sms:<own number>:<sender>` for a short code or alphanumeric sender (senderThreadIdOf); email
- * `email:<the conversation id, base64url>` (so any provider's id is safe in a path).
- */
+/** Thread ids (connectors/twilio threadIdOf and senderThreadIdOf; email threadIdOf). */
 export const threadIdParam = z
   .string()
   .max(800)
-  .regex(
-    /^(sms:\+[1-9][0-9]{1,14}:[A-Za-z0-9 ._&+-]{1,64}|email:[A-Za-z0-9_-]{1,700})$/,
-    'Not a thread id: threads look like sms:+14155550100:<person id> or email:<id>.',
-  );
+  .regex(messageThreadIdPattern, 'Not a thread id: threads look like sms:+14155550100:<person id> or email:<id>.');
 
 export const pageQuery = z.strictObject({
   /** Only texts or only email; both when left out. */

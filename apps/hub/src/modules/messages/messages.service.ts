@@ -14,10 +14,9 @@ import {
   personFor,
   smsItem,
   twilioErrorMessage,
-  twilioDownAdvice,
+  twilioDownError,
   twilioErrorOf,
   twilioRest,
-  twilioUnavailable,
 } from '../connectors/twilio/index.ts';
 import type { Ingest } from '../graph/index.ts';
 import type { StorageService } from '../storage/index.ts';
@@ -151,8 +150,8 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           'Twilio did not answer, so this text may or may not have gone out. Check the message log in your Twilio Console before sending it again.',
         );
       // Twilio failing (5xx, or not reachable at all): it took nothing, so the key is freed for a retry.
-      const down = twilioUnavailable(error);
-      if (down) throw new UserError(502, 'provider_unavailable', `${down} ${twilioDownAdvice}`);
+      const down = twilioDownError(error);
+      if (down) throw down;
       const twilioError = twilioErrorOf(error);
       if (!twilioError || twilioError.status === 429) throw error;
       const code = twilioError.code;

@@ -16,7 +16,7 @@ import { twilioRoutes } from './twilio.routes.ts';
 
 export { verifyTwilioSignature } from './twilio.connector.ts';
 export { advances, messageStatusOf, personFor, smsItem, patchMessage, type MessageStatus } from './twilio.messages.ts';
-export { twilioRest, twilioErrorOf, twilioUnavailable, twilioDownAdvice } from './twilio.rest.ts';
+export { twilioRest, twilioErrorOf, twilioDownError } from './twilio.rest.ts';
 export { twilioErrorMessage, twilioErrorAdvice } from './twilio.errors.ts';
 export { voiceIdentityOf } from './twilio.voice.ts';
 export { ensureApiKey } from './twilio.voice-setup.ts';

@@ -14,7 +14,7 @@ import { keepPendingStatus, statusPatch, type TwilioPendingStatusJob } from './t
 import { e164, parse, sid } from './twilio.form.ts';
 import { inboundSmsBatch } from './twilio.inbound.ts';
 import type { TwilioMediaJob } from './twilio.media.ts';
-import { twilioDownAdvice, twilioErrorOf, twilioRest, twilioUnavailable } from './twilio.rest.ts';
+import { twilioDownError, twilioErrorOf, twilioRest, twilioUnavailable } from './twilio.rest.ts';
 import { a2pWarningFor } from './twilio.errors.ts';
 import { publicUrlReachability } from './twilio.setup.ts';
 import type { TwilioRecordingJob } from './twilio.recording.ts';
@@ -241,8 +241,8 @@ function rethrow(error: unknown): never {
  * is (it would be a 500), so Twilio failing is a 502 here, with what to do.
  */
 function rethrowForTest(error: unknown): never {
-  const down = twilioUnavailable(error);
-  if (down) throw new UserError(502, 'provider_unavailable', `${down} ${twilioDownAdvice}`);
+  const down = twilioDownError(error);
+  if (down) throw down;
   try {
     rethrow(error);
   } catch (mapped) {

@@ -34,8 +34,9 @@ const rank: Record<MessageStatus, number> = {
   failed: 6,
 };
 
-/** A status's place in the forward-only order (failed and undelivered last: terminal). */
-export const statusRank = (status: MessageStatus) => rank[status];
+/** The statuses `next` moves a message forward from (advances), for a guard written in SQL. */
+export const statusesBefore = (next: MessageStatus) =>
+  (Object.keys(rank) as MessageStatus[]).filter((current) => advances(current, next));
 
 /**
  * Status only moves forward (callbacks arrive out of order): queued < sending < sent <

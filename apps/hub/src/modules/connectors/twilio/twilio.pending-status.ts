@@ -5,7 +5,7 @@ import type { Ingest } from '../../graph/index.ts';
 import { defineJob, type JobsModule } from '../../jobs/index.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import { twilioErrorMessage } from './twilio.errors.ts';
-import { advances, patchMessage, statusRank, type MessageStatus } from './twilio.messages.ts';
+import { advances, patchMessage, statusesBefore, type MessageStatus } from './twilio.messages.ts';
 import type { MessageRow } from './twilio.repository.ts';
 
 /**
@@ -109,16 +109,14 @@ export async function keepPendingStatus(
      VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (owner_id, message_sid) DO UPDATE
         SET status = excluded.status, error_code = excluded.error_code, received_at = now()
-      WHERE p.status NOT IN ('failed', 'undelivered')
-        AND (CASE p.status WHEN 'queued' THEN 1 WHEN 'sending' THEN 2 WHEN 'sent' THEN 3
-                           WHEN 'delivered' THEN 4 WHEN 'read' THEN 5 ELSE 6 END) < $6`,
+      WHERE p.status = ANY($6::text[])`,
     [
       pending.ownerId,
       pending.connectionId,
       pending.messageSid,
       pending.status,
       terminal ? (pending.errorCode ?? null) : null,
-      statusRank(pending.status),
+      statusesBefore(pending.status),
     ],
   );
   await jobs.enqueue(

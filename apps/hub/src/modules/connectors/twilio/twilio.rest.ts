@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { UserError } from '../../../platform/errors.ts';
 import { OutboundUnreachable } from '../../../platform/http/outbound/errors.ts';
 import type { ProviderApi } from '../connectors.contract.ts';
 
@@ -60,9 +61,6 @@ export function twilioErrorOf(
   return undefined;
 }
 
-/** What the user can do when Twilio itself fails (integrations.md §1.8: status.twilio.com). */
-export const twilioDownAdvice = 'Check status.twilio.com and try again in a few minutes.';
-
 /**
  * Twilio failing rather than refusing: a 5xx (or 408) answer, or its API not reachable at
  * all (DNS, connect, timeout). Answers what happened, in words for the user; undefined for
@@ -77,4 +75,15 @@ export function twilioUnavailable(error: unknown): string | undefined {
       ? 'Twilio did not answer in time.'
       : 'Twilio could not be reached.';
   return undefined;
+}
+
+/**
+ * Twilio failing (twilioUnavailable) as the 502 a request answers, with what the user can do
+ * (integrations.md §1.8: status.twilio.com); undefined when Twilio did not fail.
+ */
+export function twilioDownError(error: unknown): UserError | undefined {
+  const down = twilioUnavailable(error);
+  return down === undefined
+    ? undefined
+    : new UserError(502, 'provider_unavailable', `${down} Check status.twilio.com and try again in a few minutes.`);
 }

@@ -9,7 +9,7 @@ import type { OutboundClient } from '../../../platform/http/outbound/index.ts';
 import type { WalletService } from '../../wallet/index.ts';
 import { providerApi } from '../connectors.provider-api.ts';
 import { a2pWarningFor } from './twilio.errors.ts';
-import { twilioDownAdvice, twilioErrorOf, twilioRest, twilioUnavailable } from './twilio.rest.ts';
+import { twilioDownError, twilioErrorOf, twilioRest } from './twilio.rest.ts';
 import { publicUrlReachability } from './twilio.setup.ts';
 
 export interface TwilioRoutesDeps {
@@ -79,8 +79,8 @@ export function twilioRoutes(deps: TwilioRoutesDeps) {
                 'Twilio refused this credential: test it in the wallet and replace it.',
               );
             // Twilio down or unreachable: not the hub's fault, and not the user's input either.
-            const down = twilioUnavailable(error);
-            if (down) throw new UserError(502, 'provider_unavailable', `${down} ${twilioDownAdvice}`);
+            const down = twilioDownError(error);
+            if (down) throw down;
             if (twilioError)
               throw new UserError(
                 502,

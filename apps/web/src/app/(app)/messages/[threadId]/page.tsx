@@ -1,3 +1,4 @@
+import { messageThreadIdPattern } from '@made-open/shared/messages';
 import { ChevronLeft, Phone } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
@@ -14,9 +15,6 @@ import { listTwilioConnections } from '@/lib/connections/api';
 import { load } from '@/lib/hub';
 import { getThread, withMediaUrls } from '@/lib/messages/api';
 import { partyLabel, threadHref, type Message, type Party } from '@/lib/messages/model';
-
-/** As the hub reads them: a person's id, or a short code or sender name, after the own number. */
-const THREAD_ID = /^(sms:\+[1-9][0-9]{1,14}:[A-Za-z0-9 ._&+-]{1,64}|email:[A-Za-z0-9_-]{1,700})$/;
 
 const recipient = (party: Party) => ({ address: party.address, label: partyLabel(party) });
 
@@ -38,7 +36,7 @@ function threadIdOf(param: string) {
   } catch {
     notFound();
   }
-  if (!THREAD_ID.test(id)) notFound();
+  if (!messageThreadIdPattern.test(id)) notFound();
   return id;
 }
 
