@@ -15,7 +15,7 @@ import type { Ingest } from '../../graph/index.ts';
 import type { Conflicts } from '../connectors.conflicts.ts';
 import { createMsgraphCalendarWrite } from './msgraph.calendar-write.ts';
 import { createMsgraphConnector, loginBaseOf, type MsgraphWriteBack } from './msgraph.connector.ts';
-import { createContactsPush } from './msgraph.contacts-push.ts';
+import { createContactsPush, type ContactsPush } from './msgraph.contacts-push.ts';
 import { createMsgraphContactsWrite } from './msgraph.contacts-write.ts';
 import { createMsgraphMail } from './msgraph.mail.ts';
 import { createPolling } from './msgraph.polling.ts';
@@ -93,7 +93,10 @@ export function createMsgraph(deps: MsgraphDeps) {
     sync: () => sync,
     writeBack: () => writeBack,
     beforeDisconnect: (context) => subscriptions.removeAll(context),
+    beforeSyncPage: async (context) => contactsPush?.flushPending(context, writeBack.contacts),
   });
+  /** Made by attach() when the events module is there (pushes need its consumer). */
+  let contactsPush: ContactsPush | undefined;
   const subscriptions = createSubscriptions({
     db: deps.db,
     logger: deps.logger,
@@ -142,13 +145,13 @@ export function createMsgraph(deps: MsgraphDeps) {
   }): HubModule {
     // Hub edits of persons from Outlook contacts are pushed there; their conflicts resolved here.
     if (deps.events && deps.ingest && connectors.conflicts) {
-      const push = createContactsPush({
+      const push = (contactsPush = createContactsPush({
         db: deps.db,
         logger: deps.logger,
         ingest: deps.ingest,
         connectors: connectors.service,
         conflicts: connectors.conflicts,
-      });
+      }));
       deps.events.subscribe({
         name: 'msgraph-contacts-push',
         types: ['data.EntityUpdated'],

@@ -38,6 +38,8 @@ export interface MsgraphConnectorDeps {
   beforeDisconnect?: (context: ConnectionContext<MsgraphOptions>) => Promise<void>;
   /** Write-back (mail, calendar, contacts), built after the connector too (it needs clientFor). */
   writeBack: () => MsgraphWriteBack;
+  /** Before each sync page: hub edits kept while the connection could not write are pushed first. */
+  beforeSyncPage?: (context: ConnectionContext<MsgraphOptions>) => Promise<void>;
 }
 
 export interface MsgraphWriteBack {
@@ -95,7 +97,10 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       await deps.db.asUser(ownerClaims(context.ownerId), (tx) => deps.tokens.forget(tx, context.connectionId));
     },
     sync: {
-      page: (context) => deps.sync().page(context),
+      page: async (context) => {
+        await deps.beforeSyncPage?.(context);
+        return deps.sync().page(context);
+      },
     },
     mail: {
       send: (context, email) => deps.writeBack().mail.send(context, email),

@@ -5,11 +5,18 @@ import type { AuthenticatedUser } from '../../../platform/http/authentication.ts
 import type { Logger } from '../../../platform/logger.ts';
 import type { Ingest, IngestItem } from '../../graph/index.ts';
 import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
-import { ConnectorConflict, ConnectorError, type ContactWrite } from '../connectors.contract.ts';
+import {
+  ConnectorConflict,
+  ConnectorError,
+  type ConnectionContext,
+  type ContactsCapability,
+  type ContactWrite,
+} from '../connectors.contract.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import { ContactConflict } from './msgraph.contacts-write.ts';
 import { source } from './msgraph.mapping.ts';
+import type { MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo } from './msgraph.repository.ts';
 
 export interface ContactsPushDeps {
@@ -27,6 +34,15 @@ const strings = (value: unknown) =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 const digits = (value: string) => value.replace(/\D/g, '');
+
+/** An edit of a person from an Outlook contact, to push to that contact. */
+interface PendingEdit {
+  entityId: string;
+  connectionId: string;
+  externalId: string;
+  /** The person's version the edit made (a conflict's base). */
+  baseVersion: number;
+}
 
 interface PersonState {
   title: string;
@@ -110,6 +126,62 @@ export function createContactsPush(deps: ContactsPushDeps) {
     );
   }
 
+  /** The person as it is now (with its identifiers); undefined once deleted. */
+  async function personNow(tx: Sql, entityId: string) {
+    const { rows } = await tx.query<PersonState & { version: number } & Record<string, unknown>>(
+      'SELECT title, properties, version FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
+      [entityId],
+    );
+    if (!rows[0]) return undefined;
+    const identifiers = await tx.query<{ kind: string; value: string }>(
+      'SELECT kind, value FROM public.identifiers WHERE entity_id = $1 ORDER BY created_at',
+      [entityId],
+    );
+    return { row: rows[0], identifiers: identifiers.rows };
+  }
+
+  /** Kept for the next sync page once the owner has signed in again (the first edit's version is the base). */
+  const keepPending = (tx: Sql, ownerId: string, edit: PendingEdit) =>
+    tx.query(
+      `INSERT INTO made_open.msgraph_pending_pushes (owner_id, connection_id, entity_id, external_id, base_version)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (connection_id, entity_id) DO NOTHING`,
+      [ownerId, edit.connectionId, edit.entityId, edit.externalId, edit.baseVersion],
+    );
+
+  /**
+   * Pushes the person's current state to Outlook: settled (the answer ingested), recorded as a
+   * conflict, dropped (Outlook refused it for good), or 'reauth' (the sign-in is gone: keep it).
+   * A provider failure throws, to be retried.
+   */
+  async function push(
+    ownerId: string,
+    edit: PendingEdit,
+    person: NonNullable<Awaited<ReturnType<typeof personNow>>>,
+    update: (fields: ContactWrite) => Promise<{ item: IngestItem }>,
+  ): Promise<'pushed' | 'conflict' | 'refused' | 'reauth'> {
+    const fields = contactWriteOf(person.row, person.identifiers);
+    try {
+      const { item } = await update(fields);
+      await db.asUser(ownerClaims(ownerId), (tx) => ingestOwn(tx, ownerId, edit.connectionId, item, edit.entityId));
+      return 'pushed';
+    } catch (error) {
+      if (error instanceof ConnectorConflict) {
+        await recordConflict(ownerId, { ...edit, fields }, error);
+        return 'conflict';
+      }
+      if (error instanceof ConnectorError && error.kind === 'reauth') return 'reauth';
+      // A refused credential or a contact gone from Outlook: retrying cannot help.
+      if (error instanceof ConnectorError && error.kind !== 'provider') {
+        logger.warn(
+          { err: error.message, connectionId: edit.connectionId },
+          'microsoft 365: Outlook refused a contact edit',
+        );
+        return 'refused';
+      }
+      throw error;
+    }
+  }
+
   async function handle(event: EventEnvelope) {
     if (event.type !== 'data.EntityUpdated') return;
     const data = event.data as {
@@ -124,53 +196,78 @@ export function createContactsPush(deps: ContactsPushDeps) {
     const externalId = entity.externalId;
 
     const found = await db.asUser(ownerClaims(event.ownerId), async (tx) => {
-      const { rows } = await tx.query<PersonState & { version: number } & Record<string, unknown>>(
-        'SELECT title, properties, version FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
-        [entity.id],
-      );
-      const identifiers = await tx.query<{ kind: string; value: string }>(
-        'SELECT kind, value FROM public.identifiers WHERE entity_id = $1 ORDER BY created_at',
-        [entity.id],
-      );
-      return {
-        row: rows[0],
-        identifiers: identifiers.rows,
-        connectionId: await repo.connectionOf(tx, externalId, 'person'),
-      };
+      const person = await personNow(tx, entity.id);
+      const connectionId = await repo.connectionOf(tx, externalId, 'person');
+      const status = connectionId
+        ? (await tx.query<{ status: string }>('SELECT status FROM made_open.connections WHERE id = $1', [connectionId]))
+            .rows[0]?.status
+        : undefined;
+      const edit = connectionId ? { entityId: entity.id, connectionId, externalId, baseVersion: entity.version } : null;
+      // Waiting for its owner to sign in again: the edit is kept, pushed before the next sync page.
+      if (person && edit && (status === 'needs_reauth' || status === 'error')) {
+        await keepPending(tx, event.ownerId, edit);
+        return { pending: true as const };
+      }
+      return { person, edit };
     });
+    if ('pending' in found) return;
     // Gone, or not from a contact this hub syncs; or a newer state exists (its own event pushes it).
-    if (!found.row || !found.connectionId || Number(found.row.version) > entity.version) return;
-    const connectionId = found.connectionId;
+    if (!found.person || !found.edit || Number(found.person.row.version) > entity.version) return;
+    const edit = found.edit;
 
     let open;
     try {
-      open = await deps.connectors.open(userOf(event.ownerId), 'contacts', connectionId);
+      open = await deps.connectors.open(userOf(event.ownerId), 'contacts', edit.connectionId);
     } catch (error) {
       logger.warn(
-        { err: (error as Error).message, connectionId },
+        { err: (error as Error).message, connectionId: edit.connectionId },
         'microsoft 365: contact edit not pushed (connection not usable)',
       );
       return;
     }
-    const fields = contactWriteOf(found.row, found.identifiers);
-    try {
-      const { item } = await open.capability.update(open.context, { externalId }, fields);
-      await db.asUser(ownerClaims(event.ownerId), (tx) => ingestOwn(tx, event.ownerId, connectionId, item, entity.id));
-    } catch (error) {
-      if (error instanceof ConnectorConflict) {
-        await recordConflict(
-          event.ownerId,
-          { entityId: entity.id, connectionId, externalId, fields, baseVersion: entity.version },
-          error,
-        );
-        return;
-      }
-      // A refused credential or a contact gone from Outlook: retrying cannot help.
-      if (error instanceof ConnectorError && error.kind !== 'provider') {
-        logger.warn({ err: error.message, connectionId }, 'microsoft 365: Outlook refused a contact edit');
-        return;
-      }
-      throw error; // retried by the consumer with backoff
+    const outcome = await push(event.ownerId, edit, found.person, (fields) =>
+      open.capability.update(open.context, { externalId }, fields),
+    );
+    if (outcome === 'reauth') await db.asUser(ownerClaims(event.ownerId), (tx) => keepPending(tx, event.ownerId, edit));
+  }
+
+  /**
+   * Before a sync page (the connection is usable again): the edits kept while it was not are
+   * pushed first, with If-Match on the change key the hub last saw. Outlook changes made in the
+   * meantime become recorded conflicts before the page could bring them in over the hub's edit.
+   */
+  async function flushPending(
+    context: ConnectionContext<MsgraphOptions>,
+    contacts: ContactsCapability<MsgraphOptions>,
+  ) {
+    const claims = ownerClaims(context.ownerId);
+    const { rows } = await db.asUser(claims, (tx) =>
+      tx.query<{ entity_id: string; external_id: string; base_version: number }>(
+        `SELECT entity_id, external_id, base_version FROM made_open.msgraph_pending_pushes
+          WHERE connection_id = $1 ORDER BY queued_at LIMIT 100`,
+        [context.connectionId],
+      ),
+    );
+    for (const row of rows) {
+      const edit = {
+        entityId: row.entity_id,
+        connectionId: context.connectionId,
+        externalId: row.external_id,
+        baseVersion: row.base_version,
+      };
+      const person = await db.asUser(claims, (tx) => personNow(tx, edit.entityId));
+      const outcome = person
+        ? await push(context.ownerId, edit, person, (fields) =>
+            contacts.update(context, { externalId: edit.externalId }, fields),
+          )
+        : 'refused';
+      if (outcome === 'reauth') return; // the page meets the same refusal and says so
+      await db.asUser(claims, (tx) =>
+        tx.query('DELETE FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2', [
+          edit.connectionId,
+          edit.entityId,
+        ]),
+      );
     }
   }
 
@@ -235,5 +332,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
     return view();
   }
 
-  return { handle, resolve };
+  return { handle, resolve, flushPending };
 }
+
+export type ContactsPush = ReturnType<typeof createContactsPush>;

@@ -30,6 +30,7 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
   let bob: SignedUpUser;
   let account: StandInAccount;
   let connectionId: string;
+  let credentialId: string;
   const attachmentBytes = randomBytes(3000);
 
   const api = (
@@ -77,6 +78,7 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     expect(region.statusCode, region.body).toBe(200);
     const app = await registerApp(hub, standIn, alice, { mail: 'alice@contoso.example', secret: false });
     account = app.account;
+    credentialId = app.credentialId;
     for (let n = 0; n < 4; n += 1) put(account, 'mail:inbox', messagePayload(account, n, 'inbox'));
     put(
       account,
@@ -523,6 +525,81 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
       expect(open.filter((c: { capability: string }) => c.capability === 'contacts')).toEqual([]);
     }
   }, 120_000);
+
+  it('keeps contact edits made while the connection needs signing in, and pushes them first after sign-in', async () => {
+    const contactId = contactPayload(7).id;
+    const pending = () =>
+      hub.db.asOwner((tx) =>
+        tx.query<{ base_version: number }>(
+          'SELECT base_version FROM made_open.msgraph_pending_pushes WHERE connection_id = $1',
+          [connectionId],
+        ),
+      );
+    const openConflicts = async () =>
+      (
+        (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as { capability: string; entityId: string }[]
+      ).filter((c) => c.capability === 'contacts');
+    const signOut = async () => {
+      standIn.state.behaviour.revoked = true;
+      for (const grant of standIn.state.accessTokens.values()) if (grant.accountId === account.id) grant.expiresAt = 0;
+      const tested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/test`);
+      expect(tested.json()).toMatchObject({ connection: { status: 'needs_reauth' } });
+    };
+    const signBackIn = async () => {
+      standIn.state.behaviour.revoked = false;
+      const trip = await signIn(hub, standIn, alice, { credentialId, account, connectionId });
+      expect(trip.error).toBeNull();
+    };
+    const edit = async (jobTitle: string) => {
+      const person = (await entity(contactId))!;
+      const edited = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+        version: person.version,
+        properties: { ...person.properties, jobTitle },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      return person;
+    };
+
+    // Two edits while signed out: one pending push, based on the first edit's version.
+    await signOut();
+    const before = standInItem('contacts', contactId)!.body.changeKey;
+    const first = await edit('Offline one');
+    await edit('Offline two');
+    await eventually(async () => ((await pending()).rows.length === 1 ? true : undefined), 'the edit kept');
+    expect((await pending()).rows[0]!.base_version).toBe(first.version + 1);
+    expect(standInItem('contacts', contactId)!.body.changeKey).toBe(before);
+    // Signing in again syncs; the kept edit reaches Outlook first, as the person is now.
+    await signBackIn();
+    await syncNow();
+    expect(standInItem('contacts', contactId)!.body.jobTitle).toBe('Offline two');
+    expect((await pending()).rows).toEqual([]);
+    expect((await entity(contactId))!.properties.jobTitle).toBe('Offline two');
+    expect(await openConflicts()).toEqual([]);
+
+    // Outlook changed the contact meanwhile: a recorded conflict, and the page brings Outlook's copy.
+    await signOut();
+    const person = await edit('Offline three');
+    editRemotely(account, 'contacts', contactId, { jobTitle: 'Changed in Outlook' });
+    await eventually(async () => ((await pending()).rows.length === 1 ? true : undefined), 'the edit kept');
+    await signBackIn();
+    await syncNow();
+    expect(standInItem('contacts', contactId)!.body.jobTitle).toBe('Changed in Outlook');
+    const [conflict] = await openConflicts();
+    expect(conflict).toMatchObject({ entityId: person.id, local: { fields: { jobTitle: 'Offline three' } } });
+    expect((await pending()).rows).toEqual([]);
+    // Keeping the hub's edit settles it in Outlook.
+    const resolved = await api(
+      alice,
+      'POST',
+      `/api/v1/conflicts/${(conflict as unknown as { id: string }).id}/resolve`,
+      {
+        keep: 'local',
+      },
+    );
+    expect(resolved.statusCode, resolved.body).toBe(200);
+    expect(standInItem('contacts', contactId)!.body.jobTitle).toBe('Offline three');
+    expect(await openConflicts()).toEqual([]);
+  }, 180_000);
 
   it('creates an Outlook contact through the contacts capability; its delta is our own version', async () => {
     const connectors = hub.modules.find((m) => m.name === 'connectors') as unknown as ConnectorsModule;
