@@ -47,6 +47,16 @@ export const connectorConnected = defineEvent(
 
 export const connectorDisconnected = defineEvent('connector.Disconnected', 1, connectionRef);
 
+/** A person changed a connection's options after connecting (audited: recording calls is one). */
+export const connectorReconfigured = defineEvent(
+  'connector.Reconfigured',
+  1,
+  connectionRef.extend({
+    /** The options whose value changed, by name (their values are in the connection's view). */
+    changed: z.array(z.string().max(100)).max(50),
+  }),
+);
+
 /** One page ingested and its cursor saved (the web draws progress bars from these). */
 export const connectorSyncProgress = defineEvent('connector.SyncProgress', 1, syncRun.extend(syncCountsSchema.shape));
 
@@ -78,6 +88,7 @@ export const connectorSignInRequired = defineEvent(
 export const connectorEvents = [
   connectorConnected,
   connectorDisconnected,
+  connectorReconfigured,
   connectorSyncProgress,
   connectorSyncCompleted,
   connectorSyncFailed,

@@ -51,6 +51,7 @@ export const auditedTypes = [
   'data.PersonsMerged',
   'connector.Connected',
   'connector.Disconnected',
+  'connector.Reconfigured',
 ] as const satisfies readonly PlatformEventType[];
 
 export function isAuditedType(type: string): boolean {

@@ -1,9 +1,10 @@
 import { providerRegistry } from '@made-open/shared/providers';
+import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import { UserError, ValidationError } from '../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { WalletService } from '../wallet/index.ts';
-import type { ConnectorError, ConnectResult } from './connectors.contract.ts';
+import type { AnyConnector, ConnectorError, ConnectResult } from './connectors.contract.ts';
 import type { ConnectorRegistry } from './connectors.registry.ts';
 import type { ConnectionInput } from './connectors.schemas.ts';
 
@@ -71,13 +72,43 @@ export async function prepareConnection(
       `“${credential.name}” failed its last test (${credential.lastTestMessage ?? 'no reason given'}): fix it and test it again.`,
     );
   const options = connector.options.safeParse(input.options);
-  if (!options.success) {
-    const details = options.error.issues.map((issue: z.core.$ZodIssue) => ({
-      path: `/options/${issue.path.join('/')}`,
-      message: issue.message,
-    }));
-    throw new ValidationError(`The options are not valid: ${details[0]?.message ?? 'check them'}`, details);
-  }
+  if (!options.success) throw invalidOptions(options.error);
   const capabilities = [...(connector.configures?.(options.data) ?? connector.capabilities)];
   return { connector, credential, options: options.data, capabilities };
+}
+
+/** 400 naming each option that is wrong (paths under /options, as the request sent them). */
+function invalidOptions(error: z.ZodError) {
+  const details = error.issues.map((issue: z.core.$ZodIssue) => ({
+    path: `/options/${issue.path.join('/')}`,
+    message: issue.message,
+  }));
+  return new ValidationError(`The options are not valid: ${details[0]?.message ?? 'check them'}`, details);
+}
+
+/**
+ * A change of a connection's options (PATCH /api/v1/connections/:id): only the connector's
+ * editable options, the result checked whole by its schema. Returns the options to store and
+ * the names of those whose value changed.
+ */
+export function reconfiguredOptions(connector: AnyConnector, stored: unknown, patch: Record<string, unknown>) {
+  const editable = new Set<string>(connector.editableOptions ?? []);
+  const fixed = Object.keys(patch).filter((name) => !editable.has(name));
+  const label = providerRegistry.get(connector.provider)?.label ?? connector.provider;
+  if (fixed.length > 0)
+    throw new UserError(
+      400,
+      'option_fixed',
+      editable.size === 0
+        ? `${label} connections have no options to change after connecting: disconnect and connect again instead.`
+        : `${fixed.join(', ')} cannot change after connecting (disconnect and connect again for that). You can change: ${[...editable].join(', ')}.`,
+      fixed.map((name) => ({ path: `/options/${name}`, message: 'Fixed when the account was connected.' })),
+    );
+  const before = connector.options.safeParse(stored);
+  const current = (before.success ? before.data : stored) as Record<string, unknown>;
+  const next = connector.options.safeParse({ ...current, ...patch });
+  if (!next.success) throw invalidOptions(next.error);
+  const options = next.data as Record<string, unknown>;
+  const changed = Object.keys(patch).filter((name) => !isDeepStrictEqual(current[name], options[name]));
+  return { options, changed };
 }

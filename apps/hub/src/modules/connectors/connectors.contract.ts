@@ -355,6 +355,13 @@ export interface Connector<OptionsSchema extends z.ZodType = z.ZodType> {
   options: OptionsSchema;
   /** The capabilities a connection with these options configures; default: all of `capabilities`. */
   configures?(options: z.output<OptionsSchema>): readonly string[];
+  /**
+   * The options a person may change after connecting (PATCH /api/v1/connections/:id); the
+   * others are fixed to the account as connected (a number, the scopes signed in with).
+   */
+  editableOptions?: readonly (keyof z.output<OptionsSchema> & string)[];
+  /** After a change of options is stored: redo what depends on them at the provider. */
+  reconfigured?(context: ConnectionContext<z.output<OptionsSchema>>, changed: readonly string[]): Promise<void>;
   /** Checks the credential and options against the provider and sets up what it needs. */
   connect(context: ConnectContext<z.output<OptionsSchema>>): Promise<ConnectResult>;
   /** Is the connection still usable? (A refused credential: throw ConnectorError 'credential'.) */

@@ -119,6 +119,16 @@ export const connectorsRepository = {
     return rows[0];
   },
 
+  /** New options (PATCH): the capabilities stay, editable options never change them. */
+  async setOptions(tx: Sql, id: string, options: unknown): Promise<ConnectionRow | undefined> {
+    const { rows } = await tx.query<Row>(
+      `UPDATE ${table} SET options = $2::jsonb, updated_at = now()
+        WHERE id = $1 AND status NOT IN ('connecting', 'disconnected') RETURNING *`,
+      [id, json(options)],
+    );
+    return rows[0];
+  },
+
   /** Active again after the owner signed in again (needs_reauth or error before). */
   async reactivate(tx: Sql, id: string): Promise<ConnectionRow | undefined> {
     const { rows } = await tx.query<Row>(

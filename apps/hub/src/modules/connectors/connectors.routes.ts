@@ -5,6 +5,7 @@ import { requireUser } from '../../platform/http/authentication.ts';
 import {
   connectionIdParams,
   connectionInputSchema,
+  connectionPatchSchema,
   connectionTestViewSchema,
   connectionViewSchema,
   syncRequestViewSchema,
@@ -54,6 +55,20 @@ export function connectorsRoutes(service: ConnectorsService) {
         },
       },
       async (request) => service.get(await requireUser(request), request.params.id),
+    );
+
+    app.patch(
+      '/api/v1/connections/:id',
+      {
+        schema: {
+          tags,
+          summary: "Change a connection's editable options; a sync with them is queued",
+          params: connectionIdParams,
+          body: connectionPatchSchema,
+          response: { 200: connectionViewSchema },
+        },
+      },
+      async (request) => service.reconfigure(await requireUser(request), request.params.id, request.body.options),
     );
 
     app.delete(

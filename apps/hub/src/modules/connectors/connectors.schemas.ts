@@ -10,6 +10,13 @@ export const connectionInputSchema = z.strictObject({
 });
 export type ConnectionInput = z.infer<typeof connectionInputSchema>;
 
+/** PATCH /api/v1/connections/:id: the options to change, by name (the connector says which may). */
+export const connectionPatchSchema = z.strictObject({
+  options: z
+    .record(z.string().max(100), z.unknown())
+    .refine((options) => Object.keys(options).length > 0, 'Name at least one option to change.'),
+});
+
 export const connectionIdParams = z.object({ id: z.string().uuid() });
 
 const iso = z.string().datetime({ offset: true });

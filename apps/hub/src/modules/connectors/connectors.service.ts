@@ -20,7 +20,7 @@ import { connectorsRepository as repo, type ConnectionRow } from './connectors.r
 import type { ConnectionInput, ConnectionView } from './connectors.schemas.ts';
 import type { SyncRunner } from './connectors.sync.ts';
 import { toView } from './connectors.views.ts';
-import { checkResult, connectRefused, prepareConnection } from './connectors.connect.ts';
+import { checkResult, connectRefused, prepareConnection, reconfiguredOptions } from './connectors.connect.ts';
 
 export interface ConnectorsServiceDeps extends ContextDeps {
   db: Database;
@@ -172,6 +172,52 @@ export function createConnectorsService(deps: ConnectorsServiceDeps) {
 
     async get(user: AuthenticatedUser, id: string): Promise<ConnectionView> {
       return view(await owned(user, id));
+    },
+
+    /**
+     * Changes a connection's editable options (folders, calendar window, polling ...): stored,
+     * announced (connector.Reconfigured, audited), and a sync queued when none is under way, so
+     * a new folder or window is synced now; then the connector redoes what depends on them.
+     */
+    async reconfigure(user: AuthenticatedUser, id: string, patch: Record<string, unknown>): Promise<ConnectionView> {
+      const connector = registry.get((await owned(user, id)).provider);
+      if (!connector)
+        throw new ConflictError('This hub has no connector for this connection any more.', 'no_connector');
+      const result = await db.asUser(user.claims, async (tx) => {
+        const row = await repo.get(tx, id, { lock: true });
+        if (!row) throw new NotFoundError('connection');
+        if (row.status === 'disconnected' || row.status === 'connecting')
+          throw new ConflictError(
+            'This connection is not connected: connect the account again with the options you want.',
+            row.status,
+          );
+        const { options, changed } = reconfiguredOptions(connector, row.options, patch);
+        if (changed.length === 0) return { row, changed };
+        let updated = (await repo.setOptions(tx, id, options))!;
+        await outbox.append(tx, {
+          type: 'connector.Reconfigured',
+          ownerId: user.id,
+          subject: id,
+          actor: { kind: 'user', id: user.id },
+          data: { connectionId: id, provider: row.provider, label: row.label, changed },
+        });
+        if (connector.sync && row.status === 'active' && row.sync_state === 'idle')
+          updated = await deps.sync.enqueue(tx, updated);
+        return { row: updated, changed };
+      });
+      if (result.changed.length > 0 && result.row.status === 'active' && connector.reconfigured) {
+        const { context } = await loaded(result.row);
+        // Stored already: a failure here is retried by the connector's own upkeep (its schedule).
+        await connector
+          .reconfigured(context, result.changed)
+          .catch((error: unknown) =>
+            logger.warn(
+              { err: error, connectionId: id },
+              'connection options stored; the connector could not apply them yet',
+            ),
+          );
+      }
+      return view(result.row);
     },
 
     /** Stops the connection at once (webhooks 404, syncs stop at their next page), then undoes the connector's setup. */

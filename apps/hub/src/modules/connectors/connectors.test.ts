@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
-import { acmeSignature } from './test/acme-inbox.connector.ts';
+import { acmeReconfigured, acmeSignature } from './test/acme-inbox.connector.ts';
 import type { AcmeStandIn } from './test/acme-inbox.stand-in.ts';
 import { acmeAccount, addCredential, eventually, hubOptions, registerAcmeInbox } from './test/support.ts';
 
@@ -29,7 +29,7 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
   let credentialId: string;
   let connectionId: string;
 
-  const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
+  const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
     hub.app.inject({
       method,
       url,
@@ -425,6 +425,58 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
       (await post(junk, { 'x-acme-signature': acmeSignature(acme.secret.webhookSecret, url, junk) })).statusCode,
     ).toBe(400);
     expect(await count()).toBe(before + 2);
+  });
+
+  it('changes only editable options (PATCH), announces it, syncs with them, and refuses the rest', async () => {
+    await settled();
+    const url = `/api/v1/connections/${connectionId}`;
+    const before = await connection();
+    const refused = [
+      [{ options: { mailbox: 'other' } }, 'option_fixed'],
+      [{ options: { pageSize: 20, send: true } }, 'option_fixed'],
+      [{ options: { nonsense: 1 } }, 'option_fixed'],
+      [{ options: { pageSize: 0 } }, 'validation_failed'],
+      [{ options: { pageSize: 'many' } }, 'validation_failed'],
+      [{ options: {} }, 'validation_failed'],
+      [{ pageSize: 20 }, 'validation_failed'],
+    ] as const;
+    for (const [payload, code] of refused) {
+      const answer = await api(alice, 'PATCH', url, payload);
+      expect(answer.statusCode, answer.body).toBe(400);
+      expect(answer.json().error.code).toBe(code);
+    }
+    expect((await api(alice, 'PATCH', url, { options: { mailbox: 'x' } })).json().error.message).toContain(
+      'You can change: pageSize',
+    );
+    expect((await connection()).options).toEqual(before.options);
+    // Someone else's connection is not there for them (RLS).
+    expect((await api(bob, 'PATCH', url, { options: { pageSize: 20 } })).statusCode).toBe(404);
+
+    const changed = await api(alice, 'PATCH', url, { options: { pageSize: 7 } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json().options).toMatchObject({ mailbox: before.options.mailbox, pageSize: 7 });
+    expect(changed.json().capabilities).toEqual(before.capabilities);
+    expect(['queued', 'running']).toContain(changed.json().sync.state);
+    expect(acmeReconfigured.at(-1)).toEqual({ connectionId, pageSize: 7, changed: ['pageSize'] });
+    const announced = (await connectorEvents()).filter((e) => e.type === 'connector.Reconfigured');
+    expect(announced.at(-1)).toMatchObject({ subject: connectionId, data: { changed: ['pageSize'] } });
+    // The sync it queued reads the new page size.
+    standIn.add(8);
+    const pagesBefore = standIn.requests.length;
+    await settled();
+    const limits = standIn.requests
+      .slice(pagesBefore)
+      .filter((r) => r.path.endsWith('/messages'))
+      .map((r) => r.query.limit);
+    expect(limits.length).toBeGreaterThan(0);
+    expect(new Set(limits)).toEqual(new Set(['7']));
+    // The same value again changes nothing and announces nothing.
+    const calls = acmeReconfigured.length;
+    const same = await api(alice, 'PATCH', url, { options: { pageSize: 7 } });
+    expect(same.statusCode).toBe(200);
+    expect(same.json().sync.state).toBe('idle');
+    expect(acmeReconfigured).toHaveLength(calls);
+    expect((await connectorEvents()).filter((e) => e.type === 'connector.Reconfigured')).toHaveLength(announced.length);
   });
 
   it("keeps users' connections apart (404, by RLS)", async () => {

@@ -93,6 +93,10 @@ export function createMsgraph(deps: MsgraphDeps) {
     sync: () => sync,
     writeBack: () => writeBack,
     beforeDisconnect: (context) => subscriptions.removeAll(context),
+    reconfigured: async (context, changed) => {
+      // New or dropped folders: their subscriptions are made or removed now, not at the next renewal.
+      if (changed.includes('folders') && deps.jobs) await requestMaintenance(context.connectionId, context.ownerId);
+    },
     beforeSyncPage: async (context) => contactsPush?.flushPending(context, writeBack.contacts),
   });
   /** Made by attach() when the events module is there (pushes need its consumer). */

@@ -38,6 +38,8 @@ export interface MsgraphConnectorDeps {
   beforeDisconnect?: (context: ConnectionContext<MsgraphOptions>) => Promise<void>;
   /** Write-back (mail, calendar, contacts), built after the connector too (it needs clientFor). */
   writeBack: () => MsgraphWriteBack;
+  /** After its options changed (PATCH): the subscriptions follow the folders. */
+  reconfigured?: (context: ConnectionContext<MsgraphOptions>, changed: readonly string[]) => Promise<void>;
   /** Before each sync page: hub edits kept while the connection could not write are pushed first. */
   beforeSyncPage?: (context: ConnectionContext<MsgraphOptions>) => Promise<void>;
 }
@@ -75,6 +77,10 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
     source: 'msgraph',
     capabilities: ['email', 'calendar', 'contacts'],
     options: msgraphOptionsSchema,
+    // The sync and subscriptions read these afresh each run; workAccount changes the scopes
+    // signed in with, so it is fixed (connect again to change it).
+    editableOptions: ['folders', 'calendarPastDays', 'calendarFutureDays', 'pollMinutes'],
+    reconfigured: async (context, changed) => deps.reconfigured?.(context, changed),
     async connect(context) {
       const authorization = context.authorization as MsgraphAuthorization | undefined;
       if (!authorization?.tokens || !authorization.me?.id)

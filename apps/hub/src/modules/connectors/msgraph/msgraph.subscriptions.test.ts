@@ -35,8 +35,8 @@ describe.each(testDatabaseKinds())('microsoft 365 change notifications on %s', (
   /** The hub cannot be reached (a firewall, a wrong PUBLIC_URL). */
   let unreachable = false;
 
-  const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'DELETE', url: string) =>
-    hub.app.inject({ method, url, headers: bearer(user) });
+  const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    hub.app.inject({ method, url, headers: bearer(user), ...(payload ? { payload } : {}) });
   const notify = (path: string, payload: string, contentType = 'application/json') =>
     hub.app.inject({ method: 'POST', url: path, headers: { 'content-type': contentType }, payload });
   const subsOf = (mailbox: StandInAccount): StandInSubscription[] =>
@@ -367,6 +367,40 @@ describe.each(testDatabaseKinds())('microsoft 365 change notifications on %s', (
     } finally {
       await api(alice, 'DELETE', `/api/v1/connections/${thirdId}`);
     }
+  });
+
+  it('a change of folders (PATCH) subscribes to and syncs the new one at once; workAccount stays as signed in', async () => {
+    await idle();
+    const url = `/api/v1/connections/${connectionId}`;
+    await hub.msgraph.subscriptions.maintain(connectionId);
+    put(account, 'mail:drafts', messagePayload(account, 40, 'drafts'));
+    const fixed = await api(alice, 'PATCH', url, { options: { workAccount: true } });
+    expect(fixed.statusCode, fixed.body).toBe(400);
+    expect(fixed.json().error).toMatchObject({ code: 'option_fixed', details: [{ path: '/options/workAccount' }] });
+    const wrong = await api(alice, 'PATCH', url, { options: { folders: ['bad folder!'], pollMinutes: 5 } });
+    expect(wrong.statusCode).toBe(400);
+    expect((await api(alice, 'GET', url)).json().options).toMatchObject({ folders: [], pollMinutes: 2 });
+
+    const changed = await api(alice, 'PATCH', url, { options: { folders: ['drafts'], calendarFutureDays: 90 } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json().options).toMatchObject({ folders: ['drafts'], calendarFutureDays: 90, workAccount: false });
+    // The maintenance job subscribes to Drafts now, not at the next renewal; the queued sync brings its mail.
+    await eventually(
+      async () => (subFor(account, "/me/mailFolders('drafts')/messages") ? true : undefined),
+      'a Drafts subscription',
+    );
+    await idle();
+    await eventually(async () => entity(messagePayload(account, 40, 'drafts').id), 'the draft synced');
+
+    const dropped = await api(alice, 'PATCH', url, { options: { folders: [] } });
+    expect(dropped.statusCode, dropped.body).toBe(200);
+    await eventually(
+      async () => (subFor(account, "/me/mailFolders('drafts')/messages") ? undefined : true),
+      'the Drafts subscription removed',
+    );
+    expect(await rows()).toHaveLength(5);
+    expect((await api(bob, 'PATCH', url, { options: { folders: [] } })).statusCode).toBe(404);
+    await idle();
   });
 
   it('disconnecting deletes the subscriptions at Graph; later notifications are ignored', async () => {

@@ -61,11 +61,18 @@ function webhookMessage(request: WebhookRequest) {
   return parsed.data;
 }
 
+/** What the hub told the connector after options changed (PATCH), for the tests to check. */
+export const acmeReconfigured: { connectionId: string; pageSize: number; changed: string[] }[] = [];
+
 export const acmeInboxConnector = defineConnector({
   provider: 'acme-inbox',
   capabilities: ['inbox', 'inbox-send'],
   options,
   configures: (o) => (o.send ? ['inbox', 'inbox-send'] : ['inbox']),
+  editableOptions: ['pageSize'],
+  async reconfigured(ctx, changed) {
+    acmeReconfigured.push({ connectionId: ctx.connectionId, pageSize: ctx.options.pageSize, changed: [...changed] });
+  },
 
   async connect(ctx) {
     const account = String(ctx.credential.secret.accountId);
