@@ -61,6 +61,51 @@ test('connects Microsoft 365 through the sign-in redirect, then shows mode, sync
   expect(connection.sync.itemsSynced).toBeGreaterThanOrEqual(40);
 });
 
+test('changes what syncs: folders, calendar window and polling, checked by the hub', async () => {
+  await page.goto('/settings/connections');
+  const card = page.getByRole('group', { name: msgraph.account });
+  await expect(card.getByRole('progressbar')).toBeHidden({ timeout: 60_000 });
+  await card.getByRole('button', { name: 'Change what syncs' }).click();
+  const dialog = page.getByRole('dialog');
+  // It opens with what the mailbox syncs now (400 days back, chosen when connecting).
+  await expect(dialog.getByLabel('Calendar: days back')).toHaveValue('400');
+  await expect(dialog.getByText('Personal account: set when you signed in')).toBeVisible();
+  await dialog.getByLabel('More mail folders (optional)').fill('drafts');
+  await dialog.getByLabel('Check for changes every (minutes)').fill('0');
+  await dialog.getByRole('button', { name: 'Save and sync' }).click();
+  // What is wrong, in words; nothing changed.
+  await expect(dialog.getByRole('alert')).toHaveText('Check for changes every 1 to 1440 minutes (a whole number).');
+  await inspect(page, 'msgraph-options-refused');
+  await dialog.getByLabel('Check for changes every (minutes)').fill('5');
+  // A folder name the hub refuses: its words come back.
+  await dialog.getByLabel('More mail folders (optional)').fill('drafts my*folder');
+  await dialog.getByRole('button', { name: 'Save and sync' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('A folder id or well-known name');
+  const unchanged = (await session.request('GET', '/connections')).json.connections as {
+    provider: string;
+    options: { folders: string[] };
+  }[];
+  expect(unchanged.find((c) => c.provider === 'microsoft')!.options.folders).toEqual([]);
+  await dialog.getByLabel('More mail folders (optional)').fill('drafts');
+  await dialog.getByRole('button', { name: 'Save and sync' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(card.getByText('Mail folders: Inbox, Sent Items, Archive + drafts')).toBeVisible();
+  await expect(card.getByText('Checking every 5 minutes')).toBeVisible({ timeout: 60_000 });
+  const { json } = await session.request('GET', '/connections');
+  const connection = (json.connections as { provider: string; options: Record<string, unknown> }[]).find(
+    (c) => c.provider === 'microsoft',
+  )!;
+  expect(connection.options).toMatchObject({ folders: ['drafts'], pollMinutes: 5, calendarPastDays: 400 });
+  // Keyboard: the dialog opens from the button, Escape closes it and focus returns.
+  await card.getByRole('button', { name: 'Change what syncs' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(dialog.getByLabel('More mail folders (optional)')).toHaveValue('drafts');
+  await inspect(page, 'msgraph-options');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(card.getByRole('button', { name: 'Change what syncs' })).toBeFocused();
+});
+
 test('sync now, and disconnect', async () => {
   await page.goto('/settings/connections');
   const card = page.getByRole('group', { name: msgraph.account });

@@ -8,8 +8,9 @@ import {
   startMicrosoftSignIn,
   syncConnection,
   testConnection,
+  updateConnectionOptions,
 } from '@/lib/connections/api';
-import { MicrosoftOptionsSchema, type MicrosoftOptions } from '@/lib/connections/model';
+import { MicrosoftOptionsSchema, MicrosoftSyncOptionsSchema, type MicrosoftOptions } from '@/lib/connections/model';
 import type { Connection, TwilioNumbers } from '@/lib/connections/model';
 import { attempt, type ActionResult } from '@/lib/hub';
 
@@ -44,6 +45,20 @@ export async function startMicrosoftSignInAction(input: {
     return { ok: false, error: 'Check the options: folders, calendar days and the polling interval.' };
   if (!/^https?:\/\//.test(input.returnTo)) return notAnId;
   return attempt(() => startMicrosoftSignIn(input));
+}
+
+/** Microsoft 365: change the folders, calendar window or polling of a connected mailbox. */
+export async function updateMicrosoftOptionsAction(connectionId: string, options: unknown): Promise<ActionResult> {
+  if (!uuid.safeParse(connectionId).success) return notAnId;
+  const parsed = MicrosoftSyncOptionsSchema.safeParse(options);
+  if (!parsed.success)
+    return { ok: false, error: 'Check the options: folders, calendar days and the polling interval.' };
+  const result = await attempt(async () => {
+    await updateConnectionOptions(connectionId, parsed.data);
+    return undefined;
+  });
+  revalidatePath('/settings/connections');
+  return result;
 }
 
 export async function syncNowAction(connectionId: string): Promise<ActionResult> {

@@ -50,6 +50,11 @@ export async function startMicrosoftSignIn(input: {
     .parse(await hubFetch('/connections/microsoft/authorize', { method: 'POST', body: input }));
 }
 
+/** Changes what a connection syncs (the hub takes only the options it allows to change). */
+export async function updateConnectionOptions(connectionId: string, options: Record<string, unknown>) {
+  await hubFetch(`/connections/${id(connectionId)}`, { method: 'PATCH', body: { options } });
+}
+
 export async function syncConnection(connectionId: string) {
   await hubFetch(`/connections/${id(connectionId)}/sync`, { method: 'POST' });
 }

@@ -70,6 +70,8 @@ export const MicrosoftOptionsSchema = z.object({
   workAccount: z.boolean(),
 });
 export type MicrosoftOptions = z.infer<typeof MicrosoftOptionsSchema>;
+/** What may change after connecting (workAccount sets the scopes signed in with). */
+export const MicrosoftSyncOptionsSchema = MicrosoftOptionsSchema.omit({ workAccount: true }).partial().strict();
 
 export const PublicUrlSchema = z.object({
   url: z.string().nullable(),

@@ -4,25 +4,13 @@ import Link from 'next/link';
 import { useId, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
-import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { startMicrosoftSignInAction } from '@/lib/actions/connections';
 import type { CredentialView } from '@/lib/settings/model';
+import { defaultSyncFields, MicrosoftSyncFields, readSyncFields } from './microsoft-sync-fields';
 
 const selectClass =
   'h-10 rounded-md border border-input bg-background px-3 text-sm outline-none focus-visible:ring-2 focus-visible:ring-ring';
-
-/** The extra folders as typed: ids or well-known names, separated by commas or spaces. */
-export function foldersOf(text: string): string[] {
-  return [
-    ...new Set(
-      text
-        .split(/[\s,]+/)
-        .map((f) => f.trim())
-        .filter(Boolean),
-    ),
-  ];
-}
 
 /**
  * Connect Microsoft 365: your app registration (a wallet credential with its tenant), what to
@@ -30,31 +18,21 @@ export function foldersOf(text: string): string[] {
  */
 export function ConnectMicrosoft({ credentials }: { credentials: CredentialView[] }) {
   const [credentialId, setCredentialId] = useState(credentials.length === 1 ? credentials[0]!.id : '');
-  const [folders, setFolders] = useState('');
-  const [past, setPast] = useState('30');
-  const [future, setFuture] = useState('365');
-  const [poll, setPoll] = useState('2');
+  const [fields, setFields] = useState(defaultSyncFields);
   const [work, setWork] = useState(false);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
-  const ids = { credential: useId(), folders: useId(), past: useId(), future: useId(), poll: useId(), hint: useId() };
+  const ids = { credential: useId(), hint: useId() };
 
   async function signIn() {
     if (!credentialId) return setError('Choose your Microsoft 365 app registration first.');
-    const numbers = [past, future, poll].map(Number);
-    if (numbers.some((n) => !Number.isInteger(n)))
-      return setError('Calendar days and the polling interval are whole numbers.');
+    const read = readSyncFields(fields);
+    if ('error' in read) return setError(read.error);
     setPending(true);
     setError(undefined);
     const result = await startMicrosoftSignInAction({
       credentialId,
-      options: {
-        folders: foldersOf(folders),
-        calendarPastDays: numbers[0]!,
-        calendarFutureDays: numbers[1]!,
-        pollMinutes: numbers[2]!,
-        workAccount: work,
-      },
+      options: { ...read.options, workAccount: work },
       returnTo: `${window.location.origin}/settings/connections`,
     });
     if (!result.ok) {
@@ -120,32 +98,7 @@ export function ConnectMicrosoft({ credentials }: { credentials: CredentialView[
           Entra must be this hub&apos;s <code>/oauth/microsoft/callback</code>.
         </p>
         <div className="grid gap-3 sm:grid-cols-2">
-          <div className="grid gap-1.5 sm:col-span-2">
-            <Label htmlFor={ids.folders}>More mail folders (optional)</Label>
-            <Input
-              id={ids.folders}
-              value={folders}
-              onChange={(event) => setFolders(event.target.value)}
-              placeholder="drafts, junkemail or folder ids"
-            />
-          </div>
-          <div className="grid gap-1.5">
-            <Label htmlFor={ids.past}>Calendar: days back</Label>
-            <Input id={ids.past} inputMode="numeric" value={past} onChange={(event) => setPast(event.target.value)} />
-          </div>
-          <div className="grid gap-1.5">
-            <Label htmlFor={ids.future}>Calendar: days ahead</Label>
-            <Input
-              id={ids.future}
-              inputMode="numeric"
-              value={future}
-              onChange={(event) => setFuture(event.target.value)}
-            />
-          </div>
-          <div className="grid gap-1.5">
-            <Label htmlFor={ids.poll}>Check for changes every (minutes)</Label>
-            <Input id={ids.poll} inputMode="numeric" value={poll} onChange={(event) => setPoll(event.target.value)} />
-          </div>
+          <MicrosoftSyncFields values={fields} onChange={setFields} />
           <label className="flex items-center gap-2 self-end text-sm">
             <input type="checkbox" checked={work} onChange={(event) => setWork(event.target.checked)} />
             Work or school account (also Teams presence)

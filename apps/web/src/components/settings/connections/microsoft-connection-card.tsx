@@ -18,6 +18,7 @@ import { LocalTime } from '@/components/ui/local-time';
 import { disconnectAction, startMicrosoftSignInAction, syncNowAction } from '@/lib/actions/connections';
 import { microsoftSetupOf, modeOf, type MicrosoftConnection } from '@/lib/connections/model';
 import { cn } from '@/lib/utils';
+import { MicrosoftOptionsDialog } from './microsoft-options-dialog';
 
 const statusText: Record<MicrosoftConnection['status'], string> = {
   connecting: 'Connecting',
@@ -193,6 +194,9 @@ export function MicrosoftConnectionCard({ connection }: { connection: MicrosoftC
             )}
             Sync now
           </Button>
+        )}
+        {connection.status !== 'connecting' && (
+          <MicrosoftOptionsDialog connection={connection} describedBy={headingId} />
         )}
         <AlertDialog>
           <AlertDialogTrigger asChild>
