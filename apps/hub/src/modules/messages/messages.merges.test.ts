@@ -244,7 +244,8 @@ describe.each(testDatabaseKinds())('SMS threads through person merges on %s', (k
     const back = (await list(alice)).find((t) => t.id === `sms:${own}:${bulkId}`)!;
     expect(back.unread).toBe(10_000);
     console.log(`${kind}: merge of 10,000 texts ${Math.round(mergeMs)} ms, undo ${Math.round(undoMs)} ms`);
-    // One statement each way, not one per message: well under what 10,000 round trips take.
-    expect(mergeMs + undoMs).toBeLessThan(20_000);
-  }, 120_000);
+    // A guard against per-message work, not a benchmark: every non-HOT row update maintains the
+    // entities table's indexes, which WebAssembly PGlite does several times slower than PostgreSQL.
+    expect(mergeMs + undoMs).toBeLessThan(kind === 'pglite' ? 60_000 : 15_000);
+  }, 180_000);
 });
