@@ -233,6 +233,15 @@ describe.each(testDatabaseKinds())('SMS threads through person merges on %s', (k
         [alice.id, `sms:${own}:${bulkId}`, own],
       ),
     );
+    // The merge finds a person's texts on every own number through migrations/0004's index.
+    const plan = await hub.db.asUser({ role: 'authenticated', sub: alice.id }, (tx) =>
+      tx.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT id FROM public.entities m WHERE m.owner_id = $1 AND m.type = 'message'
+            AND m.source = 'twilio' AND split_part(m.properties ->> 'threadId', ':', 3) = $2`,
+        [alice.id, crypto.randomUUID()],
+      ),
+    );
+    expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('entities_sms_thread_person');
     const started = performance.now();
     const mergeId = await merge(alice, ann, bulkId);
     const mergeMs = performance.now() - started;
