@@ -28,6 +28,7 @@ import {
   messagesMigrations,
   messagesSendAction,
   messagesSendEmailAction,
+  threadMergeFollower,
 } from './modules/messages/index.ts';
 import { createPluginsModule, pluginRuleActions, pluginStorage, pluginsMigrations } from './modules/plugins/index.ts';
 import { createPolicyModule, policyMigrations } from './modules/policy/index.ts';
@@ -147,6 +148,8 @@ export async function composeHub(
     logger: logger.child({ module: 'graph' }),
     outbox,
     defaultRegionOf: auth.settings.defaultRegionOf,
+    // SMS thread ids hold a person id: the messages module moves them with merges and undos.
+    mergeFollowers: [threadMergeFollower],
   });
   const wallet = createWalletModule({
     config,

@@ -30,6 +30,7 @@ const threadRow = (name: RegExp | string) => page.getByRole('list', { name: 'Thr
 let token: string;
 let connectionId: string;
 let annThreadId: string;
+let annId: string;
 
 async function control(path: string, body: Record<string, unknown> = {}) {
   const response = await fetch(`${twilio.control}${path}`, {
@@ -137,7 +138,7 @@ test('connects a Twilio number: reachability, the A2P 10DLC warning, test', asyn
 });
 
 test('an inbound text shows in the list with its unread count, and live in the open thread', async () => {
-  const annId = await createContact(page, { name: 'Ann Example', phones: ANN });
+  annId = await createContact(page, { name: 'Ann Example', phones: ANN });
   await inbound(ANN, 'Hi, are we still on for Friday?');
   await page.goto('/messages');
   const row = threadRow(/Ann Example/);
@@ -336,6 +337,39 @@ test('phone width: a long name in the recipient list gives way to its number', a
   await expectFitsPhone(page);
   await inspect(page, 'messages-compose-long-name');
   await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+test("an unknown number's person merged into the contact: one thread, and its old address follows", async () => {
+  const NEW_PHONE = '+14155550131';
+  await inbound(NEW_PHONE, 'It is Ann, from my new phone');
+  const listed = (await hubApi('GET', '/messages/threads?limit=50')).json.threads as {
+    id: string;
+    person: { id: string; name: string };
+  }[];
+  const made = listed.find((t) => t.person.name === NEW_PHONE)!;
+  const merged = await hubApi('POST', `/persons/${annId}/merge`, { otherId: made.person.id });
+  expect(merged.status).toBe(200);
+
+  await page.goto('/messages');
+  await expect(threadRow(/Ann Example/)).toContainText('It is Ann, from my new phone');
+  await expect(threadRow(/Ann Example/)).toContainText('1 unread');
+  await expect(threadRow(/\+1 415 555 0131/)).toHaveCount(0);
+  await inspect(page, 'messages-list-after-merge');
+
+  // A link to the made person's thread (a notification, a bookmark) lands in Ann's.
+  await page.goto(`/messages/${encodeURIComponent(made.id)}`);
+  await expect.poll(() => decodeURIComponent(page.url())).toContain(`/messages/${annThreadId}`);
+  await expect(page.getByRole('heading', { name: 'Ann Example' })).toBeVisible();
+  const thread = page.getByRole('list', { name: 'Messages with Ann Example' });
+  await expect(thread.getByText('Hi, are we still on for Friday?')).toBeVisible();
+  await expect(thread.getByText('It is Ann, from my new phone')).toBeVisible();
+  await inspect(page, 'messages-thread-after-merge');
+
+  // Undo: the made person's thread is back, with its text.
+  expect((await hubApi('POST', `/persons/merges/${String(merged.json.mergeId)}/undo`)).status).toBe(200);
+  await page.goto('/messages');
+  await expect(threadRow(/\+1 415 555 0131/)).toContainText('It is Ann, from my new phone');
+  await expect(threadRow(/Ann Example/)).not.toContainText('It is Ann, from my new phone');
 });
 
 test("another user sees none of it: an empty list, and the thread's address is not found", async ({ browser }) => {

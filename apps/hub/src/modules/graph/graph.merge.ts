@@ -15,6 +15,28 @@ export interface MergeDeps {
   outbox: Pick<EventOutbox, 'append'>;
   /** 404 / merged checks of the service. */
   missing: (state: EntityState | undefined, what?: string) => void;
+  /** Other modules' data keyed by a person id (messages' SMS threads), kept in step with merges. */
+  followers?: readonly MergeFollower[];
+}
+
+/** One merge, as its followers see it. */
+export interface MergeFacts {
+  mergeId: string;
+  ownerId: string;
+  survivorId: string;
+  mergedId: string;
+}
+
+/**
+ * A module whose own data is keyed by person ids (the messages module's SMS thread ids). Its
+ * hooks run inside the merge's (or undo's) transaction, under the caller's RLS, after the graph
+ * has moved links and identifiers: a merge and what follows it commit or roll back together.
+ * The graph knows nothing of what they keep; `undone` must put back exactly what `merged` moved
+ * for that mergeId (each keeps its own journal).
+ */
+export interface MergeFollower {
+  merged(tx: Sql, merge: MergeFacts): Promise<void>;
+  undone(tx: Sql, merge: MergeFacts): Promise<void>;
 }
 
 interface Caller {
@@ -72,6 +94,7 @@ export function unabsorb(
 /** Merges that can be undone (DESIGN §3, issue 17). */
 export function createMergeOperations(deps: MergeDeps) {
   const { db, repository: repo, outbox, missing } = deps;
+  const followers = deps.followers ?? [];
 
   return {
     /**
@@ -102,6 +125,8 @@ export function createMergeOperations(deps: MergeDeps) {
           after: { body: survivor.body, properties: survivor.properties },
           actor: actorOf(user),
         });
+        for (const follower of followers)
+          await follower.merged(tx, { mergeId, ownerId: user.id, survivorId, mergedId: otherId });
         await outbox.append(tx, {
           type: 'data.PersonsMerged',
           ownerId: user.id,
@@ -171,6 +196,8 @@ export function createMergeOperations(deps: MergeDeps) {
               })
             : await repo.touchEntity(tx, survivorId);
         await journal.markUndone(tx, mergeId);
+        for (const follower of followers)
+          await follower.undone(tx, { mergeId, ownerId: user.id, survivorId, mergedId });
 
         const survivorIdentifiers = await repo.identifiersOf(tx, survivorId);
         const restoredIdentifiers = await repo.identifiersOf(tx, mergedId);

@@ -29,7 +29,7 @@ import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { identifierTaken, type Ingest } from './graph.ingest.ts';
 import { syncNoteMentions } from './graph.mentions.ts';
-import { createMergeOperations } from './graph.merge.ts';
+import { createMergeOperations, type MergeFollower } from './graph.merge.ts';
 import type { EntityState, GraphRepository, LinkRow } from './graph.repository.ts';
 
 /** GET (or change) of a person that was merged: 404, naming the survivor. */
@@ -50,6 +50,8 @@ export interface GraphServiceDeps {
    * numbers written without a country code when the request names none.
    */
   defaultRegionOf?: (tx: Sql, userId: string) => Promise<CountryCode | undefined>;
+  /** Modules that key their own data by person id and follow merges and their undo (graph.merge.ts). */
+  mergeFollowers?: readonly MergeFollower[];
 }
 
 /**
@@ -184,7 +186,7 @@ function withDisplayCopies(
 
 export function createGraphService(deps: GraphServiceDeps) {
   const { db, repository: repo, outbox, ingest } = deps;
-  const merges = createMergeOperations({ db, repository: repo, outbox, missing });
+  const merges = createMergeOperations({ db, repository: repo, outbox, missing, followers: deps.mergeFollowers });
   const regionOf = async (tx: Sql, user: Caller, given: CountryCode | undefined) =>
     given ?? (await deps.defaultRegionOf?.(tx, user.id));
 

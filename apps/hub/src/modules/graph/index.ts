@@ -9,6 +9,7 @@ import { graphRoutes } from './graph.routes.ts';
 import { createGraphService, type GraphService, type GraphServiceDeps } from './graph.service.ts';
 
 export { MergedError, type GraphService } from './graph.service.ts';
+export type { MergeFacts, MergeFollower } from './graph.merge.ts';
 
 export interface GraphModuleDeps {
   db: Database;
@@ -16,6 +17,8 @@ export interface GraphModuleDeps {
   outbox: EventOutbox;
   /** Account settings' default region for phone numbers (auth module). */
   defaultRegionOf?: GraphServiceDeps['defaultRegionOf'];
+  /** Modules keeping data keyed by person id in step with merges (composition wires messages). */
+  mergeFollowers?: GraphServiceDeps['mergeFollowers'];
 }
 
 export interface GraphModule extends HubModule {
@@ -43,6 +46,7 @@ export function createGraphModule(deps: GraphModuleDeps): GraphModule {
     outbox: deps.outbox,
     ingest,
     defaultRegionOf: deps.defaultRegionOf,
+    mergeFollowers: deps.mergeFollowers,
   });
   return {
     name: 'graph',

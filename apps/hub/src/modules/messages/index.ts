@@ -10,6 +10,7 @@ export type { MessagesService } from './messages.service.ts';
 export type { ThreadsService } from './messages.threads.ts';
 export type { MailConnections } from './messages.mail.ts';
 export { messagesSendAction, messagesSendEmailAction } from './messages.action.ts';
+export { threadMergeFollower } from './messages.merges.ts';
 
 export const messagesMigrations = {
   module: 'messages',

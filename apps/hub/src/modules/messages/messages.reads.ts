@@ -32,9 +32,16 @@ export function createReadsService(deps: { db: Database; ingest: Ingest; mail: M
     const named = parseThreadId(id);
     if (!named) throw new NotFoundError('thread');
     const flipped = await deps.db.asUser(user.claims, async (tx) => {
-      const marked = read
-        ? await repo.markRead(tx, user.id, named.channel, named.threadId)
-        : await repo.markUnread(tx, user.id, named.channel, named.threadId);
+      const markOf = (threadId: string) =>
+        read
+          ? repo.markRead(tx, user.id, named.channel, threadId)
+          : repo.markUnread(tx, user.id, named.channel, threadId);
+      let marked = await markOf(named.threadId);
+      if (!marked && named.channel === 'sms') {
+        // An old link to a person merged away marks the survivor's thread, where the texts are.
+        const survivor = await repo.survivorThread(tx, user.id, named.threadId);
+        if (survivor) marked = await markOf(survivor);
+      }
       if (!marked) throw new NotFoundError('thread');
       if (named.channel !== 'email') return [];
       const rows = (await repo.emailsToFlip(tx, user.id, named.threadId, read)).filter(fromConnector);

@@ -44,6 +44,8 @@ export type MessageRow = {
   at_micros: string;
 };
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** A position in a newest-first list: the time (µs since the epoch) and id of the last row seen. */
 export type Position = { micros: string; id: string };
 
@@ -263,6 +265,115 @@ export const messagesRepository = {
       [ownerId, addresses],
     );
     return rows;
+  },
+
+  /**
+   * A person merge (graph.merge.ts follower): the merged person's SMS threads, on every own
+   * number, move to the survivor's (`sms:<own>:<survivor>`) in one UPDATE (the index
+   * entities_sms_thread_person, migrations/0004), journalled per own number with both read
+   * marks. The merged thread's mark: just before its oldest message unread in either thread
+   * (so it is unread if either was), else the later of the two. One statement: the CTEs see
+   * the survivor's thread as it was before the move.
+   */
+  async mergeThreads(tx: Sql, merge: { ownerId: string; mergeId: string; survivorId: string; mergedId: string }) {
+    await tx.query(
+      `WITH moved AS (
+         UPDATE public.entities m
+            SET properties = jsonb_set(m.properties, '{threadId}',
+                  to_jsonb('sms:' || split_part(m.properties ->> 'threadId', ':', 2) || ':' || $3::text))
+          WHERE m.owner_id = $1 AND m.type = 'message' AND m.source = 'twilio'
+            AND split_part(m.properties ->> 'threadId', ':', 3) = $2::text
+            AND m.properties ->> 'threadId' = 'sms:' || split_part(m.properties ->> 'threadId', ':', 2) || ':' || $2::text
+         RETURNING m.id, split_part(m.properties ->> 'threadId', ':', 2) AS own,
+                   m.deleted_at IS NULL AND m.properties ->> 'direction' = 'inbound' AS inbound, ${at('m')} AS at
+       ), threads AS (
+         SELECT 'sms:' || own || ':' || $2::text AS from_thread, 'sms:' || own || ':' || $3::text AS to_thread,
+                array_agg(id ORDER BY id) AS ids
+           FROM moved GROUP BY own
+       ), marked AS (
+         SELECT t.*, fr.read_at AS from_read_at, tr.read_at AS to_read_at,
+                least(
+                  (SELECT min(mv.at) FROM moved mv
+                    WHERE 'sms:' || mv.own || ':' || $3::text = t.to_thread AND mv.inbound
+                      AND mv.at > coalesce(fr.read_at, '-infinity'::timestamptz)),
+                  (SELECT min(${at('s')}) FROM public.entities s
+                    WHERE s.owner_id = $1 AND ${sms('s')} AND s.properties ->> 'threadId' = t.to_thread
+                      AND s.properties ->> 'direction' = 'inbound'
+                      AND ${at('s')} > coalesce(tr.read_at, '-infinity'::timestamptz))
+                ) AS first_unread
+           FROM threads t
+           LEFT JOIN made_open.message_thread_reads fr ON fr.owner_id = $1 AND fr.thread_id = t.from_thread
+           LEFT JOIN made_open.message_thread_reads tr ON tr.owner_id = $1 AND tr.thread_id = t.to_thread
+       ), journal AS (
+         INSERT INTO made_open.message_thread_merges
+                (owner_id, merge_id, from_thread, to_thread, message_ids, from_read_at, to_read_at, merged_read_at)
+         SELECT $1, $4, from_thread, to_thread, ids, from_read_at, to_read_at,
+                CASE WHEN first_unread IS NOT NULL THEN first_unread - interval '1 microsecond'
+                     ELSE greatest(from_read_at, to_read_at) END
+           FROM marked
+         RETURNING from_thread, to_thread, merged_read_at
+       ), dropped AS (
+         DELETE FROM made_open.message_thread_reads r USING journal j
+          WHERE r.owner_id = $1 AND r.thread_id = j.from_thread
+       )
+       INSERT INTO made_open.message_thread_reads (owner_id, thread_id, read_at)
+       SELECT $1, j.to_thread, j.merged_read_at FROM journal j WHERE j.merged_read_at IS NOT NULL
+       ON CONFLICT (owner_id, thread_id) DO UPDATE SET read_at = excluded.read_at, updated_at = now()`,
+      [merge.ownerId, merge.mergedId, merge.survivorId, merge.mergeId],
+    );
+  },
+
+  /**
+   * Undoes mergeThreads for one merge: the journalled messages still in the survivor's thread
+   * go back (those that came after the merge stay). Read marks: when nobody read or unread the
+   * merged thread since, both come back as they were; otherwise the survivor's stays and the
+   * revived thread takes it too (what was read there was read in both).
+   */
+  async unmergeThreads(tx: Sql, merge: { ownerId: string; mergeId: string }) {
+    await tx.query(
+      `WITH journal AS (
+         DELETE FROM made_open.message_thread_merges j WHERE j.owner_id = $1 AND j.merge_id = $2
+         RETURNING j.from_thread, j.to_thread, j.message_ids, j.from_read_at, j.to_read_at, j.merged_read_at
+       ), back AS (
+         UPDATE public.entities m SET properties = jsonb_set(m.properties, '{threadId}', to_jsonb(x.from_thread))
+           FROM (SELECT j.from_thread, j.to_thread, unnest(j.message_ids) AS id FROM journal j) x
+          WHERE m.owner_id = $1 AND m.id = x.id AND m.properties ->> 'threadId' = x.to_thread
+         RETURNING m.id
+       ), marks AS (
+         SELECT j.*, cur.read_at AS current_read_at,
+                cur.read_at IS NOT DISTINCT FROM j.merged_read_at AS untouched
+           FROM journal j
+           LEFT JOIN made_open.message_thread_reads cur ON cur.owner_id = $1 AND cur.thread_id = j.to_thread
+       ), survivor_cleared AS (
+         DELETE FROM made_open.message_thread_reads r USING marks k
+          WHERE r.owner_id = $1 AND r.thread_id = k.to_thread AND k.untouched AND k.to_read_at IS NULL
+       ), survivor_restored AS (
+         UPDATE made_open.message_thread_reads r SET read_at = k.to_read_at, updated_at = now() FROM marks k
+          WHERE r.owner_id = $1 AND r.thread_id = k.to_thread AND k.untouched AND k.to_read_at IS NOT NULL
+       )
+       INSERT INTO made_open.message_thread_reads (owner_id, thread_id, read_at)
+       SELECT $1, k.from_thread, CASE WHEN k.untouched THEN k.from_read_at ELSE k.current_read_at END
+         FROM marks k
+        WHERE CASE WHEN k.untouched THEN k.from_read_at ELSE k.current_read_at END IS NOT NULL
+       ON CONFLICT (owner_id, thread_id) DO UPDATE SET read_at = excluded.read_at, updated_at = now()`,
+      [merge.ownerId, merge.mergeId],
+    );
+  },
+
+  /**
+   * The survivor's thread for an SMS thread id whose person was merged away (an old link):
+   * `sms:<own>:<survivor>`, or undefined when its person was not merged. The graph repoints
+   * earlier tombstones at each merge, so one step reaches the live person.
+   */
+  async survivorThread(tx: Sql, ownerId: string, threadId: string): Promise<string | undefined> {
+    const parts = threadId.split(':');
+    if (parts.length !== 3 || parts[0] !== 'sms' || !uuidPattern.test(parts[2]!)) return undefined;
+    const { rows } = await tx.query<{ survivor: string }>(
+      `SELECT p.merged_into_id::text AS survivor FROM public.entities p
+        WHERE p.owner_id = $1 AND p.id = $2::uuid AND p.type = 'person' AND p.merged_into_id IS NOT NULL`,
+      [ownerId, parts[2]],
+    );
+    return rows[0] ? `sms:${parts[1]}:${rows[0].survivor}` : undefined;
   },
 
   /** Claims the key; returns the row already there (another request's) when it was taken. */

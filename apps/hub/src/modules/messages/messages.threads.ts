@@ -203,10 +203,16 @@ export function createThreadsService(deps: ThreadsDeps) {
       const before = decodeCursor(query.cursor, 'm');
       const own = new Set((await deps.ownAddresses(user)).map((address) => address.toLowerCase()));
       const { summary, rows, directory } = await db.asUser(user.claims, async (tx) => {
-        const summary = (
-          await repo.threads(tx, user.id, 1, undefined, { channel: named.channel, only: named.threadId })
-        )[0];
-        const rows = await repo.messages(tx, user.id, named.channel, named.threadId, query.limit + 1, before);
+        const summaryOf = async (threadId: string) =>
+          (await repo.threads(tx, user.id, 1, undefined, { channel: named.channel, only: threadId }))[0];
+        let threadId = named.threadId;
+        let summary = await summaryOf(threadId);
+        if (!summary && named.channel === 'sms') {
+          // An old link to a person merged away: their texts are in the survivor's thread now.
+          const survivor = await repo.survivorThread(tx, user.id, threadId);
+          if (survivor) [threadId, summary] = [survivor, await summaryOf(survivor)];
+        }
+        const rows = await repo.messages(tx, user.id, named.channel, threadId, query.limit + 1, before);
         if (named.channel === 'sms' || !summary) return { summary, rows, directory: undefined };
         const directory = await directoryForThreads(tx, user.id, [summary]);
         return { summary, rows, directory };

@@ -2,7 +2,7 @@ import { messageThreadIdPattern } from '@made-open/shared/messages';
 import { ChevronLeft, Phone } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
+import { notFound, redirect } from 'next/navigation';
 import { EmailActions } from '@/components/messages/email-actions';
 import { EmailMessage } from '@/components/messages/email-thread';
 import { MarkRead, ScrollToEnd } from '@/components/messages/mark-read';
@@ -62,6 +62,10 @@ export default async function ThreadPage({
   });
   if (!result.ok) return <Problem message={result.error} />;
   const { thread, messages, nextCursor, connections } = result.data;
+  // An old address of a person merged into another: the hub answered the survivor's thread. A
+  // temporary redirect (307), not a permanent one: undoing the merge brings the old thread back.
+  if (thread.id !== threadId)
+    redirect(`${threadHref(thread.id)}${cursor ? `?older=${encodeURIComponent(cursor)}` : ''}`);
   const last = messages[messages.length - 1];
   const paging = (nextCursor || cursor) && (
     <p className="mb-3 flex justify-center gap-4 text-sm">
