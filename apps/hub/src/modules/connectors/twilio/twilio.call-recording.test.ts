@@ -91,7 +91,7 @@ describe.each(testDatabaseKinds())('recorded outgoing calls on %s', (kind) => {
   /** The browser places a call through the connection's TwiML App: the TwiML answer. */
   async function callOut(user: SignedUpUser, connectionId: string, to = '+14155550142') {
     const callSid = `CA${hex32()}`;
-    const app = [...standIn.applications.entries()].find(([, one]) => one.voice_url.includes(connectionId))!;
+    const app = [...standIn.applications.entries()].find(([, one]) => one.voice_url?.includes(connectionId))!;
     const response = await webhook(connectionId, 'voice-outgoing', {
       CallSid: callSid,
       AccountSid: account.accountSid,
