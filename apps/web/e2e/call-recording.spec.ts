@@ -78,6 +78,8 @@ test('connect a number with outgoing calls recorded', async () => {
   await inspect(page, 'connections-record-calls');
   await page.getByRole('button', { name: `Connect ${OWN}` }).click();
   await expect(page.getByText(`${OWN} is connected.`).filter(VISIBLE)).toBeVisible();
+  // The number's card says so, since there is no switch to change it yet.
+  await expect(page.getByRole('group', { name: OWN }).getByText(/outgoing calls recorded/)).toBeVisible();
   const { connections } = await session.call<{ connections: { id: string; label: string; options: object }[] }>(
     'GET',
     '/connections',
