@@ -53,4 +53,28 @@ export const commsVoicemailReceived = defineEvent(
   }),
 );
 
-export const commsEvents = [commsSmsReceived, commsCallCompleted, commsCallMissed, commsVoicemailReceived] as const;
+/**
+ * An outgoing call's recording (the connection's recordOutgoingCalls option) is stored in the
+ * owner's Storage. Its own event, not a VoicemailReceived: rules about voicemails must not
+ * fire for the owner's own calls.
+ */
+export const commsCallRecorded = defineEvent(
+  'comms.CallRecorded',
+  1,
+  z.object({
+    ...callFacts,
+    /** bucket/name of the recording in Storage. */
+    path: z.string().max(1024),
+    durationSeconds: z.number().int().min(0).nullable(),
+    /** 2 for a dual-channel recording (each party on its own channel), as Twilio reported it. */
+    channels: z.number().int().min(1).max(2).nullable(),
+  }),
+);
+
+export const commsEvents = [
+  commsSmsReceived,
+  commsCallCompleted,
+  commsCallMissed,
+  commsVoicemailReceived,
+  commsCallRecorded,
+] as const;

@@ -6,7 +6,12 @@ export const connectionInputSchema = z.strictObject({
   provider: z.string().regex(providerIdPattern, 'A provider id like twilio.'),
   credentialId: z.string().uuid('The id of a credential in your wallet.'),
   /** Checked by the provider's connector (which number, which folders ...). */
-  options: z.record(z.string(), z.unknown()).default({}),
+  options: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe(
+      "Checked by the provider's connector. twilio: { phoneNumber (E.164, required), recordOutgoingCalls (boolean, default false: record calls placed from the number, both parties) }. microsoft: see its connector.",
+    ),
 });
 export type ConnectionInput = z.infer<typeof connectionInputSchema>;
 

@@ -27,6 +27,9 @@ const STATUS_WORDS: Record<string, string> = {
   canceled: 'Canceled call',
 };
 
+/** An incoming call's recording is a voicemail; an outgoing one's, the call itself recorded. */
+const recordingWord = (call: ShownCall) => (call.direction === 'inbound' ? 'Voicemail' : 'Recording of the call');
+
 function CallIcon({ call }: { call: ShownCall }) {
   const className = 'size-5 shrink-0';
   if (call.status === 'voicemail')
@@ -119,11 +122,13 @@ export function CallHistory({
                       preload="none"
                       src={call.recording.url}
                       className="mt-2 w-full max-w-sm"
-                      aria-label={`Voicemail from ${who}`}
+                      aria-label={`${recordingWord(call)} ${way} ${who}`}
                     />
                   )}
                   {call.recording && !call.recording.url && (
-                    <p className="mt-1 text-sm text-muted-foreground">The voicemail is still being fetched.</p>
+                    <p className="mt-1 text-sm text-muted-foreground">
+                      The {recordingWord(call).toLowerCase()} is still being fetched.
+                    </p>
                   )}
                 </div>
                 {/* A withheld number cannot be called back. */}

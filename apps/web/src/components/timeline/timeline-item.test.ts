@@ -18,6 +18,16 @@ group('describe: calls', () => {
     });
   });
 
+  it('says an outgoing call was recorded, and links to where it plays', () => {
+    expect(
+      call({ direction: 'outbound', status: 'completed', durationSeconds: 42, recording: { sid: 'RE1', path: 'b/n' } }),
+    ).toMatchObject({ summary: 'Outgoing call, 42 s, recorded', href: '/calls' });
+    // A voicemail's recording is told by its status, not twice.
+    expect(call({ direction: 'inbound', status: 'voicemail', recording: { sid: 'RE2' } }).summary).toBe(
+      'Missed call, voicemail left',
+    );
+  });
+
   it('reads a voicemail as a missed call that left one, never as an incoming call', () => {
     const shown = call({ direction: 'inbound', status: 'voicemail', durationSeconds: 12 });
     expect(shown.summary).toBe('Missed call, voicemail left');

@@ -58,7 +58,10 @@ export function describe(
             ? 'Outgoing call, canceled before an answer'
             : missed
               ? `Missed call${inbound ? '' : ' (outgoing)'}`
-              : `${inbound ? 'Incoming' : 'Outgoing'} call${length ? `, ${length}` : ''}`;
+              : `${inbound ? 'Incoming' : 'Outgoing'} call${length ? `, ${length}` : ''}${
+                  // An outgoing call recorded (the connection's recordOutgoingCalls): played on /calls.
+                  !inbound && p.recording ? ', recorded' : ''
+                }`;
       return {
         icon:
           status === 'voicemail'

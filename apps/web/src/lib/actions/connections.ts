@@ -25,9 +25,11 @@ export async function listTwilioNumbersAction(credentialId: string): Promise<Act
 export async function connectTwilioAction(
   credentialId: string,
   phoneNumber: string,
+  recordOutgoingCalls = false,
 ): Promise<ActionResult<Connection>> {
   if (!uuid.safeParse(credentialId).success || !/^\+[1-9][0-9]{1,14}$/.test(phoneNumber)) return notAnId;
-  const result = await attempt(() => connectTwilioNumber(credentialId, phoneNumber));
+  // A server action's arguments come from the client: only a real boolean turns recording on.
+  const result = await attempt(() => connectTwilioNumber(credentialId, phoneNumber, recordOutgoingCalls === true));
   if (result.ok) revalidatePath('/settings/connections');
   return result;
 }

@@ -63,11 +63,12 @@ export async function listTwilioNumbers(credentialId: string) {
   return TwilioNumbersSchema.parse(await hubFetch('/connections/twilio/numbers', { query: { credentialId } }));
 }
 
-export async function connectTwilioNumber(credentialId: string, phoneNumber: string) {
+/** `recordOutgoingCalls`: record calls placed from the number (both parties), off unless asked for. */
+export async function connectTwilioNumber(credentialId: string, phoneNumber: string, recordOutgoingCalls = false) {
   return ConnectionSchema.parse(
     await hubFetch('/connections', {
       method: 'POST',
-      body: { provider: 'twilio', credentialId, options: { phoneNumber } },
+      body: { provider: 'twilio', credentialId, options: { phoneNumber, recordOutgoingCalls } },
     }),
   );
 }

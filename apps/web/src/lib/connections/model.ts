@@ -10,6 +10,8 @@ export const ConnectionSchema = z.object({
   status: z.enum(['connecting', 'active', 'error', 'needs_reauth', 'disconnected']),
   statusReason: z.string().nullable(),
   setup: z.record(z.string(), z.unknown()).nullable(),
+  /** As the provider's connector checked them (a Twilio number's recordOutgoingCalls, ...). */
+  options: z.record(z.string(), z.unknown()).optional(),
   createdAt: z.string(),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;

@@ -25,6 +25,11 @@ import type { WalletService } from '../../wallet/index.ts';
 const options = z.strictObject({
   /** One of the account's numbers (GET /api/v1/connections/twilio/numbers lists them). */
   phoneNumber: e164,
+  /**
+   * Record outgoing calls (both parties, each on a channel of its own) into the owner's
+   * Storage. Off unless asked for: in many places the other party must be told.
+   */
+  recordOutgoingCalls: z.boolean().default(false),
 });
 
 /** What connect set on the number and what was there before (restored on disconnect). */

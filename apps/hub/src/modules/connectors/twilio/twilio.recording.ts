@@ -18,6 +18,10 @@ export const recordingJobPayload = z.object({
   ownerId: z.string().uuid(),
   callSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/),
   recordingSid: z.string().regex(/^RE[0-9a-fA-F]{32}$/),
+  /** A voicemail (<Record>) or an outgoing call's recording (<Dial record>); jobs queued before calls were recorded are voicemails. */
+  kind: z.enum(['voicemail', 'call']).default('voicemail'),
+  /** RecordingChannels as Twilio reported it (2: dual-channel). */
+  channels: z.number().int().min(1).max(2).optional(),
 });
 export type RecordingJobPayload = z.infer<typeof recordingJobPayload>;
 
@@ -34,9 +38,12 @@ export interface RecordingJobDeps {
 
 /** Each owner's voicemails live in their own private bucket. */
 export const voicemailBucketOf = (ownerId: string) => `voicemail-${ownerId}`;
+/** And the recordings of their outgoing calls in another. */
+export const callRecordingBucketOf = (ownerId: string) => `call-recordings-${ownerId}`;
 
 /**
- * Copies a voicemail's recording into the owner's Storage and links it to the call. The
+ * Copies a recording (a voicemail, or an outgoing call's) into the owner's Storage and links
+ * it to the call. The
  * address is built from the RecordingSid against the configured Twilio API (never a URL from
  * the request), so the credential only ever goes to Twilio; a redirect is followed without it.
  */
@@ -60,7 +67,8 @@ export function createTwilioRecordingJob(deps: RecordingJobDeps) {
           redirect: 'follow',
         });
       if (response.status !== 200) throw new Error(`Twilio recording answered HTTP ${response.status}.`);
-      const bucketId = voicemailBucketOf(payload.ownerId);
+      const voicemail = payload.kind === 'voicemail';
+      const bucketId = voicemail ? voicemailBucketOf(payload.ownerId) : callRecordingBucketOf(payload.ownerId);
       const user = await ownerBucket(deps.storage, payload.ownerId, bucketId);
       const name = `${payload.callSid}/${payload.recordingSid}.mp3`;
       const object = await deps.storage.upload(user, {
@@ -97,24 +105,30 @@ export function createTwilioRecordingJob(deps: RecordingJobDeps) {
         if (!patched) return;
         const { properties, row } = patched;
         const recording = properties.recording as { durationSeconds?: number };
-        await deps.outbox.append(tx, {
-          type: 'comms.VoicemailReceived',
+        const base = {
           ownerId: payload.ownerId,
           subject: row.id,
-          actor: { kind: 'connector', id: connection.id },
-          data: {
-            callId: row.id,
-            connectionId: connection.id,
-            personId: await personOfCall(tx, payload.ownerId, row.id),
-            direction: properties.direction === 'inbound' ? 'inbound' : 'outbound',
-            from: String(properties.from ?? ''),
-            to: String(properties.to ?? ''),
-            path,
-            durationSeconds: recording.durationSeconds ?? null,
-          },
-        });
+          actor: { kind: 'connector' as const, id: connection.id },
+        };
+        const data = {
+          callId: row.id,
+          connectionId: connection.id,
+          personId: await personOfCall(tx, payload.ownerId, row.id),
+          direction: properties.direction === 'inbound' ? ('inbound' as const) : ('outbound' as const),
+          from: String(properties.from ?? ''),
+          to: String(properties.to ?? ''),
+          path,
+          durationSeconds: recording.durationSeconds ?? null,
+        };
+        if (voicemail) await deps.outbox.append(tx, { ...base, type: 'comms.VoicemailReceived', data });
+        else
+          await deps.outbox.append(tx, {
+            ...base,
+            type: 'comms.CallRecorded',
+            data: { ...data, channels: payload.channels ?? null },
+          });
       });
-      deps.logger.debug({ callSid: payload.callSid }, 'voicemail stored');
+      deps.logger.debug({ callSid: payload.callSid, kind: payload.kind }, 'recording stored');
     },
   });
 }

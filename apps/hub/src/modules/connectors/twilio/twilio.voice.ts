@@ -26,6 +26,7 @@ export const voicePaths = [
   'voice-voicemail-done',
   'voice-status',
   'voice-recording',
+  'voice-call-recording',
 ] as const;
 
 /**
@@ -74,6 +75,10 @@ const recordingSchema = z.object({
   RecordingStatus: z.string().min(1).max(40),
   RecordingDuration: z.coerce.number().int().min(0).max(604_800).optional(),
 });
+// An outgoing call's <Dial record>: 2 channels for record-from-answer-dual.
+const callRecordingSchema = recordingSchema.extend({
+  RecordingChannels: z.coerce.number().int().min(1).max(2).optional(),
+});
 
 /** State connect keeps that the voice webhooks need. */
 export interface VoiceState {
@@ -87,7 +92,13 @@ export interface VoiceDeps {
   recordingJob: TwilioRecordingJob;
 }
 
-type Context = WebhookContext<{ phoneNumber: string }>;
+/** The connection's options as the connector's schema outputs them. */
+export interface VoiceOptions {
+  phoneNumber: string;
+  recordOutgoingCalls: boolean;
+}
+
+type Context = WebhookContext<VoiceOptions>;
 
 const parse = <S extends z.ZodType>(schema: S, request: WebhookRequest) => parseForm(schema, request, 'voice');
 
@@ -105,17 +116,31 @@ function sibling(request: WebhookRequest, path: string) {
   return url.toString();
 }
 
-/** Outgoing: dial the number the browser asked for, from the connected number. */
-function dialTwiml(request: WebhookRequest, callerId: string, to: string) {
+/**
+ * Outgoing: dial the number the browser asked for, from the connected number; with
+ * `record`, both parties from the answer on, each on a channel of its own.
+ */
+function dialTwiml(request: WebhookRequest, callerId: string, to: string, record: boolean) {
   const response = new twilio.twiml.VoiceResponse();
-  response.dial({ callerId, answerOnBridge: true, action: sibling(request, 'voice-dial-done'), method: 'POST' }).number(
-    {
-      statusCallback: sibling(request, 'voice-status'),
-      statusCallbackMethod: 'POST',
-      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
-    },
-    to,
-  );
+  const recording: Parameters<twilio.twiml.VoiceResponse['dial']>[0] = record
+    ? {
+        record: 'record-from-answer-dual',
+        recordingStatusCallback: sibling(request, 'voice-call-recording'),
+        recordingStatusCallbackMethod: 'POST',
+        // Only the finished recording: the job fetches it then.
+        recordingStatusCallbackEvent: ['completed'],
+      }
+    : {};
+  response
+    .dial({ callerId, answerOnBridge: true, action: sibling(request, 'voice-dial-done'), method: 'POST', ...recording })
+    .number(
+      {
+        statusCallback: sibling(request, 'voice-status'),
+        statusCallbackMethod: 'POST',
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      },
+      to,
+    );
   return twiml(response);
 }
 
@@ -185,7 +210,7 @@ export async function handleVoice(deps: VoiceDeps, state: VoiceState, ctx: Conte
           }),
         ]);
       }
-      return dialTwiml(request, connection.label, to);
+      return dialTwiml(request, connection.label, to, connection.options.recordOutgoingCalls === true);
     }
 
     case 'voice-incoming': {
@@ -293,6 +318,38 @@ export async function handleVoice(deps: VoiceDeps, state: VoiceState, ctx: Conte
           ownerId,
           callSid: recording.CallSid,
           recordingSid: recording.RecordingSid,
+          kind: 'voicemail',
+        });
+      return { status: 204 };
+    }
+
+    case 'voice-call-recording': {
+      // An outgoing call's recording (recordOutgoingCalls). Taken even if the option was turned
+      // off since: Twilio made the recording when the call began, and it is the owner's.
+      const recording = parse(callRecordingSchema, request);
+      sameAccount(recording.AccountSid);
+      if (recording.RecordingStatus !== 'completed') return { status: 204 };
+      // Keyed by the call that ran the Dial (the browser leg, the one stored). Its status is left
+      // alone, so a recording before the call's "completed" (or after it) changes only this.
+      const patched = await patchCall(tx, ownerId, ingest, recording.CallSid, (row) => {
+        if (row.properties.direction !== 'outbound') return undefined; // incoming calls are not recorded
+        if (row.properties.recording !== undefined) return undefined; // replayed
+        return {
+          recording: {
+            sid: recording.RecordingSid,
+            ...(recording.RecordingDuration === undefined ? {} : { durationSeconds: recording.RecordingDuration }),
+          },
+        };
+      });
+      if (patched)
+        // Fetched by a job (retried there): Twilio gets its answer at once.
+        await deps.jobs.enqueue(tx, deps.recordingJob, {
+          connectionId: connection.id,
+          ownerId,
+          callSid: recording.CallSid,
+          recordingSid: recording.RecordingSid,
+          kind: 'call',
+          ...(recording.RecordingChannels === undefined ? {} : { channels: recording.RecordingChannels }),
         });
       return { status: 204 };
     }

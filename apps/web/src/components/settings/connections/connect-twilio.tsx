@@ -15,11 +15,13 @@ export function ConnectTwilio({ credentials, connected }: { credentials: Credent
   const [credentialId, setCredentialId] = useState(credentials.length === 1 ? credentials[0]!.id : '');
   const [numbers, setNumbers] = useState<TwilioNumbers>();
   const [phone, setPhone] = useState('');
+  const [record, setRecord] = useState(false);
   const [pending, setPending] = useState<'numbers' | 'connect'>();
   const [error, setError] = useState<string>();
   const [done, setDone] = useState<Connection>();
   const credentialField = useId();
   const numbersName = useId();
+  const recordNote = useId();
 
   async function loadNumbers() {
     if (!credentialId) return setError('Choose a Twilio credential first.');
@@ -37,7 +39,7 @@ export function ConnectTwilio({ credentials, connected }: { credentials: Credent
     if (!phone) return setError('Choose one of the numbers.');
     setPending('connect');
     setError(undefined);
-    const result = await connectTwilioAction(credentialId, phone);
+    const result = await connectTwilioAction(credentialId, phone, record);
     setPending(undefined);
     if (!result.ok) return setError(result.error);
     setDone(result.data);
@@ -157,6 +159,23 @@ export function ConnectTwilio({ credentials, connected }: { credentials: Credent
                 <TriangleAlert className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
                 <span>{chosen.warning}</span>
               </p>
+            )}
+            {numbers.numbers.length > 0 && (
+              <label className="flex items-start gap-2 text-sm">
+                <input
+                  type="checkbox"
+                  checked={record}
+                  onChange={(event) => setRecord(event.target.checked)}
+                  aria-describedby={recordNote}
+                  className="mt-1"
+                />
+                <span className="grid gap-0.5">
+                  <span>Record my outgoing calls (both sides, kept in my storage)</span>
+                  <span id={recordNote} className="text-xs text-muted-foreground">
+                    In many places you must tell the other person that the call is recorded.
+                  </span>
+                </span>
+              </label>
             )}
             {numbers.numbers.length > 0 && (
               <div>

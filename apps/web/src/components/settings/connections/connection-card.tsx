@@ -61,6 +61,7 @@ export function ConnectionCard({ connection }: { connection: Connection }) {
       <p className="text-sm text-muted-foreground">
         Twilio · {connection.capabilities.join(', ').toUpperCase() || 'no capabilities'} · connected{' '}
         <LocalTime iso={connection.createdAt} options={{ dateStyle: 'medium' }} />
+        {connection.options?.recordOutgoingCalls === true && ' · outgoing calls recorded'}
       </p>
       {connection.statusReason && <p className="text-sm text-destructive">{connection.statusReason}</p>}
       {setup && !setup.publicUrl.reachable && <Reachability publicUrl={setup.publicUrl} webhooks={setup.webhookUrls} />}

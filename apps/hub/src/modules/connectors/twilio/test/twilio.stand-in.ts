@@ -57,8 +57,10 @@ export async function startTwilioStandIn(
   const keys = new Map<string, { sid: string; friendly_name: string; secret: string }>();
   const applications = new Map<string, Record<string, string>>();
   /** Recordings' audio (GET Recordings/RE….mp3), and the Authorization each fetch carried. */
-  const recordings = new Map<string, Buffer>();
+  const recordings = new Map<string, { bytes: Buffer; viaCdn: boolean }>();
   const recordingAuthHeaders: (string | undefined)[] = [];
+  /** The next this many recording fetches answer 500 (Twilio failing for a moment). */
+  let failRecordings = 0;
   const cdnAuthHeaders: (string | undefined)[] = [];
   /** The next Messages.create answers this Twilio error (code, HTTP status) once. */
   let nextError: { code: number; status: number; message: string } | undefined;
@@ -94,6 +96,14 @@ export async function startTwilioStandIn(
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
+      const cdnRecording = /^\/cdn\/(RE[0-9a-f]{32})\.mp3$/.exec(url.pathname);
+      if (cdnRecording) {
+        cdnAuthHeaders.push(req.headers.authorization);
+        const item = recordings.get(cdnRecording[1]!);
+        if (!item) return send(res, 404, {});
+        res.writeHead(200, { 'content-type': 'audio/mpeg' });
+        return res.end(item.bytes);
+      }
       const cdn = /^\/cdn\/(ME[0-9a-f]{32})$/.exec(url.pathname);
       if (cdn) {
         cdnAuthHeaders.push(req.headers.authorization);
@@ -221,11 +231,18 @@ export async function startTwilioStandIn(
       const recording = new RegExp(`^${base}/Recordings/(RE[0-9a-f]{32})\\.mp3$`).exec(url.pathname);
       if (recording) {
         recordingAuthHeaders.push(req.headers.authorization);
-        const bytes = recordings.get(recording[1]!);
-        if (!bytes)
-          return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+        const item = recordings.get(recording[1]!);
+        if (!item) return send(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+        if (failRecordings > 0) {
+          failRecordings -= 1;
+          return send(res, 500, { code: 20500, message: 'Internal Server Error', status: 500 });
+        }
+        if (item.viaCdn) {
+          res.writeHead(302, { location: `/cdn/${recording[1]}.mp3` });
+          return res.end();
+        }
         res.writeHead(200, { 'content-type': 'audio/mpeg' });
-        return res.end(bytes);
+        return res.end(item.bytes);
       }
       const mediaPath = new RegExp(`^${base}/Messages/(MM[0-9a-f]{32})/Media/(ME[0-9a-f]{32})$`).exec(url.pathname);
       if (mediaPath && media.has(mediaPath[2]!)) {
@@ -246,10 +263,13 @@ export async function startTwilioStandIn(
     keys,
     applications,
     recordingAuthHeaders,
-    /** A recording Twilio holds (a voicemail): its RecordingUrl, without extension as Twilio sends it. */
-    addRecording(bytes: Buffer) {
+    /**
+     * A recording Twilio holds (a voicemail, a call's): its RecordingUrl, without extension as
+     * Twilio sends it. `viaCdn`: the API answers 302 to a CDN address, as for media.
+     */
+    addRecording(bytes: Buffer, options: { viaCdn?: boolean } = {}) {
       const sid = `RE${hex32()}`;
-      recordings.set(sid, bytes);
+      recordings.set(sid, { bytes, viaCdn: options.viaCdn === true });
       return { sid, url: `${url}${base}/Recordings/${sid}` };
     },
     numberOf: (phone: string) => [...numbers.values()].find((n) => n.phone_number === phone)!,
@@ -258,6 +278,10 @@ export async function startTwilioStandIn(
       const sid = `ME${hex32()}`;
       media.set(sid, { bytes, contentType });
       return `${url}${base}/Messages/${messageSid}/Media/${sid}`;
+    },
+    /** The next `count` recording fetches answer 500. */
+    failRecordingFetches(count: number) {
+      failRecordings = count;
     },
     /** Every REST request answers `status` (500, 503) until `outage(undefined)`. */
     outage(status: number | undefined) {
