@@ -78,8 +78,10 @@ test('connect a number with outgoing calls recorded', async () => {
   await inspect(page, 'connections-record-calls');
   await page.getByRole('button', { name: `Connect ${OWN}` }).click();
   await expect(page.getByText(`${OWN} is connected.`).filter(VISIBLE)).toBeVisible();
-  // The number's card says so, since there is no switch to change it yet.
-  await expect(page.getByRole('group', { name: OWN }).getByText(/outgoing calls recorded/)).toBeVisible();
+  // The number's card has the switch, on.
+  await expect(
+    page.getByRole('group', { name: OWN }).getByRole('checkbox', { name: /Record my outgoing calls/ }),
+  ).toBeChecked();
   const { connections } = await session.call<{ connections: { id: string; label: string; options: object }[] }>(
     'GET',
     '/connections',
@@ -152,4 +154,25 @@ test('a recorded outgoing call plays in the history and shows on the timeline', 
   const timeline = page.getByRole('list', { name: 'Timeline of Grace Hopper' });
   await expect(timeline.getByText('Outgoing call, 1 min, recorded')).toBeVisible();
   await inspect(page, 'contact-timeline-recorded-call');
+});
+
+test("recording turned off and on again from the number's card", async () => {
+  await page.goto('/settings/connections');
+  const record = page.getByRole('group', { name: OWN }).getByRole('checkbox', { name: /Record my outgoing calls/ });
+  await expect(record).toHaveAccessibleDescription(/tell the other person that the call is recorded/);
+  const stored = async () =>
+    (await session.call<{ options: { recordOutgoingCalls: boolean } }>('GET', `/connections/${connectionId}`)).options
+      .recordOutgoingCalls;
+  // Keyboard: Space toggles it; the hub has it once the switch is enabled again.
+  await record.focus();
+  await page.keyboard.press('Space');
+  await expect(record).not.toBeChecked();
+  await expect(record).toBeEnabled();
+  await expect.poll(stored).toBe(false);
+  await page.reload();
+  await expect(record).not.toBeChecked();
+  await inspect(page, 'connections-recording-off');
+  await record.check();
+  await expect(record).toBeEnabled();
+  await expect.poll(stored).toBe(true);
 });

@@ -63,6 +63,17 @@ export async function updateMicrosoftOptionsAction(connectionId: string, options
   return result;
 }
 
+/** Twilio: record this number's outgoing calls, or stop (calls already recorded stay). */
+export async function setCallRecordingAction(connectionId: string, record: unknown): Promise<ActionResult> {
+  if (!uuid.safeParse(connectionId).success || typeof record !== 'boolean') return notAnId;
+  const result = await attempt(async () => {
+    await updateConnectionOptions(connectionId, { recordOutgoingCalls: record });
+    return undefined;
+  });
+  revalidatePath('/settings/connections');
+  return result;
+}
+
 export async function syncNowAction(connectionId: string): Promise<ActionResult> {
   if (!uuid.safeParse(connectionId).success) return notAnId;
   const result = await attempt(async () => {

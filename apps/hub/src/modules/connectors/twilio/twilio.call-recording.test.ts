@@ -331,4 +331,25 @@ describe.each(testDatabaseKinds())('recorded outgoing calls on %s', (kind) => {
     expect((await callOf(alice, incoming))!.version).toBe(before!.version);
     expect(await recordingJobs()).toBe(jobsBefore);
   });
+
+  it('turns recording on and off after connecting (PATCH): the next call follows; the number stays', async () => {
+    const url = `/api/v1/connections/${bobConnection}`;
+    const patch = (user: SignedUpUser, options: Record<string, unknown>) =>
+      hub.app.inject({ method: 'PATCH', url, headers: bearer(user), payload: { options } });
+    const fixed = await patch(bob, { phoneNumber: '+14155550199' });
+    expect(fixed.statusCode).toBe(400);
+    expect(fixed.json().error).toMatchObject({ code: 'option_fixed' });
+    expect(fixed.json().error.message).toContain('You can change: recordOutgoingCalls');
+    expect((await patch(bob, { recordOutgoingCalls: 'yes' })).statusCode).toBe(400);
+    expect((await patch(alice, { recordOutgoingCalls: true })).statusCode).toBe(404);
+    expect((await callOut(bob, bobConnection)).twiml).not.toContain('record=');
+
+    const on = await patch(bob, { recordOutgoingCalls: true });
+    expect(on.statusCode, on.body).toBe(200);
+    expect(on.json().options).toEqual({ phoneNumber: '+14155550101', recordOutgoingCalls: true });
+    expect((await callOut(bob, bobConnection)).twiml).toContain('record="record-from-answer-dual"');
+    const off = await patch(bob, { recordOutgoingCalls: false });
+    expect(off.statusCode, off.body).toBe(200);
+    expect((await callOut(bob, bobConnection)).twiml).not.toContain('record=');
+  });
 });

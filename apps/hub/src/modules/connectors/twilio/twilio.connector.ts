@@ -81,6 +81,8 @@ export function createTwilioConnector(deps: TwilioConnectorDeps) {
     provider: 'twilio',
     capabilities: ['sms', 'voice'],
     options,
+    // Read by each outgoing call's TwiML; the number is what the connection is.
+    editableOptions: ['recordOutgoingCalls'],
 
     async connect(ctx) {
       const accountSid = String(ctx.credential.secret.accountSid);

@@ -18,6 +18,7 @@ import { LocalTime } from '@/components/ui/local-time';
 import { disconnectAction, testConnectionAction } from '@/lib/actions/connections';
 import { setupOf, type Connection } from '@/lib/connections/model';
 import { cn } from '@/lib/utils';
+import { CallRecordingSwitch } from './call-recording-switch';
 import { Reachability } from './reachability';
 
 const statusText: Record<Connection['status'], string> = {
@@ -61,8 +62,10 @@ export function ConnectionCard({ connection }: { connection: Connection }) {
       <p className="text-sm text-muted-foreground">
         Twilio · {connection.capabilities.join(', ').toUpperCase() || 'no capabilities'} · connected{' '}
         <LocalTime iso={connection.createdAt} options={{ dateStyle: 'medium' }} />
-        {connection.options?.recordOutgoingCalls === true && ' · outgoing calls recorded'}
       </p>
+      {connection.capabilities.includes('voice') && connection.status === 'active' && (
+        <CallRecordingSwitch connection={connection} />
+      )}
       {connection.statusReason && <p className="text-sm text-destructive">{connection.statusReason}</p>}
       {setup && !setup.publicUrl.reachable && <Reachability publicUrl={setup.publicUrl} webhooks={setup.webhookUrls} />}
       {result && (
