@@ -118,6 +118,12 @@ export function createEmailSender(deps: EmailSenderDeps) {
     return files;
   }
 
+  /** Every address an email names (from, to, cc), as stored by its connector. */
+  const addressesOf = (properties: Record<string, unknown>) =>
+    [properties.from, properties.to, properties.cc]
+      .flat()
+      .filter((value): value is string => typeof value === 'string');
+
   return async function sendEmail(user: AuthenticatedUser, input: SendEmailInput): Promise<EmailOutcome> {
     const { to, cc, bcc } = await recipients(user, input);
     const html = input.html !== undefined && input.html.trim() !== '' ? sanitizeEmailHtml(input.html) : undefined;
@@ -137,7 +143,10 @@ export function createEmailSender(deps: EmailSenderDeps) {
 
     const files = await attachments(user, input.attachments);
     const connectionId =
-      input.connectionId ?? (answered ? await deps.mail.onlyConnectionOf(user, answered.source!) : undefined);
+      input.connectionId ??
+      (answered
+        ? await deps.mail.replyConnectionOf(user, answered.source!, addressesOf(answered.properties))
+        : undefined);
     const open = await deps.mail.open(user, connectionId);
 
     let sent;

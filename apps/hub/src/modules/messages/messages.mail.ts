@@ -33,10 +33,19 @@ export function mailAccounts(connections: MailConnections, logger: Logger) {
       return views.filter((view) => view.status === 'active' && view.label.includes('@')).map((view) => view.label);
     },
 
-    /** The one live connection of this provider, when there is exactly one (a reply goes back through it). */
-    async onlyConnectionOf(user: AuthenticatedUser, provider: string) {
-      const ids = await idsFor(user, provider);
-      return ids.length === 1 ? ids[0] : undefined;
+    /**
+     * The account a reply goes back through: the one live connection of this provider, or of
+     * several, the one whose mailbox the answered email was to, cc or from (the labels are the
+     * mailboxes' addresses). Undefined when that says nothing (a Bcc): the sender must choose.
+     */
+    async replyConnectionOf(user: AuthenticatedUser, provider: string, addresses: readonly string[]) {
+      const live = (await connections.list(user)).filter(
+        (view) => view.status === 'active' && view.source === provider,
+      );
+      if (live.length === 1) return live[0]!.id;
+      const named = new Set(addresses.map((address) => address.toLowerCase()));
+      const mailboxes = live.filter((view) => named.has(view.label.toLowerCase()));
+      return mailboxes.length === 1 ? mailboxes[0]!.id : undefined;
     },
 
     open: (user: AuthenticatedUser, connectionId?: string) => connections.open(user, 'mail', connectionId),

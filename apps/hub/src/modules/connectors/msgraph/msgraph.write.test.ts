@@ -659,4 +659,47 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     expect(badTo.statusCode).toBe(400);
     expect(standInItem('calendar', eventPayload(1).id)!.body.responseStatus).toMatchObject({ response: 'declined' });
   }, 120_000);
+
+  it('answers through the mailbox the email came to when two Microsoft 365 accounts are connected', async () => {
+    const second = await registerApp(hub, standIn, alice, { mail: 'alice.home@contoso.example', secret: false });
+    put(second.account, 'mail:inbox', messagePayload(second.account, 60, 'inbox'));
+    const trip = await signIn(hub, standIn, alice, { credentialId: second.credentialId, account: second.account });
+    const secondId = trip.connectionId!;
+    try {
+      await syncAndWait(hub, alice, secondId, 0);
+      const sentFrom = (mailbox: StandInAccount, conversationId: unknown) =>
+        [...collectionOf(mailbox, 'mail:sentitems').items.values()].filter(
+          (item) => !item.removed && item.body.conversationId === conversationId,
+        );
+      for (const [mailbox, other, n] of [
+        [account, second.account, 3],
+        [second.account, account, 60],
+      ] as const) {
+        const original = messagePayload(mailbox, n, 'inbox');
+        const answered = (await entity(original.id))!;
+        const sent = await api(
+          alice,
+          'POST',
+          '/api/v1/messages',
+          { channel: 'email', to: [original.from.emailAddress.address], body: 'Noted.', replyTo: answered.id },
+          { 'idempotency-key': `two-${randomBytes(6).toString('hex')}` },
+        );
+        expect(sent.statusCode, sent.body).toBe(201);
+        expect(sentFrom(mailbox, original.conversationId)).toHaveLength(1);
+        expect(sentFrom(other, original.conversationId)).toHaveLength(0);
+      }
+      // A new email names no mailbox: the sender chooses one.
+      const unsaid = await api(
+        alice,
+        'POST',
+        '/api/v1/messages',
+        { channel: 'email', to: ['someone@example.org'], subject: 'Hello', body: 'Hi' },
+        { 'idempotency-key': `two-${randomBytes(6).toString('hex')}` },
+      );
+      expect(unsaid.statusCode).toBe(400);
+      expect(unsaid.json().error.code).toBe('connection_ambiguous');
+    } finally {
+      await api(alice, 'DELETE', `/api/v1/connections/${secondId}`);
+    }
+  }, 180_000);
 });
