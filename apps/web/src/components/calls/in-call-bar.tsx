@@ -39,17 +39,19 @@ export function InCallBar() {
               Open the dialer
             </Link>
           </div>
-          <CallControls
-            active={active}
-            showKeys={showKeys}
-            onToggleKeys={() => setShowKeys((s) => !s)}
-            onMute={setMuted}
-            onHangUp={() => {
-              setShowKeys(false);
-              hangUp();
-            }}
-            compact
-          />
+          <div className="ml-auto">
+            <CallControls
+              active={active}
+              showKeys={showKeys}
+              onToggleKeys={() => setShowKeys((s) => !s)}
+              onMute={setMuted}
+              onHangUp={() => {
+                setShowKeys(false);
+                hangUp();
+              }}
+              compact
+            />
+          </div>
         </div>
       </div>
     </section>

@@ -207,8 +207,10 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
         muted: false,
         digits: '',
       });
+      // The token first (the browser runs server actions one at a time): the name can follow.
+      const pending = deviceFor(connectionId, true);
       resolveCaller(to, (caller) => setActive((a) => (a && a.caller.number === to ? { ...a, caller } : a)));
-      const ready = await deviceFor(connectionId, true);
+      const ready = await pending;
       if (typeof ready === 'string') {
         placing.current = false;
         setActive(null);
