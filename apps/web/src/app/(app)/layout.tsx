@@ -31,6 +31,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     <AppShell
       email={emailOf(data.session.access_token)}
       voice={connections.voice}
+      signInAgain={connections.signInAgain}
       realtime={env.realtime ? { url: env.supabaseUrl, anonKey: env.supabaseAnonKey } : null}
     >
       {children}

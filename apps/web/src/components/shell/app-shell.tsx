@@ -7,6 +7,8 @@ import { UserMenu } from '@/components/shell/user-menu';
 import { LiveUpdates, type RealtimeConfig } from '@/components/shell/live-updates';
 import { PendingDeletesProvider } from '@/components/shell/pending-deletes';
 import { SignInNotices } from '@/components/shell/sign-in-notices';
+import { SignInAgainNotices } from '@/components/shell/sign-in-again';
+import type { SignInAgain } from '@/lib/connections/shell';
 import { InCallBar } from '@/components/calls/in-call-bar';
 import { IncomingCallAlert } from '@/components/calls/incoming-call-banner';
 import { VoiceProvider } from '@/components/calls/voice-provider';
@@ -14,12 +16,15 @@ import { VoiceProvider } from '@/components/calls/voice-provider';
 export function AppShell({
   email,
   voice,
+  signInAgain,
   realtime,
   children,
 }: {
   email: string;
   /** The user has a Twilio number that takes calls: every page rings for them. */
   voice: boolean;
+  /** Connections whose sign-in was refused: said on every page until signed in again. */
+  signInAgain: SignInAgain[];
   realtime: RealtimeConfig | null;
   children: ReactNode;
 }) {
@@ -48,6 +53,7 @@ export function AppShell({
             </div>
           </div>
         </header>
+        <SignInAgainNotices connections={signInAgain} />
         <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-3 py-6 outline-none sm:px-6">
           <PendingDeletesProvider>{children}</PendingDeletesProvider>
         </main>
