@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readRingHere, RING_HERE_KEY } from './ring-preference';
-import { describeCallError, describeMicrophoneError, MICROPHONE_BLOCKED, toE164 } from './voice-words';
+import {
+  describeCallError,
+  describeMicrophoneError,
+  describeRegistrationError,
+  MICROPHONE_BLOCKED,
+  toE164,
+} from './voice-words';
 
 describe('calling words', () => {
   it('reads a typed number as E.164 or refuses it', () => {
@@ -12,8 +18,19 @@ describe('calling words', () => {
     expect(describeCallError({ code: 31401, message: 'Permission denied' })).toBe(MICROPHONE_BLOCKED);
     expect(describeMicrophoneError(new DOMException('no', 'NotAllowedError'))).toBe(MICROPHONE_BLOCKED);
     expect(describeMicrophoneError(new DOMException('no', 'NotFoundError'))).toMatch(/No microphone/);
-    expect(describeCallError({ code: 53000, explanation: 'Signalling connection lost' })).toBe(
-      "Could not reach Twilio to place the call (error 53000): Signalling connection lost. Check this device's internet connection and try again.",
+    expect(describeCallError({ code: 31000, explanation: 'An unknown error has occurred. See error details.' })).toBe(
+      "Could not reach Twilio to place the call (error 31000): An unknown error has occurred. See error details. Check this device's internet connection and try again.",
+    );
+  });
+
+  it('says why this browser does not ring without speaking of a call', () => {
+    expect(
+      describeRegistrationError({ code: 31005, explanation: 'A connection error occurred during the call.' }),
+    ).toBe(
+      "This browser could not connect to Twilio to ring for your calls (error 31005). Check this device's internet connection; if it goes on, reload the page.",
+    );
+    expect(describeRegistrationError({ code: 20101, explanation: 'Invalid Access Token.' })).toMatch(
+      /^Twilio refused this browser's sign-in \(error 20101\): Invalid Access Token\. Reload/,
     );
   });
 

@@ -14,19 +14,29 @@ const MICROPHONE_CODES = new Set([31401, 31402]);
 export const MICROPHONE_BLOCKED =
   'Your browser blocked the microphone, so the call cannot be answered here. Allow the microphone for this site (the icon in the address bar), then try again.';
 
+/** The SDK's explanation without its closing full stop (the sentence goes on after it). */
+const detailOf = (e: SdkError) => (e?.explanation || e?.message || 'no answer').trim().replace(/\.+$/, '');
+
 /** What went wrong with a call, in words: the SDK's TwilioError carries a code and an explanation. */
 export function describeCallError(error: unknown): string {
   const e = error as SdkError;
   if (e?.code !== undefined && MICROPHONE_CODES.has(e.code)) return MICROPHONE_BLOCKED;
-  const detail = e?.explanation || e?.message || 'no answer';
-  return `Could not reach Twilio to place the call${e?.code ? ` (error ${e.code})` : ''}: ${detail}. Check this device's internet connection and try again.`;
+  return `Could not reach Twilio to place the call${e?.code ? ` (error ${e.code})` : ''}: ${detailOf(e)}. Check this device's internet connection and try again.`;
 }
 
-/** Why this browser is not ringing for incoming calls. */
+/** The SDK's token errors (AuthorizationErrors): the hub's token was refused, not the network. */
+const TOKEN_CODES = new Set([20101, 31201, 31204, 31205]);
+
+/**
+ * Why this browser is not ringing for incoming calls. The SDK's explanations speak of "the
+ * call", which is confusing when none is under way: only the code is kept, except for a refused token.
+ */
 export function describeRegistrationError(error: unknown): string {
   const e = error as SdkError;
-  const detail = e?.explanation || e?.message || 'no answer';
-  return `This browser could not sign in to Twilio to ring for your calls${e?.code ? ` (error ${e.code})` : ''}: ${detail}. It keeps trying while the page is open.`;
+  const code = e?.code ? ` (error ${e.code})` : '';
+  if (e?.code !== undefined && TOKEN_CODES.has(e.code))
+    return `Twilio refused this browser's sign-in${code}: ${detailOf(e)}. Reload the page to try again; if it goes on, check the Twilio connection in Settings.`;
+  return `This browser could not connect to Twilio to ring for your calls${code}. Check this device's internet connection; if it goes on, reload the page.`;
 }
 
 /** A getUserMedia failure (a DOMException) in words, for answering a call. */
