@@ -92,8 +92,22 @@ test('a revoked sign-in is said at once; "Sign in again" comes back connected', 
   await revoke(true);
   await card.getByRole('button', { name: 'Sync now' }).click();
   // The notice (connector.SignInRequired over the realtime channel), wherever the person is.
-  await expect(page.getByText(`Sign in to ${msgraph.account} again`, { exact: true })).toBeVisible({ timeout: 60_000 });
+  const notices = page.getByRole('region', { name: 'Connections that need you' });
+  const notice = `Microsoft 365 (${msgraph.account}) needs you to sign in again — syncing is paused.`;
+  await expect(notices.getByText(notice)).toBeVisible({ timeout: 60_000 });
+  // It stays on every page, with the way to fix it, until hidden for this session.
+  await page.goto('/contacts');
+  await expect(notices.getByText(notice)).toBeVisible();
+  await inspect(page, 'sign-in-again-notice', { fullPage: false });
+  await notices.getByRole('link', { name: 'Sign in again' }).click();
+  await expect(page).toHaveURL(/\/settings\/connections$/);
+  await page.goto('/contacts');
+  await notices.getByRole('button', { name: `Hide the notice about ${msgraph.account} for this session` }).click();
+  await expect(notices).toHaveCount(0);
   await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Contacts' })).toBeVisible();
+  await expect(notices).toHaveCount(0);
+  await page.goto('/settings/connections');
   const signInAgain = page.getByRole('group', { name: msgraph.account }).getByRole('button', { name: 'Sign in again' });
   await expect(signInAgain).toBeVisible();
   await inspect(page, 'msgraph-sign-in-again');

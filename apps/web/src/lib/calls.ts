@@ -73,6 +73,36 @@ export async function getVoiceToken(connectionId?: string): Promise<VoiceToken> 
   );
 }
 
+/** Who is calling, as the incoming-call banner shows them. */
+export interface Caller {
+  /** As Twilio sent it (E.164 for a phone; anything else for a withheld number). */
+  number: string;
+  /** The number as the reader writes it, or "Unknown number" when it was withheld. */
+  label: string;
+  /** The contact with this number, if there is one (a person named only by the number is not a name). */
+  name: string | null;
+}
+
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+
+/** GET /api/v1/persons/lookup?phone=: the caller's contact, if the hub knows the number. */
+export async function lookupCaller(number: string): Promise<Caller> {
+  if (!E164.test(number))
+    return { number, label: number && !/^anonymous$/i.test(number) ? number : 'Unknown number', name: null };
+  const [person, region] = await Promise.all([
+    hubFetch<{ title?: string | null }>('/persons/lookup', { query: { phone: number } }).catch((error: unknown) => {
+      // Nobody has this number: the banner shows the number alone.
+      if (error instanceof HubError && error.status === 404) return null;
+      throw error;
+    }),
+    getDefaultRegion(),
+  ]);
+  const label = readablePhone(number, region);
+  const title = person?.title?.trim();
+  const named = title && title !== number && readablePhone(title, region) !== label;
+  return { number, label, name: named ? title : null };
+}
+
 const VideoTokenSchema = z.object({
   token: z.string(),
   room: z.string(),

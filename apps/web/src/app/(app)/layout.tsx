@@ -4,6 +4,7 @@ import { webEnv } from '@/lib/env';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
 import { redirect } from 'next/navigation';
 import { SESSION_ENDED } from '@/lib/hub';
+import { shellConnections } from '@/lib/connections/shell';
 
 /** The email claim of the access token (the proxy verified the session with the hub on this request). */
 function emailOf(accessToken: string): string {
@@ -25,9 +26,12 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const level = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
   if (level.data?.nextLevel === 'aal2' && level.data.currentLevel !== 'aal2') redirect('/sign-in/code');
   const env = webEnv();
+  const connections = await shellConnections();
   return (
     <AppShell
       email={emailOf(data.session.access_token)}
+      voice={connections.voice}
+      signInAgain={connections.signInAgain}
       realtime={env.realtime ? { url: env.supabaseUrl, anonKey: env.supabaseAnonKey } : null}
     >
       {children}

@@ -1,16 +1,17 @@
 'use client';
-import type { Call as VoiceCall, Device } from '@twilio/voice-sdk';
-import { Grid3x3, Mic, MicOff, Phone, PhoneOff, Search } from 'lucide-react';
-import { useRouter } from 'next/navigation';
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { Phone, Search } from 'lucide-react';
+import { useId, useMemo, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { FromPicker } from '@/components/ui/from-picker';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
-import { voiceTokenAction } from '@/lib/actions/calls';
 import { chosenSender, type Sender } from '@/lib/messages/senders';
 import { cn } from '@/lib/utils';
-import { formatDuration } from './format';
+import { CallControls, CallStatusLine } from './call-controls';
+import { Keypad } from './keypad';
+import { RingToggle } from './ring-toggle';
+import { useVoice } from './voice-context';
+import { toE164 } from './voice-words';
 
 export interface DialerContact {
   id: string;
@@ -18,44 +19,10 @@ export interface DialerContact {
   phones: string[];
 }
 
-const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'] as const;
-const KEY_LETTERS: Record<string, string> = {
-  '2': 'ABC',
-  '3': 'DEF',
-  '4': 'GHI',
-  '5': 'JKL',
-  '6': 'MNO',
-  '7': 'PQRS',
-  '8': 'TUV',
-  '9': 'WXYZ',
-};
-/** How long the browser waits for Twilio to start the call before saying it could not. */
-const CONNECT_TIMEOUT_MS = 20_000;
-
-type Phase =
-  | { kind: 'idle' }
-  | { kind: 'connecting' }
-  | { kind: 'ringing' }
-  | { kind: 'in-call'; since: number }
-  | { kind: 'error'; message: string };
-
-/** What went wrong, in words: the SDK's TwilioError carries a code and an explanation. */
-function describe(error: unknown): string {
-  const e = error as { code?: number; message?: string; explanation?: string } | undefined;
-  const detail = e?.explanation || e?.message || 'no answer';
-  return `Could not reach Twilio to place the call${e?.code ? ` (error ${e.code})` : ''}: ${detail}. Check this device's internet connection and try again.`;
-}
-
-/** E.164 from what was typed: +, digits; spaces, dots, dashes and brackets dropped. */
-function toE164(typed: string): string | null {
-  const compact = typed.replace(/[\s().-]/g, '');
-  return /^\+[1-9][0-9]{6,14}$/.test(compact) ? compact : null;
-}
-
 /**
- * The dialer: a number (typed, from the keypad or a contact), the call through
- * @twilio/voice-sdk with a token from the hub (refreshed on tokenWillExpire), and the in-call
- * controls: mute, keypad (DTMF), hang up and a timer.
+ * The dialer: a number (typed, from the keypad or a contact) and the full in-call controls
+ * (mute, keypad tones, hang up, timer). The call itself belongs to the shell's VoiceProvider,
+ * so it goes on when the person opens another page.
  */
 export function Dialer({
   contacts,
@@ -67,25 +34,16 @@ export function Dialer({
   /** Your Twilio numbers: with several, "From" says which one a call goes out from. */
   senders?: Sender[];
 }) {
-  const router = useRouter();
+  const voice = useVoice();
+  const { active } = voice;
   const [number, setNumber] = useState(initialTo);
   const [query, setQuery] = useState('');
-  const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
-  const [muted, setMuted] = useState(false);
   const [showKeys, setShowKeys] = useState(false);
-  const [digits, setDigits] = useState('');
-  const [now, setNow] = useState(() => Date.now());
   const [numberError, setNumberError] = useState<string | null>(null);
-  /** Incoming calls: whether this browser is registered to ring, and the call ringing now. */
-  const [listening, setListening] = useState<'off' | 'starting' | 'on'>('off');
-  const [offered, setOffered] = useState<VoiceCall | null>(null);
   const [from, setFrom] = useState<string>();
   const connectionId = chosenSender(senders, from);
-  const device = useRef<Device | null>(null);
-  /** The number the device's token calls from (its token is swapped when From changes). */
-  const deviceFrom = useRef<string | undefined>(undefined);
-  const call = useRef<VoiceCall | null>(null);
   const ids = { number: useId(), search: useId(), numberError: useId(), results: useId() };
+  const busy = active !== null;
 
   const matches = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -101,200 +59,23 @@ export function Dialer({
       .slice(0, 6);
   }, [contacts, query]);
 
-  useEffect(() => {
-    if (phase.kind !== 'in-call') return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [phase.kind]);
-
-  useEffect(
-    () => () => {
-      call.current?.disconnect();
-      device.current?.destroy();
-    },
-    [],
-  );
-
-  function ended() {
-    call.current = null;
-    setMuted(false);
-    setShowKeys(false);
-    setDigits('');
-    setPhase({ kind: 'idle' });
-    router.refresh(); // the call is in the history now
-  }
-
-  async function ensureDevice(): Promise<Device | string> {
-    if (device.current) {
-      if (deviceFrom.current === connectionId) return device.current;
-      // Another number chosen under From: the same device (still ringing for incoming calls)
-      // places its next call with that number's token.
-      const swapped = await voiceTokenAction(connectionId);
-      if (!swapped.ok) return swapped.error;
-      device.current.updateToken(swapped.data.token);
-      deviceFrom.current = connectionId;
-      return device.current;
-    }
-    const token = await voiceTokenAction(connectionId);
-    if (!token.ok) return token.error;
-    const { Device } = await import('@twilio/voice-sdk');
-    const created = new Device(token.data.token, { closeProtection: true, logLevel: 'silent' });
-    created.on('tokenWillExpire', async () => {
-      const next = await voiceTokenAction(deviceFrom.current);
-      if (next.ok) created.updateToken(next.data.token);
-    });
-    created.on('error', (error: unknown) => {
-      setPhase({ kind: 'error', message: describe(error) });
-      call.current = null;
-    });
-    created.on('registered', () => setListening('on'));
-    created.on('unregistered', () => setListening('off'));
-    created.on('incoming', (incoming: VoiceCall) => {
-      setOffered(incoming);
-      const gone = () => setOffered((current) => (current === incoming ? null : current));
-      incoming.on('cancel', gone);
-      incoming.on('disconnect', gone);
-      incoming.on('reject', gone);
-    });
-    device.current = created;
-    deviceFrom.current = connectionId;
-    return created;
-  }
-
-  async function place() {
+  function place() {
     const to = toE164(number);
     if (!to) {
       setNumberError('Enter the number with its country code, like +1 415 555 0100.');
       return;
     }
     setNumberError(null);
-    setPhase({ kind: 'connecting' });
-    const ready = await ensureDevice();
-    if (typeof ready === 'string') {
-      setPhase({ kind: 'error', message: ready });
-      return;
-    }
-    let timeout: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const started = await Promise.race([
-        ready.connect({ params: { To: to } }),
-        new Promise<never>((_, reject) => {
-          timeout = setTimeout(
-            () => reject({ message: 'Twilio did not answer within 20 seconds' }),
-            CONNECT_TIMEOUT_MS,
-          );
-        }),
-      ]);
-      clearTimeout(timeout);
-      setPhase({ kind: 'ringing' });
-      follow(started);
-    } catch (error) {
-      clearTimeout(timeout);
-      // A device that could not reach Twilio is rebuilt on the next try.
-      device.current?.destroy();
-      device.current = null;
-      setPhase({ kind: 'error', message: describe(error) });
-    }
-  }
-
-  function follow(current: VoiceCall) {
-    call.current = current;
-    current.on('accept', () => setPhase({ kind: 'in-call', since: Date.now() }));
-    current.on('disconnect', ended);
-    current.on('cancel', ended);
-    current.on('reject', ended);
-    current.on('error', (error: unknown) => setPhase({ kind: 'error', message: describe(error) }));
-  }
-
-  /** Registers this browser for the user's incoming calls (every registered browser rings). */
-  async function listen() {
-    setListening('starting');
-    const ready = await ensureDevice();
-    if (typeof ready === 'string') {
-      setListening('off');
-      setPhase({ kind: 'error', message: ready });
-      return;
-    }
-    try {
-      await ready.register();
-    } catch (error) {
-      setListening('off');
-      setPhase({ kind: 'error', message: describe(error) });
-    }
-  }
-
-  function answer() {
-    if (!offered) return;
-    setNumber(offered.parameters.From ?? '');
-    follow(offered);
-    offered.accept();
-    setPhase({ kind: 'in-call', since: Date.now() });
-    setOffered(null);
-  }
-
-  function decline() {
-    offered?.reject();
-    setOffered(null);
-  }
-
-  function hangUp() {
-    call.current?.disconnect();
-    ended();
+    void voice.place(to, connectionId);
   }
 
   function press(key: string) {
-    if (call.current && phase.kind === 'in-call') {
-      call.current.sendDigits(key);
-      setDigits((d) => (d + key).slice(-24));
-    } else setNumber((n) => n + key);
+    if (active?.phase === 'in-call') voice.sendDigit(key);
+    else setNumber((n) => n + key);
   }
-
-  const busy = phase.kind === 'connecting' || phase.kind === 'ringing' || phase.kind === 'in-call';
-  const status =
-    phase.kind === 'connecting'
-      ? `Connecting to ${number}…`
-      : phase.kind === 'ringing'
-        ? `Ringing ${number}…`
-        : phase.kind === 'in-call'
-          ? `On a call with ${number}`
-          : '';
-
-  const keypad = (
-    <div className="grid grid-cols-3 gap-2" role="group" aria-label={busy ? 'Keypad (sends tones)' : 'Keypad'}>
-      {KEYS.map((key) => (
-        <Button
-          key={key}
-          variant="outline"
-          className="h-14 flex-col gap-0 text-lg"
-          onClick={() => press(key)}
-          aria-label={key === '*' ? 'star' : key === '#' ? 'pound' : key}
-        >
-          <span aria-hidden="true">{key}</span>
-          <span aria-hidden="true" className="text-[0.65rem] leading-none text-muted-foreground">
-            {KEY_LETTERS[key] ?? '\u00a0'}
-          </span>
-        </Button>
-      ))}
-    </div>
-  );
 
   return (
     <div className="space-y-5">
-      {offered && (
-        <div role="alertdialog" aria-label="Incoming call" className="rounded-lg border border-primary p-4">
-          <p className="font-medium">Incoming call from {offered.parameters.From ?? 'an unknown number'}</p>
-          <div className="mt-3 flex gap-2">
-            <Button onClick={answer}>
-              <Phone aria-hidden="true" />
-              Answer
-            </Button>
-            <Button variant="outline" onClick={decline}>
-              <PhoneOff aria-hidden="true" />
-              Decline
-            </Button>
-          </div>
-        </div>
-      )}
       <FromPicker
         senders={senders}
         value={connectionId}
@@ -355,10 +136,10 @@ export function Dialer({
           inputMode="tel"
           autoComplete="tel"
           className="h-12 text-center text-xl tracking-wide"
-          value={number}
+          value={active ? active.caller.label : number}
           onChange={(e) => setNumber(e.target.value)}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && !busy) void place();
+            if (e.key === 'Enter' && !busy) place();
           }}
           placeholder="+1 415 555 0100"
           aria-invalid={numberError ? true : undefined}
@@ -372,66 +153,40 @@ export function Dialer({
         )}
       </div>
 
-      <p aria-live="polite" className={cn('text-center text-sm', !status && 'sr-only')}>
-        {status}
-        {phase.kind === 'in-call' && (
-          <>
-            {' '}
-            <span role="timer" aria-label="Call length" className="font-mono tabular-nums">
-              {formatDuration((now - phase.since) / 1000)}
-            </span>
-          </>
-        )}
-      </p>
+      {active ? (
+        <CallStatusLine active={active} className="text-center text-sm" />
+      ) : (
+        <p aria-live="polite" className="sr-only" />
+      )}
 
-      {phase.kind === 'error' && (
+      {voice.error && (
         <div role="alert" className="rounded-md border border-destructive/50 p-3 text-sm">
           <p className="font-medium">The call did not go through.</p>
-          <p className="mt-1 text-muted-foreground">{phase.message}</p>
+          <p className="mt-1 text-muted-foreground">{voice.error}</p>
         </div>
       )}
 
-      {(!busy || showKeys) && keypad}
-      {busy && digits && (
+      {(!busy || showKeys) && <Keypad label={busy ? 'Keypad (sends tones)' : 'Keypad'} onPress={press} />}
+      {busy && active.digits && (
         <p className="text-center font-mono text-sm" aria-label="Tones sent">
-          {digits}
+          {active.digits}
         </p>
       )}
 
       {busy ? (
-        <div className="flex justify-center gap-3">
-          <Button
-            variant="outline"
-            size="lg"
-            aria-pressed={muted}
-            disabled={phase.kind !== 'in-call'}
-            onClick={() => {
-              const next = !muted;
-              call.current?.mute(next);
-              setMuted(next);
-            }}
-          >
-            {muted ? <MicOff aria-hidden="true" /> : <Mic aria-hidden="true" />}
-            {muted ? 'Unmute' : 'Mute'}
-          </Button>
-          <Button
-            variant="outline"
-            size="lg"
-            aria-pressed={showKeys}
-            disabled={phase.kind !== 'in-call'}
-            onClick={() => setShowKeys((s) => !s)}
-          >
-            <Grid3x3 aria-hidden="true" />
-            Keypad
-          </Button>
-          <Button variant="destructive" size="lg" onClick={hangUp}>
-            <PhoneOff aria-hidden="true" />
-            Hang up
-          </Button>
-        </div>
+        <CallControls
+          active={active}
+          showKeys={showKeys}
+          onToggleKeys={() => setShowKeys((s) => !s)}
+          onMute={voice.setMuted}
+          onHangUp={() => {
+            setShowKeys(false);
+            voice.hangUp();
+          }}
+        />
       ) : (
         <div className="flex justify-center gap-3">
-          <Button size="lg" className="min-w-40" onClick={() => void place()}>
+          <Button size="lg" className="min-w-40" onClick={place}>
             <Phone aria-hidden="true" />
             Call
           </Button>
@@ -448,17 +203,7 @@ export function Dialer({
         </div>
       )}
 
-      {!busy && (
-        <div className="border-t border-border pt-4 text-center">
-          <Button variant="outline" disabled={listening !== 'off'} onClick={() => void listen()}>
-            {listening === 'on'
-              ? 'This browser rings for your calls'
-              : listening === 'starting'
-                ? 'Connecting…'
-                : 'Ring this browser for incoming calls'}
-          </Button>
-        </div>
-      )}
+      <RingToggle />
     </div>
   );
 }

@@ -1,17 +1,18 @@
 'use client';
 import { createBrowserClient } from '@supabase/ssr';
 import type { RealtimeChannel } from '@supabase/supabase-js';
+import { useRouter } from 'next/navigation';
 import { useEffect } from 'react';
-import { useToast } from '@/components/ui/toast';
 import type { RealtimeConfig } from './live-updates';
 
 /**
  * Notifications from the owner's private realtime channel (`user:<id>`, the hub's broadcast of
  * connector events): a connected account whose sign-in was refused (connector.SignInRequired,
- * Microsoft 365's needs_reauth) is said at once, wherever the person is, with where to fix it.
+ * Microsoft 365's needs_reauth) is said at once, wherever the person is: the shell is read again,
+ * and its sign-in-again notice (sign-in-again.tsx) stays on every page until it is fixed.
  */
 export function SignInNotices({ config }: { config: RealtimeConfig }) {
-  const toast = useToast();
+  const router = useRouter();
   useEffect(() => {
     const supabase = createBrowserClient(config.url, config.anonKey);
     let cancelled = false;
@@ -25,21 +26,13 @@ export function SignInNotices({ config }: { config: RealtimeConfig }) {
       if (cancelled) return;
       channel = supabase
         .channel(`user:${userId}`, { config: { private: true } })
-        .on('broadcast', { event: 'connector.SignInRequired' }, (message) => {
-          const payload = (message.payload ?? {}) as { label?: unknown; reason?: unknown };
-          const label = typeof payload.label === 'string' && payload.label ? payload.label : 'An account';
-          toast({
-            title: `Sign in to ${label} again`,
-            description: 'Its sign-in was refused, so syncing is paused. Settings → Connections → Sign in again.',
-            tone: 'error',
-          });
-        })
+        .on('broadcast', { event: 'connector.SignInRequired' }, () => router.refresh())
         .subscribe();
     })();
     return () => {
       cancelled = true;
       if (channel) void supabase.removeChannel(channel);
     };
-  }, [config.url, config.anonKey, toast]);
+  }, [config.url, config.anonKey, router]);
   return null;
 }

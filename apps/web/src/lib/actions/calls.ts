@@ -5,6 +5,8 @@ import {
   getGuestVideoToken,
   getVideoToken,
   getVoiceToken,
+  lookupCaller,
+  type Caller,
   type GuestToken,
   type VideoRoom,
   type VoiceToken,
@@ -16,6 +18,12 @@ export async function voiceTokenAction(connectionId?: string): Promise<ActionRes
   if (connectionId !== undefined && !z.string().uuid().safeParse(connectionId).success)
     return { ok: false, error: 'Choose one of your numbers under From.' };
   return attempt(() => getVoiceToken(connectionId));
+}
+
+/** Who is calling (the contact's name when the hub knows the number), for the incoming-call banner. */
+export async function callerAction(number: string): Promise<ActionResult<Caller>> {
+  if (typeof number !== 'string' || number.length > 64) return { ok: false, error: 'Not a phone number.' };
+  return attempt(() => lookupCaller(number));
 }
 
 /** A video room, its token and its guest link, for a call with this person (capability video). */
