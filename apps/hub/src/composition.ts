@@ -141,6 +141,7 @@ export async function composeHub(
     logger: logger.child({ module: 'auth' }),
     outbox,
     events,
+    jobs,
     tuning: options.auth,
   });
   const graph = createGraphModule({

@@ -23,6 +23,8 @@ import { emailSenderRoutes } from './auth.email-sender.routes.ts';
 import { createEmailService, type EmailService } from './auth.email.service.ts';
 import { createPasswordSeal } from './auth.mail.ts';
 import { createMfaService } from './auth.mfa.service.ts';
+import { authPruneJob } from './auth.prune.ts';
+import type { JobsModule } from '../jobs/index.ts';
 
 export interface AuthModuleDeps {
   config: Config;
@@ -34,6 +36,8 @@ export interface AuthModuleDeps {
    * module in tests) they are noticed when the cached "active" expires.
    */
   events?: Pick<EventsModule, 'subscribe'>;
+  /** The nightly prune of ended sessions and spent refresh tokens is registered here. */
+  jobs?: Pick<JobsModule, 'register'>;
   /** Tests: cache lifetimes, sign-in delays and the clock. */
   tuning?: AuthTuning;
 }
@@ -92,6 +96,7 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
       }
     },
   };
+  deps.jobs?.register(authPruneJob(db, deps.logger));
   const settings = createSettingsService({ db, repository: settingsRepository });
   const passwords = createPasswordHasher();
   const admin = createAdminService({
