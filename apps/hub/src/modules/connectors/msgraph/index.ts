@@ -19,7 +19,7 @@ import { createContactsPush, type ContactsPush } from './msgraph.contacts-push.t
 import { createMsgraphContactsWrite } from './msgraph.contacts-write.ts';
 import { createMsgraphMail } from './msgraph.mail.ts';
 import { createPolling } from './msgraph.polling.ts';
-import { msgraphRoutes } from './msgraph.routes.ts';
+import { msgraphRoutes, saveContactRoutes } from './msgraph.routes.ts';
 import { subscriptionsJob } from './msgraph.subscriptions.job.ts';
 import { createSubscriptions } from './msgraph.subscriptions.ts';
 import { createRunScheduler, notificationRoutes } from './msgraph.webhook.ts';
@@ -191,6 +191,7 @@ export function createMsgraph(deps: MsgraphDeps) {
       name: 'msgraph',
       routes: async (app) => {
         await oauthRoutes(app);
+        if (contactsPush) await app.register(saveContactRoutes(contactsPush.saveToContacts));
         await app.register(presenceRoutes({ db: deps.db }));
         // Its own scope: Graph's notification bodies are read as bytes.
         await app.register(notificationRoutes({ db: deps.db, logger: deps.logger, subscriptions, runs }));

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@made-open/shared';
 import type { Database, Sql } from '../../../platform/db/index.ts';
-import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
+import { ConflictError, NotFoundError, UserError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { Ingest, IngestItem } from '../../graph/index.ts';
@@ -271,6 +271,60 @@ export function createContactsPush(deps: ContactsPushDeps) {
     }
   }
 
+  /** Saves in flight, by person: a double click makes one Outlook contact, not two. */
+  const saving = new Map<string, Promise<{ id: string; externalId: string }>>();
+
+  /**
+   * "Save to Outlook": a person made in the hub (or for a mail's sender) becomes an Outlook
+   * contact of this connection, and from then on is that contact's person (source msgraph and
+   * its id), so later edits are pushed and Outlook's come back to the same person.
+   */
+  function saveToContacts(user: AuthenticatedUser, connectionId: string, personId: string) {
+    const running = saving.get(personId);
+    if (running) return running;
+    const work = (async () => {
+      const person = await db.asUser(user.claims, async (tx) => {
+        const { rows } = await tx.query<{ type: string; source: string | null; external_id: string | null }>(
+          'SELECT type, source, external_id FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
+          [personId],
+        );
+        const row = rows[0];
+        if (!row || row.type !== 'person') throw new NotFoundError('person');
+        if (row.source !== null && !/^(email|phone):/.test(row.external_id ?? ''))
+          throw new ConflictError(
+            `This person comes from ${row.source === source ? 'Outlook' : row.source} already: edits reach it there.`,
+            'already_linked',
+          );
+        return personNow(tx, personId);
+      });
+      if (!person) throw new NotFoundError('person');
+      const open = await deps.connectors.open(user, 'contacts', connectionId);
+      const { item } = await open.capability
+        .create(open.context, contactWriteOf(person.row, person.identifiers))
+        .catch((error: unknown) => {
+          if (!(error instanceof ConnectorError)) throw error;
+          throw error.kind === 'provider'
+            ? new UserError(502, 'provider_error', `${error.message} Try again in a moment.`)
+            : new UserError(422, `provider_${error.kind}`, error.message);
+        });
+      const externalId = item.externalId!;
+      await db.asUser(user.claims, async (tx) => {
+        // The person takes the new contact's key; ingest then writes Outlook's fields over it as the connector.
+        const taken = await tx.query(
+          `UPDATE public.entities SET source = $2, external_id = $3
+            WHERE id = $1 AND deleted_at IS NULL AND (source IS NULL OR external_id ~ '^(email|phone):')`,
+          [personId, source, externalId],
+        );
+        if (taken.rowCount === 0)
+          throw new ConflictError('This person changed while it was saved: look at it again.', 'person_changed');
+        await ingestOwn(tx, user.id, connectionId, item, personId);
+      });
+      return { id: personId, externalId };
+    })().finally(() => saving.delete(personId));
+    saving.set(personId, work);
+    return work;
+  }
+
   /** Settles a contacts conflict: "remote" takes Outlook's copy, "local" pushes the hub's edit over it. */
   async function resolve(user: AuthenticatedUser, conflict: ConflictView, keep: 'local' | 'remote') {
     const remote = conflict.remote as unknown as IngestItem;
@@ -332,7 +386,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
     return view();
   }
 
-  return { handle, resolve, flushPending };
+  return { handle, resolve, flushPending, saveToContacts };
 }
 
 export type ContactsPush = ReturnType<typeof createContactsPush>;

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../../../platform/http/authentication.ts';
 import { callbackPath, type AuthorizeFlow } from './msgraph.authorize.ts';
+import type { ContactsPush } from './msgraph.contacts-push.ts';
 
 const authorizeBody = z.strictObject({
   credentialId: z.string().uuid('The id of a Microsoft 365 credential in your wallet.'),
@@ -41,6 +42,27 @@ export function msgraphRoutes(flow: AuthorizeFlow) {
         if ('redirect' in answer) return reply.redirect(answer.redirect, 303);
         return reply.status(answer.status).type('text/plain; charset=utf-8').send(answer.message);
       },
+    );
+  };
+}
+
+/** POST /api/v1/connections/:id/contacts: save a hub person to this account's contacts ("Save to Outlook"). */
+export function saveContactRoutes(save: ContactsPush['saveToContacts']) {
+  return async function routes(fastify: FastifyInstance) {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    app.post(
+      '/api/v1/connections/:id/contacts',
+      {
+        schema: {
+          tags: ['connections'],
+          summary: 'Save a person to this account as a contact; the person is that contact from then on',
+          params: z.object({ id: z.string().uuid() }),
+          body: z.strictObject({ personId: z.string().uuid('The id of one of your persons.') }),
+          response: { 201: z.object({ id: z.string().uuid(), externalId: z.string() }) },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await save(await requireUser(request), request.params.id, request.body.personId)),
     );
   };
 }

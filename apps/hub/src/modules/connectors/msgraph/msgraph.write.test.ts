@@ -636,6 +636,59 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     await expect(connectors.service.open(bobUser, 'contacts', connectionId)).rejects.toMatchObject({ status: 404 });
   }, 120_000);
 
+  it('saves a hub person to Outlook (POST /connections/:id/contacts); edits then reach that contact', async () => {
+    const made = await api(alice, 'POST', '/api/v1/persons', {
+      name: 'Ada Byron',
+      emails: ['ada@analytical.example'],
+      phones: ['+1 415 555 0177'],
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const personId = made.json().id as string;
+    const url = `/api/v1/connections/${connectionId}/contacts`;
+    // Someone else's person, or connection, is not there; nonsense is a 400.
+    expect((await api(bob, 'POST', url, { personId })).statusCode).toBe(404);
+    const bobsPerson = (await api(bob, 'POST', '/api/v1/persons', { name: 'Bob Only' })).json().id as string;
+    expect((await api(alice, 'POST', url, { personId: bobsPerson })).statusCode).toBe(404);
+    for (const payload of [{}, { personId: 'x' }, { personId, extra: 1 }])
+      expect((await api(alice, 'POST', url, payload)).statusCode).toBe(400);
+    const before = collectionOf(account, 'contacts').items.size;
+
+    // Two clicks at once: one contact.
+    const [first, second] = await Promise.all([
+      api(alice, 'POST', url, { personId }),
+      api(alice, 'POST', url, { personId }),
+    ]);
+    expect(first.statusCode, first.body).toBe(201);
+    expect(second.json()).toEqual(first.json());
+    const { externalId } = first.json() as { externalId: string };
+    expect(collectionOf(account, 'contacts').items.size).toBe(before + 1);
+    expect(standInItem('contacts', externalId)!.body).toMatchObject({
+      displayName: 'Ada Byron',
+      emailAddresses: [{ address: 'ada@analytical.example' }],
+    });
+    const person = (await entity(externalId))!;
+    expect(person.id).toBe(personId);
+    expect((await api(alice, 'POST', url, { personId })).json().error.code).toBe('already_linked');
+
+    // The delta brings our own version: no second person; a hub edit goes to the same contact.
+    await syncNow();
+    const { rows } = await hub.db.asOwner((tx) =>
+      tx.query(`SELECT id FROM public.entities WHERE owner_id = $1 AND type = 'person' AND title = 'Ada Byron'`, [
+        alice.id,
+      ]),
+    );
+    expect(rows).toHaveLength(1);
+    const edited = await api(alice, 'PATCH', `/api/v1/entities/${personId}`, {
+      version: (await entity(externalId))!.version,
+      properties: { ...(await entity(externalId))!.properties, jobTitle: 'Countess' },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    await eventually(
+      async () => (standInItem('contacts', externalId)!.body.jobTitle === 'Countess' ? true : undefined),
+      'the edit in Outlook',
+    );
+  }, 120_000);
+
   it('refuses hostile input with 4xx and changes nothing', async () => {
     const invite = (await entity(eventPayload(1).id))!;
     const long = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, {
