@@ -119,6 +119,8 @@ function initialUrl(resource: string, options: MsgraphOptions): string {
 
 const sizeOf = (resource: string, sizes: typeof pageSizes) =>
   resource.startsWith('mail:') ? sizes.mail : resource === 'calendar' ? sizes.calendar : sizes.contacts;
+// No outlook.timezone: calendar times come in UTC (what calendarView delta assumes without it,
+// event-delta.md); the event's own zone is its originalStartTimeZone (msgraph.mapping.ts eventZone).
 const preferOf = (size: number) => `odata.maxpagesize=${size}, IdType="ImmutableId"`;
 const tooLarge = (error: unknown) => error instanceof OutboundRefused && error.reason === 'response_too_large';
 
