@@ -164,9 +164,12 @@ export function eventTime(value: unknown, allDay: boolean): { iso: string; zone?
   return { iso: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${pad(s!)}${sign}${pad(abs / 60)}:${pad(abs % 60)}`, zone };
 }
 
-function offsetMs(zone: string, at: number): number {
-  try {
-    const parts = new Intl.DateTimeFormat('en-US', {
+/** One formatter per zone (building one costs far more than using it; a page maps hundreds of events). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterOf(zone: string): Intl.DateTimeFormat {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -175,7 +178,16 @@ function offsetMs(zone: string, at: number): number {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-    }).formatToParts(new Date(at));
+    });
+    // Zone names come from a closed table or pass Intl's own check: the map stays small.
+    if (formatters.size < 500) formatters.set(zone, format);
+  }
+  return format;
+}
+
+function offsetMs(zone: string, at: number): number {
+  try {
+    const parts = formatterOf(zone).formatToParts(new Date(at));
     const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
     return (
       Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) -

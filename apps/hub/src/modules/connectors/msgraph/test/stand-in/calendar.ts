@@ -96,6 +96,7 @@ const windowsZones: Record<string, string> = {
 
 function ianaOf(zone: string): string | undefined {
   const name = windowsZones[zone] ?? zone;
+  if (name === 'UTC' || formatters.has(name)) return name;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return name;
@@ -104,13 +105,18 @@ function ianaOf(zone: string): string | undefined {
   }
 }
 
+// One per zone: the benchmark's raw paging maps thousands of events through here.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** A wall clock in a zone → Graph's UTC form ("2026-03-30T07:00:00.0000000"). */
 function utcDateTime(wall: string, zone: string): string | undefined {
   const at = Date.parse(`${wall.slice(0, 19)}Z`);
   if (Number.isNaN(at)) return undefined;
   const iana = ianaOf(zone) ?? 'UTC';
-  const offset = (instant: number) => {
-    const parts = new Intl.DateTimeFormat('en-US', {
+  if (iana === 'UTC') return `${new Date(at).toISOString().slice(0, 19)}.0000000`;
+  let format = formatters.get(iana);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone: iana,
       hourCycle: 'h23',
       year: 'numeric',
@@ -119,7 +125,11 @@ function utcDateTime(wall: string, zone: string): string | undefined {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-    }).formatToParts(new Date(instant));
+    });
+    formatters.set(iana, format);
+  }
+  const offset = (instant: number) => {
+    const parts = format.formatToParts(new Date(instant));
     const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
     return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - instant;
   };
