@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
+import { eventually } from '../test/support.ts';
 import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { putSeries, removeSeries } from './test/stand-in/calendar.ts';
 import { eventPayload } from './test/stand-in/generator.ts';
@@ -228,6 +229,24 @@ describe.each(testDatabaseKinds())('microsoft 365 calendar time zones and series
       ]),
     );
     expect(rows.rows).toHaveLength(0);
+  });
+
+  it('stores a master fetched by a page that failed when that page is asked for again', async () => {
+    // Changes enough to fill more than one Graph page: the two series' instances come on a later one.
+    for (let n = 0; n < 8; n += 1) put(account, 'calendar', eventPayload(500 + n));
+    for (const name of ['x', 'y'])
+      putSeries(account, eventPayload(600, { id: `AAMkAD-evt-${name}`, subject: `Series ${name}` }), [
+        eventPayload(601, { id: `AAMkAD-evt-${name}-1`, type: 'occurrence' }),
+      ]);
+    // Y's master fails once: the page (X fetched, Y not) is not stored and is asked for again.
+    standIn.state.failEventReads.set('AAMkAD-evt-y', 1);
+    await syncNow().catch(() => syncNow());
+    await eventually(async () => ((await entity('AAMkAD-evt-y'))?.deleted_at === null ? true : undefined), 'Y');
+    for (const name of ['x', 'y']) {
+      expect((await entity(`AAMkAD-evt-${name}`))!.title).toBe(`Series ${name}`);
+      expect((await entity(`AAMkAD-evt-${name}-1`))!.title).toBe(`Series ${name}`);
+    }
+    expect(reads('AAMkAD-evt-y')).toBe(2);
   });
 
   it('writes a moved event in its own zone, so Outlook keeps it; all-day dates with their zone', async () => {

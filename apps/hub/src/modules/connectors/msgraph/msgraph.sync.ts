@@ -192,8 +192,13 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
    * or null: Graph answered 404, the series is gone), so 50 instances of one series on 5
    * pages cost one GET. Dropped when the pass reaches its deltaLink (or starts again), so the
    * next run asks again: a master that changed shows by its instances coming back in delta.
+   * Each is kept with the page (its first link) that fetched it: that page asked for again
+   * (it failed before its transaction committed) stores it again, without asking Graph.
    */
-  const seriesCache = new Map<string, { at: number; masters: Map<string, Record<string, unknown> | null> }>();
+  const seriesCache = new Map<
+    string,
+    { at: number; masters: Map<string, { master: Record<string, unknown> | null; page: string }> }
+  >();
 
   /**
    * Series masters for a calendar page. calendarView delta lists occurrences and exceptions
@@ -213,10 +218,11 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
     context: SyncContext<MsgraphOptions>,
     client: GraphClient,
     state: ResourceState,
+    page: string,
     live: Record<string, unknown>[],
     removedIds: string[],
   ): Promise<{
-    masters: Map<string, Record<string, unknown> | null>;
+    masters: { get(id: string): Record<string, unknown> | null | undefined };
     fresh: Record<string, unknown>[];
     gone: string[];
   }> {
@@ -226,12 +232,18 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       cache = { at: Date.now(), masters: new Map() };
       seriesCache.set(context.connectionId, cache);
     }
-    const masters = cache.masters;
+    const cached = cache.masters;
     const wanted = new Set<string>();
+    const fresh: Record<string, unknown>[] = [];
     for (const event of live) {
       const id = event.seriesMasterId;
-      if (typeof id === 'string' && id.length > 0 && id.length <= 500 && !masters.has(id)) wanted.add(id);
+      if (typeof id !== 'string' || id.length === 0 || id.length > 500) continue;
+      const known = cached.get(id);
+      if (!known) wanted.add(id);
+      // Fetched by an earlier try of this same page, which was not stored: stored now.
+      else if (known.page === page && known.master && !fresh.includes(known.master)) fresh.push(known.master);
     }
+    const masterOf = (id: string) => cached.get(id)?.master;
     // Masters of instances Graph removed (read from the stored instances): asked whether they are still there.
     const removedSeries =
       removedIds.length === 0
@@ -239,9 +251,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         : await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
             repo.seriesOf(tx, context.ownerId, source, removedIds),
           );
-    const check = removedSeries.filter((id) => masters.get(id) !== null);
+    const check = removedSeries.filter((id) => masterOf(id) !== null);
     const ask = [...new Set([...wanted, ...check])];
-    const fresh: Record<string, unknown>[] = [];
     if (ask.length > 0) {
       const answers = await client.batch(
         ask.map((id, n) => ({
@@ -255,7 +266,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       ask.forEach((id, n) => {
         const answer = answers.get(String(n));
         if (answer?.status === 404) {
-          masters.set(id, null);
+          cached.set(id, { master: null, page });
           return;
         }
         // Throttled after the batch's rounds, or refused: the page is asked again later rather
@@ -266,17 +277,17 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
             : new ConnectorError('provider', 'Microsoft Graph is throttling this mailbox: the sync tries again later.');
         // Kept under the id the instances name (the immutable one), whatever id the answer has.
         const master = { ...(answer.body as Record<string, unknown>), id };
-        masters.set(id, master);
+        cached.set(id, { master, page });
         if (wanted.has(id)) fresh.push(master);
       });
     }
-    const gone = removedSeries.filter((id) => masters.get(id) === null);
-    for (const id of wanted) if (masters.get(id) === null) gone.push(id);
+    const gone = removedSeries.filter((id) => masterOf(id) === null);
+    for (const id of wanted) if (masterOf(id) === null) gone.push(id);
     context.logger.debug(
       { asked: ask.length, fresh: fresh.length, gone: gone.length, generation: state.generation },
       'microsoft 365: series masters',
     );
-    return { masters, fresh, gone: [...new Set(gone)] };
+    return { masters: { get: masterOf }, fresh, gone: [...new Set(gone)] };
   }
 
   function fetchAhead(client: GraphClient, connectionId: string, url: string, prefer: string) {
@@ -478,7 +489,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         seen.push({ externalId: item.externalId!, entityType: 'message', changeKey: changeKeyOf(message) });
       }
     } else if (resource === 'calendar') {
-      const series = await seriesOf(context, client, state, live, removedIds);
+      const series = await seriesOf(context, client, state, url, live, removedIds);
       // Masters first: new ones (fetched this run) go through the same ingest as everything else.
       for (const master of series.fresh) {
         const item = eventItem(master);

@@ -75,6 +75,11 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
       handle: ({ account, match }) => {
         const id = decodeURIComponent(match[1]!);
         state.eventReads.set(id, (state.eventReads.get(id) ?? 0) + 1);
+        const failures = state.failEventReads.get(id) ?? 0;
+        if (failures > 0) {
+          state.failEventReads.set(id, failures - 1);
+          return { status: 500, json: { error: { code: 'ErrorInternalServerError', message: 'Try again.' } } };
+        }
         const event = find(account, 'calendar', id);
         // Graph's answer form: UTC times, the written zone in originalStartTimeZone (calendar.ts).
         return event ? { status: 200, json: graphEvent(event) } : notFound();
