@@ -6,7 +6,8 @@ import {
   type CalendarEventWrite,
 } from '../connectors.contract.ts';
 import { graphErrorOf } from './msgraph.errors.ts';
-import { changeKeyOf, eventItem } from './msgraph.mapping.ts';
+import { changeKeyOf, eventItem, isoInZone } from './msgraph.mapping.ts';
+import { ianaToWindows } from './msgraph.timezones.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
 import {
   ifMatchOf,
@@ -19,18 +20,28 @@ import {
   type Obj,
 } from './msgraph.write.ts';
 
-/** Answers in UTC (as delta does without the header), with the ids delta uses. */
+/** Answers in UTC (as delta does without the header), with the ids delta uses; the event's zone is in originalStartTimeZone. */
 const prefer = `outlook.timezone="UTC", ${preferImmutable}`;
 const eventPath = (id: string) => `/me/events/${encodeURIComponent(id)}`;
 const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
 const dayMs = 86_400_000;
 
-/** A hub time as Graph's dateTimeTimeZone: instants in UTC; all-day dates at midnight in the event's zone. */
+/**
+ * A hub time as Graph's dateTimeTimeZone. An event whose zone the hub knows (from Outlook's
+ * originalStartTimeZone, or set in the hub) is written as the wall clock in that zone, named
+ * as Outlook names it: Outlook records the zone a time is written in as the event's own
+ * (originalStartTimeZone), so writing UTC would turn a Berlin meeting into a UTC one after a
+ * hub edit, and the next sync would bring it back as UTC. Without a zone: the UTC instant.
+ * All-day events are their dates at midnight in the event's zone (Graph wants start and end
+ * at midnight in one zone; it answers them as midnights whatever the zone).
+ */
 function graphTime(value: string, allDay: boolean, zone: string | undefined) {
-  if (allDay) return { dateTime: `${value.slice(0, 10)}T00:00:00`, timeZone: zone ?? 'UTC' };
+  const named = zone && zone !== 'UTC' ? ianaToWindows(zone) : 'UTC';
+  if (allDay) return { dateTime: `${value.slice(0, 10)}T00:00:00`, timeZone: named };
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new ConnectorError('account', `"${value.slice(0, 40)}" is not a time Outlook can take.`);
-  return { dateTime: new Date(ms).toISOString().slice(0, 23), timeZone: 'UTC' };
+  if (named === 'UTC') return { dateTime: new Date(ms).toISOString().slice(0, 23), timeZone: 'UTC' };
+  return { dateTime: isoInZone(ms, zone).slice(0, 19), timeZone: named };
 }
 
 /** The Graph event body for a hub write: only the fields given (PATCH changes those alone). */

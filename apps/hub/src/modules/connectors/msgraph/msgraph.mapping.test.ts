@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { contactItems, eventItem, eventTime, messageItem, rruleOf, validProperties } from './msgraph.mapping.ts';
-import { windowsToIana } from './msgraph.timezones.ts';
+import {
+  contactItems,
+  eventItem,
+  eventTime,
+  eventZone,
+  isoInZone,
+  messageItem,
+  rruleOf,
+  validProperties,
+} from './msgraph.mapping.ts';
+import { ianaToWindows, windowsToIana } from './msgraph.timezones.ts';
 
 const self = 'me@contoso.example';
 
@@ -92,6 +101,91 @@ describe('microsoft 365 mapping (pure)', () => {
     expect(eventTime({ dateTime: '2026-13-01T00:00:00', timeZone: 'UTC' }, false)).toBeUndefined();
     expect(eventTime({ dateTime: 'yesterday' }, false)).toBeUndefined();
     expect(windowsToIana('Not A Zone')).toBeUndefined();
+  });
+
+  it("takes the event's zone from originalStartTimeZone, not from Graph's UTC answer; custom zones stay unknown", () => {
+    const utc = (dateTime: string) => ({ dateTime, timeZone: 'UTC' });
+    const berlin = eventItem({
+      id: 'b',
+      start: utc('2026-07-01T07:00:00.0000000'),
+      end: utc('2026-07-01T08:00:00.0000000'),
+      originalStartTimeZone: 'W. Europe Standard Time',
+      originalEndTimeZone: 'Tokyo Standard Time',
+    })!;
+    // The same instants, in the start's and the end's own zones.
+    expect(berlin.properties).toMatchObject({
+      startsAt: '2026-07-01T09:00:00+02:00',
+      endsAt: '2026-07-01T17:00:00+09:00',
+      timeZone: 'Europe/Berlin',
+    });
+    expect(berlin.occurredAt).toBe('2026-07-01T09:00:00+02:00');
+    for (const custom of ['tzone://Microsoft/Custom', 'Customized Time Zone']) {
+      const item = eventItem({ id: 'c', start: utc('2026-07-01T07:00:00'), originalStartTimeZone: custom })!;
+      expect(item.properties).not.toHaveProperty('timeZone');
+      expect(item.properties!.startsAt).toBe('2026-07-01T07:00:00.000Z');
+    }
+    expect(eventZone({ originalStartTimeZone: 'tzone://Microsoft/Utc' })).toBe('UTC');
+    expect(eventZone({ originalStartTimeZone: 'America/Sao_Paulo' })).toBe('America/Sao_Paulo');
+    // No original zone: the rule's, else a non-UTC zone the answer was written in; UTC says nothing.
+    expect(eventZone({ recurrence: { range: { recurrenceTimeZone: 'Pacific Standard Time' } } })).toBe(
+      'America/Los_Angeles',
+    );
+    expect(eventZone({ start: { timeZone: 'India Standard Time' } })).toBe('Asia/Kolkata');
+    expect(eventZone({ start: { timeZone: 'UTC' } })).toBeUndefined();
+    // All-day: Graph's midnights (whatever the zone) are the dates; never a day earlier in Tokyo.
+    const allDay = eventItem({
+      id: 'a',
+      isAllDay: true,
+      start: utc('2026-05-04T00:00:00.0000000'),
+      end: utc('2026-05-05T00:00:00.0000000'),
+      originalStartTimeZone: 'Tokyo Standard Time',
+    })!;
+    expect(allDay.properties).toMatchObject({ startsAt: '2026-05-04', endsAt: '2026-05-05', timeZone: 'Asia/Tokyo' });
+    expect(isoInZone(Date.parse('2026-10-25T00:30:00Z'), 'Europe/London')).toBe('2026-10-25T01:30:00+01:00');
+    expect(isoInZone(Date.parse('2026-10-25T01:30:00Z'), 'Europe/London')).toBe('2026-10-25T01:30:00+00:00');
+    expect(ianaToWindows('Europe/Berlin')).toBe('W. Europe Standard Time');
+    expect(ianaToWindows('America/Sao_Paulo')).toBe('E. South America Standard Time');
+    expect(ianaToWindows('Europe/Vilnius')).toBe('Europe/Vilnius');
+  });
+
+  it('fills a bare occurrence from its master, never its id, kind, rule, version or times', () => {
+    const master = {
+      id: 'm',
+      type: 'seriesMaster',
+      subject: 'Standup',
+      changeKey: 'master-key',
+      start: { dateTime: '2026-01-05T08:00:00', timeZone: 'UTC' },
+      originalStartTimeZone: 'W. Europe Standard Time',
+      recurrence: { pattern: { type: 'daily', interval: 1 }, range: { type: 'noEnd' } },
+      organizer: { emailAddress: { address: 'boss@example.org' } },
+      location: { displayName: 'Room 1' },
+    };
+    const occurrence = {
+      '@odata.etag': 'W/"occ-key"',
+      id: 'o',
+      type: 'occurrence',
+      seriesMasterId: 'm',
+      start: { dateTime: '2026-07-06T07:00:00.0000000', timeZone: 'UTC' },
+      end: { dateTime: '2026-07-06T07:15:00.0000000', timeZone: 'UTC' },
+    };
+    const item = eventItem(occurrence, master)!;
+    expect(item).toMatchObject({ externalId: 'o', title: 'Standup' });
+    expect(item.properties).toMatchObject({
+      kind: 'occurrence',
+      seriesId: 'm',
+      startsAt: '2026-07-06T09:00:00+02:00',
+      timeZone: 'Europe/Berlin',
+      location: 'Room 1',
+      organizer: 'boss@example.org',
+      changeKey: 'W/"occ-key"',
+    });
+    expect(item.properties).not.toHaveProperty('recurrence');
+    // An exception says its own subject; the master fills only what it lacks.
+    expect(eventItem({ ...occurrence, type: 'exception', subject: 'Standup (moved)' }, master)!.title).toBe(
+      'Standup (moved)',
+    );
+    // Alone, an occurrence is placed all the same (no title, no zone).
+    expect(eventItem(occurrence)!.title).toBe('(no title)');
   });
 
   it('turns recurrence patterns into RRULEs', () => {

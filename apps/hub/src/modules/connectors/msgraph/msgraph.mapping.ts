@@ -164,9 +164,12 @@ export function eventTime(value: unknown, allDay: boolean): { iso: string; zone?
   return { iso: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${pad(s!)}${sign}${pad(abs / 60)}:${pad(abs % 60)}`, zone };
 }
 
-function offsetMs(zone: string, at: number): number {
-  try {
-    const parts = new Intl.DateTimeFormat('en-US', {
+/** One formatter per zone (building one costs far more than using it; a page maps hundreds of events). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterOf(zone: string): Intl.DateTimeFormat {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -175,7 +178,16 @@ function offsetMs(zone: string, at: number): number {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-    }).formatToParts(new Date(at));
+    });
+    // Zone names come from a closed table or pass Intl's own check: the map stays small.
+    if (formatters.size < 500) formatters.set(zone, format);
+  }
+  return format;
+}
+
+function offsetMs(zone: string, at: number): number {
+  try {
+    const parts = formatterOf(zone).formatToParts(new Date(at));
     const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
     return (
       Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) -
@@ -268,14 +280,83 @@ const kinds: Record<string, 'single' | 'master' | 'occurrence' | 'exception'> = 
 };
 const showAs = new Set(['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown']);
 
-export function eventItem(event: Obj): IngestItem | undefined {
+/**
+ * What an instance of a series (occurrence or exception) takes from its master when it does
+ * not say itself: calendarView delta gives an occurrence only its id, type, seriesMasterId,
+ * start and end (microsoft-graph-docs#7632), so subject, organizer, attendees, body, zone …
+ * are the master's. Never the master's identity, kind, rule, version or times.
+ */
+const ownOfMaster = new Set([
+  'id',
+  'type',
+  'recurrence',
+  'seriesMasterId',
+  'start',
+  'end',
+  'changeKey',
+  '@odata.etag',
+  '@odata.type',
+  '@odata.id',
+  'iCalUId',
+  'occurrenceId',
+]);
+function withMaster(instance: Obj, master: Obj | undefined): Obj {
+  if (!master) return instance;
+  const merged: Obj = {};
+  for (const [key, value] of Object.entries(master)) if (!ownOfMaster.has(key)) merged[key] = value;
+  for (const [key, value] of Object.entries(instance)) if (value !== undefined) merged[key] = value;
+  return merged;
+}
+
+/**
+ * The event's own IANA zone. Graph answers start/end in UTC (calendarView delta assumes UTC
+ * with no Prefer zone; GET with Prefer outlook.timezone="UTC"), so the zone it was written in
+ * is `originalStartTimeZone` (a Windows name, an IANA name, or a custom zone: "tzone://Microsoft/Custom",
+ * "Customized Time Zone" — unknown, left undefined rather than guessed). A series' rule also
+ * names its zone (range.recurrenceTimeZone). Only when Graph gives no original zone at all is
+ * a non-UTC zone the times are written in taken (an answer in a preferred zone).
+ */
+export function eventZone(event: Obj, key: 'originalStartTimeZone' | 'originalEndTimeZone' = 'originalStartTimeZone') {
+  const original = str(event[key], 100);
+  if (original) return windowsToIana(original);
+  const fromRule = str(obj(obj(event.recurrence).range).recurrenceTimeZone, 100);
+  if (fromRule) return windowsToIana(fromRule);
+  const written = windowsToIana(
+    str(obj(key === 'originalStartTimeZone' ? event.start : event.end).timeZone, 100) ?? '',
+  );
+  return written && written !== 'UTC' ? written : undefined;
+}
+
+/** An instant (ms) as ISO with the offset it has in `zone` (the wall clock there): the same instant, readable. */
+export function isoInZone(ms: number, zone: string | undefined): string {
+  if (!zone || zone === 'UTC') return new Date(ms).toISOString();
+  const offset = offsetMs(zone, ms);
+  const wall = new Date(Math.floor(ms / 1000) * 1000 + offset).toISOString().slice(0, 19);
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset) / 60_000;
+  const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
+  return `${wall}${sign}${pad(abs / 60)}:${pad(abs % 60)}`;
+}
+
+/**
+ * A Graph event → a calendar_event item. `master`: the series master of an occurrence or
+ * exception (fetched by the sync), whose fields the instance lacks are taken from it.
+ */
+export function eventItem(input: Obj, master?: Obj): IngestItem | undefined {
+  const event = withMaster(input, master);
   const id = str(event.id, 500);
   if (!id) return undefined;
   const allDay = event.isAllDay === true;
-  const start = eventTime(event.start, allDay);
-  if (!start) return undefined; // an event with no readable start cannot be placed on a calendar
-  let end = eventTime(event.end, allDay);
-  if (end && Date.parse(end.iso) < Date.parse(start.iso)) end = undefined;
+  const written = eventTime(event.start, allDay);
+  if (!written) return undefined; // an event with no readable start cannot be placed on a calendar
+  let writtenEnd = eventTime(event.end, allDay);
+  if (writtenEnd && Date.parse(writtenEnd.iso) < Date.parse(written.iso)) writtenEnd = undefined;
+  // The instant is right whatever zone Graph wrote it in (UTC); it is shown in the event's own
+  // zone. All-day events are dates: Graph gives them as midnights whatever the zone (#1802).
+  const zone = eventZone(event);
+  const endZone = eventZone(event, 'originalEndTimeZone') ?? zone;
+  const start = { iso: allDay ? written.iso : isoInZone(Date.parse(written.iso), zone) };
+  const end = writtenEnd && { iso: allDay ? writtenEnd.iso : isoInZone(Date.parse(writtenEnd.iso), endZone) };
   const organizer = email(event.organizer);
   const responses = arr(event.attendees)
     .map((a) => {
@@ -314,7 +395,7 @@ export function eventItem(event: Obj): IngestItem | undefined {
     location: str(obj(event.location).displayName, 1000),
     attendees: responses.length ? responses.map((r) => r.email) : undefined,
     status: cancelled ? 'cancelled' : str(event.showAs, 30) === 'tentative' ? 'tentative' : 'confirmed',
-    timeZone: start.zone ?? windowsToIana(str(event.originalStartTimeZone, 100) ?? '') ?? undefined,
+    timeZone: zone,
     organizer,
     responses: responses.length
       ? responses.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)))

@@ -114,6 +114,18 @@ export const msgraphRepository = {
     return rows[0]?.connection_id;
   },
 
+  /** The series (masters' external ids) the stored instances among these external ids belong to. */
+  async seriesOf(tx: Sql, ownerId: string, source: string, externalIds: string[]): Promise<string[]> {
+    if (externalIds.length === 0) return [];
+    const { rows } = await tx.query<{ series_id: string }>(
+      `SELECT DISTINCT properties->>'seriesId' AS series_id FROM public.entities
+        WHERE owner_id = $3 AND source = $1 AND external_id = ANY($2::text[]) AND type = 'calendar_event'
+          AND properties->>'seriesId' IS NOT NULL`,
+      [source, externalIds, ownerId],
+    );
+    return rows.map((r) => r.series_id);
+  },
+
   /** Persons that already own any of these identifiers, with their provenance. */
   async personsWith(tx: Sql, pairs: { kind: string; value: string }[]) {
     if (pairs.length === 0) return [];

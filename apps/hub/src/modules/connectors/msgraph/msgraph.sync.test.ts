@@ -12,6 +12,7 @@ import { graphLimits } from './msgraph.client.ts';
 import { createPolling } from './msgraph.polling.ts';
 import { sweepLimits } from './msgraph.sync.ts';
 import { moveMessage } from './test/stand-in/mail-write.ts';
+import { putSeries } from './test/stand-in/calendar.ts';
 import { put, remove, type StandInAccount } from './test/stand-in/state.ts';
 
 /**
@@ -107,18 +108,45 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
       }),
     );
     for (let n = 0; n < 6; n += 1) put(account, 'calendar', eventPayload(n));
-    put(
+    // A Berlin series across the DST change (29 March): Graph answers its instances in UTC and
+    // never lists the master in calendarView delta (the sync fetches it).
+    const berlin = (day: string, time: string) => ({
+      dateTime: `2026-${day}T${time}:00.0000000`,
+      timeZone: 'W. Europe Standard Time',
+    });
+    putSeries(
       account,
-      'calendar',
       eventPayload(50, {
-        start: { dateTime: '2026-03-29T01:30:00.0000000', timeZone: 'W. Europe Standard Time' },
-        end: { dateTime: '2026-03-29T03:30:00.0000000', timeZone: 'W. Europe Standard Time' },
-        type: 'seriesMaster',
+        subject: 'Weekly sync',
+        start: berlin('03-23', '09:00'),
+        end: berlin('03-23', '10:00'),
+        originalStartTimeZone: 'W. Europe Standard Time',
+        originalEndTimeZone: 'W. Europe Standard Time',
         recurrence: {
-          pattern: { type: 'weekly', interval: 2, daysOfWeek: ['monday', 'wednesday'] },
-          range: { type: 'numbered', numberOfOccurrences: 10 },
+          pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] },
+          range: { type: 'numbered', numberOfOccurrences: 10, recurrenceTimeZone: 'W. Europe Standard Time' },
         },
       }),
+      [
+        eventPayload(52, {
+          subject: 'Weekly sync',
+          type: 'occurrence',
+          start: berlin('03-23', '09:00'),
+          end: berlin('03-23', '10:00'),
+        }),
+        eventPayload(53, {
+          subject: 'Weekly sync',
+          type: 'occurrence',
+          start: berlin('03-30', '09:00'),
+          end: berlin('03-30', '10:00'),
+        }),
+        eventPayload(54, {
+          subject: 'Weekly sync (moved)',
+          type: 'exception',
+          start: berlin('04-06', '10:00'),
+          end: berlin('04-06', '11:00'),
+        }),
+      ],
     );
     put(account, 'calendar', eventPayload(51, { start: { dateTime: 'garbage', timeZone: 'UTC' } }));
     for (let n = 0; n < 4; n += 1)
@@ -141,7 +169,9 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
     expect(view.status).toBe('active');
     expect(view.sync.progress.percent).toBe(100);
     expect(await count('message')).toBe(31);
-    expect(await count('calendar_event')).toBe(7); // the one with a garbage start is left out
+    // 6 single events, a series (its master fetched, 3 instances); the one with a garbage start is left out.
+    expect(await count('calendar_event')).toBe(10);
+    expect(standIn.state.eventReads.get('AAMkAD-evt-50')).toBe(1);
     expect(await count('person', `external_id LIKE 'AAMkAD-con-%'`)).toBe(4);
     expect(await count('organization', `source = 'msgraph'`)).toBe(1);
     // Progress names the step it is on; the last is Contacts.
@@ -205,14 +235,34 @@ describe.each(testDatabaseKinds())('microsoft 365 delta sync on %s', (kind) => {
   });
 
   it('maps events (time zones, recurrence) and contacts (E.164 in the default region, company)', async () => {
+    // Graph gave UTC times: the instants are kept, shown in the event's own zone (originalStartTimeZone).
     const series = (await entity('AAMkAD-evt-50'))!;
+    expect(series.title).toBe('Weekly sync');
     expect(series.properties).toMatchObject({
-      startsAt: '2026-03-29T01:30:00+01:00',
-      endsAt: '2026-03-29T03:30:00+02:00',
+      startsAt: '2026-03-23T09:00:00+01:00',
+      endsAt: '2026-03-23T10:00:00+01:00',
       timeZone: 'Europe/Berlin',
       kind: 'master',
-      recurrence: 'FREQ=WEEKLY;BYDAY=MO,WE;INTERVAL=2;COUNT=10',
+      recurrence: 'FREQ=WEEKLY;BYDAY=MO;COUNT=10',
     });
+    // An occurrence after the DST change: still 09:00 in Berlin, its title and zone from the master.
+    const occurrence = (await entity('AAMkAD-evt-53'))!;
+    expect(occurrence.title).toBe('Weekly sync');
+    expect(occurrence.properties).toMatchObject({
+      startsAt: '2026-03-30T09:00:00+02:00',
+      endsAt: '2026-03-30T10:00:00+02:00',
+      timeZone: 'Europe/Berlin',
+      kind: 'occurrence',
+      seriesId: 'AAMkAD-evt-50',
+      organizer: 'organizer0@example.org',
+    });
+    expect(occurrence.properties).not.toHaveProperty('recurrence');
+    expect(new Date(occurrence.occurred_at!).toISOString()).toBe('2026-03-30T07:00:00.000Z');
+    const exception = (await entity('AAMkAD-evt-54'))!;
+    expect(exception.title).toBe('Weekly sync (moved)');
+    expect(exception.properties).toMatchObject({ startsAt: '2026-04-06T10:00:00+02:00', kind: 'exception' });
+    // A single event written in UTC stays UTC.
+    expect((await entity('AAMkAD-evt-1'))!.properties).toMatchObject({ timeZone: 'UTC' });
     const contact = (await entity('AAMkAD-con-0'))!;
     expect(contact.properties).toMatchObject({
       givenName: 'Contact',

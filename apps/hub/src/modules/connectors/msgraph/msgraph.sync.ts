@@ -36,6 +36,9 @@ export const sweepLimits = { chunk: 2_000 };
 const prefetchMaxAgeMs = 30_000;
 /** A nextLink older than this is not resumed (SyncStateNotFound … generation): the resource starts over. */
 const staleNextLinkMs = 60 * 60_000;
+/** Series masters kept for one calendar pass: at most this many, this long (msgraph sync `seriesOf`). */
+const maxCachedMasters = 5_000;
+const seriesCacheMs = 30 * 60_000;
 /** The calendar window is re-anchored (a new round) this often. */
 const rewindowMs = 30 * 24 * 60 * 60_000;
 const messageSelect =
@@ -116,6 +119,8 @@ function initialUrl(resource: string, options: MsgraphOptions): string {
 
 const sizeOf = (resource: string, sizes: typeof pageSizes) =>
   resource.startsWith('mail:') ? sizes.mail : resource === 'calendar' ? sizes.calendar : sizes.contacts;
+// No outlook.timezone: calendar times come in UTC (what calendarView delta assumes without it,
+// event-delta.md); the event's own zone is its originalStartTimeZone (msgraph.mapping.ts eventZone).
 const preferOf = (size: number) => `odata.maxpagesize=${size}, IdType="ImmutableId"`;
 const tooLarge = (error: unknown) => error instanceof OutboundRefused && error.reason === 'response_too_large';
 
@@ -182,6 +187,108 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
   const ahead = new Map<string, { url: string; at: number; answer: Promise<DeltaAnswer> }>();
   /** Per connection and resource, a smaller page size that a too-large page needed (until the round's end). */
   const shrunk = new Map<string, number>();
+  /**
+   * Per connection, the series masters asked for during this calendar pass (id → the master,
+   * or null: Graph answered 404, the series is gone), so 50 instances of one series on 5
+   * pages cost one GET. Dropped when the pass reaches its deltaLink (or starts again), so the
+   * next run asks again: a master that changed shows by its instances coming back in delta.
+   * Each is kept with the page (its first link) that fetched it: that page asked for again
+   * (it failed before its transaction committed) stores it again, without asking Graph.
+   */
+  const seriesCache = new Map<
+    string,
+    { at: number; masters: Map<string, { master: Record<string, unknown> | null; page: string }> }
+  >();
+
+  /**
+   * Series masters for a calendar page. calendarView delta lists occurrences and exceptions
+   * (with seriesMasterId) but never the seriesMaster itself (by design: microsoft-graph-docs
+   * #2182), and an occurrence carries only its id, type, master and times (#7632). So the
+   * masters of its instances that this pass has not asked for yet are fetched with
+   * GET /me/events/{id} through $batch (20 a batch, one batch at a time, 429 Retry-After
+   * honoured by the client): `fresh` are new this pass (stored as masters, with their rule).
+   * A 404 is no error: the series was deleted (null; its instances and stored master go).
+   * `@removed` instances: delta never says @removed for a master, so a master whose removed
+   * instances were its series' (the stored items' seriesId) is asked for too, and removed
+   * when Graph no longer has it (`gone`): a deleted series leaves no orphan master. A master
+   * still at Graph stays (one occurrence was deleted). Full rounds also sweep masters no
+   * instance referred to (each master fetched in a round is stamped with its generation).
+   */
+  async function seriesOf(
+    context: SyncContext<MsgraphOptions>,
+    client: GraphClient,
+    state: ResourceState,
+    page: string,
+    live: Record<string, unknown>[],
+    removedIds: string[],
+  ): Promise<{
+    masters: { get(id: string): Record<string, unknown> | null | undefined };
+    fresh: Record<string, unknown>[];
+    gone: string[];
+  }> {
+    let cache = seriesCache.get(context.connectionId);
+    // Bounded: a pass over a huge calendar (or one left unfinished) does not keep every master forever.
+    if (!cache || cache.masters.size > maxCachedMasters || Date.now() - cache.at > seriesCacheMs) {
+      cache = { at: Date.now(), masters: new Map() };
+      seriesCache.set(context.connectionId, cache);
+    }
+    const cached = cache.masters;
+    const wanted = new Set<string>();
+    const fresh: Record<string, unknown>[] = [];
+    for (const event of live) {
+      const id = event.seriesMasterId;
+      if (typeof id !== 'string' || id.length === 0 || id.length > 500) continue;
+      const known = cached.get(id);
+      if (!known) wanted.add(id);
+      // Fetched by an earlier try of this same page, which was not stored: stored now.
+      else if (known.page === page && known.master && !fresh.includes(known.master)) fresh.push(known.master);
+    }
+    const masterOf = (id: string) => cached.get(id)?.master;
+    // Masters of instances Graph removed (read from the stored instances): asked whether they are still there.
+    const removedSeries =
+      removedIds.length === 0
+        ? []
+        : await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
+            repo.seriesOf(tx, context.ownerId, source, removedIds),
+          );
+    const check = removedSeries.filter((id) => masterOf(id) !== null);
+    const ask = [...new Set([...wanted, ...check])];
+    if (ask.length > 0) {
+      const answers = await client.batch(
+        ask.map((id, n) => ({
+          id: String(n),
+          method: 'GET' as const,
+          url: `/me/events/${encodeURIComponent(id)}`,
+          // UTC like delta, and the immutable ids delta gives (seriesMasterId is one).
+          headers: { prefer: `outlook.timezone="UTC", IdType="ImmutableId"` },
+        })),
+      );
+      ask.forEach((id, n) => {
+        const answer = answers.get(String(n));
+        if (answer?.status === 404) {
+          cached.set(id, { master: null, page });
+          return;
+        }
+        // Throttled after the batch's rounds, or refused: the page is asked again later rather
+        // than stored without its series (an occurrence alone has no title).
+        if (answer?.status !== 200 || !answer.body || typeof answer.body !== 'object')
+          throw answer && answer.status !== 429 && answer.status !== 503
+            ? graphErrorOf(answer.status, answer.body)
+            : new ConnectorError('provider', 'Microsoft Graph is throttling this mailbox: the sync tries again later.');
+        // Kept under the id the instances name (the immutable one), whatever id the answer has.
+        const master = { ...(answer.body as Record<string, unknown>), id };
+        cached.set(id, { master, page });
+        if (wanted.has(id)) fresh.push(master);
+      });
+    }
+    const gone = removedSeries.filter((id) => masterOf(id) === null);
+    for (const id of wanted) if (masterOf(id) === null) gone.push(id);
+    context.logger.debug(
+      { asked: ask.length, fresh: fresh.length, gone: gone.length, generation: state.generation },
+      'microsoft 365: series masters',
+    );
+    return { masters: { get: masterOf }, fresh, gone: [...new Set(gone)] };
+  }
 
   function fetchAhead(client: GraphClient, connectionId: string, url: string, prefer: string) {
     const answer = client.json<DeltaAnswer>({ url, headers: { prefer } });
@@ -263,6 +370,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         windowAt: resource === 'calendar' ? Date.now() : undefined,
       };
     const client = deps.clientFor(context);
+    // A calendar pass that starts from a deltaLink or the initial query is a new run: masters are asked for again.
+    if (resource === 'calendar' && state.kind !== 'next') seriesCache.delete(context.connectionId);
     if (state.sweep) return sweepPage(context, client, cursor, resources, resource, state, state.sweep);
     const url = state.link ?? initialUrl(resource, options);
 
@@ -380,13 +489,30 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         seen.push({ externalId: item.externalId!, entityType: 'message', changeKey: changeKeyOf(message) });
       }
     } else if (resource === 'calendar') {
+      const series = await seriesOf(context, client, state, url, live, removedIds);
+      // Masters first: new ones (fetched this run) go through the same ingest as everything else.
+      for (const master of series.fresh) {
+        const item = eventItem(master);
+        if (!item) continue;
+        items.push(item);
+        seen.push({ externalId: item.externalId!, entityType: 'calendar_event', changeKey: changeKeyOf(master) });
+      }
       for (const [n, event] of live.entries()) {
         if (n > 0 && n % yieldEvery === 0) await yieldToRequests();
-        const item = eventItem(event);
+        const masterId = typeof event.seriesMasterId === 'string' ? event.seriesMasterId : undefined;
+        const master = masterId ? series.masters.get(masterId) : undefined;
+        // Its series is gone at Graph (the master answered 404): the instance goes with it.
+        if (masterId && master === null) {
+          removedIds.push(event.id as string);
+          continue;
+        }
+        const item = eventItem(event, master ?? undefined);
         if (!item) continue;
         items.push(item);
         seen.push({ externalId: item.externalId!, entityType: 'calendar_event', changeKey: changeKeyOf(event) });
       }
+      const already = new Set(removedIds);
+      removedIds.push(...series.gone.filter((id) => !already.has(id)));
     } else {
       const claims = ownerClaims(context.ownerId);
       const { region, owners } = await deps.db.asUser(claims, async (tx) => {
@@ -448,6 +574,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       };
     }
     shrunk.delete(shrinkKey);
+    if (resource === 'calendar') seriesCache.delete(context.connectionId);
     // The round of this resource is over: a full one sweeps what it did not see (a chunk per page).
     const finished: ResourceState = {
       ...state,

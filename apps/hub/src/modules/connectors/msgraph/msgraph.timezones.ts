@@ -6,6 +6,8 @@
 const windows: Record<string, string> = {
   UTC: 'UTC',
   'Coordinated Universal Time': 'UTC',
+  // Outlook's own name for UTC in originalStartTimeZone.
+  'tzone://Microsoft/Utc': 'UTC',
   'GMT Standard Time': 'Europe/London',
   'Greenwich Standard Time': 'Atlantic/Reykjavik',
   'W. Europe Standard Time': 'Europe/Berlin',
@@ -43,6 +45,13 @@ const windows: Record<string, string> = {
   'SA Pacific Standard Time': 'America/Bogota',
   'E. South America Standard Time': 'America/Sao_Paulo',
   'Argentina Standard Time': 'America/Buenos_Aires',
+  'Egypt Standard Time': 'Africa/Cairo',
+  'W. Central Africa Standard Time': 'Africa/Lagos',
+  'Pakistan Standard Time': 'Asia/Karachi',
+  'SE Asia Standard Time': 'Asia/Bangkok',
+  'Taipei Standard Time': 'Asia/Taipei',
+  'Cen. Australia Standard Time': 'Australia/Adelaide',
+  'Newfoundland Standard Time': 'America/St_Johns',
 };
 
 function isIana(name: string): boolean {
@@ -54,10 +63,25 @@ function isIana(name: string): boolean {
   }
 }
 
+/**
+ * Windows → IANA. Custom zones ("tzone://Microsoft/Custom", "Customized Time Zone": a zone
+ * an organizer's client defined itself) are unknown: undefined, never a guess.
+ */
 export function windowsToIana(name: string): string | undefined {
   const trimmed = name.trim();
   if (!trimmed) return undefined;
   return (
     windows[trimmed] ?? (/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(trimmed) && isIana(trimmed) ? trimmed : undefined)
   );
+}
+
+/**
+ * The Windows name Outlook writes for an IANA zone, when the table has one (what Outlook then
+ * records as originalStartTimeZone); else the IANA name as it is (Graph's dateTimeTimeZone
+ * takes IANA names too; not verified here against the live service).
+ */
+export function ianaToWindows(zone: string): string {
+  if (zone === 'UTC') return 'UTC';
+  for (const [windowsName, iana] of Object.entries(windows)) if (iana === zone) return windowsName;
+  return zone;
 }

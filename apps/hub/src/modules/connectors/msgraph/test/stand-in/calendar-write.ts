@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { graphEvent } from './calendar.ts';
 import type { Route } from './server.ts';
 import { remove, type StandInAccount, type StandInState } from './state.ts';
 import { badRequest, find, isObject, notFound, save, staleVersion } from './versions.ts';
@@ -34,6 +35,17 @@ function check(json: Record<string, unknown>) {
   return undefined;
 }
 
+/** Outlook records the zone a time was written in as the event's original zone. */
+function zonesOf(input: Record<string, unknown>) {
+  const zone = (value: unknown) => (isObject(value) && typeof value.timeZone === 'string' ? value.timeZone : undefined);
+  const start = zone(input.start);
+  const end = zone(input.end) ?? start;
+  return {
+    ...(start ? { originalStartTimeZone: start } : {}),
+    ...(end ? { originalEndTimeZone: end } : {}),
+  };
+}
+
 function attendeesOf(input: unknown[], before: unknown[]) {
   const previous = new Map(
     before.filter(isObject).map((a) => [String((a.emailAddress as { address?: unknown })?.address), a]),
@@ -55,14 +67,22 @@ function attendeesOf(input: unknown[], before: unknown[]) {
  * sendResponse}, 202; the organiser cannot answer). Each write is a new version with a new
  * changeKey that the next calendarView delta reports.
  */
-export function calendarWriteRoutes(_state: StandInState): Route[] {
+export function calendarWriteRoutes(state: StandInState): Route[] {
   return [
     {
       method: 'GET',
       pattern: /^\/me\/events\/([^/]+)$/,
       handle: ({ account, match }) => {
-        const event = find(account, 'calendar', decodeURIComponent(match[1]!));
-        return event ? { status: 200, json: event } : notFound();
+        const id = decodeURIComponent(match[1]!);
+        state.eventReads.set(id, (state.eventReads.get(id) ?? 0) + 1);
+        const failures = state.failEventReads.get(id) ?? 0;
+        if (failures > 0) {
+          state.failEventReads.set(id, failures - 1);
+          return { status: 500, json: { error: { code: 'ErrorInternalServerError', message: 'Try again.' } } };
+        }
+        const event = find(account, 'calendar', id);
+        // Graph's answer form: UTC times, the written zone in originalStartTimeZone (calendar.ts).
+        return event ? { status: 200, json: graphEvent(event) } : notFound();
       },
     },
     {
@@ -91,9 +111,9 @@ export function calendarWriteRoutes(_state: StandInState): Route[] {
             ? { joinUrl: `https://teams.microsoft.com/l/meetup-join/${randomBytes(6).toString('hex')}` }
             : null,
           seriesMasterId: null,
-          originalStartTimeZone: 'UTC',
+          ...zonesOf(input),
         };
-        return { status: 201, json: save(account, 'calendar', event) };
+        return { status: 201, json: graphEvent(save(account, 'calendar', event)) };
       },
     },
     {
@@ -112,7 +132,10 @@ export function calendarWriteRoutes(_state: StandInState): Route[] {
         );
         if (Array.isArray(input.attendees))
           changes.attendees = attendeesOf(input.attendees, (event.attendees as unknown[] | undefined) ?? []);
-        return { status: 200, json: save(account, 'calendar', { ...event, ...changes }) };
+        return {
+          status: 200,
+          json: graphEvent(save(account, 'calendar', { ...event, ...changes, ...zonesOf(input) })),
+        };
       },
     },
     {

@@ -13,6 +13,13 @@ function decode<T>(value: string | null): T | undefined {
 
 const listCache = new Map<string, { version: number; removed: boolean; body: Record<string, unknown> }[]>();
 
+const typeOf = (resource: string) =>
+  resource === 'calendar'
+    ? '#microsoft.graph.event'
+    : resource === 'contacts'
+      ? '#microsoft.graph.contact'
+      : '#microsoft.graph.message';
+
 interface Skip {
   since: number;
   upto: number;
@@ -34,6 +41,8 @@ export function deltaPage(
   options: {
     path: string;
     filter?: (body: Record<string, unknown>) => boolean;
+    /** Items this view never lists, not even as @removed (a calendar view's series masters). */
+    omit?: (body: Record<string, unknown>) => boolean;
     project?: (body: Record<string, unknown>) => Record<string, unknown>;
   },
 ): RouteAnswer {
@@ -90,6 +99,7 @@ export function deltaPage(
     changed = [...collection.items.values()]
       .filter((item) => item.version > window.since && item.version <= window.upto)
       .filter((item) => (window.since === 0 ? !item.removed : true))
+      .filter((item) => !options.omit?.(item.body))
       .filter((item) => item.removed || !options.filter || options.filter(item.body))
       .sort((a, b) => a.version - b.version);
     if (listCache.size > 20) listCache.clear();
@@ -98,7 +108,7 @@ export function deltaPage(
   const page = changed.slice(window.offset, window.offset + size);
   const value: Record<string, unknown>[] = page.map((item) =>
     item.removed
-      ? { '@odata.type': '#microsoft.graph.message', id: item.body.id, '@removed': { reason: 'deleted' } }
+      ? { '@odata.type': typeOf(resource), id: item.body.id, '@removed': { reason: 'deleted' } }
       : (options.project ?? ((b) => b))(item.body),
   );
   if (state.behaviour.replay && skip?.last) {

@@ -64,7 +64,7 @@ export function eventPayload(n: number, extra: Record<string, unknown> = {}) {
     responseStatus: { response: 'accepted', time: '2026-01-01T00:00:00Z' },
     onlineMeeting: n % 3 === 0 ? { joinUrl: `https://teams.microsoft.com/l/meetup-join/${n}` } : null,
     seriesMasterId: null,
-    originalStartTimeZone: 'UTC',
+    // originalStartTimeZone / originalEndTimeZone: the zone start/end are written in (calendar.ts answers them).
     ...extra,
   };
 }
@@ -93,6 +93,30 @@ export function generateAccount(account: StandInAccount, size: { messages: numbe
     const folder = n % 10 === 0 ? 'sentitems' : n % 10 === 1 ? 'archive' : 'inbox';
     put(account, `mail:${folder}`, messagePayload(account, n, folder));
   }
-  for (let n = 0; n < size.events; n += 1) put(account, 'calendar', eventPayload(n));
+  for (let n = 0; n < size.events; n += 1) {
+    // From the 50th on, every fifth event is an occurrence of a weekly series, ten to a series
+    // (the sync fetches each master once: 5,000 events → 99 masters, 5 $batches). The first 50
+    // stay single events, as small accounts (tests, the web e2e's "Meeting 5") know them.
+    if (n < 50 || n % 5 !== 0) {
+      put(account, 'calendar', eventPayload(n));
+      continue;
+    }
+    const masterId = `AAMkAD-evt-series-${Math.floor(n / 50)}`;
+    if (n % 50 === 0)
+      put(
+        account,
+        'calendar',
+        eventPayload(n, {
+          id: masterId,
+          subject: `Weekly ${Math.floor(n / 50)}`,
+          type: 'seriesMaster',
+          recurrence: {
+            pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'], firstDayOfWeek: 'sunday' },
+            range: { type: 'noEnd', startDate: '2026-01-05', recurrenceTimeZone: 'UTC' },
+          },
+        }),
+      );
+    put(account, 'calendar', eventPayload(n, { type: 'occurrence', seriesMasterId: masterId }));
+  }
   for (let n = 0; n < size.contacts; n += 1) put(account, 'contacts', contactPayload(n));
 }

@@ -72,6 +72,10 @@ export interface StandInState {
   };
   /** Access tokens live this long (ms). */
   accessTtlMs: number;
+  /** GET /me/events/{id} answered, per id (alone or in a $batch): how often a series master was asked for. */
+  eventReads: Map<string, number>;
+  /** GET /me/events/{id} answers 500 this many more times for the id (a master that fails once). */
+  failEventReads: Map<string, number>;
 }
 
 export function createState(): StandInState {
@@ -97,6 +101,8 @@ export function createState(): StandInState {
     maxBatchesInFlight: 0,
     counters: { token: 0, refresh: 0, graph: 0, throttled: 0, concurrencyRefused: 0, batch: 0 },
     accessTtlMs: 3_600_000,
+    eventReads: new Map(),
+    failEventReads: new Map(),
   };
 }
 
