@@ -176,3 +176,22 @@ test('an edit that meets a change made in Outlook is a conflict; "Keep mine" wri
   expect(open.conflicts).toEqual([]);
   await inspect(page, 'msgraph-conflict-resolved');
 });
+
+test('"Save to Outlook" makes a contact made here an Outlook contact; it is then that contact', async () => {
+  const made = await hub.call<{ id: string }>('POST', '/persons', {
+    name: 'Ada Byron',
+    emails: ['ada.byron@analytical.example'],
+  });
+  await page.goto(`/contacts/${made.id}`);
+  const save = page.getByRole('button', { name: 'Save to Outlook' });
+  await expect(save).toBeVisible();
+  await inspect(page, 'contact-save-to-outlook');
+  await save.click();
+  await expect(page.getByText('Ada Byron is in Outlook').filter(VISIBLE)).toBeVisible();
+  await expect(save).toBeHidden();
+  expect((await hub.call<{ source: string }>('GET', `/entities/${made.id}`)).source).toBe('msgraph');
+  // The next sync brings our own contact back: still one Ada Byron, the same person.
+  await syncNow();
+  const persons = await hub.call<{ items: { id: string; title: string }[] }>('GET', '/entities?type=person&limit=200');
+  expect(persons.items.filter((p) => p.title === 'Ada Byron').map((p) => p.id)).toEqual([made.id]);
+});

@@ -8,6 +8,7 @@ import {
   startMicrosoftSignIn,
   syncConnection,
   testConnection,
+  saveToContacts,
   updateConnectionOptions,
 } from '@/lib/connections/api';
 import { MicrosoftOptionsSchema, MicrosoftSyncOptionsSchema, type MicrosoftOptions } from '@/lib/connections/model';
@@ -71,6 +72,17 @@ export async function setCallRecordingAction(connectionId: string, record: unkno
     return undefined;
   });
   revalidatePath('/settings/connections');
+  return result;
+}
+
+/** "Save to Outlook" on a contact page. */
+export async function saveToOutlookAction(connectionId: string, personId: string): Promise<ActionResult> {
+  if (!uuid.safeParse(connectionId).success || !uuid.safeParse(personId).success) return notAnId;
+  const result = await attempt(async () => {
+    await saveToContacts(connectionId, personId);
+    return undefined;
+  });
+  if (result.ok) revalidatePath(`/contacts/${personId}`);
   return result;
 }
 

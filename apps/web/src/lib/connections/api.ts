@@ -55,6 +55,11 @@ export async function updateConnectionOptions(connectionId: string, options: Rec
   await hubFetch(`/connections/${id(connectionId)}`, { method: 'PATCH', body: { options } });
 }
 
+/** Saves a person to a Microsoft 365 account's contacts; the person is that contact from then on. */
+export async function saveToContacts(connectionId: string, personId: string) {
+  await hubFetch(`/connections/${id(connectionId)}/contacts`, { method: 'POST', body: { personId } });
+}
+
 export async function syncConnection(connectionId: string) {
   await hubFetch(`/connections/${id(connectionId)}/sync`, { method: 'POST' });
 }

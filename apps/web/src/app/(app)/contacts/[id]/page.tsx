@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { ContactSummaryCard } from '@/components/ai/contact-summary-card';
 import { ContactDetail } from '@/components/contacts/contact-detail';
 import { PresenceStatus } from '@/components/contacts/presence-status';
+import { SaveToOutlook } from '@/components/contacts/save-to-outlook';
 import { Problem } from '@/components/problem';
 import { Button } from '@/components/ui/button';
 import { ContactTimeline } from '@/components/timeline/contact-timeline';
@@ -49,6 +50,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
             actions={
               <>
                 <VideoButton personId={contact.data.id} name={contact.data.name} />
+                <SaveToOutlook personId={contact.data.id} name={contact.data.name} />
                 <Button variant="outline" size="sm" asChild>
                   <a href={`/settings/data/export/contacts?ids=${contact.data.id}`} download>
                     <Download /> vCard
