@@ -398,7 +398,8 @@ describe.each(testDatabaseKinds())('microsoft 365 change notifications on %s', (
       async () => (subFor(account, "/me/mailFolders('drafts')/messages") ? undefined : true),
       'the Drafts subscription removed',
     );
-    expect(await rows()).toHaveLength(5);
+    // Graph's copy goes first; the hub's row with the job's commit.
+    await eventually(async () => ((await rows()).length === 5 ? true : undefined), 'five subscriptions kept');
     expect((await api(bob, 'PATCH', url, { options: { folders: [] } })).statusCode).toBe(404);
     await idle();
   });
