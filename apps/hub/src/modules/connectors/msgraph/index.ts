@@ -16,6 +16,7 @@ import type { Conflicts } from '../connectors.conflicts.ts';
 import { createMsgraphCalendarWrite } from './msgraph.calendar-write.ts';
 import { createMsgraphConnector, loginBaseOf, type MsgraphWriteBack } from './msgraph.connector.ts';
 import { createContactsPush, type ContactsPush } from './msgraph.contacts-push.ts';
+import { createContactsSave, type SaveToContacts } from './msgraph.contacts-save.ts';
 import { createMsgraphContactsWrite } from './msgraph.contacts-write.ts';
 import { createMsgraphMail } from './msgraph.mail.ts';
 import { createPolling } from './msgraph.polling.ts';
@@ -101,6 +102,7 @@ export function createMsgraph(deps: MsgraphDeps) {
   });
   /** Made by attach() when the events module is there (pushes need its consumer). */
   let contactsPush: ContactsPush | undefined;
+  let saveToContacts: SaveToContacts | undefined;
   const subscriptions = createSubscriptions({
     db: deps.db,
     logger: deps.logger,
@@ -163,6 +165,7 @@ export function createMsgraph(deps: MsgraphDeps) {
         handler: (event) => push.handle(event),
       });
       connectors.conflicts.handle('contacts', push.resolve);
+      saveToContacts = createContactsSave({ db: deps.db, ingest: deps.ingest, connectors: connectors.service });
     }
     const flow = createAuthorizeFlow({
       config: deps.config,
@@ -191,7 +194,7 @@ export function createMsgraph(deps: MsgraphDeps) {
       name: 'msgraph',
       routes: async (app) => {
         await oauthRoutes(app);
-        if (contactsPush) await app.register(saveContactRoutes(contactsPush.saveToContacts));
+        if (saveToContacts) await app.register(saveContactRoutes(saveToContacts));
         await app.register(presenceRoutes({ db: deps.db }));
         // Its own scope: Graph's notification bodies are read as bytes.
         await app.register(notificationRoutes({ db: deps.db, logger: deps.logger, subscriptions, runs }));

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@made-open/shared';
 import type { Database, Sql } from '../../../platform/db/index.ts';
-import { ConflictError, NotFoundError, UserError } from '../../../platform/errors.ts';
+import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { Ingest, IngestItem } from '../../graph/index.ts';
@@ -72,6 +72,41 @@ export function contactWriteOf(person: PersonState, identifiers: { kind: string;
   };
 }
 
+/** The push's answer, ingested as the connector (never pushed again) over the hub's own fields. */
+export async function ingestOwn(
+  ingest: Ingest,
+  tx: Sql,
+  ownerId: string,
+  connectionId: string,
+  item: IngestItem,
+  entityId: string,
+) {
+  const { rows } = await tx.query<{ properties: Record<string, unknown> }>(
+    'SELECT properties FROM public.entities WHERE id = $1',
+    [entityId],
+  );
+  await ingest(tx, {
+    ownerId,
+    actor: { kind: 'connector', id: connectionId },
+    // Hub-only fields (tags, groups, photo ...) stay; Outlook's fields are as Outlook now has them.
+    items: [{ ...item, properties: { ...rows[0]?.properties, ...item.properties } }],
+  });
+}
+
+/** The person as it is now (with its identifiers); undefined once deleted. */
+export async function personNow(tx: Sql, entityId: string) {
+  const { rows } = await tx.query<PersonState & { version: number } & Record<string, unknown>>(
+    'SELECT title, properties, version FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
+    [entityId],
+  );
+  if (!rows[0]) return undefined;
+  const identifiers = await tx.query<{ kind: string; value: string }>(
+    'SELECT kind, value FROM public.identifiers WHERE entity_id = $1 ORDER BY created_at',
+    [entityId],
+  );
+  return { row: rows[0], identifiers: identifiers.rows };
+}
+
 const userOf = (ownerId: string): AuthenticatedUser => ({
   id: ownerId,
   claims: ownerClaims(ownerId) as AuthenticatedUser['claims'],
@@ -87,20 +122,6 @@ const userOf = (ownerId: string): AuthenticatedUser => ({
  */
 export function createContactsPush(deps: ContactsPushDeps) {
   const { db, logger } = deps;
-
-  /** The push's answer, ingested as the connector (never pushed again) over the hub's own fields. */
-  async function ingestOwn(tx: Sql, ownerId: string, connectionId: string, item: IngestItem, entityId: string) {
-    const { rows } = await tx.query<{ properties: Record<string, unknown> }>(
-      'SELECT properties FROM public.entities WHERE id = $1',
-      [entityId],
-    );
-    await deps.ingest(tx, {
-      ownerId,
-      actor: { kind: 'connector', id: connectionId },
-      // Hub-only fields (tags, groups, photo ...) stay; Outlook's fields are as Outlook now has them.
-      items: [{ ...item, properties: { ...rows[0]?.properties, ...item.properties } }],
-    });
-  }
 
   async function recordConflict(
     ownerId: string,
@@ -126,20 +147,6 @@ export function createContactsPush(deps: ContactsPushDeps) {
     );
   }
 
-  /** The person as it is now (with its identifiers); undefined once deleted. */
-  async function personNow(tx: Sql, entityId: string) {
-    const { rows } = await tx.query<PersonState & { version: number } & Record<string, unknown>>(
-      'SELECT title, properties, version FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
-      [entityId],
-    );
-    if (!rows[0]) return undefined;
-    const identifiers = await tx.query<{ kind: string; value: string }>(
-      'SELECT kind, value FROM public.identifiers WHERE entity_id = $1 ORDER BY created_at',
-      [entityId],
-    );
-    return { row: rows[0], identifiers: identifiers.rows };
-  }
-
   /** Kept for the next sync page once the owner has signed in again (the first edit's version is the base). */
   const keepPending = (tx: Sql, ownerId: string, edit: PendingEdit) =>
     tx.query(
@@ -162,7 +169,9 @@ export function createContactsPush(deps: ContactsPushDeps) {
     const fields = contactWriteOf(person.row, person.identifiers);
     try {
       const { item } = await update(fields);
-      await db.asUser(ownerClaims(ownerId), (tx) => ingestOwn(tx, ownerId, edit.connectionId, item, edit.entityId));
+      await db.asUser(ownerClaims(ownerId), (tx) =>
+        ingestOwn(deps.ingest, tx, ownerId, edit.connectionId, item, edit.entityId),
+      );
       return 'pushed';
     } catch (error) {
       if (error instanceof ConnectorConflict) {
@@ -271,60 +280,6 @@ export function createContactsPush(deps: ContactsPushDeps) {
     }
   }
 
-  /** Saves in flight, by person: a double click makes one Outlook contact, not two. */
-  const saving = new Map<string, Promise<{ id: string; externalId: string }>>();
-
-  /**
-   * "Save to Outlook": a person made in the hub (or for a mail's sender) becomes an Outlook
-   * contact of this connection, and from then on is that contact's person (source msgraph and
-   * its id), so later edits are pushed and Outlook's come back to the same person.
-   */
-  function saveToContacts(user: AuthenticatedUser, connectionId: string, personId: string) {
-    const running = saving.get(personId);
-    if (running) return running;
-    const work = (async () => {
-      const person = await db.asUser(user.claims, async (tx) => {
-        const { rows } = await tx.query<{ type: string; source: string | null; external_id: string | null }>(
-          'SELECT type, source, external_id FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
-          [personId],
-        );
-        const row = rows[0];
-        if (!row || row.type !== 'person') throw new NotFoundError('person');
-        if (row.source !== null && !/^(email|phone):/.test(row.external_id ?? ''))
-          throw new ConflictError(
-            `This person comes from ${row.source === source ? 'Outlook' : row.source} already: edits reach it there.`,
-            'already_linked',
-          );
-        return personNow(tx, personId);
-      });
-      if (!person) throw new NotFoundError('person');
-      const open = await deps.connectors.open(user, 'contacts', connectionId);
-      const { item } = await open.capability
-        .create(open.context, contactWriteOf(person.row, person.identifiers))
-        .catch((error: unknown) => {
-          if (!(error instanceof ConnectorError)) throw error;
-          throw error.kind === 'provider'
-            ? new UserError(502, 'provider_error', `${error.message} Try again in a moment.`)
-            : new UserError(422, `provider_${error.kind}`, error.message);
-        });
-      const externalId = item.externalId!;
-      await db.asUser(user.claims, async (tx) => {
-        // The person takes the new contact's key; ingest then writes Outlook's fields over it as the connector.
-        const taken = await tx.query(
-          `UPDATE public.entities SET source = $2, external_id = $3
-            WHERE id = $1 AND deleted_at IS NULL AND (source IS NULL OR external_id ~ '^(email|phone):')`,
-          [personId, source, externalId],
-        );
-        if (taken.rowCount === 0)
-          throw new ConflictError('This person changed while it was saved: look at it again.', 'person_changed');
-        await ingestOwn(tx, user.id, connectionId, item, personId);
-      });
-      return { id: personId, externalId };
-    })().finally(() => saving.delete(personId));
-    saving.set(personId, work);
-    return work;
-  }
-
   /** Settles a contacts conflict: "remote" takes Outlook's copy, "local" pushes the hub's edit over it. */
   async function resolve(user: AuthenticatedUser, conflict: ConflictView, keep: 'local' | 'remote') {
     const remote = conflict.remote as unknown as IngestItem;
@@ -341,7 +296,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
     if (keep === 'remote') {
       await db.asUser(user.claims, async (tx) => {
         await deps.conflicts.settle(tx, conflict.id, 'remote');
-        await ingestOwn(tx, user.id, conflict.connectionId, remote, conflict.entityId);
+        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, remote, conflict.entityId);
         // The hub now holds that version: the next edit is based on it.
         if (local.remoteVersion)
           await repo.recordWrite(
@@ -362,7 +317,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
       );
       await db.asUser(user.claims, async (tx) => {
         await deps.conflicts.settle(tx, conflict.id, 'local');
-        await ingestOwn(tx, user.id, conflict.connectionId, item, conflict.entityId);
+        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item, conflict.entityId);
       });
     } catch (error) {
       if (!(error instanceof ConnectorConflict)) throw error;
@@ -386,7 +341,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
     return view();
   }
 
-  return { handle, resolve, flushPending, saveToContacts };
+  return { handle, resolve, flushPending };
 }
 
 export type ContactsPush = ReturnType<typeof createContactsPush>;

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../../../platform/http/authentication.ts';
 import { callbackPath, type AuthorizeFlow } from './msgraph.authorize.ts';
-import type { ContactsPush } from './msgraph.contacts-push.ts';
+import type { SaveToContacts } from './msgraph.contacts-save.ts';
 
 const authorizeBody = z.strictObject({
   credentialId: z.string().uuid('The id of a Microsoft 365 credential in your wallet.'),
@@ -47,7 +47,7 @@ export function msgraphRoutes(flow: AuthorizeFlow) {
 }
 
 /** POST /api/v1/connections/:id/contacts: save a hub person to this account's contacts ("Save to Outlook"). */
-export function saveContactRoutes(save: ContactsPush['saveToContacts']) {
+export function saveContactRoutes(save: SaveToContacts) {
   return async function routes(fastify: FastifyInstance) {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     app.post(

@@ -41,11 +41,12 @@ const ranges = [
   ['poll', 1, 1440, 'Check for changes every 1 to 1440 minutes (a whole number).'],
 ] as const;
 
+const numberOf = (typed: string) => Number(typed.trim() || NaN);
+
 /** The options the fields say, or what to fix. */
 export function readSyncFields(values: SyncFieldValues): { options: SyncOptions } | { error: string } {
-  const [past, future, poll] = [values.past, values.future, values.poll].map((n) => Number(n.trim() || NaN));
   for (const [name, min, max, words] of ranges) {
-    const n = Number(values[name].trim() || NaN);
+    const n = numberOf(values[name]);
     if (!Number.isInteger(n) || n < min || n > max) return { error: words };
   }
   const folders = foldersOf(values.folders);
@@ -53,9 +54,9 @@ export function readSyncFields(values: SyncFieldValues): { options: SyncOptions 
   return {
     options: {
       folders,
-      calendarPastDays: past!,
-      calendarFutureDays: future!,
-      pollMinutes: poll!,
+      calendarPastDays: numberOf(values.past),
+      calendarFutureDays: numberOf(values.future),
+      pollMinutes: numberOf(values.poll),
     },
   };
 }
