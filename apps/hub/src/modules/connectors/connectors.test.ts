@@ -458,7 +458,11 @@ describe.each(testDatabaseKinds())('connectors on %s', (kind) => {
     expect(changed.json().capabilities).toEqual(before.capabilities);
     expect(['queued', 'running']).toContain(changed.json().sync.state);
     expect(acmeReconfigured.at(-1)).toEqual({ connectionId, pageSize: 7, changed: ['pageSize'] });
-    const announced = (await connectorEvents()).filter((e) => e.type === 'connector.Reconfigured');
+    // Events reach GET /api/v1/events once relayed (NATS under CI): wait for it.
+    const announced = await eventually(async () => {
+      const found = (await connectorEvents()).filter((e) => e.type === 'connector.Reconfigured');
+      return found.length > 0 ? found : undefined;
+    }, 'connector.Reconfigured');
     expect(announced.at(-1)).toMatchObject({ subject: connectionId, data: { changed: ['pageSize'] } });
     // The sync it queued reads the new page size.
     standIn.add(8);
