@@ -1,6 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { hubFetch } from '@/lib/hub';
+import { fetchConnections } from '@/lib/connections/api';
 import { ConnectionSchema } from '@/lib/connections/model';
 import type { CalendarEvent, CalendarWindow, EventDraft } from '@/components/calendar/model';
 
@@ -41,7 +42,7 @@ export async function resolveConflict(conflictId: string, keep: 'local' | 'remot
 
 /** The live connections that can write calendars (the "which calendar" choice). */
 export async function listCalendarConnections(): Promise<{ id: string; label: string; provider: string }[]> {
-  const { connections } = z.object({ connections: z.array(ConnectionSchema) }).parse(await hubFetch('/connections'));
+  const { connections } = z.object({ connections: z.array(ConnectionSchema) }).parse(await fetchConnections());
   return connections
     .filter((c) => c.status === 'active' && c.capabilities.includes('calendar'))
     .map((c) => ({ id: c.id, label: c.label, provider: c.provider }));

@@ -1,4 +1,5 @@
 import 'server-only';
+import { cache } from 'react';
 import { z } from 'zod';
 import { getDefaultRegion } from '@/lib/account';
 import { hubFetch } from '@/lib/hub';
@@ -8,9 +9,15 @@ import { ConnectionSchema, MicrosoftConnectionSchema, TwilioNumbersSchema, type 
 
 const id = (value: string) => encodeURIComponent(value);
 
+/**
+ * GET /api/v1/connections once per server render: the app shell (ringing, sign-in notices) and
+ * the page (senders, Save to Outlook, calendars) all read it. Outside a render it simply fetches.
+ */
+export const fetchConnections = cache(() => hubFetch<unknown>('/connections'));
+
 /** Your Twilio numbers that are connected or being connected (disconnected ones are history). */
 export async function listTwilioConnections() {
-  const { connections } = z.object({ connections: z.array(ConnectionSchema) }).parse(await hubFetch('/connections'));
+  const { connections } = z.object({ connections: z.array(ConnectionSchema) }).parse(await fetchConnections());
   return connections.filter((c) => c.provider === 'twilio' && c.status !== 'disconnected');
 }
 
@@ -20,7 +27,7 @@ export async function listSenders(channel: SendChannel): Promise<Sender[]> {
     .object({
       connections: z.array(z.object({ id: z.string(), provider: z.string(), label: z.string(), status: z.string() })),
     })
-    .parse(await hubFetch('/connections'));
+    .parse(await fetchConnections());
   const senders = sendersFor(connections, channel);
   if (channel === 'email' || senders.length < 2) return senders;
   // Numbers as the rest of the app writes them (+1 415 555 0100).
@@ -32,7 +39,7 @@ export async function listSenders(channel: SendChannel): Promise<Sender[]> {
 export async function listMicrosoftConnections() {
   const { connections } = z
     .object({ connections: z.array(z.object({ provider: z.string(), status: z.string() }).passthrough()) })
-    .parse(await hubFetch('/connections'));
+    .parse(await fetchConnections());
   return connections
     .filter((c) => c.provider === 'microsoft' && c.status !== 'disconnected')
     .map((c) => MicrosoftConnectionSchema.parse(c));

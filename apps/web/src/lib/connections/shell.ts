@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
 import { HubError } from '@/lib/errors';
-import { hubFetch } from '@/lib/hub';
+import { fetchConnections } from '@/lib/connections/api';
 import { sendersFor } from '@/lib/messages/senders';
 
 /** A connection whose sign-in was refused (needs_reauth): syncing is paused until the owner signs in again. */
@@ -29,7 +29,7 @@ const ConnectionsSchema = z.object({
  */
 export async function shellConnections(): Promise<ShellConnections> {
   try {
-    const { connections } = ConnectionsSchema.parse(await hubFetch('/connections'));
+    const { connections } = ConnectionsSchema.parse(await fetchConnections());
     return {
       voice: sendersFor(connections, 'voice').length > 0,
       signInAgain: connections

@@ -5,6 +5,7 @@ import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
 import { eventually } from '../test/support.ts';
 import { hex32, startTwilioStandIn } from './test/twilio.stand-in.ts';
+import { voiceIdentityOf } from './twilio.voice.ts';
 
 /**
  * Recording outgoing calls (the connection's recordOutgoingCalls option) on a real hub against
@@ -21,7 +22,7 @@ describe.each(testDatabaseKinds())('recorded outgoing calls on %s', (kind) => {
   /** Alice records her outgoing calls; Bob does not. */
   let aliceConnection: string;
   let bobConnection: string;
-  const identityOf = (user: SignedUpUser) => `user_${user.id.replace(/-/g, '')}`;
+  const identityOf = (user: SignedUpUser) => voiceIdentityOf(user.id);
 
   const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
     hub.app.inject({
