@@ -111,3 +111,48 @@ test('Search by meaning: the embedding status and a re-embed with its progress b
   expect(status.vectors).toBe('on');
   expect(status.embedded).toBe(status.total);
 });
+
+test("a contact's own class: set on their page, followed by Ask, listed and reset in settings", async () => {
+  const grace = await hub.call<{ id: string }>('POST', '/entities', { type: 'person', title: 'Grace Hopper' });
+  const note = await hub.call<{ id: string }>('POST', '/entities', {
+    type: 'note',
+    title: 'Library hours',
+    body: 'The library opens at nine on Saturdays.',
+  });
+  await hub.call('POST', '/links', { kind: 'about', fromId: note.id, toId: grace.id });
+  await untilSearchFinds(hub, ['library'], 1);
+  await page.goto('/ai');
+  await ask('When does the library open?');
+  await expect(
+    page.getByRole('article', { name: /library open/ }).getByText(/Cloud · openai\/gpt-4o-mini/),
+  ).toBeVisible();
+
+  await page.goto(`/contacts/${grace.id}`);
+  const privacy = page.getByRole('combobox', { name: 'AI privacy for Grace Hopper' });
+  await expect(privacy).toHaveValue('default');
+  await privacy.selectOption('sensitive');
+  await expect(page.getByRole('status').filter(VISIBLE).filter({ hasText: 'Saved.' })).toBeVisible();
+  const redacted = page.getByRole('checkbox', { name: /a redacted copy may go to the cloud/ });
+  await expect(redacted).not.toBeChecked();
+  await inspect(page, 'ai-contact-privacy');
+  expect((await hub.call<{ contacts: unknown[] }>('GET', '/ai/contacts')).contacts).toEqual([
+    { personId: grace.id, name: 'Grace Hopper', dataClass: 'sensitive', cloudRedacted: false },
+  ]);
+
+  // The note is about Grace: it now goes to the local model only.
+  await page.goto('/ai');
+  await ask('When does the library open on Saturdays?');
+  await expect(
+    page.getByRole('article', { name: /library open on Saturdays/ }).getByText(/Local · llama3.2:3b/),
+  ).toBeVisible();
+
+  await page.goto('/settings/ai');
+  const table = page.getByRole('table', { name: 'Data class per contact' });
+  await expect(table.getByRole('link', { name: 'Grace Hopper' })).toBeVisible();
+  await expect(page.getByRole('combobox', { name: 'Class of Grace Hopper' })).toHaveValue('sensitive');
+  await expectFitsPhone(page);
+  await inspect(page, 'ai-settings-contact-classes');
+  await page.getByRole('button', { name: 'Grace Hopper: follow the kinds’ classes again' }).click();
+  await expect(page.getByText('No contact has a class of their own.')).toBeVisible();
+  expect((await hub.call<{ contacts: unknown[] }>('GET', '/ai/contacts')).contacts).toEqual([]);
+});

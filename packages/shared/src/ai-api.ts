@@ -113,6 +113,18 @@ export const aiClassSettingSchema = z.object({
 });
 export type AiClassSetting = z.infer<typeof aiClassSettingSchema>;
 
+/**
+ * A contact whose data class replaces the types' for them and everything linked to them
+ * (GET /api/v1/ai/contacts, PUT/DELETE /api/v1/ai/contacts/:personId).
+ */
+export const aiContactClassSchema = z.object({
+  personId: z.string(),
+  name: z.string(),
+  dataClass: z.enum(['normal', 'sensitive']),
+  cloudRedacted: z.boolean(),
+});
+export type AiContactClass = z.infer<typeof aiContactClassSchema>;
+
 /** One request that left the hub for a cloud model, as the egress audit shows it (GET /api/v1/ai/egress). */
 export const aiEgressEntrySchema = z.object({
   id: z.string(),

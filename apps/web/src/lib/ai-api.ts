@@ -2,9 +2,11 @@ import 'server-only';
 import { z } from 'zod';
 import {
   aiClassSettingSchema,
+  aiContactClassSchema,
   aiConversationSchema,
   aiEgressEntrySchema,
   type AiClassSetting,
+  type AiContactClass,
   type AiEgressEntry,
   aiDraftSchema,
   aiStoredMessageSchema,
@@ -33,6 +35,24 @@ export async function setClass(
     ? await hubFetch(path, { method: 'PUT', body: rule })
     : await hubFetch(path, { method: 'DELETE' });
   return z.object({ classes: z.array(aiClassSettingSchema) }).parse(answer).classes;
+}
+
+/** Contacts with a class of their own (GET/PUT/DELETE /api/v1/ai/contacts). */
+export type ContactClass = AiContactClass;
+export type ClassRule = { dataClass: 'normal' | 'sensitive'; cloudRedacted: boolean };
+const contactClassesBody = z.object({ contacts: z.array(aiContactClassSchema) });
+
+export async function listContactClasses(): Promise<ContactClass[]> {
+  return contactClassesBody.parse(await hubFetch('/ai/contacts')).contacts;
+}
+
+/** Sets one contact's class (null: their items follow their kinds' classes again); the whole list comes back. */
+export async function setContactClass(personId: string, rule: ClassRule | null): Promise<ContactClass[]> {
+  const path = `/ai/contacts/${encodeURIComponent(personId)}`;
+  const answer = rule
+    ? await hubFetch(path, { method: 'PUT', body: rule })
+    : await hubFetch(path, { method: 'DELETE' });
+  return contactClassesBody.parse(answer).contacts;
 }
 
 export async function listEgress(limit = 50): Promise<EgressEntry[]> {

@@ -55,13 +55,6 @@ export const providerStatus = z.object({
   problem: z.string().nullable(),
 });
 
-export const contactClass = z.object({
-  personId: z.string(),
-  name: z.string(),
-  dataClass: z.enum(['normal', 'sensitive']),
-  cloudRedacted: z.boolean(),
-});
-
 export const contactParams = z.strictObject({
   personId: z.uuid('personId is the id of one of your contacts.'),
 });
@@ -76,6 +69,7 @@ export const conversationsQuery = z.strictObject({
 
 // The answers' contract (stream events, stored conversations) is shared with the web app.
 export {
+  aiContactClassSchema as contactClass,
   aiConversationSchema as conversationView,
   aiDoneSchema as doneView,
   aiDraftSchema as draftView,

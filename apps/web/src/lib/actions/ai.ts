@@ -7,8 +7,10 @@ import {
   getEmbeddingStatus,
   reembed,
   setClass,
+  setContactClass,
   summariseContact,
   type ClassSetting,
+  type ContactClass,
   type ContactSummary,
   type Draft,
   type EmbeddingStatus,
@@ -47,6 +49,23 @@ export async function embeddingStatusAction(): Promise<ActionResult<EmbeddingSta
 }
 
 const IdSchema = z.string().uuid();
+
+const ContactRuleSchema = z.object({ personId: IdSchema, rule: RuleSchema.shape.rule });
+
+/** Sets one contact's class for everything about them (null: their items follow their kinds' classes). */
+export async function saveContactClassAction(
+  personId: string,
+  rule: { dataClass: 'normal' | 'sensitive'; cloudRedacted: boolean } | null,
+): Promise<ActionResult<ContactClass[]>> {
+  const parsed = ContactRuleSchema.safeParse({ personId, rule });
+  if (!parsed.success) return { ok: false, error: 'That is not a data class this hub knows.' };
+  const result = await attempt(() => setContactClass(parsed.data.personId, parsed.data.rule));
+  if (result.ok) {
+    revalidatePath('/settings/ai');
+    revalidatePath(`/contacts/${parsed.data.personId}`);
+  }
+  return result;
+}
 
 /** Deletes a stored conversation with the assistant. */
 export async function deleteConversationAction(id: string): Promise<ActionResult> {

@@ -1,17 +1,19 @@
 import type { Metadata } from 'next';
+import { ContactClasses } from '@/components/ai/contact-classes';
 import { DataClasses } from '@/components/ai/data-classes';
 import { EgressAudit } from '@/components/ai/egress-audit';
 import { EmbeddingSettings } from '@/components/ai/embedding-settings';
 import { PageHeader } from '@/components/page-header';
 import { Problem } from '@/components/problem';
-import { getEmbeddingStatus, listClasses, listEgress, listLocalModels } from '@/lib/ai-api';
+import { getEmbeddingStatus, listClasses, listContactClasses, listEgress, listLocalModels } from '@/lib/ai-api';
 import { load } from '@/lib/hub';
 
 export const metadata: Metadata = { title: 'AI privacy' };
 
 export default async function AiSettingsPage() {
-  const [classes, egress, embeddings, localModels] = await Promise.all([
+  const [classes, contactClasses, egress, embeddings, localModels] = await Promise.all([
     load(listClasses),
+    load(listContactClasses),
     load(() => listEgress(100)),
     load(getEmbeddingStatus),
     listLocalModels().catch(() => []),
@@ -35,6 +37,20 @@ export default async function AiSettingsPage() {
           <DataClasses initial={classes.data} />
         ) : (
           <Problem title="Could not load your data classes" message={classes.error} />
+        )}
+      </section>
+      <section aria-labelledby="contact-classes-heading" className="mb-10">
+        <h2 id="contact-classes-heading" className="mb-1 text-lg font-semibold">
+          Contacts with their own class
+        </h2>
+        <p className="mb-4 text-sm text-muted-foreground">
+          A contact’s own class replaces the classes above for them and everything linked to them: their texts, calls,
+          email, events and notes. Where several such contacts meet, the stricter class wins.
+        </p>
+        {contactClasses.ok ? (
+          <ContactClasses initial={contactClasses.data} />
+        ) : (
+          <Problem title="Could not load your contacts’ classes" message={contactClasses.error} />
         )}
       </section>
       <section aria-labelledby="embeddings-heading" className="mb-10">
