@@ -134,3 +134,19 @@ test('a contact page summarises the history with the person, and keeps it', asyn
   await expect(page.getByRole('main').getByText('From the cloud stand-in: this is about "Ada Lovelace"')).toBeVisible();
   expect((await hub.call<{ entries: unknown[] }>('GET', '/ai/egress')).entries.length).toBe(before);
 });
+
+test('a summary shows as the model writes it, and Stop ends it without keeping anything', async () => {
+  const teller = await hub.call<{ id: string }>('POST', '/entities', { type: 'person', title: 'Long Story Teller' });
+  await page.goto(`/contacts/${teller.id}`);
+  await page.getByRole('button', { name: 'Summarise my history with Long Story Teller' }).click();
+  const card = page.getByRole('main');
+  await expect(card.getByText(/From the cloud stand-in: and then it went on/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Summarising…' })).toBeDisabled();
+  await expect(card.getByText(/Cloud · openai/)).toHaveCount(0);
+  await inspect(page, 'ai-contact-summary-streaming');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByRole('button', { name: 'Summarise my history with Long Story Teller' })).toBeEnabled();
+  await expect(card.getByText(/and then it went on/)).toHaveCount(0);
+  const stored = await hub.call<{ summary: unknown }>('GET', `/ai/people/${teller.id}/summary`);
+  expect(stored.summary).toBeNull();
+});

@@ -7,7 +7,7 @@ import { startOpenRouterStandIn } from './openrouter.stand-in.ts';
  * (the hub's OPENROUTER_URL and OLLAMA_URL), then serves until killed.
  *
  * Answers: they cite source 1 and repeat the first line of that source; a question containing
- * "long story" gets a long answer (a few seconds of streaming, for the Stop button); a request
+ * "long story" (or a summary of a person so named) gets a long answer (a few seconds of streaming, for the Stop button); a request
  * to draft a reply gets a short reply text.
  */
 type Body = { messages: Array<{ role: string; content: string }> };
@@ -19,7 +19,9 @@ function answer(where: string) {
     // "Draft a reply" (apps/hub modules/ai/ai.drafts.ts): a reply's text, nothing else.
     if (system.startsWith('You draft a reply')) return `${where}: Saturday at ten works for me, see you at the pier.`;
     const first = /\[1\] \([^)]*\) ([^\n]*)/.exec(system)?.[1];
-    if (/long story/i.test(question)) return `${where}: ${'and then it went on '.repeat(600)}[1]`;
+    // A question, or a contact summary of a person, with "long story" in it.
+    if (/long story/i.test(question) || /long story/i.test(first ?? ''))
+      return `${where}: ${'and then it went on '.repeat(600)}[1]`;
     return first ? `${where}: this is about "${first}" [1].` : `${where}: your data says nothing about that.`;
   };
 }

@@ -128,12 +128,3 @@ export async function getContactSummary(personId: string): Promise<{ summary: Co
     .object({ summary: aiSummarySchema.nullable(), stale: z.boolean() })
     .parse(await hubFetch(`/ai/people/${encodeURIComponent(personId)}/summary`));
 }
-
-export async function summariseContact(personId: string, refresh: boolean): Promise<ContactSummary> {
-  return aiSummarySchema.parse(
-    await hubFetch(`/ai/people/${encodeURIComponent(personId)}/summary`, {
-      method: 'POST',
-      body: refresh ? { refresh: true } : {},
-    }),
-  );
-}

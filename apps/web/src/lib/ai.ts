@@ -1,9 +1,11 @@
 import {
   aiDoneSchema,
   aiSourceSchema,
+  aiSummarySchema,
   aiToolReportSchema,
   type AiDone,
   type AiSource,
+  type AiSummary,
   type AiToolReport,
 } from '@made-open/shared/ai-api';
 import { z } from 'zod';
@@ -19,7 +21,21 @@ export type AiStreamEvent =
   | { event: 'delta'; text: string }
   | { event: 'citation'; number: number; entityId: string }
   | { event: 'done'; done: AiDone }
+  | { event: 'summary'; summary: AiSummary }
   | { event: 'error'; code: string; message: string };
+
+/** Reads a Server-Sent Events body to its end, handing over each event as it completes. */
+export async function readSseEvents(body: ReadableStream<BufferSource>, onEvent: (event: AiStreamEvent) => void) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    const { events, rest } = takeSseEvents(buffer + value);
+    buffer = rest;
+    events.forEach(onEvent);
+  }
+}
 
 /** Splits SSE text into complete events; returns them and what is left over for the next chunk. */
 export function takeSseEvents(buffer: string): { events: AiStreamEvent[]; rest: string } {
@@ -44,6 +60,7 @@ export function takeSseEvents(buffer: string): { events: AiStreamEvent[]; rest: 
     else if (name === 'citation')
       events.push({ event: 'citation', number: Number(json.number), entityId: String(json.entityId) });
     else if (name === 'done') events.push({ event: 'done', done: aiDoneSchema.parse(json) });
+    else if (name === 'summary') events.push({ event: 'summary', summary: aiSummarySchema.parse(json) });
     else if (name === 'error') events.push({ event: 'error', code: String(json.code), message: String(json.message) });
   }
   return { events, rest };

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../../platform/errors.ts';
+import { NotFoundError, UserError } from '../../platform/errors.ts';
 import { requireUser } from '../../platform/http/authentication.ts';
 import type { Conversations } from './ai.conversations.ts';
 import type { Drafts } from './ai.drafts.ts';
+import { eventStream, streamErrorOf, wantsEventStream } from './ai.event-stream.ts';
 import type { Summaries } from './ai.summaries.ts';
 import {
   contactParams,
@@ -122,17 +123,37 @@ export function assistantRoutes(deps: { conversations: Conversations; drafts: Dr
           summary:
             'Summarises your history with a person from their graph (recent messages, calls, events, notes); the cached one while nothing changed, unless `refresh`',
           params: contactParams,
+          description:
+            'With `Accept: text/event-stream` the answer is Server-Sent Events instead: `sources` {sources} and `delta` {text} while a new summary is written, then `summary` (the same object as the JSON answer) or `error` {code, message}. Errors found before anything is written (404, 400) stay JSON. Closing the connection stops the model.',
           body: summaryInput,
           response: { 200: summaryView, 404: errorBody, 502: errorBody },
         },
       },
-      async (request, reply) =>
-        deps.summaries.summarise(
-          await requireUser(request),
-          request.params.personId,
-          request.body,
-          abortOnClose(reply),
-        ),
+      async (request, reply) => {
+        const user = await requireUser(request);
+        const { personId } = request.params;
+        if (!wantsEventStream(request))
+          return deps.summaries.summarise(user, personId, request.body, abortOnClose(reply));
+        const stream = eventStream(reply);
+        try {
+          const summary = await deps.summaries.summarise(
+            user,
+            personId,
+            {
+              ...request.body,
+              onSources: (sources) => stream.send('sources', { sources }),
+              onDelta: (text) => stream.send('delta', { text }),
+            },
+            stream.signal,
+          );
+          stream.send('summary', summary);
+        } catch (error) {
+          if (!stream.started) throw error;
+          if (!(error instanceof UserError)) request.log.error({ err: error }, 'AI summary failed');
+          stream.send('error', streamErrorOf(error));
+        }
+        stream.end();
+      },
     );
   };
 }

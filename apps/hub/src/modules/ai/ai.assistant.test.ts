@@ -5,7 +5,7 @@ import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { eventually } from '../connectors/test/support.ts';
-import { parseSse } from './test/sse.ts';
+import { answerText, parseSse } from './test/sse.ts';
 
 /**
  * Stored conversations, "draft a reply" and contact summaries on a real hub. OpenRouter and
@@ -493,6 +493,49 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
         cached: false,
         summary: 'Lunch soon [2].',
       });
+    });
+
+    it('streams a new summary as Server-Sent Events (sources, deltas, the summary); model errors become an error event', async () => {
+      const stream = (user: SignedUpUser, body: object) =>
+        hub.app.inject({
+          method: 'POST',
+          url: `/api/v1/ai/people/${ids.ada}/summary`,
+          headers: { ...bearer(user), accept: 'text/event-stream' },
+          payload: body,
+        });
+      openrouter.reply = () => 'Lunch with Ada at the harbour café, then the engine notes [2].';
+      ollama.reply = openrouter.reply;
+      const made = await stream(alice, { refresh: true });
+      expect(made.statusCode, made.body).toBe(200);
+      expect(made.headers['content-type']).toMatch(/^text\/event-stream/);
+      const events = parseSse(made.body);
+      expect(events[0]!.event).toBe('sources');
+      expect(events[0]!.data.sources[0]).toMatchObject({ number: 1, entityId: ids.ada });
+      const deltas = events.filter((e) => e.event === 'delta');
+      expect(deltas.length).toBeGreaterThan(1);
+      expect(answerText(events)).toBe('Lunch with Ada at the harbour café, then the engine notes [2].');
+      expect(events.at(-1)).toMatchObject({
+        event: 'summary',
+        data: { summary: answerText(events), cached: false, citations: [{ number: 2 }] },
+      });
+
+      // The cached one: no model, one summary event.
+      const cached = parseSse((await stream(alice, {})).body);
+      expect(cached).toEqual([{ event: 'summary', data: expect.objectContaining({ cached: true }) }]);
+
+      // A model failing mid-way: an error event after what was written, nothing cached.
+      const failed = parseSse(
+        (await stream(alice, { refresh: true, cloudModel: 'test/midstream-error', localModel: 'test/midstream-error' }))
+          .body,
+      );
+      expect(failed.at(-1)!.event).toBe('error');
+      expect(failed.some((e) => e.event === 'summary')).toBe(false);
+
+      // Found before anything is written: plain JSON errors.
+      const foreign = await stream(bob, {});
+      expect(foreign.statusCode).toBe(404);
+      expect(foreign.json().error.code).toBe('not_found');
+      expect((await stream(alice, { refresh: 'yes' })).statusCode).toBe(400);
     });
 
     it("another user's person, a note, a bad id: 404, 404, 400", async () => {

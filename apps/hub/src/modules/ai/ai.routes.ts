@@ -4,7 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../platform/errors.ts';
 import { requireUser } from '../../platform/http/authentication.ts';
-import type { Chat, ChatStreamEvent } from './ai.chat.ts';
+import type { Chat } from './ai.chat.ts';
+import { eventStream, streamErrorOf } from './ai.event-stream.ts';
 import type { ClassesService, ContactClassesService } from './ai.classes.ts';
 import type { Conversations } from './ai.conversations.ts';
 import { aiClassSettingSchema, aiEgressEntrySchema } from '@made-open/shared/ai-api';
@@ -64,34 +65,15 @@ export function aiRoutes(deps: {
         const { conversationId } = request.body;
         if (conversationId && !(await deps.conversations.exists(user, conversationId)))
           throw new NotFoundError('conversation');
-        const controller = new AbortController();
-        reply.hijack();
-        const raw = reply.raw;
-        // Headers set by hooks (CORS) survive the hijack.
-        raw.writeHead(200, {
-          ...(reply.getHeaders() as Record<string, string>),
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
-        raw.on('close', () => {
-          if (!raw.writableFinished) controller.abort();
-        });
-        const send = (event: ChatStreamEvent) => {
-          if (!raw.writableEnded && !raw.destroyed)
-            raw.write(`event: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`);
-        };
+        const stream = eventStream(reply);
+        stream.start();
         try {
-          await deps.chat.answer(user, request.body, send, controller.signal);
+          await deps.chat.answer(user, request.body, (event) => stream.send(event.event, event.data), stream.signal);
         } catch (error) {
           request.log.error({ err: error }, 'AI chat failed');
-          send({
-            event: 'error',
-            data: { code: 'internal', message: 'Something went wrong on the hub; the answer stopped.' },
-          });
+          stream.send('error', streamErrorOf(error));
         }
-        raw.end();
+        stream.end();
       },
     );
 

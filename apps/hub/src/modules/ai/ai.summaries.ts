@@ -125,6 +125,10 @@ export function createSummaries(deps: { db: Database; contextOf: ContextOf; gene
         localModel?: string | undefined;
         /** The egress audit's purpose (default summary; a rule's action says rule). */
         purpose?: string | undefined;
+        /** A new summary's sources, before the model is asked (a stream shows them as it writes). */
+        onSources?: (sources: StoredSource[]) => void;
+        /** The new summary's text as the model writes it (restored, like chat's). */
+        onDelta?: (text: string) => void;
       },
       signal: AbortSignal,
     ): Promise<SummaryView> {
@@ -147,6 +151,7 @@ export function createSummaries(deps: { db: Database; contextOf: ContextOf; gene
         ...p,
         sensitive: isSensitive(context.entities[i]!),
       }));
+      options.onSources?.(sources);
       const result = await deps.generate(user, {
         purpose: options.purpose ?? 'summary',
         items: context.entities,
@@ -164,6 +169,7 @@ export function createSummaries(deps: { db: Database; contextOf: ContextOf; gene
         ],
         cloudModel: options.cloudModel,
         localModel: options.localModel,
+        onDelta: options.onDelta,
         signal,
       });
       if (!result.ok) throw new UserError(502, result.error.code, result.error.message);

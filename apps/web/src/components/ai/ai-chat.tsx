@@ -7,7 +7,7 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Label } from '@/components/ui/label';
 import { Textarea } from '@/components/ui/input';
-import { answerParts, entityHref, redactedWords, takeSseEvents, toolWords, type AiDone, type AiTurn } from '@/lib/ai';
+import { answerParts, entityHref, readSseEvents, redactedWords, toolWords, type AiDone, type AiTurn } from '@/lib/ai';
 import { SendProposal } from './send-proposal';
 
 type Turn = AiTurn;
@@ -62,26 +62,18 @@ export function AiChat({ conversationId, initialTurns = [] }: { conversationId?:
           error: body.error?.message ?? `The hub answered ${response.status}.`,
         }));
       }
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const { events, rest } = takeSseEvents(buffer + value);
-        buffer = rest;
-        for (const event of events) {
-          if (event.event === 'conversation') {
-            // A new conversation gets its address (reload or share keeps it) without reloading the page.
-            if (!conversation.current) window.history.replaceState(null, '', `/ai?c=${event.id}`);
-            conversation.current = event.id;
-          } else if (event.event === 'source') update(id, (t) => ({ sources: [...t.sources, event.source] }));
-          else if (event.event === 'tool') update(id, (t) => ({ tools: [...t.tools, event.tool] }));
-          else if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
-          else if (event.event === 'delta') update(id, (t) => ({ answer: t.answer + event.text }));
-          else if (event.event === 'done') update(id, () => ({ status: 'done', done: event.done }));
-          else if (event.event === 'error') update(id, () => ({ status: 'error', error: event.message }));
-        }
-      }
+      await readSseEvents(response.body, (event) => {
+        if (event.event === 'conversation') {
+          // A new conversation gets its address (reload or share keeps it) without reloading the page.
+          if (!conversation.current) window.history.replaceState(null, '', `/ai?c=${event.id}`);
+          conversation.current = event.id;
+        } else if (event.event === 'source') update(id, (t) => ({ sources: [...t.sources, event.source] }));
+        else if (event.event === 'tool') update(id, (t) => ({ tools: [...t.tools, event.tool] }));
+        else if (event.event === 'sources') update(id, () => ({ sources: event.sources }));
+        else if (event.event === 'delta') update(id, (t) => ({ answer: t.answer + event.text }));
+        else if (event.event === 'done') update(id, () => ({ status: 'done', done: event.done }));
+        else if (event.event === 'error') update(id, () => ({ status: 'error', error: event.message }));
+      });
       update(id, (t) =>
         t.status === 'streaming' ? { status: 'error', error: 'The answer ended early. Try again.' } : {},
       );

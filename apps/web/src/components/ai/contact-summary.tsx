@@ -1,11 +1,10 @@
 'use client';
-import { Cloud, HardDrive, LoaderCircle, RefreshCw, Sparkles } from 'lucide-react';
+import { Cloud, HardDrive, LoaderCircle, RefreshCw, Sparkles, Square } from 'lucide-react';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { LocalTime } from '@/components/ui/local-time';
-import { summariseContactAction } from '@/lib/actions/ai';
-import { answerParts, entityHref, redactedWords, type AiDone, type AiSource } from '@/lib/ai';
+import { answerParts, entityHref, readSseEvents, redactedWords, type AiDone, type AiSource } from '@/lib/ai';
 
 export interface SummaryState {
   summary: string | null;
@@ -34,25 +33,61 @@ export function ContactSummary({
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
   const [isStale, setStale] = useState(stale);
+  /** A new summary as the model writes it (its sources first, then the text). */
+  const [written, setWritten] = useState<{ sources: AiSource[]; text: string }>();
+  const controller = useRef<AbortController | null>(null);
+  // Leaving the page stops the model.
+  useEffect(() => () => controller.current?.abort(), []);
 
   async function summarise(refresh: boolean) {
+    const ctrl = new AbortController();
+    controller.current = ctrl;
     setPending(true);
     setError(undefined);
-    const result = await summariseContactAction(personId, refresh).catch(() => undefined);
-    setPending(false);
-    if (!result) return setError('The hub could not be reached. Try again in a moment.');
-    if (!result.ok) return setError(result.error);
-    setState(result.data);
-    setStale(false);
+    let ended = false;
+    try {
+      const response = await fetch(`/api/ai/people/${personId}/summary`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh }),
+        signal: ctrl.signal,
+      });
+      if (!response.ok || !response.body) {
+        const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
+        setError(body.error?.message ?? `The hub answered ${response.status}.`);
+        return;
+      }
+      await readSseEvents(response.body, (event) => {
+        if (event.event === 'sources') setWritten({ sources: event.sources, text: '' });
+        else if (event.event === 'delta')
+          setWritten((w) => ({ sources: w?.sources ?? [], text: (w?.text ?? '') + event.text }));
+        else if (event.event === 'summary') {
+          ended = true;
+          setState(event.summary);
+          setStale(false);
+        } else if (event.event === 'error') {
+          ended = true;
+          setError(event.message);
+        }
+      });
+      if (!ended) setError('The summary ended early. Try again.');
+    } catch {
+      if (!ctrl.signal.aborted) setError('The hub could not be reached. Try again in a moment.');
+    } finally {
+      if (controller.current === ctrl) controller.current = null;
+      setWritten(undefined);
+      setPending(false);
+    }
   }
 
-  const known = new Set(state?.sources.map((s) => s.number));
-  const byNumber = new Map(state?.sources.map((s) => [s.number, s]));
+  const shown = written ? { summary: written.text, sources: written.sources } : state;
+  const known = new Set(shown?.sources.map((s) => s.number));
+  const byNumber = new Map(shown?.sources.map((s) => [s.number, s]));
   return (
     <div className="grid gap-3" aria-busy={pending}>
-      {state?.summary ? (
+      {shown?.summary ? (
         <p className="text-sm leading-relaxed whitespace-pre-wrap">
-          {answerParts(state.summary, known).map((part, i) =>
+          {answerParts(shown.summary, known).map((part, i) =>
             typeof part === 'number' ? (
               <Link
                 key={i}
@@ -87,25 +122,32 @@ export function ContactSummary({
         </p>
       )}
       <div className="flex flex-wrap items-center justify-between gap-2">
-        {state?.summary ? <MadeBy done={state.done} at={state.createdAt} /> : <span />}
-        <Button
-          type="button"
-          variant={state?.summary ? 'ghost' : 'outline'}
-          size="sm"
-          disabled={pending}
-          onClick={() => void summarise(Boolean(state?.summary))}
-          // The label holds the person's name, which can be longer than a phone is wide: wrap it.
-          className="h-auto min-h-9 max-w-full shrink py-1.5 whitespace-normal text-left"
-        >
-          {pending ? (
-            <LoaderCircle className="animate-spin" aria-hidden />
-          ) : state?.summary ? (
-            <RefreshCw aria-hidden />
-          ) : (
-            <Sparkles aria-hidden />
+        {!written && state?.summary ? <MadeBy done={state.done} at={state.createdAt} /> : <span />}
+        <div className="flex flex-wrap items-center gap-2">
+          {pending && (
+            <Button type="button" variant="ghost" size="sm" onClick={() => controller.current?.abort()}>
+              <Square aria-hidden /> Stop
+            </Button>
           )}
-          {pending ? 'Summarising…' : state?.summary ? 'Summarise again' : `Summarise my history with ${name}`}
-        </Button>
+          <Button
+            type="button"
+            variant={state?.summary ? 'ghost' : 'outline'}
+            size="sm"
+            disabled={pending}
+            onClick={() => void summarise(Boolean(state?.summary))}
+            // The label holds the person's name, which can be longer than a phone is wide: wrap it.
+            className="h-auto min-h-9 max-w-full shrink py-1.5 whitespace-normal text-left"
+          >
+            {pending ? (
+              <LoaderCircle className="animate-spin" aria-hidden />
+            ) : state?.summary ? (
+              <RefreshCw aria-hidden />
+            ) : (
+              <Sparkles aria-hidden />
+            )}
+            {pending ? 'Summarising…' : state?.summary ? 'Summarise again' : `Summarise my history with ${name}`}
+          </Button>
+        </div>
       </div>
     </div>
   );

@@ -8,10 +8,8 @@ import {
   reembed,
   setClass,
   setContactClass,
-  summariseContact,
   type ClassSetting,
   type ContactClass,
-  type ContactSummary,
   type Draft,
   type EmbeddingStatus,
 } from '@/lib/ai-api';
@@ -88,13 +86,4 @@ export async function draftReplyAction(threadId: string, instruction?: string): 
   const parsed = DraftInput.safeParse({ threadId, instruction: instruction || undefined });
   if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
   return attempt(() => draftReply(parsed.data.threadId, parsed.data.instruction));
-}
-
-/** A person's summary: the cached one while their data is unchanged, or a new one (`refresh`: always new). */
-export async function summariseContactAction(
-  personId: string,
-  refresh: boolean,
-): Promise<ActionResult<ContactSummary>> {
-  if (!IdSchema.safeParse(personId).success) return { ok: false, error: 'Not a contact.' };
-  return attempt(() => summariseContact(personId, refresh === true));
 }

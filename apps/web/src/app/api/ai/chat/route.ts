@@ -1,41 +1,7 @@
-import { NextResponse, type NextRequest } from 'next/server';
-import { webEnv } from '@/lib/env';
-import { createSupabaseServerClient } from '@/lib/supabase/server';
+import type { NextRequest } from 'next/server';
+import { proxyHubEventStream } from '@/lib/hub-stream';
 
-/**
- * The AI chat stream for the browser: the hub's POST /api/v1/ai/chat, passed through as it
- * arrives. When the browser stops (aborts), the hub request is aborted too, and the hub stops
- * the model.
- */
-export async function POST(request: NextRequest) {
-  const supabase = await createSupabaseServerClient();
-  const { data } = await supabase.auth.getSession();
-  const token = data.session?.access_token;
-  if (!token)
-    return NextResponse.json(
-      { error: { code: 'unauthorized', message: 'Your session has ended. Sign in again to continue.' } },
-      { status: 401 },
-    );
-  let hub: Response;
-  try {
-    hub = await fetch(new URL('/api/v1/ai/chat', webEnv().supabaseUrl), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: await request.text(),
-      signal: request.signal,
-      cache: 'no-store',
-    });
-  } catch {
-    return NextResponse.json(
-      { error: { code: 'unreachable', message: 'The hub could not be reached. Try again in a moment.' } },
-      { status: 502 },
-    );
-  }
-  if (!hub.ok || !hub.body) {
-    const body = await hub.text();
-    return new NextResponse(body, { status: hub.status, headers: { 'content-type': 'application/json' } });
-  }
-  return new Response(hub.body, {
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform' },
-  });
+/** The AI chat stream for the browser: the hub's POST /api/v1/ai/chat, passed through as it arrives. */
+export function POST(request: NextRequest) {
+  return proxyHubEventStream(request, '/api/v1/ai/chat');
 }
