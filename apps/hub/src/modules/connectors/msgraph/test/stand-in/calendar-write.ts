@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { graphEvent } from './calendar.ts';
+import { graphEvent, isMaster, removeSeries } from './calendar.ts';
 import type { Route } from './server.ts';
 import { remove, type StandInAccount, type StandInState } from './state.ts';
-import { badRequest, find, isObject, notFound, save, staleVersion } from './versions.ts';
+import { badRequest, changedInstanceType, find, isObject, notFound, save, staleVersion } from './versions.ts';
 
 const writable = ['subject', 'body', 'start', 'end', 'isAllDay', 'location', 'isOnlineMeeting', 'showAs'];
 const responses = { accept: 'accepted', tentativelyAccept: 'tentativelyAccepted', decline: 'declined' } as const;
@@ -60,12 +60,21 @@ function attendeesOf(input: unknown[], before: unknown[]) {
   });
 }
 
+const isInstance = (body: Record<string, unknown>) =>
+  ['occurrence', 'exception'].includes(String(body.type).toLowerCase());
+
 /**
  * STAND-IN calendar writes (Graph v1.0 event resource): GET/POST /me/events, PATCH and
  * DELETE /me/events/{id} honouring If-Match (412 ErrorIrresolvableConflict when the change
  * key is stale), POST /me/events/{id}/accept | tentativelyAccept | decline ({comment,
  * sendResponse}, 202; the organiser cannot answer). Each write is a new version with a new
  * changeKey that the next calendarView delta reports.
+ *
+ * Series, as Graph documents them: PATCH of an occurrence makes it an exception (same id,
+ * same seriesMasterId); an instance has no recurrence of its own (a PATCH giving one is a
+ * 400); DELETE of an occurrence or exception cancels that instance only (delta: @removed, the
+ * series stays); DELETE of the series master deletes the whole series. Each PATCH and
+ * DELETE asked for is recorded in `state.eventWrites` (method, id, If-Match, body) for tests.
  */
 export function calendarWriteRoutes(state: StandInState): Route[] {
   return [
@@ -120,6 +129,12 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
       method: 'PATCH',
       pattern: /^\/me\/events\/([^/]+)$/,
       handle: ({ account, match, json, headers }) => {
+        state.eventWrites.push({
+          method: 'PATCH',
+          id: decodeURIComponent(match[1]!),
+          ifMatch: headers['if-match'],
+          body: json,
+        });
         const event = find(account, 'calendar', decodeURIComponent(match[1]!));
         if (!event) return notFound();
         const stale = staleVersion(headers, event);
@@ -127,6 +142,8 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
         const input = isObject(json) ? json : {};
         const invalid = check(input);
         if (invalid) return invalid;
+        if (input.recurrence !== undefined && isInstance(event))
+          return badRequest('An occurrence or exception of a series cannot have a recurrence of its own.');
         const changes: Record<string, unknown> = Object.fromEntries(
           writable.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]),
         );
@@ -134,7 +151,9 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
           changes.attendees = attendeesOf(input.attendees, (event.attendees as unknown[] | undefined) ?? []);
         return {
           status: 200,
-          json: graphEvent(save(account, 'calendar', { ...event, ...changes, ...zonesOf(input) })),
+          json: graphEvent(
+            save(account, 'calendar', { ...event, ...changes, ...zonesOf(input), ...changedInstanceType(event) }),
+          ),
         };
       },
     },
@@ -142,11 +161,13 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
       method: 'DELETE',
       pattern: /^\/me\/events\/([^/]+)$/,
       handle: ({ account, match, headers }) => {
+        state.eventWrites.push({ method: 'DELETE', id: decodeURIComponent(match[1]!), ifMatch: headers['if-match'] });
         const event = find(account, 'calendar', decodeURIComponent(match[1]!));
         if (!event) return notFound();
         const stale = staleVersion(headers, event);
         if (stale) return stale;
-        remove(account, 'calendar', event.id);
+        if (isMaster(event)) removeSeries(account, event.id);
+        else remove(account, 'calendar', event.id);
         return { status: 204 };
       },
     },
