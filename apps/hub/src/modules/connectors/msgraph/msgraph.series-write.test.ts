@@ -223,6 +223,28 @@ describe.each(testDatabaseKinds())('microsoft 365 series write-back on %s', (kin
     expect((await entity(occurrenceId(4)))!.properties).toMatchObject({ startsAt: '2027-04-12T09:00:00+02:00' });
   });
 
+  it("says (422) that Outlook keeps an occurrence off its neighbours' days; a day between them goes ahead", async () => {
+    const row = (await entity(occurrenceId(0)))!;
+    const onto = await api('PATCH', `/api/v1/calendar/events/${row.id}`, {
+      version: row.version,
+      startsAt: '2027-03-22T09:00:00+01:00',
+    });
+    expect(onto.statusCode, onto.body).toBe(422);
+    expect(onto.json().error.message).toMatch(/day of the occurrence before or after it/);
+    expect(standInItem(occurrenceId(0)).body).toMatchObject({ start: { dateTime: '2027-03-15T10:00:00' } });
+    expect((await entity(occurrenceId(0)))!).toMatchObject({
+      version: row.version,
+      properties: expect.objectContaining({ startsAt: '2027-03-15T10:00:00+01:00' }),
+    });
+
+    const between = await api('PATCH', `/api/v1/calendar/events/${row.id}`, {
+      version: row.version,
+      startsAt: '2027-03-17T10:00:00+01:00',
+    });
+    expect(between.statusCode, between.body).toBe(200);
+    expect(between.json()).toMatchObject({ id: row.id, startsAt: '2027-03-17T10:00:00+01:00' });
+  });
+
   it('deletes one occurrence in Outlook, keeps the series, and no later sync brings it back', async () => {
     const row = (await entity(occurrenceId(4)))!;
     const seen = standIn.state.eventWrites.length;
