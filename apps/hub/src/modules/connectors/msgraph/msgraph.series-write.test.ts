@@ -54,7 +54,12 @@ describe.each(testDatabaseKinds())('microsoft 365 series write-back on %s', (kin
     return rows[0]!.n;
   }
   const api = (method: 'GET' | 'PATCH' | 'DELETE' | 'POST', url: string, payload?: unknown) =>
-    hub.app.inject({ method, url, headers: bearer(alice), ...(payload === undefined ? {} : { payload }) });
+    hub.app.inject({
+      method,
+      url,
+      headers: bearer(alice),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
 
   beforeAll(async () => {
     const started = await msgraphStandIn();
