@@ -259,7 +259,8 @@ export function viewOf(
     attendees,
     source: row.source ?? localSource,
     connectionId: local ? null : context.connectionId,
-    editable: local || context.editable,
+    // A connected calendar's series master is changed there (the hub edits its occurrences).
+    editable: local || (context.editable && kind !== 'master'),
     canRespond: !local && context.editable && myResponse !== 'organizer' && p.status !== 'cancelled',
     version: row.version,
   };

@@ -75,9 +75,9 @@ export function calendarRoutes(service: CalendarService) {
       {
         schema: {
           tags,
-          summary: 'Delete an event (an occurrence of a hub series: only that one)',
+          summary: 'Delete an event (an occurrence of a series: only that one)',
           params: eventIdParams,
-          response: { 204: z.null(), 404: errorBody },
+          response: { 204: z.null(), 404: errorBody, 409: errorBody },
         },
       },
       async (request, reply) => {

@@ -114,6 +114,20 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     };
   }
 
+  /**
+   * A provider's series master (Outlook's seriesMaster) is not written from the hub: its
+   * occurrences come expanded and are edited one by one (each becomes an exception there), and
+   * the rule is not modelled for connected calendars. Changing or deleting the whole series is
+   * done in the calendar it came from, so a hub edit never rewrites every occurrence unseen.
+   */
+  function refuseProviderMaster(row: EventRow) {
+    if (row.source !== localSource && row.properties.kind === 'master')
+      throw new ConflictError(
+        'This is a whole series from a connected calendar: change or delete it there, or edit its occurrences here one by one.',
+        'series_master',
+      );
+  }
+
   async function lockLive(tx: Sql, entityId: string): Promise<EventRow> {
     const row = await repo.get(tx, entityId, true);
     if (!row || row.deleted) throw new NotFoundError('event');
@@ -438,6 +452,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       }
       const row = await db.asUser(user.claims, async (tx) => {
         const found = await lockLive(tx, entityId);
+        refuseProviderMaster(found);
         checkVersion(found, input.version);
         if (found.source !== localSource) return found;
         const current = fieldsOfRow(found);
@@ -480,6 +495,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       }
       const row = await db.asUser(user.claims, (tx) => repo.get(tx, entityId));
       if (!row || row.deleted) throw new NotFoundError('event');
+      refuseProviderMaster(row);
       if (row.source !== localSource) {
         const open = await openFor(user, row);
         try {

@@ -14,6 +14,7 @@ import {
   isoLocal,
   localDate,
   repeatOf,
+  seriesOf,
   spanOf,
   type CalendarEvent,
   type EventDraft,
@@ -98,6 +99,10 @@ export function EventDialog({
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
   const readOnly = existing !== null && !existing.editable;
+  const series = existing ? seriesOf(existing) : null;
+  const calendarName = existing?.source === 'msgraph' ? 'Microsoft 365' : (existing?.source ?? '');
+  /** Where a connected calendar's series is changed. */
+  const seriesHome = calendarName === 'Microsoft 365' ? 'Outlook' : calendarName;
   const set = <K extends keyof typeof form>(key: K, value: (typeof form)[K]) =>
     setForm((f) => ({ ...f, [key]: value }));
 
@@ -263,7 +268,7 @@ export function EventDialog({
           </a>
         )}
 
-        {existing?.kind === 'occurrence' && existing.seriesId && existing.editable && (
+        {existing && series === 'hub' && existing.editable && (
           <p className="text-sm text-muted-foreground">
             One occurrence of a repeating event: changes here apply to this one only.{' '}
             <button
@@ -273,6 +278,13 @@ export function EventDialog({
             >
               Edit the whole series
             </button>
+          </p>
+        )}
+        {existing && series === 'provider' && existing.editable && (
+          // The hub writes one occurrence back (it becomes an exception there); the series' rule stays where it came from.
+          <p className="text-sm text-muted-foreground">
+            This event is part of a series in your {calendarName} calendar: changes and deleting here apply to this
+            occurrence only. Change the whole series in {seriesHome}.
           </p>
         )}
 
@@ -357,7 +369,10 @@ export function EventDialog({
                     }
                     onChange={(e) => set('repeat', e.target.value as Repeat)}
                   >
-                    <option value="none">Does not repeat</option>
+                    {/* The connected calendar's rule is not shown here: say that it repeats, not "Does not repeat". */}
+                    <option value="none">
+                      {series === 'provider' ? `Repeats (set in ${seriesHome})` : 'Does not repeat'}
+                    </option>
                     <option value="daily">Every day</option>
                     <option value="weekdays">Every weekday</option>
                     <option value="weekly">Every week</option>
@@ -485,7 +500,7 @@ export function EventDialog({
             <div>
               {existing && !readOnly && (
                 <Button type="button" variant="destructive" onClick={remove} disabled={pending}>
-                  {existing.kind === 'occurrence' ? 'Delete this one' : 'Delete'}
+                  {series ? 'Delete this one' : 'Delete'}
                 </Button>
               )}
             </div>
@@ -495,7 +510,7 @@ export function EventDialog({
               </Button>
               {!readOnly && (
                 <Button type="submit" disabled={pending}>
-                  {existing ? (existing.kind === 'occurrence' ? 'Save this one' : 'Save') : 'Create'}
+                  {existing ? (series ? 'Save this one' : 'Save') : 'Create'}
                 </Button>
               )}
             </div>

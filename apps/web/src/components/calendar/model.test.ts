@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventsOn, layoutDay, rangeOf, step, type CalendarEvent } from './model';
+import { eventsOn, layoutDay, rangeOf, seriesOf, step, type CalendarEvent } from './model';
 
 const event = (id: string, startsAt: string, endsAt: string | null, allDay = false) =>
   ({ id, startsAt, endsAt, allDay, title: id }) as CalendarEvent;
@@ -49,5 +49,17 @@ describe('calendar model', () => {
     expect(rangeOf('month', anchor).start).toEqual(new Date(2026, 10, 30));
     expect(step('month', new Date(2026, 0, 31), 1)).toEqual(new Date(2026, 1, 1));
     expect(rangeOf('day', step('day', anchor, -1)).start).toEqual(new Date(2026, 11, 8));
+  });
+
+  it("tells a hub series' occurrences from a connected calendar's, and a lone event from both", () => {
+    const of = (kind: CalendarEvent['kind'], source: string, seriesId: string | null) =>
+      seriesOf({ kind, source, seriesId } as CalendarEvent);
+    expect(of('occurrence', 'calendar', '0190a1b2-0000-7000-8000-000000000001')).toBe('hub');
+    expect(of('exception', 'calendar', '0190a1b2-0000-7000-8000-000000000001')).toBe('hub');
+    expect(of('occurrence', 'msgraph', 'AAMkAD-series')).toBe('provider');
+    expect(of('exception', 'msgraph', 'AAMkAD-series')).toBe('provider');
+    expect(of('single', 'msgraph', null)).toBeNull();
+    expect(of('master', 'calendar', '0190a1b2-0000-7000-8000-000000000001')).toBeNull();
+    expect(of('occurrence', 'msgraph', null)).toBeNull();
   });
 });

@@ -237,3 +237,14 @@ export function repeatOf(recurrence: string | null): Repeat | 'custom' {
   const found = (Object.entries(REPEATS) as [Repeat, string | null][]).find(([, rule]) => rule === recurrence);
   return found ? found[0] : 'custom';
 }
+
+/**
+ * How an event belongs to a series, for the dialog: `hub` (a series of this hub: one
+ * occurrence is edited here, the whole series through its master), `provider` (a connected
+ * calendar's series: only this occurrence is written there; the series is changed where it
+ * came from), or null (not part of a series).
+ */
+export function seriesOf(event: CalendarEvent): 'hub' | 'provider' | null {
+  if ((event.kind !== 'occurrence' && event.kind !== 'exception') || !event.seriesId) return null;
+  return event.source === 'calendar' ? 'hub' : 'provider';
+}

@@ -77,6 +77,23 @@ function itemOf(event: Obj): IngestItem {
   return item;
 }
 
+/**
+ * Outlook keeps each occurrence of a series between the days of its neighbours (event-update.md:
+ * 400 ErrorOccurrenceCrossingBoundary). A refusal of what was asked, not a passing failure: the
+ * person is told what to do instead of "try again".
+ */
+function crossingBoundary(status: number, body: unknown): ConnectorError | undefined {
+  if (
+    status !== 400 ||
+    (body as { error?: { code?: unknown } } | undefined)?.error?.code !== 'ErrorOccurrenceCrossingBoundary'
+  )
+    return undefined;
+  return new ConnectorError(
+    'account',
+    'Outlook cannot move one occurrence of a series to or past the day of the occurrence before or after it: choose a day between them, or change the series in Outlook.',
+  );
+}
+
 const responseActions = { accepted: 'accept', tentative: 'tentativelyAccept', declined: 'decline' } as const;
 
 /**
@@ -129,6 +146,8 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
         json: graphEventOf(changes),
       });
       if (isStaleVersion(answer.status, answer.body)) return conflict(context, event.externalId);
+      const refused = crossingBoundary(answer.status, answer.body);
+      if (refused) throw refused;
       if (answer.status < 200 || answer.status >= 300 || !answer.body) throw graphErrorOf(answer.status, answer.body);
       return stored(context, answer.body);
     },

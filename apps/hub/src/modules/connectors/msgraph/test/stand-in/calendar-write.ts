@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { graphEvent } from './calendar.ts';
+import { graphEvent, isMaster, removeSeries } from './calendar.ts';
 import type { Route } from './server.ts';
-import { remove, type StandInAccount, type StandInState } from './state.ts';
-import { badRequest, find, isObject, notFound, save, staleVersion } from './versions.ts';
+import { collectionOf, remove, type StandInAccount, type StandInState } from './state.ts';
+import {
+  badRequest,
+  changedInstanceType,
+  find,
+  isObject,
+  notFound,
+  save,
+  staleVersion,
+  type Body,
+} from './versions.ts';
 
 const writable = ['subject', 'body', 'start', 'end', 'isAllDay', 'location', 'isOnlineMeeting', 'showAs'];
 const responses = { accept: 'accepted', tentativelyAccept: 'tentativelyAccepted', decline: 'declined' } as const;
@@ -60,12 +69,47 @@ function attendeesOf(input: unknown[], before: unknown[]) {
   });
 }
 
+const isInstance = (body: Record<string, unknown>) =>
+  ['occurrence', 'exception'].includes(String(body.type).toLowerCase());
+
+const dayOf = (value: unknown) =>
+  isObject(value) && typeof value.dateTime === 'string' ? value.dateTime.slice(0, 10) : undefined;
+
+/**
+ * Outlook's rule for exceptions (event-update.md): "an occurrence cannot be moved to or before
+ * the day of the previous occurrence, and cannot be moved to or after the day of the following
+ * occurrence" (400 ErrorOccurrenceCrossingBoundary). Days as written (a series' instances are
+ * written in its zone); cancelled instances still hold their day.
+ */
+function crossesNeighbours(account: StandInAccount, event: Body, start: unknown): boolean {
+  const own = dayOf(event.start);
+  const wanted = dayOf(start);
+  if (!own || !wanted || typeof event.seriesMasterId !== 'string') return false;
+  const days = [...collectionOf(account, 'calendar').items.values()]
+    .filter((item) => item.body.seriesMasterId === event.seriesMasterId && item.body.id !== event.id)
+    .map((item) => dayOf(item.body.start))
+    .filter((day): day is string => day !== undefined);
+  const previous = days
+    .filter((day) => day < own)
+    .sort()
+    .at(-1);
+  const next = days.filter((day) => day > own).sort()[0];
+  return (previous !== undefined && wanted <= previous) || (next !== undefined && wanted >= next);
+}
+
 /**
  * STAND-IN calendar writes (Graph v1.0 event resource): GET/POST /me/events, PATCH and
  * DELETE /me/events/{id} honouring If-Match (412 ErrorIrresolvableConflict when the change
  * key is stale), POST /me/events/{id}/accept | tentativelyAccept | decline ({comment,
  * sendResponse}, 202; the organiser cannot answer). Each write is a new version with a new
  * changeKey that the next calendarView delta reports.
+ *
+ * Series, as Graph documents them: PATCH of an occurrence makes it an exception (same id,
+ * same seriesMasterId); an instance has no recurrence of its own (a PATCH giving one is a
+ * 400); DELETE of an occurrence or exception cancels that instance only (delta: @removed, the
+ * series stays); DELETE of the series master deletes the whole series; an instance moved to or
+ * past a neighbour's day is refused (ErrorOccurrenceCrossingBoundary). Each PATCH and
+ * DELETE asked for is recorded in `state.eventWrites` (method, id, If-Match, body) for tests.
  */
 export function calendarWriteRoutes(state: StandInState): Route[] {
   return [
@@ -120,6 +164,12 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
       method: 'PATCH',
       pattern: /^\/me\/events\/([^/]+)$/,
       handle: ({ account, match, json, headers }) => {
+        state.eventWrites.push({
+          method: 'PATCH',
+          id: decodeURIComponent(match[1]!),
+          ifMatch: headers['if-match'],
+          body: json,
+        });
         const event = find(account, 'calendar', decodeURIComponent(match[1]!));
         if (!event) return notFound();
         const stale = staleVersion(headers, event);
@@ -127,6 +177,18 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
         const input = isObject(json) ? json : {};
         const invalid = check(input);
         if (invalid) return invalid;
+        if (input.recurrence !== undefined && isInstance(event))
+          return badRequest('An occurrence or exception of a series cannot have a recurrence of its own.');
+        if (isInstance(event) && input.start !== undefined && crossesNeighbours(account, event, input.start))
+          return {
+            status: 400,
+            json: {
+              error: {
+                code: 'ErrorOccurrenceCrossingBoundary',
+                message: 'Modified occurrence is crossing or overlapping adjacent occurrence.',
+              },
+            },
+          };
         const changes: Record<string, unknown> = Object.fromEntries(
           writable.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]),
         );
@@ -134,7 +196,9 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
           changes.attendees = attendeesOf(input.attendees, (event.attendees as unknown[] | undefined) ?? []);
         return {
           status: 200,
-          json: graphEvent(save(account, 'calendar', { ...event, ...changes, ...zonesOf(input) })),
+          json: graphEvent(
+            save(account, 'calendar', { ...event, ...changes, ...zonesOf(input), ...changedInstanceType(event) }),
+          ),
         };
       },
     },
@@ -142,11 +206,13 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
       method: 'DELETE',
       pattern: /^\/me\/events\/([^/]+)$/,
       handle: ({ account, match, headers }) => {
+        state.eventWrites.push({ method: 'DELETE', id: decodeURIComponent(match[1]!), ifMatch: headers['if-match'] });
         const event = find(account, 'calendar', decodeURIComponent(match[1]!));
         if (!event) return notFound();
         const stale = staleVersion(headers, event);
         if (stale) return stale;
-        remove(account, 'calendar', event.id);
+        if (isMaster(event)) removeSeries(account, event.id);
+        else remove(account, 'calendar', event.id);
         return { status: 204 };
       },
     },

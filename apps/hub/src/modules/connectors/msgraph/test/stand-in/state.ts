@@ -76,6 +76,8 @@ export interface StandInState {
   eventReads: Map<string, number>;
   /** GET /me/events/{id} answers 500 this many more times for the id (a master that fails once). */
   failEventReads: Map<string, number>;
+  /** Every PATCH and DELETE of /me/events/{id} asked for (calendar-write.ts), refused ones too. */
+  eventWrites: { method: 'PATCH' | 'DELETE'; id: string; ifMatch?: string | string[]; body?: unknown }[];
 }
 
 export function createState(): StandInState {
@@ -103,6 +105,7 @@ export function createState(): StandInState {
     accessTtlMs: 3_600_000,
     eventReads: new Map(),
     failEventReads: new Map(),
+    eventWrites: [],
   };
 }
 

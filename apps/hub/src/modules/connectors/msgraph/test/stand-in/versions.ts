@@ -60,9 +60,16 @@ export function staleVersion(headers: IncomingMessage['headers'], body: Body): R
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   !!value && typeof value === 'object' && !Array.isArray(value);
 
-/** An edit made in Outlook itself (another device): a new version of the item. */
+/**
+ * An occurrence of a series changed (in Outlook or through PATCH) becomes an exception with
+ * the same id and seriesMasterId (event resource: type "exception").
+ */
+export const changedInstanceType = (body: Record<string, unknown>) =>
+  String(body.type).toLowerCase() === 'occurrence' ? { type: 'exception' } : {};
+
+/** An edit made in Outlook itself (another device): a new version of the item (an occurrence becomes an exception). */
 export function editRemotely(account: StandInAccount, resource: string, id: string, changes: Record<string, unknown>) {
   const body = find(account, resource, id);
   if (!body) throw new Error(`stand-in: no ${resource} item ${id}`);
-  return save(account, resource, { ...body, ...changes, id });
+  return save(account, resource, { ...body, ...changes, ...changedInstanceType(body), id });
 }
