@@ -127,6 +127,30 @@ test('one occurrence of a series is deleted alone; an event is deleted', async (
   await expect(page.getByRole('button', { name: /^Vendor call/ })).toHaveCount(0);
 });
 
+test('/calendar with no view opens the agenda on a phone, then the view last used in that browser', async ({
+  browser,
+}) => {
+  // A browser of its own (fresh storage), signed in as the same person.
+  const phone = await browser.newContext({
+    timezoneId: 'Europe/Berlin',
+    locale: 'en-GB',
+    viewport: { width: 390, height: 844 },
+  });
+  await phone.addCookies(await page.context().cookies());
+  const tab = await phone.newPage();
+  const viewButton = (name: string) => tab.getByRole('group', { name: 'View' }).getByRole('button', { name });
+  await tab.goto('/calendar');
+  await expect(viewButton('Agenda')).toHaveAttribute('aria-pressed', 'true');
+  await expect(tab).toHaveURL(/view=agenda/);
+  await viewButton('Day').click();
+  await tab.goto('/calendar');
+  await expect(viewButton('Day')).toHaveAttribute('aria-pressed', 'true');
+  // An address with a view still opens that view.
+  await tab.goto(`/calendar?view=week&date=${WEEK}`);
+  await expect(viewButton('Week')).toHaveAttribute('aria-pressed', 'true');
+  await phone.close();
+});
+
 test('the day view, and the month on a phone is an agenda', async () => {
   await page.goto(`/calendar?view=day&date=2026-12-08`);
   await expect(page.getByRole('button', { name: /^Design review \(final\)/ })).toBeVisible();

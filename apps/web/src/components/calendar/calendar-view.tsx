@@ -6,6 +6,7 @@ import { useToast } from '@/components/ui/toast';
 import { getEventAction, loadCalendarAction } from '@/lib/actions/calendar';
 import { cn } from '@/lib/utils';
 import { EventDialog, type CalendarChoice, type DialogTarget } from './event-dialog';
+import { preferredView, rememberView } from './view-preference';
 import {
   VIEWS,
   addDays,
@@ -78,11 +79,12 @@ export function CalendarView({
   zone: string;
   calendars: CalendarChoice[];
   contactEmails: { email: string; name: string }[];
-  initialView: CalendarViewKind;
+  /** From the address; null: the view last used in this browser, else agenda on a phone and week elsewhere. */
+  initialView: CalendarViewKind | null;
   initialDate: string | null;
 }) {
   const toast = useToast();
-  const [view, setView] = useState<CalendarViewKind>(initialView);
+  const [view, setView] = useState<CalendarViewKind>(initialView ?? 'week');
   const [anchor, setAnchor] = useState(() => (initialDate ? new Date(`${initialDate}T12:00:00`) : new Date()));
   const [events, setEvents] = useState<CalendarEvent[] | null>(null);
   const [truncated, setTruncated] = useState(false);
@@ -110,6 +112,11 @@ export function CalendarView({
   useEffect(() => {
     void load();
   }, [load]);
+
+  useEffect(() => {
+    if (!initialView) setView(preferredView());
+  }, [initialView]);
+  useEffect(() => rememberView(view), [view]);
 
   // Keep the URL shareable without a navigation.
   useEffect(() => {

@@ -18,7 +18,8 @@ export default async function CalendarPage({
 }) {
   const params = await searchParams;
   const wanted = one(params.view);
-  const view = VIEWS.includes(wanted as CalendarViewKind) ? (wanted as CalendarViewKind) : 'week';
+  // No view in the address: the browser picks (the last one used there, else by screen width).
+  const view = VIEWS.includes(wanted as CalendarViewKind) ? (wanted as CalendarViewKind) : null;
   const date = one(params.date);
   const [calendars, contacts] = await Promise.all([load(listCalendarConnections), load(listContactRows)]);
   const contactEmails = contacts.ok
