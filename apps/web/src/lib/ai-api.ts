@@ -8,11 +8,9 @@ import {
   type AiClassSetting,
   type AiContactClass,
   type AiEgressEntry,
-  aiDraftSchema,
   aiStoredMessageSchema,
   aiSummarySchema,
   type AiConversation,
-  type AiDraft,
   type AiStoredMessage,
   type AiSummary,
 } from '@made-open/shared/ai-api';
@@ -109,15 +107,6 @@ export async function getConversation(id: string): Promise<{ conversation: Conve
 
 export async function deleteConversation(id: string): Promise<void> {
   await hubFetch(`/ai/conversations/${encodeURIComponent(id)}`, { method: 'DELETE' });
-}
-
-/** "Draft a reply" (POST /api/v1/ai/drafts): text for the user to edit and send; nothing is sent. */
-export type Draft = AiDraft;
-
-export async function draftReply(threadId: string, instruction?: string): Promise<Draft> {
-  return aiDraftSchema.parse(
-    await hubFetch('/ai/drafts', { method: 'POST', body: { threadId, ...(instruction ? { instruction } : {}) } }),
-  );
 }
 
 /** A person's summary (GET/POST /api/v1/ai/people/:id/summary), cached while their data is unchanged. */

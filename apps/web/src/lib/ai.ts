@@ -1,9 +1,11 @@
 import {
   aiDoneSchema,
+  aiDraftSchema,
   aiSourceSchema,
   aiSummarySchema,
   aiToolReportSchema,
   type AiDone,
+  type AiDraft,
   type AiSource,
   type AiSummary,
   type AiToolReport,
@@ -22,6 +24,7 @@ export type AiStreamEvent =
   | { event: 'citation'; number: number; entityId: string }
   | { event: 'done'; done: AiDone }
   | { event: 'summary'; summary: AiSummary }
+  | { event: 'draft'; draft: AiDraft }
   | { event: 'error'; code: string; message: string };
 
 /** Reads a Server-Sent Events body to its end, handing over each event as it completes. */
@@ -61,6 +64,7 @@ export function takeSseEvents(buffer: string): { events: AiStreamEvent[]; rest: 
       events.push({ event: 'citation', number: Number(json.number), entityId: String(json.entityId) });
     else if (name === 'done') events.push({ event: 'done', done: aiDoneSchema.parse(json) });
     else if (name === 'summary') events.push({ event: 'summary', summary: aiSummarySchema.parse(json) });
+    else if (name === 'draft') events.push({ event: 'draft', draft: aiDraftSchema.parse(json) });
     else if (name === 'error') events.push({ event: 'error', code: String(json.code), message: String(json.message) });
   }
   return { events, rest };

@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, UserError } from '../../platform/errors.ts';
+import { NotFoundError } from '../../platform/errors.ts';
 import { requireUser } from '../../platform/http/authentication.ts';
 import type { Conversations } from './ai.conversations.ts';
 import type { Drafts } from './ai.drafts.ts';
-import { eventStream, streamErrorOf, wantsEventStream } from './ai.event-stream.ts';
+import { jsonOrEventStream } from './ai.event-stream.ts';
 import type { Summaries } from './ai.summaries.ts';
 import {
   contactParams,
@@ -20,15 +20,6 @@ import {
 } from './ai.schemas.ts';
 
 const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-
-/** A model request that ends when the client goes away (the provider's HTTP request is closed too). */
-function abortOnClose(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
 
 /** Stored conversations, "draft a reply" and contact summaries (see README.md). */
 export function assistantRoutes(deps: { conversations: Conversations; drafts: Drafts; summaries: Summaries }) {
@@ -94,11 +85,22 @@ export function assistantRoutes(deps: { conversations: Conversations; drafts: Dr
           tags: ['ai'],
           summary:
             'Drafts a reply to a message thread for you to edit and send (nothing is sent). Message bodies are sensitive: a local model only unless you allowed a redacted cloud copy.',
+          description:
+            'With `Accept: text/event-stream` the answer is Server-Sent Events instead: `delta` {text} while the model writes, then `draft` (the same object as the JSON answer) or `error` {code, message}. Errors found before anything is written (404, 400) stay JSON. Closing the connection stops the model.',
           body: draftInput,
           response: { 200: draftView, 404: errorBody, 502: errorBody },
         },
       },
-      async (request, reply) => deps.drafts.draft(await requireUser(request), request.body, abortOnClose(reply)),
+      async (request, reply) => {
+        const user = await requireUser(request);
+        return jsonOrEventStream(request, reply, 'draft', (signal, send) =>
+          deps.drafts.draft(
+            user,
+            send ? { ...request.body, onDelta: (text) => send('delta', { text }) } : request.body,
+            signal,
+          ),
+        );
+      },
     );
 
     app.get(
@@ -131,28 +133,20 @@ export function assistantRoutes(deps: { conversations: Conversations; drafts: Dr
       },
       async (request, reply) => {
         const user = await requireUser(request);
-        const { personId } = request.params;
-        if (!wantsEventStream(request))
-          return deps.summaries.summarise(user, personId, request.body, abortOnClose(reply));
-        const stream = eventStream(reply);
-        try {
-          const summary = await deps.summaries.summarise(
+        return jsonOrEventStream(request, reply, 'summary', (signal, send) =>
+          deps.summaries.summarise(
             user,
-            personId,
-            {
-              ...request.body,
-              onSources: (sources) => stream.send('sources', { sources }),
-              onDelta: (text) => stream.send('delta', { text }),
-            },
-            stream.signal,
-          );
-          stream.send('summary', summary);
-        } catch (error) {
-          if (!stream.started) throw error;
-          if (!(error instanceof UserError)) request.log.error({ err: error }, 'AI summary failed');
-          stream.send('error', streamErrorOf(error));
-        }
-        stream.end();
+            request.params.personId,
+            send
+              ? {
+                  ...request.body,
+                  onSources: (sources) => send('sources', { sources }),
+                  onDelta: (text) => send('delta', { text }),
+                }
+              : request.body,
+            signal,
+          ),
+        );
       },
     );
   };

@@ -402,6 +402,32 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
       }
     });
 
+    it('streams the draft as Server-Sent Events when asked (deltas, then the draft); errors before it stay JSON', async () => {
+      const stream = (user: SignedUpUser, body: object) =>
+        hub.app.inject({
+          method: 'POST',
+          url: '/api/v1/ai/drafts',
+          headers: { ...bearer(user), accept: 'text/event-stream' },
+          payload: body,
+        });
+      ollama.reply = () => 'Ten works for me, see you at pier nine.';
+      const made = await stream(alice, { threadId: emailThreadId });
+      expect(made.statusCode, made.body).toBe(200);
+      expect(made.headers['content-type']).toMatch(/^text\/event-stream/);
+      const events = parseSse(made.body);
+      expect(events.filter((e) => e.event === 'delta').length).toBeGreaterThan(1);
+      expect(answerText(events)).toBe('Ten works for me, see you at pier nine.');
+      expect(events.at(-1)).toMatchObject({
+        event: 'draft',
+        data: { draft: 'Ten works for me, see you at pier nine.', channel: 'email', replyTo: ids.email3 },
+      });
+      expect((await stream(bob, { threadId: emailThreadId })).statusCode).toBe(404);
+      expect((await stream(alice, { threadId: 'nope' })).statusCode).toBe(400);
+      const missing = await stream(alice, { threadId: emailThreadId, localModel: 'mistral:7b' });
+      expect(missing.statusCode).toBe(502);
+      expect(missing.json().error).toMatchObject({ code: 'model_not_pulled' });
+    });
+
     it("another user's thread is a 404; bad input is a 400; a provider failure is a 502 a person can act on", async () => {
       expect((await api(bob, 'POST', '/api/v1/ai/drafts', { threadId: emailThreadId })).statusCode).toBe(404);
       expect((await api(alice, 'POST', '/api/v1/ai/drafts', { threadId: 'nope' })).statusCode).toBe(400);

@@ -14,6 +14,8 @@ export interface DraftInput {
   localModel?: string | undefined;
   /** The egress audit's purpose (default draft; a rule's action says rule). */
   purpose?: string | undefined;
+  /** The reply's text as the model writes it (restored, like chat's). */
+  onDelta?: ((text: string) => void) | undefined;
 }
 
 export interface Draft {
@@ -83,6 +85,7 @@ export function createDrafts(deps: {
         },
         cloudModel: input.cloudModel,
         localModel: input.localModel,
+        onDelta: input.onDelta,
         signal,
       });
       if (!result.ok) throw new UserError(502, result.error.code, result.error.message);

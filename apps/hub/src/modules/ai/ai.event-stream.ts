@@ -48,6 +48,39 @@ export function eventStream(reply: FastifyReply) {
   };
 }
 
+/** A model request that ends when the client goes away (the provider's HTTP request is closed too). */
+export function abortOnClose(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/**
+ * `run`'s result as the JSON answer; or, when the client asks for Server-Sent Events, what
+ * `run` sends while the model writes (`delta` {text}, …) and then one `resultEvent` with the
+ * result, or `error` {code, message}. Errors before the first event stay JSON answers.
+ */
+export async function jsonOrEventStream<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  resultEvent: string,
+  run: (signal: AbortSignal, send?: (event: string, data: unknown) => void) => Promise<T>,
+): Promise<T | undefined> {
+  if (!wantsEventStream(request)) return run(abortOnClose(reply));
+  const stream = eventStream(reply);
+  try {
+    stream.send(resultEvent, await run(stream.signal, stream.send));
+  } catch (error) {
+    if (!stream.started) throw error;
+    if (!(error instanceof UserError)) request.log.error({ err: error }, `AI ${resultEvent} failed`);
+    stream.send('error', streamErrorOf(error));
+  }
+  stream.end();
+  return undefined;
+}
+
 /** The `error` event for a failure after the stream started: a user's error as it is, anything else said plainly. */
 export function streamErrorOf(error: unknown): { code: string; message: string } {
   if (error instanceof UserError) return { code: error.code, message: error.message };

@@ -4,7 +4,8 @@ import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { LocalTime } from '@/components/ui/local-time';
-import { answerParts, entityHref, readSseEvents, redactedWords, type AiDone, type AiSource } from '@/lib/ai';
+import { answerParts, entityHref, redactedWords, type AiDone, type AiSource } from '@/lib/ai';
+import { postForEvents } from '@/lib/ai-stream';
 
 export interface SummaryState {
   summary: string | null;
@@ -46,18 +47,7 @@ export function ContactSummary({
     setError(undefined);
     let ended = false;
     try {
-      const response = await fetch(`/api/ai/people/${personId}/summary`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ refresh }),
-        signal: ctrl.signal,
-      });
-      if (!response.ok || !response.body) {
-        const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } };
-        setError(body.error?.message ?? `The hub answered ${response.status}.`);
-        return;
-      }
-      await readSseEvents(response.body, (event) => {
+      const problem = await postForEvents(`/api/ai/people/${personId}/summary`, { refresh }, ctrl.signal, (event) => {
         if (event.event === 'sources') setWritten({ sources: event.sources, text: '' });
         else if (event.event === 'delta')
           setWritten((w) => ({ sources: w?.sources ?? [], text: (w?.text ?? '') + event.text }));
@@ -70,9 +60,8 @@ export function ContactSummary({
           setError(event.message);
         }
       });
-      if (!ended) setError('The summary ended early. Try again.');
-    } catch {
-      if (!ctrl.signal.aborted) setError('The hub could not be reached. Try again in a moment.');
+      if (problem) setError(problem);
+      else if (!ended && !ctrl.signal.aborted) setError('The summary ended early. Try again.');
     } finally {
       if (controller.current === ctrl) controller.current = null;
       setWritten(undefined);

@@ -1,10 +1,10 @@
 'use client';
-import { LoaderCircle, Sparkles } from 'lucide-react';
+import { LoaderCircle, Sparkles, Square } from 'lucide-react';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
-import { draftReplyAction } from '@/lib/actions/ai';
 import type { AiDone } from '@/lib/ai';
+import { postForEvents } from '@/lib/ai-stream';
 
 /** Where a draft was written, in a few words (nothing is said to leave the machine that did not). */
 export function draftedBy(done: AiDone): string {
@@ -28,21 +28,44 @@ export function DraftReplyButton({
 }) {
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<{ text: string; addModel: boolean }>();
+  /** The reply as the model writes it; the composer gets it whole at the end. */
+  const [written, setWritten] = useState('');
+  const controller = useRef<AbortController | null>(null);
+  // Leaving the thread stops the model.
+  useEffect(() => () => controller.current?.abort(), []);
 
   async function draft() {
+    const ctrl = new AbortController();
+    controller.current = ctrl;
     setPending(true);
     setProblem(undefined);
-    const result = await draftReplyAction(threadId).catch(() => undefined);
-    setPending(false);
-    if (!result) return setProblem({ text: 'The hub could not be reached. Try again in a moment.', addModel: false });
-    if (!result.ok) return setProblem({ text: result.error, addModel: false });
-    const { draft: text, done } = result.data;
-    if (!text)
-      return setProblem({
-        text: done.notice ?? 'The model wrote nothing. Try again.',
-        addModel: done.route === 'none' || done.route === 'needs_local',
+    setWritten('');
+    let ended = false;
+    try {
+      const failed = await postForEvents('/api/ai/drafts', { threadId }, ctrl.signal, (event) => {
+        if (event.event === 'delta') setWritten((text) => text + event.text);
+        else if (event.event === 'error') {
+          ended = true;
+          setProblem({ text: event.message, addModel: false });
+        } else if (event.event === 'draft') {
+          ended = true;
+          const { draft: text, done } = event.draft;
+          if (text) onDraft(text, draftedBy(done));
+          else
+            setProblem({
+              text: done.notice ?? 'The model wrote nothing. Try again.',
+              addModel: done.route === 'none' || done.route === 'needs_local',
+            });
+        }
       });
-    onDraft(text, draftedBy(done));
+      if (failed) setProblem({ text: failed, addModel: false });
+      else if (!ended && !ctrl.signal.aborted)
+        setProblem({ text: 'The draft ended early. Try again.', addModel: false });
+    } finally {
+      if (controller.current === ctrl) controller.current = null;
+      setWritten('');
+      setPending(false);
+    }
   }
 
   return (
@@ -51,6 +74,20 @@ export function DraftReplyButton({
         {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Sparkles aria-hidden />}
         {pending ? 'Drafting…' : 'Draft a reply'}
       </Button>
+      {pending && (
+        <Button type="button" variant="ghost" size={size} onClick={() => controller.current?.abort()}>
+          <Square aria-hidden /> Stop
+        </Button>
+      )}
+      {written && (
+        // The composer gets the text once it is whole; meanwhile it shows here as it is written.
+        <p
+          aria-label="Draft being written"
+          className="basis-full rounded-md border border-dashed border-border p-2 text-sm whitespace-pre-wrap text-muted-foreground"
+        >
+          {written}
+        </p>
+      )}
       {problem && (
         <p role="alert" className="basis-full text-sm text-muted-foreground">
           {problem.text}{' '}

@@ -3,14 +3,12 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import {
   deleteConversation,
-  draftReply,
   getEmbeddingStatus,
   reembed,
   setClass,
   setContactClass,
   type ClassSetting,
   type ContactClass,
-  type Draft,
   type EmbeddingStatus,
 } from '@/lib/ai-api';
 import { attempt, type ActionResult } from '@/lib/hub';
@@ -74,16 +72,4 @@ export async function deleteConversationAction(id: string): Promise<ActionResult
   });
   if (result.ok) revalidatePath('/ai');
   return result;
-}
-
-const DraftInput = z.object({
-  threadId: z.string().min(5).max(800),
-  instruction: z.string().trim().max(500, 'Say it in at most 500 characters.').optional(),
-});
-
-/** Asks the assistant for a reply to a thread; the text comes back for the composer (nothing is sent). */
-export async function draftReplyAction(threadId: string, instruction?: string): Promise<ActionResult<Draft>> {
-  const parsed = DraftInput.safeParse({ threadId, instruction: instruction || undefined });
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
-  return attempt(() => draftReply(parsed.data.threadId, parsed.data.instruction));
 }
