@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@made-open/shared';
+import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type { Database, RequestClaims } from '../../platform/db/index.ts';
 import { UserError } from '../../platform/errors.ts';
@@ -13,6 +14,7 @@ import {
   topicKey,
   type ChannelAccess,
 } from './realtime.access.ts';
+import { createPresenceRegistry, MAX_PRESENCE_BYTES, type PresenceDiff } from './realtime.presence.ts';
 import { decodeMessage, encodeMessage, ProtocolError, type PhoenixMessage, type Vsn } from './realtime.protocol.ts';
 import {
   realtimeRepository as repo,
@@ -56,6 +58,10 @@ interface Channel {
   identity: Identity;
   bindings: Binding[];
   broadcastSelf: boolean;
+  /** This channel gets presence_state and presence_diff (asked at join, or by tracking). */
+  presence: boolean;
+  /** The key this channel's tracked presence is listed under (config.presence.key, else a UUID). */
+  presenceKey: string;
   private: boolean;
   /** Private channels: what realtime_authorize allowed at join or the last re-check. */
   access: ChannelAccess;
@@ -107,6 +113,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   const byTopic = new Map<string, Set<Channel>>();
   const byTable = new Map<StreamableTable, Set<Channel>>();
   const columnCache = new Map<StreamableTable, Promise<ColumnInfo[]>>();
+  const presence = createPresenceRegistry<Channel>();
   let nextConnectionId = 1;
   let nextBindingId = 1;
   const stats = { delivered: 0, rlsChecks: 0, refused: 0 };
@@ -172,11 +179,47 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     byTopic.get(key)?.delete(channel);
     if (byTopic.get(key)?.size === 0) byTopic.delete(key);
     for (const set of byTable.values()) set.delete(channel);
+    // A channel that goes (left, closed, its socket gone) leaves the topic's presence.
+    const left = presence.untrack(key, channel);
+    if (left) sendPresenceDiff(key, left);
   }
 
   function removeChannel(channel: Channel) {
     channel.connection.channels.delete(channel.topic);
     unindex(channel);
+  }
+
+  /** Tells the topic's presence listeners what changed (realtime-js merges it into its state). */
+  function sendPresenceDiff(topic: string, diff: PresenceDiff) {
+    for (const other of byTopic.get(topic) ?? []) {
+      if (!other.presence) continue;
+      send(other.connection, {
+        join_ref: other.joinRef,
+        ref: null,
+        topic: other.topic,
+        event: 'presence_diff',
+        payload: diff,
+      });
+    }
+  }
+
+  /** New rights for an open channel: without write, its tracked presence goes too. */
+  function setAccess(channel: Channel, access: ChannelAccess) {
+    channel.access = access;
+    if (access.write) return;
+    const key = topicKey(channel.topic, channel.private);
+    const left = presence.untrack(key, channel);
+    if (left) sendPresenceDiff(key, left);
+  }
+
+  function sendPresenceState(channel: Channel) {
+    send(channel.connection, {
+      join_ref: channel.joinRef,
+      ref: null,
+      topic: channel.topic,
+      event: 'presence_state',
+      payload: presence.state(topicKey(channel.topic, channel.private)),
+    });
   }
 
   /** Ends a channel from the server side with a reason the client sees as a system event. */
@@ -333,6 +376,8 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     }
     if (connection.ws.readyState !== WebSocket.OPEN) return;
     const broadcast = isObject(config.broadcast) ? config.broadcast : {};
+    const presenceConfig = isObject(config.presence) ? config.presence : {};
+    const asked = presenceConfig.key;
     const channel: Channel = {
       connection,
       topic,
@@ -340,6 +385,8 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       identity,
       bindings: resolved.bindings,
       broadcastSelf: broadcast.self === true,
+      presence: presenceConfig.enabled === true,
+      presenceKey: typeof asked === 'string' && asked.length > 0 && asked.length <= 200 ? asked : randomUUID(),
       private: isPrivate,
       access,
     };
@@ -360,6 +407,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         },
       });
     }
+    if (channel.presence) sendPresenceState(channel);
   }
 
   async function refreshToken(channel: Channel, message: PhoenixMessage) {
@@ -378,7 +426,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     const access = channel.private ? await reauthorize(channel, identity) : publicAccess;
     if (!access || !isOpen(channel)) return;
     channel.identity = identity;
-    channel.access = access;
+    setAccess(channel, access);
     if (message.ref) reply(channel.connection, message, 'ok', {});
   }
 
@@ -396,6 +444,43 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       send(other.connection, { join_ref: other.joinRef, ref: null, topic: other.topic, event: 'broadcast', payload });
     }
     if (message.ref) reply(channel.connection, message, 'ok', {});
+  }
+
+  function clientPresence(channel: Channel, message: PhoenixMessage) {
+    const { payload } = message;
+    const event = payload.type === 'presence' ? payload.event : undefined;
+    if (event !== 'track' && event !== 'untrack') {
+      return reply(channel.connection, message, 'error', {
+        reason:
+          'A presence payload is {type: "presence", event: "track", payload} or {type: "presence", event: "untrack"}.',
+      });
+    }
+    // Tracking is writing to the topic: a private channel needs the write right (receiving needs read).
+    if (!channel.access.write) {
+      return reply(channel.connection, message, 'error', {
+        reason: `Unauthorized: You do not have permissions to track presence on this Channel topic: ${channel.topic}`,
+      });
+    }
+    const key = topicKey(channel.topic, channel.private);
+    if (event === 'untrack') {
+      const left = presence.untrack(key, channel);
+      if (left) sendPresenceDiff(key, left);
+      return reply(channel.connection, message, 'ok', {});
+    }
+    const state = payload.payload ?? {};
+    if (!isObject(state))
+      return reply(channel.connection, message, 'error', { reason: 'A tracked presence is a JSON object.' });
+    if (Buffer.byteLength(JSON.stringify(state)) > MAX_PRESENCE_BYTES)
+      return reply(channel.connection, message, 'error', {
+        reason: `A tracked presence is at most ${MAX_PRESENCE_BYTES / 1024} KiB of JSON.`,
+      });
+    // A channel that joined without presence listeners starts listening when it tracks.
+    if (!channel.presence) {
+      channel.presence = true;
+      sendPresenceState(channel);
+    }
+    for (const diff of presence.track(key, channel, channel.presenceKey, state)) sendPresenceDiff(key, diff);
+    reply(channel.connection, message, 'ok', {});
   }
 
   async function handle(connection: Connection, message: PhoenixMessage) {
@@ -422,9 +507,11 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         return refreshToken(channel, message);
       case 'broadcast':
         return clientBroadcast(channel, message);
+      case 'presence':
+        return clientPresence(channel, message);
       default:
         return reply(connection, message, 'error', {
-          reason: `Unsupported event ${message.event}: this hub speaks phx_join, phx_leave, access_token, broadcast and heartbeat.`,
+          reason: `Unsupported event ${message.event}: this hub speaks phx_join, phx_leave, access_token, broadcast, presence and heartbeat.`,
         });
     }
   }
@@ -627,7 +714,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       await Promise.all(
         channels.map(async (channel) => {
           const access = await reauthorize(channel, channel.identity);
-          if (access) channel.access = access;
+          if (access) setAccess(channel, access);
         }),
       );
     },
