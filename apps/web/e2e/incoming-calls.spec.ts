@@ -5,7 +5,9 @@ import { fakeMediaLaunchOptions } from './chromium';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
 
 /**
- * Incoming calls ring in every open browser, on every page (components/calls/voice-provider.tsx).
+ * Incoming calls ring in every open browser, on every page (components/calls/voice-provider.tsx),
+ * through one tab per browser (a Web Lock; the other tabs show the call and act on it over a
+ * BroadcastChannel) and one Device per Twilio account.
  * The real @twilio/voice-sdk runs in the page; Twilio's signalling server (wss://…twilio.com/signal,
  * unreachable from here) is played by the test through Playwright's routeWebSocket, speaking the
  * SDK's own protocol: it answers `listen` and `register`, and rings the browser with an `invite`,
@@ -15,25 +17,46 @@ import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers'
 test.describe.configure({ mode: 'serial' });
 test.use({ launchOptions: fakeMediaLaunchOptions });
 
-const account = JSON.parse(process.env.E2E_TWILIO ?? '{}') as { accountSid: string; authToken: string };
+/** The run's Twilio stand-in: its account, and a second account served at the same URL. */
+const account = JSON.parse(process.env.E2E_TWILIO ?? '{}') as {
+  accountSid: string;
+  authToken: string;
+  second: { accountSid: string; authToken: string; numbers: string[] };
+};
 const hex32 = () => randomBytes(16).toString('hex');
 
-interface Signal {
-  /** Every message the browser sent, in order (heartbeats left out). */
-  received: { type: string; payload: Record<string, unknown> }[];
-  sockets: WebSocketRoute[];
-  /** Rings the browser: an incoming call from `from`, with a real SDP offer. */
-  invite(from: string): Promise<string>;
-  send(type: string, payload: Record<string, unknown>): void;
+/** One websocket the page opened to "Twilio": one Device. */
+interface Line {
+  ws: WebSocketRoute;
+  /** The Twilio account of the token it listens with (the JWT's `sub`). */
+  account: string | null;
+  /** Registered for incoming calls (its last `register` asked for audio) and still open. */
+  registered: boolean;
 }
+
+interface Signal {
+  /** Every message the browser sent, in order (heartbeats left out), and on which line. */
+  received: { type: string; payload: Record<string, unknown>; line: Line }[];
+  lines: Line[];
+  /** The lines registered now. */
+  registered(): Line[];
+  /** Rings the browser: an incoming call from `from`, with a real SDP offer (on `line`: by default the last registered). */
+  invite(from: string, line?: Line): Promise<string>;
+  send(type: string, payload: Record<string, unknown>, line?: Line): void;
+}
+
+const claims = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
 /** Plays Twilio's signalling server for one page (the SDK's PStream protocol). */
 async function fakeTwilio(page: Page, identity: () => string): Promise<Signal> {
   const signal: Signal = {
     received: [],
-    sockets: [],
-    async invite(from) {
+    lines: [],
+    registered: () => signal.lines.filter((line) => line.registered),
+    async invite(from, line) {
       const callsid = `CA${hex32()}`;
+      const to = line ?? signal.registered().at(-1) ?? signal.lines.at(-1)!;
       // An offer the SDK can answer: made by the page's own WebRTC, as Twilio's media server would.
       const sdp = await page.evaluate(async () => {
         const peer = new RTCPeerConnection();
@@ -42,28 +65,48 @@ async function fakeTwilio(page: Page, identity: () => string): Promise<Signal> {
         peer.close();
         return offer.sdp!;
       });
-      this.send('invite', {
-        callsid,
-        sdp,
-        parameters: { CallSid: callsid, AccountSid: account.accountSid, From: from, To: `client:${identity()}` },
-      });
+      this.send(
+        'invite',
+        {
+          callsid,
+          sdp,
+          parameters: {
+            CallSid: callsid,
+            AccountSid: to.account ?? account.accountSid,
+            From: from,
+            To: `client:${identity()}`,
+          },
+        },
+        to,
+      );
       return callsid;
     },
-    send(type, payload) {
-      signal.sockets.at(-1)!.send(JSON.stringify({ type, version: '1.6', payload }));
+    send(type, payload, line) {
+      (line ?? signal.lines.at(-1)!).ws.send(JSON.stringify({ type, version: '1.6', payload }));
     },
   };
   await page.routeWebSocket(/twilio\.com\/signal/, (ws) => {
-    signal.sockets.push(ws);
+    const line: Line = { ws, account: null, registered: false };
+    signal.lines.push(line);
     // Twilio's heartbeat: without one in 15 s the SDK reconnects.
     const heartbeat = setInterval(() => ws.send('\n'), 5000);
-    ws.onClose(() => clearInterval(heartbeat));
+    ws.onClose(() => {
+      clearInterval(heartbeat);
+      line.registered = false;
+    });
     ws.onMessage((raw) => {
       if (typeof raw !== 'string' || raw.trim() === '') return;
       const message = JSON.parse(raw) as { type: string; payload: Record<string, unknown> };
-      signal.received.push({ type: message.type, payload: message.payload });
-      if (message.type === 'listen') ws.send(JSON.stringify({ type: 'connected', payload: { region: 'gll' } }));
-      if (message.type === 'register') ws.send(JSON.stringify({ type: 'ready', payload: {} }));
+      signal.received.push({ type: message.type, payload: message.payload, line });
+      if (message.type === 'listen') {
+        line.account = String(claims(String(message.payload.token)).sub);
+        ws.send(JSON.stringify({ type: 'connected', payload: { region: 'gll' } }));
+      }
+      if (message.type === 'register') {
+        line.registered = (message.payload.media as { audio?: boolean } | undefined)?.audio === true;
+        // Twilio confirms a registration with `ready`, an unregistration with `offline`.
+        ws.send(JSON.stringify({ type: line.registered ? 'ready' : 'offline', payload: {} }));
+      }
     });
   });
   return signal;
@@ -76,6 +119,9 @@ let page: Page;
 let signal: Signal;
 let identity = '';
 let email = '';
+/** A second tab of the same browser (the same localStorage, Web Locks and BroadcastChannel). */
+let second: Page;
+let secondSignal: Signal;
 
 test.beforeAll(async ({ browser }) => {
   context = await browser.newContext({ permissions: ['microphone'] });
@@ -93,7 +139,7 @@ test('with a Twilio number, every page registers this browser for incoming calls
   // No number yet: nothing talks to Twilio.
   await page.goto('/contacts');
   await page.waitForTimeout(1500);
-  expect(signal.sockets).toHaveLength(0);
+  expect(signal.lines).toHaveLength(0);
 
   const hub = await hubSession(email);
   const sub = (JSON.parse(Buffer.from(hub.token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
@@ -114,7 +160,7 @@ test('with a Twilio number, every page registers this browser for incoming calls
   await page.goto('/contacts');
   await expect.poll(() => sent(signal, 'register').length).toBeGreaterThan(0);
   const listen = sent(signal, 'listen')[0]!;
-  const jwt = JSON.parse(Buffer.from(String(listen.payload.token).split('.')[1]!, 'base64url').toString()) as {
+  const jwt = claims(String(listen.payload.token)) as {
     grants: { identity: string; voice: { incoming: { allow: boolean } } };
   };
   expect(jwt.grants.identity).toBe(identity);
@@ -203,17 +249,115 @@ test('"Ring in this browser" off: remembered here, and this browser no longer re
   await expect(page.getByText('Calls to your number do not ring in this browser.')).toBeVisible();
   await inspect(page, 'calls-ring-off');
 
-  const before = signal.sockets.length;
+  const before = signal.lines.length;
   await page.goto('/contacts');
   await page.goto('/calls');
   await expect(page.getByRole('switch', { name: 'Ring in this browser' })).toHaveAttribute('aria-checked', 'false');
   await page.waitForTimeout(1500);
-  expect(signal.sockets).toHaveLength(before);
+  expect(signal.lines).toHaveLength(before);
 
   // On again: it registers at once.
   await page.getByRole('switch', { name: 'Ring in this browser' }).click();
   await expect(page.getByText('This browser rings for your calls.')).toBeVisible();
-  expect(signal.sockets.length).toBeGreaterThan(before);
+  expect(signal.lines.length).toBeGreaterThan(before);
+});
+
+test('two tabs of one browser: one registers, the other shows the call and where it rings, and Decline works from it', async () => {
+  second = await context.newPage();
+  secondSignal = await fakeTwilio(second, () => identity);
+  await second.goto('/contacts');
+  await expect(second.getByRole('heading', { level: 1, name: 'Contacts' })).toBeVisible();
+  await second.waitForTimeout(1500);
+  // The first tab holds the registration; the second never talks to Twilio.
+  expect(secondSignal.lines).toHaveLength(0);
+  expect(signal.registered()).toHaveLength(1);
+
+  const callsid = await signal.invite('+14155550123');
+  const here = second.getByRole('region', { name: 'Incoming call' });
+  const there = page.getByRole('region', { name: 'Incoming call' });
+  await expect(here.getByText('Ada Lovelace')).toBeVisible();
+  await expect(here.getByText('Ringing in another tab of this browser')).toBeVisible();
+  await expect(there.getByText('Ada Lovelace')).toBeVisible();
+  await expect(there.getByText('Ringing in another tab')).toHaveCount(0);
+  await expect(here.getByRole('button', { name: 'Answer' })).toHaveAccessibleDescription(
+    /Ringing in another tab of this browser/,
+  );
+  await inspect(second, 'incoming-call-banner-other-tab', { fullPage: false });
+
+  await here.getByRole('button', { name: 'Decline' }).click();
+  await expect.poll(() => sent(signal, 'reject').map((m) => m.payload.callsid)).toContain(callsid);
+  await expect(here).toHaveCount(0);
+  await expect(there).toHaveCount(0);
+  expect(secondSignal.lines).toHaveLength(0);
+});
+
+test('Answer in the other tab: the ringing tab takes the call, and both tabs show it with working controls', async () => {
+  const callsid = await signal.invite('+14155550123');
+  const here = second.getByRole('region', { name: 'Incoming call' });
+  await here.getByRole('button', { name: 'Answer' }).click();
+  await expect.poll(() => sent(signal, 'answer').map((m) => m.payload.callsid)).toContain(callsid);
+  await expect(here).toHaveCount(0);
+
+  const bar = second.getByRole('region', { name: 'Current call' });
+  await expect(bar.getByText('On a call with Ada Lovelace')).toBeVisible();
+  await expect(bar.getByText('The sound and microphone are in another tab of this browser')).toBeVisible();
+  // The first tab, on /calls, holds the call and shows it in its dialer.
+  await expect(page.getByText('On a call with Ada Lovelace')).toBeVisible();
+  await inspect(second, 'in-call-bar-other-tab', { fullPage: false });
+
+  // Mute and tones from the second tab act on the call in the first.
+  await bar.getByRole('button', { name: 'Mute' }).click();
+  await expect(bar.getByRole('button', { name: 'Unmute' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Unmute' })).toHaveAttribute('aria-pressed', 'true');
+  await bar.getByRole('button', { name: 'Keypad' }).click();
+  await bar.getByRole('group', { name: 'Keypad (sends tones)' }).getByRole('button', { name: '7' }).click();
+  await expect(bar.getByLabel('Tones sent')).toHaveText('7');
+  await expect(page.getByLabel('Tones sent')).toHaveText('7');
+
+  const hangups = sent(signal, 'hangup').length;
+  await bar.getByRole('button', { name: 'Hang up' }).click();
+  await expect
+    .poll(() =>
+      sent(signal, 'hangup')
+        .slice(hangups)
+        .map((m) => m.payload.callsid),
+    )
+    .toEqual([callsid]);
+  await expect(bar).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Call', exact: true })).toBeVisible();
+});
+
+test('"Ring in this browser" is the browser\'s: off in one tab stops the other\'s registration, on again restores it', async () => {
+  await second.goto('/calls');
+  const toggle = second.getByRole('switch', { name: 'Ring in this browser' });
+  await expect(second.getByText('another of its tabs is connected to Twilio')).toBeVisible();
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-checked', 'false');
+  await expect.poll(() => signal.registered().length).toBe(0);
+  // The first tab heard it too (the storage event).
+  await expect(page.getByRole('switch', { name: 'Ring in this browser' })).toHaveAttribute('aria-checked', 'false');
+
+  await toggle.click();
+  await expect.poll(() => signal.registered().length).toBe(1);
+  await expect(page.getByText('This browser rings for your calls.')).toBeVisible();
+  expect(secondSignal.lines).toHaveLength(0);
+});
+
+test('the ringing tab closes: the other tab registers and rings by itself', async () => {
+  await second.goto('/contacts');
+  await second.waitForTimeout(1000);
+  expect(secondSignal.lines).toHaveLength(0);
+
+  await page.close();
+  await expect.poll(() => secondSignal.registered().length).toBe(1);
+  const callsid = await secondSignal.invite('+14155550123');
+  const banner = second.getByRole('region', { name: 'Incoming call' });
+  await expect(banner.getByText('Ada Lovelace')).toBeVisible();
+  await expect(banner.getByText('Ringing in another tab')).toHaveCount(0);
+  await banner.getByRole('button', { name: 'Decline' }).click();
+  await expect.poll(() => sent(secondSignal, 'reject').map((m) => m.payload.callsid)).toEqual([callsid]);
+  page = second;
+  signal = secondSignal;
 });
 
 test('a refused microphone: Answer says so and the call keeps ringing', async ({ browser }) => {
@@ -238,6 +382,115 @@ test('a refused microphone: Answer says so and the call keeps ringing', async ({
     await expect(banner.getByRole('button', { name: 'Answer' })).toBeEnabled();
     expect(sent(secondSignal, 'answer')).toHaveLength(0);
     await inspect(second, 'incoming-call-microphone-blocked', { fullPage: false });
+  } finally {
+    await other.close();
+  }
+});
+
+test('a browser without Web Locks: every tab registers by itself, as before', async ({ browser }) => {
+  const other = await browser.newContext({ permissions: ['microphone'] });
+  try {
+    // Browsers before 2022 have no navigator.locks.
+    await other.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+    });
+    const tabs = [await other.newPage(), await other.newPage()];
+    const signals = await Promise.all(tabs.map((tab) => fakeTwilio(tab, () => identity)));
+    await tabs[0]!.goto('/sign-in');
+    await tabs[0]!.getByLabel('Email').filter(VISIBLE).fill(email);
+    await tabs[0]!.getByLabel('Password').filter(VISIBLE).fill('correct horse battery');
+    await tabs[0]!.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => signals[0]!.registered().length).toBe(1);
+    await tabs[1]!.goto('/contacts');
+    await expect.poll(() => signals[1]!.registered().length).toBe(1);
+    // Each rings for itself, with the banner of a call that rings here.
+    await signals[1]!.invite('+14155550123');
+    const banner = tabs[1]!.getByRole('region', { name: 'Incoming call' });
+    await expect(banner.getByText('Ada Lovelace')).toBeVisible();
+    await expect(banner.getByText('Ringing in another tab')).toHaveCount(0);
+    await expect(tabs[0]!.getByRole('region', { name: 'Incoming call' })).toHaveCount(0);
+  } finally {
+    await other.close();
+  }
+});
+
+test("numbers on two Twilio accounts: one Device per account rings, and a call goes out from the chosen number's", async ({
+  browser,
+}) => {
+  const other = await browser.newContext({ permissions: ['microphone'] });
+  try {
+    const tab = await other.newPage();
+    let person = '';
+    const lines = await fakeTwilio(tab, () => person);
+    const address = uniqueEmail('two-accounts');
+    await signUp(tab, address);
+    await createContact(tab, { name: 'Grace Hopper', phones: '+1 415 555 0177' });
+    const hub = await hubSession(address);
+    person = `user_${String(claims(hub.token).sub).replace(/-/g, '')}`;
+    for (const [name, secret, phoneNumber] of [
+      ['First Twilio', account, '+14155550100'],
+      ['Second Twilio', account.second, account.second.numbers[0]!],
+    ] as const) {
+      const credential = await hub.call<{ id: string }>('POST', '/credentials', {
+        type: 'twilio',
+        name,
+        secret: { accountSid: secret.accountSid, authToken: secret.authToken },
+      });
+      expect((await hub.call<{ ok: boolean }>('POST', `/credentials/${credential.id}/test`, {})).ok).toBe(true);
+      await hub.call('POST', '/connections', {
+        provider: 'twilio',
+        credentialId: credential.id,
+        options: { phoneNumber },
+      });
+    }
+
+    await tab.goto('/contacts');
+    await expect.poll(() => lines.registered().length).toBe(2);
+    const [first, second] = [account.accountSid, account.second.accountSid].map((sid) =>
+      lines.registered().find((line) => line.account === sid)!,
+    );
+    expect(first).toBeTruthy();
+    expect(second).toBeTruthy();
+
+    // A call to the second account's number rings through its own Device, and is answered there.
+    const callsid = await lines.invite('+14155550177', second);
+    const banner = tab.getByRole('region', { name: 'Incoming call' });
+    await expect(banner.getByText('Grace Hopper')).toBeVisible();
+    await banner.getByRole('button', { name: 'Answer' }).click();
+    await expect
+      .poll(() => sent(lines, 'answer').map((m) => [m.payload.callsid, m.line.account]))
+      .toEqual([[callsid, account.second.accountSid]]);
+    await tab.getByRole('region', { name: 'Current call' }).getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(() => sent(lines, 'hangup').map((m) => m.line.account)).toEqual([account.second.accountSid]);
+
+    // Calls out: from the number chosen under From, through its account's Device.
+    for (const [from, sid] of [
+      [/415.*555.*0200/, account.second.accountSid],
+      [/415.*555.*0100/, account.accountSid],
+    ] as const) {
+      await tab.goto('/calls?to=%2B14155550177');
+      const picker = tab.getByLabel('From');
+      const value = await picker.locator('option', { hasText: from }).getAttribute('value');
+      await picker.selectOption(value!);
+      const invites = sent(lines, 'invite').length;
+      await tab.getByRole('button', { name: 'Call', exact: true }).click();
+      await expect
+        .poll(() =>
+          sent(lines, 'invite')
+            .slice(invites)
+            .map((m) => m.line.account),
+        )
+        .toEqual([sid]);
+      await tab.getByRole('button', { name: 'Hang up' }).click();
+      await expect(tab.getByRole('button', { name: 'Call', exact: true })).toBeVisible();
+    }
+    // Still one registration per account.
+    expect(
+      lines
+        .registered()
+        .map((line) => line.account)
+        .sort(),
+    ).toEqual([account.accountSid, account.second.accountSid].sort());
   } finally {
     await other.close();
   }

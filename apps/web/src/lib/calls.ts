@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { webEnv } from '@/lib/env';
 import { friendlyHubError, HubError, type HubErrorBody } from '@/lib/errors';
 import { getDefaultRegion } from '@/lib/account';
+import { fetchConnections } from '@/lib/connections/api';
 import { hubFetch } from '@/lib/hub';
+import { sendersFor } from '@/lib/messages/senders';
 import { readablePhone } from '@/lib/phones';
+import { accountOfToken, ringAccounts, type Minted, type RingAccounts } from '@/lib/voice-accounts';
 
 export const CALL_FILTERS = ['missed', 'incoming', 'outgoing'] as const;
 export type CallFilter = (typeof CALL_FILTERS)[number];
@@ -60,7 +63,8 @@ const VoiceTokenSchema = z.object({
   connectionId: z.string(),
   number: z.string(),
 });
-export type VoiceToken = z.infer<typeof VoiceTokenSchema>;
+/** The hub's token, with the Twilio account it belongs to (its `sub`): the browser keeps one Device per account. */
+export type VoiceToken = z.infer<typeof VoiceTokenSchema> & { account: string };
 
 /**
  * POST /api/v1/calls/token: a one-hour Access Token for @twilio/voice-sdk. Calls placed with
@@ -68,9 +72,44 @@ export type VoiceToken = z.infer<typeof VoiceTokenSchema>;
  * it, the hub uses the first).
  */
 export async function getVoiceToken(connectionId?: string): Promise<VoiceToken> {
-  return VoiceTokenSchema.parse(
+  const token = VoiceTokenSchema.parse(
     await hubFetch('/calls/token', { method: 'POST', body: connectionId ? { connectionId } : {} }),
   );
+  return { ...token, account: accountOfToken(token.token) ?? token.connectionId };
+}
+
+const VoiceConnectionsSchema = z.object({
+  connections: z.array(
+    z.object({ id: z.string(), provider: z.string(), credentialId: z.string(), label: z.string(), status: z.string() }),
+  ),
+});
+
+/**
+ * A token for each Twilio account the user has a number on (lib/voice-accounts.ts), for the tab
+ * that rings: a Device registered on one account never rings for another's numbers. Numbers
+ * are written as the reader writes them, for the ringing status.
+ */
+export async function getRingTokens(): Promise<RingAccounts> {
+  const [listed, region] = await Promise.all([fetchConnections(), getDefaultRegion()]);
+  const { connections } = VoiceConnectionsSchema.parse(listed);
+  const voice = new Set(sendersFor(connections, 'voice').map((sender) => sender.id));
+  const mint = async (connectionId: string): Promise<Minted> => {
+    try {
+      return { ok: true, token: (await getVoiceToken(connectionId)).token };
+    } catch (error) {
+      if (error instanceof HubError) return { ok: false, code: error.code, error: error.message };
+      throw error;
+    }
+  };
+  const found = await ringAccounts(
+    connections.filter((c) => voice.has(c.id)),
+    mint,
+  );
+  const readable = (numbers: string[]) => numbers.map((number) => readablePhone(number, region));
+  return {
+    accounts: found.accounts.map((account) => ({ ...account, numbers: readable(account.numbers) })),
+    problems: found.problems.map((problem) => ({ ...problem, numbers: readable(problem.numbers) })),
+  };
 }
 
 /** Who is calling, as the incoming-call banner shows them. */

@@ -72,3 +72,13 @@ export function CallStatusLine({ active, className }: { active: ActiveCall; clas
     </p>
   );
 }
+
+/** For a call held by another tab of this browser (ring-follower.ts): where its sound is. */
+export function CallElsewhere({ active, className }: { active: ActiveCall; className?: string }) {
+  if (!active.elsewhere) return null;
+  return (
+    <p className={cn('text-xs text-muted-foreground', className)}>
+      The sound and microphone are in another tab of this browser: keep it open.
+    </p>
+  );
+}

@@ -7,7 +7,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { chosenSender, type Sender } from '@/lib/messages/senders';
 import { cn } from '@/lib/utils';
-import { CallControls, CallStatusLine } from './call-controls';
+import { CallControls, CallElsewhere, CallStatusLine } from './call-controls';
 import { Keypad } from './keypad';
 import { RingToggle } from './ring-toggle';
 import { useVoice } from './voice-context';
@@ -154,7 +154,10 @@ export function Dialer({
       </div>
 
       {active ? (
-        <CallStatusLine active={active} className="text-center text-sm" />
+        <div>
+          <CallStatusLine active={active} className="text-center text-sm" />
+          <CallElsewhere active={active} className="text-center" />
+        </div>
       ) : (
         <p aria-live="polite" className="sr-only" />
       )}

@@ -2,14 +2,15 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useState } from 'react';
-import { CallControls, CallStatusLine } from './call-controls';
+import { CallControls, CallElsewhere, CallStatusLine } from './call-controls';
 import { Keypad } from './keypad';
 import { useVoice } from './voice-context';
 
 /**
  * The call this tab is on, at the bottom of every page but /calls (whose dialer has the full
  * controls): who, the timer, mute, keypad (tones) and hang up. It lives in the shell, so moving
- * to another page keeps the call.
+ * to another page keeps the call. An incoming call answered in the tab that rings shows here in
+ * every tab of the browser, its controls relayed to that tab.
  */
 export function InCallBar() {
   const { active, setMuted, sendDigit, hangUp } = useVoice();
@@ -35,6 +36,7 @@ export function InCallBar() {
         <div className="flex flex-wrap items-center justify-between gap-2">
           <div className="min-w-0">
             <CallStatusLine active={active} className="truncate text-sm font-medium" />
+            <CallElsewhere active={active} />
             <Link href="/calls" className="text-xs text-primary underline-offset-4 hover:underline">
               Open the dialer
             </Link>

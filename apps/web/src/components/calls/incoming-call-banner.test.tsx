@@ -4,6 +4,8 @@ import { IncomingCallBanner } from './incoming-call-banner';
 import type { IncomingCall } from './voice-context';
 
 const ada: IncomingCall = {
+  callSid: 'CA00000000000000000000000000000001',
+  elsewhere: false,
   caller: { number: '+14155550123', label: '+1 415 555 0123', name: 'Ada Lovelace' },
   problem: null,
 };
@@ -18,7 +20,7 @@ describe('IncomingCallBanner', () => {
   });
 
   it('shows the number alone when nobody has it', () => {
-    const unknown = { caller: { number: '+14155550188', label: '+1 415 555 0188', name: null }, problem: null };
+    const unknown = { ...ada, caller: { number: '+14155550188', label: '+1 415 555 0188', name: null } };
     render(<IncomingCallBanner incoming={unknown} onAnswer={vi.fn()} onDecline={vi.fn()} />);
     expect(screen.getByRole('alert')).toHaveTextContent(/^Incoming call from \+1 415 555 0188$/);
   });
@@ -57,6 +59,22 @@ describe('IncomingCallBanner', () => {
     expect(answer).toBeEnabled();
     expect(answer).toHaveAccessibleDescription('Your browser blocked the microphone.');
     fireEvent.click(screen.getByRole('button', { name: 'Decline' }));
+    expect(onDecline).toHaveBeenCalledOnce();
+  });
+
+  it('ringing in another tab of this browser: says so, tied to Answer, and both buttons still act', () => {
+    const onAnswer = vi.fn(async () => undefined);
+    const onDecline = vi.fn();
+    render(<IncomingCallBanner incoming={{ ...ada, elsewhere: true }} onAnswer={onAnswer} onDecline={onDecline} />);
+    const banner = screen.getByRole('region', { name: 'Incoming call' });
+    expect(banner).toHaveTextContent('Ringing in another tab of this browser');
+    expect(screen.getByRole('alert')).toHaveTextContent('Incoming call from Ada Lovelace');
+    expect(screen.getByRole('button', { name: 'Answer' })).toHaveAccessibleDescription(
+      /^Ringing in another tab of this browser\./,
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Answer' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Decline' }));
+    expect(onAnswer).toHaveBeenCalledOnce();
     expect(onDecline).toHaveBeenCalledOnce();
   });
 });

@@ -9,7 +9,9 @@ import { useVoice, type IncomingCall } from './voice-context';
  * when the hub knows the number), Answer and Decline. It does not take the keyboard focus (a
  * keystroke meant for a form must not answer a call): it is announced, and it is the first stop
  * of Tab from the top of the page. Escape does nothing to the call: it only ends by Answer,
- * Decline, the caller hanging up or another browser answering.
+ * Decline, the caller hanging up or another browser answering. In a tab that does not hold the
+ * browser's registration (`elsewhere`) it says where the call rings; Answer and Decline act on it
+ * there (ring-follower.ts).
  */
 export function IncomingCallBanner({
   incoming,
@@ -20,7 +22,7 @@ export function IncomingCallBanner({
   onAnswer: () => Promise<void>;
   onDecline: () => void;
 }) {
-  const ids = { title: useId(), problem: useId() };
+  const ids = { title: useId(), problem: useId(), where: useId() };
   const [answering, setAnswering] = useState(false);
   const { caller, problem } = incoming;
   const who = caller.name ?? caller.label;
@@ -50,6 +52,11 @@ export function IncomingCallBanner({
             <span className="block truncate text-lg font-semibold">{who}</span>
             {caller.name && <span className="block truncate text-sm text-muted-foreground">{caller.label}</span>}
           </p>
+          {incoming.elsewhere && (
+            <p id={ids.where} className="mt-1 text-sm text-muted-foreground">
+              Ringing in another tab of this browser. You can answer here; the sound comes from that tab.
+            </p>
+          )}
         </div>
       </div>
       {problem && (
@@ -59,7 +66,9 @@ export function IncomingCallBanner({
       )}
       <div className="mt-4 grid grid-cols-2 gap-2">
         <Button
-          aria-describedby={problem ? ids.problem : undefined}
+          aria-describedby={
+            [problem && ids.problem, incoming.elsewhere && ids.where].filter(Boolean).join(' ') || undefined
+          }
           disabled={answering}
           onClick={async () => {
             setAnswering(true);

@@ -2,15 +2,21 @@
 import { useId } from 'react';
 import { useVoice } from './voice-context';
 
-/** This browser's choice to ring for incoming calls (every browser with it on rings), and how that is going. */
+/**
+ * This browser's choice to ring for incoming calls (every browser with it on rings; in one
+ * browser, one tab holds the connection to Twilio and every tab shows the call), and how that
+ * is going. The choice is the browser's (localStorage): turned off here, it is off in every tab.
+ */
 export function RingToggle() {
-  const { available, ringHere, setRingHere, registration } = useVoice();
+  const { available, role, ringHere, setRingHere, registration } = useVoice();
   const ids = { toggle: useId(), state: useId() };
   if (!available) return null;
   const state = !ringHere
     ? 'Calls to your number do not ring in this browser.'
     : registration.state === 'on'
-      ? 'This browser rings for your calls.'
+      ? role === 'follower'
+        ? 'This browser rings for your calls: another of its tabs is connected to Twilio, and every tab shows the call.'
+        : 'This browser rings for your calls.'
       : registration.state === 'error'
         ? registration.message
         : 'Connecting to Twilio…';

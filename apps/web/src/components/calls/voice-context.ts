@@ -10,13 +10,21 @@ export type Registration =
 
 /** A call ringing in this browser, not yet answered or declined. */
 export interface IncomingCall {
+  /** Twilio's CallSid: requests relayed between tabs name the call they are about. */
+  callSid: string;
   caller: Caller;
+  /** It rings in another tab of this browser (the one registered with Twilio); Answer and Decline are relayed there. */
+  elsewhere: boolean;
   /** Why Answer did not work (the microphone), shown in the banner while it keeps ringing. */
   problem: string | null;
 }
 
-/** The call this tab is on: placed here, or answered here. */
+/** The call this tab is on: placed here, or answered here (or, `elsewhere`, in another tab of this browser). */
 export interface ActiveCall {
+  /** Twilio's CallSid (an outgoing call has none until Twilio takes it). */
+  callSid: string | null;
+  /** The call's sound and microphone are in another tab of this browser; the controls here are relayed to it. */
+  elsewhere: boolean;
   direction: 'inbound' | 'outbound';
   caller: Caller;
   phase: 'connecting' | 'ringing' | 'in-call';
@@ -27,10 +35,18 @@ export interface ActiveCall {
   digits: string;
 }
 
-/** The tab's one Twilio Device, as every page sees it (components/calls/voice-provider.tsx). */
+/**
+ * This tab's part in ringing (ring-leadership.ts): `leader` holds the browser's registration,
+ * `follower` shows what rings in the leader and relays to it, `alone` registers by itself (no
+ * Web Locks in this browser), `off` takes no part (no number).
+ */
+export type RingRole = 'leader' | 'follower' | 'alone' | 'off';
+
+/** The tab's Twilio Devices (one per Twilio account), as every page sees them (components/calls/voice-provider.tsx). */
 export interface Voice {
   /** The user has a Twilio number that takes calls. */
   available: boolean;
+  role: RingRole;
   /** This browser's choice to ring for incoming calls (localStorage). */
   ringHere: boolean;
   setRingHere(on: boolean): void;

@@ -5,6 +5,7 @@ import {
   describeMicrophoneError,
   describeRegistrationError,
   MICROPHONE_BLOCKED,
+  ringingSummary,
   toE164,
 } from './voice-words';
 
@@ -47,5 +48,30 @@ describe('calling words', () => {
         },
       }),
     ).toBe(true);
+  });
+
+  it('sums up ringing over several Twilio accounts, naming the numbers that do not ring and why', () => {
+    const on = { state: 'on' } as const;
+    const failed = { state: 'error', message: 'Twilio refused this browser’s sign-in.' } as const;
+    expect(ringingSummary([])).toEqual({ state: 'off' });
+    expect(ringingSummary([{ numbers: ['+1 415 555 0100'], registration: on }])).toEqual(on);
+    expect(
+      ringingSummary([
+        { numbers: ['+1 415 555 0100'], registration: on },
+        { numbers: ['+1 415 555 0200'], registration: { state: 'registering' } },
+      ]),
+    ).toEqual({ state: 'registering' });
+    // One account alone: its own words.
+    expect(ringingSummary([{ numbers: ['+1 415 555 0100'], registration: failed }])).toEqual(failed);
+    expect(
+      ringingSummary([
+        { numbers: ['+1 415 555 0100', '+1 415 555 0101'], registration: on },
+        { numbers: ['+1 415 555 0200'], registration: failed },
+      ]),
+    ).toEqual({
+      state: 'error',
+      message:
+        'This browser rings for calls to +1 415 555 0100, +1 415 555 0101. Calls to +1 415 555 0200 do not ring here: Twilio refused this browser’s sign-in.',
+    });
   });
 });

@@ -1,4 +1,5 @@
 /** The words the calling UI shows for what the Voice SDK and the browser report. */
+import type { Registration } from './voice-context';
 
 /** E.164 from what was typed: +, digits; spaces, dots, dashes and brackets dropped. */
 export function toE164(typed: string): string | null {
@@ -65,4 +66,33 @@ export async function microphoneProblem(): Promise<string | undefined> {
   } catch (error) {
     return describeMicrophoneError(error);
   }
+}
+
+/** One Twilio account's part in ringing this browser: its numbers and how its registration is going. */
+export interface AccountRinging {
+  numbers: string[];
+  registration: Registration;
+}
+
+/**
+ * The browser's ringing status over all the person's Twilio accounts: on once every account
+ * rings; with one account failing among several, which numbers ring and which do not, and why.
+ */
+export function ringingSummary(accounts: readonly AccountRinging[]): Registration {
+  if (accounts.length === 0) return { state: 'off' };
+  const failed = accounts.filter((a) => a.registration.state === 'error');
+  if (failed.length === 0)
+    return accounts.every((a) => a.registration.state === 'on') ? { state: 'on' } : { state: 'registering' };
+  if (accounts.length === 1) return failed[0]!.registration;
+  const working = accounts.filter((a) => a.registration.state === 'on').flatMap((a) => a.numbers);
+  const reasons = failed.map((a) => {
+    const message = a.registration.state === 'error' ? a.registration.message : '';
+    return a.numbers.length > 0 ? `Calls to ${a.numbers.join(', ')} do not ring here: ${message}` : message;
+  });
+  return {
+    state: 'error',
+    message: [working.length > 0 ? `This browser rings for calls to ${working.join(', ')}.` : '', ...reasons]
+      .filter(Boolean)
+      .join(' '),
+  };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   endVideoRoom,
   getGuestVideoToken,
+  getRingTokens,
   getVideoToken,
   getVoiceToken,
   lookupCaller,
@@ -12,12 +13,21 @@ import {
   type VoiceToken,
 } from '@/lib/calls';
 import { attempt, type ActionResult } from '@/lib/hub';
+import type { RingAccounts } from '@/lib/voice-accounts';
 
 /** A fresh Voice Access Token (first call, and on the SDK's tokenWillExpire), for the number chosen under From. */
 export async function voiceTokenAction(connectionId?: string): Promise<ActionResult<VoiceToken>> {
   if (connectionId !== undefined && !z.string().uuid().safeParse(connectionId).success)
     return { ok: false, error: 'Choose one of your numbers under From.' };
   return attempt(() => getVoiceToken(connectionId));
+}
+
+/**
+ * A token for every Twilio account the user has a number on, for the tab that rings: one Device
+ * per account, so calls to each account's numbers ring (lib/voice-accounts.ts).
+ */
+export async function ringTokensAction(): Promise<ActionResult<RingAccounts>> {
+  return attempt(() => getRingTokens());
 }
 
 /** Who is calling (the contact's name when the hub knows the number), for the incoming-call banner. */

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { hex32, startTwilioStandIn } from './twilio.stand-in.ts';
@@ -9,7 +9,8 @@ import { hex32, startTwilioStandIn } from './twilio.stand-in.ts';
  * TWILIO_API_URL pointing at it, plus a small control server that plays Twilio's side of the
  * webhooks: inbound SMS/MMS and status callbacks, signed by the real `twilio` package against
  * the hub's PUBLIC_URL. Prints one JSON line: the stand-in's and control server's URLs and the
- * account (a fresh, random Account SID and Auth Token per run).
+ * account (a fresh, random Account SID and Auth Token per run), and `second`: another account,
+ * served at the same URL (for a person with numbers on two Twilio accounts), with a number of its own.
  *
  *   POST /inbound { hubUrl, publicUrl, connectionId, from, to, body, media?: [{ contentType, base64 }] }
  *   POST /status  { hubUrl, publicUrl, connectionId, sid, status, errorCode? }
@@ -23,7 +24,20 @@ const account = {
   authToken: hex32(),
   numbers: ['+14155550100', '+447700900123'],
 };
-const standIn = await startTwilioStandIn(account);
+const second = { accountSid: `AC${hex32()}`, authToken: hex32(), numbers: ['+14155550200'] };
+const secondStandIn = await startTwilioStandIn(second);
+
+/** The second account's requests, passed on as they came (its stand-in checks their Basic auth). */
+function toSecond(req: IncomingMessage, res: ServerResponse) {
+  const target = new URL(req.url ?? '/', secondStandIn.url);
+  const forwarded = request(target, { method: req.method, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  forwarded.on('error', () => res.writeHead(502).end());
+  req.pipe(forwarded);
+}
+const standIn = await startTwilioStandIn(account, { otherAccounts: toSecond });
 
 async function json(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -102,11 +116,12 @@ process.stdout.write(
     url: standIn.url,
     control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
     ...account,
+    second,
   })}\n`,
 );
 const stop = () => {
   control.close();
-  void standIn.close().then(() => process.exit(0));
+  void Promise.all([standIn.close(), secondStandIn.close()]).then(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

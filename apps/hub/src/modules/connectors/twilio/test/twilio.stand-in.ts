@@ -30,8 +30,15 @@ export const hex32 = () => randomBytes(16).toString('hex');
 
 export async function startTwilioStandIn(
   account: { accountSid: string; authToken: string; numbers: string[] },
-  /** A fixed port (the web e2e run tells the hub where the stand-in will be); default: any free one. */
-  options: { port?: number } = {},
+  options: {
+    /** A fixed port (the web e2e run tells the hub where the stand-in will be); default: any free one. */
+    port?: number;
+    /**
+     * Requests for another Account SID (/2010-04-01/Accounts/<other>/…) go here instead of a 401:
+     * one TWILIO_API_URL serving a second account (stand-in.server.ts forwards them to its stand-in).
+     */
+    otherAccounts?: (req: IncomingMessage, res: ServerResponse) => void;
+  } = {},
 ) {
   const numbers = new Map<string, StandInNumber>();
   for (const phone of account.numbers) {
@@ -112,6 +119,9 @@ export async function startTwilioStandIn(
         res.writeHead(200, { 'content-type': item.contentType });
         return res.end(item.bytes);
       }
+      const accountSid = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})/.exec(url.pathname)?.[1];
+      if (accountSid && accountSid !== account.accountSid && options.otherAccounts)
+        return options.otherAccounts(req, res);
       if (req.headers.authorization !== expectedAuth)
         return send(res, 401, {
           code: 20003,
