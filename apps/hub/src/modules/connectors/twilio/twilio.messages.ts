@@ -113,7 +113,9 @@ type IngestIn = (items: IngestItem[]) => Promise<IngestResult>;
 
 /**
  * Re-ingests a stored message with some properties changed (status, media): the row is
- * locked first, so concurrent callbacks for one message apply one after the other.
+ * locked first, so concurrent callbacks for one message apply one after the other. Its
+ * thread's person is held before (as a merge locks persons before messages), so a merge
+ * either moved it already (and the row read has the survivor's thread) or waits for this.
  */
 export async function patchMessage(
   tx: Sql,
@@ -122,6 +124,7 @@ export async function patchMessage(
   messageSid: string,
   patch: (row: MessageRow) => Record<string, unknown> | undefined,
 ): Promise<'updated' | 'unchanged' | 'missing'> {
+  await repo.holdThreadPerson(tx, ownerId, messageSid);
   const row = await repo.lockMessage(tx, ownerId, messageSid);
   if (!row) return 'missing';
   const changes = patch(row);
