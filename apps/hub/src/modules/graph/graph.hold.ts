@@ -17,7 +17,9 @@ const maxMergeSteps = 8;
  * for it (or makes it wait), so whatever the caller then writes under a held person's id is
  * either there before the merge looks (and moved by it) or written after it committed, under
  * the survivor's id. Locks are taken in id order, as the merge takes them, so they cannot
- * deadlock with it. Ids that are no person of the owner are left out.
+ * deadlock with it. Take them after making persons: ingest makes persons under a per-owner
+ * lock that contact syncs take before they update person rows. Ids that are no person of the
+ * owner are left out.
  */
 export async function holdPersons(tx: Sql, ownerId: string, ids: readonly string[]): Promise<Map<string, string>> {
   const live = new Map<string, string>();
@@ -27,8 +29,9 @@ export async function holdPersons(tx: Sql, ownerId: string, ids: readonly string
 }
 
 /**
- * `holdPersons` for persons already locked FOR SHARE by the caller's own query (one round trip
- * on a hot path): only the merged ones are followed, each to its survivor, which is held too.
+ * `holdPersons` for persons the caller's own query already locked FOR SHARE (a status callback
+ * finds its thread's person that way): only the merged ones are followed, each to its
+ * survivor, which is held too.
  */
 export async function followMerges(
   tx: Sql,

@@ -1,5 +1,5 @@
 import type { Sql } from '../../../platform/db/index.ts';
-import type { IngestItem, IngestResult } from '../../graph/index.ts';
+import { holdPersons, type IngestItem, type IngestResult } from '../../graph/index.ts';
 import { twilioRepository as repo, type MessageRow } from './twilio.repository.ts';
 
 export type MessageStatus =
@@ -163,7 +163,18 @@ export async function personsFor(
   phones: readonly string[],
 ): Promise<Map<string, string>> {
   const wanted = [...new Set(phones)];
-  return makePersons(ingest, await repo.personsByPhone(tx, ownerId, wanted), wanted);
+  return holdLive(tx, ownerId, await makePersons(ingest, await repo.personsByPhone(tx, ownerId, wanted), wanted));
+}
+
+/**
+ * Holds the persons of some numbers against merges until commit and maps each number to its
+ * live person (one merged meanwhile: its survivor), so a thread id or link written under it
+ * cannot name a tombstone (graph's holdPersons). Taken after makePersons: persons are made
+ * under ingest's per-owner lock, which contact syncs take before they lock person rows.
+ */
+export async function holdLive(tx: Sql, ownerId: string, persons: Map<string, string>): Promise<Map<string, string>> {
+  const live = await holdPersons(tx, ownerId, [...persons.values()]);
+  return new Map([...persons].map(([phone, id]) => [phone, live.get(id) ?? id]));
 }
 
 /** Adds to `persons` (numbers already looked up) a person, made in one ingest, for each number nobody has. */

@@ -1,28 +1,6 @@
 import type { Sql } from '../../../platform/db/index.ts';
 import { followMerges } from '../../graph/index.ts';
 
-/** A person holding a phone number, as a locking read returned it (its newest version). */
-type PhoneHolderRow = {
-  value: string;
-  entity_id: string;
-  merged_into_id: string | null;
-  deleted: boolean;
-};
-
-/**
- * Number -> live person: a person merged meanwhile maps to its survivor (held too); one
- * deleted without a merge holds the number no more, as before.
- */
-async function livePersons(tx: Sql, ownerId: string, rows: readonly PhoneHolderRow[]): Promise<Map<string, string>> {
-  const holders = rows.filter((row) => !row.deleted || row.merged_into_id !== null);
-  const live = await followMerges(
-    tx,
-    ownerId,
-    holders.map((row) => ({ id: row.entity_id, mergedIntoId: row.merged_into_id })),
-  );
-  return new Map(holders.map((row) => [row.value, live.get(row.entity_id) ?? row.entity_id]));
-}
-
 export type MessageRow = {
   id: string;
   title: string;
@@ -33,25 +11,20 @@ export type MessageRow = {
 
 /** The only SQL of the Twilio connector: reads of the owner's graph (RLS applies: the transaction is the owner's). */
 export const twilioRepository = {
-  /**
-   * The live persons some E.164 numbers belong to, held against merges until commit (see
-   * graph's holdPersons): the thread ids and links written under them cannot go stale.
-   */
+  /** The live persons some E.164 numbers already belong to (a number held twice: either one). */
   async personsByPhone(tx: Sql, ownerId: string, phones: readonly string[]): Promise<Map<string, string>> {
-    const result = await tx.query<PhoneHolderRow>(
-      `SELECT i.value, e.id AS entity_id, e.merged_into_id, e.deleted_at IS NOT NULL AS deleted
-         FROM public.identifiers i
-         JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id
-        WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($2::text[])
-        ORDER BY e.id FOR SHARE OF e`,
+    const result = await tx.query<{ value: string; entity_id: string }>(
+      `SELECT DISTINCT ON (i.value) i.value, i.entity_id FROM public.identifiers i
+       JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
+       WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($2::text[])`,
       [ownerId, phones],
     );
-    return livePersons(tx, ownerId, result.rows);
+    return new Map(result.rows.map((row) => [row.value, row.entity_id]));
   },
 
   /**
    * The inbound batch's two reads in one round trip: which MessageSids are stored already,
-   * and the live persons the senders' numbers belong to, held as personsByPhone holds them.
+   * and the live persons the senders' numbers belong to (as personsByPhone).
    */
   async storedAndPersons(
     tx: Sql,
@@ -59,33 +32,23 @@ export const twilioRepository = {
     messageSids: readonly string[],
     phones: readonly string[],
   ): Promise<{ stored: Set<string>; persons: Map<string, string> }> {
-    const result = await tx.query<{ sid: string | null } & { [K in keyof PhoneHolderRow]: PhoneHolderRow[K] | null }>(
-      `WITH held AS MATERIALIZED (
-         SELECT i.value, e.id AS entity_id, e.merged_into_id, e.deleted_at IS NOT NULL AS deleted
-           FROM public.identifiers i
-           JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id
-          WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($3::text[])
-          ORDER BY e.id FOR SHARE OF e)
-       SELECT external_id AS sid, NULL AS value, NULL::uuid AS entity_id, NULL::uuid AS merged_into_id, NULL::boolean AS deleted
-         FROM public.entities
-        WHERE owner_id = $1 AND source = 'twilio' AND external_id = ANY($2::text[]) AND type = 'message'
+    const result = await tx.query<{ sid: string | null; value: string | null; entity_id: string | null }>(
+      `SELECT external_id AS sid, NULL AS value, NULL::uuid AS entity_id FROM public.entities
+       WHERE owner_id = $1 AND source = 'twilio' AND external_id = ANY($2::text[]) AND type = 'message'
        UNION ALL
-       SELECT NULL, value, entity_id, merged_into_id, deleted FROM held`,
+       SELECT * FROM (
+         SELECT DISTINCT ON (i.value) NULL, i.value, i.entity_id FROM public.identifiers i
+         JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
+         WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($3::text[])) p`,
       [ownerId, messageSids, phones],
     );
     const stored = new Set<string>();
-    const holders: PhoneHolderRow[] = [];
+    const persons = new Map<string, string>();
     for (const row of result.rows) {
       if (row.sid !== null) stored.add(row.sid);
-      else if (row.value !== null && row.entity_id !== null)
-        holders.push({
-          value: row.value,
-          entity_id: row.entity_id,
-          merged_into_id: row.merged_into_id,
-          deleted: !!row.deleted,
-        });
+      else if (row.value !== null && row.entity_id !== null) persons.set(row.value, row.entity_id);
     }
-    return { stored, persons: await livePersons(tx, ownerId, holders) };
+    return { stored, persons };
   },
 
   /**
