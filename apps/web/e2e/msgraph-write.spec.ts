@@ -196,3 +196,28 @@ test('"Save to Outlook" makes a contact made here an Outlook contact; it is then
   const persons = await hub.call<{ items: { id: string; title: string }[] }>('GET', '/entities?type=person&limit=200');
   expect(persons.items.filter((p) => p.title === 'Ada Byron').map((p) => p.id)).toEqual([made.id]);
 });
+
+test('"Save to Outlook" is offered for a person the mail made for a sender, not for an Outlook contact', async () => {
+  type Person = { id: string; title: string; source: string | null; externalId: string | null; origin: string };
+  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
+  // The stand-in's mail comes from senderN@example.org: the sync made a person for each address.
+  const sender = persons.find((p) => p.origin === 'address' && p.externalId?.startsWith('email:sender'))!;
+  expect(sender).toMatchObject({ source: 'msgraph' });
+  const contact = persons.find((p) => p.origin === 'source' && p.source === 'msgraph')!;
+  expect(contact).toBeDefined();
+
+  await page.goto(`/contacts/${contact.id}`);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Save to Outlook' })).toHaveCount(0);
+
+  await page.goto(`/contacts/${sender.id}`);
+  const save = page.getByRole('button', { name: 'Save to Outlook' });
+  await expect(save).toBeVisible();
+  await inspect(page, 'contact-save-mail-sender-to-outlook');
+  await save.click();
+  await expect(page.getByText(`${sender.title} is in Outlook`, { exact: true }).filter(VISIBLE)).toBeVisible();
+  await expect(save).toBeHidden();
+  const saved = await hub.call<Person>('GET', `/entities/${sender.id}`);
+  expect(saved).toMatchObject({ source: 'msgraph', origin: 'source' });
+  expect(saved.externalId).not.toMatch(/^email:/);
+});

@@ -388,6 +388,11 @@ export const sourceSchema = z
 /** The source's own id for the thing. */
 export const externalIdSchema = z.string().min(1).max(500).refine(noNul, nulMessage);
 
+/** Entity.origin: derived from source + externalId by the database's renderer (graph migrations/0009). */
+export const entityOrigins = ['hub', 'address', 'source'] as const;
+export const entityOriginSchema = z.enum(entityOrigins);
+export type EntityOrigin = z.infer<typeof entityOriginSchema>;
+
 export const entitySchema = z.object({
   id: uuidSchema,
   type: entityTypeSchema,
@@ -396,6 +401,11 @@ export const entitySchema = z.object({
   properties: z.record(z.string(), z.unknown()),
   source: z.string().nullable(),
   externalId: z.string().nullable(),
+  origin: entityOriginSchema
+    .optional()
+    .describe(
+      "Where it came from: hub (made in the hub), address (a person a connector made for a phone number or email address it met, externalId phone:/email:, so no record at its source, e.g. not an Outlook contact), source (the source's own record). Always in API answers; absent in events recorded before it existed.",
+    ),
   occurredAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import { contactItems, messageItem } from '../connectors/msgraph/msgraph.mapping.ts';
+import type { GraphModule } from './index.ts';
 
 type OutboxRow = {
   type: string;
@@ -185,6 +187,58 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       expect(again.json().error.code).toBe('already_exists');
       expect((await post(bob, '/api/v1/entities', body)).statusCode).toBe(201);
       expect((await post(alice, '/api/v1/entities', { type: 'note', externalId: 'x' })).statusCode).toBe(400);
+    });
+
+    it('says where a person came from: the hub, an address a mail sync met, or an Outlook contact', async () => {
+      const graph = hub.modules.find((m) => m.name === 'graph') as unknown as GraphModule;
+      // What the Microsoft 365 sync ingests (its own mapping): a mail from an unknown sender, and a contact.
+      const mail = messageItem(
+        {
+          id: 'AAMkMail-origin',
+          subject: 'Hello',
+          from: { emailAddress: { address: 'sender@mail.example', name: 'Sal Sender' } },
+          toRecipients: [{ emailAddress: { address: 'alice@example.test' } }],
+          body: { contentType: 'text', content: 'Hi' },
+          receivedDateTime: '2026-01-05T10:00:00Z',
+        },
+        { folder: 'inbox', self: 'alice@example.test' },
+      )!;
+      const contact = contactItems(
+        { id: 'AAMkContact-origin', displayName: 'Olly Outlook', emailAddresses: [{ address: 'olly@mail.example' }] },
+        undefined,
+      )!.person;
+      await hub.db.asUser(alice.claims, (tx) =>
+        graph.ingest(tx, {
+          ownerId: alice.id,
+          actor: { kind: 'connector', id: 'msgraph-test' },
+          items: [mail, contact],
+        }),
+      );
+      const personBy = async (email: string) =>
+        (await get(alice, `/api/v1/persons/lookup?email=${encodeURIComponent(email)}`)).json();
+      const sender = await get(alice, `/api/v1/entities/${(await personBy('sender@mail.example')).id}`);
+      expect(sender.json()).toMatchObject({
+        source: 'msgraph',
+        externalId: 'email:sender@mail.example',
+        origin: 'address',
+      });
+      const outlook = await get(alice, `/api/v1/entities/${(await personBy('olly@mail.example')).id}`);
+      expect(outlook.json()).toMatchObject({ source: 'msgraph', externalId: 'AAMkContact-origin', origin: 'source' });
+      const own = await createPerson(alice, { name: 'Hand Made' });
+      expect((await get(alice, `/api/v1/entities/${own.id}`)).json()).toMatchObject({ source: null, origin: 'hub' });
+      // The mail itself is the source's own record; lists say the same as GET.
+      const listed = (await get(alice, '/api/v1/entities?type=person&limit=200')).json().items as {
+        id: string;
+        origin: string;
+      }[];
+      expect(listed.find((p) => p.id === sender.json().id)?.origin).toBe('address');
+      expect(listed.find((p) => p.id === outlook.json().id)?.origin).toBe('source');
+      // Another user's person is a 404 like any unknown id, origin or not.
+      for (const id of [sender.json().id, outlook.json().id]) {
+        const read = await get(bob, `/api/v1/entities/${id}`);
+        expect(read.statusCode).toBe(404);
+        expect(read.body).not.toContain('origin');
+      }
     });
 
     it("hides other users' entities behind the same 404 as unknown ids", async () => {

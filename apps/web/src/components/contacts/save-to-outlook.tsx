@@ -1,11 +1,13 @@
 import { HubError } from '@/lib/errors';
 import { listMicrosoftConnections } from '@/lib/connections/api';
 import { getEntity } from '@/lib/graph';
+import { canSaveToOutlook } from '@/lib/graph-origin';
 import { SaveToOutlookButton } from './save-to-outlook-button';
 
 /**
- * "Save to Outlook" on the page of a person made in the hub, while a Microsoft 365 account is
- * connected; a person that came from a source (Outlook, a phone, a file) is already there.
+ * "Save to Outlook" on the page of a person made in the hub, or made by the mail sync for a
+ * sender, while a Microsoft 365 account is connected; a person that is a source's record (an
+ * Outlook contact, a phone's address book) is already there (`origin`, lib/graph-origin).
  */
 export async function SaveToOutlook({ personId, name }: { personId: string; name: string }) {
   try {
@@ -13,7 +15,7 @@ export async function SaveToOutlook({ personId, name }: { personId: string; name
     const usable = connections
       .filter((connection) => connection.status === 'active' && connection.capabilities.includes('contacts'))
       .map(({ id, label }) => ({ id, label }));
-    if (entity.source || usable.length === 0) return null;
+    if (!canSaveToOutlook(entity) || usable.length === 0) return null;
     return <SaveToOutlookButton personId={personId} name={name} accounts={usable} />;
   } catch (error) {
     if (error instanceof HubError) return null; // the rest of the page says what is wrong

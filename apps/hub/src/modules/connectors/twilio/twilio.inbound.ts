@@ -7,7 +7,7 @@ import type { JobsModule } from '../../jobs/index.ts';
 import { webhookBatch, type WebhookRequest, type WebhookResponse } from '../connectors.contract.ts';
 import { e164, fieldsOf, parse, sid } from './twilio.form.ts';
 import type { MediaJobPayload, TwilioMediaJob } from './twilio.media.ts';
-import { isPhone, makePersons, smsItem } from './twilio.messages.ts';
+import { holdLive, isPhone, makePersons, smsItem } from './twilio.messages.ts';
 import { twilioRepository as repo } from './twilio.repository.ts';
 
 /** The inbound SMS/MMS webhook's fields (integrations.md §1.3); others may be added without notice. */
@@ -97,7 +97,9 @@ export function inboundSmsBatch<Options>(deps: InboundDeps) {
       const fresh = [...bySid.values()].filter((sms) => !found.stored.has(sms.messageSid));
       if (fresh.length === 0) return answers;
 
-      const persons = await makePersons(ingest, found.persons, fresh.map((sms) => sms.from).filter(isPhone));
+      const made = await makePersons(ingest, found.persons, fresh.map((sms) => sms.from).filter(isPhone));
+      // Held until commit: a merge of a sender waits for this batch, or this batch for it (then the survivor).
+      const persons = await holdLive(tx, connection.ownerId, made);
       const result = await ingest(
         fresh.map((sms) =>
           smsItem({

@@ -1,5 +1,5 @@
 import type { Sql } from '../../../platform/db/index.ts';
-import type { IngestItem, IngestResult } from '../../graph/index.ts';
+import { holdPersons, type IngestItem, type IngestResult } from '../../graph/index.ts';
 import { twilioRepository as repo, type MessageRow } from './twilio.repository.ts';
 
 export type MessageStatus =
@@ -113,7 +113,9 @@ type IngestIn = (items: IngestItem[]) => Promise<IngestResult>;
 
 /**
  * Re-ingests a stored message with some properties changed (status, media): the row is
- * locked first, so concurrent callbacks for one message apply one after the other.
+ * locked first, so concurrent callbacks for one message apply one after the other. Its
+ * thread's person is held before (as a merge locks persons before messages), so a merge
+ * either moved it already (and the row read has the survivor's thread) or waits for this.
  */
 export async function patchMessage(
   tx: Sql,
@@ -122,6 +124,7 @@ export async function patchMessage(
   messageSid: string,
   patch: (row: MessageRow) => Record<string, unknown> | undefined,
 ): Promise<'updated' | 'unchanged' | 'missing'> {
+  await repo.holdThreadPerson(tx, ownerId, messageSid);
   const row = await repo.lockMessage(tx, ownerId, messageSid);
   if (!row) return 'missing';
   const changes = patch(row);
@@ -160,7 +163,18 @@ export async function personsFor(
   phones: readonly string[],
 ): Promise<Map<string, string>> {
   const wanted = [...new Set(phones)];
-  return makePersons(ingest, await repo.personsByPhone(tx, ownerId, wanted), wanted);
+  return holdLive(tx, ownerId, await makePersons(ingest, await repo.personsByPhone(tx, ownerId, wanted), wanted));
+}
+
+/**
+ * Holds the persons of some numbers against merges until commit and maps each number to its
+ * live person (one merged meanwhile: its survivor), so a thread id or link written under it
+ * cannot name a tombstone (graph's holdPersons). Taken after makePersons: persons are made
+ * under ingest's per-owner lock, which contact syncs take before they lock person rows.
+ */
+export async function holdLive(tx: Sql, ownerId: string, persons: Map<string, string>): Promise<Map<string, string>> {
+  const live = await holdPersons(tx, ownerId, [...persons.values()]);
+  return new Map([...persons].map(([phone, id]) => [phone, live.get(id) ?? id]));
 }
 
 /** Adds to `persons` (numbers already looked up) a person, made in one ingest, for each number nobody has. */

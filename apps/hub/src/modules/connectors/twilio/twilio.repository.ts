@@ -1,4 +1,5 @@
 import type { Sql } from '../../../platform/db/index.ts';
+import { followMerges } from '../../graph/index.ts';
 
 export type MessageRow = {
   id: string;
@@ -48,6 +49,27 @@ export const twilioRepository = {
       else if (row.value !== null && row.entity_id !== null) persons.set(row.value, row.entity_id);
     }
     return { stored, persons };
+  },
+
+  /**
+   * Holds the person of a stored message's thread (`sms:<own>:<person>`) against merges, before
+   * the message row is locked: a merge takes persons first and messages last, so a status
+   * callback that locked the message first could deadlock with it.
+   */
+  async holdThreadPerson(tx: Sql, ownerId: string, messageSid: string): Promise<void> {
+    const result = await tx.query<{ id: string; merged_into_id: string | null }>(
+      `SELECT p.id, p.merged_into_id FROM public.entities p
+        WHERE p.owner_id = $1 AND p.type = 'person'
+          AND p.id = (SELECT CASE WHEN t.person ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                  THEN t.person::uuid END
+                        FROM (SELECT split_part(m.properties ->> 'threadId', ':', 3) AS person FROM public.entities m
+                               WHERE m.owner_id = $1 AND m.source = 'twilio' AND m.external_id = $2
+                                 AND m.type = 'message') t)
+        FOR SHARE OF p`,
+      [ownerId, messageSid],
+    );
+    const held = result.rows.map((row) => ({ id: row.id, mergedIntoId: row.merged_into_id }));
+    await followMerges(tx, ownerId, held);
   },
 
   /** A Twilio message (by its MessageSid), locked so concurrent callbacks apply one at a time. */
