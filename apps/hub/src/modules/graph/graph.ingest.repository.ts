@@ -1,6 +1,7 @@
 import type { Actor, IdentifierKind, Link } from '@made-open/shared';
 import type { Sql } from '../../platform/db/index.ts';
 import type { IncomingPrune } from './graph.ingest.items.ts';
+import { MADE_PERSON_KEY } from './graph.made-persons.ts';
 import { linkJson } from './graph.repository.ts';
 
 /**
@@ -173,7 +174,7 @@ export const ingestRepository = {
            CROSS JOIN LATERAL jsonb_to_recordset(w.identifiers) AS x(kind text, value text)
            JOIN public.identifiers i ON i.kind = x.kind AND i.value = x.value
            JOIN public.entities e ON e.id = i.entity_id
-          WHERE e.type = 'person' AND e.deleted_at IS NULL AND e.external_id ~ '^(email|phone):'
+          WHERE e.type = 'person' AND e.deleted_at IS NULL AND e.external_id ~ '${MADE_PERSON_KEY}'
           ORDER BY w.ord, e.created_at, e.id
        ), chosen AS (
          SELECT DISTINCT ON (id) * FROM candidates ORDER BY id, ord

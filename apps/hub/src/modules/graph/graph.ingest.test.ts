@@ -542,6 +542,30 @@ describe.each(testDatabaseKinds())('graph ingest on %s', (kind) => {
     );
   });
 
+  it('lets a contact take over the person the Twilio connector made for an unknown number (key person:<number>)', async () => {
+    const texter = await ingestAs(alice, [
+      {
+        type: 'person',
+        title: '+14155550611',
+        source: 'twilio',
+        externalId: 'person:+14155550611',
+        phones: ['+14155550611'],
+      },
+    ]);
+    const adopted = await ingestAs(alice, [
+      {
+        type: 'person',
+        source: 'addressbook-test',
+        externalId: 'C-twilio',
+        title: 'Tomás Texter',
+        phones: ['+1 415 555 0611'],
+        adoptMadePerson: true,
+      },
+    ]);
+    expect(adopted.items[0]).toMatchObject({ id: texter.items[0]!.id, status: 'updated' });
+    expect(adopted.personsCreated).toBe(0);
+  });
+
   it('carries the actor, with its causation, on every event', async () => {
     const actor = { kind: 'plugin' as const, id: 'inst-1', causedBy: '0190b6a0-0000-7000-8000-000000000001', depth: 2 };
     const result = await ingestAs(alice, [sms('SM-act-1', '+14155550501')], { actor });

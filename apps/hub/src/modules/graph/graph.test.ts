@@ -5,6 +5,7 @@ import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { contactItems, messageItem } from '../connectors/msgraph/msgraph.mapping.ts';
+import { makePersons } from '../connectors/twilio/twilio.messages.ts';
 import type { GraphModule } from './index.ts';
 
 type OutboxRow = {
@@ -189,7 +190,7 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
       expect((await post(alice, '/api/v1/entities', { type: 'note', externalId: 'x' })).statusCode).toBe(400);
     });
 
-    it('says where a person came from: the hub, an address a mail sync met, or an Outlook contact', async () => {
+    it('says where a person came from: the hub, an address a mail sync or a text met, or an Outlook contact', async () => {
       const graph = hub.modules.find((m) => m.name === 'graph') as unknown as GraphModule;
       // What the Microsoft 365 sync ingests (its own mapping): a mail from an unknown sender, and a contact.
       const mail = messageItem(
@@ -207,19 +208,31 @@ describe.each(testDatabaseKinds())('graph REST API on %s', (kind) => {
         { id: 'AAMkContact-origin', displayName: 'Olly Outlook', emailAddresses: [{ address: 'olly@mail.example' }] },
         undefined,
       )!.person;
-      await hub.db.asUser(alice.claims, (tx) =>
-        graph.ingest(tx, {
+      await hub.db.asUser(alice.claims, async (tx) => {
+        await graph.ingest(tx, {
           ownerId: alice.id,
           actor: { kind: 'connector', id: 'msgraph-test' },
           items: [mail, contact],
-        }),
-      );
+        });
+        // What the Twilio connector makes for a text from an unknown number.
+        await makePersons(
+          (items) => graph.ingest(tx, { ownerId: alice.id, actor: { kind: 'connector', id: 'twilio-test' }, items }),
+          new Map(),
+          ['+14155550199'],
+        );
+      });
       const personBy = async (email: string) =>
         (await get(alice, `/api/v1/persons/lookup?email=${encodeURIComponent(email)}`)).json();
       const sender = await get(alice, `/api/v1/entities/${(await personBy('sender@mail.example')).id}`);
       expect(sender.json()).toMatchObject({
         source: 'msgraph',
         externalId: 'email:sender@mail.example',
+        origin: 'address',
+      });
+      const texter = (await get(alice, '/api/v1/persons/lookup?phone=%2B14155550199')).json();
+      expect((await get(alice, `/api/v1/entities/${texter.id}`)).json()).toMatchObject({
+        source: 'twilio',
+        externalId: 'person:+14155550199',
         origin: 'address',
       });
       const outlook = await get(alice, `/api/v1/entities/${(await personBy('olly@mail.example')).id}`);

@@ -1,7 +1,7 @@
 import type { Database } from '../../../platform/db/index.ts';
 import { ConflictError, NotFoundError, UserError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
-import type { Ingest } from '../../graph/index.ts';
+import { isMadePersonKey, MADE_PERSON_KEY, type Ingest } from '../../graph/index.ts';
 import { ConnectorError } from '../connectors.contract.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { contactWriteOf, ingestOwn, personNow } from './msgraph.contacts-push.ts';
@@ -35,7 +35,7 @@ export function createContactsSave(deps: ContactsSaveDeps) {
         );
         const row = rows[0];
         if (!row || row.type !== 'person') throw new NotFoundError('person');
-        if (row.source !== null && !/^(email|phone):/.test(row.external_id ?? ''))
+        if (row.source !== null && !isMadePersonKey(row.external_id))
           throw new ConflictError(
             `This person comes from ${row.source === source ? 'Outlook' : row.source} already: edits reach it there.`,
             'already_linked',
@@ -57,7 +57,7 @@ export function createContactsSave(deps: ContactsSaveDeps) {
         // The person takes the new contact's key; ingest then writes Outlook's fields over it as the connector.
         const taken = await tx.query(
           `UPDATE public.entities SET source = $2, external_id = $3
-            WHERE id = $1 AND deleted_at IS NULL AND (source IS NULL OR external_id ~ '^(email|phone):')`,
+            WHERE id = $1 AND deleted_at IS NULL AND (source IS NULL OR external_id ~ '${MADE_PERSON_KEY}')`,
           [personId, source, externalId],
         );
         if (taken.rowCount === 0)

@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database, Sql } from '../../../platform/db/index.ts';
 import { OutboundRefused } from '../../../platform/http/outbound/index.ts';
-import type { CompleteIncoming, IngestItem } from '../../graph/index.ts';
+import { isMadePersonKey, type CompleteIncoming, type IngestItem } from '../../graph/index.ts';
 import { ConnectorError, type Json, type SyncContext, type SyncPage } from '../connectors.contract.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import type { GraphClient } from './msgraph.client.ts';
@@ -536,7 +536,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
             (o) =>
               o &&
               !(o.source === source && o.external_id === mapped.person.externalId) &&
-              !/^(email|phone):/.test(o.external_id ?? ''),
+              !isMadePersonKey(o.external_id),
           );
         if (!keptByUser) items.push({ ...mapped.person, adoptMadePerson: true });
         const organization = mapped.organization;
