@@ -173,6 +173,15 @@ describe.each(testDatabaseKinds())('SMS threads through person merges on %s', (k
     // A text from the merged number after the merge is the contact's.
     await inbound(alice, own, unknownPhone, 'p3');
     expect(await bodies(alice, annThread())).toEqual(['a1', 'a2', 'p1', 'p2', 'p3']);
+    // A text to the merged person's id (a form opened before the merge) goes to the contact.
+    const sent = await api(alice, 'POST', '/api/v1/messages', {
+      to: made,
+      body: 'o1',
+      connectionId: connections.get(`${alice.id}:${own}`),
+    });
+    expect(sent.statusCode, sent.body).toBe(201);
+    expect(sent.json().message).toMatchObject({ personId: ann, from: own });
+    expect(await bodies(alice, annThread())).toEqual(['a1', 'a2', 'p1', 'p2', 'p3', 'o1']);
 
     // Undo: the made person's thread comes back with exactly what moved, unread as before.
     await undo(alice, mergeId);
@@ -184,7 +193,7 @@ describe.each(testDatabaseKinds())('SMS threads through person merges on %s', (k
         [`sms:${second}:${made}`, 1],
       ].sort(),
     );
-    expect(await bodies(alice, annThread())).toEqual(['a1', 'a2', 'p3']);
+    expect(await bodies(alice, annThread())).toEqual(['a1', 'a2', 'p3', 'o1']);
     expect(await bodies(alice, madeThread())).toEqual(['p1', 'p2']);
     expect(await bodies(alice, `sms:${second}:${made}`)).toEqual(['q1']);
     expect((await list(bob)).map((t) => t.id)).toEqual(bobs.map((t) => t.id));

@@ -75,6 +75,21 @@ export type SendRow = {
 };
 
 /** The only SQL of the messages module (made_open.message_sends, message_thread_reads; graph reads). */
+
+/**
+ * The live person an id names: itself, or the survivor it was merged into (merges repoint
+ * older tombstones, so one step is enough). A form opened before a merge still reaches them.
+ */
+async function livePerson(tx: Sql, personId: string): Promise<{ id: string; title: string } | undefined> {
+  const { rows } = await tx.query<{ id: string; title: string }>(
+    `SELECT live.id, live.title FROM public.entities asked
+       JOIN public.entities live ON live.id = coalesce(asked.merged_into_id, asked.id)
+      WHERE asked.id = $1 AND asked.type = 'person' AND live.type = 'person' AND live.deleted_at IS NULL`,
+    [personId],
+  );
+  return rows[0];
+}
+
 export const messagesRepository = {
   /**
    * One row per thread (texts and email, or one `channel`), newest last message first, after
@@ -242,16 +257,13 @@ export const messagesRepository = {
 
   /** A person's email addresses, the oldest first, and their name; undefined when no such person. */
   async personEmails(tx: Sql, personId: string): Promise<{ name: string; emails: string[] } | undefined> {
-    const person = await tx.query<{ title: string }>(
-      `SELECT title FROM public.entities WHERE id = $1 AND type = 'person' AND deleted_at IS NULL`,
-      [personId],
-    );
-    if (person.rows.length === 0) return undefined;
+    const person = await livePerson(tx, personId);
+    if (!person) return undefined;
     const emails = await tx.query<{ value: string }>(
       `SELECT value FROM public.identifiers WHERE entity_id = $1 AND kind = 'email' ORDER BY created_at, value`,
-      [personId],
+      [person.id],
     );
-    return { name: person.rows[0]!.title, emails: emails.rows.map((row) => row.value) };
+    return { name: person.title, emails: emails.rows.map((row) => row.value) };
   },
 
   /** The persons these (normalised) email addresses belong to. */
@@ -418,14 +430,11 @@ export const messagesRepository = {
 
   /** A person's phone numbers (E.164), first the oldest. */
   async personPhones(tx: Sql, personId: string): Promise<string[] | undefined> {
-    const person = await tx.query(
-      `SELECT 1 FROM public.entities WHERE id = $1 AND type = 'person' AND deleted_at IS NULL`,
-      [personId],
-    );
-    if (person.rows.length === 0) return undefined;
+    const person = await livePerson(tx, personId);
+    if (!person) return undefined;
     const phones = await tx.query<{ value: string }>(
       `SELECT value FROM public.identifiers WHERE entity_id = $1 AND kind = 'phone' ORDER BY created_at, value`,
-      [personId],
+      [person.id],
     );
     return phones.rows.map((row) => row.value);
   },
