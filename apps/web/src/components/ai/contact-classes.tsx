@@ -6,6 +6,7 @@ import { Button } from '@/components/ui/button';
 import { DataTable } from '@/components/ui/data-table';
 import type { ClassRule, ContactClass } from '@/lib/ai-api';
 import { saveContactClassAction } from '@/lib/actions/ai';
+import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 
 const CELL = 'px-2 sm:px-3';
 const COLUMNS = [
@@ -19,7 +20,7 @@ const COLUMNS = [
 export function ContactClasses({ initial }: { initial: ContactClass[] }) {
   const [contacts, setContacts] = useState(initial);
   const [pending, setPending] = useState<string>();
-  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string }>();
+  const [message, setMessage] = useState<SaveOutcome>();
 
   async function save(contact: ContactClass, rule: ClassRule | null) {
     setPending(contact.personId);
@@ -99,14 +100,7 @@ export function ContactClasses({ initial }: { initial: ContactClass[] }) {
           </tbody>
         </DataTable>
       )}
-      {message && (
-        <p
-          role={message.tone === 'error' ? 'alert' : 'status'}
-          className={message.tone === 'error' ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'}
-        >
-          {message.text}
-        </p>
-      )}
+      <SaveMessage message={message} />
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { useId, useState } from 'react';
 import type { ClassRule, ContactClass } from '@/lib/ai-api';
 import { saveContactClassAction } from '@/lib/actions/ai';
+import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 
 type Choice = 'default' | ClassRule['dataClass'];
 
@@ -33,7 +34,7 @@ export function ContactPrivacy({
 }) {
   const [rule, setRule] = useState(initial);
   const [pending, setPending] = useState(false);
-  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string }>();
+  const [message, setMessage] = useState<SaveOutcome>();
   const selectId = useId();
   const hintId = useId();
 
@@ -86,14 +87,7 @@ export function ContactPrivacy({
           Without a local model, a redacted copy may go to the cloud
         </label>
       )}
-      {message && (
-        <p
-          role={message.tone === 'error' ? 'alert' : 'status'}
-          className={message.tone === 'error' ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'}
-        >
-          {message.text}
-        </p>
-      )}
+      <SaveMessage message={message} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { Button } from '@/components/ui/button';
 import { DataTable } from '@/components/ui/data-table';
 import type { ClassSetting } from '@/lib/ai-api';
 import { saveDataClassAction } from '@/lib/actions/ai';
+import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 
 const typeWords: Record<string, string> = {
   person: 'Contacts',
@@ -31,7 +32,7 @@ const CLASS_COLUMNS = [
 export function DataClasses({ initial }: { initial: ClassSetting[] }) {
   const [classes, setClasses] = useState(initial);
   const [pending, setPending] = useState<string>();
-  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string }>();
+  const [message, setMessage] = useState<SaveOutcome>();
 
   async function save(entityType: string, rule: { dataClass: 'normal' | 'sensitive'; cloudRedacted: boolean } | null) {
     setPending(entityType);
@@ -104,14 +105,7 @@ export function DataClasses({ initial }: { initial: ClassSetting[] }) {
           })}
         </tbody>
       </DataTable>
-      {message && (
-        <p
-          role={message.tone === 'error' ? 'alert' : 'status'}
-          className={message.tone === 'error' ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'}
-        >
-          {message.text}
-        </p>
-      )}
+      <SaveMessage message={message} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { saveRetentionAction } from '@/lib/actions/devices';
 import type { DeviceSource } from '@/lib/devices';
+import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 
 const labels: Record<string, string> = {
   location: 'Location',
@@ -30,7 +31,7 @@ function SourceRow({ source }: { source: DeviceSource }) {
   const [thin, setThin] = useState(s.downsampleMinutes === null ? '' : String(s.downsampleMinutes));
   const [keep, setKeep] = useState(s.keepDays === null ? '' : String(s.keepDays));
   const [budget, setBudget] = useState(s.budgetMb === null ? '' : String(s.budgetMb));
-  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string }>();
+  const [message, setMessage] = useState<SaveOutcome>();
   const label = labels[source.type] ?? source.type;
   const form = `retention-${source.type}`;
 
@@ -78,14 +79,7 @@ function SourceRow({ source }: { source: DeviceSource }) {
           <Button type="submit" size="sm" variant="outline" aria-label={`Save ${label} retention`}>
             Save
           </Button>
-          {message && (
-            <span
-              role={message.tone === 'error' ? 'alert' : 'status'}
-              className={message.tone === 'error' ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'}
-            >
-              {message.text}
-            </span>
-          )}
+          <SaveMessage message={message} as="span" />
         </form>
       </td>
     </tr>

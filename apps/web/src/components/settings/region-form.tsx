@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
 import { Label } from '@/components/ui/label';
 import { saveDefaultRegionAction } from '@/lib/actions/account';
+import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 
 const example: Record<string, string> = { GB: '+447700900123', US: '+12025550199' };
 
@@ -19,7 +20,7 @@ export function RegionForm({
   const [region, setRegion] = useState(initial ?? '');
   const [saved, setSaved] = useState(initial ?? '');
   const [pending, setPending] = useState(false);
-  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string }>();
+  const [message, setMessage] = useState<SaveOutcome>();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -62,14 +63,7 @@ export function RegionForm({
           shown in its national format.
         </p>
       </div>
-      {message && (
-        <p
-          role={message.tone === 'error' ? 'alert' : 'status'}
-          className={message.tone === 'error' ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'}
-        >
-          {message.text}
-        </p>
-      )}
+      <SaveMessage message={message} />
       <div>
         <Button type="submit" disabled={pending || region === saved}>
           {pending && <LoaderCircle className="animate-spin" aria-hidden="true" />}
