@@ -4,6 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.ts';
 import type { EventOutbox } from '../events/index.ts';
+import { excludePersonHolds } from './graph.hold.ts';
 import { mergeRepository as journal, type MergeAfter } from './graph.merge.repository.ts';
 import type { EntityState, GraphRepository } from './graph.repository.ts';
 
@@ -106,6 +107,7 @@ export function createMergeOperations(deps: MergeDeps) {
     async mergePersons(user: Caller, survivorId: string, otherId: string, outer?: Sql): Promise<MergedPerson> {
       if (survivorId === otherId) throw new ValidationError('A person cannot be merged into itself.');
       const work = async (tx: Sql) => {
+        await excludePersonHolds(tx, [survivorId, otherId]);
         const states = await repo.lockEntities(tx, [survivorId, otherId]);
         for (const id of [survivorId, otherId]) {
           const state = states.find((s) => s.id === id);
@@ -152,6 +154,7 @@ export function createMergeOperations(deps: MergeDeps) {
         if (!merge) throw new NotFoundError('merge');
         if (merge.undone_at) throw new ConflictError('This merge was undone already.', 'already_undone');
         const { survivor_id: survivorId, merged_id: mergedId, before, after } = merge;
+        await excludePersonHolds(tx, [survivorId, mergedId]);
         const states = await repo.lockEntities(tx, [survivorId, mergedId]);
         const survivorState = states.find((s) => s.id === survivorId)!;
         if (survivorState.merged_into_id) {

@@ -10,7 +10,7 @@ import { createGraphService, type GraphService, type GraphServiceDeps } from './
 
 export { MergedError, type GraphService } from './graph.service.ts';
 export type { MergeFacts, MergeFollower } from './graph.merge.ts';
-export { followMerges, holdPersons, type HeldPerson } from './graph.hold.ts';
+export { holdPersons } from './graph.hold.ts';
 export { isMadePersonKey, MADE_PERSON_KEY } from './graph.made-persons.ts';
 
 export interface GraphModuleDeps {

@@ -1,5 +1,5 @@
 import type { Sql } from '../../../platform/db/index.ts';
-import { followMerges } from '../../graph/index.ts';
+import { holdPersons } from '../../graph/index.ts';
 
 export type MessageRow = {
   id: string;
@@ -57,19 +57,18 @@ export const twilioRepository = {
    * callback that locked the message first could deadlock with it.
    */
   async holdThreadPerson(tx: Sql, ownerId: string, messageSid: string): Promise<void> {
-    const result = await tx.query<{ id: string; merged_into_id: string | null }>(
-      `SELECT p.id, p.merged_into_id FROM public.entities p
-        WHERE p.owner_id = $1 AND p.type = 'person'
-          AND p.id = (SELECT CASE WHEN t.person ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                  THEN t.person::uuid END
-                        FROM (SELECT split_part(m.properties ->> 'threadId', ':', 3) AS person FROM public.entities m
-                               WHERE m.owner_id = $1 AND m.source = 'twilio' AND m.external_id = $2
-                                 AND m.type = 'message') t)
-        FOR SHARE OF p`,
+    const result = await tx.query<{ person: string }>(
+      `SELECT t.person FROM (SELECT split_part(m.properties ->> 'threadId', ':', 3) AS person FROM public.entities m
+                              WHERE m.owner_id = $1 AND m.source = 'twilio' AND m.external_id = $2
+                                AND m.type = 'message') t
+        WHERE t.person ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'`,
       [ownerId, messageSid],
     );
-    const held = result.rows.map((row) => ({ id: row.id, mergedIntoId: row.merged_into_id }));
-    await followMerges(tx, ownerId, held);
+    await holdPersons(
+      tx,
+      ownerId,
+      result.rows.map((row) => row.person),
+    );
   },
 
   /** A Twilio message (by its MessageSid), locked so concurrent callbacks apply one at a time. */
