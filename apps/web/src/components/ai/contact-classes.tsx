@@ -4,9 +4,10 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { DataTable } from '@/components/ui/data-table';
+import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 import type { ClassRule, ContactClass } from '@/lib/ai-api';
 import { saveContactClassAction } from '@/lib/actions/ai';
-import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
+import { ClassRuleCells } from './class-rule-cells';
 
 const CELL = 'px-2 sm:px-3';
 const COLUMNS = [
@@ -52,36 +53,13 @@ export function ContactClasses({ initial }: { initial: ContactClass[] }) {
                     {c.name || 'Unnamed contact'}
                   </Link>
                 </th>
-                <td className="px-2 py-2 sm:px-3">
-                  <select
-                    aria-label={`Class of ${c.name}`}
-                    value={c.dataClass}
-                    disabled={pending === c.personId}
-                    onChange={(e) =>
-                      void save(c, {
-                        dataClass: e.target.value as ClassRule['dataClass'],
-                        cloudRedacted: c.cloudRedacted,
-                      })
-                    }
-                    className="h-9 rounded-md border border-input bg-background px-2 text-sm"
-                  >
-                    <option value="normal">Normal</option>
-                    <option value="sensitive">Sensitive</option>
-                  </select>
-                </td>
-                <td className="px-2 py-2 sm:px-3">
-                  <label className="inline-flex items-center gap-2">
-                    <input
-                      type="checkbox"
-                      checked={c.cloudRedacted}
-                      disabled={pending === c.personId}
-                      onChange={(e) => void save(c, { dataClass: c.dataClass, cloudRedacted: e.target.checked })}
-                      className="size-4"
-                      aria-label={`Redacted cloud copy of ${c.name}’s items allowed`}
-                    />
-                    <span aria-hidden>Allowed</span>
-                  </label>
-                </td>
+                <ClassRuleCells
+                  label={c.name}
+                  copyOf={`${c.name}’s items`}
+                  rule={c}
+                  disabled={pending === c.personId}
+                  onChange={(rule) => void save(c, rule)}
+                />
                 <td className="px-2 py-2 sm:px-3 text-right">
                   <Button
                     type="button"

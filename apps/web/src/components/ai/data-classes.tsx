@@ -3,9 +3,10 @@ import { RotateCcw } from 'lucide-react';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { DataTable } from '@/components/ui/data-table';
+import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 import type { ClassSetting } from '@/lib/ai-api';
 import { saveDataClassAction } from '@/lib/actions/ai';
-import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
+import { ClassRuleCells } from './class-rule-cells';
 
 const typeWords: Record<string, string> = {
   person: 'Contacts',
@@ -55,37 +56,12 @@ export function DataClasses({ initial }: { initial: ClassSetting[] }) {
                 <th scope="row" className="px-2 py-2 sm:px-3 text-left font-normal">
                   {label}
                 </th>
-                <td className="px-2 py-2 sm:px-3">
-                  <select
-                    aria-label={`Class of ${label}`}
-                    value={c.dataClass}
-                    disabled={pending === c.entityType}
-                    onChange={(e) =>
-                      void save(c.entityType, {
-                        dataClass: e.target.value as 'normal' | 'sensitive',
-                        cloudRedacted: c.cloudRedacted,
-                      })
-                    }
-                    className="h-9 rounded-md border border-input bg-background px-2 text-sm"
-                  >
-                    <option value="normal">Normal</option>
-                    <option value="sensitive">Sensitive</option>
-                  </select>
-                </td>
-                <td className="px-2 py-2 sm:px-3">
-                  <label className="inline-flex items-center gap-2">
-                    <input
-                      type="checkbox"
-                      checked={c.cloudRedacted}
-                      disabled={pending === c.entityType}
-                      onChange={(e) =>
-                        void save(c.entityType, { dataClass: c.dataClass, cloudRedacted: e.target.checked })
-                      }
-                      className="size-4"
-                    />
-                    <span>Allowed</span>
-                  </label>
-                </td>
+                <ClassRuleCells
+                  label={label}
+                  rule={c}
+                  disabled={pending === c.entityType}
+                  onChange={(rule) => void save(c.entityType, rule)}
+                />
                 <td className="px-2 py-2 sm:px-3 text-right">
                   {!c.isDefault && (
                     <Button
