@@ -1,11 +1,11 @@
 'use client';
 import { Cloud, HardDrive, LoaderCircle, RefreshCw, Sparkles, Square } from 'lucide-react';
 import Link from 'next/link';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { LocalTime } from '@/components/ui/local-time';
 import { answerParts, entityHref, redactedWords, type AiDone, type AiSource } from '@/lib/ai';
-import { postForEvents } from '@/lib/ai-stream';
+import { useAiStream } from '@/lib/ai-stream';
 
 export interface SummaryState {
   summary: string | null;
@@ -31,49 +31,32 @@ export function ContactSummary({
   stale: boolean;
 }) {
   const [state, setState] = useState(initial);
-  const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
   const [isStale, setStale] = useState(stale);
   /** A new summary as the model writes it (its sources first, then the text). */
   const [written, setWritten] = useState<{ sources: AiSource[]; text: string }>();
-  const controller = useRef<AbortController | null>(null);
-  // Leaving the page stops the model.
-  useEffect(() => () => controller.current?.abort(), []);
+  const stream = useAiStream('summary');
 
   async function summarise(refresh: boolean) {
-    const ctrl = new AbortController();
-    controller.current = ctrl;
-    setPending(true);
     setError(undefined);
-    let ended = false;
-    try {
-      const problem = await postForEvents(`/api/ai/people/${personId}/summary`, { refresh }, ctrl.signal, (event) => {
-        if (event.event === 'sources') setWritten({ sources: event.sources, text: '' });
-        else if (event.event === 'delta')
-          setWritten((w) => ({ sources: w?.sources ?? [], text: (w?.text ?? '') + event.text }));
-        else if (event.event === 'summary') {
-          ended = true;
-          setState(event.summary);
-          setStale(false);
-        } else if (event.event === 'error') {
-          ended = true;
-          setError(event.message);
-        }
-      });
-      if (problem) setError(problem);
-      else if (!ended && !ctrl.signal.aborted) setError('The summary ended early. Try again.');
-    } finally {
-      if (controller.current === ctrl) controller.current = null;
-      setWritten(undefined);
-      setPending(false);
-    }
+    const problem = await stream.run(`/api/ai/people/${personId}/summary`, { refresh }, (event) => {
+      if (event.event === 'sources') setWritten({ sources: event.sources, text: '' });
+      else if (event.event === 'delta')
+        setWritten((w) => ({ sources: w?.sources ?? [], text: (w?.text ?? '') + event.text }));
+      else if (event.event === 'summary') {
+        setState(event.summary);
+        setStale(false);
+      } else if (event.event === 'error') setError(event.message);
+    });
+    if (problem) setError(problem);
+    setWritten(undefined);
   }
 
   const shown = written ? { summary: written.text, sources: written.sources } : state;
   const known = new Set(shown?.sources.map((s) => s.number));
   const byNumber = new Map(shown?.sources.map((s) => [s.number, s]));
   return (
-    <div className="grid gap-3" aria-busy={pending}>
+    <div className="grid gap-3" aria-busy={stream.pending}>
       {shown?.summary ? (
         <p className="text-sm leading-relaxed whitespace-pre-wrap">
           {answerParts(shown.summary, known).map((part, i) =>
@@ -113,8 +96,8 @@ export function ContactSummary({
       <div className="flex flex-wrap items-center justify-between gap-2">
         {!written && state?.summary ? <MadeBy done={state.done} at={state.createdAt} /> : <span />}
         <div className="flex flex-wrap items-center gap-2">
-          {pending && (
-            <Button type="button" variant="ghost" size="sm" onClick={() => controller.current?.abort()}>
+          {stream.pending && (
+            <Button type="button" variant="ghost" size="sm" onClick={() => stream.stop()}>
               <Square aria-hidden /> Stop
             </Button>
           )}
@@ -122,19 +105,19 @@ export function ContactSummary({
             type="button"
             variant={state?.summary ? 'ghost' : 'outline'}
             size="sm"
-            disabled={pending}
+            disabled={stream.pending}
             onClick={() => void summarise(Boolean(state?.summary))}
             // The label holds the person's name, which can be longer than a phone is wide: wrap it.
             className="h-auto min-h-9 max-w-full shrink py-1.5 whitespace-normal text-left"
           >
-            {pending ? (
+            {stream.pending ? (
               <LoaderCircle className="animate-spin" aria-hidden />
             ) : state?.summary ? (
               <RefreshCw aria-hidden />
             ) : (
               <Sparkles aria-hidden />
             )}
-            {pending ? 'Summarising…' : state?.summary ? 'Summarise again' : `Summarise my history with ${name}`}
+            {stream.pending ? 'Summarising…' : state?.summary ? 'Summarise again' : `Summarise my history with ${name}`}
           </Button>
         </div>
       </div>

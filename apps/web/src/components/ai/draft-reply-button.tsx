@@ -1,10 +1,10 @@
 'use client';
 import { LoaderCircle, Sparkles, Square } from 'lucide-react';
 import Link from 'next/link';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import type { AiDone } from '@/lib/ai';
-import { postForEvents } from '@/lib/ai-stream';
+import { useAiStream } from '@/lib/ai-stream';
 
 /** Where a draft was written, in a few words (nothing is said to leave the machine that did not). */
 export function draftedBy(done: AiDone): string {
@@ -26,56 +26,39 @@ export function DraftReplyButton({
   onDraft: (text: string, note: string) => void;
   size?: 'default' | 'sm';
 }) {
-  const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<{ text: string; addModel: boolean }>();
   /** The reply as the model writes it; the composer gets it whole at the end. */
   const [written, setWritten] = useState('');
-  const controller = useRef<AbortController | null>(null);
-  // Leaving the thread stops the model.
-  useEffect(() => () => controller.current?.abort(), []);
+  const stream = useAiStream('draft');
 
   async function draft() {
-    const ctrl = new AbortController();
-    controller.current = ctrl;
-    setPending(true);
     setProblem(undefined);
     setWritten('');
-    let ended = false;
-    try {
-      const failed = await postForEvents('/api/ai/drafts', { threadId }, ctrl.signal, (event) => {
-        if (event.event === 'delta') setWritten((text) => text + event.text);
-        else if (event.event === 'error') {
-          ended = true;
-          setProblem({ text: event.message, addModel: false });
-        } else if (event.event === 'draft') {
-          ended = true;
-          const { draft: text, done } = event.draft;
-          if (text) onDraft(text, draftedBy(done));
-          else
-            setProblem({
-              text: done.notice ?? 'The model wrote nothing. Try again.',
-              addModel: done.route === 'none' || done.route === 'needs_local',
-            });
-        }
-      });
-      if (failed) setProblem({ text: failed, addModel: false });
-      else if (!ended && !ctrl.signal.aborted)
-        setProblem({ text: 'The draft ended early. Try again.', addModel: false });
-    } finally {
-      if (controller.current === ctrl) controller.current = null;
-      setWritten('');
-      setPending(false);
-    }
+    const failed = await stream.run('/api/ai/drafts', { threadId }, (event) => {
+      if (event.event === 'delta') setWritten((text) => text + event.text);
+      else if (event.event === 'error') setProblem({ text: event.message, addModel: false });
+      else if (event.event === 'draft') {
+        const { draft: text, done } = event.draft;
+        if (text) onDraft(text, draftedBy(done));
+        else
+          setProblem({
+            text: done.notice ?? 'The model wrote nothing. Try again.',
+            addModel: done.route === 'none' || done.route === 'needs_local',
+          });
+      }
+    });
+    if (failed) setProblem({ text: failed, addModel: false });
+    setWritten('');
   }
 
   return (
     <>
-      <Button type="button" variant="outline" size={size} disabled={pending} onClick={() => void draft()}>
-        {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Sparkles aria-hidden />}
-        {pending ? 'Drafting…' : 'Draft a reply'}
+      <Button type="button" variant="outline" size={size} disabled={stream.pending} onClick={() => void draft()}>
+        {stream.pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Sparkles aria-hidden />}
+        {stream.pending ? 'Drafting…' : 'Draft a reply'}
       </Button>
-      {pending && (
-        <Button type="button" variant="ghost" size={size} onClick={() => controller.current?.abort()}>
+      {stream.pending && (
+        <Button type="button" variant="ghost" size={size} onClick={() => stream.stop()}>
           <Square aria-hidden /> Stop
         </Button>
       )}

@@ -11,7 +11,7 @@ import { ThreadList } from './thread-list';
 const actions = vi.hoisted(() => ({ sendMessageAction: vi.fn(), markThreadReadAction: vi.fn() }));
 vi.mock('@/lib/actions/messages', () => actions);
 // The reply box offers "Draft a reply": a server action the hub answers, not called here.
-vi.mock('@/lib/ai-stream', () => ({ postForEvents: vi.fn() }));
+vi.mock('@/lib/ai-stream', () => ({ useAiStream: () => ({ pending: false, run: vi.fn(), stop: vi.fn() }) }));
 
 const thread: Thread = {
   id: 'sms:+14155550100:0190a0a0-0000-7000-8000-000000000001',
