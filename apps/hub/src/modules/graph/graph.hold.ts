@@ -1,7 +1,7 @@
 import type { Sql } from '../../platform/db/index.ts';
 
-/** A person as a locking read returned it: its newest version, merged or not. */
-export interface HeldPerson {
+/** A person as read once held: its newest version, merged or not. */
+interface HeldPerson {
   id: string;
   mergedIntoId: string | null;
 }
@@ -24,19 +24,12 @@ const maxMergeSteps = 8;
  * person of the owner are left out.
  */
 export async function holdPersons(tx: Sql, ownerId: string, ids: readonly string[]): Promise<Map<string, string>> {
-  const live = new Map<string, string>();
-  const held = await lockPersons(tx, ownerId, [...new Set(ids)]);
-  for (const person of held) live.set(person.id, person.id);
-  return followMerges(tx, ownerId, held, live);
+  return followMerges(tx, ownerId, await lockPersons(tx, ownerId, [...new Set(ids)]));
 }
 
 /** Follows the held persons that were merged, each to its survivor, which is held too. */
-async function followMerges(
-  tx: Sql,
-  ownerId: string,
-  held: readonly HeldPerson[],
-  live: Map<string, string> = new Map(held.map((person) => [person.id, person.id])),
-): Promise<Map<string, string>> {
+async function followMerges(tx: Sql, ownerId: string, held: readonly HeldPerson[]): Promise<Map<string, string>> {
+  const live = new Map(held.map((person) => [person.id, person.id]));
   let pending = held.filter((person) => person.mergedIntoId !== null);
   for (let step = 0; pending.length > 0; step++) {
     if (step === maxMergeSteps) throw new Error('A person merge chain did not end: the graph is inconsistent.');
@@ -52,7 +45,7 @@ async function followMerges(
       // The survivor is gone (never, as merges keep it): the tombstone's own id stays.
       if (!target) continue;
       for (const [from, to] of live) if (to === person.id) live.set(from, target.id);
-      if (target.mergedIntoId !== null) still.push({ id: target.id, mergedIntoId: target.mergedIntoId });
+      if (target.mergedIntoId !== null) still.push(target);
     }
     pending = still;
   }

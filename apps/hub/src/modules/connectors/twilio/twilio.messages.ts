@@ -169,8 +169,8 @@ export async function personsFor(
 /**
  * Holds the persons of some numbers against merges until commit and maps each number to its
  * live person (one merged meanwhile: its survivor), so a thread id or link written under it
- * cannot name a tombstone (graph's holdPersons). Taken after makePersons: persons are made
- * under ingest's per-owner lock, which contact syncs take before they lock person rows.
+ * cannot name a tombstone (graph's holdPersons). Taken after makePersons, so that persons made
+ * for unknown numbers are held too.
  */
 export async function holdLive(tx: Sql, ownerId: string, persons: Map<string, string>): Promise<Map<string, string>> {
   const live = await holdPersons(tx, ownerId, [...persons.values()]);

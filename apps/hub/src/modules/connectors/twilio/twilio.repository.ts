@@ -53,8 +53,8 @@ export const twilioRepository = {
 
   /**
    * Holds the person of a stored message's thread (`sms:<own>:<person>`) against merges, before
-   * the message row is locked: a merge takes persons first and messages last, so a status
-   * callback that locked the message first could deadlock with it.
+   * the message row is locked: a merge takes the persons' holds first and messages last, so a
+   * status callback that locked the message first could deadlock with it.
    */
   async holdThreadPerson(tx: Sql, ownerId: string, messageSid: string): Promise<void> {
     const result = await tx.query<{ person: string }>(
