@@ -13,8 +13,7 @@ export function accountOfToken(token: string): string | null {
   const payload = token.split('.')[1];
   if (!payload) return null;
   try {
-    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
-    const json = JSON.parse(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '='))) as { sub?: unknown };
+    const json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown };
     return typeof json.sub === 'string' && /^AC[0-9a-fA-F]{32}$/.test(json.sub) ? json.sub : null;
   } catch {
     return null;
