@@ -180,8 +180,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     if (byTopic.get(key)?.size === 0) byTopic.delete(key);
     for (const set of byTable.values()) set.delete(channel);
     // A channel that goes (left, closed, its socket gone) leaves the topic's presence.
-    const left = presence.untrack(key, channel);
-    if (left) sendPresenceDiff(key, left);
+    leavePresence(channel);
   }
 
   function removeChannel(channel: Channel) {
@@ -206,7 +205,11 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   /** New rights for an open channel: without write, its tracked presence goes too. */
   function setAccess(channel: Channel, access: ChannelAccess) {
     channel.access = access;
-    if (access.write) return;
+    if (!access.write) leavePresence(channel);
+  }
+
+  /** Forgets the channel's tracked presence, if any, and tells the topic. */
+  function leavePresence(channel: Channel) {
     const key = topicKey(channel.topic, channel.private);
     const left = presence.untrack(key, channel);
     if (left) sendPresenceDiff(key, left);
@@ -461,10 +464,8 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
         reason: `Unauthorized: You do not have permissions to track presence on this Channel topic: ${channel.topic}`,
       });
     }
-    const key = topicKey(channel.topic, channel.private);
     if (event === 'untrack') {
-      const left = presence.untrack(key, channel);
-      if (left) sendPresenceDiff(key, left);
+      leavePresence(channel);
       return reply(channel.connection, message, 'ok', {});
     }
     const state = payload.payload ?? {};
@@ -479,6 +480,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       channel.presence = true;
       sendPresenceState(channel);
     }
+    const key = topicKey(channel.topic, channel.private);
     for (const diff of presence.track(key, channel, channel.presenceKey, state)) sendPresenceDiff(key, diff);
     reply(channel.connection, message, 'ok', {});
   }
