@@ -1,19 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { hubSession, type HubSession } from './api';
+import { connectMicrosoft, msgraph, outlookSignIn } from './msgraph-support';
 import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
 
 // One occurrence of an Outlook series edited and deleted from /calendar, against the Graph
 // STAND-IN started by run.mjs (apps/hub/src/modules/connectors/msgraph/test/stand-in;
 // graph.microsoft.com is not reachable here). The dialog says the change is for this
 // occurrence only; Outlook's side is read through the stand-in's own Graph API.
-const msgraph = JSON.parse(process.env.E2E_MSGRAPH ?? '{}') as {
-  loginUrl: string;
-  graphUrl: string;
-  clientId: string;
-  account: string;
-};
-const hubUrl = process.env.E2E_HUB_URL!;
 const seriesId = `AAMkAD-evt-e2e-${randomBytes(4).toString('hex')}`;
 let page: Page;
 let hub: HubSession;
@@ -28,36 +22,6 @@ const mondays = (() => {
   day.setUTCDate(day.getUTCDate() + ((8 - day.getUTCDay()) % 7));
   return [0, 7, 14].map((n) => new Date(day.getTime() + n * 86_400_000).toISOString().slice(0, 10));
 })();
-
-/** "Outlook itself": another client of the same mailbox, signed in with code + PKCE at the stand-in. */
-async function outlookSignIn() {
-  const verifier = randomBytes(32).toString('base64url');
-  const redirectUri = `${hubUrl}/oauth/microsoft/callback`;
-  const authorize = new URL(`${msgraph.loginUrl}/common/oauth2/v2.0/authorize`);
-  for (const [name, value] of Object.entries({
-    client_id: msgraph.clientId,
-    response_type: 'code',
-    redirect_uri: redirectUri,
-    scope: 'offline_access Calendars.ReadWrite',
-    state: 'outlook',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  }))
-    authorize.searchParams.set(name, value);
-  const signedIn = await fetch(authorize, { redirect: 'manual' });
-  const code = new URL(signedIn.headers.get('location')!).searchParams.get('code')!;
-  const token = await fetch(`${msgraph.loginUrl}/common/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: msgraph.clientId,
-      code,
-      redirect_uri: redirectUri,
-      code_verifier: verifier,
-    }),
-  });
-  return ((await token.json()) as { access_token: string }).access_token;
-}
 
 /** GET /me/events/{id} as Outlook sees it: its status and body. */
 async function outlookEvent(id: string) {
@@ -102,25 +66,7 @@ test.beforeAll(async ({ browser }) => {
   const email = uniqueEmail('msgraph-series');
   await signUp(page, email);
   hub = await hubSession(email);
-  const credential = await hub.call<{ id: string }>('POST', '/credentials', {
-    type: 'microsoft',
-    name: 'Contoso app',
-    secret: { tenantId: 'common', clientId: msgraph.clientId, clientSecret: '' },
-  });
-  await hub.call('POST', `/credentials/${credential.id}/test`);
-  await page.goto('/settings/connections');
-  await expect(page.getByLabel('App registration').filter(VISIBLE)).toHaveValue(credential.id);
-  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
-  await page.waitForURL(/\/settings\/connections\?msgraph=connected/);
-  connectionId = new URL(page.url()).searchParams.get('connection')!;
-  await expect
-    .poll(
-      async () =>
-        (await hub.call<{ sync: { lastSuccessAt: string | null } }>('GET', `/connections/${connectionId}`)).sync
-          .lastSuccessAt,
-      { timeout: 60_000 },
-    )
-    .not.toBeNull();
+  connectionId = await connectMicrosoft(page, hub);
   outlookToken = await outlookSignIn();
 });
 test.afterAll(async () => page.context().close());

@@ -1,55 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { hubSession, type HubSession } from './api';
+import { connectMicrosoft, msgraph, outlookSignIn } from './msgraph-support';
 import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
 
 // Microsoft 365 write-back from the calendar, against the Graph STAND-IN started by run.mjs
 // (apps/hub/src/modules/connectors/msgraph/test/stand-in; graph.microsoft.com is not
 // reachable here): answering an invitation synced from Outlook, and an edit in the hub that
 // meets a change made in Outlook meanwhile, shown as a conflict and resolved.
-const msgraph = JSON.parse(process.env.E2E_MSGRAPH ?? '{}') as {
-  loginUrl: string;
-  graphUrl: string;
-  clientId: string;
-  account: string;
-};
-const hubUrl = process.env.E2E_HUB_URL!;
 let page: Page;
 let hub: HubSession;
 let connectionId: string;
 let outlookToken: string;
 
 test.describe.configure({ mode: 'serial' });
-
-/** "Outlook itself": another client of the same mailbox, signed in with code + PKCE at the stand-in. */
-async function outlookSignIn() {
-  const verifier = randomBytes(32).toString('base64url');
-  const redirectUri = `${hubUrl}/oauth/microsoft/callback`;
-  const authorize = new URL(`${msgraph.loginUrl}/common/oauth2/v2.0/authorize`);
-  for (const [name, value] of Object.entries({
-    client_id: msgraph.clientId,
-    response_type: 'code',
-    redirect_uri: redirectUri,
-    scope: 'offline_access Calendars.ReadWrite',
-    state: 'outlook',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-  }))
-    authorize.searchParams.set(name, value);
-  const signedIn = await fetch(authorize, { redirect: 'manual' });
-  const code = new URL(signedIn.headers.get('location')!).searchParams.get('code')!;
-  const token = await fetch(`${msgraph.loginUrl}/common/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: msgraph.clientId,
-      code,
-      redirect_uri: redirectUri,
-      code_verifier: verifier,
-    }),
-  });
-  return ((await token.json()) as { access_token: string }).access_token;
-}
 
 async function outlook(method: string, path: string, body?: unknown) {
   const response = await fetch(`${msgraph.graphUrl}${path}`, {
@@ -89,26 +52,7 @@ test.beforeAll(async ({ browser }) => {
   const email = uniqueEmail('msgraph-write');
   await signUp(page, email);
   hub = await hubSession(email);
-  const credential = await hub.call<{ id: string }>('POST', '/credentials', {
-    type: 'microsoft',
-    name: 'Contoso app',
-    secret: { tenantId: 'common', clientId: msgraph.clientId, clientSecret: '' },
-  });
-  await hub.call('POST', `/credentials/${credential.id}/test`);
-  // Connect through the real sign-in redirect (Microsoft's stand-in signs its mailbox in at once).
-  await page.goto('/settings/connections');
-  await expect(page.getByLabel('App registration').filter(VISIBLE)).toHaveValue(credential.id);
-  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
-  await page.waitForURL(/\/settings\/connections\?msgraph=connected/);
-  connectionId = new URL(page.url()).searchParams.get('connection')!;
-  await expect
-    .poll(
-      async () =>
-        (await hub.call<{ sync: { lastSuccessAt: string | null } }>('GET', `/connections/${connectionId}`)).sync
-          .lastSuccessAt,
-      { timeout: 60_000 },
-    )
-    .not.toBeNull();
+  connectionId = await connectMicrosoft(page, hub);
   outlookToken = await outlookSignIn();
 });
 test.afterAll(async () => page.context().close());
