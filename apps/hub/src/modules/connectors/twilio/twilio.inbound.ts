@@ -97,9 +97,15 @@ export function inboundSmsBatch<Options>(deps: InboundDeps) {
       const fresh = [...bySid.values()].filter((sms) => !found.stored.has(sms.messageSid));
       if (fresh.length === 0) return answers;
 
-      const made = await makePersons(ingest, found.persons, fresh.map((sms) => sms.from).filter(isPhone));
-      // Held until commit: a merge of a sender waits for this batch, or this batch for it (then the survivor).
-      const persons = await holdLive(tx, connection.ownerId, made);
+      // Held until commit: a merge of a sender waits for this batch, or this batch for it (then
+      // the survivor). Known senders were held by the lookup; a new one is made, then all held.
+      const persons = found.held
+        ? found.persons
+        : await holdLive(
+            tx,
+            connection.ownerId,
+            await makePersons(ingest, found.persons, fresh.map((sms) => sms.from).filter(isPhone)),
+          );
       const result = await ingest(
         fresh.map((sms) =>
           smsItem({

@@ -1,5 +1,4 @@
 import type { Sql } from '../../../platform/db/index.ts';
-import { holdPersons } from '../../graph/index.ts';
 
 export type MessageRow = {
   id: string;
@@ -23,23 +22,33 @@ export const twilioRepository = {
   },
 
   /**
-   * The inbound batch's two reads in one round trip: which MessageSids are stored already,
-   * and the live persons the senders' numbers belong to (as personsByPhone).
+   * The inbound batch's reads in one round trip: which MessageSids are stored already, and the
+   * live persons the senders' numbers belong to (as personsByPhone). When every sender has a
+   * person, they are held against merges too (`held`; graph's holdPersons, called in this
+   * statement) and merged ones map to their survivors. When some have none, nothing is held:
+   * the caller makes the missing persons first, under ingest's per-owner lock, and holds them
+   * all after, as before, because holding persons and then waiting for that lock could deadlock
+   * with an import that merges under it.
    */
   async storedAndPersons(
     tx: Sql,
     ownerId: string,
     messageSids: readonly string[],
     phones: readonly string[],
-  ): Promise<{ stored: Set<string>; persons: Map<string, string> }> {
+  ): Promise<{ stored: Set<string>; persons: Map<string, string>; held: boolean }> {
     const result = await tx.query<{ sid: string | null; value: string | null; entity_id: string | null }>(
-      `SELECT external_id AS sid, NULL AS value, NULL::uuid AS entity_id FROM public.entities
-       WHERE owner_id = $1 AND source = 'twilio' AND external_id = ANY($2::text[]) AND type = 'message'
+      `WITH found AS (
+         SELECT DISTINCT ON (i.value) i.value, i.entity_id FROM public.identifiers i
+           JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
+          WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($3::text[])),
+       held AS MATERIALIZED (
+         SELECT h.id, h.live_id FROM public.graph_hold_persons($1,
+           CASE WHEN (SELECT count(*) FROM found) = cardinality($3::text[])
+                THEN ARRAY(SELECT entity_id FROM found) END) h)
+       SELECT external_id AS sid, NULL AS value, NULL::uuid AS entity_id FROM public.entities
+        WHERE owner_id = $1 AND source = 'twilio' AND external_id = ANY($2::text[]) AND type = 'message'
        UNION ALL
-       SELECT * FROM (
-         SELECT DISTINCT ON (i.value) NULL, i.value, i.entity_id FROM public.identifiers i
-         JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
-         WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($3::text[])) p`,
+       SELECT NULL, f.value, COALESCE(h.live_id, f.entity_id) FROM found f LEFT JOIN held h ON h.id = f.entity_id`,
       [ownerId, messageSids, phones],
     );
     const stored = new Set<string>();
@@ -48,7 +57,7 @@ export const twilioRepository = {
       if (row.sid !== null) stored.add(row.sid);
       else if (row.value !== null && row.entity_id !== null) persons.set(row.value, row.entity_id);
     }
-    return { stored, persons };
+    return { stored, persons, held: persons.size === phones.length };
   },
 
   /**
@@ -57,17 +66,14 @@ export const twilioRepository = {
    * status callback that locked the message first could deadlock with it.
    */
   async holdThreadPerson(tx: Sql, ownerId: string, messageSid: string): Promise<void> {
-    const result = await tx.query<{ person: string }>(
-      `SELECT t.person FROM (SELECT split_part(m.properties ->> 'threadId', ':', 3) AS person FROM public.entities m
-                              WHERE m.owner_id = $1 AND m.source = 'twilio' AND m.external_id = $2
-                                AND m.type = 'message') t
-        WHERE t.person ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'`,
+    // One round trip: graph's hold (holdPersons) called on the person this statement finds.
+    await tx.query(
+      `SELECT FROM public.graph_hold_persons($1, ARRAY(
+         SELECT t.person::uuid FROM (SELECT split_part(m.properties ->> 'threadId', ':', 3) AS person FROM public.entities m
+                                      WHERE m.owner_id = $1 AND m.source = 'twilio' AND m.external_id = $2
+                                        AND m.type = 'message') t
+          WHERE t.person ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'))`,
       [ownerId, messageSid],
-    );
-    await holdPersons(
-      tx,
-      ownerId,
-      result.rows.map((row) => row.person),
     );
   },
 
