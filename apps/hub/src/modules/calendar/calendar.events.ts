@@ -70,8 +70,8 @@ export function fieldsOfCreate(input: EventCreateInput): EventFields {
   });
 }
 
-/** The stored event's fields. */
-export function fieldsOfRow(row: EventRow): EventFields {
+/** The stored event's fields (or a provider item's, which has the same title, body and properties). */
+export function fieldsOfRow(row: Pick<EventRow, 'title' | 'body' | 'properties'>): EventFields {
   const p = row.properties;
   const str = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : undefined);
   return {
@@ -87,6 +87,28 @@ export function fieldsOfRow(row: EventRow): EventFields {
     recurrence: str('recurrence'),
     showAs: str('showAs'),
   };
+}
+
+/**
+ * Whether two copies of an event are the same for the hub: every field it shows and writes,
+ * and whether it is cancelled. A provider's version (Outlook's change key) also moves for what
+ * the hub neither shows nor writes: a reminder, a category, an attendee's answer, and on
+ * Exchange, by all accounts, every occurrence of a series when one of them is changed (they
+ * carry the master's key). A write refused for such a version is not a conflict.
+ */
+export function sameForHub(
+  a: Pick<EventRow, 'title' | 'body' | 'properties'>,
+  b: Pick<EventRow, 'title' | 'body' | 'properties'>,
+): boolean {
+  const [x, y] = [fieldsOfRow(a), fieldsOfRow(b)];
+  const keys = Object.keys({ ...x, ...y }) as (keyof EventFields)[];
+  return (
+    keys.every((key) =>
+      key === 'attendees'
+        ? x.attendees.length === y.attendees.length && x.attendees.every((email) => y.attendees.includes(email))
+        : x[key] === y[key],
+    ) && a.properties.status === b.properties.status
+  );
 }
 
 /** `current` with an update applied (null clears a field); checked again as a whole. */

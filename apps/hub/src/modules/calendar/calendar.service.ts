@@ -18,6 +18,7 @@ import {
   changesOf,
   fieldsOfRow,
   localProperties,
+  sameForHub,
   localSource,
   occurredAtOf,
   viewOf,
@@ -60,6 +61,17 @@ async function viaProvider<T>(work: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** A provider's item as the hub stores it (title, body, properties), to compare with a row. */
+const storedOf = (item: IngestItem) => ({
+  title: item.title ?? '',
+  body: item.body ?? '',
+  properties: item.properties ?? {},
+});
+
+/** The provider's version carried in an item (connectors keep it in properties.changeKey). */
+const versionOf = (item: Pick<IngestItem, 'properties'>) =>
+  typeof item.properties?.changeKey === 'string' ? item.properties.changeKey : undefined;
 
 /** Splits <series id>_<original start> into its parts; a plain id has no key. */
 function parseId(id: string): { entityId: string; occurrenceKey?: string } {
@@ -156,6 +168,24 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     return { ...viewOf(row, people, { connectionId, editable: connectionId !== null }), conflict: conflict ?? null };
   }
 
+  /**
+   * Runs a provider write with the version the hub saw; when the provider refuses it but its
+   * copy is the same for the hub as `base` (only the version moved: sameForHub), once more with
+   * the provider's version. A second refusal stands.
+   */
+  async function unlessOnlyVersionMoved<T>(
+    base: Pick<EventRow, 'title' | 'body' | 'properties'>,
+    version: string | undefined,
+    write: (version: string | undefined) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await write(version);
+    } catch (error) {
+      if (!(error instanceof ConnectorConflict) || !sameForHub(base, storedOf(error.current))) throw error;
+      return write(versionOf(error.current));
+    }
+  }
+
   /** Writes a provider event's changes through its connector; a changed provider copy becomes a recorded conflict. */
   async function pushUpdate(
     user: AuthenticatedUser,
@@ -168,8 +198,8 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const open = await openFor(user, row);
     const externalId = row.external_id!;
     try {
-      const { item } = await viaProvider(() =>
-        open.capability.update(open.context, { externalId, version: providerVersion }, changes),
+      const { item } = await unlessOnlyVersionMoved(row, providerVersion, (version) =>
+        viaProvider(() => open.capability.update(open.context, { externalId, version }, changes)),
       );
       await db.asUser(user.claims, (tx) => ingestOne(tx, user, item));
     } catch (error) {
@@ -209,14 +239,12 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const row = await db.asUser(user.claims, (tx) => repo.get(tx, conflict.entityId));
     if (!row || row.deleted) throw new NotFoundError('event');
     const fields = (conflict.local as { fields: EventFields }).fields;
-    const remoteVersion = (remote.properties as { changeKey?: unknown } | undefined)?.changeKey;
     const open = await connectors.open(user, 'calendar', conflict.connectionId);
     try {
-      const { item } = await viaProvider(() =>
-        open.capability.update(
-          open.context,
-          { externalId: conflict.externalId, version: typeof remoteVersion === 'string' ? remoteVersion : undefined },
-          writeOf(fields),
+      // Based on their copy as the person saw it in the conflict.
+      const { item } = await unlessOnlyVersionMoved(storedOf(remote), versionOf(remote), (version) =>
+        viaProvider(() =>
+          open.capability.update(open.context, { externalId: conflict.externalId, version }, writeOf(fields)),
         ),
       );
       await db.asUser(user.claims, async (tx) => {
@@ -473,8 +501,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       const fields = applyUpdate(fieldsOfRow(row), input);
       if (fields.recurrence !== fieldsOfRow(row).recurrence)
         throw new ValidationError('recurrence: change a series in the calendar it came from.');
-      const changeKey = typeof row.properties.changeKey === 'string' ? row.properties.changeKey : undefined;
-      return pushUpdate(user, row, fields, changeKey);
+      return pushUpdate(user, row, fields, versionOf(row));
     },
 
     async remove(user: AuthenticatedUser, id: string): Promise<void> {
@@ -499,7 +526,9 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       if (row.source !== localSource) {
         const open = await openFor(user, row);
         try {
-          await viaProvider(() => open.capability.delete(open.context, { externalId: row.external_id! }));
+          await unlessOnlyVersionMoved(row, undefined, (version) =>
+            viaProvider(() => open.capability.delete(open.context, { externalId: row.external_id!, version })),
+          );
         } catch (error) {
           if (!(error instanceof ConnectorConflict)) throw error;
           // Changed there since the hub saw it: nothing is deleted; the hub shows the newer copy.

@@ -296,7 +296,8 @@ export interface CalendarCapability<Options> {
     event: { externalId: string; version?: string },
     changes: Partial<CalendarEventWrite>,
   ): Promise<{ item: IngestItem }>;
-  delete(context: ConnectionContext<Options>, event: { externalId: string }): Promise<void>;
+  /** Deletes an event the provider holds; `version` as for update (absent: the one the connector saw last). */
+  delete(context: ConnectionContext<Options>, event: { externalId: string; version?: string }): Promise<void>;
   /** Answers an invitation. */
   respond(
     context: ConnectionContext<Options>,

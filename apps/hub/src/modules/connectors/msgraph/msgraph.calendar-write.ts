@@ -153,7 +153,7 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
     },
 
     async delete(context, event) {
-      const version = await storedChangeKey(deps, context, event.externalId);
+      const version = event.version ?? (await storedChangeKey(deps, context, event.externalId)) ?? undefined;
       const answer = await deps.clientFor(context).send({
         method: 'DELETE',
         url: eventPath(event.externalId),

@@ -7,7 +7,7 @@ import { putSeries } from './test/stand-in/calendar.ts';
 import { eventPayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
 import { collectionOf, type StandInAccount } from './test/stand-in/state.ts';
-import { editRemotely } from './test/stand-in/versions.ts';
+import { editRemotely, shareNewSeriesKey } from './test/stand-in/versions.ts';
 
 /**
  * Write-back of one occurrence of an Outlook series, against the STAND-IN Graph
@@ -339,5 +339,43 @@ describe.each(testDatabaseKinds())('microsoft 365 series write-back on %s', (kin
     await syncNow();
     expect((await entity(occurrenceId(2)))!.deleted).toBe(true);
     expect(await liveInSeries()).toBe(4);
+  });
+
+  it('writes occurrences whose change key moved with the series (as Exchange does) without a conflict; a real change still is one', async () => {
+    const [first, second, fourth] = [
+      (await entity(occurrenceId(0)))!,
+      (await entity(occurrenceId(1)))!,
+      (await entity(occurrenceId(3)))!,
+    ];
+    // One occurrence changed in Outlook: every occurrence now carries the master's new key, nothing else changed.
+    const sharedKey = shareNewSeriesKey(account, masterId);
+    const seen = standIn.state.eventWrites.length;
+    const renamed = await api('PATCH', `/api/v1/calendar/events/${second.id}`, {
+      version: second.version,
+      title: 'Team sync (renamed)',
+    });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    // Refused for the key the hub saw, then written with Outlook's: the same fields, nothing of theirs lost.
+    expect(writesSince(seen).map((w) => [w.method, w.id, w.ifMatch])).toEqual([
+      ['PATCH', occurrenceId(1), `W/"${String(second.properties.changeKey).replace(/^W\/"|"$/g, '')}"`],
+      ['PATCH', occurrenceId(1), `W/"${sharedKey}"`],
+    ]);
+    expect(standInItem(occurrenceId(1)).body).toMatchObject({ subject: 'Team sync (renamed)', type: 'exception' });
+    const open = await api('GET', '/api/v1/conflicts');
+    expect((open.json().conflicts as { entityId: string }[]).filter((c) => c.entityId === second.id)).toEqual([]);
+
+    expect((await api('DELETE', `/api/v1/calendar/events/${first.id}`)).statusCode).toBe(204);
+    expect(standInItem(occurrenceId(0)).removed).toBe(true);
+
+    // A field the hub shows changed too: that is a conflict, as before.
+    editRemotely(account, 'calendar', occurrenceId(3), { location: { displayName: 'Room 2' } });
+    const stale = await api('PATCH', `/api/v1/calendar/events/${fourth.id}`, {
+      version: fourth.version,
+      title: 'Team sync (mine)',
+    });
+    expect(stale.statusCode, stale.body).toBe(409);
+    expect(stale.json().error.code).toBe('write_conflict');
+    expect(standInItem(occurrenceId(3)).body).toMatchObject({ location: { displayName: 'Room 2' } });
+    expect(standInItem(occurrenceId(3)).body.subject).not.toBe('Team sync (mine)');
   });
 });

@@ -73,3 +73,19 @@ export function editRemotely(account: StandInAccount, resource: string, id: stri
   if (!body) throw new Error(`stand-in: no ${resource} item ${id}`);
   return save(account, resource, { ...body, ...changes, ...changedInstanceType(body), id });
 }
+
+/**
+ * Exchange gives a series' occurrences the master's change key, by all accounts (Graph's docs
+ * do not say), so a change to one occurrence moves the key of every other, their content as it
+ * was. Not the stand-in's default (each instance its own key, as delta's @odata.etag allows):
+ * tests call this to give the master and each of its live instances one new key.
+ */
+export function shareNewSeriesKey(account: StandInAccount, masterId: string): string {
+  const changeKey = newChangeKey();
+  const series = [...collectionOf(account, 'calendar').items.values()].filter(
+    (item) => !item.removed && (item.body.id === masterId || item.body.seriesMasterId === masterId),
+  );
+  for (const { body } of series)
+    put(account, 'calendar', { ...(body as Body), changeKey, '@odata.etag': `W/"${changeKey}"` });
+  return changeKey;
+}
