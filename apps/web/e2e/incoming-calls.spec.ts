@@ -1,8 +1,8 @@
-import { expect, test, type BrowserContext, type Page, type WebSocketRoute } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { hubSession } from './api';
 import { fakeMediaLaunchOptions } from './chromium';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
+import { account, claims, fakeTwilio, sent, type Signal } from './twilio-signal';
 
 /**
  * Incoming calls ring in every open browser, on every page (components/calls/voice-provider.tsx),
@@ -16,103 +16,6 @@ import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers'
  */
 test.describe.configure({ mode: 'serial' });
 test.use({ launchOptions: fakeMediaLaunchOptions });
-
-/** The run's Twilio stand-in: its account, and a second account served at the same URL. */
-const account = JSON.parse(process.env.E2E_TWILIO ?? '{}') as {
-  accountSid: string;
-  authToken: string;
-  second: { accountSid: string; authToken: string; numbers: string[] };
-};
-const hex32 = () => randomBytes(16).toString('hex');
-
-/** One websocket the page opened to "Twilio": one Device. */
-interface Line {
-  ws: WebSocketRoute;
-  /** The Twilio account of the token it listens with (the JWT's `sub`). */
-  account: string | null;
-  /** Registered for incoming calls (its last `register` asked for audio) and still open. */
-  registered: boolean;
-}
-
-interface Signal {
-  /** Every message the browser sent, in order (heartbeats left out), and on which line. */
-  received: { type: string; payload: Record<string, unknown>; line: Line }[];
-  lines: Line[];
-  /** The lines registered now. */
-  registered(): Line[];
-  /** Rings the browser: an incoming call from `from`, with a real SDP offer (on `line`: by default the last registered). */
-  invite(from: string, line?: Line): Promise<string>;
-  send(type: string, payload: Record<string, unknown>, line?: Line): void;
-}
-
-const claims = (jwt: string) =>
-  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-
-/** Plays Twilio's signalling server for one page (the SDK's PStream protocol). */
-async function fakeTwilio(page: Page, identity: () => string): Promise<Signal> {
-  const signal: Signal = {
-    received: [],
-    lines: [],
-    registered: () => signal.lines.filter((line) => line.registered),
-    async invite(from, line) {
-      const callsid = `CA${hex32()}`;
-      const to = line ?? signal.registered().at(-1) ?? signal.lines.at(-1)!;
-      // An offer the SDK can answer: made by the page's own WebRTC, as Twilio's media server would.
-      const sdp = await page.evaluate(async () => {
-        const peer = new RTCPeerConnection();
-        peer.addTransceiver('audio');
-        const offer = await peer.createOffer();
-        peer.close();
-        return offer.sdp!;
-      });
-      this.send(
-        'invite',
-        {
-          callsid,
-          sdp,
-          parameters: {
-            CallSid: callsid,
-            AccountSid: to.account ?? account.accountSid,
-            From: from,
-            To: `client:${identity()}`,
-          },
-        },
-        to,
-      );
-      return callsid;
-    },
-    send(type, payload, line) {
-      (line ?? signal.lines.at(-1)!).ws.send(JSON.stringify({ type, version: '1.6', payload }));
-    },
-  };
-  await page.routeWebSocket(/twilio\.com\/signal/, (ws) => {
-    const line: Line = { ws, account: null, registered: false };
-    signal.lines.push(line);
-    // Twilio's heartbeat: without one in 15 s the SDK reconnects.
-    const heartbeat = setInterval(() => ws.send('\n'), 5000);
-    ws.onClose(() => {
-      clearInterval(heartbeat);
-      line.registered = false;
-    });
-    ws.onMessage((raw) => {
-      if (typeof raw !== 'string' || raw.trim() === '') return;
-      const message = JSON.parse(raw) as { type: string; payload: Record<string, unknown> };
-      signal.received.push({ type: message.type, payload: message.payload, line });
-      if (message.type === 'listen') {
-        line.account = String(claims(String(message.payload.token)).sub);
-        ws.send(JSON.stringify({ type: 'connected', payload: { region: 'gll' } }));
-      }
-      if (message.type === 'register') {
-        line.registered = (message.payload.media as { audio?: boolean } | undefined)?.audio === true;
-        // Twilio confirms a registration with `ready`, an unregistration with `offline`.
-        ws.send(JSON.stringify({ type: line.registered ? 'ready' : 'offline', payload: {} }));
-      }
-    });
-  });
-  return signal;
-}
-
-const sent = (signal: Signal, type: string) => signal.received.filter((m) => m.type === type);
 
 let context: BrowserContext;
 let page: Page;

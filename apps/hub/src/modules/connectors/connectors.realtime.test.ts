@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
-import { signUpUser, type SignedUpUser } from '../../../test/users.ts';
+import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { anonKeyOf, listen, signedInClient, subscribed, waitFor, type Row } from '../realtime/test/support.ts';
 import { acmeAccount, addCredential, connectAcme, hubOptions, registerAcmeInbox } from './test/support.ts';
 
@@ -64,5 +64,29 @@ describe.each(testDatabaseKinds())('sync progress over realtime on %s', (kind) =
     ]);
     await client.removeAllChannels();
     await intruder.removeAllChannels();
+  });
+
+  it('says when a connection is made and removed, naming its provider (the web re-reads which Twilio accounts ring)', async () => {
+    const client = await signedInClient(url, anonKeyOf(hub), bob);
+    const heard: { event: string; payload: Row }[] = [];
+    await subscribed(
+      client
+        .channel(`user:${bob.id}`, { config: { private: true } })
+        .on('broadcast', { event: '*' }, (message) => heard.push(message as never)),
+    );
+    const credentialId = await addCredential(hub, bob, acme.secret);
+    const id = await connectAcme(hub, bob, credentialId, { mailbox: 'main', pageSize: 50 });
+    await waitFor('connector.Connected', () => heard.some((m) => m.event === 'connector.Connected'), 30_000);
+    const removed = await hub.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/connections/${id}`,
+      headers: bearer(bob),
+    });
+    expect(removed.statusCode, removed.body).toBe(200);
+    await waitFor('connector.Disconnected', () => heard.some((m) => m.event === 'connector.Disconnected'), 30_000);
+    const said = (type: string) => heard.find((m) => m.event === type)!.payload;
+    expect(said('connector.Connected')).toMatchObject({ subject: id, connectionId: id, provider: 'acme-inbox' });
+    expect(said('connector.Disconnected')).toMatchObject({ subject: id, connectionId: id, provider: 'acme-inbox' });
+    await client.removeAllChannels();
   });
 });

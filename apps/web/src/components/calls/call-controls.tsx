@@ -34,11 +34,14 @@ export function CallControls({
   const size = compact ? 'default' : 'lg';
   const inCall = active.phase === 'in-call';
   const label = cn(compact && 'max-sm:sr-only');
+  // The dialer's: three equal columns of its width ("Unmute" is wider than "Mute": never past the edge).
+  const button = cn(!compact && 'w-full px-2');
   return (
-    <div className={cn('flex justify-center', compact ? 'gap-2' : 'gap-3')}>
+    <div className={cn(compact ? 'flex justify-center gap-2' : 'grid w-full grid-cols-3 gap-2')}>
       <Button
         variant="outline"
         size={size}
+        className={button}
         aria-pressed={active.muted}
         disabled={!inCall}
         onClick={() => onMute(!active.muted)}
@@ -46,11 +49,18 @@ export function CallControls({
         {active.muted ? <MicOff aria-hidden="true" /> : <Mic aria-hidden="true" />}
         <span className={label}>{active.muted ? 'Unmute' : 'Mute'}</span>
       </Button>
-      <Button variant="outline" size={size} aria-pressed={showKeys} disabled={!inCall} onClick={onToggleKeys}>
+      <Button
+        variant="outline"
+        size={size}
+        className={button}
+        aria-pressed={showKeys}
+        disabled={!inCall}
+        onClick={onToggleKeys}
+      >
         <Grid3x3 aria-hidden="true" />
         <span className={label}>Keypad</span>
       </Button>
-      <Button variant="destructive" size={size} onClick={onHangUp}>
+      <Button variant="destructive" size={size} className={button} onClick={onHangUp}>
         <PhoneOff aria-hidden="true" />
         <span className={label}>Hang up</span>
       </Button>
@@ -73,12 +83,15 @@ export function CallStatusLine({ active, className }: { active: ActiveCall; clas
   );
 }
 
-/** For a call held by another tab of this browser (ring-follower.ts): where its sound is. */
+/**
+ * For a call held by another tab of this browser (the leader's incoming call, or one placed
+ * there): where its sound is, and that closing that tab ends it (the call lives in its page).
+ */
 export function CallElsewhere({ active, className }: { active: ActiveCall; className?: string }) {
   if (!active.elsewhere) return null;
   return (
     <p className={cn('text-xs text-muted-foreground', className)}>
-      The sound and microphone are in another tab of this browser: keep it open.
+      The sound and microphone are in another tab of this browser: closing that tab ends the call.
     </p>
   );
 }

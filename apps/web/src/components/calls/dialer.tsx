@@ -155,6 +155,11 @@ export function Dialer({
 
       {active ? (
         <div>
+          {active.elsewhere && (
+            <p className="mb-1 text-center text-sm font-medium">
+              A call is in progress in another tab of this browser. Hang it up here to place another.
+            </p>
+          )}
           <CallStatusLine active={active} className="text-center text-sm" />
           <CallElsewhere active={active} className="text-center" />
         </div>

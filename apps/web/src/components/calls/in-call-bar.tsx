@@ -9,8 +9,9 @@ import { useVoice } from './voice-context';
 /**
  * The call this tab is on, at the bottom of every page but /calls (whose dialer has the full
  * controls): who, the timer, mute, keypad (tones) and hang up. It lives in the shell, so moving
- * to another page keeps the call. An incoming call answered in the tab that rings shows here in
- * every tab of the browser, its controls relayed to that tab.
+ * to another page keeps the call. A call held by another tab of the browser (an incoming call
+ * answered in the tab that rings, or a call placed from any tab) shows here in every tab, its
+ * controls relayed to the tab that holds it (ring-coordination.ts).
  */
 export function InCallBar() {
   const { active, setMuted, sendDigit, hangUp } = useVoice();

@@ -5,7 +5,7 @@ import type { Registration } from './voice-context';
 import type { DevicePool } from './voice-devices';
 import { describeRegistrationError, ringingSummary, type AccountRinging } from './voice-words';
 
-/** The ringing tab reads the person's Twilio accounts again this often (a number connected since)… */
+/** The ringing tab reads the person's Twilio accounts again this often (a backstop: a number connected or disconnected is said at once)… */
 const ACCOUNTS_EVERY_MS = 10 * 60_000;
 /** …and when someone looks at the app, but not more often than this. */
 const ACCOUNTS_AT_MOST_EVERY_MS = 60_000;
@@ -15,10 +15,12 @@ type AccountState = AccountRinging & { account: string };
 
 /**
  * While `rings` (this tab holds the browser's registration): one registered Device per Twilio
- * account the person has numbers on (`ringTokensAction`, lib/voice-accounts.ts), read again every
- * ten minutes and when someone looks at the app (at most once a minute), so a number connected
- * on another account starts ringing without a reload. When `rings` ends, the Devices stop
- * ringing (one on a call only unregisters).
+ * account the person has numbers on (`ringTokensAction`, lib/voice-accounts.ts). The provider
+ * calls `rebuild` the moment a Twilio number is connected or disconnected (the hub's realtime
+ * broadcast, or the settings page of this browser over the BroadcastChannel), so a number on
+ * another account starts ringing at once; they are also read again every ten minutes and when
+ * someone looks at the app (at most once a minute), in case a word was missed. When `rings`
+ * ends, the Devices stop ringing (one on a call only unregisters).
  */
 export function useRingAccounts(rings: boolean, pool: DevicePool) {
   const [accounts, setAccounts] = useState<AccountState[]>([]);

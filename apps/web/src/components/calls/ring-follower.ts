@@ -3,7 +3,6 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   answerSettled,
-  followerActive,
   followerIncoming,
   IDLE,
   NO_NOTES,
@@ -19,7 +18,7 @@ const ANSWER_WAIT_MS = 10_000;
 
 /**
  * A follower tab's side of ringing: it shows what rings in the leader tab (the banner, then the
- * call with its controls) and relays the person's presses there.
+ * call with its controls, relayed to the leader by the provider) and relays Answer and Decline there.
  *
  * Why Answer is relayed rather than the call moved here: a ringing call is offered only to the
  * registrations Twilio knew when it rang (the leader's), so no other tab can take it; and moving
@@ -35,6 +34,8 @@ const ANSWER_WAIT_MS = 10_000;
 export function useRingFollower(role: RingRole, post: (body: RingMessageBody) => void) {
   const router = useRouter();
   const [leader, setLeader] = useState<LeaderState>(IDLE);
+  /** The leader tab's id (the `from` of its snapshots): presses on its call name it. */
+  const [leaderTab, setLeaderTab] = useState<string | null>(null);
   const [notes, setNotes] = useState<FollowerNotes>(NO_NOTES);
   const settling = useRef<{ callSid: string; done: () => void } | null>(null);
   const latest = useRef<LeaderState>(IDLE);
@@ -43,6 +44,7 @@ export function useRingFollower(role: RingRole, post: (body: RingMessageBody) =>
   useEffect(() => {
     if (!following) {
       setLeader(IDLE);
+      setLeaderTab(null);
       setNotes(NO_NOTES);
       return;
     }
@@ -72,7 +74,14 @@ export function useRingFollower(role: RingRole, post: (body: RingMessageBody) =>
   }, [leader.call, router]);
 
   const incoming = useMemo(() => (following ? followerIncoming(leader, notes) : null), [following, leader, notes]);
-  const active = useMemo(() => (following ? followerActive(leader) : null), [following, leader]);
+  const there = useMemo(
+    () => (following && leaderTab ? { tab: leaderTab, state: leader } : null),
+    [following, leaderTab, leader],
+  );
+  const receive = useCallback((state: LeaderState, from: string) => {
+    setLeader(state);
+    setLeaderTab(from);
+  }, []);
 
   const answer = useCallback(
     async (callSid: string) => {
@@ -112,15 +121,13 @@ export function useRingFollower(role: RingRole, post: (body: RingMessageBody) =>
   );
 
   return {
-    /** The leader's latest snapshot. */
-    receive: setLeader,
+    /** The leader's latest snapshot, and who sent it. */
+    receive,
     registration: leader.registration,
     incoming,
-    active,
+    /** The leader and its snapshot (for its call: callElsewhere). */
+    leader: there,
     answer,
     decline,
-    hangUp: useCallback((callSid: string) => post({ type: 'hang-up', callSid }), [post]),
-    setMuted: useCallback((callSid: string, muted: boolean) => post({ type: 'mute', callSid, muted }), [post]),
-    sendDigit: useCallback((callSid: string, key: string) => post({ type: 'digit', callSid, key }), [post]),
   };
 }

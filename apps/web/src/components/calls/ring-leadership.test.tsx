@@ -1,26 +1,29 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RingMessage } from './ring-coordination';
+import { tabLock, type RingMessage } from './ring-coordination';
 import { useRingLeadership } from './ring-leadership';
 
-/** The Web Locks API as the browser runs it for one exclusive lock: first come, first served; an abort leaves the queue. */
+/** The Web Locks API as the browser runs it for exclusive locks: per name, first come, first served; an abort leaves the queue. */
 function fakeLocks() {
-  let held = false;
-  const queue: { grant: () => void; signal?: AbortSignal }[] = [];
-  const next = () => {
-    while (!held && queue.length > 0) queue.shift()!.grant();
+  const held = new Set<string>();
+  const queues = new Map<string, { grant: () => void; signal?: AbortSignal }[]>();
+  const next = (name: string) => {
+    const queue = queues.get(name) ?? [];
+    while (!held.has(name) && queue.length > 0) queue.shift()!.grant();
   };
   return {
-    request(_name: string, options: { signal?: AbortSignal }, callback: () => Promise<void> | undefined) {
+    request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void> | undefined) {
       return new Promise<void>((resolve, reject) => {
+        if (!queues.has(name)) queues.set(name, []);
+        const queue = queues.get(name)!;
         const waiting = {
           signal: options.signal,
           grant: () => {
-            held = true;
+            held.add(name);
             void Promise.resolve(callback()).finally(() => {
-              held = false;
+              held.delete(name);
               resolve();
-              next();
+              next(name);
             });
           },
         };
@@ -32,7 +35,7 @@ function fakeLocks() {
           }
         });
         queue.push(waiting);
-        next();
+        next(name);
       });
     },
   };
@@ -71,5 +74,21 @@ describe('useRingLeadership', () => {
     // Stepping down, the leader said that nothing rings there any more.
     await waitFor(() => expect(heard.map((m) => m.type)).toEqual(['hello', 'state']));
     second.unmount();
+  });
+
+  it('every tab holds its own lock while it is open: another tab waiting on it is let in when it goes', async () => {
+    const locks = fakeLocks();
+    Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+    const tab = renderHook(() => useRingLeadership(true, vi.fn()));
+    await waitFor(() => expect(tab.result.current.alive).toBe(true));
+    let gone = false;
+    void locks.request(tabLock(tab.result.current.tab), {}, () => {
+      gone = true;
+      return undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(gone).toBe(false);
+    tab.unmount();
+    await waitFor(() => expect(gone).toBe(true));
   });
 });

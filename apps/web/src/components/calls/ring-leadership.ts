@@ -6,6 +6,7 @@ import {
   parseRingMessage,
   RING_CHANNEL,
   RING_LOCK,
+  tabLock,
   type RingMessage,
   type RingMessageBody,
 } from './ring-coordination';
@@ -18,7 +19,8 @@ import type { RingRole } from './voice-context';
  * decides whether the leader registers, so turning it off and on never moves the role). The
  * browser releases a lock when its tab closes, reloads or crashes, and gives it to the next tab
  * waiting: that one registers and tells the others. The tabs talk on BroadcastChannel
- * `RING_CHANNEL` (ring-coordination.ts).
+ * `RING_CHANNEL` (ring-coordination.ts). Every tab also holds its own lock `tabLock(tab)` for
+ * as long as it is open: the others wait on it to know at once when a tab holding a call is gone.
  *
  * Without Web Locks (browsers before 2022, or a page that is not a secure context) every tab is
  * `alone`: it registers by itself, as before there was any coordination.
@@ -31,10 +33,24 @@ export function ringCoordinationSupported(): boolean {
   );
 }
 
+/**
+ * Tells the ringing tab of this browser (whichever it is) that a Twilio number was connected or
+ * disconnected here, so it reads its accounts again now (the settings page, after its action).
+ */
+export function tellRingingTab(): void {
+  if (typeof BroadcastChannel === 'undefined') return;
+  const bc = new BroadcastChannel(RING_CHANNEL);
+  bc.postMessage(envelope('settings', { type: 'accounts' }));
+  bc.close();
+  // A tab without Web Locks rings alone and hears no channel: the realtime broadcast reaches it.
+}
+
 export interface RingLeadership {
   role: RingRole;
   /** This tab's id in the messages it sends. */
   tab: string;
+  /** This tab holds its own lock `tabLock(tab)`: another tab can tell when it is gone. */
+  alive: boolean;
   /** Tells the other tabs (nothing when this tab is alone or off). */
   post(body: RingMessageBody): void;
 }
@@ -45,6 +61,7 @@ export interface RingLeadership {
  */
 export function useRingLeadership(active: boolean, onMessage: (message: RingMessage) => void): RingLeadership {
   const [role, setRole] = useState<RingRole>('off');
+  const [alive, setAlive] = useState(false);
   const [tab] = useState(() =>
     typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : String(Math.random()),
   );
@@ -70,6 +87,17 @@ export function useRingLeadership(active: boolean, onMessage: (message: RingMess
     };
     channel.current = bc;
     const stop = new AbortController();
+    let releaseTab: (() => void) | undefined;
+    // Nobody else asks for this name until this tab has said it holds a call: granted at once.
+    navigator.locks
+      .request(tabLock(tab), { signal: stop.signal }, () => {
+        if (stop.signal.aborted) return undefined;
+        setAlive(true);
+        return new Promise<void>((resolve) => {
+          releaseTab = resolve;
+        });
+      })
+      .catch(() => undefined);
     let release: (() => void) | undefined;
     let leading = false;
     setRole('follower');
@@ -96,6 +124,8 @@ export function useRingLeadership(active: boolean, onMessage: (message: RingMess
       // next leader's first snapshot replaces what it had shared.
       if (leading) bc.postMessage(envelope(tab, { type: 'state', state: IDLE }));
       release?.();
+      releaseTab?.();
+      setAlive(false);
       bc.close();
       channel.current = null;
     };
@@ -108,5 +138,5 @@ export function useRingLeadership(active: boolean, onMessage: (message: RingMess
     [tab],
   );
 
-  return { role, tab, post };
+  return { role, tab, alive, post };
 }

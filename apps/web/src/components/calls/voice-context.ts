@@ -19,9 +19,15 @@ export interface IncomingCall {
   problem: string | null;
 }
 
-/** The call this tab is on: placed here, or answered here (or, `elsewhere`, in another tab of this browser). */
+/**
+ * The call this tab is on: placed here, or answered here (or, `elsewhere`, held by another tab
+ * of this browser: the leader's incoming call, or a call placed there).
+ */
 export interface ActiveCall {
-  /** Twilio's CallSid (an outgoing call has none until Twilio takes it). */
+  /**
+   * Twilio's CallSid (an outgoing call placed here has none until Twilio takes it; one held by
+   * another tab has that tab's id for it, which relayed presses name).
+   */
   callSid: string | null;
   /** The call's sound and microphone are in another tab of this browser; the controls here are relayed to it. */
   elsewhere: boolean;

@@ -4,7 +4,16 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { callerAction, voiceTokenAction } from '@/lib/actions/calls';
 import { useRingAccounts } from './ring-accounts';
-import { leaderRequest, leaderState, type RingMessage } from './ring-coordination';
+import {
+  callElsewhere,
+  callRequest,
+  leaderRequest,
+  leaderState,
+  placedCall,
+  TWILIO_CHANGED,
+  type RingMessage,
+} from './ring-coordination';
+import { usePlacedElsewhere } from './ring-elsewhere';
 import { useRingFollower } from './ring-follower';
 import { useRingLeadership } from './ring-leadership';
 import { useRingHere } from './ring-preference';
@@ -14,6 +23,12 @@ import { describeCallError, describeRegistrationError, microphoneProblem } from 
 
 /** How long the browser waits for Twilio to start a call before saying it could not. */
 const CONNECT_TIMEOUT_MS = 20_000;
+/** Said when the dialer of one tab is asked for a call while another tab of this browser is on one. */
+export const BUSY_ELSEWHERE =
+  'A call is in progress in another tab of this browser. Hang it up (here or there) before placing another.';
+/** An id for a call placed here, until Twilio names it (it does once the call is answered). */
+const newCallId = () =>
+  `placed:${typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : String(Math.random())}`;
 /** The number until the hub says who it is (a withheld number has no E.164). */
 const bareCaller = (number: string): Caller => ({ number, label: number || 'Unknown number', name: null });
 
@@ -23,9 +38,11 @@ const bareCaller = (number: string): Caller => ({ number, label: number || 'Unkn
  * follow it over a BroadcastChannel, ring-follower.ts): while the user has a Twilio number and
  * this browser was not told not to ring, that tab registers one Device per Twilio account the
  * user has numbers on (voice-devices.ts), refreshes their tokens on tokenWillExpire, and shares
- * what rings. Any tab places the dialer's calls, from the Device of the chosen number's account.
- * A call survives moving between pages; a full reload of the tab holding it ends it
- * (closeProtection asks first).
+ * what rings. Any tab places the dialer's calls, from the Device of the chosen number's account,
+ * and shares the call with the other tabs (they show it and relay Mute, tones and Hang up to it;
+ * their dialers place no second call over it).
+ * A call survives moving between pages; a full reload or closing of the tab holding it ends it
+ * (closeProtection asks first), and the other tabs drop it at once (ring-elsewhere.ts).
  */
 export function VoiceProvider({ available, children }: { available: boolean; children: ReactNode }) {
   const router = useRouter();
@@ -37,18 +54,30 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
   const offered = useRef<VoiceCall | null>(null);
   /** While a call is being placed: the account of its Device ('' until the token says). */
   const placing = useRef<string | null>(null);
+  /** The id of the call placed from this tab, as the other tabs name it in their presses. */
+  const [placedId, setPlacedId] = useState<string | null>(null);
 
   const relay = useRef<(message: RingMessage) => void>(() => undefined);
   const onMessage = useCallback((message: RingMessage) => relay.current(message), []);
-  const { role, post } = useRingLeadership(available, onMessage);
+  const { role, tab, alive, post } = useRingLeadership(available, onMessage);
   const follower = useRingFollower(role, post);
   const { receive } = follower;
-  const theirs = { incoming: follower.incoming, active: follower.active };
+  const placedElsewhere = usePlacedElsewhere(role);
+  /** A call another tab of this browser holds (the leader's incoming call, or one placed there). */
+  const there = useMemo(
+    () => callElsewhere(follower.leader, placedElsewhere.placed),
+    [follower.leader, placedElsewhere.placed],
+  );
+  const busyElsewhere = useRef(false);
+  useEffect(() => {
+    busyElsewhere.current = there !== null;
+  }, [there]);
 
   const ended = useCallback(() => {
     call.current = null;
     placing.current = null;
     setActive(null);
+    setPlacedId(null);
     router.refresh(); // the call is in the history now
   }, [router]);
 
@@ -78,7 +107,8 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
     (ringing: VoiceCall) => {
       // Busy (a call ringing, on one, or placing one; the SDK ignores a second call only on its own
       // Device, not on another account's): it goes to voicemail as if this phone were engaged.
-      if (offered.current || call.current || placing.current !== null) {
+      // A call placed from another tab of this browser counts too: the person is on it.
+      if (offered.current || call.current || placing.current !== null || busyElsewhere.current) {
         ringing.reject();
         return;
       }
@@ -121,6 +151,17 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
   const rings = available && ringHere && (role === 'leader' || role === 'alone');
   const { registration: ownRegistration, update, reread, rebuild } = useRingAccounts(rings, pool);
 
+  // A Twilio number connected or disconnected (any browser, or the API: the realtime broadcast):
+  // the ringing tab reads its accounts now; with no number yet, the shell is read again (it says whether calls ring).
+  useEffect(() => {
+    const changed = () => {
+      if (rings) rebuild();
+      else if (!available) router.refresh();
+    };
+    window.addEventListener(TWILIO_CHANGED, changed);
+    return () => window.removeEventListener(TWILIO_CHANGED, changed);
+  }, [rings, available, rebuild, router]);
+
   useEffect(() => {
     handlers.current = {
       incoming: onIncoming,
@@ -131,6 +172,7 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
           setError(describeCallError(e));
           placing.current = null;
           setActive(null);
+          setPlacedId(null);
           return;
         }
         if (device.state !== 'registered') update(account, { state: 'error', message: describeRegistrationError(e) });
@@ -149,8 +191,14 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
 
   const place = useCallback(
     async (to: string, connectionId?: string) => {
+      // One call at a time per browser: the person is on one in another tab.
+      if (busyElsewhere.current) {
+        setError(BUSY_ELSEWHERE);
+        return;
+      }
       setError(null);
       placing.current = '';
+      setPlacedId(newCallId());
       setActive({
         callSid: null,
         elsewhere: false,
@@ -173,6 +221,7 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
       if (typeof entry === 'string' || placing.current === null) {
         placing.current = null;
         setActive(null);
+        setPlacedId(null);
         if (typeof entry === 'string') setError(entry);
         return;
       }
@@ -202,6 +251,7 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
         if (placing.current !== null) setError(describeCallError(e));
         placing.current = null;
         setActive(null);
+        setPlacedId(null);
         // A device that could not reach Twilio is rebuilt (and, if it rang, registered again) for the next try.
         if (entry.device.state !== 'registered') {
           pool.discard(entry.account);
@@ -268,34 +318,54 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
     if (role === 'leader') post({ type: 'state', state: shared });
   }, [role, shared, post]);
 
-  // Messages from the other tabs: a follower takes the leader's snapshots; the leader acts on presses.
+  // Any tab shares the call placed from it, once its liveness lock is held (the others wait on it).
+  const placed = useMemo(() => placedCall(active, placedId), [active, placedId]);
+  const coordinated = role === 'leader' || role === 'follower';
+  const sharedPlaced = useRef(false);
+  useEffect(() => {
+    if (!coordinated || !alive) return;
+    if (!placed && !sharedPlaced.current) return; // nothing to take back
+    sharedPlaced.current = placed !== null;
+    post({ type: 'placed', call: placed });
+  }, [coordinated, alive, placed, post]);
+  /** This tab's own call as the others name it: the one placed here, or the incoming call the leader answered. */
+  const own = placed ?? (role === 'leader' ? shared.call : null);
+
+  // Messages from the other tabs: a follower takes the leader's snapshots; every tab keeps the
+  // calls placed elsewhere and acts on presses on its own call; the leader acts on the rest.
   useEffect(() => {
     relay.current = (message) => {
-      if (role === 'follower') {
-        if (message.type === 'state') receive(message.state);
+      if (!coordinated) return;
+      if (message.type === 'placed') return placedElsewhere.receive(message);
+      if (message.type === 'hello' && placed && alive) post({ type: 'placed', call: placed });
+      const press = callRequest(message, tab, own);
+      if (press) {
+        if (press.kind === 'hang-up') hangUpHere();
+        else if (press.kind === 'mute') setMutedHere(press.muted);
+        else sendDigitHere(press.key);
         return;
       }
-      if (role !== 'leader') return;
+      if (role === 'follower') {
+        if (message.type === 'state') receive(message.state, message.from);
+        return;
+      }
       const request = leaderRequest(message, shared);
       if (!request) return;
       if (request.kind === 'share') post({ type: 'state', state: shared });
       else if (request.kind === 'refresh') reread();
+      else if (request.kind === 'refresh-now') rebuild();
       else if (request.kind === 'answer') void answerHere();
-      else if (request.kind === 'decline') declineHere();
-      else if (request.kind === 'hang-up') hangUpHere();
-      else if (request.kind === 'mute') setMutedHere(request.muted);
-      else sendDigitHere(request.key);
+      else declineHere();
     };
   });
 
-  // What the person sees and presses: this tab's own call first, else what rings or goes on in the leader.
-  const { answer: answerThere, decline: declineThere, hangUp: hangUpThere } = follower;
-  const { setMuted: setMutedThere, sendDigit: sendDigitThere } = follower;
-  const shownIncoming = incoming ?? theirs.incoming;
-  const shownActive = active ?? theirs.active;
-  /** The leader's call this tab shows, when this tab has none of its own. */
-  const remoteCall = !active && theirs.active?.callSid ? theirs.active.callSid : null;
-  const remoteRinging = theirs.incoming?.callSid ?? null;
+  // What the person sees and presses: this tab's own call first, else what rings in the leader
+  // or the call another tab holds (its presses go to that tab).
+  const { answer: answerThere, decline: declineThere } = follower;
+  const shownIncoming = incoming ?? follower.incoming;
+  const remote = !active && there ? { owner: there.owner, callSid: there.active.callSid! } : null;
+  const shownActive = active ?? there?.active ?? null;
+  const remoteRinging = follower.incoming?.callSid ?? null;
 
   const answer = useCallback(async () => {
     if (offered.current) return answerHere();
@@ -305,17 +375,25 @@ export function VoiceProvider({ available, children }: { available: boolean; chi
     if (offered.current) declineHere();
     else if (remoteRinging) declineThere(remoteRinging);
   }, [declineHere, declineThere, remoteRinging]);
+  const remoteOwner = remote?.owner ?? null;
+  const remoteCall = remote?.callSid ?? null;
   const hangUp = useCallback(() => {
-    if (remoteCall) hangUpThere(remoteCall);
+    if (remoteOwner && remoteCall) post({ type: 'hang-up', to: remoteOwner, callSid: remoteCall });
     else hangUpHere();
-  }, [remoteCall, hangUpThere, hangUpHere]);
+  }, [remoteOwner, remoteCall, post, hangUpHere]);
   const setMuted = useCallback(
-    (muted: boolean) => (remoteCall ? setMutedThere(remoteCall, muted) : setMutedHere(muted)),
-    [remoteCall, setMutedThere, setMutedHere],
+    (muted: boolean) =>
+      remoteOwner && remoteCall
+        ? post({ type: 'mute', to: remoteOwner, callSid: remoteCall, muted })
+        : setMutedHere(muted),
+    [remoteOwner, remoteCall, post, setMutedHere],
   );
   const sendDigit = useCallback(
-    (key: string) => (remoteCall ? sendDigitThere(remoteCall, key) : sendDigitHere(key)),
-    [remoteCall, sendDigitThere, sendDigitHere],
+    (key: string) =>
+      remoteOwner && remoteCall
+        ? post({ type: 'digit', to: remoteOwner, callSid: remoteCall, key })
+        : sendDigitHere(key),
+    [remoteOwner, remoteCall, post, sendDigitHere],
   );
 
   // What this tab says about ringing: its own accounts, or (a follower) the leader's.

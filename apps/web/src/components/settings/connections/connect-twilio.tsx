@@ -8,6 +8,7 @@ import { Label } from '@/components/ui/label';
 import { connectTwilioAction, listTwilioNumbersAction } from '@/lib/actions/connections';
 import { setupOf, type Connection, type TwilioNumbers } from '@/lib/connections/model';
 import type { CredentialView } from '@/lib/settings/model';
+import { tellRingingTab } from '@/components/calls/ring-leadership';
 import { Reachability } from './reachability';
 
 /** Connect one of your Twilio numbers: credential, then number, then connect. */
@@ -44,6 +45,8 @@ export function ConnectTwilio({ credentials, connected }: { credentials: Credent
     if (!result.ok) return setError(result.error);
     setDone(result.data);
     setNumbers(undefined);
+    // The tab of this browser that rings starts ringing for it now (another account: a new Device).
+    tellRingingTab();
   }
 
   if (credentials.length === 0)

@@ -15,6 +15,7 @@ import {
   AlertDialogTrigger,
 } from '@/components/ui/dialog';
 import { LocalTime } from '@/components/ui/local-time';
+import { tellRingingTab } from '@/components/calls/ring-leadership';
 import { disconnectAction, testConnectionAction } from '@/lib/actions/connections';
 import { setupOf, type Connection } from '@/lib/connections/model';
 import { cn } from '@/lib/utils';
@@ -103,6 +104,7 @@ export function ConnectionCard({ connection }: { connection: Connection }) {
                   const outcome = await disconnectAction(connection.id);
                   setRemoving(false);
                   if (!outcome.ok) setResult({ ok: false, message: outcome.error });
+                  else tellRingingTab(); // the ringing tab stops ringing for it now
                 }}
               >
                 Disconnect
