@@ -87,8 +87,17 @@ export function broadcastSubject(prefix: string, key: string): string {
   return `${prefix}.broadcast.${visibility}.${createHash('sha256').update(key).digest('base64url')}`;
 }
 
+/** `{key: {metas: [{phx_ref, ...}]}}`, as the presence registry makes it. */
+const isState = (value: unknown): value is PresenceState =>
+  isObject(value) &&
+  Object.values(value).every(
+    (entry) =>
+      isObject(entry) &&
+      Array.isArray(entry.metas) &&
+      entry.metas.every((meta) => isObject(meta) && typeof meta.phx_ref === 'string'),
+  );
 const isDiff = (value: unknown): value is PresenceDiff =>
-  isObject(value) && isObject(value.joins) && isObject(value.leaves);
+  isObject(value) && isState(value.joins) && isState(value.leaves);
 
 export function createNatsCluster(options: NatsClusterOptions): RealtimeCluster {
   const { logger } = options;
@@ -226,7 +235,8 @@ export function createNatsCluster(options: NatsClusterOptions): RealtimeCluster 
           !isObject(entry) ||
           typeof entry.topic !== 'string' ||
           typeof entry.key !== 'string' ||
-          !isObject(entry.meta)
+          !isObject(entry.meta) ||
+          typeof entry.meta.phx_ref !== 'string'
         )
           continue;
         let metas = next.get(entry.topic);
