@@ -16,6 +16,7 @@ const all = [
   'plugins',
   'storage',
   'realtime',
+  'realtime-cluster',
   'twilio',
   'identity',
   'msgraph',

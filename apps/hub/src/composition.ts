@@ -111,6 +111,8 @@ export async function composeHub(
     rules?: { indexTtlMs?: number; onActionStart?: (runId: string, trigger: { id: string | null }) => void };
     /** Tests only: device pairing and upload limits. */
     devices?: Parameters<typeof createDevicesModule>[0]['limits'];
+    /** Tests and benchmarks: the realtime cluster's NATS subject prefix and heartbeat. */
+    realtime?: { prefix?: string; heartbeatMs?: number; missedHeartbeats?: number };
     /** Tests only: the offline embedding model (default USE lite). */
     offlineEmbedder?: Embedder;
   } = {},
@@ -225,6 +227,9 @@ export async function composeHub(
     logger: logger.child({ module: 'realtime' }),
     tokens: auth.verifier,
     events,
+    // With NATS_URL, broadcast and presence cross instances over the events transport's connection.
+    ...(config.natsUrl ? { nats: events.natsConnection } : {}),
+    cluster: options.realtime,
   });
   const audit = createAuditModule({ db, logger: logger.child({ module: 'audit' }), events });
   const search = createSearchModule({ config, db, logger: logger.child({ module: 'search' }), events });

@@ -14,6 +14,7 @@ import type { JobsModule } from '../jobs/index.ts';
 import { createEmbeddedTransport } from './transport.embedded.ts';
 import { createNatsTransport } from './transport.nats.ts';
 import type { EventTransport } from './transport.ts';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 export { createEventOutbox, type EventOutbox } from './outbox.ts';
 export type { EventHandler, Subscription } from './consumers.ts';
@@ -49,6 +50,8 @@ export interface EventsModule<Map = PlatformEventMap> extends HubModule {
   /** Registers a durable consumer; it runs between start() and stop(). See README.md. */
   subscribe(subscription: Subscription): void;
   transport: EventTransport;
+  /** With NATS_URL: the transport's connection, open between start() and stop() (realtime shares it). */
+  natsConnection(): NatsConnection | undefined;
   relay: Relay;
   consumers(): readonly ConsumerRunner[];
   start(): Promise<void>;
@@ -60,14 +63,15 @@ export interface EventsModule<Map = PlatformEventMap> extends HubModule {
 export function createEventsModule<Map = PlatformEventMap>(deps: EventsModuleDeps<Map>): EventsModule<Map> {
   const { config, db, logger } = deps;
   const outbox = createEventOutbox<Map>({ registry: deps.registry });
-  const transport: EventTransport = config.natsUrl
+  const nats = config.natsUrl
     ? createNatsTransport({
         url: config.natsUrl,
         logger,
         ackWaitMs: deps.tuning?.ackWaitMs,
         name: deps.tuning?.natsName,
       })
-    : createEmbeddedTransport({ db, logger, ...deps.tuning?.embedded });
+    : undefined;
+  const transport: EventTransport = nats ?? createEmbeddedTransport({ db, logger, ...deps.tuning?.embedded });
   const relay = createRelay({ db, transport, logger, ...deps.tuning?.relay });
   deps.jobs?.register(pruneJob(db, logger));
   outbox.onAppend(() => relay.poke());
@@ -98,6 +102,7 @@ export function createEventsModule<Map = PlatformEventMap>(deps: EventsModuleDep
     name: 'events',
     outbox,
     transport,
+    natsConnection: () => nats?.connection(),
     relay,
     consumers: () => runners,
 

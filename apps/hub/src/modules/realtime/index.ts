@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { EventEnvelope } from '@made-open/shared';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { connectorEvents } from '@made-open/shared/connector-events';
 import { deviceQuiet, deviceSourceOverBudget } from '@made-open/shared/devices';
 import type { Database } from '../../platform/db/index.ts';
@@ -7,6 +8,7 @@ import type { TokenVerifier } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventsModule } from '../events/index.ts';
+import { createNatsCluster, type RealtimeCluster } from './realtime.cluster.ts';
 import { channelGrantsRoutes } from './realtime.grants.routes.ts';
 import { createChannelGrantsService, type ChannelGrantsService } from './realtime.grants.service.ts';
 import { realtimeRoutes } from './realtime.routes.ts';
@@ -17,8 +19,16 @@ export interface RealtimeModuleDeps {
   logger: Logger;
   tokens: TokenVerifier;
   events: Pick<EventsModule, 'subscribe'>;
-  /** Names this instance's bus consumer; defaults to a random id per process. */
+  /** Names this instance's bus consumer (and its cluster membership); defaults to a random id per process. */
   instanceId?: string;
+  /**
+   * With NATS: the hub's one connection (the events transport's, open once the events module
+   * has started). Broadcast and presence then reach every instance (realtime.cluster.ts);
+   * without it they stay in this process (embedded mode: one instance).
+   */
+  nats?: () => NatsConnection | undefined;
+  /** Tests and benchmarks: the cluster's subject prefix and heartbeat. */
+  cluster?: { prefix?: string; heartbeatMs?: number; missedHeartbeats?: number };
 }
 
 export interface RealtimeModule extends HubModule {
@@ -54,9 +64,12 @@ const notificationTypes = [
  * every change and delivers it to the sockets it holds.
  */
 export function createRealtimeModule(deps: RealtimeModuleDeps): RealtimeModule {
-  const service = createRealtimeService({ db: deps.db, tokens: deps.tokens, logger: deps.logger });
-  const grants = createChannelGrantsService({ db: deps.db, changed: (topic) => service.recheck(topic) });
   const instanceId = deps.instanceId ?? randomBytes(6).toString('hex');
+  const cluster: RealtimeCluster | undefined = deps.nats
+    ? createNatsCluster({ connection: deps.nats, logger: deps.logger, instanceId, ...deps.cluster })
+    : undefined;
+  const service = createRealtimeService({ db: deps.db, tokens: deps.tokens, logger: deps.logger, cluster });
+  const grants = createChannelGrantsService({ db: deps.db, changed: (topic) => service.recheck(topic) });
   let startedAt = Date.now();
 
   const handler = async (event: EventEnvelope) => {
@@ -85,13 +98,16 @@ export function createRealtimeModule(deps: RealtimeModuleDeps): RealtimeModule {
     },
     async start() {
       startedAt = Date.now();
+      await cluster?.start();
     },
     async stop() {
       service.closeAll();
+      await cluster?.stop();
     },
     async health() {
       const s = service.stats();
-      return { realtime: { status: 'ok', details: { instanceId, connections: s.connections, channels: s.channels } } };
+      const details = { instanceId, connections: s.connections, channels: s.channels };
+      return { realtime: { status: 'ok', details: cluster ? { ...details, cluster: cluster.stats() } : details } };
     },
     async metrics() {
       const s = service.stats();

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Presence as Phoenix (and so realtime-js) reads it: per topic, each key holds `metas`, one per
  * tracking channel, each with a unique `phx_ref`. `presence_state` is the whole map for a
@@ -15,11 +17,16 @@ export type PresenceDiff = { joins: PresenceState; leaves: PresenceState };
 /** A tracked payload, as JSON, at most this long (a status and a few fields, not a document). */
 export const MAX_PRESENCE_BYTES = 16 * 1024;
 
+/** One tracked presence, as the cluster hands it to other instances. */
+export type PresenceEntry = { topic: string; key: string; meta: PresenceMeta };
+
 export function createPresenceRegistry<Member>() {
   const byTopic = new Map<string, Map<Member, { key: string; meta: PresenceMeta }>>();
   let counter = 0;
-  // Unique within this process's life; realtime-js only compares them.
-  const nextRef = () => `${Date.now().toString(36)}.${(counter++).toString(36)}`;
+  // Unique across instances (the random part) and within this process's life (the counter):
+  // realtime-js only compares them, and other instances' presences share one state with ours.
+  const origin = randomBytes(4).toString('hex');
+  const nextRef = () => `${origin}.${Date.now().toString(36)}.${(counter++).toString(36)}`;
   const one = (key: string, meta: PresenceMeta): PresenceState => ({ [key]: { metas: [meta] } });
 
   return {
@@ -48,6 +55,14 @@ export function createPresenceRegistry<Member>() {
       members.delete(member);
       if (members.size === 0) byTopic.delete(topic);
       return { joins: {}, leaves: one(tracked.key, tracked.meta) };
+    },
+
+    /** Every presence on every topic: what another instance asks for when it syncs. */
+    entries(): PresenceEntry[] {
+      const all: PresenceEntry[] = [];
+      for (const [topic, members] of byTopic)
+        for (const { key, meta } of members.values()) all.push({ topic, key, meta });
+      return all;
     },
 
     /** Everyone present on the topic, grouped by key. */

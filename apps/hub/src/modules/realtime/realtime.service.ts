@@ -14,7 +14,13 @@ import {
   topicKey,
   type ChannelAccess,
 } from './realtime.access.ts';
-import { createPresenceRegistry, MAX_PRESENCE_BYTES, type PresenceDiff } from './realtime.presence.ts';
+import type { RealtimeCluster } from './realtime.cluster.ts';
+import {
+  createPresenceRegistry,
+  MAX_PRESENCE_BYTES,
+  type PresenceDiff,
+  type PresenceState,
+} from './realtime.presence.ts';
 import { decodeMessage, encodeMessage, ProtocolError, type PhoenixMessage, type Vsn } from './realtime.protocol.ts';
 import {
   realtimeRepository as repo,
@@ -84,6 +90,11 @@ export interface RealtimeServiceDeps {
   /** Limits; defaults suit a personal hub. */
   maxChannelsPerSocket?: number;
   idleTimeoutMs?: number;
+  /**
+   * With NATS: other instances' broadcasts and presences (realtime.cluster.ts). Without it
+   * (embedded mode) broadcast and presence stay in this process.
+   */
+  cluster?: RealtimeCluster;
 }
 
 const MAX_BUFFERED = 8 * 1024 * 1024;
@@ -105,8 +116,16 @@ function tokenExpiry(token: string): number | undefined {
   }
 }
 
+/** Two presence states as one: each key's metas from both (refs are unique across instances). */
+function mergeStates(a: PresenceState, b: PresenceState): PresenceState {
+  const merged: PresenceState = {};
+  for (const state of [a, b])
+    for (const [key, { metas }] of Object.entries(state)) (merged[key] ??= { metas: [] }).metas.push(...metas);
+  return merged;
+}
+
 export function createRealtimeService(deps: RealtimeServiceDeps) {
-  const { db, tokens, logger } = deps;
+  const { db, tokens, logger, cluster } = deps;
   const maxChannels = deps.maxChannelsPerSocket ?? 100;
   const idleTimeoutMs = deps.idleTimeoutMs ?? 90_000;
   const connections = new Set<Connection>();
@@ -163,7 +182,11 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   function index(channel: Channel) {
     const key = topicKey(channel.topic, channel.private);
     let topicSet = byTopic.get(key);
-    if (!topicSet) byTopic.set(key, (topicSet = new Set()));
+    if (!topicSet) {
+      byTopic.set(key, (topicSet = new Set()));
+      // Other instances' broadcasts on this topic reach this instance while it has a channel there.
+      cluster?.watch(key);
+    }
     topicSet.add(channel);
     for (const binding of channel.bindings) {
       for (const table of binding.tables) {
@@ -177,7 +200,10 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   function unindex(channel: Channel) {
     const key = topicKey(channel.topic, channel.private);
     byTopic.get(key)?.delete(channel);
-    if (byTopic.get(key)?.size === 0) byTopic.delete(key);
+    if (byTopic.get(key)?.size === 0) {
+      byTopic.delete(key);
+      cluster?.unwatch(key);
+    }
     for (const set of byTable.values()) set.delete(channel);
     // A channel that goes (left, closed, its socket gone) leaves the topic's presence.
     leavePresence(channel);
@@ -202,6 +228,12 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     }
   }
 
+  /** A change of this instance's presences: its listeners, and the other instances', hear of it. */
+  function sharePresenceDiff(key: string, diff: PresenceDiff) {
+    sendPresenceDiff(key, diff);
+    cluster?.publishPresence(key, diff);
+  }
+
   /** New rights for an open channel: without write, its tracked presence goes too. */
   function setAccess(channel: Channel, access: ChannelAccess) {
     channel.access = access;
@@ -212,16 +244,18 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
   function leavePresence(channel: Channel) {
     const key = topicKey(channel.topic, channel.private);
     const left = presence.untrack(key, channel);
-    if (left) sendPresenceDiff(key, left);
+    if (left) sharePresenceDiff(key, left);
   }
 
   function sendPresenceState(channel: Channel) {
+    const key = topicKey(channel.topic, channel.private);
+    const local = presence.state(key);
     send(channel.connection, {
       join_ref: channel.joinRef,
       ref: null,
       topic: channel.topic,
       event: 'presence_state',
-      payload: presence.state(topicKey(channel.topic, channel.private)),
+      payload: cluster ? mergeStates(local, cluster.remoteState(key)) : local,
     });
   }
 
@@ -395,6 +429,9 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     };
     connection.channels.set(topic, channel);
     index(channel);
+    // With other instances: NATS knows this instance listens on the topic before the join is ok,
+    // so a broadcast sent from elsewhere after the client saw SUBSCRIBED reaches it.
+    if (cluster) await cluster.ready(topicKey(topic, isPrivate));
     reply(connection, message, 'ok', resolved.bindings.length > 0 ? { postgres_changes: resolved.echo } : {});
     if (resolved.bindings.length > 0) {
       send(connection, {
@@ -442,10 +479,13 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     }
     // As Supabase: a private send without the write right is dropped, with no reply.
     if (!channel.access.write) return;
-    for (const other of byTopic.get(topicKey(channel.topic, channel.private)) ?? []) {
+    const key = topicKey(channel.topic, channel.private);
+    for (const other of byTopic.get(key) ?? []) {
       if (other === channel && !channel.broadcastSelf) continue;
       send(other.connection, { join_ref: other.joinRef, ref: null, topic: other.topic, event: 'broadcast', payload });
     }
+    // Every other instance's channels on the same topic (and visibility) get it once, from NATS.
+    cluster?.publishBroadcast(key, payload);
     if (message.ref) reply(channel.connection, message, 'ok', {});
   }
 
@@ -481,7 +521,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       sendPresenceState(channel);
     }
     const key = topicKey(channel.topic, channel.private);
-    for (const diff of presence.track(key, channel, channel.presenceKey, state)) sendPresenceDiff(key, diff);
+    for (const diff of presence.track(key, channel, channel.presenceKey, state)) sharePresenceDiff(key, diff);
     reply(channel.connection, message, 'ok', {});
   }
 
@@ -548,6 +588,23 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     }
   }, 5_000);
   sweeper.unref();
+
+  /** Another instance's broadcast: to every channel here on that topic (the sender is not here). */
+  function deliverRemoteBroadcast(key: string, payload: Record<string, unknown>) {
+    for (const channel of byTopic.get(key) ?? [])
+      send(channel.connection, {
+        join_ref: channel.joinRef,
+        ref: null,
+        topic: channel.topic,
+        event: 'broadcast',
+        payload,
+      });
+  }
+  cluster?.attach({
+    broadcast: deliverRemoteBroadcast,
+    presenceDiff: sendPresenceDiff,
+    localPresences: () => presence.entries(),
+  });
 
   return {
     /** Takes over an upgraded socket. */
