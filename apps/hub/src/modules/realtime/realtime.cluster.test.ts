@@ -13,7 +13,17 @@ import { createTestDatabase, postgresTestsRequired, type TestDatabase } from '..
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { startNatsServer, type NatsServer } from '../events/test/support.ts';
 import { broadcastSubject } from './realtime.cluster.ts';
-import { anonKeyOf, listen, realtimeClient, subscribed, waitFor, type Row } from './test/support.ts';
+import {
+  anonKeyOf,
+  listen,
+  presenceChannel,
+  realtimeClient,
+  seen,
+  subscribed,
+  waitFor,
+  type Left,
+  type Row,
+} from './test/support.ts';
 
 /**
  * Broadcast and presence across hub instances (realtime.cluster.ts, ADR 0032): hubs on one
@@ -32,7 +42,6 @@ const env = {
 const heartbeatMs = 300;
 const prefix = `test-realtime-${randomBytes(4).toString('hex')}`;
 type Heard = { event: string; payload: Row };
-type Left = { key: string; leftPresences: Row[] };
 
 function listenOn(
   client: SupabaseClient,
@@ -45,23 +54,6 @@ function listenOn(
       config: { private: config.private ?? false, broadcast: { self: config.self ?? false, ack: config.ack ?? false } },
     })
     .on('broadcast', { event: '*' }, (m) => heard.push(m as unknown as Heard));
-}
-
-function presenceChannel(client: SupabaseClient, topic: string, key: string, left: Left[] = [], isPrivate = false) {
-  return client
-    .channel(topic, { config: { presence: { key }, private: isPrivate } })
-    .on('presence', { event: 'sync' }, () => undefined)
-    .on('presence', { event: 'leave' }, (payload) => left.push(payload as unknown as Left));
-}
-
-/** The channel's presence state as fields per key, without the references. */
-function seen(channel: RealtimeChannel): Record<string, Row[]> {
-  return Object.fromEntries(
-    Object.entries(channel.presenceState()).map(([key, metas]) => [
-      key,
-      (metas as Row[]).map(({ presence_ref: _ref, ...fields }) => fields),
-    ]),
-  );
 }
 
 const events = (heard: Heard[]) => heard.map((m) => m.event);

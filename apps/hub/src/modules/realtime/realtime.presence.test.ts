@@ -1,10 +1,22 @@
-import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { MAX_PRESENCE_BYTES } from './realtime.presence.ts';
-import { anonKeyOf, listen, RawSocket, realtimeClient, sleep, subscribed, waitFor, type Row } from './test/support.ts';
+import {
+  anonKeyOf,
+  listen,
+  presenceChannel,
+  RawSocket,
+  realtimeClient,
+  seen,
+  sleep,
+  subscribed,
+  waitFor,
+  type Left,
+  type Row,
+} from './test/support.ts';
 
 /**
  * Presence as supabase-js uses it (`track`, `untrack`, `presenceState()`, the sync, join and
@@ -12,24 +24,6 @@ import { anonKeyOf, listen, RawSocket, realtimeClient, sleep, subscribed, waitFo
  * channels: receiving needs read and tracking needs write (made_open.realtime_authorize).
  */
 const env = { AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000', AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000' };
-type Left = { key: string; leftPresences: Row[] };
-
-function presenceChannel(client: SupabaseClient, topic: string, key: string, left: Left[] = [], isPrivate = false) {
-  return client
-    .channel(topic, { config: { presence: { key }, private: isPrivate } })
-    .on('presence', { event: 'sync' }, () => undefined)
-    .on('presence', { event: 'leave' }, (payload) => left.push(payload as unknown as Left));
-}
-
-/** The channel's presence state as fields per key, without the references. */
-function seen(channel: RealtimeChannel): Record<string, Row[]> {
-  return Object.fromEntries(
-    Object.entries(channel.presenceState()).map(([key, metas]) => [
-      key,
-      (metas as Row[]).map(({ presence_ref: _ref, ...fields }) => fields),
-    ]),
-  );
-}
 
 describe.each(testDatabaseKinds())('realtime presence on %s', (kind) => {
   let hub: TestHub;

@@ -96,3 +96,30 @@ export class RawSocket {
     this.ws.close();
   }
 }
+
+/** A presence `leave` as supabase-js reports it. */
+export type Left = { key: string; leftPresences: Row[] };
+
+/** A channel that tracks presence under `key` and records the leaves it hears. */
+export function presenceChannel(
+  client: SupabaseClient,
+  topic: string,
+  key: string,
+  left: Left[] = [],
+  isPrivate = false,
+) {
+  return client
+    .channel(topic, { config: { presence: { key }, private: isPrivate } })
+    .on('presence', { event: 'sync' }, () => undefined)
+    .on('presence', { event: 'leave' }, (payload) => left.push(payload as unknown as Left));
+}
+
+/** The channel's presence state as fields per key, without the references. */
+export function seen(channel: RealtimeChannel): Record<string, Row[]> {
+  return Object.fromEntries(
+    Object.entries(channel.presenceState()).map(([key, metas]) => [
+      key,
+      (metas as Row[]).map(({ presence_ref: _ref, ...fields }) => fields),
+    ]),
+  );
+}
