@@ -16,7 +16,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { joinRawChannel } from './support/phoenix-socket.ts';
 
 const paced = Number(process.env.BENCH_BROADCASTS ?? 2_000);
 const burst = Number(process.env.BENCH_BURST ?? 20_000);
@@ -84,22 +85,16 @@ async function startHub(name: string, natsUrl: string, databaseUrl: string): Pro
 
 /** A joined raw socket on `topic`; `onBroadcast` gets each broadcast's payload. */
 async function joinTopic(port: number, apikey: string, topic: string, onBroadcast?: (p: { t: number }) => void) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime/v1/websocket?apikey=${apikey}&vsn=1.0.0`);
-  sockets.push(ws);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const joined = new Promise<void>((resolve, reject) => {
-    ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as { event: string; ref: string | null; payload: Record<string, unknown> };
-      if (m.event === 'phx_reply' && m.ref === 'join')
-        return m.payload.status === 'ok' ? resolve() : reject(new Error(JSON.stringify(m.payload)));
+  const ws = await joinRawChannel({
+    port,
+    apikey,
+    topic,
+    joinPayload: { config: {} },
+    sockets,
+    onMessage: (m) => {
       if (m.event === 'broadcast') onBroadcast?.((m.payload as { payload: { t: number } }).payload);
-    });
+    },
   });
-  ws.send(JSON.stringify({ topic, event: 'phx_join', ref: 'join', join_ref: 'join', payload: { config: {} } }));
-  await joined;
   const heartbeat = setInterval(
     () => ws.send(JSON.stringify({ topic: 'phoenix', event: 'heartbeat', ref: 'hb', payload: {} })),
     20_000,

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
+import { joinRawChannel } from './support/phoenix-socket.ts';
 
 const writes = Number(process.env.BENCH_WRITES ?? 100);
 const hubDir = join(import.meta.dirname, '..');
@@ -47,35 +48,19 @@ const percentile = (xs: number[], p: number) => {
 };
 
 async function openRawSocket(apikey: string, token: string, topic: string, counter: { n: number }): Promise<void> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime/v1/websocket?apikey=${apikey}&vsn=1.0.0`);
-  sockets.push(ws);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const joined = new Promise<void>((resolve, reject) => {
-    ws.on('message', (data) => {
-      const m = JSON.parse(data.toString()) as { event: string; ref: string | null; payload: { status?: string } };
-      if (m.event === 'phx_reply' && m.ref === '1') {
-        if (m.payload.status === 'ok') resolve();
-        else reject(new Error(JSON.stringify(m.payload)));
-      }
+  await joinRawChannel({
+    port,
+    apikey,
+    topic,
+    joinPayload: {
+      config: { postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'entities' }] },
+      access_token: token,
+    },
+    sockets,
+    onMessage: (m) => {
       if (m.event === 'postgres_changes') counter.n++;
-    });
+    },
   });
-  ws.send(
-    JSON.stringify({
-      topic,
-      event: 'phx_join',
-      ref: '1',
-      join_ref: '1',
-      payload: {
-        config: { postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'entities' }] },
-        access_token: token,
-      },
-    }),
-  );
-  await joined;
 }
 
 async function measure(
