@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { entityPropertiesSchemas } from '@made-open/shared/entities';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { sanitizeEmailHtml, textOfHtml } from '../../../platform/html.ts';
@@ -443,6 +444,34 @@ export interface ContactItems {
   identifiers: { kind: 'email' | 'phone'; value: string }[];
   /** How the person is named in works_at links (the first email, else phone); none without either. */
   employee?: { email: string } | { phone: string };
+}
+
+/**
+ * A digest of the contact fields the hub writes (graphContactOf), as Outlook has them: two copies
+ * with one digest differ at most in what a push leaves alone. Kept per item (msgraph_items), so a
+ * push refused for a stale change key can tell a real edit from a key that moved for nothing the
+ * hub writes.
+ */
+export function contactFieldsDigest(contact: Obj): string {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const texts = (value: unknown) => (Array.isArray(value) ? value.map(text) : []);
+  const emails = Array.isArray(contact.emailAddresses)
+    ? contact.emailAddresses.map((e) => text(obj(e).address).trim().toLowerCase())
+    : [];
+  const fields = [
+    text(contact.displayName),
+    text(contact.givenName),
+    text(contact.surname),
+    emails,
+    text(contact.mobilePhone),
+    texts(contact.businessPhones),
+    texts(contact.homePhones),
+    text(contact.companyName),
+    text(contact.jobTitle),
+    text(contact.birthday).slice(0, 10),
+    text(contact.personalNotes),
+  ];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
 }
 
 export function contactItems(contact: Obj, region: CountryCode | undefined): ContactItems | undefined {

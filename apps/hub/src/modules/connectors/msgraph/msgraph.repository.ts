@@ -6,6 +6,8 @@ export interface SeenItem {
   externalId: string;
   entityType: 'message' | 'calendar_event' | 'person';
   changeKey: string | undefined;
+  /** Contacts: contactFieldsDigest of the copy seen. */
+  fieldsDigest?: string;
 }
 
 /** The connector's own SQL beside the graph (migrations/0003_msgraph.sql). All as the owner (RLS). */
@@ -18,19 +20,25 @@ export const msgraphRepository = {
   ) {
     if (seen.length === 0) return;
     await tx.query(
-      `INSERT INTO ${items} (connection_id, owner_id, resource, external_id, entity_type, change_key, generation)
-       SELECT $1, $2, $3, s.external_id, s.entity_type, s.change_key, $4
-         FROM jsonb_to_recordset($5::jsonb) AS s(external_id text, entity_type text, change_key text)
+      `INSERT INTO ${items} (connection_id, owner_id, resource, external_id, entity_type, change_key, generation,
+         fields_digest)
+       SELECT $1, $2, $3, s.external_id, s.entity_type, s.change_key, $4, s.fields_digest
+         FROM jsonb_to_recordset($5::jsonb) AS s(external_id text, entity_type text, change_key text, fields_digest text)
        ON CONFLICT (connection_id, external_id) DO UPDATE SET resource = EXCLUDED.resource,
          entity_type = EXCLUDED.entity_type, change_key = EXCLUDED.change_key, generation = EXCLUDED.generation,
-         written_by_hub = false, updated_at = now()`,
+         fields_digest = EXCLUDED.fields_digest, written_by_hub = false, updated_at = now()`,
       [
         row.connectionId,
         row.ownerId,
         row.resource,
         row.generation,
         JSON.stringify(
-          seen.map((s) => ({ external_id: s.externalId, entity_type: s.entityType, change_key: s.changeKey ?? null })),
+          seen.map((s) => ({
+            external_id: s.externalId,
+            entity_type: s.entityType,
+            change_key: s.changeKey ?? null,
+            fields_digest: s.fieldsDigest ?? null,
+          })),
         ),
       ],
     );
@@ -73,6 +81,15 @@ export const msgraphRepository = {
     return rows[0] ? rows[0].change_key : undefined;
   },
 
+  /** The contactFieldsDigest of the copy the connection last saw (sync or our own write), if kept. */
+  async fieldsDigest(tx: Sql, connectionId: string, externalId: string): Promise<string | undefined> {
+    const { rows } = await tx.query<{ fields_digest: string | null }>(
+      `SELECT fields_digest FROM ${items} WHERE connection_id = $1 AND external_id = $2`,
+      [connectionId, externalId],
+    );
+    return rows[0]?.fields_digest ?? undefined;
+  },
+
   /**
    * Write-back stored a new version of an item (our own PATCH, POST, RSVP): its change key, so
    * the next delta, bringing that same version, is not taken for a remote edit. A new row takes
@@ -83,15 +100,24 @@ export const msgraphRepository = {
     row: { connectionId: string; ownerId: string; resource: string; entityType: SeenItem['entityType'] },
     externalId: string,
     changeKey: string | undefined,
+    fieldsDigest?: string,
   ) {
     await tx.query(
       `INSERT INTO ${items} (connection_id, owner_id, resource, external_id, entity_type, change_key, generation,
-         written_by_hub)
+         written_by_hub, fields_digest)
        VALUES ($1, $2, $3, $4, $5, $6,
-         (SELECT coalesce(max(generation), 0) FROM ${items} WHERE connection_id = $1 AND resource = $3), true)
+         (SELECT coalesce(max(generation), 0) FROM ${items} WHERE connection_id = $1 AND resource = $3), true, $7)
        ON CONFLICT (connection_id, external_id) DO UPDATE SET change_key = EXCLUDED.change_key, written_by_hub = true,
-         updated_at = now()`,
-      [row.connectionId, row.ownerId, row.resource, externalId, row.entityType, changeKey ?? null],
+         fields_digest = EXCLUDED.fields_digest, updated_at = now()`,
+      [
+        row.connectionId,
+        row.ownerId,
+        row.resource,
+        externalId,
+        row.entityType,
+        changeKey ?? null,
+        fieldsDigest ?? null,
+      ],
     );
   },
 

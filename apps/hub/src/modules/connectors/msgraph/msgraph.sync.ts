@@ -6,7 +6,7 @@ import { ConnectorError, type Json, type SyncContext, type SyncPage } from '../c
 import { ownerClaims } from '../connectors.sync.ts';
 import type { GraphClient } from './msgraph.client.ts';
 import { GraphError, graphErrorOf, ResyncRequired } from './msgraph.errors.ts';
-import { changeKeyOf, contactItems, eventItem, messageItem, source } from './msgraph.mapping.ts';
+import { changeKeyOf, contactFieldsDigest, contactItems, eventItem, messageItem, source } from './msgraph.mapping.ts';
 import { defaultMailFolders, folderKey, type MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo, type SeenItem } from './msgraph.repository.ts';
 import { dropKnownVersions } from './msgraph.write.ts';
@@ -549,7 +549,12 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         // The contact names its company in full: a works_at link from another one is stale.
         if (mapped.employee)
           employers.push({ ...mapped.employee, keep: organization ? [organization.externalId!] : [] });
-        seen.push({ externalId: mapped.person.externalId!, entityType: 'person', changeKey: changeKeyOf(contact) });
+        seen.push({
+          externalId: mapped.person.externalId!,
+          entityType: 'person',
+          changeKey: changeKeyOf(contact),
+          fieldsDigest: contactFieldsDigest(contact),
+        });
       }
       // Organizations after the persons they link to (works_at resolves by email or phone).
       items.push(...organizations.values());

@@ -526,6 +526,53 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     }
   }, 120_000);
 
+  it('pushes over an Outlook change to what the hub does not write (a category): no conflict, and the category stays', async () => {
+    const contactId = contactPayload(7).id;
+    await syncNow();
+    const categorised = editRemotely(account, 'contacts', contactId, { categories: ['Red category'] });
+    const person = (await entity(contactId))!;
+    const edited = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+      version: person.version,
+      properties: { ...person.properties, jobTitle: 'Head of climbing' },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    await eventually(
+      async () => (standInItem('contacts', contactId)!.body.jobTitle === 'Head of climbing' ? true : undefined),
+      'the edit in Outlook',
+    );
+    const outlook = standInItem('contacts', contactId)!.body;
+    expect(outlook.categories).toEqual(['Red category']);
+    expect(outlook.changeKey).not.toBe(categorised.changeKey);
+    const conflicts = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts;
+    expect(conflicts.filter((c: { capability: string }) => c.capability === 'contacts')).toEqual([]);
+
+    // A field the hub writes changed in Outlook too: that is still a conflict.
+    editRemotely(account, 'contacts', contactId, { categories: ['Blue category'], companyName: 'Their company' });
+    const again = (await entity(contactId))!;
+    expect(
+      (
+        await api(alice, 'PATCH', `/api/v1/entities/${again.id}`, {
+          version: again.version,
+          properties: { ...again.properties, jobTitle: 'Head of bouldering' },
+        })
+      ).statusCode,
+    ).toBe(200);
+    const conflict = await eventually(async () => {
+      const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as {
+        id: string;
+        capability: string;
+        entityId: string;
+      }[];
+      return open.find((c) => c.capability === 'contacts' && c.entityId === again.id);
+    }, 'a contacts conflict');
+    expect(standInItem('contacts', contactId)!.body).toMatchObject({
+      jobTitle: 'Head of climbing',
+      companyName: 'Their company',
+    });
+    const resolved = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'remote' });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+  }, 120_000);
+
   it('keeps contact edits made while the connection needs signing in, and pushes them first after sign-in', async () => {
     const contactId = contactPayload(7).id;
     const pending = () =>

@@ -45,6 +45,7 @@ export function recordWrite(
   entityType: SeenItem['entityType'],
   externalId: string,
   changeKey: string | undefined,
+  fieldsDigest?: string,
 ) {
   return deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
     repo.recordWrite(
@@ -52,6 +53,7 @@ export function recordWrite(
       { connectionId: context.connectionId, ownerId: context.ownerId, resource, entityType },
       externalId,
       changeKey,
+      fieldsDigest,
     ),
   );
 }
