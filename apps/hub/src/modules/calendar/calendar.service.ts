@@ -73,6 +73,24 @@ const storedOf = (item: IngestItem) => ({
 const versionOf = (item: Pick<IngestItem, 'properties'>) =>
   typeof item.properties?.changeKey === 'string' ? item.properties.changeKey : undefined;
 
+/**
+ * Runs a provider write with the version the hub saw; when the provider refuses it but its
+ * copy is the same for the hub as `base` (only the version moved: sameForHub), once more with
+ * the provider's version. A second refusal stands.
+ */
+async function unlessOnlyVersionMoved<T>(
+  base: Pick<EventRow, 'title' | 'body' | 'properties'>,
+  version: string | undefined,
+  write: (version: string | undefined) => Promise<T>,
+): Promise<T> {
+  try {
+    return await write(version);
+  } catch (error) {
+    if (!(error instanceof ConnectorConflict) || !sameForHub(base, storedOf(error.current))) throw error;
+    return write(versionOf(error.current));
+  }
+}
+
 /** Splits <series id>_<original start> into its parts; a plain id has no key. */
 function parseId(id: string): { entityId: string; occurrenceKey?: string } {
   const [entityId, occurrenceKey] = id.split('_');
@@ -166,24 +184,6 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const [conflict] = await conflicts.list(user, { open: true, entityIds: [row.id], limit: 1 });
     const connectionId = connectionOf(row.source);
     return { ...viewOf(row, people, { connectionId, editable: connectionId !== null }), conflict: conflict ?? null };
-  }
-
-  /**
-   * Runs a provider write with the version the hub saw; when the provider refuses it but its
-   * copy is the same for the hub as `base` (only the version moved: sameForHub), once more with
-   * the provider's version. A second refusal stands.
-   */
-  async function unlessOnlyVersionMoved<T>(
-    base: Pick<EventRow, 'title' | 'body' | 'properties'>,
-    version: string | undefined,
-    write: (version: string | undefined) => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await write(version);
-    } catch (error) {
-      if (!(error instanceof ConnectorConflict) || !sameForHub(base, storedOf(error.current))) throw error;
-      return write(versionOf(error.current));
-    }
   }
 
   /** Writes a provider event's changes through its connector; a changed provider copy becomes a recorded conflict. */
