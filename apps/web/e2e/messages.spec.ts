@@ -278,7 +278,7 @@ test('compose with two numbers: From offers both, and the text goes out from the
   // The hub refuses a text without a connectionId when two numbers are connected: this one
   // went out, from the number chosen (a thread's id names its own number).
   await expect.poll(() => decodeURIComponent(page.url())).toContain(`/messages/sms:${OWN}:`);
-  await expect(page.getByText('From my other number').filter(VISIBLE)).toBeVisible();
+  await expect(page.getByText('From my other number', { exact: true }).filter(VISIBLE)).toBeVisible();
 
   // Back to one number for the rest of the file.
   expect((await hubApi('DELETE', `/connections/${secondId}`)).status).toBeLessThan(300);
