@@ -8,16 +8,20 @@ export type MessageRow = {
   occurred_at: string | null;
 };
 
+/** The live persons some E.164 numbers (`phones`, a text[] parameter) already belong to, as (value, entity_id). */
+const personsByPhoneSql = (owner: string, phones: string) =>
+  `SELECT DISTINCT ON (i.value) i.value, i.entity_id FROM public.identifiers i
+     JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
+    WHERE i.owner_id = ${owner} AND i.kind = 'phone' AND i.value = ANY(${phones}::text[])`;
+
 /** The only SQL of the Twilio connector: reads of the owner's graph (RLS applies: the transaction is the owner's). */
 export const twilioRepository = {
   /** The live persons some E.164 numbers already belong to (a number held twice: either one). */
   async personsByPhone(tx: Sql, ownerId: string, phones: readonly string[]): Promise<Map<string, string>> {
-    const result = await tx.query<{ value: string; entity_id: string }>(
-      `SELECT DISTINCT ON (i.value) i.value, i.entity_id FROM public.identifiers i
-       JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
-       WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($2::text[])`,
-      [ownerId, phones],
-    );
+    const result = await tx.query<{ value: string; entity_id: string }>(personsByPhoneSql('$1', '$2'), [
+      ownerId,
+      phones,
+    ]);
     return new Map(result.rows.map((row) => [row.value, row.entity_id]));
   },
 
@@ -37,10 +41,7 @@ export const twilioRepository = {
     phones: readonly string[],
   ): Promise<{ stored: Set<string>; persons: Map<string, string>; held: boolean }> {
     const result = await tx.query<{ sid: string | null; value: string | null; entity_id: string | null }>(
-      `WITH found AS (
-         SELECT DISTINCT ON (i.value) i.value, i.entity_id FROM public.identifiers i
-           JOIN public.entities e ON e.owner_id = i.owner_id AND e.id = i.entity_id AND e.deleted_at IS NULL
-          WHERE i.owner_id = $1 AND i.kind = 'phone' AND i.value = ANY($3::text[])),
+      `WITH found AS (${personsByPhoneSql('$1', '$3')}),
        held AS MATERIALIZED (
          SELECT h.id, h.live_id FROM public.graph_hold_persons($1,
            CASE WHEN (SELECT count(*) FROM found) = cardinality($3::text[])
