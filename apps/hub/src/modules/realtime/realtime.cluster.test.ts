@@ -13,6 +13,7 @@ import { createTestDatabase, postgresTestsRequired, type TestDatabase } from '..
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { startNatsServer, type NatsServer } from '../events/test/support.ts';
 import { broadcastSubject } from './realtime.cluster.ts';
+import { MAX_BROADCAST_FRAME_BYTES } from './realtime.protocol.ts';
 import {
   anonKeyOf,
   listen,
@@ -141,6 +142,23 @@ describe.runIf(postgresTestsRequired())('realtime broadcast and presence across 
     expect(events(onB)).toEqual(['one', 'two', 'endA', 'endB']);
     expect(events(silentSender)).toEqual(['one', 'endA', 'endB']); // no self: not its own 'two'
     expect(onB[0]!.payload).toMatchObject({ n: 1 });
+  });
+
+  it('a broadcast up to the size limit reaches the other instance; a larger one is refused and reaches no one', async () => {
+    const [onA, onB]: [Heard[], Heard[]] = [[], []];
+    const sender = await subscribed(listenOn(await client(0), 'room:sizes', [], { ack: true }));
+    await subscribed(listenOn(await client(0), 'room:sizes', onA));
+    await subscribed(listenOn(await client(1), 'room:sizes', onB));
+    // Frame overhead (topic, refs, event) stays under 1 KiB.
+    const fits = 'x'.repeat(MAX_BROADCAST_FRAME_BYTES - 1024);
+    const tooBig = 'x'.repeat(MAX_BROADCAST_FRAME_BYTES);
+    expect(await sender.send({ type: 'broadcast', event: 'fits', payload: { s: fits } })).toBe('ok');
+    expect(await sender.send({ type: 'broadcast', event: 'too-big', payload: { s: tooBig } })).toBe('error');
+    expect(await sender.send({ type: 'broadcast', event: 'end', payload: {} })).toBe('ok');
+    for (const heard of [onA, onB]) await waitFor('the sentinel', () => heard.at(-1)?.event === 'end');
+    expect(events(onA)).toEqual(['fits', 'end']);
+    expect(events(onB)).toEqual(['fits', 'end']);
+    expect((onB[0]!.payload as { s: string }).s).toHaveLength(fits.length);
   });
 
   it('private channels: read and write grants hold across instances, and public and private never cross', async () => {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from '../../platform/logger.ts';
+import { MAX_BROADCAST_FRAME_BYTES } from './realtime.protocol.ts';
 import type { PresenceDiff, PresenceEntry, PresenceMeta, PresenceState } from './realtime.presence.ts';
 
 /**
@@ -319,6 +320,13 @@ export function createNatsCluster(options: NatsClusterOptions): RealtimeCluster 
     async start() {
       nc = options.connection();
       if (!nc) throw new Error('realtime cluster: the NATS connection is not open (start the events module first)');
+      // A broadcast the hub accepts, relayed (a binary payload as base64), must fit in one NATS message.
+      const maxPayload = nc.info?.max_payload;
+      if (maxPayload !== undefined && maxPayload < Math.ceil((MAX_BROADCAST_FRAME_BYTES * 4) / 3) + 4096)
+        logger.warn(
+          { maxPayload },
+          'NATS max_payload is below what a relayed broadcast may need: large broadcasts will stay on their hub instance',
+        );
       for (const kind of ['presence', 'heartbeat', 'hello', 'bye'] as const)
         control.push(
           nc.subscribe(subject[kind], {

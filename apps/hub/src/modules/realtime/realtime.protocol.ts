@@ -54,6 +54,14 @@ function validate(join_ref: unknown, ref: unknown, topic: unknown, event: unknow
   };
 }
 
+/**
+ * A client broadcast's frame, at most (Supabase's default broadcast payload limit). Under the
+ * socket's 1 MiB so that the relay to other instances, a binary payload in base64 and all,
+ * stays well under NATS's default max_payload (1 MiB): a broadcast reaches every instance or,
+ * refused, none.
+ */
+export const MAX_BROADCAST_FRAME_BYTES = 256 * 1024;
+
 export function decodeMessage(vsn: Vsn, data: Buffer, isBinary: boolean): PhoenixMessage {
   if (isBinary) {
     if (vsn !== '2.0.0') throw new ProtocolError('Binary frames need protocol vsn 2.0.0.');

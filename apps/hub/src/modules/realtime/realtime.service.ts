@@ -21,7 +21,14 @@ import {
   type PresenceDiff,
   type PresenceState,
 } from './realtime.presence.ts';
-import { decodeMessage, encodeMessage, ProtocolError, type PhoenixMessage, type Vsn } from './realtime.protocol.ts';
+import {
+  decodeMessage,
+  encodeMessage,
+  MAX_BROADCAST_FRAME_BYTES,
+  ProtocolError,
+  type PhoenixMessage,
+  type Vsn,
+} from './realtime.protocol.ts';
 import {
   realtimeRepository as repo,
   streamableTables,
@@ -470,11 +477,16 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     if (message.ref) reply(channel.connection, message, 'ok', {});
   }
 
-  function clientBroadcast(channel: Channel, message: PhoenixMessage) {
+  function clientBroadcast(channel: Channel, message: PhoenixMessage, frameBytes: number) {
     const { payload } = message;
     if (payload.type !== 'broadcast' || typeof payload.event !== 'string') {
       return reply(channel.connection, message, 'error', {
         reason: 'A broadcast payload is {type: "broadcast", event, payload}.',
+      });
+    }
+    if (frameBytes > MAX_BROADCAST_FRAME_BYTES) {
+      return reply(channel.connection, message, 'error', {
+        reason: `A broadcast is at most ${MAX_BROADCAST_FRAME_BYTES / 1024} KiB: send a reference (a Storage path) to larger data.`,
       });
     }
     // As Supabase: a private send without the write right is dropped, with no reply.
@@ -525,7 +537,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
     reply(channel.connection, message, 'ok', {});
   }
 
-  async function handle(connection: Connection, message: PhoenixMessage) {
+  async function handle(connection: Connection, message: PhoenixMessage, frameBytes: number) {
     if (message.topic === 'phoenix') {
       if (message.event === 'heartbeat') return reply(connection, message, 'ok', {});
       return reply(connection, message, 'error', { reason: `Unknown event ${message.event} on topic phoenix.` });
@@ -548,7 +560,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
       case 'access_token':
         return refreshToken(channel, message);
       case 'broadcast':
-        return clientBroadcast(channel, message);
+        return clientBroadcast(channel, message, frameBytes);
       case 'presence':
         return clientPresence(channel, message);
       default:
@@ -637,7 +649,7 @@ export function createRealtimeService(deps: RealtimeServiceDeps) {
             );
           }
           try {
-            await handle(connection, message);
+            await handle(connection, message, data.length);
           } catch (error) {
             logger.error({ err: error, topic: message.topic, event: message.event }, 'realtime message failed');
             reply(connection, message, 'error', { reason: 'The hub could not handle this message; try again.' });
