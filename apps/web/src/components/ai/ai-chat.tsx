@@ -7,7 +7,8 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Label } from '@/components/ui/label';
 import { Textarea } from '@/components/ui/input';
-import { answerParts, entityHref, readSseEvents, redactedWords, toolWords, type AiDone, type AiTurn } from '@/lib/ai';
+import { entityHref, readSseEvents, redactedWords, toolWords, type AiDone, type AiTurn } from '@/lib/ai';
+import { CitedText } from './cited-text';
 import { SendProposal } from './send-proposal';
 
 type Turn = AiTurn;
@@ -151,8 +152,6 @@ export function AiChat({ conversationId, initialTurns = [] }: { conversationId?:
 }
 
 function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; canRetry: boolean }) {
-  const known = new Set(turn.sources.map((s) => s.number));
-  const byNumber = new Map(turn.sources.map((s) => [s.number, s]));
   return (
     <article
       className="grid gap-3 rounded-lg border border-border p-4"
@@ -178,24 +177,7 @@ function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; 
           ))}
         </ul>
       )}
-      {turn.answer && (
-        <p className="text-sm leading-relaxed whitespace-pre-wrap">
-          {answerParts(turn.answer, known).map((part, i) =>
-            typeof part === 'number' ? (
-              <Link
-                key={i}
-                href={entityHref(byNumber.get(part)!)}
-                className="mx-0.5 inline-flex min-w-5 items-center justify-center rounded bg-primary/10 px-1 align-super text-xs font-medium text-primary hover:bg-primary/20"
-                aria-label={`Source ${part}: ${byNumber.get(part)!.title || byNumber.get(part)!.type}`}
-              >
-                {part}
-              </Link>
-            ) : (
-              <span key={i}>{part}</span>
-            ),
-          )}
-        </p>
-      )}
+      {turn.answer && <CitedText text={turn.answer} sources={turn.sources} />}
       {turn.status === 'streaming' && !turn.answer && (
         <p className="flex items-center gap-2 text-sm text-muted-foreground" role="status">
           <LoaderCircle className="size-4 animate-spin" aria-hidden /> Looking through your data…

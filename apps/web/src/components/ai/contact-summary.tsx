@@ -4,8 +4,9 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { LocalTime } from '@/components/ui/local-time';
-import { answerParts, entityHref, redactedWords, type AiDone, type AiSource } from '@/lib/ai';
+import { redactedWords, type AiDone, type AiSource } from '@/lib/ai';
 import { useAiStream } from '@/lib/ai-stream';
+import { CitedText } from './cited-text';
 
 export interface SummaryState {
   summary: string | null;
@@ -53,27 +54,10 @@ export function ContactSummary({
   }
 
   const shown = written ? { summary: written.text, sources: written.sources } : state;
-  const known = new Set(shown?.sources.map((s) => s.number));
-  const byNumber = new Map(shown?.sources.map((s) => [s.number, s]));
   return (
     <div className="grid gap-3" aria-busy={stream.pending}>
       {shown?.summary ? (
-        <p className="text-sm leading-relaxed whitespace-pre-wrap">
-          {answerParts(shown.summary, known).map((part, i) =>
-            typeof part === 'number' ? (
-              <Link
-                key={i}
-                href={entityHref(byNumber.get(part)!)}
-                className="mx-0.5 inline-flex min-w-5 items-center justify-center rounded bg-primary/10 px-1 align-super text-xs font-medium text-primary hover:bg-primary/20"
-                aria-label={`Source ${part}: ${byNumber.get(part)!.title || byNumber.get(part)!.type}`}
-              >
-                {part}
-              </Link>
-            ) : (
-              <span key={i}>{part}</span>
-            ),
-          )}
-        </p>
+        <CitedText text={shown.summary} sources={shown.sources} />
       ) : state?.done.notice ? (
         <p className="text-sm text-muted-foreground">
           {state.done.notice}{' '}
