@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { hubSession, type HubSession } from './api';
-import { connectMicrosoft, msgraph, outlookSignIn } from './msgraph-support';
+import { connectMicrosoft, msgraph, outlookSignIn, syncNow } from './msgraph-support';
 import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
 
 // One occurrence of an Outlook series edited and deleted from /calendar, against the Graph
@@ -29,23 +29,6 @@ async function outlookEvent(id: string) {
     headers: { authorization: `Bearer ${outlookToken}` },
   });
   return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> };
-}
-
-async function syncNow() {
-  const after = Date.now();
-  await hub.call('POST', `/connections/${connectionId}/sync`);
-  await expect
-    .poll(
-      async () => {
-        const view = await hub.call<{ sync: { state: string; lastSuccessAt: string | null } }>(
-          'GET',
-          `/connections/${connectionId}`,
-        );
-        return view.sync.state === 'idle' && Date.parse(view.sync.lastSuccessAt ?? '') >= after - 5;
-      },
-      { timeout: 60_000 },
-    )
-    .toBe(true);
 }
 
 test.beforeAll(async ({ browser }) => {
@@ -100,7 +83,7 @@ test('one occurrence of an Outlook series is edited alone: Outlook keeps it as a
   expect((await outlookEvent(`${seriesId}-1`)).body).toMatchObject({ subject: 'Team sync', type: 'occurrence' });
 
   // The next sync brings Outlook's exception back: the same one event, still edited.
-  await syncNow();
+  await syncNow(hub, connectionId);
   await page.reload();
   await expect(page.getByRole('button', { name: /^Team sync \(this week: demo\), 10:00/ })).toHaveCount(1);
   await page.goto(`/calendar?view=week&date=${mondays[1]}`);
@@ -116,7 +99,7 @@ test('one occurrence deleted here is cancelled in Outlook; the series stays', as
   expect((await outlookEvent(`${seriesId}-1`)).status).toBe(404);
   expect((await outlookEvent(seriesId)).status).toBe(200);
 
-  await syncNow();
+  await syncNow(hub, connectionId);
   await page.reload();
   await expect(page.getByRole('button', { name: /^Team sync/ })).toHaveCount(0);
   await page.goto(`/calendar?view=week&date=${mondays[2]}`);

@@ -70,3 +70,21 @@ export async function outlookSignIn() {
   });
   return ((await token.json()) as { access_token: string }).access_token;
 }
+
+/** Sync now, and wait until that run finished. */
+export async function syncNow(hub: HubSession, connectionId: string) {
+  const after = Date.now();
+  await hub.call('POST', `/connections/${connectionId}/sync`);
+  await expect
+    .poll(
+      async () => {
+        const view = await hub.call<{ sync: { state: string; lastSuccessAt: string | null } }>(
+          'GET',
+          `/connections/${connectionId}`,
+        );
+        return view.sync.state === 'idle' && Date.parse(view.sync.lastSuccessAt ?? '') >= after - 5;
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(true);
+}

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { hubSession, type HubSession } from './api';
-import { connectMicrosoft, msgraph, outlookSignIn } from './msgraph-support';
+import { connectMicrosoft, msgraph, outlookSignIn, syncNow } from './msgraph-support';
 import { inspect, signUp, uniqueEmail, VISIBLE } from './helpers';
 
 // Microsoft 365 write-back from the calendar, against the Graph STAND-IN started by run.mjs
@@ -25,24 +25,6 @@ async function outlook(method: string, path: string, body?: unknown) {
   });
   expect(response.status, `${method} ${path}`).toBeLessThan(300);
   return (await response.json().catch(() => undefined)) as Record<string, unknown>;
-}
-
-/** Sync now, and wait until that run finished. */
-async function syncNow() {
-  const after = Date.now();
-  await hub.call('POST', `/connections/${connectionId}/sync`);
-  await expect
-    .poll(
-      async () => {
-        const view = await hub.call<{ sync: { state: string; lastSuccessAt: string | null } }>(
-          'GET',
-          `/connections/${connectionId}`,
-        );
-        return view.sync.state === 'idle' && Date.parse(view.sync.lastSuccessAt ?? '') >= after - 5;
-      },
-      { timeout: 60_000 },
-    )
-    .toBe(true);
 }
 
 const dayOf = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -92,7 +74,7 @@ test('an edit that meets a change made in Outlook is a conflict; "Keep mine" wri
     start: { dateTime: `${tomorrow}T10:00:00.0000000`, timeZone: 'UTC' },
     end: { dateTime: `${tomorrow}T11:00:00.0000000`, timeZone: 'UTC' },
   });
-  await syncNow();
+  await syncNow(hub, connectionId);
   await outlook('PATCH', `/me/events/${String(created.id)}`, { subject: 'Budget review (moved by Ada)' });
 
   await page.goto(`/calendar?view=day&date=${tomorrow}`);
@@ -136,7 +118,7 @@ test('"Save to Outlook" makes a contact made here an Outlook contact; it is then
   await expect(save).toBeHidden();
   expect((await hub.call<{ source: string }>('GET', `/entities/${made.id}`)).source).toBe('msgraph');
   // The next sync brings our own contact back: still one Ada Byron, the same person.
-  await syncNow();
+  await syncNow(hub, connectionId);
   const persons = await hub.call<{ items: { id: string; title: string }[] }>('GET', '/entities?type=person&limit=200');
   expect(persons.items.filter((p) => p.title === 'Ada Byron').map((p) => p.id)).toEqual([made.id]);
 });
