@@ -1,8 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
 import { hubSession, type HubSession } from './api';
+import { account, control, hex32 } from './twilio-stand-in';
 
 /**
  * Recorded outgoing calls: the connect form's "Record my outgoing calls" (with its note that
@@ -13,19 +13,6 @@ import { hubSession, type HubSession } from './api';
 test.describe.configure({ mode: 'serial' });
 
 const hub = process.env.E2E_HUB_URL!;
-const hex32 = () => randomBytes(16).toString('hex');
-const account = JSON.parse(process.env.E2E_TWILIO ?? '{}') as {
-  accountSid: string;
-  authToken: string;
-  control: string;
-};
-const control = async (path: string, body?: unknown) =>
-  (
-    await fetch(`${account.control}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    })
-  ).json();
 const OWN = '+14155550100';
 const AUDIO = 'RIFF a recorded call, both sides';
 

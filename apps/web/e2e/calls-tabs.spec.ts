@@ -2,7 +2,8 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { hubSession, type HubSession } from './api';
 import { fakeMediaLaunchOptions } from './chromium';
 import { VISIBLE, createContact, expectFitsPhone, inspect, signUp, uniqueEmail } from './helpers';
-import { account, claims, fakeTwilio, sent, type Signal } from './twilio-signal';
+import { claims, fakeTwilio, sent, type Signal } from './twilio-signal';
+import { account } from './twilio-stand-in';
 
 /**
  * A call placed in one tab is the browser's to see (components/calls/ring-coordination.ts): every

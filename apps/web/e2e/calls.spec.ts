@@ -1,9 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
 import { connectAnotherNumber } from './api';
 import { fakeMediaLaunchOptions } from './chromium';
+import { account, control, hex32 } from './twilio-stand-in';
 
 /**
  * /calls: the dialer (contact search, keypad, ?to= prefill) and the call history with its
@@ -17,20 +17,6 @@ test.use({ launchOptions: fakeMediaLaunchOptions });
 
 const hub = process.env.E2E_HUB_URL!;
 const apikey = process.env.E2E_ANON_KEY!;
-const hex32 = () => randomBytes(16).toString('hex');
-/** The stand-in's account and control server (started by run.mjs: hub test support). */
-const account = JSON.parse(process.env.E2E_TWILIO ?? '{}') as {
-  accountSid: string;
-  authToken: string;
-  control: string;
-};
-const control = async (path: string, body?: unknown) =>
-  (
-    await fetch(`${account.control}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    })
-  ).json();
 const password = 'correct horse battery';
 
 let page: Page;

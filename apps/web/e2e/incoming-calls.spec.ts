@@ -2,7 +2,8 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { hubSession } from './api';
 import { fakeMediaLaunchOptions } from './chromium';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
-import { account, claims, fakeTwilio, sent, type Signal } from './twilio-signal';
+import { claims, fakeTwilio, sent, type Signal } from './twilio-signal';
+import { account } from './twilio-stand-in';
 
 /**
  * Incoming calls ring in every open browser, on every page (components/calls/voice-provider.tsx),

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { VISIBLE, createContact, expectFitsPhone, inspect, signUp, uniqueEmail } from './helpers';
 import { connectAnotherNumber } from './api';
+import { account as twilio } from './twilio-stand-in';
 
 // Messages and the Twilio connect screen against a real hub. Twilio's REST API is a STAND-IN
 // (apps/hub/src/modules/connectors/twilio/test/stand-in.server.ts, started by run.mjs and
@@ -8,11 +9,6 @@ import { connectAnotherNumber } from './api';
 // status callbacks, signed by the real twilio package against the hub's PUBLIC_URL.
 test.describe.configure({ mode: 'serial' });
 
-const twilio = JSON.parse(process.env.E2E_TWILIO ?? '{}') as {
-  control: string;
-  accountSid: string;
-  authToken: string;
-};
 const hub = process.env.E2E_HUB_URL!;
 const apikey = process.env.E2E_ANON_KEY!;
 const user = uniqueEmail('messages');

@@ -1,5 +1,5 @@
 import type { Page, WebSocketRoute } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
+import { account, hex32 } from './twilio-stand-in';
 
 /**
  * Twilio's signalling server (wss://…twilio.com/signal, unreachable from here), played for one
@@ -8,14 +8,6 @@ import { randomBytes } from 'node:crypto';
  * places, and keeps what the browser sends (`answer`, `reject`, `hangup`, its own `invite`).
  * The real @twilio/voice-sdk runs in the page.
  */
-
-/** The run's Twilio stand-in: its account, and a second account served at the same URL. */
-export const account = JSON.parse(process.env.E2E_TWILIO ?? '{}') as {
-  accountSid: string;
-  authToken: string;
-  second: { accountSid: string; authToken: string; numbers: string[] };
-};
-const hex32 = () => randomBytes(16).toString('hex');
 
 /** One websocket the page opened to "Twilio": one Device. */
 export interface Line {

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createContact, inspect, signUp, uniqueEmail } from './helpers';
 import { fakeMediaLaunchOptions } from './chromium';
+import { account } from './twilio-stand-in';
 
 /**
  * Video calls: the contact page's Video button (only with the video capability), the owner's
@@ -14,11 +15,6 @@ test.use({ launchOptions: fakeMediaLaunchOptions });
 
 const hub = process.env.E2E_HUB_URL!;
 const apikey = process.env.E2E_ANON_KEY!;
-const account = JSON.parse(process.env.E2E_TWILIO ?? '{}') as {
-  accountSid: string;
-  authToken: string;
-  control: string;
-};
 const password = 'correct horse battery';
 
 let page: Page;
