@@ -7,6 +7,7 @@ import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { eventually } from '../connectors/test/support.ts';
 import { hex32, startTwilioStandIn } from '../connectors/twilio/test/twilio.stand-in.ts';
+import { postTwilioWebhook } from '../connectors/twilio/test/webhook.ts';
 
 /**
  * Voice and video end to end on a real hub. Twilio's REST API is a STAND-IN server
@@ -46,16 +47,7 @@ describe.each(testDatabaseKinds())('calls on %s', (kind) => {
   /** A webhook signed as Twilio signs it (PUBLIC_URL + path, sorted form), or with a given signature. */
   function webhook(connectionId: string, path: string, form: Record<string, string>, signature?: string | null) {
     const url = `/webhooks/twilio/${connectionId}/${path}`;
-    const signed = twilio.getExpectedTwilioSignature(account.authToken, `${publicUrl}${url}`, form);
-    return hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(signature === null ? {} : { 'x-twilio-signature': signature ?? signed }),
-      },
-      payload: new URLSearchParams(form).toString(),
-    });
+    return postTwilioWebhook(hub.app, { publicUrl, authToken: account.authToken }, url, form, { signature });
   }
 
   const calls = (user: SignedUpUser) =>

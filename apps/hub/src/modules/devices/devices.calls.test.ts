@@ -1,4 +1,3 @@
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
@@ -6,6 +5,7 @@ import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { eventually } from '../connectors/test/support.ts';
 import { hex32, startTwilioStandIn } from '../connectors/twilio/test/twilio.stand-in.ts';
 import { pairDevice, uploadEvents } from './test/support.ts';
+import { postTwilioWebhook } from '../connectors/twilio/test/webhook.ts';
 
 /**
  * A phone's call log against the same calls seen through Twilio: one call entity per call,
@@ -39,20 +39,10 @@ describe.each(testDatabaseKinds())('call log matched to Twilio calls on %s', (ki
       ApiVersion: '2010-04-01',
     };
     const url = `/webhooks/twilio/${connection}/voice-incoming`;
-    return hub.app
-      .inject({
-        method: 'POST',
-        url,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, `${publicUrl}${url}`, form),
-        },
-        payload: new URLSearchParams(form).toString(),
-      })
-      .then((response) => {
-        expect(response.statusCode, response.body).toBe(200);
-        return callSid;
-      });
+    return postTwilioWebhook(hub.app, { publicUrl, authToken: account.authToken }, url, form).then((response) => {
+      expect(response.statusCode, response.body).toBe(200);
+      return callSid;
+    });
   }
 
   const line = (id: string, number: string, direction: 'inbound' | 'outbound' | 'missed', ago: number) => ({

@@ -1,10 +1,10 @@
 import pg from 'pg';
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { hex32, startTwilioStandIn } from '../connectors/twilio/test/twilio.stand-in.ts';
+import { postTwilioWebhook } from '../connectors/twilio/test/webhook.ts';
 
 /**
  * A text written while a merge of its person is in flight lands in the survivor's thread
@@ -49,15 +49,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('an SMS racing a person
       SmsStatus: 'received',
     };
     const url = `/webhooks/twilio/${connectionId}/sms`;
-    const response = await hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, `${publicUrl}${url}`, form),
-      },
-      payload: new URLSearchParams(form).toString(),
-    });
+    const response = await postTwilioWebhook(hub.app, { publicUrl, authToken: account.authToken }, url, form);
     expect(response.statusCode, response.body).toBe(200);
   }
 

@@ -1,9 +1,9 @@
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { hex32, startTwilioStandIn } from '../connectors/twilio/test/twilio.stand-in.ts';
+import { postTwilioWebhook } from '../connectors/twilio/test/webhook.ts';
 
 /**
  * SMS threads and person merges (issue 12): an unknown number's person merged into a contact
@@ -60,15 +60,7 @@ describe.each(testDatabaseKinds())('SMS threads through person merges on %s', (k
       SmsStatus: 'received',
     };
     const url = `/webhooks/twilio/${connections.get(`${user.id}:${to}`)}/sms`;
-    const response = await hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, `${publicUrl}${url}`, form),
-      },
-      payload: new URLSearchParams(form).toString(),
-    });
+    const response = await postTwilioWebhook(hub.app, { publicUrl, authToken: account.authToken }, url, form);
     expect(response.statusCode, response.body).toBe(200);
   }
 

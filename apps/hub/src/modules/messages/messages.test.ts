@@ -1,4 +1,3 @@
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
@@ -7,6 +6,7 @@ import type { ActionsService } from '../actions/index.ts';
 import type { PolicyService } from '../policy/index.ts';
 import { twilioErrorAdvice } from '../connectors/twilio/index.ts';
 import { hex32, startTwilioStandIn } from '../connectors/twilio/test/twilio.stand-in.ts';
+import { postTwilioWebhook } from '../connectors/twilio/test/webhook.ts';
 
 /**
  * POST /api/v1/messages and the status callbacks, on a real hub. Twilio's REST API is a
@@ -36,15 +36,7 @@ describe.each(testDatabaseKinds())('sending messages on %s', (kind) => {
 
   function callback(form: Record<string, string>, token = account.authToken) {
     const url = `/webhooks/twilio/${connectionId}/sms-status`;
-    return hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilio.getExpectedTwilioSignature(token, `${publicUrl}${url}`, form),
-      },
-      payload: new URLSearchParams(form).toString(),
-    });
+    return postTwilioWebhook(hub.app, { publicUrl, authToken: token }, url, form);
   }
   const status = (sid: string, value: string, extra: Record<string, string> = {}) =>
     callback({ MessageSid: sid, AccountSid: account.accountSid, MessageStatus: value, SmsStatus: value, ...extra });

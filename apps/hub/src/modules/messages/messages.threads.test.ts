@@ -1,10 +1,10 @@
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { eventually } from '../connectors/test/support.ts';
 import { hex32, startTwilioStandIn } from '../connectors/twilio/test/twilio.stand-in.ts';
+import { postTwilioWebhook } from '../connectors/twilio/test/webhook.ts';
 
 /**
  * The thread reads (GET /api/v1/messages/threads[/:id], POST .../read) on a real hub. Twilio's
@@ -60,15 +60,7 @@ describe.each(testDatabaseKinds())('message threads on %s', (kind) => {
       form[`MediaContentType${m}`] = 'image/png';
     }
     const url = `/webhooks/twilio/${connections.get(user)}/sms`;
-    const response = await hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, `${publicUrl}${url}`, form),
-      },
-      payload: new URLSearchParams(form).toString(),
-    });
+    const response = await postTwilioWebhook(hub.app, { publicUrl, authToken: account.authToken }, url, form);
     expect(response.statusCode, response.body).toBe(200);
     return sid;
   }
@@ -199,15 +191,7 @@ describe.each(testDatabaseKinds())('message threads on %s', (kind) => {
     const { sid, threadId } = sent.json().message;
     const url = `/webhooks/twilio/${connections.get(alice)}/sms-status`;
     const form = { MessageSid: sid, AccountSid: account.accountSid, MessageStatus: 'undelivered', ErrorCode: '30006' };
-    const callback = await hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, `${publicUrl}${url}`, form),
-      },
-      payload: new URLSearchParams(form).toString(),
-    });
+    const callback = await postTwilioWebhook(hub.app, { publicUrl, authToken: account.authToken }, url, form);
     expect(callback.statusCode, callback.body).toBeLessThan(300);
     const last = (await thread(alice, threadId)).json().messages.at(-1);
     expect(last).toMatchObject({ body: 'will fail', status: 'undelivered', error: { code: 30006 } });

@@ -6,6 +6,7 @@ import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts
 import { eventually } from '../test/support.ts';
 import { hex32, startTwilioStandIn } from './test/twilio.stand-in.ts';
 import { voiceIdentityOf } from './twilio.voice.ts';
+import { postTwilioWebhook } from './test/webhook.ts';
 
 /**
  * Recording outgoing calls (the connection's recordOutgoingCalls option) on a real hub against
@@ -48,16 +49,7 @@ describe.each(testDatabaseKinds())('recorded outgoing calls on %s', (kind) => {
   /** A webhook signed as Twilio signs it (PUBLIC_URL + path, sorted form), or with a given signature. */
   function webhook(connectionId: string, path: string, form: Record<string, string>, signature?: string | null) {
     const url = `/webhooks/twilio/${connectionId}/${path}`;
-    const signed = twilio.getExpectedTwilioSignature(account.authToken, `${publicUrl}${url}`, form);
-    return hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(signature === null ? {} : { 'x-twilio-signature': signature ?? signed }),
-      },
-      payload: new URLSearchParams(form).toString(),
-    });
+    return postTwilioWebhook(hub.app, { publicUrl, authToken: account.authToken }, url, form, { signature });
   }
 
   const callOf = (user: SignedUpUser, callSid: string) =>

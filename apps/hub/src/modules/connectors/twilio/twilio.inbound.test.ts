@@ -1,9 +1,9 @@
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
 import { hex32, startTwilioStandIn } from './test/twilio.stand-in.ts';
+import { postTwilioWebhook } from './test/webhook.ts';
 
 /**
  * Inbound SMS under load: concurrent webhooks for one number are committed together (group
@@ -31,15 +31,7 @@ describe.each(testDatabaseKinds())('inbound SMS bursts on %s', (kind) => {
 
   function webhook(form: Record<string, string>, token = account.authToken) {
     const url = `/webhooks/twilio/${connectionId}/sms`;
-    return hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': twilio.getExpectedTwilioSignature(token, `${publicUrl}${url}`, form),
-      },
-      payload: new URLSearchParams(form).toString(),
-    });
+    return postTwilioWebhook(hub.app, { publicUrl, authToken: token }, url, form);
   }
 
   const inbound = (overrides: Record<string, string> = {}) => ({

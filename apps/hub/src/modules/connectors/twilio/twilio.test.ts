@@ -8,6 +8,7 @@ import { eventually } from '../test/support.ts';
 import { createLogger } from '../../../platform/logger.ts';
 import { hex32, startTwilioStandIn } from './test/twilio.stand-in.ts';
 import { createPendingStatusJob } from './twilio.pending-status.ts';
+import { postTwilioWebhook } from './test/webhook.ts';
 
 /**
  * Twilio messaging end to end on a real hub. Twilio's REST API is a STAND-IN server
@@ -53,16 +54,10 @@ describe.each(testDatabaseKinds())('twilio messaging on %s', (kind) => {
     signature?: string | null,
   ) {
     const url = `/webhooks/twilio/${connectionId}/${path}`;
-    const signed = twilio.getExpectedTwilioSignature(token, `${publicUrl}${url}`, form);
-    return hub.app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        host: 'attacker.example', // never used for the signature: PUBLIC_URL is
-        ...(signature === null ? {} : { 'x-twilio-signature': signature ?? signed }),
-      },
-      payload: new URLSearchParams(form).toString(),
+    // The Host header is never used for the signature: PUBLIC_URL is.
+    return postTwilioWebhook(hub.app, { publicUrl, authToken: token }, url, form, {
+      signature,
+      host: 'attacker.example',
     });
   }
 
