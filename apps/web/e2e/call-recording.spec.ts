@@ -1,8 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
-import twilio from 'twilio';
 import { VISIBLE, createContact, inspect, signUp, uniqueEmail } from './helpers';
 import { hubSession, type HubSession } from './api';
-import { account, control, hex32 } from './twilio-stand-in';
+import { account, control, hex32, twilioWebhook } from './twilio-stand-in';
 
 /**
  * Recorded outgoing calls: the connect form's "Record my outgoing calls" (with its note that
@@ -21,20 +20,7 @@ let session: HubSession;
 let connectionId: string;
 let graceId: string;
 
-/** POSTs a voice webhook signed exactly as Twilio signs it (PUBLIC_URL is the hub's URL here). */
-async function webhook(path: string, form: Record<string, string>) {
-  const url = `${hub}/webhooks/twilio/${connectionId}/${path}`;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, url, form),
-    },
-    body: new URLSearchParams(form).toString(),
-  });
-  expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
-  return response.text();
-}
+const webhook = (path: string, form: Record<string, string>) => twilioWebhook(connectionId, path, form);
 
 test.beforeAll(async ({ browser }) => {
   page = await (await browser.newContext()).newPage();

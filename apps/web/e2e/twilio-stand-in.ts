@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { expect } from '@playwright/test';
+import twilio from 'twilio';
 
 /**
  * The run's Twilio REST stand-in (hub test support, started by run.mjs and selected by the
@@ -23,3 +25,18 @@ export const control = async (path: string, body?: unknown) =>
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     })
   ).json();
+
+/** POSTs a webhook to the hub signed exactly as Twilio signs it (PUBLIC_URL is the hub's URL here); answers its body. */
+export async function twilioWebhook(connectionId: string, path: string, form: Record<string, string>) {
+  const url = `${process.env.E2E_HUB_URL!}/webhooks/twilio/${connectionId}/${path}`;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, url, form),
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+  expect(response.status, `${path}: ${await response.clone().text()}`).toBeLessThan(300);
+  return response.text();
+}
