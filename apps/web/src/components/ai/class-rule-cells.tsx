@@ -1,6 +1,17 @@
 'use client';
 import type { ClassRule } from '@/lib/ai-api';
 
+// Narrower cells on a phone: the class select and the checkbox fit without scrolling.
+const CELL = 'px-2 sm:px-3';
+
+/** The columns of a table of class rows; the first names what each row is for (a kind, a contact). */
+export const classColumns = (subject: string) => [
+  { label: subject, className: CELL },
+  { label: 'Class', className: CELL },
+  { label: 'Redacted cloud copy', className: CELL },
+  { label: <span className="sr-only">Reset</span>, className: CELL },
+];
+
 /**
  * The two editable cells of a data-class row (a kind of item, or a contact): its class, and
  * whether a redacted copy may go to the cloud. `copyOf` names what the copy is of, for the

@@ -7,15 +7,9 @@ import { DataTable } from '@/components/ui/data-table';
 import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 import type { ClassRule, ContactClass } from '@/lib/ai-api';
 import { saveContactClassAction } from '@/lib/actions/ai';
-import { ClassRuleCells } from './class-rule-cells';
+import { ClassRuleCells, classColumns } from './class-rule-cells';
 
-const CELL = 'px-2 sm:px-3';
-const COLUMNS = [
-  { label: 'Contact', className: CELL },
-  { label: 'Class', className: CELL },
-  { label: 'Redacted cloud copy', className: CELL },
-  { label: <span className="sr-only">Reset</span>, className: CELL },
-];
+const COLUMNS = classColumns('Contact');
 
 /** Contacts whose own class replaces the kinds' classes: change it, or send them back to the kinds' classes. */
 export function ContactClasses({ initial }: { initial: ContactClass[] }) {

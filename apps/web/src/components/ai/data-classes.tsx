@@ -6,7 +6,7 @@ import { DataTable } from '@/components/ui/data-table';
 import { SaveMessage, type SaveOutcome } from '@/components/ui/save-message';
 import type { ClassSetting } from '@/lib/ai-api';
 import { saveDataClassAction } from '@/lib/actions/ai';
-import { ClassRuleCells } from './class-rule-cells';
+import { ClassRuleCells, classColumns } from './class-rule-cells';
 
 const typeWords: Record<string, string> = {
   person: 'Contacts',
@@ -20,14 +20,7 @@ const typeWords: Record<string, string> = {
   task: 'Tasks',
 };
 
-// Narrower cells on a phone: the class select and the checkbox fit without scrolling.
-const CELL = 'px-2 sm:px-3';
-const CLASS_COLUMNS = [
-  { label: 'Kind', className: CELL },
-  { label: 'Class', className: CELL },
-  { label: 'Redacted cloud copy', className: CELL },
-  { label: <span className="sr-only">Reset</span>, className: CELL },
-];
+const CLASS_COLUMNS = classColumns('Kind');
 
 /** One row per entity type: its class, and whether a redacted copy may go to the cloud. Saved as it changes. */
 export function DataClasses({ initial }: { initial: ClassSetting[] }) {
