@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from './databases.ts';
 import { routesFromPrintedTree } from './hostile/fastify-routes.ts';
@@ -54,13 +55,22 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
   let healthBefore: number;
   const throwawayUsers = new Map<string, SignedUpUser>();
   let operations: Operation[] = [];
+  let serviceRoleKey: string;
+  /** Another user: the grantee of realtime topic grants, and the target of the admin routes. */
+  let other: SignedUpUser;
   /** Real resources, so that requests with one hostile part reach the code behind the lookup. */
-  const ids: Record<'note' | 'person' | 'event' | 'device' | 'rule', string> = {
+  const ids = {
     note: '',
     person: '',
     event: '',
     device: '',
     rule: '',
+    task: '',
+    credential: '',
+    takeout: '',
+    import: '',
+    identifier: '',
+    appPassword: '',
   };
 
   async function create(url: string, payload: object, pick: (body: Record<string, unknown>) => unknown) {
@@ -87,6 +97,27 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       { definition: rulesExample, approve: ['messages:send:sms', 'notify'] },
       (b) => (b.rule as { id: string }).id,
     );
+    ids.task = await create('/api/v1/entities', { type: 'task', title: 'sweep' }, (b) => b.id);
+    ids.credential = await create(
+      '/api/v1/credentials',
+      { type: 'twilio', name: 'sweep', secret: { accountSid: `AC${'0'.repeat(32)}`, authToken: 'sweep-auth-token-0' } },
+      (b) => b.id,
+    );
+    ids.takeout = await create('/api/v1/takeouts', {}, (b) => b.id);
+    ids.identifier = await create(
+      `/api/v1/persons/${ids.person}/identifiers`,
+      { kind: 'phone', value: '+14155550100' },
+      (b) => (b.identifiers as { id: string }[])[0]!.id,
+    );
+    // A CSV import: its column mapping is what PUT /imports/{id}/mapping changes.
+    const imported = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/imports?name=sweep.csv&kind=csv',
+      headers: { ...bearer(user), 'content-type': 'text/csv' },
+      payload: 'name,phone\nSweep Import,+14155550111\n',
+    });
+    expect(imported.statusCode, imported.body).toBeLessThan(300);
+    ids.import = imported.json().id;
     await create('/storage/v1/bucket', { name: 'sweep' }, () => '');
     const upload = await hub.app.inject({
       method: 'POST',
@@ -99,6 +130,10 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
 
   const fixtures: PathFixtures = (op, param) => {
     if (param === 'bucketId') return 'sweep';
+    if (param === 'topic') return `user:${user.id}`;
+    if (param === 'userId') return other.id;
+    if (param === 'threadId') return `sms:+14155550100:${ids.person}`;
+    if (param === 'identifierId') return ids.identifier;
     if (param === '*' && op.path.startsWith('/storage/')) return 'folder/file.txt';
     if (param === 'personId' || op.path.startsWith('/api/v1/persons/{id}')) return ids.person;
     if (param !== 'id') return undefined;
@@ -106,6 +141,12 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     if (op.path.startsWith('/api/v1/calendar/events/')) return ids.event;
     if (op.path.startsWith('/api/v1/devices/')) return ids.device;
     if (op.path.startsWith('/api/v1/rules/')) return ids.rule;
+    if (op.path.startsWith('/api/v1/tasks/')) return ids.task;
+    if (op.path.startsWith('/api/v1/credentials/')) return ids.credential;
+    if (op.path.startsWith('/api/v1/takeouts/{id}')) return ids.takeout;
+    if (op.path.startsWith('/api/v1/imports/')) return ids.import;
+    if (op.path.startsWith('/api/v1/dav/app-passwords/')) return ids.appPassword;
+    if (op.path.startsWith('/auth/v1/admin/users/')) return other.id;
     return undefined;
   };
 
@@ -117,6 +158,8 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       AUTH_RATE_LIMIT_VERIFY_PER_HOUR: '100000',
     });
     user = await signUpUser(hub);
+    other = await signUpUser(hub);
+    serviceRoleKey = readFileSync(join(hub.dataDir, 'service-role-key'), 'utf8').trim();
     for (const route of accountEndingRoutes) throwawayUsers.set(route, await signUpUser(hub));
 
     const made = await hub.app.inject({
@@ -126,6 +169,14 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       payload: { name: 'sweep' },
     });
     expect(made.statusCode, made.body).toBe(201);
+    // Revoking is swept too: on a second password, so the sweep's own DAV access stays.
+    const revocable = await hub.app.inject({
+      method: 'POST',
+      url: '/api/v1/dav/app-passwords',
+      headers: bearer(user),
+      payload: { name: 'sweep-revocable' },
+    });
+    ids.appPassword = revocable.json().appPassword.id;
     const setup = await hub.app.inject({ method: 'GET', url: '/api/v1/dav/setup', headers: bearer(user) });
     const basic = Buffer.from(`${setup.json().username}:${made.json().password}`).toString('base64');
     davAuthorization = `Basic ${basic}`;
@@ -160,6 +211,8 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     if (caller === 'none') return {};
     if (caller !== 'user') return caller;
     if (op.path.startsWith('/dav') || op.path.startsWith('/.well-known/ca')) return { authorization: davAuthorization };
+    // The admin routes answer only the service_role key: with it, bodies reach the admin code.
+    if (op.path.startsWith('/auth/v1/admin/')) return { authorization: `Bearer ${serviceRoleKey}` };
     return bearer(throwawayUsers.get(`${op.method} ${op.path}`) ?? user);
   }
 
