@@ -119,9 +119,10 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     expect(imported.statusCode, imported.body).toBeLessThan(300);
     ids.import = imported.json().id;
     await create('/storage/v1/bucket', { name: 'sweep' }, () => '');
+    await create('/storage/v1/bucket', { name: 'sweep-objects' }, () => '');
     const upload = await hub.app.inject({
       method: 'POST',
-      url: '/storage/v1/object/sweep/folder/file.txt',
+      url: '/storage/v1/object/sweep-objects/folder/file.txt',
       headers: { ...bearer(user), 'content-type': 'text/plain' },
       payload: 'hello',
     });
@@ -129,7 +130,9 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
   }
 
   const fixtures: PathFixtures = (op, param) => {
-    if (param === 'bucketId') return 'sweep';
+    // The object routes get a bucket of their own: the bucket routes' hostile updates (a
+    // MIME allow-list, a size limit) would otherwise stop every upload before its body is read.
+    if (param === 'bucketId') return op.path.startsWith('/storage/v1/object/') ? 'sweep-objects' : 'sweep';
     if (param === 'topic') return `user:${user.id}`;
     if (param === 'userId') return other.id;
     if (param === 'threadId') return `sms:+14155550100:${ids.person}`;
