@@ -91,4 +91,35 @@ describe('series expansion', () => {
       expect(() => parseRule(rule), rule).toThrow(/recurrence/);
     expect(parseRule('FREQ=MONTHLY;BYDAY=-1FR').options.freq).toBe(1);
   });
+
+  // rrule stops only at a date it produces (or after 9999): each of these once blocked the
+  // event loop for seconds on every write and every read of its series.
+  const neverMatching = [
+    'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31',
+    'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31;BYDAY=MO',
+    'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30',
+    'FREQ=WEEKLY;BYMONTH=4;BYMONTHDAY=31;BYDAY=MO,TU',
+    'FREQ=DAILY;BYWEEKNO=53;BYMONTH=1;BYDAY=MO;BYSETPOS=1',
+  ];
+
+  it('refuses a rule that no date matches, naming the parts to check', () => {
+    for (const rule of neverMatching) expect(() => parseRule(rule), rule).toThrow(/no date ever matches/);
+    // Rare is not never: 29 February, and 29 February on a Monday (2044, 2072, 2112: 40 years apart).
+    expect(parseRule('FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29').options.bymonthday).toBe(29);
+    expect(parseRule('FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO').options.bymonth).toBe(2);
+    expect(
+      expandSeries(
+        { startsAt: '2026-01-01T00:00:00Z', recurrence: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO' },
+        at('2044-01-01T00:00:00Z'),
+        at('2044-12-31T00:00:00Z'),
+      ).map((o) => new Date(o.start).toISOString()),
+    ).toEqual(['2044-02-29T00:00:00.000Z']);
+  });
+
+  it('expands such a rule, stored before it was refused, to no occurrences', () => {
+    for (const recurrence of neverMatching) {
+      const window = [at('2026-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z')] as const;
+      expect(expandSeries({ startsAt: '2026-01-01T00:00:00Z', recurrence }, ...window), recurrence).toEqual([]);
+    }
+  });
 });
