@@ -1,3 +1,4 @@
+import rrule from 'rrule';
 import { describe, expect, it } from 'vitest';
 import { expandSeries, maxOccurrencesPerSeries, parseRule } from './calendar.recurrence.ts';
 import { instantOf, isoInZone, isTimeZone } from './calendar.time.ts';
@@ -114,6 +115,35 @@ describe('series expansion', () => {
         at('2044-12-31T00:00:00Z'),
       ).map((o) => new Date(o.start).toISOString()),
     ).toEqual(['2044-02-29T00:00:00.000Z']);
+  });
+
+  it('expands a series that started centuries ago exactly as from its real start', () => {
+    const from = at('2026-01-01T00:00:00Z');
+    const to = at('2026-03-01T00:00:00Z');
+    // The reference: rrule walked from the real start (slow, so only here).
+    const walked = (startsAt: string, recurrence: string) =>
+      new rrule.RRule({ ...rrule.RRule.parseString(recurrence), dtstart: new Date(startsAt), tzid: null })
+        .between(new Date(from - 2 * 86_400_000), new Date(to + 2 * 86_400_000), true)
+        .map((d) => d.toISOString().slice(0, 19).replace(/[-:]/g, ''));
+    for (const [startsAt, recurrence] of [
+      ['0001-01-01T09:00:00Z', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO'],
+      ['0001-01-03T09:00:00Z', 'FREQ=DAILY;INTERVAL=3'],
+      ['1026-05-29T18:00:00Z', 'FREQ=MONTHLY;BYDAY=-1FR'],
+      ['1204-02-28T07:30:00Z', 'FREQ=YEARLY;INTERVAL=2'],
+      ['1600-02-01T00:00:00Z', 'FREQ=MONTHLY;INTERVAL=5;BYMONTHDAY=-1'],
+    ] as const) {
+      const expected = walked(startsAt, recurrence);
+      expect(expected.length, recurrence).toBeGreaterThan(0);
+      expect(
+        expandSeries({ startsAt, recurrence }, from, to).map((o) => o.key),
+        recurrence,
+      ).toEqual(expected);
+    }
+    // With COUNT the series counts from its real start: long over.
+    expect(expandSeries({ startsAt: '1600-02-01', recurrence: 'FREQ=YEARLY;COUNT=100' }, from, to)).toEqual([]);
+    expect(expandSeries({ startsAt: '1600-02-01', recurrence: 'FREQ=YEARLY' }, from, to).map((o) => o.key)).toEqual([
+      '20260201',
+    ]);
   });
 
   it('expands such a rule, stored before it was refused, to no occurrences', () => {
