@@ -17,7 +17,7 @@ import {
 import type { Config } from './platform/config.ts';
 import type { Database } from './platform/db/index.ts';
 import { registerAuthentication, type TokenVerifier } from './platform/http/authentication.ts';
-import { registerErrorHandling } from './platform/http/error-handler.ts';
+import { answerFrameworkError, registerErrorHandling } from './platform/http/error-handler.ts';
 import { registerJsonBodyCheck } from './platform/http/json-body-check.ts';
 import type { Logger } from './platform/logger.ts';
 import type { DependencyHealth, HubModule } from './platform/module.ts';
@@ -61,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: answerFrameworkError,
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
 

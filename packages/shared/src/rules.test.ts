@@ -58,6 +58,15 @@ describe('rule model', () => {
         { ...missedCall, conditions: { cmp: { left: 'trigger.data.from', op: 'matches', right: '(' } } },
         /regular expression/,
       ],
+      // RE2's syntax (linear time): no lookaround, no backreferences.
+      [
+        { ...missedCall, conditions: { cmp: { left: 'trigger.data.from', op: 'matches', right: '^(?!\\+44)' } } },
+        /without lookaround or backreferences/,
+      ],
+      [
+        { ...missedCall, conditions: { cmp: { left: 'trigger.data.from', op: 'matches', right: '(a)\\1' } } },
+        /without lookaround or backreferences/,
+      ],
       [{ ...missedCall, triggers: [{ id: 't1', type: 'schedule', cron: '61 * * * *' }] }, /cron/],
       [{ ...missedCall, conditions: { time: { after: '09:00', tz: 'Mars/Base' } } }, /time zone/],
       [{ ...missedCall, mode: 'sometimes' }, /mode|Invalid/],

@@ -148,6 +148,20 @@ const rawBodies: { variant: string; contentType: string; payload: string }[] = [
   { variant: 'form with NUL', contentType: 'application/x-www-form-urlencoded', payload: 'a=%00&b=%ED%A0%80&a=2' },
   { variant: 'multipart junk', contentType: 'multipart/form-data; boundary=zzz', payload: '--zzz\r\njunk\r\n--' },
   { variant: 'multipart no boundary', contentType: 'multipart/form-data', payload: 'junk' },
+  {
+    // The form ends inside its file part: the parser then fails the file's own stream.
+    variant: 'multipart cut off inside the file part',
+    contentType: 'multipart/form-data; boundary=zzz',
+    payload:
+      '--zzz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nabc',
+  },
+  {
+    variant: 'multipart cut off inside a second file part',
+    contentType: 'multipart/form-data; boundary=zzz',
+    payload:
+      '--zzz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nabc\r\n' +
+      '--zzz\r\nContent-Disposition: form-data; name="file"; filename="b.txt"\r\nContent-Type: text/plain\r\n\r\nabc',
+  },
   { variant: 'binary junk', contentType: 'application/octet-stream', payload: '\u0000\u00ff\u0001junk' },
   { variant: 'XML junk', contentType: 'application/xml', payload: '<?xml version="1.0"?><a><b></a>' },
   {

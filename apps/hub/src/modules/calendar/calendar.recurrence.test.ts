@@ -1,3 +1,4 @@
+import rrule from 'rrule';
 import { describe, expect, it } from 'vitest';
 import { expandSeries, maxOccurrencesPerSeries, parseRule } from './calendar.recurrence.ts';
 import { instantOf, isoInZone, isTimeZone } from './calendar.time.ts';
@@ -90,5 +91,65 @@ describe('series expansion', () => {
     ])
       expect(() => parseRule(rule), rule).toThrow(/recurrence/);
     expect(parseRule('FREQ=MONTHLY;BYDAY=-1FR').options.freq).toBe(1);
+  });
+
+  // rrule stops only at a date it produces (or after 9999): each of these once blocked the
+  // event loop for seconds on every write and every read of its series.
+  const neverMatching = [
+    'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31',
+    'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31;BYDAY=MO',
+    'FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30',
+    'FREQ=WEEKLY;BYMONTH=4;BYMONTHDAY=31;BYDAY=MO,TU',
+    'FREQ=DAILY;BYWEEKNO=53;BYMONTH=1;BYDAY=MO;BYSETPOS=1',
+  ];
+
+  it('refuses a rule that no date matches, naming the parts to check', () => {
+    for (const rule of neverMatching) expect(() => parseRule(rule), rule).toThrow(/no date ever matches/);
+    // Rare is not never: 29 February, and 29 February on a Monday (2044, 2072, 2112: 40 years apart).
+    expect(parseRule('FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29').options.bymonthday).toBe(29);
+    expect(parseRule('FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO').options.bymonth).toBe(2);
+    expect(
+      expandSeries(
+        { startsAt: '2026-01-01T00:00:00Z', recurrence: 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO' },
+        at('2044-01-01T00:00:00Z'),
+        at('2044-12-31T00:00:00Z'),
+      ).map((o) => new Date(o.start).toISOString()),
+    ).toEqual(['2044-02-29T00:00:00.000Z']);
+  });
+
+  it('expands a series that started centuries ago exactly as from its real start', () => {
+    const from = at('2026-01-01T00:00:00Z');
+    const to = at('2026-03-01T00:00:00Z');
+    // The reference: rrule walked from the real start (slow, so only here).
+    const walked = (startsAt: string, recurrence: string) =>
+      new rrule.RRule({ ...rrule.RRule.parseString(recurrence), dtstart: new Date(startsAt), tzid: null })
+        .between(new Date(from - 2 * 86_400_000), new Date(to + 2 * 86_400_000), true)
+        .map((d) => d.toISOString().slice(0, 19).replace(/[-:]/g, ''));
+    for (const [startsAt, recurrence] of [
+      ['0001-01-01T09:00:00Z', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO'],
+      ['0001-01-03T09:00:00Z', 'FREQ=DAILY;INTERVAL=3'],
+      ['1026-05-29T18:00:00Z', 'FREQ=MONTHLY;BYDAY=-1FR'],
+      ['1204-02-28T07:30:00Z', 'FREQ=YEARLY;INTERVAL=2'],
+      ['1600-02-01T00:00:00Z', 'FREQ=MONTHLY;INTERVAL=5;BYMONTHDAY=-1'],
+    ] as const) {
+      const expected = walked(startsAt, recurrence);
+      expect(expected.length, recurrence).toBeGreaterThan(0);
+      expect(
+        expandSeries({ startsAt, recurrence }, from, to).map((o) => o.key),
+        recurrence,
+      ).toEqual(expected);
+    }
+    // With COUNT the series counts from its real start: long over.
+    expect(expandSeries({ startsAt: '1600-02-01', recurrence: 'FREQ=YEARLY;COUNT=100' }, from, to)).toEqual([]);
+    expect(expandSeries({ startsAt: '1600-02-01', recurrence: 'FREQ=YEARLY' }, from, to).map((o) => o.key)).toEqual([
+      '20260201',
+    ]);
+  });
+
+  it('expands such a rule, stored before it was refused, to no occurrences', () => {
+    for (const recurrence of neverMatching) {
+      const window = [at('2026-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z')] as const;
+      expect(expandSeries({ startsAt: '2026-01-01T00:00:00Z', recurrence }, ...window), recurrence).toEqual([]);
+    }
   });
 });

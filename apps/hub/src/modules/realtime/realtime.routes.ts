@@ -8,10 +8,12 @@ import type { RealtimeService } from './realtime.service.ts';
 
 export const realtimePath = '/realtime/v1/websocket';
 
-function refuse(socket: Duplex, status: number, reason: string, message: string) {
+const statusTexts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' };
+
+function refuse(socket: Duplex, status: 400 | 401 | 404, reason: string, message: string) {
   const body = JSON.stringify({ error: { code: reason, message } });
   socket.end(
-    `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${statusTexts[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -24,8 +26,16 @@ export function realtimeRoutes(service: RealtimeService) {
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
 
     const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const url = new URL(request.url ?? '/', 'http://hub');
-      if (url.pathname.replace(/\/+$/, '') !== realtimePath) return;
+      // A request target URL cannot parse ("//x:99999/") once threw here, outside any
+      // handler, and ended the process.
+      const target = request.url ?? '/';
+      if (!URL.canParse(target, 'http://hub'))
+        return refuse(socket, 400, 'invalid_url', 'The request URL is not valid.');
+      const url = new URL(target, 'http://hub');
+      // No other route takes a websocket: answered, the socket is not left open forever.
+      if (url.pathname.replace(/\/+$/, '') !== realtimePath) {
+        return refuse(socket, 404, 'route_not_found', `There is no websocket at ${url.pathname}: use ${realtimePath}.`);
+      }
       const vsn = url.searchParams.get('vsn') ?? '1.0.0';
       if (vsn !== '1.0.0' && vsn !== '2.0.0') {
         return refuse(socket, 400, 'unsupported_vsn', 'vsn must be 1.0.0 or 2.0.0.');

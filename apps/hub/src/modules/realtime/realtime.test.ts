@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RealtimePostgresChangesPayload, type SupabaseClient } from '@supabase/supabase-js';
@@ -362,6 +363,42 @@ describe.each(testDatabaseKinds())('realtime with supabase-js on %s', (kind) => 
     expect(badVsn).toBe(400);
     const health = await hub.app.inject({ method: 'GET', url: '/health' });
     expect(health.json().checks.realtime.status).toBe('ok');
+  });
+  it('answers upgrade requests it cannot take, instead of ending the process or holding the socket open', async () => {
+    const { port } = new URL(url);
+    /** The status line of the answer to a raw websocket upgrade of `target`, or why there was none. */
+    const upgrade = (target: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        let answer = '';
+        // Generous for a loaded machine: it reports a socket left hanging, it times nothing.
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve('no answer');
+        }, 20_000);
+        socket.on('data', (chunk) => {
+          answer += chunk.toString();
+          // An accepted upgrade stays open: its status line is the answer.
+          if (answer.includes('\r\n')) socket.destroy();
+        });
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve(answer.split('\r\n')[0] || 'closed without an answer');
+        });
+        socket.write(
+          `GET ${target} HTTP/1.1\r\nHost: hub\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        );
+      });
+
+    // A request target that is no URL once threw in the upgrade listener: an uncaught exception.
+    expect(await upgrade('//x:99999/realtime/v1/websocket')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await upgrade('/api/v1/entities')).toBe('HTTP/1.1 404 Not Found');
+    expect(await upgrade(`/realtime/v1/websocket?vsn=2.0.0&apikey=${anonKeyOf(hub)}`)).toBe(
+      'HTTP/1.1 101 Switching Protocols',
+    );
+    expect((await fetch(`${url}/health`)).status).toBe(200);
   });
 });
 

@@ -1,5 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import type { RuleCondition, TraceEntry } from '@made-open/shared/rules';
-import { zonedParts } from '@made-open/shared/rules';
+import { compileMatchPattern, zonedParts } from '@made-open/shared/rules';
 
 /** What a run's trigger looks like to paths (`trigger.data.from`). */
 export interface TriggerView {
@@ -58,6 +59,24 @@ export async function resolvePath(scope: RunScope, path: string): Promise<unknow
 const same = (a: unknown, b: unknown) =>
   typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : a === b;
 
+const compiledPatterns = new LRUCache<string, { pattern: ReturnType<typeof compileMatchPattern> | null }>({
+  max: 1000,
+});
+
+/** The compiled pattern; null for one RE2 refuses (saved before patterns were RE2's): it matches nothing. */
+function patternOf(source: string) {
+  let entry = compiledPatterns.get(source);
+  if (!entry) {
+    try {
+      entry = { pattern: compileMatchPattern(source) };
+    } catch {
+      entry = { pattern: null };
+    }
+    compiledPatterns.set(source, entry);
+  }
+  return entry.pattern;
+}
+
 function compare(op: string, left: unknown, right: unknown): boolean {
   switch (op) {
     case 'exists':
@@ -80,11 +99,11 @@ function compare(op: string, left: unknown, right: unknown): boolean {
     case 'contains':
       if (Array.isArray(left)) return left.some((l) => same(l, right));
       return typeof left === 'string' && typeof right === 'string' && left.toLowerCase().includes(right.toLowerCase());
-    case 'matches':
-      // Patterns are checked at save; the text is capped so a pattern cannot run long on huge input.
-      return (
-        typeof left === 'string' && typeof right === 'string' && new RegExp(right, 'i').test(left.slice(0, 10_000))
-      );
+    case 'matches': {
+      // RE2 (linear time), never a backtracking RegExp: the text may come from anyone.
+      if (typeof left !== 'string' || typeof right !== 'string') return false;
+      return patternOf(right)?.test(left.slice(0, 10_000)) ?? false;
+    }
     default:
       return false;
   }

@@ -576,6 +576,19 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     const saved = (await api(alice, 'POST', `/api/v1/rules/${rule.id}/dry-run`, { days: 1 })).json();
     expect(saved.wouldRun).toHaveLength(1);
     expect(await runsOf(alice, rule.id)).toHaveLength(0);
+
+    // A pattern that backtracks exponentially, on text anyone can send: JavaScript's RegExp
+    // held the hub's event loop for seconds at 30 characters and for hours at 40. RE2 answers.
+    await note(alice, `${'a'.repeat(40)}!`);
+    await note(alice, 'aaaa');
+    const catastrophic = noteRule({
+      conditions: { cmp: { left: 'trigger.data.entity.title', op: 'matches', right: '^(a+)+$' } },
+    });
+    const redos = await api(alice, 'POST', '/api/v1/rules/dry-run', { definition: catastrophic, days: 1 });
+    expect(redos.statusCode, redos.body).toBe(200);
+    expect(
+      redos.json().wouldRun.map((run: { trace: { input?: { title?: string } }[] }) => run.trace.at(-1)?.input?.title),
+    ).toEqual(['New note: aaaa']);
   }, 120_000);
 
   it('runs manually, by webhook with its own secret, on a schedule once per minute, and re-runs from a trace', async () => {

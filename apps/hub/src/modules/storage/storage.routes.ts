@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -37,7 +37,7 @@ import {
   sendableHeader,
   upsertFrom,
 } from './storage.headers.ts';
-import type { ObjectContent, StorageService } from './storage.service.ts';
+import { IncompleteUploadError, type ObjectContent, type StorageService } from './storage.service.ts';
 
 const tags = ['storage'];
 
@@ -140,6 +140,25 @@ interface ParsedUpload {
   userMetadata: Record<string, unknown> | null;
 }
 
+/**
+ * A file part's bytes, its failure typed for the caller: a form cut off inside the part is
+ * an incomplete upload (400), not an internal error. Whoever reads the body hears the
+ * failure through its pipeline; a body never read (the upload was refused first) fails
+ * quietly instead of crashing the process.
+ */
+function fileBody(part: Readable): Readable {
+  const body = new PassThrough();
+  body.on('error', () => undefined);
+  part.on('error', (error) =>
+    body.destroy(
+      new IncompleteUploadError(
+        `The multipart form ended inside its file part (${error.message}): nothing was stored. Send the whole form again.`,
+      ),
+    ),
+  );
+  return part.pipe(body);
+}
+
 /** The upload's byte stream: the raw body, or the first file part of a multipart form. */
 function parseUpload(raw: IncomingMessage): Promise<ParsedUpload> {
   const contentType = raw.headers['content-type'];
@@ -167,21 +186,25 @@ function parseUpload(raw: IncomingMessage): Promise<ParsedUpload> {
       fields[name] = value;
     });
     parser.on('file', (_name, stream, info) => {
+      // When the form ends inside a file part, busboy fails that part's stream. Unheard (a
+      // part nobody reads, or one not read yet while the bucket is looked up) the error
+      // was uncaught and ended the hub's process.
       if (settled) {
-        stream.resume();
+        stream.on('error', () => undefined).resume();
         return;
       }
       settled = true;
+      const body = fileBody(stream);
       try {
         resolve({
-          body: stream,
+          body,
           declaredSize: undefined,
           contentType: headerValue("the file part's content-type", info.mimeType),
           cacheControl: cacheControlFrom('cacheControl', fields.cacheControl),
           userMetadata: parseMetadata('metadata', fields.metadata, false),
         });
       } catch (error) {
-        stream.resume();
+        body.resume();
         reject(error);
       }
     });

@@ -421,6 +421,37 @@ describe.each(testDatabaseKinds())('storage with supabase-js on %s', (kind) => {
       (await a.storage.from(bucket).upload('after.txt', Buffer.from('ok'), { contentType: 'text/plain' })).error,
     ).toBeNull();
   });
+  it('answers a multipart form cut off inside its file part with a 4xx, stores nothing and keeps running', async () => {
+    const bucket = unique('cut');
+    await a.storage.createBucket(bucket);
+    const part = (name: string) =>
+      `--cut\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`;
+    const send = (path: string, form: string) =>
+      fetch(`${url}/storage/v1/object/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.accessToken}`, 'content-type': 'multipart/form-data; boundary=cut' },
+        body: form,
+      });
+    const before = blobFiles(hub.dataDir).sort();
+
+    // Read into the blob store, then the form ends: an incomplete upload. This once ended the
+    // hub's process: busboy failed the file part's stream and nothing heard it.
+    const read = await send(`${bucket}/read.txt`, `${part('a.txt')}${'x'.repeat(70_000)}`);
+    expect(read.status).toBe(400);
+    expect(await read.json()).toMatchObject({ message: expect.stringContaining('ended inside its file part') });
+    // Refused before its body is read (no such bucket): the unread part fails without harm.
+    expect((await send('no-such-bucket/x.txt', `${part('a.txt')}abc`)).status).toBe(404);
+    // Cut off inside a second file part, which nobody reads.
+    const second = await send(`${bucket}/second.txt`, `${part('a.txt')}abc\r\n${part('b.txt')}abc`);
+    expect(second.status).toBeLessThan(500);
+
+    const listed = (await a.storage.from(bucket).list()).data!.map((o) => o.name);
+    expect(listed).not.toContain('read.txt');
+    expect(blobFiles(hub.dataDir).length).toBe(before.length + listed.length);
+    // The process survived: it still answers, and a whole form is stored.
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await send(`${bucket}/whole.txt`, `${part('a.txt')}abc\r\n--cut--\r\n`)).status).toBe(200);
+  });
 });
 
 describe('storage on an S3-compatible backend (s3rver)', () => {

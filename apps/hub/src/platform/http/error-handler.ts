@@ -113,6 +113,32 @@ export function mapError(error: unknown): Mapped {
   };
 }
 
+/**
+ * Fastify's `frameworkErrors`: a URL refused before any route is chosen (a bad percent-escape,
+ * a path parameter over the router's length limit) answered in the hub's shape, not Fastify's
+ * own. No route means no API surface to speak for, so it is the hub's shape everywhere.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split('?')[0];
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return reply
+      .status(400)
+      .send(
+        body(
+          'bad_url',
+          `The URL ${path} is not valid: it has a malformed percent-escape (like "%zz" or a lone "%") or encodes bytes that are not UTF-8. Encode it with encodeURIComponent and send it again.`,
+        ),
+      );
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return reply
+      .status(414)
+      .send(body('path_parameter_too_long', 'A path parameter is longer than any id this hub uses: shorten it.'));
+  }
+  const { status, body: payload } = mapError(error);
+  return reply.status(status).send(payload);
+}
+
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body: payload } = mapError(error);
