@@ -1,0 +1,226 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Database } from '../../../platform/db/index.ts';
+import { ProviderRateLimited } from '../../../platform/http/outbound/index.ts';
+import type { Logger } from '../../../platform/logger.ts';
+import type { MailboxLimit, MailboxLimits } from './msgraph.limits.ts';
+import { mailboxLimitsRepository } from './msgraph.limits.repository.ts';
+
+/**
+ * Outlook's per-mailbox limits across hub instances on one PostgreSQL database and one NATS
+ * (ADR 0033). Core NATS subjects, ephemeral and at most once, under `prefix` (default `msgraph`):
+ * - `<prefix>.mailbox.<connection id>.pause` `{i: instance, w: ms to wait}`: a Retry-After one
+ *   instance was given. Every instance keeps it in memory, so a request reads the pause from
+ *   memory, never from the database. The pause is also written to msgraph_mailbox_pauses, which
+ *   an instance reads when it first uses a mailbox (and again after NATS reconnected: it may
+ *   have missed a message).
+ * - `<prefix>.mailbox.<connection id>.free` `{i}`: a slot was given back; an instance waiting for
+ *   one claims again at once instead of at its next retry.
+ * Slots are rows of msgraph_mailbox_slots claimed by one UPDATE for `leaseMs` and renewed every
+ * third of it while held: a crashed instance's slots come back within `leaseMs`.
+ */
+export interface ClusterMailboxLimitsOptions {
+  db: Database;
+  /** The hub's one NATS connection (the events transport's), open once that module has started. */
+  connection: () => NatsConnection | undefined;
+  logger: Logger;
+  /** Subject prefix: tests give each run its own. */
+  prefix?: string;
+  /** How long a claimed slot lasts without renewal (default 30 s). */
+  leaseMs?: number;
+  /** How often a request waiting for a slot claims again without being told one is free (default 1 s). */
+  retryMs?: number;
+}
+
+interface Mailbox {
+  pausedUntil: number;
+  loaded?: Promise<void>;
+  /** Counts the free messages heard: a claim that failed retries at once when it moved meanwhile. */
+  freed: number;
+  waiters: Set<() => void>;
+}
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const validPrefix = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const sleepOrWake = (ms: number, waiters: Set<() => void>) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      waiters.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    waiters.add(done);
+  });
+
+export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): MailboxLimits & {
+  readonly instanceId: string;
+  /** Slots this instance holds now (tests, health). */
+  held(): number;
+} {
+  const { logger } = options;
+  const prefix = options.prefix ?? 'msgraph';
+  if (!validPrefix.test(prefix))
+    throw new Error(`msgraph subject prefix ${JSON.stringify(prefix)} is not a NATS subject`);
+  const leaseMs = options.leaseMs ?? 30_000;
+  const retryMs = options.retryMs ?? 1_000;
+  const instanceId = `msgraph-${randomBytes(6).toString('hex')}`;
+  const repository = mailboxLimitsRepository(options.db);
+  const mailboxes = new Map<string, Mailbox>();
+  /** claim id → slot, for renewal bookkeeping. */
+  const held = new Map<string, number>();
+  let nc: NatsConnection | undefined;
+  let subscription: Subscription | undefined;
+  let renewal: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const mailboxOf = (connectionId: string) => {
+    let mailbox = mailboxes.get(connectionId);
+    if (!mailbox) mailboxes.set(connectionId, (mailbox = { pausedUntil: 0, freed: 0, waiters: new Set() }));
+    return mailbox;
+  };
+  const extendPause = (mailbox: Mailbox, waitMs: number) => {
+    if (waitMs > 0) mailbox.pausedUntil = Math.max(mailbox.pausedUntil, Date.now() + waitMs);
+  };
+
+  function publish(subject: string, body: Record<string, unknown>) {
+    if (!nc || nc.isClosed()) return;
+    try {
+      nc.publish(subject, JSON.stringify({ i: instanceId, ...body }));
+    } catch (error) {
+      // The row (pause) or the retry timer (free) still tells the others, only later.
+      logger.warn({ err: error, subject }, 'msgraph limits: publish failed');
+    }
+  }
+
+  function received(msg: Msg) {
+    const [connectionId, kind] = msg.subject
+      .slice(prefix.length + 1)
+      .split('.')
+      .slice(1);
+    if (!connectionId || !uuid.test(connectionId)) return;
+    let body: { i?: unknown; w?: unknown };
+    try {
+      body = msg.json();
+    } catch {
+      return;
+    }
+    if (body === null || typeof body !== 'object' || body.i === instanceId) return;
+    const mailbox = mailboxOf(connectionId);
+    if (kind === 'pause' && typeof body.w === 'number' && Number.isFinite(body.w))
+      extendPause(mailbox, Math.min(body.w, 600_000));
+    else if (kind === 'free') {
+      mailbox.freed++;
+      for (const wake of [...mailbox.waiters]) wake();
+    }
+  }
+
+  async function renew() {
+    if (held.size === 0) return;
+    try {
+      await repository.renew(instanceId, leaseMs);
+    } catch (error) {
+      logger.warn({ err: error }, 'msgraph limits: renewing slot claims failed');
+    }
+  }
+
+  function limitOf(connectionId: string, ownerId: string): MailboxLimit {
+    const mailbox = mailboxOf(connectionId);
+    const subject = (kind: string) => `${prefix}.mailbox.${connectionId}.${kind}`;
+
+    async function acquire(deadline: number): Promise<() => void> {
+      for (;;) {
+        const freedBefore = mailbox.freed;
+        const id = randomUUID();
+        const { slot, pauseMs } = await repository.claim(connectionId, ownerId, { holder: instanceId, id, leaseMs });
+        extendPause(mailbox, pauseMs);
+        if (slot !== undefined) {
+          held.set(id, slot);
+          let released = false;
+          return () => {
+            if (released) return;
+            released = true;
+            held.delete(id);
+            // Not awaited: the answer is the caller's already. Until the row is free the
+            // slot stays taken (or expires): never more than 4 in flight.
+            repository.release(connectionId, ownerId, slot, id).then(
+              () => publish(subject('free'), {}),
+              (error: unknown) => logger.warn({ err: error }, 'msgraph limits: giving a slot back failed (it expires)'),
+            );
+          };
+        }
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new ProviderRateLimited(
+            'graph.microsoft.com',
+            undefined,
+            'Microsoft Graph: this mailbox has 4 requests in flight from other hub instances; try again later.',
+          );
+        if (mailbox.freed === freedBefore) await sleepOrWake(Math.min(retryMs, left), mailbox.waiters);
+      }
+    }
+
+    return {
+      ready() {
+        mailbox.loaded ??= repository.prepare(connectionId, ownerId).then(
+          (waitMs) => extendPause(mailbox, waitMs),
+          (error: unknown) => {
+            mailbox.loaded = undefined;
+            throw error;
+          },
+        );
+        return mailbox.loaded;
+      },
+      pausedUntil: () => mailbox.pausedUntil,
+      pause(until) {
+        const waitMs = Math.min(until - Date.now(), 600_000);
+        if (waitMs <= 0 || until <= mailbox.pausedUntil) return;
+        mailbox.pausedUntil = until;
+        // NATS first (the others stop at once), then the row for instances that start later.
+        publish(subject('pause'), { w: waitMs });
+        repository
+          .pause(connectionId, ownerId, waitMs)
+          .catch((error: unknown) => logger.warn({ err: error }, 'msgraph limits: recording a pause failed'));
+      },
+      acquire,
+    };
+  }
+
+  return {
+    instanceId,
+    held: () => held.size,
+    of: ({ connectionId, ownerId }) => limitOf(connectionId, ownerId),
+
+    async start() {
+      nc = options.connection();
+      if (!nc) throw new Error('msgraph limits: the NATS connection is not open (start the events module first)');
+      stopped = false;
+      subscription = nc.subscribe(`${prefix}.mailbox.*.*`, {
+        callback: (error, msg) => {
+          if (!error) received(msg);
+        },
+      });
+      const connection = nc;
+      void (async () => {
+        // Messages sent while this instance was cut off are lost: read the pauses again on next use.
+        for await (const status of connection.status()) {
+          if (stopped) break;
+          if (status.type === 'reconnect') for (const mailbox of mailboxes.values()) mailbox.loaded = undefined;
+        }
+      })().catch(() => undefined);
+      await nc.flush().catch(() => undefined);
+      renewal = setInterval(() => void renew(), Math.max(50, Math.floor(leaseMs / 3)));
+      renewal.unref();
+    },
+
+    async stop() {
+      stopped = true;
+      if (renewal) clearInterval(renewal);
+      renewal = undefined;
+      subscription?.unsubscribe();
+      subscription = undefined;
+      nc = undefined;
+      for (const mailbox of mailboxes.values()) for (const wake of [...mailbox.waiters]) wake();
+    },
+  };
+}
