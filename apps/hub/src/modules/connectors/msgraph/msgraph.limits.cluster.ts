@@ -109,10 +109,12 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
     const mailbox = mailboxOf(connectionId);
     if (kind === 'pause' && typeof body.w === 'number' && Number.isFinite(body.w))
       extendPause(mailbox, Math.min(body.w, 600_000));
-    else if (kind === 'free') {
-      mailbox.freed++;
-      for (const wake of [...mailbox.waiters]) wake();
-    }
+    else if (kind === 'free') freed(mailbox);
+  }
+
+  function freed(mailbox: Mailbox) {
+    mailbox.freed++;
+    for (const wake of [...mailbox.waiters]) wake();
   }
 
   async function renew() {
@@ -144,7 +146,11 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
             // Not awaited: the answer is the caller's already. Until the row is free the
             // slot stays taken (or expires): never more than 4 in flight.
             repository.release(connectionId, ownerId, slot, id).then(
-              () => publish(subject('free'), {}),
+              () => {
+                // This instance's own next caller (handed the in-process slot meanwhile) claims again now, the others when told.
+                freed(mailbox);
+                publish(subject('free'), {});
+              },
               (error: unknown) => logger.warn({ err: error }, 'msgraph limits: giving a slot back failed (it expires)'),
             );
           };
