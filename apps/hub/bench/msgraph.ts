@@ -5,7 +5,9 @@
  * process, against the stand-in's raw paging rate (the same delta pages fetched with no
  * processing) in the same run; on PostgreSQL and PGlite. Also: the hub's RSS growth during
  * the sync, and the p99 of its API (GET /api/v1/connections/:id and /api/v1/entities) while
- * it runs. Not a test: nothing here asserts on timing.
+ * it runs. Not a test: nothing here asserts on timing. The hub inherits this process's
+ * environment: with NATS_URL set it runs on NATS, and on PostgreSQL each mailbox's pause and
+ * slots are then shared across instances (ADR 0033; the cost of that is what an A/B shows).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -155,6 +157,7 @@ async function benchHub(
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, treeRss(hub.pid!))), 250);
     const started = performance.now();
+    const graphRequestsBefore = standIn.state.counters.graph;
     const atMicrosoft = await fetch(authorizeUrl!, { redirect: 'manual' });
     const back = await fetch(atMicrosoft.headers.get('location')!, { redirect: 'manual' });
     const connectionId = new URL(back.headers.get('location')!).searchParams.get('connection');
@@ -193,6 +196,8 @@ async function benchHub(
       p99: percentile(latencies, 99),
       requests: latencies.length,
       errors,
+      // Each one claims and gives back a mailbox slot when the hub runs with NATS_URL (ADR 0033).
+      graphRequests: standIn.state.counters.graph - graphRequestsBefore,
     };
   } finally {
     await stopProcess(hub);
@@ -206,7 +211,7 @@ async function main() {
       .map((l) => l.toFixed(1))
       .join(' ');
   console.log(
-    `Microsoft 365 benchmark: ${messages} messages, ${events} events, ${contacts} contacts; load average ${load()}\n`,
+    `Microsoft 365 benchmark: ${messages} messages, ${events} events, ${contacts} contacts; ${process.env.NATS_URL ? 'NATS' : 'no NATS'}; load average ${load()}\n`,
   );
   const standIn = await startMsgraphStandIn();
   const account = addAccount(standIn.state, {
@@ -244,6 +249,7 @@ async function main() {
     console.log(
       `| ${r.label} | ${r.items} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate)} | ${(r.rate / raw.rate).toFixed(2)} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} (${r.requests}, ${r.errors}) | ${r.rssGrowthMiB} |`,
     );
+  for (const r of results) console.log(`${r.label}: ${r.graphRequests} Graph requests during the sync`);
   console.log(`\nraw paging: ${Math.round(raw.rate)} items/s; load average at the end ${load()}`);
 }
 
