@@ -186,6 +186,9 @@ async function benchHub(
     }
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
+    // With NATS on PostgreSQL: the shared mailbox slots' own cost, as the hub counts it.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     return {
       label,
       items,
@@ -198,6 +201,8 @@ async function benchHub(
       errors,
       // Each one claims and gives back a mailbox slot when the hub runs with NATS_URL (ADR 0033).
       graphRequests: standIn.state.counters.graph - graphRequestsBefore,
+      slotClaims: metric('made_open_msgraph_slot_claims_total'),
+      slotClaimSeconds: metric('made_open_msgraph_slot_claim_seconds_total'),
     };
   } finally {
     await stopProcess(hub);
@@ -249,7 +254,13 @@ async function main() {
     console.log(
       `| ${r.label} | ${r.items} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate)} | ${(r.rate / raw.rate).toFixed(2)} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} (${r.requests}, ${r.errors}) | ${r.rssGrowthMiB} |`,
     );
-  for (const r of results) console.log(`${r.label}: ${r.graphRequests} Graph requests during the sync`);
+  for (const r of results)
+    console.log(
+      `${r.label}: ${r.graphRequests} Graph requests during the sync` +
+        (Number.isNaN(r.slotClaims)
+          ? ' (mailbox slots in process)'
+          : `; ${r.slotClaims} shared mailbox slots claimed in ${(r.slotClaimSeconds * 1000).toFixed(0)} ms (${((r.slotClaimSeconds * 1000) / r.slotClaims).toFixed(2)} ms each)`),
+    );
   console.log(`\nraw paging: ${Math.round(raw.rate)} items/s; load average at the end ${load()}`);
 }
 

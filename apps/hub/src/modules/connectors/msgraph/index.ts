@@ -221,6 +221,8 @@ export function createMsgraph(deps: MsgraphDeps) {
         polling.start();
         presence.start();
       },
+      // Across instances: what the mailboxes' shared slots and pauses cost (ADR 0033).
+      ...(limits.metrics ? { metrics: async () => limits.metrics!() } : {}),
       stop: async () => {
         polling.stop();
         presence.stop();

@@ -73,6 +73,7 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
   let subscription: Subscription | undefined;
   let renewal: NodeJS.Timeout | undefined;
   let stopped = false;
+  const counts = { claims: 0, claimMs: 0, waits: 0, pausesSent: 0, pausesHeard: 0 };
 
   const mailboxOf = (connectionId: string) => {
     let mailbox = mailboxes.get(connectionId);
@@ -107,9 +108,10 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
     }
     if (body === null || typeof body !== 'object' || body.i === instanceId) return;
     const mailbox = mailboxOf(connectionId);
-    if (kind === 'pause' && typeof body.w === 'number' && Number.isFinite(body.w))
+    if (kind === 'pause' && typeof body.w === 'number' && Number.isFinite(body.w)) {
+      counts.pausesHeard++;
       extendPause(mailbox, Math.min(body.w, 600_000));
-    else if (kind === 'free') freed(mailbox);
+    } else if (kind === 'free') freed(mailbox);
   }
 
   function freed(mailbox: Mailbox) {
@@ -131,12 +133,25 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
     const subject = (kind: string) => `${prefix}.mailbox.${connectionId}.${kind}`;
 
     async function acquire(deadline: number): Promise<() => void> {
-      for (;;) {
+      const started = performance.now();
+      for (let attempt = 0; ; attempt++) {
+        if (attempt === 1) counts.waits++;
         const freedBefore = mailbox.freed;
         const id = randomUUID();
-        const { slot, pauseMs } = await repository.claim(connectionId, ownerId, { holder: instanceId, id, leaseMs });
+        const { slot, pauseMs, slots } = await repository.claim(connectionId, ownerId, {
+          holder: instanceId,
+          id,
+          leaseMs,
+        });
         extendPause(mailbox, pauseMs);
+        // No rows: make them (a connection deleted meanwhile fails here, at once, not after a long wait).
+        if (slots === 0) {
+          await repository.prepare(connectionId, ownerId);
+          continue;
+        }
         if (slot !== undefined) {
+          counts.claims++;
+          counts.claimMs += performance.now() - started;
           held.set(id, slot);
           let released = false;
           return () => {
@@ -182,6 +197,7 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
         const waitMs = Math.min(until - Date.now(), 600_000);
         if (waitMs <= 0 || until <= mailbox.pausedUntil) return;
         mailbox.pausedUntil = until;
+        counts.pausesSent++;
         // NATS first (the others stop at once), then the row for instances that start later.
         publish(subject('pause'), { w: waitMs });
         repository
@@ -196,6 +212,26 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
     instanceId,
     held: () => held.size,
     of: ({ connectionId, ownerId }) => limitOf(connectionId, ownerId),
+
+    metrics: () =>
+      [
+        '# HELP made_open_msgraph_slot_claims_total Microsoft 365 mailbox slots claimed (one per Graph request).',
+        '# TYPE made_open_msgraph_slot_claims_total counter',
+        `made_open_msgraph_slot_claims_total ${counts.claims}`,
+        '# HELP made_open_msgraph_slot_claim_seconds_total Time Graph requests spent claiming a slot, waits included.',
+        '# TYPE made_open_msgraph_slot_claim_seconds_total counter',
+        `made_open_msgraph_slot_claim_seconds_total ${(counts.claimMs / 1000).toFixed(6)}`,
+        '# HELP made_open_msgraph_slot_waits_total Claims that found every slot of their mailbox taken and waited.',
+        '# TYPE made_open_msgraph_slot_waits_total counter',
+        `made_open_msgraph_slot_waits_total ${counts.waits}`,
+        '# HELP made_open_msgraph_slots_held Mailbox slots this instance holds now.',
+        '# TYPE made_open_msgraph_slots_held gauge',
+        `made_open_msgraph_slots_held ${held.size}`,
+        '# HELP made_open_msgraph_pauses_total Retry-After pauses this instance met (sent) and heard from others.',
+        '# TYPE made_open_msgraph_pauses_total counter',
+        `made_open_msgraph_pauses_total{origin="this"} ${counts.pausesSent}`,
+        `made_open_msgraph_pauses_total{origin="others"} ${counts.pausesHeard}`,
+      ].join('\n'),
 
     async start() {
       nc = options.connection();

@@ -1,4 +1,5 @@
 import type { Database } from '../../../platform/db/index.ts';
+import { ConnectorError } from '../connectors.contract.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import { mailboxConcurrency } from './msgraph.limits.ts';
 
@@ -25,7 +26,12 @@ export function mailboxLimitsRepository(db: Database) {
          SELECT greatest(0, extract(epoch FROM paused_until - now()) * 1000)::float8 AS wait
            FROM made_open.msgraph_mailbox_pauses WHERE connection_id = $1`,
         [connectionId, ownerId, mailboxConcurrency],
-      );
+      ).catch((error: unknown) => {
+        // foreign_key_violation: the connection was deleted (disconnected) meanwhile.
+        if ((error as { code?: unknown }).code === '23503')
+          throw new ConnectorError('account', 'This Microsoft 365 connection no longer exists.');
+        throw error;
+      });
       return rows[0]?.wait ?? 0;
     },
 
@@ -43,14 +49,15 @@ export function mailboxLimitsRepository(db: Database) {
     /**
      * Claims a free slot (never claimed, given back, or expired: its instance died) for
      * `leaseMs`, in one UPDATE; SKIP LOCKED lets concurrent claims take different slots.
-     * Also reads the mailbox's pause, so a claim refreshes what this instance knows of it.
+     * Also reads the mailbox's pause, so a claim refreshes what this instance knows of it, and
+     * how many slot rows there are (none: they went with their connection, or were never made).
      */
     async claim(
       connectionId: string,
       ownerId: string,
       claim: { holder: string; id: string; leaseMs: number },
-    ): Promise<{ slot: number | undefined; pauseMs: number }> {
-      const rows = await asOwner<{ slot: number | null; wait: number | null }>(
+    ): Promise<{ slot: number | undefined; pauseMs: number; slots: number }> {
+      const rows = await asOwner<{ slot: number | null; wait: number | null; slots: number }>(
         ownerId,
         `WITH claimed AS (
            UPDATE made_open.msgraph_mailbox_slots s
@@ -63,10 +70,11 @@ export function mailboxLimitsRepository(db: Database) {
          )
          SELECT (SELECT slot FROM claimed) AS slot,
                 (SELECT greatest(0, extract(epoch FROM paused_until - now()) * 1000)::float8
-                   FROM made_open.msgraph_mailbox_pauses WHERE connection_id = $1) AS wait`,
+                   FROM made_open.msgraph_mailbox_pauses WHERE connection_id = $1) AS wait,
+                (SELECT count(*)::int FROM made_open.msgraph_mailbox_slots WHERE connection_id = $1) AS slots`,
         [connectionId, claim.holder, claim.id, claim.leaseMs],
       );
-      return { slot: rows[0]?.slot ?? undefined, pauseMs: rows[0]?.wait ?? 0 };
+      return { slot: rows[0]?.slot ?? undefined, pauseMs: rows[0]?.wait ?? 0, slots: rows[0]?.slots ?? 0 };
     },
 
     /** Gives a slot back (only the claim that holds it can). */

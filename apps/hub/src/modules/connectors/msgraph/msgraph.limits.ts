@@ -20,6 +20,8 @@ export interface MailboxLimits {
   of(mailbox: { connectionId: string; ownerId: string }): MailboxLimit;
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /** Prometheus lines for /metrics (the shared implementation: what its slots and pauses cost). */
+  metrics?(): string;
 }
 
 /** Outlook's per-mailbox limit (integrations.md §2.4): never more requests in flight. */
