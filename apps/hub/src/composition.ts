@@ -104,7 +104,7 @@ export async function composeHub(
     msgraphPresenceTickMs?: number;
     msgraphNotificationDebounceMs?: number;
     /** Tests only: the Microsoft 365 mailbox limits' subject prefix, slot lease and retry (ADR 0033). */
-    msgraphLimits?: { prefix?: string; leaseMs?: number; retryMs?: number };
+    msgraphLimits?: { prefix?: string; leaseMs?: number; retryMs?: number; lingerMs?: number };
     /** Tests only: sync time slices and leases. */
     sync?: SyncTuning;
     /** Tests only: job timings (a short stop grace for restart tests). */

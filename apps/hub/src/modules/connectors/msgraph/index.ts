@@ -80,8 +80,8 @@ export interface MsgraphDeps {
    * it they hold in this process (embedded PGlite: one instance).
    */
   nats?: () => NatsConnection | undefined;
-  /** Tests: the subject prefix, the slot lease and the retry while waiting for a slot. */
-  limits?: { prefix?: string; leaseMs?: number; retryMs?: number };
+  /** Tests: the subject prefix, the slot lease, the retry while waiting for a slot, how long a free slot is kept. */
+  limits?: { prefix?: string; leaseMs?: number; retryMs?: number; lingerMs?: number };
 }
 
 /**

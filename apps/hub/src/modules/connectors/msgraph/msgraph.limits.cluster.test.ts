@@ -34,6 +34,8 @@ const env = {
 const prefix = `test-msgraph-${randomBytes(4).toString('hex')}`;
 /** Short, so a crashed instance's slots come back within the test; renewed every 500 ms while held. */
 const leaseMs = 1_500;
+/** A finished request's slot stays with its instance this long (for its next request) unless the other wants it. */
+const lingerMs = 5_000;
 
 describe.runIf(postgresTestsRequired())('microsoft 365 mailbox limits across hub instances', () => {
   let nats: NatsServer;
@@ -58,7 +60,7 @@ describe.runIf(postgresTestsRequired())('microsoft 365 mailbox limits across hub
       NATS_URL: nats.url,
     });
     return composeHub(config, createLogger('silent'), db, {
-      msgraphLimits: { prefix, leaseMs, retryMs: 100 },
+      msgraphLimits: { prefix, leaseMs, retryMs: 100, lingerMs },
       // No polling or notification runs of their own during the tests.
       msgraphPollTickMs: 3_600_000,
     });
@@ -174,6 +176,41 @@ describe.runIf(postgresTestsRequired())('microsoft 365 mailbox limits across hub
       'every slot given back',
       10_000,
     );
+  }, 60_000);
+
+  it('reuses a slot it keeps for its next request, and lends it to the other instance at once when asked', async () => {
+    const metric = async (i: number, name: string) => {
+      const text = (await hubs[i]!.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    };
+    await eventually(
+      async () => ((await slotRows()).rows.every((row) => row.holder === null) ? true : undefined),
+      'every slot free',
+      15_000,
+    );
+    const [claimsBefore, reusesBefore] = [
+      await metric(0, 'made_open_msgraph_slot_claims_total'),
+      await metric(0, 'made_open_msgraph_slot_reuses_total'),
+    ];
+    // One after another on A (as a sync's pages go): one claim, then the kept slot.
+    for (let n = 0; n < 5; n += 1) await clientOn(0).json('/me');
+    expect((await metric(0, 'made_open_msgraph_slot_claims_total')) - claimsBefore).toBe(1);
+    expect((await metric(0, 'made_open_msgraph_slot_reuses_total')) - reusesBefore).toBe(4);
+    // Four at once on A: all four slots kept by A, idle, for the next 5 s.
+    standIn.state.behaviour.delayMs = 100;
+    try {
+      await Promise.all(Array.from({ length: 4 }, () => clientOn(0).json('/me')));
+    } finally {
+      standIn.state.behaviour.delayMs = 0;
+    }
+    const kept = (await slotRows()).rows;
+    expect(kept.every((row) => row.holder !== null)).toBe(true);
+    expect(new Set(kept.map((row) => row.holder)).size).toBe(1);
+    // B asks for one: A gives its idle slots back when told, long before they would lapse.
+    const before = Date.now();
+    await clientOn(1).json('/me');
+    const [reached] = requestsSince(before);
+    expect(reached!.at - before).toBeLessThan(lingerMs - 1_000);
   }, 60_000);
 
   it("renews a live instance's slots past their lease: a slow request keeps its slot", async () => {

@@ -16,8 +16,13 @@ import { mailboxLimitsRepository } from './msgraph.limits.repository.ts';
  *   have missed a message).
  * - `<prefix>.mailbox.<connection id>.free` `{i}`: a slot was given back; an instance waiting for
  *   one claims again at once instead of at its next retry.
+ * - `<prefix>.mailbox.<connection id>.want` `{i}`: an instance found every slot taken; whoever
+ *   keeps one idle gives it back at once.
  * Slots are rows of msgraph_mailbox_slots claimed by one UPDATE for `leaseMs` and renewed every
- * third of it while held: a crashed instance's slots come back within `leaseMs`.
+ * third of it while held: a crashed instance's slots come back within `leaseMs`. A slot whose
+ * request has finished stays with its instance for `lingerMs` (idle) and is reused by that
+ * instance's next request of the mailbox with no round trip, unless another instance wants it:
+ * a sync's requests, one after another on one instance, claim a slot once, not once each.
  */
 export interface ClusterMailboxLimitsOptions {
   db: Database;
@@ -30,14 +35,30 @@ export interface ClusterMailboxLimitsOptions {
   leaseMs?: number;
   /** How often a request waiting for a slot claims again without being told one is free (default 1 s). */
   retryMs?: number;
+  /** How long a finished request's slot stays with this instance for its next request (default 1 s). */
+  lingerMs?: number;
+}
+
+/** A slot row this instance claimed. */
+interface Claim {
+  id: string;
+  slot: number;
+  connectionId: string;
+  ownerId: string;
 }
 
 interface Mailbox {
   pausedUntil: number;
   loaded?: Promise<void>;
-  /** Counts the free messages heard: a claim that failed retries at once when it moved meanwhile. */
+  /** Counts the slots freed (here or elsewhere): a claim that failed retries at once when it moved meanwhile. */
   freed: number;
   waiters: Set<() => void>;
+  /** Slots this instance holds that no request uses now: the next request takes one with no round trip. */
+  idle: Claim[];
+  linger?: NodeJS.Timeout;
+  /** Until when another instance waits for a slot: finished requests give theirs back rather than keep them. */
+  wantedUntil: number;
+  wantSentAt: number;
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -64,6 +85,7 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
     throw new Error(`msgraph subject prefix ${JSON.stringify(prefix)} is not a NATS subject`);
   const leaseMs = options.leaseMs ?? 30_000;
   const retryMs = options.retryMs ?? 1_000;
+  const lingerMs = options.lingerMs ?? 1_000;
   const instanceId = `msgraph-${randomBytes(6).toString('hex')}`;
   const repository = mailboxLimitsRepository(options.db);
   const mailboxes = new Map<string, Mailbox>();
@@ -73,11 +95,17 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
   let subscription: Subscription | undefined;
   let renewal: NodeJS.Timeout | undefined;
   let stopped = false;
-  const counts = { claims: 0, claimMs: 0, waits: 0, pausesSent: 0, pausesHeard: 0 };
+  const counts = { claims: 0, reused: 0, claimMs: 0, waits: 0, pausesSent: 0, pausesHeard: 0 };
+  const subjectOf = (connectionId: string, kind: 'pause' | 'free' | 'want') =>
+    `${prefix}.mailbox.${connectionId}.${kind}`;
 
   const mailboxOf = (connectionId: string) => {
     let mailbox = mailboxes.get(connectionId);
-    if (!mailbox) mailboxes.set(connectionId, (mailbox = { pausedUntil: 0, freed: 0, waiters: new Set() }));
+    if (!mailbox)
+      mailboxes.set(
+        connectionId,
+        (mailbox = { pausedUntil: 0, freed: 0, waiters: new Set(), idle: [], wantedUntil: 0, wantSentAt: 0 }),
+      );
     return mailbox;
   };
   const extendPause = (mailbox: Mailbox, waitMs: number) => {
@@ -112,11 +140,53 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
       counts.pausesHeard++;
       extendPause(mailbox, Math.min(body.w, 600_000));
     } else if (kind === 'free') freed(mailbox);
+    else if (kind === 'want') {
+      // Requests finishing in the next moments give their slots back too (the other may want several).
+      mailbox.wantedUntil = Date.now() + 2 * retryMs;
+      giveBackIdle(mailbox);
+    }
   }
 
   function freed(mailbox: Mailbox) {
     mailbox.freed++;
     for (const wake of [...mailbox.waiters]) wake();
+  }
+
+  /** The row freed for any instance. Until it is, the slot stays taken (or expires): never more than 4 in flight. */
+  function giveBack(mailbox: Mailbox, claim: Claim): Promise<void> {
+    return repository.release(claim.connectionId, claim.ownerId, claim.slot, claim.id).then(
+      () => {
+        held.delete(claim.id);
+        freed(mailbox);
+        publish(subjectOf(claim.connectionId, 'free'), {});
+      },
+      (error: unknown) => {
+        held.delete(claim.id);
+        logger.warn({ err: error }, 'msgraph limits: giving a slot back failed (it expires)');
+      },
+    );
+  }
+
+  function giveBackIdle(mailbox: Mailbox): Promise<unknown> {
+    if (mailbox.linger) clearTimeout(mailbox.linger);
+    mailbox.linger = undefined;
+    return Promise.all(mailbox.idle.splice(0).map((claim) => giveBack(mailbox, claim)));
+  }
+
+  /** A request's slot, handed back by the outbound client after the answer. */
+  function releaseOf(mailbox: Mailbox, claim: Claim): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (stopped || mailbox.wantedUntil > Date.now()) return void giveBack(mailbox, claim);
+      // Kept for this instance's next request of the mailbox; given back when none comes soon.
+      mailbox.idle.push(claim);
+      freed(mailbox);
+      if (mailbox.linger) clearTimeout(mailbox.linger);
+      mailbox.linger = setTimeout(() => void giveBackIdle(mailbox), lingerMs);
+      mailbox.linger.unref();
+    };
   }
 
   async function renew() {
@@ -130,17 +200,21 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
 
   function limitOf(connectionId: string, ownerId: string): MailboxLimit {
     const mailbox = mailboxOf(connectionId);
-    const subject = (kind: string) => `${prefix}.mailbox.${connectionId}.${kind}`;
 
     async function acquire(deadline: number): Promise<() => void> {
       const started = performance.now();
       for (let attempt = 0; ; attempt++) {
+        const kept = mailbox.idle.pop();
+        if (kept) {
+          counts.reused++;
+          return releaseOf(mailbox, kept);
+        }
         if (attempt === 1) counts.waits++;
         const freedBefore = mailbox.freed;
-        const id = randomUUID();
+        const claim: Claim = { id: randomUUID(), slot: -1, connectionId, ownerId };
         const { slot, pauseMs, slots } = await repository.claim(connectionId, ownerId, {
           holder: instanceId,
-          id,
+          id: claim.id,
           leaseMs,
         });
         extendPause(mailbox, pauseMs);
@@ -152,23 +226,9 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
         if (slot !== undefined) {
           counts.claims++;
           counts.claimMs += performance.now() - started;
-          held.set(id, slot);
-          let released = false;
-          return () => {
-            if (released) return;
-            released = true;
-            held.delete(id);
-            // Not awaited: the answer is the caller's already. Until the row is free the
-            // slot stays taken (or expires): never more than 4 in flight.
-            repository.release(connectionId, ownerId, slot, id).then(
-              () => {
-                // This instance's own next caller (handed the in-process slot meanwhile) claims again now, the others when told.
-                freed(mailbox);
-                publish(subject('free'), {});
-              },
-              (error: unknown) => logger.warn({ err: error }, 'msgraph limits: giving a slot back failed (it expires)'),
-            );
-          };
+          claim.slot = slot;
+          held.set(claim.id, slot);
+          return releaseOf(mailbox, claim);
         }
         const left = deadline - Date.now();
         if (left <= 0)
@@ -177,6 +237,11 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
             undefined,
             'Microsoft Graph: this mailbox has 4 requests in flight from other hub instances; try again later.',
           );
+        // Every slot taken: an instance keeping one idle gives it back when asked.
+        if (Date.now() - mailbox.wantSentAt >= Math.min(100, retryMs)) {
+          mailbox.wantSentAt = Date.now();
+          publish(subjectOf(connectionId, 'want'), {});
+        }
         if (mailbox.freed === freedBefore) await sleepOrWake(Math.min(retryMs, left), mailbox.waiters);
       }
     }
@@ -199,7 +264,7 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
         mailbox.pausedUntil = until;
         counts.pausesSent++;
         // NATS first (the others stop at once), then the row for instances that start later.
-        publish(subject('pause'), { w: waitMs });
+        publish(subjectOf(connectionId, 'pause'), { w: waitMs });
         repository
           .pause(connectionId, ownerId, waitMs)
           .catch((error: unknown) => logger.warn({ err: error }, 'msgraph limits: recording a pause failed'));
@@ -215,16 +280,19 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
 
     metrics: () =>
       [
-        '# HELP made_open_msgraph_slot_claims_total Microsoft 365 mailbox slots claimed (one per Graph request).',
+        '# HELP made_open_msgraph_slot_claims_total Microsoft 365 mailbox slots claimed from the database.',
         '# TYPE made_open_msgraph_slot_claims_total counter',
         `made_open_msgraph_slot_claims_total ${counts.claims}`,
-        '# HELP made_open_msgraph_slot_claim_seconds_total Time Graph requests spent claiming a slot, waits included.',
+        '# HELP made_open_msgraph_slot_reuses_total Graph requests that took a slot this instance kept (no round trip).',
+        '# TYPE made_open_msgraph_slot_reuses_total counter',
+        `made_open_msgraph_slot_reuses_total ${counts.reused}`,
+        '# HELP made_open_msgraph_slot_claim_seconds_total Time Graph requests spent claiming a slot from the database, waits included.',
         '# TYPE made_open_msgraph_slot_claim_seconds_total counter',
         `made_open_msgraph_slot_claim_seconds_total ${(counts.claimMs / 1000).toFixed(6)}`,
         '# HELP made_open_msgraph_slot_waits_total Claims that found every slot of their mailbox taken and waited.',
         '# TYPE made_open_msgraph_slot_waits_total counter',
         `made_open_msgraph_slot_waits_total ${counts.waits}`,
-        '# HELP made_open_msgraph_slots_held Mailbox slots this instance holds now.',
+        '# HELP made_open_msgraph_slots_held Mailbox slots this instance holds now (in use or kept idle).',
         '# TYPE made_open_msgraph_slots_held gauge',
         `made_open_msgraph_slots_held ${held.size}`,
         '# HELP made_open_msgraph_pauses_total Retry-After pauses this instance met (sent) and heard from others.',
@@ -257,6 +325,8 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
 
     async stop() {
       stopped = true;
+      // Kept slots go back now, not when their lease runs out.
+      await Promise.all([...mailboxes.values()].map((mailbox) => giveBackIdle(mailbox)));
       if (renewal) clearInterval(renewal);
       renewal = undefined;
       subscription?.unsubscribe();
