@@ -43,6 +43,8 @@ export interface ClusterMailboxLimitsOptions {
 interface Claim {
   id: string;
   slot: number;
+  /** When the row was claimed (epoch ms). */
+  at: number;
   connectionId: string;
   ownerId: string;
 }
@@ -95,6 +97,8 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
   let subscription: Subscription | undefined;
   let renewal: NodeJS.Timeout | undefined;
   let stopped = false;
+  /** The last time every claim of this instance was renewed (epoch ms). */
+  let renewedAt = 0;
   const counts = { claims: 0, reused: 0, claimMs: 0, waits: 0, pausesSent: 0, pausesHeard: 0 };
   const subjectOf = (connectionId: string, kind: 'pause' | 'free' | 'want') =>
     `${prefix}.mailbox.${connectionId}.${kind}`;
@@ -192,7 +196,9 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
   async function renew() {
     if (held.size === 0) return;
     try {
+      const at = Date.now();
       await repository.renew(instanceId, leaseMs);
+      renewedAt = at;
     } catch (error) {
       logger.warn({ err: error }, 'msgraph limits: renewing slot claims failed');
     }
@@ -203,15 +209,20 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
 
     async function acquire(deadline: number): Promise<() => void> {
       const started = performance.now();
-      for (let attempt = 0; ; attempt++) {
+      let waited = false;
+      for (;;) {
         const kept = mailbox.idle.pop();
-        if (kept) {
+        // A kept claim is used only while surely alive (renewals failing: it may have expired and gone to another).
+        if (kept && Date.now() - Math.max(kept.at, renewedAt) < (leaseMs * 2) / 3) {
           counts.reused++;
           return releaseOf(mailbox, kept);
         }
-        if (attempt === 1) counts.waits++;
+        if (kept) {
+          void giveBack(mailbox, kept);
+          continue;
+        }
         const freedBefore = mailbox.freed;
-        const claim: Claim = { id: randomUUID(), slot: -1, connectionId, ownerId };
+        const claim: Claim = { id: randomUUID(), slot: -1, at: Date.now(), connectionId, ownerId };
         const { slot, pauseMs, slots } = await repository.claim(connectionId, ownerId, {
           holder: instanceId,
           id: claim.id,
@@ -242,6 +253,8 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
           mailbox.wantSentAt = Date.now();
           publish(subjectOf(connectionId, 'want'), {});
         }
+        if (!waited) counts.waits++;
+        waited = true;
         if (mailbox.freed === freedBefore) await sleepOrWake(Math.min(retryMs, left), mailbox.waiters);
       }
     }
