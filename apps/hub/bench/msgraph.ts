@@ -5,7 +5,9 @@
  * process, against the stand-in's raw paging rate (the same delta pages fetched with no
  * processing) in the same run; on PostgreSQL and PGlite. Also: the hub's RSS growth during
  * the sync, and the p99 of its API (GET /api/v1/connections/:id and /api/v1/entities) while
- * it runs. Not a test: nothing here asserts on timing.
+ * it runs. Not a test: nothing here asserts on timing. The hub inherits this process's
+ * environment: with NATS_URL set it runs on NATS, and on PostgreSQL each mailbox's pause and
+ * slots are then shared across instances (ADR 0033; the cost of that is what an A/B shows).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,8 +26,8 @@ const [messages = 50_000, events = 5_000, contacts = 2_000] = (process.env.BENCH
   .map(Number);
 let nextPort = 5100 + Math.floor(Math.random() * 200);
 
-/** Resident memory of a process and its descendants (tsx runs the hub in a child), bytes. */
-function treeRss(root: number): number {
+/** A process and its descendants (tsx runs the hub in a child). */
+function processTree(root: number): Set<number> {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -45,8 +47,13 @@ function treeRss(root: number): number {
         grew = true;
       }
   }
+  return tree;
+}
+
+/** Resident memory of a process and its descendants, bytes. */
+function treeRss(root: number): number {
   let total = 0;
-  for (const pid of tree) {
+  for (const pid of processTree(root)) {
     try {
       const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
       total += Number(kb ?? 0) * 1024;
@@ -55,6 +62,24 @@ function treeRss(root: number): number {
     }
   }
   return total;
+}
+
+/**
+ * CPU time (user + system) of a process and its descendants, seconds (clock ticks of 1/100 s,
+ * Linux's USER_HZ): less disturbed than wall-clock time by other work on a shared machine.
+ */
+function treeCpuSeconds(root: number): number {
+  let ticks = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
 }
 
 const percentile = (values: number[], p: number) => {
@@ -155,6 +180,8 @@ async function benchHub(
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, treeRss(hub.pid!))), 250);
     const started = performance.now();
+    const cpuBefore = treeCpuSeconds(hub.pid!);
+    const graphRequestsBefore = standIn.state.counters.graph;
     const atMicrosoft = await fetch(authorizeUrl!, { redirect: 'manual' });
     const back = await fetch(atMicrosoft.headers.get('location')!, { redirect: 'manual' });
     const connectionId = new URL(back.headers.get('location')!).searchParams.get('connection');
@@ -182,7 +209,11 @@ async function benchHub(
       await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpuSeconds = treeCpuSeconds(hub.pid!) - cpuBefore;
     clearInterval(sampler);
+    // With NATS on PostgreSQL: the shared mailbox slots' own cost, as the hub counts it.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     return {
       label,
       items,
@@ -193,6 +224,12 @@ async function benchHub(
       p99: percentile(latencies, 99),
       requests: latencies.length,
       errors,
+      // Each one claims and gives back a mailbox slot when the hub runs with NATS_URL (ADR 0033).
+      cpuSeconds,
+      graphRequests: standIn.state.counters.graph - graphRequestsBefore,
+      slotClaims: metric('made_open_msgraph_slot_claims_total'),
+      slotClaimSeconds: metric('made_open_msgraph_slot_claim_seconds_total'),
+      slotReuses: metric('made_open_msgraph_slot_reuses_total'),
     };
   } finally {
     await stopProcess(hub);
@@ -206,7 +243,7 @@ async function main() {
       .map((l) => l.toFixed(1))
       .join(' ');
   console.log(
-    `Microsoft 365 benchmark: ${messages} messages, ${events} events, ${contacts} contacts; load average ${load()}\n`,
+    `Microsoft 365 benchmark: ${messages} messages, ${events} events, ${contacts} contacts; ${process.env.NATS_URL ? 'NATS' : 'no NATS'}; load average ${load()}\n`,
   );
   const standIn = await startMsgraphStandIn();
   const account = addAccount(standIn.state, {
@@ -243,6 +280,13 @@ async function main() {
   for (const r of results)
     console.log(
       `| ${r.label} | ${r.items} | ${r.seconds.toFixed(1)} | ${Math.round(r.rate)} | ${(r.rate / raw.rate).toFixed(2)} | ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} (${r.requests}, ${r.errors}) | ${r.rssGrowthMiB} |`,
+    );
+  for (const r of results)
+    console.log(
+      `${r.label}: hub CPU ${r.cpuSeconds.toFixed(2)} s; ${r.graphRequests} Graph requests during the sync` +
+        (Number.isNaN(r.slotClaims)
+          ? ' (mailbox slots in process)'
+          : `; shared mailbox slots: ${r.slotClaims} claimed in ${(r.slotClaimSeconds * 1000).toFixed(0)} ms, ${r.slotReuses} reused with no round trip`),
     );
   console.log(`\nraw paging: ${Math.round(raw.rate)} items/s; load average at the end ${load()}`);
 }

@@ -52,8 +52,8 @@ export interface Hub {
   app: FastifyInstance;
   db: Database;
   modules: readonly HubModule[];
-  /** Microsoft 365's change-notification subscriptions and presence (tests drive them directly). */
-  msgraph: Pick<Msgraph, 'subscriptions' | 'presence' | 'requestMaintenance'>;
+  /** Microsoft 365's change-notification subscriptions, presence and Graph clients (tests drive them directly). */
+  msgraph: Pick<Msgraph, 'subscriptions' | 'presence' | 'requestMaintenance' | 'clientFor'>;
   /** Stops accepting requests, lets in-flight ones finish, stops modules, closes the database. */
   close(): Promise<void>;
 }
@@ -103,6 +103,8 @@ export async function composeHub(
     msgraphPollTickMs?: number;
     msgraphPresenceTickMs?: number;
     msgraphNotificationDebounceMs?: number;
+    /** Tests only: the Microsoft 365 mailbox limits' subject prefix, slot lease and retry (ADR 0033). */
+    msgraphLimits?: { prefix?: string; leaseMs?: number; retryMs?: number; lingerMs?: number };
     /** Tests only: sync time slices and leases. */
     sync?: SyncTuning;
     /** Tests only: job timings (a short stop grace for restart tests). */
@@ -279,6 +281,9 @@ export async function composeHub(
     outbox,
     presenceTickMs: options.msgraphPresenceTickMs,
     notificationDebounceMs: options.msgraphNotificationDebounceMs,
+    // With NATS_URL, each mailbox's Retry-After pause and its 4 slots hold across instances.
+    ...(config.natsUrl ? { nats: events.natsConnection } : {}),
+    limits: options.msgraphLimits,
   });
   /** The connectors this hub ships, one folder each under modules/connectors/<provider>/. */
   const shippedConnectors: readonly AnyConnector[] = [twilio.connector, msgraph.connector];

@@ -44,6 +44,8 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
         'made_open.device_app_usage_state',
         'made_open.calendar_starting_sent',
         'made_open.portability_restores',
+        'made_open.msgraph_mailbox_pauses',
+        'made_open.msgraph_mailbox_slots',
       ]),
     );
   });

@@ -4,6 +4,7 @@ import type { OutboundClient } from '../../../platform/http/outbound/index.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { HubModule } from '../../../platform/module.ts';
 import type { CountryCode } from 'libphonenumber-js';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventOutbox } from '../../events/index.ts';
 import type { JobsModule } from '../../jobs/index.ts';
 import type { WalletService } from '../../wallet/index.ts';
@@ -27,6 +28,8 @@ import { createRunScheduler, notificationRoutes } from './msgraph.webhook.ts';
 import { createPresence, presenceRoutes } from './msgraph.presence.ts';
 import { createMsgraphSync, type MsgraphSync } from './msgraph.sync.ts';
 import { createTokenStore } from './msgraph.tokens.ts';
+import { clusterMailboxLimits } from './msgraph.limits.cluster.ts';
+import { localMailboxLimits, type MailboxLimits } from './msgraph.limits.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 
 export {
@@ -71,6 +74,14 @@ export interface MsgraphDeps {
   presenceTickMs?: number;
   /** Change notifications: the debounce before a delta run (tests shorten it). Default 2 s. */
   notificationDebounceMs?: number;
+  /**
+   * With NATS (and PostgreSQL): the hub's one connection, the events transport's. Each mailbox's
+   * Retry-After pause and its 4 slots then hold across every hub instance (ADR 0033); without
+   * it they hold in this process (embedded PGlite: one instance).
+   */
+  nats?: () => NatsConnection | undefined;
+  /** Tests: the subject prefix, the slot lease, the retry while waiting for a slot, how long a free slot is kept. */
+  limits?: { prefix?: string; leaseMs?: number; retryMs?: number; lingerMs?: number };
 }
 
 /**
@@ -79,6 +90,11 @@ export interface MsgraphDeps {
  * module; `attach()` adds the routes and polling once that module exists. See README.md.
  */
 export function createMsgraph(deps: MsgraphDeps) {
+  // PGlite is one process by construction: its path stays in memory, with no I/O per request.
+  const limits: MailboxLimits =
+    deps.nats && deps.db.kind === 'postgres'
+      ? clusterMailboxLimits({ db: deps.db, connection: deps.nats, logger: deps.logger, ...deps.limits })
+      : localMailboxLimits();
   const tokens = createTokenStore({
     db: deps.db,
     wallet: deps.wallet,
@@ -90,6 +106,7 @@ export function createMsgraph(deps: MsgraphDeps) {
     outbound: deps.outbound,
     urls: deps.config.providerUrls,
     tokens,
+    limits,
     // The sync needs clientFor, made here: it is built just below, before any sync can run.
     sync: () => sync,
     writeBack: () => writeBack,
@@ -200,13 +217,17 @@ export function createMsgraph(deps: MsgraphDeps) {
         await app.register(notificationRoutes({ db: deps.db, logger: deps.logger, subscriptions, runs }));
       },
       start: async () => {
+        await limits.start?.();
         polling.start();
         presence.start();
       },
+      // Across instances: what the mailboxes' shared slots and pauses cost (ADR 0033).
+      ...(limits.metrics ? { metrics: async () => limits.metrics!() } : {}),
       stop: async () => {
         polling.stop();
         presence.stop();
         runs.stop();
+        await limits.stop?.();
       },
     };
   }
@@ -218,7 +239,7 @@ export function createMsgraph(deps: MsgraphDeps) {
     return deps.db.asUser(ownerClaims(ownerId), (tx) => jobs.enqueue(tx, maintenanceJob, { connectionId }));
   }
 
-  return { connector, clientFor, tokens, subscriptions, presence, requestMaintenance, attach };
+  return { connector, clientFor, tokens, limits, subscriptions, presence, requestMaintenance, attach };
 }
 
 export type Msgraph = ReturnType<typeof createMsgraph>;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundClient } from '../../../platform/http/outbound/index.ts';
 import { graphClient } from './msgraph.client.ts';
+import { localMailboxLimits } from './msgraph.limits.ts';
 import type { TokenStore } from './msgraph.tokens.ts';
 
 /** Two real local HTTP servers: one stands where Graph is configured, the other is anywhere else. */
@@ -32,6 +33,7 @@ describe('the Graph client follows an upload URL only to Outlook or the configur
         outbound: createOutboundClient({ allowPrivate: () => true }),
         tokens: { accessToken: async () => 'bearer-token-secret' } as unknown as TokenStore,
         baseUrl: `${origins[0]}/v1.0`,
+        limits: localMailboxLimits(),
       },
       { connectionId: 'c1', ownerId: 'o1', app: { clientId: 'x', tenant: 'common' } as never },
     );

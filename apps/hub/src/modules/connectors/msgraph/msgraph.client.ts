@@ -2,10 +2,10 @@ import type { OutboundClient, OutboundResponse } from '../../../platform/http/ou
 import { ProviderRateLimited } from '../../../platform/http/outbound/index.ts';
 import { ConnectorError } from '../connectors.contract.ts';
 import { graphErrorOf } from './msgraph.errors.ts';
+import { mailboxConcurrency, type MailboxLimits } from './msgraph.limits.ts';
 import type { TokenOwner, TokenStore } from './msgraph.tokens.ts';
 
-/** Outlook's per-mailbox limit (integrations.md §2.4): never more requests in flight. */
-export const mailboxConcurrency = 4;
+export { mailboxConcurrency };
 /** Graph caps a $batch at 20 requests; Outlook runs 4 of them at a time. */
 export const maxBatch = 20;
 
@@ -64,8 +64,6 @@ export interface GraphClient {
 /** Where Graph's upload sessions for Outlook items point (attachment: createUploadSession). */
 const outlookUploadOrigins = ['https://outlook.office.com', 'https://outlook.office365.com'];
 
-/** Per mailbox (connection): the time before which no request may start (a Retry-After). */
-const pausedUntil = new Map<string, number>();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function retryAfterMs(value: string | undefined): number {
@@ -82,18 +80,24 @@ export interface GraphClientDeps {
   baseUrl: string;
   /** Longest Retry-After a request waits out before giving up (the sync job retries later). */
   maxWaitMs?: number;
+  /** Each mailbox's pause and slots: this process's, or every hub instance's (msgraph.limits.ts). */
+  limits: MailboxLimits;
 }
 
 /**
  * Plain fetch through the hub's outbound client (ADR 0018): bearer tokens from the token
  * store, 401 → refresh once, at most 4 requests in flight per mailbox (the outbound
- * client's per-key limit, `msgraph:<connectionId>`; its 429s pause that key), a batch
- * part's 429 pausing the mailbox here too, and only URLs under the Graph base followed.
+ * client's per-key limit, `msgraph:<connectionId>`, with the mailbox's limit as its shared
+ * part: across hub instances on PostgreSQL + NATS, ADR 0033), every 429/503 Retry-After
+ * (a batch part's too) pausing the mailbox, and only URLs under the Graph base followed.
  */
 export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClient {
   const baseUrl = deps.baseUrl.replace(/\/+$/, '');
   const key = `msgraph:${owner.connectionId}`;
   const maxWaitMs = deps.maxWaitMs ?? 120_000;
+  const mailbox = deps.limits.of(owner);
+  const limit = { key, concurrency: mailboxConcurrency, shared: mailbox };
+  const pause = (waitMs: number) => mailbox.pause(Date.now() + waitMs);
 
   function resolve(url: string): string {
     if (url.startsWith('/')) return `${baseUrl}${url}`;
@@ -103,8 +107,9 @@ export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClie
   }
 
   async function waitForMailbox() {
+    await mailbox.ready();
     for (;;) {
-      const until = pausedUntil.get(key) ?? 0;
+      const until = mailbox.pausedUntil();
       const wait = until - Date.now();
       if (wait <= 0) return;
       if (wait > maxWaitMs)
@@ -131,16 +136,13 @@ export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClie
       headers,
       body,
       redirect: 'manual',
-      limit: { key, concurrency: mailboxConcurrency },
+      limit,
       secrets: [token],
       timeoutMs: 120_000,
       maxResponseBytes: graphLimits.maxResponseBytes,
     });
-    if (response.status === 429 || response.status === 503)
-      pausedUntil.set(
-        key,
-        Math.max(pausedUntil.get(key) ?? 0, Date.now() + retryAfterMs(response.headers['retry-after'])),
-      );
+    // A 503 the outbound client returned (or a 429 without Retry-After) still pauses the mailbox.
+    if (response.status === 429 || response.status === 503) pause(retryAfterMs(response.headers['retry-after']));
     return response;
   }
 
@@ -194,8 +196,7 @@ export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClie
           if (!part) continue;
           const status = Number(response.status);
           if (status === 429 || status === 503) {
-            const wait = retryAfterMs(response.headers?.['Retry-After'] ?? response.headers?.['retry-after']);
-            pausedUntil.set(key, Math.max(pausedUntil.get(key) ?? 0, Date.now() + wait));
+            pause(retryAfterMs(response.headers?.['Retry-After'] ?? response.headers?.['retry-after']));
             again.push(part);
           } else answers.set(id, { status, headers: response.headers ?? {}, body: response.body });
           byId.delete(id);
@@ -233,7 +234,7 @@ export function graphClient(deps: GraphClientDeps, owner: TokenOwner): GraphClie
       },
       body: range.bytes,
       redirect: 'manual',
-      limit: { key, concurrency: mailboxConcurrency },
+      limit,
       // The URL's authtoken is a credential: never in a log line or an error.
       secrets: [target.searchParams.get('authtoken') ?? uploadUrl],
       timeoutMs: 120_000,

@@ -15,6 +15,7 @@ import { graphClient, type GraphClient } from './msgraph.client.ts';
 import { appRegistrationOf, type TokenSet } from './msgraph.oauth.ts';
 import { msgraphOptionsSchema, type MsgraphOptions } from './msgraph.options.ts';
 import { liveSetup } from './msgraph.subscriptions.view.ts';
+import type { MailboxLimits } from './msgraph.limits.ts';
 import type { MsgraphSync } from './msgraph.sync.ts';
 import type { TokenStore } from './msgraph.tokens.ts';
 
@@ -32,6 +33,8 @@ export interface MsgraphConnectorDeps {
   outbound: OutboundClient;
   urls: ProviderUrls;
   tokens: TokenStore;
+  /** Each mailbox's Retry-After pause and 4 slots (across hub instances when they share NATS). */
+  limits: MailboxLimits;
   /** The delta sync (built after the connector: it needs clientFor). */
   sync: () => MsgraphSync;
   /** Before the tokens are forgotten: undo the change-notification subscriptions at Graph. */
@@ -62,7 +65,7 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
   /** The Graph API for one connection: what write-back, subscriptions and presence build on. */
   function clientFor(context: Pick<ConnectContext<unknown>, 'connectionId' | 'ownerId' | 'credential'>): GraphClient {
     return graphClient(
-      { outbound: deps.outbound, tokens: deps.tokens, baseUrl: graphBaseOf(deps.urls) },
+      { outbound: deps.outbound, tokens: deps.tokens, baseUrl: graphBaseOf(deps.urls), limits: deps.limits },
       {
         connectionId: context.connectionId,
         ownerId: context.ownerId,

@@ -4,7 +4,7 @@ import type { Logger } from '../../logger.ts';
 import { isPrivateAddress } from './address.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { OutboundRefused, OutboundUnreachable, ProviderRateLimited } from './errors.ts';
-import { createGates, type GateKey } from './gates.ts';
+import { createGates, type GateKey, type SharedLimit } from './gates.ts';
 import { backoffDelay, isIdempotent, parseRetryAfter, type Backoff } from './retry.ts';
 import { createScrubber, type Scrubber } from './scrubber.ts';
 import { sendPinned, type PinnedAddress, type RawResponse } from './send.ts';
@@ -22,8 +22,12 @@ export interface OutboundRequest {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
-  /** A caller's limit on top of the host's: `{ key: 'msgraph:<mailbox>', concurrency: 4 }`. A 429 pauses this key. */
-  limit?: { key: string; concurrency: number };
+  /**
+   * A caller's limit on top of the host's: `{ key: 'msgraph:<mailbox>', concurrency: 4 }`. A 429 pauses this key.
+   * `shared`: the same limit held by other processes too (its pauses and slots are consulted as well; a
+   * 429 or 503 with a Retry-After is passed to it).
+   */
+  limit?: { key: string; concurrency: number; shared?: SharedLimit };
   /** A POST that is safe to repeat (an OAuth token request, a request with an idempotency key). */
   idempotent?: boolean;
   retries?: number;
@@ -247,6 +251,7 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
     const callerKey: GateKey | undefined = o.req.limit && {
       key: `key:${o.req.limit.key}`,
       concurrency: o.req.limit.concurrency,
+      shared: o.req.limit.shared,
     };
     const keys = callerKey ? [callerKey, hostKey] : [hostKey];
     const body = hop.body === undefined ? undefined : Buffer.from(hop.body);
@@ -278,7 +283,11 @@ export function createOutboundClient(options: OutboundOptions = {}): OutboundCli
         const now = clock.now();
         const wait = parseRetryAfter(response.headers['retry-after'], now);
         // 429: the caller's key (a mailbox) is over its limit; 503: the whole host is.
-        if (wait !== undefined) gates.pause(status === 429 ? keys[0]!.key : hostKey.key, now + wait);
+        if (wait !== undefined) {
+          gates.pause(status === 429 ? keys[0]!.key : hostKey.key, now + wait);
+          // Other processes calling for the same key wait it out too (the limit decides what a 503 means to it).
+          callerKey?.shared?.pause(now + wait);
+        }
         // A 429, or a 503 that names a time, means the request was not processed: any method may repeat it.
         if ((status === 429 || wait !== undefined || o.idempotent) && attempt < o.retries) {
           log?.warn({ host, status, attempt, retryAfterMs: wait }, 'outbound: provider asked to slow down');

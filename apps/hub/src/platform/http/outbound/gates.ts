@@ -10,6 +10,22 @@ import { ProviderRateLimited } from './errors.ts';
 export interface GateKey {
   key: string;
   concurrency: number;
+  /** The same limit as other processes hold it (several hub instances): consulted on top of this process's. */
+  shared?: SharedLimit;
+}
+
+/**
+ * A caller's limit that several processes share (connectors/msgraph's mailbox limits on
+ * PostgreSQL + NATS). The in-process gate still queues this process's callers first, so a
+ * shared slot is asked for only by a caller that already holds a local one.
+ */
+export interface SharedLimit {
+  /** When the pause any process was given ends (epoch ms). Read on every attempt: memory only, no I/O. */
+  pausedUntil(): number;
+  /** A Retry-After this process was given: the others are told. */
+  pause(until: number): void;
+  /** One of the limit's slots across processes (waits for one); resolves with its release. */
+  acquire?(deadline: number): Promise<() => void>;
 }
 
 interface Gate {
@@ -49,7 +65,8 @@ export function createGates(clock: Clock) {
     };
   }
 
-  const pausedUntil = (keys: readonly GateKey[]) => Math.max(0, ...keys.map((k) => gates.get(k.key)?.pausedUntil ?? 0));
+  const pausedUntil = (keys: readonly GateKey[]) =>
+    Math.max(0, ...keys.map((k) => Math.max(gates.get(k.key)?.pausedUntil ?? 0, k.shared?.pausedUntil() ?? 0)));
 
   /** Waits out any pause on these keys; refuses to wait past `deadline` or longer than `maxWaitMs`. */
   async function waitForPauses(keys: readonly GateKey[], host: string, deadline: number, maxWaitMs: number) {
@@ -72,6 +89,7 @@ export function createGates(clock: Clock) {
       const gate = gateOf(key);
       gate.pausedUntil = Math.max(gate.pausedUntil, until);
     },
+
     /**
      * Runs `work` holding a slot of every key (acquired in the order given, so callers
      * never deadlock), after every pause on them has passed.
@@ -85,7 +103,12 @@ export function createGates(clock: Clock) {
         await waitForPauses(keys, limits.host, limits.deadline, limits.maxWaitMs);
         const releases: (() => void)[] = [];
         try {
-          for (const key of keys) releases.push(await acquire(key));
+          for (const key of keys) {
+            releases.push(await acquire(key));
+            // The shared slot right after this process's own: a caller waiting for another
+            // instance to finish holds no slot of the host (other mailboxes go on meanwhile).
+            if (key.shared?.acquire) releases.push(await key.shared.acquire(limits.deadline));
+          }
           // A pause may have started while this caller queued for a slot: wait it out too.
           if (pausedUntil(keys) > clock.now()) continue;
           return await work();

@@ -4,3 +4,4 @@ export type { GuardedRequest, OutboundClient, OutboundOptions, OutboundRequest, 
 export { systemClock, type Clock } from './clock.ts';
 export { OutboundRefused, OutboundUnreachable, ProviderRateLimited, type RefusalReason } from './errors.ts';
 export { createScrubber, redacted, type Scrubber } from './scrubber.ts';
+export type { SharedLimit } from './gates.ts';

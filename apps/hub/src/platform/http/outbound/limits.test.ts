@@ -249,3 +249,82 @@ describe('shared pauses and concurrency', () => {
     expect(max).toBe(4);
   });
 });
+
+describe('a key shared with other processes (limit.shared)', () => {
+  /** Another process's view of one mailbox, in memory: what connectors/msgraph keeps over NATS and PostgreSQL. */
+  function sharedLimit(slots: number) {
+    const state = { pausedUntil: 0, pauses: [] as number[], free: slots, acquired: 0, released: 0 };
+    return {
+      state,
+      limit: {
+        pausedUntil: () => state.pausedUntil,
+        pause(until: number) {
+          state.pauses.push(until);
+          state.pausedUntil = Math.max(state.pausedUntil, until);
+        },
+        async acquire() {
+          if (state.free === 0) throw new ProviderRateLimited('remote', undefined, 'no shared slot');
+          state.free--;
+          state.acquired++;
+          return () => {
+            state.free++;
+            state.released++;
+          };
+        },
+      },
+    };
+  }
+
+  it('passes a 429’s Retry-After on to the shared part, even one the client then retried by itself', async () => {
+    const manual = manualClock();
+    const client = createOutboundClient({ allowPrivate: allowRemote, clock: manual.clock });
+    const shared = sharedLimit(4);
+    script.set('/shared-429', [{ status: 429, headers: { 'retry-after': '4' } }]);
+    const answer = client.request({
+      url: `${remote.url}/shared-429`,
+      limit: { key: 'shared-1', concurrency: 4, shared: shared.limit },
+    });
+    await vi.waitFor(() => expect(manual.sleeping).toBe(1));
+    expect(shared.state.pauses).toEqual([epoch + 4000]);
+    manual.advance(4000);
+    expect((await answer).status).toBe(200);
+    expect(count('/shared-429')).toBe(2);
+  });
+
+  it('waits out a pause another process set, before sending anything', async () => {
+    const manual = manualClock();
+    const client = createOutboundClient({ allowPrivate: allowRemote, clock: manual.clock });
+    const shared = sharedLimit(4);
+    shared.state.pausedUntil = epoch + 3000;
+    const answer = client.request({
+      url: `${remote.url}/shared-paused`,
+      limit: { key: 'shared-2', concurrency: 4, shared: shared.limit },
+    });
+    await vi.waitFor(() => expect(manual.sleeping).toBe(1));
+    expect(manual.wakeTimes()).toEqual([epoch + 3000]);
+    expect(count('/shared-paused')).toBe(0);
+    manual.advance(3000);
+    expect((await answer).status).toBe(200);
+    expect(count('/shared-paused')).toBe(1);
+  });
+
+  it('holds a shared slot for each request in flight and gives it back after the answer, refused or not', async () => {
+    const client = createOutboundClient({ allowPrivate: allowRemote, clock: instantClock() });
+    const shared = sharedLimit(2);
+    const limit = { key: 'shared-3', concurrency: 1, shared: shared.limit };
+    const answers = await Promise.all(
+      Array.from({ length: 2 }, (_, i) => client.request({ url: `${remote.url}/shared-slot?i=${i}`, limit })),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(shared.state).toMatchObject({ acquired: 2, released: 2, free: 2 });
+    // No shared slot to be had: the request is not sent, and the in-process slot is not kept.
+    shared.state.free = 0;
+    const before = count('/shared-slot');
+    await expect(client.request({ url: `${remote.url}/shared-slot?i=9`, limit })).rejects.toBeInstanceOf(
+      ProviderRateLimited,
+    );
+    expect(count('/shared-slot')).toBe(before);
+    shared.state.free = 1;
+    expect((await client.request({ url: `${remote.url}/shared-slot?i=10`, limit })).status).toBe(200);
+  });
+});

@@ -152,44 +152,60 @@ export async function startMsgraphStandIn(
         },
       };
     const account = state.accounts.get(grant.accountId)!;
-    if (state.behaviour.throttle.count > 0) {
-      state.behaviour.throttle.count -= 1;
-      state.counters.throttled += 1;
-      return {
-        status: 429,
-        headers: { 'retry-after': String(state.behaviour.throttle.retryAfter) },
-        json: { error: { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' } },
-      };
-    }
-    const inFlight = (state.inFlight.get(account.id) ?? 0) + 1;
-    if (inFlight > 4) {
-      state.counters.concurrencyRefused += 1;
-      return {
-        status: 429,
-        headers: { 'retry-after': '1' },
-        json: { error: { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' } },
-      };
-    }
-    state.inFlight.set(account.id, inFlight);
-    state.maxInFlight.set(account.id, Math.max(state.maxInFlight.get(account.id) ?? 0, inFlight));
-    // Graph runs up to 4 parts of each batch against the mailbox at once: batches side by side multiply that.
-    const isBatch = method === 'POST' && url.pathname === '/v1.0/$batch';
-    if (isBatch) state.maxBatchesInFlight = Math.max(state.maxBatchesInFlight, ++state.batchesInFlight);
-    try {
-      if (state.behaviour.delayMs > 0) await sleep(state.behaviour.delayMs);
-      const path = url.pathname.slice('/v1.0'.length);
-      let json: unknown;
-      try {
-        json = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        return { status: 400, json: { error: { code: 'BadRequest', message: 'Invalid JSON.' } } };
+    const logged: StandInState['requests'][number] = {
+      accountId: account.id,
+      method,
+      path: url.pathname.slice('/v1.0'.length),
+      at: Date.now(),
+    };
+    state.requests.push(logged);
+    if (state.requests.length > 1_000) state.requests.splice(0, state.requests.length - 1_000);
+    const answered = await (async (): Promise<RouteAnswer> => {
+      if (state.behaviour.throttle.count > 0) {
+        state.behaviour.throttle.count -= 1;
+        state.counters.throttled += 1;
+        return {
+          status: 429,
+          headers: { 'retry-after': String(state.behaviour.throttle.retryAfter) },
+          json: {
+            error: { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' },
+          },
+        };
       }
-      if (method === 'POST' && path === '/$batch') return await batch(json, account, req.headers);
-      return await dispatchGraph(method, path, url, req.headers, json, account);
-    } finally {
-      state.inFlight.set(account.id, (state.inFlight.get(account.id) ?? 1) - 1);
-      if (isBatch) state.batchesInFlight -= 1;
-    }
+      const inFlight = (state.inFlight.get(account.id) ?? 0) + 1;
+      if (inFlight > 4) {
+        state.counters.concurrencyRefused += 1;
+        return {
+          status: 429,
+          headers: { 'retry-after': '1' },
+          json: {
+            error: { code: 'ApplicationThrottled', message: 'Application is over its MailboxConcurrency limit.' },
+          },
+        };
+      }
+      state.inFlight.set(account.id, inFlight);
+      state.maxInFlight.set(account.id, Math.max(state.maxInFlight.get(account.id) ?? 0, inFlight));
+      // Graph runs up to 4 parts of each batch against the mailbox at once: batches side by side multiply that.
+      const isBatch = method === 'POST' && url.pathname === '/v1.0/$batch';
+      if (isBatch) state.maxBatchesInFlight = Math.max(state.maxBatchesInFlight, ++state.batchesInFlight);
+      try {
+        if (state.behaviour.delayMs > 0) await sleep(state.behaviour.delayMs);
+        const path = url.pathname.slice('/v1.0'.length);
+        let json: unknown;
+        try {
+          json = raw ? JSON.parse(raw) : undefined;
+        } catch {
+          return { status: 400, json: { error: { code: 'BadRequest', message: 'Invalid JSON.' } } };
+        }
+        if (method === 'POST' && path === '/$batch') return await batch(json, account, req.headers);
+        return await dispatchGraph(method, path, url, req.headers, json, account);
+      } finally {
+        state.inFlight.set(account.id, (state.inFlight.get(account.id) ?? 1) - 1);
+        if (isBatch) state.batchesInFlight -= 1;
+      }
+    })();
+    logged.status = answered.status;
+    return answered;
   }
 
   const server: Server = createServer((req, res) => {

@@ -59,6 +59,8 @@ export interface StandInState {
   /** Observed: requests in flight now and at most, per account; counts per kind. */
   inFlight: Map<string, number>;
   maxInFlight: Map<string, number>;
+  /** The latest Graph requests (≤ 1,000) as they arrived, before throttling: who, what, when (epoch ms), the answer's status. */
+  requests: { accountId: string; method: string; path: string; at: number; status?: number }[];
   /** $batch requests in flight now and at most (any account). */
   batchesInFlight: number;
   maxBatchesInFlight: number;
@@ -99,6 +101,7 @@ export function createState(): StandInState {
     signInAs: undefined,
     inFlight: new Map(),
     maxInFlight: new Map(),
+    requests: [],
     batchesInFlight: 0,
     maxBatchesInFlight: 0,
     counters: { token: 0, refresh: 0, graph: 0, throttled: 0, concurrencyRefused: 0, batch: 0 },
