@@ -83,10 +83,25 @@ export async function startXDisplay(): Promise<XDisplay> {
     }
     throw new Error(`X display ${display} not ready within 90 s for ${check.join(' ')}`);
   };
-  await ready(['xprop', '-root', 'WM_NAME'], xvfb, 'Xvfb');
-  const openbox = spawn('openbox', ['--sm-disable'], { env, stdio: 'ignore' });
-  children.push(openbox);
-  await ready(['sh', '-c', 'xprop -root _NET_SUPPORTING_WM_CHECK | grep -q "window id"'], openbox, 'openbox');
+  try {
+    await ready(['xprop', '-root', 'WM_NAME'], xvfb, 'Xvfb');
+    // Two openboxes starting at once on a new machine race to make ~/.cache/openbox, and the
+    // loser exits (1): seen in CI, where the X test files start together. It gets two more tries.
+    for (let attempt = 1; ; attempt++) {
+      const openbox = spawn('openbox', ['--sm-disable'], { env, stdio: 'ignore' });
+      children.push(openbox);
+      try {
+        await ready(['sh', '-c', 'xprop -root _NET_SUPPORTING_WM_CHECK | grep -q "window id"'], openbox, 'openbox');
+        break;
+      } catch (error) {
+        if (attempt === 3 || openbox.exitCode === null) throw error;
+      }
+    }
+  } catch (error) {
+    // Not left running (an orphaned Xvfb holds its display number for good).
+    for (const child of children) child.kill('SIGTERM');
+    throw error;
+  }
   return {
     display,
     openWindow(title, wmClass) {
