@@ -32,8 +32,11 @@ const env = {
   MADE_OPEN_MASTER_KEY: randomBytes(32).toString('base64'),
 };
 const prefix = `test-msgraph-${randomBytes(4).toString('hex')}`;
-/** Short, so a crashed instance's slots come back within the test; renewed every 500 ms while held. */
-const leaseMs = 1_500;
+/**
+ * Short, so a crashed instance's slots come back within the test; renewed every second while
+ * held, which leaves a loaded CI machine two seconds of slack before a live claim could lapse.
+ */
+const leaseMs = 3_000;
 /** A finished request's slot stays with its instance this long (for its next request) unless the other wants it. */
 const lingerMs = 5_000;
 
@@ -214,8 +217,8 @@ describe.runIf(postgresTestsRequired())('microsoft 365 mailbox limits across hub
   }, 60_000);
 
   it("renews a live instance's slots past their lease: a slow request keeps its slot", async () => {
-    // Requests that take longer than the lease (1.5 s): without renewal the other instance would claim their slots.
-    standIn.state.behaviour.delayMs = 2_500;
+    // Requests that take longer than the lease (3 s): without renewal the other instance would claim their slots.
+    standIn.state.behaviour.delayMs = 4_500;
     standIn.state.maxInFlight.set(account.id, 0);
     const refusedBefore = standIn.state.counters.concurrencyRefused;
     try {
