@@ -561,7 +561,8 @@ describe.each(testDatabaseKinds())('rules on %s', (kind) => {
     const result = await eventually(async () => {
       const res = await api(alice, 'POST', '/api/v1/rules/dry-run', { definition: draft, days: 1 });
       expect(res.statusCode, res.body).toBe(200);
-      return res.json().matched >= 2 ? res.json() : undefined;
+      const body = res.json<{ matched: number }>();
+      return body.matched >= 2 ? (body as Record<string, any>) : undefined;
     }, 'both notes in the dry run');
     // Two of Alice's notes match; the per-hour limit of 1 lets one run; Bob's note is not hers to see.
     expect(result.matched).toBeGreaterThanOrEqual(2);
