@@ -59,22 +59,32 @@ export async function resolvePath(scope: RunScope, path: string): Promise<unknow
 const same = (a: unknown, b: unknown) =>
   typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : a === b;
 
-const compiledPatterns = new LRUCache<string, { pattern: ReturnType<typeof compileMatchPattern> | null }>({
-  max: 1000,
-});
+type CompiledPattern = { pattern: ReturnType<typeof compileMatchPattern> } | { pattern: null; refused: string };
+const compiledPatterns = new LRUCache<string, CompiledPattern>({ max: 1000 });
 
-/** The compiled pattern; null for one RE2 refuses (saved before patterns were RE2's): it matches nothing. */
-function patternOf(source: string) {
+/** The compiled pattern; for one RE2 refuses (saved before patterns were RE2's), why: it matches nothing. */
+function patternOf(source: string): CompiledPattern {
   let entry = compiledPatterns.get(source);
   if (!entry) {
     try {
       entry = { pattern: compileMatchPattern(source) };
-    } catch {
-      entry = { pattern: null };
+    } catch (error) {
+      entry = { pattern: null, refused: (error as Error).message };
     }
     compiledPatterns.set(source, entry);
   }
-  return entry.pattern;
+  return entry;
+}
+
+/** What the trace says of a `matches` pattern that rules no longer run. */
+function refusedPattern(op: string, right: unknown): TraceEntry['error'] {
+  if (op !== 'matches' || typeof right !== 'string') return undefined;
+  const compiled = patternOf(right);
+  if (compiled.pattern) return undefined;
+  return {
+    code: 'pattern_refused',
+    message: `This pattern matches nothing: rules run patterns without lookaround or backreferences (${compiled.refused.slice(0, 200)}). Change it and save the rule again.`,
+  };
 }
 
 function compare(op: string, left: unknown, right: unknown): boolean {
@@ -102,7 +112,7 @@ function compare(op: string, left: unknown, right: unknown): boolean {
     case 'matches': {
       // RE2 (linear time), never a backtracking RegExp: the text may come from anyone.
       if (typeof left !== 'string' || typeof right !== 'string') return false;
-      return patternOf(right)?.test(left.slice(0, 10_000)) ?? false;
+      return patternOf(right).pattern?.test(left.slice(0, 10_000)) ?? false;
     }
     default:
       return false;
@@ -129,12 +139,13 @@ export async function evaluateCondition(
   trace: TraceEntry[],
 ): Promise<boolean> {
   const t0 = new Date().toISOString();
-  const entry = (result: boolean, input: unknown): boolean => {
+  const entry = (result: boolean, input: unknown, error?: TraceEntry['error']): boolean => {
     trace.push({
       kind: 'condition',
       path: at,
       status: result ? 'true' : 'false',
       input,
+      ...(error ? { error } : {}),
       t0,
       t1: new Date().toISOString(),
     });
@@ -153,12 +164,16 @@ export async function evaluateCondition(
   if ('not' in condition) return entry(!(await evaluateCondition(condition.not, scope, `${at}/not`, trace)), {});
   if ('cmp' in condition) {
     const left = await resolvePath(scope, condition.cmp.left);
-    return entry(compare(condition.cmp.op, left, condition.cmp.right), {
-      left: condition.cmp.left,
-      value: traceValue(left),
-      op: condition.cmp.op,
-      right: condition.cmp.right ?? null,
-    });
+    return entry(
+      compare(condition.cmp.op, left, condition.cmp.right),
+      {
+        left: condition.cmp.left,
+        value: traceValue(left),
+        op: condition.cmp.op,
+        right: condition.cmp.right ?? null,
+      },
+      refusedPattern(condition.cmp.op, condition.cmp.right),
+    );
   }
   if ('time' in condition) {
     const { after, before, weekdays, tz } = condition.time;
