@@ -32,9 +32,9 @@ import { clusterMailboxLimits } from './msgraph.limits.cluster.ts';
 import { localMailboxLimits, type MailboxLimits } from './msgraph.limits.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 
+export { mailboxConcurrency } from './msgraph.limits.ts';
 export {
   graphClient,
-  mailboxConcurrency,
   maxBatch,
   type BatchPart,
   type GraphAnswer,
@@ -239,7 +239,7 @@ export function createMsgraph(deps: MsgraphDeps) {
     return deps.db.asUser(ownerClaims(ownerId), (tx) => jobs.enqueue(tx, maintenanceJob, { connectionId }));
   }
 
-  return { connector, clientFor, tokens, limits, subscriptions, presence, requestMaintenance, attach };
+  return { connector, clientFor, tokens, subscriptions, presence, requestMaintenance, attach };
 }
 
 export type Msgraph = ReturnType<typeof createMsgraph>;

@@ -5,7 +5,6 @@ import { graphErrorOf } from './msgraph.errors.ts';
 import { mailboxConcurrency, type MailboxLimits } from './msgraph.limits.ts';
 import type { TokenOwner, TokenStore } from './msgraph.tokens.ts';
 
-export { mailboxConcurrency };
 /** Graph caps a $batch at 20 requests; Outlook runs 4 of them at a time. */
 export const maxBatch = 20;
 
