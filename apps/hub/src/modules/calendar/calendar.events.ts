@@ -10,8 +10,9 @@ import { dayMs, isDate } from './calendar.time.ts';
 /** The source of events that live in the hub only (not on a connected account). */
 export const localSource = 'calendar';
 
-/** The longest event the hub writes. */
-const maxDurationMs = 400 * dayMs;
+/** The longest event the hub writes, through the API and CalDAV alike. */
+export const maxEventDays = 400;
+const maxDurationMs = maxEventDays * dayMs;
 
 export interface EventFields {
   title: string;
@@ -47,7 +48,7 @@ export function checkFields(fields: EventFields): EventFields {
         'endsAt',
         allDay ? 'the end date (exclusive) must be after the start date.' : 'the end must not be before the start.',
       );
-    if (length > maxDurationMs) refuse('endsAt', 'an event lasts at most 400 days.');
+    if (length > maxDurationMs) refuse('endsAt', `an event lasts at most ${maxEventDays} days.`);
   }
   if (fields.recurrence !== undefined) parseRule(fields.recurrence);
   const attendees = [...new Set(fields.attendees.map((a) => a.trim().toLowerCase()))];

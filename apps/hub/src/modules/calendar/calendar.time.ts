@@ -85,3 +85,28 @@ export const floatingOfDate = (date: string) => Date.parse(`${date}T00:00:00Z`);
 export const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
 
 export const dayMs = 86_400_000;
+
+/**
+ * The floating time of iCalendar's basic-format fields (`20261224`, `093000`), or null when
+ * they name no real date or time. Date.UTC would roll 20260230 over to 2 March and read the
+ * year 0050 as 1950; a resource must not be stored as a day it does not say.
+ */
+export function floatingOfBasic(date: string, time = '000000'): number | null {
+  const d = /^(\d{4})(\d{2})(\d{2})$/.exec(date);
+  const t = /^(\d{2})(\d{2})(\d{2})$/.exec(time);
+  if (!d || !t) return null;
+  const [year, month, day, hour, minute, second] = [d[1], d[2], d[3], t[1], t[2], t[3]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  const at = new Date(0);
+  at.setUTCFullYear(year, month - 1, day);
+  at.setUTCHours(hour, minute, second, 0);
+  const real = at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day;
+  return real ? at.getTime() : null;
+}

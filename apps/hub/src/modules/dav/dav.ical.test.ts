@@ -130,6 +130,11 @@ describe('VEVENT ⇄ calendar_event', () => {
     expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:tomorrow', 'END:VEVENT'))).toThrow(
       ICalError,
     );
+    // Days that do not exist are refused, not rolled over (Date.UTC made 30 February 2 March).
+    for (const start of ['DTSTART:20260230T100000Z', 'DTSTART;VALUE=DATE:20261340', 'DTSTART:20261224T250000Z'])
+      expect(() => parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', start, 'END:VEVENT'))).toThrow(/is not a/);
+    const early = parseICalendar(calendar('BEGIN:VEVENT', 'UID:a', 'DTSTART:00500101T120000Z', 'END:VEVENT'));
+    expect(early.properties.startsAt).toBe('0050-01-01T12:00:00Z');
     expect(() =>
       parseICalendar(
         calendar(
@@ -144,5 +149,16 @@ describe('VEVENT ⇄ calendar_event', () => {
         ),
       ),
     ).toThrow(/share its UID/);
+  });
+
+  it("holds an event to the API's 400 days, by DTEND or DURATION", () => {
+    const event = (...lines: string[]) =>
+      calendar('BEGIN:VEVENT', 'UID:long', 'DTSTART:00010101T000000Z', ...lines, 'END:VEVENT');
+    expect(() => parseICalendar(event('DTEND:99991231T000000Z'))).toThrow(/lasts 3652058 days.*at most 400/);
+    expect(() => parseICalendar(event('DURATION:P401D'))).toThrow(/at most 400/);
+    const allDay = (end: string) =>
+      calendar('BEGIN:VEVENT', 'UID:d', 'DTSTART;VALUE=DATE:20260101', `DTEND;VALUE=DATE:${end}`, 'END:VEVENT');
+    expect(() => parseICalendar(allDay('20270206'))).toThrow(/lasts 401 days/);
+    expect(parseICalendar(allDay('20270205')).properties.endsAt).toBe('2027-02-05');
   });
 });

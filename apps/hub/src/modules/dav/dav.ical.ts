@@ -1,5 +1,6 @@
-import { isDate, isTimeZone, instantOf, floatingOf, dayMs } from '../calendar/calendar.time.ts';
+import { isDate, isTimeZone, instantOf, floatingOf, floatingOfBasic, dayMs } from '../calendar/calendar.time.ts';
 import { parseRule } from '../calendar/calendar.recurrence.ts';
+import { maxEventDays } from '../calendar/calendar.events.ts';
 import { escapeText, fold, unescapeText } from '../portability/formats/content-line.ts';
 import { durationMs as icsDurationMs } from '../portability/formats/ics.ts';
 import {
@@ -50,14 +51,14 @@ function readTime(l: ContentLine): { value: string; allDay: boolean; timeZone?: 
   const raw = l.value.trim();
   const date = /^(\d{4})(\d{2})(\d{2})$/.exec(raw);
   if (date || l.params.VALUE?.[0]?.toUpperCase() === 'DATE') {
-    if (!date) throw new ICalError(`${l.name} "${raw.slice(0, 30)}" is not a date.`);
+    if (!date || floatingOfBasic(raw) === null) throw new ICalError(`${l.name} "${raw.slice(0, 30)}" is not a date.`);
     return { value: `${date[1]}-${date[2]}-${date[3]}`, allDay: true };
   }
-  const time = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$/.exec(raw);
+  const time = /^(\d{8})T(\d{6})(Z?)$/.exec(raw);
   if (!time) throw new ICalError(`${l.name} "${raw.slice(0, 30)}" is not a date-time.`);
-  const [, y, mo, d, h, mi, s, z] = time;
-  const floating = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (Number.isNaN(floating)) throw new ICalError(`${l.name} is not a real time.`);
+  const [, day, clock, z] = time;
+  const floating = floatingOfBasic(day!, clock);
+  if (floating === null) throw new ICalError(`${l.name} "${raw.slice(0, 30)}" is not a real date and time.`);
   const tzid = l.params.TZID?.[0];
   if (z || !tzid || !isTimeZone(tzid)) {
     // UTC, a floating time, or a zone Intl does not know (a Windows name): read as UTC.
@@ -129,8 +130,15 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
   } else if (start.allDay) {
     properties.endsAt = new Date(Date.parse(start.value) + dayMs).toISOString().slice(0, 10);
   }
-  if (properties.endsAt !== undefined && Date.parse(properties.endsAt as string) < Date.parse(start.value))
-    throw new ICalError('DTEND is before DTSTART.');
+  if (properties.endsAt !== undefined) {
+    const length = Date.parse(properties.endsAt as string) - Date.parse(start.value);
+    if (length < 0) throw new ICalError('DTEND is before DTSTART.');
+    // The API's limit too: a phone must not write what the web app would refuse to save.
+    if (length > maxEventDays * dayMs)
+      throw new ICalError(
+        `The event lasts ${Math.ceil(length / dayMs)} days; an event lasts at most ${maxEventDays} here. Shorten it, or make it a repeating event.`,
+      );
+  }
   const location = unescapeText(get('LOCATION')?.value ?? '').trim();
   if (location) properties.location = location.slice(0, 1000);
   const status = get('STATUS')?.value.trim().toUpperCase();

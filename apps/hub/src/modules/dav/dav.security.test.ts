@@ -211,4 +211,23 @@ describe.each(testDatabaseKinds())('DAV refusals on %s', (kind) => {
     const options = await hub.app.inject({ method: 'OPTIONS', url: contacts(alice) });
     expect(options.headers.dav).toContain('addressbook');
   });
+
+  it('refuses events on days that do not exist or longer than the API allows, storing nothing', async () => {
+    const url = `/dav/calendars/${alice.id}/calendar/odd.ics`;
+    const event = (...lines: string[]) =>
+      ['BEGIN:VCALENDAR', 'VERSION:2.0', 'BEGIN:VEVENT', 'UID:odd', ...lines, 'END:VEVENT', 'END:VCALENDAR'].join(
+        '\r\n',
+      );
+    // The first was a 500 (RangeError from an invalid Date); the rest were stored as other days or lengths.
+    for (const body of [
+      event('DTSTART;VALUE=DATE:20261340'),
+      event('DTSTART:20260230T100000Z'),
+      event('DTSTART:00010101T000000Z', 'DTEND:99991231T000000Z'),
+    ]) {
+      const response = await dav(alice, 'PUT', url, body, { 'content-type': 'text/calendar' });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.body).toContain('<cal:valid-calendar-data/>');
+    }
+    expect((await dav(alice, 'GET', url)).statusCode).toBe(404);
+  });
 });

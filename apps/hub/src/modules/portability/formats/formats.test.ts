@@ -198,6 +198,23 @@ describe('iCalendar', () => {
     expect(errors).toEqual([{ line: 35, message: expect.stringContaining('Mars/Olympus') }]);
   });
 
+  it('skips days that do not exist rather than rolling them over, and keeps years before 100', async () => {
+    const event = (uid: string, start: string) => ['BEGIN:VEVENT', `UID:${uid}`, start, 'END:VEVENT'];
+    const text = [
+      'BEGIN:VCALENDAR',
+      ...event('feb-30', 'DTSTART:20260230T100000Z'),
+      ...event('month-13', 'DTSTART;VALUE=DATE:20261301'),
+      ...event('hour-24', 'DTSTART:20261224T240000Z'),
+      ...event('year-50', 'DTSTART:00500101T120000Z'),
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const results = await collect(parseIcsStream(chunked(text)));
+    expect(results.flatMap((r) => ('event' in r ? [r.event.properties.startsAt] : []))).toEqual([
+      '0050-01-01T12:00:00Z',
+    ]);
+    expect(results.flatMap((r) => ('error' in r ? [r.error.line] : []))).toEqual([4, 8, 12]);
+  });
+
   it('renders events that read back to the same times', () => {
     const [first] = icsToEvents(ics.replace(/BEGIN:VEVENT\r\nUID:bad[\s\S]*?END:VEVENT\r\n/, ''));
     const text = eventsToIcs([

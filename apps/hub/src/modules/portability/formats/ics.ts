@@ -1,7 +1,7 @@
 import { calendarEventPropertiesSchema } from '@made-open/shared';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
-import { instantOf, isTimeZone, isoInZone } from '../../calendar/calendar.time.ts';
+import { floatingOfBasic, instantOf, isTimeZone, isoInZone } from '../../calendar/calendar.time.ts';
 import { escapeText, fold, parseContentLine, renderParams, unescapeText, type Property } from './content-line.ts';
 import { readLines, unfold, unfoldText, type ContentLine } from './lines.ts';
 
@@ -186,14 +186,15 @@ function timeOf(prop: Property, line: number, tz: Map<string, string>, options: 
   const v = prop.value.trim();
   const date = /^(\d{4})(\d{2})(\d{2})$/.exec(v);
   if (date || prop.params.VALUE?.[0]?.toUpperCase() === 'DATE') {
-    if (!date) throw new IcsError(`Line ${line}: "${v.slice(0, 40)}" is not a date (YYYYMMDD).`, line);
+    if (!date || floatingOfBasic(v) === null)
+      throw new IcsError(`Line ${line}: "${v.slice(0, 40)}" is not a date (YYYYMMDD).`, line);
     return { value: `${date[1]}-${date[2]}-${date[3]}`, allDay: true, timeZone: null };
   }
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$/.exec(v);
+  const m = /^(\d{8})T(\d{6})(Z?)$/.exec(v);
   if (!m) throw new IcsError(`Line ${line}: "${v.slice(0, 40)}" is not a date-time (YYYYMMDDTHHMMSS[Z]).`, line);
-  const floating = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  if (Number.isNaN(floating)) throw new IcsError(`Line ${line}: "${v}" is not a real date-time.`, line);
-  if (m[7] === 'Z')
+  const floating = floatingOfBasic(m[1]!, m[2]);
+  if (floating === null) throw new IcsError(`Line ${line}: "${v}" is not a real date-time.`, line);
+  if (m[3] === 'Z')
     return { value: new Date(floating).toISOString().replace('.000', ''), allDay: false, timeZone: null };
   const tzid = prop.params.TZID?.[0];
   const zone = tzid ? (tz.get(tzid) ?? ianaOf(tzid)) : (options.defaultTimeZone ?? 'UTC');
