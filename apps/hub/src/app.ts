@@ -20,6 +20,7 @@ import { registerAuthentication, type TokenVerifier } from './platform/http/auth
 import { answerFrameworkError, registerErrorHandling } from './platform/http/error-handler.ts';
 import { registerJsonBodyCheck } from './platform/http/json-body-check.ts';
 import type { Logger } from './platform/logger.ts';
+import { metric } from './platform/metrics.ts';
 import type { DependencyHealth, HubModule } from './platform/module.ts';
 
 export interface AppDeps {
@@ -140,12 +141,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const parts = await Promise.all(deps.modules.map((m) => (m.metrics ? m.metrics() : '')));
       const memory = process.memoryUsage();
       parts.unshift(
-        '# HELP made_open_process_resident_bytes Resident memory of the hub process.',
-        '# TYPE made_open_process_resident_bytes gauge',
-        `made_open_process_resident_bytes ${memory.rss}`,
-        '# HELP made_open_process_heap_used_bytes V8 heap in use.',
-        '# TYPE made_open_process_heap_used_bytes gauge',
-        `made_open_process_heap_used_bytes ${memory.heapUsed}`,
+        ...metric('made_open_process_resident_bytes', 'gauge', 'Resident memory of the hub process.', memory.rss),
+        ...metric('made_open_process_heap_used_bytes', 'gauge', 'V8 heap in use.', memory.heapUsed),
       );
       return reply.type('text/plain; version=0.0.4').send(`${parts.filter(Boolean).join('\n')}\n`);
     },

@@ -3,6 +3,7 @@ import { sessionRevoked } from '@made-open/shared/auth-events';
 import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { metric } from '../../platform/metrics.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { TokenVerifier } from '../../platform/http/authentication.ts';
 import type { EventOutbox, EventsModule } from '../events/index.ts';
@@ -231,10 +232,6 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
     },
     async metrics() {
       const c = service.counters;
-      const lines = [
-        '# HELP made_open_auth_events_total Auth outcomes since the hub started.',
-        '# TYPE made_open_auth_events_total counter',
-      ];
       const outcomes: [string, number][] = [
         ['signed_up', c.signedUp],
         ['signed_in', c.signedIn],
@@ -244,16 +241,25 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
         ['refresh_failed', c.refreshFailed],
         ['refresh_token_reused', c.refreshReuse],
       ];
-      for (const [outcome, value] of outcomes) lines.push(`made_open_auth_events_total{outcome="${outcome}"} ${value}`);
       const checks = sessions.stats;
-      lines.push(
-        '# HELP made_open_auth_session_checks_total Session checks of authenticated requests on this instance.',
-        '# TYPE made_open_auth_session_checks_total counter',
-        `made_open_auth_session_checks_total{result="cached"} ${checks.hits}`,
-        `made_open_auth_session_checks_total{result="looked_up"} ${checks.lookups}`,
-        `made_open_auth_session_checks_total{result="refused"} ${checks.refused}`,
-      );
-      return lines.join('\n');
+      return [
+        ...metric(
+          'made_open_auth_events_total',
+          'counter',
+          'Auth outcomes since the hub started.',
+          outcomes.map(([outcome, value]) => [{ outcome }, value]),
+        ),
+        ...metric(
+          'made_open_auth_session_checks_total',
+          'counter',
+          'Session checks of authenticated requests on this instance.',
+          [
+            [{ result: 'cached' }, checks.hits],
+            [{ result: 'looked_up' }, checks.lookups],
+            [{ result: 'refused' }, checks.refused],
+          ],
+        ),
+      ].join('\n');
     },
   };
 }

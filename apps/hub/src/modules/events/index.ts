@@ -2,6 +2,7 @@ import type { EventRegistry, PlatformEventMap } from '@made-open/shared/event-re
 import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { metric } from '../../platform/metrics.ts';
 import type { DependencyHealth, HubModule } from '../../platform/module.ts';
 import { createConsumerRunner, type ConsumerRunner, type Subscription } from './consumers.ts';
 import { eventsRepository as repo } from './events.repository.ts';
@@ -170,43 +171,49 @@ export function createEventsModule<Map = PlatformEventMap>(deps: EventsModuleDep
       const deadLetters = await db.asSystem((tx) => repo.deadLetterCounts(tx));
       const failures = await db.asSystem((tx) => repo.failureCounts(tx));
       const relayStats = relay.stats();
-      const lines = [
-        '# HELP made_open_events_outbox_backlog Committed events not yet relayed to the transport.',
-        '# TYPE made_open_events_outbox_backlog gauge',
-        `made_open_events_outbox_backlog ${backlog.count}`,
-        '# HELP made_open_events_outbox_oldest_seconds Age of the oldest unrelayed event.',
-        '# TYPE made_open_events_outbox_oldest_seconds gauge',
-        `made_open_events_outbox_oldest_seconds ${backlog.oldestSeconds}`,
-        '# HELP made_open_events_relayed_total Events this instance relayed.',
-        '# TYPE made_open_events_relayed_total counter',
-        `made_open_events_relayed_total ${relayStats.relayed}`,
-        '# HELP made_open_events_relay_failures_total Relay batches that failed and were retried.',
-        '# TYPE made_open_events_relay_failures_total counter',
-        `made_open_events_relay_failures_total ${relayStats.failures}`,
-        '# HELP made_open_events_consumer_lag Events not yet acknowledged by a consumer.',
-        '# TYPE made_open_events_consumer_lag gauge',
-      ];
-      const names = new Set([...runners.map((r) => r.spec.name), ...deadLetters.keys(), ...failures.keys()]);
-      for (const runner of runners)
-        lines.push(`made_open_events_consumer_lag{consumer="${runner.spec.name}"} ${await runner_lag(runner)}`);
-      lines.push(
-        '# HELP made_open_events_dead_letters Events a consumer gave up on.',
-        '# TYPE made_open_events_dead_letters gauge',
-      );
-      for (const name of names)
-        lines.push(`made_open_events_dead_letters{consumer="${name}"} ${deadLetters.get(name) ?? 0}`);
-      lines.push(
-        '# HELP made_open_events_retrying Events waiting for a retry after a handler failure.',
-        '# TYPE made_open_events_retrying gauge',
-      );
-      for (const name of names) lines.push(`made_open_events_retrying{consumer="${name}"} ${failures.get(name) ?? 0}`);
-      lines.push(
-        '# HELP made_open_events_handled_total Events handled by a consumer in this instance.',
-        '# TYPE made_open_events_handled_total counter',
-      );
-      for (const runner of runners)
-        lines.push(`made_open_events_handled_total{consumer="${runner.spec.name}"} ${runner.stats.handled}`);
-      return lines.join('\n');
+      const names = [...new Set([...runners.map((r) => r.spec.name), ...deadLetters.keys(), ...failures.keys()])];
+      const lags: (readonly [{ consumer: string }, number])[] = [];
+      for (const runner of runners) lags.push([{ consumer: runner.spec.name }, await runner_lag(runner)]);
+      return [
+        ...metric(
+          'made_open_events_outbox_backlog',
+          'gauge',
+          'Committed events not yet relayed to the transport.',
+          backlog.count,
+        ),
+        ...metric(
+          'made_open_events_outbox_oldest_seconds',
+          'gauge',
+          'Age of the oldest unrelayed event.',
+          backlog.oldestSeconds,
+        ),
+        ...metric('made_open_events_relayed_total', 'counter', 'Events this instance relayed.', relayStats.relayed),
+        ...metric(
+          'made_open_events_relay_failures_total',
+          'counter',
+          'Relay batches that failed and were retried.',
+          relayStats.failures,
+        ),
+        ...metric('made_open_events_consumer_lag', 'gauge', 'Events not yet acknowledged by a consumer.', lags),
+        ...metric(
+          'made_open_events_dead_letters',
+          'gauge',
+          'Events a consumer gave up on.',
+          names.map((consumer) => [{ consumer }, deadLetters.get(consumer) ?? 0]),
+        ),
+        ...metric(
+          'made_open_events_retrying',
+          'gauge',
+          'Events waiting for a retry after a handler failure.',
+          names.map((consumer) => [{ consumer }, failures.get(consumer) ?? 0]),
+        ),
+        ...metric(
+          'made_open_events_handled_total',
+          'counter',
+          'Events handled by a consumer in this instance.',
+          runners.map((runner) => [{ consumer: runner.spec.name }, runner.stats.handled]),
+        ),
+      ].join('\n');
     },
   };
 

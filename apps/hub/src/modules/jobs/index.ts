@@ -1,6 +1,7 @@
 import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { metric } from '../../platform/metrics.ts';
 import type { DependencyHealth, HubModule } from '../../platform/module.ts';
 import { jobPriorities } from './jobs.schemas.ts';
 import { createJobsService, type JobsOptions, type JobsService } from './jobs.service.ts';
@@ -57,29 +58,37 @@ export function createJobsModule({ config, db, logger, options = {} }: JobsModul
       if (!service.started) return '';
       const stats = await service.stats();
       const counters = service.counters();
+      const byPriority = (values: Record<(typeof jobPriorities)[number], number>) =>
+        jobPriorities.map((priority) => [{ priority }, values[priority]] as const);
       const lines = [
-        '# HELP made_open_jobs_queued Jobs waiting to run (created or retrying), by priority.',
-        '# TYPE made_open_jobs_queued gauge',
-        ...jobPriorities.map((p) => `made_open_jobs_queued{priority="${p}"} ${stats.queued[p]}`),
-        '# HELP made_open_jobs_active Jobs running on any hub instance, by priority.',
-        '# TYPE made_open_jobs_active gauge',
-        ...jobPriorities.map((p) => `made_open_jobs_active{priority="${p}"} ${stats.active[p]}`),
-        '# HELP made_open_jobs_dead_letters Jobs that failed their last retry and wait in the dead-letter queue.',
-        '# TYPE made_open_jobs_dead_letters gauge',
-        `made_open_jobs_dead_letters ${stats.deadLetters}`,
+        ...metric(
+          'made_open_jobs_queued',
+          'gauge',
+          'Jobs waiting to run (created or retrying), by priority.',
+          byPriority(stats.queued),
+        ),
+        ...metric(
+          'made_open_jobs_active',
+          'gauge',
+          'Jobs running on any hub instance, by priority.',
+          byPriority(stats.active),
+        ),
+        ...metric(
+          'made_open_jobs_dead_letters',
+          'gauge',
+          'Jobs that failed their last retry and wait in the dead-letter queue.',
+          stats.deadLetters,
+        ),
       ];
       if (counters) {
         for (const [key, help] of [
           ['started', 'Jobs this instance started'],
           ['completed', 'Jobs this instance completed'],
           ['failed', 'Job attempts that failed on this instance'],
-        ] as const) {
+        ] as const)
           lines.push(
-            `# HELP made_open_jobs_${key}_total ${help}, by priority.`,
-            `# TYPE made_open_jobs_${key}_total counter`,
+            ...metric(`made_open_jobs_${key}_total`, 'counter', `${help}, by priority.`, byPriority(counters[key])),
           );
-          for (const p of jobPriorities) lines.push(`made_open_jobs_${key}_total{priority="${p}"} ${counters[key][p]}`);
-        }
       }
       return lines.join('\n');
     },

@@ -6,6 +6,7 @@ import { deviceQuiet, deviceSourceOverBudget } from '@made-open/shared/devices';
 import type { Database } from '../../platform/db/index.ts';
 import type { TokenVerifier } from '../../platform/http/authentication.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { metric } from '../../platform/metrics.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventsModule } from '../events/index.ts';
 import { createNatsCluster, type RealtimeCluster } from './realtime.cluster.ts';
@@ -112,12 +113,13 @@ export function createRealtimeModule(deps: RealtimeModuleDeps): RealtimeModule {
     async metrics() {
       const s = service.stats();
       return [
-        '# HELP made_open_realtime_connections Open realtime websockets on this instance.',
-        '# TYPE made_open_realtime_connections gauge',
-        `made_open_realtime_connections ${s.connections}`,
-        '# HELP made_open_realtime_delivered_total postgres_changes messages sent.',
-        '# TYPE made_open_realtime_delivered_total counter',
-        `made_open_realtime_delivered_total ${s.delivered}`,
+        ...metric(
+          'made_open_realtime_connections',
+          'gauge',
+          'Open realtime websockets on this instance.',
+          s.connections,
+        ),
+        ...metric('made_open_realtime_delivered_total', 'counter', 'postgres_changes messages sent.', s.delivered),
       ].join('\n');
     },
   };

@@ -1,6 +1,7 @@
 import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
+import { metric } from '../../platform/metrics.ts';
 import type { DependencyHealth, HubModule } from '../../platform/module.ts';
 import type { EventsModule } from '../events/index.ts';
 import { graphExport } from '../graph/index.ts';
@@ -132,33 +133,44 @@ export function createSearchModule(deps: SearchModuleDeps): SearchModule {
       const s = indexer.stats;
       const documents = await engine.count().catch(() => -1);
       const lines = [
-        '# HELP made_open_search_documents Documents in the search index.',
-        '# TYPE made_open_search_documents gauge',
-        `made_open_search_documents{engine="${engine.kind}"} ${documents}`,
-        '# HELP made_open_search_index_pending_events Graph events the search indexer has not applied yet (index lag).',
-        '# TYPE made_open_search_index_pending_events gauge',
-        `made_open_search_index_pending_events ${pending}`,
-        '# HELP made_open_search_index_delay_seconds Time from the last applied event to its application (index lag).',
-        '# TYPE made_open_search_index_delay_seconds gauge',
-        `made_open_search_index_delay_seconds ${s.lastDelayMs === null ? 0 : s.lastDelayMs / 1000}`,
-        '# HELP made_open_search_index_writes_total Index writes applied.',
-        '# TYPE made_open_search_index_writes_total counter',
-        `made_open_search_index_writes_total ${s.applied}`,
-        '# HELP made_open_search_index_stale_total Index writes ignored because the index held a newer version.',
-        '# TYPE made_open_search_index_stale_total counter',
-        `made_open_search_index_stale_total ${s.stale}`,
-        '# HELP made_open_search_rebuilding 1 while the index is being rebuilt from the graph.',
-        '# TYPE made_open_search_rebuilding gauge',
-        `made_open_search_rebuilding ${s.rebuilding ? 1 : 0}`,
+        ...metric('made_open_search_documents', 'gauge', 'Documents in the search index.', [
+          [{ engine: engine.kind }, documents],
+        ]),
+        ...metric(
+          'made_open_search_index_pending_events',
+          'gauge',
+          'Graph events the search indexer has not applied yet (index lag).',
+          pending,
+        ),
+        ...metric(
+          'made_open_search_index_delay_seconds',
+          'gauge',
+          'Time from the last applied event to its application (index lag).',
+          s.lastDelayMs === null ? 0 : s.lastDelayMs / 1000,
+        ),
+        ...metric('made_open_search_index_writes_total', 'counter', 'Index writes applied.', s.applied),
+        ...metric(
+          'made_open_search_index_stale_total',
+          'counter',
+          'Index writes ignored because the index held a newer version.',
+          s.stale,
+        ),
+        ...metric(
+          'made_open_search_rebuilding',
+          'gauge',
+          '1 while the index is being rebuilt from the graph.',
+          s.rebuilding ? 1 : 0,
+        ),
       ];
-      if (engine instanceof EmbeddedSearchEngine) {
-        const e = engine.stats();
+      if (engine instanceof EmbeddedSearchEngine)
         lines.push(
-          '# HELP made_open_search_embedded_postings_bytes Bytes held by the embedded index postings.',
-          '# TYPE made_open_search_embedded_postings_bytes gauge',
-          `made_open_search_embedded_postings_bytes ${e.postingBytes}`,
+          ...metric(
+            'made_open_search_embedded_postings_bytes',
+            'gauge',
+            'Bytes held by the embedded index postings.',
+            engine.stats().postingBytes,
+          ),
         );
-      }
       return lines.join('\n');
     },
   };

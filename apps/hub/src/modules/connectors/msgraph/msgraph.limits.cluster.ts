@@ -3,6 +3,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { Database } from '../../../platform/db/index.ts';
 import { ProviderRateLimited } from '../../../platform/http/outbound/index.ts';
 import type { Logger } from '../../../platform/logger.ts';
+import { metric } from '../../../platform/metrics.ts';
 import type { MailboxLimit, MailboxLimits } from './msgraph.limits.ts';
 import { mailboxLimitsRepository } from './msgraph.limits.repository.ts';
 
@@ -293,25 +294,45 @@ export function clusterMailboxLimits(options: ClusterMailboxLimitsOptions): Mail
 
     metrics: () =>
       [
-        '# HELP made_open_msgraph_slot_claims_total Microsoft 365 mailbox slots claimed from the database.',
-        '# TYPE made_open_msgraph_slot_claims_total counter',
-        `made_open_msgraph_slot_claims_total ${counts.claims}`,
-        '# HELP made_open_msgraph_slot_reuses_total Graph requests that took a slot this instance kept (no round trip).',
-        '# TYPE made_open_msgraph_slot_reuses_total counter',
-        `made_open_msgraph_slot_reuses_total ${counts.reused}`,
-        '# HELP made_open_msgraph_slot_claim_seconds_total Time Graph requests spent claiming a slot from the database, waits included.',
-        '# TYPE made_open_msgraph_slot_claim_seconds_total counter',
-        `made_open_msgraph_slot_claim_seconds_total ${(counts.claimMs / 1000).toFixed(6)}`,
-        '# HELP made_open_msgraph_slot_waits_total Claims that found every slot of their mailbox taken and waited.',
-        '# TYPE made_open_msgraph_slot_waits_total counter',
-        `made_open_msgraph_slot_waits_total ${counts.waits}`,
-        '# HELP made_open_msgraph_slots_held Mailbox slots this instance holds now (in use or kept idle).',
-        '# TYPE made_open_msgraph_slots_held gauge',
-        `made_open_msgraph_slots_held ${held.size}`,
-        '# HELP made_open_msgraph_pauses_total Retry-After pauses this instance met (sent) and heard from others.',
-        '# TYPE made_open_msgraph_pauses_total counter',
-        `made_open_msgraph_pauses_total{origin="this"} ${counts.pausesSent}`,
-        `made_open_msgraph_pauses_total{origin="others"} ${counts.pausesHeard}`,
+        ...metric(
+          'made_open_msgraph_slot_claims_total',
+          'counter',
+          'Microsoft 365 mailbox slots claimed from the database.',
+          counts.claims,
+        ),
+        ...metric(
+          'made_open_msgraph_slot_reuses_total',
+          'counter',
+          'Graph requests that took a slot this instance kept (no round trip).',
+          counts.reused,
+        ),
+        ...metric(
+          'made_open_msgraph_slot_claim_seconds_total',
+          'counter',
+          'Time Graph requests spent claiming a slot from the database, waits included.',
+          counts.claimMs / 1000,
+        ),
+        ...metric(
+          'made_open_msgraph_slot_waits_total',
+          'counter',
+          'Claims that found every slot of their mailbox taken and waited.',
+          counts.waits,
+        ),
+        ...metric(
+          'made_open_msgraph_slots_held',
+          'gauge',
+          'Mailbox slots this instance holds now (in use or kept idle).',
+          held.size,
+        ),
+        ...metric(
+          'made_open_msgraph_pauses_total',
+          'counter',
+          'Retry-After pauses this instance met (sent) and heard from others.',
+          [
+            [{ origin: 'this' }, counts.pausesSent],
+            [{ origin: 'others' }, counts.pausesHeard],
+          ],
+        ),
       ].join('\n'),
 
     async start() {
