@@ -106,6 +106,20 @@ test('a send the assistant proposes waits for the user: nothing is sent unless c
   await expect(answer.getByText('Proposal dismissed: nothing was sent.')).toBeVisible();
 });
 
+test('a message the cloud model asks to read is read by the local model, which finishes the answer', async () => {
+  await hub.call('POST', '/grants', { kind: 'ai', id: 'assistant', permission: 'entities:read:*' });
+  await untilSearchFinds(hub, ['pier'], 1);
+  await page.goto('/ai');
+  // The question finds the tulip note (normal), so the cloud model answers; the mail it reads is sensitive.
+  await ask('Look it up: where do the tulip bulbs go?');
+  const answer = page.getByRole('article', { name: /Look it up/ });
+  await expect(answer.getByText('Searched your data')).toBeVisible();
+  await expect(answer.getByText('Read “Boat trip”: sensitive, so your local model read it and answered')).toBeVisible();
+  await expect(answer.getByText(/^From the local stand-in:/)).toBeVisible();
+  await expect(answer.getByText(/then local · llama3\.2:3b · the sensitive data stayed on your machine/)).toBeVisible();
+  await inspect(page, 'ai-handoff-to-local');
+});
+
 test('draft a reply: the local model writes it into the reply composer, where it is edited', async () => {
   await page.goto(`/messages/${encodeURIComponent(emailThreadId)}`);
   await expect(page.getByRole('heading', { name: 'Boat trip' })).toBeVisible();

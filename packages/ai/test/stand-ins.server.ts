@@ -8,7 +8,8 @@ import { startOpenRouterStandIn } from './openrouter.stand-in.ts';
  *
  * Answers: they cite source 1 and repeat the first line of that source; a question containing
  * "long story" (or a summary of a person so named) gets a long answer (a few seconds of streaming, for the Stop button); a request
- * to draft a reply gets a short reply text.
+ * to draft a reply gets a short reply text. Tool calls: "text the gardener" proposes a send;
+ * "look it up" searches and reads a message.
  */
 type Body = { messages: Array<{ role: string; content: string }> };
 
@@ -31,9 +32,18 @@ openrouter.reply = answer('From the cloud stand-in');
 // A long answer streams for about a minute, so a loaded machine cannot finish it before Stop.
 openrouter.paceMs = 30;
 // "text the gardener": the model proposes a send (the hub shows it; the user confirms or dismisses).
+// "look it up": the model searches, then reads the first message it found (sensitive:
+// the hub hands the rest of the answer to the local model).
 openrouter.toolCalls = (body) => {
   const question = body.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
-  if (!/text the gardener/i.test(question) || body.messages.some((m) => m.role === 'tool')) return undefined;
+  const results = body.messages.filter((m) => m.role === 'tool');
+  if (/look it up/i.test(question)) {
+    if (results.length === 0) return [{ name: 'search_graph', arguments: { query: 'pier' } }];
+    const { hits } = JSON.parse(results[0]!.content ?? '{}') as { hits: Array<{ id: string; type: string }> };
+    const message = hits.find((h) => h.type === 'message');
+    return results.length === 1 && message ? [{ name: 'read_entity', arguments: { id: message.id } }] : undefined;
+  }
+  if (!/text the gardener/i.test(question) || results.length > 0) return undefined;
   return [
     { name: 'propose_send', arguments: { to: '+14155550123', body: 'The tulips go in next week.', channel: 'sms' } },
   ];

@@ -36,6 +36,8 @@ export const aiDoneSchema = z.object({
     })
     .nullable(),
   notice: z.string().nullable(),
+  /** A cloud model began; a tool read sensitive data, so the local model finished (absent on answers stored before). */
+  handoff: z.object({ fromModel: z.string() }).nullable().optional(),
 });
 export type AiDone = z.infer<typeof aiDoneSchema>;
 
@@ -45,7 +47,8 @@ export const aiToolReportSchema = z.object({
   outcome: z.enum(['ok', 'denied', 'invalid', 'not_found', 'failed', 'proposed']),
   message: z.string().nullable(),
   entityIds: z.array(z.string()),
-  privacy: z.enum(['sent', 'redacted', 'withheld']).optional(),
+  // local: the local model took over from the cloud one to read it.
+  privacy: z.enum(['sent', 'redacted', 'withheld', 'local']).optional(),
   proposal: z
     .object({
       to: z.string(),

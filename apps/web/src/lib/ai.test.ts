@@ -55,6 +55,9 @@ describe('stored conversations and tools', () => {
     expect(events.map((e) => e.event)).toEqual(['conversation', 'source', 'tool']);
     const tool = events[2] as Extract<(typeof events)[number], { event: 'tool' }>;
     expect(toolWords(tool.tool, () => 'Garden')).toBe('Read “Garden”: withheld from the cloud model (sensitive)');
+    expect(toolWords({ ...tool.tool, privacy: 'local' }, () => 'Garden')).toBe(
+      'Read “Garden”: sensitive, so your local model read it and answered',
+    );
   });
 
   it('pairs stored questions with their answers, and keeps how an answer ended', () => {

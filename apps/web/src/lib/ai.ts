@@ -176,9 +176,9 @@ export function toolWords(tool: AiToolReport, titleOf: (id: string) => string | 
   if (tool.name === 'search_graph') return `Searched your data (${tool.entityIds.length} found)`;
   if (tool.name === 'read_entity') {
     const title = titleOf(tool.entityIds[0] ?? '') || 'an item';
-    return tool.privacy === 'withheld'
-      ? `Read “${title}”: withheld from the cloud model (sensitive)`
-      : `Read “${title}”`;
+    if (tool.privacy === 'withheld') return `Read “${title}”: withheld from the cloud model (sensitive)`;
+    if (tool.privacy === 'local') return `Read “${title}”: sensitive, so your local model read it and answered`;
+    return `Read “${title}”`;
   }
   return 'Proposed a message for you to send';
 }

@@ -291,19 +291,55 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
       expect(stored.sources.map((s: { entityId: string }) => s.entityId)).toContain(ids.adaNote);
     });
 
-    it('canary: a message read by a tool on the cloud route is withheld from the cloud', async () => {
+    it('canary: when a tool on the cloud route reads a message, the local model takes over and answers', async () => {
       openrouter.toolCalls = plan(
         { name: 'search_graph', arguments: { query: 'sailboat' } },
         { name: 'read_entity', arguments: { id: ids.boat } },
       );
-      openrouter.reply = () => 'I cannot read that here.';
+      openrouter.reply = () => 'no';
+      const cloudRounds = openrouter.chatBodies().length;
+      const requestsBefore = openrouter.requests.length;
+      const sentThisTurn = () =>
+        openrouter.requests
+          .slice(requestsBefore)
+          .map((r) => r.body)
+          .join('\n');
+      const egressBefore = (await api(alice, 'GET', '/api/v1/ai/egress?limit=200')).json().entries.length;
+      ollama.reply = (b) =>
+        b.messages.some((m) => m.role === 'tool' && m.content.includes(MESSAGE_CANARY))
+          ? 'It is moored at pier nine.'
+          : 'no';
       const list = await chat(alice, { question: 'When do I plant the tulips?' });
       const [search, read] = events(list, 'tool');
-      expect(search).toMatchObject({ outcome: 'ok' });
-      expect(read).toMatchObject({ name: 'read_entity', outcome: 'ok', privacy: 'withheld' });
+      expect(search).toMatchObject({ outcome: 'ok', privacy: 'sent' });
+      expect(read).toMatchObject({ name: 'read_entity', outcome: 'ok', privacy: 'local' });
+      expect(answerText(list)).toBe('It is moored at pier nine.');
+      expect(list.at(-1)).toMatchObject({
+        event: 'done',
+        data: { route: 'local', locality: 'local', model: 'llama3.2:3b', handoff: { fromModel: expect.any(String) } },
+      });
+      // The cloud asked for the search and the read (two rounds, two audit rows), and saw neither the
+      // message nor the local model's answer.
+      expect(openrouter.chatBodies().length - cloudRounds).toBe(2);
+      expect((await api(alice, 'GET', '/api/v1/ai/egress?limit=200')).json().entries.length - egressBefore).toBe(2);
       expect(sentToCloud()).not.toContain(MESSAGE_CANARY);
-      expect(sentToCloud()).toContain('(sensitive: only a local model may read it)');
-      expect(sentToCloud()).toContain('withheld');
+      expect(sentThisTurn()).not.toContain('pier nine');
+      expect(sentThisTurn()).toContain('(sensitive: only a local model may read it)');
+      // The local model was given the whole conversation, the cloud's tool calls included.
+      expect(
+        ollama
+          .chatBodies()
+          .at(-1)!
+          .messages.filter((m) => m.role === 'tool'),
+      ).toHaveLength(2);
+      // Made from a message, the answer is sensitive history: a normal follow-up stays local.
+      const conversationId = list[0]!.data.id as string;
+      ollama.reply = () => 'Still at pier nine.';
+      openrouter.toolCalls = undefined;
+      const cloudBefore = openrouter.chatBodies().length;
+      const followUp = await chat(alice, { question: 'And the tulips?', conversationId });
+      expect(followUp.at(-1)).toMatchObject({ event: 'done', data: { route: 'local', handoff: null } });
+      expect(openrouter.chatBodies().length).toBe(cloudBefore);
     });
 
     it('on the local route the local model reads the message', async () => {

@@ -211,6 +211,33 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     expect(everythingSentToCloud()).not.toContain(MESSAGE_CANARY);
   });
 
+  it('canary: with no local model to take over, a message a tool reads is withheld from the cloud', async () => {
+    const grant = await api(alice, 'POST', '/api/v1/grants', {
+      kind: 'ai',
+      id: 'assistant',
+      permission: 'entities:read:*',
+    });
+    expect(grant.statusCode, grant.body).toBe(201);
+    const before = openrouter.requests.length;
+    openrouter.toolCalls = (b) =>
+      b.messages.some((m) => m.role === 'tool') ? undefined : [{ name: 'read_entity', arguments: { id: ids.message } }];
+    openrouter.reply = () => 'I may not read that message here.';
+    try {
+      const events = await chat(alice, { question: 'When do I plant the tulips?' });
+      expect(events.find((e) => e.event === 'tool')!.data).toMatchObject({ name: 'read_entity', privacy: 'withheld' });
+      expect(events.at(-1)).toMatchObject({
+        event: 'done',
+        data: { route: 'cloud', locality: 'cloud', handoff: null },
+      });
+      const sent = openrouter.requests.slice(before).map((r) => r.body);
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toContain('withheld: this message holds sensitive data');
+      expect(sent.join('\n')).not.toContain(MESSAGE_CANARY);
+    } finally {
+      openrouter.toolCalls = undefined;
+    }
+  });
+
   it('an Ollama address on a private network the operator has not allowed is not used, and says why', async () => {
     const created = await api(alice, 'POST', '/api/v1/credentials', {
       type: 'ollama',

@@ -158,7 +158,8 @@ export function createChat(deps: ChatDeps) {
         tools,
         done: result.ok ? result.done : null,
         error: result.ok ? null : result.error,
-        sensitive: items.some(isSensitive),
+        // What a tool read counts too: an answer made from a message is as private as the message.
+        sensitive: result.ok ? result.readSensitive : items.some(isSensitive),
       });
       if (result.ok) emit({ event: 'done', data: result.done });
       else emit({ event: 'error', data: result.error });

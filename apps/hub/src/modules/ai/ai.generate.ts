@@ -28,6 +28,11 @@ export interface ChatDone {
   usage: Usage | null;
   /** What to do next, when no model answered. */
   notice: string | null;
+  /**
+   * Set when a cloud model began and the local model finished: a tool read sensitive data,
+   * which only a local model may read, so the rest of the answer was made on this machine.
+   */
+  handoff: { fromModel: string } | null;
 }
 
 export interface GenerateRequest {
@@ -52,7 +57,14 @@ export interface GenerateRequest {
 }
 
 export type GenerateResult =
-  { ok: true; text: string; done: ChatDone } | { ok: false; error: { code: string; message: string } };
+  | {
+      ok: true;
+      text: string;
+      done: ChatDone;
+      /** Whether the answer was made from sensitive data (the context's or a tool's): it stays sensitive as history. */
+      readSensitive: boolean;
+    }
+  | { ok: false; error: { code: string; message: string } };
 
 export interface GenerateDeps {
   logger: Logger;
@@ -80,7 +92,15 @@ async function localModelOf(provider: AiProvider, asked: string | undefined, sig
   return chat.id;
 }
 
-const blank = { locality: null, provider: null, model: null, redacted: {}, usage: null, notice: null } as const;
+const blank = {
+  locality: null,
+  provider: null,
+  model: null,
+  redacted: {},
+  usage: null,
+  notice: null,
+  handoff: null,
+} as const;
 
 /**
  * One model request under the sensitivity rules (README "How a question is answered", steps
@@ -92,11 +112,17 @@ export function createGenerate(deps: GenerateDeps) {
     const providers = await deps.providers.forUser(user);
     const route = decideRoute(request.items, { local: providers.local !== null, cloud: providers.cloud !== null });
     if (route.kind === 'none')
-      return { ok: true, text: '', done: { ...blank, route: 'none', notice: providers.localProblem ?? NO_MODEL } };
+      return {
+        ok: true,
+        text: '',
+        readSensitive: false,
+        done: { ...blank, route: 'none', notice: providers.localProblem ?? NO_MODEL },
+      };
     if (route.kind === 'needs_local')
       return {
         ok: true,
         text: '',
+        readSensitive: false,
         done: {
           ...blank,
           route: 'needs_local',
@@ -104,7 +130,7 @@ export function createGenerate(deps: GenerateDeps) {
         },
       };
 
-    const provider = route.kind === 'local' ? providers.local! : providers.cloud!;
+    let provider = route.kind === 'local' ? providers.local! : providers.cloud!;
     const redactor = new Redactor();
     const redact = route.kind === 'cloud' && route.redact;
     const messages = request.prompt(
@@ -123,9 +149,12 @@ export function createGenerate(deps: GenerateDeps) {
     let finalModel: string | null = null;
     const entityIds = new Set(request.items.flatMap((i) => (i.entityId ? [i.entityId] : [])));
     const classes = new Set(classesOf(request.items));
+    let readSensitive = request.items.some(isSensitive);
+    let handoff: ChatDone['handoff'] = null;
     /** What a tool result may be for this route: sensitive data only to the local model (or redacted, if its class allows). */
     const routed = (result: ToolResult): { text: string; privacy: ToolReport['privacy'] } => {
-      if (provider.locality === 'local') return { text: (result.prefix ?? '') + result.content, privacy: 'sent' };
+      if (provider.locality === 'local')
+        return { text: (result.prefix ?? '') + result.content, privacy: handoff ? 'local' : 'sent' };
       if (result.item) {
         if (!isSensitive(result.item)) return { text: (result.prefix ?? '') + result.content, privacy: 'sent' };
         if (result.item.rule.cloudRedacted) {
@@ -143,7 +172,7 @@ export function createGenerate(deps: GenerateDeps) {
       return { text: result.cloudContent ?? result.content, privacy: 'sent' };
     };
     try {
-      const model =
+      let model =
         provider.locality === 'local'
           ? await localModelOf(provider, request.localModel, signal)
           : (request.cloudModel ?? DEFAULT_CLOUD_MODEL);
@@ -192,7 +221,23 @@ export function createGenerate(deps: GenerateDeps) {
         conversation.push({ role: 'assistant', content: roundText, toolCalls: calls });
         for (const call of calls) {
           const result = await request.tools!.run(call);
+          const sensitive = result.item !== undefined && isSensitive(result.item);
+          if (sensitive && provider.locality === 'cloud' && providers.local) {
+            // Rather than withhold it (or send it redacted), the local model reads it and answers.
+            const localModel = await localModelOf(providers.local, request.localModel, signal).catch(
+              (error: unknown) => {
+                deps.logger.warn({ err: error }, 'no local model to hand a sensitive tool result to; withheld instead');
+                return null;
+              },
+            );
+            if (localModel) {
+              handoff = { fromModel: model };
+              provider = providers.local;
+              model = localModel;
+            }
+          }
           const { text: given, privacy } = routed(result);
+          if (sensitive && privacy !== 'withheld') readSensitive = true;
           if (privacy !== 'withheld') for (const id of result.report.entityIds) entityIds.add(id);
           request.tools!.onReport({ ...result.report, privacy });
           conversation.push({ role: 'tool', content: given, toolCallId: call.id, toolName: call.name });
@@ -202,14 +247,16 @@ export function createGenerate(deps: GenerateDeps) {
       return {
         ok: true,
         text,
+        readSensitive,
         done: {
           ...blank,
-          route: route.kind,
+          route: handoff ? 'local' : route.kind,
           locality: provider.locality,
           provider: provider.id,
           model: finalModel ?? model,
           redacted: redactor.summary(),
           usage,
+          handoff,
         },
       };
     } catch (error) {

@@ -128,8 +128,8 @@ export interface ToolReport {
   outcome: 'ok' | 'denied' | 'invalid' | 'not_found' | 'failed' | 'proposed';
   message: string | null;
   entityIds: string[];
-  /** Set by the routing: what the model was given of a sensitive result. */
-  privacy?: 'sent' | 'redacted' | 'withheld';
+  /** Set by the routing: what the model was given of a sensitive result (`local`: the local model took over to read it). */
+  privacy?: 'sent' | 'redacted' | 'withheld' | 'local';
   proposal?: SendProposal;
 }
 

@@ -234,6 +234,15 @@ function Answer({ turn, onRetry, canRetry }: { turn: Turn; onRetry: () => void; 
 /** Where the answer was made and what left the machine. */
 function Privacy({ done }: { done: AiDone }) {
   const redacted = redactedWords(done.redacted);
+  if (done.handoff)
+    return (
+      <Badge
+        title={`${done.handoff.fromModel} (cloud) began the answer; the data it asked for is sensitive, so ${done.model} on your own machine read it and answered.`}
+      >
+        <HardDrive className="mr-1 size-3" aria-hidden /> Cloud · {done.handoff.fromModel}, then local · {done.model} ·
+        the sensitive data stayed on your machine
+      </Badge>
+    );
   if (done.locality === 'local')
     return (
       <Badge title="Answered on your own machine: nothing left it.">
