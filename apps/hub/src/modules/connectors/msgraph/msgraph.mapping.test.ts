@@ -99,6 +99,12 @@ describe('microsoft 365 mapping (pure)', () => {
       iso: '2026-01-15',
     });
     expect(eventTime({ dateTime: '2026-13-01T00:00:00', timeZone: 'UTC' }, false)).toBeUndefined();
+    // Not rolled over to 2 March, timed or all-day.
+    expect(eventTime({ dateTime: '2026-02-30T09:00:00', timeZone: 'UTC' }, false)).toBeUndefined();
+    expect(eventTime({ dateTime: '2026-02-30T00:00:00', timeZone: 'UTC' }, true)).toBeUndefined();
+    expect(eventTime({ dateTime: '0050-01-01T00:00:00', timeZone: 'UTC' }, false)!.iso).toBe(
+      '0050-01-01T00:00:00.000Z',
+    );
     expect(eventTime({ dateTime: 'yesterday' }, false)).toBeUndefined();
     expect(windowsToIana('Not A Zone')).toBeUndefined();
   });

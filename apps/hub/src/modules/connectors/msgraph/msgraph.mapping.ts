@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { entityPropertiesSchemas } from '@made-open/shared/entities';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { sanitizeEmailHtml, textOfHtml } from '../../../platform/html.ts';
+import { floatingOfBasic } from '../../calendar/calendar.time.ts';
 import type { IngestItem, IngestPersonRef } from '../../graph/index.ts';
 import { windowsToIana } from './msgraph.timezones.ts';
 
@@ -147,13 +148,13 @@ export function eventTime(value: unknown, allDay: boolean): { iso: string; zone?
   if (!local) return undefined;
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(local);
   if (!m) return isoDateTime(local) ? { iso: isoDateTime(local)! } : undefined;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '00'].map(Number) as number[];
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > 31 || h! > 23 || mi! > 59 || s! > 59) return undefined;
+  const s = Number(m[6] ?? '00');
+  // A day that does not exist (2026-02-30) is malformed, not rolled over to another.
+  const wall = floatingOfBasic(`${m[1]}${m[2]}${m[3]}`, `${m[4]}${m[5]}${m[6] ?? '00'}`);
+  if (wall === null) return undefined;
   if (allDay) return { iso: `${m[1]}-${m[2]}-${m[3]}` };
   const zoneName = str(v.timeZone, 100) ?? 'UTC';
   const zone = windowsToIana(zoneName);
-  const wall = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
-  if (Number.isNaN(wall)) return undefined;
   if (!zone || zone === 'UTC') return { iso: new Date(wall).toISOString(), zone: zone ?? undefined };
   // The zone's offset at that wall time (two passes settle DST edges).
   let guess = wall;
@@ -162,7 +163,7 @@ export function eventTime(value: unknown, allDay: boolean): { iso: string; zone?
   const sign = offset >= 0 ? '+' : '-';
   const abs = Math.abs(offset) / 60_000;
   const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
-  return { iso: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${pad(s!)}${sign}${pad(abs / 60)}:${pad(abs % 60)}`, zone };
+  return { iso: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${pad(s)}${sign}${pad(abs / 60)}:${pad(abs % 60)}`, zone };
 }
 
 /** One formatter per zone (building one costs far more than using it; a page maps hundreds of events). */
