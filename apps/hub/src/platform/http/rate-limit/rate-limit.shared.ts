@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import { LRUCache } from 'lru-cache';
+import type { Database } from '../../db/index.ts';
+import { OperatorError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { RateLimiting, WhenStoreFails } from './rate-limit.ts';
+import { rateLimitRepository } from './rate-limit.repository.ts';
+
+type Count = { current: number; ttl: number };
+type Callback = (error: Error | null, result?: Count) => void;
+
+/** How often expired counts are swept (every instance sweeps; a sweep that finds none is one indexed read). */
+const SWEEP_EVERY_MS = 60_000;
+/** One warning per this long while the store fails, not one per request. */
+const WARN_EVERY_MS = 10_000;
+
+/**
+ * The route's part of the key: its method and URL pattern, as @fastify/rate-limit's Redis
+ * store does, so each limited route counts on its own.
+ */
+function routeScope(options: unknown): string {
+  const route = (options as { routeInfo?: { method?: unknown; url?: unknown } }).routeInfo ?? {};
+  return `${String(route.method ?? '')} ${String(route.url ?? '')}`;
+}
+
+/**
+ * Counts every instance's requests in made_open.rate_limit_hits (ADR 0035): one atomic
+ * upsert per counted request. @fastify/rate-limit builds the headers and the 429 from what
+ * `incr` answers, so both stay exactly as with its in-memory store.
+ */
+export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEveryMs?: number }): RateLimiting {
+  const repository = rateLimitRepository(deps.db);
+  const stats = { counted: 0, refused: 0, countedHere: 0, seconds: 0 };
+  let lastWarning = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+
+  function warn(error: unknown, whenStoreFails: WhenStoreFails) {
+    const at = Date.now();
+    if (at - lastWarning < WARN_EVERY_MS) return;
+    lastWarning = at;
+    deps.logger.warn(
+      { err: error, whenStoreFails },
+      whenStoreFails === 'refuse'
+        ? 'shared rate limit store failed: refusing the limited requests (503) until it answers'
+        : 'shared rate limit store failed: counting on this instance alone until it answers',
+    );
+  }
+
+  /** The fallback of `count-here` limits: a fixed window per key in this process, as the plugin's own store. */
+  function localWindows() {
+    const windows = new LRUCache<string, { hits: number; resetsAt: number }>({ max: 10_000 });
+    return (key: string, windowMs: number): Count => {
+      const at = Date.now();
+      let window = windows.get(key);
+      if (!window || window.resetsAt <= at) window = { hits: 0, resetsAt: at + windowMs };
+      window.hits++;
+      windows.set(key, window);
+      return { current: window.hits, ttl: window.resetsAt - at };
+    };
+  }
+
+  function storeClass(whenStoreFails: WhenStoreFails): FastifyRateLimitStoreCtor {
+    const countHere = whenStoreFails === 'count-here' ? localWindows() : undefined;
+
+    class SharedStore implements FastifyRateLimitStore {
+      // The plugin constructs the root store with its options; each limited route gets a child.
+      constructor(
+        _options: unknown,
+        private readonly scope = '',
+      ) {}
+
+      incr(key: string, callback: Callback, timeWindow?: number): void {
+        const windowMs = timeWindow ?? 60_000;
+        const scoped = `${this.scope}\u0000${key}`;
+        // Fixed size whatever the client sent: the table cannot be grown by long keys.
+        const digest = createHash('sha256').update(scoped).digest();
+        const started = performance.now();
+        repository.hit(digest, windowMs).then(
+          (count) => {
+            stats.counted++;
+            stats.seconds += (performance.now() - started) / 1000;
+            callback(null, count);
+          },
+          (error: unknown) => {
+            warn(error, whenStoreFails);
+            if (countHere) {
+              stats.countedHere++;
+              callback(null, countHere(scoped, windowMs));
+              return;
+            }
+            stats.refused++;
+            callback(
+              new OperatorError(
+                'The rate limit store (PostgreSQL) is not answering.',
+                'rate_limit_store_unavailable',
+              ),
+            );
+          },
+        );
+      }
+
+      child(routeOptions: unknown): FastifyRateLimitStore {
+        return new SharedStore(undefined, routeScope(routeOptions));
+      }
+    }
+    return SharedStore;
+  }
+
+  async function sweep() {
+    const swept = await repository.sweep();
+    if (swept > 0) deps.logger.debug({ swept }, 'expired rate limit counts swept');
+  }
+
+  return {
+    shared: true,
+    plugin: (whenStoreFails) => ({ global: false, store: storeClass(whenStoreFails) }),
+    module: {
+      name: 'rate-limits',
+      async start() {
+        timer = setInterval(() => {
+          sweeping ??= sweep()
+            .catch((error: unknown) => deps.logger.warn({ err: error }, 'sweeping expired rate limit counts failed'))
+            .finally(() => {
+              sweeping = undefined;
+            });
+        }, deps.sweepEveryMs ?? SWEEP_EVERY_MS);
+        timer.unref();
+      },
+      async stop() {
+        clearInterval(timer);
+        await sweeping;
+      },
+      async metrics() {
+        return [
+          '# HELP made_open_rate_limit_counts_total Requests counted by the shared rate limit store, by outcome.',
+          '# TYPE made_open_rate_limit_counts_total counter',
+          `made_open_rate_limit_counts_total{outcome="counted"} ${stats.counted}`,
+          `made_open_rate_limit_counts_total{outcome="refused_store_down"} ${stats.refused}`,
+          `made_open_rate_limit_counts_total{outcome="counted_here_store_down"} ${stats.countedHere}`,
+          '# HELP made_open_rate_limit_count_seconds_total Time spent counting requests in the shared store.',
+          '# TYPE made_open_rate_limit_count_seconds_total counter',
+          `made_open_rate_limit_count_seconds_total ${stats.seconds.toFixed(6)}`,
+        ].join('\n');
+      },
+    },
+  };
+}
