@@ -118,8 +118,8 @@ export async function composeHub(
     realtime?: { prefix?: string; heartbeatMs?: number; missedHeartbeats?: number };
     /** Tests only: the offline embedding model (default USE lite). */
     offlineEmbedder?: Embedder;
-    /** Tests and benchmarks: where rate limits are counted (default: shared on PostgreSQL with NATS, ADR 0035). */
-    rateLimits?: 'local' | 'shared';
+    /** Tests and benchmarks: where rate limits are counted (default: shared on PostgreSQL with NATS, ADR 0035), and how often expired counts are swept. */
+    rateLimits?: { store?: 'local' | 'shared'; sweepEveryMs?: number };
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();
@@ -139,9 +139,14 @@ export async function composeHub(
   });
   // Per-IP request limits: with several instances possible (PostgreSQL and NATS_URL), counted
   // once for all of them in the database; otherwise in memory, with no I/O (ADR 0035).
+  const rateLimitStore = options.rateLimits?.store ?? (db.kind === 'postgres' && config.natsUrl ? 'shared' : 'local');
   const rateLimiting =
-    (options.rateLimits ?? (db.kind === 'postgres' && config.natsUrl ? 'shared' : 'local')) === 'shared'
-      ? sharedRateLimiting({ db, logger: logger.child({ module: 'rate-limits' }) })
+    rateLimitStore === 'shared'
+      ? sharedRateLimiting({
+          db,
+          logger: logger.child({ module: 'rate-limits' }),
+          sweepEveryMs: options.rateLimits?.sweepEveryMs,
+        })
       : localRateLimiting();
   // First in the list: started before the modules that enqueue, stopped after them.
   const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }), options: options.jobs });

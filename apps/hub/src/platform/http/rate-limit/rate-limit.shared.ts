@@ -25,6 +25,14 @@ function routeScope(options: unknown): string {
 }
 
 /**
+ * A route's client key as stored: fixed size whatever the client sent (a forwarded address
+ * of any length), so long keys cannot grow the table.
+ */
+export function storedKey(route: string, client: string): Buffer {
+  return createHash('sha256').update(`${route}\u0000${client}`).digest();
+}
+
+/**
  * Counts every instance's requests in made_open.rate_limit_hits (ADR 0035): one atomic
  * upsert per counted request. @fastify/rate-limit builds the headers and the 429 from what
  * `incr` answers, so both stay exactly as with its in-memory store.
@@ -73,11 +81,8 @@ export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEv
 
       incr(key: string, callback: Callback, timeWindow?: number): void {
         const windowMs = timeWindow ?? 60_000;
-        const scoped = `${this.scope}\u0000${key}`;
-        // Fixed size whatever the client sent: the table cannot be grown by long keys.
-        const digest = createHash('sha256').update(scoped).digest();
         const started = performance.now();
-        repository.hit(digest, windowMs).then(
+        repository.hit(storedKey(this.scope, key), windowMs).then(
           (count) => {
             stats.counted++;
             stats.seconds += (performance.now() - started) / 1000;
@@ -87,15 +92,12 @@ export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEv
             warn(error, whenStoreFails);
             if (countHere) {
               stats.countedHere++;
-              callback(null, countHere(scoped, windowMs));
+              callback(null, countHere(`${this.scope} ${key}`, windowMs));
               return;
             }
             stats.refused++;
             callback(
-              new OperatorError(
-                'The rate limit store (PostgreSQL) is not answering.',
-                'rate_limit_store_unavailable',
-              ),
+              new OperatorError('The rate limit store (PostgreSQL) is not answering.', 'rate_limit_store_unavailable'),
             );
           },
         );
