@@ -104,6 +104,16 @@ describe.runIf(postgresTestsRequired())('rate limits across hub instances (Postg
       expect(retryAfter).toBeLessThanOrEqual(60);
       expect(refused.headers['x-ratelimit-reset']).toBe(refused.headers['retry-after']);
     }
+    // Known to be over its limit, the client is refused by each hub with no round trip.
+    const metricsOf = async (hub: Hub) => (await hub.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const countsOf = (text: string, outcome: string) =>
+      Number(new RegExp(`made_open_rate_limit_counts_total\\{outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1]);
+    const before = await metricsOf(hubs[0]!);
+    const again = await wrongPassword(hubs[0]!, client);
+    expect(again.statusCode).toBe(429);
+    const after = await metricsOf(hubs[0]!);
+    expect(countsOf(after, 'counted')).toBe(countsOf(before, 'counted'));
+    expect(countsOf(after, 'refused_known')).toBe(countsOf(before, 'refused_known') + 1);
     // Another client is not held back by this one.
     expect((await wrongPassword(hubs[1]!, ip())).statusCode).toBe(400);
   }, 60_000);

@@ -17,16 +17,14 @@ export function rateLimitRepository(db: Database) {
      * Returns the hits so far in the window and the milliseconds until it ends.
      */
     async hit(key: Buffer, windowMs: number): Promise<{ current: number; ttl: number }> {
-      const { rows } = await db.asSystem((tx) =>
-        tx.query<{ hits: number; ttl: number }>(
-          `INSERT INTO made_open.rate_limit_hits AS h (key, hits, resets_at)
+      const { rows } = await db.querySystem<{ hits: number; ttl: number }>(
+        `INSERT INTO made_open.rate_limit_hits AS h (key, hits, resets_at)
            VALUES ($1, 1, now() + make_interval(secs => $2::float8 / 1000))
            ON CONFLICT (key) DO UPDATE SET
              hits = CASE WHEN h.resets_at <= now() THEN 1 ELSE least(h.hits, 2147483646) + 1 END,
              resets_at = CASE WHEN h.resets_at <= now() THEN excluded.resets_at ELSE h.resets_at END
            RETURNING hits, greatest(0, ceil(extract(epoch FROM resets_at - now()) * 1000))::float8 AS ttl`,
-          [key, windowMs],
-        ),
+        [key, windowMs],
       );
       return { current: rows[0]!.hits, ttl: rows[0]!.ttl };
     },

@@ -39,7 +39,7 @@ export function storedKey(route: string, client: string): Buffer {
  */
 export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEveryMs?: number }): RateLimiting {
   const repository = rateLimitRepository(deps.db);
-  const stats = { counted: 0, refused: 0, countedHere: 0, seconds: 0 };
+  const stats = { counted: 0, refusedKnown: 0, refused: 0, countedHere: 0, seconds: 0 };
   let lastWarning = 0;
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
@@ -71,6 +71,8 @@ export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEv
 
   function storeClass(whenStoreFails: WhenStoreFails): FastifyRateLimitStoreCtor {
     const countHere = whenStoreFails === 'count-here' ? localWindows() : undefined;
+    /** Clients over their limit, until their window ends (by the store's ttl), by stored key. */
+    const refused = new LRUCache<string, { until: number; current: number }>({ max: 10_000 });
 
     class SharedStore implements FastifyRateLimitStore {
       // The plugin constructs the root store with its options; each limited route gets a child.
@@ -79,20 +81,34 @@ export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEv
         private readonly scope = '',
       ) {}
 
-      incr(key: string, callback: Callback, timeWindow?: number): void {
+      // The plugin passes the route's window and limit after the callback.
+      incr(key: string, callback: Callback, timeWindow?: number, max?: number): void {
         const windowMs = timeWindow ?? 60_000;
+        const stored = storedKey(this.scope, key);
+        const id = stored.toString('base64');
+        const at = Date.now();
+        // A client already over its limit in this window stays refused until the window ends
+        // (fixed windows): answered here, so a flood past the limit adds no database work.
+        const over = refused.get(id);
+        if (over && over.until > at) {
+          stats.refusedKnown++;
+          callback(null, { current: ++over.current, ttl: over.until - at });
+          return;
+        }
         const started = performance.now();
-        repository.hit(storedKey(this.scope, key), windowMs).then(
+        repository.hit(stored, windowMs).then(
           (count) => {
             stats.counted++;
             stats.seconds += (performance.now() - started) / 1000;
+            if (max !== undefined && count.current > max)
+              refused.set(id, { until: Date.now() + count.ttl, current: count.current });
             callback(null, count);
           },
           (error: unknown) => {
             warn(error, whenStoreFails);
             if (countHere) {
               stats.countedHere++;
-              callback(null, countHere(`${this.scope} ${key}`, windowMs));
+              callback(null, countHere(id, windowMs));
               return;
             }
             stats.refused++;
@@ -136,9 +152,10 @@ export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEv
       },
       async metrics() {
         return [
-          '# HELP made_open_rate_limit_counts_total Requests counted by the shared rate limit store, by outcome.',
+          '# HELP made_open_rate_limit_counts_total Requests of limited routes: counted in the shared store, refused as already over their limit (no round trip), or when the store failed.',
           '# TYPE made_open_rate_limit_counts_total counter',
           `made_open_rate_limit_counts_total{outcome="counted"} ${stats.counted}`,
+          `made_open_rate_limit_counts_total{outcome="refused_known"} ${stats.refusedKnown}`,
           `made_open_rate_limit_counts_total{outcome="refused_store_down"} ${stats.refused}`,
           `made_open_rate_limit_counts_total{outcome="counted_here_store_down"} ${stats.countedHere}`,
           '# HELP made_open_rate_limit_count_seconds_total Time spent counting requests in the shared store.',
