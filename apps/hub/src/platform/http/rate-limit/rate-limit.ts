@@ -8,7 +8,7 @@ import type { HubModule } from '../../module.ts';
  *   (passwords, codes, pairing codes, guest links, mail senders): overloading the database
  *   must not open them, and those routes need the database anyway.
  * - `count-here`: count on this instance alone, as a single hub does. For limits that only
- *   protect capacity (rule webhooks: their secret is 256 random bits), so a brief hiccup of
+ *   protect capacity (rule webhooks: their secret is 192 random bits), so a brief hiccup of
  *   the store does not drop an integration's calls.
  */
 export type WhenStoreFails = 'refuse' | 'count-here';
