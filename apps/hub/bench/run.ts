@@ -24,6 +24,7 @@ const all = [
   'devices',
   'ai',
   'portability',
+  'rate-limits',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length > 0 ? wanted : all;

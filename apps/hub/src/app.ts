@@ -47,6 +47,10 @@ class QuietRequestLog extends LogController {
   }
 }
 
+/** A hop count as Fastify applies it (its types take no number): the n hops nearest the hub. */
+const trustProxyOption = (trust: Config['trustProxy']) =>
+  typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+
 /** Builds the Fastify instance without listening: tests drive it with inject(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -58,6 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : crypto.randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // Behind a load balancer, the client is who the trusted proxy says (X-Forwarded-For): the
+    // per-IP rate limits key on request.ip. Off unless TRUST_PROXY says which hops to believe.
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     logController: new QuietRequestLog(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',

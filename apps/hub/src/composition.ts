@@ -45,6 +45,7 @@ import type { Config } from './platform/config.ts';
 import { platformMigrations, type Database } from './platform/db/index.ts';
 import { migrate, type MigrationSource } from './platform/db/migrate.ts';
 import { createOutboundClient, createScrubber, type Scrubber } from './platform/http/outbound/index.ts';
+import { localRateLimiting, sharedRateLimiting } from './platform/http/rate-limit/index.ts';
 import type { Logger } from './platform/logger.ts';
 import type { HubModule } from './platform/module.ts';
 
@@ -117,6 +118,8 @@ export async function composeHub(
     realtime?: { prefix?: string; heartbeatMs?: number; missedHeartbeats?: number };
     /** Tests only: the offline embedding model (default USE lite). */
     offlineEmbedder?: Embedder;
+    /** Tests and benchmarks: where rate limits are counted (default: shared on PostgreSQL with NATS, ADR 0035), and how often expired counts are swept. */
+    rateLimits?: { store?: 'local' | 'shared'; sweepEveryMs?: number };
   } = {},
 ): Promise<Hub> {
   const scrubber = options.scrubber ?? createScrubber();
@@ -134,6 +137,17 @@ export async function composeHub(
     // Configured base URLs (stand-ins, a local Ollama) may live on private addresses.
     allowPrivate: ({ url }) => config.trustedOrigins.includes(url.origin),
   });
+  // Per-IP request limits: with several instances possible (PostgreSQL and NATS_URL), counted
+  // once for all of them in the database; otherwise in memory, with no I/O (ADR 0035).
+  const rateLimitStore = options.rateLimits?.store ?? (db.kind === 'postgres' && config.natsUrl ? 'shared' : 'local');
+  const rateLimiting =
+    rateLimitStore === 'shared'
+      ? sharedRateLimiting({
+          db,
+          logger: logger.child({ module: 'rate-limits' }),
+          sweepEveryMs: options.rateLimits?.sweepEveryMs,
+        })
+      : localRateLimiting();
   // First in the list: started before the modules that enqueue, stopped after them.
   const jobs = createJobsModule({ config, db, logger: logger.child({ module: 'jobs' }), options: options.jobs });
   // The event backbone: the one outbox every module appends to, the relay, and consumers.
@@ -147,6 +161,7 @@ export async function composeHub(
     events,
     jobs,
     tuning: options.auth,
+    rateLimiting,
   });
   const graph = createGraphModule({
     db,
@@ -262,6 +277,7 @@ export async function composeHub(
     outbound,
     wallet: wallet.service,
     storage: storage.service,
+    rateLimiting,
   });
   // Person timelines, Today and stay-in-touch reminders (tasks made through graph ingest).
   const timeline = createTimelineModule({ db, logger: logger.child({ module: 'timeline' }), outbox, graph, jobs });
@@ -334,6 +350,7 @@ export async function composeHub(
     actions: actions.service,
     policy: policy.service,
     engine: options.rules,
+    rateLimiting,
   });
   // Paired devices, their uploads (POST /device-events, OwnTracks) and what is derived from them (issue 16).
   const devices = createDevicesModule({
@@ -347,6 +364,7 @@ export async function composeHub(
     jobs,
     defaultRegionOf: auth.settings.defaultRegionOf,
     limits: options.devices,
+    rateLimiting,
   });
   // CardDAV and CalDAV for phones (issue 18 §4): writes through graph ingest, Basic auth with app passwords.
   const dav = createDavModule({
@@ -400,6 +418,7 @@ export async function composeHub(
     dav,
     portability,
     upkeep,
+    ...(rateLimiting.module ? [rateLimiting.module] : []),
   ];
 
   await migrate(db, migrationSources, logger);

@@ -46,6 +46,7 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
         'made_open.portability_restores',
         'made_open.msgraph_mailbox_pauses',
         'made_open.msgraph_mailbox_slots',
+        'made_open.rate_limit_hits',
       ]),
     );
   });
@@ -120,8 +121,8 @@ describe.each(testDatabaseKinds())('database catalog on %s', (kind) => {
     expect(rows).toEqual([]);
   });
 
-  // Bookkeeping no user may read or change (which addresses are under attack, their delays).
-  const systemOnlyTables = ['made_open.auth_sign_in_failures'];
+  // Bookkeeping no user may read or change (which addresses or clients are under attack, their delays and counts).
+  const systemOnlyTables = ['made_open.auth_sign_in_failures', 'made_open.rate_limit_hits'];
 
   it('gives the request roles no privilege and no policy on system-only tables', async () => {
     const grants = await query<{ grant: string }>(

@@ -1,4 +1,5 @@
 import { providerRegistry } from '@made-open/shared/providers';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -13,6 +14,54 @@ const optionalUrl = (what: string) =>
     .optional();
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY beside addresses and CIDRs. */
+const proxyRangeNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One TRUST_PROXY entry: a range name, an IP address, or a CIDR (`10.0.0.0/8`, `fd00::/8`). */
+function isProxyAddress(entry: string): boolean {
+  if (proxyRangeNames.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY (Fastify's trustProxy): which hops in front of the hub may say who the client
+ * is (X-Forwarded-For, -Proto, -Host). Off by default: the client is the connecting address,
+ * and a forwarded header, which anyone can send, is ignored. A number trusts that many hops
+ * nearest the hub; a list trusts the proxies at those addresses; `true` trusts any sender and
+ * is right only when nothing but the proxy can reach the hub.
+ */
+const trustProxySchema = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .trim()
+    .default('false')
+    .transform((value, ctx): boolean | number | string[] => {
+      if (value === 'false') return false;
+      if (value === 'true') return true;
+      if (/^\d+$/.test(value)) return Number(value);
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      const wrong = entries.filter((entry) => !isProxyAddress(entry));
+      if (entries.length === 0 || wrong.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `TRUST_PROXY must be false, true, a hop count (1) or a comma-separated list of proxy addresses ` +
+            `(10.0.0.5, 10.0.0.0/8, loopback)${wrong.length > 0 ? `; not an address: ${wrong.join(', ')}` : ''}`,
+        });
+        return z.NEVER;
+      }
+      return entries;
+    }),
+);
 
 /** A provider's base URL: http(s), nothing after the path (credentials live in the wallet, not here). */
 const apiBaseUrl = (what: string) =>
@@ -77,6 +126,7 @@ export const envSchema = z
     ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CORS_ORIGINS: z.preprocess(emptyToUndefined, z.string().optional()),
+    TRUST_PROXY: trustProxySchema,
     /** Lifetime of hub-issued access tokens (GoTrue's JWT_EXP). */
     AUTH_JWT_EXPIRY_SECONDS: z.preprocess(
       emptyToUndefined,
@@ -182,6 +232,8 @@ export interface Config {
   trustedOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
   corsOrigins: string[];
+  /** Fastify's trustProxy (TRUST_PROXY): whose X-Forwarded-For names the client; false: nobody's. */
+  trustProxy: boolean | number | string[];
   auth: {
     jwtExpirySeconds: number;
     refreshTokenReuseSeconds: number;
@@ -287,6 +339,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     providerUrls,
     trustedOrigins: trustedOriginsOf(providerUrls),
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())

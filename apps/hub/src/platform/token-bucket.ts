@@ -2,6 +2,12 @@
  * Per-key token buckets: each key may spend `burst` at once and regains `perSecond`
  * tokens a second. Keys that are full again are forgotten, so memory follows the keys
  * that are active, not every key ever seen.
+ *
+ * Per instance on purpose (ADR 0035): they bound the owner's own actions, plugin event runs
+ * and paired devices' uploads, never an anonymous caller, on hot paths where a take costs
+ * about 170 ns and a shared count a database round trip. With N hub instances a key may spend
+ * up to N times the rate. Limits an attacker could multiply (sign-in, pairing, webhooks) are
+ * counted for all instances in platform/http/rate-limit instead.
  */
 export interface TokenBucketOptions {
   burst: number;

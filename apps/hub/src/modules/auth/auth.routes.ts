@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import type { RateLimiting } from '../../platform/http/rate-limit/index.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { JWK } from 'jose';
@@ -40,6 +41,8 @@ export interface AuthRoutesDeps {
   settings: Pick<SettingsService, 'signUpOpen'>;
   verifier: TokenVerifier;
   rateLimit: { signupPerHour: number; tokenPerMinute: number; emailPerHour: number; verifyPerHour: number };
+  /** Where those limits are counted (ADR 0035). */
+  rateLimiting: RateLimiting;
 }
 
 const tags = ['auth'];
@@ -79,7 +82,10 @@ export function authRoutes(deps: AuthRoutesDeps) {
       if (text.trim() === '') return done(null, undefined);
       return parseJson(request, text, done);
     });
-    await fastify.register(rateLimit, { global: false });
+    // Every limit here guards a secret or a mailbox: if the shared count cannot be read, refuse
+    // (503) rather than let an attacker who overloads the database guess freely. These routes
+    // need the database anyway.
+    await fastify.register(rateLimit, deps.rateLimiting.plugin('refuse'));
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
     app.post(

@@ -10,6 +10,7 @@ import type { EventOutbox, EventsModule } from '../events/index.ts';
 import { createAdminService } from './auth.admin.service.ts';
 import { createPasswordHasher } from './auth.passwords.ts';
 import { authRepository } from './auth.repository.ts';
+import { localRateLimiting, type RateLimiting } from '../../platform/http/rate-limit/index.ts';
 import { authRoutes } from './auth.routes.ts';
 import { createAuthService, type AuthService } from './auth.service.ts';
 import { createSessionGuard, defaultSessionGuardOptions, type SessionGuardOptions } from './auth.sessions.ts';
@@ -41,6 +42,11 @@ export interface AuthModuleDeps {
   jobs?: Pick<JobsModule, 'register'>;
   /** Tests: cache lifetimes, sign-in delays and the clock. */
   tuning?: AuthTuning;
+  /**
+   * Where the per-IP limits of /auth/v1 are counted (ADR 0035): shared by every instance in a
+   * cluster. Without it (a lone module in tests) they are counted in memory.
+   */
+  rateLimiting?: RateLimiting;
 }
 
 export interface AuthTuning {
@@ -206,6 +212,7 @@ export function createAuthModule(deps: AuthModuleDeps): AuthModule {
           settings,
           verifier,
           rateLimit: config.auth.rateLimit,
+          rateLimiting: deps.rateLimiting ?? localRateLimiting(),
         }),
       );
       await app.register(settingsRoutes(settings));

@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import type { RateLimiting } from '../../platform/http/rate-limit/index.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -22,9 +23,10 @@ const errorBody = z.object({ error: z.object({ code: z.string(), message: z.stri
 export const guestTokensPerMinute = 20;
 
 /** POST /api/v1/calls/token, POST /api/v1/calls/video-token, video rooms, GET /api/v1/calls. */
-export function callsRoutes(service: CallsService) {
+export function callsRoutes(service: CallsService, rateLimiting: RateLimiting) {
   return async function routes(fastify: FastifyInstance) {
-    await fastify.register(rateLimit, { global: false });
+    // The guest-link limit guards a token: refused (503) rather than uncounted when the shared count fails (ADR 0035).
+    await fastify.register(rateLimit, rateLimiting.plugin('refuse'));
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     app.post(
       '/api/v1/calls/token',

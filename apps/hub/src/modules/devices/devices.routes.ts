@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import type { RateLimiting } from '../../platform/http/rate-limit/index.ts';
 import {
   deviceCreateInputSchema,
   deviceEventTypeSchema,
@@ -65,6 +66,8 @@ export interface DevicesRouteDeps {
     uploadBurst: number;
     uploadPerSecond: number;
   };
+  /** Where the pairing limit is counted (ADR 0035). */
+  rateLimiting: RateLimiting;
 }
 
 /** A JWT is three dot-separated parts: a user's session token where a device's belongs. */
@@ -99,7 +102,8 @@ export function devicesRoutes(deps: DevicesRouteDeps) {
   }
 
   return async function routes(fastify: FastifyInstance) {
-    await fastify.register(rateLimit, { global: false });
+    // The pairing limit guards one-time codes: refused (503) rather than uncounted when the shared count fails (ADR 0035).
+    await fastify.register(rateLimit, deps.rateLimiting.plugin('refuse'));
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
     app.get(

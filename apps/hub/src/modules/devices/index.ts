@@ -1,3 +1,4 @@
+import type { RateLimiting } from '../../platform/http/rate-limit/index.ts';
 import type { Config } from '../../platform/config.ts';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -43,6 +44,8 @@ export interface DevicesModuleDeps {
   defaultRegionOf?: CallLogDeps['defaultRegionOf'];
   /** Tests: other limits. */
   limits?: Partial<DevicesRouteDeps['limits']>;
+  /** Where the pairing limit per client IP is counted (ADR 0035). */
+  rateLimiting: RateLimiting;
 }
 
 export interface DevicesModule extends HubModule {
@@ -152,6 +155,7 @@ export function createDevicesModule(deps: DevicesModuleDeps): DevicesModule {
       health,
       owntracks,
       limits: { pairPerMinute: 10, uploadBurst: 30, uploadPerSecond: 1, ...deps.limits },
+      rateLimiting: deps.rateLimiting,
     }),
   };
 }

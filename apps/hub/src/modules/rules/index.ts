@@ -1,3 +1,4 @@
+import type { RateLimiting } from '../../platform/http/rate-limit/index.ts';
 import { eventRegistry } from '@made-open/shared/event-registry';
 import type { Database } from '../../platform/db/index.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -31,6 +32,8 @@ export interface RulesModuleDeps {
   jobs: Pick<JobsModule, 'register' | 'enqueue'>;
   actions: Pick<ActionsService, 'invoke' | 'has'>;
   policy: Pick<PolicyService, 'grant' | 'listGrants' | 'invalidate' | 'revoke'>;
+  /** Where the webhook's per-IP limit is counted (ADR 0035). */
+  rateLimiting: RateLimiting;
   /** Tests and benchmarks: index freshness, first-action hook. */
   engine?: { indexTtlMs?: number; onActionStart?: (runId: string, trigger: { id: string | null }) => void };
 }
@@ -56,7 +59,7 @@ export function createRulesModule(deps: RulesModuleDeps): HubModule & { service:
     name: 'rules',
     service,
     engine,
-    routes: rulesRoutes(service),
+    routes: rulesRoutes(service, deps.rateLimiting),
     async stop() {
       engine.stop();
       await engine.drain();

@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import type { RateLimiting } from '../../platform/http/rate-limit/index.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -30,9 +31,11 @@ const tags = ['rules'];
 export const webhooksPerMinute = 120;
 
 /** /api/v1/rules: rules, versions, dry runs, runs and traces, manual and webhook runs (issue 14). */
-export function rulesRoutes(service: RulesService) {
+export function rulesRoutes(service: RulesService, rateLimiting: RateLimiting) {
   return async function routes(fastify: FastifyInstance) {
-    await fastify.register(rateLimit, { global: false });
+    // The webhook limit protects capacity, not a secret (each rule's is 192 random bits): if
+    // the shared count fails, count on this instance rather than drop integrations' calls.
+    await fastify.register(rateLimit, rateLimiting.plugin('count-here'));
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const etag = (version: number) => `"${version}"`;
 

@@ -154,6 +154,13 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database 
       return transaction((tx) => tx.exec('SET LOCAL ROLE service_role'), work);
     },
 
+    querySystem(text, params) {
+      return transaction(
+        (tx) => tx.exec('SET LOCAL ROLE service_role'),
+        (tx) => tx.query(text, params),
+      );
+    },
+
     asOwner(work) {
       return transaction(async () => undefined, work);
     },

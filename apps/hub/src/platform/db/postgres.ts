@@ -63,8 +63,19 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
   // Connections for queryAsUser only. They carry the request's role and claims at session
   // level (set before every statement), so they are never lent to system or owner work.
   const userPool = newPool('made-open-hub-requests');
+  // Connections for querySystem only: service_role at session level, set once per connection,
+  // so a system statement on the request path is one round trip. Few: each holds its row
+  // lock only while its statement runs.
+  const systemPool = new pg.Pool({
+    connectionString: options.url,
+    max: Math.max(2, Math.ceil((options.poolSize ?? 20) / 4)),
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    application_name: 'made-open-hub-system',
+  });
+  const systemRoleSet = new WeakSet<pg.PoolClient>();
   // An idle client losing its connection must not crash the process.
-  for (const p of [pool, userPool])
+  for (const p of [pool, userPool, systemPool])
     p.on('error', (error) => options.logger.warn({ err: error }, 'idle PostgreSQL client failed'));
 
   async function transaction<T>(opening: string, work: (tx: OwnerSql) => Promise<T>): Promise<T> {
@@ -135,6 +146,27 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
       return transaction('BEGIN; SET LOCAL ROLE service_role', work);
     },
 
+    async querySystem<R extends Row>(text: string, params: readonly unknown[] = []) {
+      const client = await systemPool.connect();
+      let broken: Error | undefined;
+      try {
+        // Set before the connection's first statement; a connection whose role is not known
+        // to be service_role never runs one (it would run as the owner).
+        if (!systemRoleSet.has(client)) {
+          await client.query('SET ROLE service_role');
+          systemRoleSet.add(client);
+        }
+        const result = await client.query<R>({ name: statementName(text), text, values: params as unknown[] });
+        return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length } satisfies QueryResult<R>;
+      } catch (error) {
+        // A failed statement leaves nothing behind; a failed SET ROLE or a broken connection is discarded.
+        if (!(error instanceof pg.DatabaseError) || !systemRoleSet.has(client)) broken = error as Error;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+
     asOwner(work) {
       return transaction('BEGIN', work);
     },
@@ -148,7 +180,7 @@ export async function connectPostgres(options: PostgresOptions): Promise<Databas
     },
 
     async close() {
-      await Promise.all([pool.end(), userPool.end()]);
+      await Promise.all([pool.end(), userPool.end(), systemPool.end()]);
     },
   };
 }

@@ -74,6 +74,12 @@ export interface Database {
    * (auth bookkeeping, relay, indexer), which must carry owner_id through explicitly.
    */
   asSystem<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * One statement as `service_role`, in its own implicit transaction: a single round trip on
+   * PostgreSQL, and no lock held between round trips. For system bookkeeping on the request
+   * path (the shared rate limits' count, ADR 0035).
+   */
+  querySystem<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** A transaction as the connecting (owner) role: migrations and maintenance only. */
   asOwner<T>(work: (tx: OwnerSql) => Promise<T>): Promise<T>;
   /** Runs parameterless, possibly multi-statement SQL as the owner (migrations). */
