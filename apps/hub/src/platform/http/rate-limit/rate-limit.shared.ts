@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/index.ts';
 import { OperatorError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
+import { metric } from '../../metrics.ts';
 import type { RateLimiting, WhenStoreFails } from './rate-limit.ts';
 import { rateLimitRepository } from './rate-limit.repository.ts';
 
@@ -152,15 +153,23 @@ export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEv
       },
       async metrics() {
         return [
-          '# HELP made_open_rate_limit_counts_total Requests of limited routes: counted in the shared store, refused as already over their limit (no round trip), or when the store failed.',
-          '# TYPE made_open_rate_limit_counts_total counter',
-          `made_open_rate_limit_counts_total{outcome="counted"} ${stats.counted}`,
-          `made_open_rate_limit_counts_total{outcome="refused_known"} ${stats.refusedKnown}`,
-          `made_open_rate_limit_counts_total{outcome="refused_store_down"} ${stats.refused}`,
-          `made_open_rate_limit_counts_total{outcome="counted_here_store_down"} ${stats.countedHere}`,
-          '# HELP made_open_rate_limit_count_seconds_total Time spent counting requests in the shared store.',
-          '# TYPE made_open_rate_limit_count_seconds_total counter',
-          `made_open_rate_limit_count_seconds_total ${stats.seconds.toFixed(6)}`,
+          ...metric(
+            'made_open_rate_limit_counts_total',
+            'counter',
+            'Requests of limited routes: counted in the shared store, refused as already over their limit (no round trip), or when the store failed.',
+            [
+              [{ outcome: 'counted' }, stats.counted],
+              [{ outcome: 'refused_known' }, stats.refusedKnown],
+              [{ outcome: 'refused_store_down' }, stats.refused],
+              [{ outcome: 'counted_here_store_down' }, stats.countedHere],
+            ],
+          ),
+          ...metric(
+            'made_open_rate_limit_count_seconds_total',
+            'counter',
+            'Time spent counting requests in the shared store.',
+            stats.seconds,
+          ),
         ].join('\n');
       },
     },
