@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import {
   firstAlternative,
   mapStrings,
@@ -316,6 +317,17 @@ export function hostileRequests(op: Operation, fixtures: Fixtures): HostileReque
       const label = choice ? ` (${choice.name}=${String(value)})` : '';
       for (const raw of rawBodies) out.push({ ...raw, variant: `${raw.variant}${label}`, url: rawUrl, caller: 'user' });
     }
+  }
+  // A compressed body: refused (415) before it is read, in the route's API shape.
+  if (bodyShape || bodyMethods.has(op.method)) {
+    out.push({
+      variant: 'gzip Content-Encoding',
+      url,
+      caller: 'user',
+      contentType: bodyShape ? 'application/json' : 'application/octet-stream',
+      headers: { ...headers, 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify(base ?? {})).toString('latin1'),
+    });
   }
   for (const { query: extra, ...raw } of fixtures.rawBodies?.(op) ?? []) {
     const rawUrl = extra ? `${url}${url.includes('?') ? '&' : '?'}${extra}` : url;
