@@ -59,6 +59,9 @@ const accountEndingRoutes = new Set([
   'POST /auth/v1/factors/recovery_codes',
 ]);
 
+/** Routes that act only on an empty account (a takeout restore): they run as a fresh user. */
+const freshAccountRoutes = ['POST /api/v1/takeouts/restore', 'GET /api/v1/takeouts/restore/{id}'];
+
 const requestTimeoutMs = 20_000;
 
 /**
@@ -126,6 +129,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     if (param === 'pluginId') return ids.pluginId;
     if (param === 'runId') return ids.ruleRun;
     if (param === 'provider') return 'twilio';
+    if (param === 'room') return connections.videoRoom.room;
     if (param === 'connectionId')
       return path.startsWith('/webhooks/microsoft/') ? connections.graphConnection : connections.twilioConnection;
     if (param === '*' && path.startsWith('/storage/')) return 'folder/file.txt';
@@ -146,6 +150,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       ['/api/v1/rules/', ids.rule],
       ['/api/v1/tasks/', ids.task],
       ['/api/v1/credentials/', ids.credential],
+      ['/api/v1/takeouts/restore/', ids.restore],
       ['/api/v1/takeouts/{id}', ids.takeout],
       ['/api/v1/imports/', ids.import],
       ['/api/v1/links/', ids.link],
@@ -169,6 +174,8 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       if (route === 'POST /api/v1/links') return { fromId: ids.task, toId: ids.person };
       if (route === 'POST /api/v1/persons/{id}/merge') return { otherId: ids.mergeOther };
       if (route === 'POST /auth/v1/factors/{id}/verify') return { challenge_id: ids.factors.get(route)?.challenge };
+      if (route === 'POST /api/v1/calls/video-token') return { personId: ids.person };
+      if (route === 'POST /api/v1/calls/video-guest-token') return { token: connections.videoRoom.guestToken };
       if (route === 'POST /api/v1/connections') return { credentialId: connections.twilioCredential };
       if (route === 'POST /api/v1/connections/microsoft/authorize')
         return { credentialId: connections.graphCredential };
@@ -231,6 +238,9 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     other = await signUpUser(hub);
     serviceRoleKey = readFileSync(join(hub.dataDir, 'service-role-key'), 'utf8').trim();
     for (const route of accountEndingRoutes) throwawayUsers.set(route, await signUpUser(hub));
+    // A restore goes only into an account with no graph: one fresh account for both restore routes.
+    const fresh = await signUpUser(hub);
+    for (const route of freshAccountRoutes) throwawayUsers.set(route, fresh);
 
     const made = await hub.app.inject({
       method: 'POST',
@@ -272,8 +282,12 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       }
     }
     const rulesBody = docs.json().paths['/api/v1/rules'].post.requestBody.content['application/json'].schema;
-    ids = await makeResources(hub, user, { rulesExample: rulesBody.properties.definition.example, throwawayUsers });
-    connections = await makeConnections(hub, user, standIns);
+    ids = await makeResources(hub, user, {
+      rulesExample: rulesBody.properties.definition.example,
+      throwawayUsers,
+      fresh,
+    });
+    connections = await makeConnections(hub, user, standIns, ids.person);
     healthBefore = (await hub.app.inject({ method: 'GET', url: '/health' })).statusCode;
   }, 300_000);
   afterAll(async () => {

@@ -171,7 +171,9 @@ export function twilioSignature(
 ): Record<string, string> {
   if (!request.url.startsWith('/webhooks/twilio/') || request.caller !== 'user') return {};
   // What arrives is UTF-8: a lone surrogate is sent (and so signed) as U+FFFD.
-  const payload = Buffer.from(request.payload ?? '', 'utf8').toString('utf8');
+  const payload = (
+    typeof request.payload === 'string' ? Buffer.from(request.payload, 'utf8') : (request.payload ?? Buffer.alloc(0))
+  ).toString('utf8');
   const url = `${signer.publicUrl}${request.url}`;
   const params = request.url.includes('bodySHA256=') ? {} : fieldsOf(payload);
   return { 'x-twilio-signature': twilio.getExpectedTwilioSignature(signer.authToken, url, params) };
@@ -249,7 +251,7 @@ async function ok(response: { statusCode: number; body: string; json(): any }, s
 }
 
 /** The resources behind the connections' routes, made through the real API and webhooks. */
-export async function makeConnections(hub: Hub, user: SignedUpUser, standIns: ConnectionStandIns) {
+export async function makeConnections(hub: Hub, user: SignedUpUser, standIns: ConnectionStandIns, personId: string) {
   const { twilioAccount, twilioApi, graph, publicUrl } = standIns;
   const api = (method: 'GET' | 'POST', url: string, payload?: object) =>
     hub.app.inject({ method, url, headers: bearer(user), ...(payload ? { payload } : {}) });
@@ -287,6 +289,9 @@ export async function makeConnections(hub: Hub, user: SignedUpUser, standIns: Co
     const answer = await postTwilioWebhook(hub.app, signer, `/webhooks/twilio/${twilioConnection}/sms`, fields);
     expect(answer.statusCode, answer.body).toBe(200);
   }
+  // A video room with a person (Twilio Video, through the connection's API Key), and its guest link.
+  const video = await ok(await api('POST', '/api/v1/calls/video-token', { personId }));
+  const videoRoom = { room: video.room as string, guestToken: String(video.guest.path).split('/').pop()! };
   const threads = (await ok(await api('GET', '/api/v1/messages/threads'))).threads as { id: string; channel: string }[];
   const threadId = threads.find((thread) => thread.channel === 'sms')?.id;
   expect(threadId, JSON.stringify(threads)).toBeTypeOf('string');
@@ -367,6 +372,7 @@ export async function makeConnections(hub: Hub, user: SignedUpUser, standIns: Co
     graphCredential: app.credentialId,
     threadId: threadId as string,
     conflict,
+    videoRoom,
     email: { messageId: rows[0]!.id, attachmentId: 'att-sweep' },
     subscription: { id: subscription.id, clientState: subscription.clientState! },
     sign: (request: HostileRequest) => twilioSignature(signer, request),

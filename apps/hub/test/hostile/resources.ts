@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
 import type { Hub } from '../../src/composition.ts';
 import { pairDevice, uploadEvents } from '../../src/modules/devices/test/support.ts';
@@ -14,7 +15,12 @@ type Json = Record<string, any>;
 export async function makeResources(
   hub: Hub,
   user: SignedUpUser,
-  options: { rulesExample: object; throwawayUsers: ReadonlyMap<string, SignedUpUser> },
+  options: {
+    rulesExample: object;
+    throwawayUsers: ReadonlyMap<string, SignedUpUser>;
+    /** An account with no graph yet: the one a takeout restore goes into. */
+    fresh: SignedUpUser;
+  },
 ) {
   async function send(method: 'GET' | 'POST', url: string, payload?: object, as: SignedUpUser = user) {
     const response = await hub.app.inject({ method, url, headers: bearer(as), ...(payload ? { payload } : {}) });
@@ -159,7 +165,23 @@ export async function makeResources(
     factors.set(route, { factor, challenge });
   }
 
+  // A restore into the fresh account (of an archive that is not one: it fails, and the
+  // account stays empty for the sweep's own restores).
+  const restoring = await hub.app.inject({
+    method: 'POST',
+    url: '/api/v1/takeouts/restore',
+    headers: { ...bearer(options.fresh), 'content-type': 'application/gzip' },
+    payload: gzipSync('not a tar'),
+  });
+  expect(restoring.statusCode, restoring.body).toBe(202);
+  const restore = restoring.json().id as string;
+  await waitFor(async () => {
+    const row = await send('GET', `/api/v1/takeouts/restore/${restore}`, undefined, options.fresh);
+    return ['failed', 'restored'].includes(row.status) ? row : undefined;
+  }, 'the failed restore');
+
   return {
+    restore,
     note,
     person,
     task,

@@ -39,7 +39,7 @@ export interface HostileRequest {
   contentType?: string;
   /** Headers the operation declares (If-Match, secrets), base or hostile. */
   headers?: Record<string, string>;
-  payload?: string;
+  payload?: string | Buffer;
 }
 
 const NUL = '\u0000';
@@ -211,7 +211,8 @@ const rawBodies: { variant: string; contentType: string; payload: string }[] = [
 export interface RawBody {
   variant: string;
   contentType: string;
-  payload: string;
+  /** Text is sent as UTF-8; bytes as they are. */
+  payload: string | Buffer;
   /** Appended to the URL's query (Twilio's bodySHA256). */
   query?: string;
 }
@@ -326,7 +327,7 @@ export function hostileRequests(op: Operation, fixtures: Fixtures): HostileReque
       caller: 'user',
       contentType: bodyShape ? 'application/json' : 'application/octet-stream',
       headers: { ...headers, 'content-encoding': 'gzip' },
-      payload: gzipSync(JSON.stringify(base ?? {})).toString('latin1'),
+      payload: gzipSync(JSON.stringify(base ?? {})),
     });
   }
   for (const { query: extra, ...raw } of fixtures.rawBodies?.(op) ?? []) {
