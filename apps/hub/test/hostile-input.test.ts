@@ -14,6 +14,7 @@ import {
   type Connections,
   type TwilioPath,
 } from './hostile/connections.ts';
+import { webOrigin } from '../src/modules/connectors/msgraph/test/support.ts';
 import { makeResources, type Resources } from './hostile/resources.ts';
 import {
   hostileRequests,
@@ -176,9 +177,17 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       if (route === 'POST /auth/v1/factors/{id}/verify') return { challenge_id: ids.factors.get(route)?.challenge };
       if (route === 'POST /api/v1/calls/video-token') return { personId: ids.person };
       if (route === 'POST /api/v1/calls/video-guest-token') return { token: connections.videoRoom.guestToken };
-      if (route === 'POST /api/v1/connections') return { credentialId: connections.twilioCredential };
+      if (route === 'POST /api/v1/connections')
+        return {
+          provider: 'twilio',
+          credentialId: connections.twilioCredential,
+          options: { phoneNumber: '+14155550101' },
+        };
       if (route === 'POST /api/v1/connections/microsoft/authorize')
-        return { credentialId: connections.graphCredential };
+        return { credentialId: connections.graphCredential, returnTo: `${webOrigin}/settings/connections` };
+      if (route === 'PATCH /api/v1/connections/{id}')
+        return { options: op.resource === 'graph' ? { pollMinutes: 15 } : { recordOutgoingCalls: true } };
+      if (route === 'POST /api/v1/connections/{id}/contacts') return { personId: ids.person };
       return undefined;
     },
     rawBodies(op) {
