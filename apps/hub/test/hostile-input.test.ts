@@ -322,6 +322,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
   async function send(op: Operation, request: HostileRequest): Promise<string | null> {
     const label = `${op.method} ${op.path} [${request.variant}]`;
     let timer: NodeJS.Timeout | undefined;
+    const started = performance.now();
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), requestTimeoutMs);
     });
@@ -341,11 +342,12 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
         timeout,
       ]);
       if (response === 'timeout') return `${label}: no answer within ${requestTimeoutMs / 1000} s`;
-      // SWEEP_LOG=<file>: every answer's status, route and variant, to see how deep the sweep reaches.
+      // SWEEP_LOG=<file>: every answer's status, route, variant and time (ms), to see how deep
+      // the sweep reaches and which requests are slow.
       if (process.env.SWEEP_LOG)
         appendFileSync(
           process.env.SWEEP_LOG,
-          `${response.statusCode} ${label} ${response.body.slice(0, 160).replace(/\n/g, ' ')}\n`,
+          `${response.statusCode} ${label} ${Math.round(performance.now() - started)}ms ${response.body.slice(0, 160).replace(/\n/g, ' ')}\n`,
         );
       if (response.statusCode >= 500) return `${label}: ${response.statusCode} ${response.body.slice(0, 300)}`;
       if (response.statusCode >= 400 && !hasErrorShape(op.path, response.headers['content-type'], response.body)) {
