@@ -109,6 +109,9 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
   /** Real resources, so that requests with one hostile part reach the code behind the lookup. */
   let ids: Resources;
   let connections: Connections;
+  /** The MessageSids and CallSids of signed Twilio webhooks the hub refused, and of those it took. */
+  const refusedSids: string[] = [];
+  const acceptedSids: string[] = [];
 
   /** The resource behind each path parameter, by route. */
   function pathFixture(op: Operation, param: string): string | undefined {
@@ -349,6 +352,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
           process.env.SWEEP_LOG,
           `${response.statusCode} ${label} ${Math.round(performance.now() - started)}ms ${response.body.slice(0, 160).replace(/\n/g, ' ')}\n`,
         );
+      if (request.sid) (response.statusCode >= 400 ? refusedSids : acceptedSids).push(request.sid);
       if (response.statusCode >= 500) return `${label}: ${response.statusCode} ${response.body.slice(0, 300)}`;
       if (response.statusCode >= 400 && !hasErrorShape(op.path, response.headers['content-type'], response.body)) {
         return `${label}: ${response.statusCode} not in the error shape of its API: ${response.body.slice(0, 300)}`;
@@ -378,6 +382,22 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     expect(failures.sort(), `${failures.length} of ${work.length} requests failed:\n${failures.join('\n')}`).toEqual(
       [],
     );
+  });
+
+  it('stored nothing for a signed Twilio webhook it refused', async () => {
+    const stored = async (sids: string[]) =>
+      hub.db.asOwner(async (tx) => {
+        const { rows } = await tx.query<{ sid: string }>(
+          `SELECT external_id AS sid FROM public.entities WHERE external_id = ANY($1::text[])
+           UNION ALL SELECT message_sid FROM made_open.twilio_pending_statuses WHERE message_sid = ANY($1::text[])`,
+          [sids],
+        );
+        return rows.map((row) => row.sid);
+      });
+    expect(refusedSids.length).toBeGreaterThan(50);
+    expect(await stored(refusedSids)).toEqual([]);
+    // The check can fail: what the hub took is there.
+    expect((await stored(acceptedSids)).length).toBeGreaterThan(0);
   });
 
   it('still answers /health, and the sweep did not end its own session', async () => {

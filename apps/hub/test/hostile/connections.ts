@@ -89,43 +89,47 @@ const form = (fields: Record<string, string>) => new URLSearchParams(fields).toS
 /**
  * Signed Twilio bodies with one hostile field at a time (NUL, a lone surrogate, 100 kB, empty,
  * repeated), then whole-form oddities: another account's SID, MMS media on a non-Twilio host,
- * impossible numbers, a JSON body signed with bodySHA256.
+ * impossible numbers, a JSON body signed with bodySHA256. Each has a MessageSid or CallSid of
+ * its own (`sid`), so the sweep can check that a refused one stored nothing under it.
  */
 export function twilioBodies(path: TwilioPath, account: { accountSid: string; applicationSid: string }): RawBody[] {
   const { accountSid } = account;
-  const base = twilioForm(path, accountSid, account.applicationSid);
   const out: RawBody[] = [];
+  /** A form with SIDs of its own, changed by `change`; its text, or `text` made from it. */
   const add = (
     variant: string,
-    fields: Record<string, string> | string,
-    contentType = 'application/x-www-form-urlencoded',
-  ) =>
+    change: (base: Record<string, string>) => Record<string, string>,
+    text?: (fields: Record<string, string>) => string,
+  ) => {
+    const base = twilioForm(path, accountSid, account.applicationSid);
     out.push({
       variant: `twilio ${path}: ${variant}`,
-      contentType,
-      payload: typeof fields === 'string' ? fields : form(fields),
+      contentType: 'application/x-www-form-urlencoded',
+      payload: text ? text(base) : form(change(base)),
+      sid: base.MessageSid ?? base.CallSid,
     });
-  add('as sent', base);
-  for (const key of Object.keys(base)) {
-    add(`${key} with NUL`, { ...base, [key]: `${base[key]}${NUL}` });
-    add(`${key} with a lone surrogate`, { ...base, [key]: `${base[key]}${LONE_SURROGATE}` });
-    add(`${key} 100 kB`, { ...base, [key]: 'x'.repeat(100_000) });
-    add(`${key} empty`, { ...base, [key]: '' });
-    add(`${key} repeated`, `${form(base)}&${encodeURIComponent(key)}=again`);
+  };
+  const same = (base: Record<string, string>) => base;
+  add('as sent', same);
+  for (const key of Object.keys(twilioForm(path, accountSid, account.applicationSid))) {
+    add(`${key} with NUL`, (base) => ({ ...base, [key]: `${base[key]}${NUL}` }));
+    add(`${key} with a lone surrogate`, (base) => ({ ...base, [key]: `${base[key]}${LONE_SURROGATE}` }));
+    add(`${key} 100 kB`, (base) => ({ ...base, [key]: 'x'.repeat(100_000) }));
+    add(`${key} empty`, (base) => ({ ...base, [key]: '' }));
+    add(`${key} repeated`, same, (base) => `${form(base)}&${encodeURIComponent(key)}=again`);
   }
-  const { AccountSid: _sid, ...withoutAccount } = base;
-  add('no AccountSid', withoutAccount);
-  add("another account's SID", { ...base, AccountSid: `AC${hex32()}` });
-  add('prototype keys', `${form(base)}&__proto__=x&constructor%5Bprototype%5D=y`);
-  add('impossible numbers', {
+  add('no AccountSid', ({ AccountSid: _sid, ...withoutAccount }) => withoutAccount);
+  add("another account's SID", (base) => ({ ...base, AccountSid: `AC${hex32()}` }));
+  add('prototype keys', same, (base) => `${form(base)}&__proto__=x&constructor%5Bprototype%5D=y`);
+  add('impossible numbers', (base) => ({
     ...base,
     NumMedia: '99999999999999999999',
     NumSegments: '-1',
     CallDuration: '1e309',
     RecordingDuration: 'NaN',
     ErrorCode: '-5',
-  });
-  add('media on a private host', {
+  }));
+  add('media on a private host', (base) => ({
     ...base,
     NumMedia: '3',
     MediaUrl0: 'http://127.0.0.1:5432/',
@@ -134,18 +138,20 @@ export function twilioBodies(path: TwilioPath, account: { accountSid: string; ap
     MediaContentType1: 'text/plain\r\nx: y',
     MediaUrl2: `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages/x/Media/../../../../etc`,
     MediaContentType2: '',
-  });
-  add('recording on a private host', {
+  }));
+  add('recording on a private host', (base) => ({
     ...base,
     RecordingUrl: 'http://169.254.169.254/latest/meta-data',
     RecordingSid: 'RE..',
-  });
+  }));
+  const base = twilioForm(path, accountSid, account.applicationSid);
   const json = JSON.stringify(base);
   out.push({
     variant: `twilio ${path}: JSON signed with bodySHA256`,
     contentType: 'application/json',
     payload: json,
     query: `bodySHA256=${createHash('sha256').update(json).digest('hex')}`,
+    sid: base.MessageSid ?? base.CallSid,
   });
   return out;
 }

@@ -40,6 +40,8 @@ export interface HostileRequest {
   /** Headers the operation declares (If-Match, secrets), base or hostile. */
   headers?: Record<string, string>;
   payload?: string | Buffer;
+  /** See RawBody.sid. */
+  sid?: string;
 }
 
 const NUL = '\u0000';
@@ -215,6 +217,8 @@ export interface RawBody {
   payload: string | Buffer;
   /** Appended to the URL's query (Twilio's bodySHA256). */
   query?: string;
+  /** The provider's id of what the body would store (a MessageSid): refused, nothing may carry it. */
+  sid?: string;
 }
 
 /** Real resources made before the sweep, so that a request with one hostile part gets past the lookup. */
