@@ -17,6 +17,7 @@ import {
 import type { Config } from './platform/config.ts';
 import type { Database } from './platform/db/index.ts';
 import { registerAuthentication, type TokenVerifier } from './platform/http/authentication.ts';
+import { registerContentEncodingCheck } from './platform/http/content-encoding-check.ts';
 import { answerFrameworkError, registerErrorHandling } from './platform/http/error-handler.ts';
 import { registerJsonBodyCheck } from './platform/http/json-body-check.ts';
 import type { Logger } from './platform/logger.ts';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerContentEncodingCheck(app);
   registerJsonBodyCheck(app);
   registerAuthentication(app, deps.tokenVerifier);
 

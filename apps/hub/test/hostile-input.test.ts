@@ -5,11 +5,23 @@ import { testDatabaseKinds } from './databases.ts';
 import { routesFromPrintedTree } from './hostile/fastify-routes.ts';
 import { documentedOperations, undocumentedOperations, type OpenApiDocument } from './hostile/operations.ts';
 import {
+  graphBodies,
+  makeConnections,
+  startConnectionStandIns,
+  twilioBodies,
+  twilioPaths,
+  type ConnectionStandIns,
+  type Connections,
+  type TwilioPath,
+} from './hostile/connections.ts';
+import { webOrigin } from '../src/modules/connectors/msgraph/test/support.ts';
+import { makeResources, type Resources } from './hostile/resources.ts';
+import {
   hostileRequests,
   type Caller,
+  type Fixtures,
   type HostileRequest,
   type Operation,
-  type PathFixtures,
 } from './hostile/variants.ts';
 import { createTestHub, type TestHub } from './hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from './users.ts';
@@ -23,11 +35,14 @@ import { bearer, signUpUser, type SignedUpUser } from './users.ts';
  * keys, wrong content types, and no or forged credentials. Every answer must be < 500 and
  * arrive in time, and the hub must still answer /health afterwards.
  *
- * Real resources (a note, a person, an event, a device, a rule, a bucket with an object, the
- * DAV collections) stand behind the path parameters, so that a request with one hostile part
- * gets past the lookup to the code that uses the rest. Webhooks (Twilio, Microsoft Graph),
- * /auth/v1, /storage/v1 and /realtime/v1 are in the document and swept like the rest; the
- * hub serves no /rest/v1.
+ * Real resources stand behind the path parameters (hostile/resources.ts: notes, persons, a
+ * merge, suggestions, a visit, a plugin, rule runs, MFA factors, buckets, the DAV collections;
+ * hostile/connections.ts: a Twilio and a Microsoft 365 connection on their stand-ins, a thread,
+ * an email attachment), so that a request with one hostile part gets past the lookup to the
+ * code that uses the rest. Twilio webhooks are signed with the real `twilio` package and Graph
+ * notifications carry a live subscription's clientState, so hostile bodies get past those
+ * checks too. /auth/v1, /storage/v1 and /realtime/v1 are in the document and swept like the
+ * rest; the hub serves no /rest/v1.
  */
 
 /**
@@ -44,6 +59,9 @@ const accountEndingRoutes = new Set([
   'DELETE /auth/v1/factors/{id}',
   'POST /auth/v1/factors/recovery_codes',
 ]);
+
+/** Routes that act only on an empty account (a takeout restore): they run as a fresh user. */
+const freshAccountRoutes = ['POST /api/v1/takeouts/restore', 'GET /api/v1/takeouts/restore/{id}'];
 
 const requestTimeoutMs = 20_000;
 
@@ -78,6 +96,7 @@ const concurrency = 4;
 
 describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
   let hub: TestHub;
+  let standIns: ConnectionStandIns;
   let user: SignedUpUser;
   let davAuthorization: string;
   let healthBefore: number;
@@ -86,112 +105,154 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
   let serviceRoleKey: string;
   /** Another user: the grantee of realtime topic grants, and the target of the admin routes. */
   let other: SignedUpUser;
+  let appPassword: string;
   /** Real resources, so that requests with one hostile part reach the code behind the lookup. */
-  const ids = {
-    note: '',
-    person: '',
-    event: '',
-    device: '',
-    rule: '',
-    task: '',
-    credential: '',
-    takeout: '',
-    import: '',
-    identifier: '',
-    appPassword: '',
-  };
+  let ids: Resources;
+  let connections: Connections;
+  /** The MessageSids and CallSids of signed Twilio webhooks the hub refused, and of those it took. */
+  const refusedSids: string[] = [];
+  const acceptedSids: string[] = [];
 
-  async function create(url: string, payload: object, pick: (body: Record<string, unknown>) => unknown) {
-    const response = await hub.app.inject({ method: 'POST', url, headers: bearer(user), payload });
-    expect(response.statusCode, `${url}: ${response.body}`).toBeLessThan(300);
-    return String(pick(response.json()));
-  }
-
-  async function makeFixtures(rulesExample: object) {
-    ids.note = await create('/api/v1/entities', { type: 'note', title: 'sweep' }, (b) => b.id);
-    ids.person = await create('/api/v1/entities', { type: 'person', title: 'Sweep Person' }, (b) => b.id);
-    ids.event = await create(
-      '/api/v1/calendar/events',
-      { title: 'sweep', startsAt: '2026-01-02T03:04:05Z', endsAt: '2026-01-02T04:04:05Z' },
-      (b) => b.id,
-    );
-    ids.device = await create(
-      '/api/v1/devices',
-      { name: 'sweep', kind: 'agent' },
-      (b) => (b.device as { id: string }).id,
-    );
-    ids.rule = await create(
-      '/api/v1/rules',
-      { definition: rulesExample, approve: ['messages:send:sms', 'notify'] },
-      (b) => (b.rule as { id: string }).id,
-    );
-    ids.task = await create('/api/v1/entities', { type: 'task', title: 'sweep' }, (b) => b.id);
-    ids.credential = await create(
-      '/api/v1/credentials',
-      { type: 'twilio', name: 'sweep', secret: { accountSid: `AC${'0'.repeat(32)}`, authToken: 'sweep-auth-token-0' } },
-      (b) => b.id,
-    );
-    ids.takeout = await create('/api/v1/takeouts', {}, (b) => b.id);
-    ids.identifier = await create(
-      `/api/v1/persons/${ids.person}/identifiers`,
-      { kind: 'phone', value: '+14155550100' },
-      (b) => (b.identifiers as { id: string }[])[0]!.id,
-    );
-    // A CSV import: its column mapping is what PUT /imports/{id}/mapping changes.
-    const imported = await hub.app.inject({
-      method: 'POST',
-      url: '/api/v1/imports?name=sweep.csv&kind=csv',
-      headers: { ...bearer(user), 'content-type': 'text/csv' },
-      payload: 'name,phone\nSweep Import,+14155550111\n',
-    });
-    expect(imported.statusCode, imported.body).toBeLessThan(300);
-    ids.import = imported.json().id;
-    await create('/storage/v1/bucket', { name: 'sweep' }, () => '');
-    await create('/storage/v1/bucket', { name: 'sweep-objects' }, () => '');
-    const upload = await hub.app.inject({
-      method: 'POST',
-      url: '/storage/v1/object/sweep-objects/folder/file.txt',
-      headers: { ...bearer(user), 'content-type': 'text/plain' },
-      payload: 'hello',
-    });
-    expect(upload.statusCode, upload.body).toBe(200);
-  }
-
-  const fixtures: PathFixtures = (op, param) => {
+  /** The resource behind each path parameter, by route. */
+  function pathFixture(op: Operation, param: string): string | undefined {
+    const { path } = op;
     // The object routes get a bucket of their own: the bucket routes' hostile updates (a
     // MIME allow-list, a size limit) would otherwise stop every upload before its body is read.
-    if (param === 'bucketId') return op.path.startsWith('/storage/v1/object/') ? 'sweep-objects' : 'sweep';
+    if (param === 'bucketId') {
+      if (/^\/storage\/v1\/object\/(?:info\/)?public\//.test(path)) return 'sweep-public';
+      return path.startsWith('/storage/v1/object/') ? 'sweep-objects' : 'sweep';
+    }
     if (param === 'topic') return `user:${user.id}`;
     if (param === 'userId') return other.id;
-    if (param === 'threadId') return `sms:+14155550100:${ids.person}`;
+    if (param === 'threadId') return connections.threadId;
     if (param === 'identifierId') return ids.identifier;
-    if (param === '*' && op.path.startsWith('/storage/')) return 'folder/file.txt';
-    if (param === 'personId' || op.path.startsWith('/api/v1/persons/{id}')) return ids.person;
+    if (param === 'conversationId') return ids.conversation;
+    if (param === 'messageId') return connections.email.messageId;
+    if (param === 'attachmentId') return connections.email.attachmentId;
+    if (param === 'mergeId') return ids.mergeId;
+    if (param === 'pluginId') return ids.pluginId;
+    if (param === 'runId') return ids.ruleRun;
+    if (param === 'provider') return 'twilio';
+    if (param === 'room') return connections.videoRoom.room;
+    if (param === 'connectionId')
+      return path.startsWith('/webhooks/microsoft/') ? connections.graphConnection : connections.twilioConnection;
+    if (param === '*' && path.startsWith('/storage/')) return 'folder/file.txt';
+    if (param === '*' && path.startsWith('/webhooks/')) return 'sms';
+    if (param === 'personId' || path.startsWith('/api/v1/persons/{id}')) return ids.person;
     if (param !== 'id') return undefined;
-    if (op.path.startsWith('/api/v1/entities/')) return ids.note;
-    if (op.path.startsWith('/api/v1/calendar/events/')) return ids.event;
-    if (op.path.startsWith('/api/v1/devices/')) return ids.device;
-    if (op.path.startsWith('/api/v1/rules/')) return ids.rule;
-    if (op.path.startsWith('/api/v1/tasks/')) return ids.task;
-    if (op.path.startsWith('/api/v1/credentials/')) return ids.credential;
-    if (op.path.startsWith('/api/v1/takeouts/{id}')) return ids.takeout;
-    if (op.path.startsWith('/api/v1/imports/')) return ids.import;
-    if (op.path.startsWith('/api/v1/dav/app-passwords/')) return ids.appPassword;
-    if (op.path.startsWith('/auth/v1/admin/users/')) return other.id;
-    return undefined;
+    if (path.startsWith('/api/v1/connections/'))
+      return op.resource === 'graph' ? connections.graphConnection : connections.twilioConnection;
+    if (path.startsWith('/api/v1/persons/suggestions/{id}/'))
+      return path.endsWith('/accept') ? ids.suggestions.accept : ids.suggestions.dismiss;
+    if (path === '/api/v1/rules/{id}/webhook') return ids.hookRule.id;
+    if (path === '/api/v1/rules/{id}/webhook-secret') return ids.rotatedRule;
+    if (path.startsWith('/auth/v1/factors/')) return ids.factors.get(`${op.method} ${path}`)?.factor;
+    const byPrefix: [string, string][] = [
+      ['/api/v1/entities/', ids.note],
+      ['/api/v1/calendar/events/', ids.event],
+      ['/api/v1/devices/', ids.device],
+      ['/api/v1/rules/', ids.rule],
+      ['/api/v1/tasks/', ids.task],
+      ['/api/v1/credentials/', ids.credential],
+      ['/api/v1/takeouts/restore/', ids.restore],
+      ['/api/v1/takeouts/{id}', ids.takeout],
+      ['/api/v1/imports/', ids.import],
+      ['/api/v1/links/', ids.link],
+      ['/api/v1/conflicts/', connections.conflict],
+      ['/api/v1/visits/', ids.visit],
+      ['/api/v1/dav/app-passwords/', appPassword],
+      ['/auth/v1/admin/users/', other.id],
+    ];
+    return byPrefix.find(([prefix]) => path.startsWith(prefix))?.[1];
+  }
+
+  const fixtures: Fixtures = {
+    path: pathFixture,
+    query: (op, name) =>
+      op.path === '/api/v1/connections/twilio/numbers' && name === 'credentialId'
+        ? connections.twilioCredential
+        : undefined,
+    header: (op, name) => (name === 'x-rule-secret' ? ids.hookRule.secret : undefined),
+    body(op) {
+      const route = `${op.method} ${op.path}`;
+      if (route === 'POST /api/v1/links') return { fromId: ids.task, toId: ids.person };
+      if (route === 'POST /api/v1/persons/{id}/merge') return { otherId: ids.mergeOther };
+      if (route === 'POST /auth/v1/factors/{id}/verify') return { challenge_id: ids.factors.get(route)?.challenge };
+      if (route === 'POST /api/v1/calls/video-token') return { personId: ids.person };
+      if (route === 'POST /api/v1/calls/video-guest-token') return { token: connections.videoRoom.guestToken };
+      if (route === 'POST /api/v1/connections')
+        return {
+          provider: 'twilio',
+          credentialId: connections.twilioCredential,
+          options: { phoneNumber: '+14155550101' },
+        };
+      if (route === 'POST /api/v1/connections/microsoft/authorize')
+        return { credentialId: connections.graphCredential, returnTo: `${webOrigin}/settings/connections` };
+      if (route === 'PATCH /api/v1/connections/{id}')
+        return { options: op.resource === 'graph' ? { pollMinutes: 15 } : { recordOutgoingCalls: true } };
+      if (route === 'POST /api/v1/connections/{id}/contacts') return { personId: ids.person };
+      return undefined;
+    },
+    rawBodies(op) {
+      const [provider, path] = (op.resource ?? '').split(':');
+      if (provider === 'twilio' && path) return twilioBodies(path as TwilioPath, connections.twilioAccount);
+      if (provider === 'graph' && path) return graphBodies(path as 'notifications', connections.subscription);
+      return [];
+    },
   };
 
+  /**
+   * One route swept on each resource it serves: the generic webhook route on every Twilio
+   * path, Graph's on both of its kinds, the connection routes on a Twilio and a Microsoft one.
+   */
+  function expand(op: Operation): Operation[] {
+    const only = (name: string) => op.pathParams.filter((p) => p.name === name);
+    if (op.method === 'POST' && op.path === '/webhooks/{provider}/{connectionId}/{*}') {
+      return twilioPaths.map((path) => ({
+        ...op,
+        path: `/webhooks/twilio/{connectionId}/${path}`,
+        pathParams: only('connectionId'),
+        resource: `twilio:${path}`,
+      }));
+    }
+    if (op.path === '/webhooks/microsoft/{connectionId}/{kind}') {
+      return ['notifications', 'lifecycle'].map((kind) => ({
+        ...op,
+        path: `/webhooks/microsoft/{connectionId}/${kind}`,
+        pathParams: only('connectionId'),
+        resource: `graph:${kind}`,
+      }));
+    }
+    if (op.path.startsWith('/api/v1/connections/{id}')) {
+      return [
+        { ...op, resource: 'twilio' },
+        { ...op, resource: 'graph' },
+      ];
+    }
+    return [op];
+  }
+
   beforeAll(async () => {
-    hub = await createTestHub(kind, {
-      AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '1000',
-      AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '100000',
-      AUTH_RATE_LIMIT_EMAIL_PER_HOUR: '100000',
-      AUTH_RATE_LIMIT_VERIFY_PER_HOUR: '100000',
-    });
+    standIns = await startConnectionStandIns();
+    hub = await createTestHub(
+      kind,
+      {
+        AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '1000',
+        AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '100000',
+        AUTH_RATE_LIMIT_EMAIL_PER_HOUR: '100000',
+        AUTH_RATE_LIMIT_VERIFY_PER_HOUR: '100000',
+        ...standIns.env,
+      },
+      // Microsoft 365 polling stays out of the way: the sweep's own requests start its syncs.
+      { msgraphPollTickMs: 3_600_000 },
+    );
     user = await signUpUser(hub);
     other = await signUpUser(hub);
     serviceRoleKey = readFileSync(join(hub.dataDir, 'service-role-key'), 'utf8').trim();
     for (const route of accountEndingRoutes) throwawayUsers.set(route, await signUpUser(hub));
+    // A restore goes only into an account with no graph: one fresh account for both restore routes.
+    const fresh = await signUpUser(hub);
+    for (const route of freshAccountRoutes) throwawayUsers.set(route, fresh);
 
     const made = await hub.app.inject({
       method: 'POST',
@@ -207,7 +268,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       headers: bearer(user),
       payload: { name: 'sweep-revocable' },
     });
-    ids.appPassword = revocable.json().appPassword.id;
+    appPassword = revocable.json().appPassword.id;
     const setup = await hub.app.inject({ method: 'GET', url: '/api/v1/dav/setup', headers: bearer(user) });
     const basic = Buffer.from(`${setup.json().username}:${made.json().password}`).toString('base64');
     davAuthorization = `Basic ${basic}`;
@@ -217,9 +278,9 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     const documented = documentedOperations(docs.json() as OpenApiDocument);
     const routes = routesFromPrintedTree(hub.app.printRoutes({ commonPrefix: false }));
     // DELETEs last: the fixtures the other routes read stay in place until then.
-    operations = [...documented, ...undocumentedOperations(documented, routes)].sort(
-      (a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'),
-    );
+    operations = [...documented, ...undocumentedOperations(documented, routes)]
+      .flatMap(expand)
+      .sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
     // DAV collections and members by their real paths, so bodies reach the vCard and iCalendar parsers.
     const davHomes: [string, string][] = [
       [setup.json().carddavUrl, 'contacts/sweep.vcf'],
@@ -233,15 +294,28 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       }
     }
     const rulesBody = docs.json().paths['/api/v1/rules'].post.requestBody.content['application/json'].schema;
-    await makeFixtures(rulesBody.properties.definition.example);
+    ids = await makeResources(hub, user, {
+      rulesExample: rulesBody.properties.definition.example,
+      throwawayUsers,
+      fresh,
+    });
+    connections = await makeConnections(hub, user, standIns, ids.person);
     healthBefore = (await hub.app.inject({ method: 'GET', url: '/health' })).statusCode;
-  }, 180_000);
-  afterAll(() => hub?.close());
+  }, 300_000);
+  afterAll(async () => {
+    await hub?.close();
+    await standIns?.close();
+  });
 
   function authorizationFor(op: Operation, caller: Caller): Record<string, string> {
     if (caller === 'none') return {};
     if (caller !== 'user') return caller;
     if (op.path.startsWith('/dav') || op.path.startsWith('/.well-known/ca')) return { authorization: davAuthorization };
+    // The device routes answer a paired device's token: Bearer, or OwnTracks' Basic id:token.
+    if (op.path === '/device-events') return { authorization: `Bearer ${ids.phone.token}` };
+    if (op.path === '/device-events/owntracks') {
+      return { authorization: `Basic ${Buffer.from(`${ids.phone.id}:${ids.phone.token}`).toString('base64')}` };
+    }
     // The admin routes answer only the service_role key: with it, bodies reach the admin code.
     if (op.path.startsWith('/auth/v1/admin/')) return { authorization: `Bearer ${serviceRoleKey}` };
     return bearer(throwawayUsers.get(`${op.method} ${op.path}`) ?? user);
@@ -251,6 +325,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
   async function send(op: Operation, request: HostileRequest): Promise<string | null> {
     const label = `${op.method} ${op.path} [${request.variant}]`;
     let timer: NodeJS.Timeout | undefined;
+    const started = performance.now();
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), requestTimeoutMs);
     });
@@ -262,6 +337,7 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
           headers: {
             ...request.headers,
             ...authorizationFor(op, request.caller),
+            ...connections.sign(request),
             ...(request.contentType === undefined ? {} : { 'content-type': request.contentType }),
           },
           ...(request.payload === undefined ? {} : { payload: request.payload }),
@@ -269,12 +345,14 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
         timeout,
       ]);
       if (response === 'timeout') return `${label}: no answer within ${requestTimeoutMs / 1000} s`;
-      // SWEEP_LOG=<file>: every answer's status, route and variant, to see how deep the sweep reaches.
+      // SWEEP_LOG=<file>: every answer's status, route, variant and time (ms), to see how deep
+      // the sweep reaches and which requests are slow.
       if (process.env.SWEEP_LOG)
         appendFileSync(
           process.env.SWEEP_LOG,
-          `${response.statusCode} ${label} ${response.body.slice(0, 160).replace(/\n/g, ' ')}\n`,
+          `${response.statusCode} ${label} ${Math.round(performance.now() - started)}ms ${response.body.slice(0, 160).replace(/\n/g, ' ')}\n`,
         );
+      if (request.sid) (response.statusCode >= 400 ? refusedSids : acceptedSids).push(request.sid);
       if (response.statusCode >= 500) return `${label}: ${response.statusCode} ${response.body.slice(0, 300)}`;
       if (response.statusCode >= 400 && !hasErrorShape(op.path, response.headers['content-type'], response.body)) {
         return `${label}: ${response.statusCode} not in the error shape of its API: ${response.body.slice(0, 300)}`;
@@ -304,6 +382,22 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     expect(failures.sort(), `${failures.length} of ${work.length} requests failed:\n${failures.join('\n')}`).toEqual(
       [],
     );
+  });
+
+  it('stored nothing for a signed Twilio webhook it refused', async () => {
+    const stored = async (sids: string[]) =>
+      hub.db.asOwner(async (tx) => {
+        const { rows } = await tx.query<{ sid: string }>(
+          `SELECT external_id AS sid FROM public.entities WHERE external_id = ANY($1::text[])
+           UNION ALL SELECT message_sid FROM made_open.twilio_pending_statuses WHERE message_sid = ANY($1::text[])`,
+          [sids],
+        );
+        return rows.map((row) => row.sid);
+      });
+    expect(refusedSids.length).toBeGreaterThan(50);
+    expect(await stored(refusedSids)).toEqual([]);
+    // The check can fail: what the hub took is there.
+    expect((await stored(acceptedSids)).length).toBeGreaterThan(0);
   });
 
   it('still answers /health, and the sweep did not end its own session', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import {
   firstAlternative,
   mapStrings,
@@ -24,6 +25,8 @@ export interface Operation {
   queryParams: Parameter[];
   headerParams: Parameter[];
   body?: JsonSchema;
+  /** Which resource stands behind its path parameters, when one route is swept on several (a Twilio and a Microsoft connection). */
+  resource?: string;
 }
 
 /** Who the request claims to be: the signed-in user, nobody, or a given Authorization header. */
@@ -36,7 +39,9 @@ export interface HostileRequest {
   contentType?: string;
   /** Headers the operation declares (If-Match, secrets), base or hostile. */
   headers?: Record<string, string>;
-  payload?: string;
+  payload?: string | Buffer;
+  /** See RawBody.sid. */
+  sid?: string;
 }
 
 const NUL = '\u0000';
@@ -204,11 +209,34 @@ const rawBodies: { variant: string; contentType: string; payload: string }[] = [
   },
 ];
 
-/** A real resource's id for a path parameter (made before the sweep), when there is one. */
-export type PathFixtures = (op: Operation, param: string) => string | undefined;
+/** A raw body in a provider's own format, with hostile values (a signed Twilio form, a Graph notification). */
+export interface RawBody {
+  variant: string;
+  contentType: string;
+  /** Text is sent as UTF-8; bytes as they are. */
+  payload: string | Buffer;
+  /** Appended to the URL's query (Twilio's bodySHA256). */
+  query?: string;
+  /** The provider's id of what the body would store (a MessageSid): refused, nothing may carry it. */
+  sid?: string;
+}
 
-function pathValue(op: Operation, param: Parameter, fixtures: PathFixtures): string {
-  const fixture = fixtures(op, param.name);
+/** Real resources made before the sweep, so that a request with one hostile part gets past the lookup. */
+export interface Fixtures {
+  /** A real resource's id for a path parameter, when there is one. */
+  path(op: Operation, param: string): string | undefined;
+  /** A value for a query parameter that must name a real resource (a credential id). */
+  query?(op: Operation, name: string): string | undefined;
+  /** A header value only a real resource has (a rule's webhook secret). */
+  header?(op: Operation, name: string): string | undefined;
+  /** Properties of a valid body that name real resources (the other person of a merge, an MFA challenge). */
+  body?(op: Operation): Record<string, unknown> | undefined;
+  /** Hostile bodies in the route's own protocol, besides the generic raw ones. */
+  rawBodies?(op: Operation): RawBody[];
+}
+
+function pathValue(op: Operation, param: Parameter, fixtures: Fixtures): string {
+  const fixture = fixtures.path(op, param.name);
   if (fixture !== undefined) return param.name === '*' ? fixture : encodeURIComponent(fixture);
   if (param.name === '*') return 'folder/file.txt';
   const value = sampleValue(param.schema, 0, param.name);
@@ -220,25 +248,33 @@ function buildUrl(path: string, pathValues: Record<string, string>, query: strin
   return query ? `${filled}?${query}` : filled;
 }
 
-function baseQuery(op: Operation): string {
+const queryValue = (op: Operation, p: Parameter, fixtures: Fixtures) =>
+  fixtures.query?.(op, p.name) ?? String(sampleValue(p.schema, 0, p.name));
+
+function baseQuery(op: Operation, fixtures: Fixtures): string {
   return op.queryParams
-    .filter((p) => p.required)
-    .map((p) => `${encodeURIComponent(p.name)}=${encodeURIComponent(String(sampleValue(p.schema, 0, p.name)))}`)
+    .filter((p) => p.required || fixtures.query?.(op, p.name) !== undefined)
+    .map((p) => `${encodeURIComponent(p.name)}=${encodeURIComponent(queryValue(op, p, fixtures))}`)
     .join('&');
 }
 
 /** Every hostile request for one operation, in a fixed order. */
-export function hostileRequests(op: Operation, fixtures: PathFixtures): HostileRequest[] {
+export function hostileRequests(op: Operation, fixtures: Fixtures): HostileRequest[] {
   const out: HostileRequest[] = [];
   const basePath = Object.fromEntries(op.pathParams.map((p) => [p.name, pathValue(op, p, fixtures)]));
-  const query = baseQuery(op);
+  const query = baseQuery(op, fixtures);
   const url = buildUrl(op.path, basePath, query);
   const bodyShape = op.body && firstAlternative(op.body);
-  const base = bodyShape ? sampleValue(bodyShape) : undefined;
+  const sampled = bodyShape ? sampleValue(bodyShape) : undefined;
+  const real = fixtures.body?.(op);
+  const base = real && typeof sampled === 'object' && sampled !== null ? { ...sampled, ...real } : sampled;
   const json = (payload: unknown) => ({ contentType: 'application/json', payload: JSON.stringify(payload) });
   // The rules' If-Match is their version: the fixture is at 1, so a base request gets past it.
   const headers = Object.fromEntries(
-    op.headerParams.map((h) => [h.name, h.name === 'if-match' ? '"1"' : String(sampleValue(h.schema, 0, h.name))]),
+    op.headerParams.map((h) => [
+      h.name,
+      fixtures.header?.(op, h.name) ?? (h.name === 'if-match' ? '"1"' : String(sampleValue(h.schema, 0, h.name))),
+    ]),
   );
   const withBase = { headers, ...(bodyShape ? json(base) : {}) };
 
@@ -279,13 +315,28 @@ export function hostileRequests(op: Operation, fixtures: PathFixtures): HostileR
     const choice = op.queryParams.find((p) => p.schema.enum?.length);
     for (const value of choice?.schema.enum ?? [undefined]) {
       const pairs = op.queryParams.map((p) => {
-        const given = p === choice ? value : sampleValue(p.schema, 0, p.name);
+        const given = p === choice ? value : queryValue(op, p, fixtures);
         return `${encodeURIComponent(p.name)}=${encodeURIComponent(String(given))}`;
       });
       const rawUrl = buildUrl(op.path, basePath, pairs.join('&'));
       const label = choice ? ` (${choice.name}=${String(value)})` : '';
       for (const raw of rawBodies) out.push({ ...raw, variant: `${raw.variant}${label}`, url: rawUrl, caller: 'user' });
     }
+  }
+  // A compressed body: refused (415) before it is read, in the route's API shape.
+  if (bodyShape || bodyMethods.has(op.method)) {
+    out.push({
+      variant: 'gzip Content-Encoding',
+      url,
+      caller: 'user',
+      contentType: bodyShape ? 'application/json' : 'application/octet-stream',
+      headers: { ...headers, 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify(base ?? {})),
+    });
+  }
+  for (const { query: extra, ...raw } of fixtures.rawBodies?.(op) ?? []) {
+    const rawUrl = extra ? `${url}${url.includes('?') ? '&' : '?'}${extra}` : url;
+    out.push({ ...raw, url: rawUrl, caller: 'user' });
   }
   return out;
 }

@@ -141,22 +141,40 @@ interface ParsedUpload {
 }
 
 /**
- * A file part's bytes, its failure typed for the caller: a form cut off inside the part is
- * an incomplete upload (400), not an internal error. Whoever reads the body hears the
- * failure through its pipeline; a body never read (the upload was refused first) fails
- * quietly instead of crashing the process.
+ * A file part's bytes, its failure typed for the caller: a form cut off anywhere (inside the
+ * file part, or in a part after it) is an incomplete upload (400), not an internal error. The
+ * bytes end only when the whole form has been read, so an upload is all or nothing: a form
+ * that fails after its file part still fails the body, and nothing is stored. Whoever reads
+ * the body hears the failure through its pipeline; a body never read (the upload was refused
+ * first) fails quietly instead of crashing the process.
  */
-function fileBody(part: Readable): Readable {
+function fileBody(part: Readable, form: busboy.Busboy): Readable {
   const body = new PassThrough();
   body.on('error', () => undefined);
-  part.on('error', (error) =>
+  const fail = (error: Error) =>
     body.destroy(
       new IncompleteUploadError(
-        `The multipart form ended inside its file part (${error.message}): nothing was stored. Send the whole form again.`,
+        `The multipart form ended before it was complete (${error.message}): nothing was stored. Send the whole form again.`,
       ),
-    ),
-  );
-  return part.pipe(body);
+    );
+  let partEnded = false;
+  let formRead = false;
+  const endWhenBothDone = () => {
+    if (partEnded && formRead && !body.destroyed) body.end();
+  };
+  part.on('error', fail);
+  part.on('end', () => {
+    partEnded = true;
+    endWhenBothDone();
+  });
+  form.on('error', fail);
+  // busboy closes after its last byte was parsed, and after an error (heard above first).
+  form.on('close', () => {
+    formRead = true;
+    endWhenBothDone();
+  });
+  part.pipe(body, { end: false });
+  return body;
 }
 
 /** The upload's byte stream: the raw body, or the first file part of a multipart form. */
@@ -194,7 +212,7 @@ function parseUpload(raw: IncomingMessage): Promise<ParsedUpload> {
         return;
       }
       settled = true;
-      const body = fileBody(stream);
+      const body = fileBody(stream, parser);
       try {
         resolve({
           body,
