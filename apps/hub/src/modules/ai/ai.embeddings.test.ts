@@ -40,6 +40,12 @@ describe('embeddings and hybrid retrieval on PGlite', () => {
     alice = await signUpUser(hub);
     bob = await signUpUser(hub);
     const now = Date.now();
+    // Inside this ISO week (from Monday 00:00 UTC) whatever day the suite runs: two days ago
+    // was last week on a Monday or Tuesday, and "this week" found nothing.
+    const today = new Date(now);
+    const monday =
+      Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) - ((today.getUTCDay() + 6) % 7) * DAY;
+    const thisWeek = new Date(Math.max(now - 2 * DAY, monday + 60_000)).toISOString();
     const entities: Record<string, object> = {
       ada: { type: 'person', title: 'Ada Lovelace' },
       kayak: { type: 'note', title: 'Boat', body: 'The kayak is moored at pier nine in the harbour.' },
@@ -48,13 +54,13 @@ describe('embeddings and hybrid retrieval on PGlite', () => {
         type: 'message',
         title: 'Text from Ada',
         body: 'Can we move our lunch to Thursday?',
-        occurredAt: new Date(now - 2 * DAY).toISOString(),
+        occurredAt: thisWeek,
       },
       grantMessage: {
         type: 'message',
         title: 'Text from Grant',
         body: 'Can we move our lunch to Friday?',
-        occurredAt: new Date(now - 2 * DAY).toISOString(),
+        occurredAt: thisWeek,
       },
       oldCall: {
         type: 'call',
