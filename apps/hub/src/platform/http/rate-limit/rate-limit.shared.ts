@@ -133,7 +133,6 @@ export function sharedRateLimiting(deps: { db: Database; logger: Logger; sweepEv
   }
 
   return {
-    shared: true,
     plugin: (whenStoreFails) => ({ global: false, store: storeClass(whenStoreFails) }),
     module: {
       name: 'rate-limits',

@@ -23,8 +23,6 @@ export type WhenStoreFails = 'refuse' | 'count-here';
  *   PostgreSQL database, so N instances do not give an attacker N times the guesses.
  */
 export interface RateLimiting {
-  /** True when the counts are shared by every instance on the database. */
-  readonly shared: boolean;
   /** Options for `fastify.register(rateLimit, …)`: limits are per route (`config.rateLimit`). */
   plugin(whenStoreFails: WhenStoreFails): RateLimitPluginOptions;
   /** Sweeps expired counts and reports /metrics (the shared store only). */
@@ -33,5 +31,5 @@ export interface RateLimiting {
 
 /** One process: @fastify/rate-limit's own LRU store, exactly as before ADR 0035. */
 export function localRateLimiting(): RateLimiting {
-  return { shared: false, plugin: () => ({ global: false }) };
+  return { plugin: () => ({ global: false }) };
 }
