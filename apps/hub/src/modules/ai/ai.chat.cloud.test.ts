@@ -6,6 +6,8 @@ import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
 import { eventually } from '../connectors/test/support.ts';
 import { answerText, parseSse } from './test/sse.ts';
+import { createConversations } from './ai.conversations.ts';
+import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 
 /**
  * POST /api/v1/ai/chat on a hub whose only model is in the cloud. OpenRouter is a STAND-IN
@@ -317,6 +319,19 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
       'the audit to record the stop',
       10_000,
     );
+  });
+
+  it('keeps each question before its answer, however fast the turns are stored (PGlite ticks in milliseconds)', async () => {
+    const conversations = createConversations(hub.db);
+    const user = { id: alice.id, claims: alice.claims } as unknown as AuthenticatedUser;
+    const conversation = await conversations.create(user, 'Quick turns');
+    const answer = { content: 'ok', sources: [], citations: [], tools: [], done: null, error: null, sensitive: false };
+    // Two rows per turn, often in the same millisecond: before, a tie fell to random ids.
+    for (let n = 0; n < 200; n += 1) await conversations.appendTurn(user, conversation.id, `q${n}`, answer);
+    const stored = (await conversations.get(user, conversation.id))!;
+    expect(stored.messages.map((m) => m.content)).toEqual(Array.from({ length: 200 }, (_, n) => [`q${n}`, 'ok']).flat());
+    const recent = (await conversations.recent(user, conversation.id, 6))!;
+    expect(recent.messages.map((m) => m.content)).toEqual(['q197', 'ok', 'q198', 'ok', 'q199', 'ok']);
   });
 
   it('a conversation goes on after a stopped answer, which is kept as stopped', async () => {

@@ -1,3 +1,4 @@
+import { uuidv7 } from 'uuidv7';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import type { ChatDone } from './ai.generate.ts';
@@ -153,17 +154,23 @@ export function createConversations(db: Database) {
       return conversationOf(rows[0]!);
     },
 
-    /** Stores one question and its answer (or how it ended) together. */
+    /**
+     * Stores one question and its answer (or how it ended) together. Messages read in
+     * (created_at, id) order, and PGlite's clock ticks in milliseconds: the two rows often
+     * share an instant, so their ids are uuidv7, monotonic in this process, question first.
+     */
     async appendTurn(user: AuthenticatedUser, conversationId: string, question: string, answer: NewAnswer) {
+      const [questionId, answerId] = [uuidv7(), uuidv7()];
       await db.asUser(user.claims, async (tx) => {
         await tx.query(
-          `INSERT INTO made_open.ai_messages (conversation_id, owner_id, role, content) VALUES ($1, $2, 'user', $3)`,
-          [conversationId, user.id, question],
+          `INSERT INTO made_open.ai_messages (id, conversation_id, owner_id, role, content) VALUES ($1, $2, $3, 'user', $4)`,
+          [questionId, conversationId, user.id, question],
         );
         await tx.query(
-          `INSERT INTO made_open.ai_messages (conversation_id, owner_id, role, content, sources, citations, tools, done, error, sensitive)
-           VALUES ($1, $2, 'assistant', $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9)`,
+          `INSERT INTO made_open.ai_messages (id, conversation_id, owner_id, role, content, sources, citations, tools, done, error, sensitive)
+           VALUES ($1, $2, $3, 'assistant', $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10)`,
           [
+            answerId,
             conversationId,
             user.id,
             answer.content,
