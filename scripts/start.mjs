@@ -90,7 +90,13 @@ run(
   'hub',
   join(root, 'apps/hub/node_modules/.bin/tsx'),
   ['src/main.ts'],
-  { cwd: join(root, 'apps/hub'), env: { ...process.env, PORT: hubPort, DATA_DIR: dataDir } },
+  {
+    cwd: join(root, 'apps/hub'),
+    // The web app below calls the hub from this machine on each browser's behalf and says which
+    // browser (X-Forwarded-For): believed from loopback only, so each browser has its own
+    // sign-in limit rather than sharing the web server's.
+    env: { ...process.env, PORT: hubPort, DATA_DIR: dataDir, TRUST_PROXY: process.env.TRUST_PROXY ?? 'loopback' },
+  },
   hubLogs ? (stdout) => stdout.pipe(hubLogs) : 'inherit',
 );
 await waitFor(`${hubUrl}/health`, 'The hub');
@@ -107,6 +113,9 @@ if (existsSync(join(webDir, 'package.json'))) {
     NEXT_PUBLIC_SUPABASE_ANON_KEY: anonKey,
     SUPABASE_URL: hubUrl,
     SUPABASE_ANON_KEY: anonKey,
+    // It listens on 127.0.0.1: from elsewhere, browsers reach it through one proxy on this
+    // machine, which appends their address (or they are on this machine: Next.js puts theirs).
+    WEB_TRUST_PROXY: process.env.WEB_TRUST_PROXY ?? '1',
   };
   const next = join(webDir, 'node_modules/.bin/next');
   const why = buildNeeded(root);

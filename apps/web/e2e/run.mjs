@@ -106,6 +106,7 @@ let exitCode = 1;
 try {
   const [hubPort, webPort] = [await freePort(), await freePort()];
   const hubUrl = `http://127.0.0.1:${hubPort}`;
+  const tokenPerMinute = '600';
   const webUrl = `http://127.0.0.1:${webPort}`;
 
   // The same rule as `pnpm start`: web sources, config and the shared package it bundles.
@@ -215,9 +216,12 @@ try {
       NATS_URL: '',
       MEILI_URL: '',
       LOG_LEVEL: 'warn',
-      // One browser makes every request from 127.0.0.1: lift the per-IP auth limits.
+      // One browser makes every request from 127.0.0.1: lift the per-IP auth limits (sign-in's
+      // stays within reach, for client-address.spec.ts).
       AUTH_RATE_LIMIT_SIGNUP_PER_HOUR: '10000',
-      AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: '10000',
+      AUTH_RATE_LIMIT_TOKEN_PER_MINUTE: tokenPerMinute,
+      // As `pnpm start`: the web server beside it on this machine names each browser.
+      TRUST_PROXY: 'loopback',
     },
   });
   await Promise.all([buildPromise, waitFor(`${hubUrl}/health`, 'The hub')]);
@@ -225,7 +229,7 @@ try {
 
   start('web', nextBin, ['start', '-p', String(webPort), '-H', '127.0.0.1'], {
     cwd: web,
-    env: { ...baseEnv, SUPABASE_URL: hubUrl, SUPABASE_ANON_KEY: anonKey, PORT: String(webPort) },
+    env: { ...baseEnv, SUPABASE_URL: hubUrl, SUPABASE_ANON_KEY: anonKey, PORT: String(webPort), WEB_TRUST_PROXY: '1' },
   });
   await waitFor(`${webUrl}/sign-in`, 'The web app');
 
@@ -253,6 +257,7 @@ try {
       E2E_BASE_URL: webUrl,
       E2E_HUB_URL: hubUrl,
       E2E_ANON_KEY: anonKey,
+      E2E_TOKEN_PER_MINUTE: tokenPerMinute,
       // For tests that remove an account through the hub's admin API (a restore needs the old one gone).
       E2E_SERVICE_ROLE_KEY: readFileSync(join(dataDir, 'service-role-key'), 'utf8').trim(),
       E2E_OWNER_EMAIL: owner.email,

@@ -1,6 +1,7 @@
 import { createServerClient } from '@supabase/ssr';
 import { NextResponse, type NextRequest } from 'next/server';
 import { webEnv } from '@/lib/env';
+import { forwardingHeaders } from '@/lib/forwarding';
 import { hasAuthCookie } from '@/lib/supabase/cookies';
 
 const PUBLIC = ['/sign-in', '/sign-up'];
@@ -16,6 +17,8 @@ export async function proxy(request: NextRequest) {
   const env = webEnv();
   let response = NextResponse.next({ request });
   const supabase = createServerClient(env.supabaseUrl, env.supabaseAnonKey, {
+    // Session refreshes count against the browser's address at the hub (lib/forwarding.ts).
+    global: { headers: forwardingHeaders(request.headers, env.trustedHops) },
     cookies: {
       getAll: () => request.cookies.getAll(),
       setAll: (list) => {

@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { browserHeaders } from '@/lib/browser-headers';
 import { webEnv } from '@/lib/env';
 import { friendlyHubError, HubError, type HubErrorBody } from '@/lib/errors';
 import { getDefaultRegion } from '@/lib/account';
@@ -177,7 +178,8 @@ export async function getGuestVideoToken(token: string, name: string): Promise<G
   try {
     response = await fetch(new URL('/api/v1/calls/video-guest-token', webEnv().supabaseUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      // The hub limits guest-token requests per address: the guest's, not the web server's.
+      headers: { ...(await browserHeaders()), 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ token, name }),
       cache: 'no-store',
     });

@@ -1,6 +1,7 @@
 import 'server-only';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseTrustedHops } from '@/lib/forwarding';
 
 export interface WebEnv {
   /** Base URL of the hub (or of a Supabase project): serves /auth/v1 and /api/v1. */
@@ -8,6 +9,8 @@ export interface WebEnv {
   supabaseAnonKey: string;
   /** Live updates over Supabase Realtime at /realtime/v1; MADE_OPEN_REALTIME=0 turns them off. */
   realtime: boolean;
+  /** WEB_TRUST_PROXY: proxies in front of the web app whose X-Forwarded-For names the browser (lib/forwarding.ts). */
+  trustedHops: number;
 }
 
 let cached: WebEnv | undefined;
@@ -40,6 +43,7 @@ export function webEnv(): WebEnv {
     supabaseUrl: url.replace(/\/+$/, ''),
     supabaseAnonKey: key,
     realtime: process.env.MADE_OPEN_REALTIME !== '0',
+    trustedHops: parseTrustedHops(process.env.WEB_TRUST_PROXY),
   };
   return cached;
 }

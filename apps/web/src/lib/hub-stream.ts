@@ -1,5 +1,6 @@
 import 'server-only';
 import { NextResponse, type NextRequest } from 'next/server';
+import { browserHeaders } from '@/lib/browser-headers';
 import { webEnv } from '@/lib/env';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
 
@@ -21,7 +22,12 @@ export async function proxyHubEventStream(request: NextRequest, hubPath: string)
   try {
     hub = await fetch(new URL(hubPath, webEnv().supabaseUrl), {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: {
+        ...(await browserHeaders()),
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+      },
       body: await request.text(),
       signal: request.signal,
       cache: 'no-store',

@@ -1,5 +1,6 @@
 import 'server-only';
 import { notFound, redirect } from 'next/navigation';
+import { browserHeaders } from '@/lib/browser-headers';
 import { webEnv } from '@/lib/env';
 import { friendlyHubError, HubError, type HubErrorBody } from '@/lib/errors';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
@@ -36,6 +37,7 @@ export async function hubFetch<T>(
     response = await fetch(url, {
       method: init.method ?? 'GET',
       headers: {
+        ...(await browserHeaders()),
         authorization: `Bearer ${token}`,
         accept: 'application/json',
         ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -74,7 +76,7 @@ export async function hubFetch<T>(
 export async function hubResponse(path: string): Promise<Response> {
   const token = await accessToken();
   return fetch(new URL(`/api/v1${path}`, webEnv().supabaseUrl), {
-    headers: { authorization: `Bearer ${token}` },
+    headers: { ...(await browserHeaders()), authorization: `Bearer ${token}` },
     cache: 'no-store',
   });
 }

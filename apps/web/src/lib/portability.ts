@@ -1,5 +1,6 @@
 import type { RestoreReport } from '@made-open/shared/portability-api';
 import 'server-only';
+import { browserHeaders } from '@/lib/browser-headers';
 import { webEnv } from '@/lib/env';
 import { hubFetch } from '@/lib/hub';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
@@ -66,7 +67,7 @@ export async function hubStream(
   if (!token) return null;
   return fetch(new URL(`/api/v1${path}`, webEnv().supabaseUrl), {
     method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, ...init.headers },
+    headers: { ...(await browserHeaders()), authorization: `Bearer ${token}`, ...init.headers },
     ...(init.body ? { body: init.body, duplex: 'half' } : {}),
     cache: 'no-store',
   } as RequestInit);

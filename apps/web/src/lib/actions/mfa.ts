@@ -2,6 +2,7 @@
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
+import { browserHeaders } from '@/lib/browser-headers';
 import { webEnv } from '@/lib/env';
 import { friendlyAuthError } from '@/lib/errors';
 import { createSupabaseServerClient } from '@/lib/supabase/server';
@@ -28,7 +29,7 @@ async function newRecoveryCodes(accessToken: string): Promise<string[]> {
   const env = webEnv();
   const response = await fetch(`${env.supabaseUrl}/auth/v1/factors/recovery_codes`, {
     method: 'POST',
-    headers: { apikey: env.supabaseAnonKey, authorization: `Bearer ${accessToken}` },
+    headers: { ...(await browserHeaders()), apikey: env.supabaseAnonKey, authorization: `Bearer ${accessToken}` },
     cache: 'no-store',
   });
   if (!response.ok) throw new Error(`recovery codes: ${response.status}`);

@@ -1,6 +1,7 @@
 import 'server-only';
 import { createServerClient } from '@supabase/ssr';
 import { cookies } from 'next/headers';
+import { browserHeaders } from '@/lib/browser-headers';
 import { webEnv } from '@/lib/env';
 
 /**
@@ -12,6 +13,8 @@ export async function createSupabaseServerClient() {
   const store = await cookies();
   const env = webEnv();
   return createServerClient(env.supabaseUrl, env.supabaseAnonKey, {
+    // Sign-in and refresh count against the browser's address at the hub, not the web server's.
+    global: { headers: await browserHeaders() },
     cookies: {
       getAll: () => store.getAll(),
       setAll: (list) => {
