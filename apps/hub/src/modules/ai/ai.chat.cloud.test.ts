@@ -329,7 +329,9 @@ describe.each(testDatabaseKinds())('AI chat, cloud model only, on %s', (kind) =>
     // Two rows per turn, often in the same millisecond: before, a tie fell to random ids.
     for (let n = 0; n < 200; n += 1) await conversations.appendTurn(user, conversation.id, `q${n}`, answer);
     const stored = (await conversations.get(user, conversation.id))!;
-    expect(stored.messages.map((m) => m.content)).toEqual(Array.from({ length: 200 }, (_, n) => [`q${n}`, 'ok']).flat());
+    expect(stored.messages.map((m) => m.content)).toEqual(
+      Array.from({ length: 200 }, (_, n) => [`q${n}`, 'ok']).flat(),
+    );
     const recent = (await conversations.recent(user, conversation.id, 6))!;
     expect(recent.messages.map((m) => m.content)).toEqual(['q197', 'ok', 'q198', 'ok', 'q199', 'ok']);
   });
