@@ -736,6 +736,36 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     );
   }, 120_000);
 
+  it("pushes a phone's CardDAV edit of an Outlook contact to Outlook, as a web edit is", async () => {
+    put(account, 'contacts', contactPayload(9, { jobTitle: 'Pilot' }));
+    await syncNow();
+    const contactId = contactPayload(9).id;
+    const person = (await entity(contactId))!;
+    const password = await api(alice, 'POST', '/api/v1/dav/app-passwords', { name: 'Phone' });
+    expect(password.statusCode, password.body).toBe(201);
+    const authorization = `Basic ${Buffer.from(`${alice.email}:${password.json().password}`).toString('base64')}`;
+    const url = `/dav/addressbooks/${alice.id}/contacts/${person.id}.vcf`;
+    const card = await hub.app.inject({ method: 'GET', url, headers: { authorization } });
+    expect(card.statusCode, card.body).toBe(200);
+    expect(card.body).toContain('TITLE:Pilot');
+
+    // The phone changes the job title and sends the card back with the ETag it read.
+    const written = await hub.app.inject({
+      method: 'PUT',
+      url,
+      headers: { authorization, 'content-type': 'text/vcard', 'if-match': String(card.headers.etag) },
+      payload: card.body.replace('TITLE:Pilot', 'TITLE:Captain'),
+    });
+    expect(written.statusCode, written.body).toBe(204);
+    await eventually(
+      async () => (standInItem('contacts', contactId)!.body.jobTitle === 'Captain' ? true : undefined),
+      'the phone edit in Outlook',
+    );
+    expect(standInItem('contacts', contactId)!.body.displayName).toBe('Contact 9');
+    const conflicts = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts;
+    expect(conflicts.filter((c: { entityId?: string }) => c.entityId === person.id)).toEqual([]);
+  }, 120_000);
+
   it('refuses hostile input with 4xx and changes nothing', async () => {
     const invite = (await entity(eventPayload(1).id))!;
     const long = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, {
