@@ -374,6 +374,7 @@ export async function composeHub(
     removeExternal: graph.removeExternal,
     graph: graph.service,
     defaultRegionOf: auth.settings.defaultRegionOf,
+    calendar: calendar.service,
   });
   // Imports with preview and undo, vCard / iCalendar / mbox exports (issue 18).
   const portability = createPortabilityModule({

@@ -35,7 +35,7 @@ export interface CalendarServiceDeps {
   ingest: Ingest;
   graph: Pick<GraphService, 'deleteEntity'>;
   connectors: Pick<ConnectorsService, 'open' | 'list'>;
-  registry: Pick<ConnectorRegistry, 'get'>;
+  registry: Pick<ConnectorRegistry, 'get' | 'list'>;
   conflicts: Conflicts;
 }
 
@@ -436,6 +436,14 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     },
 
     get: (user: AuthenticatedUser, id: string) => view(user, parseId(id).entityId),
+
+    /**
+     * Whether events from this source belong to a connected calendar (Microsoft 365's
+     * `msgraph`): their edits are written there first, by `update` and `remove`. Imported
+     * events and the hub's own are not.
+     */
+    writesThrough: (source: string) =>
+      source !== localSource && registry.list().some((c) => c.calendar && (c.source ?? c.provider) === source),
 
     async create(user: AuthenticatedUser, input: EventCreateInput): Promise<EventView> {
       const fields = fieldsOfCreate(input);

@@ -3,9 +3,11 @@ import { uuidv7 } from 'uuidv7';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import type { GraphService, Ingest, IngestItem, RemoveExternal } from '../graph/index.ts';
 import { localSource } from '../calendar/calendar.events.ts';
+import type { CalendarService } from '../calendar/index.ts';
+import { eventUpdateOf } from './dav.connected-calendar.ts';
 import { DavError } from './dav.errors.ts';
 import { ns } from './dav.xml.ts';
-import { parseICalendar, renderICalendar, ICalError } from './dav.ical.ts';
+import { parseICalendar, renderICalendar, ICalError, type EventFieldsFromIcal } from './dav.ical.ts';
 import type { DavPrincipal } from './dav.passwords.ts';
 import { davRepository as repo, etagOf, nameOf, type CollectionKind, type MemberRow } from './dav.repository.ts';
 import { parseVCard, renderVCard, vcardPropertyKeys, VCardError, type VCardVersion } from './dav.vcard.ts';
@@ -22,6 +24,7 @@ export interface DavServiceDeps {
   removeExternal: RemoveExternal;
   graph: Pick<GraphService, 'updateEntity' | 'deleteEntity'>;
   defaultRegionOf?: (tx: Sql, userId: string) => Promise<PhoneOptions['defaultCountry'] | undefined>;
+  calendar?: Pick<CalendarService, 'update' | 'remove' | 'writesThrough'>;
 }
 
 export interface Member {
@@ -112,6 +115,58 @@ function mergeProperties(
 export function createDavService(deps: DavServiceDeps) {
   const { db } = deps;
   const actor = (user: DavPrincipal) => ({ kind: 'user' as const, id: user.id });
+  const account = (user: DavPrincipal) => ({ id: user.id, claims: user.claims });
+
+  async function refuseTakenUid(tx: Sql, kind: CollectionKind, uid: string, id: string | null) {
+    const taken = await repo.uidTaken(tx, kind, uid, id);
+    if (taken !== null)
+      throw new DavError(409, `Another resource (${taken}) already has UID ${uid.slice(0, 80)}.`, {
+        precondition: 'no-uid-conflict',
+        ns: kind === 'contacts' ? ns.card : ns.cal,
+      });
+  }
+
+  /** The event behind a calendar resource when it belongs to a connected calendar (its writes go there first). */
+  async function connectedEvent(user: DavPrincipal, name: string, lock: (row: MemberRow, tx: Sql) => Promise<void>) {
+    const calendar = deps.calendar;
+    if (!calendar) return null;
+    return db.asUser(user.claims, async (tx) => {
+      const row = await repo.byName(tx, 'calendar', name);
+      if (!row || row.source === null || !calendar.writesThrough(row.source)) return null;
+      await lock(row, tx);
+      return { row, calendar };
+    });
+  }
+
+  /**
+   * A phone's edit of a connected calendar's event (Microsoft 365) goes through the calendar,
+   * as the web app's does: written to Outlook first with its version, then stored as Outlook
+   * answers; a change made there meanwhile is a recorded conflict (409), never overwritten.
+   */
+  async function putConnectedEvent(
+    user: DavPrincipal,
+    name: string,
+    parsed: EventFieldsFromIcal,
+    conditions: { ifMatch?: string; ifNoneMatch?: string },
+  ): Promise<boolean> {
+    const found = await connectedEvent(user, name, async (row, tx) => {
+      checkPreconditions(member('calendar', row), conditions.ifMatch, conditions.ifNoneMatch);
+      await refuseTakenUid(tx, 'calendar', parsed.uid, row.id);
+    });
+    if (!found) return false;
+    await found.calendar.update(account(user), found.row.id, eventUpdateOf(parsed, found.row.version));
+    await db.asUser(user.claims, (tx) =>
+      repo.keep(tx, {
+        ownerId: user.id,
+        entityId: found.row.id,
+        kind: 'calendar',
+        name,
+        uid: parsed.uid,
+        extra: parsed.extra,
+      }),
+    );
+    return true;
+  }
 
   return {
     async members(user: DavPrincipal, kind: CollectionKind, names?: string[]): Promise<Member[]> {
@@ -162,16 +217,13 @@ export function createDavService(deps: DavServiceDeps) {
           throw new DavError(400, error.message, invalidData);
         throw error;
       }
+      if (kind === 'calendar' && (await putConnectedEvent(user, name, parsed as EventFieldsFromIcal, conditions)))
+        return { created: false };
       return db.asUser(user.claims, async (tx) => {
         const row = await repo.byName(tx, kind, name, true);
         const current = row ? member(kind, row) : null;
         checkPreconditions(current, conditions.ifMatch, conditions.ifNoneMatch);
-        const taken = await repo.uidTaken(tx, kind, parsed.uid, row?.id ?? null);
-        if (taken !== null)
-          throw new DavError(409, `Another resource (${taken}) already has UID ${parsed.uid.slice(0, 80)}.`, {
-            precondition: 'no-uid-conflict',
-            ns: kind === 'contacts' ? ns.card : ns.cal,
-          });
+        await refuseTakenUid(tx, kind, parsed.uid, row?.id ?? null);
 
         const region = kind === 'contacts' ? await deps.defaultRegionOf?.(tx, user.id) : undefined;
         const keys = kind === 'contacts' ? vcardPropertyKeys : icalPropertyKeys;
@@ -228,6 +280,12 @@ export function createDavService(deps: DavServiceDeps) {
 
     /** DELETE: soft-deletes the entity (its events as any delete); 404 when there is none. */
     async remove(user: DavPrincipal, kind: CollectionKind, name: string, ifMatch?: string): Promise<void> {
+      // A connected calendar's event is deleted there first, as from the web app.
+      const connected =
+        kind === 'calendar'
+          ? await connectedEvent(user, name, async (row) => checkPreconditions(member(kind, row), ifMatch))
+          : null;
+      if (connected) return connected.calendar.remove(account(user), connected.row.id);
       const sourceless = await db.asUser(user.claims, async (tx) => {
         const row = await repo.byName(tx, kind, name, true);
         if (!row) throw new DavError(404, 'No such resource.');

@@ -2,6 +2,7 @@ import type { Config } from '../../platform/config.ts';
 import type { Database, Sql } from '../../platform/db/index.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { PhoneOptions } from '@made-open/shared';
+import type { CalendarService } from '../calendar/index.ts';
 import type { GraphService, Ingest, RemoveExternal } from '../graph/index.ts';
 import { createAppPasswords, type AppPasswords } from './dav.passwords.ts';
 import { davRoutes } from './dav.routes.ts';
@@ -25,6 +26,8 @@ export interface DavModuleDeps {
   graph: Pick<GraphService, 'updateEntity' | 'deleteEntity'>;
   /** Account settings' default region, for phone numbers written without a country code. */
   defaultRegionOf?: (tx: Sql, userId: string) => Promise<PhoneOptions['defaultCountry'] | undefined>;
+  /** A connected calendar's events (Microsoft 365): a phone's edit is written there first, as the web app's is. */
+  calendar?: Pick<CalendarService, 'update' | 'remove' | 'writesThrough'>;
 }
 
 export interface DavModule extends HubModule {
@@ -45,6 +48,7 @@ export function createDavModule(deps: DavModuleDeps): DavModule {
     removeExternal: deps.removeExternal,
     graph: deps.graph,
     defaultRegionOf: deps.defaultRegionOf,
+    calendar: deps.calendar,
   });
   return {
     name: 'dav',

@@ -766,6 +766,74 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     expect(conflicts.filter((c: { entityId?: string }) => c.entityId === person.id)).toEqual([]);
   }, 120_000);
 
+  it("writes a phone's CalDAV edit and delete of an Outlook event to Outlook first; a change made there meanwhile is a conflict", async () => {
+    const start = soon(8);
+    start.setUTCHours(15, 0, 0, 0);
+    const created = await api(alice, 'POST', '/api/v1/calendar/events', {
+      title: 'Boat trip',
+      startsAt: start.toISOString(),
+      endsAt: new Date(start.getTime() + 3_600_000).toISOString(),
+      connectionId,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const outlookId = [...collectionOf(account, 'calendar').items.values()].find(
+      (item) => item.body.subject === 'Boat trip',
+    )!.body.id as string;
+    const eventId = (await entity(outlookId))!.id;
+    const password = await api(alice, 'POST', '/api/v1/dav/app-passwords', { name: 'Phone calendar' });
+    const authorization = `Basic ${Buffer.from(`${alice.email}:${password.json().password}`).toString('base64')}`;
+    const url = `/dav/calendars/${alice.id}/calendar/${eventId}.ics`;
+    const dav = (method: 'GET' | 'PUT' | 'DELETE', headers: Record<string, string> = {}, payload?: string) =>
+      hub.app.inject({ method, url, headers: { authorization, ...headers }, ...(payload ? { payload } : {}) });
+    const basic = (d: Date) => d.toISOString().replace(/[-:]/g, '').slice(0, 15) + 'Z';
+
+    // Renamed and an hour later on the phone: Outlook gets both, then the hub has what Outlook answered.
+    const card = await dav('GET');
+    expect(card.statusCode, card.body).toBe(200);
+    const later = new Date(start.getTime() + 3_600_000);
+    const edited = card.body
+      .replace('SUMMARY:Boat trip', 'SUMMARY:Boat trip (later)')
+      .replace(`DTSTART:${basic(start)}`, `DTSTART:${basic(later)}`)
+      .replace(
+        `DTEND:${basic(new Date(start.getTime() + 3_600_000))}`,
+        `DTEND:${basic(new Date(later.getTime() + 3_600_000))}`,
+      );
+    expect(edited).toContain(`DTSTART:${basic(later)}`);
+    const put = await dav('PUT', { 'content-type': 'text/calendar', 'if-match': String(card.headers.etag) }, edited);
+    expect(put.statusCode, put.body).toBe(204);
+    const outlook = standInItem('calendar', outlookId)!.body;
+    expect(outlook.subject).toBe('Boat trip (later)');
+    expect(outlook.start).toEqual({ dateTime: later.toISOString().slice(0, 23), timeZone: 'UTC' });
+    const stored = (await entity(outlookId))!;
+    expect(stored).toMatchObject({ title: 'Boat trip (later)', properties: { changeKey: outlook.changeKey } });
+    const reread = await dav('GET');
+    expect(reread.body).toContain('SUMMARY:Boat trip (later)');
+
+    // Changed in Outlook since the hub saw it: the phone's edit is a recorded conflict, Outlook's copy stays.
+    editRemotely(account, 'calendar', outlookId, { subject: 'Boat trip (cancelled?)' });
+    const stale = await dav(
+      'PUT',
+      { 'content-type': 'text/calendar', 'if-match': String(reread.headers.etag) },
+      reread.body.replace('SUMMARY:Boat trip (later)', 'SUMMARY:Boat trip (mine)'),
+    );
+    expect(stale.statusCode, stale.body).toBe(409);
+    expect(stale.body).toMatch(/changed in the other calendar/);
+    expect(standInItem('calendar', outlookId)!.body.subject).toBe('Boat trip (cancelled?)');
+    const conflicts = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts;
+    expect(conflicts.filter((c: { entityId: string }) => c.entityId === eventId)).toHaveLength(1);
+
+    // Deleted on the phone once the hub has Outlook's copy: deleted in Outlook too.
+    await syncNow();
+    const fresh = await dav('GET');
+    expect(fresh.body).toContain('SUMMARY:Boat trip (cancelled?)');
+    expect((await dav('DELETE', { 'if-match': '"stale"' })).statusCode).toBe(412);
+    expect(standInItem('calendar', outlookId)!.removed).toBe(false);
+    const removed = await dav('DELETE', { 'if-match': String(fresh.headers.etag) });
+    expect(removed.statusCode, removed.body).toBe(204);
+    expect(standInItem('calendar', outlookId)!.removed).toBe(true);
+    expect((await dav('GET')).statusCode).toBe(404);
+  }, 120_000);
+
   it('refuses hostile input with 4xx and changes nothing', async () => {
     const invite = (await entity(eventPayload(1).id))!;
     const long = await api(alice, 'POST', `/api/v1/calendar/events/${invite.id}/respond`, {
