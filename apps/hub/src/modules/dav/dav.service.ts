@@ -126,14 +126,17 @@ export function createDavService(deps: DavServiceDeps) {
       });
   }
 
-  /** The event behind a calendar resource when it belongs to a connected calendar (its writes go there first). */
-  async function connectedEvent(user: DavPrincipal, name: string, lock: (row: MemberRow, tx: Sql) => Promise<void>) {
+  /**
+   * The event behind a calendar resource when it belongs to a connected calendar (its writes go
+   * there first), after `check` (the phone's preconditions) passed on it.
+   */
+  async function connectedEvent(user: DavPrincipal, name: string, check: (row: MemberRow, tx: Sql) => Promise<void>) {
     const calendar = deps.calendar;
     if (!calendar) return null;
     return db.asUser(user.claims, async (tx) => {
       const row = await repo.byName(tx, 'calendar', name);
       if (!row || row.source === null || !calendar.writesThrough(row.source)) return null;
-      await lock(row, tx);
+      await check(row, tx);
       return { row, calendar };
     });
   }
