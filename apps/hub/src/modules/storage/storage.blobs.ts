@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -67,15 +67,16 @@ export function createFsBlobStore(root: string): BlobStore {
       }
     },
     async get(key, range) {
-      const path = pathOf(key);
+      // Opened here, before the answer's headers go: an upsert or delete that removes the file
+      // while it is being sent cannot fail the download halfway (the open file keeps its bytes).
+      let file;
       try {
-        await stat(path);
+        file = await open(pathOf(key), 'r');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw error;
       }
-      return createReadStream(
-        path,
+      return file.createReadStream(
         range ? { start: range.start, end: range.end, highWaterMark: 256 * 1024 } : { highWaterMark: 256 * 1024 },
       );
     },

@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidJwtError, UserError, ValidationError } from '../../platform/errors.ts';
 import { requireUser, requireUserOrServiceRole } from '../../platform/http/authentication.ts';
-import { mapError } from '../../platform/http/error-handler.ts';
+import { dropRepresentationHeaders, mapError } from '../../platform/http/error-handler.ts';
 import {
   bucketParams,
   bucketResponse,
@@ -76,6 +76,7 @@ function storageJwtMessage(error: InvalidJwtError): string {
 /** Supabase Storage's error shape, which storage-js turns into a StorageApiError. */
 function storageErrors(app: FastifyInstance) {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    dropRepresentationHeaders(reply);
     const { status, body } = mapError(contentTypeError(error, request) ?? error);
     if (status >= 500) request.log.error({ err: error }, 'storage request failed');
     // A rejected upload may still be sending: do not keep reading it on this connection.

@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { z, type ZodError } from 'zod';
 import { ConflictError, NotFoundError, OperatorError } from '../errors.ts';
-import { mapError } from './error-handler.ts';
+import { mapError, registerErrorHandling } from './error-handler.ts';
 
 describe('mapError', () => {
   it('passes user errors through with their code', () => {
@@ -42,5 +44,32 @@ describe('mapError', () => {
     const bug = mapError(new TypeError('cannot read x of undefined'));
     expect(bug.status).toBe(500);
     expect(JSON.stringify(bug.body)).not.toMatch(/undefined/);
+  });
+});
+
+describe('an error after a route set its answer headers', () => {
+  it("goes out as the hub's JSON error, not under the file's type and length", async () => {
+    const app = Fastify();
+    registerErrorHandling(app);
+    app.get('/thrown', async (_request, reply) => {
+      reply.header('content-type', 'image/png').header('content-length', '5000').header('etag', '"x"');
+      throw new NotFoundError('object');
+    });
+    // A download whose bytes fail before the first one is sent (a file gone, too many open files).
+    app.get('/stream', async (_request, reply) => {
+      const failing = new Readable({ read: () => failing.destroy(new Error('EMFILE: too many open files')) });
+      return reply.header('content-type', 'text/plain').header('content-length', '5000').send(failing);
+    });
+    const thrown = await app.inject({ method: 'GET', url: '/thrown' });
+    expect(thrown.statusCode).toBe(404);
+    expect(thrown.headers['content-type']).toMatch(/^application\/json/);
+    expect(thrown.headers.etag).toBeUndefined();
+    expect(thrown.json().error.code).toBe('not_found');
+    const stream = await app.inject({ method: 'GET', url: '/stream' });
+    expect(stream.statusCode).toBe(500);
+    expect(stream.headers['content-type']).toMatch(/^application\/json/);
+    expect(stream.json().error.code).toBe('internal_error');
+    expect(stream.body).not.toContain('EMFILE');
+    await app.close();
   });
 });

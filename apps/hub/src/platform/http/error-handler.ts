@@ -139,8 +139,30 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   return reply.status(status).send(payload);
 }
 
+/** Headers that describe a body a route had begun to answer with (a file's type, length, range). */
+const representationHeaders = [
+  'content-type',
+  'content-length',
+  'content-range',
+  'content-disposition',
+  'content-encoding',
+  'etag',
+  'last-modified',
+  'accept-ranges',
+  'cache-control',
+];
+
+/**
+ * An error after a route set its answer's headers (a download whose file failed to read)
+ * must not go out under them: the error is JSON, of its own length, and never cached.
+ */
+export function dropRepresentationHeaders(reply: FastifyReply) {
+  for (const name of representationHeaders) reply.removeHeader(name);
+}
+
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    dropRepresentationHeaders(reply);
     const { status, body: payload } = mapError(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: payload.error.code }, 'request rejected');
