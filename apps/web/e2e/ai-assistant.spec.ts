@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import type { HubSession } from './api';
+import { uploadFile, type HubSession } from './api';
 import { ask as askOn, signUpWithCloudAi, untilSearchFinds } from './ai-support';
 import { inspect } from './helpers';
 
@@ -118,6 +118,33 @@ test('a message the cloud model asks to read is read by the local model, which f
   await expect(answer.getByText(/^From the local stand-in:/)).toBeVisible();
   await expect(answer.getByText(/then local · llama3\.2:3b · the sensitive data stayed on your machine/)).toBeVisible();
   await inspect(page, 'ai-handoff-to-local');
+});
+
+test('an email the assistant proposes attaches a stored file; subject, text and files are the user’s to change', async () => {
+  // The assistant may read files: "look it up" above granted entities:read:*.
+  await uploadFile(hub, `garden-${Date.now()}`, 'planting-plan.txt', 'Tulips: along the fence, 15 cm deep.');
+  await untilSearchFinds(hub, ['planting'], 1);
+  await page.goto('/ai');
+  await ask('Please email the planting plan to the gardener');
+  const answer = page.getByRole('article', { name: /email the planting plan/ });
+  const proposal = answer.getByRole('group', { name: 'Proposed message' });
+  await expect(proposal).toContainText('Proposed email to gardener@example.org');
+  await expect(proposal.getByRole('textbox', { name: 'Subject' })).toHaveValue('Planting plan');
+  await expect(proposal.getByRole('textbox', { name: /Proposed message/ })).toHaveValue(
+    'Here is the planting plan for the tulips.',
+  );
+  const files = proposal.getByRole('list', { name: 'Attached files' });
+  await expect(files.getByRole('listitem')).toHaveText([/planting-plan\.txt\s*36 B/]);
+  await inspect(page, 'ai-email-proposal');
+  // This user has no mail account: the hub refuses, and says what to do; nothing went out.
+  await proposal.getByRole('button', { name: 'Send' }).click();
+  await expect(proposal.getByRole('alert')).toContainText('No mail account is connected, so this cannot be sent.');
+  await expect(proposal.getByRole('link', { name: 'Connect a mail account in Settings → Connections' })).toBeVisible();
+  await inspect(page, 'ai-email-proposal-no-account');
+  await proposal.getByRole('button', { name: 'Remove planting-plan.txt' }).click();
+  await expect(files).toHaveCount(0);
+  await proposal.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(answer.getByText('Proposal dismissed: nothing was sent.')).toBeVisible();
 });
 
 test('draft a reply: the local model writes it into the reply composer, where it is edited', async () => {

@@ -39,6 +39,24 @@ export async function hubSession(email: string, password = 'correct horse batter
   };
 }
 
+/** Stores a file in the user's Storage (making the bucket if need be); answers its path. */
+export async function uploadFile(hub: HubSession, bucket: string, name: string, content: string, type = 'text/plain') {
+  const base = process.env.E2E_HUB_URL!;
+  const headers = { authorization: `Bearer ${hub.token}`, apikey: process.env.E2E_ANON_KEY! };
+  await fetch(`${base}/storage/v1/bucket`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ id: bucket, name: bucket }),
+  });
+  const stored = await fetch(`${base}/storage/v1/object/${bucket}/${name}`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': type },
+    body: content,
+  });
+  expect(stored.status).toBe(200);
+  return `${bucket}/${name}`;
+}
+
 /** A text or call with a person, at `at`, linked as a connector would link it. */
 export async function seedMessage(
   hub: HubSession,

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hubSession, type HubSession } from './api';
+import { hubSession, uploadFile, type HubSession } from './api';
 import { VISIBLE, inspect, signUp, uniqueEmail } from './helpers';
 
 // The unified inbox (issue 13 §7) against a real hub. No mail account can be connected here
@@ -17,23 +17,6 @@ let page: Page;
 let hub: HubSession;
 let adaId: string;
 const threadRow = (name: RegExp | string) => page.getByRole('list', { name: 'Threads' }).getByRole('link', { name });
-
-async function upload(bucket: string, name: string, content: string) {
-  const base = process.env.E2E_HUB_URL!;
-  const headers = { authorization: `Bearer ${hub.token}`, apikey: process.env.E2E_ANON_KEY! };
-  await fetch(`${base}/storage/v1/bucket`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: bucket, name: bucket }),
-  });
-  const stored = await fetch(`${base}/storage/v1/object/${bucket}/${name}`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'text/plain' },
-    body: content,
-  });
-  expect(stored.status).toBe(200);
-  return `${bucket}/${name}`;
-}
 
 async function seedEmail(externalId: string, minutesAgo: number, properties: Record<string, unknown>, body: string) {
   return (
@@ -74,7 +57,7 @@ test.beforeAll(async ({ browser }) => {
       threadId: `sms:${OWN}:${ann.id}`,
     },
   });
-  const notes = await upload(`mail-e2e-${Date.now()}`, 'notes.txt', 'Agenda: numbers');
+  const notes = await uploadFile(hub, `mail-e2e-${Date.now()}`, 'notes.txt', 'Agenda: numbers');
   await seedEmail(
     'e1',
     60,

@@ -9,7 +9,8 @@ import { startOpenRouterStandIn } from './openrouter.stand-in.ts';
  * Answers: they cite source 1 and repeat the first line of that source; a question containing
  * "long story" (or a summary of a person so named) gets a long answer (a few seconds of streaming, for the Stop button); a request
  * to draft a reply gets a short reply text. Tool calls: "text the gardener" proposes a send;
- * "look it up" searches and reads a message.
+ * "look it up" searches and reads a message; "email the planting plan" finds a file and
+ * proposes an email attaching it.
  */
 type Body = { messages: Array<{ role: string; content: string }> };
 
@@ -42,6 +43,25 @@ openrouter.toolCalls = (body) => {
     const { hits } = JSON.parse(results[0]!.content ?? '{}') as { hits: Array<{ id: string; type: string }> };
     const message = hits.find((h) => h.type === 'message');
     return results.length === 1 && message ? [{ name: 'read_entity', arguments: { id: message.id } }] : undefined;
+  }
+  // "email the planting plan": the model finds the file, then proposes an email that attaches it.
+  if (/email the planting plan/i.test(question)) {
+    if (results.length === 0) return [{ name: 'search_graph', arguments: { query: 'planting plan', types: ['file'] } }];
+    if (results.length > 1) return undefined;
+    const { hits } = JSON.parse(results[0]!.content ?? '{}') as { hits: Array<{ id: string }> };
+    const attachments = hits.slice(0, 1).map((h) => h.id);
+    return [
+      {
+        name: 'propose_send',
+        arguments: {
+          to: 'gardener@example.org',
+          channel: 'email',
+          subject: 'Planting plan',
+          body: 'Here is the planting plan for the tulips.',
+          attachments,
+        },
+      },
+    ];
   }
   if (!/text the gardener/i.test(question) || results.length > 0) return undefined;
   return [

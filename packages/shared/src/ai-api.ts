@@ -55,6 +55,10 @@ export const aiToolReportSchema = z.object({
       body: z.string(),
       channel: z.enum(['sms', 'email']),
       subject: z.string().optional(),
+      /** Stored files to attach (email only): `path` is the Storage path the send API takes. */
+      attachments: z
+        .array(z.object({ id: z.string(), name: z.string(), path: z.string(), sizeBytes: z.number().nullable() }))
+        .optional(),
     })
     .optional(),
 });

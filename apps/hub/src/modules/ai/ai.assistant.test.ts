@@ -390,6 +390,78 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
       expect(events(bad, 'tool')).toEqual([expect.objectContaining({ name: 'read_entity', outcome: 'invalid' })]);
       expect(bad.at(-1)!.event).toBe('done');
     });
+
+    it('a proposed email attaches stored files the assistant may read; anything else is an error it reads', async () => {
+      const upload = async (user: SignedUpUser, bucket: string, name: string, body: string) => {
+        await api(user, 'POST', '/storage/v1/bucket', { id: bucket, name: bucket });
+        const stored = await hub.app.inject({
+          method: 'POST',
+          url: `/storage/v1/object/${bucket}/${name}`,
+          headers: { ...bearer(user), 'content-type': 'application/pdf' },
+          payload: Buffer.from(body),
+        });
+        expect(stored.statusCode, stored.body).toBe(200);
+        const files = (await api(user, 'GET', '/api/v1/entities?type=file')).json().items as Array<{
+          id: string;
+          title: string;
+        }>;
+        return files.find((f) => f.title === name.split('/').pop())!.id;
+      };
+      // Reading a file is a grant of its own; the assistant may hold a wider one already.
+      const grant = await api(alice, 'POST', '/api/v1/grants', {
+        kind: 'ai',
+        id: 'assistant',
+        permission: 'entities:read:file',
+      });
+      expect(grant.statusCode, grant.body).toBe(201);
+      const plan1 = await upload(alice, 'docs', 'garden/planting-plan.pdf', '%PDF-1.4 tulips');
+      const bobsFile = await upload(bob, 'bobs-docs', 'bob-only.pdf', '%PDF-1.4 bob');
+      const handMade = await api(alice, 'POST', '/api/v1/entities', {
+        type: 'file',
+        title: 'not really stored',
+        properties: { storageKey: 'docs/garden/planting-plan.pdf' },
+      });
+      expect(handMade.statusCode, handMade.body).toBe(201);
+      openrouter.reply = ollama.reply = () => 'I have proposed an email for you to confirm.';
+      const propose = async (args: Record<string, unknown>) => {
+        // Whichever model answers (a file found by the question may be sensitive: then the local one).
+        openrouter.toolCalls = ollama.toolCalls = plan({
+          name: 'propose_send',
+          arguments: { to: 'gardener@example.org', body: 'The plan is attached.', ...args },
+        });
+        return events(await chat(alice, { question: 'Email the gardener the planting plan' }), 'tool')[0]!;
+      };
+
+      const proposed = await propose({ channel: 'email', subject: 'Planting plan', attachments: [plan1, plan1] });
+      expect(proposed).toMatchObject({ outcome: 'proposed', entityIds: [plan1] });
+      expect(proposed.proposal).toEqual({
+        to: 'gardener@example.org',
+        body: 'The plan is attached.',
+        channel: 'email',
+        subject: 'Planting plan',
+        attachments: [{ id: plan1, name: 'planting-plan.pdf', path: 'docs/garden/planting-plan.pdf', sizeBytes: 15 }],
+      });
+      // Kept with the conversation, so the proposal can still be confirmed after a reload.
+      const conversations = (await api(alice, 'GET', '/api/v1/ai/conversations')).json().conversations;
+      const stored = (await api(alice, 'GET', `/api/v1/ai/conversations/${conversations[0].id}`)).json();
+      expect(stored.messages.at(-1).tools[0].proposal.attachments).toEqual(proposed.proposal.attachments);
+
+      // Bob's file is not Alice's to read (RLS: not found); a file entity written by hand names
+      // no stored object of hers; a text carries no files.
+      expect(await propose({ channel: 'email', attachments: [bobsFile] })).toMatchObject({ outcome: 'not_found' });
+      expect(await propose({ channel: 'email', attachments: [handMade.json().id] })).toMatchObject({
+        outcome: 'invalid',
+        message: expect.stringContaining('is not a stored file'),
+      });
+      expect(await propose({ channel: 'sms', attachments: [plan1] })).toMatchObject({
+        outcome: 'invalid',
+        message: 'Only an email carries attachments: set channel to "email".',
+      });
+      expect(await propose({ channel: 'email', attachments: ['docs/garden/planting-plan.pdf'] })).toMatchObject({
+        outcome: 'invalid',
+        message: expect.stringContaining('file ids'),
+      });
+    });
   });
 
   describe('draft a reply', () => {

@@ -5,6 +5,15 @@ import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import { defineAction, type ActionsService, type Principal } from '../actions/index.ts';
 import type { SearchEngine } from '../search/index.ts';
 import type { ContextOf } from './ai.context.ts';
+import {
+  attachmentOf,
+  attachmentsProblem,
+  proposalInput,
+  proposalProblem,
+  proposeSendSpec,
+  type ProposedAttachment,
+  type SendProposal,
+} from './ai.proposals.ts';
 import { isSensitive, type ContextItem } from './ai.routing.ts';
 
 /** The policy principal every assistant tool runs as: the user grants it what it may read (ADR 0010). */
@@ -95,31 +104,10 @@ export const toolSpecs: ToolSpec[] = [
       'Read one item of the user’s data by id (a person, message, calendar event, note…): its title, text and date. Cite it with the source number the result gives.',
     parameters: { type: 'object', properties: { id: { type: 'string', description: 'The id.' } }, required: ['id'] },
   },
-  {
-    name: 'propose_send',
-    description:
-      'Propose a text or email for the user to send. Nothing is sent: the user sees the proposal and confirms or edits it.',
-    parameters: {
-      type: 'object',
-      properties: {
-        to: { type: 'string', description: 'A person id, a phone number or an email address.' },
-        body: { type: 'string', description: 'The text of the message.' },
-        channel: { type: 'string', enum: ['sms', 'email'] },
-        subject: { type: 'string', description: 'Email only.' },
-      },
-      required: ['to', 'body'],
-    },
-  },
+  proposeSendSpec,
 ];
 
 const readInput = z.strictObject({ id: z.string().uuid() });
-export const proposalInput = z.strictObject({
-  to: z.string().trim().min(3).max(320),
-  body: z.string().trim().min(1).max(10_000),
-  channel: z.enum(['sms', 'email']).default('sms'),
-  subject: z.string().trim().max(1000).optional(),
-});
-export type SendProposal = z.infer<typeof proposalInput>;
 
 /** One tool call as the chat stream and the stored conversation show it. */
 export interface ToolReport {
@@ -256,10 +244,32 @@ export function createToolRunner(deps: {
     if (call.name === 'propose_send') {
       const input = proposalInput.safeParse(call.arguments);
       if (!input.success)
-        return failed({ name: call.name, outcome: 'invalid', message: 'to and body are needed.', entityIds: [] });
+        return failed({ name: call.name, outcome: 'invalid', message: proposalProblem(input.error), entityIds: [] });
+      const { attachments: fileIds, ...message } = input.data;
+      const invalid = (text: string) => failed({ name: call.name, outcome: 'invalid', message: text, entityIds: [] });
+      if (fileIds.length > 0 && message.channel !== 'email')
+        return invalid('Only an email carries attachments: set channel to "email".');
+      // Each file is read as the assistant (its grant, audited): a proposal cannot name what it may not read.
+      const attachments: ProposedAttachment[] = [];
+      for (const id of new Set(fileIds)) {
+        const result = await invoke('entities.get', { id });
+        if (!result.ok) return failed({ ...result.report, name: call.name });
+        const attachment = attachmentOf(result.value);
+        if (typeof attachment === 'string') return invalid(attachment);
+        attachments.push(attachment);
+      }
+      const tooLarge = attachmentsProblem(attachments);
+      if (tooLarge) return invalid(tooLarge);
+      const proposal: SendProposal = attachments.length > 0 ? { ...message, attachments } : message;
       return {
         content: JSON.stringify({ proposed: true, note: 'Shown to the user, who sends it only if they confirm.' }),
-        report: { name: call.name, outcome: 'proposed', message: null, entityIds: [], proposal: input.data },
+        report: {
+          name: call.name,
+          outcome: 'proposed',
+          message: null,
+          entityIds: attachments.map((a) => a.id),
+          proposal,
+        },
       };
     }
     return failed({ name: call.name, outcome: 'invalid', message: `There is no tool ${call.name}.`, entityIds: [] });

@@ -11,6 +11,7 @@ export type { ThreadsService } from './messages.threads.ts';
 export type { MailConnections } from './messages.mail.ts';
 export { messagesSendAction, messagesSendEmailAction } from './messages.action.ts';
 export { threadMergeFollower } from './messages.merges.ts';
+export { maxAttachmentBytes } from './messages.email.ts';
 
 export const messagesMigrations = {
   module: 'messages',

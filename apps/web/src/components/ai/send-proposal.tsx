@@ -1,37 +1,48 @@
 'use client';
 import { LoaderCircle, Send, X } from 'lucide-react';
 import { useId, useState } from 'react';
+import { AttachedFiles, type AttachedFile } from '@/components/messages/attached-files';
+import { EmailSendError, type SendFailure } from '@/components/messages/email-send-error';
 import { Button } from '@/components/ui/button';
-import { Textarea } from '@/components/ui/input';
+import { Input, Textarea } from '@/components/ui/input';
 import { sendEmailAction, sendMessageAction } from '@/lib/actions/messages';
 import type { AiToolReport } from '@/lib/ai';
+import { mayHaveBeenSent } from '@/lib/messages/model';
 
 type Proposal = NonNullable<AiToolReport['proposal']>;
 
 /**
- * A message the assistant proposed: nothing was sent. The user edits it and confirms, and it
- * goes out through the normal send path (as the user, with an Idempotency-Key), or dismisses it.
+ * A message the assistant proposed: nothing was sent. The user edits it (an email's subject,
+ * text and attached files too) and confirms, and it goes out through the normal send path (as
+ * the user, with an Idempotency-Key), or dismisses it.
  */
 export function SendProposal({ proposal }: { proposal: Proposal }) {
   const id = useId();
+  const isEmail = proposal.channel === 'email';
+  const [subject, setSubject] = useState(proposal.subject ?? '');
   const [body, setBody] = useState(proposal.body);
-  const [key] = useState(() => crypto.randomUUID());
+  const [files, setFiles] = useState<AttachedFile[]>(() =>
+    (proposal.attachments ?? []).map((a) => ({ path: a.path, name: a.name, size: a.sizeBytes })),
+  );
+  const [key, setKey] = useState(() => crypto.randomUUID());
   const [state, setState] = useState<'open' | 'sending' | 'sent' | 'dismissed'>('open');
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<SendFailure>();
 
   async function confirm() {
     setState('sending');
     setError(undefined);
-    const result =
-      proposal.channel === 'email'
-        ? await sendEmailAction(
-            { to: [proposal.to], cc: [], subject: proposal.subject ?? '', body, attachments: [] },
-            key,
-          ).catch(() => undefined)
-        : await sendMessageAction({ to: proposal.to, body }, key).catch(() => undefined);
+    const result = isEmail
+      ? await sendEmailAction(
+          { to: [proposal.to], cc: [], subject, body, attachments: files.map((f) => f.path) },
+          key,
+        ).catch(() => undefined)
+      : await sendMessageAction({ to: proposal.to, body }, key).catch(() => undefined);
     if (result?.ok) return setState('sent');
     setState('open');
-    setError(result ? result.error : 'Could not reach the hub. Press Send again: it will not be sent twice.');
+    if (!result) return setError({ message: 'Could not reach the hub. Press Send again: it will not be sent twice.' });
+    // Refused for sure (say, no mail account yet): after a fix, Send is a new message.
+    if (!mayHaveBeenSent(result.code)) setKey(crypto.randomUUID());
+    setError({ message: result.error, code: result.code });
   }
 
   if (state === 'dismissed')
@@ -39,7 +50,8 @@ export function SendProposal({ proposal }: { proposal: Proposal }) {
   if (state === 'sent')
     return (
       <p role="status" className="text-sm text-muted-foreground">
-        Sent to {proposal.to}.
+        Sent to {proposal.to}
+        {files.length > 0 ? ` with ${files.length === 1 ? '1 file' : `${files.length} files`}` : ''}.
       </p>
     );
   return (
@@ -49,20 +61,49 @@ export function SendProposal({ proposal }: { proposal: Proposal }) {
       aria-label="Proposed message"
     >
       <p className="text-sm">
-        <span className="font-medium">Proposed {proposal.channel === 'email' ? 'email' : 'text'}</span> to {proposal.to}
-        . Nothing is sent until you confirm.
+        <span className="font-medium">Proposed {isEmail ? 'email' : 'text'}</span> to {proposal.to}. Nothing is sent
+        until you confirm.
       </p>
+      {isEmail && (
+        <>
+          <label htmlFor={`${id}-subject`} className="sr-only">
+            Subject
+          </label>
+          <Input
+            id={`${id}-subject`}
+            value={subject}
+            maxLength={1000}
+            placeholder="Subject"
+            onChange={(e) => setSubject(e.target.value)}
+          />
+        </>
+      )}
       <label htmlFor={id} className="sr-only">
         Proposed message to {proposal.to}
       </label>
-      <Textarea id={id} value={body} rows={3} maxLength={1600} onChange={(e) => setBody(e.target.value)} />
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
+      <Textarea
+        id={id}
+        value={body}
+        rows={isEmail ? 5 : 3}
+        maxLength={isEmail ? 10_000 : 1600}
+        onChange={(e) => setBody(e.target.value)}
+      />
+      <AttachedFiles files={files} onRemove={(file) => setFiles((previous) => previous.filter((f) => f !== file))} />
+      {error &&
+        (isEmail ? (
+          <EmailSendError error={error} />
+        ) : (
+          <p role="alert" className="text-sm text-destructive">
+            {error.message}
+          </p>
+        ))}
       <div className="flex flex-wrap gap-2">
-        <Button type="button" size="sm" disabled={state === 'sending' || !body.trim()} onClick={() => void confirm()}>
+        <Button
+          type="button"
+          size="sm"
+          disabled={state === 'sending' || (!body.trim() && files.length === 0)}
+          onClick={() => void confirm()}
+        >
           {state === 'sending' ? <LoaderCircle className="animate-spin" aria-hidden /> : <Send aria-hidden />} Send
         </Button>
         <Button type="button" size="sm" variant="ghost" onClick={() => setState('dismissed')}>

@@ -1,20 +1,18 @@
 'use client';
-import { LoaderCircle, Paperclip, Send, X } from 'lucide-react';
-import Link from 'next/link';
+import { LoaderCircle, Paperclip, Send } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useId, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Input, Textarea } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { sendEmailAction } from '@/lib/actions/messages';
-import { fileSize, threadHref } from '@/lib/messages/model';
+import { mayHaveBeenSent, threadHref } from '@/lib/messages/model';
 import { chosenSender, type Sender } from '@/lib/messages/senders';
 import { FromPicker } from '@/components/ui/from-picker';
+import { AttachedFiles, type AttachedFile } from './attached-files';
+import { EmailSendError, type SendFailure } from './email-send-error';
 import { RecipientField, type EmailRecipient } from './recipient-field';
 
-/** Failures where the hub may or may not have sent it: retried with the same key. */
-const RETRYABLE = /^(unreachable|idempotency_in_progress|internal_error|service_unavailable|http_5\d\d)$/;
-const NO_ACCOUNT = /^(connection_unable|mail_credential_refused)$/;
 const MAX_BYTES = 25 * 1024 * 1024;
 
 export interface EmailDraftStart {
@@ -27,11 +25,7 @@ export interface EmailDraftStart {
   body?: string;
 }
 
-interface Attached {
-  path: string;
-  name: string;
-  size: number;
-}
+type Attached = AttachedFile & { size: number };
 
 /**
  * A new email, or a reply: recipients (suggested from contacts), subject, text and files
@@ -61,7 +55,7 @@ export function EmailCompose({
   const [files, setFiles] = useState<Attached[]>([]);
   const [uploading, setUploading] = useState(false);
   const [pending, setPending] = useState(false);
-  const [error, setError] = useState<{ message: string; code?: string }>();
+  const [error, setError] = useState<SendFailure>();
   const [key, setKey] = useState(() => crypto.randomUUID());
   const [from, setFrom] = useState<string>();
   const connectionId = chosenSender(senders, from);
@@ -121,7 +115,7 @@ export function EmailCompose({
     }
     setPending(false);
     if (!result.ok) {
-      if (!result.code || !RETRYABLE.test(result.code)) setKey(crypto.randomUUID());
+      if (!mayHaveBeenSent(result.code)) setKey(crypto.randomUUID());
       return setError({ message: result.error, code: result.code });
     }
     setKey(crypto.randomUUID());
@@ -174,52 +168,8 @@ export function EmailCompose({
           }}
         />
       </div>
-      {files.length > 0 && (
-        <ul aria-label="Attached files" className="flex flex-wrap gap-2">
-          {files.map((file) => (
-            <li
-              key={file.path}
-              className="flex items-center gap-1 rounded-md border border-border py-1 pr-1 pl-2 text-sm"
-            >
-              <Paperclip className="size-3.5 text-muted-foreground" aria-hidden="true" />
-              {file.name} <span className="text-xs text-muted-foreground">{fileSize(file.size)}</span>
-              <button
-                type="button"
-                className="rounded p-0.5 text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
-                aria-label={`Remove ${file.name}`}
-                onClick={() => setFiles((previous) => previous.filter((f) => f !== file))}
-              >
-                <X className="size-3.5" aria-hidden="true" />
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      {error && (
-        <p role="alert" className="text-sm text-destructive">
-          {error.code === 'no_mail_connection' ? (
-            <>
-              No mail account is connected, so this cannot be sent.{' '}
-              <Link href="/settings/connections" className="font-medium underline underline-offset-4">
-                Connect a mail account in Settings → Connections
-              </Link>
-              , then send again.
-            </>
-          ) : (
-            <>
-              {error.message}
-              {error.code && NO_ACCOUNT.test(error.code) && (
-                <>
-                  {' '}
-                  <Link href="/settings/connections" className="font-medium underline underline-offset-4">
-                    Open Settings → Connections
-                  </Link>
-                </>
-              )}
-            </>
-          )}
-        </p>
-      )}
+      <AttachedFiles files={files} onRemove={(file) => setFiles((previous) => previous.filter((f) => f !== file))} />
+      {error && <EmailSendError error={error} />}
       <div className="flex flex-wrap items-center gap-2">
         <Button type="submit" disabled={pending || uploading}>
           {pending ? <LoaderCircle className="animate-spin" aria-hidden="true" /> : <Send aria-hidden="true" />}

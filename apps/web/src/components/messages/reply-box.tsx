@@ -6,11 +6,9 @@ import { DraftReplyButton } from '@/components/ai/draft-reply-button';
 import { Button } from '@/components/ui/button';
 import { Textarea } from '@/components/ui/input';
 import { sendMessageAction } from '@/lib/actions/messages';
+import { mayHaveBeenSent } from '@/lib/messages/model';
 
 export const MAX_TEXT = 1600;
-
-/** Failures where the hub may or may not have sent the text: retried with the same key. */
-const RETRYABLE = /^(unreachable|idempotency_in_progress|internal_error|service_unavailable|http_5\d\d)$/;
 
 /**
  * Writes and sends a text to `to` (a person id or a number). One Idempotency-Key per message,
@@ -58,7 +56,7 @@ export function ReplyBox({
     if (!result.ok) {
       // A definite answer (Twilio refused, bad input) ends this message; without one (hub
       // unreachable or still sending it) the next press is a retry of the same message.
-      if (!result.code || !RETRYABLE.test(result.code)) setKey(crypto.randomUUID());
+      if (!mayHaveBeenSent(result.code)) setKey(crypto.randomUUID());
       return setError(result.error);
     }
     setBody('');

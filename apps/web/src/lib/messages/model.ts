@@ -99,6 +99,14 @@ export const ThreadMessagesSchema = z.object({
 });
 
 /** Thread ids carry ':' and '+': one URL segment, encoded. */
+/**
+ * A failed send the hub may or may not have carried out (unreachable, still in progress, a
+ * server error): retried with the same Idempotency-Key, so it cannot go out twice. Any other
+ * failure was refused for sure: the next attempt is a new message with a new key.
+ */
+export const mayHaveBeenSent = (code: string | undefined) =>
+  !!code && /^(unreachable|idempotency_in_progress|internal_error|service_unavailable|http_5\d\d)$/.test(code);
+
 export const threadHref = (threadId: string) => `/messages/${encodeURIComponent(threadId)}`;
 
 export type Tick = 'queued' | 'sent' | 'delivered' | 'failed' | 'received';
