@@ -97,7 +97,7 @@ test('a send the assistant proposes waits for the user: nothing is sent unless c
   await page.goto('/ai');
   await ask('Please text the gardener about the tulip bulbs');
   const answer = page.getByRole('article', { name: /text the gardener/ });
-  await expect(answer.getByText('Proposed a message for you to send')).toBeVisible();
+  await expect(answer.getByText('Proposed a text for you to send')).toBeVisible();
   const proposal = answer.getByRole('group', { name: 'Proposed message' });
   await expect(proposal.getByRole('textbox')).toHaveValue('The tulips go in next week.');
   await expect(answer.getByText('Nothing is sent until you confirm.')).toBeVisible();
@@ -133,6 +133,7 @@ test('an email the assistant proposes attaches a stored file; subject, text and 
   await expect(proposal.getByRole('textbox', { name: /Proposed message/ })).toHaveValue(
     'Here is the planting plan for the tulips.',
   );
+  await expect(answer.getByText('Proposed an email with 1 file for you to send')).toBeVisible();
   const files = proposal.getByRole('list', { name: 'Attached files' });
   await expect(files.getByRole('listitem')).toHaveText([/planting-plan\.txt\s*36 B/]);
   await inspect(page, 'ai-email-proposal');

@@ -58,6 +58,13 @@ describe('stored conversations and tools', () => {
     expect(toolWords({ ...tool.tool, privacy: 'local' }, () => 'Garden')).toBe(
       'Read “Garden”: sensitive, so your local model read it and answered',
     );
+    const proposed = { name: 'propose_send', outcome: 'proposed' as const, message: null, entityIds: [] };
+    const sms = { to: '+14155550123', body: 'Hi', channel: 'sms' as const };
+    const file = { id: 'f1', name: 'plan.pdf', path: 'docs/plan.pdf', sizeBytes: 10 };
+    expect(toolWords({ ...proposed, proposal: sms }, () => undefined)).toBe('Proposed a text for you to send');
+    expect(
+      toolWords({ ...proposed, proposal: { ...sms, channel: 'email', attachments: [file, file] } }, () => undefined),
+    ).toBe('Proposed an email with 2 files for you to send');
   });
 
   it('pairs stored questions with their answers, and keeps how an answer ended', () => {

@@ -180,5 +180,8 @@ export function toolWords(tool: AiToolReport, titleOf: (id: string) => string | 
     if (tool.privacy === 'local') return `Read “${title}”: sensitive, so your local model read it and answered`;
     return `Read “${title}”`;
   }
-  return 'Proposed a message for you to send';
+  if (!tool.proposal) return 'Proposed a message for you to send';
+  const files = tool.proposal.attachments?.length ?? 0;
+  const what = tool.proposal.channel === 'email' ? 'an email' : 'a text';
+  return `Proposed ${what}${files ? ` with ${files === 1 ? '1 file' : `${files} files`}` : ''} for you to send`;
 }
