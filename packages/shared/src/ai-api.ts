@@ -52,6 +52,8 @@ export const aiToolReportSchema = z.object({
   proposal: z
     .object({
       to: z.string(),
+      /** The contact's name when `to` is a person id. */
+      toName: z.string().optional(),
       body: z.string(),
       channel: z.enum(['sms', 'email']),
       subject: z.string().optional(),

@@ -457,6 +457,16 @@ describe.each(testDatabaseKinds())('AI conversations, drafts and summaries on %s
         outcome: 'invalid',
         message: 'Only an email carries attachments: set channel to "email".',
       });
+      // A contact named by id is shown by name; an id that is no contact of hers is refused.
+      expect((await propose({ to: ids.ada, channel: 'email' })).proposal).toMatchObject({
+        to: ids.ada,
+        toName: 'Ada Lovelace',
+      });
+      for (const to of [ids.garden, bob.id, '01a24f0e-755f-74bd-8d01-ae9be4979fa1'])
+        expect(await propose({ to, channel: 'email' })).toMatchObject({
+          outcome: 'invalid',
+          message: expect.stringContaining("is not one of the user's contacts"),
+        });
       expect(await propose({ channel: 'email', attachments: ['docs/garden/planting-plan.pdf'] })).toMatchObject({
         outcome: 'invalid',
         message: expect.stringContaining('file ids'),

@@ -43,6 +43,8 @@ export interface ProposedAttachment {
 }
 
 export type SendProposal = Omit<z.infer<typeof proposalInput>, 'attachments'> & {
+  /** The contact's name when `to` is a person id. */
+  toName?: string;
   /** Only when there are some (stored conversations from before attachments have none). */
   attachments?: ProposedAttachment[];
 };

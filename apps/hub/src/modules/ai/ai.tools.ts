@@ -176,6 +176,26 @@ export function createToolRunner(deps: {
     }
   }
 
+  /**
+   * A person id the model put in `to` is shown to the user by name. It is read as the user
+   * (their own contact, for their eyes; the model is told nothing new), so a proposal to an
+   * id that is no contact of theirs is refused before anyone presses Send.
+   */
+  async function recipientName(to: string): Promise<{ name?: string; problem?: string }> {
+    if (!z.string().uuid().safeParse(to).success) return {};
+    const owner = { kind: 'user' as const, id: deps.user.id, ownerId: deps.user.id };
+    const person = await deps.actions.invoke(owner, 'entities.get', { id: to }).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'not_found') return undefined;
+      throw error;
+    });
+    const { type, title } = (person ?? {}) as { type?: string; title?: string };
+    if (type !== 'person')
+      return {
+        problem: `${to} is not one of the user's contacts: use a person id from search_graph, a phone number or an email address.`,
+      };
+    return title ? { name: title } : {};
+  }
+
   const failed = (report: ToolReport): ToolResult => ({
     content: JSON.stringify({
       error: report.outcome,
@@ -260,7 +280,13 @@ export function createToolRunner(deps: {
       }
       const tooLarge = attachmentsProblem(attachments);
       if (tooLarge) return invalid(tooLarge);
-      const proposal: SendProposal = attachments.length > 0 ? { ...message, attachments } : message;
+      const recipient = await recipientName(message.to);
+      if (recipient.problem) return invalid(recipient.problem);
+      const proposal: SendProposal = {
+        ...message,
+        ...(recipient.name ? { toName: recipient.name } : {}),
+        ...(attachments.length > 0 ? { attachments } : {}),
+      };
       return {
         content: JSON.stringify({ proposed: true, note: 'Shown to the user, who sends it only if they confirm.' }),
         report: {

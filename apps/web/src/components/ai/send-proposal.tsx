@@ -19,6 +19,8 @@ type Proposal = NonNullable<AiToolReport['proposal']>;
 export function SendProposal({ proposal }: { proposal: Proposal }) {
   const id = useId();
   const isEmail = proposal.channel === 'email';
+  // A contact the assistant named by id is shown by name; a number or address as it is.
+  const recipient = proposal.toName ?? proposal.to;
   const [subject, setSubject] = useState(proposal.subject ?? '');
   const [body, setBody] = useState(proposal.body);
   const [files, setFiles] = useState<AttachedFile[]>(() =>
@@ -50,7 +52,7 @@ export function SendProposal({ proposal }: { proposal: Proposal }) {
   if (state === 'sent')
     return (
       <p role="status" className="text-sm text-muted-foreground">
-        Sent to {proposal.to}
+        Sent to {recipient}
         {files.length > 0 ? ` with ${files.length === 1 ? '1 file' : `${files.length} files`}` : ''}.
       </p>
     );
@@ -61,8 +63,8 @@ export function SendProposal({ proposal }: { proposal: Proposal }) {
       aria-label="Proposed message"
     >
       <p className="text-sm">
-        <span className="font-medium">Proposed {isEmail ? 'email' : 'text'}</span> to {proposal.to}. Nothing is sent
-        until you confirm.
+        <span className="font-medium">Proposed {isEmail ? 'email' : 'text'}</span> to {recipient}. Nothing is sent until
+        you confirm.
       </p>
       {isEmail && (
         <>
@@ -79,7 +81,7 @@ export function SendProposal({ proposal }: { proposal: Proposal }) {
         </>
       )}
       <label htmlFor={id} className="sr-only">
-        Proposed message to {proposal.to}
+        Proposed message to {recipient}
       </label>
       <Textarea
         id={id}
