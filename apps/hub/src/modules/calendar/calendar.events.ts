@@ -77,6 +77,23 @@ export function checkFields(fields: EventFields): EventFields {
   return { ...fields, endsAt, attendees };
 }
 
+/**
+ * checkFields' verdict on an event's times alone, for the writers that are not the API
+ * (CalDAV, an .ics import), each to word in its own terms: the end they come to (an all-day
+ * event without one lasts its day), or the field refused and why.
+ */
+export function checkTimes(
+  times: Pick<EventFields, 'startsAt' | 'endsAt' | 'allDay'>,
+): { endsAt?: string } | { field: 'startsAt' | 'endsAt'; message: string } {
+  try {
+    return { endsAt: checkFields({ ...times, title: '', notes: '', attendees: [] }).endsAt };
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const [detail] = error.details as { path: string; message: string }[];
+    return { field: detail!.path === '/startsAt' ? 'startsAt' : 'endsAt', message: detail!.message };
+  }
+}
+
 export function fieldsOfCreate(input: EventCreateInput): EventFields {
   return checkFields({
     title: input.title,

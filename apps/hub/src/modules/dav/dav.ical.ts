@@ -1,7 +1,6 @@
-import { ValidationError } from '../../platform/errors.ts';
 import { isDate, isTimeZone, instantOf, floatingOf, floatingOfBasic } from '../calendar/calendar.time.ts';
 import { parseRule } from '../calendar/calendar.recurrence.ts';
-import { checkFields, type EventFields } from '../calendar/calendar.events.ts';
+import { checkTimes } from '../calendar/calendar.events.ts';
 import { escapeText, fold, unescapeText } from '../portability/formats/content-line.ts';
 import { durationMs as icsDurationMs } from '../portability/formats/ics.ts';
 import {
@@ -88,24 +87,7 @@ const partstat: Record<string, string> = {
   'NEEDS-ACTION': 'none',
 };
 
-/** The calendar API's field names, as iCalendar calls them. */
-const icalNameOf: Record<string, string> = { '/startsAt': 'DTSTART', '/endsAt': 'DTEND' };
-
-/**
- * The calendar API's own checks of an event's times (years 1 to 9999, the end after the
- * start, at most 400 days): a phone must not write what the web app would refuse to save, or
- * what then could not be edited there. Said in iCalendar's words.
- */
-function checkTimes(times: Pick<EventFields, 'startsAt' | 'endsAt' | 'allDay'>): string | undefined {
-  try {
-    return checkFields({ ...times, title: '', notes: '', attendees: [] }).endsAt;
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    const [detail] = (error.details ?? []) as { path: string; message: string }[];
-    if (!detail) throw new ICalError(error.message);
-    throw new ICalError(`${icalNameOf[detail.path] ?? detail.path.slice(1)}: ${detail.message}`);
-  }
-}
+const icalNameOf = { startsAt: 'DTSTART', endsAt: 'DTEND' } as const;
 
 /** Parses one CalDAV resource: a VCALENDAR with one event (and its overridden instances). */
 export function parseICalendar(text: string): EventFieldsFromIcal {
@@ -148,13 +130,16 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
     if (Number.isNaN(end.getTime())) throw new ICalError('DURATION is longer than any event may last.');
     properties.endsAt = start.allDay ? end.toISOString().slice(0, 10) : end.toISOString().replace('.000', '');
   }
-  // An all-day event with neither lasts its one day: the calendar's checks say till when.
-  const endsAt = checkTimes({
+  // The calendar API's own checks (years 1 to 9999, the end after the start, at most 400
+  // days): a phone must not write what the web app would refuse to save, or could not edit.
+  // An all-day event with neither DTEND nor DURATION lasts its day: they say till when.
+  const times = checkTimes({
     startsAt: start.value,
     endsAt: properties.endsAt as string | undefined,
     allDay: start.allDay,
   });
-  if (endsAt !== undefined) properties.endsAt = endsAt;
+  if ('field' in times) throw new ICalError(`${icalNameOf[times.field]}: ${times.message}`);
+  if (times.endsAt !== undefined) properties.endsAt = times.endsAt;
   const location = unescapeText(get('LOCATION')?.value ?? '').trim();
   if (location) properties.location = location.slice(0, 1000);
   const status = get('STATUS')?.value.trim().toUpperCase();
