@@ -179,6 +179,10 @@ describe('VEVENT ⇄ calendar_event', () => {
     expect(() => parseICalendar(event('DTSTART:20260101T100000Z', 'DTEND:20260101T090000Z'))).toThrow(
       /^DTEND: the end must not be before the start/,
     );
+    // A zoned time before the year 100 is itself (Date.UTC read 0050 as 1950: the year -1850).
+    expect(parseICalendar(event('DTSTART;TZID=Europe/Berlin:00500101T120000')).properties.startsAt).toBe(
+      '0050-01-01T11:06:32Z',
+    );
     // The first and the last day of the span are fine.
     expect(parseICalendar(event('DTSTART;VALUE=DATE:00010101')).properties.endsAt).toBe('0001-01-02');
     expect(parseICalendar(event('DTSTART;VALUE=DATE:99991230')).properties.endsAt).toBe('9999-12-31');
