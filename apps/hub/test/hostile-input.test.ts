@@ -36,10 +36,11 @@ import { bearer, signUpUser, type SignedUpUser } from './users.ts';
  * arrive in time, and the hub must still answer /health afterwards.
  *
  * Real resources stand behind the path parameters (hostile/resources.ts: notes, persons, a
- * merge, suggestions, a visit, a plugin, rule runs, MFA factors, buckets, the DAV collections;
- * hostile/connections.ts: a Twilio and a Microsoft 365 connection on their stand-ins, a thread,
- * an email attachment), so that a request with one hostile part gets past the lookup to the
- * code that uses the rest. Twilio webhooks are signed with the real `twilio` package and Graph
+ * merge, suggestions, a visit, a plugin, rule runs, MFA factors, buckets and objects to copy
+ * and move, the DAV collections and a contact and an event in them; hostile/connections.ts: a
+ * Twilio and a Microsoft 365 connection on their stand-ins, a thread (to draft a reply to), a
+ * video room's guest link, an email attachment), so that a request with one hostile part gets
+ * past the lookup to the code that uses the rest. Twilio webhooks are signed with the real `twilio` package and Graph
  * notifications carry a live subscription's clientState, so hostile bodies get past those
  * checks too. /auth/v1, /storage/v1 and /realtime/v1 are in the document and swept like the
  * rest; the hub serves no /rest/v1.
@@ -191,6 +192,13 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
       if (route === 'PATCH /api/v1/connections/{id}')
         return { options: op.resource === 'graph' ? { pollMinutes: 15 } : { recordOutgoingCalls: true } };
       if (route === 'POST /api/v1/connections/{id}/contacts') return { personId: ids.person };
+      if (route === 'POST /api/v1/ai/drafts') return { threadId: connections.threadId };
+      if (route === 'POST /api/v1/persons/{id}/identifiers') return { kind: 'email', value: 'sweep-added@example.com' };
+      // Copies of the object every object route reads; moves of one of their own, so the rest keep it.
+      if (route === 'POST /storage/v1/object/copy')
+        return { bucketId: 'sweep-objects', sourceKey: 'folder/file.txt', destinationKey: 'copies/file.txt' };
+      if (route === 'POST /storage/v1/object/move')
+        return { bucketId: 'sweep-objects', sourceKey: 'movable/file.txt', destinationKey: 'moved/file.txt' };
       return undefined;
     },
     rawBodies(op) {
@@ -277,17 +285,35 @@ describe.each(testDatabaseKinds())('hostile input on %s', (kind) => {
     expect(docs.statusCode).toBe(200);
     const documented = documentedOperations(docs.json() as OpenApiDocument);
     const routes = routesFromPrintedTree(hub.app.printRoutes({ commonPrefix: false }));
-    // DELETEs last: the fixtures the other routes read stay in place until then.
+    // DELETEs, revokes and ends last: the fixtures the other routes read stay in place until
+    // then (ending the video room first left its guest-token route nothing but 404s).
+    const ends = (op: Operation) => op.method === 'DELETE' || /\/(?:end|revoke)$/.test(op.path);
     operations = [...documented, ...undocumentedOperations(documented, routes)]
       .flatMap(expand)
-      .sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
+      .sort((a, b) => Number(ends(a)) - Number(ends(b)));
     // DAV collections and members by their real paths, so bodies reach the vCard and iCalendar parsers.
     const davHomes: [string, string][] = [
       [setup.json().carddavUrl, 'contacts/sweep.vcf'],
       [setup.json().caldavUrl, 'calendar/sweep.ics'],
     ];
+    // The members exist, so that GET, REPORT and DELETE reach a stored contact and event.
+    const davMembers: Record<string, [string, string]> = {
+      'contacts/sweep.vcf': ['text/vcard', 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:sweep\r\nFN:Sweep Card\r\nEND:VCARD\r\n'],
+      'calendar/sweep.ics': [
+        'text/calendar',
+        'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:sweep\r\nDTSTART:20260105T100000Z\r\nDTEND:20260105T110000Z\r\nSUMMARY:Sweep\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n',
+      ],
+    };
     for (const [home, member] of davHomes) {
       const base = new URL(home).pathname.replace(/\/?$/, '/');
+      const [contentType, body] = davMembers[member]!;
+      const put = await hub.app.inject({
+        method: 'PUT',
+        url: `${base}${member}`,
+        headers: { authorization: davAuthorization, 'content-type': contentType },
+        payload: body,
+      });
+      expect(put.statusCode, put.body).toBe(201);
       const paths = [base, `${base}${member.split('/')[0]}/`, `${base}${member}`];
       for (const method of ['GET', 'PUT', 'DELETE', 'PROPFIND', 'PROPPATCH', 'REPORT', 'OPTIONS']) {
         for (const path of paths) operations.push({ method, path, pathParams: [], queryParams: [], headerParams: [] });

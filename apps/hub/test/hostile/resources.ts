@@ -67,10 +67,15 @@ export async function makeResources(
   await create('/storage/v1/bucket', { name: 'sweep-objects' });
   // A public bucket too: its objects' public routes read without a token.
   await create('/storage/v1/bucket', { name: 'sweep-public', public: true });
-  for (const bucket of ['sweep-objects', 'sweep-public']) {
+  for (const [bucket, name] of [
+    ['sweep-objects', 'folder/file.txt'],
+    ['sweep-public', 'folder/file.txt'],
+    // What POST /object/move moves, so that folder/file.txt stays for the other routes.
+    ['sweep-objects', 'movable/file.txt'],
+  ]) {
     const upload = await hub.app.inject({
       method: 'POST',
-      url: `/storage/v1/object/${bucket}/folder/file.txt`,
+      url: `/storage/v1/object/${bucket}/${name}`,
       headers: { ...bearer(user), 'content-type': 'text/plain' },
       payload: 'hello',
     });

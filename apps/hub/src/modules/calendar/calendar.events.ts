@@ -11,7 +11,7 @@ import { dayMs, isDate } from './calendar.time.ts';
 export const localSource = 'calendar';
 
 /** The longest event the hub writes, through the API and CalDAV alike. */
-export const maxEventDays = 400;
+const maxEventDays = 400;
 const maxDurationMs = maxEventDays * dayMs;
 
 export interface EventFields {
@@ -28,19 +28,40 @@ export interface EventFields {
   showAs?: string;
 }
 
+/**
+ * The span of time an event may lie in: the years 1 to 9999 (a date as UTC midnight, an
+ * all-day event's end exclusive). A date has four-digit years, and PostgreSQL has no year 0:
+ * past either end a write failed deep in the graph or the database, naming neither field.
+ */
+const earliestMs = Date.parse('0001-01-01T00:00:00Z');
+const endOfTimeMs = Date.parse('+010000-01-01T00:00:00Z');
+const withinYears = (ms: number) => ms >= earliestMs && ms < endOfTimeMs;
+const outsideYears = 'an event lies between 0001-01-01 and 9999-12-31.';
+
 const refuse = (path: string, message: string): never => {
   throw new ValidationError(`${path}: ${message}`, [{ path: `/${path}`, message }]);
 };
 
-/** Checks what no schema can: the times agree with all-day, the end is after the start, the rule parses. */
+/**
+ * Checks what no schema can: the times lie in the years 1 to 9999 and agree with all-day,
+ * the end is after the start and at most 400 days later, the rule parses. The API and CalDAV
+ * (dav.ical.ts) both write through it.
+ */
 export function checkFields(fields: EventFields): EventFields {
   const { startsAt, allDay } = fields;
+  const startMs = Date.parse(startsAt);
+  if (!withinYears(startMs)) refuse('startsAt', outsideYears);
+  if (fields.endsAt !== undefined && !withinYears(Date.parse(fields.endsAt))) refuse('endsAt', outsideYears);
   if (allDay !== isDate(startsAt))
     refuse('startsAt', allDay ? 'an all-day event starts on a date (YYYY-MM-DD).' : 'a timed event needs a date-time.');
   let endsAt = fields.endsAt;
   if (endsAt !== undefined && isDate(endsAt) !== allDay)
     refuse('endsAt', allDay ? 'an all-day event ends on a date (YYYY-MM-DD).' : 'a timed event ends at a date-time.');
-  if (allDay && endsAt === undefined) endsAt = new Date(Date.parse(startsAt) + dayMs).toISOString().slice(0, 10);
+  if (allDay && endsAt === undefined) {
+    // Its one day ends (exclusive) at the next midnight, which 9999-12-31 has none of.
+    if (!withinYears(startMs + dayMs)) refuse('startsAt', outsideYears);
+    endsAt = new Date(startMs + dayMs).toISOString().slice(0, 10);
+  }
   if (endsAt !== undefined) {
     const length = Date.parse(endsAt) - Date.parse(startsAt);
     if (length < 0 || (allDay && length === 0))
@@ -48,11 +69,29 @@ export function checkFields(fields: EventFields): EventFields {
         'endsAt',
         allDay ? 'the end date (exclusive) must be after the start date.' : 'the end must not be before the start.',
       );
-    if (length > maxDurationMs) refuse('endsAt', `an event lasts at most ${maxEventDays} days.`);
+    if (length > maxDurationMs)
+      refuse('endsAt', `an event lasts at most ${maxEventDays} days: shorten it, or make it a repeating event.`);
   }
   if (fields.recurrence !== undefined) parseRule(fields.recurrence);
   const attendees = [...new Set(fields.attendees.map((a) => a.trim().toLowerCase()))];
   return { ...fields, endsAt, attendees };
+}
+
+/**
+ * checkFields' verdict on an event's times alone, for the writers that are not the API
+ * (CalDAV, an .ics import), each to word in its own terms: the end they come to (an all-day
+ * event without one lasts its day), or the field refused and why.
+ */
+export function checkTimes(
+  times: Pick<EventFields, 'startsAt' | 'endsAt' | 'allDay'>,
+): { endsAt?: string } | { field: 'startsAt' | 'endsAt'; message: string } {
+  try {
+    return { endsAt: checkFields({ ...times, title: '', notes: '', attendees: [] }).endsAt };
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const [detail] = error.details as { path: string; message: string }[];
+    return { field: detail!.path === '/startsAt' ? 'startsAt' : 'endsAt', message: detail!.message };
+  }
 }
 
 export function fieldsOfCreate(input: EventCreateInput): EventFields {

@@ -125,9 +125,28 @@ describe('series expansion', () => {
       new rrule.RRule({ ...rrule.RRule.parseString(recurrence), dtstart: new Date(startsAt), tzid: null })
         .between(new Date(from - 2 * 86_400_000), new Date(to + 2 * 86_400_000), true)
         .map((d) => d.toISOString().slice(0, 19).replace(/[-:]/g, ''));
+    // rrule itself reads the years 0 to 99 as 1900 to 1999 (so did the hub's own wall clocks,
+    // until calendar.time.ts stopped using Date.UTC): starts in the year 1 are checked by
+    // counting days. 0001-01-01 is a Monday; 2026-01-05 is 105,660 weeks later.
+    const every = (startsAt: string, days: number) => {
+      const [start, step] = [at(startsAt), days * 86_400_000];
+      const keys: string[] = [];
+      const first = start + Math.ceil((from - 2 * 86_400_000 - start) / step) * step;
+      for (let t = first; t <= to + 2 * 86_400_000; t += step)
+        keys.push(new Date(t).toISOString().slice(0, 19).replace(/[-:]/g, ''));
+      return keys;
+    };
+    for (const [startsAt, recurrence, days] of [
+      ['0001-01-01T09:00:00Z', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO', 14],
+      ['0001-01-03T09:00:00Z', 'FREQ=DAILY;INTERVAL=3', 3],
+    ] as const) {
+      expect(
+        expandSeries({ startsAt, recurrence }, from, to).map((o) => o.key),
+        recurrence,
+      ).toEqual(every(startsAt, days));
+    }
+    expect(every('0001-01-01T09:00:00Z', 14)[0]).toBe('20260105T090000');
     for (const [startsAt, recurrence] of [
-      ['0001-01-01T09:00:00Z', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO'],
-      ['0001-01-03T09:00:00Z', 'FREQ=DAILY;INTERVAL=3'],
       ['1026-05-29T18:00:00Z', 'FREQ=MONTHLY;BYDAY=-1FR'],
       ['1204-02-28T07:30:00Z', 'FREQ=YEARLY;INTERVAL=2'],
       ['1600-02-01T00:00:00Z', 'FREQ=MONTHLY;INTERVAL=5;BYMONTHDAY=-1'],

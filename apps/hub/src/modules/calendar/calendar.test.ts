@@ -263,6 +263,21 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
       const response = await api(alice, 'POST', '/api/v1/calendar/events', payload);
       expect(response.statusCode, `${JSON.stringify(payload)} ${response.body}`).toBe(400);
     }
+    // Past the years 1 to 9999: the field is named. Year 0 was the database's "A date or time
+    // is out of range"; 9999-12-31 all-day a graph error about items[0].properties.endsAt.
+    for (const payload of [
+      { title: 'x', startsAt: '0000-06-01T10:00:00Z' },
+      { title: 'x', startsAt: '0000-06-01' },
+      { title: 'x', startsAt: '9999-12-31' },
+    ]) {
+      const response = await api(alice, 'POST', '/api/v1/calendar/events', payload);
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error).toMatchObject({
+        code: 'validation_failed',
+        message: 'startsAt: an event lies between 0001-01-01 and 9999-12-31.',
+        details: [{ path: '/startsAt' }],
+      });
+    }
     const empty = await window(alice, '2026-04-30T00:00:00Z', '2026-05-02T00:00:00Z');
     expect(empty.events.filter((e) => e.title === 'x')).toEqual([]);
     // An occurrence id that is not one of the series' own.

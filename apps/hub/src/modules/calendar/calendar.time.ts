@@ -12,6 +12,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
     format = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
+      era: 'short',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
@@ -38,11 +39,18 @@ export function isTimeZone(value: string): boolean {
 /** The wall clock of `instant` in `timeZone`, as a floating time (ms). */
 export function floatingOf(instant: number, timeZone: string): number {
   const parts: Record<string, number> = {};
+  let beforeChrist = false;
   for (const part of formatter(timeZone).formatToParts(new Date(instant))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+    if (part.type === 'era') beforeChrist = part.value === 'BC';
+    else if (part.type !== 'literal') parts[part.type] = Number(part.value);
   }
   const ms = ((instant % 1000) + 1000) % 1000;
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!, ms);
+  // Not Date.UTC: it reads the years 0 to 99 as 1900 to 1999. Intl counts 1 BC as year 1 BC,
+  // the year 0 here (one day before 0001-01-01 is where instantOf looks first).
+  const at = new Date(0);
+  at.setUTCFullYear(beforeChrist ? 1 - parts.year! : parts.year!, parts.month! - 1, parts.day!);
+  at.setUTCHours(parts.hour!, parts.minute!, parts.second!, ms);
+  return at.getTime();
 }
 
 /** The zone's offset from UTC at `instant`, in ms. */

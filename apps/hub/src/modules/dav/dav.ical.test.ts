@@ -154,11 +154,40 @@ describe('VEVENT ⇄ calendar_event', () => {
   it("holds an event to the API's 400 days, by DTEND or DURATION", () => {
     const event = (...lines: string[]) =>
       calendar('BEGIN:VEVENT', 'UID:long', 'DTSTART:00010101T000000Z', ...lines, 'END:VEVENT');
-    expect(() => parseICalendar(event('DTEND:99991231T000000Z'))).toThrow(/lasts 3652058 days.*at most 400/);
+    expect(() => parseICalendar(event('DTEND:99991231T000000Z'))).toThrow(/^DTEND: an event lasts at most 400 days/);
     expect(() => parseICalendar(event('DURATION:P401D'))).toThrow(/at most 400/);
     const allDay = (end: string) =>
       calendar('BEGIN:VEVENT', 'UID:d', 'DTSTART;VALUE=DATE:20260101', `DTEND;VALUE=DATE:${end}`, 'END:VEVENT');
-    expect(() => parseICalendar(allDay('20270206'))).toThrow(/lasts 401 days/);
+    expect(() => parseICalendar(allDay('20270206'))).toThrow(/at most 400 days/);
     expect(parseICalendar(allDay('20270205')).properties.endsAt).toBe('2027-02-05');
+  });
+
+  it("holds an event to the API's years (1 to 9999) and its end after its start, as the API words them", () => {
+    const event = (...lines: string[]) => calendar('BEGIN:VEVENT', 'UID:edge', ...lines, 'END:VEVENT');
+    const outside = /an event lies between 0001-01-01 and 9999-12-31/;
+    // Year 0 was a database error in the hub's JSON; a day ending past 9999 a graph error naming items[0].
+    expect(() => parseICalendar(event('DTSTART:00000101T100000Z'))).toThrow(outside);
+    expect(() => parseICalendar(event('DTSTART;VALUE=DATE:00001231'))).toThrow(/^DTSTART: an event lies/);
+    expect(() => parseICalendar(event('DTSTART;VALUE=DATE:99991231'))).toThrow(/^DTSTART: an event lies/);
+    expect(() => parseICalendar(event('DTSTART:99991231T230000Z', 'DURATION:PT2H'))).toThrow(/^DTEND: an event lies/);
+    // Past what a Date holds: toISOString threw a RangeError, a 500.
+    expect(() => parseICalendar(event('DTSTART:20260101T100000Z', 'DURATION:P99999999999W'))).toThrow(ICalError);
+    // The API refuses an all-day event that ends (exclusive) on its first day; so does CalDAV now.
+    expect(() => parseICalendar(event('DTSTART;VALUE=DATE:20260101', 'DTEND;VALUE=DATE:20260101'))).toThrow(
+      /^DTEND: the end date \(exclusive\) must be after the start date/,
+    );
+    expect(() => parseICalendar(event('DTSTART:20260101T100000Z', 'DTEND:20260101T090000Z'))).toThrow(
+      /^DTEND: the end must not be before the start/,
+    );
+    // A zoned time before the year 100 is itself (Date.UTC read 0050 as 1950: the year -1850).
+    expect(parseICalendar(event('DTSTART;TZID=Europe/Berlin:00500101T120000')).properties.startsAt).toBe(
+      '0050-01-01T11:06:32Z',
+    );
+    // The first and the last day of the span are fine.
+    expect(parseICalendar(event('DTSTART;VALUE=DATE:00010101')).properties.endsAt).toBe('0001-01-02');
+    expect(parseICalendar(event('DTSTART;VALUE=DATE:99991230')).properties.endsAt).toBe('9999-12-31');
+    expect(parseICalendar(event('DTSTART:99991231T230000Z', 'DTEND:99991231T235959Z')).properties.endsAt).toBe(
+      '9999-12-31T23:59:59Z',
+    );
   });
 });

@@ -1,6 +1,6 @@
-import { isDate, isTimeZone, instantOf, floatingOf, floatingOfBasic, dayMs } from '../calendar/calendar.time.ts';
+import { isDate, isTimeZone, instantOf, floatingOf, floatingOfBasic } from '../calendar/calendar.time.ts';
 import { parseRule } from '../calendar/calendar.recurrence.ts';
-import { maxEventDays } from '../calendar/calendar.events.ts';
+import { checkTimes } from '../calendar/calendar.events.ts';
 import { escapeText, fold, unescapeText } from '../portability/formats/content-line.ts';
 import { durationMs as icsDurationMs } from '../portability/formats/ics.ts';
 import {
@@ -87,6 +87,8 @@ const partstat: Record<string, string> = {
   'NEEDS-ACTION': 'none',
 };
 
+const icalNameOf = { startsAt: 'DTSTART', endsAt: 'DTEND' } as const;
+
 /** Parses one CalDAV resource: a VCALENDAR with one event (and its overridden instances). */
 export function parseICalendar(text: string): EventFieldsFromIcal {
   let roots;
@@ -123,22 +125,21 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
   } else if (duration) {
     const ms = durationMs(duration.value);
     if (ms === null || ms < 0) throw new ICalError('DURATION is not a positive duration.');
-    const end = Date.parse(start.value) + ms;
-    properties.endsAt = start.allDay
-      ? new Date(end).toISOString().slice(0, 10)
-      : new Date(end).toISOString().replace('.000', '');
-  } else if (start.allDay) {
-    properties.endsAt = new Date(Date.parse(start.value) + dayMs).toISOString().slice(0, 10);
+    const end = new Date(Date.parse(start.value) + ms);
+    // Past what a Date holds (some 270,000 years), toISOString would throw.
+    if (Number.isNaN(end.getTime())) throw new ICalError('DURATION is longer than any event may last.');
+    properties.endsAt = start.allDay ? end.toISOString().slice(0, 10) : end.toISOString().replace('.000', '');
   }
-  if (properties.endsAt !== undefined) {
-    const length = Date.parse(properties.endsAt as string) - Date.parse(start.value);
-    if (length < 0) throw new ICalError('DTEND is before DTSTART.');
-    // The API's limit too: a phone must not write what the web app would refuse to save.
-    if (length > maxEventDays * dayMs)
-      throw new ICalError(
-        `The event lasts ${Math.ceil(length / dayMs)} days; an event lasts at most ${maxEventDays} here. Shorten it, or make it a repeating event.`,
-      );
-  }
+  // The calendar API's own checks (years 1 to 9999, the end after the start, at most 400
+  // days): a phone must not write what the web app would refuse to save, or could not edit.
+  // An all-day event with neither DTEND nor DURATION lasts its day: they say till when.
+  const times = checkTimes({
+    startsAt: start.value,
+    endsAt: properties.endsAt as string | undefined,
+    allDay: start.allDay,
+  });
+  if ('field' in times) throw new ICalError(`${icalNameOf[times.field]}: ${times.message}`);
+  if (times.endsAt !== undefined) properties.endsAt = times.endsAt;
   const location = unescapeText(get('LOCATION')?.value ?? '').trim();
   if (location) properties.location = location.slice(0, 1000);
   const status = get('STATUS')?.value.trim().toUpperCase();

@@ -267,6 +267,34 @@ describe.each(testDatabaseKinds())('portability on %s', (kind) => {
     expect(event!.attendees).toEqual([{ email: 'ann@example.com', name: 'Ann' }]);
   });
 
+  it('skips, by line, the events the calendar API would refuse, and imports the rest', async () => {
+    const event = (uid: string, ...lines: string[]) => [
+      'BEGIN:VEVENT',
+      `UID:${uid}`,
+      `SUMMARY:${uid}`,
+      ...lines,
+      'END:VEVENT',
+    ];
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      ...event('year-zero', 'DTSTART:00000101T100000Z'), // line 3
+      ...event('forever', 'DTSTART:20260101T100000Z', 'DURATION:P99999999999W'), // line 8
+      ...event('kept', 'DTSTART:20260702T100000Z', 'DURATION:PT1H'),
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    // The DURATION was a 500 at upload; year 0 passed the preview and then failed the whole commit.
+    const made = await upload(bob, 'edges.ics', ics);
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json().preview.counts).toMatchObject({ events: 1, errors: 2 });
+    expect(made.json().preview.errors.map((e: { line: number }) => e.line)).toEqual([3, 8]);
+    await api(bob, 'POST', `/api/v1/imports/${made.json().id}/commit`);
+    expect(await settled(bob, made.json().id)).toMatchObject({ status: 'committed', result: { created: 1 } });
+    const stored = (await api(bob, 'GET', '/api/v1/entities?type=calendar_event')).json().items;
+    expect(stored.map((e: { title: string }) => e.title)).toEqual(['kept']);
+  });
+
   it('imports an mbox with its senders as persons, and exports messages as mbox', async () => {
     const mbox =
       'From ann@example.com Mon Jun  1 09:00:00 2026\nFrom: Ann Example <ann@example.com>\nTo: alice@example.com\nSubject: Plans\nMessage-ID: <p1@example.com>\nDate: Mon, 01 Jun 2026 09:00:00 +0000\n\nSee you at ten.\n\n' +

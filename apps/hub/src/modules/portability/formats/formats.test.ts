@@ -215,6 +215,29 @@ describe('iCalendar', () => {
     expect(results.flatMap((r) => ('error' in r ? [r.error.line] : []))).toEqual([4, 8, 12]);
   });
 
+  it('skips events the calendar API would refuse: outside the years 1 to 9999, too long, ending before they start', async () => {
+    const event = (uid: string, ...lines: string[]) => ['BEGIN:VEVENT', `UID:${uid}`, ...lines, 'END:VEVENT'];
+    const text = [
+      'BEGIN:VCALENDAR',
+      ...event('year-0', 'DTSTART:00000101T100000Z'), // line 2: failed the whole import in PostgreSQL
+      ...event('last-day', 'DTSTART;VALUE=DATE:99991231'), // 6: its day ends past 9999
+      ...event('huge', 'DTSTART:20260101T100000Z', 'DURATION:P99999999999W'), // 10: a RangeError, a 500
+      ...event('long', 'DTSTART:20260101T100000Z', 'DTEND:20280101T100000Z'), // 15
+      ...event('backwards', 'DTSTART:20260101T100000Z', 'DTEND:20260101T090000Z'), // 20
+      ...event('fine', 'DTSTART;VALUE=DATE:99991230'),
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const results = await collect(parseIcsStream(chunked(text)));
+    expect(results.flatMap((r) => ('event' in r ? [r.event.uid] : []))).toEqual(['fine']);
+    expect(results.flatMap((r) => ('error' in r ? [r.error] : []))).toEqual([
+      { line: 2, message: 'The event at line 2: DTSTART: an event lies between 0001-01-01 and 9999-12-31. Skipped.' },
+      { line: 6, message: 'The event at line 6: DTSTART: an event lies between 0001-01-01 and 9999-12-31. Skipped.' },
+      { line: 10, message: 'The event at line 10: DURATION is longer than any event may last.' },
+      { line: 15, message: expect.stringContaining('DTEND: an event lasts at most 400 days') },
+      { line: 20, message: expect.stringContaining('DTEND: the end must not be before the start') },
+    ]);
+  });
+
   it('renders events that read back to the same times', () => {
     const [first] = icsToEvents(ics.replace(/BEGIN:VEVENT\r\nUID:bad[\s\S]*?END:VEVENT\r\n/, ''));
     const text = eventsToIcs([

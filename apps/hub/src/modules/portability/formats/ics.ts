@@ -1,6 +1,7 @@
 import { calendarEventPropertiesSchema } from '@made-open/shared';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import { checkTimes } from '../../calendar/calendar.events.ts';
 import { floatingOfBasic, instantOf, isTimeZone, isoInZone } from '../../calendar/calendar.time.ts';
 import { escapeText, fold, parseContentLine, renderParams, unescapeText, type Property } from './content-line.ts';
 import { readLines, unfold, unfoldText, type ContentLine } from './lines.ts';
@@ -211,11 +212,15 @@ export function durationMs(value: string): number | null {
   return sign === '-' ? -ms : ms;
 }
 
-function addMs(time: Time, ms: number): string {
-  if (time.allDay) return new Date(Date.parse(`${time.value}T00:00:00Z`) + ms).toISOString().slice(0, 10);
-  const instant = Date.parse(time.value) + ms;
+/** `time` moved by `ms`; null past what a Date holds (some 270,000 years), where toISOString throws. */
+function addMs(time: Time, ms: number): string | null {
+  const instant = Date.parse(time.allDay ? `${time.value}T00:00:00Z` : time.value) + ms;
+  if (Number.isNaN(new Date(instant).getTime())) return null;
+  if (time.allDay) return new Date(instant).toISOString().slice(0, 10);
   return time.timeZone ? isoInZone(instant, time.timeZone) : new Date(instant).toISOString().replace('.000', '');
 }
+
+const icsNameOf = { startsAt: 'DTSTART', endsAt: 'DTEND' } as const;
 
 const partstat: Record<string, 'accepted' | 'tentative' | 'declined' | 'none'> = {
   ACCEPTED: 'accepted',
@@ -247,8 +252,19 @@ function toEvent(
     const ms = durationMs(duration.prop.value);
     if (ms === null)
       warnings.push({ line: duration.line, message: `Line ${duration.line}: DURATION is not valid; left out.` });
-    else p.endsAt = addMs(begin, ms);
+    else {
+      const end = addMs(begin, ms);
+      if (end === null)
+        throw new IcsError(`The event at line ${start}: DURATION is longer than any event may last.`, start);
+      p.endsAt = end;
+    }
   }
+  // The calendar API's own checks (years 1 to 9999, the end after the start, at most 400
+  // days): an imported event is one the web app can show and edit. Year 0 failed the whole
+  // import in PostgreSQL; a DURATION past what a Date holds was a 500.
+  const times = checkTimes({ startsAt: begin.value, endsAt: p.endsAt as string | undefined, allDay: begin.allDay });
+  if ('field' in times)
+    throw new IcsError(`The event at line ${start}: ${icsNameOf[times.field]}: ${times.message} Skipped.`, start);
   const text = (name: string) => {
     const found = get(name);
     return found ? unescapeText(found.prop.value).trim() : undefined;
