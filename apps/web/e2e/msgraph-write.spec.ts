@@ -147,3 +147,46 @@ test('"Save to Outlook" is offered for a person the mail made for a sender, not 
   expect(saved).toMatchObject({ source: 'msgraph', origin: 'source' });
   expect(saved.externalId).not.toMatch(/^email:/);
 });
+
+test('deleting an Outlook contact says it goes from Outlook too, and it does; a hub contact stays in the hub', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Charles',
+    surname: 'Babbage',
+    displayName: 'Charles Babbage',
+    emailAddresses: [{ address: 'charles@difference.example', name: 'Charles Babbage' }],
+  });
+  await syncNow(hub, connectionId);
+  type Person = { id: string; title: string; source: string | null; externalId: string | null };
+  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  expect(person).toMatchObject({ title: 'Charles Babbage', source: 'msgraph' });
+
+  // A contact made in the hub: the confirmation says nothing of Outlook.
+  const local = await hub.call<{ id: string }>('POST', '/persons', { name: 'Only Here' });
+  await page.goto(`/contacts/${local.id}`);
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('alertdialog')).toContainText('The contact and its identifiers are removed.');
+  await expect(page.getByRole('alertdialog')).not.toContainText('Outlook');
+  await page.getByRole('button', { name: 'Keep' }).click();
+
+  await page.goto(`/contacts/${person.id}`);
+  await page.getByRole('button', { name: 'Delete' }).click();
+  const confirm = page.getByRole('alertdialog');
+  await expect(confirm).toContainText('deleted from Outlook (Microsoft 365) too');
+  await inspect(page, 'msgraph-contact-delete-confirm');
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByText('Deleted Charles Babbage', { exact: true }).filter(VISIBLE)).toBeVisible();
+  // Once the undo window closed, the hub deletes it, and Outlook has it no more.
+  await expect
+    .poll(
+      async () =>
+        (
+          await fetch(`${msgraph.graphUrl}/me/contacts/${String(created.id)}`, {
+            headers: { authorization: `Bearer ${outlookToken}` },
+          })
+        ).status,
+      { timeout: 30_000 },
+    )
+    .toBe(404);
+  await inspect(page, 'msgraph-contact-deleted');
+});

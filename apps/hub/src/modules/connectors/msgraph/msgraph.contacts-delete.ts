@@ -3,7 +3,7 @@ import type { Database, Sql } from '../../../platform/db/index.ts';
 import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
-import type { Ingest, IngestItem, RestoreExternal } from '../../graph/index.ts';
+import { isMadePersonKey, type Ingest, type IngestItem, type RestoreExternal } from '../../graph/index.ts';
 import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
 import {
   ConnectorConflict,
@@ -160,7 +160,8 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
         }
       | undefined;
     if (!entity || entity.type !== 'person' || entity.source !== source || !entity.externalId) return;
-    if (entity.mergedIntoId) return;
+    // A person the mail sync made for a sender (email:…) is no Outlook contact; a merge's tombstone is no deletion.
+    if (isMadePersonKey(entity.externalId) || entity.mergedIntoId) return;
     // Outlook's own deletion (@removed) and a resync's sweep come as the connector's: nothing to send.
     if (event.actor.kind === 'connector' || event.actor.kind === 'system') return;
     const externalId = entity.externalId;
