@@ -3,6 +3,8 @@ import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
 import { eventually } from '../test/support.ts';
+import { contactFieldsDigest } from './msgraph.mapping.ts';
+import { msgraphRepository } from './msgraph.repository.ts';
 import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { contactPayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
@@ -213,6 +215,43 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     expect(inOutlook(7)).toBeUndefined();
     expect(deletesOf(7).map((d) => d.status)).toContain(204);
     expect((await pending()).rows).toEqual([]);
+  }, 180_000);
+
+  it('does not let a sync that saw a newer Outlook copy before a kept deletion was sent delete that copy unseen', async () => {
+    put(account, 'contacts', contactPayload(13));
+    await syncNow();
+    standIn.state.failContactDeletes = 1_000_000;
+    await deletePerson(13);
+    await eventually(async () => (deletesOf(13).length > 0 ? true : undefined), 'a DELETE tried');
+    // Changed in Outlook meanwhile, and a sync page recorded that copy as seen before the deletion went.
+    const newer = editRemotely(account, 'contacts', contactPayload(13).id, { jobTitle: 'Changed meanwhile' });
+    await hub.db.asUser(alice.claims, async (tx) => {
+      const { rows } = await tx.query<{ generation: number }>(
+        'SELECT generation FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = $2',
+        [connectionId, newer.id],
+      );
+      await msgraphRepository.saveSeen(
+        tx,
+        { connectionId, ownerId: alice.id, resource: 'contacts', generation: rows[0]!.generation },
+        [
+          {
+            externalId: newer.id,
+            entityType: 'person',
+            changeKey: String(newer.changeKey),
+            fieldsDigest: contactFieldsDigest(newer),
+          },
+        ],
+      );
+    });
+    standIn.state.failContactDeletes = 0;
+    await syncNow();
+    // The deletion still carries the version the owner deleted: Outlook's newer copy is a conflict.
+    expect(inOutlook(13)).toMatchObject({ jobTitle: 'Changed meanwhile' });
+    const [conflict] = await contactConflicts();
+    expect(conflict).toMatchObject({ entityId: (await person(13)).id, local: { deleted: true } });
+    const mine = await api(alice, 'POST', `/api/v1/conflicts/${conflict!.id}/resolve`, { keep: 'local' });
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(inOutlook(13)).toBeUndefined();
   }, 180_000);
 
   it('keeps a deletion made while the connection needs signing in, and sends it first after sign-in', async () => {
