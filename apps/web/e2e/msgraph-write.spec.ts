@@ -190,3 +190,39 @@ test('deleting an Outlook contact says it goes from Outlook too, and it does; a 
     .toBe(404);
   await inspect(page, 'msgraph-contact-deleted');
 });
+
+test('a deletion that meets a change made in Outlook waits on the contacts page; "Keep Outlook\'s copy" brings it back', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Dora',
+    surname: 'Diff',
+    displayName: 'Dora Diff',
+    emailAddresses: [{ address: 'dora@diff.example', name: 'Dora Diff' }],
+  });
+  await syncNow(hub, connectionId);
+  type Person = { id: string; externalId: string | null };
+  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  // Changed in Outlook on another device, then deleted here before the hub saw that change.
+  await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Changed in Outlook' });
+  await hub.call('DELETE', `/entities/${person.id}`);
+  await expect
+    .poll(async () => (await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts.length, {
+      timeout: 30_000,
+    })
+    .toBe(1);
+
+  await page.goto('/contacts');
+  const notice = page.getByRole('alert').filter({ hasText: 'Dora Diff' });
+  await expect(notice).toContainText('was deleted here, but changed in Outlook since you last saw it');
+  await inspect(page, 'msgraph-contact-deletion-conflict');
+  await notice.getByRole('button', { name: 'Keep Outlook’s copy' }).click();
+  await expect(page.getByText('Dora Diff is back, as Outlook has it', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await expect(notice).toHaveCount(0);
+  await page.getByLabel('Search contacts').fill('Dora');
+  await expect(page.getByRole('link', { name: /Dora Diff/ })).toBeVisible();
+  // Outlook kept its copy; the hub shows it as Outlook has it.
+  expect((await outlook('GET', `/me/contacts/${String(created.id)}`)).jobTitle).toBe('Changed in Outlook');
+  const back = await hub.call<{ properties: { jobTitle?: string } }>('GET', `/entities/${person.id}`);
+  expect(back.properties.jobTitle).toBe('Changed in Outlook');
+  expect((await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts).toEqual([]);
+});
