@@ -194,7 +194,7 @@ describe('toContact', () => {
 
 describe('toContact fromOutlook', () => {
   const person = { id: 'p', type: 'person', title: 'Ada', version: 1 };
-  it('is an Outlook contact only when it is that source\'s own record', () => {
+  it("is an Outlook contact only when it is that source's own record", () => {
     expect(toContact({ ...person, source: 'msgraph', origin: 'source' }).fromOutlook).toBe(true);
     // Made by the mail sync for a sender: in Outlook as no contact.
     expect(toContact({ ...person, source: 'msgraph', origin: 'address' }).fromOutlook).toBe(false);
