@@ -24,7 +24,7 @@ export const msgraphRepository = {
     // its deletion goes to Outlook with If-Match on it (msgraph.contacts-delete.ts), so a sync
     // that brought a newer Outlook copy before the deletion was sent cannot make it delete
     // that copy unseen. Outlook's own deletion (@removed) forgets the row as before.
-    const keptByDeletion = `EXCLUDED.entity_type = 'person' AND EXISTS (
+    const keptByDeletion = `$3 = 'contacts' AND EXCLUDED.entity_type = 'person' AND EXISTS (
          SELECT 1 FROM public.entities e WHERE e.owner_id = EXCLUDED.owner_id AND e.source = '${source}'
             AND e.external_id = EXCLUDED.external_id AND e.deleted_at IS NOT NULL AND e.merged_into_id IS NULL)`;
     await tx.query(
