@@ -289,8 +289,9 @@ export async function composeHub(
     outbound,
     wallet: wallet.service,
     defaultRegionOf: auth.settings.defaultRegionOf,
-    // Write-back: hub edits of persons from Outlook contacts are pushed by an event consumer.
+    // Write-back: hub edits and deletions of persons from Outlook contacts are sent by event consumers.
     ingest: graph.ingest,
+    restoreExternal: graph.restoreExternal,
     events,
     pollTickMs: options.msgraphPollTickMs,
     jobs,

@@ -147,3 +147,82 @@ test('"Save to Outlook" is offered for a person the mail made for a sender, not 
   expect(saved).toMatchObject({ source: 'msgraph', origin: 'source' });
   expect(saved.externalId).not.toMatch(/^email:/);
 });
+
+test('deleting an Outlook contact says it goes from Outlook too, and it does; a hub contact stays in the hub', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Charles',
+    surname: 'Babbage',
+    displayName: 'Charles Babbage',
+    emailAddresses: [{ address: 'charles@difference.example', name: 'Charles Babbage' }],
+  });
+  await syncNow(hub, connectionId);
+  type Person = { id: string; title: string; source: string | null; externalId: string | null };
+  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  expect(person).toMatchObject({ title: 'Charles Babbage', source: 'msgraph' });
+
+  // A contact made in the hub: the confirmation says nothing of Outlook.
+  const local = await hub.call<{ id: string }>('POST', '/persons', { name: 'Only Here' });
+  await page.goto(`/contacts/${local.id}`);
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('alertdialog')).toContainText('The contact and its identifiers are removed.');
+  await expect(page.getByRole('alertdialog')).not.toContainText('Outlook');
+  await page.getByRole('button', { name: 'Keep' }).click();
+
+  await page.goto(`/contacts/${person.id}`);
+  await page.getByRole('button', { name: 'Delete' }).click();
+  const confirm = page.getByRole('alertdialog');
+  await expect(confirm).toContainText('deleted from Outlook (Microsoft 365) too');
+  await inspect(page, 'msgraph-contact-delete-confirm');
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByText('Deleted Charles Babbage', { exact: true }).filter(VISIBLE)).toBeVisible();
+  // Once the undo window closed, the hub deletes it, and Outlook has it no more.
+  await expect
+    .poll(
+      async () =>
+        (
+          await fetch(`${msgraph.graphUrl}/me/contacts/${String(created.id)}`, {
+            headers: { authorization: `Bearer ${outlookToken}` },
+          })
+        ).status,
+      { timeout: 30_000 },
+    )
+    .toBe(404);
+  await inspect(page, 'msgraph-contact-deleted');
+});
+
+test('a deletion that meets a change made in Outlook waits on the contacts page; "Keep Outlook\'s copy" brings it back', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Dora',
+    surname: 'Diff',
+    displayName: 'Dora Diff',
+    emailAddresses: [{ address: 'dora@diff.example', name: 'Dora Diff' }],
+  });
+  await syncNow(hub, connectionId);
+  type Person = { id: string; externalId: string | null };
+  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  // Changed in Outlook on another device, then deleted here before the hub saw that change.
+  await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Changed in Outlook' });
+  await hub.call('DELETE', `/entities/${person.id}`);
+  await expect
+    .poll(async () => (await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts.length, {
+      timeout: 30_000,
+    })
+    .toBe(1);
+
+  await page.goto('/contacts');
+  const notice = page.getByRole('alert').filter({ hasText: 'Dora Diff' });
+  await expect(notice).toContainText('was deleted here, but changed in Outlook since you last saw it');
+  await inspect(page, 'msgraph-contact-deletion-conflict');
+  await notice.getByRole('button', { name: 'Keep Outlook’s copy' }).click();
+  await expect(page.getByText('Dora Diff is back, as Outlook has it', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await expect(notice).toHaveCount(0);
+  await page.getByLabel('Search contacts').fill('Dora');
+  await expect(page.getByRole('link', { name: /Dora Diff/ })).toBeVisible();
+  // Outlook kept its copy; the hub shows it as Outlook has it.
+  expect((await outlook('GET', `/me/contacts/${String(created.id)}`)).jobTitle).toBe('Changed in Outlook');
+  const back = await hub.call<{ properties: { jobTitle?: string } }>('GET', `/entities/${person.id}`);
+  expect(back.properties.jobTitle).toBe('Changed in Outlook');
+  expect((await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts).toEqual([]);
+});

@@ -192,6 +192,17 @@ describe('toContact', () => {
   });
 });
 
+describe('toContact fromOutlook', () => {
+  const person = { id: 'p', type: 'person', title: 'Ada', version: 1 };
+  it("is an Outlook contact only when it is that source's own record", () => {
+    expect(toContact({ ...person, source: 'msgraph', origin: 'source' }).fromOutlook).toBe(true);
+    // Made by the mail sync for a sender: in Outlook as no contact.
+    expect(toContact({ ...person, source: 'msgraph', origin: 'address' }).fromOutlook).toBe(false);
+    expect(toContact({ ...person, source: 'carddav', origin: 'source' }).fromOutlook).toBe(false);
+    expect(toContact({ ...person, source: null }).fromOutlook).toBe(false);
+  });
+});
+
 describe('formatOccasion', () => {
   it('writes dates for people, with or without the year', () => {
     expect(formatOccasion('1990-04-23')).toBe('23 April 1990');

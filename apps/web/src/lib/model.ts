@@ -11,6 +11,7 @@ import {
   type PostalAddress,
 } from '@made-open/shared/entities';
 import { z } from 'zod';
+import { originOf } from '@/lib/graph-origin';
 
 const isoish = z.union([z.string(), z.date().transform((d) => d.toISOString())]);
 
@@ -72,6 +73,8 @@ export interface Contact {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** An Outlook contact's own person (Microsoft 365): deleting it here deletes the contact there too. */
+  fromOutlook?: boolean;
 }
 
 /** The optional parts of a contact, empty: for contacts built in code (tests, previews). */
@@ -165,6 +168,7 @@ export function toContact(e: Entity): Contact {
     version: e.version,
     createdAt: e.createdAt ?? '',
     updatedAt: e.updatedAt ?? e.createdAt ?? '',
+    fromOutlook: e.source === 'msgraph' && originOf(e) === 'source',
   };
 }
 

@@ -328,6 +328,12 @@ export interface ContactsCapability<Options> {
     contact: { externalId: string; version?: string },
     changes: ContactWrite,
   ): Promise<{ item: IngestItem }>;
+  /**
+   * Deletes a contact the provider holds; `version` as for update (absent: the one the
+   * connector saw last). A changed provider copy throws ConnectorConflict; a contact the
+   * provider no longer has is deleted already (no error).
+   */
+  delete(context: ConnectionContext<Options>, contact: { externalId: string; version?: string }): Promise<void>;
 }
 
 /** The provider's copy changed since the hub last saw it: record a conflict, never overwrite silently. */

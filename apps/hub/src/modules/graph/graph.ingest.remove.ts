@@ -51,3 +51,43 @@ export function createRemoveExternal(outbox: Pick<EventOutbox, 'appendMany'>): R
     return { removed };
   };
 }
+
+export interface RestoreExternalRequest {
+  ownerId: string;
+  actor: Actor;
+  source: string;
+  externalId: string;
+}
+
+/** Revives the entity a provider's record keeps: its id, or undefined when there is none to revive. */
+export type RestoreExternal = (tx: Sql, request: RestoreExternalRequest) => Promise<string | undefined>;
+
+/**
+ * The owner chose to keep the provider's copy of something deleted in the hub (a contact
+ * deletion that met a newer Outlook copy: its conflict resolved "keep theirs"): the deleted
+ * entity with that source and external id comes back, with `data.EntityUpdated` (`changed:
+ * ['deletedAt']`). Merged ones stay merged (their record lives on in the survivor); the
+ * caller ingests the provider's copy over it next, which brings its identifiers back.
+ */
+export function createRestoreExternal(outbox: Pick<EventOutbox, 'append'>): RestoreExternal {
+  return async (tx, request) => {
+    const { rows } = await tx.query<{ id: string; entity: Entity }>(
+      `UPDATE public.entities e SET deleted_at = NULL, version = e.version + 1,
+         updated_at = greatest(now(), e.updated_at + interval '1 microsecond')
+       WHERE e.owner_id = $1 AND e.source = $2 AND e.external_id = $3 AND e.deleted_at IS NOT NULL
+         AND e.merged_into_id IS NULL
+       RETURNING e.id, ${entityJson('e')} AS entity`,
+      [request.ownerId, request.source, request.externalId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    await outbox.append(tx, {
+      type: 'data.EntityUpdated',
+      ownerId: request.ownerId,
+      subject: row.id,
+      actor: request.actor,
+      data: { entity: row.entity, changed: ['deletedAt'] },
+    });
+    return row.id;
+  };
+}

@@ -3,7 +3,12 @@ import type { Logger } from '../../platform/logger.ts';
 import type { HubModule } from '../../platform/module.ts';
 import type { EventOutbox } from '../events/index.ts';
 import { createIngest, type Ingest } from './graph.ingest.ts';
-import { createRemoveExternal, type RemoveExternal } from './graph.ingest.remove.ts';
+import {
+  createRemoveExternal,
+  createRestoreExternal,
+  type RemoveExternal,
+  type RestoreExternal,
+} from './graph.ingest.remove.ts';
 import { graphRepository } from './graph.repository.ts';
 import { graphRoutes } from './graph.routes.ts';
 import { createGraphService, type GraphService, type GraphServiceDeps } from './graph.service.ts';
@@ -29,6 +34,8 @@ export interface GraphModule extends HubModule {
   ingest: Ingest;
   /** Soft-deletes what a connector's provider deleted (by source + externalId), in the caller's transaction. */
   removeExternal: RemoveExternal;
+  /** Revives a deleted entity by source + externalId (a provider's copy the owner chose to keep). */
+  restoreExternal: RestoreExternal;
 }
 
 export const graphMigrations = {
@@ -55,6 +62,7 @@ export function createGraphModule(deps: GraphModuleDeps): GraphModule {
     service,
     ingest,
     removeExternal: createRemoveExternal(deps.outbox),
+    restoreExternal: createRestoreExternal(deps.outbox),
     routes: graphRoutes(service),
   };
 }
@@ -69,6 +77,13 @@ export {
   type IngestResult,
   type KnownPerson,
 } from './graph.ingest.ts';
-export { createRemoveExternal, type RemoveExternal, type RemoveExternalRequest } from './graph.ingest.remove.ts';
+export {
+  createRemoveExternal,
+  createRestoreExternal,
+  type RemoveExternal,
+  type RemoveExternalRequest,
+  type RestoreExternal,
+  type RestoreExternalRequest,
+} from './graph.ingest.remove.ts';
 export { createGraphFileEntities, type FileEntities, type FileFacts } from './graph.files.ts';
 export { graphExport, type GraphExport, type GraphExportCursor, type GraphExportRow } from './graph.export.ts';

@@ -170,8 +170,11 @@ export function ContactDetail({
               <AlertDialogContent>
                 <AlertDialogTitle>Delete {contact.name}?</AlertDialogTitle>
                 <AlertDialogDescription>
-                  The contact and its identifiers are removed. Messages and calls stay in your hub but are no longer
-                  linked to this person. You can undo for a few seconds.
+                  {contact.fromOutlook
+                    ? 'The contact and its identifiers are removed, and the contact is deleted from Outlook (Microsoft 365) too. '
+                    : 'The contact and its identifiers are removed. '}
+                  Messages and calls stay in your hub but are no longer linked to this person. You can undo for a few
+                  seconds.
                 </AlertDialogDescription>
                 <div className="flex justify-end gap-2">
                   <AlertDialogCancel>Keep</AlertDialogCancel>

@@ -12,10 +12,11 @@ import type { ConnectorRegistry } from '../connectors.registry.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { createAuthorizeFlow } from './msgraph.authorize.ts';
 import type { EventsModule } from '../../events/index.ts';
-import type { Ingest } from '../../graph/index.ts';
+import type { Ingest, RestoreExternal } from '../../graph/index.ts';
 import type { Conflicts } from '../connectors.conflicts.ts';
 import { createMsgraphCalendarWrite } from './msgraph.calendar-write.ts';
 import { createMsgraphConnector, loginBaseOf, type MsgraphWriteBack } from './msgraph.connector.ts';
+import { createContactsDelete, isDeleteConflict, type ContactsDelete } from './msgraph.contacts-delete.ts';
 import { createContactsPush, type ContactsPush } from './msgraph.contacts-push.ts';
 import { createContactsSave, type SaveToContacts } from './msgraph.contacts-save.ts';
 import { createMsgraphContactsWrite } from './msgraph.contacts-write.ts';
@@ -63,6 +64,8 @@ export interface MsgraphDeps {
   defaultRegionOf(tx: Sql, ownerId: string): Promise<CountryCode | undefined>;
   /** Graph ingest and the event consumers: for pushing hub edits of Outlook contacts (write-back). */
   ingest?: Ingest;
+  /** Brings a deleted person back (a contact deletion's conflict resolved "keep theirs"). */
+  restoreExternal?: RestoreExternal;
   events?: Pick<EventsModule, 'subscribe'>;
   /** Polling tick (tests shorten it). Default 30 s. */
   pollTickMs?: number;
@@ -115,10 +118,15 @@ export function createMsgraph(deps: MsgraphDeps) {
       // New or dropped folders: their subscriptions are made or removed now, not at the next renewal.
       if (changed.includes('folders') && deps.jobs) await requestMaintenance(context.connectionId, context.ownerId);
     },
-    beforeSyncPage: async (context) => contactsPush?.flushPending(context, writeBack.contacts),
+    // Hub deletions first (an edit kept for a person deleted since is moot), then kept edits.
+    beforeSyncPage: async (context) => {
+      await contactsDelete?.flushPending(context, writeBack.contacts);
+      await contactsPush?.flushPending(context, writeBack.contacts);
+    },
   });
   /** Made by attach() when the events module is there (pushes need its consumer). */
   let contactsPush: ContactsPush | undefined;
+  let contactsDelete: ContactsDelete | undefined;
   let saveToContacts: SaveToContacts | undefined;
   const subscriptions = createSubscriptions({
     db: deps.db,
@@ -166,12 +174,20 @@ export function createMsgraph(deps: MsgraphDeps) {
     registry: ConnectorRegistry;
     conflicts?: Conflicts;
   }): HubModule {
-    // Hub edits of persons from Outlook contacts are pushed there; their conflicts resolved here.
-    if (deps.events && deps.ingest && connectors.conflicts) {
+    // Hub edits and deletions of persons from Outlook contacts are sent there; their conflicts resolved here.
+    if (deps.events && deps.ingest && deps.restoreExternal && connectors.conflicts) {
       const push = (contactsPush = createContactsPush({
         db: deps.db,
         logger: deps.logger,
         ingest: deps.ingest,
+        connectors: connectors.service,
+        conflicts: connectors.conflicts,
+      }));
+      const remove = (contactsDelete = createContactsDelete({
+        db: deps.db,
+        logger: deps.logger,
+        ingest: deps.ingest,
+        restoreExternal: deps.restoreExternal,
         connectors: connectors.service,
         conflicts: connectors.conflicts,
       }));
@@ -181,7 +197,15 @@ export function createMsgraph(deps: MsgraphDeps) {
         transactional: false,
         handler: (event) => push.handle(event),
       });
-      connectors.conflicts.handle('contacts', push.resolve);
+      deps.events.subscribe({
+        name: 'msgraph-contacts-delete',
+        types: ['data.EntityDeleted'],
+        transactional: false,
+        handler: (event) => remove.handle(event),
+      });
+      connectors.conflicts.handle('contacts', (user, conflict, keep) =>
+        isDeleteConflict(conflict) ? remove.resolve(user, conflict, keep) : push.resolve(user, conflict, keep),
+      );
       saveToContacts = createContactsSave({ db: deps.db, ingest: deps.ingest, connectors: connectors.service });
     }
     const flow = createAuthorizeFlow({

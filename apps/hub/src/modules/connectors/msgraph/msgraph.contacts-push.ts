@@ -253,7 +253,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
     const { rows } = await db.asUser(claims, (tx) =>
       tx.query<{ entity_id: string; external_id: string; base_version: number }>(
         `SELECT entity_id, external_id, base_version FROM made_open.msgraph_pending_pushes
-          WHERE connection_id = $1 ORDER BY queued_at LIMIT 100`,
+          WHERE connection_id = $1 AND kind = 'update' ORDER BY queued_at LIMIT 100`,
         [context.connectionId],
       ),
     );
@@ -272,10 +272,11 @@ export function createContactsPush(deps: ContactsPushDeps) {
         : 'refused';
       if (outcome === 'reauth') return; // the page meets the same refusal and says so
       await db.asUser(claims, (tx) =>
-        tx.query('DELETE FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2', [
-          edit.connectionId,
-          edit.entityId,
-        ]),
+        // A deletion that took this row's place meanwhile is msgraph.contacts-delete.ts's to send.
+        tx.query(
+          `DELETE FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2 AND kind = 'update'`,
+          [edit.connectionId, edit.entityId],
+        ),
       );
     }
   }

@@ -60,9 +60,9 @@ export function graphContactOf(contact: ContactWrite): Obj {
 }
 
 /**
- * Contacts write-back (issue 13 §5): create and update Outlook contacts. An update sends
- * If-Match with the change key the hub saw; Graph's 412 becomes a ContactConflict with the
- * contact as it is now. Each write records the new change key (msgraph_items), so the delta
+ * Contacts write-back (issue 13 §5): create, update and delete Outlook contacts. An update
+ * or delete sends If-Match with the change key the hub saw; Graph's 412 becomes a
+ * ContactConflict with the contact as it is now. Each write records the new change key (msgraph_items), so the delta
  * that brings it back is our own version, not a remote edit.
  */
 export function createMsgraphContactsWrite(deps: MsgraphWriteDeps): ContactsCapability<MsgraphOptions> {
@@ -134,6 +134,45 @@ export function createMsgraphContactsWrite(deps: MsgraphWriteDeps): ContactsCapa
       }
       if (answer.status < 200 || answer.status >= 300 || !answer.body) throw graphErrorOf(answer.status, answer.body);
       return stored(context, answer.body);
+    },
+
+    async delete(context, contact) {
+      const graph = deps.clientFor(context);
+      const remove = (version: string | undefined) =>
+        graph.send({
+          method: 'DELETE',
+          url: contactPath(contact.externalId),
+          headers: version ? { 'if-match': ifMatchOf(version) } : {},
+        });
+      let answer = await remove(
+        contact.version ?? (await storedChangeKey(deps, context, contact.externalId)) ?? undefined,
+      );
+      if (isStaleVersion(answer.status, answer.body)) {
+        const now = await graph.send<Obj>({
+          url: contactPath(contact.externalId),
+          headers: { prefer: preferImmutable },
+        });
+        if (now.status === 404) answer = now;
+        else {
+          if (now.status < 200 || now.status >= 300 || !now.body) throw graphErrorOf(now.status, now.body);
+          // As for an update: a key moved only for what the hub never shows (a category, a photo)
+          // is not a change the owner missed, so the deletion goes ahead with Outlook's key.
+          const digest = contact.version ? undefined : await seenDigest(context, contact.externalId);
+          if (digest && digest === contactFieldsDigest(now.body)) answer = await remove(changeKeyOf(now.body));
+          if (isStaleVersion(answer.status, answer.body))
+            throw new ContactConflict(
+              'Outlook has a newer version of this contact than the one deleted here.',
+              await itemOf(context, now.body),
+              changeKeyOf(now.body),
+            );
+        }
+      }
+      // 404: gone from Outlook already (deleted there too, or by an earlier try): done all the same.
+      if (answer.status !== 404 && (answer.status < 200 || answer.status >= 300))
+        throw graphErrorOf(answer.status, answer.body);
+      await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
+        repo.forget(tx, context.connectionId, [contact.externalId]),
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '../../../platform/db/index.ts';
+import { source } from './msgraph.mapping.ts';
 
 const items = 'made_open.msgraph_items';
 
@@ -19,14 +20,23 @@ export const msgraphRepository = {
     seen: SeenItem[],
   ) {
     if (seen.length === 0) return;
+    // A contact whose person the owner deleted in the hub keeps the version the owner last saw:
+    // its deletion goes to Outlook with If-Match on it (msgraph.contacts-delete.ts), so a sync
+    // that brought a newer Outlook copy before the deletion was sent cannot make it delete
+    // that copy unseen. Outlook's own deletion (@removed) forgets the row as before.
+    const keptByDeletion = `$3 = 'contacts' AND EXCLUDED.entity_type = 'person' AND EXISTS (
+         SELECT 1 FROM public.entities e WHERE e.owner_id = EXCLUDED.owner_id AND e.source = '${source}'
+            AND e.external_id = EXCLUDED.external_id AND e.deleted_at IS NOT NULL AND e.merged_into_id IS NULL)`;
     await tx.query(
-      `INSERT INTO ${items} (connection_id, owner_id, resource, external_id, entity_type, change_key, generation,
+      `INSERT INTO ${items} AS i (connection_id, owner_id, resource, external_id, entity_type, change_key, generation,
          fields_digest)
        SELECT $1, $2, $3, s.external_id, s.entity_type, s.change_key, $4, s.fields_digest
          FROM jsonb_to_recordset($5::jsonb) AS s(external_id text, entity_type text, change_key text, fields_digest text)
        ON CONFLICT (connection_id, external_id) DO UPDATE SET resource = EXCLUDED.resource,
-         entity_type = EXCLUDED.entity_type, change_key = EXCLUDED.change_key, generation = EXCLUDED.generation,
-         fields_digest = EXCLUDED.fields_digest, written_by_hub = false, updated_at = now()`,
+         entity_type = EXCLUDED.entity_type,
+         change_key = CASE WHEN ${keptByDeletion} THEN i.change_key ELSE EXCLUDED.change_key END,
+         fields_digest = CASE WHEN ${keptByDeletion} THEN i.fields_digest ELSE EXCLUDED.fields_digest END,
+         generation = EXCLUDED.generation, written_by_hub = false, updated_at = now()`,
       [
         row.connectionId,
         row.ownerId,

@@ -3,11 +3,13 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Suspense } from 'react';
 import { ContactList } from '@/components/contacts/contact-list';
+import { DeletionConflicts } from '@/components/contacts/deletion-conflicts';
 import { PageHeader } from '@/components/page-header';
 import { CONTACTS_HEADER } from '@/components/page-headers';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Problem } from '@/components/problem';
+import { listContactDeletionConflicts } from '@/lib/contact-conflicts';
 import { listContactRows } from '@/lib/graph';
 import { load } from '@/lib/hub';
 import { countSuggestions } from '@/lib/identity';
@@ -25,10 +27,12 @@ export default async function ContactsPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   // The badge is a nicety: a hub that cannot count suggestions still shows the contacts.
-  const [result, params, duplicates] = await Promise.all([
+  const [result, params, duplicates, deletionConflicts] = await Promise.all([
     load(listContactRows),
     searchParams,
     countSuggestions().catch(() => 0),
+    // Deletions Outlook's newer copy stopped (connectors/msgraph): a nicety like the badge.
+    listContactDeletionConflicts().catch(() => []),
   ]);
   if (!result.ok) return <Problem message={result.error} />;
   const { rows, truncated, stamp } = result.data;
@@ -68,6 +72,7 @@ export default async function ContactsPage({
           jump anywhere.
         </p>
       )}
+      <DeletionConflicts conflicts={deletionConflicts} />
       <Suspense>
         <ContactList initial={initial} total={rows.length} truncated={truncated} stamp={stamp} />
       </Suspense>

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Route } from './server.ts';
-import type { StandInState } from './state.ts';
+import type { Route, RouteAnswer } from './server.ts';
+import { remove, type StandInState } from './state.ts';
 import { badRequest, find, isObject, notFound, save, staleVersion } from './versions.ts';
 
 const writable = [
@@ -37,10 +37,13 @@ function check(json: Record<string, unknown>) {
 
 /**
  * STAND-IN contact writes (Graph v1.0 contact resource): GET /me/contacts/{id}, POST
- * /me/contacts, PATCH /me/contacts/{id} honouring If-Match (412 when stale). Each write is
- * a new version with a new changeKey that the next contacts delta reports.
+ * /me/contacts, PATCH and DELETE /me/contacts/{id} honouring If-Match (412 when stale;
+ * contact-delete.md: 204 No Content, 404 ErrorItemNotFound for a contact not there). Each
+ * write is a new version with a new changeKey that the next contacts delta reports; a
+ * deletion is reported as @removed. DELETEs are logged in `state.contactDeletes`, and
+ * `state.failContactDeletes` makes the next ones answer 503 (an outage).
  */
-export function contactsWriteRoutes(_state: StandInState): Route[] {
+export function contactsWriteRoutes(state: StandInState): Route[] {
   const pick = (input: Record<string, unknown>) =>
     Object.fromEntries(writable.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
   return [
@@ -82,6 +85,32 @@ export function contactsWriteRoutes(_state: StandInState): Route[] {
         const invalid = check(input);
         if (invalid) return invalid;
         return { status: 200, json: save(account, 'contacts', { ...contact, ...pick(input) }) };
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: /^\/me\/contacts\/([^/]+)$/,
+      handle: ({ account, match, headers }) => {
+        const id = decodeURIComponent(match[1]!);
+        const answer = (): RouteAnswer => {
+          if (state.failContactDeletes > 0) {
+            state.failContactDeletes -= 1;
+            return {
+              status: 503,
+              headers: { 'retry-after': '0' },
+              json: { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } },
+            };
+          }
+          const contact = find(account, 'contacts', id);
+          if (!contact) return notFound();
+          const stale = staleVersion(headers, contact);
+          if (stale) return stale;
+          remove(account, 'contacts', id);
+          return { status: 204 };
+        };
+        const answered = answer();
+        state.contactDeletes.push({ id, ifMatch: headers['if-match'], status: answered.status });
+        return answered;
       },
     },
   ];

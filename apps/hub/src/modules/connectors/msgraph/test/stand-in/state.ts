@@ -80,6 +80,10 @@ export interface StandInState {
   failEventReads: Map<string, number>;
   /** Every PATCH and DELETE of /me/events/{id} asked for (calendar-write.ts), refused ones too. */
   eventWrites: { method: 'PATCH' | 'DELETE'; id: string; ifMatch?: string | string[]; body?: unknown }[];
+  /** Every DELETE of /me/contacts/{id} asked for (contacts-write.ts) and its answer's status. */
+  contactDeletes: { id: string; ifMatch?: string | string[]; status: number }[];
+  /** DELETE /me/contacts/{id} answers 503 this many more times (Outlook unavailable). */
+  failContactDeletes: number;
 }
 
 export function createState(): StandInState {
@@ -109,6 +113,8 @@ export function createState(): StandInState {
     eventReads: new Map(),
     failEventReads: new Map(),
     eventWrites: [],
+    contactDeletes: [],
+    failContactDeletes: 0,
   };
 }
 

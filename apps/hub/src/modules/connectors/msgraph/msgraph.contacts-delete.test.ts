@@ -1,0 +1,303 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../../../../test/databases.ts';
+import { createTestHub, type TestHub } from '../../../../test/hub.ts';
+import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
+import { eventually } from '../test/support.ts';
+import { contactFieldsDigest } from './msgraph.mapping.ts';
+import { msgraphRepository } from './msgraph.repository.ts';
+import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
+import { contactPayload } from './test/stand-in/generator.ts';
+import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import { collectionOf, put, remove, type StandInAccount } from './test/stand-in/state.ts';
+import { editRemotely } from './test/stand-in/versions.ts';
+
+/**
+ * Deleting a person that came from an Outlook contact deletes that contact in Outlook, on a
+ * real hub against the STAND-IN Graph (test/stand-in, built from Microsoft's documented
+ * payloads; graph.microsoft.com cannot be reached from here): from the API and from a
+ * phone's CardDAV DELETE, with If-Match (a newer Outlook copy is a recorded conflict,
+ * resolved both ways), a 404 taken as done, kept through an outage and a lost sign-in, and
+ * never for a person that is not an Outlook contact or a contact merged into another.
+ */
+describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s', (kind) => {
+  let hub: TestHub;
+  let standIn: MsgraphStandIn;
+  let alice: SignedUpUser;
+  let bob: SignedUpUser;
+  let account: StandInAccount;
+  let connectionId: string;
+  let credentialId: string;
+
+  const api = (user: SignedUpUser, method: string, url: string, payload?: unknown) =>
+    hub.app.inject({
+      method: method as 'GET',
+      url,
+      headers: bearer(user),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+
+  /** The person of an Outlook contact (deleted ones too). */
+  async function person(n: number) {
+    const { rows } = await hub.db.asOwner((tx) =>
+      tx.query<{ id: string; version: number; deleted: boolean; title: string; properties: Record<string, unknown> }>(
+        `SELECT id, version, deleted_at IS NOT NULL AS deleted, title, properties FROM public.entities
+          WHERE owner_id = $1 AND source = 'msgraph' AND external_id = $2`,
+        [alice.id, contactPayload(n).id],
+      ),
+    );
+    return rows[0]!;
+  }
+
+  const inOutlook = (n: number) => {
+    const item = collectionOf(account, 'contacts').items.get(contactPayload(n).id);
+    return item && !item.removed ? item.body : undefined;
+  };
+  const deletesOf = (n: number) => standIn.state.contactDeletes.filter((d) => d.id === contactPayload(n).id);
+  const gone = (n: number, what: string) =>
+    eventually(async () => (inOutlook(n) === undefined ? true : undefined), what);
+  const pending = () =>
+    hub.db.asOwner((tx) =>
+      tx.query<{ entity_id: string; kind: string }>(
+        'SELECT entity_id, kind FROM made_open.msgraph_pending_pushes WHERE connection_id = $1',
+        [connectionId],
+      ),
+    );
+  const contactConflicts = async () =>
+    (
+      (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as {
+        id: string;
+        capability: string;
+        entityId: string;
+        local: Record<string, unknown>;
+        remote: { properties: Record<string, unknown> };
+      }[]
+    ).filter((c) => c.capability === 'contacts');
+  const deletePerson = async (n: number) => {
+    const deleted = await api(alice, 'DELETE', `/api/v1/entities/${(await person(n)).id}`);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+  };
+  const syncNow = (after?: number) => syncAndWait(hub, alice, connectionId, after);
+
+  beforeAll(async () => {
+    const started = await msgraphStandIn();
+    standIn = started.standIn;
+    hub = await createTestHub(kind, started.env, {
+      sync: { retry: { limit: 3, backoff: { type: 'fixed', delaySeconds: 1 } } },
+    });
+    alice = await signUpUser(hub);
+    bob = await signUpUser(hub);
+    expect((await api(alice, 'PATCH', '/api/v1/settings', { defaultRegion: 'US' })).statusCode).toBe(200);
+    const app = await registerApp(hub, standIn, alice, { mail: 'alice@contoso.example', secret: false });
+    account = app.account;
+    credentialId = app.credentialId;
+    for (let n = 1; n <= 12; n += 1) put(account, 'contacts', contactPayload(n));
+    const trip = await signIn(hub, standIn, alice, { credentialId, account });
+    connectionId = trip.connectionId!;
+    await syncNow(0);
+  }, 180_000);
+
+  afterAll(async () => {
+    await hub?.close();
+    await standIn?.close();
+  }, 120_000);
+
+  it('deletes the Outlook contact when its person is deleted through the API; the delta that follows changes nothing', async () => {
+    const seenKey = inOutlook(1)!.changeKey;
+    // Bob cannot delete Alice's person, and nothing reaches her Outlook.
+    expect((await api(bob, 'DELETE', `/api/v1/entities/${(await person(1)).id}`)).statusCode).toBe(404);
+    await deletePerson(1);
+    await gone(1, 'the contact deleted in Outlook');
+    expect(deletesOf(1)).toEqual([{ id: contactPayload(1).id, ifMatch: `W/"${String(seenKey)}"`, status: 204 }]);
+    await eventually(async () => ((await pending()).rows.length === 0 ? true : undefined), 'nothing left pending');
+
+    // The delta brings Outlook's @removed: the person stays deleted, no second DELETE, no error.
+    const before = await person(1);
+    await syncNow();
+    expect(await person(1)).toMatchObject({ deleted: true, version: before.version });
+    expect(deletesOf(1)).toHaveLength(1);
+    expect(await contactConflicts()).toEqual([]);
+  }, 120_000);
+
+  it("deletes the Outlook contact when a phone's CardDAV DELETE removes it", async () => {
+    const { id } = await person(2);
+    const password = await api(alice, 'POST', '/api/v1/dav/app-passwords', { name: 'Phone' });
+    expect(password.statusCode, password.body).toBe(201);
+    const authorization = `Basic ${Buffer.from(`${alice.email}:${password.json().password}`).toString('base64')}`;
+    const url = `/dav/addressbooks/${alice.id}/contacts/${id}.vcf`;
+    const card = await hub.app.inject({ method: 'GET', url, headers: { authorization } });
+    expect(card.statusCode, card.body).toBe(200);
+    const deleted = await hub.app.inject({
+      method: 'DELETE',
+      url,
+      headers: { authorization, 'if-match': String(card.headers.etag) },
+    });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    await gone(2, 'the phone deletion in Outlook');
+    expect(deletesOf(2).map((d) => d.status)).toEqual([204]);
+    expect((await person(2)).deleted).toBe(true);
+  }, 120_000);
+
+  it('records a deletion that meets a newer Outlook copy as a conflict, deleting nothing there; resolved both ways', async () => {
+    // Changed in Outlook on another device, not synced yet: the hub's deletion is refused by If-Match.
+    editRemotely(account, 'contacts', contactPayload(3).id, { jobTitle: 'Promoted in Outlook' });
+    await deletePerson(3);
+    const conflict = await eventually(async () => (await contactConflicts())[0], 'a contacts conflict');
+    expect(conflict).toMatchObject({ entityId: (await person(3)).id, local: { deleted: true } });
+    expect(conflict.remote.properties.jobTitle).toBe('Promoted in Outlook');
+    expect(inOutlook(3)!.jobTitle).toBe('Promoted in Outlook');
+    expect(deletesOf(3).map((d) => d.status)).toEqual([412]);
+    expect((await api(bob, 'GET', '/api/v1/conflicts')).json().conflicts).toEqual([]);
+    // Until the owner chooses, the sync neither brings the person back nor deletes Outlook's copy.
+    await syncNow();
+    expect((await person(3)).deleted).toBe(true);
+    expect(inOutlook(3)).toBeDefined();
+    expect((await pending()).rows).toEqual([]);
+
+    // "Keep theirs": the person comes back as Outlook has it; a later deletion then goes ahead.
+    const kept = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'remote' });
+    expect(kept.statusCode, kept.body).toBe(200);
+    expect(await person(3)).toMatchObject({ deleted: false, properties: { jobTitle: 'Promoted in Outlook' } });
+    const found = await api(alice, 'GET', `/api/v1/persons/lookup?email=${encodeURIComponent('contact3@example.net')}`);
+    expect(found.statusCode, found.body).toBe(200);
+    await syncNow();
+    expect((await person(3)).deleted).toBe(false);
+    expect(inOutlook(3)).toBeDefined();
+    await deletePerson(3);
+    await gone(3, 'the second deletion in Outlook');
+    expect(await contactConflicts()).toEqual([]);
+
+    // "Keep mine": Outlook's newer copy is deleted (If-Match on the version the conflict showed).
+    const newer = editRemotely(account, 'contacts', contactPayload(4).id, { companyName: 'Their company' });
+    await deletePerson(4);
+    const second = await eventually(async () => (await contactConflicts())[0], 'a second contacts conflict');
+    expect(inOutlook(4)).toBeDefined();
+    const mine = await api(alice, 'POST', `/api/v1/conflicts/${second.id}/resolve`, { keep: 'local' });
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(inOutlook(4)).toBeUndefined();
+    expect(deletesOf(4).at(-1)).toMatchObject({ ifMatch: `W/"${String(newer.changeKey)}"`, status: 204 });
+    expect((await person(4)).deleted).toBe(true);
+    expect(await contactConflicts()).toEqual([]);
+    const again = await api(alice, 'POST', `/api/v1/conflicts/${second.id}/resolve`, { keep: 'local' });
+    expect(again.json().error.code).toBe('conflict_resolved');
+  }, 180_000);
+
+  it('deletes over an Outlook change to what the hub does not show (a category): no conflict', async () => {
+    editRemotely(account, 'contacts', contactPayload(5).id, { categories: ['Red category'] });
+    await deletePerson(5);
+    await gone(5, 'the contact deleted in Outlook');
+    expect(deletesOf(5).map((d) => d.status)).toEqual([412, 204]);
+    expect(await contactConflicts()).toEqual([]);
+  }, 120_000);
+
+  it('takes a 404 (deleted in Outlook already) as done', async () => {
+    // Deleted in Outlook and not synced yet, then deleted in the hub.
+    remove(account, 'contacts', contactPayload(6).id);
+    await deletePerson(6);
+    await eventually(async () => (deletesOf(6).length > 0 ? true : undefined), 'the DELETE sent');
+    expect(deletesOf(6).map((d) => d.status)).toEqual([404]);
+    await eventually(async () => ((await pending()).rows.length === 0 ? true : undefined), 'nothing left pending');
+    await syncNow();
+    expect((await person(6)).deleted).toBe(true);
+    expect(deletesOf(6)).toHaveLength(1);
+    expect(await contactConflicts()).toEqual([]);
+  }, 120_000);
+
+  it('keeps a deletion through a Graph outage and sends it once Graph answers again', async () => {
+    standIn.state.failContactDeletes = 1_000_000;
+    await deletePerson(7);
+    await eventually(async () => (deletesOf(7).length > 0 ? true : undefined), 'a DELETE tried');
+    expect(inOutlook(7)).toBeDefined();
+    const kept = await pending();
+    expect(kept.rows).toEqual([{ entity_id: (await person(7)).id, kind: 'delete' }]);
+    // Graph is back: the next sync sends what was kept before its first page.
+    standIn.state.failContactDeletes = 0;
+    await syncNow();
+    expect(inOutlook(7)).toBeUndefined();
+    expect(deletesOf(7).map((d) => d.status)).toContain(204);
+    expect((await pending()).rows).toEqual([]);
+  }, 180_000);
+
+  it('does not let a sync that saw a newer Outlook copy before a kept deletion was sent delete that copy unseen', async () => {
+    put(account, 'contacts', contactPayload(13));
+    await syncNow();
+    standIn.state.failContactDeletes = 1_000_000;
+    await deletePerson(13);
+    await eventually(async () => (deletesOf(13).length > 0 ? true : undefined), 'a DELETE tried');
+    // Changed in Outlook meanwhile, and a sync page recorded that copy as seen before the deletion went.
+    const newer = editRemotely(account, 'contacts', contactPayload(13).id, { jobTitle: 'Changed meanwhile' });
+    await hub.db.asUser(alice.claims, async (tx) => {
+      const { rows } = await tx.query<{ generation: number }>(
+        'SELECT generation FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = $2',
+        [connectionId, newer.id],
+      );
+      await msgraphRepository.saveSeen(
+        tx,
+        { connectionId, ownerId: alice.id, resource: 'contacts', generation: rows[0]!.generation },
+        [
+          {
+            externalId: newer.id,
+            entityType: 'person',
+            changeKey: String(newer.changeKey),
+            fieldsDigest: contactFieldsDigest(newer),
+          },
+        ],
+      );
+    });
+    standIn.state.failContactDeletes = 0;
+    await syncNow();
+    // The deletion still carries the version the owner deleted: Outlook's newer copy is a conflict.
+    expect(inOutlook(13)).toMatchObject({ jobTitle: 'Changed meanwhile' });
+    const [conflict] = await contactConflicts();
+    expect(conflict).toMatchObject({ entityId: (await person(13)).id, local: { deleted: true } });
+    const mine = await api(alice, 'POST', `/api/v1/conflicts/${conflict!.id}/resolve`, { keep: 'local' });
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(inOutlook(13)).toBeUndefined();
+  }, 180_000);
+
+  it('keeps a deletion made while the connection needs signing in, and sends it first after sign-in', async () => {
+    standIn.state.behaviour.revoked = true;
+    for (const grant of standIn.state.accessTokens.values()) if (grant.accountId === account.id) grant.expiresAt = 0;
+    const tested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/test`);
+    expect(tested.json()).toMatchObject({ connection: { status: 'needs_reauth' } });
+    await deletePerson(8);
+    await eventually(async () => ((await pending()).rows.length === 1 ? true : undefined), 'the deletion kept');
+    expect(inOutlook(8)).toBeDefined();
+    expect(deletesOf(8)).toEqual([]);
+
+    standIn.state.behaviour.revoked = false;
+    const trip = await signIn(hub, standIn, alice, { credentialId, account, connectionId });
+    expect(trip.error).toBeNull();
+    await syncNow();
+    expect(inOutlook(8)).toBeUndefined();
+    expect((await pending()).rows).toEqual([]);
+  }, 180_000);
+
+  it('sends nothing for a person that is no Outlook contact, nor for a contact merged into another', async () => {
+    const count = standIn.state.contactDeletes.length;
+    const made = await api(alice, 'POST', '/api/v1/persons', { name: 'Hub Only', emails: ['hub.only@example.org'] });
+    expect(made.statusCode, made.body).toBe(201);
+    expect((await api(alice, 'DELETE', `/api/v1/entities/${made.json().id}`)).statusCode).toBe(204);
+    // Contact 10 merged into contact 9's person: the merge deletes nothing in Outlook.
+    const merged = await api(alice, 'POST', `/api/v1/persons/${(await person(9)).id}/merge`, {
+      otherId: (await person(10)).id,
+    });
+    expect(merged.statusCode, merged.body).toBe(200);
+    // Deleting the survivor deletes its own contact only: contact 10 was not deleted by anyone.
+    await deletePerson(9);
+    await gone(9, "the survivor's contact deleted in Outlook");
+    // Events reach the consumer in order: the deletion and the merge before it sent nothing.
+    expect(standIn.state.contactDeletes.slice(count).map((d) => d.id)).toEqual([contactPayload(9).id]);
+    expect(inOutlook(10)).toBeDefined();
+    expect(deletesOf(10)).toEqual([]);
+  }, 120_000);
+
+  it("does not send Outlook's own deletion back to it", async () => {
+    remove(account, 'contacts', contactPayload(11).id);
+    await syncNow();
+    expect((await person(11)).deleted).toBe(true);
+    // A hub deletion after it, to know the consumer has handled the earlier event.
+    await deletePerson(12);
+    await gone(12, 'the contact deleted in Outlook');
+    expect(deletesOf(11)).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,298 @@
+import type { EventEnvelope } from '@made-open/shared';
+import type { Database, Sql } from '../../../platform/db/index.ts';
+import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
+import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
+import type { Logger } from '../../../platform/logger.ts';
+import { isMadePersonKey, type Ingest, type IngestItem, type RestoreExternal } from '../../graph/index.ts';
+import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
+import {
+  ConnectorConflict,
+  ConnectorError,
+  type ConnectionContext,
+  type ContactsCapability,
+} from '../connectors.contract.ts';
+import type { ConnectorsService } from '../connectors.service.ts';
+import { ownerClaims } from '../connectors.sync.ts';
+import { ingestOwn } from './msgraph.contacts-push.ts';
+import { ContactConflict } from './msgraph.contacts-write.ts';
+import { source } from './msgraph.mapping.ts';
+import type { MsgraphOptions } from './msgraph.options.ts';
+import { msgraphRepository as repo } from './msgraph.repository.ts';
+
+export interface ContactsDeleteDeps {
+  db: Database;
+  logger: Logger;
+  ingest: Ingest;
+  restoreExternal: RestoreExternal;
+  connectors: Pick<ConnectorsService, 'open'>;
+  conflicts: Conflicts;
+}
+
+/** A hub deletion of a person from an Outlook contact, to send to that contact. */
+interface PendingDelete {
+  entityId: string;
+  connectionId: string;
+  externalId: string;
+  /** The person's version its deletion made (a conflict's base). */
+  baseVersion: number;
+}
+
+/** A contacts conflict whose hub side is a deletion (`local.deleted`), not an edit. */
+export const isDeleteConflict = (conflict: Pick<ConflictView, 'capability' | 'local'>) =>
+  conflict.capability === 'contacts' && conflict.local.deleted === true;
+
+const userOf = (ownerId: string): AuthenticatedUser => ({
+  id: ownerId,
+  claims: ownerClaims(ownerId) as AuthenticatedUser['claims'],
+});
+
+/**
+ * Hub deletions of persons that came from Outlook contacts are sent to Outlook as
+ * `DELETE /me/contacts/{id}`, by a consumer of data.EntityDeleted, whatever deleted them (the
+ * web app, the API, a phone's CardDAV DELETE: all go through the graph's delete).
+ *
+ * Durable: the deletion is written to `msgraph_pending_pushes` (kind `delete`) before it is
+ * sent and that row goes only once Outlook answered, so a hub restart, a Graph outage (the
+ * consumer retries, then the next sync page sends it first) or a lost sign-in (sent after
+ * signing in again) does not lose it.
+ *
+ * The conflict rule is the one edits follow: the DELETE carries If-Match with the change key
+ * the hub last saw. When Outlook changed the contact since (a field the hub shows; a new key
+ * for a category or a photo alone does not count), nothing is deleted there: a write conflict
+ * is recorded (`local: { deleted: true, … }`, `remote`: Outlook's copy) and the owner chooses
+ * — "keep mine" deletes Outlook's newer copy, "keep theirs" brings the person back as Outlook
+ * has it. Deleting a copy the owner never saw would lose someone else's change unseen, which
+ * the update path refuses too; the hub's deletion stays meanwhile (the sync keeps a deleted
+ * person deleted), so neither side is overwritten before the owner decides.
+ *
+ * Only the deleted person's own contact is deleted. A merge's tombstone (the contact merged
+ * into another person) is not a deletion (the merge sends no data.EntityDeleted, and one with
+ * mergedIntoId is skipped), and deleting a survivor leaves the Outlook contacts merged into it
+ * alone: the owner deleted one person, not every contact that ever fed it.
+ *
+ * No echo: Outlook's own deletions (@removed) and a resync's sweep are the connector's
+ * (skipped here); after our DELETE the delta's @removed finds the person deleted already and
+ * its msgraph_items row forgotten, so it changes nothing.
+ */
+export function createContactsDelete(deps: ContactsDeleteDeps) {
+  const { db, logger } = deps;
+
+  /** Recorded before the DELETE is sent; a deletion takes the place of an edit not pushed yet. */
+  const keepPending = (tx: Sql, ownerId: string, pending: PendingDelete) =>
+    tx.query(
+      `INSERT INTO made_open.msgraph_pending_pushes (owner_id, connection_id, entity_id, external_id, base_version, kind)
+       VALUES ($1, $2, $3, $4, $5, 'delete')
+       ON CONFLICT (connection_id, entity_id) DO UPDATE SET kind = 'delete', external_id = EXCLUDED.external_id,
+         base_version = EXCLUDED.base_version, queued_at = now()`,
+      [ownerId, pending.connectionId, pending.entityId, pending.externalId, pending.baseVersion],
+    );
+
+  const dropPending = (ownerId: string, pending: PendingDelete) =>
+    db.asUser(ownerClaims(ownerId), (tx) =>
+      tx.query(
+        `DELETE FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2 AND kind = 'delete'`,
+        [pending.connectionId, pending.entityId],
+      ),
+    );
+
+  function recordConflict(ownerId: string, pending: PendingDelete, error: ConnectorConflict) {
+    return db.asUser(ownerClaims(ownerId), (tx) =>
+      deps.conflicts.record(tx, ownerId, {
+        entityId: pending.entityId,
+        entityType: 'person',
+        capability: 'contacts',
+        connectionId: pending.connectionId,
+        source,
+        externalId: pending.externalId,
+        message: error.message,
+        local: {
+          deleted: true,
+          baseVersion: pending.baseVersion,
+          remoteVersion: error instanceof ContactConflict ? (error.version ?? null) : null,
+        },
+        remote: error.current as unknown as Record<string, unknown>,
+      }),
+    );
+  }
+
+  /**
+   * Sends one deletion: done (deleted or gone already), recorded as a conflict, dropped
+   * (Outlook refused it for good), or 'reauth' (kept for the next sign-in). The pending row
+   * goes unless it is kept; a provider failure throws with the row still there (retried).
+   */
+  async function send(
+    ownerId: string,
+    pending: PendingDelete,
+    remove: () => Promise<void>,
+  ): Promise<'deleted' | 'conflict' | 'refused' | 'reauth'> {
+    let outcome: 'deleted' | 'conflict' | 'refused' | 'reauth';
+    try {
+      await remove();
+      outcome = 'deleted';
+    } catch (error) {
+      if (error instanceof ConnectorConflict) {
+        await recordConflict(ownerId, pending, error);
+        outcome = 'conflict';
+      } else if (error instanceof ConnectorError && error.kind === 'reauth') outcome = 'reauth';
+      else if (error instanceof ConnectorError && error.kind !== 'provider') {
+        // A refused credential (a permission taken away): trying again cannot help.
+        logger.warn(
+          { err: error.message, connectionId: pending.connectionId },
+          'microsoft 365: Outlook refused a contact deletion',
+        );
+        outcome = 'refused';
+      } else throw error;
+    }
+    if (outcome !== 'reauth') await dropPending(ownerId, pending);
+    return outcome;
+  }
+
+  async function handle(event: EventEnvelope) {
+    if (event.type !== 'data.EntityDeleted') return;
+    const entity = (event.data as { entity?: Record<string, unknown> }).entity as
+      | {
+          id: string;
+          type: string;
+          source: string | null;
+          externalId: string | null;
+          version: number;
+          mergedIntoId?: string | null;
+        }
+      | undefined;
+    if (!entity || entity.type !== 'person' || entity.source !== source || !entity.externalId) return;
+    // A person the mail sync made for a sender (email:…) is no Outlook contact; a merge's tombstone is no deletion.
+    if (isMadePersonKey(entity.externalId) || entity.mergedIntoId) return;
+    // Outlook's own deletion (@removed) and a resync's sweep come as the connector's: nothing to send.
+    if (event.actor.kind === 'connector' || event.actor.kind === 'system') return;
+    const externalId = entity.externalId;
+
+    const found = await db.asUser(ownerClaims(event.ownerId), async (tx) => {
+      // Still deleted (not merged or brought back since): the deletion stands.
+      const { rows } = await tx.query<{ deleted: boolean }>(
+        `SELECT deleted_at IS NOT NULL AND merged_into_id IS NULL AS deleted FROM public.entities WHERE id = $1`,
+        [entity.id],
+      );
+      if (!rows[0]?.deleted) return undefined;
+      const connectionId = await repo.connectionOf(tx, externalId, 'person');
+      if (!connectionId) return undefined;
+      const { rows: connections } = await tx.query<{ status: string }>(
+        'SELECT status FROM made_open.connections WHERE id = $1',
+        [connectionId],
+      );
+      const status = connections[0]?.status;
+      // Disconnected (or never finished connecting): there is no Outlook to tell.
+      if (status !== 'active' && status !== 'needs_reauth' && status !== 'error') return undefined;
+      const pending = { entityId: entity.id, connectionId, externalId, baseVersion: entity.version };
+      await keepPending(tx, event.ownerId, pending);
+      return { pending, status };
+    });
+    // Not usable now: kept, sent before the next sync page once the owner signed in again.
+    if (!found || found.status !== 'active') return;
+    const { pending } = found;
+
+    let open;
+    try {
+      open = await deps.connectors.open(userOf(event.ownerId), 'contacts', pending.connectionId);
+    } catch (error) {
+      logger.warn(
+        { err: (error as Error).message, connectionId: pending.connectionId },
+        'microsoft 365: contact deletion kept for later (connection not usable now)',
+      );
+      return;
+    }
+    await send(event.ownerId, pending, () => open.capability.delete(open.context, { externalId }));
+  }
+
+  /**
+   * Before a sync page: deletions not sent yet (signed out, Graph down, a restart) go first,
+   * with If-Match on the change key the hub last saw, before the page could bring anything of
+   * those contacts in. A lost sign-in keeps them; a provider failure fails the page (retried).
+   */
+  async function flushPending(
+    context: ConnectionContext<MsgraphOptions>,
+    contacts: ContactsCapability<MsgraphOptions>,
+  ) {
+    const { rows } = await db.asUser(ownerClaims(context.ownerId), (tx) =>
+      tx.query<{ entity_id: string; external_id: string; base_version: number }>(
+        `SELECT entity_id, external_id, base_version FROM made_open.msgraph_pending_pushes
+          WHERE connection_id = $1 AND kind = 'delete' ORDER BY queued_at LIMIT 100`,
+        [context.connectionId],
+      ),
+    );
+    for (const row of rows) {
+      const pending = {
+        entityId: row.entity_id,
+        connectionId: context.connectionId,
+        externalId: row.external_id,
+        baseVersion: row.base_version,
+      };
+      const outcome = await send(context.ownerId, pending, () =>
+        contacts.delete(context, { externalId: pending.externalId }),
+      );
+      if (outcome === 'reauth') return; // the page meets the same refusal and says so
+    }
+  }
+
+  /**
+   * Settles a deletion's conflict: "local" deletes Outlook's newer copy (If-Match on the
+   * version the conflict showed; changed again meanwhile: a new conflict, 409), "remote" brings
+   * the person back in the hub as Outlook has it.
+   */
+  async function resolve(user: AuthenticatedUser, conflict: ConflictView, keep: 'local' | 'remote') {
+    const remote = conflict.remote as unknown as IngestItem;
+    const local = conflict.local as { baseVersion?: unknown; remoteVersion?: string | null };
+    const pending = {
+      entityId: conflict.entityId,
+      connectionId: conflict.connectionId,
+      externalId: conflict.externalId,
+      baseVersion: Number(local.baseVersion) || 1,
+    };
+    if (keep === 'local') {
+      const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
+      try {
+        await open.capability.delete(open.context, {
+          externalId: conflict.externalId,
+          version: local.remoteVersion ?? undefined,
+        });
+      } catch (error) {
+        if (!(error instanceof ConnectorConflict)) throw error;
+        const next = await recordConflict(user.id, pending, error);
+        throw new ConflictError(
+          'The contact changed again in Outlook: look at it once more and choose.',
+          'write_conflict',
+          { conflict: next },
+        );
+      }
+      await db.asUser(user.claims, (tx) => deps.conflicts.settle(tx, conflict.id, 'local'));
+      return { id: conflict.entityId, deleted: true };
+    }
+    return db.asUser(user.claims, async (tx) => {
+      await deps.conflicts.settle(tx, conflict.id, 'remote');
+      const id = await deps.restoreExternal(tx, {
+        ownerId: user.id,
+        actor: { kind: 'user', id: user.id },
+        source,
+        externalId: conflict.externalId,
+      });
+      if (id !== conflict.entityId) throw new NotFoundError('person');
+      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, remote, conflict.entityId);
+      // The hub now holds that version: a later edit or deletion is based on it.
+      if (local.remoteVersion)
+        await repo.recordWrite(
+          tx,
+          { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
+          conflict.externalId,
+          local.remoteVersion,
+        );
+      const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
+        'SELECT id, title, version, properties FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
+        [conflict.entityId],
+      );
+      return rows[0];
+    });
+  }
+
+  return { handle, flushPending, resolve };
+}
+
+export type ContactsDelete = ReturnType<typeof createContactsDelete>;

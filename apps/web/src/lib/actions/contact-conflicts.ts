@@ -1,0 +1,19 @@
+'use server';
+import { revalidatePath } from 'next/cache';
+import { resolveContactConflict } from '@/lib/contact-conflicts';
+import { attempt, type ActionResult } from '@/lib/hub';
+
+/** "Delete it in Outlook too" (local) or "Keep Outlook's copy" (remote) for a contact deleted here. */
+export async function resolveContactDeletionAction(
+  conflictId: string,
+  keep: 'local' | 'remote',
+): Promise<ActionResult> {
+  if (typeof conflictId !== 'string' || !/^[0-9a-f-]{36}$/i.test(conflictId) || (keep !== 'local' && keep !== 'remote'))
+    return { ok: false, error: 'That choice cannot be made here: reload the page.' };
+  const result = await attempt(async () => {
+    await resolveContactConflict(conflictId, keep);
+    return undefined;
+  });
+  if (result.ok) revalidatePath('/contacts', 'layout');
+  return result;
+}
