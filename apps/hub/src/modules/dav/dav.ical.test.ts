@@ -172,8 +172,12 @@ describe('VEVENT ⇄ calendar_event', () => {
     expect(() => parseICalendar(event('DTSTART:99991231T230000Z', 'DURATION:PT2H'))).toThrow(/^DTEND: an event lies/);
     // Past what a Date holds: toISOString threw a RangeError, a 500.
     expect(() => parseICalendar(event('DTSTART:20260101T100000Z', 'DURATION:P99999999999W'))).toThrow(ICalError);
-    // The API refuses an all-day event that ends (exclusive) on its first day; so does CalDAV now.
-    expect(() => parseICalendar(event('DTSTART;VALUE=DATE:20260101', 'DTEND;VALUE=DATE:20260101'))).toThrow(
+    // An all-day event ending (exclusive) on its first day, as some exporters write it: that one day.
+    expect(parseICalendar(event('DTSTART;VALUE=DATE:20260101', 'DTEND;VALUE=DATE:20260101')).properties).toMatchObject({
+      startsAt: '2026-01-01',
+      endsAt: '2026-01-02',
+    });
+    expect(() => parseICalendar(event('DTSTART;VALUE=DATE:20260102', 'DTEND;VALUE=DATE:20260101'))).toThrow(
       /^DTEND: the end date \(exclusive\) must be after the start date/,
     );
     expect(() => parseICalendar(event('DTSTART:20260101T100000Z', 'DTEND:20260101T090000Z'))).toThrow(

@@ -133,11 +133,10 @@ export function parseICalendar(text: string): EventFieldsFromIcal {
   // The calendar API's own checks (years 1 to 9999, the end after the start, at most 400
   // days): a phone must not write what the web app would refuse to save, or could not edit.
   // An all-day event with neither DTEND nor DURATION lasts its day: they say till when.
-  const times = checkTimes({
-    startsAt: start.value,
-    endsAt: properties.endsAt as string | undefined,
-    allDay: start.allDay,
-  });
+  // An all-day DTEND on its own DTSTART (some exporters write one so) reads as that one day.
+  const endsAt =
+    properties.endsAt === start.value && start.allDay ? undefined : (properties.endsAt as string | undefined);
+  const times = checkTimes({ startsAt: start.value, endsAt, allDay: start.allDay });
   if ('field' in times) throw new ICalError(`${icalNameOf[times.field]}: ${times.message}`);
   if (times.endsAt !== undefined) properties.endsAt = times.endsAt;
   const location = unescapeText(get('LOCATION')?.value ?? '').trim();

@@ -225,10 +225,14 @@ describe('iCalendar', () => {
       ...event('long', 'DTSTART:20260101T100000Z', 'DTEND:20280101T100000Z'), // 15
       ...event('backwards', 'DTSTART:20260101T100000Z', 'DTEND:20260101T090000Z'), // 20
       ...event('fine', 'DTSTART;VALUE=DATE:99991230'),
+      // An all-day DTEND on its own DTSTART, as some exporters write it: that one day.
+      ...event('same-day', 'DTSTART;VALUE=DATE:20260101', 'DTEND;VALUE=DATE:20260101'),
       'END:VCALENDAR',
     ].join('\r\n');
     const results = await collect(parseIcsStream(chunked(text)));
-    expect(results.flatMap((r) => ('event' in r ? [r.event.uid] : []))).toEqual(['fine']);
+    expect(results.flatMap((r) => ('event' in r ? [r.event.uid] : []))).toEqual(['fine', 'same-day']);
+    const sameDay = results.flatMap((r) => ('event' in r && r.event.uid === 'same-day' ? [r.event] : []))[0]!;
+    expect(sameDay.properties).toMatchObject({ startsAt: '2026-01-01', endsAt: '2026-01-02' });
     expect(results.flatMap((r) => ('error' in r ? [r.error] : []))).toEqual([
       { line: 2, message: 'The event at line 2: DTSTART: an event lies between 0001-01-01 and 9999-12-31. Skipped.' },
       { line: 6, message: 'The event at line 6: DTSTART: an event lies between 0001-01-01 and 9999-12-31. Skipped.' },

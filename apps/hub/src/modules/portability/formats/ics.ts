@@ -262,9 +262,12 @@ function toEvent(
   // The calendar API's own checks (years 1 to 9999, the end after the start, at most 400
   // days): an imported event is one the web app can show and edit. Year 0 failed the whole
   // import in PostgreSQL; a DURATION past what a Date holds was a 500.
-  const times = checkTimes({ startsAt: begin.value, endsAt: p.endsAt as string | undefined, allDay: begin.allDay });
+  // An all-day DTEND on its own DTSTART (some exporters write one so) reads as that one day.
+  const endsAt = p.endsAt === begin.value && begin.allDay ? undefined : (p.endsAt as string | undefined);
+  const times = checkTimes({ startsAt: begin.value, endsAt, allDay: begin.allDay });
   if ('field' in times)
     throw new IcsError(`The event at line ${start}: ${icsNameOf[times.field]}: ${times.message} Skipped.`, start);
+  if (endsAt === undefined && p.endsAt !== undefined) p.endsAt = times.endsAt;
   const text = (name: string) => {
     const found = get(name);
     return found ? unescapeText(found.prop.value).trim() : undefined;
