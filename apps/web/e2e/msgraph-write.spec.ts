@@ -226,3 +226,49 @@ test('a deletion that meets a change made in Outlook waits on the contacts page;
   expect(back.properties.jobTitle).toBe('Changed in Outlook');
   expect((await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts).toEqual([]);
 });
+
+test('an edit that meets a change made in Outlook waits on the contact, field by field; "Keep my changes" writes it', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Edith',
+    surname: 'Edit',
+    displayName: 'Edith Edit',
+    jobTitle: 'Engineer',
+    emailAddresses: [{ address: 'edith@edit.example', name: 'Edith Edit' }],
+  });
+  await syncNow(hub, connectionId);
+  type Person = { id: string; externalId: string | null; version: number; properties: Record<string, unknown> };
+  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  // Changed in Outlook on another device, then edited here before the hub saw that change.
+  await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Set in Outlook' });
+  await hub.call('PATCH', `/entities/${person.id}`, {
+    version: person.version,
+    properties: { ...person.properties, jobTitle: 'Set here' },
+  });
+  await expect
+    .poll(async () => (await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts.length, {
+      timeout: 30_000,
+    })
+    .toBe(1);
+
+  // Listed on the contacts page, and on the contact's own page with both sides.
+  await page.goto('/contacts');
+  await expect(page.getByRole('alert').filter({ hasText: 'Edith Edit' })).toContainText(
+    'was changed here and in Outlook since the hub last saw it',
+  );
+  await page.goto(`/contacts/${person.id}`);
+  const notice = page.getByRole('alert').filter({ hasText: 'Edith Edit' });
+  const differences = notice.getByRole('table', { name: 'What differs for Edith Edit' });
+  await expect(differences.getByRole('row')).toHaveText([
+    /Field\s*Here\s*In Outlook/,
+    /Job title\s*Set here\s*Set in Outlook/,
+  ]);
+  await inspect(page, 'msgraph-contact-edit-conflict');
+  await notice.getByRole('button', { name: 'Keep my changes' }).click();
+  await expect(
+    page.getByText('Your changes to Edith Edit are in Outlook', { exact: true }).filter(VISIBLE),
+  ).toBeVisible();
+  await expect(notice).toHaveCount(0);
+  expect((await outlook('GET', `/me/contacts/${String(created.id)}`)).jobTitle).toBe('Set here');
+  expect((await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts).toEqual([]);
+});

@@ -1,36 +1,13 @@
 import 'server-only';
-import { z } from 'zod';
 import { hubFetch } from '@/lib/hub';
+import { ConflictListSchema, contactConflictOf, type ContactConflict } from './contact-conflict-model';
 
-/**
- * A contact deleted here that Outlook changed since the hub last saw it (the hub's
- * `write_conflicts`, `capability: contacts`, `local.deleted`): nothing was deleted in Outlook,
- * and the person stays deleted here, until the owner chooses.
- */
-export interface ContactDeletionConflict {
-  id: string;
-  /** The name Outlook's newer copy has. */
-  name: string;
-  createdAt: string;
-}
+export type { ContactConflict };
 
-const ConflictSchema = z
-  .object({
-    id: z.string(),
-    capability: z.string(),
-    local: z.record(z.string(), z.unknown()),
-    remote: z.object({ title: z.string().nullish() }).passthrough(),
-    createdAt: z.string(),
-  })
-  .passthrough();
-
-export async function listContactDeletionConflicts(): Promise<ContactDeletionConflict[]> {
-  const { conflicts } = z
-    .object({ conflicts: z.array(ConflictSchema) })
-    .parse(await hubFetch('/conflicts', { query: { limit: 200 } }));
-  return conflicts
-    .filter((c) => c.capability === 'contacts' && c.local.deleted === true)
-    .map((c) => ({ id: c.id, name: c.remote.title?.trim() || 'A contact', createdAt: c.createdAt }));
+/** The owner's open contact conflicts (edits and deletions Outlook's newer copy stopped), oldest first. */
+export async function listContactConflicts(): Promise<ContactConflict[]> {
+  const { conflicts } = ConflictListSchema.parse(await hubFetch('/conflicts', { query: { limit: 200 } }));
+  return conflicts.flatMap((raw) => contactConflictOf(raw) ?? []);
 }
 
 export async function resolveContactConflict(conflictId: string, keep: 'local' | 'remote') {

@@ -3,8 +3,11 @@ import { revalidatePath } from 'next/cache';
 import { resolveContactConflict } from '@/lib/contact-conflicts';
 import { attempt, type ActionResult } from '@/lib/hub';
 
-/** "Delete it in Outlook too" (local) or "Keep Outlook's copy" (remote) for a contact deleted here. */
-export async function resolveContactDeletionAction(
+/**
+ * Settles a contact conflict: `local` writes the hub's side to Outlook (the edit, or the
+ * deletion), `remote` keeps Outlook's copy (the contact here becomes it, or comes back).
+ */
+export async function resolveContactConflictAction(
   conflictId: string,
   keep: 'local' | 'remote',
 ): Promise<ActionResult> {

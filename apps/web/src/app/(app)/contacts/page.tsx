@@ -3,13 +3,13 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Suspense } from 'react';
 import { ContactList } from '@/components/contacts/contact-list';
-import { DeletionConflicts } from '@/components/contacts/deletion-conflicts';
+import { ContactConflicts } from '@/components/contacts/contact-conflicts';
 import { PageHeader } from '@/components/page-header';
 import { CONTACTS_HEADER } from '@/components/page-headers';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Problem } from '@/components/problem';
-import { listContactDeletionConflicts } from '@/lib/contact-conflicts';
+import { listContactConflicts } from '@/lib/contact-conflicts';
 import { listContactRows } from '@/lib/graph';
 import { load } from '@/lib/hub';
 import { countSuggestions } from '@/lib/identity';
@@ -27,12 +27,12 @@ export default async function ContactsPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   // The badge is a nicety: a hub that cannot count suggestions still shows the contacts.
-  const [result, params, duplicates, deletionConflicts] = await Promise.all([
+  const [result, params, duplicates, conflicts] = await Promise.all([
     load(listContactRows),
     searchParams,
     countSuggestions().catch(() => 0),
-    // Deletions Outlook's newer copy stopped (connectors/msgraph): a nicety like the badge.
-    listContactDeletionConflicts().catch(() => []),
+    // Edits and deletions Outlook's newer copy stopped (connectors/msgraph): a nicety like the badge.
+    listContactConflicts().catch(() => []),
   ]);
   if (!result.ok) return <Problem message={result.error} />;
   const { rows, truncated, stamp } = result.data;
@@ -72,7 +72,7 @@ export default async function ContactsPage({
           jump anywhere.
         </p>
       )}
-      <DeletionConflicts conflicts={deletionConflicts} />
+      <ContactConflicts conflicts={conflicts} />
       <Suspense>
         <ContactList initial={initial} total={rows.length} truncated={truncated} stamp={stamp} />
       </Suspense>

@@ -2,6 +2,7 @@ import { ChevronLeft, Download } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { ContactSummaryCard } from '@/components/ai/contact-summary-card';
+import { ContactConflicts } from '@/components/contacts/contact-conflicts';
 import { ContactDetail } from '@/components/contacts/contact-detail';
 import { PresenceStatus } from '@/components/contacts/presence-status';
 import { SaveToOutlook } from '@/components/contacts/save-to-outlook';
@@ -10,6 +11,7 @@ import { Button } from '@/components/ui/button';
 import { ContactTimeline } from '@/components/timeline/contact-timeline';
 import { VideoButton } from '@/components/video/video-button';
 import { getDefaultRegion } from '@/lib/account';
+import { listContactConflicts } from '@/lib/contact-conflicts';
 import { getContact, getContactLinks } from '@/lib/graph';
 import type { CountryCode } from '@made-open/shared/entities';
 import { load } from '@/lib/hub';
@@ -23,11 +25,15 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 
 export default async function ContactPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const [contact, links, region, presence] = await Promise.all([
+  const [contact, links, region, presence, conflicts] = await Promise.all([
     load(() => getContact(id)),
     load(() => getContactLinks(id)),
     getDefaultRegion(),
     getPersonPresence(id),
+    // This person's edit that Outlook's newer copy stopped: shown above the contact to settle.
+    listContactConflicts()
+      .then((all) => all.filter((c) => c.personId === id))
+      .catch(() => []),
   ]);
   return (
     <div className="grid gap-6">
@@ -41,6 +47,7 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
         <Problem message={contact.error} />
       ) : (
         <>
+          <ContactConflicts conflicts={conflicts} />
           {/* key: a merge or edit elsewhere gives fresh state after router.refresh() */}
           <ContactDetail
             key={`${contact.data.id}:${contact.data.version}:${links.ok ? links.data.relationships.length : 0}`}

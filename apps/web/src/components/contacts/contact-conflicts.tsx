@@ -1,0 +1,125 @@
+'use client';
+import { AlertTriangle } from 'lucide-react';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { Button } from '@/components/ui/button';
+import { useToast } from '@/components/ui/toast';
+import { resolveContactConflictAction } from '@/lib/actions/contact-conflicts';
+import type { ContactConflict } from '@/lib/contact-conflict-model';
+
+const words = {
+  deleted: {
+    said: 'was deleted here, but changed in Outlook since you last saw it, so it was not deleted there.',
+    local: 'Delete in Outlook too',
+    remote: 'Keep Outlook’s copy',
+    done: {
+      local: (name: string) => `Deleted ${name} in Outlook too`,
+      remote: (name: string) => `${name} is back, as Outlook has it`,
+    },
+  },
+  edited: {
+    said: 'was changed here and in Outlook since the hub last saw it: neither change was overwritten.',
+    local: 'Keep my changes',
+    remote: 'Keep Outlook’s',
+    done: {
+      local: (name: string) => `Your changes to ${name} are in Outlook`,
+      remote: (name: string) => `${name} is as Outlook has it`,
+    },
+  },
+} as const;
+
+/**
+ * Contacts the hub could not write to Outlook because Outlook changed them meanwhile: an edit
+ * (both sides shown, field by field) or a deletion. The owner keeps their side (written to
+ * Outlook) or Outlook's (the contact here becomes it, or comes back).
+ */
+export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }) {
+  const [pending, setPending] = useState<string | null>(null);
+  const router = useRouter();
+  const toast = useToast();
+  if (conflicts.length === 0) return null;
+
+  async function choose(conflict: ContactConflict, keep: 'local' | 'remote') {
+    setPending(conflict.id);
+    const result = await resolveContactConflictAction(conflict.id, keep);
+    setPending(null);
+    if (!result.ok) toast({ title: `Could not settle ${conflict.name}`, description: result.error, tone: 'error' });
+    else toast({ title: words[conflict.kind].done[keep](conflict.name) });
+    router.refresh();
+  }
+
+  return (
+    <section aria-labelledby="contact-conflicts" className="mb-4 grid gap-2">
+      <h2 id="contact-conflicts" className="sr-only">
+        Changes waiting for your choice
+      </h2>
+      {conflicts.map((conflict) => {
+        const said = words[conflict.kind];
+        return (
+          <div
+            key={conflict.id}
+            role="alert"
+            className="grid gap-2 rounded-md border border-amber-600/60 bg-amber-50 p-3 text-sm text-amber-950 dark:bg-amber-950/40 dark:text-amber-100"
+          >
+            <p className="flex items-start gap-2">
+              <AlertTriangle className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
+              <span>
+                <strong className="font-medium">{conflict.name}</strong> {said.said}
+              </span>
+            </p>
+            {conflict.differences.length > 0 && (
+              <div className="overflow-x-auto">
+                <table className="w-full text-left text-sm">
+                  <caption className="sr-only">What differs for {conflict.name}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col" className="py-1 pr-3 font-medium">
+                        Field
+                      </th>
+                      <th scope="col" className="py-1 pr-3 font-medium">
+                        Here
+                      </th>
+                      <th scope="col" className="py-1 font-medium">
+                        In Outlook
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {conflict.differences.map((d) => (
+                      <tr key={d.field} className="border-t border-amber-600/30 align-top">
+                        <th scope="row" className="py-1 pr-3 font-normal">
+                          {d.field}
+                        </th>
+                        <td className="py-1 pr-3 break-words">{d.here || <em>empty</em>}</td>
+                        <td className="py-1 break-words">{d.outlook || <em>empty</em>}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+            <div className="flex flex-wrap gap-2">
+              <Button
+                type="button"
+                size="sm"
+                onClick={() => choose(conflict, 'local')}
+                disabled={pending === conflict.id}
+              >
+                {said.local}
+              </Button>
+              <Button
+                type="button"
+                size="sm"
+                variant="outline"
+                onClick={() => choose(conflict, 'remote')}
+                disabled={pending === conflict.id}
+              >
+                {said.remote}
+              </Button>
+            </div>
+          </div>
+        );
+      })}
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * A contact the hub could not write to Outlook because Outlook changed it since the hub last
+ * saw it (the hub's `write_conflicts`, `capability: contacts`): nothing was overwritten on
+ * either side until the owner chooses. `deleted`: deleted here (the person stays deleted);
+ * `edited`: edited here (the hub shows the edit, Outlook keeps its own).
+ */
+export interface ContactConflict {
+  id: string;
+  kind: 'deleted' | 'edited';
+  personId: string;
+  /** The name Outlook's newer copy has. */
+  name: string;
+  createdAt: string;
+  /** For an edit: each field the two sides hold differently. */
+  differences: { field: string; here: string; outlook: string }[];
+}
+
+const ConflictSchema = z
+  .object({
+    id: z.string(),
+    entityId: z.string(),
+    capability: z.string(),
+    local: z.record(z.string(), z.unknown()),
+    remote: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+  })
+  .passthrough();
+export const ConflictListSchema = z.object({ conflicts: z.array(z.unknown()) });
+
+const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+const list = (value: unknown) =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
+
+/** The hub's contact fields (what an edit writes) beside Outlook's copy (an ingest item), as people read them. */
+const fields: {
+  label: string;
+  here: (l: Record<string, unknown>) => string;
+  outlook: (r: Record<string, unknown>, p: Record<string, unknown>) => string;
+}[] = [
+  { label: 'Name', here: (l) => text(l.displayName), outlook: (r) => text(r.title) },
+  { label: 'First name', here: (l) => text(l.givenName), outlook: (_r, p) => text(p.givenName) },
+  { label: 'Last name', here: (l) => text(l.familyName), outlook: (_r, p) => text(p.familyName) },
+  {
+    label: 'Email',
+    here: (l) =>
+      list(l.emails)
+        .map((e) => e.toLowerCase())
+        .sort()
+        .join(', '),
+    outlook: (r, p) =>
+      list(r.emails ?? p.emails)
+        .map((e) => e.toLowerCase())
+        .sort()
+        .join(', '),
+  },
+  { label: 'Phone', here: (l) => list(l.phones).join(', '), outlook: (_r, p) => list(p.phones).join(', ') },
+  { label: 'Company', here: (l) => text(l.company), outlook: (_r, p) => text(p.organization) },
+  { label: 'Job title', here: (l) => text(l.jobTitle), outlook: (_r, p) => text(p.jobTitle) },
+  { label: 'Birthday', here: (l) => text(l.birthday), outlook: (_r, p) => text(p.birthday).slice(0, 10) },
+  { label: 'Notes', here: (l) => text(l.notes), outlook: (_r, p) => text(p.notes) },
+];
+
+/** One of the hub's conflicts as the contacts screens show it, or null when it is not a contact's. */
+export function contactConflictOf(raw: unknown): ContactConflict | null {
+  const parsed = ConflictSchema.safeParse(raw);
+  if (!parsed.success || parsed.data.capability !== 'contacts') return null;
+  const { id, entityId, local, remote, createdAt } = parsed.data;
+  const name = text(remote.title) || 'A contact';
+  if (local.deleted === true) return { id, kind: 'deleted', personId: entityId, name, createdAt, differences: [] };
+  const here = (local.fields ?? {}) as Record<string, unknown>;
+  const properties = (remote.properties ?? {}) as Record<string, unknown>;
+  const differences = fields.flatMap((f) => {
+    const [mine, theirs] = [f.here(here), f.outlook(remote, properties)];
+    return mine === theirs ? [] : [{ field: f.label, here: mine, outlook: theirs }];
+  });
+  return { id, kind: 'edited', personId: entityId, name, createdAt, differences };
+}
