@@ -17,7 +17,7 @@ import { ingestOwn } from './msgraph.contacts-push.ts';
 import { ContactConflict } from './msgraph.contacts-write.ts';
 import { source } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
-import { msgraphRepository as repo } from './msgraph.repository.ts';
+import { msgraphRepository as repo, type PendingPush } from './msgraph.repository.ts';
 
 export interface ContactsDeleteDeps {
   db: Database;
@@ -26,15 +26,6 @@ export interface ContactsDeleteDeps {
   restoreExternal: RestoreExternal;
   connectors: Pick<ConnectorsService, 'open'>;
   conflicts: Conflicts;
-}
-
-/** A hub deletion of a person from an Outlook contact, to send to that contact. */
-interface PendingDelete {
-  entityId: string;
-  connectionId: string;
-  externalId: string;
-  /** The person's version its deletion made (a conflict's base). */
-  baseVersion: number;
 }
 
 /** A contacts conflict whose hub side is a deletion (`local.deleted`), not an edit. */
@@ -78,7 +69,7 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
   const { db, logger } = deps;
 
   /** Recorded before the DELETE is sent; a deletion takes the place of an edit not pushed yet. */
-  const keepPending = (tx: Sql, ownerId: string, pending: PendingDelete) =>
+  const keepPending = (tx: Sql, ownerId: string, pending: PendingPush) =>
     tx.query(
       `INSERT INTO made_open.msgraph_pending_pushes (owner_id, connection_id, entity_id, external_id, base_version, kind)
        VALUES ($1, $2, $3, $4, $5, 'delete')
@@ -87,7 +78,7 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       [ownerId, pending.connectionId, pending.entityId, pending.externalId, pending.baseVersion],
     );
 
-  const dropPending = (ownerId: string, pending: PendingDelete) =>
+  const dropPending = (ownerId: string, pending: PendingPush) =>
     db.asUser(ownerClaims(ownerId), (tx) =>
       tx.query(
         `DELETE FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2 AND kind = 'delete'`,
@@ -95,7 +86,7 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       ),
     );
 
-  function recordConflict(ownerId: string, pending: PendingDelete, error: ConnectorConflict) {
+  function recordConflict(ownerId: string, pending: PendingPush, error: ConnectorConflict) {
     return db.asUser(ownerClaims(ownerId), (tx) =>
       deps.conflicts.record(tx, ownerId, {
         entityId: pending.entityId,
@@ -122,7 +113,7 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
    */
   async function send(
     ownerId: string,
-    pending: PendingDelete,
+    pending: PendingPush,
     remove: () => Promise<void>,
   ): Promise<'deleted' | 'conflict' | 'refused' | 'reauth'> {
     let outcome: 'deleted' | 'conflict' | 'refused' | 'reauth';
@@ -212,20 +203,10 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
     context: ConnectionContext<MsgraphOptions>,
     contacts: ContactsCapability<MsgraphOptions>,
   ) {
-    const { rows } = await db.asUser(ownerClaims(context.ownerId), (tx) =>
-      tx.query<{ entity_id: string; external_id: string; base_version: number }>(
-        `SELECT entity_id, external_id, base_version FROM made_open.msgraph_pending_pushes
-          WHERE connection_id = $1 AND kind = 'delete' ORDER BY queued_at LIMIT 100`,
-        [context.connectionId],
-      ),
+    const pendings = await db.asUser(ownerClaims(context.ownerId), (tx) =>
+      repo.pendingPushes(tx, context.connectionId, 'delete'),
     );
-    for (const row of rows) {
-      const pending = {
-        entityId: row.entity_id,
-        connectionId: context.connectionId,
-        externalId: row.external_id,
-        baseVersion: row.base_version,
-      };
+    for (const pending of pendings) {
       const outcome = await send(context.ownerId, pending, () =>
         contacts.delete(context, { externalId: pending.externalId }),
       );

@@ -17,7 +17,7 @@ import { ownerClaims } from '../connectors.sync.ts';
 import { ContactConflict } from './msgraph.contacts-write.ts';
 import { source } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
-import { msgraphRepository as repo } from './msgraph.repository.ts';
+import { msgraphRepository as repo, type PendingPush } from './msgraph.repository.ts';
 
 export interface ContactsPushDeps {
   db: Database;
@@ -34,15 +34,6 @@ const strings = (value: unknown) =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 const digits = (value: string) => value.replace(/\D/g, '');
-
-/** An edit of a person from an Outlook contact, to push to that contact. */
-interface PendingEdit {
-  entityId: string;
-  connectionId: string;
-  externalId: string;
-  /** The person's version the edit made (a conflict's base). */
-  baseVersion: number;
-}
 
 interface PersonState {
   title: string;
@@ -148,7 +139,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
   }
 
   /** Kept for the next sync page once the owner has signed in again (the first edit's version is the base). */
-  const keepPending = (tx: Sql, ownerId: string, edit: PendingEdit) =>
+  const keepPending = (tx: Sql, ownerId: string, edit: PendingPush) =>
     tx.query(
       `INSERT INTO made_open.msgraph_pending_pushes (owner_id, connection_id, entity_id, external_id, base_version)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (connection_id, entity_id) DO NOTHING`,
@@ -162,7 +153,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
    */
   async function push(
     ownerId: string,
-    edit: PendingEdit,
+    edit: PendingPush,
     person: NonNullable<Awaited<ReturnType<typeof personNow>>>,
     update: (fields: ContactWrite) => Promise<{ item: IngestItem }>,
   ): Promise<'pushed' | 'conflict' | 'refused' | 'reauth'> {
@@ -250,20 +241,8 @@ export function createContactsPush(deps: ContactsPushDeps) {
     contacts: ContactsCapability<MsgraphOptions>,
   ) {
     const claims = ownerClaims(context.ownerId);
-    const { rows } = await db.asUser(claims, (tx) =>
-      tx.query<{ entity_id: string; external_id: string; base_version: number }>(
-        `SELECT entity_id, external_id, base_version FROM made_open.msgraph_pending_pushes
-          WHERE connection_id = $1 AND kind = 'update' ORDER BY queued_at LIMIT 100`,
-        [context.connectionId],
-      ),
-    );
-    for (const row of rows) {
-      const edit = {
-        entityId: row.entity_id,
-        connectionId: context.connectionId,
-        externalId: row.external_id,
-        baseVersion: row.base_version,
-      };
+    const edits = await db.asUser(claims, (tx) => repo.pendingPushes(tx, context.connectionId, 'update'));
+    for (const edit of edits) {
       const person = await db.asUser(claims, (tx) => personNow(tx, edit.entityId));
       const outcome = person
         ? await push(context.ownerId, edit, person, (fields) =>

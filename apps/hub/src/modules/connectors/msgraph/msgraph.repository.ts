@@ -11,8 +11,32 @@ export interface SeenItem {
   fieldsDigest?: string;
 }
 
+/** A hub edit or deletion of an Outlook contact kept until Outlook answers (migrations 0007, 0010). */
+export interface PendingPush {
+  entityId: string;
+  connectionId: string;
+  externalId: string;
+  /** The person's version the change was made on (a conflict's base). */
+  baseVersion: number;
+}
+
 /** The connector's own SQL beside the graph (migrations/0003_msgraph.sql). All as the owner (RLS). */
 export const msgraphRepository = {
+  /** A connection's pushes of one kind not answered yet, oldest first, a hundred at a time. */
+  async pendingPushes(tx: Sql, connectionId: string, kind: 'update' | 'delete'): Promise<PendingPush[]> {
+    const { rows } = await tx.query<{ entity_id: string; external_id: string; base_version: number }>(
+      `SELECT entity_id, external_id, base_version FROM made_open.msgraph_pending_pushes
+        WHERE connection_id = $1 AND kind = $2 ORDER BY queued_at LIMIT 100`,
+      [connectionId, kind],
+    );
+    return rows.map((row) => ({
+      entityId: row.entity_id,
+      connectionId,
+      externalId: row.external_id,
+      baseVersion: row.base_version,
+    }));
+  },
+
   /** Records what a page saw: its change keys, and the generation of the round that saw it. */
   async saveSeen(
     tx: Sql,
