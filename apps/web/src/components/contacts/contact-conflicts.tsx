@@ -67,6 +67,9 @@ export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }
                 <strong className="font-medium">{conflict.name}</strong> {said.said}
               </span>
             </p>
+            {conflict.kind === 'edited' && conflict.differences.length === 0 && (
+              <p>Outlook changed only what the hub does not show; the details here and there are the same.</p>
+            )}
             {conflict.differences.length > 0 && (
               <div className="overflow-x-auto">
                 <table className="w-full text-left text-sm">
