@@ -68,7 +68,7 @@ export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }
               </span>
             </p>
             {conflict.kind === 'edited' && conflict.differences.length === 0 && (
-              <p>Outlook changed only what the hub does not show; the details here and there are the same.</p>
+              <p>The details here and in Outlook are the same now: either choice keeps them.</p>
             )}
             {conflict.differences.length > 0 && (
               <div className="overflow-x-auto">
