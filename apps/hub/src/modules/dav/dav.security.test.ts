@@ -225,16 +225,22 @@ describe.each(testDatabaseKinds())('DAV refusals on %s', (kind) => {
       event('DTSTART:00010101T000000Z', 'DTEND:99991231T000000Z'),
       // The API's years and ends too. Year 0 was answered in the hub's JSON (a database error),
       // 9999-12-31 in plain text naming items[0], a DURATION past what a Date holds was a 500,
-      // and an all-day event ending on its first day was stored, then not editable in the web app.
+      // and an all-day event ending before its first day was stored, then not editable in the web app.
       event('DTSTART:00000101T100000Z'),
       event('DTSTART;VALUE=DATE:99991231'),
       event('DTSTART:20260101T100000Z', 'DURATION:P99999999999W'),
-      event('DTSTART;VALUE=DATE:20260101', 'DTEND;VALUE=DATE:20260101'),
+      event('DTSTART;VALUE=DATE:20260102', 'DTEND;VALUE=DATE:20260101'),
     ]) {
       const response = await dav(alice, 'PUT', url, body, { 'content-type': 'text/calendar' });
       expect(response.statusCode, response.body).toBe(400);
       expect(response.body).toContain('<cal:valid-calendar-data/>');
     }
     expect((await dav(alice, 'GET', url)).statusCode).toBe(404);
+    // An all-day DTEND on its own DTSTART, as some exporters write it: stored as that one day.
+    const sameDay = await dav(alice, 'PUT', url, event('DTSTART;VALUE=DATE:20260101', 'DTEND;VALUE=DATE:20260101'), {
+      'content-type': 'text/calendar',
+    });
+    expect(sameDay.statusCode, sameDay.body).toBe(201);
+    expect((await dav(alice, 'GET', url)).body).toContain('DTEND;VALUE=DATE:20260102');
   });
 });
