@@ -1,6 +1,7 @@
 'use client';
 import type { RuleIssue } from '@made-open/shared/rules';
 import { createContext, useContext, useEffect, useId, useState, type ReactNode } from 'react';
+import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
 import { getAt, issuesAt, setAt, type RuleDraft } from '@/lib/rules/draft';
 import { jsonInputProblem, type PluginChoice } from '@/lib/rules/registry';
@@ -52,29 +53,10 @@ export function Control({
   children: (aria: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
 }) {
   const id = `f${useId().replace(/:/g, '')}`;
-  const error = issuesAt(issues, pointer)[0]?.message;
-  const describedBy = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ');
   return (
-    <div className="grid gap-1">
-      <label htmlFor={id} className="text-sm font-medium">
-        {label}
-      </label>
-      {children({
-        id,
-        ...(error ? { 'aria-invalid': true } : {}),
-        ...(describedBy ? { 'aria-describedby': describedBy } : {}),
-      })}
-      {hint && (
-        <p id={`${id}-hint`} className="text-xs text-muted-foreground">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="text-sm text-destructive">
-          {error}
-        </p>
-      )}
-    </div>
+    <Field id={id} label={label} hint={hint} error={issuesAt(issues, pointer)[0]?.message}>
+      {children}
+    </Field>
   );
 }
 
