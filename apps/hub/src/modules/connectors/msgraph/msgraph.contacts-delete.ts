@@ -13,7 +13,7 @@ import {
 } from '../connectors.contract.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { ownerClaims } from '../connectors.sync.ts';
-import { ingestOwn } from './msgraph.contacts-push.ts';
+import { ingestOwn, openContacts } from './msgraph.contacts-push.ts';
 import { ContactConflict } from './msgraph.contacts-write.ts';
 import { source } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
@@ -31,11 +31,6 @@ export interface ContactsDeleteDeps {
 /** A contacts conflict whose hub side is a deletion (`local.deleted`), not an edit. */
 export const isDeleteConflict = (conflict: Pick<ConflictView, 'capability' | 'local'>) =>
   conflict.capability === 'contacts' && conflict.local.deleted === true;
-
-const userOf = (ownerId: string): AuthenticatedUser => ({
-  id: ownerId,
-  claims: ownerClaims(ownerId) as AuthenticatedUser['claims'],
-});
 
 /**
  * Hub deletions of persons that came from Outlook contacts are sent to Outlook as
@@ -181,16 +176,13 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
     if (!found || found.status !== 'active') return;
     const { pending } = found;
 
-    let open;
-    try {
-      open = await deps.connectors.open(userOf(event.ownerId), 'contacts', pending.connectionId);
-    } catch (error) {
-      logger.warn(
-        { err: (error as Error).message, connectionId: pending.connectionId },
-        'microsoft 365: contact deletion kept for later (connection not usable now)',
-      );
-      return;
-    }
+    const open = await openContacts(
+      deps,
+      event.ownerId,
+      pending.connectionId,
+      'contact deletion kept for later (connection not usable now)',
+    );
+    if (!open) return;
     await send(event.ownerId, pending, () => open.capability.delete(open.context, { externalId }));
   }
 

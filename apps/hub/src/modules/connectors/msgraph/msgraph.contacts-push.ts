@@ -104,6 +104,24 @@ const userOf = (ownerId: string): AuthenticatedUser => ({
 });
 
 /**
+ * An owner's contacts capability on one connection, for an event consumer acting for them; a
+ * connection not usable now is logged (what happens to the change: `kept`) and answers undefined.
+ */
+export async function openContacts(
+  deps: { connectors: Pick<ConnectorsService, 'open'>; logger: Logger },
+  ownerId: string,
+  connectionId: string,
+  kept: string,
+) {
+  try {
+    return await deps.connectors.open(userOf(ownerId), 'contacts', connectionId);
+  } catch (error) {
+    deps.logger.warn({ err: (error as Error).message, connectionId }, `microsoft 365: ${kept}`);
+    return undefined;
+  }
+}
+
+/**
  * Edits made in the hub to a person that came from an Outlook contact are pushed to Outlook
  * (issue 13 §5), by a consumer of data.EntityUpdated, with If-Match: a contact changed in
  * Outlook since becomes a recorded write conflict (GET /api/v1/conflicts), never an overwrite.
@@ -215,16 +233,13 @@ export function createContactsPush(deps: ContactsPushDeps) {
     if (!found.person || !found.edit || Number(found.person.row.version) > entity.version) return;
     const edit = found.edit;
 
-    let open;
-    try {
-      open = await deps.connectors.open(userOf(event.ownerId), 'contacts', edit.connectionId);
-    } catch (error) {
-      logger.warn(
-        { err: (error as Error).message, connectionId: edit.connectionId },
-        'microsoft 365: contact edit not pushed (connection not usable)',
-      );
-      return;
-    }
+    const open = await openContacts(
+      deps,
+      event.ownerId,
+      edit.connectionId,
+      'contact edit not pushed (connection not usable)',
+    );
+    if (!open) return;
     const outcome = await push(event.ownerId, edit, found.person, (fields) =>
       open.capability.update(open.context, { externalId }, fields),
     );
