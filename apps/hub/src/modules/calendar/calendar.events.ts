@@ -248,6 +248,7 @@ export function writeOf(fields: EventFields): CalendarEventWrite {
  * What an edit changes, for a provider's PATCH: the fields that differ and nothing else, so
  * what the hub does not model (an HTML body with a Teams block, attendee types, the event's
  * own zone) stays as the provider has it. The timing goes together when any part of it moved.
+ * (A rule the provider cannot hold never gets here: the calendar service asks it first.)
  */
 export function changesOf(before: EventFields, after: EventFields): Partial<CalendarEventWrite> {
   const changes: Partial<CalendarEventWrite> = {};
@@ -265,6 +266,15 @@ export function changesOf(before: EventFields, after: EventFields): Partial<Cale
   const sameAttendees =
     after.attendees.length === before.attendees.length && after.attendees.every((a) => before.attendees.includes(a));
   if (!sameAttendees) changes.attendees = after.attendees.map((address) => ({ address }));
+  // A series is rebuilt from its timing and its rule together: either moving sends both.
+  if (after.recurrence && (after.recurrence !== before.recurrence || changes.startsAt !== undefined))
+    Object.assign(changes, {
+      startsAt: after.startsAt,
+      endsAt: after.endsAt,
+      allDay: after.allDay,
+      timeZone: after.timeZone,
+      recurrence: after.recurrence,
+    });
   return changes;
 }
 
@@ -276,6 +286,7 @@ const stringOr = (value: unknown) => (typeof value === 'string' ? value : null);
 export function viewOf(
   row: EventRow,
   people: AttendeeRow[],
+  /** seriesEntityId: the entity id of the series' master, when the hub holds it. */
   context: { connectionId: string | null; editable: boolean; seriesEntityId?: string | null },
   override?: { id: string; startsAt: string; endsAt: string | null; kind: 'occurrence' },
 ): Omit<EventView, 'conflict'> {
@@ -284,6 +295,7 @@ export function viewOf(
   const responses = Array.isArray(p.responses)
     ? (p.responses as { email: string; name?: string; type?: string; response: string }[])
     : [];
+  const local = row.source === localSource;
   const emails = Array.isArray(p.attendees) ? (p.attendees as string[]) : responses.map((r) => r.email);
   const byEmail = new Map(people.filter((a) => a.email).map((a) => [a.email!, a]));
   const attendees = emails.map((email) => {
@@ -298,12 +310,12 @@ export function viewOf(
       personId: person?.person_id ?? null,
     };
   });
-  const local = row.source === localSource;
   const myResponse = stringOr(p.myResponse);
   return {
     id: override?.id ?? row.id,
     entityId: override ? null : row.id,
-    seriesId: context.seriesEntityId ?? stringOr(p.seriesId) ?? (kind === 'master' ? row.id : null),
+    seriesId: (local ? context.seriesEntityId : null) ?? stringOr(p.seriesId) ?? (kind === 'master' ? row.id : null),
+    seriesEntityId: context.seriesEntityId ?? (kind === 'master' ? row.id : null),
     kind,
     title: row.title,
     notes: row.body,
@@ -321,8 +333,7 @@ export function viewOf(
     attendees,
     source: row.source ?? localSource,
     connectionId: local ? null : context.connectionId,
-    // A connected calendar's series master is changed there (the hub edits its occurrences).
-    editable: local || (context.editable && kind !== 'master'),
+    editable: local || context.editable,
     canRespond: !local && context.editable && myResponse !== 'organizer' && p.status !== 'cancelled',
     version: row.version,
   };

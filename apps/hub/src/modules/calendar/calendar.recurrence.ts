@@ -29,6 +29,8 @@ type RuleOptions = ReturnType<typeof RRule.parseString>;
 interface ParsedRule {
   options: RuleOptions;
   untilIsUtc: boolean;
+  /** UNTIL=20261231, a date without a time. */
+  untilIsDate: boolean;
 }
 
 /** Whether a rule's parts match any date at all, by rule text. */
@@ -99,7 +101,12 @@ function parseRuleParts(recurrence: string): ParsedRule & { occurs: boolean } {
   } catch (error) {
     return refuse(`${(error as Error).message.slice(0, 200)}.`);
   }
-  return { options, untilIsUtc: until !== undefined && until.endsWith('Z'), occurs };
+  return {
+    options,
+    untilIsUtc: until !== undefined && until.endsWith('Z'),
+    untilIsDate: until !== undefined && until.length === 8,
+    occurs,
+  };
 }
 
 export interface SeriesStart {
@@ -147,7 +154,7 @@ function closerStart(dtstart: number, options: RuleOptions, windowStart: number)
  * DST; each result becomes an instant in that zone. All-day series run on dates.
  */
 export function expandSeries(series: SeriesStart, from: number, to: number): Occurrence[] {
-  const { options, untilIsUtc, occurs } = parseRuleParts(series.recurrence);
+  const { options, untilIsUtc, untilIsDate, occurs } = parseRuleParts(series.recurrence);
   // Stored before such rules were refused: it has no occurrences, and rrule would not stop.
   if (!occurs) return [];
   const allDay = series.allDay === true || isDate(series.startsAt);
@@ -156,9 +163,16 @@ export function expandSeries(series: SeriesStart, from: number, to: number): Occ
   const endInstant = series.endsAt ? Date.parse(series.endsAt) : allDay ? startInstant + dayMs : startInstant;
   const dtstart = allDay ? floatingOfDate(series.startsAt.slice(0, 10)) : floatingOf(startInstant, zone);
   const duration = Math.max(0, endInstant - startInstant);
-  // UNTIL in UTC names an instant; the rule runs on wall clocks, so it becomes one too.
+  // UNTIL in UTC names an instant; the rule runs on wall clocks, so it becomes one too. A
+  // date alone ends a timed series after that day (as Outlook's endDate, which it comes from, does).
   const until =
-    options.until && untilIsUtc && !allDay ? new Date(floatingOf(options.until.getTime(), zone)) : options.until;
+    !options.until || allDay
+      ? options.until
+      : untilIsUtc
+        ? new Date(floatingOf(options.until.getTime(), zone))
+        : untilIsDate
+          ? new Date(options.until.getTime() + dayMs - 1)
+          : options.until;
   // Floating bounds wide enough for any zone's offset and the event's own length.
   const after = new Date(from - duration - 2 * dayMs);
   const before = new Date(to + 2 * dayMs);

@@ -66,6 +66,35 @@ export const calendarRepository = {
     return result.rows;
   },
 
+  /** A provider series' live instances (occurrences and exceptions): their ids and starts. */
+  async instancesOf(
+    tx: Sql,
+    ownerId: string,
+    source: string,
+    seriesExternalId: string,
+  ): Promise<{ external_id: string; starts_at: string }[]> {
+    const result = await tx.query<{ external_id: string; starts_at: string }>(
+      `SELECT e.external_id, e.properties ->> 'startsAt' AS starts_at FROM public.entities e
+       WHERE e.owner_id = $1 AND e.type = 'calendar_event' AND e.source = $2 AND e.deleted_at IS NULL
+         AND e.properties ->> 'seriesId' = $3 AND e.properties ->> 'kind' IN ('occurrence', 'exception')`,
+      [ownerId, source, seriesExternalId],
+    );
+    return result.rows;
+  },
+
+  /** The live masters of these providers' series (source + external id → entity id). */
+  async mastersOf(tx: Sql, ownerId: string, series: { source: string; externalId: string }[]): Promise<EventRow[]> {
+    if (series.length === 0) return [];
+    const result = await tx.query<EventRow & Record<string, unknown>>(
+      `SELECT ${eventColumns} FROM public.entities e
+       JOIN unnest($2::text[], $3::text[]) AS s(source, external_id)
+         ON e.owner_id = $1 AND e.source = s.source AND e.external_id = s.external_id
+       WHERE e.type = 'calendar_event' AND e.deleted_at IS NULL AND e.properties ->> 'kind' = 'master'`,
+      [ownerId, series.map((s) => s.source), series.map((s) => s.externalId)],
+    );
+    return result.rows;
+  },
+
   /**
    * Live events that may start in (from, to] (ISO instants): timed ones exactly, all-day
    * ones (dates read as UTC midnight) within `slackMs` of it, settled in the hub by zone.

@@ -42,7 +42,11 @@ const eventFields = {
     .url({ protocol: /^https?$/, message: 'Must be an http(s) link.' })
     .max(2000)
     .optional(),
-  /** An RFC 5545 RRULE (local events only): FREQ=WEEKLY;BYDAY=MO. */
+  /**
+   * An RFC 5545 RRULE: FREQ=WEEKLY;BYDAY=MO. On a connected calendar, only what it can hold
+   * (Outlook: daily, weekly on days, monthly or yearly on a date or the first … last weekday,
+   * ending on a date, after a count or never); it answers the rule in its own words.
+   */
   recurrence: text(500).optional(),
   showAs: z.enum(['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown']).optional(),
 };
@@ -97,6 +101,11 @@ export const eventView = z.object({
   entityId: z.string().nullable(),
   /** The series this is part of: the master's entity id for hub series, the provider's series id otherwise. */
   seriesId: z.string().nullable(),
+  /**
+   * The entity id of the whole series (its master) when the hub holds it, for hub and
+   * connected series alike: GET, PATCH or DELETE it to change every occurrence.
+   */
+  seriesEntityId: z.string().nullable(),
   kind: z.enum(['single', 'master', 'occurrence', 'exception']),
   title: z.string(),
   notes: z.string(),

@@ -5,13 +5,15 @@ import type { AuthenticatedUser } from '../../platform/http/authentication.ts';
 import {
   ConnectorConflict,
   ConnectorError,
+  type CalendarCapability,
+  type CalendarWritten,
   type ConflictView,
   type Conflicts,
   type ConnectorRegistry,
   type ConnectorsService,
   type OpenConnection,
 } from '../connectors/index.ts';
-import type { GraphService, Ingest, IngestItem } from '../graph/index.ts';
+import type { GraphService, Ingest, IngestItem, RemoveExternal } from '../graph/index.ts';
 import {
   applyUpdate,
   fieldsOfCreate,
@@ -33,6 +35,8 @@ import { dateOfFloating, dayMs, floatingOf, floatingOfDate, isDate, isoInZone } 
 export interface CalendarServiceDeps {
   db: Database;
   ingest: Ingest;
+  /** Soft-deletes a provider's items by source and external id (a series' instances it no longer has). */
+  removeExternal: RemoveExternal;
   graph: Pick<GraphService, 'deleteEntity'>;
   connectors: Pick<ConnectorsService, 'open' | 'list'>;
   registry: Pick<ConnectorRegistry, 'get' | 'list'>;
@@ -91,6 +95,9 @@ async function unlessOnlyVersionMoved<T>(
   }
 }
 
+/** Ingest takes a series' instances this many at a time. */
+const instanceChunk = 500;
+
 /** Splits <series id>_<original start> into its parts; a plain id has no key. */
 function parseId(id: string): { entityId: string; occurrenceKey?: string } {
   const [entityId, occurrenceKey] = id.split('_');
@@ -98,7 +105,7 @@ function parseId(id: string): { entityId: string; occurrenceKey?: string } {
 }
 
 export function createCalendarService(deps: CalendarServiceDeps) {
-  const { db, ingest, connectors, registry, conflicts } = deps;
+  const { db, ingest, removeExternal, connectors, registry, conflicts } = deps;
 
   /** For each provider: the one live connection that can write calendars (null when none or several). */
   async function calendarConnections(user: AuthenticatedUser) {
@@ -130,6 +137,49 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     return result.items[0]!.id;
   }
 
+  /**
+   * Stores what a provider answered to a write: the event, and for a series its instances
+   * over the window it read them for; the hub's instances of that series in the window that
+   * the provider no longer has (a changed rule or time makes new ones) are removed.
+   */
+  async function storeWritten(tx: Sql, user: AuthenticatedUser, written: CalendarWritten): Promise<string> {
+    const id = await ingestOne(tx, user, written.item);
+    const series = written.instances;
+    if (!series) return id;
+    for (let at = 0; at < series.items.length; at += instanceChunk)
+      await ingest(tx, { ownerId: user.id, actor: actor(user), items: series.items.slice(at, at + instanceChunk) });
+    const kept = new Set(series.items.map((item) => item.externalId));
+    const [from, to] = [Date.parse(series.from), Date.parse(series.to)];
+    const stale = (await repo.instancesOf(tx, user.id, written.item.source!, written.item.externalId!)).filter(
+      (row) => {
+        const start = Date.parse(row.starts_at);
+        return !kept.has(row.external_id) && start >= from && start < to;
+      },
+    );
+    if (stale.length > 0)
+      await removeExternal(tx, {
+        ownerId: user.id,
+        actor: actor(user),
+        items: stale.map((row) => ({ source: written.item.source!, externalId: row.external_id })),
+      });
+    return id;
+  }
+
+  /** The rule as the provider will hold it (its wording), or a 400 at /recurrence saying why it cannot. */
+  function providerRule(capability: CalendarCapability<unknown>, fields: EventFields, calendar: string): string {
+    const refuse = (message: string): never => {
+      throw new ValidationError(`recurrence: ${message}`, [{ path: '/recurrence', message }]);
+    };
+    if (!capability.repeats)
+      return refuse(`${calendar} takes no repeating events from this hub: create the series there.`);
+    const answer = capability.repeats(fields.recurrence!, {
+      startsAt: fields.startsAt,
+      allDay: fields.allDay,
+      timeZone: fields.timeZone,
+    });
+    return 'refused' in answer ? refuse(answer.refused) : answer.rule;
+  }
+
   function localItem(fields: EventFields, externalId: string, properties: Record<string, unknown>): IngestItem {
     return {
       type: 'calendar_event',
@@ -142,20 +192,6 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       people: fields.attendees.map((email) => ({ role: 'attendee', email })),
       completeRoles: ['attendee'],
     };
-  }
-
-  /**
-   * A provider's series master (Outlook's seriesMaster) is not written from the hub: its
-   * occurrences come expanded and are edited one by one (each becomes an exception there), and
-   * the rule is not modelled for connected calendars. Changing or deleting the whole series is
-   * done in the calendar it came from, so a hub edit never rewrites every occurrence unseen.
-   */
-  function refuseProviderMaster(row: EventRow) {
-    if (row.source !== localSource && row.properties.kind === 'master')
-      throw new ConflictError(
-        'This is a whole series from a connected calendar: change or delete it there, or edit its occurrences here one by one.',
-        'series_master',
-      );
   }
 
   async function lockLive(tx: Sql, entityId: string): Promise<EventRow> {
@@ -173,17 +209,63 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       );
   }
 
+  /** For instances of a series (the hub's or a provider's): the entity id of its master, when the hub holds it. */
+  async function seriesMasters(tx: Sql, user: AuthenticatedUser, rows: EventRow[]) {
+    const series = new Map<string, { source: string; externalId: string }>();
+    for (const row of rows) {
+      const seriesId = row.properties.seriesId;
+      if (row.source && typeof seriesId === 'string')
+        series.set(`${row.source}\n${seriesId}`, { source: row.source, externalId: seriesId });
+    }
+    const found = await repo.mastersOf(tx, user.id, [...series.values()]);
+    const idOf = new Map(found.map((m) => [`${m.source}\n${m.external_id}`, m.id]));
+    return (row: EventRow) =>
+      typeof row.properties.seriesId === 'string'
+        ? (idOf.get(`${row.source}\n${row.properties.seriesId}`) ?? null)
+        : undefined;
+  }
+
   /** One event as the API shows it (its attendees, connection and open conflict). */
   async function view(user: AuthenticatedUser, entityId: string): Promise<EventView> {
     const connectionOf = await calendarConnections(user);
-    const { row, people } = await db.asUser(user.claims, async (tx) => {
+    const { row, people, masters } = await db.asUser(user.claims, async (tx) => {
       const found = await repo.get(tx, entityId);
       if (!found || found.deleted) throw new NotFoundError('event');
-      return { row: found, people: await repo.attendees(tx, [found.id]) };
+      return {
+        row: found,
+        people: await repo.attendees(tx, [found.id]),
+        masters: await seriesMasters(tx, user, [found]),
+      };
     });
     const [conflict] = await conflicts.list(user, { open: true, entityIds: [row.id], limit: 1 });
     const connectionId = connectionOf(row.source);
-    return { ...viewOf(row, people, { connectionId, editable: connectionId !== null }), conflict: conflict ?? null };
+    const context = { connectionId, editable: connectionId !== null, seriesEntityId: masters(row) };
+    return { ...viewOf(row, people, context), conflict: conflict ?? null };
+  }
+
+  /**
+   * A provider event's fields after an update. A rule goes to the provider in its wording
+   * (the same rule in other words is no change), and with any change of a series' timing, as
+   * the provider rebuilds the series from both. One occurrence does not repeat on its own, and
+   * a series stays one (it can end, or be deleted).
+   */
+  async function providerFields(user: AuthenticatedUser, row: EventRow, input: EventUpdateInput) {
+    const before = fieldsOfRow(row);
+    const fields = applyUpdate(before, input);
+    const kind = row.properties.kind;
+    const timingMoved = (['startsAt', 'endsAt', 'allDay', 'timeZone'] as const).some((k) => fields[k] !== before[k]);
+    if (fields.recurrence === before.recurrence && !(kind === 'master' && timingMoved)) return fields;
+    const refuse = (message: string): never => {
+      throw new ValidationError(`recurrence: ${message}`, [{ path: '/recurrence', message }]);
+    };
+    if (kind === 'occurrence' || kind === 'exception')
+      refuse('one occurrence cannot repeat on its own: change the whole series.');
+    if (!fields.recurrence)
+      refuse(
+        'a series in a connected calendar keeps repeating: end it on a date or after a number of times, or delete it.',
+      );
+    const open = await openFor(user, row);
+    return { ...fields, recurrence: providerRule(open.capability, fields, 'This calendar') };
   }
 
   /** Writes a provider event's changes through its connector; a changed provider copy becomes a recorded conflict. */
@@ -198,10 +280,10 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const open = await openFor(user, row);
     const externalId = row.external_id!;
     try {
-      const { item } = await unlessOnlyVersionMoved(row, providerVersion, (version) =>
+      const written = await unlessOnlyVersionMoved(row, providerVersion, (version) =>
         viaProvider(() => open.capability.update(open.context, { externalId, version }, changes)),
       );
-      await db.asUser(user.claims, (tx) => ingestOne(tx, user, item));
+      await db.asUser(user.claims, (tx) => storeWritten(tx, user, written));
     } catch (error) {
       if (!(error instanceof ConnectorConflict)) throw error;
       const conflict = await db.asUser(user.claims, (tx) =>
@@ -240,16 +322,15 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     if (!row || row.deleted) throw new NotFoundError('event');
     const fields = (conflict.local as { fields: EventFields }).fields;
     const open = await connectors.open(user, 'calendar', conflict.connectionId);
+    // What differs from their copy as the person saw it in the conflict (a series' rule only when it does).
+    const changes = changesOf(fieldsOfRow(storedOf(remote)), fields);
     try {
-      // Based on their copy as the person saw it in the conflict.
-      const { item } = await unlessOnlyVersionMoved(storedOf(remote), versionOf(remote), (version) =>
-        viaProvider(() =>
-          open.capability.update(open.context, { externalId: conflict.externalId, version }, writeOf(fields)),
-        ),
+      const written = await unlessOnlyVersionMoved(storedOf(remote), versionOf(remote), (version) =>
+        viaProvider(() => open.capability.update(open.context, { externalId: conflict.externalId, version }, changes)),
       );
       await db.asUser(user.claims, async (tx) => {
         await conflicts.settle(tx, conflict.id, 'local');
-        await ingestOne(tx, user, item);
+        await storeWritten(tx, user, written);
       });
     } catch (error) {
       if (!(error instanceof ConnectorConflict)) throw error;
@@ -365,7 +446,13 @@ export function createCalendarService(deps: CalendarServiceDeps) {
           masters.map((m) => m.external_id!),
         );
         const ids = [...rows, ...masters].map((r) => r.id);
-        return { rows, masters, exceptions, people: await repo.attendees(tx, ids) };
+        // Exceptions of hub series are in `masters`; the masters of a provider's instances are looked up.
+        const providerMasterOf = await seriesMasters(
+          tx,
+          user,
+          rows.filter((r) => r.source !== localSource),
+        );
+        return { rows, masters, exceptions, providerMasterOf, people: await repo.attendees(tx, ids) };
       });
       const truncated = loaded.rows.length > maxEvents;
       const peopleOf = new Map<string, AttendeeRow[]>();
@@ -395,9 +482,11 @@ export function createCalendarService(deps: CalendarServiceDeps) {
         if (!overlaps(row)) continue;
         const connectionId = connectionOf(row.source);
         const seriesEntityId =
-          row.source === localSource && typeof row.properties.seriesId === 'string'
-            ? (masterIdOf.get(row.properties.seriesId) ?? null)
-            : undefined;
+          row.source === localSource
+            ? typeof row.properties.seriesId === 'string'
+              ? (masterIdOf.get(row.properties.seriesId) ?? null)
+              : undefined
+            : loaded.providerMasterOf(row);
         placed.push({
           view: viewOf(row, peopleOf.get(row.id) ?? [], {
             connectionId,
@@ -453,14 +542,11 @@ export function createCalendarService(deps: CalendarServiceDeps) {
         );
         return view(user, id);
       }
-      if (fields.recurrence)
-        throw new ValidationError(
-          'recurrence: repeating events are written to the hub calendar only for now; create the series in the other calendar.',
-          [{ path: '/recurrence', message: 'not for a connected calendar' }],
-        );
       const open = await connectors.open(user, 'calendar', input.connectionId);
-      const { item } = await viaProvider(() => open.capability.create(open.context, writeOf(fields)));
-      const id = await db.asUser(user.claims, (tx) => ingestOne(tx, user, item));
+      const write = writeOf(fields);
+      if (fields.recurrence) write.recurrence = providerRule(open.capability, fields, 'This calendar');
+      const written = await viaProvider(() => open.capability.create(open.context, write));
+      const id = await db.asUser(user.claims, (tx) => storeWritten(tx, user, written));
       return view(user, id);
     },
 
@@ -488,7 +574,6 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       }
       const row = await db.asUser(user.claims, async (tx) => {
         const found = await lockLive(tx, entityId);
-        refuseProviderMaster(found);
         checkVersion(found, input.version);
         if (found.source !== localSource) return found;
         const current = fieldsOfRow(found);
@@ -506,10 +591,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       });
       if (row === undefined) return view(user, entityId);
       // A provider's event: written there first, then ingested as the provider answers.
-      const fields = applyUpdate(fieldsOfRow(row), input);
-      if (fields.recurrence !== fieldsOfRow(row).recurrence)
-        throw new ValidationError('recurrence: change a series in the calendar it came from.');
-      return pushUpdate(user, row, fields, versionOf(row));
+      return pushUpdate(user, row, await providerFields(user, row, input), versionOf(row));
     },
 
     async remove(user: AuthenticatedUser, id: string): Promise<void> {
@@ -530,7 +612,6 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       }
       const row = await db.asUser(user.claims, (tx) => repo.get(tx, entityId));
       if (!row || row.deleted) throw new NotFoundError('event');
-      refuseProviderMaster(row);
       if (row.source !== localSource) {
         const open = await openFor(user, row);
         try {
@@ -551,6 +632,16 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       if (row.source === localSource && row.properties.kind === 'master') {
         const exceptions = await db.asUser(user.claims, (tx) => repo.exceptionsOf(tx, localSource, [row.external_id!]));
         for (const exception of exceptions) await deps.graph.deleteEntity(user, exception.id);
+      } else if (row.properties.kind === 'master') {
+        // The provider deleted the whole series: its instances go with the master.
+        await db.asUser(user.claims, async (tx) => {
+          const instances = await repo.instancesOf(tx, user.id, row.source!, row.external_id!);
+          await removeExternal(tx, {
+            ownerId: user.id,
+            actor: actor(user),
+            items: instances.map((i) => ({ source: row.source!, externalId: i.external_id })),
+          });
+        });
       }
     },
 

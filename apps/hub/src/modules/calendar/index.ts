@@ -20,7 +20,7 @@ export const calendarMigrations = {
 
 export interface CalendarModuleDeps {
   db: Database;
-  graph: Pick<GraphModule, 'service' | 'ingest'>;
+  graph: Pick<GraphModule, 'service' | 'ingest' | 'removeExternal'>;
   connectors: Pick<ConnectorsModule, 'service' | 'registry' | 'conflicts'>;
   logger: Logger;
   outbox: Pick<EventOutbox, 'append'>;
@@ -45,6 +45,7 @@ export function createCalendarModule(deps: CalendarModuleDeps): CalendarModule {
   const service = createCalendarService({
     db: deps.db,
     ingest: deps.graph.ingest,
+    removeExternal: deps.graph.removeExternal,
     graph: deps.graph.service,
     connectors: deps.connectors.service,
     registry: deps.connectors.registry,

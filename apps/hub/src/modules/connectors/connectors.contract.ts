@@ -281,11 +281,48 @@ export interface CalendarEventWrite {
   location?: string;
   attendees?: EmailAddress[];
   onlineMeeting?: boolean;
+  /**
+   * An RFC 5545 RRULE: the event is a series. Only in the wording `repeats` answered, and
+   * always with the series' timing (startsAt, endsAt, allDay, timeZone) beside it.
+   */
+  recurrence?: string;
+}
+
+/** Where a series starts, for the provider to read its rule from. */
+export interface SeriesStart {
+  /** A date-time with an offset, or a date for an all-day event. */
+  startsAt: string;
+  allDay: boolean;
+  /** IANA; absent: UTC. */
+  timeZone?: string;
+}
+
+/**
+ * A series' occurrences and exceptions as the provider holds them over [from, to) (ISO
+ * instants), read back after a write that made or changed the series: the hub stores them
+ * and drops its copies of that series' instances in the window that the provider no longer has.
+ */
+export interface SeriesInstances {
+  from: string;
+  to: string;
+  items: IngestItem[];
+}
+
+/** A calendar write's answer: the event to ingest, and for a series its instances. */
+export interface CalendarWritten {
+  item: IngestItem;
+  instances?: SeriesInstances;
 }
 
 export interface CalendarCapability<Options> {
   /** Creates the event on the provider; answers the item to ingest (source + externalId). */
-  create(context: ConnectionContext<Options>, event: CalendarEventWrite): Promise<{ item: IngestItem }>;
+  create(context: ConnectionContext<Options>, event: CalendarEventWrite): Promise<CalendarWritten>;
+  /**
+   * The RRULE as the provider would hold it for a series starting at `start` (its own wording:
+   * the weekday FREQ=WEEKLY leaves open named), or why it cannot, in words for the person.
+   * Pure. Absent: the provider takes no repeating events from the hub.
+   */
+  repeats?(rule: string, start: SeriesStart): { rule: string } | { refused: string };
   /**
    * Changes an event the provider holds. `version` is the provider's version the hub last saw
    * (an etag, carried in the entity's properties by the connector); when the provider's copy
@@ -295,7 +332,7 @@ export interface CalendarCapability<Options> {
     context: ConnectionContext<Options>,
     event: { externalId: string; version?: string },
     changes: Partial<CalendarEventWrite>,
-  ): Promise<{ item: IngestItem }>;
+  ): Promise<CalendarWritten>;
   /** Deletes an event the provider holds; `version` as for update (absent: the one the connector saw last). */
   delete(context: ConnectionContext<Options>, event: { externalId: string; version?: string }): Promise<void>;
   /** Answers an invitation. */

@@ -44,14 +44,8 @@ export {
 } from './msgraph.client.ts';
 export { GraphError, ResyncRequired, graphErrorOf, signInAgain } from './msgraph.errors.ts';
 export { msgraphRepository } from './msgraph.repository.ts';
-export {
-  contactItems,
-  eventItem,
-  messageItem,
-  source as msgraphSource,
-  rruleOf,
-  eventTime,
-} from './msgraph.mapping.ts';
+export { contactItems, eventItem, messageItem, source as msgraphSource, eventTime } from './msgraph.mapping.ts';
+export { rruleOf } from './msgraph.recurrence.ts';
 export { msgraphOptionsSchema, scopesFor, type MsgraphOptions } from './msgraph.options.ts';
 export type { TokenStore } from './msgraph.tokens.ts';
 

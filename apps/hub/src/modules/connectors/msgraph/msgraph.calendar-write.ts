@@ -4,11 +4,13 @@ import {
   ConnectorError,
   type CalendarCapability,
   type CalendarEventWrite,
+  type CalendarWritten,
 } from '../connectors.contract.ts';
 import { graphErrorOf } from './msgraph.errors.ts';
 import { changeKeyOf, eventItem, isoInZone } from './msgraph.mapping.ts';
+import { calendarWindowOf, type MsgraphOptions } from './msgraph.options.ts';
+import { patternedRecurrenceOf, rruleOf, UnrepeatableInOutlook } from './msgraph.recurrence.ts';
 import { ianaToWindows } from './msgraph.timezones.ts';
-import type { MsgraphOptions } from './msgraph.options.ts';
 import {
   ifMatchOf,
   isStaleVersion,
@@ -25,6 +27,11 @@ const prefer = `outlook.timezone="UTC", ${preferImmutable}`;
 const eventPath = (id: string) => `/me/events/${encodeURIComponent(id)}`;
 const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
 const dayMs = 86_400_000;
+/**
+ * A series' instances read back after a write: at most this many (a daily series over the
+ * longest window is ~7,300); past it, the next sync brings the rest.
+ */
+const maxInstances = 5000;
 
 /**
  * A hub time as Graph's dateTimeTimeZone. An event whose zone the hub knows (from Outlook's
@@ -68,6 +75,19 @@ export function graphEventOf(write: Partial<CalendarEventWrite>): Obj {
       type: 'required',
     }));
   if (write.onlineMeeting !== undefined) body.isOnlineMeeting = write.onlineMeeting;
+  if (write.recurrence !== undefined && write.startsAt !== undefined) {
+    try {
+      body.recurrence = patternedRecurrenceOf(write.recurrence, {
+        startsAt: write.startsAt,
+        allDay: write.allDay ?? isDate(write.startsAt),
+        timeZone: write.timeZone,
+      });
+    } catch (error) {
+      // The calendar service asks `repeats` first; a rule that still gets here is refused, never a 500.
+      if (error instanceof UnrepeatableInOutlook) throw new ConnectorError('account', error.message);
+      throw error;
+    }
+  }
   return body;
 }
 
@@ -115,6 +135,39 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
   }
 
   /**
+   * A written event, and when it is (now) a series, its instances over the sync's window
+   * (GET /events/{id}/instances, paged): Outlook made them, and the hub shows them at once
+   * rather than after the next delta round.
+   */
+  async function written(context: MsgraphContext, event: Obj): Promise<CalendarWritten> {
+    const { item } = await stored(context, event);
+    if (event.type !== 'seriesMaster') return { item };
+    const window = calendarWindowOf(context.options);
+    const items: IngestItem[] = [];
+    let to = window.end;
+    let link: string | undefined =
+      `${eventPath(String(event.id))}/instances?startDateTime=${encodeURIComponent(window.start)}` +
+      `&endDateTime=${encodeURIComponent(window.end)}`;
+    while (link) {
+      const page: { value?: unknown; '@odata.nextLink'?: unknown } = await deps
+        .clientFor(context)
+        .json({ url: link, headers: { prefer: `${prefer}, odata.maxpagesize=200` } });
+      for (const instance of Array.isArray(page.value) ? page.value : []) {
+        const instanceItem = eventItem(instance as Obj, event);
+        if (instanceItem) items.push(instanceItem);
+      }
+      const next = page['@odata.nextLink'];
+      link = typeof next === 'string' && next ? next : undefined;
+      if (link && items.length >= maxInstances) {
+        // The rest of the window is the sync's: the hub's copies past here are left as they are.
+        to = new Date(Date.parse(String(items.at(-1)!.occurredAt))).toISOString();
+        link = undefined;
+      }
+    }
+    return { item, instances: { from: window.start, to, items } };
+  }
+
+  /**
    * Graph refused a stale If-Match: the event as it is now. `seen` (a refused delete, whose
    * newer copy the hub shows at once) records its change key; an update's does not, as the
    * hub keeps its own edit until the owner chooses.
@@ -127,6 +180,15 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
   }
 
   return {
+    repeats(rule, start) {
+      try {
+        return { rule: rruleOf(patternedRecurrenceOf(rule, start)) ?? rule };
+      } catch (error) {
+        if (error instanceof UnrepeatableInOutlook) return { refused: error.message };
+        throw error;
+      }
+    },
+
     async create(context, event) {
       const created = await deps.clientFor(context).json<Obj>({
         method: 'POST',
@@ -134,7 +196,7 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
         headers: { prefer },
         json: graphEventOf(event),
       });
-      return stored(context, created);
+      return written(context, created);
     },
 
     async update(context, event, changes) {
@@ -149,7 +211,7 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
       const refused = crossingBoundary(answer.status, answer.body);
       if (refused) throw refused;
       if (answer.status < 200 || answer.status >= 300 || !answer.body) throw graphErrorOf(answer.status, answer.body);
-      return stored(context, answer.body);
+      return written(context, answer.body);
     },
 
     async delete(context, event) {

@@ -6,9 +6,9 @@ import {
   eventZone,
   isoInZone,
   messageItem,
-  rruleOf,
   validProperties,
 } from './msgraph.mapping.ts';
+import { rruleOf } from './msgraph.recurrence.ts';
 import { ianaToWindows, windowsToIana } from './msgraph.timezones.ts';
 
 const self = 'me@contoso.example';

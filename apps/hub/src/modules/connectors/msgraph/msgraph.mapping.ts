@@ -4,6 +4,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { sanitizeEmailHtml, textOfHtml } from '../../../platform/html.ts';
 import { floatingOfBasic } from '../../calendar/calendar.time.ts';
 import type { IngestItem, IngestPersonRef } from '../../graph/index.ts';
+import { rruleOf } from './msgraph.recurrence.ts';
 import { windowsToIana } from './msgraph.timezones.ts';
 
 /**
@@ -198,72 +199,6 @@ function offsetMs(zone: string, at: number): number {
   } catch {
     return 0;
   }
-}
-
-const days: Record<string, string> = {
-  sunday: 'SU',
-  monday: 'MO',
-  tuesday: 'TU',
-  wednesday: 'WE',
-  thursday: 'TH',
-  friday: 'FR',
-  saturday: 'SA',
-};
-const indexes: Record<string, string> = { first: '1', second: '2', third: '3', fourth: '4', last: '-1' };
-
-/** Graph's patternedRecurrence → an RFC 5545 RRULE; undefined when it cannot be expressed. */
-export function rruleOf(recurrence: unknown): string | undefined {
-  const pattern = obj(obj(recurrence).pattern);
-  const range = obj(obj(recurrence).range);
-  const interval = Number(pattern.interval ?? 1);
-  if (!Number.isInteger(interval) || interval < 1 || interval > 1000) return undefined;
-  const byDay = arr(pattern.daysOfWeek)
-    .map((d) => days[String(d).toLowerCase()])
-    .filter(Boolean) as string[];
-  const parts: string[] = [];
-  switch (str(pattern.type, 30)) {
-    case 'daily':
-      parts.push('FREQ=DAILY');
-      break;
-    case 'weekly':
-      parts.push('FREQ=WEEKLY');
-      if (byDay.length) parts.push(`BYDAY=${byDay.join(',')}`);
-      break;
-    case 'absoluteMonthly':
-      parts.push('FREQ=MONTHLY', `BYMONTHDAY=${Number(pattern.dayOfMonth) || 1}`);
-      break;
-    case 'relativeMonthly':
-      parts.push('FREQ=MONTHLY', `BYDAY=${byDay.join(',')}`, `BYSETPOS=${indexes[String(pattern.index)] ?? '1'}`);
-      break;
-    case 'absoluteYearly':
-      parts.push(
-        'FREQ=YEARLY',
-        `BYMONTH=${Number(pattern.month) || 1}`,
-        `BYMONTHDAY=${Number(pattern.dayOfMonth) || 1}`,
-      );
-      break;
-    case 'relativeYearly':
-      parts.push(
-        'FREQ=YEARLY',
-        `BYMONTH=${Number(pattern.month) || 1}`,
-        `BYDAY=${byDay.join(',')}`,
-        `BYSETPOS=${indexes[String(pattern.index)] ?? '1'}`,
-      );
-      break;
-    default:
-      return undefined;
-  }
-  if (interval > 1) parts.push(`INTERVAL=${interval}`);
-  const rangeType = str(range.type, 20);
-  if (rangeType === 'endDate' && /^\d{4}-\d{2}-\d{2}$/.test(str(range.endDate, 10) ?? ''))
-    parts.push(`UNTIL=${String(range.endDate).replace(/-/g, '')}`);
-  if (
-    rangeType === 'numbered' &&
-    Number.isInteger(Number(range.numberOfOccurrences)) &&
-    Number(range.numberOfOccurrences) > 0
-  )
-    parts.push(`COUNT=${Number(range.numberOfOccurrences)}`);
-  return parts.join(';');
 }
 
 const responseOf = (value: unknown): 'none' | 'organizer' | 'accepted' | 'tentative' | 'declined' => {

@@ -70,3 +70,18 @@ export function scopesFor(options: Pick<MsgraphOptions, 'workAccount'>): string 
   if (options.workAccount) scopes.push('Presence.Read', 'Presence.Read.All', 'User.ReadBasic.All');
   return scopes.join(' ');
 }
+
+/**
+ * The calendar window the sync holds (calendarView delta's start and end): from
+ * calendarPastDays before today (UTC) to the end of calendarFutureDays after it. `key` names
+ * the setting, so a changed window starts a new round.
+ */
+export function calendarWindowOf(options: Pick<MsgraphOptions, 'calendarPastDays' | 'calendarFutureDays'>) {
+  const day = 86_400_000;
+  const today = Math.floor(Date.now() / day) * day;
+  return {
+    key: `${options.calendarPastDays}/${options.calendarFutureDays}`,
+    start: new Date(today - options.calendarPastDays * day).toISOString(),
+    end: new Date(today + (options.calendarFutureDays + 1) * day).toISOString(),
+  };
+}

@@ -275,20 +275,14 @@ describe.each(testDatabaseKinds())('microsoft 365 series write-back on %s', (kin
     expect(rows).toHaveLength(0);
   });
 
-  it('refuses to change or delete the whole series from the hub, and never gives an occurrence a rule', async () => {
+  it('shows the whole series as editable, names it on each occurrence, and never gives an occurrence a rule', async () => {
     const master = (await entity(masterId))!;
     const seen = standIn.state.eventWrites.length;
     const shown = await api('GET', `/api/v1/calendar/events/${master.id}`);
-    expect(shown.json()).toMatchObject({ kind: 'master', editable: false });
-    const patched = await api('PATCH', `/api/v1/calendar/events/${master.id}`, {
-      version: master.version,
-      title: 'Everyone sync',
-    });
-    expect(patched.statusCode, patched.body).toBe(409);
-    expect(patched.json().error.code).toBe('series_master');
-    const deleted = await api('DELETE', `/api/v1/calendar/events/${master.id}`);
-    expect(deleted.statusCode, deleted.body).toBe(409);
-    expect(deleted.json().error.code).toBe('series_master');
+    expect(shown.json()).toMatchObject({ kind: 'master', editable: true, seriesEntityId: master.id });
+    // Each occurrence names its series' entity, which the web opens to change every occurrence.
+    const one = await api('GET', `/api/v1/calendar/events/${(await entity(occurrenceId(5)))!.id}`);
+    expect(one.json()).toMatchObject({ kind: 'occurrence', seriesId: masterId, seriesEntityId: master.id });
 
     const occurrence = (await entity(occurrenceId(5)))!;
     const ruled = await api('PATCH', `/api/v1/calendar/events/${occurrence.id}`, {

@@ -7,7 +7,7 @@ import { ownerClaims } from '../connectors.sync.ts';
 import type { GraphClient } from './msgraph.client.ts';
 import { GraphError, graphErrorOf, ResyncRequired } from './msgraph.errors.ts';
 import { changeKeyOf, contactFieldsDigest, contactItems, eventItem, messageItem, source } from './msgraph.mapping.ts';
-import { defaultMailFolders, folderKey, type MsgraphOptions } from './msgraph.options.ts';
+import { calendarWindowOf, defaultMailFolders, folderKey, type MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo, type SeenItem } from './msgraph.repository.ts';
 import { dropKnownVersions } from './msgraph.write.ts';
 
@@ -97,21 +97,11 @@ function cursorOf(json: Json | null): Cursor {
   return { v: 1, index: 0, resources: {} };
 }
 
-function windowOf(options: MsgraphOptions) {
-  const day = 86_400_000;
-  const today = Math.floor(Date.now() / day) * day;
-  return {
-    key: `${options.calendarPastDays}/${options.calendarFutureDays}`,
-    start: new Date(today - options.calendarPastDays * day).toISOString(),
-    end: new Date(today + (options.calendarFutureDays + 1) * day).toISOString(),
-  };
-}
-
 function initialUrl(resource: string, options: MsgraphOptions): string {
   if (resource.startsWith('mail:'))
     return `/me/mailFolders/${encodeURIComponent(resource.slice(5))}/messages/delta?$select=${messageSelect}`;
   if (resource === 'calendar') {
-    const w = windowOf(options);
+    const w = calendarWindowOf(options);
     return `/me/calendarView/delta?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}`;
   }
   return '/me/contacts/delta';
@@ -310,7 +300,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
    * $batch. Undefined when Graph does not say (the bar is then indeterminate).
    */
   async function countAll(context: SyncContext<MsgraphOptions>): Promise<number | undefined> {
-    const w = windowOf(context.options);
+    const w = calendarWindowOf(context.options);
     const parts = resourcesOf(context.options).map((resource, n) => ({
       id: String(n),
       method: 'GET' as const,
@@ -357,7 +347,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
     const resource = resources[cursor.index]!;
     const previous = cursor.resources[resource];
     let state: ResourceState = previous ?? { generation: 0, full: true };
-    const w = windowOf(options);
+    const w = calendarWindowOf(options);
     const stale =
       !state.link ||
       (state.kind === 'next' && Date.now() - (state.linkAt ?? 0) > staleNextLinkMs) ||
