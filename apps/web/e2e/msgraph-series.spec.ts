@@ -64,9 +64,9 @@ test('one occurrence of an Outlook series is edited alone: Outlook keeps it as a
       { exact: false },
     ),
   ).toBeVisible();
-  // The series itself is changed in Outlook: no way here to open it.
-  await expect(dialog.getByRole('button', { name: 'Edit the whole series' })).toHaveCount(0);
-  await expect(dialog.getByLabel('Repeats').locator('option:checked')).toHaveText('Repeats (set in Outlook)');
+  // The whole series opens from here (a later test); this occurrence carries no rule of its own.
+  await expect(dialog.getByRole('button', { name: 'Edit the whole series' })).toBeVisible();
+  await expect(dialog.getByLabel('Repeats').locator('option:checked')).toHaveText('Part of a repeating series');
   await expect(dialog.getByLabel('Repeats')).toBeDisabled();
   await inspect(page, 'msgraph-series-occurrence', { fullPage: false });
   await dialog.getByLabel('Title').fill('Team sync (this week: demo)');
@@ -104,4 +104,61 @@ test('one occurrence deleted here is cancelled in Outlook; the series stays', as
   await expect(page.getByRole('button', { name: /^Team sync/ })).toHaveCount(0);
   await page.goto(`/calendar?view=week&date=${mondays[2]}`);
   await expect(page.getByRole('button', { name: /^Team sync, 10:00/ })).toHaveCount(1);
+});
+
+test('the whole series is renamed from one of its occurrences, in Outlook too', async () => {
+  await page.goto(`/calendar?view=week&date=${mondays[2]}`);
+  await page.getByRole('button', { name: /^Team sync, 10:00/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Edit the whole series' }).click();
+  await expect(
+    dialog.getByText('The whole series: changes here apply to every occurrence', { exact: false }),
+  ).toBeVisible();
+  // Outlook's wording of the rule (weekly on Monday) reads as the dialog's "Every week"; it cannot stop repeating here.
+  await expect(dialog.getByLabel('Repeats').locator('option:checked')).toHaveText('Every week');
+  await expect(dialog.getByLabel('Repeats').locator('option', { hasText: 'Does not repeat' })).toHaveCount(0);
+  await inspect(page, 'msgraph-series-master', { fullPage: false });
+  await dialog.getByLabel('Title').fill('Team sync (everyone)');
+  await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Team sync \(everyone\), 10:00/ })).toBeVisible();
+  // Outlook renamed the series; the occurrence changed alone earlier keeps its own title there and here.
+  expect((await outlookEvent(seriesId)).body).toMatchObject({ subject: 'Team sync (everyone)', type: 'seriesMaster' });
+  await page.goto(`/calendar?view=week&date=${mondays[0]}`);
+  await expect(page.getByRole('button', { name: /^Team sync \(this week: demo\), 10:00/ })).toBeVisible();
+});
+
+test('a weekly series made here on Microsoft 365 is made in Outlook, and deleted whole after a confirmation', async () => {
+  // A slot on the Tuesday after the first Monday, at 14:00 (48 px an hour).
+  const tuesday = new Date(Date.parse(`${mondays[0]}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  await page.goto(`/calendar?view=week&date=${tuesday}`);
+  await page.locator(`[data-day="${tuesday}"]`).click({ position: { x: 10, y: 14 * 48 + 10 } });
+  const dialog = page.getByRole('dialog', { name: 'New event' });
+  await dialog.getByLabel('Title').fill('Planning');
+  await dialog.getByLabel('Calendar').selectOption({ index: 1 });
+  await dialog.getByLabel('Repeats').selectOption('weekly');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Planning, 14:00/ })).toBeVisible();
+  // Outlook holds a weekly series on Tuesdays in Berlin time, and its occurrences show here the next week.
+  // GET /me/events lists single events and series masters (never their occurrences).
+  const masters = await fetch(`${msgraph.graphUrl}/me/events?$top=100`, {
+    headers: { authorization: `Bearer ${outlookToken}` },
+  }).then(async (r) => ((await r.json()) as { value: Record<string, unknown>[] }).value);
+  const planning = masters.find((m) => m.subject === 'Planning');
+  expect(planning?.recurrence).toMatchObject({
+    pattern: { type: 'weekly', interval: 1, daysOfWeek: ['tuesday'] },
+    range: { type: 'noEnd', startDate: tuesday, recurrenceTimeZone: 'W. Europe Standard Time' },
+  });
+  await page.goto(`/calendar?view=week&date=${mondays[1]}`);
+  await page.getByRole('button', { name: /^Planning, 14:00/ }).click();
+  const occurrence = page.getByRole('dialog');
+  await occurrence.getByRole('button', { name: 'Edit the whole series' }).click();
+  await occurrence.getByRole('button', { name: 'Delete series' }).click();
+  await expect(occurrence.getByText('Delete every occurrence of “Planning”, in Outlook too?')).toBeVisible();
+  await inspect(page, 'msgraph-series-delete-confirm', { fullPage: false });
+  await occurrence.getByRole('button', { name: 'Delete the series' }).click();
+  await expect(page.getByText('Series deleted', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Planning/ })).toHaveCount(0);
+  expect((await outlookEvent(String(planning!.id))).status).toBe(404);
 });

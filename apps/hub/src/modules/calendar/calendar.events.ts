@@ -244,6 +244,26 @@ export function writeOf(fields: EventFields): CalendarEventWrite {
   };
 }
 
+/** The same instant (or date) written either way: 10:00+01:00 is 09:00Z. */
+function sameTime(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || isDate(a) || isDate(b)) return a === b;
+  return Date.parse(a) === Date.parse(b);
+}
+
+/**
+ * Whether an edit leaves an event's timing alone: its start and end as instants (a browser
+ * in another zone writes the same time with its own offset), all-day and its zone. Moving a
+ * series' timing makes the provider rebuild it, so a rewording must not count as a move.
+ */
+export function sameTiming(before: EventFields, after: EventFields): boolean {
+  return (
+    sameTime(before.startsAt, after.startsAt) &&
+    sameTime(before.endsAt, after.endsAt) &&
+    before.allDay === after.allDay &&
+    before.timeZone === after.timeZone
+  );
+}
+
 /**
  * What an edit changes, for a provider's PATCH: the fields that differ and nothing else, so
  * what the hub does not model (an HTML body with a Teams block, attendee types, the event's
@@ -254,8 +274,7 @@ export function changesOf(before: EventFields, after: EventFields): Partial<Cale
   const changes: Partial<CalendarEventWrite> = {};
   if (after.title !== before.title) changes.title = after.title;
   if (after.notes !== before.notes) changes.notes = after.notes;
-  const timing = ['startsAt', 'endsAt', 'allDay', 'timeZone'] as const;
-  if (timing.some((key) => after[key] !== before[key]))
+  if (!sameTiming(before, after))
     Object.assign(changes, {
       startsAt: after.startsAt,
       endsAt: after.endsAt,

@@ -21,6 +21,7 @@ import {
   fieldsOfRow,
   localProperties,
   sameForHub,
+  sameTiming,
   localSource,
   occurredAtOf,
   viewOf,
@@ -253,7 +254,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const before = fieldsOfRow(row);
     const fields = applyUpdate(before, input);
     const kind = row.properties.kind;
-    const timingMoved = (['startsAt', 'endsAt', 'allDay', 'timeZone'] as const).some((k) => fields[k] !== before[k]);
+    const timingMoved = !sameTiming(before, fields);
     if (fields.recurrence === before.recurrence && !(kind === 'master' && timingMoved)) return fields;
     const refuse = (message: string): never => {
       throw new ValidationError(`recurrence: ${message}`, [{ path: '/recurrence', message }]);

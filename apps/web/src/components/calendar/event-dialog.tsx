@@ -53,7 +53,7 @@ function initialState(target: DialogTarget, zone: string) {
       attendees: e.attendees.map((a) => a.email),
       meeting: e.onlineMeetingUrl ?? '',
       notes: e.notes,
-      repeat: repeatOf(e.kind === 'occurrence' || e.kind === 'master' ? e.recurrence : null),
+      repeat: repeatOf(e.kind === 'occurrence' || e.kind === 'master' ? e.recurrence : null, e.startsAt),
       calendar: e.connectionId ?? '',
     };
   }
@@ -98,8 +98,15 @@ export function EventDialog({
   const [attendee, setAttendee] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+  /** Deleting a whole series waits for a second, explicit press. */
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
   const readOnly = existing !== null && !existing.editable;
   const series = existing ? seriesOf(existing) : null;
+  const wholeSeries = existing?.kind === 'master';
+  /** The master this occurrence's series is edited through (null: the hub does not hold it). */
+  const seriesEntity =
+    existing && series ? (existing.seriesEntityId ?? (series === 'hub' ? existing.seriesId : null)) : null;
+  const connected = existing ? existing.source !== 'calendar' : form.calendar !== '';
   const calendarName = existing?.source === 'msgraph' ? 'Microsoft 365' : (existing?.source ?? '');
   /** Where a connected calendar's series is changed. */
   const seriesHome = calendarName === 'Microsoft 365' ? 'Outlook' : calendarName;
@@ -142,12 +149,13 @@ export function EventDialog({
       startsAt,
       endsAt,
       allDay: form.allDay,
-      timeZone: form.timeZone || undefined,
+      // An event without a zone keeps none unless one is chosen (a series' new zone rebuilds it).
+      timeZone: existing?.timeZone === null && form.timeZone === zone ? undefined : form.timeZone || undefined,
       location: form.location.trim() || undefined,
       attendees: form.attendees,
       onlineMeetingUrl: form.meeting.trim() || undefined,
-      // Hub events only: a connected calendar's series are edited where they came from.
-      ...(editingSeries && !form.calendar && form.repeat !== 'custom'
+      // A connected calendar's series keeps repeating (it can end there, or be deleted): never cleared from here.
+      ...(editingSeries && form.repeat !== 'custom' && !(connected && wholeSeries && form.repeat === 'none')
         ? { recurrence: REPEATS[form.repeat as Repeat] ?? (existing ? null : undefined) }
         : {}),
       ...(existing === null && form.calendar ? { connectionId: form.calendar } : {}),
@@ -168,10 +176,11 @@ export function EventDialog({
 
   function remove() {
     if (!existing) return;
+    if (wholeSeries && !confirmingDelete) return setConfirmingDelete(true);
     startTransition(async () => {
       const result = await deleteEventAction(existing.id);
       if (!result.ok) return setError(result.error);
-      onChanged('Event deleted');
+      onChanged(wholeSeries ? 'Series deleted' : 'Event deleted');
     });
   }
 
@@ -268,23 +277,30 @@ export function EventDialog({
           </a>
         )}
 
-        {existing && series === 'hub' && existing.editable && (
+        {existing && series && existing.editable && (
           <p className="text-sm text-muted-foreground">
-            One occurrence of a repeating event: changes here apply to this one only.{' '}
-            <button
-              type="button"
-              className="font-medium text-primary underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
-              onClick={() => onEditSeries(existing.seriesId!)}
-            >
-              Edit the whole series
-            </button>
+            {series === 'hub'
+              ? 'One occurrence of a repeating event: changes here apply to this one only.'
+              : `This event is part of a series in your ${calendarName} calendar: changes and deleting here apply to this occurrence only.`}{' '}
+            {seriesEntity ? (
+              <button
+                type="button"
+                className="font-medium text-primary underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+                onClick={() => onEditSeries(seriesEntity)}
+              >
+                Edit the whole series
+              </button>
+            ) : (
+              `Change the whole series in ${seriesHome}.`
+            )}
           </p>
         )}
-        {existing && series === 'provider' && existing.editable && (
-          // The hub writes one occurrence back (it becomes an exception there); the series' rule stays where it came from.
+        {existing && wholeSeries && existing.editable && (
           <p className="text-sm text-muted-foreground">
-            This event is part of a series in your {calendarName} calendar: changes and deleting here apply to this
-            occurrence only. Change the whole series in {seriesHome}.
+            The whole series: changes here apply to every occurrence
+            {connected
+              ? `, in ${seriesHome} too. A new time or rule makes its occurrences anew, and ${seriesHome} drops occurrences changed one by one.`
+              : ', except those changed one by one.'}
           </p>
         )}
 
@@ -360,19 +376,15 @@ export function EventDialog({
                     {...aria}
                     className={select}
                     value={form.repeat}
-                    disabled={
-                      form.calendar !== '' ||
-                      (existing !== null &&
-                        (existing.source !== 'calendar' ||
-                          existing.kind === 'occurrence' ||
-                          existing.kind === 'exception'))
-                    }
+                    disabled={existing !== null && (existing.kind === 'occurrence' || existing.kind === 'exception')}
                     onChange={(e) => set('repeat', e.target.value as Repeat)}
                   >
-                    {/* The connected calendar's rule is not shown here: say that it repeats, not "Does not repeat". */}
-                    <option value="none">
-                      {series === 'provider' ? `Repeats (set in ${seriesHome})` : 'Does not repeat'}
-                    </option>
+                    {/* An occurrence of a connected series carries no rule: say that it repeats, not "Does not repeat". */}
+                    {!(connected && wholeSeries) && (
+                      <option value="none">
+                        {series === 'provider' ? 'Part of a repeating series' : 'Does not repeat'}
+                      </option>
+                    )}
                     <option value="daily">Every day</option>
                     <option value="weekdays">Every weekday</option>
                     <option value="weekly">Every week</option>
@@ -496,11 +508,26 @@ export function EventDialog({
               {error}
             </p>
           )}
+          {confirmingDelete && (
+            <div role="alert" className="grid gap-2 rounded-md border border-destructive/60 p-3 text-sm">
+              <p className="font-medium">
+                Delete every occurrence of “{existing?.title}”{connected ? `, in ${seriesHome} too` : ''}?
+              </p>
+              <div className="flex flex-wrap gap-2">
+                <Button type="button" size="sm" variant="destructive" onClick={remove} disabled={pending}>
+                  Delete the series
+                </Button>
+                <Button type="button" size="sm" variant="outline" onClick={() => setConfirmingDelete(false)}>
+                  Keep it
+                </Button>
+              </div>
+            </div>
+          )}
           <div className="flex flex-wrap justify-between gap-2 pt-1">
             <div>
               {existing && !readOnly && (
-                <Button type="button" variant="destructive" onClick={remove} disabled={pending}>
-                  {series ? 'Delete this one' : 'Delete'}
+                <Button type="button" variant="destructive" onClick={remove} disabled={pending || confirmingDelete}>
+                  {series ? 'Delete this one' : wholeSeries ? 'Delete series' : 'Delete'}
                 </Button>
               )}
             </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventsOn, layoutDay, rangeOf, seriesOf, step, type CalendarEvent } from './model';
+import { eventsOn, layoutDay, rangeOf, repeatOf, seriesOf, step, type CalendarEvent } from './model';
 
 const event = (id: string, startsAt: string, endsAt: string | null, allDay = false) =>
   ({ id, startsAt, endsAt, allDay, title: id }) as CalendarEvent;
@@ -61,5 +61,18 @@ describe('calendar model', () => {
     expect(of('single', 'msgraph', null)).toBeNull();
     expect(of('master', 'calendar', '0190a1b2-0000-7000-8000-000000000001')).toBeNull();
     expect(of('occurrence', 'msgraph', null)).toBeNull();
+  });
+
+  it("reads a connected calendar's wording of a plain rule as the dialog's choice, by the series' first day", () => {
+    // 2027-03-01 is a Monday.
+    expect(repeatOf('FREQ=WEEKLY;BYDAY=MO', '2027-03-01T10:00:00+01:00')).toBe('weekly');
+    expect(repeatOf('FREQ=WEEKLY;BYDAY=TU', '2027-03-01T10:00:00+01:00')).toBe('custom');
+    expect(repeatOf('FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', '2027-03-01T10:00:00+01:00')).toBe('weekdays');
+    expect(repeatOf('FREQ=MONTHLY;BYMONTHDAY=1', '2027-03-01')).toBe('monthly');
+    expect(repeatOf('FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1', '2027-03-01T10:00:00Z')).toBe('yearly');
+    expect(repeatOf('FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=1', '2027-03-01T10:00:00Z')).toBe('custom');
+    expect(repeatOf('FREQ=DAILY', '2027-03-01T10:00:00Z')).toBe('daily');
+    expect(repeatOf('FREQ=WEEKLY')).toBe('weekly');
+    expect(repeatOf(null, '2027-03-01')).toBe('none');
   });
 });

@@ -23,6 +23,8 @@ export interface CalendarEvent {
   id: string;
   entityId: string | null;
   seriesId: string | null;
+  /** The whole series' entity (its master), when the hub holds it: opened to change every occurrence. */
+  seriesEntityId: string | null;
   kind: 'single' | 'master' | 'occurrence' | 'exception';
   title: string;
   notes: string;
@@ -232,17 +234,34 @@ export const REPEATS = {
 } as const;
 export type Repeat = keyof typeof REPEATS;
 
-export function repeatOf(recurrence: string | null): Repeat | 'custom' {
+const WEEKDAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
+
+/**
+ * The dialog's choice for a rule. `startsAt` (with the event's own offset, or a date) reads a
+ * connected calendar's wording: Outlook names the day a plain weekly, monthly or yearly rule
+ * leaves to the start (FREQ=WEEKLY;BYDAY=MO for a series starting on a Monday).
+ */
+export function repeatOf(recurrence: string | null, startsAt?: string): Repeat | 'custom' {
   if (!recurrence) return 'none';
-  const found = (Object.entries(REPEATS) as [Repeat, string | null][]).find(([, rule]) => rule === recurrence);
+  let rule = recurrence.replace(/^RRULE:/i, '').toUpperCase();
+  if (startsAt && /^\d{4}-\d{2}-\d{2}/.test(startsAt)) {
+    const [year, month, day] = startsAt.slice(0, 10).split('-').map(Number) as [number, number, number];
+    const weekday = WEEKDAYS[new Date(Date.UTC(year, month - 1, day)).getUTCDay()];
+    const implied: Record<string, string> = {
+      [`FREQ=WEEKLY;BYDAY=${weekday}`]: 'FREQ=WEEKLY',
+      [`FREQ=MONTHLY;BYMONTHDAY=${day}`]: 'FREQ=MONTHLY',
+      [`FREQ=YEARLY;BYMONTH=${month};BYMONTHDAY=${day}`]: 'FREQ=YEARLY',
+    };
+    rule = implied[rule] ?? rule;
+  }
+  const found = (Object.entries(REPEATS) as [Repeat, string | null][]).find(([, r]) => r === rule);
   return found ? found[0] : 'custom';
 }
 
 /**
- * How an event belongs to a series, for the dialog: `hub` (a series of this hub: one
- * occurrence is edited here, the whole series through its master), `provider` (a connected
- * calendar's series: only this occurrence is written there; the series is changed where it
- * came from), or null (not part of a series).
+ * How an event belongs to a series, for the dialog: `hub` (a series of this hub) or
+ * `provider` (a connected calendar's series, written there), or null (not part of a series).
+ * Either way one occurrence is edited on its own, the whole series through its master.
  */
 export function seriesOf(event: CalendarEvent): 'hub' | 'provider' | null {
   if ((event.kind !== 'occurrence' && event.kind !== 'exception') || !event.seriesId) return null;
