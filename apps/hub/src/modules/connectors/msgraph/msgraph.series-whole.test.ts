@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../../../../test/databases.ts';
+import { createTestHub, type TestHub } from '../../../../test/hub.ts';
+import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
+import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
+import type { MsgraphStandIn } from './test/stand-in/server.ts';
+import { collectionOf, type StandInAccount } from './test/stand-in/state.ts';
+import { editRemotely } from './test/stand-in/versions.ts';
+
+/**
+ * A whole Outlook series made, changed and deleted from the hub, against the STAND-IN Graph
+ * (test/stand-in: it expands a POSTed series as Outlook does, rebuilds it when its time or
+ * rule changes, answers /instances, and deletes every instance with the master). The series is
+ * a Tuesday 09:00 Berlin meeting across the 2027 DST change (28 March).
+ */
+describe.each(testDatabaseKinds())('microsoft 365 whole series from the hub on %s', (kind) => {
+  let hub: TestHub;
+  let standIn: MsgraphStandIn;
+  let alice: SignedUpUser;
+  let bob: SignedUpUser;
+  let account: StandInAccount;
+  let connectionId: string;
+  let masterEntity: string;
+  let masterExternal: string;
+  const berlin = 'W. Europe Standard Time';
+  const window = '/api/v1/calendar/events?from=2027-03-01T00:00:00Z&to=2027-06-01T00:00:00Z';
+
+  const syncNow = () => syncAndWait(hub, alice, connectionId);
+  const writesSince = (count: number) => standIn.state.eventWrites.slice(count);
+  const outlookItem = (id: string) => collectionOf(account, 'calendar').items.get(id);
+  /** Outlook's live instances of the series, by start. */
+  const outlookInstances = () =>
+    [...collectionOf(account, 'calendar').items.values()]
+      .filter((item) => !item.removed && item.body.seriesMasterId === masterExternal)
+      .map((item) => item.body as { id: string; start: { dateTime: string }; subject?: string; type: string })
+      .sort((a, b) => a.start.dateTime.localeCompare(b.start.dateTime));
+
+  const api = (method: 'GET' | 'PATCH' | 'DELETE' | 'POST', url: string, payload?: unknown, as = alice) =>
+    hub.app.inject({
+      method,
+      url,
+      headers: bearer(as),
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  type View = { id: string; kind: string; title: string; startsAt: string; seriesEntityId: string | null };
+  async function shown(): Promise<View[]> {
+    const answer = await api('GET', window);
+    expect(answer.statusCode, answer.body).toBe(200);
+    return (answer.json().events as View[]).filter((e) => e.seriesEntityId === masterEntity && e.kind !== 'master');
+  }
+  async function master() {
+    const answer = await api('GET', `/api/v1/calendar/events/${masterEntity}`);
+    expect(answer.statusCode, answer.body).toBe(200);
+    return answer.json() as View & { version: number; recurrence: string; editable: boolean };
+  }
+
+  beforeAll(async () => {
+    const started = await msgraphStandIn();
+    standIn = started.standIn;
+    hub = await createTestHub(kind, started.env);
+    alice = await signUpUser(hub);
+    bob = await signUpUser(hub);
+    const app = await registerApp(hub, standIn, alice, { mail: 'alice@contoso.example', secret: false });
+    account = app.account;
+    const trip = await signIn(hub, standIn, alice, { credentialId: app.credentialId, account });
+    connectionId = trip.connectionId!;
+    await syncNow();
+  }, 180_000);
+
+  afterAll(async () => {
+    await hub?.close();
+    await standIn?.close();
+  });
+
+  it('refuses a rule Outlook cannot hold before anything reaches Outlook', async () => {
+    const before = collectionOf(account, 'calendar').items.size;
+    for (const recurrence of ['FREQ=MONTHLY;BYDAY=TU', 'FREQ=YEARLY;BYYEARDAY=100', 'FREQ=MONTHLY;BYMONTHDAY=1,15']) {
+      const refused = await api('POST', '/api/v1/calendar/events', {
+        title: 'Odd rule',
+        startsAt: '2027-03-16T09:00:00+01:00',
+        endsAt: '2027-03-16T10:00:00+01:00',
+        timeZone: 'Europe/Berlin',
+        recurrence,
+        connectionId,
+      });
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(refused.json().error.details).toEqual([
+        { path: '/recurrence', message: expect.stringMatching(/^Outlook cannot repeat an event this way/) },
+      ]);
+    }
+    expect(collectionOf(account, 'calendar').items.size).toBe(before);
+  });
+
+  it('creates a weekly series in Outlook and shows its occurrences in Berlin time across the DST change', async () => {
+    const created = await api('POST', '/api/v1/calendar/events', {
+      title: 'Planning',
+      startsAt: '2027-03-16T09:00:00+01:00',
+      endsAt: '2027-03-16T10:00:00+01:00',
+      timeZone: 'Europe/Berlin',
+      recurrence: 'FREQ=WEEKLY;COUNT=6',
+      connectionId,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const view = created.json();
+    // Outlook's wording of the rule: the weekday a plain weekly rule leaves to the start, named.
+    expect(view).toMatchObject({ kind: 'master', editable: true, recurrence: 'FREQ=WEEKLY;BYDAY=TU;COUNT=6' });
+    masterEntity = view.id;
+    masterExternal = [...collectionOf(account, 'calendar').items.values()].find(
+      (item) => item.body.type === 'seriesMaster' && item.body.subject === 'Planning',
+    )!.body.id as string;
+    expect(outlookItem(masterExternal)!.body).toMatchObject({
+      recurrence: {
+        pattern: { type: 'weekly', interval: 1, daysOfWeek: ['tuesday'] },
+        range: { type: 'numbered', numberOfOccurrences: 6, startDate: '2027-03-16', recurrenceTimeZone: berlin },
+      },
+    });
+    expect(outlookInstances()).toHaveLength(6);
+
+    // At once, before any sync: Outlook's six occurrences, each naming the series.
+    const occurrences = await shown();
+    expect(occurrences.map((o) => o.startsAt)).toEqual([
+      '2027-03-16T09:00:00+01:00',
+      '2027-03-23T09:00:00+01:00',
+      '2027-03-30T09:00:00+02:00',
+      '2027-04-06T09:00:00+02:00',
+      '2027-04-13T09:00:00+02:00',
+      '2027-04-20T09:00:00+02:00',
+    ]);
+    expect(occurrences.every((o) => o.kind === 'occurrence' && o.title === 'Planning')).toBe(true);
+
+    // The sync that brings them back from Outlook makes no second copy.
+    await syncNow();
+    expect(await shown()).toHaveLength(6);
+  });
+
+  it('renames the whole series with a PATCH of the master alone: no rule, no times, exceptions kept', async () => {
+    // One occurrence moved in Outlook first (an exception, with its own title).
+    const [, second] = outlookInstances();
+    editRemotely(account, 'calendar', second!.id, { subject: 'Planning (offsite)' });
+    await syncNow();
+    const before = await master();
+    const seen = standIn.state.eventWrites.length;
+    // The dialog sends the whole form: the same times written with another offset, the rule in its own words.
+    const renamed = await api('PATCH', `/api/v1/calendar/events/${masterEntity}`, {
+      version: before.version,
+      title: 'Planning (everyone)',
+      startsAt: '2027-03-16T08:00:00Z',
+      endsAt: '2027-03-16T09:00:00Z',
+      timeZone: 'Europe/Berlin',
+      recurrence: 'FREQ=WEEKLY;COUNT=6',
+    });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(writesSince(seen)).toEqual([
+      expect.objectContaining({ method: 'PATCH', id: masterExternal, body: { subject: 'Planning (everyone)' } }),
+    ]);
+    const titles = (await shown()).map((o) => o.title);
+    expect(titles).toHaveLength(6);
+    expect(titles.filter((t) => t === 'Planning (everyone)')).toHaveLength(5);
+    expect(titles).toContain('Planning (offsite)');
+    await syncNow();
+    expect((await shown()).map((o) => o.title)).toEqual(titles);
+  });
+
+  it('a new rule or time rebuilds the series: the hub shows exactly what Outlook now holds', async () => {
+    const before = await master();
+    const shorter = await api('PATCH', `/api/v1/calendar/events/${masterEntity}`, {
+      version: before.version,
+      recurrence: 'FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4',
+      startsAt: '2027-03-16T10:30:00+01:00',
+      endsAt: '2027-03-16T11:00:00+01:00',
+    });
+    expect(shorter.statusCode, shorter.body).toBe(200);
+    expect(shorter.json()).toMatchObject({ recurrence: 'FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4' });
+    const occurrences = await shown();
+    expect(occurrences.map((o) => o.startsAt)).toEqual([
+      '2027-03-16T10:30:00+01:00',
+      '2027-03-18T10:30:00+01:00',
+      '2027-03-23T10:30:00+01:00',
+      '2027-03-25T10:30:00+01:00',
+    ]);
+    // Outlook dropped the exception with the old pattern; so did the hub.
+    expect(occurrences.map((o) => o.title)).toEqual(Array(4).fill('Planning (everyone)'));
+    expect(outlookInstances()).toHaveLength(4);
+    await syncNow();
+    expect((await shown()).map((o) => o.startsAt)).toEqual(occurrences.map((o) => o.startsAt));
+  });
+
+  it('keeps a series a series, and an occurrence without a rule of its own', async () => {
+    const before = await master();
+    const seen = standIn.state.eventWrites.length;
+    const cleared = await api('PATCH', `/api/v1/calendar/events/${masterEntity}`, {
+      version: before.version,
+      recurrence: null,
+    });
+    expect(cleared.statusCode, cleared.body).toBe(400);
+    expect(cleared.json().error.details[0].path).toBe('/recurrence');
+    const unsupported = await api('PATCH', `/api/v1/calendar/events/${masterEntity}`, {
+      version: before.version,
+      recurrence: 'FREQ=MONTHLY;BYDAY=TU',
+    });
+    expect(unsupported.statusCode, unsupported.body).toBe(400);
+    const [occurrence] = await shown();
+    const ruled = await api('PATCH', `/api/v1/calendar/events/${occurrence!.id}`, {
+      version: 1,
+      recurrence: 'FREQ=DAILY',
+    });
+    expect([400, 409]).toContain(ruled.statusCode);
+    expect(writesSince(seen)).toEqual([]);
+  });
+
+  it('records a conflict instead of overwriting a series changed in Outlook since', async () => {
+    const before = await master();
+    editRemotely(account, 'calendar', masterExternal, { subject: 'Planning (renamed in Outlook)' });
+    const edited = await api('PATCH', `/api/v1/calendar/events/${masterEntity}`, {
+      version: before.version,
+      title: 'Planning (renamed here)',
+    });
+    expect(edited.statusCode, edited.body).toBe(409);
+    expect(edited.json().error.code).toBe('write_conflict');
+    expect(outlookItem(masterExternal)!.body.subject).toBe('Planning (renamed in Outlook)');
+    const settled = await api('POST', `/api/v1/conflicts/${edited.json().error.details.conflict.id}/resolve`, {
+      keep: 'remote',
+    });
+    expect(settled.statusCode, settled.body).toBe(200);
+    expect((await master()).title).toBe('Planning (renamed in Outlook)');
+  });
+
+  it("is another user's to neither see nor change", async () => {
+    const seen = standIn.state.eventWrites.length;
+    expect((await api('GET', `/api/v1/calendar/events/${masterEntity}`, undefined, bob)).statusCode).toBe(404);
+    const patched = await api('PATCH', `/api/v1/calendar/events/${masterEntity}`, { version: 1, title: 'x' }, bob);
+    expect(patched.statusCode).toBe(404);
+    expect((await api('DELETE', `/api/v1/calendar/events/${masterEntity}`, undefined, bob)).statusCode).toBe(404);
+    expect(writesSince(seen)).toEqual([]);
+  });
+
+  it('deletes the whole series in Outlook and every occurrence here; a sync brings nothing back', async () => {
+    const seen = standIn.state.eventWrites.length;
+    const deleted = await api('DELETE', `/api/v1/calendar/events/${masterEntity}`);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(writesSince(seen)).toEqual([expect.objectContaining({ method: 'DELETE', id: masterExternal })]);
+    expect(outlookInstances()).toEqual([]);
+    // Whatever named the series: no occurrence is left behind without its master either.
+    const planning = async () =>
+      ((await api('GET', window)).json().events as View[]).filter((e) => e.title.startsWith('Planning'));
+    expect(await planning()).toEqual([]);
+    expect((await api('GET', `/api/v1/calendar/events/${masterEntity}`)).statusCode).toBe(404);
+    await syncNow();
+    expect(await planning()).toEqual([]);
+  });
+});
