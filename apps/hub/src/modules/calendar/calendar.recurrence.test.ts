@@ -27,6 +27,23 @@ describe('time zones', () => {
 });
 
 describe('series expansion', () => {
+  it('ends a timed series on the last day a date-only UNTIL names, that day included', () => {
+    const keys = (until: string) =>
+      expandSeries(
+        {
+          startsAt: '2027-03-29T10:00:00+02:00',
+          timeZone: 'Europe/Berlin',
+          recurrence: `FREQ=DAILY;UNTIL=${until}`,
+        },
+        at('2027-03-01T00:00:00Z'),
+        at('2027-05-01T00:00:00Z'),
+      ).map((o) => o.key);
+    expect(keys('20270331')).toEqual(['20270329T100000', '20270330T100000', '20270331T100000']);
+    // In UTC it stays an instant: 08:00Z on the 31st is 10:00 Berlin, the last one.
+    expect(keys('20270331T080000Z')).toEqual(['20270329T100000', '20270330T100000', '20270331T100000']);
+    expect(keys('20270331T075959Z')).toEqual(['20270329T100000', '20270330T100000']);
+  });
+
   it('keeps a weekly meeting at 10:00 New York time across the autumn change', () => {
     const found = expandSeries(
       {
