@@ -181,7 +181,10 @@ function patchSeries(account: StandInAccount, before: Body, next: Body, recurren
  * same seriesMasterId); an instance has no recurrence of its own (a PATCH giving one is a
  * 400); DELETE of an occurrence or exception cancels that instance only (delta: @removed, the
  * series stays); DELETE of the series master deletes the whole series; an instance moved to or
- * past a neighbour's day is refused (ErrorOccurrenceCrossingBoundary). Each PATCH and
+ * past a neighbour's day is refused (ErrorOccurrenceCrossingBoundary). POST with a
+ * recurrence creates a series (master + occurrences); PATCH of a master spreads its fields to
+ * its instances, or regenerates the series when its time or recurrence changes; GET
+ * /me/events/{id}/instances lists a master's instances in a window (series.ts). Each PATCH and
  * DELETE asked for is recorded in `state.eventWrites` (method, id, If-Match, body) for tests.
  */
 export function calendarWriteRoutes(state: StandInState): Route[] {

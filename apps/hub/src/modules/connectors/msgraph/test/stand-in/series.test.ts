@@ -263,6 +263,29 @@ describe('stand-in Graph: series written by a client', () => {
     ]);
   });
 
+  it('repeats an all-day event on its dates, midnight to midnight', async () => {
+    const created = await graph(
+      'POST',
+      '/me/events',
+      weekly({
+        isAllDay: true,
+        start: at('2027-03-26', '00:00'),
+        end: at('2027-03-27', '00:00'),
+        recurrence: {
+          pattern: { type: 'weekly', interval: 1, daysOfWeek: ['friday'] },
+          range: { type: 'numbered', startDate: '2027-03-26', numberOfOccurrences: 2 },
+        },
+      }),
+    );
+    expect(created.status).toBe(201);
+    const instances = await allInstances(created.json.id);
+    expect(times(instances)).toEqual(['2027-03-26T00:00/00:00', '2027-04-02T00:00/00:00']);
+    expect(instances.map((e) => [e.isAllDay, e.end.dateTime.slice(0, 10)])).toEqual([
+      [true, '2027-03-27'],
+      [true, '2027-04-03'],
+    ]);
+  });
+
   it('pages /instances with $top and a working @odata.nextLink, within the window, and refuses bad requests', async () => {
     const created = await graph(
       'POST',
