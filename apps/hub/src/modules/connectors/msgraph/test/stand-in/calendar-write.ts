@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { graphEvent, isMaster, removeSeries } from './calendar.ts';
-import type { Route } from './server.ts';
+import { graphEvent, isMaster, removeSeries, utcDateTime } from './calendar.ts';
+import { checkRecurrence } from './recurrence.ts';
+import {
+  expandSeries,
+  instancesRoute,
+  regenerateSeries,
+  seriesInstances,
+  spreadToInstances,
+  storeSeries,
+  timeOf,
+  type SeriesShape,
+} from './series.ts';
+import type { Route, RouteAnswer } from './server.ts';
 import { collectionOf, remove, type StandInAccount, type StandInState } from './state.ts';
 import {
   badRequest,
@@ -97,6 +108,68 @@ function crossesNeighbours(account: StandInAccount, event: Body, start: unknown)
   return (previous !== undefined && wanted <= previous) || (next !== undefined && wanted >= next);
 }
 
+/** Outlook's answer to a recurrence no date fits in its range (EWS ErrorRecurrenceHasNoOccurrence). */
+const noOccurrence = (): RouteAnswer => ({
+  status: 400,
+  json: {
+    error: {
+      code: 'ErrorRecurrenceHasNoOccurrence',
+      message: 'The recurrence pattern has no occurrences in its range.',
+    },
+  },
+});
+
+/** A series' shape from a client's recurrence and the event's start/end, or the 400 it gets. */
+function shapeOf(recurrence: unknown, event: Body | Record<string, unknown>): SeriesShape | { error: RouteAnswer } {
+  const start = timeOf(event.start);
+  const end = timeOf(event.end);
+  if (!start || !end) return { error: badRequest('start and end are required for a recurring event.') };
+  const checked = checkRecurrence(recurrence, start.timeZone);
+  if (checked.error !== undefined) return { error: badRequest(checked.error) };
+  return { recurrence: checked.recurrence, start, end, isAllDay: event.isAllDay === true };
+}
+
+const instant = (value: unknown) => {
+  const time = timeOf(value);
+  return time ? utcDateTime(time.dateTime, time.timeZone) : undefined;
+};
+
+/**
+ * PATCH of a series master (or of a single event given a recurrence: it becomes a series).
+ * Its time (start, end, isAllDay) or recurrence changed: the series is regenerated (every
+ * occurrence and exception goes, the new pattern's occurrences come). Otherwise its instances
+ * take the changed fields (series.ts). `recurrence: null` makes the master a single event
+ * again, its instances gone. Answers the master (200).
+ */
+function patchSeries(account: StandInAccount, before: Body, next: Body, recurrence: unknown): RouteAnswer {
+  if (recurrence === null) {
+    for (const instance of seriesInstances(account, before.id)) remove(account, 'calendar', instance.id);
+    return {
+      status: 200,
+      json: graphEvent(save(account, 'calendar', { ...next, type: 'singleInstance', recurrence: null })),
+    };
+  }
+  const shape = shapeOf(recurrence === undefined ? before.recurrence : recurrence, next);
+  if ('error' in shape) return shape.error;
+  // The held recurrence as Graph answers it (a putSeries master's may lack defaults).
+  const held = checkRecurrence(before.recurrence, timeOf(before.start)?.timeZone ?? 'UTC');
+  const unchanged =
+    isMaster(before) &&
+    held.error === undefined &&
+    JSON.stringify(held.recurrence) === JSON.stringify(shape.recurrence) &&
+    instant(before.start) === instant(next.start) &&
+    instant(before.end) === instant(next.end) &&
+    (before.isAllDay === true) === shape.isAllDay;
+  if (unchanged) {
+    const saved = save(account, 'calendar', next);
+    spreadToInstances(account, before, saved);
+    return { status: 200, json: graphEvent(saved) };
+  }
+  const series = expandSeries(next, shape);
+  if (series.instances.length === 0) return noOccurrence();
+  return { status: 200, json: graphEvent(regenerateSeries(account, series)) };
+}
+
 /**
  * STAND-IN calendar writes (Graph v1.0 event resource): GET/POST /me/events, PATCH and
  * DELETE /me/events/{id} honouring If-Match (412 ErrorIrresolvableConflict when the change
@@ -108,11 +181,15 @@ function crossesNeighbours(account: StandInAccount, event: Body, start: unknown)
  * same seriesMasterId); an instance has no recurrence of its own (a PATCH giving one is a
  * 400); DELETE of an occurrence or exception cancels that instance only (delta: @removed, the
  * series stays); DELETE of the series master deletes the whole series; an instance moved to or
- * past a neighbour's day is refused (ErrorOccurrenceCrossingBoundary). Each PATCH and
+ * past a neighbour's day is refused (ErrorOccurrenceCrossingBoundary). POST with a
+ * recurrence creates a series (master + occurrences); PATCH of a master spreads its fields to
+ * its instances, or regenerates the series when its time or recurrence changes; GET
+ * /me/events/{id}/instances lists a master's instances in a window (series.ts). Each PATCH and
  * DELETE asked for is recorded in `state.eventWrites` (method, id, If-Match, body) for tests.
  */
 export function calendarWriteRoutes(state: StandInState): Route[] {
   return [
+    instancesRoute(),
     {
       method: 'GET',
       pattern: /^\/me\/events\/([^/]+)$/,
@@ -157,6 +234,14 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
           seriesMasterId: null,
           ...zonesOf(input),
         };
+        if (input.recurrence !== undefined && input.recurrence !== null) {
+          // A series: its master and occurrences (series.ts), answered as the master.
+          const shape = shapeOf(input.recurrence, event);
+          if ('error' in shape) return shape.error;
+          const series = expandSeries(event, shape);
+          if (series.instances.length === 0) return noOccurrence();
+          return { status: 201, json: graphEvent(storeSeries(account, series)) };
+        }
         return { status: 201, json: graphEvent(save(account, 'calendar', event)) };
       },
     },
@@ -194,6 +279,8 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
         );
         if (Array.isArray(input.attendees))
           changes.attendees = attendeesOf(input.attendees, (event.attendees as unknown[] | undefined) ?? []);
+        if (isMaster(event) || (isObject(input.recurrence) && !isInstance(event)))
+          return patchSeries(account, event, { ...event, ...changes, ...zonesOf(input) }, input.recurrence);
         return {
           status: 200,
           json: graphEvent(

@@ -1,3 +1,4 @@
+import { windowsToIana } from '../../msgraph.timezones.ts';
 import { deltaPage } from './delta.ts';
 import type { Route } from './server.ts';
 import { collectionOf, put, remove, type StandInAccount, type StandInState } from './state.ts';
@@ -83,37 +84,21 @@ function instanceOf(event: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-const windowsZones: Record<string, string> = {
-  UTC: 'UTC',
-  'W. Europe Standard Time': 'Europe/Berlin',
-  'GMT Standard Time': 'Europe/London',
-  'Romance Standard Time': 'Europe/Paris',
-  'Eastern Standard Time': 'America/New_York',
-  'Pacific Standard Time': 'America/Los_Angeles',
-  'Tokyo Standard Time': 'Asia/Tokyo',
-  'India Standard Time': 'Asia/Kolkata',
-};
+// Windows names (Outlook's) and IANA names, through the hub's table; known per zone once.
+const zones = new Map<string, string | undefined>();
 
-function ianaOf(zone: string): string | undefined {
-  const name = windowsZones[zone] ?? zone;
-  if (name === 'UTC' || formatters.has(name)) return name;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return name;
-  } catch {
-    return undefined;
-  }
+/** The IANA zone of a Windows or IANA name; undefined for one the stand-in cannot read (a custom zone). */
+export function ianaOf(zone: string): string | undefined {
+  if (zones.has(zone)) return zones.get(zone);
+  const iana = windowsToIana(zone);
+  zones.set(zone, iana);
+  return iana;
 }
 
 // One per zone: the benchmark's raw paging maps thousands of events through here.
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** A wall clock in a zone → Graph's UTC form ("2026-03-30T07:00:00.0000000"). */
-function utcDateTime(wall: string, zone: string): string | undefined {
-  const at = Date.parse(`${wall.slice(0, 19)}Z`);
-  if (Number.isNaN(at)) return undefined;
-  const iana = ianaOf(zone) ?? 'UTC';
-  if (iana === 'UTC') return `${new Date(at).toISOString().slice(0, 19)}.0000000`;
+function formatterOf(iana: string): Intl.DateTimeFormat {
   let format = formatters.get(iana);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
@@ -128,11 +113,30 @@ function utcDateTime(wall: string, zone: string): string | undefined {
     });
     formatters.set(iana, format);
   }
-  const offset = (instant: number) => {
-    const parts = format.formatToParts(new Date(instant));
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - instant;
-  };
+  return format;
+}
+
+/** How far a zone's wall clock is ahead of UTC at an instant (ms). */
+function offsetAt(iana: string, instant: number): number {
+  if (iana === 'UTC') return 0;
+  const parts = formatterOf(iana).formatToParts(new Date(instant));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - instant;
+}
+
+/** An instant as the wall clock in a zone ("2027-03-29T09:00:00"); unreadable zones as UTC. */
+export function wallClock(instant: number, zone: string): string {
+  const iana = ianaOf(zone) ?? 'UTC';
+  return new Date(instant + offsetAt(iana, instant)).toISOString().slice(0, 19);
+}
+
+/** A wall clock in a zone → Graph's UTC form ("2026-03-30T07:00:00.0000000"). */
+export function utcDateTime(wall: string, zone: string): string | undefined {
+  const at = Date.parse(`${wall.slice(0, 19)}Z`);
+  if (Number.isNaN(at)) return undefined;
+  const iana = ianaOf(zone) ?? 'UTC';
+  if (iana === 'UTC') return `${new Date(at).toISOString().slice(0, 19)}.0000000`;
+  const offset = (instant: number) => offsetAt(iana, instant);
   let guess = at;
   for (let i = 0; i < 2; i += 1) guess = at - offset(guess);
   return `${new Date(guess).toISOString().slice(0, 19)}.0000000`;
