@@ -9,7 +9,7 @@ import {
 import { graphErrorOf } from './msgraph.errors.ts';
 import { changeKeyOf, eventItem, isoInZone } from './msgraph.mapping.ts';
 import { calendarWindowOf, type MsgraphOptions } from './msgraph.options.ts';
-import { patternedRecurrenceOf, rruleOf, UnrepeatableInOutlook } from './msgraph.recurrence.ts';
+import { outlookRepeats, patternedRecurrenceOf, UnrepeatableInOutlook } from './msgraph.recurrence.ts';
 import { ianaToWindows } from './msgraph.timezones.ts';
 import {
   ifMatchOf,
@@ -147,11 +147,11 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
     let to = window.end;
     let link: string | undefined =
       `${eventPath(String(event.id))}/instances?startDateTime=${encodeURIComponent(window.start)}` +
-      `&endDateTime=${encodeURIComponent(window.end)}`;
+      `&endDateTime=${encodeURIComponent(window.end)}&$top=100`;
     while (link) {
       const page: { value?: unknown; '@odata.nextLink'?: unknown } = await deps
         .clientFor(context)
-        .json({ url: link, headers: { prefer: `${prefer}, odata.maxpagesize=200` } });
+        .json({ url: link, headers: { prefer } });
       for (const instance of Array.isArray(page.value) ? page.value : []) {
         const instanceItem = eventItem(instance as Obj, event);
         if (instanceItem) items.push(instanceItem);
@@ -180,14 +180,7 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
   }
 
   return {
-    repeats(rule, start) {
-      try {
-        return { rule: rruleOf(patternedRecurrenceOf(rule, start)) ?? rule };
-      } catch (error) {
-        if (error instanceof UnrepeatableInOutlook) return { refused: error.message };
-        throw error;
-      }
-    },
+    repeats: outlookRepeats,
 
     async create(context, event) {
       const created = await deps.clientFor(context).json<Obj>({

@@ -18,6 +18,7 @@ import { liveSetup } from './msgraph.subscriptions.view.ts';
 import type { MailboxLimits } from './msgraph.limits.ts';
 import type { MsgraphSync } from './msgraph.sync.ts';
 import type { TokenStore } from './msgraph.tokens.ts';
+import { outlookRepeats } from './msgraph.recurrence.ts';
 
 export const defaultGraphUrl = 'https://graph.microsoft.com/v1.0';
 export const defaultLoginUrl = 'https://login.microsoftonline.com';
@@ -117,6 +118,7 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       setRead: (context, message, read) => deps.writeBack().mail.setRead!(context, message, read),
     },
     calendar: {
+      repeats: outlookRepeats,
       create: (context, event) => deps.writeBack().calendar.create(context, event),
       update: (context, event, changes) => deps.writeBack().calendar.update(context, event, changes),
       delete: (context, event) => deps.writeBack().calendar.delete(context, event),

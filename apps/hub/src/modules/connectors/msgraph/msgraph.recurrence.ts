@@ -1,5 +1,8 @@
 import { dateOfFloating, floatingOf } from '../../calendar/calendar.time.ts';
+import type { SeriesStart } from '../connectors.contract.ts';
 import { ianaToWindows } from './msgraph.timezones.ts';
+
+export type { SeriesStart };
 
 /**
  * Repeating events between the hub's RFC 5545 RRULE and Graph's patternedRecurrence (the
@@ -90,15 +93,6 @@ export function rruleOf(recurrence: unknown): string | undefined {
   )
     parts.push(`COUNT=${Number(range.numberOfOccurrences)}`);
   return parts.join(';');
-}
-
-/** Where a series starts: its first day and zone, as the hub holds the event. */
-export interface SeriesStart {
-  /** A date-time with an offset, or a date for an all-day event. */
-  startsAt: string;
-  allDay: boolean;
-  /** IANA; absent: UTC. */
-  timeZone?: string;
 }
 
 /** A rule Outlook cannot hold, with what to do instead. */
@@ -266,4 +260,14 @@ function untilDate(until: string, zone: string): string {
   const [, y, m, d, time, hh, mm, ss, utc] = match;
   if (!time || !utc) return `${y}-${m}-${d}`;
   return dateOfFloating(floatingOf(Date.parse(`${y}-${m}-${d}T${hh}:${mm}:${ss}Z`), zone));
+}
+
+/** The calendar capability's `repeats`: the rule as Outlook will answer it, or why it cannot hold it. */
+export function outlookRepeats(rule: string, start: SeriesStart): { rule: string } | { refused: string } {
+  try {
+    return { rule: rruleOf(patternedRecurrenceOf(rule, start)) ?? rule };
+  } catch (error) {
+    if (error instanceof UnrepeatableInOutlook) return { refused: error.message };
+    throw error;
+  }
 }

@@ -238,7 +238,11 @@ describe.each(testDatabaseKinds())('microsoft 365 whole series from the hub on %
     const seen = standIn.state.eventWrites.length;
     const deleted = await api('DELETE', `/api/v1/calendar/events/${masterEntity}`);
     expect(deleted.statusCode, deleted.body).toBe(204);
-    expect(writesSince(seen)).toEqual([expect.objectContaining({ method: 'DELETE', id: masterExternal })]);
+    // (Twice when the change key the hub last recorded is older than the copy it kept from the
+    // conflict above: Graph's 412, the same content, then with Outlook's key.)
+    const writes = writesSince(seen);
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.every((w) => w.method === 'DELETE' && w.id === masterExternal)).toBe(true);
     expect(outlookInstances()).toEqual([]);
     // Whatever named the series: no occurrence is left behind without its master either.
     const planning = async () =>

@@ -191,6 +191,20 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
   return [
     instancesRoute(),
     {
+      // The mailbox's single events and series masters (never occurrences or exceptions), as
+      // Graph's list events documents; $top (default 10) and $skip.
+      method: 'GET',
+      pattern: /^\/me\/events$/,
+      handle: ({ account, url }) => {
+        const top = Math.min(Math.max(Number(url.searchParams.get('$top') ?? 10) || 10, 1), 1000);
+        const skip = Math.max(Number(url.searchParams.get('$skip') ?? 0) || 0, 0);
+        const events = [...collectionOf(account, 'calendar').items.values()]
+          .filter((item) => !item.removed && (item.body.type === 'singleInstance' || isMaster(item.body)))
+          .map((item) => graphEvent(item.body));
+        return { status: 200, json: { value: events.slice(skip, skip + top) } };
+      },
+    },
+    {
       method: 'GET',
       pattern: /^\/me\/events\/([^/]+)$/,
       handle: ({ account, match }) => {
