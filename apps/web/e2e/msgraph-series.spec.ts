@@ -114,8 +114,8 @@ test('the whole series is renamed from one of its occurrences, in Outlook too', 
   await expect(
     dialog.getByText('The whole series: changes here apply to every occurrence', { exact: false }),
   ).toBeVisible();
-  // Outlook's wording of the rule (weekly on Monday) reads as the dialog's "Every week"; it cannot stop repeating here.
-  await expect(dialog.getByLabel('Repeats').locator('option:checked')).toHaveText('Every week');
+  // Outlook's rule in words; a connected series cannot stop repeating here (it can end or be deleted).
+  await expect(dialog.getByLabel('Repeats').locator('option:checked')).toHaveText('Every week on Monday, 3 times');
   await expect(dialog.getByLabel('Repeats').locator('option', { hasText: 'Does not repeat' })).toHaveCount(0);
   await inspect(page, 'msgraph-series-master', { fullPage: false });
   await dialog.getByLabel('Title').fill('Team sync (everyone)');

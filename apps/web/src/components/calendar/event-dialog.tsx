@@ -9,6 +9,7 @@ import { deleteEventAction, resolveConflictAction, respondEventAction, saveEvent
 import {
   REPEATS,
   addDays,
+  describeRule,
   dateKey,
   inputValue,
   isoLocal,
@@ -390,7 +391,9 @@ export function EventDialog({
                     <option value="weekly">Every week</option>
                     <option value="monthly">Every month</option>
                     <option value="yearly">Every year</option>
-                    {form.repeat === 'custom' && <option value="custom">Custom ({existing?.recurrence})</option>}
+                    {form.repeat === 'custom' && existing?.recurrence && (
+                      <option value="custom">{describeRule(existing.recurrence)}</option>
+                    )}
                   </select>
                 )}
               </Field>
@@ -517,7 +520,8 @@ export function EventDialog({
                 <Button type="button" size="sm" variant="destructive" onClick={remove} disabled={pending}>
                   Delete the series
                 </Button>
-                <Button type="button" size="sm" variant="outline" onClick={() => setConfirmingDelete(false)}>
+                {/* Focus lands on the safe choice, so the question is read out and a second Enter keeps the series. */}
+                <Button type="button" size="sm" variant="outline" autoFocus onClick={() => setConfirmingDelete(false)}>
                   Keep it
                 </Button>
               </div>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventsOn, layoutDay, rangeOf, repeatOf, seriesOf, step, type CalendarEvent } from './model';
+import { describeRule, eventsOn, layoutDay, rangeOf, repeatOf, seriesOf, step, type CalendarEvent } from './model';
 
 const event = (id: string, startsAt: string, endsAt: string | null, allDay = false) =>
   ({ id, startsAt, endsAt, allDay, title: id }) as CalendarEvent;
@@ -74,5 +74,23 @@ describe('calendar model', () => {
     expect(repeatOf('FREQ=DAILY', '2027-03-01T10:00:00Z')).toBe('daily');
     expect(repeatOf('FREQ=WEEKLY')).toBe('weekly');
     expect(repeatOf(null, '2027-03-01')).toBe('none');
+  });
+
+  it('says a rule in words, and shows one it cannot read as written', () => {
+    expect(describeRule('FREQ=WEEKLY;BYDAY=MO;COUNT=3')).toBe('Every week on Monday, 3 times');
+    expect(describeRule('FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=SU')).toBe('Every 2 weeks on Monday and Thursday');
+    expect(describeRule('FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20271231')).toBe(
+      'Every weekday, until 31 December 2027',
+    );
+    expect(describeRule('FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1')).toBe('Every month on the last Friday');
+    expect(describeRule('FREQ=MONTHLY;BYDAY=2TU')).toBe('Every month on the second Tuesday');
+    expect(describeRule('FREQ=MONTHLY;BYMONTHDAY=15;INTERVAL=3')).toBe('Every 3 months on day 15');
+    expect(describeRule('FREQ=YEARLY;BYMONTH=11;BYDAY=TH;BYSETPOS=4')).toBe(
+      'Every year on the fourth Thursday of November',
+    );
+    expect(describeRule('FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=21;COUNT=1')).toBe('Every year on 21 June, once');
+    expect(describeRule('FREQ=DAILY;INTERVAL=3')).toBe('Every 3 days');
+    expect(describeRule('FREQ=YEARLY;BYYEARDAY=100')).toBe('FREQ=YEARLY;BYYEARDAY=100');
+    expect(describeRule('FREQ=MONTHLY;BYDAY=9XX')).toBe('FREQ=MONTHLY;BYDAY=9XX');
   });
 });

@@ -258,6 +258,82 @@ export function repeatOf(recurrence: string | null, startsAt?: string): Repeat |
   return found ? found[0] : 'custom';
 }
 
+const DAY_NAMES: Record<string, string> = {
+  MO: 'Monday',
+  TU: 'Tuesday',
+  WE: 'Wednesday',
+  TH: 'Thursday',
+  FR: 'Friday',
+  SA: 'Saturday',
+  SU: 'Sunday',
+};
+const ORDINALS: Record<string, string> = { '1': 'first', '2': 'second', '3': 'third', '4': 'fourth', '-1': 'last' };
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+const UNITS: Record<string, string> = { DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year' };
+
+/**
+ * A rule in words for the dialog ("Every 2 weeks on Monday and Thursday, 6 times"), for the
+ * rules the hub and Outlook write; anything else is shown as written.
+ */
+export function describeRule(recurrence: string): string {
+  const parts = new Map(
+    recurrence
+      .replace(/^RRULE:/i, '')
+      .toUpperCase()
+      .split(';')
+      .map((p) => p.split('=') as [string, string]),
+  );
+  const unit = UNITS[parts.get('FREQ') ?? ''];
+  const known = ['FREQ', 'INTERVAL', 'BYDAY', 'BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'COUNT', 'UNTIL', 'WKST'];
+  if (!unit || [...parts.keys()].some((k) => !known.includes(k))) return recurrence;
+  const interval = Number(parts.get('INTERVAL') ?? '1');
+  const list = (names: string[]) =>
+    names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  const byDay = (parts.get('BYDAY') ?? '').split(',').filter(Boolean);
+  const days: string[] = [];
+  let ordinal = parts.get('BYSETPOS');
+  for (const token of byDay) {
+    const match = /^([+-]?\d)?([A-Z]{2})$/.exec(token);
+    if (!match || !DAY_NAMES[match[2]!]) return recurrence;
+    if (match[1]) ordinal = match[1].replace('+', '');
+    days.push(DAY_NAMES[match[2]!]!);
+  }
+  const month = parts.has('BYMONTH') ? MONTHS[Number(parts.get('BYMONTH')) - 1] : undefined;
+  let text = interval === 1 ? `Every ${unit}` : `Every ${interval} ${unit}s`;
+  if (
+    parts.get('FREQ') === 'WEEKLY' &&
+    list(days) === 'Monday, Tuesday, Wednesday, Thursday and Friday' &&
+    interval === 1
+  )
+    text = 'Every weekday';
+  else if (ordinal !== undefined && days.length) {
+    const which = ORDINALS[ordinal];
+    if (!which) return recurrence;
+    text += ` on the ${which} ${list(days)}${month ? ` of ${month}` : ''}`;
+  } else if (days.length) text += ` on ${list(days)}`;
+  else if (parts.has('BYMONTHDAY'))
+    text += month ? ` on ${parts.get('BYMONTHDAY')} ${month}` : ` on day ${parts.get('BYMONTHDAY')}`;
+  else if (month) text += ` in ${month}`;
+  const count = parts.get('COUNT');
+  const until = /^(\d{4})(\d{2})(\d{2})/.exec(parts.get('UNTIL') ?? '');
+  if (count) text += count === '1' ? ', once' : `, ${count} times`;
+  else if (until) text += `, until ${Number(until[3])} ${MONTHS[Number(until[2]) - 1]} ${until[1]}`;
+  return text;
+}
+
 /**
  * How an event belongs to a series, for the dialog: `hub` (a series of this hub) or
  * `provider` (a connected calendar's series, written there), or null (not part of a series).
