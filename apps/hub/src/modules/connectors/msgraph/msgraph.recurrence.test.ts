@@ -70,6 +70,9 @@ describe('microsoft 365 recurrence: RRULE ↔ patternedRecurrence (pure)', () =>
     // UNTIL in UTC is the date it falls on in the series' zone (Berlin: already 1 January).
     const until = patternedRecurrenceOf('FREQ=DAILY;UNTIL=20271231T233000Z', berlinMonday).range as { endDate: string };
     expect(until.endDate).toBe('2028-01-01');
+    expect(patternedRecurrenceOf('FREQ=WEEKLY;BYDAY=MO,TU,MO', berlinMonday).pattern).toMatchObject({
+      daysOfWeek: ['monday', 'tuesday'],
+    });
     expect(patternedRecurrenceOf('FREQ=YEARLY', berlinMonday).pattern).toEqual({
       type: 'absoluteYearly',
       interval: 1,

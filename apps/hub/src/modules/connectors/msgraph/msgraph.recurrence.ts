@@ -170,7 +170,8 @@ export function patternedRecurrenceOf(rule: string, start: SeriesStart): Obj {
   const plainDays = () => {
     if (byDay.some((d) => d.ordinal !== undefined))
       throw new UnrepeatableInOutlook('a numbered weekday (2TU) belongs to a monthly or yearly rule.');
-    return byDay.map((d) => d.day);
+    // MO,MO is Monday once: Outlook refuses a day listed twice.
+    return [...new Set(byDay.map((d) => d.day))];
   };
   /** relative*: one numbered weekday (2TU), or weekdays with BYSETPOS. */
   const relative = () => {
