@@ -225,6 +225,40 @@ describe.each(testDatabaseKinds())('microsoft 365 whole series from the hub on %
     expect((await master()).title).toBe('Planning (renamed in Outlook)');
   });
 
+  it('makes a single Outlook event a series when it is given a rule', async () => {
+    const single = await api('POST', '/api/v1/calendar/events', {
+      title: 'Standup',
+      startsAt: '2027-05-03T08:30:00+02:00',
+      endsAt: '2027-05-03T08:45:00+02:00',
+      timeZone: 'Europe/Berlin',
+      connectionId,
+    });
+    expect(single.statusCode, single.body).toBe(201);
+    expect(single.json()).toMatchObject({ kind: 'single' });
+    const ruled = await api('PATCH', `/api/v1/calendar/events/${single.json().id}`, {
+      version: single.json().version,
+      recurrence: 'FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;COUNT=5',
+    });
+    expect(ruled.statusCode, ruled.body).toBe(200);
+    // Outlook's wording: every weekday is its weekly pattern on five days.
+    expect(ruled.json()).toMatchObject({
+      id: single.json().id,
+      kind: 'master',
+      recurrence: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=5',
+    });
+    const days = ((await api('GET', window)).json().events as View[])
+      .filter((e) => e.seriesEntityId === single.json().id && e.kind === 'occurrence')
+      .map((e) => e.startsAt);
+    expect(days).toEqual([
+      '2027-05-03T08:30:00+02:00',
+      '2027-05-04T08:30:00+02:00',
+      '2027-05-05T08:30:00+02:00',
+      '2027-05-06T08:30:00+02:00',
+      '2027-05-07T08:30:00+02:00',
+    ]);
+    expect((await api('DELETE', `/api/v1/calendar/events/${single.json().id}`)).statusCode).toBe(204);
+  });
+
   it("is another user's to neither see nor change", async () => {
     const seen = standIn.state.eventWrites.length;
     expect((await api('GET', `/api/v1/calendar/events/${masterEntity}`, undefined, bob)).statusCode).toBe(404);
