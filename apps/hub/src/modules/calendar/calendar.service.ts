@@ -138,12 +138,26 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     return result.items[0]!.id;
   }
 
+  /** The external ids of a provider series' instances the hub holds now (what a write may replace). */
+  async function heldInstances(user: AuthenticatedUser, row: EventRow, ruled: boolean): Promise<ReadonlySet<string>> {
+    if (row.properties.kind !== 'master' && !ruled) return new Set();
+    const rows = await db.asUser(user.claims, (tx) => repo.instancesOf(tx, user.id, row.source!, row.external_id!));
+    return new Set(rows.map((r) => r.external_id));
+  }
+
   /**
    * Stores what a provider answered to a write: the event, and for a series its instances
-   * over the window it read them for; the hub's instances of that series in the window that
-   * the provider no longer has (a changed rule or time makes new ones) are removed.
+   * over the window it read them for. The hub's instances of that series in the window that
+   * the provider no longer has (a changed rule or time makes new ones) are removed, but only
+   * those it held before the write (`replaced`): one a sync brought in meanwhile is newer
+   * than the answer, and stays.
    */
-  async function storeWritten(tx: Sql, user: AuthenticatedUser, written: CalendarWritten): Promise<string> {
+  async function storeWritten(
+    tx: Sql,
+    user: AuthenticatedUser,
+    written: CalendarWritten,
+    replaced: ReadonlySet<string> = new Set(),
+  ): Promise<string> {
     const id = await ingestOne(tx, user, written.item);
     const series = written.instances;
     if (!series) return id;
@@ -154,7 +168,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const stale = (await repo.instancesOf(tx, user.id, written.item.source!, written.item.externalId!)).filter(
       (row) => {
         const start = Date.parse(row.starts_at);
-        return !kept.has(row.external_id) && start >= from && start < to;
+        return replaced.has(row.external_id) && !kept.has(row.external_id) && start >= from && start < to;
       },
     );
     if (stale.length > 0)
@@ -280,11 +294,12 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     if (Object.keys(changes).length === 0) return view(user, row.id);
     const open = await openFor(user, row);
     const externalId = row.external_id!;
+    const replaced = await heldInstances(user, row, changes.recurrence !== undefined);
     try {
       const written = await unlessOnlyVersionMoved(row, providerVersion, (version) =>
         viaProvider(() => open.capability.update(open.context, { externalId, version }, changes)),
       );
-      await db.asUser(user.claims, (tx) => storeWritten(tx, user, written));
+      await db.asUser(user.claims, (tx) => storeWritten(tx, user, written, replaced));
     } catch (error) {
       if (!(error instanceof ConnectorConflict)) throw error;
       const conflict = await db.asUser(user.claims, (tx) =>
@@ -325,13 +340,14 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     const open = await connectors.open(user, 'calendar', conflict.connectionId);
     // What differs from their copy as the person saw it in the conflict (a series' rule only when it does).
     const changes = changesOf(fieldsOfRow(storedOf(remote)), fields);
+    const replaced = await heldInstances(user, row, changes.recurrence !== undefined);
     try {
       const written = await unlessOnlyVersionMoved(storedOf(remote), versionOf(remote), (version) =>
         viaProvider(() => open.capability.update(open.context, { externalId: conflict.externalId, version }, changes)),
       );
       await db.asUser(user.claims, async (tx) => {
         await conflicts.settle(tx, conflict.id, 'local');
-        await storeWritten(tx, user, written);
+        await storeWritten(tx, user, written, replaced);
       });
     } catch (error) {
       if (!(error instanceof ConnectorConflict)) throw error;

@@ -4,7 +4,7 @@ import { createTestHub, type TestHub } from '../../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts';
 import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
-import { collectionOf, type StandInAccount } from './test/stand-in/state.ts';
+import { collectionOf, put, type StandInAccount } from './test/stand-in/state.ts';
 import { editRemotely } from './test/stand-in/versions.ts';
 
 /**
@@ -183,6 +183,31 @@ describe.each(testDatabaseKinds())('microsoft 365 whole series from the hub on %
     expect(outlookInstances()).toHaveLength(4);
     await syncNow();
     expect((await shown()).map((o) => o.startsAt)).toEqual(occurrences.map((o) => o.startsAt));
+  });
+
+  it('keeps an instance a sync brought in while the hub was writing the series', async () => {
+    const before = await master();
+    const extraId = `${masterExternal}-added-meanwhile`;
+    standIn.state.afterInstancesAnswer = async () => {
+      standIn.state.afterInstancesAnswer = undefined;
+      // After Outlook answered the hub's read of the instances: one more added there, and synced.
+      const [first] = outlookInstances();
+      put(account, 'calendar', {
+        ...(first as unknown as Record<string, unknown>),
+        id: extraId,
+        start: { dateTime: '2027-04-01T08:30:00.0000000', timeZone: 'UTC' },
+        end: { dateTime: '2027-04-01T09:00:00.0000000', timeZone: 'UTC' },
+      });
+      await syncNow();
+    };
+    const renamed = await api('PATCH', `/api/v1/calendar/events/${masterEntity}`, {
+      version: before.version,
+      title: 'Planning (all hands)',
+    });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(standIn.state.afterInstancesAnswer).toBeUndefined();
+    // Newer than the answer the hub stored: kept, not taken for one the write replaced.
+    expect((await shown()).map((o) => o.startsAt)).toContain('2027-04-01T10:30:00+02:00');
   });
 
   it('keeps a series a series, and an occurrence without a rule of its own', async () => {

@@ -189,7 +189,7 @@ function patchSeries(account: StandInAccount, before: Body, next: Body, recurren
  */
 export function calendarWriteRoutes(state: StandInState): Route[] {
   return [
-    instancesRoute(),
+    instancesRoute(state),
     {
       // The mailbox's single events and series masters (never occurrences or exceptions), as
       // Graph's list events documents; $top (default 10) and $skip.

@@ -1,7 +1,7 @@
 import { graphEvent, ianaOf, isMaster, utcDateTime, wallClock } from './calendar.ts';
 import { occurrenceDates, type Recurrence } from './recurrence.ts';
 import type { Route, RouteAnswer } from './server.ts';
-import { collectionOf, remove, type StandInAccount } from './state.ts';
+import { collectionOf, remove, type StandInAccount, type StandInState } from './state.ts';
 import { badRequest, find, isObject, notFound, save, type Body } from './versions.ts';
 
 /**
@@ -177,11 +177,11 @@ export const instancesPageSize = 10;
  * 404; an id that is not a series master is a 400 ErrorInvalidRequest (not documented: the
  * stand-in's choice).
  */
-export function instancesRoute(): Route {
+export function instancesRoute(state: Pick<StandInState, 'afterInstancesAnswer'>): Route {
   return {
     method: 'GET',
     pattern: /^\/me\/events\/([^/]+)\/instances$/,
-    handle: ({ account, match, url, graphBase }) => {
+    handle: async ({ account, match, url, graphBase }) => {
       const master = find(account, 'calendar', decodeURIComponent(match[1]!));
       if (!master) return notFound();
       const from = instantOf(url.searchParams.get('startDateTime'));
@@ -212,6 +212,7 @@ export function instancesRoute(): Route {
         next.searchParams.set('$skip', String(offset + size));
         json['@odata.nextLink'] = next.toString();
       }
+      await state.afterInstancesAnswer?.(master.id);
       return { status: 200, json };
     },
   };

@@ -80,6 +80,11 @@ export interface StandInState {
   failEventReads: Map<string, number>;
   /** Every PATCH and DELETE of /me/events/{id} asked for (calendar-write.ts), refused ones too. */
   eventWrites: { method: 'PATCH' | 'DELETE'; id: string; ifMatch?: string | string[]; body?: unknown }[];
+  /**
+   * Runs after GET /me/events/{id}/instances made its answer and before it is sent (tests: a
+   * change made in Outlook, and synced, while a client's series write was under way).
+   */
+  afterInstancesAnswer?: (masterId: string) => Promise<void>;
   /** Every DELETE of /me/contacts/{id} asked for (contacts-write.ts) and its answer's status. */
   contactDeletes: { id: string; ifMatch?: string | string[]; status: number }[];
   /** DELETE /me/contacts/{id} answers 503 this many more times (Outlook unavailable). */
