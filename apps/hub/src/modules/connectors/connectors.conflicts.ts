@@ -208,9 +208,12 @@ export function conflictRoutes(conflicts: Conflicts) {
       {
         schema: {
           tags: ['conflicts'],
-          summary: "Write-back conflicts: the hub's edit beside the provider's newer copy (open ones unless all=true)",
+          summary:
+            "Write-back conflicts: the hub's edit beside the provider's newer copy (open ones unless all=true; one entity's with entityId)",
           querystring: z.strictObject({
             all: z.enum(['true', 'false']).optional(),
+            // One entity's (a contact page's); another user's id is simply none (RLS hides its rows).
+            entityId: z.string().uuid().optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
           }),
           response: { 200: z.object({ conflicts: z.array(conflictViewSchema) }) },
@@ -218,8 +221,14 @@ export function conflictRoutes(conflicts: Conflicts) {
       },
       async (request) => {
         const user = await requireUser(request);
-        const { all, limit } = request.query;
-        return { conflicts: await conflicts.list(user, { open: all !== 'true', limit }) };
+        const { all, entityId, limit } = request.query;
+        return {
+          conflicts: await conflicts.list(user, {
+            open: all !== 'true',
+            limit,
+            ...(entityId ? { entityIds: [entityId] } : {}),
+          }),
+        };
       },
     );
     app.post(

@@ -3,7 +3,7 @@ import type { Database, Sql } from '../../../platform/db/index.ts';
 import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
-import { isMadePersonKey, type Ingest, type IngestItem, type RestoreExternal } from '../../graph/index.ts';
+import { isMadePersonKey, type Ingest, type RestoreExternal } from '../../graph/index.ts';
 import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
 import {
   ConnectorConflict,
@@ -13,7 +13,7 @@ import {
 } from '../connectors.contract.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { ownerClaims } from '../connectors.sync.ts';
-import { ingestOwn, openContacts } from './msgraph.contacts-push.ts';
+import { ingestOwn, openContacts, refusalOf } from './msgraph.contacts-push.ts';
 import { ContactConflict } from './msgraph.contacts-write.ts';
 import { source } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
@@ -209,10 +209,12 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
   /**
    * Settles a deletion's conflict: "local" deletes Outlook's newer copy (If-Match on the
    * version the conflict showed; changed again meanwhile: a new conflict, 409), "remote" brings
-   * the person back in the hub as Outlook has it.
+   * the person back in the hub as Outlook has it now (read again: the recorded copy may be
+   * old). A contact Outlook deleted meanwhile settles either choice with the person left
+   * deleted (`outlook: 'gone'` says so): there is nothing in Outlook to keep or to delete.
+   * Graph failing or the sign-in gone is a 4xx/502 with the conflict still open.
    */
   async function resolve(user: AuthenticatedUser, conflict: ConflictView, keep: 'local' | 'remote') {
-    const remote = conflict.remote as unknown as IngestItem;
     const local = conflict.local as { baseVersion?: unknown; remoteVersion?: string | null };
     const pending = {
       entityId: conflict.entityId,
@@ -220,15 +222,16 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       externalId: conflict.externalId,
       baseVersion: Number(local.baseVersion) || 1,
     };
+    const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
     if (keep === 'local') {
-      const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
       try {
+        // A 404 (deleted in Outlook too) is done all the same.
         await open.capability.delete(open.context, {
           externalId: conflict.externalId,
           version: local.remoteVersion ?? undefined,
         });
       } catch (error) {
-        if (!(error instanceof ConnectorConflict)) throw error;
+        if (!(error instanceof ConnectorConflict)) return refusalOf(error);
         const next = await recordConflict(user.id, pending, error);
         throw new ConflictError(
           'The contact changed again in Outlook: look at it once more and choose.',
@@ -239,6 +242,13 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       await db.asUser(user.claims, (tx) => deps.conflicts.settle(tx, conflict.id, 'local'));
       return { id: conflict.entityId, deleted: true };
     }
+    const now = await open.capability.read(open.context, { externalId: conflict.externalId }).catch(refusalOf);
+    if (!now)
+      return db.asUser(user.claims, async (tx) => {
+        await deps.conflicts.settle(tx, conflict.id, 'remote');
+        await repo.forget(tx, conflict.connectionId, [conflict.externalId]);
+        return { id: conflict.entityId, deleted: true, outlook: 'gone' as const };
+      });
     return db.asUser(user.claims, async (tx) => {
       await deps.conflicts.settle(tx, conflict.id, 'remote');
       const id = await deps.restoreExternal(tx, {
@@ -248,15 +258,14 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
         externalId: conflict.externalId,
       });
       if (id !== conflict.entityId) throw new NotFoundError('person');
-      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, remote, conflict.entityId);
+      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item, conflict.entityId);
       // The hub now holds that version: a later edit or deletion is based on it.
-      if (local.remoteVersion)
-        await repo.recordWrite(
-          tx,
-          { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
-          conflict.externalId,
-          local.remoteVersion,
-        );
+      await repo.recordWrite(
+        tx,
+        { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
+        conflict.externalId,
+        now.version,
+      );
       const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
         'SELECT id, title, version, properties FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
         [conflict.entityId],
