@@ -87,6 +87,15 @@ export const conflictsRepository = {
     return result.rows;
   },
 
+  /** Whether a conflict (open or settled) was recorded for the entity whose `local` holds these values. */
+  async recorded(tx: Sql, entityId: string, local: Record<string, unknown>): Promise<boolean> {
+    const result = await tx.query(`SELECT 1 FROM ${table} WHERE entity_id = $1 AND local @> $2::jsonb LIMIT 1`, [
+      entityId,
+      JSON.stringify(local),
+    ]);
+    return result.rows.length > 0;
+  },
+
   async lock(tx: Sql, id: string): Promise<ConflictRow | undefined> {
     const result = await tx.query<ConflictRow & Record<string, unknown>>(
       `SELECT ${columns} FROM ${table} WHERE id = $1 FOR UPDATE`,

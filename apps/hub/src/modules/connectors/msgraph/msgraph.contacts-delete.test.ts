@@ -320,6 +320,7 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     put(account, 'contacts', contactPayload(13));
     await syncNow();
     standIn.state.failContactDeletes = 1_000_000;
+    const personId = (await person(13)).id;
     await deletePerson(13);
     await eventually(async () => (deletesOf(13).length > 0 ? true : undefined), 'a DELETE tried');
     // Changed in Outlook meanwhile, and a sync page recorded that copy as seen before the deletion went.
@@ -344,8 +345,22 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     });
     standIn.state.failContactDeletes = 0;
     await syncNow();
-    // The deletion still carries the version the owner deleted: Outlook's newer copy is a conflict.
+    // The consumer's retry of the deletion (waiting since the outage) has run too.
+    await eventually(async () => {
+      const { rows } = await hub.db.asOwner((tx) =>
+        tx.query(
+          `SELECT 1 FROM made_open.event_failures f JOIN made_open.outbox o ON o.id = f.event_id
+            WHERE f.consumer = 'msgraph-contacts-delete' AND o.subject = $1`,
+          [personId],
+        ),
+      );
+      return rows.length === 0 ? true : undefined;
+    }, "the consumer's retry done");
+    // The deletion still carries the version the owner deleted: Outlook's newer copy is a conflict, recorded once
+    // whichever sent it (the sync's flush or the consumer's retry).
     expect(inOutlook(13)).toMatchObject({ jobTitle: 'Changed meanwhile' });
+    const recorded = (await api(alice, 'GET', `/api/v1/conflicts?all=true&entityId=${personId}`)).json().conflicts;
+    expect(recorded).toHaveLength(1);
     const [conflict] = await contactConflicts();
     expect(conflict).toMatchObject({ entityId: (await person(13)).id, local: { deleted: true } });
     const mine = await api(alice, 'POST', `/api/v1/conflicts/${conflict!.id}/resolve`, { keep: 'local' });

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import { isMadePersonKey, type Ingest, type RestoreExternal } from '../../graph/index.ts';
-import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
+import { conflictsRepository, type ConflictView, type Conflicts } from '../connectors.conflicts.ts';
 import {
   ConnectorConflict,
   ConnectorError,
@@ -161,6 +161,11 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       if (!rows[0]?.deleted) return undefined;
       const connectionId = await repo.connectionOf(tx, externalId, 'person');
       if (!connectionId) return undefined;
+      // This deletion (its version) was sent already and met a newer Outlook copy (a retry of
+      // this event after the sync's flush sent it): once recorded is enough; a second send
+      // would record it again and supersede the conflict the owner may be settling.
+      if (await conflictsRepository.recorded(tx, entity.id, { deleted: true, baseVersion: entity.version }))
+        return undefined;
       const { rows: connections } = await tx.query<{ status: string }>(
         'SELECT status FROM made_open.connections WHERE id = $1',
         [connectionId],
