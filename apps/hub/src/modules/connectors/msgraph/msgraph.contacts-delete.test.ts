@@ -208,6 +208,10 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
       );
       // Outlook deletes it too before the owner chooses (the sync has not run: nothing in the hub knows yet).
       remove(account, 'contacts', contactPayload(n).id);
+      if (syncedFirst) {
+        await syncNow();
+        expect((await person(n)).deleted).toBe(true);
+      }
       const chosen = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
       expect(chosen.statusCode, chosen.body).toBe(200);
       // "Keep Outlook's copy": there is none, and the answer says so; "Delete in Outlook too": done already.
@@ -226,9 +230,11 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
   }, 180_000);
 
   it("settles an edit conflict that Outlook deleted meanwhile: keeping mine saves it there again, keeping Outlook's says it is gone", async () => {
-    for (const [n, keep] of [
-      [16, 'local'],
-      [17, 'remote'],
+    // The third: the sync applied Outlook's deletion (the person deleted here) before the owner chose.
+    for (const [n, keep, syncedFirst] of [
+      [16, 'local', false],
+      [17, 'remote', false],
+      [18, 'local', true],
     ] as const) {
       put(account, 'contacts', contactPayload(n));
       await syncNow();
@@ -244,6 +250,10 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
         'an edit conflict',
       );
       remove(account, 'contacts', contactPayload(n).id);
+      if (syncedFirst) {
+        await syncNow();
+        expect((await person(n)).deleted).toBe(true);
+      }
       const chosen = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
       expect(chosen.statusCode, chosen.body).toBe(200);
       expect(await contactConflicts()).toEqual([]);
