@@ -101,17 +101,34 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
     );
   }
 
+  type Outcome = 'deleted' | 'conflict' | 'refused' | 'reauth' | 'sent-already';
+  /** Sends in flight, by connection and person: the consumer's retry and a sync's flush send one DELETE, not two. */
+  const sending = new Map<string, Promise<Outcome>>();
+
   /**
    * Sends one deletion: done (deleted or gone already), recorded as a conflict, dropped
    * (Outlook refused it for good), or 'reauth' (kept for the next sign-in). The pending row
    * goes unless it is kept; a provider failure throws with the row still there (retried).
+   * One send at a time per person; a row gone meanwhile was sent by the other ('sent-already').
    */
-  async function send(
-    ownerId: string,
-    pending: PendingPush,
-    remove: () => Promise<void>,
-  ): Promise<'deleted' | 'conflict' | 'refused' | 'reauth'> {
-    let outcome: 'deleted' | 'conflict' | 'refused' | 'reauth';
+  function send(ownerId: string, pending: PendingPush, remove: () => Promise<void>): Promise<Outcome> {
+    const key = `${pending.connectionId}:${pending.entityId}`;
+    const running = sending.get(key);
+    if (running) return running;
+    const work = sendOnce(ownerId, pending, remove).finally(() => sending.delete(key));
+    sending.set(key, work);
+    return work;
+  }
+
+  async function sendOnce(ownerId: string, pending: PendingPush, remove: () => Promise<void>): Promise<Outcome> {
+    const kept = await db.asUser(ownerClaims(ownerId), (tx) =>
+      tx.query(
+        `SELECT 1 FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2 AND kind = 'delete'`,
+        [pending.connectionId, pending.entityId],
+      ),
+    );
+    if (kept.rows.length === 0) return 'sent-already';
+    let outcome: Outcome;
     try {
       await remove();
       outcome = 'deleted';
