@@ -272,3 +272,42 @@ test('an edit that meets a change made in Outlook waits on the contact, field by
   expect((await outlook('GET', `/me/contacts/${String(created.id)}`)).jobTitle).toBe('Set here');
   expect((await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts).toEqual([]);
 });
+
+test('"Keep Outlook\'s copy" on a deletion Outlook has since made too says so, and the contact stays deleted', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Fay',
+    surname: 'Fade',
+    displayName: 'Fay Fade',
+    emailAddresses: [{ address: 'fay@fade.example', name: 'Fay Fade' }],
+  });
+  await syncNow(hub, connectionId);
+  type Person = { id: string; externalId: string | null };
+  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Changed in Outlook' });
+  await hub.call('DELETE', `/entities/${person.id}`);
+  await expect
+    .poll(
+      async () =>
+        (await hub.call<{ conflicts: unknown[] }>('GET', `/conflicts?entityId=${person.id}`)).conflicts.length,
+      {
+        timeout: 30_000,
+      },
+    )
+    .toBe(1);
+  // Deleted in Outlook too before the owner chooses; the hub has not synced since.
+  await outlook('DELETE', `/me/contacts/${String(created.id)}`);
+
+  await page.goto('/contacts');
+  const notice = page.getByRole('alert').filter({ hasText: 'Fay Fade' });
+  await notice.getByRole('button', { name: 'Keep Outlook’s copy' }).click();
+  await expect(
+    page.getByText('Outlook no longer has Fay Fade either, so it stays deleted', { exact: true }).filter(VISIBLE),
+  ).toBeVisible();
+  await inspect(page, 'msgraph-contact-deletion-conflict-gone');
+  await expect(notice).toHaveCount(0);
+  await page.getByLabel('Search contacts').fill('Fay');
+  await expect(page.getByRole('link', { name: /Fay Fade/ })).toHaveCount(0);
+  expect((await hub.request('GET', `/entities/${person.id}`)).status).toBe(404);
+  expect((await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts).toEqual([]);
+});

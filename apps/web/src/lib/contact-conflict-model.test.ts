@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contactConflictOf } from './contact-conflict-model';
+import { conflictOutcomeOf, contactConflictOf, contactConflictsQuery } from './contact-conflict-model';
 
 const base = {
   id: 'c1',
@@ -44,5 +44,22 @@ describe('contact conflicts', () => {
     });
     expect(contactConflictOf({ ...base, capability: 'calendar', local: {} })).toBeNull();
     expect(contactConflictOf({ id: 'x' })).toBeNull();
+  });
+
+  it('asks the hub for one person’s conflicts on their page, everyone’s on the list', () => {
+    expect(contactConflictsQuery('0190f0a0-0000-7000-8000-000000000001')).toEqual({
+      entityId: '0190f0a0-0000-7000-8000-000000000001',
+      limit: 50,
+    });
+    expect(contactConflictsQuery()).toEqual({ limit: 200 });
+  });
+
+  it('reads from the hub’s answer whether Outlook had deleted the contact meanwhile', () => {
+    expect(conflictOutcomeOf({ result: { id: 'p1', deleted: true, outlook: 'gone' } })).toBe('gone');
+    expect(conflictOutcomeOf({ result: { id: 'p1', title: 'Ada', outlook: 'recreated' } })).toBe('recreated');
+    expect(conflictOutcomeOf({ result: { id: 'p1', deleted: true } })).toBe('as-chosen');
+    // Anything the web does not know stays the plain answer, never a wrong claim.
+    expect(conflictOutcomeOf({ result: { outlook: 'exploded' } })).toBe('as-chosen');
+    expect(conflictOutcomeOf(null)).toBe('as-chosen');
   });
 });

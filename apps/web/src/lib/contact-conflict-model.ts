@@ -29,6 +29,14 @@ const ConflictSchema = z
   .passthrough();
 export const ConflictListSchema = z.object({ conflicts: z.array(z.unknown()) });
 
+/**
+ * The query for the owner's open conflicts: every contact's (the /contacts page, up to the
+ * hub's 200), or one person's (the contact page asks the hub for that person's only).
+ */
+export function contactConflictsQuery(personId?: string): Record<string, string | number> {
+  return personId === undefined ? { limit: 200 } : { entityId: personId, limit: 50 };
+}
+
 const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 const list = (value: unknown) =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
@@ -76,4 +84,20 @@ export function contactConflictOf(raw: unknown): ContactConflict | null {
     return mine === theirs ? [] : [{ field: f.label, here: mine, outlook: theirs }];
   });
   return { id, kind: 'edited', personId: entityId, name, createdAt, differences };
+}
+
+/**
+ * What settling a conflict found in Outlook, from the hub's answer: `gone` (Outlook deleted the
+ * contact meanwhile, so there was no copy to keep), `recreated` (the owner's edit went there as
+ * a new contact for the same reason), or `as-chosen`.
+ */
+export type ConflictOutcome = 'gone' | 'recreated' | 'as-chosen';
+
+const ResolvedSchema = z.object({
+  result: z.object({ outlook: z.enum(['gone', 'recreated']).optional() }).passthrough(),
+});
+
+export function conflictOutcomeOf(raw: unknown): ConflictOutcome {
+  const parsed = ResolvedSchema.safeParse(raw);
+  return parsed.success ? (parsed.data.result.outlook ?? 'as-chosen') : 'as-chosen';
 }

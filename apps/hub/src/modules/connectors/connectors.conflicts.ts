@@ -87,6 +87,15 @@ export const conflictsRepository = {
     return result.rows;
   },
 
+  /** Whether a conflict (open or settled) was recorded for the entity whose `local` holds these values. */
+  async recorded(tx: Sql, entityId: string, local: Record<string, unknown>): Promise<boolean> {
+    const result = await tx.query(`SELECT 1 FROM ${table} WHERE entity_id = $1 AND local @> $2::jsonb LIMIT 1`, [
+      entityId,
+      JSON.stringify(local),
+    ]);
+    return result.rows.length > 0;
+  },
+
   async lock(tx: Sql, id: string): Promise<ConflictRow | undefined> {
     const result = await tx.query<ConflictRow & Record<string, unknown>>(
       `SELECT ${columns} FROM ${table} WHERE id = $1 FOR UPDATE`,
@@ -208,9 +217,12 @@ export function conflictRoutes(conflicts: Conflicts) {
       {
         schema: {
           tags: ['conflicts'],
-          summary: "Write-back conflicts: the hub's edit beside the provider's newer copy (open ones unless all=true)",
+          summary:
+            "Write-back conflicts: the hub's edit beside the provider's newer copy (open ones unless all=true; one entity's with entityId)",
           querystring: z.strictObject({
             all: z.enum(['true', 'false']).optional(),
+            // One entity's (a contact page's); another user's id is simply none (RLS hides its rows).
+            entityId: z.string().uuid().optional(),
             limit: z.coerce.number().int().min(1).max(200).default(50),
           }),
           response: { 200: z.object({ conflicts: z.array(conflictViewSchema) }) },
@@ -218,8 +230,14 @@ export function conflictRoutes(conflicts: Conflicts) {
       },
       async (request) => {
         const user = await requireUser(request);
-        const { all, limit } = request.query;
-        return { conflicts: await conflicts.list(user, { open: all !== 'true', limit }) };
+        const { all, entityId, limit } = request.query;
+        return {
+          conflicts: await conflicts.list(user, {
+            open: all !== 'true',
+            limit,
+            ...(entityId ? { entityIds: [entityId] } : {}),
+          }),
+        };
       },
     );
     app.post(

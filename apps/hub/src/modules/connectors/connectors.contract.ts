@@ -371,6 +371,14 @@ export interface ContactsCapability<Options> {
    * provider no longer has is deleted already (no error).
    */
   delete(context: ConnectionContext<Options>, contact: { externalId: string; version?: string }): Promise<void>;
+  /**
+   * The provider's copy as it is now, with its version; null when the provider no longer has
+   * it (a conflict is settled against what is there, not against the copy it recorded).
+   */
+  read(
+    context: ConnectionContext<Options>,
+    contact: { externalId: string },
+  ): Promise<{ item: IngestItem; version: string | undefined } | null>;
 }
 
 /** The provider's copy changed since the hub last saw it: record a conflict, never overwrite silently. */

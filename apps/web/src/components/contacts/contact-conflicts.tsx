@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toast';
 import { resolveContactConflictAction } from '@/lib/actions/contact-conflicts';
-import type { ContactConflict } from '@/lib/contact-conflict-model';
+import type { ConflictOutcome, ContactConflict } from '@/lib/contact-conflict-model';
 
 const words = {
   deleted: {
@@ -16,6 +16,8 @@ const words = {
       local: (name: string) => `Deleted ${name} in Outlook too`,
       remote: (name: string) => `${name} is back, as Outlook has it`,
     },
+    // Outlook deleted the contact too before the choice: nothing came back.
+    gone: (name: string) => `Outlook no longer has ${name} either, so it stays deleted`,
   },
   edited: {
     said: 'was changed here and in Outlook since the hub last saw it: neither change was overwritten.',
@@ -25,8 +27,20 @@ const words = {
       local: (name: string) => `Your changes to ${name} are in Outlook`,
       remote: (name: string) => `${name} is as Outlook has it`,
     },
+    // Outlook deleted the contact before the choice: said plainly, with what happened instead.
+    gone: (name: string) => `Outlook no longer has ${name}: it was deleted there, and goes from here at the next sync`,
+    recreated: (name: string) =>
+      `${name} was deleted in Outlook meanwhile: your version is saved there as a new contact`,
   },
 } as const;
+
+/** What the owner reads once a conflict is settled, including Outlook having deleted the contact meanwhile. */
+function doneWords(conflict: ContactConflict, keep: 'local' | 'remote', outcome: ConflictOutcome) {
+  const said = words[conflict.kind];
+  if (outcome === 'gone') return said.gone(conflict.name);
+  if (outcome === 'recreated' && conflict.kind === 'edited') return words.edited.recreated(conflict.name);
+  return said.done[keep](conflict.name);
+}
 
 /**
  * Contacts the hub could not write to Outlook because Outlook changed them meanwhile: an edit
@@ -44,7 +58,7 @@ export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }
     const result = await resolveContactConflictAction(conflict.id, keep);
     setPending(null);
     if (!result.ok) toast({ title: `Could not settle ${conflict.name}`, description: result.error, tone: 'error' });
-    else toast({ title: words[conflict.kind].done[keep](conflict.name) });
+    else toast({ title: doneWords(conflict, keep, result.data) });
     router.refresh();
   }
 

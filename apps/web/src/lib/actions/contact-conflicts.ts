@@ -1,6 +1,6 @@
 'use server';
 import { revalidatePath } from 'next/cache';
-import { resolveContactConflict } from '@/lib/contact-conflicts';
+import { resolveContactConflict, type ConflictOutcome } from '@/lib/contact-conflicts';
 import { attempt, type ActionResult } from '@/lib/hub';
 
 /**
@@ -10,13 +10,10 @@ import { attempt, type ActionResult } from '@/lib/hub';
 export async function resolveContactConflictAction(
   conflictId: string,
   keep: 'local' | 'remote',
-): Promise<ActionResult> {
+): Promise<ActionResult<ConflictOutcome>> {
   if (typeof conflictId !== 'string' || !/^[0-9a-f-]{36}$/i.test(conflictId) || (keep !== 'local' && keep !== 'remote'))
     return { ok: false, error: 'That choice cannot be made here: reload the page.' };
-  const result = await attempt(async () => {
-    await resolveContactConflict(conflictId, keep);
-    return undefined;
-  });
+  const result = await attempt(() => resolveContactConflict(conflictId, keep));
   if (result.ok) revalidatePath('/contacts', 'layout');
   return result;
 }

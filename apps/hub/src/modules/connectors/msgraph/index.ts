@@ -174,6 +174,7 @@ export function createMsgraph(deps: MsgraphDeps) {
         db: deps.db,
         logger: deps.logger,
         ingest: deps.ingest,
+        restoreExternal: deps.restoreExternal,
         connectors: connectors.service,
         conflicts: connectors.conflicts,
       }));

@@ -129,6 +129,7 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       create: (context, contact) => deps.writeBack().contacts.create(context, contact),
       update: (context, contact, changes) => deps.writeBack().contacts.update(context, contact, changes),
       delete: (context, contact) => deps.writeBack().contacts.delete(context, contact),
+      read: (context, contact) => deps.writeBack().contacts.read(context, contact),
     },
     setup(connection) {
       return liveSetup(connection.options, connection.state);

@@ -147,6 +147,17 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     expect(inOutlook(3)!.jobTitle).toBe('Promoted in Outlook');
     expect(deletesOf(3).map((d) => d.status)).toEqual([412]);
     expect((await api(bob, 'GET', '/api/v1/conflicts')).json().conflicts).toEqual([]);
+    // One person's conflicts (a contact page's): only that person's; Bob's view of them is empty, a malformed id a 400.
+    const ofPerson = (user: SignedUpUser, query: string) => api(user, 'GET', `/api/v1/conflicts?${query}`);
+    const mineOnly = await ofPerson(alice, `entityId=${(await person(3)).id}`);
+    expect(mineOnly.statusCode, mineOnly.body).toBe(200);
+    expect(mineOnly.json().conflicts.map((c: { id: string }) => c.id)).toEqual([conflict.id]);
+    expect((await ofPerson(alice, `entityId=${(await person(4)).id}`)).json().conflicts).toEqual([]);
+    const bobs = await ofPerson(bob, `entityId=${(await person(3)).id}`);
+    expect(bobs.statusCode).toBe(200);
+    expect(bobs.json().conflicts).toEqual([]);
+    for (const bad of ['entityId=not-a-uuid', "entityId=1'%20OR%201=1", 'entityId='])
+      expect((await ofPerson(alice, bad)).statusCode, bad).toBe(400);
     // Until the owner chooses, the sync neither brings the person back nor deletes Outlook's copy.
     await syncNow();
     expect((await person(3)).deleted).toBe(true);
@@ -179,6 +190,100 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     expect(await contactConflicts()).toEqual([]);
     const again = await api(alice, 'POST', `/api/v1/conflicts/${second.id}/resolve`, { keep: 'local' });
     expect(again.json().error.code).toBe('conflict_resolved');
+  }, 180_000);
+
+  it('settles a deletion conflict that Outlook deleted too, with either choice, without bringing the person back', async () => {
+    for (const [n, keep] of [
+      [14, 'remote'],
+      [15, 'local'],
+    ] as const) {
+      put(account, 'contacts', contactPayload(n));
+      await syncNow();
+      editRemotely(account, 'contacts', contactPayload(n).id, { jobTitle: 'Changed, then deleted, in Outlook' });
+      await deletePerson(n);
+      const { id } = await person(n);
+      const conflict = await eventually(
+        async () => (await contactConflicts()).find((c) => c.entityId === id),
+        'a contacts conflict',
+      );
+      // Outlook deletes it too before the owner chooses (the sync has not run: nothing in the hub knows yet).
+      remove(account, 'contacts', contactPayload(n).id);
+      const chosen = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
+      expect(chosen.statusCode, chosen.body).toBe(200);
+      // "Keep Outlook's copy": there is none, and the answer says so; "Delete in Outlook too": done already.
+      expect(chosen.json().result).toEqual(
+        keep === 'remote'
+          ? { id: conflict.entityId, deleted: true, outlook: 'gone' }
+          : { id: conflict.entityId, deleted: true },
+      );
+      expect((await person(n)).deleted).toBe(true);
+      expect(await contactConflicts()).toEqual([]);
+      // The sync that brings Outlook's @removed changes nothing; the person stays deleted.
+      await syncNow();
+      expect((await person(n)).deleted).toBe(true);
+      expect(await contactConflicts()).toEqual([]);
+    }
+  }, 180_000);
+
+  it("settles an edit conflict that Outlook deleted meanwhile: keeping mine saves it there again, keeping Outlook's says it is gone", async () => {
+    // The third: the sync applied Outlook's deletion (the person deleted here) before the owner chose.
+    for (const [n, keep, syncedFirst] of [
+      [16, 'local', false],
+      [17, 'remote', false],
+      [18, 'local', true],
+    ] as const) {
+      put(account, 'contacts', contactPayload(n));
+      await syncNow();
+      const before = await person(n);
+      editRemotely(account, 'contacts', contactPayload(n).id, { jobTitle: 'Theirs' });
+      const edited = await api(alice, 'PATCH', `/api/v1/entities/${before.id}`, {
+        version: before.version,
+        properties: { ...before.properties, jobTitle: 'Mine' },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      const conflict = await eventually(
+        async () => (await contactConflicts()).find((c) => c.entityId === before.id),
+        'an edit conflict',
+      );
+      remove(account, 'contacts', contactPayload(n).id);
+      if (syncedFirst) {
+        await syncNow();
+        expect((await person(n)).deleted).toBe(true);
+      }
+      const chosen = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
+      expect(chosen.statusCode, chosen.body).toBe(200);
+      expect(await contactConflicts()).toEqual([]);
+      if (keep === 'local') {
+        // The owner's version is an Outlook contact again (a new one), and the same person is linked to it.
+        expect(chosen.json().result).toMatchObject({ id: before.id, outlook: 'recreated' });
+        const { rows } = await hub.db.asOwner((tx) =>
+          tx.query<{ external_id: string; deleted: boolean; job: string }>(
+            `SELECT external_id, deleted_at IS NOT NULL AS deleted, properties->>'jobTitle' AS job
+               FROM public.entities WHERE id = $1`,
+            [before.id],
+          ),
+        );
+        expect(rows[0]).toMatchObject({ deleted: false, job: 'Mine' });
+        expect(rows[0]!.external_id).not.toBe(contactPayload(n).id);
+        const again = collectionOf(account, 'contacts').items.get(rows[0]!.external_id);
+        expect(again?.removed ? undefined : again?.body).toMatchObject({ jobTitle: 'Mine' });
+        // The sync brings the old contact's @removed and the new one: the person stays, once.
+        await syncNow();
+        const after = await hub.db.asOwner((tx) =>
+          tx.query<{ id: string }>(
+            `SELECT id FROM public.entities WHERE owner_id = $1 AND properties->>'jobTitle' = 'Mine' AND deleted_at IS NULL
+               AND type = 'person' AND title = $2`,
+            [alice.id, before.title],
+          ),
+        );
+        expect(after.rows).toEqual([{ id: before.id }]);
+      } else {
+        // Nothing of Outlook's to keep: the answer says so, and the sync applies Outlook's deletion as any.
+        expect(chosen.json().result).toEqual({ id: before.id, outlook: 'gone' });
+        await syncNow();
+        expect((await person(n)).deleted).toBe(true);
+      }
+    }
   }, 180_000);
 
   it('deletes over an Outlook change to what the hub does not show (a category): no conflict', async () => {
@@ -221,6 +326,7 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     put(account, 'contacts', contactPayload(13));
     await syncNow();
     standIn.state.failContactDeletes = 1_000_000;
+    const personId = (await person(13)).id;
     await deletePerson(13);
     await eventually(async () => (deletesOf(13).length > 0 ? true : undefined), 'a DELETE tried');
     // Changed in Outlook meanwhile, and a sync page recorded that copy as seen before the deletion went.
@@ -245,8 +351,22 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     });
     standIn.state.failContactDeletes = 0;
     await syncNow();
-    // The deletion still carries the version the owner deleted: Outlook's newer copy is a conflict.
+    // The consumer's retry of the deletion (waiting since the outage) has run too.
+    await eventually(async () => {
+      const { rows } = await hub.db.asOwner((tx) =>
+        tx.query(
+          `SELECT 1 FROM made_open.event_failures f JOIN made_open.outbox o ON o.id = f.event_id
+            WHERE f.consumer = 'msgraph-contacts-delete' AND o.subject = $1`,
+          [personId],
+        ),
+      );
+      return rows.length === 0 ? true : undefined;
+    }, "the consumer's retry done");
+    // The deletion still carries the version the owner deleted: Outlook's newer copy is a conflict, recorded once
+    // whichever sent it (the sync's flush or the consumer's retry).
     expect(inOutlook(13)).toMatchObject({ jobTitle: 'Changed meanwhile' });
+    const recorded = (await api(alice, 'GET', `/api/v1/conflicts?all=true&entityId=${personId}`)).json().conflicts;
+    expect(recorded).toHaveLength(1);
     const [conflict] = await contactConflicts();
     expect(conflict).toMatchObject({ entityId: (await person(13)).id, local: { deleted: true } });
     const mine = await api(alice, 'POST', `/api/v1/conflicts/${conflict!.id}/resolve`, { keep: 'local' });

@@ -3,8 +3,8 @@ import type { Database, Sql } from '../../../platform/db/index.ts';
 import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
-import { isMadePersonKey, type Ingest, type IngestItem, type RestoreExternal } from '../../graph/index.ts';
-import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
+import { isMadePersonKey, type Ingest, type RestoreExternal } from '../../graph/index.ts';
+import { conflictsRepository, type ConflictView, type Conflicts } from '../connectors.conflicts.ts';
 import {
   ConnectorConflict,
   ConnectorError,
@@ -13,7 +13,7 @@ import {
 } from '../connectors.contract.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { ownerClaims } from '../connectors.sync.ts';
-import { ingestOwn, openContacts } from './msgraph.contacts-push.ts';
+import { ingestOwn, openContacts, refusalOf } from './msgraph.contacts-push.ts';
 import { ContactConflict } from './msgraph.contacts-write.ts';
 import { source } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
@@ -101,17 +101,34 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
     );
   }
 
+  type Outcome = 'deleted' | 'conflict' | 'refused' | 'reauth' | 'sent-already';
+  /** Sends in flight, by connection and person: the consumer's retry and a sync's flush send one DELETE, not two. */
+  const sending = new Map<string, Promise<Outcome>>();
+
   /**
    * Sends one deletion: done (deleted or gone already), recorded as a conflict, dropped
    * (Outlook refused it for good), or 'reauth' (kept for the next sign-in). The pending row
    * goes unless it is kept; a provider failure throws with the row still there (retried).
+   * One send at a time per person; a row gone meanwhile was sent by the other ('sent-already').
    */
-  async function send(
-    ownerId: string,
-    pending: PendingPush,
-    remove: () => Promise<void>,
-  ): Promise<'deleted' | 'conflict' | 'refused' | 'reauth'> {
-    let outcome: 'deleted' | 'conflict' | 'refused' | 'reauth';
+  function send(ownerId: string, pending: PendingPush, remove: () => Promise<void>): Promise<Outcome> {
+    const key = `${pending.connectionId}:${pending.entityId}`;
+    const running = sending.get(key);
+    if (running) return running;
+    const work = sendOnce(ownerId, pending, remove).finally(() => sending.delete(key));
+    sending.set(key, work);
+    return work;
+  }
+
+  async function sendOnce(ownerId: string, pending: PendingPush, remove: () => Promise<void>): Promise<Outcome> {
+    const kept = await db.asUser(ownerClaims(ownerId), (tx) =>
+      tx.query(
+        `SELECT 1 FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2 AND kind = 'delete'`,
+        [pending.connectionId, pending.entityId],
+      ),
+    );
+    if (kept.rows.length === 0) return 'sent-already';
+    let outcome: Outcome;
     try {
       await remove();
       outcome = 'deleted';
@@ -161,6 +178,11 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       if (!rows[0]?.deleted) return undefined;
       const connectionId = await repo.connectionOf(tx, externalId, 'person');
       if (!connectionId) return undefined;
+      // This deletion (its version) was sent already and met a newer Outlook copy (a retry of
+      // this event after the sync's flush sent it): once recorded is enough; a second send
+      // would record it again and supersede the conflict the owner may be settling.
+      if (await conflictsRepository.recorded(tx, entity.id, { deleted: true, baseVersion: entity.version }))
+        return undefined;
       const { rows: connections } = await tx.query<{ status: string }>(
         'SELECT status FROM made_open.connections WHERE id = $1',
         [connectionId],
@@ -209,10 +231,12 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
   /**
    * Settles a deletion's conflict: "local" deletes Outlook's newer copy (If-Match on the
    * version the conflict showed; changed again meanwhile: a new conflict, 409), "remote" brings
-   * the person back in the hub as Outlook has it.
+   * the person back in the hub as Outlook has it now (read again: the recorded copy may be
+   * old). A contact Outlook deleted meanwhile settles either choice with the person left
+   * deleted (`outlook: 'gone'` says so): there is nothing in Outlook to keep or to delete.
+   * Graph failing or the sign-in gone is a 4xx/502 with the conflict still open.
    */
   async function resolve(user: AuthenticatedUser, conflict: ConflictView, keep: 'local' | 'remote') {
-    const remote = conflict.remote as unknown as IngestItem;
     const local = conflict.local as { baseVersion?: unknown; remoteVersion?: string | null };
     const pending = {
       entityId: conflict.entityId,
@@ -220,15 +244,16 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       externalId: conflict.externalId,
       baseVersion: Number(local.baseVersion) || 1,
     };
+    const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
     if (keep === 'local') {
-      const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
       try {
+        // A 404 (deleted in Outlook too) is done all the same.
         await open.capability.delete(open.context, {
           externalId: conflict.externalId,
           version: local.remoteVersion ?? undefined,
         });
       } catch (error) {
-        if (!(error instanceof ConnectorConflict)) throw error;
+        if (!(error instanceof ConnectorConflict)) return refusalOf(error);
         const next = await recordConflict(user.id, pending, error);
         throw new ConflictError(
           'The contact changed again in Outlook: look at it once more and choose.',
@@ -239,6 +264,13 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       await db.asUser(user.claims, (tx) => deps.conflicts.settle(tx, conflict.id, 'local'));
       return { id: conflict.entityId, deleted: true };
     }
+    const now = await open.capability.read(open.context, { externalId: conflict.externalId }).catch(refusalOf);
+    if (!now)
+      return db.asUser(user.claims, async (tx) => {
+        await deps.conflicts.settle(tx, conflict.id, 'remote');
+        await repo.forget(tx, conflict.connectionId, [conflict.externalId]);
+        return { id: conflict.entityId, deleted: true, outlook: 'gone' as const };
+      });
     return db.asUser(user.claims, async (tx) => {
       await deps.conflicts.settle(tx, conflict.id, 'remote');
       const id = await deps.restoreExternal(tx, {
@@ -248,15 +280,14 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
         externalId: conflict.externalId,
       });
       if (id !== conflict.entityId) throw new NotFoundError('person');
-      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, remote, conflict.entityId);
+      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item, conflict.entityId);
       // The hub now holds that version: a later edit or deletion is based on it.
-      if (local.remoteVersion)
-        await repo.recordWrite(
-          tx,
-          { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
-          conflict.externalId,
-          local.remoteVersion,
-        );
+      await repo.recordWrite(
+        tx,
+        { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
+        conflict.externalId,
+        now.version,
+      );
       const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
         'SELECT id, title, version, properties FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
         [conflict.entityId],

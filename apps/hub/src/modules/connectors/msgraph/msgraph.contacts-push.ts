@@ -1,9 +1,9 @@
 import type { EventEnvelope } from '@made-open/shared';
 import type { Database, Sql } from '../../../platform/db/index.ts';
-import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
+import { ConflictError, NotFoundError, UserError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
-import type { Ingest, IngestItem } from '../../graph/index.ts';
+import type { Ingest, IngestItem, RestoreExternal } from '../../graph/index.ts';
 import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
 import {
   ConnectorConflict,
@@ -12,9 +12,9 @@ import {
   type ContactsCapability,
   type ContactWrite,
 } from '../connectors.contract.ts';
-import type { ConnectorsService } from '../connectors.service.ts';
+import type { ConnectorsService, OpenConnection } from '../connectors.service.ts';
 import { ownerClaims } from '../connectors.sync.ts';
-import { ContactConflict } from './msgraph.contacts-write.ts';
+import { ContactConflict, ContactGone } from './msgraph.contacts-write.ts';
 import { source } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo, type PendingPush } from './msgraph.repository.ts';
@@ -23,8 +23,20 @@ export interface ContactsPushDeps {
   db: Database;
   logger: Logger;
   ingest: Ingest;
+  restoreExternal: RestoreExternal;
   connectors: Pick<ConnectorsService, 'open'>;
   conflicts: Conflicts;
+}
+
+/**
+ * Outlook failing or refusing while the owner settles a conflict, in words for them (a 502 to
+ * try again, a 4xx to act on), never a 500; nothing was settled, the conflict stays open.
+ */
+export function refusalOf(error: unknown): never {
+  if (!(error instanceof ConnectorError)) throw error;
+  throw error.kind === 'provider'
+    ? new UserError(502, 'provider_error', `${error.message} Nothing was settled: try again in a moment.`)
+    : new UserError(422, `provider_${error.kind}`, `${error.message} Nothing was settled.`);
 }
 
 /** The fields of a person an edit can change in Outlook. */
@@ -275,9 +287,48 @@ export function createContactsPush(deps: ContactsPushDeps) {
     }
   }
 
-  /** Settles a contacts conflict: "remote" takes Outlook's copy, "local" pushes the hub's edit over it. */
+  /**
+   * The hub's edit goes to Outlook as a new contact: Outlook deleted the one it was made on
+   * after the conflict was recorded, and the owner chose their version. The person (brought
+   * back if the sync had applied Outlook's deletion) takes the new contact's id.
+   */
+  async function recreate(
+    user: AuthenticatedUser,
+    conflict: ConflictView,
+    fields: ContactWrite,
+    open: OpenConnection<'contacts'>,
+  ) {
+    const { item } = await open.capability.create(open.context, fields).catch(refusalOf);
+    await db.asUser(user.claims, async (tx) => {
+      await deps.conflicts.settle(tx, conflict.id, 'local');
+      if (!(await personNow(tx, conflict.entityId))) {
+        const id = await deps.restoreExternal(tx, {
+          ownerId: user.id,
+          actor: { kind: 'user', id: user.id },
+          source,
+          externalId: conflict.externalId,
+        });
+        if (id !== conflict.entityId) throw new NotFoundError('person');
+      }
+      const moved = await tx.query(
+        'UPDATE public.entities SET external_id = $3 WHERE id = $1 AND source = $2 AND external_id = $4',
+        [conflict.entityId, source, item.externalId, conflict.externalId],
+      );
+      if (moved.rowCount === 0)
+        throw new ConflictError('This person changed while it was saved: look at it again.', 'person_changed');
+      await repo.forget(tx, conflict.connectionId, [conflict.externalId]);
+      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item, conflict.entityId);
+    });
+  }
+
+  /**
+   * Settles a contacts conflict: "remote" takes Outlook's copy as it is now (read again),
+   * "local" pushes the hub's edit over it. Outlook deleted the contact meanwhile: "local" saves
+   * the edit there as a new contact (`outlook: 'recreated'`: the owner chose their version, and
+   * the deletion came after the copy they were shown), "remote" changes nothing here and the
+   * sync applies Outlook's deletion as it applies any (`outlook: 'gone'`).
+   */
   async function resolve(user: AuthenticatedUser, conflict: ConflictView, keep: 'local' | 'remote') {
-    const remote = conflict.remote as unknown as IngestItem;
     const local = conflict.local as { fields: ContactWrite; remoteVersion?: string | null };
     const view = () =>
       db.asUser(user.claims, async (tx) => {
@@ -288,22 +339,26 @@ export function createContactsPush(deps: ContactsPushDeps) {
         if (!rows[0]) throw new NotFoundError('person');
         return rows[0];
       });
+    const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
     if (keep === 'remote') {
+      const now = await open.capability.read(open.context, { externalId: conflict.externalId }).catch(refusalOf);
+      if (!now) {
+        await db.asUser(user.claims, (tx) => deps.conflicts.settle(tx, conflict.id, 'remote'));
+        return { id: conflict.entityId, outlook: 'gone' as const };
+      }
       await db.asUser(user.claims, async (tx) => {
         await deps.conflicts.settle(tx, conflict.id, 'remote');
-        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, remote, conflict.entityId);
+        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item, conflict.entityId);
         // The hub now holds that version: the next edit is based on it.
-        if (local.remoteVersion)
-          await repo.recordWrite(
-            tx,
-            { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
-            conflict.externalId,
-            local.remoteVersion,
-          );
+        await repo.recordWrite(
+          tx,
+          { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
+          conflict.externalId,
+          now.version,
+        );
       });
       return view();
     }
-    const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
     try {
       const { item } = await open.capability.update(
         open.context,
@@ -315,7 +370,11 @@ export function createContactsPush(deps: ContactsPushDeps) {
         await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item, conflict.entityId);
       });
     } catch (error) {
-      if (!(error instanceof ConnectorConflict)) throw error;
+      if (error instanceof ContactGone) {
+        await recreate(user, conflict, local.fields, open);
+        return { ...(await view()), outlook: 'recreated' as const };
+      }
+      if (!(error instanceof ConnectorConflict)) return refusalOf(error);
       const next = await recordConflict(
         user.id,
         {

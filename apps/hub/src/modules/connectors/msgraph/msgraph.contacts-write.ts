@@ -37,6 +37,14 @@ export class ContactConflict extends ConnectorConflict {
   }
 }
 
+/** Outlook no longer has the contact (404 ErrorItemNotFound): deleted there since the hub last saw it. */
+export class ContactGone extends ConnectorError {
+  constructor() {
+    super('account', 'Outlook no longer has this contact: it was deleted there.');
+    this.name = 'ContactGone';
+  }
+}
+
 /** The Graph contact body for a hub write: only the fields given. */
 export function graphContactOf(contact: ContactWrite): Obj {
   const body: Obj = {};
@@ -117,10 +125,13 @@ export function createMsgraphContactsWrite(deps: MsgraphWriteDeps): ContactsCapa
         contact.version ?? (await storedChangeKey(deps, context, contact.externalId)) ?? undefined,
       );
       if (isStaleVersion(answer.status, answer.body)) {
-        const now = await graph.json<Obj>({
+        const read = await graph.send<Obj>({
           url: contactPath(contact.externalId),
           headers: { prefer: preferImmutable },
         });
+        if (read.status === 404) throw new ContactGone();
+        if (read.status < 200 || read.status >= 300 || !read.body) throw graphErrorOf(read.status, read.body);
+        const now = read.body;
         // Outlook's key moved for nothing the hub writes (a category, a photo): once more with it.
         // A version given by the caller is a conflict's base, which only the caller can judge.
         const digest = contact.version ? undefined : await seenDigest(context, contact.externalId);
@@ -132,8 +143,19 @@ export function createMsgraphContactsWrite(deps: MsgraphWriteDeps): ContactsCapa
             changeKeyOf(now),
           );
       }
+      if (answer.status === 404) throw new ContactGone();
       if (answer.status < 200 || answer.status >= 300 || !answer.body) throw graphErrorOf(answer.status, answer.body);
       return stored(context, answer.body);
+    },
+
+    async read(context, contact) {
+      const answer = await deps.clientFor(context).send<Obj>({
+        url: contactPath(contact.externalId),
+        headers: { prefer: preferImmutable },
+      });
+      if (answer.status === 404) return null;
+      if (answer.status < 200 || answer.status >= 300 || !answer.body) throw graphErrorOf(answer.status, answer.body);
+      return { item: await itemOf(context, answer.body), version: changeKeyOf(answer.body) };
     },
 
     async delete(context, contact) {

@@ -30,10 +30,8 @@ export default async function ContactPage({ params }: { params: Promise<{ id: st
     load(() => getContactLinks(id)),
     getDefaultRegion(),
     getPersonPresence(id),
-    // This person's edit that Outlook's newer copy stopped: shown above the contact to settle.
-    listContactConflicts()
-      .then((all) => all.filter((c) => c.personId === id))
-      .catch(() => []),
+    // This person's edit or deletion that Outlook's newer copy stopped: shown above the contact to settle.
+    listContactConflicts(id).catch(() => []),
   ]);
   return (
     <div className="grid gap-6">
