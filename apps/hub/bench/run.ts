@@ -25,6 +25,7 @@ const all = [
   'ai',
   'portability',
   'rate-limits',
+  'calendar',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length > 0 ? wanted : all;

@@ -1,0 +1,476 @@
+/**
+ * Calendar window benchmark: GET /api/v1/calendar/events?from=&to= for a week, a month and
+ * a 400-day window, over one person's year of calendar seeded through graph ingest as
+ * connectors write it: 2,000 single events (a quarter with attendees), 30 hub series
+ * (weekly RRULE masters, source `calendar`, two exceptions each) and 20 Microsoft 365 series
+ * (source `msgraph`: a master with its recurrence, plus 50 occurrences each, 1,000 in all).
+ *
+ * Reads go one at a time through Fastify's inject (the hub's own event loop and database),
+ * in three interleaved rounds, beside baselines measured in the same run and process, each
+ * under the user's RLS through db.asUser (one transaction each):
+ *   - bare: the window's span query alone (calendarRepository.overlapping, the GiST scan);
+ *   - owner: the same query as the database owner, without RLS (for comparison only: under
+ *     RLS the planner may not use the non-leakproof && as an index condition; CALENDAR_EXPLAIN=1
+ *     prints the plans);
+ *   - mastersOf: the lookup of the series masters of the window's provider occurrences alone,
+ *     and `SELECT 1` in the same kind of transaction (mastersOf less that is the lookup's cost);
+ *   - bare + mastersOf: both in one transaction (what the lookup adds to a read's SQL);
+ *   - all SQL: every query the read runs (span, hub masters, their exceptions, provider
+ *     masters, attendees) in one transaction; the rest of an API read is the hub's own work
+ *     (its connections, expanding hub series, building and serialising the answer).
+ *
+ * `npx tsx bench/calendar.ts` runs PostgreSQL (TEST_DATABASE_URL or 127.0.0.1, a scratch
+ * database) and PGlite, each in its own process. BENCH_SECONDS (default 6) is each scenario's
+ * time per window, split over the rounds; CALENDAR_DATABASES picks the databases. Not a test:
+ * nothing here asserts on timing.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Sql } from '../src/platform/db/index.ts';
+import type { EventsModule } from '../src/modules/events/index.ts';
+import type { GraphModule, IngestItem } from '../src/modules/graph/index.ts';
+
+const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const seconds = Number(process.env.BENCH_SECONDS ?? 6);
+const rounds = 3;
+const singles = 2_000;
+const hubSeries = 30;
+const providerSeries = 20;
+const occurrencesPerSeries = 50;
+const dayMs = 86_400_000;
+const yearStart = Date.UTC(2026, 0, 1);
+
+/** The windows read: [name, from, to] (400 days is the longest a read may ask for). */
+const windows: [string, string, string][] = [
+  ['week', '2026-06-01T00:00:00Z', '2026-06-08T00:00:00Z'],
+  ['month', '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z'],
+  ['400 days', '2025-12-01T00:00:00Z', '2027-01-05T00:00:00Z'],
+];
+/** The window service widens its scan by the largest zone offsets (calendar.service.ts zoneSlackMs). */
+const zoneSlackMs = 14 * 3_600_000;
+/** What one answer holds at most, plus one (calendar.service.ts maxEvents). */
+const scanLimit = 3001;
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+function percentile(values: number[], p: number) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const attendeePool = Array.from({ length: 100 }, (_, i) => `colleague${i}@example.com`);
+
+/** The seeded calendar, in ingest pages' order: series masters before their instances. */
+function seed(): IngestItem[] {
+  const items: IngestItem[] = [];
+  for (let i = 0; i < singles; i++) {
+    // Spread over the year, 08:00–17:00 UTC, 30–90 minutes; every 20th is all-day.
+    const day = yearStart + Math.floor((i * 365) / singles) * dayMs;
+    const allDay = i % 20 === 0;
+    const start = day + (8 + (i % 10)) * 3_600_000;
+    const attendees = i % 4 === 0 ? [attendeePool[i % 100]!, attendeePool[(i * 7 + 3) % 100]!] : [];
+    const local = i % 2 === 0;
+    items.push({
+      type: 'calendar_event',
+      source: local ? 'calendar' : 'msgraph',
+      externalId: local ? `single-${i}` : `AAMkSingle${i}`,
+      title: `Meeting ${i}`,
+      body: i % 3 === 0 ? 'Agenda: review, plan, next steps.' : '',
+      occurredAt: iso(start),
+      properties: {
+        startsAt: allDay ? iso(day).slice(0, 10) : iso(start),
+        endsAt: allDay ? iso(day + dayMs).slice(0, 10) : iso(start + (30 + (i % 3) * 30) * 60_000),
+        allDay,
+        kind: 'single',
+        ...(local ? { myResponse: 'organizer' as const } : { calendar: 'Calendar', changeKey: `ck-${i}` }),
+        ...(attendees.length > 0 ? { attendees } : {}),
+      },
+      people: attendees.map((email) => ({ role: 'attendee', email })),
+    });
+  }
+  for (let s = 0; s < hubSeries; s++) {
+    // Weekly from the first days of January, in UTC (so an occurrence's key is its UTC time).
+    const start = yearStart + (4 + (s % 5)) * dayMs + (9 + (s % 8)) * 3_600_000;
+    const externalId = `series-${s}`;
+    items.push({
+      type: 'calendar_event',
+      source: 'calendar',
+      externalId,
+      title: `Weekly ${s}`,
+      occurredAt: iso(start),
+      properties: {
+        startsAt: iso(start),
+        endsAt: iso(start + 3_600_000),
+        allDay: false,
+        timeZone: 'UTC',
+        kind: 'master',
+        myResponse: 'organizer',
+        recurrence: 'FREQ=WEEKLY',
+      },
+    });
+    // Two moved occurrences per series, each an exception keyed by its original start.
+    for (const week of [10 + (s % 20), 30 + (s % 15)]) {
+      const original = start + week * 7 * dayMs;
+      const key = iso(original).replace(/[-:]/g, '').slice(0, 15);
+      items.push({
+        type: 'calendar_event',
+        source: 'calendar',
+        externalId: `${externalId}@${key}`,
+        title: `Weekly ${s} (moved)`,
+        occurredAt: iso(original + 3_600_000),
+        properties: {
+          startsAt: iso(original + 3_600_000),
+          endsAt: iso(original + 2 * 3_600_000),
+          allDay: false,
+          timeZone: 'UTC',
+          kind: 'exception',
+          seriesId: externalId,
+          myResponse: 'organizer',
+        },
+      });
+    }
+  }
+  for (let s = 0; s < providerSeries; s++) {
+    const start = yearStart + (5 + (s % 5)) * dayMs + (10 + (s % 6)) * 3_600_000;
+    const master = `AAMkSeries${s}`;
+    items.push({
+      type: 'calendar_event',
+      source: 'msgraph',
+      externalId: master,
+      title: `Team sync ${s}`,
+      occurredAt: iso(start),
+      properties: {
+        startsAt: iso(start),
+        endsAt: iso(start + 1_800_000),
+        allDay: false,
+        kind: 'master',
+        recurrence: 'FREQ=WEEKLY',
+        calendar: 'Calendar',
+        changeKey: `ck-series-${s}`,
+      },
+    });
+    for (let k = 0; k < occurrencesPerSeries; k++) {
+      const at = start + k * 7 * dayMs;
+      items.push({
+        type: 'calendar_event',
+        source: 'msgraph',
+        externalId: `${master}-occ-${k}`,
+        title: `Team sync ${s}`,
+        occurredAt: iso(at),
+        properties: {
+          startsAt: iso(at),
+          endsAt: iso(at + 1_800_000),
+          allDay: false,
+          kind: 'occurrence',
+          seriesId: master,
+          calendar: 'Calendar',
+          changeKey: `ck-series-${s}-${k}`,
+        },
+      });
+    }
+  }
+  return items;
+}
+
+interface Scenario {
+  name: string;
+  run: () => Promise<unknown>;
+}
+
+interface Measured {
+  n: number;
+  p50: number;
+  p99: number;
+  perSecond: number;
+}
+
+/** Each scenario `seconds / rounds` at a time, one call in flight, rounds interleaved. */
+async function measure(scenarios: Scenario[]): Promise<Record<string, Measured>> {
+  const samples = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
+  const busy = new Map<string, number>(scenarios.map((s) => [s.name, 0]));
+  for (const scenario of scenarios) for (let i = 0; i < 20; i++) await scenario.run(); // warm-up
+  for (let round = 0; round < rounds; round++) {
+    for (const scenario of scenarios) {
+      const until = performance.now() + (seconds * 1000) / rounds;
+      const into = samples.get(scenario.name)!;
+      const roundStart = performance.now();
+      while (performance.now() < until) {
+        const started = performance.now();
+        await scenario.run();
+        into.push(performance.now() - started);
+      }
+      busy.set(scenario.name, busy.get(scenario.name)! + performance.now() - roundStart);
+    }
+  }
+  return Object.fromEntries(
+    scenarios.map((s) => {
+      const values = samples.get(s.name)!;
+      return [
+        s.name,
+        {
+          n: values.length,
+          p50: +percentile(values, 50).toFixed(2),
+          p99: +percentile(values, 99).toFixed(2),
+          perSecond: Math.round((values.length / busy.get(s.name)!) * 1000),
+        },
+      ];
+    }),
+  );
+}
+
+async function runOne(kind: 'postgres' | 'pglite') {
+  const { composeHub } = await import('../src/composition.ts');
+  const { loadConfig } = await import('../src/platform/config.ts');
+  const { createLogger } = await import('../src/platform/logger.ts');
+  const { openDatabase } = await import('../src/platform/db/index.ts');
+  const { calendarRepository: repo } = await import('../src/modules/calendar/calendar.repository.ts');
+  const dataDir = mkdtempSync(join(tmpdir(), 'made-open-calendar-'));
+  let databaseUrl: string | undefined;
+  const dbName = `made_open_calendar_${randomBytes(4).toString('hex')}`;
+  if (kind === 'postgres') {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+  }
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', DATABASE_URL: databaseUrl });
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase(config, logger);
+  const hub = await composeHub(config, logger, db);
+  const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
+  const eventsModule = hub.modules.find((m) => m.name === 'events') as EventsModule;
+  try {
+    const signup = await hub.app.inject({
+      method: 'POST',
+      url: '/auth/v1/signup',
+      payload: { email: `calendar-${randomBytes(4).toString('hex')}@example.com`, password: 'bench-password-123' },
+    });
+    const { access_token: token, user } = signup.json() as { access_token: string; user: { id: string } };
+    const headers = { authorization: `Bearer ${token}` };
+    const claims = { role: 'authenticated' as const, sub: user.id };
+
+    const items = seed();
+    const seedStart = performance.now();
+    for (let at = 0; at < items.length; at += 500) {
+      await db.asUser(claims, (tx) =>
+        graph.ingest(tx, {
+          ownerId: user.id,
+          actor: { kind: 'connector', id: 'bench' },
+          items: items.slice(at, at + 500),
+        }),
+      );
+    }
+    const seedMs = performance.now() - seedStart;
+    // Measured once the event consumers (search indexing and the rest) are idle.
+    for (const startedWaiting = performance.now(); performance.now() - startedWaiting < 600_000;) {
+      const [state] = (
+        await db.asOwner((tx) =>
+          tx.query<{ unpublished: string }>(
+            `SELECT count(*)::text AS unpublished FROM made_open.outbox WHERE published_at IS NULL`,
+          ),
+        )
+      ).rows;
+      let lag = 0;
+      for (const runner of eventsModule.consumers()) lag += await eventsModule.transport.lag(runner.spec);
+      if (state!.unpublished === '0' && lag === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (kind === 'postgres') await db.asOwner((tx) => tx.query('ANALYZE'));
+
+    const loadAtStart = load();
+    const results: Record<string, unknown>[] = [];
+    for (const [name, from, to] of windows) {
+      const scanFrom = new Date(Date.parse(from) - zoneSlackMs).toISOString();
+      const scanTo = new Date(Date.parse(to) + zoneSlackMs).toISOString();
+      const url = `/api/v1/calendar/events?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+      const answer = await hub.app.inject({ method: 'GET', url, headers });
+      if (answer.statusCode !== 200) throw new Error(`${name}: ${answer.statusCode} ${answer.body}`);
+      const body = answer.json() as {
+        events: { seriesEntityId?: string | null; source: string }[];
+        truncated: boolean;
+      };
+      const linked = body.events.filter((e) => e.source === 'msgraph' && typeof e.seriesEntityId === 'string').length;
+      const rows = await db.asUser(claims, (tx) => repo.overlapping(tx, scanFrom, scanTo, scanLimit));
+      const series = new Map<string, { source: string; externalId: string }>();
+      for (const row of rows) {
+        const seriesId = row.properties.seriesId;
+        if (row.source && row.source !== 'calendar' && typeof seriesId === 'string')
+          series.set(`${row.source}\n${seriesId}`, { source: row.source, externalId: seriesId });
+      }
+      const wanted = [...series.values()];
+      const masters = await db.asUser(claims, (tx) => repo.mastersOf(tx, user.id, wanted));
+      if (masters.length !== wanted.length) throw new Error(`${name}: ${masters.length} of ${wanted.length} masters`);
+
+      if (process.env.CALENDAR_EXPLAIN) {
+        // The plans, for a slow query: as a read runs them (under RLS), and the span query as the owner.
+        const lines: string[] = [];
+        const explain = async (tx: Sql, label: string, sqlOf: (t: Sql) => Promise<unknown>) => {
+          lines.push(`-- ${label}`);
+          await sqlOf({
+            query: (async (text: string, params?: readonly unknown[]) => {
+              const r = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
+              lines.push(...r.rows.map((row) => row['QUERY PLAN']));
+              return { rows: [], rowCount: 0 };
+            }) as Sql['query'],
+          });
+        };
+        await db.asUser(claims, async (tx) => {
+          await explain(tx, 'overlapping (user, RLS)', (t) => repo.overlapping(t, scanFrom, scanTo, scanLimit));
+          await explain(tx, 'mastersOf (user, RLS)', (t) => repo.mastersOf(t, user.id, wanted));
+        });
+        await db.asOwner((tx) =>
+          explain(tx, 'overlapping (owner, no RLS)', (t) => repo.overlapping(t, scanFrom, scanTo, scanLimit)),
+        );
+        console.error(`${kind} ${name}:\n${lines.join('\n')}`);
+      }
+      const measured = await measure([
+        {
+          name: 'api',
+          run: async () => {
+            const r = await hub.app.inject({ method: 'GET', url, headers });
+            if (r.statusCode !== 200) throw new Error(`${name}: ${r.statusCode}`);
+          },
+        },
+        { name: 'bare', run: () => db.asUser(claims, (tx) => repo.overlapping(tx, scanFrom, scanTo, scanLimit)) },
+        // The same query without RLS (the owner's role): what the GiST index alone would make of it.
+        { name: 'owner', run: () => db.asOwner((tx) => repo.overlapping(tx, scanFrom, scanTo, scanLimit)) },
+        // A transaction under the user's claims with a trivial statement: what any query's own transaction costs.
+        { name: 'select 1', run: () => db.asUser(claims, (tx) => tx.query('SELECT 1')) },
+        { name: 'mastersOf', run: () => db.asUser(claims, (tx) => repo.mastersOf(tx, user.id, wanted)) },
+        {
+          name: 'bare+mastersOf',
+          run: () =>
+            db.asUser(claims, async (tx) => {
+              const found = await repo.overlapping(tx, scanFrom, scanTo, scanLimit);
+              const keys = new Map<string, { source: string; externalId: string }>();
+              for (const row of found)
+                if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
+                  keys.set(`${row.source}\n${row.properties.seriesId}`, {
+                    source: row.source,
+                    externalId: row.properties.seriesId,
+                  });
+              return repo.mastersOf(tx, user.id, [...keys.values()]);
+            }),
+        },
+        {
+          name: 'all SQL',
+          run: () =>
+            db.asUser(claims, async (tx) => {
+              const found = await repo.overlapping(tx, scanFrom, scanTo, scanLimit);
+              const hubMasters = await repo.localMasters(tx, 'calendar', scanTo);
+              await repo.exceptionsOf(
+                tx,
+                'calendar',
+                hubMasters.map((m) => m.external_id!),
+              );
+              const keys = new Map<string, { source: string; externalId: string }>();
+              for (const row of found)
+                if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
+                  keys.set(`${row.source}\n${row.properties.seriesId}`, {
+                    source: row.source,
+                    externalId: row.properties.seriesId,
+                  });
+              await repo.mastersOf(tx, user.id, [...keys.values()]);
+              return repo.attendees(
+                tx,
+                [...found, ...hubMasters].map((r) => r.id),
+              );
+            }),
+        },
+      ]);
+      results.push({
+        window: name,
+        events: body.events.length,
+        truncated: body.truncated,
+        rows: rows.length,
+        providerOccurrences: rows.filter((r) => r.properties.kind === 'occurrence').length,
+        linked,
+        series: wanted.length,
+        ...measured,
+      });
+    }
+    console.log(
+      `RESULT ${JSON.stringify({ kind, items: items.length, seedMs: Math.round(seedMs), loadAtStart, loadAtEnd: load(), results })}`,
+    );
+  } finally {
+    await hub.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (kind === 'postgres') {
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    }
+  }
+}
+
+interface RunResult {
+  kind: string;
+  items: number;
+  seedMs: number;
+  loadAtStart: string;
+  loadAtEnd: string;
+  results: (Record<string, Measured> & {
+    window: string;
+    events: number;
+    truncated: boolean;
+    rows: number;
+    providerOccurrences: number;
+    linked: number;
+    series: number;
+  })[];
+}
+
+async function main() {
+  const only = process.argv.find((a) => a.startsWith('--run='))?.slice(6) as 'postgres' | 'pglite' | undefined;
+  if (only) return runOne(only);
+  const kinds = (process.env.CALENDAR_DATABASES ?? 'postgres,pglite').split(',');
+  console.log(
+    `Calendar window reads: ${singles} single events, ${hubSeries} hub series, ${providerSeries} provider series of ${occurrencesPerSeries} occurrences; ${seconds} s per scenario and window\n`,
+  );
+  const runs: RunResult[] = [];
+  for (const kind of kinds) {
+    const result = spawnSync(
+      join(import.meta.dirname, '../node_modules/.bin/tsx'),
+      [import.meta.filename, `--run=${kind}`],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+    );
+    const line = result.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    if (!line) throw new Error(`${kind} run failed:\n${result.stdout}`);
+    const run = JSON.parse(line.slice(7)) as RunResult;
+    console.log(
+      `  ${kind}: ${run.items} items ingested in ${(run.seedMs / 1000).toFixed(1)} s; load ${run.loadAtStart} → ${run.loadAtEnd}`,
+    );
+    runs.push(run);
+  }
+  console.log(
+    '\n| database | window | events (provider occurrences, with seriesEntityId) | API p50 / p99 ms | API reads/s | bare span query p50 / p99 ms | × bare (p50) | span query without RLS p50 ms | mastersOf alone p50 ms (series) | SELECT 1 tx p50 ms | bare + mastersOf p50 ms | all SQL p50 ms | mastersOf − SELECT 1, share of API p50 |',
+  );
+  console.log('|---|---|---|---|---:|---|---:|---:|---|---:|---:|---:|---:|');
+  for (const run of runs) {
+    for (const r of run.results) {
+      const api = r.api!;
+      const bare = r.bare!;
+      const lookup = r.mastersOf!.p50 - r['select 1']!.p50;
+      console.log(
+        `| ${run.kind} | ${r.window} | ${r.events}${r.truncated ? ' (truncated)' : ''} (${r.providerOccurrences}, ${r.linked}) | ${api.p50} / ${api.p99} | ${api.perSecond} | ${bare.p50} / ${bare.p99} | ${(api.p50 / bare.p50).toFixed(1)} | ${r.owner!.p50} | ${r.mastersOf!.p50} (${r.series}) | ${r['select 1']!.p50} | ${r['bare+mastersOf']!.p50} | ${r['all SQL']!.p50} | ${lookup.toFixed(2)} ms, ${((lookup / api.p50) * 100).toFixed(1)} % |`,
+      );
+    }
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
