@@ -301,7 +301,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
         truncated: boolean;
       };
       const linked = body.events.filter((e) => e.source === 'msgraph' && typeof e.seriesEntityId === 'string').length;
-      const rows = await db.asUser(claims, (tx) => repo.overlapping(tx, scanFrom, scanTo, scanLimit));
+      const rows = await db.asUser(claims, (tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit));
       const series = new Map<string, { source: string; externalId: string }>();
       for (const row of rows) {
         const seriesId = row.properties.seriesId;
@@ -326,11 +326,13 @@ async function runOne(kind: 'postgres' | 'pglite') {
           });
         };
         await db.asUser(claims, async (tx) => {
-          await explain(tx, 'overlapping (user, RLS)', (t) => repo.overlapping(t, scanFrom, scanTo, scanLimit));
+          await explain(tx, 'overlapping (user, RLS)', (t) =>
+            repo.overlapping(t, user.id, scanFrom, scanTo, scanLimit),
+          );
           await explain(tx, 'mastersOf (user, RLS)', (t) => repo.mastersOf(t, user.id, wanted));
         });
         await db.asOwner((tx) =>
-          explain(tx, 'overlapping (owner, no RLS)', (t) => repo.overlapping(t, scanFrom, scanTo, scanLimit)),
+          explain(tx, 'overlapping (owner, no RLS)', (t) => repo.overlapping(t, user.id, scanFrom, scanTo, scanLimit)),
         );
         console.error(`${kind} ${name}:\n${lines.join('\n')}`);
       }
@@ -342,9 +344,12 @@ async function runOne(kind: 'postgres' | 'pglite') {
             if (r.statusCode !== 200) throw new Error(`${name}: ${r.statusCode}`);
           },
         },
-        { name: 'bare', run: () => db.asUser(claims, (tx) => repo.overlapping(tx, scanFrom, scanTo, scanLimit)) },
+        {
+          name: 'bare',
+          run: () => db.asUser(claims, (tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit)),
+        },
         // The same query without RLS (the owner's role): what the GiST index alone would make of it.
-        { name: 'owner', run: () => db.asOwner((tx) => repo.overlapping(tx, scanFrom, scanTo, scanLimit)) },
+        { name: 'owner', run: () => db.asOwner((tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit)) },
         // A transaction under the user's claims with a trivial statement: what any query's own transaction costs.
         { name: 'select 1', run: () => db.asUser(claims, (tx) => tx.query('SELECT 1')) },
         { name: 'mastersOf', run: () => db.asUser(claims, (tx) => repo.mastersOf(tx, user.id, wanted)) },
@@ -352,7 +357,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
           name: 'bare+mastersOf',
           run: () =>
             db.asUser(claims, async (tx) => {
-              const found = await repo.overlapping(tx, scanFrom, scanTo, scanLimit);
+              const found = await repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit);
               const keys = new Map<string, { source: string; externalId: string }>();
               for (const row of found)
                 if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
@@ -367,7 +372,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
           name: 'all SQL',
           run: () =>
             db.asUser(claims, async (tx) => {
-              const found = await repo.overlapping(tx, scanFrom, scanTo, scanLimit);
+              const found = await repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit);
               const hubMasters = await repo.localMasters(tx, 'calendar', scanTo);
               await repo.exceptionsOf(
                 tx,

@@ -30,14 +30,20 @@ const eventColumns = `e.id, e.title, e.body, e.properties, e.source, e.external_
 const live = `e.type = 'calendar_event' AND e.deleted_at IS NULL AND e.properties ? 'startsAt'`;
 
 export const calendarRepository = {
-  /** Events whose span meets [from, to) (ISO instants), the partial GiST index's scan; at most `limit`. */
-  async overlapping(tx: Sql, from: string, to: string, limit: number): Promise<EventRow[]> {
+  /**
+   * The owner's events whose span meets [from, to) (ISO instants); at most `limit`. Under RLS
+   * the span test (`&&`, not leakproof) may not run inside an index before the policy, so the
+   * GiST index cannot narrow it: the owner named here (uuid equality is leakproof) lets the
+   * (owner_id, type) index take only this person's calendar, not every person's on the hub.
+   */
+  async overlapping(tx: Sql, ownerId: string, from: string, to: string, limit: number): Promise<EventRow[]> {
     const result = await tx.query<EventRow & Record<string, unknown>>(
       `SELECT ${eventColumns} FROM public.entities e
-       WHERE ${live} AND public.calendar_span(e.properties) && tstzrange($1::timestamptz, $2::timestamptz, '[)')
+       WHERE e.owner_id = $4 AND ${live}
+         AND public.calendar_span(e.properties) && tstzrange($1::timestamptz, $2::timestamptz, '[)')
        ORDER BY public.calendar_instant(e.properties ->> 'startsAt'), e.id
        LIMIT $3`,
-      [from, to, limit],
+      [from, to, limit, ownerId],
     );
     return result.rows;
   },

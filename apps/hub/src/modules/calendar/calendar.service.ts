@@ -455,7 +455,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       const scanTo = new Date(Math.max(to, dateWindow[1]) + zoneSlackMs).toISOString();
       const connectionOf = await calendarConnections(user);
       const loaded = await db.asUser(user.claims, async (tx) => {
-        const rows = await repo.overlapping(tx, scanFrom, scanTo, maxEvents + 1);
+        const rows = await repo.overlapping(tx, user.id, scanFrom, scanTo, maxEvents + 1);
         const masters = await repo.localMasters(tx, localSource, scanTo);
         const exceptions = await repo.exceptionsOf(
           tx,
