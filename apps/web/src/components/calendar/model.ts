@@ -3,6 +3,8 @@
  * time zone (the hub has no per-user zone setting yet): Date's local methods are that zone.
  */
 
+import { MONTHS } from '@/lib/model';
+
 export interface CalendarAttendee {
   email: string;
   name: string | null;
@@ -268,20 +270,6 @@ const DAY_NAMES: Record<string, string> = {
   SU: 'Sunday',
 };
 const ORDINALS: Record<string, string> = { '1': 'first', '2': 'second', '3': 'third', '4': 'fourth', '-1': 'last' };
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 const UNITS: Record<string, string> = { DAILY: 'day', WEEKLY: 'week', MONTHLY: 'month', YEARLY: 'year' };
 
 /**

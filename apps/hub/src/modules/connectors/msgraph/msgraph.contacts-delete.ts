@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '@made-open/shared';
 import type { Database, Sql } from '../../../platform/db/index.ts';
-import { ConflictError, NotFoundError } from '../../../platform/errors.ts';
+import { ConflictError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import { isMadePersonKey, type Ingest, type RestoreExternal } from '../../graph/index.ts';
@@ -13,7 +13,14 @@ import {
 } from '../connectors.contract.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { ownerClaims } from '../connectors.sync.ts';
-import { ingestOwn, openContacts, refusalOf } from './msgraph.contacts-push.ts';
+import {
+  ingestOwn,
+  openContacts,
+  recordContactVersion,
+  refusalOf,
+  restorePerson,
+  settledPerson,
+} from './msgraph.contacts-push.ts';
 import { ContactConflict } from './msgraph.contacts-write.ts';
 import { source } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
@@ -273,26 +280,10 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       });
     return db.asUser(user.claims, async (tx) => {
       await deps.conflicts.settle(tx, conflict.id, 'remote');
-      const id = await deps.restoreExternal(tx, {
-        ownerId: user.id,
-        actor: { kind: 'user', id: user.id },
-        source,
-        externalId: conflict.externalId,
-      });
-      if (id !== conflict.entityId) throw new NotFoundError('person');
+      await restorePerson(deps.restoreExternal, tx, user, conflict);
       await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item, conflict.entityId);
-      // The hub now holds that version: a later edit or deletion is based on it.
-      await repo.recordWrite(
-        tx,
-        { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
-        conflict.externalId,
-        now.version,
-      );
-      const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
-        'SELECT id, title, version, properties FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
-        [conflict.entityId],
-      );
-      return rows[0];
+      await recordContactVersion(tx, user.id, conflict, now.version);
+      return settledPerson(tx, conflict.entityId);
     });
   }
 

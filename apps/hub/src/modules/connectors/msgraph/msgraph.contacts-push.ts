@@ -110,6 +110,46 @@ export async function personNow(tx: Sql, entityId: string) {
   return { row: rows[0], identifiers: identifiers.rows };
 }
 
+/** The person a contact conflict is about, as the API answers it once settled (undefined once deleted). */
+export async function settledPerson(tx: Sql, entityId: string) {
+  const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
+    'SELECT id, title, version, properties FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
+    [entityId],
+  );
+  return rows[0];
+}
+
+/** Brings back the deleted person a contact conflict is about (its Outlook contact as the key). */
+export async function restorePerson(
+  restoreExternal: RestoreExternal,
+  tx: Sql,
+  user: AuthenticatedUser,
+  conflict: Pick<ConflictView, 'entityId' | 'externalId'>,
+) {
+  const id = await restoreExternal(tx, {
+    ownerId: user.id,
+    actor: { kind: 'user', id: user.id },
+    source,
+    externalId: conflict.externalId,
+  });
+  if (id !== conflict.entityId) throw new NotFoundError('person');
+}
+
+/** The Outlook version of a contact the hub now holds: a later edit or deletion is based on it. */
+export function recordContactVersion(
+  tx: Sql,
+  ownerId: string,
+  conflict: Pick<ConflictView, 'connectionId' | 'externalId'>,
+  version: string | undefined,
+) {
+  return repo.recordWrite(
+    tx,
+    { connectionId: conflict.connectionId, ownerId, resource: 'contacts', entityType: 'person' },
+    conflict.externalId,
+    version,
+  );
+}
+
 const userOf = (ownerId: string): AuthenticatedUser => ({
   id: ownerId,
   claims: ownerClaims(ownerId) as AuthenticatedUser['claims'],
@@ -301,15 +341,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
     const { item } = await open.capability.create(open.context, fields).catch(refusalOf);
     await db.asUser(user.claims, async (tx) => {
       await deps.conflicts.settle(tx, conflict.id, 'local');
-      if (!(await personNow(tx, conflict.entityId))) {
-        const id = await deps.restoreExternal(tx, {
-          ownerId: user.id,
-          actor: { kind: 'user', id: user.id },
-          source,
-          externalId: conflict.externalId,
-        });
-        if (id !== conflict.entityId) throw new NotFoundError('person');
-      }
+      if (!(await personNow(tx, conflict.entityId))) await restorePerson(deps.restoreExternal, tx, user, conflict);
       const moved = await tx.query(
         'UPDATE public.entities SET external_id = $3 WHERE id = $1 AND source = $2 AND external_id = $4',
         [conflict.entityId, source, item.externalId, conflict.externalId],
@@ -332,12 +364,9 @@ export function createContactsPush(deps: ContactsPushDeps) {
     const local = conflict.local as { fields: ContactWrite; remoteVersion?: string | null };
     const view = () =>
       db.asUser(user.claims, async (tx) => {
-        const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
-          'SELECT id, title, version, properties FROM public.entities WHERE id = $1 AND deleted_at IS NULL',
-          [conflict.entityId],
-        );
-        if (!rows[0]) throw new NotFoundError('person');
-        return rows[0];
+        const person = await settledPerson(tx, conflict.entityId);
+        if (!person) throw new NotFoundError('person');
+        return person;
       });
     const open = await deps.connectors.open(user, 'contacts', conflict.connectionId);
     if (keep === 'remote') {
@@ -349,13 +378,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
       await db.asUser(user.claims, async (tx) => {
         await deps.conflicts.settle(tx, conflict.id, 'remote');
         await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item, conflict.entityId);
-        // The hub now holds that version: the next edit is based on it.
-        await repo.recordWrite(
-          tx,
-          { connectionId: conflict.connectionId, ownerId: user.id, resource: 'contacts', entityType: 'person' },
-          conflict.externalId,
-          now.version,
-        );
+        await recordContactVersion(tx, user.id, conflict, now.version);
       });
       return view();
     }
