@@ -5,6 +5,7 @@ import {
   type CalendarCapability,
   type CalendarEventWrite,
   type CalendarWritten,
+  type SeriesInstances,
 } from '../connectors.contract.ts';
 import { graphErrorOf } from './msgraph.errors.ts';
 import { changeKeyOf, eventItem, isoInZone } from './msgraph.mapping.ts';
@@ -142,6 +143,16 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
   async function written(context: MsgraphContext, event: Obj): Promise<CalendarWritten> {
     const { item } = await stored(context, event);
     if (event.type !== 'seriesMaster') return { item };
+    try {
+      return { item, instances: await instancesOf(context, event) };
+    } catch {
+      // The write is done in Outlook: a failed read must not make it look failed (a retry would
+      // make a second series). The next sync brings the instances.
+      return { item };
+    }
+  }
+
+  async function instancesOf(context: MsgraphContext, event: Obj): Promise<SeriesInstances> {
     const window = calendarWindowOf(context.options);
     const items: IngestItem[] = [];
     let to = window.end;
@@ -164,7 +175,7 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
         link = undefined;
       }
     }
-    return { item, instances: { from: window.start, to, items } };
+    return { from: window.start, to, items };
   }
 
   /**

@@ -133,6 +133,36 @@ describe.each(testDatabaseKinds())('microsoft 365 whole series from the hub on %
     expect(await shown()).toHaveLength(6);
   });
 
+  it('creates a series even when Outlook cannot list its instances at once: the next sync brings them', async () => {
+    let asked = 0;
+    standIn.state.afterInstancesAnswer = async () => {
+      asked += 1;
+      return { status: 500, json: { error: { code: 'ErrorInternalServerError', message: 'Try again.' } } };
+    };
+    const created = await api('POST', '/api/v1/calendar/events', {
+      title: 'Retro',
+      startsAt: '2027-03-19T15:00:00+01:00',
+      endsAt: '2027-03-19T16:00:00+01:00',
+      timeZone: 'Europe/Berlin',
+      recurrence: 'FREQ=WEEKLY;COUNT=3',
+      connectionId,
+    });
+    standIn.state.afterInstancesAnswer = undefined;
+    // Made in Outlook: answered as made (a 502 here would invite a retry, and a second series).
+    expect(created.statusCode, created.body).toBe(201);
+    expect(asked).toBeGreaterThan(0);
+    const retros = async () =>
+      ((await api('GET', window)).json().events as View[]).filter((e) => e.title === 'Retro').map((e) => e.startsAt);
+    expect(await retros()).toEqual([]);
+    await syncNow();
+    expect(await retros()).toEqual([
+      '2027-03-19T15:00:00+01:00',
+      '2027-03-26T15:00:00+01:00',
+      '2027-04-02T15:00:00+02:00',
+    ]);
+    expect((await api('DELETE', `/api/v1/calendar/events/${created.json().id}`)).statusCode).toBe(204);
+  });
+
   it('renames the whole series with a PATCH of the master alone: no rule, no times, exceptions kept', async () => {
     // One occurrence moved in Outlook first (an exception, with its own title).
     const [, second] = outlookInstances();

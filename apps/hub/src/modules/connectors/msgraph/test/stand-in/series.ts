@@ -212,8 +212,8 @@ export function instancesRoute(state: Pick<StandInState, 'afterInstancesAnswer'>
         next.searchParams.set('$skip', String(offset + size));
         json['@odata.nextLink'] = next.toString();
       }
-      await state.afterInstancesAnswer?.(master.id);
-      return { status: 200, json };
+      const instead = await state.afterInstancesAnswer?.(master.id);
+      return instead ?? { status: 200, json };
     },
   };
 }

@@ -4,6 +4,8 @@
  * so delta tokens can say "changes after N". Built from the documented payloads
  * (integrations.md §2). Modules (login, me, mail, calendar, contacts, batch) share it.
  */
+import type { RouteAnswer } from './server.ts';
+
 export interface Collection {
   /** Latest state of each item; `removed` items are tombstones delta reports as @removed. */
   items: Map<string, { version: number; removed: boolean; body: Record<string, unknown> }>;
@@ -82,9 +84,10 @@ export interface StandInState {
   eventWrites: { method: 'PATCH' | 'DELETE'; id: string; ifMatch?: string | string[]; body?: unknown }[];
   /**
    * Runs after GET /me/events/{id}/instances made its answer and before it is sent (tests: a
-   * change made in Outlook, and synced, while a client's series write was under way).
+   * change made in Outlook, and synced, while a client's series write was under way); an
+   * answer it returns is sent instead (an outage).
    */
-  afterInstancesAnswer?: (masterId: string) => Promise<void>;
+  afterInstancesAnswer?: (masterId: string) => Promise<RouteAnswer | void>;
   /** Every DELETE of /me/contacts/{id} asked for (contacts-write.ts) and its answer's status. */
   contactDeletes: { id: string; ifMatch?: string | string[]; status: number }[];
   /** DELETE /me/contacts/{id} answers 503 this many more times (Outlook unavailable). */
