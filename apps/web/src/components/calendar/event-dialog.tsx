@@ -381,10 +381,13 @@ export function EventDialog({
                     onChange={(e) => set('repeat', e.target.value as Repeat)}
                   >
                     {/* An occurrence of a connected series carries no rule: say that it repeats, not "Does not repeat". */}
-                    {!(connected && wholeSeries) && (
+                    {!(connected && wholeSeries) ? (
                       <option value="none">
                         {series === 'provider' ? 'Part of a repeating series' : 'Does not repeat'}
                       </option>
+                    ) : (
+                      // A rule the hub cannot read (Graph gave none it knows): kept as it is.
+                      form.repeat === 'none' && <option value="none">Repeats as set in {seriesHome}</option>
                     )}
                     <option value="daily">Every day</option>
                     <option value="weekdays">Every weekday</option>
