@@ -23,4 +23,44 @@ describe('calendar time in zones', () => {
     );
     expect(isoInZone(at('9999-12-31T12:00:00Z'), 'America/New_York')).toBe('9999-12-31T07:00:00-05:00');
   });
+
+  it('reads every instant of a day whose offset changes exactly, however the days around it were read', () => {
+    /** The wall clock from Intl alone, for one instant (what floatingOf must agree with). */
+    const wall = (instant: number, timeZone: string) => {
+      const parts = Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', {
+          timeZone,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+        })
+          .formatToParts(new Date(instant))
+          .map((p) => [p.type, Number(p.value)]),
+      );
+      return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+    };
+    // Spring and autumn in Berlin and New York, Lord Howe's half-hour change, Monrovia's move
+    // from -00:44:30 in 1972 (not on a whole minute), Kathmandu's +05:45.
+    const days: [string, string][] = [
+      ['Europe/Berlin', '2027-03-28'],
+      ['Europe/Berlin', '2027-10-31'],
+      ['America/New_York', '2026-03-08'],
+      ['America/New_York', '2026-11-01'],
+      ['Australia/Lord_Howe', '2026-10-04'],
+      ['Africa/Monrovia', '1972-01-07'],
+      ['Asia/Kathmandu', '1986-01-01'],
+    ];
+    for (const [zone, date] of days) {
+      const midnight = at(`${date}T00:00:00Z`);
+      // The days before and after first (cached when their offset holds), then the day itself.
+      for (const instant of [midnight - 43_200_000, midnight + 129_600_000, midnight])
+        expect(floatingOf(instant, zone), `${zone} ${new Date(instant).toISOString()}`).toBe(wall(instant, zone));
+      for (let instant = midnight - 86_400_000; instant < midnight + 2 * 86_400_000; instant += 7 * 60_000 + 30_000)
+        expect(floatingOf(instant, zone), `${zone} ${new Date(instant).toISOString()}`).toBe(wall(instant, zone));
+    }
+  });
 });

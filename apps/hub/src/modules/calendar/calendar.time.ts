@@ -4,6 +4,8 @@
  * form recurrence rules expand in, so 09:00 stays 09:00 on both sides of a DST change.
  */
 
+import { LRUCache } from 'lru-cache';
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -36,8 +38,33 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
+const dayLength = 86_400_000;
+
+/**
+ * Per zone and UTC day: the zone's offset when it holds all day (no DST change or other
+ * transition that day). Expanding a series asks for the same days on every read, and Intl's
+ * formatToParts is most of a long window's cost; a day whose offset changes is read exactly.
+ */
+const dayOffsets = new LRUCache<string, number>({ max: 100_000 });
+
 /** The wall clock of `instant` in `timeZone`, as a floating time (ms). */
 export function floatingOf(instant: number, timeZone: string): number {
+  const day = Math.floor(instant / dayLength);
+  const key = `${timeZone}\n${day}`;
+  let offset = dayOffsets.get(key);
+  if (offset === undefined) {
+    const start = day * dayLength;
+    const end = start + dayLength - 1000;
+    offset = wallClockOf(start, timeZone) - start;
+    // Changed within the day: this instant is read exactly, and the day is not cached.
+    if (wallClockOf(end, timeZone) - end !== offset) return wallClockOf(instant, timeZone);
+    dayOffsets.set(key, offset);
+  }
+  return instant + offset;
+}
+
+/** floatingOf, read from Intl for this one instant. */
+function wallClockOf(instant: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   let beforeChrist = false;
   for (const part of formatter(timeZone).formatToParts(new Date(instant))) {
