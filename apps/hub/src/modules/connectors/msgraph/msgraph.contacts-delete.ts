@@ -129,12 +129,9 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
 
   async function sendOnce(ownerId: string, pending: PendingPush, remove: () => Promise<void>): Promise<Outcome> {
     const kept = await db.asUser(ownerClaims(ownerId), (tx) =>
-      tx.query(
-        `SELECT 1 FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2 AND kind = 'delete'`,
-        [pending.connectionId, pending.entityId],
-      ),
+      repo.isPending(tx, pending.connectionId, pending.entityId, 'delete'),
     );
-    if (kept.rows.length === 0) return 'sent-already';
+    if (!kept) return 'sent-already';
     let outcome: Outcome;
     try {
       await remove();

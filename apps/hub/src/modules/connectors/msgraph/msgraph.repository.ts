@@ -37,6 +37,15 @@ export const msgraphRepository = {
     }));
   },
 
+  /** Whether a person's push of this kind is still waiting for Outlook's answer. */
+  async isPending(tx: Sql, connectionId: string, entityId: string, kind: 'update' | 'delete'): Promise<boolean> {
+    const { rows } = await tx.query(
+      `SELECT 1 FROM made_open.msgraph_pending_pushes WHERE connection_id = $1 AND entity_id = $2 AND kind = $3`,
+      [connectionId, entityId, kind],
+    );
+    return rows.length > 0;
+  },
+
   /** Records what a page saw: its change keys, and the generation of the round that saw it. */
   async saveSeen(
     tx: Sql,
