@@ -6,8 +6,8 @@
  * (source `msgraph`: a master with its recurrence, plus 50 occurrences each, 1,000 in all).
  *
  * CALENDAR_OTHERS (default 3) more people on the same hub get the same year (the same generator,
- * under their own accounts) before the first person's reads are measured: a query that is not
- * narrowed to its owner before the RLS policy reads their calendars too.
+ * under their own accounts) before the first person's reads are measured, to show whether the
+ * span query reads their calendars too (the plan summary names the indexes it scans).
  *
  * Reads go one at a time through Fastify's inject (the hub's own event loop and database),
  * in three interleaved rounds, beside baselines measured in the same run and process, each
