@@ -5,13 +5,17 @@
  * (weekly RRULE masters, source `calendar`, two exceptions each) and 20 Microsoft 365 series
  * (source `msgraph`: a master with its recurrence, plus 50 occurrences each, 1,000 in all).
  *
+ * CALENDAR_OTHERS (default 3) more people on the same hub get the same year (the same generator,
+ * under their own accounts) before the first person's reads are measured, to show whether the
+ * span query reads their calendars too (the plan summary names the indexes it scans).
+ *
  * Reads go one at a time through Fastify's inject (the hub's own event loop and database),
  * in three interleaved rounds, beside baselines measured in the same run and process, each
  * under the user's RLS through db.asUser (one transaction each):
  *   - bare: the window's span query alone (calendarRepository.overlapping, the GiST scan);
  *   - owner: the same query as the database owner, without RLS (for comparison only: under
- *     RLS the planner may not use the non-leakproof && as an index condition; CALENDAR_EXPLAIN=1
- *     prints the plans);
+ *     RLS the planner may not use the non-leakproof && as an index condition; the summary names
+ *     the indexes each plan scans and the buffers it touched, CALENDAR_EXPLAIN=1 prints the plans);
  *   - mastersOf: the lookup of the series masters of the window's provider occurrences alone,
  *     and `SELECT 1` in the same kind of transaction (mastersOf less that is the lookup's cost);
  *   - bare + mastersOf: both in one transaction (what the lookup adds to a read's SQL);
@@ -36,6 +40,7 @@ import type { GraphModule, IngestItem } from '../src/modules/graph/index.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
+const others = Number(process.env.CALENDAR_OTHERS ?? 3);
 const rounds = 3;
 const singles = 2_000;
 const hubSeries = 30;
@@ -226,6 +231,23 @@ async function measure(scenarios: Scenario[]): Promise<Record<string, Measured>>
   );
 }
 
+/** Which indexes (or sequential scans) a plan reads, the rows its filters dropped, and the buffers it touched. */
+function summarisePlan(lines: string[]) {
+  const scans = new Set<string>();
+  let removed = 0;
+  for (const line of lines) {
+    const scan =
+      /(Bitmap Index Scan on|Index Only Scan(?: Backward)? using|Index Scan(?: Backward)? using|Seq Scan on) (\S+)/.exec(
+        line,
+      );
+    if (scan) scans.add(`${scan[1]!.startsWith('Seq') ? 'seq scan' : 'index'} ${scan[2]}`);
+    const dropped = /Rows Removed by (?:Filter|Index Recheck): (\d+)/.exec(line);
+    if (dropped) removed += Number(dropped[1]);
+  }
+  const buffers = lines.find((l) => /Buffers:/.test(l))?.replace(/.*Buffers: /, '') ?? '';
+  return { scans: [...scans].join(', '), removed, buffers };
+}
+
 async function runOne(kind: 'postgres' | 'pglite') {
   const { composeHub } = await import('../src/composition.ts');
   const { loadConfig } = await import('../src/platform/config.ts');
@@ -251,26 +273,35 @@ async function runOne(kind: 'postgres' | 'pglite') {
   const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
   const eventsModule = hub.modules.find((m) => m.name === 'events') as EventsModule;
   try {
-    const signup = await hub.app.inject({
-      method: 'POST',
-      url: '/auth/v1/signup',
-      payload: { email: `calendar-${randomBytes(4).toString('hex')}@example.com`, password: 'bench-password-123' },
-    });
-    const { access_token: token, user } = signup.json() as { access_token: string; user: { id: string } };
+    const signUp = async () => {
+      const signup = await hub.app.inject({
+        method: 'POST',
+        url: '/auth/v1/signup',
+        payload: { email: `calendar-${randomBytes(4).toString('hex')}@example.com`, password: 'bench-password-123' },
+      });
+      return signup.json() as { access_token: string; user: { id: string } };
+    };
+    const items = seed();
+    const ingestAll = async (ownerId: string) => {
+      const ownerClaims = { role: 'authenticated' as const, sub: ownerId };
+      for (let at = 0; at < items.length; at += 500) {
+        await db.asUser(ownerClaims, (tx) =>
+          graph.ingest(tx, {
+            ownerId,
+            actor: { kind: 'connector', id: 'bench' },
+            items: items.slice(at, at + 500),
+          }),
+        );
+      }
+    };
+    const { access_token: token, user } = await signUp();
     const headers = { authorization: `Bearer ${token}` };
     const claims = { role: 'authenticated' as const, sub: user.id };
 
-    const items = seed();
     const seedStart = performance.now();
-    for (let at = 0; at < items.length; at += 500) {
-      await db.asUser(claims, (tx) =>
-        graph.ingest(tx, {
-          ownerId: user.id,
-          actor: { kind: 'connector', id: 'bench' },
-          items: items.slice(at, at + 500),
-        }),
-      );
-    }
+    await ingestAll(user.id);
+    // The other people's calendars: the same year, each under its own account.
+    for (let i = 0; i < others; i++) await ingestAll((await signUp()).user.id);
     const seedMs = performance.now() - seedStart;
     // Measured once the event consumers (search indexing and the rest) are idle.
     for (const startedWaiting = performance.now(); performance.now() - startedWaiting < 600_000;) {
@@ -312,29 +343,37 @@ async function runOne(kind: 'postgres' | 'pglite') {
       const masters = await db.asUser(claims, (tx) => repo.mastersOf(tx, user.id, wanted));
       if (masters.length !== wanted.length) throw new Error(`${name}: ${masters.length} of ${wanted.length} masters`);
 
-      if (process.env.CALENDAR_EXPLAIN) {
-        // The plans, for a slow query: as a read runs them (under RLS), and the span query as the owner.
+      // The plans as a read runs them (under RLS), and the span query as the owner.
+      const planOf = async (tx: Sql, sqlOf: (t: Sql) => Promise<unknown>) => {
         const lines: string[] = [];
-        const explain = async (tx: Sql, label: string, sqlOf: (t: Sql) => Promise<unknown>) => {
-          lines.push(`-- ${label}`);
-          await sqlOf({
-            query: (async (text: string, params?: readonly unknown[]) => {
-              const r = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
-              lines.push(...r.rows.map((row) => row['QUERY PLAN']));
-              return { rows: [], rowCount: 0 };
-            }) as Sql['query'],
-          });
-        };
-        await db.asUser(claims, async (tx) => {
-          await explain(tx, 'overlapping (user, RLS)', (t) =>
-            repo.overlapping(t, user.id, scanFrom, scanTo, scanLimit),
-          );
-          await explain(tx, 'mastersOf (user, RLS)', (t) => repo.mastersOf(t, user.id, wanted));
+        await sqlOf({
+          query: (async (text: string, params?: readonly unknown[]) => {
+            const r = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
+            lines.push(...r.rows.map((row) => row['QUERY PLAN']));
+            return { rows: [], rowCount: 0 };
+          }) as Sql['query'],
         });
-        await db.asOwner((tx) =>
-          explain(tx, 'overlapping (owner, no RLS)', (t) => repo.overlapping(t, user.id, scanFrom, scanTo, scanLimit)),
+        return lines;
+      };
+      const userPlan = await db.asUser(claims, (tx) =>
+        planOf(tx, (t) => repo.overlapping(t, user.id, scanFrom, scanTo, scanLimit)),
+      );
+      const ownerPlan = await db.asOwner((tx) =>
+        planOf(tx, (t) => repo.overlapping(t, user.id, scanFrom, scanTo, scanLimit)),
+      );
+      if (process.env.CALENDAR_EXPLAIN) {
+        const mastersPlan = await db.asUser(claims, (tx) => planOf(tx, (t) => repo.mastersOf(t, user.id, wanted)));
+        console.error(
+          [
+            `${kind} ${name}:`,
+            '-- overlapping (user, RLS)',
+            ...userPlan,
+            '-- mastersOf (user, RLS)',
+            ...mastersPlan,
+            '-- overlapping (owner, no RLS)',
+            ...ownerPlan,
+          ].join('\n'),
         );
-        console.error(`${kind} ${name}:\n${lines.join('\n')}`);
       }
       const measured = await measure([
         {
@@ -402,11 +441,13 @@ async function runOne(kind: 'postgres' | 'pglite') {
         providerOccurrences: rows.filter((r) => r.properties.kind === 'occurrence').length,
         linked,
         series: wanted.length,
+        plan: summarisePlan(userPlan),
+        ownerPlan: summarisePlan(ownerPlan),
         ...measured,
       });
     }
     console.log(
-      `RESULT ${JSON.stringify({ kind, items: items.length, seedMs: Math.round(seedMs), loadAtStart, loadAtEnd: load(), results })}`,
+      `RESULT ${JSON.stringify({ kind, others, items: items.length, seedMs: Math.round(seedMs), loadAtStart, loadAtEnd: load(), results })}`,
     );
   } finally {
     await hub.close();
@@ -420,8 +461,15 @@ async function runOne(kind: 'postgres' | 'pglite') {
   }
 }
 
+interface PlanSummary {
+  scans: string;
+  removed: number;
+  buffers: string;
+}
+
 interface RunResult {
   kind: string;
+  others: number;
   items: number;
   seedMs: number;
   loadAtStart: string;
@@ -434,6 +482,8 @@ interface RunResult {
     providerOccurrences: number;
     linked: number;
     series: number;
+    plan: PlanSummary;
+    ownerPlan: PlanSummary;
   })[];
 }
 
@@ -442,7 +492,7 @@ async function main() {
   if (only) return runOne(only);
   const kinds = (process.env.CALENDAR_DATABASES ?? 'postgres,pglite').split(',');
   console.log(
-    `Calendar window reads: ${singles} single events, ${hubSeries} hub series, ${providerSeries} provider series of ${occurrencesPerSeries} occurrences; ${seconds} s per scenario and window\n`,
+    `Calendar window reads: ${others} other people's calendars on the hub, then ${singles} single events, ${hubSeries} hub series, ${providerSeries} provider series of ${occurrencesPerSeries} occurrences; ${seconds} s per scenario and window\n`,
   );
   const runs: RunResult[] = [];
   for (const kind of kinds) {
@@ -455,7 +505,7 @@ async function main() {
     if (!line) throw new Error(`${kind} run failed:\n${result.stdout}`);
     const run = JSON.parse(line.slice(7)) as RunResult;
     console.log(
-      `  ${kind}: ${run.items} items ingested in ${(run.seedMs / 1000).toFixed(1)} s; load ${run.loadAtStart} → ${run.loadAtEnd}`,
+      `  ${kind}: ${run.items} items for each of ${run.others + 1} people ingested in ${(run.seedMs / 1000).toFixed(1)} s; load ${run.loadAtStart} → ${run.loadAtEnd}`,
     );
     runs.push(run);
   }
@@ -473,6 +523,15 @@ async function main() {
       );
     }
   }
+  console.log(
+    '\n| database | others | window | span query under RLS: scans | rows its filters dropped | buffers | as the owner: scans |',
+  );
+  console.log('|---|---:|---|---|---:|---|---|');
+  for (const run of runs)
+    for (const r of run.results)
+      console.log(
+        `| ${run.kind} | ${run.others} | ${r.window} | ${r.plan.scans} | ${r.plan.removed} | ${r.plan.buffers} | ${r.ownerPlan.scans} |`,
+      );
 }
 
 main().catch((error) => {
