@@ -31,10 +31,11 @@ const live = `e.type = 'calendar_event' AND e.deleted_at IS NULL AND e.propertie
 
 export const calendarRepository = {
   /**
-   * The owner's events whose span meets [from, to) (ISO instants); at most `limit`. Under RLS
-   * the span test (`&&`, not leakproof) may not run inside an index before the policy, so the
-   * GiST index cannot narrow it: the owner named here (uuid equality is leakproof) lets the
-   * (owner_id, type) index take only this person's calendar, not every person's on the hub.
+   * The owner's events whose span meets [from, to) (ISO instants); at most `limit`. The owner
+   * is named as well as enforced by RLS, so a read without RLS (the benchmark's baseline as the
+   * database owner) means the same rows. Under RLS the span test (`&&`, not leakproof) cannot
+   * use the GiST index before the policy: the policy's owner_id narrows the scan to this
+   * person's rows, and each is tested (docs/BENCHMARKS.md, twenty-first session).
    */
   async overlapping(tx: Sql, ownerId: string, from: string, to: string, limit: number): Promise<EventRow[]> {
     const result = await tx.query<EventRow & Record<string, unknown>>(
