@@ -35,6 +35,15 @@ describe("a phone's event as the calendar API's update of a connected calendar's
     });
   });
 
+  it("keeps the event's zone when the phone's times name none (the UTC the hub served it)", () => {
+    const update = eventUpdateOf(
+      parseICalendar(ics('SUMMARY:Team sync', 'DTSTART:20270316T080000Z', 'DTEND:20270316T090000Z')),
+      3,
+    );
+    expect(update).toMatchObject({ startsAt: '2027-03-16T08:00:00Z', endsAt: '2027-03-16T09:00:00Z' });
+    expect(update).not.toHaveProperty('timeZone');
+  });
+
   it('says free only for TRANSP:TRANSPARENT, and keeps a whole day a date', () => {
     const update = eventUpdateOf(
       parseICalendar(ics('SUMMARY:Off', 'DTSTART;VALUE=DATE:20261224', 'TRANSP:TRANSPARENT')),

@@ -20,10 +20,13 @@ export function eventUpdateOf(parsed: EventFieldsFromIcal, version: number): Eve
     startsAt: p.startsAt,
     endsAt: text(p.endsAt),
     allDay: p.allDay === true,
-    timeZone: text(p.timeZone),
+    // Times without a TZID keep the event's zone: the hub serves UTC times unless the phone sent
+    // the zone's VTIMEZONE, so UTC coming back says nothing (clearing it would move an Outlook
+    // event, and rebuild a series, in UTC).
+    ...(text(p.timeZone) ? { timeZone: text(p.timeZone) } : {}),
     location: text(p.location),
     attendees: parsed.attendees,
-    // A series is changed in the calendar it came from: the calendar says so (400) rather than drop the rule.
+    // A series' rule goes to the connected calendar as well (a rule it cannot hold: the calendar's 400).
     recurrence: text(p.recurrence),
     // Only TRANSP:TRANSPARENT says anything (free); without it the event keeps what it shows as.
     ...(p.showAs === 'free' ? { showAs: 'free' } : {}),

@@ -240,6 +240,30 @@ describe.each(testDatabaseKinds())('microsoft 365 whole series from the hub on %
     expect((await shown()).map((o) => o.startsAt)).toContain('2027-04-01T10:30:00+02:00');
   });
 
+  it("takes a phone's CalDAV rename of the whole series as a rename, not a rebuild", async () => {
+    const password = await api('POST', '/api/v1/dav/app-passwords', { name: 'Phone calendar' });
+    const authorization = `Basic ${Buffer.from(`${alice.email}:${password.json().password}`).toString('base64')}`;
+    const url = `/dav/calendars/${alice.id}/calendar/${masterEntity}.ics`;
+    const card = await hub.app.inject({ method: 'GET', url, headers: { authorization } });
+    expect(card.statusCode, card.body).toBe(200);
+    expect(card.body).toMatch(/RRULE:FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4/);
+    const before = outlookInstances().map((i) => i.id);
+    const seen = standIn.state.eventWrites.length;
+    const put = await hub.app.inject({
+      method: 'PUT',
+      url,
+      headers: { authorization, 'content-type': 'text/calendar', 'if-match': String(card.headers.etag) },
+      payload: card.body.replace(/SUMMARY:[^\r\n]*/, 'SUMMARY:Planning (from the phone)'),
+    });
+    expect(put.statusCode, put.body).toBe(204);
+    // The phone wrote back the times and the rule as it read them: Outlook is asked for the name alone.
+    expect(writesSince(seen)).toEqual([
+      expect.objectContaining({ method: 'PATCH', id: masterExternal, body: { subject: 'Planning (from the phone)' } }),
+    ]);
+    expect(outlookInstances().map((i) => i.id)).toEqual(before);
+    expect((await shown()).map((o) => o.title)).toContain('Planning (from the phone)');
+  });
+
   it('keeps a series a series, and an occurrence without a rule of its own', async () => {
     const before = await master();
     const seen = standIn.state.eventWrites.length;
