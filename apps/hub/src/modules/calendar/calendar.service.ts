@@ -181,12 +181,12 @@ export function createCalendarService(deps: CalendarServiceDeps) {
   }
 
   /** The rule as the provider will hold it (its wording), or a 400 at /recurrence saying why it cannot. */
-  function providerRule(capability: CalendarCapability<unknown>, fields: EventFields, calendar: string): string {
+  function providerRule(capability: CalendarCapability<unknown>, fields: EventFields): string {
     const refuse = (message: string): never => {
       throw new ValidationError(`recurrence: ${message}`, [{ path: '/recurrence', message }]);
     };
     if (!capability.repeats)
-      return refuse(`${calendar} takes no repeating events from this hub: create the series there.`);
+      return refuse('This calendar takes no repeating events from this hub: create the series there.');
     const answer = capability.repeats(fields.recurrence!, {
       startsAt: fields.startsAt,
       allDay: fields.allDay,
@@ -280,7 +280,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
         'a series in a connected calendar keeps repeating: end it on a date or after a number of times, or delete it.',
       );
     const open = await openFor(user, row);
-    return { ...fields, recurrence: providerRule(open.capability, fields, 'This calendar') };
+    return { ...fields, recurrence: providerRule(open.capability, fields) };
   }
 
   /** Writes a provider event's changes through its connector; a changed provider copy becomes a recorded conflict. */
@@ -561,7 +561,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       }
       const open = await connectors.open(user, 'calendar', input.connectionId);
       const write = writeOf(fields);
-      if (fields.recurrence) write.recurrence = providerRule(open.capability, fields, 'This calendar');
+      if (fields.recurrence) write.recurrence = providerRule(open.capability, fields);
       const written = await viaProvider(() => open.capability.create(open.context, write));
       const id = await db.asUser(user.claims, (tx) => storeWritten(tx, user, written));
       return view(user, id);

@@ -105,8 +105,7 @@ export function EventDialog({
   const series = existing ? seriesOf(existing) : null;
   const wholeSeries = existing?.kind === 'master';
   /** The master this occurrence's series is edited through (null: the hub does not hold it). */
-  const seriesEntity =
-    existing && series ? (existing.seriesEntityId ?? (series === 'hub' ? existing.seriesId : null)) : null;
+  const seriesEntity = series ? (existing?.seriesEntityId ?? null) : null;
   const connected = existing ? existing.source !== 'calendar' : form.calendar !== '';
   const calendarName = existing?.source === 'msgraph' ? 'Microsoft 365' : (existing?.source ?? '');
   /** Where a connected calendar's series is changed. */
