@@ -182,6 +182,8 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
       'occurrence 2026-03-30T09:00:00+02:00',
       'occurrence 2026-03-31T09:00:00+02:00',
     ]);
+    // Occurrences and the exception name the series' entity, which the web opens to edit it whole.
+    expect(again.every((e) => (e as { seriesEntityId?: string }).seriesEntityId === series.id)).toBe(true);
 
     // Deleting the series takes its exceptions with it.
     const gone = await api(alice, 'DELETE', `/api/v1/calendar/events/${series.id}`);
