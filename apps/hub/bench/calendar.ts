@@ -12,10 +12,10 @@
  * Reads go one at a time through Fastify's inject (the hub's own event loop and database),
  * in three interleaved rounds, beside baselines measured in the same run and process, each
  * under the user's RLS through db.asUser (one transaction each):
- *   - bare: the window's span query alone (calendarRepository.overlapping, the GiST scan);
- *   - owner: the same query as the database owner, without RLS (for comparison only: under
- *     RLS the planner may not use the non-leakproof && as an index condition; the summary names
- *     the indexes each plan scans and the buffers it touched, CALENDAR_EXPLAIN=1 prints the plans);
+ *   - bare: the window's span query alone (calendarRepository.overlapping);
+ *   - owner: the same query as the database owner, without RLS (for comparison: only leakproof
+ *     tests may be index conditions under RLS; the summary names the indexes each plan scans
+ *     and the buffers it touched, CALENDAR_EXPLAIN=1 prints the plans);
  *   - mastersOf: the lookup of the series masters of the window's provider occurrences alone,
  *     and `SELECT 1` in the same kind of transaction (mastersOf less that is the lookup's cost);
  *   - bare + mastersOf: both in one transaction (what the lookup adds to a read's SQL);
@@ -387,7 +387,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
           name: 'bare',
           run: () => db.asUser(claims, (tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit)),
         },
-        // The same query without RLS (the owner's role): what the GiST index alone would make of it.
+        // The same query without RLS (the owner's role): what the indexes make of it with no policy.
         { name: 'owner', run: () => db.asOwner((tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit)) },
         // A transaction under the user's claims with a trivial statement: what any query's own transaction costs.
         { name: 'select 1', run: () => db.asUser(claims, (tx) => tx.query('SELECT 1')) },

@@ -26,23 +26,20 @@ export interface AttendeeRow {
 
 const eventColumns = `e.id, e.title, e.body, e.properties, e.source, e.external_id, e.version,
   e.deleted_at IS NOT NULL AS deleted`;
-// Must match the partial index entities_calendar_span (migrations/0001).
-const live = `e.type = 'calendar_event' AND e.deleted_at IS NULL AND e.properties ? 'startsAt'`;
 
 export const calendarRepository = {
   /**
-   * The owner's events whose span meets [from, to) (ISO instants); at most `limit`. The owner
-   * is named as well as enforced by RLS, so a read without RLS (the benchmark's baseline as the
-   * database owner) means the same rows. Under RLS the span test (`&&`, not leakproof) cannot
-   * use the GiST index before the policy: the policy's owner_id narrows the scan to this
-   * person's rows, and each is tested (docs/BENCHMARKS.md, twenty-first session).
+   * The owner's events whose span [start, end] meets [from, to) (ISO instants); at most `limit`.
+   * The owner is named as well as enforced by RLS, so a read without RLS (the benchmark's
+   * baseline as the database owner) means the same rows. Plain timestamptz comparisons are
+   * leakproof, so under RLS the index entities_calendar_ends takes the owner and the window's
+   * start (docs/BENCHMARKS.md, twenty-second session).
    */
   async overlapping(tx: Sql, ownerId: string, from: string, to: string, limit: number): Promise<EventRow[]> {
     const result = await tx.query<EventRow & Record<string, unknown>>(
       `SELECT ${eventColumns} FROM public.entities e
-       WHERE e.owner_id = $4 AND ${live}
-         AND public.calendar_span(e.properties) && tstzrange($1::timestamptz, $2::timestamptz, '[)')
-       ORDER BY public.calendar_instant(e.properties ->> 'startsAt'), e.id
+       WHERE e.owner_id = $4 AND e.calendar_ends_at >= $1::timestamptz AND e.calendar_starts_at < $2::timestamptz
+       ORDER BY e.calendar_starts_at, e.id
        LIMIT $3`,
       [from, to, limit, ownerId],
     );
@@ -54,7 +51,7 @@ export const calendarRepository = {
     const result = await tx.query<EventRow & Record<string, unknown>>(
       `SELECT ${eventColumns} FROM public.entities e
        WHERE e.type = 'calendar_event' AND e.deleted_at IS NULL AND e.properties ->> 'kind' = 'master'
-         AND e.source = $1 AND public.calendar_instant(e.properties ->> 'startsAt') < $2::timestamptz
+         AND e.source = $1 AND e.calendar_starts_at < $2::timestamptz
        LIMIT 2000`,
       [source, to],
     );
@@ -109,14 +106,10 @@ export const calendarRepository = {
   async startingBetween(tx: Sql, from: string, to: string, slackMs: number): Promise<EventRow[]> {
     const result = await tx.query<EventRow & Record<string, unknown>>(
       `SELECT ${eventColumns} FROM public.entities e
-       WHERE ${live}
-         AND public.calendar_span(e.properties) && tstzrange($1::timestamptz - $3 * interval '1 millisecond',
-                                                            $2::timestamptz + $3 * interval '1 millisecond', '[]')
-         AND CASE WHEN length(e.properties ->> 'startsAt') = 10
-           THEN public.calendar_instant(e.properties ->> 'startsAt')
-                  BETWEEN $1::timestamptz - $3 * interval '1 millisecond' AND $2::timestamptz + $3 * interval '1 millisecond'
-           ELSE public.calendar_instant(e.properties ->> 'startsAt') > $1::timestamptz
-                  AND public.calendar_instant(e.properties ->> 'startsAt') <= $2::timestamptz END
+       WHERE e.calendar_starts_at BETWEEN $1::timestamptz - $3 * interval '1 millisecond'
+                                      AND $2::timestamptz + $3 * interval '1 millisecond'
+         AND (length(e.properties ->> 'startsAt') = 10
+              OR (e.calendar_starts_at > $1::timestamptz AND e.calendar_starts_at <= $2::timestamptz))
        LIMIT 2000`,
       [from, to, slackMs],
     );

@@ -120,6 +120,56 @@ describe.each(testDatabaseKinds())('calendar on %s', (kind) => {
     expect(await linkedEvents(ann!)).toContain(event.id);
   });
 
+  it('finds an event where it was moved to, and no longer once deleted (the stored start and end follow)', async () => {
+    const ids = async (from: string, to: string) => (await window(alice, from, to)).events.map((e) => e.id);
+    const event = await create(alice, {
+      title: 'Dentist',
+      startsAt: '2026-06-10T15:00:00Z',
+      endsAt: '2026-06-10T16:00:00Z',
+    });
+    expect(await ids('2026-06-10T00:00:00Z', '2026-06-11T00:00:00Z')).toContain(event.id);
+
+    const moved = await api(alice, 'PATCH', `/api/v1/calendar/events/${event.id}`, {
+      version: event.version,
+      startsAt: '2026-06-12T08:00:00Z',
+      endsAt: '2026-06-12T20:00:00Z',
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(await ids('2026-06-10T00:00:00Z', '2026-06-11T00:00:00Z')).not.toContain(event.id);
+    // A window inside it and one meeting only its last minute both find it by its new end.
+    expect(await ids('2026-06-12T12:00:00Z', '2026-06-12T13:00:00Z')).toContain(event.id);
+    expect(await ids('2026-06-12T19:59:00Z', '2026-06-13T00:00:00Z')).toContain(event.id);
+
+    // An event written through the graph's own API is a calendar event like any other.
+    const raw = await api(alice, 'POST', '/api/v1/entities', {
+      type: 'calendar_event',
+      title: 'Imported',
+      properties: { startsAt: '2026-06-12T09:00:00Z', endsAt: '2026-06-12T09:30:00Z' },
+    });
+    expect(raw.statusCode, raw.body).toBe(201);
+    expect(await ids('2026-06-12T09:00:00Z', '2026-06-12T09:15:00Z')).toContain(raw.json().id);
+    // Starts the database could not read as an instant are refused before they are stored.
+    for (const startsAt of [
+      'soon',
+      '2026-02-30T10:00:00Z',
+      '2026-06-12T25:00:00Z',
+      '10000-01-01T00:00:00Z',
+      '2026-06-12',
+    ])
+      for (const [url, payload] of [
+        ['/api/v1/entities', { type: 'calendar_event', title: 'Hostile', properties: { startsAt } }],
+        ['/api/v1/calendar/events', { title: 'Hostile', startsAt }],
+      ] as const) {
+        const refused = await api(alice, 'POST', url, payload);
+        expect([400, 201], `${url} ${startsAt}: ${refused.body}`).toContain(refused.statusCode);
+        if (startsAt !== '2026-06-12') expect(refused.statusCode, `${url} ${startsAt}`).toBe(400);
+      }
+
+    const deleted = await api(alice, 'DELETE', `/api/v1/calendar/events/${event.id}`);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(await ids('2026-06-12T00:00:00Z', '2026-06-13T00:00:00Z')).not.toContain(event.id);
+  });
+
   it("places all-day events by date in the reader's zone", async () => {
     const event = await create(alice, { title: 'Holiday', startsAt: '2026-06-10', endsAt: '2026-06-12', allDay: true });
     expect(event).toMatchObject({ allDay: true, startsAt: '2026-06-10', endsAt: '2026-06-12' });
