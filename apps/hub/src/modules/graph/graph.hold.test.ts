@@ -3,12 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../test/hub.ts';
 import { bearer, signUpUser, type SignedUpUser } from '../../../test/users.ts';
-import { holdPersons } from './graph.hold.ts';
+import type { Sql } from '../../platform/db/index.ts';
+import { excludePersonHolds, holdPersons } from './graph.hold.ts';
 
 /**
  * holdPersons (public.graph_hold_persons): which live person each asked id stands for, as the
  * writers that hold persons against merges see it (Twilio's inbound texts and callbacks, sends).
- * That a merge waits for a hold is proven end to end by messages.merges.race.test.ts.
+ * That a merge waits for a hold is proven end to end by messages.merges.race.test.ts; here,
+ * that both sides lock the one key public.graph_person_hold_key gives (migrations/0011).
  */
 describe.each(testDatabaseKinds())('person holds on %s', (kind) => {
   let hub: TestHub;
@@ -74,5 +76,33 @@ describe.each(testDatabaseKinds())('person holds on %s', (kind) => {
 
     await tombstone(a, c);
     await expect(hold([c])).rejects.toThrow(/merge chain did not end/);
+  });
+
+  it("locks, shared, the very keys a merge locks exclusively: each person's graph_person_hold_key", async () => {
+    const ids = [await person(alice, 'Dora'), await person(alice, 'Ed')];
+    // A bigint advisory key is in pg_locks as its high (classid) and low (objid) 32 bits.
+    const locked = (mode: 'ShareLock' | 'ExclusiveLock') =>
+      `SELECT ((l.classid::bigint << 32) | l.objid::bigint)::text AS key FROM pg_catalog.pg_locks l
+        WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.pid = pg_catalog.pg_backend_pid() AND l.mode = '${mode}'
+        ORDER BY (l.classid::bigint << 32) | l.objid::bigint`;
+    const keysOf =
+      (sql: string, params: unknown[] = []) =>
+      (tx: Sql) =>
+        tx.query<{ key: string }>(sql, params).then((result) => result.rows.map((row) => row.key));
+    const expected = await hub.db.asUser(
+      alice.claims,
+      keysOf(`SELECT public.graph_person_hold_key(k)::text AS key FROM unnest($1::uuid[]) AS k`, [ids]),
+    );
+    const shared = await hub.db.asUser(alice.claims, async (tx) => {
+      await holdPersons(tx, alice.id, ids);
+      return keysOf(locked('ShareLock'))(tx);
+    });
+    const exclusive = await hub.db.asUser(alice.claims, async (tx) => {
+      await excludePersonHolds(tx, ids);
+      return keysOf(locked('ExclusiveLock'))(tx);
+    });
+    expect(shared).toHaveLength(2);
+    expect(new Set(shared)).toEqual(new Set(expected));
+    expect(exclusive).toEqual(shared);
   });
 });

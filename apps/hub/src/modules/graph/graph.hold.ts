@@ -13,7 +13,7 @@ import type { Sql } from '../../platform/db/index.ts';
  * sender arrive together), which cost the inbound SMS path a third of its throughput. Keys are
  * taken in one order on both sides, so holds and merges cannot deadlock. Ids that are no
  * person of the owner are left out. One round trip: `public.graph_hold_persons`
- * (migrations/0010), which a caller can also call inside the statement that finds the persons.
+ * (migrations/0010, its key from 0011), which a caller can also call inside the statement that finds the persons.
  */
 export async function holdPersons(tx: Sql, ownerId: string, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
@@ -24,17 +24,15 @@ export async function holdPersons(tx: Sql, ownerId: string, ids: readonly string
   return new Map(result.rows.map((row) => [row.id, row.live_id]));
 }
 
-/** The advisory lock key of a person's hold, as graph_hold_persons makes it (collisions only make a writer wait for a merge). */
-const holdKey = `pg_catalog.hashtextextended('made_open.person-hold:' || k.id::text, 0)`;
-
 /**
  * For a merge or its undo, before it reads the persons: waits until no writer holds them
- * (`holdPersons`), and keeps new holds waiting until it commits.
+ * (`holdPersons`), and keeps new holds waiting until it commits. The keys are
+ * `public.graph_person_hold_key` (migrations/0011), the one graph_hold_persons locks too.
  */
 export async function excludePersonHolds(tx: Sql, ids: readonly string[]): Promise<void> {
   await tx.query(
     `SELECT pg_catalog.pg_advisory_xact_lock(s.key)
-       FROM (SELECT DISTINCT ${holdKey} AS key FROM unnest($1::uuid[]) AS k(id) ORDER BY 1) s`,
+       FROM (SELECT DISTINCT public.graph_person_hold_key(k.id) AS key FROM unnest($1::uuid[]) AS k(id) ORDER BY 1) s`,
     [ids],
   );
 }

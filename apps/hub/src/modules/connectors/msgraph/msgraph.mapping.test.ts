@@ -109,6 +109,18 @@ describe('microsoft 365 mapping (pure)', () => {
     expect(windowsToIana('Not A Zone')).toBeUndefined();
   });
 
+  it("reads a wall clock at a DST change as the calendar does (calendar.time's instantOf), east and west alike", () => {
+    const at = (dateTime: string, timeZone: string) => eventTime({ dateTime, timeZone }, false)!.iso;
+    // Skipped by the spring change: moved forward by the gap.
+    expect(at('2026-03-29T02:30:00.0000000', 'W. Europe Standard Time')).toBe('2026-03-29T03:30:00+02:00');
+    expect(at('2026-03-08T02:30:00.0000000', 'Eastern Standard Time')).toBe('2026-03-08T03:30:00-04:00');
+    // Repeated by the autumn change: its first instant.
+    expect(at('2026-10-25T02:30:00.0000000', 'W. Europe Standard Time')).toBe('2026-10-25T02:30:00+02:00');
+    expect(at('2026-11-01T01:30:00.0000000', 'Eastern Standard Time')).toBe('2026-11-01T01:30:00-04:00');
+    // Seconds are kept, fractions of them are not (as before).
+    expect(at('2026-07-01T09:00:59.9990000', 'India Standard Time')).toBe('2026-07-01T09:00:59+05:30');
+  });
+
   it("takes the event's zone from originalStartTimeZone, not from Graph's UTC answer; custom zones stay unknown", () => {
     const utc = (dateTime: string) => ({ dateTime, timeZone: 'UTC' });
     const berlin = eventItem({
@@ -149,6 +161,9 @@ describe('microsoft 365 mapping (pure)', () => {
     expect(allDay.properties).toMatchObject({ startsAt: '2026-05-04', endsAt: '2026-05-05', timeZone: 'Asia/Tokyo' });
     expect(isoInZone(Date.parse('2026-10-25T00:30:00Z'), 'Europe/London')).toBe('2026-10-25T01:30:00+01:00');
     expect(isoInZone(Date.parse('2026-10-25T01:30:00Z'), 'Europe/London')).toBe('2026-10-25T01:30:00+00:00');
+    // No zone, UTC, or a name Intl does not know: the instant in UTC.
+    for (const zone of [undefined, 'UTC', 'Not/AZone'])
+      expect(isoInZone(Date.parse('2026-10-25T01:30:00Z'), zone)).toBe('2026-10-25T01:30:00.000Z');
     expect(ianaToWindows('Europe/Berlin')).toBe('W. Europe Standard Time');
     expect(ianaToWindows('America/Sao_Paulo')).toBe('E. South America Standard Time');
     expect(ianaToWindows('Europe/Vilnius')).toBe('Europe/Vilnius');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { entityPropertiesSchemas } from '@made-open/shared/entities';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { sanitizeEmailHtml, textOfHtml } from '../../../platform/html.ts';
-import { floatingOfBasic } from '../../calendar/calendar.time.ts';
+import { floatingOfBasic, instantOf, isTimeZone, isoInZone as isoInTimeZone } from '../../calendar/calendar.time.ts';
 import type { IngestItem, IngestPersonRef } from '../../graph/index.ts';
 import { rruleOf } from './msgraph.recurrence.ts';
 import { windowsToIana } from './msgraph.timezones.ts';
@@ -149,7 +149,6 @@ export function eventTime(value: unknown, allDay: boolean): { iso: string; zone?
   if (!local) return undefined;
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/.exec(local);
   if (!m) return isoDateTime(local) ? { iso: isoDateTime(local)! } : undefined;
-  const s = Number(m[6] ?? '00');
   // A day that does not exist (2026-02-30) is malformed, not rolled over to another.
   const wall = floatingOfBasic(`${m[1]}${m[2]}${m[3]}`, `${m[4]}${m[5]}${m[6] ?? '00'}`);
   if (wall === null) return undefined;
@@ -157,48 +156,9 @@ export function eventTime(value: unknown, allDay: boolean): { iso: string; zone?
   const zoneName = str(v.timeZone, 100) ?? 'UTC';
   const zone = windowsToIana(zoneName);
   if (!zone || zone === 'UTC') return { iso: new Date(wall).toISOString(), zone: zone ?? undefined };
-  // The zone's offset at that wall time (two passes settle DST edges).
-  let guess = wall;
-  for (let i = 0; i < 2; i += 1) guess = wall - offsetMs(zone, guess);
-  const offset = offsetMs(zone, guess);
-  const sign = offset >= 0 ? '+' : '-';
-  const abs = Math.abs(offset) / 60_000;
-  const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
-  return { iso: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${pad(s)}${sign}${pad(abs / 60)}:${pad(abs % 60)}`, zone };
-}
-
-/** One formatter per zone (building one costs far more than using it; a page maps hundreds of events). */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatterOf(zone: string): Intl.DateTimeFormat {
-  let format = formatters.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    // Zone names come from a closed table or pass Intl's own check: the map stays small.
-    if (formatters.size < 500) formatters.set(zone, format);
-  }
-  return format;
-}
-
-function offsetMs(zone: string, at: number): number {
-  try {
-    const parts = formatterOf(zone).formatToParts(new Date(at));
-    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-    return (
-      Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) -
-      Math.floor(at / 1000) * 1000
-    );
-  } catch {
-    return 0;
-  }
+  // The calendar's one rule for a wall clock in a zone (calendar.time.ts): a time skipped by
+  // DST moves forward by the gap, a repeated one is its first instant.
+  return { iso: isoInZone(instantOf(wall, zone), zone), zone };
 }
 
 const responseOf = (value: unknown): 'none' | 'organizer' | 'accepted' | 'tentative' | 'declined' => {
@@ -264,15 +224,14 @@ export function eventZone(event: Obj, key: 'originalStartTimeZone' | 'originalEn
   return written && written !== 'UTC' ? written : undefined;
 }
 
-/** An instant (ms) as ISO with the offset it has in `zone` (the wall clock there): the same instant, readable. */
+/**
+ * An instant (ms) as ISO with the offset it has in `zone` (the wall clock there): the same
+ * instant, readable (calendar.time.ts isoInZone). No zone, UTC or one Intl does not know: UTC
+ * as toISOString writes it.
+ */
 export function isoInZone(ms: number, zone: string | undefined): string {
-  if (!zone || zone === 'UTC') return new Date(ms).toISOString();
-  const offset = offsetMs(zone, ms);
-  const wall = new Date(Math.floor(ms / 1000) * 1000 + offset).toISOString().slice(0, 19);
-  const sign = offset >= 0 ? '+' : '-';
-  const abs = Math.abs(offset) / 60_000;
-  const pad = (n: number) => String(Math.floor(n)).padStart(2, '0');
-  return `${wall}${sign}${pad(abs / 60)}:${pad(abs % 60)}`;
+  if (!zone || zone === 'UTC' || !isTimeZone(zone)) return new Date(ms).toISOString();
+  return isoInTimeZone(ms, zone);
 }
 
 /**

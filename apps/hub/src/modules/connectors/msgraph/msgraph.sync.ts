@@ -183,7 +183,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
    * pages cost one GET. Dropped when the pass reaches its deltaLink (or starts again), so the
    * next run asks again: a master that changed shows by its instances coming back in delta.
    * Each is kept with the page (its first link) that fetched it: that page asked for again
-   * (it failed before its transaction committed) stores it again, without asking Graph.
+   * (it failed before its transaction committed) stores it again, without asking Graph. A
+   * master the hub writes meanwhile is read again (seriesOf: msgraph_items' written_by_hub).
    */
   const seriesCache = new Map<
     string,
@@ -224,10 +225,13 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
     }
     const cached = cache.masters;
     const wanted = new Set<string>();
+    /** The masters this page's instances take their fields from. */
+    const used = new Set<string>();
     const fresh: Record<string, unknown>[] = [];
     for (const event of live) {
       const id = event.seriesMasterId;
       if (typeof id !== 'string' || id.length === 0 || id.length > 500) continue;
+      used.add(id);
       const known = cached.get(id);
       if (!known) wanted.add(id);
       // Fetched by an earlier try of this same page, which was not stored: stored now.
@@ -242,10 +246,11 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
             repo.seriesOf(tx, context.ownerId, source, removedIds),
           );
     const check = removedSeries.filter((id) => masterOf(id) !== null);
-    const ask = [...new Set([...wanted, ...check])];
-    if (ask.length > 0) {
+    /** Asks Graph for these masters (one $batch of GETs, paged by the client) and keeps them. */
+    const read = async (ids: string[], isFresh: (id: string) => boolean) => {
+      if (ids.length === 0) return;
       const answers = await client.batch(
-        ask.map((id, n) => ({
+        ids.map((id, n) => ({
           id: String(n),
           method: 'GET' as const,
           url: `/me/events/${encodeURIComponent(id)}`,
@@ -253,7 +258,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
           headers: { prefer: `outlook.timezone="UTC", IdType="ImmutableId"` },
         })),
       );
-      ask.forEach((id, n) => {
+      ids.forEach((id, n) => {
         const answer = answers.get(String(n));
         if (answer?.status === 404) {
           cached.set(id, { master: null, page });
@@ -268,13 +273,44 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         // Kept under the id the instances name (the immutable one), whatever id the answer has.
         const master = { ...(answer.body as Record<string, unknown>), id };
         cached.set(id, { master, page });
-        if (wanted.has(id)) fresh.push(master);
+        if (isFresh(id)) {
+          const older = fresh.findIndex((m) => m.id === id);
+          if (older >= 0) fresh.splice(older, 1);
+          fresh.push(master);
+        }
       });
-    }
+    };
+    const ask = [...new Set([...wanted, ...check])];
+    await read(ask, (id) => wanted.has(id));
+    // Masters the hub wrote itself (a rename or retime of the whole series, msgraph.calendar-write.ts)
+    // whose copy here is not that write: read before it, earlier in this pass or while the write
+    // was under way. Spread over the instances, or stored, that copy would undo the hub's write
+    // until the next round; so they are read again, and stored as read (Graph's copy now is at
+    // least as new as the write). msgraph_items keeps the change key of a hub write until the
+    // sync sees the item (written_by_hub), whichever hub instance wrote it.
+    const written =
+      used.size === 0
+        ? new Map<string, string>()
+        : await deps.db.asUser(ownerClaims(context.ownerId), (tx) =>
+            repo.writtenKeys(tx, context.connectionId, [...used]),
+          );
+    const outdated = [...written]
+      .filter(([id, key]) => {
+        const master = masterOf(id);
+        return master && changeKeyOf(master) !== key;
+      })
+      .map(([id]) => id);
+    await read(outdated, () => true);
     const gone = removedSeries.filter((id) => masterOf(id) === null);
-    for (const id of wanted) if (masterOf(id) === null) gone.push(id);
+    for (const id of [...wanted, ...outdated]) if (masterOf(id) === null) gone.push(id);
     context.logger.debug(
-      { asked: ask.length, fresh: fresh.length, gone: gone.length, generation: state.generation },
+      {
+        asked: ask.length,
+        outdated: outdated.length,
+        fresh: fresh.length,
+        gone: gone.length,
+        generation: state.generation,
+      },
       'microsoft 365: series masters',
     );
     return { masters: { get: masterOf }, fresh, gone: [...new Set(gone)] };

@@ -207,7 +207,7 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
     {
       method: 'GET',
       pattern: /^\/me\/events\/([^/]+)$/,
-      handle: ({ account, match }) => {
+      handle: async ({ account, match }) => {
         const id = decodeURIComponent(match[1]!);
         state.eventReads.set(id, (state.eventReads.get(id) ?? 0) + 1);
         const failures = state.failEventReads.get(id) ?? 0;
@@ -217,7 +217,9 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
         }
         const event = find(account, 'calendar', id);
         // Graph's answer form: UTC times, the written zone in originalStartTimeZone (calendar.ts).
-        return event ? { status: 200, json: graphEvent(event) } : notFound();
+        const answer = event ? { status: 200, json: graphEvent(event) } : notFound();
+        await state.afterEventRead?.(id);
+        return answer;
       },
     },
     {

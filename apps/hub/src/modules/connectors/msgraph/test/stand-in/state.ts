@@ -88,6 +88,11 @@ export interface StandInState {
    * answer it returns is sent instead (an outage).
    */
   afterInstancesAnswer?: (masterId: string) => Promise<RouteAnswer | void>;
+  /**
+   * Runs after GET /me/events/{id} (alone or in a $batch) made its answer and before it is sent
+   * (tests: a client's write of that event, or of another, while a sync's read is under way).
+   */
+  afterEventRead?: (id: string) => Promise<void>;
   /** Every DELETE of /me/contacts/{id} asked for (contacts-write.ts) and its answer's status. */
   contactDeletes: { id: string; ifMatch?: string | string[]; status: number }[];
   /** DELETE /me/contacts/{id} answers 503 this many more times (Outlook unavailable). */
