@@ -182,6 +182,47 @@ describe('series expansion', () => {
     ]);
   });
 
+  it('expands a daily or weekly series held for years exactly as rrule does from its real start', () => {
+    // expandSeries starts such a rule a whole number of its periods later (closerStart); the
+    // reference walks every period from the real start, in UTC (the series' zone is UTC here).
+    const walked = (startsAt: string, recurrence: string, from: number, to: number) =>
+      new rrule.RRule({ ...rrule.RRule.parseString(recurrence), dtstart: new Date(startsAt), tzid: null })
+        .between(new Date(from - 2 * 86_400_000), new Date(to + 2 * 86_400_000), true)
+        .map((d) => d.toISOString().slice(0, 19).replace(/[-:]/g, ''));
+    const rules = [
+      'FREQ=DAILY',
+      'FREQ=DAILY;INTERVAL=3',
+      'FREQ=DAILY;INTERVAL=2;BYMONTH=2,3',
+      'FREQ=DAILY;BYDAY=MO,WE,FR',
+      'FREQ=DAILY;INTERVAL=5;BYMONTHDAY=1,15,31',
+      'FREQ=WEEKLY',
+      'FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH',
+      'FREQ=WEEKLY;INTERVAL=3;BYDAY=SU,SA;WKST=SU',
+      'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=1,-1',
+      'FREQ=WEEKLY;INTERVAL=4;BYDAY=MO;BYMONTH=1,6,12',
+      'FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;UNTIL=20260218T235959Z',
+    ];
+    // Starts on several weekdays and times, years before the windows (one window meets UNTIL).
+    const starts = ['2019-03-07T08:15:00Z', '2021-12-31T23:30:00Z', '2024-02-29T12:00:00Z', '2025-11-02T00:00:00Z'];
+    const windows = [
+      [at('2026-01-01T00:00:00Z'), at('2026-03-01T00:00:00Z')],
+      [at('2026-02-17T10:00:00Z'), at('2026-02-19T10:00:00Z')],
+      [at('2027-12-20T00:00:00Z'), at('2028-01-10T00:00:00Z')],
+    ] as const;
+    let compared = 0;
+    for (const recurrence of rules)
+      for (const startsAt of starts)
+        for (const [from, to] of windows) {
+          const expected = walked(startsAt, recurrence, from, to);
+          compared += expected.length;
+          expect(
+            expandSeries({ startsAt, recurrence }, from, to).map((o) => o.key),
+            `${recurrence} from ${startsAt}, ${new Date(from).toISOString()}`,
+          ).toEqual(expected);
+        }
+    expect(compared).toBeGreaterThan(900);
+  });
+
   it('expands such a rule, stored before it was refused, to no occurrences', () => {
     for (const recurrence of neverMatching) {
       const window = [at('2026-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z')] as const;

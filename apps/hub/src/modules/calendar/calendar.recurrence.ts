@@ -135,15 +135,24 @@ export const occurrenceKey = (floating: number, allDay: boolean) =>
 const gregorianCycleMs = 146_097 * dayMs;
 
 /**
- * The series' start moved forward by whole 400-year cycles (times INTERVAL) to at most one
- * such span before `windowStart`. The calendar repeats every 400 years and the shift is a
- * whole number of the rule's periods, so every occurrence from there on is the same; rrule
- * walks every period from the start, and a daily series from the year 1 cost 1.4 s per read.
- * Not with COUNT, which counts from the real start.
+ * The series' start moved forward by whole periods of its rule to at most one such span
+ * before `windowStart`, so every occurrence from there on is the same: rrule walks every
+ * period from the start, so a weekly meeting held for years cost a read more each week, and a
+ * daily series from the year 1 cost 1.4 s. A DAILY or WEEKLY rule's period is INTERVAL days or
+ * weeks on the wall clock (its BY* parts either pick within a period or filter dates, which the
+ * shift does not change; WKST's weeks stay aligned); other rules move by whole 400-year
+ * cycles (times INTERVAL), after which the calendar repeats. Not with COUNT, which counts
+ * from the real start.
  */
 function closerStart(dtstart: number, options: RuleOptions, windowStart: number): number {
   if (options.count !== null && options.count !== undefined) return dtstart;
-  const span = gregorianCycleMs * (options.interval ?? 1);
+  const interval = options.interval ?? 1;
+  const span =
+    options.freq === RRule.DAILY
+      ? dayMs * interval
+      : options.freq === RRule.WEEKLY
+        ? 7 * dayMs * interval
+        : gregorianCycleMs * interval;
   const cycles = Math.floor((windowStart - dtstart) / span);
   return cycles > 0 ? dtstart + cycles * span : dtstart;
 }
