@@ -88,6 +88,8 @@ export interface StandInState {
    * answer it returns is sent instead (an outage).
    */
   afterInstancesAnswer?: (masterId: string) => Promise<RouteAnswer | void>;
+  /** POST /me/events answers 500 this many more times (a create that fails after another write worked). */
+  failEventCreates: number;
   /** Every DELETE of /me/contacts/{id} asked for (contacts-write.ts) and its answer's status. */
   contactDeletes: { id: string; ifMatch?: string | string[]; status: number }[];
   /** DELETE /me/contacts/{id} answers 503 this many more times (Outlook unavailable). */
@@ -121,6 +123,7 @@ export function createState(): StandInState {
     eventReads: new Map(),
     failEventReads: new Map(),
     eventWrites: [],
+    failEventCreates: 0,
     contactDeletes: [],
     failContactDeletes: 0,
   };
