@@ -147,8 +147,9 @@ export function createFollowing(deps: FollowingDeps) {
           items: externalIds.map((externalId) => ({ source: localSource, externalId })),
         }).then(() => undefined);
 
+  /** Occurrences before `key`: counted in full for a COUNT rule, else only whether there is one. */
   const heldBefore = (fields: EventFields, key: string) =>
-    occurrencesBefore({ ...fields, recurrence: fields.recurrence! }, floatingOfKey(key));
+    occurrencesBefore({ ...fields, recurrence: fields.recurrence! }, floatingOfKey(key), countLimit(fields));
 
   /** A provider instance's series master, as the hub holds it. */
   async function providerMaster(tx: Sql, user: AuthenticatedUser, row: EventRow): Promise<EventRow> {
@@ -330,7 +331,11 @@ export function createFollowing(deps: FollowingDeps) {
     const seriesFields = fieldsOfRow(master);
     const base = { ...fieldsOfRow(instance), recurrence: seriesFields.recurrence };
     const next = applyUpdate(base, { ...input, recurrence: input.recurrence ?? undefined });
-    if (!next.recurrence) throw notAnOccurrence();
+    if (!next.recurrence)
+      throw new ConflictError(
+        "This hub cannot read the series' rule: change the series in the other calendar.",
+        'series_unreadable',
+      );
     const open = await deps.openFor(user, master);
     deps.providerRule(open.capability, next);
     const { ended } = await endProviderSeries(user, instance, master);
@@ -341,7 +346,11 @@ export function createFollowing(deps: FollowingDeps) {
     const before = seriesFields.allDay
       ? floatingOfDate(dateOfFloating(floatingOf(originalMs, zone)))
       : floatingOf(originalMs, zone);
-    const kept = occurrencesBefore({ ...seriesFields, recurrence: seriesFields.recurrence! }, before);
+    const kept = occurrencesBefore(
+      { ...seriesFields, recurrence: seriesFields.recurrence! },
+      before,
+      countLimit(seriesFields),
+    );
     const rule =
       input.recurrence === undefined
         ? deps.providerRule(open.capability, { ...next, recurrence: remainingRule(next.recurrence, kept) })
@@ -367,6 +376,10 @@ export function createFollowing(deps: FollowingDeps) {
 
   return { removeFollowing, updateFollowing };
 }
+
+/** Counting a rule's occurrences matters only for COUNT (at most 9999); otherwise whether any is enough. */
+const countLimit = (fields: EventFields) =>
+  fields.recurrence && countOf(fields.recurrence) !== undefined ? 10_000 : 1;
 
 const versionOf = (row: EventRow) =>
   typeof row.properties.changeKey === 'string' ? row.properties.changeKey : undefined;
