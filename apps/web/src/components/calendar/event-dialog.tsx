@@ -12,9 +12,9 @@ import {
   respondEventAction,
   saveEventAction,
 } from '@/lib/actions/calendar';
+import { SCOPE_ACTIONS, SeriesScopeChoice } from './series-scope';
 import {
   REPEATS,
-  SCOPE_LABELS,
   addDays,
   describeRule,
   dateKey,
@@ -554,33 +554,13 @@ export function EventDialog({
             </p>
           )}
           {scopes.length > 1 && !readOnly && (
-            <fieldset className="grid gap-2 rounded-md border p-3" disabled={pending || confirmingDelete}>
-              <legend className="px-1 text-sm font-medium">Save or delete</legend>
-              <div className="grid gap-1.5 sm:grid-cols-3">
-                {scopes.map((choice) => (
-                  <label
-                    key={choice}
-                    className="flex min-h-10 items-center gap-2 rounded-md px-2 text-sm has-[:checked]:bg-muted has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-ring"
-                  >
-                    <input
-                      type="radio"
-                      name="event-scope"
-                      value={choice}
-                      checked={scope === choice}
-                      onChange={() => setScope(choice)}
-                      className="size-4"
-                    />
-                    {SCOPE_LABELS[choice]}
-                  </label>
-                ))}
-              </div>
-              {scope === 'following' && (
-                <p className="text-xs text-muted-foreground">
-                  The series ends before this one; saving starts a new series here with your changes
-                  {connected ? ` (in ${seriesHome} too)` : ''}.
-                </p>
-              )}
-            </fieldset>
+            <SeriesScopeChoice
+              scopes={scopes}
+              scope={scope}
+              onChange={setScope}
+              disabled={pending || confirmingDelete}
+              home={connected ? seriesHome : null}
+            />
           )}
           {confirmingDelete && (
             <div role="alert" className="grid gap-2 rounded-md border border-destructive/60 p-3 text-sm">
@@ -605,15 +585,7 @@ export function EventDialog({
             <div>
               {existing && !readOnly && (
                 <Button type="button" variant="destructive" onClick={remove} disabled={pending || confirmingDelete}>
-                  {series
-                    ? scope === 'this'
-                      ? 'Delete this one'
-                      : scope === 'following'
-                        ? 'Delete this and following'
-                        : 'Delete all'
-                    : wholeSeries
-                      ? 'Delete series'
-                      : 'Delete'}
+                  {series ? SCOPE_ACTIONS[scope].remove : wholeSeries ? 'Delete series' : 'Delete'}
                 </Button>
               )}
             </div>
@@ -623,15 +595,7 @@ export function EventDialog({
               </Button>
               {!readOnly && (
                 <Button type="submit" disabled={pending}>
-                  {existing
-                    ? series
-                      ? scope === 'this'
-                        ? 'Save this one'
-                        : scope === 'following'
-                          ? 'Save this and following'
-                          : 'Save all'
-                      : 'Save'
-                    : 'Create'}
+                  {existing ? (series ? SCOPE_ACTIONS[scope].save : 'Save') : 'Create'}
                 </Button>
               )}
             </div>
