@@ -138,6 +138,22 @@ describe.each(testDatabaseKinds())('calendar this and following on %s', (kind) =
     expect((await get(master.id)).recurrence).toBe('FREQ=WEEKLY;COUNT=4');
   });
 
+  it('documents the scope in the OpenAPI schema of both verbs', async () => {
+    const docs = await hub.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(docs.statusCode).toBe(200);
+    const path = docs.json().paths['/api/v1/calendar/events/{id}'];
+    for (const verb of ['patch', 'delete']) {
+      expect(path[verb].summary).toMatch(/scope=following/);
+      expect(path[verb].parameters).toContainEqual(
+        expect.objectContaining({
+          in: 'query',
+          name: 'scope',
+          schema: expect.objectContaining({ enum: ['this', 'following'] }),
+        }),
+      );
+    }
+  });
+
   it('deletes this and following of a series with no end: it ends just before, later exceptions go', async () => {
     const master = await series('Open', 'FREQ=WEEKLY');
     // An exception before the split and one after it.
