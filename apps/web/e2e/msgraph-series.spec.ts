@@ -60,10 +60,14 @@ test('one occurrence of an Outlook series is edited alone: Outlook keeps it as a
   const dialog = page.getByRole('dialog');
   await expect(
     dialog.getByText(
-      'This event is part of a series in your Microsoft 365 calendar: changes and deleting here apply to this occurrence only.',
+      'One occurrence of a repeating event in your Microsoft 365 calendar: choose below which events a change or delete applies to.',
       { exact: false },
     ),
   ).toBeVisible();
+  // This event (the default), this and following, all events.
+  const choice = dialog.getByRole('group', { name: 'Save or delete' });
+  await expect(choice.getByRole('radio')).toHaveCount(3);
+  await expect(choice.getByRole('radio', { name: 'This event' })).toBeChecked();
   // The whole series opens from here (a later test); this occurrence carries no rule of its own.
   await expect(dialog.getByRole('button', { name: 'Edit the whole series' })).toBeVisible();
   await expect(dialog.getByLabel('Repeats').locator('option:checked')).toHaveText('Part of a repeating series');
@@ -161,4 +165,30 @@ test('a weekly series made here on Microsoft 365 is made in Outlook, and deleted
   await expect(page.getByText('Series deleted', { exact: true }).filter(VISIBLE)).toBeVisible();
   await expect(page.getByRole('button', { name: /^Planning/ })).toHaveCount(0);
   expect((await outlookEvent(String(planning!.id))).status).toBe(404);
+});
+
+test('this and following ends the Outlook series before that occurrence, in Outlook too', async () => {
+  await page.goto(`/calendar?view=week&date=${mondays[2]}`);
+  await page.getByRole('button', { name: /^Team sync \(everyone\), 10:00/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('radio', { name: 'This and following events' }).check();
+  await dialog.getByRole('button', { name: 'Delete this and following' }).click();
+  await expect(
+    dialog.getByText('Delete this and every later occurrence of “Team sync (everyone)”, in Outlook too?'),
+  ).toBeVisible();
+  await inspect(page, 'msgraph-series-following-confirm', { fullPage: false });
+  await dialog.getByRole('button', { name: 'Delete these' }).click();
+  await expect(page.getByText('This and following events deleted', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await expect(page.getByRole('button', { name: /^Team sync/ })).toHaveCount(0);
+  // Graph has no "this and following": the series' range now ends the day before, in its zone.
+  const dayBefore = new Date(Date.parse(`${mondays[2]}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  expect((await outlookEvent(seriesId)).body).toMatchObject({
+    type: 'seriesMaster',
+    recurrence: { range: { type: 'endDate', endDate: dayBefore, recurrenceTimeZone: 'W. Europe Standard Time' } },
+  });
+  await syncNow(hub, connectionId);
+  await page.reload();
+  await expect(page.getByRole('button', { name: /^Team sync/ })).toHaveCount(0);
+  await page.goto(`/calendar?view=week&date=${mondays[0]}`);
+  await expect(page.getByRole('button', { name: /^Team sync/ })).toHaveCount(1);
 });

@@ -21,12 +21,21 @@ export async function createCalendarEvent(draft: EventDraft): Promise<CalendarEv
   return hubFetch<CalendarEvent>('/calendar/events', { method: 'POST', body: draft });
 }
 
-export async function updateCalendarEvent(eventId: string, changes: Record<string, unknown>): Promise<CalendarEvent> {
-  return hubFetch<CalendarEvent>(`/calendar/events/${id(eventId)}`, { method: 'PATCH', body: changes });
+/** `following`: this occurrence of a series and every later one (the hub splits or ends the series). */
+export async function updateCalendarEvent(
+  eventId: string,
+  changes: Record<string, unknown>,
+  scope?: 'following',
+): Promise<CalendarEvent> {
+  return hubFetch<CalendarEvent>(`/calendar/events/${id(eventId)}`, {
+    method: 'PATCH',
+    body: changes,
+    query: { scope },
+  });
 }
 
-export async function deleteCalendarEvent(eventId: string): Promise<void> {
-  await hubFetch(`/calendar/events/${id(eventId)}`, { method: 'DELETE' });
+export async function deleteCalendarEvent(eventId: string, scope?: 'following'): Promise<void> {
+  await hubFetch(`/calendar/events/${id(eventId)}`, { method: 'DELETE', query: { scope } });
 }
 
 export async function respondToEvent(eventId: string, response: 'accepted' | 'tentative' | 'declined') {

@@ -1,6 +1,13 @@
 import rrule from 'rrule';
 import { describe, expect, it } from 'vitest';
-import { expandSeries, maxOccurrencesPerSeries, parseRule } from './calendar.recurrence.ts';
+import {
+  countOf,
+  expandSeries,
+  maxOccurrencesPerSeries,
+  occurrencesBefore,
+  parseRule,
+  withEnd,
+} from './calendar.recurrence.ts';
 import { instantOf, isoInZone, isTimeZone } from './calendar.time.ts';
 
 const at = (iso: string) => Date.parse(iso);
@@ -228,5 +235,33 @@ describe('series expansion', () => {
       const window = [at('2026-01-01T00:00:00Z'), at('2027-01-01T00:00:00Z')] as const;
       expect(expandSeries({ startsAt: '2026-01-01T00:00:00Z', recurrence }, ...window), recurrence).toEqual([]);
     }
+  });
+});
+
+describe('ending a rule part way (this and following)', () => {
+  const berlin = { startsAt: '2026-03-02T09:00:00+01:00', timeZone: 'Europe/Berlin' };
+  it('counts the occurrences before a wall clock, on the series own clock across DST', () => {
+    const series = { ...berlin, recurrence: 'FREQ=WEEKLY;COUNT=6' };
+    expect(occurrencesBefore(series, at('2026-03-02T09:00:00Z'))).toBe(0);
+    expect(occurrencesBefore(series, at('2026-03-30T09:00:00Z'))).toBe(4);
+    // Past the count: all six, and never more.
+    expect(occurrencesBefore(series, at('2027-01-01T00:00:00Z'))).toBe(6);
+    expect(occurrencesBefore({ ...berlin, recurrence: 'FREQ=DAILY' }, at('2026-04-01T00:00:00Z'), 1)).toBe(1);
+    expect(
+      occurrencesBefore(
+        { startsAt: '2026-03-04', allDay: true, recurrence: 'FREQ=WEEKLY' },
+        at('2026-03-18T00:00:00Z'),
+      ),
+    ).toBe(2);
+  });
+
+  it('replaces a rule end, whatever it had', () => {
+    expect(withEnd('FREQ=WEEKLY;COUNT=6;BYDAY=MO', { count: 2 })).toBe('FREQ=WEEKLY;BYDAY=MO;COUNT=2');
+    expect(withEnd('RRULE:FREQ=DAILY;UNTIL=20261231', { until: '20260330T065959Z' })).toBe(
+      'FREQ=DAILY;UNTIL=20260330T065959Z',
+    );
+    expect(withEnd('FREQ=DAILY;COUNT=3', null)).toBe('FREQ=DAILY');
+    expect(countOf('FREQ=DAILY;COUNT=12')).toBe(12);
+    expect(countOf('FREQ=DAILY;UNTIL=20261231')).toBeUndefined();
   });
 });

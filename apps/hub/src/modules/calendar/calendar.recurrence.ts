@@ -201,3 +201,50 @@ export function expandSeries(series: SeriesStart, from: number, to: number): Occ
   });
   return occurrences;
 }
+
+/**
+ * How many occurrences of a series start before the wall clock `before` (a floating time, as
+ * an occurrence key names it), counting at most `limit` (COUNT is at most 9999). For "this and
+ * following": the part of a series that stays, and whether any does.
+ */
+export function occurrencesBefore(series: SeriesStart, before: number, limit = 10_000): number {
+  const { options, untilIsUtc, untilIsDate, occurs } = parseRuleParts(series.recurrence);
+  if (!occurs) return 0;
+  const allDay = series.allDay === true || isDate(series.startsAt);
+  const zone = series.timeZone ?? 'UTC';
+  const dtstart = allDay ? floatingOfDate(series.startsAt.slice(0, 10)) : floatingOf(Date.parse(series.startsAt), zone);
+  if (before <= dtstart) return 0;
+  const until =
+    !options.until || allDay
+      ? options.until
+      : untilIsUtc
+        ? new Date(floatingOf(options.until.getTime(), zone))
+        : untilIsDate
+          ? new Date(options.until.getTime() + dayMs - 1)
+          : options.until;
+  const rule = new RRule({ ...options, until, dtstart: new Date(dtstart), tzid: null });
+  let count = 0;
+  rule.between(new Date(dtstart), new Date(before), true, (date) => {
+    if (date.getTime() < before) count += 1;
+    return count < limit;
+  });
+  return count;
+}
+
+/** A rule's COUNT, when it has one. */
+export function countOf(recurrence: string): number | undefined {
+  const count = /(?:^|;)COUNT=(\d+)/i.exec(recurrence.replace(/^RRULE:/i, ''))?.[1];
+  return count === undefined ? undefined : Number(count);
+}
+
+/** The rule with its end replaced: COUNT=n, UNTIL=value, or no end at all. */
+export function withEnd(recurrence: string, end: { count: number } | { until: string } | null): string {
+  const parts = recurrence
+    .trim()
+    .replace(/^RRULE:/i, '')
+    .split(';')
+    .filter((part) => !/^(COUNT|UNTIL)=/i.test(part));
+  if (end && 'count' in end) parts.push(`COUNT=${end.count}`);
+  if (end && 'until' in end) parts.push(`UNTIL=${end.until}`);
+  return parts.join(';');
+}

@@ -9,6 +9,7 @@ import {
   eventView,
   eventWindowView,
   respondInput,
+  scopeQuery,
   windowQuery,
 } from './calendar.schemas.ts';
 import type { CalendarService } from './calendar.service.ts';
@@ -61,13 +62,17 @@ export function calendarRoutes(service: CalendarService) {
         schema: {
           tags,
           summary:
-            'Change an event (version as read); a provider copy changed meanwhile answers 409 with a recorded conflict',
+            'Change an event (version as read); a provider copy changed meanwhile answers 409 with a recorded conflict. ' +
+            'On an occurrence of a series, ?scope=following changes it and every later one: the series is split there ' +
+            '(the answer is the new series); on its first occurrence, the whole series',
           params: eventIdParams,
+          querystring: scopeQuery,
           body: eventUpdateInput,
-          response: { 200: eventView, 400: errorBody, 404: errorBody, 409: errorBody },
+          response: { 200: eventView, 400: errorBody, 404: errorBody, 409: errorBody, 422: errorBody, 502: errorBody },
         },
       },
-      async (request) => service.update(await requireUser(request), request.params.id, request.body),
+      async (request) =>
+        service.update(await requireUser(request), request.params.id, request.body, request.query.scope),
     );
 
     app.delete(
@@ -75,13 +80,16 @@ export function calendarRoutes(service: CalendarService) {
       {
         schema: {
           tags,
-          summary: 'Delete an event (an occurrence of a series: only that one)',
+          summary:
+            'Delete an event (an occurrence of a series: only that one; with ?scope=following it and every later ' +
+            'one, the series ending before it; on its first occurrence, the whole series)',
           params: eventIdParams,
-          response: { 204: z.null(), 404: errorBody, 409: errorBody },
+          querystring: scopeQuery,
+          response: { 204: z.null(), 400: errorBody, 404: errorBody, 409: errorBody, 422: errorBody, 502: errorBody },
         },
       },
       async (request, reply) => {
-        await service.remove(await requireUser(request), request.params.id);
+        await service.remove(await requireUser(request), request.params.id, request.query.scope);
         return reply.status(204).send(null);
       },
     );

@@ -75,6 +75,15 @@ export const eventUpdateInput = z.strictObject({
 });
 export type EventUpdateInput = z.infer<typeof eventUpdateInput>;
 
+/**
+ * Which occurrences of a series a PATCH or DELETE of one occurrence changes: `this` (the
+ * default) or `following` (it and every later one). The whole series is its master's id.
+ */
+export const scopeQuery = z.strictObject({
+  scope: z.enum(['this', 'following']).optional(),
+});
+export type EventScope = z.infer<typeof scopeQuery>['scope'];
+
 export const respondInput = z.strictObject({
   response: z.enum(['accepted', 'tentative', 'declined']),
   comment: text(2000).optional(),

@@ -28,9 +28,10 @@ import {
   writeOf,
   type EventFields,
 } from './calendar.events.ts';
+import { createFollowing } from './calendar.following.ts';
 import { expandSeries } from './calendar.recurrence.ts';
 import { calendarRepository as repo, type AttendeeRow, type EventRow } from './calendar.repository.ts';
-import type { EventCreateInput, EventUpdateInput, EventView, WindowQuery } from './calendar.schemas.ts';
+import type { EventCreateInput, EventScope, EventUpdateInput, EventView, WindowQuery } from './calendar.schemas.ts';
 import { dateOfFloating, dayMs, floatingOf, floatingOfDate, isDate, isoInZone } from './calendar.time.ts';
 
 export interface CalendarServiceDeps {
@@ -441,7 +442,25 @@ export function createCalendarService(deps: CalendarServiceDeps) {
     return { master, exceptionId, existing, occurrenceFields };
   }
 
-  return {
+  const following = createFollowing({
+    db,
+    removeExternal,
+    ingestOne,
+    localItem,
+    lockLive,
+    checkVersion,
+    occurrenceTarget,
+    openFor,
+    providerRule,
+    storeWritten,
+    viaProvider,
+    unlessOnlyVersionMoved,
+    view,
+    updateWhole: (user, masterId, input) => service.update(user, masterId, input),
+    removeWhole: (user, masterId) => service.remove(user, masterId),
+  });
+
+  const service = {
     async window(user: AuthenticatedUser, query: WindowQuery): Promise<{ events: EventView[]; truncated: boolean }> {
       const from = Date.parse(query.from);
       const to = Date.parse(query.to);
@@ -567,8 +586,10 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       return view(user, id);
     },
 
-    async update(user: AuthenticatedUser, id: string, input: EventUpdateInput): Promise<EventView> {
+    /** scope "following": this occurrence and every later one (calendar.following.ts). */
+    async update(user: AuthenticatedUser, id: string, input: EventUpdateInput, scope?: EventScope): Promise<EventView> {
       const { entityId, occurrenceKey } = parseId(id);
+      if (scope === 'following') return following.updateFollowing(user, entityId, occurrenceKey, input);
       if (occurrenceKey !== undefined) {
         // One occurrence of a hub series: it becomes (or stays) an exception of the series.
         const exceptionEntity = await db.asUser(user.claims, async (tx) => {
@@ -611,8 +632,9 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       return pushUpdate(user, row, await providerFields(user, row, input), versionOf(row));
     },
 
-    async remove(user: AuthenticatedUser, id: string): Promise<void> {
+    async remove(user: AuthenticatedUser, id: string, scope?: EventScope): Promise<void> {
       const { entityId, occurrenceKey } = parseId(id);
+      if (scope === 'following') return following.removeFollowing(user, entityId, occurrenceKey);
       if (occurrenceKey !== undefined) {
         // One occurrence of a hub series: a cancelled exception hides it.
         await db.asUser(user.claims, async (tx) => {
@@ -689,6 +711,7 @@ export function createCalendarService(deps: CalendarServiceDeps) {
       return view(user, entityId);
     },
   };
+  return service;
 }
 
 export type CalendarService = ReturnType<typeof createCalendarService>;

@@ -335,6 +335,20 @@ export interface CalendarCapability<Options> {
   ): Promise<CalendarWritten>;
   /** Deletes an event the provider holds; `version` as for update (absent: the one the connector saw last). */
   delete(context: ConnectionContext<Options>, event: { externalId: string; version?: string }): Promise<void>;
+  /**
+   * Ends a series before one of its instances ("this and following" has no call of its own
+   * at most providers): the series' range ends the day before that instance's original date,
+   * in the series' zone. `version` as for update (of the series). Answers `first` without
+   * writing when the instance is the series' first (nothing would be left), else the series
+   * as written (its instances over the window) and the instance's original start (ISO
+   * instant) and the series' new last date. Absent: the provider cannot; "this and following"
+   * is not offered for its series.
+   */
+  endSeriesBefore?(
+    context: ConnectionContext<Options>,
+    series: { externalId: string; version?: string },
+    instance: { externalId: string },
+  ): Promise<{ first: true } | { first: false; written: CalendarWritten; originalStart: string; lastDate: string }>;
   /** Answers an invitation. */
   respond(
     context: ConnectionContext<Options>,

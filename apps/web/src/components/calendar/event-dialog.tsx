@@ -5,7 +5,14 @@ import { Button } from '@/components/ui/button';
 import { Dialog, DialogContent, DialogDescription, DialogTitle } from '@/components/ui/dialog';
 import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
-import { deleteEventAction, resolveConflictAction, respondEventAction, saveEventAction } from '@/lib/actions/calendar';
+import {
+  deleteEventAction,
+  getEventAction,
+  resolveConflictAction,
+  respondEventAction,
+  saveEventAction,
+} from '@/lib/actions/calendar';
+import { SCOPE_ACTIONS, SeriesScopeChoice } from './series-scope';
 import {
   REPEATS,
   addDays,
@@ -15,11 +22,14 @@ import {
   isoLocal,
   localDate,
   repeatOf,
+  scopesOf,
+  seriesDraftOf,
   seriesOf,
   spanOf,
   type CalendarEvent,
   type EventDraft,
   type Repeat,
+  type SeriesScope,
 } from './model';
 
 export interface CalendarChoice {
@@ -104,6 +114,11 @@ export function EventDialog({
   const readOnly = existing !== null && !existing.editable;
   const series = existing ? seriesOf(existing) : null;
   const wholeSeries = existing?.kind === 'master';
+  /** For an occurrence: which events of its series a save or delete applies to. */
+  const scopes = existing ? scopesOf(existing) : [];
+  const [scope, setScope] = useState<SeriesScope>('this');
+  /** A delete of more than one event waits for a second, explicit press. */
+  const deletesMany = wholeSeries || scope !== 'this';
   /** The master this occurrence's series is edited through (null: the hub does not hold it). */
   const seriesEntity = series ? (existing?.seriesEntityId ?? null) : null;
   const connected = existing ? existing.source !== 'calendar' : form.calendar !== '';
@@ -168,19 +183,42 @@ export function EventDialog({
     if (typeof value === 'string') return setError(value);
     if (value.recurrence === undefined) delete value.recurrence;
     startTransition(async () => {
-      const result = await saveEventAction(existing ? { id: existing.id, version: existing.version } : null, value);
+      if (existing && scope === 'all' && existing.seriesEntityId) {
+        const master = await getEventAction(existing.seriesEntityId);
+        if (!master.ok) return setError(master.error);
+        const whole = seriesDraftOf(master.data, existing, value);
+        if (typeof whole === 'string') return setError(whole);
+        const saved = await saveEventAction({ id: master.data.id, version: master.data.version }, whole);
+        if (!saved.ok) return setError(saved.error);
+        return onChanged('All events saved');
+      }
+      const following = existing && scope === 'following' ? ('following' as const) : undefined;
+      const result = await saveEventAction(
+        existing ? { id: existing.id, version: existing.version } : null,
+        value,
+        following,
+      );
       if (!result.ok) return setError(result.error);
-      onChanged(existing ? 'Event saved' : 'Event created');
+      onChanged(existing ? (following ? 'This and following events saved' : 'Event saved') : 'Event created');
     });
   }
 
   function remove() {
     if (!existing) return;
-    if (wholeSeries && !confirmingDelete) return setConfirmingDelete(true);
+    if (deletesMany && !confirmingDelete) return setConfirmingDelete(true);
     startTransition(async () => {
-      const result = await deleteEventAction(existing.id);
+      const result =
+        scope === 'all' && existing.seriesEntityId
+          ? await deleteEventAction(existing.seriesEntityId)
+          : await deleteEventAction(existing.id, scope === 'following' ? 'following' : undefined);
       if (!result.ok) return setError(result.error);
-      onChanged(wholeSeries ? 'Series deleted' : 'Event deleted');
+      onChanged(
+        wholeSeries || scope === 'all'
+          ? 'Series deleted'
+          : scope === 'following'
+            ? 'This and following events deleted'
+            : 'Event deleted',
+      );
     });
   }
 
@@ -279,16 +317,18 @@ export function EventDialog({
 
         {existing && series && existing.editable && (
           <p className="text-sm text-muted-foreground">
-            {series === 'hub'
-              ? 'One occurrence of a repeating event: changes here apply to this one only.'
-              : `This event is part of a series in your ${calendarName} calendar: changes and deleting here apply to this occurrence only.`}{' '}
+            {scopes.length > 1
+              ? `One occurrence of a repeating event${series === 'provider' ? ` in your ${calendarName} calendar` : ''}: choose below which events a change or delete applies to.`
+              : series === 'hub'
+                ? 'One occurrence of a repeating event: changes here apply to this one only.'
+                : `This event is part of a series in your ${calendarName} calendar: changes and deleting here apply to this occurrence only.`}{' '}
             {seriesEntity ? (
               <button
                 type="button"
                 className="font-medium text-primary underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
                 onClick={() => onEditSeries(seriesEntity)}
               >
-                Edit the whole series
+                Edit the whole series and its rule
               </button>
             ) : (
               `Change the whole series in ${seriesHome}.`
@@ -513,14 +553,26 @@ export function EventDialog({
               {error}
             </p>
           )}
+          {scopes.length > 1 && !readOnly && (
+            <SeriesScopeChoice
+              scopes={scopes}
+              scope={scope}
+              onChange={setScope}
+              disabled={pending || confirmingDelete}
+              home={connected ? seriesHome : null}
+            />
+          )}
           {confirmingDelete && (
             <div role="alert" className="grid gap-2 rounded-md border border-destructive/60 p-3 text-sm">
               <p className="font-medium">
-                Delete every occurrence of “{existing?.title}”{connected ? `, in ${seriesHome} too` : ''}?
+                {scope === 'following'
+                  ? `Delete this and every later occurrence of “${existing?.title}”`
+                  : `Delete every occurrence of “${existing?.title}”`}
+                {connected ? `, in ${seriesHome} too` : ''}?
               </p>
               <div className="flex flex-wrap gap-2">
                 <Button type="button" size="sm" variant="destructive" onClick={remove} disabled={pending}>
-                  Delete the series
+                  {scope === 'following' ? 'Delete these' : 'Delete the series'}
                 </Button>
                 {/* Focus lands on the safe choice, so the question is read out and a second Enter keeps the series. */}
                 <Button type="button" size="sm" variant="outline" autoFocus onClick={() => setConfirmingDelete(false)}>
@@ -533,7 +585,7 @@ export function EventDialog({
             <div>
               {existing && !readOnly && (
                 <Button type="button" variant="destructive" onClick={remove} disabled={pending || confirmingDelete}>
-                  {series ? 'Delete this one' : wholeSeries ? 'Delete series' : 'Delete'}
+                  {series ? SCOPE_ACTIONS[scope].remove : wholeSeries ? 'Delete series' : 'Delete'}
                 </Button>
               )}
             </div>
@@ -543,7 +595,7 @@ export function EventDialog({
               </Button>
               {!readOnly && (
                 <Button type="submit" disabled={pending}>
-                  {existing ? (series ? 'Save this one' : 'Save') : 'Create'}
+                  {existing ? (series ? SCOPE_ACTIONS[scope].save : 'Save') : 'Create'}
                 </Button>
               )}
             </div>

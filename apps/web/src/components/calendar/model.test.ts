@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { describeRule, eventsOn, layoutDay, rangeOf, repeatOf, seriesOf, step, type CalendarEvent } from './model';
+import {
+  describeRule,
+  eventsOn,
+  layoutDay,
+  rangeOf,
+  repeatOf,
+  scopesOf,
+  seriesDraftOf,
+  seriesOf,
+  step,
+  type CalendarEvent,
+} from './model';
 
 const event = (id: string, startsAt: string, endsAt: string | null, allDay = false) =>
   ({ id, startsAt, endsAt, allDay, title: id }) as CalendarEvent;
@@ -92,5 +103,64 @@ describe('calendar model', () => {
     expect(describeRule('FREQ=DAILY;INTERVAL=3')).toBe('Every 3 days');
     expect(describeRule('FREQ=YEARLY;BYYEARDAY=100')).toBe('FREQ=YEARLY;BYYEARDAY=100');
     expect(describeRule('FREQ=MONTHLY;BYDAY=9XX')).toBe('FREQ=MONTHLY;BYDAY=9XX');
+  });
+
+  it('offers this and following only where the hub builds it, and all events only with the series held', () => {
+    const of = (over: Partial<CalendarEvent>) =>
+      scopesOf({
+        kind: 'occurrence',
+        source: 'calendar',
+        seriesId: 's',
+        seriesEntityId: 'm',
+        editable: true,
+        ...over,
+      } as CalendarEvent);
+    expect(of({})).toEqual(['this', 'following', 'all']);
+    expect(of({ source: 'msgraph', kind: 'exception' })).toEqual(['this', 'following', 'all']);
+    expect(of({ source: 'acme-calendar' })).toEqual(['this', 'all']);
+    expect(of({ source: 'msgraph', seriesEntityId: null })).toEqual(['this']);
+    expect(of({ editable: false })).toEqual([]);
+    expect(of({ kind: 'master' })).toEqual([]);
+    expect(of({ kind: 'single', seriesId: null })).toEqual([]);
+  });
+
+  it("applies an occurrence's edit to the whole series: changed fields, the time moved by as much", () => {
+    const base = { attendees: [], notes: '', location: null, onlineMeetingUrl: null, timeZone: 'Europe/Berlin' };
+    const master = {
+      ...event('m', new Date(2026, 2, 2, 9).toISOString(), new Date(2026, 2, 2, 10).toISOString()),
+      ...base,
+      title: 'Standup',
+      location: 'Room 1',
+    } as CalendarEvent;
+    const occurrence = {
+      ...master,
+      id: 'm_20260316T090000',
+      startsAt: new Date(2026, 2, 16, 9).toISOString(),
+      endsAt: new Date(2026, 2, 16, 10).toISOString(),
+    } as CalendarEvent;
+    const draft = {
+      title: 'Standup',
+      startsAt: new Date(2026, 2, 16, 9, 30).toISOString(),
+      endsAt: new Date(2026, 2, 16, 10, 0).toISOString(),
+      allDay: false,
+      timeZone: 'Europe/Berlin',
+      location: 'Room 2',
+      attendees: [],
+    };
+    const whole = seriesDraftOf(master, occurrence, draft);
+    expect(whole).toMatchObject({ title: 'Standup', location: 'Room 2', timeZone: 'Europe/Berlin' });
+    if (typeof whole === 'string') throw new Error(whole);
+    expect(new Date(whole.startsAt)).toEqual(new Date(2026, 2, 2, 9, 30));
+    expect(new Date(whole.endsAt!)).toEqual(new Date(2026, 2, 2, 10, 0));
+    // Nothing but the title changed: the series' times stay exactly as written.
+    const renamed = seriesDraftOf(master, occurrence, {
+      ...draft,
+      title: 'Daily',
+      startsAt: occurrence.startsAt,
+      endsAt: occurrence.endsAt!,
+      location: 'Room 1',
+    });
+    expect(renamed).toMatchObject({ title: 'Daily', startsAt: master.startsAt, endsAt: master.endsAt });
+    expect(seriesDraftOf(master, occurrence, { ...draft, allDay: true })).toMatch(/edit the whole series/);
   });
 });

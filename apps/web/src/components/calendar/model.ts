@@ -331,3 +331,83 @@ export function seriesOf(event: CalendarEvent): 'hub' | 'provider' | null {
   if ((event.kind !== 'occurrence' && event.kind !== 'exception') || !event.seriesId) return null;
   return event.source === 'calendar' ? 'hub' : 'provider';
 }
+
+/** Which events of a series a change or delete of one occurrence applies to. */
+export type SeriesScope = 'this' | 'following' | 'all';
+
+export const SCOPE_LABELS: Record<SeriesScope, string> = {
+  this: 'This event',
+  following: 'This and following events',
+  all: 'All events',
+};
+
+/**
+ * The choices the dialog offers for an event: none for a lone event or a whole series; for an
+ * occurrence, "this" always, "all" when the hub holds the series' master, and "following"
+ * where the hub builds it (its own series, and Microsoft 365's, which it ends and remakes).
+ */
+export function scopesOf(event: CalendarEvent): SeriesScope[] {
+  const series = seriesOf(event);
+  if (!series || !event.editable) return [];
+  if (!event.seriesEntityId) return ['this'];
+  return series === 'hub' || event.source === 'msgraph' ? ['this', 'following', 'all'] : ['this', 'all'];
+}
+
+/**
+ * An occurrence's edit applied to its whole series: the fields the edit changed replace the
+ * series' own, the others stay the series'; a moved time moves the series' start by as much
+ * (the length as edited). A switch between all-day and timed is the whole series' own edit: a
+ * message saying so.
+ */
+export function seriesDraftOf(
+  master: CalendarEvent,
+  occurrence: CalendarEvent,
+  draft: EventDraft,
+): EventDraft | string {
+  if (draft.allDay !== occurrence.allDay || master.allDay !== occurrence.allDay)
+    return 'To switch a whole series between all-day and timed, edit the whole series.';
+  const was = spanOf(occurrence);
+  const series = spanOf(master);
+  let startsAt = master.startsAt;
+  let endsAt = master.endsAt ?? undefined;
+  if (draft.allDay) {
+    const moved = Math.round((localDate(draft.startsAt).getTime() - was.start.getTime()) / DAY_MS);
+    const days = Math.round(
+      (localDate(draft.endsAt ?? draft.startsAt).getTime() - localDate(draft.startsAt).getTime()) / DAY_MS,
+    );
+    const start = addDays(series.start, moved);
+    if (moved !== 0 || draft.endsAt !== dateKey(was.end)) {
+      startsAt = dateKey(start);
+      endsAt = dateKey(addDays(start, Math.max(1, days)));
+    }
+  } else {
+    const start = new Date(draft.startsAt).getTime();
+    const end = new Date(draft.endsAt ?? draft.startsAt).getTime();
+    if (start !== was.start.getTime() || end !== was.end.getTime()) {
+      const next = series.start.getTime() + (start - was.start.getTime());
+      startsAt = isoLocal(new Date(next));
+      endsAt = isoLocal(new Date(next + (end - start)));
+    }
+  }
+  const changed = <T>(mine: T, theirs: T, before: T) =>
+    JSON.stringify(mine) === JSON.stringify(before) ? theirs : mine;
+  return {
+    title: changed(draft.title, master.title, occurrence.title),
+    notes: changed(draft.notes ?? '', master.notes, occurrence.notes) || undefined,
+    startsAt,
+    endsAt,
+    allDay: master.allDay,
+    timeZone: changed(draft.timeZone, master.timeZone ?? undefined, occurrence.timeZone ?? undefined),
+    location: changed(draft.location, master.location ?? undefined, occurrence.location ?? undefined),
+    attendees: changed(
+      [...draft.attendees].sort(),
+      master.attendees.map((a) => a.email),
+      occurrence.attendees.map((a) => a.email).sort(),
+    ),
+    onlineMeetingUrl: changed(
+      draft.onlineMeetingUrl,
+      master.onlineMeetingUrl ?? undefined,
+      occurrence.onlineMeetingUrl ?? undefined,
+    ),
+  };
+}

@@ -33,33 +33,46 @@ export async function getEventAction(id: string): Promise<ActionResult<CalendarE
   return attempt(() => getCalendarEvent(id));
 }
 
+/** `following`: the occurrence and every later one of its series. */
+const scopeOf = (scope: unknown): 'following' | undefined | false =>
+  scope === undefined ? undefined : scope === 'following' ? 'following' : false;
+
 export async function saveEventAction(
   existing: { id: string; version: number } | null,
   draft: EventDraft,
+  scope?: 'following',
 ): Promise<ActionResult<CalendarEvent>> {
   if (existing) {
     if (!eventId.safeParse(existing.id).success) return { ok: false, error: 'Not an event.' };
+    const which = scopeOf(scope);
+    if (which === false) return { ok: false, error: 'Not a choice of events.' };
     const { connectionId: _ignored, ...changes } = draft;
     return attempt(() =>
-      updateCalendarEvent(existing.id, {
-        ...changes,
-        version: existing.version,
-        // Cleared fields are sent as null: the hub removes them.
-        location: draft.location ?? null,
-        notes: draft.notes ?? null,
-        onlineMeetingUrl: draft.onlineMeetingUrl ?? null,
-        endsAt: draft.endsAt ?? null,
-        ...(draft.recurrence === undefined ? {} : { recurrence: draft.recurrence }),
-      }),
+      updateCalendarEvent(
+        existing.id,
+        {
+          ...changes,
+          version: existing.version,
+          // Cleared fields are sent as null: the hub removes them.
+          location: draft.location ?? null,
+          notes: draft.notes ?? null,
+          onlineMeetingUrl: draft.onlineMeetingUrl ?? null,
+          endsAt: draft.endsAt ?? null,
+          ...(draft.recurrence === undefined ? {} : { recurrence: draft.recurrence }),
+        },
+        which,
+      ),
     );
   }
   return attempt(() => createCalendarEvent(draft));
 }
 
-export async function deleteEventAction(id: string): Promise<ActionResult> {
+export async function deleteEventAction(id: string, scope?: 'following'): Promise<ActionResult> {
   if (!eventId.safeParse(id).success) return { ok: false, error: 'Not an event.' };
+  const which = scopeOf(scope);
+  if (which === false) return { ok: false, error: 'Not a choice of events.' };
   return attempt(async () => {
-    await deleteCalendarEvent(id);
+    await deleteCalendarEvent(id, which);
     return undefined;
   });
 }

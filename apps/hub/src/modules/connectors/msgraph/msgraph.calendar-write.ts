@@ -11,7 +11,8 @@ import { graphErrorOf } from './msgraph.errors.ts';
 import { changeKeyOf, eventItem, isoInZone } from './msgraph.mapping.ts';
 import { calendarWindowOf, type MsgraphOptions } from './msgraph.options.ts';
 import { outlookRepeats, patternedRecurrenceOf, UnrepeatableInOutlook } from './msgraph.recurrence.ts';
-import { ianaToWindows } from './msgraph.timezones.ts';
+import { ianaToWindows, windowsToIana } from './msgraph.timezones.ts';
+import { dateOfFloating, floatingOf } from '../../calendar/calendar.time.ts';
 import {
   ifMatchOf,
   isStaleVersion,
@@ -229,6 +230,47 @@ export function createMsgraphCalendarWrite(deps: MsgraphWriteDeps): CalendarCapa
       // Already gone there: the hub removes its copy all the same.
       if (answer.status === 404) return;
       if (answer.status < 200 || answer.status >= 300) throw graphErrorOf(answer.status, answer.body);
+    },
+
+    /**
+     * Graph has no "this and following": the series' range is PATCHed to end the day before
+     * the instance's original date in the series' zone (type endDate; a numbered range becomes
+     * one), the pattern as Outlook holds it. The instance and the master are read first: the
+     * instance's originalStart (an exception may have moved off its original day) and the
+     * range as it is now.
+     */
+    async endSeriesBefore(context, series, instance) {
+      const found = await current(context, instance.externalId);
+      if (found.seriesMasterId !== series.externalId || typeof found.originalStart !== 'string')
+        throw new ConnectorError('account', 'Outlook does not hold this occurrence in this series any more.');
+      const masterEvent = await current(context, series.externalId);
+      const recurrence = (masterEvent.recurrence ?? {}) as Obj;
+      const range = (recurrence.range ?? {}) as Obj;
+      if (!recurrence.pattern || typeof range.startDate !== 'string')
+        throw new ConnectorError('account', 'Outlook does not hold this event as a repeating series.');
+      const zone = windowsToIana(String(range.recurrenceTimeZone ?? '')) ?? 'UTC';
+      const originalMs = Date.parse(found.originalStart);
+      if (Number.isNaN(originalMs))
+        throw new ConnectorError('provider', 'Microsoft Graph answered an occurrence without its original start.');
+      const originalDate = dateOfFloating(floatingOf(originalMs, zone));
+      if (originalDate <= range.startDate) return { first: true };
+      const lastDate = new Date(Date.parse(`${originalDate}T00:00:00Z`) - dayMs).toISOString().slice(0, 10);
+      const { numberOfOccurrences: _count, ...kept } = range;
+      const version = series.version ?? (await storedChangeKey(deps, context, series.externalId)) ?? undefined;
+      const answer = await deps.clientFor(context).send<Obj>({
+        method: 'PATCH',
+        url: eventPath(series.externalId),
+        headers: { prefer, ...(version ? { 'if-match': ifMatchOf(version) } : {}) },
+        json: { recurrence: { pattern: recurrence.pattern, range: { ...kept, type: 'endDate', endDate: lastDate } } },
+      });
+      if (isStaleVersion(answer.status, answer.body)) return conflict(context, series.externalId, true);
+      if (answer.status < 200 || answer.status >= 300 || !answer.body) throw graphErrorOf(answer.status, answer.body);
+      return {
+        first: false,
+        written: await written(context, answer.body),
+        originalStart: new Date(originalMs).toISOString(),
+        lastDate,
+      };
     },
 
     async respond(context, event, response, comment) {

@@ -122,6 +122,8 @@ export function createMsgraphConnector(deps: MsgraphConnectorDeps) {
       create: (context, event) => deps.writeBack().calendar.create(context, event),
       update: (context, event, changes) => deps.writeBack().calendar.update(context, event, changes),
       delete: (context, event) => deps.writeBack().calendar.delete(context, event),
+      endSeriesBefore: (context, series, instance) =>
+        deps.writeBack().calendar.endSeriesBefore!(context, series, instance),
       respond: (context, event, response, comment) =>
         deps.writeBack().calendar.respond(context, event, response, comment),
     },

@@ -226,6 +226,10 @@ export function calendarWriteRoutes(state: StandInState): Route[] {
       method: 'POST',
       pattern: /^\/me\/events$/,
       handle: ({ account, json }) => {
+        if (state.failEventCreates > 0) {
+          state.failEventCreates -= 1;
+          return { status: 500, json: { error: { code: 'ErrorInternalServerError', message: 'Try again.' } } };
+        }
         const input = isObject(json) ? json : {};
         const invalid = check(input);
         if (invalid) return invalid;

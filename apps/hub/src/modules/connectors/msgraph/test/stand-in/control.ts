@@ -1,5 +1,5 @@
 import type { Route } from './server.ts';
-import { putSeries } from './calendar.ts';
+import { putSeries, utcDateTime } from './calendar.ts';
 import { eventPayload } from './generator.ts';
 import { setPresence } from './presence.ts';
 import type { StandInState } from './state.ts';
@@ -86,6 +86,8 @@ export function controlRoutes(state: StandInState): Route[] {
               ...common,
               id: `${id}-${n}`,
               type: 'occurrence',
+              // Graph gives every instance its original start (the event resource's originalStart).
+              originalStart: `${(utcDateTime(at(date, hour).dateTime, zone) ?? `${date}T00:00:00`).slice(0, 19)}Z`,
               start: at(date, hour),
               end: at(date, hour + 1),
             }),

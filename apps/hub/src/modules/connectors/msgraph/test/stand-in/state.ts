@@ -93,6 +93,8 @@ export interface StandInState {
    * (tests: a client's write of that event, or of another, while a sync's read is under way).
    */
   afterEventRead?: (id: string) => Promise<void>;
+  /** POST /me/events answers 500 this many more times (a create that fails after another write worked). */
+  failEventCreates: number;
   /** Every DELETE of /me/contacts/{id} asked for (contacts-write.ts) and its answer's status. */
   contactDeletes: { id: string; ifMatch?: string | string[]; status: number }[];
   /** DELETE /me/contacts/{id} answers 503 this many more times (Outlook unavailable). */
@@ -126,6 +128,7 @@ export function createState(): StandInState {
     eventReads: new Map(),
     failEventReads: new Map(),
     eventWrites: [],
+    failEventCreates: 0,
     contactDeletes: [],
     failContactDeletes: 0,
   };
