@@ -10,7 +10,7 @@
  * in three interleaved rounds, beside baselines measured in the same run and process, each
  * under the user's RLS through db.asUser (one transaction each):
  *   - newest 50: the owner's 50 newest emails by time, the least a list page must read
- *     (an index scan of entities_email_thread's columns would serve it: it is the baseline);
+ *     (entities_email_newest serves it when the planner takes it: it is the baseline);
  *   - threads SQL: messagesRepository.threads alone (what the API's SQL costs);
  *   - select 1: a trivial statement in the same kind of transaction.
  *

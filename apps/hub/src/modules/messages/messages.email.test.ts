@@ -26,7 +26,7 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
   let adaId: string;
   const ids: Record<string, string> = {};
 
-  const api = (user: SignedUpUser, method: 'GET' | 'POST', url: string, payload?: unknown, headers = {}) =>
+  const api = (user: SignedUpUser, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown, headers = {}) =>
     hub.app.inject({
       method,
       url,
@@ -429,5 +429,44 @@ describe.each(testDatabaseKinds())('email in the inbox on %s', (kind) => {
     expect(none.json().error.code).toBe('no_mail_connection');
     expect(none.json().error.message).toMatch(/Settings → Connections/);
     expect(acme.standIn.sent.length).toBe(count + 1);
+  });
+
+  it('lists each thread once, at its newest message, however its messages interleave with others', async () => {
+    // Carol's mail (after the test above, which needs her without a mail account): three
+    // conversations whose messages alternate in time, a deleted newest one, and one of Alice's
+    // in between that is not hers.
+    const at = { x: [10, 13, 16], y: [11, 14], z: [12, 17] } as const;
+    const seeded: Record<string, string> = {};
+    for (const [thread, minutes] of Object.entries(at))
+      for (const minute of minutes)
+        seeded[`${thread}${minute}`] = await seed(carol, `c-${thread}-${minute}`, minute, {
+          from: `${thread}@example.org`,
+          subject: `About ${thread}`,
+          threadId: `carol-${thread}`,
+        });
+    await seed(alice, 'a-15', 15, { from: 'x@example.org', subject: 'Not Carol', threadId: 'carol-x' });
+    const removed = await api(carol, 'DELETE', `/api/v1/entities/${seeded.z17}`);
+    expect(removed.statusCode, removed.body).toBe(204);
+
+    const whole = (await api(carol, 'GET', '/api/v1/messages/threads')).json().threads as Record<string, any>[];
+    // z's newest is deleted, so z stands at its minute 12, after y's 14.
+    expect(whole.map((t) => [t.id, t.lastMessage.id, t.email.messages])).toEqual([
+      [emailThreadId('carol-x'), seeded.x16, 3],
+      [emailThreadId('carol-y'), seeded.y14, 2],
+      [emailThreadId('carol-z'), seeded.z12, 1],
+    ]);
+    // One at a time: each once, in the same order; the older messages of x never bring it back.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await api(carol, 'GET', `/api/v1/messages/threads?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.statusCode, page.body).toBe(200);
+      paged.push(...page.json().threads.map((t: { id: string }) => t.id));
+      cursor = page.json().nextCursor;
+    } while (cursor && paged.length < 10);
+    expect(paged).toEqual(whole.map((t) => t.id));
+    // A thread page reads only that thread, newest first as the list shows it.
+    const x = (await api(carol, 'GET', threadUrl(emailThreadId('carol-x')))).json().messages as { id: string }[];
+    expect(x.map((m) => m.id)).toEqual([seeded.x10, seeded.x13, seeded.x16]);
   });
 });

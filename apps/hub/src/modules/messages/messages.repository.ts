@@ -49,11 +49,30 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** A position in a newest-first list: the time (µs since the epoch) and id of the last row seen. */
 export type Position = { micros: string; id: string };
 
-// The SMS messages of the owner (the entities_sms_thread index of migrations/0002).
+// The SMS messages of the owner (entities_sms_newest, migrations/0005).
 const sms = (e: string) => `${e}.type = 'message' AND ${e}.source = 'twilio' AND ${e}.deleted_at IS NULL`;
-// The email messages of the owner, whichever connector brought them (entities_email_thread, migrations/0003).
+// The email messages of the owner, whichever connector brought them (entities_email_newest, migrations/0005).
 const email = (e: string) =>
   `${e}.type = 'message' AND ${e}.properties ->> 'channel' = 'email' AND ${e}.deleted_at IS NULL`;
+/**
+ * The newest message of each of the channel's threads, newest first, after the cursor, at most
+ * $4: a walk of the channel's messages newest first that keeps a message when no newer one is in
+ * its thread (one probe of entities_message_thread each). thread_id is a plain column
+ * (migrations/0005), so under RLS the probe is an index condition.
+ */
+const lastOfThreads = (channel: Channel) => `
+  SELECT '${channel}'::text AS channel, m.thread_id, m.id, m.body, m.properties, ${at('m')} AS at
+    FROM public.entities m
+   WHERE $6::text IS DISTINCT FROM '${channel === 'sms' ? 'email' : 'sms'}' AND m.owner_id = $1
+     AND ${ofChannel(channel, 'm')} AND m.thread_id IS NOT NULL
+     AND ($5::text IS NULL OR m.thread_id = $5)
+     AND ($2::text IS NULL OR (${at('m')}, m.id) < (${fromMicros('$2')}, $3::uuid))
+     AND NOT EXISTS (
+       SELECT 1 FROM public.entities n
+        WHERE n.owner_id = $1 AND ${ofChannel(channel, 'n')} AND n.thread_id = m.thread_id
+          AND (${at('n')}, n.id) > (${at('m')}, m.id))
+   ORDER BY ${at('m')} DESC, m.id DESC
+   LIMIT $4`;
 const ofChannel = (channel: Channel, e: string) => (channel === 'sms' ? sms(e) : email(e));
 /** The key of a thread's read mark: SMS thread ids as they are, email ones prefixed. */
 export const readKeyOf = (channel: Channel, threadId: string) => (channel === 'sms' ? threadId : `email:${threadId}`);
@@ -103,25 +122,10 @@ export const messagesRepository = {
     filter: { channel?: Channel; only?: string } = {},
   ): Promise<ThreadRow[]> {
     const { rows } = await tx.query<ThreadRow>(
-      `WITH sms_last AS (
-         SELECT DISTINCT ON (m.properties ->> 'threadId')
-                'sms'::text AS channel, m.properties ->> 'threadId' AS thread_id, m.id, m.body, m.properties,
-                ${at('m')} AS at
-           FROM public.entities m
-          WHERE $6::text IS DISTINCT FROM 'email' AND m.owner_id = $1 AND ${sms('m')} AND m.properties ? 'threadId'
-            AND ($5::text IS NULL OR m.properties ->> 'threadId' = $5)
-          ORDER BY m.properties ->> 'threadId', ${at('m')} DESC, m.id DESC
-       ), email_last AS (
-         SELECT DISTINCT ON (m.properties ->> 'threadId')
-                'email'::text AS channel, m.properties ->> 'threadId' AS thread_id, m.id, m.body, m.properties,
-                ${at('m')} AS at
-           FROM public.entities m
-          WHERE $6::text IS DISTINCT FROM 'sms' AND m.owner_id = $1 AND ${email('m')} AND m.properties ? 'threadId'
-            AND ($5::text IS NULL OR m.properties ->> 'threadId' = $5)
-          ORDER BY m.properties ->> 'threadId', ${at('m')} DESC, m.id DESC
+      `WITH sms_last AS (${lastOfThreads('sms')}
+       ), email_last AS (${lastOfThreads('email')}
        ), page AS (
          SELECT * FROM (SELECT * FROM sms_last UNION ALL SELECT * FROM email_last) l
-          WHERE $2::text IS NULL OR (l.at, l.id) < (${fromMicros('$2')}, $3::uuid)
           ORDER BY l.at DESC, l.id DESC
           LIMIT $4
        )
@@ -134,7 +138,7 @@ export const messagesRepository = {
               CASE WHEN l.channel = 'sms' THEN
                 (SELECT count(*)::int FROM public.entities u
                   WHERE u.owner_id = $1 AND ${sms('u')}
-                    AND u.properties ->> 'threadId' = l.thread_id AND u.properties ->> 'direction' = 'inbound'
+                    AND u.thread_id = l.thread_id AND u.properties ->> 'direction' = 'inbound'
                     AND ${at('u')} > coalesce(r.read_at, '-infinity'::timestamptz))
               ELSE e.unread END AS unread,
               e.message_count, e.has_attachments, e.headers
@@ -158,7 +162,7 @@ export const messagesRepository = {
                             'direction', u.properties -> 'direction')) AS headers
              FROM public.entities u
             WHERE l.channel = 'email' AND u.owner_id = $1 AND ${email('u')}
-              AND u.properties ->> 'threadId' = l.thread_id
+              AND u.thread_id = l.thread_id
          ) e ON l.channel = 'email'
         ORDER BY l.at DESC, l.id DESC`,
       [ownerId, after?.micros ?? null, after?.id ?? null, limit, filter.only ?? null, filter.channel ?? null],
@@ -179,7 +183,7 @@ export const messagesRepository = {
       `SELECT m.id, m.external_id, m.body, m.properties, ${iso(at('m'))} AS at, ${micros(at('m'))} AS at_micros
          FROM public.entities m
         WHERE m.owner_id = $1 AND ${ofChannel(channel, 'm')}
-          AND m.properties ->> 'threadId' = $2
+          AND m.thread_id = $2
           AND ($3::text IS NULL OR (${at('m')}, m.id) < (${fromMicros('$3')}, $4::uuid))
         ORDER BY ${at('m')} DESC, m.id DESC
         LIMIT $5`,
@@ -194,7 +198,7 @@ export const messagesRepository = {
       `INSERT INTO made_open.message_thread_reads (owner_id, thread_id, read_at)
        SELECT $1, $3, max(${at('m')}) FROM public.entities m
         WHERE m.owner_id = $1 AND ${ofChannel(channel, 'm')}
-          AND m.properties ->> 'threadId' = $2
+          AND m.thread_id = $2
        HAVING count(*) > 0
        ON CONFLICT (owner_id, thread_id)
        DO UPDATE SET read_at = greatest(message_thread_reads.read_at, excluded.read_at), updated_at = now()
@@ -215,7 +219,7 @@ export const messagesRepository = {
                       - interval '1 microsecond'
          FROM public.entities m
         WHERE m.owner_id = $1 AND ${ofChannel(channel, 'm')}
-          AND m.properties ->> 'threadId' = $2
+          AND m.thread_id = $2
        HAVING count(*) > 0
        ON CONFLICT (owner_id, thread_id)
        DO UPDATE SET read_at = least(message_thread_reads.read_at, excluded.read_at), updated_at = now()
@@ -233,7 +237,7 @@ export const messagesRepository = {
     const { rows } = await tx.query<EmailRow>(
       `SELECT m.id, m.source, m.external_id, m.title, m.body, m.properties, m.occurred_at
          FROM public.entities m
-        WHERE m.owner_id = $1 AND ${email('m')} AND m.properties ->> 'threadId' = $2
+        WHERE m.owner_id = $1 AND ${email('m')} AND m.thread_id = $2
           AND m.properties ->> 'direction' = 'inbound'
           AND ($3::boolean IS FALSE OR m.properties ->> 'isRead' = 'false')
         ORDER BY ${at('m')} DESC, m.id DESC
@@ -309,7 +313,7 @@ export const messagesRepository = {
                     WHERE 'sms:' || mv.own || ':' || $3::text = t.to_thread AND mv.inbound
                       AND mv.at > coalesce(fr.read_at, '-infinity'::timestamptz)),
                   (SELECT min(${at('s')}) FROM public.entities s
-                    WHERE s.owner_id = $1 AND ${sms('s')} AND s.properties ->> 'threadId' = t.to_thread
+                    WHERE s.owner_id = $1 AND ${sms('s')} AND s.thread_id = t.to_thread
                       AND s.properties ->> 'direction' = 'inbound'
                       AND ${at('s')} > coalesce(tr.read_at, '-infinity'::timestamptz))
                 ) AS first_unread
@@ -349,7 +353,7 @@ export const messagesRepository = {
        ), back AS (
          UPDATE public.entities m SET properties = jsonb_set(m.properties, '{threadId}', to_jsonb(x.from_thread))
            FROM (SELECT j.from_thread, j.to_thread, unnest(j.message_ids) AS id FROM journal j) x
-          WHERE m.owner_id = $1 AND m.id = x.id AND m.properties ->> 'threadId' = x.to_thread
+          WHERE m.owner_id = $1 AND m.id = x.id AND m.thread_id = x.to_thread
          RETURNING m.id
        ), marks AS (
          SELECT j.*, cur.read_at AS current_read_at,
