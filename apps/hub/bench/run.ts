@@ -26,6 +26,7 @@ const all = [
   'portability',
   'rate-limits',
   'calendar',
+  'inbox',
 ];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = wanted.length > 0 ? wanted : all;
