@@ -158,22 +158,15 @@ function closerStart(dtstart: number, options: RuleOptions, windowStart: number)
 }
 
 /**
- * The occurrences of a series that may overlap [from, to) (instants, ms). The rule runs on
- * the master's wall clock in its own time zone, so a 09:00 meeting stays at 09:00 across
- * DST; each result becomes an instant in that zone. All-day series run on dates.
+ * A series' rule on its own wall clock: rrule's options and DTSTART as a floating time. UNTIL
+ * in UTC names an instant, so it becomes a wall clock too; a date alone ends a timed series
+ * after that day (as Outlook's endDate, which it comes from, does).
  */
-export function expandSeries(series: SeriesStart, from: number, to: number): Occurrence[] {
+function wallClockRule(series: SeriesStart) {
   const { options, untilIsUtc, untilIsDate, occurs } = parseRuleParts(series.recurrence);
-  // Stored before such rules were refused: it has no occurrences, and rrule would not stop.
-  if (!occurs) return [];
   const allDay = series.allDay === true || isDate(series.startsAt);
   const zone = series.timeZone ?? 'UTC';
-  const startInstant = Date.parse(series.startsAt);
-  const endInstant = series.endsAt ? Date.parse(series.endsAt) : allDay ? startInstant + dayMs : startInstant;
-  const dtstart = allDay ? floatingOfDate(series.startsAt.slice(0, 10)) : floatingOf(startInstant, zone);
-  const duration = Math.max(0, endInstant - startInstant);
-  // UNTIL in UTC names an instant; the rule runs on wall clocks, so it becomes one too. A
-  // date alone ends a timed series after that day (as Outlook's endDate, which it comes from, does).
+  const dtstart = allDay ? floatingOfDate(series.startsAt.slice(0, 10)) : floatingOf(Date.parse(series.startsAt), zone);
   const until =
     !options.until || allDay
       ? options.until
@@ -182,6 +175,21 @@ export function expandSeries(series: SeriesStart, from: number, to: number): Occ
         : untilIsDate
           ? new Date(options.until.getTime() + dayMs - 1)
           : options.until;
+  return { options, until, occurs, allDay, zone, dtstart };
+}
+
+/**
+ * The occurrences of a series that may overlap [from, to) (instants, ms). The rule runs on
+ * the master's wall clock in its own time zone, so a 09:00 meeting stays at 09:00 across
+ * DST; each result becomes an instant in that zone. All-day series run on dates.
+ */
+export function expandSeries(series: SeriesStart, from: number, to: number): Occurrence[] {
+  const { options, until, occurs, allDay, zone, dtstart } = wallClockRule(series);
+  // Stored before such rules were refused: it has no occurrences, and rrule would not stop.
+  if (!occurs) return [];
+  const startInstant = Date.parse(series.startsAt);
+  const endInstant = series.endsAt ? Date.parse(series.endsAt) : allDay ? startInstant + dayMs : startInstant;
+  const duration = Math.max(0, endInstant - startInstant);
   // Floating bounds wide enough for any zone's offset and the event's own length.
   const after = new Date(from - duration - 2 * dayMs);
   const before = new Date(to + 2 * dayMs);
@@ -208,20 +216,8 @@ export function expandSeries(series: SeriesStart, from: number, to: number): Occ
  * following": the part of a series that stays, and whether any does.
  */
 export function occurrencesBefore(series: SeriesStart, before: number, limit = 10_000): number {
-  const { options, untilIsUtc, untilIsDate, occurs } = parseRuleParts(series.recurrence);
-  if (!occurs) return 0;
-  const allDay = series.allDay === true || isDate(series.startsAt);
-  const zone = series.timeZone ?? 'UTC';
-  const dtstart = allDay ? floatingOfDate(series.startsAt.slice(0, 10)) : floatingOf(Date.parse(series.startsAt), zone);
-  if (before <= dtstart) return 0;
-  const until =
-    !options.until || allDay
-      ? options.until
-      : untilIsUtc
-        ? new Date(floatingOf(options.until.getTime(), zone))
-        : untilIsDate
-          ? new Date(options.until.getTime() + dayMs - 1)
-          : options.until;
+  const { options, until, occurs, dtstart } = wallClockRule(series);
+  if (!occurs || before <= dtstart) return 0;
   const rule = new RRule({ ...options, until, dtstart: new Date(dtstart), tzid: null });
   let count = 0;
   rule.between(new Date(dtstart), new Date(before), true, (date) => {
