@@ -29,16 +29,11 @@
  * nothing here asserts on timing.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Sql } from '../src/platform/db/index.ts';
-import type { EventsModule } from '../src/modules/events/index.ts';
-import type { GraphModule, IngestItem } from '../src/modules/graph/index.ts';
+import type { IngestItem } from '../src/modules/graph/index.ts';
+import { loadAverage, measure, openInProcessHub, type Measured } from './support/in-process-hub.ts';
 
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const others = Number(process.env.CALENDAR_OTHERS ?? 3);
 const rounds = 3;
@@ -59,16 +54,6 @@ const windows: [string, string, string][] = [
 const zoneSlackMs = 14 * 3_600_000;
 /** What one answer holds at most, plus one (calendar.service.ts maxEvents). */
 const scanLimit = 3001;
-
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
-
-function percentile(values: number[], p: number) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const attendeePool = Array.from({ length: 100 }, (_, i) => `colleague${i}@example.com`);
@@ -185,52 +170,6 @@ function seed(): IngestItem[] {
   return items;
 }
 
-interface Scenario {
-  name: string;
-  run: () => Promise<unknown>;
-}
-
-interface Measured {
-  n: number;
-  p50: number;
-  p99: number;
-  perSecond: number;
-}
-
-/** Each scenario `seconds / rounds` at a time, one call in flight, rounds interleaved. */
-async function measure(scenarios: Scenario[]): Promise<Record<string, Measured>> {
-  const samples = new Map<string, number[]>(scenarios.map((s) => [s.name, []]));
-  const busy = new Map<string, number>(scenarios.map((s) => [s.name, 0]));
-  for (const scenario of scenarios) for (let i = 0; i < 20; i++) await scenario.run(); // warm-up
-  for (let round = 0; round < rounds; round++) {
-    for (const scenario of scenarios) {
-      const until = performance.now() + (seconds * 1000) / rounds;
-      const into = samples.get(scenario.name)!;
-      const roundStart = performance.now();
-      while (performance.now() < until) {
-        const started = performance.now();
-        await scenario.run();
-        into.push(performance.now() - started);
-      }
-      busy.set(scenario.name, busy.get(scenario.name)! + performance.now() - roundStart);
-    }
-  }
-  return Object.fromEntries(
-    scenarios.map((s) => {
-      const values = samples.get(s.name)!;
-      return [
-        s.name,
-        {
-          n: values.length,
-          p50: +percentile(values, 50).toFixed(2),
-          p99: +percentile(values, 99).toFixed(2),
-          perSecond: Math.round((values.length / busy.get(s.name)!) * 1000),
-        },
-      ];
-    }),
-  );
-}
-
 /** Which indexes (or sequential scans) a plan reads, the rows its filters dropped, and the buffers it touched. */
 function summarisePlan(lines: string[]) {
   const scans = new Set<string>();
@@ -249,77 +188,24 @@ function summarisePlan(lines: string[]) {
 }
 
 async function runOne(kind: 'postgres' | 'pglite') {
-  const { composeHub } = await import('../src/composition.ts');
-  const { loadConfig } = await import('../src/platform/config.ts');
-  const { createLogger } = await import('../src/platform/logger.ts');
-  const { openDatabase } = await import('../src/platform/db/index.ts');
   const { calendarRepository: repo } = await import('../src/modules/calendar/calendar.repository.ts');
-  const dataDir = mkdtempSync(join(tmpdir(), 'made-open-calendar-'));
-  let databaseUrl: string | undefined;
-  const dbName = `made_open_calendar_${randomBytes(4).toString('hex')}`;
-  if (kind === 'postgres') {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', DATABASE_URL: databaseUrl });
-  const logger = createLogger(config.logLevel);
-  const db = await openDatabase(config, logger);
-  const hub = await composeHub(config, logger, db);
-  const graph = hub.modules.find((m) => m.name === 'graph') as GraphModule;
-  const eventsModule = hub.modules.find((m) => m.name === 'events') as EventsModule;
+  const { hub, db, signUp, ingestAll, consumersIdle, close } = await openInProcessHub(kind, 'calendar');
   try {
-    const signUp = async () => {
-      const signup = await hub.app.inject({
-        method: 'POST',
-        url: '/auth/v1/signup',
-        payload: { email: `calendar-${randomBytes(4).toString('hex')}@example.com`, password: 'bench-password-123' },
-      });
-      return signup.json() as { access_token: string; user: { id: string } };
-    };
     const items = seed();
-    const ingestAll = async (ownerId: string) => {
-      const ownerClaims = { role: 'authenticated' as const, sub: ownerId };
-      for (let at = 0; at < items.length; at += 500) {
-        await db.asUser(ownerClaims, (tx) =>
-          graph.ingest(tx, {
-            ownerId,
-            actor: { kind: 'connector', id: 'bench' },
-            items: items.slice(at, at + 500),
-          }),
-        );
-      }
-    };
     const { access_token: token, user } = await signUp();
     const headers = { authorization: `Bearer ${token}` };
     const claims = { role: 'authenticated' as const, sub: user.id };
 
     const seedStart = performance.now();
-    await ingestAll(user.id);
+    await ingestAll(user.id, items);
     // The other people's calendars: the same year, each under its own account.
-    for (let i = 0; i < others; i++) await ingestAll((await signUp()).user.id);
+    for (let i = 0; i < others; i++) await ingestAll((await signUp()).user.id, items);
     const seedMs = performance.now() - seedStart;
     // Measured once the event consumers (search indexing and the rest) are idle.
-    for (const startedWaiting = performance.now(); performance.now() - startedWaiting < 600_000;) {
-      const [state] = (
-        await db.asOwner((tx) =>
-          tx.query<{ unpublished: string }>(
-            `SELECT count(*)::text AS unpublished FROM made_open.outbox WHERE published_at IS NULL`,
-          ),
-        )
-      ).rows;
-      let lag = 0;
-      for (const runner of eventsModule.consumers()) lag += await eventsModule.transport.lag(runner.spec);
-      if (state!.unpublished === '0' && lag === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await consumersIdle(600_000);
     if (kind === 'postgres') await db.asOwner((tx) => tx.query('ANALYZE'));
 
-    const loadAtStart = load();
+    const loadAtStart = loadAverage();
     const results: Record<string, unknown>[] = [];
     for (const [name, from, to] of windows) {
       const scanFrom = new Date(Date.parse(from) - zoneSlackMs).toISOString();
@@ -375,64 +261,67 @@ async function runOne(kind: 'postgres' | 'pglite') {
           ].join('\n'),
         );
       }
-      const measured = await measure([
-        {
-          name: 'api',
-          run: async () => {
-            const r = await hub.app.inject({ method: 'GET', url, headers });
-            if (r.statusCode !== 200) throw new Error(`${name}: ${r.statusCode}`);
+      const measured = await measure(
+        [
+          {
+            name: 'api',
+            run: async () => {
+              const r = await hub.app.inject({ method: 'GET', url, headers });
+              if (r.statusCode !== 200) throw new Error(`${name}: ${r.statusCode}`);
+            },
           },
-        },
-        {
-          name: 'bare',
-          run: () => db.asUser(claims, (tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit)),
-        },
-        // The same query without RLS (the owner's role): what the indexes make of it with no policy.
-        { name: 'owner', run: () => db.asOwner((tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit)) },
-        // A transaction under the user's claims with a trivial statement: what any query's own transaction costs.
-        { name: 'select 1', run: () => db.asUser(claims, (tx) => tx.query('SELECT 1')) },
-        { name: 'mastersOf', run: () => db.asUser(claims, (tx) => repo.mastersOf(tx, user.id, wanted)) },
-        {
-          name: 'bare+mastersOf',
-          run: () =>
-            db.asUser(claims, async (tx) => {
-              const found = await repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit);
-              const keys = new Map<string, { source: string; externalId: string }>();
-              for (const row of found)
-                if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
-                  keys.set(`${row.source}\n${row.properties.seriesId}`, {
-                    source: row.source,
-                    externalId: row.properties.seriesId,
-                  });
-              return repo.mastersOf(tx, user.id, [...keys.values()]);
-            }),
-        },
-        {
-          name: 'all SQL',
-          run: () =>
-            db.asUser(claims, async (tx) => {
-              const found = await repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit);
-              const hubMasters = await repo.localMasters(tx, 'calendar', scanTo);
-              await repo.exceptionsOf(
-                tx,
-                'calendar',
-                hubMasters.map((m) => m.external_id!),
-              );
-              const keys = new Map<string, { source: string; externalId: string }>();
-              for (const row of found)
-                if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
-                  keys.set(`${row.source}\n${row.properties.seriesId}`, {
-                    source: row.source,
-                    externalId: row.properties.seriesId,
-                  });
-              await repo.mastersOf(tx, user.id, [...keys.values()]);
-              return repo.attendees(
-                tx,
-                [...found, ...hubMasters].map((r) => r.id),
-              );
-            }),
-        },
-      ]);
+          {
+            name: 'bare',
+            run: () => db.asUser(claims, (tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit)),
+          },
+          // The same query without RLS (the owner's role): what the indexes make of it with no policy.
+          { name: 'owner', run: () => db.asOwner((tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit)) },
+          // A transaction under the user's claims with a trivial statement: what any query's own transaction costs.
+          { name: 'select 1', run: () => db.asUser(claims, (tx) => tx.query('SELECT 1')) },
+          { name: 'mastersOf', run: () => db.asUser(claims, (tx) => repo.mastersOf(tx, user.id, wanted)) },
+          {
+            name: 'bare+mastersOf',
+            run: () =>
+              db.asUser(claims, async (tx) => {
+                const found = await repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit);
+                const keys = new Map<string, { source: string; externalId: string }>();
+                for (const row of found)
+                  if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
+                    keys.set(`${row.source}\n${row.properties.seriesId}`, {
+                      source: row.source,
+                      externalId: row.properties.seriesId,
+                    });
+                return repo.mastersOf(tx, user.id, [...keys.values()]);
+              }),
+          },
+          {
+            name: 'all SQL',
+            run: () =>
+              db.asUser(claims, async (tx) => {
+                const found = await repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit);
+                const hubMasters = await repo.localMasters(tx, 'calendar', scanTo);
+                await repo.exceptionsOf(
+                  tx,
+                  'calendar',
+                  hubMasters.map((m) => m.external_id!),
+                );
+                const keys = new Map<string, { source: string; externalId: string }>();
+                for (const row of found)
+                  if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
+                    keys.set(`${row.source}\n${row.properties.seriesId}`, {
+                      source: row.source,
+                      externalId: row.properties.seriesId,
+                    });
+                await repo.mastersOf(tx, user.id, [...keys.values()]);
+                return repo.attendees(
+                  tx,
+                  [...found, ...hubMasters].map((r) => r.id),
+                );
+              }),
+          },
+        ],
+        { seconds, rounds, warmUp: 20 },
+      );
       results.push({
         window: name,
         events: body.events.length,
@@ -447,17 +336,10 @@ async function runOne(kind: 'postgres' | 'pglite') {
       });
     }
     console.log(
-      `RESULT ${JSON.stringify({ kind, others, items: items.length, seedMs: Math.round(seedMs), loadAtStart, loadAtEnd: load(), results })}`,
+      `RESULT ${JSON.stringify({ kind, others, items: items.length, seedMs: Math.round(seedMs), loadAtStart, loadAtEnd: loadAverage(), results })}`,
     );
   } finally {
-    await hub.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (kind === 'postgres') {
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await close();
   }
 }
 
