@@ -110,6 +110,15 @@ export async function personNow(tx: Sql, entityId: string) {
   return { row: rows[0], identifiers: identifiers.rows };
 }
 
+/** Whether the person is still at this version, held so until the transaction ends (no edit slips in). */
+async function stillAt(tx: Sql, entityId: string, version: number) {
+  const { rows } = await tx.query<{ version: number }>(
+    'SELECT version FROM public.entities WHERE id = $1 AND deleted_at IS NULL FOR UPDATE',
+    [entityId],
+  );
+  return rows[0] !== undefined && Number(rows[0].version) === version;
+}
+
 /** The person a contact conflict is about, as the API answers it once settled (undefined once deleted). */
 export async function settledPerson(tx: Sql, entityId: string) {
   const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
@@ -230,9 +239,12 @@ export function createContactsPush(deps: ContactsPushDeps) {
     const fields = contactWriteOf(person.row, person.identifiers);
     try {
       const { item } = await update(fields);
-      await db.asUser(ownerClaims(ownerId), (tx) =>
-        ingestOwn(deps.ingest, tx, ownerId, edit.connectionId, item, edit.entityId),
-      );
+      await db.asUser(ownerClaims(ownerId), async (tx) => {
+        // An edit saved while Outlook answered stays: its own event pushes it, over the change
+        // key this write recorded. Outlook's answer is stored only over the version it is of.
+        if (await stillAt(tx, edit.entityId, Number(person.row.version)))
+          await ingestOwn(deps.ingest, tx, ownerId, edit.connectionId, item, edit.entityId);
+      });
       return 'pushed';
     } catch (error) {
       if (error instanceof ConnectorConflict) {

@@ -487,6 +487,50 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     expect(conflicts.filter((c: { capability: string }) => c.capability === 'contacts')).toEqual([]);
   }, 120_000);
 
+  it("keeps an edit saved while the previous one is on its way to Outlook, and pushes it over that one's answer", async () => {
+    const contactId = contactPayload(7).id;
+    const person = (await entity(contactId))!;
+    // The second edit is saved once Outlook has the first and before its answer reaches the hub.
+    let second: { statusCode: number; body: string } | undefined;
+    standIn.state.afterContactPatch = async () => {
+      standIn.state.afterContactPatch = undefined;
+      const now = (await entity(contactId))!;
+      second = await api(alice, 'PATCH', `/api/v1/entities/${now.id}`, {
+        version: now.version,
+        properties: { ...now.properties, jobTitle: 'Second edit' },
+      });
+    };
+    try {
+      const first = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+        version: person.version,
+        properties: { ...person.properties, jobTitle: 'First edit' },
+      });
+      expect(first.statusCode, first.body).toBe(200);
+      await eventually(async () => second, 'the second edit saved');
+      expect(second!.statusCode, second!.body).toBe(200);
+      await eventually(
+        async () => (standInItem('contacts', contactId)!.body.jobTitle === 'Second edit' ? true : undefined),
+        'the second edit in Outlook',
+      );
+    } finally {
+      standIn.state.afterContactPatch = undefined;
+    }
+    const pushedKey = standInItem('contacts', contactId)!.body.changeKey;
+    await eventually(async () => {
+      const seen = await hub.db.asOwner((tx) =>
+        tx.query<{ change_key: string }>(
+          'SELECT change_key FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = $2',
+          [connectionId, contactId],
+        ),
+      );
+      return seen.rows[0]?.change_key === pushedKey ? true : undefined;
+    }, 'the second push recorded');
+    await syncNow();
+    expect((await entity(contactId))!.properties).toMatchObject({ jobTitle: 'Second edit', tags: ['climbing'] });
+    const conflicts = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts;
+    expect(conflicts.filter((c: { capability: string }) => c.capability === 'contacts')).toEqual([]);
+  }, 120_000);
+
   it('records a contact changed in Outlook as a conflict, never overwriting it, and resolves it', async () => {
     const contactId = contactPayload(7).id;
     for (const keep of ['remote', 'local'] as const) {

@@ -76,7 +76,7 @@ export function contactsWriteRoutes(state: StandInState): Route[] {
     {
       method: 'PATCH',
       pattern: /^\/me\/contacts\/([^/]+)$/,
-      handle: ({ account, match, json, headers }) => {
+      handle: async ({ account, match, json, headers }) => {
         const contact = find(account, 'contacts', decodeURIComponent(match[1]!));
         if (!contact) return notFound();
         const stale = staleVersion(headers, contact);
@@ -84,7 +84,9 @@ export function contactsWriteRoutes(state: StandInState): Route[] {
         const input = isObject(json) ? json : {};
         const invalid = check(input);
         if (invalid) return invalid;
-        return { status: 200, json: save(account, 'contacts', { ...contact, ...pick(input) }) };
+        const saved = save(account, 'contacts', { ...contact, ...pick(input) });
+        await state.afterContactPatch?.(contact.id);
+        return { status: 200, json: saved };
       },
     },
     {

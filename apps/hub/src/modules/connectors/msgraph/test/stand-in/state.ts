@@ -93,6 +93,11 @@ export interface StandInState {
    * (tests: a client's write of that event, or of another, while a sync's read is under way).
    */
   afterEventRead?: (id: string) => Promise<void>;
+  /**
+   * Runs after PATCH /me/contacts/{id} saved the contact and before the answer is sent (tests:
+   * the owner saving another edit in the hub while the previous one is on its way to Outlook).
+   */
+  afterContactPatch?: (id: string) => Promise<void>;
   /** POST /me/events answers 500 this many more times (a create that fails after another write worked). */
   failEventCreates: number;
   /** Every DELETE of /me/contacts/{id} asked for (contacts-write.ts) and its answer's status. */
