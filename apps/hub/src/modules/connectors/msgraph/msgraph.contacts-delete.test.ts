@@ -286,6 +286,52 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     }
   }, 180_000);
 
+  it('deletes the contact it made for "keep mine" again when the conflict was settled in another tab meanwhile', async () => {
+    put(account, 'contacts', contactPayload(19));
+    await syncNow();
+    const before = await person(19);
+    editRemotely(account, 'contacts', contactPayload(19).id, { jobTitle: 'Theirs' });
+    const edited = await api(alice, 'PATCH', `/api/v1/entities/${before.id}`, {
+      version: before.version,
+      properties: { ...before.properties, jobTitle: 'Mine' },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    const conflict = await eventually(
+      async () => (await contactConflicts()).find((c) => c.entityId === before.id),
+      'an edit conflict',
+    );
+    remove(account, 'contacts', contactPayload(19).id);
+    // "Keep mine" makes a new contact; before its answer arrives, another tab keeps Outlook's.
+    let made: string | undefined;
+    let otherTab: Awaited<ReturnType<typeof api>> | undefined;
+    standIn.state.afterContactCreate = async (id) => {
+      standIn.state.afterContactCreate = undefined;
+      made = id;
+      otherTab = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'remote' });
+    };
+    try {
+      const mine = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'local' });
+      expect(mine.statusCode, mine.body).toBe(409);
+      expect(mine.json().error.code).toBe('conflict_resolved');
+    } finally {
+      standIn.state.afterContactCreate = undefined;
+    }
+    expect(otherTab?.statusCode, otherTab?.body).toBe(200);
+    expect(otherTab!.json().result).toEqual({ id: before.id, outlook: 'gone' });
+    // The contact made for the losing choice is gone from Outlook again; nothing links to it.
+    expect(made).toBeDefined();
+    const extra = collectionOf(account, 'contacts').items.get(made!);
+    expect(extra?.removed ? undefined : extra?.body).toBeUndefined();
+    expect(standIn.state.contactDeletes.filter((d) => d.id === made)).toMatchObject([{ status: 204 }]);
+    expect(await contactConflicts()).toEqual([]);
+    await syncNow();
+    expect(await person(19)).toMatchObject({ deleted: true });
+    const linked = await hub.db.asOwner((tx) =>
+      tx.query('SELECT id FROM public.entities WHERE owner_id = $1 AND external_id = $2', [alice.id, made]),
+    );
+    expect(linked.rows).toEqual([]);
+  }, 120_000);
+
   it('deletes over an Outlook change to what the hub does not show (a category): no conflict', async () => {
     editRemotely(account, 'contacts', contactPayload(5).id, { categories: ['Red category'] });
     await deletePerson(5);

@@ -351,18 +351,32 @@ export function createContactsPush(deps: ContactsPushDeps) {
     open: OpenConnection<'contacts'>,
   ) {
     const { item } = await open.capability.create(open.context, fields).catch(refusalOf);
-    await db.asUser(user.claims, async (tx) => {
-      await deps.conflicts.settle(tx, conflict.id, 'local');
-      if (!(await personNow(tx, conflict.entityId))) await restorePerson(deps.restoreExternal, tx, user, conflict);
-      const moved = await tx.query(
-        'UPDATE public.entities SET external_id = $3 WHERE id = $1 AND source = $2 AND external_id = $4',
-        [conflict.entityId, source, item.externalId, conflict.externalId],
-      );
-      if (moved.rowCount === 0)
-        throw new ConflictError('This person changed while it was saved: look at it again.', 'person_changed');
-      await repo.forget(tx, conflict.connectionId, [conflict.externalId]);
-      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item, conflict.entityId);
-    });
+    try {
+      await db.asUser(user.claims, async (tx) => {
+        await deps.conflicts.settle(tx, conflict.id, 'local');
+        if (!(await personNow(tx, conflict.entityId))) await restorePerson(deps.restoreExternal, tx, user, conflict);
+        const moved = await tx.query(
+          'UPDATE public.entities SET external_id = $3 WHERE id = $1 AND source = $2 AND external_id = $4',
+          [conflict.entityId, source, item.externalId, conflict.externalId],
+        );
+        if (moved.rowCount === 0)
+          throw new ConflictError('This person changed while it was saved: look at it again.', 'person_changed');
+        await repo.forget(tx, conflict.connectionId, [conflict.externalId]);
+        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item, conflict.entityId);
+      });
+    } catch (error) {
+      // Settled elsewhere meanwhile (another tab), or the person changed: nothing here links the
+      // new contact, so it goes again rather than stay in Outlook as a copy no person is of.
+      await open.capability
+        .delete(open.context, { externalId: item.externalId! })
+        .catch((undo: unknown) =>
+          logger.warn(
+            { err: (undo as Error).message, connectionId: conflict.connectionId },
+            'microsoft 365: a contact made for a conflict that was not settled could not be deleted again',
+          ),
+        );
+      throw error;
+    }
   }
 
   /**

@@ -58,7 +58,7 @@ export function contactsWriteRoutes(state: StandInState): Route[] {
     {
       method: 'POST',
       pattern: /^\/me\/contacts$/,
-      handle: ({ account, json }) => {
+      handle: async ({ account, json }) => {
         const input = isObject(json) ? json : {};
         const invalid = check(input);
         if (invalid) return invalid;
@@ -70,7 +70,9 @@ export function contactsWriteRoutes(state: StandInState): Route[] {
           mobilePhone: null,
           ...pick(input),
         };
-        return { status: 201, json: save(account, 'contacts', contact) };
+        const saved = save(account, 'contacts', contact);
+        await state.afterContactCreate?.(saved.id);
+        return { status: 201, json: saved };
       },
     },
     {

@@ -98,6 +98,8 @@ export interface StandInState {
    * the owner saving another edit in the hub while the previous one is on its way to Outlook).
    */
   afterContactPatch?: (id: string) => Promise<void>;
+  /** Runs after POST /me/contacts saved the new contact and before the answer is sent. */
+  afterContactCreate?: (id: string) => Promise<void>;
   /** POST /me/events answers 500 this many more times (a create that fails after another write worked). */
   failEventCreates: number;
   /** Every DELETE of /me/contacts/{id} asked for (contacts-write.ts) and its answer's status. */
