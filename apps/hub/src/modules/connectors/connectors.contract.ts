@@ -136,8 +136,12 @@ export interface SyncPage {
    * others from its entities are removed after the page's items are stored (graph ingest).
    */
   completeIncoming?: CompleteIncoming;
-  /** The connector's own writes for this page (its tables), in the page's transaction, after ingest. */
-  commit?(tx: Sql): Promise<void>;
+  /**
+   * The connector's own writes for this page (its tables), in the page's transaction, after
+   * ingest; `written`: the ids of the entities this transaction's ingest created or changed
+   * (still locked by it, so they read as it wrote them).
+   */
+  commit?(tx: Sql, written: readonly string[]): Promise<void>;
   /** Shown as the sync's current step ("Inbox", "Calendar"): at most 200 characters. */
   step?: string;
 }
@@ -373,10 +377,16 @@ export interface ContactWrite {
 
 export interface ContactsCapability<Options> {
   create(context: ConnectionContext<Options>, contact: ContactWrite): Promise<{ item: IngestItem }>;
-  /** As CalendarCapability.update: a changed provider copy throws ConnectorConflict. */
+  /**
+   * As CalendarCapability.update: a changed provider copy throws ConnectorConflict. With
+   * `version`, `fieldsDigest` is the connector's digest of the fields the hub writes as they were
+   * in that version (as the connector keeps it): a version moved only for fields the hub never
+   * writes is written over. Without it a given version is a conflict's base, which only the
+   * caller can judge: any newer copy is a conflict.
+   */
   update(
     context: ConnectionContext<Options>,
-    contact: { externalId: string; version?: string },
+    contact: { externalId: string; version?: string; fieldsDigest?: string },
     changes: ContactWrite,
   ): Promise<{ item: IngestItem }>;
   /**

@@ -174,7 +174,10 @@ export function createSyncRunner(deps: SyncRunnerDeps) {
     });
     if (page.removed?.length)
       await deps.removeExternal(tx, { ownerId: row.owner_id, actor: actorOf(row), items: page.removed });
-    await page.commit?.(tx);
+    await page.commit?.(
+      tx,
+      result.items.filter((item) => item.status === 'created' || item.status === 'updated').map((item) => item.id),
+    );
     const counts = countsAfter(context.counts, page, [...context.stored, ...result.items]);
     const saved = await repo.savePage(tx, row.id, context.runId, {
       cursor: page.cursor,

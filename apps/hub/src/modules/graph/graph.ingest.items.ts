@@ -54,6 +54,13 @@ export interface IngestItem {
    * someone the mail already met becomes that person.
    */
   adoptMadePerson?: boolean;
+  /**
+   * The property keys this source writes, when it writes only some of an entity's (an address
+   * book's contact fields): an update sets these as `properties` has them (one absent there is
+   * removed) and keeps the others, which the owner set in the hub (tags, groups, a photo).
+   * Absent: `properties` replaces the entity's.
+   */
+  ownedProperties?: readonly string[];
 }
 
 export interface ParsedItem {
@@ -68,6 +75,7 @@ export interface ParsedItem {
   people: { role: string; kind: IdentifierKind; value: string; name?: string }[];
   completeRoles: string[];
   adoptMadePerson: boolean;
+  ownedProperties: string[] | null;
 }
 
 const rawIdentifier = text(320).min(1);
@@ -94,6 +102,7 @@ const itemSchema = z.strictObject({
     .optional(),
   completeRoles: z.array(linkKindSchema).max(20).optional(),
   adoptMadePerson: z.boolean().optional(),
+  ownedProperties: z.array(z.string().min(1).max(200)).max(200).readonly().optional(),
 });
 
 function refuse(index: number, path: (string | number | symbol)[], message: string): never {
@@ -161,6 +170,7 @@ export function parseIngestItem(input: IngestItem, index: number, normalize: Nor
     people,
     completeRoles: [...new Set(item.completeRoles ?? [])],
     adoptMadePerson: item.adoptMadePerson === true,
+    ownedProperties: item.ownedProperties ? [...new Set(item.ownedProperties)] : null,
   };
 }
 

@@ -31,6 +31,8 @@ export interface EntityInputRow {
   /** A person that gains identifiers: a change even when nothing else changed. */
   adds_identifiers: boolean;
   event_id: string;
+  /** The property keys the source writes (the others stay on update); null: properties replace. */
+  owned: string[] | null;
 }
 
 export interface IdentifierInputRow {

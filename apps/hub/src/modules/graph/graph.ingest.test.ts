@@ -88,6 +88,58 @@ describe.each(testDatabaseKinds())('graph ingest on %s', (kind) => {
     expect(JSON.parse(partial.items[0]!.json!)).toMatchObject({ title: 'only title', body: 'edited', version: 3 });
   });
 
+  it("sets only the properties a source owns (ownedProperties) and keeps the owner's own", async () => {
+    const contact = (properties: Record<string, unknown>): IngestItem => ({
+      type: 'person',
+      source: 'books',
+      externalId: 'contact-owned-1',
+      title: 'Ada',
+      properties,
+      ownedProperties: ['jobTitle', 'organization', 'notes'],
+    });
+    const made = await ingestAs(alice, [contact({ jobTitle: 'Engineer', organization: 'Acme' })]);
+    const id = made.items[0]!.id;
+    // The owner tags the person in the hub.
+    await hub.db.asUser(alice.claims, (tx) =>
+      tx.query(
+        `UPDATE public.entities SET properties = properties || '{"tags": ["climbing"], "groups": ["Friends"]}'::jsonb
+          WHERE id = $1`,
+        [id],
+      ),
+    );
+    const propertiesOf = async () =>
+      (
+        await query<{ properties: Record<string, unknown> }>(
+          alice,
+          'SELECT properties FROM public.entities WHERE id = $1',
+          [id],
+        )
+      )[0]!.properties;
+    // The source changes a field and clears another: its own keys follow it, the tags stay.
+    const changed = await ingestAs(alice, [contact({ jobTitle: 'CTO', notes: 'Met at the meetup' })]);
+    expect(changed.items[0]!.status).toBe('updated');
+    expect(await propertiesOf()).toEqual({
+      jobTitle: 'CTO',
+      notes: 'Met at the meetup',
+      tags: ['climbing'],
+      groups: ['Friends'],
+    });
+    const events = await eventsOf(alice, [id]);
+    expect(events.at(-1)!.data).toMatchObject({
+      changed: ['properties'],
+      entity: { properties: { tags: ['climbing'] } },
+    });
+    // The same copy again is no change (the kept keys do not make it one), and writes no event.
+    const before = await outboxCount(alice);
+    const again = await ingestAs(alice, [contact({ jobTitle: 'CTO', notes: 'Met at the meetup' })]);
+    expect(again.items[0]!.status).toBe('unchanged');
+    expect(await outboxCount(alice)).toBe(before);
+    // Without ownedProperties an item's properties replace the entity's, as before.
+    const { ownedProperties: _owned, ...whole } = contact({ jobTitle: 'CEO' });
+    await ingestAs(alice, [whole]);
+    expect(await propertiesOf()).toEqual({ jobTitle: 'CEO' });
+  });
+
   it('resolves one phone in different spellings to one person, and a known person by its phone or its email', async () => {
     const result = await ingestAs(
       alice,

@@ -215,6 +215,7 @@ export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended' | 'appen
         keep: false,
         adds_identifiers: addsIdentifiers,
         event_id: uuidv7(),
+        owned: item.ownedProperties,
       });
     });
     if (mode === 'create' && conflicts.length > 0) throw identifierTaken(conflicts);
@@ -244,6 +245,7 @@ export function createIngest(outbox: Pick<EventOutbox, 'notifyAppended' | 'appen
             keep: true,
             adds_identifiers: false,
             event_id: uuidv7(),
+            owned: null,
           });
           identifiers.push({ ord: toOrd, id: uuidv7(), kind: person.kind, value: person.value });
         }

@@ -278,7 +278,7 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
     return db.asUser(user.claims, async (tx) => {
       await deps.conflicts.settle(tx, conflict.id, 'remote');
       await restorePerson(deps.restoreExternal, tx, user, conflict);
-      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item, conflict.entityId);
+      await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item);
       await recordContactVersion(tx, user.id, conflict, now.version);
       return settledPerson(tx, conflict.entityId);
     });

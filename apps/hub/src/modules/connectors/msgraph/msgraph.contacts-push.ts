@@ -52,6 +52,10 @@ interface PersonState {
   properties: Record<string, unknown>;
 }
 
+/** A contact a push writes, and the copy of it the write is based on. */
+type ContactRef = Parameters<ContactsCapability<MsgraphOptions>['update']>[1];
+type PushBase = Awaited<ReturnType<typeof repo.pushBase>>;
+
 /** A person as an Outlook contact: every field Outlook has, empty where the hub has none (cleared there). */
 export function contactWriteOf(person: PersonState, identifiers: { kind: string; value: string }[]): ContactWrite {
   const p = person.properties;
@@ -75,25 +79,13 @@ export function contactWriteOf(person: PersonState, identifiers: { kind: string;
   };
 }
 
-/** The push's answer, ingested as the connector (never pushed again) over the hub's own fields. */
-export async function ingestOwn(
-  ingest: Ingest,
-  tx: Sql,
-  ownerId: string,
-  connectionId: string,
-  item: IngestItem,
-  entityId: string,
-) {
-  const { rows } = await tx.query<{ properties: Record<string, unknown> }>(
-    'SELECT properties FROM public.entities WHERE id = $1',
-    [entityId],
-  );
-  await ingest(tx, {
-    ownerId,
-    actor: { kind: 'connector', id: connectionId },
-    // Hub-only fields (tags, groups, photo ...) stay; Outlook's fields are as Outlook now has them.
-    items: [{ ...item, properties: { ...rows[0]?.properties, ...item.properties } }],
-  });
+/**
+ * Outlook's answer to a push, ingested as the connector (never pushed again). Its item names
+ * the contact's properties as its own (contactProperties): those become as Outlook has them,
+ * the owner's own (tags, groups, a photo) stay.
+ */
+export async function ingestOwn(ingest: Ingest, tx: Sql, ownerId: string, connectionId: string, item: IngestItem) {
+  await ingest(tx, { ownerId, actor: { kind: 'connector', id: connectionId }, items: [item] });
 }
 
 /** The person as it is now (with its identifiers); undefined once deleted. */
@@ -234,16 +226,23 @@ export function createContactsPush(deps: ContactsPushDeps) {
     ownerId: string,
     edit: PendingPush,
     person: NonNullable<Awaited<ReturnType<typeof personNow>>>,
-    update: (fields: ContactWrite) => Promise<{ item: IngestItem }>,
+    base: PushBase,
+    update: (contact: ContactRef, fields: ContactWrite) => Promise<{ item: IngestItem }>,
   ): Promise<'pushed' | 'conflict' | 'refused' | 'reauth'> {
     const fields = contactWriteOf(person.row, person.identifiers);
+    // If-Match on Outlook's copy as the hub knew it when it read the person: a sync storing a
+    // newer copy in between makes this a conflict, not a silent write over that copy.
+    const contact: ContactRef = {
+      externalId: edit.externalId,
+      ...(base.changeKey ? { version: base.changeKey, fieldsDigest: base.fieldsDigest } : {}),
+    };
     try {
-      const { item } = await update(fields);
+      const { item } = await update(contact, fields);
       await db.asUser(ownerClaims(ownerId), async (tx) => {
         // An edit saved while Outlook answered stays: its own event pushes it, over the change
         // key this write recorded. Outlook's answer is stored only over the version it is of.
         if (await stillAt(tx, edit.entityId, Number(person.row.version)))
-          await ingestOwn(deps.ingest, tx, ownerId, edit.connectionId, item, edit.entityId);
+          await ingestOwn(deps.ingest, tx, ownerId, edit.connectionId, item);
       });
       return 'pushed';
     } catch (error) {
@@ -264,11 +263,52 @@ export function createContactsPush(deps: ContactsPushDeps) {
     }
   }
 
+  /**
+   * A sync stored Outlook's newer copy of the contact over this edit before the edit was sent
+   * (the person is at the version that sync wrote). Sending the edit now would overwrite
+   * Outlook's change unseen, and dropping it would lose the owner's: it is recorded as a
+   * conflict against Outlook's copy as it is now, for the owner to choose.
+   */
+  async function overwrittenBySync(ownerId: string, edit: PendingPush, fields: ContactWrite) {
+    const open = await openContacts(deps, ownerId, edit.connectionId, 'contact edit overtaken by a sync not recorded');
+    if (!open) return;
+    try {
+      const now = await open.capability.read(open.context, { externalId: edit.externalId });
+      // Deleted in Outlook since: the sync deletes the person, as for any Outlook deletion.
+      if (!now) return;
+      await recordConflict(
+        ownerId,
+        { ...edit, fields },
+        new ContactConflict(
+          'Outlook changed this contact while your edit was on its way there.',
+          now.item,
+          now.version,
+        ),
+      );
+    } catch (error) {
+      if (error instanceof ConnectorError && error.kind !== 'provider') {
+        logger.warn(
+          { err: error.message, connectionId: edit.connectionId },
+          'microsoft 365: a contact edit overtaken by a sync could not be recorded as a conflict',
+        );
+        return;
+      }
+      throw error;
+    }
+  }
+
   async function handle(event: EventEnvelope) {
     if (event.type !== 'data.EntityUpdated') return;
     const data = event.data as {
-      entity?: { id: string; type: string; source: string | null; externalId: string | null; version: number };
+      entity?: PersonState & {
+        id: string;
+        type: string;
+        source: string | null;
+        externalId: string | null;
+        version: number;
+      };
       changed?: string[];
+      identifiers?: { kind: string; value: string }[];
     };
     const entity = data.entity;
     if (!entity || entity.type !== 'person' || entity.source !== source || !entity.externalId) return;
@@ -290,12 +330,24 @@ export function createContactsPush(deps: ContactsPushDeps) {
         await keepPending(tx, event.ownerId, edit);
         return { pending: true as const };
       }
-      return { person, edit };
+      return { person, edit, base: edit ? await repo.pushBase(tx, edit.connectionId, externalId) : {} };
     });
     if ('pending' in found) return;
-    // Gone, or not from a contact this hub syncs; or a newer state exists (its own event pushes it).
-    if (!found.person || !found.edit || Number(found.person.row.version) > entity.version) return;
+    // Gone, or not from a contact this hub syncs.
+    if (!found.person || !found.edit) return;
     const edit = found.edit;
+    const now = Number(found.person.row.version);
+    if (now > entity.version) {
+      // A newer hub edit pushes itself (its own event). But a sync that stored Outlook's newer
+      // copy over this edit before it could be sent leaves none: both changed, so a conflict.
+      if (found.base.syncedVersion === now)
+        await overwrittenBySync(
+          event.ownerId,
+          edit,
+          contactWriteOf(entity, data.identifiers ?? found.person.identifiers),
+        );
+      return;
+    }
 
     const open = await openContacts(
       deps,
@@ -304,8 +356,8 @@ export function createContactsPush(deps: ContactsPushDeps) {
       'contact edit not pushed (connection not usable)',
     );
     if (!open) return;
-    const outcome = await push(event.ownerId, edit, found.person, (fields) =>
-      open.capability.update(open.context, { externalId }, fields),
+    const outcome = await push(event.ownerId, edit, found.person, found.base, (contact, fields) =>
+      open.capability.update(open.context, contact, fields),
     );
     if (outcome === 'reauth') await db.asUser(ownerClaims(event.ownerId), (tx) => keepPending(tx, event.ownerId, edit));
   }
@@ -322,10 +374,13 @@ export function createContactsPush(deps: ContactsPushDeps) {
     const claims = ownerClaims(context.ownerId);
     const edits = await db.asUser(claims, (tx) => repo.pendingPushes(tx, context.connectionId, 'update'));
     for (const edit of edits) {
-      const person = await db.asUser(claims, (tx) => personNow(tx, edit.entityId));
+      const { person, base } = await db.asUser(claims, async (tx) => ({
+        person: await personNow(tx, edit.entityId),
+        base: await repo.pushBase(tx, edit.connectionId, edit.externalId),
+      }));
       const outcome = person
-        ? await push(context.ownerId, edit, person, (fields) =>
-            contacts.update(context, { externalId: edit.externalId }, fields),
+        ? await push(context.ownerId, edit, person, base, (contact, fields) =>
+            contacts.update(context, contact, fields),
           )
         : 'refused';
       if (outcome === 'reauth') return; // the page meets the same refusal and says so
@@ -362,7 +417,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
         if (moved.rowCount === 0)
           throw new ConflictError('This person changed while it was saved: look at it again.', 'person_changed');
         await repo.forget(tx, conflict.connectionId, [conflict.externalId]);
-        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item, conflict.entityId);
+        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item);
       });
     } catch (error) {
       // Settled elsewhere meanwhile (another tab), or the person changed: nothing here links the
@@ -403,7 +458,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
       }
       await db.asUser(user.claims, async (tx) => {
         await deps.conflicts.settle(tx, conflict.id, 'remote');
-        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item, conflict.entityId);
+        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, now.item);
         await recordContactVersion(tx, user.id, conflict, now.version);
       });
       return view();
@@ -416,7 +471,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
       );
       await db.asUser(user.claims, async (tx) => {
         await deps.conflicts.settle(tx, conflict.id, 'local');
-        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item, conflict.entityId);
+        await ingestOwn(deps.ingest, tx, user.id, conflict.connectionId, item);
       });
     } catch (error) {
       if (error instanceof ContactGone) {

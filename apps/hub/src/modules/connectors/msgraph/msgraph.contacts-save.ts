@@ -62,7 +62,7 @@ export function createContactsSave(deps: ContactsSaveDeps) {
         );
         if (taken.rowCount === 0)
           throw new ConflictError('This person changed while it was saved: look at it again.', 'person_changed');
-        await ingestOwn(deps.ingest, tx, user.id, connectionId, item, personId);
+        await ingestOwn(deps.ingest, tx, user.id, connectionId, item);
       });
       return { id: personId, externalId };
     })().finally(() => saving.delete(personId));

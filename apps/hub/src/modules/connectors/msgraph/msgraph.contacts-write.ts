@@ -133,8 +133,8 @@ export function createMsgraphContactsWrite(deps: MsgraphWriteDeps): ContactsCapa
         if (read.status < 200 || read.status >= 300 || !read.body) throw graphErrorOf(read.status, read.body);
         const now = read.body;
         // Outlook's key moved for nothing the hub writes (a category, a photo): once more with it.
-        // A version given by the caller is a conflict's base, which only the caller can judge.
-        const digest = contact.version ? undefined : await seenDigest(context, contact.externalId);
+        // A version given without its digest is a conflict's base, which only the caller can judge.
+        const digest = contact.version ? contact.fieldsDigest : await seenDigest(context, contact.externalId);
         if (digest && digest === contactFieldsDigest(now)) answer = await patch(changeKeyOf(now));
         if (isStaleVersion(answer.status, answer.body))
           throw new ContactConflict(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   contactItems,
+  contactProperties,
   eventItem,
   eventTime,
   eventZone,
@@ -304,6 +305,29 @@ describe('microsoft 365 mapping (pure)', () => {
     expect(contactItems({ id: 'c2', birthday: '1906-02-31' }, undefined)!.person.properties).not.toHaveProperty(
       'birthday',
     );
+  });
+
+  it("names every property a contact writes as its own, so a sync clears what Outlook cleared and keeps the owner's", () => {
+    const full = contactItems(
+      {
+        id: 'c3',
+        displayName: 'Ada Lovelace',
+        givenName: 'Ada',
+        surname: 'Lovelace',
+        middleName: 'King',
+        nickName: 'Countess',
+        emailAddresses: [{ address: 'ada@example.org' }],
+        mobilePhone: '+44 20 7946 0018',
+        birthday: '1815-12-10T11:59:00Z',
+        companyName: 'Analytical Engines',
+        jobTitle: 'Mathematician',
+        department: 'Notes',
+        personalNotes: 'Wrote the first program',
+      },
+      'GB',
+    )!.person;
+    expect(Object.keys(full.properties!).sort()).toEqual([...contactProperties].sort());
+    expect(full.ownedProperties).toEqual(contactProperties);
   });
 
   it('drops only the properties a schema refuses', () => {

@@ -369,6 +369,24 @@ export function contactFieldsDigest(contact: Obj): string {
   return createHash('sha256').update(JSON.stringify(fields)).digest('base64url');
 }
 
+/**
+ * The person properties an Outlook contact writes: a sync or a push's answer sets these as
+ * Outlook has them and leaves the owner's own (tags, groups, a photo) as they are.
+ */
+export const contactProperties = [
+  'givenName',
+  'familyName',
+  'additionalName',
+  'nickname',
+  'birthday',
+  'organization',
+  'jobTitle',
+  'department',
+  'notes',
+  'emails',
+  'phones',
+] as const;
+
 export function contactItems(contact: Obj, region: CountryCode | undefined): ContactItems | undefined {
   const id = str(contact.id, 500);
   if (!id) return undefined;
@@ -411,6 +429,7 @@ export function contactItems(contact: Obj, region: CountryCode | undefined): Con
     externalId: id,
     title: displayName,
     properties,
+    ownedProperties: contactProperties,
     emails,
     phones,
   };

@@ -134,6 +134,46 @@ export const msgraphRepository = {
   },
 
   /**
+   * What a contact push is based on, read with the person it pushes: the change key and fields
+   * digest of the copy the connection last saw, and the person's version a sync last wrote.
+   */
+  async pushBase(
+    tx: Sql,
+    connectionId: string,
+    externalId: string,
+  ): Promise<{ changeKey?: string; fieldsDigest?: string; syncedVersion?: number }> {
+    const { rows } = await tx.query<{
+      change_key: string | null;
+      fields_digest: string | null;
+      synced_version: number | null;
+    }>(`SELECT change_key, fields_digest, synced_version FROM ${items} WHERE connection_id = $1 AND external_id = $2`, [
+      connectionId,
+      externalId,
+    ]);
+    const row = rows[0];
+    return {
+      ...(row?.change_key ? { changeKey: row.change_key } : {}),
+      ...(row?.fields_digest ? { fieldsDigest: row.fields_digest } : {}),
+      ...(row?.synced_version != null ? { syncedVersion: Number(row.synced_version) } : {}),
+    };
+  },
+
+  /**
+   * The versions a sync page's transaction wrote to these entities (Outlook's copies stored
+   * over them), kept for the persons of this connection's contacts.
+   */
+  async recordSyncedVersions(tx: Sql, connectionId: string, entityIds: readonly string[]) {
+    if (entityIds.length === 0) return;
+    await tx.query(
+      `UPDATE ${items} AS i SET synced_version = e.version
+         FROM public.entities e
+        WHERE e.id = ANY($2::uuid[]) AND e.type = 'person' AND e.source = '${source}'
+          AND i.connection_id = $1 AND i.external_id = e.external_id`,
+      [connectionId, entityIds],
+    );
+  },
+
+  /**
    * Write-back stored a new version of an item (our own PATCH, POST, RSVP): its change key, so
    * the next delta, bringing that same version, is not taken for a remote edit. A new row takes
    * the newest generation of its resource, so a full round under way does not sweep it.

@@ -690,7 +690,7 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
     seen: SeenItem[],
     removed: string[],
   ) {
-    return async (tx: Sql) => {
+    return async (tx: Sql, written: readonly string[]) => {
       const row = {
         connectionId: context.connectionId,
         ownerId: context.ownerId,
@@ -699,6 +699,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
       };
       await repo.forget(tx, context.connectionId, removed);
       await repo.saveSeen(tx, row, seen);
+      // A hub edit this page stored Outlook's copy over is told apart from a newer hub edit (contacts push).
+      if (resource === 'contacts') await repo.recordSyncedVersions(tx, context.connectionId, written);
     };
   }
 

@@ -531,6 +531,64 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     expect(conflicts.filter((c: { capability: string }) => c.capability === 'contacts')).toEqual([]);
   }, 120_000);
 
+  it("keeps the owner's tags on a contact when a change made in Outlook syncs, and clears what Outlook cleared", async () => {
+    const contactId = contactPayload(7).id;
+    editRemotely(account, 'contacts', contactId, { personalNotes: 'Call after five' });
+    await syncNow();
+    expect((await entity(contactId))!.properties).toMatchObject({ notes: 'Call after five', tags: ['climbing'] });
+    editRemotely(account, 'contacts', contactId, { jobTitle: 'Changed in Outlook', personalNotes: null });
+    await syncNow();
+    const after = (await entity(contactId))!;
+    expect(after.properties).toMatchObject({ jobTitle: 'Changed in Outlook', tags: ['climbing'] });
+    expect(after.properties).not.toHaveProperty('notes');
+  }, 120_000);
+
+  // A sync that stores a concurrent Outlook change while a hub edit is on its way: never a silent overwrite.
+  for (const when of ['before its push is sent', 'while its push is on its way'] as const) {
+    it(`records a hub edit that a sync of an Outlook change overtook ${when} as a conflict`, async () => {
+      const contactId = contactPayload(7).id;
+      await syncNow();
+      const person = (await entity(contactId))!;
+      const outage = when === 'before its push is sent';
+      // Outlook's change comes in by a sync once the hub has read the person for its push; then
+      // the push fails once (a Graph outage: its event is tried again) or goes on.
+      standIn.state.beforeContactPatch = async () => {
+        standIn.state.beforeContactPatch = undefined;
+        editRemotely(account, 'contacts', contactId, { jobTitle: `Theirs, ${when}` });
+        await syncNow();
+        if (outage) return { status: 500, json: { error: { code: 'InternalServerError', message: 'Try again.' } } };
+      };
+      try {
+        const edited = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+          version: person.version,
+          properties: { ...person.properties, jobTitle: `Mine, ${when}` },
+        });
+        expect(edited.statusCode, edited.body).toBe(200);
+        const conflict = await eventually(async () => {
+          const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as {
+            id: string;
+            capability: string;
+            entityId: string;
+            local: { fields: { jobTitle: string } };
+            remote: { properties: { jobTitle: string } };
+          }[];
+          return open.find((c) => c.capability === 'contacts' && c.entityId === person.id);
+        }, 'a contacts conflict');
+        expect(conflict.local.fields.jobTitle).toBe(`Mine, ${when}`);
+        expect(conflict.remote.properties.jobTitle).toBe(`Theirs, ${when}`);
+        // Neither side written over: Outlook keeps its change, the hub shows it until the owner chooses.
+        expect(standInItem('contacts', contactId)!.body.jobTitle).toBe(`Theirs, ${when}`);
+        expect((await entity(contactId))!.properties.jobTitle).toBe(`Theirs, ${when}`);
+        const resolved = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'local' });
+        expect(resolved.statusCode, resolved.body).toBe(200);
+        expect(standInItem('contacts', contactId)!.body.jobTitle).toBe(`Mine, ${when}`);
+        expect((await entity(contactId))!.properties).toMatchObject({ jobTitle: `Mine, ${when}`, tags: ['climbing'] });
+      } finally {
+        standIn.state.beforeContactPatch = undefined;
+      }
+    }, 120_000);
+  }
+
   it('records a contact changed in Outlook as a conflict, never overwriting it, and resolves it', async () => {
     const contactId = contactPayload(7).id;
     for (const keep of ['remote', 'local'] as const) {

@@ -79,6 +79,8 @@ export function contactsWriteRoutes(state: StandInState): Route[] {
       method: 'PATCH',
       pattern: /^\/me\/contacts\/([^/]+)$/,
       handle: async ({ account, match, json, headers }) => {
+        const instead = await state.beforeContactPatch?.(decodeURIComponent(match[1]!));
+        if (instead) return instead;
         const contact = find(account, 'contacts', decodeURIComponent(match[1]!));
         if (!contact) return notFound();
         const stale = staleVersion(headers, contact);

@@ -94,6 +94,12 @@ export interface StandInState {
    */
   afterEventRead?: (id: string) => Promise<void>;
   /**
+   * Runs when PATCH /me/contacts/{id} arrives, before anything is looked at (tests: a change
+   * made in Outlook, and synced, while a hub edit was on its way); an answer it returns is sent
+   * instead (an outage).
+   */
+  beforeContactPatch?: (id: string) => Promise<RouteAnswer | void>;
+  /**
    * Runs after PATCH /me/contacts/{id} saved the contact and before the answer is sent (tests:
    * the owner saving another edit in the hub while the previous one is on its way to Outlook).
    */
