@@ -77,6 +77,24 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     expect(deleted.statusCode, deleted.body).toBe(204);
   };
   const syncNow = (after?: number) => syncAndWait(hub, alice, connectionId, after);
+  /** A new contact edited on both sides (an edit conflict recorded), then deleted in Outlook. */
+  async function editConflictDeletedInOutlook(n: number) {
+    put(account, 'contacts', contactPayload(n));
+    await syncNow();
+    const before = await person(n);
+    editRemotely(account, 'contacts', contactPayload(n).id, { jobTitle: 'Theirs' });
+    const edited = await api(alice, 'PATCH', `/api/v1/entities/${before.id}`, {
+      version: before.version,
+      properties: { ...before.properties, jobTitle: 'Mine' },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    const conflict = await eventually(
+      async () => (await contactConflicts()).find((c) => c.entityId === before.id),
+      'an edit conflict',
+    );
+    remove(account, 'contacts', contactPayload(n).id);
+    return { before, conflict };
+  }
 
   beforeAll(async () => {
     const started = await msgraphStandIn();
@@ -232,20 +250,7 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
       [17, 'remote', false],
       [18, 'local', true],
     ] as const) {
-      put(account, 'contacts', contactPayload(n));
-      await syncNow();
-      const before = await person(n);
-      editRemotely(account, 'contacts', contactPayload(n).id, { jobTitle: 'Theirs' });
-      const edited = await api(alice, 'PATCH', `/api/v1/entities/${before.id}`, {
-        version: before.version,
-        properties: { ...before.properties, jobTitle: 'Mine' },
-      });
-      expect(edited.statusCode, edited.body).toBe(200);
-      const conflict = await eventually(
-        async () => (await contactConflicts()).find((c) => c.entityId === before.id),
-        'an edit conflict',
-      );
-      remove(account, 'contacts', contactPayload(n).id);
+      const { before, conflict } = await editConflictDeletedInOutlook(n);
       if (syncedFirst) {
         await syncNow();
         expect((await person(n)).deleted).toBe(true);
@@ -287,20 +292,7 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
   }, 180_000);
 
   it('deletes the contact it made for "keep mine" again when the conflict was settled in another tab meanwhile', async () => {
-    put(account, 'contacts', contactPayload(19));
-    await syncNow();
-    const before = await person(19);
-    editRemotely(account, 'contacts', contactPayload(19).id, { jobTitle: 'Theirs' });
-    const edited = await api(alice, 'PATCH', `/api/v1/entities/${before.id}`, {
-      version: before.version,
-      properties: { ...before.properties, jobTitle: 'Mine' },
-    });
-    expect(edited.statusCode, edited.body).toBe(200);
-    const conflict = await eventually(
-      async () => (await contactConflicts()).find((c) => c.entityId === before.id),
-      'an edit conflict',
-    );
-    remove(account, 'contacts', contactPayload(19).id);
+    const { before, conflict } = await editConflictDeletedInOutlook(19);
     // "Keep mine" makes a new contact; before its answer arrives, another tab keeps Outlook's.
     let made: string | undefined;
     let otherTab: Awaited<ReturnType<typeof api>> | undefined;

@@ -60,6 +60,20 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
 
   const syncNow = (after?: number) => syncAndWait(hub, alice, connectionId, after);
 
+  interface ContactConflictView {
+    id: string;
+    capability: string;
+    entityId: string;
+    local: { fields: { jobTitle: string } };
+    remote: { properties: { jobTitle: string } };
+  }
+  /** Alice's open contacts conflict about this person, once there is one. */
+  const contactConflictOf = (personId: string) =>
+    eventually(async () => {
+      const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as ContactConflictView[];
+      return open.find((c) => c.capability === 'contacts' && c.entityId === personId);
+    }, 'a contacts conflict');
+
   const graphIngest: Ingest = (tx, request) =>
     (hub.modules.find((m) => m.name === 'graph') as unknown as { ingest: Ingest }).ingest(tx, request);
   const standInItem = (resource: string, id: string) => collectionOf(account, resource).items.get(id);
@@ -564,16 +578,7 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
           properties: { ...person.properties, jobTitle: `Mine, ${when}` },
         });
         expect(edited.statusCode, edited.body).toBe(200);
-        const conflict = await eventually(async () => {
-          const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as {
-            id: string;
-            capability: string;
-            entityId: string;
-            local: { fields: { jobTitle: string } };
-            remote: { properties: { jobTitle: string } };
-          }[];
-          return open.find((c) => c.capability === 'contacts' && c.entityId === person.id);
-        }, 'a contacts conflict');
+        const conflict = await contactConflictOf(person.id);
         expect(conflict.local.fields.jobTitle).toBe(`Mine, ${when}`);
         expect(conflict.remote.properties.jobTitle).toBe(`Theirs, ${when}`);
         // Neither side written over: Outlook keeps its change, the hub shows it until the owner chooses.
@@ -599,16 +604,7 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
         properties: { ...person.properties, jobTitle: `Mine (${keep})` },
       });
       expect(edited.statusCode, edited.body).toBe(200);
-      const conflict = await eventually(async () => {
-        const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as {
-          id: string;
-          capability: string;
-          entityId: string;
-          local: { fields: { jobTitle: string } };
-          remote: { properties: { jobTitle: string } };
-        }[];
-        return open.find((c) => c.capability === 'contacts' && c.entityId === person.id);
-      }, 'a contacts conflict');
+      const conflict = await contactConflictOf(person.id);
       expect(conflict.local.fields.jobTitle).toBe(`Mine (${keep})`);
       expect(conflict.remote.properties.jobTitle).toBe(`Boss (${keep})`);
       expect(standInItem('contacts', contactId)!.body.jobTitle).toBe(`Boss (${keep})`);
@@ -659,14 +655,7 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
         })
       ).statusCode,
     ).toBe(200);
-    const conflict = await eventually(async () => {
-      const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as {
-        id: string;
-        capability: string;
-        entityId: string;
-      }[];
-      return open.find((c) => c.capability === 'contacts' && c.entityId === again.id);
-    }, 'a contacts conflict');
+    const conflict = await contactConflictOf(again.id);
     expect(standInItem('contacts', contactId)!.body).toMatchObject({
       jobTitle: 'Head of climbing',
       companyName: 'Their company',
