@@ -15,7 +15,7 @@ import {
 import type { ConnectorsService, OpenConnection } from '../connectors.service.ts';
 import { ownerClaims } from '../connectors.sync.ts';
 import { ContactConflict, ContactGone } from './msgraph.contacts-write.ts';
-import { source } from './msgraph.mapping.ts';
+import { contactProperties, source } from './msgraph.mapping.ts';
 import type { MsgraphOptions } from './msgraph.options.ts';
 import { msgraphRepository as repo, type PendingPush } from './msgraph.repository.ts';
 
@@ -267,34 +267,37 @@ export function createContactsPush(deps: ContactsPushDeps) {
    * A sync stored Outlook's newer copy of the contact over this edit before the edit was sent
    * (the person is at the version that sync wrote). Sending the edit now would overwrite
    * Outlook's change unseen, and dropping it would lose the owner's: it is recorded as a
-   * conflict against Outlook's copy as it is now, for the owner to choose.
+   * conflict against that copy, which the person now holds exactly as the sync stored it (its
+   * contact fields; version: the change key the sync recorded). Nothing to ask Outlook, so an
+   * outage or a lost sign-in cannot lose the edit.
    */
-  async function overwrittenBySync(ownerId: string, edit: PendingPush, fields: ContactWrite) {
-    const open = await openContacts(deps, ownerId, edit.connectionId, 'contact edit overtaken by a sync not recorded');
-    if (!open) return;
-    try {
-      const now = await open.capability.read(open.context, { externalId: edit.externalId });
-      // Deleted in Outlook since: the sync deletes the person, as for any Outlook deletion.
-      if (!now) return;
-      await recordConflict(
-        ownerId,
-        { ...edit, fields },
-        new ContactConflict(
-          'Outlook changed this contact while your edit was on its way there.',
-          now.item,
-          now.version,
-        ),
-      );
-    } catch (error) {
-      if (error instanceof ConnectorError && error.kind !== 'provider') {
-        logger.warn(
-          { err: error.message, connectionId: edit.connectionId },
-          'microsoft 365: a contact edit overtaken by a sync could not be recorded as a conflict',
-        );
-        return;
-      }
-      throw error;
-    }
+  async function overwrittenBySync(
+    ownerId: string,
+    edit: PendingPush,
+    fields: ContactWrite,
+    synced: PersonState,
+    base: PushBase,
+  ) {
+    const outlook: IngestItem = {
+      type: 'person',
+      source,
+      externalId: edit.externalId,
+      title: synced.title,
+      properties: Object.fromEntries(
+        contactProperties
+          .filter((key) => synced.properties[key] !== undefined)
+          .map((key) => [key, synced.properties[key]]),
+      ),
+    };
+    await recordConflict(
+      ownerId,
+      { ...edit, fields },
+      new ContactConflict(
+        'Outlook changed this contact while your edit was on its way there.',
+        outlook,
+        base.changeKey,
+      ),
+    );
   }
 
   async function handle(event: EventEnvelope) {
@@ -345,6 +348,8 @@ export function createContactsPush(deps: ContactsPushDeps) {
           event.ownerId,
           edit,
           contactWriteOf(entity, data.identifiers ?? found.person.identifiers),
+          found.person.row,
+          found.base,
         );
       return;
     }
