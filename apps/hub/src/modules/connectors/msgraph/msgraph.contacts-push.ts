@@ -239,6 +239,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
     try {
       const { item } = await update(contact, fields);
       await db.asUser(ownerClaims(ownerId), async (tx) => {
+        await repo.recordPushed(tx, edit.connectionId, edit.externalId, Number(person.row.version));
         // An edit saved while Outlook answered stays: its own event pushes it, over the change
         // key this write recorded. Outlook's answer is stored only over the version it is of.
         if (await stillAt(tx, edit.entityId, Number(person.row.version)))
@@ -343,7 +344,9 @@ export function createContactsPush(deps: ContactsPushDeps) {
     if (now > entity.version) {
       // A newer hub edit pushes itself (its own event). But a sync that stored Outlook's newer
       // copy over this edit before it could be sent leaves none: both changed, so a conflict.
-      if (found.base.syncedVersion === now)
+      // (This event again, after its push was done: nothing to do.)
+      const pushed = (found.base.pushedVersion ?? 0) >= entity.version;
+      if (found.base.syncedVersion === now && !pushed)
         await overwrittenBySync(
           event.ownerId,
           edit,

@@ -141,21 +141,33 @@ export const msgraphRepository = {
     tx: Sql,
     connectionId: string,
     externalId: string,
-  ): Promise<{ changeKey?: string; fieldsDigest?: string; syncedVersion?: number }> {
+  ): Promise<{ changeKey?: string; fieldsDigest?: string; syncedVersion?: number; pushedVersion?: number }> {
     const { rows } = await tx.query<{
       change_key: string | null;
       fields_digest: string | null;
       synced_version: number | null;
-    }>(`SELECT change_key, fields_digest, synced_version FROM ${items} WHERE connection_id = $1 AND external_id = $2`, [
-      connectionId,
-      externalId,
-    ]);
+      pushed_version: number | null;
+    }>(
+      `SELECT change_key, fields_digest, synced_version, pushed_version FROM ${items}
+        WHERE connection_id = $1 AND external_id = $2`,
+      [connectionId, externalId],
+    );
     const row = rows[0];
     return {
       ...(row?.change_key ? { changeKey: row.change_key } : {}),
       ...(row?.fields_digest ? { fieldsDigest: row.fields_digest } : {}),
       ...(row?.synced_version != null ? { syncedVersion: Number(row.synced_version) } : {}),
+      ...(row?.pushed_version != null ? { pushedVersion: Number(row.pushed_version) } : {}),
     };
+  },
+
+  /** A push sent the person's state at this version to Outlook (Outlook took it). */
+  async recordPushed(tx: Sql, connectionId: string, externalId: string, version: number) {
+    await tx.query(`UPDATE ${items} SET pushed_version = $3 WHERE connection_id = $1 AND external_id = $2`, [
+      connectionId,
+      externalId,
+      version,
+    ]);
   },
 
   /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
@@ -593,6 +594,53 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
       }
     }, 120_000);
   }
+
+  it('does not take an edit whose push was done, delivered again after a sync, for one the sync overtook', async () => {
+    const contactId = contactPayload(7).id;
+    await syncNow();
+    const person = (await entity(contactId))!;
+    const edited = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+      version: person.version,
+      properties: { ...person.properties, jobTitle: 'Pushed once' },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    await eventually(async () => {
+      const outlook = standInItem('contacts', contactId)!.body;
+      if (outlook.jobTitle !== 'Pushed once') return undefined;
+      const seen = await hub.db.asOwner((tx) =>
+        tx.query<{ change_key: string }>(
+          'SELECT change_key FROM made_open.msgraph_items WHERE connection_id = $1 AND external_id = $2',
+          [connectionId, contactId],
+        ),
+      );
+      return seen.rows[0]?.change_key === outlook.changeKey ? true : undefined;
+    }, 'the edit in Outlook, its answer recorded');
+    // A later change in Outlook comes in by a sync, then the edit's event is delivered again
+    // (at least once delivery: as after a crash before its acknowledgement).
+    editRemotely(account, 'contacts', contactId, { jobTitle: 'Later in Outlook' });
+    await syncNow();
+    expect((await entity(contactId))!.properties.jobTitle).toBe('Later in Outlook');
+    const again = uuidv7();
+    await hub.db.asOwner((tx) =>
+      tx.query(
+        `INSERT INTO made_open.outbox (id, owner_id, type, subject, actor, data, v)
+         SELECT $2, owner_id, type, subject, actor, data, v FROM made_open.outbox
+          WHERE subject = $1 AND type = 'data.EntityUpdated' AND actor ->> 'kind' = 'user'
+          ORDER BY seq DESC LIMIT 1`,
+        [person.id, again],
+      ),
+    );
+    await eventually(async () => {
+      const { rows } = await hub.db.asOwner((tx) =>
+        tx.query('SELECT 1 FROM made_open.outbox WHERE id = $1 AND published_at IS NOT NULL', [again]),
+      );
+      return rows.length > 0 ? true : undefined;
+    }, 'the event published again');
+    // Its consumer's answer, were it wrong, would be a conflict recorded within moments.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as ContactConflictView[];
+    expect(open.filter((c) => c.capability === 'contacts')).toEqual([]);
+  }, 120_000);
 
   it('records a contact changed in Outlook as a conflict, never overwriting it, and resolves it', async () => {
     const contactId = contactPayload(7).id;
