@@ -56,6 +56,18 @@ const zoneSlackMs = 14 * 3_600_000;
 const scanLimit = 3001;
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** The provider series (source + master's id) the window's provider occurrences belong to, each once. */
+function providerSeriesOf(rows: { source: string | null; properties: Record<string, unknown> }[]) {
+  const keys = new Map<string, { source: string; externalId: string }>();
+  for (const row of rows)
+    if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
+      keys.set(`${row.source}\n${row.properties.seriesId}`, {
+        source: row.source,
+        externalId: row.properties.seriesId,
+      });
+  return [...keys.values()];
+}
 const attendeePool = Array.from({ length: 100 }, (_, i) => `colleague${i}@example.com`);
 
 /** The seeded calendar, in ingest pages' order: series masters before their instances. */
@@ -219,13 +231,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
       };
       const linked = body.events.filter((e) => e.source === 'msgraph' && typeof e.seriesEntityId === 'string').length;
       const rows = await db.asUser(claims, (tx) => repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit));
-      const series = new Map<string, { source: string; externalId: string }>();
-      for (const row of rows) {
-        const seriesId = row.properties.seriesId;
-        if (row.source && row.source !== 'calendar' && typeof seriesId === 'string')
-          series.set(`${row.source}\n${seriesId}`, { source: row.source, externalId: seriesId });
-      }
-      const wanted = [...series.values()];
+      const wanted = providerSeriesOf(rows);
       const masters = await db.asUser(claims, (tx) => repo.mastersOf(tx, user.id, wanted));
       if (masters.length !== wanted.length) throw new Error(`${name}: ${masters.length} of ${wanted.length} masters`);
 
@@ -284,14 +290,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
             run: () =>
               db.asUser(claims, async (tx) => {
                 const found = await repo.overlapping(tx, user.id, scanFrom, scanTo, scanLimit);
-                const keys = new Map<string, { source: string; externalId: string }>();
-                for (const row of found)
-                  if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
-                    keys.set(`${row.source}\n${row.properties.seriesId}`, {
-                      source: row.source,
-                      externalId: row.properties.seriesId,
-                    });
-                return repo.mastersOf(tx, user.id, [...keys.values()]);
+                return repo.mastersOf(tx, user.id, providerSeriesOf(found));
               }),
           },
           {
@@ -305,14 +304,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
                   'calendar',
                   hubMasters.map((m) => m.external_id!),
                 );
-                const keys = new Map<string, { source: string; externalId: string }>();
-                for (const row of found)
-                  if (row.source && row.source !== 'calendar' && typeof row.properties.seriesId === 'string')
-                    keys.set(`${row.source}\n${row.properties.seriesId}`, {
-                      source: row.source,
-                      externalId: row.properties.seriesId,
-                    });
-                await repo.mastersOf(tx, user.id, [...keys.values()]);
+                await repo.mastersOf(tx, user.id, providerSeriesOf(found));
                 return repo.attendees(
                   tx,
                   [...found, ...hubMasters].map((r) => r.id),

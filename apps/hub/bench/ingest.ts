@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { EventsModule } from '../src/modules/events/index.ts';
 import type { GraphModule, IngestItem } from '../src/modules/graph/index.ts';
+import { eventBacklog } from './support/in-process-hub.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const itemCount = Number(process.env.INGEST_ITEMS ?? 50_000);
@@ -181,16 +182,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
     const lastToken = `token${itemCount - 1}z`;
     let caughtUpMs = NaN;
     for (;;) {
-      const [state] = (
-        await db.asOwner((tx) =>
-          tx.query<{ unpublished: string }>(
-            `SELECT count(*)::text AS unpublished FROM made_open.outbox WHERE published_at IS NULL`,
-          ),
-        )
-      ).rows;
-      let lag = 0;
-      for (const runner of eventsModule.consumers()) lag += await eventsModule.transport.lag(runner.spec);
-      const caughtUp = state!.unpublished === '0' && lag === 0;
+      const { caughtUp, unpublished, lag } = await eventBacklog(db, eventsModule);
       // Searched only once caught up: a fuzzy search for a token not yet indexed costs the
       // hub's event loop tens of ms each poll (seen in the profile), slowing what it measures.
       const found =
@@ -205,7 +197,7 @@ async function runOne(kind: 'postgres' | 'pglite') {
         break;
       }
       if (performance.now() - start > 900_000) break;
-      if (process.env.INGEST_DEBUG) console.error(found, state, lag);
+      if (process.env.INGEST_DEBUG) console.error(found, unpublished, lag);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     ingesting = false;

@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { EventsModule } from '../../src/modules/events/index.ts';
+import type { Database } from '../../src/platform/db/index.ts';
 import type { GraphModule, IngestItem } from '../../src/modules/graph/index.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -79,6 +80,20 @@ export async function measure(
   );
 }
 
+/** Events not yet published and the consumers' lag behind them; caught up when both are none. */
+export async function eventBacklog(db: Database, eventsModule: EventsModule) {
+  const [state] = (
+    await db.asOwner((tx) =>
+      tx.query<{ unpublished: string }>(
+        `SELECT count(*)::text AS unpublished FROM made_open.outbox WHERE published_at IS NULL`,
+      ),
+    )
+  ).rows;
+  let lag = 0;
+  for (const runner of eventsModule.consumers()) lag += await eventsModule.transport.lag(runner.spec);
+  return { unpublished: Number(state!.unpublished), lag, caughtUp: state!.unpublished === '0' && lag === 0 };
+}
+
 /** A hub on a scratch database of `kind`; `close` stops it and removes the database. */
 export async function openInProcessHub(kind: DatabaseKind, label: string) {
   const { composeHub } = await import('../../src/composition.ts');
@@ -126,16 +141,7 @@ export async function openInProcessHub(kind: DatabaseKind, label: string) {
     /** Waits (at most `limitMs`) until every event is published and every consumer has caught up. */
     async consumersIdle(limitMs: number) {
       for (const started = performance.now(); performance.now() - started < limitMs;) {
-        const [state] = (
-          await db.asOwner((tx) =>
-            tx.query<{ unpublished: string }>(
-              `SELECT count(*)::text AS unpublished FROM made_open.outbox WHERE published_at IS NULL`,
-            ),
-          )
-        ).rows;
-        let lag = 0;
-        for (const runner of eventsModule.consumers()) lag += await eventsModule.transport.lag(runner.spec);
-        if (state!.unpublished === '0' && lag === 0) return;
+        if ((await eventBacklog(db, eventsModule)).caughtUp) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
