@@ -292,6 +292,7 @@ export async function composeHub(
     // Write-back: hub edits and deletions of persons from Outlook contacts are sent by event consumers.
     ingest: graph.ingest,
     restoreExternal: graph.restoreExternal,
+    removeExternal: graph.removeExternal,
     events,
     pollTickMs: options.msgraphPollTickMs,
     jobs,

@@ -12,7 +12,7 @@ import type { ConnectorRegistry } from '../connectors.registry.ts';
 import type { ConnectorsService } from '../connectors.service.ts';
 import { createAuthorizeFlow } from './msgraph.authorize.ts';
 import type { EventsModule } from '../../events/index.ts';
-import type { Ingest, RestoreExternal } from '../../graph/index.ts';
+import type { Ingest, RemoveExternal, RestoreExternal } from '../../graph/index.ts';
 import type { Conflicts } from '../connectors.conflicts.ts';
 import { createMsgraphCalendarWrite } from './msgraph.calendar-write.ts';
 import { createMsgraphConnector, loginBaseOf, type MsgraphWriteBack } from './msgraph.connector.ts';
@@ -60,6 +60,8 @@ export interface MsgraphDeps {
   ingest?: Ingest;
   /** Brings a deleted person back (a contact deletion's conflict resolved "keep theirs"). */
   restoreExternal?: RestoreExternal;
+  /** Deletes the person of a contact Outlook deleted (an edit's conflict resolved "keep theirs"). */
+  removeExternal?: RemoveExternal;
   events?: Pick<EventsModule, 'subscribe'>;
   /** Polling tick (tests shorten it). Default 30 s. */
   pollTickMs?: number;
@@ -169,12 +171,13 @@ export function createMsgraph(deps: MsgraphDeps) {
     conflicts?: Conflicts;
   }): HubModule {
     // Hub edits and deletions of persons from Outlook contacts are sent there; their conflicts resolved here.
-    if (deps.events && deps.ingest && deps.restoreExternal && connectors.conflicts) {
+    if (deps.events && deps.ingest && deps.restoreExternal && deps.removeExternal && connectors.conflicts) {
       const push = (contactsPush = createContactsPush({
         db: deps.db,
         logger: deps.logger,
         ingest: deps.ingest,
         restoreExternal: deps.restoreExternal,
+        removeExternal: deps.removeExternal,
         connectors: connectors.service,
         conflicts: connectors.conflicts,
       }));

@@ -283,13 +283,85 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
         );
         expect(after.rows).toEqual([{ id: before.id }]);
       } else {
-        // Nothing of Outlook's to keep: the answer says so, and the sync applies Outlook's deletion as any.
+        // Nothing of Outlook's to keep: the answer says so, and the person goes here too, at once.
         expect(chosen.json().result).toEqual({ id: before.id, outlook: 'gone' });
+        expect((await person(n)).deleted).toBe(true);
         await syncNow();
+        expect((await person(n)).deleted).toBe(true);
+        expect(await contactConflicts()).toEqual([]);
+      }
+    }
+  }, 180_000);
+
+  /** A contact deleted in Outlook (not synced yet), then edited in the hub: the edit's push meets a 404. */
+  async function editedHereDeletedInOutlook(n: number) {
+    put(account, 'contacts', contactPayload(n));
+    await syncNow();
+    const before = await person(n);
+    remove(account, 'contacts', contactPayload(n).id);
+    const edited = await api(alice, 'PATCH', `/api/v1/entities/${before.id}`, {
+      version: before.version,
+      properties: { ...before.properties, jobTitle: 'Mine' },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    return before;
+  }
+
+  it('records an edit of a contact Outlook deleted as a conflict, never lost: saved there again, or deleted here too', async () => {
+    for (const [n, keep] of [
+      [20, 'local'],
+      [21, 'remote'],
+    ] as const) {
+      const before = await editedHereDeletedInOutlook(n);
+      const conflict = await eventually(
+        async () => (await contactConflicts()).find((c) => c.entityId === before.id),
+        'a conflict for the edit Outlook could not take',
+      );
+      expect(conflict.local).toMatchObject({ fields: { jobTitle: 'Mine' }, remoteVersion: null });
+      expect(conflict.remote).toMatchObject({ deleted: true, title: before.title });
+      // The sync brings Outlook's deletion meanwhile: the conflict stays for the owner to settle.
+      await syncNow();
+      expect((await person(n)).deleted).toBe(true);
+      expect((await contactConflicts()).map((c) => c.id)).toEqual([conflict.id]);
+
+      const chosen = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
+      expect(chosen.statusCode, chosen.body).toBe(200);
+      expect(await contactConflicts()).toEqual([]);
+      if (keep === 'local') {
+        expect(chosen.json().result).toMatchObject({ id: before.id, outlook: 'recreated' });
+        const now = await hub.db.asOwner((tx) =>
+          tx.query<{ external_id: string; deleted: boolean }>(
+            'SELECT external_id, deleted_at IS NOT NULL AS deleted FROM public.entities WHERE id = $1',
+            [before.id],
+          ),
+        );
+        expect(now.rows[0]!.deleted).toBe(false);
+        const again = collectionOf(account, 'contacts').items.get(now.rows[0]!.external_id);
+        expect(again?.removed ? undefined : again?.body).toMatchObject({ jobTitle: 'Mine' });
+      } else {
+        expect(chosen.json().result).toEqual({ id: before.id, outlook: 'gone' });
         expect((await person(n)).deleted).toBe(true);
       }
     }
   }, 180_000);
+
+  it("lets an edit of a contact Outlook deleted go, when the owner keeps Outlook's, before the sync saw the deletion", async () => {
+    const before = await editedHereDeletedInOutlook(22);
+    const conflict = await eventually(
+      async () => (await contactConflicts()).find((c) => c.entityId === before.id),
+      'a conflict for the edit Outlook could not take',
+    );
+    expect((await person(22)).deleted).toBe(false);
+    const chosen = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'remote' });
+    expect(chosen.statusCode, chosen.body).toBe(200);
+    expect(chosen.json().result).toEqual({ id: before.id, outlook: 'gone' });
+    // Deleted here at once, as the sync would; the sync's @removed after it changes nothing.
+    expect((await person(22)).deleted).toBe(true);
+    await syncNow();
+    expect(await person(22)).toMatchObject({ deleted: true });
+    expect(deletesOf(22)).toEqual([]);
+    expect(await contactConflicts()).toEqual([]);
+  }, 120_000);
 
   it('deletes the contact it made for "keep mine" again when the conflict was settled in another tab meanwhile', async () => {
     const { before, conflict } = await editConflictDeletedInOutlook(19);

@@ -3,7 +3,7 @@ import type { Database, Sql } from '../../../platform/db/index.ts';
 import { ConflictError, NotFoundError, UserError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
-import type { Ingest, IngestItem, RestoreExternal } from '../../graph/index.ts';
+import type { Ingest, IngestItem, RemoveExternal, RestoreExternal } from '../../graph/index.ts';
 import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
 import {
   ConnectorConflict,
@@ -24,6 +24,7 @@ export interface ContactsPushDeps {
   logger: Logger;
   ingest: Ingest;
   restoreExternal: RestoreExternal;
+  removeExternal: RemoveExternal;
   connectors: Pick<ConnectorsService, 'open'>;
   conflicts: Conflicts;
 }
@@ -50,6 +51,13 @@ const digits = (value: string) => value.replace(/\D/g, '');
 interface PersonState {
   title: string;
   properties: Record<string, unknown>;
+}
+
+/** The other side of a contacts conflict: Outlook's copy (`remote`) and the change key it is at. */
+interface OutlookSide {
+  message: string;
+  remote: Record<string, unknown>;
+  remoteVersion: string | null;
 }
 
 /** A contact a push writes, and the copy of it the write is based on. */
@@ -185,10 +193,26 @@ export async function openContacts(
 export function createContactsPush(deps: ContactsPushDeps) {
   const { db, logger } = deps;
 
+  const changedInOutlook = (error: ConnectorConflict): OutlookSide => ({
+    message: error.message,
+    remote: error.current as unknown as Record<string, unknown>,
+    remoteVersion: error instanceof ContactConflict ? (error.version ?? null) : null,
+  });
+
+  /**
+   * Outlook deleted the contact the hub's edit was made on (`remote.deleted`): no copy there to
+   * show, and the owner chooses between saving their version there again and letting it go.
+   */
+  const deletedInOutlook = (edit: { externalId: string }, title: string): OutlookSide => ({
+    message: 'Outlook deleted this contact after it was changed here: the changes were not saved there.',
+    remote: { type: 'person', source, externalId: edit.externalId, title, deleted: true },
+    remoteVersion: null,
+  });
+
   async function recordConflict(
     ownerId: string,
     input: { entityId: string; connectionId: string; externalId: string; fields: ContactWrite; baseVersion: number },
-    error: ConnectorConflict,
+    outlook: OutlookSide,
   ) {
     return db.asUser(ownerClaims(ownerId), (tx) =>
       deps.conflicts.record(tx, ownerId, {
@@ -198,13 +222,9 @@ export function createContactsPush(deps: ContactsPushDeps) {
         connectionId: input.connectionId,
         source,
         externalId: input.externalId,
-        message: error.message,
-        local: {
-          fields: input.fields,
-          baseVersion: input.baseVersion,
-          remoteVersion: error instanceof ContactConflict ? (error.version ?? null) : null,
-        },
-        remote: error.current as unknown as Record<string, unknown>,
+        message: outlook.message,
+        local: { fields: input.fields, baseVersion: input.baseVersion, remoteVersion: outlook.remoteVersion },
+        remote: outlook.remote,
       }),
     );
   }
@@ -248,11 +268,16 @@ export function createContactsPush(deps: ContactsPushDeps) {
       return 'pushed';
     } catch (error) {
       if (error instanceof ConnectorConflict) {
-        await recordConflict(ownerId, { ...edit, fields }, error);
+        await recordConflict(ownerId, { ...edit, fields }, changedInOutlook(error));
+        return 'conflict';
+      }
+      // Deleted there, changed here: both sides changed, so the owner chooses (never lost unseen).
+      if (error instanceof ContactGone) {
+        await recordConflict(ownerId, { ...edit, fields }, deletedInOutlook(edit, person.row.title));
         return 'conflict';
       }
       if (error instanceof ConnectorError && error.kind === 'reauth') return 'reauth';
-      // A refused credential or a contact gone from Outlook: retrying cannot help.
+      // A refused credential: retrying cannot help.
       if (error instanceof ConnectorError && error.kind !== 'provider') {
         logger.warn(
           { err: error.message, connectionId: edit.connectionId },
@@ -293,11 +318,11 @@ export function createContactsPush(deps: ContactsPushDeps) {
     await recordConflict(
       ownerId,
       { ...edit, fields },
-      new ContactConflict(
-        'Outlook changed this contact while your edit was on its way there.',
-        outlook,
-        base.changeKey,
-      ),
+      {
+        message: 'Outlook changed this contact while your edit was on its way there.',
+        remote: outlook as unknown as Record<string, unknown>,
+        remoteVersion: base.changeKey ?? null,
+      },
     );
   }
 
@@ -461,7 +486,16 @@ export function createContactsPush(deps: ContactsPushDeps) {
     if (keep === 'remote') {
       const now = await open.capability.read(open.context, { externalId: conflict.externalId }).catch(refusalOf);
       if (!now) {
-        await db.asUser(user.claims, (tx) => deps.conflicts.settle(tx, conflict.id, 'remote'));
+        // Outlook deleted it: keeping Outlook's is deleting here too, now, as the sync would.
+        await db.asUser(user.claims, async (tx) => {
+          await deps.conflicts.settle(tx, conflict.id, 'remote');
+          await deps.removeExternal(tx, {
+            ownerId: user.id,
+            actor: { kind: 'connector', id: conflict.connectionId },
+            items: [{ source, externalId: conflict.externalId }],
+          });
+          await repo.forget(tx, conflict.connectionId, [conflict.externalId]);
+        });
         return { id: conflict.entityId, outlook: 'gone' as const };
       }
       await db.asUser(user.claims, async (tx) => {
@@ -496,7 +530,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
           fields: local.fields,
           baseVersion: Number((conflict.local as { baseVersion?: unknown }).baseVersion) || 1,
         },
-        error,
+        changedInOutlook(error),
       );
       throw new ConflictError(
         'The contact changed again in Outlook: look at it once more and choose.',
