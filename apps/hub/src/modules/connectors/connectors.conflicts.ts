@@ -96,6 +96,16 @@ export const conflictsRepository = {
     return result.rows.length > 0;
   },
 
+  /** Whether a conflict (open or settled) was recorded for the entity from an edit at this version or a later one. */
+  async recordedFrom(tx: Sql, entityId: string, version: number): Promise<boolean> {
+    const result = await tx.query(
+      `SELECT 1 FROM ${table} WHERE entity_id = $1 AND jsonb_typeof(local -> 'baseVersion') = 'number'
+          AND (local ->> 'baseVersion')::numeric >= $2 LIMIT 1`,
+      [entityId, version],
+    );
+    return result.rows.length > 0;
+  },
+
   async lock(tx: Sql, id: string): Promise<ConflictRow | undefined> {
     const result = await tx.query<ConflictRow & Record<string, unknown>>(
       `SELECT ${columns} FROM ${table} WHERE id = $1 FOR UPDATE`,

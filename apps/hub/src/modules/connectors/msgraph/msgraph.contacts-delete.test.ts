@@ -1,3 +1,4 @@
+import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
@@ -360,6 +361,91 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     await syncNow();
     expect(await person(22)).toMatchObject({ deleted: true });
     expect(deletesOf(22)).toEqual([]);
+    expect(await contactConflicts()).toEqual([]);
+  }, 120_000);
+
+  it("records an edit as a conflict when a sync applied Outlook's deletion of the contact before its push went", async () => {
+    put(account, 'contacts', contactPayload(23));
+    await syncNow();
+    const before = await person(23);
+    remove(account, 'contacts', contactPayload(23).id);
+    // The push's first try meets a Graph outage after the sync brought Outlook's deletion in:
+    // its retry finds the person deleted and the contact's row forgotten.
+    standIn.state.beforeContactPatch = async (id) => {
+      if (id !== contactPayload(23).id) return;
+      standIn.state.beforeContactPatch = undefined;
+      await syncNow();
+      return { status: 500, json: { error: { code: 'InternalServerError', message: 'Try again.' } } };
+    };
+    try {
+      const edited = await api(alice, 'PATCH', `/api/v1/entities/${before.id}`, {
+        version: before.version,
+        properties: { ...before.properties, jobTitle: 'Mine, overtaken' },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      const conflict = await eventually(
+        async () => (await contactConflicts()).find((c) => c.entityId === before.id),
+        'a conflict for the edit the sync overtook',
+      );
+      expect(conflict.local).toMatchObject({
+        fields: { jobTitle: 'Mine, overtaken' },
+        baseVersion: before.version + 1,
+      });
+      expect(conflict.remote).toMatchObject({ deleted: true, title: before.title });
+      expect((await person(23)).deleted).toBe(true);
+      // Saved to Outlook again on the owner's word: the same person, its edit kept.
+      const chosen = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'local' });
+      expect(chosen.statusCode, chosen.body).toBe(200);
+      expect(chosen.json().result).toMatchObject({ id: before.id, outlook: 'recreated' });
+      const { rows } = await hub.db.asOwner((tx) =>
+        tx.query<{ external_id: string; deleted: boolean }>(
+          'SELECT external_id, deleted_at IS NOT NULL AS deleted FROM public.entities WHERE id = $1',
+          [before.id],
+        ),
+      );
+      expect(rows[0]!.deleted).toBe(false);
+      const again = collectionOf(account, 'contacts').items.get(rows[0]!.external_id);
+      expect(again?.removed ? undefined : again?.body).toMatchObject({ jobTitle: 'Mine, overtaken' });
+    } finally {
+      standIn.state.beforeContactPatch = undefined;
+    }
+  }, 180_000);
+
+  it("records nothing for a contact Outlook deleted after the hub's edit of it was pushed", async () => {
+    put(account, 'contacts', contactPayload(24));
+    await syncNow();
+    const before = await person(24);
+    const edited = await api(alice, 'PATCH', `/api/v1/entities/${before.id}`, {
+      version: before.version,
+      properties: { ...before.properties, jobTitle: 'Pushed before' },
+    });
+    expect(edited.statusCode, edited.body).toBe(200);
+    await eventually(
+      async () => (inOutlook(24)?.jobTitle === 'Pushed before' ? true : undefined),
+      'the edit in Outlook',
+    );
+    remove(account, 'contacts', contactPayload(24).id);
+    await syncNow();
+    expect((await person(24)).deleted).toBe(true);
+    // The edit's event delivered again (at least once delivery): it was sent, Outlook's deletion stands.
+    const again = uuidv7();
+    await hub.db.asOwner((tx) =>
+      tx.query(
+        `INSERT INTO made_open.outbox (id, owner_id, type, subject, actor, data, v)
+         SELECT $2, owner_id, type, subject, actor, data, v FROM made_open.outbox
+          WHERE subject = $1 AND type = 'data.EntityUpdated' AND actor ->> 'kind' = 'user'
+          ORDER BY seq DESC LIMIT 1`,
+        [before.id, again],
+      ),
+    );
+    await eventually(async () => {
+      const { rows } = await hub.db.asOwner((tx) =>
+        tx.query('SELECT 1 FROM made_open.outbox WHERE id = $1 AND published_at IS NOT NULL', [again]),
+      );
+      return rows.length > 0 ? true : undefined;
+    }, 'the event published again');
+    // Its consumer's answer, were it wrong, would be a conflict recorded within moments.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await contactConflicts()).toEqual([]);
   }, 120_000);
 

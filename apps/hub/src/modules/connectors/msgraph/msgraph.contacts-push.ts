@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, UserError } from '../../../platform/error
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import type { Ingest, IngestItem, RemoveExternal, RestoreExternal } from '../../graph/index.ts';
-import type { ConflictView, Conflicts } from '../connectors.conflicts.ts';
+import { conflictsRepository, type ConflictInput, type ConflictView, type Conflicts } from '../connectors.conflicts.ts';
 import {
   ConnectorConflict,
   ConnectorError,
@@ -51,6 +51,12 @@ const digits = (value: string) => value.replace(/\D/g, '');
 interface PersonState {
   title: string;
   properties: Record<string, unknown>;
+}
+
+/** A data.EntityUpdated of a person: the edit as it was made. */
+interface EditEvent {
+  entity: PersonState & { id: string; type: string; source: string | null; externalId: string | null; version: number };
+  identifiers?: { kind: string; value: string }[];
 }
 
 /** The other side of a contacts conflict: Outlook's copy (`remote`) and the change key it is at. */
@@ -203,30 +209,47 @@ export function createContactsPush(deps: ContactsPushDeps) {
    * Outlook deleted the contact the hub's edit was made on (`remote.deleted`): no copy there to
    * show, and the owner chooses between saving their version there again and letting it go.
    */
-  const deletedInOutlook = (edit: { externalId: string }, title: string): OutlookSide => ({
+  const deletedInOutlook = (contact: { externalId: string }, title: string): OutlookSide => ({
     message: 'Outlook deleted this contact after it was changed here: the changes were not saved there.',
-    remote: { type: 'person', source, externalId: edit.externalId, title, deleted: true },
+    remote: { type: 'person', source, externalId: contact.externalId, title, deleted: true },
     remoteVersion: null,
   });
 
-  async function recordConflict(
-    ownerId: string,
+  const conflictOf = (
     input: { entityId: string; connectionId: string; externalId: string; fields: ContactWrite; baseVersion: number },
     outlook: OutlookSide,
-  ) {
-    return db.asUser(ownerClaims(ownerId), (tx) =>
-      deps.conflicts.record(tx, ownerId, {
-        entityId: input.entityId,
-        entityType: 'person',
-        capability: 'contacts',
-        connectionId: input.connectionId,
-        source,
-        externalId: input.externalId,
-        message: outlook.message,
-        local: { fields: input.fields, baseVersion: input.baseVersion, remoteVersion: outlook.remoteVersion },
-        remote: outlook.remote,
-      }),
-    );
+  ): ConflictInput => ({
+    entityId: input.entityId,
+    entityType: 'person',
+    capability: 'contacts',
+    connectionId: input.connectionId,
+    source,
+    externalId: input.externalId,
+    message: outlook.message,
+    local: { fields: input.fields, baseVersion: input.baseVersion, remoteVersion: outlook.remoteVersion },
+    remote: outlook.remote,
+  });
+
+  const recordConflict = (ownerId: string, input: Parameters<typeof conflictOf>[0], outlook: OutlookSide) =>
+    db.asUser(ownerClaims(ownerId), (tx) => deps.conflicts.record(tx, ownerId, conflictOf(input, outlook)));
+
+  /**
+   * An edit whose person a sync deleted before its push went (Outlook deleted the contact, and
+   * the edit's event was still queued or its first try failed): recorded as a conflict from the
+   * event's snapshot, unless a push sent it or a conflict of it (or of a later edit) was recorded.
+   */
+  async function lostToOutlookDeletion(tx: Sql, ownerId: string, edit: EditEvent) {
+    const removed = await repo.removedContact(tx, edit.entity.id);
+    if (!removed || removed.pushedVersion >= edit.entity.version) return;
+    if (await conflictsRepository.recordedFrom(tx, edit.entity.id, edit.entity.version)) return;
+    const input = {
+      entityId: edit.entity.id,
+      connectionId: removed.connectionId,
+      externalId: removed.externalId,
+      fields: contactWriteOf(edit.entity, edit.identifiers ?? []),
+      baseVersion: edit.entity.version,
+    };
+    await deps.conflicts.record(tx, ownerId, conflictOf(input, deletedInOutlook(removed, edit.entity.title)));
   }
 
   /** Kept for the next sync page once the owner has signed in again (the first edit's version is the base). */
@@ -328,17 +351,7 @@ export function createContactsPush(deps: ContactsPushDeps) {
 
   async function handle(event: EventEnvelope) {
     if (event.type !== 'data.EntityUpdated') return;
-    const data = event.data as {
-      entity?: PersonState & {
-        id: string;
-        type: string;
-        source: string | null;
-        externalId: string | null;
-        version: number;
-      };
-      changed?: string[];
-      identifiers?: { kind: string; value: string }[];
-    };
+    const data = event.data as Partial<EditEvent> & { changed?: string[] };
     const entity = data.entity;
     if (!entity || entity.type !== 'person' || entity.source !== source || !entity.externalId) return;
     // Our own writes (the sync, a push's answer) and the system's are never pushed back.
@@ -348,6 +361,10 @@ export function createContactsPush(deps: ContactsPushDeps) {
 
     const found = await db.asUser(ownerClaims(event.ownerId), async (tx) => {
       const person = await personNow(tx, entity.id);
+      if (!person) {
+        await lostToOutlookDeletion(tx, event.ownerId, { entity, identifiers: data.identifiers });
+        return { done: true as const };
+      }
       const connectionId = await repo.connectionOf(tx, externalId, 'person');
       const status = connectionId
         ? (await tx.query<{ status: string }>('SELECT status FROM made_open.connections WHERE id = $1', [connectionId]))
@@ -355,15 +372,16 @@ export function createContactsPush(deps: ContactsPushDeps) {
         : undefined;
       const edit = connectionId ? { entityId: entity.id, connectionId, externalId, baseVersion: entity.version } : null;
       // Waiting for its owner to sign in again: the edit is kept, pushed before the next sync page.
-      if (person && edit && (status === 'needs_reauth' || status === 'error')) {
+      if (edit && (status === 'needs_reauth' || status === 'error')) {
         await keepPending(tx, event.ownerId, edit);
-        return { pending: true as const };
+        return { done: true as const };
       }
       return { person, edit, base: edit ? await repo.pushBase(tx, edit.connectionId, externalId) : {} };
     });
-    if ('pending' in found) return;
-    // Gone, or not from a contact this hub syncs.
-    if (!found.person || !found.edit) return;
+    // Deleted (see lostToOutlookDeletion) or kept for later: nothing to push now.
+    if ('done' in found) return;
+    // Not from a contact this hub syncs.
+    if (!found.edit) return;
     const edit = found.edit;
     const now = Number(found.person.row.version);
     if (now > entity.version) {

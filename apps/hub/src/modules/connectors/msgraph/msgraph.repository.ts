@@ -171,6 +171,48 @@ export const msgraphRepository = {
   },
 
   /**
+   * Persons this sync page's transaction deleted for contacts Outlook deleted (`removeExternal`
+   * ran just before in the same transaction, whose `now()` is its start: a person the owner
+   * deleted earlier is not taken for one Outlook deleted), kept with what a push last sent
+   * (migration 0012); rows older than a week go.
+   */
+  async keepRemovedContacts(tx: Sql, connectionId: string, externalIds: readonly string[]) {
+    if (externalIds.length === 0) return;
+    await tx.query(
+      `INSERT INTO made_open.msgraph_removed_contacts (owner_id, connection_id, entity_id, external_id, pushed_version)
+       SELECT i.owner_id, i.connection_id, e.id, i.external_id, i.pushed_version
+         FROM ${items} i JOIN public.entities e
+           ON e.owner_id = i.owner_id AND e.source = '${source}' AND e.external_id = i.external_id AND e.type = 'person'
+        WHERE i.connection_id = $1 AND i.external_id = ANY($2::text[]) AND i.entity_type = 'person'
+          AND e.deleted_at = now() AND e.merged_into_id IS NULL
+       ON CONFLICT (connection_id, entity_id) DO UPDATE SET external_id = EXCLUDED.external_id,
+         pushed_version = EXCLUDED.pushed_version, removed_at = EXCLUDED.removed_at`,
+      [connectionId, externalIds],
+    );
+    await tx.query(
+      `DELETE FROM made_open.msgraph_removed_contacts WHERE connection_id = $1 AND removed_at < now() - interval '7 days'`,
+      [connectionId],
+    );
+  },
+
+  /** A person a sync deleted for Outlook's deletion of its contact (keepRemovedContacts), or undefined. */
+  async removedContact(
+    tx: Sql,
+    entityId: string,
+  ): Promise<{ connectionId: string; externalId: string; pushedVersion: number } | undefined> {
+    const { rows } = await tx.query<{ connection_id: string; external_id: string; pushed_version: number | null }>(
+      `SELECT r.connection_id, r.external_id, r.pushed_version FROM made_open.msgraph_removed_contacts r
+         JOIN public.entities e ON e.id = r.entity_id AND e.deleted_at IS NOT NULL AND e.merged_into_id IS NULL
+        WHERE r.entity_id = $1 ORDER BY r.removed_at DESC LIMIT 1`,
+      [entityId],
+    );
+    const row = rows[0];
+    return row
+      ? { connectionId: row.connection_id, externalId: row.external_id, pushedVersion: Number(row.pushed_version ?? 0) }
+      : undefined;
+  },
+
+  /**
    * The versions a sync page's transaction wrote to these entities (Outlook's copies stored
    * over them), kept for the persons of this connection's contacts.
    */

@@ -697,6 +697,8 @@ export function createMsgraphSync(deps: MsgraphSyncDeps) {
         resource,
         generation: state.generation,
       };
+      // A hub edit of a contact Outlook deleted may still be on its way: the push needs to know.
+      if (resource === 'contacts') await repo.keepRemovedContacts(tx, context.connectionId, removed);
       await repo.forget(tx, context.connectionId, removed);
       await repo.saveSeen(tx, row, seen);
       // A hub edit this page stored Outlook's copy over is told apart from a newer hub edit (contacts push).
