@@ -125,6 +125,16 @@ async function stillAt(tx: Sql, entityId: string, version: number) {
   return rows[0] !== undefined && Number(rows[0].version) === version;
 }
 
+/**
+ * Whether a sync stored Outlook's copy over the edit at `version` before a push sent it: the
+ * person is at exactly the version that sync wrote (a newer hub edit would be past it), and no
+ * push sent this edit (its event delivered again after the push was done: nothing to do).
+ */
+function overtakenBySync(version: number, person: { row: { version: number } }, base: PushBase) {
+  const now = Number(person.row.version);
+  return now > version && base.syncedVersion === now && (base.pushedVersion ?? 0) < version;
+}
+
 /** The person a contact conflict is about, as the API answers it once settled (undefined once deleted). */
 export async function settledPerson(tx: Sql, entityId: string) {
   const { rows } = await tx.query<{ id: string; title: string; version: number; properties: unknown }>(
@@ -370,26 +380,24 @@ export function createContactsPush(deps: ContactsPushDeps) {
         ? (await tx.query<{ status: string }>('SELECT status FROM made_open.connections WHERE id = $1', [connectionId]))
             .rows[0]?.status
         : undefined;
-      const edit = connectionId ? { entityId: entity.id, connectionId, externalId, baseVersion: entity.version } : null;
-      // Waiting for its owner to sign in again: the edit is kept, pushed before the next sync page.
-      if (edit && (status === 'needs_reauth' || status === 'error')) {
+      if (!connectionId) return { done: true as const }; // not from a contact this hub syncs
+      const edit = { entityId: entity.id, connectionId, externalId, baseVersion: entity.version };
+      const base = await repo.pushBase(tx, connectionId, externalId);
+      // Waiting for its owner to sign in again: the edit is kept, pushed before the next sync
+      // page (as the person is then). Not one a sync overtook: that push would send Outlook's copy.
+      if ((status === 'needs_reauth' || status === 'error') && !overtakenBySync(entity.version, person, base)) {
         await keepPending(tx, event.ownerId, edit);
         return { done: true as const };
       }
-      return { person, edit, base: edit ? await repo.pushBase(tx, edit.connectionId, externalId) : {} };
+      return { person, edit, base };
     });
-    // Deleted (see lostToOutlookDeletion) or kept for later: nothing to push now.
+    // Deleted (see lostToOutlookDeletion), not an Outlook contact, or kept for later: nothing to push now.
     if ('done' in found) return;
-    // Not from a contact this hub syncs.
-    if (!found.edit) return;
     const edit = found.edit;
-    const now = Number(found.person.row.version);
-    if (now > entity.version) {
+    if (Number(found.person.row.version) > entity.version) {
       // A newer hub edit pushes itself (its own event). But a sync that stored Outlook's newer
       // copy over this edit before it could be sent leaves none: both changed, so a conflict.
-      // (This event again, after its push was done: nothing to do.)
-      const pushed = (found.base.pushedVersion ?? 0) >= entity.version;
-      if (found.base.syncedVersion === now && !pushed)
+      if (overtakenBySync(entity.version, found.person, found.base))
         await overwrittenBySync(
           event.ownerId,
           edit,

@@ -787,6 +787,48 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     expect(await openConflicts()).toEqual([]);
   }, 180_000);
 
+  it('records an edit a sync overtook as a conflict when the sign-in was lost before its push could go', async () => {
+    const contactId = contactPayload(7).id;
+    await syncNow();
+    const person = (await entity(contactId))!;
+    // The push's first try fails; meanwhile a sync brings Outlook's change and the sign-in is lost.
+    standIn.state.beforeContactPatch = async () => {
+      standIn.state.beforeContactPatch = undefined;
+      editRemotely(account, 'contacts', contactId, { jobTitle: 'Theirs, then signed out' });
+      await syncNow();
+      standIn.state.behaviour.revoked = true;
+      for (const grant of standIn.state.accessTokens.values()) if (grant.accountId === account.id) grant.expiresAt = 0;
+      const tested = await api(alice, 'POST', `/api/v1/connections/${connectionId}/test`);
+      expect(tested.json()).toMatchObject({ connection: { status: 'needs_reauth' } });
+      return { status: 500, json: { error: { code: 'InternalServerError', message: 'Try again.' } } };
+    };
+    try {
+      const edited = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+        version: person.version,
+        properties: { ...person.properties, jobTitle: 'Mine, then signed out' },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      // Recorded at once: nothing to ask Outlook. Kept for after sign-in instead, the push
+      // would send the person as the sync left it, Outlook's copy, and the edit would be lost.
+      const conflict = await contactConflictOf(person.id);
+      expect(conflict.local.fields.jobTitle).toBe('Mine, then signed out');
+      expect(conflict.remote.properties.jobTitle).toBe('Theirs, then signed out');
+    } finally {
+      standIn.state.beforeContactPatch = undefined;
+      standIn.state.behaviour.revoked = false;
+    }
+    const trip = await signIn(hub, standIn, alice, { credentialId, account, connectionId });
+    expect(trip.error).toBeNull();
+    await syncNow();
+    const [open] = ((await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as ContactConflictView[]).filter(
+      (c) => c.capability === 'contacts',
+    );
+    expect(open?.local.fields.jobTitle).toBe('Mine, then signed out');
+    expect(standInItem('contacts', contactId)!.body.jobTitle).toBe('Theirs, then signed out');
+    const resolved = await api(alice, 'POST', `/api/v1/conflicts/${open!.id}/resolve`, { keep: 'remote' });
+    expect(resolved.statusCode, resolved.body).toBe(200);
+  }, 180_000);
+
   it('creates an Outlook contact through the contacts capability; its delta is our own version', async () => {
     const connectors = hub.modules.find((m) => m.name === 'connectors') as unknown as ConnectorsModule;
     const user = { id: alice.id, claims: alice.claims as AuthenticatedUser['claims'] };
