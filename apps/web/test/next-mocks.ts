@@ -5,9 +5,13 @@ let params = new URLSearchParams();
 export function setSearchParams(p: Record<string, string>) {
   params = new URLSearchParams(p);
 }
+let pathname = '/contacts';
+export function setPathname(p: string) {
+  pathname = p;
+}
 
 vi.mock('next/navigation', () => ({
   useRouter: () => router,
   useSearchParams: () => params,
-  usePathname: () => '/contacts',
+  usePathname: () => pathname,
 }));

@@ -46,6 +46,41 @@ describe('contact conflicts', () => {
     expect(contactConflictOf({ id: 'x' })).toBeNull();
   });
 
+  it('an edit of a contact Outlook deleted is its own kind, named from the hub, with nothing to compare', () => {
+    // As the hub records it: the hub's fields, and Outlook's side only a deletion (no properties).
+    const conflict = contactConflictOf({
+      ...base,
+      local: {
+        fields: {
+          displayName: 'Ada King',
+          givenName: 'Ada',
+          familyName: 'King',
+          emails: ['ada@example.org'],
+          phones: [],
+          company: '',
+          jobTitle: 'Countess',
+          birthday: '',
+          notes: '',
+        },
+        baseVersion: 4,
+        remoteVersion: null,
+      },
+      remote: { type: 'person', source: 'msgraph', externalId: 'AAMkAD-contact-1', title: 'Ada King', deleted: true },
+    });
+    expect(conflict).toEqual({
+      id: 'c1',
+      kind: 'gone',
+      personId: 'p1',
+      name: 'Ada King',
+      createdAt: '2026-12-07T10:00:00.000Z',
+      differences: [],
+    });
+    // A name the hub did not send still reads as a sentence.
+    expect(
+      contactConflictOf({ ...base, local: { fields: {}, baseVersion: 1 }, remote: { deleted: true } }),
+    ).toMatchObject({ kind: 'gone', name: 'A contact' });
+  });
+
   it('asks the hub for one person’s conflicts on their page, everyone’s on the list', () => {
     expect(contactConflictsQuery('0190f0a0-0000-7000-8000-000000000001')).toEqual({
       entityId: '0190f0a0-0000-7000-8000-000000000001',

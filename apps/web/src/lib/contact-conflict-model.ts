@@ -4,16 +4,18 @@ import { z } from 'zod';
  * A contact the hub could not write to Outlook because Outlook changed it since the hub last
  * saw it (the hub's `write_conflicts`, `capability: contacts`): nothing was overwritten on
  * either side until the owner chooses. `deleted`: deleted here (the person stays deleted);
- * `edited`: edited here (the hub shows the edit, Outlook keeps its own).
+ * `edited`: edited here (the hub shows the edit, Outlook keeps its own); `gone`: edited here
+ * after Outlook deleted the contact (the hub's `remote.deleted`: Outlook has no copy, so the
+ * edit was saved nowhere there, and the sync may delete the person here meanwhile).
  */
 export interface ContactConflict {
   id: string;
-  kind: 'deleted' | 'edited';
+  kind: 'deleted' | 'edited' | 'gone';
   personId: string;
-  /** The name Outlook's newer copy has. */
+  /** The name Outlook's newer copy has (for `gone`, the person's name here). */
   name: string;
   createdAt: string;
-  /** For an edit: each field the two sides hold differently. */
+  /** For an edit: each field the two sides hold differently (none for `gone`: Outlook has nothing to compare). */
   differences: { field: string; here: string; outlook: string }[];
 }
 
@@ -77,6 +79,7 @@ export function contactConflictOf(raw: unknown): ContactConflict | null {
   const { id, entityId, local, remote, createdAt } = parsed.data;
   const name = text(remote.title) || 'A contact';
   if (local.deleted === true) return { id, kind: 'deleted', personId: entityId, name, createdAt, differences: [] };
+  if (remote.deleted === true) return { id, kind: 'gone', personId: entityId, name, createdAt, differences: [] };
   const here = (local.fields ?? {}) as Record<string, unknown>;
   const properties = (remote.properties ?? {}) as Record<string, unknown>;
   const differences = fields.flatMap((f) => {

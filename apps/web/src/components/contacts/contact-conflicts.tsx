@@ -1,6 +1,6 @@
 'use client';
 import { AlertTriangle } from 'lucide-react';
-import { useRouter } from 'next/navigation';
+import { usePathname, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { useToast } from '@/components/ui/toast';
@@ -28,28 +28,42 @@ const words = {
       remote: (name: string) => `${name} is as Outlook has it`,
     },
     // Outlook deleted the contact before the choice: said plainly, with what happened instead.
-    gone: (name: string) => `Outlook no longer has ${name}: it was deleted there, and goes from here at the next sync`,
+    gone: (name: string) => `Outlook no longer has ${name}: it was deleted there, so it is deleted here too`,
     recreated: (name: string) =>
       `${name} was deleted in Outlook meanwhile: your version is saved there as a new contact`,
+  },
+  // Changed here after Outlook deleted it: no copy there to compare, so the choice is whether it lives on.
+  gone: {
+    said: 'was changed here, but deleted in Outlook meanwhile, so your changes were not saved there.',
+    local: 'Save it to Outlook again',
+    remote: 'Delete it here too',
+    done: {
+      local: (name: string) => `${name} is in Outlook again, with your changes`,
+      remote: (name: string) => `Deleted ${name} here too`,
+    },
   },
 } as const;
 
 /** What the owner reads once a conflict is settled, including Outlook having deleted the contact meanwhile. */
 function doneWords(conflict: ContactConflict, keep: 'local' | 'remote', outcome: ConflictOutcome) {
+  const { name } = conflict;
+  if (conflict.kind === 'gone') return words.gone.done[keep](name);
   const said = words[conflict.kind];
-  if (outcome === 'gone') return said.gone(conflict.name);
-  if (outcome === 'recreated' && conflict.kind === 'edited') return words.edited.recreated(conflict.name);
-  return said.done[keep](conflict.name);
+  if (outcome === 'gone') return said.gone(name);
+  if (outcome === 'recreated' && conflict.kind === 'edited') return words.edited.recreated(name);
+  return said.done[keep](name);
 }
 
 /**
  * Contacts the hub could not write to Outlook because Outlook changed them meanwhile: an edit
- * (both sides shown, field by field) or a deletion. The owner keeps their side (written to
- * Outlook) or Outlook's (the contact here becomes it, or comes back).
+ * (both sides shown, field by field), a deletion, or an edit of a contact Outlook deleted. The
+ * owner keeps their side (written to Outlook, as a new contact for the last) or Outlook's (the
+ * contact here becomes it, comes back, or is deleted too).
  */
 export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }) {
   const [pending, setPending] = useState<string | null>(null);
   const router = useRouter();
+  const pathname = usePathname();
   const toast = useToast();
   if (conflicts.length === 0) return null;
 
@@ -59,7 +73,10 @@ export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }
     setPending(null);
     if (!result.ok) toast({ title: `Could not settle ${conflict.name}`, description: result.error, tone: 'error' });
     else toast({ title: doneWords(conflict, keep, result.data) });
-    router.refresh();
+    // `gone`: the person is deleted here now, so their own page has nothing left to show.
+    if (result.ok && result.data === 'gone' && pathname === `/contacts/${conflict.personId}`)
+      router.replace('/contacts');
+    else router.refresh();
   }
 
   return (
