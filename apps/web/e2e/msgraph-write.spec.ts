@@ -311,3 +311,133 @@ test('"Keep Outlook\'s copy" on a deletion Outlook has since made too says so, a
   expect((await hub.request('GET', `/entities/${person.id}`)).status).toBe(404);
   expect((await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts).toEqual([]);
 });
+
+type SyncedPerson = {
+  id: string;
+  title: string;
+  externalId: string | null;
+  version: number;
+  properties: Record<string, unknown>;
+};
+
+/** An Outlook contact synced here, then deleted in Outlook on another device before the next sync. */
+async function syncedThenDeletedInOutlook(givenName: string, surname: string) {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName,
+    surname,
+    displayName: `${givenName} ${surname}`,
+    emailAddresses: [{ address: `${givenName.toLowerCase()}@gone.example`, name: `${givenName} ${surname}` }],
+  });
+  await syncNow(hub, connectionId);
+  const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  expect(person).toMatchObject({ title: `${givenName} ${surname}` });
+  await outlook('DELETE', `/me/contacts/${String(created.id)}`);
+  return { created, person };
+}
+
+const conflictsOf = async (personId: string) =>
+  (await hub.call<{ conflicts: { id: string }[] }>('GET', `/conflicts?entityId=${personId}`)).conflicts;
+
+test('an edit of a contact Outlook deleted meanwhile waits on the contacts page; "Save it to Outlook again" makes it an Outlook contact again', async () => {
+  const { created, person } = await syncedThenDeletedInOutlook('Gail', 'Gone');
+  // Edited here, through the contact's page, before the hub saw Outlook's deletion.
+  await page.goto(`/contacts/${person.id}`);
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Job title').filter(VISIBLE).fill('Set here');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Changes saved', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await expect.poll(async () => (await conflictsOf(person.id)).length, { timeout: 30_000 }).toBe(1);
+  // The sync brings Outlook's deletion meanwhile: the person goes here, the conflict stays.
+  await syncNow(hub, connectionId);
+  expect((await hub.request('GET', `/entities/${person.id}`)).status).toBe(404);
+
+  await page.goto('/contacts');
+  const notice = page.getByRole('alert').filter({ hasText: 'Gail Gone' });
+  await expect(notice).toContainText(
+    'Gail Gone was changed here, but deleted in Outlook meanwhile, so your changes were not saved there.',
+  );
+  // Nothing in Outlook to compare with.
+  await expect(notice.getByRole('table')).toHaveCount(0);
+  await inspect(page, 'msgraph-contact-gone-conflict');
+  await notice.getByRole('button', { name: 'Save it to Outlook again' }).click();
+  await expect(
+    page.getByText('Gail Gone is in Outlook again, with your changes', { exact: true }).filter(VISIBLE),
+  ).toBeVisible();
+  await expect(notice).toHaveCount(0);
+  await page.getByLabel('Search contacts').fill('Gail');
+  await expect(page.getByRole('link', { name: /Gail Gone/ })).toBeVisible();
+  await inspect(page, 'msgraph-contact-gone-saved-again');
+
+  // Back here with the edit, as a new Outlook contact that has it too.
+  const back = await hub.call<SyncedPerson>('GET', `/entities/${person.id}`);
+  expect(back.properties.jobTitle).toBe('Set here');
+  expect(back.externalId).not.toBe(created.id);
+  expect((await outlook('GET', `/me/contacts/${String(back.externalId)}`)).jobTitle).toBe('Set here');
+  expect(await conflictsOf(person.id)).toEqual([]);
+  // The next sync brings that contact as this person: still one Gail Gone.
+  await syncNow(hub, connectionId);
+  const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
+  expect(persons.filter((p) => p.title === 'Gail Gone').map((p) => p.id)).toEqual([person.id]);
+});
+
+test('"Delete it here too" on the contact\'s own page deletes it here at once and goes back to the list', async () => {
+  const { person } = await syncedThenDeletedInOutlook('Hal', 'Gone');
+  await hub.call('PATCH', `/entities/${person.id}`, {
+    version: person.version,
+    properties: { ...person.properties, jobTitle: 'Set here' },
+  });
+  await expect.poll(async () => (await conflictsOf(person.id)).length, { timeout: 30_000 }).toBe(1);
+
+  // The hub has not synced since: the person is still here, and their page shows the choice.
+  await page.goto(`/contacts/${person.id}`);
+  const notice = page.getByRole('alert').filter({ hasText: 'Hal Gone' });
+  await expect(notice).toContainText('was changed here, but deleted in Outlook meanwhile');
+  await inspect(page, 'msgraph-contact-gone-conflict-contact-page');
+  await notice.getByRole('button', { name: 'Delete it here too' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Deleted Hal Gone here too', { exact: true }).filter(VISIBLE)).toBeVisible();
+  await page.waitForURL(/\/contacts$/);
+  await expect(page.getByRole('alert').filter({ hasText: 'Hal Gone' })).toHaveCount(0);
+  await page.getByLabel('Search contacts').fill('Hal Gone');
+  await expect(page.getByRole('link', { name: /Hal Gone/ })).toHaveCount(0);
+  // Deleted at once, not at the next sync.
+  expect((await hub.request('GET', `/entities/${person.id}`)).status).toBe(404);
+  expect(await conflictsOf(person.id)).toEqual([]);
+});
+
+test('"Keep Outlook’s" on an edit conflict whose contact Outlook has since deleted says it is deleted here too, and it is', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Ivy',
+    surname: 'Instead',
+    displayName: 'Ivy Instead',
+    jobTitle: 'Engineer',
+    emailAddresses: [{ address: 'ivy@instead.example', name: 'Ivy Instead' }],
+  });
+  await syncNow(hub, connectionId);
+  const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Set in Outlook' });
+  await hub.call('PATCH', `/entities/${person.id}`, {
+    version: person.version,
+    properties: { ...person.properties, jobTitle: 'Set here' },
+  });
+  await expect.poll(async () => (await conflictsOf(person.id)).length, { timeout: 30_000 }).toBe(1);
+  // Deleted in Outlook before the owner chooses; the hub has not synced since.
+  await outlook('DELETE', `/me/contacts/${String(created.id)}`);
+
+  await page.goto('/contacts');
+  const notice = page.getByRole('alert').filter({ hasText: 'Ivy Instead' });
+  await expect(notice).toContainText('was changed here and in Outlook since the hub last saw it');
+  await notice.getByRole('button', { name: 'Keep Outlook’s' }).click();
+  await expect(
+    page
+      .getByText('Outlook no longer has Ivy Instead: it was deleted there, so it is deleted here too', { exact: true })
+      .filter(VISIBLE),
+  ).toBeVisible();
+  await expect(notice).toHaveCount(0);
+  await page.getByLabel('Search contacts').fill('Ivy');
+  await expect(page.getByRole('link', { name: /Ivy Instead/ })).toHaveCount(0);
+  expect((await hub.request('GET', `/entities/${person.id}`)).status).toBe(404);
+  expect(await conflictsOf(person.id)).toEqual([]);
+});
