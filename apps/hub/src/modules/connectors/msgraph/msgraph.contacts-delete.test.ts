@@ -1,4 +1,3 @@
-import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
@@ -6,7 +5,7 @@ import { bearer, signUpUser, type SignedUpUser } from '../../../../test/users.ts
 import { eventually } from '../test/support.ts';
 import { contactFieldsDigest } from './msgraph.mapping.ts';
 import { msgraphRepository } from './msgraph.repository.ts';
-import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
+import { deliverEditAgain, msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { contactPayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
 import { collectionOf, put, remove, type StandInAccount } from './test/stand-in/state.ts';
@@ -428,22 +427,7 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     await syncNow();
     expect((await person(24)).deleted).toBe(true);
     // The edit's event delivered again (at least once delivery): it was sent, Outlook's deletion stands.
-    const again = uuidv7();
-    await hub.db.asOwner((tx) =>
-      tx.query(
-        `INSERT INTO made_open.outbox (id, owner_id, type, subject, actor, data, v)
-         SELECT $2, owner_id, type, subject, actor, data, v FROM made_open.outbox
-          WHERE subject = $1 AND type = 'data.EntityUpdated' AND actor ->> 'kind' = 'user'
-          ORDER BY seq DESC LIMIT 1`,
-        [before.id, again],
-      ),
-    );
-    await eventually(async () => {
-      const { rows } = await hub.db.asOwner((tx) =>
-        tx.query('SELECT 1 FROM made_open.outbox WHERE id = $1 AND published_at IS NOT NULL', [again]),
-      );
-      return rows.length > 0 ? true : undefined;
-    }, 'the event published again');
+    await deliverEditAgain(hub, before.id);
     // Its consumer's answer, were it wrong, would be a conflict recorded within moments.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await contactConflicts()).toEqual([]);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/databases.ts';
 import { createTestHub, type TestHub } from '../../../../test/hub.ts';
@@ -9,7 +8,7 @@ import type { Ingest } from '../../graph/index.ts';
 import { threadIdOf } from '../../messages/messages.threads.ts';
 import type { ConnectorsModule } from '../index.ts';
 import { eventually } from '../test/support.ts';
-import { msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
+import { deliverEditAgain, msgraphStandIn, registerApp, signIn, syncAndWait } from './test/support.ts';
 import { sentResponses } from './test/stand-in/calendar-write.ts';
 import { contactPayload, eventPayload, messagePayload } from './test/stand-in/generator.ts';
 import type { MsgraphStandIn } from './test/stand-in/server.ts';
@@ -620,22 +619,7 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     editRemotely(account, 'contacts', contactId, { jobTitle: 'Later in Outlook' });
     await syncNow();
     expect((await entity(contactId))!.properties.jobTitle).toBe('Later in Outlook');
-    const again = uuidv7();
-    await hub.db.asOwner((tx) =>
-      tx.query(
-        `INSERT INTO made_open.outbox (id, owner_id, type, subject, actor, data, v)
-         SELECT $2, owner_id, type, subject, actor, data, v FROM made_open.outbox
-          WHERE subject = $1 AND type = 'data.EntityUpdated' AND actor ->> 'kind' = 'user'
-          ORDER BY seq DESC LIMIT 1`,
-        [person.id, again],
-      ),
-    );
-    await eventually(async () => {
-      const { rows } = await hub.db.asOwner((tx) =>
-        tx.query('SELECT 1 FROM made_open.outbox WHERE id = $1 AND published_at IS NOT NULL', [again]),
-      );
-      return rows.length > 0 ? true : undefined;
-    }, 'the event published again');
+    await deliverEditAgain(hub, person.id);
     // Its consumer's answer, were it wrong, would be a conflict recorded within moments.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const open = (await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as ContactConflictView[];

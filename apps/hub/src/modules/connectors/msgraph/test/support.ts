@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
 import { expect } from 'vitest';
 import type { Hub } from '../../../../composition.ts';
 import { eventually } from '../../test/support.ts';
@@ -118,4 +119,27 @@ export async function syncAndWait(hub: Pick<Hub, 'app'>, user: SignedUpUser, con
     'a finished sync',
     90_000,
   );
+}
+
+/**
+ * The person's last user edit event put in the outbox again and published (delivery is at least
+ * once: as after a crash before its consumer's acknowledgement).
+ */
+export async function deliverEditAgain(hub: Pick<Hub, 'db'>, personId: string) {
+  const again = uuidv7();
+  await hub.db.asOwner((tx) =>
+    tx.query(
+      `INSERT INTO made_open.outbox (id, owner_id, type, subject, actor, data, v)
+       SELECT $2, owner_id, type, subject, actor, data, v FROM made_open.outbox
+        WHERE subject = $1 AND type = 'data.EntityUpdated' AND actor ->> 'kind' = 'user'
+        ORDER BY seq DESC LIMIT 1`,
+      [personId, again],
+    ),
+  );
+  await eventually(async () => {
+    const { rows } = await hub.db.asOwner((tx) =>
+      tx.query('SELECT 1 FROM made_open.outbox WHERE id = $1 AND published_at IS NOT NULL', [again]),
+    );
+    return rows.length > 0 ? true : undefined;
+  }, 'the event published again');
 }
