@@ -225,6 +225,21 @@ export function createContactsPush(deps: ContactsPushDeps) {
     remoteVersion: null,
   });
 
+  /**
+   * Outlook refused the edit for good (`remote.refused`, the reason in the message): the owner
+   * tries again once it is fixed (If-Match on the copy the edit was based on) or takes Outlook's.
+   */
+  const refusedByOutlook = (
+    error: ConnectorError,
+    contact: { externalId: string },
+    title: string,
+    base: PushBase,
+  ): OutlookSide => ({
+    message: error.message,
+    remote: { type: 'person', source, externalId: contact.externalId, title, refused: true },
+    remoteVersion: base.changeKey ?? null,
+  });
+
   const conflictOf = (
     input: { entityId: string; connectionId: string; externalId: string; fields: ContactWrite; baseVersion: number },
     outlook: OutlookSide,
@@ -310,7 +325,13 @@ export function createContactsPush(deps: ContactsPushDeps) {
         return 'conflict';
       }
       if (error instanceof ConnectorError && error.kind === 'reauth') return 'reauth';
-      // A refused credential: retrying cannot help.
+      // Refused for good (a permission the app registration lacks, the credential gone): kept
+      // where the owner sees it, to try again once fixed, or to take Outlook's copy instead.
+      if (error instanceof ConnectorError && error.kind === 'credential') {
+        await recordConflict(ownerId, { ...edit, fields }, refusedByOutlook(error, edit, person.row.title, base));
+        return 'conflict';
+      }
+      // The account refused it (retrying cannot help): nothing the owner could do here.
       if (error instanceof ConnectorError && error.kind !== 'provider') {
         logger.warn(
           { err: error.message, connectionId: edit.connectionId },

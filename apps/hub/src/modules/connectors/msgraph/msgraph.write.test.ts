@@ -64,6 +64,7 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     id: string;
     capability: string;
     entityId: string;
+    message: string;
     local: { fields: { jobTitle: string } };
     remote: { properties: { jobTitle: string } };
   }
@@ -812,6 +813,44 @@ describe.each(testDatabaseKinds())('microsoft 365 write-back on %s', (kind) => {
     const resolved = await api(alice, 'POST', `/api/v1/conflicts/${open!.id}/resolve`, { keep: 'remote' });
     expect(resolved.statusCode, resolved.body).toBe(200);
   }, 180_000);
+
+  it('records a contact edit Outlook refuses for good (no permission to write contacts) as a conflict, tried again once allowed', async () => {
+    const contactId = contactPayload(7).id;
+    await syncNow();
+    const person = (await entity(contactId))!;
+    const openConflicts = async () =>
+      ((await api(alice, 'GET', '/api/v1/conflicts')).json().conflicts as ContactConflictView[]).filter(
+        (c) => c.capability === 'contacts',
+      );
+    standIn.state.refuseContactWrites = true;
+    try {
+      const edited = await api(alice, 'PATCH', `/api/v1/entities/${person.id}`, {
+        version: person.version,
+        properties: { ...person.properties, jobTitle: 'Mine, refused' },
+      });
+      expect(edited.statusCode, edited.body).toBe(200);
+      // Kept where the owner sees it, with the reason, not only logged: Outlook never got it.
+      const conflict = await contactConflictOf(person.id);
+      expect(conflict.local.fields.jobTitle).toBe('Mine, refused');
+      expect(conflict.remote).toMatchObject({ refused: true, title: person.title });
+      expect(conflict.message).toMatch(/lacks a permission/);
+      expect(standInItem('contacts', contactId)!.body.jobTitle).not.toBe('Mine, refused');
+      // Trying again while Outlook still refuses: said, and the conflict stays open.
+      const still = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'local' });
+      expect(still.statusCode, still.body).toBe(422);
+      expect(still.json().error).toMatchObject({ code: 'provider_credential' });
+      expect(still.json().error.message).toMatch(/Nothing was settled/);
+      expect((await openConflicts()).map((c) => c.id)).toEqual([conflict.id]);
+      standIn.state.refuseContactWrites = false;
+      // Once allowed (the administrator consented), trying again saves the edit in Outlook.
+      const saved = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep: 'local' });
+      expect(saved.statusCode, saved.body).toBe(200);
+      expect(standInItem('contacts', contactId)!.body.jobTitle).toBe('Mine, refused');
+      expect(await openConflicts()).toEqual([]);
+    } finally {
+      standIn.state.refuseContactWrites = false;
+    }
+  }, 120_000);
 
   it('creates an Outlook contact through the contacts capability; its delta is our own version', async () => {
     const connectors = hub.modules.find((m) => m.name === 'connectors') as unknown as ConnectorsModule;

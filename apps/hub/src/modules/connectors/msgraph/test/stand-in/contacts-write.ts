@@ -41,8 +41,15 @@ function check(json: Record<string, unknown>) {
  * contact-delete.md: 204 No Content, 404 ErrorItemNotFound for a contact not there). Each
  * write is a new version with a new changeKey that the next contacts delta reports; a
  * deletion is reported as @removed. DELETEs are logged in `state.contactDeletes`, and
- * `state.failContactDeletes` makes the next ones answer 503 (an outage).
+ * `state.failContactDeletes` makes the next ones answer 503 (an outage);
+ * `state.refuseContactWrites` makes POST and PATCH answer 403, as for a token that may only read.
  */
+/** Graph's answer to a write the token's scopes do not allow. */
+const accessDenied = () => ({
+  status: 403,
+  json: { error: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' } },
+});
+
 export function contactsWriteRoutes(state: StandInState): Route[] {
   const pick = (input: Record<string, unknown>) =>
     Object.fromEntries(writable.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
@@ -59,6 +66,7 @@ export function contactsWriteRoutes(state: StandInState): Route[] {
       method: 'POST',
       pattern: /^\/me\/contacts$/,
       handle: async ({ account, json }) => {
+        if (state.refuseContactWrites) return accessDenied();
         const input = isObject(json) ? json : {};
         const invalid = check(input);
         if (invalid) return invalid;
@@ -81,6 +89,7 @@ export function contactsWriteRoutes(state: StandInState): Route[] {
       handle: async ({ account, match, json, headers }) => {
         const instead = await state.beforeContactPatch?.(decodeURIComponent(match[1]!));
         if (instead) return instead;
+        if (state.refuseContactWrites) return accessDenied();
         const contact = find(account, 'contacts', decodeURIComponent(match[1]!));
         if (!contact) return notFound();
         const stale = staleVersion(headers, contact);

@@ -11,6 +11,8 @@ import type { StandInState } from './state.ts';
  * /_stand-in/presence (mail, availability, activity); POST /_stand-in/series (mail, id, subject,
  * zone: a Windows name, time: HH:MM, dates: YYYY-MM-DD,…) puts a weekly one-hour series the
  * account organises, as Outlook holds it (putSeries): instances `<id>-0`, `<id>-1`, ….
+ * POST /_stand-in/contact-writes (refused=true|false): contact creates and edits answer 403
+ * ErrorAccessDenied (a token that may only read contacts), or are taken again.
  */
 const weekdays = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
@@ -24,6 +26,14 @@ export function controlRoutes(state: StandInState): Route[] {
         // Access tokens already issued stop working too, so the next Graph call must refresh.
         if (state.behaviour.revoked) state.accessTokens.clear();
         return { status: 200, json: { revoked: state.behaviour.revoked } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/_stand-in\/contact-writes$/,
+      handle: ({ form }) => {
+        state.refuseContactWrites = form.get('refused') === 'true';
+        return { status: 200, json: { refused: state.refuseContactWrites } };
       },
     },
     {

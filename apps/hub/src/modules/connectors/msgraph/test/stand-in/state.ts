@@ -112,6 +112,11 @@ export interface StandInState {
   contactDeletes: { id: string; ifMatch?: string | string[]; status: number }[];
   /** DELETE /me/contacts/{id} answers 503 this many more times (Outlook unavailable). */
   failContactDeletes: number;
+  /**
+   * POST and PATCH of /me/contacts answer 403 ErrorAccessDenied, as Graph does for a token
+   * without Contacts.ReadWrite (an administrator consented to reading contacts only).
+   */
+  refuseContactWrites: boolean;
 }
 
 export function createState(): StandInState {
@@ -144,6 +149,7 @@ export function createState(): StandInState {
     failEventCreates: 0,
     contactDeletes: [],
     failContactDeletes: 0,
+    refuseContactWrites: false,
   };
 }
 
