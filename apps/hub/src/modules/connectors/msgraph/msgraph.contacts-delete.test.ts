@@ -474,6 +474,49 @@ describe.each(testDatabaseKinds())('deleting Outlook contacts from the hub on %s
     expect(await contactConflicts()).toEqual([]);
   }, 120_000);
 
+  it('records a deletion Outlook refuses for good (no permission to write contacts) as a conflict: sent again once allowed, or the person back', async () => {
+    for (const [n, keep] of [
+      [25, 'local'],
+      [26, 'remote'],
+    ] as const) {
+      put(account, 'contacts', contactPayload(n));
+      await syncNow();
+      const before = await person(n);
+      standIn.state.refuseContactWrites = true;
+      try {
+        await deletePerson(n);
+        // Kept where the owner sees it, with the reason: Outlook still has the contact.
+        const conflict = await eventually(
+          async () => (await contactConflicts()).find((c) => c.entityId === before.id),
+          'a conflict for the refused deletion',
+        );
+        expect(conflict.local).toMatchObject({ deleted: true, baseVersion: before.version + 1 });
+        expect(conflict.remote).toMatchObject({ refused: true, title: before.title });
+        expect(deletesOf(n).map((d) => d.status)).toEqual([403]);
+        expect(inOutlook(n)).toBeDefined();
+        expect((await pending()).rows).toEqual([]);
+        if (keep === 'local') {
+          const still = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
+          expect(still.statusCode, still.body).toBe(422);
+          expect(still.json().error.code).toBe('provider_credential');
+        }
+        standIn.state.refuseContactWrites = false;
+        const chosen = await api(alice, 'POST', `/api/v1/conflicts/${conflict.id}/resolve`, { keep });
+        expect(chosen.statusCode, chosen.body).toBe(200);
+        expect(await contactConflicts()).toEqual([]);
+        if (keep === 'local') {
+          expect(inOutlook(n)).toBeUndefined();
+          expect((await person(n)).deleted).toBe(true);
+        } else {
+          expect(inOutlook(n)).toBeDefined();
+          expect(await person(n)).toMatchObject({ id: before.id, deleted: false, title: before.title });
+        }
+      } finally {
+        standIn.state.refuseContactWrites = false;
+      }
+    }
+  }, 180_000);
+
   it('takes a 404 (deleted in Outlook already) as done', async () => {
     // Deleted in Outlook and not synced yet, then deleted in the hub.
     remove(account, 'contacts', contactPayload(6).id);

@@ -108,6 +108,30 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
     );
   }
 
+  /**
+   * Outlook refused the deletion for good (`remote.refused`, the reason in the message): based
+   * on the change key the hub last saw, so trying again deletes only the copy the owner deleted.
+   */
+  function recordRefusal(ownerId: string, pending: PendingPush, error: ConnectorError) {
+    return db.asUser(ownerClaims(ownerId), async (tx) => {
+      const base = await repo.pushBase(tx, pending.connectionId, pending.externalId);
+      const { rows } = await tx.query<{ title: string }>('SELECT title FROM public.entities WHERE id = $1', [
+        pending.entityId,
+      ]);
+      return deps.conflicts.record(tx, ownerId, {
+        entityId: pending.entityId,
+        entityType: 'person',
+        capability: 'contacts',
+        connectionId: pending.connectionId,
+        source,
+        externalId: pending.externalId,
+        message: error.message,
+        local: { deleted: true, baseVersion: pending.baseVersion, remoteVersion: base.changeKey ?? null },
+        remote: { type: 'person', source, externalId: pending.externalId, title: rows[0]?.title ?? '', refused: true },
+      });
+    });
+  }
+
   type Outcome = 'deleted' | 'conflict' | 'refused' | 'reauth' | 'sent-already';
   /** Sends in flight, by connection and person: the consumer's retry and a sync's flush send one DELETE, not two. */
   const sending = new Map<string, Promise<Outcome>>();
@@ -141,8 +165,13 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
         await recordConflict(ownerId, pending, error);
         outcome = 'conflict';
       } else if (error instanceof ConnectorError && error.kind === 'reauth') outcome = 'reauth';
-      else if (error instanceof ConnectorError && error.kind !== 'provider') {
-        // A refused credential (a permission taken away): trying again cannot help.
+      else if (error instanceof ConnectorError && error.kind === 'credential') {
+        // Refused for good (a permission the app registration lacks): kept where the owner sees
+        // it, to try again once fixed, or to bring the person back as Outlook has it.
+        await recordRefusal(ownerId, pending, error);
+        outcome = 'conflict';
+      } else if (error instanceof ConnectorError && error.kind !== 'provider') {
+        // The account refused it: trying again cannot help.
         logger.warn(
           { err: error.message, connectionId: pending.connectionId },
           'microsoft 365: Outlook refused a contact deletion',

@@ -42,7 +42,7 @@ function check(json: Record<string, unknown>) {
  * write is a new version with a new changeKey that the next contacts delta reports; a
  * deletion is reported as @removed. DELETEs are logged in `state.contactDeletes`, and
  * `state.failContactDeletes` makes the next ones answer 503 (an outage);
- * `state.refuseContactWrites` makes POST and PATCH answer 403, as for a token that may only read.
+ * `state.refuseContactWrites` makes POST, PATCH and DELETE answer 403, as for a token that may only read.
  */
 /** Graph's answer to a write the token's scopes do not allow. */
 const accessDenied = () => ({
@@ -116,6 +116,7 @@ export function contactsWriteRoutes(state: StandInState): Route[] {
               json: { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } },
             };
           }
+          if (state.refuseContactWrites) return accessDenied();
           const contact = find(account, 'contacts', id);
           if (!contact) return notFound();
           const stale = staleVersion(headers, contact);

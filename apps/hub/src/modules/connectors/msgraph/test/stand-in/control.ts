@@ -11,7 +11,7 @@ import type { StandInState } from './state.ts';
  * /_stand-in/presence (mail, availability, activity); POST /_stand-in/series (mail, id, subject,
  * zone: a Windows name, time: HH:MM, dates: YYYY-MM-DD,…) puts a weekly one-hour series the
  * account organises, as Outlook holds it (putSeries): instances `<id>-0`, `<id>-1`, ….
- * POST /_stand-in/contact-writes (refused=true|false): contact creates and edits answer 403
+ * POST /_stand-in/contact-writes (refused=true|false): contact creates, edits and deletions answer 403
  * ErrorAccessDenied (a token that may only read contacts), or are taken again.
  */
 const weekdays = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];

@@ -113,7 +113,7 @@ export interface StandInState {
   /** DELETE /me/contacts/{id} answers 503 this many more times (Outlook unavailable). */
   failContactDeletes: number;
   /**
-   * POST and PATCH of /me/contacts answer 403 ErrorAccessDenied, as Graph does for a token
+   * POST, PATCH and DELETE of /me/contacts answer 403 ErrorAccessDenied, as Graph does for a token
    * without Contacts.ReadWrite (an administrator consented to reading contacts only).
    */
   refuseContactWrites: boolean;
