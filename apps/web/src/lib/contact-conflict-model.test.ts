@@ -81,6 +81,49 @@ describe('contact conflicts', () => {
     ).toMatchObject({ kind: 'gone', name: 'A contact' });
   });
 
+  it('an edit Outlook refused for good is its own kind, with the hub’s reason and nothing to compare', () => {
+    const refusal =
+      'Microsoft Graph refused access (ErrorAccessDenied, HTTP 403): the app registration lacks a permission, or an administrator must consent. Check its API permissions, then sign in again.';
+    // As the hub records it: the hub's fields, the reason in its message, Outlook's side only the refusal.
+    const conflict = contactConflictOf({
+      ...base,
+      message: refusal,
+      local: {
+        fields: {
+          displayName: 'Ada King',
+          givenName: 'Ada',
+          familyName: 'King',
+          emails: ['ada@example.org'],
+          phones: [],
+          company: '',
+          jobTitle: 'Countess',
+          birthday: '',
+          notes: '',
+        },
+        baseVersion: 5,
+        remoteVersion: 'EQAAABYAAAD',
+      },
+      remote: { type: 'person', source: 'msgraph', externalId: 'AAMkAD-contact-1', title: 'Ada King', refused: true },
+    });
+    expect(conflict).toEqual({
+      id: 'c1',
+      kind: 'refused',
+      personId: 'p1',
+      name: 'Ada King',
+      createdAt: '2026-12-07T10:00:00.000Z',
+      differences: [],
+      reason: refusal,
+    });
+    // Without words from the hub it still says something, and still reads as a sentence.
+    expect(
+      contactConflictOf({ ...base, message: '  ', local: { fields: {}, baseVersion: 1 }, remote: { refused: true } }),
+    ).toMatchObject({ kind: 'refused', name: 'A contact', reason: 'Outlook did not say why.' });
+    // Only a refusal carries the hub's message: an out-of-date edit's is not for the owner.
+    expect(
+      contactConflictOf({ ...base, message: 'stale change key', local: { fields: {}, baseVersion: 1 } }),
+    ).not.toHaveProperty('reason');
+  });
+
   it('asks the hub for one person’s conflicts on their page, everyone’s on the list', () => {
     expect(contactConflictsQuery('0190f0a0-0000-7000-8000-000000000001')).toEqual({
       entityId: '0190f0a0-0000-7000-8000-000000000001',

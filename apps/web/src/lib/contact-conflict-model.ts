@@ -1,22 +1,29 @@
 import { z } from 'zod';
 
 /**
- * A contact the hub could not write to Outlook because Outlook changed it since the hub last
- * saw it (the hub's `write_conflicts`, `capability: contacts`): nothing was overwritten on
- * either side until the owner chooses. `deleted`: deleted here (the person stays deleted);
+ * A contact the hub could not write to Outlook (the hub's `write_conflicts`, `capability:
+ * contacts`): nothing was overwritten on either side until the owner chooses. Because Outlook
+ * changed it since the hub last saw it: `deleted`: deleted here (the person stays deleted);
  * `edited`: edited here (the hub shows the edit, Outlook keeps its own); `gone`: edited here
  * after Outlook deleted the contact (the hub's `remote.deleted`: Outlook has no copy, so the
- * edit was saved nowhere there, and the sync may delete the person here meanwhile).
+ * edit was saved nowhere there, and the sync may delete the person here meanwhile). Or
+ * `refused`: edited here, and Outlook refused the edit for good (the hub's `remote.refused`: a
+ * permission the app registration lacks, the credential gone; the hub's message says which).
  */
 export interface ContactConflict {
   id: string;
-  kind: 'deleted' | 'edited' | 'gone';
+  kind: 'deleted' | 'edited' | 'gone' | 'refused';
   personId: string;
-  /** The name Outlook's newer copy has (for `gone`, the person's name here). */
+  /** The name Outlook's newer copy has (for `gone` and `refused`, the person's name here). */
   name: string;
   createdAt: string;
-  /** For an edit: each field the two sides hold differently (none for `gone`: Outlook has nothing to compare). */
+  /**
+   * For an edit: each field the two sides hold differently (none for `gone`: Outlook has
+   * nothing to compare; none for `refused`: the conflict holds no copy of Outlook's).
+   */
   differences: { field: string; here: string; outlook: string }[];
+  /** For `refused`: why Outlook refused the edit, in the hub's words for the owner. */
+  reason?: string;
 }
 
 const ConflictSchema = z
@@ -27,6 +34,7 @@ const ConflictSchema = z
     local: z.record(z.string(), z.unknown()),
     remote: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
+    message: z.unknown().optional(),
   })
   .passthrough();
 export const ConflictListSchema = z.object({ conflicts: z.array(z.unknown()) });
@@ -76,9 +84,14 @@ const fields: {
 export function contactConflictOf(raw: unknown): ContactConflict | null {
   const parsed = ConflictSchema.safeParse(raw);
   if (!parsed.success || parsed.data.capability !== 'contacts') return null;
-  const { id, entityId, local, remote, createdAt } = parsed.data;
+  const { id, entityId, local, remote, createdAt, message } = parsed.data;
   const name = text(remote.title) || 'A contact';
   if (local.deleted === true) return { id, kind: 'deleted', personId: entityId, name, createdAt, differences: [] };
+  // Refused, not out of date: there is no copy of Outlook's to compare, only the reason.
+  if (remote.refused === true) {
+    const reason = text(message) || 'Outlook did not say why.';
+    return { id, kind: 'refused', personId: entityId, name, createdAt, differences: [], reason };
+  }
   if (remote.deleted === true) return { id, kind: 'gone', personId: entityId, name, createdAt, differences: [] };
   const here = (local.fields ?? {}) as Record<string, unknown>;
   const properties = (remote.properties ?? {}) as Record<string, unknown>;
