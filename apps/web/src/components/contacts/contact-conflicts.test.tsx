@@ -20,6 +20,10 @@ const gone: ContactConflict = {
   differences: [],
 };
 
+const refusal =
+  'Microsoft Graph refused access (ErrorAccessDenied, HTTP 403): the app registration lacks a permission, or an administrator must consent. Check its API permissions, then sign in again.';
+const refused: ContactConflict = { ...gone, kind: 'refused', reason: refusal };
+
 const show = (conflicts: ContactConflict[]) =>
   render(
     <Toaster>
@@ -74,5 +78,42 @@ describe('contact conflicts', () => {
     // On the list, the list is refreshed (the person drops out of it).
     expect(router.refresh).toHaveBeenCalled();
     expect(router.replace).not.toHaveBeenCalled();
+  });
+
+  it('an edit Outlook refused says why, with nothing to compare; "Try again" says when Outlook has it', async () => {
+    show([refused]);
+    const notice = screen.getByRole('alert');
+    expect(
+      within(notice)
+        .getByText(/^Ada King/)
+        .closest('p'),
+    ).toHaveTextContent('Ada King was changed here, but Outlook refused the change, so Outlook does not have it yet.');
+    expect(within(notice).getByText(refusal).closest('p')).toHaveTextContent(`Why: ${refusal}`);
+    expect(within(notice).queryByRole('table')).toBeNull();
+    expect(notice).not.toHaveTextContent('the same now');
+
+    actions.resolveContactConflictAction.mockResolvedValueOnce({ ok: true, data: 'as-chosen' });
+    // By keyboard: the choice is a button like any other.
+    within(notice).getByRole('button', { name: 'Try again' }).focus();
+    await userEvent.keyboard('{Enter}');
+    expect(actions.resolveContactConflictAction).toHaveBeenCalledWith(conflictId, 'local');
+    expect(await toastTitled('Your changes to Ada King are in Outlook')).not.toHaveLength(0);
+    expect(router.refresh).toHaveBeenCalled();
+  });
+
+  it('Outlook refusing again says so with the hub’s words; "Keep Outlook’s" says the contact is as Outlook has it', async () => {
+    show([refused]);
+    const notice = screen.getByRole('alert');
+    actions.resolveContactConflictAction.mockResolvedValueOnce({ ok: false, error: refusal });
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await toastTitled('Outlook did not take your changes to Ada King')).not.toHaveLength(0);
+    // The hub's words under the title, besides the reason the notice already shows.
+    const said = screen.getAllByText(refusal, { exact: true }).filter((el) => !notice.contains(el));
+    expect(said).not.toHaveLength(0);
+
+    actions.resolveContactConflictAction.mockResolvedValueOnce({ ok: true, data: 'as-chosen' });
+    await userEvent.click(screen.getByRole('button', { name: 'Keep Outlook’s' }));
+    expect(actions.resolveContactConflictAction).toHaveBeenLastCalledWith(conflictId, 'remote');
+    expect(await toastTitled('Ada King is as Outlook has it')).not.toHaveLength(0);
   });
 });

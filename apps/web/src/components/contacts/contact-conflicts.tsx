@@ -42,23 +42,45 @@ const words = {
       remote: (name: string) => `Deleted ${name} here too`,
     },
   },
+  // Outlook refused the edit for good (a permission, the credential): the reason is shown, and
+  // the owner tries again once it is fixed, or takes Outlook's copy instead.
+  refused: {
+    said: 'was changed here, but Outlook refused the change, so Outlook does not have it yet.',
+    local: 'Try again',
+    remote: 'Keep Outlook’s',
+    done: {
+      local: (name: string) => `Your changes to ${name} are in Outlook`,
+      remote: (name: string) => `${name} is as Outlook has it`,
+    },
+    failed: {
+      local: (name: string) => `Outlook did not take your changes to ${name}`,
+      remote: (name: string) => `Could not get Outlook’s copy of ${name}`,
+    },
+  },
 } as const;
 
 /** What the owner reads once a conflict is settled, including Outlook having deleted the contact meanwhile. */
 function doneWords(conflict: ContactConflict, keep: 'local' | 'remote', outcome: ConflictOutcome) {
   const { name } = conflict;
   if (conflict.kind === 'gone') return words.gone.done[keep](name);
-  const said = words[conflict.kind];
+  // A refused edit settles as an edit does, Outlook's deletion meanwhile included.
+  const said = words[conflict.kind === 'refused' ? 'edited' : conflict.kind];
   if (outcome === 'gone') return said.gone(name);
-  if (outcome === 'recreated' && conflict.kind === 'edited') return words.edited.recreated(name);
-  return said.done[keep](name);
+  if (outcome === 'recreated' && said === words.edited) return words.edited.recreated(name);
+  return words[conflict.kind].done[keep](name);
+}
+
+/** The title of a choice the hub could not carry out (its words follow, e.g. Outlook's refusal again). */
+function failedWords(conflict: ContactConflict, keep: 'local' | 'remote') {
+  return conflict.kind === 'refused' ? words.refused.failed[keep](conflict.name) : `Could not settle ${conflict.name}`;
 }
 
 /**
  * Contacts the hub could not write to Outlook because Outlook changed them meanwhile: an edit
- * (both sides shown, field by field), a deletion, or an edit of a contact Outlook deleted. The
- * owner keeps their side (written to Outlook, as a new contact for the last) or Outlook's (the
- * contact here becomes it, comes back, or is deleted too).
+ * (both sides shown, field by field), a deletion, or an edit of a contact Outlook deleted; or
+ * an edit Outlook refused (its reason shown). The owner keeps their side (written to Outlook,
+ * as a new contact for a deleted one, or tried again) or Outlook's (the contact here becomes
+ * it, comes back, or is deleted too).
  */
 export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }) {
   const [pending, setPending] = useState<string | null>(null);
@@ -71,7 +93,7 @@ export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }
     setPending(conflict.id);
     const result = await resolveContactConflictAction(conflict.id, keep);
     setPending(null);
-    if (!result.ok) toast({ title: `Could not settle ${conflict.name}`, description: result.error, tone: 'error' });
+    if (!result.ok) toast({ title: failedWords(conflict, keep), description: result.error, tone: 'error' });
     else toast({ title: doneWords(conflict, keep, result.data) });
     // `gone`: the person is deleted here now, so their own page has nothing left to show.
     if (result.ok && result.data === 'gone' && pathname === `/contacts/${conflict.personId}`)
@@ -98,6 +120,12 @@ export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }
                 <strong className="font-medium">{conflict.name}</strong> {said.said}
               </span>
             </p>
+            {conflict.kind === 'refused' && (
+              <p className="pl-6">
+                <span className="font-medium">Why: </span>
+                {conflict.reason}
+              </p>
+            )}
             {conflict.kind === 'edited' && conflict.differences.length === 0 && (
               <p>The details here and in Outlook are the same now: either choice keeps them.</p>
             )}
