@@ -444,3 +444,76 @@ test('"Keep Outlook’s" on an edit conflict whose contact Outlook has since del
   expect((await hub.request('GET', `/entities/${person.id}`)).status).toBe(404);
   expect(await conflictsOf(person.id)).toEqual([]);
 });
+
+/** The stand-in's test control (not Graph): contact creates and edits answer 403 ErrorAccessDenied, or are taken again. */
+async function refuseContactWrites(refused: boolean) {
+  const response = await fetch(`${msgraph.loginUrl}/_stand-in/contact-writes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ refused: String(refused) }),
+  });
+  expect(response.status).toBe(200);
+}
+
+test('an edit Outlook refuses (a permission the app lacks) waits on the contacts page with the reason; "Try again" writes it once Outlook takes it', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Rita',
+    surname: 'Refused',
+    displayName: 'Rita Refused',
+    jobTitle: 'Engineer',
+    emailAddresses: [{ address: 'rita@refused.example', name: 'Rita Refused' }],
+  });
+  await syncNow(hub, connectionId);
+  const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  expect(person).toMatchObject({ title: 'Rita Refused' });
+
+  // The app registration may read contacts but no longer write them (a consent taken back).
+  await refuseContactWrites(true);
+  try {
+    await page.goto(`/contacts/${person.id}`);
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByLabel('Job title').filter(VISIBLE).fill('Set here');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByText('Changes saved', { exact: true }).filter(VISIBLE)).toBeVisible();
+    await expect.poll(async () => (await conflictsOf(person.id)).length, { timeout: 30_000 }).toBe(1);
+    // Kept here, not in Outlook.
+    expect((await outlook('GET', `/me/contacts/${String(created.id)}`)).jobTitle).toBe('Engineer');
+
+    await page.goto('/contacts');
+    const notice = page.getByRole('alert').filter({ hasText: 'Rita Refused' });
+    await expect(notice).toContainText(
+      'Rita Refused was changed here, but Outlook refused the change, so Outlook does not have it yet.',
+    );
+    // Why, in the hub's words: what to fix before trying again.
+    await expect(notice).toContainText('Why: Microsoft Graph refused access (ErrorAccessDenied, HTTP 403)');
+    await expect(notice).toContainText('Check its API permissions');
+    await expect(notice.getByRole('table')).toHaveCount(0);
+    await inspect(page, 'msgraph-contact-refused-conflict');
+
+    // Tried again before it is fixed: refused again, said so, and the conflict stays.
+    await notice.getByRole('button', { name: 'Try again' }).click();
+    await expect(
+      page.getByText('Outlook did not take your changes to Rita Refused', { exact: true }).filter(VISIBLE),
+    ).toBeVisible();
+    await inspect(page, 'msgraph-contact-refused-again');
+    await expect(notice).toBeVisible();
+    expect(await conflictsOf(person.id)).toHaveLength(1);
+  } finally {
+    await refuseContactWrites(false);
+  }
+
+  // Fixed: tried again from the contact's own page, by keyboard.
+  await page.goto(`/contacts/${person.id}`);
+  const notice = page.getByRole('alert').filter({ hasText: 'Rita Refused' });
+  await notice.getByRole('button', { name: 'Try again' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(
+    page.getByText('Your changes to Rita Refused are in Outlook', { exact: true }).filter(VISIBLE),
+  ).toBeVisible();
+  await expect(notice).toHaveCount(0);
+  await inspect(page, 'msgraph-contact-refused-tried-again');
+  expect((await outlook('GET', `/me/contacts/${String(created.id)}`)).jobTitle).toBe('Set here');
+  expect((await hub.call<SyncedPerson>('GET', `/entities/${person.id}`)).properties.jobTitle).toBe('Set here');
+  expect(await conflictsOf(person.id)).toEqual([]);
+});
