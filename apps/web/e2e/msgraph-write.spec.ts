@@ -483,7 +483,7 @@ test('an edit Outlook refuses (a permission the app lacks) waits on the contacts
     await page.goto('/contacts');
     const notice = page.getByRole('alert').filter({ hasText: 'Rita Refused' });
     await expect(notice).toContainText(
-      'Rita Refused was changed here, but Outlook refused the change, so Outlook does not have it yet.',
+      'Rita Refused was changed here, but Outlook refused the changes, so they are not in Outlook yet.',
     );
     // Why, in the hub's words: what to fix before trying again.
     await expect(notice).toContainText('Why: Microsoft Graph refused access (ErrorAccessDenied, HTTP 403)');

@@ -87,7 +87,7 @@ describe('contact conflicts', () => {
       within(notice)
         .getByText(/^Ada King/)
         .closest('p'),
-    ).toHaveTextContent('Ada King was changed here, but Outlook refused the change, so Outlook does not have it yet.');
+    ).toHaveTextContent('Ada King was changed here, but Outlook refused the changes, so they are not in Outlook yet.');
     expect(within(notice).getByText(refusal).closest('p')).toHaveTextContent(`Why: ${refusal}`);
     expect(within(notice).queryByRole('table')).toBeNull();
     expect(notice).not.toHaveTextContent('the same now');

@@ -45,7 +45,7 @@ const words = {
   // Outlook refused the edit for good (a permission, the credential): the reason is shown, and
   // the owner tries again once it is fixed, or takes Outlook's copy instead.
   refused: {
-    said: 'was changed here, but Outlook refused the change, so Outlook does not have it yet.',
+    said: 'was changed here, but Outlook refused the changes, so they are not in Outlook yet.',
     local: 'Try again',
     remote: 'Keep Outlook’s',
     done: {
