@@ -124,6 +124,26 @@ describe('contact conflicts', () => {
     ).not.toHaveProperty('reason');
   });
 
+  it('a deletion Outlook refused for good is its own kind, not one Outlook’s change stopped', () => {
+    const refusal = 'The Microsoft 365 credential was removed from the wallet.';
+    expect(
+      contactConflictOf({
+        ...base,
+        message: refusal,
+        local: { deleted: true, baseVersion: 6, remoteVersion: 'EQAAABYAAAE' },
+        remote: { type: 'person', source: 'msgraph', externalId: 'AAMkAD-contact-1', title: 'Ada King', refused: true },
+      }),
+    ).toEqual({
+      id: 'c1',
+      kind: 'refused-deletion',
+      personId: 'p1',
+      name: 'Ada King',
+      createdAt: '2026-12-07T10:00:00.000Z',
+      differences: [],
+      reason: refusal,
+    });
+  });
+
   it('asks the hub for one person’s conflicts on their page, everyone’s on the list', () => {
     expect(contactConflictsQuery('0190f0a0-0000-7000-8000-000000000001')).toEqual({
       entityId: '0190f0a0-0000-7000-8000-000000000001',

@@ -8,13 +8,14 @@ import { z } from 'zod';
  * after Outlook deleted the contact (the hub's `remote.deleted`: Outlook has no copy, so the
  * edit was saved nowhere there, and the sync may delete the person here meanwhile). Or
  * `refused`: edited here, and Outlook refused the edit for good (the hub's `remote.refused`: a
- * permission the app registration lacks, the credential gone; the hub's message says which).
+ * permission the app registration lacks, the credential gone; the hub's message says which);
+ * `refused-deletion`: deleted here, and Outlook refused the deletion for good (it keeps the contact).
  */
 export interface ContactConflict {
   id: string;
-  kind: 'deleted' | 'edited' | 'gone' | 'refused';
+  kind: 'deleted' | 'edited' | 'gone' | 'refused' | 'refused-deletion';
   personId: string;
-  /** The name Outlook's newer copy has (for `gone` and `refused`, the person's name here). */
+  /** The name Outlook's newer copy has (for `gone` and the refused kinds, the person's name here). */
   name: string;
   createdAt: string;
   /**
@@ -22,7 +23,7 @@ export interface ContactConflict {
    * nothing to compare; none for `refused`: the conflict holds no copy of Outlook's).
    */
   differences: { field: string; here: string; outlook: string }[];
-  /** For `refused`: why Outlook refused the edit, in the hub's words for the owner. */
+  /** For the refused kinds: why Outlook refused, in the hub's words for the owner. */
   reason?: string;
 }
 
@@ -86,12 +87,13 @@ export function contactConflictOf(raw: unknown): ContactConflict | null {
   if (!parsed.success || parsed.data.capability !== 'contacts') return null;
   const { id, entityId, local, remote, createdAt, message } = parsed.data;
   const name = text(remote.title) || 'A contact';
-  if (local.deleted === true) return { id, kind: 'deleted', personId: entityId, name, createdAt, differences: [] };
   // Refused, not out of date: there is no copy of Outlook's to compare, only the reason.
   if (remote.refused === true) {
+    const kind = local.deleted === true ? 'refused-deletion' : 'refused';
     const reason = text(message) || 'Outlook did not say why.';
-    return { id, kind: 'refused', personId: entityId, name, createdAt, differences: [], reason };
+    return { id, kind, personId: entityId, name, createdAt, differences: [], reason };
   }
+  if (local.deleted === true) return { id, kind: 'deleted', personId: entityId, name, createdAt, differences: [] };
   if (remote.deleted === true) return { id, kind: 'gone', personId: entityId, name, createdAt, differences: [] };
   const here = (local.fields ?? {}) as Record<string, unknown>;
   const properties = (remote.properties ?? {}) as Record<string, unknown>;

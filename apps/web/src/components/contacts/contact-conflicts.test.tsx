@@ -116,4 +116,25 @@ describe('contact conflicts', () => {
     expect(actions.resolveContactConflictAction).toHaveBeenLastCalledWith(conflictId, 'remote');
     expect(await toastTitled('Ada King is as Outlook has it')).not.toHaveLength(0);
   });
+
+  it('a deletion Outlook refused says it is still in Outlook, and why; "Keep Outlook’s copy" brings it back', async () => {
+    show([{ ...refused, kind: 'refused-deletion' }]);
+    const notice = screen.getByRole('alert');
+    expect(
+      within(notice)
+        .getByText(/^Ada King/)
+        .closest('p'),
+    ).toHaveTextContent('Ada King was deleted here, but Outlook refused the deletion, so it is still in Outlook.');
+    expect(within(notice).getByText(refusal).closest('p')).toHaveTextContent(`Why: ${refusal}`);
+
+    actions.resolveContactConflictAction.mockResolvedValueOnce({ ok: false, error: refusal });
+    await userEvent.click(within(notice).getByRole('button', { name: 'Try again' }));
+    expect(actions.resolveContactConflictAction).toHaveBeenCalledWith(conflictId, 'local');
+    expect(await toastTitled('Outlook did not delete Ada King')).not.toHaveLength(0);
+
+    actions.resolveContactConflictAction.mockResolvedValueOnce({ ok: true, data: 'as-chosen' });
+    await userEvent.click(within(notice).getByRole('button', { name: 'Keep Outlook’s copy' }));
+    expect(actions.resolveContactConflictAction).toHaveBeenLastCalledWith(conflictId, 'remote');
+    expect(await toastTitled('Ada King is back, as Outlook has it')).not.toHaveLength(0);
+  });
 });

@@ -57,30 +57,49 @@ const words = {
       remote: (name: string) => `Could not get Outlook’s copy of ${name}`,
     },
   },
+  // Outlook refused the deletion for good: the contact is still there, and comes back here if kept.
+  'refused-deletion': {
+    said: 'was deleted here, but Outlook refused the deletion, so it is still in Outlook.',
+    local: 'Try again',
+    remote: 'Keep Outlook’s copy',
+    done: {
+      local: (name: string) => `Deleted ${name} in Outlook too`,
+      remote: (name: string) => `${name} is back, as Outlook has it`,
+    },
+    failed: {
+      local: (name: string) => `Outlook did not delete ${name}`,
+      remote: (name: string) => `Could not get Outlook’s copy of ${name}`,
+    },
+  },
 } as const;
+
+/** A refused edit or deletion settles as an edit or a deletion does, Outlook's deletion meanwhile included. */
+const settlesAs = { refused: 'edited', 'refused-deletion': 'deleted', edited: 'edited', deleted: 'deleted' } as const;
 
 /** What the owner reads once a conflict is settled, including Outlook having deleted the contact meanwhile. */
 function doneWords(conflict: ContactConflict, keep: 'local' | 'remote', outcome: ConflictOutcome) {
   const { name } = conflict;
   if (conflict.kind === 'gone') return words.gone.done[keep](name);
-  // A refused edit settles as an edit does, Outlook's deletion meanwhile included.
-  const said = words[conflict.kind === 'refused' ? 'edited' : conflict.kind];
-  if (outcome === 'gone') return said.gone(name);
-  if (outcome === 'recreated' && said === words.edited) return words.edited.recreated(name);
+  const settled = settlesAs[conflict.kind];
+  if (outcome === 'gone') return words[settled].gone(name);
+  if (outcome === 'recreated' && settled === 'edited') return words.edited.recreated(name);
   return words[conflict.kind].done[keep](name);
 }
 
 /** The title of a choice the hub could not carry out (its words follow, e.g. Outlook's refusal again). */
 function failedWords(conflict: ContactConflict, keep: 'local' | 'remote') {
-  return conflict.kind === 'refused' ? words.refused.failed[keep](conflict.name) : `Could not settle ${conflict.name}`;
+  const { kind, name } = conflict;
+  return kind === 'refused' || kind === 'refused-deletion'
+    ? words[kind].failed[keep](name)
+    : `Could not settle ${name}`;
 }
 
 /**
  * Contacts the hub could not write to Outlook because Outlook changed them meanwhile: an edit
  * (both sides shown, field by field), a deletion, or an edit of a contact Outlook deleted; or
- * an edit Outlook refused (its reason shown). The owner keeps their side (written to Outlook,
- * as a new contact for a deleted one, or tried again) or Outlook's (the contact here becomes
- * it, comes back, or is deleted too).
+ * an edit or a deletion Outlook refused (its reason shown). The owner keeps their side
+ * (written to Outlook, as a new contact for a deleted one, or tried again) or Outlook's (the
+ * contact here becomes it, comes back, or is deleted too).
  */
 export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }) {
   const [pending, setPending] = useState<string | null>(null);
@@ -120,7 +139,7 @@ export function ContactConflicts({ conflicts }: { conflicts: ContactConflict[] }
                 <strong className="font-medium">{conflict.name}</strong> {said.said}
               </span>
             </p>
-            {conflict.kind === 'refused' && (
+            {conflict.reason !== undefined && (
               <p className="pl-6">
                 <span className="font-medium">Why: </span>
                 {conflict.reason}
