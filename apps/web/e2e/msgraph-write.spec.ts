@@ -517,3 +517,42 @@ test('an edit Outlook refuses (a permission the app lacks) waits on the contacts
   expect((await hub.call<SyncedPerson>('GET', `/entities/${person.id}`)).properties.jobTitle).toBe('Set here');
   expect(await conflictsOf(person.id)).toEqual([]);
 });
+
+test('a deletion Outlook refuses waits on the contacts page with the reason; "Keep Outlook’s copy" brings the contact back', async () => {
+  const created = await outlook('POST', '/me/contacts', {
+    givenName: 'Ned',
+    surname: 'Notdeleted',
+    displayName: 'Ned Notdeleted',
+    emailAddresses: [{ address: 'ned@notdeleted.example', name: 'Ned Notdeleted' }],
+  });
+  await syncNow(hub, connectionId);
+  const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
+  const person = persons.find((p) => p.externalId === created.id)!;
+  expect(person).toMatchObject({ title: 'Ned Notdeleted' });
+
+  await refuseContactWrites(true);
+  try {
+    await hub.call('DELETE', `/entities/${person.id}`);
+    await expect.poll(async () => (await conflictsOf(person.id)).length, { timeout: 30_000 }).toBe(1);
+    await page.goto('/contacts');
+    const notice = page.getByRole('alert').filter({ hasText: 'Ned Notdeleted' });
+    await expect(notice).toContainText(
+      'Ned Notdeleted was deleted here, but Outlook refused the deletion, so it is still in Outlook.',
+    );
+    await expect(notice).toContainText('Why: Microsoft Graph refused access (ErrorAccessDenied, HTTP 403)');
+    await inspect(page, 'msgraph-contact-refused-deletion-conflict');
+    // Outlook's copy can still be read: kept, the contact comes back here.
+    await notice.getByRole('button', { name: 'Keep Outlook’s copy' }).click();
+    await expect(
+      page.getByText('Ned Notdeleted is back, as Outlook has it', { exact: true }).filter(VISIBLE),
+    ).toBeVisible();
+    await expect(notice).toHaveCount(0);
+  } finally {
+    await refuseContactWrites(false);
+  }
+  await page.getByLabel('Search contacts').fill('Ned');
+  await expect(page.getByRole('link', { name: /^Ned Notdeleted/ })).toBeVisible();
+  expect((await outlook('GET', `/me/contacts/${String(created.id)}`)).displayName).toBe('Ned Notdeleted');
+  expect((await hub.request('GET', `/entities/${person.id}`)).status).toBe(200);
+  expect(await conflictsOf(person.id)).toEqual([]);
+});
