@@ -149,17 +149,11 @@ test('"Save to Outlook" is offered for a person the mail made for a sender, not 
 });
 
 test('deleting an Outlook contact says it goes from Outlook too, and it does; a hub contact stays in the hub', async () => {
-  const created = await outlook('POST', '/me/contacts', {
+  const { created, person } = await syncedOutlookContact({
     givenName: 'Charles',
     surname: 'Babbage',
-    displayName: 'Charles Babbage',
-    emailAddresses: [{ address: 'charles@difference.example', name: 'Charles Babbage' }],
+    email: 'charles@difference.example',
   });
-  await syncNow(hub, connectionId);
-  type Person = { id: string; title: string; source: string | null; externalId: string | null };
-  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
-  const person = persons.find((p) => p.externalId === created.id)!;
-  expect(person).toMatchObject({ title: 'Charles Babbage', source: 'msgraph' });
 
   // A contact made in the hub: the confirmation says nothing of Outlook.
   const local = await hub.call<{ id: string }>('POST', '/persons', { name: 'Only Here' });
@@ -192,16 +186,11 @@ test('deleting an Outlook contact says it goes from Outlook too, and it does; a 
 });
 
 test('a deletion that meets a change made in Outlook waits on the contacts page; "Keep Outlook\'s copy" brings it back', async () => {
-  const created = await outlook('POST', '/me/contacts', {
+  const { created, person } = await syncedOutlookContact({
     givenName: 'Dora',
     surname: 'Diff',
-    displayName: 'Dora Diff',
-    emailAddresses: [{ address: 'dora@diff.example', name: 'Dora Diff' }],
+    email: 'dora@diff.example',
   });
-  await syncNow(hub, connectionId);
-  type Person = { id: string; externalId: string | null };
-  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
-  const person = persons.find((p) => p.externalId === created.id)!;
   // Changed in Outlook on another device, then deleted here before the hub saw that change.
   await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Changed in Outlook' });
   await hub.call('DELETE', `/entities/${person.id}`);
@@ -228,17 +217,12 @@ test('a deletion that meets a change made in Outlook waits on the contacts page;
 });
 
 test('an edit that meets a change made in Outlook waits on the contact, field by field; "Keep my changes" writes it', async () => {
-  const created = await outlook('POST', '/me/contacts', {
+  const { created, person } = await syncedOutlookContact({
     givenName: 'Edith',
     surname: 'Edit',
-    displayName: 'Edith Edit',
+    email: 'edith@edit.example',
     jobTitle: 'Engineer',
-    emailAddresses: [{ address: 'edith@edit.example', name: 'Edith Edit' }],
   });
-  await syncNow(hub, connectionId);
-  type Person = { id: string; externalId: string | null; version: number; properties: Record<string, unknown> };
-  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
-  const person = persons.find((p) => p.externalId === created.id)!;
   // Changed in Outlook on another device, then edited here before the hub saw that change.
   await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Set in Outlook' });
   await hub.call('PATCH', `/entities/${person.id}`, {
@@ -274,16 +258,11 @@ test('an edit that meets a change made in Outlook waits on the contact, field by
 });
 
 test('"Keep Outlook\'s copy" on a deletion Outlook has since made too says so, and the contact stays deleted', async () => {
-  const created = await outlook('POST', '/me/contacts', {
+  const { created, person } = await syncedOutlookContact({
     givenName: 'Fay',
     surname: 'Fade',
-    displayName: 'Fay Fade',
-    emailAddresses: [{ address: 'fay@fade.example', name: 'Fay Fade' }],
+    email: 'fay@fade.example',
   });
-  await syncNow(hub, connectionId);
-  type Person = { id: string; externalId: string | null };
-  const persons = (await hub.call<{ items: Person[] }>('GET', '/entities?type=person&limit=500')).items;
-  const person = persons.find((p) => p.externalId === created.id)!;
   await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Changed in Outlook' });
   await hub.call('DELETE', `/entities/${person.id}`);
   await expect
@@ -315,25 +294,34 @@ test('"Keep Outlook\'s copy" on a deletion Outlook has since made too says so, a
 type SyncedPerson = {
   id: string;
   title: string;
+  source: string | null;
   externalId: string | null;
   version: number;
   properties: Record<string, unknown>;
 };
 
-/** An Outlook contact synced here, then deleted in Outlook on another device before the next sync. */
-async function syncedThenDeletedInOutlook(givenName: string, surname: string) {
+/** An Outlook contact made "on another device" and synced here: Outlook's copy and the person it became. */
+async function syncedOutlookContact(contact: { givenName: string; surname: string; email: string; jobTitle?: string }) {
+  const displayName = `${contact.givenName} ${contact.surname}`;
   const created = await outlook('POST', '/me/contacts', {
-    givenName,
-    surname,
-    displayName: `${givenName} ${surname}`,
-    emailAddresses: [{ address: `${givenName.toLowerCase()}@gone.example`, name: `${givenName} ${surname}` }],
+    givenName: contact.givenName,
+    surname: contact.surname,
+    displayName,
+    ...(contact.jobTitle ? { jobTitle: contact.jobTitle } : {}),
+    emailAddresses: [{ address: contact.email, name: displayName }],
   });
   await syncNow(hub, connectionId);
   const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
   const person = persons.find((p) => p.externalId === created.id)!;
-  expect(person).toMatchObject({ title: `${givenName} ${surname}` });
-  await outlook('DELETE', `/me/contacts/${String(created.id)}`);
+  expect(person).toMatchObject({ title: displayName, source: 'msgraph' });
   return { created, person };
+}
+
+/** An Outlook contact synced here, then deleted in Outlook on another device before the next sync. */
+async function syncedThenDeletedInOutlook(givenName: string, surname: string) {
+  const synced = await syncedOutlookContact({ givenName, surname, email: `${givenName.toLowerCase()}@gone.example` });
+  await outlook('DELETE', `/me/contacts/${String(synced.created.id)}`);
+  return synced;
 }
 
 const conflictsOf = async (personId: string) =>
@@ -409,16 +397,12 @@ test('"Delete it here too" on the contact\'s own page deletes it here at once an
 });
 
 test('"Keep Outlook’s" on an edit conflict whose contact Outlook has since deleted says it is deleted here too, and it is', async () => {
-  const created = await outlook('POST', '/me/contacts', {
+  const { created, person } = await syncedOutlookContact({
     givenName: 'Ivy',
     surname: 'Instead',
-    displayName: 'Ivy Instead',
+    email: 'ivy@instead.example',
     jobTitle: 'Engineer',
-    emailAddresses: [{ address: 'ivy@instead.example', name: 'Ivy Instead' }],
   });
-  await syncNow(hub, connectionId);
-  const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
-  const person = persons.find((p) => p.externalId === created.id)!;
   await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Set in Outlook' });
   await hub.call('PATCH', `/entities/${person.id}`, {
     version: person.version,
@@ -456,17 +440,12 @@ async function refuseContactWrites(refused: boolean) {
 }
 
 test('an edit Outlook refuses (a permission the app lacks) waits on the contacts page with the reason; "Try again" writes it once Outlook takes it', async () => {
-  const created = await outlook('POST', '/me/contacts', {
+  const { created, person } = await syncedOutlookContact({
     givenName: 'Rita',
     surname: 'Refused',
-    displayName: 'Rita Refused',
+    email: 'rita@refused.example',
     jobTitle: 'Engineer',
-    emailAddresses: [{ address: 'rita@refused.example', name: 'Rita Refused' }],
   });
-  await syncNow(hub, connectionId);
-  const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
-  const person = persons.find((p) => p.externalId === created.id)!;
-  expect(person).toMatchObject({ title: 'Rita Refused' });
 
   // The app registration may read contacts but no longer write them (a consent taken back).
   await refuseContactWrites(true);
@@ -519,16 +498,11 @@ test('an edit Outlook refuses (a permission the app lacks) waits on the contacts
 });
 
 test('a deletion Outlook refuses waits on the contacts page with the reason; "Keep Outlook’s copy" brings the contact back', async () => {
-  const created = await outlook('POST', '/me/contacts', {
+  const { created, person } = await syncedOutlookContact({
     givenName: 'Ned',
     surname: 'Notdeleted',
-    displayName: 'Ned Notdeleted',
-    emailAddresses: [{ address: 'ned@notdeleted.example', name: 'Ned Notdeleted' }],
+    email: 'ned@notdeleted.example',
   });
-  await syncNow(hub, connectionId);
-  const persons = (await hub.call<{ items: SyncedPerson[] }>('GET', '/entities?type=person&limit=500')).items;
-  const person = persons.find((p) => p.externalId === created.id)!;
-  expect(person).toMatchObject({ title: 'Ned Notdeleted' });
 
   await refuseContactWrites(true);
   try {
