@@ -46,22 +46,25 @@ describe('contact conflicts', () => {
     expect(contactConflictOf({ id: 'x' })).toBeNull();
   });
 
+  /** The hub's fields of an edit, as a contacts conflict records them (`local.fields`). */
+  const adaKing = {
+    displayName: 'Ada King',
+    givenName: 'Ada',
+    familyName: 'King',
+    emails: ['ada@example.org'],
+    phones: [],
+    company: '',
+    jobTitle: 'Countess',
+    birthday: '',
+    notes: '',
+  };
+
   it('an edit of a contact Outlook deleted is its own kind, named from the hub, with nothing to compare', () => {
     // As the hub records it: the hub's fields, and Outlook's side only a deletion (no properties).
     const conflict = contactConflictOf({
       ...base,
       local: {
-        fields: {
-          displayName: 'Ada King',
-          givenName: 'Ada',
-          familyName: 'King',
-          emails: ['ada@example.org'],
-          phones: [],
-          company: '',
-          jobTitle: 'Countess',
-          birthday: '',
-          notes: '',
-        },
+        fields: adaKing,
         baseVersion: 4,
         remoteVersion: null,
       },
@@ -89,17 +92,7 @@ describe('contact conflicts', () => {
       ...base,
       message: refusal,
       local: {
-        fields: {
-          displayName: 'Ada King',
-          givenName: 'Ada',
-          familyName: 'King',
-          emails: ['ada@example.org'],
-          phones: [],
-          company: '',
-          jobTitle: 'Countess',
-          birthday: '',
-          notes: '',
-        },
+        fields: adaKing,
         baseVersion: 5,
         remoteVersion: 'EQAAABYAAAD',
       },
