@@ -223,12 +223,7 @@ test('an edit that meets a change made in Outlook waits on the contact, field by
     email: 'edith@edit.example',
     jobTitle: 'Engineer',
   });
-  // Changed in Outlook on another device, then edited here before the hub saw that change.
-  await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Set in Outlook' });
-  await hub.call('PATCH', `/entities/${person.id}`, {
-    version: person.version,
-    properties: { ...person.properties, jobTitle: 'Set here' },
-  });
+  await changedOnBothSides(created, person);
   await expect
     .poll(async () => (await hub.call<{ conflicts: unknown[] }>('GET', '/conflicts')).conflicts.length, {
       timeout: 30_000,
@@ -317,6 +312,15 @@ async function syncedOutlookContact(contact: { givenName: string; surname: strin
   return { created, person };
 }
 
+/** The job title changed in Outlook on another device, then here before the hub saw that change. */
+async function changedOnBothSides(created: Record<string, unknown>, person: SyncedPerson) {
+  await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Set in Outlook' });
+  await hub.call('PATCH', `/entities/${person.id}`, {
+    version: person.version,
+    properties: { ...person.properties, jobTitle: 'Set here' },
+  });
+}
+
 /** An Outlook contact synced here, then deleted in Outlook on another device before the next sync. */
 async function syncedThenDeletedInOutlook(givenName: string, surname: string) {
   const synced = await syncedOutlookContact({ givenName, surname, email: `${givenName.toLowerCase()}@gone.example` });
@@ -403,11 +407,7 @@ test('"Keep Outlook’s" on an edit conflict whose contact Outlook has since del
     email: 'ivy@instead.example',
     jobTitle: 'Engineer',
   });
-  await outlook('PATCH', `/me/contacts/${String(created.id)}`, { jobTitle: 'Set in Outlook' });
-  await hub.call('PATCH', `/entities/${person.id}`, {
-    version: person.version,
-    properties: { ...person.properties, jobTitle: 'Set here' },
-  });
+  await changedOnBothSides(created, person);
   await expect.poll(async () => (await conflictsOf(person.id)).length, { timeout: 30_000 }).toBe(1);
   // Deleted in Outlook before the owner chooses; the hub has not synced since.
   await outlook('DELETE', `/me/contacts/${String(created.id)}`);

@@ -4,7 +4,7 @@ import { ConflictError } from '../../../platform/errors.ts';
 import type { AuthenticatedUser } from '../../../platform/http/authentication.ts';
 import type { Logger } from '../../../platform/logger.ts';
 import { isMadePersonKey, type Ingest, type RestoreExternal } from '../../graph/index.ts';
-import { conflictsRepository, type ConflictView, type Conflicts } from '../connectors.conflicts.ts';
+import { conflictsRepository, type ConflictInput, type ConflictView, type Conflicts } from '../connectors.conflicts.ts';
 import {
   ConnectorConflict,
   ConnectorError,
@@ -88,23 +88,33 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       ),
     );
 
+  /** A deletion's conflict: the hub deleted the person, and Outlook's side (`remote`) kept it. */
+  const deletionConflict = (
+    pending: PendingPush,
+    outlook: { message: string; remote: Record<string, unknown>; remoteVersion: string | null },
+  ): ConflictInput => ({
+    entityId: pending.entityId,
+    entityType: 'person',
+    capability: 'contacts',
+    connectionId: pending.connectionId,
+    source,
+    externalId: pending.externalId,
+    message: outlook.message,
+    local: { deleted: true, baseVersion: pending.baseVersion, remoteVersion: outlook.remoteVersion },
+    remote: outlook.remote,
+  });
+
   function recordConflict(ownerId: string, pending: PendingPush, error: ConnectorConflict) {
     return db.asUser(ownerClaims(ownerId), (tx) =>
-      deps.conflicts.record(tx, ownerId, {
-        entityId: pending.entityId,
-        entityType: 'person',
-        capability: 'contacts',
-        connectionId: pending.connectionId,
-        source,
-        externalId: pending.externalId,
-        message: error.message,
-        local: {
-          deleted: true,
-          baseVersion: pending.baseVersion,
+      deps.conflicts.record(
+        tx,
+        ownerId,
+        deletionConflict(pending, {
+          message: error.message,
+          remote: error.current as unknown as Record<string, unknown>,
           remoteVersion: error instanceof ContactConflict ? (error.version ?? null) : null,
-        },
-        remote: error.current as unknown as Record<string, unknown>,
-      }),
+        }),
+      ),
     );
   }
 
@@ -118,17 +128,16 @@ export function createContactsDelete(deps: ContactsDeleteDeps) {
       const { rows } = await tx.query<{ title: string }>('SELECT title FROM public.entities WHERE id = $1', [
         pending.entityId,
       ]);
-      return deps.conflicts.record(tx, ownerId, {
-        entityId: pending.entityId,
-        entityType: 'person',
-        capability: 'contacts',
-        connectionId: pending.connectionId,
-        source,
-        externalId: pending.externalId,
-        message: error.message,
-        local: { deleted: true, baseVersion: pending.baseVersion, remoteVersion: base.changeKey ?? null },
-        remote: { type: 'person', source, externalId: pending.externalId, title: rows[0]?.title ?? '', refused: true },
-      });
+      const title = rows[0]?.title ?? '';
+      return deps.conflicts.record(
+        tx,
+        ownerId,
+        deletionConflict(pending, {
+          message: error.message,
+          remote: { type: 'person', source, externalId: pending.externalId, title, refused: true },
+          remoteVersion: base.changeKey ?? null,
+        }),
+      );
     });
   }
 
